@@ -1,0 +1,1 @@
+//! The Accord runtime. Filled in by the Rust code generation work.
