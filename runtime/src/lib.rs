@@ -1,1 +1,63 @@
-//! The Accord runtime. Filled in by the Rust code generation work.
+//! The Accord runtime: everything code generated from an `.accord` file needs at run time.
+//!
+//! Generated code is thin glue; the logic lives here, written and tested once:
+//! - value types with the wire encodings of `docs/wire.md`: [`Bytes`], [`Duration`],
+//!   [`Timestamp`], [`Uuid`];
+//! - the call shape shared by every transport: [`Request`] = [`Context`] + input;
+//! - errors: [`CallError`] (transport/internal failures), [`ServiceError`] (implemented by each
+//!   generated error enum), [`Problem`] (RFC 9457 bodies);
+//! - validation: [`Validate`], [`Violations`], [`FieldPath`], [`Pattern`];
+//! - resilience: deadlines, an outstanding-request bound and a circuit breaker ([`ProxyConfig`]);
+//! - transports, one cargo feature each: `rest` (axum skeletons, reqwest proxies).
+//!
+//! Generated code names only `::accord::…` public items and `::accord::__private::…`.
+
+mod context;
+mod error;
+mod problem;
+pub mod resilience;
+pub mod trace;
+mod validate;
+mod value;
+
+#[cfg(feature = "rest")]
+pub mod rest;
+
+pub use context::{Context, Request};
+pub use error::{CallError, ErrorEncoding, ServiceError};
+pub use problem::{Problem, Violation};
+pub use resilience::{BreakerConfig, ProxyConfig};
+pub use validate::{FieldPath, Length, Pattern, Validate, Violations};
+pub use value::{Bytes, Duration, DurationError, Timestamp, Uuid};
+
+/// A pinned, boxed, `Send` stream: what streamed operations return.
+pub type BoxStream<'a, T> = futures::stream::BoxStream<'a, T>;
+
+/// What generated code names. Not a stable API: it changes with the generator.
+#[doc(hidden)]
+pub mod __private {
+    pub use base64;
+    pub use chrono;
+    pub use futures;
+    pub use http;
+    pub use regex;
+    pub use serde;
+    pub use serde_json;
+    pub use tokio;
+    pub use tracing;
+    pub use uuid;
+
+    #[cfg(feature = "rest")]
+    pub use axum;
+    #[cfg(feature = "rest")]
+    pub use reqwest;
+
+    pub use crate::error::decode_declared;
+    #[cfg(feature = "rest")]
+    pub use crate::rest;
+    pub use crate::validate::unknown_enum_value;
+    pub use crate::{
+        BoxStream, CallError, Context, ErrorEncoding, FieldPath, Pattern, Request, ServiceError,
+        Validate, Violations,
+    };
+}

@@ -1,0 +1,318 @@
+//! Proxy resilience: every call has a deadline, outstanding calls are bounded (failing fast, no
+//! queue), and a circuit breaker stops calling a remote that keeps failing.
+//!
+//! tower's `ConcurrencyLimit` queues and it has no breaker, so both are small pieces here;
+//! deadlines use `tokio::time::timeout_at`.
+
+use crate::error::CallError;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Resilience settings of one proxy.
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    /// Deadline of a call whose request and operation set none.
+    pub default_timeout: Duration,
+    /// Calls in flight at once; one more fails with [`CallError::Overloaded`].
+    pub max_outstanding: usize,
+    /// Circuit breaker settings; `None` disables the breaker.
+    pub breaker: Option<BreakerConfig>,
+}
+
+impl Default for ProxyConfig {
+    /// 30 s timeout, 256 outstanding calls, breaker opening after 5 failures for 5 s.
+    fn default() -> Self {
+        ProxyConfig {
+            default_timeout: Duration::from_secs(30),
+            max_outstanding: 256,
+            breaker: Some(BreakerConfig::default()),
+        }
+    }
+}
+
+/// When the circuit breaker opens and when it tries again.
+#[derive(Debug, Clone, Copy)]
+pub struct BreakerConfig {
+    /// Consecutive remote failures that open the breaker.
+    pub failure_threshold: u32,
+    /// How long it stays open before letting one probe call through.
+    pub cool_down: Duration,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        BreakerConfig {
+            failure_threshold: 5,
+            cool_down: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The breaker's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakerState {
+    /// Calls pass; counting consecutive failures.
+    Closed {
+        /// Consecutive failures so far.
+        failures: u32,
+    },
+    /// Calls fail fast until the instant has passed.
+    Open {
+        /// End of the cool-down.
+        until: Instant,
+    },
+    /// One probe call is allowed; its outcome closes or reopens the breaker.
+    HalfOpen {
+        /// Whether the probe is in flight.
+        probing: bool,
+    },
+}
+
+/// Closed → open after `failure_threshold` consecutive failures → half-open after `cool_down`,
+/// letting one probe through: success closes, failure reopens.
+#[derive(Debug)]
+pub struct CircuitBreaker {
+    config: BreakerConfig,
+    state: Mutex<BreakerState>,
+}
+
+impl CircuitBreaker {
+    /// A closed breaker.
+    pub fn new(config: BreakerConfig) -> Self {
+        CircuitBreaker {
+            config,
+            state: Mutex::new(BreakerState::Closed { failures: 0 }),
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> BreakerState {
+        *self.lock()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BreakerState> {
+        // A panic while holding this lock cannot leave the state inconsistent: it is plain data.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Asks to make a call at `now`; `Err(CircuitOpen)` when it must fail fast.
+    /// `Ok(true)` means the call is the half-open probe.
+    pub fn try_acquire_at(&self, now: Instant) -> Result<bool, CallError> {
+        let mut state = self.lock();
+        match *state {
+            BreakerState::Closed { .. } => Ok(false),
+            BreakerState::Open { until } if now >= until => {
+                *state = BreakerState::HalfOpen { probing: true };
+                Ok(true)
+            }
+            BreakerState::HalfOpen { probing: false } => {
+                *state = BreakerState::HalfOpen { probing: true };
+                Ok(true)
+            }
+            _ => Err(CallError::CircuitOpen),
+        }
+    }
+
+    /// Records the outcome of a call admitted at `now`.
+    pub fn record_at(&self, success: bool, now: Instant) {
+        let mut state = self.lock();
+        *state = match (*state, success) {
+            (_, true) => BreakerState::Closed { failures: 0 },
+            (BreakerState::Closed { failures }, false)
+                if failures + 1 < self.config.failure_threshold =>
+            {
+                BreakerState::Closed {
+                    failures: failures + 1,
+                }
+            }
+            (BreakerState::Open { until }, false) => BreakerState::Open { until },
+            (_, false) => BreakerState::Open {
+                until: now + self.config.cool_down,
+            },
+        };
+    }
+
+    /// A probe ended without a verdict (the caller gave up): let another probe through.
+    pub fn abandon_probe(&self) {
+        let mut state = self.lock();
+        if let BreakerState::HalfOpen { .. } = *state {
+            *state = BreakerState::HalfOpen { probing: false };
+        }
+    }
+}
+
+/// The resilience layer of one proxy: bound, breaker and deadline around each call.
+#[derive(Debug, Clone)]
+pub struct Resilience {
+    outstanding: Arc<Semaphore>,
+    breaker: Option<Arc<CircuitBreaker>>,
+}
+
+/// Admission of one call: holds its outstanding slot; report the outcome with [`Admission::finish`].
+#[derive(Debug)]
+pub struct Admission {
+    _slot: OwnedSemaphorePermit,
+    probe: Option<Arc<CircuitBreaker>>,
+    breaker: Option<Arc<CircuitBreaker>>,
+}
+
+impl Admission {
+    /// Reports the call's outcome to the breaker (once; later reports are ignored). The
+    /// outstanding slot stays held until the admission is dropped.
+    pub fn record<T>(&mut self, outcome: &Result<T, CallError>) {
+        let failed = matches!(outcome, Err(e) if e.is_remote_failure());
+        if let Some(breaker) = self.breaker.take() {
+            breaker.record_at(!failed, Instant::now());
+        }
+        self.probe = None;
+    }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        if let Some(breaker) = self.probe.take().filter(|_| self.breaker.is_some()) {
+            breaker.abandon_probe();
+        }
+    }
+}
+
+impl Resilience {
+    /// The layer for `config`.
+    pub fn new(config: &ProxyConfig) -> Self {
+        Resilience {
+            outstanding: Arc::new(Semaphore::new(config.max_outstanding)),
+            breaker: config.breaker.map(|c| Arc::new(CircuitBreaker::new(c))),
+        }
+    }
+
+    /// The breaker, if enabled.
+    pub fn breaker(&self) -> Option<&CircuitBreaker> {
+        self.breaker.as_deref()
+    }
+
+    /// Admits a call or fails fast with `CircuitOpen` or `Overloaded`.
+    pub fn admit(&self) -> Result<Admission, CallError> {
+        let probe = match &self.breaker {
+            Some(b) => b.try_acquire_at(Instant::now())?,
+            None => false,
+        };
+        let admission = |slot| Admission {
+            _slot: slot,
+            probe: self.breaker.clone().filter(|_| probe),
+            breaker: self.breaker.clone(),
+        };
+        match self.outstanding.clone().try_acquire_owned() {
+            Ok(slot) => Ok(admission(slot)),
+            Err(_) => {
+                if probe {
+                    self.breaker.as_ref().map(|b| b.abandon_probe());
+                }
+                Err(CallError::Overloaded)
+            }
+        }
+    }
+
+    /// Runs `call` admitted, under `deadline`, reporting its outcome to the breaker.
+    pub async fn run<T>(
+        &self,
+        deadline: Instant,
+        call: impl Future<Output = Result<T, CallError>>,
+    ) -> Result<T, CallError> {
+        let mut admission = self.admit()?;
+        let outcome = within(deadline, call).await;
+        admission.record(&outcome);
+        outcome
+    }
+}
+
+/// `call` bounded by `deadline`: [`CallError::Timeout`] when it passes first.
+pub async fn within<T>(
+    deadline: Instant,
+    call: impl Future<Output = Result<T, CallError>>,
+) -> Result<T, CallError> {
+    tokio::time::timeout_at(deadline.into(), call)
+        .await
+        .unwrap_or(Err(CallError::Timeout))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn breaker() -> CircuitBreaker {
+        CircuitBreaker::new(BreakerConfig {
+            failure_threshold: 3,
+            cool_down: Duration::from_secs(10),
+        })
+    }
+
+    #[test]
+    fn opens_after_consecutive_failures_only() {
+        let (b, t0) = (breaker(), Instant::now());
+        b.record_at(false, t0);
+        b.record_at(false, t0);
+        b.record_at(true, t0);
+        b.record_at(false, t0);
+        b.record_at(false, t0);
+        assert_eq!(b.state(), BreakerState::Closed { failures: 2 });
+        b.record_at(false, t0);
+        assert_eq!(b.try_acquire_at(t0), Err(CallError::CircuitOpen));
+        assert_eq!(
+            b.try_acquire_at(t0 + Duration::from_secs(9)),
+            Err(CallError::CircuitOpen)
+        );
+    }
+
+    #[test]
+    fn half_open_lets_one_probe_through() {
+        let (b, t0) = (breaker(), Instant::now());
+        (0..3).for_each(|_| b.record_at(false, t0));
+        let later = t0 + Duration::from_secs(10);
+        assert_eq!(b.try_acquire_at(later), Ok(true));
+        assert_eq!(b.try_acquire_at(later), Err(CallError::CircuitOpen));
+        b.record_at(false, later);
+        assert_eq!(
+            b.state(),
+            BreakerState::Open {
+                until: later + Duration::from_secs(10)
+            }
+        );
+        let again = later + Duration::from_secs(10);
+        assert_eq!(b.try_acquire_at(again), Ok(true));
+        b.record_at(true, again);
+        assert_eq!(b.state(), BreakerState::Closed { failures: 0 });
+        assert_eq!(b.try_acquire_at(again), Ok(false));
+    }
+
+    #[test]
+    fn an_abandoned_probe_frees_the_slot() {
+        let (b, t0) = (breaker(), Instant::now());
+        (0..3).for_each(|_| b.record_at(false, t0));
+        let later = t0 + Duration::from_secs(11);
+        assert_eq!(b.try_acquire_at(later), Ok(true));
+        b.abandon_probe();
+        assert_eq!(b.try_acquire_at(later), Ok(true));
+    }
+
+    #[tokio::test]
+    async fn the_bound_fails_fast_and_frees_on_completion() {
+        let layer = Resilience::new(&ProxyConfig {
+            max_outstanding: 1,
+            breaker: None,
+            ..ProxyConfig::default()
+        });
+        let mut first = layer.admit().unwrap();
+        assert_eq!(layer.admit().err(), Some(CallError::Overloaded));
+        first.record::<()>(&Ok(()));
+        drop(first);
+        let deadline = Instant::now() + Duration::from_millis(20);
+        let slow = layer.run(deadline, async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok(())
+        });
+        assert_eq!(slow.await, Err(CallError::Timeout));
+        assert!(layer.admit().is_ok());
+    }
+}

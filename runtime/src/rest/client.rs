@@ -1,0 +1,613 @@
+//! REST proxy glue: [`RestClient`] is the core every generated proxy wraps.
+//!
+//! ```ignore
+//! async fn get_order(&self, request: Request<GetOrderRequest>) -> Result<Order, OrderServiceError> {
+//!     let (context, input) = request.into_parts();
+//!     let parts = client::Parts::new().path("order_id", &input.order_id);
+//!     self.client.call(&GET_ORDER, context, parts).await
+//! }
+//! ```
+//!
+//! Each call gets a deadline (the request's, else the operation's `@timeout`, else the config's
+//! default) covering the whole exchange including the body, passes the outstanding bound and the
+//! circuit breaker ([`crate::resilience`]), sends `traceparent`, `X-Correlation-Id` and
+//! `Accord-Deadline-Ms`, and runs inside a tracing span.
+
+use super::sse::{SseDecoder, SseEvent};
+use super::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, Operation, ParamValue, TRACEPARENT};
+use crate::problem::Problem;
+use crate::resilience::{Admission, Resilience, within};
+use crate::trace::TraceParent;
+use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
+use futures::{Stream, StreamExt as _};
+use http::{HeaderMap, HeaderName, HeaderValue, header};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Instant;
+use tracing::Instrument as _;
+
+/// The shared core of a REST proxy: cheap to clone, one connection pool, one resilience layer.
+#[derive(Debug, Clone)]
+pub struct RestClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    base: reqwest::Url,
+    http: reqwest::Client,
+    headers: HeaderMap,
+    config: ProxyConfig,
+    resilience: Resilience,
+}
+
+/// Why a [`RestClient`] could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientConfigError(String);
+
+impl std::fmt::Display for ClientConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ClientConfigError {}
+
+/// Builds a [`RestClient`].
+#[derive(Debug)]
+pub struct RestClientBuilder {
+    base: String,
+    http: Option<reqwest::Client>,
+    headers: Vec<(String, String)>,
+    config: ProxyConfig,
+}
+
+impl RestClientBuilder {
+    /// Uses this `reqwest::Client` (its pool, TLS and proxy settings).
+    pub fn http_client(&mut self, client: reqwest::Client) -> &mut Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Sends this header with every call.
+    pub fn default_header(
+        &mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> &mut Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Timeouts, outstanding bound and breaker.
+    pub fn config(&mut self, config: ProxyConfig) -> &mut Self {
+        self.config = config;
+        self
+    }
+
+    /// The client; fails on a base URL that is not http(s) or an invalid header.
+    pub fn build(&self) -> Result<RestClient, ClientConfigError> {
+        let bad = |what: String| ClientConfigError(what);
+        let base = reqwest::Url::parse(&self.base)
+            .map_err(|e| bad(format!("base URL {:?}: {e}", self.base)))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(bad(format!("base URL {:?} is not http(s)", self.base)));
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let name =
+                HeaderName::try_from(name).map_err(|e| bad(format!("header {name:?}: {e}")))?;
+            let value =
+                HeaderValue::try_from(value).map_err(|e| bad(format!("header {name}: {e}")))?;
+            headers.append(name, value);
+        }
+        let inner = Inner {
+            base,
+            http: self.http.clone().unwrap_or_default(),
+            headers,
+            resilience: Resilience::new(&self.config),
+            config: self.config.clone(),
+        };
+        Ok(RestClient {
+            inner: Arc::new(inner),
+        })
+    }
+}
+
+/// The parts of one request besides the context: path values, query, headers, JSON body.
+#[derive(Debug, Default)]
+pub struct Parts {
+    path: Vec<(&'static str, String)>,
+    query: Vec<(&'static str, String)>,
+    headers: Vec<(&'static str, String)>,
+    body: Option<Result<Vec<u8>, String>>,
+}
+
+impl Parts {
+    /// No parts yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The value of path placeholder `{name}`.
+    pub fn path(mut self, name: &'static str, value: &impl ParamValue) -> Self {
+        self.path.push((name, value.to_param()));
+        self
+    }
+
+    /// Query parameter `name`; `None` sends nothing.
+    pub fn query<T: ParamValue>(mut self, name: &'static str, value: Option<&T>) -> Self {
+        if let Some(value) = value {
+            self.query.push((name, value.to_param()));
+        }
+        self
+    }
+
+    /// A list as a repeated query parameter (`?tag=a&tag=b`).
+    pub fn query_list<T: ParamValue>(mut self, name: &'static str, values: &[T]) -> Self {
+        self.query
+            .extend(values.iter().map(|v| (name, v.to_param())));
+        self
+    }
+
+    /// Header `name`; `None` sends nothing.
+    pub fn header<T: ParamValue>(mut self, name: &'static str, value: Option<&T>) -> Self {
+        if let Some(value) = value {
+            self.headers.push((name, value.to_param()));
+        }
+        self
+    }
+
+    /// The JSON body: `input` without the members that travel elsewhere (`omit`).
+    pub fn json<T: Serialize>(mut self, input: &T, omit: &[&str]) -> Self {
+        let body = serde_json::to_value(input).and_then(|mut value| {
+            if let Some(object) = value.as_object_mut() {
+                omit.iter().for_each(|name| drop(object.remove(*name)));
+            }
+            serde_json::to_vec(&value)
+        });
+        self.body = Some(body.map_err(|e| e.to_string()));
+        self
+    }
+}
+
+/// A reply read in full: status, the `Accord-Error` name, body.
+struct Reply {
+    status: u16,
+    error_name: Option<String>,
+    body: bytes::Bytes,
+}
+
+impl RestClient {
+    /// A builder for a service at `base_url` (`http://orders:8080/api`).
+    pub fn builder(base_url: impl Into<String>) -> RestClientBuilder {
+        RestClientBuilder {
+            base: base_url.into(),
+            http: None,
+            headers: Vec::new(),
+            config: ProxyConfig::default(),
+        }
+    }
+
+    /// A client with default settings.
+    pub fn new(base_url: impl Into<String>) -> Result<Self, ClientConfigError> {
+        Self::builder(base_url).build()
+    }
+
+    /// The resilience layer (for inspecting the breaker).
+    pub fn resilience(&self) -> &Resilience {
+        &self.inner.resilience
+    }
+
+    /// Calls an operation with a JSON output.
+    pub async fn call<O: DeserializeOwned, E: ServiceError>(
+        &self,
+        op: &'static Operation,
+        context: Context,
+        parts: Parts,
+    ) -> Result<O, E> {
+        let reply = self.unary(op, context, parts).await?;
+        if let Some(error) = declared::<E>(&reply) {
+            return Err(error);
+        }
+        serde_json::from_slice(&reply.body).map_err(|e| E::from(CallError::Decode(e.to_string())))
+    }
+
+    /// Calls an operation without output (204, or 202 for `notify`).
+    pub async fn call_empty<E: ServiceError>(
+        &self,
+        op: &'static Operation,
+        context: Context,
+        parts: Parts,
+    ) -> Result<(), E> {
+        let reply = self.unary(op, context, parts).await?;
+        declared::<E>(&reply).map_or(Ok(()), Err)
+    }
+
+    /// Calls an operation with a streamed output (server-sent events). The deadline covers the
+    /// whole stream; the call holds its outstanding slot until the stream ends or is dropped.
+    pub fn call_stream<O, E>(
+        &self,
+        op: &'static Operation,
+        context: Context,
+        parts: Parts,
+    ) -> BoxStream<'static, Result<O, E>>
+    where
+        O: DeserializeOwned + Send + 'static,
+        E: ServiceError,
+    {
+        let client = self.clone();
+        let opened = async move { client.open_stream::<O, E>(op, context, parts).await };
+        Box::pin(futures::stream::once(opened).flatten())
+    }
+
+    async fn unary(
+        &self,
+        op: &'static Operation,
+        context: Context,
+        parts: Parts,
+    ) -> Result<Reply, CallError> {
+        let deadline = self.deadline(op, &context);
+        let span = client_span(op, &context);
+        let started = Instant::now();
+        let exchange = async {
+            let response = self.send_retrying(op, &context, &parts, deadline).await?;
+            let status = response.status().as_u16();
+            let error_name = header_text(response.headers(), ACCORD_ERROR);
+            let body = response.bytes().await.map_err(transport_error)?;
+            let reply = Reply {
+                status,
+                error_name,
+                body,
+            };
+            undeclared_failure(&reply).map_or(Ok(reply), Err)
+        };
+        let outcome = self
+            .inner
+            .resilience
+            .run(deadline, exchange)
+            .instrument(span.clone())
+            .await;
+        record_outcome(&span, &outcome, started);
+        outcome
+    }
+
+    async fn send_retrying(
+        &self,
+        op: &Operation,
+        context: &Context,
+        parts: &Parts,
+        deadline: Instant,
+    ) -> Result<reqwest::Response, CallError> {
+        let first = self
+            .send(op, context, parts, deadline, "application/json")
+            .await;
+        match first {
+            Err(CallError::Connect(_)) if op.idempotent => {
+                self.send(op, context, parts, deadline, "application/json")
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    async fn open_stream<O, E>(
+        self,
+        op: &'static Operation,
+        context: Context,
+        parts: Parts,
+    ) -> BoxStream<'static, Result<O, E>>
+    where
+        O: DeserializeOwned + Send + 'static,
+        E: ServiceError,
+    {
+        let deadline = self.deadline(op, &context);
+        let fail = |e: E| -> BoxStream<'static, Result<O, E>> {
+            Box::pin(futures::stream::iter([Err(e)]))
+        };
+        let mut admission = match self.inner.resilience.admit() {
+            Ok(admission) => admission,
+            Err(e) => return fail(e.into()),
+        };
+        let span = client_span(op, &context);
+        let sent = within(
+            deadline,
+            self.send(op, &context, &parts, deadline, "text/event-stream"),
+        )
+        .instrument(span)
+        .await;
+        let response = match sent {
+            Ok(response) if response.status().is_success() => response,
+            Ok(response) => {
+                let outcome = within(deadline, read_failure::<E>(response)).await;
+                admission.record(&outcome.as_ref().map(|_| ()).map_err(Clone::clone));
+                return fail(outcome.unwrap_or_else(E::from));
+            }
+            Err(e) => {
+                admission.record::<()>(&Err(e.clone()));
+                return fail(e.into());
+            }
+        };
+        admission.record::<()>(&Ok(()));
+        Box::pin(event_stream(response, deadline, admission))
+    }
+
+    fn deadline(&self, op: &Operation, context: &Context) -> Instant {
+        context.deadline.unwrap_or_else(|| {
+            Instant::now() + op.timeout.unwrap_or(self.inner.config.default_timeout)
+        })
+    }
+
+    async fn send(
+        &self,
+        op: &Operation,
+        context: &Context,
+        parts: &Parts,
+        deadline: Instant,
+        accept: &'static str,
+    ) -> Result<reqwest::Response, CallError> {
+        let url = self.url(op, parts)?;
+        let mut request = self.inner.http.request(op.method.clone(), url);
+        request = request.headers(self.headers(context, parts, deadline)?);
+        request = request.header(header::ACCEPT, accept);
+        if let Some(body) = &parts.body {
+            let body = body
+                .clone()
+                .map_err(|e| CallError::Internal(format!("encoding the input: {e}")))?;
+            request = request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        request.send().await.map_err(transport_error)
+    }
+
+    /// The base URL plus the path template with each placeholder percent-encoded.
+    fn url(&self, op: &Operation, parts: &Parts) -> Result<reqwest::Url, CallError> {
+        let mut url = self.inner.base.clone();
+        {
+            let mut segments = url
+                .path_segments_mut()
+                .map_err(|()| CallError::Internal("base URL cannot take a path".into()))?;
+            segments.pop_if_empty();
+            for segment in op.path.split('/').filter(|s| !s.is_empty()) {
+                match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => {
+                        let value =
+                            parts.path.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+                                CallError::Internal(format!(
+                                    "no value for path placeholder {{{name}}}"
+                                ))
+                            })?;
+                        segments.push(&value.1);
+                    }
+                    None => drop(segments.push(segment)),
+                }
+            }
+        }
+        if !parts.query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(parts.query.iter().map(|(k, v)| (*k, v)));
+        }
+        Ok(url)
+    }
+
+    /// Default headers, input headers, metadata and the propagation headers.
+    fn headers(
+        &self,
+        context: &Context,
+        parts: &Parts,
+        deadline: Instant,
+    ) -> Result<HeaderMap, CallError> {
+        let mut headers = self.inner.headers.clone();
+        let invalid =
+            |name: &str| CallError::Internal(format!("header {name:?} is not a valid HTTP header"));
+        let pairs = context
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()));
+        let pairs = pairs.chain(parts.headers.iter().map(|(k, v)| (*k, v.clone())));
+        let trace = context
+            .trace
+            .map_or_else(TraceParent::new_root, |t| t.child());
+        let correlation = context
+            .correlation_id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let remaining = deadline
+            .saturating_duration_since(Instant::now())
+            .as_millis()
+            .max(1);
+        let propagated = [
+            (TRACEPARENT, trace.to_string()),
+            (CORRELATION_ID, correlation),
+            (ACCORD_DEADLINE_MS, remaining.to_string()),
+        ];
+        for (name, value) in pairs.chain(propagated) {
+            let header_name = HeaderName::try_from(name).map_err(|_| invalid(name))?;
+            let value = HeaderValue::try_from(value).map_err(|_| invalid(name))?;
+            headers.insert(header_name, value);
+        }
+        Ok(headers)
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn transport_error(error: reqwest::Error) -> CallError {
+    if error.is_timeout() {
+        return CallError::Timeout;
+    }
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(e) = source {
+        message = format!("{message}: {e}");
+        source = e.source();
+    }
+    CallError::Connect(message)
+}
+
+/// A failure that is not a declared error: the breaker counts 5xx ones.
+fn undeclared_failure(reply: &Reply) -> Option<CallError> {
+    let success = (200..300).contains(&reply.status);
+    (!success && reply.error_name.is_none()).then(|| status_error(reply.status, &reply.body))
+}
+
+fn status_error(status: u16, body: &[u8]) -> CallError {
+    let problem = serde_json::from_slice::<Problem>(body).unwrap_or_else(|_| {
+        let text = String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned();
+        let problem = Problem::new(status);
+        if text.is_empty() {
+            problem
+        } else {
+            problem.with_detail(text)
+        }
+    });
+    CallError::Status { status, problem }
+}
+
+/// The declared error a non-success reply carries, if any (`None` for a success).
+fn declared<E: ServiceError>(reply: &Reply) -> Option<E> {
+    let name = reply
+        .error_name
+        .as_deref()
+        .filter(|_| !(200..300).contains(&reply.status))?;
+    Some(match E::decode(name, &reply.body) {
+        Some(Ok(error)) => error,
+        Some(Err(call)) => call.into(),
+        None => status_error(reply.status, &reply.body).into(),
+    })
+}
+
+async fn read_failure<E: ServiceError>(response: reqwest::Response) -> Result<E, CallError> {
+    let status = response.status().as_u16();
+    let error_name = header_text(response.headers(), ACCORD_ERROR);
+    let body = response.bytes().await.map_err(transport_error)?;
+    let reply = Reply {
+        status,
+        error_name,
+        body,
+    };
+    match undeclared_failure(&reply) {
+        Some(failure) => Err(failure),
+        None => {
+            Ok(declared::<E>(&reply).unwrap_or_else(|| status_error(status, &reply.body).into()))
+        }
+    }
+}
+
+/// State of an open event stream.
+struct Events {
+    body: BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    decoder: SseDecoder,
+    ready: VecDeque<SseEvent>,
+    deadline: Instant,
+    _admission: Admission,
+}
+
+fn event_stream<O, E>(
+    response: reqwest::Response,
+    deadline: Instant,
+    admission: Admission,
+) -> impl Stream<Item = Result<O, E>>
+where
+    O: DeserializeOwned + Send + 'static,
+    E: ServiceError,
+{
+    let state = Events {
+        body: Box::pin(response.bytes_stream()),
+        decoder: SseDecoder::default(),
+        ready: VecDeque::new(),
+        deadline,
+        _admission: admission,
+    };
+    futures::stream::unfold(Some(state), |state| async move {
+        let mut state = state?;
+        match next_event(&mut state).await {
+            Ok(Some(event)) => match item_of::<O, E>(event) {
+                Ok(item) => Some((Ok(item), Some(state))),
+                Err(error) => Some((Err(error), None)),
+            },
+            Ok(None) => None,
+            Err(error) => Some((Err(error.into()), None)),
+        }
+    })
+}
+
+async fn next_event(state: &mut Events) -> Result<Option<SseEvent>, CallError> {
+    loop {
+        if let Some(event) = state.ready.pop_front() {
+            return Ok(Some(event));
+        }
+        let chunk = tokio::time::timeout_at(state.deadline.into(), state.body.next())
+            .await
+            .map_err(|_| CallError::Timeout)?;
+        match chunk {
+            None => return Ok(None),
+            Some(Err(e)) => return Err(transport_error(e)),
+            Some(Ok(bytes)) => state
+                .ready
+                .extend(state.decoder.push(&bytes).map_err(CallError::Decode)?),
+        }
+    }
+}
+
+/// An event as an item: data decodes to `O`; `event: error` to the declared error or a status.
+fn item_of<O: DeserializeOwned, E: ServiceError>(event: SseEvent) -> Result<O, E> {
+    if event.event.as_deref() != Some("error") {
+        return serde_json::from_str(&event.data)
+            .map_err(|e| CallError::Decode(e.to_string()).into());
+    }
+    let problem: Problem =
+        serde_json::from_str(&event.data).map_err(|e| CallError::Decode(e.to_string()))?;
+    let name = problem.extensions.get("error").and_then(|n| n.as_str());
+    let value = problem.extensions.get("value").map(|v| v.to_string());
+    if let (Some(name), Some(value)) = (name, value) {
+        match E::decode(name, value.as_bytes()) {
+            Some(Ok(error)) => return Err(error),
+            Some(Err(call)) => return Err(call.into()),
+            None => {}
+        }
+    }
+    Err(CallError::Status {
+        status: problem.status,
+        problem,
+    }
+    .into())
+}
+
+fn client_span(op: &Operation, context: &Context) -> tracing::Span {
+    tracing::info_span!(
+        "accord.call",
+        side = "client",
+        transport = "rest",
+        service = op.service,
+        operation = op.name,
+        correlation_id = context.correlation_id.as_deref().unwrap_or_default(),
+        outcome = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    )
+}
+
+fn record_outcome<T>(span: &tracing::Span, outcome: &Result<T, CallError>, started: Instant) {
+    let latency = started.elapsed().as_secs_f64() * 1e3;
+    let label = match outcome {
+        Ok(_) => "ok".to_owned(),
+        Err(e) => e.to_string(),
+    };
+    span.record("outcome", label.as_str());
+    span.record("latency_ms", latency);
+    span.in_scope(|| {
+        tracing::debug!(
+            outcome = label.as_str(),
+            latency_ms = latency,
+            "call finished"
+        )
+    });
+}

@@ -1,0 +1,661 @@
+//! REST skeleton glue: what a generated axum handler calls, so that it stays a few lines.
+//!
+//! ```ignore
+//! async fn get_order<S: OrderService>(State(svc): State<Arc<S>>, call: server::Call) -> Response {
+//!     call.unary(&GET_ORDER, |p| p.path::<i64>("order_id"), |r| svc.get_order(r)).await
+//! }
+//! ```
+//!
+//! [`Call`] decodes path, query, headers and body into the input (every violation it can find,
+//! 400/413/415 problems), runs `Validate`, builds the [`Context`] (deadline from
+//! `Accord-Deadline-Ms`, `X-Correlation-Id`, `traceparent`), runs the handler under the deadline
+//! inside a tracing span, and maps its `Result` to a response.
+
+use super::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, Operation, ParamValue, TRACEPARENT};
+use crate::problem::{PROBLEM_JSON, Problem, Violation};
+use crate::trace::TraceParent;
+use crate::validate::{FieldPath, Validate, Violations};
+use crate::{BoxStream, CallError, Context, ErrorEncoding, Request, ServiceError};
+use axum::body::Body;
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt as _;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument as _;
+
+/// Settings of a REST skeleton.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Largest accepted request body in bytes; a larger one gets 413.
+    pub body_limit: usize,
+}
+
+impl Default for ServerConfig {
+    /// A 1 MiB body limit.
+    fn default() -> Self {
+        ServerConfig {
+            body_limit: 1 << 20,
+        }
+    }
+}
+
+/// Adds what every generated router needs after its routes: 404/405 problem fallbacks and the
+/// [`ServerConfig`] the handlers read.
+pub fn finish_router(router: axum::Router, config: ServerConfig) -> axum::Router {
+    router
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .layer(axum::Extension(Arc::new(config)))
+}
+
+async fn not_found(method: http::Method, uri: http::Uri) -> Response {
+    let detail = format!("no operation at {method} {}", uri.path());
+    problem_response(Problem::new(404).with_detail(detail))
+}
+
+async fn method_not_allowed(method: http::Method, uri: http::Uri) -> Response {
+    let detail = format!("{} does not accept {method}", uri.path());
+    problem_response(Problem::new(405).with_detail(detail))
+}
+
+/// One incoming call, extracted by a generated handler. Extraction never fails: every problem
+/// is reported when the input is decoded.
+pub struct Call {
+    parts: http::request::Parts,
+    body: Body,
+    path: Result<Vec<(String, String)>, String>,
+    started: Instant,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Call {
+    type Rejection = Infallible;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Infallible> {
+        let started = Instant::now();
+        let (mut parts, body) = request.into_parts();
+        let path = RawPathParams::from_request_parts(&mut parts, state)
+            .await
+            .map(|p| {
+                p.iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect()
+            })
+            .map_err(|e| e.body_text());
+        Ok(Call {
+            parts,
+            body,
+            path,
+            started,
+        })
+    }
+}
+
+impl Call {
+    /// Serves an operation with a JSON output (200).
+    pub async fn unary<I, O, E, F, Fut>(
+        self,
+        op: &'static Operation,
+        bind: impl FnOnce(&mut Params<'_>),
+        handler: F,
+    ) -> Response
+    where
+        I: DeserializeOwned + Validate,
+        O: Serialize,
+        E: ServiceError,
+        F: FnOnce(Request<I>) -> Fut,
+        Fut: Future<Output = Result<O, E>>,
+    {
+        self.serve(op, bind, handler, |o| json_response(StatusCode::OK, &o))
+            .await
+    }
+
+    /// Serves an operation without output: 204, or 202 for `notify` (pass `StatusCode::ACCEPTED`).
+    pub async fn empty<I, E, F, Fut>(
+        self,
+        op: &'static Operation,
+        status: StatusCode,
+        bind: impl FnOnce(&mut Params<'_>),
+        handler: F,
+    ) -> Response
+    where
+        I: DeserializeOwned + Validate,
+        E: ServiceError,
+        F: FnOnce(Request<I>) -> Fut,
+        Fut: Future<Output = Result<(), E>>,
+    {
+        self.serve(op, bind, handler, |()| status.into_response())
+            .await
+    }
+
+    /// Serves a streamed output as server-sent events: one `data: <json>` event per item, and
+    /// a final `event: error` with a problem object if the stream fails.
+    pub async fn stream<I, O, E, F>(
+        self,
+        op: &'static Operation,
+        bind: impl FnOnce(&mut Params<'_>),
+        handler: F,
+    ) -> Response
+    where
+        I: DeserializeOwned + Validate,
+        O: Serialize + Send + 'static,
+        E: ServiceError,
+        F: FnOnce(Request<I>) -> BoxStream<'static, Result<O, E>>,
+    {
+        let opened = |request: Request<I>| {
+            let deadline = request.context.deadline;
+            futures::future::ready(Ok::<_, E>((deadline, handler(request))))
+        };
+        self.serve(op, bind, opened, |(deadline, items)| {
+            sse_response(items, deadline)
+        })
+        .await
+    }
+
+    async fn serve<I, T, E, F, Fut>(
+        self,
+        op: &'static Operation,
+        bind: impl FnOnce(&mut Params<'_>),
+        handler: F,
+        respond: impl FnOnce(T) -> Response,
+    ) -> Response
+    where
+        I: DeserializeOwned + Validate,
+        E: ServiceError,
+        F: FnOnce(Request<I>) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let context = self.context();
+        let correlation = context.correlation_id.clone().unwrap_or_default();
+        let span = call_span(op, &context);
+        let started = self.started;
+        let mut response = async move {
+            let deadline = context.deadline;
+            let request = match self.decode::<I>(bind, context).await {
+                Ok(request) => request,
+                Err(problem) => return problem_response(problem),
+            };
+            match run_until(deadline, handler(request)).await {
+                Ok(Ok(output)) => respond(output),
+                Ok(Err(error)) => error_response(error),
+                Err(timeout) => error_response(timeout),
+            }
+        }
+        .instrument(span.clone())
+        .await;
+        record_outcome(&span, &response, started);
+        if let Ok(value) = HeaderValue::from_str(&correlation) {
+            response.headers_mut().insert(CORRELATION_ID, value);
+        }
+        response
+    }
+
+    /// The call's context from the request headers and extensions.
+    fn context(&self) -> Context {
+        let headers = &self.parts.headers;
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let deadline = text(ACCORD_DEADLINE_MS)
+            .and_then(|ms| ms.trim().parse::<u64>().ok())
+            .map(|ms| self.started + Duration::from_millis(ms));
+        let trace = text(TRACEPARENT)
+            .and_then(TraceParent::parse)
+            .map_or_else(TraceParent::new_root, |t| t.child());
+        let correlation = text(CORRELATION_ID)
+            .filter(|id| !id.is_empty())
+            .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+        Context {
+            deadline,
+            correlation_id: Some(correlation),
+            trace: Some(trace),
+            metadata: metadata(headers),
+            extensions: self.parts.extensions.clone(),
+        }
+    }
+
+    async fn decode<I: DeserializeOwned + Validate>(
+        self,
+        bind: impl FnOnce(&mut Params<'_>),
+        context: Context,
+    ) -> Result<Request<I>, Problem> {
+        let mut params = Params::new(&self.parts, &self.path);
+        bind(&mut params);
+        let Params {
+            mut fields,
+            mut violations,
+            body,
+            ..
+        } = params;
+        let limit = self
+            .parts
+            .extensions
+            .get::<Arc<ServerConfig>>()
+            .map_or(ServerConfig::default().body_limit, |c| c.body_limit);
+        if body {
+            let mut object = read_body(&self.parts.headers, self.body, limit).await?;
+            object.append(&mut fields);
+            fields = object;
+        }
+        if !violations.is_empty() {
+            return Err(Problem::invalid(violations.into_vec()));
+        }
+        let input: I = serde_path_to_error::deserialize(Value::Object(fields))
+            .map_err(|e| Problem::invalid(vec![serde_violation(&e)]))?;
+        input.validate_into(&FieldPath::Root, &mut violations);
+        violations
+            .into_result()
+            .map_err(|v| Problem::invalid(v.into_vec()))?;
+        Ok(Request::from_parts(context, input))
+    }
+}
+
+/// Binds the input fields that travel outside the body: what a generated `bind` closure calls.
+pub struct Params<'a> {
+    parts: &'a http::request::Parts,
+    path: &'a Result<Vec<(String, String)>, String>,
+    query: Option<Vec<(String, String)>>,
+    fields: Map<String, Value>,
+    violations: Violations,
+    body: bool,
+}
+
+impl<'a> Params<'a> {
+    fn new(
+        parts: &'a http::request::Parts,
+        path: &'a Result<Vec<(String, String)>, String>,
+    ) -> Self {
+        Params {
+            parts,
+            path,
+            query: None,
+            fields: Map::new(),
+            violations: Violations::new(),
+            body: false,
+        }
+    }
+
+    /// The remaining input fields come from the JSON body (POST, PUT, PATCH).
+    pub fn body(&mut self) {
+        self.body = true;
+    }
+
+    /// Field `field` from the path placeholder of the same name.
+    pub fn path<T: ParamValue>(&mut self, field: &'static str) {
+        let found = match self.path {
+            Ok(params) => params
+                .iter()
+                .find(|(k, _)| k == field)
+                .map(|(_, v)| v.clone()),
+            Err(e) => return self.violation(field, &e.clone()),
+        };
+        match found {
+            Some(raw) => self.set::<T>(field, &raw),
+            None => self.violation(field, "missing path parameter"),
+        }
+    }
+
+    /// Field `field` from query parameter `name`; absent leaves the field unset.
+    pub fn query<T: ParamValue>(&mut self, field: &'static str, name: &str) {
+        let values = self.query_values(name);
+        match values.as_slice() {
+            [] => {}
+            [one] => self.set::<T>(field, one),
+            _ => self.violation(field, "repeated query parameter that takes one value"),
+        }
+    }
+
+    /// List field `field` from every occurrence of query parameter `name` (`?tag=a&tag=b`).
+    pub fn query_list<T: ParamValue>(&mut self, field: &'static str, name: &str) {
+        let values = self.query_values(name);
+        let root = FieldPath::Root;
+        let path = root.field(field);
+        let mut items = Vec::with_capacity(values.len());
+        for (i, raw) in values.iter().enumerate() {
+            match T::parse_param(raw).and_then(|v| to_json(&v)) {
+                Ok(value) => items.push(value),
+                Err(message) => self.violations.push(&path.index(i), message),
+            }
+        }
+        if !values.is_empty() {
+            self.fields.insert(field.to_owned(), Value::Array(items));
+        }
+    }
+
+    /// Field `field` from header `name`; absent leaves the field unset.
+    pub fn header<T: ParamValue>(&mut self, field: &'static str, name: &str) {
+        match self.parts.headers.get(name).map(|v| v.to_str()) {
+            None => {}
+            Some(Ok(raw)) => self.set::<T>(field, raw),
+            Some(Err(_)) => self.violation(field, "header value is not visible ASCII"),
+        }
+    }
+
+    fn query_values(&mut self, name: &str) -> Vec<String> {
+        if self.query.is_none() {
+            let raw = self.parts.uri.query().unwrap_or("");
+            let parsed = serde_urlencoded::from_str::<Vec<(String, String)>>(raw);
+            if parsed.is_err() {
+                self.violation("", "malformed query string");
+            }
+            self.query = Some(parsed.unwrap_or_default());
+        }
+        let pairs = self.query.as_deref().unwrap_or_default();
+        pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    fn set<T: ParamValue>(&mut self, field: &'static str, raw: &str) {
+        match T::parse_param(raw).and_then(|v| to_json(&v)) {
+            Ok(value) => {
+                self.fields.insert(field.to_owned(), value);
+            }
+            Err(message) => self.violation(field, &message),
+        }
+    }
+
+    fn violation(&mut self, field: &str, message: &str) {
+        let root = FieldPath::Root;
+        let path = if field.is_empty() {
+            root
+        } else {
+            root.field(field)
+        };
+        self.violations.push(&path, message);
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Value, String> {
+    serde_json::to_value(value).map_err(|e| e.to_string())
+}
+
+/// The body as a JSON object: 413 over `limit`, 415 when not JSON, 400 when malformed.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Map<String, Value>, Problem> {
+    let too_large = || Problem::new(413).with_detail(format!("the body exceeds {limit} bytes"));
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(e) if is_length_limit(&e) => return Err(too_large()),
+        Err(e) => {
+            return Err(Problem::new(400).with_detail(format!("reading the body failed: {e}")));
+        }
+    };
+    if bytes.is_empty() {
+        return Ok(Map::new());
+    }
+    if !is_json(headers) {
+        return Err(Problem::new(415).with_detail("the body must be application/json"));
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(_) => Err(invalid("", "the body must be a JSON object")),
+        Err(e) => Err(invalid("", &format!("malformed JSON: {e}"))),
+    }
+}
+
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn invalid(field: &str, message: &str) -> Problem {
+    Problem::invalid(vec![Violation {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }])
+}
+
+/// serde stops at the first error; report it at its path, naming a missing field in the path.
+fn serde_violation(error: &serde_path_to_error::Error<serde_json::Error>) -> Violation {
+    let mut field = String::new();
+    for segment in error.path().iter() {
+        use serde_path_to_error::Segment;
+        match segment {
+            Segment::Seq { index } => field.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => push_member(&mut field, key),
+            Segment::Unknown => {}
+        }
+    }
+    let message = error.inner().to_string();
+    if let Some(missing) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.strip_suffix('`'))
+    {
+        push_member(&mut field, missing);
+        return Violation {
+            field,
+            message: "required field is missing".to_owned(),
+        };
+    }
+    Violation { field, message }
+}
+
+fn push_member(path: &mut String, name: &str) {
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(name);
+}
+
+/// Request headers that are transport plumbing, not caller metadata.
+const NOT_METADATA: &[&str] = &[
+    "host",
+    "content-type",
+    "content-length",
+    "connection",
+    "transfer-encoding",
+    "accept",
+    "accept-encoding",
+    "user-agent",
+    "te",
+    "upgrade",
+    TRACEPARENT,
+    CORRELATION_ID,
+    ACCORD_DEADLINE_MS,
+];
+
+fn metadata(headers: &HeaderMap) -> std::collections::BTreeMap<String, String> {
+    headers
+        .iter()
+        .filter(|(name, _)| !NOT_METADATA.contains(&name.as_str()))
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
+        .collect()
+}
+
+async fn run_until<T>(
+    deadline: Option<Instant>,
+    work: impl Future<Output = T>,
+) -> Result<T, CallError> {
+    match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline.into(), work)
+            .await
+            .map_err(|_| CallError::Timeout),
+        None => Ok(work.await),
+    }
+}
+
+fn call_span(op: &Operation, context: &Context) -> tracing::Span {
+    tracing::info_span!(
+        "accord.call",
+        side = "server",
+        transport = "rest",
+        service = op.service,
+        operation = op.name,
+        trace_id = context.trace.map(|t| t.trace_id_hex()).unwrap_or_default(),
+        correlation_id = context.correlation_id.as_deref().unwrap_or_default(),
+        outcome = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    )
+}
+
+fn record_outcome(span: &tracing::Span, response: &Response, started: Instant) {
+    let status = response.status();
+    let outcome = if status.is_success() {
+        "ok"
+    } else if response.headers().contains_key(ACCORD_ERROR) {
+        "declared_error"
+    } else if status.is_client_error() {
+        "rejected"
+    } else {
+        "failed"
+    };
+    let latency = started.elapsed().as_secs_f64() * 1e3;
+    span.record("outcome", outcome);
+    span.record("latency_ms", latency);
+    span.in_scope(|| {
+        tracing::info!(
+            status = status.as_u16(),
+            outcome,
+            latency_ms = latency,
+            "call finished"
+        )
+    });
+}
+
+fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body)
+            .into_response()
+            .with_status(status),
+        Err(e) => error_response(CallError::Internal(format!("encoding the output: {e}"))),
+    }
+}
+
+trait WithStatus {
+    fn with_status(self, status: StatusCode) -> Self;
+}
+
+impl WithStatus for Response {
+    fn with_status(mut self, status: StatusCode) -> Self {
+        *self.status_mut() = status;
+        self
+    }
+}
+
+/// A problem as an `application/problem+json` response.
+pub fn problem_response(problem: Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match serde_json::to_vec(&problem) {
+        Ok(body) => ([(header::CONTENT_TYPE, PROBLEM_JSON)], body)
+            .into_response()
+            .with_status(status),
+        Err(_) => status.into_response(),
+    }
+}
+
+/// A handler's error as a response: a declared error with its status, `Accord-Error` header and
+/// JSON body, anything else as a problem.
+pub fn error_response<E: ServiceError>(error: E) -> Response {
+    match error.encode() {
+        ErrorEncoding::Declared { status, name, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut response = json_response(status, &body);
+            response
+                .headers_mut()
+                .insert(ACCORD_ERROR, HeaderValue::from_static(name));
+            response
+        }
+        ErrorEncoding::Call(error) => {
+            if let CallError::Internal(detail) = &error {
+                tracing::error!(%detail, "internal error");
+            }
+            problem_response(error.to_problem())
+        }
+    }
+}
+
+/// The problem object of an `event: error`: a declared error carries its name in `error` and
+/// its JSON in `value`.
+fn error_problem<E: ServiceError>(error: E) -> Problem {
+    match error.encode() {
+        ErrorEncoding::Declared { status, name, body } => {
+            let mut problem = Problem::new(status).with_detail(name);
+            problem
+                .extensions
+                .insert("error".into(), Value::String(name.into()));
+            problem.extensions.insert("value".into(), body);
+            problem
+        }
+        ErrorEncoding::Call(error) => error.to_problem(),
+    }
+}
+
+fn data_event<O: Serialize>(value: &O) -> Result<Event, Problem> {
+    serde_json::to_string(value)
+        .map(|data| Event::default().data(data))
+        .map_err(|e| CallError::Internal(format!("encoding an item: {e}")).to_problem())
+}
+
+fn sse_response<O, E>(
+    items: BoxStream<'static, Result<O, E>>,
+    deadline: Option<Instant>,
+) -> Response
+where
+    O: Serialize + Send + 'static,
+    E: ServiceError,
+{
+    let events = items.scan(false, |failed, item| {
+        let event = match item {
+            _ if *failed => None,
+            Ok(value) => Some(data_event(&value)),
+            Err(error) => Some(Err(error_problem(error))),
+        };
+        let event = event.map(|e| {
+            e.unwrap_or_else(|problem| {
+                *failed = true;
+                let data = serde_json::to_string(&problem).unwrap_or_default();
+                Event::default().event("error").data(data)
+            })
+        });
+        futures::future::ready(event.map(Ok::<_, Infallible>))
+    });
+    let events: BoxStream<'static, Result<Event, Infallible>> = match deadline {
+        Some(deadline) => Box::pin(events.take_until(tokio::time::sleep_until(deadline.into()))),
+        None => Box::pin(events),
+    };
+    Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
