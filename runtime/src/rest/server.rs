@@ -322,9 +322,8 @@ impl<'a> Params<'a> {
                 Err(message) => self.violations.push(&path.index(i), message),
             }
         }
-        if !values.is_empty() {
-            self.fields.insert(field.to_owned(), Value::Array(items));
-        }
+        // No occurrence is an empty list: a query string cannot tell "absent" from "empty".
+        self.fields.insert(field.to_owned(), Value::Array(items));
     }
 
     /// Field `field` from header `name`; absent leaves the field unset.

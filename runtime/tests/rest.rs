@@ -1,0 +1,798 @@
+//! End-to-end tests of the REST glue over real loopback sockets, through the hand-written
+//! "as if generated" mini service in `mini/`.
+
+mod mini;
+
+use accord::rest::client::RestClient;
+use accord::rest::server::ServerConfig;
+use accord::trace::TraceParent;
+use accord::{BoxStream, BreakerConfig, CallError, ProxyConfig, Request};
+use futures::StreamExt as _;
+use mini::*;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Order id whose handler sleeps for 5 s.
+const SLOW: i64 = 7;
+/// Order id whose handler fails with an internal error (500).
+const BROKEN: i64 = 500;
+
+/// The business logic under test: echoes what it saw of the call in the order's labels.
+#[derive(Default)]
+struct Shop {
+    calls: AtomicUsize,
+}
+
+fn order(order_id: i64, labels: BTreeMap<String, String>) -> Order {
+    let line_items = vec![LineItem {
+        menu_item_id: "pizza".into(),
+        quantity: 2,
+    }];
+    Order {
+        order_id,
+        state: OrderState::Approved,
+        line_items,
+        labels,
+    }
+}
+
+fn seen(request: &Request<impl Sized>) -> BTreeMap<String, String> {
+    let ctx = &request.context;
+    let mut labels = BTreeMap::new();
+    let trace = ctx.trace.map(|t| t.trace_id_hex()).unwrap_or_default();
+    labels.insert("trace_id".into(), trace);
+    labels.insert(
+        "correlation_id".into(),
+        ctx.correlation_id.clone().unwrap_or_default(),
+    );
+    let remaining = ctx
+        .remaining()
+        .map(|d| d.as_millis().to_string())
+        .unwrap_or_default();
+    labels.insert("remaining_ms".into(), remaining);
+    labels.insert(
+        "tenant".into(),
+        ctx.metadata("x-tenant").unwrap_or_default().into(),
+    );
+    let peer = ctx
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .is_some();
+    labels.insert("peer_known".into(), peer.to_string());
+    labels
+}
+
+impl OrderService for Shop {
+    async fn create_order(
+        &self,
+        request: Request<CreateOrderRequest>,
+    ) -> Result<CreateOrderReply, OrderServiceError> {
+        let input = request.input;
+        if input.restaurant_id == 0 {
+            let e = RestaurantNotFound { restaurant_id: 0 };
+            return Err(OrderServiceError::RestaurantNotFound(e));
+        }
+        Ok(CreateOrderReply {
+            order_id: input.restaurant_id * 100 + input.line_items.len() as i64,
+        })
+    }
+
+    async fn get_order(
+        &self,
+        request: Request<GetOrderRequest>,
+    ) -> Result<Order, OrderServiceError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        match request.input.order_id {
+            SLOW => tokio::time::sleep(Duration::from_secs(5)).await,
+            BROKEN => return Err(CallError::Internal("the database is down".into()).into()),
+            id if id < 0 => {
+                return Err(OrderServiceError::OrderNotFound(OrderNotFound {
+                    order_id: id,
+                }));
+            }
+            _ => {}
+        }
+        Ok(order(request.input.order_id, seen(&request)))
+    }
+
+    async fn list_orders(
+        &self,
+        request: Request<ListOrdersRequest>,
+    ) -> Result<OrderList, OrderServiceError> {
+        let input = request.input;
+        let orders = (0..input.limit.unwrap_or(2)).map(|i| {
+            let mut o = order(i64::from(i), BTreeMap::new());
+            o.state = input
+                .state
+                .get(i as usize)
+                .cloned()
+                .unwrap_or(OrderState::ApprovalPending);
+            o
+        });
+        Ok(OrderList {
+            orders: orders.collect(),
+        })
+    }
+
+    async fn cancel_order(
+        &self,
+        request: Request<CancelOrderRequest>,
+    ) -> Result<Order, OrderServiceError> {
+        let input = request.input;
+        let mut labels = BTreeMap::new();
+        labels.insert("reason".into(), input.reason.unwrap_or_default());
+        labels.insert("actor".into(), input.actor.unwrap_or_default());
+        let mut o = order(input.order_id, labels);
+        o.state = OrderState::Cancelled;
+        Ok(o)
+    }
+
+    async fn delete_order(
+        &self,
+        request: Request<GetOrderRequest>,
+    ) -> Result<(), OrderServiceError> {
+        match request.input.order_id {
+            id if id < 0 => Err(OrderServiceError::OrderNotFound(OrderNotFound {
+                order_id: id,
+            })),
+            _ => Ok(()),
+        }
+    }
+
+    async fn order_viewed(&self, _: Request<GetOrderRequest>) -> Result<(), OrderServiceError> {
+        Ok(())
+    }
+
+    fn watch_order(
+        &self,
+        request: Request<GetOrderRequest>,
+    ) -> BoxStream<'static, Result<Order, OrderServiceError>> {
+        let id = request.input.order_id;
+        if id < 0 {
+            let e = OrderServiceError::OrderNotFound(OrderNotFound { order_id: id });
+            return Box::pin(futures::stream::iter([Err(e)]));
+        }
+        let states = [
+            OrderState::ApprovalPending,
+            OrderState::Approved,
+            OrderState::Cancelled,
+        ];
+        Box::pin(futures::stream::iter(states).map(move |state| {
+            let mut o = order(id, BTreeMap::new());
+            o.state = state;
+            Ok(o)
+        }))
+    }
+}
+
+struct Server {
+    base: String,
+    shop: Arc<ShopHandle>,
+}
+
+/// Shares the call counter with the test while the router owns the service.
+struct ShopHandle(Arc<Shop>);
+
+impl OrderService for ShopHandle {
+    fn create_order(
+        &self,
+        r: Request<CreateOrderRequest>,
+    ) -> impl Future<Output = Result<CreateOrderReply, OrderServiceError>> + Send {
+        self.0.create_order(r)
+    }
+    fn get_order(
+        &self,
+        r: Request<GetOrderRequest>,
+    ) -> impl Future<Output = Result<Order, OrderServiceError>> + Send {
+        self.0.get_order(r)
+    }
+    fn list_orders(
+        &self,
+        r: Request<ListOrdersRequest>,
+    ) -> impl Future<Output = Result<OrderList, OrderServiceError>> + Send {
+        self.0.list_orders(r)
+    }
+    fn cancel_order(
+        &self,
+        r: Request<CancelOrderRequest>,
+    ) -> impl Future<Output = Result<Order, OrderServiceError>> + Send {
+        self.0.cancel_order(r)
+    }
+    fn delete_order(
+        &self,
+        r: Request<GetOrderRequest>,
+    ) -> impl Future<Output = Result<(), OrderServiceError>> + Send {
+        self.0.delete_order(r)
+    }
+    fn order_viewed(
+        &self,
+        r: Request<GetOrderRequest>,
+    ) -> impl Future<Output = Result<(), OrderServiceError>> + Send {
+        self.0.order_viewed(r)
+    }
+    fn watch_order(
+        &self,
+        r: Request<GetOrderRequest>,
+    ) -> BoxStream<'static, Result<Order, OrderServiceError>> {
+        self.0.watch_order(r)
+    }
+}
+
+async fn serve() -> Server {
+    let shop = Arc::new(Shop::default());
+    let config = ServerConfig { body_limit: 4096 };
+    let router = order_service_router(ShopHandle(shop.clone()), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Server {
+        base: format!("http://{addr}"),
+        shop: Arc::new(ShopHandle(shop)),
+    }
+}
+
+fn proxy(server: &Server, config: ProxyConfig) -> OrderServiceRestProxy {
+    let client = RestClient::builder(&server.base)
+        .default_header("X-Tenant", "acme")
+        .config(config)
+        .build()
+        .unwrap();
+    OrderServiceRestProxy::new(client)
+}
+
+fn create_request(restaurant_id: i64) -> CreateOrderRequest {
+    CreateOrderRequest {
+        restaurant_id,
+        consumer_id: 9,
+        line_items: vec![LineItem {
+            menu_item_id: "pizza".into(),
+            quantity: 3,
+        }],
+        delivery_note: None,
+        currency: "EUR".into(),
+    }
+}
+
+#[tokio::test]
+async fn success_paths_round_trip_typed_values() {
+    let server = serve().await;
+    let orders = proxy(&server, ProxyConfig::default());
+    let reply = orders.create_order(create_request(4).into()).await.unwrap();
+    assert_eq!(reply, CreateOrderReply { order_id: 401 });
+
+    let got = orders
+        .get_order(GetOrderRequest { order_id: 12 }.into())
+        .await
+        .unwrap();
+    assert_eq!((got.order_id, got.state), (12, OrderState::Approved));
+    assert_eq!(got.labels["tenant"], "acme");
+    assert_eq!(got.labels["peer_known"], "true");
+
+    let states = vec![OrderState::Cancelled, OrderState::Approved];
+    let list = ListOrdersRequest {
+        state: states,
+        limit: Some(3),
+    };
+    let list = orders.list_orders(list.into()).await.unwrap();
+    let got: Vec<_> = list.orders.iter().map(|o| o.state.clone()).collect();
+    assert_eq!(
+        got,
+        [
+            OrderState::Cancelled,
+            OrderState::Approved,
+            OrderState::ApprovalPending
+        ]
+    );
+
+    let cancel = CancelOrderRequest {
+        order_id: 5,
+        reason: Some("late / cold".into()),
+        actor: Some("bob".into()),
+    };
+    let cancelled = orders.cancel_order(cancel.into()).await.unwrap();
+    assert_eq!(cancelled.state, OrderState::Cancelled);
+    assert_eq!(
+        (
+            cancelled.labels["reason"].as_str(),
+            cancelled.labels["actor"].as_str()
+        ),
+        ("late / cold", "bob")
+    );
+
+    orders
+        .delete_order(GetOrderRequest { order_id: 1 }.into())
+        .await
+        .unwrap();
+    orders
+        .order_viewed(GetOrderRequest { order_id: 1 }.into())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn declared_errors_come_back_typed() {
+    let server = serve().await;
+    let orders = proxy(&server, ProxyConfig::default());
+    let err = orders
+        .create_order(create_request(0).into())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        OrderServiceError::RestaurantNotFound(RestaurantNotFound { restaurant_id: 0 })
+    );
+    let err = orders
+        .get_order(GetOrderRequest { order_id: -3 }.into())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        OrderServiceError::OrderNotFound(OrderNotFound { order_id: -3 })
+    );
+    let err = orders
+        .delete_order(GetOrderRequest { order_id: -4 }.into())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        OrderServiceError::OrderNotFound(OrderNotFound { order_id: -4 })
+    );
+
+    let raw = reqwest::get(format!("{}/orders/-3", server.base))
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 404);
+    assert_eq!(raw.headers()["accord-error"], "shop.orders.OrderNotFound");
+    assert_eq!(raw.json::<Value>().await.unwrap(), json!({"order_id": -3}));
+}
+
+#[tokio::test]
+async fn internal_errors_are_500_problems_without_details() {
+    let server = serve().await;
+    let raw = reqwest::get(format!("{}/orders/{BROKEN}", server.base))
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 500);
+    assert_eq!(raw.headers()["content-type"], "application/problem+json");
+    let text = raw.text().await.unwrap();
+    assert!(!text.contains("database"), "{text}");
+
+    let orders = proxy(
+        &server,
+        ProxyConfig {
+            breaker: None,
+            ..ProxyConfig::default()
+        },
+    );
+    match orders
+        .get_order(GetOrderRequest { order_id: BROKEN }.into())
+        .await
+    {
+        Err(OrderServiceError::Call(CallError::Status {
+            status: 500,
+            problem,
+        })) => {
+            assert_eq!(problem.title, "Internal Server Error")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Sends a raw request and returns the status and the JSON body.
+async fn raw(
+    method: &str,
+    url: String,
+    content_type: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method.parse().unwrap(), url).body(body);
+    if let Some(ct) = content_type {
+        request = request.header("content-type", ct);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    if status < 300 {
+        return (status, response.json().await.unwrap_or(Value::Null));
+    }
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    (status, response.json().await.unwrap())
+}
+
+fn violations(problem: &Value) -> Vec<(String, String)> {
+    let list = problem["violations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    list.iter()
+        .map(|v| {
+            (
+                v["field"].as_str().unwrap().to_owned(),
+                v["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn bad_bodies_get_400_problems_with_paths() {
+    let server = serve().await;
+    let url = format!("{}/orders", server.base);
+    let post = |body: &'static str| raw("POST", url.clone(), Some("application/json"), body);
+
+    let (status, p) = post("{\"restaurant_id\": 1,").await;
+    assert_eq!(status, 400);
+    assert!(violations(&p)[0].1.starts_with("malformed JSON"), "{p}");
+
+    let (status, p) = post("[1]").await;
+    assert_eq!(
+        (status, violations(&p)[0].1.as_str()),
+        (400, "the body must be a JSON object")
+    );
+
+    let wrong_type = r#"{"restaurant_id": 1, "consumer_id": 2, "currency": "EUR",
+        "line_items": [{"menu_item_id": "a", "quantity": "many"}]}"#;
+    let (status, p) = post(wrong_type).await;
+    assert_eq!(status, 400);
+    assert_eq!(violations(&p)[0].0, "line_items[0].quantity");
+    assert!(violations(&p)[0].1.contains("invalid type"), "{p}");
+
+    let missing = r#"{"restaurant_id": 1, "consumer_id": 2, "currency": "EUR",
+        "line_items": [{"menu_item_id": "a", "quantity": 1}, {"menu_item_id": "b"}]}"#;
+    let (_, p) = post(missing).await;
+    assert_eq!(
+        violations(&p),
+        [(
+            "line_items[1].quantity".into(),
+            "required field is missing".into()
+        )]
+    );
+
+    let constraints = r#"{"restaurant_id": 1, "consumer_id": 2, "currency": "eur",
+        "line_items": [{"menu_item_id": "a", "quantity": 0}, {"menu_item_id": "b", "quantity": 101}],
+        "unknown_member": true}"#;
+    let (status, p) = post(constraints).await;
+    assert_eq!(status, 400);
+    let fields: Vec<_> = violations(&p).into_iter().map(|v| v.0).collect();
+    assert_eq!(
+        fields,
+        [
+            "line_items[0].quantity",
+            "line_items[1].quantity",
+            "currency"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn bad_transport_input_gets_the_right_status() {
+    let server = serve().await;
+    let base = &server.base;
+    let (status, p) = raw(
+        "POST",
+        format!("{base}/orders"),
+        Some("text/plain"),
+        "hello",
+    )
+    .await;
+    assert_eq!((status, p["status"].as_u64()), (415, Some(415)));
+
+    let big = format!("{{\"delivery_note\": \"{}\"}}", "x".repeat(10_000));
+    let (status, _) = raw(
+        "POST",
+        format!("{base}/orders"),
+        Some("application/json"),
+        big,
+    )
+    .await;
+    assert_eq!(status, 413);
+
+    let (status, p) = raw("GET", format!("{base}/orders/abc"), None, "").await;
+    assert_eq!(
+        violations(&p),
+        [("order_id".into(), "\"abc\" is not a 64-bit integer".into())]
+    );
+    assert_eq!(status, 400);
+
+    let (status, p) = raw(
+        "GET",
+        format!("{base}/orders?state=APPROVED&state=EATEN&limit=x"),
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(status, 400);
+    let fields: Vec<_> = violations(&p).into_iter().map(|v| v.0).collect();
+    assert_eq!(fields, ["state[1]", "limit"]);
+
+    let (status, p) = raw("GET", format!("{base}/orders?limit=51"), None, "").await;
+    assert_eq!((status, violations(&p)[0].0.as_str()), (400, "limit"));
+
+    let (status, _) = raw("GET", format!("{base}/nowhere"), None, "").await;
+    assert_eq!(status, 404);
+    let (status, p) = raw("PUT", format!("{base}/orders/1"), None, "").await;
+    assert_eq!(
+        (status, p["title"].as_str()),
+        (405, Some("Method Not Allowed"))
+    );
+}
+
+#[tokio::test]
+async fn garbage_never_takes_the_server_down() {
+    let server = serve().await;
+    let client = reqwest::Client::new();
+    let garbage: &[(&str, &str, &[u8])] = &[
+        ("POST", "/orders", b"\xff\xfe\x00garbage"),
+        ("POST", "/orders/%FF%FE/cancel", b"{}"),
+        ("GET", "/orders/99999999999999999999999", b""),
+        ("GET", "/orders?state=%ZZ&&&==", b""),
+        (
+            "POST",
+            "/orders/1/cancel",
+            b"{\"reason\": {\"deep\": [[[[[[[[[[[[]]]]]]]]]]]]}}",
+        ),
+        ("DELETE", "/orders/1%2F2", b""),
+    ];
+    for (method, path, body) in garbage {
+        let response = client
+            .request(method.parse().unwrap(), format!("{}{path}", server.base))
+            .header("content-type", "application/json")
+            .header("traceparent", "00-zz-yy-01")
+            .header("accord-deadline-ms", "-5")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_client_error(),
+            "{method} {path}: {}",
+            response.status()
+        );
+    }
+    let orders = proxy(&server, ProxyConfig::default());
+    assert!(
+        orders
+            .get_order(GetOrderRequest { order_id: 1 }.into())
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_slow_handler_times_the_client_out_within_its_deadline() {
+    let server = serve().await;
+    let orders = proxy(&server, ProxyConfig::default());
+    let started = Instant::now();
+    let request =
+        Request::new(GetOrderRequest { order_id: SLOW }).with_timeout(Duration::from_millis(200));
+    let err = orders.get_order(request).await.unwrap_err();
+    assert_eq!(err, OrderServiceError::Call(CallError::Timeout));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let (status, p) = {
+        let response = reqwest::Client::new()
+            .get(format!("{}/orders/{SLOW}", server.base))
+            .header("accord-deadline-ms", "100")
+            .send()
+            .await
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.json::<Value>().await.unwrap(),
+        )
+    };
+    assert_eq!(
+        (status, p["detail"].as_str()),
+        (504, Some("deadline exceeded"))
+    );
+}
+
+#[tokio::test]
+async fn a_full_outstanding_bound_fails_fast() {
+    let server = serve().await;
+    let config = ProxyConfig {
+        max_outstanding: 1,
+        breaker: None,
+        ..ProxyConfig::default()
+    };
+    let orders = proxy(&server, config);
+    let slow = {
+        let orders = orders.clone();
+        let request =
+            Request::new(GetOrderRequest { order_id: SLOW }).with_timeout(Duration::from_secs(2));
+        tokio::spawn(async move { orders.get_order(request).await })
+    };
+    while server.shop.0.calls.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let started = Instant::now();
+    let err = orders
+        .get_order(GetOrderRequest { order_id: 1 }.into())
+        .await
+        .unwrap_err();
+    assert_eq!(err, OrderServiceError::Call(CallError::Overloaded));
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(
+        slow.await.unwrap(),
+        Err(OrderServiceError::Call(CallError::Timeout))
+    );
+    assert!(
+        orders
+            .get_order(GetOrderRequest { order_id: 1 }.into())
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn the_breaker_opens_and_recovers() {
+    let server = serve().await;
+    let breaker = BreakerConfig {
+        failure_threshold: 2,
+        cool_down: Duration::from_millis(300),
+    };
+    let orders = proxy(
+        &server,
+        ProxyConfig {
+            breaker: Some(breaker),
+            ..ProxyConfig::default()
+        },
+    );
+    let get = |id| orders.get_order(GetOrderRequest { order_id: id }.into());
+    for _ in 0..2 {
+        assert!(matches!(
+            get(BROKEN).await,
+            Err(OrderServiceError::Call(CallError::Status {
+                status: 500,
+                ..
+            }))
+        ));
+    }
+    let hits = server.shop.0.calls.load(Ordering::SeqCst);
+    assert_eq!(
+        get(1).await,
+        Err(OrderServiceError::Call(CallError::CircuitOpen))
+    );
+    assert_eq!(
+        server.shop.0.calls.load(Ordering::SeqCst),
+        hits,
+        "an open breaker sends nothing"
+    );
+    // A declared error is a business answer, never a breaker failure.
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert!(matches!(
+        get(-1).await,
+        Err(OrderServiceError::OrderNotFound(_))
+    ));
+    assert!(get(1).await.is_ok());
+    for _ in 0..2 {
+        let _ = get(BROKEN).await;
+    }
+    assert_eq!(
+        get(1).await,
+        Err(OrderServiceError::Call(CallError::CircuitOpen))
+    );
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert!(
+        get(BROKEN).await.is_err(),
+        "the failed probe reopens the breaker"
+    );
+    assert_eq!(
+        get(1).await,
+        Err(OrderServiceError::Call(CallError::CircuitOpen))
+    );
+}
+
+#[tokio::test]
+async fn streams_arrive_as_server_sent_events() {
+    let server = serve().await;
+    let orders = proxy(&server, ProxyConfig::default());
+    let items: Vec<_> = orders
+        .watch_order(GetOrderRequest { order_id: 3 }.into())
+        .collect()
+        .await;
+    let states: Vec<_> = items.into_iter().map(|o| o.unwrap().state).collect();
+    assert_eq!(
+        states,
+        [
+            OrderState::ApprovalPending,
+            OrderState::Approved,
+            OrderState::Cancelled
+        ]
+    );
+
+    let items: Vec<_> = orders
+        .watch_order(GetOrderRequest { order_id: -8 }.into())
+        .collect()
+        .await;
+    assert_eq!(
+        items,
+        [Err(OrderServiceError::OrderNotFound(OrderNotFound {
+            order_id: -8
+        }))]
+    );
+
+    let items: Vec<_> = orders
+        .watch_order(GetOrderRequest { order_id: 0 }.into())
+        .take(1)
+        .collect()
+        .await;
+    assert_eq!(items.len(), 1);
+
+    let body = reqwest::get(format!("{}/orders/3/watch", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.starts_with("data: {\"order_id\":3"), "{body}");
+}
+
+#[tokio::test]
+async fn trace_and_correlation_propagate() {
+    let server = serve().await;
+    let orders = proxy(&server, ProxyConfig::default());
+    let parent = TraceParent::new_root();
+    let mut request = Request::new(GetOrderRequest { order_id: 2 })
+        .with_correlation_id("corr-42")
+        .with_timeout(Duration::from_secs(10));
+    request.context.trace = Some(parent);
+    let got = orders.get_order(request).await.unwrap();
+    assert_eq!(got.labels["trace_id"], parent.trace_id_hex());
+    assert_eq!(got.labels["correlation_id"], "corr-42");
+    let remaining: u64 = got.labels["remaining_ms"].parse().unwrap();
+    assert!(remaining > 5_000 && remaining <= 10_000, "{remaining}");
+
+    // Without a trace the proxy starts one and the server continues it.
+    let got = orders
+        .get_order(GetOrderRequest { order_id: 2 }.into())
+        .await
+        .unwrap();
+    assert_eq!(got.labels["trace_id"].len(), 32);
+    assert!(!got.labels["correlation_id"].is_empty());
+
+    let response = reqwest::Client::new()
+        .get(format!("{}/orders/2", server.base))
+        .header(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )
+        .header("x-correlation-id", "abc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-correlation-id"], "abc");
+    let got: Order = response.json().await.unwrap();
+    assert_eq!(got.labels["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_connect_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let client = RestClient::new(format!("http://{addr}")).unwrap();
+    let orders = OrderServiceRestProxy::new(client);
+    let err = orders
+        .get_order(GetOrderRequest { order_id: 1 }.into())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, OrderServiceError::Call(CallError::Connect(_))),
+        "{err:?}"
+    );
+    assert!(RestClient::new("ftp://x").is_err());
+    assert!(RestClient::new("not a url").is_err());
+}
