@@ -24,8 +24,9 @@ pub enum CallError {
     Status {
         /// The HTTP status.
         status: u16,
-        /// The decoded problem body (synthesised when the body was not a problem).
-        problem: Problem,
+        /// The decoded problem body (synthesised when the body was not a problem); boxed to
+        /// keep `Result<T, CallError>` small.
+        problem: Box<Problem>,
     },
     /// A message could not be decoded (malformed reply, unexpected shape).
     Decode(String),
@@ -51,7 +52,7 @@ impl CallError {
     /// The problem body a server sends for this error. Internal details never leak.
     pub fn to_problem(&self) -> Problem {
         match self {
-            CallError::Status { problem, .. } => problem.clone(),
+            CallError::Status { problem, .. } => (**problem).clone(),
             CallError::Internal(_) => Problem::new(500).with_detail("internal error"),
             other => Problem::new(other.http_status()).with_detail(other.to_string()),
         }
@@ -176,7 +177,7 @@ mod tests {
         assert!(!CallError::Overloaded.is_remote_failure());
         let status = |s| CallError::Status {
             status: s,
-            problem: Problem::new(s),
+            problem: Box::new(Problem::new(s)),
         };
         assert!(status(503).is_remote_failure() && !status(404).is_remote_failure());
         assert_eq!(status(404).to_string(), "unexpected status: 404 Not Found");

@@ -25,7 +25,7 @@ pub mod rest;
 
 pub use context::{Context, Request};
 pub use error::{CallError, ErrorEncoding, ServiceError};
-pub use problem::{Problem, Violation};
+pub use problem::{PROBLEM_JSON, Problem, Violation};
 pub use resilience::{BreakerConfig, ProxyConfig};
 pub use validate::{FieldPath, Length, Pattern, Validate, Violations};
 pub use value::{Bytes, Duration, DurationError, Timestamp, Uuid};

@@ -206,8 +206,8 @@ impl Resilience {
         match self.outstanding.clone().try_acquire_owned() {
             Ok(slot) => Ok(admission(slot)),
             Err(_) => {
-                if probe {
-                    self.breaker.as_ref().map(|b| b.abandon_probe());
+                if let Some(b) = self.breaker.as_ref().filter(|_| probe) {
+                    b.abandon_probe();
                 }
                 Err(CallError::Overloaded)
             }

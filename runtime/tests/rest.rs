@@ -1,3 +1,4 @@
+#![cfg(feature = "rest")]
 //! End-to-end tests of the REST glue over real loopback sockets, through the hand-written
 //! "as if generated" mini service in `mini/`.
 

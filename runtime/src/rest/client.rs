@@ -469,7 +469,10 @@ fn status_error(status: u16, body: &[u8]) -> CallError {
             problem.with_detail(text)
         }
     });
-    CallError::Status { status, problem }
+    CallError::Status {
+        status,
+        problem: Box::new(problem),
+    }
 }
 
 /// The declared error a non-success reply carries, if any (`None` for a success).
@@ -575,11 +578,9 @@ fn item_of<O: DeserializeOwned, E: ServiceError>(event: SseEvent) -> Result<O, E
             None => {}
         }
     }
-    Err(CallError::Status {
-        status: problem.status,
-        problem,
-    }
-    .into())
+    let status = problem.status;
+    let problem = Box::new(problem);
+    Err(CallError::Status { status, problem }.into())
 }
 
 fn client_span(op: &Operation, context: &Context) -> tracing::Span {

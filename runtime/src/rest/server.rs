@@ -180,7 +180,7 @@ impl Call {
             let deadline = context.deadline;
             let request = match self.decode::<I>(bind, context).await {
                 Ok(request) => request,
-                Err(problem) => return problem_response(problem),
+                Err(problem) => return problem_response(*problem),
             };
             match run_until(deadline, handler(request)).await {
                 Ok(Ok(output)) => respond(output),
@@ -223,7 +223,7 @@ impl Call {
         self,
         bind: impl FnOnce(&mut Params<'_>),
         context: Context,
-    ) -> Result<Request<I>, Problem> {
+    ) -> Result<Request<I>, Box<Problem>> {
         let mut params = Params::new(&self.parts, &self.path);
         bind(&mut params);
         let Params {
@@ -243,7 +243,7 @@ impl Call {
             fields = object;
         }
         if !violations.is_empty() {
-            return Err(Problem::invalid(violations.into_vec()));
+            return Err(Problem::invalid(violations.into_vec()).into());
         }
         let input: I = serde_path_to_error::deserialize(Value::Object(fields))
             .map_err(|e| Problem::invalid(vec![serde_violation(&e)]))?;
@@ -381,31 +381,35 @@ async fn read_body(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
-) -> Result<Map<String, Value>, Problem> {
+) -> Result<Map<String, Value>, Box<Problem>> {
     let too_large = || Problem::new(413).with_detail(format!("the body exceeds {limit} bytes"));
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
+        return Err(too_large().into());
     }
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
-        Err(e) if is_length_limit(&e) => return Err(too_large()),
+        Err(e) if is_length_limit(&e) => return Err(too_large().into()),
         Err(e) => {
-            return Err(Problem::new(400).with_detail(format!("reading the body failed: {e}")));
+            return Err(Problem::new(400)
+                .with_detail(format!("reading the body failed: {e}"))
+                .into());
         }
     };
     if bytes.is_empty() {
         return Ok(Map::new());
     }
     if !is_json(headers) {
-        return Err(Problem::new(415).with_detail("the body must be application/json"));
+        return Err(Problem::new(415)
+            .with_detail("the body must be application/json")
+            .into());
     }
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(object)) => Ok(object),
-        Ok(_) => Err(invalid("", "the body must be a JSON object")),
-        Err(e) => Err(invalid("", &format!("malformed JSON: {e}"))),
+        Ok(_) => Err(invalid("", "the body must be a JSON object").into()),
+        Err(e) => Err(invalid("", &format!("malformed JSON: {e}")).into()),
     }
 }
 
@@ -621,10 +625,10 @@ fn error_problem<E: ServiceError>(error: E) -> Problem {
     }
 }
 
-fn data_event<O: Serialize>(value: &O) -> Result<Event, Problem> {
+fn data_event<O: Serialize>(value: &O) -> Result<Event, Box<Problem>> {
     serde_json::to_string(value)
         .map(|data| Event::default().data(data))
-        .map_err(|e| CallError::Internal(format!("encoding an item: {e}")).to_problem())
+        .map_err(|e| Box::new(CallError::Internal(format!("encoding an item: {e}")).to_problem()))
 }
 
 fn sse_response<O, E>(
@@ -639,7 +643,7 @@ where
         let event = match item {
             _ if *failed => None,
             Ok(value) => Some(data_event(&value)),
-            Err(error) => Some(Err(error_problem(error))),
+            Err(error) => Some(Err(Box::new(error_problem(error)))),
         };
         let event = event.map(|e| {
             e.unwrap_or_else(|problem| {
