@@ -150,7 +150,7 @@ pub struct Resilience {
     breaker: Option<Arc<CircuitBreaker>>,
 }
 
-/// Admission of one call: holds its outstanding slot; report the outcome with [`Admission::finish`].
+/// Admission of one call: holds its outstanding slot; report the outcome with [`Admission::record`].
 #[derive(Debug)]
 pub struct Admission {
     _slot: OwnedSemaphorePermit,

@@ -527,6 +527,21 @@ async fn bad_transport_input_gets_the_right_status() {
 }
 
 #[tokio::test]
+async fn a_streamed_body_over_the_limit_is_413() {
+    let server = serve().await;
+    let chunks = (0..10).map(|_| Ok::<_, std::io::Error>(vec![b' '; 1024]));
+    let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+    let (status, p) = raw(
+        "POST",
+        format!("{}/orders", server.base),
+        Some("application/json"),
+        body,
+    )
+    .await;
+    assert_eq!((status, p["status"].as_u64()), (413, Some(413)));
+}
+
+#[tokio::test]
 async fn garbage_never_takes_the_server_down() {
     let server = serve().await;
     let client = reqwest::Client::new();
