@@ -95,7 +95,7 @@ impl<T> Request<T> {
 
     /// Sets the deadline to `timeout` from now.
     pub fn with_timeout(self, timeout: Duration) -> Self {
-        self.with_deadline(Instant::now() + timeout)
+        self.with_deadline(deadline_after(Instant::now(), timeout))
     }
 
     /// Sets the deadline.
@@ -124,6 +124,12 @@ impl<T> From<T> for Request<T> {
     }
 }
 
+/// `start + timeout`, saturating at a year instead of overflowing `Instant` on absurd inputs.
+pub(crate) fn deadline_after(start: Instant, timeout: Duration) -> Instant {
+    const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+    start + timeout.min(YEAR)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +150,7 @@ mod tests {
         assert!(child.metadata.is_empty());
         let (ctx, input) = r.into_parts();
         assert_eq!((ctx.deadline, input), (child.deadline, 7));
+        let far = Request::new(()).with_timeout(Duration::MAX);
+        assert!(far.context.remaining().unwrap() > Duration::from_secs(3600));
     }
 }

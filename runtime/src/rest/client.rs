@@ -15,6 +15,7 @@
 
 use super::sse::{SseDecoder, SseEvent};
 use super::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, Operation, ParamValue, TRACEPARENT};
+use crate::context::deadline_after;
 use crate::problem::Problem;
 use crate::resilience::{Admission, Resilience, within};
 use crate::trace::TraceParent;
@@ -336,7 +337,8 @@ impl RestClient {
 
     fn deadline(&self, op: &Operation, context: &Context) -> Instant {
         context.deadline.unwrap_or_else(|| {
-            Instant::now() + op.timeout.unwrap_or(self.inner.config.default_timeout)
+            let timeout = op.timeout.unwrap_or(self.inner.config.default_timeout);
+            deadline_after(Instant::now(), timeout)
         })
     }
 

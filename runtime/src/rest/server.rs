@@ -12,6 +12,7 @@
 //! inside a tracing span, and maps its `Result` to a response.
 
 use super::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, Operation, ParamValue, TRACEPARENT};
+use crate::context::deadline_after;
 use crate::problem::{PROBLEM_JSON, Problem, Violation};
 use crate::trace::TraceParent;
 use crate::validate::{FieldPath, Validate, Violations};
@@ -203,7 +204,7 @@ impl Call {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let deadline = text(ACCORD_DEADLINE_MS)
             .and_then(|ms| ms.trim().parse::<u64>().ok())
-            .map(|ms| self.started + Duration::from_millis(ms));
+            .map(|ms| deadline_after(self.started, Duration::from_millis(ms)));
         let trace = text(TRACEPARENT)
             .and_then(TraceParent::parse)
             .map_or_else(TraceParent::new_root, |t| t.child());
