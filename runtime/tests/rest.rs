@@ -819,3 +819,41 @@ async fn an_unreachable_server_is_a_connect_error() {
     assert!(RestClient::new("ftp://x").is_err());
     assert!(RestClient::new("not a url").is_err());
 }
+
+/// A server whose first `drops` connections are closed before any answer.
+async fn serve_after_dropping(drops: usize) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        for _ in 0..drops {
+            let (socket, _) = listener.accept().await.unwrap();
+            drop(socket);
+        }
+        let router = order_service_router(Shop::default(), ServerConfig::default());
+        axum::serve(listener, router).await
+    });
+    base
+}
+
+#[tokio::test]
+async fn idempotent_operations_are_retried_once_after_a_connection_failure() {
+    let orders =
+        OrderServiceRestProxy::new(RestClient::new(serve_after_dropping(1).await).unwrap());
+    let got = orders
+        .get_order(GetOrderRequest { order_id: 4 }.into())
+        .await
+        .unwrap();
+    assert_eq!(got.order_id, 4);
+
+    let orders =
+        OrderServiceRestProxy::new(RestClient::new(serve_after_dropping(1).await).unwrap());
+    let err = orders
+        .create_order(create_request(1).into())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, OrderServiceError::Call(CallError::Connect(_))),
+        "{err:?}"
+    );
+    assert!(orders.create_order(create_request(1).into()).await.is_ok());
+}
