@@ -1,0 +1,140 @@
+//! Source files and byte spans into them.
+//!
+//! The front end never touches the file system: callers hand it a [`Loader`], and every
+//! file it read is kept in [`Sources`] so diagnostics can quote it later.
+
+use std::path::{Component, Path, PathBuf};
+
+/// Index of a file in [`Sources`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range `start..end` in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span { file, start: start as u32, end: end as u32 }
+    }
+
+    /// The smallest span covering both (which must be in one file).
+    pub fn to(self, other: Span) -> Span {
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// One source file: its path (as named by the caller or the import, normalised) and its text.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Every file one compilation read, addressed by [`FileId`].
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
+        self.files.push(SourceFile { path, text });
+        FileId((self.files.len() - 1) as u32)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn find(&self, path: &Path) -> Option<FileId> {
+        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// The text a span covers.
+    pub fn slice(&self, span: Span) -> &str {
+        &self.get(span.file).text[span.range()]
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, file: FileId, offset: u32) -> (usize, usize) {
+        let text = &self.get(file).text;
+        let offset = (offset as usize).min(text.len());
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[line_start..].chars().count() + 1)
+    }
+}
+
+/// Where the front end gets file contents from. Implemented for closures, so the CLI passes
+/// `|p| std::fs::read_to_string(p)` and tests pass an in-memory map.
+pub trait Loader {
+    fn load(&mut self, path: &Path) -> std::io::Result<String>;
+}
+
+impl<F: FnMut(&Path) -> std::io::Result<String>> Loader for F {
+    fn load(&mut self, path: &Path) -> std::io::Result<String> {
+        self(path)
+    }
+}
+
+/// Lexically normalises a path (`a/./b/../c` → `a/c`) without touching the file system, so one
+/// file imported along two routes is recognised as the same file.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let popped = matches!(out.components().next_back(), Some(Component::Normal(_)))
+                    && out.pop();
+                if !popped {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_folds_dots() {
+        assert_eq!(normalize(Path::new("a/./b/../c.accord")), PathBuf::from("a/c.accord"));
+        assert_eq!(normalize(Path::new("../x/../y")), PathBuf::from("../y"));
+    }
+
+    #[test]
+    fn line_col_counts_chars() {
+        let mut s = Sources::default();
+        let f = s.add("f".into(), "ab\néx y".into());
+        assert_eq!(s.line_col(f, 0), (1, 1));
+        assert_eq!(s.line_col(f, 3), (2, 1));
+        assert_eq!(s.line_col(f, 6), (2, 3));
+    }
+}
