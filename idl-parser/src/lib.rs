@@ -10,6 +10,8 @@ pub mod diagnostic;
 pub mod model;
 pub mod source;
 pub mod syntax;
+#[doc(hidden)]
+pub mod synth;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use model::{Model, Spans};

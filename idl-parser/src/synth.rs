@@ -1,0 +1,158 @@
+//! A generator of large, valid Accord APIs, for benchmarks and stress tests.
+//!
+//! [`large_api`] writes `packages` files, each a package with `services_per_package` services of
+//! `ops_per_service` operations, every operation with its own request and reply structs, plus
+//! enums, unions, errors, events and channels in the proportions of a real API. The defaults of
+//! [`SynthConfig::benchmark`] give 200 services, 2,000 operations and about 60,000 lines.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug)]
+pub struct SynthConfig {
+    pub packages: usize,
+    pub services_per_package: usize,
+    pub ops_per_service: usize,
+}
+
+impl SynthConfig {
+    /// 20 packages × 10 services × 10 operations: the issue's 60,000-line benchmark API.
+    pub fn benchmark() -> SynthConfig {
+        SynthConfig { packages: 20, services_per_package: 10, ops_per_service: 10 }
+    }
+}
+
+/// The files of the API, as `(path, text)`; `api/p00.accord` imports nothing, every later
+/// package imports the one before it and uses its `Money` type.
+pub fn large_api(config: SynthConfig) -> Vec<(PathBuf, String)> {
+    (0..config.packages).map(|p| (PathBuf::from(format!("api/p{p:02}.accord")), package(p, config))).collect()
+}
+
+fn package(p: usize, config: SynthConfig) -> String {
+    let mut out = String::with_capacity(200_000);
+    let _ = writeln!(out, "// Generated benchmark package {p}.\npackage bench.p{p:02};\nversion 1.{p}.0;\n");
+    if p > 0 {
+        let _ = writeln!(out, "import \"p{:02}.accord\";\n", p - 1);
+    }
+    shared_types(&mut out, p);
+    for s in 0..config.services_per_package {
+        service(&mut out, p, s, config.ops_per_service);
+    }
+    out
+}
+
+fn shared_types(out: &mut String, p: usize) {
+    let _ = write!(
+        out,
+        r#"/// An amount of money in minor units.
+struct Money{p} {{
+    amount: i64 = 1;
+    @pattern("^[A-Z]{{3}}$")
+    currency: string = 2;
+}}
+
+enum Status{p} {{
+    ACTIVE = 1;
+    SUSPENDED = 2;
+    CLOSED = 3;
+}}
+
+"#
+    );
+}
+
+fn service(out: &mut String, p: usize, s: usize, ops: usize) {
+    let money = if p == 0 { format!("Money{p}") } else { format!("bench.p{:02}.Money{}", p - 1, p - 1) };
+    let _ = write!(
+        out,
+        r#"@status(404)
+error NotFound{s} {{
+    id: i64 = 1;
+    detail?: string = 2;
+}}
+
+/// Something happened in service {s}.
+event Changed{s} {{
+    id: i64 = 1;
+    status: Status{p} = 2;
+    at: timestamp = 3;
+}}
+
+union Choice{s} {{
+    text: string = 1;
+    number: i64 = 2;
+}}
+
+channel events_{s} {{
+    kind publish_subscribe;
+    address "bench.p{p:02}.s{s}.events";
+    messages Changed{s};
+    key id;
+}}
+
+"#
+    );
+    for o in 0..ops {
+        op_types(out, p, s, o, &money);
+    }
+    let _ = writeln!(out, "/// Service {s} of package {p}.\nservice Service{s} {{");
+    for o in 0..ops {
+        let _ = write!(
+            out,
+            r#"    /// Operation {o}.
+    @http(POST, "/s{s}/items/{{id}}/op{o}")
+    @timeout(2s)
+    op op_{o}(Request{s}x{o}) -> Reply{s}x{o} throws NotFound{s};
+
+"#
+        );
+    }
+    let _ = writeln!(out, "    publishes events_{s};\n}}\n");
+}
+
+fn op_types(out: &mut String, p: usize, s: usize, o: usize, money: &str) {
+    let _ = write!(
+        out,
+        r#"/// Input of operation {o} of service {s}.
+struct Request{s}x{o} {{
+    id: i64 = 1;
+    @length(min = 1, max = 64)
+    name: string = 2;
+    @range(min = 0, max = 1000)
+    quantity: i32 = 3;
+    price: {money} = 4;
+    tags: list<string> = 5;
+    labels: map<string, string> = 6;
+    note?: string = 7;
+    status?: Status{p} = 8;
+    choice?: Choice{s} = 9;
+    reserved 10 to 12;
+}}
+
+struct Reply{s}x{o} {{
+    id: i64 = 1;
+    status: Status{p} = 2;
+    created_at: timestamp = 3;
+    total: {money} = 4;
+    items: list<Request{s}x{o}> = 5;
+    ratio?: f64 = 6;
+}}
+
+"#
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn benchmark_api_has_the_promised_size() {
+        let files = large_api(SynthConfig::benchmark());
+        let lines: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
+        let ops: usize = files.iter().map(|(_, t)| t.matches("\n    op ").count()).sum();
+        let services: usize = files.iter().map(|(_, t)| t.matches("\nservice ").count()).sum();
+        assert_eq!((services, ops), (200, 2000));
+        assert!((55_000..70_000).contains(&lines), "{lines} lines");
+    }
+}
