@@ -15,13 +15,14 @@ accord=target/release/accord
 
 # The same API written as protobuf, by our own emitter, for protoc to parse.
 "$accord" build "$work/src" --out "$work/out" --target proto
-protos=$(cd "$work/out/proto" && find . -name '*.proto' | sort)
-echo "accord sources: $(cat "$work"/src/api/*.accord | wc -l) lines; protobuf: $(cd "$work/out/proto" && cat $protos | wc -l) lines"
+proto_dir=$(realpath "$work/out/proto")
+protos=$(find "$proto_dir" -name '*.proto' | sort | tr '\n' ' ')
+echo "accord sources: $(cat "$work"/src/api/*.accord | wc -l) lines; protobuf: $(cat $protos | wc -l) lines"
 
 hyperfine --warmup 2 --runs 10 -N \
     -n "accord check" "$accord check $work/src" \
     -n "accord build (all targets)" "$accord build $work/src --out $work/all" \
-    -n "protoc descriptor set" "protoc -I $work/out/proto -I /usr/include --include_imports -o /dev/null $(cd "$work/out/proto" && echo $protos)"
+    -n "protoc descriptor set" "protoc -I $proto_dir -I /usr/include --include_imports -o /dev/null $protos"
 
 for cmd in "$accord check $work/src" "$accord build $work/src --out $work/all"; do
     peak=$(/usr/bin/time -f %M $cmd 2>&1 >/dev/null | tail -1)
