@@ -3,6 +3,11 @@
 //! Architecture invariant: emitters never see syntax or source text, never touch the file system
 //! and never call one another. Only the CLI, the build.rs [`Builder`] and the macro write files.
 
+pub mod asyncapi;
+pub mod jsonschema;
+pub mod openapi;
+pub mod schema;
+
 use accord_idl::Model;
 use std::path::PathBuf;
 

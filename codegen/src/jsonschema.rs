@@ -1,0 +1,58 @@
+//! JSON Schema 2020-12: one file per declaration, `<package>/<Type>.schema.json`.
+//!
+//! Each file's `$id` is its path relative to the `jsonschema/` folder, and references to other
+//! declarations are relative to it (`Money.schema.json`, `../ftgo.common/Money.schema.json`), so
+//! a tool that registers every file under its `$id` resolves them all. The schemas are built by
+//! [`crate::schema`], the same ones the AsyncAPI payloads embed.
+
+use crate::OutputFile;
+use crate::schema::{Dialect, SchemaBuilder, to_json};
+use accord_idl::Model;
+use accord_idl::model::DeclId;
+use serde_json::{Map, Value, json};
+
+/// The meta-schema every file declares.
+pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// One schema file per declaration of the model, in declaration order.
+pub fn emit(model: &Model) -> Vec<OutputFile> {
+    model
+        .decl_ids()
+        .map(|id| OutputFile::new(file_id(model, id), to_json(&document(model, id))))
+        .collect()
+}
+
+/// The file of a declaration, which is also its `$id`: `ftgo.order/Order.schema.json`.
+pub fn file_id(model: &Model, id: DeclId) -> String {
+    let decl = model.decl(id);
+    format!(
+        "{}/{}.schema.json",
+        model.package(decl.package).name,
+        decl.name
+    )
+}
+
+/// The schema document of one declaration.
+pub fn document(model: &Model, id: DeclId) -> Value {
+    let from = model.decl(id).package;
+    let refs = |target: DeclId| {
+        let decl = model.decl(target);
+        if decl.package == from {
+            format!("{}.schema.json", decl.name)
+        } else {
+            format!("../{}", file_id(model, target))
+        }
+    };
+    let builder = SchemaBuilder {
+        model,
+        refs: &refs,
+        dialect: Dialect::JsonSchema,
+    };
+    let mut doc = Map::new();
+    doc.insert("$schema".into(), json!(DIALECT));
+    doc.insert("$id".into(), json!(file_id(model, id)));
+    if let Value::Object(body) = builder.decl(id) {
+        doc.extend(body);
+    }
+    Value::Object(doc)
+}

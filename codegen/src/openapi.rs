@@ -1,0 +1,494 @@
+//! OpenAPI 3.0.3: one document per service with HTTP-bound operations, built as `openapiv3`
+//! values and written as YAML and JSON (`<package>.<Service>.yaml` / `.json`).
+//!
+//! Component schemas are named by qualified name (`ftgo.order.Order`, allowed by the
+//! component-name pattern and collision-free across packages); the built-in problem schemas live
+//! under `accord-problem.*`, a name no IDL package can take because identifiers have no `-`.
+
+use crate::OutputFile;
+use crate::schema::{self, Dialect, SchemaBuilder};
+use accord_idl::Model;
+use accord_idl::model::{
+    DeclId, Field, HttpBinding, HttpMethod, Operation, Output, ParamLocation, ServiceId, StructRole,
+};
+use indexmap::IndexMap;
+use openapiv3::{
+    Components, Header, HeaderStyle, Info, MediaType, OpenAPI, Parameter, ParameterData,
+    ParameterSchemaOrContent, PathItem, PathStyle, Paths, QueryStyle, ReferenceOr, RequestBody,
+    Response, Responses, Schema, SchemaData, SchemaKind, StatusCode, Tag,
+};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub const VERSION: &str = "3.0.3";
+const PROBLEM: &str = "accord-problem.Problem";
+const VIOLATION: &str = "accord-problem.Violation";
+const PROBLEM_RESPONSE: &str = "Problem";
+/// Media type of the RFC 9457 problem body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+const JSON: &str = "application/json";
+
+/// Every service document, YAML and JSON, in service order.
+pub fn emit(model: &Model) -> Vec<OutputFile> {
+    let mut files = Vec::new();
+    for id in model.service_ids().filter(|&id| has_http(model, id)) {
+        let doc = document(model, id);
+        let base = model.qualified_service_name(id);
+        files.push(OutputFile::new(
+            format!("{base}.yaml"),
+            schema::to_yaml(&doc),
+        ));
+        files.push(OutputFile::new(
+            format!("{base}.json"),
+            schema::to_json(&doc),
+        ));
+    }
+    files
+}
+
+/// Whether a service gets an OpenAPI document.
+pub fn has_http(model: &Model, id: ServiceId) -> bool {
+    model
+        .service(id)
+        .operations
+        .iter()
+        .any(|op| op.http.is_some())
+}
+
+fn component_ref(model: &Model, id: DeclId) -> String {
+    format!("#/components/schemas/{}", model.qualified_decl_name(id))
+}
+
+/// The document of one service.
+pub fn document(model: &Model, id: ServiceId) -> OpenAPI {
+    let refs = |target: DeclId| component_ref(model, target);
+    let doc = Doc {
+        model,
+        service: id,
+        schemas: SchemaBuilder {
+            model,
+            refs: &refs,
+            dialect: Dialect::OpenApi30,
+        },
+    };
+    doc.build()
+}
+
+struct Doc<'a> {
+    model: &'a Model,
+    service: ServiceId,
+    schemas: SchemaBuilder<'a>,
+}
+
+impl Doc<'_> {
+    fn build(&self) -> OpenAPI {
+        let service = self.model.service(self.service);
+        let package = self.model.package(service.package);
+        let mut extensions = IndexMap::new();
+        extensions.insert(
+            "x-accord-service".into(),
+            json!(self.model.qualified_service_name(self.service)),
+        );
+        OpenAPI {
+            openapi: VERSION.into(),
+            info: Info {
+                title: service.name.clone(),
+                description: describe(service.docs.as_deref(), &service.lifecycle),
+                version: package.version.to_string(),
+                ..Info::default()
+            },
+            tags: vec![Tag {
+                name: service.name.clone(),
+                description: service.docs.clone(),
+                ..Tag::default()
+            }],
+            paths: self.paths(),
+            components: Some(self.components()),
+            extensions,
+            ..OpenAPI::default()
+        }
+    }
+
+    fn http_ops(&self) -> impl Iterator<Item = (&Operation, &HttpBinding)> {
+        let ops = &self.model.service(self.service).operations;
+        ops.iter()
+            .filter_map(|op| op.http.as_ref().map(|http| (op, http)))
+    }
+
+    fn paths(&self) -> Paths {
+        let mut paths: IndexMap<String, ReferenceOr<PathItem>> = IndexMap::new();
+        for (op, http) in self.http_ops() {
+            let entry = paths
+                .entry(http.path.clone())
+                .or_insert_with(|| ReferenceOr::Item(PathItem::default()));
+            if let ReferenceOr::Item(item) = entry {
+                let slot = match http.method {
+                    HttpMethod::Get => &mut item.get,
+                    HttpMethod::Post => &mut item.post,
+                    HttpMethod::Put => &mut item.put,
+                    HttpMethod::Patch => &mut item.patch,
+                    HttpMethod::Delete => &mut item.delete,
+                };
+                *slot = Some(self.operation(op, http));
+            }
+        }
+        Paths {
+            paths,
+            ..Paths::default()
+        }
+    }
+
+    fn operation(&self, op: &Operation, http: &HttpBinding) -> openapiv3::Operation {
+        let service = self.model.service(self.service);
+        let mut extensions = IndexMap::new();
+        if let Some(timeout) = op.effective_timeout(service) {
+            extensions.insert("x-accord-timeout".into(), json!(schema::duration(timeout)));
+        }
+        if op.idempotent && !http.method.is_idempotent() {
+            extensions.insert("x-accord-idempotent".into(), json!(true));
+        }
+        openapiv3::Operation {
+            tags: vec![service.name.clone()],
+            summary: op
+                .docs
+                .as_deref()
+                .and_then(|d| d.lines().next())
+                .map(str::to_string),
+            description: describe(op.docs.as_deref(), &op.lifecycle),
+            operation_id: Some(format!("{}_{}", service.name, op.name)),
+            parameters: self.parameters(op, http),
+            request_body: self.request_body(op, http).map(ReferenceOr::Item),
+            responses: self.responses(op),
+            deprecated: op.lifecycle.deprecated.is_some(),
+            extensions,
+            ..openapiv3::Operation::default()
+        }
+    }
+
+    fn input_fields(&self, op: &Operation) -> &[Field] {
+        op.input.map_or(&[], |id| self.model.fields(id))
+    }
+
+    fn parameters(&self, op: &Operation, http: &HttpBinding) -> Vec<ReferenceOr<Parameter>> {
+        let fields = self.input_fields(op);
+        let params = http.params.iter().filter_map(|p| {
+            let field = fields.get(p.field)?;
+            self.parameter(field, &p.location)
+        });
+        params.map(ReferenceOr::Item).collect()
+    }
+
+    fn parameter(&self, field: &Field, location: &ParamLocation) -> Option<Parameter> {
+        let data = |name: &str, required: bool, explode: Option<bool>| ParameterData {
+            name: name.to_string(),
+            description: field.docs.clone(),
+            required,
+            deprecated: field.lifecycle.deprecated.as_ref().map(|_| true),
+            format: ParameterSchemaOrContent::Schema(typed(self.schemas.field(field))),
+            example: None,
+            examples: IndexMap::new(),
+            explode,
+            extensions: IndexMap::new(),
+        };
+        Some(match location {
+            ParamLocation::Path => Parameter::Path {
+                parameter_data: data(&field.name, true, None),
+                style: PathStyle::Simple,
+            },
+            ParamLocation::Query(name) => {
+                // Lists repeat the parameter: `?tag=a&tag=b`.
+                let explode = matches!(field.ty, accord_idl::model::Type::List(_)).then_some(true);
+                Parameter::Query {
+                    parameter_data: data(name, !field.optional, explode),
+                    allow_reserved: false,
+                    style: QueryStyle::Form,
+                    allow_empty_value: None,
+                }
+            }
+            ParamLocation::Header(name) => Parameter::Header {
+                parameter_data: data(name, !field.optional, None),
+                style: HeaderStyle::Simple,
+            },
+            ParamLocation::Body => return None,
+        })
+    }
+
+    /// The JSON body: the input itself when every field travels in it, else an object of just
+    /// the body fields.
+    fn request_body(&self, op: &Operation, http: &HttpBinding) -> Option<RequestBody> {
+        if !http.has_body() {
+            return None;
+        }
+        let fields = self.input_fields(op);
+        let body: Vec<&Field> = http
+            .params_in(|l| *l == ParamLocation::Body)
+            .filter_map(|p| fields.get(p.field))
+            .collect();
+        let schema = match op.input {
+            Some(input) if body.len() == fields.len() => {
+                ReferenceOr::ref_(&component_ref(self.model, input))
+            }
+            _ => typed(self.inline_object(&body)),
+        };
+        Some(RequestBody {
+            content: content(JSON, schema),
+            required: true,
+            ..RequestBody::default()
+        })
+    }
+
+    fn inline_object(&self, fields: &[&Field]) -> Value {
+        let required: Vec<&str> = fields
+            .iter()
+            .filter(|f| !f.optional)
+            .map(|f| f.name.as_str())
+            .collect();
+        let mut object = json!({ "type": "object", "properties": self.schemas.properties(fields.iter().copied()) });
+        if !required.is_empty() {
+            object["required"] = json!(required);
+        }
+        object
+    }
+
+    fn responses(&self, op: &Operation) -> Responses {
+        let mut responses = IndexMap::new();
+        let (status, response) = self.success(op);
+        responses.insert(StatusCode::Code(status), ReferenceOr::Item(response));
+        for (status, errors) in self.errors_by_status(op) {
+            responses.insert(
+                StatusCode::Code(status),
+                ReferenceOr::Item(self.error_response(&errors)),
+            );
+        }
+        let problem = ReferenceOr::ref_(&format!("#/components/responses/{PROBLEM_RESPONSE}"));
+        match responses.get_mut(&StatusCode::Code(400)) {
+            // A declared error at 400 shares the status with validation failures.
+            Some(ReferenceOr::Item(declared)) => {
+                declared
+                    .content
+                    .insert(PROBLEM_JSON.into(), problem_media());
+            }
+            _ => {
+                responses.insert(StatusCode::Code(400), problem);
+            }
+        }
+        responses.sort_keys();
+        Responses {
+            responses,
+            ..Responses::default()
+        }
+    }
+
+    fn success(&self, op: &Operation) -> (u16, Response) {
+        let model = self.model;
+        match &op.output {
+            Output::None => (
+                202,
+                described("Accepted: a one-way notification, no reply is sent."),
+            ),
+            Output::Unit => (204, described("Done; the reply is empty.")),
+            Output::Single(id) => {
+                let mut response = described(&format!("A `{}`.", model.qualified_decl_name(*id)));
+                response.content = content(JSON, ReferenceOr::ref_(&component_ref(model, *id)));
+                (200, response)
+            }
+            Output::Stream(id) => {
+                let mut response = described(&format!(
+                    "A stream of `{}`: one server-sent event per item (`data: <json>`); a final \
+                     `event: error` carries a problem object if the stream fails.",
+                    model.qualified_decl_name(*id)
+                ));
+                response.content = content(
+                    "text/event-stream",
+                    ReferenceOr::ref_(&component_ref(model, *id)),
+                );
+                (200, response)
+            }
+        }
+    }
+
+    /// Declared errors grouped by `@status`, in the order thrown.
+    fn errors_by_status(&self, op: &Operation) -> BTreeMap<u16, Vec<DeclId>> {
+        let mut by_status: BTreeMap<u16, Vec<DeclId>> = BTreeMap::new();
+        for &id in &op.throws {
+            by_status
+                .entry(error_status(self.model, id))
+                .or_default()
+                .push(id);
+        }
+        by_status
+    }
+
+    fn error_response(&self, errors: &[DeclId]) -> Response {
+        let model = self.model;
+        let names: Vec<String> = errors
+            .iter()
+            .map(|&id| model.qualified_decl_name(id))
+            .collect();
+        let schema = match errors {
+            [one] => ReferenceOr::ref_(&component_ref(model, *one)),
+            many => ReferenceOr::Item(Schema {
+                schema_data: SchemaData::default(),
+                schema_kind: SchemaKind::OneOf {
+                    one_of: many
+                        .iter()
+                        .map(|&id| ReferenceOr::ref_(&component_ref(model, id)))
+                        .collect(),
+                },
+            }),
+        };
+        let header = Header {
+            description: Some("The qualified name of the declared error in the body.".into()),
+            style: HeaderStyle::Simple,
+            required: true,
+            deprecated: None,
+            format: ParameterSchemaOrContent::Schema(typed(
+                json!({ "type": "string", "enum": names }),
+            )),
+            example: None,
+            examples: IndexMap::new(),
+            extensions: IndexMap::new(),
+        };
+        let mut response = described(&error_description(model, errors));
+        response
+            .headers
+            .insert("Accord-Error".into(), ReferenceOr::Item(header));
+        response.content = content(JSON, schema);
+        response
+    }
+
+    fn components(&self) -> Components {
+        let mut schemas = IndexMap::new();
+        for id in schema::reachable(self.model, self.roots()) {
+            schemas.insert(
+                self.model.qualified_decl_name(id),
+                typed(self.schemas.decl(id)),
+            );
+        }
+        schemas.insert(PROBLEM.into(), typed(problem_schema()));
+        schemas.insert(VIOLATION.into(), typed(violation_schema()));
+        let mut problem =
+            described("The request was malformed or broke a constraint (RFC 9457 problem).");
+        problem.content.insert(PROBLEM_JSON.into(), problem_media());
+        let mut responses = IndexMap::new();
+        responses.insert(PROBLEM_RESPONSE.into(), ReferenceOr::Item(problem));
+        Components {
+            schemas,
+            responses,
+            ..Components::default()
+        }
+    }
+
+    /// Declarations the operations mention directly: input field types, outputs and errors.
+    fn roots(&self) -> Vec<DeclId> {
+        let mut roots = Vec::new();
+        for (op, _) in self.http_ops() {
+            roots.extend(op.input);
+            roots.extend(op.output.decl());
+            roots.extend(op.throws.iter().copied());
+        }
+        roots
+    }
+}
+
+fn error_status(model: &Model, id: DeclId) -> u16 {
+    match model.decl(id).as_struct().map(|s| s.role) {
+        Some(StructRole::Error { status }) => status,
+        _ => 500,
+    }
+}
+
+fn error_description(model: &Model, errors: &[DeclId]) -> String {
+    let lines: Vec<String> = errors
+        .iter()
+        .map(|&id| {
+            let name = model.qualified_decl_name(id);
+            match model.decl(id).docs.as_deref().map(str::trim) {
+                Some(docs) if !docs.is_empty() => format!("`{name}`: {docs}"),
+                _ => format!("`{name}`"),
+            }
+        })
+        .collect();
+    lines.join("\n\n")
+}
+
+fn problem_media() -> MediaType {
+    MediaType {
+        schema: Some(ReferenceOr::ref_(&format!(
+            "#/components/schemas/{PROBLEM}"
+        ))),
+        ..MediaType::default()
+    }
+}
+
+fn problem_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "An RFC 9457 problem; `violations` lists each field that broke a rule.",
+        "properties": {
+            "type": { "type": "string" },
+            "title": { "type": "string" },
+            "status": { "type": "integer", "format": "int32" },
+            "detail": { "type": "string" },
+            "instance": { "type": "string" },
+            "violations": { "type": "array", "items": { "$ref": format!("#/components/schemas/{VIOLATION}") } },
+        },
+        "required": ["type", "title", "status"],
+    })
+}
+
+fn violation_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "field": { "type": "string", "description": "Path of the field: `line_items[0].quantity`." },
+            "message": { "type": "string" },
+        },
+        "required": ["field", "message"],
+    })
+}
+
+fn described(text: &str) -> Response {
+    Response {
+        description: text.into(),
+        ..Response::default()
+    }
+}
+
+fn content(media: &str, schema: ReferenceOr<Schema>) -> IndexMap<String, MediaType> {
+    let mut map = IndexMap::new();
+    map.insert(
+        media.to_string(),
+        MediaType {
+            schema: Some(schema),
+            ..MediaType::default()
+        },
+    );
+    map
+}
+
+fn describe(docs: Option<&str>, lifecycle: &accord_idl::model::Lifecycle) -> Option<String> {
+    let mut map = serde_json::Map::new();
+    schema::annotate(&mut map, docs, lifecycle);
+    map.get("description")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// Marker left in a schema the shared mapping produced but `openapiv3` could not hold; the
+/// tests assert it never appears.
+pub const UNREPRESENTABLE: &str = "x-accord-unrepresentable";
+
+/// Converts a schema from the shared mapping into the typed `openapiv3` value.
+fn typed(value: Value) -> ReferenceOr<Schema> {
+    serde_json::from_value(value).unwrap_or_else(|error: serde_json::Error| {
+        let mut schema_data = SchemaData::default();
+        schema_data
+            .extensions
+            .insert(UNREPRESENTABLE.into(), json!(error.to_string()));
+        ReferenceOr::Item(Schema {
+            schema_data,
+            schema_kind: SchemaKind::Any(Default::default()),
+        })
+    })
+}
