@@ -15,7 +15,7 @@
 use crate::OutputFile;
 use crate::schema::{self, Dialect, SchemaBuilder};
 use accord_idl::Model;
-use accord_idl::model::{ChannelId, DeclId, Operation, Output, ServiceId};
+use accord_idl::model::{ChannelId, DeclId, Format, Operation, Output, ServiceId};
 use serde_json::{Map, Value, json};
 
 pub const VERSION: &str = "3.0.0";
@@ -81,7 +81,8 @@ fn message_ref(channel_key: &str, message: &str) -> Value {
 }
 
 fn reply_key(op: &Operation) -> String {
-    format!("{}.reply", op.name)
+    // `-` never occurs in an IDL name, so this key cannot collide with a channel's.
+    format!("{}-reply", op.name)
 }
 
 impl Doc<'_> {
@@ -142,7 +143,12 @@ impl Doc<'_> {
         let messages: Map<String, Value> = channel
             .messages
             .iter()
-            .map(|&m| (self.model.qualified_decl_name(m), self.message(m, Some(id))))
+            .map(|&m| {
+                (
+                    self.model.qualified_decl_name(m),
+                    self.message(m, channel.format, channel.key.as_deref()),
+                )
+            })
             .collect();
         let mut out = Map::new();
         out.insert("address".into(), json!(channel.address));
@@ -163,14 +169,15 @@ impl Doc<'_> {
 
     /// Where the replies of an operation go: the address the request's `reply_to` names.
     fn reply_channel(&self, op: &Operation) -> Value {
-        let request_channel = op.channel.map(|c| c.channel);
+        // Replies travel in the request channel's format; reply channels have no key.
+        let format = op.channel.map(|c| self.model.channel(c.channel).format);
         let messages: Map<String, Value> = self
             .reply_decls(op)
             .into_iter()
             .map(|m| {
                 (
                     self.model.qualified_decl_name(m),
-                    self.message(m, request_channel),
+                    self.message(m, format.unwrap_or_default(), None),
                 )
             })
             .collect();
@@ -190,12 +197,10 @@ impl Doc<'_> {
             .collect()
     }
 
-    /// A message carrying `decl` on `channel` (its format and key), with the standard headers.
-    fn message(&self, decl: DeclId, channel: Option<ChannelId>) -> Value {
+    /// A message carrying `decl` in `format`, keyed by the field `key`, with the standard headers.
+    fn message(&self, decl: DeclId, format: Format, key: Option<&str>) -> Value {
         let model = self.model;
         let d = model.decl(decl);
-        let channel = channel.map(|c| model.channel(c));
-        let format = channel.map(|c| c.format).unwrap_or_default();
         let mut out = Map::new();
         out.insert("name".into(), json!(d.name));
         out.insert("title".into(), json!(model.qualified_decl_name(decl)));
@@ -214,7 +219,7 @@ impl Doc<'_> {
             "traits".into(),
             json!([{ "$ref": format!("#/components/messageTraits/{HEADERS_TRAIT}") }]),
         );
-        if let Some(key) = channel.and_then(|c| c.key.as_deref()) {
+        if let Some(key) = key {
             if let Some(field) = model.fields(decl).iter().find(|f| f.name == key) {
                 let binding = json!({ "key": self.schemas.ty(&field.ty), "bindingVersion": KAFKA_BINDING_VERSION });
                 out.insert("bindings".into(), json!({ "kafka": binding }));
