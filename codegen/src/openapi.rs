@@ -27,6 +27,8 @@ const PROBLEM_RESPONSE: &str = "Problem";
 /// Media type of the RFC 9457 problem body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 const JSON: &str = "application/json";
+/// Response header naming the declared error in the body.
+pub const ACCORD_ERROR: &str = "Accord-Error";
 
 /// Every service document, YAML and JSON, in service order.
 pub fn emit(model: &Model) -> Vec<OutputFile> {
@@ -267,6 +269,10 @@ impl Doc<'_> {
                 declared
                     .content
                     .insert(PROBLEM_JSON.into(), problem_media());
+                // A problem body comes without the header.
+                if let Some(ReferenceOr::Item(header)) = declared.headers.get_mut(ACCORD_ERROR) {
+                    header.required = false;
+                }
             }
             _ => {
                 responses.insert(StatusCode::Code(400), problem);
@@ -352,7 +358,7 @@ impl Doc<'_> {
         let mut response = described(&error_description(model, errors));
         response
             .headers
-            .insert("Accord-Error".into(), ReferenceOr::Item(header));
+            .insert(ACCORD_ERROR.into(), ReferenceOr::Item(header));
         response.content = content(JSON, schema);
         response
     }

@@ -6,8 +6,8 @@
 //! it in as a [`Refs`] function.
 
 use accord_idl::model::{
-    Bounds, Constraints, DeclId, DeclKind, Field, Lifecycle, Model, Number, Scalar, Struct, Type,
-    Union, Value as Literal,
+    Bounds, Constraints, DeclId, DeclKind, Enum, Field, Lifecycle, Model, Number, Scalar, Struct,
+    StructRole, Type, Union, Value as Literal,
 };
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
@@ -43,14 +43,18 @@ impl SchemaBuilder<'_> {
         let decl = self.model.decl(id);
         let mut schema = match &decl.kind {
             DeclKind::Struct(s) => self.struct_schema(s),
-            DeclKind::Enum(e) => {
-                let names: Vec<Value> = e.values.iter().map(|v| json!(v.name)).collect();
-                json!({ "type": "string", "enum": names })
-            }
+            DeclKind::Enum(e) => enum_schema(e),
             DeclKind::Union(u) => self.union_schema(u),
         };
         let map = as_map(&mut schema);
         map.insert("title".into(), json!(decl.name));
+        if let DeclKind::Struct(Struct {
+            role: StructRole::Error { status },
+            ..
+        }) = &decl.kind
+        {
+            map.insert("x-accord-status".into(), json!(status));
+        }
         annotate(map, decl.docs.as_deref(), &decl.lifecycle);
         schema
     }
@@ -231,6 +235,38 @@ pub fn annotate(map: &mut Map<String, Value>, docs: Option<&str>, lifecycle: &Li
     if !text.is_empty() {
         map.insert("description".into(), json!(text));
     }
+    if let Some(since) = &lifecycle.since {
+        map.insert("x-accord-since".into(), json!(since.to_string()));
+    }
+}
+
+/// A string with the value names; per-value docs and deprecations as extensions, since JSON
+/// Schema has no place for them.
+fn enum_schema(e: &Enum) -> Value {
+    let names: Vec<Value> = e.values.iter().map(|v| json!(v.name)).collect();
+    let mut schema = json!({ "type": "string", "enum": names });
+    let map = as_map(&mut schema);
+    if e.values.iter().any(|v| v.docs.is_some()) {
+        let docs: Vec<Value> = e
+            .values
+            .iter()
+            .map(|v| json!(v.docs.as_deref().unwrap_or("").trim()))
+            .collect();
+        map.insert("x-enum-descriptions".into(), Value::Array(docs));
+    }
+    let deprecated: Vec<Value> = e
+        .values
+        .iter()
+        .filter(|v| v.lifecycle.deprecated.is_some())
+        .map(|v| json!(v.name))
+        .collect();
+    if !deprecated.is_empty() {
+        map.insert(
+            "x-accord-deprecated-values".into(),
+            Value::Array(deprecated),
+        );
+    }
+    schema
 }
 
 /// A `@default` literal as JSON, in its wire form.
@@ -312,6 +348,190 @@ pub fn to_yaml<T: serde::Serialize>(doc: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use accord_idl::model::{Decl, Package, PackageId};
+
+    fn field(name: &str, ty: Type) -> Field {
+        Field {
+            name: name.into(),
+            number: 1,
+            ty,
+            optional: false,
+            docs: None,
+            lifecycle: Lifecycle::default(),
+            constraints: Constraints::default(),
+            default: None,
+            http_override: None,
+        }
+    }
+
+    /// A model with one union `p.U { a: string, b: list<i64> }` (decl 0).
+    fn model() -> Model {
+        let variants = vec![
+            field("a", Type::Scalar(Scalar::String)),
+            field("b", Type::List(Box::new(Type::Scalar(Scalar::I64)))),
+        ];
+        Model {
+            packages: vec![Package {
+                name: "p".into(),
+                version: semver::Version::new(1, 0, 0),
+                decls: vec![DeclId(0)],
+                services: vec![],
+                channels: vec![],
+            }],
+            decls: vec![Decl {
+                name: "U".into(),
+                package: PackageId(0),
+                docs: None,
+                lifecycle: Lifecycle::default(),
+                kind: DeclKind::Union(Union {
+                    variants,
+                    reserved: vec![],
+                }),
+            }],
+            ..Model::default()
+        }
+    }
+
+    fn with<T>(dialect: Dialect, f: impl FnOnce(SchemaBuilder) -> T) -> T {
+        let model = model();
+        let refs = |id: DeclId| format!("#/{}", id.0);
+        f(SchemaBuilder {
+            model: &model,
+            refs: &refs,
+            dialect,
+        })
+    }
+
+    #[test]
+    fn scalars_follow_the_wire_table() {
+        let expected = [
+            (Scalar::Bool, json!({ "type": "boolean" })),
+            (Scalar::I32, json!({ "type": "integer", "format": "int32" })),
+            (Scalar::I64, json!({ "type": "integer", "format": "int64" })),
+            (
+                Scalar::U32,
+                json!({ "type": "integer", "format": "int64", "minimum": 0, "maximum": 4294967295u32 }),
+            ),
+            (
+                Scalar::U64,
+                json!({ "type": "integer", "format": "int64", "minimum": 0 }),
+            ),
+            (Scalar::F32, json!({ "type": "number", "format": "float" })),
+            (Scalar::F64, json!({ "type": "number", "format": "double" })),
+            (Scalar::String, json!({ "type": "string" })),
+            (Scalar::Bytes, json!({ "type": "string", "format": "byte" })),
+            (
+                Scalar::Timestamp,
+                json!({ "type": "string", "format": "date-time" }),
+            ),
+            (
+                Scalar::Duration,
+                json!({ "type": "string", "pattern": DURATION_PATTERN }),
+            ),
+            (Scalar::Uuid, json!({ "type": "string", "format": "uuid" })),
+        ];
+        with(Dialect::JsonSchema, |b| {
+            for (scalar, schema) in expected {
+                assert_eq!(b.ty(&Type::Scalar(scalar)), schema, "{}", scalar.name());
+            }
+        });
+    }
+
+    #[test]
+    fn unions_are_externally_tagged() {
+        let schema = with(Dialect::JsonSchema, |b| b.decl(DeclId(0)));
+        let variants = schema["oneOf"].as_array().expect("oneOf");
+        assert_eq!(variants.len(), 2);
+        assert_eq!(variants[0]["required"], json!(["a"]));
+        assert_eq!(variants[0]["additionalProperties"], json!(false));
+        assert_eq!(
+            variants[1]["properties"]["b"]["items"]["format"],
+            json!("int64")
+        );
+    }
+
+    #[test]
+    fn lengths_fit_the_type() {
+        let mut f = field("x", Type::Scalar(Scalar::Bytes));
+        f.constraints.length = Some(Bounds {
+            min: Some(1),
+            max: Some(16),
+        });
+        let bytes = with(Dialect::JsonSchema, |b| b.field(&f));
+        // Base64: 1 byte takes 4 characters, 16 bytes take 24.
+        assert_eq!(
+            (bytes["minLength"].clone(), bytes["maxLength"].clone()),
+            (json!(4), json!(24))
+        );
+        f.ty = Type::List(Box::new(Type::Scalar(Scalar::Bool)));
+        assert_eq!(
+            with(Dialect::JsonSchema, |b| b.field(&f))["maxItems"],
+            json!(16)
+        );
+        f.ty = Type::Map(Scalar::String, Box::new(Type::Scalar(Scalar::Bool)));
+        assert_eq!(
+            with(Dialect::JsonSchema, |b| b.field(&f))["minProperties"],
+            json!(1)
+        );
+    }
+
+    #[test]
+    fn integer_map_keys_are_decimal_strings() {
+        let ty = Type::Map(Scalar::I64, Box::new(Type::Named(DeclId(0))));
+        let json_schema = with(Dialect::JsonSchema, |b| b.ty(&ty));
+        assert_eq!(json_schema["propertyNames"]["pattern"], json!("^-?[0-9]+$"));
+        assert_eq!(
+            json_schema["additionalProperties"],
+            json!({ "$ref": "#/0" })
+        );
+        let openapi = with(Dialect::OpenApi30, |b| b.ty(&ty));
+        assert!(openapi.get("propertyNames").is_none());
+        assert_eq!(openapi["x-accord-map-key"], json!("i64"));
+    }
+
+    #[test]
+    fn a_decorated_reference_is_wrapped_in_all_of() {
+        let mut f = field("x", Type::Named(DeclId(0)));
+        assert_eq!(
+            with(Dialect::JsonSchema, |b| b.field(&f)),
+            json!({ "$ref": "#/0" })
+        );
+        f.docs = Some("Why.".into());
+        f.lifecycle.deprecated = Some(accord_idl::model::Deprecated {
+            reason: Some("old".into()),
+        });
+        let schema = with(Dialect::JsonSchema, |b| b.field(&f));
+        assert_eq!(schema["allOf"], json!([{ "$ref": "#/0" }]));
+        assert_eq!(schema["description"], json!("Why.\n\nDeprecated: old"));
+        assert_eq!(schema["deprecated"], json!(true));
+    }
+
+    #[test]
+    fn openapi_drops_integer_bounds_beyond_64_bits() {
+        let mut f = field("x", Type::Scalar(Scalar::U64));
+        let max = Some(Number::Int(u64::MAX.into()));
+        f.constraints.range = Some(Bounds {
+            min: Some(Number::Int(5)),
+            max,
+        });
+        let openapi = with(Dialect::OpenApi30, |b| b.field(&f));
+        assert_eq!(
+            (openapi["minimum"].clone(), openapi.get("maximum")),
+            (json!(5), None)
+        );
+        let json_schema = with(Dialect::JsonSchema, |b| b.field(&f));
+        assert_eq!(json_schema["maximum"], json!(u64::MAX));
+    }
+
+    #[test]
+    fn defaults_take_their_wire_form() {
+        assert_eq!(
+            literal(&Literal::Duration(Duration::from_millis(1500))),
+            json!("1.5s")
+        );
+        assert_eq!(literal(&Literal::EnumValue("RED".into())), json!("RED"));
+        assert_eq!(literal(&Literal::Int(-7)), json!(-7));
+    }
 
     #[test]
     fn durations_use_the_protobuf_json_form() {
