@@ -219,12 +219,11 @@ impl Doc<'_> {
             "traits".into(),
             json!([{ "$ref": format!("#/components/messageTraits/{HEADERS_TRAIT}") }]),
         );
-        if let Some(key) = key {
-            if let Some(field) = model.fields(decl).iter().find(|f| f.name == key) {
-                let binding = json!({ "key": self.schemas.ty(&field.ty), "bindingVersion": KAFKA_BINDING_VERSION });
-                out.insert("bindings".into(), json!({ "kafka": binding }));
-                out.insert("x-accord-key".into(), json!(key));
-            }
+        let key_field = key.and_then(|k| model.fields(decl).iter().find(|f| f.name == k));
+        if let Some(field) = key_field {
+            let binding = json!({ "key": self.schemas.ty(&field.ty), "bindingVersion": KAFKA_BINDING_VERSION });
+            out.insert("bindings".into(), json!({ "kafka": binding }));
+            out.insert("x-accord-key".into(), json!(field.name));
         }
         Value::Object(out)
     }
