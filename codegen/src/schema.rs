@@ -67,9 +67,13 @@ impl SchemaBuilder<'_> {
             .filter(|f| !f.optional)
             .map(|f| json!(f.name))
             .collect();
-        let mut schema = json!({ "type": "object", "properties": properties });
+        let mut schema = json!({ "type": "object" });
+        let map = as_map(&mut schema);
+        if !s.fields.is_empty() {
+            map.insert("properties".into(), properties);
+        }
         if !required.is_empty() {
-            as_map(&mut schema).insert("required".into(), Value::Array(required));
+            map.insert("required".into(), Value::Array(required));
         }
         schema
     }
