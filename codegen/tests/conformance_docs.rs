@@ -12,6 +12,7 @@ mod common;
 
 use accord_codegen::{OutputFile, asyncapi, jsonschema, openapi};
 use accord_idl::Model;
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -106,8 +107,41 @@ fn check_asyncapi(dir: &Path, model: &Model) {
     }
 }
 
-fn check_jsonschema(dir: &Path, model: &Model) {
-    let paths = write(&dir.join("jsonschema"), &jsonschema::emit(model));
+/// A JSON value the schema with this `$id` must accept (`valid`) or reject: the wire rules of
+/// docs/wire.md, written out by hand as an oracle independent of the emitter.
+struct Case {
+    schema: &'static str,
+    valid: bool,
+    value: Value,
+}
+
+fn accept(schema: &'static str, value: Value) -> Case {
+    Case {
+        schema,
+        valid: true,
+        value,
+    }
+}
+
+fn reject(schema: &'static str, value: Value) -> Case {
+    Case {
+        schema,
+        valid: false,
+        value,
+    }
+}
+
+fn instance_files(cases: &[Case]) -> Vec<OutputFile> {
+    let file = |(i, case): (usize, &Case)| {
+        let body = json!({ "schema": case.schema, "valid": case.valid, "value": case.value });
+        OutputFile::new(format!("case{i:03}.instance.json"), body.to_string())
+    };
+    cases.iter().enumerate().map(file).collect()
+}
+
+fn check_jsonschema(dir: &Path, model: &Model, cases: &[Case]) {
+    let files = [jsonschema::emit(model), instance_files(cases)].concat();
+    let paths = write(&dir.join("jsonschema"), &files);
     let probe = "import jsonschema, referencing";
     if available(
         "jsonschema (python)",
@@ -120,11 +154,11 @@ fn check_jsonschema(dir: &Path, model: &Model) {
 }
 
 /// Emits every document of a model and runs every validator on them.
-fn check_all(model: &Model) {
+fn check_all(model: &Model, cases: &[Case]) {
     let dir = tempfile::tempdir().expect("temporary folder");
     check_openapi(dir.path(), model);
     check_asyncapi(dir.path(), model);
-    check_jsonschema(dir.path(), model);
+    check_jsonschema(dir.path(), model, cases);
 }
 
 #[test]
@@ -133,5 +167,48 @@ fn hand_built_model_documents_pass_the_validators() {
     assert_eq!(openapi::emit(&model).len(), 2, "one service: YAML and JSON");
     assert_eq!(asyncapi::emit(&model).len(), 2);
     assert_eq!(jsonschema::emit(&model).len(), model.decls.len());
-    check_all(&model);
+    let id = "0b7e4c1e-93a4-4f0e-9c1e-2b3c4d5e6f70";
+    let cases = [
+        accept(
+            "demo.shop/Item.schema.json",
+            json!({ "id": id, "quantity": 3, "pay": { "points": [1, 2] } }),
+        ),
+        accept(
+            "demo.shop/Item.schema.json",
+            json!({ "id": id, "quantity": 100, "note": "ok", "state": "CLOSED", "pay": { "card": "c" }, "later": 1 }),
+        ),
+        reject(
+            "demo.shop/Item.schema.json",
+            json!({ "id": id, "quantity": 0, "pay": { "card": "c" } }),
+        ),
+        reject(
+            "demo.shop/Item.schema.json",
+            json!({ "id": id, "quantity": 1, "pay": { "card": "c", "points": [] } }),
+        ),
+        reject(
+            "demo.shop/Item.schema.json",
+            json!({ "id": id, "quantity": 1, "pay": {} }),
+        ),
+        reject(
+            "demo.shop/Item.schema.json",
+            json!({ "id": id, "quantity": 1, "state": "AJAR", "pay": { "card": "c" } }),
+        ),
+        reject(
+            "demo.shop/Item.schema.json",
+            json!({ "id": id, "quantity": 1, "note": "UPPER", "pay": { "card": "c" } }),
+        ),
+        reject(
+            "demo.shop/Item.schema.json",
+            json!({ "quantity": 1, "pay": { "card": "c" } }),
+        ),
+        accept(
+            "demo.shop/ItemAdded.schema.json",
+            json!({ "id": id, "counts": { "-3": 1.5, "7": 2 } }),
+        ),
+        reject(
+            "demo.shop/ItemAdded.schema.json",
+            json!({ "id": id, "counts": { "x": 1.5 } }),
+        ),
+    ];
+    check_all(&model, &cases);
 }

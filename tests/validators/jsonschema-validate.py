@@ -2,8 +2,10 @@
 
 Usage: python3 jsonschema-validate.py FILE...
 
-Every file must be a valid 2020-12 schema, and every `$ref` in it must resolve against the set of
-files given, each registered under its `$id` (the files refer to each other by relative `$id`).
+Every `*.schema.json` file must be a valid 2020-12 schema, and every `$ref` in it must resolve
+against the set of files given, each registered under its `$id` (the files refer to each other by
+relative `$id`). Every `*.instance.json` file holds `{"schema": ID, "valid": BOOL, "value": ...}`:
+the value must be accepted (or rejected) by the schema with that `$id`.
 Exits 1 with one line per problem, 0 when all is well.
 """
 import json
@@ -29,13 +31,31 @@ def refs(node):
             yield from refs(item)
 
 
+def check_instance(path, registry):
+    """Problems with one instance file: it must be judged as it says."""
+    with open(path, encoding="utf-8") as handle:
+        case = json.load(handle)
+    try:
+        schema = registry.contents(case["schema"])
+    except (KeyError, LookupError) as error:
+        return [f"{path}: no schema {case.get('schema')!r}: {error}"]
+    validator = Draft202012Validator(schema, registry=registry)
+    errors = [f"{e.message} at {list(e.absolute_path)}" for e in validator.iter_errors(case["value"])]
+    if case["valid"] and errors:
+        return [f"{path}: rejected a valid value: {error}" for error in errors]
+    if not case["valid"] and not errors:
+        return [f"{path}: accepted an invalid value"]
+    return []
+
+
 def main(files):
     if not files:
         print("usage: jsonschema-validate.py FILE...", file=sys.stderr)
         return 2
     problems = []
     schemas = {}
-    for path in files:
+    instances = [path for path in files if path.endswith(".instance.json")]
+    for path in (path for path in files if path not in instances):
         with open(path, encoding="utf-8") as handle:
             schema = json.load(handle)
         try:
@@ -56,6 +76,8 @@ def main(files):
                 resolver.lookup(ref)
             except Unresolvable as error:
                 problems.append(f"{path}: $ref {ref!r} ({urljoin(id_, ref)}) does not resolve: {error}")
+    for path in instances:
+        problems.extend(check_instance(path, registry))
     for problem in problems:
         print(problem)
     return 1 if problems else 0
