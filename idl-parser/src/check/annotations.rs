@@ -1,0 +1,210 @@
+//! Annotations: the known set, what each may be put on, and the shape of its arguments
+//! (A0501 unknown, A0502 wrong target, A0503 wrong arguments, A0504 given twice).
+//!
+//! Why: a misspelt or misplaced annotation silently does nothing otherwise; the user believes a
+//! field is validated or an operation is bound when it is not.
+//!
+//! ```accord
+//! struct A { @rnage(min = 1) x: i32 = 1; }   // A0501: did you mean `@range`?
+//! ```
+//!
+//! Only the shape is checked here; the values (status in 400..=599, min ≤ max, the regex) are
+//! checked by the rule family that uses them.
+
+use super::codes;
+use crate::diagnostic::Diagnostic;
+use crate::syntax::{Annotation, AnnotationArg, Attrs, LiteralKind};
+use std::collections::HashMap;
+
+/// What an annotation is attached to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Struct,
+    Error,
+    Event,
+    Enum,
+    Union,
+    Field,
+    EnumValue,
+    Op,
+    Notify,
+    Service,
+    Channel,
+}
+
+impl Target {
+    fn describe(self) -> &'static str {
+        match self {
+            Target::Struct => "a struct",
+            Target::Error => "an error",
+            Target::Event => "an event",
+            Target::Enum => "an enum",
+            Target::Union => "a union",
+            Target::Field => "a field",
+            Target::EnumValue => "an enum value",
+            Target::Op => "an `op`",
+            Target::Notify => "a `notify`",
+            Target::Service => "a service",
+            Target::Channel => "a channel",
+        }
+    }
+}
+
+/// The arguments an annotation takes.
+#[derive(Clone, Copy, Debug)]
+enum Args {
+    None,
+    /// Nothing, or one string.
+    OptString,
+    /// Exactly one positional argument of this kind.
+    One(Kind),
+    /// A method name, then a string.
+    Http,
+    /// `min = ..`, `max = ..`, each at most once, numbers.
+    Bounds,
+    /// One literal of any kind (checked against the field's type later).
+    AnyOne,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    String,
+    Name,
+    Int,
+    Duration,
+    Version,
+}
+
+impl Kind {
+    fn matches(self, lit: &LiteralKind) -> bool {
+        matches!(
+            (self, lit),
+            (Kind::String, LiteralKind::String { .. })
+                | (Kind::Name, LiteralKind::Name(_))
+                | (Kind::Int, LiteralKind::Int(_))
+                | (Kind::Duration, LiteralKind::Duration(_))
+                | (Kind::Version, LiteralKind::Version(_))
+        )
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::String => "a string",
+            Kind::Name => "a name",
+            Kind::Int => "an integer",
+            Kind::Duration => "a duration",
+            Kind::Version => "a version",
+        }
+    }
+}
+
+use Target::*;
+const ANYTHING: &[Target] = &[Struct, Error, Event, Enum, Union, Field, EnumValue, Op, Notify, Service, Channel];
+
+/// The known annotations: name, where they go, their arguments, how to write them.
+const KNOWN: &[(&str, &[Target], Args, &str)] = &[
+    ("http", &[Op, Notify], Args::Http, "@http(GET, \"/path/{field}\")"),
+    ("query", &[Field], Args::OptString, "@query or @query(\"name\")"),
+    ("header", &[Field], Args::One(Kind::String), "@header(\"Name\")"),
+    ("channel", &[Op, Notify], Args::One(Kind::Name), "@channel(channel_name)"),
+    ("collect", &[Op], Args::One(Kind::Duration), "@collect(2s)"),
+    ("status", &[Error], Args::One(Kind::Int), "@status(404)"),
+    ("timeout", &[Op, Notify, Service], Args::One(Kind::Duration), "@timeout(2s)"),
+    ("idempotent", &[Op], Args::None, "@idempotent"),
+    ("range", &[Field], Args::Bounds, "@range(min = 1, max = 100)"),
+    ("length", &[Field], Args::Bounds, "@length(min = 1, max = 100)"),
+    ("pattern", &[Field], Args::One(Kind::String), "@pattern(\"^[a-z]+$\")"),
+    ("default", &[Field], Args::AnyOne, "@default(literal)"),
+    ("deprecated", ANYTHING, Args::OptString, "@deprecated or @deprecated(\"why\")"),
+    ("since", ANYTHING, Args::One(Kind::Version), "@since(1.1.0)"),
+];
+
+/// The well-formed annotations of one node by name; every other one is reported.
+pub(crate) fn check<'a>(attrs: &'a Attrs, target: Target, diags: &mut Vec<Diagnostic>) -> HashMap<&'a str, &'a Annotation> {
+    let mut valid: HashMap<&str, &Annotation> = HashMap::new();
+    for ann in &attrs.annotations {
+        let name = ann.name.text.as_str();
+        let Some(&(_, targets, args, usage)) = KNOWN.iter().find(|k| k.0 == name) else {
+            diags.push(unknown(ann));
+            continue;
+        };
+        if !targets.contains(&target) {
+            diags.push(Diagnostic::error(codes::ANNOTATION_TARGET, format!("`@{name}` cannot be put on {}", target.describe()), ann.span)
+                .with_label("not allowed here")
+                .with_help(format!("`@{name}` goes on {}", targets.iter().map(|t| t.describe()).collect::<Vec<_>>().join(", "))));
+            continue;
+        }
+        if let Err(why) = check_args(ann, args) {
+            diags.push(Diagnostic::error(codes::ANNOTATION_ARGS, format!("wrong arguments to `@{name}`: {why}"), ann.span)
+                .with_help(format!("write {usage}")));
+            continue;
+        }
+        if let Some(first) = valid.insert(name, ann) {
+            diags.push(Diagnostic::error(codes::ANNOTATION_REPEATED, format!("`@{name}` is given twice"), ann.span)
+                .with_secondary(first.span, "first given here"));
+            valid.insert(name, first);
+        }
+    }
+    valid
+}
+
+fn unknown(ann: &Annotation) -> Diagnostic {
+    let name = &ann.name.text;
+    let d = Diagnostic::error(codes::UNKNOWN_ANNOTATION, format!("unknown annotation `@{name}`"), ann.name.span);
+    match super::types::suggest(name, KNOWN.iter().map(|k| k.0)) {
+        Some(s) => d.with_help(format!("did you mean `@{s}`?")),
+        None => d,
+    }
+}
+
+fn check_args(ann: &Annotation, args: Args) -> Result<(), String> {
+    let given: &[AnnotationArg] = ann.args.as_deref().unwrap_or(&[]);
+    let positional = |n: usize| -> Result<(), String> {
+        if given.iter().any(|a| a.key.is_some()) {
+            return Err("takes no `key = value` arguments".into());
+        }
+        if given.len() != n {
+            return Err(format!("expected {n} argument{}, found {}", if n == 1 { "" } else { "s" }, given.len()));
+        }
+        Ok(())
+    };
+    let kind = |i: usize, k: Kind| -> Result<(), String> {
+        let lit = &given[i].value.kind;
+        if k.matches(lit) { Ok(()) } else { Err(format!("expected {}, found {}", k.describe(), lit.describe())) }
+    };
+    match args {
+        Args::None => positional(0),
+        Args::OptString if given.is_empty() => Ok(()),
+        Args::OptString => positional(1).and_then(|_| kind(0, Kind::String)),
+        Args::One(k) => positional(1).and_then(|_| kind(0, k)),
+        Args::AnyOne => positional(1),
+        Args::Http => positional(2).and_then(|_| kind(0, Kind::Name)).and_then(|_| kind(1, Kind::String)),
+        Args::Bounds => bounds(given),
+    }
+}
+
+fn bounds(given: &[AnnotationArg]) -> Result<(), String> {
+    if given.is_empty() {
+        return Err("expected `min = ..`, `max = ..` or both".into());
+    }
+    let mut seen = Vec::new();
+    for arg in given {
+        let Some(key) = &arg.key else { return Err("arguments are named: `min = ..`, `max = ..`".into()) };
+        if key.text != "min" && key.text != "max" {
+            return Err(format!("unknown argument `{}` (expected `min` or `max`)", key.text));
+        }
+        if seen.contains(&key.text) {
+            return Err(format!("`{}` is given twice", key.text));
+        }
+        if !matches!(arg.value.kind, LiteralKind::Int(_) | LiteralKind::Float(_)) {
+            return Err(format!("`{}` must be a number, found {}", key.text, arg.value.kind.describe()));
+        }
+        seen.push(key.text.clone());
+    }
+    Ok(())
+}
+
+/// The single positional argument's literal (after [`check`] accepted the annotation).
+pub(crate) fn arg(ann: &Annotation) -> Option<&LiteralKind> {
+    ann.args.as_ref()?.first().map(|a| &a.value.kind)
+}

@@ -1,0 +1,214 @@
+//! The HTTP binding: a known method (A0701), a path that starts with `/` with well-formed
+//! `{field}` placeholders (A0702), each naming a required scalar or enum input field (A0703), no
+//! two operations of a service on one method and path (A0704), and only scalars or enums (lists
+//! of them in the query) in the path, query and headers (A0705). It also computes where every
+//! input field travels (`docs/wire.md`: path, then `@query`/`@header`, then query for GET and
+//! DELETE, body for POST, PUT and PATCH).
+//!
+//! Why: these are the bindings every generated router and client must agree on; an ambiguous
+//! route or a struct in a query string has no defined encoding.
+//!
+//! ```accord
+//! @http(FETCH, "orders/{id}")   // A0701, A0702
+//! op get(GetOrderRequest) -> Order;
+//! ```
+
+use super::{annotations, codes};
+use crate::diagnostic::Diagnostic;
+use crate::model::*;
+use crate::source::Span;
+use crate::syntax::{Annotation, LiteralKind};
+use std::collections::HashMap;
+
+/// `@query` / `@query("n")` / `@header("N")` on a field, as written.
+pub(crate) fn field_override(anns: &HashMap<&str, &Annotation>, field: &str) -> Option<ParamLocation> {
+    if let Some(h) = anns.get("header")
+        && let Some(LiteralKind::String { value, .. }) = annotations::arg(h)
+    {
+        return Some(ParamLocation::Header(value.clone()));
+    }
+    let q = anns.get("query")?;
+    match annotations::arg(q) {
+        Some(LiteralKind::String { value, .. }) => Some(ParamLocation::Query(value.clone())),
+        _ => Some(ParamLocation::Query(field.to_string())),
+    }
+}
+
+/// The operation's input as the binding sees it: its fields and their spans.
+pub(crate) struct Input<'a> {
+    pub fields: &'a [Field],
+    pub spans: &'a [Span],
+}
+
+/// Checks `@http` and computes the binding (`None` when it is unusable).
+pub(crate) fn binding(ann: &Annotation, input: &Input, model: &Model, diags: &mut Vec<Diagnostic>) -> Option<HttpBinding> {
+    let args = ann.args.as_ref()?;
+    let method = match &args[0].value.kind {
+        LiteralKind::Name(p) => HttpMethod::from_name(&p.text()),
+        _ => None,
+    };
+    if method.is_none() {
+        let written = crate::lower::literal_text(&args[0].value.kind);
+        let d = Diagnostic::error(codes::HTTP_METHOD, format!("`{written}` is not an HTTP method"), args[0].value.span)
+            .with_help("use GET, POST, PUT, PATCH or DELETE");
+        diags.push(match super::types::suggest(&written, HttpMethod::ALL.iter().map(|m| m.as_str())) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d,
+        });
+    }
+    let LiteralKind::String { value: path, .. } = &args[1].value.kind else { return None };
+    let path_span = args[1].value.span;
+    let segments = parse_path(path, input, model, path_span, diags)?;
+    let method = method?;
+    let params = params(method, &segments, input);
+    let binding = HttpBinding { method, path: path.clone(), segments, params };
+    param_types(&binding, input, model, ann.span, diags);
+    Some(binding)
+}
+
+fn parse_path(path: &str, input: &Input, model: &Model, span: Span, diags: &mut Vec<Diagnostic>) -> Option<Vec<PathSegment>> {
+    let bad = |msg: String, diags: &mut Vec<Diagnostic>| {
+        diags.push(Diagnostic::error(codes::HTTP_PATH, msg, span).with_help("write a path like \"/orders/{order_id}/cancel\""));
+        None
+    };
+    if !path.starts_with('/') {
+        return bad(format!("HTTP path `{path}` does not start with `/`"), diags);
+    }
+    let mut segments = Vec::new();
+    let mut rest = path;
+    let mut used: Vec<usize> = Vec::new();
+    let mut ok = true;
+    while !rest.is_empty() {
+        let open = rest.find('{').unwrap_or(rest.len());
+        if rest[..open].contains('}') {
+            return bad(format!("unmatched `}}` in HTTP path `{path}`"), diags);
+        }
+        if open > 0 {
+            segments.push(PathSegment::Literal(rest[..open].to_string()));
+        }
+        rest = &rest[open..];
+        if rest.is_empty() {
+            break;
+        }
+        let Some(close) = rest.find('}') else { return bad(format!("unclosed `{{` in HTTP path `{path}`"), diags) };
+        let name = &rest[1..close];
+        if name.is_empty() || name.contains('{') {
+            return bad(format!("malformed placeholder `{}` in HTTP path `{path}`", &rest[..=close]), diags);
+        }
+        match placeholder(name, input, model, span, diags) {
+            Some(i) if used.contains(&i) => return bad(format!("`{{{name}}}` appears twice in HTTP path `{path}`"), diags),
+            Some(i) => {
+                used.push(i);
+                segments.push(PathSegment::Param(i));
+            }
+            None => ok = false,
+        }
+        rest = &rest[close + 1..];
+    }
+    ok.then_some(segments)
+}
+
+/// The input field a placeholder names, if it is a required scalar or enum.
+fn placeholder(name: &str, input: &Input, model: &Model, span: Span, diags: &mut Vec<Diagnostic>) -> Option<usize> {
+    let Some(i) = input.fields.iter().position(|f| f.name == name) else {
+        let d = Diagnostic::error(codes::HTTP_PARAM, format!("`{{{name}}}` is not a field of the operation's input"), span);
+        let names = input.fields.iter().map(|f| f.name.as_str());
+        diags.push(match super::types::suggest(name, names) {
+            Some(s) => d.with_help(format!("did you mean `{{{s}}}`?")),
+            None => d.with_help("each placeholder names a required scalar or enum field of the input"),
+        });
+        return None;
+    };
+    let field = &input.fields[i];
+    if field.optional || !scalar_or_enum(&field.ty, model) {
+        let why = if field.optional { "optional" } else { "not a scalar or enum" };
+        diags.push(Diagnostic::error(codes::HTTP_PARAM, format!("path placeholder `{{{name}}}` names a field that is {why}"), span)
+            .with_secondary(input.spans[i], "the field")
+            .with_help("path parameters are required scalar or enum fields"));
+        return None;
+    }
+    Some(i)
+}
+
+fn scalar_or_enum(ty: &Type, model: &Model) -> bool {
+    match ty {
+        Type::Scalar(_) => true,
+        Type::Named(id) => matches!(model.decl(*id).kind, DeclKind::Enum(_)),
+        _ => false,
+    }
+}
+
+fn params(method: HttpMethod, segments: &[PathSegment], input: &Input) -> Vec<HttpParam> {
+    let in_path = |i: usize| segments.contains(&PathSegment::Param(i));
+    (0..input.fields.len())
+        .map(|field| {
+            let location = if in_path(field) {
+                ParamLocation::Path
+            } else if let Some(o) = &input.fields[field].http_override {
+                o.clone()
+            } else if method.has_body() {
+                ParamLocation::Body
+            } else {
+                ParamLocation::Query(input.fields[field].name.clone())
+            };
+            HttpParam { field, location }
+        })
+        .collect()
+}
+
+fn param_types(binding: &HttpBinding, input: &Input, model: &Model, span: Span, diags: &mut Vec<Diagnostic>) {
+    for p in &binding.params {
+        let field = &input.fields[p.field];
+        let ok = match (&p.location, &field.ty) {
+            (ParamLocation::Body | ParamLocation::Path, _) => true,
+            (ParamLocation::Query(_), Type::List(inner)) => scalar_or_enum(inner, model),
+            (_, ty) => scalar_or_enum(ty, model),
+        };
+        if !ok {
+            let place = if matches!(p.location, ParamLocation::Header(_)) { "a header" } else { "the query" };
+            diags.push(
+                Diagnostic::error(codes::HTTP_PARAM_TYPE, format!("field `{}` travels in {place} but is a {}", field.name, super::constraints::describe(&field.ty, model)), span)
+                    .with_secondary(input.spans[p.field], "this field")
+                    .with_help("only scalars and enums (lists of them in the query) travel outside the body; use POST, PUT or PATCH, or wrap the value"),
+            );
+        }
+    }
+}
+
+/// Remembers each service's routes (placeholders compared by position) and reports repeats.
+#[derive(Default)]
+pub(crate) struct Routes {
+    seen: HashMap<(HttpMethod, String), Span>,
+}
+
+impl Routes {
+    pub fn add(&mut self, binding: &HttpBinding, span: Span, diags: &mut Vec<Diagnostic>) {
+        let shape: String = binding
+            .segments
+            .iter()
+            .map(|s| match s {
+                PathSegment::Literal(l) => l.as_str(),
+                PathSegment::Param(_) => "{}",
+            })
+            .collect();
+        let key = (binding.method, shape);
+        if let Some(&first) = self.seen.get(&key) {
+            diags.push(
+                Diagnostic::error(codes::HTTP_ROUTE_DUPLICATE, format!("another operation of this service is already bound to {} {}", binding.method.as_str(), binding.path), span)
+                    .with_secondary(first, "first bound here")
+                    .with_help("placeholders are compared by position; change the method or the path"),
+            );
+        } else {
+            self.seen.insert(key, span);
+        }
+    }
+}
+
+/// `@http` and `@channel` together.
+pub(crate) fn with_channel(http: &Annotation, channel: &Annotation, diags: &mut Vec<Diagnostic>) {
+    diags.push(
+        Diagnostic::error(codes::HTTP_AND_CHANNEL, "an operation cannot have both `@http` and `@channel`", channel.span)
+            .with_secondary(http.span, "bound to HTTP here")
+            .with_help("`@channel` replaces gRPC and HTTP; keep one binding"),
+    );
+}

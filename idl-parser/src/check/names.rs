@@ -1,0 +1,53 @@
+//! Duplicate names: declarations in a package (A0101); fields, union variants, enum values and
+//! operations in their parent (A0102).
+//!
+//! Why: a name is how every emitter, every generated type and every wire message refers to the
+//! thing; two with one name cannot both be addressed.
+//!
+//! ```accord
+//! struct Order { id: i64 = 1; id: string = 2; }   // A0102: `id` is already a field of Order
+//! ```
+
+use super::codes;
+use crate::diagnostic::Diagnostic;
+use crate::source::Span;
+use std::collections::HashMap;
+
+/// Remembers the first place of each name and reports later ones.
+pub(crate) struct Dups {
+    seen: HashMap<String, Span>,
+    code: &'static str,
+    what: &'static str,
+    parent: String,
+}
+
+impl Dups {
+    /// Members (`what`: "field", "enum value", ...) of `parent`.
+    pub fn members(what: &'static str, parent: impl Into<String>) -> Dups {
+        Dups { seen: HashMap::new(), code: codes::DUPLICATE_MEMBER, what, parent: parent.into() }
+    }
+
+    /// Declarations of a package.
+    pub fn decls(package: impl Into<String>) -> Dups {
+        Dups { seen: HashMap::new(), code: codes::DUPLICATE_DECL, what: "declaration", parent: package.into() }
+    }
+
+    /// `true` when `name` is new; otherwise reports it.
+    pub fn add(&mut self, name: &str, span: Span, diags: &mut Vec<Diagnostic>) -> bool {
+        match self.seen.get(name) {
+            None => {
+                self.seen.insert(name.to_string(), span);
+                true
+            }
+            Some(&first) => {
+                diags.push(
+                    Diagnostic::error(self.code, format!("`{name}` is already a {} of `{}`", self.what, self.parent), span)
+                        .with_label("defined again here")
+                        .with_secondary(first, "first defined here")
+                        .with_help(format!("rename one of the two; each {} needs its own name", self.what)),
+                );
+                false
+            }
+        }
+    }
+}

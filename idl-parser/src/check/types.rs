@@ -1,0 +1,48 @@
+//! Names and types: unknown names (A0301, with "did you mean"), ambiguous short names (A0302),
+//! map keys that are not string or integer scalars (A0303).
+//!
+//! Why: every reference must lead to exactly one declaration, and map keys must be something
+//! every target (JSON object keys, protobuf map keys) can carry.
+//!
+//! ```accord
+//! struct A { m: Mony = 1; k: map<f64, string> = 2; }   // A0301 (did you mean `Money`?), A0303
+//! ```
+
+use super::codes;
+use crate::diagnostic::Diagnostic;
+use crate::model::Scalar;
+use crate::source::Span;
+
+/// The closest candidate to `name`, if any is close enough to be a likely typo.
+pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    candidates
+        .map(|c| (strsim::jaro_winkler(&lower, &c.to_ascii_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+pub(crate) fn unknown(what: &str, name: &str, span: Span, suggestion: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::error(codes::UNKNOWN_TYPE, format!("unknown {what} `{name}`"), span).with_label("not found");
+    match suggestion {
+        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        None => d.with_help("declare it, import the file that declares it, or qualify it with its package"),
+    }
+}
+
+/// A short name found in more than one visible package.
+pub(crate) fn ambiguous(name: &str, packages: &[&str], span: Span) -> Diagnostic {
+    let list: Vec<String> = packages.iter().map(|p| format!("`{p}.{name}`")).collect();
+    Diagnostic::error(codes::AMBIGUOUS_NAME, format!("`{name}` is ambiguous: it is declared in {}", list.join(" and ")), span)
+        .with_label("ambiguous")
+        .with_help(format!("qualify it: {}", list.join(" or ")))
+}
+
+/// Map keys: strings and integers only.
+pub(crate) fn map_key(key: Option<Scalar>, written: &str, span: Span, diags: &mut Vec<Diagnostic>) {
+    if !key.is_some_and(|k| k == Scalar::String || k.is_integer()) {
+        diags.push(Diagnostic::error(codes::MAP_KEY, format!("`{written}` cannot be a map key"), span)
+            .with_help("map keys are `string` or an integer scalar (`i32`, `i64`, `u32`, `u64`)"));
+    }
+}

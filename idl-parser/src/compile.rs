@@ -1,0 +1,174 @@
+//! The front end's entry point: load every file (roots and their imports, transitively, each
+//! once), parse them, lower them into a [`Model`] and check every rule.
+//!
+//! Why one function: callers (CLI, build.rs, macro) only gather paths and a [`Loader`]; the
+//! order of the stages and the rule that *every* independent problem is reported live here.
+
+use crate::check::{self, codes};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Model, Spans};
+use crate::source::{FileId, Loader, Sources, Span, normalize};
+use crate::syntax;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Everything one compilation produced. `model` is only meaningful when `!has_errors()`.
+#[derive(Debug)]
+pub struct Compilation {
+    pub sources: Sources,
+    pub model: Model,
+    pub spans: Spans,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Error)
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning)
+    }
+}
+
+/// One parsed file and where each of its imports led (`None`: the import failed).
+pub(crate) struct ParsedFile {
+    pub id: FileId,
+    pub syntax: syntax::File,
+    pub imports: Vec<Option<FileId>>,
+}
+
+/// Loads, parses, lowers and checks `roots` and everything they import.
+pub fn compile(roots: &[PathBuf], loader: &mut dyn Loader) -> Compilation {
+    let mut diags = Vec::new();
+    let mut sources = Sources::default();
+    let files = load_all(roots, loader, &mut sources, &mut diags);
+    check::files::import_cycles(&files, &mut diags);
+    let (model, spans) = crate::lower::lower(&files, &mut diags);
+    check::unused::check(&model, &spans, &mut diags);
+    sort(&mut diags);
+    Compilation { sources, model, spans, diagnostics: diags }
+}
+
+/// Compiles an in-memory multi-file fixture: `//- /path` lines start each file (a fixture
+/// without one is a single file `/main.accord`); the first file is the root.
+pub fn compile_str(fixture: &str) -> Compilation {
+    let files = split_fixture(fixture);
+    let root = files.first().map(|(p, _)| p.clone()).unwrap_or_else(|| "/main.accord".into());
+    let map: HashMap<PathBuf, String> = files.into_iter().collect();
+    let mut loader = move |p: &Path| {
+        map.get(p).cloned().ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    };
+    compile(&[root], &mut loader)
+}
+
+fn split_fixture(fixture: &str) -> Vec<(PathBuf, String)> {
+    if !fixture.trim_start().starts_with("//- ") {
+        return vec![("/main.accord".into(), fixture.to_string())];
+    }
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    for line in fixture.trim_start().lines() {
+        match line.strip_prefix("//- ") {
+            Some(path) => files.push((PathBuf::from(path.trim()), String::new())),
+            None => {
+                let text = &mut files.last_mut().expect("starts with a header").1;
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    files
+}
+
+/// Breadth-first: roots, then their imports, each file read and parsed once.
+fn load_all(
+    roots: &[PathBuf],
+    loader: &mut dyn Loader,
+    sources: &mut Sources,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<ParsedFile> {
+    let mut by_path: HashMap<PathBuf, Option<FileId>> = HashMap::new();
+    let mut files = Vec::new();
+    for root in roots {
+        let path = normalize(root);
+        if by_path.contains_key(&path) {
+            continue;
+        }
+        match loader.load(&path) {
+            Ok(text) => {
+                let id = sources.add(path.clone(), text);
+                by_path.insert(path, Some(id));
+                files.push(parse_file(id, sources, diags));
+            }
+            Err(e) => {
+                by_path.insert(path.clone(), None);
+                diags.push(root_missing(&path, &e, sources));
+            }
+        }
+    }
+    let mut next = 0;
+    while next < files.len() {
+        resolve_imports(next, &mut files, &mut by_path, loader, sources, diags);
+        next += 1;
+    }
+    files
+}
+
+fn resolve_imports(
+    index: usize,
+    files: &mut Vec<ParsedFile>,
+    by_path: &mut HashMap<PathBuf, Option<FileId>>,
+    loader: &mut dyn Loader,
+    sources: &mut Sources,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let importer = sources.get(files[index].id).path.clone();
+    let dir = importer.parent().map(Path::to_path_buf).unwrap_or_default();
+    let imports = files[index].syntax.imports.clone();
+    for import in &imports {
+        let path = normalize(&dir.join(&import.path));
+        let id = match by_path.get(&path) {
+            Some(known) => *known,
+            None => {
+                let loaded = loader.load(&path);
+                let id = loaded.as_ref().ok().map(|t| sources.add(path.clone(), t.clone()));
+                if let Some(id) = id {
+                    files.push(parse_file(id, sources, diags));
+                }
+                by_path.insert(path.clone(), id);
+                id
+            }
+        };
+        if id.is_none() {
+            diags.push(
+                Diagnostic::error(codes::IMPORT_MISSING, format!("cannot read `{}`", path.display()), import.path_span)
+                    .with_label("imported here")
+                    .with_help("import paths are relative to the importing file"),
+            );
+        }
+        files[index].imports.push(id);
+    }
+}
+
+fn parse_file(id: FileId, sources: &Sources, diags: &mut Vec<Diagnostic>) -> ParsedFile {
+    let (syntax, errors) = crate::parser::parse(id, &sources.get(id).text);
+    for e in errors {
+        diags.push(Diagnostic::error(codes::SYNTAX, e.message, e.span));
+    }
+    ParsedFile { id, syntax, imports: Vec::new() }
+}
+
+/// A root that cannot be read has no span to point at: it gets an empty file of its own.
+fn root_missing(path: &Path, e: &std::io::Error, sources: &mut Sources) -> Diagnostic {
+    let id = sources.add(path.to_path_buf(), String::new());
+    Diagnostic::error(codes::IMPORT_MISSING, format!("cannot read `{}`: {e}", path.display()), Span::new(id, 0, 0))
+}
+
+/// Source order: file, then position; errors before warnings at one place.
+fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by_key(|d| (d.primary.span.file, d.primary.span.start, std::cmp::Reverse(d.severity)));
+}

@@ -1,0 +1,310 @@
+//! Lowering: parsed files → the [`Model`] (plus [`Spans`]), resolving every name and calling the
+//! rule families of [`crate::check`] where they have what they need.
+//!
+//! Order matters and is fixed: packages and versions, then every declaration is *declared*
+//! (ids handed out, so references can resolve in any order), then enums, the other types,
+//! channels and finally services (which need the types' fields and the channels' messages).
+//! Anything that does not resolve becomes a harmless placeholder (a `string`, no input...), so
+//! later rules keep running; the `Model` is only meaningful when no error was reported.
+
+mod decls;
+mod scope;
+mod services;
+
+pub(crate) use decls::literal_text;
+
+use crate::check::{self, annotations::Target, names::Dups};
+use crate::compile::ParsedFile;
+use crate::diagnostic::Diagnostic;
+use crate::model::*;
+use crate::source::{FileId, Span};
+use crate::syntax::{self, Item, ItemKind, LiteralKind};
+use scope::{Scope, Sym};
+use std::collections::HashMap;
+
+pub(crate) fn lower(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) -> (Model, Spans) {
+    let mut l = Lowerer { diags, scope: Scope::default(), model: Model::default(), spans: Spans::default() };
+    let file_packages = l.packages(files);
+    let mut items: Vec<(FileId, &Item, Slot)> = Vec::new();
+    let mut dups: HashMap<PackageId, Dups> = HashMap::new();
+    for (file, package) in files.iter().zip(&file_packages) {
+        if let Some(p) = package {
+            let names = dups.entry(*p).or_insert_with(|| Dups::decls(l.scope.names[p.index()].clone()));
+            l.declare(file, *p, names, &mut items);
+        }
+    }
+    l.visibility(files, &file_packages);
+    l.lower_items(&items);
+    (l.model, l.spans)
+}
+
+pub(crate) struct Lowerer<'d> {
+    pub diags: &'d mut Vec<Diagnostic>,
+    pub scope: Scope,
+    pub model: Model,
+    pub spans: Spans,
+}
+
+/// Where each declared item went.
+#[derive(Clone, Copy)]
+enum Slot {
+    Decl(DeclId),
+    Service(ServiceId),
+    Channel(ChannelId),
+}
+
+impl<'d> Lowerer<'d> {
+    /// One package per distinct name; every file states the package's version.
+    fn packages(&mut self, files: &[ParsedFile]) -> Vec<Option<PackageId>> {
+        let mut versions: Vec<Option<(semver::Version, Span)>> = Vec::new();
+        let mut out = Vec::new();
+        for file in files {
+            let Some(clause) = &file.syntax.package else {
+                if !file.syntax.items.is_empty() || file.syntax.version.is_some() {
+                    check::files::missing_package(file.id, self.diags);
+                }
+                out.push(None);
+                continue;
+            };
+            let name = clause.name.text();
+            let (id, new) = self.scope.package(&name);
+            let version = check::files::file_version(&file.syntax, clause.span, self.diags);
+            if new {
+                versions.push(version.clone());
+                self.model.packages.push(Package {
+                    name: name.clone(),
+                    version: version.as_ref().map_or(semver::Version::new(0, 0, 0), |v| v.0.clone()),
+                    decls: Vec::new(),
+                    services: Vec::new(),
+                    channels: Vec::new(),
+                });
+                self.spans.packages.push(clause.span);
+            }
+            match (&versions[id.index()], version) {
+                (Some(first), Some(this)) => check::files::version_mismatch(&name, first, &this, self.diags),
+                (None, Some(this)) => {
+                    self.model.packages[id.index()].version = this.0.clone();
+                    versions[id.index()] = Some(this);
+                }
+                _ => {}
+            }
+            out.push(Some(id));
+        }
+        out
+    }
+
+    /// Hands out ids and placeholder entries so that any order of reference resolves.
+    fn declare<'f>(&mut self, file: &'f ParsedFile, package: PackageId, dups: &mut Dups, items: &mut Vec<(FileId, &'f Item, Slot)>) {
+        for item in &file.syntax.items {
+            let name = item.kind.name();
+            if !dups.add(&name.text, name.span, self.diags) {
+                continue;
+            }
+            let slot = self.placeholder(item, package);
+            let sym = match slot {
+                Slot::Decl(id) => Sym::Decl(id),
+                Slot::Service(id) => Sym::Service(id),
+                Slot::Channel(id) => Sym::Channel(id),
+            };
+            self.scope.symbols[package.index()].insert(name.text.clone(), sym);
+            items.push((file.id, item, slot));
+        }
+    }
+
+    fn placeholder(&mut self, item: &Item, package: PackageId) -> Slot {
+        let name = item.kind.name();
+        let docs = item.attrs.docs.as_ref().map(|d| d.text.clone());
+        let item_spans = ItemSpans { whole: item.span, name: name.span, members: Vec::new() };
+        let p = &mut self.model.packages[package.index()];
+        match &item.kind {
+            ItemKind::Service(_) => {
+                let id = ServiceId(self.model.services.len() as u32);
+                p.services.push(id);
+                self.model.services.push(Service {
+                    name: name.text.clone(),
+                    package,
+                    docs,
+                    lifecycle: Lifecycle::default(),
+                    timeout: None,
+                    operations: Vec::new(),
+                    publishes: Vec::new(),
+                    subscribes: Vec::new(),
+                });
+                self.spans.services.push(ServiceSpans {
+                    whole: item.span,
+                    name: name.span,
+                    operations: Vec::new(),
+                    publishes: Vec::new(),
+                    subscribes: Vec::new(),
+                });
+                Slot::Service(id)
+            }
+            ItemKind::Channel(_) => {
+                let id = ChannelId(self.model.channels.len() as u32);
+                p.channels.push(id);
+                self.model.channels.push(Channel {
+                    name: name.text.clone(),
+                    package,
+                    docs,
+                    lifecycle: Lifecycle::default(),
+                    kind: ChannelKind::PointToPoint,
+                    address: String::new(),
+                    messages: Vec::new(),
+                    key: None,
+                    format: Format::Json,
+                });
+                self.spans.channels.push(item_spans);
+                Slot::Channel(id)
+            }
+            _ => {
+                let id = DeclId(self.model.decls.len() as u32);
+                p.decls.push(id);
+                let kind = DeclKind::Struct(Struct { role: StructRole::Plain, fields: Vec::new(), reserved: Vec::new() });
+                self.model.decls.push(Decl { name: name.text.clone(), package, docs, lifecycle: Lifecycle::default(), kind });
+                self.spans.decls.push(item_spans);
+                Slot::Decl(id)
+            }
+        }
+    }
+
+    /// Each file sees its own package and those of every file it imports, transitively.
+    fn visibility(&mut self, files: &[ParsedFile], packages: &[Option<PackageId>]) {
+        let index: HashMap<FileId, usize> = files.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
+        for (i, file) in files.iter().enumerate() {
+            let mut seen = vec![false; files.len()];
+            let mut stack = vec![i];
+            let mut visible: Vec<PackageId> = Vec::new();
+            seen[i] = true;
+            while let Some(at) = stack.pop() {
+                if let Some(p) = packages[at]
+                    && !visible.contains(&p)
+                {
+                    visible.push(p);
+                }
+                for next in files[at].imports.iter().flatten().filter_map(|id| index.get(id)) {
+                    if !seen[*next] {
+                        seen[*next] = true;
+                        stack.push(*next);
+                    }
+                }
+            }
+            self.scope.visible.insert(file.id, visible);
+        }
+    }
+
+    /// Enums first (defaults of other types name their values), then types, channels, services.
+    fn lower_items(&mut self, items: &[(FileId, &Item, Slot)]) {
+        let order = |want: fn(&ItemKind) -> bool| items.iter().filter(move |(_, i, _)| want(&i.kind));
+        for (file, item, slot) in order(|k| matches!(k, ItemKind::Enum(_))) {
+            self.lower_decl(*file, item, *slot);
+        }
+        for (file, item, slot) in order(|k| matches!(k, ItemKind::Struct(_) | ItemKind::Union(_))) {
+            self.lower_decl(*file, item, *slot);
+        }
+        for (file, item, slot) in order(|k| matches!(k, ItemKind::Channel(_))) {
+            if let (ItemKind::Channel(c), Slot::Channel(id)) = (&item.kind, slot) {
+                self.lower_channel(*file, item, c, *id);
+            }
+        }
+        for (file, item, slot) in order(|k| matches!(k, ItemKind::Service(_))) {
+            if let (ItemKind::Service(s), Slot::Service(id)) = (&item.kind, slot) {
+                self.lower_service(*file, item, s, *id);
+            }
+        }
+    }
+
+    /// Resolves a type reference; unknown names become `string` (a placeholder).
+    pub fn ty(&mut self, file: FileId, t: &syntax::TypeRef) -> Type {
+        match &t.kind {
+            syntax::TypeRefKind::Named(path) => self.named(file, path),
+            syntax::TypeRefKind::List(inner) => Type::List(Box::new(self.ty(file, inner))),
+            syntax::TypeRefKind::Map(k, v) => {
+                let key = match &k.kind {
+                    syntax::TypeRefKind::Named(p) if p.segments.len() == 1 => Scalar::from_name(&p.segments[0].text),
+                    _ => None,
+                };
+                check::types::map_key(key, &text_of(&k.kind), k.span, self.diags);
+                Type::Map(key.unwrap_or(Scalar::String), Box::new(self.ty(file, v)))
+            }
+        }
+    }
+
+    fn named(&mut self, file: FileId, path: &syntax::Path) -> Type {
+        if let [only] = path.segments.as_slice()
+            && let Some(s) = Scalar::from_name(&only.text)
+        {
+            return Type::Scalar(s);
+        }
+        match self.scope.resolve(file, path, "type", self.diags) {
+            Some(Sym::Decl(d)) => Type::Named(d),
+            Some(other) => {
+                self.diags.push(not_a(&path.text(), other, "a type", path.span));
+                Type::Scalar(Scalar::String)
+            }
+            None => Type::Scalar(Scalar::String),
+        }
+    }
+
+    /// Resolves a name that must be a declaration (inputs, outputs, throws, messages).
+    pub fn decl(&mut self, file: FileId, path: &syntax::Path) -> Option<DeclId> {
+        match self.scope.resolve(file, path, "type", self.diags)? {
+            Sym::Decl(d) => Some(d),
+            other => {
+                self.diags.push(not_a(&path.text(), other, "a type", path.span));
+                None
+            }
+        }
+    }
+
+    /// Resolves a name that must be a channel.
+    pub fn channel(&mut self, file: FileId, path: &syntax::Path) -> Option<ChannelId> {
+        match self.scope.resolve(file, path, "channel", self.diags)? {
+            Sym::Channel(c) => Some(c),
+            other => {
+                let mut d = not_a(&path.text(), other, "a channel", path.span);
+                d.code = check::codes::UNKNOWN_CHANNEL;
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    /// `@deprecated` and `@since` of any node.
+    pub fn lifecycle(anns: &HashMap<&str, &syntax::Annotation>) -> Lifecycle {
+        let deprecated = anns.get("deprecated").map(|a| Deprecated {
+            reason: match check::annotations::arg(a) {
+                Some(LiteralKind::String { value, .. }) => Some(value.clone()),
+                _ => None,
+            },
+        });
+        let since = anns.get("since").and_then(|a| match check::annotations::arg(a) {
+            Some(LiteralKind::Version(v)) => Some(v.clone()),
+            _ => None,
+        });
+        Lifecycle { deprecated, since }
+    }
+
+    /// Checks a node's annotations and returns its lifecycle and the valid ones.
+    pub fn attrs<'a>(&mut self, attrs: &'a syntax::Attrs, target: Target) -> (HashMap<&'a str, &'a syntax::Annotation>, Lifecycle) {
+        let anns = check::annotations::check(attrs, target, self.diags);
+        let lifecycle = Self::lifecycle(&anns);
+        (anns, lifecycle)
+    }
+}
+
+fn not_a(name: &str, found: Sym, wanted: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(check::codes::UNKNOWN_TYPE, format!("`{name}` is {}, not {wanted}", found.describe()), span)
+        .with_label(format!("expected {wanted}"))
+}
+
+pub(crate) fn docs(attrs: &syntax::Attrs) -> Option<String> {
+    attrs.docs.as_ref().map(|d| d.text.clone())
+}
+
+fn text_of(kind: &syntax::TypeRefKind) -> String {
+    match kind {
+        syntax::TypeRefKind::Named(p) => p.text(),
+        syntax::TypeRefKind::List(_) => "list<..>".into(),
+        syntax::TypeRefKind::Map(..) => "map<..>".into(),
+    }
+}

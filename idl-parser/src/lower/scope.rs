@@ -1,0 +1,86 @@
+//! Name resolution: which declarations a file can see, and what a written name refers to.
+//!
+//! A file sees its own package and every package it imports, transitively. A short name is
+//! looked up in all of those (two hits is ambiguous); a qualified name (`ftgo.common.Money`)
+//! works for any loaded package. Lookups are hash lookups, one per visible package.
+
+use crate::check::types;
+use crate::diagnostic::Diagnostic;
+use crate::model::{ChannelId, DeclId, PackageId, ServiceId};
+use crate::source::FileId;
+use crate::syntax::Path;
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sym {
+    Decl(DeclId),
+    Service(ServiceId),
+    Channel(ChannelId),
+}
+
+impl Sym {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Sym::Decl(_) => "a type",
+            Sym::Service(_) => "a service",
+            Sym::Channel(_) => "a channel",
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Scope {
+    pub by_name: HashMap<String, PackageId>,
+    pub names: Vec<String>,
+    /// Per package: every declared name.
+    pub symbols: Vec<HashMap<String, Sym>>,
+    /// Per file: the packages it sees, its own first.
+    pub visible: HashMap<FileId, Vec<PackageId>>,
+}
+
+impl Scope {
+    pub fn package(&mut self, name: &str) -> (PackageId, bool) {
+        if let Some(&id) = self.by_name.get(name) {
+            return (id, false);
+        }
+        let id = PackageId(self.names.len() as u32);
+        self.by_name.insert(name.to_string(), id);
+        self.names.push(name.to_string());
+        self.symbols.push(HashMap::new());
+        (id, true)
+    }
+
+    /// Resolves a written name, reporting unknown and ambiguous names (`what`: "type", ...).
+    pub fn resolve(&self, file: FileId, path: &Path, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Sym> {
+        let (last, prefix) = path.segments.split_last()?;
+        let name = last.text.as_str();
+        if !prefix.is_empty() {
+            let package = path.text()[..path.text().len() - name.len() - 1].to_string();
+            let table = self.by_name.get(&package).map(|p| &self.symbols[p.index()]);
+            let found = table.and_then(|t| t.get(name).copied());
+            if found.is_none() {
+                let suggestion = table.and_then(|t| types::suggest(name, t.keys().map(String::as_str)));
+                diags.push(types::unknown(what, &path.text(), path.span, suggestion));
+            }
+            return found;
+        }
+        let visible = self.visible.get(&file).map_or(&[][..], Vec::as_slice);
+        let hits: Vec<(PackageId, Sym)> =
+            visible.iter().filter_map(|p| self.symbols[p.index()].get(name).map(|s| (*p, *s))).collect();
+        match hits.as_slice() {
+            [(_, sym)] => Some(*sym),
+            [] => {
+                let all = visible.iter().flat_map(|p| self.symbols[p.index()].keys().map(String::as_str));
+                let scalars = crate::model::Scalar::ALL.iter().map(|s| s.name());
+                let suggestion = if what == "type" { types::suggest(name, all.chain(scalars)) } else { types::suggest(name, all) };
+                diags.push(types::unknown(what, name, path.span, suggestion));
+                None
+            }
+            many => {
+                let packages: Vec<&str> = many.iter().map(|(p, _)| self.names[p.index()].as_str()).collect();
+                diags.push(types::ambiguous(name, &packages, path.span));
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Lowering of channels and services (operations, bindings, publishes/subscribes).
+
+use super::{Lowerer, docs};
+use crate::check::{self, annotations::Target, channels, codes, http, names::Dups, operations, style};
+use crate::model::*;
+use crate::source::FileId;
+use crate::syntax::{self, Item, LiteralKind, OutputRef, ServiceMember, StreamableType, TypeRefKind};
+use std::collections::HashMap;
+
+impl Lowerer<'_> {
+    pub(super) fn lower_channel(&mut self, file: FileId, item: &Item, c: &syntax::ChannelDecl, id: ChannelId) {
+        style::member_name(&c.name.text, c.name.span, "channel", self.diags);
+        let (_, lifecycle) = self.attrs(&item.attrs, Target::Channel);
+        let clauses = channels::clauses(c, self.diags);
+        let kind = channels::kind(c, clauses.kind, self.diags);
+        let format = channels::format(clauses.format, self.diags);
+        let address = match clauses.address.map(|a| &a.kind) {
+            Some(LiteralKind::String { value, .. }) => value.clone(),
+            Some(other) => {
+                let span = clauses.address.map_or(c.name.span, |a| a.span);
+                self.diags.push(crate::Diagnostic::error(codes::CHANNEL_CLAUSE_MISSING, format!("expected the address as a string, found {}", other.describe()), span));
+                String::new()
+            }
+            None => String::new(),
+        };
+        let mut messages = Vec::new();
+        for path in clauses.messages.unwrap_or(&[]) {
+            if let Some(d) = self.decl(file, path)
+                && operations::struct_like(&self.model, d, "message", path.span, codes::CHANNEL_MESSAGE, self.diags)
+                && !messages.contains(&d)
+            {
+                messages.push(d);
+            }
+        }
+        if let Some(k) = clauses.key {
+            channels::key(k, &messages, &self.model, self.diags);
+        }
+        let channel = &mut self.model.channels[id.index()];
+        channel.lifecycle = lifecycle;
+        channel.kind = kind;
+        channel.address = address;
+        channel.messages = messages;
+        channel.key = clauses.key.map(|k| k.text.clone());
+        channel.format = format;
+    }
+
+    pub(super) fn lower_service(&mut self, file: FileId, item: &Item, s: &syntax::ServiceDecl, id: ServiceId) {
+        style::service_name(&s.name.text, s.name.span, self.diags);
+        let (anns, lifecycle) = self.attrs(&item.attrs, Target::Service);
+        let timeout = duration(anns.get("timeout").copied());
+        let mut names = Dups::members("operation", s.name.text.clone());
+        let mut routes = http::Routes::default();
+        let (mut operations, mut publishes, mut subscribes) = (Vec::new(), Vec::new(), Vec::new());
+        for member in &s.members {
+            match member {
+                ServiceMember::Operation(op) => {
+                    if names.add(&op.name.text, op.name.span, self.diags) {
+                        operations.push(self.lower_op(file, op, &mut routes));
+                        self.spans.services[id.index()].operations.push(op.span);
+                    }
+                }
+                ServiceMember::Publishes { channels, span } => {
+                    publishes.extend(channels.iter().filter_map(|c| self.channel(file, c)));
+                    self.spans.services[id.index()].publishes.push(*span);
+                }
+                ServiceMember::Subscribes { channels, span } => {
+                    subscribes.extend(channels.iter().filter_map(|c| self.channel(file, c)));
+                    self.spans.services[id.index()].subscribes.push(*span);
+                }
+            }
+        }
+        let service = &mut self.model.services[id.index()];
+        (service.lifecycle, service.timeout, service.operations) = (lifecycle, timeout, operations);
+        (service.publishes, service.subscribes) = (publishes, subscribes);
+    }
+
+    fn lower_op(&mut self, file: FileId, op: &syntax::OperationDecl, routes: &mut http::Routes) -> Operation {
+        style::member_name(&op.name.text, op.name.span, "operation", self.diags);
+        let (anns, lifecycle) = self.attrs(&op.attrs, if op.notify { Target::Notify } else { Target::Op });
+        let input = op.input.as_ref().and_then(|t| self.message(file, t, "input"));
+        let output = match &op.output {
+            None => Output::None,
+            Some(OutputRef::Unit(_)) => Output::Unit,
+            Some(OutputRef::Type(t)) => match self.message(file, t, "output") {
+                Some(d) if t.stream.is_some() => Output::Stream(d),
+                Some(d) => Output::Single(d),
+                None => Output::Unit,
+            },
+        };
+        let throws = op.throws.iter().filter_map(|p| self.decl(file, p).filter(|d| operations::throws(&self.model, *d, p.span, self.diags))).collect();
+        let mut lowered = Operation {
+            name: op.name.text.clone(),
+            docs: docs(&op.attrs),
+            lifecycle,
+            input,
+            input_stream: op.input.as_ref().is_some_and(|i| i.stream.is_some()),
+            output,
+            throws,
+            http: None,
+            channel: None,
+            timeout: duration(anns.get("timeout").copied()),
+            idempotent: anns.contains_key("idempotent"),
+        };
+        self.bindings(file, &anns, &mut lowered, routes);
+        lowered.idempotent |= lowered.http.as_ref().is_some_and(|h| h.method.is_idempotent());
+        lowered
+    }
+
+    /// `@http`, `@channel` and `@collect`.
+    fn bindings(&mut self, file: FileId, anns: &HashMap<&str, &syntax::Annotation>, op: &mut Operation, routes: &mut http::Routes) {
+        if let (Some(h), Some(c)) = (anns.get("http"), anns.get("channel")) {
+            http::with_channel(h, c, self.diags);
+        }
+        if let Some(ann) = anns.get("http") {
+            let fields = op.input.map_or(&[][..], |d| self.model.fields(d));
+            let spans = op.input.map_or(&[][..], |d| self.spans.decls[d.index()].members.as_slice());
+            let input = http::Input { fields, spans };
+            op.http = http::binding(ann, &input, &self.model, self.diags);
+            if let Some(b) = &op.http {
+                routes.add(b, ann.span, self.diags);
+            }
+        }
+        let collect = anns.get("collect").copied();
+        let Some(ann) = anns.get("channel") else {
+            if let Some(c) = collect {
+                channels::collect_without_channel(c, self.diags);
+            }
+            return;
+        };
+        let Some(LiteralKind::Name(path)) = check::annotations::arg(ann) else { return };
+        let Some(channel) = self.channel(file, path) else { return };
+        channels::Bound { op, channel, annotation: ann, collect }.check(&self.model, self.diags);
+        op.channel = Some(ChannelBinding { channel, collect: duration(collect) });
+    }
+
+    /// An input or output: a struct-like declaration.
+    fn message(&mut self, file: FileId, t: &StreamableType, role: &str) -> Option<DeclId> {
+        let TypeRefKind::Named(path) = &t.ty.kind else {
+            operations::not_a_decl(role, t.ty.span, self.diags);
+            return None;
+        };
+        if path.segments.len() == 1 && Scalar::from_name(&path.segments[0].text).is_some() {
+            operations::not_a_decl(role, t.ty.span, self.diags);
+            return None;
+        }
+        let d = self.decl(file, path)?;
+        operations::struct_like(&self.model, d, role, path.span, codes::NOT_STRUCT_LIKE, self.diags).then_some(d)
+    }
+}
+
+fn duration(ann: Option<&syntax::Annotation>) -> Option<std::time::Duration> {
+    match check::annotations::arg(ann?) {
+        Some(LiteralKind::Duration(d)) => Some(*d),
+        _ => None,
+    }
+}
