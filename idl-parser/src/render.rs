@@ -5,7 +5,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Sources;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde_json::{Value, json};
 use std::fmt;
 
@@ -17,9 +17,9 @@ pub fn human(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
     let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100).with_links(false);
     let mut out = String::new();
     for d in diagnostics {
-        let (line, col) = sources.line_col(d.primary.span.file, d.primary.span.start);
-        let path = sources.get(d.primary.span.file).path.display().to_string();
-        let report = Report { d, sources, location: format!("{path}:{line}:{col}") };
+        let file = sources.get(d.primary.span.file);
+        let source = NamedSource::new(file.path.display().to_string(), file.text.clone());
+        let report = Report { d, sources, source };
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}[{}]: {}\n", severity(d.severity), d.code, d.message));
         }
@@ -40,7 +40,8 @@ fn severity(s: Severity) -> &'static str {
 struct Report<'a> {
     d: &'a Diagnostic,
     sources: &'a Sources,
-    location: String,
+    /// The primary span's file, named so miette prints `path:line:col` above the snippet.
+    source: NamedSource<String>,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -51,7 +52,7 @@ impl fmt::Debug for Report<'_> {
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}[{}]: {}\n  --> {}", severity(self.d.severity), self.d.code, self.d.message, self.location)
+        write!(f, "{}[{}]: {}", severity(self.d.severity), self.d.code, self.d.message)
     }
 }
 
@@ -76,7 +77,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.sources.get(self.d.primary.span.file).text)
+        Some(&self.source)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -123,4 +124,41 @@ fn place(sources: &Sources, span: crate::Span) -> Value {
         "file": sources.get(span.file).path.display().to_string(),
         "line": line, "column": column, "end_line": end_line, "end_column": end_column,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    fn sample() -> (Sources, Vec<Diagnostic>) {
+        let mut sources = Sources::default();
+        let f = sources.add("/main.accord".into(), "struct A {\n    id: i64 = 1;\n    id: string = 2;\n}\n".into());
+        let d = Diagnostic::error("A0102", "`id` is already a field of `A`", Span::new(f, 32, 34))
+            .with_label("defined again here")
+            .with_secondary(Span::new(f, 15, 17), "first defined here")
+            .with_help("rename one of the two");
+        (sources, vec![d])
+    }
+
+    #[test]
+    fn human_has_code_place_labels_help_and_link() {
+        let (sources, diags) = sample();
+        let out = human(&sources, &diags);
+        println!("{out}");
+        for part in ["error[A0102]", "/main.accord:3:5", "defined again here", "first defined here", "rename one", "docs/errors.md#a0102"] {
+            assert!(out.contains(part), "{part} missing in\n{out}");
+        }
+        assert!(!out.contains('\u{1b}'), "no colour codes");
+    }
+
+    #[test]
+    fn json_has_positions() {
+        let (sources, diags) = sample();
+        let v = json(&sources, &diags);
+        assert_eq!(v[0]["line"], 3);
+        assert_eq!(v[0]["column"], 5);
+        assert_eq!(v[0]["end_column"], 7);
+        assert_eq!(v[0]["labels"][1]["line"], 2);
+    }
 }

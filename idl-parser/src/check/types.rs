@@ -24,7 +24,8 @@ pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>)
 }
 
 pub(crate) fn unknown(what: &str, name: &str, span: Span, suggestion: Option<&str>) -> Diagnostic {
-    let d = Diagnostic::error(codes::UNKNOWN_TYPE, format!("unknown {what} `{name}`"), span).with_label("not found");
+    let code = if what == "channel" { codes::UNKNOWN_CHANNEL } else { codes::UNKNOWN_TYPE };
+    let d = Diagnostic::error(code, format!("unknown {what} `{name}`"), span).with_label("not found");
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d.with_help("declare it, import the file that declares it, or qualify it with its package"),
