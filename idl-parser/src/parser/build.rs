@@ -1,0 +1,273 @@
+//! Builds syntax-tree nodes from pest pairs. Literal values (numbers, escapes, versions) are
+//! checked here, so a bad one is an error with its own span, never a panic.
+
+use super::Rule;
+use crate::source::{FileId, Span};
+use crate::syntax::*;
+use pest::iterators::Pair;
+use std::time::Duration;
+
+/// Builds nodes of one chunk parsed from `text[base..]`.
+pub struct Builder<'e> {
+    pub file: FileId,
+    pub base: usize,
+    pub errors: &'e mut Vec<SyntaxError>,
+}
+
+type P<'i> = Pair<'i, Rule>;
+
+impl Builder<'_> {
+    pub fn span(&self, pair: &P) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, self.base + s.start(), self.base + s.end())
+    }
+
+    fn error(&mut self, span: Span, message: String) {
+        self.errors.push(SyntaxError { message, span });
+    }
+
+    pub fn ident(&self, pair: P) -> Ident {
+        Ident { text: pair.as_str().to_string(), span: self.span(&pair) }
+    }
+
+    pub fn path(&self, pair: P) -> Path {
+        let span = self.span(&pair);
+        Path { segments: pair.into_inner().map(|p| self.ident(p)).collect(), span }
+    }
+
+    pub fn attrs(&mut self, pair: P) -> Attrs {
+        let mut attrs = Attrs::default();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::docs => {
+                    let docs = self.docs(p);
+                    attrs.docs = Some(match attrs.docs.take() {
+                        Some(d) => Docs { text: format!("{}\n{}", d.text, docs.text), span: d.span.to(docs.span) },
+                        None => docs,
+                    });
+                }
+                Rule::annotation => attrs.annotations.push(self.annotation(p)),
+                _ => {}
+            }
+        }
+        attrs
+    }
+
+    fn docs(&self, pair: P) -> Docs {
+        let span = self.span(&pair);
+        let lines: Vec<&str> = pair
+            .into_inner()
+            .map(|l| {
+                let line = l.as_str().trim_end_matches('\r');
+                let line = &line[3..];
+                line.strip_prefix(' ').unwrap_or(line)
+            })
+            .collect();
+        Docs { text: lines.join("\n"), span }
+    }
+
+    fn annotation(&mut self, pair: P) -> Annotation {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut args = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::at_name => name = p.into_inner().next().map(|i| self.ident(i)),
+                Rule::lparen => args = Some(Vec::new()),
+                Rule::annotation_arg => {
+                    let arg = self.annotation_arg(p);
+                    args.get_or_insert_with(Vec::new).push(arg);
+                }
+                _ => {}
+            }
+        }
+        let name = name.unwrap_or(Ident { text: String::new(), span });
+        Annotation { name, args, span }
+    }
+
+    fn annotation_arg(&mut self, pair: P) -> AnnotationArg {
+        let span = self.span(&pair);
+        let mut key = None;
+        let mut value = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::arg_key => key = p.into_inner().next().map(|i| self.ident(i)),
+                Rule::literal => value = Some(self.literal(p)),
+                _ => {}
+            }
+        }
+        let value = value.unwrap_or_else(|| self.placeholder(span));
+        AnnotationArg { key, value, span }
+    }
+
+    fn placeholder(&self, span: Span) -> Literal {
+        Literal { kind: LiteralKind::Int(0), span }
+    }
+
+    /// A `literal` pair (or directly one of its alternatives).
+    pub fn literal(&mut self, pair: P) -> Literal {
+        let pair = if pair.as_rule() == Rule::literal {
+            let span = self.span(&pair);
+            match pair.into_inner().next() {
+                Some(p) => p,
+                None => return self.placeholder(span),
+            }
+        } else {
+            pair
+        };
+        let span = self.span(&pair);
+        let text = pair.as_str();
+        let kind = match pair.as_rule() {
+            Rule::string_lit => {
+                let value = match pair.into_inner().next() {
+                    Some(b) => {
+                        let start = self.span(&b).start as usize;
+                        self.unescape(b.as_str(), start)
+                    }
+                    None => String::new(),
+                };
+                LiteralKind::String { value, raw: false }
+            }
+            Rule::raw_string_lit => LiteralKind::String { value: text[2..text.len() - 1].to_string(), raw: true },
+            Rule::version_lit => self.version(text, span),
+            Rule::duration_lit => self.duration(text, span),
+            Rule::float_lit => self.float(text, span),
+            Rule::int_lit => LiteralKind::Int(self.int(text, span)),
+            Rule::bool_lit => LiteralKind::Bool(text == "true"),
+            _ => LiteralKind::Name(self.path(pair)),
+        };
+        Literal { kind, span }
+    }
+
+    pub fn int(&mut self, text: &str, span: Span) -> i128 {
+        let (neg, digits) = text.strip_prefix('-').map_or((false, text), |d| (true, d));
+        let parsed = match digits.strip_prefix("0x") {
+            Some(hex) => i128::from_str_radix(hex, 16),
+            None => digits.parse::<i128>(),
+        };
+        match parsed {
+            Ok(v) if neg => -v,
+            Ok(v) => v,
+            Err(_) => {
+                self.error(span, format!("the integer `{text}` is too large"));
+                if neg { i128::MIN } else { i128::MAX }
+            }
+        }
+    }
+
+    fn float(&mut self, text: &str, span: Span) -> LiteralKind {
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => LiteralKind::Float(v),
+            _ => {
+                self.error(span, format!("the number `{text}` is too large for a float"));
+                LiteralKind::Float(0.0)
+            }
+        }
+    }
+
+    fn version(&mut self, text: &str, span: Span) -> LiteralKind {
+        match semver::Version::parse(text) {
+            Ok(v) => LiteralKind::Version(v),
+            Err(e) => {
+                self.error(span, format!("`{text}` is not a semantic version: {e}"));
+                LiteralKind::Version(semver::Version::new(0, 0, 0))
+            }
+        }
+    }
+
+    fn duration(&mut self, text: &str, span: Span) -> LiteralKind {
+        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let (digits, unit) = text.split_at(split);
+        let n = digits.parse::<u64>().ok();
+        let d = match unit {
+            "ms" => n.map(Duration::from_millis),
+            "s" => n.map(Duration::from_secs),
+            "m" => n.and_then(|n| n.checked_mul(60)).map(Duration::from_secs),
+            _ => n.and_then(|n| n.checked_mul(3600)).map(Duration::from_secs),
+        };
+        LiteralKind::Duration(d.unwrap_or_else(|| {
+            self.error(span, format!("the duration `{text}` is too long"));
+            Duration::ZERO
+        }))
+    }
+
+    /// Processes escapes of a string body that starts at byte `start` of the file.
+    fn unescape(&mut self, body: &str, start: usize) -> String {
+        let mut out = String::with_capacity(body.len());
+        let mut chars = body.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            let Some((_, e)) = chars.next() else { break };
+            match e {
+                '"' => out.push('"'),
+                '\\' => out.push('\\'),
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'u' => match unicode_escape(&body[i + 2..]) {
+                    Some((ch, len)) => {
+                        out.push(ch);
+                        for _ in 0..len {
+                            chars.next();
+                        }
+                    }
+                    None => {
+                        let end = start + i + 2 + body[i + 2..].find('}').map_or(0, |p| p + 1).min(10);
+                        self.error(
+                            Span::new(self.file, start + i, end),
+                            "invalid unicode escape: expected `\\u{…}` with 1 to 6 hex digits naming a character".into(),
+                        );
+                    }
+                },
+                other => {
+                    let end = start + i + 1 + other.len_utf8();
+                    self.error(
+                        Span::new(self.file, start + i, end),
+                        format!("unknown escape `\\{other}`: the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{{…}}`"),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    pub fn type_ref(&self, pair: P) -> TypeRef {
+        let span = self.span(&pair);
+        let Some(inner) = pair.into_inner().next() else {
+            return TypeRef { kind: TypeRefKind::Named(Path { segments: vec![], span }), span };
+        };
+        let kind = match inner.as_rule() {
+            Rule::list_type => {
+                let mut types = inner.into_inner().filter(|p| p.as_rule() == Rule::type_ref);
+                let elem = types.next().map(|t| self.type_ref(t));
+                TypeRefKind::List(Box::new(elem.unwrap_or_else(|| empty_type(span))))
+            }
+            Rule::map_type => {
+                let mut types = inner.into_inner().filter(|p| p.as_rule() == Rule::type_ref);
+                let k = types.next().map(|t| self.type_ref(t)).unwrap_or_else(|| empty_type(span));
+                let v = types.next().map(|t| self.type_ref(t)).unwrap_or_else(|| empty_type(span));
+                TypeRefKind::Map(Box::new(k), Box::new(v))
+            }
+            _ => TypeRefKind::Named(self.path(inner)),
+        };
+        TypeRef { kind, span }
+    }
+}
+
+fn empty_type(span: Span) -> TypeRef {
+    TypeRef { kind: TypeRefKind::Named(Path { segments: vec![], span }), span }
+}
+
+/// `{1F600}` after `\u`: the character and how many chars of `rest` it used.
+fn unicode_escape(rest: &str) -> Option<(char, usize)> {
+    let inner = rest.strip_prefix('{')?;
+    let close = inner.find('}')?;
+    let hex = &inner[..close];
+    if hex.is_empty() || hex.len() > 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let ch = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+    Some((ch, close + 2))
+}
