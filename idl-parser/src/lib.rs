@@ -8,6 +8,7 @@
 
 pub mod diagnostic;
 pub mod model;
+pub mod parser;
 pub mod source;
 pub mod syntax;
 #[doc(hidden)]
