@@ -33,6 +33,7 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<SyntaxError>) {
     for chunk in &chunks {
         run.top_chunk(chunk);
     }
+    run.unterminated_comment();
     (run.out, run.errors)
 }
 
@@ -46,6 +47,19 @@ struct Run<'t> {
 impl Run<'_> {
     fn builder(&mut self, base: usize) -> Builder<'_> {
         Builder { file: self.file, base, errors: &mut self.errors }
+    }
+
+    /// A `/*` without `*/` runs to the end of the file; say so unless a chunk already did.
+    fn unterminated_comment(&mut self) {
+        let Some(last) = self.out.comments.last() else { return };
+        let start = last.span.start as usize;
+        if !last.text.starts_with("/*") || (last.text.len() >= 4 && last.text.ends_with("*/")) {
+            return;
+        }
+        if self.errors.iter().all(|e| e.span.start as usize != start) {
+            let msg = "unterminated block comment: expected `*/` before the end of the file";
+            self.errors.push(errors::at(self.file, start, start + 2, msg));
+        }
     }
 
     /// Refuses chunks pest could not parse without deep recursion.
