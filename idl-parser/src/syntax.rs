@@ -290,6 +290,8 @@ pub struct ServiceDecl {
     pub members: Vec<ServiceMember>,
 }
 
+// Operations are by far the most common member, so boxing them would only add indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum ServiceMember {
     Operation(OperationDecl),
