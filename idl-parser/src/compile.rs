@@ -27,11 +27,15 @@ impl Compilation {
     }
 
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning)
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
     }
 }
 
@@ -49,19 +53,32 @@ pub fn compile(roots: &[PathBuf], loader: &mut dyn Loader) -> Compilation {
     let files = load_all(roots, loader, &mut sources, &mut diags);
     check::files::import_cycles(&files, &mut diags);
     let (model, spans) = crate::lower::lower(&files, &mut diags);
-    check::unused::check(&model, &spans, &mut diags);
+    // Unresolved references would make their targets look unused: only a clean model says.
+    if !diags.iter().any(Diagnostic::is_error) {
+        check::unused::check(&model, &spans, &mut diags);
+    }
     sort(&mut diags);
-    Compilation { sources, model, spans, diagnostics: diags }
+    Compilation {
+        sources,
+        model,
+        spans,
+        diagnostics: diags,
+    }
 }
 
 /// Compiles an in-memory multi-file fixture: `//- /path` lines start each file (a fixture
 /// without one is a single file `/main.accord`); the first file is the root.
 pub fn compile_str(fixture: &str) -> Compilation {
     let files = split_fixture(fixture);
-    let root = files.first().map(|(p, _)| p.clone()).unwrap_or_else(|| "/main.accord".into());
+    let root = files
+        .first()
+        .map(|(p, _)| p.clone())
+        .unwrap_or_else(|| "/main.accord".into());
     let map: HashMap<PathBuf, String> = files.into_iter().collect();
     let mut loader = move |p: &Path| {
-        map.get(p).cloned().ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+        map.get(p)
+            .cloned()
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
     };
     compile(&[root], &mut loader)
 }
@@ -135,7 +152,10 @@ fn resolve_imports(
             Some(known) => *known,
             None => {
                 let loaded = loader.load(&path);
-                let id = loaded.as_ref().ok().map(|t| sources.add(path.clone(), t.clone()));
+                let id = loaded
+                    .as_ref()
+                    .ok()
+                    .map(|t| sources.add(path.clone(), t.clone()));
                 if let Some(id) = id {
                     files.push(parse_file(id, sources, diags));
                 }
@@ -145,9 +165,13 @@ fn resolve_imports(
         };
         if id.is_none() {
             diags.push(
-                Diagnostic::error(codes::IMPORT_MISSING, format!("cannot read `{}`", path.display()), import.path_span)
-                    .with_label("imported here")
-                    .with_help("import paths are relative to the importing file"),
+                Diagnostic::error(
+                    codes::IMPORT_MISSING,
+                    format!("cannot read `{}`", path.display()),
+                    import.path_span,
+                )
+                .with_label("imported here")
+                .with_help("import paths are relative to the importing file"),
             );
         }
         files[index].imports.push(id);
@@ -159,16 +183,30 @@ fn parse_file(id: FileId, sources: &Sources, diags: &mut Vec<Diagnostic>) -> Par
     for e in errors {
         diags.push(Diagnostic::error(codes::SYNTAX, e.message, e.span));
     }
-    ParsedFile { id, syntax, imports: Vec::new() }
+    ParsedFile {
+        id,
+        syntax,
+        imports: Vec::new(),
+    }
 }
 
 /// A root that cannot be read has no span to point at: it gets an empty file of its own.
 fn root_missing(path: &Path, e: &std::io::Error, sources: &mut Sources) -> Diagnostic {
     let id = sources.add(path.to_path_buf(), String::new());
-    Diagnostic::error(codes::IMPORT_MISSING, format!("cannot read `{}`: {e}", path.display()), Span::new(id, 0, 0))
+    Diagnostic::error(
+        codes::IMPORT_MISSING,
+        format!("cannot read `{}`: {e}", path.display()),
+        Span::new(id, 0, 0),
+    )
 }
 
 /// Source order: file, then position; errors before warnings at one place.
 fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by_key(|d| (d.primary.span.file, d.primary.span.start, std::cmp::Reverse(d.severity)));
+    diags.sort_by_key(|d| {
+        (
+            d.primary.span.file,
+            d.primary.span.start,
+            std::cmp::Reverse(d.severity),
+        )
+    });
 }

@@ -6,14 +6,19 @@
 //!
 //! Nothing here touches the file system: callers pass a [`Loader`].
 
+pub mod check;
+pub mod compile;
 pub mod diagnostic;
+mod lower;
 pub mod model;
 pub mod parser;
+pub mod render;
 pub mod source;
 pub mod syntax;
 #[doc(hidden)]
 pub mod synth;
 
+pub use compile::{Compilation, compile, compile_str};
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use model::{Model, Spans};
 pub use source::{FileId, Loader, Span, Sources};

@@ -14,14 +14,21 @@ pub const DOCS: &str = "docs/errors.md";
 
 /// Every diagnostic as miette renders it, in order, separated by blank lines.
 pub fn human(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
-    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(100)
+        .with_links(false);
     let mut out = String::new();
     for d in diagnostics {
         let file = sources.get(d.primary.span.file);
         let source = NamedSource::new(file.path.display().to_string(), file.text.clone());
         let report = Report { d, sources, source };
         if handler.render_report(&mut out, &report).is_err() {
-            out.push_str(&format!("{}[{}]: {}\n", severity(d.severity), d.code, d.message));
+            out.push_str(&format!(
+                "{}[{}]: {}\n",
+                severity(d.severity),
+                d.code,
+                d.message
+            ));
         }
         out.push('\n');
     }
@@ -52,7 +59,13 @@ impl fmt::Debug for Report<'_> {
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}[{}]: {}", severity(self.d.severity), self.d.code, self.d.message)
+        write!(
+            f,
+            "{}[{}]: {}",
+            severity(self.d.severity),
+            self.d.code,
+            self.d.message
+        )
     }
 }
 
@@ -68,9 +81,18 @@ impl miette::Diagnostic for Report<'_> {
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let mut lines: Vec<String> = self.d.help.iter().cloned().collect();
-        for l in self.d.secondary.iter().filter(|l| l.span.file != self.d.primary.span.file) {
+        for l in self
+            .d
+            .secondary
+            .iter()
+            .filter(|l| l.span.file != self.d.primary.span.file)
+        {
             let (line, col) = self.sources.line_col(l.span.file, l.span.start);
-            lines.push(format!("{}: {}:{line}:{col}", l.message, self.sources.get(l.span.file).path.display()));
+            lines.push(format!(
+                "{}: {}:{line}:{col}",
+                l.message,
+                self.sources.get(l.span.file).path.display()
+            ));
         }
         lines.push(format!("see {DOCS}#{}", self.d.code.to_ascii_lowercase()));
         Some(Box::new(lines.join("\n")))
@@ -82,8 +104,14 @@ impl miette::Diagnostic for Report<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let file = self.d.primary.span.file;
-        let primary = std::iter::once(&self.d.primary).map(|l| LabeledSpan::new_primary_with_span(text(&l.message), l.span.range()));
-        let rest = self.d.secondary.iter().filter(move |l| l.span.file == file).map(|l| LabeledSpan::new_with_span(text(&l.message), l.span.range()));
+        let primary = std::iter::once(&self.d.primary)
+            .map(|l| LabeledSpan::new_primary_with_span(text(&l.message), l.span.range()));
+        let rest = self
+            .d
+            .secondary
+            .iter()
+            .filter(move |l| l.span.file == file)
+            .map(|l| LabeledSpan::new_with_span(text(&l.message), l.span.range()));
         Some(Box::new(primary.chain(rest)))
     }
 }
@@ -133,11 +161,18 @@ mod tests {
 
     fn sample() -> (Sources, Vec<Diagnostic>) {
         let mut sources = Sources::default();
-        let f = sources.add("/main.accord".into(), "struct A {\n    id: i64 = 1;\n    id: string = 2;\n}\n".into());
-        let d = Diagnostic::error("A0102", "`id` is already a field of `A`", Span::new(f, 32, 34))
-            .with_label("defined again here")
-            .with_secondary(Span::new(f, 15, 17), "first defined here")
-            .with_help("rename one of the two");
+        let f = sources.add(
+            "/main.accord".into(),
+            "struct A {\n    id: i64 = 1;\n    id: string = 2;\n}\n".into(),
+        );
+        let d = Diagnostic::error(
+            "A0102",
+            "`id` is already a field of `A`",
+            Span::new(f, 32, 34),
+        )
+        .with_label("defined again here")
+        .with_secondary(Span::new(f, 15, 17), "first defined here")
+        .with_help("rename one of the two");
         (sources, vec![d])
     }
 
@@ -146,7 +181,14 @@ mod tests {
         let (sources, diags) = sample();
         let out = human(&sources, &diags);
         println!("{out}");
-        for part in ["error[A0102]", "/main.accord:3:5", "defined again here", "first defined here", "rename one", "docs/errors.md#a0102"] {
+        for part in [
+            "error[A0102]",
+            "/main.accord:3:5",
+            "defined again here",
+            "first defined here",
+            "rename one",
+            "docs/errors.md#a0102",
+        ] {
             assert!(out.contains(part), "{part} missing in\n{out}");
         }
         assert!(!out.contains('\u{1b}'), "no colour codes");

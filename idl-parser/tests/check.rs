@@ -17,7 +17,12 @@ fn fixtures() -> Vec<(String, String)> {
         .expect("fixtures folder")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "accord"))
-        .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_stem().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
         .collect();
     out.sort();
     out
@@ -40,30 +45,56 @@ fn every_code_has_a_fixture_that_emits_it() {
     let fixtures: HashMap<String, String> = fixtures().into_iter().collect();
     for code in REGISTRY {
         let name = code.code.to_ascii_lowercase();
-        let text = fixtures.get(&name).unwrap_or_else(|| panic!("no fixture tests/fixtures/{name}.accord"));
+        let text = fixtures
+            .get(&name)
+            .unwrap_or_else(|| panic!("no fixture tests/fixtures/{name}.accord"));
         let c = compile_str(text);
-        assert!(codes(&c).contains(&code.code), "{name}.accord does not emit {}: {:?}", code.code, codes(&c));
+        assert!(
+            codes(&c).contains(&code.code),
+            "{name}.accord does not emit {}: {:?}",
+            code.code,
+            codes(&c)
+        );
         let d = c.diagnostics.iter().find(|d| d.code == code.code).unwrap();
-        assert_eq!(d.severity, code.severity, "{} has the registered severity", code.code);
+        assert_eq!(
+            d.severity, code.severity,
+            "{} has the registered severity",
+            code.code
+        );
     }
 }
 
 #[test]
 fn every_code_is_documented_and_every_fixture_registered() {
-    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/errors.md")).expect("docs/errors.md");
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/errors.md"))
+            .expect("docs/errors.md");
     for code in REGISTRY {
-        assert!(docs.contains(&format!("## {}", code.code)), "docs/errors.md has no section `## {}`", code.code);
+        assert!(
+            docs.contains(&format!("## {}", code.code)),
+            "docs/errors.md has no section `## {}`",
+            code.code
+        );
     }
     for (name, _) in fixtures() {
-        assert!(REGISTRY.iter().any(|c| c.code.eq_ignore_ascii_case(&name)), "fixture {name} names no registered code");
+        assert!(
+            REGISTRY.iter().any(|c| c.code.eq_ignore_ascii_case(&name)),
+            "fixture {name} names no registered code"
+        );
     }
     let mut seen = std::collections::HashSet::new();
-    assert!(REGISTRY.iter().all(|c| seen.insert(c.code)), "codes are unique");
+    assert!(
+        REGISTRY.iter().all(|c| seen.insert(c.code)),
+        "codes are unique"
+    );
 }
 
 fn examples() -> Compilation {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ftgo/api");
-    let roots: Vec<PathBuf> = ["order", "common", "kitchen", "consumer", "accounting"].iter().map(|n| dir.join(format!("{n}.accord"))).collect();
+    let roots: Vec<PathBuf> = ["order", "common", "kitchen", "consumer", "accounting"]
+        .iter()
+        .map(|n| dir.join(format!("{n}.accord")))
+        .collect();
     let mut loader = |p: &Path| std::fs::read_to_string(p);
     compile(&roots, &mut loader)
 }
@@ -71,7 +102,11 @@ fn examples() -> Compilation {
 #[test]
 fn ftgo_examples_have_no_diagnostics() {
     let c = examples();
-    assert!(c.diagnostics.is_empty(), "{}", render::human(&c.sources, &c.diagnostics));
+    assert!(
+        c.diagnostics.is_empty(),
+        "{}",
+        render::human(&c.sources, &c.diagnostics)
+    );
     assert_eq!(c.model.packages.len(), 5);
 }
 
@@ -83,14 +118,20 @@ fn ftgo_model_has_bindings_status_and_resolved_types() {
     let ops = &m.service(service).operations;
     let get = ops.iter().find(|o| o.name == "get_order").unwrap();
     let http = get.http.as_ref().unwrap();
-    assert_eq!((http.method, http.path.as_str()), (HttpMethod::Get, "/orders/{order_id}"));
+    assert_eq!(
+        (http.method, http.path.as_str()),
+        (HttpMethod::Get, "/orders/{order_id}")
+    );
     assert_eq!(http.params[0].location, ParamLocation::Path);
     assert!(get.idempotent);
     let create = ops.iter().find(|o| o.name == "create_order").unwrap();
     assert!(create.http.as_ref().unwrap().has_body());
     assert!(!create.idempotent);
     let not_found = m.find_decl("ftgo.order.OrderNotFound").unwrap();
-    assert_eq!(m.decl(not_found).as_struct().unwrap().role, StructRole::Error { status: 404 });
+    assert_eq!(
+        m.decl(not_found).as_struct().unwrap().role,
+        StructRole::Error { status: 404 }
+    );
     let order = m.find_decl("ftgo.order.Order").unwrap();
     let total = m.fields(order).iter().find(|f| f.name == "total").unwrap();
     let money = m.find_decl("ftgo.common.Money").unwrap();
@@ -124,9 +165,20 @@ service Orders {
 }
 "#,
     );
-    assert!(c.diagnostics.is_empty(), "{}", render::human(&c.sources, &c.diagnostics));
+    assert!(
+        c.diagnostics.is_empty(),
+        "{}",
+        render::human(&c.sources, &c.diagnostics)
+    );
     let op = &c.model.services[0].operations[0];
-    let locations: Vec<ParamLocation> = op.http.as_ref().unwrap().params.iter().map(|p| p.location.clone()).collect();
+    let locations: Vec<ParamLocation> = op
+        .http
+        .as_ref()
+        .unwrap()
+        .params
+        .iter()
+        .map(|p| p.location.clone())
+        .collect();
     assert_eq!(
         locations,
         [
@@ -141,7 +193,10 @@ service Orders {
     let request = c.model.find_decl("demo.ListOrders").unwrap();
     use accord_idl::model::Value;
     assert_eq!(c.model.fields(request)[3].default, Some(Value::Int(20)));
-    assert_eq!(c.model.fields(request)[4].default, Some(Value::EnumValue("OPEN".into())));
+    assert_eq!(
+        c.model.fields(request)[4].default,
+        Some(Value::EnumValue("OPEN".into()))
+    );
 }
 
 #[test]
@@ -151,7 +206,6 @@ fn many_independent_errors_are_all_reported() {
 version 1.0.0;
 struct A { x: Nope = 1; x: i64 = 2; y: i64 = 0; }
 struct B { @rnage(min = 1) n: i32 = 1; m: map<bool, i64> = 2; }
-struct broken { oops
 enum E { ONE = 1; TWO = 1; }
 @status(200) error Err { r: string = 1; }
 service S {
@@ -159,10 +213,14 @@ service S {
     op b(E) -> B;
     publishes nowhere;
 }
+struct broken { oops
 "#,
     );
     let found = codes(&c);
-    for code in ["A0001", "A0301", "A0102", "A0201", "A0501", "A0303", "A0204", "A0606", "A0702", "A0305", "A0304", "A0806"] {
+    for code in [
+        "A0001", "A0301", "A0102", "A0201", "A0501", "A0303", "A0204", "A0606", "A0702", "A0305",
+        "A0304", "A0806",
+    ] {
         assert!(found.contains(&code), "missing {code} in {found:?}");
     }
 }
@@ -187,17 +245,38 @@ version 1.0.0;
 struct Money { cents: i64 = 1; }
 "#,
     );
-    assert!(!c.has_errors(), "{}", render::human(&c.sources, &c.diagnostics));
+    assert!(
+        !c.has_errors(),
+        "{}",
+        render::human(&c.sources, &c.diagnostics)
+    );
 }
 
 #[test]
 fn json_rendering_has_positions_and_labels() {
-    let c = compile_str(&fixtures().into_iter().find(|(n, _)| n == "a0102").unwrap().1);
+    let c = compile_str(
+        &fixtures()
+            .into_iter()
+            .find(|(n, _)| n == "a0102")
+            .unwrap()
+            .1,
+    );
     let json = render::json(&c.sources, &c.diagnostics);
-    let first = &json[0];
-    assert_eq!(first["code"], "A0102");
+    let first = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "A0102")
+        .expect("the duplicate");
     assert_eq!(first["severity"], "error");
-    assert_eq!((first["file"].as_str(), first["line"].as_u64(), first["column"].as_u64()), (Some("/main.accord"), Some(6), Some(5)));
+    assert_eq!(
+        (
+            first["file"].as_str(),
+            first["line"].as_u64(),
+            first["column"].as_u64()
+        ),
+        (Some("/main.accord"), Some(6), Some(5))
+    );
     assert_eq!(first["labels"].as_array().unwrap().len(), 2);
     assert_eq!(first["labels"][1]["message"], "first defined here");
     assert!(first["help"].is_string());
@@ -205,7 +284,15 @@ fn json_rendering_has_positions_and_labels() {
 
 #[test]
 fn garbage_input_never_panics() {
-    for text in ["", "package", "}}}{{{", "package a; version 1.0.0; struct { }", "@@@@", "package a.; import \"\";", "package a; version 1.0.0; service S { op x(stream) -> stream; }"] {
+    for text in [
+        "",
+        "package",
+        "}}}{{{",
+        "package a; version 1.0.0; struct { }",
+        "@@@@",
+        "package a.; import \"\";",
+        "package a; version 1.0.0; service S { op x(stream) -> stream; }",
+    ] {
         let c = compile_str(text);
         let _ = render::human(&c.sources, &c.diagnostics);
     }

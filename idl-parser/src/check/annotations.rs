@@ -99,28 +99,79 @@ impl Kind {
 }
 
 use Target::*;
-const ANYTHING: &[Target] = &[Struct, Error, Event, Enum, Union, Field, EnumValue, Op, Notify, Service, Channel];
+const ANYTHING: &[Target] = &[
+    Struct, Error, Event, Enum, Union, Field, EnumValue, Op, Notify, Service, Channel,
+];
 
 /// The known annotations: name, where they go, their arguments, how to write them.
 const KNOWN: &[(&str, &[Target], Args, &str)] = &[
-    ("http", &[Op, Notify], Args::Http, "@http(GET, \"/path/{field}\")"),
-    ("query", &[Field], Args::OptString, "@query or @query(\"name\")"),
-    ("header", &[Field], Args::One(Kind::String), "@header(\"Name\")"),
-    ("channel", &[Op, Notify], Args::One(Kind::Name), "@channel(channel_name)"),
+    (
+        "http",
+        &[Op, Notify],
+        Args::Http,
+        "@http(GET, \"/path/{field}\")",
+    ),
+    (
+        "query",
+        &[Field],
+        Args::OptString,
+        "@query or @query(\"name\")",
+    ),
+    (
+        "header",
+        &[Field],
+        Args::One(Kind::String),
+        "@header(\"Name\")",
+    ),
+    (
+        "channel",
+        &[Op, Notify],
+        Args::One(Kind::Name),
+        "@channel(channel_name)",
+    ),
     ("collect", &[Op], Args::One(Kind::Duration), "@collect(2s)"),
     ("status", &[Error], Args::One(Kind::Int), "@status(404)"),
-    ("timeout", &[Op, Notify, Service], Args::One(Kind::Duration), "@timeout(2s)"),
+    (
+        "timeout",
+        &[Op, Notify, Service],
+        Args::One(Kind::Duration),
+        "@timeout(2s)",
+    ),
     ("idempotent", &[Op], Args::None, "@idempotent"),
-    ("range", &[Field], Args::Bounds, "@range(min = 1, max = 100)"),
-    ("length", &[Field], Args::Bounds, "@length(min = 1, max = 100)"),
-    ("pattern", &[Field], Args::One(Kind::String), "@pattern(\"^[a-z]+$\")"),
+    (
+        "range",
+        &[Field],
+        Args::Bounds,
+        "@range(min = 1, max = 100)",
+    ),
+    (
+        "length",
+        &[Field],
+        Args::Bounds,
+        "@length(min = 1, max = 100)",
+    ),
+    (
+        "pattern",
+        &[Field],
+        Args::One(Kind::String),
+        "@pattern(\"^[a-z]+$\")",
+    ),
     ("default", &[Field], Args::AnyOne, "@default(literal)"),
-    ("deprecated", ANYTHING, Args::OptString, "@deprecated or @deprecated(\"why\")"),
+    (
+        "deprecated",
+        ANYTHING,
+        Args::OptString,
+        "@deprecated or @deprecated(\"why\")",
+    ),
     ("since", ANYTHING, Args::One(Kind::Version), "@since(1.1.0)"),
 ];
 
 /// The well-formed annotations of one node by name; every other one is reported.
-pub(crate) fn check<'a>(attrs: &'a Attrs, target: Target, diags: &mut Vec<Diagnostic>) -> HashMap<&'a str, &'a Annotation> {
+pub(crate) fn check<'a>(
+    attrs: &'a Attrs,
+    target: Target,
+    diags: &mut Vec<Diagnostic>,
+) -> HashMap<&'a str, &'a Annotation> {
     let mut valid: HashMap<&str, &Annotation> = HashMap::new();
     for ann in &attrs.annotations {
         let name = ann.name.text.as_str();
@@ -129,19 +180,44 @@ pub(crate) fn check<'a>(attrs: &'a Attrs, target: Target, diags: &mut Vec<Diagno
             continue;
         };
         if !targets.contains(&target) {
-            diags.push(Diagnostic::error(codes::ANNOTATION_TARGET, format!("`@{name}` cannot be put on {}", target.describe()), ann.span)
+            diags.push(
+                Diagnostic::error(
+                    codes::ANNOTATION_TARGET,
+                    format!("`@{name}` cannot be put on {}", target.describe()),
+                    ann.span,
+                )
                 .with_label("not allowed here")
-                .with_help(format!("`@{name}` goes on {}", targets.iter().map(|t| t.describe()).collect::<Vec<_>>().join(", "))));
+                .with_help(format!(
+                    "`@{name}` goes on {}",
+                    targets
+                        .iter()
+                        .map(|t| t.describe())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
             continue;
         }
         if let Err(why) = check_args(ann, args) {
-            diags.push(Diagnostic::error(codes::ANNOTATION_ARGS, format!("wrong arguments to `@{name}`: {why}"), ann.span)
-                .with_help(format!("write {usage}")));
+            diags.push(
+                Diagnostic::error(
+                    codes::ANNOTATION_ARGS,
+                    format!("wrong arguments to `@{name}`: {why}"),
+                    ann.span,
+                )
+                .with_help(format!("write {usage}")),
+            );
             continue;
         }
         if let Some(first) = valid.insert(name, ann) {
-            diags.push(Diagnostic::error(codes::ANNOTATION_REPEATED, format!("`@{name}` is given twice"), ann.span)
-                .with_secondary(first.span, "first given here"));
+            diags.push(
+                Diagnostic::error(
+                    codes::ANNOTATION_REPEATED,
+                    format!("`@{name}` is given twice"),
+                    ann.span,
+                )
+                .with_secondary(first.span, "first given here"),
+            );
             valid.insert(name, first);
         }
     }
@@ -150,7 +226,11 @@ pub(crate) fn check<'a>(attrs: &'a Attrs, target: Target, diags: &mut Vec<Diagno
 
 fn unknown(ann: &Annotation) -> Diagnostic {
     let name = &ann.name.text;
-    let d = Diagnostic::error(codes::UNKNOWN_ANNOTATION, format!("unknown annotation `@{name}`"), ann.name.span);
+    let d = Diagnostic::error(
+        codes::UNKNOWN_ANNOTATION,
+        format!("unknown annotation `@{name}`"),
+        ann.name.span,
+    );
     match super::types::suggest(name, KNOWN.iter().map(|k| k.0)) {
         Some(s) => d.with_help(format!("did you mean `@{s}`?")),
         None => d,
@@ -164,13 +244,25 @@ fn check_args(ann: &Annotation, args: Args) -> Result<(), String> {
             return Err("takes no `key = value` arguments".into());
         }
         if given.len() != n {
-            return Err(format!("expected {n} argument{}, found {}", if n == 1 { "" } else { "s" }, given.len()));
+            return Err(format!(
+                "expected {n} argument{}, found {}",
+                if n == 1 { "" } else { "s" },
+                given.len()
+            ));
         }
         Ok(())
     };
     let kind = |i: usize, k: Kind| -> Result<(), String> {
         let lit = &given[i].value.kind;
-        if k.matches(lit) { Ok(()) } else { Err(format!("expected {}, found {}", k.describe(), lit.describe())) }
+        if k.matches(lit) {
+            Ok(())
+        } else {
+            Err(format!(
+                "expected {}, found {}",
+                k.describe(),
+                lit.describe()
+            ))
+        }
     };
     match args {
         Args::None => positional(0),
@@ -178,7 +270,9 @@ fn check_args(ann: &Annotation, args: Args) -> Result<(), String> {
         Args::OptString => positional(1).and_then(|_| kind(0, Kind::String)),
         Args::One(k) => positional(1).and_then(|_| kind(0, k)),
         Args::AnyOne => positional(1),
-        Args::Http => positional(2).and_then(|_| kind(0, Kind::Name)).and_then(|_| kind(1, Kind::String)),
+        Args::Http => positional(2)
+            .and_then(|_| kind(0, Kind::Name))
+            .and_then(|_| kind(1, Kind::String)),
         Args::Bounds => bounds(given),
     }
 }
@@ -189,15 +283,24 @@ fn bounds(given: &[AnnotationArg]) -> Result<(), String> {
     }
     let mut seen = Vec::new();
     for arg in given {
-        let Some(key) = &arg.key else { return Err("arguments are named: `min = ..`, `max = ..`".into()) };
+        let Some(key) = &arg.key else {
+            return Err("arguments are named: `min = ..`, `max = ..`".into());
+        };
         if key.text != "min" && key.text != "max" {
-            return Err(format!("unknown argument `{}` (expected `min` or `max`)", key.text));
+            return Err(format!(
+                "unknown argument `{}` (expected `min` or `max`)",
+                key.text
+            ));
         }
         if seen.contains(&key.text) {
             return Err(format!("`{}` is given twice", key.text));
         }
         if !matches!(arg.value.kind, LiteralKind::Int(_) | LiteralKind::Float(_)) {
-            return Err(format!("`{}` must be a number, found {}", key.text, arg.value.kind.describe()));
+            return Err(format!(
+                "`{}` must be a number, found {}",
+                key.text,
+                arg.value.kind.describe()
+            ));
         }
         seen.push(key.text.clone());
     }

@@ -34,9 +34,15 @@ pub(crate) fn clauses<'a>(c: &'a ChannelDecl, diags: &mut Vec<Diagnostic>) -> Cl
     for clause in &c.clauses {
         let keyword = clause.kind.keyword();
         if let Some((_, span)) = first.iter().find(|(k, _)| *k == keyword) {
-            diags.push(Diagnostic::error(codes::CHANNEL_CLAUSE_REPEATED, format!("channel `{}` states `{keyword}` twice", c.name.text), clause.span)
+            diags.push(
+                Diagnostic::error(
+                    codes::CHANNEL_CLAUSE_REPEATED,
+                    format!("channel `{}` states `{keyword}` twice", c.name.text),
+                    clause.span,
+                )
                 .with_secondary(*span, "first stated here")
-                .with_help("each clause appears at most once"));
+                .with_help("each clause appears at most once"),
+            );
             continue;
         }
         first.push((keyword, clause.span));
@@ -48,21 +54,44 @@ pub(crate) fn clauses<'a>(c: &'a ChannelDecl, diags: &mut Vec<Diagnostic>) -> Cl
             ChannelClauseKind::Format(f) => out.format = Some(f),
         }
     }
-    for (present, keyword) in [(out.address.is_some(), "address"), (out.messages.is_some(), "messages")] {
+    for (present, keyword) in [
+        (out.address.is_some(), "address"),
+        (out.messages.is_some(), "messages"),
+    ] {
         if !present {
-            diags.push(Diagnostic::error(codes::CHANNEL_CLAUSE_MISSING, format!("channel `{}` has no `{keyword}`", c.name.text), c.name.span)
-                .with_help(format!("add `{keyword} ...;`: every channel states its kind, address and messages")));
+            diags.push(
+                Diagnostic::error(
+                    codes::CHANNEL_CLAUSE_MISSING,
+                    format!("channel `{}` has no `{keyword}`", c.name.text),
+                    c.name.span,
+                )
+                .with_help(format!(
+                    "add `{keyword} ...;`: every channel states its kind, address and messages"
+                )),
+            );
         }
     }
     out
 }
 
-pub(crate) fn kind(c: &ChannelDecl, kind: Option<&Ident>, diags: &mut Vec<Diagnostic>) -> ChannelKind {
+pub(crate) fn kind(
+    c: &ChannelDecl,
+    kind: Option<&Ident>,
+    diags: &mut Vec<Diagnostic>,
+) -> ChannelKind {
     let found = match kind.map(|k| k.text.as_str()) {
         Some("point_to_point") => return ChannelKind::PointToPoint,
         Some("publish_subscribe") => return ChannelKind::PublishSubscribe,
-        Some(other) => Diagnostic::error(codes::CHANNEL_KIND, format!("unknown channel kind `{other}`"), kind.map_or(c.name.span, |k| k.span)),
-        None => Diagnostic::error(codes::CHANNEL_KIND, format!("channel `{}` has no `kind`", c.name.text), c.name.span),
+        Some(other) => Diagnostic::error(
+            codes::CHANNEL_KIND,
+            format!("unknown channel kind `{other}`"),
+            kind.map_or(c.name.span, |k| k.span),
+        ),
+        None => Diagnostic::error(
+            codes::CHANNEL_KIND,
+            format!("channel `{}` has no `kind`", c.name.text),
+            c.name.span,
+        ),
     };
     diags.push(found.with_help("write `kind point_to_point;` or `kind publish_subscribe;`"));
     ChannelKind::PointToPoint
@@ -73,8 +102,14 @@ pub(crate) fn format(format: Option<&Ident>, diags: &mut Vec<Diagnostic>) -> For
         None | Some(("json", _)) => Format::Json,
         Some(("protobuf", _)) => Format::Protobuf,
         Some((other, span)) => {
-            diags.push(Diagnostic::error(codes::CHANNEL_FORMAT, format!("unknown channel format `{other}`"), span)
-                .with_help("write `format json;` or `format protobuf;`"));
+            diags.push(
+                Diagnostic::error(
+                    codes::CHANNEL_FORMAT,
+                    format!("unknown channel format `{other}`"),
+                    span,
+                )
+                .with_help("write `format json;` or `format protobuf;`"),
+            );
             Format::Json
         }
     }
@@ -84,8 +119,18 @@ pub(crate) fn format(format: Option<&Ident>, diags: &mut Vec<Diagnostic>) -> For
 pub(crate) fn key(key: &Ident, messages: &[DeclId], model: &Model, diags: &mut Vec<Diagnostic>) {
     for &m in messages {
         if !model.fields(m).iter().any(|f| f.name == key.text) {
-            diags.push(Diagnostic::error(codes::CHANNEL_KEY, format!("key `{}` is not a field of message `{}`", key.text, model.decl(m).name), key.span)
-                .with_help("the key is a field every message of the channel has"));
+            diags.push(
+                Diagnostic::error(
+                    codes::CHANNEL_KEY,
+                    format!(
+                        "key `{}` is not a field of message `{}`",
+                        key.text,
+                        model.decl(m).name
+                    ),
+                    key.span,
+                )
+                .with_help("the key is a field every message of the channel has"),
+            );
         }
     }
 }
@@ -104,36 +149,90 @@ impl Bound<'_> {
         if let Some(input) = self.op.input
             && !channel.messages.contains(&input)
         {
-            diags.push(Diagnostic::error(codes::CHANNEL_INPUT, format!("input `{}` is not a message of channel `{}`", model.decl(input).name, channel.name), self.annotation.span)
-                .with_help(format!("add `{}` to the channel's `messages`", model.decl(input).name)));
+            diags.push(
+                Diagnostic::error(
+                    codes::CHANNEL_INPUT,
+                    format!(
+                        "input `{}` is not a message of channel `{}`",
+                        model.decl(input).name,
+                        channel.name
+                    ),
+                    self.annotation.span,
+                )
+                .with_help(format!(
+                    "add `{}` to the channel's `messages`",
+                    model.decl(input).name
+                )),
+            );
         }
         if self.op.input.is_none() {
-            diags.push(Diagnostic::error(codes::CHANNEL_INPUT, "an operation bound to a channel needs an input message", self.annotation.span));
+            diags.push(Diagnostic::error(
+                codes::CHANNEL_INPUT,
+                "an operation bound to a channel needs an input message",
+                self.annotation.span,
+            ));
         }
-        let wanted = if self.collect.is_some() { ChannelKind::PublishSubscribe } else { ChannelKind::PointToPoint };
+        let wanted = if self.collect.is_some() {
+            ChannelKind::PublishSubscribe
+        } else {
+            ChannelKind::PointToPoint
+        };
         if channel.kind != wanted {
-            let shape = if self.collect.is_some() { "publish/async responses (`@collect`)" } else if self.op.is_notify() { "a one-way `notify`" } else { "asynchronous request/response" };
-            diags.push(Diagnostic::error(codes::CHANNEL_INTERACTION, format!("{shape} needs a {} channel, but `{}` is {}", wanted.as_str(), channel.name, channel.kind.as_str()), self.annotation.span)
-                .with_help(help(wanted)));
+            let shape = if self.collect.is_some() {
+                "publish/async responses (`@collect`)"
+            } else if self.op.is_notify() {
+                "a one-way `notify`"
+            } else {
+                "asynchronous request/response"
+            };
+            diags.push(
+                Diagnostic::error(
+                    codes::CHANNEL_INTERACTION,
+                    format!(
+                        "{shape} needs a {} channel, but `{}` is {}",
+                        wanted.as_str(),
+                        channel.name,
+                        channel.kind.as_str()
+                    ),
+                    self.annotation.span,
+                )
+                .with_help(help(wanted)),
+            );
         }
         if let Some(collect) = self.collect
             && !self.op.output.is_stream()
         {
-            diags.push(Diagnostic::error(codes::CHANNEL_INTERACTION, "`@collect` needs a `stream` output: each subscriber may answer", collect.span)
-                .with_help("write `-> stream Reply`"));
+            diags.push(
+                Diagnostic::error(
+                    codes::CHANNEL_INTERACTION,
+                    "`@collect` needs a `stream` output: each subscriber may answer",
+                    collect.span,
+                )
+                .with_help("write `-> stream Reply`"),
+            );
         }
     }
 }
 
 fn help(kind: ChannelKind) -> &'static str {
     match kind {
-        ChannelKind::PointToPoint => "bind request/response and notify operations to a `kind point_to_point;` channel, or add `@collect` for publish/async responses",
-        ChannelKind::PublishSubscribe => "`@collect` gathers replies from every subscriber of a `kind publish_subscribe;` channel",
+        ChannelKind::PointToPoint => {
+            "bind request/response and notify operations to a `kind point_to_point;` channel, or add `@collect` for publish/async responses"
+        }
+        ChannelKind::PublishSubscribe => {
+            "`@collect` gathers replies from every subscriber of a `kind publish_subscribe;` channel"
+        }
     }
 }
 
 /// `@collect` without `@channel`.
 pub(crate) fn collect_without_channel(collect: &Annotation, diags: &mut Vec<Diagnostic>) {
-    diags.push(Diagnostic::error(codes::CHANNEL_INTERACTION, "`@collect` needs `@channel` on a publish_subscribe channel", collect.span)
-        .with_help("add `@channel(name)` naming a publish_subscribe channel"));
+    diags.push(
+        Diagnostic::error(
+            codes::CHANNEL_INTERACTION,
+            "`@collect` needs `@channel` on a publish_subscribe channel",
+            collect.span,
+        )
+        .with_help("add `@channel(name)` naming a publish_subscribe channel"),
+    );
 }

@@ -27,8 +27,14 @@ pub(crate) fn status(ann: Option<&Annotation>, diags: &mut Vec<Diagnostic>) -> u
     match super::annotations::arg(ann) {
         Some(LiteralKind::Int(code)) if (400..=599).contains(code) => *code as u16,
         Some(LiteralKind::Int(code)) => {
-            diags.push(Diagnostic::error(codes::STATUS_RANGE, format!("status {code} is not a client or server error"), ann.span)
-                .with_help("an error's status is in 400..=599"));
+            diags.push(
+                Diagnostic::error(
+                    codes::STATUS_RANGE,
+                    format!("status {code} is not a client or server error"),
+                    ann.span,
+                )
+                .with_help("an error's status is in 400..=599"),
+            );
             500
         }
         _ => 500,
@@ -44,24 +50,60 @@ pub(crate) struct FieldRules<'a> {
 }
 
 impl FieldRules<'_> {
-    pub fn check(&self, model: &Model, diags: &mut Vec<Diagnostic>) -> (Constraints, Option<Value>) {
+    pub fn check(
+        &self,
+        model: &Model,
+        diags: &mut Vec<Diagnostic>,
+    ) -> (Constraints, Option<Value>) {
         let constraints = Constraints {
-            range: self.anns.get("range").and_then(|a| self.range(a, model, diags)),
-            length: self.anns.get("length").and_then(|a| self.length(a, model, diags)),
-            pattern: self.anns.get("pattern").and_then(|a| self.pattern(a, model, diags)),
+            range: self
+                .anns
+                .get("range")
+                .and_then(|a| self.range(a, model, diags)),
+            length: self
+                .anns
+                .get("length")
+                .and_then(|a| self.length(a, model, diags)),
+            pattern: self
+                .anns
+                .get("pattern")
+                .and_then(|a| self.pattern(a, model, diags)),
         };
-        let default = self.anns.get("default").and_then(|a| self.default(a, model, diags));
+        let default = self
+            .anns
+            .get("default")
+            .and_then(|a| self.default(a, model, diags));
         (constraints, default)
     }
 
-    fn not_applicable(&self, ann: &Annotation, applies: &str, model: &Model, diags: &mut Vec<Diagnostic>) {
+    fn not_applicable(
+        &self,
+        ann: &Annotation,
+        applies: &str,
+        model: &Model,
+        diags: &mut Vec<Diagnostic>,
+    ) {
         diags.push(
-            Diagnostic::error(codes::CONSTRAINT_TYPE, format!("`@{}` does not apply to `{}`, a {}", ann.name.text, self.name.text, describe(self.ty, model)), ann.span)
-                .with_help(format!("`@{}` applies to {applies}", ann.name.text)),
+            Diagnostic::error(
+                codes::CONSTRAINT_TYPE,
+                format!(
+                    "`@{}` does not apply to `{}` of type `{}`",
+                    ann.name.text,
+                    self.name.text,
+                    describe(self.ty, model)
+                ),
+                ann.span,
+            )
+            .with_help(format!("`@{}` applies to {applies}", ann.name.text)),
         );
     }
 
-    fn range(&self, ann: &Annotation, model: &Model, diags: &mut Vec<Diagnostic>) -> Option<Bounds<Number>> {
+    fn range(
+        &self,
+        ann: &Annotation,
+        model: &Model,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Bounds<Number>> {
         let Type::Scalar(s) = self.ty else {
             self.not_applicable(ann, "numeric fields", model, diags);
             return None;
@@ -75,15 +117,36 @@ impl FieldRules<'_> {
             LiteralKind::Float(f) => Some(Number::Float(*f)),
             _ => None,
         });
-        let has_float = [bounds.min, bounds.max].iter().flatten().any(|n| matches!(n, Number::Float(_)));
+        let has_float = [bounds.min, bounds.max]
+            .iter()
+            .flatten()
+            .any(|n| matches!(n, Number::Float(_)));
         if has_float && !s.is_float() {
-            diags.push(Diagnostic::error(codes::CONSTRAINT_TYPE, format!("`{}` is an integer field; its `@range` bounds must be integers", self.name.text), ann.span));
+            diags.push(Diagnostic::error(
+                codes::CONSTRAINT_TYPE,
+                format!(
+                    "`{}` is an integer field; its `@range` bounds must be integers",
+                    self.name.text
+                ),
+                ann.span,
+            ));
             return None;
         }
-        order(ann, bounds.min.map(Number::as_f64), bounds.max.map(Number::as_f64), diags).then_some(bounds)
+        order(
+            ann,
+            bounds.min.map(Number::as_f64),
+            bounds.max.map(Number::as_f64),
+            diags,
+        )
+        .then_some(bounds)
     }
 
-    fn length(&self, ann: &Annotation, model: &Model, diags: &mut Vec<Diagnostic>) -> Option<Bounds<u64>> {
+    fn length(
+        &self,
+        ann: &Annotation,
+        model: &Model,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Bounds<u64>> {
         let applies = match self.ty {
             Type::Scalar(s) => matches!(s, Scalar::String | Scalar::Bytes),
             Type::List(_) | Type::Map(..) => true,
@@ -99,22 +162,45 @@ impl FieldRules<'_> {
         });
         let given = ann.args.as_ref().map_or(0, Vec::len);
         if [bounds.min, bounds.max].iter().flatten().count() != given {
-            diags.push(Diagnostic::error(codes::ANNOTATION_ARGS, "`@length` bounds are non-negative integers", ann.span));
+            diags.push(Diagnostic::error(
+                codes::ANNOTATION_ARGS,
+                "`@length` bounds are non-negative integers",
+                ann.span,
+            ));
             return None;
         }
-        order(ann, bounds.min.map(|v| v as f64), bounds.max.map(|v| v as f64), diags).then_some(bounds)
+        order(
+            ann,
+            bounds.min.map(|v| v as f64),
+            bounds.max.map(|v| v as f64),
+            diags,
+        )
+        .then_some(bounds)
     }
 
-    fn pattern(&self, ann: &Annotation, model: &Model, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    fn pattern(
+        &self,
+        ann: &Annotation,
+        model: &Model,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<String> {
         if *self.ty != Type::Scalar(Scalar::String) {
             self.not_applicable(ann, "string fields", model, diags);
             return None;
         }
-        let Some(LiteralKind::String { value, .. }) = super::annotations::arg(ann) else { return None };
+        let Some(LiteralKind::String { value, .. }) = super::annotations::arg(ann) else {
+            return None;
+        };
         match regex::Regex::new(value) {
             Ok(_) => Some(value.clone()),
             Err(e) => {
-                let why = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                let why = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
                 diags.push(Diagnostic::error(codes::PATTERN_INVALID, "`@pattern` is not a valid regular expression", ann.span)
                     .with_label(why)
                     .with_help("the pattern uses Rust `regex` syntax; a raw string (r\"...\") avoids double escaping"));
@@ -123,16 +209,30 @@ impl FieldRules<'_> {
         }
     }
 
-    fn default(&self, ann: &Annotation, model: &Model, diags: &mut Vec<Diagnostic>) -> Option<Value> {
+    fn default(
+        &self,
+        ann: &Annotation,
+        model: &Model,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Value> {
         if !self.optional {
-            diags.push(Diagnostic::error(codes::DEFAULT_REQUIRED, format!("`@default` on the required field `{}`", self.name.text), ann.span)
-                .with_help(format!("a default applies when the field is absent: make it optional (`{}?:`)", self.name.text)));
+            diags.push(
+                Diagnostic::error(
+                    codes::DEFAULT_REQUIRED,
+                    format!("`@default` on the required field `{}`", self.name.text),
+                    ann.span,
+                )
+                .with_help(format!(
+                    "a default applies when the field is absent: make it optional (`{}?:`)",
+                    self.name.text
+                )),
+            );
             return None;
         }
         let lit = super::annotations::arg(ann)?;
         let value = default_value(lit, self.ty, model);
         if value.is_none() {
-            diags.push(Diagnostic::error(codes::DEFAULT_TYPE, format!("{} is not a value of `{}`", lit.describe(), describe(self.ty, model)), ann.span)
+            diags.push(Diagnostic::error(codes::DEFAULT_TYPE, format!("`{}` is not a value of type `{}`", crate::lower::literal_text(lit), describe(self.ty, model)), ann.span)
                 .with_help("the default is a literal of the field's type; an enum value is written by name"));
         }
         value
@@ -141,16 +241,34 @@ impl FieldRules<'_> {
 
 fn bounds<T>(ann: &Annotation, convert: impl Fn(&LiteralKind) -> Option<T>) -> Bounds<T> {
     let get = |key: &str| {
-        ann.args.iter().flatten().find(|a| a.key.as_ref().is_some_and(|k| k.text == key)).and_then(|a| convert(&a.value.kind))
+        ann.args
+            .iter()
+            .flatten()
+            .find(|a| a.key.as_ref().is_some_and(|k| k.text == key))
+            .and_then(|a| convert(&a.value.kind))
     };
-    Bounds { min: get("min"), max: get("max") }
+    Bounds {
+        min: get("min"),
+        max: get("max"),
+    }
 }
 
-fn order(ann: &Annotation, min: Option<f64>, max: Option<f64>, diags: &mut Vec<Diagnostic>) -> bool {
+fn order(
+    ann: &Annotation,
+    min: Option<f64>,
+    max: Option<f64>,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
     match (min, max) {
         (Some(lo), Some(hi)) if lo > hi => {
-            diags.push(Diagnostic::error(codes::BOUNDS_ORDER, format!("`@{}` has min {lo} greater than max {hi}", ann.name.text), ann.span)
-                .with_help("no value could satisfy it; swap the bounds"));
+            diags.push(
+                Diagnostic::error(
+                    codes::BOUNDS_ORDER,
+                    format!("`@{}` has min {lo} greater than max {hi}", ann.name.text),
+                    ann.span,
+                )
+                .with_help("no value could satisfy it; swap the bounds"),
+            );
             false
         }
         _ => true,
@@ -166,12 +284,20 @@ fn default_value(lit: &LiteralKind, ty: &Type, model: &Model) -> Option<Value> {
         }
         (Type::Scalar(s), LiteralKind::Int(i)) if s.is_float() => Some(Value::Float(*i as f64)),
         (Type::Scalar(s), LiteralKind::Float(f)) if s.is_float() => Some(Value::Float(*f)),
-        (Type::Scalar(Scalar::String), LiteralKind::String { value, .. }) => Some(Value::String(value.clone())),
+        (Type::Scalar(Scalar::String), LiteralKind::String { value, .. }) => {
+            Some(Value::String(value.clone()))
+        }
         (Type::Scalar(Scalar::Duration), LiteralKind::Duration(d)) => Some(Value::Duration(*d)),
-        (Type::Named(id), LiteralKind::Name(p)) if p.segments.len() == 1 => match &model.decl(*id).kind {
-            DeclKind::Enum(e) => e.values.iter().any(|v| v.name == p.text()).then(|| Value::EnumValue(p.text())),
-            _ => None,
-        },
+        (Type::Named(id), LiteralKind::Name(p)) if p.segments.len() == 1 => {
+            match &model.decl(*id).kind {
+                DeclKind::Enum(e) => e
+                    .values
+                    .iter()
+                    .any(|v| v.name == p.text())
+                    .then(|| Value::EnumValue(p.text())),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
@@ -182,6 +308,6 @@ pub(crate) fn describe(ty: &Type, model: &Model) -> String {
         Type::Scalar(s) => s.name().to_string(),
         Type::List(t) => format!("list<{}>", describe(t, model)),
         Type::Map(k, v) => format!("map<{}, {}>", k.name(), describe(v, model)),
-        Type::Named(id) => format!("{} {}", model.decl(*id).keyword(), model.decl(*id).name),
+        Type::Named(id) => model.decl(*id).name.clone(),
     }
 }

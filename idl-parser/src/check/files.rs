@@ -32,7 +32,9 @@ pub(crate) fn import_cycles(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) {
                 continue;
             };
             stack.push((at, next + 1));
-            let Some(t) = target.and_then(index) else { continue };
+            let Some(t) = target.and_then(index) else {
+                continue;
+            };
             match state[t] {
                 0 => {
                     state[t] = 1;
@@ -46,25 +48,41 @@ pub(crate) fn import_cycles(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) {
 }
 
 fn cycle(import: &syntax::Import) -> Diagnostic {
-    Diagnostic::error(codes::IMPORT_CYCLE, format!("import of `{}` closes a cycle", import.path), import.path_span)
-        .with_label("this import leads back to the importing file")
-        .with_help("move the shared declarations into a file both can import")
+    Diagnostic::error(
+        codes::IMPORT_CYCLE,
+        format!("import of `{}` closes a cycle", import.path),
+        import.path_span,
+    )
+    .with_label("this import leads back to the importing file")
+    .with_help("move the shared declarations into a file both can import")
 }
 
 /// A file without a `package` clause: its declarations cannot be named.
 pub(crate) fn missing_package(file: FileId, diags: &mut Vec<Diagnostic>) {
     diags.push(
-        Diagnostic::error(codes::PACKAGE_MISSING, "file has no `package` clause", Span::new(file, 0, 0))
-            .with_help("start the file with `package name;`"),
+        Diagnostic::error(
+            codes::PACKAGE_MISSING,
+            "file has no `package` clause",
+            Span::new(file, 0, 0),
+        )
+        .with_help("start the file with `package name;`"),
     );
 }
 
 /// The version a file states, if it is well formed (else reported).
-pub(crate) fn file_version(file: &syntax::File, package_span: Span, diags: &mut Vec<Diagnostic>) -> Option<(semver::Version, Span)> {
+pub(crate) fn file_version(
+    file: &syntax::File,
+    package_span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(semver::Version, Span)> {
     let Some(clause) = &file.version else {
         diags.push(
-            Diagnostic::error(codes::VERSION_INVALID, "package has no `version` in this file", package_span)
-                .with_help("add `version 1.0.0;` after the package clause"),
+            Diagnostic::error(
+                codes::VERSION_INVALID,
+                "package has no `version` in this file",
+                package_span,
+            )
+            .with_help("add `version 1.0.0;` after the package clause"),
         );
         return None;
     };
@@ -72,8 +90,12 @@ pub(crate) fn file_version(file: &syntax::File, package_span: Span, diags: &mut 
         LiteralKind::Version(v) => Some((v.clone(), clause.value.span)),
         other => {
             diags.push(
-                Diagnostic::error(codes::VERSION_INVALID, format!("expected a semantic version, found {}", other.describe()), clause.value.span)
-                    .with_help("write MAJOR.MINOR.PATCH, as in `version 1.2.0;`"),
+                Diagnostic::error(
+                    codes::VERSION_INVALID,
+                    format!("expected a semantic version, found {}", other.describe()),
+                    clause.value.span,
+                )
+                .with_help("write MAJOR.MINOR.PATCH, as in `version 1.2.0;`"),
             );
             None
         }
@@ -81,13 +103,22 @@ pub(crate) fn file_version(file: &syntax::File, package_span: Span, diags: &mut 
 }
 
 /// Every file of a package must state the version its first file states.
-pub(crate) fn version_mismatch(package: &str, first: &(semver::Version, Span), this: &(semver::Version, Span), diags: &mut Vec<Diagnostic>) {
+pub(crate) fn version_mismatch(
+    package: &str,
+    first: &(semver::Version, Span),
+    this: &(semver::Version, Span),
+    diags: &mut Vec<Diagnostic>,
+) {
     if first.0 != this.0 {
         diags.push(
-            Diagnostic::error(codes::VERSION_MISMATCH, format!("package `{package}` is version {} elsewhere", first.0), this.1)
-                .with_label(format!("states {}", this.0))
-                .with_secondary(first.1, "first stated here")
-                .with_help("every file of a package states the same version"),
+            Diagnostic::error(
+                codes::VERSION_MISMATCH,
+                format!("package `{package}` is version {} elsewhere", first.0),
+                this.1,
+            )
+            .with_label(format!("states {}", this.0))
+            .with_secondary(first.1, "first stated here")
+            .with_help("every file of a package states the same version"),
         );
     }
 }

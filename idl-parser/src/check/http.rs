@@ -21,7 +21,10 @@ use crate::syntax::{Annotation, LiteralKind};
 use std::collections::HashMap;
 
 /// `@query` / `@query("n")` / `@header("N")` on a field, as written.
-pub(crate) fn field_override(anns: &HashMap<&str, &Annotation>, field: &str) -> Option<ParamLocation> {
+pub(crate) fn field_override(
+    anns: &HashMap<&str, &Annotation>,
+    field: &str,
+) -> Option<ParamLocation> {
     if let Some(h) = anns.get("header")
         && let Some(LiteralKind::String { value, .. }) = annotations::arg(h)
     {
@@ -41,7 +44,12 @@ pub(crate) struct Input<'a> {
 }
 
 /// Checks `@http` and computes the binding (`None` when it is unusable).
-pub(crate) fn binding(ann: &Annotation, input: &Input, model: &Model, diags: &mut Vec<Diagnostic>) -> Option<HttpBinding> {
+pub(crate) fn binding(
+    ann: &Annotation,
+    input: &Input,
+    model: &Model,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<HttpBinding> {
     let args = ann.args.as_ref()?;
     let method = match &args[0].value.kind {
         LiteralKind::Name(p) => HttpMethod::from_name(&p.text()),
@@ -49,26 +57,48 @@ pub(crate) fn binding(ann: &Annotation, input: &Input, model: &Model, diags: &mu
     };
     if method.is_none() {
         let written = crate::lower::literal_text(&args[0].value.kind);
-        let d = Diagnostic::error(codes::HTTP_METHOD, format!("`{written}` is not an HTTP method"), args[0].value.span)
-            .with_help("use GET, POST, PUT, PATCH or DELETE");
-        diags.push(match super::types::suggest(&written, HttpMethod::ALL.iter().map(|m| m.as_str())) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d,
-        });
+        let d = Diagnostic::error(
+            codes::HTTP_METHOD,
+            format!("`{written}` is not an HTTP method"),
+            args[0].value.span,
+        )
+        .with_help("use GET, POST, PUT, PATCH or DELETE");
+        diags.push(
+            match super::types::suggest(&written, HttpMethod::ALL.iter().map(|m| m.as_str())) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d,
+            },
+        );
     }
-    let LiteralKind::String { value: path, .. } = &args[1].value.kind else { return None };
+    let LiteralKind::String { value: path, .. } = &args[1].value.kind else {
+        return None;
+    };
     let path_span = args[1].value.span;
     let segments = parse_path(path, input, model, path_span, diags)?;
     let method = method?;
     let params = params(method, &segments, input);
-    let binding = HttpBinding { method, path: path.clone(), segments, params };
+    let binding = HttpBinding {
+        method,
+        path: path.clone(),
+        segments,
+        params,
+    };
     param_types(&binding, input, model, ann.span, diags);
     Some(binding)
 }
 
-fn parse_path(path: &str, input: &Input, model: &Model, span: Span, diags: &mut Vec<Diagnostic>) -> Option<Vec<PathSegment>> {
+fn parse_path(
+    path: &str,
+    input: &Input,
+    model: &Model,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<PathSegment>> {
     let bad = |msg: String, diags: &mut Vec<Diagnostic>| {
-        diags.push(Diagnostic::error(codes::HTTP_PATH, msg, span).with_help("write a path like \"/orders/{order_id}/cancel\""));
+        diags.push(
+            Diagnostic::error(codes::HTTP_PATH, msg, span)
+                .with_help("write a path like \"/orders/{order_id}/cancel\""),
+        );
         None
     };
     if !path.starts_with('/') {
@@ -90,13 +120,26 @@ fn parse_path(path: &str, input: &Input, model: &Model, span: Span, diags: &mut 
         if rest.is_empty() {
             break;
         }
-        let Some(close) = rest.find('}') else { return bad(format!("unclosed `{{` in HTTP path `{path}`"), diags) };
+        let Some(close) = rest.find('}') else {
+            return bad(format!("unclosed `{{` in HTTP path `{path}`"), diags);
+        };
         let name = &rest[1..close];
         if name.is_empty() || name.contains('{') {
-            return bad(format!("malformed placeholder `{}` in HTTP path `{path}`", &rest[..=close]), diags);
+            return bad(
+                format!(
+                    "malformed placeholder `{}` in HTTP path `{path}`",
+                    &rest[..=close]
+                ),
+                diags,
+            );
         }
         match placeholder(name, input, model, span, diags) {
-            Some(i) if used.contains(&i) => return bad(format!("`{{{name}}}` appears twice in HTTP path `{path}`"), diags),
+            Some(i) if used.contains(&i) => {
+                return bad(
+                    format!("`{{{name}}}` appears twice in HTTP path `{path}`"),
+                    diags,
+                );
+            }
             Some(i) => {
                 used.push(i);
                 segments.push(PathSegment::Param(i));
@@ -109,22 +152,44 @@ fn parse_path(path: &str, input: &Input, model: &Model, span: Span, diags: &mut 
 }
 
 /// The input field a placeholder names, if it is a required scalar or enum.
-fn placeholder(name: &str, input: &Input, model: &Model, span: Span, diags: &mut Vec<Diagnostic>) -> Option<usize> {
+fn placeholder(
+    name: &str,
+    input: &Input,
+    model: &Model,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<usize> {
     let Some(i) = input.fields.iter().position(|f| f.name == name) else {
-        let d = Diagnostic::error(codes::HTTP_PARAM, format!("`{{{name}}}` is not a field of the operation's input"), span);
+        let d = Diagnostic::error(
+            codes::HTTP_PARAM,
+            format!("`{{{name}}}` is not a field of the operation's input"),
+            span,
+        );
         let names = input.fields.iter().map(|f| f.name.as_str());
         diags.push(match super::types::suggest(name, names) {
             Some(s) => d.with_help(format!("did you mean `{{{s}}}`?")),
-            None => d.with_help("each placeholder names a required scalar or enum field of the input"),
+            None => {
+                d.with_help("each placeholder names a required scalar or enum field of the input")
+            }
         });
         return None;
     };
     let field = &input.fields[i];
     if field.optional || !scalar_or_enum(&field.ty, model) {
-        let why = if field.optional { "optional" } else { "not a scalar or enum" };
-        diags.push(Diagnostic::error(codes::HTTP_PARAM, format!("path placeholder `{{{name}}}` names a field that is {why}"), span)
+        let why = if field.optional {
+            "optional"
+        } else {
+            "not a scalar or enum"
+        };
+        diags.push(
+            Diagnostic::error(
+                codes::HTTP_PARAM,
+                format!("path placeholder `{{{name}}}` names a field that is {why}"),
+                span,
+            )
             .with_secondary(input.spans[i], "the field")
-            .with_help("path parameters are required scalar or enum fields"));
+            .with_help("path parameters are required scalar or enum fields"),
+        );
         return None;
     }
     Some(i)
@@ -156,7 +221,13 @@ fn params(method: HttpMethod, segments: &[PathSegment], input: &Input) -> Vec<Ht
         .collect()
 }
 
-fn param_types(binding: &HttpBinding, input: &Input, model: &Model, span: Span, diags: &mut Vec<Diagnostic>) {
+fn param_types(
+    binding: &HttpBinding,
+    input: &Input,
+    model: &Model,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) {
     for p in &binding.params {
         let field = &input.fields[p.field];
         let ok = match (&p.location, &field.ty) {
@@ -165,9 +236,13 @@ fn param_types(binding: &HttpBinding, input: &Input, model: &Model, span: Span, 
             (_, ty) => scalar_or_enum(ty, model),
         };
         if !ok {
-            let place = if matches!(p.location, ParamLocation::Header(_)) { "a header" } else { "the query" };
+            let place = if matches!(p.location, ParamLocation::Header(_)) {
+                "a header"
+            } else {
+                "the query"
+            };
             diags.push(
-                Diagnostic::error(codes::HTTP_PARAM_TYPE, format!("field `{}` travels in {place} but is a {}", field.name, super::constraints::describe(&field.ty, model)), span)
+                Diagnostic::error(codes::HTTP_PARAM_TYPE, format!("field `{}` travels in {place} but is of type `{}`", field.name, super::constraints::describe(&field.ty, model)), span)
                     .with_secondary(input.spans[p.field], "this field")
                     .with_help("only scalars and enums (lists of them in the query) travel outside the body; use POST, PUT or PATCH, or wrap the value"),
             );
@@ -194,9 +269,17 @@ impl Routes {
         let key = (binding.method, shape);
         if let Some(&first) = self.seen.get(&key) {
             diags.push(
-                Diagnostic::error(codes::HTTP_ROUTE_DUPLICATE, format!("another operation of this service is already bound to {} {}", binding.method.as_str(), binding.path), span)
-                    .with_secondary(first, "first bound here")
-                    .with_help("placeholders are compared by position; change the method or the path"),
+                Diagnostic::error(
+                    codes::HTTP_ROUTE_DUPLICATE,
+                    format!(
+                        "another operation of this service is already bound to {} {}",
+                        binding.method.as_str(),
+                        binding.path
+                    ),
+                    span,
+                )
+                .with_secondary(first, "first bound here")
+                .with_help("placeholders are compared by position; change the method or the path"),
             );
         } else {
             self.seen.insert(key, span);
@@ -207,8 +290,12 @@ impl Routes {
 /// `@http` and `@channel` together.
 pub(crate) fn with_channel(http: &Annotation, channel: &Annotation, diags: &mut Vec<Diagnostic>) {
     diags.push(
-        Diagnostic::error(codes::HTTP_AND_CHANNEL, "an operation cannot have both `@http` and `@channel`", channel.span)
-            .with_secondary(http.span, "bound to HTTP here")
-            .with_help("`@channel` replaces gRPC and HTTP; keep one binding"),
+        Diagnostic::error(
+            codes::HTTP_AND_CHANNEL,
+            "an operation cannot have both `@http` and `@channel`",
+            channel.span,
+        )
+        .with_secondary(http.span, "bound to HTTP here")
+        .with_help("`@channel` replaces gRPC and HTTP; keep one binding"),
     );
 }

@@ -79,11 +79,19 @@ pub mod codes {
 }
 
 const fn e(code: &'static str, summary: &'static str) -> Code {
-    Code { code, severity: Severity::Error, summary }
+    Code {
+        code,
+        severity: Severity::Error,
+        summary,
+    }
 }
 
 const fn w(code: &'static str, summary: &'static str) -> Code {
-    Code { code, severity: Severity::Warning, summary }
+    Code {
+        code,
+        severity: Severity::Warning,
+        summary,
+    }
 }
 
 /// Every code the front end can emit.
@@ -91,51 +99,111 @@ pub const REGISTRY: &[Code] = {
     use codes::*;
     &[
         e(SYNTAX, "syntax error"),
-        e(DUPLICATE_DECL, "two declarations with one name in one package"),
-        e(DUPLICATE_MEMBER, "two fields, variants, enum values or operations with one name"),
-        e(FIELD_NUMBER_RANGE, "field number outside 1..=536870911 or not an integer"),
-        e(FIELD_NUMBER_RESERVED_RANGE, "field number in 19000..=19999 (reserved by protobuf)"),
+        e(
+            DUPLICATE_DECL,
+            "two declarations with one name in one package",
+        ),
+        e(
+            DUPLICATE_MEMBER,
+            "two fields, variants, enum values or operations with one name",
+        ),
+        e(
+            FIELD_NUMBER_RANGE,
+            "field number outside 1..=536870911 or not an integer",
+        ),
+        e(
+            FIELD_NUMBER_RESERVED_RANGE,
+            "field number in 19000..=19999 (reserved by protobuf)",
+        ),
         e(NUMBER_RESERVED, "number listed by `reserved`"),
-        e(NUMBER_DUPLICATE, "two fields, variants or enum values with one number"),
+        e(
+            NUMBER_DUPLICATE,
+            "two fields, variants or enum values with one number",
+        ),
         e(ENUM_NUMBER_RANGE, "enum value number not an i32"),
         e(UNKNOWN_TYPE, "unknown name"),
-        e(AMBIGUOUS_NAME, "short name declared in two visible packages"),
+        e(
+            AMBIGUOUS_NAME,
+            "short name declared in two visible packages",
+        ),
         e(MAP_KEY, "map key not a string or integer scalar"),
-        e(NOT_STRUCT_LIKE, "input, output or channel message not a struct, event or error"),
-        e(THROWS_NOT_ERROR, "`throws` names something that is not an `error`"),
+        e(
+            NOT_STRUCT_LIKE,
+            "input, output or channel message not a struct, event or error",
+        ),
+        e(
+            THROWS_NOT_ERROR,
+            "`throws` names something that is not an `error`",
+        ),
         e(UNION_OPTIONAL, "union variant marked optional"),
         e(IMPORT_MISSING, "imported file cannot be read"),
         e(IMPORT_CYCLE, "files import each other in a cycle"),
         e(PACKAGE_MISSING, "file without a `package` clause"),
-        e(VERSION_INVALID, "`version` missing or not a semantic version"),
-        e(VERSION_MISMATCH, "files of one package state different versions"),
+        e(
+            VERSION_INVALID,
+            "`version` missing or not a semantic version",
+        ),
+        e(
+            VERSION_MISMATCH,
+            "files of one package state different versions",
+        ),
         e(UNKNOWN_ANNOTATION, "unknown annotation"),
         e(ANNOTATION_TARGET, "annotation on the wrong kind of thing"),
         e(ANNOTATION_ARGS, "annotation with wrong arguments"),
         e(ANNOTATION_REPEATED, "annotation given twice"),
         e(BOUNDS_ORDER, "`@range`/`@length` with min greater than max"),
-        e(CONSTRAINT_TYPE, "constraint not applicable to the field's type"),
+        e(
+            CONSTRAINT_TYPE,
+            "constraint not applicable to the field's type",
+        ),
         e(PATTERN_INVALID, "`@pattern` does not compile as a regex"),
         e(DEFAULT_REQUIRED, "`@default` on a required field"),
         e(DEFAULT_TYPE, "`@default` value not of the field's type"),
         e(STATUS_RANGE, "`@status` outside 400..=599"),
         e(HTTP_METHOD, "unknown HTTP method"),
         e(HTTP_PATH, "malformed HTTP path"),
-        e(HTTP_PARAM, "path placeholder not a required scalar or enum input field"),
-        e(HTTP_ROUTE_DUPLICATE, "two operations of a service on one method and path"),
-        e(HTTP_PARAM_TYPE, "field in path, query or header not a scalar or enum"),
-        e(HTTP_AND_CHANNEL, "operation with both `@http` and `@channel`"),
+        e(
+            HTTP_PARAM,
+            "path placeholder not a required scalar or enum input field",
+        ),
+        e(
+            HTTP_ROUTE_DUPLICATE,
+            "two operations of a service on one method and path",
+        ),
+        e(
+            HTTP_PARAM_TYPE,
+            "field in path, query or header not a scalar or enum",
+        ),
+        e(
+            HTTP_AND_CHANNEL,
+            "operation with both `@http` and `@channel`",
+        ),
         e(CHANNEL_KIND, "channel `kind` missing or unknown"),
-        e(CHANNEL_CLAUSE_MISSING, "channel without `address` or `messages`"),
+        e(
+            CHANNEL_CLAUSE_MISSING,
+            "channel without `address` or `messages`",
+        ),
         e(CHANNEL_CLAUSE_REPEATED, "channel clause given twice"),
-        e(CHANNEL_MESSAGE, "channel message not a struct, event or error"),
+        e(
+            CHANNEL_MESSAGE,
+            "channel message not a struct, event or error",
+        ),
         e(CHANNEL_KEY, "channel `key` not a field of every message"),
         e(UNKNOWN_CHANNEL, "name used as a channel is not a channel"),
-        e(CHANNEL_INPUT, "operation input not one of its channel's messages"),
-        e(CHANNEL_INTERACTION, "operation shape does not fit its channel's kind"),
+        e(
+            CHANNEL_INPUT,
+            "operation input not one of its channel's messages",
+        ),
+        e(
+            CHANNEL_INTERACTION,
+            "operation shape does not fit its channel's kind",
+        ),
         e(CHANNEL_FORMAT, "channel `format` not `json` or `protobuf`"),
         w(NAMING, "name does not follow the naming convention"),
-        w(UNUSED, "declaration used by no service, channel or other declaration"),
+        w(
+            UNUSED,
+            "declaration used by no service, channel or other declaration",
+        ),
     ]
 };
 

@@ -24,12 +24,22 @@ pub(crate) struct Dups {
 impl Dups {
     /// Members (`what`: "field", "enum value", ...) of `parent`.
     pub fn members(what: &'static str, parent: impl Into<String>) -> Dups {
-        Dups { seen: HashMap::new(), code: codes::DUPLICATE_MEMBER, what, parent: parent.into() }
+        Dups {
+            seen: HashMap::new(),
+            code: codes::DUPLICATE_MEMBER,
+            what,
+            parent: parent.into(),
+        }
     }
 
     /// Declarations of a package.
     pub fn decls(package: impl Into<String>) -> Dups {
-        Dups { seen: HashMap::new(), code: codes::DUPLICATE_DECL, what: "declaration", parent: package.into() }
+        Dups {
+            seen: HashMap::new(),
+            code: codes::DUPLICATE_DECL,
+            what: "declaration",
+            parent: package.into(),
+        }
     }
 
     /// `true` when `name` is new; otherwise reports it.
@@ -41,10 +51,17 @@ impl Dups {
             }
             Some(&first) => {
                 diags.push(
-                    Diagnostic::error(self.code, format!("`{name}` is already a {} of `{}`", self.what, self.parent), span)
-                        .with_label("defined again here")
-                        .with_secondary(first, "first defined here")
-                        .with_help(format!("rename one of the two; each {} needs its own name", self.what)),
+                    Diagnostic::error(
+                        self.code,
+                        format!("`{name}` is already a {} of `{}`", self.what, self.parent),
+                        span,
+                    )
+                    .with_label("defined again here")
+                    .with_secondary(first, "first defined here")
+                    .with_help(format!(
+                        "rename one of the two; each {} needs its own name",
+                        self.what
+                    )),
                 );
                 false
             }

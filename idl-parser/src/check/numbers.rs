@@ -25,11 +25,20 @@ pub(crate) fn reserved(decls: &[ReservedDecl], diags: &mut Vec<Diagnostic>) -> V
         let end = range.end.as_ref().map_or(start, |e| int(e, diags));
         if let (Some(s), Some(e)) = (start, end) {
             if s > e {
-                diags.push(Diagnostic::error(codes::FIELD_NUMBER_RANGE, format!("reserved range {s} to {e} is empty"), range.span)
-                    .with_help("write the smaller number first"));
+                diags.push(
+                    Diagnostic::error(
+                        codes::FIELD_NUMBER_RANGE,
+                        format!("reserved range {s} to {e} is empty"),
+                        range.span,
+                    )
+                    .with_help("write the smaller number first"),
+                );
             }
             let clamp = |v: i128| v.clamp(i64::MIN.into(), i64::MAX.into()) as i64;
-            out.push(Reserved { start: clamp(s), end: clamp(e) });
+            out.push(Reserved {
+                start: clamp(s),
+                end: clamp(e),
+            });
         }
     }
     out
@@ -39,7 +48,11 @@ fn int(lit: &Literal, diags: &mut Vec<Diagnostic>) -> Option<i128> {
     match lit.kind {
         LiteralKind::Int(v) => Some(v),
         ref other => {
-            diags.push(Diagnostic::error(codes::FIELD_NUMBER_RANGE, format!("expected an integer, found {}", other.describe()), lit.span));
+            diags.push(Diagnostic::error(
+                codes::FIELD_NUMBER_RANGE,
+                format!("expected an integer, found {}", other.describe()),
+                lit.span,
+            ));
             None
         }
     }
@@ -54,20 +67,36 @@ pub(crate) struct Numbers<'r> {
 
 impl<'r> Numbers<'r> {
     pub fn new(parent: impl Into<String>, reserved: &'r [Reserved]) -> Numbers<'r> {
-        Numbers { seen: HashMap::new(), reserved, parent: parent.into() }
+        Numbers {
+            seen: HashMap::new(),
+            reserved,
+            parent: parent.into(),
+        }
     }
 
     /// A field or variant number; `0` (harmless) when it is invalid.
     pub fn field(&mut self, lit: &Literal, diags: &mut Vec<Diagnostic>) -> u32 {
         let Some(n) = int(lit, diags) else { return 0 };
         if !(1..=FIELD_MAX).contains(&n) {
-            diags.push(Diagnostic::error(codes::FIELD_NUMBER_RANGE, format!("field number {n} is outside 1..=536870911"), lit.span)
-                .with_help("field numbers start at 1"));
+            diags.push(
+                Diagnostic::error(
+                    codes::FIELD_NUMBER_RANGE,
+                    format!("field number {n} is outside 1..=536870911"),
+                    lit.span,
+                )
+                .with_help("field numbers start at 1"),
+            );
             return 0;
         }
         if (19000..=19999).contains(&n) {
-            diags.push(Diagnostic::error(codes::FIELD_NUMBER_RESERVED_RANGE, format!("field number {n} is in 19000..=19999"), lit.span)
-                .with_help("protobuf reserves these numbers for itself; pick another"));
+            diags.push(
+                Diagnostic::error(
+                    codes::FIELD_NUMBER_RESERVED_RANGE,
+                    format!("field number {n} is in 19000..=19999"),
+                    lit.span,
+                )
+                .with_help("protobuf reserves these numbers for itself; pick another"),
+            );
         }
         self.common(n, lit.span, diags);
         n as u32
@@ -77,7 +106,11 @@ impl<'r> Numbers<'r> {
     pub fn enum_value(&mut self, lit: &Literal, diags: &mut Vec<Diagnostic>) -> i32 {
         let Some(n) = int(lit, diags) else { return 0 };
         let Ok(v) = i32::try_from(n) else {
-            diags.push(Diagnostic::error(codes::ENUM_NUMBER_RANGE, format!("enum number {n} does not fit in an i32"), lit.span));
+            diags.push(Diagnostic::error(
+                codes::ENUM_NUMBER_RANGE,
+                format!("enum number {n} does not fit in an i32"),
+                lit.span,
+            ));
             return 0;
         };
         self.common(n, lit.span, diags);
@@ -85,15 +118,29 @@ impl<'r> Numbers<'r> {
     }
 
     fn common(&mut self, n: i128, span: Span, diags: &mut Vec<Diagnostic>) {
-        if self.reserved.iter().any(|r| (r.start as i128..=r.end as i128).contains(&n)) {
-            diags.push(Diagnostic::error(codes::NUMBER_RESERVED, format!("number {n} is reserved in `{}`", self.parent), span)
-                .with_help("reserved numbers may never be reused; pick another"));
+        if self
+            .reserved
+            .iter()
+            .any(|r| (r.start as i128..=r.end as i128).contains(&n))
+        {
+            diags.push(
+                Diagnostic::error(
+                    codes::NUMBER_RESERVED,
+                    format!("number {n} is reserved in `{}`", self.parent),
+                    span,
+                )
+                .with_help("reserved numbers may never be reused; pick another"),
+            );
         }
         match self.seen.get(&n) {
             Some(&first) => diags.push(
-                Diagnostic::error(codes::NUMBER_DUPLICATE, format!("number {n} is already used in `{}`", self.parent), span)
-                    .with_label("used again here")
-                    .with_secondary(first, "first used here"),
+                Diagnostic::error(
+                    codes::NUMBER_DUPLICATE,
+                    format!("number {n} is already used in `{}`", self.parent),
+                    span,
+                )
+                .with_label("used again here")
+                .with_secondary(first, "first used here"),
             ),
             None => {
                 self.seen.insert(n, span);

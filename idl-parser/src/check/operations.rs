@@ -16,26 +16,55 @@ use crate::model::{DeclId, Model, StructRole};
 use crate::source::Span;
 
 /// Whether `id` is a struct, event or error; otherwise reports it (`role`: "input", ...).
-pub(crate) fn struct_like(model: &Model, id: DeclId, role: &str, span: Span, code: &'static str, diags: &mut Vec<Diagnostic>) -> bool {
+pub(crate) fn struct_like(
+    model: &Model,
+    id: DeclId,
+    role: &str,
+    span: Span,
+    code: &'static str,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
     let decl = model.decl(id);
     if decl.as_struct().is_some() {
         return true;
     }
     diags.push(
-        Diagnostic::error(code, format!("{role} `{}` is {} {}, not a struct", decl.name, article(decl.keyword()), decl.keyword()), span)
-            .with_help(format!("wrap it in a struct: `struct Wrapper {{ value: {} = 1; }}`", decl.name)),
+        Diagnostic::error(
+            code,
+            format!(
+                "{role} `{}` is {} {}, not a struct",
+                decl.name,
+                article(decl.keyword()),
+                decl.keyword()
+            ),
+            span,
+        )
+        .with_help(format!(
+            "wrap it in a struct: `struct Wrapper {{ value: {} = 1; }}`",
+            decl.name
+        )),
     );
     false
 }
 
 fn article(word: &str) -> &'static str {
-    if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 /// A container type where a declaration is expected.
 pub(crate) fn not_a_decl(role: &str, span: Span, diags: &mut Vec<Diagnostic>) {
-    diags.push(Diagnostic::error(codes::NOT_STRUCT_LIKE, format!("the {role} must name a struct, event or error"), span)
-        .with_help("wrap lists, maps and scalars in a struct"));
+    diags.push(
+        Diagnostic::error(
+            codes::NOT_STRUCT_LIKE,
+            format!("the {role} must name a struct, event or error"),
+            span,
+        )
+        .with_help("wrap lists, maps and scalars in a struct"),
+    );
 }
 
 /// `throws` names errors only.
@@ -47,16 +76,29 @@ pub(crate) fn throws(model: &Model, id: DeclId, span: Span, diags: &mut Vec<Diag
         return true;
     }
     diags.push(
-        Diagnostic::error(codes::THROWS_NOT_ERROR, format!("`{}` is {} {}, not an error", decl.name, article(decl.keyword()), decl.keyword()), span)
-            .with_label("thrown here")
-            .with_help(format!("declare it with `error {} {{ ... }}`", decl.name)),
+        Diagnostic::error(
+            codes::THROWS_NOT_ERROR,
+            format!(
+                "`{}` is {} {}, not an error",
+                decl.name,
+                article(decl.keyword()),
+                decl.keyword()
+            ),
+            span,
+        )
+        .with_label("thrown here")
+        .with_help(format!("declare it with `error {} {{ ... }}`", decl.name)),
     );
     false
 }
 
 pub(crate) fn union_optional(name: &str, question: Span, diags: &mut Vec<Diagnostic>) {
     diags.push(
-        Diagnostic::error(codes::UNION_OPTIONAL, format!("union variant `{name}` cannot be optional"), question)
-            .with_help("exactly one variant of a union is always set; remove the `?`"),
+        Diagnostic::error(
+            codes::UNION_OPTIONAL,
+            format!("union variant `{name}` cannot be optional"),
+            question,
+        )
+        .with_help("exactly one variant of a union is always set; remove the `?`"),
     );
 }

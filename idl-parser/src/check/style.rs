@@ -17,17 +17,25 @@ fn is_pascal(s: &str) -> bool {
 }
 
 fn is_snake(s: &str) -> bool {
-    !s.starts_with(|c: char| c.is_ascii_digit()) && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 fn is_screaming(s: &str) -> bool {
-    !s.starts_with(|c: char| c.is_ascii_digit()) && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 fn warn(name: &str, what: &str, convention: &str, span: Span, diags: &mut Vec<Diagnostic>) {
     diags.push(
-        Diagnostic::warning(codes::NAMING, format!("{what} `{name}` is not {convention}"), span)
-            .with_help(format!("{what}s are written in {convention}")),
+        Diagnostic::warning(
+            codes::NAMING,
+            format!("{what} `{name}` is not {convention}"),
+            span,
+        )
+        .with_help(format!("{what}s are written in {convention}")),
     );
 }
 

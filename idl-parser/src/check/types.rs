@@ -14,36 +14,73 @@ use crate::model::Scalar;
 use crate::source::Span;
 
 /// The closest candidate to `name`, if any is close enough to be a likely typo.
-pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
+    // Jaro-Winkler favours shared prefixes (`Mony` → `Money`); one edit or swap (`i46` → `i64`)
+    // counts as close too, however short the name.
     candidates
-        .map(|c| (strsim::jaro_winkler(&lower, &c.to_ascii_lowercase()), c))
+        .map(|c| {
+            let other = c.to_ascii_lowercase();
+            let score = strsim::jaro_winkler(&lower, &other);
+            (
+                if strsim::osa_distance(&lower, &other) <= 1 {
+                    score.max(0.95)
+                } else {
+                    score
+                },
+                c,
+            )
+        })
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }
 
 pub(crate) fn unknown(what: &str, name: &str, span: Span, suggestion: Option<&str>) -> Diagnostic {
-    let code = if what == "channel" { codes::UNKNOWN_CHANNEL } else { codes::UNKNOWN_TYPE };
-    let d = Diagnostic::error(code, format!("unknown {what} `{name}`"), span).with_label("not found");
+    let code = if what == "channel" {
+        codes::UNKNOWN_CHANNEL
+    } else {
+        codes::UNKNOWN_TYPE
+    };
+    let d =
+        Diagnostic::error(code, format!("unknown {what} `{name}`"), span).with_label("not found");
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
-        None => d.with_help("declare it, import the file that declares it, or qualify it with its package"),
+        None => d.with_help(
+            "declare it, import the file that declares it, or qualify it with its package",
+        ),
     }
 }
 
 /// A short name found in more than one visible package.
 pub(crate) fn ambiguous(name: &str, packages: &[&str], span: Span) -> Diagnostic {
-    let list: Vec<String> = packages.iter().map(|p| format!("`{p}.{name}`")).collect();
-    Diagnostic::error(codes::AMBIGUOUS_NAME, format!("`{name}` is ambiguous: it is declared in {}", list.join(" and ")), span)
-        .with_label("ambiguous")
-        .with_help(format!("qualify it: {}", list.join(" or ")))
+    let mut list: Vec<String> = packages.iter().map(|p| format!("`{p}.{name}`")).collect();
+    list.sort();
+    Diagnostic::error(
+        codes::AMBIGUOUS_NAME,
+        format!(
+            "`{name}` is ambiguous: it is declared in {}",
+            list.join(" and ")
+        ),
+        span,
+    )
+    .with_label("ambiguous")
+    .with_help(format!("qualify it: {}", list.join(" or ")))
 }
 
 /// Map keys: strings and integers only.
 pub(crate) fn map_key(key: Option<Scalar>, written: &str, span: Span, diags: &mut Vec<Diagnostic>) {
     if !key.is_some_and(|k| k == Scalar::String || k.is_integer()) {
-        diags.push(Diagnostic::error(codes::MAP_KEY, format!("`{written}` cannot be a map key"), span)
-            .with_help("map keys are `string` or an integer scalar (`i32`, `i64`, `u32`, `u64`)"));
+        diags.push(
+            Diagnostic::error(
+                codes::MAP_KEY,
+                format!("`{written}` cannot be a map key"),
+                span,
+            )
+            .with_help("map keys are `string` or an integer scalar (`i32`, `i64`, `u32`, `u64`)"),
+        );
     }
 }

@@ -7,6 +7,9 @@
 //! ```accord
 //! struct Leftover { x: i64 = 1; }   // W0102 when nothing names it
 //! ```
+//!
+//! Only run when the compilation has no error: a reference that failed to resolve would make
+//! its intended target look unused.
 
 use super::codes;
 use crate::diagnostic::Diagnostic;
@@ -18,7 +21,12 @@ pub(crate) fn check(model: &Model, spans: &Spans, diags: &mut Vec<Diagnostic>) {
     let mut stack: Vec<DeclId> = Vec::new();
     for service in &model.services {
         for op in &service.operations {
-            stack.extend(op.input.iter().chain(op.output.decl().iter()).chain(&op.throws));
+            stack.extend(
+                op.input
+                    .iter()
+                    .chain(op.output.decl().iter())
+                    .chain(&op.throws),
+            );
         }
     }
     for channel in &model.channels {
@@ -37,8 +45,14 @@ pub(crate) fn check(model: &Model, spans: &Spans, diags: &mut Vec<Diagnostic>) {
     for (id, decl) in model.decl_ids().zip(&model.decls) {
         if !used[id.index()] {
             diags.push(
-                Diagnostic::warning(codes::UNUSED, format!("{} `{}` is never used", decl.keyword(), decl.name), spans.decls[id.index()].name)
-                    .with_help("refer to it from an operation, a channel or another type, or remove it"),
+                Diagnostic::warning(
+                    codes::UNUSED,
+                    format!("{} `{}` is never used", decl.keyword(), decl.name),
+                    spans.decls[id.index()].name,
+                )
+                .with_help(
+                    "refer to it from an operation, a channel or another type, or remove it",
+                ),
             );
         }
     }

@@ -35,7 +35,13 @@ impl Lowerer<'_> {
         decl.kind = kind;
     }
 
-    fn lower_struct(&mut self, file: FileId, id: DeclId, s: &syntax::StructDecl, status: u16) -> Struct {
+    fn lower_struct(
+        &mut self,
+        file: FileId,
+        id: DeclId,
+        s: &syntax::StructDecl,
+        status: u16,
+    ) -> Struct {
         let role = match s.keyword {
             StructKeyword::Struct => StructRole::Plain,
             StructKeyword::Error => StructRole::Error { status },
@@ -43,7 +49,11 @@ impl Lowerer<'_> {
         };
         let reserved = check::numbers::reserved(&s.reserved, self.diags);
         let fields = self.lower_fields(file, id, &s.fields, &reserved, "field");
-        Struct { role, fields, reserved }
+        Struct {
+            role,
+            fields,
+            reserved,
+        }
     }
 
     fn lower_union(&mut self, file: FileId, id: DeclId, u: &syntax::UnionDecl) -> Union {
@@ -58,7 +68,14 @@ impl Lowerer<'_> {
         Union { variants, reserved }
     }
 
-    fn lower_fields(&mut self, file: FileId, id: DeclId, fields: &[syntax::FieldDecl], reserved: &[Reserved], what: &'static str) -> Vec<Field> {
+    fn lower_fields(
+        &mut self,
+        file: FileId,
+        id: DeclId,
+        fields: &[syntax::FieldDecl],
+        reserved: &[Reserved],
+        what: &'static str,
+    ) -> Vec<Field> {
         let parent = self.model.decls[id.index()].name.clone();
         let mut names = Dups::members(what, parent.clone());
         let mut numbers = Numbers::new(parent, reserved);
@@ -79,10 +96,25 @@ impl Lowerer<'_> {
         let ty = self.ty(file, &f.ty);
         let (anns, lifecycle) = self.attrs(&f.attrs, Target::Field);
         let optional = f.optional.is_some();
-        let rules = check::constraints::FieldRules { anns: &anns, ty: &ty, optional, name: &f.name };
+        let rules = check::constraints::FieldRules {
+            anns: &anns,
+            ty: &ty,
+            optional,
+            name: &f.name,
+        };
         let (constraints, default) = rules.check(&self.model, self.diags);
         let http_override = check::http::field_override(&anns, &f.name.text);
-        Field { name: f.name.text.clone(), number, ty, optional, docs: docs(&f.attrs), lifecycle, constraints, default, http_override }
+        Field {
+            name: f.name.text.clone(),
+            number,
+            ty,
+            optional,
+            docs: docs(&f.attrs),
+            lifecycle,
+            constraints,
+            default,
+            http_override,
+        }
     }
 
     fn lower_enum(&mut self, id: DeclId, e: &syntax::EnumDecl) -> Enum {
@@ -98,7 +130,12 @@ impl Lowerer<'_> {
             }
             style::enum_value_name(&v.name.text, v.name.span, self.diags);
             let (_, lifecycle) = self.attrs(&v.attrs, Target::EnumValue);
-            values.push(EnumValue { name: v.name.text.clone(), number, docs: docs(&v.attrs), lifecycle });
+            values.push(EnumValue {
+                name: v.name.text.clone(),
+                number,
+                docs: docs(&v.attrs),
+                lifecycle,
+            });
             self.spans.decls[id.index()].members.push(v.span);
         }
         Enum { values, reserved }

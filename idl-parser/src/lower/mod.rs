@@ -23,13 +23,20 @@ use scope::{Scope, Sym};
 use std::collections::HashMap;
 
 pub(crate) fn lower(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) -> (Model, Spans) {
-    let mut l = Lowerer { diags, scope: Scope::default(), model: Model::default(), spans: Spans::default() };
+    let mut l = Lowerer {
+        diags,
+        scope: Scope::default(),
+        model: Model::default(),
+        spans: Spans::default(),
+    };
     let file_packages = l.packages(files);
     let mut items: Vec<(FileId, &Item, Slot)> = Vec::new();
     let mut dups: HashMap<PackageId, Dups> = HashMap::new();
     for (file, package) in files.iter().zip(&file_packages) {
         if let Some(p) = package {
-            let names = dups.entry(*p).or_insert_with(|| Dups::decls(l.scope.names[p.index()].clone()));
+            let names = dups
+                .entry(*p)
+                .or_insert_with(|| Dups::decls(l.scope.names[p.index()].clone()));
             l.declare(file, *p, names, &mut items);
         }
     }
@@ -73,7 +80,9 @@ impl<'d> Lowerer<'d> {
                 versions.push(version.clone());
                 self.model.packages.push(Package {
                     name: name.clone(),
-                    version: version.as_ref().map_or(semver::Version::new(0, 0, 0), |v| v.0.clone()),
+                    version: version
+                        .as_ref()
+                        .map_or(semver::Version::new(0, 0, 0), |v| v.0.clone()),
                     decls: Vec::new(),
                     services: Vec::new(),
                     channels: Vec::new(),
@@ -81,7 +90,9 @@ impl<'d> Lowerer<'d> {
                 self.spans.packages.push(clause.span);
             }
             match (&versions[id.index()], version) {
-                (Some(first), Some(this)) => check::files::version_mismatch(&name, first, &this, self.diags),
+                (Some(first), Some(this)) => {
+                    check::files::version_mismatch(&name, first, &this, self.diags)
+                }
                 (None, Some(this)) => {
                     self.model.packages[id.index()].version = this.0.clone();
                     versions[id.index()] = Some(this);
@@ -94,7 +105,13 @@ impl<'d> Lowerer<'d> {
     }
 
     /// Hands out ids and placeholder entries so that any order of reference resolves.
-    fn declare<'f>(&mut self, file: &'f ParsedFile, package: PackageId, dups: &mut Dups, items: &mut Vec<(FileId, &'f Item, Slot)>) {
+    fn declare<'f>(
+        &mut self,
+        file: &'f ParsedFile,
+        package: PackageId,
+        dups: &mut Dups,
+        items: &mut Vec<(FileId, &'f Item, Slot)>,
+    ) {
         for item in &file.syntax.items {
             let name = item.kind.name();
             if !dups.add(&name.text, name.span, self.diags) {
@@ -114,7 +131,11 @@ impl<'d> Lowerer<'d> {
     fn placeholder(&mut self, item: &Item, package: PackageId) -> Slot {
         let name = item.kind.name();
         let docs = item.attrs.docs.as_ref().map(|d| d.text.clone());
-        let item_spans = ItemSpans { whole: item.span, name: name.span, members: Vec::new() };
+        let item_spans = ItemSpans {
+            whole: item.span,
+            name: name.span,
+            members: Vec::new(),
+        };
         let p = &mut self.model.packages[package.index()];
         match &item.kind {
             ItemKind::Service(_) => {
@@ -159,8 +180,18 @@ impl<'d> Lowerer<'d> {
             _ => {
                 let id = DeclId(self.model.decls.len() as u32);
                 p.decls.push(id);
-                let kind = DeclKind::Struct(Struct { role: StructRole::Plain, fields: Vec::new(), reserved: Vec::new() });
-                self.model.decls.push(Decl { name: name.text.clone(), package, docs, lifecycle: Lifecycle::default(), kind });
+                let kind = DeclKind::Struct(Struct {
+                    role: StructRole::Plain,
+                    fields: Vec::new(),
+                    reserved: Vec::new(),
+                });
+                self.model.decls.push(Decl {
+                    name: name.text.clone(),
+                    package,
+                    docs,
+                    lifecycle: Lifecycle::default(),
+                    kind,
+                });
                 self.spans.decls.push(item_spans);
                 Slot::Decl(id)
             }
@@ -169,7 +200,8 @@ impl<'d> Lowerer<'d> {
 
     /// Each file sees its own package and those of every file it imports, transitively.
     fn visibility(&mut self, files: &[ParsedFile], packages: &[Option<PackageId>]) {
-        let index: HashMap<FileId, usize> = files.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
+        let index: HashMap<FileId, usize> =
+            files.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
         for (i, file) in files.iter().enumerate() {
             let mut seen = vec![false; files.len()];
             let mut stack = vec![i];
@@ -181,7 +213,12 @@ impl<'d> Lowerer<'d> {
                 {
                     visible.push(p);
                 }
-                for next in files[at].imports.iter().flatten().filter_map(|id| index.get(id)) {
+                for next in files[at]
+                    .imports
+                    .iter()
+                    .flatten()
+                    .filter_map(|id| index.get(id))
+                {
                     if !seen[*next] {
                         seen[*next] = true;
                         stack.push(*next);
@@ -194,7 +231,8 @@ impl<'d> Lowerer<'d> {
 
     /// Enums first (defaults of other types name their values), then types, channels, services.
     fn lower_items(&mut self, items: &[(FileId, &Item, Slot)]) {
-        let order = |want: fn(&ItemKind) -> bool| items.iter().filter(move |(_, i, _)| want(&i.kind));
+        let order =
+            |want: fn(&ItemKind) -> bool| items.iter().filter(move |(_, i, _)| want(&i.kind));
         for (file, item, slot) in order(|k| matches!(k, ItemKind::Enum(_))) {
             self.lower_decl(*file, item, *slot);
         }
@@ -220,7 +258,9 @@ impl<'d> Lowerer<'d> {
             syntax::TypeRefKind::List(inner) => Type::List(Box::new(self.ty(file, inner))),
             syntax::TypeRefKind::Map(k, v) => {
                 let key = match &k.kind {
-                    syntax::TypeRefKind::Named(p) if p.segments.len() == 1 => Scalar::from_name(&p.segments[0].text),
+                    syntax::TypeRefKind::Named(p) if p.segments.len() == 1 => {
+                        Scalar::from_name(&p.segments[0].text)
+                    }
                     _ => None,
                 };
                 check::types::map_key(key, &text_of(&k.kind), k.span, self.diags);
@@ -238,7 +278,8 @@ impl<'d> Lowerer<'d> {
         match self.scope.resolve(file, path, "type", self.diags) {
             Some(Sym::Decl(d)) => Type::Named(d),
             Some(other) => {
-                self.diags.push(not_a(&path.text(), other, "a type", path.span));
+                self.diags
+                    .push(not_a(&path.text(), other, "a type", path.span));
                 Type::Scalar(Scalar::String)
             }
             None => Type::Scalar(Scalar::String),
@@ -250,7 +291,8 @@ impl<'d> Lowerer<'d> {
         match self.scope.resolve(file, path, "type", self.diags)? {
             Sym::Decl(d) => Some(d),
             other => {
-                self.diags.push(not_a(&path.text(), other, "a type", path.span));
+                self.diags
+                    .push(not_a(&path.text(), other, "a type", path.span));
                 None
             }
         }
@@ -277,15 +319,21 @@ impl<'d> Lowerer<'d> {
                 _ => None,
             },
         });
-        let since = anns.get("since").and_then(|a| match check::annotations::arg(a) {
-            Some(LiteralKind::Version(v)) => Some(v.clone()),
-            _ => None,
-        });
+        let since = anns
+            .get("since")
+            .and_then(|a| match check::annotations::arg(a) {
+                Some(LiteralKind::Version(v)) => Some(v.clone()),
+                _ => None,
+            });
         Lifecycle { deprecated, since }
     }
 
     /// Checks a node's annotations and returns its lifecycle and the valid ones.
-    pub fn attrs<'a>(&mut self, attrs: &'a syntax::Attrs, target: Target) -> (HashMap<&'a str, &'a syntax::Annotation>, Lifecycle) {
+    pub fn attrs<'a>(
+        &mut self,
+        attrs: &'a syntax::Attrs,
+        target: Target,
+    ) -> (HashMap<&'a str, &'a syntax::Annotation>, Lifecycle) {
         let anns = check::annotations::check(attrs, target, self.diags);
         let lifecycle = Self::lifecycle(&anns);
         (anns, lifecycle)
@@ -293,8 +341,12 @@ impl<'d> Lowerer<'d> {
 }
 
 fn not_a(name: &str, found: Sym, wanted: &str, span: Span) -> Diagnostic {
-    Diagnostic::error(check::codes::UNKNOWN_TYPE, format!("`{name}` is {}, not {wanted}", found.describe()), span)
-        .with_label(format!("expected {wanted}"))
+    Diagnostic::error(
+        check::codes::UNKNOWN_TYPE,
+        format!("`{name}` is {}, not {wanted}", found.describe()),
+        span,
+    )
+    .with_label(format!("expected {wanted}"))
 }
 
 pub(crate) fn docs(attrs: &syntax::Attrs) -> Option<String> {

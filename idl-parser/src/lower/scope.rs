@@ -51,7 +51,13 @@ impl Scope {
     }
 
     /// Resolves a written name, reporting unknown and ambiguous names (`what`: "type", ...).
-    pub fn resolve(&self, file: FileId, path: &Path, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Sym> {
+    pub fn resolve(
+        &self,
+        file: FileId,
+        path: &Path,
+        what: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Sym> {
         let (last, prefix) = path.segments.split_last()?;
         let name = last.text.as_str();
         if !prefix.is_empty() {
@@ -59,25 +65,50 @@ impl Scope {
             let table = self.by_name.get(&package).map(|p| &self.symbols[p.index()]);
             let found = table.and_then(|t| t.get(name).copied());
             if found.is_none() {
-                let suggestion = table.and_then(|t| types::suggest(name, t.keys().map(String::as_str)));
+                let suggestion =
+                    table.and_then(|t| types::suggest(name, t.keys().map(String::as_str)));
                 diags.push(types::unknown(what, &path.text(), path.span, suggestion));
             }
             return found;
         }
         let visible = self.visible.get(&file).map_or(&[][..], Vec::as_slice);
-        let hits: Vec<(PackageId, Sym)> =
-            visible.iter().filter_map(|p| self.symbols[p.index()].get(name).map(|s| (*p, *s))).collect();
+        let hits: Vec<(PackageId, Sym)> = visible
+            .iter()
+            .filter_map(|p| self.symbols[p.index()].get(name).map(|s| (*p, *s)))
+            .collect();
         match hits.as_slice() {
             [(_, sym)] => Some(*sym),
             [] => {
-                let all = visible.iter().flat_map(|p| self.symbols[p.index()].keys().map(String::as_str));
-                let scalars = crate::model::Scalar::ALL.iter().map(|s| s.name());
-                let suggestion = if what == "type" { types::suggest(name, all.chain(scalars)) } else { types::suggest(name, all) };
-                diags.push(types::unknown(what, name, path.span, suggestion));
+                let wanted = |sym: &Sym| {
+                    if what == "channel" {
+                        matches!(sym, Sym::Channel(_))
+                    } else {
+                        matches!(sym, Sym::Decl(_))
+                    }
+                };
+                let all = visible.iter().flat_map(|p| {
+                    self.symbols[p.index()]
+                        .iter()
+                        .filter(|(_, s)| wanted(s))
+                        .map(|(n, _)| n.as_str())
+                });
+                let scalars = crate::model::Scalar::ALL
+                    .iter()
+                    .map(|s| s.name())
+                    .filter(|_| what == "type");
+                diags.push(types::unknown(
+                    what,
+                    name,
+                    path.span,
+                    types::suggest(name, all.chain(scalars)),
+                ));
                 None
             }
             many => {
-                let packages: Vec<&str> = many.iter().map(|(p, _)| self.names[p.index()].as_str()).collect();
+                let packages: Vec<&str> = many
+                    .iter()
+                    .map(|(p, _)| self.names[p.index()].as_str())
+                    .collect();
                 diags.push(types::ambiguous(name, &packages, path.span));
                 None
             }

@@ -1,14 +1,24 @@
 //! Lowering of channels and services (operations, bindings, publishes/subscribes).
 
 use super::{Lowerer, docs};
-use crate::check::{self, annotations::Target, channels, codes, http, names::Dups, operations, style};
+use crate::check::{
+    self, annotations::Target, channels, codes, http, names::Dups, operations, style,
+};
 use crate::model::*;
 use crate::source::FileId;
-use crate::syntax::{self, Item, LiteralKind, OutputRef, ServiceMember, StreamableType, TypeRefKind};
+use crate::syntax::{
+    self, Item, LiteralKind, OutputRef, ServiceMember, StreamableType, TypeRefKind,
+};
 use std::collections::HashMap;
 
 impl Lowerer<'_> {
-    pub(super) fn lower_channel(&mut self, file: FileId, item: &Item, c: &syntax::ChannelDecl, id: ChannelId) {
+    pub(super) fn lower_channel(
+        &mut self,
+        file: FileId,
+        item: &Item,
+        c: &syntax::ChannelDecl,
+        id: ChannelId,
+    ) {
         style::member_name(&c.name.text, c.name.span, "channel", self.diags);
         let (_, lifecycle) = self.attrs(&item.attrs, Target::Channel);
         let clauses = channels::clauses(c, self.diags);
@@ -18,7 +28,14 @@ impl Lowerer<'_> {
             Some(LiteralKind::String { value, .. }) => value.clone(),
             Some(other) => {
                 let span = clauses.address.map_or(c.name.span, |a| a.span);
-                self.diags.push(crate::Diagnostic::error(codes::CHANNEL_CLAUSE_MISSING, format!("expected the address as a string, found {}", other.describe()), span));
+                self.diags.push(crate::Diagnostic::error(
+                    codes::CHANNEL_CLAUSE_MISSING,
+                    format!(
+                        "expected the address as a string, found {}",
+                        other.describe()
+                    ),
+                    span,
+                ));
                 String::new()
             }
             None => String::new(),
@@ -26,7 +43,14 @@ impl Lowerer<'_> {
         let mut messages = Vec::new();
         for path in clauses.messages.unwrap_or(&[]) {
             if let Some(d) = self.decl(file, path)
-                && operations::struct_like(&self.model, d, "message", path.span, codes::CHANNEL_MESSAGE, self.diags)
+                && operations::struct_like(
+                    &self.model,
+                    d,
+                    "message",
+                    path.span,
+                    codes::CHANNEL_MESSAGE,
+                    self.diags,
+                )
                 && !messages.contains(&d)
             {
                 messages.push(d);
@@ -44,7 +68,13 @@ impl Lowerer<'_> {
         channel.format = format;
     }
 
-    pub(super) fn lower_service(&mut self, file: FileId, item: &Item, s: &syntax::ServiceDecl, id: ServiceId) {
+    pub(super) fn lower_service(
+        &mut self,
+        file: FileId,
+        item: &Item,
+        s: &syntax::ServiceDecl,
+        id: ServiceId,
+    ) {
         style::service_name(&s.name.text, s.name.span, self.diags);
         let (anns, lifecycle) = self.attrs(&item.attrs, Target::Service);
         let timeout = duration(anns.get("timeout").copied());
@@ -74,10 +104,25 @@ impl Lowerer<'_> {
         (service.publishes, service.subscribes) = (publishes, subscribes);
     }
 
-    fn lower_op(&mut self, file: FileId, op: &syntax::OperationDecl, routes: &mut http::Routes) -> Operation {
+    fn lower_op(
+        &mut self,
+        file: FileId,
+        op: &syntax::OperationDecl,
+        routes: &mut http::Routes,
+    ) -> Operation {
         style::member_name(&op.name.text, op.name.span, "operation", self.diags);
-        let (anns, lifecycle) = self.attrs(&op.attrs, if op.notify { Target::Notify } else { Target::Op });
-        let input = op.input.as_ref().and_then(|t| self.message(file, t, "input"));
+        let (anns, lifecycle) = self.attrs(
+            &op.attrs,
+            if op.notify {
+                Target::Notify
+            } else {
+                Target::Op
+            },
+        );
+        let input = op
+            .input
+            .as_ref()
+            .and_then(|t| self.message(file, t, "input"));
         let output = match &op.output {
             None => Output::None,
             Some(OutputRef::Unit(_)) => Output::Unit,
@@ -87,7 +132,14 @@ impl Lowerer<'_> {
                 None => Output::Unit,
             },
         };
-        let throws = op.throws.iter().filter_map(|p| self.decl(file, p).filter(|d| operations::throws(&self.model, *d, p.span, self.diags))).collect();
+        let throws = op
+            .throws
+            .iter()
+            .filter_map(|p| {
+                self.decl(file, p)
+                    .filter(|d| operations::throws(&self.model, *d, p.span, self.diags))
+            })
+            .collect();
         let mut lowered = Operation {
             name: op.name.text.clone(),
             docs: docs(&op.attrs),
@@ -102,18 +154,29 @@ impl Lowerer<'_> {
             idempotent: anns.contains_key("idempotent"),
         };
         self.bindings(file, &anns, &mut lowered, routes);
-        lowered.idempotent |= lowered.http.as_ref().is_some_and(|h| h.method.is_idempotent());
+        lowered.idempotent |= lowered
+            .http
+            .as_ref()
+            .is_some_and(|h| h.method.is_idempotent());
         lowered
     }
 
     /// `@http`, `@channel` and `@collect`.
-    fn bindings(&mut self, file: FileId, anns: &HashMap<&str, &syntax::Annotation>, op: &mut Operation, routes: &mut http::Routes) {
+    fn bindings(
+        &mut self,
+        file: FileId,
+        anns: &HashMap<&str, &syntax::Annotation>,
+        op: &mut Operation,
+        routes: &mut http::Routes,
+    ) {
         if let (Some(h), Some(c)) = (anns.get("http"), anns.get("channel")) {
             http::with_channel(h, c, self.diags);
         }
         if let Some(ann) = anns.get("http") {
             let fields = op.input.map_or(&[][..], |d| self.model.fields(d));
-            let spans = op.input.map_or(&[][..], |d| self.spans.decls[d.index()].members.as_slice());
+            let spans = op
+                .input
+                .map_or(&[][..], |d| self.spans.decls[d.index()].members.as_slice());
             let input = http::Input { fields, spans };
             op.http = http::binding(ann, &input, &self.model, self.diags);
             if let Some(b) = &op.http {
@@ -127,10 +190,23 @@ impl Lowerer<'_> {
             }
             return;
         };
-        let Some(LiteralKind::Name(path)) = check::annotations::arg(ann) else { return };
-        let Some(channel) = self.channel(file, path) else { return };
-        channels::Bound { op, channel, annotation: ann, collect }.check(&self.model, self.diags);
-        op.channel = Some(ChannelBinding { channel, collect: duration(collect) });
+        let Some(LiteralKind::Name(path)) = check::annotations::arg(ann) else {
+            return;
+        };
+        let Some(channel) = self.channel(file, path) else {
+            return;
+        };
+        channels::Bound {
+            op,
+            channel,
+            annotation: ann,
+            collect,
+        }
+        .check(&self.model, self.diags);
+        op.channel = Some(ChannelBinding {
+            channel,
+            collect: duration(collect),
+        });
     }
 
     /// An input or output: a struct-like declaration.
@@ -144,7 +220,15 @@ impl Lowerer<'_> {
             return None;
         }
         let d = self.decl(file, path)?;
-        operations::struct_like(&self.model, d, role, path.span, codes::NOT_STRUCT_LIKE, self.diags).then_some(d)
+        operations::struct_like(
+            &self.model,
+            d,
+            role,
+            path.span,
+            codes::NOT_STRUCT_LIKE,
+            self.diags,
+        )
+        .then_some(d)
     }
 }
 
