@@ -212,3 +212,157 @@ fn hand_built_model_documents_pass_the_validators() {
     ];
     check_all(&model, &cases);
 }
+
+#[test]
+fn ftgo_documents_pass_the_validators() {
+    let model = common::ftgo();
+    assert_eq!(
+        openapi::emit(&model).len(),
+        2 * 3,
+        "order, consumer and accounting have @http"
+    );
+    assert_eq!(
+        asyncapi::emit(&model).len(),
+        2 * 5,
+        "every FTGO service uses messaging"
+    );
+    let order = json!({
+        "order_id": 7,
+        "state": "APPROVED",
+        "line_items": [{ "menu_item_id": "m1", "quantity": 2 }],
+        "total": { "amount": 1250, "currency": "EUR" },
+        "payment": { "card": { "token": "t" } },
+        "labels": { "rush": "yes" },
+        "placed_at": "2026-01-02T03:04:05Z",
+    });
+    let with = |key: &str, value: Value| {
+        let mut changed = order.clone();
+        changed[key] = value;
+        changed
+    };
+    let cases = [
+        accept("ftgo.order/Order.schema.json", order.clone()),
+        accept(
+            "ftgo.order/Order.schema.json",
+            with("payment", json!({ "voucher": "v" })),
+        ),
+        reject(
+            "ftgo.order/Order.schema.json",
+            with(
+                "payment",
+                json!({ "voucher": "v", "card": { "token": "t" } }),
+            ),
+        ),
+        reject("ftgo.order/Order.schema.json", with("state", json!(2))),
+        reject(
+            "ftgo.order/Order.schema.json",
+            with(
+                "line_items",
+                json!([{ "menu_item_id": "m", "quantity": 0 }]),
+            ),
+        ),
+        reject(
+            "ftgo.order/Order.schema.json",
+            with("total", json!({ "amount": 1, "currency": "euro" })),
+        ),
+        reject(
+            "ftgo.order/Order.schema.json",
+            with("labels", json!({ "rush": 1 })),
+        ),
+        reject(
+            "ftgo.order/CreateOrderRequest.schema.json",
+            json!({ "restaurant_id": 1, "consumer_id": 2, "line_items": [] }),
+        ),
+        accept(
+            "ftgo.order/CreateOrderRequest.schema.json",
+            json!({ "restaurant_id": 1, "consumer_id": 2, "line_items": [{ "menu_item_id": "m", "quantity": 1 }] }),
+        ),
+        accept(
+            "ftgo.accounting/ListAccountsRequest.schema.json",
+            json!({ "state": "ACTIVE", "limit": 500 }),
+        ),
+        reject(
+            "ftgo.accounting/ListAccountsRequest.schema.json",
+            json!({ "limit": 501 }),
+        ),
+        reject(
+            "ftgo.kitchen/Quote.schema.json",
+            json!({ "courier": "c", "minutes": -1 }),
+        ),
+    ];
+    check_all(&model, &cases);
+}
+
+#[test]
+fn stress_documents_pass_the_validators() {
+    let model = common::stress();
+    let names: Vec<String> = openapi::emit(&model)
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .collect();
+    assert!(
+        names.contains(&"stress.everything.Everything.yaml".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n.contains("Quiet")),
+        "a gRPC-only service has no OpenAPI document"
+    );
+    let shape = "stress.everything/Shape.schema.json";
+    let scalars = json!({
+        "flag": true, "small": -1, "big": 9007199254740993u64, "count": 4294967295u32, "huge": 1,
+        "ratio": 0.5, "precise": 1e300, "text": "t", "blob": "AAEC", "at": "2026-01-02T03:04:05Z",
+        "took": "1.5s", "id": "0b7e4c1e-93a4-4f0e-9c1e-2b3c4d5e6f70",
+    });
+    let cases = [
+        accept("stress.everything/Scalars.schema.json", scalars.clone()),
+        reject("stress.everything/Scalars.schema.json", {
+            let mut s = scalars.clone();
+            s["count"] = json!(4294967296u64);
+            s
+        }),
+        reject("stress.everything/Scalars.schema.json", {
+            let mut s = scalars.clone();
+            s["took"] = json!("90 seconds");
+            s
+        }),
+        accept(shape, json!({ "points": [{ "x": 1, "y": 2 }] })),
+        accept(shape, json!({ "nothing": {} })),
+        accept(shape, json!({ "color": "CYAN" })),
+        reject(shape, json!({ "side": 1.0, "label": "both" })),
+        accept(
+            "stress.everything/Containers.schema.json",
+            json!({
+                "matrix": [[1, 2], []], "cube": [[[0.5]]], "groups": { "g": ["a"] },
+                "by_id": { "-12": { "id": 1 } }, "by_small": { "3": { "k": true } },
+                "shapes": [{ "label": "l" }], "colors": ["RED"], "lights": { "0": "AMBER" },
+            }),
+        ),
+        reject(
+            "stress.everything/Containers.schema.json",
+            json!({
+                "matrix": [], "cube": [], "groups": {}, "by_id": {}, "by_small": { "-3": {} },
+                "shapes": [], "colors": [], "lights": {},
+            }),
+        ),
+        reject(
+            "stress.everything/Constrained.schema.json",
+            json!({
+                "percent": 50, "positive": 0.25, "at_most": 1, "slug": "ok", "digest": "", "items": [{ "id": 1 }],
+                "labels": { "a": "b" },
+            }),
+        ),
+        accept(
+            "stress.everything/Constrained.schema.json",
+            json!({
+                "percent": 50, "positive": 0.5, "at_most": 10, "slug": "ok_1", "digest": "", "items": [{ "id": 1 }],
+                "labels": { "a": "b" },
+            }),
+        ),
+        accept(
+            "stress.other/ItemAdded.schema.json",
+            json!({ "item": { "name": "n" }, "at": "2026-01-02T03:04:05Z" }),
+        ),
+    ];
+    check_all(&model, &cases);
+}

@@ -278,3 +278,33 @@ pub fn hand_built() -> Model {
 fn nothing() -> Decl {
     structure("Nothing", StructRole::Plain, vec![])
 }
+
+/// Compiles `.accord` roots (relative to the workspace) with the front end; panics with the
+/// rendered diagnostics when they do not compile.
+pub fn compile(roots: &[&str]) -> Model {
+    let roots: Vec<PathBuf> = roots.iter().map(|r| root().join(r)).collect();
+    let mut loader = |path: &Path| std::fs::read_to_string(path);
+    let compilation = accord_idl::compile(&roots, &mut loader);
+    assert!(
+        !compilation.has_errors(),
+        "{}",
+        accord_idl::render::human(&compilation.sources, &compilation.diagnostics)
+    );
+    compilation.model
+}
+
+/// The FTGO example APIs: every file of examples/ftgo/api.
+pub fn ftgo() -> Model {
+    compile(&[
+        "examples/ftgo/api/common.accord",
+        "examples/ftgo/api/order.accord",
+        "examples/ftgo/api/kitchen.accord",
+        "examples/ftgo/api/consumer.accord",
+        "examples/ftgo/api/accounting.accord",
+    ])
+}
+
+/// The stress API that uses every feature of the language.
+pub fn stress() -> Model {
+    compile(&["tests/stress/everything.accord"])
+}

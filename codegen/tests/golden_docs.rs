@@ -1,0 +1,264 @@
+//! Golden snapshots (insta) of the OpenAPI, AsyncAPI and JSON Schema documents of the FTGO
+//! examples, plus the properties a snapshot alone would not guard: determinism, YAML and JSON
+//! saying the same thing, and the bindings the IDL states. Review changes with
+//! `cargo insta review` (or `INSTA_UPDATE=always cargo test -p accord-codegen --test golden_docs`).
+
+mod common;
+
+use accord_codegen::schema::{Dialect, SchemaBuilder};
+use accord_codegen::{OutputFile, asyncapi, jsonschema, openapi};
+use accord_idl::Model;
+use serde_json::{Value, json};
+
+fn find<'a>(files: &'a [OutputFile], name: &str) -> &'a OutputFile {
+    files
+        .iter()
+        .find(|f| f.path.to_str() == Some(name))
+        .unwrap_or_else(|| {
+            let names: Vec<_> = files.iter().map(|f| f.path.display().to_string()).collect();
+            panic!("no {name} among {names:?}")
+        })
+}
+
+fn json_doc(files: &[OutputFile], name: &str) -> Value {
+    serde_json::from_str(&find(files, name).contents).expect("valid JSON")
+}
+
+fn snapshot_all(prefix: &str, files: &[OutputFile]) {
+    for file in files
+        .iter()
+        .filter(|f| f.path.extension().is_some_and(|e| e == "yaml"))
+    {
+        let name = format!("{prefix}__{}", file.path.display());
+        insta::assert_snapshot!(name, &file.contents);
+    }
+}
+
+#[test]
+fn openapi_documents_of_the_examples() {
+    snapshot_all("openapi", &openapi::emit(&common::ftgo()));
+}
+
+#[test]
+fn asyncapi_documents_of_the_examples() {
+    snapshot_all("asyncapi", &asyncapi::emit(&common::ftgo()));
+}
+
+/// One snapshot per package: its schema files one after another.
+#[test]
+fn json_schemas_of_the_examples() {
+    let model = common::ftgo();
+    let files = jsonschema::emit(&model);
+    for package in &model.packages {
+        let dir = format!("{}/", package.name);
+        let text: String = files
+            .iter()
+            .filter(|f| f.path.to_string_lossy().starts_with(&dir))
+            .map(|f| format!("=== {}\n{}", f.path.display(), f.contents))
+            .collect();
+        insta::assert_snapshot!(format!("jsonschema__{}", package.name), text);
+    }
+}
+
+fn every_document(model: &Model) -> Vec<OutputFile> {
+    [
+        openapi::emit(model),
+        asyncapi::emit(model),
+        jsonschema::emit(model),
+    ]
+    .concat()
+}
+
+#[test]
+fn emitting_twice_gives_the_same_bytes() {
+    let model = common::stress();
+    assert_eq!(every_document(&model), every_document(&model));
+}
+
+#[test]
+fn yaml_and_json_are_the_same_document() {
+    let model = common::stress();
+    for files in [openapi::emit(&model), asyncapi::emit(&model)] {
+        for yaml in files
+            .iter()
+            .filter(|f| f.path.extension().is_some_and(|e| e == "yaml"))
+        {
+            let json_name = yaml.path.with_extension("json");
+            let json_file = files
+                .iter()
+                .find(|f| f.path == json_name)
+                .expect("a JSON twin");
+            let from_yaml: Value = serde_yaml::from_str(&yaml.contents).expect("valid YAML");
+            let from_json: Value = serde_json::from_str(&json_file.contents).expect("valid JSON");
+            assert!(
+                from_yaml == from_json,
+                "{} and its JSON twin differ",
+                yaml.path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn openapi_states_the_http_bindings() {
+    let files = openapi::emit(&common::ftgo());
+    let doc = json_doc(&files, "ftgo.order.OrderService.json");
+    assert_eq!(doc["info"]["version"], json!("1.2.0"));
+    let get = &doc["paths"]["/orders/{order_id}"]["get"];
+    assert_eq!(get["operationId"], json!("OrderService_get_order"));
+    assert_eq!(get["parameters"][0]["in"], json!("path"));
+    assert_eq!(get["parameters"][0]["required"], json!(true));
+    let not_found = &get["responses"]["404"];
+    assert_eq!(
+        not_found["headers"]["Accord-Error"]["schema"]["enum"],
+        json!(["ftgo.order.OrderNotFound"])
+    );
+    assert_eq!(
+        get["responses"]["400"]["$ref"],
+        json!("#/components/responses/Problem")
+    );
+    let order = &doc["components"]["schemas"]["ftgo.order.Order"];
+    assert_eq!(
+        order["properties"]["labels"]["additionalProperties"],
+        json!({ "type": "string" })
+    );
+    assert!(
+        doc["components"]["schemas"]["ftgo.common.Money"].is_object(),
+        "reachable across packages"
+    );
+    // watch_order and order_viewed have no @http.
+    assert_eq!(doc["paths"].as_object().map(|p| p.len()), Some(3));
+    // The kitchen services bind nothing to HTTP.
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.path.to_string_lossy().starts_with("ftgo.kitchen."))
+    );
+}
+
+#[test]
+fn openapi_places_query_and_header_parameters() {
+    let files = openapi::emit(&common::ftgo());
+    let doc = json_doc(&files, "ftgo.accounting.AccountingService.json");
+    let get = &doc["paths"]["/accounts/{consumer_id}"]["get"]["parameters"];
+    assert_eq!(get[1]["in"], json!("header"));
+    assert_eq!(get[1]["name"], json!("X-Request-Origin"));
+    assert_ne!(get[1]["required"], json!(true), "an optional header");
+    let list = &doc["paths"]["/accounts"]["get"]["parameters"];
+    assert_eq!(list[0]["name"], json!("state"));
+    assert_eq!(list[1]["schema"]["default"], json!(50));
+    assert_eq!(list[1]["schema"]["maximum"], json!(500));
+}
+
+#[test]
+fn asyncapi_states_the_channel_bindings() {
+    let files = asyncapi::emit(&common::ftgo());
+    let kitchen = json_doc(&files, "ftgo.kitchen.KitchenService.json");
+    let create = &kitchen["operations"]["create_ticket"];
+    assert_eq!(create["action"], json!("receive"));
+    assert_eq!(
+        create["reply"]["address"]["location"],
+        json!("$message.header#/reply_to")
+    );
+    let cancel = &kitchen["operations"]["cancel_ticket"];
+    assert!(cancel.get("reply").is_none(), "notify has no reply");
+    assert_eq!(
+        kitchen["operations"]["subscribes.ftgo.order.order_events"]["action"],
+        json!("receive")
+    );
+
+    let delivery = json_doc(&files, "ftgo.kitchen.DeliveryService.json");
+    let quote = &delivery["operations"]["quote"];
+    assert_eq!(quote["x-accord-collect-window"], json!("2s"));
+    assert_eq!(
+        quote["x-accord-interaction"],
+        json!("publish/async responses")
+    );
+
+    let order = json_doc(&files, "ftgo.order.OrderService.json");
+    assert_eq!(
+        order["operations"]["publishes.ftgo.order.order_events"]["action"],
+        json!("send")
+    );
+    let created =
+        &order["channels"]["ftgo.order.order_events"]["messages"]["ftgo.order.OrderCreated"];
+    assert_eq!(
+        created["bindings"]["kafka"]["key"]["type"],
+        json!("integer")
+    );
+    assert_eq!(created["x-accord-key"], json!("order_id"));
+    assert_eq!(
+        created["correlationId"]["location"],
+        json!("$message.header#/correlation_id")
+    );
+    assert_eq!(created["contentType"], json!("application/json"));
+}
+
+#[test]
+fn asyncapi_payloads_are_the_json_schemas() {
+    let model = common::ftgo();
+    let doc = asyncapi::document(
+        &model,
+        model
+            .find_service("ftgo.order.OrderService")
+            .expect("service"),
+    );
+    let id = model.find_decl("ftgo.order.OrderCreated").expect("event");
+    let mut file = jsonschema::document(&model, id);
+    let payload = &doc["components"]["schemas"]["ftgo.order.OrderCreated"];
+    // Equal but for the file's own keywords and how references are spelled.
+    let file = file.as_object_mut().expect("object");
+    file.remove("$schema");
+    file.remove("$id");
+    let spelled = serde_json::to_string(&file).expect("json").replace(
+        "LineItem.schema.json",
+        "#/components/schemas/ftgo.order.LineItem",
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&spelled).expect("json"),
+        *payload
+    );
+}
+
+/// Numbers compared by value: openapiv3 keeps a `number`'s bounds as floats.
+fn normalized(value: &Value) -> Value {
+    match value {
+        Value::Number(n) => json!(n.as_f64()),
+        Value::Array(items) => Value::Array(items.iter().map(normalized).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), normalized(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The typed `openapiv3` values keep every keyword of the shared schema mapping.
+#[test]
+fn openapi_components_are_the_shared_schemas() {
+    let model = common::stress();
+    let refs = |id| format!("#/components/schemas/{}", model.qualified_decl_name(id));
+    let builder = SchemaBuilder {
+        model: &model,
+        refs: &refs,
+        dialect: Dialect::OpenApi30,
+    };
+    let mut compared = 0;
+    for service in model
+        .service_ids()
+        .filter(|&id| openapi::has_http(&model, id))
+    {
+        let doc = serde_json::to_value(openapi::document(&model, service)).expect("json");
+        let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+        for (name, schema) in schemas
+            .iter()
+            .filter(|(name, _)| !name.starts_with("accord-"))
+        {
+            let id = model.find_decl(name).expect("a declaration");
+            assert_eq!(normalized(schema), normalized(&builder.decl(id)), "{name}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 20, "only {compared} schemas compared");
+}
