@@ -262,3 +262,121 @@ fn openapi_components_are_the_shared_schemas() {
     }
     assert!(compared > 20, "only {compared} schemas compared");
 }
+
+#[test]
+fn openapi_covers_every_http_shape_of_the_stress_api() {
+    let files = openapi::emit(&common::stress());
+    let doc = json_doc(&files, "stress.everything.Everything.json");
+    let paths = &doc["paths"];
+    let create = &paths["/things"]["post"]["responses"];
+    // Two errors at one status: oneOf, and the header names both.
+    assert_eq!(
+        create["409"]["content"]["application/json"]["schema"]["oneOf"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let names = &create["409"]["headers"]["Accord-Error"]["schema"]["enum"];
+    assert_eq!(
+        *names,
+        json!([
+            "stress.everything.Conflict",
+            "stress.everything.AlreadyExists"
+        ])
+    );
+    // A declared error at 400 shares the status with the problem body.
+    assert!(create["400"]["content"]["application/problem+json"].is_object());
+    assert!(create["400"]["content"]["application/json"].is_object());
+    assert_eq!(
+        paths["/things/{id}/watch"]["get"]["responses"]["200"]["content"]["text/event-stream"]["schema"]
+            ["$ref"],
+        json!("#/components/schemas/stress.everything.Thing")
+    );
+    assert!(
+        paths["/things/{id}/viewed"]["post"]["responses"]["202"].is_object(),
+        "notify"
+    );
+    assert!(
+        paths["/ping"]["post"]["responses"]["204"].is_object(),
+        "unit output"
+    );
+    assert!(
+        paths["/ping"]["post"].get("requestBody").is_none(),
+        "empty input"
+    );
+    assert_eq!(paths["/things/{id}"]["delete"]["deprecated"], json!(true));
+    let list = paths["/things"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters");
+    let colors = list
+        .iter()
+        .find(|p| p["name"] == "color")
+        .expect("@query(\"color\")");
+    assert_eq!(
+        (
+            colors["in"].clone(),
+            colors["explode"].clone(),
+            colors["required"].clone()
+        ),
+        (json!("query"), json!(true), json!(true))
+    );
+    let tenant = list
+        .iter()
+        .find(|p| p["name"] == "X-Tenant")
+        .expect("@header");
+    assert_eq!(
+        (tenant["in"].clone(), tenant["required"].clone()),
+        (json!("header"), json!(true))
+    );
+    // Path and header fields leave the body; the rest stays in it.
+    let body =
+        &paths["/things/{id}"]["put"]["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(body["required"], json!(["thing"]));
+    assert!(body["properties"].get("id").is_none() && body["properties"].get("etag").is_none());
+    // Client streaming and channel-bound operations have no REST binding.
+    let ids: Vec<&str> = paths
+        .as_object()
+        .expect("paths")
+        .values()
+        .flat_map(|item| item.as_object().expect("item").values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 9, "{ids:?}");
+}
+
+#[test]
+fn asyncapi_covers_every_channel_shape_of_the_stress_api() {
+    let files = asyncapi::emit(&common::stress());
+    let doc = json_doc(&files, "stress.everything.Everything.json");
+    let events = &doc["channels"]["stress.everything.thing_events"]["messages"]["stress.everything.ThingHappened"];
+    assert_eq!(events["contentType"], json!("application/x-protobuf"));
+    let commands =
+        &doc["channels"]["stress.everything.commands"]["messages"]["stress.everything.DoThing"];
+    assert_eq!(commands["contentType"], json!("application/json"));
+    assert_eq!(
+        commands["bindings"]["kafka"]["key"]["format"],
+        json!("uuid")
+    );
+    let ops = &doc["operations"];
+    assert_eq!(
+        ops["publishes.stress.everything.audit_log"]["action"],
+        json!("send")
+    );
+    assert_eq!(
+        ops["subscribes.stress.other.item_events"]["action"],
+        json!("receive")
+    );
+    let replies = ops["do_thing"]["reply"]["messages"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(replies, Some(3), "the output and both declared errors");
+    assert_eq!(ops["survey"]["x-accord-collect-window"], json!("1.5s"));
+    assert!(ops["forget_thing"].get("reply").is_none());
+    // gRPC-only operations are not messaging.
+    assert!(ops.get("upload").is_none() && ops.get("get_thing").is_none());
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.path.to_string_lossy().contains("Quiet"))
+    );
+}
