@@ -270,6 +270,9 @@ impl Doc<'_> {
                     .content
                     .insert(PROBLEM_JSON.into(), problem_media());
                 // A problem body comes without the header.
+                declared
+                    .description
+                    .push_str("\n\nOtherwise an RFC 9457 problem: invalid input.");
                 if let Some(ReferenceOr::Item(header)) = declared.headers.get_mut(ACCORD_ERROR) {
                     header.required = false;
                 }
