@@ -269,10 +269,10 @@ impl Doc<'_> {
                 declared
                     .content
                     .insert(PROBLEM_JSON.into(), problem_media());
-                // A problem body comes without the header.
                 declared
                     .description
                     .push_str("\n\nOtherwise an RFC 9457 problem: invalid input.");
+                // A problem body comes without the header.
                 if let Some(ReferenceOr::Item(header)) = declared.headers.get_mut(ACCORD_ERROR) {
                     header.required = false;
                 }
