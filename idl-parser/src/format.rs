@@ -15,7 +15,14 @@ const INDENT: &str = "    ";
 
 /// The canonical text of `file`, which was parsed from `text`.
 pub fn format(file: &File, text: &str) -> String {
-    let mut p = Printer { text, comments: &file.comments, emitted: vec![false; file.comments.len()], out: String::new(), done: 0, last_end: 0 };
+    let mut p = Printer {
+        text,
+        comments: &file.comments,
+        emitted: vec![false; file.comments.len()],
+        out: String::new(),
+        done: 0,
+        last_end: 0,
+    };
     p.header(file);
     for item in &file.items {
         p.item(item);
@@ -62,7 +69,10 @@ impl Printer<'_> {
         while self.emitted.get(self.done).copied().unwrap_or(false) {
             self.done += 1;
         }
-        let first = self.comments.partition_point(|c| (c.span.start as usize) < lo).max(self.done);
+        let first = self
+            .comments
+            .partition_point(|c| (c.span.start as usize) < lo)
+            .max(self.done);
         for i in first..self.comments.len() {
             let c = &self.comments[i];
             if c.span.start as usize >= hi {
@@ -72,7 +82,9 @@ impl Printer<'_> {
                 continue;
             }
             self.emitted[i] = true;
-            if self.blank_in_source(self.last_end, c.span.start as usize) && !self.at_line_block_start() {
+            if self.blank_in_source(self.last_end, c.span.start as usize)
+                && !self.at_line_block_start()
+            {
                 self.ensure_blank();
             }
             self.out.push_str(indent);
@@ -111,9 +123,12 @@ impl Printer<'_> {
 
     /// The unprinted one-line comment after `end` on the same line, if any.
     fn trailing_comment(&self, end: usize) -> Option<usize> {
-        let next = self.comments.partition_point(|c| (c.span.start as usize) < end);
+        let next = self
+            .comments
+            .partition_point(|c| (c.span.start as usize) < end);
         let c = self.comments.get(next)?;
-        let gap = &self.text[end.min(self.text.len())..(c.span.start as usize).min(self.text.len())];
+        let gap =
+            &self.text[end.min(self.text.len())..(c.span.start as usize).min(self.text.len())];
         let same_line = gap.chars().all(|ch| ch == ' ' || ch == '\t');
         (!self.emitted[next] && same_line && !c.text.contains('\n')).then_some(next)
     }
@@ -197,7 +212,9 @@ impl Printer<'_> {
             ItemKind::Service(d) => ("service", &d.name),
         };
         let close = (item.span.end as usize).saturating_sub(1);
-        let open = self.text[name.span.end as usize..close].find('{').map_or(close, |p| p + name.span.end as usize + 1);
+        let open = self.text[name.span.end as usize..close]
+            .find('{')
+            .map_or(close, |p| p + name.span.end as usize + 1);
         if self.is_empty_body(&item.kind) && !self.has_comment_in(open, close) {
             self.out.push_str(&format!("{keyword} {} {{}}", name.text));
             self.end_line(item.span.end as usize);
@@ -222,7 +239,9 @@ impl Printer<'_> {
     }
 
     fn has_comment_in(&self, lo: usize, hi: usize) -> bool {
-        self.comments.iter().any(|c| (c.span.start as usize) >= lo && (c.span.start as usize) < hi)
+        self.comments
+            .iter()
+            .any(|c| (c.span.start as usize) >= lo && (c.span.start as usize) < hi)
     }
 
     fn body(&mut self, kind: &ItemKind, open: usize) {
@@ -230,21 +249,40 @@ impl Printer<'_> {
             ItemKind::Struct(d) => self.fields_and_reserved(&d.fields, &d.reserved),
             ItemKind::Union(d) => self.fields_and_reserved(&d.variants, &d.reserved),
             ItemKind::Enum(d) => {
-                let mut members: Vec<(usize, Member)> = d.values.iter().map(|v| (v.span.start as usize, Member::Value(v))).collect();
-                members.extend(d.reserved.iter().map(|r| (r.span.start as usize, Member::Reserved(r))));
+                let mut members: Vec<(usize, Member)> = d
+                    .values
+                    .iter()
+                    .map(|v| (v.span.start as usize, Member::Value(v)))
+                    .collect();
+                members.extend(
+                    d.reserved
+                        .iter()
+                        .map(|r| (r.span.start as usize, Member::Reserved(r))),
+                );
                 self.members(members);
             }
             ItemKind::Channel(d) => self.channel(&d.clauses, open),
             ItemKind::Service(d) => {
-                let members = d.members.iter().map(|m| (service_member_start(m), Member::Service(m))).collect();
+                let members = d
+                    .members
+                    .iter()
+                    .map(|m| (service_member_start(m), Member::Service(m)))
+                    .collect();
                 self.members(members);
             }
         }
     }
 
     fn fields_and_reserved(&mut self, fields: &[FieldDecl], reserved: &[ReservedDecl]) {
-        let mut members: Vec<(usize, Member)> = fields.iter().map(|f| (f.span.start as usize, Member::Field(f))).collect();
-        members.extend(reserved.iter().map(|r| (r.span.start as usize, Member::Reserved(r))));
+        let mut members: Vec<(usize, Member)> = fields
+            .iter()
+            .map(|f| (f.span.start as usize, Member::Field(f)))
+            .collect();
+        members.extend(
+            reserved
+                .iter()
+                .map(|r| (r.span.start as usize, Member::Reserved(r))),
+        );
         self.members(members);
     }
 
@@ -255,7 +293,9 @@ impl Printer<'_> {
             match member {
                 Member::Field(f) => self.field(f, start),
                 Member::Value(v) => self.enum_value(v),
-                Member::Reserved(r) => self.simple_line(r.span.start as usize, r.span.end as usize, self.reserved(r)),
+                Member::Reserved(r) => {
+                    self.simple_line(r.span.start as usize, r.span.end as usize, self.reserved(r))
+                }
                 Member::Service(m) => self.service_member(m),
             }
         }
@@ -273,7 +313,12 @@ impl Printer<'_> {
     fn field(&mut self, f: &FieldDecl, start: usize) {
         self.attrs(&f.attrs, start, INDENT);
         let opt = if f.optional.is_some() { "?" } else { "" };
-        let line = format!("{INDENT}{}{opt}: {} = {};", f.name.text, self.ty(&f.ty), self.src(f.number.span));
+        let line = format!(
+            "{INDENT}{}{opt}: {} = {};",
+            f.name.text,
+            self.ty(&f.ty),
+            self.src(f.number.span)
+        );
         self.out.push_str(&line);
         self.end_line(f.span.end as usize);
     }
@@ -315,7 +360,9 @@ impl Printer<'_> {
             with_lo.push((lo, c));
             let end = c.span.end as usize;
             // The previous clause keeps its trailing comment when the clauses move.
-            lo = self.trailing_comment(end).map_or(end, |i| self.comments[i].span.end as usize);
+            lo = self
+                .trailing_comment(end)
+                .map_or(end, |i| self.comments[i].span.end as usize);
         }
         with_lo.sort_by_key(|(_, c)| clause_rank(&c.kind));
         for (lo, c) in with_lo {
@@ -328,7 +375,9 @@ impl Printer<'_> {
 
     fn clause(&self, kind: &ChannelClauseKind) -> String {
         let rest = match kind {
-            ChannelClauseKind::Kind(i) | ChannelClauseKind::Key(i) | ChannelClauseKind::Format(i) => i.text.clone(),
+            ChannelClauseKind::Kind(i)
+            | ChannelClauseKind::Key(i)
+            | ChannelClauseKind::Format(i) => i.text.clone(),
             ChannelClauseKind::Address(l) => self.src(l.span).to_string(),
             ChannelClauseKind::Messages(paths) => join_paths(paths),
         };
@@ -338,19 +387,27 @@ impl Printer<'_> {
     fn service_member(&mut self, m: &ServiceMember) {
         match m {
             ServiceMember::Operation(op) => self.operation(op),
-            ServiceMember::Publishes { channels, span } => {
-                self.simple_line(span.start as usize, span.end as usize, format!("publishes {};", join_paths(channels)))
-            }
-            ServiceMember::Subscribes { channels, span } => {
-                self.simple_line(span.start as usize, span.end as usize, format!("subscribes {};", join_paths(channels)))
-            }
+            ServiceMember::Publishes { channels, span } => self.simple_line(
+                span.start as usize,
+                span.end as usize,
+                format!("publishes {};", join_paths(channels)),
+            ),
+            ServiceMember::Subscribes { channels, span } => self.simple_line(
+                span.start as usize,
+                span.end as usize,
+                format!("subscribes {};", join_paths(channels)),
+            ),
         }
     }
 
     fn operation(&mut self, op: &OperationDecl) {
         self.attrs(&op.attrs, op.span.start as usize, INDENT);
         let keyword = if op.notify { "notify" } else { "op" };
-        let input = op.input.as_ref().map(|i| self.streamable(i)).unwrap_or_default();
+        let input = op
+            .input
+            .as_ref()
+            .map(|i| self.streamable(i))
+            .unwrap_or_default();
         let mut line = format!("{INDENT}{keyword} {}({input})", op.name.text);
         match &op.output {
             Some(OutputRef::Unit(_)) => line.push_str(" -> ()"),
@@ -390,7 +447,9 @@ fn attrs_start(attrs: &Attrs) -> Option<usize> {
 fn service_member_start(m: &ServiceMember) -> usize {
     match m {
         ServiceMember::Operation(op) => attrs_start(&op.attrs).unwrap_or(op.span.start as usize),
-        ServiceMember::Publishes { span, .. } | ServiceMember::Subscribes { span, .. } => span.start as usize,
+        ServiceMember::Publishes { span, .. } | ServiceMember::Subscribes { span, .. } => {
+            span.start as usize
+        }
     }
 }
 

@@ -20,7 +20,12 @@ fn stable(text: &str) -> String {
 }
 
 fn comments(text: &str) -> Vec<String> {
-    parse(FileId(0), text).0.comments.into_iter().map(|c| c.text.trim_end().to_string()).collect()
+    parse(FileId(0), text)
+        .0
+        .comments
+        .into_iter()
+        .map(|c| c.text.trim_end().to_string())
+        .collect()
 }
 
 #[test]
@@ -34,28 +39,44 @@ fn ftgo_examples_are_stable_and_keep_their_comments() {
         let text = std::fs::read_to_string(&path).unwrap();
         let out = stable(&text);
         assert_eq!(comments(&out), comments(&text), "{}", path.display());
-        let docs = |t: &str| t.lines().filter(|l| l.trim_start().starts_with("///")).count();
+        let docs = |t: &str| {
+            t.lines()
+                .filter(|l| l.trim_start().starts_with("///"))
+                .count()
+        };
         assert_eq!(docs(&out), docs(&text), "{}", path.display());
     }
 }
 
 #[test]
 fn trailing_comments_stay_on_their_line() {
-    let out = stable("package p; // the package\nstruct S {\n    a: i32 = 1;   // first\n    // before b\n    b: i32 = 2;\n} // after\n");
-    assert_eq!(out, "package p; // the package\n\nstruct S {\n    a: i32 = 1; // first\n    // before b\n    b: i32 = 2;\n} // after\n");
+    let out = stable(
+        "package p; // the package\nstruct S {\n    a: i32 = 1;   // first\n    // before b\n    b: i32 = 2;\n} // after\n",
+    );
+    assert_eq!(
+        out,
+        "package p; // the package\n\nstruct S {\n    a: i32 = 1; // first\n    // before b\n    b: i32 = 2;\n} // after\n"
+    );
 }
 
 #[test]
 fn channel_clauses_are_reordered_with_their_comments() {
-    let out = stable("channel c {\n  key id; // k\n  // the messages\n  messages A,B;\n  format json;\n  address \"x\";\n  kind point_to_point;\n}\n");
+    let out = stable(
+        "channel c {\n  key id; // k\n  // the messages\n  messages A,B;\n  format json;\n  address \"x\";\n  kind point_to_point;\n}\n",
+    );
     let expected = "channel c {\n    kind point_to_point;\n    address \"x\";\n    // the messages\n    messages A, B;\n    key id; // k\n    format json;\n}\n";
     assert_eq!(out, expected);
 }
 
 #[test]
 fn literals_are_printed_as_written() {
-    let out = stable("@range(min=0x1F,max=-2e3) @pattern(r\"^\\d$\") @d(\"a\\n\") struct S{a?:i32=0x10;}");
-    assert_eq!(out, "@range(min = 0x1F, max = -2e3)\n@pattern(r\"^\\d$\")\n@d(\"a\\n\")\nstruct S {\n    a?: i32 = 0x10;\n}\n");
+    let out = stable(
+        "@range(min=0x1F,max=-2e3) @pattern(r\"^\\d$\") @d(\"a\\n\") struct S{a?:i32=0x10;}",
+    );
+    assert_eq!(
+        out,
+        "@range(min = 0x1F, max = -2e3)\n@pattern(r\"^\\d$\")\n@d(\"a\\n\")\nstruct S {\n    a?: i32 = 0x10;\n}\n"
+    );
 }
 
 #[test]

@@ -19,7 +19,10 @@ fn ok(text: &str) -> File {
 fn bad(text: &str) -> (File, Vec<(String, String)>) {
     let (file, errors) = parse(F, text);
     assert!(!errors.is_empty(), "expected syntax errors");
-    let msgs = errors.iter().map(|e| (e.message.clone(), text[e.span.range()].to_string())).collect();
+    let msgs = errors
+        .iter()
+        .map(|e| (e.message.clone(), text[e.span.range()].to_string()))
+        .collect();
     (file, msgs)
 }
 
@@ -32,7 +35,10 @@ fn struct_decl(item: &Item) -> &StructDecl {
 
 fn first_literal(text: &str) -> LiteralKind {
     let file = ok(&format!("@a({text}) struct S {{}}"));
-    file.items[0].attrs.annotations[0].args.as_ref().unwrap()[0].value.kind.clone()
+    file.items[0].attrs.annotations[0].args.as_ref().unwrap()[0]
+        .value
+        .kind
+        .clone()
 }
 
 #[test]
@@ -45,7 +51,11 @@ fn ftgo_examples_parse_without_errors() {
             let text = std::fs::read_to_string(&path).unwrap();
             let (file, errors) = parse(F, &text);
             assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
-            assert!(file.package.is_some() && file.version.is_some(), "{}", path.display());
+            assert!(
+                file.package.is_some() && file.version.is_some(),
+                "{}",
+                path.display()
+            );
             assert!(!file.items.is_empty());
             seen += 1;
         }
@@ -55,10 +65,15 @@ fn ftgo_examples_parse_without_errors() {
 
 #[test]
 fn header_clauses() {
-    let file = ok("package ftgo.order;\nversion 2.0.0-rc.1;\nimport \"common.accord\";\nimport r\"x/y.accord\";\n");
+    let file = ok(
+        "package ftgo.order;\nversion 2.0.0-rc.1;\nimport \"common.accord\";\nimport r\"x/y.accord\";\n",
+    );
     assert_eq!(file.package.unwrap().name.text(), "ftgo.order");
     let v = file.version.unwrap().value.kind;
-    assert_eq!(v, LiteralKind::Version(semver::Version::parse("2.0.0-rc.1").unwrap()));
+    assert_eq!(
+        v,
+        LiteralKind::Version(semver::Version::parse("2.0.0-rc.1").unwrap())
+    );
     let paths: Vec<_> = file.imports.iter().map(|i| i.path.as_str()).collect();
     assert_eq!(paths, ["common.accord", "x/y.accord"]);
 }
@@ -73,8 +88,12 @@ fn struct_fields_optional_reserved_and_types() {
     assert!(s.fields[0].optional.is_none());
     assert_eq!(&text[s.fields[1].optional.unwrap().range()], "?");
     assert_eq!(&text[s.fields[1].ty.span.range()], "list<list<x.Y>>");
-    let TypeRefKind::List(inner) = &s.fields[1].ty.kind else { panic!() };
-    let TypeRefKind::List(inner) = &inner.kind else { panic!() };
+    let TypeRefKind::List(inner) = &s.fields[1].ty.kind else {
+        panic!()
+    };
+    let TypeRefKind::List(inner) = &inner.kind else {
+        panic!()
+    };
     assert!(matches!(&inner.kind, TypeRefKind::Named(p) if p.text() == "x.Y"));
     assert!(matches!(&s.fields[2].ty.kind, TypeRefKind::Map(..)));
     assert_eq!(s.fields[2].number.kind, LiteralKind::Int(3));
@@ -88,24 +107,36 @@ fn struct_fields_optional_reserved_and_types() {
 
 #[test]
 fn error_event_enum_union() {
-    let file = ok("error E { a: i32 = 1; } event V {} enum K { A = 1; B = -2; reserved 3 to 4; }\nunion U { a: A = 1; reserved 2; }");
+    let file = ok(
+        "error E { a: i32 = 1; } event V {} enum K { A = 1; B = -2; reserved 3 to 4; }\nunion U { a: A = 1; reserved 2; }",
+    );
     assert_eq!(struct_decl(&file.items[0]).keyword, StructKeyword::Error);
     assert_eq!(struct_decl(&file.items[1]).keyword, StructKeyword::Event);
-    let ItemKind::Enum(e) = &file.items[2].kind else { panic!() };
+    let ItemKind::Enum(e) = &file.items[2].kind else {
+        panic!()
+    };
     assert_eq!(e.values[1].number.kind, LiteralKind::Int(-2));
     assert_eq!(e.reserved.len(), 1);
-    let ItemKind::Union(u) = &file.items[3].kind else { panic!() };
+    let ItemKind::Union(u) = &file.items[3].kind else {
+        panic!()
+    };
     assert_eq!(u.variants.len(), 1);
     assert_eq!(u.reserved.len(), 1);
 }
 
 #[test]
 fn channels_in_any_clause_order() {
-    let file = ok("channel c { format json; key order_id; messages A, b.B; address \"x.y\"; kind point_to_point; }");
-    let ItemKind::Channel(c) = &file.items[0].kind else { panic!() };
+    let file = ok(
+        "channel c { format json; key order_id; messages A, b.B; address \"x.y\"; kind point_to_point; }",
+    );
+    let ItemKind::Channel(c) = &file.items[0].kind else {
+        panic!()
+    };
     let kws: Vec<_> = c.clauses.iter().map(|c| c.kind.keyword()).collect();
     assert_eq!(kws, ["format", "key", "messages", "address", "kind"]);
-    let ChannelClauseKind::Messages(m) = &c.clauses[2].kind else { panic!() };
+    let ChannelClauseKind::Messages(m) = &c.clauses[2].kind else {
+        panic!()
+    };
     assert_eq!(m[1].text(), "b.B");
 }
 
@@ -124,25 +155,42 @@ fn service_members_of_every_shape() {
         subscribes c;
     }"#;
     let file = ok(text);
-    let ItemKind::Service(s) = &file.items[0].kind else { panic!() };
+    let ItemKind::Service(s) = &file.items[0].kind else {
+        panic!()
+    };
     let ops: Vec<&OperationDecl> = s
         .members
         .iter()
-        .filter_map(|m| if let ServiceMember::Operation(o) = m { Some(o) } else { None })
+        .filter_map(|m| {
+            if let ServiceMember::Operation(o) = m {
+                Some(o)
+            } else {
+                None
+            }
+        })
         .collect();
     assert_eq!(ops.len(), 5);
     assert_eq!(ops[0].attrs.docs.as_ref().unwrap().text, "Docs.");
     assert_eq!(ops[0].attrs.annotations.len(), 2);
     assert_eq!(ops[0].throws.len(), 2);
-    assert_eq!(&text[ops[0].span.range()], "op a(In) -> Out throws E1, x.E2;");
+    assert_eq!(
+        &text[ops[0].span.range()],
+        "op a(In) -> Out throws E1, x.E2;"
+    );
     assert!(ops[1].input.is_none());
     assert!(matches!(ops[1].output, Some(OutputRef::Unit(_))));
     assert!(ops[2].input.as_ref().unwrap().stream.is_some());
-    let Some(OutputRef::Type(out)) = &ops[3].output else { panic!() };
+    let Some(OutputRef::Type(out)) = &ops[3].output else {
+        panic!()
+    };
     assert!(out.stream.is_some());
     assert!(ops[4].notify && ops[4].output.is_none());
-    assert!(matches!(&s.members[5], ServiceMember::Publishes { channels, .. } if channels.len() == 2));
-    assert!(matches!(&s.members[6], ServiceMember::Subscribes { channels, .. } if channels.len() == 1));
+    assert!(
+        matches!(&s.members[5], ServiceMember::Publishes { channels, .. } if channels.len() == 2)
+    );
+    assert!(
+        matches!(&s.members[6], ServiceMember::Subscribes { channels, .. } if channels.len() == 1)
+    );
 }
 
 #[test]
@@ -157,8 +205,12 @@ fn contextual_keywords_are_identifiers() {
     assert_eq!(s.name.text, "version");
     assert_eq!(s.fields.len(), 14);
     assert!(s.reserved.is_empty());
-    let ItemKind::Service(svc) = &file.items[2].kind else { panic!() };
-    let ServiceMember::Operation(op) = &svc.members[0] else { panic!() };
+    let ItemKind::Service(svc) = &file.items[2].kind else {
+        panic!()
+    };
+    let ServiceMember::Operation(op) = &svc.members[0] else {
+        panic!()
+    };
     let input = op.input.as_ref().unwrap();
     assert!(input.stream.is_none(), "`(stream)` is a type named stream");
 }
@@ -171,21 +223,48 @@ fn every_literal_form() {
     assert_eq!(first_literal("-2e3"), LiteralKind::Float(-2000.0));
     assert_eq!(first_literal("true"), LiteralKind::Bool(true));
     assert_eq!(first_literal("false"), LiteralKind::Bool(false));
-    assert_eq!(first_literal("250ms"), LiteralKind::Duration(Duration::from_millis(250)));
-    assert_eq!(first_literal("2s"), LiteralKind::Duration(Duration::from_secs(2)));
-    assert_eq!(first_literal("5m"), LiteralKind::Duration(Duration::from_secs(300)));
-    assert_eq!(first_literal("1h"), LiteralKind::Duration(Duration::from_secs(3600)));
-    assert_eq!(first_literal("1.2.0"), LiteralKind::Version(semver::Version::new(1, 2, 0)));
+    assert_eq!(
+        first_literal("250ms"),
+        LiteralKind::Duration(Duration::from_millis(250))
+    );
+    assert_eq!(
+        first_literal("2s"),
+        LiteralKind::Duration(Duration::from_secs(2))
+    );
+    assert_eq!(
+        first_literal("5m"),
+        LiteralKind::Duration(Duration::from_secs(300))
+    );
+    assert_eq!(
+        first_literal("1h"),
+        LiteralKind::Duration(Duration::from_secs(3600))
+    );
+    assert_eq!(
+        first_literal("1.2.0"),
+        LiteralKind::Version(semver::Version::new(1, 2, 0))
+    );
     assert!(matches!(first_literal("a.b"), LiteralKind::Name(p) if p.text() == "a.b"));
     assert!(matches!(first_literal("trueish"), LiteralKind::Name(_)));
     let raw = first_literal(r#"r"^\d+$""#);
-    assert_eq!(raw, LiteralKind::String { value: r"^\d+$".into(), raw: true });
+    assert_eq!(
+        raw,
+        LiteralKind::String {
+            value: r"^\d+$".into(),
+            raw: true
+        }
+    );
 }
 
 #[test]
 fn string_escapes() {
     let s = first_literal(r#""a\"b\\c\nd\te\u{1F600}""#);
-    assert_eq!(s, LiteralKind::String { value: "a\"b\\c\nd\te\u{1F600}".into(), raw: false });
+    assert_eq!(
+        s,
+        LiteralKind::String {
+            value: "a\"b\\c\nd\te\u{1F600}".into(),
+            raw: false
+        }
+    );
     let (_, errs) = bad(r#"@a("x\qy") struct S {}"#);
     assert_eq!(errs.len(), 1);
     assert_eq!(errs[0].1, r"\q");
@@ -215,10 +294,15 @@ fn docs_attach_and_comments_are_collected() {
     assert_eq!(docs.text, "Line one.\n  indented");
     let s = struct_decl(&file.items[0]);
     assert_eq!(s.fields[0].attrs.docs.as_ref().unwrap().text, "Field doc.");
-    let ItemKind::Enum(e) = &file.items[1].kind else { panic!() };
+    let ItemKind::Enum(e) = &file.items[1].kind else {
+        panic!()
+    };
     assert_eq!(e.values[0].attrs.docs.as_ref().unwrap().text, "V doc.");
     let comments: Vec<_> = file.comments.iter().map(|c| c.text.as_str()).collect();
-    assert_eq!(comments, ["// top", "/* block */", "// trailing", "//// not a doc"]);
+    assert_eq!(
+        comments,
+        ["// top", "/* block */", "// trailing", "//// not a doc"]
+    );
     for c in &file.comments {
         assert_eq!(&text[c.span.range()], c.text);
     }
@@ -226,12 +310,16 @@ fn docs_attach_and_comments_are_collected() {
 
 #[test]
 fn a_broken_field_keeps_its_neighbours() {
-    let (file, errs) = bad("struct S {\n  a: i32 = 1;\n  b: = 2;\n  c: i64 = 3;\n}\nstruct T { x: i32 = 1; }");
+    let (file, errs) =
+        bad("struct S {\n  a: i32 = 1;\n  b: = 2;\n  c: i64 = 3;\n}\nstruct T { x: i32 = 1; }");
     let s = struct_decl(&file.items[0]);
     let names: Vec<_> = s.fields.iter().map(|f| f.name.text.as_str()).collect();
     assert_eq!(names, ["a", "c"]);
     assert_eq!(file.items.len(), 2);
-    assert_eq!(errs, [("expected a type, found `=`".to_string(), "=".to_string())]);
+    assert_eq!(
+        errs,
+        [("expected a type, found `=`".to_string(), "=".to_string())]
+    );
 }
 
 #[test]
@@ -245,18 +333,31 @@ fn several_errors_in_one_file_are_all_reported() {
     assert_eq!(msgs[2], "expected a value, found `;`");
     assert!(msgs[3].starts_with("expected "), "{}", msgs[3]);
     assert_eq!(msgs[4], "expected `->`, found `B`");
-    let names: Vec<_> = file.items.iter().map(|i| i.kind.name().text.as_str()).collect();
+    let names: Vec<_> = file
+        .items
+        .iter()
+        .map(|i| i.kind.name().text.as_str())
+        .collect();
     assert_eq!(names, ["A", "B", "C", "D", "E"]);
-    let ItemKind::Enum(c) = &file.items[2].kind else { panic!() };
+    let ItemKind::Enum(c) = &file.items[2].kind else {
+        panic!()
+    };
     assert_eq!(c.values.len(), 1);
-    let ItemKind::Service(d) = &file.items[3].kind else { panic!() };
+    let ItemKind::Service(d) = &file.items[3].kind else {
+        panic!()
+    };
     assert_eq!(d.members.len(), 1);
 }
 
 #[test]
 fn an_unclosed_brace_does_not_swallow_the_next_declarations() {
-    let (file, errs) = bad("struct A {\n  a: i32 = 1;\n\nstruct B { b: i32 = 1; }\nenum C { X = 1; }\n");
-    let names: Vec<_> = file.items.iter().map(|i| i.kind.name().text.as_str()).collect();
+    let (file, errs) =
+        bad("struct A {\n  a: i32 = 1;\n\nstruct B { b: i32 = 1; }\nenum C { X = 1; }\n");
+    let names: Vec<_> = file
+        .items
+        .iter()
+        .map(|i| i.kind.name().text.as_str())
+        .collect();
     assert_eq!(names, ["A", "B", "C"]);
     assert_eq!(errs.len(), 1);
     assert!(errs[0].0.contains("never closed"), "{errs:?}");
@@ -290,28 +391,68 @@ fn unterminated_strings_and_comments() {
 
 #[test]
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
-    let deep = format!("struct S {{ a: {}i32{} = 1; }}", "list<".repeat(5000), ">".repeat(5000));
+    let deep = format!(
+        "struct S {{ a: {}i32{} = 1; }}",
+        "list<".repeat(5000),
+        ">".repeat(5000)
+    );
     let (_, errs) = bad(&deep);
     assert!(errs[0].0.contains("nesting"), "{errs:?}");
     let unclosed = format!("struct S {{ a: {} }}", "map<".repeat(100_000));
     bad(&unclosed);
-    let fine = format!("struct S {{ a: {}i32{} = 1; }}", "list<".repeat(30), ">".repeat(30));
+    let fine = format!(
+        "struct S {{ a: {}i32{} = 1; }}",
+        "list<".repeat(30),
+        ">".repeat(30)
+    );
     ok(&fine);
 }
 
 #[test]
 fn garbage_never_panics() {
     let samples = [
-        "", " ", "}", "{", ";;;", "\"", "r\"", "/*", "///", "@", "@(", "struct", "struct {", "struct S {",
-        "struct S { a", "struct S { a:", "struct S { a: list<", "service S { op", "service S { op a(",
-        "enum E { A = 0x; }", "\u{0}\u{1}\u{ffff}", "é€😀 struct é {}", "package ;", "version;",
-        "import x;", "channel c { kind; }", "@a(b = ) struct S {}", "}}}}{{{{", "\\", "r", "-", "1.2.3.4",
+        "",
+        " ",
+        "}",
+        "{",
+        ";;;",
+        "\"",
+        "r\"",
+        "/*",
+        "///",
+        "@",
+        "@(",
+        "struct",
+        "struct {",
+        "struct S {",
+        "struct S { a",
+        "struct S { a:",
+        "struct S { a: list<",
+        "service S { op",
+        "service S { op a(",
+        "enum E { A = 0x; }",
+        "\u{0}\u{1}\u{ffff}",
+        "é€😀 struct é {}",
+        "package ;",
+        "version;",
+        "import x;",
+        "channel c { kind; }",
+        "@a(b = ) struct S {}",
+        "}}}}{{{{",
+        "\\",
+        "r",
+        "-",
+        "1.2.3.4",
     ];
     for s in samples {
         let _ = parse(F, s);
     }
     // Every prefix of a real file.
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/ftgo/api/order.accord")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/ftgo/api/order.accord"
+    ))
+    .unwrap();
     for (i, _) in text.char_indices() {
         let (_, errors) = parse(F, &text[..i]);
         for e in errors {
@@ -329,7 +470,12 @@ fn parses_the_60k_line_synthetic_api() {
     let started = std::time::Instant::now();
     for (path, text) in &files {
         let (_, errors) = parse(F, text);
-        assert!(errors.is_empty(), "{}: {:?}", path.display(), errors.first());
+        assert!(
+            errors.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            errors.first()
+        );
     }
     eprintln!("parsed {lines} lines in {:?}", started.elapsed());
 }

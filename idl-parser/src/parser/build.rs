@@ -27,12 +27,18 @@ impl Builder<'_> {
     }
 
     pub fn ident(&self, pair: P) -> Ident {
-        Ident { text: pair.as_str().to_string(), span: self.span(&pair) }
+        Ident {
+            text: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
     }
 
     pub fn path(&self, pair: P) -> Path {
         let span = self.span(&pair);
-        Path { segments: pair.into_inner().map(|p| self.ident(p)).collect(), span }
+        Path {
+            segments: pair.into_inner().map(|p| self.ident(p)).collect(),
+            span,
+        }
     }
 
     pub fn attrs(&mut self, pair: P) -> Attrs {
@@ -42,7 +48,10 @@ impl Builder<'_> {
                 Rule::docs => {
                     let docs = self.docs(p);
                     attrs.docs = Some(match attrs.docs.take() {
-                        Some(d) => Docs { text: format!("{}\n{}", d.text, docs.text), span: d.span.to(docs.span) },
+                        Some(d) => Docs {
+                            text: format!("{}\n{}", d.text, docs.text),
+                            span: d.span.to(docs.span),
+                        },
                         None => docs,
                     });
                 }
@@ -63,7 +72,10 @@ impl Builder<'_> {
                 line.strip_prefix(' ').unwrap_or(line)
             })
             .collect();
-        Docs { text: lines.join("\n"), span }
+        Docs {
+            text: lines.join("\n"),
+            span,
+        }
     }
 
     fn annotation(&mut self, pair: P) -> Annotation {
@@ -81,7 +93,10 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        let name = name.unwrap_or(Ident { text: String::new(), span });
+        let name = name.unwrap_or(Ident {
+            text: String::new(),
+            span,
+        });
         Annotation { name, args, span }
     }
 
@@ -101,7 +116,10 @@ impl Builder<'_> {
     }
 
     fn placeholder(&self, span: Span) -> Literal {
-        Literal { kind: LiteralKind::Int(0), span }
+        Literal {
+            kind: LiteralKind::Int(0),
+            span,
+        }
     }
 
     /// A `literal` pair (or directly one of its alternatives).
@@ -128,7 +146,10 @@ impl Builder<'_> {
                 };
                 LiteralKind::String { value, raw: false }
             }
-            Rule::raw_string_lit => LiteralKind::String { value: text[2..text.len() - 1].to_string(), raw: true },
+            Rule::raw_string_lit => LiteralKind::String {
+                value: text[2..text.len() - 1].to_string(),
+                raw: true,
+            },
             Rule::version_lit => self.version(text, span),
             Rule::duration_lit => self.duration(text, span),
             Rule::float_lit => self.float(text, span),
@@ -159,7 +180,10 @@ impl Builder<'_> {
         match text.parse::<f64>() {
             Ok(v) if v.is_finite() => LiteralKind::Float(v),
             _ => {
-                self.error(span, format!("the number `{text}` is too large for a float"));
+                self.error(
+                    span,
+                    format!("the number `{text}` is too large for a float"),
+                );
                 LiteralKind::Float(0.0)
             }
         }
@@ -176,7 +200,9 @@ impl Builder<'_> {
     }
 
     fn duration(&mut self, text: &str, span: Span) -> LiteralKind {
-        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
         let (digits, unit) = text.split_at(split);
         let n = digits.parse::<u64>().ok();
         let d = match unit {
@@ -214,7 +240,8 @@ impl Builder<'_> {
                         }
                     }
                     None => {
-                        let end = start + i + 2 + body[i + 2..].find('}').map_or(0, |p| p + 1).min(10);
+                        let end =
+                            start + i + 2 + body[i + 2..].find('}').map_or(0, |p| p + 1).min(10);
                         self.error(
                             Span::new(self.file, start + i, end),
                             "invalid unicode escape: expected `\\u{…}` with 1 to 6 hex digits naming a character".into(),
@@ -236,7 +263,13 @@ impl Builder<'_> {
     pub fn type_ref(&self, pair: P) -> TypeRef {
         let span = self.span(&pair);
         let Some(inner) = pair.into_inner().next() else {
-            return TypeRef { kind: TypeRefKind::Named(Path { segments: vec![], span }), span };
+            return TypeRef {
+                kind: TypeRefKind::Named(Path {
+                    segments: vec![],
+                    span,
+                }),
+                span,
+            };
         };
         let kind = match inner.as_rule() {
             Rule::list_type => {
@@ -246,8 +279,14 @@ impl Builder<'_> {
             }
             Rule::map_type => {
                 let mut types = inner.into_inner().filter(|p| p.as_rule() == Rule::type_ref);
-                let k = types.next().map(|t| self.type_ref(t)).unwrap_or_else(|| empty_type(span));
-                let v = types.next().map(|t| self.type_ref(t)).unwrap_or_else(|| empty_type(span));
+                let k = types
+                    .next()
+                    .map(|t| self.type_ref(t))
+                    .unwrap_or_else(|| empty_type(span));
+                let v = types
+                    .next()
+                    .map(|t| self.type_ref(t))
+                    .unwrap_or_else(|| empty_type(span));
                 TypeRefKind::Map(Box::new(k), Box::new(v))
             }
             _ => TypeRefKind::Named(self.path(inner)),
@@ -257,7 +296,13 @@ impl Builder<'_> {
 }
 
 fn empty_type(span: Span) -> TypeRef {
-    TypeRef { kind: TypeRefKind::Named(Path { segments: vec![], span }), span }
+    TypeRef {
+        kind: TypeRefKind::Named(Path {
+            segments: vec![],
+            span,
+        }),
+        span,
+    }
 }
 
 /// `{1F600}` after `\u`: the character and how many chars of `rest` it used.

@@ -27,12 +27,18 @@ pub fn from_pest(error: &Error<Rule>, text: &str, base: usize, file: FileId) -> 
     } else {
         format!("expected {}, found {found}", join_or(&expected))
     };
-    SyntaxError { message, span: Span::new(file, pos, end) }
+    SyntaxError {
+        message,
+        span: Span::new(file, pos, end),
+    }
 }
 
 /// An error with its own message at `text[start..end]`.
 pub fn at(file: FileId, start: usize, end: usize, message: impl Into<String>) -> SyntaxError {
-    SyntaxError { message: message.into(), span: Span::new(file, start, end) }
+    SyntaxError {
+        message: message.into(),
+        span: Span::new(file, start, end),
+    }
 }
 
 fn join_or(items: &[&str]) -> String {
@@ -120,12 +126,16 @@ pub fn found(text: &str, pos: usize) -> (String, usize) {
         let line = rest.split('\n').next().unwrap_or(rest);
         let open = if first == '"' { 1 } else { 2 };
         if !line[open..].contains('"') {
-            return ("an unterminated string".to_string(), pos + line.trim_end().len());
+            return (
+                "an unterminated string".to_string(),
+                pos + line.trim_end().len(),
+            );
         }
         return ("a string".to_string(), pos + open);
     }
     let len = if first.is_ascii_alphanumeric() || first == '_' {
-        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')).unwrap_or(rest.len())
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len())
     } else if rest.starts_with("->") {
         2
     } else {

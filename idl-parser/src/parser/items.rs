@@ -55,11 +55,30 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        let name = name.unwrap_or_else(|| Ident { text: String::new(), span: Span::new(self.file, 0, 0) });
+        let name = name.unwrap_or_else(|| Ident {
+            text: String::new(),
+            span: Span::new(self.file, 0, 0),
+        });
         let span = Span { end, ..name.span };
-        let ty = ty.unwrap_or(TypeRef { kind: TypeRefKind::Named(Path { segments: vec![], span }), span });
-        let number = number.unwrap_or(Literal { kind: LiteralKind::Int(0), span });
-        FieldDecl { attrs, name, optional, ty, number, span }
+        let ty = ty.unwrap_or(TypeRef {
+            kind: TypeRefKind::Named(Path {
+                segments: vec![],
+                span,
+            }),
+            span,
+        });
+        let number = number.unwrap_or(Literal {
+            kind: LiteralKind::Int(0),
+            span,
+        });
+        FieldDecl {
+            attrs,
+            name,
+            optional,
+            ty,
+            number,
+            span,
+        }
     }
 
     fn enum_value(&mut self, pair: P) -> EnumValueDecl {
@@ -74,21 +93,41 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        let name = name.unwrap_or_else(|| Ident { text: String::new(), span: Span::new(self.file, 0, 0) });
+        let name = name.unwrap_or_else(|| Ident {
+            text: String::new(),
+            span: Span::new(self.file, 0, 0),
+        });
         let span = Span { end, ..name.span };
-        let number = number.unwrap_or(Literal { kind: LiteralKind::Int(0), span });
-        EnumValueDecl { attrs, name, number, span }
+        let number = number.unwrap_or(Literal {
+            kind: LiteralKind::Int(0),
+            span,
+        });
+        EnumValueDecl {
+            attrs,
+            name,
+            number,
+            span,
+        }
     }
 
     fn reserved(&mut self, pair: P) -> ReservedDecl {
         let span = self.span(&pair);
         let mut ranges = Vec::new();
-        for range in pair.into_inner().filter(|p| p.as_rule() == Rule::reserved_range) {
+        for range in pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::reserved_range)
+        {
             let rspan = self.span(&range);
             let mut ints = range.into_inner().filter(|p| p.as_rule() == Rule::int_lit);
-            let Some(start) = ints.next().map(|p| self.literal(p)) else { continue };
+            let Some(start) = ints.next().map(|p| self.literal(p)) else {
+                continue;
+            };
             let end = ints.next().map(|p| self.literal(p));
-            ranges.push(ReservedRange { start, end, span: rspan });
+            ranges.push(ReservedRange {
+                start,
+                end,
+                span: rspan,
+            });
         }
         ReservedDecl { ranges, span }
     }
@@ -109,14 +148,23 @@ impl Builder<'_> {
     }
 
     fn paths<'i>(&self, pairs: impl Iterator<Item = P<'i>>) -> Vec<Path> {
-        pairs.filter(|p| p.as_rule() == Rule::path).map(|p| self.path(p)).collect()
+        pairs
+            .filter(|p| p.as_rule() == Rule::path)
+            .map(|p| self.path(p))
+            .collect()
     }
 
     fn service_member(&mut self, pair: P) -> Option<ServiceMember> {
         let span = self.span(&pair);
         Some(match pair.as_rule() {
-            Rule::publishes_decl => ServiceMember::Publishes { channels: self.paths(pair.into_inner()), span },
-            Rule::subscribes_decl => ServiceMember::Subscribes { channels: self.paths(pair.into_inner()), span },
+            Rule::publishes_decl => ServiceMember::Publishes {
+                channels: self.paths(pair.into_inner()),
+                span,
+            },
+            Rule::subscribes_decl => ServiceMember::Subscribes {
+                channels: self.paths(pair.into_inner()),
+                span,
+            },
             Rule::operation => ServiceMember::Operation(self.operation(pair)?),
             _ => return None,
         })
@@ -141,7 +189,15 @@ impl Builder<'_> {
             }
         }
         let span = Span::new(self.file, start as usize, end as usize);
-        Some(OperationDecl { attrs, notify, name, input, output, throws, span })
+        Some(OperationDecl {
+            attrs,
+            notify,
+            name,
+            input,
+            output,
+            throws,
+            span,
+        })
     }
 
     fn streamable(&self, pair: P) -> StreamableType {
@@ -154,7 +210,16 @@ impl Builder<'_> {
             }
         }
         let span = stream.unwrap_or(Span::new(self.file, 0, 0));
-        StreamableType { stream, ty: ty.unwrap_or(TypeRef { kind: TypeRefKind::Named(Path { segments: vec![], span }), span }) }
+        StreamableType {
+            stream,
+            ty: ty.unwrap_or(TypeRef {
+                kind: TypeRefKind::Named(Path {
+                    segments: vec![],
+                    span,
+                }),
+                span,
+            }),
+        }
     }
 
     fn output(&self, pair: P) -> Option<OutputRef> {
@@ -169,17 +234,36 @@ impl Builder<'_> {
 /// A declaration with no members yet, named by its keyword.
 pub fn empty_decl(keyword: &str, name: Ident) -> ItemKind {
     match keyword {
-        "enum" => ItemKind::Enum(EnumDecl { name, values: vec![], reserved: vec![] }),
-        "union" => ItemKind::Union(UnionDecl { name, variants: vec![], reserved: vec![] }),
-        "channel" => ItemKind::Channel(ChannelDecl { name, clauses: vec![] }),
-        "service" => ItemKind::Service(ServiceDecl { name, members: vec![] }),
+        "enum" => ItemKind::Enum(EnumDecl {
+            name,
+            values: vec![],
+            reserved: vec![],
+        }),
+        "union" => ItemKind::Union(UnionDecl {
+            name,
+            variants: vec![],
+            reserved: vec![],
+        }),
+        "channel" => ItemKind::Channel(ChannelDecl {
+            name,
+            clauses: vec![],
+        }),
+        "service" => ItemKind::Service(ServiceDecl {
+            name,
+            members: vec![],
+        }),
         other => {
             let keyword = match other {
                 "error" => StructKeyword::Error,
                 "event" => StructKeyword::Event,
                 _ => StructKeyword::Struct,
             };
-            ItemKind::Struct(StructDecl { keyword, name, fields: vec![], reserved: vec![] })
+            ItemKind::Struct(StructDecl {
+                keyword,
+                name,
+                fields: vec![],
+                reserved: vec![],
+            })
         }
     }
 }

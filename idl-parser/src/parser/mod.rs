@@ -28,7 +28,13 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<SyntaxError>) {
         file,
         text,
         errors: Vec::new(),
-        out: File { package: None, version: None, imports: vec![], items: vec![], comments },
+        out: File {
+            package: None,
+            version: None,
+            imports: vec![],
+            items: vec![],
+            comments,
+        },
     };
     for chunk in &chunks {
         run.top_chunk(chunk);
@@ -46,19 +52,26 @@ struct Run<'t> {
 
 impl Run<'_> {
     fn builder(&mut self, base: usize) -> Builder<'_> {
-        Builder { file: self.file, base, errors: &mut self.errors }
+        Builder {
+            file: self.file,
+            base,
+            errors: &mut self.errors,
+        }
     }
 
     /// A `/*` without `*/` runs to the end of the file; say so unless a chunk already did.
     fn unterminated_comment(&mut self) {
-        let Some(last) = self.out.comments.last() else { return };
+        let Some(last) = self.out.comments.last() else {
+            return;
+        };
         let start = last.span.start as usize;
         if !last.text.starts_with("/*") || (last.text.len() >= 4 && last.text.ends_with("*/")) {
             return;
         }
         if self.errors.iter().all(|e| e.span.start as usize != start) {
             let msg = "unterminated block comment: expected `*/` before the end of the file";
-            self.errors.push(errors::at(self.file, start, start + 2, msg));
+            self.errors
+                .push(errors::at(self.file, start, start + 2, msg));
         }
     }
 
@@ -67,8 +80,16 @@ impl Run<'_> {
         if c.max_depth <= scan::MAX_DEPTH {
             return false;
         }
-        let msg = format!("nesting deeper than {} levels is not supported", scan::MAX_DEPTH);
-        self.errors.push(errors::at(self.file, c.start, c.end.min(c.start + 1).max(c.start), msg));
+        let msg = format!(
+            "nesting deeper than {} levels is not supported",
+            scan::MAX_DEPTH
+        );
+        self.errors.push(errors::at(
+            self.file,
+            c.start,
+            c.end.min(c.start + 1).max(c.start),
+            msg,
+        ));
         true
     }
 
@@ -79,12 +100,15 @@ impl Run<'_> {
         let src = &self.text[c.start..c.end];
         match AccordParser::parse(Rule::top_chunk, src) {
             Ok(mut pairs) => {
-                let Some(top) = pairs.next().and_then(|p| p.into_inner().next()) else { return };
+                let Some(top) = pairs.next().and_then(|p| p.into_inner().next()) else {
+                    return;
+                };
                 self.top_pair(top, c.start);
             }
             Err(e) => {
                 if !self.recover_item(c) {
-                    self.errors.push(errors::from_pest(&e, self.text, c.start, self.file));
+                    self.errors
+                        .push(errors::from_pest(&e, self.text, c.start, self.file));
                 }
             }
         }
@@ -106,13 +130,26 @@ impl Run<'_> {
     fn package(&mut self, pair: Pair<Rule>, base: usize) {
         let b = self.builder(base);
         let span = b.span(&pair);
-        let Some(path) = pair.into_inner().nth(1).map(|p| b.path(p)) else { return };
+        let Some(path) = pair.into_inner().nth(1).map(|p| b.path(p)) else {
+            return;
+        };
         if self.out.package.is_some() {
-            self.errors.push(errors::at(self.file, span.start as usize, span.end as usize, "a file has one `package` clause; this is a second one"));
+            self.errors.push(errors::at(
+                self.file,
+                span.start as usize,
+                span.end as usize,
+                "a file has one `package` clause; this is a second one",
+            ));
             return;
         }
-        if self.out.version.is_some() || !self.out.imports.is_empty() || !self.out.items.is_empty() {
-            self.errors.push(errors::at(self.file, span.start as usize, span.end as usize, "`package` must come first in the file"));
+        if self.out.version.is_some() || !self.out.imports.is_empty() || !self.out.items.is_empty()
+        {
+            self.errors.push(errors::at(
+                self.file,
+                span.start as usize,
+                span.end as usize,
+                "`package` must come first in the file",
+            ));
         }
         self.out.package = Some(syntax::PackageClause { name: path, span });
     }
@@ -120,13 +157,25 @@ impl Run<'_> {
     fn version(&mut self, pair: Pair<Rule>, base: usize) {
         let mut b = self.builder(base);
         let span = b.span(&pair);
-        let Some(value) = pair.into_inner().nth(1).map(|p| b.literal(p)) else { return };
+        let Some(value) = pair.into_inner().nth(1).map(|p| b.literal(p)) else {
+            return;
+        };
         if self.out.version.is_some() {
-            self.errors.push(errors::at(self.file, span.start as usize, span.end as usize, "a file has one `version` clause; this is a second one"));
+            self.errors.push(errors::at(
+                self.file,
+                span.start as usize,
+                span.end as usize,
+                "a file has one `version` clause; this is a second one",
+            ));
             return;
         }
         if !self.out.imports.is_empty() || !self.out.items.is_empty() {
-            self.errors.push(errors::at(self.file, span.start as usize, span.end as usize, "`version` must come right after `package`, before imports and declarations"));
+            self.errors.push(errors::at(
+                self.file,
+                span.start as usize,
+                span.end as usize,
+                "`version` must come right after `package`, before imports and declarations",
+            ));
         }
         self.out.version = Some(syntax::VersionClause { value, span });
     }
@@ -134,12 +183,25 @@ impl Run<'_> {
     fn import(&mut self, pair: Pair<Rule>, base: usize) {
         let mut b = self.builder(base);
         let span = b.span(&pair);
-        let Some(lit) = pair.into_inner().nth(1).map(|p| b.literal(p)) else { return };
-        let syntax::LiteralKind::String { value, .. } = lit.kind else { return };
+        let Some(lit) = pair.into_inner().nth(1).map(|p| b.literal(p)) else {
+            return;
+        };
+        let syntax::LiteralKind::String { value, .. } = lit.kind else {
+            return;
+        };
         if !self.out.items.is_empty() {
-            self.errors.push(errors::at(self.file, span.start as usize, span.end as usize, "imports must come before the declarations"));
+            self.errors.push(errors::at(
+                self.file,
+                span.start as usize,
+                span.end as usize,
+                "imports must come before the declarations",
+            ));
         }
-        self.out.imports.push(syntax::Import { path: value, path_span: lit.span, span });
+        self.out.imports.push(syntax::Import {
+            path: value,
+            path_span: lit.span,
+            span,
+        });
     }
 
     /// Error recovery for a braced declaration that failed as a whole: parse its header, then
@@ -147,10 +209,15 @@ impl Run<'_> {
     fn recover_item(&mut self, c: &Chunk) -> bool {
         let Some(brace) = c.brace else { return false };
         let header_src = &self.text[c.start..=brace];
-        let Ok(mut pairs) = AccordParser::parse(Rule::header_chunk, header_src) else { return false };
-        let Some(header) = pairs.next() else { return false };
+        let Ok(mut pairs) = AccordParser::parse(Rule::header_chunk, header_src) else {
+            return false;
+        };
+        let Some(header) = pairs.next() else {
+            return false;
+        };
         let mut parts = header.into_inner();
-        let (Some(attrs), Some(keyword), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(attrs), Some(keyword), Some(name)) = (parts.next(), parts.next(), parts.next())
+        else {
             return false;
         };
         let mut b = self.builder(c.start);
@@ -163,7 +230,8 @@ impl Run<'_> {
         let hoisted = self.members(&mut kind, brace + 1, body_end, !c.closed_by_brace);
         if !c.closed_by_brace {
             let msg = format!("this `{{` of `{name_text}` is never closed: expected `}}`");
-            self.errors.push(errors::at(self.file, brace, brace + 1, msg));
+            self.errors
+                .push(errors::at(self.file, brace, brace + 1, msg));
         }
         let span = Span::new(self.file, kw_span.start as usize, c.end);
         self.out.items.push(Item { attrs, kind, span });
@@ -173,7 +241,13 @@ impl Run<'_> {
 
     /// Parses the members of `kind` in `text[start..end]` one by one. In an unclosed body, a
     /// member that is really the next declaration is returned to be added after this one.
-    fn members(&mut self, kind: &mut syntax::ItemKind, start: usize, end: usize, unclosed: bool) -> Vec<Item> {
+    fn members(
+        &mut self,
+        kind: &mut syntax::ItemKind,
+        start: usize,
+        end: usize,
+        unclosed: bool,
+    ) -> Vec<Item> {
         let rule = match kind {
             syntax::ItemKind::Struct(_) | syntax::ItemKind::Union(_) => Rule::struct_member_chunk,
             syntax::ItemKind::Enum(_) => Rule::enum_member_chunk,
@@ -188,12 +262,16 @@ impl Run<'_> {
             let src = &self.text[m.start..m.end];
             match AccordParser::parse(rule, src) {
                 Ok(mut pairs) => {
-                    let Some(member) = pairs.next().and_then(|p| p.into_inner().next()) else { continue };
+                    let Some(member) = pairs.next().and_then(|p| p.into_inner().next()) else {
+                        continue;
+                    };
                     self.builder(m.start).add_member(kind, member);
                 }
                 Err(e) => match self.as_item(src, m.start, unclosed) {
                     Some(item) => hoisted.push(item),
-                    None => self.errors.push(errors::from_pest(&e, self.text, m.start, self.file)),
+                    None => self
+                        .errors
+                        .push(errors::from_pest(&e, self.text, m.start, self.file)),
                 },
             }
         }
@@ -205,7 +283,11 @@ impl Run<'_> {
         if !unclosed {
             return None;
         }
-        let top = AccordParser::parse(Rule::top_chunk, src).ok()?.next()?.into_inner().next()?;
+        let top = AccordParser::parse(Rule::top_chunk, src)
+            .ok()?
+            .next()?
+            .into_inner()
+            .next()?;
         if top.as_rule() != Rule::item {
             return None;
         }

@@ -99,7 +99,14 @@ pub fn split(
 }
 
 fn fresh(start: usize) -> Chunk {
-    Chunk { start, end: start, significant: false, brace: None, closed_by_brace: false, max_depth: 0 }
+    Chunk {
+        start,
+        end: start,
+        significant: false,
+        brace: None,
+        closed_by_brace: false,
+        max_depth: 0,
+    }
 }
 
 /// `///` (but not `////`) starts a doc comment, which belongs to the grammar.
@@ -113,7 +120,10 @@ fn is_ident(b: u8) -> bool {
 }
 
 fn line_end(bytes: &[u8], i: usize, end: usize) -> usize {
-    bytes[i..end].iter().position(|&b| b == b'\n').map_or(end, |p| i + p)
+    bytes[i..end]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(end, |p| i + p)
 }
 
 /// Past the closing quote; strings stay on one line, so an unterminated one stops at the newline.
@@ -132,6 +142,9 @@ fn string_end(bytes: &[u8], mut i: usize, end: usize, escapes: bool) -> usize {
 fn push_comment(out: &mut Option<&mut Vec<Comment>>, text: &str, file: FileId, s: usize, e: usize) {
     if let Some(out) = out {
         let body = text[s..e].trim_end_matches('\r');
-        out.push(Comment { text: body.to_string(), span: Span::new(file, s, s + body.len()) });
+        out.push(Comment {
+            text: body.to_string(),
+            span: Span::new(file, s, s + body.len()),
+        });
     }
 }
