@@ -256,6 +256,17 @@ fn every_literal_form() {
 }
 
 #[test]
+fn malformed_numbers_are_errors_at_the_number() {
+    for bad_number in ["12abc", "1.2.3.4", "01.2.3", "-2s", "1.e5", "0x"] {
+        let text = format!("@a({bad_number}) struct S {{}}");
+        let (file, errs) = bad(&text);
+        assert_eq!(errs.len(), 1, "{bad_number}: {errs:?}");
+        assert_eq!(errs[0].1, bad_number, "{errs:?}");
+        assert_eq!(file.items.len(), 1, "{bad_number}");
+    }
+}
+
+#[test]
 fn string_escapes() {
     let s = first_literal(r#""a\"b\\c\nd\te\u{1F600}""#);
     assert_eq!(

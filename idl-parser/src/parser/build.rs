@@ -150,14 +150,40 @@ impl Builder<'_> {
                 value: text[2..text.len() - 1].to_string(),
                 raw: true,
             },
-            Rule::version_lit => self.version(text, span),
-            Rule::duration_lit => self.duration(text, span),
-            Rule::float_lit => self.float(text, span),
+            Rule::number_lit => self.number(text, span),
             Rule::int_lit => LiteralKind::Int(self.int(text, span)),
-            Rule::bool_lit => LiteralKind::Bool(text == "true"),
+            _ if text == "true" || text == "false" => LiteralKind::Bool(text == "true"),
             _ => LiteralKind::Name(self.path(pair)),
         };
         Literal { kind, span }
+    }
+
+    /// Tells integers, floats, durations and versions apart (the grammar has one rule for all).
+    fn number(&mut self, text: &str, span: Span) -> LiteralKind {
+        let unsigned = text.strip_prefix('-').unwrap_or(text);
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        let hex = unsigned
+            .strip_prefix("0x")
+            .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        if digits(unsigned) || hex {
+            return LiteralKind::Int(self.int(text, span));
+        }
+        if is_float(unsigned) {
+            return self.float(text, span);
+        }
+        let unit_at = unsigned.find(|c: char| !c.is_ascii_digit()).unwrap_or(0);
+        if unit_at > 0
+            && !text.starts_with('-')
+            && matches!(&unsigned[unit_at..], "ms" | "s" | "m" | "h")
+        {
+            return self.duration(text, span);
+        }
+        let core = unsigned.split(['-', '+']).next().unwrap_or("");
+        if !text.starts_with('-') && core.split('.').count() == 3 && core.split('.').all(digits) {
+            return self.version(text, span);
+        }
+        self.error(span, format!("`{text}` is not a number, a duration (`250ms`, `2s`, `5m`, `1h`) or a version (`1.2.0`)"));
+        LiteralKind::Int(0)
     }
 
     pub fn int(&mut self, text: &str, span: Span) -> i128 {
@@ -303,6 +329,21 @@ fn empty_type(span: Span) -> TypeRef {
         }),
         span,
     }
+}
+
+/// `1.5`, `2e3`, `1.5E-3`: digits, an optional fraction, an optional exponent.
+fn is_float(t: &str) -> bool {
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], Some(&t[i + 1..])),
+        None => (t, None),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, frac)) => all_digits(whole) && all_digits(frac),
+        None => all_digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| all_digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    mantissa_ok && exponent_ok && (exponent.is_some() || mantissa.contains('.'))
 }
 
 /// `{1F600}` after `\u`: the character and how many chars of `rest` it used.

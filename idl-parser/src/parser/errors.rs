@@ -65,7 +65,7 @@ fn words(rule: Rule) -> Option<&'static str> {
         Rule::arrow => "`->`",
         Rule::question => "`?`",
         Rule::ident | Rule::path | Rule::arg_key => "a name",
-        Rule::literal | Rule::annotation_arg => "a value",
+        Rule::literal | Rule::annotation_arg | Rule::number_lit => "a value",
         Rule::string_lit | Rule::raw_string_lit => "a string",
         Rule::int_lit | Rule::reserved_range => "an integer",
         Rule::type_ref | Rule::list_type | Rule::map_type | Rule::streamable => "a type",
