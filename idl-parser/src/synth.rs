@@ -62,38 +62,41 @@ enum Status{p} {{
 }
 
 fn service(out: &mut String, p: usize, s: usize, ops: usize) {
+    // Type names carry the package too: a short name declared in two visible packages is
+    // ambiguous (docs/language.md, name resolution), and every package sees the ones before it.
+    let t = format!("P{p}S{s}");
     let money = if p == 0 { format!("Money{p}") } else { format!("bench.p{:02}.Money{}", p - 1, p - 1) };
     let _ = write!(
         out,
         r#"@status(404)
-error NotFound{s} {{
+error NotFound{t} {{
     id: i64 = 1;
     detail?: string = 2;
 }}
 
 /// Something happened in service {s}.
-event Changed{s} {{
+event Changed{t} {{
     id: i64 = 1;
     status: Status{p} = 2;
     at: timestamp = 3;
 }}
 
-union Choice{s} {{
+union Choice{t} {{
     text: string = 1;
     number: i64 = 2;
 }}
 
-channel events_{s} {{
+channel events_p{p}_s{s} {{
     kind publish_subscribe;
     address "bench.p{p:02}.s{s}.events";
-    messages Changed{s};
+    messages Changed{t};
     key id;
 }}
 
 "#
     );
     for o in 0..ops {
-        op_types(out, p, s, o, &money);
+        op_types(out, p, &t, o, &money);
     }
     let _ = writeln!(out, "/// Service {s} of package {p}.\nservice Service{s} {{");
     for o in 0..ops {
@@ -102,19 +105,19 @@ channel events_{s} {{
             r#"    /// Operation {o}.
     @http(POST, "/s{s}/items/{{id}}/op{o}")
     @timeout(2s)
-    op op_{o}(Request{s}x{o}) -> Reply{s}x{o} throws NotFound{s};
+    op op_{o}(Request{t}x{o}) -> Reply{t}x{o} throws NotFound{t};
 
 "#
         );
     }
-    let _ = writeln!(out, "    publishes events_{s};\n}}\n");
+    let _ = writeln!(out, "    publishes events_p{p}_s{s};\n}}\n");
 }
 
-fn op_types(out: &mut String, p: usize, s: usize, o: usize, money: &str) {
+fn op_types(out: &mut String, p: usize, t: &str, o: usize, money: &str) {
     let _ = write!(
         out,
-        r#"/// Input of operation {o} of service {s}.
-struct Request{s}x{o} {{
+        r#"/// Input of operation {o} of service {t}.
+struct Request{t}x{o} {{
     id: i64 = 1;
     @length(min = 1, max = 64)
     name: string = 2;
@@ -125,16 +128,16 @@ struct Request{s}x{o} {{
     labels: map<string, string> = 6;
     note?: string = 7;
     status?: Status{p} = 8;
-    choice?: Choice{s} = 9;
+    choice?: Choice{t} = 9;
     reserved 10 to 12;
 }}
 
-struct Reply{s}x{o} {{
+struct Reply{t}x{o} {{
     id: i64 = 1;
     status: Status{p} = 2;
     created_at: timestamp = 3;
     total: {money} = 4;
-    items: list<Request{s}x{o}> = 5;
+    items: list<Request{t}x{o}> = 5;
     ratio?: f64 = 6;
 }}
 
