@@ -297,3 +297,28 @@ fn garbage_input_never_panics() {
         let _ = render::human(&c.sources, &c.diagnostics);
     }
 }
+
+#[test]
+fn synthetic_benchmark_api_is_error_free() {
+    use accord_idl::synth::{SynthConfig, large_api};
+    let config = SynthConfig {
+        packages: 3,
+        services_per_package: 2,
+        ops_per_service: 3,
+    };
+    let files: HashMap<PathBuf, String> = large_api(config).into_iter().collect();
+    let roots: Vec<PathBuf> = files.keys().cloned().collect();
+    let mut loader = |p: &Path| {
+        files
+            .get(p)
+            .cloned()
+            .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+    };
+    let c = compile(&roots, &mut loader);
+    assert!(
+        !c.has_errors(),
+        "{}",
+        render::human(&c.sources, &c.diagnostics)
+    );
+    assert_eq!(c.model.services.len(), 6);
+}

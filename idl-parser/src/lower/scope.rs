@@ -72,12 +72,16 @@ impl Scope {
             return found;
         }
         let visible = self.visible.get(&file).map_or(&[][..], Vec::as_slice);
-        let hits: Vec<(PackageId, Sym)> = visible
+        // The common case (one hit) allocates nothing; the list is only built for the error.
+        let mut hits = visible
             .iter()
-            .filter_map(|p| self.symbols[p.index()].get(name).map(|s| (*p, *s)))
-            .collect();
+            .filter_map(|p| self.symbols[p.index()].get(name).map(|s| (*p, *s)));
+        let first = hits.next();
+        if let (Some((_, sym)), None) = (first, hits.clone().next()) {
+            return Some(sym);
+        }
+        let hits: Vec<(PackageId, Sym)> = first.into_iter().chain(hits).collect();
         match hits.as_slice() {
-            [(_, sym)] => Some(*sym),
             [] => {
                 let wanted = |sym: &Sym| {
                     if what == "channel" {
