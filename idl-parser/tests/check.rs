@@ -217,6 +217,12 @@ struct broken { oops
 "#,
     );
     let found = codes(&c);
+    assert!(
+        codes(&compile_str(
+            "package a;\nversion 1.0.0;\nstruct string { x: i64 = 1; }\n"
+        ))
+        .contains(&"A0101")
+    );
     for code in [
         "A0001", "A0301", "A0102", "A0201", "A0501", "A0303", "A0204", "A0606", "A0702", "A0305",
         "A0304", "A0806",

@@ -6,6 +6,7 @@
 //!
 //! ```accord
 //! struct Order { id: i64 = 1; id: string = 2; }   // A0102: `id` is already a field of Order
+//! struct string { x: i64 = 1; }                     // A0101: scalar names cannot be shadowed
 //! ```
 
 use super::codes;
@@ -67,4 +68,17 @@ impl Dups {
             }
         }
     }
+}
+
+/// A declaration named like a scalar could never be referred to: scalars cannot be shadowed.
+pub(crate) fn scalar_shadowed(name: &str, span: Span, diags: &mut Vec<Diagnostic>) {
+    diags.push(
+        Diagnostic::error(
+            codes::DUPLICATE_DECL,
+            format!("`{name}` is the name of a scalar type"),
+            span,
+        )
+        .with_label("shadows the scalar")
+        .with_help("scalar names cannot be shadowed; pick another name"),
+    );
 }

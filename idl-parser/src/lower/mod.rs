@@ -114,6 +114,10 @@ impl<'d> Lowerer<'d> {
     ) {
         for item in &file.syntax.items {
             let name = item.kind.name();
+            if Scalar::from_name(&name.text).is_some() {
+                check::names::scalar_shadowed(&name.text, name.span, self.diags);
+                continue;
+            }
             if !dups.add(&name.text, name.span, self.diags) {
                 continue;
             }
