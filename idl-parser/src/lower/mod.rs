@@ -118,16 +118,17 @@ impl<'d> Lowerer<'d> {
                 check::names::scalar_shadowed(&name.text, name.span, self.diags);
                 continue;
             }
-            if !dups.add(&name.text, name.span, self.diags) {
-                continue;
-            }
+            // A duplicate is still lowered (its own problems are independent) but not named.
+            let fresh = dups.add(&name.text, name.span, self.diags);
             let slot = self.placeholder(item, package);
             let sym = match slot {
                 Slot::Decl(id) => Sym::Decl(id),
                 Slot::Service(id) => Sym::Service(id),
                 Slot::Channel(id) => Sym::Channel(id),
             };
-            self.scope.symbols[package.index()].insert(name.text.clone(), sym);
+            if fresh {
+                self.scope.symbols[package.index()].insert(name.text.clone(), sym);
+            }
             items.push((file.id, item, slot));
         }
     }
