@@ -9,6 +9,7 @@
 pub mod check;
 pub mod compile;
 pub mod diagnostic;
+pub mod evolution;
 pub mod format;
 mod lower;
 pub mod model;

@@ -1,0 +1,452 @@
+//! Rules for declarations and their members: structs, errors, events, enums and unions.
+//! Members are matched by number, so a new name at an old number is a rename.
+
+use super::{Class, Ctx, Rule, type_text};
+use crate::model::{DeclId, DeclKind, Field, StructRole};
+
+macro_rules! rule {
+    ($id:literal, $class:ident, $doc:literal) => {
+        Rule {
+            id: $id,
+            class: Class::$class,
+            doc: $doc,
+        }
+    };
+}
+
+pub const RULES: &[Rule] = &[
+    rule!(
+        "decl-removed",
+        Major,
+        "Removing a declaration breaks every user of its name."
+    ),
+    rule!(
+        "decl-added",
+        Minor,
+        "A new declaration is new surface; nothing existing changes."
+    ),
+    rule!(
+        "decl-kind-changed",
+        Major,
+        "A struct that becomes an enum (etc.) changes its wire shape."
+    ),
+    rule!(
+        "error-status-changed",
+        Major,
+        "Clients branch on an error's HTTP status."
+    ),
+    rule!(
+        "member-removed",
+        Major,
+        "Removing a field, enum value or variant breaks readers and writers of it."
+    ),
+    rule!(
+        "member-renamed",
+        Major,
+        "The name is on the JSON wire and in generated code."
+    ),
+    rule!(
+        "member-type-changed",
+        Major,
+        "Old peers cannot decode the new type."
+    ),
+    rule!(
+        "field-added-required-request",
+        Major,
+        "Old clients do not send the new required field."
+    ),
+    rule!(
+        "field-added",
+        Minor,
+        "An optional request field or any response field: old peers ignore it."
+    ),
+    rule!(
+        "field-made-required-request",
+        Major,
+        "Old clients may omit it."
+    ),
+    rule!(
+        "field-made-required",
+        Minor,
+        "Response side only: clients that handled absence still work."
+    ),
+    rule!(
+        "field-made-optional-response",
+        Major,
+        "Old clients rely on its presence."
+    ),
+    rule!(
+        "field-made-optional",
+        Minor,
+        "Request side only: servers accept more than before."
+    ),
+    rule!(
+        "enum-value-added",
+        Minor,
+        "New value; clients must treat unknown values gracefully."
+    ),
+    rule!(
+        "variant-added",
+        Minor,
+        "New union variant, like a new enum value."
+    ),
+    rule!(
+        "constraints-changed-request",
+        Major,
+        "Conservative: a request-side constraint change may reject what old clients send."
+    ),
+    rule!(
+        "constraints-changed",
+        Minor,
+        "Response-only constraint changes describe values differently but decode the same."
+    ),
+    rule!(
+        "default-changed",
+        Major,
+        "Conservative: the meaning of an omitted field changes silently."
+    ),
+    rule!(
+        "deprecated",
+        Minor,
+        "Deprecating anything is a new promise, not a break."
+    ),
+    rule!("docs-changed", Patch, "Documentation changes only."),
+];
+
+pub(super) fn compare(ctx: &mut Ctx) {
+    for old_id in ctx.old.decl_ids() {
+        let name = ctx.old.qualified_decl_name(old_id);
+        let pkg = ctx.old.package(ctx.old.decl(old_id).package).name.clone();
+        let old_span = ctx.old_spans.decls[old_id.index()].name;
+        match ctx.new.find_decl(&name) {
+            None => ctx.push(
+                "decl-removed",
+                &pkg,
+                format!("`{name}` was removed"),
+                Some(old_span),
+                None,
+            ),
+            Some(new_id) => compare_decl(ctx, &pkg, &name, old_id, new_id),
+        }
+    }
+    for new_id in ctx.new.decl_ids() {
+        let name = ctx.new.qualified_decl_name(new_id);
+        if ctx.old.find_decl(&name).is_none() {
+            let pkg = ctx.new.package(ctx.new.decl(new_id).package).name.clone();
+            let span = ctx.new_spans.decls[new_id.index()].name;
+            ctx.push(
+                "decl-added",
+                &pkg,
+                format!("`{name}` was added"),
+                None,
+                Some(span),
+            );
+        }
+    }
+}
+
+fn compare_decl(ctx: &mut Ctx, pkg: &str, name: &str, old_id: DeclId, new_id: DeclId) {
+    let (o, n) = (ctx.old.decl(old_id), ctx.new.decl(new_id));
+    let spans = (
+        Some(ctx.old_spans.decls[old_id.index()].name),
+        Some(ctx.new_spans.decls[new_id.index()].name),
+    );
+    if o.keyword() != n.keyword() && !both_structs(&o.kind, &n.kind) {
+        let msg = format!("`{name}` changed from {} to {}", o.keyword(), n.keyword());
+        ctx.push("decl-kind-changed", pkg, msg, spans.0, spans.1);
+        return;
+    }
+    lifecycle_and_docs(
+        ctx,
+        pkg,
+        name,
+        (&o.docs, &n.docs),
+        (
+            o.lifecycle.deprecated.is_some(),
+            n.lifecycle.deprecated.is_some(),
+        ),
+        spans,
+    );
+    match (&o.kind, &n.kind) {
+        (DeclKind::Struct(a), DeclKind::Struct(b)) => {
+            if let (StructRole::Error { status: x }, StructRole::Error { status: y }) =
+                (a.role, b.role)
+                && x != y
+            {
+                ctx.push(
+                    "error-status-changed",
+                    pkg,
+                    format!("`{name}` status {x} became {y}"),
+                    spans.0,
+                    spans.1,
+                );
+            }
+            if a.role != b.role
+                && !matches!(
+                    (a.role, b.role),
+                    (StructRole::Error { .. }, StructRole::Error { .. })
+                )
+            {
+                let msg = format!("`{name}` changed from {} to {}", o.keyword(), n.keyword());
+                ctx.push("decl-kind-changed", pkg, msg, spans.0, spans.1);
+            }
+            fields(
+                ctx,
+                pkg,
+                name,
+                (old_id, &a.fields),
+                (new_id, &b.fields),
+                "field-added",
+            );
+        }
+        (DeclKind::Union(a), DeclKind::Union(b)) => fields(
+            ctx,
+            pkg,
+            name,
+            (old_id, &a.variants),
+            (new_id, &b.variants),
+            "variant-added",
+        ),
+        (DeclKind::Enum(a), DeclKind::Enum(b)) => {
+            enum_values(ctx, pkg, name, (old_id, a), (new_id, b))
+        }
+        _ => {}
+    }
+}
+
+fn both_structs(a: &DeclKind, b: &DeclKind) -> bool {
+    matches!((a, b), (DeclKind::Struct(_), DeclKind::Struct(_)))
+}
+
+type SpanPair = (Option<crate::Span>, Option<crate::Span>);
+
+fn lifecycle_and_docs(
+    ctx: &mut Ctx,
+    pkg: &str,
+    what: &str,
+    docs: (&Option<String>, &Option<String>),
+    dep: (bool, bool),
+    spans: SpanPair,
+) {
+    if !dep.0 && dep.1 {
+        ctx.push(
+            "deprecated",
+            pkg,
+            format!("`{what}` was deprecated"),
+            spans.0,
+            spans.1,
+        );
+    }
+    if docs.0 != docs.1 {
+        ctx.push(
+            "docs-changed",
+            pkg,
+            format!("documentation of `{what}` changed"),
+            spans.0,
+            spans.1,
+        );
+    }
+}
+
+fn enum_values(
+    ctx: &mut Ctx,
+    pkg: &str,
+    name: &str,
+    old: (DeclId, &crate::model::Enum),
+    new: (DeclId, &crate::model::Enum),
+) {
+    for (i, v) in old.1.values.iter().enumerate() {
+        let os = Some(ctx.old_spans.decls[old.0.index()].members[i]);
+        let found = new.1.values.iter().position(|w| w.number == v.number);
+        let Some(j) = found else {
+            ctx.push(
+                "member-removed",
+                pkg,
+                format!("`{name}.{}` = {} was removed", v.name, v.number),
+                os,
+                None,
+            );
+            continue;
+        };
+        let w = &new.1.values[j];
+        let ns = Some(ctx.new_spans.decls[new.0.index()].members[j]);
+        if v.name != w.name {
+            ctx.push(
+                "member-renamed",
+                pkg,
+                format!(
+                    "`{name}` value {} renamed `{}` to `{}`",
+                    v.number, v.name, w.name
+                ),
+                os,
+                ns,
+            );
+        }
+        let what = format!("{name}.{}", w.name);
+        lifecycle_and_docs(
+            ctx,
+            pkg,
+            &what,
+            (&v.docs, &w.docs),
+            (
+                v.lifecycle.deprecated.is_some(),
+                w.lifecycle.deprecated.is_some(),
+            ),
+            (os, ns),
+        );
+    }
+    for (j, w) in new.1.values.iter().enumerate() {
+        if !old.1.values.iter().any(|v| v.number == w.number) {
+            let ns = Some(ctx.new_spans.decls[new.0.index()].members[j]);
+            ctx.push(
+                "enum-value-added",
+                pkg,
+                format!("`{name}.{}` = {} was added", w.name, w.number),
+                None,
+                ns,
+            );
+        }
+    }
+}
+
+fn fields(
+    ctx: &mut Ctx,
+    pkg: &str,
+    name: &str,
+    old: (DeclId, &[Field]),
+    new: (DeclId, &[Field]),
+    added_rule: &'static str,
+) {
+    for (i, f) in old.1.iter().enumerate() {
+        let os = Some(ctx.old_spans.decls[old.0.index()].members[i]);
+        match new.1.iter().position(|g| g.number == f.number) {
+            None => ctx.push(
+                "member-removed",
+                pkg,
+                format!("`{name}.{}` = {} was removed", f.name, f.number),
+                os,
+                None,
+            ),
+            Some(j) => {
+                let ns = Some(ctx.new_spans.decls[new.0.index()].members[j]);
+                field(ctx, pkg, name, (old.0, f), (new.0, &new.1[j]), (os, ns));
+            }
+        }
+    }
+    for (j, g) in new.1.iter().enumerate() {
+        if old.1.iter().any(|f| f.number == g.number) {
+            continue;
+        }
+        let ns = Some(ctx.new_spans.decls[new.0.index()].members[j]);
+        let rule = if added_rule == "field-added" && !g.optional && ctx.new_dirs.on_request(new.0) {
+            "field-added-required-request"
+        } else {
+            added_rule
+        };
+        ctx.push(
+            rule,
+            pkg,
+            format!("`{name}.{}` = {} was added", g.name, g.number),
+            None,
+            ns,
+        );
+    }
+}
+
+fn field(
+    ctx: &mut Ctx,
+    pkg: &str,
+    name: &str,
+    old: (DeclId, &Field),
+    new: (DeclId, &Field),
+    spans: SpanPair,
+) {
+    let (f, g) = (old.1, new.1);
+    let what = format!("{name}.{}", g.name);
+    if f.name != g.name {
+        ctx.push(
+            "member-renamed",
+            pkg,
+            format!(
+                "`{name}` field {} renamed `{}` to `{}`",
+                f.number, f.name, g.name
+            ),
+            spans.0,
+            spans.1,
+        );
+    }
+    let (ot, nt) = (type_text(ctx.old, &f.ty), type_text(ctx.new, &g.ty));
+    if ot != nt {
+        ctx.push(
+            "member-type-changed",
+            pkg,
+            format!("`{what}` type `{ot}` became `{nt}`"),
+            spans.0,
+            spans.1,
+        );
+    }
+    let request = ctx.old_dirs.on_request(old.0) || ctx.new_dirs.on_request(new.0);
+    let response = ctx.old_dirs.on_response(old.0) || ctx.new_dirs.on_response(new.0);
+    if f.optional && !g.optional {
+        let rule = if request {
+            "field-made-required-request"
+        } else {
+            "field-made-required"
+        };
+        ctx.push(
+            rule,
+            pkg,
+            format!("`{what}` became required"),
+            spans.0,
+            spans.1,
+        );
+    }
+    if !f.optional && g.optional {
+        let rule = if response {
+            "field-made-optional-response"
+        } else {
+            "field-made-optional"
+        };
+        ctx.push(
+            rule,
+            pkg,
+            format!("`{what}` became optional"),
+            spans.0,
+            spans.1,
+        );
+    }
+    if f.constraints != g.constraints {
+        let rule = if request {
+            "constraints-changed-request"
+        } else {
+            "constraints-changed"
+        };
+        ctx.push(
+            rule,
+            pkg,
+            format!("constraints of `{what}` changed"),
+            spans.0,
+            spans.1,
+        );
+    }
+    if f.default != g.default {
+        ctx.push(
+            "default-changed",
+            pkg,
+            format!("default of `{what}` changed"),
+            spans.0,
+            spans.1,
+        );
+    }
+    lifecycle_and_docs(
+        ctx,
+        pkg,
+        &what,
+        (&f.docs, &g.docs),
+        (
+            f.lifecycle.deprecated.is_some(),
+            g.lifecycle.deprecated.is_some(),
+        ),
+        spans,
+    );
+}

@@ -1,0 +1,421 @@
+//! Rules for services, their operations (signatures and HTTP bindings) and channels.
+
+use super::{Class, Ctx, Rule, output_text};
+use crate::model::{ChannelId, Operation, ServiceId};
+
+macro_rules! rule {
+    ($id:literal, $class:ident, $doc:literal) => {
+        Rule {
+            id: $id,
+            class: Class::$class,
+            doc: $doc,
+        }
+    };
+}
+
+pub const RULES: &[Rule] = &[
+    rule!(
+        "service-removed",
+        Major,
+        "Every client of the service breaks."
+    ),
+    rule!("service-added", Minor, "New surface only."),
+    rule!(
+        "op-removed",
+        Major,
+        "Calls to a removed (or renamed) operation fail."
+    ),
+    rule!("op-added", Minor, "New surface only."),
+    rule!(
+        "op-input-changed",
+        Major,
+        "Old clients send the old input type."
+    ),
+    rule!(
+        "op-output-changed",
+        Major,
+        "Old clients decode the old output (or streaming) shape."
+    ),
+    rule!(
+        "op-interaction-changed",
+        Major,
+        "Changing channel binding or style changes how the call travels."
+    ),
+    rule!(
+        "op-error-added",
+        Minor,
+        "A new declared error; clients handle unknown errors generically."
+    ),
+    rule!(
+        "op-error-removed",
+        Major,
+        "Conservative: generated clients match on the declared errors."
+    ),
+    rule!(
+        "http-changed",
+        Major,
+        "A different method, path or parameter location misses old clients' requests."
+    ),
+    rule!(
+        "channel-removed",
+        Major,
+        "Publishers and subscribers of it break."
+    ),
+    rule!("channel-added", Minor, "New surface only."),
+    rule!(
+        "channel-changed",
+        Major,
+        "Address, kind, key or format is what peers connect and decode with."
+    ),
+    rule!(
+        "channel-message-removed",
+        Major,
+        "Subscribers and publishers of that message break."
+    ),
+    rule!(
+        "channel-message-added",
+        Minor,
+        "A new message on a channel; subscribers skip unknown ones."
+    ),
+    rule!(
+        "service-channels-changed",
+        Major,
+        "Conservative: a service that stops publishing or subscribing breaks its peers."
+    ),
+];
+
+pub(super) fn compare(ctx: &mut Ctx) {
+    for old_id in ctx.old.service_ids() {
+        let name = ctx.old.qualified_service_name(old_id);
+        let pkg = ctx
+            .old
+            .package(ctx.old.service(old_id).package)
+            .name
+            .clone();
+        let os = Some(ctx.old_spans.services[old_id.index()].name);
+        match ctx.new.find_service(&name) {
+            None => ctx.push(
+                "service-removed",
+                &pkg,
+                format!("service `{name}` was removed"),
+                os,
+                None,
+            ),
+            Some(new_id) => service(ctx, &pkg, &name, old_id, new_id),
+        }
+    }
+    for new_id in ctx.new.service_ids() {
+        let name = ctx.new.qualified_service_name(new_id);
+        if ctx.old.find_service(&name).is_none() {
+            let pkg = ctx
+                .new
+                .package(ctx.new.service(new_id).package)
+                .name
+                .clone();
+            let ns = Some(ctx.new_spans.services[new_id.index()].name);
+            ctx.push(
+                "service-added",
+                &pkg,
+                format!("service `{name}` was added"),
+                None,
+                ns,
+            );
+        }
+    }
+    channels(ctx);
+}
+
+fn service(ctx: &mut Ctx, pkg: &str, name: &str, old_id: ServiceId, new_id: ServiceId) {
+    let (o, n) = (ctx.old.service(old_id), ctx.new.service(new_id));
+    let spans = (
+        Some(ctx.old_spans.services[old_id.index()].name),
+        Some(ctx.new_spans.services[new_id.index()].name),
+    );
+    if o.docs != n.docs {
+        ctx.push(
+            "docs-changed",
+            pkg,
+            format!("documentation of `{name}` changed"),
+            spans.0,
+            spans.1,
+        );
+    }
+    if o.lifecycle.deprecated.is_none() && n.lifecycle.deprecated.is_some() {
+        ctx.push(
+            "deprecated",
+            pkg,
+            format!("`{name}` was deprecated"),
+            spans.0,
+            spans.1,
+        );
+    }
+    let names = |m: &crate::Model, ids: &[ChannelId]| -> Vec<String> {
+        ids.iter().map(|&c| m.qualified_channel_name(c)).collect()
+    };
+    let dropped = !names(ctx.old, &o.publishes)
+        .iter()
+        .all(|c| names(ctx.new, &n.publishes).contains(c))
+        || !names(ctx.old, &o.subscribes)
+            .iter()
+            .all(|c| names(ctx.new, &n.subscribes).contains(c));
+    if dropped {
+        ctx.push(
+            "service-channels-changed",
+            pkg,
+            format!("`{name}` no longer publishes or subscribes to a channel it did"),
+            spans.0,
+            spans.1,
+        );
+    }
+    for (i, op) in o.operations.iter().enumerate() {
+        let os = Some(ctx.old_spans.services[old_id.index()].operations[i]);
+        match n.operations.iter().position(|p| p.name == op.name) {
+            None => ctx.push(
+                "op-removed",
+                pkg,
+                format!("operation `{name}.{}` was removed", op.name),
+                os,
+                None,
+            ),
+            Some(j) => {
+                let ns = Some(ctx.new_spans.services[new_id.index()].operations[j]);
+                operation(
+                    ctx,
+                    pkg,
+                    &format!("{name}.{}", op.name),
+                    op,
+                    &n.operations[j],
+                    (os, ns),
+                );
+            }
+        }
+    }
+    for (j, op) in n.operations.iter().enumerate() {
+        if !o.operations.iter().any(|p| p.name == op.name) {
+            let ns = Some(ctx.new_spans.services[new_id.index()].operations[j]);
+            ctx.push(
+                "op-added",
+                pkg,
+                format!("operation `{name}.{}` was added", op.name),
+                None,
+                ns,
+            );
+        }
+    }
+}
+
+type SpanPair = (Option<crate::Span>, Option<crate::Span>);
+
+fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation, spans: SpanPair) {
+    let input = |m: &crate::Model, op: &Operation| {
+        (op.input.map(|d| m.qualified_decl_name(d)), op.input_stream)
+    };
+    if input(ctx.old, o) != input(ctx.new, n) {
+        ctx.push(
+            "op-input-changed",
+            pkg,
+            format!("input of `{what}` changed"),
+            spans.0,
+            spans.1,
+        );
+    }
+    if output_text(ctx.old, &o.output) != output_text(ctx.new, &n.output) {
+        ctx.push(
+            "op-output-changed",
+            pkg,
+            format!("output of `{what}` changed"),
+            spans.0,
+            spans.1,
+        );
+    }
+    let binding = |m: &crate::Model, op: &Operation| {
+        (
+            op.interaction(),
+            op.channel.map(|c| m.qualified_channel_name(c.channel)),
+        )
+    };
+    if binding(ctx.old, o) != binding(ctx.new, n) {
+        ctx.push(
+            "op-interaction-changed",
+            pkg,
+            format!("interaction style of `{what}` changed"),
+            spans.0,
+            spans.1,
+        );
+    }
+    let errs = |m: &crate::Model, op: &Operation| -> Vec<String> {
+        op.throws
+            .iter()
+            .map(|&d| m.qualified_decl_name(d))
+            .collect()
+    };
+    let (oe, ne) = (errs(ctx.old, o), errs(ctx.new, n));
+    for e in ne.iter().filter(|e| !oe.contains(e)) {
+        ctx.push(
+            "op-error-added",
+            pkg,
+            format!("`{what}` may now fail with `{e}`"),
+            spans.0,
+            spans.1,
+        );
+    }
+    for e in oe.iter().filter(|e| !ne.contains(e)) {
+        ctx.push(
+            "op-error-removed",
+            pkg,
+            format!("`{what}` no longer declares `{e}`"),
+            spans.0,
+            spans.1,
+        );
+    }
+    if http_shape(o) != http_shape(n) {
+        ctx.push(
+            "http-changed",
+            pkg,
+            format!("HTTP binding of `{what}` changed"),
+            spans.0,
+            spans.1,
+        );
+    }
+    if o.docs != n.docs {
+        ctx.push(
+            "docs-changed",
+            pkg,
+            format!("documentation of `{what}` changed"),
+            spans.0,
+            spans.1,
+        );
+    }
+    if o.lifecycle.deprecated.is_none() && n.lifecycle.deprecated.is_some() {
+        ctx.push(
+            "deprecated",
+            pkg,
+            format!("`{what}` was deprecated"),
+            spans.0,
+            spans.1,
+        );
+    }
+}
+
+/// The HTTP binding as the wire sees it: method, path with placeholders reduced to `{}` (so a
+/// placeholder renamed with its field is no change), and each parameter's location.
+fn http_shape(op: &Operation) -> Option<(String, String, Vec<String>)> {
+    let http = op.http.as_ref()?;
+    let path = http
+        .segments
+        .iter()
+        .map(|s| match s {
+            crate::model::PathSegment::Literal(l) => l.clone(),
+            crate::model::PathSegment::Param(_) => "{}".into(),
+        })
+        .collect();
+    let params = http
+        .params
+        .iter()
+        .map(|p| format!("{}:{:?}", p.field, p.location))
+        .collect();
+    Some((http.method.as_str().into(), path, params))
+}
+
+fn channels(ctx: &mut Ctx) {
+    for old_id in ctx.old.channel_ids() {
+        let name = ctx.old.qualified_channel_name(old_id);
+        let pkg = ctx
+            .old
+            .package(ctx.old.channel(old_id).package)
+            .name
+            .clone();
+        let os = Some(ctx.old_spans.channels[old_id.index()].name);
+        match ctx.new.find_channel(&name) {
+            None => ctx.push(
+                "channel-removed",
+                &pkg,
+                format!("channel `{name}` was removed"),
+                os,
+                None,
+            ),
+            Some(new_id) => {
+                let ns = Some(ctx.new_spans.channels[new_id.index()].name);
+                channel(ctx, &pkg, &name, old_id, new_id, (os, ns));
+            }
+        }
+    }
+    for new_id in ctx.new.channel_ids() {
+        let name = ctx.new.qualified_channel_name(new_id);
+        if ctx.old.find_channel(&name).is_none() {
+            let pkg = ctx
+                .new
+                .package(ctx.new.channel(new_id).package)
+                .name
+                .clone();
+            let ns = Some(ctx.new_spans.channels[new_id.index()].name);
+            ctx.push(
+                "channel-added",
+                &pkg,
+                format!("channel `{name}` was added"),
+                None,
+                ns,
+            );
+        }
+    }
+}
+
+fn channel(
+    ctx: &mut Ctx,
+    pkg: &str,
+    name: &str,
+    old_id: ChannelId,
+    new_id: ChannelId,
+    spans: SpanPair,
+) {
+    let (o, n) = (ctx.old.channel(old_id), ctx.new.channel(new_id));
+    if (o.kind, &o.address, &o.key, o.format) != (n.kind, &n.address, &n.key, n.format) {
+        ctx.push(
+            "channel-changed",
+            pkg,
+            format!("address, kind, key or format of `{name}` changed"),
+            spans.0,
+            spans.1,
+        );
+    }
+    let msgs = |m: &crate::Model, ids: &[crate::model::DeclId]| -> Vec<String> {
+        ids.iter().map(|&d| m.qualified_decl_name(d)).collect()
+    };
+    let (om, nm) = (msgs(ctx.old, &o.messages), msgs(ctx.new, &n.messages));
+    for m in om.iter().filter(|m| !nm.contains(m)) {
+        ctx.push(
+            "channel-message-removed",
+            pkg,
+            format!("`{name}` no longer carries `{m}`"),
+            spans.0,
+            spans.1,
+        );
+    }
+    for m in nm.iter().filter(|m| !om.contains(m)) {
+        ctx.push(
+            "channel-message-added",
+            pkg,
+            format!("`{name}` now carries `{m}`"),
+            spans.0,
+            spans.1,
+        );
+    }
+    if o.docs != n.docs {
+        ctx.push(
+            "docs-changed",
+            pkg,
+            format!("documentation of `{name}` changed"),
+            spans.0,
+            spans.1,
+        );
+    }
+    if o.lifecycle.deprecated.is_none() && n.lifecycle.deprecated.is_some() {
+        ctx.push(
+            "deprecated",
+            pkg,
+            format!("`{name}` was deprecated"),
+            spans.0,
+            spans.1,
+        );
+    }
+}
