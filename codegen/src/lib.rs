@@ -4,9 +4,13 @@
 //! and never call one another. Only the CLI, the build.rs [`Builder`] and the macro write files.
 
 pub mod asyncapi;
+pub mod builder;
 pub mod jsonschema;
 pub mod openapi;
+pub mod rust;
 pub mod schema;
+
+pub use builder::Builder;
 
 use accord_idl::Model;
 use std::path::PathBuf;

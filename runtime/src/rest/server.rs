@@ -32,6 +32,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument as _;
 
+/// The input of an operation declared without one (`op ping()`): any JSON object, members
+/// ignored, so a skeleton decodes it like every other input.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+pub struct NoInput {}
+
+impl Validate for NoInput {
+    fn validate_into(&self, _: &FieldPath<'_>, _: &mut Violations) {}
+}
+
 /// Settings of a REST skeleton.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {

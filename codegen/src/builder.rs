@@ -1,0 +1,155 @@
+//! The build.rs entry point: compiles `.accord` files and writes the Rust target to `OUT_DIR`.
+//!
+//! ```ignore
+//! // build.rs
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     accord_codegen::Builder::new().compile(&["api/order.accord"])?;
+//!     Ok(())
+//! }
+//! // src/lib.rs
+//! accord::include_api!("api");
+//! ```
+
+use crate::rust::{self, Options};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Configures and runs the Rust generator from a build script.
+#[derive(Clone, Debug)]
+pub struct Builder {
+    options: Options,
+    name: String,
+    out_dir: Option<PathBuf>,
+    cargo_directives: bool,
+}
+
+/// Why a build failed: the rendered diagnostics, an I/O problem or a bad option.
+#[derive(Debug)]
+pub struct BuildError(String);
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// Every service, proxy and skeleton, written to `$OUT_DIR/accord/api/`.
+    pub fn new() -> Builder {
+        Builder {
+            options: Options::default(),
+            name: "api".to_owned(),
+            out_dir: None,
+            cargo_directives: true,
+        }
+    }
+
+    /// Only these services (short or qualified names); types are always generated.
+    pub fn services<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Builder {
+        self.options.services = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Whether to generate the REST proxies (default true).
+    pub fn client(mut self, yes: bool) -> Builder {
+        self.options.client = yes;
+        self
+    }
+
+    /// Whether to generate the REST skeletons (default true).
+    pub fn server(mut self, yes: bool) -> Builder {
+        self.options.server = yes;
+        self
+    }
+
+    /// An extra derive on every generated struct and union (`"Eq"`, `"Hash"`).
+    pub fn derive(mut self, path: impl Into<String>) -> Builder {
+        self.options.derives.push(path.into());
+        self
+    }
+
+    /// An extra attribute on every generated type, as written (`"#[non_exhaustive]"`).
+    pub fn attribute(mut self, attribute: impl Into<String>) -> Builder {
+        self.options.attributes.push(attribute.into());
+        self
+    }
+
+    /// The name `accord::include_api!` takes (default `"api"`): the output goes to
+    /// `$OUT_DIR/accord/<name>/`.
+    pub fn name(mut self, name: impl Into<String>) -> Builder {
+        self.name = name.into();
+        self
+    }
+
+    /// Writes to `dir` itself instead of `$OUT_DIR/accord/<name>/`.
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Builder {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// Whether to print `cargo:rerun-if-changed` lines (default true; off outside build.rs).
+    pub fn cargo_directives(mut self, yes: bool) -> Builder {
+        self.cargo_directives = yes;
+        self
+    }
+
+    /// Compiles `roots` (and everything they import) and writes `mod.rs` plus one file per
+    /// package. Returns the output folder.
+    pub fn compile<P: AsRef<Path>>(&self, roots: &[P]) -> Result<PathBuf, BuildError> {
+        self.options.check().map_err(BuildError)?;
+        let roots: Vec<PathBuf> = roots.iter().map(|p| p.as_ref().to_path_buf()).collect();
+        let mut loader = |path: &Path| std::fs::read_to_string(path);
+        let compilation = accord_idl::compile(&roots, &mut loader);
+        if self.cargo_directives {
+            for (_, file) in compilation.sources.iter() {
+                println!("cargo:rerun-if-changed={}", file.path.display());
+            }
+            for root in &roots {
+                println!("cargo:rerun-if-changed={}", root.display());
+            }
+        }
+        if compilation.has_errors() {
+            let rendered =
+                accord_idl::render::human(&compilation.sources, &compilation.diagnostics);
+            return Err(BuildError(rendered));
+        }
+        let dir = self.output_dir()?;
+        write_all(&dir, rust::emit(&compilation.model, &self.options))?;
+        Ok(dir)
+    }
+
+    fn output_dir(&self) -> Result<PathBuf, BuildError> {
+        if let Some(dir) = &self.out_dir {
+            return Ok(dir.clone());
+        }
+        let out = std::env::var_os("OUT_DIR").ok_or_else(|| {
+            BuildError(
+                "OUT_DIR is not set: call Builder::compile from build.rs or set out_dir".into(),
+            )
+        })?;
+        Ok(PathBuf::from(out).join("accord").join(&self.name))
+    }
+}
+
+/// Writes every file, leaving a file whose contents did not change untouched (so its
+/// modification time does not trigger rebuilds).
+fn write_all(dir: &Path, files: Vec<crate::OutputFile>) -> Result<(), BuildError> {
+    let io = |path: &Path, e: std::io::Error| BuildError(format!("{}: {e}", path.display()));
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    for file in files {
+        let path = dir.join(&file.path);
+        if std::fs::read_to_string(&path).is_ok_and(|old| old == file.contents) {
+            continue;
+        }
+        std::fs::write(&path, file.contents).map_err(|e| io(&path, e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! The naming table: the Rust name of every package module, declaration, member, service and
+//! operation, fixed once per model so every generated part agrees, plus which fields need a
+//! `Box` to break a recursive type.
+
+use super::ident::{Case, Namer, convert};
+use accord_idl::model::*;
+use std::collections::HashSet;
+
+/// Rust names for one enum: its values' variants and the catch-all for unknown values.
+#[derive(Debug)]
+pub struct EnumNames {
+    pub values: Vec<String>,
+    pub unknown: String,
+}
+
+/// Rust names for one service.
+#[derive(Debug)]
+pub struct ServiceNames {
+    pub trait_name: String,
+    pub error: String,
+    pub proxy: String,
+    pub router: String,
+    /// The module holding the operation descriptors (`static`s).
+    pub ops_module: String,
+    pub methods: Vec<String>,
+    pub statics: Vec<String>,
+    /// One variant per declared error the service throws, in first-thrown order.
+    pub errors: Vec<(DeclId, String)>,
+    /// The variant carrying a `CallError`.
+    pub call_variant: String,
+}
+
+#[derive(Debug)]
+pub struct Names {
+    /// Module path segments of each package (already converted; escape with `ident`).
+    pub packages: Vec<Vec<String>>,
+    pub decls: Vec<String>,
+    /// Fields of structs and variants of unions, per declaration.
+    pub members: Vec<Vec<String>>,
+    pub enums: Vec<Option<EnumNames>>,
+    pub services: Vec<ServiceNames>,
+    /// `(declaration, member index)` of fields that hold their type in a `Box`.
+    pub boxed: HashSet<(DeclId, usize)>,
+}
+
+impl Names {
+    pub fn new(model: &Model) -> Names {
+        let mut package_namers: Vec<Namer> = model.packages.iter().map(|_| Namer::new()).collect();
+        let decls = model
+            .decls
+            .iter()
+            .map(|d| package_namers[d.package.index()].name(&d.name, Case::Camel))
+            .collect();
+        let services = model
+            .services
+            .iter()
+            .map(|s| service_names(model, s, &mut package_namers[s.package.index()]))
+            .collect();
+        Names {
+            packages: model.packages.iter().map(package_path).collect(),
+            decls,
+            members: model.decls.iter().map(member_names).collect(),
+            enums: model.decls.iter().map(enum_names).collect(),
+            services,
+            boxed: boxed_fields(model),
+        }
+    }
+}
+
+fn package_path(package: &Package) -> Vec<String> {
+    package
+        .segments()
+        .map(|s| convert(s, Case::Snake))
+        .collect()
+}
+
+fn member_names(decl: &Decl) -> Vec<String> {
+    let (members, case) = match &decl.kind {
+        DeclKind::Struct(s) => (&s.fields, Case::Snake),
+        DeclKind::Union(u) => (&u.variants, Case::Camel),
+        DeclKind::Enum(_) => return Vec::new(),
+    };
+    let mut namer = Namer::new();
+    members.iter().map(|f| namer.name(&f.name, case)).collect()
+}
+
+fn enum_names(decl: &Decl) -> Option<EnumNames> {
+    let DeclKind::Enum(e) = &decl.kind else {
+        return None;
+    };
+    let mut namer = Namer::new();
+    let values = e
+        .values
+        .iter()
+        .map(|v| namer.name(&v.name, Case::Camel))
+        .collect();
+    let unknown = namer.name("Unknown", Case::Camel);
+    Some(EnumNames { values, unknown })
+}
+
+fn service_names(model: &Model, service: &Service, package: &mut Namer) -> ServiceNames {
+    let trait_name = package.name(&service.name, Case::Camel);
+    let error = package.name(&format!("{trait_name}Error"), Case::Camel);
+    let proxy = package.name(&format!("{trait_name}RestProxy"), Case::Camel);
+    let router = package.name(&format!("{}_router", service.name), Case::Snake);
+    let ops_module = package.name(&format!("{}_operations", service.name), Case::Snake);
+    let mut methods = Namer::new();
+    let mut statics = Namer::new();
+    let mut variants = Namer::new();
+    let call_variant = variants.name("Call", Case::Camel);
+    let mut errors: Vec<(DeclId, String)> = Vec::new();
+    for op in &service.operations {
+        for &thrown in &op.throws {
+            if !errors.iter().any(|(id, _)| *id == thrown) {
+                errors.push((thrown, variants.name(&model.decl(thrown).name, Case::Camel)));
+            }
+        }
+    }
+    ServiceNames {
+        trait_name,
+        error,
+        proxy,
+        router,
+        ops_module,
+        methods: service
+            .operations
+            .iter()
+            .map(|o| methods.name(&o.name, Case::Snake))
+            .collect(),
+        statics: service
+            .operations
+            .iter()
+            .map(|o| statics.name(&o.name, Case::Shouty))
+            .collect(),
+        errors,
+        call_variant,
+    }
+}
+
+/// Fields whose type contains its owner without a `Vec` or map in between: they are boxed,
+/// else the Rust type would have infinite size. Found with strongly connected components of
+/// the "holds directly" graph (Kosaraju, iterative so deep chains cannot overflow the stack).
+fn boxed_fields(model: &Model) -> HashSet<(DeclId, usize)> {
+    let edges: Vec<Vec<(usize, usize)>> = model
+        .decls
+        .iter()
+        .map(|d| direct_members(d).collect())
+        .collect();
+    let component = components(&edges);
+    let mut boxed = HashSet::new();
+    for (owner, out) in edges.iter().enumerate() {
+        for &(member, target) in out {
+            if component[owner] == component[target] {
+                boxed.insert((DeclId(owner as u32), member));
+            }
+        }
+    }
+    boxed
+}
+
+/// `(member index, target declaration)` for each member that holds a named type directly.
+fn direct_members(decl: &Decl) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let members: &[Field] = match &decl.kind {
+        DeclKind::Struct(s) => &s.fields,
+        DeclKind::Union(u) => &u.variants,
+        DeclKind::Enum(_) => &[],
+    };
+    members.iter().enumerate().filter_map(|(i, f)| match f.ty {
+        Type::Named(target) => Some((i, target.index())),
+        _ => None,
+    })
+}
+
+/// The strongly connected component of each node.
+fn components(edges: &[Vec<(usize, usize)>]) -> Vec<usize> {
+    let n = edges.len();
+    let mut reverse: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (from, out) in edges.iter().enumerate() {
+        for &(_, to) in out {
+            reverse[to].push(from);
+        }
+    }
+    let order = finish_order(n, |v| edges[v].iter().map(|e| e.1).collect());
+    let mut component = vec![usize::MAX; n];
+    for (c, &root) in order.iter().rev().enumerate() {
+        if component[root] != usize::MAX {
+            continue;
+        }
+        let mut stack = vec![root];
+        component[root] = c;
+        while let Some(v) = stack.pop() {
+            for &u in &reverse[v] {
+                if component[u] == usize::MAX {
+                    component[u] = c;
+                    stack.push(u);
+                }
+            }
+        }
+    }
+    component
+}
+
+/// Nodes in depth-first finishing order.
+fn finish_order(n: usize, next: impl Fn(usize) -> Vec<usize>) -> Vec<usize> {
+    let mut seen = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    for start in 0..n {
+        if seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let mut stack = vec![(start, next(start), 0)];
+        while let Some((v, out, i)) = stack.last_mut() {
+            if let Some(&u) = out.get(*i) {
+                *i += 1;
+                if !seen[u] {
+                    seen[u] = true;
+                    stack.push((u, next(u), 0));
+                }
+            } else {
+                order.push(*v);
+                stack.pop();
+            }
+        }
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_cycles_are_components() {
+        // 0 -> 1 -> 0 (a cycle), 2 -> 2 (self), 3 -> 0 (no cycle).
+        let edges = vec![vec![(0, 1)], vec![(0, 0)], vec![(0, 2)], vec![(0, 0)]];
+        let c = components(&edges);
+        assert_eq!(c[0], c[1]);
+        assert_ne!(c[2], c[0]);
+        assert_ne!(c[3], c[0]);
+        assert_ne!(c[3], c[2]);
+    }
+}

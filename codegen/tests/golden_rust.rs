@@ -1,0 +1,130 @@
+//! Golden files of the Rust target: the FTGO examples and the stress API, generated and
+//! compared with the files checked in under `tests/rust-golden/src/`, which the
+//! `accord-rust-golden` crate compiles under `#![deny(warnings)]` (and clippy).
+//!
+//! `ACCORD_UPDATE_GOLDEN=1 cargo test -p accord-codegen --test golden_rust` rewrites them.
+
+use accord_codegen::rust::{Options, emit, tokens};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from(".."), Path::to_path_buf)
+}
+
+fn model(files: &[&str]) -> accord_idl::Model {
+    let roots: Vec<PathBuf> = files.iter().map(|f| root().join(f)).collect();
+    let mut loader = |p: &Path| std::fs::read_to_string(p);
+    let compilation = accord_idl::compile(&roots, &mut loader);
+    assert!(
+        !compilation.has_errors(),
+        "{}",
+        accord_idl::render::human(&compilation.sources, &compilation.diagnostics)
+    );
+    compilation.model
+}
+
+const FTGO: &[&str] = &[
+    "examples/ftgo/api/order.accord",
+    "examples/ftgo/api/consumer.accord",
+    "examples/ftgo/api/kitchen.accord",
+    "examples/ftgo/api/accounting.accord",
+];
+const STRESS: &[&str] = &["tests/stress/everything.accord"];
+
+fn check_golden(name: &str, files: &[&str]) {
+    let generated = emit(&model(files), &Options::default());
+    let dir = root().join("tests/rust-golden/src").join(name);
+    let update = std::env::var_os("ACCORD_UPDATE_GOLDEN").is_some();
+    if update {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+    }
+    let mut stale = Vec::new();
+    for file in &generated {
+        let path = dir.join(&file.path);
+        if update {
+            std::fs::write(&path, &file.contents).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(file.contents.as_str()) {
+            stale.push(path.display().to_string());
+        }
+    }
+    let on_disk = std::fs::read_dir(&dir).map_or(0, |d| d.count());
+    assert_eq!(
+        on_disk,
+        generated.len(),
+        "files in {} differ from the output",
+        dir.display()
+    );
+    assert!(
+        stale.is_empty(),
+        "golden files differ (rerun with ACCORD_UPDATE_GOLDEN=1 and review): {stale:?}"
+    );
+}
+
+#[test]
+fn ftgo_golden() {
+    check_golden("ftgo", FTGO);
+}
+
+#[test]
+fn stress_golden() {
+    check_golden("stress", STRESS);
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = emit(&model(STRESS), &Options::default());
+    let b = emit(&model(STRESS), &Options::default());
+    assert_eq!(a, b);
+    assert!(a.iter().all(|f| f.contents.starts_with("// @generated")));
+}
+
+#[test]
+fn every_file_is_valid_rust_and_tokens_parse() {
+    for files in [FTGO, STRESS] {
+        let m = model(files);
+        for file in emit(&m, &Options::default()) {
+            syn::parse_file(&file.contents).unwrap_or_else(|e| panic!("{:?}: {e}", file.path));
+        }
+        syn::parse2::<syn::File>(tokens(&m, &Options::default())).unwrap();
+    }
+}
+
+#[test]
+fn options_select_services_and_parts() {
+    let m = model(FTGO);
+    let only = Options {
+        services: Some(vec!["ftgo.order.OrderService".into()]),
+        client: false,
+        ..Options::default()
+    };
+    let text: String = emit(&m, &only).into_iter().map(|f| f.contents).collect();
+    assert!(text.contains("pub trait OrderService"));
+    assert!(text.contains("pub fn order_service_router"));
+    assert!(!text.contains("OrderServiceRestProxy"));
+    assert!(!text.contains("pub trait KitchenService"));
+    // Types are generated whatever the service selection.
+    assert!(text.contains("pub struct TicketCreated"));
+}
+
+#[test]
+fn bad_extra_options_are_reported() {
+    let bad = Options {
+        derives: vec!["not a path".into()],
+        ..Options::default()
+    };
+    assert!(bad.check().unwrap_err().contains("not a path"));
+    let bad = Options {
+        attributes: vec!["#[unclosed".into()],
+        ..Options::default()
+    };
+    assert!(bad.check().is_err());
+    let good = Options {
+        derives: vec!["Eq".into()],
+        attributes: vec!["#[non_exhaustive]".into()],
+        ..Options::default()
+    };
+    assert!(good.check().is_ok());
+}

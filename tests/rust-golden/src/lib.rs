@@ -1,0 +1,11 @@
+//! The golden output of the Rust target, compiled: any warning fails the build.
+//! The files are written by `codegen/tests/golden_rust.rs`.
+#![deny(warnings)]
+
+/// The FTGO example API (`examples/ftgo/api`).
+#[path = "ftgo/mod.rs"]
+pub mod ftgo_api;
+
+/// The stress API (`tests/stress/everything.accord` and its import).
+#[path = "stress/mod.rs"]
+pub mod stress_api;
