@@ -7,6 +7,7 @@ pub mod asyncapi;
 pub mod builder;
 pub mod jsonschema;
 pub mod openapi;
+pub mod proto;
 pub mod rust;
 pub mod schema;
 
