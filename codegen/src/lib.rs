@@ -5,6 +5,7 @@
 
 pub mod asyncapi;
 pub mod builder;
+pub mod docs;
 pub mod jsonschema;
 pub mod openapi;
 pub mod proto;
@@ -75,8 +76,14 @@ impl Target {
 // `proto`, `docs`                      -> `pub fn emit(model: &Model) -> Vec<OutputFile>`
 // `rust` (+ `Builder` in `builder`)    -> `pub fn emit(model: &Model, options: &rust::Options) -> Vec<OutputFile>`
 
-/// Runs one target's emitter.
+/// Runs one target's emitter: the one call `accord build` and the benchmark make per target.
 pub fn emit(model: &Model, target: Target) -> Vec<OutputFile> {
-    let _ = (model, target);
-    unimplemented!("emitters are being written")
+    match target {
+        Target::OpenApi => openapi::emit(model),
+        Target::Proto => proto::emit(model),
+        Target::AsyncApi => asyncapi::emit(model),
+        Target::JsonSchema => jsonschema::emit(model),
+        Target::Docs => docs::emit(model),
+        Target::Rust => rust::emit(model, &rust::Options::default()),
+    }
 }

@@ -1,0 +1,105 @@
+//! The docs emitter on small fixtures compiled by the front end.
+
+use super::{emit, html};
+use accord_idl::compile_str;
+
+fn page(source: &str, name: &str) -> String {
+    let compilation = compile_str(source);
+    assert!(
+        !compilation.has_errors(),
+        "{}",
+        accord_idl::render::human(&compilation.sources, &compilation.diagnostics)
+    );
+    let files = emit(&compilation.model);
+    let file = files.iter().find(|f| f.path.to_str() == Some(name));
+    file.unwrap_or_else(|| panic!("no {name}")).contents.clone()
+}
+
+const SHOP: &str = r#"package shop;
+version 1.4.0;
+
+/// An **item**. <script>alert(1)</script> [bad](javascript:alert(1)) [good](https://example.com)
+struct Item {
+    @range(min = 1, max = 9)
+    count: i32 = 1;
+    @default("x")
+    note?: string = 2;
+    @deprecated("gone")
+    old?: string = 3;
+}
+
+@status(404)
+error Missing { id: i64 = 1; }
+
+service Shop {
+    @http(GET, "/items/{count}")
+    op get(Item) -> Item throws Missing;
+}
+"#;
+
+#[test]
+fn pages_and_an_index_per_package() {
+    let compilation = compile_str(SHOP);
+    let names: Vec<String> = emit(&compilation.model)
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .collect();
+    assert_eq!(names, ["shop.html", "shop.md", "index.html", "index.md"]);
+}
+
+#[test]
+fn html_escapes_raw_html_and_unsafe_links_in_docs() {
+    let out = page(SHOP, "shop.html");
+    assert!(!out.contains("<script>"), "{out}");
+    assert!(out.contains("&lt;script&gt;"), "{out}");
+    assert!(!out.contains("javascript:"), "{out}");
+    assert!(
+        out.contains("<a href=\"https://example.com\">good</a>"),
+        "{out}"
+    );
+    assert!(out.contains("<strong>item</strong>"), "{out}");
+}
+
+#[test]
+fn html_is_self_contained() {
+    let out = page(SHOP, "shop.html");
+    for needle in ["<script", "<link", "src=", "@import", "url("] {
+        assert!(!out.contains(needle), "{needle} in {out}");
+    }
+}
+
+#[test]
+fn bindings_errors_and_constraints_are_shown() {
+    let out = page(SHOP, "shop.html");
+    assert!(out.contains("<code>GET /items/{count}</code>"), "{out}");
+    assert!(out.contains("<code>/shop.v1.Shop/Get</code>"), "{out}");
+    assert!(out.contains("(404, NOT_FOUND)"), "{out}");
+    assert!(out.contains("1 ≤ value ≤ 9"), "{out}");
+    assert!(out.contains("default <code>&quot;x&quot;</code>"), "{out}");
+    assert!(out.contains("<tr class=\"deprecated\">"), "{out}");
+    assert!(out.contains("id=\"error-Missing\""), "{out}");
+    assert!(out.contains("href=\"#error-Missing\""), "{out}");
+}
+
+#[test]
+fn markdown_has_anchors_tables_and_escapes() {
+    let out = page(SHOP, "shop.md");
+    assert!(out.contains("<a id=\"struct-Item\"></a>"), "{out}");
+    assert!(
+        out.contains("| # | Field | Type | Presence | Constraints | Description |"),
+        "{out}"
+    );
+    assert!(out.contains("- **HTTP**: `GET /items/{count}`"), "{out}");
+    assert!(
+        out.contains("[`Missing`](#error-Missing) (404, NOT\\_FOUND)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn escaping_covers_attribute_quotes() {
+    assert_eq!(
+        html::esc("<a href=\"x\">'&'</a>"),
+        "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+    );
+}
