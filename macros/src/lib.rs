@@ -1,1 +1,63 @@
-//! The `#[accord::api]` attribute macro. Filled in by the Rust code generation work.
+//! `#[accord::api("api/order.accord")] mod order {}`: the Rust target of an Accord API,
+//! generated at compile time into the module (after anything already in it).
+//!
+//! The path is relative to `CARGO_MANIFEST_DIR` (under trybuild that is its project folder in
+//! `target/tests/trybuild/`, hence the `../../../../` in this crate's fixtures). The expansion `include_bytes!`s every source
+//! it read, so cargo rebuilds when one changes. Diagnostics become one `compile_error!` at the
+//! attribute, carrying the rendered report.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::quote;
+use std::path::{Path, PathBuf};
+use syn::{ItemMod, LitStr};
+
+#[proc_macro_attribute]
+pub fn api(attribute: TokenStream, item: TokenStream) -> TokenStream {
+    expand(attribute.into(), item.into())
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
+}
+
+fn expand(attribute: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+    let path: LitStr = syn::parse2(attribute).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected the API file: #[accord::api(\"api/order.accord\")]",
+        )
+    })?;
+    let mut module: ItemMod = syn::parse2(item)?;
+    let Some((_, items)) = module.content.as_mut() else {
+        return Err(syn::Error::new_spanned(
+            &module,
+            "#[accord::api] needs an inline module: `mod name {}`",
+        ));
+    };
+    let generated = generate(&path)?;
+    items.push(syn::Item::Verbatim(generated));
+    Ok(quote! { #module })
+}
+
+/// Compiles the API and returns the generated items plus one `include_bytes!` per source.
+fn generate(path: &LitStr) -> syn::Result<TokenStream2> {
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .ok_or_else(|| syn::Error::new(path.span(), "CARGO_MANIFEST_DIR is not set"))?;
+    // Compile with paths relative to the manifest so the report names them as the user wrote.
+    let root = PathBuf::from(path.value());
+    let mut loader = |p: &Path| std::fs::read_to_string(manifest.join(p));
+    let compilation = accord_idl::compile(&[root], &mut loader);
+    if compilation.has_errors() {
+        let report = accord_idl::render::human(&compilation.sources, &compilation.diagnostics);
+        let message = format!("the Accord API has errors:\n\n{report}");
+        return Err(syn::Error::new(path.span(), message));
+    }
+    let tracked = compilation.sources.iter().map(|(_, file)| {
+        let absolute = manifest.join(&file.path).display().to_string();
+        let literal = LitStr::new(&absolute, Span::call_site());
+        quote! { const _: &[u8] = include_bytes!(#literal); }
+    });
+    let options = accord_codegen::rust::Options::default();
+    let code = accord_codegen::rust::tokens(&compilation.model, &options);
+    Ok(quote! { #(#tracked)* #code })
+}

@@ -30,6 +30,19 @@ pub use resilience::{BreakerConfig, ProxyConfig};
 pub use validate::{FieldPath, Length, Pattern, Validate, Violations};
 pub use value::{Bytes, Duration, DurationError, Timestamp, Uuid};
 
+/// Includes the Rust code a build script wrote with `accord_codegen::Builder` under `name`
+/// (default `"api"`): `accord::include_api!("api");` expands to the generated module tree.
+#[macro_export]
+macro_rules! include_api {
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/accord/", $name, "/mod.rs"));
+    };
+}
+
+/// `#[accord::api("api/order.accord")] mod order {}`: the generated code for an API, inline.
+#[cfg(feature = "macros")]
+pub use accord_macros::api;
+
 /// A pinned, boxed, `Send` stream: what streamed operations return.
 pub type BoxStream<'a, T> = futures::stream::BoxStream<'a, T>;
 

@@ -66,6 +66,13 @@ pub fn finish_router(router: axum::Router, config: ServerConfig) -> axum::Router
         .layer(axum::Extension(Arc::new(config)))
 }
 
+/// Serves `router` on `listener` until the process ends, with each caller's address in the
+/// context extensions (`axum::extract::ConnectInfo<SocketAddr>`).
+pub async fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> std::io::Result<()> {
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).await
+}
+
 async fn not_found(method: http::Method, uri: http::Uri) -> Response {
     let detail = format!("no operation at {method} {}", uri.path());
     problem_response(Problem::new(404).with_detail(detail))

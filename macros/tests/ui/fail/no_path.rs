@@ -1,0 +1,4 @@
+#[accord::api(shop)]
+mod api {}
+
+fn main() {}
