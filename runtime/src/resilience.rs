@@ -187,6 +187,11 @@ impl Resilience {
         }
     }
 
+    /// Free outstanding slots: how many more calls would be admitted right now.
+    pub fn available(&self) -> usize {
+        self.outstanding.available_permits()
+    }
+
     /// The breaker, if enabled.
     pub fn breaker(&self) -> Option<&CircuitBreaker> {
         self.breaker.as_deref()

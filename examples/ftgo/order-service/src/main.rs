@@ -1,0 +1,61 @@
+//! `ftgo-order-service --listen 127.0.0.1:8080`: serves the generated REST skeleton of
+//! `OrderService` over the in-memory store, with a small demo menu.
+
+use clap::Parser;
+use ftgo_order_service::api::ftgo::order::order_service_router;
+use ftgo_order_service::{InMemoryOrders, Menu};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(about = "The FTGO order service over REST (in-memory store)")]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Extra delay before every answer, in milliseconds (to watch a proxy time out).
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+}
+
+/// Two restaurants (ids 1 and 2) with a few dishes each.
+fn demo_restaurants() -> Vec<(i64, Menu)> {
+    let menu = |items: &[(&str, i64)]| Menu {
+        currency: "USD".to_owned(),
+        prices: items
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), *v))
+            .collect::<BTreeMap<_, _>>(),
+    };
+    vec![
+        (1, menu(&[("pad-thai", 1250), ("spring-roll", 450)])),
+        (2, menu(&[("margherita", 1100), ("tiramisu", 650)])),
+    ]
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let store = InMemoryOrders::new(demo_restaurants())
+        .with_latency(Duration::from_millis(args.latency_ms));
+    let router = order_service_router(store, Default::default());
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    // The bound address, so `--listen 127.0.0.1:0` tells which port it got.
+    let bound = listener.local_addr().unwrap_or(args.listen);
+    println!("order service listening on http://{bound}");
+    match accord::rest::server::serve(listener, router).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The in-memory implementation of `OrderService`: restaurants with their menus, orders, and a
+//! watch channel per order so `watch_order` streams state changes.
+
+use crate::api::ftgo::common::Money;
+use crate::api::ftgo::order::{
+    CancelOrderRequest, CreateOrderReply, CreateOrderRequest, GetOrderRequest, LineItem, Order,
+    OrderNotFound, OrderService, OrderServiceError, OrderState, RestaurantNotFound,
+};
+use accord::{BoxStream, CallError, Problem, Request, Violation};
+use futures::StreamExt as _;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// A restaurant's menu: item id to price in minor units of `currency`.
+#[derive(Debug, Clone)]
+pub struct Menu {
+    pub currency: String,
+    pub prices: BTreeMap<String, i64>,
+}
+
+/// Orders kept in memory; cheap to share behind the router's `Arc`.
+#[derive(Debug)]
+pub struct InMemoryOrders {
+    restaurants: HashMap<i64, Menu>,
+    orders: Mutex<HashMap<i64, watch::Sender<Order>>>,
+    next_id: AtomicI64,
+    views: AtomicU64,
+    /// Added before every answer: lets a demo or a test play a slow service.
+    latency: Duration,
+}
+
+impl InMemoryOrders {
+    pub fn new(restaurants: impl IntoIterator<Item = (i64, Menu)>) -> Self {
+        InMemoryOrders {
+            restaurants: restaurants.into_iter().collect(),
+            orders: Mutex::new(HashMap::new()),
+            next_id: AtomicI64::new(1),
+            views: AtomicU64::new(0),
+            latency: Duration::ZERO,
+        }
+    }
+
+    /// Waits `latency` before each answer.
+    pub fn with_latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// How many `order_viewed` notifications arrived.
+    pub fn views(&self) -> u64 {
+        self.views.load(Ordering::Relaxed)
+    }
+
+    async fn pause(&self) {
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, watch::Sender<Order>>> {
+        // A panic while holding the lock cannot leave a map half-updated: recover the data.
+        self.orders.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn find(&self, order_id: i64) -> Result<watch::Sender<Order>, OrderServiceError> {
+        self.lock()
+            .get(&order_id)
+            .cloned()
+            .ok_or(OrderServiceError::OrderNotFound(OrderNotFound { order_id }))
+    }
+
+    /// The order's total, or a 400 problem naming every item the menu lacks.
+    fn total(menu: &Menu, items: &[LineItem]) -> Result<Money, OrderServiceError> {
+        let mut amount = 0i64;
+        let mut unknown = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match menu.prices.get(&item.menu_item_id) {
+                Some(price) => amount = amount.saturating_add(price * i64::from(item.quantity)),
+                None => unknown.push(Violation {
+                    field: format!("line_items[{i}].menu_item_id"),
+                    message: format!("{:?} is not on the menu", item.menu_item_id),
+                }),
+            }
+        }
+        if !unknown.is_empty() {
+            let problem = Box::new(Problem::invalid(unknown));
+            return Err(CallError::Status {
+                status: 400,
+                problem,
+            }
+            .into());
+        }
+        Ok(Money {
+            amount,
+            currency: menu.currency.clone(),
+        })
+    }
+}
+
+impl OrderService for InMemoryOrders {
+    async fn create_order(
+        &self,
+        request: Request<CreateOrderRequest>,
+    ) -> Result<CreateOrderReply, OrderServiceError> {
+        self.pause().await;
+        let input = request.input;
+        let restaurant_id = input.restaurant_id;
+        let menu =
+            self.restaurants
+                .get(&restaurant_id)
+                .ok_or(OrderServiceError::RestaurantNotFound(RestaurantNotFound {
+                    restaurant_id,
+                }))?;
+        let total = Self::total(menu, &input.line_items)?;
+        let order_id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut labels =
+            BTreeMap::from([("consumer_id".to_owned(), input.consumer_id.to_string())]);
+        if let Some(note) = input.delivery_note {
+            labels.insert("delivery_note".to_owned(), note);
+        }
+        let order = Order {
+            order_id,
+            state: OrderState::ApprovalPending,
+            line_items: input.line_items,
+            total,
+            payment: None,
+            labels,
+            placed_at: accord::Timestamp::from(std::time::SystemTime::now()),
+        };
+        self.lock().insert(order_id, watch::Sender::new(order));
+        Ok(CreateOrderReply { order_id })
+    }
+
+    async fn get_order(
+        &self,
+        request: Request<GetOrderRequest>,
+    ) -> Result<Order, OrderServiceError> {
+        self.pause().await;
+        Ok(self.find(request.input.order_id)?.borrow().clone())
+    }
+
+    async fn cancel_order(
+        &self,
+        request: Request<CancelOrderRequest>,
+    ) -> Result<Order, OrderServiceError> {
+        self.pause().await;
+        let input = request.input;
+        let order = self.find(input.order_id)?;
+        order.send_modify(|o| {
+            o.state = OrderState::Cancelled;
+            if let Some(reason) = input.reason {
+                o.labels.insert("cancel_reason".to_owned(), reason);
+            }
+        });
+        let cancelled = order.borrow().clone();
+        Ok(cancelled)
+    }
+
+    /// The order now, then each change, until it is cancelled.
+    fn watch_order(
+        &self,
+        request: Request<GetOrderRequest>,
+    ) -> BoxStream<'static, Result<Order, OrderServiceError>> {
+        let receiver = match self.find(request.input.order_id) {
+            Ok(sender) => sender.subscribe(),
+            Err(error) => return futures::stream::once(async { Err(error) }).boxed(),
+        };
+        futures::stream::unfold(Some((receiver, true)), |state| async move {
+            let (mut receiver, first) = state?;
+            if !first && receiver.changed().await.is_err() {
+                return None;
+            }
+            let order = receiver.borrow_and_update().clone();
+            let next = (order.state != OrderState::Cancelled).then_some((receiver, false));
+            Some((Ok(order), next))
+        })
+        .boxed()
+    }
+
+    async fn order_viewed(&self, _: Request<GetOrderRequest>) -> Result<(), OrderServiceError> {
+        self.views.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}

@@ -1,0 +1,295 @@
+//! End to end over loopback: the generated proxy against the generated skeleton serving the
+//! in-memory store, raw HTTP for invalid input, and the real binary.
+
+use accord::rest::client::RestClient;
+use accord::{CallError, ProxyConfig, Request};
+use ftgo_order_service::api::ftgo::order::{
+    CancelOrderRequest, CreateOrderRequest, GetOrderRequest, LineItem, OrderNotFound, OrderService,
+    OrderServiceError, OrderServiceRestProxy, OrderState, RestaurantNotFound, order_service_router,
+};
+use ftgo_order_service::{InMemoryOrders, Menu};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+fn store() -> InMemoryOrders {
+    let prices = BTreeMap::from([
+        ("pad-thai".to_owned(), 1250),
+        ("spring-roll".to_owned(), 450),
+    ]);
+    InMemoryOrders::new([(
+        1,
+        Menu {
+            currency: "USD".to_owned(),
+            prices,
+        },
+    )])
+}
+
+/// Serves `store` on an ephemeral loopback port; returns the base URL.
+async fn serve(store: InMemoryOrders) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = order_service_router(store, Default::default());
+    tokio::spawn(accord::rest::server::serve(listener, router));
+    base
+}
+
+fn proxy(base: &str, config: ProxyConfig) -> OrderServiceRestProxy {
+    let client = RestClient::builder(base).config(config).build().unwrap();
+    OrderServiceRestProxy::new(client)
+}
+
+fn create(restaurant_id: i64, items: &[(&str, i32)]) -> CreateOrderRequest {
+    CreateOrderRequest {
+        restaurant_id,
+        consumer_id: 42,
+        line_items: items
+            .iter()
+            .map(|(id, quantity)| LineItem {
+                menu_item_id: (*id).to_owned(),
+                quantity: *quantity,
+            })
+            .collect(),
+        delivery_note: Some("ring twice".to_owned()),
+    }
+}
+
+#[tokio::test]
+async fn create_get_and_cancel() {
+    let base = serve(store()).await;
+    let orders = proxy(&base, ProxyConfig::default());
+    let created = orders
+        .create_order(create(1, &[("pad-thai", 2), ("spring-roll", 1)]).into())
+        .await
+        .unwrap();
+    let order = orders
+        .get_order(
+            GetOrderRequest {
+                order_id: created.order_id,
+            }
+            .into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(order.order_id, created.order_id);
+    assert_eq!(order.state, OrderState::ApprovalPending);
+    assert_eq!(order.total.amount, 2 * 1250 + 450);
+    assert_eq!(order.total.currency, "USD");
+    assert_eq!(order.labels["delivery_note"], "ring twice");
+    assert_eq!(order.line_items.len(), 2);
+
+    let cancel = CancelOrderRequest {
+        order_id: created.order_id,
+        reason: Some("late".into()),
+    };
+    let cancelled = orders.cancel_order(cancel.into()).await.unwrap();
+    assert_eq!(cancelled.state, OrderState::Cancelled);
+    assert_eq!(cancelled.labels["cancel_reason"], "late");
+    let again = orders
+        .get_order(Request::new(GetOrderRequest {
+            order_id: created.order_id,
+        }))
+        .await
+        .unwrap();
+    assert_eq!(again.state, OrderState::Cancelled);
+}
+
+#[tokio::test]
+async fn declared_errors_come_back_typed() {
+    let base = serve(store()).await;
+    let orders = proxy(&base, ProxyConfig::default());
+    let missing = orders
+        .get_order(GetOrderRequest { order_id: 999 }.into())
+        .await;
+    assert_eq!(
+        missing,
+        Err(OrderServiceError::OrderNotFound(OrderNotFound {
+            order_id: 999
+        }))
+    );
+    let unknown_restaurant = orders
+        .create_order(create(77, &[("pad-thai", 1)]).into())
+        .await;
+    assert_eq!(
+        unknown_restaurant,
+        Err(OrderServiceError::RestaurantNotFound(RestaurantNotFound {
+            restaurant_id: 77
+        }))
+    );
+    // A failure that is not declared comes back as the transport case with its problem.
+    let off_menu = orders.create_order(create(1, &[("sushi", 1)]).into()).await;
+    let Err(OrderServiceError::Call(CallError::Status {
+        status: 400,
+        problem,
+    })) = off_menu
+    else {
+        panic!("expected a 400 problem, got {off_menu:?}");
+    };
+    assert_eq!(problem.violations[0].field, "line_items[0].menu_item_id");
+}
+
+#[tokio::test]
+async fn operations_without_http_are_unsupported_by_the_rest_proxy() {
+    let base = serve(store()).await;
+    let orders = proxy(&base, ProxyConfig::default());
+    let viewed = orders
+        .order_viewed(GetOrderRequest { order_id: 1 }.into())
+        .await;
+    assert!(matches!(
+        viewed,
+        Err(OrderServiceError::Call(CallError::Unsupported { .. }))
+    ));
+}
+
+/// Sends a raw request; returns status, content type and JSON body.
+async fn raw(method: &str, url: &str, content_type: &str, body: &str) -> (u16, String, Value) {
+    let client = reqwest::Client::new();
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let response = client
+        .request(method, url)
+        .header("content-type", content_type)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .map_or(String::new(), |v| v.to_str().unwrap_or_default().to_owned());
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, kind, body)
+}
+
+/// Method, URL, content type, body, expected status, fields the problem must name.
+type Case<'a> = (&'a str, String, &'a str, String, u16, Vec<&'a str>);
+
+fn fields(problem: &Value) -> Vec<String> {
+    problem["violations"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .map(|x| x["field"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn invalid_input_of_every_kind_gets_a_problem_and_the_server_stays_up() {
+    let base = serve(store()).await;
+    let orders = format!("{base}/orders");
+    let json = "application/json";
+    let valid = json!({"restaurant_id": 1, "consumer_id": 2, "line_items": [{"menu_item_id": "pad-thai", "quantity": 1}]});
+    let cases: Vec<Case> = vec![
+        ("POST", orders.clone(), json, "{not json".into(), 400, vec![]),
+        ("POST", orders.clone(), json, json!({"restaurant_id": "one", "consumer_id": 2, "line_items": []}).to_string(), 400, vec!["restaurant_id"]),
+        ("POST", orders.clone(), json, json!({"restaurant_id": 1, "line_items": [{"menu_item_id": "x", "quantity": 1}]}).to_string(), 400, vec!["consumer_id"]),
+        ("POST", orders.clone(), json, json!({"restaurant_id": 1, "consumer_id": 2, "line_items": []}).to_string(), 400, vec!["line_items"]),
+        ("POST", orders.clone(), json, json!({"restaurant_id": 1, "consumer_id": 2, "line_items": [{"menu_item_id": "a", "quantity": 0}, {"menu_item_id": "b", "quantity": 101}]}).to_string(), 400, vec!["line_items[0].quantity", "line_items[1].quantity"]),
+        ("POST", orders.clone(), json, "[1, 2]".into(), 400, vec![]),
+        ("POST", orders.clone(), "text/plain", valid.to_string(), 415, vec![]),
+        ("POST", orders.clone(), json, format!("{{\"delivery_note\": \"{}\"}}", "x".repeat(2 << 20)), 413, vec![]),
+        ("GET", format!("{orders}/abc"), json, String::new(), 400, vec!["order_id"]),
+        ("GET", format!("{orders}/99999999999999999999"), json, String::new(), 400, vec!["order_id"]),
+        ("POST", format!("{orders}/abc/cancel"), json, "{}".into(), 400, vec!["order_id"]),
+        ("GET", format!("{base}/nowhere"), json, String::new(), 404, vec![]),
+        ("DELETE", orders.clone(), json, String::new(), 405, vec![]),
+    ];
+    for (method, url, content_type, body, status, expected) in cases {
+        let (got, kind, problem) = raw(method, &url, content_type, &body).await;
+        assert_eq!(got, status, "{method} {url} {body:.80}: {problem}");
+        assert_eq!(kind, "application/problem+json", "{method} {url}");
+        assert_eq!(problem["status"], status, "{problem}");
+        let found = fields(&problem);
+        for field in expected {
+            assert!(
+                found.iter().any(|f| f == field),
+                "{method} {url}: {field} not in {found:?}"
+            );
+        }
+    }
+    // Still serving.
+    let (status, _, reply) = raw("POST", &orders, json, &valid.to_string()).await;
+    assert_eq!(status, 200, "{reply}");
+    assert!(reply["order_id"].is_i64());
+}
+
+#[tokio::test]
+async fn a_slow_server_makes_the_proxy_time_out_within_its_deadline() {
+    let base = serve(store().with_latency(Duration::from_secs(5))).await;
+    let orders = proxy(&base, ProxyConfig::default());
+    let started = Instant::now();
+    let request =
+        Request::new(GetOrderRequest { order_id: 1 }).with_timeout(Duration::from_millis(200));
+    let result = orders.get_order(request).await;
+    assert_eq!(result, Err(OrderServiceError::Call(CallError::Timeout)));
+    // Not a benchmark: only that the call gave up long before the server answered.
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn with_the_outstanding_bound_reached_the_next_call_fails_at_once() {
+    let base = serve(store().with_latency(Duration::from_secs(2))).await;
+    let config = ProxyConfig {
+        max_outstanding: 1,
+        ..ProxyConfig::default()
+    };
+    let orders = proxy(&base, config);
+    let busy = orders.clone();
+    let first =
+        tokio::spawn(async move { busy.get_order(GetOrderRequest { order_id: 1 }.into()).await });
+    // Wait until the first call holds the only slot.
+    while orders.client().resilience().available() > 0 {
+        tokio::task::yield_now().await;
+    }
+    let second = orders
+        .get_order(GetOrderRequest { order_id: 1 }.into())
+        .await;
+    assert_eq!(second, Err(OrderServiceError::Call(CallError::Overloaded)));
+    assert!(
+        !first.is_finished(),
+        "the second call must fail while the first is still out"
+    );
+    first.abort();
+}
+
+#[tokio::test]
+async fn the_binary_serves_on_the_address_it_is_given() {
+    use tokio::io::AsyncBufReadExt as _;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ftgo-order-service"))
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    tokio::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .await
+        .unwrap();
+    let base = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
+    let orders = proxy(&base, ProxyConfig::default());
+    let created = orders
+        .create_order(create(1, &[("pad-thai", 1)]).into())
+        .await
+        .unwrap();
+    let order = orders
+        .get_order(
+            GetOrderRequest {
+                order_id: created.order_id,
+            }
+            .into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(order.total.amount, 1250);
+    child.kill().await.unwrap();
+}
