@@ -1,0 +1,195 @@
+//! `accord build`, `accord openapi`, `accord proto` and `accord asyncapi` end to end: the built
+//! binary on the FTGO examples, on broken sources and on bad arguments.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn accord(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(args)
+        .output()
+        .expect("the accord binary runs")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn ftgo() -> String {
+    root().join("examples/ftgo/api").display().to_string()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// Every file under a folder with its contents, paths relative to it, sorted.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                let rel = path.strip_prefix(base).expect("inside").to_path_buf();
+                out.push((rel, std::fs::read(&path).expect("read")));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn build_writes_every_target_deterministically() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for out in [&a, &b] {
+        let run = accord(&["build", &ftgo(), "--out", &out.display().to_string()]);
+        assert!(run.status.success(), "{}", stderr(&run));
+    }
+    for target in ["openapi", "proto", "asyncapi", "jsonschema", "docs", "rust"] {
+        assert!(a.join(target).is_dir(), "{target} missing");
+    }
+    assert!(a.join("proto/ftgo/order/v1/order.proto").is_file());
+    assert!(a.join("docs/ftgo.order.html").is_file());
+    assert!(a.join("openapi/ftgo.order.OrderService.yaml").is_file());
+    assert_eq!(tree(&a), tree(&b), "two builds of one input differ");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("read")
+        .map(|e| e.expect("entry").file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".accord-build-"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging folders left: {leftovers:?}");
+}
+
+#[test]
+fn build_writes_only_the_requested_targets_and_replaces_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("proto")).expect("mkdir");
+    std::fs::write(out.join("proto/stale.proto"), "old").expect("write");
+    std::fs::create_dir_all(out.join("keep")).expect("mkdir");
+    let run = accord(&[
+        "build",
+        &ftgo(),
+        "--out",
+        &out.display().to_string(),
+        "--target",
+        "proto,docs",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(
+        !out.join("proto/stale.proto").exists(),
+        "old target output replaced"
+    );
+    assert!(out.join("proto/ftgo/common/v1/common.proto").is_file());
+    assert!(out.join("docs/index.html").is_file());
+    assert!(!out.join("openapi").exists());
+    assert!(
+        out.join("keep").is_dir(),
+        "folders of other targets are left alone"
+    );
+}
+
+#[test]
+fn errors_in_the_sources_stop_the_build_with_diagnostics() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = dir.path().join("bad.accord");
+    std::fs::write(
+        &source,
+        "package p;\nversion 1.0.0;\nstruct S { x: Nope = 1; }\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    let run = accord(&[
+        "build",
+        &source.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(stderr(&run).contains("Nope"), "{}", stderr(&run));
+    assert!(!out.exists(), "nothing written on errors");
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+    let run = accord(&["build", &ftgo(), "--out", "/tmp/x", "--target", "pdf"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        stderr(&run).contains("unknown target `pdf`"),
+        "{}",
+        stderr(&run)
+    );
+    let run = accord(&["build", "/no/such/place", "--out", "/tmp/x"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        stderr(&run).contains("no such file or folder"),
+        "{}",
+        stderr(&run)
+    );
+}
+
+#[test]
+fn proto_prints_every_package_file_with_separators() {
+    let run = accord(&["proto", &ftgo()]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let text = stdout(&run);
+    assert!(
+        text.contains("// file: ftgo/order/v1/order.proto\n"),
+        "{text}"
+    );
+    assert!(text.contains("package ftgo.kitchen.v0;"), "{text}");
+}
+
+#[test]
+fn service_picks_one_document() {
+    let run = accord(&["openapi", &ftgo(), "--service", "OrderService"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let text = stdout(&run);
+    assert!(!text.contains("# file:"), "one document, no separator");
+    assert!(
+        text.starts_with("openapi:") || text.contains("\nopenapi:"),
+        "{text}"
+    );
+    assert!(text.contains("/orders"), "{text}");
+    let run = accord(&[
+        "asyncapi",
+        &ftgo(),
+        "--service",
+        "ftgo.kitchen.KitchenService",
+        "--format",
+        "json",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let doc: serde_json::Value = serde_json::from_slice(&run.stdout).expect("one JSON document");
+    assert!(doc.get("asyncapi").is_some(), "{doc}");
+    let run = accord(&["proto", &ftgo(), "--service", "KitchenService"]);
+    assert!(
+        stdout(&run).contains("package ftgo.kitchen.v0;"),
+        "{}",
+        stdout(&run)
+    );
+    assert!(
+        !stdout(&run).contains("package ftgo.order.v1;"),
+        "{}",
+        stdout(&run)
+    );
+    let run = accord(&["openapi", &ftgo(), "--service", "Nobody"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        stderr(&run).contains("no service `Nobody`"),
+        "{}",
+        stderr(&run)
+    );
+}
