@@ -130,7 +130,18 @@ fn section_html(section: &Section, level: u8) -> String {
     if !section.facts.is_empty() {
         out.push_str("<dl class=\"facts\">\n");
         for (label, value) in &section.facts {
-            let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", esc(label), inlines(value));
+            // A signature reads as one piece of code, its type names links inside it.
+            let class = if label == "Signature" {
+                " class=\"sig\""
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "<dt>{}</dt><dd{class}>{}</dd>",
+                esc(label),
+                inlines(value)
+            );
         }
         out.push_str("</dl>\n");
     }

@@ -97,7 +97,7 @@ fn operation(model: &Model, service: ServiceId, op: &Operation) -> Section {
 fn signature(model: &Model, from: PackageId, op: &Operation) -> Vec<Inline> {
     let mut out = vec![code(format!("{}(", op.name))];
     if op.input_stream {
-        out.push(Inline::Badge("stream".into()));
+        out.push(code("stream "));
     }
     if let Some(input) = op.input {
         out.push(decl_link(model, from, input));
@@ -112,7 +112,7 @@ fn signature(model: &Model, from: PackageId, op: &Operation) -> Vec<Inline> {
         }
         Output::Stream(d) => {
             out.push(code(" -> "));
-            out.push(Inline::Badge("stream".into()));
+            out.push(code("stream "));
             out.push(decl_link(model, from, *d));
         }
     }
