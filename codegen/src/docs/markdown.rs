@@ -85,7 +85,10 @@ fn table_md(table: &Table) -> String {
 
 /// Inline parts; `in_table` keeps everything on one line and escapes pipes.
 fn inlines(parts: &[Inline], in_table: bool) -> String {
-    let text: String = parts.iter().map(|p| inline(p, in_table)).collect();
+    let text: String = merge_code(parts)
+        .iter()
+        .map(|p| inline(p, in_table))
+        .collect();
     if in_table {
         text.replace('|', "\\|")
     } else {
@@ -105,6 +108,19 @@ fn inline(part: &Inline, in_table: bool) -> String {
         Inline::Markdown(m) if in_table => m.split_whitespace().collect::<Vec<_>>().join(" "),
         Inline::Markdown(m) => m.trim().to_string(),
     }
+}
+
+/// Joins neighbouring code parts: two code spans written back to back would read as one span
+/// fenced by double backticks.
+fn merge_code(parts: &[Inline]) -> Vec<Inline> {
+    let mut out: Vec<Inline> = Vec::with_capacity(parts.len());
+    for part in parts {
+        match (out.last_mut(), part) {
+            (Some(Inline::Code(prev)), Inline::Code(next)) => prev.push_str(next),
+            _ => out.push(part.clone()),
+        }
+    }
+    out
 }
 
 /// A code span, fenced with enough backticks for its content.

@@ -94,6 +94,9 @@ fn markdown_has_anchors_tables_and_escapes() {
         out.contains("[`Missing`](#error-Missing) (404, NOT\\_FOUND)"),
         "{out}"
     );
+    // Neighbouring code parts merge: "`)`` -> `" would read as one double-backtick span.
+    let signature = "- **Signature**: `get(`[`Item`](#struct-Item)`) -> `[`Item`](#struct-Item)\n";
+    assert!(out.contains(signature), "{out}");
 }
 
 #[test]
