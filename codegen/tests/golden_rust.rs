@@ -128,3 +128,28 @@ fn bad_extra_options_are_reported() {
     };
     assert!(good.check().is_ok());
 }
+
+#[test]
+fn a_synthetic_api_generates_valid_rust() {
+    use accord_idl::synth::{SynthConfig, large_api};
+    let config = SynthConfig {
+        packages: 3,
+        services_per_package: 2,
+        ops_per_service: 3,
+    };
+    let files: std::collections::HashMap<PathBuf, String> = large_api(config).into_iter().collect();
+    let roots: Vec<PathBuf> = files.keys().cloned().collect();
+    let mut loader = |p: &Path| {
+        files
+            .get(p)
+            .cloned()
+            .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+    };
+    let compilation = accord_idl::compile(&roots, &mut loader);
+    assert!(!compilation.has_errors());
+    let output = emit(&compilation.model, &Options::default());
+    assert_eq!(output.len(), 4, "mod.rs and one file per package");
+    for file in output {
+        syn::parse_file(&file.contents).unwrap_or_else(|e| panic!("{:?}: {e}", file.path));
+    }
+}

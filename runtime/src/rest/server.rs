@@ -537,17 +537,22 @@ async fn run_until<T>(
 }
 
 fn call_span(op: &Operation, context: &Context) -> tracing::Span {
-    tracing::info_span!(
+    let span = tracing::info_span!(
         "accord.call",
         side = "server",
         transport = "rest",
         service = op.service,
         operation = op.name,
-        trace_id = context.trace.map(|t| t.trace_id_hex()).unwrap_or_default(),
+        trace_id = tracing::field::Empty,
         correlation_id = context.correlation_id.as_deref().unwrap_or_default(),
         outcome = tracing::field::Empty,
         latency_ms = tracing::field::Empty,
-    )
+    );
+    // Formatting the trace id costs an allocation: only when someone listens.
+    if let Some(trace) = context.trace.filter(|_| !span.is_disabled()) {
+        span.record("trace_id", trace.trace_id_hex());
+    }
+    span
 }
 
 fn record_outcome(span: &tracing::Span, response: &Response, started: Instant) {

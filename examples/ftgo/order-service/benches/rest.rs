@@ -1,0 +1,274 @@
+//! The generated REST proxy calling the generated skeleton, beside a hand-written axum +
+//! reqwest pair exchanging the same JSON (`GET /orders/{id}` answering an `Order`), both on
+//! loopback. Prints requests/s and p50/p99 latency of each and the throughput ratio.
+//!
+//! `cargo bench -p ftgo-order-service --bench rest` (`ACCORD_BENCH_SECS`, `ACCORD_BENCH_TASKS`
+//! change the run length per side, default 5 s, and the concurrent callers, default 32;
+//! `ACCORD_BENCH_ONLY=0..3` runs one of the four pairings alone, for `perf stat`).
+
+use accord::ProxyConfig;
+use accord::rest::client::RestClient;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ftgo_order_service::api::ftgo::order::{
+    CreateOrderRequest, GetOrderRequest, LineItem, Order, OrderService, OrderServiceRestProxy,
+    order_service_router,
+};
+use ftgo_order_service::{InMemoryOrders, Menu};
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn store() -> InMemoryOrders {
+    let prices = BTreeMap::from([
+        ("pad-thai".to_owned(), 1250),
+        ("spring-roll".to_owned(), 450),
+    ]);
+    InMemoryOrders::new([(
+        1,
+        Menu {
+            currency: "USD".to_owned(),
+            prices,
+        },
+    )])
+}
+
+/// An order with a few items and labels: a realistic body of a few hundred bytes.
+async fn seed(store: &InMemoryOrders) -> Order {
+    let items = [("pad-thai", 2), ("spring-roll", 3), ("pad-thai", 1)];
+    let request = CreateOrderRequest {
+        restaurant_id: 1,
+        consumer_id: 7,
+        line_items: items
+            .iter()
+            .map(|(id, q)| LineItem {
+                menu_item_id: (*id).to_owned(),
+                quantity: *q,
+            })
+            .collect(),
+        delivery_note: Some("leave at the door".to_owned()),
+    };
+    let reply = store
+        .create_order(request.into())
+        .await
+        .expect("seed order");
+    store
+        .get_order(
+            GetOrderRequest {
+                order_id: reply.order_id,
+            }
+            .into(),
+        )
+        .await
+        .expect("seeded")
+}
+
+async fn listen(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().expect("local address"));
+    tokio::spawn(accord::rest::server::serve(listener, router));
+    base
+}
+
+/// The hand-written pair's server: a map of orders behind `GET /orders/{order_id}`.
+fn hand_written_router(orders: HashMap<i64, Order>) -> axum::Router {
+    async fn get_order(
+        State(orders): State<Arc<HashMap<i64, Order>>>,
+        Path(order_id): Path<i64>,
+    ) -> Response {
+        match orders.get(&order_id) {
+            Some(order) => axum::Json(order).into_response(),
+            None => StatusCode::NOT_FOUND.into_response(),
+        }
+    }
+    axum::Router::new()
+        .route("/orders/{order_id}", axum::routing::get(get_order))
+        .with_state(Arc::new(orders))
+}
+
+#[derive(Default)]
+struct Report {
+    elapsed: Duration,
+    /// Every call's latency, sorted.
+    latencies: Vec<Duration>,
+}
+
+impl Report {
+    fn merge(parts: Vec<Report>) -> Report {
+        let mut all = Report::default();
+        for part in parts {
+            all.elapsed += part.elapsed;
+            all.latencies.extend(part.latencies);
+        }
+        all.latencies.sort_unstable();
+        all
+    }
+
+    fn at(&self, q: f64) -> Duration {
+        let n = self.latencies.len();
+        self.latencies
+            .get(((n as f64 * q) as usize).min(n.saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    fn per_second(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn print(&self, name: &str) {
+        println!(
+            "{name:<28} {:>9.0} req/s   p50 {:>7.1} µs   p99 {:>7.1} µs   ({} requests)",
+            self.per_second(),
+            self.at(0.50).as_secs_f64() * 1e6,
+            self.at(0.99).as_secs_f64() * 1e6,
+            self.latencies.len()
+        );
+    }
+}
+
+/// `tasks` callers looping on `call` for `millis`; every call must succeed.
+async fn load<F, Fut>(tasks: usize, millis: u64, call: F) -> Report
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let started = Instant::now();
+    let until = started + Duration::from_millis(millis);
+    let workers: Vec<_> = (0..tasks)
+        .map(|_| {
+            let call = call.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while Instant::now() < until {
+                    let t = Instant::now();
+                    assert!(call().await, "a benchmark call failed");
+                    latencies.push(t.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for worker in workers {
+        all.extend(worker.await.expect("worker"));
+    }
+    all.sort_unstable();
+    Report {
+        elapsed: started.elapsed(),
+        latencies: all,
+    }
+}
+
+fn main() {
+    let secs = env_or("ACCORD_BENCH_SECS", 5);
+    let tasks = env_or("ACCORD_BENCH_TASKS", 32) as usize;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async move {
+        let generated_store = store();
+        let order = seed(&generated_store).await;
+        let id = order.order_id;
+        let generated_base =
+            listen(order_service_router(generated_store, Default::default())).await;
+        let hand_base = listen(hand_written_router(HashMap::from([(id, order.clone())]))).await;
+
+        let config = ProxyConfig {
+            max_outstanding: tasks * 2,
+            ..ProxyConfig::default()
+        };
+        let client = RestClient::builder(&generated_base)
+            .config(config.clone())
+            .build()
+            .expect("client");
+        let proxy = OrderServiceRestProxy::new(client);
+        let http = reqwest::Client::new();
+        let url = format!("{hand_base}/orders/{id}");
+
+        // Warm up both sides (connections, allocator) before measuring.
+        let _ = load(tasks, 1000, generated_call(proxy.clone(), id)).await;
+        let _ = load(tasks, 1000, hand_call(http.clone(), url.clone())).await;
+        println!("GET /orders/{{id}} over loopback, {tasks} concurrent callers, {secs} s per side");
+        println!("(sides alternate in 500 ms slices so load from other processes hits both alike)");
+        let generated_url = format!("{generated_base}/orders/{id}");
+        let client = RestClient::builder(&hand_base)
+            .config(config)
+            .build()
+            .expect("client");
+        let proxy_to_hand = OrderServiceRestProxy::new(client);
+        let mut reports: [Vec<Report>; 4] = Default::default();
+        let only = std::env::var("ACCORD_BENCH_ONLY").ok();
+        let run = |n: usize| only.as_deref().is_none_or(|o| o == n.to_string());
+        for _ in 0..secs * 2 {
+            if run(0) {
+                reports[0].push(load(tasks, 500, generated_call(proxy.clone(), id)).await);
+            }
+            if run(1) {
+                reports[1].push(load(tasks, 500, hand_call(http.clone(), url.clone())).await);
+            }
+            if run(2) {
+                let call = hand_call(http.clone(), generated_url.clone());
+                reports[2].push(load(tasks, 500, call).await);
+            }
+            if run(3) {
+                let call = generated_call(proxy_to_hand.clone(), id);
+                reports[3].push(load(tasks, 500, call).await);
+            }
+        }
+        let [generated, hand, hand_to_generated, generated_to_hand] = reports.map(Report::merge);
+        generated.print("generated proxy+skeleton");
+        hand.print("hand-written axum+reqwest");
+        // Where a difference lies: each generated half against the other hand-written half.
+        hand_to_generated.print("hand client, generated server");
+        generated_to_hand.print("generated proxy, hand server");
+        println!(
+            "throughput ratio generated/hand-written: {:.3}",
+            generated.per_second() / hand.per_second()
+        );
+    });
+}
+
+fn generated_call(
+    proxy: OrderServiceRestProxy,
+    id: i64,
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>> + Clone + Send + 'static {
+    move || {
+        let proxy = proxy.clone();
+        Box::pin(async move {
+            proxy
+                .get_order(GetOrderRequest { order_id: id }.into())
+                .await
+                .is_ok_and(|o| o.order_id == id)
+        })
+    }
+}
+
+fn hand_call(
+    http: reqwest::Client,
+    url: String,
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>> + Clone + Send + 'static {
+    move || {
+        let (http, url) = (http.clone(), url.clone());
+        Box::pin(async move {
+            match http.get(&url).send().await {
+                Ok(response) if response.status().is_success() => {
+                    response.json::<Order>().await.is_ok()
+                }
+                _ => false,
+            }
+        })
+    }
+}
