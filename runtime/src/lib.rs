@@ -70,7 +70,23 @@ pub mod __private {
     pub use crate::rest;
     pub use crate::validate::unknown_enum_value;
     pub use crate::{
-        BoxStream, CallError, Context, ErrorEncoding, FieldPath, Pattern, Request, ServiceError,
-        Validate, Violations,
+        BoxStream, Bytes, CallError, Context, Duration, ErrorEncoding, FieldPath, Pattern, Request,
+        ServiceError, Timestamp, Uuid, Validate, Violations,
     };
+
+    // The std names generated code uses, so it can name them all through one short alias
+    // (`use ::accord::__private as __accord;`) that user types cannot shadow.
+    pub use std::boxed::Box;
+    pub use std::collections::BTreeMap;
+    pub use std::convert::{From, Into};
+    pub use std::default::Default;
+    pub use std::error::Error as StdError;
+    pub use std::marker::{Send, Sync};
+    pub use std::option::Option;
+    pub use std::result::Result;
+    pub use std::string::{String, ToString};
+    pub use std::sync::Arc;
+    pub use std::time::Duration as StdDuration;
+    pub use std::vec::Vec;
+    pub use std::{fmt, future, write};
 }

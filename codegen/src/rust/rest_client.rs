@@ -24,24 +24,24 @@ pub fn proxy(g: &Generator<'_>, id: ServiceId) -> TokenStream {
         #[doc = #doc]
         #[derive(Debug, Clone)]
         pub struct #name {
-            client: ::accord::__private::rest::client::RestClient,
+            client: __accord::rest::client::RestClient,
         }
 
         impl #name {
             /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
-            pub fn new(client: ::accord::__private::rest::client::RestClient) -> Self {
+            pub fn new(client: __accord::rest::client::RestClient) -> Self {
                 Self { client }
             }
 
             /// A proxy with default settings for the service at `base_url`.
             pub fn connect(
-                base_url: impl ::core::convert::Into<::std::string::String>,
-            ) -> ::core::result::Result<Self, ::accord::__private::rest::client::ClientConfigError> {
-                ::accord::__private::rest::client::RestClient::new(base_url).map(Self::new)
+                base_url: impl __accord::Into<__accord::String>,
+            ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
+                __accord::rest::client::RestClient::new(base_url).map(Self::new)
             }
 
             /// The underlying client (for its resilience state).
-            pub fn client(&self) -> &::accord::__private::rest::client::RestClient {
+            pub fn client(&self) -> &__accord::rest::client::RestClient {
                 &self.client
             }
         }
@@ -101,14 +101,14 @@ fn unsupported(
         service.operations[index].name
     );
     let error = quote! {
-        ::core::result::Result::Err(::core::convert::From::from(
-            ::accord::CallError::Unsupported { operation: ::std::string::String::from(#operation) }
+        __accord::Result::Err(__accord::From::from(
+            __accord::CallError::Unsupported { operation: __accord::String::from(#operation) }
         ))
     };
     let body = if service.operations[index].output.is_stream() {
         quote! {
-            ::std::boxed::Box::pin(::accord::__private::futures::stream::once(
-                ::core::future::ready(#error),
+            __accord::Box::pin(__accord::futures::stream::once(
+                __accord::future::ready(#error),
             ))
         }
     } else {
@@ -132,10 +132,7 @@ fn parts(
 ) -> (TokenStream, bool) {
     let op = &g.model.service(id).operations[index];
     let Some(input) = op.input else {
-        return (
-            quote! { ::accord::__private::rest::client::Parts::new() },
-            false,
-        );
+        return (quote! { __accord::rest::client::Parts::new() }, false);
     };
     let fields = g.model.fields(input);
     let mut calls = Vec::new();
@@ -151,7 +148,7 @@ fn parts(
         let value = if optional {
             quote! { input.#name.as_ref() }
         } else {
-            quote! { ::core::option::Option::Some(&input.#name) }
+            quote! { __accord::Option::Some(&input.#name) }
         };
         calls.push(match &param.location {
             ParamLocation::Path => {
@@ -172,7 +169,7 @@ fn parts(
     }
     let uses_input = !calls.is_empty();
     (
-        quote! { ::accord::__private::rest::client::Parts::new() #(#calls)* },
+        quote! { __accord::rest::client::Parts::new() #(#calls)* },
         uses_input,
     )
 }

@@ -35,16 +35,16 @@ pub fn operations(g: &Generator<'_>, id: ServiceId) -> TokenStream {
         let timeout = match op.effective_timeout(service) {
             Some(t) => {
                 let (secs, nanos) = (t.as_secs(), t.subsec_nanos());
-                quote! { ::core::option::Option::Some(::core::time::Duration::new(#secs, #nanos)) }
+                quote! { __accord::Option::Some(__accord::StdDuration::new(#secs, #nanos)) }
             }
-            None => quote! { ::core::option::Option::None },
+            None => quote! { __accord::Option::None },
         };
         let idempotent = op.idempotent;
         Some(quote! {
-            pub static #name: ::accord::__private::rest::Operation = ::accord::__private::rest::Operation {
+            pub static #name: __accord::rest::Operation = __accord::rest::Operation {
                 service: #qualified,
                 name: #op_name,
-                method: ::accord::__private::http::Method::#method,
+                method: __accord::http::Method::#method,
                 path: #path,
                 timeout: #timeout,
                 idempotent: #idempotent,
@@ -58,6 +58,7 @@ pub fn operations(g: &Generator<'_>, id: ServiceId) -> TokenStream {
     quote! {
         #[doc = #doc]
         pub mod #module {
+            use super::__accord;
             #(#statics)*
         }
     }
@@ -87,13 +88,13 @@ pub fn router(g: &Generator<'_>, id: ServiceId) -> TokenStream {
         #[doc = #doc]
         pub fn #name<__S: #trait_name>(
             service: __S,
-            config: ::accord::__private::rest::server::ServerConfig,
-        ) -> ::accord::__private::axum::Router {
+            config: __accord::rest::server::ServerConfig,
+        ) -> __accord::axum::Router {
             #(#handlers)*
-            let router = ::accord::__private::axum::Router::new()
+            let router = __accord::axum::Router::new()
                 #routes
-                .with_state(::std::sync::Arc::new(service));
-            ::accord::__private::rest::server::finish_router(router, config)
+                .with_state(__accord::Arc::new(service));
+            __accord::rest::server::finish_router(router, config)
         }
     }
 }
@@ -120,7 +121,7 @@ fn routes(g: &Generator<'_>, id: ServiceId) -> TokenStream {
     let routes = paths.iter().filter_map(|(path, methods)| {
         let (first, rest) = methods.split_first()?;
         Some(quote! {
-            .route(#path, ::accord::__private::axum::routing::#first #(.#rest)*)
+            .route(#path, __accord::axum::routing::#first #(.#rest)*)
         })
     });
     quote! { #(#routes)* }
@@ -138,8 +139,8 @@ fn handler(g: &Generator<'_>, id: ServiceId, index: usize) -> TokenStream {
     let bind = bind(g, id, index);
     let call = if op.input.is_none() {
         quote! {
-            |r: ::accord::Request<::accord::__private::rest::server::NoInput>| {
-                service.#method(::accord::Request::from_parts(r.context, ()))
+            |r: __accord::Request<__accord::rest::server::NoInput>| {
+                service.#method(__accord::Request::from_parts(r.context, ()))
             }
         }
     } else {
@@ -157,7 +158,7 @@ fn handler(g: &Generator<'_>, id: ServiceId, index: usize) -> TokenStream {
             quote! {
                 call.empty(
                     &#module::#static_name,
-                    ::accord::__private::http::StatusCode::#status,
+                    __accord::http::StatusCode::#status,
                     #bind,
                     #call,
                 )
@@ -166,9 +167,9 @@ fn handler(g: &Generator<'_>, id: ServiceId, index: usize) -> TokenStream {
     };
     quote! {
         async fn #method<__S: #trait_name>(
-            ::accord::__private::axum::extract::State(service): ::accord::__private::axum::extract::State<::std::sync::Arc<__S>>,
-            call: ::accord::__private::rest::server::Call,
-        ) -> ::accord::__private::axum::response::Response {
+            __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+            call: __accord::rest::server::Call,
+        ) -> __accord::axum::response::Response {
             #serve.await
         }
     }
@@ -204,5 +205,5 @@ fn bind(g: &Generator<'_>, id: ServiceId, index: usize) -> TokenStream {
     if calls.is_empty() {
         return quote! { |_| {} };
     }
-    quote! { |p: &mut ::accord::__private::rest::server::Params<'_>| { #(#calls)* } }
+    quote! { |p: &mut __accord::rest::server::Params<'_>| { #(#calls)* } }
 }

@@ -42,15 +42,15 @@ fn error_enum(g: &Generator<'_>, id: ServiceId) -> TokenStream {
     let decode = if variants.is_empty() {
         quote! {
             let _ = (name, body);
-            ::core::option::Option::None
+            __accord::Option::None
         }
     } else {
         quote! {
             match name {
-                #(#qualified => ::core::option::Option::Some(
-                    ::accord::__private::decode_declared(body).map(Self::#variants)
+                #(#qualified => __accord::Option::Some(
+                    __accord::decode_declared(body).map(Self::#variants)
                 ),)*
-                _ => ::core::option::Option::None,
+                _ => __accord::Option::None,
             }
         }
     };
@@ -61,38 +61,38 @@ fn error_enum(g: &Generator<'_>, id: ServiceId) -> TokenStream {
         pub enum #name {
             #(#variants(#types),)*
             /// A transport or internal failure.
-            #call(::accord::CallError),
+            #call(__accord::CallError),
         }
 
-        impl ::core::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        impl __accord::fmt::Display for #name {
+            fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
                 match self {
-                    #(Self::#variants(e) => ::core::write!(f, #formats, e),)*
-                    Self::#call(e) => ::core::fmt::Display::fmt(e, f),
+                    #(Self::#variants(e) => __accord::write!(f, #formats, e),)*
+                    Self::#call(e) => __accord::fmt::Display::fmt(e, f),
                 }
             }
         }
 
-        impl ::std::error::Error for #name {}
+        impl __accord::StdError for #name {}
 
-        impl ::core::convert::From<::accord::CallError> for #name {
-            fn from(error: ::accord::CallError) -> Self {
+        impl __accord::From<__accord::CallError> for #name {
+            fn from(error: __accord::CallError) -> Self {
                 Self::#call(error)
             }
         }
 
-        impl ::accord::ServiceError for #name {
-            fn encode(self) -> ::accord::ErrorEncoding {
+        impl __accord::ServiceError for #name {
+            fn encode(self) -> __accord::ErrorEncoding {
                 match self {
-                    #(Self::#variants(e) => ::accord::ErrorEncoding::declared(#statuses, #qualified, &e),)*
-                    Self::#call(e) => ::accord::ErrorEncoding::Call(e),
+                    #(Self::#variants(e) => __accord::ErrorEncoding::declared(#statuses, #qualified, &e),)*
+                    Self::#call(e) => __accord::ErrorEncoding::Call(e),
                 }
             }
 
             fn decode(
                 name: &str,
                 body: &[u8],
-            ) -> ::core::option::Option<::core::result::Result<Self, ::accord::CallError>> {
+            ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
                 #decode
             }
         }
@@ -121,7 +121,7 @@ fn service_trait(g: &Generator<'_>, id: ServiceId) -> TokenStream {
     });
     quote! {
         #doc
-        pub trait #name: ::core::marker::Send + ::core::marker::Sync + 'static {
+        pub trait #name: __accord::Send + __accord::Sync + 'static {
             #(#methods)*
         }
     }
@@ -136,7 +136,7 @@ pub fn input_type(g: &Generator<'_>, id: ServiceId, index: usize) -> TokenStream
         Some(input) => {
             let ty = g.decl_path(service.package, input);
             if op.input_stream {
-                quote! { ::accord::BoxStream<'static, #ty> }
+                quote! { __accord::BoxStream<'static, #ty> }
             } else {
                 ty
             }
@@ -170,18 +170,18 @@ pub fn signature_with(
     let error = ident(&names.error);
     let input = input_type(g, id, index);
     let output = output_type(g, id, index);
-    let result = quote! { ::core::result::Result<#output, #error> };
+    let result = quote! { __accord::Result<#output, #error> };
     if service.operations[index].output.is_stream() {
         quote! {
-            fn #method(&self, request: ::accord::Request<#input>)
-                -> ::accord::BoxStream<'static, #result>
+            fn #method(&self, request: __accord::Request<#input>)
+                -> __accord::BoxStream<'static, #result>
         }
     } else if async_fn {
-        quote! { async fn #method(&self, request: ::accord::Request<#input>) -> #result }
+        quote! { async fn #method(&self, request: __accord::Request<#input>) -> #result }
     } else {
         quote! {
-            fn #method(&self, request: ::accord::Request<#input>)
-                -> impl ::core::future::Future<Output = #result> + ::core::marker::Send
+            fn #method(&self, request: __accord::Request<#input>)
+                -> impl __accord::future::Future<Output = #result> + __accord::Send
         }
     }
 }

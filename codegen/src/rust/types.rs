@@ -37,8 +37,8 @@ fn derives(g: &Generator<'_>, serde: bool) -> TokenStream {
         .flatten();
     let serde = serde.then(|| {
         quote! {
-            ::accord::__private::serde::Serialize,
-            ::accord::__private::serde::Deserialize,
+            __accord::serde::Serialize,
+            __accord::serde::Deserialize,
         }
     });
     quote! {
@@ -54,10 +54,10 @@ pub fn field_type(g: &Generator<'_>, owner: DeclId, index: usize) -> TokenStream
     let field = member(decl, index);
     let mut ty = g.rust_type(decl.package, &field.ty);
     if g.names.boxed.contains(&(owner, index)) {
-        ty = quote! { ::std::boxed::Box<#ty> };
+        ty = quote! { __accord::Box<#ty> };
     }
     if field.optional && field.default.is_none() {
-        ty = quote! { ::core::option::Option<#ty> };
+        ty = quote! { __accord::Option<#ty> };
     }
     ty
 }
@@ -123,11 +123,11 @@ fn default_value(g: &Generator<'_>, from: PackageId, ty: &Type, value: &Value) -
         (Value::Int(i), Type::Scalar(s)) if s.is_float() => float_literal(*i as f64, *s),
         (Value::Int(i), Type::Scalar(s)) => int_literal(*i, *s),
         (Value::Float(f), Type::Scalar(s)) => float_literal(*f, *s),
-        (Value::String(text), _) => quote! { ::std::string::String::from(#text) },
+        (Value::String(text), _) => quote! { __accord::String::from(#text) },
         (Value::Duration(d), _) => {
             let seconds = d.as_secs() as i64;
             let nanos = i64::from(d.subsec_nanos());
-            quote! { ::accord::Duration::new(#seconds, #nanos).unwrap_or_default() }
+            quote! { __accord::Duration::new(#seconds, #nanos).unwrap_or_default() }
         }
         (Value::EnumValue(name), Type::Named(id)) => {
             let path = g.decl_path(from, *id);
@@ -135,7 +135,7 @@ fn default_value(g: &Generator<'_>, from: PackageId, ty: &Type, value: &Value) -
             quote! { #path::#variant }
         }
         // The checker matched every default to its field's type; nothing else reaches here.
-        _ => quote! { ::core::default::Default::default() },
+        _ => quote! { __accord::Default::default() },
     }
 }
 
@@ -207,7 +207,7 @@ fn enumeration(g: &Generator<'_>, id: DeclId, e: &Enum) -> TokenStream {
         pub enum #name {
             #(#value_docs #variants,)*
             /// A value this version does not know (added to the API later).
-            #unknown(::std::string::String),
+            #unknown(__accord::String),
         }
 
         impl #name {
@@ -223,40 +223,40 @@ fn enumeration(g: &Generator<'_>, id: DeclId, e: &Enum) -> TokenStream {
             }
 
             /// The known value named `name`.
-            pub fn from_known(name: &str) -> ::core::option::Option<Self> {
+            pub fn from_known(name: &str) -> __accord::Option<Self> {
                 match name {
-                    #(#wire => ::core::option::Option::Some(Self::#variants),)*
-                    _ => ::core::option::Option::None,
+                    #(#wire => __accord::Option::Some(Self::#variants),)*
+                    _ => __accord::Option::None,
                 }
             }
         }
 
-        impl ::accord::__private::serde::Serialize for #name {
-            fn serialize<S: ::accord::__private::serde::Serializer>(
+        impl __accord::serde::Serialize for #name {
+            fn serialize<S: __accord::serde::Serializer>(
                 &self,
                 serializer: S,
-            ) -> ::core::result::Result<S::Ok, S::Error> {
+            ) -> __accord::Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> ::accord::__private::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::accord::__private::serde::Deserializer<'de>>(
+        impl<'de> __accord::serde::Deserialize<'de> for #name {
+            fn deserialize<D: __accord::serde::Deserializer<'de>>(
                 deserializer: D,
-            ) -> ::core::result::Result<Self, D::Error> {
-                let name = <::std::string::String as ::accord::__private::serde::Deserialize>::deserialize(deserializer)?;
-                ::core::result::Result::Ok(Self::from_known(&name).unwrap_or(Self::#unknown(name)))
+            ) -> __accord::Result<Self, D::Error> {
+                let name = <__accord::String as __accord::serde::Deserialize>::deserialize(deserializer)?;
+                __accord::Result::Ok(Self::from_known(&name).unwrap_or(Self::#unknown(name)))
             }
         }
 
-        impl ::accord::__private::rest::ParamValue for #name {
-            fn parse_param(raw: &str) -> ::core::result::Result<Self, ::std::string::String> {
+        impl __accord::rest::ParamValue for #name {
+            fn parse_param(raw: &str) -> __accord::Result<Self, __accord::String> {
                 Self::from_known(raw)
-                    .ok_or_else(|| ::accord::__private::unknown_enum_value(raw, Self::KNOWN))
+                    .ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
             }
 
-            fn to_param(&self) -> ::std::string::String {
-                ::std::string::ToString::to_string(self.as_str())
+            fn to_param(&self) -> __accord::String {
+                __accord::ToString::to_string(self.as_str())
             }
         }
     }

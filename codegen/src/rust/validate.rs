@@ -24,11 +24,11 @@ pub fn impl_validate(g: &Generator<'_>, id: DeclId) -> TokenStream {
         (quote! { path }, quote! { violations })
     };
     quote! {
-        impl ::accord::Validate for #name {
+        impl __accord::Validate for #name {
             fn validate_into(
                 &self,
-                #path: &::accord::FieldPath<'_>,
-                #violations: &mut ::accord::Violations,
+                #path: &__accord::FieldPath<'_>,
+                #violations: &mut __accord::Violations,
             ) {
                 #body
             }
@@ -63,7 +63,7 @@ fn field_checks(g: &Generator<'_>, id: DeclId, index: usize) -> TokenStream {
     let path = quote! { &path.field(#wire) };
     let checks = value_checks(g, field, path);
     if field.optional && field.default.is_none() {
-        quote! { if let ::core::option::Option::Some(value) = &self.#name #checks }
+        quote! { if let __accord::Option::Some(value) = &self.#name #checks }
     } else {
         quote! { { let value = &self.#name; #checks } }
     }
@@ -98,12 +98,12 @@ fn value_checks(g: &Generator<'_>, field: &Field, path: TokenStream) -> TokenStr
     }
     if let Some(pattern) = &constraints.pattern {
         out.extend(quote! {
-            static PATTERN: ::accord::Pattern = ::accord::Pattern::new(#pattern);
+            static PATTERN: __accord::Pattern = __accord::Pattern::new(#pattern);
             violations.pattern(#path, value, &PATTERN);
         });
     }
     if contains_named(&field.ty, g) {
-        out.extend(quote! { ::accord::Validate::validate_into(value, #path, violations); });
+        out.extend(quote! { __accord::Validate::validate_into(value, #path, violations); });
     }
     quote! { { #out } }
 }
@@ -118,7 +118,7 @@ enum Bound {
 /// clamped to it; a fractional bound on an integer rounds inward.
 fn bound(value: Option<Number>, ty: Scalar, side: Bound) -> TokenStream {
     let Some(value) = value else {
-        return quote! { ::core::option::Option::None };
+        return quote! { __accord::Option::None };
     };
     let literal = match (ty.int_range(), value) {
         (Some((lo, hi)), number) => {
@@ -131,12 +131,12 @@ fn bound(value: Option<Number>, ty: Scalar, side: Bound) -> TokenStream {
         }
         (None, number) => float_literal(number.as_f64(), ty),
     };
-    quote! { ::core::option::Option::Some(#literal) }
+    quote! { __accord::Option::Some(#literal) }
 }
 
 fn length_bound(value: Option<u64>) -> TokenStream {
     match value.and_then(|v| usize::try_from(v).ok()) {
-        Some(v) => quote! { ::core::option::Option::Some(#v) },
-        None => quote! { ::core::option::Option::None },
+        Some(v) => quote! { __accord::Option::Some(#v) },
+        None => quote! { __accord::Option::None },
     }
 }
