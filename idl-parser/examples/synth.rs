@@ -5,7 +5,11 @@ use accord_idl::synth::{SynthConfig, large_api};
 use std::path::PathBuf;
 
 fn main() -> std::io::Result<()> {
-    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "target/bench-api".into()));
+    let out = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "target/bench-api".into()),
+    );
     for (path, text) in large_api(SynthConfig::benchmark()) {
         let path = out.join(path);
         std::fs::create_dir_all(path.parent().expect("synth paths have a folder"))?;

@@ -23,7 +23,7 @@ pub mod synth;
 pub use compile::{Compilation, compile, compile_str};
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use model::{Model, Spans};
-pub use source::{FileId, Loader, Span, Sources};
+pub use source::{FileId, Loader, Sources, Span};
 
 // Modules being written now (each by its owner), and the entry points they provide:
 //

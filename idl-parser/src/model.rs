@@ -415,9 +415,12 @@ impl Operation {
     pub fn interaction(&self) -> Interaction {
         match (&self.output, &self.channel) {
             (Output::None, _) => Interaction::OneWay,
-            (_, Some(ChannelBinding { collect: Some(_), .. })) => {
-                Interaction::PublishAsyncResponses
-            }
+            (
+                _,
+                Some(ChannelBinding {
+                    collect: Some(_), ..
+                }),
+            ) => Interaction::PublishAsyncResponses,
             (_, Some(_)) => Interaction::AsyncRequestResponse,
             (_, None) => Interaction::RequestResponse,
         }
@@ -490,13 +493,18 @@ pub struct HttpBinding {
 
 impl HttpBinding {
     /// Parameters at one location kind, in field order.
-    pub fn params_in(&self, wanted: fn(&ParamLocation) -> bool) -> impl Iterator<Item = &HttpParam> {
+    pub fn params_in(
+        &self,
+        wanted: fn(&ParamLocation) -> bool,
+    ) -> impl Iterator<Item = &HttpParam> {
         self.params.iter().filter(move |p| wanted(&p.location))
     }
 
     /// Whether any input field travels in the body.
     pub fn has_body(&self) -> bool {
-        self.params.iter().any(|p| p.location == ParamLocation::Body)
+        self.params
+            .iter()
+            .any(|p| p.location == ParamLocation::Body)
     }
 }
 
@@ -636,15 +644,18 @@ impl Model {
 
     /// Finds a declaration by its qualified name (for tests and tools; emitters follow ids).
     pub fn find_decl(&self, qualified: &str) -> Option<DeclId> {
-        self.decl_ids().find(|&id| self.qualified_decl_name(id) == qualified)
+        self.decl_ids()
+            .find(|&id| self.qualified_decl_name(id) == qualified)
     }
 
     pub fn find_service(&self, qualified: &str) -> Option<ServiceId> {
-        self.service_ids().find(|&id| self.qualified_service_name(id) == qualified)
+        self.service_ids()
+            .find(|&id| self.qualified_service_name(id) == qualified)
     }
 
     pub fn find_channel(&self, qualified: &str) -> Option<ChannelId> {
-        self.channel_ids().find(|&id| self.qualified_channel_name(id) == qualified)
+        self.channel_ids()
+            .find(|&id| self.qualified_channel_name(id) == qualified)
     }
 
     /// The fields of a struct, error or event (empty for enums and unions).

@@ -102,7 +102,10 @@ pub enum LiteralKind {
     Int(i128),
     Float(f64),
     /// A string or raw string, escapes already processed.
-    String { value: String, raw: bool },
+    String {
+        value: String,
+        raw: bool,
+    },
     Bool(bool),
     Duration(Duration),
     Version(semver::Version),
@@ -296,9 +299,15 @@ pub struct ServiceDecl {
 pub enum ServiceMember {
     Operation(OperationDecl),
     /// `publishes a, b;`
-    Publishes { channels: Vec<Path>, span: Span },
+    Publishes {
+        channels: Vec<Path>,
+        span: Span,
+    },
     /// `subscribes a, b;`
-    Subscribes { channels: Vec<Path>, span: Span },
+    Subscribes {
+        channels: Vec<Path>,
+        span: Span,
+    },
 }
 
 #[derive(Clone, Debug)]

@@ -18,19 +18,33 @@ pub struct SynthConfig {
 impl SynthConfig {
     /// 20 packages × 10 services × 10 operations: the issue's 60,000-line benchmark API.
     pub fn benchmark() -> SynthConfig {
-        SynthConfig { packages: 20, services_per_package: 10, ops_per_service: 10 }
+        SynthConfig {
+            packages: 20,
+            services_per_package: 10,
+            ops_per_service: 10,
+        }
     }
 }
 
 /// The files of the API, as `(path, text)`; `api/p00.accord` imports nothing, every later
 /// package imports the one before it and uses its `Money` type.
 pub fn large_api(config: SynthConfig) -> Vec<(PathBuf, String)> {
-    (0..config.packages).map(|p| (PathBuf::from(format!("api/p{p:02}.accord")), package(p, config))).collect()
+    (0..config.packages)
+        .map(|p| {
+            (
+                PathBuf::from(format!("api/p{p:02}.accord")),
+                package(p, config),
+            )
+        })
+        .collect()
 }
 
 fn package(p: usize, config: SynthConfig) -> String {
     let mut out = String::with_capacity(200_000);
-    let _ = writeln!(out, "// Generated benchmark package {p}.\npackage bench.p{p:02};\nversion 1.{p}.0;\n");
+    let _ = writeln!(
+        out,
+        "// Generated benchmark package {p}.\npackage bench.p{p:02};\nversion 1.{p}.0;\n"
+    );
     if p > 0 {
         let _ = writeln!(out, "import \"p{:02}.accord\";\n", p - 1);
     }
@@ -65,7 +79,11 @@ fn service(out: &mut String, p: usize, s: usize, ops: usize) {
     // Type names carry the package too: a short name declared in two visible packages is
     // ambiguous (docs/language.md, name resolution), and every package sees the ones before it.
     let t = format!("P{p}S{s}");
-    let money = if p == 0 { format!("Money{p}") } else { format!("bench.p{:02}.Money{}", p - 1, p - 1) };
+    let money = if p == 0 {
+        format!("Money{p}")
+    } else {
+        format!("bench.p{:02}.Money{}", p - 1, p - 1)
+    };
     let _ = write!(
         out,
         r#"@status(404)
@@ -98,7 +116,10 @@ channel events_p{p}_s{s} {{
     for o in 0..ops {
         op_types(out, p, &t, o, &money);
     }
-    let _ = writeln!(out, "/// Service {s} of package {p}.\nservice Service{s} {{");
+    let _ = writeln!(
+        out,
+        "/// Service {s} of package {p}.\nservice Service{s} {{"
+    );
     for o in 0..ops {
         let _ = write!(
             out,
@@ -153,8 +174,14 @@ mod tests {
     fn benchmark_api_has_the_promised_size() {
         let files = large_api(SynthConfig::benchmark());
         let lines: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
-        let ops: usize = files.iter().map(|(_, t)| t.matches("\n    op ").count()).sum();
-        let services: usize = files.iter().map(|(_, t)| t.matches("\nservice ").count()).sum();
+        let ops: usize = files
+            .iter()
+            .map(|(_, t)| t.matches("\n    op ").count())
+            .sum();
+        let services: usize = files
+            .iter()
+            .map(|(_, t)| t.matches("\nservice ").count())
+            .sum();
         assert_eq!((services, ops), (200, 2000));
         assert!((55_000..70_000).contains(&lines), "{lines} lines");
     }
