@@ -224,9 +224,8 @@ fn find_service(model: &Model, wanted: &str) -> Result<accord_idl::model::Servic
 
 /// Compiles the inputs; errors print the front end's diagnostics and fail with exit code 1.
 fn compile(inputs: &[PathBuf]) -> Result<Model, Failure> {
-    let roots = roots(inputs)?;
-    let mut loader = |p: &Path| std::fs::read_to_string(p);
-    let compilation = accord_idl::compile(&roots, &mut loader);
+    let roots = crate::inputs::expand(inputs).map_err(usage)?;
+    let compilation = accord_idl::compile(&roots, &mut crate::inputs::read);
     report(&compilation);
     if compilation.has_errors() {
         return Err(Failure {
@@ -245,43 +244,6 @@ fn report(compilation: &Compilation) {
             render::human(&compilation.sources, &compilation.diagnostics)
         );
     }
-}
-
-/// Files as given, folders expanded to their `.accord` files in path order.
-fn roots(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
-    let mut roots = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            let before = roots.len();
-            walk(input, &mut roots).map_err(|e| usage(format!("{}: {e}", input.display())))?;
-            if roots.len() == before {
-                return Err(usage(format!("{}: no .accord files", input.display())));
-            }
-        } else if input.is_file() {
-            roots.push(input.clone());
-        } else {
-            return Err(usage(format!(
-                "{}: no such file or folder",
-                input.display()
-            )));
-        }
-    }
-    Ok(roots)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "accord") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Writes every target into a staging folder beside `out`, then moves each target's folder

@@ -1,31 +1,76 @@
+//! The `accord` command. Each subcommand lives in its own module and only gathers options,
+//! reads files and prints; the work happens in `accord-idl` and `accord-codegen`.
+
 mod build;
+mod check;
 mod diff;
+mod fmt;
+mod inputs;
+mod output;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-#[derive(Parser)]
-#[command(name = "accord")]
+/// Accord: describe a service once, in a small `.accord` file, and generate the rest.
+///
+/// A `.accord` file declares a service's operations, the events it publishes and the message
+/// channels they travel on. Accord checks it strictly, then emits OpenAPI 3, protobuf,
+/// AsyncAPI 3, JSON Schema, a reference, and typed Rust clients and servers.
+///
+/// Exit codes: 0 success (warnings allowed), 1 errors in the sources or a failed check,
+/// 2 usage or I/O problems.
+#[derive(Parser, Debug)]
+#[command(name = "accord", version, about, long_about, propagate_version = true)]
+#[command(after_help = "\
+Examples:
+  accord check examples/ftgo/api              check every .accord file in a folder
+  accord check api/order.accord --format json machine-readable diagnostics
+  accord fmt api/                             rewrite files in the canonical layout
+  accord fmt --check api/                     list files that are not formatted (exit 1)
+  accord build api/ --out gen                 every target into gen/<target>/
+  accord build api/ --out gen --target rust   only the Rust module tree
+  accord openapi api/ --service OrderService  print one service's OpenAPI document
+  accord diff git:main:api api                is the declared version bump enough?
+
+The language: docs/language.md. Every diagnostic code: docs/errors.md.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Debug)]
 enum Command {
+    /// Check sources and report every error and warning with its place.
+    ///
+    /// Follows imports, resolves every name and checks every rule of the language. All
+    /// independent problems are reported in one run, syntax errors included.
+    Check(check::CheckArgs),
+    /// Format sources in place into the one canonical layout, keeping every comment.
+    Fmt(fmt::FmtArgs),
+    /// Generate targets (OpenAPI, protobuf, AsyncAPI, JSON Schema, docs, Rust) into a folder.
+    ///
+    /// Each target is written into `<out>/<target>/` and replaces what was there only once all
+    /// of it is written, so a failed run never leaves half an output behind.
     Build(build::BuildArgs),
+    /// Print the OpenAPI 3.0 documents (one per service with HTTP operations).
     Openapi(build::DocumentArgs),
+    /// Print the protobuf files (one per package).
     Proto(build::DocumentArgs),
+    /// Print the AsyncAPI 3 documents (one per service that uses channels).
     Asyncapi(build::DocumentArgs),
+    /// Compare two versions of an API: which bump does each change need, and is the declared
+    /// version bump enough?
     Diff(diff::DiffArgs),
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Build(a) => build::run(&a),
-        Command::Openapi(a) => build::run_openapi(&a),
-        Command::Proto(a) => build::run_proto(&a),
-        Command::Asyncapi(a) => build::run_asyncapi(&a),
-        Command::Diff(a) => diff::run(&a),
+    match &Cli::parse().command {
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Build(args) => build::run(args),
+        Command::Openapi(args) => build::run_openapi(args),
+        Command::Proto(args) => build::run_proto(args),
+        Command::Asyncapi(args) => build::run_asyncapi(args),
+        Command::Diff(args) => diff::run(args),
     }
 }

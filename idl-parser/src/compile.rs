@@ -180,14 +180,18 @@ fn resolve_imports(
 
 fn parse_file(id: FileId, sources: &Sources, diags: &mut Vec<Diagnostic>) -> ParsedFile {
     let (syntax, errors) = crate::parser::parse(id, &sources.get(id).text);
-    for e in errors {
-        diags.push(Diagnostic::error(codes::SYNTAX, e.message, e.span));
-    }
+    diags.extend(errors.into_iter().map(syntax_diagnostic));
     ParsedFile {
         id,
         syntax,
         imports: Vec::new(),
     }
+}
+
+/// A syntax error as the diagnostic every caller reports (code A0001). `accord fmt` parses
+/// without compiling and reports its syntax errors through this too.
+pub fn syntax_diagnostic(error: syntax::SyntaxError) -> Diagnostic {
+    Diagnostic::error(codes::SYNTAX, error.message, error.span)
 }
 
 /// A root that cannot be read has no span to point at: it gets an empty file of its own.

@@ -1,0 +1,36 @@
+//! `accord check`: compile the sources and report every diagnostic.
+
+use crate::inputs;
+use crate::output::{DiagnosticFormat, report, usage_error};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// `.accord` files, or folders searched (recursively) for them. Imports are followed.
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+    pub format: DiagnosticFormat,
+
+    /// Treat warnings as errors (exit 1 when there are any).
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+pub fn run(args: &CheckArgs) -> ExitCode {
+    let files = match inputs::expand(&args.files) {
+        Ok(files) => files,
+        Err(message) => return usage_error(&message),
+    };
+    let compilation = accord_idl::compile(&files, &mut inputs::read);
+    report(&compilation.sources, &compilation.diagnostics, args.format);
+    let warned = compilation.warnings().next().is_some();
+    if compilation.has_errors() || (args.deny_warnings && warned) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
