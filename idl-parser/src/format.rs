@@ -11,6 +11,8 @@
 
 use crate::syntax::*;
 
+/// Lines wider than this are wrapped where the language allows it.
+const MAX_WIDTH: usize = 100;
 const INDENT: &str = "    ";
 
 /// The canonical text of `file`, which was parsed from `text`.
@@ -415,9 +417,18 @@ impl Printer<'_> {
             None => {}
         }
         if !op.throws.is_empty() {
-            line.push_str(&format!(" throws {}", join_paths(&op.throws)));
+            let throws = format!("throws {};", join_paths(&op.throws));
+            // Like rustfmt's `where` clauses: a signature too wide moves `throws` to its own line.
+            let separator = if line.len() + 1 + throws.len() > MAX_WIDTH {
+                format!("\n{INDENT}{INDENT}")
+            } else {
+                " ".to_string()
+            };
+            line.push_str(&separator);
+            line.push_str(&throws);
+        } else {
+            line.push(';');
         }
-        line.push(';');
         self.out.push_str(&line);
         self.end_line(op.span.end as usize);
     }

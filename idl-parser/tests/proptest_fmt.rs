@@ -1,12 +1,13 @@
-//! Properties of the parser and formatter over random sources: formatting is idempotent and
-//! keeps the file valid; random damage never panics the parser.
+//! Properties of the parser and formatter over random sources: formatting is idempotent, keeps
+//! the file valid and means the same (the same `Model`, the same diagnostics); random damage
+//! never panics the parser.
 
 #[path = "support/source_gen.rs"]
 mod source_gen;
 
-use accord_idl::FileId;
 use accord_idl::format::format;
 use accord_idl::parser::parse;
+use accord_idl::{Compilation, FileId, compile_str};
 use proptest::prelude::*;
 
 fn fmt(text: &str) -> Result<String, TestCaseError> {
@@ -103,6 +104,22 @@ proptest! {
         prop_assert_eq!(&once, &twice, "--- source ---\n{}", src);
         let count = |t: &str| parse(FileId(0), t).0.comments.len();
         prop_assert_eq!(count(&src), count(&once));
+    }
+
+    #[test]
+    fn formatted_sources_lower_to_the_same_model(src in source_gen::source()) {
+        let formatted = fmt(&src)?;
+        let (before, after) = (compile_str(&src), compile_str(&formatted));
+        prop_assert_eq!(&before.model, &after.model, "--- source ---\n{}", src);
+        // Same problems too: their places move with the layout (and the formatter puts channel
+        // clauses in one order), so codes and messages, in any order.
+        let problems = |c: &Compilation| -> Vec<(String, String)> {
+            let mut all: Vec<_> =
+                c.diagnostics.iter().map(|d| (d.code.to_string(), d.message.clone())).collect();
+            all.sort();
+            all
+        };
+        prop_assert_eq!(problems(&before), problems(&after), "--- source ---\n{}", src);
     }
 
     #[test]
