@@ -1,0 +1,112 @@
+//! A driver for profiling and measuring the front end on the benchmark API, one stage at a time:
+//!
+//! ```text
+//! cargo build --release -p accord-idl --example front_end
+//! valgrind --tool=callgrind target/release/examples/front_end compile   # instruction counts
+//! /usr/bin/time -f %M target/release/examples/front_end compile DIR       # peak RSS (KiB)
+//! ```
+//!
+//! `STAGE` is `parse`, `compile` or `format`; without `DIR` the API is generated in memory
+//! (`accord_idl::synth`), with it every `*.accord` file under `DIR` is read from disk.
+
+use accord_idl::synth::{SynthConfig, large_api};
+use accord_idl::{FileId, format, parser};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let stage = args.first().map_or("compile", String::as_str);
+    let files = match args.get(1) {
+        Some(dir) => match read_dir(Path::new(dir)) {
+            Ok(files) => files,
+            Err(e) => {
+                eprintln!("cannot read {dir}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => large_api(SynthConfig::benchmark()),
+    };
+    let lines: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
+    let started = Instant::now();
+    let outcome = match stage {
+        "parse" => parse(&files),
+        "compile" => compile(&files),
+        "format" => format_all(&files),
+        other => Err(format!("unknown stage `{other}`: parse, compile or format")),
+    };
+    match outcome {
+        Ok(summary) => {
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            println!(
+                "{stage}: {} files, {lines} lines, {summary}, {ms:.1} ms",
+                files.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse(files: &[(PathBuf, String)]) -> Result<String, String> {
+    let mut items = 0;
+    for (i, (path, text)) in files.iter().enumerate() {
+        let (tree, errors) = parser::parse(FileId(i as u32), text);
+        if let Some(e) = errors.first() {
+            return Err(format!("{}: {}", path.display(), e.message));
+        }
+        items += tree.items.len();
+    }
+    Ok(format!("{items} declarations"))
+}
+
+fn compile(files: &[(PathBuf, String)]) -> Result<String, String> {
+    let roots: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+    let mut loader = |p: &Path| {
+        files
+            .iter()
+            .find(|(path, _)| path == p)
+            .map(|(_, text)| text.clone())
+            .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+    };
+    let compilation = accord_idl::compile(&roots, &mut loader);
+    if let Some(e) = compilation.errors().next() {
+        return Err(format!("the API has errors: {}", e.message));
+    }
+    Ok(format!("{} diagnostics", compilation.diagnostics.len()))
+}
+
+fn format_all(files: &[(PathBuf, String)]) -> Result<String, String> {
+    let mut bytes = 0;
+    for (i, (path, text)) in files.iter().enumerate() {
+        let (tree, errors) = parser::parse(FileId(i as u32), text);
+        if let Some(e) = errors.first() {
+            return Err(format!("{}: {}", path.display(), e.message));
+        }
+        bytes += format::format(&tree, text).len();
+    }
+    Ok(format!("{bytes} bytes formatted"))
+}
+
+/// Every `*.accord` file under `dir`, with paths as found (so imports resolve between them).
+fn read_dir(dir: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "accord") {
+                let text = std::fs::read_to_string(&path)?;
+                out.push((accord_idl::source::normalize(&path), text));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
