@@ -294,3 +294,23 @@ impl Run<'_> {
         self.builder(base).item(top)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// pest is built without its stack probe (see the root Cargo.toml), so the deepest nesting
+    /// `scan` lets through must parse on a test thread's default stack, even unoptimised.
+    #[test]
+    fn deepest_allowed_nesting_parses_on_a_default_stack() {
+        let depth = scan::MAX_DEPTH - 1; // the struct's `{` is one level
+        let text = format!(
+            "struct S {{ a: {}i32{} = 1; }}",
+            "map<string, list<".repeat(depth / 2),
+            ">>".repeat(depth / 2)
+        );
+        let (file, errors) = parse(FileId(0), &text);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(file.items.len(), 1);
+    }
+}
