@@ -4,8 +4,8 @@
 //! Exit codes: 0 the declared bumps are enough, 1 some are not (or a version went down),
 //! 2 usage errors or sources that do not check.
 
-use accord_idl::evolution::{self, Class, Report};
-use accord_idl::{Compilation, Diagnostic, Severity, render};
+use accord_idl::evolution::{self, render};
+use accord_idl::{Compilation, render as diagnostics};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -34,16 +34,17 @@ pub fn run(args: &DiffArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    for c in [&old, &new] {
+    for (c, spec) in [(&old, &args.old), (&new, &args.new)] {
         if c.has_errors() {
-            eprint!("{}", render::human(&c.sources, &c.diagnostics));
+            eprint!("{}", diagnostics::human(&c.sources, &c.diagnostics));
+            eprintln!("error: `{spec}` does not check; nothing was compared");
             return ExitCode::from(2);
         }
     }
     let report = evolution::compare(&old.model, &old.spans, &new.model, &new.spans);
     match args.format {
-        DiffFormat::Text => print!("{}", text(&report, &old, &new)),
-        DiffFormat::Json => println!("{}", json(&report)),
+        DiffFormat::Text => print!("{}", render::text(&report, &old.sources, &new.sources)),
+        DiffFormat::Json => println!("{:#}", render::json(&report, &old.sources, &new.sources)),
     }
     ExitCode::from(if report.passes() { 0 } else { 1 })
 }
@@ -100,8 +101,9 @@ fn load_git(rev: &str, path: &str) -> Result<Compilation, String> {
         return Err(format!("git:{rev}:{path}: no .accord files"));
     }
     let rev = rev.to_string();
+    // `REV:./path` is read relative to the working directory, like the paths ls-tree printed.
     let mut loader = move |p: &Path| {
-        git(&["show", &format!("{rev}:{}", p.display())]).map_err(std::io::Error::other)
+        git(&["show", &format!("{rev}:./{}", p.display())]).map_err(std::io::Error::other)
     };
     Ok(accord_idl::compile(&roots, &mut loader))
 }
@@ -119,64 +121,4 @@ fn git(args: &[&str]) -> Result<String, String> {
         ));
     }
     String::from_utf8(out.stdout).map_err(|e| format!("git output is not UTF-8: {e}"))
-}
-
-/// Each change rendered like a compiler diagnostic: the old place from the old sources, then the
-/// new place from the new sources; then one summary line per package.
-fn text(report: &Report, old: &Compilation, new: &Compilation) -> String {
-    let mut out = String::new();
-    for change in &report.changes {
-        let severity = if change.class == Class::Major {
-            Severity::Error
-        } else {
-            Severity::Warning
-        };
-        let title = format!(
-            "{} [{}]: {}",
-            change.class.as_str(),
-            change.rule,
-            change.message
-        );
-        out.push_str(&format!("{title}\n"));
-        for (span, sources, label) in [
-            (change.old, &old.sources, "before"),
-            (change.new, &new.sources, "after"),
-        ] {
-            if let Some(span) = span {
-                let mut d = Diagnostic::error(change.rule, title.clone(), span).with_label(label);
-                d.severity = severity;
-                out.push_str(&render::human(sources, &[d]));
-            }
-        }
-    }
-    for v in &report.verdicts {
-        let declared = v
-            .new
-            .as_ref()
-            .map_or("removed".to_string(), |n| format!("{} -> {n}", v.old));
-        let status = if v.ok() { "ok" } else { "NOT ENOUGH" };
-        out.push_str(&format!(
-            "{}: required {}, declared {declared}: {status}\n",
-            v.package,
-            v.required.as_str()
-        ));
-    }
-    out
-}
-
-fn json(report: &Report) -> serde_json::Value {
-    let span = |s: Option<accord_idl::Span>| {
-        s.map(|s| serde_json::json!({"file": s.file.0, "start": s.start, "end": s.end}))
-    };
-    let changes: Vec<_> = report
-        .changes
-        .iter()
-        .map(|c| serde_json::json!({"rule": c.rule, "class": c.class.as_str(), "package": c.package, "message": c.message, "old": span(c.old), "new": span(c.new)}))
-        .collect();
-    let packages: Vec<_> = report
-        .verdicts
-        .iter()
-        .map(|v| serde_json::json!({"package": v.package, "required": v.required.as_str(), "old": v.old.to_string(), "new": v.new.as_ref().map(|n| n.to_string()), "ok": v.ok()}))
-        .collect();
-    serde_json::json!({"changes": changes, "packages": packages, "ok": report.passes()})
 }

@@ -6,6 +6,7 @@
 //! own file; [`RULES`] lists every rule id with its class and documentation.
 
 mod decls;
+pub mod render;
 mod services;
 pub mod version;
 
@@ -220,7 +221,7 @@ pub(crate) fn type_text(model: &Model, ty: &Type) -> String {
 /// An operation's output spelled with qualified names.
 pub(crate) fn output_text(model: &Model, out: &Output) -> String {
     match out {
-        Output::None => "notify".into(),
+        Output::None => "no reply (notify)".into(),
         Output::Unit => "()".into(),
         Output::Single(d) => model.qualified_decl_name(*d),
         Output::Stream(d) => format!("stream {}", model.qualified_decl_name(*d)),

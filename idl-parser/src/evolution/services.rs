@@ -1,7 +1,8 @@
 //! Rules for services, their operations (signatures and HTTP bindings) and channels.
 
 use super::{Class, Ctx, Rule, output_text};
-use crate::model::{ChannelId, Operation, ServiceId};
+use crate::model::{ChannelId, Model, Operation, ParamLocation, PathSegment, ServiceId};
+use std::collections::BTreeMap;
 
 macro_rules! rule {
     ($id:literal, $class:ident, $doc:literal) => {
@@ -54,7 +55,12 @@ pub const RULES: &[Rule] = &[
     rule!(
         "http-changed",
         Major,
-        "A different method, path or parameter location misses old clients' requests."
+        "A different method, path or parameter location (or no `@http` at all) misses old clients' requests."
+    ),
+    rule!(
+        "http-added",
+        Minor,
+        "A REST binding where there was none is new surface; gRPC clients are untouched."
     ),
     rule!(
         "channel-removed",
@@ -152,20 +158,20 @@ fn service(ctx: &mut Ctx, pkg: &str, name: &str, old_id: ServiceId, new_id: Serv
     let names = |m: &crate::Model, ids: &[ChannelId]| -> Vec<String> {
         ids.iter().map(|&c| m.qualified_channel_name(c)).collect()
     };
-    let dropped = !names(ctx.old, &o.publishes)
-        .iter()
-        .all(|c| names(ctx.new, &n.publishes).contains(c))
-        || !names(ctx.old, &o.subscribes)
-            .iter()
-            .all(|c| names(ctx.new, &n.subscribes).contains(c));
-    if dropped {
-        ctx.push(
-            "service-channels-changed",
-            pkg,
-            format!("`{name}` no longer publishes or subscribes to a channel it did"),
-            spans.0,
-            spans.1,
-        );
+    for (verb, was, is) in [
+        ("publishes", &o.publishes, &n.publishes),
+        ("subscribes to", &o.subscribes, &n.subscribes),
+    ] {
+        let now = names(ctx.new, is);
+        for c in names(ctx.old, was).iter().filter(|c| !now.contains(c)) {
+            ctx.push(
+                "service-channels-changed",
+                pkg,
+                format!("`{name}` no longer {verb} `{c}`"),
+                spans.0,
+                spans.1,
+            );
+        }
     }
     for (i, op) in o.operations.iter().enumerate() {
         let os = Some(ctx.old_spans.services[old_id.index()].operations[i]);
@@ -210,20 +216,29 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
     let input = |m: &crate::Model, op: &Operation| {
         (op.input.map(|d| m.qualified_decl_name(d)), op.input_stream)
     };
-    if input(ctx.old, o) != input(ctx.new, n) {
+    let (oi, ni) = (input(ctx.old, o), input(ctx.new, n));
+    if oi != ni {
+        let show = |(d, stream): (Option<String>, bool)| {
+            let d = d.unwrap_or_else(|| "()".into());
+            if stream { format!("stream {d}") } else { d }
+        };
         ctx.push(
             "op-input-changed",
             pkg,
-            format!("input of `{what}` changed"),
+            format!("input of `{what}`: `{}` became `{}`", show(oi), show(ni)),
             spans.0,
             spans.1,
         );
     }
-    if output_text(ctx.old, &o.output) != output_text(ctx.new, &n.output) {
+    let (oo, no) = (
+        output_text(ctx.old, &o.output),
+        output_text(ctx.new, &n.output),
+    );
+    if oo != no {
         ctx.push(
             "op-output-changed",
             pkg,
-            format!("output of `{what}` changed"),
+            format!("output of `{what}`: `{oo}` became `{no}`"),
             spans.0,
             spans.1,
         );
@@ -234,11 +249,16 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
             op.channel.map(|c| m.qualified_channel_name(c.channel)),
         )
     };
-    if binding(ctx.old, o) != binding(ctx.new, n) {
+    let (ob, nb) = (binding(ctx.old, o), binding(ctx.new, n));
+    if ob != nb {
+        let show = |(style, channel): (crate::model::Interaction, Option<String>)| match channel {
+            Some(c) => format!("{} on `{c}`", style.describe()),
+            None => style.describe().to_string(),
+        };
         ctx.push(
             "op-interaction-changed",
             pkg,
-            format!("interaction style of `{what}` changed"),
+            format!("`{what}` was {}, is now {}", show(ob), show(nb)),
             spans.0,
             spans.1,
         );
@@ -268,11 +288,13 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
             spans.1,
         );
     }
-    if http_shape(o) != http_shape(n) {
+    if let Some((rule, change)) =
+        http_change(&HttpShape::of(ctx.old, o), &HttpShape::of(ctx.new, n))
+    {
         ctx.push(
-            "http-changed",
+            rule,
             pkg,
-            format!("HTTP binding of `{what}` changed"),
+            format!("HTTP binding of `{what}`: {change}"),
             spans.0,
             spans.1,
         );
@@ -297,24 +319,83 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
     }
 }
 
-/// The HTTP binding as the wire sees it: method, path with placeholders reduced to `{}` (so a
-/// placeholder renamed with its field is no change), and each parameter's location.
-fn http_shape(op: &Operation) -> Option<(String, String, Vec<String>)> {
-    let http = op.http.as_ref()?;
-    let path = http
-        .segments
-        .iter()
-        .map(|s| match s {
-            crate::model::PathSegment::Literal(l) => l.clone(),
-            crate::model::PathSegment::Param(_) => "{}".into(),
+/// The HTTP binding as the wire sees it, every input field named by its number: the model
+/// addresses fields by index, and comparing indexes would report reordered fields (no change) and
+/// miss swapped placeholders (a change). A placeholder's name is not on the wire, so renaming it
+/// with its field keeps the shape.
+struct HttpShape {
+    method: &'static str,
+    /// The path as written, for messages.
+    written: String,
+    /// Literal text as written, placeholders as `{#N}` with N the field number.
+    path: String,
+    /// Field number to where it travels.
+    params: BTreeMap<u32, ParamLocation>,
+}
+
+impl HttpShape {
+    fn of(model: &Model, op: &Operation) -> Option<HttpShape> {
+        let http = op.http.as_ref()?;
+        let fields = op
+            .input
+            .and_then(|d| model.decl(d).as_struct())
+            .map_or(&[][..], |s| &s.fields[..]);
+        // A binding always names fields of its input; the fallback only keeps this total.
+        let number = |i: usize| fields.get(i).map_or(u32::MAX, |f| f.number);
+        let path = http
+            .segments
+            .iter()
+            .map(|s| match s {
+                PathSegment::Literal(l) => l.clone(),
+                PathSegment::Param(i) => format!("{{#{}}}", number(*i)),
+            })
+            .collect();
+        let params = http
+            .params
+            .iter()
+            .map(|p| (number(p.field), p.location.clone()))
+            .collect();
+        Some(HttpShape {
+            method: http.method.as_str(),
+            written: http.path.clone(),
+            path,
+            params,
         })
-        .collect();
-    let params = http
-        .params
-        .iter()
-        .map(|p| format!("{}:{:?}", p.field, p.location))
-        .collect();
-    Some((http.method.as_str().into(), path, params))
+    }
+}
+
+/// What changed between two bindings, or `None`. Fields present on one side only are left to
+/// the field rules: a new optional query parameter is as compatible as a new optional field.
+fn http_change(old: &Option<HttpShape>, new: &Option<HttpShape>) -> Option<(&'static str, String)> {
+    let changed = |what: String| Some(("http-changed", what));
+    match (old, new) {
+        (None, None) => None,
+        (Some(_), None) => changed("`@http` was removed".into()),
+        (None, Some(_)) => Some(("http-added", "`@http` was added".into())),
+        (Some(o), Some(n)) if o.method != n.method => {
+            changed(format!("method {} became {}", o.method, n.method))
+        }
+        (Some(o), Some(n)) if o.path != n.path => {
+            changed(format!("path `{}` became `{}`", o.written, n.written))
+        }
+        (Some(o), Some(n)) => o.params.iter().find_map(|(number, at)| {
+            let now = n.params.get(number).filter(|now| *now != at)?;
+            changed(format!(
+                "field {number} moved from {} to {}",
+                location(at),
+                location(now)
+            ))
+        }),
+    }
+}
+
+fn location(at: &ParamLocation) -> String {
+    match at {
+        ParamLocation::Path => "the path".into(),
+        ParamLocation::Query(name) => format!("query parameter `{name}`"),
+        ParamLocation::Header(name) => format!("header `{name}`"),
+        ParamLocation::Body => "the body".into(),
+    }
 }
 
 fn channels(ctx: &mut Ctx) {
@@ -369,11 +450,20 @@ fn channel(
     spans: SpanPair,
 ) {
     let (o, n) = (ctx.old.channel(old_id), ctx.new.channel(new_id));
-    if (o.kind, &o.address, &o.key, o.format) != (n.kind, &n.address, &n.key, n.format) {
+    let what: Vec<&str> = [
+        ("kind", o.kind != n.kind),
+        ("address", o.address != n.address),
+        ("key", o.key != n.key),
+        ("format", o.format != n.format),
+    ]
+    .into_iter()
+    .filter_map(|(what, changed)| changed.then_some(what))
+    .collect();
+    if !what.is_empty() {
         ctx.push(
             "channel-changed",
             pkg,
-            format!("address, kind, key or format of `{name}` changed"),
+            format!("{} of `{name}` changed", what.join(", ")),
             spans.0,
             spans.1,
         );

@@ -188,17 +188,17 @@ fn every_rule_is_registered_once_and_documented() {
             r.id
         );
     }
-    // Every id pushed in the rule families' sources is in the registry.
+    // Every rule-id-shaped literal in the rule families' sources is in the registry, so an id
+    // pushed without being registered fails here (its class would silently default).
     for src in [include_str!("decls.rs"), include_str!("services.rs")] {
-        for piece in src
-            .split("ctx.push(\"")
-            .skip(1)
-            .chain(src.split("{ \"").skip(1))
-            .chain(src.split("else { \"").skip(1))
-        {
-            let id = &piece[..piece.find('"').unwrap()];
-            if id.contains('-') && !id.contains(' ') {
-                assert!(rule(id).is_some(), "rule {id} is used but not registered");
+        for literal in src.split('"').skip(1).step_by(2) {
+            let id_like = literal.contains('-')
+                && literal.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+            if id_like {
+                assert!(
+                    rule(literal).is_some(),
+                    "rule {literal} is used but not registered"
+                );
             }
         }
     }
@@ -245,4 +245,111 @@ fn version_rules_follow_cargo() {
     // Down is always a failure, even with no change.
     assert!(!ok("1.2.3", "1.2.2", Class::None));
     assert!(!ok("2.0.0", "2.0.0-rc.1", Class::None));
+}
+
+#[test]
+fn minimum_is_the_lowest_version_that_is_enough() {
+    use version::minimum;
+    let m = |old: &str, c: Class| minimum(&v(old), c).to_string();
+    assert_eq!(m("1.2.3", Class::Major), "2.0.0");
+    assert_eq!(m("1.2.3", Class::Minor), "1.3.0");
+    assert_eq!(m("1.2.3", Class::Patch), "1.2.4");
+    assert_eq!(m("1.2.3", Class::None), "1.2.3");
+    assert_eq!(m("0.3.1", Class::Major), "0.4.0");
+    assert_eq!(m("0.3.1", Class::Minor), "0.3.2");
+    assert_eq!(m("0.0.4", Class::Major), "0.0.5");
+    assert_eq!(m("0.0.4", Class::Patch), "0.0.5");
+    assert_eq!(m("2.0.0-rc.1", Class::Major), "2.0.0");
+}
+
+#[test]
+fn version_edge_cases() {
+    use version::{covers, declared};
+    let bump = |a: &str, b: &str| declared(&v(a), &v(b));
+    // 0.y.z going to a new patch only covers MINOR, never MAJOR.
+    assert_eq!(bump("0.1.0", "0.1.1"), Bump::Minor);
+    assert_eq!(bump("0.9.9", "0.10.0"), Bump::Major);
+    // 0.0.z: even a patch bump covers a breaking change; a minor or major bump too.
+    assert_eq!(bump("0.0.1", "0.0.2"), Bump::Major);
+    assert_eq!(bump("0.0.1", "0.1.0"), Bump::Major);
+    // A release's pre-release of the next version is judged by its numbers.
+    assert_eq!(bump("1.2.3", "1.3.0-rc.1"), Bump::Minor);
+    assert_eq!(bump("1.2.3", "2.0.0-rc.1"), Bump::Major);
+    // Build metadata carries no precedence: the same numbers are no bump.
+    assert_eq!(bump("1.2.3", "1.2.3+build.5"), Bump::Same);
+    // Lower is always a failure, in every range.
+    for (a, b) in [("0.0.2", "0.0.1"), ("0.2.0", "0.1.9"), ("2.0.0", "1.9.9")] {
+        assert_eq!(bump(a, b), Bump::Down, "{a} -> {b}");
+        assert!(!covers(bump(a, b), Class::None));
+    }
+}
+
+/// An HTTP-bound operation whose input's fields can be edited.
+const HTTP: &str = r#"package shop;
+version 1.0.0;
+
+struct Get {
+    shelf: string = 1;
+    id: i64 = 2;
+    @query("q")
+    filter?: string = 3;
+}
+
+struct Item { id: i64 = 1; }
+
+service Shop {
+    @http(GET, "/shelves/{shelf}/items/{id}")
+    op get(Get) -> Item;
+}
+"#;
+
+fn http_rules(edits: &[(&str, &str)]) -> Vec<&'static str> {
+    let old = compile_str(HTTP);
+    let mut text = HTTP.replace("1.0.0", "2.0.0");
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from}");
+        text = text.replacen(from, to, 1);
+    }
+    let new = compile_str(&text);
+    assert!(
+        !old.has_errors() && !new.has_errors(),
+        "{:#?}",
+        new.diagnostics
+    );
+    let r = compare(&old.model, &old.spans, &new.model, &new.spans);
+    r.changes.iter().map(|c| c.rule).collect()
+}
+
+#[test]
+fn http_placeholders_and_parameters_match_by_field_number() {
+    // Renaming a placeholder with its field: only the rename, the binding is the same.
+    let renamed = http_rules(&[("{id}", "{item_id}"), ("id: i64 = 2", "item_id: i64 = 2")]);
+    assert_eq!(renamed, ["member-renamed"]);
+    // Reordering the input's fields moves nothing on the wire.
+    let reordered = http_rules(&[(
+        "    shelf: string = 1;\n    id: i64 = 2;",
+        "    id: i64 = 2;\n    shelf: string = 1;",
+    )]);
+    assert!(reordered.is_empty(), "{reordered:?}");
+    // A new optional field becomes a new query parameter: MINOR only.
+    let added = http_rules(&[(
+        "filter?: string = 3;",
+        "filter?: string = 3;\n    page?: i32 = 4;",
+    )]);
+    assert_eq!(added, ["field-added"]);
+}
+
+#[test]
+fn http_changes_on_the_wire_are_reported() {
+    // Swapped placeholders: same path text shape, different fields in each place.
+    let swapped = http_rules(&[("{shelf}/items/{id}", "{id}/items/{shelf}")]);
+    assert_eq!(swapped, ["http-changed"]);
+    let query_renamed = http_rules(&[("@query(\"q\")", "@query(\"filter\")")]);
+    assert_eq!(query_renamed, ["http-changed"]);
+    let to_header = http_rules(&[("@query(\"q\")", "@header(\"X-Filter\")")]);
+    assert_eq!(to_header, ["http-changed"]);
+    let method = http_rules(&[("GET", "DELETE")]);
+    assert_eq!(method, ["http-changed"]);
+    let removed = http_rules(&[("    @http(GET, \"/shelves/{shelf}/items/{id}\")\n", "")]);
+    assert_eq!(removed, ["http-changed"]);
 }

@@ -23,11 +23,11 @@ pub enum Bump {
 
 /// The declared bump from `old` to `new`, already mapped to the class of change it allows.
 pub fn declared(old: &Version, new: &Version) -> Bump {
-    if new < old {
-        return Bump::Down;
-    }
-    if new == old {
-        return Bump::Same;
+    // Build metadata (`+build.5`) has no precedence under semver, so it is not a bump.
+    match new.cmp_precedence(old) {
+        std::cmp::Ordering::Less => return Bump::Down,
+        std::cmp::Ordering::Equal => return Bump::Same,
+        std::cmp::Ordering::Greater => {}
     }
     // Semver gives a pre-release no compatibility promise: any upward move is allowed.
     if !old.pre.is_empty() {
@@ -101,4 +101,24 @@ pub fn verdicts(old: &Model, new: &Model, changes: &[Change]) -> Vec<Verdict> {
             }
         })
         .collect()
+}
+
+/// The lowest version whose declared bump from `old` covers `class` (what to suggest when a bump
+/// is not enough). Derived from [`declared`] and [`covers`] so it can never disagree with them.
+pub fn minimum(old: &Version, class: Class) -> Version {
+    if class == Class::None {
+        return old.clone();
+    }
+    let (x, y, z) = (old.major, old.minor, old.patch);
+    // From a pre-release its own release is already upward (`2.0.0-rc.1` -> `2.0.0`).
+    let release = (!old.pre.is_empty()).then(|| Version::new(x, y, z));
+    release
+        .into_iter()
+        .chain([
+            Version::new(x, y, z + 1),
+            Version::new(x, y + 1, 0),
+            Version::new(x + 1, 0, 0),
+        ])
+        .find(|v| covers(declared(old, v), class))
+        .unwrap_or_else(|| Version::new(x + 1, 0, 0))
 }
