@@ -15,6 +15,7 @@ use build::Builder;
 use pest::Parser as _;
 use pest::iterators::Pair;
 use scan::Chunk;
+use std::borrow::Cow;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "parser/accord.pest"]
@@ -24,9 +25,11 @@ struct AccordParser;
 pub fn parse(file: FileId, text: &str) -> (File, Vec<SyntaxError>) {
     let mut comments = Vec::new();
     let chunks = scan::split(text, 0, text.len(), file, Some(&mut comments));
+    let blanked = blank_comments(text, &comments);
     let mut run = Run {
         file,
         text,
+        grammar_text: &blanked,
         errors: Vec::new(),
         out: File {
             package: None,
@@ -43,9 +46,31 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<SyntaxError>) {
     (run.out, run.errors)
 }
 
+/// The text pest sees: plain comments turned into spaces (newlines kept), byte for byte, so
+/// every offset is the same as in the source. The grammar then has no `COMMENT` rule, which pest
+/// would try between every two tokens; the scanner has found the comments already.
+fn blank_comments<'t>(text: &'t str, comments: &[syntax::Comment]) -> Cow<'t, str> {
+    if comments.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for c in comments {
+        for b in &mut bytes[c.span.range()] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+    }
+    // Only whole comments were replaced, each by ASCII, so the bytes are still UTF-8.
+    Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_string()))
+}
+
 struct Run<'t> {
     file: FileId,
+    /// The source, for messages that quote it.
     text: &'t str,
+    /// The source with comments blanked (see [`blank_comments`]), for pest.
+    grammar_text: &'t str,
     errors: Vec<SyntaxError>,
     out: File,
 }
@@ -97,7 +122,7 @@ impl Run<'_> {
         if !c.significant || self.too_deep(c) {
             return;
         }
-        let src = &self.text[c.start..c.end];
+        let src = &self.grammar_text[c.start..c.end];
         match AccordParser::parse(Rule::top_chunk, src) {
             Ok(mut pairs) => {
                 let Some(top) = pairs.next().and_then(|p| p.into_inner().next()) else {
@@ -208,7 +233,7 @@ impl Run<'_> {
     /// each member alone. Returns false when the header itself is broken.
     fn recover_item(&mut self, c: &Chunk) -> bool {
         let Some(brace) = c.brace else { return false };
-        let header_src = &self.text[c.start..=brace];
+        let header_src = &self.grammar_text[c.start..=brace];
         let Ok(mut pairs) = AccordParser::parse(Rule::header_chunk, header_src) else {
             return false;
         };
@@ -259,7 +284,7 @@ impl Run<'_> {
             if !m.significant || self.too_deep(&m) {
                 continue;
             }
-            let src = &self.text[m.start..m.end];
+            let src = &self.grammar_text[m.start..m.end];
             match AccordParser::parse(rule, src) {
                 Ok(mut pairs) => {
                     let Some(member) = pairs.next().and_then(|p| p.into_inner().next()) else {
@@ -312,5 +337,26 @@ mod tests {
         let (file, errors) = parse(FileId(0), &text);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(file.items.len(), 1);
+    }
+
+    /// Comments are blanked before pest sees the text: between any two tokens they are still
+    /// trivia, kept for the formatter, and errors after them quote the source.
+    #[test]
+    fn comments_between_tokens_are_trivia() {
+        let text = "struct S { a /* x */ : i32 = 1; // t\n b: i32 = 2; }";
+        let (file, errors) = parse(FileId(0), text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let syntax::ItemKind::Struct(s) = &file.items[0].kind else {
+            panic!("a struct")
+        };
+        assert_eq!(s.fields.len(), 2);
+        let texts: Vec<&str> = file.comments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, ["/* x */", "// t"]);
+
+        let text = "struct S { a: /* c */ = 1; }";
+        let (_, errors) = parse(FileId(0), text);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.contains("found `=`"), "{errors:?}");
+        assert_eq!(errors[0].span.range(), 22..23);
     }
 }
