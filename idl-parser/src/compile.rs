@@ -53,6 +53,7 @@ pub fn compile(roots: &[PathBuf], loader: &mut dyn Loader) -> Compilation {
     let files = load_all(roots, loader, &mut sources, &mut diags);
     check::files::import_cycles(&files, &mut diags);
     let (model, spans) = crate::lower::lower(&files, &mut diags);
+    drop_cascades(&files, &mut diags);
     // Unresolved references would make their targets look unused: only a clean model says.
     if !diags.iter().any(Diagnostic::is_error) {
         check::unused::check(&model, &spans, &mut diags);
@@ -202,6 +203,36 @@ fn root_missing(path: &Path, e: &std::io::Error, sources: &mut Sources) -> Diagn
         format!("cannot read `{}`: {e}", path.display()),
         Span::new(id, 0, 0),
     )
+}
+
+/// A clause the parser could not read is not also "missing": in a declaration that has a
+/// syntax error, the checker's complaints about absent channel clauses (which point at the
+/// channel's name) would only repeat the syntax error, so they are dropped.
+fn drop_cascades(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) {
+    let syntax_errors: Vec<Span> = diags
+        .iter()
+        .filter(|d| d.code == codes::SYNTAX)
+        .map(|d| d.primary.span)
+        .collect();
+    if syntax_errors.is_empty() {
+        return;
+    }
+    let within = |outer: Span, inner: Span| {
+        outer.file == inner.file && outer.start <= inner.start && inner.end <= outer.end
+    };
+    let broken_channel_names: Vec<Span> = files
+        .iter()
+        .flat_map(|f| &f.syntax.items)
+        .filter(|item| syntax_errors.iter().any(|&e| within(item.span, e)))
+        .filter_map(|item| match &item.kind {
+            syntax::ItemKind::Channel(c) => Some(c.name.span),
+            _ => None,
+        })
+        .collect();
+    diags.retain(|d| {
+        let absence = [codes::CHANNEL_CLAUSE_MISSING, codes::CHANNEL_KIND].contains(&d.code);
+        !(absence && broken_channel_names.contains(&d.primary.span))
+    });
 }
 
 /// Source order: file, then position; errors before warnings at one place.

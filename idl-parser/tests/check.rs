@@ -328,3 +328,14 @@ fn synthetic_benchmark_api_is_error_free() {
     );
     assert_eq!(c.model.services.len(), 6);
 }
+
+#[test]
+fn a_clause_that_does_not_parse_is_not_also_reported_missing() {
+    let c = compile_str(
+        "package p;\nversion 1.0.0;\nstruct S { a: string = 1; }\n\
+         channel events {\n    kind = publish_subscribe;\n    address \"x\";\n    messages S;\n}\n\
+         channel other { messages S; }\n",
+    );
+    // The syntax error in `events`, and the genuinely missing clauses of `other` — nothing else.
+    assert_eq!(codes(&c), ["A0001", "A0802", "A0801"], "{:#?}", c.diagnostics);
+}
