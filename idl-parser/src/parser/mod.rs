@@ -1,19 +1,20 @@
 //! The parser: source text in, a [`syntax::File`] and every syntax error out. Never panics.
 //!
 //! pest stops at the first error, so the text is first cut into declarations by [`scan`] and each
-//! is parsed alone. When a braced declaration fails, its header is parsed and then each member
-//! alone, so one bad field costs only that field. The happy path parses every byte once.
+//! is parsed alone ([`chunk`]). When a braced declaration fails, its header is parsed and then
+//! each member alone, so one bad field costs only that field. The happy path parses every byte
+//! once. Chunks are independent, so a large file's chunks are parsed on every core and the
+//! results merged in source order; only the header clauses' order is checked while merging.
 
 mod build;
+mod chunk;
 mod errors;
 mod items;
 mod scan;
 
-use crate::source::{FileId, Span};
-use crate::syntax::{self, File, Item, SyntaxError};
-use build::Builder;
-use pest::Parser as _;
-use pest::iterators::Pair;
+use crate::source::FileId;
+use crate::syntax::{self, File, SyntaxError};
+use chunk::{Clause, Parsed, Source};
 use scan::Chunk;
 use std::borrow::Cow;
 
@@ -21,15 +22,32 @@ use std::borrow::Cow;
 #[grammar = "parser/accord.pest"]
 struct AccordParser;
 
+/// Below this many bytes a file is parsed on the calling thread: a thread costs more than it saves.
+const PARALLEL_MIN_BYTES: usize = 32 * 1024;
+
 /// Parses one file. The tree holds everything that parsed; the errors say what did not.
 pub fn parse(file: FileId, text: &str) -> (File, Vec<SyntaxError>) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = if text.len() < PARALLEL_MIN_BYTES {
+        1
+    } else {
+        cores
+    };
+    parse_on(file, text, threads)
+}
+
+/// [`parse`] on up to `threads` threads; the result does not depend on how many.
+fn parse_on(file: FileId, text: &str, threads: usize) -> (File, Vec<SyntaxError>) {
     let mut comments = Vec::new();
     let chunks = scan::split(text, 0, text.len(), file, Some(&mut comments));
     let blanked = blank_comments(text, &comments);
-    let mut run = Run {
+    let source = Source {
         file,
         text,
         grammar_text: &blanked,
+    };
+    let mut merge = Merge {
+        file,
         errors: Vec::new(),
         out: File {
             package: None,
@@ -39,11 +57,52 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<SyntaxError>) {
             comments,
         },
     };
-    for chunk in &chunks {
-        run.top_chunk(chunk);
+    for parsed in parse_chunks(source, &chunks, threads) {
+        merge.add(parsed);
     }
-    run.unterminated_comment();
-    (run.out, run.errors)
+    merge.unterminated_comment();
+    (merge.out, merge.errors)
+}
+
+/// Every chunk's result, in order; with several threads, each parses one run of chunks.
+fn parse_chunks(source: Source, chunks: &[Chunk], threads: usize) -> Vec<Parsed> {
+    if threads < 2 {
+        return chunks.iter().map(|c| source.top_chunk(c)).collect();
+    }
+    let runs = balanced_runs(chunks, threads, source.text.len());
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = runs
+            .iter()
+            .map(|run| scope.spawn(move || run.iter().map(|c| source.top_chunk(c)).collect()))
+            .collect();
+        let mut all = Vec::with_capacity(chunks.len());
+        for worker in workers {
+            // A worker panics only on a bug: pass it on as if it had happened here.
+            let parsed: Vec<Parsed> = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            all.extend(parsed);
+        }
+        all
+    })
+}
+
+/// Cuts `chunks` into at most `parts` consecutive runs of about equal bytes.
+fn balanced_runs(chunks: &[Chunk], parts: usize, bytes: usize) -> Vec<&[Chunk]> {
+    let share = bytes.div_ceil(parts);
+    let mut runs = Vec::with_capacity(parts);
+    let mut first = 0;
+    for (i, c) in chunks.iter().enumerate() {
+        let run_start = chunks[first].start;
+        if c.end - run_start >= share && runs.len() + 1 < parts {
+            runs.push(&chunks[first..=i]);
+            first = i + 1;
+        }
+    }
+    if first < chunks.len() {
+        runs.push(&chunks[first..]);
+    }
+    runs
 }
 
 /// The text pest sees: plain comments turned into spaces (newlines kept), byte for byte, so
@@ -65,23 +124,65 @@ fn blank_comments<'t>(text: &'t str, comments: &[syntax::Comment]) -> Cow<'t, st
     Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_string()))
 }
 
-struct Run<'t> {
+/// Puts the chunks' results together in source order.
+struct Merge {
     file: FileId,
-    /// The source, for messages that quote it.
-    text: &'t str,
-    /// The source with comments blanked (see [`blank_comments`]), for pest.
-    grammar_text: &'t str,
     errors: Vec<SyntaxError>,
     out: File,
 }
 
-impl Run<'_> {
-    fn builder(&mut self, base: usize) -> Builder<'_> {
-        Builder {
-            file: self.file,
-            base,
-            errors: &mut self.errors,
+impl Merge {
+    fn add(&mut self, parsed: Parsed) {
+        self.errors.extend(parsed.errors);
+        match parsed.clause {
+            Some(Clause::Package(p)) => self.package(p),
+            Some(Clause::Version(v)) => self.version(v),
+            Some(Clause::Import(i)) => self.import(i),
+            None => {}
         }
+        self.out.items.extend(parsed.items);
+    }
+
+    fn error(&mut self, span: crate::source::Span, message: &str) {
+        let (start, end) = (span.start as usize, span.end as usize);
+        self.errors.push(errors::at(self.file, start, end, message));
+    }
+
+    fn package(&mut self, p: syntax::PackageClause) {
+        if self.out.package.is_some() {
+            self.error(
+                p.span,
+                "a file has one `package` clause; this is a second one",
+            );
+            return;
+        }
+        if self.out.version.is_some() || !self.out.imports.is_empty() || !self.out.items.is_empty()
+        {
+            self.error(p.span, "`package` must come first in the file");
+        }
+        self.out.package = Some(p);
+    }
+
+    fn version(&mut self, v: syntax::VersionClause) {
+        if self.out.version.is_some() {
+            self.error(
+                v.span,
+                "a file has one `version` clause; this is a second one",
+            );
+            return;
+        }
+        if !self.out.imports.is_empty() || !self.out.items.is_empty() {
+            let msg = "`version` must come right after `package`, before imports and declarations";
+            self.error(v.span, msg);
+        }
+        self.out.version = Some(v);
+    }
+
+    fn import(&mut self, i: syntax::Import) {
+        if !self.out.items.is_empty() {
+            self.error(i.span, "imports must come before the declarations");
+        }
+        self.out.imports.push(i);
     }
 
     /// A `/*` without `*/` runs to the end of the file; say so unless a chunk already did.
@@ -98,225 +199,6 @@ impl Run<'_> {
             self.errors
                 .push(errors::at(self.file, start, start + 2, msg));
         }
-    }
-
-    /// Refuses chunks pest could not parse without deep recursion.
-    fn too_deep(&mut self, c: &Chunk) -> bool {
-        if c.max_depth <= scan::MAX_DEPTH {
-            return false;
-        }
-        let msg = format!(
-            "nesting deeper than {} levels is not supported",
-            scan::MAX_DEPTH
-        );
-        self.errors.push(errors::at(
-            self.file,
-            c.start,
-            c.end.min(c.start + 1).max(c.start),
-            msg,
-        ));
-        true
-    }
-
-    fn top_chunk(&mut self, c: &Chunk) {
-        if !c.significant || self.too_deep(c) {
-            return;
-        }
-        let src = &self.grammar_text[c.start..c.end];
-        match AccordParser::parse(Rule::top_chunk, src) {
-            Ok(mut pairs) => {
-                let Some(top) = pairs.next().and_then(|p| p.into_inner().next()) else {
-                    return;
-                };
-                self.top_pair(top, c.start);
-            }
-            Err(e) => {
-                if !self.recover_item(c) {
-                    self.errors
-                        .push(errors::from_pest(&e, self.text, c.start, self.file));
-                }
-            }
-        }
-    }
-
-    fn top_pair(&mut self, pair: Pair<Rule>, base: usize) {
-        match pair.as_rule() {
-            Rule::package_clause => self.package(pair, base),
-            Rule::version_clause => self.version(pair, base),
-            Rule::import_clause => self.import(pair, base),
-            _ => {
-                if let Some(item) = self.builder(base).item(pair) {
-                    self.out.items.push(item);
-                }
-            }
-        }
-    }
-
-    fn package(&mut self, pair: Pair<Rule>, base: usize) {
-        let b = self.builder(base);
-        let span = b.span(&pair);
-        let Some(path) = pair.into_inner().nth(1).map(|p| b.path(p)) else {
-            return;
-        };
-        if self.out.package.is_some() {
-            self.errors.push(errors::at(
-                self.file,
-                span.start as usize,
-                span.end as usize,
-                "a file has one `package` clause; this is a second one",
-            ));
-            return;
-        }
-        if self.out.version.is_some() || !self.out.imports.is_empty() || !self.out.items.is_empty()
-        {
-            self.errors.push(errors::at(
-                self.file,
-                span.start as usize,
-                span.end as usize,
-                "`package` must come first in the file",
-            ));
-        }
-        self.out.package = Some(syntax::PackageClause { name: path, span });
-    }
-
-    fn version(&mut self, pair: Pair<Rule>, base: usize) {
-        let mut b = self.builder(base);
-        let span = b.span(&pair);
-        let Some(value) = pair.into_inner().nth(1).map(|p| b.literal(p)) else {
-            return;
-        };
-        if self.out.version.is_some() {
-            self.errors.push(errors::at(
-                self.file,
-                span.start as usize,
-                span.end as usize,
-                "a file has one `version` clause; this is a second one",
-            ));
-            return;
-        }
-        if !self.out.imports.is_empty() || !self.out.items.is_empty() {
-            self.errors.push(errors::at(
-                self.file,
-                span.start as usize,
-                span.end as usize,
-                "`version` must come right after `package`, before imports and declarations",
-            ));
-        }
-        self.out.version = Some(syntax::VersionClause { value, span });
-    }
-
-    fn import(&mut self, pair: Pair<Rule>, base: usize) {
-        let mut b = self.builder(base);
-        let span = b.span(&pair);
-        let Some(lit) = pair.into_inner().nth(1).map(|p| b.literal(p)) else {
-            return;
-        };
-        let syntax::LiteralKind::String { value, .. } = lit.kind else {
-            return;
-        };
-        if !self.out.items.is_empty() {
-            self.errors.push(errors::at(
-                self.file,
-                span.start as usize,
-                span.end as usize,
-                "imports must come before the declarations",
-            ));
-        }
-        self.out.imports.push(syntax::Import {
-            path: value,
-            path_span: lit.span,
-            span,
-        });
-    }
-
-    /// Error recovery for a braced declaration that failed as a whole: parse its header, then
-    /// each member alone. Returns false when the header itself is broken.
-    fn recover_item(&mut self, c: &Chunk) -> bool {
-        let Some(brace) = c.brace else { return false };
-        let header_src = &self.grammar_text[c.start..=brace];
-        let Ok(mut pairs) = AccordParser::parse(Rule::header_chunk, header_src) else {
-            return false;
-        };
-        let Some(header) = pairs.next() else {
-            return false;
-        };
-        let mut parts = header.into_inner();
-        let (Some(attrs), Some(keyword), Some(name)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return false;
-        };
-        let mut b = self.builder(c.start);
-        let attrs = b.attrs(attrs);
-        let kw_span = b.span(&keyword);
-        let name = b.ident(name);
-        let name_text = name.text.clone();
-        let mut kind = items::empty_decl(keyword.as_str(), name);
-        let body_end = if c.closed_by_brace { c.end - 1 } else { c.end };
-        let hoisted = self.members(&mut kind, brace + 1, body_end, !c.closed_by_brace);
-        if !c.closed_by_brace {
-            let msg = format!("this `{{` of `{name_text}` is never closed: expected `}}`");
-            self.errors
-                .push(errors::at(self.file, brace, brace + 1, msg));
-        }
-        let span = Span::new(self.file, kw_span.start as usize, c.end);
-        self.out.items.push(Item { attrs, kind, span });
-        self.out.items.extend(hoisted);
-        true
-    }
-
-    /// Parses the members of `kind` in `text[start..end]` one by one. In an unclosed body, a
-    /// member that is really the next declaration is returned to be added after this one.
-    fn members(
-        &mut self,
-        kind: &mut syntax::ItemKind,
-        start: usize,
-        end: usize,
-        unclosed: bool,
-    ) -> Vec<Item> {
-        let rule = match kind {
-            syntax::ItemKind::Struct(_) | syntax::ItemKind::Union(_) => Rule::struct_member_chunk,
-            syntax::ItemKind::Enum(_) => Rule::enum_member_chunk,
-            syntax::ItemKind::Channel(_) => Rule::channel_member_chunk,
-            syntax::ItemKind::Service(_) => Rule::service_member_chunk,
-        };
-        let mut hoisted = Vec::new();
-        for m in scan::split(self.text, start, end, self.file, None) {
-            if !m.significant || self.too_deep(&m) {
-                continue;
-            }
-            let src = &self.grammar_text[m.start..m.end];
-            match AccordParser::parse(rule, src) {
-                Ok(mut pairs) => {
-                    let Some(member) = pairs.next().and_then(|p| p.into_inner().next()) else {
-                        continue;
-                    };
-                    self.builder(m.start).add_member(kind, member);
-                }
-                Err(e) => match self.as_item(src, m.start, unclosed) {
-                    Some(item) => hoisted.push(item),
-                    None => self
-                        .errors
-                        .push(errors::from_pest(&e, self.text, m.start, self.file)),
-                },
-            }
-        }
-        hoisted
-    }
-
-    /// A member chunk of an unclosed body that parses as a whole declaration.
-    fn as_item(&mut self, src: &str, base: usize, unclosed: bool) -> Option<Item> {
-        if !unclosed {
-            return None;
-        }
-        let top = AccordParser::parse(Rule::top_chunk, src)
-            .ok()?
-            .next()?
-            .into_inner()
-            .next()?;
-        if top.as_rule() != Rule::item {
-            return None;
-        }
-        self.builder(base).item(top)
     }
 }
 
@@ -358,5 +240,27 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].message.contains("found `=`"), "{errors:?}");
         assert_eq!(errors[0].span.range(), 22..23);
+    }
+
+    /// The result of a parse on several threads is the sequential one, errors and recovery
+    /// included, and big files take the parallel path.
+    #[test]
+    fn threads_do_not_change_the_result() {
+        let config = crate::synth::SynthConfig::benchmark();
+        let (_, text) = crate::synth::large_api(config).swap_remove(1);
+        assert!(text.len() >= 2 * PARALLEL_MIN_BYTES);
+        // Damage spread over the file: a lost `;` early, a bad field in the middle, a stray
+        // declaration keyword and an unclosed brace near the end.
+        let mut text = text.replacen("amount: i64 = 1;", "amount: i64 = 1", 1);
+        let middle = text.len() / 2 + text[text.len() / 2..].find("id: i64").unwrap_or(0);
+        text.insert_str(middle, "broken field ");
+        text.push_str("\npackage late.p;\nstruct Open { a: i32 = 1;\n");
+        let (one_file, one_errors) = parse_on(FileId(0), &text, 1);
+        assert!(one_errors.len() >= 4, "{one_errors:?}");
+        for threads in [2, 3, 7] {
+            let (file, errors) = parse_on(FileId(0), &text, threads);
+            assert_eq!(format!("{errors:?}"), format!("{one_errors:?}"));
+            assert_eq!(format!("{file:?}"), format!("{one_file:?}"));
+        }
     }
 }
