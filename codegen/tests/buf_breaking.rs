@@ -46,6 +46,8 @@ use Expect::{Agree, Invisible, Stricter, Surface};
 const REST: &str = "REST/JSON only: the HTTP binding is a comment in the .proto";
 const STATUS: &str = "the HTTP status of an error is a comment in the .proto";
 const ERRORS: &str = "declared errors are comments in the .proto; generated clients match on them";
+const RETRY: &str = "buf does not judge `idempotency_level`; clients that retried the call may now \
+                     perform it twice";
 const VALIDATION: &str = "constraints are validated by Accord's runtime, not encoded in protobuf";
 const DEFAULT: &str = "proto3 has no field defaults; Accord's default is applied by its runtime";
 const CHANNEL: &str = "channels are AsyncAPI surface, absent from the .proto";
@@ -89,6 +91,9 @@ const FIXTURES: &[(&str, Expect)] = &[
     ("op-error-removed", Invisible(ERRORS)),
     ("http-changed", Invisible(REST)),
     ("http-added", Agree),
+    ("op-idempotency-removed", Stricter(RETRY)),
+    ("op-idempotency-added", Agree),
+    ("timing-changed", Agree),
     ("channel-removed", Invisible(CHANNEL)),
     ("channel-added", Agree),
     ("channel-changed", Invisible(CHANNEL)),

@@ -1,7 +1,7 @@
 //! Rules for services, their operations (signatures and HTTP bindings) and channels.
 
 use super::{Class, Ctx, Rule, output_text};
-use crate::model::{ChannelId, Model, Operation, ParamLocation, PathSegment, ServiceId};
+use crate::model::{ChannelId, Model, Operation, ParamLocation, PathSegment, Service, ServiceId};
 use std::collections::BTreeMap;
 
 macro_rules! rule {
@@ -61,6 +61,21 @@ pub const RULES: &[Rule] = &[
         "http-added",
         Minor,
         "A REST binding where there was none is new surface; gRPC clients are untouched."
+    ),
+    rule!(
+        "op-idempotency-removed",
+        Major,
+        "Clients and proxies that retry it (`@idempotent`, GET, PUT, DELETE) may now perform it twice."
+    ),
+    rule!(
+        "op-idempotency-added",
+        Minor,
+        "A new promise: clients may now retry it."
+    ),
+    rule!(
+        "timing-changed",
+        Minor,
+        "Conservative: a different default deadline (`@timeout`) or collection window (`@collect`) changes how long clients wait; the wire is the same."
     ),
     rule!(
         "channel-removed",
@@ -185,14 +200,9 @@ fn service(ctx: &mut Ctx, pkg: &str, name: &str, old_id: ServiceId, new_id: Serv
             ),
             Some(j) => {
                 let ns = Some(ctx.new_spans.services[new_id.index()].operations[j]);
-                operation(
-                    ctx,
-                    pkg,
-                    &format!("{name}.{}", op.name),
-                    op,
-                    &n.operations[j],
-                    (os, ns),
-                );
+                let what = format!("{name}.{}", op.name);
+                operation(ctx, pkg, &what, op, &n.operations[j], (os, ns));
+                behaviour(ctx, pkg, &what, (op, o), (&n.operations[j], n), (os, ns));
             }
         }
     }
@@ -316,6 +326,53 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
             spans.0,
             spans.1,
         );
+    }
+}
+
+/// What clients may assume about a call beyond its messages: whether it may be retried, and how
+/// long they wait (the deadline may come from the service's `@timeout`).
+fn behaviour(
+    ctx: &mut Ctx,
+    pkg: &str,
+    what: &str,
+    old: (&Operation, &Service),
+    new: (&Operation, &Service),
+    spans: SpanPair,
+) {
+    let (o, n) = (old.0, new.0);
+    if o.idempotent != n.idempotent {
+        let (rule, now) = if o.idempotent {
+            ("op-idempotency-removed", "is no longer")
+        } else {
+            ("op-idempotency-added", "is now")
+        };
+        ctx.push(
+            rule,
+            pkg,
+            format!("`{what}` {now} idempotent"),
+            spans.0,
+            spans.1,
+        );
+    }
+    let collect = |op: &Operation| op.channel.and_then(|c| c.collect);
+    let timing = |op: &Operation, s: &Service| (op.effective_timeout(s), collect(op));
+    let (was, is) = (timing(o, old.1), timing(n, new.1));
+    if was != is {
+        let show = |t: Option<std::time::Duration>| t.map_or("none".into(), |d| format!("{d:?}"));
+        let message = if was.0 != is.0 {
+            format!(
+                "default deadline of `{what}`: {} became {}",
+                show(was.0),
+                show(is.0)
+            )
+        } else {
+            format!(
+                "collection window of `{what}`: {} became {}",
+                show(was.1),
+                show(is.1)
+            )
+        };
+        ctx.push("timing-changed", pkg, message, spans.0, spans.1);
     }
 }
 

@@ -348,8 +348,12 @@ fn http_changes_on_the_wire_are_reported() {
     assert_eq!(query_renamed, ["http-changed"]);
     let to_header = http_rules(&[("@query(\"q\")", "@header(\"X-Filter\")")]);
     assert_eq!(to_header, ["http-changed"]);
+    // GET and DELETE are both idempotent: only the binding changed.
     let method = http_rules(&[("GET", "DELETE")]);
     assert_eq!(method, ["http-changed"]);
+    // Without `@http` the GET no longer makes it idempotent either.
     let removed = http_rules(&[("    @http(GET, \"/shelves/{shelf}/items/{id}\")\n", "")]);
-    assert_eq!(removed, ["http-changed"]);
+    assert_eq!(removed, ["http-changed", "op-idempotency-removed"]);
+    let post = http_rules(&[("GET", "POST")]);
+    assert_eq!(post, ["http-changed", "op-idempotency-removed"]);
 }
