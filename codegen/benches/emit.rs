@@ -1,0 +1,65 @@
+//! Time of every document target (OpenAPI, AsyncAPI, JSON Schema, protobuf, reference docs) for
+//! the 60,000-line synthetic API, one benchmark per target and one for all of them together.
+//! The front end runs once, outside the timings; the Rust target has its own bench.
+//!
+//! `cargo bench -p accord-codegen --bench emit`
+
+use accord_codegen::{Target, emit};
+use accord_idl::Model;
+use accord_idl::synth::{SynthConfig, large_api};
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+
+const DOCUMENTS: [Target; 5] = [
+    Target::OpenApi,
+    Target::AsyncApi,
+    Target::JsonSchema,
+    Target::Proto,
+    Target::Docs,
+];
+
+/// The checked model of the benchmark API and its line count.
+fn benchmark_model() -> (Model, usize) {
+    let files: HashMap<PathBuf, String> = large_api(SynthConfig::benchmark()).into_iter().collect();
+    let mut roots: Vec<PathBuf> = files.keys().cloned().collect();
+    roots.sort();
+    let lines = files.values().map(|t| t.lines().count()).sum();
+    let mut loader = |p: &Path| {
+        files
+            .get(p)
+            .cloned()
+            .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+    };
+    let compilation = accord_idl::compile(&roots, &mut loader);
+    assert!(!compilation.has_errors(), "the synthetic API must compile");
+    (compilation.model, lines)
+}
+
+fn all_documents(model: &Model) -> usize {
+    DOCUMENTS.iter().map(|&t| emit(model, t).len()).sum()
+}
+
+fn documents(c: &mut Criterion) {
+    let (model, lines) = benchmark_model();
+    println!("benchmark API: {lines} lines");
+    for target in DOCUMENTS {
+        let files = emit(&model, target);
+        let bytes: usize = files.iter().map(|f| f.contents.len()).sum();
+        println!("{}: {} files, {} KiB", target.name(), files.len(), bytes / 1024);
+    }
+
+    let mut group = c.benchmark_group("emit");
+    group.sample_size(10);
+    for target in DOCUMENTS {
+        group.bench_function(target.name(), |b| b.iter(|| emit(black_box(&model), target)));
+    }
+    group.bench_function("all_documents", |b| {
+        b.iter(|| all_documents(black_box(&model)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, documents);
+criterion_main!(benches);
