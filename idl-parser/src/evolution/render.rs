@@ -70,7 +70,7 @@ fn change_text(change: &Change, old: &Sources, new: &Sources) -> String {
     let mut out = render(&ChangeReport {
         title,
         severity,
-        help: format!("see {DOCS}#{}", change.rule),
+        help: format!("see `{}` in {DOCS}", change.rule),
         snippet: first,
     });
     if let Some(snippet) = second {
@@ -96,7 +96,7 @@ fn render(report: &ChangeReport) -> String {
     out
 }
 
-/// Where each rule is documented; `text` links `#rule-id` there.
+/// Where every rule is documented (one row of its table per rule id).
 pub const DOCS: &str = "docs/evolution.md";
 
 /// A place in one side's sources, with its label.
