@@ -12,21 +12,23 @@
 use super::codes;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
-/// Remembers the first place of each name and reports later ones.
-pub(crate) struct Dups {
-    seen: HashMap<String, Span>,
+/// Remembers the first place of each name and reports later ones. The names are borrowed from
+/// the syntax tree: a lookup allocates nothing.
+pub(crate) struct Dups<'n> {
+    seen: BTreeMap<&'n str, Span>,
     code: &'static str,
     what: &'static str,
     parent: String,
 }
 
-impl Dups {
+impl<'n> Dups<'n> {
     /// Members (`what`: "field", "enum value", ...) of `parent`.
-    pub fn members(what: &'static str, parent: impl Into<String>) -> Dups {
+    pub fn members(what: &'static str, parent: impl Into<String>) -> Dups<'n> {
         Dups {
-            seen: HashMap::new(),
+            seen: BTreeMap::new(),
             code: codes::DUPLICATE_MEMBER,
             what,
             parent: parent.into(),
@@ -34,9 +36,9 @@ impl Dups {
     }
 
     /// Declarations of a package.
-    pub fn decls(package: impl Into<String>) -> Dups {
+    pub fn decls(package: impl Into<String>) -> Dups<'n> {
         Dups {
-            seen: HashMap::new(),
+            seen: BTreeMap::new(),
             code: codes::DUPLICATE_DECL,
             what: "declaration",
             parent: package.into(),
@@ -44,13 +46,14 @@ impl Dups {
     }
 
     /// `true` when `name` is new; otherwise reports it.
-    pub fn add(&mut self, name: &str, span: Span, diags: &mut Vec<Diagnostic>) -> bool {
-        match self.seen.get(name) {
-            None => {
-                self.seen.insert(name.to_string(), span);
+    pub fn add(&mut self, name: &'n str, span: Span, diags: &mut Vec<Diagnostic>) -> bool {
+        match self.seen.entry(name) {
+            Entry::Vacant(slot) => {
+                slot.insert(span);
                 true
             }
-            Some(&first) => {
+            Entry::Occupied(first) => {
+                let first = *first.get();
                 diags.push(
                     Diagnostic::error(
                         self.code,

@@ -13,7 +13,8 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Reserved;
 use crate::source::Span;
 use crate::syntax::{Literal, LiteralKind, ReservedDecl};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 const FIELD_MAX: i128 = 536_870_911;
 
@@ -60,7 +61,8 @@ fn int(lit: &Literal, diags: &mut Vec<Diagnostic>) -> Option<i128> {
 
 /// Tracks the numbers of one declaration's members.
 pub(crate) struct Numbers<'r> {
-    seen: HashMap<i128, Span>,
+    /// A B-tree: a declaration has few members, and a few comparisons beat hashing.
+    seen: BTreeMap<i128, Span>,
     reserved: &'r [Reserved],
     parent: String,
 }
@@ -68,7 +70,7 @@ pub(crate) struct Numbers<'r> {
 impl<'r> Numbers<'r> {
     pub fn new(parent: impl Into<String>, reserved: &'r [Reserved]) -> Numbers<'r> {
         Numbers {
-            seen: HashMap::new(),
+            seen: BTreeMap::new(),
             reserved,
             parent: parent.into(),
         }
@@ -132,18 +134,18 @@ impl<'r> Numbers<'r> {
                 .with_help("reserved numbers may never be reused; pick another"),
             );
         }
-        match self.seen.get(&n) {
-            Some(&first) => diags.push(
+        match self.seen.entry(n) {
+            Entry::Occupied(first) => diags.push(
                 Diagnostic::error(
                     codes::NUMBER_DUPLICATE,
                     format!("number {n} is already used in `{}`", self.parent),
                     span,
                 )
                 .with_label("used again here")
-                .with_secondary(first, "first used here"),
+                .with_secondary(*first.get(), "first used here"),
             ),
-            None => {
-                self.seen.insert(n, span);
+            Entry::Vacant(slot) => {
+                slot.insert(span);
             }
         }
     }

@@ -109,7 +109,7 @@ impl<'d> Lowerer<'d> {
         &mut self,
         file: &'f ParsedFile,
         package: PackageId,
-        dups: &mut Dups,
+        dups: &mut Dups<'f>,
         items: &mut Vec<(FileId, &'f Item, Slot)>,
     ) {
         for item in &file.syntax.items {
@@ -127,7 +127,7 @@ impl<'d> Lowerer<'d> {
                 Slot::Channel(id) => Sym::Channel(id),
             };
             if fresh {
-                self.scope.symbols[package.index()].insert(name.text.clone(), sym);
+                self.scope.declare(package, &name.text, sym);
             }
             items.push((file.id, item, slot));
         }

@@ -2,7 +2,8 @@
 //!
 //! A file sees its own package and every package it imports, transitively. A short name is
 //! looked up in all of those (two hits is ambiguous); a qualified name (`ftgo.common.Money`)
-//! works for any loaded package. Lookups are hash lookups, one per visible package.
+//! works for any loaded package. A short name is one hash lookup in an index of every package's
+//! names, whose few hits are then filtered by visibility.
 
 use crate::check::types;
 use crate::diagnostic::Diagnostic;
@@ -36,6 +37,8 @@ pub(crate) struct Scope {
     pub symbols: Vec<HashMap<String, Sym>>,
     /// Per file: the packages it sees, its own first.
     pub visible: HashMap<FileId, Vec<PackageId>>,
+    /// Every declared name, with each package that declares it (in declaration order).
+    everywhere: HashMap<String, Vec<(PackageId, Sym)>>,
 }
 
 impl Scope {
@@ -50,6 +53,13 @@ impl Scope {
         (id, true)
     }
 
+    /// Declares `name` in `package` (the caller has reported duplicates already).
+    pub fn declare(&mut self, package: PackageId, name: &str, sym: Sym) {
+        self.symbols[package.index()].insert(name.to_string(), sym);
+        let hits = self.everywhere.entry(name.to_string()).or_default();
+        hits.push((package, sym));
+    }
+
     /// Resolves a written name, reporting unknown and ambiguous names (`what`: "type", ...).
     pub fn resolve(
         &self,
@@ -61,8 +71,11 @@ impl Scope {
         let (last, prefix) = path.segments.split_last()?;
         let name = last.text.as_str();
         if !prefix.is_empty() {
-            let package = path.text()[..path.text().len() - name.len() - 1].to_string();
-            let table = self.by_name.get(&package).map(|p| &self.symbols[p.index()]);
+            let package: Vec<&str> = prefix.iter().map(|s| s.text.as_str()).collect();
+            let table = self
+                .by_name
+                .get(&package.join("."))
+                .map(|p| &self.symbols[p.index()]);
             let found = table.and_then(|t| t.get(name).copied());
             if found.is_none() {
                 let suggestion =
@@ -72,15 +85,14 @@ impl Scope {
             return found;
         }
         let visible = self.visible.get(&file).map_or(&[][..], Vec::as_slice);
+        let declared = self.everywhere.get(name).map_or(&[][..], Vec::as_slice);
         // The common case (one hit) allocates nothing; the list is only built for the error.
-        let mut hits = visible
-            .iter()
-            .filter_map(|p| self.symbols[p.index()].get(name).map(|s| (*p, *s)));
+        let mut hits = declared.iter().filter(|(p, _)| visible.contains(p));
         let first = hits.next();
-        if let (Some((_, sym)), None) = (first, hits.clone().next()) {
+        if let (Some(&(_, sym)), None) = (first, hits.clone().next()) {
             return Some(sym);
         }
-        let hits: Vec<(PackageId, Sym)> = first.into_iter().chain(hits).collect();
+        let hits: Vec<(PackageId, Sym)> = first.into_iter().chain(hits).copied().collect();
         match hits.as_slice() {
             [] => {
                 let wanted = |sym: &Sym| {
