@@ -14,6 +14,7 @@
 
 mod context;
 mod error;
+mod param;
 mod problem;
 pub mod resilience;
 pub mod trace;
@@ -25,6 +26,7 @@ pub mod rest;
 
 pub use context::{Context, Request};
 pub use error::{CallError, ErrorEncoding, ServiceError};
+pub use param::ParamValue;
 pub use problem::{PROBLEM_JSON, Problem, Violation};
 pub use resilience::{BreakerConfig, ProxyConfig};
 pub use validate::{FieldPath, Length, Pattern, Validate, Violations};
@@ -70,8 +72,8 @@ pub mod __private {
     pub use crate::rest;
     pub use crate::validate::unknown_enum_value;
     pub use crate::{
-        BoxStream, Bytes, CallError, Context, Duration, ErrorEncoding, FieldPath, Pattern, Request,
-        ServiceError, Timestamp, Uuid, Validate, Violations,
+        BoxStream, Bytes, CallError, Context, Duration, ErrorEncoding, FieldPath, ParamValue,
+        Pattern, Request, ServiceError, Timestamp, Uuid, Validate, Violations,
     };
 
     // The std names generated code uses, so it can name them all through one short alias

@@ -4,20 +4,68 @@
 //! operation, so the rules live here once.
 
 use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
-use proc_macro2::{Ident, Span};
 use std::collections::HashSet;
 
-/// Strict and reserved keywords of Rust 2024 that `r#` can escape.
-const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
-    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
-    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
-    "virtual", "where", "while", "yield",
-];
+/// Strict and reserved keywords of Rust 2024 that `r#` can escape (a `match`, which the
+/// compiler turns into a few length and byte comparisons: this runs for every name written).
+fn is_keyword(name: &str) -> bool {
+    matches!(
+        name,
+        "abstract"
+            | "as"
+            | "async"
+            | "await"
+            | "become"
+            | "box"
+            | "break"
+            | "const"
+            | "continue"
+            | "do"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "final"
+            | "fn"
+            | "for"
+            | "gen"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "macro"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "override"
+            | "priv"
+            | "pub"
+            | "ref"
+            | "return"
+            | "static"
+            | "struct"
+            | "trait"
+            | "true"
+            | "try"
+            | "type"
+            | "typeof"
+            | "unsafe"
+            | "unsized"
+            | "use"
+            | "virtual"
+            | "where"
+            | "while"
+            | "yield"
+    )
+}
 
 /// Keywords `r#` cannot escape: they get a trailing underscore instead.
-const UNRAWABLE: &[&str] = &["self", "Self", "crate", "super", "_"];
+fn is_unrawable(name: &str) -> bool {
+    matches!(name, "self" | "Self" | "crate" | "super" | "_")
+}
 
 /// The casing a name takes in Rust.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,15 +93,15 @@ pub fn convert(name: &str, case: Case) -> String {
     }
 }
 
-/// An identifier token for an already converted name, escaping keywords: `r#match`,
-/// `self_`, `Self_`, `crate_`, `super_`.
-pub fn ident(name: &str) -> Ident {
-    if UNRAWABLE.contains(&name) {
-        Ident::new(&format!("{name}_"), Span::call_site())
-    } else if KEYWORDS.contains(&name) {
-        Ident::new_raw(name, Span::call_site())
+/// The identifier for an already converted name, escaping keywords: `r#match`, `self_`,
+/// `Self_`, `crate_`, `super_`.
+pub fn ident(name: &str) -> String {
+    if is_unrawable(name) {
+        format!("{name}_")
+    } else if is_keyword(name) {
+        format!("r#{name}")
     } else {
-        Ident::new(name, Span::call_site())
+        name.to_owned()
     }
 }
 
@@ -74,14 +122,15 @@ impl Namer {
         let base = convert(name, case);
         let mut candidate = base.clone();
         let mut n = 2;
-        while self.taken.contains(&candidate) {
+        // Compared escaped: `self` (written `self_`) and `self_` would otherwise collide.
+        while self.taken.contains(&ident(&candidate)) {
             candidate = match case {
                 Case::Camel => format!("{base}{n}"),
                 Case::Snake | Case::Shouty => format!("{base}_{n}"),
             };
             n += 1;
         }
-        self.taken.insert(candidate.clone());
+        self.taken.insert(ident(&candidate));
         candidate
     }
 }
@@ -92,13 +141,13 @@ mod tests {
 
     #[test]
     fn keywords_are_escaped() {
-        assert_eq!(ident("match").to_string(), "r#match");
-        assert_eq!(ident("type").to_string(), "r#type");
-        assert_eq!(ident("self").to_string(), "self_");
-        assert_eq!(ident("Self").to_string(), "Self_");
-        assert_eq!(ident("crate").to_string(), "crate_");
-        assert_eq!(ident("super").to_string(), "super_");
-        assert_eq!(ident("order").to_string(), "order");
+        assert_eq!(ident("match"), "r#match");
+        assert_eq!(ident("type"), "r#type");
+        assert_eq!(ident("self"), "self_");
+        assert_eq!(ident("Self"), "Self_");
+        assert_eq!(ident("crate"), "crate_");
+        assert_eq!(ident("super"), "super_");
+        assert_eq!(ident("order"), "order");
     }
 
     #[test]
@@ -121,5 +170,7 @@ mod tests {
         let mut fields = Namer::new();
         assert_eq!(fields.name("userId", Case::Snake), "user_id");
         assert_eq!(fields.name("user_id", Case::Snake), "user_id_2");
+        assert_eq!(ident(&fields.name("self", Case::Snake)), "self_");
+        assert_eq!(ident(&fields.name("self_", Case::Snake)), "self_2");
     }
 }

@@ -4,135 +4,124 @@
 
 use super::Generator;
 use super::ident::ident;
-use super::rest_server::has_rest;
-use super::service::signature_with;
+use super::service::signature;
+use super::writer::{Code, string_literal};
 use accord_idl::model::*;
-use proc_macro2::TokenStream;
-use quote::quote;
 
-pub fn proxy(g: &Generator<'_>, id: ServiceId) -> TokenStream {
-    if !has_rest(g, id) {
-        return TokenStream::new();
-    }
+pub fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
     let name = ident(&names.proxy);
-    let trait_name = ident(&names.trait_name);
-    let methods = (0..service.operations.len()).map(|i| method(g, id, i));
-    let doc = format!(" Calls a `{}` over REST.", names.trait_name);
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug, Clone)]
-        pub struct #name {
-            client: __accord::rest::client::RestClient,
+    code.lines(&format!(
+        "/// Calls a `{}` over REST.
+#[derive(Debug, Clone)]
+pub struct {name} {{
+    client: __accord::rest::client::RestClient,
+}}
+
+impl {name} {{
+    /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
+    pub fn new(client: __accord::rest::client::RestClient) -> Self {{
+        Self {{ client }}
+    }}
+
+    /// A proxy with default settings for the service at `base_url`.
+    pub fn connect(
+        base_url: impl __accord::Into<__accord::String>,
+    ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {{
+        __accord::rest::client::RestClient::new(base_url).map(Self::new)
+    }}
+
+    /// The underlying client (for its resilience state).
+    pub fn client(&self) -> &__accord::rest::client::RestClient {{
+        &self.client
+    }}
+}}
+",
+        names.trait_name
+    ));
+    code.open(&format!("impl {} for {name}", ident(&names.trait_name)));
+    for i in 0..service.operations.len() {
+        if i > 0 {
+            code.line("");
         }
-
-        impl #name {
-            /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
-            pub fn new(client: __accord::rest::client::RestClient) -> Self {
-                Self { client }
-            }
-
-            /// A proxy with default settings for the service at `base_url`.
-            pub fn connect(
-                base_url: impl __accord::Into<__accord::String>,
-            ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
-                __accord::rest::client::RestClient::new(base_url).map(Self::new)
-            }
-
-            /// The underlying client (for its resilience state).
-            pub fn client(&self) -> &__accord::rest::client::RestClient {
-                &self.client
-            }
-        }
-
-        impl #trait_name for #name {
-            #(#methods)*
-        }
+        method(g, code, id, i);
     }
+    code.close("");
 }
 
-fn method(g: &Generator<'_>, id: ServiceId, index: usize) -> TokenStream {
+fn method(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
     let service = g.model.service(id);
     let op = &service.operations[index];
     let stream = op.output.is_stream();
-    let signature = signature_with(g, id, index, !stream);
     let Some(http) = &op.http else {
-        return unsupported(g, id, index, signature);
+        return unsupported(g, code, id, index);
     };
-    let module = ident(&g.names.services[id.index()].ops_module);
-    let static_name = ident(&g.names.services[id.index()].statics[index]);
-    let (parts, uses_input) = parts(g, id, index, http);
-    let input = if uses_input {
-        quote! { input }
-    } else {
-        quote! { _ }
+    let names = &g.names.services[id.index()];
+    let operation = format!(
+        "&{}::{}",
+        ident(&names.ops_module),
+        ident(&names.statics[index])
+    );
+    let (links, uses_input) = parts(g, id, index, http);
+    let input = if uses_input { "input" } else { "_" };
+    code.open_lines(&format!("{} {{", signature(g, id, index, !stream)));
+    code.line(&format!("let (context, {input}) = request.into_parts();"));
+    code.chain(
+        "let parts = __accord::rest::client::Parts::new()",
+        &links,
+        ";",
+    );
+    let (function, tail) = match op.output {
+        Output::Stream(_) => ("call_stream", ""),
+        Output::Single(_) => ("call", ".await"),
+        Output::Unit | Output::None => ("call_empty", ".await"),
     };
-    let call = match op.output {
-        Output::Stream(_) => quote! {
-            self.client.call_stream(&#module::#static_name, context, parts)
-        },
-        Output::Single(_) => quote! {
-            self.client.call(&#module::#static_name, context, parts).await
-        },
-        Output::Unit | Output::None => quote! {
-            self.client.call_empty(&#module::#static_name, context, parts).await
-        },
-    };
-    quote! {
-        #signature {
-            let (context, #input) = request.into_parts();
-            let parts = #parts;
-            #call
-        }
-    }
+    let call = format!("{function}({operation}, context, parts){tail}");
+    code.chain("self.client", &[call], "");
+    code.close("");
 }
 
-fn unsupported(
-    g: &Generator<'_>,
-    id: ServiceId,
-    index: usize,
-    signature: TokenStream,
-) -> TokenStream {
+fn unsupported(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
     let service = g.model.service(id);
-    let operation = format!(
+    let op = &service.operations[index];
+    let operation = string_literal(&format!(
         "{}.{}",
         g.model.qualified_service_name(id),
-        service.operations[index].name
+        op.name
+    ));
+    let error = format!(
+        "__accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {{
+    operation: __accord::String::from({operation}),
+}}))"
     );
-    let error = quote! {
-        __accord::Result::Err(__accord::From::from(
-            __accord::CallError::Unsupported { operation: __accord::String::from(#operation) }
-        ))
-    };
-    let body = if service.operations[index].output.is_stream() {
-        quote! {
-            __accord::Box::pin(__accord::futures::stream::once(
-                __accord::future::ready(#error),
-            ))
-        }
+    let stream = op.output.is_stream();
+    code.line("#[allow(unused_variables)]");
+    code.open_lines(&format!("{} {{", signature(g, id, index, !stream)));
+    if stream {
+        let error = error.replace('\n', "\n    ");
+        code.lines(&format!(
+            "__accord::Box::pin(__accord::futures::stream::once(__accord::future::ready(
+    {error},
+)))"
+        ));
     } else {
-        error
-    };
-    quote! {
-        #[allow(unused_variables)]
-        #signature {
-            #body
-        }
+        code.lines(&error);
     }
+    code.close("");
 }
 
-/// The `Parts` expression carrying every input field where the binding puts it, and whether
-/// it reads the input.
+/// The `Parts` builder calls carrying every input field where the binding puts it, and
+/// whether they read the input.
 fn parts(
     g: &Generator<'_>,
     id: ServiceId,
     index: usize,
     http: &HttpBinding,
-) -> (TokenStream, bool) {
+) -> (Vec<String>, bool) {
     let op = &g.model.service(id).operations[index];
     let Some(input) = op.input else {
-        return (quote! { __accord::rest::client::Parts::new() }, false);
+        return (Vec::new(), false);
     };
     let fields = g.model.fields(input);
     let mut calls = Vec::new();
@@ -143,33 +132,32 @@ fn parts(
         let optional = field.optional && field.default.is_none();
         let list = matches!(field.ty, Type::List(_));
         if param.location != ParamLocation::Body {
-            omitted.push(field.name.clone());
+            omitted.push(string_literal(&field.name));
         }
         let value = if optional {
-            quote! { input.#name.as_ref() }
+            format!("input.{name}.as_ref()")
         } else {
-            quote! { __accord::Option::Some(&input.#name) }
+            format!("__accord::Option::Some(&input.{name})")
         };
         calls.push(match &param.location {
             ParamLocation::Path => {
-                let wire = &field.name;
-                quote! { .path(#wire, &input.#name) }
+                format!("path({}, &input.{name})", string_literal(&field.name))
             }
-            ParamLocation::Query(q) if list && optional => {
-                quote! { .query_list(#q, input.#name.as_deref().unwrap_or_default()) }
+            ParamLocation::Query(q) if list && optional => format!(
+                "query_list({}, input.{name}.as_deref().unwrap_or_default())",
+                string_literal(q)
+            ),
+            ParamLocation::Query(q) if list => {
+                format!("query_list({}, &input.{name})", string_literal(q))
             }
-            ParamLocation::Query(q) if list => quote! { .query_list(#q, &input.#name) },
-            ParamLocation::Query(q) => quote! { .query(#q, #value) },
-            ParamLocation::Header(h) => quote! { .header(#h, #value) },
+            ParamLocation::Query(q) => format!("query({}, {value})", string_literal(q)),
+            ParamLocation::Header(h) => format!("header({}, {value})", string_literal(h)),
             ParamLocation::Body => continue,
         });
     }
     if http.has_body() {
-        calls.push(quote! { .json(&input, &[#(#omitted),*]) });
+        calls.push(format!("json(&input, &[{}])", omitted.join(", ")));
     }
     let uses_input = !calls.is_empty();
-    (
-        quote! { __accord::rest::client::Parts::new() #(#calls)* },
-        uses_input,
-    )
+    (calls, uses_input)
 }

@@ -4,69 +4,71 @@
 use super::Generator;
 use super::ident::ident;
 use super::types::{float_literal, int_literal, member};
+use super::writer::{Code, string_literal};
 use accord_idl::model::*;
-use proc_macro2::TokenStream;
-use quote::quote;
 
-pub fn impl_validate(g: &Generator<'_>, id: DeclId) -> TokenStream {
+pub fn impl_validate(g: &Generator<'_>, code: &mut Code, id: DeclId) {
     let decl = g.model.decl(id);
     let name = ident(&g.names.decls[id.index()]);
-    let body = match &decl.kind {
+    let checked: Vec<usize> = match &decl.kind {
         DeclKind::Struct(s) => (0..s.fields.len())
-            .map(|i| field_checks(g, id, i))
+            .filter(|&i| needs_checks(g, &s.fields[i]))
             .collect(),
-        DeclKind::Union(u) => union_checks(g, id, u),
-        DeclKind::Enum(_) => TokenStream::new(),
+        DeclKind::Union(u) => (0..u.variants.len())
+            .filter(|&i| needs_checks(g, &u.variants[i]))
+            .collect(),
+        DeclKind::Enum(_) => Vec::new(),
     };
-    let (path, violations) = if body.is_empty() {
-        (quote! { _path }, quote! { _violations })
-    } else {
-        (quote! { path }, quote! { violations })
-    };
-    quote! {
-        impl __accord::Validate for #name {
-            fn validate_into(
-                &self,
-                #path: &__accord::FieldPath<'_>,
-                #violations: &mut __accord::Violations,
-            ) {
-                #body
-            }
-        }
+    code.open(&format!("impl __accord::Validate for {name}"));
+    if checked.is_empty() {
+        code.lines(
+            "fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}",
+        );
+        code.close("");
+        return;
     }
+    code.open_lines(
+        "fn validate_into(\n    &self,\n    path: &__accord::FieldPath<'_>,\n    violations: &mut __accord::Violations,\n) {",
+    );
+    match &decl.kind {
+        DeclKind::Union(u) => union_checks(g, code, id, u),
+        _ => checked
+            .into_iter()
+            .for_each(|i| field_checks(g, code, id, i)),
+    }
+    code.close("");
+    code.close("");
 }
 
-fn union_checks(g: &Generator<'_>, id: DeclId, u: &Union) -> TokenStream {
-    if !u.variants.iter().any(|v| needs_checks(g, v)) {
-        return TokenStream::new();
-    }
-    let arms = u.variants.iter().enumerate().map(|(i, v)| {
+fn union_checks(g: &Generator<'_>, code: &mut Code, id: DeclId, u: &Union) {
+    code.open("match self");
+    for (i, v) in u.variants.iter().enumerate() {
         let variant = ident(&g.names.members[id.index()][i]);
         if !needs_checks(g, v) {
-            return quote! { Self::#variant(_) => {} };
+            code.line(&format!("Self::{variant}(_) => {{}}"));
+            continue;
         }
-        let wire = &v.name;
-        let checks = value_checks(g, v, quote! { &path.field(#wire) });
-        quote! { Self::#variant(value) => #checks }
-    });
-    quote! { match self { #(#arms)* } }
+        code.open(&format!("Self::{variant}(value) =>"));
+        value_checks(g, code, v);
+        code.close("");
+    }
+    code.close("");
 }
 
 /// The checks of one struct field; an optional field is checked when set.
-fn field_checks(g: &Generator<'_>, id: DeclId, index: usize) -> TokenStream {
+fn field_checks(g: &Generator<'_>, code: &mut Code, id: DeclId, index: usize) {
     let field = member(g.model.decl(id), index);
-    if !needs_checks(g, field) {
-        return TokenStream::new();
-    }
     let name = ident(&g.names.members[id.index()][index]);
-    let wire = &field.name;
-    let path = quote! { &path.field(#wire) };
-    let checks = value_checks(g, field, path);
     if field.optional && field.default.is_none() {
-        quote! { if let __accord::Option::Some(value) = &self.#name #checks }
+        code.open(&format!(
+            "if let __accord::Option::Some(value) = &self.{name}"
+        ));
     } else {
-        quote! { { let value = &self.#name; #checks } }
+        code.open("");
+        code.line(&format!("let value = &self.{name};"));
     }
+    value_checks(g, code, field);
+    code.close("");
 }
 
 fn needs_checks(g: &Generator<'_>, field: &Field) -> bool {
@@ -82,30 +84,47 @@ fn contains_named(ty: &Type, g: &Generator<'_>) -> bool {
     }
 }
 
-/// Checks of the reference `value` at `path`, as a block (so `static` names stay local).
-fn value_checks(g: &Generator<'_>, field: &Field, path: TokenStream) -> TokenStream {
+/// Checks of the reference `value` at the field's path (inside a block, so a `static`
+/// pattern stays local).
+fn value_checks(g: &Generator<'_>, code: &mut Code, field: &Field) {
     let constraints = &field.constraints;
-    let mut out = TokenStream::new();
+    let path = format!("&path.field({})", string_literal(&field.name));
     if let (Some(range), Type::Scalar(s)) = (&constraints.range, &field.ty) {
         let min = bound(range.min, *s, Bound::Min);
         let max = bound(range.max, *s, Bound::Max);
-        out.extend(quote! { violations.range(#path, *value, #min, #max); });
+        code.list(
+            "violations.range(",
+            &[path.clone(), "*value".into(), min, max],
+            ");",
+        );
     }
     if let Some(length) = &constraints.length {
         let min = length_bound(length.min);
         let max = length_bound(length.max);
-        out.extend(quote! { violations.length(#path, value, #min, #max); });
+        code.list(
+            "violations.length(",
+            &[path.clone(), "value".into(), min, max],
+            ");",
+        );
     }
     if let Some(pattern) = &constraints.pattern {
-        out.extend(quote! {
-            static PATTERN: __accord::Pattern = __accord::Pattern::new(#pattern);
-            violations.pattern(#path, value, &PATTERN);
-        });
+        code.line(&format!(
+            "static PATTERN: __accord::Pattern = __accord::Pattern::new({});",
+            string_literal(pattern)
+        ));
+        code.list(
+            "violations.pattern(",
+            &[path.clone(), "value".into(), "&PATTERN".into()],
+            ");",
+        );
     }
     if contains_named(&field.ty, g) {
-        out.extend(quote! { __accord::Validate::validate_into(value, #path, violations); });
+        code.list(
+            "__accord::Validate::validate_into(",
+            &["value".into(), path, "violations".into()],
+            ");",
+        );
     }
-    quote! { { #out } }
 }
 
 #[derive(Clone, Copy)]
@@ -116,9 +135,9 @@ enum Bound {
 
 /// A range bound in the field's own type. An integer bound outside the type's range is
 /// clamped to it; a fractional bound on an integer rounds inward.
-fn bound(value: Option<Number>, ty: Scalar, side: Bound) -> TokenStream {
+fn bound(value: Option<Number>, ty: Scalar, side: Bound) -> String {
     let Some(value) = value else {
-        return quote! { __accord::Option::None };
+        return "__accord::Option::None".to_owned();
     };
     let literal = match (ty.int_range(), value) {
         (Some((lo, hi)), number) => {
@@ -131,12 +150,12 @@ fn bound(value: Option<Number>, ty: Scalar, side: Bound) -> TokenStream {
         }
         (None, number) => float_literal(number.as_f64(), ty),
     };
-    quote! { __accord::Option::Some(#literal) }
+    format!("__accord::Option::Some({literal})")
 }
 
-fn length_bound(value: Option<u64>) -> TokenStream {
+fn length_bound(value: Option<u64>) -> String {
     match value.and_then(|v| usize::try_from(v).ok()) {
-        Some(v) => quote! { __accord::Option::Some(#v) },
-        None => quote! { __accord::Option::None },
+        Some(v) => format!("__accord::Option::Some({v}usize)"),
+        None => "__accord::Option::None".to_owned(),
     }
 }

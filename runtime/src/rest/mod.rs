@@ -6,8 +6,6 @@ pub mod client;
 pub mod server;
 mod sse;
 
-use crate::value::{Bytes, Duration, Timestamp, Uuid};
-
 /// `Accord-Error`: the qualified name of the declared error in a response.
 pub const ACCORD_ERROR: &str = "accord-error";
 /// `Accord-Deadline-Ms`: the caller's remaining budget in milliseconds.
@@ -34,92 +32,4 @@ pub struct Operation {
     pub idempotent: bool,
 }
 
-/// A value that travels as text in a path segment, a query parameter or a header.
-///
-/// Implemented here for the scalars; generated enums implement it, rejecting unknown names
-/// (the `Unknown` case exists for forward compatibility of JSON, not for query strings).
-pub trait ParamValue: serde::Serialize + Sized {
-    /// Parses the text form; the error says what is wrong.
-    fn parse_param(raw: &str) -> Result<Self, String>;
-    /// The text form.
-    fn to_param(&self) -> String;
-}
-
-macro_rules! from_str_param {
-    ($($t:ty => $what:literal),*) => {$(
-        impl ParamValue for $t {
-            fn parse_param(raw: &str) -> Result<Self, String> {
-                raw.parse().map_err(|_| format!("{raw:?} is not {}", $what))
-            }
-            fn to_param(&self) -> String {
-                self.to_string()
-            }
-        }
-    )*};
-}
-
-from_str_param!(
-    bool => "a boolean (true or false)",
-    i32 => "a 32-bit integer",
-    i64 => "a 64-bit integer",
-    u32 => "an unsigned 32-bit integer",
-    u64 => "an unsigned 64-bit integer",
-    f32 => "a number",
-    f64 => "a number",
-    Uuid => "a UUID"
-);
-
-impl ParamValue for String {
-    fn parse_param(raw: &str) -> Result<Self, String> {
-        Ok(raw.to_owned())
-    }
-    fn to_param(&self) -> String {
-        self.clone()
-    }
-}
-
-impl ParamValue for Duration {
-    fn parse_param(raw: &str) -> Result<Self, String> {
-        raw.parse().map_err(|e: crate::DurationError| e.to_string())
-    }
-    fn to_param(&self) -> String {
-        self.to_string()
-    }
-}
-
-impl ParamValue for Timestamp {
-    fn parse_param(raw: &str) -> Result<Self, String> {
-        chrono::DateTime::parse_from_rfc3339(raw)
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .map_err(|_| format!("{raw:?} is not an RFC 3339 timestamp"))
-    }
-    fn to_param(&self) -> String {
-        self.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-    }
-}
-
-impl ParamValue for Bytes {
-    fn parse_param(raw: &str) -> Result<Self, String> {
-        Bytes::from_base64(raw).map_err(|_| format!("{raw:?} is not base64"))
-    }
-    fn to_param(&self) -> String {
-        self.to_base64()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn params_round_trip_and_reject_garbage() {
-        assert_eq!(i64::parse_param("42"), Ok(42));
-        assert!(i32::parse_param("4x").unwrap_err().contains("32-bit"));
-        assert!(u32::parse_param("-1").is_err());
-        assert!(bool::parse_param("yes").is_err());
-        let t = Timestamp::parse_param("2026-01-02T03:04:05Z").unwrap();
-        assert_eq!(t.to_param(), "2026-01-02T03:04:05Z");
-        assert!(Timestamp::parse_param("2026-01-02").is_err());
-        assert_eq!(Duration::parse_param("1.5s").unwrap().to_param(), "1.500s");
-    }
-}
+pub use crate::param::ParamValue;

@@ -2,6 +2,7 @@
 
 #[allow(unused_imports)]
 use ::accord::__private as __accord;
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AccountState {
     Active,
@@ -9,9 +10,11 @@ pub enum AccountState {
     /// A value this version does not know (added to the API later).
     Unknown(__accord::String),
 }
+
 impl AccountState {
     /// The names of the values this version knows, as on the wire.
     pub const KNOWN: &'static [&'static str] = &["ACTIVE", "DISABLED"];
+
     /// The value's name, as on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -20,6 +23,7 @@ impl AccountState {
             Self::Unknown(name) => name,
         }
     }
+
     /// The known value named `name`.
     pub fn from_known(name: &str) -> __accord::Option<Self> {
         match name {
@@ -29,6 +33,7 @@ impl AccountState {
         }
     }
 }
+
 impl __accord::serde::Serialize for AccountState {
     fn serialize<S: __accord::serde::Serializer>(
         &self,
@@ -37,39 +42,31 @@ impl __accord::serde::Serialize for AccountState {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> __accord::serde::Deserialize<'de> for AccountState {
     fn deserialize<D: __accord::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> __accord::Result<Self, D::Error> {
-        let name = <__accord::String as __accord::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
+        let name: __accord::String = __accord::serde::Deserialize::deserialize(deserializer)?;
         __accord::Result::Ok(Self::from_known(&name).unwrap_or(Self::Unknown(name)))
     }
 }
-impl __accord::rest::ParamValue for AccountState {
+
+impl __accord::ParamValue for AccountState {
     fn parse_param(raw: &str) -> __accord::Result<Self, __accord::String> {
-        Self::from_known(raw)
-            .ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
+        Self::from_known(raw).ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
     }
+
     fn to_param(&self) -> __accord::String {
         __accord::ToString::to_string(self.as_str())
     }
 }
+
 impl __accord::Validate for AccountState {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Account {
     pub consumer_id: i64,
@@ -77,45 +74,30 @@ pub struct Account {
     #[serde(default = "Account::default_initial_state")]
     pub initial_state: AccountState,
 }
+
 impl Account {
     fn default_initial_state() -> AccountState {
         AccountState::Active
     }
 }
+
 impl __accord::Validate for Account {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct GetAccountRequest {
     pub consumer_id: i64,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub origin: __accord::Option<__accord::String>,
 }
+
 impl __accord::Validate for GetAccountRequest {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ListAccountsRequest {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
@@ -123,11 +105,13 @@ pub struct ListAccountsRequest {
     #[serde(default = "ListAccountsRequest::default_limit")]
     pub limit: u32,
 }
+
 impl ListAccountsRequest {
     fn default_limit() -> u32 {
         50u32
     }
 }
+
 impl __accord::Validate for ListAccountsRequest {
     fn validate_into(
         &self,
@@ -136,29 +120,22 @@ impl __accord::Validate for ListAccountsRequest {
     ) {
         {
             let value = &self.limit;
-            {
-                violations
-                    .range(
-                        &path.field("limit"),
-                        *value,
-                        __accord::Option::Some(1u32),
-                        __accord::Option::Some(500u32),
-                    );
-            }
+            violations.range(
+                &path.field("limit"),
+                *value,
+                __accord::Option::Some(1u32),
+                __accord::Option::Some(500u32),
+            );
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AccountList {
     pub accounts: __accord::Vec<Account>,
 }
+
 impl __accord::Validate for AccountList {
     fn validate_into(
         &self,
@@ -167,30 +144,20 @@ impl __accord::Validate for AccountList {
     ) {
         {
             let value = &self.accounts;
-            {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("accounts"),
-                    violations,
-                );
-            }
+            __accord::Validate::validate_into(value, &path.field("accounts"), violations);
         }
     }
 }
+
 /// Command: charge the consumer for an order.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AuthorizeCard {
     pub consumer_id: i64,
     pub order_id: i64,
     pub amount: super::super::ftgo::common::Money,
 }
+
 impl __accord::Validate for AuthorizeCard {
     fn validate_into(
         &self,
@@ -199,109 +166,64 @@ impl __accord::Validate for AuthorizeCard {
     ) {
         {
             let value = &self.amount;
-            {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("amount"),
-                    violations,
-                );
-            }
+            __accord::Validate::validate_into(value, &path.field("amount"), violations);
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct DisableAccount {
     pub consumer_id: i64,
 }
+
 impl __accord::Validate for DisableAccount {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CardAuthorized {
     pub consumer_id: i64,
     pub order_id: i64,
 }
+
 impl __accord::Validate for CardAuthorized {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CardAuthorizationFailed {
     pub consumer_id: i64,
     pub order_id: i64,
     pub reason: __accord::String,
 }
+
 impl __accord::Validate for CardAuthorizationFailed {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AccountNotFound {
     pub consumer_id: i64,
 }
+
 impl __accord::Validate for AccountNotFound {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct PaymentDeclined {
     pub reason: __accord::String,
 }
+
 impl __accord::Validate for PaymentDeclined {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// Every error a `AccountingService` operation may end with.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -311,20 +233,19 @@ pub enum AccountingServiceError {
     /// A transport or internal failure.
     Call(__accord::CallError),
 }
+
 impl __accord::fmt::Display for AccountingServiceError {
     fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
         match self {
-            Self::AccountNotFound(e) => {
-                __accord::write!(f, "ftgo.accounting.AccountNotFound: {:?}", e)
-            }
-            Self::PaymentDeclined(e) => {
-                __accord::write!(f, "ftgo.accounting.PaymentDeclined: {:?}", e)
-            }
+            Self::AccountNotFound(e) => __accord::write!(f, "ftgo.accounting.AccountNotFound: {:?}", e),
+            Self::PaymentDeclined(e) => __accord::write!(f, "ftgo.accounting.PaymentDeclined: {:?}", e),
             Self::Call(e) => __accord::fmt::Display::fmt(e, f),
         }
     }
 }
+
 impl __accord::StdError for AccountingServiceError {}
+
 impl __accord::From<__accord::CallError> for AccountingServiceError {
     fn from(error: __accord::CallError) -> Self {
         Self::Call(error)
@@ -334,41 +255,31 @@ impl __accord::ServiceError for AccountingServiceError {
     fn encode(self) -> __accord::ErrorEncoding {
         match self {
             Self::AccountNotFound(e) => {
-                __accord::ErrorEncoding::declared(
-                    404u16,
-                    "ftgo.accounting.AccountNotFound",
-                    &e,
-                )
+                __accord::ErrorEncoding::declared(404u16, "ftgo.accounting.AccountNotFound", &e)
             }
             Self::PaymentDeclined(e) => {
-                __accord::ErrorEncoding::declared(
-                    402u16,
-                    "ftgo.accounting.PaymentDeclined",
-                    &e,
-                )
+                __accord::ErrorEncoding::declared(402u16, "ftgo.accounting.PaymentDeclined", &e)
             }
             Self::Call(e) => __accord::ErrorEncoding::Call(e),
         }
     }
+
     fn decode(
         name: &str,
         body: &[u8],
     ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
         match name {
             "ftgo.accounting.AccountNotFound" => {
-                __accord::Option::Some(
-                    __accord::decode_declared(body).map(Self::AccountNotFound),
-                )
+                __accord::Option::Some(__accord::decode_declared(body).map(Self::AccountNotFound))
             }
             "ftgo.accounting.PaymentDeclined" => {
-                __accord::Option::Some(
-                    __accord::decode_declared(body).map(Self::PaymentDeclined),
-                )
+                __accord::Option::Some(__accord::decode_declared(body).map(Self::PaymentDeclined))
             }
             _ => __accord::Option::None,
         }
     }
 }
+
 /// Keeps consumers' payment accounts.
 pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     fn get_account(
@@ -377,12 +288,14 @@ pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::future::Future<
         Output = __accord::Result<Account, AccountingServiceError>,
     > + __accord::Send;
+
     fn list_accounts(
         &self,
         request: __accord::Request<ListAccountsRequest>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<AccountList, AccountingServiceError>,
     > + __accord::Send;
+
     /// Asynchronous command: authorise a card payment; the reply says how it went.
     fn authorize_card(
         &self,
@@ -390,6 +303,7 @@ pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::future::Future<
         Output = __accord::Result<CardAuthorized, AccountingServiceError>,
     > + __accord::Send;
+
     /// One-way command.
     fn disable_account(
         &self,
@@ -398,9 +312,11 @@ pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
         Output = __accord::Result<(), AccountingServiceError>,
     > + __accord::Send;
 }
+
 /// What the REST transport knows about each `AccountingService` operation.
 pub mod accounting_service_operations {
     use super::__accord;
+
     pub static GET_ACCOUNT: __accord::rest::Operation = __accord::rest::Operation {
         service: "ftgo.accounting.AccountingService",
         name: "get_account",
@@ -409,6 +325,7 @@ pub mod accounting_service_operations {
         timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
         idempotent: true,
     };
+
     pub static LIST_ACCOUNTS: __accord::rest::Operation = __accord::rest::Operation {
         service: "ftgo.accounting.AccountingService",
         name: "list_accounts",
@@ -418,68 +335,66 @@ pub mod accounting_service_operations {
         idempotent: true,
     };
 }
+
 /// Serves any `AccountingService` over REST: the paths and methods of its `@http` bindings.
 pub fn accounting_service_router<__S: AccountingService>(
     service: __S,
     config: __accord::rest::server::ServerConfig,
 ) -> __accord::axum::Router {
     async fn get_account<__S: AccountingService>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.unary(
-                &accounting_service_operations::GET_ACCOUNT,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.path::<i64>("consumer_id");
-                    p.header::<__accord::String>("origin", "X-Request-Origin");
-                },
-                |r| service.get_account(r),
-            )
-            .await
+            &accounting_service_operations::GET_ACCOUNT,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.path::<i64>("consumer_id");
+                p.header::<__accord::String>("origin", "X-Request-Origin");
+            },
+            |r| service.get_account(r),
+        ).await
     }
+
     async fn list_accounts<__S: AccountingService>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.unary(
-                &accounting_service_operations::LIST_ACCOUNTS,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.query::<AccountState>("state", "state");
-                    p.query::<u32>("limit", "limit");
-                },
-                |r| service.list_accounts(r),
-            )
-            .await
+            &accounting_service_operations::LIST_ACCOUNTS,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.query::<AccountState>("state", "state");
+                p.query::<u32>("limit", "limit");
+            },
+            |r| service.list_accounts(r),
+        ).await
     }
+
     let router = __accord::axum::Router::new()
-        .route(
-            "/accounts/{consumer_id}",
-            __accord::axum::routing::get(get_account::<__S>),
-        )
+        .route("/accounts/{consumer_id}", __accord::axum::routing::get(get_account::<__S>))
         .route("/accounts", __accord::axum::routing::get(list_accounts::<__S>))
         .with_state(__accord::Arc::new(service));
     __accord::rest::server::finish_router(router, config)
 }
+
 /// Calls a `AccountingService` over REST.
 #[derive(Debug, Clone)]
 pub struct AccountingServiceRestProxy {
     client: __accord::rest::client::RestClient,
 }
+
 impl AccountingServiceRestProxy {
     /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
     pub fn new(client: __accord::rest::client::RestClient) -> Self {
         Self { client }
     }
+
     /// A proxy with default settings for the service at `base_url`.
     pub fn connect(
         base_url: impl __accord::Into<__accord::String>,
     ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
         __accord::rest::client::RestClient::new(base_url).map(Self::new)
     }
+
     /// The underlying client (for its resilience state).
     pub fn client(&self) -> &__accord::rest::client::RestClient {
         &self.client
@@ -494,10 +409,9 @@ impl AccountingService for AccountingServiceRestProxy {
         let parts = __accord::rest::client::Parts::new()
             .path("consumer_id", &input.consumer_id)
             .header("X-Request-Origin", input.origin.as_ref());
-        self.client
-            .call(&accounting_service_operations::GET_ACCOUNT, context, parts)
-            .await
+        self.client.call(&accounting_service_operations::GET_ACCOUNT, context, parts).await
     }
+
     async fn list_accounts(
         &self,
         request: __accord::Request<ListAccountsRequest>,
@@ -506,34 +420,26 @@ impl AccountingService for AccountingServiceRestProxy {
         let parts = __accord::rest::client::Parts::new()
             .query("state", input.state.as_ref())
             .query("limit", __accord::Option::Some(&input.limit));
-        self.client
-            .call(&accounting_service_operations::LIST_ACCOUNTS, context, parts)
-            .await
+        self.client.call(&accounting_service_operations::LIST_ACCOUNTS, context, parts).await
     }
+
     #[allow(unused_variables)]
     async fn authorize_card(
         &self,
         request: __accord::Request<AuthorizeCard>,
     ) -> __accord::Result<CardAuthorized, AccountingServiceError> {
-        __accord::Result::Err(
-            __accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from(
-                    "ftgo.accounting.AccountingService.authorize_card",
-                ),
-            }),
-        )
+        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+            operation: __accord::String::from("ftgo.accounting.AccountingService.authorize_card"),
+        }))
     }
+
     #[allow(unused_variables)]
     async fn disable_account(
         &self,
         request: __accord::Request<DisableAccount>,
     ) -> __accord::Result<(), AccountingServiceError> {
-        __accord::Result::Err(
-            __accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from(
-                    "ftgo.accounting.AccountingService.disable_account",
-                ),
-            }),
-        )
+        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+            operation: __accord::String::from("ftgo.accounting.AccountingService.disable_account"),
+        }))
     }
 }

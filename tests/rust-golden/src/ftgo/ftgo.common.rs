@@ -2,19 +2,15 @@
 
 #[allow(unused_imports)]
 use ::accord::__private as __accord;
+
 /// An amount in minor units of a currency.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Money {
     pub amount: i64,
     pub currency: __accord::String,
 }
+
 impl __accord::Validate for Money {
     fn validate_into(
         &self,
@@ -23,10 +19,8 @@ impl __accord::Validate for Money {
     ) {
         {
             let value = &self.currency;
-            {
-                static PATTERN: __accord::Pattern = __accord::Pattern::new("^[A-Z]{3}$");
-                violations.pattern(&path.field("currency"), value, &PATTERN);
-            }
+            static PATTERN: __accord::Pattern = __accord::Pattern::new("^[A-Z]{3}$");
+            violations.pattern(&path.field("currency"), value, &PATTERN);
         }
     }
 }

@@ -2,14 +2,9 @@
 
 #[allow(unused_imports)]
 use ::accord::__private as __accord;
+
 /// A person who orders food.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Consumer {
     pub consumer_id: i64,
@@ -17,6 +12,7 @@ pub struct Consumer {
     pub email: __accord::String,
     pub registered_at: __accord::Timestamp,
 }
+
 impl __accord::Validate for Consumer {
     fn validate_into(
         &self,
@@ -25,39 +21,28 @@ impl __accord::Validate for Consumer {
     ) {
         {
             let value = &self.name;
-            {
-                violations
-                    .length(
-                        &path.field("name"),
-                        value,
-                        __accord::Option::Some(1usize),
-                        __accord::Option::Some(200usize),
-                    );
-            }
+            violations.length(
+                &path.field("name"),
+                value,
+                __accord::Option::Some(1usize),
+                __accord::Option::Some(200usize),
+            );
         }
         {
             let value = &self.email;
-            {
-                static PATTERN: __accord::Pattern = __accord::Pattern::new(
-                    "^[^@\\s]+@[^@\\s]+$",
-                );
-                violations.pattern(&path.field("email"), value, &PATTERN);
-            }
+            static PATTERN: __accord::Pattern = __accord::Pattern::new("^[^@\\s]+@[^@\\s]+$");
+            violations.pattern(&path.field("email"), value, &PATTERN);
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateConsumerRequest {
     pub name: __accord::String,
     pub email: __accord::String,
 }
+
 impl __accord::Validate for CreateConsumerRequest {
     fn validate_into(
         &self,
@@ -66,77 +51,50 @@ impl __accord::Validate for CreateConsumerRequest {
     ) {
         {
             let value = &self.name;
-            {
-                violations
-                    .length(
-                        &path.field("name"),
-                        value,
-                        __accord::Option::Some(1usize),
-                        __accord::Option::Some(200usize),
-                    );
-            }
+            violations.length(
+                &path.field("name"),
+                value,
+                __accord::Option::Some(1usize),
+                __accord::Option::Some(200usize),
+            );
         }
         {
             let value = &self.email;
-            {
-                static PATTERN: __accord::Pattern = __accord::Pattern::new(
-                    "^[^@\\s]+@[^@\\s]+$",
-                );
-                violations.pattern(&path.field("email"), value, &PATTERN);
-            }
+            static PATTERN: __accord::Pattern = __accord::Pattern::new("^[^@\\s]+@[^@\\s]+$");
+            violations.pattern(&path.field("email"), value, &PATTERN);
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateConsumerReply {
     pub consumer_id: i64,
 }
+
 impl __accord::Validate for CreateConsumerReply {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct GetConsumerRequest {
     pub consumer_id: i64,
 }
+
 impl __accord::Validate for GetConsumerRequest {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// Asks whether a consumer may place an order of this total.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ValidateOrderRequest {
     pub consumer_id: i64,
     pub order_id: i64,
     pub order_total: super::super::ftgo::common::Money,
 }
+
 impl __accord::Validate for ValidateOrderRequest {
     fn validate_into(
         &self,
@@ -145,91 +103,54 @@ impl __accord::Validate for ValidateOrderRequest {
     ) {
         {
             let value = &self.order_total;
-            {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("order_total"),
-                    violations,
-                );
-            }
+            __accord::Validate::validate_into(value, &path.field("order_total"), violations);
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ValidateOrderReply {
     pub approved: bool,
 }
+
 impl __accord::Validate for ValidateOrderReply {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ConsumerNotFound {
     pub consumer_id: i64,
 }
+
 impl __accord::Validate for ConsumerNotFound {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// The consumer may not order right now.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ConsumerVerificationFailed {
     pub consumer_id: i64,
     pub reason: __accord::String,
 }
+
 impl __accord::Validate for ConsumerVerificationFailed {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ConsumerCreated {
     pub consumer_id: i64,
     pub name: __accord::String,
 }
+
 impl __accord::Validate for ConsumerCreated {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// Every error a `ConsumerService` operation may end with.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -239,20 +160,19 @@ pub enum ConsumerServiceError {
     /// A transport or internal failure.
     Call(__accord::CallError),
 }
+
 impl __accord::fmt::Display for ConsumerServiceError {
     fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
         match self {
-            Self::ConsumerNotFound(e) => {
-                __accord::write!(f, "ftgo.consumer.ConsumerNotFound: {:?}", e)
-            }
-            Self::ConsumerVerificationFailed(e) => {
-                __accord::write!(f, "ftgo.consumer.ConsumerVerificationFailed: {:?}", e)
-            }
+            Self::ConsumerNotFound(e) => __accord::write!(f, "ftgo.consumer.ConsumerNotFound: {:?}", e),
+            Self::ConsumerVerificationFailed(e) => __accord::write!(f, "ftgo.consumer.ConsumerVerificationFailed: {:?}", e),
             Self::Call(e) => __accord::fmt::Display::fmt(e, f),
         }
     }
 }
+
 impl __accord::StdError for ConsumerServiceError {}
+
 impl __accord::From<__accord::CallError> for ConsumerServiceError {
     fn from(error: __accord::CallError) -> Self {
         Self::Call(error)
@@ -262,41 +182,31 @@ impl __accord::ServiceError for ConsumerServiceError {
     fn encode(self) -> __accord::ErrorEncoding {
         match self {
             Self::ConsumerNotFound(e) => {
-                __accord::ErrorEncoding::declared(
-                    404u16,
-                    "ftgo.consumer.ConsumerNotFound",
-                    &e,
-                )
+                __accord::ErrorEncoding::declared(404u16, "ftgo.consumer.ConsumerNotFound", &e)
             }
             Self::ConsumerVerificationFailed(e) => {
-                __accord::ErrorEncoding::declared(
-                    422u16,
-                    "ftgo.consumer.ConsumerVerificationFailed",
-                    &e,
-                )
+                __accord::ErrorEncoding::declared(422u16, "ftgo.consumer.ConsumerVerificationFailed", &e)
             }
             Self::Call(e) => __accord::ErrorEncoding::Call(e),
         }
     }
+
     fn decode(
         name: &str,
         body: &[u8],
     ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
         match name {
             "ftgo.consumer.ConsumerNotFound" => {
-                __accord::Option::Some(
-                    __accord::decode_declared(body).map(Self::ConsumerNotFound),
-                )
+                __accord::Option::Some(__accord::decode_declared(body).map(Self::ConsumerNotFound))
             }
             "ftgo.consumer.ConsumerVerificationFailed" => {
-                __accord::Option::Some(
-                    __accord::decode_declared(body).map(Self::ConsumerVerificationFailed),
-                )
+                __accord::Option::Some(__accord::decode_declared(body).map(Self::ConsumerVerificationFailed))
             }
             _ => __accord::Option::None,
         }
     }
 }
+
 /// Registers consumers and vouches for their orders.
 pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     fn create_consumer(
@@ -305,12 +215,14 @@ pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::future::Future<
         Output = __accord::Result<CreateConsumerReply, ConsumerServiceError>,
     > + __accord::Send;
+
     fn get_consumer(
         &self,
         request: __accord::Request<GetConsumerRequest>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<Consumer, ConsumerServiceError>,
     > + __accord::Send;
+
     /// Asynchronous request/response, sent by the order service's saga.
     fn validate_order(
         &self,
@@ -319,9 +231,11 @@ pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
         Output = __accord::Result<ValidateOrderReply, ConsumerServiceError>,
     > + __accord::Send;
 }
+
 /// What the REST transport knows about each `ConsumerService` operation.
 pub mod consumer_service_operations {
     use super::__accord;
+
     pub static CREATE_CONSUMER: __accord::rest::Operation = __accord::rest::Operation {
         service: "ftgo.consumer.ConsumerService",
         name: "create_consumer",
@@ -330,6 +244,7 @@ pub mod consumer_service_operations {
         timeout: __accord::Option::None,
         idempotent: false,
     };
+
     pub static GET_CONSUMER: __accord::rest::Operation = __accord::rest::Operation {
         service: "ftgo.consumer.ConsumerService",
         name: "get_consumer",
@@ -339,66 +254,64 @@ pub mod consumer_service_operations {
         idempotent: true,
     };
 }
+
 /// Serves any `ConsumerService` over REST: the paths and methods of its `@http` bindings.
 pub fn consumer_service_router<__S: ConsumerService>(
     service: __S,
     config: __accord::rest::server::ServerConfig,
 ) -> __accord::axum::Router {
     async fn create_consumer<__S: ConsumerService>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.unary(
-                &consumer_service_operations::CREATE_CONSUMER,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.body();
-                },
-                |r| service.create_consumer(r),
-            )
-            .await
+            &consumer_service_operations::CREATE_CONSUMER,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.body();
+            },
+            |r| service.create_consumer(r),
+        ).await
     }
+
     async fn get_consumer<__S: ConsumerService>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.unary(
-                &consumer_service_operations::GET_CONSUMER,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.path::<i64>("consumer_id");
-                },
-                |r| service.get_consumer(r),
-            )
-            .await
+            &consumer_service_operations::GET_CONSUMER,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.path::<i64>("consumer_id");
+            },
+            |r| service.get_consumer(r),
+        ).await
     }
+
     let router = __accord::axum::Router::new()
         .route("/consumers", __accord::axum::routing::post(create_consumer::<__S>))
-        .route(
-            "/consumers/{consumer_id}",
-            __accord::axum::routing::get(get_consumer::<__S>),
-        )
+        .route("/consumers/{consumer_id}", __accord::axum::routing::get(get_consumer::<__S>))
         .with_state(__accord::Arc::new(service));
     __accord::rest::server::finish_router(router, config)
 }
+
 /// Calls a `ConsumerService` over REST.
 #[derive(Debug, Clone)]
 pub struct ConsumerServiceRestProxy {
     client: __accord::rest::client::RestClient,
 }
+
 impl ConsumerServiceRestProxy {
     /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
     pub fn new(client: __accord::rest::client::RestClient) -> Self {
         Self { client }
     }
+
     /// A proxy with default settings for the service at `base_url`.
     pub fn connect(
         base_url: impl __accord::Into<__accord::String>,
     ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
         __accord::rest::client::RestClient::new(base_url).map(Self::new)
     }
+
     /// The underlying client (for its resilience state).
     pub fn client(&self) -> &__accord::rest::client::RestClient {
         &self.client
@@ -411,32 +324,25 @@ impl ConsumerService for ConsumerServiceRestProxy {
     ) -> __accord::Result<CreateConsumerReply, ConsumerServiceError> {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new().json(&input, &[]);
-        self.client
-            .call(&consumer_service_operations::CREATE_CONSUMER, context, parts)
-            .await
+        self.client.call(&consumer_service_operations::CREATE_CONSUMER, context, parts).await
     }
+
     async fn get_consumer(
         &self,
         request: __accord::Request<GetConsumerRequest>,
     ) -> __accord::Result<Consumer, ConsumerServiceError> {
         let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .path("consumer_id", &input.consumer_id);
-        self.client
-            .call(&consumer_service_operations::GET_CONSUMER, context, parts)
-            .await
+        let parts = __accord::rest::client::Parts::new().path("consumer_id", &input.consumer_id);
+        self.client.call(&consumer_service_operations::GET_CONSUMER, context, parts).await
     }
+
     #[allow(unused_variables)]
     async fn validate_order(
         &self,
         request: __accord::Request<ValidateOrderRequest>,
     ) -> __accord::Result<ValidateOrderReply, ConsumerServiceError> {
-        __accord::Result::Err(
-            __accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from(
-                    "ftgo.consumer.ConsumerService.validate_order",
-                ),
-            }),
-        )
+        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+            operation: __accord::String::from("ftgo.consumer.ConsumerService.validate_order"),
+        }))
     }
 }

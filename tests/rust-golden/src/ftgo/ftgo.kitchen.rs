@@ -2,18 +2,14 @@
 
 #[allow(unused_imports)]
 use ::accord::__private as __accord;
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateTicket {
     pub order_id: i64,
     pub line_items: __accord::Vec<super::super::ftgo::order::LineItem>,
 }
+
 impl __accord::Validate for CreateTicket {
     fn validate_into(
         &self,
@@ -22,107 +18,62 @@ impl __accord::Validate for CreateTicket {
     ) {
         {
             let value = &self.line_items;
-            {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("line_items"),
-                    violations,
-                );
-            }
+            __accord::Validate::validate_into(value, &path.field("line_items"), violations);
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct TicketCreated {
     pub ticket_id: i64,
 }
+
 impl __accord::Validate for TicketCreated {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CancelTicket {
     pub ticket_id: i64,
 }
+
 impl __accord::Validate for CancelTicket {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct QuoteRequest {
     pub order_id: i64,
 }
+
 impl __accord::Validate for QuoteRequest {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Quote {
     pub courier: __accord::String,
     pub minutes: u32,
 }
+
 impl __accord::Validate for Quote {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct TicketRejected {
     pub reason: __accord::String,
 }
+
 impl __accord::Validate for TicketRejected {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// Every error a `KitchenService` operation may end with.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -131,17 +82,18 @@ pub enum KitchenServiceError {
     /// A transport or internal failure.
     Call(__accord::CallError),
 }
+
 impl __accord::fmt::Display for KitchenServiceError {
     fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
         match self {
-            Self::TicketRejected(e) => {
-                __accord::write!(f, "ftgo.kitchen.TicketRejected: {:?}", e)
-            }
+            Self::TicketRejected(e) => __accord::write!(f, "ftgo.kitchen.TicketRejected: {:?}", e),
             Self::Call(e) => __accord::fmt::Display::fmt(e, f),
         }
     }
 }
+
 impl __accord::StdError for KitchenServiceError {}
+
 impl __accord::From<__accord::CallError> for KitchenServiceError {
     fn from(error: __accord::CallError) -> Self {
         Self::Call(error)
@@ -151,29 +103,25 @@ impl __accord::ServiceError for KitchenServiceError {
     fn encode(self) -> __accord::ErrorEncoding {
         match self {
             Self::TicketRejected(e) => {
-                __accord::ErrorEncoding::declared(
-                    409u16,
-                    "ftgo.kitchen.TicketRejected",
-                    &e,
-                )
+                __accord::ErrorEncoding::declared(409u16, "ftgo.kitchen.TicketRejected", &e)
             }
             Self::Call(e) => __accord::ErrorEncoding::Call(e),
         }
     }
+
     fn decode(
         name: &str,
         body: &[u8],
     ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
         match name {
             "ftgo.kitchen.TicketRejected" => {
-                __accord::Option::Some(
-                    __accord::decode_declared(body).map(Self::TicketRejected),
-                )
+                __accord::Option::Some(__accord::decode_declared(body).map(Self::TicketRejected))
             }
             _ => __accord::Option::None,
         }
     }
 }
+
 pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     /// Asynchronous request/response: the request travels on kitchen_commands,
     /// the reply on a reply channel owned by the caller, matched by correlation id.
@@ -183,6 +131,7 @@ pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::future::Future<
         Output = __accord::Result<TicketCreated, KitchenServiceError>,
     > + __accord::Send;
+
     /// One-way command message to a point-to-point channel.
     fn cancel_ticket(
         &self,
@@ -191,6 +140,7 @@ pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
         Output = __accord::Result<(), KitchenServiceError>,
     > + __accord::Send;
 }
+
 /// Every error a `DeliveryService` operation may end with.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -198,6 +148,7 @@ pub enum DeliveryServiceError {
     /// A transport or internal failure.
     Call(__accord::CallError),
 }
+
 impl __accord::fmt::Display for DeliveryServiceError {
     fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
         match self {
@@ -205,7 +156,9 @@ impl __accord::fmt::Display for DeliveryServiceError {
         }
     }
 }
+
 impl __accord::StdError for DeliveryServiceError {}
+
 impl __accord::From<__accord::CallError> for DeliveryServiceError {
     fn from(error: __accord::CallError) -> Self {
         Self::Call(error)
@@ -217,14 +170,15 @@ impl __accord::ServiceError for DeliveryServiceError {
             Self::Call(e) => __accord::ErrorEncoding::Call(e),
         }
     }
+
     fn decode(
-        name: &str,
-        body: &[u8],
+        _: &str,
+        _: &[u8],
     ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
-        let _ = (name, body);
         __accord::Option::None
     }
 }
+
 pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
     /// Publish/async responses: the request goes to every subscriber;
     /// the caller collects the replies that arrive within 2 seconds.

@@ -2,19 +2,15 @@
 
 #[allow(unused_imports)]
 use ::accord::__private as __accord;
+
 /// A menu item and how many of it were ordered.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct LineItem {
     pub menu_item_id: __accord::String,
     pub quantity: i32,
 }
+
 impl __accord::Validate for LineItem {
     fn validate_into(
         &self,
@@ -23,25 +19,17 @@ impl __accord::Validate for LineItem {
     ) {
         {
             let value = &self.quantity;
-            {
-                violations
-                    .range(
-                        &path.field("quantity"),
-                        *value,
-                        __accord::Option::Some(1i32),
-                        __accord::Option::Some(100i32),
-                    );
-            }
+            violations.range(
+                &path.field("quantity"),
+                *value,
+                __accord::Option::Some(1i32),
+                __accord::Option::Some(100i32),
+            );
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateOrderRequest {
     pub restaurant_id: i64,
@@ -50,6 +38,7 @@ pub struct CreateOrderRequest {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub delivery_note: __accord::Option<__accord::String>,
 }
+
 impl __accord::Validate for CreateOrderRequest {
     fn validate_into(
         &self,
@@ -58,79 +47,49 @@ impl __accord::Validate for CreateOrderRequest {
     ) {
         {
             let value = &self.line_items;
-            {
-                violations
-                    .length(
-                        &path.field("line_items"),
-                        value,
-                        __accord::Option::Some(1usize),
-                        __accord::Option::None,
-                    );
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("line_items"),
-                    violations,
-                );
-            }
+            violations.length(
+                &path.field("line_items"),
+                value,
+                __accord::Option::Some(1usize),
+                __accord::Option::None,
+            );
+            __accord::Validate::validate_into(value, &path.field("line_items"), violations);
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateOrderReply {
     pub order_id: i64,
 }
+
 impl __accord::Validate for CreateOrderReply {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct GetOrderRequest {
     pub order_id: i64,
 }
+
 impl __accord::Validate for GetOrderRequest {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CancelOrderRequest {
     pub order_id: i64,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub reason: __accord::Option<__accord::String>,
 }
+
 impl __accord::Validate for CancelOrderRequest {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OrderState {
     ApprovalPending,
@@ -140,6 +99,7 @@ pub enum OrderState {
     /// A value this version does not know (added to the API later).
     Unknown(__accord::String),
 }
+
 impl OrderState {
     /// The names of the values this version knows, as on the wire.
     pub const KNOWN: &'static [&'static str] = &[
@@ -148,6 +108,7 @@ impl OrderState {
         "REJECTED",
         "CANCELLED",
     ];
+
     /// The value's name, as on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -158,6 +119,7 @@ impl OrderState {
             Self::Unknown(name) => name,
         }
     }
+
     /// The known value named `name`.
     pub fn from_known(name: &str) -> __accord::Option<Self> {
         match name {
@@ -169,6 +131,7 @@ impl OrderState {
         }
     }
 }
+
 impl __accord::serde::Serialize for OrderState {
     fn serialize<S: __accord::serde::Serializer>(
         &self,
@@ -177,39 +140,31 @@ impl __accord::serde::Serialize for OrderState {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> __accord::serde::Deserialize<'de> for OrderState {
     fn deserialize<D: __accord::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> __accord::Result<Self, D::Error> {
-        let name = <__accord::String as __accord::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
+        let name: __accord::String = __accord::serde::Deserialize::deserialize(deserializer)?;
         __accord::Result::Ok(Self::from_known(&name).unwrap_or(Self::Unknown(name)))
     }
 }
-impl __accord::rest::ParamValue for OrderState {
+
+impl __accord::ParamValue for OrderState {
     fn parse_param(raw: &str) -> __accord::Result<Self, __accord::String> {
-        Self::from_known(raw)
-            .ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
+        Self::from_known(raw).ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
     }
+
     fn to_param(&self) -> __accord::String {
         __accord::ToString::to_string(self.as_str())
     }
 }
+
 impl __accord::Validate for OrderState {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 #[allow(clippy::large_enum_variant)]
 pub enum PaymentMethod {
@@ -218,6 +173,7 @@ pub enum PaymentMethod {
     #[serde(rename = "voucher")]
     Voucher(__accord::String),
 }
+
 impl __accord::Validate for PaymentMethod {
     fn validate_into(
         &self,
@@ -226,42 +182,25 @@ impl __accord::Validate for PaymentMethod {
     ) {
         match self {
             Self::Card(value) => {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("card"),
-                    violations,
-                );
+                __accord::Validate::validate_into(value, &path.field("card"), violations);
             }
             Self::Voucher(_) => {}
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CardToken {
     pub token: __accord::String,
 }
+
 impl __accord::Validate for CardToken {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// An order, as its consumer sees it.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Order {
     pub order_id: i64,
@@ -273,6 +212,7 @@ pub struct Order {
     pub labels: __accord::BTreeMap<__accord::String, __accord::String>,
     pub placed_at: __accord::Timestamp,
 }
+
 impl __accord::Validate for Order {
     fn validate_into(
         &self,
@@ -281,80 +221,48 @@ impl __accord::Validate for Order {
     ) {
         {
             let value = &self.line_items;
-            {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("line_items"),
-                    violations,
-                );
-            }
+            __accord::Validate::validate_into(value, &path.field("line_items"), violations);
         }
         {
             let value = &self.total;
-            {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("total"),
-                    violations,
-                );
-            }
+            __accord::Validate::validate_into(value, &path.field("total"), violations);
         }
         if let __accord::Option::Some(value) = &self.payment {
             __accord::Validate::validate_into(value, &path.field("payment"), violations);
         }
     }
 }
+
 /// No restaurant has this id.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct RestaurantNotFound {
     pub restaurant_id: i64,
 }
+
 impl __accord::Validate for RestaurantNotFound {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct OrderNotFound {
     pub order_id: i64,
 }
+
 impl __accord::Validate for OrderNotFound {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// A domain event: an order was created.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct OrderCreated {
     pub order_id: i64,
     pub consumer_id: i64,
     pub line_items: __accord::Vec<LineItem>,
 }
+
 impl __accord::Validate for OrderCreated {
     fn validate_into(
         &self,
@@ -363,36 +271,23 @@ impl __accord::Validate for OrderCreated {
     ) {
         {
             let value = &self.line_items;
-            {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("line_items"),
-                    violations,
-                );
-            }
+            __accord::Validate::validate_into(value, &path.field("line_items"), violations);
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct OrderCancelled {
     pub order_id: i64,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub reason: __accord::Option<__accord::String>,
 }
+
 impl __accord::Validate for OrderCancelled {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// Every error a `OrderService` operation may end with.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -402,20 +297,19 @@ pub enum OrderServiceError {
     /// A transport or internal failure.
     Call(__accord::CallError),
 }
+
 impl __accord::fmt::Display for OrderServiceError {
     fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
         match self {
-            Self::RestaurantNotFound(e) => {
-                __accord::write!(f, "ftgo.order.RestaurantNotFound: {:?}", e)
-            }
-            Self::OrderNotFound(e) => {
-                __accord::write!(f, "ftgo.order.OrderNotFound: {:?}", e)
-            }
+            Self::RestaurantNotFound(e) => __accord::write!(f, "ftgo.order.RestaurantNotFound: {:?}", e),
+            Self::OrderNotFound(e) => __accord::write!(f, "ftgo.order.OrderNotFound: {:?}", e),
             Self::Call(e) => __accord::fmt::Display::fmt(e, f),
         }
     }
 }
+
 impl __accord::StdError for OrderServiceError {}
+
 impl __accord::From<__accord::CallError> for OrderServiceError {
     fn from(error: __accord::CallError) -> Self {
         Self::Call(error)
@@ -425,11 +319,7 @@ impl __accord::ServiceError for OrderServiceError {
     fn encode(self) -> __accord::ErrorEncoding {
         match self {
             Self::RestaurantNotFound(e) => {
-                __accord::ErrorEncoding::declared(
-                    404u16,
-                    "ftgo.order.RestaurantNotFound",
-                    &e,
-                )
+                __accord::ErrorEncoding::declared(404u16, "ftgo.order.RestaurantNotFound", &e)
             }
             Self::OrderNotFound(e) => {
                 __accord::ErrorEncoding::declared(404u16, "ftgo.order.OrderNotFound", &e)
@@ -437,25 +327,23 @@ impl __accord::ServiceError for OrderServiceError {
             Self::Call(e) => __accord::ErrorEncoding::Call(e),
         }
     }
+
     fn decode(
         name: &str,
         body: &[u8],
     ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
         match name {
             "ftgo.order.RestaurantNotFound" => {
-                __accord::Option::Some(
-                    __accord::decode_declared(body).map(Self::RestaurantNotFound),
-                )
+                __accord::Option::Some(__accord::decode_declared(body).map(Self::RestaurantNotFound))
             }
             "ftgo.order.OrderNotFound" => {
-                __accord::Option::Some(
-                    __accord::decode_declared(body).map(Self::OrderNotFound),
-                )
+                __accord::Option::Some(__accord::decode_declared(body).map(Self::OrderNotFound))
             }
             _ => __accord::Option::None,
         }
     }
 }
+
 /// Manages the lifecycle of orders.
 pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     /// Places an order.
@@ -465,12 +353,14 @@ pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::future::Future<
         Output = __accord::Result<CreateOrderReply, OrderServiceError>,
     > + __accord::Send;
+
     fn get_order(
         &self,
         request: __accord::Request<GetOrderRequest>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<Order, OrderServiceError>,
     > + __accord::Send;
+
     /// Not idempotent, so not PUT: a sub-resource takes the action.
     fn cancel_order(
         &self,
@@ -478,11 +368,13 @@ pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::future::Future<
         Output = __accord::Result<Order, OrderServiceError>,
     > + __accord::Send;
+
     /// Server-streamed state changes of one order (gRPC only: it has no @http).
     fn watch_order(
         &self,
         request: __accord::Request<GetOrderRequest>,
     ) -> __accord::BoxStream<'static, __accord::Result<Order, OrderServiceError>>;
+
     /// One-way notification: no reply is expected or sent.
     fn order_viewed(
         &self,
@@ -491,9 +383,11 @@ pub trait OrderService: __accord::Send + __accord::Sync + 'static {
         Output = __accord::Result<(), OrderServiceError>,
     > + __accord::Send;
 }
+
 /// What the REST transport knows about each `OrderService` operation.
 pub mod order_service_operations {
     use super::__accord;
+
     pub static CREATE_ORDER: __accord::rest::Operation = __accord::rest::Operation {
         service: "ftgo.order.OrderService",
         name: "create_order",
@@ -502,6 +396,7 @@ pub mod order_service_operations {
         timeout: __accord::Option::None,
         idempotent: false,
     };
+
     pub static GET_ORDER: __accord::rest::Operation = __accord::rest::Operation {
         service: "ftgo.order.OrderService",
         name: "get_order",
@@ -510,6 +405,7 @@ pub mod order_service_operations {
         timeout: __accord::Option::None,
         idempotent: true,
     };
+
     pub static CANCEL_ORDER: __accord::rest::Operation = __accord::rest::Operation {
         service: "ftgo.order.OrderService",
         name: "cancel_order",
@@ -519,83 +415,79 @@ pub mod order_service_operations {
         idempotent: false,
     };
 }
+
 /// Serves any `OrderService` over REST: the paths and methods of its `@http` bindings.
 pub fn order_service_router<__S: OrderService>(
     service: __S,
     config: __accord::rest::server::ServerConfig,
 ) -> __accord::axum::Router {
     async fn create_order<__S: OrderService>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.unary(
-                &order_service_operations::CREATE_ORDER,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.body();
-                },
-                |r| service.create_order(r),
-            )
-            .await
+            &order_service_operations::CREATE_ORDER,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.body();
+            },
+            |r| service.create_order(r),
+        ).await
     }
+
     async fn get_order<__S: OrderService>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.unary(
-                &order_service_operations::GET_ORDER,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.path::<i64>("order_id");
-                },
-                |r| service.get_order(r),
-            )
-            .await
+            &order_service_operations::GET_ORDER,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.path::<i64>("order_id");
+            },
+            |r| service.get_order(r),
+        ).await
     }
+
     async fn cancel_order<__S: OrderService>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.unary(
-                &order_service_operations::CANCEL_ORDER,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.path::<i64>("order_id");
-                    p.body();
-                },
-                |r| service.cancel_order(r),
-            )
-            .await
+            &order_service_operations::CANCEL_ORDER,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.path::<i64>("order_id");
+                p.body();
+            },
+            |r| service.cancel_order(r),
+        ).await
     }
+
     let router = __accord::axum::Router::new()
         .route("/orders", __accord::axum::routing::post(create_order::<__S>))
         .route("/orders/{order_id}", __accord::axum::routing::get(get_order::<__S>))
-        .route(
-            "/orders/{order_id}/cancel",
-            __accord::axum::routing::post(cancel_order::<__S>),
-        )
+        .route("/orders/{order_id}/cancel", __accord::axum::routing::post(cancel_order::<__S>))
         .with_state(__accord::Arc::new(service));
     __accord::rest::server::finish_router(router, config)
 }
+
 /// Calls a `OrderService` over REST.
 #[derive(Debug, Clone)]
 pub struct OrderServiceRestProxy {
     client: __accord::rest::client::RestClient,
 }
+
 impl OrderServiceRestProxy {
     /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
     pub fn new(client: __accord::rest::client::RestClient) -> Self {
         Self { client }
     }
+
     /// A proxy with default settings for the service at `base_url`.
     pub fn connect(
         base_url: impl __accord::Into<__accord::String>,
     ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
         __accord::rest::client::RestClient::new(base_url).map(Self::new)
     }
+
     /// The underlying client (for its resilience state).
     pub fn client(&self) -> &__accord::rest::client::RestClient {
         &self.client
@@ -610,15 +502,16 @@ impl OrderService for OrderServiceRestProxy {
         let parts = __accord::rest::client::Parts::new().json(&input, &[]);
         self.client.call(&order_service_operations::CREATE_ORDER, context, parts).await
     }
+
     async fn get_order(
         &self,
         request: __accord::Request<GetOrderRequest>,
     ) -> __accord::Result<Order, OrderServiceError> {
         let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .path("order_id", &input.order_id);
+        let parts = __accord::rest::client::Parts::new().path("order_id", &input.order_id);
         self.client.call(&order_service_operations::GET_ORDER, context, parts).await
     }
+
     async fn cancel_order(
         &self,
         request: __accord::Request<CancelOrderRequest>,
@@ -629,34 +522,26 @@ impl OrderService for OrderServiceRestProxy {
             .json(&input, &["order_id"]);
         self.client.call(&order_service_operations::CANCEL_ORDER, context, parts).await
     }
+
     #[allow(unused_variables)]
     fn watch_order(
         &self,
         request: __accord::Request<GetOrderRequest>,
     ) -> __accord::BoxStream<'static, __accord::Result<Order, OrderServiceError>> {
-        __accord::Box::pin(
-            __accord::futures::stream::once(
-                __accord::future::ready(
-                    __accord::Result::Err(
-                        __accord::From::from(__accord::CallError::Unsupported {
-                            operation: __accord::String::from(
-                                "ftgo.order.OrderService.watch_order",
-                            ),
-                        }),
-                    ),
-                ),
-            ),
-        )
+        __accord::Box::pin(__accord::futures::stream::once(__accord::future::ready(
+            __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+                operation: __accord::String::from("ftgo.order.OrderService.watch_order"),
+            })),
+        )))
     }
+
     #[allow(unused_variables)]
     async fn order_viewed(
         &self,
         request: __accord::Request<GetOrderRequest>,
     ) -> __accord::Result<(), OrderServiceError> {
-        __accord::Result::Err(
-            __accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from("ftgo.order.OrderService.order_viewed"),
-            }),
-        )
+        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+            operation: __accord::String::from("ftgo.order.OrderService.order_viewed"),
+        }))
     }
 }

@@ -2,14 +2,9 @@
 
 #[allow(unused_imports)]
 use ::accord::__private as __accord;
+
 /// Every scalar, required.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Scalars {
     pub flag: bool,
@@ -25,21 +20,13 @@ pub struct Scalars {
     pub took: __accord::Duration,
     pub id: __accord::Uuid,
 }
+
 impl __accord::Validate for Scalars {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// Every scalar and container, optional; defaults wherever a literal can state one.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Optionals {
     #[serde(default = "Optionals::default_flag")]
@@ -77,6 +64,7 @@ pub struct Optionals {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub nested: __accord::Option<Scalars>,
 }
+
 impl Optionals {
     fn default_flag() -> bool {
         true
@@ -94,7 +82,7 @@ impl Optionals {
         1.5f32
     }
     fn default_precise() -> f64 {
-        -2000f64
+        -2000.0f64
     }
     fn default_text() -> __accord::String {
         __accord::String::from("héllo \"quoted\"\n\ttab \\ done")
@@ -106,6 +94,7 @@ impl Optionals {
         Color::Green
     }
 }
+
 impl __accord::Validate for Optionals {
     fn validate_into(
         &self,
@@ -120,14 +109,9 @@ impl __accord::Validate for Optionals {
         }
     }
 }
+
 /// Containers in every combination protobuf cannot express directly.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Containers {
     pub matrix: __accord::Vec<__accord::Vec<i32>>,
@@ -140,11 +124,10 @@ pub struct Containers {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub optional_list: __accord::Option<__accord::Vec<Item>>,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
-    pub optional_map: __accord::Option<
-        __accord::BTreeMap<__accord::String, __accord::Vec<Item>>,
-    >,
+    pub optional_map: __accord::Option<__accord::BTreeMap<__accord::String, __accord::Vec<Item>>>,
     pub lights: __accord::BTreeMap<u64, Light>,
 }
+
 impl __accord::Validate for Containers {
     fn validate_into(
         &self,
@@ -153,48 +136,23 @@ impl __accord::Validate for Containers {
     ) {
         {
             let value = &self.by_id;
-            {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("by_id"),
-                    violations,
-                );
-            }
+            __accord::Validate::validate_into(value, &path.field("by_id"), violations);
         }
         {
             let value = &self.shapes;
-            {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("shapes"),
-                    violations,
-                );
-            }
+            __accord::Validate::validate_into(value, &path.field("shapes"), violations);
         }
         if let __accord::Option::Some(value) = &self.optional_list {
-            __accord::Validate::validate_into(
-                value,
-                &path.field("optional_list"),
-                violations,
-            );
+            __accord::Validate::validate_into(value, &path.field("optional_list"), violations);
         }
         if let __accord::Option::Some(value) = &self.optional_map {
-            __accord::Validate::validate_into(
-                value,
-                &path.field("optional_map"),
-                violations,
-            );
+            __accord::Validate::validate_into(value, &path.field("optional_map"), violations);
         }
     }
 }
+
 /// Constraints of every kind.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Constrained {
     /// A percentage.
@@ -210,6 +168,7 @@ pub struct Constrained {
     #[serde(default = "Constrained::default_tilt")]
     pub tilt: f32,
 }
+
 impl Constrained {
     fn default_code() -> __accord::String {
         __accord::String::from("ab")
@@ -218,6 +177,7 @@ impl Constrained {
         0.25f32
     }
 }
+
 impl __accord::Validate for Constrained {
     fn validate_into(
         &self,
@@ -226,137 +186,100 @@ impl __accord::Validate for Constrained {
     ) {
         {
             let value = &self.percent;
-            {
-                violations
-                    .range(
-                        &path.field("percent"),
-                        *value,
-                        __accord::Option::Some(1i32),
-                        __accord::Option::Some(100i32),
-                    );
-            }
+            violations.range(
+                &path.field("percent"),
+                *value,
+                __accord::Option::Some(1i32),
+                __accord::Option::Some(100i32),
+            );
         }
         {
             let value = &self.positive;
-            {
-                violations
-                    .range(
-                        &path.field("positive"),
-                        *value,
-                        __accord::Option::Some(0.5f64),
-                        __accord::Option::None,
-                    );
-            }
+            violations.range(
+                &path.field("positive"),
+                *value,
+                __accord::Option::Some(0.5f64),
+                __accord::Option::None,
+            );
         }
         {
             let value = &self.at_most;
-            {
-                violations
-                    .range(
-                        &path.field("at_most"),
-                        *value,
-                        __accord::Option::None,
-                        __accord::Option::Some(10u64),
-                    );
-            }
+            violations.range(
+                &path.field("at_most"),
+                *value,
+                __accord::Option::None,
+                __accord::Option::Some(10u64),
+            );
         }
         {
             let value = &self.slug;
-            {
-                violations
-                    .length(
-                        &path.field("slug"),
-                        value,
-                        __accord::Option::Some(1usize),
-                        __accord::Option::Some(64usize),
-                    );
-                static PATTERN: __accord::Pattern = __accord::Pattern::new(
-                    "^[a-z][a-z0-9_]*$",
-                );
-                violations.pattern(&path.field("slug"), value, &PATTERN);
-            }
+            violations.length(
+                &path.field("slug"),
+                value,
+                __accord::Option::Some(1usize),
+                __accord::Option::Some(64usize),
+            );
+            static PATTERN: __accord::Pattern = __accord::Pattern::new("^[a-z][a-z0-9_]*$");
+            violations.pattern(&path.field("slug"), value, &PATTERN);
         }
         {
             let value = &self.digest;
-            {
-                violations
-                    .length(
-                        &path.field("digest"),
-                        value,
-                        __accord::Option::None,
-                        __accord::Option::Some(16usize),
-                    );
-            }
+            violations.length(
+                &path.field("digest"),
+                value,
+                __accord::Option::None,
+                __accord::Option::Some(16usize),
+            );
         }
         {
             let value = &self.items;
-            {
-                violations
-                    .length(
-                        &path.field("items"),
-                        value,
-                        __accord::Option::Some(1usize),
-                        __accord::Option::Some(10usize),
-                    );
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("items"),
-                    violations,
-                );
-            }
+            violations.length(
+                &path.field("items"),
+                value,
+                __accord::Option::Some(1usize),
+                __accord::Option::Some(10usize),
+            );
+            __accord::Validate::validate_into(value, &path.field("items"), violations);
         }
         {
             let value = &self.labels;
-            {
-                violations
-                    .length(
-                        &path.field("labels"),
-                        value,
-                        __accord::Option::Some(1usize),
-                        __accord::Option::None,
-                    );
-            }
+            violations.length(
+                &path.field("labels"),
+                value,
+                __accord::Option::Some(1usize),
+                __accord::Option::None,
+            );
         }
         {
             let value = &self.code;
-            {
-                violations
-                    .length(
-                        &path.field("code"),
-                        value,
-                        __accord::Option::Some(2usize),
-                        __accord::Option::None,
-                    );
-            }
+            violations.length(
+                &path.field("code"),
+                value,
+                __accord::Option::Some(2usize),
+                __accord::Option::None,
+            );
         }
         {
             let value = &self.tilt;
-            {
-                violations
-                    .range(
-                        &path.field("tilt"),
-                        *value,
-                        __accord::Option::Some(-1.5f32),
-                        __accord::Option::Some(1.5f32),
-                    );
-            }
+            violations.range(
+                &path.field("tilt"),
+                *value,
+                __accord::Option::Some(-1.5f32),
+                __accord::Option::Some(1.5f32),
+            );
         }
     }
 }
+
 /// Shares its short name with `stress.other.Item`.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Item {
     pub id: i64,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub other: __accord::Option<super::super::stress::other::Item>,
 }
+
 impl __accord::Validate for Item {
     fn validate_into(
         &self,
@@ -368,6 +291,7 @@ impl __accord::Validate for Item {
         }
     }
 }
+
 /// A colour.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Color {
@@ -381,15 +305,11 @@ pub enum Color {
     /// A value this version does not know (added to the API later).
     Unknown(__accord::String),
 }
+
 impl Color {
     /// The names of the values this version knows, as on the wire.
-    pub const KNOWN: &'static [&'static str] = &[
-        "RED",
-        "GREEN",
-        "BLUE",
-        "CYAN",
-        "NEGATIVE",
-    ];
+    pub const KNOWN: &'static [&'static str] = &["RED", "GREEN", "BLUE", "CYAN", "NEGATIVE"];
+
     /// The value's name, as on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -401,6 +321,7 @@ impl Color {
             Self::Unknown(name) => name,
         }
     }
+
     /// The known value named `name`.
     pub fn from_known(name: &str) -> __accord::Option<Self> {
         match name {
@@ -413,6 +334,7 @@ impl Color {
         }
     }
 }
+
 impl __accord::serde::Serialize for Color {
     fn serialize<S: __accord::serde::Serializer>(
         &self,
@@ -421,32 +343,30 @@ impl __accord::serde::Serialize for Color {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> __accord::serde::Deserialize<'de> for Color {
     fn deserialize<D: __accord::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> __accord::Result<Self, D::Error> {
-        let name = <__accord::String as __accord::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
+        let name: __accord::String = __accord::serde::Deserialize::deserialize(deserializer)?;
         __accord::Result::Ok(Self::from_known(&name).unwrap_or(Self::Unknown(name)))
     }
 }
-impl __accord::rest::ParamValue for Color {
+
+impl __accord::ParamValue for Color {
     fn parse_param(raw: &str) -> __accord::Result<Self, __accord::String> {
-        Self::from_known(raw)
-            .ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
+        Self::from_known(raw).ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
     }
+
     fn to_param(&self) -> __accord::String {
         __accord::ToString::to_string(self.as_str())
     }
 }
+
 impl __accord::Validate for Color {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// Its value names collide with `Color`'s once unprefixed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Light {
@@ -456,9 +376,11 @@ pub enum Light {
     /// A value this version does not know (added to the API later).
     Unknown(__accord::String),
 }
+
 impl Light {
     /// The names of the values this version knows, as on the wire.
     pub const KNOWN: &'static [&'static str] = &["RED", "AMBER", "GREEN"];
+
     /// The value's name, as on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -468,6 +390,7 @@ impl Light {
             Self::Unknown(name) => name,
         }
     }
+
     /// The known value named `name`.
     pub fn from_known(name: &str) -> __accord::Option<Self> {
         match name {
@@ -478,6 +401,7 @@ impl Light {
         }
     }
 }
+
 impl __accord::serde::Serialize for Light {
     fn serialize<S: __accord::serde::Serializer>(
         &self,
@@ -486,40 +410,32 @@ impl __accord::serde::Serialize for Light {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> __accord::serde::Deserialize<'de> for Light {
     fn deserialize<D: __accord::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> __accord::Result<Self, D::Error> {
-        let name = <__accord::String as __accord::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
+        let name: __accord::String = __accord::serde::Deserialize::deserialize(deserializer)?;
         __accord::Result::Ok(Self::from_known(&name).unwrap_or(Self::Unknown(name)))
     }
 }
-impl __accord::rest::ParamValue for Light {
+
+impl __accord::ParamValue for Light {
     fn parse_param(raw: &str) -> __accord::Result<Self, __accord::String> {
-        Self::from_known(raw)
-            .ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
+        Self::from_known(raw).ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
     }
+
     fn to_param(&self) -> __accord::String {
         __accord::ToString::to_string(self.as_str())
     }
 }
+
 impl __accord::Validate for Light {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// A union: exactly one variant is set.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 #[allow(clippy::large_enum_variant)]
 pub enum Shape {
@@ -537,6 +453,7 @@ pub enum Shape {
     #[serde(rename = "color")]
     Color(Color),
 }
+
 impl __accord::Validate for Shape {
     fn validate_into(
         &self,
@@ -545,93 +462,52 @@ impl __accord::Validate for Shape {
     ) {
         match self {
             Self::Circle(value) => {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("circle"),
-                    violations,
-                );
+                __accord::Validate::validate_into(value, &path.field("circle"), violations);
             }
             Self::Side(_) => {}
             Self::Label(_) => {}
             Self::Points(value) => {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("points"),
-                    violations,
-                );
+                __accord::Validate::validate_into(value, &path.field("points"), violations);
             }
             Self::Nothing(value) => {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("nothing"),
-                    violations,
-                );
+                __accord::Validate::validate_into(value, &path.field("nothing"), violations);
             }
             Self::Color(_) => {}
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Circle {
     pub radius: f64,
 }
+
 impl __accord::Validate for Circle {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Point {
     pub x: f64,
     pub y: f64,
 }
+
 impl __accord::Validate for Point {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Empty {}
+
 impl __accord::Validate for Empty {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// Field names that are keywords in Rust, protobuf, JavaScript or Accord itself.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Keywords {
     pub r#type: __accord::String,
@@ -658,21 +534,13 @@ pub struct Keywords {
     pub address: __accord::String,
     pub messages: __accord::Vec<__accord::String>,
 }
+
 impl __accord::Validate for Keywords {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// A thing, the resource of the HTTP operations.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Thing {
     pub id: __accord::Uuid,
@@ -692,6 +560,7 @@ pub struct Thing {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub updated_at: __accord::Option<__accord::Timestamp>,
 }
+
 impl __accord::Validate for Thing {
     fn validate_into(
         &self,
@@ -700,15 +569,12 @@ impl __accord::Validate for Thing {
     ) {
         {
             let value = &self.name;
-            {
-                violations
-                    .length(
-                        &path.field("name"),
-                        value,
-                        __accord::Option::Some(1usize),
-                        __accord::Option::Some(80usize),
-                    );
-            }
+            violations.length(
+                &path.field("name"),
+                value,
+                __accord::Option::Some(1usize),
+                __accord::Option::Some(80usize),
+            );
         }
         if let __accord::Option::Some(value) = &self.shape {
             __accord::Validate::validate_into(value, &path.field("shape"), violations);
@@ -718,32 +584,19 @@ impl __accord::Validate for Thing {
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct GetThing {
     pub id: __accord::Uuid,
 }
+
 impl __accord::Validate for GetThing {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// Query parameters of every kind, and headers.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ListThings {
     pub colors: __accord::Vec<Color>,
@@ -761,11 +614,13 @@ pub struct ListThings {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub light: __accord::Option<Light>,
 }
+
 impl ListThings {
     fn default_limit() -> u32 {
         50u32
     }
 }
+
 impl __accord::Validate for ListThings {
     fn validate_into(
         &self,
@@ -774,31 +629,24 @@ impl __accord::Validate for ListThings {
     ) {
         {
             let value = &self.limit;
-            {
-                violations
-                    .range(
-                        &path.field("limit"),
-                        *value,
-                        __accord::Option::Some(1u32),
-                        __accord::Option::Some(500u32),
-                    );
-            }
+            violations.range(
+                &path.field("limit"),
+                *value,
+                __accord::Option::Some(1u32),
+                __accord::Option::Some(500u32),
+            );
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ThingList {
     pub things: __accord::Vec<Thing>,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub next: __accord::Option<__accord::String>,
 }
+
 impl __accord::Validate for ThingList {
     fn validate_into(
         &self,
@@ -807,24 +655,13 @@ impl __accord::Validate for ThingList {
     ) {
         {
             let value = &self.things;
-            {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("things"),
-                    violations,
-                );
-            }
+            __accord::Validate::validate_into(value, &path.field("things"), violations);
         }
     }
 }
+
 /// Path, header and body fields together.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ReplaceThing {
     pub id: __accord::Uuid,
@@ -833,6 +670,7 @@ pub struct ReplaceThing {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub note: __accord::Option<__accord::String>,
 }
+
 impl __accord::Validate for ReplaceThing {
     fn validate_into(
         &self,
@@ -841,23 +679,12 @@ impl __accord::Validate for ReplaceThing {
     ) {
         {
             let value = &self.thing;
-            {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("thing"),
-                    violations,
-                );
-            }
+            __accord::Validate::validate_into(value, &path.field("thing"), violations);
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct PatchLabels {
     pub id: __accord::Uuid,
@@ -865,25 +692,18 @@ pub struct PatchLabels {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub dry_run: __accord::Option<bool>,
 }
+
 impl __accord::Validate for PatchLabels {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Chunk {
     pub data: __accord::Bytes,
     pub seq: u64,
 }
+
 impl __accord::Validate for Chunk {
     fn validate_into(
         &self,
@@ -892,232 +712,136 @@ impl __accord::Validate for Chunk {
     ) {
         {
             let value = &self.data;
-            {
-                violations
-                    .length(
-                        &path.field("data"),
-                        value,
-                        __accord::Option::None,
-                        __accord::Option::Some(65536usize),
-                    );
-            }
+            violations.length(
+                &path.field("data"),
+                value,
+                __accord::Option::None,
+                __accord::Option::Some(65536usize),
+            );
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct UploadReply {
     pub total: u64,
 }
+
 impl __accord::Validate for UploadReply {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct DoThing {
     pub id: __accord::Uuid,
     pub what: __accord::String,
 }
+
 impl __accord::Validate for DoThing {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ForgetThing {
     pub id: __accord::Uuid,
 }
+
 impl __accord::Validate for ForgetThing {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Survey {
     pub question: __accord::String,
 }
+
 impl __accord::Validate for Survey {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct SurveyAnswer {
     pub answer: __accord::String,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub who: __accord::Option<__accord::String>,
 }
+
 impl __accord::Validate for SurveyAnswer {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct NotFound {
     pub id: __accord::Uuid,
 }
+
 impl __accord::Validate for NotFound {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// Two errors share status 409.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Conflict {
     pub reason: __accord::String,
 }
+
 impl __accord::Validate for Conflict {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AlreadyExists {
     pub id: __accord::Uuid,
 }
+
 impl __accord::Validate for AlreadyExists {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// A declared error at 400, beside the validation problem.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct BadThing {
     pub field: __accord::String,
 }
+
 impl __accord::Validate for BadThing {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// **Deprecated**: nothing is ever gone
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Gone {
     pub id: __accord::Uuid,
 }
+
 impl __accord::Validate for Gone {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// No @status: 500.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Internal {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub detail: __accord::Option<__accord::String>,
 }
+
 impl __accord::Validate for Internal {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// A domain event.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ThingHappened {
     pub id: __accord::Uuid,
@@ -1125,6 +849,7 @@ pub struct ThingHappened {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub shape: __accord::Option<Shape>,
 }
+
 impl __accord::Validate for ThingHappened {
     fn validate_into(
         &self,
@@ -1136,46 +861,31 @@ impl __accord::Validate for ThingHappened {
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AuditEntry {
     /// What happened, in words.
     pub what: __accord::String,
     pub at: __accord::Timestamp,
 }
+
 impl __accord::Validate for AuditEntry {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ThingRemoved {
     pub id: __accord::Uuid,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub reason: __accord::Option<__accord::String>,
 }
+
 impl __accord::Validate for ThingRemoved {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
+
 /// Every error a `Everything` operation may end with.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -1189,30 +899,23 @@ pub enum EverythingError {
     /// A transport or internal failure.
     Call(__accord::CallError),
 }
+
 impl __accord::fmt::Display for EverythingError {
     fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
         match self {
-            Self::NotFound(e) => {
-                __accord::write!(f, "stress.everything.NotFound: {:?}", e)
-            }
+            Self::NotFound(e) => __accord::write!(f, "stress.everything.NotFound: {:?}", e),
             Self::Gone(e) => __accord::write!(f, "stress.everything.Gone: {:?}", e),
-            Self::Conflict(e) => {
-                __accord::write!(f, "stress.everything.Conflict: {:?}", e)
-            }
-            Self::AlreadyExists(e) => {
-                __accord::write!(f, "stress.everything.AlreadyExists: {:?}", e)
-            }
-            Self::BadThing(e) => {
-                __accord::write!(f, "stress.everything.BadThing: {:?}", e)
-            }
-            Self::Internal(e) => {
-                __accord::write!(f, "stress.everything.Internal: {:?}", e)
-            }
+            Self::Conflict(e) => __accord::write!(f, "stress.everything.Conflict: {:?}", e),
+            Self::AlreadyExists(e) => __accord::write!(f, "stress.everything.AlreadyExists: {:?}", e),
+            Self::BadThing(e) => __accord::write!(f, "stress.everything.BadThing: {:?}", e),
+            Self::Internal(e) => __accord::write!(f, "stress.everything.Internal: {:?}", e),
             Self::Call(e) => __accord::fmt::Display::fmt(e, f),
         }
     }
 }
+
 impl __accord::StdError for EverythingError {}
+
 impl __accord::From<__accord::CallError> for EverythingError {
     fn from(error: __accord::CallError) -> Self {
         Self::Call(error)
@@ -1222,83 +925,55 @@ impl __accord::ServiceError for EverythingError {
     fn encode(self) -> __accord::ErrorEncoding {
         match self {
             Self::NotFound(e) => {
-                __accord::ErrorEncoding::declared(
-                    404u16,
-                    "stress.everything.NotFound",
-                    &e,
-                )
+                __accord::ErrorEncoding::declared(404u16, "stress.everything.NotFound", &e)
             }
             Self::Gone(e) => {
                 __accord::ErrorEncoding::declared(410u16, "stress.everything.Gone", &e)
             }
             Self::Conflict(e) => {
-                __accord::ErrorEncoding::declared(
-                    409u16,
-                    "stress.everything.Conflict",
-                    &e,
-                )
+                __accord::ErrorEncoding::declared(409u16, "stress.everything.Conflict", &e)
             }
             Self::AlreadyExists(e) => {
-                __accord::ErrorEncoding::declared(
-                    409u16,
-                    "stress.everything.AlreadyExists",
-                    &e,
-                )
+                __accord::ErrorEncoding::declared(409u16, "stress.everything.AlreadyExists", &e)
             }
             Self::BadThing(e) => {
-                __accord::ErrorEncoding::declared(
-                    400u16,
-                    "stress.everything.BadThing",
-                    &e,
-                )
+                __accord::ErrorEncoding::declared(400u16, "stress.everything.BadThing", &e)
             }
             Self::Internal(e) => {
-                __accord::ErrorEncoding::declared(
-                    500u16,
-                    "stress.everything.Internal",
-                    &e,
-                )
+                __accord::ErrorEncoding::declared(500u16, "stress.everything.Internal", &e)
             }
             Self::Call(e) => __accord::ErrorEncoding::Call(e),
         }
     }
+
     fn decode(
         name: &str,
         body: &[u8],
     ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
         match name {
             "stress.everything.NotFound" => {
-                __accord::Option::Some(
-                    __accord::decode_declared(body).map(Self::NotFound),
-                )
+                __accord::Option::Some(__accord::decode_declared(body).map(Self::NotFound))
             }
             "stress.everything.Gone" => {
                 __accord::Option::Some(__accord::decode_declared(body).map(Self::Gone))
             }
             "stress.everything.Conflict" => {
-                __accord::Option::Some(
-                    __accord::decode_declared(body).map(Self::Conflict),
-                )
+                __accord::Option::Some(__accord::decode_declared(body).map(Self::Conflict))
             }
             "stress.everything.AlreadyExists" => {
-                __accord::Option::Some(
-                    __accord::decode_declared(body).map(Self::AlreadyExists),
-                )
+                __accord::Option::Some(__accord::decode_declared(body).map(Self::AlreadyExists))
             }
             "stress.everything.BadThing" => {
-                __accord::Option::Some(
-                    __accord::decode_declared(body).map(Self::BadThing),
-                )
+                __accord::Option::Some(__accord::decode_declared(body).map(Self::BadThing))
             }
             "stress.everything.Internal" => {
-                __accord::Option::Some(
-                    __accord::decode_declared(body).map(Self::Internal),
-                )
+                __accord::Option::Some(__accord::decode_declared(body).map(Self::Internal))
             }
             _ => __accord::Option::None,
         }
     }
 }
+
 /// Everything, as a service.
 pub trait Everything: __accord::Send + __accord::Sync + 'static {
     /// Reads one thing.
@@ -1308,30 +983,35 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::future::Future<
         Output = __accord::Result<Thing, EverythingError>,
     > + __accord::Send;
+
     fn list_things(
         &self,
         request: __accord::Request<ListThings>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<ThingList, EverythingError>,
     > + __accord::Send;
+
     fn create_thing(
         &self,
         request: __accord::Request<Thing>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<Thing, EverythingError>,
     > + __accord::Send;
+
     fn replace_thing(
         &self,
         request: __accord::Request<ReplaceThing>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<(), EverythingError>,
     > + __accord::Send;
+
     fn patch_labels(
         &self,
         request: __accord::Request<PatchLabels>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<Thing, EverythingError>,
     > + __accord::Send;
+
     /// **Deprecated**: use forget_thing
     fn delete_thing(
         &self,
@@ -1339,23 +1019,27 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::future::Future<
         Output = __accord::Result<(), EverythingError>,
     > + __accord::Send;
+
     fn ping(
         &self,
         request: __accord::Request<()>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<(), EverythingError>,
     > + __accord::Send;
+
     /// Server-sent events over HTTP, a server stream over gRPC.
     fn watch(
         &self,
         request: __accord::Request<GetThing>,
     ) -> __accord::BoxStream<'static, __accord::Result<Thing, EverythingError>>;
+
     fn viewed(
         &self,
         request: __accord::Request<GetThing>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<(), EverythingError>,
     > + __accord::Send;
+
     /// Client streaming.
     fn upload(
         &self,
@@ -1363,35 +1047,41 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::future::Future<
         Output = __accord::Result<UploadReply, EverythingError>,
     > + __accord::Send;
+
     /// Bidirectional streaming.
     fn chat(
         &self,
         request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
     ) -> __accord::BoxStream<'static, __accord::Result<Chunk, EverythingError>>;
+
     fn r#async(
         &self,
         request: __accord::Request<Keywords>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<Keywords, EverythingError>,
     > + __accord::Send;
+
     fn everything(
         &self,
         request: __accord::Request<Containers>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<Optionals, EverythingError>,
     > + __accord::Send;
+
     fn constrained(
         &self,
         request: __accord::Request<Constrained>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<Empty, EverythingError>,
     > + __accord::Send;
+
     fn fire_and_forget(
         &self,
         request: __accord::Request<Empty>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<(), EverythingError>,
     > + __accord::Send;
+
     /// Asynchronous request/response on a point-to-point channel.
     fn do_thing(
         &self,
@@ -1399,21 +1089,25 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::future::Future<
         Output = __accord::Result<Thing, EverythingError>,
     > + __accord::Send;
+
     fn forget_thing(
         &self,
         request: __accord::Request<ForgetThing>,
     ) -> impl __accord::future::Future<
         Output = __accord::Result<(), EverythingError>,
     > + __accord::Send;
+
     /// Publish/async responses.
     fn survey(
         &self,
         request: __accord::Request<Survey>,
     ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, EverythingError>>;
 }
+
 /// What the REST transport knows about each `Everything` operation.
 pub mod everything_operations {
     use super::__accord;
+
     pub static GET_THING: __accord::rest::Operation = __accord::rest::Operation {
         service: "stress.everything.Everything",
         name: "get_thing",
@@ -1422,6 +1116,7 @@ pub mod everything_operations {
         timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
         idempotent: true,
     };
+
     pub static LIST_THINGS: __accord::rest::Operation = __accord::rest::Operation {
         service: "stress.everything.Everything",
         name: "list_things",
@@ -1430,6 +1125,7 @@ pub mod everything_operations {
         timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
         idempotent: true,
     };
+
     pub static CREATE_THING: __accord::rest::Operation = __accord::rest::Operation {
         service: "stress.everything.Everything",
         name: "create_thing",
@@ -1438,6 +1134,7 @@ pub mod everything_operations {
         timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
         idempotent: false,
     };
+
     pub static REPLACE_THING: __accord::rest::Operation = __accord::rest::Operation {
         service: "stress.everything.Everything",
         name: "replace_thing",
@@ -1446,6 +1143,7 @@ pub mod everything_operations {
         timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
         idempotent: true,
     };
+
     pub static PATCH_LABELS: __accord::rest::Operation = __accord::rest::Operation {
         service: "stress.everything.Everything",
         name: "patch_labels",
@@ -1454,6 +1152,7 @@ pub mod everything_operations {
         timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
         idempotent: true,
     };
+
     pub static DELETE_THING: __accord::rest::Operation = __accord::rest::Operation {
         service: "stress.everything.Everything",
         name: "delete_thing",
@@ -1462,6 +1161,7 @@ pub mod everything_operations {
         timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
         idempotent: true,
     };
+
     pub static PING: __accord::rest::Operation = __accord::rest::Operation {
         service: "stress.everything.Everything",
         name: "ping",
@@ -1470,6 +1170,7 @@ pub mod everything_operations {
         timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
         idempotent: false,
     };
+
     pub static WATCH: __accord::rest::Operation = __accord::rest::Operation {
         service: "stress.everything.Everything",
         name: "watch",
@@ -1478,6 +1179,7 @@ pub mod everything_operations {
         timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
         idempotent: true,
     };
+
     pub static VIEWED: __accord::rest::Operation = __accord::rest::Operation {
         service: "stress.everything.Everything",
         name: "viewed",
@@ -1487,198 +1189,174 @@ pub mod everything_operations {
         idempotent: false,
     };
 }
+
 /// Serves any `Everything` over REST: the paths and methods of its `@http` bindings.
 pub fn everything_router<__S: Everything>(
     service: __S,
     config: __accord::rest::server::ServerConfig,
 ) -> __accord::axum::Router {
     async fn get_thing<__S: Everything>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.unary(
-                &everything_operations::GET_THING,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.path::<__accord::Uuid>("id");
-                },
-                |r| service.get_thing(r),
-            )
-            .await
+            &everything_operations::GET_THING,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.path::<__accord::Uuid>("id");
+            },
+            |r| service.get_thing(r),
+        ).await
     }
+
     async fn list_things<__S: Everything>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.unary(
-                &everything_operations::LIST_THINGS,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.query_list::<Color>("colors", "color");
-                    p.query_list::<__accord::String>("tags", "tags");
-                    p.query::<u32>("limit", "limit");
-                    p.header::<__accord::String>("tenant", "X-Tenant");
-                    p.header::<__accord::String>("etag", "If-None-Match");
-                    p.query::<__accord::Timestamp>("after", "after");
-                    p.query::<bool>("reverse", "reverse");
-                    p.query::<Light>("light", "light");
-                },
-                |r| service.list_things(r),
-            )
-            .await
+            &everything_operations::LIST_THINGS,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.query_list::<Color>("colors", "color");
+                p.query_list::<__accord::String>("tags", "tags");
+                p.query::<u32>("limit", "limit");
+                p.header::<__accord::String>("tenant", "X-Tenant");
+                p.header::<__accord::String>("etag", "If-None-Match");
+                p.query::<__accord::Timestamp>("after", "after");
+                p.query::<bool>("reverse", "reverse");
+                p.query::<Light>("light", "light");
+            },
+            |r| service.list_things(r),
+        ).await
     }
+
     async fn create_thing<__S: Everything>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.unary(
-                &everything_operations::CREATE_THING,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.body();
-                },
-                |r| service.create_thing(r),
-            )
-            .await
+            &everything_operations::CREATE_THING,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.body();
+            },
+            |r| service.create_thing(r),
+        ).await
     }
+
     async fn replace_thing<__S: Everything>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.empty(
-                &everything_operations::REPLACE_THING,
-                __accord::http::StatusCode::NO_CONTENT,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.path::<__accord::Uuid>("id");
-                    p.header::<__accord::String>("etag", "If-Match");
-                    p.body();
-                },
-                |r| service.replace_thing(r),
-            )
-            .await
+            &everything_operations::REPLACE_THING,
+            __accord::http::StatusCode::NO_CONTENT,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.path::<__accord::Uuid>("id");
+                p.header::<__accord::String>("etag", "If-Match");
+                p.body();
+            },
+            |r| service.replace_thing(r),
+        ).await
     }
+
     async fn patch_labels<__S: Everything>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.unary(
-                &everything_operations::PATCH_LABELS,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.path::<__accord::Uuid>("id");
-                    p.query::<bool>("dry_run", "dry-run");
-                    p.body();
-                },
-                |r| service.patch_labels(r),
-            )
-            .await
+            &everything_operations::PATCH_LABELS,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.path::<__accord::Uuid>("id");
+                p.query::<bool>("dry_run", "dry-run");
+                p.body();
+            },
+            |r| service.patch_labels(r),
+        ).await
     }
+
     async fn delete_thing<__S: Everything>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.empty(
-                &everything_operations::DELETE_THING,
-                __accord::http::StatusCode::NO_CONTENT,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.path::<__accord::Uuid>("id");
-                },
-                |r| service.delete_thing(r),
-            )
-            .await
+            &everything_operations::DELETE_THING,
+            __accord::http::StatusCode::NO_CONTENT,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.path::<__accord::Uuid>("id");
+            },
+            |r| service.delete_thing(r),
+        ).await
     }
+
     async fn ping<__S: Everything>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.empty(
-                &everything_operations::PING,
-                __accord::http::StatusCode::NO_CONTENT,
-                |_| {},
-                |r: __accord::Request<__accord::rest::server::NoInput>| {
-                    service.ping(__accord::Request::from_parts(r.context, ()))
-                },
-            )
-            .await
+            &everything_operations::PING,
+            __accord::http::StatusCode::NO_CONTENT,
+            |_| {},
+            |r: __accord::Request<__accord::rest::server::NoInput>| {
+                service.ping(__accord::Request::from_parts(r.context, ()))
+            },
+        ).await
     }
+
     async fn watch<__S: Everything>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.stream(
-                &everything_operations::WATCH,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.path::<__accord::Uuid>("id");
-                },
-                |r| service.watch(r),
-            )
-            .await
+            &everything_operations::WATCH,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.path::<__accord::Uuid>("id");
+            },
+            |r| service.watch(r),
+        ).await
     }
+
     async fn viewed<__S: Everything>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.empty(
-                &everything_operations::VIEWED,
-                __accord::http::StatusCode::ACCEPTED,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.path::<__accord::Uuid>("id");
-                },
-                |r| service.viewed(r),
-            )
-            .await
+            &everything_operations::VIEWED,
+            __accord::http::StatusCode::ACCEPTED,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.path::<__accord::Uuid>("id");
+            },
+            |r| service.viewed(r),
+        ).await
     }
+
     let router = __accord::axum::Router::new()
-        .route(
-            "/things/{id}",
-            __accord::axum::routing::get(get_thing::<__S>)
-                .put(replace_thing::<__S>)
-                .delete(delete_thing::<__S>),
-        )
-        .route(
-            "/things",
-            __accord::axum::routing::get(list_things::<__S>).post(create_thing::<__S>),
-        )
-        .route(
-            "/things/{id}/labels",
-            __accord::axum::routing::patch(patch_labels::<__S>),
-        )
+        .route("/things/{id}", __accord::axum::routing::get(get_thing::<__S>).put(replace_thing::<__S>).delete(delete_thing::<__S>))
+        .route("/things", __accord::axum::routing::get(list_things::<__S>).post(create_thing::<__S>))
+        .route("/things/{id}/labels", __accord::axum::routing::patch(patch_labels::<__S>))
         .route("/ping", __accord::axum::routing::post(ping::<__S>))
         .route("/things/{id}/watch", __accord::axum::routing::get(watch::<__S>))
         .route("/things/{id}/viewed", __accord::axum::routing::post(viewed::<__S>))
         .with_state(__accord::Arc::new(service));
     __accord::rest::server::finish_router(router, config)
 }
+
 /// Calls a `Everything` over REST.
 #[derive(Debug, Clone)]
 pub struct EverythingRestProxy {
     client: __accord::rest::client::RestClient,
 }
+
 impl EverythingRestProxy {
     /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
     pub fn new(client: __accord::rest::client::RestClient) -> Self {
         Self { client }
     }
+
     /// A proxy with default settings for the service at `base_url`.
     pub fn connect(
         base_url: impl __accord::Into<__accord::String>,
     ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
         __accord::rest::client::RestClient::new(base_url).map(Self::new)
     }
+
     /// The underlying client (for its resilience state).
     pub fn client(&self) -> &__accord::rest::client::RestClient {
         &self.client
@@ -1693,6 +1371,7 @@ impl Everything for EverythingRestProxy {
         let parts = __accord::rest::client::Parts::new().path("id", &input.id);
         self.client.call(&everything_operations::GET_THING, context, parts).await
     }
+
     async fn list_things(
         &self,
         request: __accord::Request<ListThings>,
@@ -1709,6 +1388,7 @@ impl Everything for EverythingRestProxy {
             .query("light", input.light.as_ref());
         self.client.call(&everything_operations::LIST_THINGS, context, parts).await
     }
+
     async fn create_thing(
         &self,
         request: __accord::Request<Thing>,
@@ -1717,6 +1397,7 @@ impl Everything for EverythingRestProxy {
         let parts = __accord::rest::client::Parts::new().json(&input, &[]);
         self.client.call(&everything_operations::CREATE_THING, context, parts).await
     }
+
     async fn replace_thing(
         &self,
         request: __accord::Request<ReplaceThing>,
@@ -1726,10 +1407,9 @@ impl Everything for EverythingRestProxy {
             .path("id", &input.id)
             .header("If-Match", __accord::Option::Some(&input.etag))
             .json(&input, &["id", "etag"]);
-        self.client
-            .call_empty(&everything_operations::REPLACE_THING, context, parts)
-            .await
+        self.client.call_empty(&everything_operations::REPLACE_THING, context, parts).await
     }
+
     async fn patch_labels(
         &self,
         request: __accord::Request<PatchLabels>,
@@ -1741,16 +1421,16 @@ impl Everything for EverythingRestProxy {
             .json(&input, &["id", "dry_run"]);
         self.client.call(&everything_operations::PATCH_LABELS, context, parts).await
     }
+
     async fn delete_thing(
         &self,
         request: __accord::Request<GetThing>,
     ) -> __accord::Result<(), EverythingError> {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new().path("id", &input.id);
-        self.client
-            .call_empty(&everything_operations::DELETE_THING, context, parts)
-            .await
+        self.client.call_empty(&everything_operations::DELETE_THING, context, parts).await
     }
+
     async fn ping(
         &self,
         request: __accord::Request<()>,
@@ -1759,6 +1439,7 @@ impl Everything for EverythingRestProxy {
         let parts = __accord::rest::client::Parts::new();
         self.client.call_empty(&everything_operations::PING, context, parts).await
     }
+
     fn watch(
         &self,
         request: __accord::Request<GetThing>,
@@ -1767,6 +1448,7 @@ impl Everything for EverythingRestProxy {
         let parts = __accord::rest::client::Parts::new().path("id", &input.id);
         self.client.call_stream(&everything_operations::WATCH, context, parts)
     }
+
     async fn viewed(
         &self,
         request: __accord::Request<GetThing>,
@@ -1775,132 +1457,102 @@ impl Everything for EverythingRestProxy {
         let parts = __accord::rest::client::Parts::new().path("id", &input.id);
         self.client.call_empty(&everything_operations::VIEWED, context, parts).await
     }
+
     #[allow(unused_variables)]
     async fn upload(
         &self,
         request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
     ) -> __accord::Result<UploadReply, EverythingError> {
-        __accord::Result::Err(
-            __accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from("stress.everything.Everything.upload"),
-            }),
-        )
+        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+            operation: __accord::String::from("stress.everything.Everything.upload"),
+        }))
     }
+
     #[allow(unused_variables)]
     fn chat(
         &self,
         request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
     ) -> __accord::BoxStream<'static, __accord::Result<Chunk, EverythingError>> {
-        __accord::Box::pin(
-            __accord::futures::stream::once(
-                __accord::future::ready(
-                    __accord::Result::Err(
-                        __accord::From::from(__accord::CallError::Unsupported {
-                            operation: __accord::String::from(
-                                "stress.everything.Everything.chat",
-                            ),
-                        }),
-                    ),
-                ),
-            ),
-        )
+        __accord::Box::pin(__accord::futures::stream::once(__accord::future::ready(
+            __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+                operation: __accord::String::from("stress.everything.Everything.chat"),
+            })),
+        )))
     }
+
     #[allow(unused_variables)]
     async fn r#async(
         &self,
         request: __accord::Request<Keywords>,
     ) -> __accord::Result<Keywords, EverythingError> {
-        __accord::Result::Err(
-            __accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from("stress.everything.Everything.async"),
-            }),
-        )
+        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+            operation: __accord::String::from("stress.everything.Everything.async"),
+        }))
     }
+
     #[allow(unused_variables)]
     async fn everything(
         &self,
         request: __accord::Request<Containers>,
     ) -> __accord::Result<Optionals, EverythingError> {
-        __accord::Result::Err(
-            __accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from(
-                    "stress.everything.Everything.everything",
-                ),
-            }),
-        )
+        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+            operation: __accord::String::from("stress.everything.Everything.everything"),
+        }))
     }
+
     #[allow(unused_variables)]
     async fn constrained(
         &self,
         request: __accord::Request<Constrained>,
     ) -> __accord::Result<Empty, EverythingError> {
-        __accord::Result::Err(
-            __accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from(
-                    "stress.everything.Everything.constrained",
-                ),
-            }),
-        )
+        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+            operation: __accord::String::from("stress.everything.Everything.constrained"),
+        }))
     }
+
     #[allow(unused_variables)]
     async fn fire_and_forget(
         &self,
         request: __accord::Request<Empty>,
     ) -> __accord::Result<(), EverythingError> {
-        __accord::Result::Err(
-            __accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from(
-                    "stress.everything.Everything.fire_and_forget",
-                ),
-            }),
-        )
+        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+            operation: __accord::String::from("stress.everything.Everything.fire_and_forget"),
+        }))
     }
+
     #[allow(unused_variables)]
     async fn do_thing(
         &self,
         request: __accord::Request<DoThing>,
     ) -> __accord::Result<Thing, EverythingError> {
-        __accord::Result::Err(
-            __accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from(
-                    "stress.everything.Everything.do_thing",
-                ),
-            }),
-        )
+        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+            operation: __accord::String::from("stress.everything.Everything.do_thing"),
+        }))
     }
+
     #[allow(unused_variables)]
     async fn forget_thing(
         &self,
         request: __accord::Request<ForgetThing>,
     ) -> __accord::Result<(), EverythingError> {
-        __accord::Result::Err(
-            __accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from(
-                    "stress.everything.Everything.forget_thing",
-                ),
-            }),
-        )
+        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+            operation: __accord::String::from("stress.everything.Everything.forget_thing"),
+        }))
     }
+
     #[allow(unused_variables)]
     fn survey(
         &self,
         request: __accord::Request<Survey>,
     ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, EverythingError>> {
-        __accord::Box::pin(
-            __accord::futures::stream::once(
-                __accord::future::ready(
-                    __accord::Result::Err(
-                        __accord::From::from(__accord::CallError::Unsupported {
-                            operation: __accord::String::from(
-                                "stress.everything.Everything.survey",
-                            ),
-                        }),
-                    ),
-                ),
-            ),
-        )
+        __accord::Box::pin(__accord::futures::stream::once(__accord::future::ready(
+            __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
+                operation: __accord::String::from("stress.everything.Everything.survey"),
+            })),
+        )))
     }
 }
+
 /// Every error a `Quiet` operation may end with.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -1908,6 +1560,7 @@ pub enum QuietError {
     /// A transport or internal failure.
     Call(__accord::CallError),
 }
+
 impl __accord::fmt::Display for QuietError {
     fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
         match self {
@@ -1915,7 +1568,9 @@ impl __accord::fmt::Display for QuietError {
         }
     }
 }
+
 impl __accord::StdError for QuietError {}
+
 impl __accord::From<__accord::CallError> for QuietError {
     fn from(error: __accord::CallError) -> Self {
         Self::Call(error)
@@ -1927,14 +1582,15 @@ impl __accord::ServiceError for QuietError {
             Self::Call(e) => __accord::ErrorEncoding::Call(e),
         }
     }
+
     fn decode(
-        name: &str,
-        body: &[u8],
+        _: &str,
+        _: &[u8],
     ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
-        let _ = (name, body);
         __accord::Option::None
     }
 }
+
 /// gRPC only: no OpenAPI or AsyncAPI document.
 pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     fn only_grpc(

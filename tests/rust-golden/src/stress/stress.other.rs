@@ -2,55 +2,35 @@
 
 #[allow(unused_imports)]
 use ::accord::__private as __accord;
+
 /// Shares its short name with `stress.everything.Item`.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Item {
     pub name: __accord::String,
 }
+
 impl __accord::Validate for Item {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ListItems {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub query: __accord::Option<__accord::String>,
 }
+
 impl __accord::Validate for ListItems {
-    fn validate_into(
-        &self,
-        _path: &__accord::FieldPath<'_>,
-        _violations: &mut __accord::Violations,
-    ) {}
+    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ItemList {
     pub items: __accord::Vec<Item>,
 }
+
 impl __accord::Validate for ItemList {
     fn validate_into(
         &self,
@@ -59,28 +39,18 @@ impl __accord::Validate for ItemList {
     ) {
         {
             let value = &self.items;
-            {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("items"),
-                    violations,
-                );
-            }
+            __accord::Validate::validate_into(value, &path.field("items"), violations);
         }
     }
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    __accord::serde::Serialize,
-    __accord::serde::Deserialize,
-)]
+
+#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ItemAdded {
     pub item: Item,
     pub at: __accord::Timestamp,
 }
+
 impl __accord::Validate for ItemAdded {
     fn validate_into(
         &self,
@@ -89,16 +59,11 @@ impl __accord::Validate for ItemAdded {
     ) {
         {
             let value = &self.item;
-            {
-                __accord::Validate::validate_into(
-                    value,
-                    &path.field("item"),
-                    violations,
-                );
-            }
+            __accord::Validate::validate_into(value, &path.field("item"), violations);
         }
     }
 }
+
 /// Every error a `Catalog` operation may end with.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -106,6 +71,7 @@ pub enum CatalogError {
     /// A transport or internal failure.
     Call(__accord::CallError),
 }
+
 impl __accord::fmt::Display for CatalogError {
     fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
         match self {
@@ -113,7 +79,9 @@ impl __accord::fmt::Display for CatalogError {
         }
     }
 }
+
 impl __accord::StdError for CatalogError {}
+
 impl __accord::From<__accord::CallError> for CatalogError {
     fn from(error: __accord::CallError) -> Self {
         Self::Call(error)
@@ -125,14 +93,15 @@ impl __accord::ServiceError for CatalogError {
             Self::Call(e) => __accord::ErrorEncoding::Call(e),
         }
     }
+
     fn decode(
-        name: &str,
-        body: &[u8],
+        _: &str,
+        _: &[u8],
     ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
-        let _ = (name, body);
         __accord::Option::None
     }
 }
+
 pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     fn list(
         &self,
@@ -141,9 +110,11 @@ pub trait Catalog: __accord::Send + __accord::Sync + 'static {
         Output = __accord::Result<ItemList, CatalogError>,
     > + __accord::Send;
 }
+
 /// What the REST transport knows about each `Catalog` operation.
 pub mod catalog_operations {
     use super::__accord;
+
     pub static LIST: __accord::rest::Operation = __accord::rest::Operation {
         service: "stress.other.Catalog",
         name: "list",
@@ -153,47 +124,50 @@ pub mod catalog_operations {
         idempotent: true,
     };
 }
+
 /// Serves any `Catalog` over REST: the paths and methods of its `@http` bindings.
 pub fn catalog_router<__S: Catalog>(
     service: __S,
     config: __accord::rest::server::ServerConfig,
 ) -> __accord::axum::Router {
     async fn list<__S: Catalog>(
-        __accord::axum::extract::State(
-            service,
-        ): __accord::axum::extract::State<__accord::Arc<__S>>,
+        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
         call: __accord::rest::server::Call,
     ) -> __accord::axum::response::Response {
         call.unary(
-                &catalog_operations::LIST,
-                |p: &mut __accord::rest::server::Params<'_>| {
-                    p.query::<__accord::String>("query", "q");
-                },
-                |r| service.list(r),
-            )
-            .await
+            &catalog_operations::LIST,
+            |p: &mut __accord::rest::server::Params<'_>| {
+                p.query::<__accord::String>("query", "q");
+            },
+            |r| service.list(r),
+        ).await
     }
+
     let router = __accord::axum::Router::new()
         .route("/items", __accord::axum::routing::get(list::<__S>))
         .with_state(__accord::Arc::new(service));
     __accord::rest::server::finish_router(router, config)
 }
+
 /// Calls a `Catalog` over REST.
 #[derive(Debug, Clone)]
 pub struct CatalogRestProxy {
     client: __accord::rest::client::RestClient,
 }
+
 impl CatalogRestProxy {
     /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
     pub fn new(client: __accord::rest::client::RestClient) -> Self {
         Self { client }
     }
+
     /// A proxy with default settings for the service at `base_url`.
     pub fn connect(
         base_url: impl __accord::Into<__accord::String>,
     ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
         __accord::rest::client::RestClient::new(base_url).map(Self::new)
     }
+
     /// The underlying client (for its resilience state).
     pub fn client(&self) -> &__accord::rest::client::RestClient {
         &self.client
@@ -205,8 +179,7 @@ impl Catalog for CatalogRestProxy {
         request: __accord::Request<ListItems>,
     ) -> __accord::Result<ItemList, CatalogError> {
         let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .query("q", input.query.as_ref());
+        let parts = __accord::rest::client::Parts::new().query("q", input.query.as_ref());
         self.client.call(&catalog_operations::LIST, context, parts).await
     }
 }
