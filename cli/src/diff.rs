@@ -57,35 +57,8 @@ fn load(spec: &str) -> Result<Compilation, String> {
             .ok_or_else(|| format!("`{spec}`: expected git:REV:PATH"))?;
         return load_git(rev, path);
     }
-    let path = Path::new(spec);
-    let roots = if path.is_dir() {
-        let mut files = Vec::new();
-        walk(path, &mut files).map_err(|e| format!("{spec}: {e}"))?;
-        files
-    } else if path.is_file() {
-        vec![path.to_path_buf()]
-    } else {
-        return Err(format!("{spec}: no such file or folder"));
-    };
-    if roots.is_empty() {
-        return Err(format!("{spec}: no .accord files"));
-    }
-    let mut loader = |p: &Path| std::fs::read_to_string(p);
-    Ok(accord_idl::compile(&roots, &mut loader))
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.path());
-    for entry in entries {
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "accord") {
-            out.push(path);
-        }
-    }
-    Ok(())
+    let roots = crate::inputs::expand(&[PathBuf::from(spec)])?;
+    Ok(accord_idl::compile(&roots, &mut crate::inputs::read))
 }
 
 /// Every `.accord` file under PATH at REV becomes a root; the loader serves any path at REV, so
