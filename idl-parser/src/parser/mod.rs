@@ -263,4 +263,16 @@ mod tests {
             assert_eq!(format!("{file:?}"), format!("{one_file:?}"));
         }
     }
+
+    /// A raw string ends at its first quote even after a backslash, wherever its `r` stands;
+    /// a name ending in `r` before a string is not a raw string.
+    #[test]
+    fn raw_strings_are_found_by_the_scanner() {
+        let text = "@p(r\"a\\\") struct S { x: i32 = 1; }\n@q(key=r\"b\\\") struct T {}";
+        let (file, errors) = parse(FileId(0), text);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(file.items.len(), 2);
+        let (_, errors) = parse(FileId(0), "@p(ar\"x\") struct S {}");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+    }
 }

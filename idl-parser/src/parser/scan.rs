@@ -53,6 +53,15 @@ pub fn split(
                 push_comment(&mut comments, text, file, i, stop);
                 i = stop;
             }
+            // A run of name characters (most of the text) cannot cut or nest: skip it whole.
+            // Only an `r` right before `"` may start a raw string, and only at a run's start.
+            _ if is_ident(b) && !(b == b'r' && next == b'"') => {
+                cur.significant = true;
+                i += 1;
+                while i < end && is_ident(bytes[i]) {
+                    i += 1;
+                }
+            }
             _ => {
                 cur.significant = true;
                 let was_braced = braces > 0;
