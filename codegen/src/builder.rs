@@ -109,11 +109,8 @@ impl Builder {
         let mut loader = |path: &Path| std::fs::read_to_string(path);
         let compilation = accord_idl::compile(&roots, &mut loader);
         if self.cargo_directives {
-            for (_, file) in compilation.sources.iter() {
-                println!("cargo:rerun-if-changed={}", file.path.display());
-            }
-            for root in &roots {
-                println!("cargo:rerun-if-changed={}", root.display());
+            for path in tracked(&compilation, &roots) {
+                println!("cargo:rerun-if-changed={}", path.display());
             }
         }
         if compilation.has_errors() {
@@ -139,6 +136,20 @@ impl Builder {
     }
 }
 
+/// Every file the build depends on: the roots (even when missing, so creating one reruns the
+/// build) and every source read, imports included; sorted, each once.
+fn tracked(compilation: &accord_idl::Compilation, roots: &[PathBuf]) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = compilation
+        .sources
+        .iter()
+        .map(|(_, file)| file.path.clone())
+        .chain(roots.iter().cloned())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
 /// Writes every file, leaving a file whose contents did not change untouched (so its
 /// modification time does not trigger rebuilds).
 fn write_all(dir: &Path, files: Vec<crate::OutputFile>) -> Result<(), BuildError> {
@@ -152,4 +163,119 @@ fn write_all(dir: &Path, files: Vec<crate::OutputFile>) -> Result<(), BuildError
         std::fs::write(&path, file.contents).map_err(|e| io(&path, e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COMMON: &str =
+        "package shop.common;\nversion 1.0.0;\nstruct Money { amount: i64 = 1; }\n";
+    const ORDERS: &str = r#"package shop.orders;
+version 1.0.0;
+import "common.accord";
+struct Id { id: i64 = 1; }
+enum State { OPEN = 1; }
+service Orders {
+    @http(GET, "/orders/{id}")
+    op get(Id) -> Money;
+}
+service Audit {
+    @http(GET, "/audit/{id}")
+    op get(Id) -> Id;
+}
+"#;
+
+    /// A folder with `orders.accord` importing `common.accord`.
+    fn api() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("common.accord"), COMMON).expect("write");
+        std::fs::write(dir.path().join("orders.accord"), ORDERS).expect("write");
+        dir
+    }
+
+    fn compile(builder: Builder, dir: &Path) -> String {
+        let out = dir.join("out");
+        let written = builder
+            .cargo_directives(false)
+            .out_dir(&out)
+            .compile(&[dir.join("orders.accord")])
+            .expect("compiles");
+        assert_eq!(written, out);
+        assert!(out.join("mod.rs").is_file());
+        std::fs::read_to_string(out.join("shop.orders.rs")).expect("package file")
+    }
+
+    #[test]
+    fn imports_are_tracked_for_rebuilds() {
+        let dir = api();
+        let root = dir.path().join("orders.accord");
+        let mut loader = |p: &Path| std::fs::read_to_string(p);
+        let compilation = accord_idl::compile(std::slice::from_ref(&root), &mut loader);
+        let tracked = tracked(&compilation, std::slice::from_ref(&root));
+        assert_eq!(tracked, [dir.path().join("common.accord"), root]);
+    }
+
+    #[test]
+    fn options_choose_services_sides_and_extras() {
+        let dir = api();
+        let everything = compile(Builder::new(), dir.path());
+        assert!(everything.contains("pub trait Audit"));
+        assert!(everything.contains("pub struct OrdersRestProxy"));
+        assert!(everything.contains("pub fn orders_router"));
+        let picked = compile(
+            Builder::new()
+                .services(["Orders"])
+                .client(false)
+                .derive("Default")
+                .attribute("#[non_exhaustive]"),
+            dir.path(),
+        );
+        assert!(picked.contains("pub trait Orders"));
+        assert!(!picked.contains("pub trait Audit"));
+        assert!(!picked.contains("OrdersRestProxy"));
+        assert!(picked.contains("pub fn orders_router"));
+        assert!(picked.contains("    Default,\n)]\n#[non_exhaustive]\n#[serde(crate"));
+        let server_off = compile(Builder::new().server(false), dir.path());
+        assert!(!server_off.contains("_router"));
+        assert!(server_off.contains("OrdersRestProxy"));
+    }
+
+    #[test]
+    fn errors_are_reported_not_written() {
+        let dir = api();
+        let bad = Builder::new()
+            .cargo_directives(false)
+            .derive("not a path")
+            .out_dir(dir.path().join("out"))
+            .compile(&[dir.path().join("orders.accord")]);
+        assert!(bad.unwrap_err().to_string().contains("not a path"));
+        std::fs::write(dir.path().join("common.accord"), "package shop.common;\n").expect("write");
+        let broken = Builder::new()
+            .cargo_directives(false)
+            .out_dir(dir.path().join("out"))
+            .compile(&[dir.path().join("orders.accord")]);
+        assert!(broken.unwrap_err().to_string().contains("error"));
+        assert!(!dir.path().join("out").exists());
+        let no_out_dir = Builder::new()
+            .cargo_directives(false)
+            .compile(&[dir.path().join("missing.accord")]);
+        assert!(no_out_dir.is_err());
+    }
+
+    #[test]
+    fn unchanged_files_keep_their_modification_time() {
+        let dir = api();
+        compile(Builder::new(), dir.path());
+        let file = dir.path().join("out/shop.orders.rs");
+        let before = std::fs::metadata(&file)
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        compile(Builder::new(), dir.path());
+        let after = std::fs::metadata(&file)
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        assert_eq!(before, after);
+    }
 }

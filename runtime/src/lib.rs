@@ -17,6 +17,7 @@ mod error;
 mod param;
 mod problem;
 pub mod resilience;
+pub mod shape;
 pub mod trace;
 mod validate;
 mod value;
@@ -70,11 +71,13 @@ pub mod __private {
     pub use crate::error::decode_declared;
     #[cfg(feature = "rest")]
     pub use crate::rest;
+    pub use crate::shape::{self, Shape};
     pub use crate::validate::unknown_enum_value;
     pub use crate::{
         BoxStream, Bytes, CallError, Context, Duration, ErrorEncoding, FieldPath, ParamValue,
         Pattern, Request, ServiceError, Timestamp, Uuid, Validate, Violations,
     };
+    pub use serde_json::Value as JsonValue;
 
     // The std names generated code uses, so it can name them all through one short alias
     // (`use ::accord::__private as __accord;`) that user types cannot shadow.

@@ -457,6 +457,25 @@ async fn bad_bodies_get_400_problems_with_paths() {
         )]
     );
 
+    // serde stops at the first problem; the problem body still lists every one.
+    let many = r#"{"restaurant_id": "one", "currency": 7,
+        "line_items": [{"quantity": "x"}, 5], "delivery_note": null}"#;
+    let (status, p) = post(many).await;
+    assert_eq!(status, 400);
+    let fields: Vec<_> = violations(&p).into_iter().map(|v| v.0).collect();
+    assert_eq!(
+        fields,
+        [
+            "restaurant_id",
+            "consumer_id",
+            "line_items[0].menu_item_id",
+            "line_items[0].quantity",
+            "line_items[1]",
+            "currency"
+        ],
+        "{p}"
+    );
+
     let constraints = r#"{"restaurant_id": 1, "consumer_id": 2, "currency": "eur",
         "line_items": [{"menu_item_id": "a", "quantity": 0}, {"menu_item_id": "b", "quantity": 101}],
         "unknown_member": true}"#;

@@ -10,6 +10,7 @@ mod names;
 mod rest_client;
 mod rest_server;
 mod service;
+mod shape;
 mod types;
 mod validate;
 mod writer;

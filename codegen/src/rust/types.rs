@@ -3,7 +3,7 @@
 
 use super::ident::ident;
 use super::writer::{Code, string_literal};
-use super::{Generator, docs, validate};
+use super::{Generator, docs, shape, validate};
 use accord_idl::model::*;
 
 const SERDE_CRATE: &str = "#[serde(crate = \"::accord::__private::serde\")]";
@@ -21,6 +21,8 @@ pub fn decl(g: &Generator<'_>, code: &mut Code, id: DeclId) {
     }
     code.line("");
     validate::impl_validate(g, code, id);
+    code.line("");
+    shape::impl_shape(g, code, id);
 }
 
 /// `#[derive(…)]` of every struct and union plus the user's extra derives and attributes.

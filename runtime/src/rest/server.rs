@@ -14,6 +14,7 @@
 use super::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, Operation, ParamValue, TRACEPARENT};
 use crate::context::deadline_after;
 use crate::problem::{PROBLEM_JSON, Problem, Violation};
+use crate::shape::Shape;
 use crate::trace::TraceParent;
 use crate::validate::{FieldPath, Validate, Violations};
 use crate::{BoxStream, CallError, Context, ErrorEncoding, Request, ServiceError};
@@ -39,6 +40,12 @@ pub struct NoInput {}
 
 impl Validate for NoInput {
     fn validate_into(&self, _: &FieldPath<'_>, _: &mut Violations) {}
+}
+
+impl Shape for NoInput {
+    fn check_shape(value: &Value, path: &FieldPath<'_>, violations: &mut Violations) {
+        crate::shape::object(value, path, violations);
+    }
 }
 
 /// Settings of a REST skeleton.
@@ -124,7 +131,7 @@ impl Call {
         handler: F,
     ) -> Response
     where
-        I: DeserializeOwned + Validate,
+        I: DeserializeOwned + Validate + Shape,
         O: Serialize,
         E: ServiceError,
         F: FnOnce(Request<I>) -> Fut,
@@ -143,7 +150,7 @@ impl Call {
         handler: F,
     ) -> Response
     where
-        I: DeserializeOwned + Validate,
+        I: DeserializeOwned + Validate + Shape,
         E: ServiceError,
         F: FnOnce(Request<I>) -> Fut,
         Fut: Future<Output = Result<(), E>>,
@@ -161,7 +168,7 @@ impl Call {
         handler: F,
     ) -> Response
     where
-        I: DeserializeOwned + Validate,
+        I: DeserializeOwned + Validate + Shape,
         O: Serialize + Send + 'static,
         E: ServiceError,
         F: FnOnce(Request<I>) -> BoxStream<'static, Result<O, E>>,
@@ -184,7 +191,7 @@ impl Call {
         respond: impl FnOnce(T) -> Response,
     ) -> Response
     where
-        I: DeserializeOwned + Validate,
+        I: DeserializeOwned + Validate + Shape,
         E: ServiceError,
         F: FnOnce(Request<I>) -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -236,7 +243,7 @@ impl Call {
         }
     }
 
-    async fn decode<I: DeserializeOwned + Validate>(
+    async fn decode<I: DeserializeOwned + Validate + Shape>(
         self,
         bind: impl FnOnce(&mut Params<'_>),
         context: Context,
@@ -262,8 +269,9 @@ impl Call {
         if !violations.is_empty() {
             return Err(Problem::invalid(violations.into_vec()).into());
         }
-        let input: I = serde_path_to_error::deserialize(Value::Object(fields))
-            .map_err(|e| Problem::invalid(vec![serde_violation(&e)]))?;
+        let value = Value::Object(fields);
+        let input: I = serde_path_to_error::deserialize(&value)
+            .map_err(|e| Problem::invalid(decode_violations::<I>(&value, &e)))?;
         input.validate_into(&FieldPath::Root, &mut violations);
         violations
             .into_result()
@@ -463,6 +471,21 @@ fn invalid(field: &str, message: &str) -> Problem {
         field: field.to_owned(),
         message: message.to_owned(),
     }])
+}
+
+/// Every violation of an input serde could not read: the shape check finds them all; serde's
+/// own error stands in should the check find none.
+fn decode_violations<I: Shape>(
+    value: &Value,
+    error: &serde_path_to_error::Error<serde_json::Error>,
+) -> Vec<Violation> {
+    let mut violations = Violations::new();
+    I::check_shape(value, &FieldPath::Root, &mut violations);
+    if violations.is_empty() {
+        vec![serde_violation(error)]
+    } else {
+        violations.into_vec()
+    }
 }
 
 /// serde stops at the first error; report it at its path, naming a missing field in the path.

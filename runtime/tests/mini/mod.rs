@@ -48,8 +48,8 @@ use ::accord::__private::rest::server::{Call, ServerConfig};
 use ::accord::__private::rest::{Operation, ParamValue};
 use ::accord::__private::serde::{Deserialize, Deserializer, Serialize, Serializer};
 use ::accord::__private::{
-    BoxStream, CallError, ErrorEncoding, FieldPath, Pattern, Request, ServiceError, Validate,
-    Violations, axum, decode_declared,
+    BoxStream, CallError, ErrorEncoding, FieldPath, JsonValue, Pattern, Request, ServiceError,
+    Shape, Validate, Violations, axum, decode_declared, shape,
 };
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -80,6 +80,29 @@ pub struct CreateOrderRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_note: Option<String>,
     pub currency: String,
+}
+
+impl Shape for LineItem {
+    fn check_shape(value: &JsonValue, path: &FieldPath<'_>, violations: &mut Violations) {
+        let Some(object) = shape::object(value, path, violations) else {
+            return;
+        };
+        shape::field::<String>(object, "menu_item_id", true, path, violations);
+        shape::field::<i32>(object, "quantity", true, path, violations);
+    }
+}
+
+impl Shape for CreateOrderRequest {
+    fn check_shape(value: &JsonValue, path: &FieldPath<'_>, violations: &mut Violations) {
+        let Some(object) = shape::object(value, path, violations) else {
+            return;
+        };
+        shape::field::<i64>(object, "restaurant_id", true, path, violations);
+        shape::field::<i64>(object, "consumer_id", true, path, violations);
+        shape::field::<Vec<LineItem>>(object, "line_items", true, path, violations);
+        shape::field::<Option<String>>(object, "delivery_note", false, path, violations);
+        shape::field::<String>(object, "currency", true, path, violations);
+    }
 }
 
 static CREATE_ORDER_REQUEST_CURRENCY: Pattern = Pattern::new("^[A-Z]{3}$");
@@ -115,6 +138,42 @@ pub struct GetOrderRequest {
 
 impl Validate for GetOrderRequest {
     fn validate_into(&self, _: &FieldPath<'_>, _: &mut Violations) {}
+}
+
+impl Shape for GetOrderRequest {
+    fn check_shape(value: &JsonValue, path: &FieldPath<'_>, violations: &mut Violations) {
+        let Some(object) = shape::object(value, path, violations) else {
+            return;
+        };
+        shape::field::<i64>(object, "order_id", true, path, violations);
+    }
+}
+
+impl Shape for ListOrdersRequest {
+    fn check_shape(value: &JsonValue, path: &FieldPath<'_>, violations: &mut Violations) {
+        let Some(object) = shape::object(value, path, violations) else {
+            return;
+        };
+        shape::field::<Vec<OrderState>>(object, "state", true, path, violations);
+        shape::field::<Option<u32>>(object, "limit", false, path, violations);
+    }
+}
+
+impl Shape for CancelOrderRequest {
+    fn check_shape(value: &JsonValue, path: &FieldPath<'_>, violations: &mut Violations) {
+        let Some(object) = shape::object(value, path, violations) else {
+            return;
+        };
+        shape::field::<i64>(object, "order_id", true, path, violations);
+        shape::field::<Option<String>>(object, "reason", false, path, violations);
+        shape::field::<Option<String>>(object, "actor", false, path, violations);
+    }
+}
+
+impl Shape for OrderState {
+    fn check_shape(value: &JsonValue, path: &FieldPath<'_>, violations: &mut Violations) {
+        shape::leaf::<Self>(value, path, violations)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -66,6 +66,16 @@ impl __accord::Validate for AccountState {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for AccountState {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        __accord::shape::leaf::<Self>(value, path, violations)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Account {
@@ -85,6 +95,21 @@ impl __accord::Validate for Account {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for Account {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+        __accord::shape::field::<AccountState>(object, "state", true, path, violations);
+        __accord::shape::field::<AccountState>(object, "initial_state", false, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct GetAccountRequest {
@@ -95,6 +120,26 @@ pub struct GetAccountRequest {
 
 impl __accord::Validate for GetAccountRequest {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for GetAccountRequest {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+        __accord::shape::field::<__accord::Option<__accord::String>>(
+            object,
+            "origin",
+            false,
+            path,
+            violations,
+        );
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -130,6 +175,26 @@ impl __accord::Validate for ListAccountsRequest {
     }
 }
 
+impl __accord::Shape for ListAccountsRequest {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Option<AccountState>>(
+            object,
+            "state",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<u32>(object, "limit", false, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AccountList {
@@ -146,6 +211,25 @@ impl __accord::Validate for AccountList {
             let value = &self.accounts;
             __accord::Validate::validate_into(value, &path.field("accounts"), violations);
         }
+    }
+}
+
+impl __accord::Shape for AccountList {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Vec<Account>>(
+            object,
+            "accounts",
+            true,
+            path,
+            violations,
+        );
     }
 }
 
@@ -171,6 +255,27 @@ impl __accord::Validate for AuthorizeCard {
     }
 }
 
+impl __accord::Shape for AuthorizeCard {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
+        __accord::shape::field::<super::super::ftgo::common::Money>(
+            object,
+            "amount",
+            true,
+            path,
+            violations,
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct DisableAccount {
@@ -179,6 +284,19 @@ pub struct DisableAccount {
 
 impl __accord::Validate for DisableAccount {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for DisableAccount {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -190,6 +308,20 @@ pub struct CardAuthorized {
 
 impl __accord::Validate for CardAuthorized {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for CardAuthorized {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -204,6 +336,21 @@ impl __accord::Validate for CardAuthorizationFailed {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for CardAuthorizationFailed {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "reason", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AccountNotFound {
@@ -214,6 +361,19 @@ impl __accord::Validate for AccountNotFound {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for AccountNotFound {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct PaymentDeclined {
@@ -222,6 +382,19 @@ pub struct PaymentDeclined {
 
 impl __accord::Validate for PaymentDeclined {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for PaymentDeclined {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::String>(object, "reason", true, path, violations);
+    }
 }
 
 /// Every error a `AccountingService` operation may end with.

@@ -24,3 +24,17 @@ impl __accord::Validate for Money {
         }
     }
 }
+
+impl __accord::Shape for Money {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "amount", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "currency", true, path, violations);
+    }
+}

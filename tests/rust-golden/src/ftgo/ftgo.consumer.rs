@@ -36,6 +36,28 @@ impl __accord::Validate for Consumer {
     }
 }
 
+impl __accord::Shape for Consumer {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "name", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "email", true, path, violations);
+        __accord::shape::field::<__accord::Timestamp>(
+            object,
+            "registered_at",
+            true,
+            path,
+            violations,
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateConsumerRequest {
@@ -66,6 +88,20 @@ impl __accord::Validate for CreateConsumerRequest {
     }
 }
 
+impl __accord::Shape for CreateConsumerRequest {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::String>(object, "name", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "email", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateConsumerReply {
@@ -76,6 +112,19 @@ impl __accord::Validate for CreateConsumerReply {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for CreateConsumerReply {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct GetConsumerRequest {
@@ -84,6 +133,19 @@ pub struct GetConsumerRequest {
 
 impl __accord::Validate for GetConsumerRequest {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for GetConsumerRequest {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+    }
 }
 
 /// Asks whether a consumer may place an order of this total.
@@ -108,6 +170,27 @@ impl __accord::Validate for ValidateOrderRequest {
     }
 }
 
+impl __accord::Shape for ValidateOrderRequest {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
+        __accord::shape::field::<super::super::ftgo::common::Money>(
+            object,
+            "order_total",
+            true,
+            path,
+            violations,
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ValidateOrderReply {
@@ -118,6 +201,19 @@ impl __accord::Validate for ValidateOrderReply {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for ValidateOrderReply {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<bool>(object, "approved", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ConsumerNotFound {
@@ -126,6 +222,19 @@ pub struct ConsumerNotFound {
 
 impl __accord::Validate for ConsumerNotFound {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for ConsumerNotFound {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+    }
 }
 
 /// The consumer may not order right now.
@@ -140,6 +249,20 @@ impl __accord::Validate for ConsumerVerificationFailed {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for ConsumerVerificationFailed {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "reason", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ConsumerCreated {
@@ -149,6 +272,20 @@ pub struct ConsumerCreated {
 
 impl __accord::Validate for ConsumerCreated {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for ConsumerCreated {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "name", true, path, violations);
+    }
 }
 
 /// Every error a `ConsumerService` operation may end with.

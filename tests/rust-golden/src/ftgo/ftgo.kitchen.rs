@@ -23,6 +23,26 @@ impl __accord::Validate for CreateTicket {
     }
 }
 
+impl __accord::Shape for CreateTicket {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
+        __accord::shape::field::<__accord::Vec<super::super::ftgo::order::LineItem>>(
+            object,
+            "line_items",
+            true,
+            path,
+            violations,
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct TicketCreated {
@@ -31,6 +51,19 @@ pub struct TicketCreated {
 
 impl __accord::Validate for TicketCreated {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for TicketCreated {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "ticket_id", true, path, violations);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -43,6 +76,19 @@ impl __accord::Validate for CancelTicket {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for CancelTicket {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "ticket_id", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct QuoteRequest {
@@ -51,6 +97,19 @@ pub struct QuoteRequest {
 
 impl __accord::Validate for QuoteRequest {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for QuoteRequest {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -64,6 +123,20 @@ impl __accord::Validate for Quote {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for Quote {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::String>(object, "courier", true, path, violations);
+        __accord::shape::field::<u32>(object, "minutes", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct TicketRejected {
@@ -72,6 +145,19 @@ pub struct TicketRejected {
 
 impl __accord::Validate for TicketRejected {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for TicketRejected {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::String>(object, "reason", true, path, violations);
+    }
 }
 
 /// Every error a `KitchenService` operation may end with.

@@ -29,6 +29,26 @@ impl __accord::Validate for LineItem {
     }
 }
 
+impl __accord::Shape for LineItem {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::String>(
+            object,
+            "menu_item_id",
+            true,
+            path,
+            violations,
+        );
+        __accord::shape::field::<i32>(object, "quantity", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateOrderRequest {
@@ -58,6 +78,34 @@ impl __accord::Validate for CreateOrderRequest {
     }
 }
 
+impl __accord::Shape for CreateOrderRequest {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "restaurant_id", true, path, violations);
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+        __accord::shape::field::<__accord::Vec<LineItem>>(
+            object,
+            "line_items",
+            true,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<__accord::String>>(
+            object,
+            "delivery_note",
+            false,
+            path,
+            violations,
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateOrderReply {
@@ -66,6 +114,19 @@ pub struct CreateOrderReply {
 
 impl __accord::Validate for CreateOrderReply {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for CreateOrderReply {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -78,6 +139,19 @@ impl __accord::Validate for GetOrderRequest {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for GetOrderRequest {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CancelOrderRequest {
@@ -88,6 +162,26 @@ pub struct CancelOrderRequest {
 
 impl __accord::Validate for CancelOrderRequest {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for CancelOrderRequest {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
+        __accord::shape::field::<__accord::Option<__accord::String>>(
+            object,
+            "reason",
+            false,
+            path,
+            violations,
+        );
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -164,6 +258,16 @@ impl __accord::Validate for OrderState {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for OrderState {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        __accord::shape::leaf::<Self>(value, path, violations)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 #[allow(clippy::large_enum_variant)]
@@ -189,6 +293,34 @@ impl __accord::Validate for PaymentMethod {
     }
 }
 
+impl __accord::Shape for PaymentMethod {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let known = ["card", "voucher"];
+        let __accord::Option::Some((name, inner)) =
+            __accord::shape::variant(value, &known, path, violations)
+        else {
+            return;
+        };
+        match name {
+            "card" => <CardToken as __accord::Shape>::check_shape(
+                inner,
+                &path.field("card"),
+                violations,
+            ),
+            "voucher" => <__accord::String as __accord::Shape>::check_shape(
+                inner,
+                &path.field("voucher"),
+                violations,
+            ),
+            _ => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CardToken {
@@ -197,6 +329,19 @@ pub struct CardToken {
 
 impl __accord::Validate for CardToken {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for CardToken {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::String>(object, "token", true, path, violations);
+    }
 }
 
 /// An order, as its consumer sees it.
@@ -233,6 +378,55 @@ impl __accord::Validate for Order {
     }
 }
 
+impl __accord::Shape for Order {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
+        __accord::shape::field::<OrderState>(object, "state", true, path, violations);
+        __accord::shape::field::<__accord::Vec<LineItem>>(
+            object,
+            "line_items",
+            true,
+            path,
+            violations,
+        );
+        __accord::shape::field::<super::super::ftgo::common::Money>(
+            object,
+            "total",
+            true,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<PaymentMethod>>(
+            object,
+            "payment",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::BTreeMap<__accord::String, __accord::String>>(
+            object,
+            "labels",
+            true,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Timestamp>(
+            object,
+            "placed_at",
+            true,
+            path,
+            violations,
+        );
+    }
+}
+
 /// No restaurant has this id.
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
@@ -244,6 +438,19 @@ impl __accord::Validate for RestaurantNotFound {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for RestaurantNotFound {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "restaurant_id", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct OrderNotFound {
@@ -252,6 +459,19 @@ pub struct OrderNotFound {
 
 impl __accord::Validate for OrderNotFound {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for OrderNotFound {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
+    }
 }
 
 /// A domain event: an order was created.
@@ -276,6 +496,27 @@ impl __accord::Validate for OrderCreated {
     }
 }
 
+impl __accord::Shape for OrderCreated {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
+        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
+        __accord::shape::field::<__accord::Vec<LineItem>>(
+            object,
+            "line_items",
+            true,
+            path,
+            violations,
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct OrderCancelled {
@@ -286,6 +527,26 @@ pub struct OrderCancelled {
 
 impl __accord::Validate for OrderCancelled {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for OrderCancelled {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
+        __accord::shape::field::<__accord::Option<__accord::String>>(
+            object,
+            "reason",
+            false,
+            path,
+            violations,
+        );
+    }
 }
 
 /// Every error a `OrderService` operation may end with.

@@ -25,6 +25,30 @@ impl __accord::Validate for Scalars {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for Scalars {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<bool>(object, "flag", true, path, violations);
+        __accord::shape::field::<i32>(object, "small", true, path, violations);
+        __accord::shape::field::<i64>(object, "big", true, path, violations);
+        __accord::shape::field::<u32>(object, "count", true, path, violations);
+        __accord::shape::field::<u64>(object, "huge", true, path, violations);
+        __accord::shape::field::<f32>(object, "ratio", true, path, violations);
+        __accord::shape::field::<f64>(object, "precise", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "text", true, path, violations);
+        __accord::shape::field::<__accord::Bytes>(object, "blob", true, path, violations);
+        __accord::shape::field::<__accord::Timestamp>(object, "at", true, path, violations);
+        __accord::shape::field::<__accord::Duration>(object, "took", true, path, violations);
+        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
+    }
+}
+
 /// Every scalar and container, optional; defaults wherever a literal can state one.
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
@@ -110,6 +134,77 @@ impl __accord::Validate for Optionals {
     }
 }
 
+impl __accord::Shape for Optionals {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<bool>(object, "flag", false, path, violations);
+        __accord::shape::field::<i32>(object, "small", false, path, violations);
+        __accord::shape::field::<i64>(object, "big", false, path, violations);
+        __accord::shape::field::<u32>(object, "count", false, path, violations);
+        __accord::shape::field::<__accord::Option<u64>>(object, "huge", false, path, violations);
+        __accord::shape::field::<f32>(object, "ratio", false, path, violations);
+        __accord::shape::field::<f64>(object, "precise", false, path, violations);
+        __accord::shape::field::<__accord::String>(object, "text", false, path, violations);
+        __accord::shape::field::<__accord::Option<__accord::Bytes>>(
+            object,
+            "blob",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<__accord::Timestamp>>(
+            object,
+            "at",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Duration>(object, "took", false, path, violations);
+        __accord::shape::field::<__accord::Option<__accord::Uuid>>(
+            object,
+            "id",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<Color>(object, "color", false, path, violations);
+        __accord::shape::field::<__accord::Option<Shape>>(
+            object,
+            "shape",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<__accord::Vec<__accord::String>>>(
+            object,
+            "tags",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<__accord::BTreeMap<__accord::String, i64>>>(
+            object,
+            "scores",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<Scalars>>(
+            object,
+            "nested",
+            false,
+            path,
+            violations,
+        );
+    }
+}
+
 /// Containers in every combination protobuf cannot express directly.
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
@@ -148,6 +243,76 @@ impl __accord::Validate for Containers {
         if let __accord::Option::Some(value) = &self.optional_map {
             __accord::Validate::validate_into(value, &path.field("optional_map"), violations);
         }
+    }
+}
+
+impl __accord::Shape for Containers {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Vec<__accord::Vec<i32>>>(
+            object,
+            "matrix",
+            true,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Vec<__accord::Vec<__accord::Vec<f64>>>>(
+            object,
+            "cube",
+            true,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::BTreeMap<__accord::String, __accord::Vec<__accord::String>>>(
+            object,
+            "groups",
+            true,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::BTreeMap<i64, Item>>(
+            object,
+            "by_id",
+            true,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::BTreeMap<u32, __accord::BTreeMap<__accord::String, bool>>>(
+            object,
+            "by_small",
+            true,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Vec<Shape>>(object, "shapes", true, path, violations);
+        __accord::shape::field::<__accord::Vec<Color>>(object, "colors", true, path, violations);
+        __accord::shape::field::<__accord::Option<__accord::Vec<Item>>>(
+            object,
+            "optional_list",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<__accord::BTreeMap<__accord::String, __accord::Vec<Item>>>>(
+            object,
+            "optional_map",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::BTreeMap<u64, Light>>(
+            object,
+            "lights",
+            true,
+            path,
+            violations,
+        );
     }
 }
 
@@ -271,6 +436,33 @@ impl __accord::Validate for Constrained {
     }
 }
 
+impl __accord::Shape for Constrained {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i32>(object, "percent", true, path, violations);
+        __accord::shape::field::<f64>(object, "positive", true, path, violations);
+        __accord::shape::field::<u64>(object, "at_most", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "slug", true, path, violations);
+        __accord::shape::field::<__accord::Bytes>(object, "digest", true, path, violations);
+        __accord::shape::field::<__accord::Vec<Item>>(object, "items", true, path, violations);
+        __accord::shape::field::<__accord::BTreeMap<__accord::String, __accord::String>>(
+            object,
+            "labels",
+            true,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::String>(object, "code", false, path, violations);
+        __accord::shape::field::<f32>(object, "tilt", false, path, violations);
+    }
+}
+
 /// Shares its short name with `stress.other.Item`.
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
@@ -289,6 +481,26 @@ impl __accord::Validate for Item {
         if let __accord::Option::Some(value) = &self.other {
             __accord::Validate::validate_into(value, &path.field("other"), violations);
         }
+    }
+}
+
+impl __accord::Shape for Item {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<i64>(object, "id", true, path, violations);
+        __accord::shape::field::<__accord::Option<super::super::stress::other::Item>>(
+            object,
+            "other",
+            false,
+            path,
+            violations,
+        );
     }
 }
 
@@ -367,6 +579,16 @@ impl __accord::Validate for Color {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for Color {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        __accord::shape::leaf::<Self>(value, path, violations)
+    }
+}
+
 /// Its value names collide with `Color`'s once unprefixed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Light {
@@ -434,6 +656,16 @@ impl __accord::Validate for Light {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for Light {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        __accord::shape::leaf::<Self>(value, path, violations)
+    }
+}
+
 /// A union: exactly one variant is set.
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
@@ -477,6 +709,54 @@ impl __accord::Validate for Shape {
     }
 }
 
+impl __accord::Shape for Shape {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let known = ["circle", "side", "label", "points", "nothing", "color"];
+        let __accord::Option::Some((name, inner)) =
+            __accord::shape::variant(value, &known, path, violations)
+        else {
+            return;
+        };
+        match name {
+            "circle" => <Circle as __accord::Shape>::check_shape(
+                inner,
+                &path.field("circle"),
+                violations,
+            ),
+            "side" => <f64 as __accord::Shape>::check_shape(
+                inner,
+                &path.field("side"),
+                violations,
+            ),
+            "label" => <__accord::String as __accord::Shape>::check_shape(
+                inner,
+                &path.field("label"),
+                violations,
+            ),
+            "points" => <__accord::Vec<Point> as __accord::Shape>::check_shape(
+                inner,
+                &path.field("points"),
+                violations,
+            ),
+            "nothing" => <Empty as __accord::Shape>::check_shape(
+                inner,
+                &path.field("nothing"),
+                violations,
+            ),
+            "color" => <Color as __accord::Shape>::check_shape(
+                inner,
+                &path.field("color"),
+                violations,
+            ),
+            _ => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Circle {
@@ -485,6 +765,19 @@ pub struct Circle {
 
 impl __accord::Validate for Circle {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for Circle {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<f64>(object, "radius", true, path, violations);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -498,12 +791,38 @@ impl __accord::Validate for Point {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for Point {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<f64>(object, "x", true, path, violations);
+        __accord::shape::field::<f64>(object, "y", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Empty {}
 
 impl __accord::Validate for Empty {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for Empty {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(_) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+    }
 }
 
 /// Field names that are keywords in Rust, protobuf, JavaScript or Accord itself.
@@ -537,6 +856,52 @@ pub struct Keywords {
 
 impl __accord::Validate for Keywords {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for Keywords {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::String>(object, "type", true, path, violations);
+        __accord::shape::field::<i32>(object, "match", true, path, violations);
+        __accord::shape::field::<bool>(object, "async", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "fn", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "impl", true, path, violations);
+        __accord::shape::field::<bool>(object, "loop", true, path, violations);
+        __accord::shape::field::<i32>(object, "yield", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "message", true, path, violations);
+        __accord::shape::field::<__accord::Option<__accord::String>>(
+            object,
+            "option",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<bool>(object, "repeated", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "function", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "class", true, path, violations);
+        __accord::shape::field::<bool>(object, "new", true, path, violations);
+        __accord::shape::field::<bool>(object, "delete", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "version", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "key", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "kind", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "format", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "stream", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "error", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "address", true, path, violations);
+        __accord::shape::field::<__accord::Vec<__accord::String>>(
+            object,
+            "messages",
+            true,
+            path,
+            violations,
+        );
+    }
 }
 
 /// A thing, the resource of the HTTP operations.
@@ -585,6 +950,63 @@ impl __accord::Validate for Thing {
     }
 }
 
+impl __accord::Shape for Thing {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "name", true, path, violations);
+        __accord::shape::field::<Color>(object, "color", true, path, violations);
+        __accord::shape::field::<__accord::Option<Shape>>(
+            object,
+            "shape",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<Scalars>>(
+            object,
+            "scalars",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::BTreeMap<__accord::String, __accord::String>>(
+            object,
+            "labels",
+            true,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<__accord::String>>(
+            object,
+            "title",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<i32>>(
+            object,
+            "legacy_code",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<__accord::Timestamp>>(
+            object,
+            "updated_at",
+            false,
+            path,
+            violations,
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct GetThing {
@@ -593,6 +1015,19 @@ pub struct GetThing {
 
 impl __accord::Validate for GetThing {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for GetThing {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
+    }
 }
 
 /// Query parameters of every kind, and headers.
@@ -639,6 +1074,56 @@ impl __accord::Validate for ListThings {
     }
 }
 
+impl __accord::Shape for ListThings {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Vec<Color>>(object, "colors", true, path, violations);
+        __accord::shape::field::<__accord::Option<__accord::Vec<__accord::String>>>(
+            object,
+            "tags",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<u32>(object, "limit", false, path, violations);
+        __accord::shape::field::<__accord::String>(object, "tenant", true, path, violations);
+        __accord::shape::field::<__accord::Option<__accord::String>>(
+            object,
+            "etag",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<__accord::Timestamp>>(
+            object,
+            "after",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<bool>>(
+            object,
+            "reverse",
+            false,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<Light>>(
+            object,
+            "light",
+            false,
+            path,
+            violations,
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ThingList {
@@ -657,6 +1142,26 @@ impl __accord::Validate for ThingList {
             let value = &self.things;
             __accord::Validate::validate_into(value, &path.field("things"), violations);
         }
+    }
+}
+
+impl __accord::Shape for ThingList {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Vec<Thing>>(object, "things", true, path, violations);
+        __accord::shape::field::<__accord::Option<__accord::String>>(
+            object,
+            "next",
+            false,
+            path,
+            violations,
+        );
     }
 }
 
@@ -684,6 +1189,28 @@ impl __accord::Validate for ReplaceThing {
     }
 }
 
+impl __accord::Shape for ReplaceThing {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "etag", true, path, violations);
+        __accord::shape::field::<Thing>(object, "thing", true, path, violations);
+        __accord::shape::field::<__accord::Option<__accord::String>>(
+            object,
+            "note",
+            false,
+            path,
+            violations,
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct PatchLabels {
@@ -695,6 +1222,33 @@ pub struct PatchLabels {
 
 impl __accord::Validate for PatchLabels {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for PatchLabels {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
+        __accord::shape::field::<__accord::BTreeMap<__accord::String, __accord::String>>(
+            object,
+            "labels",
+            true,
+            path,
+            violations,
+        );
+        __accord::shape::field::<__accord::Option<bool>>(
+            object,
+            "dry_run",
+            false,
+            path,
+            violations,
+        );
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -722,6 +1276,20 @@ impl __accord::Validate for Chunk {
     }
 }
 
+impl __accord::Shape for Chunk {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Bytes>(object, "data", true, path, violations);
+        __accord::shape::field::<u64>(object, "seq", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct UploadReply {
@@ -730,6 +1298,19 @@ pub struct UploadReply {
 
 impl __accord::Validate for UploadReply {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for UploadReply {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<u64>(object, "total", true, path, violations);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -743,6 +1324,20 @@ impl __accord::Validate for DoThing {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for DoThing {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
+        __accord::shape::field::<__accord::String>(object, "what", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ForgetThing {
@@ -753,6 +1348,19 @@ impl __accord::Validate for ForgetThing {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for ForgetThing {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Survey {
@@ -761,6 +1369,19 @@ pub struct Survey {
 
 impl __accord::Validate for Survey {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for Survey {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::String>(object, "question", true, path, violations);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -775,6 +1396,26 @@ impl __accord::Validate for SurveyAnswer {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for SurveyAnswer {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::String>(object, "answer", true, path, violations);
+        __accord::shape::field::<__accord::Option<__accord::String>>(
+            object,
+            "who",
+            false,
+            path,
+            violations,
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct NotFound {
@@ -783,6 +1424,19 @@ pub struct NotFound {
 
 impl __accord::Validate for NotFound {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for NotFound {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
+    }
 }
 
 /// Two errors share status 409.
@@ -796,6 +1450,19 @@ impl __accord::Validate for Conflict {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for Conflict {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::String>(object, "reason", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AlreadyExists {
@@ -804,6 +1471,19 @@ pub struct AlreadyExists {
 
 impl __accord::Validate for AlreadyExists {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for AlreadyExists {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
+    }
 }
 
 /// A declared error at 400, beside the validation problem.
@@ -817,6 +1497,19 @@ impl __accord::Validate for BadThing {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for BadThing {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::String>(object, "field", true, path, violations);
+    }
+}
+
 /// **Deprecated**: nothing is ever gone
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
@@ -826,6 +1519,19 @@ pub struct Gone {
 
 impl __accord::Validate for Gone {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for Gone {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
+    }
 }
 
 /// No @status: 500.
@@ -838,6 +1544,25 @@ pub struct Internal {
 
 impl __accord::Validate for Internal {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for Internal {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Option<__accord::String>>(
+            object,
+            "detail",
+            false,
+            path,
+            violations,
+        );
+    }
 }
 
 /// A domain event.
@@ -862,6 +1587,27 @@ impl __accord::Validate for ThingHappened {
     }
 }
 
+impl __accord::Shape for ThingHappened {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
+        __accord::shape::field::<__accord::Timestamp>(object, "at", true, path, violations);
+        __accord::shape::field::<__accord::Option<Shape>>(
+            object,
+            "shape",
+            false,
+            path,
+            violations,
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AuditEntry {
@@ -874,6 +1620,20 @@ impl __accord::Validate for AuditEntry {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for AuditEntry {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::String>(object, "what", true, path, violations);
+        __accord::shape::field::<__accord::Timestamp>(object, "at", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ThingRemoved {
@@ -884,6 +1644,26 @@ pub struct ThingRemoved {
 
 impl __accord::Validate for ThingRemoved {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for ThingRemoved {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
+        __accord::shape::field::<__accord::Option<__accord::String>>(
+            object,
+            "reason",
+            false,
+            path,
+            violations,
+        );
+    }
 }
 
 /// Every error a `Everything` operation may end with.

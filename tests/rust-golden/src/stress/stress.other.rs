@@ -14,6 +14,19 @@ impl __accord::Validate for Item {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
+impl __accord::Shape for Item {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::String>(object, "name", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ListItems {
@@ -23,6 +36,25 @@ pub struct ListItems {
 
 impl __accord::Validate for ListItems {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
+}
+
+impl __accord::Shape for ListItems {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Option<__accord::String>>(
+            object,
+            "query",
+            false,
+            path,
+            violations,
+        );
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -44,6 +76,19 @@ impl __accord::Validate for ItemList {
     }
 }
 
+impl __accord::Shape for ItemList {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<__accord::Vec<Item>>(object, "items", true, path, violations);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ItemAdded {
@@ -61,6 +106,20 @@ impl __accord::Validate for ItemAdded {
             let value = &self.item;
             __accord::Validate::validate_into(value, &path.field("item"), violations);
         }
+    }
+}
+
+impl __accord::Shape for ItemAdded {
+    fn check_shape(
+        value: &__accord::JsonValue,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
+            return;
+        };
+        __accord::shape::field::<Item>(object, "item", true, path, violations);
+        __accord::shape::field::<__accord::Timestamp>(object, "at", true, path, violations);
     }
 }
 
