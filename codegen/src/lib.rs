@@ -8,6 +8,7 @@ pub mod builder;
 pub mod docs;
 pub mod jsonschema;
 pub mod openapi;
+mod parallel;
 pub mod proto;
 pub mod rust;
 pub mod schema;
