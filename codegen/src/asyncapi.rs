@@ -12,7 +12,7 @@
 //! - `components.schemas`: the same schemas as the JSON Schema files ([`crate::schema`]);
 //!   `components.messageTraits.AccordHeaders`: the standard headers of docs/wire.md.
 
-use crate::OutputFile;
+use crate::{OutputFile, parallel};
 use crate::schema::{self, Dialect, SchemaBuilder};
 use accord_idl::Model;
 use accord_idl::model::{ChannelId, DeclId, Format, Operation, Output, ServiceId};
@@ -24,22 +24,21 @@ const KAFKA_BINDING_VERSION: &str = "0.5.0";
 const REPLY_TO: &str = "$message.header#/reply_to";
 const CORRELATION_ID: &str = "$message.header#/correlation_id";
 
-/// Every service document, YAML and JSON, in service order.
+/// Every service document, YAML and JSON, in service order (services on every core).
 pub fn emit(model: &Model) -> Vec<OutputFile> {
-    let mut files = Vec::new();
-    for id in model.service_ids().filter(|&id| has_messaging(model, id)) {
+    let ids: Vec<ServiceId> = model
+        .service_ids()
+        .filter(|&id| has_messaging(model, id))
+        .collect();
+    let docs = parallel::map(&ids, |&id| {
         let doc = document(model, id);
         let base = model.qualified_service_name(id);
-        files.push(OutputFile::new(
-            format!("{base}.yaml"),
-            schema::to_yaml(&doc),
-        ));
-        files.push(OutputFile::new(
-            format!("{base}.json"),
-            schema::to_json(&doc),
-        ));
-    }
-    files
+        [
+            OutputFile::new(format!("{base}.yaml"), schema::to_yaml(&doc)),
+            OutputFile::new(format!("{base}.json"), schema::to_json(&doc)),
+        ]
+    });
+    docs.into_iter().flatten().collect()
 }
 
 /// Whether a service gets an AsyncAPI document.

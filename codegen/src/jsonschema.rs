@@ -5,7 +5,7 @@
 //! a tool that registers every file under its `$id` resolves them all. The schemas are built by
 //! [`crate::schema`], the same ones the AsyncAPI payloads embed.
 
-use crate::OutputFile;
+use crate::{OutputFile, parallel};
 use crate::schema::{Dialect, SchemaBuilder, to_json};
 use accord_idl::Model;
 use accord_idl::model::DeclId;
@@ -14,12 +14,12 @@ use serde_json::{Map, Value, json};
 /// The meta-schema every file declares.
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
-/// One schema file per declaration of the model, in declaration order.
+/// One schema file per declaration of the model, in declaration order (on every core).
 pub fn emit(model: &Model) -> Vec<OutputFile> {
-    model
-        .decl_ids()
-        .map(|id| OutputFile::new(file_id(model, id), to_json(&document(model, id))))
-        .collect()
+    let ids: Vec<DeclId> = model.decl_ids().collect();
+    parallel::map(&ids, |&id| {
+        OutputFile::new(file_id(model, id), to_json(&document(model, id)))
+    })
 }
 
 /// The file of a declaration, which is also its `$id`: `ftgo.order/Order.schema.json`.

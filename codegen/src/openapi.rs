@@ -5,7 +5,7 @@
 //! component-name pattern and collision-free across packages); the built-in problem schemas live
 //! under `accord-problem.*`, a name no IDL package can take because identifiers have no `-`.
 
-use crate::OutputFile;
+use crate::{OutputFile, parallel};
 use crate::schema::{self, Dialect, SchemaBuilder};
 use accord_idl::Model;
 use accord_idl::model::{
@@ -30,22 +30,21 @@ const JSON: &str = "application/json";
 /// Response header naming the declared error in the body.
 pub const ACCORD_ERROR: &str = "Accord-Error";
 
-/// Every service document, YAML and JSON, in service order.
+/// Every service document, YAML and JSON, in service order (services on every core).
 pub fn emit(model: &Model) -> Vec<OutputFile> {
-    let mut files = Vec::new();
-    for id in model.service_ids().filter(|&id| has_http(model, id)) {
+    let ids: Vec<ServiceId> = model
+        .service_ids()
+        .filter(|&id| has_http(model, id))
+        .collect();
+    let docs = parallel::map(&ids, |&id| {
         let doc = document(model, id);
         let base = model.qualified_service_name(id);
-        files.push(OutputFile::new(
-            format!("{base}.yaml"),
-            schema::to_yaml(&doc),
-        ));
-        files.push(OutputFile::new(
-            format!("{base}.json"),
-            schema::to_json(&doc),
-        ));
-    }
-    files
+        [
+            OutputFile::new(format!("{base}.yaml"), schema::to_yaml(&doc)),
+            OutputFile::new(format!("{base}.json"), schema::to_json(&doc)),
+        ]
+    });
+    docs.into_iter().flatten().collect()
 }
 
 /// Whether a service gets an OpenAPI document.

@@ -12,20 +12,24 @@ mod markdown;
 mod page;
 mod services;
 
-use crate::OutputFile;
+use crate::{OutputFile, parallel};
 use accord_idl::Model;
 use accord_idl::model::{DeclId, DeclKind, Lifecycle, PackageId, StructRole, Type};
 use page::{Group, Inline, Page, Section};
 
 /// Every package's page in HTML and Markdown, then `index.html` and `index.md`.
 pub fn emit(model: &Model) -> Vec<OutputFile> {
-    let mut files = Vec::new();
-    for id in model.package_ids() {
+    let ids: Vec<PackageId> = model.package_ids().collect();
+    // Packages on every core: a page depends only on the model.
+    let pages = parallel::map(&ids, |&id| {
         let page = build(model, id);
         let name = &model.package(id).name;
-        files.push(OutputFile::new(format!("{name}.html"), html::page(&page)));
-        files.push(OutputFile::new(format!("{name}.md"), markdown::page(&page)));
-    }
+        [
+            OutputFile::new(format!("{name}.html"), html::page(&page)),
+            OutputFile::new(format!("{name}.md"), markdown::page(&page)),
+        ]
+    });
+    let mut files: Vec<OutputFile> = pages.into_iter().flatten().collect();
     let packages: Vec<(String, String)> = model
         .packages
         .iter()

@@ -12,7 +12,7 @@ pub mod ident;
 mod names;
 mod types;
 
-use crate::OutputFile;
+use crate::{OutputFile, parallel};
 use accord_idl::Model;
 use accord_idl::model::{
     DeclKind, Enum, Field, Lifecycle, Operation, Output, PackageId, Reserved, Service, Struct,
@@ -26,10 +26,11 @@ use types::Scope;
 /// One `.proto` file per package, in package order.
 pub fn emit(model: &Model) -> Vec<OutputFile> {
     let names = Names::new(model);
-    model
-        .package_ids()
-        .map(|id| OutputFile::new(names.file(id), file(model, &names, id)))
-        .collect()
+    let ids: Vec<PackageId> = model.package_ids().collect();
+    // Packages on every core: a file depends only on the model and the names.
+    parallel::map(&ids, |&id| {
+        OutputFile::new(names.file(id), file(model, &names, id))
+    })
 }
 
 /// The path of a package's file (`ftgo/order/v1/order.proto`).
