@@ -33,7 +33,9 @@ fn expand(attribute: TokenStream2, item: TokenStream2) -> syn::Result<TokenStrea
             "#[accord::api] needs an inline module: `mod name {}`",
         ));
     };
-    let generated = generate(&path)?;
+    // On errors the module stays, holding the one compile error: whatever the user wrote in
+    // it still compiles, so the report is not buried under follow-on errors.
+    let generated = generate(&path).unwrap_or_else(|e| e.to_compile_error());
     items.push(syn::Item::Verbatim(generated));
     Ok(quote! { #module })
 }
@@ -60,4 +62,43 @@ fn generate(path: &LitStr) -> syn::Result<TokenStream2> {
     let options = accord_codegen::rust::Options::default();
     let code = accord_codegen::rust::tokens(&compilation.model, &options);
     Ok(quote! { #(#tracked)* #code })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_source_read_is_tracked_so_cargo_rebuilds_on_change() {
+        let path = LitStr::new("tests/api/shop.accord", Span::call_site());
+        let code = generate(&path).expect("the API compiles").to_string();
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        assert_eq!(
+            code.matches("include_bytes !").count(),
+            2,
+            "the file and its import"
+        );
+        for file in ["shop.accord", "money.accord"] {
+            let absolute = manifest.join("tests/api").join(file);
+            assert!(
+                std::fs::canonicalize(&absolute).is_ok()
+                    && code.contains(&manifest.display().to_string())
+                    && code.contains(file),
+                "{file} is not tracked"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_keep_the_module_and_its_items() {
+        let attribute = quote! { "tests/api/broken.accord" };
+        let item = quote! { mod api { pub fn kept() {} } };
+        let out = expand(attribute, item).expect("expands").to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("fn kept"), "{out}");
+        assert!(
+            out.contains("OrderStat"),
+            "the report names the problem: {out}"
+        );
+    }
 }
