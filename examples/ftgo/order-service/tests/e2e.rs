@@ -186,6 +186,7 @@ async fn invalid_input_of_every_kind_gets_a_problem_and_the_server_stays_up() {
         ("POST", orders.clone(), json, "{not json".into(), 400, vec![]),
         ("POST", orders.clone(), json, json!({"restaurant_id": "one", "consumer_id": 2, "line_items": []}).to_string(), 400, vec!["restaurant_id"]),
         ("POST", orders.clone(), json, json!({"restaurant_id": 1, "line_items": [{"menu_item_id": "x", "quantity": 1}]}).to_string(), 400, vec!["consumer_id"]),
+        ("POST", orders.clone(), json, json!({"line_items": [{"quantity": "lots"}]}).to_string(), 400, vec!["restaurant_id", "consumer_id", "line_items[0].menu_item_id", "line_items[0].quantity"]),
         ("POST", orders.clone(), json, json!({"restaurant_id": 1, "consumer_id": 2, "line_items": []}).to_string(), 400, vec!["line_items"]),
         ("POST", orders.clone(), json, json!({"restaurant_id": 1, "consumer_id": 2, "line_items": [{"menu_item_id": "a", "quantity": 0}, {"menu_item_id": "b", "quantity": 101}]}).to_string(), 400, vec!["line_items[0].quantity", "line_items[1].quantity"]),
         ("POST", orders.clone(), json, "[1, 2]".into(), 400, vec![]),
