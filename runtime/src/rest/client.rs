@@ -598,19 +598,28 @@ fn client_span(op: &Operation, context: &Context) -> tracing::Span {
     )
 }
 
-fn record_outcome<T>(span: &tracing::Span, outcome: &Result<T, CallError>, started: Instant) {
+/// The span's outcome, in the server's words: `ok`, `declared_error`, or what failed.
+fn record_outcome(span: &tracing::Span, outcome: &Result<Reply, CallError>, started: Instant) {
     let latency = started.elapsed().as_secs_f64() * 1e3;
     let label = match outcome {
-        Ok(_) => "ok".to_owned(),
-        Err(e) => e.to_string(),
+        Ok(reply) if reply.error_name.is_some() => "declared_error",
+        Ok(_) => "ok",
+        Err(error) => failure_label(error),
     };
-    span.record("outcome", label.as_str());
+    span.record("outcome", label);
     span.record("latency_ms", latency);
-    span.in_scope(|| {
-        tracing::debug!(
-            outcome = label.as_str(),
-            latency_ms = latency,
-            "call finished"
-        )
-    });
+    span.in_scope(|| tracing::debug!(outcome = label, latency_ms = latency, "call finished"));
+}
+
+fn failure_label(error: &CallError) -> &'static str {
+    match error {
+        CallError::Timeout => "timeout",
+        CallError::Overloaded => "overloaded",
+        CallError::CircuitOpen => "circuit_open",
+        CallError::Unsupported { .. } => "unsupported",
+        CallError::Status { .. } => "failed",
+        CallError::Decode(_) => "decode_failed",
+        CallError::Connect(_) => "connect_failed",
+        CallError::Internal(_) => "internal",
+    }
 }

@@ -235,6 +235,31 @@ async fn a_slow_server_makes_the_proxy_time_out_within_its_deadline() {
 }
 
 #[tokio::test]
+async fn the_deadline_is_the_operation_timeout_else_the_client_default() {
+    let base = serve(store().with_latency(Duration::from_millis(600))).await;
+    let config = ProxyConfig {
+        default_timeout: Duration::from_millis(200),
+        ..ProxyConfig::default()
+    };
+    let orders = proxy(&base, config);
+    // get_order declares no @timeout: the client's 200 ms default is too short for the answer.
+    let got = orders
+        .get_order(GetOrderRequest { order_id: 1 }.into())
+        .await;
+    assert_eq!(got, Err(OrderServiceError::Call(CallError::Timeout)));
+    // cancel_order declares @timeout(2s): the same slow answer arrives, typed.
+    let cancel = CancelOrderRequest {
+        order_id: 999,
+        reason: None,
+    };
+    let got = orders.cancel_order(cancel.into()).await;
+    assert!(
+        matches!(got, Err(OrderServiceError::OrderNotFound(_))),
+        "{got:?}"
+    );
+}
+
+#[tokio::test]
 async fn with_the_outstanding_bound_reached_the_next_call_fails_at_once() {
     let base = serve(store().with_latency(Duration::from_secs(2))).await;
     let config = ProxyConfig {
