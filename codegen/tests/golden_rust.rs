@@ -32,6 +32,7 @@ const FTGO: &[&str] = &[
     "examples/ftgo/api/accounting.accord",
 ];
 const STRESS: &[&str] = &["tests/stress/everything.accord"];
+const NAMES: &[&str] = &["tests/rust-golden/api/names.accord"];
 
 fn check_golden(name: &str, files: &[&str]) {
     let generated = emit(&model(files), &Options::default());
@@ -74,6 +75,11 @@ fn stress_golden() {
 }
 
 #[test]
+fn awkward_names_golden() {
+    check_golden("names", NAMES);
+}
+
+#[test]
 fn output_is_deterministic() {
     let a = emit(&model(STRESS), &Options::default());
     let b = emit(&model(STRESS), &Options::default());
@@ -83,7 +89,7 @@ fn output_is_deterministic() {
 
 #[test]
 fn every_file_is_valid_rust_and_tokens_parse() {
-    for files in [FTGO, STRESS] {
+    for files in [FTGO, STRESS, NAMES] {
         let m = model(files);
         for file in emit(&m, &Options::default()) {
             syn::parse_file(&file.contents).unwrap_or_else(|e| panic!("{:?}: {e}", file.path));

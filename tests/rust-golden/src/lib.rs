@@ -9,3 +9,7 @@ pub mod ftgo_api;
 /// The stress API (`tests/stress/everything.accord` and its import).
 #[path = "stress/mod.rs"]
 pub mod stress_api;
+
+/// Awkward names: keywords and case-only differences everywhere (`api/names.accord`).
+#[path = "names/mod.rs"]
+pub mod names_api;
