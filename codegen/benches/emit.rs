@@ -47,13 +47,20 @@ fn documents(c: &mut Criterion) {
     for target in DOCUMENTS {
         let files = emit(&model, target);
         let bytes: usize = files.iter().map(|f| f.contents.len()).sum();
-        println!("{}: {} files, {} KiB", target.name(), files.len(), bytes / 1024);
+        println!(
+            "{}: {} files, {} KiB",
+            target.name(),
+            files.len(),
+            bytes / 1024
+        );
     }
 
     let mut group = c.benchmark_group("emit");
     group.sample_size(10);
     for target in DOCUMENTS {
-        group.bench_function(target.name(), |b| b.iter(|| emit(black_box(&model), target)));
+        group.bench_function(target.name(), |b| {
+            b.iter(|| emit(black_box(&model), target))
+        });
     }
     group.bench_function("all_documents", |b| {
         b.iter(|| all_documents(black_box(&model)))

@@ -12,8 +12,8 @@
 //! - `components.schemas`: the same schemas as the JSON Schema files ([`crate::schema`]);
 //!   `components.messageTraits.AccordHeaders`: the standard headers of docs/wire.md.
 
-use crate::{OutputFile, parallel};
 use crate::schema::{self, Dialect, SchemaBuilder};
+use crate::{OutputFile, parallel};
 use accord_idl::Model;
 use accord_idl::model::{ChannelId, DeclId, Format, Operation, Output, ServiceId};
 use serde_json::{Map, Value, json};

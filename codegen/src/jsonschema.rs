@@ -5,8 +5,8 @@
 //! a tool that registers every file under its `$id` resolves them all. The schemas are built by
 //! [`crate::schema`], the same ones the AsyncAPI payloads embed.
 
-use crate::{OutputFile, parallel};
 use crate::schema::{Dialect, SchemaBuilder, to_json};
+use crate::{OutputFile, parallel};
 use accord_idl::Model;
 use accord_idl::model::DeclId;
 use serde_json::{Map, Value, json};

@@ -5,8 +5,8 @@
 //! component-name pattern and collision-free across packages); the built-in problem schemas live
 //! under `accord-problem.*`, a name no IDL package can take because identifiers have no `-`.
 
-use crate::{OutputFile, parallel};
 use crate::schema::{self, Dialect, SchemaBuilder};
+use crate::{OutputFile, parallel};
 use accord_idl::Model;
 use accord_idl::model::{
     DeclId, Field, HttpBinding, HttpMethod, Operation, Output, ParamLocation, ServiceId, StructRole,

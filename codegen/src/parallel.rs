@@ -21,7 +21,11 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
         let mut out = Vec::with_capacity(items.len());
         for worker in workers {
             // A panic in a worker is a bug in an emitter: pass it on unchanged.
-            out.extend(worker.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            out.extend(
+                worker
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
         }
         out
     })
