@@ -489,14 +489,18 @@ pub const UNREPRESENTABLE: &str = "x-accord-unrepresentable";
 
 /// Converts a schema from the shared mapping into the typed `openapiv3` value.
 fn typed(value: Value) -> ReferenceOr<Schema> {
-    serde_json::from_value(value).unwrap_or_else(|error: serde_json::Error| {
-        let mut schema_data = SchemaData::default();
-        schema_data
-            .extensions
-            .insert(UNREPRESENTABLE.into(), json!(error.to_string()));
-        ReferenceOr::Item(Schema {
-            schema_data,
-            schema_kind: SchemaKind::Any(Default::default()),
-        })
-    })
+    // From a borrowed value: serde buffers every nesting level of these untagged and flattened
+    // types, and borrowed strings make those buffers copies of pointers, not of text.
+    <ReferenceOr<Schema> as serde::Deserialize>::deserialize(&value).unwrap_or_else(
+        |error: serde_json::Error| {
+            let mut schema_data = SchemaData::default();
+            schema_data
+                .extensions
+                .insert(UNREPRESENTABLE.into(), json!(error.to_string()));
+            ReferenceOr::Item(Schema {
+                schema_data,
+                schema_kind: SchemaKind::Any(Default::default()),
+            })
+        },
+    )
 }
