@@ -53,50 +53,50 @@ impl Builder {
     }
 
     /// Only these services (short or qualified names); types are always generated.
-    pub fn services<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Builder {
+    pub fn services<I: IntoIterator<Item = S>, S: Into<String>>(&mut self, names: I) -> &mut Self {
         self.options.services = Some(names.into_iter().map(Into::into).collect());
         self
     }
 
     /// Whether to generate the REST proxies (default true).
-    pub fn client(mut self, yes: bool) -> Builder {
+    pub fn client(&mut self, yes: bool) -> &mut Self {
         self.options.client = yes;
         self
     }
 
     /// Whether to generate the REST skeletons (default true).
-    pub fn server(mut self, yes: bool) -> Builder {
+    pub fn server(&mut self, yes: bool) -> &mut Self {
         self.options.server = yes;
         self
     }
 
     /// An extra derive on every generated struct and union (`"Eq"`, `"Hash"`).
-    pub fn derive(mut self, path: impl Into<String>) -> Builder {
+    pub fn derive(&mut self, path: impl Into<String>) -> &mut Self {
         self.options.derives.push(path.into());
         self
     }
 
     /// An extra attribute on every generated type, as written (`"#[non_exhaustive]"`).
-    pub fn attribute(mut self, attribute: impl Into<String>) -> Builder {
+    pub fn attribute(&mut self, attribute: impl Into<String>) -> &mut Self {
         self.options.attributes.push(attribute.into());
         self
     }
 
     /// The name `accord::include_api!` takes (default `"api"`): the output goes to
     /// `$OUT_DIR/accord/<name>/`.
-    pub fn name(mut self, name: impl Into<String>) -> Builder {
+    pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
         self.name = name.into();
         self
     }
 
     /// Writes to `dir` itself instead of `$OUT_DIR/accord/<name>/`.
-    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Builder {
+    pub fn out_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
         self.out_dir = Some(dir.into());
         self
     }
 
     /// Whether to print `cargo:rerun-if-changed` lines (default true; off outside build.rs).
-    pub fn cargo_directives(mut self, yes: bool) -> Builder {
+    pub fn cargo_directives(&mut self, yes: bool) -> &mut Self {
         self.cargo_directives = yes;
         self
     }
@@ -194,7 +194,7 @@ service Audit {
         dir
     }
 
-    fn compile(builder: Builder, dir: &Path) -> String {
+    fn compile(builder: &mut Builder, dir: &Path) -> String {
         let out = dir.join("out");
         let written = builder
             .cargo_directives(false)
@@ -219,7 +219,7 @@ service Audit {
     #[test]
     fn options_choose_services_sides_and_extras() {
         let dir = api();
-        let everything = compile(Builder::new(), dir.path());
+        let everything = compile(&mut Builder::new(), dir.path());
         assert!(everything.contains("pub trait Audit"));
         assert!(everything.contains("pub struct OrdersRestProxy"));
         assert!(everything.contains("pub fn orders_router"));
@@ -266,13 +266,13 @@ service Audit {
     #[test]
     fn unchanged_files_keep_their_modification_time() {
         let dir = api();
-        compile(Builder::new(), dir.path());
+        compile(&mut Builder::new(), dir.path());
         let file = dir.path().join("out/shop.orders.rs");
         let before = std::fs::metadata(&file)
             .and_then(|m| m.modified())
             .expect("mtime");
         std::thread::sleep(std::time::Duration::from_millis(20));
-        compile(Builder::new(), dir.path());
+        compile(&mut Builder::new(), dir.path());
         let after = std::fs::metadata(&file)
             .and_then(|m| m.modified())
             .expect("mtime");

@@ -783,6 +783,37 @@ async fn streams_arrive_as_server_sent_events() {
 }
 
 #[tokio::test]
+async fn an_injected_reqwest_client_and_request_metadata_travel() {
+    let server = serve().await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-tenant", "from-client".parse().unwrap());
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let client = RestClient::builder(&server.base)
+        .http_client(http)
+        .build()
+        .unwrap();
+    let orders = OrderServiceRestProxy::new(client);
+    let got = orders
+        .get_order(GetOrderRequest { order_id: 3 }.into())
+        .await
+        .unwrap();
+    assert_eq!(
+        got.labels["tenant"], "from-client",
+        "the injected client's headers"
+    );
+    let request =
+        Request::new(GetOrderRequest { order_id: 3 }).with_metadata("X-Tenant", "per-call");
+    let got = orders.get_order(request).await.unwrap();
+    assert_eq!(
+        got.labels["tenant"], "per-call",
+        "per-call metadata travels as headers"
+    );
+}
+
+#[tokio::test]
 async fn trace_and_correlation_propagate() {
     let server = serve().await;
     let orders = proxy(&server, ProxyConfig::default());

@@ -421,15 +421,20 @@ impl RestClient {
             .saturating_duration_since(Instant::now())
             .as_millis()
             .max(1);
+        for (name, value) in pairs {
+            let header_name = HeaderName::try_from(name).map_err(|_| invalid(name))?;
+            let value = HeaderValue::try_from(value).map_err(|_| invalid(name))?;
+            headers.insert(header_name, value);
+        }
+        // Static names: parsing a header name per call showed in the REST bench's profile.
         let propagated = [
             (TRACEPARENT, trace.to_string()),
             (CORRELATION_ID, correlation),
             (ACCORD_DEADLINE_MS, remaining.to_string()),
         ];
-        for (name, value) in pairs.chain(propagated) {
-            let header_name = HeaderName::try_from(name).map_err(|_| invalid(name))?;
+        for (name, value) in propagated {
             let value = HeaderValue::try_from(value).map_err(|_| invalid(name))?;
-            headers.insert(header_name, value);
+            headers.insert(HeaderName::from_static(name), value);
         }
         Ok(headers)
     }

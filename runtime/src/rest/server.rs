@@ -97,6 +97,8 @@ pub struct Call {
     body: Body,
     path: Result<Vec<(String, String)>, String>,
     started: Instant,
+    /// The body limit of the router's `ServerConfig`, read by [`Call::context`].
+    limit: usize,
 }
 
 impl<S: Send + Sync> FromRequest<S> for Call {
@@ -118,6 +120,7 @@ impl<S: Send + Sync> FromRequest<S> for Call {
             body,
             path,
             started,
+            limit: ServerConfig::default().body_limit,
         })
     }
 }
@@ -184,7 +187,7 @@ impl Call {
     }
 
     async fn serve<I, T, E, F, Fut>(
-        self,
+        mut self,
         op: &'static Operation,
         bind: impl FnOnce(&mut Params<'_>),
         handler: F,
@@ -221,8 +224,14 @@ impl Call {
         response
     }
 
-    /// The call's context from the request headers and extensions.
-    fn context(&self) -> Context {
+    /// The call's context from the request headers and extensions (moved into the context:
+    /// cloning them cost an allocation per entry on every call; the body limit is read first).
+    fn context(&mut self) -> Context {
+        self.limit = self
+            .parts
+            .extensions
+            .get::<Arc<ServerConfig>>()
+            .map_or(ServerConfig::default().body_limit, |c| c.body_limit);
         let headers = &self.parts.headers;
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let deadline = text(ACCORD_DEADLINE_MS)
@@ -239,7 +248,7 @@ impl Call {
             correlation_id: Some(correlation),
             trace: Some(trace),
             metadata: metadata(headers),
-            extensions: self.parts.extensions.clone(),
+            extensions: std::mem::take(&mut self.parts.extensions),
         }
     }
 
@@ -256,11 +265,7 @@ impl Call {
             body,
             ..
         } = params;
-        let limit = self
-            .parts
-            .extensions
-            .get::<Arc<ServerConfig>>()
-            .map_or(ServerConfig::default().body_limit, |c| c.body_limit);
+        let limit = self.limit;
         if body {
             let mut object = read_body(&self.parts.headers, self.body, limit).await?;
             object.append(&mut fields);

@@ -61,6 +61,11 @@ impl __accord::Shape for Self_ {
     }
 }
 
+/// A thing; its JSON, in a code block rustdoc must not compile:
+/// 
+/// ```text
+/// {"id": 1}
+/// ```
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Thing {
