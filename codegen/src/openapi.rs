@@ -19,6 +19,7 @@ use openapiv3::{
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 pub const VERSION: &str = "3.0.3";
 const PROBLEM: &str = "accord-problem.Problem";
@@ -373,8 +374,12 @@ impl Doc<'_> {
                 typed(self.schemas.decl(id)),
             );
         }
-        schemas.insert(PROBLEM.into(), typed(problem_schema()));
-        schemas.insert(VIOLATION.into(), typed(violation_schema()));
+        // The same two schemas in every document: converted once per process, then cloned.
+        static BUILT_IN: LazyLock<[ReferenceOr<Schema>; 2]> =
+            LazyLock::new(|| [typed(problem_schema()), typed(violation_schema())]);
+        let [problem_schema, violation_schema] = BUILT_IN.clone();
+        schemas.insert(PROBLEM.into(), problem_schema);
+        schemas.insert(VIOLATION.into(), violation_schema);
         let mut problem =
             described("The request was malformed or broke a constraint (RFC 9457 problem).");
         problem.content.insert(PROBLEM_JSON.into(), problem_media());
