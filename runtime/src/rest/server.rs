@@ -275,8 +275,15 @@ impl Call {
             return Err(Problem::invalid(violations.into_vec()).into());
         }
         let value = Value::Object(fields);
-        let input: I = serde_path_to_error::deserialize(&value)
-            .map_err(|e| Problem::invalid(decode_violations::<I>(&value, &e)))?;
+        // The plain decode first: tracking paths costs on every call, so only a rejected
+        // input is read again to place its violations.
+        let input = match I::deserialize(&value) {
+            Ok(input) => input,
+            Err(_) => {
+                let error = serde_path_to_error::deserialize::<_, I>(&value).err();
+                return Err(Problem::invalid(decode_violations::<I>(&value, error)).into());
+            }
+        };
         input.validate_into(&FieldPath::Root, &mut violations);
         violations
             .into_result()
@@ -482,14 +489,17 @@ fn invalid(field: &str, message: &str) -> Problem {
 /// own error stands in should the check find none.
 fn decode_violations<I: Shape>(
     value: &Value,
-    error: &serde_path_to_error::Error<serde_json::Error>,
+    error: Option<serde_path_to_error::Error<serde_json::Error>>,
 ) -> Vec<Violation> {
     let mut violations = Violations::new();
     I::check_shape(value, &FieldPath::Root, &mut violations);
-    if violations.is_empty() {
-        vec![serde_violation(error)]
-    } else {
-        violations.into_vec()
+    match (error, violations.is_empty()) {
+        (Some(error), true) => vec![serde_violation(&error)],
+        (None, true) => vec![Violation {
+            field: String::new(),
+            message: "the input could not be decoded".to_owned(),
+        }],
+        (_, false) => violations.into_vec(),
     }
 }
 
