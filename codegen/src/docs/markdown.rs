@@ -103,15 +103,33 @@ fn table_md(out: &mut String, table: &Table) {
 }
 
 /// Inline parts, appended to `out`; `in_table` keeps everything on one line and escapes pipes.
+/// Neighbouring code parts are joined into one span: two code spans written back to back would
+/// read as one span fenced by double backticks.
 fn inlines(out: &mut String, parts: &[Inline], in_table: bool) {
     let start = out.len();
-    for part in merge_code(parts).iter() {
-        inline(out, part, in_table);
+    let mut rest = parts;
+    while let Some((first, tail)) = rest.split_first() {
+        let run = rest.iter().map_while(code_text).count();
+        if run > 1 {
+            let joined: String = rest[..run].iter().filter_map(code_text).collect();
+            code(out, &joined);
+            rest = &rest[run..];
+        } else {
+            inline(out, first, in_table);
+            rest = tail;
+        }
     }
     if in_table && out[start..].contains('|') {
         let escaped = out[start..].replace('|', "\\|");
         out.truncate(start);
         out.push_str(&escaped);
+    }
+}
+
+fn code_text(part: &Inline) -> Option<&str> {
+    match part {
+        Inline::Code(c) => Some(c),
+        _ => None,
     }
 }
 
@@ -141,19 +159,6 @@ fn inline(out: &mut String, part: &Inline, in_table: bool) {
         }
         Inline::Markdown(m) => out.push_str(m.trim()),
     }
-}
-
-/// Joins neighbouring code parts: two code spans written back to back would read as one span
-/// fenced by double backticks.
-fn merge_code(parts: &[Inline]) -> Vec<Inline> {
-    let mut out: Vec<Inline> = Vec::with_capacity(parts.len());
-    for part in parts {
-        match (out.last_mut(), part) {
-            (Some(Inline::Code(prev)), Inline::Code(next)) => prev.push_str(next),
-            _ => out.push(part.clone()),
-        }
-    }
-    out
 }
 
 /// A code span, fenced with enough backticks for its content.
