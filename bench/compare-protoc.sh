@@ -19,12 +19,15 @@ proto_dir=$(realpath "$work/out/proto")
 protos=$(find "$proto_dir" -name '*.proto' | sort | tr '\n' ' ')
 echo "accord sources: $(cat "$work"/src/api/*.accord | wc -l) lines; protobuf: $(cat $protos | wc -l) lines"
 
+documents=openapi,asyncapi,jsonschema,proto,docs
 hyperfine --warmup 2 --runs 10 -N \
     -n "accord check" "$accord check $work/src" \
+    -n "accord build (documents: $documents)" "$accord build $work/src --out $work/docs --target $documents" \
     -n "accord build (all targets)" "$accord build $work/src --out $work/all" \
     -n "protoc descriptor set" "protoc -I $proto_dir -I /usr/include --include_imports -o /dev/null $protos"
 
-for cmd in "$accord check $work/src" "$accord build $work/src --out $work/all"; do
+for cmd in "$accord check $work/src" "$accord build $work/src --out $work/docs --target $documents" \
+    "$accord build $work/src --out $work/all"; do
     peak=$(/usr/bin/time -f %M $cmd 2>&1 >/dev/null | tail -1)
     echo "peak RSS of '$cmd': $((peak / 1024)) MiB"
 done
