@@ -231,12 +231,13 @@ fn users(model: &Model, id: ChannelId, section: &mut Section) {
     let (mut publishers, mut subscribers, mut bound) = (Vec::new(), Vec::new(), Vec::new());
     for sid in model.service_ids() {
         let service = model.service(sid);
-        let link = service_link(model, from, sid, None);
+        // Every service is looked at for every channel: make a link only for the users.
+        let link = || vec![service_link(model, from, sid, None)];
         if service.publishes.contains(&id) {
-            publishers.push(vec![link.clone()]);
+            publishers.push(link());
         }
         if service.subscribes.contains(&id) {
-            subscribers.push(vec![link]);
+            subscribers.push(link());
         }
         for op in &service.operations {
             if op.channel.is_some_and(|b| b.channel == id) {
@@ -264,11 +265,12 @@ fn service_link(model: &Model, from: PackageId, id: ServiceId, op: Option<&str>)
         service.name.clone()
     };
     Inline::Link {
-        text: op.map_or(name.clone(), |op| format!("{name}.{op}")),
+        text: op.map_or_else(|| name.clone(), |op| format!("{name}.{op}")),
         page: foreign.then(|| model.package(service.package).name.clone()),
-        anchor: op.map_or(service_anchor(&service.name), |op| {
-            format!("op-{}-{op}", service.name)
-        }),
+        anchor: op.map_or_else(
+            || service_anchor(&service.name),
+            |op| format!("op-{}-{op}", service.name),
+        ),
     }
 }
 
