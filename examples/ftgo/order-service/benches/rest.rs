@@ -1,6 +1,6 @@
 //! The generated REST proxy calling the generated skeleton, beside a hand-written axum +
-//! reqwest pair exchanging the same JSON (`GET /orders/{id}` answering an `Order`), both on
-//! loopback. Prints requests/s and p50/p99 latency of each and the throughput ratio.
+//! reqwest pair exchanging the same JSON (`GET /orders/{id}` answering an `Order` from the same
+//! in-memory store), both on loopback. Prints requests/s and p50/p99 latency of each and the throughput ratio.
 //!
 //! `cargo bench -p ftgo-order-service --bench rest` (`ACCORD_BENCH_SECS`, `ACCORD_BENCH_TASKS`
 //! change the run length per side, default 5 s, and the concurrent callers, default 32;
@@ -16,7 +16,7 @@ use ftgo_order_service::api::ftgo::order::{
     order_service_router,
 };
 use ftgo_order_service::{InMemoryOrders, Menu};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -81,20 +81,21 @@ async fn listen(router: axum::Router) -> String {
     base
 }
 
-/// The hand-written pair's server: a map of orders behind `GET /orders/{order_id}`.
-fn hand_written_router(orders: HashMap<i64, Order>) -> axum::Router {
+/// The hand-written pair's server: `GET /orders/{order_id}` answering from the same in-memory
+/// store through the same business logic, so the two pairs differ only in their glue.
+fn hand_written_router(store: InMemoryOrders) -> axum::Router {
     async fn get_order(
-        State(orders): State<Arc<HashMap<i64, Order>>>,
+        State(store): State<Arc<InMemoryOrders>>,
         Path(order_id): Path<i64>,
     ) -> Response {
-        match orders.get(&order_id) {
-            Some(order) => axum::Json(order).into_response(),
-            None => StatusCode::NOT_FOUND.into_response(),
+        match store.get_order(GetOrderRequest { order_id }.into()).await {
+            Ok(order) => axum::Json(order).into_response(),
+            Err(_) => StatusCode::NOT_FOUND.into_response(),
         }
     }
     axum::Router::new()
         .route("/orders/{order_id}", axum::routing::get(get_order))
-        .with_state(Arc::new(orders))
+        .with_state(Arc::new(store))
 }
 
 #[derive(Default)]
@@ -184,7 +185,14 @@ fn main() {
         let id = order.order_id;
         let generated_base =
             listen(order_service_router(generated_store, Default::default())).await;
-        let hand_base = listen(hand_written_router(HashMap::from([(id, order.clone())]))).await;
+        let hand_store = store();
+        let hand_order = seed(&hand_store).await;
+        assert_eq!(
+            (hand_order.order_id, &hand_order.line_items),
+            (id, &order.line_items),
+            "both servers hold the same order"
+        );
+        let hand_base = listen(hand_written_router(hand_store)).await;
 
         let config = ProxyConfig {
             max_outstanding: tasks * 2,
