@@ -4,9 +4,12 @@
 //! Exit codes: 0 done, 1 the sources have errors (the front end's diagnostics are printed) or
 //! there is nothing to print, 2 usage and I/O problems.
 //!
+//! Several targets go into `DIR/<target>/`; one target named with `--target` goes straight into
+//! `DIR` (so `--target rust --out DIR` gives `DIR/mod.rs`).
+//!
 //! Nothing half-written is left behind: every file is first written into a staging folder
-//! beside `DIR` (same file system), then each target's folder is moved into place by one rename,
-//! replacing the previous one.
+//! beside `DIR` (same file system), then moved into place by renames: a target's whole folder
+//! (replacing the previous one), or each file of a single target.
 
 use accord_codegen::{OutputFile, Target};
 use accord_idl::{Compilation, Model, render};
@@ -20,7 +23,8 @@ pub struct BuildArgs {
     /// `.accord` files, or folders searched (recursively) for them.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
-    /// Output folder; each target goes into `<out>/<target>/`.
+    /// Output folder. Each target goes into `<out>/<target>/`; a single target named with
+    /// `--target` goes straight into `<out>` (`--target rust` gives `<out>/mod.rs`).
     #[arg(long, short)]
     pub out: PathBuf,
     /// Targets to write, comma-separated: openapi, proto, asyncapi, jsonschema, docs, rust.
@@ -101,17 +105,29 @@ fn build(args: &BuildArgs) -> Result<(), Failure> {
         .into_iter()
         .map(|t| (t, accord_codegen::emit(&model, t)))
         .collect();
-    publish(&args.out, &outputs).map_err(|e| usage(format!("{}: {e}", args.out.display())))?;
-    for (target, files) in &outputs {
-        let folder = args.out.join(target.name());
-        println!(
-            "{:>10} {} files in {}",
-            target.name(),
-            files.len(),
-            folder.display()
-        );
+    let written = |e: std::io::Error| usage(format!("{}: {e}", args.out.display()));
+    match outputs.as_slice() {
+        [(target, files)] if !args.target.is_empty() => {
+            publish_flat(&args.out, files).map_err(written)?;
+            report_written(*target, files, &args.out);
+        }
+        _ => {
+            publish(&args.out, &outputs).map_err(written)?;
+            for (target, files) in &outputs {
+                report_written(*target, files, &args.out.join(target.name()));
+            }
+        }
     }
     Ok(())
+}
+
+fn report_written(target: Target, files: &[OutputFile], folder: &Path) {
+    println!(
+        "{:>10} {} files in {}",
+        target.name(),
+        files.len(),
+        folder.display()
+    );
 }
 
 /// `accord openapi`.
@@ -246,17 +262,23 @@ fn report(compilation: &Compilation) {
     }
 }
 
-/// Writes every target into a staging folder beside `out`, then moves each target's folder
-/// into place, replacing the old one. The staging folder is removed whatever happens.
-fn publish(out: &Path, outputs: &[(Target, Vec<OutputFile>)]) -> std::io::Result<()> {
+/// A staging folder beside `out` (same file system, so moving out of it is a rename).
+fn staging_beside(out: &Path) -> std::io::Result<tempfile::TempDir> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&parent)?;
-    let staging = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(".accord-build-")
-        .tempdir_in(&parent)?;
+        .tempdir_in(&parent)
+}
+
+/// Several targets: writes each into the staging folder, then moves each target's folder into
+/// `<out>/<target>/`, replacing the old one whole (no stale files survive). The staging folder
+/// (with the replaced outputs) is removed whatever happens.
+fn publish(out: &Path, outputs: &[(Target, Vec<OutputFile>)]) -> std::io::Result<()> {
+    let staging = staging_beside(out)?;
     for (target, files) in outputs {
         write_all(&staging.path().join(target.name()), files)?;
     }
@@ -274,8 +296,49 @@ fn publish(out: &Path, outputs: &[(Target, Vec<OutputFile>)]) -> std::io::Result
     Ok(())
 }
 
+/// One target asked for by name: its files go straight into `out` (`--target rust --out DIR`
+/// gives `DIR/mod.rs`), like `protoc --*_out`. `out` may hold other files, so it is never
+/// replaced whole: every file is written to the staging folder first, then each is renamed
+/// over its namesake, so no file is ever half-written. Files of earlier runs that this run
+/// does not produce are left alone.
+fn publish_flat(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
+    let staging = staging_beside(out)?;
+    write_all(staging.path(), files)?;
+    create_folders(out, files)?;
+    for file in files {
+        std::fs::rename(staging.path().join(&file.path), out.join(&file.path))?;
+    }
+    Ok(())
+}
+
+/// Writes `files` under `folder`. File creation dominates a big build (thousands of JSON
+/// Schema files), so folders are made once each and the files are written on every core.
 fn write_all(folder: &Path, files: &[OutputFile]) -> std::io::Result<()> {
+    create_folders(folder, files)?;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = files.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .try_for_each(|f| std::fs::write(folder.join(&f.path), &f.contents))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().expect("writing files does not panic"))
+    })
+}
+
+/// Creates `folder` and every folder the files need in it, each once. Refuses a path that
+/// would leave `folder` (`..`, absolute): emitters never produce one, and this is the last
+/// line before the disk.
+fn create_folders(folder: &Path, files: &[OutputFile]) -> std::io::Result<()> {
     std::fs::create_dir_all(folder)?;
+    let mut made = BTreeSet::new();
     for file in files {
         let relative = &file.path;
         let safe = relative
@@ -288,11 +351,11 @@ fn write_all(folder: &Path, files: &[OutputFile]) -> std::io::Result<()> {
             );
             return Err(std::io::Error::other(message));
         }
-        let path = folder.join(relative);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+        if let Some(dir) = relative.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if made.insert(dir) {
+                std::fs::create_dir_all(folder.join(dir))?;
+            }
         }
-        std::fs::write(&path, &file.contents)?;
     }
     Ok(())
 }

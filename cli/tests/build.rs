@@ -102,6 +102,38 @@ fn build_writes_only_the_requested_targets_and_replaces_them() {
 }
 
 #[test]
+fn one_named_target_goes_straight_into_out_and_leaves_other_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("src/generated");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    std::fs::write(out.join("notes.txt"), "mine").expect("write");
+    std::fs::write(out.join("common.proto"), "stale").expect("write");
+    let out_arg = out.display().to_string();
+    let run = accord(&["build", &ftgo(), "--out", &out_arg, "--target", "proto"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(out.join("ftgo/order/v1/order.proto").is_file());
+    assert!(
+        !out.join("proto").exists(),
+        "no per-target folder for one target"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).expect("read"),
+        "mine"
+    );
+    // Built twice: the same files, rewritten in place.
+    let first = tree(&out);
+    let again = accord(&["build", &ftgo(), "--out", &out_arg, "--target", "proto"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(tree(&out), first);
+    let leftovers: Vec<_> = std::fs::read_dir(out.parent().expect("parent"))
+        .expect("read")
+        .map(|e| e.expect("entry").file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".accord-build-"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging folders left: {leftovers:?}");
+}
+
+#[test]
 fn errors_in_the_sources_stop_the_build_with_diagnostics() {
     let dir = tempfile::tempdir().expect("temp dir");
     let source = dir.path().join("bad.accord");

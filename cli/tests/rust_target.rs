@@ -1,5 +1,5 @@
 //! `accord build --target rust` end to end: the built binary writes the Rust module tree
-//! (`<out>/rust/mod.rs` plus one file per package) and it is byte for byte the golden output
+//! (`<out>/mod.rs` plus one file per package, straight into `--out` since it is the only target) and it is byte for byte the golden output
 //! that the `accord-rust-golden` crate includes with `#[path = "…/mod.rs"] mod …;` and compiles
 //! under `#![deny(warnings)]` with `accord` as its only dependency.
 
@@ -56,7 +56,7 @@ fn the_rust_tree_is_the_compiled_golden_output() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let written = files(&dir.path().join("rust"));
+    let written = files(dir.path());
     let names: Vec<&str> = written.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
@@ -91,7 +91,7 @@ fn the_stress_api_builds_the_same_tree_as_its_golden() {
         String::from_utf8_lossy(&run.stderr)
     );
     let golden = files(&root().join("tests/rust-golden/src/stress"));
-    assert_eq!(files(&dir.path().join("rust")), golden);
+    assert_eq!(files(dir.path()), golden);
 }
 
 #[test]
@@ -107,5 +107,19 @@ fn a_broken_api_writes_no_rust() {
     let run = build_rust(&[source], &out);
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("Nope"));
-    assert!(!out.join("rust").exists());
+    assert!(!out.exists(), "nothing written on errors");
+}
+
+#[test]
+fn the_tree_is_includable_with_a_path_attribute() {
+    // What the README tells users: `#[path = "DIR/mod.rs"] mod api;` needs DIR/mod.rs.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = build_rust(&[root().join("examples/ftgo/api")], dir.path());
+    assert!(run.status.success());
+    assert!(dir.path().join("mod.rs").is_file());
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains(&format!("6 files in {}", dir.path().display())),
+        "{stdout}"
+    );
 }
