@@ -351,10 +351,10 @@ fn create_folders(folder: &Path, files: &[OutputFile]) -> std::io::Result<()> {
             );
             return Err(std::io::Error::other(message));
         }
-        if let Some(dir) = relative.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if made.insert(dir) {
-                std::fs::create_dir_all(folder.join(dir))?;
-            }
+        if let Some(dir) = relative.parent().filter(|d| !d.as_os_str().is_empty())
+            && made.insert(dir)
+        {
+            std::fs::create_dir_all(folder.join(dir))?;
         }
     }
     Ok(())
