@@ -241,8 +241,15 @@ fn fmt_walks_folders() {
 
 #[test]
 fn the_examples_are_in_the_canonical_layout() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("root");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("root");
     let stress = root.join("tests/stress").display().to_string();
     let run = accord(&["fmt", "--check", &ftgo(), &stress]);
-    assert_eq!(run.status.code(), Some(0), "run `accord fmt` on: {}", stdout(&run));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "run `accord fmt` on: {}",
+        stdout(&run)
+    );
 }

@@ -337,5 +337,10 @@ fn a_clause_that_does_not_parse_is_not_also_reported_missing() {
          channel other { messages S; }\n",
     );
     // The syntax error in `events`, and the genuinely missing clauses of `other` — nothing else.
-    assert_eq!(codes(&c), ["A0001", "A0802", "A0801"], "{:#?}", c.diagnostics);
+    assert_eq!(
+        codes(&c),
+        ["A0001", "A0802", "A0801"],
+        "{:#?}",
+        c.diagnostics
+    );
 }
