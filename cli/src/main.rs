@@ -11,6 +11,11 @@ mod output;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+// The front end and the emitters allocate many small, short-lived values on every core; mimalloc
+// serves them with thread-local free lists where glibc's malloc contends and consolidates.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Accord: describe a service once, in a small `.accord` file, and generate the rest.
 ///
 /// A `.accord` file declares a service's operations, the events it publishes and the message
