@@ -118,6 +118,9 @@ fn build(args: &BuildArgs) -> Result<(), Failure> {
             }
         }
     }
+    // The process ends next: the OS reclaims these at once, faster than freeing every value
+    // (as in `accord check`).
+    std::mem::forget((model, outputs));
     Ok(())
 }
 

@@ -2,33 +2,9 @@
 //! binary on the FTGO examples, on broken sources and on bad arguments.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn accord(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accord"))
-        .args(args)
-        .output()
-        .expect("the accord binary runs")
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
-fn ftgo() -> String {
-    root().join("examples/ftgo/api").display().to_string()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
+use common::*;
 
 /// Every file under a folder with its contents, paths relative to it, sorted.
 fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {

@@ -3,29 +3,9 @@
 //! sources (or a failed `--check`), 2 usage and I/O problems.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn accord(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accord"))
-        .args(args)
-        .output()
-        .expect("the accord binary runs")
-}
-
-fn ftgo() -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("root");
-    root.join("examples/ftgo/api").display().to_string()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
+use common::*;
 
 /// Writes `text` to `name` in a fresh temporary folder.
 fn source(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
@@ -33,10 +13,6 @@ fn source(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
     let path = dir.path().join(name);
     std::fs::write(&path, text).expect("write source");
     (dir, path)
-}
-
-fn arg(path: &Path) -> String {
-    path.display().to_string()
 }
 
 /// A syntax error in one declaration, an unknown type and a bad annotation in others, and a

@@ -5,19 +5,10 @@
 //! use its fixtures for the command's behaviour around them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn accord_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accord"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the accord binary runs")
-}
-
-fn accord(args: &[&str]) -> Output {
-    accord_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
+use common::*;
+use std::process::Command;
 
 /// A fixture of the rule snapshots: `idl-parser/tests/evolution/<rule>/<side>.accord`.
 fn fixture(rule: &str, side: &str) -> PathBuf {
@@ -31,18 +22,6 @@ fn fixture(rule: &str, side: &str) -> PathBuf {
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).expect("read fixture")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
-
-fn s(path: &Path) -> String {
-    path.display().to_string()
 }
 
 /// The `new` side of a fixture with another version declared, written under `dir`.
@@ -65,8 +44,8 @@ fn with_version(dir: &Path, rule: &str, version: &str) -> PathBuf {
 fn a_compatible_change_with_enough_bump_exits_0() {
     let run = accord(&[
         "diff",
-        &s(&fixture("op-added", "old")),
-        &s(&fixture("op-added", "new")),
+        &arg(&fixture("op-added", "old")),
+        &arg(&fixture("op-added", "new")),
     ]);
     let out = stdout(&run);
     assert_eq!(run.status.code(), Some(0), "{out}{}", stderr(&run));
@@ -82,12 +61,12 @@ fn a_too_small_bump_exits_1_naming_the_rule_and_both_places() {
     let dir = tempfile::tempdir().expect("temp dir");
     let new = with_version(dir.path(), "member-renamed", "1.3.0");
     let old = fixture("member-renamed", "old");
-    let run = accord(&["diff", &s(&old), &s(&new)]);
+    let run = accord(&["diff", &arg(&old), &arg(&new)]);
     let out = stdout(&run);
     assert_eq!(run.status.code(), Some(1), "{out}{}", stderr(&run));
     assert!(out.contains("MAJOR [member-renamed]"), "{out}");
-    assert!(out.contains(&format!("{}:25:5]", s(&old))), "{out}");
-    assert!(out.contains(&format!("{}:25:5]", s(&new))), "{out}");
+    assert!(out.contains(&format!("{}:25:5]", arg(&old))), "{out}");
+    assert!(out.contains(&format!("{}:25:5]", arg(&new))), "{out}");
     assert!(
         out.contains("GREEN = 2;") && out.contains("LIME = 2;"),
         "{out}"
@@ -101,7 +80,7 @@ fn a_version_going_down_exits_1_even_without_changes() {
     let old = fixture("docs-changed", "old");
     let new = dir.path().join("new.accord");
     std::fs::write(&new, read(&old).replace("version 1.2.3;", "version 1.2.2;")).expect("write");
-    let run = accord(&["diff", &s(&old), &s(&new)]);
+    let run = accord(&["diff", &arg(&old), &arg(&new)]);
     let out = stdout(&run);
     assert_eq!(run.status.code(), Some(1), "{out}{}", stderr(&run));
     assert!(out.contains("the version went down"), "{out}");
@@ -133,7 +112,7 @@ fn folders_are_compared_package_by_package() {
         "id: i64 = 1;\n    note?: string = 2;\n}\n\nstruct Reply",
     );
     api(&new, "1.0.0", &added);
-    let run = accord(&["diff", &s(&old), &s(&new)]);
+    let run = accord(&["diff", &arg(&old), &arg(&new)]);
     let out = stdout(&run);
     assert_eq!(run.status.code(), Some(0), "{out}{}", stderr(&run));
     assert!(out.contains("MINOR [field-added] `b.Req.note`"), "{out}");
@@ -144,7 +123,7 @@ fn folders_are_compared_package_by_package() {
     );
     // A new required request field breaks: 0.3.1 is too small, 0.4.0 would do.
     api(&new, "1.0.0", &added.replace("note?:", "note:"));
-    let run = accord(&["diff", &s(&old), &s(&new)]);
+    let run = accord(&["diff", &arg(&old), &arg(&new)]);
     let out = stdout(&run);
     assert_eq!(run.status.code(), Some(1), "{out}{}", stderr(&run));
     assert!(
@@ -164,7 +143,7 @@ fn sources_that_do_not_check_exit_2_with_diagnostics() {
         read(&old).replace("op find(GetItem)", "op find(Missing)"),
     )
     .expect("write");
-    let run = accord(&["diff", &s(&old), &s(&broken)]);
+    let run = accord(&["diff", &arg(&old), &arg(&broken)]);
     let err = stderr(&run);
     assert_eq!(run.status.code(), Some(2), "{err}");
     assert!(err.contains("Missing"), "{err}");
@@ -174,7 +153,7 @@ fn sources_that_do_not_check_exit_2_with_diagnostics() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let old = s(&fixture("op-added", "old"));
+    let old = arg(&fixture("op-added", "old"));
     let cases: [&[&str]; 5] = [
         &["diff"],
         &["diff", &old],
@@ -188,7 +167,7 @@ fn usage_errors_exit_2() {
         assert!(!stderr(&run).is_empty(), "{args:?} says why");
     }
     let empty = tempfile::tempdir().expect("temp dir");
-    let run = accord(&["diff", &s(empty.path()), &old]);
+    let run = accord(&["diff", &arg(empty.path()), &old]);
     assert_eq!(run.status.code(), Some(2));
     assert!(
         stderr(&run).contains("no .accord files"),
@@ -202,16 +181,16 @@ fn json_report_has_changes_places_and_verdicts() {
     let dir = tempfile::tempdir().expect("temp dir");
     let new = with_version(dir.path(), "member-renamed", "1.3.0");
     let old = fixture("member-renamed", "old");
-    let run = accord(&["diff", &s(&old), &s(&new), "--format", "json"]);
+    let run = accord(&["diff", &arg(&old), &arg(&new), "--format", "json"]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let json: serde_json::Value = serde_json::from_slice(&run.stdout).expect("stdout is JSON");
     let change = &json["changes"][0];
     assert_eq!(change["rule"], "member-renamed");
     assert_eq!(change["class"], "MAJOR");
     assert_eq!(change["package"], "shop");
-    assert_eq!(change["old"]["file"], s(&old));
+    assert_eq!(change["old"]["file"], arg(&old));
     assert_eq!(change["old"]["line"], 25);
-    assert_eq!(change["new"]["file"], s(&new));
+    assert_eq!(change["new"]["file"], arg(&new));
     let package = &json["packages"][0];
     assert_eq!(package["package"], "shop");
     assert_eq!(package["required"], "MAJOR");

@@ -4,21 +4,10 @@
 //! under `#![deny(warnings)]` with `accord` as its only dependency.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn accord(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accord"))
-        .args(args)
-        .output()
-        .expect("the accord binary runs")
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
+use common::*;
+use std::process::Output;
 
 /// File names and contents of a folder, sorted.
 fn files(dir: &Path) -> Vec<(String, String)> {
