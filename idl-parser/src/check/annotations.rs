@@ -14,7 +14,6 @@
 use super::codes;
 use crate::diagnostic::Diagnostic;
 use crate::syntax::{Annotation, AnnotationArg, Attrs, LiteralKind};
-use std::collections::HashMap;
 
 /// What an annotation is attached to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,13 +165,35 @@ const KNOWN: &[(&str, &[Target], Args, &str)] = &[
     ("since", ANYTHING, Args::One(Kind::Version), "@since(1.1.0)"),
 ];
 
+/// The well-formed annotations of one node, by name. A node has a handful at most, so a list
+/// searched in order beats a hash map (and an empty one allocates nothing).
+#[derive(Debug, Default)]
+pub(crate) struct Anns<'a>(Vec<(&'a str, &'a Annotation)>);
+
+impl<'a> Anns<'a> {
+    pub fn get(&self, name: &str) -> Option<&&'a Annotation> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, a)| a)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Keeps the first of two with one name; returns that first one when there was one.
+    fn insert(&mut self, name: &'a str, ann: &'a Annotation) -> Option<&'a Annotation> {
+        match self.get(name) {
+            Some(first) => Some(*first),
+            None => {
+                self.0.push((name, ann));
+                None
+            }
+        }
+    }
+}
+
 /// The well-formed annotations of one node by name; every other one is reported.
-pub(crate) fn check<'a>(
-    attrs: &'a Attrs,
-    target: Target,
-    diags: &mut Vec<Diagnostic>,
-) -> HashMap<&'a str, &'a Annotation> {
-    let mut valid: HashMap<&str, &Annotation> = HashMap::new();
+pub(crate) fn check<'a>(attrs: &'a Attrs, target: Target, diags: &mut Vec<Diagnostic>) -> Anns<'a> {
+    let mut valid = Anns::default();
     for ann in &attrs.annotations {
         let name = ann.name.text.as_str();
         let Some(&(_, targets, args, usage)) = KNOWN.iter().find(|k| k.0 == name) else {
@@ -218,7 +239,6 @@ pub(crate) fn check<'a>(
                 )
                 .with_secondary(first.span, "first given here"),
             );
-            valid.insert(name, first);
         }
     }
     valid

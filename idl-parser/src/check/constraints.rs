@@ -15,11 +15,11 @@
 //! }
 //! ```
 
+use super::annotations::Anns;
 use super::codes;
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
 use crate::syntax::{Annotation, Ident, LiteralKind};
-use std::collections::HashMap;
 
 /// The HTTP status of an error (500 unless `@status` says otherwise).
 pub(crate) fn status(ann: Option<&Annotation>, diags: &mut Vec<Diagnostic>) -> u16 {
@@ -43,7 +43,7 @@ pub(crate) fn status(ann: Option<&Annotation>, diags: &mut Vec<Diagnostic>) -> u
 
 /// Everything needed to check one field's constraint annotations.
 pub(crate) struct FieldRules<'a> {
-    pub anns: &'a HashMap<&'a str, &'a Annotation>,
+    pub anns: &'a Anns<'a>,
     pub ty: &'a Type,
     pub optional: bool,
     pub name: &'a Ident,

@@ -18,13 +18,10 @@ use crate::diagnostic::Diagnostic;
 use crate::model::*;
 use crate::source::Span;
 use crate::syntax::{Annotation, LiteralKind};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// `@query` / `@query("n")` / `@header("N")` on a field, as written.
-pub(crate) fn field_override(
-    anns: &HashMap<&str, &Annotation>,
-    field: &str,
-) -> Option<ParamLocation> {
+pub(crate) fn field_override(anns: &annotations::Anns, field: &str) -> Option<ParamLocation> {
     if let Some(h) = anns.get("header")
         && let Some(LiteralKind::String { value, .. }) = annotations::arg(h)
     {
@@ -253,7 +250,7 @@ fn param_types(
 /// Remembers each service's routes (placeholders compared by position) and reports repeats.
 #[derive(Default)]
 pub(crate) struct Routes {
-    seen: HashMap<(HttpMethod, String), Span>,
+    seen: FxHashMap<(HttpMethod, String), Span>,
 }
 
 impl Routes {

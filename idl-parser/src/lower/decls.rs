@@ -3,12 +3,25 @@
 use super::{Lowerer, Slot, docs};
 use crate::check::{self, annotations::Target, names::Dups, numbers::Numbers, style};
 use crate::model::*;
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 use crate::syntax::{self, Item, ItemKind, LiteralKind, StructKeyword};
 
+/// A struct, union or enum as lowered: what replaces its placeholder, and its members' spans.
+pub(super) struct LoweredDecl {
+    pub id: DeclId,
+    pub lifecycle: Lifecycle,
+    pub kind: DeclKind,
+    pub members: Vec<Span>,
+}
+
 impl Lowerer<'_> {
-    pub(super) fn lower_decl(&mut self, file: FileId, item: &Item, slot: Slot) {
-        let Slot::Decl(id) = slot else { return };
+    pub(super) fn lower_decl(
+        &mut self,
+        file: FileId,
+        item: &Item,
+        slot: Slot,
+    ) -> Option<LoweredDecl> {
+        let Slot::Decl(id) = slot else { return None };
         let name = item.kind.name();
         style::type_name(&name.text, name.span, self.diags);
         let target = match &item.kind {
@@ -21,18 +34,22 @@ impl Lowerer<'_> {
             _ => Target::Union,
         };
         let (anns, lifecycle) = self.attrs(&item.attrs, target);
+        let mut members = Vec::new();
         let kind = match &item.kind {
             ItemKind::Struct(s) => {
                 let status = check::constraints::status(anns.get("status").copied(), self.diags);
-                DeclKind::Struct(self.lower_struct(file, id, s, status))
+                DeclKind::Struct(self.lower_struct(file, id, s, status, &mut members))
             }
-            ItemKind::Union(u) => DeclKind::Union(self.lower_union(file, id, u)),
-            ItemKind::Enum(e) => DeclKind::Enum(self.lower_enum(id, e)),
-            _ => return,
+            ItemKind::Union(u) => DeclKind::Union(self.lower_union(file, id, u, &mut members)),
+            ItemKind::Enum(e) => DeclKind::Enum(self.lower_enum(id, e, &mut members)),
+            _ => return None,
         };
-        let decl = &mut self.model.decls[id.index()];
-        decl.lifecycle = lifecycle;
-        decl.kind = kind;
+        Some(LoweredDecl {
+            id,
+            lifecycle,
+            kind,
+            members,
+        })
     }
 
     fn lower_struct(
@@ -41,6 +58,7 @@ impl Lowerer<'_> {
         id: DeclId,
         s: &syntax::StructDecl,
         status: u16,
+        members: &mut Vec<Span>,
     ) -> Struct {
         let role = match s.keyword {
             StructKeyword::Struct => StructRole::Plain,
@@ -48,7 +66,7 @@ impl Lowerer<'_> {
             StructKeyword::Event => StructRole::Event,
         };
         let reserved = check::numbers::reserved(&s.reserved, self.diags);
-        let fields = self.lower_fields(file, id, &s.fields, &reserved, "field");
+        let fields = self.lower_fields(file, id, &s.fields, &reserved, "field", members);
         Struct {
             role,
             fields,
@@ -56,14 +74,20 @@ impl Lowerer<'_> {
         }
     }
 
-    fn lower_union(&mut self, file: FileId, id: DeclId, u: &syntax::UnionDecl) -> Union {
+    fn lower_union(
+        &mut self,
+        file: FileId,
+        id: DeclId,
+        u: &syntax::UnionDecl,
+        members: &mut Vec<Span>,
+    ) -> Union {
         for v in &u.variants {
             if let Some(q) = v.optional {
                 check::operations::union_optional(&v.name.text, q, self.diags);
             }
         }
         let reserved = check::numbers::reserved(&u.reserved, self.diags);
-        let mut variants = self.lower_fields(file, id, &u.variants, &reserved, "variant");
+        let mut variants = self.lower_fields(file, id, &u.variants, &reserved, "variant", members);
         variants.iter_mut().for_each(|v| v.optional = false);
         Union { variants, reserved }
     }
@@ -75,6 +99,7 @@ impl Lowerer<'_> {
         fields: &[syntax::FieldDecl],
         reserved: &[Reserved],
         what: &'static str,
+        members: &mut Vec<Span>,
     ) -> Vec<Field> {
         let parent = self.model.decls[id.index()].name.clone();
         let mut names = Dups::members(what, parent.clone());
@@ -87,7 +112,7 @@ impl Lowerer<'_> {
             }
             style::member_name(&f.name.text, f.name.span, what, self.diags);
             out.push(self.lower_field(file, f, number));
-            self.spans.decls[id.index()].members.push(f.span);
+            members.push(f.span);
         }
         out
     }
@@ -102,7 +127,7 @@ impl Lowerer<'_> {
             optional,
             name: &f.name,
         };
-        let (constraints, default) = rules.check(&self.model, self.diags);
+        let (constraints, default) = rules.check(self.model, self.diags);
         let http_override = check::http::field_override(&anns, &f.name.text);
         Field {
             name: f.name.text.clone(),
@@ -117,7 +142,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn lower_enum(&mut self, id: DeclId, e: &syntax::EnumDecl) -> Enum {
+    fn lower_enum(&mut self, id: DeclId, e: &syntax::EnumDecl, members: &mut Vec<Span>) -> Enum {
         let parent = self.model.decls[id.index()].name.clone();
         let reserved = check::numbers::reserved(&e.reserved, self.diags);
         let mut names = Dups::members("enum value", parent.clone());
@@ -136,7 +161,7 @@ impl Lowerer<'_> {
                 docs: docs(&v.attrs),
                 lifecycle,
             });
-            self.spans.decls[id.index()].members.push(v.span);
+            members.push(v.span);
         }
         Enum { values, reserved }
     }

@@ -8,59 +8,93 @@
 //! later rules keep running; the `Model` is only meaningful when no error was reported.
 
 mod decls;
+mod phases;
 mod scope;
 mod services;
 
 pub(crate) use decls::literal_text;
 
-use crate::check::{self, annotations::Target, names::Dups};
+use crate::check::{
+    self,
+    annotations::{Anns, Target},
+    names::Dups,
+};
 use crate::compile::ParsedFile;
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
 use crate::source::{FileId, Span};
 use crate::syntax::{self, Item, ItemKind, LiteralKind};
+use rustc_hash::FxHashMap;
 use scope::{Scope, Sym};
-use std::collections::HashMap;
 
 pub(crate) fn lower(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) -> (Model, Spans) {
-    let mut l = Lowerer {
+    lower_on(files, diags, crate::parallel::cores())
+}
+
+/// [`lower`] on up to `threads` threads; the result does not depend on how many.
+fn lower_on(files: &[ParsedFile], diags: &mut Vec<Diagnostic>, threads: usize) -> (Model, Spans) {
+    let mut d = Declarer {
         diags,
         scope: Scope::default(),
         model: Model::default(),
         spans: Spans::default(),
     };
-    let file_packages = l.packages(files);
-    let mut items: Vec<(FileId, &Item, Slot)> = Vec::new();
-    let mut dups: HashMap<PackageId, Dups> = HashMap::new();
+    let file_packages = d.packages(files);
+    let mut items: Vec<Entry> = Vec::new();
+    let mut dups: FxHashMap<PackageId, Dups> = FxHashMap::default();
     for (file, package) in files.iter().zip(&file_packages) {
         if let Some(p) = package {
             let names = dups
                 .entry(*p)
-                .or_insert_with(|| Dups::decls(l.scope.names[p.index()].clone()));
-            l.declare(file, *p, names, &mut items);
+                .or_insert_with(|| Dups::decls(d.scope.names[p.index()].clone()));
+            d.declare(file, *p, names, &mut items);
         }
     }
-    l.visibility(files, &file_packages);
-    l.lower_items(&items);
-    (l.model, l.spans)
+    d.visibility(files, &file_packages);
+    let Declarer {
+        diags,
+        scope,
+        mut model,
+        mut spans,
+    } = d;
+    let shared = phases::Shared {
+        scope: &scope,
+        threads,
+    };
+    phases::lower_items(&items, shared, &mut model, &mut spans, diags);
+    (model, spans)
 }
 
-pub(crate) struct Lowerer<'d> {
-    pub diags: &'d mut Vec<Diagnostic>,
-    pub scope: Scope,
-    pub model: Model,
-    pub spans: Spans,
+/// One declared item: its file, its syntax and where it went in the model.
+pub(crate) type Entry<'f> = (FileId, &'f Item, Slot);
+
+/// The sequential first half: packages, ids for every declaration, visibility.
+struct Declarer<'d> {
+    diags: &'d mut Vec<Diagnostic>,
+    scope: Scope,
+    model: Model,
+    spans: Spans,
+}
+
+/// Lowers the items of one phase. Everything it reads is shared and read-only (the model as
+/// the earlier phases left it); what it finds goes to its own `diags`, so phases can run it
+/// on several threads at once.
+pub(crate) struct Lowerer<'a> {
+    pub diags: &'a mut Vec<Diagnostic>,
+    pub scope: &'a Scope,
+    pub model: &'a Model,
+    pub spans: &'a Spans,
 }
 
 /// Where each declared item went.
 #[derive(Clone, Copy)]
-enum Slot {
+pub(crate) enum Slot {
     Decl(DeclId),
     Service(ServiceId),
     Channel(ChannelId),
 }
 
-impl<'d> Lowerer<'d> {
+impl Declarer<'_> {
     /// One package per distinct name; every file states the package's version.
     fn packages(&mut self, files: &[ParsedFile]) -> Vec<Option<PackageId>> {
         let mut versions: Vec<Option<(semver::Version, Span)>> = Vec::new();
@@ -110,7 +144,7 @@ impl<'d> Lowerer<'d> {
         file: &'f ParsedFile,
         package: PackageId,
         dups: &mut Dups<'f>,
-        items: &mut Vec<(FileId, &'f Item, Slot)>,
+        items: &mut Vec<Entry<'f>>,
     ) {
         for item in &file.syntax.items {
             let name = item.kind.name();
@@ -205,7 +239,7 @@ impl<'d> Lowerer<'d> {
 
     /// Each file sees its own package and those of every file it imports, transitively.
     fn visibility(&mut self, files: &[ParsedFile], packages: &[Option<PackageId>]) {
-        let index: HashMap<FileId, usize> =
+        let index: FxHashMap<FileId, usize> =
             files.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
         for (i, file) in files.iter().enumerate() {
             let mut seen = vec![false; files.len()];
@@ -233,29 +267,9 @@ impl<'d> Lowerer<'d> {
             self.scope.visible.insert(file.id, visible);
         }
     }
+}
 
-    /// Enums first (defaults of other types name their values), then types, channels, services.
-    fn lower_items(&mut self, items: &[(FileId, &Item, Slot)]) {
-        let order =
-            |want: fn(&ItemKind) -> bool| items.iter().filter(move |(_, i, _)| want(&i.kind));
-        for (file, item, slot) in order(|k| matches!(k, ItemKind::Enum(_))) {
-            self.lower_decl(*file, item, *slot);
-        }
-        for (file, item, slot) in order(|k| matches!(k, ItemKind::Struct(_) | ItemKind::Union(_))) {
-            self.lower_decl(*file, item, *slot);
-        }
-        for (file, item, slot) in order(|k| matches!(k, ItemKind::Channel(_))) {
-            if let (ItemKind::Channel(c), Slot::Channel(id)) = (&item.kind, slot) {
-                self.lower_channel(*file, item, c, *id);
-            }
-        }
-        for (file, item, slot) in order(|k| matches!(k, ItemKind::Service(_))) {
-            if let (ItemKind::Service(s), Slot::Service(id)) = (&item.kind, slot) {
-                self.lower_service(*file, item, s, *id);
-            }
-        }
-    }
-
+impl Lowerer<'_> {
     /// Resolves a type reference; unknown names become `string` (a placeholder).
     pub fn ty(&mut self, file: FileId, t: &syntax::TypeRef) -> Type {
         match &t.kind {
@@ -317,7 +331,7 @@ impl<'d> Lowerer<'d> {
     }
 
     /// `@deprecated` and `@since` of any node.
-    pub fn lifecycle(anns: &HashMap<&str, &syntax::Annotation>) -> Lifecycle {
+    pub fn lifecycle(anns: &Anns) -> Lifecycle {
         let deprecated = anns.get("deprecated").map(|a| Deprecated {
             reason: match check::annotations::arg(a) {
                 Some(LiteralKind::String { value, .. }) => Some(value.clone()),
@@ -334,11 +348,7 @@ impl<'d> Lowerer<'d> {
     }
 
     /// Checks a node's annotations and returns its lifecycle and the valid ones.
-    pub fn attrs<'a>(
-        &mut self,
-        attrs: &'a syntax::Attrs,
-        target: Target,
-    ) -> (HashMap<&'a str, &'a syntax::Annotation>, Lifecycle) {
+    pub fn attrs<'a>(&mut self, attrs: &'a syntax::Attrs, target: Target) -> (Anns<'a>, Lifecycle) {
         let anns = check::annotations::check(attrs, target, self.diags);
         let lifecycle = Self::lifecycle(&anns);
         (anns, lifecycle)
@@ -363,5 +373,52 @@ fn text_of(kind: &syntax::TypeRefKind) -> String {
         syntax::TypeRefKind::Named(p) => p.text(),
         syntax::TypeRefKind::List(_) => "list<..>".into(),
         syntax::TypeRefKind::Map(..) => "map<..>".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{SynthConfig, large_api};
+
+    /// Lowering on several threads finds what one thread finds, in the same order, and builds
+    /// the same model, with problems in every phase spread over the file.
+    #[test]
+    fn threads_do_not_change_the_result() {
+        let config = SynthConfig {
+            packages: 1,
+            services_per_package: 50,
+            ops_per_service: 10,
+        };
+        let (_, text) = large_api(config).swap_remove(0);
+        // Big enough that every phase but the enums' runs on several threads.
+        assert!(text.len() >= 5 * phases::PARALLEL_MIN_BYTES);
+        let text = text
+            .replacen("quantity: i32 = 3;", "quantity: Quantity = 3;", 3)
+            .replacen("ratio?: f64 = 6;", "ratio?: f64 = 5;", 2)
+            .replacen(
+                "@range(min = 0, max = 1000)",
+                "@range(min = 10, max = 1)",
+                2,
+            )
+            .replacen("messages ChangedP0S3;", "messages StatusZero;", 1)
+            .replacen("op op_4(", "op Op_4(", 4)
+            .replacen("@http(POST, \"/s1", "@http(POST, \"/{nope}/s1", 3);
+        let (syntax, errors) = crate::parser::parse(FileId(0), &text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let files = [ParsedFile {
+            id: FileId(0),
+            syntax,
+            imports: Vec::new(),
+        }];
+        let mut one = Vec::new();
+        let (model, _) = lower_on(&files, &mut one, 1);
+        assert!(one.len() >= 15, "{one:#?}");
+        for threads in [2, 3, 8] {
+            let mut many = Vec::new();
+            let (m, _) = lower_on(&files, &mut many, threads);
+            assert_eq!(many, one);
+            assert_eq!(m, model);
+        }
     }
 }

@@ -10,7 +10,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{ChannelId, DeclId, PackageId, ServiceId};
 use crate::source::FileId;
 use crate::syntax::Path;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Sym {
@@ -31,14 +31,14 @@ impl Sym {
 
 #[derive(Default)]
 pub(crate) struct Scope {
-    pub by_name: HashMap<String, PackageId>,
+    pub by_name: FxHashMap<String, PackageId>,
     pub names: Vec<String>,
     /// Per package: every declared name.
-    pub symbols: Vec<HashMap<String, Sym>>,
+    pub symbols: Vec<FxHashMap<String, Sym>>,
     /// Per file: the packages it sees, its own first.
-    pub visible: HashMap<FileId, Vec<PackageId>>,
+    pub visible: FxHashMap<FileId, Vec<PackageId>>,
     /// Every declared name, with each package that declares it (in declaration order).
-    everywhere: HashMap<String, Vec<(PackageId, Sym)>>,
+    everywhere: FxHashMap<String, Vec<(PackageId, Sym)>>,
 }
 
 impl Scope {
@@ -49,7 +49,7 @@ impl Scope {
         let id = PackageId(self.names.len() as u32);
         self.by_name.insert(name.to_string(), id);
         self.names.push(name.to_string());
-        self.symbols.push(HashMap::new());
+        self.symbols.push(FxHashMap::default());
         (id, true)
     }
 

@@ -2,14 +2,39 @@
 
 use super::{Lowerer, docs};
 use crate::check::{
-    self, annotations::Target, channels, codes, http, names::Dups, operations, style,
+    self,
+    annotations::{Anns, Target},
+    channels, codes, http,
+    names::Dups,
+    operations, style,
 };
 use crate::model::*;
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 use crate::syntax::{
     self, Item, LiteralKind, OutputRef, ServiceMember, StreamableType, TypeRefKind,
 };
-use std::collections::HashMap;
+
+/// What a channel's lowering fills into its placeholder.
+pub(super) struct LoweredChannel {
+    pub id: ChannelId,
+    pub lifecycle: Lifecycle,
+    pub kind: ChannelKind,
+    pub address: String,
+    pub messages: Vec<DeclId>,
+    pub key: Option<String>,
+    pub format: Format,
+}
+
+/// What a service's lowering fills into its placeholder, spans included.
+pub(super) struct LoweredService {
+    pub id: ServiceId,
+    pub lifecycle: Lifecycle,
+    pub timeout: Option<std::time::Duration>,
+    pub operations: Vec<Operation>,
+    pub publishes: Vec<ChannelId>,
+    pub subscribes: Vec<ChannelId>,
+    pub spans: [Vec<Span>; 3],
+}
 
 impl Lowerer<'_> {
     pub(super) fn lower_channel(
@@ -18,7 +43,7 @@ impl Lowerer<'_> {
         item: &Item,
         c: &syntax::ChannelDecl,
         id: ChannelId,
-    ) {
+    ) -> LoweredChannel {
         style::member_name(&c.name.text, c.name.span, "channel", self.diags);
         let (_, lifecycle) = self.attrs(&item.attrs, Target::Channel);
         let clauses = channels::clauses(c, self.diags);
@@ -44,7 +69,7 @@ impl Lowerer<'_> {
         for path in clauses.messages.unwrap_or(&[]) {
             if let Some(d) = self.decl(file, path)
                 && operations::struct_like(
-                    &self.model,
+                    self.model,
                     d,
                     "message",
                     path.span,
@@ -57,15 +82,17 @@ impl Lowerer<'_> {
             }
         }
         if let Some(k) = clauses.key {
-            channels::key(k, &messages, &self.model, self.diags);
+            channels::key(k, &messages, self.model, self.diags);
         }
-        let channel = &mut self.model.channels[id.index()];
-        channel.lifecycle = lifecycle;
-        channel.kind = kind;
-        channel.address = address;
-        channel.messages = messages;
-        channel.key = clauses.key.map(|k| k.text.clone());
-        channel.format = format;
+        LoweredChannel {
+            id,
+            lifecycle,
+            kind,
+            address,
+            messages,
+            key: clauses.key.map(|k| k.text.clone()),
+            format,
+        }
     }
 
     pub(super) fn lower_service(
@@ -74,34 +101,41 @@ impl Lowerer<'_> {
         item: &Item,
         s: &syntax::ServiceDecl,
         id: ServiceId,
-    ) {
+    ) -> LoweredService {
         style::service_name(&s.name.text, s.name.span, self.diags);
         let (anns, lifecycle) = self.attrs(&item.attrs, Target::Service);
         let timeout = duration(anns.get("timeout").copied());
         let mut names = Dups::members("operation", s.name.text.clone());
         let mut routes = http::Routes::default();
         let (mut operations, mut publishes, mut subscribes) = (Vec::new(), Vec::new(), Vec::new());
+        let [mut op_spans, mut pub_spans, mut sub_spans] = [Vec::new(), Vec::new(), Vec::new()];
         for member in &s.members {
             match member {
                 ServiceMember::Operation(op) => {
                     if names.add(&op.name.text, op.name.span, self.diags) {
                         operations.push(self.lower_op(file, op, &mut routes));
-                        self.spans.services[id.index()].operations.push(op.span);
+                        op_spans.push(op.span);
                     }
                 }
                 ServiceMember::Publishes { channels, span } => {
                     publishes.extend(channels.iter().filter_map(|c| self.channel(file, c)));
-                    self.spans.services[id.index()].publishes.push(*span);
+                    pub_spans.push(*span);
                 }
                 ServiceMember::Subscribes { channels, span } => {
                     subscribes.extend(channels.iter().filter_map(|c| self.channel(file, c)));
-                    self.spans.services[id.index()].subscribes.push(*span);
+                    sub_spans.push(*span);
                 }
             }
         }
-        let service = &mut self.model.services[id.index()];
-        (service.lifecycle, service.timeout, service.operations) = (lifecycle, timeout, operations);
-        (service.publishes, service.subscribes) = (publishes, subscribes);
+        LoweredService {
+            id,
+            lifecycle,
+            timeout,
+            operations,
+            publishes,
+            subscribes,
+            spans: [op_spans, pub_spans, sub_spans],
+        }
     }
 
     fn lower_op(
@@ -137,7 +171,7 @@ impl Lowerer<'_> {
             .iter()
             .filter_map(|p| {
                 self.decl(file, p)
-                    .filter(|d| operations::throws(&self.model, *d, p.span, self.diags))
+                    .filter(|d| operations::throws(self.model, *d, p.span, self.diags))
             })
             .collect();
         let mut lowered = Operation {
@@ -165,7 +199,7 @@ impl Lowerer<'_> {
     fn bindings(
         &mut self,
         file: FileId,
-        anns: &HashMap<&str, &syntax::Annotation>,
+        anns: &Anns,
         op: &mut Operation,
         routes: &mut http::Routes,
     ) {
@@ -178,7 +212,7 @@ impl Lowerer<'_> {
                 .input
                 .map_or(&[][..], |d| self.spans.decls[d.index()].members.as_slice());
             let input = http::Input { fields, spans };
-            op.http = http::binding(ann, &input, &self.model, self.diags);
+            op.http = http::binding(ann, &input, self.model, self.diags);
             if let Some(b) = &op.http {
                 routes.add(b, ann.span, self.diags);
             }
@@ -202,7 +236,7 @@ impl Lowerer<'_> {
             annotation: ann,
             collect,
         }
-        .check(&self.model, self.diags);
+        .check(self.model, self.diags);
         op.channel = Some(ChannelBinding {
             channel,
             collect: duration(collect),
@@ -221,7 +255,7 @@ impl Lowerer<'_> {
         }
         let d = self.decl(file, path)?;
         operations::struct_like(
-            &self.model,
+            self.model,
             d,
             role,
             path.span,
