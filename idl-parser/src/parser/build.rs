@@ -16,6 +16,61 @@ pub struct Builder<'e> {
 
 type P<'i> = Pair<'i, Rule>;
 
+/// The rule of a pair, with the fast path's `f_` rules named by their counterparts: the builder
+/// reads both trees alike (the fast one lacks only pairs it never reads).
+pub fn rule(pair: &P) -> Rule {
+    match pair.as_rule() {
+        Rule::f_item => Rule::item,
+        Rule::f_annotation => Rule::annotation,
+        Rule::f_arg => Rule::annotation_arg,
+        Rule::f_arg_key => Rule::arg_key,
+        Rule::f_path | Rule::f_name => Rule::path,
+        Rule::f_list => Rule::list_type,
+        Rule::f_map => Rule::map_type,
+        Rule::f_field => Rule::field,
+        Rule::f_range => Rule::reserved_range,
+        Rule::f_reserved => Rule::reserved_decl,
+        Rule::f_value => Rule::enum_value,
+        Rule::f_kind => Rule::kind_clause,
+        Rule::f_address => Rule::address_clause,
+        Rule::f_messages => Rule::messages_clause,
+        Rule::f_key => Rule::key_clause,
+        Rule::f_format => Rule::format_clause,
+        Rule::f_stream => Rule::streamable,
+        Rule::f_unit => Rule::unit,
+        Rule::f_output => Rule::output,
+        Rule::f_throws => Rule::throws_clause,
+        Rule::f_op_sig => Rule::op_sig,
+        Rule::f_notify_sig => Rule::notify_sig,
+        Rule::f_operation => Rule::operation,
+        Rule::f_publishes => Rule::publishes_decl,
+        Rule::f_subscribes => Rule::subscribes_decl,
+        Rule::f_struct => Rule::struct_decl,
+        Rule::f_enum => Rule::enum_decl,
+        Rule::f_union => Rule::union_decl,
+        Rule::f_channel => Rule::channel_decl,
+        Rule::f_service => Rule::service_decl,
+        other => other,
+    }
+}
+
+/// Whether a pair is a type: `type_ref` or (on the fast path, where `type_ref` is silent) one
+/// of its alternatives.
+pub fn is_type(pair: &P) -> bool {
+    matches!(
+        pair.as_rule(),
+        Rule::type_ref | Rule::f_path | Rule::f_list | Rule::f_map
+    )
+}
+
+/// Whether a pair is a literal: `literal` or (fast path) one of its alternatives.
+pub fn is_literal(pair: &P) -> bool {
+    matches!(
+        pair.as_rule(),
+        Rule::literal | Rule::number_lit | Rule::string_lit | Rule::raw_string_lit | Rule::f_name
+    )
+}
+
 impl Builder<'_> {
     pub fn span(&self, pair: &P) -> Span {
         let s = pair.as_span();
@@ -35,31 +90,56 @@ impl Builder<'_> {
 
     pub fn path(&self, pair: P) -> Path {
         let span = self.span(&pair);
+        if matches!(pair.as_rule(), Rule::f_path | Rule::f_name) {
+            return self.atomic_path(pair.as_str(), span);
+        }
         Path {
             segments: pair.into_inner().map(|p| self.ident(p)).collect(),
             span,
         }
     }
 
+    /// A path matched as one token (`a.b.C`, no spaces): its segments are cut at the dots.
+    fn atomic_path(&self, text: &str, span: Span) -> Path {
+        let mut start = span.start as usize;
+        let segments = text
+            .split('.')
+            .map(|part| {
+                let ident = Ident {
+                    text: part.to_string(),
+                    span: Span::new(self.file, start, start + part.len()),
+                };
+                start += part.len() + 1;
+                ident
+            })
+            .collect();
+        Path { segments, span }
+    }
+
     pub fn attrs(&mut self, pair: P) -> Attrs {
         let mut attrs = Attrs::default();
         for p in pair.into_inner() {
-            match p.as_rule() {
-                Rule::docs => {
-                    let docs = self.docs(p);
-                    attrs.docs = Some(match attrs.docs.take() {
-                        Some(d) => Docs {
-                            text: format!("{}\n{}", d.text, docs.text),
-                            span: d.span.to(docs.span),
-                        },
-                        None => docs,
-                    });
-                }
-                Rule::annotation => attrs.annotations.push(self.annotation(p)),
-                _ => {}
-            }
+            self.attr(&mut attrs, p);
         }
         attrs
+    }
+
+    /// Adds a `docs` or `annotation` pair to `attrs` (the fast path has no `attrs` pair).
+    pub fn attr(&mut self, attrs: &mut Attrs, pair: P) {
+        match rule(&pair) {
+            Rule::docs => {
+                let docs = self.docs(pair);
+                attrs.docs = Some(match attrs.docs.take() {
+                    Some(d) => Docs {
+                        text: format!("{}\n{}", d.text, docs.text),
+                        span: d.span.to(docs.span),
+                    },
+                    None => docs,
+                });
+            }
+            Rule::annotation => attrs.annotations.push(self.annotation(pair)),
+            _ => {}
+        }
     }
 
     fn docs(&self, pair: P) -> Docs {
@@ -83,7 +163,7 @@ impl Builder<'_> {
         let mut name = None;
         let mut args = None;
         for p in pair.into_inner() {
-            match p.as_rule() {
+            match rule(&p) {
                 Rule::at_name => name = p.into_inner().next().map(|i| self.ident(i)),
                 Rule::lparen => args = Some(Vec::new()),
                 Rule::annotation_arg => {
@@ -105,9 +185,9 @@ impl Builder<'_> {
         let mut key = None;
         let mut value = None;
         for p in pair.into_inner() {
-            match p.as_rule() {
+            match rule(&p) {
                 Rule::arg_key => key = p.into_inner().next().map(|i| self.ident(i)),
-                Rule::literal => value = Some(self.literal(p)),
+                _ if is_literal(&p) => value = Some(self.literal(p)),
                 _ => {}
             }
         }
@@ -286,25 +366,25 @@ impl Builder<'_> {
         out
     }
 
+    /// A `type_ref` pair or (fast path) directly one of its alternatives.
     pub fn type_ref(&self, pair: P) -> TypeRef {
         let span = self.span(&pair);
-        let Some(inner) = pair.into_inner().next() else {
-            return TypeRef {
-                kind: TypeRefKind::Named(Path {
-                    segments: vec![],
-                    span,
-                }),
-                span,
-            };
+        let inner = if pair.as_rule() == Rule::type_ref {
+            match pair.into_inner().next() {
+                Some(inner) => inner,
+                None => return empty_type(span),
+            }
+        } else {
+            pair
         };
-        let kind = match inner.as_rule() {
+        let kind = match rule(&inner) {
             Rule::list_type => {
-                let mut types = inner.into_inner().filter(|p| p.as_rule() == Rule::type_ref);
+                let mut types = inner.into_inner().filter(is_type);
                 let elem = types.next().map(|t| self.type_ref(t));
                 TypeRefKind::List(Box::new(elem.unwrap_or_else(|| empty_type(span))))
             }
             Rule::map_type => {
-                let mut types = inner.into_inner().filter(|p| p.as_rule() == Rule::type_ref);
+                let mut types = inner.into_inner().filter(is_type);
                 let k = types
                     .next()
                     .map(|t| self.type_ref(t))

@@ -36,11 +36,20 @@ pub enum Clause {
 impl Source<'_> {
     /// Parses a chunk of [`scan::split`] over the whole file.
     pub fn top_chunk(&self, c: &Chunk) -> Parsed {
+        self.top_chunk_by(c, true)
+    }
+
+    /// [`Self::top_chunk`], trying the fast rules first when `fast` (tests compare both ways).
+    pub fn top_chunk_by(&self, c: &Chunk, fast: bool) -> Parsed {
         let mut out = Parsed::default();
         if !c.significant || self.too_deep(c, &mut out.errors) {
             return out;
         }
         let src = &self.grammar_text[c.start..c.end];
+        if fast && let Some(item) = self.fast_item(src, c.start, &mut out.errors) {
+            out.items.push(item);
+            return out;
+        }
         match AccordParser::parse(Rule::top_chunk, src) {
             Ok(mut pairs) => {
                 if let Some(top) = pairs.next().and_then(|p| p.into_inner().next()) {
@@ -55,6 +64,14 @@ impl Source<'_> {
             }
         }
         out
+    }
+
+    /// The fast path: a declaration parsed by the `f_` rules. `None` when they do not accept the
+    /// chunk (a header clause, or a syntax error the other rules will describe).
+    fn fast_item(&self, src: &str, base: usize, errors: &mut Vec<SyntaxError>) -> Option<Item> {
+        let chunk = AccordParser::parse(Rule::f_chunk, src).ok()?.next()?;
+        let item = chunk.into_inner().next()?;
+        self.builder(base, errors).item(item)
     }
 
     fn builder<'e>(&self, base: usize, errors: &'e mut Vec<SyntaxError>) -> Builder<'e> {

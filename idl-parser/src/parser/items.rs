@@ -2,7 +2,7 @@
 //! then member by member, so the error-recovery path can feed it members parsed one at a time.
 
 use super::Rule;
-use super::build::Builder;
+use super::build::{Builder, is_literal, is_type, rule};
 use crate::source::Span;
 use crate::syntax::*;
 use pest::iterators::Pair;
@@ -12,9 +12,8 @@ type P<'i> = Pair<'i, Rule>;
 impl Builder<'_> {
     /// An `item` pair: attributes, then one declaration.
     pub fn item(&mut self, pair: P) -> Option<Item> {
-        let mut inner = pair.into_inner();
-        let attrs = self.attrs(inner.next()?);
-        let decl = inner.next()?;
+        let (attrs, decl) = self.attrs_then(pair);
+        let decl = decl?;
         let span = self.span(&decl);
         let mut parts = decl.into_inner();
         let keyword = parts.next()?;
@@ -26,9 +25,23 @@ impl Builder<'_> {
         Some(Item { attrs, kind, span })
     }
 
+    /// The attributes at the start of `pair` (an `attrs` pair, or on the fast path its docs and
+    /// annotations one by one), and the first pair after them.
+    fn attrs_then<'i>(&mut self, pair: P<'i>) -> (Attrs, Option<P<'i>>) {
+        let mut attrs = Attrs::default();
+        for p in pair.into_inner() {
+            match rule(&p) {
+                Rule::attrs => attrs = self.attrs(p),
+                Rule::docs | Rule::annotation => self.attr(&mut attrs, p),
+                _ => return (attrs, Some(p)),
+            }
+        }
+        (attrs, None)
+    }
+
     /// Adds one member pair (of a rule matching the declaration's kind; others are ignored).
     pub fn add_member(&mut self, kind: &mut ItemKind, pair: P) {
-        match (kind, pair.as_rule()) {
+        match (kind, rule(&pair)) {
             (ItemKind::Struct(d), Rule::field) => d.fields.push(self.field(pair)),
             (ItemKind::Struct(d), Rule::reserved_decl) => d.reserved.push(self.reserved(pair)),
             (ItemKind::Union(d), Rule::field) => d.variants.push(self.field(pair)),
@@ -48,10 +61,11 @@ impl Builder<'_> {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::attrs => attrs = self.attrs(p),
+                Rule::docs | Rule::f_annotation => self.attr(&mut attrs, p),
                 Rule::ident => name = Some(self.ident(p)),
                 Rule::question => optional = Some(self.span(&p)),
-                Rule::type_ref => ty = Some(self.type_ref(p)),
-                Rule::literal => number = Some(self.literal(p)),
+                _ if is_type(&p) => ty = Some(self.type_ref(p)),
+                _ if is_literal(&p) => number = Some(self.literal(p)),
                 _ => {}
             }
         }
@@ -88,8 +102,9 @@ impl Builder<'_> {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::attrs => attrs = self.attrs(p),
+                Rule::docs | Rule::f_annotation => self.attr(&mut attrs, p),
                 Rule::ident => name = Some(self.ident(p)),
-                Rule::literal => number = Some(self.literal(p)),
+                _ if is_literal(&p) => number = Some(self.literal(p)),
                 _ => {}
             }
         }
@@ -115,7 +130,7 @@ impl Builder<'_> {
         let mut ranges = Vec::new();
         for range in pair
             .into_inner()
-            .filter(|p| p.as_rule() == Rule::reserved_range)
+            .filter(|p| rule(p) == Rule::reserved_range)
         {
             let rspan = self.span(&range);
             let mut ints = range.into_inner().filter(|p| p.as_rule() == Rule::int_lit);
@@ -134,9 +149,9 @@ impl Builder<'_> {
 
     fn channel_clause(&mut self, pair: P) -> Option<ChannelClause> {
         let span = self.span(&pair);
-        let rule = pair.as_rule();
+        let clause = rule(&pair);
         let mut inner = pair.into_inner().skip(1); // the keyword
-        let kind = match rule {
+        let kind = match clause {
             Rule::kind_clause => ChannelClauseKind::Kind(self.ident(inner.next()?)),
             Rule::address_clause => ChannelClauseKind::Address(self.literal(inner.next()?)),
             Rule::messages_clause => ChannelClauseKind::Messages(self.paths(inner)),
@@ -149,14 +164,14 @@ impl Builder<'_> {
 
     fn paths<'i>(&self, pairs: impl Iterator<Item = P<'i>>) -> Vec<Path> {
         pairs
-            .filter(|p| p.as_rule() == Rule::path)
+            .filter(|p| rule(p) == Rule::path)
             .map(|p| self.path(p))
             .collect()
     }
 
     fn service_member(&mut self, pair: P) -> Option<ServiceMember> {
         let span = self.span(&pair);
-        Some(match pair.as_rule() {
+        Some(match rule(&pair) {
             Rule::publishes_decl => ServiceMember::Publishes {
                 channels: self.paths(pair.into_inner()),
                 span,
@@ -172,16 +187,15 @@ impl Builder<'_> {
 
     fn operation(&mut self, pair: P) -> Option<OperationDecl> {
         let end = self.span(&pair).end;
-        let mut inner = pair.into_inner();
-        let attrs = self.attrs(inner.next()?);
-        let sig = inner.next()?;
-        let notify = sig.as_rule() == Rule::notify_sig;
+        let (attrs, sig) = self.attrs_then(pair);
+        let sig = sig?;
+        let notify = rule(&sig) == Rule::notify_sig;
         let start = self.span(&sig).start;
         let mut parts = sig.into_inner().skip(1);
         let name = self.ident(parts.next()?);
         let (mut input, mut output, mut throws) = (None, None, Vec::new());
         for p in parts {
-            match p.as_rule() {
+            match rule(&p) {
                 Rule::streamable => input = Some(self.streamable(p)),
                 Rule::output => output = self.output(p),
                 Rule::throws_clause => throws = self.paths(p.into_inner()),
@@ -224,7 +238,7 @@ impl Builder<'_> {
 
     fn output(&self, pair: P) -> Option<OutputRef> {
         let inner = pair.into_inner().next()?;
-        Some(match inner.as_rule() {
+        Some(match rule(&inner) {
             Rule::unit => OutputRef::Unit(self.span(&inner)),
             _ => OutputRef::Type(self.streamable(inner)),
         })

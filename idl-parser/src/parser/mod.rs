@@ -205,6 +205,7 @@ impl Merge {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pest::Parser as _;
 
     /// pest is built without its stack probe (see the root Cargo.toml), so the deepest nesting
     /// `scan` lets through must parse on a test thread's default stack, even unoptimised.
@@ -262,6 +263,80 @@ mod tests {
             assert_eq!(format!("{errors:?}"), format!("{one_errors:?}"));
             assert_eq!(format!("{file:?}"), format!("{one_file:?}"));
         }
+    }
+
+    /// The fast rules build exactly the tree (and the literal errors) the detailed rules build,
+    /// chunk by chunk, over every construct of the language; chunks they do not accept are left
+    /// to the detailed rules.
+    #[test]
+    fn fast_rules_build_the_same_tree() {
+        let edge_cases = r#"package a.b; version 1.2.0; import "x.accord";
+/// Docs.
+/// More docs.
+@deprecated("old") @since(1.1.0)
+/// After an annotation.
+struct S {
+    @range(min = -1, max = 2.5,) @pattern(r"^\d+$")
+    a?: list<map<string, list<x.y.Z>>> = 1;
+    list: list = 2; map: map = 3; stream: stream = 4; b: i32 = NAME;
+    c: string = "esc \" \\ \n \t \u{1F600}"; d: i32 = 0x1F; e: i32 = true;
+    f: string = "bad \q"; g: i64 = 99999999999999999999999999999999999999999;
+    reserved 5, 7 to 9;
+    h: i32 = 1.5e3; i: duration = 250ms; j: x = 1.2.3-rc.1;
+}
+error E { @status(404) } event V {} union U { a?: string = 1; reserved 2; }
+enum C { @deprecated A = 1; /// B doc
+ B = -2; reserved 3 to 4; }
+channel ch { kind publish_subscribe; address "a.b"; messages V, a.b.V; key id; format json; }
+@timeout(2s)
+service Svc {
+    /// Op.
+    @http(GET, "/x/{id}") @idempotent @query
+    op get(stream In) -> stream Out throws E, a.b.E;
+    op unit() -> ();
+    op named(stream) -> stream;
+    notify tell(In);
+    notify bare();
+    publishes ch, a.b.ch; subscribes ch;
+}
+struct Broken { a: i32 = 1 b: i32 = 2; }
+struct Open { a: i32 = 1;
+"#;
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/ftgo/api");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "accord"))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect();
+        assert!(!texts.is_empty(), "the ftgo examples are there");
+        texts.push(edge_cases.to_string());
+        let config = crate::synth::SynthConfig {
+            packages: 2,
+            services_per_package: 2,
+            ops_per_service: 2,
+        };
+        texts.extend(crate::synth::large_api(config).into_iter().map(|(_, t)| t));
+        let mut fast_items = 0;
+        for text in &texts {
+            let mut comments = Vec::new();
+            let chunks = scan::split(text, 0, text.len(), FileId(0), Some(&mut comments));
+            let blanked = blank_comments(text, &comments);
+            let source = Source {
+                file: FileId(0),
+                text,
+                grammar_text: &blanked,
+            };
+            for c in &chunks {
+                let (fast, slow) = (source.top_chunk_by(c, true), source.top_chunk_by(c, false));
+                assert_eq!(format!("{:?}", fast.items), format!("{:?}", slow.items));
+                assert_eq!(fast.errors, slow.errors);
+                let src = &blanked[c.start..c.end];
+                fast_items += usize::from(AccordParser::parse(Rule::f_chunk, src).is_ok());
+            }
+        }
+        assert!(fast_items >= 40, "{fast_items}");
     }
 
     /// A raw string ends at its first quote even after a backslash, wherever its `r` stands;
