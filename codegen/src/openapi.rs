@@ -5,6 +5,8 @@
 //! component-name pattern and collision-free across packages); the built-in problem schemas live
 //! under `accord-problem.*`, a name no IDL package can take because identifiers have no `-`.
 
+mod typed;
+
 use crate::schema::{self, Dialect, SchemaBuilder};
 use crate::{OutputFile, parallel};
 use accord_idl::Model;
@@ -20,6 +22,7 @@ use openapiv3::{
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
+use typed::typed;
 
 pub const VERSION: &str = "3.0.3";
 const PROBLEM: &str = "accord-problem.Problem";
@@ -186,7 +189,7 @@ impl Doc<'_> {
             description: field.docs.clone(),
             required,
             deprecated: field.lifecycle.deprecated.as_ref().map(|_| true),
-            format: ParameterSchemaOrContent::Schema(typed(self.schemas.field(field))),
+            format: ParameterSchemaOrContent::Schema(typed(&self.schemas.field(field))),
             example: None,
             examples: IndexMap::new(),
             explode,
@@ -230,7 +233,7 @@ impl Doc<'_> {
             Some(input) if body.len() == fields.len() => {
                 ReferenceOr::ref_(&component_ref(self.model, input))
             }
-            _ => typed(self.inline_object(&body)),
+            _ => typed(&self.inline_object(&body)),
         };
         Some(RequestBody {
             content: content(JSON, schema),
@@ -352,7 +355,7 @@ impl Doc<'_> {
             required: true,
             deprecated: None,
             format: ParameterSchemaOrContent::Schema(typed(
-                json!({ "type": "string", "enum": names }),
+                &json!({ "type": "string", "enum": names }),
             )),
             example: None,
             examples: IndexMap::new(),
@@ -371,12 +374,12 @@ impl Doc<'_> {
         for id in schema::reachable(self.model, self.roots()) {
             schemas.insert(
                 self.model.qualified_decl_name(id),
-                typed(self.schemas.decl(id)),
+                typed(&self.schemas.decl(id)),
             );
         }
         // The same two schemas in every document: converted once per process, then cloned.
         static BUILT_IN: LazyLock<[ReferenceOr<Schema>; 2]> =
-            LazyLock::new(|| [typed(problem_schema()), typed(violation_schema())]);
+            LazyLock::new(|| [typed(&problem_schema()), typed(&violation_schema())]);
         let [problem_schema, violation_schema] = BUILT_IN.clone();
         schemas.insert(PROBLEM.into(), problem_schema);
         schemas.insert(VIOLATION.into(), violation_schema);
@@ -491,21 +494,3 @@ fn describe(docs: Option<&str>, lifecycle: &accord_idl::model::Lifecycle) -> Opt
 /// Marker left in a schema the shared mapping produced but `openapiv3` could not hold; the
 /// tests assert it never appears.
 pub const UNREPRESENTABLE: &str = "x-accord-unrepresentable";
-
-/// Converts a schema from the shared mapping into the typed `openapiv3` value.
-fn typed(value: Value) -> ReferenceOr<Schema> {
-    // From a borrowed value: serde buffers every nesting level of these untagged and flattened
-    // types, and borrowed strings make those buffers copies of pointers, not of text.
-    <ReferenceOr<Schema> as serde::Deserialize>::deserialize(&value).unwrap_or_else(
-        |error: serde_json::Error| {
-            let mut schema_data = SchemaData::default();
-            schema_data
-                .extensions
-                .insert(UNREPRESENTABLE.into(), json!(error.to_string()));
-            ReferenceOr::Item(Schema {
-                schema_data,
-                schema_kind: SchemaKind::Any(Default::default()),
-            })
-        },
-    )
-}
