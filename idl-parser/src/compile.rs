@@ -46,14 +46,26 @@ pub(crate) struct ParsedFile {
     pub imports: Vec<Option<FileId>>,
 }
 
+/// Above this many bytes of source, the syntax trees are freed on every core.
+const PARALLEL_DROP_MIN_BYTES: usize = 256 * 1024;
+
 /// Loads, parses, lowers and checks `roots` and everything they import.
 pub fn compile(roots: &[PathBuf], loader: &mut dyn Loader) -> Compilation {
+    compile_on(roots, loader, crate::parallel::cores())
+}
+
+/// [`compile`] on up to `threads` threads; the result does not depend on how many.
+fn compile_on(roots: &[PathBuf], loader: &mut dyn Loader, threads: usize) -> Compilation {
     let mut diags = Vec::new();
     let mut sources = Sources::default();
-    let files = load_all(roots, loader, &mut sources, &mut diags);
+    let files = load_all(roots, loader, &mut sources, &mut diags, threads);
     check::files::import_cycles(&files, &mut diags);
-    let (model, spans) = crate::lower::lower(&files, &mut diags);
+    let (model, spans) = crate::lower::lower(&files, &mut diags, threads);
     drop_cascades(&files, &mut diags);
+    let bytes: usize = sources.iter().map(|(_, f)| f.text.len()).sum();
+    if bytes >= PARALLEL_DROP_MIN_BYTES {
+        crate::parallel::drop_all(files, threads);
+    }
     // Unresolved references would make their targets look unused: only a clean model says.
     if !diags.iter().any(Diagnostic::is_error) {
         check::unused::check(&model, &spans, &mut diags);
@@ -102,15 +114,18 @@ fn split_fixture(fixture: &str) -> Vec<(PathBuf, String)> {
     files
 }
 
-/// Breadth-first: roots, then their imports, each file read and parsed once.
+/// Breadth-first: roots, then their imports, each file read and parsed once. Files are read
+/// (by the caller's loader, on this thread) in the order they are found, which fixes their ids;
+/// each wave of newly found files is then parsed on every core.
 fn load_all(
     roots: &[PathBuf],
     loader: &mut dyn Loader,
     sources: &mut Sources,
     diags: &mut Vec<Diagnostic>,
+    threads: usize,
 ) -> Vec<ParsedFile> {
     let mut by_path: HashMap<PathBuf, Option<FileId>> = HashMap::new();
-    let mut files = Vec::new();
+    let mut wave = Vec::new();
     for root in roots {
         let path = normalize(root);
         if by_path.contains_key(&path) {
@@ -120,7 +135,7 @@ fn load_all(
             Ok(text) => {
                 let id = sources.add(path.clone(), text);
                 by_path.insert(path, Some(id));
-                files.push(parse_file(id, sources, diags));
+                wave.push(id);
             }
             Err(e) => {
                 by_path.insert(path.clone(), None);
@@ -128,38 +143,48 @@ fn load_all(
             }
         }
     }
-    let mut next = 0;
-    while next < files.len() {
-        resolve_imports(next, &mut files, &mut by_path, loader, sources, diags);
-        next += 1;
+    let mut files = Vec::new();
+    while !wave.is_empty() {
+        let first = files.len();
+        files.extend(parse_wave(&wave, sources, diags, threads));
+        wave.clear();
+        for index in first..files.len() {
+            resolve_imports(
+                index,
+                &mut files,
+                &mut by_path,
+                loader,
+                sources,
+                diags,
+                &mut wave,
+            );
+        }
     }
     files
 }
 
+/// Reads the files `files[index]` imports; the ones read for the first time join `wave`.
 fn resolve_imports(
     index: usize,
-    files: &mut Vec<ParsedFile>,
+    files: &mut [ParsedFile],
     by_path: &mut HashMap<PathBuf, Option<FileId>>,
     loader: &mut dyn Loader,
     sources: &mut Sources,
     diags: &mut Vec<Diagnostic>,
+    wave: &mut Vec<FileId>,
 ) {
-    let importer = sources.get(files[index].id).path.clone();
+    let importer = &sources.get(files[index].id).path;
     let dir = importer.parent().map(Path::to_path_buf).unwrap_or_default();
-    let imports = files[index].syntax.imports.clone();
-    for import in &imports {
+    for import in &files[index].syntax.imports {
         let path = normalize(&dir.join(&import.path));
         let id = match by_path.get(&path) {
             Some(known) => *known,
             None => {
-                let loaded = loader.load(&path);
-                let id = loaded
-                    .as_ref()
+                let id = loader
+                    .load(&path)
                     .ok()
-                    .map(|t| sources.add(path.clone(), t.clone()));
-                if let Some(id) = id {
-                    files.push(parse_file(id, sources, diags));
-                }
+                    .map(|t| sources.add(path.clone(), t));
+                wave.extend(id);
                 by_path.insert(path.clone(), id);
                 id
             }
@@ -179,14 +204,39 @@ fn resolve_imports(
     }
 }
 
-fn parse_file(id: FileId, sources: &Sources, diags: &mut Vec<Diagnostic>) -> ParsedFile {
-    let (syntax, errors) = crate::parser::parse(id, &sources.get(id).text);
-    diags.extend(errors.into_iter().map(syntax_diagnostic));
-    ParsedFile {
-        id,
-        syntax,
-        imports: Vec::new(),
-    }
+/// Parses `ids`, their syntax errors reported in that order. Many files are parsed side by side,
+/// one thread each; a few large ones one after another, each cut into chunks on every core.
+fn parse_wave(
+    ids: &[FileId],
+    sources: &Sources,
+    diags: &mut Vec<Diagnostic>,
+    threads: usize,
+) -> Vec<ParsedFile> {
+    let text = |id: &FileId| sources.get(*id).text.as_str();
+    let parsed: Vec<(syntax::File, Vec<syntax::SyntaxError>)> = if ids.len() >= 2 * threads {
+        let parse_run = |run: &[FileId]| -> Vec<_> {
+            run.iter()
+                .map(|id| crate::parser::parse_on(*id, text(id), 1))
+                .collect()
+        };
+        let runs = crate::parallel::runs(ids, threads, |id| text(id).len(), parse_run);
+        runs.into_iter().flatten().collect()
+    } else {
+        let parse = |id: &FileId| {
+            let big = text(id).len() >= crate::parser::PARALLEL_MIN_BYTES;
+            crate::parser::parse_on(*id, text(id), if big { threads } else { 1 })
+        };
+        ids.iter().map(parse).collect()
+    };
+    let files = ids.iter().zip(parsed).map(|(&id, (syntax, errors))| {
+        diags.extend(errors.into_iter().map(syntax_diagnostic));
+        ParsedFile {
+            id,
+            syntax,
+            imports: Vec::new(),
+        }
+    });
+    files.collect()
 }
 
 /// A syntax error as the diagnostic every caller reports (code A0001). `accord fmt` parses
@@ -244,4 +294,64 @@ fn sort(diags: &mut [Diagnostic]) {
             std::cmp::Reverse(d.severity),
         )
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Waves of files parsed side by side give the ids, diagnostics and model of one thread:
+    /// files numbered breadth-first in the order they are found, syntax errors and missing
+    /// imports in every wave.
+    #[test]
+    fn threads_do_not_change_the_result() {
+        let mut fixture = String::from("//- /root.accord\npackage root; version 1.0.0;\n");
+        for i in 0..9 {
+            fixture.push_str(&format!("import \"lib{i}.accord\";\n"));
+        }
+        fixture.push_str("import \"missing.accord\";\nstruct Top { a: bench.l3.T3 = 1; }\n");
+        for i in 0..9 {
+            fixture.push_str(&format!(
+                "//- /lib{i}.accord\npackage bench.l{i}; version 1.0.0;\nimport \"deep{}.accord\";\n\
+                 struct T{i} {{ a: i32 = 1; b: Nope = 2; c: i32 = 3 }}\nstruct U{i} {{ x: T{i} = 1; }}\n",
+                i % 4
+            ));
+        }
+        for d in 0..4 {
+            fixture.push_str(&format!(
+                "//- /deep{d}.accord\npackage deep.d{d}; version 1.0.0;\nimport \"gone{d}.accord\";\n\
+                 enum E{d} {{ A = 1; b = 2 }}\n"
+            ));
+        }
+        let files: HashMap<PathBuf, String> = split_fixture(&fixture).into_iter().collect();
+        let run = |threads: usize| {
+            let mut loader = |p: &Path| {
+                files
+                    .get(p)
+                    .cloned()
+                    .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+            };
+            compile_on(&["/root.accord".into()], &mut loader, threads)
+        };
+        let one = run(1);
+        let paths = |c: &Compilation| -> Vec<PathBuf> {
+            c.sources.iter().map(|(_, f)| f.path.clone()).collect()
+        };
+        let expected: Vec<PathBuf> = std::iter::once("/root.accord".to_string())
+            .chain((0..9).map(|i| format!("/lib{i}.accord")))
+            .chain((0..4).map(|d| format!("/deep{d}.accord")))
+            .map(PathBuf::from)
+            .collect();
+        assert_eq!(paths(&one), expected);
+        let codes: Vec<&str> = one.diagnostics.iter().map(|d| d.code).collect();
+        for code in [codes::SYNTAX, codes::IMPORT_MISSING, codes::UNKNOWN_TYPE] {
+            assert!(codes.contains(&code), "{code}: {:#?}", one.diagnostics);
+        }
+        for threads in [2, 3, 8] {
+            let many = run(threads);
+            assert_eq!(paths(&many), paths(&one));
+            assert_eq!(many.diagnostics, one.diagnostics);
+            assert_eq!(many.model, one.model);
+        }
+    }
 }

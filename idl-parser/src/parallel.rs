@@ -49,6 +49,19 @@ where
     })
 }
 
+/// Drops `items` on up to `threads` threads, about equal parts each (big syntax trees free
+/// hundreds of thousands of allocations).
+pub(crate) fn drop_all<T: Send>(mut items: Vec<T>, threads: usize) {
+    let per = items.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|scope| {
+        while items.len() > per {
+            let part = items.split_off(items.len() - per);
+            scope.spawn(move || drop(part));
+        }
+        drop(items);
+    });
+}
+
 /// Cuts `items` into at most `parts` consecutive, non-empty runs of about equal weight.
 fn balanced<'i, I>(items: &'i [I], parts: usize, weight: &impl Fn(&I) -> usize) -> Vec<&'i [I]> {
     let total: usize = items.iter().map(weight).sum();

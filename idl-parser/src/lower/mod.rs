@@ -27,12 +27,12 @@ use crate::syntax::{self, Item, ItemKind, LiteralKind};
 use rustc_hash::FxHashMap;
 use scope::{Scope, Sym};
 
-pub(crate) fn lower(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) -> (Model, Spans) {
-    lower_on(files, diags, crate::parallel::cores())
-}
-
-/// [`lower`] on up to `threads` threads; the result does not depend on how many.
-fn lower_on(files: &[ParsedFile], diags: &mut Vec<Diagnostic>, threads: usize) -> (Model, Spans) {
+/// Lowers on up to `threads` threads; the result does not depend on how many.
+pub(crate) fn lower(
+    files: &[ParsedFile],
+    diags: &mut Vec<Diagnostic>,
+    threads: usize,
+) -> (Model, Spans) {
     let mut d = Declarer {
         diags,
         scope: Scope::default(),
@@ -412,11 +412,11 @@ mod tests {
             imports: Vec::new(),
         }];
         let mut one = Vec::new();
-        let (model, _) = lower_on(&files, &mut one, 1);
+        let (model, _) = lower(&files, &mut one, 1);
         assert!(one.len() >= 15, "{one:#?}");
         for threads in [2, 3, 8] {
             let mut many = Vec::new();
-            let (m, _) = lower_on(&files, &mut many, threads);
+            let (m, _) = lower(&files, &mut many, threads);
             assert_eq!(many, one);
             assert_eq!(m, model);
         }

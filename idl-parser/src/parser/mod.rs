@@ -23,21 +23,20 @@ use std::borrow::Cow;
 struct AccordParser;
 
 /// Below this many bytes a file is parsed on the calling thread: a thread costs more than it saves.
-const PARALLEL_MIN_BYTES: usize = 32 * 1024;
+pub(crate) const PARALLEL_MIN_BYTES: usize = 32 * 1024;
 
 /// Parses one file. The tree holds everything that parsed; the errors say what did not.
 pub fn parse(file: FileId, text: &str) -> (File, Vec<SyntaxError>) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = if text.len() < PARALLEL_MIN_BYTES {
         1
     } else {
-        cores
+        crate::parallel::cores()
     };
     parse_on(file, text, threads)
 }
 
 /// [`parse`] on up to `threads` threads; the result does not depend on how many.
-fn parse_on(file: FileId, text: &str, threads: usize) -> (File, Vec<SyntaxError>) {
+pub(crate) fn parse_on(file: FileId, text: &str, threads: usize) -> (File, Vec<SyntaxError>) {
     let mut comments = Vec::new();
     let chunks = scan::split(text, 0, text.len(), file, Some(&mut comments));
     let blanked = blank_comments(text, &comments);
@@ -66,43 +65,13 @@ fn parse_on(file: FileId, text: &str, threads: usize) -> (File, Vec<SyntaxError>
 
 /// Every chunk's result, in order; with several threads, each parses one run of chunks.
 fn parse_chunks(source: Source, chunks: &[Chunk], threads: usize) -> Vec<Parsed> {
-    if threads < 2 {
-        return chunks.iter().map(|c| source.top_chunk(c)).collect();
-    }
-    let runs = balanced_runs(chunks, threads, source.text.len());
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = runs
-            .iter()
-            .map(|run| scope.spawn(move || run.iter().map(|c| source.top_chunk(c)).collect()))
-            .collect();
-        let mut all = Vec::with_capacity(chunks.len());
-        for worker in workers {
-            // A worker panics only on a bug: pass it on as if it had happened here.
-            let parsed: Vec<Parsed> = worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            all.extend(parsed);
-        }
-        all
-    })
-}
-
-/// Cuts `chunks` into at most `parts` consecutive runs of about equal bytes.
-fn balanced_runs(chunks: &[Chunk], parts: usize, bytes: usize) -> Vec<&[Chunk]> {
-    let share = bytes.div_ceil(parts);
-    let mut runs = Vec::with_capacity(parts);
-    let mut first = 0;
-    for (i, c) in chunks.iter().enumerate() {
-        let run_start = chunks[first].start;
-        if c.end - run_start >= share && runs.len() + 1 < parts {
-            runs.push(&chunks[first..=i]);
-            first = i + 1;
-        }
-    }
-    if first < chunks.len() {
-        runs.push(&chunks[first..]);
-    }
-    runs
+    let runs = crate::parallel::runs(
+        chunks,
+        threads,
+        |c| c.end - c.start,
+        |run| run.iter().map(|c| source.top_chunk(c)).collect::<Vec<_>>(),
+    );
+    runs.into_iter().flatten().collect()
 }
 
 /// The text pest sees: plain comments turned into spaces (newlines kept), byte for byte, so
