@@ -1,74 +1,15 @@
-//! The front end on the 60,000-line benchmark API (200 services, 2,000 operations): parse alone,
-//! the whole `compile` (parse + lower + check) and the formatter.
+//! The front end on the 60,000-line benchmark API: parse, parse + check, format.
 //!
 //! `cargo bench -p accord-idl --bench front_end`
+//!
+//! The allocator is mimalloc, the one `accord check` runs with (cli/src/main.rs), so the numbers
+//! are those users get. `--bench front_end_system_alloc` runs the same with the system allocator.
 
-use accord_idl::synth::{SynthConfig, large_api};
-use accord_idl::{FileId, format, parser};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+#[path = "shared/front_end.rs"]
+mod shared;
 
-fn front_end(c: &mut Criterion) {
-    let api = large_api(SynthConfig::benchmark());
-    let files: HashMap<PathBuf, String> = api.iter().cloned().collect();
-    let roots: Vec<PathBuf> = files.keys().cloned().collect();
-    let bytes: usize = files.values().map(String::len).sum();
-    let lines: usize = files.values().map(|t| t.lines().count()).sum();
-    println!(
-        "benchmark API: {} files, {lines} lines, {bytes} bytes",
-        files.len()
-    );
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-    let mut group = c.benchmark_group("front_end");
-    group
-        .sample_size(20)
-        .throughput(Throughput::Bytes(bytes as u64));
-    group.bench_function("parse_60k_lines", |b| {
-        b.iter(|| {
-            let trees: Vec<_> = api
-                .iter()
-                .enumerate()
-                .map(|(i, (_, text))| parse_clean(i, text))
-                .collect();
-            trees
-        })
-    });
-    group.bench_function("parse_and_check_60k_lines", |b| {
-        b.iter(|| {
-            let mut loader = |p: &Path| {
-                files
-                    .get(p)
-                    .cloned()
-                    .ok_or_else(|| std::io::ErrorKind::NotFound.into())
-            };
-            let compilation = accord_idl::compile(&roots, &mut loader);
-            assert!(!compilation.has_errors(), "the benchmark API is valid");
-            compilation
-        })
-    });
-    let trees: Vec<_> = api
-        .iter()
-        .enumerate()
-        .map(|(i, (_, text))| (parse_clean(i, text), text))
-        .collect();
-    group.bench_function("format_60k_lines", |b| {
-        b.iter(|| {
-            let out: Vec<String> = trees
-                .iter()
-                .map(|(tree, text)| format::format(tree, text))
-                .collect();
-            out
-        })
-    });
-    group.finish();
-}
-
-fn parse_clean(index: usize, text: &str) -> accord_idl::syntax::File {
-    let (tree, errors) = parser::parse(FileId(index as u32), text);
-    assert!(errors.is_empty(), "the benchmark API parses: {errors:?}");
-    tree
-}
-
-criterion_group!(benches, front_end);
-criterion_main!(benches);
+criterion::criterion_group!(benches, shared::front_end);
+criterion::criterion_main!(benches);
