@@ -46,8 +46,8 @@ pub(crate) struct ParsedFile {
     pub imports: Vec<Option<FileId>>,
 }
 
-/// Above this many bytes of source, the syntax trees are freed on every core.
-const PARALLEL_DROP_MIN_BYTES: usize = 256 * 1024;
+/// Above this many bytes of source, the syntax trees are freed on a thread of their own.
+const DROP_LATER_MIN_BYTES: usize = 256 * 1024;
 
 /// Loads, parses, lowers and checks `roots` and everything they import.
 pub fn compile(roots: &[PathBuf], loader: &mut dyn Loader) -> Compilation {
@@ -63,8 +63,8 @@ fn compile_on(roots: &[PathBuf], loader: &mut dyn Loader, threads: usize) -> Com
     let (model, spans) = crate::lower::lower(&files, &mut diags, threads);
     drop_cascades(&files, &mut diags);
     let bytes: usize = sources.iter().map(|(_, f)| f.text.len()).sum();
-    if bytes >= PARALLEL_DROP_MIN_BYTES {
-        crate::parallel::drop_all(files, threads);
+    if bytes >= DROP_LATER_MIN_BYTES {
+        crate::parallel::drop_later(files);
     }
     // Unresolved references would make their targets look unused: only a clean model says.
     if !diags.iter().any(Diagnostic::is_error) {

@@ -49,17 +49,14 @@ where
     })
 }
 
-/// Drops `items` on up to `threads` threads, about equal parts each (big syntax trees free
-/// hundreds of thousands of allocations).
-pub(crate) fn drop_all<T: Send>(mut items: Vec<T>, threads: usize) {
-    let per = items.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|scope| {
-        while items.len() > per {
-            let part = items.split_off(items.len() - per);
-            scope.spawn(move || drop(part));
-        }
-        drop(items);
-    });
+/// Frees `value` on a thread of its own, off the caller's path: nothing waits for it, and a
+/// process that exits first leaves the memory to the OS (as `accord check` does with its
+/// whole compilation). Freeing the syntax trees of a large API takes as long as checking it.
+pub(crate) fn drop_later<T: Send + 'static>(value: T) {
+    // Should no thread start, the closure, and `value` with it, is dropped right here.
+    let _ = std::thread::Builder::new()
+        .name("accord-free".into())
+        .spawn(move || drop(value));
 }
 
 /// Cuts `items` into at most `parts` consecutive, non-empty runs of about equal weight.
