@@ -104,7 +104,10 @@ impl Lowerer<'_> {
         let parent = self.model.decls[id.index()].name.clone();
         let mut names = Dups::members(what, parent.clone());
         let mut numbers = Numbers::new(parent, reserved);
-        let mut out = Vec::new();
+        // Sized once: a model field is a few hundred bytes, and growing by doubling would
+        // touch (and fault in) about twice the memory.
+        let mut out = Vec::with_capacity(fields.len());
+        members.reserve_exact(fields.len());
         for f in fields {
             let number = numbers.field(&f.number, self.diags);
             if !names.add(&f.name.text, f.name.span, self.diags) {
@@ -147,7 +150,8 @@ impl Lowerer<'_> {
         let reserved = check::numbers::reserved(&e.reserved, self.diags);
         let mut names = Dups::members("enum value", parent.clone());
         let mut numbers = Numbers::new(parent, &reserved);
-        let mut values = Vec::new();
+        let mut values = Vec::with_capacity(e.values.len());
+        members.reserve_exact(e.values.len());
         for v in &e.values {
             let number = numbers.enum_value(&v.number, self.diags);
             if !names.add(&v.name.text, v.name.span, self.diags) {

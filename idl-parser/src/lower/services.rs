@@ -107,8 +107,15 @@ impl Lowerer<'_> {
         let timeout = duration(anns.get("timeout").copied());
         let mut names = Dups::members("operation", s.name.text.clone());
         let mut routes = http::Routes::default();
-        let (mut operations, mut publishes, mut subscribes) = (Vec::new(), Vec::new(), Vec::new());
-        let [mut op_spans, mut pub_spans, mut sub_spans] = [Vec::new(), Vec::new(), Vec::new()];
+        let ops = s
+            .members
+            .iter()
+            .filter(|m| matches!(m, ServiceMember::Operation(_)));
+        let op_count = ops.count();
+        let mut operations = Vec::with_capacity(op_count);
+        let mut op_spans = Vec::with_capacity(op_count);
+        let (mut publishes, mut subscribes) = (Vec::new(), Vec::new());
+        let [mut pub_spans, mut sub_spans] = [Vec::new(), Vec::new()];
         for member in &s.members {
             match member {
                 ServiceMember::Operation(op) => {
