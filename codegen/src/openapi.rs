@@ -5,6 +5,7 @@
 //! component-name pattern and collision-free across packages); the built-in problem schemas live
 //! under `accord-problem.*`, a name no IDL package can take because identifiers have no `-`.
 
+mod schemas;
 mod typed;
 
 use crate::schema::{self, Dialect, SchemaBuilder};
@@ -15,10 +16,12 @@ use accord_idl::model::{
 };
 use indexmap::IndexMap;
 use openapiv3::{
-    Components, Header, HeaderStyle, Info, MediaType, OpenAPI, Parameter, ParameterData,
-    ParameterSchemaOrContent, PathItem, PathStyle, Paths, QueryStyle, ReferenceOr, RequestBody,
-    Response, Responses, Schema, SchemaData, SchemaKind, StatusCode, Tag,
+    Components, Header, HeaderStyle, Info, MediaType, ObjectType, OpenAPI, Parameter,
+    ParameterData, ParameterSchemaOrContent, PathItem, PathStyle, Paths, QueryStyle, ReferenceOr,
+    RequestBody, Response, Responses, Schema, SchemaData, SchemaKind, StatusCode, StringType, Tag,
+    Type,
 };
+use schemas::Schemas;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -70,10 +73,13 @@ pub fn document(model: &Model, id: ServiceId) -> OpenAPI {
     let doc = Doc {
         model,
         service: id,
-        schemas: SchemaBuilder {
+        schemas: Schemas {
             model,
-            refs: &refs,
-            dialect: Dialect::OpenApi30,
+            fallback: SchemaBuilder {
+                model,
+                refs: &refs,
+                dialect: Dialect::OpenApi30,
+            },
         },
     };
     doc.build()
@@ -82,7 +88,7 @@ pub fn document(model: &Model, id: ServiceId) -> OpenAPI {
 struct Doc<'a> {
     model: &'a Model,
     service: ServiceId,
-    schemas: SchemaBuilder<'a>,
+    schemas: Schemas<'a>,
 }
 
 impl Doc<'_> {
@@ -98,7 +104,7 @@ impl Doc<'_> {
             openapi: VERSION.into(),
             info: Info {
                 title: service.name.clone(),
-                description: describe(service.docs.as_deref(), &service.lifecycle),
+                description: schema::description(service.docs.as_deref(), &service.lifecycle),
                 version: package.version.to_string(),
                 ..Info::default()
             },
@@ -159,7 +165,7 @@ impl Doc<'_> {
                 .as_deref()
                 .and_then(|d| d.lines().next())
                 .map(str::to_string),
-            description: describe(op.docs.as_deref(), &op.lifecycle),
+            description: schema::description(op.docs.as_deref(), &op.lifecycle),
             operation_id: Some(format!("{}_{}", service.name, op.name)),
             parameters: self.parameters(op, http),
             request_body: self.request_body(op, http).map(ReferenceOr::Item),
@@ -189,7 +195,7 @@ impl Doc<'_> {
             description: field.docs.clone(),
             required,
             deprecated: field.lifecycle.deprecated.as_ref().map(|_| true),
-            format: ParameterSchemaOrContent::Schema(typed(&self.schemas.field(field))),
+            format: ParameterSchemaOrContent::Schema(self.schemas.field(field)),
             example: None,
             examples: IndexMap::new(),
             explode,
@@ -233,7 +239,7 @@ impl Doc<'_> {
             Some(input) if body.len() == fields.len() => {
                 ReferenceOr::ref_(&component_ref(self.model, input))
             }
-            _ => typed(&self.inline_object(&body)),
+            _ => self.inline_object(&body),
         };
         Some(RequestBody {
             content: content(JSON, schema),
@@ -242,17 +248,17 @@ impl Doc<'_> {
         })
     }
 
-    fn inline_object(&self, fields: &[&Field]) -> Value {
-        let required: Vec<&str> = fields
-            .iter()
-            .filter(|f| !f.optional)
-            .map(|f| f.name.as_str())
-            .collect();
-        let mut object = json!({ "type": "object", "properties": self.schemas.properties(fields.iter().copied()) });
-        if !required.is_empty() {
-            object["required"] = json!(required);
-        }
-        object
+    fn inline_object(&self, fields: &[&Field]) -> ReferenceOr<Schema> {
+        let required = fields.iter().filter(|f| !f.optional);
+        let object = ObjectType {
+            properties: self.schemas.properties(fields.iter().copied()),
+            required: required.map(|f| f.name.clone()).collect(),
+            ..ObjectType::default()
+        };
+        ReferenceOr::Item(Schema {
+            schema_data: SchemaData::default(),
+            schema_kind: SchemaKind::Type(Type::Object(object)),
+        })
     }
 
     fn responses(&self, op: &Operation) -> Responses {
@@ -354,9 +360,13 @@ impl Doc<'_> {
             style: HeaderStyle::Simple,
             required: true,
             deprecated: None,
-            format: ParameterSchemaOrContent::Schema(typed(
-                &json!({ "type": "string", "enum": names }),
-            )),
+            format: ParameterSchemaOrContent::Schema(ReferenceOr::Item(Schema {
+                schema_data: SchemaData::default(),
+                schema_kind: SchemaKind::Type(Type::String(StringType {
+                    enumeration: names.into_iter().map(Some).collect(),
+                    ..StringType::default()
+                })),
+            })),
             example: None,
             examples: IndexMap::new(),
             extensions: IndexMap::new(),
@@ -372,10 +382,7 @@ impl Doc<'_> {
     fn components(&self) -> Components {
         let mut schemas = IndexMap::new();
         for id in schema::reachable(self.model, self.roots()) {
-            schemas.insert(
-                self.model.qualified_decl_name(id),
-                typed(&self.schemas.decl(id)),
-            );
+            schemas.insert(self.model.qualified_decl_name(id), self.schemas.decl(id));
         }
         // The same two schemas in every document: converted once per process, then cloned.
         static BUILT_IN: LazyLock<[ReferenceOr<Schema>; 2]> =
@@ -481,14 +488,6 @@ fn content(media: &str, schema: ReferenceOr<Schema>) -> IndexMap<String, MediaTy
         },
     );
     map
-}
-
-fn describe(docs: Option<&str>, lifecycle: &accord_idl::model::Lifecycle) -> Option<String> {
-    let mut map = serde_json::Map::new();
-    schema::annotate(&mut map, docs, lifecycle);
-    map.get("description")
-        .and_then(Value::as_str)
-        .map(str::to_string)
 }
 
 /// Marker left in a schema the shared mapping produced but `openapiv3` could not hold; the

@@ -228,20 +228,29 @@ impl SchemaBuilder<'_> {
 
 /// Adds `description` and `deprecated` (with the reason in the description).
 pub fn annotate(map: &mut Map<String, Value>, docs: Option<&str>, lifecycle: &Lifecycle) {
-    let mut text = docs.map(|d| d.trim().to_string()).unwrap_or_default();
-    if let Some(deprecated) = &lifecycle.deprecated {
+    if lifecycle.deprecated.is_some() {
         map.insert("deprecated".into(), json!(true));
-        if let Some(reason) = &deprecated.reason {
-            let sep = if text.is_empty() { "" } else { "\n\n" };
-            text = format!("{text}{sep}Deprecated: {reason}");
-        }
     }
-    if !text.is_empty() {
+    if let Some(text) = description(docs, lifecycle) {
         map.insert("description".into(), json!(text));
     }
     if let Some(since) = &lifecycle.since {
         map.insert("x-accord-since".into(), json!(since.to_string()));
     }
+}
+
+/// The `description` of a documented item: its doc comment, then the reason of a deprecation.
+pub fn description(docs: Option<&str>, lifecycle: &Lifecycle) -> Option<String> {
+    let mut text = docs.map(|d| d.trim().to_string()).unwrap_or_default();
+    if let Some(reason) = lifecycle
+        .deprecated
+        .as_ref()
+        .and_then(|d| d.reason.as_ref())
+    {
+        let sep = if text.is_empty() { "" } else { "\n\n" };
+        text = format!("{text}{sep}Deprecated: {reason}");
+    }
+    (!text.is_empty()).then_some(text)
 }
 
 /// A string with the value names; per-value docs and deprecations as extensions, since JSON

@@ -306,7 +306,7 @@ fn boxed(schema: ReferenceOr<Schema>) -> ReferenceOr<Box<Schema>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::schema::{Dialect, SchemaBuilder};
     use accord_idl::Model;
@@ -322,7 +322,7 @@ mod tests {
     }
 
     /// The stress API (every feature of the language) and a small synthetic one.
-    fn models() -> Vec<Model> {
+    pub(in crate::openapi) fn models() -> Vec<Model> {
         let stress =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/stress/everything.accord");
         let stress = compile(&[stress], &mut |p: &Path| std::fs::read_to_string(p));
