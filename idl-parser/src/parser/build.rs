@@ -101,6 +101,16 @@ impl Builder<'_> {
 
     /// A path matched as one token (`a.b.C`, no spaces): its segments are cut at the dots.
     fn atomic_path(&self, text: &str, span: Span) -> Path {
+        if !text.contains('.') {
+            let only = Ident {
+                text: text.to_string(),
+                span,
+            };
+            return Path {
+                segments: vec![only],
+                span,
+            };
+        }
         let mut start = span.start as usize;
         let segments = text
             .split('.')

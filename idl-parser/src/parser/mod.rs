@@ -1,10 +1,12 @@
 //! The parser: source text in, a [`syntax::File`] and every syntax error out. Never panics.
 //!
 //! pest stops at the first error, so the text is first cut into declarations by [`scan`] and each
-//! is parsed alone ([`chunk`]). When a braced declaration fails, its header is parsed and then
-//! each member alone, so one bad field costs only that field. The happy path parses every byte
-//! once. Chunks are independent, so a large file's chunks are parsed on every core and the
-//! results merged in source order; only the header clauses' order is checked while merging.
+//! is parsed alone ([`chunk`]). A declaration is first parsed by the grammar's fast rules (no
+//! pairs for punctuation and wrappers); when they fail it is parsed again by the detailed rules,
+//! which name what was expected. When a braced declaration fails there too, its header is parsed
+//! and then each member alone, so one bad field costs only that field. Chunks are independent,
+//! so a large file's chunks are parsed on every core and the results merged in source order;
+//! only the header clauses' order is checked while merging.
 
 mod build;
 mod chunk;
