@@ -33,9 +33,12 @@ pub fn emit(model: &Model) -> Vec<OutputFile> {
     let docs = parallel::map(&ids, |&id| {
         let doc = document(model, id);
         let base = model.qualified_service_name(id);
+        let yaml = schema::to_yaml(&doc);
+        // The JSON of a document is about half as long again as its YAML.
+        let json = schema::to_json_sized(&doc, yaml.len() * 3 / 2);
         [
-            OutputFile::new(format!("{base}.yaml"), schema::to_yaml(&doc)),
-            OutputFile::new(format!("{base}.json"), schema::to_json(&doc)),
+            OutputFile::new(format!("{base}.yaml"), yaml),
+            OutputFile::new(format!("{base}.json"), json),
         ]
     });
     docs.into_iter().flatten().collect()

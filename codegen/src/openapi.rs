@@ -46,9 +46,12 @@ pub fn emit(model: &Model) -> Vec<OutputFile> {
     let docs = parallel::map(&ids, |&id| {
         let doc = document(model, id);
         let base = model.qualified_service_name(id);
+        let yaml = schema::to_yaml(&doc);
+        // The JSON of a document is about half as long again as its YAML.
+        let json = schema::to_json_sized(&doc, yaml.len() * 3 / 2);
         [
-            OutputFile::new(format!("{base}.yaml"), schema::to_yaml(&doc)),
-            OutputFile::new(format!("{base}.json"), schema::to_json(&doc)),
+            OutputFile::new(format!("{base}.yaml"), yaml),
+            OutputFile::new(format!("{base}.json"), json),
         ]
     });
     docs.into_iter().flatten().collect()
@@ -127,7 +130,8 @@ impl Doc<'_> {
     }
 
     fn paths(&self) -> Paths {
-        let mut paths: IndexMap<String, ReferenceOr<PathItem>> = IndexMap::new();
+        // Sized once: a path item is large, and regrowing the map would copy them all.
+        let mut paths = IndexMap::with_capacity(self.http_ops().count());
         for (op, http) in self.http_ops() {
             let entry = paths
                 .entry(http.path.clone())

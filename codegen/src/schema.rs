@@ -347,10 +347,20 @@ fn as_map(value: &mut Value) -> &mut Map<String, Value> {
 
 /// Serialises a document as pretty JSON with a final newline.
 pub fn to_json<T: serde::Serialize>(doc: &T) -> String {
+    to_json_sized(doc, 0)
+}
+
+/// [`to_json`] into a buffer of `capacity` bytes, for a caller that knows about how long the
+/// text will be (the YAML of the same document): big documents then never regrow and copy it.
+pub fn to_json_sized<T: serde::Serialize>(doc: &T, capacity: usize) -> String {
+    let mut bytes = Vec::with_capacity(capacity);
     // Documents are maps with string keys and finite numbers, which always serialise.
-    let mut text = serde_json::to_string_pretty(doc).unwrap_or_default();
-    text.push('\n');
-    text
+    if serde_json::to_writer_pretty(&mut bytes, doc).is_err() {
+        return "\n".into();
+    }
+    bytes.push(b'\n');
+    // serde_json writes UTF-8 only.
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Serialises a document as YAML (serde-saphyr: about half the instructions of serde_yaml's
