@@ -13,9 +13,10 @@ cargo build --release -q -p accord-cli --bin accord
 cargo run --release -q -p accord-idl --example synth -- "$work/src"
 accord=target/release/accord
 
-# The same API written as protobuf, by our own emitter, for protoc to parse.
-"$accord" build "$work/src" --out "$work/out" --target proto
-proto_dir=$(realpath "$work/out/proto")
+# The same API written as protobuf, by our own emitter, for protoc to parse. A single target
+# named with --target goes straight into --out (no proto/ subfolder).
+"$accord" build "$work/src" --out "$work/proto" --target proto
+proto_dir=$(realpath "$work/proto")
 protos=$(find "$proto_dir" -name '*.proto' | sort | tr '\n' ' ')
 echo "accord sources: $(cat "$work"/src/api/*.accord | wc -l) lines; protobuf: $(cat $protos | wc -l) lines"
 
