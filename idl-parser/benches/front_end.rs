@@ -11,5 +11,9 @@ mod shared;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-criterion::criterion_group!(benches, shared::front_end);
+fn front_end(c: &mut criterion::Criterion) {
+    shared::front_end(c, "front_end");
+}
+
+criterion::criterion_group!(benches, front_end);
 criterion::criterion_main!(benches);

@@ -5,5 +5,9 @@
 #[path = "shared/front_end.rs"]
 mod shared;
 
-criterion::criterion_group!(benches, shared::front_end);
+fn front_end(c: &mut criterion::Criterion) {
+    shared::front_end(c, "front_end_system_alloc");
+}
+
+criterion::criterion_group!(benches, front_end);
 criterion::criterion_main!(benches);

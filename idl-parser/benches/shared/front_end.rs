@@ -8,7 +8,9 @@ use criterion::{Criterion, Throughput};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub fn front_end(c: &mut Criterion) {
+/// Runs the three benchmarks as criterion group `group` (one per allocator, so that criterion
+/// compares each run with the previous run of the same allocator).
+pub fn front_end(c: &mut Criterion, group: &str) {
     let api = large_api(SynthConfig::benchmark());
     let files: HashMap<PathBuf, String> = api.iter().cloned().collect();
     let mut roots: Vec<PathBuf> = files.keys().cloned().collect();
@@ -20,7 +22,7 @@ pub fn front_end(c: &mut Criterion) {
         files.len()
     );
 
-    let mut group = c.benchmark_group("front_end");
+    let mut group = c.benchmark_group(group);
     group
         .sample_size(20)
         .throughput(Throughput::Bytes(bytes as u64));
