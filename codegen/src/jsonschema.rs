@@ -9,7 +9,7 @@ use crate::schema::{Dialect, SchemaBuilder, to_json};
 use crate::{OutputFile, parallel};
 use accord_idl::Model;
 use accord_idl::model::DeclId;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// The meta-schema every file declares.
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -48,11 +48,11 @@ pub fn document(model: &Model, id: DeclId) -> Value {
         refs: &refs,
         dialect: Dialect::JsonSchema,
     };
-    let mut doc = Map::new();
-    doc.insert("$schema".into(), json!(DIALECT));
-    doc.insert("$id".into(), json!(file_id(model, id)));
-    if let Value::Object(body) = builder.decl(id) {
-        doc.extend(body);
+    let mut doc = builder.decl(id);
+    if let Value::Object(body) = &mut doc {
+        // In front of the schema's own keywords, without building a second map.
+        body.shift_insert(0, "$schema".into(), json!(DIALECT));
+        body.shift_insert(1, "$id".into(), json!(file_id(model, id)));
     }
-    Value::Object(doc)
+    doc
 }
