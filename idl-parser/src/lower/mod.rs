@@ -40,7 +40,9 @@ pub(crate) fn lower(
         spans: Spans::default(),
     };
     let file_packages = d.packages(files);
-    let mut items: Vec<Entry> = Vec::new();
+    let count = files.iter().map(|f| f.syntax.items.len()).sum();
+    d.reserve(count);
+    let mut items: Vec<Entry> = Vec::with_capacity(count);
     let mut dups: FxHashMap<PackageId, Dups> = FxHashMap::default();
     for (file, package) in files.iter().zip(&file_packages) {
         if let Some(p) = package {
@@ -95,6 +97,13 @@ pub(crate) enum Slot {
 }
 
 impl Declarer<'_> {
+    /// Room for `items` declarations (each is a type, a service or a channel).
+    fn reserve(&mut self, items: usize) {
+        self.model.decls.reserve(items);
+        self.spans.decls.reserve(items);
+        self.scope.reserve(items);
+    }
+
     /// One package per distinct name; every file states the package's version.
     fn packages(&mut self, files: &[ParsedFile]) -> Vec<Option<PackageId>> {
         let mut versions: Vec<Option<(semver::Version, Span)>> = Vec::new();

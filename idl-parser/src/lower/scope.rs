@@ -53,6 +53,11 @@ impl Scope {
         (id, true)
     }
 
+    /// Room for `names` more declared names.
+    pub fn reserve(&mut self, names: usize) {
+        self.everywhere.reserve(names);
+    }
+
     /// Declares `name` in `package` (the caller has reported duplicates already).
     pub fn declare(&mut self, package: PackageId, name: &str, sym: Sym) {
         self.symbols[package.index()].insert(name.to_string(), sym);
