@@ -6,6 +6,7 @@
 //! thread would have produced, so output never depends on the number of cores.
 
 use std::sync::OnceLock;
+use std::thread::Builder;
 
 /// How many threads the machine runs at once (asked once: the answer reads cgroup files).
 pub(crate) fn cores() -> usize {
@@ -31,19 +32,26 @@ where
     }
     std::thread::scope(|scope| {
         let work = &work;
+        // A run whose thread cannot be started (the OS refused one) is done here instead.
         let workers: Vec<_> = rest
             .iter()
-            .map(|run| scope.spawn(move || work(run)))
+            .map(|run| {
+                (
+                    run,
+                    Builder::new().spawn_scoped(scope, move || work(run)).ok(),
+                )
+            })
             .collect();
         let mut out = Vec::with_capacity(runs.len());
         out.push(work(first));
-        for worker in workers {
+        for (run, worker) in workers {
             // A worker panics only on a bug: pass it on as if it had happened here.
-            out.push(
-                worker
+            out.push(match worker {
+                Some(worker) => worker
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
+                None => work(run),
+            });
         }
         out
     })
