@@ -22,6 +22,7 @@ use crate::trace::TraceParent;
 use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
 use futures::{Stream, StreamExt as _};
 use http::{HeaderMap, HeaderName, HeaderValue, header};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::VecDeque;
@@ -37,7 +38,9 @@ pub struct RestClient {
 
 #[derive(Debug)]
 struct Inner {
-    base: reqwest::Url,
+    /// The validated base URL without a trailing `/`: each call appends its path as text and
+    /// parses once, like a hand-written client (cloning and editing a `Url` per call cost more).
+    base: String,
     http: reqwest::Client,
     headers: HeaderMap,
     config: ProxyConfig,
@@ -96,6 +99,12 @@ impl RestClientBuilder {
         if !matches!(base.scheme(), "http" | "https") {
             return Err(bad(format!("base URL {:?} is not http(s)", self.base)));
         }
+        if base.query().is_some() || base.fragment().is_some() {
+            return Err(bad(format!(
+                "base URL {:?} has a query or fragment",
+                self.base
+            )));
+        }
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
             let name =
@@ -105,7 +114,7 @@ impl RestClientBuilder {
             headers.append(name, value);
         }
         let inner = Inner {
-            base,
+            base: base.as_str().trim_end_matches('/').to_owned(),
             http: self.http.clone().unwrap_or_default(),
             headers,
             resilience: Resilience::new(&self.config),
@@ -123,7 +132,8 @@ pub struct Parts {
     path: Vec<(&'static str, String)>,
     query: Vec<(&'static str, String)>,
     headers: Vec<(&'static str, String)>,
-    body: Option<Result<Vec<u8>, String>>,
+    /// `Bytes`, so that the retry of a connect failure resends it without a copy.
+    body: Option<Result<bytes::Bytes, String>>,
 }
 
 impl Parts {
@@ -163,13 +173,18 @@ impl Parts {
 
     /// The JSON body: `input` without the members that travel elsewhere (`omit`).
     pub fn json<T: Serialize>(mut self, input: &T, omit: &[&str]) -> Self {
-        let body = serde_json::to_value(input).and_then(|mut value| {
-            if let Some(object) = value.as_object_mut() {
-                omit.iter().for_each(|name| drop(object.remove(*name)));
-            }
-            serde_json::to_vec(&value)
-        });
-        self.body = Some(body.map_err(|e| e.to_string()));
+        // Straight to bytes when nothing is left out; else through a value to drop the members.
+        let body = if omit.is_empty() {
+            serde_json::to_vec(input)
+        } else {
+            serde_json::to_value(input).and_then(|mut value| {
+                if let Some(object) = value.as_object_mut() {
+                    omit.iter().for_each(|name| drop(object.remove(*name)));
+                }
+                serde_json::to_vec(&value)
+            })
+        };
+        self.body = Some(body.map(bytes::Bytes::from).map_err(|e| e.to_string()));
         self
     }
 }
@@ -282,13 +297,10 @@ impl RestClient {
         parts: &Parts,
         deadline: Instant,
     ) -> Result<reqwest::Response, CallError> {
-        let first = self
-            .send(op, context, parts, deadline, "application/json")
-            .await;
+        let first = self.send(op, context, parts, deadline, JSON).await;
         match first {
             Err(CallError::Connect(_)) if op.idempotent => {
-                self.send(op, context, parts, deadline, "application/json")
-                    .await
+                self.send(op, context, parts, deadline, JSON).await
             }
             other => other,
         }
@@ -350,44 +362,40 @@ impl RestClient {
         deadline: Instant,
         accept: &'static str,
     ) -> Result<reqwest::Response, CallError> {
-        let url = self.url(op, parts)?;
-        let mut request = self.inner.http.request(op.method.clone(), url);
-        request = request.headers(self.headers(context, parts, deadline)?);
-        request = request.header(header::ACCEPT, accept);
+        // A `reqwest::Request` filled in place: the builder would copy a separately built
+        // header map into the request's own.
+        let mut request = reqwest::Request::new(op.method.clone(), self.url(op, parts)?);
+        self.headers(request.headers_mut(), context, parts, deadline)?;
+        let headers = request.headers_mut();
+        headers.insert(header::ACCEPT, HeaderValue::from_static(accept));
         if let Some(body) = &parts.body {
             let body = body
                 .clone()
                 .map_err(|e| CallError::Internal(format!("encoding the input: {e}")))?;
-            request = request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(body);
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+            *request.body_mut() = Some(body.into());
         }
-        request.send().await.map_err(transport_error)
+        self.inner
+            .http
+            .execute(request)
+            .await
+            .map_err(transport_error)
     }
 
     /// The base URL plus the path template with each placeholder percent-encoded.
     fn url(&self, op: &Operation, parts: &Parts) -> Result<reqwest::Url, CallError> {
-        let mut url = self.inner.base.clone();
-        {
-            let mut segments = url
-                .path_segments_mut()
-                .map_err(|()| CallError::Internal("base URL cannot take a path".into()))?;
-            segments.pop_if_empty();
-            for segment in op.path.split('/').filter(|s| !s.is_empty()) {
-                match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    Some(name) => {
-                        let value =
-                            parts.path.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-                                CallError::Internal(format!(
-                                    "no value for path placeholder {{{name}}}"
-                                ))
-                            })?;
-                        segments.push(&value.1);
-                    }
-                    None => drop(segments.push(segment)),
-                }
+        let values: usize = parts.path.iter().map(|(_, v)| 3 * v.len()).sum();
+        let mut text = String::with_capacity(self.inner.base.len() + op.path.len() + values);
+        text.push_str(&self.inner.base);
+        for segment in op.path.split('/').filter(|s| !s.is_empty()) {
+            text.push('/');
+            match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => push_path_value(&mut text, name, parts)?,
+                None => text.push_str(segment),
             }
         }
+        let mut url = reqwest::Url::parse(&text)
+            .map_err(|e| CallError::Internal(format!("URL {text:?}: {e}")))?;
         if !parts.query.is_empty() {
             url.query_pairs_mut()
                 .extend_pairs(parts.query.iter().map(|(k, v)| (*k, v)));
@@ -395,49 +403,85 @@ impl RestClient {
         Ok(url)
     }
 
-    /// Default headers, input headers, metadata and the propagation headers.
+    /// Default headers, input headers, metadata and the propagation headers, into `headers`.
     fn headers(
         &self,
+        headers: &mut HeaderMap,
         context: &Context,
         parts: &Parts,
         deadline: Instant,
-    ) -> Result<HeaderMap, CallError> {
-        let mut headers = self.inner.headers.clone();
+    ) -> Result<(), CallError> {
         let invalid =
             |name: &str| CallError::Internal(format!("header {name:?} is not a valid HTTP header"));
-        let pairs = context
-            .metadata
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()));
-        let pairs = pairs.chain(parts.headers.iter().map(|(k, v)| (*k, v.clone())));
-        let trace = context
-            .trace
-            .map_or_else(TraceParent::new_root, |t| t.child());
-        let correlation = context
-            .correlation_id
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let remaining = deadline
-            .saturating_duration_since(Instant::now())
-            .as_millis()
-            .max(1);
-        for (name, value) in pairs {
+        headers
+            .reserve(self.inner.headers.len() + context.metadata.len() + parts.headers.len() + 5);
+        for (name, value) in &self.inner.headers {
+            headers.append(name, value.clone());
+        }
+        let metadata = context.metadata.iter().map(|(k, v)| (k.as_str(), v));
+        for (name, value) in metadata.chain(parts.headers.iter().map(|(k, v)| (*k, v))) {
             let header_name = HeaderName::try_from(name).map_err(|_| invalid(name))?;
-            let value = HeaderValue::try_from(value).map_err(|_| invalid(name))?;
+            let value = HeaderValue::try_from(value.as_str()).map_err(|_| invalid(name))?;
             headers.insert(header_name, value);
         }
         // Static names: parsing a header name per call showed in the REST bench's profile.
-        let propagated = [
-            (TRACEPARENT, trace.to_string()),
-            (CORRELATION_ID, correlation),
-            (ACCORD_DEADLINE_MS, remaining.to_string()),
-        ];
-        for (name, value) in propagated {
-            let value = HeaderValue::try_from(value).map_err(|_| invalid(name))?;
-            headers.insert(HeaderName::from_static(name), value);
-        }
-        Ok(headers)
+        let trace = context
+            .trace
+            .map_or_else(TraceParent::new_root, |t| t.child());
+        let trace = HeaderValue::try_from(trace.to_header()).map_err(|_| invalid(TRACEPARENT))?;
+        headers.insert(HeaderName::from_static(TRACEPARENT), trace);
+        let correlation = match &context.correlation_id {
+            Some(id) => HeaderValue::try_from(id.as_str()).map_err(|_| invalid(CORRELATION_ID))?,
+            None => new_correlation_id().map_err(|_| invalid(CORRELATION_ID))?,
+        };
+        headers.insert(HeaderName::from_static(CORRELATION_ID), correlation);
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let millis = u64::try_from(remaining.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        headers.insert(HeaderName::from_static(ACCORD_DEADLINE_MS), millis.into());
+        Ok(())
     }
+}
+
+const JSON: &str = "application/json";
+
+/// What `Url`'s own path-segment setter escapes in a special (http) URL, so `/` `?` `#` `%` and
+/// `\` inside a value stay inside its segment.
+const PATH_SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'#')
+    .add(b'?')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%')
+    .add(b'\\');
+
+/// Appends the percent-encoded value of placeholder `name`. A value of `.` or `..` would be read
+/// as a dot segment (even escaped) and silently change the path, so it is refused.
+fn push_path_value(text: &mut String, name: &str, parts: &Parts) -> Result<(), CallError> {
+    let (_, value) =
+        parts.path.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+            CallError::Internal(format!("no value for path placeholder {{{name}}}"))
+        })?;
+    if matches!(value.as_str(), "." | "..") {
+        return Err(CallError::Internal(format!(
+            "path parameter {name} cannot be {value:?}: it would change the URL's path"
+        )));
+    }
+    text.extend(utf8_percent_encode(value, PATH_SEGMENT));
+    Ok(())
+}
+
+/// A fresh `X-Correlation-Id`: a v4 uuid from uuid's thread-local RNG, formatted on the stack.
+fn new_correlation_id() -> Result<HeaderValue, http::header::InvalidHeaderValue> {
+    let mut buffer = uuid::Uuid::encode_buffer();
+    HeaderValue::from_str(uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer))
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -626,5 +670,75 @@ fn failure_label(error: &CallError) -> &'static str {
         CallError::Decode(_) => "decode_failed",
         CallError::Connect(_) => "connect_failed",
         CallError::Internal(_) => "internal",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GET: Operation = Operation {
+        service: "s.S",
+        name: "get",
+        method: http::Method::GET,
+        path: "/orders/{id}/items/{item}",
+        timeout: None,
+        idempotent: true,
+    };
+
+    fn url_of(base: &str, id: &str, item: &str) -> Result<String, CallError> {
+        let client = RestClient::new(base).expect("client");
+        let parts = Parts::new()
+            .path("id", &id.to_owned())
+            .path("item", &item.to_owned());
+        client.url(&GET, &parts).map(String::from)
+    }
+
+    #[test]
+    fn path_values_stay_inside_their_segment() {
+        let url = url_of("http://h:1/api/", "a/b?c#d%e f", "é\\{}").unwrap();
+        assert_eq!(
+            url,
+            "http://h:1/api/orders/a%2Fb%3Fc%23d%25e%20f/items/%C3%A9%5C%7B%7D"
+        );
+        let parsed = reqwest::Url::parse(&url).unwrap();
+        let segments: Vec<_> = parsed.path_segments().unwrap().collect();
+        assert_eq!(segments.len(), 5, "{segments:?}");
+        assert_eq!(
+            url_of("http://h:1", "7", "").unwrap(),
+            "http://h:1/orders/7/items/"
+        );
+    }
+
+    #[test]
+    fn dot_segments_and_missing_values_are_errors() {
+        for dots in [".", ".."] {
+            let error = url_of("http://h:1", dots, "x").unwrap_err();
+            assert!(matches!(&error, CallError::Internal(m) if m.contains("path parameter id")));
+        }
+        let client = RestClient::new("http://h:1").unwrap();
+        let error = client.url(&GET, &Parts::new().path("id", &1)).unwrap_err();
+        assert!(
+            matches!(&error, CallError::Internal(m) if m.contains("{item}")),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn base_urls_with_a_query_are_refused() {
+        let error = RestClient::new("http://h:1/api?x=1").unwrap_err();
+        assert!(error.to_string().contains("query"), "{error}");
+        assert!(RestClient::new("ftp://h").is_err());
+    }
+
+    #[test]
+    fn queries_are_form_encoded_after_the_path() {
+        let client = RestClient::new("http://h:1").unwrap();
+        let parts = Parts::new()
+            .path("id", &1)
+            .path("item", &2)
+            .query("q", Some(&"a b&c".to_owned()));
+        let url = client.url(&GET, &parts).unwrap();
+        assert_eq!(url.as_str(), "http://h:1/orders/1/items/2?q=a+b%26c");
     }
 }
