@@ -1,6 +1,9 @@
 //! The JSON Schema of every Accord type, following docs/wire.md: one mapping shared by the JSON
-//! Schema files, the AsyncAPI payloads and (converted to `openapiv3` values) the OpenAPI
-//! components, so the three documents can never disagree about a value's JSON shape.
+//! Schema files, the AsyncAPI payloads and the OpenAPI components, so the three documents can
+//! never disagree about a value's JSON shape. The OpenAPI emitter builds the usual shapes as
+//! `openapiv3` values directly (`openapi/schemas.rs`, for speed); its tests hold those equal to
+//! this mapping's, converted, for every declaration and field of the stress API, so a change
+//! here fails them until the OpenAPI side follows.
 //!
 //! Only the way a schema points at another declaration differs between documents; callers pass
 //! it in as a [`Refs`] function.
