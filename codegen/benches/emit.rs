@@ -8,7 +8,8 @@
 //!
 //! `cargo bench -p accord-codegen --bench emit`
 
-use accord_codegen::{Target, emit};
+use accord_codegen::schema::to_yaml;
+use accord_codegen::{Target, emit, openapi};
 use accord_idl::Model;
 use accord_idl::synth::{SynthConfig, large_api};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -71,6 +72,26 @@ fn documents(c: &mut Criterion) {
     }
     group.bench_function("all_documents", |b| {
         b.iter(|| all_documents(black_box(&model)))
+    });
+    group.finish();
+    yaml_writers(c, &model);
+}
+
+/// The YAML writer is most of the OpenAPI target's time: serde-saphyr (used) against serde_yaml
+/// (libyaml's emitter, as in its maintained fork serde_yaml_ng) on the same 200 documents.
+fn yaml_writers(c: &mut Criterion, model: &Model) {
+    let ids = model
+        .service_ids()
+        .filter(|&id| openapi::has_http(model, id));
+    let docs: Vec<_> = ids.map(|id| openapi::document(model, id)).collect();
+    let mut group = c.benchmark_group("openapi_yaml");
+    group.sample_size(10);
+    group.bench_function("serde_saphyr", |b| {
+        b.iter(|| docs.iter().map(|d| to_yaml(d).len()).sum::<usize>())
+    });
+    group.bench_function("serde_yaml", |b| {
+        let write = |d| serde_yaml::to_string(d).map_or(0, |t| t.len());
+        b.iter(|| docs.iter().map(write).sum::<usize>())
     });
     group.finish();
 }
