@@ -1,6 +1,7 @@
 //! Time of every document target (OpenAPI, AsyncAPI, JSON Schema, protobuf, reference docs) for
 //! the 60,000-line synthetic API, one benchmark per target and one for all of them together.
-//! The front end runs once, outside the timings; the Rust target has its own bench.
+//! The front end runs once, outside the timings; the Rust target has its own bench. A last
+//! group times the two YAML writers on the OpenAPI documents.
 //!
 //! It runs with the `accord` binary's global allocator (mimalloc), so the times are those users
 //! of the CLI get; the emitters allocate many small values and glibc's malloc costs them about a
