@@ -5,6 +5,10 @@
 //! `cargo bench -p ftgo-order-service --bench rest` (`ACCORD_BENCH_SECS`, `ACCORD_BENCH_TASKS`
 //! change the run length per side, default 5 s, and the concurrent callers, default 32;
 //! `ACCORD_BENCH_ONLY=0..3` runs one of the four pairings alone, for `perf stat`).
+//!
+//! Besides wall-clock numbers it prints the process's CPU time per request (client and server
+//! both live in this process): on a machine shared with other work, requests/s swings with the
+//! load, while CPU per request measures the work each side's glue costs.
 
 use accord::ProxyConfig;
 use accord::rest::client::RestClient;
@@ -98,9 +102,25 @@ fn hand_written_router(store: InMemoryOrders) -> axum::Router {
         .with_state(Arc::new(store))
 }
 
+/// User + system CPU time of this whole process so far.
+fn process_cpu() -> Duration {
+    // SAFETY: getrusage only writes the struct it is given; zeroed is a valid `rusage`.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
 #[derive(Default)]
 struct Report {
     elapsed: Duration,
+    /// Process CPU time spent while this side ran.
+    cpu: Duration,
     /// Every call's latency, sorted.
     latencies: Vec<Duration>,
 }
@@ -110,6 +130,7 @@ impl Report {
         let mut all = Report::default();
         for part in parts {
             all.elapsed += part.elapsed;
+            all.cpu += part.cpu;
             all.latencies.extend(part.latencies);
         }
         all.latencies.sort_unstable();
@@ -128,12 +149,17 @@ impl Report {
         self.latencies.len() as f64 / self.elapsed.as_secs_f64()
     }
 
+    fn cpu_per_request(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / self.latencies.len().max(1) as f64
+    }
+
     fn print(&self, name: &str) {
         println!(
-            "{name:<28} {:>9.0} req/s   p50 {:>7.1} µs   p99 {:>7.1} µs   ({} requests)",
+            "{name:<28} {:>9.0} req/s   p50 {:>7.1} µs   p99 {:>7.1} µs   CPU {:>5.1} µs/req   ({} requests)",
             self.per_second(),
             self.at(0.50).as_secs_f64() * 1e6,
             self.at(0.99).as_secs_f64() * 1e6,
+            self.cpu_per_request(),
             self.latencies.len()
         );
     }
@@ -145,7 +171,7 @@ where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: Future<Output = bool> + Send,
 {
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), process_cpu());
     let until = started + Duration::from_millis(millis);
     let workers: Vec<_> = (0..tasks)
         .map(|_| {
@@ -168,6 +194,7 @@ where
     all.sort_unstable();
     Report {
         elapsed: started.elapsed(),
+        cpu: process_cpu() - cpu,
         latencies: all,
     }
 }
@@ -245,6 +272,12 @@ fn main() {
         println!(
             "throughput ratio generated/hand-written: {:.3}",
             generated.per_second() / hand.per_second()
+        );
+        println!(
+            "CPU-per-request ratio hand-written/generated: {:.3} (pair), {:.3} (proxy alone), {:.3} (skeleton alone)",
+            hand.cpu_per_request() / generated.cpu_per_request(),
+            hand.cpu_per_request() / generated_to_hand.cpu_per_request(),
+            hand.cpu_per_request() / hand_to_generated.cpu_per_request(),
         );
     });
 }
