@@ -131,6 +131,13 @@ impl CircuitBreaker {
         }
     }
 
+    /// Records an outcome now; a success on a healthy breaker reads no clock.
+    pub fn record(&self, success: bool) {
+        if !(success && self.healthy.load(Ordering::Acquire)) {
+            self.record_at(success, Instant::now());
+        }
+    }
+
     /// Records the outcome of a call admitted at `now`.
     pub fn record_at(&self, success: bool, now: Instant) {
         // A success on a healthy breaker changes nothing.
@@ -195,7 +202,7 @@ impl Admission {
     pub fn record<T>(&mut self, outcome: &Result<T, CallError>) {
         let failed = matches!(outcome, Err(e) if e.is_remote_failure());
         if let Some(breaker) = self.shared.breaker.as_ref().filter(|_| self.pending) {
-            breaker.record_at(!failed, Instant::now());
+            breaker.record(!failed);
         }
         self.pending = false;
         self.probe = false;
