@@ -181,7 +181,7 @@ pub struct Resilience {
 struct Shared {
     max_outstanding: usize,
     /// Calls admitted and not yet dropped. The bound fails fast and never queues, so a counter
-    /// is all it needs (a semaphore permit cost an allocation-sized `Arc` dance per call).
+    /// is all it needs (tokio's `Semaphore` and owned permit did the same with more machinery).
     outstanding: AtomicUsize,
     breaker: Option<CircuitBreaker>,
 }
