@@ -61,16 +61,24 @@ impl TraceParent {
 }
 
 impl TraceParent {
-    /// The header value, in one allocation of its exact size (what every proxy call sends).
+    /// The header value as text.
     pub fn to_header(&self) -> String {
-        let mut text = String::with_capacity(55);
-        text.push_str("00-");
-        push_hex(&mut text, &self.trace_id);
-        text.push('-');
-        push_hex(&mut text, &self.span_id);
-        text.push('-');
-        push_hex(&mut text, &[self.flags]);
-        text
+        self.encode().iter().map(|&b| char::from(b)).collect()
+    }
+
+    /// The header value every proxy call sends, from the bytes on the stack in one copy.
+    pub(crate) fn header_value(&self) -> http::HeaderValue {
+        http::HeaderValue::from_bytes(&self.encode()).expect("hex digits and dashes")
+    }
+
+    /// `00-<32 hex>-<16 hex>-<2 hex>`: 55 ASCII bytes.
+    fn encode(&self) -> [u8; 55] {
+        let mut out = [b'-'; 55];
+        out[..2].copy_from_slice(b"00");
+        write_hex(&mut out[3..35], &self.trace_id);
+        write_hex(&mut out[36..52], &self.span_id);
+        write_hex(&mut out[53..], &[self.flags]);
+        out
     }
 }
 
@@ -89,29 +97,34 @@ fn random_span_id() -> [u8; 8] {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    let mut text = String::with_capacity(2 * bytes.len());
-    push_hex(&mut text, bytes);
-    text
+    let mut out = vec![0; 2 * bytes.len()];
+    write_hex(&mut out, bytes);
+    out.into_iter().map(char::from).collect()
 }
 
-/// Lower-case hex digits, two per byte. Every proxy call formats a `traceparent`: one
-/// `format!` per byte showed in the REST bench's profile.
-fn push_hex(text: &mut String, bytes: &[u8]) {
+/// Lower-case hex digits, two per byte, into `out` (twice as long as `bytes`). Every proxy
+/// call formats a `traceparent` and every skeleton call parses one: both are byte loops.
+fn write_hex(out: &mut [u8], bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for &b in bytes {
-        text.push(char::from(DIGITS[usize::from(b >> 4)]));
-        text.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0xf)];
     }
 }
 
+/// `N` bytes from exactly `2 * N` lower-case hex digits (the W3C format allows no upper case).
 fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
-    let lower = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
-    if text.len() != 2 * N || !text.as_bytes().iter().all(lower) {
+    let nibble = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        _ => None,
+    };
+    if text.len() != 2 * N {
         return None;
     }
     let mut out = [0; N];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+    for (byte, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
+        *byte = (nibble(pair[0])? << 4) | nibble(pair[1])?;
     }
     Some(out)
 }
@@ -125,6 +138,7 @@ mod tests {
         let text = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
         let t = TraceParent::parse(text).unwrap();
         assert_eq!(t.to_string(), text);
+        assert_eq!(t.header_value(), text);
         assert_eq!(t.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
         let child = t.child();
         assert_eq!(child.trace_id, t.trace_id);

@@ -85,10 +85,9 @@ pub fn router(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
             code.line("");
         }
     }
-    let mut links = routes(g, id);
-    links.push("with_state(__accord::Arc::new(service))".to_owned());
+    let links = routes(g, id);
     code.chain("let router = __accord::axum::Router::new()", &links, ";");
-    code.line("__accord::rest::server::finish_router(router, config)");
+    code.line("__accord::rest::server::finish_router(router, service, config)");
     code.close("");
 }
 

@@ -11,7 +11,8 @@
 //! `Accord-Deadline-Ms`, `X-Correlation-Id`, `traceparent`), runs the handler under the deadline
 //! inside a tracing span, and maps its `Result` to a response.
 
-use super::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, Operation, ParamValue, TRACEPARENT};
+use super::header_names::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, TRACEPARENT};
+use super::{Operation, ParamValue};
 use crate::context::deadline_after;
 use crate::problem::{PROBLEM_JSON, Problem, Violation};
 use crate::shape::Shape;
@@ -19,13 +20,14 @@ use crate::trace::TraceParent;
 use crate::validate::{FieldPath, Validate, Violations};
 use crate::{BoxStream, CallError, Context, ErrorEncoding, Request, ServiceError};
 use axum::body::Body;
-use axum::extract::{FromRequest, FromRequestParts, RawPathParams};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, RawPathParams};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::de::value::MapDeserializer;
 use serde_json::{Map, Value};
 use std::convert::Infallible;
 use std::future::Future;
@@ -64,13 +66,49 @@ impl Default for ServerConfig {
     }
 }
 
-/// Adds what every generated router needs after its routes: 404/405 problem fallbacks and the
-/// [`ServerConfig`] the handlers read.
-pub fn finish_router(router: axum::Router, config: ServerConfig) -> axum::Router {
+/// The state of a generated router: the service and the skeleton's settings. Handlers take
+/// `State<Arc<S>>` and [`Call`] reads the [`ServerConfig`], both through `FromRef`: state
+/// rather than a layer, which would cost a boxed service clone and an extension per request.
+pub struct Served<S> {
+    service: Arc<S>,
+    config: ServerConfig,
+}
+
+impl<S> Clone for Served<S> {
+    fn clone(&self) -> Self {
+        Served {
+            service: Arc::clone(&self.service),
+            config: self.config.clone(),
+        }
+    }
+}
+
+impl<S> FromRef<Served<S>> for Arc<S> {
+    fn from_ref(served: &Served<S>) -> Self {
+        Arc::clone(&served.service)
+    }
+}
+
+impl<S> FromRef<Served<S>> for ServerConfig {
+    fn from_ref(served: &Served<S>) -> Self {
+        served.config.clone()
+    }
+}
+
+/// Adds what every generated router needs after its routes: 404/405 problem fallbacks, and
+/// the service and [`ServerConfig`] as its state.
+pub fn finish_router<S: Send + Sync + 'static>(
+    router: axum::Router<Served<S>>,
+    service: S,
+    config: ServerConfig,
+) -> axum::Router {
     router
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
-        .layer(axum::Extension(Arc::new(config)))
+        .with_state(Served {
+            service: Arc::new(service),
+            config,
+        })
 }
 
 /// Serves `router` on `listener` until the process ends, with each caller's address in the
@@ -95,13 +133,17 @@ async fn method_not_allowed(method: http::Method, uri: http::Uri) -> Response {
 pub struct Call {
     parts: http::request::Parts,
     body: Body,
-    path: Result<Vec<(String, String)>, String>,
+    /// The matched placeholders as axum holds them (names and values shared, not copied).
+    path: Result<RawPathParams, String>,
     started: Instant,
-    /// The body limit of the router's `ServerConfig`, read by [`Call::context`].
+    /// The body limit of the router's `ServerConfig`.
     limit: usize,
 }
 
-impl<S: Send + Sync> FromRequest<S> for Call {
+impl<S: Send + Sync> FromRequest<S> for Call
+where
+    ServerConfig: FromRef<S>,
+{
     type Rejection = Infallible;
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Infallible> {
@@ -109,18 +151,13 @@ impl<S: Send + Sync> FromRequest<S> for Call {
         let (mut parts, body) = request.into_parts();
         let path = RawPathParams::from_request_parts(&mut parts, state)
             .await
-            .map(|p| {
-                p.iter()
-                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                    .collect()
-            })
             .map_err(|e| e.body_text());
         Ok(Call {
             parts,
             body,
             path,
             started,
-            limit: ServerConfig::default().body_limit,
+            limit: ServerConfig::from_ref(state).body_limit,
         })
     }
 }
@@ -199,8 +236,7 @@ impl Call {
         F: FnOnce(Request<I>) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let context = self.context();
-        let correlation = context.correlation_id.clone().unwrap_or_default();
+        let (context, correlation) = self.context();
         let span = call_span(op, &context);
         let started = self.started;
         let mut response = async move {
@@ -218,38 +254,43 @@ impl Call {
         .instrument(span.clone())
         .await;
         record_outcome(&span, &response, started);
-        if let Ok(value) = HeaderValue::from_str(&correlation) {
-            response.headers_mut().insert(CORRELATION_ID, value);
-        }
+        response.headers_mut().insert(CORRELATION_ID, correlation);
         response
     }
 
     /// The call's context from the request headers and extensions (moved into the context:
-    /// cloning them cost an allocation per entry on every call; the body limit is read first).
-    fn context(&mut self) -> Context {
-        self.limit = self
-            .parts
-            .extensions
-            .get::<Arc<ServerConfig>>()
-            .map_or(ServerConfig::default().body_limit, |c| c.body_limit);
+    /// cloning them cost an allocation per entry on every call), and the correlation id's
+    /// header value for the response: the caller's own value when it sent one (shared with the
+    /// request, not copied), else the fresh id's.
+    fn context(&mut self) -> (Context, HeaderValue) {
         let headers = &self.parts.headers;
-        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let deadline = text(ACCORD_DEADLINE_MS)
+        let text = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let deadline = text(&ACCORD_DEADLINE_MS)
             .and_then(|ms| ms.trim().parse::<u64>().ok())
             .map(|ms| deadline_after(self.started, Duration::from_millis(ms)));
-        let trace = text(TRACEPARENT)
+        let trace = text(&TRACEPARENT)
             .and_then(TraceParent::parse)
             .map_or_else(TraceParent::new_root, |t| t.child());
-        let correlation = text(CORRELATION_ID)
-            .filter(|id| !id.is_empty())
-            .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-        Context {
+        let received = headers
+            .get(&CORRELATION_ID)
+            .and_then(|v| Some((v, v.to_str().ok()?)))
+            .filter(|(_, id)| !id.is_empty());
+        let (header, correlation) = match received {
+            Some((header, id)) => (header.clone(), id.to_owned()),
+            None => {
+                let id = uuid::Uuid::new_v4().to_string();
+                // A hyphenated uuid is always a valid header value.
+                (HeaderValue::from_str(&id).expect("uuid header"), id)
+            }
+        };
+        let context = Context {
             deadline,
             correlation_id: Some(correlation),
             trace: Some(trace),
             metadata: metadata(headers),
             extensions: std::mem::take(&mut self.parts.extensions),
-        }
+        };
+        (context, header)
     }
 
     async fn decode<I: DeserializeOwned + Validate + Shape>(
@@ -260,26 +301,43 @@ impl Call {
         let mut params = Params::new(&self.parts, &self.path);
         bind(&mut params);
         let Params {
-            mut fields,
+            fields,
             mut violations,
             body,
             ..
         } = params;
         let limit = self.limit;
-        if body {
-            let mut object = read_body(&self.parts.headers, self.body, limit).await?;
-            object.append(&mut fields);
-            fields = object;
-        }
+        let object = if body {
+            Some(read_body(&self.parts.headers, self.body, limit).await?)
+        } else {
+            None
+        };
         if !violations.is_empty() {
             return Err(Problem::invalid(violations.into_vec()).into());
         }
-        let value = Value::Object(fields);
         // The plain decode first: tracking paths costs on every call, so only a rejected
-        // input is read again to place its violations.
-        let input = match I::deserialize(&value) {
+        // input is read again, as one JSON object, to place its violations. Without a body the
+        // fields are read straight from the list (no object built on the way of a good call).
+        let decoded = match object {
+            Some(mut object) => {
+                object.extend(
+                    fields
+                        .into_iter()
+                        .map(|(name, value)| (name.to_owned(), value)),
+                );
+                let value = Value::Object(object);
+                let decoded = I::deserialize(&value);
+                decoded.map_err(|_| value)
+            }
+            None => {
+                let entries = fields.iter().map(|(name, value)| (*name, value));
+                I::deserialize(MapDeserializer::<_, serde_json::Error>::new(entries))
+                    .map_err(|_| Value::Object(to_object(fields)))
+            }
+        };
+        let input = match decoded {
             Ok(input) => input,
-            Err(_) => {
+            Err(value) => {
                 let error = serde_path_to_error::deserialize::<_, I>(&value).err();
                 return Err(Problem::invalid(decode_violations::<I>(&value, error)).into());
             }
@@ -295,23 +353,21 @@ impl Call {
 /// Binds the input fields that travel outside the body: what a generated `bind` closure calls.
 pub struct Params<'a> {
     parts: &'a http::request::Parts,
-    path: &'a Result<Vec<(String, String)>, String>,
+    path: &'a Result<RawPathParams, String>,
     query: Option<Vec<(String, String)>>,
-    fields: Map<String, Value>,
+    /// The bound fields by wire name, each at most once (a generated `bind` names a field once).
+    fields: Vec<(&'static str, Value)>,
     violations: Violations,
     body: bool,
 }
 
 impl<'a> Params<'a> {
-    fn new(
-        parts: &'a http::request::Parts,
-        path: &'a Result<Vec<(String, String)>, String>,
-    ) -> Self {
+    fn new(parts: &'a http::request::Parts, path: &'a Result<RawPathParams, String>) -> Self {
         Params {
             parts,
             path,
             query: None,
-            fields: Map::new(),
+            fields: Vec::new(),
             violations: Violations::new(),
             body: false,
         }
@@ -325,14 +381,11 @@ impl<'a> Params<'a> {
     /// Field `field` from the path placeholder of the same name.
     pub fn path<T: ParamValue>(&mut self, field: &'static str) {
         let found = match self.path {
-            Ok(params) => params
-                .iter()
-                .find(|(k, _)| k == field)
-                .map(|(_, v)| v.clone()),
-            Err(e) => return self.violation(field, &e.clone()),
+            Ok(params) => params.iter().find(|(k, _)| *k == field).map(|(_, v)| v),
+            Err(e) => return self.violation(field, e),
         };
         match found {
-            Some(raw) => self.set::<T>(field, &raw),
+            Some(raw) => self.set::<T>(field, raw),
             None => self.violation(field, "missing path parameter"),
         }
     }
@@ -360,7 +413,7 @@ impl<'a> Params<'a> {
             }
         }
         // No occurrence is an empty list: a query string cannot tell "absent" from "empty".
-        self.fields.insert(field.to_owned(), Value::Array(items));
+        self.fields.push((field, Value::Array(items)));
     }
 
     /// Field `field` from header `name`; absent leaves the field unset.
@@ -391,9 +444,7 @@ impl<'a> Params<'a> {
 
     fn set<T: ParamValue>(&mut self, field: &'static str, raw: &str) {
         match T::parse_param(raw).and_then(|v| to_json(&v)) {
-            Ok(value) => {
-                self.fields.insert(field.to_owned(), value);
-            }
+            Ok(value) => self.fields.push((field, value)),
             Err(message) => self.violation(field, &message),
         }
     }
@@ -407,6 +458,13 @@ impl<'a> Params<'a> {
         };
         self.violations.push(&path, message);
     }
+}
+
+fn to_object(fields: Vec<(&str, Value)>) -> Map<String, Value> {
+    fields
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<Value, String> {
@@ -535,27 +593,31 @@ fn push_member(path: &mut String, name: &str) {
     path.push_str(name);
 }
 
-/// Request headers that are transport plumbing, not caller metadata.
-const NOT_METADATA: &[&str] = &[
-    "host",
-    "content-type",
-    "content-length",
-    "connection",
-    "transfer-encoding",
-    "accept",
-    "accept-encoding",
-    "user-agent",
-    "te",
-    "upgrade",
-    TRACEPARENT,
-    CORRELATION_ID,
-    ACCORD_DEADLINE_MS,
-];
+/// Whether a request header is transport plumbing rather than caller metadata (one `match`:
+/// every header of every call is asked).
+fn is_plumbing(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "host"
+            | "content-type"
+            | "content-length"
+            | "connection"
+            | "transfer-encoding"
+            | "accept"
+            | "accept-encoding"
+            | "user-agent"
+            | "te"
+            | "upgrade"
+            | super::TRACEPARENT
+            | super::CORRELATION_ID
+            | super::ACCORD_DEADLINE_MS
+    )
+}
 
 fn metadata(headers: &HeaderMap) -> std::collections::BTreeMap<String, String> {
     headers
         .iter()
-        .filter(|(name, _)| !NOT_METADATA.contains(&name.as_str()))
+        .filter(|(name, _)| !is_plumbing(name))
         .filter_map(|(name, value)| {
             Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
         })
@@ -619,31 +681,27 @@ fn record_outcome(span: &tracing::Span, response: &Response, started: Instant) {
 
 fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {
-        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body)
-            .into_response()
-            .with_status(status),
+        Ok(body) => body_response(status, HeaderValue::from_static("application/json"), body),
         Err(e) => error_response(CallError::Internal(format!("encoding the output: {e}"))),
     }
 }
 
-trait WithStatus {
-    fn with_status(self, status: StatusCode) -> Self;
-}
-
-impl WithStatus for Response {
-    fn with_status(mut self, status: StatusCode) -> Self {
-        *self.status_mut() = status;
-        self
-    }
+/// A response assembled directly: axum's `([(name, "text")], body)` form parses and copies
+/// the content type into a new header value on every call.
+fn body_response(status: StatusCode, content_type: HeaderValue, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, content_type);
+    response
 }
 
 /// A problem as an `application/problem+json` response.
 pub fn problem_response(problem: Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match serde_json::to_vec(&problem) {
-        Ok(body) => ([(header::CONTENT_TYPE, PROBLEM_JSON)], body)
-            .into_response()
-            .with_status(status),
+        Ok(body) => body_response(status, HeaderValue::from_static(PROBLEM_JSON), body),
         Err(_) => status.into_response(),
     }
 }

@@ -455,9 +455,8 @@ pub fn order_service_router<S: OrderService>(service: S, config: ServerConfig) -
         )
         .route("/orders/{order_id}/cancel", post(cancel_order::<S>))
         .route("/orders/{order_id}/viewed", post(order_viewed::<S>))
-        .route("/orders/{order_id}/watch", get(watch_order::<S>))
-        .with_state(Arc::new(service));
-    ::accord::__private::rest::server::finish_router(router, config)
+        .route("/orders/{order_id}/watch", get(watch_order::<S>));
+    ::accord::__private::rest::server::finish_router(router, service, config)
 }
 
 async fn create_order<S: OrderService>(State(service): State<Arc<S>>, call: Call) -> Response {

@@ -9,6 +9,10 @@
 //! Besides wall-clock numbers it prints the process's CPU time per request (client and server
 //! both live in this process): on a machine shared with other work, requests/s swings with the
 //! load, while CPU per request measures the work each side's glue costs.
+//!
+//! `ACCORD_BENCH_ALLOCS=1` also counts heap allocations per request (client and server
+//! together): a count does not depend on the machine's load. Counting adds a shared atomic
+//! increment to every allocation, so leave it off when comparing times.
 
 use accord::ProxyConfig;
 use accord::rest::client::RestClient;
@@ -20,9 +24,11 @@ use ftgo_order_service::api::ftgo::order::{
     order_service_router,
 };
 use ftgo_order_service::{InMemoryOrders, Menu};
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -102,6 +108,45 @@ fn hand_written_router(store: InMemoryOrders) -> axum::Router {
         .with_state(Arc::new(store))
 }
 
+/// The system allocator, counting allocations while `COUNT_ALLOCATIONS` is set.
+struct CountingAllocator;
+
+static COUNT_ALLOCATIONS: AtomicBool = AtomicBool::new(false);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+impl CountingAllocator {
+    fn count(&self) {
+        if COUNT_ALLOCATIONS.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+// SAFETY: every call is passed on unchanged to the system allocator.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        self.count();
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        self.count();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        self.count();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
 /// User + system CPU time of this whole process so far.
 fn process_cpu() -> Duration {
     // SAFETY: getrusage only writes the struct it is given; zeroed is a valid `rusage`.
@@ -121,6 +166,8 @@ struct Report {
     elapsed: Duration,
     /// Process CPU time spent while this side ran.
     cpu: Duration,
+    /// Heap allocations (and reallocations) made while this side ran, when counted.
+    allocations: u64,
     /// Every call's latency, sorted.
     latencies: Vec<Duration>,
 }
@@ -131,6 +178,7 @@ impl Report {
         for part in parts {
             all.elapsed += part.elapsed;
             all.cpu += part.cpu;
+            all.allocations += part.allocations;
             all.latencies.extend(part.latencies);
         }
         all.latencies.sort_unstable();
@@ -154,8 +202,14 @@ impl Report {
     }
 
     fn print(&self, name: &str) {
+        let allocations = if COUNT_ALLOCATIONS.load(Ordering::Relaxed) {
+            let per_request = self.allocations as f64 / self.latencies.len().max(1) as f64;
+            format!("   {per_request:.1} allocs/req")
+        } else {
+            String::new()
+        };
         println!(
-            "{name:<28} {:>9.0} req/s   p50 {:>7.1} µs   p99 {:>7.1} µs   CPU {:>5.1} µs/req   ({} requests)",
+            "{name:<28} {:>9.0} req/s   p50 {:>7.1} µs   p99 {:>7.1} µs   CPU {:>5.1} µs/req{allocations}   ({} requests)",
             self.per_second(),
             self.at(0.50).as_secs_f64() * 1e6,
             self.at(0.99).as_secs_f64() * 1e6,
@@ -172,6 +226,7 @@ where
     Fut: Future<Output = bool> + Send,
 {
     let (started, cpu) = (Instant::now(), process_cpu());
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
     let until = started + Duration::from_millis(millis);
     let workers: Vec<_> = (0..tasks)
         .map(|_| {
@@ -195,6 +250,7 @@ where
     Report {
         elapsed: started.elapsed(),
         cpu: process_cpu() - cpu,
+        allocations: ALLOCATIONS.load(Ordering::Relaxed) - allocations,
         latencies: all,
     }
 }
@@ -202,6 +258,7 @@ where
 fn main() {
     let secs = env_or("ACCORD_BENCH_SECS", 5);
     let tasks = env_or("ACCORD_BENCH_TASKS", 32) as usize;
+    COUNT_ALLOCATIONS.store(env_or("ACCORD_BENCH_ALLOCS", 0) == 1, Ordering::Relaxed);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -233,9 +290,6 @@ fn main() {
         let http = reqwest::Client::new();
         let url = format!("{hand_base}/orders/{id}");
 
-        // Warm up both sides (connections, allocator) before measuring.
-        let _ = load(tasks, 1000, generated_call(proxy.clone(), id)).await;
-        let _ = load(tasks, 1000, hand_call(http.clone(), url.clone())).await;
         println!("GET /orders/{{id}} over loopback, {tasks} concurrent callers, {secs} s per side");
         println!("(sides alternate in 500 ms slices so load from other processes hits both alike)");
         let generated_url = format!("{generated_base}/orders/{id}");
@@ -247,6 +301,14 @@ fn main() {
         let mut reports: [Vec<Report>; 4] = Default::default();
         let only = std::env::var("ACCORD_BENCH_ONLY").ok();
         let run = |n: usize| only.as_deref().is_none_or(|o| o == n.to_string());
+        // Warm up (connections, allocator) before measuring; with ACCORD_BENCH_ONLY, only the
+        // pairing measured, so a profile of one pairing holds nothing of the others.
+        if run(0) || run(2) {
+            let _ = load(tasks, 1000, generated_call(proxy.clone(), id)).await;
+        }
+        if run(1) || run(3) {
+            let _ = load(tasks, 1000, hand_call(http.clone(), url.clone())).await;
+        }
         for _ in 0..secs * 2 {
             if run(0) {
                 reports[0].push(load(tasks, 500, generated_call(proxy.clone(), id)).await);

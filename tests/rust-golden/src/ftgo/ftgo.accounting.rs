@@ -544,9 +544,8 @@ pub fn accounting_service_router<__S: AccountingService>(
 
     let router = __accord::axum::Router::new()
         .route("/accounts/{consumer_id}", __accord::axum::routing::get(get_account::<__S>))
-        .route("/accounts", __accord::axum::routing::get(list_accounts::<__S>))
-        .with_state(__accord::Arc::new(service));
-    __accord::rest::server::finish_router(router, config)
+        .route("/accounts", __accord::axum::routing::get(list_accounts::<__S>));
+    __accord::rest::server::finish_router(router, service, config)
 }
 
 /// Calls a `AccountingService` over REST.

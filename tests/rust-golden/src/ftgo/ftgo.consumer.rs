@@ -425,9 +425,8 @@ pub fn consumer_service_router<__S: ConsumerService>(
 
     let router = __accord::axum::Router::new()
         .route("/consumers", __accord::axum::routing::post(create_consumer::<__S>))
-        .route("/consumers/{consumer_id}", __accord::axum::routing::get(get_consumer::<__S>))
-        .with_state(__accord::Arc::new(service));
-    __accord::rest::server::finish_router(router, config)
+        .route("/consumers/{consumer_id}", __accord::axum::routing::get(get_consumer::<__S>));
+    __accord::rest::server::finish_router(router, service, config)
 }
 
 /// Calls a `ConsumerService` over REST.

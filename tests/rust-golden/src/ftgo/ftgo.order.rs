@@ -725,9 +725,8 @@ pub fn order_service_router<__S: OrderService>(
     let router = __accord::axum::Router::new()
         .route("/orders", __accord::axum::routing::post(create_order::<__S>))
         .route("/orders/{order_id}", __accord::axum::routing::get(get_order::<__S>))
-        .route("/orders/{order_id}/cancel", __accord::axum::routing::post(cancel_order::<__S>))
-        .with_state(__accord::Arc::new(service));
-    __accord::rest::server::finish_router(router, config)
+        .route("/orders/{order_id}/cancel", __accord::axum::routing::post(cancel_order::<__S>));
+    __accord::rest::server::finish_router(router, service, config)
 }
 
 /// Calls a `OrderService` over REST.

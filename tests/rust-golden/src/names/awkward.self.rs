@@ -758,9 +758,8 @@ pub fn type_router<__S: Type>(
     let router = __accord::axum::Router::new()
         .route("/types/{type}", __accord::axum::routing::post(r#match::<__S>).delete(r#async::<__S>))
         .route("/types/{type}/self", __accord::axum::routing::get(self_::<__S>))
-        .route("/types/{type}/SELF", __accord::axum::routing::get(self_2::<__S>))
-        .with_state(__accord::Arc::new(service));
-    __accord::rest::server::finish_router(router, config)
+        .route("/types/{type}/SELF", __accord::axum::routing::get(self_2::<__S>));
+    __accord::rest::server::finish_router(router, service, config)
 }
 
 /// Calls a `Type` over REST.
@@ -938,9 +937,8 @@ pub fn self_router<__S: Self2>(
     }
 
     let router = __accord::axum::Router::new()
-        .route("/self/{type}", __accord::axum::routing::post(super_::<__S>))
-        .with_state(__accord::Arc::new(service));
-    __accord::rest::server::finish_router(router, config)
+        .route("/self/{type}", __accord::axum::routing::post(super_::<__S>));
+    __accord::rest::server::finish_router(router, service, config)
 }
 
 /// Calls a `Self2` over REST.

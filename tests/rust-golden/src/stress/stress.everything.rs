@@ -2113,9 +2113,8 @@ pub fn everything_router<__S: Everything>(
         .route("/things/{id}/labels", __accord::axum::routing::patch(patch_labels::<__S>))
         .route("/ping", __accord::axum::routing::post(ping::<__S>))
         .route("/things/{id}/watch", __accord::axum::routing::get(watch::<__S>))
-        .route("/things/{id}/viewed", __accord::axum::routing::post(viewed::<__S>))
-        .with_state(__accord::Arc::new(service));
-    __accord::rest::server::finish_router(router, config)
+        .route("/things/{id}/viewed", __accord::axum::routing::post(viewed::<__S>));
+    __accord::rest::server::finish_router(router, service, config)
 }
 
 /// Calls a `Everything` over REST.

@@ -203,9 +203,8 @@ pub fn catalog_router<__S: Catalog>(
     }
 
     let router = __accord::axum::Router::new()
-        .route("/items", __accord::axum::routing::get(list::<__S>))
-        .with_state(__accord::Arc::new(service));
-    __accord::rest::server::finish_router(router, config)
+        .route("/items", __accord::axum::routing::get(list::<__S>));
+    __accord::rest::server::finish_router(router, service, config)
 }
 
 /// Calls a `Catalog` over REST.
