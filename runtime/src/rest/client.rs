@@ -540,10 +540,10 @@ fn push_path_value(text: &mut String, name: &str, parts: &Parts) -> Result<(), C
     Ok(())
 }
 
-/// A fresh `X-Correlation-Id`: a v4 uuid from uuid's thread-local RNG, formatted on the stack.
+/// A fresh `X-Correlation-Id`: a v4 uuid (bits from fastrand, see `trace`), formatted on the stack.
 fn new_correlation_id() -> HeaderValue {
     let mut buffer = uuid::Uuid::encode_buffer();
-    let id = uuid::Uuid::new_v4().hyphenated();
+    let id = crate::trace::random_uuid().hyphenated();
     HeaderValue::from_str(id.encode_lower(&mut buffer)).expect("a uuid is a valid header value")
 }
 

@@ -278,7 +278,7 @@ impl Call {
         let (header, correlation) = match received {
             Some((header, id)) => (header.clone(), id.to_owned()),
             None => {
-                let id = uuid::Uuid::new_v4().to_string();
+                let id = crate::trace::random_uuid().to_string();
                 // A hyphenated uuid is always a valid header value.
                 (HeaderValue::from_str(&id).expect("uuid header"), id)
             }

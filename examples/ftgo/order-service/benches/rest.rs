@@ -303,11 +303,12 @@ fn main() {
         let run = |n: usize| only.as_deref().is_none_or(|o| o == n.to_string());
         // Warm up (connections, allocator) before measuring; with ACCORD_BENCH_ONLY, only the
         // pairing measured, so a profile of one pairing holds nothing of the others.
+        let mut warm_up = 0;
         if run(0) || run(2) {
-            let _ = load(tasks, 1000, generated_call(proxy.clone(), id)).await;
+            warm_up += load(tasks, 1000, generated_call(proxy.clone(), id)).await.latencies.len();
         }
         if run(1) || run(3) {
-            let _ = load(tasks, 1000, hand_call(http.clone(), url.clone())).await;
+            warm_up += load(tasks, 1000, hand_call(http.clone(), url.clone())).await.latencies.len();
         }
         for _ in 0..secs * 2 {
             if run(0) {
@@ -326,6 +327,12 @@ fn main() {
             }
         }
         let [generated, hand, hand_to_generated, generated_to_hand] = reports.map(Report::merge);
+        // What bench/rest-instructions.sh divides a whole run's instruction count by.
+        let measured: usize = [&generated, &hand, &hand_to_generated, &generated_to_hand]
+            .iter()
+            .map(|r| r.latencies.len())
+            .sum();
+        println!("requests in all, warm-up included: {}", warm_up + measured);
         generated.print("generated proxy+skeleton");
         hand.print("hand-written axum+reqwest");
         // Where a difference lies: each generated half against the other hand-written half.
