@@ -1,11 +1,25 @@
 //! W3C trace context (`traceparent`): parsed and generated here; the format is four hex fields.
 //!
-//! Also where every call's fresh ids come from (trace, span and correlation ids): fastrand's
-//! thread-local generator, seeded from the OS's randomness per thread. These ids need to be
-//! unique, not unpredictable, and uuid's ChaCha-based generator cost about 200 instructions per
-//! id, four ids per REST call.
+//! Also where every call's fresh ids come from (trace, span and correlation ids): a fastrand
+//! generator per thread, seeded once from the OS's randomness (through uuid's generator; fastrand
+//! would seed itself from the clock and the thread id only). These ids need to be unique, not
+//! unpredictable, and uuid's ChaCha-based generator cost about 200 instructions per id, four ids
+//! per REST call.
 
+use std::cell::RefCell;
 use std::fmt;
+
+thread_local! {
+    static IDS: RefCell<fastrand::Rng> = RefCell::new({
+        let seed = uuid::Uuid::new_v4().as_u64_pair().0;
+        fastrand::Rng::with_seed(seed)
+    });
+}
+
+/// `f` with this thread's id generator.
+fn with_ids<T>(f: impl FnOnce(&mut fastrand::Rng) -> T) -> T {
+    IDS.with(|ids| f(&mut ids.borrow_mut()))
+}
 
 /// A parsed `traceparent` header: `00-<trace id>-<parent span id>-<flags>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +36,7 @@ impl TraceParent {
     /// A new trace with a fresh random trace id and span id, sampled.
     pub fn new_root() -> Self {
         TraceParent {
-            trace_id: fastrand::u128(1..).to_le_bytes(),
+            trace_id: with_ids(|ids| ids.u128(1..)).to_le_bytes(),
             span_id: random_span_id(),
             flags: 1,
         }
@@ -93,12 +107,13 @@ impl fmt::Display for TraceParent {
 }
 
 fn random_span_id() -> [u8; 8] {
-    fastrand::u64(1..).to_le_bytes()
+    with_ids(|ids| ids.u64(1..)).to_le_bytes()
 }
 
 /// A fresh version 4 uuid (for correlation ids) from the same generator.
 pub(crate) fn random_uuid() -> uuid::Uuid {
-    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid()
+    let bytes = with_ids(|ids| ids.u128(..)).to_le_bytes();
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
 fn hex(bytes: &[u8]) -> String {
