@@ -680,8 +680,11 @@ fn record_outcome(span: &tracing::Span, response: &Response, started: Instant) {
 }
 
 fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(body) => body_response(status, HeaderValue::from_static("application/json"), body),
+    // Room for a typical reply up front: `to_vec` starts at 128 bytes and regrows (copying)
+    // twice for a reply of a few hundred.
+    let mut body = Vec::with_capacity(1024);
+    match serde_json::to_writer(&mut body, value) {
+        Ok(()) => body_response(status, HeaderValue::from_static("application/json"), body),
         Err(e) => error_response(CallError::Internal(format!("encoding the output: {e}"))),
     }
 }
