@@ -319,15 +319,7 @@ impl RestClient {
             error_name,
             body,
         };
-        match undeclared_failure(&reply) {
-            None => Ok(reply),
-            // The skeleton ran out of the deadline this call sent it (a gateway's 504 after
-            // the deadline means the same): the call timed out, whichever side noticed first.
-            Some(CallError::Status { status: 504, .. }) if Instant::now() >= deadline => {
-                Err(CallError::Timeout)
-            }
-            Some(failure) => Err(failure),
-        }
+        undeclared_failure(&reply, deadline).map_or(Ok(reply), Err)
     }
 
     async fn send_retrying(
@@ -376,7 +368,7 @@ impl RestClient {
         let response = match sent {
             Ok(response) if response.status().is_success() => response,
             Ok(response) => {
-                let outcome = within(deadline, read_failure::<E>(response)).await;
+                let outcome = within(deadline, read_failure::<E>(response, deadline)).await;
                 admission.record(&outcome.as_ref().map(|_| ()).map_err(Clone::clone));
                 return fail(outcome.unwrap_or_else(E::from));
             }
@@ -568,9 +560,17 @@ fn transport_error(error: reqwest::Error) -> CallError {
 }
 
 /// A failure that is not a declared error: the breaker counts 5xx ones.
-fn undeclared_failure(reply: &Reply) -> Option<CallError> {
+fn undeclared_failure(reply: &Reply, deadline: Instant) -> Option<CallError> {
     let success = (200..300).contains(&reply.status);
-    (!success && reply.error_name.is_none()).then(|| status_error(reply.status, &reply.body))
+    if success || reply.error_name.is_some() {
+        return None;
+    }
+    // The skeleton ran out of the deadline this call sent it (a gateway's 504 after the
+    // deadline means the same): the call timed out, whichever side noticed first.
+    if reply.status == 504 && Instant::now() >= deadline {
+        return Some(CallError::Timeout);
+    }
+    Some(status_error(reply.status, &reply.body))
 }
 
 fn status_error(status: u16, body: &[u8]) -> CallError {
@@ -602,7 +602,10 @@ fn declared<E: ServiceError>(reply: &Reply) -> Option<E> {
     })
 }
 
-async fn read_failure<E: ServiceError>(response: reqwest::Response) -> Result<E, CallError> {
+async fn read_failure<E: ServiceError>(
+    response: reqwest::Response,
+    deadline: Instant,
+) -> Result<E, CallError> {
     let status = response.status().as_u16();
     let error_name = header_text(response.headers(), &ACCORD_ERROR);
     let body = response.bytes().await.map_err(transport_error)?;
@@ -611,7 +614,7 @@ async fn read_failure<E: ServiceError>(response: reqwest::Response) -> Result<E,
         error_name,
         body,
     };
-    match undeclared_failure(&reply) {
+    match undeclared_failure(&reply, deadline) {
         Some(failure) => Err(failure),
         None => {
             Ok(declared::<E>(&reply).unwrap_or_else(|| status_error(status, &reply.body).into()))
