@@ -320,11 +320,7 @@ impl Call {
         // fields are read straight from the list (no object built on the way of a good call).
         let decoded = match object {
             Some(mut object) => {
-                object.extend(
-                    fields
-                        .into_iter()
-                        .map(|(name, value)| (name.to_owned(), value)),
-                );
+                object.extend(owned_names(fields));
                 let value = Value::Object(object);
                 let decoded = I::deserialize(&value);
                 decoded.map_err(|_| value)
@@ -332,7 +328,7 @@ impl Call {
             None => {
                 let entries = fields.iter().map(|(name, value)| (*name, value));
                 I::deserialize(MapDeserializer::<_, serde_json::Error>::new(entries))
-                    .map_err(|_| Value::Object(to_object(fields)))
+                    .map_err(|_| Value::Object(owned_names(fields).collect()))
             }
         };
         let input = match decoded {
@@ -460,11 +456,11 @@ impl<'a> Params<'a> {
     }
 }
 
-fn to_object(fields: Vec<(&str, Value)>) -> Map<String, Value> {
+/// Bound fields as JSON object members.
+fn owned_names(fields: Vec<(&str, Value)>) -> impl Iterator<Item = (String, Value)> {
     fields
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value))
-        .collect()
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<Value, String> {
