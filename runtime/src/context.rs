@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 pub struct Context {
     /// When the caller stops waiting. `None`: the proxy applies the operation's default.
     pub deadline: Option<Instant>,
-    /// Ties together every call made on behalf of one piece of work (`X-Correlation-Id`).
+    /// Ties together every call made on behalf of one piece of work (`X-Correlation-Id`). A
+    /// server always fills it: the caller's id, else the trace id. A proxy sends it only when it
+    /// is not the trace id, which the receiver derives by itself.
     pub correlation_id: Option<String>,
     /// W3C trace context of the current call (`traceparent`).
     pub trace: Option<TraceParent>,

@@ -1,10 +1,10 @@
 //! W3C trace context (`traceparent`): parsed and generated here; the format is four hex fields.
 //!
-//! Also where every call's fresh ids come from (trace, span and correlation ids): a fastrand
-//! generator per thread, seeded once from the OS's randomness (through uuid's generator; fastrand
-//! would seed itself from the clock and the thread id only). These ids need to be unique, not
-//! unpredictable, and uuid's ChaCha-based generator cost about 200 instructions per id, four ids
-//! per REST call.
+//! Also where every call's fresh ids come from (trace and span ids; a correlation id defaults to
+//! the trace id): a fastrand generator per thread, seeded once from the OS's randomness (through
+//! uuid's generator; fastrand would seed itself from the clock and the thread id only). These ids
+//! need to be unique, not unpredictable, and uuid's ChaCha-based generator cost about 200
+//! instructions per id.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -50,9 +50,17 @@ impl TraceParent {
         }
     }
 
-    /// The trace id as 32 lower-case hex digits.
+    /// The trace id as 32 lower-case hex digits: also the call's correlation id when the caller
+    /// set none (see `docs/wire.md`).
     pub fn trace_id_hex(&self) -> String {
         hex(&self.trace_id)
+    }
+
+    /// Whether `text` is this trace's id exactly as [`trace_id_hex`](Self::trace_id_hex) writes
+    /// it. A proxy leaves out a correlation id the receiver can derive from `traceparent`; it is
+    /// asked on every call, so it compares without formatting.
+    pub fn is_trace_id(&self, text: &str) -> bool {
+        unhex::<16>(text.as_bytes()) == Some(self.trace_id)
     }
 
     /// Parses a header value; `None` when it is malformed (the receiver then starts a new trace).
@@ -108,12 +116,6 @@ impl fmt::Display for TraceParent {
 
 fn random_span_id() -> [u8; 8] {
     with_ids(|ids| ids.u64(1..)).to_le_bytes()
-}
-
-/// A fresh version 4 uuid (for correlation ids) from the same generator.
-pub(crate) fn random_uuid() -> uuid::Uuid {
-    let bytes = with_ids(|ids| ids.u128(..)).to_le_bytes();
-    uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -192,15 +194,30 @@ mod tests {
     }
 
     #[test]
-    fn fresh_ids_are_nonzero_distinct_and_v4() {
+    fn fresh_ids_are_nonzero_and_distinct() {
         let (a, b) = (TraceParent::new_root(), TraceParent::new_root());
         assert_ne!(a.trace_id, b.trace_id);
         assert_ne!(a.trace_id, [0; 16]);
         assert_ne!(a.child().span_id, [0; 8]);
         assert_eq!(TraceParent::parse(&a.to_header()), Some(a));
-        let id = random_uuid();
-        assert_eq!(id.get_version_num(), 4);
-        assert_ne!(id, random_uuid());
+    }
+
+    #[test]
+    fn only_the_exact_hex_is_the_trace_id() {
+        let t =
+            TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
+        assert!(t.is_trace_id(&t.trace_id_hex()));
+        assert!(t.is_trace_id("4bf92f3577b34da6a3ce929d0e0e4736"));
+        for other in [
+            "4BF92F3577B34DA6A3CE929D0E0E4736",
+            "4bf92f3577b34da6a3ce929d0e0e473",
+            "4bf92f3577b34da6a3ce929d0e0e47360",
+            "4bf92f3577b34da6a3ce929d0e0e4737",
+            "",
+            "corr-42",
+        ] {
+            assert!(!t.is_trace_id(other), "{other}");
+        }
     }
 
     #[test]

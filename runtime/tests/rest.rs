@@ -828,27 +828,106 @@ async fn trace_and_correlation_propagate() {
     let remaining: u64 = got.labels["remaining_ms"].parse().unwrap();
     assert!(remaining > 5_000 && remaining <= 10_000, "{remaining}");
 
-    // Without a trace the proxy starts one and the server continues it.
+    // Without a trace the proxy starts one and the server continues it; without a correlation
+    // id the call's correlation id is its trace id.
     let got = orders
         .get_order(GetOrderRequest { order_id: 2 }.into())
         .await
         .unwrap();
     assert_eq!(got.labels["trace_id"].len(), 32);
-    assert!(!got.labels["correlation_id"].is_empty());
+    assert_eq!(got.labels["correlation_id"], got.labels["trace_id"]);
 
-    let response = reqwest::Client::new()
-        .get(format!("{}/orders/2", server.base))
-        .header(
-            "traceparent",
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-        )
-        .header("x-correlation-id", "abc")
-        .send()
+    let get = |headers: &[(&str, &str)]| {
+        let mut request = reqwest::Client::new().get(format!("{}/orders/2", server.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    // A caller's own correlation id is kept and echoed.
+    let response = get(&[("traceparent", PARENT), ("x-correlation-id", "abc")])
         .await
         .unwrap();
     assert_eq!(response.headers()["x-correlation-id"], "abc");
     let got: Order = response.json().await.unwrap();
     assert_eq!(got.labels["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(got.labels["correlation_id"], "abc");
+
+    // With only a trace, the correlation id is the trace id, which the caller already knows:
+    // nothing is echoed.
+    let response = get(&[("traceparent", PARENT)]).await.unwrap();
+    assert!(!response.headers().contains_key("x-correlation-id"));
+    let got: Order = response.json().await.unwrap();
+    assert_eq!(
+        got.labels["correlation_id"],
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    );
+
+    // With neither (or a malformed trace), the skeleton starts a trace and tells the caller the
+    // correlation id it chose.
+    for headers in [&[][..], &[("traceparent", "00-nonsense-01")][..]] {
+        let response = get(headers).await.unwrap();
+        let echoed = response.headers()["x-correlation-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let got: Order = response.json().await.unwrap();
+        assert_eq!(got.labels["trace_id"], echoed);
+        assert_eq!(got.labels["correlation_id"], echoed);
+    }
+}
+
+/// A server that reads one request's head, answers 404 and returns the head as text.
+async fn capture_one_request() -> (String, tokio::task::JoinHandle<String>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let head = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        let mut buffer = [0; 4096];
+        while !head.ends_with(b"\r\n\r\n") {
+            let n = socket.read(&mut buffer).await.unwrap();
+            assert!(n > 0, "the connection closed inside the head");
+            head.extend_from_slice(&buffer[..n]);
+        }
+        let reply = "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+        socket.write_all(reply.as_bytes()).await.unwrap();
+        String::from_utf8(head).unwrap().to_ascii_lowercase()
+    });
+    (base, head)
+}
+
+#[tokio::test]
+async fn a_correlation_id_travels_only_when_the_trace_does_not_imply_it() {
+    let parent = TraceParent::new_root();
+    let cases = [
+        (None, false),
+        (Some(parent.trace_id_hex()), false),
+        (Some(parent.trace_id_hex().to_uppercase()), true),
+        (Some("corr-7".to_owned()), true),
+    ];
+    for (correlation, sent) in cases {
+        let (base, head) = capture_one_request().await;
+        let orders = OrderServiceRestProxy::new(RestClient::new(base).unwrap());
+        let mut request = Request::new(GetOrderRequest { order_id: 1 });
+        request.context.trace = Some(parent);
+        request.context.correlation_id = correlation.clone();
+        assert!(
+            orders.get_order(request).await.is_err(),
+            "the capture answers 404"
+        );
+        let head = head.await.unwrap();
+        let trace = format!("traceparent: 00-{}-", parent.trace_id_hex());
+        assert!(head.contains(&trace), "{head}");
+        assert!(head.contains("accord-deadline-ms: "), "{head}");
+        let line = correlation.map(|id| format!("x-correlation-id: {}\r\n", id.to_lowercase()));
+        assert_eq!(head.contains("x-correlation-id:"), sent, "{head}");
+        if sent {
+            assert!(head.contains(line.as_deref().unwrap()), "{head}");
+        }
+    }
 }
 
 #[tokio::test]

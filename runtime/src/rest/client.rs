@@ -10,8 +10,9 @@
 //!
 //! Each call gets a deadline (the request's, else the operation's `@timeout`, else the config's
 //! default) covering the whole exchange including the body, passes the outstanding bound and the
-//! circuit breaker ([`crate::resilience`]), sends `traceparent`, `X-Correlation-Id` and
-//! `Accord-Deadline-Ms`, and runs inside a tracing span.
+//! circuit breaker ([`crate::resilience`]), sends `traceparent`, `Accord-Deadline-Ms` and (when
+//! the receiver cannot derive it from the trace) `X-Correlation-Id`, and runs inside a tracing
+//! span.
 
 use super::header_names::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, TRACEPARENT};
 use super::sse::{SseDecoder, SseEvent};
@@ -275,18 +276,15 @@ impl RestClient {
         context: &Context,
         parts: &Parts,
     ) -> Result<Reply, CallError> {
-        let deadline = self.deadline(op, context);
-        let span = client_span(op, context);
+        let call = self.outgoing(op, context, parts);
+        let span = client_span(&call);
         let started = Instant::now();
         let outcome = match self.inner.resilience.admit() {
             Ok(mut admission) => {
-                let outcome = tokio::time::timeout_at(
-                    deadline.into(),
-                    self.exchange(op, context, parts, deadline),
-                )
-                .instrument(span.clone())
-                .await
-                .unwrap_or(Err(CallError::Timeout));
+                let outcome = tokio::time::timeout_at(call.deadline.into(), self.exchange(&call))
+                    .instrument(span.clone())
+                    .await
+                    .unwrap_or(Err(CallError::Timeout));
                 admission.record(&outcome);
                 outcome
             }
@@ -297,14 +295,8 @@ impl RestClient {
     }
 
     /// Sends the request and reads the whole reply.
-    async fn exchange(
-        &self,
-        op: &Operation,
-        context: &Context,
-        parts: &Parts,
-        deadline: Instant,
-    ) -> Result<Reply, CallError> {
-        let response = self.send_retrying(op, context, parts, deadline).await?;
+    async fn exchange(&self, call: &Outgoing<'_>) -> Result<Reply, CallError> {
+        let response = self.send_retrying(call).await?;
         let status = response.status().as_u16();
         let error_name = header_text(response.headers(), &ACCORD_ERROR);
         // Collected through http-body-util: `Response::bytes` keeps the whole response and more
@@ -319,21 +311,15 @@ impl RestClient {
             error_name,
             body,
         };
-        undeclared_failure(&reply, deadline).map_or(Ok(reply), Err)
+        undeclared_failure(&reply, call.deadline).map_or(Ok(reply), Err)
     }
 
-    async fn send_retrying(
-        &self,
-        op: &Operation,
-        context: &Context,
-        parts: &Parts,
-        deadline: Instant,
-    ) -> Result<reqwest::Response, CallError> {
+    async fn send_retrying(&self, call: &Outgoing<'_>) -> Result<reqwest::Response, CallError> {
         // One `send` in a loop rather than two awaits: each await would take its own room in
         // the call's future.
-        let mut retry = op.idempotent;
+        let mut retry = call.op.idempotent;
         loop {
-            match self.send(op, context, parts, deadline, JSON).await {
+            match self.send(call, JSON).await {
                 Err(CallError::Connect(_)) if retry => retry = false,
                 other => return other,
             }
@@ -350,7 +336,8 @@ impl RestClient {
         O: DeserializeOwned + Send + 'static,
         E: ServiceError,
     {
-        let deadline = self.deadline(op, &context);
+        let call = self.outgoing(op, &context, &parts);
+        let deadline = call.deadline;
         let fail = |e: E| -> BoxStream<'static, Result<O, E>> {
             Box::pin(futures::stream::iter([Err(e)]))
         };
@@ -358,13 +345,10 @@ impl RestClient {
             Ok(admission) => admission,
             Err(e) => return fail(e.into()),
         };
-        let span = client_span(op, &context);
-        let sent = within(
-            deadline,
-            self.send(op, &context, &parts, deadline, "text/event-stream"),
-        )
-        .instrument(span)
-        .await;
+        let span = client_span(&call);
+        let sent = within(deadline, self.send(&call, "text/event-stream"))
+            .instrument(span)
+            .await;
         let response = match sent {
             Ok(response) if response.status().is_success() => response,
             Ok(response) => {
@@ -381,44 +365,56 @@ impl RestClient {
         Box::pin(event_stream(response, deadline, admission))
     }
 
-    fn deadline(&self, op: &Operation, context: &Context) -> Instant {
-        context.deadline.unwrap_or_else(|| {
+    /// The call about to go out: its deadline (the context's, else the operation's `@timeout`,
+    /// else the config's default) and its span in the caller's trace (or a new trace).
+    fn outgoing<'a>(
+        &self,
+        op: &'a Operation,
+        context: &'a Context,
+        parts: &'a Parts,
+    ) -> Outgoing<'a> {
+        let deadline = context.deadline.unwrap_or_else(|| {
             let timeout = op.timeout.unwrap_or(self.inner.config.default_timeout);
             deadline_after(Instant::now(), timeout)
-        })
+        });
+        let trace = context
+            .trace
+            .map_or_else(TraceParent::new_root, |t| t.child());
+        Outgoing {
+            op,
+            context,
+            parts,
+            deadline,
+            trace,
+        }
     }
 
     /// Builds the request now and returns the future of its response, which holds only
     /// reqwest's pending call (an async fn would keep the request's room in its state too).
     fn send(
         &self,
-        op: &Operation,
-        context: &Context,
-        parts: &Parts,
-        deadline: Instant,
+        call: &Outgoing<'_>,
         accept: &'static str,
     ) -> impl Future<Output = Result<reqwest::Response, CallError>> + use<> {
         let pending = self
-            .request(op, context, parts, deadline, accept)
+            .request(call, accept)
             .map(|request| self.inner.http.execute(request));
         async move { pending?.await.map_err(transport_error) }
     }
 
     fn request(
         &self,
-        op: &Operation,
-        context: &Context,
-        parts: &Parts,
-        deadline: Instant,
+        call: &Outgoing<'_>,
         accept: &'static str,
     ) -> Result<reqwest::Request, CallError> {
         // A `reqwest::Request` filled in place: the builder would copy a separately built
         // header map into the request's own.
-        let mut request = reqwest::Request::new(op.method.clone(), self.url(op, parts)?);
-        self.headers(request.headers_mut(), context, parts, deadline)?;
+        let url = self.url(call.op, call.parts)?;
+        let mut request = reqwest::Request::new(call.op.method.clone(), url);
+        self.headers(request.headers_mut(), call)?;
         let headers = request.headers_mut();
         headers.insert(header::ACCEPT, HeaderValue::from_static(accept));
-        if let Some(body) = &parts.body {
+        if let Some(body) = &call.parts.body {
             let body = body
                 .clone()
                 .map_err(|e| CallError::Internal(format!("encoding the input: {e}")))?;
@@ -451,13 +447,8 @@ impl RestClient {
     }
 
     /// Default headers, input headers, metadata and the propagation headers, into `headers`.
-    fn headers(
-        &self,
-        headers: &mut HeaderMap,
-        context: &Context,
-        parts: &Parts,
-        deadline: Instant,
-    ) -> Result<(), CallError> {
+    fn headers(&self, headers: &mut HeaderMap, call: &Outgoing<'_>) -> Result<(), CallError> {
+        let (context, parts) = (call.context, call.parts);
         let invalid =
             |name: &str| CallError::Internal(format!("header {name:?} is not a valid HTTP header"));
         headers
@@ -472,21 +463,29 @@ impl RestClient {
             headers.insert(header_name, value);
         }
         // Static names: parsing a header name per call showed in the REST bench's profile.
-        let trace = context
-            .trace
-            .map_or_else(TraceParent::new_root, |t| t.child());
-        headers.insert(TRACEPARENT, trace.header_value());
-        let correlation = match &context.correlation_id {
-            Some(id) => {
-                HeaderValue::try_from(id.as_str()).map_err(|_| invalid(super::CORRELATION_ID))?
-            }
-            None => new_correlation_id(),
-        };
-        headers.insert(CORRELATION_ID, correlation);
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        headers.insert(TRACEPARENT, call.trace.header_value());
+        // A correlation id equal to the trace id is left out: the receiver derives it, and a
+        // header less on each call and none echoed on each reply is measurable (docs/wire.md).
+        let explicit = context.correlation_id.as_deref();
+        if let Some(id) = explicit.filter(|id| !call.trace.is_trace_id(id)) {
+            let value = HeaderValue::try_from(id).map_err(|_| invalid(super::CORRELATION_ID))?;
+            headers.insert(CORRELATION_ID, value);
+        }
+        let remaining = call.deadline.saturating_duration_since(Instant::now());
         headers.insert(ACCORD_DEADLINE_MS, deadline_millis(remaining).into());
         Ok(())
     }
+}
+
+/// One call on its way out, as every step of sending it sees it: built once per call and passed
+/// by reference (one pointer in each step's future rather than four fields).
+struct Outgoing<'a> {
+    op: &'a Operation,
+    context: &'a Context,
+    parts: &'a Parts,
+    deadline: Instant,
+    /// This call's span in the caller's trace, or the root of a new trace.
+    trace: TraceParent,
 }
 
 const JSON: &str = "application/json";
@@ -533,12 +532,6 @@ fn push_path_value(text: &mut String, name: &str, parts: &Parts) -> Result<(), C
 }
 
 /// A fresh `X-Correlation-Id`: a v4 uuid (bits from fastrand, see `trace`), formatted on the stack.
-fn new_correlation_id() -> HeaderValue {
-    let mut buffer = uuid::Uuid::encode_buffer();
-    let id = crate::trace::random_uuid().hyphenated();
-    HeaderValue::from_str(id.encode_lower(&mut buffer)).expect("a uuid is a valid header value")
-}
-
 fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     headers
         .get(name)
@@ -700,17 +693,26 @@ fn item_of<O: DeserializeOwned, E: ServiceError>(event: SseEvent) -> Result<O, E
     Err(CallError::Status { status, problem }.into())
 }
 
-fn client_span(op: &Operation, context: &Context) -> tracing::Span {
-    tracing::info_span!(
+fn client_span(call: &Outgoing<'_>) -> tracing::Span {
+    let span = tracing::info_span!(
         "accord.call",
         side = "client",
         transport = "rest",
-        service = op.service,
-        operation = op.name,
-        correlation_id = context.correlation_id.as_deref().unwrap_or_default(),
+        service = call.op.service,
+        operation = call.op.name,
+        trace_id = tracing::field::Empty,
+        correlation_id = tracing::field::Empty,
         outcome = tracing::field::Empty,
         latency_ms = tracing::field::Empty,
-    )
+    );
+    // Formatting the trace id costs an allocation: only when someone listens.
+    if !span.is_disabled() {
+        let trace_id = call.trace.trace_id_hex();
+        let correlation = call.context.correlation_id.as_deref();
+        span.record("correlation_id", correlation.unwrap_or(&trace_id));
+        span.record("trace_id", trace_id);
+    }
+    span
 }
 
 /// The span's outcome, in the server's words: `ok`, `declared_error`, or what failed.

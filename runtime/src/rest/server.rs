@@ -236,7 +236,7 @@ impl Call {
         F: FnOnce(Request<I>) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let (context, correlation) = self.context();
+        let (context, echo) = self.context();
         let span = call_span(op, &context);
         let started = self.started;
         let mut response = async move {
@@ -254,33 +254,38 @@ impl Call {
         .instrument(span.clone())
         .await;
         record_outcome(&span, &response, started);
-        response.headers_mut().insert(CORRELATION_ID, correlation);
+        if let Some(correlation) = echo {
+            response.headers_mut().insert(CORRELATION_ID, correlation);
+        }
         response
     }
 
     /// The call's context from the request headers and extensions (moved into the context:
-    /// cloning them cost an allocation per entry on every call), and the correlation id's
-    /// header value for the response: the caller's own value when it sent one (shared with the
-    /// request, not copied), else the fresh id's.
-    fn context(&mut self) -> (Context, HeaderValue) {
+    /// cloning them cost an allocation per entry on every call), and the correlation id's header
+    /// value for the response when the caller cannot already know it (see `docs/wire.md`): the
+    /// caller's own id when it sent one (shared with the request, not copied), or the trace id
+    /// when this skeleton started the trace.
+    fn context(&mut self) -> (Context, Option<HeaderValue>) {
         let headers = &self.parts.headers;
         let text = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
         let deadline = text(&ACCORD_DEADLINE_MS)
             .and_then(|ms| ms.trim().parse::<u64>().ok())
             .map(|ms| deadline_after(self.started, Duration::from_millis(ms)));
-        let trace = text(&TRACEPARENT)
-            .and_then(TraceParent::parse)
-            .map_or_else(TraceParent::new_root, |t| t.child());
+        let continued = text(&TRACEPARENT).and_then(TraceParent::parse);
+        let trace = continued.map_or_else(TraceParent::new_root, |t| t.child());
         let received = headers
             .get(&CORRELATION_ID)
             .and_then(|v| Some((v, v.to_str().ok()?)))
             .filter(|(_, id)| !id.is_empty());
-        let (header, correlation) = match received {
-            Some((header, id)) => (header.clone(), id.to_owned()),
+        let (correlation, echo) = match received {
+            Some((header, id)) => (id.to_owned(), Some(header.clone())),
             None => {
-                let id = crate::trace::random_uuid().to_string();
-                // A hyphenated uuid is always a valid header value.
-                (HeaderValue::from_str(&id).expect("uuid header"), id)
+                let id = trace.trace_id_hex();
+                // Hex digits are always a valid header value.
+                let echo = continued
+                    .is_none()
+                    .then(|| HeaderValue::from_str(&id).expect("hex"));
+                (id, echo)
             }
         };
         let context = Context {
@@ -290,7 +295,7 @@ impl Call {
             metadata: metadata(headers),
             extensions: std::mem::take(&mut self.parts.extensions),
         };
-        (context, header)
+        (context, echo)
     }
 
     async fn decode<I: DeserializeOwned + Validate + Shape>(

@@ -112,4 +112,8 @@ async fn both_sides_record_a_span_per_call() {
         32,
         "the skeleton records the trace it continues"
     );
+    assert_eq!(
+        client[0]["trace_id"], server[0]["trace_id"],
+        "both sides record the same trace"
+    );
 }
