@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 /// calls a handler makes.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
-    /// When the caller stops waiting. `None`: the proxy applies the operation's default.
+    /// When the caller stops waiting; it travels to the server (`Accord-Deadline-Ms`), and a
+    /// server fills it from there. `None`: the proxy applies the operation's `@timeout` or its
+    /// configured default, which guard this caller only and do not travel.
     pub deadline: Option<Instant>,
     /// Ties together every call made on behalf of one piece of work (`X-Correlation-Id`). A
     /// server always fills it: the caller's id, else the trace id. A proxy sends it only when it

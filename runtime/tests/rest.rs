@@ -878,8 +878,58 @@ async fn trace_and_correlation_propagate() {
     }
 }
 
-/// A server that reads one request's head, answers 404 and returns the head as text.
-async fn capture_one_request() -> (String, tokio::task::JoinHandle<String>) {
+#[tokio::test]
+async fn a_correlation_id_travels_only_when_the_trace_does_not_imply_it() {
+    let parent = TraceParent::new_root();
+    let cases = [
+        (None, false),
+        (Some(parent.trace_id_hex()), false),
+        (Some(parent.trace_id_hex().to_uppercase()), true),
+        (Some("corr-7".to_owned()), true),
+    ];
+    for (correlation, sent) in cases {
+        let mut request = Request::new(GetOrderRequest { order_id: 1 });
+        request.context.trace = Some(parent);
+        request.context.correlation_id = correlation.clone();
+        let head = head_of(request, ProxyConfig::default()).await;
+        let trace = format!("traceparent: 00-{}-", parent.trace_id_hex());
+        assert!(head.contains(&trace), "{head}");
+        assert_eq!(head.contains("x-correlation-id:"), sent, "{head}");
+        if let Some(id) = correlation.filter(|_| sent) {
+            let line = format!("x-correlation-id: {}\r\n", id.to_lowercase());
+            assert!(head.contains(&line), "{head}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn only_a_deadline_the_request_carries_travels() {
+    // The configured default still bounds the call locally, but stays out of the headers.
+    let config = ProxyConfig {
+        default_timeout: Duration::from_secs(3),
+        ..ProxyConfig::default()
+    };
+    let head = head_of(
+        Request::new(GetOrderRequest { order_id: 1 }),
+        config.clone(),
+    )
+    .await;
+    assert!(!head.contains("accord-deadline-ms"), "{head}");
+
+    let request =
+        Request::new(GetOrderRequest { order_id: 1 }).with_timeout(Duration::from_secs(9));
+    let head = head_of(request, config).await;
+    let ms: u64 = head
+        .lines()
+        .find_map(|line| line.strip_prefix("accord-deadline-ms: "))
+        .expect("a deadline header")
+        .parse()
+        .unwrap();
+    assert!(ms > 8_000 && ms <= 9_000, "{ms}");
+}
+
+/// The head of the request a proxy sends for `request`, read by a bare socket that answers 404.
+async fn head_of(request: Request<GetOrderRequest>, config: ProxyConfig) -> String {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -896,38 +946,13 @@ async fn capture_one_request() -> (String, tokio::task::JoinHandle<String>) {
         socket.write_all(reply.as_bytes()).await.unwrap();
         String::from_utf8(head).unwrap().to_ascii_lowercase()
     });
-    (base, head)
-}
-
-#[tokio::test]
-async fn a_correlation_id_travels_only_when_the_trace_does_not_imply_it() {
-    let parent = TraceParent::new_root();
-    let cases = [
-        (None, false),
-        (Some(parent.trace_id_hex()), false),
-        (Some(parent.trace_id_hex().to_uppercase()), true),
-        (Some("corr-7".to_owned()), true),
-    ];
-    for (correlation, sent) in cases {
-        let (base, head) = capture_one_request().await;
-        let orders = OrderServiceRestProxy::new(RestClient::new(base).unwrap());
-        let mut request = Request::new(GetOrderRequest { order_id: 1 });
-        request.context.trace = Some(parent);
-        request.context.correlation_id = correlation.clone();
-        assert!(
-            orders.get_order(request).await.is_err(),
-            "the capture answers 404"
-        );
-        let head = head.await.unwrap();
-        let trace = format!("traceparent: 00-{}-", parent.trace_id_hex());
-        assert!(head.contains(&trace), "{head}");
-        assert!(head.contains("accord-deadline-ms: "), "{head}");
-        let line = correlation.map(|id| format!("x-correlation-id: {}\r\n", id.to_lowercase()));
-        assert_eq!(head.contains("x-correlation-id:"), sent, "{head}");
-        if sent {
-            assert!(head.contains(line.as_deref().unwrap()), "{head}");
-        }
-    }
+    let client = RestClient::builder(base).config(config).build().unwrap();
+    let orders = OrderServiceRestProxy::new(client);
+    assert!(
+        orders.get_order(request).await.is_err(),
+        "the socket answers 404"
+    );
+    head.await.unwrap()
 }
 
 #[tokio::test]

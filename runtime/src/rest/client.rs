@@ -10,9 +10,9 @@
 //!
 //! Each call gets a deadline (the request's, else the operation's `@timeout`, else the config's
 //! default) covering the whole exchange including the body, passes the outstanding bound and the
-//! circuit breaker ([`crate::resilience`]), sends `traceparent`, `Accord-Deadline-Ms` and (when
-//! the receiver cannot derive it from the trace) `X-Correlation-Id`, and runs inside a tracing
-//! span.
+//! circuit breaker ([`crate::resilience`]), sends `traceparent`, `Accord-Deadline-Ms` (when the
+//! request carries a deadline) and `X-Correlation-Id` (when the receiver cannot derive it from
+//! the trace), and runs inside a tracing span.
 
 use super::header_names::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, TRACEPARENT};
 use super::sse::{SseDecoder, SseEvent};
@@ -471,8 +471,13 @@ impl RestClient {
             let value = HeaderValue::try_from(id).map_err(|_| invalid(super::CORRELATION_ID))?;
             headers.insert(CORRELATION_ID, value);
         }
-        let remaining = call.deadline.saturating_duration_since(Instant::now());
-        headers.insert(ACCORD_DEADLINE_MS, deadline_millis(remaining).into());
+        // Only a deadline the request carries travels (set by the caller, or inherited through
+        // `Context::child`); a default (`@timeout`, the config's) guards this caller alone, as
+        // tonic's `Endpoint::timeout` does beside `Request::set_timeout`.
+        if let Some(deadline) = context.deadline {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            headers.insert(ACCORD_DEADLINE_MS, deadline_millis(remaining).into());
+        }
         Ok(())
     }
 }
