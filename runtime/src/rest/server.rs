@@ -11,7 +11,7 @@
 //! `Accord-Deadline-Ms`, `X-Correlation-Id`, `traceparent`), runs the handler under the deadline
 //! inside a tracing span, and maps its `Result` to a response.
 
-use super::header_names::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, TRACEPARENT};
+use super::header_names::{ACCORD_ERROR, CORRELATION_ID};
 use super::{Operation, ParamValue};
 use crate::context::deadline_after;
 use crate::problem::{PROBLEM_JSON, Problem, Violation};
@@ -266,15 +266,21 @@ impl Call {
     /// caller's own id when it sent one (shared with the request, not copied), or the trace id
     /// when this skeleton started the trace.
     fn context(&mut self) -> (Context, Option<HeaderValue>) {
-        let headers = &self.parts.headers;
-        let text = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-        let deadline = text(&ACCORD_DEADLINE_MS)
+        let Propagation {
+            deadline_ms,
+            traceparent,
+            correlation_id,
+            metadata,
+        } = Propagation::read(&self.parts.headers);
+        fn text(value: Option<&HeaderValue>) -> Option<&str> {
+            value.and_then(|v| v.to_str().ok())
+        }
+        let deadline = text(deadline_ms)
             .and_then(|ms| ms.trim().parse::<u64>().ok())
             .map(|ms| deadline_after(self.started, Duration::from_millis(ms)));
-        let continued = text(&TRACEPARENT).and_then(TraceParent::parse);
+        let continued = text(traceparent).and_then(TraceParent::parse);
         let trace = continued.map_or_else(TraceParent::new_root, |t| t.child());
-        let received = headers
-            .get(&CORRELATION_ID)
+        let received = correlation_id
             .and_then(|v| Some((v, v.to_str().ok()?)))
             .filter(|(_, id)| !id.is_empty());
         let (correlation, echo) = match received {
@@ -292,7 +298,7 @@ impl Call {
             deadline,
             correlation_id: Some(correlation),
             trace: Some(trace),
-            metadata: metadata(headers),
+            metadata,
             extensions: std::mem::take(&mut self.parts.extensions),
         };
         (context, echo)
@@ -594,6 +600,44 @@ fn push_member(path: &mut String, name: &str) {
     path.push_str(name);
 }
 
+/// What a request's headers say about the call: the propagation headers (the first of each)
+/// and the caller's metadata (every other header that is not transport plumbing).
+struct Propagation<'a> {
+    deadline_ms: Option<&'a HeaderValue>,
+    traceparent: Option<&'a HeaderValue>,
+    correlation_id: Option<&'a HeaderValue>,
+    metadata: std::collections::BTreeMap<String, String>,
+}
+
+impl<'a> Propagation<'a> {
+    /// One pass over the headers, names matched as text: a `HeaderMap` lookup per propagation
+    /// header hashed its (custom) name again on every call.
+    fn read(headers: &'a HeaderMap) -> Self {
+        let mut read = Propagation {
+            deadline_ms: None,
+            traceparent: None,
+            correlation_id: None,
+            metadata: Default::default(),
+        };
+        for (name, value) in headers {
+            let slot = match name.as_str() {
+                super::ACCORD_DEADLINE_MS => &mut read.deadline_ms,
+                super::TRACEPARENT => &mut read.traceparent,
+                super::CORRELATION_ID => &mut read.correlation_id,
+                _ => {
+                    if let Some(text) = value.to_str().ok().filter(|_| !is_plumbing(name)) {
+                        read.metadata
+                            .insert(name.as_str().to_owned(), text.to_owned());
+                    }
+                    continue;
+                }
+            };
+            slot.get_or_insert(value);
+        }
+        read
+    }
+}
+
 /// Whether a request header is transport plumbing rather than caller metadata (one `match`:
 /// every header of every call is asked).
 fn is_plumbing(name: &HeaderName) -> bool {
@@ -609,20 +653,7 @@ fn is_plumbing(name: &HeaderName) -> bool {
             | "user-agent"
             | "te"
             | "upgrade"
-            | super::TRACEPARENT
-            | super::CORRELATION_ID
-            | super::ACCORD_DEADLINE_MS
     )
-}
-
-fn metadata(headers: &HeaderMap) -> std::collections::BTreeMap<String, String> {
-    headers
-        .iter()
-        .filter(|(name, _)| !is_plumbing(name))
-        .filter_map(|(name, value)| {
-            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-        })
-        .collect()
 }
 
 async fn run_until<T>(
@@ -783,4 +814,49 @@ where
     Sse::new(events)
         .keep_alive(KeepAlive::default())
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn propagation_headers_and_plumbing_stay_out_of_the_metadata() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("host", "example.org"),
+            (
+                "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ),
+            (
+                "traceparent",
+                "00-ffffffffffffffffffffffffffffffff-00f067aa0ba902b7-01",
+            ),
+            ("accord-deadline-ms", "250"),
+            ("x-correlation-id", "c-1"),
+            ("x-tenant", "acme"),
+            ("x-binary", "caf\u{e9}"),
+        ] {
+            headers.append(
+                HeaderName::from_static(name),
+                HeaderValue::from_bytes(value.as_bytes()).unwrap(),
+            );
+        }
+        let read = Propagation::read(&headers);
+        let text = |v: Option<&HeaderValue>| v.map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            text(read.traceparent).as_deref(),
+            Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            "the first of repeated propagation headers counts, as HeaderMap::get would"
+        );
+        assert_eq!(text(read.deadline_ms).as_deref(), Some("250"));
+        assert_eq!(text(read.correlation_id).as_deref(), Some("c-1"));
+        let metadata: Vec<_> = read.metadata.iter().collect();
+        assert_eq!(
+            metadata,
+            [(&"x-tenant".to_owned(), &"acme".to_owned())],
+            "plumbing, propagation and non-text values are not metadata"
+        );
+    }
 }
