@@ -23,7 +23,8 @@ use axum::body::Body;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, RawPathParams};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt as _;
+use futures::future::Either;
+use futures::{FutureExt as _, StreamExt as _};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -162,14 +163,19 @@ where
     }
 }
 
+// The serving functions return their futures rather than being `async fn`s: everything up to
+// the first await (context, span, binding the head's fields) runs before the future exists, so
+// the future holds only what the call needs after that. axum boxes every handler future; kept
+// as nested `async fn`s that each held the `Call` (~300 bytes) and the context, it was over 3 KB,
+// past the allocator's small-size caches, and was copied at every level.
 impl Call {
     /// Serves an operation with a JSON output (200).
-    pub async fn unary<I, O, E, F, Fut>(
+    pub fn unary<I, O, E, F, Fut>(
         self,
         op: &'static Operation,
         bind: impl FnOnce(&mut Params<'_>),
         handler: F,
-    ) -> Response
+    ) -> impl Future<Output = Response>
     where
         I: DeserializeOwned + Validate + Shape,
         O: Serialize,
@@ -178,35 +184,33 @@ impl Call {
         Fut: Future<Output = Result<O, E>>,
     {
         self.serve(op, bind, handler, |o| json_response(StatusCode::OK, &o))
-            .await
     }
 
     /// Serves an operation without output: 204, or 202 for `notify` (pass `StatusCode::ACCEPTED`).
-    pub async fn empty<I, E, F, Fut>(
+    pub fn empty<I, E, F, Fut>(
         self,
         op: &'static Operation,
         status: StatusCode,
         bind: impl FnOnce(&mut Params<'_>),
         handler: F,
-    ) -> Response
+    ) -> impl Future<Output = Response>
     where
         I: DeserializeOwned + Validate + Shape,
         E: ServiceError,
         F: FnOnce(Request<I>) -> Fut,
         Fut: Future<Output = Result<(), E>>,
     {
-        self.serve(op, bind, handler, |()| status.into_response())
-            .await
+        self.serve(op, bind, handler, move |()| status.into_response())
     }
 
     /// Serves a streamed output as server-sent events: one `data: <json>` event per item, and
     /// a final `event: error` with a problem object if the stream fails.
-    pub async fn stream<I, O, E, F>(
+    pub fn stream<I, O, E, F>(
         self,
         op: &'static Operation,
         bind: impl FnOnce(&mut Params<'_>),
         handler: F,
-    ) -> Response
+    ) -> impl Future<Output = Response>
     where
         I: DeserializeOwned + Validate + Shape,
         O: Serialize + Send + 'static,
@@ -220,16 +224,15 @@ impl Call {
         self.serve(op, bind, opened, |(deadline, items)| {
             sse_response(items, deadline)
         })
-        .await
     }
 
-    async fn serve<I, T, E, F, Fut>(
+    fn serve<I, T, E, F, Fut>(
         mut self,
         op: &'static Operation,
         bind: impl FnOnce(&mut Params<'_>),
         handler: F,
         respond: impl FnOnce(T) -> Response,
-    ) -> Response
+    ) -> impl Future<Output = Response>
     where
         I: DeserializeOwned + Validate + Shape,
         E: ServiceError,
@@ -239,9 +242,21 @@ impl Call {
         let (context, echo) = self.context();
         let span = call_span(op, &context);
         let started = self.started;
-        let mut response = async move {
+        let Unread {
+            fields,
+            violations,
+            body,
+        } = self.bind(bind);
+        let work = async move {
+            let object = match body {
+                Some(body) => match body.read().await {
+                    Ok(object) => Some(object),
+                    Err(problem) => return problem_response(*problem),
+                },
+                None => None,
+            };
             let deadline = context.deadline;
-            let request = match self.decode::<I>(bind, context).await {
+            let request = match decode::<I>(fields, violations, object, context) {
                 Ok(request) => request,
                 Err(problem) => return problem_response(*problem),
             };
@@ -250,14 +265,43 @@ impl Call {
                 Ok(Err(error)) => error_response(error),
                 Err(timeout) => error_response(timeout),
             }
+        };
+        // The span's closing work in a `map`, not a second async block around `work` (which
+        // would keep a copy of everything `work` captures).
+        work.instrument(span.clone()).map(move |mut response| {
+            record_outcome(&span, &response, started);
+            if let Some(correlation) = echo {
+                response.headers_mut().insert(CORRELATION_ID, correlation);
+            }
+            response
+        })
+    }
+
+    /// The fields the request's head binds, and what reading the body will need: the head
+    /// itself is dropped here.
+    fn bind(self, bind: impl FnOnce(&mut Params<'_>)) -> Unread {
+        let mut params = Params::new(&self.parts, &self.path);
+        bind(&mut params);
+        let Params {
+            fields,
+            violations,
+            body,
+            ..
+        } = params;
+        let headers = &self.parts.headers;
+        let body = body.then(|| UnreadBody {
+            declared: headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok()),
+            json: is_json(headers),
+            limit: self.limit,
+            body: self.body,
+        });
+        Unread {
+            fields,
+            violations,
+            body,
         }
-        .instrument(span.clone())
-        .await;
-        record_outcome(&span, &response, started);
-        if let Some(correlation) = echo {
-            response.headers_mut().insert(CORRELATION_ID, correlation);
-        }
-        response
     }
 
     /// The call's context from the request headers and extensions (moved into the context:
@@ -303,58 +347,98 @@ impl Call {
         };
         (context, echo)
     }
+}
 
-    async fn decode<I: DeserializeOwned + Validate + Shape>(
-        self,
-        bind: impl FnOnce(&mut Params<'_>),
-        context: Context,
-    ) -> Result<Request<I>, Box<Problem>> {
-        let mut params = Params::new(&self.parts, &self.path);
-        bind(&mut params);
-        let Params {
-            fields,
-            mut violations,
-            body,
-            ..
-        } = params;
+/// A call's input once its head is read: the fields bound from path, query and headers with
+/// their violations, and the body still to read when the operation takes one.
+struct Unread {
+    fields: Vec<(&'static str, Value)>,
+    violations: Violations,
+    body: Option<UnreadBody>,
+}
+
+/// The body and what the head said about it.
+struct UnreadBody {
+    body: Body,
+    /// `Content-Length`, when it was sent and is a number.
+    declared: Option<u64>,
+    /// Whether `Content-Type` is JSON.
+    json: bool,
+    limit: usize,
+}
+
+impl UnreadBody {
+    /// The body as a JSON object: 413 over the limit, 415 when not JSON, 400 when malformed.
+    async fn read(self) -> Result<Map<String, Value>, Box<Problem>> {
         let limit = self.limit;
-        let object = if body {
-            Some(read_body(&self.parts.headers, self.body, limit).await?)
-        } else {
-            None
-        };
-        if !violations.is_empty() {
-            return Err(Problem::invalid(violations.into_vec()).into());
+        let too_large = || Problem::new(413).with_detail(format!("the body exceeds {limit} bytes"));
+        if self.declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large().into());
         }
-        // The plain decode first: tracking paths costs on every call, so only a rejected
-        // input is read again, as one JSON object, to place its violations. Without a body the
-        // fields are read straight from the list (no object built on the way of a good call).
-        let decoded = match object {
-            Some(mut object) => {
-                object.extend(owned_names(fields));
-                let value = Value::Object(object);
-                let decoded = I::deserialize(&value);
-                decoded.map_err(|_| value)
-            }
-            None => {
-                let entries = fields.iter().map(|(name, value)| (*name, value));
-                I::deserialize(MapDeserializer::<_, serde_json::Error>::new(entries))
-                    .map_err(|_| Value::Object(owned_names(fields).collect()))
+        let bytes = match axum::body::to_bytes(self.body, limit).await {
+            Ok(bytes) => bytes,
+            Err(e) if is_length_limit(&e) => return Err(too_large().into()),
+            Err(e) => {
+                return Err(Problem::new(400)
+                    .with_detail(format!("reading the body failed: {e}"))
+                    .into());
             }
         };
-        let input = match decoded {
-            Ok(input) => input,
-            Err(value) => {
-                let error = serde_path_to_error::deserialize::<_, I>(&value).err();
-                return Err(Problem::invalid(decode_violations::<I>(&value, error)).into());
-            }
-        };
-        input.validate_into(&FieldPath::Root, &mut violations);
-        violations
-            .into_result()
-            .map_err(|v| Problem::invalid(v.into_vec()))?;
-        Ok(Request::from_parts(context, input))
+        if bytes.is_empty() {
+            return Ok(Map::new());
+        }
+        if !self.json {
+            return Err(Problem::new(415)
+                .with_detail("the body must be application/json")
+                .into());
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(object)) => Ok(object),
+            Ok(_) => Err(invalid("", "the body must be a JSON object").into()),
+            Err(e) => Err(invalid("", &format!("malformed JSON: {e}")).into()),
+        }
     }
+}
+
+/// The operation's input from the bound fields and the body's object, validated: every
+/// violation of the head's fields, else of decoding, else of the input's constraints.
+fn decode<I: DeserializeOwned + Validate + Shape>(
+    fields: Vec<(&'static str, Value)>,
+    mut violations: Violations,
+    object: Option<Map<String, Value>>,
+    context: Context,
+) -> Result<Request<I>, Box<Problem>> {
+    if !violations.is_empty() {
+        return Err(Problem::invalid(violations.into_vec()).into());
+    }
+    // The plain decode first: tracking paths costs on every call, so only a rejected input is
+    // read again, as one JSON object, to place its violations. Without a body the fields are
+    // read straight from the list (no object built on the way of a good call).
+    let decoded = match object {
+        Some(mut object) => {
+            object.extend(owned_names(fields));
+            let value = Value::Object(object);
+            let decoded = I::deserialize(&value);
+            decoded.map_err(|_| value)
+        }
+        None => {
+            let entries = fields.iter().map(|(name, value)| (*name, value));
+            I::deserialize(MapDeserializer::<_, serde_json::Error>::new(entries))
+                .map_err(|_| Value::Object(owned_names(fields).collect()))
+        }
+    };
+    let input = match decoded {
+        Ok(input) => input,
+        Err(value) => {
+            let error = serde_path_to_error::deserialize::<_, I>(&value).err();
+            return Err(Problem::invalid(decode_violations::<I>(&value, error)).into());
+        }
+    };
+    input.validate_into(&FieldPath::Root, &mut violations);
+    violations
+        .into_result()
+        .map_err(|v| Problem::invalid(v.into_vec()))?;
+    Ok(Request::from_parts(context, input))
 }
 
 /// Binds the input fields that travel outside the body: what a generated `bind` closure calls.
@@ -476,43 +560,6 @@ fn owned_names(fields: Vec<(&str, Value)>) -> impl Iterator<Item = (String, Valu
 
 fn to_json<T: Serialize>(value: &T) -> Result<Value, String> {
     serde_json::to_value(value).map_err(|e| e.to_string())
-}
-
-/// The body as a JSON object: 413 over `limit`, 415 when not JSON, 400 when malformed.
-async fn read_body(
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-) -> Result<Map<String, Value>, Box<Problem>> {
-    let too_large = || Problem::new(413).with_detail(format!("the body exceeds {limit} bytes"));
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large().into());
-    }
-    let bytes = match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => bytes,
-        Err(e) if is_length_limit(&e) => return Err(too_large().into()),
-        Err(e) => {
-            return Err(Problem::new(400)
-                .with_detail(format!("reading the body failed: {e}"))
-                .into());
-        }
-    };
-    if bytes.is_empty() {
-        return Ok(Map::new());
-    }
-    if !is_json(headers) {
-        return Err(Problem::new(415)
-            .with_detail("the body must be application/json")
-            .into());
-    }
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(object)) => Ok(object),
-        Ok(_) => Err(invalid("", "the body must be a JSON object").into()),
-        Err(e) => Err(invalid("", &format!("malformed JSON: {e}")).into()),
-    }
 }
 
 fn is_length_limit(error: &axum::Error) -> bool {
@@ -656,15 +703,18 @@ fn is_plumbing(name: &HeaderName) -> bool {
     )
 }
 
-async fn run_until<T>(
+/// `work` under the call's deadline, if it has one. A plain function (an `async fn` would keep
+/// its own copy of `work` beside the timeout's); the timer is created only with a deadline.
+fn run_until<F: Future>(
     deadline: Option<Instant>,
-    work: impl Future<Output = T>,
-) -> Result<T, CallError> {
+    work: F,
+) -> impl Future<Output = Result<F::Output, CallError>> {
     match deadline {
-        Some(deadline) => tokio::time::timeout_at(deadline.into(), work)
-            .await
-            .map_err(|_| CallError::Timeout),
-        None => Ok(work.await),
+        Some(deadline) => Either::Left(
+            tokio::time::timeout_at(deadline.into(), work)
+                .map(|done| done.map_err(|_| CallError::Timeout)),
+        ),
+        None => Either::Right(work.map(Ok)),
     }
 }
 
