@@ -53,7 +53,6 @@ impl {name} {{
 fn method(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
     let service = g.model.service(id);
     let op = &service.operations[index];
-    let stream = op.output.is_stream();
     let Some(http) = &op.http else {
         return unsupported(g, code, id, index);
     };
@@ -65,19 +64,21 @@ fn method(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
     );
     let (links, uses_input) = parts(g, id, index, http);
     let input = if uses_input { "input" } else { "_" };
-    code.open_lines(&format!("{} {{", signature(g, id, index, !stream)));
+    // Not an `async fn`: it would keep the request and the runtime's future side by side;
+    // the input is read into `parts` here, and the runtime's future is returned as it is.
+    code.open_lines(&format!("{} {{", signature(g, id, index, false)));
     code.line(&format!("let (context, {input}) = request.into_parts();"));
     code.chain(
         "let parts = __accord::rest::client::Parts::new()",
         &links,
         ";",
     );
-    let (function, tail) = match op.output {
-        Output::Stream(_) => ("call_stream", ""),
-        Output::Single(_) => ("call", ".await"),
-        Output::Unit | Output::None => ("call_empty", ".await"),
+    let function = match op.output {
+        Output::Stream(_) => "call_stream",
+        Output::Single(_) => "call",
+        Output::Unit | Output::None => "call_empty",
     };
-    let call = format!("{function}({operation}, context, parts){tail}");
+    let call = format!("{function}({operation}, context, parts)");
     code.chain("self.client", &[call], "");
     code.close("");
 }

@@ -525,63 +525,63 @@ impl OrderServiceRestProxy {
 }
 
 impl OrderService for OrderServiceRestProxy {
-    async fn create_order(
+    fn create_order(
         &self,
         request: Request<CreateOrderRequest>,
-    ) -> Result<CreateOrderReply, OrderServiceError> {
+    ) -> impl Future<Output = Result<CreateOrderReply, OrderServiceError>> + Send {
         let (context, input) = request.into_parts();
         let parts = Parts::new().json(&input, &[]);
-        self.client.call(&CREATE_ORDER, context, parts).await
+        self.client.call(&CREATE_ORDER, context, parts)
     }
 
-    async fn get_order(
+    fn get_order(
         &self,
         request: Request<GetOrderRequest>,
-    ) -> Result<Order, OrderServiceError> {
+    ) -> impl Future<Output = Result<Order, OrderServiceError>> + Send {
         let (context, input) = request.into_parts();
         let parts = Parts::new().path("order_id", &input.order_id);
-        self.client.call(&GET_ORDER, context, parts).await
+        self.client.call(&GET_ORDER, context, parts)
     }
 
-    async fn list_orders(
+    fn list_orders(
         &self,
         request: Request<ListOrdersRequest>,
-    ) -> Result<OrderList, OrderServiceError> {
+    ) -> impl Future<Output = Result<OrderList, OrderServiceError>> + Send {
         let (context, input) = request.into_parts();
         let parts = Parts::new()
             .query_list("state", &input.state)
             .query("limit", input.limit.as_ref());
-        self.client.call(&LIST_ORDERS, context, parts).await
+        self.client.call(&LIST_ORDERS, context, parts)
     }
 
-    async fn cancel_order(
+    fn cancel_order(
         &self,
         request: Request<CancelOrderRequest>,
-    ) -> Result<Order, OrderServiceError> {
+    ) -> impl Future<Output = Result<Order, OrderServiceError>> + Send {
         let (context, input) = request.into_parts();
         let parts = Parts::new()
             .path("order_id", &input.order_id)
             .header("X-Actor", input.actor.as_ref())
             .json(&input, &["order_id", "actor"]);
-        self.client.call(&CANCEL_ORDER, context, parts).await
+        self.client.call(&CANCEL_ORDER, context, parts)
     }
 
-    async fn delete_order(
+    fn delete_order(
         &self,
         request: Request<GetOrderRequest>,
-    ) -> Result<(), OrderServiceError> {
+    ) -> impl Future<Output = Result<(), OrderServiceError>> + Send {
         let (context, input) = request.into_parts();
         let parts = Parts::new().path("order_id", &input.order_id);
-        self.client.call_empty(&DELETE_ORDER, context, parts).await
+        self.client.call_empty(&DELETE_ORDER, context, parts)
     }
 
-    async fn order_viewed(
+    fn order_viewed(
         &self,
         request: Request<GetOrderRequest>,
-    ) -> Result<(), OrderServiceError> {
+    ) -> impl Future<Output = Result<(), OrderServiceError>> + Send {
         let (context, input) = request.into_parts();
         let parts = Parts::new().path("order_id", &input.order_id);
-        self.client.call_empty(&ORDER_VIEWED, context, parts).await
+        self.client.call_empty(&ORDER_VIEWED, context, parts)
     }
 
     fn watch_order(

@@ -573,26 +573,30 @@ impl AccountingServiceRestProxy {
     }
 }
 impl AccountingService for AccountingServiceRestProxy {
-    async fn get_account(
+    fn get_account(
         &self,
         request: __accord::Request<GetAccountRequest>,
-    ) -> __accord::Result<Account, AccountingServiceError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<Account, AccountingServiceError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new()
             .path("consumer_id", &input.consumer_id)
             .header("X-Request-Origin", input.origin.as_ref());
-        self.client.call(&accounting_service_operations::GET_ACCOUNT, context, parts).await
+        self.client.call(&accounting_service_operations::GET_ACCOUNT, context, parts)
     }
 
-    async fn list_accounts(
+    fn list_accounts(
         &self,
         request: __accord::Request<ListAccountsRequest>,
-    ) -> __accord::Result<AccountList, AccountingServiceError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<AccountList, AccountingServiceError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new()
             .query("state", input.state.as_ref())
             .query("limit", __accord::Option::Some(&input.limit));
-        self.client.call(&accounting_service_operations::LIST_ACCOUNTS, context, parts).await
+        self.client.call(&accounting_service_operations::LIST_ACCOUNTS, context, parts)
     }
 
     #[allow(unused_variables)]

@@ -454,22 +454,26 @@ impl ConsumerServiceRestProxy {
     }
 }
 impl ConsumerService for ConsumerServiceRestProxy {
-    async fn create_consumer(
+    fn create_consumer(
         &self,
         request: __accord::Request<CreateConsumerRequest>,
-    ) -> __accord::Result<CreateConsumerReply, ConsumerServiceError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<CreateConsumerReply, ConsumerServiceError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new().json(&input, &[]);
-        self.client.call(&consumer_service_operations::CREATE_CONSUMER, context, parts).await
+        self.client.call(&consumer_service_operations::CREATE_CONSUMER, context, parts)
     }
 
-    async fn get_consumer(
+    fn get_consumer(
         &self,
         request: __accord::Request<GetConsumerRequest>,
-    ) -> __accord::Result<Consumer, ConsumerServiceError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<Consumer, ConsumerServiceError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new().path("consumer_id", &input.consumer_id);
-        self.client.call(&consumer_service_operations::GET_CONSUMER, context, parts).await
+        self.client.call(&consumer_service_operations::GET_CONSUMER, context, parts)
     }
 
     #[allow(unused_variables)]

@@ -754,33 +754,39 @@ impl OrderServiceRestProxy {
     }
 }
 impl OrderService for OrderServiceRestProxy {
-    async fn create_order(
+    fn create_order(
         &self,
         request: __accord::Request<CreateOrderRequest>,
-    ) -> __accord::Result<CreateOrderReply, OrderServiceError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<CreateOrderReply, OrderServiceError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new().json(&input, &[]);
-        self.client.call(&order_service_operations::CREATE_ORDER, context, parts).await
+        self.client.call(&order_service_operations::CREATE_ORDER, context, parts)
     }
 
-    async fn get_order(
+    fn get_order(
         &self,
         request: __accord::Request<GetOrderRequest>,
-    ) -> __accord::Result<Order, OrderServiceError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<Order, OrderServiceError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new().path("order_id", &input.order_id);
-        self.client.call(&order_service_operations::GET_ORDER, context, parts).await
+        self.client.call(&order_service_operations::GET_ORDER, context, parts)
     }
 
-    async fn cancel_order(
+    fn cancel_order(
         &self,
         request: __accord::Request<CancelOrderRequest>,
-    ) -> __accord::Result<Order, OrderServiceError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<Order, OrderServiceError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new()
             .path("order_id", &input.order_id)
             .json(&input, &["order_id"]);
-        self.client.call(&order_service_operations::CANCEL_ORDER, context, parts).await
+        self.client.call(&order_service_operations::CANCEL_ORDER, context, parts)
     }
 
     #[allow(unused_variables)]

@@ -787,56 +787,64 @@ impl TypeRestProxy {
     }
 }
 impl Type for TypeRestProxy {
-    async fn r#match(
+    fn r#match(
         &self,
         request: __accord::Request<Input>,
-    ) -> __accord::Result<Self_, TypeError2> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<Self_, TypeError2>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new()
             .path("type", &input.r#type)
             .query("match", input.r#match.as_ref())
             .header("X-Self", input.self_.as_ref())
             .json(&input, &["type", "match", "self"]);
-        self.client.call(&type_operations::MATCH, context, parts).await
+        self.client.call(&type_operations::MATCH, context, parts)
     }
 
-    async fn self_(
+    fn self_(
         &self,
         request: __accord::Request<Lookup>,
-    ) -> __accord::Result<Thing, TypeError2> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<Thing, TypeError2>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new()
             .path("type", &input.r#type)
             .query("match", input.r#match.as_ref())
             .header("X-Self", input.self_.as_ref())
             .query_list("super", &input.super_);
-        self.client.call(&type_operations::SELF, context, parts).await
+        self.client.call(&type_operations::SELF, context, parts)
     }
 
-    async fn self_2(
+    fn self_2(
         &self,
         request: __accord::Request<Lookup>,
-    ) -> __accord::Result<Thing2, TypeError2> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<Thing2, TypeError2>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new()
             .path("type", &input.r#type)
             .query("match", input.r#match.as_ref())
             .header("X-Self", input.self_.as_ref())
             .query_list("super", &input.super_);
-        self.client.call(&type_operations::SELF_2, context, parts).await
+        self.client.call(&type_operations::SELF_2, context, parts)
     }
 
-    async fn r#async(
+    fn r#async(
         &self,
         request: __accord::Request<Lookup>,
-    ) -> __accord::Result<(), TypeError2> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<(), TypeError2>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new()
             .path("type", &input.r#type)
             .query("match", input.r#match.as_ref())
             .header("X-Self", input.self_.as_ref())
             .query_list("super", &input.super_);
-        self.client.call_empty(&type_operations::ASYNC, context, parts).await
+        self.client.call_empty(&type_operations::ASYNC, context, parts)
     }
 
     #[allow(unused_variables)]
@@ -966,16 +974,18 @@ impl Self2RestProxy {
     }
 }
 impl Self2 for Self2RestProxy {
-    async fn super_(
+    fn super_(
         &self,
         request: __accord::Request<Input>,
-    ) -> __accord::Result<(), Self2Error> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<(), Self2Error>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new()
             .path("type", &input.r#type)
             .query("match", input.r#match.as_ref())
             .header("X-Self", input.self_.as_ref())
             .json(&input, &["type", "match", "self"]);
-        self.client.call_empty(&self_operations::SUPER, context, parts).await
+        self.client.call_empty(&self_operations::SUPER, context, parts)
     }
 }

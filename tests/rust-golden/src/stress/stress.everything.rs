@@ -2142,19 +2142,23 @@ impl EverythingRestProxy {
     }
 }
 impl Everything for EverythingRestProxy {
-    async fn get_thing(
+    fn get_thing(
         &self,
         request: __accord::Request<GetThing>,
-    ) -> __accord::Result<Thing, EverythingError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<Thing, EverythingError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new().path("id", &input.id);
-        self.client.call(&everything_operations::GET_THING, context, parts).await
+        self.client.call(&everything_operations::GET_THING, context, parts)
     }
 
-    async fn list_things(
+    fn list_things(
         &self,
         request: __accord::Request<ListThings>,
-    ) -> __accord::Result<ThingList, EverythingError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<ThingList, EverythingError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new()
             .query_list("color", &input.colors)
@@ -2165,58 +2169,68 @@ impl Everything for EverythingRestProxy {
             .query("after", input.after.as_ref())
             .query("reverse", input.reverse.as_ref())
             .query("light", input.light.as_ref());
-        self.client.call(&everything_operations::LIST_THINGS, context, parts).await
+        self.client.call(&everything_operations::LIST_THINGS, context, parts)
     }
 
-    async fn create_thing(
+    fn create_thing(
         &self,
         request: __accord::Request<Thing>,
-    ) -> __accord::Result<Thing, EverythingError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<Thing, EverythingError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new().json(&input, &[]);
-        self.client.call(&everything_operations::CREATE_THING, context, parts).await
+        self.client.call(&everything_operations::CREATE_THING, context, parts)
     }
 
-    async fn replace_thing(
+    fn replace_thing(
         &self,
         request: __accord::Request<ReplaceThing>,
-    ) -> __accord::Result<(), EverythingError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<(), EverythingError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new()
             .path("id", &input.id)
             .header("If-Match", __accord::Option::Some(&input.etag))
             .json(&input, &["id", "etag"]);
-        self.client.call_empty(&everything_operations::REPLACE_THING, context, parts).await
+        self.client.call_empty(&everything_operations::REPLACE_THING, context, parts)
     }
 
-    async fn patch_labels(
+    fn patch_labels(
         &self,
         request: __accord::Request<PatchLabels>,
-    ) -> __accord::Result<Thing, EverythingError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<Thing, EverythingError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new()
             .path("id", &input.id)
             .query("dry-run", input.dry_run.as_ref())
             .json(&input, &["id", "dry_run"]);
-        self.client.call(&everything_operations::PATCH_LABELS, context, parts).await
+        self.client.call(&everything_operations::PATCH_LABELS, context, parts)
     }
 
-    async fn delete_thing(
+    fn delete_thing(
         &self,
         request: __accord::Request<GetThing>,
-    ) -> __accord::Result<(), EverythingError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<(), EverythingError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new().path("id", &input.id);
-        self.client.call_empty(&everything_operations::DELETE_THING, context, parts).await
+        self.client.call_empty(&everything_operations::DELETE_THING, context, parts)
     }
 
-    async fn ping(
+    fn ping(
         &self,
         request: __accord::Request<()>,
-    ) -> __accord::Result<(), EverythingError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<(), EverythingError>,
+    > + __accord::Send {
         let (context, _) = request.into_parts();
         let parts = __accord::rest::client::Parts::new();
-        self.client.call_empty(&everything_operations::PING, context, parts).await
+        self.client.call_empty(&everything_operations::PING, context, parts)
     }
 
     fn watch(
@@ -2228,13 +2242,15 @@ impl Everything for EverythingRestProxy {
         self.client.call_stream(&everything_operations::WATCH, context, parts)
     }
 
-    async fn viewed(
+    fn viewed(
         &self,
         request: __accord::Request<GetThing>,
-    ) -> __accord::Result<(), EverythingError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<(), EverythingError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new().path("id", &input.id);
-        self.client.call_empty(&everything_operations::VIEWED, context, parts).await
+        self.client.call_empty(&everything_operations::VIEWED, context, parts)
     }
 
     #[allow(unused_variables)]

@@ -232,12 +232,14 @@ impl CatalogRestProxy {
     }
 }
 impl Catalog for CatalogRestProxy {
-    async fn list(
+    fn list(
         &self,
         request: __accord::Request<ListItems>,
-    ) -> __accord::Result<ItemList, CatalogError> {
+    ) -> impl __accord::future::Future<
+        Output = __accord::Result<ItemList, CatalogError>,
+    > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new().query("q", input.query.as_ref());
-        self.client.call(&catalog_operations::LIST, context, parts).await
+        self.client.call(&catalog_operations::LIST, context, parts)
     }
 }
