@@ -545,7 +545,6 @@ fn push_path_value(text: &mut String, name: &str, parts: &Parts) -> Result<(), C
     Ok(())
 }
 
-/// A fresh `X-Correlation-Id`: a v4 uuid (bits from fastrand, see `trace`), formatted on the stack.
 /// A response's status, declared-error name and body. A function of its own: as a local of
 /// `exchange`, the response kept its room in the future while the body was read.
 fn reply_head(response: reqwest::Response) -> (u16, Option<String>, reqwest::Body) {
