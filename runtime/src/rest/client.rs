@@ -288,7 +288,8 @@ impl RestClient {
         async move {
             let call = self.outgoing(op, &context, &parts);
             let span = client_span(&call);
-            let started = Instant::now();
+            // The clock is read for the span's latency only when someone listens.
+            let started = (!span.is_disabled()).then(Instant::now);
             let outcome = match self.inner.resilience.admit() {
                 Ok(mut admission) => {
                     let exchange = self.exchange(&call);
@@ -741,11 +742,15 @@ fn client_span(call: &Outgoing<'_>) -> tracing::Span {
 }
 
 /// The span's outcome, in the server's words: `ok`, `declared_error`, or what failed.
-fn record_outcome(span: &tracing::Span, outcome: &Result<Reply, CallError>, started: Instant) {
-    // No subscriber wants the span: skip the clock read and the field recording.
-    if span.is_disabled() {
+fn record_outcome(
+    span: &tracing::Span,
+    outcome: &Result<Reply, CallError>,
+    started: Option<Instant>,
+) {
+    // No subscriber wants the span: no clock was read, no field is recorded.
+    let Some(started) = started else {
         return;
-    }
+    };
     let latency = started.elapsed().as_secs_f64() * 1e3;
     let label = match outcome {
         Ok(reply) if reply.error_name.is_some() => "declared_error",
