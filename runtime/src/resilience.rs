@@ -131,6 +131,14 @@ impl CircuitBreaker {
         }
     }
 
+    /// Asks to make a call now; a healthy breaker reads no clock (asked on every call).
+    pub fn try_acquire(&self) -> Result<bool, CallError> {
+        if self.healthy.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        self.try_acquire_at(Instant::now())
+    }
+
     /// Records an outcome now; a success on a healthy breaker reads no clock.
     pub fn record(&self, success: bool) {
         if !(success && self.healthy.load(Ordering::Acquire)) {
@@ -261,7 +269,7 @@ impl Resilience {
             pending: true,
         };
         if let Some(breaker) = &shared.breaker {
-            admission.probe = breaker.try_acquire_at(Instant::now())?;
+            admission.probe = breaker.try_acquire()?;
         }
         Ok(admission)
     }
