@@ -1,6 +1,7 @@
 //! The generated REST proxy calling the generated skeleton, beside a hand-written axum +
 //! reqwest pair exchanging the same JSON (`GET /orders/{id}` answering an `Order` from the same
-//! in-memory store), both on loopback. Prints requests/s and p50/p99 latency of each and the throughput ratio.
+//! in-memory store), both on loopback. Prints requests/s and p50/p99 latency of each and the
+//! throughput ratio, overall and per pair of adjacent 500 ms slices (median, quartiles, range).
 //!
 //! `cargo bench -p ftgo-order-service --bench rest` (`ACCORD_BENCH_SECS`, `ACCORD_BENCH_TASKS`
 //! change the run length per side, default 5 s, and the concurrent callers, default 32;
@@ -326,6 +327,15 @@ fn main() {
                 reports[3].push(load(tasks, 500, call).await);
             }
         }
+        // Each generated slice against the hand-written slice run right after it: both saw
+        // nearly the same load from the rest of the machine, so the spread of these ratios
+        // shows how much of a difference is noise.
+        let mut paired: Vec<f64> = reports[0]
+            .iter()
+            .zip(&reports[1])
+            .map(|(generated, hand)| generated.per_second() / hand.per_second())
+            .collect();
+        paired.sort_unstable_by(f64::total_cmp);
         let [generated, hand, hand_to_generated, generated_to_hand] = reports.map(Report::merge);
         // What bench/rest-instructions.sh divides a whole run's instruction count by.
         let measured: usize = [&generated, &hand, &hand_to_generated, &generated_to_hand]
@@ -342,6 +352,15 @@ fn main() {
             "throughput ratio generated/hand-written: {:.3}",
             generated.per_second() / hand.per_second()
         );
+        if let (Some(low), Some(high)) = (paired.first(), paired.last()) {
+            println!(
+                "paired slices: median {:.3}, quartiles {:.3}-{:.3}, range {low:.3}-{high:.3} ({} pairs)",
+                paired[paired.len() / 2],
+                paired[paired.len() / 4],
+                paired[paired.len() * 3 / 4],
+                paired.len()
+            );
+        }
         println!(
             "CPU-per-request ratio hand-written/generated: {:.3} (pair), {:.3} (proxy alone), {:.3} (skeleton alone)",
             hand.cpu_per_request() / generated.cpu_per_request(),
