@@ -24,7 +24,6 @@ use crate::trace::TraceParent;
 use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
 use futures::{FutureExt as _, Stream, StreamExt as _};
 use http::{HeaderMap, HeaderName, HeaderValue, header};
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::VecDeque;
@@ -41,12 +40,10 @@ pub struct RestClient {
 
 #[derive(Debug)]
 struct Inner {
-    /// The validated base URL. Each call clones it and sets only its path: parsing the whole
-    /// URL again would run the host through IDNA processing on every call (most of a
-    /// hand-written reqwest call's URL cost in the REST bench).
+    /// The validated base URL, its path without a trailing `/`. Each call clones it and appends
+    /// its path segments: parsing the whole URL again would run the host through IDNA
+    /// processing on every call (most of a hand-written reqwest call's URL cost in the bench).
     base: reqwest::Url,
-    /// The base URL's path without a trailing `/`, which each call's path follows.
-    base_path: String,
     http: reqwest::Client,
     headers: HeaderMap,
     config: ProxyConfig,
@@ -119,8 +116,11 @@ impl RestClientBuilder {
                 HeaderValue::try_from(value).map_err(|e| bad(format!("header {name}: {e}")))?;
             headers.append(name, value);
         }
+        // Without trailing `/`, so each call appends its path segments after the base's own.
+        let mut base = base;
+        let trimmed = base.path().trim_end_matches('/').to_owned();
+        base.set_path(&trimmed);
         let inner = Inner {
-            base_path: base.path().trim_end_matches('/').to_owned(),
             base,
             http: self.http.clone().unwrap_or_default(),
             headers,
@@ -434,21 +434,23 @@ impl RestClient {
         Ok(request)
     }
 
-    /// The base URL with its path followed by the path template, each placeholder
-    /// percent-encoded.
+    /// The base URL with its path followed by the path template, each placeholder's value a
+    /// segment of its own. `Url`'s segment writer percent-encodes each value (`/` `?` `#` `%`
+    /// `\` stay inside it) straight into the cloned URL: no path text is built on the side.
     fn url(&self, op: &Operation, parts: &Parts) -> Result<reqwest::Url, CallError> {
-        let values: usize = parts.path.iter().map(|(_, v)| 3 * v.len()).sum();
-        let mut path = String::with_capacity(self.inner.base_path.len() + op.path.len() + values);
-        path.push_str(&self.inner.base_path);
-        for segment in op.path.split('/').filter(|s| !s.is_empty()) {
-            path.push('/');
-            match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => push_path_value(&mut path, name, parts)?,
-                None => path.push_str(segment),
-            }
-        }
         let mut url = self.inner.base.clone();
-        url.set_path(&path);
+        let mut segments = url
+            .path_segments_mut()
+            .map_err(|()| CallError::Internal("the base URL cannot take a path".into()))?;
+        // The base path has no trailing `/` (see `build`), so only the root's empty segment goes.
+        segments.pop_if_empty();
+        for segment in op.path.split('/').filter(|s| !s.is_empty()) {
+            match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => segments.push(path_value(name, parts)?),
+                None => segments.push(segment),
+            };
+        }
+        drop(segments);
         if !parts.query.is_empty() {
             url.query_pairs_mut()
                 .extend_pairs(parts.query.iter().map(|(k, v)| (*k, v)));
@@ -514,25 +516,9 @@ fn deadline_millis(remaining: std::time::Duration) -> u64 {
         .max(1)
 }
 
-/// What `Url`'s own path-segment setter escapes in a special (http) URL, so `/` `?` `#` `%` and
-/// `\` inside a value stay inside its segment.
-const PATH_SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'<')
-    .add(b'>')
-    .add(b'`')
-    .add(b'#')
-    .add(b'?')
-    .add(b'{')
-    .add(b'}')
-    .add(b'/')
-    .add(b'%')
-    .add(b'\\');
-
-/// Appends the percent-encoded value of placeholder `name`. A value of `.` or `..` would be read
-/// as a dot segment (even escaped) and silently change the path, so it is refused.
-fn push_path_value(text: &mut String, name: &str, parts: &Parts) -> Result<(), CallError> {
+/// The value of placeholder `name`. A value of `.` or `..` would be read as a dot segment (even
+/// escaped) and silently change the path (`Url`'s segment writer skips it), so it is refused.
+fn path_value<'p>(name: &str, parts: &'p Parts) -> Result<&'p str, CallError> {
     let (_, value) =
         parts.path.iter().find(|(n, _)| *n == name).ok_or_else(|| {
             CallError::Internal(format!("no value for path placeholder {{{name}}}"))
@@ -542,8 +528,7 @@ fn push_path_value(text: &mut String, name: &str, parts: &Parts) -> Result<(), C
             "path parameter {name} cannot be {value:?}: it would change the URL's path"
         )));
     }
-    text.extend(utf8_percent_encode(value, PATH_SEGMENT));
-    Ok(())
+    Ok(value)
 }
 
 /// A response's status, declared-error name and body. A function of its own: as a local of
@@ -824,6 +809,10 @@ mod tests {
         assert_eq!(
             url_of("http://h:1", "7", "").unwrap(),
             "http://h:1/orders/7/items/"
+        );
+        assert_eq!(
+            url_of("http://h:1/api//", "7", "8").unwrap(),
+            "http://h:1/api/orders/7/items/8"
         );
     }
 
