@@ -1,10 +1,13 @@
 //! REST proxy glue: [`RestClient`] is the core every generated proxy wraps.
 //!
 //! ```ignore
-//! async fn get_order(&self, request: Request<GetOrderRequest>) -> Result<Order, OrderServiceError> {
+//! fn get_order(
+//!     &self,
+//!     request: Request<GetOrderRequest>,
+//! ) -> impl Future<Output = Result<Order, OrderServiceError>> + Send {
 //!     let (context, input) = request.into_parts();
 //!     let parts = client::Parts::new().path("order_id", &input.order_id);
-//!     self.client.call(&GET_ORDER, context, parts).await
+//!     self.client.call(&GET_ORDER, context, parts)
 //! }
 //! ```
 //!
