@@ -126,10 +126,12 @@ fn hex(bytes: &[u8]) -> String {
     String::from_utf8(out).expect("hex digits are ASCII")
 }
 
+/// The lower-case hex digits, by value: what `write_hex` writes and `unhex` reads.
+const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 /// Lower-case hex digits, two per byte, into `out` (twice as long as `bytes`). Every proxy
 /// call formats a `traceparent` and every skeleton call parses one: both are byte loops.
 fn write_hex(out: &mut [u8], bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
         pair[0] = DIGITS[usize::from(b >> 4)];
         pair[1] = DIGITS[usize::from(b & 0xf)];
@@ -145,7 +147,7 @@ fn unhex<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
         let mut table = [0xff; 256];
         let mut i = 0;
         while i < 16 {
-            table[b"0123456789abcdef"[i] as usize] = i as u8;
+            table[DIGITS[i] as usize] = i as u8;
             i += 1;
         }
         table
