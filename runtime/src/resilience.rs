@@ -7,6 +7,7 @@
 //! REST bench's profile).
 
 use crate::error::CallError;
+use futures::FutureExt as _;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -287,14 +288,15 @@ impl Resilience {
     }
 }
 
-/// `call` bounded by `deadline`: [`CallError::Timeout`] when it passes first.
-pub async fn within<T>(
+/// `call` bounded by `deadline`: [`CallError::Timeout`] when it passes first. A plain function
+/// returning the timeout's future: an `async fn` would keep a second copy of `call` beside it,
+/// and a proxy call's future is boxed or spawned by its caller.
+pub fn within<T>(
     deadline: Instant,
     call: impl Future<Output = Result<T, CallError>>,
-) -> Result<T, CallError> {
+) -> impl Future<Output = Result<T, CallError>> {
     tokio::time::timeout_at(deadline.into(), call)
-        .await
-        .unwrap_or(Err(CallError::Timeout))
+        .map(|done| done.unwrap_or(Err(CallError::Timeout)))
 }
 
 #[cfg(test)]

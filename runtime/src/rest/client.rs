@@ -275,9 +275,8 @@ impl RestClient {
     /// One exchange under the resilience layer and a span. Only this future holds the context
     /// and parts (`call` and `call_empty` map its output rather than await it), and it is an
     /// `async` block rather than an `async fn`, which would copy its arguments into locals and
-    /// keep both. The deadline wraps the exchange directly. Each copy counts: the whole call
-    /// once grew to ~3 KB, which glibc's allocator serves slowly when the call is boxed or
-    /// spawned; it is now under 1 KiB.
+    /// keep both. Each copy counts: the whole call once grew to ~3 KB, which glibc's allocator
+    /// serves slowly when the call is boxed or spawned; it is now under 1 KiB.
     #[expect(
         clippy::manual_async_fn,
         reason = "an async fn keeps a second copy of its arguments"
@@ -295,11 +294,9 @@ impl RestClient {
             let started = (!span.is_disabled()).then(Instant::now);
             let outcome = match self.inner.resilience.admit() {
                 Ok(mut admission) => {
-                    let exchange = self.exchange(&call);
-                    let outcome = tokio::time::timeout_at(call.deadline.into(), exchange)
+                    let outcome = within(call.deadline, self.exchange(&call))
                         .instrument(span.clone())
-                        .await
-                        .unwrap_or(Err(CallError::Timeout));
+                        .await;
                     admission.record(&outcome);
                     outcome
                 }
@@ -312,18 +309,10 @@ impl RestClient {
 
     /// Sends the request and reads the whole reply.
     async fn exchange(&self, call: &Outgoing<'_>) -> Result<Reply, CallError> {
-        let (status, error_name, body) = reply_head(self.send_retrying(call).await?);
-        // Collected through http-body-util: `Response::bytes` keeps the whole response and more
-        // in its future (448 bytes against ~100 here).
-        let body = http_body_util::BodyExt::collect(body)
-            .await
-            .map_err(transport_error)?
-            .to_bytes();
-        let reply = Reply {
-            status,
-            error_name,
-            body,
-        };
+        // Two statements: the response, a temporary, would otherwise live across the second
+        // await and keep its room in the future.
+        let reading = read_reply(self.send_retrying(call).await?);
+        let reply = reading.await?;
         undeclared_failure(&reply, call.deadline).map_or(Ok(reply), Err)
     }
 
@@ -534,16 +523,21 @@ fn path_value<'p>(name: &str, parts: &'p Parts) -> Result<&'p str, CallError> {
     Ok(value)
 }
 
-/// A response's status, declared-error name and body. A function of its own: as a local of
-/// `exchange`, the response kept its room in the future while the body was read.
-fn reply_head(response: reqwest::Response) -> (u16, Option<String>, reqwest::Body) {
+/// A response read in full. Status and `Accord-Error` are taken before the future exists and
+/// the body's collection is mapped, not awaited in an async block (which would keep the body
+/// twice), so the future holds no more than the collection: http-body-util's, as
+/// `Response::bytes` keeps the whole response and more in its future (448 bytes against ~100).
+fn read_reply(response: reqwest::Response) -> impl Future<Output = Result<Reply, CallError>> {
     let status = response.status().as_u16();
     let error_name = header_text(response.headers(), &ACCORD_ERROR);
-    (
-        status,
-        error_name,
-        http::Response::from(response).into_body(),
-    )
+    let body = http::Response::from(response).into_body();
+    http_body_util::BodyExt::collect(body).map(move |collected| {
+        Ok(Reply {
+            status,
+            error_name,
+            body: collected.map_err(transport_error)?.to_bytes(),
+        })
+    })
 }
 
 fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
@@ -613,18 +607,12 @@ async fn read_failure<E: ServiceError>(
     response: reqwest::Response,
     deadline: Instant,
 ) -> Result<E, CallError> {
-    let status = response.status().as_u16();
-    let error_name = header_text(response.headers(), &ACCORD_ERROR);
-    let body = response.bytes().await.map_err(transport_error)?;
-    let reply = Reply {
-        status,
-        error_name,
-        body,
-    };
+    let reply = read_reply(response).await?;
     match undeclared_failure(&reply, deadline) {
         Some(failure) => Err(failure),
         None => {
-            Ok(declared::<E>(&reply).unwrap_or_else(|| status_error(status, &reply.body).into()))
+            Ok(declared::<E>(&reply)
+                .unwrap_or_else(|| status_error(reply.status, &reply.body).into()))
         }
     }
 }
