@@ -1,0 +1,138 @@
+//! The generated skeleton beside the hand-written axum handler of the REST bench, both called
+//! in process (no sockets): each request goes straight into the `Router` as a `tower` service
+//! and its body is read to the end. What is left is the glue of each side (extraction, context,
+//! decoding, the handler, the JSON reply), which the loopback bench measures only together with
+//! hyper, the kernel and the client.
+//!
+//! `cargo bench -p ftgo-order-service --bench skeleton` prints ns per request of each side
+//! (`ACCORD_BENCH_REQUESTS` requests each, default 200000). Under
+//! `valgrind --tool=callgrind` (`ACCORD_BENCH_REQUESTS=20000`), the instruction counts of the
+//! two loops are the steady numbers to compare before and after a change to the skeleton:
+//! `ACCORD_BENCH_ONLY=0` runs the generated side alone, `1` the hand-written one.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ftgo_order_service::api::ftgo::order::{
+    CreateOrderRequest, GetOrderRequest, LineItem, OrderService, order_service_router,
+};
+use ftgo_order_service::{InMemoryOrders, Menu};
+use http_body_util::BodyExt as _;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+use tower::ServiceExt as _;
+
+fn store() -> InMemoryOrders {
+    let prices = BTreeMap::from([
+        ("pad-thai".to_owned(), 1250),
+        ("spring-roll".to_owned(), 450),
+    ]);
+    InMemoryOrders::new([(
+        1,
+        Menu {
+            currency: "USD".to_owned(),
+            prices,
+        },
+    )])
+}
+
+/// The same order as the REST bench's: a body of a few hundred bytes.
+async fn seed(store: &InMemoryOrders) -> i64 {
+    let items = [("pad-thai", 2), ("spring-roll", 3), ("pad-thai", 1)];
+    let request = CreateOrderRequest {
+        restaurant_id: 1,
+        consumer_id: 7,
+        line_items: items
+            .iter()
+            .map(|(id, q)| LineItem {
+                menu_item_id: (*id).to_owned(),
+                quantity: *q,
+            })
+            .collect(),
+        delivery_note: Some("leave at the door".to_owned()),
+    };
+    let reply = store
+        .create_order(request.into())
+        .await
+        .expect("seed order");
+    reply.order_id
+}
+
+/// The REST bench's hand-written handler.
+fn hand_written_router(store: InMemoryOrders) -> axum::Router {
+    async fn get_order(
+        State(store): State<Arc<InMemoryOrders>>,
+        Path(order_id): Path<i64>,
+    ) -> Response {
+        match store.get_order(GetOrderRequest { order_id }.into()).await {
+            Ok(order) => axum::Json(order).into_response(),
+            Err(_) => StatusCode::NOT_FOUND.into_response(),
+        }
+    }
+    axum::Router::new()
+        .route("/orders/{order_id}", axum::routing::get(get_order))
+        .with_state(Arc::new(store))
+}
+
+/// The generated proxy's `traceparent` (sent to both: the hand-written handler ignores it).
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+/// `GET /orders/{id}` with the headers the generated proxy sends, `requests` times; returns ns
+/// per request.
+async fn drive(router: axum::Router, id: i64, requests: u64) -> f64 {
+    let uri = format!("/orders/{id}");
+    let started = Instant::now();
+    for _ in 0..requests {
+        let request = Request::get(&uri)
+            .header("accept", "application/json")
+            .header("traceparent", TRACEPARENT)
+            .body(Body::empty())
+            .expect("request");
+        let response = router.clone().oneshot(request).await.expect("infallible");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = response.into_body().collect().await.expect("body");
+        assert!(!body.to_bytes().is_empty());
+    }
+    started.elapsed().as_nanos() as f64 / requests as f64
+}
+
+fn main() {
+    let requests = std::env::var("ACCORD_BENCH_REQUESTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let generated_store = store();
+        let id = seed(&generated_store).await;
+        let generated = order_service_router(generated_store, Default::default());
+        let hand_store = store();
+        assert_eq!(
+            seed(&hand_store).await,
+            id,
+            "both stores hold the same order"
+        );
+        let hand = hand_written_router(hand_store);
+        println!("GET /orders/{{id}} in process, {requests} requests per side");
+        // Alternating rounds, so that a change in the machine's load hits both sides alike.
+        let only = std::env::var("ACCORD_BENCH_ONLY").ok();
+        let run = |n: &str| only.as_deref().is_none_or(|o| o == n);
+        let (mut generated_ns, mut hand_ns) = (0.0, 0.0);
+        for _ in 0..4 {
+            if run("0") {
+                generated_ns += drive(generated.clone(), id, requests / 4).await / 4.0;
+            }
+            if run("1") {
+                hand_ns += drive(hand.clone(), id, requests / 4).await / 4.0;
+            }
+        }
+        println!("generated skeleton   {generated_ns:>8.0} ns/request");
+        println!("hand-written handler {hand_ns:>8.0} ns/request");
+        println!("ratio hand/generated: {:.3}", hand_ns / generated_ns);
+    });
+}
