@@ -28,7 +28,6 @@ pairings=("$@")
 names=("generated proxy+skeleton" "hand-written axum+reqwest" "hand client, generated server"
     "generated proxy, hand server")
 
-# The whole run's instruction count and its number of requests: "COUNT REQUESTS".
 cache_sim=()
 [ "${ACCORD_CACHE_SIM:-0}" = 1 ] && cache_sim=(--cache-sim=yes --branch-sim=yes)
 
