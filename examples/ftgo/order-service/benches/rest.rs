@@ -15,20 +15,16 @@
 //! together): a count does not depend on the machine's load. Counting adds a shared atomic
 //! increment to every allocation, so leave it off when comparing times.
 
+mod common;
+
 use accord::ProxyConfig;
 use accord::rest::client::RestClient;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use common::{hand_written_router, seed, store};
 use ftgo_order_service::api::ftgo::order::{
-    CreateOrderRequest, GetOrderRequest, LineItem, Order, OrderService, OrderServiceRestProxy,
-    order_service_router,
+    GetOrderRequest, Order, OrderService, OrderServiceRestProxy, order_service_router,
 };
-use ftgo_order_service::{InMemoryOrders, Menu};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -39,50 +35,6 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn store() -> InMemoryOrders {
-    let prices = BTreeMap::from([
-        ("pad-thai".to_owned(), 1250),
-        ("spring-roll".to_owned(), 450),
-    ]);
-    InMemoryOrders::new([(
-        1,
-        Menu {
-            currency: "USD".to_owned(),
-            prices,
-        },
-    )])
-}
-
-/// An order with a few items and labels: a realistic body of a few hundred bytes.
-async fn seed(store: &InMemoryOrders) -> Order {
-    let items = [("pad-thai", 2), ("spring-roll", 3), ("pad-thai", 1)];
-    let request = CreateOrderRequest {
-        restaurant_id: 1,
-        consumer_id: 7,
-        line_items: items
-            .iter()
-            .map(|(id, q)| LineItem {
-                menu_item_id: (*id).to_owned(),
-                quantity: *q,
-            })
-            .collect(),
-        delivery_note: Some("leave at the door".to_owned()),
-    };
-    let reply = store
-        .create_order(request.into())
-        .await
-        .expect("seed order");
-    store
-        .get_order(
-            GetOrderRequest {
-                order_id: reply.order_id,
-            }
-            .into(),
-        )
-        .await
-        .expect("seeded")
-}
-
 async fn listen(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -90,23 +42,6 @@ async fn listen(router: axum::Router) -> String {
     let base = format!("http://{}", listener.local_addr().expect("local address"));
     tokio::spawn(accord::rest::server::serve(listener, router));
     base
-}
-
-/// The hand-written pair's server: `GET /orders/{order_id}` answering from the same in-memory
-/// store through the same business logic, so the two pairs differ only in their glue.
-fn hand_written_router(store: InMemoryOrders) -> axum::Router {
-    async fn get_order(
-        State(store): State<Arc<InMemoryOrders>>,
-        Path(order_id): Path<i64>,
-    ) -> Response {
-        match store.get_order(GetOrderRequest { order_id }.into()).await {
-            Ok(order) => axum::Json(order).into_response(),
-            Err(_) => StatusCode::NOT_FOUND.into_response(),
-        }
-    }
-    axum::Router::new()
-        .route("/orders/{order_id}", axum::routing::get(get_order))
-        .with_state(Arc::new(store))
 }
 
 /// The system allocator, counting allocations while `COUNT_ALLOCATIONS` is set.

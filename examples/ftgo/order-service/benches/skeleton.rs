@@ -10,71 +10,15 @@
 //! two loops are the steady numbers to compare before and after a change to the skeleton:
 //! `ACCORD_BENCH_ONLY=0` runs the generated side alone, `1` the hand-written one.
 
+mod common;
+
 use axum::body::Body;
-use axum::extract::{Path, State};
 use axum::http::{Request, StatusCode};
-use axum::response::{IntoResponse, Response};
-use ftgo_order_service::api::ftgo::order::{
-    CreateOrderRequest, GetOrderRequest, LineItem, OrderService, order_service_router,
-};
-use ftgo_order_service::{InMemoryOrders, Menu};
+use common::{hand_written_router, seed, store};
+use ftgo_order_service::api::ftgo::order::order_service_router;
 use http_body_util::BodyExt as _;
-use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Instant;
 use tower::ServiceExt as _;
-
-fn store() -> InMemoryOrders {
-    let prices = BTreeMap::from([
-        ("pad-thai".to_owned(), 1250),
-        ("spring-roll".to_owned(), 450),
-    ]);
-    InMemoryOrders::new([(
-        1,
-        Menu {
-            currency: "USD".to_owned(),
-            prices,
-        },
-    )])
-}
-
-/// The same order as the REST bench's: a body of a few hundred bytes.
-async fn seed(store: &InMemoryOrders) -> i64 {
-    let items = [("pad-thai", 2), ("spring-roll", 3), ("pad-thai", 1)];
-    let request = CreateOrderRequest {
-        restaurant_id: 1,
-        consumer_id: 7,
-        line_items: items
-            .iter()
-            .map(|(id, q)| LineItem {
-                menu_item_id: (*id).to_owned(),
-                quantity: *q,
-            })
-            .collect(),
-        delivery_note: Some("leave at the door".to_owned()),
-    };
-    let reply = store
-        .create_order(request.into())
-        .await
-        .expect("seed order");
-    reply.order_id
-}
-
-/// The REST bench's hand-written handler.
-fn hand_written_router(store: InMemoryOrders) -> axum::Router {
-    async fn get_order(
-        State(store): State<Arc<InMemoryOrders>>,
-        Path(order_id): Path<i64>,
-    ) -> Response {
-        match store.get_order(GetOrderRequest { order_id }.into()).await {
-            Ok(order) => axum::Json(order).into_response(),
-            Err(_) => StatusCode::NOT_FOUND.into_response(),
-        }
-    }
-    axum::Router::new()
-        .route("/orders/{order_id}", axum::routing::get(get_order))
-        .with_state(Arc::new(store))
-}
 
 /// The generated proxy's `traceparent` (sent to both: the hand-written handler ignores it).
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -109,11 +53,11 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async {
         let generated_store = store();
-        let id = seed(&generated_store).await;
+        let id = seed(&generated_store).await.order_id;
         let generated = order_service_router(generated_store, Default::default());
         let hand_store = store();
         assert_eq!(
-            seed(&hand_store).await,
+            seed(&hand_store).await.order_id,
             id,
             "both stores hold the same order"
         );

@@ -9,4 +9,4 @@ pub mod api {
 
 mod store;
 
-pub use store::{InMemoryOrders, Menu};
+pub use store::{InMemoryOrders, Menu, demo_restaurants};

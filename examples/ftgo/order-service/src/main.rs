@@ -3,8 +3,7 @@
 
 use clap::Parser;
 use ftgo_order_service::api::ftgo::order::order_service_router;
-use ftgo_order_service::{InMemoryOrders, Menu};
-use std::collections::BTreeMap;
+use ftgo_order_service::{InMemoryOrders, demo_restaurants};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -18,21 +17,6 @@ struct Args {
     /// Extra delay before every answer, in milliseconds (to watch a proxy time out).
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
-}
-
-/// Two restaurants (ids 1 and 2) with a few dishes each.
-fn demo_restaurants() -> Vec<(i64, Menu)> {
-    let menu = |items: &[(&str, i64)]| Menu {
-        currency: "USD".to_owned(),
-        prices: items
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), *v))
-            .collect::<BTreeMap<_, _>>(),
-    };
-    vec![
-        (1, menu(&[("pad-thai", 1250), ("spring-roll", 450)])),
-        (2, menu(&[("margherita", 1100), ("tiramisu", 650)])),
-    ]
 }
 
 #[tokio::main]

@@ -21,6 +21,19 @@ pub struct Menu {
     pub prices: BTreeMap<String, i64>,
 }
 
+/// The demo menus: two restaurants (ids 1 and 2) with a few dishes each, priced in USD cents.
+/// The binary serves them; the tests and benches order from them.
+pub fn demo_restaurants() -> Vec<(i64, Menu)> {
+    let menu = |items: &[(&str, i64)]| Menu {
+        currency: "USD".to_owned(),
+        prices: items.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+    };
+    vec![
+        (1, menu(&[("pad-thai", 1250), ("spring-roll", 450)])),
+        (2, menu(&[("margherita", 1100), ("tiramisu", 650)])),
+    ]
+}
+
 /// Orders kept in memory; cheap to share behind the router's `Arc`.
 #[derive(Debug)]
 pub struct InMemoryOrders {

@@ -7,23 +7,12 @@ use ftgo_order_service::api::ftgo::order::{
     CancelOrderRequest, CreateOrderRequest, GetOrderRequest, LineItem, OrderNotFound, OrderService,
     OrderServiceError, OrderServiceRestProxy, OrderState, RestaurantNotFound, order_service_router,
 };
-use ftgo_order_service::{InMemoryOrders, Menu};
+use ftgo_order_service::{InMemoryOrders, demo_restaurants};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 fn store() -> InMemoryOrders {
-    let prices = BTreeMap::from([
-        ("pad-thai".to_owned(), 1250),
-        ("spring-roll".to_owned(), 450),
-    ]);
-    InMemoryOrders::new([(
-        1,
-        Menu {
-            currency: "USD".to_owned(),
-            prices,
-        },
-    )])
+    InMemoryOrders::new(demo_restaurants())
 }
 
 /// Serves `store` on an ephemeral loopback port; returns the base URL.
