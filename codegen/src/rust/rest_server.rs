@@ -91,7 +91,7 @@ pub fn router(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     code.close("");
 }
 
-/// `route(path, get(a::<__S>).post(b::<__S>))`, one per distinct path, in first-use order.
+/// `route(path, get(endpoint(a::<__S>)).post(…))`, one per distinct path, in first-use order.
 fn routes(g: &Generator<'_>, id: ServiceId) -> Vec<String> {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
@@ -99,7 +99,10 @@ fn routes(g: &Generator<'_>, id: ServiceId) -> Vec<String> {
     for (i, op) in service.operations.iter().enumerate() {
         let Some(http) = &op.http else { continue };
         let method = http.method.as_str().to_ascii_lowercase();
-        let handler = format!("{method}({}::<__S>)", ident(&names.methods[i]));
+        let handler = format!(
+            "{method}(__accord::rest::server::endpoint({}::<__S>))",
+            ident(&names.methods[i])
+        );
         match paths.iter_mut().find(|(p, _)| *p == http.path) {
             Some((_, methods)) => methods.push(handler),
             None => paths.push((&http.path, vec![handler])),
@@ -117,7 +120,8 @@ fn routes(g: &Generator<'_>, id: ServiceId) -> Vec<String> {
         .collect()
 }
 
-/// One axum handler: bind the parameters, then `Call::unary`, `empty` or `stream`.
+/// One operation's serving function, routed through `endpoint`: bind the parameters, then
+/// `Call::unary`, `empty` or `stream`.
 fn handler(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
     let service = g.model.service(id);
     let op = &service.operations[index];
@@ -128,12 +132,21 @@ fn handler(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
         ident(&names.ops_module),
         ident(&names.statics[index])
     );
-    let call = if op.input.is_none() {
-        format!(
-            "|r: __accord::Request<__accord::rest::server::NoInput>| {{\n    service.{method}(__accord::Request::from_parts(r.context, ()))\n}}"
+    // The request the trait method takes: the operation's input, or `()` for an operation
+    // declared without one (the runtime decodes that as `NoInput`).
+    let (param, request) = if op.input.is_none() {
+        (
+            "r: __accord::Request<__accord::rest::server::NoInput>",
+            "__accord::Request::from_parts(r.context, ())",
         )
     } else {
-        format!("|r| service.{method}(r)")
+        ("r", "r")
+    };
+    // A stream is `'static` once opened; a single reply's future borrows the service, so it
+    // is awaited in a block that owns the service's `Arc`.
+    let call = match op.output {
+        Output::Stream(_) => format!("move |{param}| service.{method}({request})"),
+        _ => format!("move |{param}| async move {{ service.{method}({request}).await }}"),
     };
     let (function, mut args) = match op.output {
         Output::Stream(_) => ("call.stream", vec![operation]),
@@ -151,13 +164,13 @@ fn handler(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
     args.push(bind(g, id, index));
     args.push(call);
     code.open_lines(&format!(
-        "async fn {method}<__S: {}>(
-    __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+        "fn {method}<__S: {}>(
+    service: __accord::Arc<__S>,
     call: __accord::rest::server::Call,
-) -> __accord::axum::response::Response {{",
+) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {{",
         ident(&names.trait_name)
     ));
-    code.list(&format!("{function}("), &args, ").await");
+    code.list(&format!("{function}("), &args, ")");
     code.close("");
 }
 

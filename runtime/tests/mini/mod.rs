@@ -39,12 +39,11 @@
 //! Everything it names comes from `::accord` and `::accord::__private`.
 #![allow(dead_code)]
 
-use ::accord::__private::axum::extract::State;
 use ::accord::__private::axum::response::Response;
 use ::accord::__private::axum::routing::{get, post};
 use ::accord::__private::http::{Method, StatusCode};
 use ::accord::__private::rest::client::{Parts, RestClient};
-use ::accord::__private::rest::server::{Call, ServerConfig};
+use ::accord::__private::rest::server::{Call, ServerConfig, endpoint};
 use ::accord::__private::rest::{Operation, ParamValue};
 use ::accord::__private::serde::{Deserialize, Deserializer, Serialize, Serializer};
 use ::accord::__private::{
@@ -448,66 +447,106 @@ operation!(
 /// Serves `service` over REST.
 pub fn order_service_router<S: OrderService>(service: S, config: ServerConfig) -> axum::Router {
     let router = axum::Router::new()
-        .route("/orders", post(create_order::<S>).get(list_orders::<S>))
+        .route(
+            "/orders",
+            post(endpoint(create_order::<S>)).get(endpoint(list_orders::<S>)),
+        )
         .route(
             "/orders/{order_id}",
-            get(get_order::<S>).delete(delete_order::<S>),
+            get(endpoint(get_order::<S>)).delete(endpoint(delete_order::<S>)),
         )
-        .route("/orders/{order_id}/cancel", post(cancel_order::<S>))
-        .route("/orders/{order_id}/viewed", post(order_viewed::<S>))
-        .route("/orders/{order_id}/watch", get(watch_order::<S>));
+        .route(
+            "/orders/{order_id}/cancel",
+            post(endpoint(cancel_order::<S>)),
+        )
+        .route(
+            "/orders/{order_id}/viewed",
+            post(endpoint(order_viewed::<S>)),
+        )
+        .route("/orders/{order_id}/watch", get(endpoint(watch_order::<S>)));
     ::accord::__private::rest::server::finish_router(router, service, config)
 }
 
-async fn create_order<S: OrderService>(State(service): State<Arc<S>>, call: Call) -> Response {
-    call.unary(&CREATE_ORDER, |p| p.body(), |r| service.create_order(r))
-        .await
+fn create_order<S: OrderService>(
+    service: Arc<S>,
+    call: Call,
+) -> impl Future<Output = Response> + Send {
+    call.unary(
+        &CREATE_ORDER,
+        |p| p.body(),
+        move |r| async move { service.create_order(r).await },
+    )
 }
 
-async fn get_order<S: OrderService>(State(service): State<Arc<S>>, call: Call) -> Response {
+fn get_order<S: OrderService>(
+    service: Arc<S>,
+    call: Call,
+) -> impl Future<Output = Response> + Send {
     let bind = |p: &mut ::accord::__private::rest::server::Params<'_>| p.path::<i64>("order_id");
-    call.unary(&GET_ORDER, bind, |r| service.get_order(r)).await
+    call.unary(&GET_ORDER, bind, move |r| async move {
+        service.get_order(r).await
+    })
 }
 
-async fn list_orders<S: OrderService>(State(service): State<Arc<S>>, call: Call) -> Response {
+fn list_orders<S: OrderService>(
+    service: Arc<S>,
+    call: Call,
+) -> impl Future<Output = Response> + Send {
     let bind = |p: &mut ::accord::__private::rest::server::Params<'_>| {
         p.query_list::<OrderState>("state", "state");
         p.query::<u32>("limit", "limit");
     };
-    call.unary(&LIST_ORDERS, bind, |r| service.list_orders(r))
-        .await
+    call.unary(&LIST_ORDERS, bind, move |r| async move {
+        service.list_orders(r).await
+    })
 }
 
-async fn cancel_order<S: OrderService>(State(service): State<Arc<S>>, call: Call) -> Response {
+fn cancel_order<S: OrderService>(
+    service: Arc<S>,
+    call: Call,
+) -> impl Future<Output = Response> + Send {
     let bind = |p: &mut ::accord::__private::rest::server::Params<'_>| {
         p.path::<i64>("order_id");
         p.header::<String>("actor", "X-Actor");
         p.body();
     };
-    call.unary(&CANCEL_ORDER, bind, |r| service.cancel_order(r))
-        .await
-}
-
-async fn delete_order<S: OrderService>(State(service): State<Arc<S>>, call: Call) -> Response {
-    let bind = |p: &mut ::accord::__private::rest::server::Params<'_>| p.path::<i64>("order_id");
-    call.empty(&DELETE_ORDER, StatusCode::NO_CONTENT, bind, |r| {
-        service.delete_order(r)
+    call.unary(&CANCEL_ORDER, bind, move |r| async move {
+        service.cancel_order(r).await
     })
-    .await
 }
 
-async fn order_viewed<S: OrderService>(State(service): State<Arc<S>>, call: Call) -> Response {
+fn delete_order<S: OrderService>(
+    service: Arc<S>,
+    call: Call,
+) -> impl Future<Output = Response> + Send {
     let bind = |p: &mut ::accord::__private::rest::server::Params<'_>| p.path::<i64>("order_id");
-    call.empty(&ORDER_VIEWED, StatusCode::ACCEPTED, bind, |r| {
-        service.order_viewed(r)
-    })
-    .await
+    call.empty(
+        &DELETE_ORDER,
+        StatusCode::NO_CONTENT,
+        bind,
+        move |r| async move { service.delete_order(r).await },
+    )
 }
 
-async fn watch_order<S: OrderService>(State(service): State<Arc<S>>, call: Call) -> Response {
+fn order_viewed<S: OrderService>(
+    service: Arc<S>,
+    call: Call,
+) -> impl Future<Output = Response> + Send {
     let bind = |p: &mut ::accord::__private::rest::server::Params<'_>| p.path::<i64>("order_id");
-    call.stream(&WATCH_ORDER, bind, |r| service.watch_order(r))
-        .await
+    call.empty(
+        &ORDER_VIEWED,
+        StatusCode::ACCEPTED,
+        bind,
+        move |r| async move { service.order_viewed(r).await },
+    )
+}
+
+fn watch_order<S: OrderService>(
+    service: Arc<S>,
+    call: Call,
+) -> impl Future<Output = Response> + Send {
+    let bind = |p: &mut ::accord::__private::rest::server::Params<'_>| p.path::<i64>("order_id");
+    call.stream(&WATCH_ORDER, bind, move |r| service.watch_order(r))
 }
 
 // ---- REST proxy ----

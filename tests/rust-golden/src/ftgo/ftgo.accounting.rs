@@ -514,37 +514,37 @@ pub fn accounting_service_router<__S: AccountingService>(
     service: __S,
     config: __accord::rest::server::ServerConfig,
 ) -> __accord::axum::Router {
-    async fn get_account<__S: AccountingService>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn get_account<__S: AccountingService>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &accounting_service_operations::GET_ACCOUNT,
             |p: &mut __accord::rest::server::Params<'_>| {
                 p.path::<i64>("consumer_id");
                 p.header::<__accord::String>("origin", "X-Request-Origin");
             },
-            |r| service.get_account(r),
-        ).await
+            move |r| async move { service.get_account(r).await },
+        )
     }
 
-    async fn list_accounts<__S: AccountingService>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn list_accounts<__S: AccountingService>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &accounting_service_operations::LIST_ACCOUNTS,
             |p: &mut __accord::rest::server::Params<'_>| {
                 p.query::<AccountState>("state", "state");
                 p.query::<u32>("limit", "limit");
             },
-            |r| service.list_accounts(r),
-        ).await
+            move |r| async move { service.list_accounts(r).await },
+        )
     }
 
     let router = __accord::axum::Router::new()
-        .route("/accounts/{consumer_id}", __accord::axum::routing::get(get_account::<__S>))
-        .route("/accounts", __accord::axum::routing::get(list_accounts::<__S>));
+        .route("/accounts/{consumer_id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_account::<__S>)))
+        .route("/accounts", __accord::axum::routing::get(__accord::rest::server::endpoint(list_accounts::<__S>)));
     __accord::rest::server::finish_router(router, service, config)
 }
 

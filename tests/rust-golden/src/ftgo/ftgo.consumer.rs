@@ -397,35 +397,35 @@ pub fn consumer_service_router<__S: ConsumerService>(
     service: __S,
     config: __accord::rest::server::ServerConfig,
 ) -> __accord::axum::Router {
-    async fn create_consumer<__S: ConsumerService>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn create_consumer<__S: ConsumerService>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &consumer_service_operations::CREATE_CONSUMER,
             |p: &mut __accord::rest::server::Params<'_>| {
                 p.body();
             },
-            |r| service.create_consumer(r),
-        ).await
+            move |r| async move { service.create_consumer(r).await },
+        )
     }
 
-    async fn get_consumer<__S: ConsumerService>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn get_consumer<__S: ConsumerService>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &consumer_service_operations::GET_CONSUMER,
             |p: &mut __accord::rest::server::Params<'_>| {
                 p.path::<i64>("consumer_id");
             },
-            |r| service.get_consumer(r),
-        ).await
+            move |r| async move { service.get_consumer(r).await },
+        )
     }
 
     let router = __accord::axum::Router::new()
-        .route("/consumers", __accord::axum::routing::post(create_consumer::<__S>))
-        .route("/consumers/{consumer_id}", __accord::axum::routing::get(get_consumer::<__S>));
+        .route("/consumers", __accord::axum::routing::post(__accord::rest::server::endpoint(create_consumer::<__S>)))
+        .route("/consumers/{consumer_id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_consumer::<__S>)));
     __accord::rest::server::finish_router(router, service, config)
 }
 

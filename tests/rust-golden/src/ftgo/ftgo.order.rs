@@ -682,50 +682,50 @@ pub fn order_service_router<__S: OrderService>(
     service: __S,
     config: __accord::rest::server::ServerConfig,
 ) -> __accord::axum::Router {
-    async fn create_order<__S: OrderService>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn create_order<__S: OrderService>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &order_service_operations::CREATE_ORDER,
             |p: &mut __accord::rest::server::Params<'_>| {
                 p.body();
             },
-            |r| service.create_order(r),
-        ).await
+            move |r| async move { service.create_order(r).await },
+        )
     }
 
-    async fn get_order<__S: OrderService>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn get_order<__S: OrderService>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &order_service_operations::GET_ORDER,
             |p: &mut __accord::rest::server::Params<'_>| {
                 p.path::<i64>("order_id");
             },
-            |r| service.get_order(r),
-        ).await
+            move |r| async move { service.get_order(r).await },
+        )
     }
 
-    async fn cancel_order<__S: OrderService>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn cancel_order<__S: OrderService>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &order_service_operations::CANCEL_ORDER,
             |p: &mut __accord::rest::server::Params<'_>| {
                 p.path::<i64>("order_id");
                 p.body();
             },
-            |r| service.cancel_order(r),
-        ).await
+            move |r| async move { service.cancel_order(r).await },
+        )
     }
 
     let router = __accord::axum::Router::new()
-        .route("/orders", __accord::axum::routing::post(create_order::<__S>))
-        .route("/orders/{order_id}", __accord::axum::routing::get(get_order::<__S>))
-        .route("/orders/{order_id}/cancel", __accord::axum::routing::post(cancel_order::<__S>));
+        .route("/orders", __accord::axum::routing::post(__accord::rest::server::endpoint(create_order::<__S>)))
+        .route("/orders/{order_id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_order::<__S>)))
+        .route("/orders/{order_id}/cancel", __accord::axum::routing::post(__accord::rest::server::endpoint(cancel_order::<__S>)));
     __accord::rest::server::finish_router(router, service, config)
 }
 

@@ -690,10 +690,10 @@ pub fn type_router<__S: Type>(
     service: __S,
     config: __accord::rest::server::ServerConfig,
 ) -> __accord::axum::Router {
-    async fn r#match<__S: Type>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn r#match<__S: Type>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &type_operations::MATCH,
             |p: &mut __accord::rest::server::Params<'_>| {
@@ -702,14 +702,14 @@ pub fn type_router<__S: Type>(
                 p.header::<__accord::String>("self", "X-Self");
                 p.body();
             },
-            |r| service.r#match(r),
-        ).await
+            move |r| async move { service.r#match(r).await },
+        )
     }
 
-    async fn self_<__S: Type>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn self_<__S: Type>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &type_operations::SELF,
             |p: &mut __accord::rest::server::Params<'_>| {
@@ -718,14 +718,14 @@ pub fn type_router<__S: Type>(
                 p.header::<__accord::String>("self", "X-Self");
                 p.query_list::<Match>("super", "super");
             },
-            |r| service.self_(r),
-        ).await
+            move |r| async move { service.self_(r).await },
+        )
     }
 
-    async fn self_2<__S: Type>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn self_2<__S: Type>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &type_operations::SELF_2,
             |p: &mut __accord::rest::server::Params<'_>| {
@@ -734,14 +734,14 @@ pub fn type_router<__S: Type>(
                 p.header::<__accord::String>("self", "X-Self");
                 p.query_list::<Match>("super", "super");
             },
-            |r| service.self_2(r),
-        ).await
+            move |r| async move { service.self_2(r).await },
+        )
     }
 
-    async fn r#async<__S: Type>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn r#async<__S: Type>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.empty(
             &type_operations::ASYNC,
             __accord::http::StatusCode::NO_CONTENT,
@@ -751,14 +751,14 @@ pub fn type_router<__S: Type>(
                 p.header::<__accord::String>("self", "X-Self");
                 p.query_list::<Match>("super", "super");
             },
-            |r| service.r#async(r),
-        ).await
+            move |r| async move { service.r#async(r).await },
+        )
     }
 
     let router = __accord::axum::Router::new()
-        .route("/types/{type}", __accord::axum::routing::post(r#match::<__S>).delete(r#async::<__S>))
-        .route("/types/{type}/self", __accord::axum::routing::get(self_::<__S>))
-        .route("/types/{type}/SELF", __accord::axum::routing::get(self_2::<__S>));
+        .route("/types/{type}", __accord::axum::routing::post(__accord::rest::server::endpoint(r#match::<__S>)).delete(__accord::rest::server::endpoint(r#async::<__S>)))
+        .route("/types/{type}/self", __accord::axum::routing::get(__accord::rest::server::endpoint(self_::<__S>)))
+        .route("/types/{type}/SELF", __accord::axum::routing::get(__accord::rest::server::endpoint(self_2::<__S>)));
     __accord::rest::server::finish_router(router, service, config)
 }
 
@@ -927,10 +927,10 @@ pub fn self_router<__S: Self2>(
     service: __S,
     config: __accord::rest::server::ServerConfig,
 ) -> __accord::axum::Router {
-    async fn super_<__S: Self2>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn super_<__S: Self2>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.empty(
             &self_operations::SUPER,
             __accord::http::StatusCode::ACCEPTED,
@@ -940,12 +940,12 @@ pub fn self_router<__S: Self2>(
                 p.header::<__accord::String>("self", "X-Self");
                 p.body();
             },
-            |r| service.super_(r),
-        ).await
+            move |r| async move { service.super_(r).await },
+        )
     }
 
     let router = __accord::axum::Router::new()
-        .route("/self/{type}", __accord::axum::routing::post(super_::<__S>));
+        .route("/self/{type}", __accord::axum::routing::post(__accord::rest::server::endpoint(super_::<__S>)));
     __accord::rest::server::finish_router(router, service, config)
 }
 

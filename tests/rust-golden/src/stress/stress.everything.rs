@@ -1975,23 +1975,23 @@ pub fn everything_router<__S: Everything>(
     service: __S,
     config: __accord::rest::server::ServerConfig,
 ) -> __accord::axum::Router {
-    async fn get_thing<__S: Everything>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn get_thing<__S: Everything>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &everything_operations::GET_THING,
             |p: &mut __accord::rest::server::Params<'_>| {
                 p.path::<__accord::Uuid>("id");
             },
-            |r| service.get_thing(r),
-        ).await
+            move |r| async move { service.get_thing(r).await },
+        )
     }
 
-    async fn list_things<__S: Everything>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn list_things<__S: Everything>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &everything_operations::LIST_THINGS,
             |p: &mut __accord::rest::server::Params<'_>| {
@@ -2004,27 +2004,27 @@ pub fn everything_router<__S: Everything>(
                 p.query::<bool>("reverse", "reverse");
                 p.query::<Light>("light", "light");
             },
-            |r| service.list_things(r),
-        ).await
+            move |r| async move { service.list_things(r).await },
+        )
     }
 
-    async fn create_thing<__S: Everything>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn create_thing<__S: Everything>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &everything_operations::CREATE_THING,
             |p: &mut __accord::rest::server::Params<'_>| {
                 p.body();
             },
-            |r| service.create_thing(r),
-        ).await
+            move |r| async move { service.create_thing(r).await },
+        )
     }
 
-    async fn replace_thing<__S: Everything>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn replace_thing<__S: Everything>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.empty(
             &everything_operations::REPLACE_THING,
             __accord::http::StatusCode::NO_CONTENT,
@@ -2033,14 +2033,14 @@ pub fn everything_router<__S: Everything>(
                 p.header::<__accord::String>("etag", "If-Match");
                 p.body();
             },
-            |r| service.replace_thing(r),
-        ).await
+            move |r| async move { service.replace_thing(r).await },
+        )
     }
 
-    async fn patch_labels<__S: Everything>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn patch_labels<__S: Everything>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &everything_operations::PATCH_LABELS,
             |p: &mut __accord::rest::server::Params<'_>| {
@@ -2048,72 +2048,70 @@ pub fn everything_router<__S: Everything>(
                 p.query::<bool>("dry_run", "dry-run");
                 p.body();
             },
-            |r| service.patch_labels(r),
-        ).await
+            move |r| async move { service.patch_labels(r).await },
+        )
     }
 
-    async fn delete_thing<__S: Everything>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn delete_thing<__S: Everything>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.empty(
             &everything_operations::DELETE_THING,
             __accord::http::StatusCode::NO_CONTENT,
             |p: &mut __accord::rest::server::Params<'_>| {
                 p.path::<__accord::Uuid>("id");
             },
-            |r| service.delete_thing(r),
-        ).await
+            move |r| async move { service.delete_thing(r).await },
+        )
     }
 
-    async fn ping<__S: Everything>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn ping<__S: Everything>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.empty(
             &everything_operations::PING,
             __accord::http::StatusCode::NO_CONTENT,
             |_| {},
-            |r: __accord::Request<__accord::rest::server::NoInput>| {
-                service.ping(__accord::Request::from_parts(r.context, ()))
-            },
-        ).await
+            move |r: __accord::Request<__accord::rest::server::NoInput>| async move { service.ping(__accord::Request::from_parts(r.context, ())).await },
+        )
     }
 
-    async fn watch<__S: Everything>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn watch<__S: Everything>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.stream(
             &everything_operations::WATCH,
             |p: &mut __accord::rest::server::Params<'_>| {
                 p.path::<__accord::Uuid>("id");
             },
-            |r| service.watch(r),
-        ).await
+            move |r| service.watch(r),
+        )
     }
 
-    async fn viewed<__S: Everything>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn viewed<__S: Everything>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.empty(
             &everything_operations::VIEWED,
             __accord::http::StatusCode::ACCEPTED,
             |p: &mut __accord::rest::server::Params<'_>| {
                 p.path::<__accord::Uuid>("id");
             },
-            |r| service.viewed(r),
-        ).await
+            move |r| async move { service.viewed(r).await },
+        )
     }
 
     let router = __accord::axum::Router::new()
-        .route("/things/{id}", __accord::axum::routing::get(get_thing::<__S>).put(replace_thing::<__S>).delete(delete_thing::<__S>))
-        .route("/things", __accord::axum::routing::get(list_things::<__S>).post(create_thing::<__S>))
-        .route("/things/{id}/labels", __accord::axum::routing::patch(patch_labels::<__S>))
-        .route("/ping", __accord::axum::routing::post(ping::<__S>))
-        .route("/things/{id}/watch", __accord::axum::routing::get(watch::<__S>))
-        .route("/things/{id}/viewed", __accord::axum::routing::post(viewed::<__S>));
+        .route("/things/{id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_thing::<__S>)).put(__accord::rest::server::endpoint(replace_thing::<__S>)).delete(__accord::rest::server::endpoint(delete_thing::<__S>)))
+        .route("/things", __accord::axum::routing::get(__accord::rest::server::endpoint(list_things::<__S>)).post(__accord::rest::server::endpoint(create_thing::<__S>)))
+        .route("/things/{id}/labels", __accord::axum::routing::patch(__accord::rest::server::endpoint(patch_labels::<__S>)))
+        .route("/ping", __accord::axum::routing::post(__accord::rest::server::endpoint(ping::<__S>)))
+        .route("/things/{id}/watch", __accord::axum::routing::get(__accord::rest::server::endpoint(watch::<__S>)))
+        .route("/things/{id}/viewed", __accord::axum::routing::post(__accord::rest::server::endpoint(viewed::<__S>)));
     __accord::rest::server::finish_router(router, service, config)
 }
 

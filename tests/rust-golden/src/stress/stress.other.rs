@@ -189,21 +189,21 @@ pub fn catalog_router<__S: Catalog>(
     service: __S,
     config: __accord::rest::server::ServerConfig,
 ) -> __accord::axum::Router {
-    async fn list<__S: Catalog>(
-        __accord::axum::extract::State(service): __accord::axum::extract::State<__accord::Arc<__S>>,
+    fn list<__S: Catalog>(
+        service: __accord::Arc<__S>,
         call: __accord::rest::server::Call,
-    ) -> __accord::axum::response::Response {
+    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
         call.unary(
             &catalog_operations::LIST,
             |p: &mut __accord::rest::server::Params<'_>| {
                 p.query::<__accord::String>("query", "q");
             },
-            |r| service.list(r),
-        ).await
+            move |r| async move { service.list(r).await },
+        )
     }
 
     let router = __accord::axum::Router::new()
-        .route("/items", __accord::axum::routing::get(list::<__S>));
+        .route("/items", __accord::axum::routing::get(__accord::rest::server::endpoint(list::<__S>)));
     __accord::rest::server::finish_router(router, service, config)
 }
 
