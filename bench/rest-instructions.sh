@@ -2,8 +2,10 @@
 # Instructions (callgrind) per request of the REST bench's pairings, client and server together:
 # the process runs twice, 1 s and 3 s, and the difference of the counts is divided by the
 # difference of the requests made (warm-up included), which leaves out fixed costs (start-up,
-# connecting). Unlike requests/s and CPU time, the count barely moves when other work shares
-# the machine, so it is the number to compare before and after a change to the REST glue.
+# connecting). Only a few hundred requests a second get through valgrind: for steadier numbers
+# lengthen the second run (ACCORD_LONG_SECS=8; ACCORD_SHORT_SECS sets the first). Unlike
+# requests/s and CPU time, the count barely moves when other work shares the machine, so it is
+# the number to compare before and after a change to the REST glue.
 # Prints numbers; asserts nothing. Needs valgrind.
 #
 # ACCORD_CACHE_SIM=1 also simulates caches and branch prediction and prints L1 misses,
@@ -43,8 +45,8 @@ run() {
 }
 
 for pairing in "${pairings[@]}"; do
-    read -ra short < <(run "$work/pairing-$pairing-1s" "$pairing" 1)
-    read -ra long < <(run "$work/pairing-$pairing-3s" "$pairing" 3)
+    read -ra short < <(run "$work/pairing-$pairing-short" "$pairing" "${ACCORD_SHORT_SECS:-1}")
+    read -ra long < <(run "$work/pairing-$pairing-long" "$pairing" "${ACCORD_LONG_SECS:-3}")
     n=${#long[@]}
     requests=$((long[n - 1] - short[n - 1]))
     # Per request: each event's difference between the runs over the requests between them.

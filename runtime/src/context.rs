@@ -1,6 +1,7 @@
 //! The call shape shared by every transport: a [`Context`] plus the operation's input.
 
 use crate::trace::TraceParent;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -16,9 +17,11 @@ pub struct Context {
     /// server fills it from there. `None`: the proxy applies the operation's `@timeout` or its
     /// configured default, which guard this caller only and do not travel.
     pub deadline: Option<Instant>,
-    /// Ties together every call made on behalf of one piece of work (`X-Correlation-Id`). A
-    /// server always fills it: the caller's id, else the trace id. A proxy sends it only when it
-    /// is not the trace id, which the receiver derives by itself.
+    /// The id set to tie together every call made on behalf of one piece of work
+    /// (`X-Correlation-Id`), when one was set: by this caller, or by an upstream caller (a
+    /// server fills it from the header). Without one, a call's correlation id is its trace
+    /// id, which nobody needs to store or send: read [`Context::correlation`] for the id that
+    /// applies.
     pub correlation_id: Option<String>,
     /// W3C trace context of the current call (`traceparent`).
     pub trace: Option<TraceParent>,
@@ -41,6 +44,16 @@ impl Context {
             correlation_id: self.correlation_id.clone(),
             trace: self.trace,
             ..Context::default()
+        }
+    }
+
+    /// The call's correlation id: the one set, else the trace id (32 lower-case hex digits),
+    /// `None` without either (a caller's fresh context, before its proxy starts a trace).
+    pub fn correlation(&self) -> Option<Cow<'_, str>> {
+        match (&self.correlation_id, &self.trace) {
+            (Some(id), _) => Some(Cow::Borrowed(id)),
+            (None, Some(trace)) => Some(Cow::Owned(trace.trace_id_hex())),
+            (None, None) => None,
         }
     }
 
@@ -151,10 +164,30 @@ mod tests {
         assert_eq!(r.context.metadata("x-tenant"), Some("acme"));
         let child = r.context.child();
         assert_eq!(child.correlation_id.as_deref(), Some("c-1"));
+        assert_eq!(child.correlation().as_deref(), Some("c-1"));
         assert!(child.metadata.is_empty());
         let (ctx, input) = r.into_parts();
         assert_eq!((ctx.deadline, input), (child.deadline, 7));
         let far = Request::new(()).with_timeout(Duration::MAX);
         assert!(far.context.remaining().unwrap() > Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn without_an_id_set_the_trace_id_correlates() {
+        let mut context = Context::new();
+        assert_eq!(context.correlation(), None);
+        let trace = TraceParent::new_root();
+        context.trace = Some(trace);
+        assert_eq!(
+            context.correlation().as_deref(),
+            Some(&*trace.trace_id_hex())
+        );
+        assert_eq!(
+            context.child().correlation(),
+            context.correlation(),
+            "a downstream call keeps the trace, so the id"
+        );
+        context.correlation_id = Some("c-2".into());
+        assert_eq!(context.correlation().as_deref(), Some("c-2"));
     }
 }

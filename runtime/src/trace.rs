@@ -66,7 +66,13 @@ impl TraceParent {
     /// Parses a header value; `None` when it is malformed (the receiver then starts a new trace).
     /// The fields have fixed widths, `vv-<32>-<16>-ff`, so they are read by position.
     pub fn parse(value: &str) -> Option<Self> {
-        let bytes = value.trim().as_bytes();
+        Self::parse_bytes(value.as_bytes())
+    }
+
+    /// [`parse`](Self::parse) of a header's bytes, which need no text check first: anything
+    /// but hex digits and dashes in their places is refused anyway.
+    pub fn parse_bytes(value: &[u8]) -> Option<Self> {
+        let bytes = value.trim_ascii();
         if bytes.len() < 55 || [bytes[2], bytes[35], bytes[52]] != [b'-'; 3] {
             return None;
         }

@@ -48,7 +48,7 @@ fn seen(request: &Request<impl Sized>) -> BTreeMap<String, String> {
     labels.insert("trace_id".into(), trace);
     labels.insert(
         "correlation_id".into(),
-        ctx.correlation_id.clone().unwrap_or_default(),
+        ctx.correlation().unwrap_or_default().into_owned(),
     );
     let remaining = ctx
         .remaining()
