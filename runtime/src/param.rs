@@ -28,12 +28,30 @@ macro_rules! from_str_param {
     )*};
 }
 
-from_str_param!(
-    bool => "a boolean (true or false)",
+/// Integers are written with `itoa`: `to_string` goes through the formatting machinery, and a
+/// proxy writes every numeric path value, query parameter and header this way.
+macro_rules! integer_param {
+    ($($t:ty => $what:literal),*) => {$(
+        impl ParamValue for $t {
+            fn parse_param(raw: &str) -> Result<Self, String> {
+                raw.parse().map_err(|_| format!("{raw:?} is not {}", $what))
+            }
+            fn to_param(&self) -> String {
+                itoa::Buffer::new().format(*self).to_owned()
+            }
+        }
+    )*};
+}
+
+integer_param!(
     i32 => "a 32-bit integer",
     i64 => "a 64-bit integer",
     u32 => "an unsigned 32-bit integer",
-    u64 => "an unsigned 64-bit integer",
+    u64 => "an unsigned 64-bit integer"
+);
+
+from_str_param!(
+    bool => "a boolean (true or false)",
     f32 => "a number",
     f64 => "a number",
     Uuid => "a UUID"

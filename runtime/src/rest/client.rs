@@ -455,8 +455,12 @@ impl RestClient {
         let (context, parts) = (call.context, call.parts);
         let invalid =
             |name: &str| CallError::Internal(format!("header {name:?} is not a valid HTTP header"));
-        headers
-            .reserve(self.inner.headers.len() + context.metadata.len() + parts.headers.len() + 5);
+        // Room for the extra headers when there are any; the usual few (`traceparent`, `accept`,
+        // what reqwest and hyper add) fit in what the first insert allocates.
+        let extra = self.inner.headers.len() + context.metadata.len() + parts.headers.len();
+        if extra > 0 {
+            headers.reserve(extra + 5);
+        }
         for (name, value) in &self.inner.headers {
             headers.append(name, value.clone());
         }
