@@ -25,7 +25,7 @@ use crate::problem::Problem;
 use crate::resilience::{Admission, Resilience, within};
 use crate::trace::TraceParent;
 use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
-use futures::{FutureExt as _, Stream, StreamExt as _};
+use futures::{FutureExt as _, Stream, StreamExt as _, TryStreamExt as _};
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -528,20 +528,53 @@ fn path_value<'p>(name: &str, parts: &'p Parts) -> Result<&'p str, CallError> {
 }
 
 /// A response read in full. Status and `Accord-Error` are taken before the future exists and
-/// the body's collection is mapped, not awaited in an async block (which would keep the body
-/// twice), so the future holds no more than the collection: http-body-util's, as
-/// `Response::bytes` keeps the whole response and more in its future (448 bytes against ~100).
+/// the body's chunks are folded, not awaited in an async block (which would keep the body
+/// twice), so the future holds no more than reqwest's body stream and what came so far.
+/// `Response::bytes` would keep the whole response in its future (448 bytes against ~100), and
+/// collecting through `http::Response::from` boxed the body a second time on every call.
 fn read_reply(response: reqwest::Response) -> impl Future<Output = Result<Reply, CallError>> {
     let status = response.status().as_u16();
     let error_name = header_text(response.headers(), &ACCORD_ERROR);
-    let body = http::Response::from(response).into_body();
-    http_body_util::BodyExt::collect(body).map(move |collected| {
+    let gathering = response
+        .bytes_stream()
+        .try_fold(Gathered::Nothing, |gathered, chunk| {
+            futures::future::ready(Ok(gathered.push(chunk)))
+        });
+    gathering.map(move |gathered| {
         Ok(Reply {
             status,
             error_name,
-            body: collected.map_err(transport_error)?.to_bytes(),
+            body: gathered.map_err(transport_error)?.into_bytes(),
         })
     })
+}
+
+/// A body's chunks so far: one chunk, the usual reply, is kept as it came (no copy).
+enum Gathered {
+    Nothing,
+    One(bytes::Bytes),
+    Many(Vec<u8>),
+}
+
+impl Gathered {
+    fn push(self, chunk: bytes::Bytes) -> Self {
+        match self {
+            Gathered::Nothing => Gathered::One(chunk),
+            Gathered::One(first) => Gathered::Many([&first[..], &chunk[..]].concat()),
+            Gathered::Many(mut all) => {
+                all.extend_from_slice(&chunk);
+                Gathered::Many(all)
+            }
+        }
+    }
+
+    fn into_bytes(self) -> bytes::Bytes {
+        match self {
+            Gathered::Nothing => bytes::Bytes::new(),
+            Gathered::One(body) => body,
+            Gathered::Many(all) => all.into(),
+        }
+    }
 }
 
 fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
@@ -789,6 +822,17 @@ mod tests {
             .path("id", &id.to_owned())
             .path("item", &item.to_owned());
         client.url(&GET, &parts).map(String::from)
+    }
+
+    #[test]
+    fn a_body_is_gathered_whole_and_one_chunk_is_not_copied() {
+        assert!(Gathered::Nothing.into_bytes().is_empty());
+        let chunk = bytes::Bytes::from_static(b"{\"order_id\":1}");
+        let one = Gathered::Nothing.push(chunk.clone()).into_bytes();
+        assert_eq!(one.as_ptr(), chunk.as_ptr(), "the single chunk itself");
+        let parts = ["{\"a\":", "1,", "\"b\":2}"].map(bytes::Bytes::from);
+        let many = parts.into_iter().fold(Gathered::Nothing, Gathered::push);
+        assert_eq!(&many.into_bytes()[..], b"{\"a\":1,\"b\":2}");
     }
 
     #[test]
