@@ -13,6 +13,7 @@
 //! Generated code names only `::accord::…` public items and `::accord::__private::…`.
 
 mod context;
+mod deadline;
 mod error;
 mod param;
 mod problem;

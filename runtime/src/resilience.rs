@@ -2,12 +2,12 @@
 //! queue), and a circuit breaker stops calling a remote that keeps failing.
 //!
 //! tower's `ConcurrencyLimit` queues and it has no breaker, so both are small pieces here;
-//! deadlines use `tokio::time::timeout_at`. Every proxy call passes through here, so the path of
+//! deadlines are [`within`] (pooled tokio timers, see `deadline.rs`). Every proxy call passes through here, so the path of
 //! a healthy call touches only atomics (a mutex and a semaphore permit per call showed in the
 //! REST bench's profile).
 
+pub use crate::deadline::within;
 use crate::error::CallError;
-use futures::FutureExt as _;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -286,17 +286,6 @@ impl Resilience {
         admission.record(&outcome);
         outcome
     }
-}
-
-/// `call` bounded by `deadline`: [`CallError::Timeout`] when it passes first. A plain function
-/// returning the timeout's future: an `async fn` would keep a second copy of `call` beside it,
-/// and a proxy call's future is boxed or spawned by its caller.
-pub fn within<T>(
-    deadline: Instant,
-    call: impl Future<Output = Result<T, CallError>>,
-) -> impl Future<Output = Result<T, CallError>> {
-    tokio::time::timeout_at(deadline.into(), call)
-        .map(|done| done.unwrap_or(Err(CallError::Timeout)))
 }
 
 #[cfg(test)]

@@ -21,10 +21,12 @@ use super::header_names::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, TRAC
 use super::sse::{SseDecoder, SseEvent};
 use super::{Operation, ParamValue};
 use crate::context::deadline_after;
+use crate::deadline::{Deadline, within};
 use crate::problem::Problem;
-use crate::resilience::{Admission, Resilience, within};
+use crate::resilience::{Admission, Resilience};
 use crate::trace::TraceParent;
 use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
+use futures::future::{self, Either};
 use futures::{FutureExt as _, Stream, StreamExt as _, TryStreamExt as _};
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 use serde::Serialize;
@@ -659,7 +661,8 @@ struct Events {
     body: BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     decoder: SseDecoder,
     ready: VecDeque<SseEvent>,
-    deadline: Instant,
+    /// One timer for the whole stream.
+    deadline: Deadline,
     _admission: Admission,
 }
 
@@ -676,7 +679,7 @@ where
         body: Box::pin(response.bytes_stream()),
         decoder: SseDecoder::default(),
         ready: VecDeque::new(),
-        deadline,
+        deadline: Deadline::at(deadline),
         _admission: admission,
     };
     futures::stream::unfold(Some(state), |state| async move {
@@ -697,9 +700,10 @@ async fn next_event(state: &mut Events) -> Result<Option<SseEvent>, CallError> {
         if let Some(event) = state.ready.pop_front() {
             return Ok(Some(event));
         }
-        let chunk = tokio::time::timeout_at(state.deadline.into(), state.body.next())
-            .await
-            .map_err(|_| CallError::Timeout)?;
+        let chunk = match future::select(state.body.next(), &mut state.deadline).await {
+            Either::Left((chunk, _)) => chunk,
+            Either::Right(((), _)) => return Err(CallError::Timeout),
+        };
         match chunk {
             None => return Ok(None),
             Some(Err(e)) => return Err(transport_error(e)),

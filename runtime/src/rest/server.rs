@@ -17,6 +17,7 @@
 use super::header_names::{ACCORD_ERROR, CORRELATION_ID};
 use super::{Operation, ParamValue};
 use crate::context::deadline_after;
+use crate::deadline::{Deadline, within};
 use crate::problem::{PROBLEM_JSON, Problem, Violation};
 use crate::shape::Shape;
 use crate::trace::TraceParent;
@@ -727,16 +728,13 @@ fn is_plumbing(name: &HeaderName) -> bool {
 }
 
 /// `work` under the call's deadline, if it has one. A plain function (an `async fn` would keep
-/// its own copy of `work` beside the timeout's); the timer is created only with a deadline.
+/// its own copy of `work` beside the deadline's); a timer is taken only with a deadline.
 fn run_until<F: Future>(
     deadline: Option<Instant>,
     work: F,
 ) -> impl Future<Output = Result<F::Output, CallError>> {
     match deadline {
-        Some(deadline) => Either::Left(
-            tokio::time::timeout_at(deadline.into(), work)
-                .map(|done| done.map_err(|_| CallError::Timeout)),
-        ),
+        Some(deadline) => Either::Left(within(deadline, work.map(Ok))),
         None => Either::Right(work.map(Ok)),
     }
 }
@@ -885,7 +883,7 @@ where
         futures::future::ready(event.map(Ok::<_, Infallible>))
     });
     let events: BoxStream<'static, Result<Event, Infallible>> = match deadline {
-        Some(deadline) => Box::pin(events.take_until(tokio::time::sleep_until(deadline.into()))),
+        Some(deadline) => Box::pin(events.take_until(Deadline::at(deadline))),
         None => Box::pin(events),
     };
     Sse::new(events)
