@@ -540,7 +540,7 @@ fn read_reply(response: reqwest::Response) -> impl Future<Output = Result<Reply,
     let gathering = response
         .bytes_stream()
         .try_fold(Gathered::Nothing, |gathered, chunk| {
-            futures::future::ready(Ok(gathered.push(chunk)))
+            future::ready(Ok(gathered.push(chunk)))
         });
     gathering.map(move |gathered| {
         Ok(Reply {

@@ -694,9 +694,10 @@ impl<'a> Propagation<'a> {
                 super::ACCORD_DEADLINE_MS => &mut read.deadline_ms,
                 super::TRACEPARENT => &mut read.traceparent,
                 super::CORRELATION_ID => &mut read.correlation_id,
+                // Plumbing first: its values need no text check.
+                _ if is_plumbing(name) => continue,
                 _ => {
-                    let text = (!is_plumbing(name)).then(|| value.to_str().ok()).flatten();
-                    if let Some(text) = text {
+                    if let Ok(text) = value.to_str() {
                         read.metadata
                             .insert(name.as_str().to_owned(), text.to_owned());
                     }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The REST bench's generated/hand-written throughput ratio over several runs. On a shared
+# machine one run's ratio moves by several points (the two sides share the machine slice by
+# slice, yet connections and task placement differ from run to run), so a ratio is reported
+# as the median of many runs, with its spread. Prints numbers; asserts nothing.
+#
+#   bash bench/rest-ratio.sh [RUNS]   (default 12; each run is ACCORD_BENCH_SECS, default 4,
+#                                      seconds per pairing, about 20 s in all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-12}
+cargo bench -q -p ftgo-order-service --bench rest --no-run 2>/dev/null
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+for ((i = 1; i <= runs; i++)); do
+    out=$(ACCORD_BENCH_SECS=${ACCORD_BENCH_SECS:-4} cargo bench -q -p ftgo-order-service --bench rest 2>/dev/null)
+    whole=$(sed -n 's/^throughput ratio generated\/hand-written: //p' <<<"$out")
+    paired=$(sed -n 's/^paired slices: median \([0-9.]*\).*/\1/p' <<<"$out")
+    cpu=$(sed -n 's/^CPU-per-request ratio hand-written\/generated: \([0-9.]*\) (pair).*/\1/p' <<<"$out")
+    echo "run $i: whole-run ratio $whole, paired-slice median $paired, CPU ratio $cpu"
+    echo "$whole $paired $cpu" >>"$results"
+done
+# Median, quartiles and range of each column.
+for column in 1 2 3; do
+    name=$(sed -n "${column}p" <<<$'whole-run ratio\npaired-slice median\nCPU-per-request ratio')
+    cut -d' ' -f"$column" "$results" | sort -n | awk -v name="$name" '
+        { v[NR] = $1 }
+        function q(p,  i) { i = 1 + p * (NR - 1); return v[int(i)] + (i - int(i)) * (v[int(i) + 1] - v[int(i)]) }
+        END { printf "%-22s median %.3f, quartiles %.3f-%.3f, range %.3f-%.3f (%d runs)\n",
+              name, q(0.5), q(0.25), q(0.75), v[1], v[NR], NR }'
+done
