@@ -15,35 +15,25 @@ pub trait ParamValue: serde::Serialize + Sized {
     fn to_param(&self) -> String;
 }
 
+/// Parsed with `FromStr`, written with `$write`.
 macro_rules! from_str_param {
-    ($($t:ty => $what:literal),*) => {$(
+    ($write:expr; $($t:ty => $what:literal),*) => {$(
         impl ParamValue for $t {
             fn parse_param(raw: &str) -> Result<Self, String> {
                 raw.parse().map_err(|_| format!("{raw:?} is not {}", $what))
             }
             fn to_param(&self) -> String {
-                self.to_string()
+                let write: fn(&Self) -> String = $write;
+                write(self)
             }
         }
     )*};
 }
 
-/// Integers are written with `itoa`: `to_string` goes through the formatting machinery, and a
-/// proxy writes every numeric path value, query parameter and header this way.
-macro_rules! integer_param {
-    ($($t:ty => $what:literal),*) => {$(
-        impl ParamValue for $t {
-            fn parse_param(raw: &str) -> Result<Self, String> {
-                raw.parse().map_err(|_| format!("{raw:?} is not {}", $what))
-            }
-            fn to_param(&self) -> String {
-                itoa::Buffer::new().format(*self).to_owned()
-            }
-        }
-    )*};
-}
-
-integer_param!(
+// Integers through `itoa`: `to_string` goes through the formatting machinery, and a proxy
+// writes every numeric path value, query parameter and header this way.
+from_str_param!(
+    |v| itoa::Buffer::new().format(*v).to_owned();
     i32 => "a 32-bit integer",
     i64 => "a 64-bit integer",
     u32 => "an unsigned 32-bit integer",
@@ -51,6 +41,7 @@ integer_param!(
 );
 
 from_str_param!(
+    ToString::to_string;
     bool => "a boolean (true or false)",
     f32 => "a number",
     f64 => "a number",
@@ -109,5 +100,18 @@ mod tests {
         assert_eq!(t.to_param(), "2026-01-02T03:04:05Z");
         assert!(Timestamp::parse_param("2026-01-02").is_err());
         assert_eq!(Duration::parse_param("1.5s").unwrap().to_param(), "1.500s");
+    }
+
+    #[test]
+    fn numbers_and_flags_are_written_as_they_parse() {
+        assert_eq!(i64::MIN.to_param(), "-9223372036854775808");
+        assert_eq!(u64::MAX.to_param(), "18446744073709551615");
+        assert_eq!((-7i32).to_param(), "-7");
+        assert_eq!(0u32.to_param(), "0");
+        assert_eq!(true.to_param(), "true");
+        assert_eq!(1.5f64.to_param(), "1.5");
+        for n in [i64::MIN, -1, 0, 42, i64::MAX] {
+            assert_eq!(i64::parse_param(&n.to_param()), Ok(n));
+        }
     }
 }
