@@ -2,9 +2,9 @@
 //! queue), and a circuit breaker stops calling a remote that keeps failing.
 //!
 //! tower's `ConcurrencyLimit` queues and it has no breaker, so both are small pieces here;
-//! deadlines are [`within`] (pooled tokio timers, see `deadline.rs`). Every proxy call passes through here, so the path of
-//! a healthy call touches only atomics (a mutex and a semaphore permit per call showed in the
-//! REST bench's profile).
+//! deadlines are [`within`] (pooled tokio timers, see `deadline.rs`). Every proxy call passes
+//! through here, so the path of a healthy call touches only atomics (a mutex and a semaphore
+//! permit per call showed in the REST bench's profile).
 
 pub use crate::deadline::within;
 use crate::error::CallError;
