@@ -108,8 +108,10 @@ fn options_select_services_and_parts() {
     };
     let text: String = emit(&m, &only).into_iter().map(|f| f.contents).collect();
     assert!(text.contains("pub trait OrderService"));
-    assert!(text.contains("pub fn order_service_router"));
-    assert!(!text.contains("OrderServiceRestProxy"));
+    assert!(text.contains("pub mod order_service"));
+    assert!(text.contains("pub fn router<"));
+    assert!(!text.contains("pub struct Proxy"));
+    assert!(!text.contains("pub struct Client"));
     assert!(!text.contains("pub trait KitchenService"));
     // Types are generated whatever the service selection.
     assert!(text.contains("pub struct TicketCreated"));

@@ -1,11 +1,14 @@
 //! Call failures: [`CallError`] for transport and internal failures, [`ServiceError`] for the
-//! generated per-service enums that add the declared errors.
+//! generated error enums that add the declared errors, and [`ErrorEncoding`], how a server
+//! sends either. Nothing here knows a transport: a failure carries a neutral [`Status`], and a
+//! declared error its name, `@status` and value, which each transport encodes in its format.
 
-use crate::problem::Problem;
+use crate::codec::{CodecError, ErasedValue, Format};
+use crate::status::{Code, Status};
 use std::fmt;
 
-/// A failure that is not one of the operation's declared errors. Every generated service error
-/// enum has a case carrying one.
+/// A failure that is not one of the operation's declared errors. Every generated error enum
+/// has a case carrying one.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CallError {
@@ -20,14 +23,9 @@ pub enum CallError {
         /// `Service.operation`.
         operation: String,
     },
-    /// The server answered with a status that is neither success nor a declared error.
-    Status {
-        /// The HTTP status.
-        status: u16,
-        /// The decoded problem body (synthesised when the body was not a problem); boxed to
-        /// keep `Result<T, CallError>` small.
-        problem: Box<Problem>,
-    },
+    /// The remote answered with a failure that is not a declared error (boxed to keep
+    /// `Result<T, CallError>` small).
+    Status(Box<Status>),
     /// A message could not be decoded (malformed reply, unexpected shape).
     Decode(String),
     /// The server could not be reached or the connection failed.
@@ -37,35 +35,47 @@ pub enum CallError {
 }
 
 impl CallError {
-    /// The HTTP status a server answers with when a handler fails with this error.
-    pub fn http_status(&self) -> u16 {
+    /// A [`CallError::Status`] with `code` and `message`.
+    pub fn status(code: Code, message: impl Into<String>) -> Self {
+        CallError::Status(Box::new(Status::new(code, message)))
+    }
+
+    /// The neutral code of this failure, as a server reports it to its caller.
+    pub fn code(&self) -> Code {
         match self {
-            CallError::Timeout => 504,
-            CallError::Overloaded | CallError::CircuitOpen => 503,
-            CallError::Unsupported { .. } => 501,
-            CallError::Status { status, .. } => *status,
-            CallError::Decode(_) | CallError::Connect(_) => 502,
-            CallError::Internal(_) => 500,
+            CallError::Timeout => Code::DeadlineExceeded,
+            CallError::Overloaded | CallError::CircuitOpen | CallError::Connect(_) => {
+                Code::Unavailable
+            }
+            CallError::Unsupported { .. } => Code::Unimplemented,
+            CallError::Status(status) => status.code,
+            CallError::Decode(_) | CallError::Internal(_) => Code::Internal,
         }
     }
 
-    /// The problem body a server sends for this error. Internal details never leak.
-    pub fn to_problem(&self) -> Problem {
+    /// What a server tells its caller about this failure: internal details never leak.
+    pub fn public_message(&self) -> String {
         match self {
-            CallError::Status { problem, .. } => (**problem).clone(),
-            CallError::Internal(_) => Problem::new(500).with_detail("internal error"),
-            other => Problem::new(other.http_status()).with_detail(other.to_string()),
+            CallError::Status(status) => status.message.clone(),
+            CallError::Internal(_) => "internal error".to_owned(),
+            other => other.to_string(),
         }
     }
 
     /// Whether this failure says something about the remote's health, so the circuit breaker
-    /// counts it: timeouts, connection failures and 5xx statuses.
+    /// counts it: timeouts, connection failures and server faults.
     pub fn is_remote_failure(&self) -> bool {
         match self {
             CallError::Timeout | CallError::Connect(_) => true,
-            CallError::Status { status, .. } => *status >= 500,
+            CallError::Status(status) => status.code.is_server_fault(),
             _ => false,
         }
+    }
+}
+
+impl From<Status> for CallError {
+    fn from(status: Status) -> Self {
+        CallError::Status(Box::new(status))
     }
 }
 
@@ -81,7 +91,7 @@ impl fmt::Display for CallError {
                     "operation {operation} is not available over this transport"
                 )
             }
-            CallError::Status { problem, .. } => write!(f, "unexpected status: {problem}"),
+            CallError::Status(status) => write!(f, "unexpected status: {status}"),
             CallError::Decode(m) => write!(f, "decode error: {m}"),
             CallError::Connect(m) => write!(f, "connection error: {m}"),
             CallError::Internal(m) => write!(f, "internal error: {m}"),
@@ -91,73 +101,79 @@ impl fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
+/// A declared error on its way out: qualified name, `@status` and the value, encoded by the
+/// transport in its own format.
+#[derive(Debug)]
+pub struct Declared {
+    /// The error's `@status` (numbered as HTTP statuses are; gRPC maps it to a code).
+    pub status: u16,
+    /// `<package>.<ErrorName>`.
+    pub name: &'static str,
+    value: Box<dyn ErasedValue>,
+}
+
+impl Declared {
+    /// The neutral code of the error's `@status`.
+    pub fn code(&self) -> Code {
+        Code::from_status(self.status)
+    }
+
+    /// The value encoded in `format`.
+    pub fn encode(&self, format: Format) -> Result<Vec<u8>, CodecError> {
+        self.value.encode(format)
+    }
+}
+
 /// How a server sends one error value.
 #[derive(Debug)]
 pub enum ErrorEncoding {
-    /// A declared error: its `@status`, qualified name (`Accord-Error`) and JSON body.
-    Declared {
-        /// The error's `@status`.
-        status: u16,
-        /// `<package>.<ErrorName>`.
-        name: &'static str,
-        /// The error value as JSON.
-        body: serde_json::Value,
-    },
-    /// A transport or internal failure: answered with a problem body.
+    /// A declared error.
+    Declared(Declared),
+    /// A transport or internal failure.
     Call(CallError),
 }
 
 impl ErrorEncoding {
-    /// Encodes a declared error value; a value that cannot be serialized becomes an internal error.
-    pub fn declared<T: serde::Serialize>(status: u16, name: &'static str, value: &T) -> Self {
-        match serde_json::to_value(value) {
-            Ok(body) => ErrorEncoding::Declared { status, name, body },
-            Err(e) => ErrorEncoding::Call(CallError::Internal(format!("encoding {name}: {e}"))),
-        }
+    /// A declared error value with its `@status` and qualified name.
+    pub fn declared<T>(status: u16, name: &'static str, value: T) -> Self
+    where
+        T: serde::Serialize + fmt::Debug + Send + 'static,
+    {
+        let value = Box::new(value);
+        ErrorEncoding::Declared(Declared {
+            status,
+            name,
+            value,
+        })
     }
 }
 
-/// Implemented by each generated service error enum (declared errors plus a `CallError` case),
-/// so transports can map it both ways.
-///
-/// ```ignore
-/// impl accord::ServiceError for OrderServiceError {
-///     fn encode(self) -> ErrorEncoding {
-///         match self {
-///             Self::OrderNotFound(e) => ErrorEncoding::declared(404, "ftgo.order.OrderNotFound", &e),
-///             Self::Call(e) => ErrorEncoding::Call(e),
-///         }
-///     }
-///     fn decode(name: &str, body: &[u8]) -> Option<Result<Self, CallError>> {
-///         match name {
-///             "ftgo.order.OrderNotFound" => Some(decode_declared(body).map(Self::OrderNotFound)),
-///             _ => None,
-///         }
-///     }
-/// }
-/// ```
+/// Implemented by each generated error enum (declared errors plus a `CallError` case), so
+/// transports can map it both ways.
 pub trait ServiceError: From<CallError> + Send + 'static {
     /// Server side: how to answer with this error.
     fn encode(self) -> ErrorEncoding;
 
-    /// Client side: the declared error named `name` (the `Accord-Error` header) decoded from
-    /// its JSON `body`; `None` when `name` is not one of this service's errors.
-    fn decode(name: &str, body: &[u8]) -> Option<Result<Self, CallError>>;
+    /// Client side: the declared error named `name` decoded from its `payload` in `format`;
+    /// `None` when `name` is not one of this enum's errors.
+    fn decode(name: &str, payload: &[u8], format: Format) -> Option<Result<Self, CallError>>;
 }
 
-/// Decodes a declared error's JSON body; a malformed body is a [`CallError::Decode`].
-pub fn decode_declared<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, CallError> {
-    serde_json::from_slice(body).map_err(|e| CallError::Decode(e.to_string()))
+/// Decodes a declared error's payload; a malformed one is a [`CallError::Decode`].
+pub fn decode_declared<T: serde::de::DeserializeOwned>(
+    payload: &[u8],
+    format: Format,
+) -> Result<T, CallError> {
+    crate::codec::decode(payload, format).map_err(|e| CallError::Decode(e.0))
 }
 
-/// The service error enum of an operation that declares no errors needs only this case; it is
-/// also the enum used by runtime tests.
+/// The error type of an operation that declares no errors.
 impl ServiceError for CallError {
     fn encode(self) -> ErrorEncoding {
         ErrorEncoding::Call(self)
     }
 
-    fn decode(_: &str, _: &[u8]) -> Option<Result<Self, CallError>> {
+    fn decode(_: &str, _: &[u8], _: Format) -> Option<Result<Self, CallError>> {
         None
     }
 }
@@ -167,19 +183,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn maps_to_statuses_without_leaking_internals() {
-        assert_eq!(CallError::Timeout.http_status(), 504);
-        assert_eq!(CallError::Overloaded.http_status(), 503);
-        let p = CallError::Internal("db password wrong".into()).to_problem();
-        assert_eq!(p.status, 500);
-        assert!(!serde_json::to_string(&p).unwrap().contains("password"));
+    fn neutral_codes_and_no_leaked_internals() {
+        assert_eq!(CallError::Timeout.code(), Code::DeadlineExceeded);
+        assert_eq!(CallError::Overloaded.code(), Code::Unavailable);
+        let internal = CallError::Internal("db password wrong".into());
+        assert!(!internal.public_message().contains("password"));
         assert!(CallError::Timeout.is_remote_failure());
         assert!(!CallError::Overloaded.is_remote_failure());
-        let status = |s| CallError::Status {
-            status: s,
-            problem: Box::new(Problem::new(s)),
+        let unavailable = CallError::status(Code::Unavailable, "down");
+        let missing = CallError::status(Code::NotFound, "no such order");
+        assert!(unavailable.is_remote_failure() && !missing.is_remote_failure());
+        assert_eq!(
+            missing.to_string(),
+            "unexpected status: NOT_FOUND: no such order"
+        );
+    }
+
+    #[test]
+    fn a_declared_error_encodes_in_the_transports_format() {
+        let ErrorEncoding::Declared(declared) =
+            ErrorEncoding::declared(404, "shop.NotFound", vec![1, 2])
+        else {
+            unreachable!()
         };
-        assert!(status(503).is_remote_failure() && !status(404).is_remote_failure());
-        assert_eq!(status(404).to_string(), "unexpected status: 404 Not Found");
+        assert_eq!(declared.code(), Code::NotFound);
+        assert_eq!(declared.encode(Format::Json).unwrap(), b"[1,2]");
+        assert!(declared.encode(Format::Protobuf).is_err());
     }
 }

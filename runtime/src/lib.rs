@@ -4,21 +4,32 @@
 //! - value types with the wire encodings of `docs/wire.md`: [`Bytes`], [`Duration`],
 //!   [`Timestamp`], [`Uuid`];
 //! - the call shape shared by every transport: [`Request`] = [`Context`] + input;
-//! - errors: [`CallError`] (transport/internal failures), [`ServiceError`] (implemented by each
-//!   generated error enum), [`Problem`] (RFC 9457 bodies);
+//! - the call core ([`call`]): operation descriptors and the inbound and outbound pipelines
+//!   every transport runs (deadline, trace, metadata policy, admission, breaker, span);
+//! - errors: [`CallError`] (transport/internal failures) with a neutral [`Status`],
+//!   [`ServiceError`] (implemented by each generated error enum);
+//! - codecs ([`codec`]): JSON today, the seam protobuf plugs into;
 //! - validation: [`Validate`], [`Violations`], [`FieldPath`], [`Pattern`];
 //! - resilience: deadlines, an outstanding-request bound and a circuit breaker ([`ProxyConfig`]);
+//! - graceful shutdown of servers ([`Shutdown`]);
 //! - transports, one cargo feature each: `rest` (axum skeletons, reqwest proxies).
+//!
+//! The generator itself is not compiled into this crate: `#[accord::api]` is the opt-in
+//! feature `macros`.
 //!
 //! Generated code names only `::accord::…` public items and `::accord::__private::…`.
 
+pub mod call;
+pub mod codec;
 mod context;
 mod deadline;
 mod error;
+mod glue;
 mod param;
-mod problem;
 pub mod resilience;
 pub mod shape;
+mod shutdown;
+mod status;
 pub mod trace;
 mod validate;
 mod value;
@@ -27,11 +38,13 @@ mod value;
 pub mod rest;
 
 pub use context::{Context, Request};
-pub use error::{CallError, ErrorEncoding, ServiceError};
+pub use call::MetadataPolicy;
+pub use error::{CallError, Declared, ErrorEncoding, ServiceError};
 pub use param::ParamValue;
-pub use problem::{PROBLEM_JSON, Problem, Violation};
 pub use resilience::{BreakerConfig, ProxyConfig};
-pub use validate::{FieldPath, Length, Pattern, Validate, Violations};
+pub use shutdown::Shutdown;
+pub use status::{Code, Status};
+pub use validate::{FieldPath, Length, Pattern, Validate, Violation, Violations};
 pub use value::{Bytes, Duration, DurationError, Timestamp, Uuid};
 
 /// Includes the Rust code a build script wrote with `accord_codegen::Builder` under `name`
@@ -69,6 +82,14 @@ pub mod __private {
     #[cfg(feature = "rest")]
     pub use reqwest;
 
+    pub use crate::call::{Interaction, OperationInfo};
+    pub use crate::glue::{UnknownValue, deserialize_enum, unsupported, unsupported_stream};
+    pub use futures::future::Either;
+    pub use crate::{
+        __enumeration as enumeration, __errors as errors, __object_shape as object_shape,
+        __union_shape as union_shape,
+    };
+    pub use crate::codec::Format;
     pub use crate::error::decode_declared;
     #[cfg(feature = "rest")]
     pub use crate::rest;
@@ -94,5 +115,6 @@ pub mod __private {
     pub use std::sync::Arc;
     pub use std::time::Duration as StdDuration;
     pub use std::vec::Vec;
+    pub use std::future::Future;
     pub use std::{fmt, future, write};
 }

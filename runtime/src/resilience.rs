@@ -1,5 +1,6 @@
 //! Proxy resilience: every call has a deadline, outstanding calls are bounded (failing fast, no
-//! queue), and a circuit breaker stops calling a remote that keeps failing.
+//! queue), and a circuit breaker stops calling a remote that keeps failing. The call core's
+//! [`Caller`](crate::call::outbound::Caller) runs every proxy call through it.
 //!
 //! tower's `ConcurrencyLimit` queues and it has no breaker, so both are small pieces here;
 //! deadlines are [`within`] (pooled tokio timers, see `deadline.rs`). Every proxy call passes
@@ -7,8 +8,8 @@
 //! permit per call showed in the REST bench's profile).
 
 pub use crate::deadline::within;
+use crate::call::MetadataPolicy;
 use crate::error::CallError;
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,15 +23,19 @@ pub struct ProxyConfig {
     pub max_outstanding: usize,
     /// Circuit breaker settings; `None` disables the breaker.
     pub breaker: Option<BreakerConfig>,
+    /// Which of a context's metadata the proxy sends; credentials only when named.
+    pub metadata: MetadataPolicy,
 }
 
 impl Default for ProxyConfig {
-    /// 30 s timeout, 256 outstanding calls, breaker opening after 5 failures for 5 s.
+    /// 30 s timeout, 256 outstanding calls, breaker opening after 5 failures for 5 s, every
+    /// metadata name but the credentials.
     fn default() -> Self {
         ProxyConfig {
             default_timeout: Duration::from_secs(30),
             max_outstanding: 256,
             breaker: Some(BreakerConfig::default()),
+            metadata: MetadataPolicy::default(),
         }
     }
 }
@@ -274,18 +279,6 @@ impl Resilience {
         }
         Ok(admission)
     }
-
-    /// Runs `call` admitted, under `deadline`, reporting its outcome to the breaker.
-    pub async fn run<T>(
-        &self,
-        deadline: Instant,
-        call: impl Future<Output = Result<T, CallError>>,
-    ) -> Result<T, CallError> {
-        let mut admission = self.admit()?;
-        let outcome = within(deadline, call).await;
-        admission.record(&outcome);
-        outcome
-    }
 }
 
 #[cfg(test)]
@@ -365,26 +358,6 @@ mod tests {
         let breaker = layer.breaker().unwrap();
         breaker.record_at(true, Instant::now());
         assert_eq!(breaker.state(), BreakerState::Closed { failures: 0 });
-        assert!(layer.admit().is_ok());
-    }
-
-    #[tokio::test]
-    async fn the_bound_fails_fast_and_frees_on_completion() {
-        let layer = Resilience::new(&ProxyConfig {
-            max_outstanding: 1,
-            breaker: None,
-            ..ProxyConfig::default()
-        });
-        let mut first = layer.admit().unwrap();
-        assert_eq!(layer.admit().err(), Some(CallError::Overloaded));
-        first.record::<()>(&Ok(()));
-        drop(first);
-        let deadline = Instant::now() + Duration::from_millis(20);
-        let slow = layer.run(deadline, async {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            Ok(())
-        });
-        assert_eq!(slow.await, Err(CallError::Timeout));
         assert!(layer.admit().is_ok());
     }
 }

@@ -1,6 +1,6 @@
 //! Input validation: generated `Validate` impls compose these checks recursively.
 
-use crate::problem::Violation;
+use serde::{Deserialize, Serialize};
 use crate::value::{Bytes, Duration, Timestamp, Uuid};
 use regex::Regex;
 use std::collections::{BTreeMap, HashMap};
@@ -59,6 +59,15 @@ impl Display for FieldPath<'_> {
 /// Collects every broken rule of an input instead of stopping at the first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Violations(Vec<Violation>);
+
+/// One broken rule of an input: where (`line_items[0].quantity`) and what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// Path of the offending field; empty for the input as a whole.
+    pub field: String,
+    /// What is wrong, in words (`must be at least 1`).
+    pub message: String,
+}
 
 impl Violations {
     /// No violations yet.
@@ -223,9 +232,13 @@ impl<K, V, S> Length for HashMap<K, V, S> {
 
 /// Checks an input's constraints. Generated types implement `validate_into`, calling the
 /// [`Violations`] checks on their own fields and `validate_into` on nested values.
+///
+/// A type without constraints implements it with an empty `impl` (the default records nothing).
 pub trait Validate {
     /// Records every violation of `self`, which sits at `path`, into `violations`.
-    fn validate_into(&self, path: &FieldPath<'_>, violations: &mut Violations);
+    fn validate_into(&self, path: &FieldPath<'_>, violations: &mut Violations) {
+        let _ = (path, violations);
+    }
 
     /// Every violation of `self`, or `Ok(())`.
     fn validate(&self) -> Result<(), Violations> {
@@ -237,9 +250,7 @@ pub trait Validate {
 
 macro_rules! no_constraints {
     ($($t:ty),*) => {$(
-        impl Validate for $t {
-            fn validate_into(&self, _: &FieldPath<'_>, _: &mut Violations) {}
-        }
+        impl Validate for $t {}
     )*};
 }
 

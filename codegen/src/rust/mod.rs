@@ -1,19 +1,29 @@
-//! The Rust target: types, validation, one trait per service with its error enum, and the REST
-//! skeleton and proxy, all naming only `::accord::…` (see `runtime/README.md` for the shapes).
+//! The Rust target: types, one trait per service, and per service a module with its error
+//! types, operation descriptors, one module per transport and a routing client, all naming
+//! only `::accord::…` (see `runtime/README.md` for the shapes).
 //!
 //! [`emit`] writes `mod.rs` (the package module tree) and one file per package; [`tokens`]
 //! gives the same code as one token stream of inline modules (for the attribute macro). The
 //! code is written as laid-out text by [`writer::Code`] (see there for why not prettyplease).
+//!
+//! Layers, leaves first: `ident`, `writer`, `names` (the naming table), `signature` and
+//! `fields` (what every part shares about operations and members); then `types`, `shape`,
+//! `validate` (one declaration each); `transport` (the seam) with `rest` behind it; `service`
+//! (the trait and the service module); this module orchestrates.
 
+mod fields;
 mod ident;
 mod names;
-mod rest_client;
-mod rest_server;
+mod rest;
 mod service;
 mod shape;
+mod signature;
+mod transport;
 mod types;
 mod validate;
 mod writer;
+
+pub use transport::Transport;
 
 use crate::OutputFile;
 use accord_idl::model::*;
@@ -27,9 +37,11 @@ pub struct Options {
     /// Services to generate (short `OrderService` or qualified `ftgo.order.OrderService`
     /// names); `None` generates every service. Types are always generated.
     pub services: Option<Vec<String>>,
-    /// Generate the REST proxy of each service.
+    /// The transports to generate skeletons and proxies for.
+    pub transports: Vec<Transport>,
+    /// Generate the proxies (clients) of each transport.
     pub client: bool,
-    /// Generate the REST skeleton (router) of each service.
+    /// Generate the skeletons (servers) of each transport.
     pub server: bool,
     /// Extra derives on every generated type, as paths (`Eq`, `Hash`, `schemars::JsonSchema`).
     pub derives: Vec<String>,
@@ -41,6 +53,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             services: None,
+            transports: vec![Transport::Rest],
             client: true,
             server: true,
             derives: Vec::new(),
@@ -133,6 +146,9 @@ pub(crate) struct Generator<'a> {
     /// The extra derives and attributes, as written (checked by [`Options::check`]).
     pub derives: Vec<String>,
     pub attributes: Vec<String>,
+    /// Per package: the other packages' declarations it names by their short name (a `use`
+    /// at its top), where no name of its own or another import takes that name.
+    imports: Vec<Vec<DeclId>>,
 }
 
 impl<'a> Generator<'a> {
@@ -151,12 +167,18 @@ impl<'a> Generator<'a> {
             .filter(|a| parse_attribute(a).is_ok())
             .map(|a| a.trim().to_owned())
             .collect();
+        let names = Names::new(model);
+        let imports = model
+            .package_ids()
+            .map(|p| imports(model, &names, options, p))
+            .collect();
         Generator {
             model,
-            names: Names::new(model),
+            names,
             options,
             derives,
             attributes,
+            imports,
         }
     }
 
@@ -176,6 +198,14 @@ impl<'a> Generator<'a> {
         // types named `Option` or `String` stay harmless.
         code.line("#[allow(unused_imports)]");
         code.line("use ::accord::__private as __accord;");
+        let mut uses: Vec<String> = self.imports[id.index()]
+            .iter()
+            .map(|&d| self.full_path(id, d))
+            .collect();
+        uses.sort();
+        for path in uses {
+            code.line(&format!("use {path};"));
+        }
         for &d in &package.decls {
             code.line("");
             types::decl(self, code, d);
@@ -212,8 +242,18 @@ impl<'a> Generator<'a> {
         nest(code, &entries, &body);
     }
 
-    /// The path of declaration `id` as seen from package `from`.
+    /// The path of declaration `id` as seen from package `from`: its name when it is the
+    /// package's own or imported, else its path through the package tree.
     pub fn decl_path(&self, from: PackageId, id: DeclId) -> String {
+        let target = self.model.decl(id).package;
+        if target == from || self.imports[from.index()].contains(&id) {
+            return ident::ident(&self.names.decls[id.index()]);
+        }
+        self.full_path(from, id)
+    }
+
+    /// The path of declaration `id` from package `from` through the package tree.
+    fn full_path(&self, from: PackageId, id: DeclId) -> String {
         let name = ident::ident(&self.names.decls[id.index()]);
         let target = self.model.decl(id).package;
         if target == from {
@@ -241,6 +281,60 @@ impl<'a> Generator<'a> {
             Type::Named(id) => self.decl_path(from, *id),
         }
     }
+}
+
+/// The other packages' declarations package `id` names (in its types and wanted services) that
+/// can be imported by their short name: not one of the package's own names, nor taken by an
+/// earlier import. In declaration order, so the output is deterministic.
+fn imports(model: &Model, names: &Names, options: &Options, id: PackageId) -> Vec<DeclId> {
+    let package = model.package(id);
+    let mut named: Vec<DeclId> = Vec::new();
+    let mut note = |ty: &Type| {
+        let mut stack = vec![ty];
+        while let Some(ty) = stack.pop() {
+            match ty {
+                Type::Named(d) => named.push(*d),
+                Type::List(item) => stack.push(item),
+                Type::Map(_, value) => stack.push(value),
+                Type::Scalar(_) => {}
+            }
+        }
+    };
+    for &d in &package.decls {
+        match &model.decl(d).kind {
+            DeclKind::Struct(s) => s.fields.iter().for_each(|f| note(&f.ty)),
+            DeclKind::Union(u) => u.variants.iter().for_each(|f| note(&f.ty)),
+            DeclKind::Enum(_) => {}
+        }
+    }
+    for &s in package.services.iter().filter(|&&s| options.wants(model, s)) {
+        for op in &model.service(s).operations {
+            let output = op.output.decl();
+            let used = op.input.iter().chain(output.iter()).chain(&op.throws);
+            used.for_each(|&d| note(&Type::Named(d)));
+        }
+    }
+    let mut taken: std::collections::HashSet<String> = package
+        .decls
+        .iter()
+        .map(|d| ident::ident(&names.decls[d.index()]))
+        .collect();
+    for &s in &package.services {
+        let service = &names.services[s.index()];
+        taken.insert(ident::ident(&service.trait_name));
+        taken.insert(ident::ident(&service.module));
+    }
+    taken.insert("__accord".to_owned());
+    let mut imports = Vec::new();
+    named.sort();
+    named.dedup();
+    for d in named {
+        let foreign = model.decl(d).package != id;
+        if foreign && taken.insert(ident::ident(&names.decls[d.index()])) {
+            imports.push(d);
+        }
+    }
+    imports
 }
 
 /// Groups entries by their first segment, recursively.

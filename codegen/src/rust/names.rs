@@ -13,20 +13,23 @@ pub struct EnumNames {
     pub unknown: String,
 }
 
-/// Rust names for one service.
+/// Rust names for one service. Its trait sits in the package module; everything else in the
+/// service's own module (`order_service`), whose fixed names (`ops`, `Client`, one module per
+/// transport with `router` and `Proxy`) cannot collide with these.
 #[derive(Debug)]
 pub struct ServiceNames {
     pub trait_name: String,
-    pub error: String,
-    pub proxy: String,
-    pub router: String,
-    /// The module holding the operation descriptors (`static`s).
-    pub ops_module: String,
+    /// The service's module, beside its trait.
+    pub module: String,
     pub methods: Vec<String>,
+    /// The `static` of each operation's descriptor.
     pub statics: Vec<String>,
-    /// One variant per declared error the service throws, in first-thrown order.
-    pub errors: Vec<(DeclId, String)>,
-    /// The variant carrying a `CallError`.
+    /// Each operation's error type in the service module (`GetOrderError`); `None` for an
+    /// operation that declares no errors (its error type is `CallError`).
+    pub op_errors: Vec<Option<String>>,
+    /// Per operation, one variant per declared error, in the order written.
+    pub error_variants: Vec<Vec<(DeclId, String)>>,
+    /// The variant carrying a `CallError` in every error type.
     pub call_variant: String,
 }
 
@@ -41,6 +44,8 @@ pub struct Names {
     pub services: Vec<ServiceNames>,
     /// `(declaration, member index)` of fields that hold their type in a `Box`.
     pub boxed: HashSet<(DeclId, usize)>,
+    /// Per declaration: a struct whose every field has a `Default` (derives it).
+    pub defaultable: Vec<bool>,
 }
 
 impl Names {
@@ -63,6 +68,7 @@ impl Names {
             enums: model.decls.iter().map(enum_names).collect(),
             services,
             boxed: boxed_fields(model),
+            defaultable: defaultable(model),
         }
     }
 }
@@ -100,28 +106,34 @@ fn enum_names(decl: &Decl) -> Option<EnumNames> {
 
 fn service_names(model: &Model, service: &Service, package: &mut Namer) -> ServiceNames {
     let trait_name = package.name(&service.name, Case::Camel);
-    let error = package.name(&format!("{trait_name}Error"), Case::Camel);
-    let proxy = package.name(&format!("{trait_name}RestProxy"), Case::Camel);
-    let router = package.name(&format!("{}_router", service.name), Case::Snake);
-    let ops_module = package.name(&format!("{}_operations", service.name), Case::Snake);
+    let module = package.name(&service.name, Case::Snake);
     let mut methods = Namer::new();
     let mut statics = Namer::new();
-    let mut variants = Namer::new();
-    let call_variant = variants.name("Call", Case::Camel);
-    let mut errors: Vec<(DeclId, String)> = Vec::new();
+    // The service module's own names come first, so error types keep clear of them.
+    let mut module_names = Namer::new();
+    for fixed in ["ops", "Client", "rest", "grpc", "messaging"] {
+        module_names.name(fixed, Case::Camel);
+    }
+    let mut op_errors = Vec::new();
+    let mut error_variants = Vec::new();
+    let call_variant = "Call".to_owned();
     for op in &service.operations {
-        for &thrown in &op.throws {
-            if !errors.iter().any(|(id, _)| *id == thrown) {
-                errors.push((thrown, variants.name(&model.decl(thrown).name, Case::Camel)));
-            }
-        }
+        let mut variants = Namer::new();
+        variants.name(&call_variant, Case::Camel);
+        error_variants.push(
+            op.throws
+                .iter()
+                .map(|&thrown| (thrown, variants.name(&model.decl(thrown).name, Case::Camel)))
+                .collect(),
+        );
+        op_errors.push(
+            (!op.throws.is_empty())
+                .then(|| module_names.name(&format!("{}_error", op.name), Case::Camel)),
+        );
     }
     ServiceNames {
         trait_name,
-        error,
-        proxy,
-        router,
-        ops_module,
+        module,
         methods: service
             .operations
             .iter()
@@ -132,9 +144,42 @@ fn service_names(model: &Model, service: &Service, package: &mut Namer) -> Servi
             .iter()
             .map(|o| statics.name(&o.name, Case::Shouty))
             .collect(),
-        errors,
+        op_errors,
+        error_variants,
         call_variant,
     }
+}
+
+/// Structs whose fields all have a `Default`: optional ones, scalars, containers and such
+/// structs (enums and unions have no natural default). A struct with a `@default` field is left
+/// out: a derived `Default` would not give that field its declared value. A fixed point, as
+/// structs nest.
+fn defaultable(model: &Model) -> Vec<bool> {
+    let mut ok: Vec<bool> = model
+        .decls
+        .iter()
+        .map(|d| matches!(d.kind, DeclKind::Struct(_)))
+        .collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (i, decl) in model.decls.iter().enumerate() {
+            let DeclKind::Struct(s) = &decl.kind else {
+                continue;
+            };
+            let fields_ok = s.fields.iter().all(|f| match (&f.default, f.optional, &f.ty) {
+                (Some(_), _, _) => false,
+                (None, true, _) => true,
+                (None, false, Type::Named(id)) => ok[id.index()],
+                (None, false, _) => true,
+            });
+            if ok[i] && !fields_ok {
+                ok[i] = false;
+                changed = true;
+            }
+        }
+    }
+    ok
 }
 
 /// Fields whose type contains its owner without a `Vec` or map in between: they are boxed,

@@ -1,156 +1,116 @@
-//! Per service: the error enum (one variant per declared error plus the `CallError` case) and
-//! the transport-free trait, then the REST parts the options ask for.
+//! Per service: the transport-free trait in the package module, then the service's module
+//! (`order_service`): one error type per operation that declares errors, the operation
+//! descriptors every transport shares (`ops`), one module per transport the options name
+//! (written by that transport, see `transport`), and the `Client` that routes each operation to
+//! the transport its binding names.
 
 use super::ident::ident;
+use super::signature::{self, Scope};
+use super::transport::{self, TransportCode};
 use super::writer::{Code, string_literal};
-use super::{Generator, docs, rest_client, rest_server};
+use super::{Generator, docs};
 use accord_idl::model::*;
 
 pub fn service(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
-    error_enum(g, code, id);
-    code.line("");
-    error_impls(g, code, id);
-    code.line("");
     service_trait(g, code, id);
-    if rest_server::operations(g, code, id) {
-        if g.options.server {
-            code.line("");
-            rest_server::router(g, code, id);
-        }
-        if g.options.client {
-            code.line("");
-            rest_client::proxy(g, code, id);
-        }
+    code.line("");
+    let names = &g.names.services[id.index()];
+    code.line(&format!(
+        "/// `{}`'s error types, operation descriptors and transports.",
+        names.trait_name
+    ));
+    code.open(&format!("pub mod {}", ident(&names.module)));
+    code.line("#[allow(unused_imports)]");
+    code.line("use super::__accord;");
+    error_types(g, code, id);
+    code.line("");
+    operations(g, code, id);
+    let transports = transports(g, id);
+    for transport in &transports {
+        code.line("");
+        code.line(&format!(
+            "/// `{}` over {}.",
+            names.trait_name,
+            transport.module().to_ascii_uppercase()
+        ));
+        code.open(&format!("pub mod {}", transport.module()));
+        code.line("#[allow(unused_imports)]");
+        code.line("use super::__accord;");
+        transport.module_body(g, code, id);
+        code.close("");
     }
+    if g.options.client && !transports.is_empty() {
+        code.line("");
+        client(g, code, id, &transports);
+    }
+    code.close("");
 }
 
-/// Variant name, error type path, qualified name and status of each declared error.
-struct Declared {
-    variant: String,
-    ty: String,
-    /// The qualified name as a string literal.
-    qualified: String,
-    /// `"pkg.Name: {:?}"`, the Display format.
-    format: String,
-    status: u16,
-}
-
-fn declared(g: &Generator<'_>, id: ServiceId) -> Vec<Declared> {
-    let package = g.model.service(id).package;
-    g.names.services[id.index()]
-        .errors
+/// The transports the options ask for that carry at least one of the service's operations.
+fn transports(g: &Generator<'_>, id: ServiceId) -> Vec<&'static dyn TransportCode> {
+    let wanted = g.options.client || g.options.server;
+    let operations = &g.model.service(id).operations;
+    g.options
+        .transports
         .iter()
-        .map(|(e, variant)| {
-            let qualified = g.model.qualified_decl_name(*e);
-            Declared {
-                variant: ident(variant),
-                ty: g.decl_path(package, *e),
-                format: string_literal(&format!("{qualified}: {{:?}}")),
-                qualified: string_literal(&qualified),
-                status: status(g, *e),
-            }
-        })
+        .map(|&t| transport::code_of(t))
+        .filter(|t| wanted && operations.iter().any(|op| t.binds(op)))
         .collect()
 }
 
-fn error_enum(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
+fn service_trait(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
+    let service = g.model.service(id);
     let names = &g.names.services[id.index()];
-    let call = ident(&names.call_variant);
+    let scope = Scope::package(service.package);
+    docs(code, service.docs.as_deref(), &service.lifecycle);
+    if service.docs.is_some() {
+        code.line("///");
+    }
     code.line(&format!(
-        "/// Every error a `{}` operation may end with.",
-        names.trait_name
+        "/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with \
+         `{}::rest::router`, call a remote one with `{}::Client`.",
+        names.module, names.module
     ));
-    code.line("#[derive(Debug, Clone, PartialEq)]");
-    code.line("#[allow(clippy::large_enum_variant)]");
-    code.block(&format!("pub enum {}", ident(&names.error)), |code| {
-        for d in declared(g, id) {
-            code.line(&format!("{}({}),", d.variant, d.ty));
+    code.open(&format!(
+        "pub trait {}: __accord::Send + __accord::Sync + 'static",
+        ident(&names.trait_name)
+    ));
+    for (i, op) in service.operations.iter().enumerate() {
+        if i > 0 {
+            code.line("");
         }
-        code.line("/// A transport or internal failure.");
-        code.line(&format!("{call}(__accord::CallError),"));
-    });
+        docs(code, op.docs.as_deref(), &op.lifecycle);
+        code.lines(&format!("{};", signature::signature(g, scope, id, i, false)));
+    }
+    code.close("");
 }
 
-fn error_impls(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
+/// One `errors!` per operation that declares errors: its declared errors and `Call`.
+fn error_types(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
+    let service = g.model.service(id);
     let names = &g.names.services[id.index()];
-    let name = ident(&names.error);
-    let call = ident(&names.call_variant);
-    let declared = declared(g, id);
-    code.open(&format!("impl __accord::fmt::Display for {name}"));
-    code.open("fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result");
-    code.open("match self");
-    for d in &declared {
-        code.line(&format!(
-            "Self::{}(e) => __accord::write!(f, {}, e),",
-            d.variant, d.format
-        ));
-    }
-    code.line(&format!(
-        "Self::{call}(e) => __accord::fmt::Display::fmt(e, f),"
-    ));
-    code.close("");
-    code.close("");
-    code.close("");
-    code.line("");
-    code.line(&format!("impl __accord::StdError for {name} {{}}"));
-    code.line("");
-    code.lines(&format!(
-        "impl __accord::From<__accord::CallError> for {name} {{
-    fn from(error: __accord::CallError) -> Self {{
-        Self::{call}(error)
-    }}
-}}
-"
-    ));
-    service_error(code, &name, &call, &declared);
-}
-
-fn service_error(code: &mut Code, name: &str, call: &str, declared: &[Declared]) {
-    code.open(&format!("impl __accord::ServiceError for {name}"));
-    code.open("fn encode(self) -> __accord::ErrorEncoding");
-    code.open("match self");
-    for d in declared {
-        code.open(&format!("Self::{}(e) =>", d.variant));
-        code.line(&format!(
-            "__accord::ErrorEncoding::declared({}u16, {}, &e)",
-            d.status, d.qualified
-        ));
+    let scope = Scope::package(service.package).below(1);
+    for (i, op) in service.operations.iter().enumerate() {
+        let Some(error) = &names.op_errors[i] else {
+            continue;
+        };
+        code.line("");
+        code.open("__accord::errors!");
+        code.line(&format!("/// Every error `{}` may end with.", op.name));
+        code.block(&format!("pub enum {}", ident(error)), |code| {
+            for (thrown, variant) in &names.error_variants[i] {
+                code.line(&format!(
+                    "{}({}) = {}u16 => {},",
+                    ident(variant),
+                    signature::decl(g, scope, *thrown),
+                    status(g, *thrown),
+                    string_literal(&g.model.qualified_decl_name(*thrown))
+                ));
+            }
+        });
+        code.line(&format!("call {};", ident(&names.call_variant)));
         code.close("");
     }
-    code.line(&format!(
-        "Self::{call}(e) => __accord::ErrorEncoding::Call(e),"
-    ));
-    code.close("");
-    code.close("");
-    code.line("");
-    let (name_arg, body_arg) = if declared.is_empty() {
-        ("_", "_")
-    } else {
-        ("name", "body")
-    };
-    code.open_lines(&format!(
-        "fn decode(
-    {name_arg}: &str,
-    {body_arg}: &[u8],
-) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {{"
-    ));
-    if declared.is_empty() {
-        code.line("__accord::Option::None");
-    } else {
-        code.open("match name");
-        for d in declared {
-            code.open(&format!("{} =>", d.qualified));
-            code.line(&format!(
-                "__accord::Option::Some(__accord::decode_declared(body).map(Self::{}))",
-                d.variant
-            ));
-            code.close("");
-        }
-        code.line("_ => __accord::Option::None,");
-        code.close("");
-    }
-    code.close("");
-    code.close("");
 }
 
 fn status(g: &Generator<'_>, id: DeclId) -> u16 {
@@ -163,68 +123,127 @@ fn status(g: &Generator<'_>, id: DeclId) -> u16 {
     }
 }
 
-fn service_trait(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
+/// `pub mod ops { pub static GET_ORDER: OperationInfo = …; }`: what the call core knows of
+/// each operation, shared by every transport.
+fn operations(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
-    docs(code, service.docs.as_deref(), &service.lifecycle);
-    code.open(&format!(
-        "pub trait {}: __accord::Send + __accord::Sync + 'static",
-        ident(&names.trait_name)
-    ));
+    let qualified = string_literal(&g.model.qualified_service_name(id));
+    code.line("/// What every transport knows about each operation.");
+    code.line("#[doc(hidden)]");
+    code.open("pub mod ops");
+    code.line("use super::__accord;");
     for (i, op) in service.operations.iter().enumerate() {
-        if i > 0 {
-            code.line("");
-        }
-        docs(code, op.docs.as_deref(), &op.lifecycle);
-        code.lines(&format!("{};", signature(g, id, i, false)));
+        let timeout = match op.effective_timeout(service) {
+            Some(t) => format!(
+                "__accord::Option::Some(__accord::StdDuration::new({}u64, {}u32))",
+                t.as_secs(),
+                t.subsec_nanos()
+            ),
+            None => "__accord::Option::None".to_owned(),
+        };
+        code.line("");
+        code.lines(&format!(
+            "pub static {}: __accord::OperationInfo = __accord::OperationInfo {{
+    service: {qualified},
+    name: {},
+    interaction: __accord::Interaction::{},
+    timeout: {timeout},
+    idempotent: {},
+}};",
+            ident(&names.statics[i]),
+            string_literal(&op.name),
+            interaction(op),
+            op.idempotent,
+        ));
     }
     code.close("");
 }
 
-/// The input of operation `index`: its struct, a stream of it, or `()`.
-pub fn input_type(g: &Generator<'_>, id: ServiceId, index: usize) -> String {
-    let service = g.model.service(id);
-    let op = &service.operations[index];
-    match op.input {
-        None => "()".to_owned(),
-        Some(input) => {
-            let ty = g.decl_path(service.package, input);
-            if op.input_stream {
-                format!("__accord::BoxStream<'static, {ty}>")
-            } else {
-                ty
-            }
-        }
+fn interaction(op: &Operation) -> &'static str {
+    let collect = op.channel.as_ref().is_some_and(|c| c.collect.is_some());
+    match (op.input_stream, &op.output) {
+        (_, Output::None) => "Notify",
+        (_, Output::Stream(_)) if collect => "Collect",
+        (true, Output::Stream(_)) => "BidiStream",
+        (false, Output::Stream(_)) => "ServerStream",
+        (true, _) => "ClientStream",
+        (false, _) => "Unary",
     }
 }
 
-/// The output item type of operation `index` (`()` for `()` and `notify`).
-pub fn output_type(g: &Generator<'_>, id: ServiceId, index: usize) -> String {
-    let service = g.model.service(id);
-    match service.operations[index].output.decl() {
-        Some(output) => g.decl_path(service.package, output),
-        None => "()".to_owned(),
-    }
-}
-
-/// The method's signature, without `;` or body: as the trait declares it, or with
-/// `async_fn` as an implementation spells it.
-pub fn signature(g: &Generator<'_>, id: ServiceId, index: usize, async_fn: bool) -> String {
+/// `Client`: one proxy per transport, each operation sent over the transport its binding
+/// names; an operation whose transport has no proxy here fails with `Unsupported`.
+fn client(g: &Generator<'_>, code: &mut Code, id: ServiceId, transports: &[&dyn TransportCode]) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
-    let method = ident(&names.methods[index]);
-    let error = ident(&names.error);
-    let input = input_type(g, id, index);
-    let output = output_type(g, id, index);
-    let result = format!("__accord::Result<{output}, {error}>");
-    let head = format!("fn {method}(\n    &self,\n    request: __accord::Request<{input}>,\n)");
-    if service.operations[index].output.is_stream() {
-        format!("{head} -> __accord::BoxStream<'static, {result}>")
-    } else if async_fn {
-        format!("async {head} -> {result}")
-    } else {
-        format!(
-            "{head} -> impl __accord::future::Future<\n    Output = {result},\n> + __accord::Send"
-        )
+    let scope = Scope::package(service.package).below(1);
+    code.line(&format!(
+        "/// Calls a `{}` over the transport each operation is bound to.",
+        names.trait_name
+    ));
+    code.line("#[derive(Debug, Clone, Default)]");
+    code.block("pub struct Client", |code| {
+        for t in transports {
+            code.line(&format!("{0}: __accord::Option<{0}::Proxy>,", t.module()));
+        }
+    });
+    code.line("");
+    code.open("impl Client");
+    code.line("/// A client with no transport yet: add each with its `with_…` method.");
+    code.open("pub fn new() -> Self");
+    code.line("<Self as __accord::Default>::default()");
+    code.close("");
+    for t in transports {
+        code.line("");
+        code.line(&format!(
+            "/// Sends the operations bound to {} through `proxy`.",
+            t.module().to_ascii_uppercase()
+        ));
+        code.open(&format!(
+            "pub fn with_{0}(mut self, proxy: {0}::Proxy) -> Self",
+            t.module()
+        ));
+        code.line(&format!("self.{} = __accord::Option::Some(proxy);", t.module()));
+        code.line("self");
+        code.close("");
     }
+    code.close("");
+    code.line("");
+    code.open(&format!("impl {} for Client", signature::trait_path(g, scope, id)));
+    for (i, op) in service.operations.iter().enumerate() {
+        if i > 0 {
+            code.line("");
+        }
+        let method = ident(&names.methods[i]);
+        code.open_lines(&format!("{} {{", signature::signature(g, scope, id, i, false)));
+        let bound = transports.iter().find(|t| t.binds(op));
+        let operation = signature::operation_info(g, scope, id, i);
+        let unsupported = if op.output.is_stream() {
+            "unsupported_stream"
+        } else {
+            "unsupported"
+        };
+        // A stream is a `BoxStream` either way; two futures differ in type, so an `Either`.
+        let (left, right) = if op.output.is_stream() {
+            ("", "")
+        } else {
+            ("__accord::Either::Left(", "__accord::Either::Right(")
+        };
+        let close = |wrap: &str| if wrap.is_empty() { "" } else { ")" };
+        match bound {
+            Some(t) => code.lines(&format!(
+                "match &self.{} {{
+    __accord::Option::Some(proxy) => {left}proxy.{method}(request){},
+    __accord::Option::None => {right}__accord::{unsupported}(&{operation}, request){},
+}}",
+                t.module(),
+                close(left),
+                close(right),
+            )),
+            None => code.line(&format!("__accord::{unsupported}(&{operation}, request)")),
+        }
+        code.close("");
+    }
+    code.close("");
 }

@@ -3,7 +3,7 @@
 
 use super::Generator;
 use super::ident::ident;
-use super::types::{float_literal, int_literal, member};
+use super::fields::{float_literal, int_literal, member};
 use super::writer::{Code, string_literal};
 use accord_idl::model::*;
 
@@ -19,14 +19,11 @@ pub fn impl_validate(g: &Generator<'_>, code: &mut Code, id: DeclId) {
             .collect(),
         DeclKind::Enum(_) => Vec::new(),
     };
-    code.open(&format!("impl __accord::Validate for {name}"));
     if checked.is_empty() {
-        code.lines(
-            "fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}",
-        );
-        code.close("");
+        code.line(&format!("impl __accord::Validate for {name} {{}}"));
         return;
     }
+    code.open(&format!("impl __accord::Validate for {name}"));
     code.open_lines(
         "fn validate_into(\n    &self,\n    path: &__accord::FieldPath<'_>,\n    violations: &mut __accord::Violations,\n) {",
     );

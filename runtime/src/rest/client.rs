@@ -4,27 +4,28 @@
 //! fn get_order(
 //!     &self,
 //!     request: Request<GetOrderRequest>,
-//! ) -> impl Future<Output = Result<Order, OrderServiceError>> + Send {
+//! ) -> impl Future<Output = Result<Order, GetOrderError>> + Send {
 //!     let (context, input) = request.into_parts();
 //!     let parts = client::Parts::new().path("order_id", &input.order_id);
-//!     self.client.call(&GET_ORDER, context, parts)
+//!     self.client.call(&routes::GET_ORDER, context, parts)
 //! }
 //! ```
 //!
-//! Each call gets a deadline (the request's, else the operation's `@timeout`, else the config's
-//! default) covering the whole exchange including the body, passes the outstanding bound and the
-//! circuit breaker ([`crate::resilience`]), sends `traceparent`, `Accord-Deadline-Ms` (when the
-//! request carries a deadline) and `X-Correlation-Id` (when the receiver cannot derive it from
-//! the trace), and runs inside a tracing span.
+//! The REST framing of the call core's outbound pipeline (`crate::call::outbound`): the core
+//! gives each call its deadline (the request's, else the operation's `@timeout`, else the
+//! config's default) covering the whole exchange including the body, the outstanding bound, the
+//! circuit breaker and the span; this module sends `traceparent`, `Accord-Deadline-Ms` (when the
+//! request carries a deadline), `X-Correlation-Id` (when the receiver cannot derive it from the
+//! trace) and the metadata the proxy's policy allows, and reads the reply.
 
 use super::header_names::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, TRACEPARENT};
 use super::sse::{SseDecoder, SseEvent};
-use super::{Operation, ParamValue};
-use crate::context::deadline_after;
+use super::{ParamValue, Problem, Route, status_of_problem};
+use crate::call::Outcome;
+use crate::call::outbound::{self, Caller, Outgoing};
+use crate::codec::Format;
 use crate::deadline::{Deadline, within};
-use crate::problem::Problem;
 use crate::resilience::{Admission, Resilience};
-use crate::trace::TraceParent;
 use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
 use futures::future::{self, Either};
 use futures::{FutureExt as _, Stream, StreamExt as _, TryStreamExt as _};
@@ -51,8 +52,7 @@ struct Inner {
     base: reqwest::Url,
     http: reqwest::Client,
     headers: HeaderMap,
-    config: ProxyConfig,
-    resilience: Resilience,
+    caller: Caller,
 }
 
 /// Why a [`RestClient`] could not be built.
@@ -129,8 +129,7 @@ impl RestClientBuilder {
             base,
             http: self.http.clone().unwrap_or_default(),
             headers,
-            resilience: Resilience::new(&self.config),
-            config: self.config.clone(),
+            caller: Caller::new(self.config.clone()),
         };
         Ok(RestClient {
             inner: Arc::new(inner),
@@ -226,17 +225,17 @@ impl RestClient {
 
     /// The resilience layer (for inspecting the breaker).
     pub fn resilience(&self) -> &Resilience {
-        &self.inner.resilience
+        self.inner.caller.resilience()
     }
 
     /// Calls an operation with a JSON output.
     pub fn call<O: DeserializeOwned, E: ServiceError>(
         &self,
-        op: &'static Operation,
+        route: &'static Route,
         context: Context,
         parts: Parts,
     ) -> impl Future<Output = Result<O, E>> {
-        self.unary(op, context, parts).map(|reply| {
+        self.unary(route, context, parts).map(|reply| {
             let reply = reply?;
             if let Some(error) = declared::<E>(&reply) {
                 return Err(error);
@@ -249,11 +248,11 @@ impl RestClient {
     /// Calls an operation without output (204, or 202 for `notify`).
     pub fn call_empty<E: ServiceError>(
         &self,
-        op: &'static Operation,
+        route: &'static Route,
         context: Context,
         parts: Parts,
     ) -> impl Future<Output = Result<(), E>> {
-        self.unary(op, context, parts)
+        self.unary(route, context, parts)
             .map(|reply| declared::<E>(&reply?).map_or(Ok(()), Err))
     }
 
@@ -261,7 +260,7 @@ impl RestClient {
     /// whole stream; the call holds its outstanding slot until the stream ends or is dropped.
     pub fn call_stream<O, E>(
         &self,
-        op: &'static Operation,
+        route: &'static Route,
         context: Context,
         parts: Parts,
     ) -> BoxStream<'static, Result<O, E>>
@@ -270,7 +269,7 @@ impl RestClient {
         E: ServiceError,
     {
         let client = self.clone();
-        let opened = async move { client.open_stream::<O, E>(op, context, parts).await };
+        let opened = async move { client.open_stream::<O, E>(route, context, parts).await };
         Box::pin(futures::stream::once(opened).flatten())
     }
 
@@ -285,43 +284,32 @@ impl RestClient {
     )]
     fn unary(
         &self,
-        op: &'static Operation,
+        route: &'static Route,
         context: Context,
         parts: Parts,
     ) -> impl Future<Output = Result<Reply, CallError>> {
         async move {
-            let call = self.outgoing(op, &context, &parts);
-            let span = client_span(&call);
-            // The clock is read for the span's latency only when someone listens.
-            let started = (!span.is_disabled()).then(Instant::now);
-            let outcome = match self.inner.resilience.admit() {
-                Ok(mut admission) => {
-                    let outcome = within(call.deadline, self.exchange(&call))
-                        .instrument(span.clone())
-                        .await;
-                    admission.record(&outcome);
-                    outcome
-                }
-                Err(refused) => Err(refused),
-            };
-            record_outcome(&span, &outcome, started);
-            outcome
+            let call = self.outgoing(route, &context, &parts);
+            let caller = &self.inner.caller;
+            caller
+                .run(&call.core, "rest", self.exchange(&call), Reply::outcome)
+                .await
         }
     }
 
     /// Sends the request and reads the whole reply.
-    async fn exchange(&self, call: &Outgoing<'_>) -> Result<Reply, CallError> {
+    async fn exchange(&self, call: &Exchange<'_>) -> Result<Reply, CallError> {
         // Two statements: the response, a temporary, would otherwise live across the second
         // await and keep its room in the future.
         let reading = read_reply(self.send_retrying(call).await?);
         let reply = reading.await?;
-        undeclared_failure(&reply, call.deadline).map_or(Ok(reply), Err)
+        undeclared_failure(&reply, call.core.deadline).map_or(Ok(reply), Err)
     }
 
-    async fn send_retrying(&self, call: &Outgoing<'_>) -> Result<reqwest::Response, CallError> {
+    async fn send_retrying(&self, call: &Exchange<'_>) -> Result<reqwest::Response, CallError> {
         // One `send` in a loop rather than two awaits: each await would take its own room in
         // the call's future.
-        let mut retry = call.op.idempotent;
+        let mut retry = call.core.op.idempotent;
         loop {
             match self.send(call, JSON).await {
                 Err(CallError::Connect(_)) if retry => retry = false,
@@ -332,7 +320,7 @@ impl RestClient {
 
     async fn open_stream<O, E>(
         self,
-        op: &'static Operation,
+        route: &'static Route,
         context: Context,
         parts: Parts,
     ) -> BoxStream<'static, Result<O, E>>
@@ -340,16 +328,16 @@ impl RestClient {
         O: DeserializeOwned + Send + 'static,
         E: ServiceError,
     {
-        let call = self.outgoing(op, &context, &parts);
-        let deadline = call.deadline;
+        let call = self.outgoing(route, &context, &parts);
+        let deadline = call.core.deadline;
         let fail = |e: E| -> BoxStream<'static, Result<O, E>> {
             Box::pin(futures::stream::iter([Err(e)]))
         };
-        let mut admission = match self.inner.resilience.admit() {
+        let mut admission = match self.inner.caller.admit() {
             Ok(admission) => admission,
             Err(e) => return fail(e.into()),
         };
-        let span = client_span(&call);
+        let span = outbound::span(&call.core, "rest");
         let sent = within(deadline, self.send(&call, "text/event-stream"))
             .instrument(span)
             .await;
@@ -369,27 +357,17 @@ impl RestClient {
         Box::pin(event_stream(response, deadline, admission))
     }
 
-    /// The call about to go out: its deadline (the context's, else the operation's `@timeout`,
-    /// else the config's default) and its span in the caller's trace (or a new trace).
+    /// The call about to go out: the core's deadline and trace, and the REST parts.
     fn outgoing<'a>(
-        &self,
-        op: &'a Operation,
+        &'a self,
+        route: &'a Route,
         context: &'a Context,
         parts: &'a Parts,
-    ) -> Outgoing<'a> {
-        let deadline = context.deadline.unwrap_or_else(|| {
-            let timeout = op.timeout.unwrap_or(self.inner.config.default_timeout);
-            deadline_after(Instant::now(), timeout)
-        });
-        let trace = context
-            .trace
-            .map_or_else(TraceParent::new_root, |t| t.child());
-        Outgoing {
-            op,
-            context,
+    ) -> Exchange<'a> {
+        Exchange {
+            route,
+            core: self.inner.caller.outgoing(route.op, context),
             parts,
-            deadline,
-            trace,
         }
     }
 
@@ -397,7 +375,7 @@ impl RestClient {
     /// reqwest's pending call (an async fn would keep the request's room in its state too).
     fn send(
         &self,
-        call: &Outgoing<'_>,
+        call: &Exchange<'_>,
         accept: &'static str,
     ) -> impl Future<Output = Result<reqwest::Response, CallError>> + use<> {
         let pending = self
@@ -408,13 +386,13 @@ impl RestClient {
 
     fn request(
         &self,
-        call: &Outgoing<'_>,
+        call: &Exchange<'_>,
         accept: &'static str,
     ) -> Result<reqwest::Request, CallError> {
         // A `reqwest::Request` filled in place: the builder would copy a separately built
         // header map into the request's own.
-        let url = self.url(call.op, call.parts)?;
-        let mut request = reqwest::Request::new(call.op.method.clone(), url);
+        let url = self.url(call.route, call.parts)?;
+        let mut request = reqwest::Request::new(call.route.method.clone(), url);
         self.headers(request.headers_mut(), call)?;
         let headers = request.headers_mut();
         headers.insert(header::ACCEPT, HeaderValue::from_static(accept));
@@ -431,14 +409,14 @@ impl RestClient {
     /// The base URL with its path followed by the path template, each placeholder's value a
     /// segment of its own. `Url`'s segment writer percent-encodes each value (`/` `?` `#` `%`
     /// `\` stay inside it) straight into the cloned URL: no path text is built on the side.
-    fn url(&self, op: &Operation, parts: &Parts) -> Result<reqwest::Url, CallError> {
+    fn url(&self, route: &Route, parts: &Parts) -> Result<reqwest::Url, CallError> {
         let mut url = self.inner.base.clone();
         let mut segments = url
             .path_segments_mut()
             .map_err(|()| CallError::Internal("the base URL cannot take a path".into()))?;
         // The base path has no trailing `/` (see `build`), so only the root's empty segment goes.
         segments.pop_if_empty();
-        for segment in op.path.split('/').filter(|s| !s.is_empty()) {
+        for segment in route.path.split('/').filter(|s| !s.is_empty()) {
             match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 Some(name) => segments.push(path_value(name, parts)?),
                 None => segments.push(segment),
@@ -452,9 +430,10 @@ impl RestClient {
         Ok(url)
     }
 
-    /// Default headers, input headers, metadata and the propagation headers, into `headers`.
-    fn headers(&self, headers: &mut HeaderMap, call: &Outgoing<'_>) -> Result<(), CallError> {
-        let (context, parts) = (call.context, call.parts);
+    /// Default headers, input headers, allowed metadata and the propagation headers, into
+    /// `headers`.
+    fn headers(&self, headers: &mut HeaderMap, call: &Exchange<'_>) -> Result<(), CallError> {
+        let (context, parts) = (call.core.context, call.parts);
         let invalid =
             |name: &str| CallError::Internal(format!("header {name:?} is not a valid HTTP header"));
         // Room for the extra headers when there are any; the usual few (`traceparent`, `accept`,
@@ -466,41 +445,33 @@ impl RestClient {
         for (name, value) in &self.inner.headers {
             headers.append(name, value.clone());
         }
-        let metadata = context.metadata.iter().map(|(k, v)| (k.as_str(), v));
-        for (name, value) in metadata.chain(parts.headers.iter().map(|(k, v)| (*k, v))) {
+        let metadata = self.inner.caller.metadata(context);
+        for (name, value) in metadata.chain(parts.headers.iter().map(|(k, v)| (*k, v.as_str()))) {
             let header_name = HeaderName::try_from(name).map_err(|_| invalid(name))?;
-            let value = HeaderValue::try_from(value.as_str()).map_err(|_| invalid(name))?;
+            let value = HeaderValue::try_from(value).map_err(|_| invalid(name))?;
             headers.insert(header_name, value);
         }
         // Static names: parsing a header name per call showed in the REST bench's profile.
-        headers.insert(TRACEPARENT, call.trace.header_value());
+        headers.insert(TRACEPARENT, call.core.trace.header_value());
         // A correlation id equal to the trace id is left out: the receiver derives it, and a
         // header less on each call and none echoed on each reply is measurable (docs/wire.md).
-        let explicit = context.correlation_id.as_deref();
-        if let Some(id) = explicit.filter(|id| !call.trace.is_trace_id(id)) {
+        if let Some(id) = call.core.correlation_to_send() {
             let value = HeaderValue::try_from(id).map_err(|_| invalid(super::CORRELATION_ID))?;
             headers.insert(CORRELATION_ID, value);
         }
-        // Only a deadline the request carries travels (set by the caller, or inherited through
-        // `Context::child`); a default (`@timeout`, the config's) guards this caller alone, as
-        // tonic's `Endpoint::timeout` does beside `Request::set_timeout`.
-        if let Some(deadline) = context.deadline {
-            let remaining = deadline.saturating_duration_since(Instant::now());
+        if let Some(remaining) = call.core.deadline_to_send() {
             headers.insert(ACCORD_DEADLINE_MS, deadline_millis(remaining).into());
         }
         Ok(())
     }
 }
 
-/// One call on its way out, as every step of sending it sees it: built once per call and passed
-/// by reference (one pointer in each step's future rather than four fields).
-struct Outgoing<'a> {
-    op: &'a Operation,
-    context: &'a Context,
+/// One REST call on its way out: the core's view of it, its route and its parts; built once
+/// per call and passed by reference (one pointer in each step's future).
+struct Exchange<'a> {
+    route: &'a Route,
+    core: Outgoing<'a>,
     parts: &'a Parts,
-    deadline: Instant,
-    /// This call's span in the caller's trace, or the root of a new trace.
-    trace: TraceParent,
 }
 
 const JSON: &str = "application/json";
@@ -623,10 +594,7 @@ fn status_error(status: u16, body: &[u8]) -> CallError {
             problem.with_detail(text)
         }
     });
-    CallError::Status {
-        status,
-        problem: Box::new(problem),
-    }
+    CallError::Status(Box::new(status_of_problem(problem)))
 }
 
 /// The declared error a non-success reply carries, if any (`None` for a success).
@@ -635,7 +603,7 @@ fn declared<E: ServiceError>(reply: &Reply) -> Option<E> {
         .error_name
         .as_deref()
         .filter(|_| !(200..300).contains(&reply.status))?;
-    Some(match E::decode(name, &reply.body) {
+    Some(match E::decode(name, &reply.body, Format::Json) {
         Some(Ok(error)) => error,
         Some(Err(call)) => call.into(),
         None => status_error(reply.status, &reply.body).into(),
@@ -725,70 +693,23 @@ fn item_of<O: DeserializeOwned, E: ServiceError>(event: SseEvent) -> Result<O, E
     let name = problem.extensions.get("error").and_then(|n| n.as_str());
     let value = problem.extensions.get("value").map(|v| v.to_string());
     if let (Some(name), Some(value)) = (name, value) {
-        match E::decode(name, value.as_bytes()) {
+        match E::decode(name, value.as_bytes(), Format::Json) {
             Some(Ok(error)) => return Err(error),
             Some(Err(call)) => return Err(call.into()),
             None => {}
         }
     }
-    let status = problem.status;
-    let problem = Box::new(problem);
-    Err(CallError::Status { status, problem }.into())
+    Err(CallError::Status(Box::new(status_of_problem(problem))).into())
 }
 
-fn client_span(call: &Outgoing<'_>) -> tracing::Span {
-    let span = tracing::info_span!(
-        "accord.call",
-        side = "client",
-        transport = "rest",
-        service = call.op.service,
-        operation = call.op.name,
-        trace_id = tracing::field::Empty,
-        correlation_id = tracing::field::Empty,
-        outcome = tracing::field::Empty,
-        latency_ms = tracing::field::Empty,
-    );
-    // Formatting the trace id costs an allocation: only when someone listens.
-    if !span.is_disabled() {
-        let trace_id = call.trace.trace_id_hex();
-        let correlation = call.context.correlation_id.as_deref();
-        span.record("correlation_id", correlation.unwrap_or(&trace_id));
-        span.record("trace_id", trace_id);
-    }
-    span
-}
-
-/// The span's outcome, in the server's words: `ok`, `declared_error`, or what failed.
-fn record_outcome(
-    span: &tracing::Span,
-    outcome: &Result<Reply, CallError>,
-    started: Option<Instant>,
-) {
-    // No subscriber wants the span: no clock was read, no field is recorded.
-    let Some(started) = started else {
-        return;
-    };
-    let latency = started.elapsed().as_secs_f64() * 1e3;
-    let label = match outcome {
-        Ok(reply) if reply.error_name.is_some() => "declared_error",
-        Ok(_) => "ok",
-        Err(error) => failure_label(error),
-    };
-    span.record("outcome", label);
-    span.record("latency_ms", latency);
-    span.in_scope(|| tracing::debug!(outcome = label, latency_ms = latency, "call finished"));
-}
-
-fn failure_label(error: &CallError) -> &'static str {
-    match error {
-        CallError::Timeout => "timeout",
-        CallError::Overloaded => "overloaded",
-        CallError::CircuitOpen => "circuit_open",
-        CallError::Unsupported { .. } => "unsupported",
-        CallError::Status { .. } => "failed",
-        CallError::Decode(_) => "decode_failed",
-        CallError::Connect(_) => "connect_failed",
-        CallError::Internal(_) => "internal",
+impl Reply {
+    /// The outcome the call core records for a reply that came.
+    fn outcome(&self) -> Outcome {
+        if self.error_name.is_some() {
+            Outcome::DeclaredError
+        } else {
+            Outcome::Ok
+        }
     }
 }
 
@@ -811,13 +732,18 @@ mod tests {
         }
     }
 
-    const GET: Operation = Operation {
+    static GET_INFO: crate::call::OperationInfo = crate::call::OperationInfo {
         service: "s.S",
         name: "get",
-        method: http::Method::GET,
-        path: "/orders/{id}/items/{item}",
+        interaction: crate::call::Interaction::Unary,
         timeout: None,
         idempotent: true,
+    };
+
+    const GET: Route = Route {
+        op: &GET_INFO,
+        method: http::Method::GET,
+        path: "/orders/{id}/items/{item}",
     };
 
     fn url_of(base: &str, id: &str, item: &str) -> Result<String, CallError> {

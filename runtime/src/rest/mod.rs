@@ -1,10 +1,19 @@
 //! The REST transport (feature `rest`): [`server`] glue for axum skeletons, [`client`] glue for
-//! reqwest proxies, and what both share: the [`Operation`] descriptor, header names and the
-//! text form of path, query and header values ([`ParamValue`]).
+//! reqwest proxies, and what both share: the [`Route`] of an operation, header names, the
+//! HTTP form of the neutral status ([`Problem`], [`http_status`]) and the text form of path,
+//! query and header values ([`ParamValue`]). The call core (`crate::call`) does the rest.
 
 pub mod client;
+mod problem;
 pub mod server;
 mod sse;
+
+pub use crate::param::ParamValue;
+pub use problem::{PROBLEM_JSON, Problem};
+
+use crate::call::OperationInfo;
+use crate::status::{Code, Status};
+use crate::CallError;
 
 /// `Accord-Error`: the qualified name of the declared error in a response.
 pub const ACCORD_ERROR: &str = "accord-error";
@@ -26,21 +35,118 @@ pub(crate) mod header_names {
     pub const TRACEPARENT: HeaderName = HeaderName::from_static(super::TRACEPARENT);
 }
 
-/// What the runtime needs to know about one operation bound to REST; generated as a `static`.
+/// An operation's REST binding; generated as a `static` beside its [`OperationInfo`].
 #[derive(Debug, Clone)]
-pub struct Operation {
-    /// The service's qualified name (`ftgo.order.OrderService`).
-    pub service: &'static str,
-    /// The operation's name (`create_order`).
-    pub name: &'static str,
+pub struct Route {
+    /// The operation.
+    pub op: &'static OperationInfo,
     /// The HTTP method.
     pub method: http::Method,
     /// The path template with `{field}` placeholders (`/orders/{order_id}`).
     pub path: &'static str,
-    /// `@timeout`: the operation's default deadline.
-    pub timeout: Option<std::time::Duration>,
-    /// Safe to retry: the proxy retries it once after a connection failure.
-    pub idempotent: bool,
 }
 
-pub use crate::param::ParamValue;
+/// The HTTP status of a neutral code (grpc-gateway's table, `docs/wire.md`).
+pub fn status_of_code(code: Code) -> u16 {
+    match code {
+        Code::Cancelled => 499,
+        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => 400,
+        Code::DeadlineExceeded => 504,
+        Code::NotFound => 404,
+        Code::AlreadyExists | Code::Aborted => 409,
+        Code::PermissionDenied => 403,
+        Code::Unauthenticated => 401,
+        Code::ResourceExhausted => 429,
+        Code::Unimplemented => 501,
+        Code::Unavailable => 503,
+        Code::Unknown | Code::Internal | Code::DataLoss => 500,
+    }
+}
+
+/// The HTTP status a skeleton answers a handler's failure with. Decode and connection
+/// failures of the handler's own downstream calls are a bad gateway.
+pub fn http_status(error: &CallError) -> u16 {
+    match error {
+        CallError::Timeout => 504,
+        CallError::Overloaded | CallError::CircuitOpen => 503,
+        CallError::Unsupported { .. } => 501,
+        CallError::Status(status) => status_of_code(status.code),
+        CallError::Decode(_) | CallError::Connect(_) => 502,
+        CallError::Internal(_) => 500,
+    }
+}
+
+/// The problem body a skeleton answers a handler's failure with; internal details never leak.
+pub fn problem_of(error: &CallError) -> Problem {
+    let problem = Problem::new(http_status(error));
+    match error {
+        CallError::Status(status) => {
+            let Status {
+                message,
+                violations,
+                ..
+            } = &**status;
+            let problem = if message.is_empty() {
+                problem
+            } else {
+                problem.with_detail(message.clone())
+            };
+            Problem {
+                violations: violations.clone(),
+                ..problem
+            }
+        }
+        other => problem.with_detail(other.public_message()),
+    }
+}
+
+/// The neutral status of a problem a server answered with.
+pub fn status_of_problem(problem: Problem) -> Status {
+    Status {
+        code: Code::from_status(problem.status),
+        message: problem.detail.unwrap_or_default(),
+        violations: problem.violations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Violation;
+
+    #[test]
+    fn failures_map_to_http_without_leaking_internals() {
+        assert_eq!(http_status(&CallError::Timeout), 504);
+        assert_eq!(http_status(&CallError::Overloaded), 503);
+        assert_eq!(http_status(&CallError::Connect("x".into())), 502);
+        let p = problem_of(&CallError::Internal("db password wrong".into()));
+        assert_eq!(p.status, 500);
+        assert!(!serde_json::to_string(&p).unwrap().contains("password"));
+        let invalid = Status::invalid(vec![Violation {
+            field: "a".into(),
+            message: "bad".into(),
+        }]);
+        let problem = problem_of(&invalid.clone().into());
+        assert_eq!(problem, Problem::invalid(invalid.violations.clone()));
+        assert_eq!(status_of_problem(problem), invalid);
+    }
+
+    #[test]
+    fn every_code_round_trips_through_its_http_status_where_the_table_is_one_to_one() {
+        for code in [
+            Code::InvalidArgument,
+            Code::Unauthenticated,
+            Code::PermissionDenied,
+            Code::NotFound,
+            Code::AlreadyExists,
+            Code::ResourceExhausted,
+            Code::Cancelled,
+            Code::Unimplemented,
+            Code::Unavailable,
+            Code::DeadlineExceeded,
+            Code::Internal,
+        ] {
+            assert_eq!(Code::from_status(status_of_code(code)), code, "{code}");
+        }
+    }
+}

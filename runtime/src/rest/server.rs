@@ -2,32 +2,34 @@
 //!
 //! ```ignore
 //! fn get_order<S: OrderService>(svc: Arc<S>, call: server::Call) -> impl Future<Output = Response> {
-//!     call.unary(&GET_ORDER, |p| p.path::<i64>("order_id"), move |r| async move {
+//!     call.unary(&routes::GET_ORDER, |p| p.path::<i64>("order_id"), move |r| async move {
 //!         svc.get_order(r).await
 //!     })
 //! }
 //! // routed as `get(server::endpoint(get_order::<S>))`
 //! ```
 //!
-//! [`Call`] decodes path, query, headers and body into the input (every violation it can find,
-//! 400/413/415 problems), runs `Validate`, builds the [`Context`] (deadline from
-//! `Accord-Deadline-Ms`, `X-Correlation-Id`, `traceparent`), runs the handler under the deadline
-//! inside a tracing span, and maps its `Result` to a response.
+//! [`Call`] is the REST framing of the call core's inbound pipeline (`crate::call::inbound`):
+//! it reads the propagation headers (`Accord-Deadline-Ms`, `X-Correlation-Id`, `traceparent`,
+//! the metadata its [`ServerConfig`] allows) for the core to make the [`Context`], decodes
+//! path, query, headers and body into the input (every violation it can find, 400/413/415
+//! problems), runs `Validate`, lets the core run the handler under the deadline inside the
+//! call's span, and maps the `Result` to a response.
 
 use super::header_names::{ACCORD_ERROR, CORRELATION_ID};
-use super::{Operation, ParamValue};
-use crate::context::deadline_after;
-use crate::deadline::{Deadline, within};
-use crate::problem::{PROBLEM_JSON, Problem, Violation};
+use super::{PROBLEM_JSON, ParamValue, Problem, Route, problem_of};
+use crate::call::inbound::{self, Echo, Incoming};
+use crate::call::{MetadataPolicy, Outcome};
+use crate::codec::Format;
+use crate::deadline::Deadline;
 use crate::shape::Shape;
-use crate::trace::TraceParent;
-use crate::validate::{FieldPath, Validate, Violations};
+use crate::shutdown::Shutdown;
+use crate::validate::{FieldPath, Validate, Violation, Violations};
 use crate::{BoxStream, CallError, Context, ErrorEncoding, Request, ServiceError};
 use axum::body::Body;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures::future::Either;
 use futures::{FutureExt as _, StreamExt as _};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde::Serialize;
@@ -61,13 +63,17 @@ impl Shape for NoInput {
 pub struct ServerConfig {
     /// Largest accepted request body in bytes; a larger one gets 413.
     pub body_limit: usize,
+    /// Which request headers become the handler's `Context::metadata` (besides the
+    /// propagation headers, read for the core); credentials only when named.
+    pub metadata: MetadataPolicy,
 }
 
 impl Default for ServerConfig {
-    /// A 1 MiB body limit.
+    /// A 1 MiB body limit; every metadata header but the credentials.
     fn default() -> Self {
         ServerConfig {
             body_limit: 1 << 20,
+            metadata: MetadataPolicy::default(),
         }
     }
 }
@@ -118,7 +124,7 @@ where
     type Future = Pin<Box<dyn Future<Output = Response> + Send>>;
 
     fn call(self, request: axum::extract::Request, state: Served<S>) -> Self::Future {
-        let call = Call::new(request, state.config.body_limit);
+        let call = Call::new(request, &state.config);
         Box::pin((self.0)(state.service, call))
     }
 }
@@ -139,11 +145,27 @@ pub fn finish_router<S: Send + Sync + 'static>(
         })
 }
 
-/// Serves `router` on `listener` until the process ends, with each caller's address in the
-/// context extensions (`axum::extract::ConnectInfo<SocketAddr>`).
-pub async fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> std::io::Result<()> {
+/// Serves `router` on `listener` until `shutdown` says stop, with each caller's address in the
+/// context extensions (`axum::extract::ConnectInfo<SocketAddr>`). On the signal it stops
+/// accepting, lets the calls in flight finish within the drain time, and returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    shutdown: Shutdown,
+) -> std::io::Result<()> {
+    let (signal, drain) = shutdown.into_parts();
+    let signal = signal.shared();
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service).await
+    let serving = axum::serve(listener, service).with_graceful_shutdown(signal.clone());
+    let deadline = async move {
+        signal.await;
+        tokio::time::sleep(drain).await;
+        tracing::warn!(?drain, "calls still in flight after the drain time were dropped");
+    };
+    tokio::select! {
+        served = serving => served,
+        () = deadline => Ok(()),
+    }
 }
 
 async fn not_found(method: http::Method, uri: http::Uri) -> Response {
@@ -166,10 +188,12 @@ pub struct Call {
     started: Instant,
     /// The body limit of the router's `ServerConfig`.
     limit: usize,
+    /// Which headers become metadata.
+    metadata: MetadataPolicy,
 }
 
 impl Call {
-    fn new(request: axum::extract::Request, limit: usize) -> Self {
+    fn new(request: axum::extract::Request, config: &ServerConfig) -> Self {
         let started = Instant::now();
         let (mut parts, body) = request.into_parts();
         // axum's extractor is an `async fn` that never waits: it reads what routing left in
@@ -183,7 +207,8 @@ impl Call {
             body,
             path,
             started,
-            limit,
+            limit: config.body_limit,
+            metadata: config.metadata.clone(),
         }
     }
 }
@@ -197,7 +222,7 @@ impl Call {
     /// Serves an operation with a JSON output (200).
     pub fn unary<I, O, E, F, Fut>(
         self,
-        op: &'static Operation,
+        route: &'static Route,
         bind: impl FnOnce(&mut Params<'_>),
         handler: F,
     ) -> impl Future<Output = Response>
@@ -208,13 +233,13 @@ impl Call {
         F: FnOnce(Request<I>) -> Fut,
         Fut: Future<Output = Result<O, E>>,
     {
-        self.serve(op, bind, handler, |o| json_response(StatusCode::OK, &o))
+        self.serve(route, bind, handler, |o| json_response(StatusCode::OK, &o))
     }
 
     /// Serves an operation without output: 204, or 202 for `notify` (pass `StatusCode::ACCEPTED`).
     pub fn empty<I, E, F, Fut>(
         self,
-        op: &'static Operation,
+        route: &'static Route,
         status: StatusCode,
         bind: impl FnOnce(&mut Params<'_>),
         handler: F,
@@ -225,14 +250,14 @@ impl Call {
         F: FnOnce(Request<I>) -> Fut,
         Fut: Future<Output = Result<(), E>>,
     {
-        self.serve(op, bind, handler, move |()| status.into_response())
+        self.serve(route, bind, handler, move |()| status.into_response())
     }
 
     /// Serves a streamed output as server-sent events: one `data: <json>` event per item, and
     /// a final `event: error` with a problem object if the stream fails.
     pub fn stream<I, O, E, F>(
         self,
-        op: &'static Operation,
+        route: &'static Route,
         bind: impl FnOnce(&mut Params<'_>),
         handler: F,
     ) -> impl Future<Output = Response>
@@ -246,14 +271,14 @@ impl Call {
             let deadline = request.context.deadline;
             futures::future::ready(Ok::<_, E>((deadline, handler(request))))
         };
-        self.serve(op, bind, opened, |(deadline, items)| {
+        self.serve(route, bind, opened, |(deadline, items)| {
             sse_response(items, deadline)
         })
     }
 
     fn serve<I, T, E, F, Fut>(
         mut self,
-        op: &'static Operation,
+        route: &'static Route,
         bind: impl FnOnce(&mut Params<'_>),
         handler: F,
         respond: impl FnOnce(T) -> Response,
@@ -265,7 +290,7 @@ impl Call {
         Fut: Future<Output = Result<T, E>>,
     {
         let (context, echo) = self.context();
-        let span = call_span(op, &context);
+        let span = inbound::span(route.op, "rest", &context);
         let started = self.started;
         let Unread {
             fields,
@@ -285,7 +310,7 @@ impl Call {
                 Ok(request) => request,
                 Err(problem) => return problem_response(*problem),
             };
-            match run_until(deadline, handler(request)).await {
+            match inbound::run_until(deadline, handler(request)).await {
                 Ok(Ok(output)) => respond(output),
                 Ok(Err(error)) => error_response(error),
                 Err(timeout) => error_response(timeout),
@@ -294,7 +319,7 @@ impl Call {
         // The span's closing work in a `map`, not a second async block around `work` (which
         // would keep a copy of everything `work` captures).
         work.instrument(span.clone()).map(move |mut response| {
-            record_outcome(&span, &response, started);
+            inbound::record(&span, outcome(&response), response.status().as_u16(), started);
             if let Some(correlation) = echo {
                 response.headers_mut().insert(CORRELATION_ID, correlation);
             }
@@ -329,44 +354,37 @@ impl Call {
         }
     }
 
-    /// The call's context from the request headers and extensions (moved into the context:
-    /// cloning them cost an allocation per entry on every call), and the correlation id's header
-    /// value for the response when the caller cannot already know it (see `docs/wire.md`): the
-    /// caller's own id when it sent one (shared with the request, not copied), or the trace id
-    /// when this skeleton started the trace. Without an id from the caller the context holds
-    /// none: the trace id stands for it (`Context::correlation`), and formatting it into a
-    /// string on every call cost ~500 instructions.
+    /// The call's context from the request's propagation headers, allowed metadata and
+    /// extensions (moved into the context: cloning them cost an allocation per entry on every
+    /// call), made by the core; and the correlation id's header value for the response when
+    /// the caller cannot already know it (see `docs/wire.md`): the caller's own id (the
+    /// request's header value, shared, not copied), or the trace id this skeleton started.
     fn context(&mut self) -> (Context, Option<HeaderValue>) {
         let Propagation {
             deadline_ms,
             traceparent,
             correlation_id,
             metadata,
-        } = Propagation::read(&self.parts.headers);
-        let deadline = deadline_ms
-            .and_then(|v| v.to_str().ok())
-            .and_then(|ms| ms.trim().parse::<u64>().ok())
-            .map(|ms| deadline_after(self.started, Duration::from_millis(ms)));
-        let continued = traceparent.and_then(|v| TraceParent::parse_bytes(v.as_bytes()));
-        let trace = continued.map_or_else(TraceParent::new_root, |t| t.child());
+        } = Propagation::read(&self.parts.headers, &self.metadata);
         let received = correlation_id
             .and_then(|v| Some((v, v.to_str().ok()?)))
             .filter(|(_, id)| !id.is_empty());
-        let (correlation_id, echo) = match received {
-            Some((header, id)) => (Some(id.to_owned()), Some(header.clone())),
-            // Hex digits are always a valid header value.
-            None if continued.is_none() => {
-                let id = HeaderValue::from_str(&trace.trace_id_hex()).expect("hex");
-                (None, Some(id))
-            }
-            None => (None, None),
-        };
-        let context = Context {
-            deadline,
-            correlation_id,
-            trace: Some(trace),
+        let incoming = Incoming {
+            deadline: deadline_ms
+                .and_then(|v| v.to_str().ok())
+                .and_then(|ms| ms.trim().parse::<u64>().ok())
+                .map(Duration::from_millis),
+            traceparent: traceparent.map(HeaderValue::as_bytes),
+            correlation_id: received.map(|(_, id)| id),
             metadata,
             extensions: std::mem::take(&mut self.parts.extensions),
+        };
+        let (context, echo) = incoming.into_context(self.started);
+        let echo = match echo {
+            Echo::Nothing => None,
+            Echo::Received => received.map(|(header, _)| header.clone()),
+            // Hex digits are always a valid header value.
+            Echo::Started(trace_id) => Some(HeaderValue::from_str(&trace_id).expect("hex")),
         };
         (context, echo)
     }
@@ -682,7 +700,7 @@ struct Propagation<'a> {
 impl<'a> Propagation<'a> {
     /// One pass over the headers, names matched as text: a `HeaderMap` lookup per propagation
     /// header hashed its (custom) name again on every call.
-    fn read(headers: &'a HeaderMap) -> Self {
+    fn read(headers: &'a HeaderMap, policy: &MetadataPolicy) -> Self {
         let mut read = Propagation {
             deadline_ms: None,
             traceparent: None,
@@ -695,7 +713,7 @@ impl<'a> Propagation<'a> {
                 super::TRACEPARENT => &mut read.traceparent,
                 super::CORRELATION_ID => &mut read.correlation_id,
                 // Plumbing first: its values need no text check.
-                _ if is_plumbing(name) => continue,
+                _ if is_plumbing(name) || !policy.allows(name.as_str()) => continue,
                 _ => {
                     if let Ok(text) = value.to_str() {
                         read.metadata
@@ -728,63 +746,18 @@ fn is_plumbing(name: &HeaderName) -> bool {
     )
 }
 
-/// `work` under the call's deadline, if it has one. A plain function (an `async fn` would keep
-/// its own copy of `work` beside the deadline's); a timer is taken only with a deadline.
-fn run_until<F: Future>(
-    deadline: Option<Instant>,
-    work: F,
-) -> impl Future<Output = Result<F::Output, CallError>> {
-    match deadline {
-        Some(deadline) => Either::Left(within(deadline, work.map(Ok))),
-        None => Either::Right(work.map(Ok)),
-    }
-}
-
-fn call_span(op: &Operation, context: &Context) -> tracing::Span {
-    let span = tracing::info_span!(
-        "accord.call",
-        side = "server",
-        transport = "rest",
-        service = op.service,
-        operation = op.name,
-        trace_id = tracing::field::Empty,
-        correlation_id = context.correlation_id.as_deref().unwrap_or_default(),
-        outcome = tracing::field::Empty,
-        latency_ms = tracing::field::Empty,
-    );
-    // Formatting the trace id costs an allocation: only when someone listens.
-    if let Some(trace) = context.trace.filter(|_| !span.is_disabled()) {
-        span.record("trace_id", trace.trace_id_hex());
-    }
-    span
-}
-
-fn record_outcome(span: &tracing::Span, response: &Response, started: Instant) {
-    // Nobody listens: skip the clock read.
-    if span.is_disabled() && !tracing::enabled!(tracing::Level::INFO) {
-        return;
-    }
+/// How a response tells the call's outcome.
+fn outcome(response: &Response) -> Outcome {
     let status = response.status();
-    let outcome = if status.is_success() {
-        "ok"
+    if status.is_success() {
+        Outcome::Ok
     } else if response.headers().contains_key(ACCORD_ERROR) {
-        "declared_error"
+        Outcome::DeclaredError
     } else if status.is_client_error() {
-        "rejected"
+        Outcome::Rejected
     } else {
-        "failed"
-    };
-    let latency = started.elapsed().as_secs_f64() * 1e3;
-    span.record("outcome", outcome);
-    span.record("latency_ms", latency);
-    span.in_scope(|| {
-        tracing::info!(
-            status = status.as_u16(),
-            outcome,
-            latency_ms = latency,
-            "call finished"
-        )
-    });
+        Outcome::Failed("failed")
+    }
 }
 
 fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
@@ -821,19 +794,26 @@ pub fn problem_response(problem: Problem) -> Response {
 /// JSON body, anything else as a problem.
 pub fn error_response<E: ServiceError>(error: E) -> Response {
     match error.encode() {
-        ErrorEncoding::Declared { status, name, body } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut response = json_response(status, &body);
+        ErrorEncoding::Declared(declared) => {
+            let status =
+                StatusCode::from_u16(declared.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = match declared.encode(Format::Json) {
+                Ok(body) => body,
+                Err(e) => {
+                    let failure = format!("encoding {}: {e}", declared.name);
+                    return error_response(CallError::Internal(failure));
+                }
+            };
+            let json = HeaderValue::from_static("application/json");
+            let mut response = body_response(status, json, body);
             response
                 .headers_mut()
-                .insert(ACCORD_ERROR, HeaderValue::from_static(name));
+                .insert(ACCORD_ERROR, HeaderValue::from_static(declared.name));
             response
         }
         ErrorEncoding::Call(error) => {
-            if let CallError::Internal(detail) = &error {
-                tracing::error!(%detail, "internal error");
-            }
-            problem_response(error.to_problem())
+            inbound::log_internal(&error);
+            problem_response(problem_of(&error))
         }
     }
 }
@@ -842,22 +822,33 @@ pub fn error_response<E: ServiceError>(error: E) -> Response {
 /// its JSON in `value`.
 fn error_problem<E: ServiceError>(error: E) -> Problem {
     match error.encode() {
-        ErrorEncoding::Declared { status, name, body } => {
-            let mut problem = Problem::new(status).with_detail(name);
+        ErrorEncoding::Declared(declared) => {
+            let value = declared
+                .encode(Format::Json)
+                .map_err(|e| e.to_string())
+                .and_then(|json| serde_json::from_slice(&json).map_err(|e| e.to_string()));
+            let value = match value {
+                Ok(value) => value,
+                Err(e) => {
+                    let failure = format!("encoding {}: {e}", declared.name);
+                    return problem_of(&CallError::Internal(failure));
+                }
+            };
+            let mut problem = Problem::new(declared.status).with_detail(declared.name);
             problem
                 .extensions
-                .insert("error".into(), Value::String(name.into()));
-            problem.extensions.insert("value".into(), body);
+                .insert("error".into(), Value::String(declared.name.into()));
+            problem.extensions.insert("value".into(), value);
             problem
         }
-        ErrorEncoding::Call(error) => error.to_problem(),
+        ErrorEncoding::Call(error) => problem_of(&error),
     }
 }
 
 fn data_event<O: Serialize>(value: &O) -> Result<Event, Box<Problem>> {
     serde_json::to_string(value)
         .map(|data| Event::default().data(data))
-        .map_err(|e| Box::new(CallError::Internal(format!("encoding an item: {e}")).to_problem()))
+        .map_err(|e| Box::new(problem_of(&CallError::Internal(format!("encoding an item: {e}")))))
 }
 
 fn sse_response<O, E>(
@@ -912,6 +903,8 @@ mod tests {
             ("accord-deadline-ms", "250"),
             ("x-correlation-id", "c-1"),
             ("x-tenant", "acme"),
+            ("authorization", "Bearer secret"),
+            ("cookie", "session=1"),
             ("x-binary", "caf\u{e9}"),
         ] {
             headers.append(
@@ -919,7 +912,7 @@ mod tests {
                 HeaderValue::from_bytes(value.as_bytes()).unwrap(),
             );
         }
-        let read = Propagation::read(&headers);
+        let read = Propagation::read(&headers, &MetadataPolicy::default());
         let text = |v: Option<&HeaderValue>| v.map(|v| v.to_str().unwrap().to_owned());
         assert_eq!(
             text(read.traceparent).as_deref(),
@@ -932,7 +925,7 @@ mod tests {
         assert_eq!(
             metadata,
             [(&"x-tenant".to_owned(), &"acme".to_owned())],
-            "plumbing, propagation and non-text values are not metadata"
+            "plumbing, propagation, credentials and non-text values are not metadata"
         );
     }
 }

@@ -2,81 +2,19 @@
 
 #[allow(unused_imports)]
 use ::accord::__private as __accord;
+use super::super::ftgo::common::Money;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AccountState {
-    Active,
-    Disabled,
-    /// A value this version does not know (added to the API later).
-    Unknown(__accord::String),
+__accord::enumeration! {
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    pub enum AccountState {
+        Active = 1 => "ACTIVE",
+        Disabled = 2 => "DISABLED",
+    }
+    unknown Unknown;
 }
 
-impl AccountState {
-    /// The names of the values this version knows, as on the wire.
-    pub const KNOWN: &'static [&'static str] = &["ACTIVE", "DISABLED"];
-
-    /// The value's name, as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "ACTIVE",
-            Self::Disabled => "DISABLED",
-            Self::Unknown(name) => name,
-        }
-    }
-
-    /// The known value named `name`.
-    pub fn from_known(name: &str) -> __accord::Option<Self> {
-        match name {
-            "ACTIVE" => __accord::Option::Some(Self::Active),
-            "DISABLED" => __accord::Option::Some(Self::Disabled),
-            _ => __accord::Option::None,
-        }
-    }
-}
-
-impl __accord::serde::Serialize for AccountState {
-    fn serialize<S: __accord::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> __accord::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> __accord::serde::Deserialize<'de> for AccountState {
-    fn deserialize<D: __accord::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> __accord::Result<Self, D::Error> {
-        let name: __accord::String = __accord::serde::Deserialize::deserialize(deserializer)?;
-        __accord::Result::Ok(Self::from_known(&name).unwrap_or(Self::Unknown(name)))
-    }
-}
-
-impl __accord::ParamValue for AccountState {
-    fn parse_param(raw: &str) -> __accord::Result<Self, __accord::String> {
-        Self::from_known(raw).ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
-    }
-
-    fn to_param(&self) -> __accord::String {
-        __accord::ToString::to_string(self.as_str())
-    }
-}
-
-impl __accord::Validate for AccountState {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for AccountState {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        __accord::shape::leaf::<Self>(value, path, violations)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Account {
     pub consumer_id: i64,
@@ -91,26 +29,15 @@ impl Account {
     }
 }
 
-impl __accord::Validate for Account {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for Account {}
+__accord::object_shape!(Account {
+    "consumer_id": i64 = true,
+    "state": AccountState = true,
+    "initial_state": AccountState = false,
+});
 
-impl __accord::Shape for Account {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-        __accord::shape::field::<AccountState>(object, "state", true, path, violations);
-        __accord::shape::field::<AccountState>(object, "initial_state", false, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct GetAccountRequest {
     pub consumer_id: i64,
@@ -118,31 +45,14 @@ pub struct GetAccountRequest {
     pub origin: __accord::Option<__accord::String>,
 }
 
-impl __accord::Validate for GetAccountRequest {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for GetAccountRequest {}
+__accord::object_shape!(GetAccountRequest {
+    "consumer_id": i64 = true,
+    "origin": __accord::Option<__accord::String> = false,
+});
 
-impl __accord::Shape for GetAccountRequest {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "origin",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ListAccountsRequest {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
@@ -174,28 +84,13 @@ impl __accord::Validate for ListAccountsRequest {
         }
     }
 }
+__accord::object_shape!(ListAccountsRequest {
+    "state": __accord::Option<AccountState> = false,
+    "limit": u32 = false,
+});
 
-impl __accord::Shape for ListAccountsRequest {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Option<AccountState>>(
-            object,
-            "state",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<u32>(object, "limit", false, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AccountList {
     pub accounts: __accord::Vec<Account>,
@@ -213,33 +108,16 @@ impl __accord::Validate for AccountList {
         }
     }
 }
-
-impl __accord::Shape for AccountList {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Vec<Account>>(
-            object,
-            "accounts",
-            true,
-            path,
-            violations,
-        );
-    }
-}
+__accord::object_shape!(AccountList {"accounts": __accord::Vec<Account> = true});
 
 /// Command: charge the consumer for an order.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AuthorizeCard {
     pub consumer_id: i64,
     pub order_id: i64,
-    pub amount: super::super::ftgo::common::Money,
+    pub amount: Money,
 }
 
 impl __accord::Validate for AuthorizeCard {
@@ -254,77 +132,35 @@ impl __accord::Validate for AuthorizeCard {
         }
     }
 }
+__accord::object_shape!(AuthorizeCard {
+    "consumer_id": i64 = true,
+    "order_id": i64 = true,
+    "amount": Money = true,
+});
 
-impl __accord::Shape for AuthorizeCard {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
-        __accord::shape::field::<super::super::ftgo::common::Money>(
-            object,
-            "amount",
-            true,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct DisableAccount {
     pub consumer_id: i64,
 }
 
-impl __accord::Validate for DisableAccount {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for DisableAccount {}
+__accord::object_shape!(DisableAccount {"consumer_id": i64 = true});
 
-impl __accord::Shape for DisableAccount {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CardAuthorized {
     pub consumer_id: i64,
     pub order_id: i64,
 }
 
-impl __accord::Validate for CardAuthorized {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for CardAuthorized {}
+__accord::object_shape!(CardAuthorized {"consumer_id": i64 = true, "order_id": i64 = true});
 
-impl __accord::Shape for CardAuthorized {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CardAuthorizationFailed {
     pub consumer_id: i64,
@@ -332,290 +168,321 @@ pub struct CardAuthorizationFailed {
     pub reason: __accord::String,
 }
 
-impl __accord::Validate for CardAuthorizationFailed {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for CardAuthorizationFailed {}
+__accord::object_shape!(CardAuthorizationFailed {
+    "consumer_id": i64 = true,
+    "order_id": i64 = true,
+    "reason": __accord::String = true,
+});
 
-impl __accord::Shape for CardAuthorizationFailed {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "reason", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AccountNotFound {
     pub consumer_id: i64,
 }
 
-impl __accord::Validate for AccountNotFound {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for AccountNotFound {}
+__accord::object_shape!(AccountNotFound {"consumer_id": i64 = true});
 
-impl __accord::Shape for AccountNotFound {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct PaymentDeclined {
     pub reason: __accord::String,
 }
 
-impl __accord::Validate for PaymentDeclined {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for PaymentDeclined {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "reason", true, path, violations);
-    }
-}
-
-/// Every error a `AccountingService` operation may end with.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum AccountingServiceError {
-    AccountNotFound(AccountNotFound),
-    PaymentDeclined(PaymentDeclined),
-    /// A transport or internal failure.
-    Call(__accord::CallError),
-}
-
-impl __accord::fmt::Display for AccountingServiceError {
-    fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
-        match self {
-            Self::AccountNotFound(e) => __accord::write!(f, "ftgo.accounting.AccountNotFound: {:?}", e),
-            Self::PaymentDeclined(e) => __accord::write!(f, "ftgo.accounting.PaymentDeclined: {:?}", e),
-            Self::Call(e) => __accord::fmt::Display::fmt(e, f),
-        }
-    }
-}
-
-impl __accord::StdError for AccountingServiceError {}
-
-impl __accord::From<__accord::CallError> for AccountingServiceError {
-    fn from(error: __accord::CallError) -> Self {
-        Self::Call(error)
-    }
-}
-impl __accord::ServiceError for AccountingServiceError {
-    fn encode(self) -> __accord::ErrorEncoding {
-        match self {
-            Self::AccountNotFound(e) => {
-                __accord::ErrorEncoding::declared(404u16, "ftgo.accounting.AccountNotFound", &e)
-            }
-            Self::PaymentDeclined(e) => {
-                __accord::ErrorEncoding::declared(402u16, "ftgo.accounting.PaymentDeclined", &e)
-            }
-            Self::Call(e) => __accord::ErrorEncoding::Call(e),
-        }
-    }
-
-    fn decode(
-        name: &str,
-        body: &[u8],
-    ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
-        match name {
-            "ftgo.accounting.AccountNotFound" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::AccountNotFound))
-            }
-            "ftgo.accounting.PaymentDeclined" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::PaymentDeclined))
-            }
-            _ => __accord::Option::None,
-        }
-    }
-}
+impl __accord::Validate for PaymentDeclined {}
+__accord::object_shape!(PaymentDeclined {"reason": __accord::String = true});
 
 /// Keeps consumers' payment accounts.
+///
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `accounting_service::rest::router`, call a remote one with `accounting_service::Client`.
 pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     fn get_account(
         &self,
         request: __accord::Request<GetAccountRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Account, AccountingServiceError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Account, accounting_service::GetAccountError>,
     > + __accord::Send;
 
     fn list_accounts(
         &self,
         request: __accord::Request<ListAccountsRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<AccountList, AccountingServiceError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<AccountList, __accord::CallError>,
     > + __accord::Send;
 
     /// Asynchronous command: authorise a card payment; the reply says how it went.
     fn authorize_card(
         &self,
         request: __accord::Request<AuthorizeCard>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<CardAuthorized, AccountingServiceError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<CardAuthorized, accounting_service::AuthorizeCardError>,
     > + __accord::Send;
 
     /// One-way command.
     fn disable_account(
         &self,
         request: __accord::Request<DisableAccount>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), AccountingServiceError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
 }
 
-/// What the REST transport knows about each `AccountingService` operation.
-pub mod accounting_service_operations {
+/// `AccountingService`'s error types, operation descriptors and transports.
+pub mod accounting_service {
+    #[allow(unused_imports)]
     use super::__accord;
 
-    pub static GET_ACCOUNT: __accord::rest::Operation = __accord::rest::Operation {
-        service: "ftgo.accounting.AccountingService",
-        name: "get_account",
-        method: __accord::http::Method::GET,
-        path: "/accounts/{consumer_id}",
-        timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
-        idempotent: true,
-    };
-
-    pub static LIST_ACCOUNTS: __accord::rest::Operation = __accord::rest::Operation {
-        service: "ftgo.accounting.AccountingService",
-        name: "list_accounts",
-        method: __accord::http::Method::GET,
-        path: "/accounts",
-        timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
-        idempotent: true,
-    };
-}
-
-/// Serves any `AccountingService` over REST: the paths and methods of its `@http` bindings.
-pub fn accounting_service_router<__S: AccountingService>(
-    service: __S,
-    config: __accord::rest::server::ServerConfig,
-) -> __accord::axum::Router {
-    fn get_account<__S: AccountingService>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &accounting_service_operations::GET_ACCOUNT,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<i64>("consumer_id");
-                p.header::<__accord::String>("origin", "X-Request-Origin");
-            },
-            move |r| async move { service.get_account(r).await },
-        )
+    __accord::errors! {
+        /// Every error `get_account` may end with.
+        pub enum GetAccountError {
+            AccountNotFound(super::AccountNotFound) = 404u16 => "ftgo.accounting.AccountNotFound",
+        }
+        call Call;
     }
 
-    fn list_accounts<__S: AccountingService>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &accounting_service_operations::LIST_ACCOUNTS,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.query::<AccountState>("state", "state");
-                p.query::<u32>("limit", "limit");
-            },
-            move |r| async move { service.list_accounts(r).await },
-        )
+    __accord::errors! {
+        /// Every error `authorize_card` may end with.
+        pub enum AuthorizeCardError {
+            AccountNotFound(super::AccountNotFound) = 404u16 => "ftgo.accounting.AccountNotFound",
+            PaymentDeclined(super::PaymentDeclined) = 402u16 => "ftgo.accounting.PaymentDeclined",
+        }
+        call Call;
     }
 
-    let router = __accord::axum::Router::new()
-        .route("/accounts/{consumer_id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_account::<__S>)))
-        .route("/accounts", __accord::axum::routing::get(__accord::rest::server::endpoint(list_accounts::<__S>)));
-    __accord::rest::server::finish_router(router, service, config)
-}
+    /// What every transport knows about each operation.
+    #[doc(hidden)]
+    pub mod ops {
+        use super::__accord;
 
-/// Calls a `AccountingService` over REST.
-#[derive(Debug, Clone)]
-pub struct AccountingServiceRestProxy {
-    client: __accord::rest::client::RestClient,
-}
+        pub static GET_ACCOUNT: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.accounting.AccountingService",
+            name: "get_account",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
+            idempotent: true,
+        };
 
-impl AccountingServiceRestProxy {
-    /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
-    pub fn new(client: __accord::rest::client::RestClient) -> Self {
-        Self { client }
+        pub static LIST_ACCOUNTS: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.accounting.AccountingService",
+            name: "list_accounts",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
+            idempotent: true,
+        };
+
+        pub static AUTHORIZE_CARD: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.accounting.AccountingService",
+            name: "authorize_card",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
+            idempotent: false,
+        };
+
+        pub static DISABLE_ACCOUNT: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.accounting.AccountingService",
+            name: "disable_account",
+            interaction: __accord::Interaction::Notify,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
+            idempotent: false,
+        };
     }
 
-    /// A proxy with default settings for the service at `base_url`.
-    pub fn connect(
-        base_url: impl __accord::Into<__accord::String>,
-    ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
-        __accord::rest::client::RestClient::new(base_url).map(Self::new)
+    /// `AccountingService` over REST.
+    pub mod rest {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// Each `@http` operation's method and path.
+        #[doc(hidden)]
+        pub mod routes {
+            use super::__accord;
+
+            pub static GET_ACCOUNT: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::GET_ACCOUNT,
+                method: __accord::http::Method::GET,
+                path: "/accounts/{consumer_id}",
+            };
+
+            pub static LIST_ACCOUNTS: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::LIST_ACCOUNTS,
+                method: __accord::http::Method::GET,
+                path: "/accounts",
+            };
+        }
+
+        /// Serves any `AccountingService` over REST: the paths and methods of its `@http` bindings. Serve it with `accord::rest::server::serve`.
+        pub fn router<__S: super::super::AccountingService>(
+            service: __S,
+            config: __accord::rest::server::ServerConfig,
+        ) -> __accord::axum::Router {
+            fn get_account<__S: super::super::AccountingService>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::GET_ACCOUNT,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<i64>("consumer_id");
+                        p.header::<__accord::String>("origin", "X-Request-Origin");
+                    },
+                    move |r| async move { service.get_account(r).await },
+                )
+            }
+
+            fn list_accounts<__S: super::super::AccountingService>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::LIST_ACCOUNTS,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.query::<super::super::AccountState>("state", "state");
+                        p.query::<u32>("limit", "limit");
+                    },
+                    move |r| async move { service.list_accounts(r).await },
+                )
+            }
+
+            let router = __accord::axum::Router::new()
+                .route("/accounts/{consumer_id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_account::<__S>)))
+                .route("/accounts", __accord::axum::routing::get(__accord::rest::server::endpoint(list_accounts::<__S>)));
+            __accord::rest::server::finish_router(router, service, config)
+        }
+
+        /// Calls a `AccountingService` over REST.
+        #[derive(Debug, Clone)]
+        pub struct Proxy {
+            client: __accord::rest::client::RestClient,
+        }
+
+        impl Proxy {
+            /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
+            pub fn new(client: __accord::rest::client::RestClient) -> Self {
+                Self { client }
+            }
+
+            /// A proxy with default settings for the service at `base_url`.
+            pub fn connect(
+                base_url: impl __accord::Into<__accord::String>,
+            ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
+                __accord::rest::client::RestClient::new(base_url).map(Self::new)
+            }
+
+            /// The underlying client (for its resilience state).
+            pub fn client(&self) -> &__accord::rest::client::RestClient {
+                &self.client
+            }
+        }
+        impl super::super::AccountingService for Proxy {
+            fn get_account(
+                &self,
+                request: __accord::Request<super::super::GetAccountRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Account, super::super::accounting_service::GetAccountError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .path("consumer_id", &input.consumer_id)
+                    .header("X-Request-Origin", input.origin.as_ref());
+                self.client.call(&routes::GET_ACCOUNT, context, parts)
+            }
+
+            fn list_accounts(
+                &self,
+                request: __accord::Request<super::super::ListAccountsRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::AccountList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .query("state", input.state.as_ref())
+                    .query("limit", __accord::Option::Some(&input.limit));
+                self.client.call(&routes::LIST_ACCOUNTS, context, parts)
+            }
+
+            fn authorize_card(
+                &self,
+                request: __accord::Request<super::super::AuthorizeCard>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::CardAuthorized, super::super::accounting_service::AuthorizeCardError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::AUTHORIZE_CARD, request)
+            }
+
+            fn disable_account(
+                &self,
+                request: __accord::Request<super::super::DisableAccount>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::DISABLE_ACCOUNT, request)
+            }
+        }
     }
 
-    /// The underlying client (for its resilience state).
-    pub fn client(&self) -> &__accord::rest::client::RestClient {
-        &self.client
-    }
-}
-impl AccountingService for AccountingServiceRestProxy {
-    fn get_account(
-        &self,
-        request: __accord::Request<GetAccountRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Account, AccountingServiceError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .path("consumer_id", &input.consumer_id)
-            .header("X-Request-Origin", input.origin.as_ref());
-        self.client.call(&accounting_service_operations::GET_ACCOUNT, context, parts)
+    /// Calls a `AccountingService` over the transport each operation is bound to.
+    #[derive(Debug, Clone, Default)]
+    pub struct Client {
+        rest: __accord::Option<rest::Proxy>,
     }
 
-    fn list_accounts(
-        &self,
-        request: __accord::Request<ListAccountsRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<AccountList, AccountingServiceError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .query("state", input.state.as_ref())
-            .query("limit", __accord::Option::Some(&input.limit));
-        self.client.call(&accounting_service_operations::LIST_ACCOUNTS, context, parts)
+    impl Client {
+        /// A client with no transport yet: add each with its `with_…` method.
+        pub fn new() -> Self {
+            <Self as __accord::Default>::default()
+        }
+
+        /// Sends the operations bound to REST through `proxy`.
+        pub fn with_rest(mut self, proxy: rest::Proxy) -> Self {
+            self.rest = __accord::Option::Some(proxy);
+            self
+        }
     }
 
-    #[allow(unused_variables)]
-    async fn authorize_card(
-        &self,
-        request: __accord::Request<AuthorizeCard>,
-    ) -> __accord::Result<CardAuthorized, AccountingServiceError> {
-        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-            operation: __accord::String::from("ftgo.accounting.AccountingService.authorize_card"),
-        }))
-    }
+    impl super::AccountingService for Client {
+        fn get_account(
+            &self,
+            request: __accord::Request<super::GetAccountRequest>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Account, super::accounting_service::GetAccountError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_account(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::GET_ACCOUNT, request)),
+            }
+        }
 
-    #[allow(unused_variables)]
-    async fn disable_account(
-        &self,
-        request: __accord::Request<DisableAccount>,
-    ) -> __accord::Result<(), AccountingServiceError> {
-        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-            operation: __accord::String::from("ftgo.accounting.AccountingService.disable_account"),
-        }))
+        fn list_accounts(
+            &self,
+            request: __accord::Request<super::ListAccountsRequest>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::AccountList, __accord::CallError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_accounts(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::LIST_ACCOUNTS, request)),
+            }
+        }
+
+        fn authorize_card(
+            &self,
+            request: __accord::Request<super::AuthorizeCard>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::CardAuthorized, super::accounting_service::AuthorizeCardError>,
+        > + __accord::Send {
+            __accord::unsupported(&super::accounting_service::ops::AUTHORIZE_CARD, request)
+        }
+
+        fn disable_account(
+            &self,
+            request: __accord::Request<super::DisableAccount>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), __accord::CallError>,
+        > + __accord::Send {
+            __accord::unsupported(&super::accounting_service::ops::DISABLE_ACCOUNT, request)
+        }
     }
 }

@@ -4,7 +4,8 @@
 use ::accord::__private as __accord;
 
 /// An amount in minor units of a currency.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Money {
     pub amount: i64,
@@ -24,17 +25,4 @@ impl __accord::Validate for Money {
         }
     }
 }
-
-impl __accord::Shape for Money {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "amount", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "currency", true, path, violations);
-    }
-}
+__accord::object_shape!(Money {"amount": i64 = true, "currency": __accord::String = true});

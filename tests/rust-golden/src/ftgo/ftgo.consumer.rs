@@ -2,9 +2,11 @@
 
 #[allow(unused_imports)]
 use ::accord::__private as __accord;
+use super::super::ftgo::common::Money;
 
 /// A person who orders food.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Consumer {
     pub consumer_id: i64,
@@ -35,30 +37,15 @@ impl __accord::Validate for Consumer {
         }
     }
 }
+__accord::object_shape!(Consumer {
+    "consumer_id": i64 = true,
+    "name": __accord::String = true,
+    "email": __accord::String = true,
+    "registered_at": __accord::Timestamp = true,
+});
 
-impl __accord::Shape for Consumer {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "name", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "email", true, path, violations);
-        __accord::shape::field::<__accord::Timestamp>(
-            object,
-            "registered_at",
-            true,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateConsumerRequest {
     pub name: __accord::String,
@@ -87,74 +74,39 @@ impl __accord::Validate for CreateConsumerRequest {
         }
     }
 }
+__accord::object_shape!(CreateConsumerRequest {
+    "name": __accord::String = true,
+    "email": __accord::String = true,
+});
 
-impl __accord::Shape for CreateConsumerRequest {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "name", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "email", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateConsumerReply {
     pub consumer_id: i64,
 }
 
-impl __accord::Validate for CreateConsumerReply {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for CreateConsumerReply {}
+__accord::object_shape!(CreateConsumerReply {"consumer_id": i64 = true});
 
-impl __accord::Shape for CreateConsumerReply {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct GetConsumerRequest {
     pub consumer_id: i64,
 }
 
-impl __accord::Validate for GetConsumerRequest {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for GetConsumerRequest {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-    }
-}
+impl __accord::Validate for GetConsumerRequest {}
+__accord::object_shape!(GetConsumerRequest {"consumer_id": i64 = true});
 
 /// Asks whether a consumer may place an order of this total.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ValidateOrderRequest {
     pub consumer_id: i64,
     pub order_id: i64,
-    pub order_total: super::super::ftgo::common::Money,
+    pub order_total: Money,
 }
 
 impl __accord::Validate for ValidateOrderRequest {
@@ -169,320 +121,310 @@ impl __accord::Validate for ValidateOrderRequest {
         }
     }
 }
+__accord::object_shape!(ValidateOrderRequest {
+    "consumer_id": i64 = true,
+    "order_id": i64 = true,
+    "order_total": Money = true,
+});
 
-impl __accord::Shape for ValidateOrderRequest {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
-        __accord::shape::field::<super::super::ftgo::common::Money>(
-            object,
-            "order_total",
-            true,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ValidateOrderReply {
     pub approved: bool,
 }
 
-impl __accord::Validate for ValidateOrderReply {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for ValidateOrderReply {}
+__accord::object_shape!(ValidateOrderReply {"approved": bool = true});
 
-impl __accord::Shape for ValidateOrderReply {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<bool>(object, "approved", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ConsumerNotFound {
     pub consumer_id: i64,
 }
 
-impl __accord::Validate for ConsumerNotFound {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for ConsumerNotFound {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-    }
-}
+impl __accord::Validate for ConsumerNotFound {}
+__accord::object_shape!(ConsumerNotFound {"consumer_id": i64 = true});
 
 /// The consumer may not order right now.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ConsumerVerificationFailed {
     pub consumer_id: i64,
     pub reason: __accord::String,
 }
 
-impl __accord::Validate for ConsumerVerificationFailed {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for ConsumerVerificationFailed {}
+__accord::object_shape!(ConsumerVerificationFailed {
+    "consumer_id": i64 = true,
+    "reason": __accord::String = true,
+});
 
-impl __accord::Shape for ConsumerVerificationFailed {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "reason", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ConsumerCreated {
     pub consumer_id: i64,
     pub name: __accord::String,
 }
 
-impl __accord::Validate for ConsumerCreated {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for ConsumerCreated {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "name", true, path, violations);
-    }
-}
-
-/// Every error a `ConsumerService` operation may end with.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum ConsumerServiceError {
-    ConsumerNotFound(ConsumerNotFound),
-    ConsumerVerificationFailed(ConsumerVerificationFailed),
-    /// A transport or internal failure.
-    Call(__accord::CallError),
-}
-
-impl __accord::fmt::Display for ConsumerServiceError {
-    fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
-        match self {
-            Self::ConsumerNotFound(e) => __accord::write!(f, "ftgo.consumer.ConsumerNotFound: {:?}", e),
-            Self::ConsumerVerificationFailed(e) => __accord::write!(f, "ftgo.consumer.ConsumerVerificationFailed: {:?}", e),
-            Self::Call(e) => __accord::fmt::Display::fmt(e, f),
-        }
-    }
-}
-
-impl __accord::StdError for ConsumerServiceError {}
-
-impl __accord::From<__accord::CallError> for ConsumerServiceError {
-    fn from(error: __accord::CallError) -> Self {
-        Self::Call(error)
-    }
-}
-impl __accord::ServiceError for ConsumerServiceError {
-    fn encode(self) -> __accord::ErrorEncoding {
-        match self {
-            Self::ConsumerNotFound(e) => {
-                __accord::ErrorEncoding::declared(404u16, "ftgo.consumer.ConsumerNotFound", &e)
-            }
-            Self::ConsumerVerificationFailed(e) => {
-                __accord::ErrorEncoding::declared(422u16, "ftgo.consumer.ConsumerVerificationFailed", &e)
-            }
-            Self::Call(e) => __accord::ErrorEncoding::Call(e),
-        }
-    }
-
-    fn decode(
-        name: &str,
-        body: &[u8],
-    ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
-        match name {
-            "ftgo.consumer.ConsumerNotFound" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::ConsumerNotFound))
-            }
-            "ftgo.consumer.ConsumerVerificationFailed" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::ConsumerVerificationFailed))
-            }
-            _ => __accord::Option::None,
-        }
-    }
-}
+impl __accord::Validate for ConsumerCreated {}
+__accord::object_shape!(ConsumerCreated {
+    "consumer_id": i64 = true,
+    "name": __accord::String = true,
+});
 
 /// Registers consumers and vouches for their orders.
+///
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `consumer_service::rest::router`, call a remote one with `consumer_service::Client`.
 pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     fn create_consumer(
         &self,
         request: __accord::Request<CreateConsumerRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<CreateConsumerReply, ConsumerServiceError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<CreateConsumerReply, __accord::CallError>,
     > + __accord::Send;
 
     fn get_consumer(
         &self,
         request: __accord::Request<GetConsumerRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Consumer, ConsumerServiceError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Consumer, consumer_service::GetConsumerError>,
     > + __accord::Send;
 
     /// Asynchronous request/response, sent by the order service's saga.
     fn validate_order(
         &self,
         request: __accord::Request<ValidateOrderRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<ValidateOrderReply, ConsumerServiceError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<ValidateOrderReply, consumer_service::ValidateOrderError>,
     > + __accord::Send;
 }
 
-/// What the REST transport knows about each `ConsumerService` operation.
-pub mod consumer_service_operations {
+/// `ConsumerService`'s error types, operation descriptors and transports.
+pub mod consumer_service {
+    #[allow(unused_imports)]
     use super::__accord;
 
-    pub static CREATE_CONSUMER: __accord::rest::Operation = __accord::rest::Operation {
-        service: "ftgo.consumer.ConsumerService",
-        name: "create_consumer",
-        method: __accord::http::Method::POST,
-        path: "/consumers",
-        timeout: __accord::Option::None,
-        idempotent: false,
-    };
-
-    pub static GET_CONSUMER: __accord::rest::Operation = __accord::rest::Operation {
-        service: "ftgo.consumer.ConsumerService",
-        name: "get_consumer",
-        method: __accord::http::Method::GET,
-        path: "/consumers/{consumer_id}",
-        timeout: __accord::Option::None,
-        idempotent: true,
-    };
-}
-
-/// Serves any `ConsumerService` over REST: the paths and methods of its `@http` bindings.
-pub fn consumer_service_router<__S: ConsumerService>(
-    service: __S,
-    config: __accord::rest::server::ServerConfig,
-) -> __accord::axum::Router {
-    fn create_consumer<__S: ConsumerService>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &consumer_service_operations::CREATE_CONSUMER,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.body();
-            },
-            move |r| async move { service.create_consumer(r).await },
-        )
+    __accord::errors! {
+        /// Every error `get_consumer` may end with.
+        pub enum GetConsumerError {
+            ConsumerNotFound(super::ConsumerNotFound) = 404u16 => "ftgo.consumer.ConsumerNotFound",
+        }
+        call Call;
     }
 
-    fn get_consumer<__S: ConsumerService>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &consumer_service_operations::GET_CONSUMER,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<i64>("consumer_id");
-            },
-            move |r| async move { service.get_consumer(r).await },
-        )
+    __accord::errors! {
+        /// Every error `validate_order` may end with.
+        pub enum ValidateOrderError {
+            ConsumerNotFound(super::ConsumerNotFound) = 404u16 => "ftgo.consumer.ConsumerNotFound",
+            ConsumerVerificationFailed(super::ConsumerVerificationFailed) = 422u16 => "ftgo.consumer.ConsumerVerificationFailed",
+        }
+        call Call;
     }
 
-    let router = __accord::axum::Router::new()
-        .route("/consumers", __accord::axum::routing::post(__accord::rest::server::endpoint(create_consumer::<__S>)))
-        .route("/consumers/{consumer_id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_consumer::<__S>)));
-    __accord::rest::server::finish_router(router, service, config)
-}
+    /// What every transport knows about each operation.
+    #[doc(hidden)]
+    pub mod ops {
+        use super::__accord;
 
-/// Calls a `ConsumerService` over REST.
-#[derive(Debug, Clone)]
-pub struct ConsumerServiceRestProxy {
-    client: __accord::rest::client::RestClient,
-}
+        pub static CREATE_CONSUMER: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.consumer.ConsumerService",
+            name: "create_consumer",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::None,
+            idempotent: false,
+        };
 
-impl ConsumerServiceRestProxy {
-    /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
-    pub fn new(client: __accord::rest::client::RestClient) -> Self {
-        Self { client }
+        pub static GET_CONSUMER: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.consumer.ConsumerService",
+            name: "get_consumer",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::None,
+            idempotent: true,
+        };
+
+        pub static VALIDATE_ORDER: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.consumer.ConsumerService",
+            name: "validate_order",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(5u64, 0u32)),
+            idempotent: false,
+        };
     }
 
-    /// A proxy with default settings for the service at `base_url`.
-    pub fn connect(
-        base_url: impl __accord::Into<__accord::String>,
-    ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
-        __accord::rest::client::RestClient::new(base_url).map(Self::new)
+    /// `ConsumerService` over REST.
+    pub mod rest {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// Each `@http` operation's method and path.
+        #[doc(hidden)]
+        pub mod routes {
+            use super::__accord;
+
+            pub static CREATE_CONSUMER: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::CREATE_CONSUMER,
+                method: __accord::http::Method::POST,
+                path: "/consumers",
+            };
+
+            pub static GET_CONSUMER: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::GET_CONSUMER,
+                method: __accord::http::Method::GET,
+                path: "/consumers/{consumer_id}",
+            };
+        }
+
+        /// Serves any `ConsumerService` over REST: the paths and methods of its `@http` bindings. Serve it with `accord::rest::server::serve`.
+        pub fn router<__S: super::super::ConsumerService>(
+            service: __S,
+            config: __accord::rest::server::ServerConfig,
+        ) -> __accord::axum::Router {
+            fn create_consumer<__S: super::super::ConsumerService>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::CREATE_CONSUMER,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.body();
+                    },
+                    move |r| async move { service.create_consumer(r).await },
+                )
+            }
+
+            fn get_consumer<__S: super::super::ConsumerService>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::GET_CONSUMER,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<i64>("consumer_id");
+                    },
+                    move |r| async move { service.get_consumer(r).await },
+                )
+            }
+
+            let router = __accord::axum::Router::new()
+                .route("/consumers", __accord::axum::routing::post(__accord::rest::server::endpoint(create_consumer::<__S>)))
+                .route("/consumers/{consumer_id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_consumer::<__S>)));
+            __accord::rest::server::finish_router(router, service, config)
+        }
+
+        /// Calls a `ConsumerService` over REST.
+        #[derive(Debug, Clone)]
+        pub struct Proxy {
+            client: __accord::rest::client::RestClient,
+        }
+
+        impl Proxy {
+            /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
+            pub fn new(client: __accord::rest::client::RestClient) -> Self {
+                Self { client }
+            }
+
+            /// A proxy with default settings for the service at `base_url`.
+            pub fn connect(
+                base_url: impl __accord::Into<__accord::String>,
+            ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
+                __accord::rest::client::RestClient::new(base_url).map(Self::new)
+            }
+
+            /// The underlying client (for its resilience state).
+            pub fn client(&self) -> &__accord::rest::client::RestClient {
+                &self.client
+            }
+        }
+        impl super::super::ConsumerService for Proxy {
+            fn create_consumer(
+                &self,
+                request: __accord::Request<super::super::CreateConsumerRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::CreateConsumerReply, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new().json(&input, &[]);
+                self.client.call(&routes::CREATE_CONSUMER, context, parts)
+            }
+
+            fn get_consumer(
+                &self,
+                request: __accord::Request<super::super::GetConsumerRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Consumer, super::super::consumer_service::GetConsumerError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .path("consumer_id", &input.consumer_id);
+                self.client.call(&routes::GET_CONSUMER, context, parts)
+            }
+
+            fn validate_order(
+                &self,
+                request: __accord::Request<super::super::ValidateOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::ValidateOrderReply, super::super::consumer_service::ValidateOrderError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::consumer_service::ops::VALIDATE_ORDER, request)
+            }
+        }
     }
 
-    /// The underlying client (for its resilience state).
-    pub fn client(&self) -> &__accord::rest::client::RestClient {
-        &self.client
-    }
-}
-impl ConsumerService for ConsumerServiceRestProxy {
-    fn create_consumer(
-        &self,
-        request: __accord::Request<CreateConsumerRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<CreateConsumerReply, ConsumerServiceError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new().json(&input, &[]);
-        self.client.call(&consumer_service_operations::CREATE_CONSUMER, context, parts)
+    /// Calls a `ConsumerService` over the transport each operation is bound to.
+    #[derive(Debug, Clone, Default)]
+    pub struct Client {
+        rest: __accord::Option<rest::Proxy>,
     }
 
-    fn get_consumer(
-        &self,
-        request: __accord::Request<GetConsumerRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Consumer, ConsumerServiceError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new().path("consumer_id", &input.consumer_id);
-        self.client.call(&consumer_service_operations::GET_CONSUMER, context, parts)
+    impl Client {
+        /// A client with no transport yet: add each with its `with_…` method.
+        pub fn new() -> Self {
+            <Self as __accord::Default>::default()
+        }
+
+        /// Sends the operations bound to REST through `proxy`.
+        pub fn with_rest(mut self, proxy: rest::Proxy) -> Self {
+            self.rest = __accord::Option::Some(proxy);
+            self
+        }
     }
 
-    #[allow(unused_variables)]
-    async fn validate_order(
-        &self,
-        request: __accord::Request<ValidateOrderRequest>,
-    ) -> __accord::Result<ValidateOrderReply, ConsumerServiceError> {
-        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-            operation: __accord::String::from("ftgo.consumer.ConsumerService.validate_order"),
-        }))
+    impl super::ConsumerService for Client {
+        fn create_consumer(
+            &self,
+            request: __accord::Request<super::CreateConsumerRequest>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::CreateConsumerReply, __accord::CallError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_consumer(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::consumer_service::ops::CREATE_CONSUMER, request)),
+            }
+        }
+
+        fn get_consumer(
+            &self,
+            request: __accord::Request<super::GetConsumerRequest>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Consumer, super::consumer_service::GetConsumerError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_consumer(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::consumer_service::ops::GET_CONSUMER, request)),
+            }
+        }
+
+        fn validate_order(
+            &self,
+            request: __accord::Request<super::ValidateOrderRequest>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::ValidateOrderReply, super::consumer_service::ValidateOrderError>,
+        > + __accord::Send {
+            __accord::unsupported(&super::consumer_service::ops::VALIDATE_ORDER, request)
+        }
     }
 }

@@ -2,12 +2,14 @@
 
 #[allow(unused_imports)]
 use ::accord::__private as __accord;
+use super::super::ftgo::order::LineItem;
 
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateTicket {
     pub order_id: i64,
-    pub line_items: __accord::Vec<super::super::ftgo::order::LineItem>,
+    pub line_items: __accord::Vec<LineItem>,
 }
 
 impl __accord::Validate for CreateTicket {
@@ -22,254 +24,144 @@ impl __accord::Validate for CreateTicket {
         }
     }
 }
+__accord::object_shape!(CreateTicket {
+    "order_id": i64 = true,
+    "line_items": __accord::Vec<LineItem> = true,
+});
 
-impl __accord::Shape for CreateTicket {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
-        __accord::shape::field::<__accord::Vec<super::super::ftgo::order::LineItem>>(
-            object,
-            "line_items",
-            true,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct TicketCreated {
     pub ticket_id: i64,
 }
 
-impl __accord::Validate for TicketCreated {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for TicketCreated {}
+__accord::object_shape!(TicketCreated {"ticket_id": i64 = true});
 
-impl __accord::Shape for TicketCreated {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "ticket_id", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CancelTicket {
     pub ticket_id: i64,
 }
 
-impl __accord::Validate for CancelTicket {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for CancelTicket {}
+__accord::object_shape!(CancelTicket {"ticket_id": i64 = true});
 
-impl __accord::Shape for CancelTicket {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "ticket_id", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct QuoteRequest {
     pub order_id: i64,
 }
 
-impl __accord::Validate for QuoteRequest {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for QuoteRequest {}
+__accord::object_shape!(QuoteRequest {"order_id": i64 = true});
 
-impl __accord::Shape for QuoteRequest {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Quote {
     pub courier: __accord::String,
     pub minutes: u32,
 }
 
-impl __accord::Validate for Quote {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for Quote {}
+__accord::object_shape!(Quote {"courier": __accord::String = true, "minutes": u32 = true});
 
-impl __accord::Shape for Quote {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "courier", true, path, violations);
-        __accord::shape::field::<u32>(object, "minutes", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct TicketRejected {
     pub reason: __accord::String,
 }
 
-impl __accord::Validate for TicketRejected {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for TicketRejected {}
+__accord::object_shape!(TicketRejected {"reason": __accord::String = true});
 
-impl __accord::Shape for TicketRejected {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "reason", true, path, violations);
-    }
-}
-
-/// Every error a `KitchenService` operation may end with.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum KitchenServiceError {
-    TicketRejected(TicketRejected),
-    /// A transport or internal failure.
-    Call(__accord::CallError),
-}
-
-impl __accord::fmt::Display for KitchenServiceError {
-    fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
-        match self {
-            Self::TicketRejected(e) => __accord::write!(f, "ftgo.kitchen.TicketRejected: {:?}", e),
-            Self::Call(e) => __accord::fmt::Display::fmt(e, f),
-        }
-    }
-}
-
-impl __accord::StdError for KitchenServiceError {}
-
-impl __accord::From<__accord::CallError> for KitchenServiceError {
-    fn from(error: __accord::CallError) -> Self {
-        Self::Call(error)
-    }
-}
-impl __accord::ServiceError for KitchenServiceError {
-    fn encode(self) -> __accord::ErrorEncoding {
-        match self {
-            Self::TicketRejected(e) => {
-                __accord::ErrorEncoding::declared(409u16, "ftgo.kitchen.TicketRejected", &e)
-            }
-            Self::Call(e) => __accord::ErrorEncoding::Call(e),
-        }
-    }
-
-    fn decode(
-        name: &str,
-        body: &[u8],
-    ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
-        match name {
-            "ftgo.kitchen.TicketRejected" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::TicketRejected))
-            }
-            _ => __accord::Option::None,
-        }
-    }
-}
-
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `kitchen_service::rest::router`, call a remote one with `kitchen_service::Client`.
 pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     /// Asynchronous request/response: the request travels on kitchen_commands,
     /// the reply on a reply channel owned by the caller, matched by correlation id.
     fn create_ticket(
         &self,
         request: __accord::Request<CreateTicket>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<TicketCreated, KitchenServiceError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<TicketCreated, kitchen_service::CreateTicketError>,
     > + __accord::Send;
 
     /// One-way command message to a point-to-point channel.
     fn cancel_ticket(
         &self,
         request: __accord::Request<CancelTicket>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), KitchenServiceError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
 }
 
-/// Every error a `DeliveryService` operation may end with.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum DeliveryServiceError {
-    /// A transport or internal failure.
-    Call(__accord::CallError),
-}
+/// `KitchenService`'s error types, operation descriptors and transports.
+pub mod kitchen_service {
+    #[allow(unused_imports)]
+    use super::__accord;
 
-impl __accord::fmt::Display for DeliveryServiceError {
-    fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
-        match self {
-            Self::Call(e) => __accord::fmt::Display::fmt(e, f),
+    __accord::errors! {
+        /// Every error `create_ticket` may end with.
+        pub enum CreateTicketError {
+            TicketRejected(super::TicketRejected) = 409u16 => "ftgo.kitchen.TicketRejected",
         }
+        call Call;
+    }
+
+    /// What every transport knows about each operation.
+    #[doc(hidden)]
+    pub mod ops {
+        use super::__accord;
+
+        pub static CREATE_TICKET: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.kitchen.KitchenService",
+            name: "create_ticket",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::None,
+            idempotent: false,
+        };
+
+        pub static CANCEL_TICKET: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.kitchen.KitchenService",
+            name: "cancel_ticket",
+            interaction: __accord::Interaction::Notify,
+            timeout: __accord::Option::None,
+            idempotent: false,
+        };
     }
 }
 
-impl __accord::StdError for DeliveryServiceError {}
-
-impl __accord::From<__accord::CallError> for DeliveryServiceError {
-    fn from(error: __accord::CallError) -> Self {
-        Self::Call(error)
-    }
-}
-impl __accord::ServiceError for DeliveryServiceError {
-    fn encode(self) -> __accord::ErrorEncoding {
-        match self {
-            Self::Call(e) => __accord::ErrorEncoding::Call(e),
-        }
-    }
-
-    fn decode(
-        _: &str,
-        _: &[u8],
-    ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
-        __accord::Option::None
-    }
-}
-
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `delivery_service::rest::router`, call a remote one with `delivery_service::Client`.
 pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
     /// Publish/async responses: the request goes to every subscriber;
     /// the caller collects the replies that arrive within 2 seconds.
     fn quote(
         &self,
         request: __accord::Request<QuoteRequest>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Quote, DeliveryServiceError>>;
+    ) -> __accord::BoxStream<'static, __accord::Result<Quote, __accord::CallError>>;
+}
+
+/// `DeliveryService`'s error types, operation descriptors and transports.
+pub mod delivery_service {
+    #[allow(unused_imports)]
+    use super::__accord;
+
+    /// What every transport knows about each operation.
+    #[doc(hidden)]
+    pub mod ops {
+        use super::__accord;
+
+        pub static QUOTE: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.kitchen.DeliveryService",
+            name: "quote",
+            interaction: __accord::Interaction::Collect,
+            timeout: __accord::Option::None,
+            idempotent: false,
+        };
+    }
 }

@@ -2,9 +2,11 @@
 
 #[allow(unused_imports)]
 use ::accord::__private as __accord;
+use super::super::ftgo::common::Money;
 
 /// A menu item and how many of it were ordered.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct LineItem {
     pub menu_item_id: __accord::String,
@@ -28,28 +30,13 @@ impl __accord::Validate for LineItem {
         }
     }
 }
+__accord::object_shape!(LineItem {
+    "menu_item_id": __accord::String = true,
+    "quantity": i32 = true,
+});
 
-impl __accord::Shape for LineItem {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(
-            object,
-            "menu_item_id",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<i32>(object, "quantity", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateOrderRequest {
     pub restaurant_id: i64,
@@ -77,82 +64,35 @@ impl __accord::Validate for CreateOrderRequest {
         }
     }
 }
+__accord::object_shape!(CreateOrderRequest {
+    "restaurant_id": i64 = true,
+    "consumer_id": i64 = true,
+    "line_items": __accord::Vec<LineItem> = true,
+    "delivery_note": __accord::Option<__accord::String> = false,
+});
 
-impl __accord::Shape for CreateOrderRequest {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "restaurant_id", true, path, violations);
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-        __accord::shape::field::<__accord::Vec<LineItem>>(
-            object,
-            "line_items",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "delivery_note",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CreateOrderReply {
     pub order_id: i64,
 }
 
-impl __accord::Validate for CreateOrderReply {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for CreateOrderReply {}
+__accord::object_shape!(CreateOrderReply {"order_id": i64 = true});
 
-impl __accord::Shape for CreateOrderReply {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct GetOrderRequest {
     pub order_id: i64,
 }
 
-impl __accord::Validate for GetOrderRequest {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for GetOrderRequest {}
+__accord::object_shape!(GetOrderRequest {"order_id": i64 = true});
 
-impl __accord::Shape for GetOrderRequest {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CancelOrderRequest {
     pub order_id: i64,
@@ -160,115 +100,25 @@ pub struct CancelOrderRequest {
     pub reason: __accord::Option<__accord::String>,
 }
 
-impl __accord::Validate for CancelOrderRequest {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for CancelOrderRequest {}
+__accord::object_shape!(CancelOrderRequest {
+    "order_id": i64 = true,
+    "reason": __accord::Option<__accord::String> = false,
+});
 
-impl __accord::Shape for CancelOrderRequest {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "reason",
-            false,
-            path,
-            violations,
-        );
+__accord::enumeration! {
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    pub enum OrderState {
+        ApprovalPending = 1 => "APPROVAL_PENDING",
+        Approved = 2 => "APPROVED",
+        Rejected = 3 => "REJECTED",
+        Cancelled = 4 => "CANCELLED",
     }
+    unknown Unknown;
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum OrderState {
-    ApprovalPending,
-    Approved,
-    Rejected,
-    Cancelled,
-    /// A value this version does not know (added to the API later).
-    Unknown(__accord::String),
-}
-
-impl OrderState {
-    /// The names of the values this version knows, as on the wire.
-    pub const KNOWN: &'static [&'static str] = &[
-        "APPROVAL_PENDING",
-        "APPROVED",
-        "REJECTED",
-        "CANCELLED",
-    ];
-
-    /// The value's name, as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApprovalPending => "APPROVAL_PENDING",
-            Self::Approved => "APPROVED",
-            Self::Rejected => "REJECTED",
-            Self::Cancelled => "CANCELLED",
-            Self::Unknown(name) => name,
-        }
-    }
-
-    /// The known value named `name`.
-    pub fn from_known(name: &str) -> __accord::Option<Self> {
-        match name {
-            "APPROVAL_PENDING" => __accord::Option::Some(Self::ApprovalPending),
-            "APPROVED" => __accord::Option::Some(Self::Approved),
-            "REJECTED" => __accord::Option::Some(Self::Rejected),
-            "CANCELLED" => __accord::Option::Some(Self::Cancelled),
-            _ => __accord::Option::None,
-        }
-    }
-}
-
-impl __accord::serde::Serialize for OrderState {
-    fn serialize<S: __accord::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> __accord::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> __accord::serde::Deserialize<'de> for OrderState {
-    fn deserialize<D: __accord::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> __accord::Result<Self, D::Error> {
-        let name: __accord::String = __accord::serde::Deserialize::deserialize(deserializer)?;
-        __accord::Result::Ok(Self::from_known(&name).unwrap_or(Self::Unknown(name)))
-    }
-}
-
-impl __accord::ParamValue for OrderState {
-    fn parse_param(raw: &str) -> __accord::Result<Self, __accord::String> {
-        Self::from_known(raw).ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
-    }
-
-    fn to_param(&self) -> __accord::String {
-        __accord::ToString::to_string(self.as_str())
-    }
-}
-
-impl __accord::Validate for OrderState {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for OrderState {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        __accord::shape::leaf::<Self>(value, path, violations)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 #[allow(clippy::large_enum_variant)]
 pub enum PaymentMethod {
@@ -292,66 +142,27 @@ impl __accord::Validate for PaymentMethod {
         }
     }
 }
+__accord::union_shape!(PaymentMethod {"card": CardToken, "voucher": __accord::String});
 
-impl __accord::Shape for PaymentMethod {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let known = ["card", "voucher"];
-        let __accord::Option::Some((name, inner)) =
-            __accord::shape::variant(value, &known, path, violations)
-        else {
-            return;
-        };
-        match name {
-            "card" => <CardToken as __accord::Shape>::check_shape(
-                inner,
-                &path.field("card"),
-                violations,
-            ),
-            "voucher" => <__accord::String as __accord::Shape>::check_shape(
-                inner,
-                &path.field("voucher"),
-                violations,
-            ),
-            _ => {}
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct CardToken {
     pub token: __accord::String,
 }
 
-impl __accord::Validate for CardToken {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for CardToken {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "token", true, path, violations);
-    }
-}
+impl __accord::Validate for CardToken {}
+__accord::object_shape!(CardToken {"token": __accord::String = true});
 
 /// An order, as its consumer sees it.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Order {
     pub order_id: i64,
     pub state: OrderState,
     pub line_items: __accord::Vec<LineItem>,
-    pub total: super::super::ftgo::common::Money,
+    pub total: Money,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub payment: __accord::Option<PaymentMethod>,
     pub labels: __accord::BTreeMap<__accord::String, __accord::String>,
@@ -377,105 +188,40 @@ impl __accord::Validate for Order {
         }
     }
 }
-
-impl __accord::Shape for Order {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
-        __accord::shape::field::<OrderState>(object, "state", true, path, violations);
-        __accord::shape::field::<__accord::Vec<LineItem>>(
-            object,
-            "line_items",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<super::super::ftgo::common::Money>(
-            object,
-            "total",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<PaymentMethod>>(
-            object,
-            "payment",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::BTreeMap<__accord::String, __accord::String>>(
-            object,
-            "labels",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Timestamp>(
-            object,
-            "placed_at",
-            true,
-            path,
-            violations,
-        );
-    }
-}
+__accord::object_shape!(Order {
+    "order_id": i64 = true,
+    "state": OrderState = true,
+    "line_items": __accord::Vec<LineItem> = true,
+    "total": Money = true,
+    "payment": __accord::Option<PaymentMethod> = false,
+    "labels": __accord::BTreeMap<__accord::String, __accord::String> = true,
+    "placed_at": __accord::Timestamp = true,
+});
 
 /// No restaurant has this id.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct RestaurantNotFound {
     pub restaurant_id: i64,
 }
 
-impl __accord::Validate for RestaurantNotFound {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for RestaurantNotFound {}
+__accord::object_shape!(RestaurantNotFound {"restaurant_id": i64 = true});
 
-impl __accord::Shape for RestaurantNotFound {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "restaurant_id", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct OrderNotFound {
     pub order_id: i64,
 }
 
-impl __accord::Validate for OrderNotFound {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for OrderNotFound {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
-    }
-}
+impl __accord::Validate for OrderNotFound {}
+__accord::object_shape!(OrderNotFound {"order_id": i64 = true});
 
 /// A domain event: an order was created.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct OrderCreated {
     pub order_id: i64,
@@ -495,29 +241,14 @@ impl __accord::Validate for OrderCreated {
         }
     }
 }
+__accord::object_shape!(OrderCreated {
+    "order_id": i64 = true,
+    "consumer_id": i64 = true,
+    "line_items": __accord::Vec<LineItem> = true,
+});
 
-impl __accord::Shape for OrderCreated {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
-        __accord::shape::field::<i64>(object, "consumer_id", true, path, violations);
-        __accord::shape::field::<__accord::Vec<LineItem>>(
-            object,
-            "line_items",
-            true,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct OrderCancelled {
     pub order_id: i64,
@@ -525,289 +256,358 @@ pub struct OrderCancelled {
     pub reason: __accord::Option<__accord::String>,
 }
 
-impl __accord::Validate for OrderCancelled {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for OrderCancelled {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "order_id", true, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "reason",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-/// Every error a `OrderService` operation may end with.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum OrderServiceError {
-    RestaurantNotFound(RestaurantNotFound),
-    OrderNotFound(OrderNotFound),
-    /// A transport or internal failure.
-    Call(__accord::CallError),
-}
-
-impl __accord::fmt::Display for OrderServiceError {
-    fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
-        match self {
-            Self::RestaurantNotFound(e) => __accord::write!(f, "ftgo.order.RestaurantNotFound: {:?}", e),
-            Self::OrderNotFound(e) => __accord::write!(f, "ftgo.order.OrderNotFound: {:?}", e),
-            Self::Call(e) => __accord::fmt::Display::fmt(e, f),
-        }
-    }
-}
-
-impl __accord::StdError for OrderServiceError {}
-
-impl __accord::From<__accord::CallError> for OrderServiceError {
-    fn from(error: __accord::CallError) -> Self {
-        Self::Call(error)
-    }
-}
-impl __accord::ServiceError for OrderServiceError {
-    fn encode(self) -> __accord::ErrorEncoding {
-        match self {
-            Self::RestaurantNotFound(e) => {
-                __accord::ErrorEncoding::declared(404u16, "ftgo.order.RestaurantNotFound", &e)
-            }
-            Self::OrderNotFound(e) => {
-                __accord::ErrorEncoding::declared(404u16, "ftgo.order.OrderNotFound", &e)
-            }
-            Self::Call(e) => __accord::ErrorEncoding::Call(e),
-        }
-    }
-
-    fn decode(
-        name: &str,
-        body: &[u8],
-    ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
-        match name {
-            "ftgo.order.RestaurantNotFound" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::RestaurantNotFound))
-            }
-            "ftgo.order.OrderNotFound" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::OrderNotFound))
-            }
-            _ => __accord::Option::None,
-        }
-    }
-}
+impl __accord::Validate for OrderCancelled {}
+__accord::object_shape!(OrderCancelled {
+    "order_id": i64 = true,
+    "reason": __accord::Option<__accord::String> = false,
+});
 
 /// Manages the lifecycle of orders.
+///
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `order_service::rest::router`, call a remote one with `order_service::Client`.
 pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     /// Places an order.
     fn create_order(
         &self,
         request: __accord::Request<CreateOrderRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<CreateOrderReply, OrderServiceError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<CreateOrderReply, order_service::CreateOrderError>,
     > + __accord::Send;
 
     fn get_order(
         &self,
         request: __accord::Request<GetOrderRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Order, OrderServiceError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Order, order_service::GetOrderError>,
     > + __accord::Send;
 
     /// Not idempotent, so not PUT: a sub-resource takes the action.
     fn cancel_order(
         &self,
         request: __accord::Request<CancelOrderRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Order, OrderServiceError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Order, order_service::CancelOrderError>,
     > + __accord::Send;
 
     /// Server-streamed state changes of one order (gRPC only: it has no @http).
     fn watch_order(
         &self,
         request: __accord::Request<GetOrderRequest>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Order, OrderServiceError>>;
+    ) -> __accord::BoxStream<'static, __accord::Result<Order, __accord::CallError>>;
 
     /// One-way notification: no reply is expected or sent.
     fn order_viewed(
         &self,
         request: __accord::Request<GetOrderRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), OrderServiceError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
 }
 
-/// What the REST transport knows about each `OrderService` operation.
-pub mod order_service_operations {
+/// `OrderService`'s error types, operation descriptors and transports.
+pub mod order_service {
+    #[allow(unused_imports)]
     use super::__accord;
 
-    pub static CREATE_ORDER: __accord::rest::Operation = __accord::rest::Operation {
-        service: "ftgo.order.OrderService",
-        name: "create_order",
-        method: __accord::http::Method::POST,
-        path: "/orders",
-        timeout: __accord::Option::None,
-        idempotent: false,
-    };
-
-    pub static GET_ORDER: __accord::rest::Operation = __accord::rest::Operation {
-        service: "ftgo.order.OrderService",
-        name: "get_order",
-        method: __accord::http::Method::GET,
-        path: "/orders/{order_id}",
-        timeout: __accord::Option::None,
-        idempotent: true,
-    };
-
-    pub static CANCEL_ORDER: __accord::rest::Operation = __accord::rest::Operation {
-        service: "ftgo.order.OrderService",
-        name: "cancel_order",
-        method: __accord::http::Method::POST,
-        path: "/orders/{order_id}/cancel",
-        timeout: __accord::Option::Some(__accord::StdDuration::new(2u64, 0u32)),
-        idempotent: false,
-    };
-}
-
-/// Serves any `OrderService` over REST: the paths and methods of its `@http` bindings.
-pub fn order_service_router<__S: OrderService>(
-    service: __S,
-    config: __accord::rest::server::ServerConfig,
-) -> __accord::axum::Router {
-    fn create_order<__S: OrderService>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &order_service_operations::CREATE_ORDER,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.body();
-            },
-            move |r| async move { service.create_order(r).await },
-        )
+    __accord::errors! {
+        /// Every error `create_order` may end with.
+        pub enum CreateOrderError {
+            RestaurantNotFound(super::RestaurantNotFound) = 404u16 => "ftgo.order.RestaurantNotFound",
+        }
+        call Call;
     }
 
-    fn get_order<__S: OrderService>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &order_service_operations::GET_ORDER,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<i64>("order_id");
-            },
-            move |r| async move { service.get_order(r).await },
-        )
+    __accord::errors! {
+        /// Every error `get_order` may end with.
+        pub enum GetOrderError {
+            OrderNotFound(super::OrderNotFound) = 404u16 => "ftgo.order.OrderNotFound",
+        }
+        call Call;
     }
 
-    fn cancel_order<__S: OrderService>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &order_service_operations::CANCEL_ORDER,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<i64>("order_id");
-                p.body();
-            },
-            move |r| async move { service.cancel_order(r).await },
-        )
+    __accord::errors! {
+        /// Every error `cancel_order` may end with.
+        pub enum CancelOrderError {
+            OrderNotFound(super::OrderNotFound) = 404u16 => "ftgo.order.OrderNotFound",
+        }
+        call Call;
     }
 
-    let router = __accord::axum::Router::new()
-        .route("/orders", __accord::axum::routing::post(__accord::rest::server::endpoint(create_order::<__S>)))
-        .route("/orders/{order_id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_order::<__S>)))
-        .route("/orders/{order_id}/cancel", __accord::axum::routing::post(__accord::rest::server::endpoint(cancel_order::<__S>)));
-    __accord::rest::server::finish_router(router, service, config)
-}
+    /// What every transport knows about each operation.
+    #[doc(hidden)]
+    pub mod ops {
+        use super::__accord;
 
-/// Calls a `OrderService` over REST.
-#[derive(Debug, Clone)]
-pub struct OrderServiceRestProxy {
-    client: __accord::rest::client::RestClient,
-}
+        pub static CREATE_ORDER: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.order.OrderService",
+            name: "create_order",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::None,
+            idempotent: false,
+        };
 
-impl OrderServiceRestProxy {
-    /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
-    pub fn new(client: __accord::rest::client::RestClient) -> Self {
-        Self { client }
+        pub static GET_ORDER: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.order.OrderService",
+            name: "get_order",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::None,
+            idempotent: true,
+        };
+
+        pub static CANCEL_ORDER: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.order.OrderService",
+            name: "cancel_order",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(2u64, 0u32)),
+            idempotent: false,
+        };
+
+        pub static WATCH_ORDER: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.order.OrderService",
+            name: "watch_order",
+            interaction: __accord::Interaction::ServerStream,
+            timeout: __accord::Option::None,
+            idempotent: false,
+        };
+
+        pub static ORDER_VIEWED: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.order.OrderService",
+            name: "order_viewed",
+            interaction: __accord::Interaction::Notify,
+            timeout: __accord::Option::None,
+            idempotent: false,
+        };
     }
 
-    /// A proxy with default settings for the service at `base_url`.
-    pub fn connect(
-        base_url: impl __accord::Into<__accord::String>,
-    ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
-        __accord::rest::client::RestClient::new(base_url).map(Self::new)
+    /// `OrderService` over REST.
+    pub mod rest {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// Each `@http` operation's method and path.
+        #[doc(hidden)]
+        pub mod routes {
+            use super::__accord;
+
+            pub static CREATE_ORDER: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::CREATE_ORDER,
+                method: __accord::http::Method::POST,
+                path: "/orders",
+            };
+
+            pub static GET_ORDER: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::GET_ORDER,
+                method: __accord::http::Method::GET,
+                path: "/orders/{order_id}",
+            };
+
+            pub static CANCEL_ORDER: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::CANCEL_ORDER,
+                method: __accord::http::Method::POST,
+                path: "/orders/{order_id}/cancel",
+            };
+        }
+
+        /// Serves any `OrderService` over REST: the paths and methods of its `@http` bindings. Serve it with `accord::rest::server::serve`.
+        pub fn router<__S: super::super::OrderService>(
+            service: __S,
+            config: __accord::rest::server::ServerConfig,
+        ) -> __accord::axum::Router {
+            fn create_order<__S: super::super::OrderService>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::CREATE_ORDER,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.body();
+                    },
+                    move |r| async move { service.create_order(r).await },
+                )
+            }
+
+            fn get_order<__S: super::super::OrderService>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::GET_ORDER,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<i64>("order_id");
+                    },
+                    move |r| async move { service.get_order(r).await },
+                )
+            }
+
+            fn cancel_order<__S: super::super::OrderService>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::CANCEL_ORDER,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<i64>("order_id");
+                        p.body();
+                    },
+                    move |r| async move { service.cancel_order(r).await },
+                )
+            }
+
+            let router = __accord::axum::Router::new()
+                .route("/orders", __accord::axum::routing::post(__accord::rest::server::endpoint(create_order::<__S>)))
+                .route("/orders/{order_id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_order::<__S>)))
+                .route("/orders/{order_id}/cancel", __accord::axum::routing::post(__accord::rest::server::endpoint(cancel_order::<__S>)));
+            __accord::rest::server::finish_router(router, service, config)
+        }
+
+        /// Calls a `OrderService` over REST.
+        #[derive(Debug, Clone)]
+        pub struct Proxy {
+            client: __accord::rest::client::RestClient,
+        }
+
+        impl Proxy {
+            /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
+            pub fn new(client: __accord::rest::client::RestClient) -> Self {
+                Self { client }
+            }
+
+            /// A proxy with default settings for the service at `base_url`.
+            pub fn connect(
+                base_url: impl __accord::Into<__accord::String>,
+            ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
+                __accord::rest::client::RestClient::new(base_url).map(Self::new)
+            }
+
+            /// The underlying client (for its resilience state).
+            pub fn client(&self) -> &__accord::rest::client::RestClient {
+                &self.client
+            }
+        }
+        impl super::super::OrderService for Proxy {
+            fn create_order(
+                &self,
+                request: __accord::Request<super::super::CreateOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::CreateOrderReply, super::super::order_service::CreateOrderError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new().json(&input, &[]);
+                self.client.call(&routes::CREATE_ORDER, context, parts)
+            }
+
+            fn get_order(
+                &self,
+                request: __accord::Request<super::super::GetOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Order, super::super::order_service::GetOrderError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new().path("order_id", &input.order_id);
+                self.client.call(&routes::GET_ORDER, context, parts)
+            }
+
+            fn cancel_order(
+                &self,
+                request: __accord::Request<super::super::CancelOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Order, super::super::order_service::CancelOrderError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .path("order_id", &input.order_id)
+                    .json(&input, &["order_id"]);
+                self.client.call(&routes::CANCEL_ORDER, context, parts)
+            }
+
+            fn watch_order(
+                &self,
+                request: __accord::Request<super::super::GetOrderRequest>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::Order, __accord::CallError>> {
+                __accord::unsupported_stream(&super::super::order_service::ops::WATCH_ORDER, request)
+            }
+
+            fn order_viewed(
+                &self,
+                request: __accord::Request<super::super::GetOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::order_service::ops::ORDER_VIEWED, request)
+            }
+        }
     }
 
-    /// The underlying client (for its resilience state).
-    pub fn client(&self) -> &__accord::rest::client::RestClient {
-        &self.client
-    }
-}
-impl OrderService for OrderServiceRestProxy {
-    fn create_order(
-        &self,
-        request: __accord::Request<CreateOrderRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<CreateOrderReply, OrderServiceError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new().json(&input, &[]);
-        self.client.call(&order_service_operations::CREATE_ORDER, context, parts)
+    /// Calls a `OrderService` over the transport each operation is bound to.
+    #[derive(Debug, Clone, Default)]
+    pub struct Client {
+        rest: __accord::Option<rest::Proxy>,
     }
 
-    fn get_order(
-        &self,
-        request: __accord::Request<GetOrderRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Order, OrderServiceError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new().path("order_id", &input.order_id);
-        self.client.call(&order_service_operations::GET_ORDER, context, parts)
+    impl Client {
+        /// A client with no transport yet: add each with its `with_…` method.
+        pub fn new() -> Self {
+            <Self as __accord::Default>::default()
+        }
+
+        /// Sends the operations bound to REST through `proxy`.
+        pub fn with_rest(mut self, proxy: rest::Proxy) -> Self {
+            self.rest = __accord::Option::Some(proxy);
+            self
+        }
     }
 
-    fn cancel_order(
-        &self,
-        request: __accord::Request<CancelOrderRequest>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Order, OrderServiceError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .path("order_id", &input.order_id)
-            .json(&input, &["order_id"]);
-        self.client.call(&order_service_operations::CANCEL_ORDER, context, parts)
-    }
+    impl super::OrderService for Client {
+        fn create_order(
+            &self,
+            request: __accord::Request<super::CreateOrderRequest>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::CreateOrderReply, super::order_service::CreateOrderError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_order(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::CREATE_ORDER, request)),
+            }
+        }
 
-    #[allow(unused_variables)]
-    fn watch_order(
-        &self,
-        request: __accord::Request<GetOrderRequest>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Order, OrderServiceError>> {
-        __accord::Box::pin(__accord::futures::stream::once(__accord::future::ready(
-            __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from("ftgo.order.OrderService.watch_order"),
-            })),
-        )))
-    }
+        fn get_order(
+            &self,
+            request: __accord::Request<super::GetOrderRequest>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Order, super::order_service::GetOrderError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_order(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::GET_ORDER, request)),
+            }
+        }
 
-    #[allow(unused_variables)]
-    async fn order_viewed(
-        &self,
-        request: __accord::Request<GetOrderRequest>,
-    ) -> __accord::Result<(), OrderServiceError> {
-        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-            operation: __accord::String::from("ftgo.order.OrderService.order_viewed"),
-        }))
+        fn cancel_order(
+            &self,
+            request: __accord::Request<super::CancelOrderRequest>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Order, super::order_service::CancelOrderError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.cancel_order(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::CANCEL_ORDER, request)),
+            }
+        }
+
+        fn watch_order(
+            &self,
+            request: __accord::Request<super::GetOrderRequest>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::Order, __accord::CallError>> {
+            __accord::unsupported_stream(&super::order_service::ops::WATCH_ORDER, request)
+        }
+
+        fn order_viewed(
+            &self,
+            request: __accord::Request<super::GetOrderRequest>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), __accord::CallError>,
+        > + __accord::Send {
+            __accord::unsupported(&super::order_service::ops::ORDER_VIEWED, request)
+        }
     }
 }

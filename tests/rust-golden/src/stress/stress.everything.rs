@@ -4,7 +4,8 @@
 use ::accord::__private as __accord;
 
 /// Every scalar, required.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Scalars {
     pub flag: bool,
@@ -21,36 +22,25 @@ pub struct Scalars {
     pub id: __accord::Uuid,
 }
 
-impl __accord::Validate for Scalars {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for Scalars {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<bool>(object, "flag", true, path, violations);
-        __accord::shape::field::<i32>(object, "small", true, path, violations);
-        __accord::shape::field::<i64>(object, "big", true, path, violations);
-        __accord::shape::field::<u32>(object, "count", true, path, violations);
-        __accord::shape::field::<u64>(object, "huge", true, path, violations);
-        __accord::shape::field::<f32>(object, "ratio", true, path, violations);
-        __accord::shape::field::<f64>(object, "precise", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "text", true, path, violations);
-        __accord::shape::field::<__accord::Bytes>(object, "blob", true, path, violations);
-        __accord::shape::field::<__accord::Timestamp>(object, "at", true, path, violations);
-        __accord::shape::field::<__accord::Duration>(object, "took", true, path, violations);
-        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
-    }
-}
+impl __accord::Validate for Scalars {}
+__accord::object_shape!(Scalars {
+    "flag": bool = true,
+    "small": i32 = true,
+    "big": i64 = true,
+    "count": u32 = true,
+    "huge": u64 = true,
+    "ratio": f32 = true,
+    "precise": f64 = true,
+    "text": __accord::String = true,
+    "blob": __accord::Bytes = true,
+    "at": __accord::Timestamp = true,
+    "took": __accord::Duration = true,
+    "id": __accord::Uuid = true,
+});
 
 /// Every scalar and container, optional; defaults wherever a literal can state one.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Optionals {
     #[serde(default = "Optionals::default_flag")]
@@ -133,80 +123,29 @@ impl __accord::Validate for Optionals {
         }
     }
 }
-
-impl __accord::Shape for Optionals {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<bool>(object, "flag", false, path, violations);
-        __accord::shape::field::<i32>(object, "small", false, path, violations);
-        __accord::shape::field::<i64>(object, "big", false, path, violations);
-        __accord::shape::field::<u32>(object, "count", false, path, violations);
-        __accord::shape::field::<__accord::Option<u64>>(object, "huge", false, path, violations);
-        __accord::shape::field::<f32>(object, "ratio", false, path, violations);
-        __accord::shape::field::<f64>(object, "precise", false, path, violations);
-        __accord::shape::field::<__accord::String>(object, "text", false, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::Bytes>>(
-            object,
-            "blob",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<__accord::Timestamp>>(
-            object,
-            "at",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Duration>(object, "took", false, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::Uuid>>(
-            object,
-            "id",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<Color>(object, "color", false, path, violations);
-        __accord::shape::field::<__accord::Option<Shape>>(
-            object,
-            "shape",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<__accord::Vec<__accord::String>>>(
-            object,
-            "tags",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<__accord::BTreeMap<__accord::String, i64>>>(
-            object,
-            "scores",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<Scalars>>(
-            object,
-            "nested",
-            false,
-            path,
-            violations,
-        );
-    }
-}
+__accord::object_shape!(Optionals {
+    "flag": bool = false,
+    "small": i32 = false,
+    "big": i64 = false,
+    "count": u32 = false,
+    "huge": __accord::Option<u64> = false,
+    "ratio": f32 = false,
+    "precise": f64 = false,
+    "text": __accord::String = false,
+    "blob": __accord::Option<__accord::Bytes> = false,
+    "at": __accord::Option<__accord::Timestamp> = false,
+    "took": __accord::Duration = false,
+    "id": __accord::Option<__accord::Uuid> = false,
+    "color": Color = false,
+    "shape": __accord::Option<Shape> = false,
+    "tags": __accord::Option<__accord::Vec<__accord::String>> = false,
+    "scores": __accord::Option<__accord::BTreeMap<__accord::String, i64>> = false,
+    "nested": __accord::Option<Scalars> = false,
+});
 
 /// Containers in every combination protobuf cannot express directly.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Containers {
     pub matrix: __accord::Vec<__accord::Vec<i32>>,
@@ -245,79 +184,22 @@ impl __accord::Validate for Containers {
         }
     }
 }
-
-impl __accord::Shape for Containers {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Vec<__accord::Vec<i32>>>(
-            object,
-            "matrix",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Vec<__accord::Vec<__accord::Vec<f64>>>>(
-            object,
-            "cube",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::BTreeMap<__accord::String, __accord::Vec<__accord::String>>>(
-            object,
-            "groups",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::BTreeMap<i64, Item>>(
-            object,
-            "by_id",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::BTreeMap<u32, __accord::BTreeMap<__accord::String, bool>>>(
-            object,
-            "by_small",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Vec<Shape>>(object, "shapes", true, path, violations);
-        __accord::shape::field::<__accord::Vec<Color>>(object, "colors", true, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::Vec<Item>>>(
-            object,
-            "optional_list",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<__accord::BTreeMap<__accord::String, __accord::Vec<Item>>>>(
-            object,
-            "optional_map",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::BTreeMap<u64, Light>>(
-            object,
-            "lights",
-            true,
-            path,
-            violations,
-        );
-    }
-}
+__accord::object_shape!(Containers {
+    "matrix": __accord::Vec<__accord::Vec<i32>> = true,
+    "cube": __accord::Vec<__accord::Vec<__accord::Vec<f64>>> = true,
+    "groups": __accord::BTreeMap<__accord::String, __accord::Vec<__accord::String>> = true,
+    "by_id": __accord::BTreeMap<i64, Item> = true,
+    "by_small": __accord::BTreeMap<u32, __accord::BTreeMap<__accord::String, bool>> = true,
+    "shapes": __accord::Vec<Shape> = true,
+    "colors": __accord::Vec<Color> = true,
+    "optional_list": __accord::Option<__accord::Vec<Item>> = false,
+    "optional_map": __accord::Option<__accord::BTreeMap<__accord::String, __accord::Vec<Item>>> = false,
+    "lights": __accord::BTreeMap<u64, Light> = true,
+});
 
 /// Constraints of every kind.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Constrained {
     /// A percentage.
@@ -435,36 +317,21 @@ impl __accord::Validate for Constrained {
         }
     }
 }
-
-impl __accord::Shape for Constrained {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i32>(object, "percent", true, path, violations);
-        __accord::shape::field::<f64>(object, "positive", true, path, violations);
-        __accord::shape::field::<u64>(object, "at_most", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "slug", true, path, violations);
-        __accord::shape::field::<__accord::Bytes>(object, "digest", true, path, violations);
-        __accord::shape::field::<__accord::Vec<Item>>(object, "items", true, path, violations);
-        __accord::shape::field::<__accord::BTreeMap<__accord::String, __accord::String>>(
-            object,
-            "labels",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::String>(object, "code", false, path, violations);
-        __accord::shape::field::<f32>(object, "tilt", false, path, violations);
-    }
-}
+__accord::object_shape!(Constrained {
+    "percent": i32 = true,
+    "positive": f64 = true,
+    "at_most": u64 = true,
+    "slug": __accord::String = true,
+    "digest": __accord::Bytes = true,
+    "items": __accord::Vec<Item> = true,
+    "labels": __accord::BTreeMap<__accord::String, __accord::String> = true,
+    "code": __accord::String = false,
+    "tilt": f32 = false,
+});
 
 /// Shares its short name with `stress.other.Item`.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Item {
     pub id: i64,
@@ -483,191 +350,40 @@ impl __accord::Validate for Item {
         }
     }
 }
+__accord::object_shape!(Item {
+    "id": i64 = true,
+    "other": __accord::Option<super::super::stress::other::Item> = false,
+});
 
-impl __accord::Shape for Item {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "id", true, path, violations);
-        __accord::shape::field::<__accord::Option<super::super::stress::other::Item>>(
-            object,
-            "other",
-            false,
-            path,
-            violations,
-        );
+__accord::enumeration! {
+    /// A colour.
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    pub enum Color {
+        /// The first colour.
+        Red = 0 => "RED",
+        Green = 1 => "GREEN",
+        /// **Deprecated**: use GREEN
+        Blue = 2 => "BLUE",
+        Cyan = 3 => "CYAN",
+        Negative = -1 => "NEGATIVE",
     }
+    unknown Unknown;
 }
 
-/// A colour.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Color {
-    /// The first colour.
-    Red,
-    Green,
-    /// **Deprecated**: use GREEN
-    Blue,
-    Cyan,
-    Negative,
-    /// A value this version does not know (added to the API later).
-    Unknown(__accord::String),
-}
-
-impl Color {
-    /// The names of the values this version knows, as on the wire.
-    pub const KNOWN: &'static [&'static str] = &["RED", "GREEN", "BLUE", "CYAN", "NEGATIVE"];
-
-    /// The value's name, as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Red => "RED",
-            Self::Green => "GREEN",
-            Self::Blue => "BLUE",
-            Self::Cyan => "CYAN",
-            Self::Negative => "NEGATIVE",
-            Self::Unknown(name) => name,
-        }
+__accord::enumeration! {
+    /// Its value names collide with `Color`'s once unprefixed.
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    pub enum Light {
+        Red = 1 => "RED",
+        Amber = 2 => "AMBER",
+        Green = 3 => "GREEN",
     }
-
-    /// The known value named `name`.
-    pub fn from_known(name: &str) -> __accord::Option<Self> {
-        match name {
-            "RED" => __accord::Option::Some(Self::Red),
-            "GREEN" => __accord::Option::Some(Self::Green),
-            "BLUE" => __accord::Option::Some(Self::Blue),
-            "CYAN" => __accord::Option::Some(Self::Cyan),
-            "NEGATIVE" => __accord::Option::Some(Self::Negative),
-            _ => __accord::Option::None,
-        }
-    }
-}
-
-impl __accord::serde::Serialize for Color {
-    fn serialize<S: __accord::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> __accord::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> __accord::serde::Deserialize<'de> for Color {
-    fn deserialize<D: __accord::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> __accord::Result<Self, D::Error> {
-        let name: __accord::String = __accord::serde::Deserialize::deserialize(deserializer)?;
-        __accord::Result::Ok(Self::from_known(&name).unwrap_or(Self::Unknown(name)))
-    }
-}
-
-impl __accord::ParamValue for Color {
-    fn parse_param(raw: &str) -> __accord::Result<Self, __accord::String> {
-        Self::from_known(raw).ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
-    }
-
-    fn to_param(&self) -> __accord::String {
-        __accord::ToString::to_string(self.as_str())
-    }
-}
-
-impl __accord::Validate for Color {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for Color {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        __accord::shape::leaf::<Self>(value, path, violations)
-    }
-}
-
-/// Its value names collide with `Color`'s once unprefixed.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Light {
-    Red,
-    Amber,
-    Green,
-    /// A value this version does not know (added to the API later).
-    Unknown(__accord::String),
-}
-
-impl Light {
-    /// The names of the values this version knows, as on the wire.
-    pub const KNOWN: &'static [&'static str] = &["RED", "AMBER", "GREEN"];
-
-    /// The value's name, as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Red => "RED",
-            Self::Amber => "AMBER",
-            Self::Green => "GREEN",
-            Self::Unknown(name) => name,
-        }
-    }
-
-    /// The known value named `name`.
-    pub fn from_known(name: &str) -> __accord::Option<Self> {
-        match name {
-            "RED" => __accord::Option::Some(Self::Red),
-            "AMBER" => __accord::Option::Some(Self::Amber),
-            "GREEN" => __accord::Option::Some(Self::Green),
-            _ => __accord::Option::None,
-        }
-    }
-}
-
-impl __accord::serde::Serialize for Light {
-    fn serialize<S: __accord::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> __accord::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> __accord::serde::Deserialize<'de> for Light {
-    fn deserialize<D: __accord::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> __accord::Result<Self, D::Error> {
-        let name: __accord::String = __accord::serde::Deserialize::deserialize(deserializer)?;
-        __accord::Result::Ok(Self::from_known(&name).unwrap_or(Self::Unknown(name)))
-    }
-}
-
-impl __accord::ParamValue for Light {
-    fn parse_param(raw: &str) -> __accord::Result<Self, __accord::String> {
-        Self::from_known(raw).ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
-    }
-
-    fn to_param(&self) -> __accord::String {
-        __accord::ToString::to_string(self.as_str())
-    }
-}
-
-impl __accord::Validate for Light {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for Light {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        __accord::shape::leaf::<Self>(value, path, violations)
-    }
+    unknown Unknown;
 }
 
 /// A union: exactly one variant is set.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 #[allow(clippy::large_enum_variant)]
 pub enum Shape {
@@ -708,125 +424,47 @@ impl __accord::Validate for Shape {
         }
     }
 }
+__accord::union_shape!(Shape {
+    "circle": Circle,
+    "side": f64,
+    "label": __accord::String,
+    "points": __accord::Vec<Point>,
+    "nothing": Empty,
+    "color": Color,
+});
 
-impl __accord::Shape for Shape {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let known = ["circle", "side", "label", "points", "nothing", "color"];
-        let __accord::Option::Some((name, inner)) =
-            __accord::shape::variant(value, &known, path, violations)
-        else {
-            return;
-        };
-        match name {
-            "circle" => <Circle as __accord::Shape>::check_shape(
-                inner,
-                &path.field("circle"),
-                violations,
-            ),
-            "side" => <f64 as __accord::Shape>::check_shape(
-                inner,
-                &path.field("side"),
-                violations,
-            ),
-            "label" => <__accord::String as __accord::Shape>::check_shape(
-                inner,
-                &path.field("label"),
-                violations,
-            ),
-            "points" => <__accord::Vec<Point> as __accord::Shape>::check_shape(
-                inner,
-                &path.field("points"),
-                violations,
-            ),
-            "nothing" => <Empty as __accord::Shape>::check_shape(
-                inner,
-                &path.field("nothing"),
-                violations,
-            ),
-            "color" => <Color as __accord::Shape>::check_shape(
-                inner,
-                &path.field("color"),
-                violations,
-            ),
-            _ => {}
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Circle {
     pub radius: f64,
 }
 
-impl __accord::Validate for Circle {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for Circle {}
+__accord::object_shape!(Circle {"radius": f64 = true});
 
-impl __accord::Shape for Circle {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<f64>(object, "radius", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Point {
     pub x: f64,
     pub y: f64,
 }
 
-impl __accord::Validate for Point {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for Point {}
+__accord::object_shape!(Point {"x": f64 = true, "y": f64 = true});
 
-impl __accord::Shape for Point {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<f64>(object, "x", true, path, violations);
-        __accord::shape::field::<f64>(object, "y", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Empty {}
 
-impl __accord::Validate for Empty {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for Empty {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(_) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-    }
-}
+impl __accord::Validate for Empty {}
+__accord::object_shape!(Empty {});
 
 /// Field names that are keywords in Rust, protobuf, JavaScript or Accord itself.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Keywords {
     pub r#type: __accord::String,
@@ -854,58 +492,35 @@ pub struct Keywords {
     pub messages: __accord::Vec<__accord::String>,
 }
 
-impl __accord::Validate for Keywords {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for Keywords {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "type", true, path, violations);
-        __accord::shape::field::<i32>(object, "match", true, path, violations);
-        __accord::shape::field::<bool>(object, "async", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "fn", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "impl", true, path, violations);
-        __accord::shape::field::<bool>(object, "loop", true, path, violations);
-        __accord::shape::field::<i32>(object, "yield", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "message", true, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "option",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<bool>(object, "repeated", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "function", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "class", true, path, violations);
-        __accord::shape::field::<bool>(object, "new", true, path, violations);
-        __accord::shape::field::<bool>(object, "delete", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "version", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "key", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "kind", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "format", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "stream", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "error", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "address", true, path, violations);
-        __accord::shape::field::<__accord::Vec<__accord::String>>(
-            object,
-            "messages",
-            true,
-            path,
-            violations,
-        );
-    }
-}
+impl __accord::Validate for Keywords {}
+__accord::object_shape!(Keywords {
+    "type": __accord::String = true,
+    "match": i32 = true,
+    "async": bool = true,
+    "fn": __accord::String = true,
+    "impl": __accord::String = true,
+    "loop": bool = true,
+    "yield": i32 = true,
+    "message": __accord::String = true,
+    "option": __accord::Option<__accord::String> = false,
+    "repeated": bool = true,
+    "function": __accord::String = true,
+    "class": __accord::String = true,
+    "new": bool = true,
+    "delete": bool = true,
+    "version": __accord::String = true,
+    "key": __accord::String = true,
+    "kind": __accord::String = true,
+    "format": __accord::String = true,
+    "stream": __accord::String = true,
+    "error": __accord::String = true,
+    "address": __accord::String = true,
+    "messages": __accord::Vec<__accord::String> = true,
+});
 
 /// A thing, the resource of the HTTP operations.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Thing {
     pub id: __accord::Uuid,
@@ -949,89 +564,31 @@ impl __accord::Validate for Thing {
         }
     }
 }
+__accord::object_shape!(Thing {
+    "id": __accord::Uuid = true,
+    "name": __accord::String = true,
+    "color": Color = true,
+    "shape": __accord::Option<Shape> = false,
+    "scalars": __accord::Option<Scalars> = false,
+    "labels": __accord::BTreeMap<__accord::String, __accord::String> = true,
+    "title": __accord::Option<__accord::String> = false,
+    "legacy_code": __accord::Option<i32> = false,
+    "updated_at": __accord::Option<__accord::Timestamp> = false,
+});
 
-impl __accord::Shape for Thing {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "name", true, path, violations);
-        __accord::shape::field::<Color>(object, "color", true, path, violations);
-        __accord::shape::field::<__accord::Option<Shape>>(
-            object,
-            "shape",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<Scalars>>(
-            object,
-            "scalars",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::BTreeMap<__accord::String, __accord::String>>(
-            object,
-            "labels",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "title",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<i32>>(
-            object,
-            "legacy_code",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<__accord::Timestamp>>(
-            object,
-            "updated_at",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct GetThing {
     pub id: __accord::Uuid,
 }
 
-impl __accord::Validate for GetThing {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for GetThing {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
-    }
-}
+impl __accord::Validate for GetThing {}
+__accord::object_shape!(GetThing {"id": __accord::Uuid = true});
 
 /// Query parameters of every kind, and headers.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ListThings {
     pub colors: __accord::Vec<Color>,
@@ -1073,58 +630,19 @@ impl __accord::Validate for ListThings {
         }
     }
 }
+__accord::object_shape!(ListThings {
+    "colors": __accord::Vec<Color> = true,
+    "tags": __accord::Option<__accord::Vec<__accord::String>> = false,
+    "limit": u32 = false,
+    "tenant": __accord::String = true,
+    "etag": __accord::Option<__accord::String> = false,
+    "after": __accord::Option<__accord::Timestamp> = false,
+    "reverse": __accord::Option<bool> = false,
+    "light": __accord::Option<Light> = false,
+});
 
-impl __accord::Shape for ListThings {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Vec<Color>>(object, "colors", true, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::Vec<__accord::String>>>(
-            object,
-            "tags",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<u32>(object, "limit", false, path, violations);
-        __accord::shape::field::<__accord::String>(object, "tenant", true, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "etag",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<__accord::Timestamp>>(
-            object,
-            "after",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<bool>>(
-            object,
-            "reverse",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<Light>>(
-            object,
-            "light",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ThingList {
     pub things: __accord::Vec<Thing>,
@@ -1144,29 +662,14 @@ impl __accord::Validate for ThingList {
         }
     }
 }
-
-impl __accord::Shape for ThingList {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Vec<Thing>>(object, "things", true, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "next",
-            false,
-            path,
-            violations,
-        );
-    }
-}
+__accord::object_shape!(ThingList {
+    "things": __accord::Vec<Thing> = true,
+    "next": __accord::Option<__accord::String> = false,
+});
 
 /// Path, header and body fields together.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ReplaceThing {
     pub id: __accord::Uuid,
@@ -1188,30 +691,15 @@ impl __accord::Validate for ReplaceThing {
         }
     }
 }
+__accord::object_shape!(ReplaceThing {
+    "id": __accord::Uuid = true,
+    "etag": __accord::String = true,
+    "thing": Thing = true,
+    "note": __accord::Option<__accord::String> = false,
+});
 
-impl __accord::Shape for ReplaceThing {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "etag", true, path, violations);
-        __accord::shape::field::<Thing>(object, "thing", true, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "note",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct PatchLabels {
     pub id: __accord::Uuid,
@@ -1220,38 +708,15 @@ pub struct PatchLabels {
     pub dry_run: __accord::Option<bool>,
 }
 
-impl __accord::Validate for PatchLabels {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for PatchLabels {}
+__accord::object_shape!(PatchLabels {
+    "id": __accord::Uuid = true,
+    "labels": __accord::BTreeMap<__accord::String, __accord::String> = true,
+    "dry_run": __accord::Option<bool> = false,
+});
 
-impl __accord::Shape for PatchLabels {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
-        __accord::shape::field::<__accord::BTreeMap<__accord::String, __accord::String>>(
-            object,
-            "labels",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<bool>>(
-            object,
-            "dry_run",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Chunk {
     pub data: __accord::Bytes,
@@ -1275,116 +740,51 @@ impl __accord::Validate for Chunk {
         }
     }
 }
+__accord::object_shape!(Chunk {"data": __accord::Bytes = true, "seq": u64 = true});
 
-impl __accord::Shape for Chunk {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Bytes>(object, "data", true, path, violations);
-        __accord::shape::field::<u64>(object, "seq", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct UploadReply {
     pub total: u64,
 }
 
-impl __accord::Validate for UploadReply {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for UploadReply {}
+__accord::object_shape!(UploadReply {"total": u64 = true});
 
-impl __accord::Shape for UploadReply {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<u64>(object, "total", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct DoThing {
     pub id: __accord::Uuid,
     pub what: __accord::String,
 }
 
-impl __accord::Validate for DoThing {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for DoThing {}
+__accord::object_shape!(DoThing {"id": __accord::Uuid = true, "what": __accord::String = true});
 
-impl __accord::Shape for DoThing {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "what", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ForgetThing {
     pub id: __accord::Uuid,
 }
 
-impl __accord::Validate for ForgetThing {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for ForgetThing {}
+__accord::object_shape!(ForgetThing {"id": __accord::Uuid = true});
 
-impl __accord::Shape for ForgetThing {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Survey {
     pub question: __accord::String,
 }
 
-impl __accord::Validate for Survey {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for Survey {}
+__accord::object_shape!(Survey {"question": __accord::String = true});
 
-impl __accord::Shape for Survey {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "question", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct SurveyAnswer {
     pub answer: __accord::String,
@@ -1392,181 +792,80 @@ pub struct SurveyAnswer {
     pub who: __accord::Option<__accord::String>,
 }
 
-impl __accord::Validate for SurveyAnswer {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for SurveyAnswer {}
+__accord::object_shape!(SurveyAnswer {
+    "answer": __accord::String = true,
+    "who": __accord::Option<__accord::String> = false,
+});
 
-impl __accord::Shape for SurveyAnswer {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "answer", true, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "who",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct NotFound {
     pub id: __accord::Uuid,
 }
 
-impl __accord::Validate for NotFound {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for NotFound {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
-    }
-}
+impl __accord::Validate for NotFound {}
+__accord::object_shape!(NotFound {"id": __accord::Uuid = true});
 
 /// Two errors share status 409.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Conflict {
     pub reason: __accord::String,
 }
 
-impl __accord::Validate for Conflict {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for Conflict {}
+__accord::object_shape!(Conflict {"reason": __accord::String = true});
 
-impl __accord::Shape for Conflict {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "reason", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AlreadyExists {
     pub id: __accord::Uuid,
 }
 
-impl __accord::Validate for AlreadyExists {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for AlreadyExists {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
-    }
-}
+impl __accord::Validate for AlreadyExists {}
+__accord::object_shape!(AlreadyExists {"id": __accord::Uuid = true});
 
 /// A declared error at 400, beside the validation problem.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct BadThing {
     pub field: __accord::String,
 }
 
-impl __accord::Validate for BadThing {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for BadThing {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "field", true, path, violations);
-    }
-}
+impl __accord::Validate for BadThing {}
+__accord::object_shape!(BadThing {"field": __accord::String = true});
 
 /// **Deprecated**: nothing is ever gone
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Gone {
     pub id: __accord::Uuid,
 }
 
-impl __accord::Validate for Gone {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for Gone {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
-    }
-}
+impl __accord::Validate for Gone {}
+__accord::object_shape!(Gone {"id": __accord::Uuid = true});
 
 /// No @status: 500.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Internal {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub detail: __accord::Option<__accord::String>,
 }
 
-impl __accord::Validate for Internal {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for Internal {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "detail",
-            false,
-            path,
-            violations,
-        );
-    }
-}
+impl __accord::Validate for Internal {}
+__accord::object_shape!(Internal {"detail": __accord::Option<__accord::String> = false});
 
 /// A domain event.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ThingHappened {
     pub id: __accord::Uuid,
@@ -1586,29 +885,14 @@ impl __accord::Validate for ThingHappened {
         }
     }
 }
+__accord::object_shape!(ThingHappened {
+    "id": __accord::Uuid = true,
+    "at": __accord::Timestamp = true,
+    "shape": __accord::Option<Shape> = false,
+});
 
-impl __accord::Shape for ThingHappened {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
-        __accord::shape::field::<__accord::Timestamp>(object, "at", true, path, violations);
-        __accord::shape::field::<__accord::Option<Shape>>(
-            object,
-            "shape",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AuditEntry {
     /// What happened, in words.
@@ -1616,25 +900,14 @@ pub struct AuditEntry {
     pub at: __accord::Timestamp,
 }
 
-impl __accord::Validate for AuditEntry {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for AuditEntry {}
+__accord::object_shape!(AuditEntry {
+    "what": __accord::String = true,
+    "at": __accord::Timestamp = true,
+});
 
-impl __accord::Shape for AuditEntry {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "what", true, path, violations);
-        __accord::shape::field::<__accord::Timestamp>(object, "at", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ThingRemoved {
     pub id: __accord::Uuid,
@@ -1642,754 +915,1009 @@ pub struct ThingRemoved {
     pub reason: __accord::Option<__accord::String>,
 }
 
-impl __accord::Validate for ThingRemoved {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for ThingRemoved {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Uuid>(object, "id", true, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "reason",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-/// Every error a `Everything` operation may end with.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum EverythingError {
-    NotFound(NotFound),
-    Gone(Gone),
-    Conflict(Conflict),
-    AlreadyExists(AlreadyExists),
-    BadThing(BadThing),
-    Internal(Internal),
-    /// A transport or internal failure.
-    Call(__accord::CallError),
-}
-
-impl __accord::fmt::Display for EverythingError {
-    fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
-        match self {
-            Self::NotFound(e) => __accord::write!(f, "stress.everything.NotFound: {:?}", e),
-            Self::Gone(e) => __accord::write!(f, "stress.everything.Gone: {:?}", e),
-            Self::Conflict(e) => __accord::write!(f, "stress.everything.Conflict: {:?}", e),
-            Self::AlreadyExists(e) => __accord::write!(f, "stress.everything.AlreadyExists: {:?}", e),
-            Self::BadThing(e) => __accord::write!(f, "stress.everything.BadThing: {:?}", e),
-            Self::Internal(e) => __accord::write!(f, "stress.everything.Internal: {:?}", e),
-            Self::Call(e) => __accord::fmt::Display::fmt(e, f),
-        }
-    }
-}
-
-impl __accord::StdError for EverythingError {}
-
-impl __accord::From<__accord::CallError> for EverythingError {
-    fn from(error: __accord::CallError) -> Self {
-        Self::Call(error)
-    }
-}
-impl __accord::ServiceError for EverythingError {
-    fn encode(self) -> __accord::ErrorEncoding {
-        match self {
-            Self::NotFound(e) => {
-                __accord::ErrorEncoding::declared(404u16, "stress.everything.NotFound", &e)
-            }
-            Self::Gone(e) => {
-                __accord::ErrorEncoding::declared(410u16, "stress.everything.Gone", &e)
-            }
-            Self::Conflict(e) => {
-                __accord::ErrorEncoding::declared(409u16, "stress.everything.Conflict", &e)
-            }
-            Self::AlreadyExists(e) => {
-                __accord::ErrorEncoding::declared(409u16, "stress.everything.AlreadyExists", &e)
-            }
-            Self::BadThing(e) => {
-                __accord::ErrorEncoding::declared(400u16, "stress.everything.BadThing", &e)
-            }
-            Self::Internal(e) => {
-                __accord::ErrorEncoding::declared(500u16, "stress.everything.Internal", &e)
-            }
-            Self::Call(e) => __accord::ErrorEncoding::Call(e),
-        }
-    }
-
-    fn decode(
-        name: &str,
-        body: &[u8],
-    ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
-        match name {
-            "stress.everything.NotFound" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::NotFound))
-            }
-            "stress.everything.Gone" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::Gone))
-            }
-            "stress.everything.Conflict" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::Conflict))
-            }
-            "stress.everything.AlreadyExists" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::AlreadyExists))
-            }
-            "stress.everything.BadThing" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::BadThing))
-            }
-            "stress.everything.Internal" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::Internal))
-            }
-            _ => __accord::Option::None,
-        }
-    }
-}
+impl __accord::Validate for ThingRemoved {}
+__accord::object_shape!(ThingRemoved {
+    "id": __accord::Uuid = true,
+    "reason": __accord::Option<__accord::String> = false,
+});
 
 /// Everything, as a service.
+///
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `everything::rest::router`, call a remote one with `everything::Client`.
 pub trait Everything: __accord::Send + __accord::Sync + 'static {
     /// Reads one thing.
     fn get_thing(
         &self,
         request: __accord::Request<GetThing>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Thing, EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::GetThingError>,
     > + __accord::Send;
 
     fn list_things(
         &self,
         request: __accord::Request<ListThings>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<ThingList, EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<ThingList, __accord::CallError>,
     > + __accord::Send;
 
     fn create_thing(
         &self,
         request: __accord::Request<Thing>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Thing, EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::CreateThingError>,
     > + __accord::Send;
 
     fn replace_thing(
         &self,
         request: __accord::Request<ReplaceThing>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), everything::ReplaceThingError>,
     > + __accord::Send;
 
     fn patch_labels(
         &self,
         request: __accord::Request<PatchLabels>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Thing, EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::PatchLabelsError>,
     > + __accord::Send;
 
     /// **Deprecated**: use forget_thing
     fn delete_thing(
         &self,
         request: __accord::Request<GetThing>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
 
     fn ping(
         &self,
         request: __accord::Request<()>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
 
     /// Server-sent events over HTTP, a server stream over gRPC.
     fn watch(
         &self,
         request: __accord::Request<GetThing>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Thing, EverythingError>>;
+    ) -> __accord::BoxStream<'static, __accord::Result<Thing, __accord::CallError>>;
 
     fn viewed(
         &self,
         request: __accord::Request<GetThing>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
 
     /// Client streaming.
     fn upload(
         &self,
         request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<UploadReply, EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<UploadReply, __accord::CallError>,
     > + __accord::Send;
 
     /// Bidirectional streaming.
     fn chat(
         &self,
         request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Chunk, EverythingError>>;
+    ) -> __accord::BoxStream<'static, __accord::Result<Chunk, __accord::CallError>>;
 
     fn r#async(
         &self,
         request: __accord::Request<Keywords>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Keywords, EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Keywords, __accord::CallError>,
     > + __accord::Send;
 
     fn everything(
         &self,
         request: __accord::Request<Containers>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Optionals, EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Optionals, everything::EverythingError>,
     > + __accord::Send;
 
     fn constrained(
         &self,
         request: __accord::Request<Constrained>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Empty, EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Empty, __accord::CallError>,
     > + __accord::Send;
 
     fn fire_and_forget(
         &self,
         request: __accord::Request<Empty>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
 
     /// Asynchronous request/response on a point-to-point channel.
     fn do_thing(
         &self,
         request: __accord::Request<DoThing>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Thing, EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::DoThingError>,
     > + __accord::Send;
 
     fn forget_thing(
         &self,
         request: __accord::Request<ForgetThing>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), EverythingError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
 
     /// Publish/async responses.
     fn survey(
         &self,
         request: __accord::Request<Survey>,
-    ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, EverythingError>>;
+    ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, __accord::CallError>>;
 }
 
-/// What the REST transport knows about each `Everything` operation.
-pub mod everything_operations {
+/// `Everything`'s error types, operation descriptors and transports.
+pub mod everything {
+    #[allow(unused_imports)]
     use super::__accord;
 
-    pub static GET_THING: __accord::rest::Operation = __accord::rest::Operation {
-        service: "stress.everything.Everything",
-        name: "get_thing",
-        method: __accord::http::Method::GET,
-        path: "/things/{id}",
-        timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
-        idempotent: true,
-    };
-
-    pub static LIST_THINGS: __accord::rest::Operation = __accord::rest::Operation {
-        service: "stress.everything.Everything",
-        name: "list_things",
-        method: __accord::http::Method::GET,
-        path: "/things",
-        timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
-        idempotent: true,
-    };
-
-    pub static CREATE_THING: __accord::rest::Operation = __accord::rest::Operation {
-        service: "stress.everything.Everything",
-        name: "create_thing",
-        method: __accord::http::Method::POST,
-        path: "/things",
-        timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
-        idempotent: false,
-    };
-
-    pub static REPLACE_THING: __accord::rest::Operation = __accord::rest::Operation {
-        service: "stress.everything.Everything",
-        name: "replace_thing",
-        method: __accord::http::Method::PUT,
-        path: "/things/{id}",
-        timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
-        idempotent: true,
-    };
-
-    pub static PATCH_LABELS: __accord::rest::Operation = __accord::rest::Operation {
-        service: "stress.everything.Everything",
-        name: "patch_labels",
-        method: __accord::http::Method::PATCH,
-        path: "/things/{id}/labels",
-        timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
-        idempotent: true,
-    };
-
-    pub static DELETE_THING: __accord::rest::Operation = __accord::rest::Operation {
-        service: "stress.everything.Everything",
-        name: "delete_thing",
-        method: __accord::http::Method::DELETE,
-        path: "/things/{id}",
-        timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
-        idempotent: true,
-    };
-
-    pub static PING: __accord::rest::Operation = __accord::rest::Operation {
-        service: "stress.everything.Everything",
-        name: "ping",
-        method: __accord::http::Method::POST,
-        path: "/ping",
-        timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
-        idempotent: false,
-    };
-
-    pub static WATCH: __accord::rest::Operation = __accord::rest::Operation {
-        service: "stress.everything.Everything",
-        name: "watch",
-        method: __accord::http::Method::GET,
-        path: "/things/{id}/watch",
-        timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
-        idempotent: true,
-    };
-
-    pub static VIEWED: __accord::rest::Operation = __accord::rest::Operation {
-        service: "stress.everything.Everything",
-        name: "viewed",
-        method: __accord::http::Method::POST,
-        path: "/things/{id}/viewed",
-        timeout: __accord::Option::Some(__accord::StdDuration::new(0u64, 500000000u32)),
-        idempotent: false,
-    };
-}
-
-/// Serves any `Everything` over REST: the paths and methods of its `@http` bindings.
-pub fn everything_router<__S: Everything>(
-    service: __S,
-    config: __accord::rest::server::ServerConfig,
-) -> __accord::axum::Router {
-    fn get_thing<__S: Everything>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &everything_operations::GET_THING,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<__accord::Uuid>("id");
-            },
-            move |r| async move { service.get_thing(r).await },
-        )
+    __accord::errors! {
+        /// Every error `get_thing` may end with.
+        pub enum GetThingError {
+            NotFound(super::NotFound) = 404u16 => "stress.everything.NotFound",
+            Gone(super::Gone) = 410u16 => "stress.everything.Gone",
+        }
+        call Call;
     }
 
-    fn list_things<__S: Everything>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &everything_operations::LIST_THINGS,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.query_list::<Color>("colors", "color");
-                p.query_list::<__accord::String>("tags", "tags");
-                p.query::<u32>("limit", "limit");
-                p.header::<__accord::String>("tenant", "X-Tenant");
-                p.header::<__accord::String>("etag", "If-None-Match");
-                p.query::<__accord::Timestamp>("after", "after");
-                p.query::<bool>("reverse", "reverse");
-                p.query::<Light>("light", "light");
-            },
-            move |r| async move { service.list_things(r).await },
-        )
+    __accord::errors! {
+        /// Every error `create_thing` may end with.
+        pub enum CreateThingError {
+            Conflict(super::Conflict) = 409u16 => "stress.everything.Conflict",
+            AlreadyExists(super::AlreadyExists) = 409u16 => "stress.everything.AlreadyExists",
+            BadThing(super::BadThing) = 400u16 => "stress.everything.BadThing",
+        }
+        call Call;
     }
 
-    fn create_thing<__S: Everything>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &everything_operations::CREATE_THING,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.body();
-            },
-            move |r| async move { service.create_thing(r).await },
-        )
+    __accord::errors! {
+        /// Every error `replace_thing` may end with.
+        pub enum ReplaceThingError {
+            NotFound(super::NotFound) = 404u16 => "stress.everything.NotFound",
+        }
+        call Call;
     }
 
-    fn replace_thing<__S: Everything>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.empty(
-            &everything_operations::REPLACE_THING,
-            __accord::http::StatusCode::NO_CONTENT,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<__accord::Uuid>("id");
-                p.header::<__accord::String>("etag", "If-Match");
-                p.body();
-            },
-            move |r| async move { service.replace_thing(r).await },
-        )
+    __accord::errors! {
+        /// Every error `patch_labels` may end with.
+        pub enum PatchLabelsError {
+            NotFound(super::NotFound) = 404u16 => "stress.everything.NotFound",
+        }
+        call Call;
     }
 
-    fn patch_labels<__S: Everything>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &everything_operations::PATCH_LABELS,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<__accord::Uuid>("id");
-                p.query::<bool>("dry_run", "dry-run");
-                p.body();
-            },
-            move |r| async move { service.patch_labels(r).await },
-        )
+    __accord::errors! {
+        /// Every error `everything` may end with.
+        pub enum EverythingError {
+            Internal(super::Internal) = 500u16 => "stress.everything.Internal",
+        }
+        call Call;
     }
 
-    fn delete_thing<__S: Everything>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.empty(
-            &everything_operations::DELETE_THING,
-            __accord::http::StatusCode::NO_CONTENT,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<__accord::Uuid>("id");
-            },
-            move |r| async move { service.delete_thing(r).await },
-        )
+    __accord::errors! {
+        /// Every error `do_thing` may end with.
+        pub enum DoThingError {
+            Conflict(super::Conflict) = 409u16 => "stress.everything.Conflict",
+            AlreadyExists(super::AlreadyExists) = 409u16 => "stress.everything.AlreadyExists",
+        }
+        call Call;
     }
 
-    fn ping<__S: Everything>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.empty(
-            &everything_operations::PING,
-            __accord::http::StatusCode::NO_CONTENT,
-            |_| {},
-            move |r: __accord::Request<__accord::rest::server::NoInput>| async move { service.ping(__accord::Request::from_parts(r.context, ())).await },
-        )
+    /// What every transport knows about each operation.
+    #[doc(hidden)]
+    pub mod ops {
+        use super::__accord;
+
+        pub static GET_THING: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "get_thing",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: true,
+        };
+
+        pub static LIST_THINGS: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "list_things",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: true,
+        };
+
+        pub static CREATE_THING: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "create_thing",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: false,
+        };
+
+        pub static REPLACE_THING: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "replace_thing",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: true,
+        };
+
+        pub static PATCH_LABELS: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "patch_labels",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: true,
+        };
+
+        pub static DELETE_THING: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "delete_thing",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: true,
+        };
+
+        pub static PING: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "ping",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: false,
+        };
+
+        pub static WATCH: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "watch",
+            interaction: __accord::Interaction::ServerStream,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: true,
+        };
+
+        pub static VIEWED: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "viewed",
+            interaction: __accord::Interaction::Notify,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(0u64, 500000000u32)),
+            idempotent: false,
+        };
+
+        pub static UPLOAD: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "upload",
+            interaction: __accord::Interaction::ClientStream,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: false,
+        };
+
+        pub static CHAT: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "chat",
+            interaction: __accord::Interaction::BidiStream,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: false,
+        };
+
+        pub static ASYNC: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "async",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: false,
+        };
+
+        pub static EVERYTHING: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "everything",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: false,
+        };
+
+        pub static CONSTRAINED: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "constrained",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: false,
+        };
+
+        pub static FIRE_AND_FORGET: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "fire_and_forget",
+            interaction: __accord::Interaction::Notify,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: false,
+        };
+
+        pub static DO_THING: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "do_thing",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: false,
+        };
+
+        pub static FORGET_THING: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "forget_thing",
+            interaction: __accord::Interaction::Notify,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: false,
+        };
+
+        pub static SURVEY: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Everything",
+            name: "survey",
+            interaction: __accord::Interaction::Collect,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
+            idempotent: false,
+        };
     }
 
-    fn watch<__S: Everything>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.stream(
-            &everything_operations::WATCH,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<__accord::Uuid>("id");
-            },
-            move |r| service.watch(r),
-        )
-    }
+    /// `Everything` over REST.
+    pub mod rest {
+        #[allow(unused_imports)]
+        use super::__accord;
 
-    fn viewed<__S: Everything>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.empty(
-            &everything_operations::VIEWED,
-            __accord::http::StatusCode::ACCEPTED,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<__accord::Uuid>("id");
-            },
-            move |r| async move { service.viewed(r).await },
-        )
-    }
+        /// Each `@http` operation's method and path.
+        #[doc(hidden)]
+        pub mod routes {
+            use super::__accord;
 
-    let router = __accord::axum::Router::new()
-        .route("/things/{id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_thing::<__S>)).put(__accord::rest::server::endpoint(replace_thing::<__S>)).delete(__accord::rest::server::endpoint(delete_thing::<__S>)))
-        .route("/things", __accord::axum::routing::get(__accord::rest::server::endpoint(list_things::<__S>)).post(__accord::rest::server::endpoint(create_thing::<__S>)))
-        .route("/things/{id}/labels", __accord::axum::routing::patch(__accord::rest::server::endpoint(patch_labels::<__S>)))
-        .route("/ping", __accord::axum::routing::post(__accord::rest::server::endpoint(ping::<__S>)))
-        .route("/things/{id}/watch", __accord::axum::routing::get(__accord::rest::server::endpoint(watch::<__S>)))
-        .route("/things/{id}/viewed", __accord::axum::routing::post(__accord::rest::server::endpoint(viewed::<__S>)));
-    __accord::rest::server::finish_router(router, service, config)
-}
+            pub static GET_THING: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::GET_THING,
+                method: __accord::http::Method::GET,
+                path: "/things/{id}",
+            };
 
-/// Calls a `Everything` over REST.
-#[derive(Debug, Clone)]
-pub struct EverythingRestProxy {
-    client: __accord::rest::client::RestClient,
-}
+            pub static LIST_THINGS: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::LIST_THINGS,
+                method: __accord::http::Method::GET,
+                path: "/things",
+            };
 
-impl EverythingRestProxy {
-    /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
-    pub fn new(client: __accord::rest::client::RestClient) -> Self {
-        Self { client }
-    }
+            pub static CREATE_THING: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::CREATE_THING,
+                method: __accord::http::Method::POST,
+                path: "/things",
+            };
 
-    /// A proxy with default settings for the service at `base_url`.
-    pub fn connect(
-        base_url: impl __accord::Into<__accord::String>,
-    ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
-        __accord::rest::client::RestClient::new(base_url).map(Self::new)
-    }
+            pub static REPLACE_THING: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::REPLACE_THING,
+                method: __accord::http::Method::PUT,
+                path: "/things/{id}",
+            };
 
-    /// The underlying client (for its resilience state).
-    pub fn client(&self) -> &__accord::rest::client::RestClient {
-        &self.client
-    }
-}
-impl Everything for EverythingRestProxy {
-    fn get_thing(
-        &self,
-        request: __accord::Request<GetThing>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Thing, EverythingError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new().path("id", &input.id);
-        self.client.call(&everything_operations::GET_THING, context, parts)
-    }
+            pub static PATCH_LABELS: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::PATCH_LABELS,
+                method: __accord::http::Method::PATCH,
+                path: "/things/{id}/labels",
+            };
 
-    fn list_things(
-        &self,
-        request: __accord::Request<ListThings>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<ThingList, EverythingError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .query_list("color", &input.colors)
-            .query_list("tags", input.tags.as_deref().unwrap_or_default())
-            .query("limit", __accord::Option::Some(&input.limit))
-            .header("X-Tenant", __accord::Option::Some(&input.tenant))
-            .header("If-None-Match", input.etag.as_ref())
-            .query("after", input.after.as_ref())
-            .query("reverse", input.reverse.as_ref())
-            .query("light", input.light.as_ref());
-        self.client.call(&everything_operations::LIST_THINGS, context, parts)
-    }
+            pub static DELETE_THING: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::DELETE_THING,
+                method: __accord::http::Method::DELETE,
+                path: "/things/{id}",
+            };
 
-    fn create_thing(
-        &self,
-        request: __accord::Request<Thing>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Thing, EverythingError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new().json(&input, &[]);
-        self.client.call(&everything_operations::CREATE_THING, context, parts)
-    }
+            pub static PING: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::PING,
+                method: __accord::http::Method::POST,
+                path: "/ping",
+            };
 
-    fn replace_thing(
-        &self,
-        request: __accord::Request<ReplaceThing>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), EverythingError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .path("id", &input.id)
-            .header("If-Match", __accord::Option::Some(&input.etag))
-            .json(&input, &["id", "etag"]);
-        self.client.call_empty(&everything_operations::REPLACE_THING, context, parts)
-    }
+            pub static WATCH: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::WATCH,
+                method: __accord::http::Method::GET,
+                path: "/things/{id}/watch",
+            };
 
-    fn patch_labels(
-        &self,
-        request: __accord::Request<PatchLabels>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Thing, EverythingError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .path("id", &input.id)
-            .query("dry-run", input.dry_run.as_ref())
-            .json(&input, &["id", "dry_run"]);
-        self.client.call(&everything_operations::PATCH_LABELS, context, parts)
-    }
+            pub static VIEWED: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::VIEWED,
+                method: __accord::http::Method::POST,
+                path: "/things/{id}/viewed",
+            };
+        }
 
-    fn delete_thing(
-        &self,
-        request: __accord::Request<GetThing>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), EverythingError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new().path("id", &input.id);
-        self.client.call_empty(&everything_operations::DELETE_THING, context, parts)
-    }
+        /// Serves any `Everything` over REST: the paths and methods of its `@http` bindings. Serve it with `accord::rest::server::serve`.
+        pub fn router<__S: super::super::Everything>(
+            service: __S,
+            config: __accord::rest::server::ServerConfig,
+        ) -> __accord::axum::Router {
+            fn get_thing<__S: super::super::Everything>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::GET_THING,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<__accord::Uuid>("id");
+                    },
+                    move |r| async move { service.get_thing(r).await },
+                )
+            }
 
-    fn ping(
-        &self,
-        request: __accord::Request<()>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), EverythingError>,
-    > + __accord::Send {
-        let (context, _) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new();
-        self.client.call_empty(&everything_operations::PING, context, parts)
-    }
+            fn list_things<__S: super::super::Everything>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::LIST_THINGS,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.query_list::<super::super::Color>("colors", "color");
+                        p.query_list::<__accord::String>("tags", "tags");
+                        p.query::<u32>("limit", "limit");
+                        p.header::<__accord::String>("tenant", "X-Tenant");
+                        p.header::<__accord::String>("etag", "If-None-Match");
+                        p.query::<__accord::Timestamp>("after", "after");
+                        p.query::<bool>("reverse", "reverse");
+                        p.query::<super::super::Light>("light", "light");
+                    },
+                    move |r| async move { service.list_things(r).await },
+                )
+            }
 
-    fn watch(
-        &self,
-        request: __accord::Request<GetThing>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Thing, EverythingError>> {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new().path("id", &input.id);
-        self.client.call_stream(&everything_operations::WATCH, context, parts)
-    }
+            fn create_thing<__S: super::super::Everything>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::CREATE_THING,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.body();
+                    },
+                    move |r| async move { service.create_thing(r).await },
+                )
+            }
 
-    fn viewed(
-        &self,
-        request: __accord::Request<GetThing>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), EverythingError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new().path("id", &input.id);
-        self.client.call_empty(&everything_operations::VIEWED, context, parts)
-    }
+            fn replace_thing<__S: super::super::Everything>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.empty(
+                    &routes::REPLACE_THING,
+                    __accord::http::StatusCode::NO_CONTENT,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<__accord::Uuid>("id");
+                        p.header::<__accord::String>("etag", "If-Match");
+                        p.body();
+                    },
+                    move |r| async move { service.replace_thing(r).await },
+                )
+            }
 
-    #[allow(unused_variables)]
-    async fn upload(
-        &self,
-        request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
-    ) -> __accord::Result<UploadReply, EverythingError> {
-        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-            operation: __accord::String::from("stress.everything.Everything.upload"),
-        }))
-    }
+            fn patch_labels<__S: super::super::Everything>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::PATCH_LABELS,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<__accord::Uuid>("id");
+                        p.query::<bool>("dry_run", "dry-run");
+                        p.body();
+                    },
+                    move |r| async move { service.patch_labels(r).await },
+                )
+            }
 
-    #[allow(unused_variables)]
-    fn chat(
-        &self,
-        request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Chunk, EverythingError>> {
-        __accord::Box::pin(__accord::futures::stream::once(__accord::future::ready(
-            __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from("stress.everything.Everything.chat"),
-            })),
-        )))
-    }
+            fn delete_thing<__S: super::super::Everything>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.empty(
+                    &routes::DELETE_THING,
+                    __accord::http::StatusCode::NO_CONTENT,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<__accord::Uuid>("id");
+                    },
+                    move |r| async move { service.delete_thing(r).await },
+                )
+            }
 
-    #[allow(unused_variables)]
-    async fn r#async(
-        &self,
-        request: __accord::Request<Keywords>,
-    ) -> __accord::Result<Keywords, EverythingError> {
-        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-            operation: __accord::String::from("stress.everything.Everything.async"),
-        }))
-    }
+            fn ping<__S: super::super::Everything>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.empty(
+                    &routes::PING,
+                    __accord::http::StatusCode::NO_CONTENT,
+                    |_| {},
+                    move |r: __accord::Request<__accord::rest::server::NoInput>| async move { service.ping(__accord::Request::from_parts(r.context, ())).await },
+                )
+            }
 
-    #[allow(unused_variables)]
-    async fn everything(
-        &self,
-        request: __accord::Request<Containers>,
-    ) -> __accord::Result<Optionals, EverythingError> {
-        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-            operation: __accord::String::from("stress.everything.Everything.everything"),
-        }))
-    }
+            fn watch<__S: super::super::Everything>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.stream(
+                    &routes::WATCH,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<__accord::Uuid>("id");
+                    },
+                    move |r| service.watch(r),
+                )
+            }
 
-    #[allow(unused_variables)]
-    async fn constrained(
-        &self,
-        request: __accord::Request<Constrained>,
-    ) -> __accord::Result<Empty, EverythingError> {
-        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-            operation: __accord::String::from("stress.everything.Everything.constrained"),
-        }))
-    }
+            fn viewed<__S: super::super::Everything>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.empty(
+                    &routes::VIEWED,
+                    __accord::http::StatusCode::ACCEPTED,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<__accord::Uuid>("id");
+                    },
+                    move |r| async move { service.viewed(r).await },
+                )
+            }
 
-    #[allow(unused_variables)]
-    async fn fire_and_forget(
-        &self,
-        request: __accord::Request<Empty>,
-    ) -> __accord::Result<(), EverythingError> {
-        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-            operation: __accord::String::from("stress.everything.Everything.fire_and_forget"),
-        }))
-    }
+            let router = __accord::axum::Router::new()
+                .route("/things/{id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_thing::<__S>)).put(__accord::rest::server::endpoint(replace_thing::<__S>)).delete(__accord::rest::server::endpoint(delete_thing::<__S>)))
+                .route("/things", __accord::axum::routing::get(__accord::rest::server::endpoint(list_things::<__S>)).post(__accord::rest::server::endpoint(create_thing::<__S>)))
+                .route("/things/{id}/labels", __accord::axum::routing::patch(__accord::rest::server::endpoint(patch_labels::<__S>)))
+                .route("/ping", __accord::axum::routing::post(__accord::rest::server::endpoint(ping::<__S>)))
+                .route("/things/{id}/watch", __accord::axum::routing::get(__accord::rest::server::endpoint(watch::<__S>)))
+                .route("/things/{id}/viewed", __accord::axum::routing::post(__accord::rest::server::endpoint(viewed::<__S>)));
+            __accord::rest::server::finish_router(router, service, config)
+        }
 
-    #[allow(unused_variables)]
-    async fn do_thing(
-        &self,
-        request: __accord::Request<DoThing>,
-    ) -> __accord::Result<Thing, EverythingError> {
-        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-            operation: __accord::String::from("stress.everything.Everything.do_thing"),
-        }))
-    }
+        /// Calls a `Everything` over REST.
+        #[derive(Debug, Clone)]
+        pub struct Proxy {
+            client: __accord::rest::client::RestClient,
+        }
 
-    #[allow(unused_variables)]
-    async fn forget_thing(
-        &self,
-        request: __accord::Request<ForgetThing>,
-    ) -> __accord::Result<(), EverythingError> {
-        __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-            operation: __accord::String::from("stress.everything.Everything.forget_thing"),
-        }))
-    }
+        impl Proxy {
+            /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
+            pub fn new(client: __accord::rest::client::RestClient) -> Self {
+                Self { client }
+            }
 
-    #[allow(unused_variables)]
-    fn survey(
-        &self,
-        request: __accord::Request<Survey>,
-    ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, EverythingError>> {
-        __accord::Box::pin(__accord::futures::stream::once(__accord::future::ready(
-            __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from("stress.everything.Everything.survey"),
-            })),
-        )))
-    }
-}
+            /// A proxy with default settings for the service at `base_url`.
+            pub fn connect(
+                base_url: impl __accord::Into<__accord::String>,
+            ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
+                __accord::rest::client::RestClient::new(base_url).map(Self::new)
+            }
 
-/// Every error a `Quiet` operation may end with.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum QuietError {
-    /// A transport or internal failure.
-    Call(__accord::CallError),
-}
+            /// The underlying client (for its resilience state).
+            pub fn client(&self) -> &__accord::rest::client::RestClient {
+                &self.client
+            }
+        }
+        impl super::super::Everything for Proxy {
+            fn get_thing(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::GetThingError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new().path("id", &input.id);
+                self.client.call(&routes::GET_THING, context, parts)
+            }
 
-impl __accord::fmt::Display for QuietError {
-    fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
-        match self {
-            Self::Call(e) => __accord::fmt::Display::fmt(e, f),
+            fn list_things(
+                &self,
+                request: __accord::Request<super::super::ListThings>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::ThingList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .query_list("color", &input.colors)
+                    .query_list("tags", input.tags.as_deref().unwrap_or_default())
+                    .query("limit", __accord::Option::Some(&input.limit))
+                    .header("X-Tenant", __accord::Option::Some(&input.tenant))
+                    .header("If-None-Match", input.etag.as_ref())
+                    .query("after", input.after.as_ref())
+                    .query("reverse", input.reverse.as_ref())
+                    .query("light", input.light.as_ref());
+                self.client.call(&routes::LIST_THINGS, context, parts)
+            }
+
+            fn create_thing(
+                &self,
+                request: __accord::Request<super::super::Thing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::CreateThingError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new().json(&input, &[]);
+                self.client.call(&routes::CREATE_THING, context, parts)
+            }
+
+            fn replace_thing(
+                &self,
+                request: __accord::Request<super::super::ReplaceThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), super::super::everything::ReplaceThingError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .path("id", &input.id)
+                    .header("If-Match", __accord::Option::Some(&input.etag))
+                    .json(&input, &["id", "etag"]);
+                self.client.call_empty(&routes::REPLACE_THING, context, parts)
+            }
+
+            fn patch_labels(
+                &self,
+                request: __accord::Request<super::super::PatchLabels>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::PatchLabelsError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .path("id", &input.id)
+                    .query("dry-run", input.dry_run.as_ref())
+                    .json(&input, &["id", "dry_run"]);
+                self.client.call(&routes::PATCH_LABELS, context, parts)
+            }
+
+            fn delete_thing(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new().path("id", &input.id);
+                self.client.call_empty(&routes::DELETE_THING, context, parts)
+            }
+
+            fn ping(
+                &self,
+                request: __accord::Request<()>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, _) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new();
+                self.client.call_empty(&routes::PING, context, parts)
+            }
+
+            fn watch(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::Thing, __accord::CallError>> {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new().path("id", &input.id);
+                self.client.call_stream(&routes::WATCH, context, parts)
+            }
+
+            fn viewed(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new().path("id", &input.id);
+                self.client.call_empty(&routes::VIEWED, context, parts)
+            }
+
+            fn upload(
+                &self,
+                request: __accord::Request<__accord::BoxStream<'static, super::super::Chunk>>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::UploadReply, __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::UPLOAD, request)
+            }
+
+            fn chat(
+                &self,
+                request: __accord::Request<__accord::BoxStream<'static, super::super::Chunk>>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::Chunk, __accord::CallError>> {
+                __accord::unsupported_stream(&super::super::everything::ops::CHAT, request)
+            }
+
+            fn r#async(
+                &self,
+                request: __accord::Request<super::super::Keywords>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Keywords, __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::ASYNC, request)
+            }
+
+            fn everything(
+                &self,
+                request: __accord::Request<super::super::Containers>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Optionals, super::super::everything::EverythingError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::EVERYTHING, request)
+            }
+
+            fn constrained(
+                &self,
+                request: __accord::Request<super::super::Constrained>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Empty, __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::CONSTRAINED, request)
+            }
+
+            fn fire_and_forget(
+                &self,
+                request: __accord::Request<super::super::Empty>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::FIRE_AND_FORGET, request)
+            }
+
+            fn do_thing(
+                &self,
+                request: __accord::Request<super::super::DoThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::DoThingError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::DO_THING, request)
+            }
+
+            fn forget_thing(
+                &self,
+                request: __accord::Request<super::super::ForgetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::FORGET_THING, request)
+            }
+
+            fn survey(
+                &self,
+                request: __accord::Request<super::super::Survey>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::SurveyAnswer, __accord::CallError>> {
+                __accord::unsupported_stream(&super::super::everything::ops::SURVEY, request)
+            }
         }
     }
-}
 
-impl __accord::StdError for QuietError {}
-
-impl __accord::From<__accord::CallError> for QuietError {
-    fn from(error: __accord::CallError) -> Self {
-        Self::Call(error)
+    /// Calls a `Everything` over the transport each operation is bound to.
+    #[derive(Debug, Clone, Default)]
+    pub struct Client {
+        rest: __accord::Option<rest::Proxy>,
     }
-}
-impl __accord::ServiceError for QuietError {
-    fn encode(self) -> __accord::ErrorEncoding {
-        match self {
-            Self::Call(e) => __accord::ErrorEncoding::Call(e),
+
+    impl Client {
+        /// A client with no transport yet: add each with its `with_…` method.
+        pub fn new() -> Self {
+            <Self as __accord::Default>::default()
+        }
+
+        /// Sends the operations bound to REST through `proxy`.
+        pub fn with_rest(mut self, proxy: rest::Proxy) -> Self {
+            self.rest = __accord::Option::Some(proxy);
+            self
         }
     }
 
-    fn decode(
-        _: &str,
-        _: &[u8],
-    ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
-        __accord::Option::None
+    impl super::Everything for Client {
+        fn get_thing(
+            &self,
+            request: __accord::Request<super::GetThing>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Thing, super::everything::GetThingError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_thing(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::GET_THING, request)),
+            }
+        }
+
+        fn list_things(
+            &self,
+            request: __accord::Request<super::ListThings>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::ThingList, __accord::CallError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_things(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::LIST_THINGS, request)),
+            }
+        }
+
+        fn create_thing(
+            &self,
+            request: __accord::Request<super::Thing>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Thing, super::everything::CreateThingError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_thing(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::CREATE_THING, request)),
+            }
+        }
+
+        fn replace_thing(
+            &self,
+            request: __accord::Request<super::ReplaceThing>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), super::everything::ReplaceThingError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.replace_thing(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::REPLACE_THING, request)),
+            }
+        }
+
+        fn patch_labels(
+            &self,
+            request: __accord::Request<super::PatchLabels>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Thing, super::everything::PatchLabelsError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.patch_labels(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::PATCH_LABELS, request)),
+            }
+        }
+
+        fn delete_thing(
+            &self,
+            request: __accord::Request<super::GetThing>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), __accord::CallError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.delete_thing(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::DELETE_THING, request)),
+            }
+        }
+
+        fn ping(
+            &self,
+            request: __accord::Request<()>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), __accord::CallError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.ping(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::PING, request)),
+            }
+        }
+
+        fn watch(
+            &self,
+            request: __accord::Request<super::GetThing>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::Thing, __accord::CallError>> {
+            match &self.rest {
+                __accord::Option::Some(proxy) => proxy.watch(request),
+                __accord::Option::None => __accord::unsupported_stream(&super::everything::ops::WATCH, request),
+            }
+        }
+
+        fn viewed(
+            &self,
+            request: __accord::Request<super::GetThing>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), __accord::CallError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.viewed(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::VIEWED, request)),
+            }
+        }
+
+        fn upload(
+            &self,
+            request: __accord::Request<__accord::BoxStream<'static, super::Chunk>>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::UploadReply, __accord::CallError>,
+        > + __accord::Send {
+            __accord::unsupported(&super::everything::ops::UPLOAD, request)
+        }
+
+        fn chat(
+            &self,
+            request: __accord::Request<__accord::BoxStream<'static, super::Chunk>>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::Chunk, __accord::CallError>> {
+            __accord::unsupported_stream(&super::everything::ops::CHAT, request)
+        }
+
+        fn r#async(
+            &self,
+            request: __accord::Request<super::Keywords>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Keywords, __accord::CallError>,
+        > + __accord::Send {
+            __accord::unsupported(&super::everything::ops::ASYNC, request)
+        }
+
+        fn everything(
+            &self,
+            request: __accord::Request<super::Containers>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Optionals, super::everything::EverythingError>,
+        > + __accord::Send {
+            __accord::unsupported(&super::everything::ops::EVERYTHING, request)
+        }
+
+        fn constrained(
+            &self,
+            request: __accord::Request<super::Constrained>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Empty, __accord::CallError>,
+        > + __accord::Send {
+            __accord::unsupported(&super::everything::ops::CONSTRAINED, request)
+        }
+
+        fn fire_and_forget(
+            &self,
+            request: __accord::Request<super::Empty>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), __accord::CallError>,
+        > + __accord::Send {
+            __accord::unsupported(&super::everything::ops::FIRE_AND_FORGET, request)
+        }
+
+        fn do_thing(
+            &self,
+            request: __accord::Request<super::DoThing>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Thing, super::everything::DoThingError>,
+        > + __accord::Send {
+            __accord::unsupported(&super::everything::ops::DO_THING, request)
+        }
+
+        fn forget_thing(
+            &self,
+            request: __accord::Request<super::ForgetThing>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), __accord::CallError>,
+        > + __accord::Send {
+            __accord::unsupported(&super::everything::ops::FORGET_THING, request)
+        }
+
+        fn survey(
+            &self,
+            request: __accord::Request<super::Survey>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::SurveyAnswer, __accord::CallError>> {
+            __accord::unsupported_stream(&super::everything::ops::SURVEY, request)
+        }
     }
 }
 
 /// gRPC only: no OpenAPI or AsyncAPI document.
+///
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `quiet::rest::router`, call a remote one with `quiet::Client`.
 pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     fn only_grpc(
         &self,
         request: __accord::Request<Empty>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Empty, QuietError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Empty, __accord::CallError>,
     > + __accord::Send;
+}
+
+/// `Quiet`'s error types, operation descriptors and transports.
+pub mod quiet {
+    #[allow(unused_imports)]
+    use super::__accord;
+
+    /// What every transport knows about each operation.
+    #[doc(hidden)]
+    pub mod ops {
+        use super::__accord;
+
+        pub static ONLY_GRPC: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.everything.Quiet",
+            name: "only_grpc",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::None,
+            idempotent: false,
+        };
+    }
 }

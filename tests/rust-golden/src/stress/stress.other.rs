@@ -4,60 +4,29 @@
 use ::accord::__private as __accord;
 
 /// Shares its short name with `stress.everything.Item`.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Item {
     pub name: __accord::String,
 }
 
-impl __accord::Validate for Item {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for Item {}
+__accord::object_shape!(Item {"name": __accord::String = true});
 
-impl __accord::Shape for Item {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "name", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ListItems {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub query: __accord::Option<__accord::String>,
 }
 
-impl __accord::Validate for ListItems {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for ListItems {}
+__accord::object_shape!(ListItems {"query": __accord::Option<__accord::String> = false});
 
-impl __accord::Shape for ListItems {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "query",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ItemList {
     pub items: __accord::Vec<Item>,
@@ -75,21 +44,10 @@ impl __accord::Validate for ItemList {
         }
     }
 }
+__accord::object_shape!(ItemList {"items": __accord::Vec<Item> = true});
 
-impl __accord::Shape for ItemList {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Vec<Item>>(object, "items", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct ItemAdded {
     pub item: Item,
@@ -108,138 +66,145 @@ impl __accord::Validate for ItemAdded {
         }
     }
 }
+__accord::object_shape!(ItemAdded {"item": Item = true, "at": __accord::Timestamp = true});
 
-impl __accord::Shape for ItemAdded {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<Item>(object, "item", true, path, violations);
-        __accord::shape::field::<__accord::Timestamp>(object, "at", true, path, violations);
-    }
-}
-
-/// Every error a `Catalog` operation may end with.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum CatalogError {
-    /// A transport or internal failure.
-    Call(__accord::CallError),
-}
-
-impl __accord::fmt::Display for CatalogError {
-    fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
-        match self {
-            Self::Call(e) => __accord::fmt::Display::fmt(e, f),
-        }
-    }
-}
-
-impl __accord::StdError for CatalogError {}
-
-impl __accord::From<__accord::CallError> for CatalogError {
-    fn from(error: __accord::CallError) -> Self {
-        Self::Call(error)
-    }
-}
-impl __accord::ServiceError for CatalogError {
-    fn encode(self) -> __accord::ErrorEncoding {
-        match self {
-            Self::Call(e) => __accord::ErrorEncoding::Call(e),
-        }
-    }
-
-    fn decode(
-        _: &str,
-        _: &[u8],
-    ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
-        __accord::Option::None
-    }
-}
-
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `catalog::rest::router`, call a remote one with `catalog::Client`.
 pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     fn list(
         &self,
         request: __accord::Request<ListItems>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<ItemList, CatalogError>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<ItemList, __accord::CallError>,
     > + __accord::Send;
 }
 
-/// What the REST transport knows about each `Catalog` operation.
-pub mod catalog_operations {
+/// `Catalog`'s error types, operation descriptors and transports.
+pub mod catalog {
+    #[allow(unused_imports)]
     use super::__accord;
 
-    pub static LIST: __accord::rest::Operation = __accord::rest::Operation {
-        service: "stress.other.Catalog",
-        name: "list",
-        method: __accord::http::Method::GET,
-        path: "/items",
-        timeout: __accord::Option::None,
-        idempotent: true,
-    };
-}
+    /// What every transport knows about each operation.
+    #[doc(hidden)]
+    pub mod ops {
+        use super::__accord;
 
-/// Serves any `Catalog` over REST: the paths and methods of its `@http` bindings.
-pub fn catalog_router<__S: Catalog>(
-    service: __S,
-    config: __accord::rest::server::ServerConfig,
-) -> __accord::axum::Router {
-    fn list<__S: Catalog>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &catalog_operations::LIST,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.query::<__accord::String>("query", "q");
-            },
-            move |r| async move { service.list(r).await },
-        )
+        pub static LIST: __accord::OperationInfo = __accord::OperationInfo {
+            service: "stress.other.Catalog",
+            name: "list",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::None,
+            idempotent: true,
+        };
     }
 
-    let router = __accord::axum::Router::new()
-        .route("/items", __accord::axum::routing::get(__accord::rest::server::endpoint(list::<__S>)));
-    __accord::rest::server::finish_router(router, service, config)
-}
+    /// `Catalog` over REST.
+    pub mod rest {
+        #[allow(unused_imports)]
+        use super::__accord;
 
-/// Calls a `Catalog` over REST.
-#[derive(Debug, Clone)]
-pub struct CatalogRestProxy {
-    client: __accord::rest::client::RestClient,
-}
+        /// Each `@http` operation's method and path.
+        #[doc(hidden)]
+        pub mod routes {
+            use super::__accord;
 
-impl CatalogRestProxy {
-    /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
-    pub fn new(client: __accord::rest::client::RestClient) -> Self {
-        Self { client }
+            pub static LIST: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::LIST,
+                method: __accord::http::Method::GET,
+                path: "/items",
+            };
+        }
+
+        /// Serves any `Catalog` over REST: the paths and methods of its `@http` bindings. Serve it with `accord::rest::server::serve`.
+        pub fn router<__S: super::super::Catalog>(
+            service: __S,
+            config: __accord::rest::server::ServerConfig,
+        ) -> __accord::axum::Router {
+            fn list<__S: super::super::Catalog>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::LIST,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.query::<__accord::String>("query", "q");
+                    },
+                    move |r| async move { service.list(r).await },
+                )
+            }
+
+            let router = __accord::axum::Router::new()
+                .route("/items", __accord::axum::routing::get(__accord::rest::server::endpoint(list::<__S>)));
+            __accord::rest::server::finish_router(router, service, config)
+        }
+
+        /// Calls a `Catalog` over REST.
+        #[derive(Debug, Clone)]
+        pub struct Proxy {
+            client: __accord::rest::client::RestClient,
+        }
+
+        impl Proxy {
+            /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
+            pub fn new(client: __accord::rest::client::RestClient) -> Self {
+                Self { client }
+            }
+
+            /// A proxy with default settings for the service at `base_url`.
+            pub fn connect(
+                base_url: impl __accord::Into<__accord::String>,
+            ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
+                __accord::rest::client::RestClient::new(base_url).map(Self::new)
+            }
+
+            /// The underlying client (for its resilience state).
+            pub fn client(&self) -> &__accord::rest::client::RestClient {
+                &self.client
+            }
+        }
+        impl super::super::Catalog for Proxy {
+            fn list(
+                &self,
+                request: __accord::Request<super::super::ListItems>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::ItemList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new().query("q", input.query.as_ref());
+                self.client.call(&routes::LIST, context, parts)
+            }
+        }
     }
 
-    /// A proxy with default settings for the service at `base_url`.
-    pub fn connect(
-        base_url: impl __accord::Into<__accord::String>,
-    ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
-        __accord::rest::client::RestClient::new(base_url).map(Self::new)
+    /// Calls a `Catalog` over the transport each operation is bound to.
+    #[derive(Debug, Clone, Default)]
+    pub struct Client {
+        rest: __accord::Option<rest::Proxy>,
     }
 
-    /// The underlying client (for its resilience state).
-    pub fn client(&self) -> &__accord::rest::client::RestClient {
-        &self.client
+    impl Client {
+        /// A client with no transport yet: add each with its `with_…` method.
+        pub fn new() -> Self {
+            <Self as __accord::Default>::default()
+        }
+
+        /// Sends the operations bound to REST through `proxy`.
+        pub fn with_rest(mut self, proxy: rest::Proxy) -> Self {
+            self.rest = __accord::Option::Some(proxy);
+            self
+        }
     }
-}
-impl Catalog for CatalogRestProxy {
-    fn list(
-        &self,
-        request: __accord::Request<ListItems>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<ItemList, CatalogError>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new().query("q", input.query.as_ref());
-        self.client.call(&catalog_operations::LIST, context, parts)
+
+    impl super::Catalog for Client {
+        fn list(
+            &self,
+            request: __accord::Request<super::ListItems>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::ItemList, __accord::CallError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::catalog::ops::LIST, request)),
+            }
+        }
     }
 }

@@ -1,18 +1,11 @@
-//! RFC 9457 problem details, with Accord's `violations` extension.
+//! RFC 9457 problem details, with Accord's `violations` extension: how the REST transport
+//! carries a [`Status`](crate::Status) and the skeleton's own rejections.
 
+pub use crate::validate::Violation;
 use serde::{Deserialize, Serialize};
 
 /// The media type of a [`Problem`] body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
-
-/// One broken rule of an input: where (`line_items[0].quantity`) and what.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Violation {
-    /// Path of the offending field; empty for the input as a whole.
-    pub field: String,
-    /// What is wrong, in words (`must be at least 1`).
-    pub message: String,
-}
 
 /// An RFC 9457 problem body (`application/problem+json`).
 ///

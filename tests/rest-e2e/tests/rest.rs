@@ -1,15 +1,15 @@
-#![cfg(feature = "rest")]
-//! End-to-end tests of the REST glue over real loopback sockets, through the hand-written
-//! "as if generated" mini service in `mini/`.
-
-mod mini;
+//! End-to-end tests of the REST glue over real loopback sockets, through the mini order service
+//! generated from `api/shop.accord` by this crate's build script.
 
 use accord::rest::client::RestClient;
 use accord::rest::server::ServerConfig;
 use accord::trace::TraceParent;
-use accord::{BoxStream, BreakerConfig, CallError, ProxyConfig, Request};
+use accord::{BoxStream, BreakerConfig, CallError, Code, ProxyConfig, Request};
 use futures::StreamExt as _;
-use mini::*;
+use accord_rest_e2e::order_service::{
+    CancelOrderError, CreateOrderError, DeleteOrderError, GetOrderError, WatchOrderError, rest,
+};
+use accord_rest_e2e::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -55,6 +55,8 @@ fn seen(request: &Request<impl Sized>) -> BTreeMap<String, String> {
         .map(|d| d.as_millis().to_string())
         .unwrap_or_default();
     labels.insert("remaining_ms".into(), remaining);
+    let names: Vec<&str> = ctx.metadata.keys().map(String::as_str).collect();
+    labels.insert("metadata".into(), names.join(","));
     labels.insert(
         "tenant".into(),
         ctx.metadata("x-tenant").unwrap_or_default().into(),
@@ -71,11 +73,11 @@ impl OrderService for Shop {
     async fn create_order(
         &self,
         request: Request<CreateOrderRequest>,
-    ) -> Result<CreateOrderReply, OrderServiceError> {
+    ) -> Result<CreateOrderReply, CreateOrderError> {
         let input = request.input;
         if input.restaurant_id == 0 {
             let e = RestaurantNotFound { restaurant_id: 0 };
-            return Err(OrderServiceError::RestaurantNotFound(e));
+            return Err(CreateOrderError::RestaurantNotFound(e));
         }
         Ok(CreateOrderReply {
             order_id: input.restaurant_id * 100 + input.line_items.len() as i64,
@@ -85,13 +87,13 @@ impl OrderService for Shop {
     async fn get_order(
         &self,
         request: Request<GetOrderRequest>,
-    ) -> Result<Order, OrderServiceError> {
+    ) -> Result<Order, GetOrderError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         match request.input.order_id {
             SLOW => tokio::time::sleep(Duration::from_secs(5)).await,
             BROKEN => return Err(CallError::Internal("the database is down".into()).into()),
             id if id < 0 => {
-                return Err(OrderServiceError::OrderNotFound(OrderNotFound {
+                return Err(GetOrderError::OrderNotFound(OrderNotFound {
                     order_id: id,
                 }));
             }
@@ -103,7 +105,7 @@ impl OrderService for Shop {
     async fn list_orders(
         &self,
         request: Request<ListOrdersRequest>,
-    ) -> Result<OrderList, OrderServiceError> {
+    ) -> Result<OrderList, CallError> {
         let input = request.input;
         let orders = (0..input.limit.unwrap_or(2)).map(|i| {
             let mut o = order(i64::from(i), BTreeMap::new());
@@ -122,7 +124,7 @@ impl OrderService for Shop {
     async fn cancel_order(
         &self,
         request: Request<CancelOrderRequest>,
-    ) -> Result<Order, OrderServiceError> {
+    ) -> Result<Order, CancelOrderError> {
         let input = request.input;
         let mut labels = BTreeMap::new();
         labels.insert("reason".into(), input.reason.unwrap_or_default());
@@ -135,26 +137,26 @@ impl OrderService for Shop {
     async fn delete_order(
         &self,
         request: Request<GetOrderRequest>,
-    ) -> Result<(), OrderServiceError> {
+    ) -> Result<(), DeleteOrderError> {
         match request.input.order_id {
-            id if id < 0 => Err(OrderServiceError::OrderNotFound(OrderNotFound {
+            id if id < 0 => Err(DeleteOrderError::OrderNotFound(OrderNotFound {
                 order_id: id,
             })),
             _ => Ok(()),
         }
     }
 
-    async fn order_viewed(&self, _: Request<GetOrderRequest>) -> Result<(), OrderServiceError> {
+    async fn order_viewed(&self, _: Request<GetOrderRequest>) -> Result<(), CallError> {
         Ok(())
     }
 
     fn watch_order(
         &self,
         request: Request<GetOrderRequest>,
-    ) -> BoxStream<'static, Result<Order, OrderServiceError>> {
+    ) -> BoxStream<'static, Result<Order, WatchOrderError>> {
         let id = request.input.order_id;
         if id < 0 {
-            let e = OrderServiceError::OrderNotFound(OrderNotFound { order_id: id });
+            let e = WatchOrderError::OrderNotFound(OrderNotFound { order_id: id });
             return Box::pin(futures::stream::iter([Err(e)]));
         }
         let states = [
@@ -182,51 +184,58 @@ impl OrderService for ShopHandle {
     fn create_order(
         &self,
         r: Request<CreateOrderRequest>,
-    ) -> impl Future<Output = Result<CreateOrderReply, OrderServiceError>> + Send {
+    ) -> impl Future<Output = Result<CreateOrderReply, CreateOrderError>> + Send {
         self.0.create_order(r)
     }
     fn get_order(
         &self,
         r: Request<GetOrderRequest>,
-    ) -> impl Future<Output = Result<Order, OrderServiceError>> + Send {
+    ) -> impl Future<Output = Result<Order, GetOrderError>> + Send {
         self.0.get_order(r)
     }
     fn list_orders(
         &self,
         r: Request<ListOrdersRequest>,
-    ) -> impl Future<Output = Result<OrderList, OrderServiceError>> + Send {
+    ) -> impl Future<Output = Result<OrderList, CallError>> + Send {
         self.0.list_orders(r)
     }
     fn cancel_order(
         &self,
         r: Request<CancelOrderRequest>,
-    ) -> impl Future<Output = Result<Order, OrderServiceError>> + Send {
+    ) -> impl Future<Output = Result<Order, CancelOrderError>> + Send {
         self.0.cancel_order(r)
     }
     fn delete_order(
         &self,
         r: Request<GetOrderRequest>,
-    ) -> impl Future<Output = Result<(), OrderServiceError>> + Send {
+    ) -> impl Future<Output = Result<(), DeleteOrderError>> + Send {
         self.0.delete_order(r)
     }
     fn order_viewed(
         &self,
         r: Request<GetOrderRequest>,
-    ) -> impl Future<Output = Result<(), OrderServiceError>> + Send {
+    ) -> impl Future<Output = Result<(), CallError>> + Send {
         self.0.order_viewed(r)
     }
     fn watch_order(
         &self,
         r: Request<GetOrderRequest>,
-    ) -> BoxStream<'static, Result<Order, OrderServiceError>> {
+    ) -> BoxStream<'static, Result<Order, WatchOrderError>> {
         self.0.watch_order(r)
     }
 }
 
 async fn serve() -> Server {
+    serve_with(ServerConfig {
+        body_limit: 4096,
+        ..ServerConfig::default()
+    })
+    .await
+}
+
+async fn serve_with(config: ServerConfig) -> Server {
     let shop = Arc::new(Shop::default());
-    let config = ServerConfig { body_limit: 4096 };
-    let router = order_service_router(ShopHandle(shop.clone()), config);
+    let router = rest::router(ShopHandle(shop.clone()), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = router.into_make_service_with_connect_info::<SocketAddr>();
@@ -237,13 +246,13 @@ async fn serve() -> Server {
     }
 }
 
-fn proxy(server: &Server, config: ProxyConfig) -> OrderServiceRestProxy {
+fn proxy(server: &Server, config: ProxyConfig) -> rest::Proxy {
     let client = RestClient::builder(&server.base)
         .default_header("X-Tenant", "acme")
         .config(config)
         .build()
         .unwrap();
-    OrderServiceRestProxy::new(client)
+    rest::Proxy::new(client)
 }
 
 fn create_request(restaurant_id: i64) -> CreateOrderRequest {
@@ -325,7 +334,7 @@ async fn declared_errors_come_back_typed() {
         .unwrap_err();
     assert_eq!(
         err,
-        OrderServiceError::RestaurantNotFound(RestaurantNotFound { restaurant_id: 0 })
+        CreateOrderError::RestaurantNotFound(RestaurantNotFound { restaurant_id: 0 })
     );
     let err = orders
         .get_order(GetOrderRequest { order_id: -3 }.into())
@@ -333,7 +342,7 @@ async fn declared_errors_come_back_typed() {
         .unwrap_err();
     assert_eq!(
         err,
-        OrderServiceError::OrderNotFound(OrderNotFound { order_id: -3 })
+        GetOrderError::OrderNotFound(OrderNotFound { order_id: -3 })
     );
     let err = orders
         .delete_order(GetOrderRequest { order_id: -4 }.into())
@@ -341,7 +350,7 @@ async fn declared_errors_come_back_typed() {
         .unwrap_err();
     assert_eq!(
         err,
-        OrderServiceError::OrderNotFound(OrderNotFound { order_id: -4 })
+        DeleteOrderError::OrderNotFound(OrderNotFound { order_id: -4 })
     );
 
     let raw = reqwest::get(format!("{}/orders/-3", server.base))
@@ -374,11 +383,11 @@ async fn internal_errors_are_500_problems_without_details() {
         .get_order(GetOrderRequest { order_id: BROKEN }.into())
         .await
     {
-        Err(OrderServiceError::Call(CallError::Status {
-            status: 500,
-            problem,
-        })) => {
-            assert_eq!(problem.title, "Internal Server Error")
+        Err(GetOrderError::Call(CallError::Status(status))) => {
+            assert_eq!(
+                (status.code, status.message.as_str()),
+                (Code::Internal, "internal error")
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -616,7 +625,7 @@ async fn a_slow_handler_times_the_client_out_within_its_deadline() {
     let request =
         Request::new(GetOrderRequest { order_id: SLOW }).with_timeout(Duration::from_millis(200));
     let err = orders.get_order(request).await.unwrap_err();
-    assert_eq!(err, OrderServiceError::Call(CallError::Timeout));
+    assert_eq!(err, GetOrderError::Call(CallError::Timeout));
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "{:?}",
@@ -664,11 +673,11 @@ async fn a_full_outstanding_bound_fails_fast() {
         .get_order(GetOrderRequest { order_id: 1 }.into())
         .await
         .unwrap_err();
-    assert_eq!(err, OrderServiceError::Call(CallError::Overloaded));
+    assert_eq!(err, GetOrderError::Call(CallError::Overloaded));
     assert!(started.elapsed() < Duration::from_secs(1));
     assert_eq!(
         slow.await.unwrap(),
-        Err(OrderServiceError::Call(CallError::Timeout))
+        Err(GetOrderError::Call(CallError::Timeout))
     );
     assert!(
         orders
@@ -696,16 +705,13 @@ async fn the_breaker_opens_and_recovers() {
     for _ in 0..2 {
         assert!(matches!(
             get(BROKEN).await,
-            Err(OrderServiceError::Call(CallError::Status {
-                status: 500,
-                ..
-            }))
+            Err(GetOrderError::Call(CallError::Status(status))) if status.code == Code::Internal
         ));
     }
     let hits = server.shop.0.calls.load(Ordering::SeqCst);
     assert_eq!(
         get(1).await,
-        Err(OrderServiceError::Call(CallError::CircuitOpen))
+        Err(GetOrderError::Call(CallError::CircuitOpen))
     );
     assert_eq!(
         server.shop.0.calls.load(Ordering::SeqCst),
@@ -716,7 +722,7 @@ async fn the_breaker_opens_and_recovers() {
     tokio::time::sleep(Duration::from_millis(350)).await;
     assert!(matches!(
         get(-1).await,
-        Err(OrderServiceError::OrderNotFound(_))
+        Err(GetOrderError::OrderNotFound(_))
     ));
     assert!(get(1).await.is_ok());
     for _ in 0..2 {
@@ -724,7 +730,7 @@ async fn the_breaker_opens_and_recovers() {
     }
     assert_eq!(
         get(1).await,
-        Err(OrderServiceError::Call(CallError::CircuitOpen))
+        Err(GetOrderError::Call(CallError::CircuitOpen))
     );
     tokio::time::sleep(Duration::from_millis(350)).await;
     assert!(
@@ -733,7 +739,7 @@ async fn the_breaker_opens_and_recovers() {
     );
     assert_eq!(
         get(1).await,
-        Err(OrderServiceError::Call(CallError::CircuitOpen))
+        Err(GetOrderError::Call(CallError::CircuitOpen))
     );
 }
 
@@ -761,7 +767,7 @@ async fn streams_arrive_as_server_sent_events() {
         .await;
     assert_eq!(
         items,
-        [Err(OrderServiceError::OrderNotFound(OrderNotFound {
+        [Err(WatchOrderError::OrderNotFound(OrderNotFound {
             order_id: -8
         }))]
     );
@@ -795,7 +801,7 @@ async fn an_injected_reqwest_client_and_request_metadata_travel() {
         .http_client(http)
         .build()
         .unwrap();
-    let orders = OrderServiceRestProxy::new(client);
+    let orders = rest::Proxy::new(client);
     let got = orders
         .get_order(GetOrderRequest { order_id: 3 }.into())
         .await
@@ -810,6 +816,60 @@ async fn an_injected_reqwest_client_and_request_metadata_travel() {
     assert_eq!(
         got.labels["tenant"], "per-call",
         "per-call metadata travels as headers"
+    );
+}
+
+/// A handler that passes its own request's context downstream (instead of `Context::child`)
+/// must not forward its caller's credentials: they are not metadata on the way in, and a
+/// proxy does not send them on the way out, unless both sides name them.
+#[tokio::test]
+async fn credentials_never_leave_a_proxy_unless_explicitly_allowed() {
+    let server = serve().await;
+    let sent = reqwest::Client::new()
+        .get(format!("{}/orders/3", server.base))
+        .header("authorization", "Bearer caller-token")
+        .header("cookie", "session=caller")
+        .header("x-tenant", "acme")
+        .send()
+        .await
+        .unwrap();
+    let order: Value = sent.json().await.unwrap();
+    assert_eq!(
+        order["labels"]["metadata"], "x-tenant",
+        "credentials are not metadata on the way in"
+    );
+
+    // A context as a server with a permissive policy would have filled it.
+    let mut incoming = accord::Context::new();
+    for (name, value) in [
+        ("authorization", "Bearer caller-token"),
+        ("cookie", "session=caller"),
+        ("x-tenant", "acme"),
+    ] {
+        incoming.metadata.insert(name.into(), value.into());
+    }
+    let permissive = serve_with(ServerConfig {
+        metadata: accord::MetadataPolicy::default()
+            .allow("authorization")
+            .allow("cookie"),
+        ..ServerConfig::default()
+    })
+    .await;
+    let request = || Request::from_parts(incoming.clone(), GetOrderRequest { order_id: 3 });
+    let default_proxy = proxy(&permissive, ProxyConfig::default());
+    let got = default_proxy.get_order(request()).await.unwrap();
+    assert_eq!(got.labels["metadata"], "x-tenant", "not forwarded by default");
+    let explicit = proxy(
+        &permissive,
+        ProxyConfig {
+            metadata: accord::MetadataPolicy::default().allow("authorization"),
+            ..ProxyConfig::default()
+        },
+    );
+    let got = explicit.get_order(request()).await.unwrap();
+    assert_eq!(
+        got.labels["metadata"], "authorization,x-tenant",
+        "forwarded when named; the cookie still is not"
     );
 }
 
@@ -947,7 +1007,7 @@ async fn head_of(request: Request<GetOrderRequest>, config: ProxyConfig) -> Stri
         String::from_utf8(head).unwrap().to_ascii_lowercase()
     });
     let client = RestClient::builder(base).config(config).build().unwrap();
-    let orders = OrderServiceRestProxy::new(client);
+    let orders = rest::Proxy::new(client);
     assert!(
         orders.get_order(request).await.is_err(),
         "the socket answers 404"
@@ -961,13 +1021,13 @@ async fn an_unreachable_server_is_a_connect_error() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let client = RestClient::new(format!("http://{addr}")).unwrap();
-    let orders = OrderServiceRestProxy::new(client);
+    let orders = rest::Proxy::new(client);
     let err = orders
         .get_order(GetOrderRequest { order_id: 1 }.into())
         .await
         .unwrap_err();
     assert!(
-        matches!(err, OrderServiceError::Call(CallError::Connect(_))),
+        matches!(err, GetOrderError::Call(CallError::Connect(_))),
         "{err:?}"
     );
     assert!(RestClient::new("ftp://x").is_err());
@@ -983,7 +1043,7 @@ async fn serve_after_dropping(drops: usize) -> String {
             let (socket, _) = listener.accept().await.unwrap();
             drop(socket);
         }
-        let router = order_service_router(Shop::default(), ServerConfig::default());
+        let router = rest::router(Shop::default(), ServerConfig::default());
         axum::serve(listener, router).await
     });
     base
@@ -992,7 +1052,7 @@ async fn serve_after_dropping(drops: usize) -> String {
 #[tokio::test]
 async fn idempotent_operations_are_retried_once_after_a_connection_failure() {
     let orders =
-        OrderServiceRestProxy::new(RestClient::new(serve_after_dropping(1).await).unwrap());
+        rest::Proxy::new(RestClient::new(serve_after_dropping(1).await).unwrap());
     let got = orders
         .get_order(GetOrderRequest { order_id: 4 }.into())
         .await
@@ -1000,13 +1060,13 @@ async fn idempotent_operations_are_retried_once_after_a_connection_failure() {
     assert_eq!(got.order_id, 4);
 
     let orders =
-        OrderServiceRestProxy::new(RestClient::new(serve_after_dropping(1).await).unwrap());
+        rest::Proxy::new(RestClient::new(serve_after_dropping(1).await).unwrap());
     let err = orders
         .create_order(create_request(1).into())
         .await
         .unwrap_err();
     assert!(
-        matches!(err, OrderServiceError::Call(CallError::Connect(_))),
+        matches!(err, CreateOrderError::Call(CallError::Connect(_))),
         "{err:?}"
     );
     assert!(orders.create_order(create_request(1).into()).await.is_ok());

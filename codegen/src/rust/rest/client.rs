@@ -1,17 +1,18 @@
-//! The REST proxy: a struct implementing the service trait over reqwest through the runtime's
-//! `RestClient` (deadline, outstanding bound, breaker, typed errors). Operations not bound to
-//! HTTP answer `CallError::Unsupported`.
+//! The REST proxy: `Proxy`, implementing the service trait over reqwest through the runtime's
+//! `RestClient` (the call core's deadline, outstanding bound, breaker, typed errors).
+//! Operations not bound to HTTP answer `CallError::Unsupported`.
 
-use super::Generator;
-use super::ident::ident;
-use super::service::signature;
-use super::writer::{Code, string_literal};
+use super::{route_path, scope};
+use crate::rust::Generator;
+use crate::rust::ident::ident;
+use crate::rust::signature;
+use crate::rust::writer::{Code, string_literal};
 use accord_idl::model::*;
 
 pub fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
-    let name = ident(&names.proxy);
+    let name = "Proxy";
     code.lines(&format!(
         "/// Calls a `{}` over REST.
 #[derive(Debug, Clone)]
@@ -40,7 +41,10 @@ impl {name} {{
 ",
         names.trait_name
     ));
-    code.open(&format!("impl {} for {name}", ident(&names.trait_name)));
+    code.open(&format!(
+        "impl {} for {name}",
+        signature::trait_path(g, scope(g, id), id)
+    ));
     for i in 0..service.operations.len() {
         if i > 0 {
             code.line("");
@@ -56,17 +60,15 @@ fn method(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
     let Some(http) = &op.http else {
         return unsupported(g, code, id, index);
     };
-    let names = &g.names.services[id.index()];
-    let operation = format!(
-        "&{}::{}",
-        ident(&names.ops_module),
-        ident(&names.statics[index])
-    );
+    let operation = route_path(g, id, index);
     let (links, uses_input) = parts(g, id, index, http);
     let input = if uses_input { "input" } else { "_" };
     // Not an `async fn`: it would keep the request and the runtime's future side by side;
     // the input is read into `parts` here, and the runtime's future is returned as it is.
-    code.open_lines(&format!("{} {{", signature(g, id, index, false)));
+    code.open_lines(&format!(
+        "{} {{",
+        signature::signature(g, scope(g, id), id, index, false)
+    ));
     code.line(&format!("let (context, {input}) = request.into_parts();"));
     code.chain(
         "let parts = __accord::rest::client::Parts::new()",
@@ -84,31 +86,19 @@ fn method(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
 }
 
 fn unsupported(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
-    let service = g.model.service(id);
-    let op = &service.operations[index];
-    let operation = string_literal(&format!(
-        "{}.{}",
-        g.model.qualified_service_name(id),
-        op.name
-    ));
-    let error = format!(
-        "__accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {{
-    operation: __accord::String::from({operation}),
-}}))"
-    );
-    let stream = op.output.is_stream();
-    code.line("#[allow(unused_variables)]");
-    code.open_lines(&format!("{} {{", signature(g, id, index, !stream)));
-    if stream {
-        let error = error.replace('\n', "\n    ");
-        code.lines(&format!(
-            "__accord::Box::pin(__accord::futures::stream::once(__accord::future::ready(
-    {error},
-)))"
-        ));
+    let scope = scope(g, id);
+    let op = &g.model.service(id).operations[index];
+    let helper = if op.output.is_stream() {
+        "unsupported_stream"
     } else {
-        code.lines(&error);
-    }
+        "unsupported"
+    };
+    let info = signature::operation_info(g, scope, id, index);
+    code.open_lines(&format!(
+        "{} {{",
+        signature::signature(g, scope, id, index, false)
+    ));
+    code.line(&format!("__accord::{helper}(&{info}, request)"));
     code.close("");
 }
 

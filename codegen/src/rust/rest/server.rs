@@ -1,83 +1,28 @@
-//! The REST side shared by skeleton and proxy (one `Operation` static per HTTP-bound
-//! operation) and the skeleton: an axum `Router` from any implementation of the trait.
+//! The REST skeleton: `router`, an axum `Router` from any implementation of the trait, one
+//! serving function per `@http` operation routed through the runtime's `endpoint`.
 
-use super::Generator;
-use super::ident::ident;
-use super::writer::{Code, string_literal};
+use super::{route_path, scope};
+use crate::rust::Generator;
+use crate::rust::ident::ident;
+use crate::rust::signature::{self, rust_type};
+use crate::rust::writer::{Code, string_literal};
 use accord_idl::model::*;
 
-/// Whether the service has any operation bound to HTTP (else it gets no REST parts).
-pub fn has_rest(g: &Generator<'_>, id: ServiceId) -> bool {
-    g.model
-        .service(id)
-        .operations
-        .iter()
-        .any(|o| o.http.is_some())
-}
-
-/// `pub mod <service>_operations { pub static GET_ORDER: Operation = …; }`, when the service
-/// has REST operations and a skeleton or proxy is wanted; says whether it wrote it.
-pub fn operations(g: &Generator<'_>, code: &mut Code, id: ServiceId) -> bool {
-    let wanted = g.options.server || g.options.client;
-    if !wanted || !has_rest(g, id) {
-        return false;
-    }
-    let service = g.model.service(id);
-    let names = &g.names.services[id.index()];
-    let qualified = string_literal(&g.model.qualified_service_name(id));
-    code.line("");
-    code.line(&format!(
-        "/// What the REST transport knows about each `{}` operation.",
-        names.trait_name
-    ));
-    code.open(&format!("pub mod {}", ident(&names.ops_module)));
-    code.line("use super::__accord;");
-    for (i, op) in service.operations.iter().enumerate() {
-        let Some(http) = &op.http else { continue };
-        let timeout = match op.effective_timeout(service) {
-            Some(t) => format!(
-                "__accord::Option::Some(__accord::StdDuration::new({}u64, {}u32))",
-                t.as_secs(),
-                t.subsec_nanos()
-            ),
-            None => "__accord::Option::None".to_owned(),
-        };
-        code.line("");
-        code.lines(&format!(
-            "pub static {}: __accord::rest::Operation = __accord::rest::Operation {{
-    service: {qualified},
-    name: {},
-    method: __accord::http::Method::{},
-    path: {},
-    timeout: {timeout},
-    idempotent: {},
-}};",
-            ident(&names.statics[i]),
-            string_literal(&op.name),
-            http.method.as_str(),
-            string_literal(&http.path),
-            op.idempotent,
-        ));
-    }
-    code.close("");
-    true
-}
-
-/// `pub fn <service>_router<S: Service>(service: S, config: ServerConfig) -> Router`.
+/// `pub fn router<S: Service>(service: S, config: ServerConfig) -> Router`.
 pub fn router(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
-    let trait_name = ident(&names.trait_name);
+    let trait_name = signature::trait_path(g, scope(g, id), id);
     code.line(&format!(
-        "/// Serves any `{}` over REST: the paths and methods of its `@http` bindings.",
+        "/// Serves any `{}` over REST: the paths and methods of its `@http` bindings. Serve it \
+         with `accord::rest::server::serve`.",
         names.trait_name
     ));
     code.open_lines(&format!(
-        "pub fn {}<__S: {trait_name}>(
+        "pub fn router<__S: {trait_name}>(
     service: __S,
     config: __accord::rest::server::ServerConfig,
-) -> __accord::axum::Router {{",
-        ident(&names.router)
+) -> __accord::axum::Router {{"
     ));
     for (i, op) in service.operations.iter().enumerate() {
         if op.http.is_some() {
@@ -127,11 +72,7 @@ fn handler(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
     let op = &service.operations[index];
     let names = &g.names.services[id.index()];
     let method = ident(&names.methods[index]);
-    let operation = format!(
-        "&{}::{}",
-        ident(&names.ops_module),
-        ident(&names.statics[index])
-    );
+    let operation = route_path(g, id, index);
     // The request the trait method takes: the operation's input, or `()` for an operation
     // declared without one (the runtime decodes that as `NoInput`).
     let (param, request) = if op.input.is_none() {
@@ -167,8 +108,8 @@ fn handler(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
         "fn {method}<__S: {}>(
     service: __accord::Arc<__S>,
     call: __accord::rest::server::Call,
-) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {{",
-        ident(&names.trait_name)
+) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {{",
+        signature::trait_path(g, scope(g, id), id)
     ));
     code.list(&format!("{function}("), &args, ")");
     code.close("");
@@ -187,8 +128,8 @@ fn bind(g: &Generator<'_>, id: ServiceId, index: usize) -> String {
         let field = &fields[param.field];
         let wire = string_literal(&field.name);
         let (item, list) = match &field.ty {
-            Type::List(item) => (g.rust_type(service.package, item), true),
-            other => (g.rust_type(service.package, other), false),
+            Type::List(item) => (rust_type(g, scope(g, id), item), true),
+            other => (rust_type(g, scope(g, id), other), false),
         };
         calls.push(match (&param.location, list) {
             (ParamLocation::Path, _) => format!("p.path::<{item}>({wire});"),

@@ -1,0 +1,36 @@
+//! The seam where a transport plugs into the Rust target, in the spirit of tonic-build's
+//! `Service`/`Method` split: the generator walks each service and asks every transport the
+//! options name to write its module in the service's module (`order_service::rest`). REST
+//! implements it today; gRPC and messaging implement it next.
+
+use super::Generator;
+use super::writer::Code;
+use accord_idl::model::*;
+
+/// The transports the Rust target can generate code for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Transport {
+    /// axum skeletons and reqwest proxies for the `@http` operations.
+    Rest,
+}
+
+/// What a transport writes for one service.
+pub(crate) trait TransportCode: Sync {
+    /// The module in the service's module, and the field of the routing `Client`.
+    fn module(&self) -> &'static str;
+
+    /// Whether an operation travels over this transport.
+    fn binds(&self, op: &Operation) -> bool;
+
+    /// The transport's module body (`use super::__accord;` is written already): descriptors,
+    /// and the skeleton and proxy as the options ask.
+    fn module_body(&self, g: &Generator<'_>, code: &mut Code, id: ServiceId);
+}
+
+/// The code generator of `transport`.
+pub(crate) fn code_of(transport: Transport) -> &'static dyn TransportCode {
+    match transport {
+        Transport::Rest => &super::rest::Rest,
+    }
+}
