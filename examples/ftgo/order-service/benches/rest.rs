@@ -21,7 +21,7 @@ use accord::ProxyConfig;
 use accord::rest::client::RestClient;
 use common::{hand_written_router, seed, store};
 use ftgo_order_service::api::ftgo::order::{
-    GetOrderRequest, Order, OrderService, OrderServiceRestProxy, order_service_router,
+    GetOrderRequest, Order, OrderService, order_service::rest,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
@@ -40,7 +40,11 @@ async fn listen(router: axum::Router) -> String {
         .await
         .expect("bind loopback");
     let base = format!("http://{}", listener.local_addr().expect("local address"));
-    tokio::spawn(accord::rest::server::serve(listener, router));
+    tokio::spawn(accord::rest::server::serve(
+        listener,
+        router,
+        accord::Shutdown::never(),
+    ));
     base
 }
 
@@ -204,7 +208,7 @@ fn main() {
         let order = seed(&generated_store).await;
         let id = order.order_id;
         let generated_base =
-            listen(order_service_router(generated_store, Default::default())).await;
+            listen(rest::router(generated_store, Default::default())).await;
         let hand_store = store();
         let hand_order = seed(&hand_store).await;
         assert_eq!(
@@ -222,7 +226,7 @@ fn main() {
             .config(config.clone())
             .build()
             .expect("client");
-        let proxy = OrderServiceRestProxy::new(client);
+        let proxy = rest::Proxy::new(client);
         let http = reqwest::Client::new();
         let url = format!("{hand_base}/orders/{id}");
 
@@ -233,7 +237,7 @@ fn main() {
             .config(config)
             .build()
             .expect("client");
-        let proxy_to_hand = OrderServiceRestProxy::new(client);
+        let proxy_to_hand = rest::Proxy::new(client);
         let mut reports: [Vec<Report>; 4] = Default::default();
         let only = std::env::var("ACCORD_BENCH_ONLY").ok();
         let run = |n: usize| only.as_deref().is_none_or(|o| o == n.to_string());
@@ -306,7 +310,7 @@ fn main() {
 }
 
 fn generated_call(
-    proxy: OrderServiceRestProxy,
+    proxy: rest::Proxy,
     id: i64,
 ) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>> + Clone + Send + 'static {
     move || {

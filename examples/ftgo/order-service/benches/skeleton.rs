@@ -15,7 +15,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{hand_written_router, seed, store};
-use ftgo_order_service::api::ftgo::order::order_service_router;
+use ftgo_order_service::api::ftgo::order::order_service::rest;
 use http_body_util::BodyExt as _;
 use std::time::Instant;
 use tower::ServiceExt as _;
@@ -54,7 +54,7 @@ fn main() {
     runtime.block_on(async {
         let generated_store = store();
         let id = seed(&generated_store).await.order_id;
-        let generated = order_service_router(generated_store, Default::default());
+        let generated = rest::router(generated_store, Default::default());
         let hand_store = store();
         assert_eq!(
             seed(&hand_store).await.order_id,

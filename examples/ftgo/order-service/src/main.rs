@@ -1,8 +1,10 @@
 //! `ftgo-order-service --listen 127.0.0.1:8080`: serves the generated REST skeleton of
-//! `OrderService` over the in-memory store, with a small demo menu.
+//! `OrderService` over the in-memory store, with a small demo menu. On SIGTERM or SIGINT it
+//! stops accepting, lets the calls in flight finish (at most `--drain-secs`) and exits 0.
 
 use clap::Parser;
-use ftgo_order_service::api::ftgo::order::order_service_router;
+use accord::Shutdown;
+use ftgo_order_service::api::ftgo::order::order_service;
 use ftgo_order_service::{InMemoryOrders, demo_restaurants};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -17,6 +19,9 @@ struct Args {
     /// Extra delay before every answer, in milliseconds (to watch a proxy time out).
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// How long calls in flight may run after SIGTERM/SIGINT, in seconds.
+    #[arg(long, default_value_t = 10)]
+    drain_secs: u64,
 }
 
 #[tokio::main]
@@ -24,7 +29,7 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     let store = InMemoryOrders::new(demo_restaurants())
         .with_latency(Duration::from_millis(args.latency_ms));
-    let router = order_service_router(store, Default::default());
+    let router = order_service::rest::router(store, Default::default());
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -35,8 +40,12 @@ async fn main() -> ExitCode {
     // The bound address, so `--listen 127.0.0.1:0` tells which port it got.
     let bound = listener.local_addr().unwrap_or(args.listen);
     println!("order service listening on http://{bound}");
-    match accord::rest::server::serve(listener, router).await {
-        Ok(()) => ExitCode::SUCCESS,
+    let shutdown = Shutdown::on_signals().drain(Duration::from_secs(args.drain_secs));
+    match accord::rest::server::serve(listener, router, shutdown).await {
+        Ok(()) => {
+            println!("order service stopped");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -2,11 +2,12 @@
 //! watch channel per order so `watch_order` streams state changes.
 
 use crate::api::ftgo::common::Money;
+use crate::api::ftgo::order::order_service::{CancelOrderError, CreateOrderError, GetOrderError};
 use crate::api::ftgo::order::{
     CancelOrderRequest, CreateOrderReply, CreateOrderRequest, GetOrderRequest, LineItem, Order,
-    OrderNotFound, OrderService, OrderServiceError, OrderState, RestaurantNotFound,
+    OrderNotFound, OrderService, OrderState, RestaurantNotFound,
 };
-use accord::{BoxStream, CallError, Problem, Request, Violation};
+use accord::{BoxStream, CallError, Code, Request, Status, Violation};
 use futures::StreamExt as _;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -78,15 +79,15 @@ impl InMemoryOrders {
         self.orders.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn find(&self, order_id: i64) -> Result<watch::Sender<Order>, OrderServiceError> {
+    fn find(&self, order_id: i64) -> Result<watch::Sender<Order>, OrderNotFound> {
         self.lock()
             .get(&order_id)
             .cloned()
-            .ok_or(OrderServiceError::OrderNotFound(OrderNotFound { order_id }))
+            .ok_or(OrderNotFound { order_id })
     }
 
-    /// The order's total, or a 400 problem naming every item the menu lacks.
-    fn total(menu: &Menu, items: &[LineItem]) -> Result<Money, OrderServiceError> {
+    /// The order's total, or an invalid-argument status naming every item the menu lacks.
+    fn total(menu: &Menu, items: &[LineItem]) -> Result<Money, CallError> {
         let mut amount = 0i64;
         let mut unknown = Vec::new();
         for (i, item) in items.iter().enumerate() {
@@ -99,12 +100,7 @@ impl InMemoryOrders {
             }
         }
         if !unknown.is_empty() {
-            let problem = Box::new(Problem::invalid(unknown));
-            return Err(CallError::Status {
-                status: 400,
-                problem,
-            }
-            .into());
+            return Err(Status::invalid(unknown).into());
         }
         Ok(Money {
             amount,
@@ -117,16 +113,14 @@ impl OrderService for InMemoryOrders {
     async fn create_order(
         &self,
         request: Request<CreateOrderRequest>,
-    ) -> Result<CreateOrderReply, OrderServiceError> {
+    ) -> Result<CreateOrderReply, CreateOrderError> {
         self.pause().await;
         let input = request.input;
         let restaurant_id = input.restaurant_id;
         let menu =
             self.restaurants
                 .get(&restaurant_id)
-                .ok_or(OrderServiceError::RestaurantNotFound(RestaurantNotFound {
-                    restaurant_id,
-                }))?;
+                .ok_or(RestaurantNotFound { restaurant_id })?;
         let total = Self::total(menu, &input.line_items)?;
         let order_id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut labels =
@@ -150,7 +144,7 @@ impl OrderService for InMemoryOrders {
     async fn get_order(
         &self,
         request: Request<GetOrderRequest>,
-    ) -> Result<Order, OrderServiceError> {
+    ) -> Result<Order, GetOrderError> {
         self.pause().await;
         Ok(self.find(request.input.order_id)?.borrow().clone())
     }
@@ -158,7 +152,7 @@ impl OrderService for InMemoryOrders {
     async fn cancel_order(
         &self,
         request: Request<CancelOrderRequest>,
-    ) -> Result<Order, OrderServiceError> {
+    ) -> Result<Order, CancelOrderError> {
         self.pause().await;
         let input = request.input;
         let order = self.find(input.order_id)?;
@@ -176,10 +170,14 @@ impl OrderService for InMemoryOrders {
     fn watch_order(
         &self,
         request: Request<GetOrderRequest>,
-    ) -> BoxStream<'static, Result<Order, OrderServiceError>> {
-        let receiver = match self.find(request.input.order_id) {
+    ) -> BoxStream<'static, Result<Order, CallError>> {
+        let order_id = request.input.order_id;
+        let receiver = match self.find(order_id) {
             Ok(sender) => sender.subscribe(),
-            Err(error) => return futures::stream::once(async { Err(error) }).boxed(),
+            Err(_) => {
+                let missing = CallError::status(Code::NotFound, format!("no order {order_id}"));
+                return futures::stream::once(async { Err(missing) }).boxed();
+            }
         };
         futures::stream::unfold(Some((receiver, true)), |state| async move {
             let (mut receiver, first) = state?;
@@ -193,7 +191,7 @@ impl OrderService for InMemoryOrders {
         .boxed()
     }
 
-    async fn order_viewed(&self, _: Request<GetOrderRequest>) -> Result<(), OrderServiceError> {
+    async fn order_viewed(&self, _: Request<GetOrderRequest>) -> Result<(), CallError> {
         self.views.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }

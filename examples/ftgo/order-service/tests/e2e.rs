@@ -2,10 +2,13 @@
 //! in-memory store, raw HTTP for invalid input, and the real binary.
 
 use accord::rest::client::RestClient;
-use accord::{CallError, ProxyConfig, Request};
+use accord::{CallError, Code, ProxyConfig, Request, Shutdown};
+use ftgo_order_service::api::ftgo::order::order_service::{
+    CancelOrderError, CreateOrderError, GetOrderError, rest,
+};
 use ftgo_order_service::api::ftgo::order::{
     CancelOrderRequest, CreateOrderRequest, GetOrderRequest, LineItem, OrderNotFound, OrderService,
-    OrderServiceError, OrderServiceRestProxy, OrderState, RestaurantNotFound, order_service_router,
+    OrderState, RestaurantNotFound,
 };
 use ftgo_order_service::{InMemoryOrders, demo_restaurants};
 use serde_json::{Value, json};
@@ -19,14 +22,14 @@ fn store() -> InMemoryOrders {
 async fn serve(store: InMemoryOrders) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = order_service_router(store, Default::default());
-    tokio::spawn(accord::rest::server::serve(listener, router));
+    let router = rest::router(store, Default::default());
+    tokio::spawn(accord::rest::server::serve(listener, router, Shutdown::never()));
     base
 }
 
-fn proxy(base: &str, config: ProxyConfig) -> OrderServiceRestProxy {
+fn proxy(base: &str, config: ProxyConfig) -> rest::Proxy {
     let client = RestClient::builder(base).config(config).build().unwrap();
-    OrderServiceRestProxy::new(client)
+    rest::Proxy::new(client)
 }
 
 fn create(restaurant_id: i64, items: &[(&str, i32)]) -> CreateOrderRequest {
@@ -93,29 +96,24 @@ async fn declared_errors_come_back_typed() {
         .await;
     assert_eq!(
         missing,
-        Err(OrderServiceError::OrderNotFound(OrderNotFound {
-            order_id: 999
-        }))
+        Err(GetOrderError::OrderNotFound(OrderNotFound { order_id: 999 }))
     );
     let unknown_restaurant = orders
         .create_order(create(77, &[("pad-thai", 1)]).into())
         .await;
     assert_eq!(
         unknown_restaurant,
-        Err(OrderServiceError::RestaurantNotFound(RestaurantNotFound {
+        Err(CreateOrderError::RestaurantNotFound(RestaurantNotFound {
             restaurant_id: 77
         }))
     );
-    // A failure that is not declared comes back as the transport case with its problem.
+    // A failure that is not declared comes back as the transport case with its status.
     let off_menu = orders.create_order(create(1, &[("sushi", 1)]).into()).await;
-    let Err(OrderServiceError::Call(CallError::Status {
-        status: 400,
-        problem,
-    })) = off_menu
-    else {
-        panic!("expected a 400 problem, got {off_menu:?}");
+    let Err(CreateOrderError::Call(CallError::Status(status))) = off_menu else {
+        panic!("expected an invalid-argument status, got {off_menu:?}");
     };
-    assert_eq!(problem.violations[0].field, "line_items[0].menu_item_id");
+    assert_eq!(status.code, Code::InvalidArgument);
+    assert_eq!(status.violations[0].field, "line_items[0].menu_item_id");
 }
 
 #[tokio::test]
@@ -127,7 +125,7 @@ async fn operations_without_http_are_unsupported_by_the_rest_proxy() {
         .await;
     assert!(matches!(
         viewed,
-        Err(OrderServiceError::Call(CallError::Unsupported { .. }))
+        Err(CallError::Unsupported { .. })
     ));
 }
 
@@ -214,7 +212,7 @@ async fn a_slow_server_makes_the_proxy_time_out_within_its_deadline() {
     let request =
         Request::new(GetOrderRequest { order_id: 1 }).with_timeout(Duration::from_millis(200));
     let result = orders.get_order(request).await;
-    assert_eq!(result, Err(OrderServiceError::Call(CallError::Timeout)));
+    assert_eq!(result, Err(GetOrderError::Call(CallError::Timeout)));
     // Not a benchmark: only that the call gave up long before the server answered.
     assert!(
         started.elapsed() < Duration::from_secs(4),
@@ -235,7 +233,7 @@ async fn the_deadline_is_the_operation_timeout_else_the_client_default() {
     let got = orders
         .get_order(GetOrderRequest { order_id: 1 }.into())
         .await;
-    assert_eq!(got, Err(OrderServiceError::Call(CallError::Timeout)));
+    assert_eq!(got, Err(GetOrderError::Call(CallError::Timeout)));
     // cancel_order declares @timeout(2s): the same slow answer arrives, typed.
     let cancel = CancelOrderRequest {
         order_id: 999,
@@ -243,7 +241,7 @@ async fn the_deadline_is_the_operation_timeout_else_the_client_default() {
     };
     let got = orders.cancel_order(cancel.into()).await;
     assert!(
-        matches!(got, Err(OrderServiceError::OrderNotFound(_))),
+        matches!(got, Err(CancelOrderError::OrderNotFound(_))),
         "{got:?}"
     );
 }
@@ -266,7 +264,7 @@ async fn with_the_outstanding_bound_reached_the_next_call_fails_at_once() {
     let second = orders
         .get_order(GetOrderRequest { order_id: 1 }.into())
         .await;
-    assert_eq!(second, Err(OrderServiceError::Call(CallError::Overloaded)));
+    assert_eq!(second, Err(GetOrderError::Call(CallError::Overloaded)));
     assert!(
         !first.is_finished(),
         "the second call must fail while the first is still out"
@@ -307,4 +305,47 @@ async fn the_binary_serves_on_the_address_it_is_given() {
         .unwrap();
     assert_eq!(order.total.amount, 1250);
     child.kill().await.unwrap();
+}
+
+/// SIGTERM during a slow call: the server stops accepting, the call in flight still gets its
+/// answer, and the process exits 0.
+#[tokio::test]
+async fn sigterm_lets_the_call_in_flight_finish_and_exits_0() {
+    use tokio::io::AsyncBufReadExt as _;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ftgo-order-service"))
+        .args(["--listen", "127.0.0.1:0", "--latency-ms", "800"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).await.unwrap();
+    let base = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let orders = proxy(&base, ProxyConfig::default());
+    let slow = tokio::spawn(async move {
+        orders
+            .create_order(create(1, &[("pad-thai", 1)]).into())
+            .await
+    });
+    // The call is in flight (the server holds it for 800 ms) when the signal comes.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = i32::try_from(child.id().unwrap()).unwrap();
+    // SAFETY: kill(2) with a pid this test spawned and a valid signal number.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let answer = slow.await.unwrap();
+    assert!(answer.is_ok(), "the call in flight is answered: {answer:?}");
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("the process exits after the drain")
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    let refused = RestClient::new(&base).map(rest::Proxy::new).unwrap();
+    let after = refused
+        .get_order(GetOrderRequest { order_id: 1 }.into())
+        .await;
+    assert!(
+        matches!(after, Err(GetOrderError::Call(CallError::Connect(_)))),
+        "no longer accepting: {after:?}"
+    );
 }

@@ -5,7 +5,7 @@
 //! A small recording subscriber stands in for tracing-subscriber (one file, no new crate).
 
 use ftgo_order_service::api::ftgo::order::{
-    GetOrderRequest, OrderService, OrderServiceRestProxy, order_service_router,
+    GetOrderRequest, OrderService, order_service::rest,
 };
 use ftgo_order_service::{InMemoryOrders, Menu};
 use std::collections::BTreeMap;
@@ -83,9 +83,10 @@ async fn both_sides_record_a_span_per_call() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(accord::rest::server::serve(
         listener,
-        order_service_router(store, Default::default()),
+        rest::router(store, Default::default()),
+        accord::Shutdown::never(),
     ));
-    let orders = OrderServiceRestProxy::connect(base).unwrap();
+    let orders = rest::Proxy::connect(base).unwrap();
     let request = accord::Request::new(GetOrderRequest { order_id: 77 }).with_correlation_id("c-9");
     let got = orders.get_order(request).await;
     assert!(got.is_err(), "order 77 does not exist: {got:?}");
