@@ -58,13 +58,22 @@ impl Builder {
         self
     }
 
-    /// Whether to generate the REST proxies (default true).
+    /// The transports to generate skeletons and proxies for (default: REST).
+    pub fn transports(
+        &mut self,
+        transports: impl IntoIterator<Item = crate::rust::Transport>,
+    ) -> &mut Self {
+        self.options.transports = transports.into_iter().collect();
+        self
+    }
+
+    /// Whether to generate the proxies of each transport and the routing client (default true).
     pub fn client(&mut self, yes: bool) -> &mut Self {
         self.options.client = yes;
         self
     }
 
-    /// Whether to generate the REST skeletons (default true).
+    /// Whether to generate the skeletons of each transport (default true).
     pub fn server(&mut self, yes: bool) -> &mut Self {
         self.options.server = yes;
         self
@@ -221,8 +230,8 @@ service Audit {
         let dir = api();
         let everything = compile(&mut Builder::new(), dir.path());
         assert!(everything.contains("pub trait Audit"));
-        assert!(everything.contains("pub struct OrdersRestProxy"));
-        assert!(everything.contains("pub fn orders_router"));
+        assert!(everything.contains("pub struct Proxy"));
+        assert!(everything.contains("pub fn router<"));
         let picked = compile(
             Builder::new()
                 .services(["Orders"])
@@ -233,12 +242,16 @@ service Audit {
         );
         assert!(picked.contains("pub trait Orders"));
         assert!(!picked.contains("pub trait Audit"));
-        assert!(!picked.contains("OrdersRestProxy"));
-        assert!(picked.contains("pub fn orders_router"));
-        assert!(picked.contains("    Default,\n)]\n#[non_exhaustive]\n#[serde(crate"));
+        assert!(!picked.contains("pub struct Proxy"));
+        assert!(picked.contains("pub fn router<"));
+        assert!(picked.contains(", Default)]\n#[derive(__accord::serde::Serialize"));
+        assert!(picked.contains("Deserialize)]\n#[non_exhaustive]\n#[serde(crate"));
         let server_off = compile(Builder::new().server(false), dir.path());
-        assert!(!server_off.contains("_router"));
-        assert!(server_off.contains("OrdersRestProxy"));
+        assert!(!server_off.contains("pub fn router<"));
+        assert!(server_off.contains("pub struct Proxy"));
+        let no_transport = compile(Builder::new().transports([]), dir.path());
+        assert!(no_transport.contains("pub trait Orders"));
+        assert!(!no_transport.contains("pub mod rest") && !no_transport.contains("Client"));
     }
 
     #[test]

@@ -290,8 +290,9 @@ fn json_rendering_has_positions_and_labels() {
 
 #[test]
 fn garbage_input_never_panics() {
+    let c = compile_str("");
+    let _ = render::human(&c.sources, &c.diagnostics);
     for text in [
-        "",
         "package",
         "}}}{{{",
         "package a; version 1.0.0; struct { }",
@@ -301,6 +302,12 @@ fn garbage_input_never_panics() {
     ] {
         let c = compile_str(text);
         let _ = render::human(&c.sources, &c.diagnostics);
+        assert!(
+            c.diagnostics
+                .iter()
+                .any(|d| d.severity == accord_idl::Severity::Error),
+            "garbage must be reported, not accepted: {text:?}"
+        );
     }
 }
 

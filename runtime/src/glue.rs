@@ -19,7 +19,10 @@ pub fn unsupported<T, E: From<CallError>, I>(
 }
 
 /// [`unsupported`] for an operation with a streamed output.
-pub fn unsupported_stream<T, E, I>(op: &OperationInfo, request: I) -> BoxStream<'static, Result<T, E>>
+pub fn unsupported_stream<T, E, I>(
+    op: &OperationInfo,
+    request: I,
+) -> BoxStream<'static, Result<T, E>>
 where
     T: Send + 'static,
     E: From<CallError> + Send + 'static,

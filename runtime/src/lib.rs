@@ -37,9 +37,10 @@ mod value;
 #[cfg(feature = "rest")]
 pub mod rest;
 
-pub use context::{Context, Request};
 pub use call::MetadataPolicy;
+pub use context::{Context, Request};
 pub use error::{CallError, Declared, ErrorEncoding, ServiceError};
+pub use glue::UnknownValue;
 pub use param::ParamValue;
 pub use resilience::{BreakerConfig, ProxyConfig};
 pub use shutdown::Shutdown;
@@ -83,22 +84,22 @@ pub mod __private {
     pub use reqwest;
 
     pub use crate::call::{Interaction, OperationInfo};
-    pub use crate::glue::{UnknownValue, deserialize_enum, unsupported, unsupported_stream};
-    pub use futures::future::Either;
-    pub use crate::{
-        __enumeration as enumeration, __errors as errors, __object_shape as object_shape,
-        __union_shape as union_shape,
-    };
     pub use crate::codec::Format;
     pub use crate::error::decode_declared;
+    pub use crate::glue::{UnknownValue, deserialize_enum, unsupported, unsupported_stream};
     #[cfg(feature = "rest")]
     pub use crate::rest;
     pub use crate::shape::{self, Shape};
     pub use crate::validate::unknown_enum_value;
     pub use crate::{
+        __enumeration as enumeration, __errors as errors, __object_shape as object_shape,
+        __union_shape as union_shape,
+    };
+    pub use crate::{
         BoxStream, Bytes, CallError, Context, Duration, ErrorEncoding, FieldPath, ParamValue,
         Pattern, Request, ServiceError, Timestamp, Uuid, Validate, Violations,
     };
+    pub use futures::future::Either;
     pub use serde_json::Value as JsonValue;
 
     // The std names generated code uses, so it can name them all through one short alias
@@ -108,6 +109,7 @@ pub mod __private {
     pub use std::convert::{From, Into};
     pub use std::default::Default;
     pub use std::error::Error as StdError;
+    pub use std::future::Future;
     pub use std::marker::{Send, Sync};
     pub use std::option::Option;
     pub use std::result::Result;
@@ -115,6 +117,5 @@ pub mod __private {
     pub use std::sync::Arc;
     pub use std::time::Duration as StdDuration;
     pub use std::vec::Vec;
-    pub use std::future::Future;
     pub use std::{fmt, future, write};
 }

@@ -7,8 +7,8 @@
 //! through here, so the path of a healthy call touches only atomics (a mutex and a semaphore
 //! permit per call showed in the REST bench's profile).
 
-pub use crate::deadline::within;
 use crate::call::MetadataPolicy;
+pub use crate::deadline::within;
 use crate::error::CallError;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

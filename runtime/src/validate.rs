@@ -1,8 +1,8 @@
 //! Input validation: generated `Validate` impls compose these checks recursively.
 
-use serde::{Deserialize, Serialize};
 use crate::value::{Bytes, Duration, Timestamp, Uuid};
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Display};
 use std::sync::OnceLock;

@@ -307,7 +307,11 @@ fn imports(model: &Model, names: &Names, options: &Options, id: PackageId) -> Ve
             DeclKind::Enum(_) => {}
         }
     }
-    for &s in package.services.iter().filter(|&&s| options.wants(model, s)) {
+    for &s in package
+        .services
+        .iter()
+        .filter(|&&s| options.wants(model, s))
+    {
         for op in &model.service(s).operations {
             let output = op.output.decl();
             let used = op.input.iter().chain(output.iter()).chain(&op.throws);

@@ -167,12 +167,15 @@ fn defaultable(model: &Model) -> Vec<bool> {
             let DeclKind::Struct(s) = &decl.kind else {
                 continue;
             };
-            let fields_ok = s.fields.iter().all(|f| match (&f.default, f.optional, &f.ty) {
-                (Some(_), _, _) => false,
-                (None, true, _) => true,
-                (None, false, Type::Named(id)) => ok[id.index()],
-                (None, false, _) => true,
-            });
+            let fields_ok = s
+                .fields
+                .iter()
+                .all(|f| match (&f.default, f.optional, &f.ty) {
+                    (Some(_), _, _) => false,
+                    (None, true, _) => true,
+                    (None, false, Type::Named(id)) => ok[id.index()],
+                    (None, false, _) => true,
+                });
             if ok[i] && !fields_ok {
                 ok[i] = false;
                 changed = true;

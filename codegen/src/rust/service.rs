@@ -12,20 +12,22 @@ use super::{Generator, docs};
 use accord_idl::model::*;
 
 pub fn service(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
-    service_trait(g, code, id);
+    let transports = transports(g, id);
+    service_trait(g, code, id, &transports);
     code.line("");
     let names = &g.names.services[id.index()];
     code.line(&format!(
         "/// `{}`'s error types, operation descriptors and transports.",
         names.trait_name
     ));
+    // A service may share its package's last name (`stress.everything.Everything`).
+    code.line("#[allow(clippy::module_inception)]");
     code.open(&format!("pub mod {}", ident(&names.module)));
     code.line("#[allow(unused_imports)]");
     code.line("use super::__accord;");
     error_types(g, code, id);
     code.line("");
     operations(g, code, id);
-    let transports = transports(g, id);
     for transport in &transports {
         code.line("");
         code.line(&format!(
@@ -58,7 +60,12 @@ fn transports(g: &Generator<'_>, id: ServiceId) -> Vec<&'static dyn TransportCod
         .collect()
 }
 
-fn service_trait(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
+fn service_trait(
+    g: &Generator<'_>,
+    code: &mut Code,
+    id: ServiceId,
+    transports: &[&dyn TransportCode],
+) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
     let scope = Scope::package(service.package);
@@ -66,11 +73,20 @@ fn service_trait(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     if service.docs.is_some() {
         code.line("///");
     }
-    code.line(&format!(
-        "/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with \
-         `{}::rest::router`, call a remote one with `{}::Client`.",
-        names.module, names.module
-    ));
+    code.line("/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).");
+    let module = &names.module;
+    if g.options.server {
+        for t in transports {
+            let name = t.module();
+            code.line(&format!(
+                "/// Serve it over {} with `{module}::{name}::router`.",
+                name.to_ascii_uppercase()
+            ));
+        }
+    }
+    if g.options.client && !transports.is_empty() {
+        code.line(&format!("/// Call a remote one with `{module}::Client`."));
+    }
     code.open(&format!(
         "pub trait {}: __accord::Send + __accord::Sync + 'static",
         ident(&names.trait_name)
@@ -80,7 +96,10 @@ fn service_trait(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
             code.line("");
         }
         docs(code, op.docs.as_deref(), &op.lifecycle);
-        code.lines(&format!("{};", signature::signature(g, scope, id, i, false)));
+        code.lines(&format!(
+            "{};",
+            signature::signature(g, scope, id, i, false)
+        ));
     }
     code.close("");
 }
@@ -204,19 +223,28 @@ fn client(g: &Generator<'_>, code: &mut Code, id: ServiceId, transports: &[&dyn 
             "pub fn with_{0}(mut self, proxy: {0}::Proxy) -> Self",
             t.module()
         ));
-        code.line(&format!("self.{} = __accord::Option::Some(proxy);", t.module()));
+        code.line(&format!(
+            "self.{} = __accord::Option::Some(proxy);",
+            t.module()
+        ));
         code.line("self");
         code.close("");
     }
     code.close("");
     code.line("");
-    code.open(&format!("impl {} for Client", signature::trait_path(g, scope, id)));
+    code.open(&format!(
+        "impl {} for Client",
+        signature::trait_path(g, scope, id)
+    ));
     for (i, op) in service.operations.iter().enumerate() {
         if i > 0 {
             code.line("");
         }
         let method = ident(&names.methods[i]);
-        code.open_lines(&format!("{} {{", signature::signature(g, scope, id, i, false)));
+        code.open_lines(&format!(
+            "{} {{",
+            signature::signature(g, scope, id, i, false)
+        ));
         let bound = transports.iter().find(|t| t.binds(op));
         let operation = signature::operation_info(g, scope, id, i);
         let unsupported = if op.output.is_stream() {

@@ -28,5 +28,9 @@ pub fn impl_shape(g: &Generator<'_>, code: &mut Code, id: DeclId) {
             }
         })
         .collect();
-    code.list(&format!("__accord::{macro_name}!({name} {{"), &entries, "});");
+    code.list(
+        &format!("__accord::{macro_name}!({name} {{"),
+        &entries,
+        "});",
+    );
 }

@@ -35,7 +35,13 @@ fn derives(g: &Generator<'_>, code: &mut Code, id: DeclId) {
     if g.names.defaultable[id.index()] {
         list.push("Default".into());
     }
-    list.extend(g.derives.iter().cloned());
+    let extra: Vec<String> = g
+        .derives
+        .iter()
+        .filter(|d| !list.contains(d))
+        .cloned()
+        .collect();
+    list.extend(extra);
     code.list("#[derive(", &list, ")]");
     code.line("#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]");
     extra_attributes(g, code);
@@ -147,7 +153,6 @@ fn enum_variant(g: &Generator<'_>, id: DeclId, value: &str) -> String {
         _ => "Unknown".to_owned(),
     }
 }
-
 
 /// An enum tolerant of values added later (`Unknown` keeps a name from JSON or a number from
 /// protobuf, docs/wire.md): the runtime's `enumeration!` writes its methods and impls.

@@ -2,8 +2,8 @@
 //! the nested values, so `validate()` reports every violation with its field path.
 
 use super::Generator;
-use super::ident::ident;
 use super::fields::{float_literal, int_literal, member};
+use super::ident::ident;
 use super::writer::{Code, string_literal};
 use accord_idl::model::*;
 

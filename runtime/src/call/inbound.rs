@@ -151,7 +151,10 @@ mod tests {
             ..Incoming::default()
         };
         let (context, echo) = incoming.into_context(started);
-        assert_eq!((echo, context.correlation_id.as_deref()), (Echo::Received, Some("c-1")));
+        assert_eq!(
+            (echo, context.correlation_id.as_deref()),
+            (Echo::Received, Some("c-1"))
+        );
 
         let (context, echo) = Incoming::default().into_context(started);
         let started_trace = context.trace.unwrap().trace_id_hex();

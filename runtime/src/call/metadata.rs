@@ -101,7 +101,12 @@ mod tests {
         for name in CREDENTIALS {
             assert!(!default.allows(name), "{name}");
         }
-        assert!(default.clone().allow("Authorization").allows("authorization"));
+        assert!(
+            default
+                .clone()
+                .allow("Authorization")
+                .allows("authorization")
+        );
         let only = MetadataPolicy::only(["X-Tenant", "cookie"]);
         assert!(only.allows("x-tenant") && only.allows("cookie"));
         assert!(!only.allows("x-other") && !only.allows("authorization"));

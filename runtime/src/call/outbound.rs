@@ -202,7 +202,11 @@ mod tests {
         });
         let context = Context::new();
         let call = caller.outgoing(&OP, &context);
-        assert_eq!(call.deadline_to_send(), None, "a default deadline does not travel");
+        assert_eq!(
+            call.deadline_to_send(),
+            None,
+            "a default deadline does not travel"
+        );
         let held = caller.admit().unwrap();
         let refused = caller.run(&call, "test", async { Ok(()) }, |_| Outcome::Ok);
         assert_eq!(refused.await, Err(CallError::Overloaded));
@@ -247,7 +251,11 @@ mod tests {
     #[test]
     fn credentials_in_a_context_do_not_leave_by_default() {
         let mut context = Context::new();
-        for (name, value) in [("authorization", "Bearer t"), ("cookie", "s=1"), ("x-tenant", "a")] {
+        for (name, value) in [
+            ("authorization", "Bearer t"),
+            ("cookie", "s=1"),
+            ("x-tenant", "a"),
+        ] {
             context.metadata.insert(name.into(), value.into());
         }
         let caller = Caller::new(ProxyConfig::default());

@@ -11,9 +11,9 @@ mod sse;
 pub use crate::param::ParamValue;
 pub use problem::{PROBLEM_JSON, Problem};
 
+use crate::CallError;
 use crate::call::OperationInfo;
 use crate::status::{Code, Status};
-use crate::CallError;
 
 /// `Accord-Error`: the qualified name of the declared error in a response.
 pub const ACCORD_ERROR: &str = "accord-error";

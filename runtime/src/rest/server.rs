@@ -160,7 +160,10 @@ pub async fn serve(
     let deadline = async move {
         signal.await;
         tokio::time::sleep(drain).await;
-        tracing::warn!(?drain, "calls still in flight after the drain time were dropped");
+        tracing::warn!(
+            ?drain,
+            "calls still in flight after the drain time were dropped"
+        );
     };
     tokio::select! {
         served = serving => served,
@@ -319,7 +322,12 @@ impl Call {
         // The span's closing work in a `map`, not a second async block around `work` (which
         // would keep a copy of everything `work` captures).
         work.instrument(span.clone()).map(move |mut response| {
-            inbound::record(&span, outcome(&response), response.status().as_u16(), started);
+            inbound::record(
+                &span,
+                outcome(&response),
+                response.status().as_u16(),
+                started,
+            );
             if let Some(correlation) = echo {
                 response.headers_mut().insert(CORRELATION_ID, correlation);
             }
@@ -848,7 +856,11 @@ fn error_problem<E: ServiceError>(error: E) -> Problem {
 fn data_event<O: Serialize>(value: &O) -> Result<Event, Box<Problem>> {
     serde_json::to_string(value)
         .map(|data| Event::default().data(data))
-        .map_err(|e| Box::new(problem_of(&CallError::Internal(format!("encoding an item: {e}")))))
+        .map_err(|e| {
+            Box::new(problem_of(&CallError::Internal(format!(
+                "encoding an item: {e}"
+            ))))
+        })
 }
 
 fn sse_response<O, E>(

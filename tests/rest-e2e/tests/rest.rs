@@ -5,11 +5,11 @@ use accord::rest::client::RestClient;
 use accord::rest::server::ServerConfig;
 use accord::trace::TraceParent;
 use accord::{BoxStream, BreakerConfig, CallError, Code, ProxyConfig, Request};
-use futures::StreamExt as _;
 use accord_rest_e2e::order_service::{
     CancelOrderError, CreateOrderError, DeleteOrderError, GetOrderError, WatchOrderError, rest,
 };
 use accord_rest_e2e::*;
+use futures::StreamExt as _;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -84,18 +84,13 @@ impl OrderService for Shop {
         })
     }
 
-    async fn get_order(
-        &self,
-        request: Request<GetOrderRequest>,
-    ) -> Result<Order, GetOrderError> {
+    async fn get_order(&self, request: Request<GetOrderRequest>) -> Result<Order, GetOrderError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         match request.input.order_id {
             SLOW => tokio::time::sleep(Duration::from_secs(5)).await,
             BROKEN => return Err(CallError::Internal("the database is down".into()).into()),
             id if id < 0 => {
-                return Err(GetOrderError::OrderNotFound(OrderNotFound {
-                    order_id: id,
-                }));
+                return Err(GetOrderError::OrderNotFound(OrderNotFound { order_id: id }));
             }
             _ => {}
         }
@@ -858,7 +853,10 @@ async fn credentials_never_leave_a_proxy_unless_explicitly_allowed() {
     let request = || Request::from_parts(incoming.clone(), GetOrderRequest { order_id: 3 });
     let default_proxy = proxy(&permissive, ProxyConfig::default());
     let got = default_proxy.get_order(request()).await.unwrap();
-    assert_eq!(got.labels["metadata"], "x-tenant", "not forwarded by default");
+    assert_eq!(
+        got.labels["metadata"], "x-tenant",
+        "not forwarded by default"
+    );
     let explicit = proxy(
         &permissive,
         ProxyConfig {
@@ -1051,16 +1049,14 @@ async fn serve_after_dropping(drops: usize) -> String {
 
 #[tokio::test]
 async fn idempotent_operations_are_retried_once_after_a_connection_failure() {
-    let orders =
-        rest::Proxy::new(RestClient::new(serve_after_dropping(1).await).unwrap());
+    let orders = rest::Proxy::new(RestClient::new(serve_after_dropping(1).await).unwrap());
     let got = orders
         .get_order(GetOrderRequest { order_id: 4 }.into())
         .await
         .unwrap();
     assert_eq!(got.order_id, 4);
 
-    let orders =
-        rest::Proxy::new(RestClient::new(serve_after_dropping(1).await).unwrap());
+    let orders = rest::Proxy::new(RestClient::new(serve_after_dropping(1).await).unwrap());
     let err = orders
         .create_order(create_request(1).into())
         .await

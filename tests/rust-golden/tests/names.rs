@@ -2,10 +2,10 @@
 //! case-only names keep their wire spelling, and a service named `type` with operations named
 //! `match`, `self`, `Self` and `async` is served and called through its generated REST parts.
 
-use accord::{CallError, Request};
+use accord::{CallError, Request, UnknownValue};
+use accord_rust_golden::names_api::awkward::self_::r#type::{MatchError, SelfError, rest};
 use accord_rust_golden::names_api::awkward::self_::{
-    Crate, Error, Input, Lookup, Match, Self_, Thing, Thing2, Thing3, Type, TypeError, TypeError2,
-    TypeRestProxy, type_router,
+    Crate, Error, Input, Lookup, Match, Self_, Thing, Thing2, Thing3, Type, TypeError,
 };
 use futures::StreamExt as _;
 use serde_json::json;
@@ -32,7 +32,10 @@ fn enum_values_differing_in_case_and_a_value_named_unknown_stay_apart() {
     assert_eq!(read("Ok"), Match::Ok3);
     assert_eq!(read("Unknown"), Match::Unknown);
     assert_eq!(read("self"), Match::Self_);
-    assert_eq!(read("LATER"), Match::Unknown2("LATER".into()));
+    assert_eq!(
+        read("LATER"),
+        Match::Unknown2(UnknownValue::Name("LATER".into()))
+    );
     assert_eq!(serde_json::to_value(Match::Ok2).unwrap(), json!("ok"));
     let union: Crate = serde_json::from_value(json!({"Self": 3})).unwrap();
     assert_eq!(union, Crate::Self2(3));
@@ -43,11 +46,11 @@ fn enum_values_differing_in_case_and_a_value_named_unknown_stay_apart() {
 struct Types;
 
 impl Type for Types {
-    async fn r#match(&self, request: Request<Input>) -> Result<Self_, TypeError2> {
+    async fn r#match(&self, request: Request<Input>) -> Result<Self_, MatchError> {
         let input = request.input;
         match input.r#type.as_str() {
-            "conflict" => Err(TypeError2::TypeError(TypeError { r#fn: "f".into() })),
-            "gone" => Err(TypeError2::Error(Error { r#loop: true })),
+            "conflict" => Err(TypeError { r#fn: "f".into() }.into()),
+            "gone" => Err(Error { r#loop: true }.into()),
             _ => Ok(Self_ {
                 self_: input.self_.unwrap_or_default(),
                 self_2: 0,
@@ -64,23 +67,23 @@ impl Type for Types {
         }
     }
 
-    async fn self_(&self, request: Request<Lookup>) -> Result<Thing, TypeError2> {
+    async fn self_(&self, request: Request<Lookup>) -> Result<Thing, SelfError> {
         Ok(Thing {
             id: request.input.super_.len() as i64,
         })
     }
 
-    async fn self_2(&self, request: Request<Lookup>) -> Result<Thing2, TypeError2> {
+    async fn self_2(&self, request: Request<Lookup>) -> Result<Thing2, CallError> {
         Ok(Thing2 {
             name: request.input.r#type,
         })
     }
 
-    async fn r#async(&self, _: Request<Lookup>) -> Result<(), TypeError2> {
+    async fn r#async(&self, _: Request<Lookup>) -> Result<(), CallError> {
         Ok(())
     }
 
-    fn r#loop(&self, _: Request<Input>) -> accord::BoxStream<'static, Result<Thing3, TypeError2>> {
+    fn r#loop(&self, _: Request<Input>) -> accord::BoxStream<'static, Result<Thing3, CallError>> {
         Box::pin(futures::stream::empty())
     }
 }
@@ -100,9 +103,10 @@ async fn a_service_named_type_round_trips_over_loopback() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(accord::rest::server::serve(
         listener,
-        type_router(Types, Default::default()),
+        rest::router(Types, Default::default()),
+        accord::Shutdown::never(),
     ));
-    let proxy = TypeRestProxy::connect(base).unwrap();
+    let proxy = rest::Proxy::connect(base).unwrap();
 
     let got = proxy.r#match(input("plain").into()).await.unwrap();
     assert_eq!(got.r#type, "plain", "the path placeholder {{type}}");
@@ -112,10 +116,10 @@ async fn a_service_named_type_round_trips_over_loopback() {
     let conflict = proxy.r#match(input("conflict").into()).await;
     assert_eq!(
         conflict,
-        Err(TypeError2::TypeError(TypeError { r#fn: "f".into() }))
+        Err(MatchError::TypeError(TypeError { r#fn: "f".into() }))
     );
     let gone = proxy.r#match(input("gone").into()).await;
-    assert_eq!(gone, Err(TypeError2::Error(Error { r#loop: true })));
+    assert_eq!(gone, Err(MatchError::Error(Error { r#loop: true })));
 
     let lookup = Lookup {
         r#type: "t".into(),
@@ -129,6 +133,6 @@ async fn a_service_named_type_round_trips_over_loopback() {
     let mut stream = proxy.r#loop(input("x").into());
     assert!(matches!(
         stream.next().await,
-        Some(Err(TypeError2::Call(CallError::Unsupported { .. })))
+        Some(Err(CallError::Unsupported { .. }))
     ));
 }

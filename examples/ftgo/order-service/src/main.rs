@@ -2,8 +2,8 @@
 //! `OrderService` over the in-memory store, with a small demo menu. On SIGTERM or SIGINT it
 //! stops accepting, lets the calls in flight finish (at most `--drain-secs`) and exits 0.
 
-use clap::Parser;
 use accord::Shutdown;
+use clap::Parser;
 use ftgo_order_service::api::ftgo::order::order_service;
 use ftgo_order_service::{InMemoryOrders, demo_restaurants};
 use std::net::SocketAddr;

@@ -117,10 +117,10 @@ impl OrderService for InMemoryOrders {
         self.pause().await;
         let input = request.input;
         let restaurant_id = input.restaurant_id;
-        let menu =
-            self.restaurants
-                .get(&restaurant_id)
-                .ok_or(RestaurantNotFound { restaurant_id })?;
+        let menu = self
+            .restaurants
+            .get(&restaurant_id)
+            .ok_or(RestaurantNotFound { restaurant_id })?;
         let total = Self::total(menu, &input.line_items)?;
         let order_id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut labels =
@@ -141,10 +141,7 @@ impl OrderService for InMemoryOrders {
         Ok(CreateOrderReply { order_id })
     }
 
-    async fn get_order(
-        &self,
-        request: Request<GetOrderRequest>,
-    ) -> Result<Order, GetOrderError> {
+    async fn get_order(&self, request: Request<GetOrderRequest>) -> Result<Order, GetOrderError> {
         self.pause().await;
         Ok(self.find(request.input.order_id)?.borrow().clone())
     }

@@ -23,7 +23,11 @@ async fn serve(store: InMemoryOrders) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let router = rest::router(store, Default::default());
-    tokio::spawn(accord::rest::server::serve(listener, router, Shutdown::never()));
+    tokio::spawn(accord::rest::server::serve(
+        listener,
+        router,
+        Shutdown::never(),
+    ));
     base
 }
 
@@ -96,7 +100,9 @@ async fn declared_errors_come_back_typed() {
         .await;
     assert_eq!(
         missing,
-        Err(GetOrderError::OrderNotFound(OrderNotFound { order_id: 999 }))
+        Err(GetOrderError::OrderNotFound(OrderNotFound {
+            order_id: 999
+        }))
     );
     let unknown_restaurant = orders
         .create_order(create(77, &[("pad-thai", 1)]).into())
@@ -123,10 +129,7 @@ async fn operations_without_http_are_unsupported_by_the_rest_proxy() {
     let viewed = orders
         .order_viewed(GetOrderRequest { order_id: 1 }.into())
         .await;
-    assert!(matches!(
-        viewed,
-        Err(CallError::Unsupported { .. })
-    ));
+    assert!(matches!(viewed, Err(CallError::Unsupported { .. })));
 }
 
 /// Sends a raw request; returns status, content type and JSON body.

@@ -4,9 +4,7 @@
 //!
 //! A small recording subscriber stands in for tracing-subscriber (one file, no new crate).
 
-use ftgo_order_service::api::ftgo::order::{
-    GetOrderRequest, OrderService, order_service::rest,
-};
+use ftgo_order_service::api::ftgo::order::{GetOrderRequest, OrderService, order_service::rest};
 use ftgo_order_service::{InMemoryOrders, Menu};
 use std::collections::BTreeMap;
 use std::fmt::Debug;

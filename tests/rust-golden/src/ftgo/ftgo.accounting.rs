@@ -197,7 +197,9 @@ __accord::object_shape!(PaymentDeclined {"reason": __accord::String = true});
 
 /// Keeps consumers' payment accounts.
 ///
-/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `accounting_service::rest::router`, call a remote one with `accounting_service::Client`.
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+/// Serve it over REST with `accounting_service::rest::router`.
+/// Call a remote one with `accounting_service::Client`.
 pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     fn get_account(
         &self,
@@ -231,6 +233,7 @@ pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
 }
 
 /// `AccountingService`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
 pub mod accounting_service {
     #[allow(unused_imports)]
     use super::__accord;

@@ -178,7 +178,9 @@ __accord::object_shape!(ConsumerCreated {
 
 /// Registers consumers and vouches for their orders.
 ///
-/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `consumer_service::rest::router`, call a remote one with `consumer_service::Client`.
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+/// Serve it over REST with `consumer_service::rest::router`.
+/// Call a remote one with `consumer_service::Client`.
 pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     fn create_consumer(
         &self,
@@ -204,6 +206,7 @@ pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
 }
 
 /// `ConsumerService`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
 pub mod consumer_service {
     #[allow(unused_imports)]
     use super::__accord;

@@ -80,7 +80,7 @@ pub struct TicketRejected {
 impl __accord::Validate for TicketRejected {}
 __accord::object_shape!(TicketRejected {"reason": __accord::String = true});
 
-/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `kitchen_service::rest::router`, call a remote one with `kitchen_service::Client`.
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     /// Asynchronous request/response: the request travels on kitchen_commands,
     /// the reply on a reply channel owned by the caller, matched by correlation id.
@@ -101,6 +101,7 @@ pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
 }
 
 /// `KitchenService`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
 pub mod kitchen_service {
     #[allow(unused_imports)]
     use super::__accord;
@@ -136,7 +137,7 @@ pub mod kitchen_service {
     }
 }
 
-/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `delivery_service::rest::router`, call a remote one with `delivery_service::Client`.
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
     /// Publish/async responses: the request goes to every subscriber;
     /// the caller collects the replies that arrive within 2 seconds.
@@ -147,6 +148,7 @@ pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
 }
 
 /// `DeliveryService`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
 pub mod delivery_service {
     #[allow(unused_imports)]
     use super::__accord;

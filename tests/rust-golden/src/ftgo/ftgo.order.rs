@@ -264,7 +264,9 @@ __accord::object_shape!(OrderCancelled {
 
 /// Manages the lifecycle of orders.
 ///
-/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `order_service::rest::router`, call a remote one with `order_service::Client`.
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+/// Serve it over REST with `order_service::rest::router`.
+/// Call a remote one with `order_service::Client`.
 pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     /// Places an order.
     fn create_order(
@@ -305,6 +307,7 @@ pub trait OrderService: __accord::Send + __accord::Sync + 'static {
 }
 
 /// `OrderService`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
 pub mod order_service {
     #[allow(unused_imports)]
     use super::__accord;

@@ -249,7 +249,9 @@ __accord::object_shape!(Error {"loop": bool = true});
 
 /// A service named like a keyword, with keyword operations.
 ///
-/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `type::rest::router`, call a remote one with `type::Client`.
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+/// Serve it over REST with `type::rest::router`.
+/// Call a remote one with `type::Client`.
 pub trait Type: __accord::Send + __accord::Sync + 'static {
     fn r#match(
         &self,
@@ -286,6 +288,7 @@ pub trait Type: __accord::Send + __accord::Sync + 'static {
 }
 
 /// `Type`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
 pub mod r#type {
     #[allow(unused_imports)]
     use super::__accord;
@@ -638,7 +641,9 @@ pub mod r#type {
 
 /// `self` as a service: its trait would be `Self`, taken by the struct, so it is `Self2`.
 ///
-/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `self::rest::router`, call a remote one with `self::Client`.
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+/// Serve it over REST with `self::rest::router`.
+/// Call a remote one with `self::Client`.
 pub trait Self2: __accord::Send + __accord::Sync + 'static {
     fn super_(
         &self,
@@ -649,6 +654,7 @@ pub trait Self2: __accord::Send + __accord::Sync + 'static {
 }
 
 /// `Self2`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
 pub mod self_ {
     #[allow(unused_imports)]
     use super::__accord;

@@ -923,7 +923,9 @@ __accord::object_shape!(ThingRemoved {
 
 /// Everything, as a service.
 ///
-/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `everything::rest::router`, call a remote one with `everything::Client`.
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+/// Serve it over REST with `everything::rest::router`.
+/// Call a remote one with `everything::Client`.
 pub trait Everything: __accord::Send + __accord::Sync + 'static {
     /// Reads one thing.
     fn get_thing(
@@ -1054,6 +1056,7 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
 }
 
 /// `Everything`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
 pub mod everything {
     #[allow(unused_imports)]
     use super::__accord;
@@ -1892,7 +1895,7 @@ pub mod everything {
 
 /// gRPC only: no OpenAPI or AsyncAPI document.
 ///
-/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `quiet::rest::router`, call a remote one with `quiet::Client`.
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     fn only_grpc(
         &self,
@@ -1903,6 +1906,7 @@ pub trait Quiet: __accord::Send + __accord::Sync + 'static {
 }
 
 /// `Quiet`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
 pub mod quiet {
     #[allow(unused_imports)]
     use super::__accord;

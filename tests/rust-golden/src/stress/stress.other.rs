@@ -68,7 +68,9 @@ impl __accord::Validate for ItemAdded {
 }
 __accord::object_shape!(ItemAdded {"item": Item = true, "at": __accord::Timestamp = true});
 
-/// Implement it with `async fn`s (a streamed output returns a `BoxStream`); serve it with `catalog::rest::router`, call a remote one with `catalog::Client`.
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+/// Serve it over REST with `catalog::rest::router`.
+/// Call a remote one with `catalog::Client`.
 pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     fn list(
         &self,
@@ -79,6 +81,7 @@ pub trait Catalog: __accord::Send + __accord::Sync + 'static {
 }
 
 /// `Catalog`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
 pub mod catalog {
     #[allow(unused_imports)]
     use super::__accord;
