@@ -27,6 +27,7 @@ mod error;
 mod glue;
 mod param;
 pub mod resilience;
+#[doc(hidden)]
 pub mod shape;
 mod shutdown;
 mod status;

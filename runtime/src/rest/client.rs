@@ -138,6 +138,7 @@ impl RestClientBuilder {
 }
 
 /// The parts of one request besides the context: path values, query, headers, JSON body.
+#[doc(hidden)]
 #[derive(Debug, Default)]
 pub struct Parts {
     path: Vec<(&'static str, String)>,
@@ -229,6 +230,7 @@ impl RestClient {
     }
 
     /// Calls an operation with a JSON output.
+    #[doc(hidden)]
     pub fn call<O: DeserializeOwned, E: ServiceError>(
         &self,
         route: &'static Route,
@@ -246,6 +248,7 @@ impl RestClient {
     }
 
     /// Calls an operation without output (204, or 202 for `notify`).
+    #[doc(hidden)]
     pub fn call_empty<E: ServiceError>(
         &self,
         route: &'static Route,
@@ -258,6 +261,7 @@ impl RestClient {
 
     /// Calls an operation with a streamed output (server-sent events). The deadline covers the
     /// whole stream; the call holds its outstanding slot until the stream ends or is dropped.
+    #[doc(hidden)]
     pub fn call_stream<O, E>(
         &self,
         route: &'static Route,

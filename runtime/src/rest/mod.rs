@@ -36,6 +36,7 @@ pub(crate) mod header_names {
 }
 
 /// An operation's REST binding; generated as a `static` beside its [`OperationInfo`].
+#[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct Route {
     /// The operation.

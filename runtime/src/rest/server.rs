@@ -45,6 +45,7 @@ use tracing::Instrument as _;
 
 /// The input of an operation declared without one (`op ping()`): any JSON object, members
 /// ignored, so a skeleton decodes it like every other input.
+#[doc(hidden)]
 #[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
 pub struct NoInput {}
 
@@ -81,6 +82,7 @@ impl Default for ServerConfig {
 /// The state of a generated router: the service and the skeleton's settings, which each
 /// [`endpoint`] hands to its operation (state rather than a layer, which would cost a boxed
 /// service clone and an extension per request).
+#[doc(hidden)]
 pub struct Served<S> {
     service: Arc<S>,
     config: ServerConfig,
@@ -104,6 +106,7 @@ impl<S> Clone for Served<S> {
 /// they came to 1424 bytes, past glibc's per-thread cache (1 KiB), so every request paid the
 /// allocator's locked path. Here the call is read before anything is boxed, and only the
 /// serving future is.
+#[doc(hidden)]
 pub fn endpoint<S, F, Fut>(operation: F) -> Endpoint<F>
 where
     F: FnOnce(Arc<S>, Call) -> Fut,
@@ -112,6 +115,7 @@ where
 }
 
 /// What [`endpoint`] makes.
+#[doc(hidden)]
 #[derive(Clone, Copy)]
 pub struct Endpoint<F>(F);
 
@@ -131,6 +135,7 @@ where
 
 /// Adds what every generated router needs after its routes: 404/405 problem fallbacks, and
 /// the service and [`ServerConfig`] as its state.
+#[doc(hidden)]
 pub fn finish_router<S: Send + Sync + 'static>(
     router: axum::Router<Served<S>>,
     service: S,
@@ -147,28 +152,75 @@ pub fn finish_router<S: Send + Sync + 'static>(
 
 /// Serves `router` on `listener` until `shutdown` says stop, with each caller's address in the
 /// context extensions (`axum::extract::ConnectInfo<SocketAddr>`). On the signal it stops
-/// accepting, lets the calls in flight finish within the drain time, and returns.
+/// accepting, asks every connection to finish its calls in flight (HTTP/1 keep-alive ends, HTTP/2
+/// sends GOAWAY), waits for them at most the drain time, then drops what is left and returns.
+///
+/// Its own accept loop rather than `axum::serve`: that one spawns a task per connection that
+/// outlives its future, so a call could not be cut off at the end of the drain.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     shutdown: Shutdown,
 ) -> std::io::Result<()> {
-    let (signal, drain) = shutdown.into_parts();
-    let signal = signal.shared();
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let serving = axum::serve(listener, service).with_graceful_shutdown(signal.clone());
-    let deadline = async move {
-        signal.await;
-        tokio::time::sleep(drain).await;
-        tracing::warn!(
-            ?drain,
-            "calls still in flight after the drain time were dropped"
-        );
-    };
-    tokio::select! {
-        served = serving => served,
-        () = deadline => Ok(()),
+    let (mut signal, drain) = shutdown.into_parts();
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            () = &mut signal => break,
+            // Reap finished connections as they end, so the set does not grow.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let watcher = graceful.watcher();
+                    connections.spawn(connection(stream, peer, router.clone(), watcher));
+                }
+                Err(e) => accept_failed(e).await,
+            },
+        }
     }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(drain) => {
+            tracing::warn!(?drain, "calls still in flight after the drain time were dropped");
+        }
+    }
+    connections.shutdown().await;
+    Ok(())
+}
+
+/// Serves one connection (HTTP/1 or HTTP/2) until it ends or the shutdown asks it to.
+async fn connection(
+    stream: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
+    router: axum::Router,
+    watcher: hyper_util::server::graceful::Watcher,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use tower::ServiceExt as _;
+    let service = router.map_request(move |mut request: http::Request<hyper::body::Incoming>| {
+        let info = axum::extract::ConnectInfo(peer);
+        request.extensions_mut().insert(info);
+        request.map(Body::new)
+    });
+    let service = hyper_util::service::TowerToHyperService::new(service);
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let serving = builder.serve_connection(TokioIo::new(stream), service);
+    if let Err(e) = watcher.watch(serving).await {
+        tracing::trace!(%e, "connection ended with an error");
+    }
+}
+
+/// A failed `accept`: a connection the peer dropped before it was taken is nothing; anything
+/// else (out of file descriptors) is logged and given a moment, as a busy loop would not help.
+async fn accept_failed(error: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(error.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset) {
+        return;
+    }
+    tracing::error!(%error, "accept failed");
+    tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
 async fn not_found(method: http::Method, uri: http::Uri) -> Response {
@@ -183,6 +235,7 @@ async fn method_not_allowed(method: http::Method, uri: http::Uri) -> Response {
 
 /// One incoming call, as an [`endpoint`] hands it to its operation. Reading it never fails:
 /// every problem is reported when the input is decoded.
+#[doc(hidden)]
 pub struct Call {
     parts: http::request::Parts,
     body: Body,
@@ -491,6 +544,7 @@ fn decode<I: DeserializeOwned + Validate + Shape>(
 }
 
 /// Binds the input fields that travel outside the body: what a generated `bind` closure calls.
+#[doc(hidden)]
 pub struct Params<'a> {
     parts: &'a http::request::Parts,
     path: &'a Result<RawPathParams, String>,
@@ -790,6 +844,7 @@ fn body_response(status: StatusCode, content_type: HeaderValue, body: Vec<u8>) -
 }
 
 /// A problem as an `application/problem+json` response.
+#[doc(hidden)]
 pub fn problem_response(problem: Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match serde_json::to_vec(&problem) {
@@ -800,6 +855,7 @@ pub fn problem_response(problem: Problem) -> Response {
 
 /// A handler's error as a response: a declared error with its status, `Accord-Error` header and
 /// JSON body, anything else as a problem.
+#[doc(hidden)]
 pub fn error_response<E: ServiceError>(error: E) -> Response {
     match error.encode() {
         ErrorEncoding::Declared(declared) => {

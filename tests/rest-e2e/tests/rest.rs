@@ -1067,3 +1067,39 @@ async fn idempotent_operations_are_retried_once_after_a_connection_failure() {
     );
     assert!(orders.create_order(create_request(1).into()).await.is_ok());
 }
+
+/// Shutdown: the server stops accepting at the signal, and a call still running after the
+/// drain time is dropped rather than holding the process (the caller sees the connection go).
+#[tokio::test]
+async fn shutdown_drops_calls_that_outlive_the_drain() {
+    let shop = Arc::new(Shop::default());
+    let router = rest::router(ShopHandle(shop), ServerConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        let _ = stopped.await;
+    };
+    let shutdown = accord::Shutdown::on(signal).drain(Duration::from_millis(100));
+    let server = tokio::spawn(accord::rest::server::serve(listener, router, shutdown));
+    let orders = rest::Proxy::connect(&base).unwrap();
+    let quick = orders.get_order(GetOrderRequest { order_id: 1 }.into()).await;
+    assert!(quick.is_ok(), "{quick:?}");
+    // The slow handler sleeps 5 s; the drain allows 100 ms.
+    let slow = tokio::spawn(async move {
+        orders
+            .get_order(GetOrderRequest { order_id: SLOW }.into())
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.send(()).unwrap();
+    let served = tokio::time::timeout(Duration::from_secs(4), server)
+        .await
+        .expect("serve returns after the drain, before the slow call would end");
+    assert!(served.unwrap().is_ok());
+    let dropped = slow.await.unwrap();
+    assert!(
+        matches!(dropped, Err(GetOrderError::Call(CallError::Connect(_)))),
+        "{dropped:?}"
+    );
+}
