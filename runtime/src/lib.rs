@@ -8,7 +8,8 @@
 //!   generated error enum), [`Problem`] (RFC 9457 bodies);
 //! - validation: [`Validate`], [`Violations`], [`FieldPath`], [`Pattern`];
 //! - resilience: deadlines, an outstanding-request bound and a circuit breaker ([`ProxyConfig`]);
-//! - transports, one cargo feature each: `rest` (axum skeletons, reqwest proxies).
+//! - transports, one cargo feature each: `rest` (axum skeletons, reqwest proxies),
+//!   `messaging` (brokers for channels; `nats` and `amqp` add the real ones).
 //!
 //! Generated code names only `::accord::…` public items and `::accord::__private::…`.
 
@@ -25,6 +26,9 @@ mod value;
 
 #[cfg(feature = "rest")]
 pub mod rest;
+
+#[cfg(feature = "messaging")]
+pub mod messaging;
 
 pub use context::{Context, Request};
 pub use error::{CallError, ErrorEncoding, ServiceError};
