@@ -1,13 +1,13 @@
 //! The [`Broker`] handle and what it hands out ([`Consumer`], [`Delivery`], [`Inbox`]): one enum
 //! per role over the backends compiled in, so the hot path is static dispatch.
 
+#[cfg(feature = "amqp")]
+use super::amqp;
 use super::error::BrokerError;
 #[cfg(any(feature = "nats", feature = "amqp"))]
 use super::error::timed;
 use super::memory;
 use super::message::{Channel, Message};
-#[cfg(feature = "amqp")]
-use super::amqp;
 #[cfg(feature = "nats")]
 use super::nats;
 use std::sync::Arc;

@@ -85,7 +85,9 @@ impl Consumer {
                     Err((why, attempts)) => {
                         let mut letter = delivery.message().clone();
                         letter.headers.insert(header::ERROR.into(), why);
-                        letter.headers.insert(header::ATTEMPTS.into(), attempts.to_string());
+                        letter
+                            .headers
+                            .insert(header::ATTEMPTS.into(), attempts.to_string());
                         match broker.publish(&channel.dead_letters(), letter).await {
                             Ok(()) => {
                                 if let Err(e) = delivery.ack().await {

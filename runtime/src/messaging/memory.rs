@@ -75,7 +75,13 @@ impl MemoryBroker {
                 queue.push(message, self.inner.timeout).await
             }
             ChannelKind::PublishSubscribe => {
-                let groups = self.inner.topics.lock().unwrap().get(&channel.address).cloned();
+                let groups = self
+                    .inner
+                    .topics
+                    .lock()
+                    .unwrap()
+                    .get(&channel.address)
+                    .cloned();
                 let Some(groups) = groups else { return Ok(()) };
                 if let Some((last, others)) = groups.split_last() {
                     for queue in others {
@@ -108,7 +114,9 @@ impl MemoryBroker {
                 // one group create one queue.
                 let mut topics = self.inner.topics.lock().unwrap();
                 let queue = self.queue(&name);
-                let groups = topics.entry(channel.address.clone()).or_insert_with(|| Arc::new([]));
+                let groups = topics
+                    .entry(channel.address.clone())
+                    .or_insert_with(|| Arc::new([]));
                 if !groups.iter().any(|q| Arc::ptr_eq(q, &queue)) {
                     let mut grown = groups.to_vec();
                     grown.push(queue.clone());
@@ -247,7 +255,12 @@ impl Consumer {
             deliveries: entry.deliveries,
         };
         let acker = AnyAcker::Memory(acker);
-        Some(Delivery::new(entry.message, entry.deliveries, acker, self.timeout))
+        Some(Delivery::new(
+            entry.message,
+            entry.deliveries,
+            acker,
+            self.timeout,
+        ))
     }
 }
 
