@@ -70,12 +70,7 @@ impl Server {
             unregister(child.id());
         }
         if self.kind == Kind::Rabbit {
-            // epmd daemonizes out of the group; it is ours (private port), so stop it too.
-            let _ = Command::new("epmd")
-                .args(["-port", &self.ports[2].to_string(), "-kill"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+            stop_epmd(self.ports[2]);
         }
     }
 
@@ -246,12 +241,29 @@ extern "C" fn kill_all() {
     for (pid, epmd, kind, dir) in running.iter() {
         unsafe { libc::kill(-(*pid as i32), libc::SIGKILL) };
         if *kind == Kind::Rabbit {
-            let _ = Command::new("epmd")
-                .args(["-port", &epmd.to_string(), "-kill"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+            stop_epmd(*epmd);
         }
         let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// Stops the Erlang port mapper that RabbitMQ started on our private port: it daemonizes out
+/// of the broker's process group. It refuses while the killed node is still registered (its
+/// socket closes a moment after the kill), so ask again until it is gone.
+fn stop_epmd(port: u16) {
+    for _ in 0..100 {
+        let Ok(out) = Command::new("epmd")
+            .args(["-port", &port.to_string(), "-kill"])
+            .stdin(Stdio::null())
+            .output()
+        else {
+            return; // no epmd binary: nothing was started
+        };
+        let said = String::from_utf8_lossy(&out.stdout);
+        // Anything but a refusal means it is gone: "Killed", or nothing listening there.
+        if !said.contains("not allowed") {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
