@@ -160,6 +160,15 @@ async fn a_plain_amqp_client_speaks_the_documented_wire() {
 }
 
 #[tokio::test]
+async fn python_clients_speak_the_documented_wire() {
+    let Some(url) = brokers::shared(Kind::Rabbit) else {
+        return;
+    };
+    let broker = Broker::connect_with(&url, config()).await.unwrap();
+    suite::python_clients_speak_the_documented_wire(&broker, "amqp", &url).await;
+}
+
+#[tokio::test]
 async fn a_broker_down_at_start_up_is_retried_then_reported() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

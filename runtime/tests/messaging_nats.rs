@@ -112,6 +112,15 @@ async fn a_plain_nats_client_speaks_the_documented_wire() {
 }
 
 #[tokio::test]
+async fn python_clients_speak_the_documented_wire() {
+    let Some(url) = brokers::shared(Kind::Nats) else {
+        return;
+    };
+    let broker = Broker::connect_with(&url, config()).await.unwrap();
+    suite::python_clients_speak_the_documented_wire(&broker, "nats", &url).await;
+}
+
+#[tokio::test]
 async fn a_broker_down_at_start_up_is_retried_then_reported() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

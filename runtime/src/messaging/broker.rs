@@ -74,8 +74,9 @@ pub struct Broker {
 #[derive(Clone)]
 enum Backend {
     Memory(memory::MemoryBroker),
+    // A NATS client and its JetStream context are large: shared, so a `Broker` stays small.
     #[cfg(feature = "nats")]
-    Nats(nats::NatsBroker),
+    Nats(Arc<nats::NatsBroker>),
     #[cfg(feature = "amqp")]
     Amqp(amqp::AmqpBroker),
 }
@@ -121,9 +122,9 @@ impl Broker {
                 Backend::Memory(memory::MemoryBroker::named(name, &config))
             }
             #[cfg(feature = "nats")]
-            "nats" => Backend::Nats(
+            "nats" => Backend::Nats(Arc::new(
                 with_retries(url, &config, || nats::NatsBroker::connect(url, &config)).await?,
-            ),
+            )),
             #[cfg(feature = "amqp")]
             "amqp" => Backend::Amqp(
                 with_retries(url, &config, || amqp::AmqpBroker::connect(url, &config)).await?,
@@ -190,9 +191,9 @@ impl Broker {
                 ConsumerInner::Nats(timed(self.timeout(), b.subscribe(channel, group)).await?)
             }
             #[cfg(feature = "amqp")]
-            Backend::Amqp(b) => {
-                ConsumerInner::Amqp(timed(self.timeout(), b.subscribe(channel, group)).await?)
-            }
+            Backend::Amqp(b) => ConsumerInner::Amqp(Box::new(
+                timed(self.timeout(), b.subscribe(channel, group)).await?,
+            )),
         };
         Ok(Consumer {
             inner,
@@ -208,7 +209,9 @@ impl Broker {
             #[cfg(feature = "nats")]
             Backend::Nats(b) => InboxInner::Nats(timed(self.timeout(), b.reply_inbox()).await?),
             #[cfg(feature = "amqp")]
-            Backend::Amqp(b) => InboxInner::Amqp(timed(self.timeout(), b.reply_inbox()).await?),
+            Backend::Amqp(b) => {
+                InboxInner::Amqp(Box::new(timed(self.timeout(), b.reply_inbox()).await?))
+            }
         };
         Ok(Inbox { inner })
     }
@@ -285,8 +288,9 @@ enum ConsumerInner {
     Memory(memory::Consumer),
     #[cfg(feature = "nats")]
     Nats(nats::Consumer),
+    // Boxed: a backend consumer with its reconnection state is large.
     #[cfg(feature = "amqp")]
-    Amqp(amqp::Consumer),
+    Amqp(Box<amqp::Consumer>),
 }
 
 impl Consumer {
@@ -419,7 +423,7 @@ enum InboxInner {
     #[cfg(feature = "nats")]
     Nats(nats::Inbox),
     #[cfg(feature = "amqp")]
-    Amqp(amqp::Inbox),
+    Amqp(Box<amqp::Inbox>),
 }
 
 impl Inbox {

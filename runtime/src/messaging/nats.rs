@@ -24,7 +24,6 @@ use std::time::Duration;
 /// with the default backoff, so a slow retry is not mistaken for a dead consumer.
 const ACK_WAIT: Duration = Duration::from_secs(60);
 
-#[derive(Clone)]
 pub(crate) struct NatsBroker {
     client: Client,
     jetstream: jetstream::Context,
@@ -127,7 +126,7 @@ impl NatsBroker {
     }
 
     pub(crate) async fn subscribe(
-        &self,
+        self: &Arc<Self>,
         channel: &Channel,
         group: &str,
     ) -> Result<Consumer, BrokerError> {
@@ -187,7 +186,7 @@ pub(crate) enum Consumer {
 
 /// A JetStream pull consumer that re-attaches (stream, consumer, pull) after errors.
 pub(crate) struct Durable {
-    broker: NatsBroker,
+    broker: Arc<NatsBroker>,
     channel: Channel,
     name: String,
     messages: Option<pull::Stream>,
