@@ -140,6 +140,7 @@ fn micros(d: Duration) -> f64 {
     d.as_nanos() as f64 / 1000.0
 }
 
+#[cfg(any(feature = "nats", feature = "amqp"))]
 fn compare(name: &str, raw_client: &str, accord: f64, raw: f64, n: u64) {
     println!("{name:<7} accord publish + consume + ack:   {accord:>10.0} msgs/s ({n} messages)");
     println!(

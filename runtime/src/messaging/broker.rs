@@ -329,8 +329,9 @@ pub(crate) enum Acker {
     /// Core NATS (non-durable channels): nothing to acknowledge.
     #[cfg(feature = "nats")]
     None,
+    /// Boxed: it holds a JetStream context, larger than the other ackers together.
     #[cfg(feature = "nats")]
-    Nats(async_nats::jetstream::message::Acker),
+    Nats(Box<async_nats::jetstream::message::Acker>),
     #[cfg(feature = "amqp")]
     Amqp(lapin::acker::Acker),
 }
@@ -364,7 +365,7 @@ impl Delivery {
             #[cfg(feature = "nats")]
             Acker::None => Ok(()),
             #[cfg(feature = "nats")]
-            Acker::Nats(a) => timed(self.timeout, nats::ack(a)).await,
+            Acker::Nats(a) => timed(self.timeout, nats::ack(*a)).await,
             #[cfg(feature = "amqp")]
             Acker::Amqp(a) => timed(self.timeout, amqp::ack(a)).await,
         }
@@ -381,7 +382,7 @@ impl Delivery {
             #[cfg(feature = "nats")]
             Acker::None => Ok(()),
             #[cfg(feature = "nats")]
-            Acker::Nats(a) => timed(self.timeout, nats::nack(a, delay)).await,
+            Acker::Nats(a) => timed(self.timeout, nats::nack(*a, delay)).await,
             #[cfg(feature = "amqp")]
             Acker::Amqp(a) => {
                 amqp::nack(a, delay);
@@ -403,7 +404,7 @@ impl Drop for Delivery {
             #[cfg(feature = "nats")]
             Some(Acker::Nats(a)) => {
                 if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                    rt.spawn(nats::nack(a, Duration::ZERO));
+                    rt.spawn(nats::nack(*a, Duration::ZERO));
                 }
             }
             #[cfg(feature = "amqp")]

@@ -245,7 +245,7 @@ impl Durable {
                     return Some(Delivery::new(
                         from_nats(message),
                         attempt,
-                        Acker::Nats(acker),
+                        Acker::Nats(Box::new(acker)),
                         timeout,
                     ));
                 }
