@@ -12,7 +12,8 @@
 //! - validation: [`Validate`], [`Violations`], [`FieldPath`], [`Pattern`];
 //! - resilience: deadlines, an outstanding-request bound and a circuit breaker ([`ProxyConfig`]);
 //! - graceful shutdown of servers ([`Shutdown`]);
-//! - transports, one cargo feature each: `rest` (axum skeletons, reqwest proxies).
+//! - transports, one cargo feature each: `rest` (axum skeletons, reqwest proxies),
+//!   `messaging` (brokers for channels; `nats` and `amqp` add the real ones).
 //!
 //! The generator itself is not compiled into this crate: `#[accord::api]` is the opt-in
 //! feature `macros`.
@@ -37,6 +38,9 @@ mod value;
 
 #[cfg(feature = "rest")]
 pub mod rest;
+
+#[cfg(feature = "messaging")]
+pub mod messaging;
 
 pub use call::MetadataPolicy;
 pub use context::{Context, Request};

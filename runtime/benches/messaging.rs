@@ -1,0 +1,307 @@
+//! Messaging throughput and latency, printed (nothing asserted):
+//! - the embedded broker, publish → handler, on one core (a current-thread runtime);
+//! - NATS (JetStream) and RabbitMQ: `accord::messaging` publish + consume + ack beside the raw
+//!   async-nats / lapin client doing the same (confirmed publishes awaited one by one, a
+//!   prefetching consumer acking each message) in the same run, and their ratio;
+//! - asynchronous request/reply round trips, p50 and p99, per broker.
+//!
+//! `cargo bench -p accord --features nats,amqp --bench messaging`. The real brokers are started
+//! from PATH on private ports (as the tests do) and skipped when missing.
+//! `ACCORD_BENCH_MESSAGES` sets the embedded broker's message count (default 2000000),
+//! `ACCORD_BENCH_BROKER_MESSAGES` the real brokers' (default 20000),
+//! `ACCORD_BENCH_ROUND_TRIPS` the round trips per broker (default 2000).
+
+#[cfg(any(feature = "nats", feature = "amqp"))]
+#[path = "../tests/brokers/mod.rs"]
+mod brokers;
+
+use accord::messaging::{Broker, BrokerConfig, Channel, ConsumerConfig, HandlerError, Message};
+use bytes::Bytes;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const PAYLOAD: &[u8] = br#"{"order_id":12345,"state":"APPROVED"}"#;
+
+fn count(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let one_core = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    one_core.block_on(memory());
+
+    #[cfg(any(feature = "nats", feature = "amqp"))]
+    {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        #[cfg(feature = "nats")]
+        if let Some(server) = brokers::Server::start(brokers::Kind::Nats) {
+            rt.block_on(nats(&server.url()));
+        }
+        #[cfg(feature = "amqp")]
+        if let Some(server) = brokers::Server::start(brokers::Kind::Rabbit) {
+            rt.block_on(amqp(&server.url()));
+        }
+    }
+}
+
+async fn memory() {
+    let n = count("ACCORD_BENCH_MESSAGES", 2_000_000);
+    let broker = Broker::memory(BrokerConfig::default());
+    let rate = accord_path(&broker, "bench.memory", n).await;
+    println!(
+        "memory  publish → handler (one core): {:>10.0} msgs/s ({n} messages)",
+        rate
+    );
+    round_trips(&broker, "memory").await;
+}
+
+/// Publishes `n` messages one after another while a served consumer handles them; messages
+/// per second from the first publish to the last handled.
+async fn accord_path(broker: &Broker, address: &str, n: u64) -> f64 {
+    let channel = Channel::point_to_point(format!("{address}.{}", std::process::id()));
+    let consumer = broker.subscribe(&channel, "bench").await.unwrap();
+    let handled = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(tokio::sync::Notify::new());
+    let handler = {
+        let (handled, done) = (handled.clone(), done.clone());
+        move |_: &Message| {
+            if handled.fetch_add(1, Ordering::Relaxed) + 1 == n {
+                done.notify_one();
+            }
+            std::future::ready(Ok::<(), HandlerError>(()))
+        }
+    };
+    let config = ConsumerConfig {
+        max_in_flight: 256,
+        ..ConsumerConfig::default()
+    };
+    let serving = tokio::spawn(consumer.serve(config, handler));
+    let payload = Bytes::from_static(PAYLOAD);
+    let start = Instant::now();
+    for _ in 0..n {
+        let message = Message::new("bench.OrderApproved", payload.clone());
+        broker.publish(&channel, message).await.unwrap();
+    }
+    done.notified().await;
+    let rate = n as f64 / start.elapsed().as_secs_f64();
+    serving.abort();
+    rate
+}
+
+/// Sequential asynchronous requests to a served consumer that replies; prints p50 and p99.
+async fn round_trips(broker: &Broker, name: &str) {
+    let n = count("ACCORD_BENCH_ROUND_TRIPS", 2000);
+    let channel = Channel::point_to_point(format!("bench.{name}.requests.{}", std::process::id()));
+    let consumer = broker.subscribe(&channel, "server").await.unwrap();
+    let server = broker.clone();
+    let handler = move |request: &Message| {
+        let reply = request.reply("bench.Pong", request.payload.clone());
+        let (server, to) = (server.clone(), request.reply_to.clone().unwrap());
+        async move {
+            server
+                .reply(&to, reply)
+                .await
+                .map_err(|e| HandlerError::Failed(e.to_string()))
+        }
+    };
+    let serving = tokio::spawn(consumer.serve(ConsumerConfig::default(), handler));
+    let mut inbox = broker.reply_inbox().await.unwrap();
+    let mut took = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let request =
+            Message::new("bench.Ping", Bytes::from_static(PAYLOAD)).with_reply_to(inbox.address());
+        let start = Instant::now();
+        broker.publish(&channel, request).await.unwrap();
+        inbox.next().await.unwrap();
+        took.push(start.elapsed());
+    }
+    serving.abort();
+    took.sort();
+    let at = |q: f64| took[((took.len() - 1) as f64 * q) as usize];
+    println!(
+        "{name:<7} request/reply round trip: p50 {:>8.1} µs, p99 {:>8.1} µs ({n} sequential)",
+        micros(at(0.50)),
+        micros(at(0.99))
+    );
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_nanos() as f64 / 1000.0
+}
+
+#[cfg(any(feature = "nats", feature = "amqp"))]
+fn compare(name: &str, raw_client: &str, accord: f64, raw: f64, n: u64) {
+    println!("{name:<7} accord publish + consume + ack:   {accord:>10.0} msgs/s ({n} messages)");
+    println!(
+        "{name:<7} raw {raw_client} same:{:>w$}{raw:>10.0} msgs/s",
+        "",
+        w = 23 - raw_client.len()
+    );
+    println!("{name:<7} ratio accord / raw: {:.2}", accord / raw);
+}
+
+#[cfg(feature = "nats")]
+async fn nats(url: &str) {
+    let n = count("ACCORD_BENCH_BROKER_MESSAGES", 20_000);
+    let broker = Broker::connect(url).await.unwrap();
+    // Raw first, then accord, then raw again: the average of the two raw runs is the
+    // reference, so a warming broker favours neither side.
+    let raw1 = raw_nats(url, n, 1).await;
+    let accord = accord_path(&broker, "bench.nats", n).await;
+    let raw2 = raw_nats(url, n, 2).await;
+    compare("nats", "async-nats", accord, (raw1 + raw2) / 2.0, n);
+    round_trips(&broker, "nats").await;
+}
+
+/// async-nats alone: a work-queue stream, JetStream publishes awaited one by one, a pull
+/// consumer acking each message.
+#[cfg(feature = "nats")]
+async fn raw_nats(url: &str, n: u64, run: u32) -> f64 {
+    use async_nats::jetstream::{self, consumer::pull, stream};
+    use futures::StreamExt as _;
+    let client = async_nats::connect(url).await.unwrap();
+    let js = jetstream::new(client);
+    let subject = format!("bench.raw.{}.{run}", std::process::id());
+    let name = subject.replace('.', "_");
+    let stream = js
+        .get_or_create_stream(stream::Config {
+            name: name.clone(),
+            subjects: vec![subject.clone()],
+            retention: stream::RetentionPolicy::WorkQueue,
+            storage: stream::StorageType::File,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let config = pull::Config {
+        durable_name: Some(name.clone()),
+        ack_policy: jetstream::consumer::AckPolicy::Explicit,
+        max_ack_pending: 64,
+        ..Default::default()
+    };
+    let consumer = stream.get_or_create_consumer(&name, config).await.unwrap();
+    let mut messages = consumer
+        .stream()
+        .max_messages_per_batch(64)
+        .messages()
+        .await
+        .unwrap();
+    let consuming = tokio::spawn(async move {
+        for _ in 0..n {
+            messages.next().await.unwrap().unwrap().ack().await.unwrap();
+        }
+    });
+    let start = Instant::now();
+    for _ in 0..n {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("message_id", uuid_string().as_str());
+        headers.insert("message_type", "bench.OrderApproved");
+        js.publish_with_headers(subject.clone(), headers, Bytes::from_static(PAYLOAD))
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    consuming.await.unwrap();
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+#[cfg(feature = "amqp")]
+async fn amqp(url: &str) {
+    let n = count("ACCORD_BENCH_BROKER_MESSAGES", 20_000);
+    let broker = Broker::connect(url).await.unwrap();
+    let raw1 = raw_amqp(url, n, 1).await;
+    let accord = accord_path(&broker, "bench.amqp", n).await;
+    let raw2 = raw_amqp(url, n, 2).await;
+    compare("amqp", "lapin", accord, (raw1 + raw2) / 2.0, n);
+    round_trips(&broker, "amqp").await;
+}
+
+/// lapin alone: a durable queue, persistent publishes through the default exchange with each
+/// confirmation awaited, a consumer with prefetch 64 acking each message.
+#[cfg(feature = "amqp")]
+async fn raw_amqp(url: &str, n: u64, run: u32) -> f64 {
+    use futures::StreamExt as _;
+    use lapin::options::*;
+    use lapin::types::{AMQPValue, FieldTable};
+    use lapin::{BasicProperties, Connection, ConnectionProperties};
+    let properties = ConnectionProperties::default()
+        .with_executor(tokio_executor_trait::Tokio::current())
+        .with_reactor(tokio_reactor_trait::Tokio);
+    let connection = Connection::connect(url, properties).await.unwrap();
+    let publisher = connection.create_channel().await.unwrap();
+    publisher
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    let queue = format!("bench.raw.{}.{run}", std::process::id());
+    let durable = QueueDeclareOptions {
+        durable: true,
+        ..Default::default()
+    };
+    publisher
+        .queue_declare(&queue, durable, FieldTable::default())
+        .await
+        .unwrap();
+    let consumer_channel = connection.create_channel().await.unwrap();
+    consumer_channel
+        .basic_qos(64, BasicQosOptions::default())
+        .await
+        .unwrap();
+    let mut consumer = consumer_channel
+        .basic_consume(
+            &queue,
+            "",
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let consuming = tokio::spawn(async move {
+        for _ in 0..n {
+            let delivery = consumer.next().await.unwrap().unwrap();
+            delivery.ack(BasicAckOptions::default()).await.unwrap();
+        }
+    });
+    let start = Instant::now();
+    for _ in 0..n {
+        let mut headers = FieldTable::default();
+        headers.insert("traceparent".into(), AMQPValue::LongString("".into()));
+        let properties = BasicProperties::default()
+            .with_message_id(uuid_string().into())
+            .with_type("bench.OrderApproved".into())
+            .with_content_type("application/json".into())
+            .with_delivery_mode(2)
+            .with_headers(headers);
+        publisher
+            .basic_publish(
+                "",
+                &queue,
+                BasicPublishOptions::default(),
+                PAYLOAD,
+                properties,
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    consuming.await.unwrap();
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+#[cfg(any(feature = "nats", feature = "amqp"))]
+fn uuid_string() -> String {
+    accord::__private::uuid::Uuid::new_v4().to_string()
+}

@@ -1,0 +1,54 @@
+//! [`BrokerError`]: what a broker operation can fail with, and how it becomes a [`CallError`].
+
+use crate::CallError;
+use std::fmt;
+
+/// A failed broker operation. Every operation fails with one of these rather than hang.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BrokerError {
+    /// The URL or the configuration is unusable (unknown scheme, feature not compiled in).
+    Config(String),
+    /// The broker cannot be reached: down at start-up after every retry, or lost mid-run.
+    Unavailable(String),
+    /// The operation did not complete in time (the broker is slow, down, or applying
+    /// back-pressure).
+    Timeout,
+    /// The broker answered but refused (a publish not confirmed, a declaration refused).
+    Rejected(String),
+}
+
+impl fmt::Display for BrokerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BrokerError::Config(m) => write!(f, "broker configuration: {m}"),
+            BrokerError::Unavailable(m) => write!(f, "broker unavailable: {m}"),
+            BrokerError::Timeout => f.write_str("broker operation timed out"),
+            BrokerError::Rejected(m) => write!(f, "broker refused: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for BrokerError {}
+
+impl From<BrokerError> for CallError {
+    fn from(e: BrokerError) -> Self {
+        match e {
+            BrokerError::Timeout => CallError::Timeout,
+            BrokerError::Unavailable(_) | BrokerError::Rejected(_) => {
+                CallError::Connect(e.to_string())
+            }
+            BrokerError::Config(_) => CallError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// Runs `op` under `timeout`; an elapsed timeout is [`BrokerError::Timeout`].
+pub(crate) async fn timed<T>(
+    timeout: std::time::Duration,
+    op: impl Future<Output = Result<T, BrokerError>>,
+) -> Result<T, BrokerError> {
+    tokio::time::timeout(timeout, op)
+        .await
+        .unwrap_or(Err(BrokerError::Timeout))
+}

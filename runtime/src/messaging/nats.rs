@@ -1,0 +1,377 @@
+//! The NATS backend (`nats://host:port`, feature `nats`).
+//!
+//! A channel's address is its subject. Durable channels live in a JetStream stream per
+//! channel, named after the address (`.` and other characters a stream name may not hold become
+//! `_`), capturing exactly that subject, so a plain core publish to it is kept too:
+//! point-to-point channels in a work-queue stream with one durable consumer (named like the
+//! stream) on which every subscriber competes; publish-subscribe channels in an interest stream
+//! with one durable consumer per group (the group name, sanitized the same way). Non-durable
+//! channels use core NATS queue groups (at most once: nothing to acknowledge). Headers travel
+//! as NATS headers named as in `docs/wire.md`; replies are core publishes to the `reply_to`
+//! subject. The client reconnects by itself; consumers re-attach after errors.
+
+use super::broker::{Acker, BrokerConfig, Delivery};
+use super::error::BrokerError;
+use super::message::{Channel, ChannelKind, Message};
+use async_nats::jetstream::{self, AckKind, consumer::pull, stream};
+use async_nats::{Client, HeaderMap};
+use futures::StreamExt as _;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long JetStream waits for an ack before redelivering: longer than a message's retries
+/// with the default backoff, so a slow retry is not mistaken for a dead consumer.
+const ACK_WAIT: Duration = Duration::from_secs(60);
+
+pub(crate) struct NatsBroker {
+    client: Client,
+    jetstream: jetstream::Context,
+    config: Arc<BrokerConfig>,
+    /// Streams already created by this connection: publishing declares only once.
+    streams: Arc<Mutex<HashSet<String>>>,
+}
+
+impl NatsBroker {
+    pub(crate) async fn connect(
+        url: &str,
+        config: &Arc<BrokerConfig>,
+    ) -> Result<Self, BrokerError> {
+        let backoff = config.connect_backoff;
+        let client = async_nats::ConnectOptions::new()
+            .connection_timeout(config.operation_timeout)
+            .request_timeout(Some(config.operation_timeout))
+            .reconnect_delay_callback(move |attempts| backoff.delay(attempts as u32))
+            .event_callback(|event| async move { tracing::info!("nats: {event}") })
+            .connect(url)
+            .await
+            .map_err(|e| match e.kind() {
+                async_nats::ConnectErrorKind::ServerParse => BrokerError::Config(e.to_string()),
+                _ => BrokerError::Unavailable(e.to_string()),
+            })?;
+        let mut jetstream = jetstream::new(client.clone());
+        jetstream.set_timeout(config.operation_timeout);
+        Ok(NatsBroker {
+            client,
+            jetstream,
+            config: config.clone(),
+            streams: Arc::default(),
+        })
+    }
+
+    /// Creates the channel's stream unless this connection already did (idempotent on the
+    /// server: an existing stream is kept as it is).
+    async fn ensure_stream(&self, channel: &Channel) -> Result<stream::Stream, BrokerError> {
+        let name = stream_name(&channel.address);
+        let retention = match channel.kind {
+            ChannelKind::PointToPoint => stream::RetentionPolicy::WorkQueue,
+            ChannelKind::PublishSubscribe => stream::RetentionPolicy::Interest,
+        };
+        let config = stream::Config {
+            name: name.clone(),
+            subjects: vec![channel.address.clone()],
+            retention,
+            storage: stream::StorageType::File,
+            ..Default::default()
+        };
+        let stream = self
+            .jetstream
+            .get_or_create_stream(config)
+            .await
+            .map_err(|e| unavailable("creating stream", e))?;
+        self.streams.lock().unwrap().insert(name);
+        Ok(stream)
+    }
+
+    pub(crate) async fn publish(
+        &self,
+        channel: &Channel,
+        message: Message,
+    ) -> Result<(), BrokerError> {
+        let headers = headers(&message);
+        if !channel.durable {
+            return self.core_publish(&channel.address, headers, message).await;
+        }
+        if !self
+            .streams
+            .lock()
+            .unwrap()
+            .contains(&stream_name(&channel.address))
+        {
+            self.ensure_stream(channel).await?;
+        }
+        let confirm = self
+            .jetstream
+            .publish_with_headers(channel.address.clone(), headers, message.payload)
+            .await
+            .map_err(publish_error)?;
+        confirm.await.map_err(publish_error)?;
+        Ok(())
+    }
+
+    async fn core_publish(
+        &self,
+        subject: &str,
+        headers: HeaderMap,
+        message: Message,
+    ) -> Result<(), BrokerError> {
+        self.client
+            .publish_with_headers(subject.to_owned(), headers, message.payload)
+            .await
+            .map_err(|e| unavailable("publishing", e))
+    }
+
+    pub(crate) async fn reply(&self, to: &str, message: Message) -> Result<(), BrokerError> {
+        self.core_publish(to, headers(&message), message).await
+    }
+
+    pub(crate) async fn subscribe(
+        self: &Arc<Self>,
+        channel: &Channel,
+        group: &str,
+    ) -> Result<Consumer, BrokerError> {
+        let timeout = self.config.operation_timeout;
+        if !channel.durable {
+            let queue_group = match channel.kind {
+                ChannelKind::PointToPoint => "accord".to_owned(),
+                ChannelKind::PublishSubscribe => group.to_owned(),
+            };
+            let subscriber = self
+                .client
+                .queue_subscribe(channel.address.clone(), queue_group)
+                .await
+                .map_err(|e| unavailable("subscribing", e))?;
+            return Ok(Consumer::Core {
+                subscriber,
+                timeout,
+            });
+        }
+        let mut consumer = Durable {
+            broker: self.clone(),
+            channel: channel.clone(),
+            name: match channel.kind {
+                ChannelKind::PointToPoint => stream_name(&channel.address),
+                ChannelKind::PublishSubscribe => stream_name(group),
+            },
+            messages: None,
+            failures: 0,
+        };
+        consumer.attach().await?;
+        // Dead letters are kept from the start, not from the first one.
+        self.ensure_stream(&channel.dead_letters()).await?;
+        Ok(Consumer::Durable(Box::new(consumer)))
+    }
+
+    pub(crate) async fn reply_inbox(&self) -> Result<Inbox, BrokerError> {
+        let address = self.client.new_inbox();
+        let subscriber = self
+            .client
+            .subscribe(address.clone())
+            .await
+            .map_err(|e| unavailable("subscribing", e))?;
+        Ok(Inbox {
+            address,
+            subscriber,
+        })
+    }
+}
+
+pub(crate) enum Consumer {
+    Core {
+        subscriber: async_nats::Subscriber,
+        timeout: Duration,
+    },
+    Durable(Box<Durable>),
+}
+
+/// A JetStream pull consumer that re-attaches (stream, consumer, pull) after errors.
+pub(crate) struct Durable {
+    broker: Arc<NatsBroker>,
+    channel: Channel,
+    name: String,
+    messages: Option<pull::Stream>,
+    /// Consecutive failures, for the backoff between re-attachments.
+    failures: u32,
+}
+
+impl Durable {
+    async fn attach(&mut self) -> Result<(), BrokerError> {
+        let stream = self.broker.ensure_stream(&self.channel).await?;
+        let prefetch = self.broker.config.prefetch.max(1);
+        let config = pull::Config {
+            durable_name: Some(self.name.clone()),
+            ack_policy: jetstream::consumer::AckPolicy::Explicit,
+            ack_wait: ACK_WAIT,
+            max_ack_pending: i64::from(prefetch),
+            ..Default::default()
+        };
+        let consumer = stream
+            .get_or_create_consumer(&self.name, config)
+            .await
+            .map_err(|e| unavailable("creating consumer", e))?;
+        let messages = consumer
+            .stream()
+            .max_messages_per_batch(usize::from(prefetch))
+            .heartbeat(Duration::from_secs(5))
+            .expires(Duration::from_secs(30))
+            .messages()
+            .await
+            .map_err(|e| unavailable("pulling", e))?;
+        self.messages = Some(messages);
+        Ok(())
+    }
+
+    async fn next(&mut self) -> Option<Delivery> {
+        loop {
+            if self.messages.is_none() {
+                if self.failures > 0 {
+                    let wait = self.broker.config.connect_backoff.delay(self.failures);
+                    tokio::time::sleep(wait).await;
+                }
+                if let Err(e) = self.attach().await {
+                    self.failures += 1;
+                    tracing::warn!(channel = %self.channel.address, "nats consumer not attached: {e}");
+                    continue;
+                }
+            }
+            let messages = self.messages.as_mut()?;
+            match messages.next().await {
+                Some(Ok(message)) => {
+                    self.failures = 0;
+                    let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
+                    let (message, acker) = message.split();
+                    let timeout = self.broker.config.operation_timeout;
+                    let attempt = u32::try_from(attempt).unwrap_or(u32::MAX).max(1);
+                    return Some(Delivery::new(
+                        from_nats(message),
+                        attempt,
+                        Acker::Nats(Box::new(acker)),
+                        timeout,
+                    ));
+                }
+                // A missed heartbeat, a lost connection, a deleted consumer: pull afresh.
+                Some(Err(e)) => {
+                    tracing::warn!(channel = %self.channel.address, "nats consumer: {e}");
+                    self.failures += 1;
+                    self.messages = None;
+                }
+                None => {
+                    self.failures += 1;
+                    self.messages = None;
+                }
+            }
+        }
+    }
+}
+
+impl Consumer {
+    pub(crate) async fn next(&mut self) -> Option<Delivery> {
+        match self {
+            Consumer::Core {
+                subscriber,
+                timeout,
+            } => {
+                let message = subscriber.next().await?;
+                Some(Delivery::new(from_nats(message), 1, Acker::None, *timeout))
+            }
+            Consumer::Durable(durable) => durable.next().await,
+        }
+    }
+}
+
+pub(crate) struct Inbox {
+    address: String,
+    subscriber: async_nats::Subscriber,
+}
+
+impl Inbox {
+    pub(crate) fn address(&self) -> &str {
+        &self.address
+    }
+
+    pub(crate) async fn next(&mut self) -> Option<Message> {
+        self.subscriber.next().await.map(from_nats)
+    }
+}
+
+pub(crate) async fn ack(acker: jetstream::message::Acker) -> Result<(), BrokerError> {
+    acker.ack().await.map_err(|e| unavailable("acking", e))
+}
+
+pub(crate) async fn nack(
+    acker: jetstream::message::Acker,
+    delay: Duration,
+) -> Result<(), BrokerError> {
+    let delay = (!delay.is_zero()).then_some(delay);
+    acker
+        .ack_with(AckKind::Nak(delay))
+        .await
+        .map_err(|e| unavailable("nacking", e))
+}
+
+/// The stream (or consumer) name for an address: names may not hold `.`, `*`, `>`, `/`, `\` or
+/// whitespace.
+fn stream_name(address: &str) -> String {
+    address
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn headers(message: &Message) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (name, value) in message.header_pairs() {
+        headers.insert(name, value);
+    }
+    headers
+}
+
+fn from_nats(message: async_nats::Message) -> Message {
+    let mut out = Message {
+        payload: message.payload,
+        ..Message::default()
+    };
+    if let Some(headers) = &message.headers {
+        for (name, values) in headers.iter() {
+            let (Ok(name), Some(value)) = (std::str::from_utf8(name.as_ref()), values.first())
+            else {
+                continue;
+            };
+            out.set_header(name, value.as_str().to_owned());
+        }
+    }
+    out
+}
+
+fn publish_error(e: jetstream::context::PublishError) -> BrokerError {
+    use jetstream::context::PublishErrorKind;
+    match e.kind() {
+        PublishErrorKind::TimedOut => BrokerError::Timeout,
+        PublishErrorKind::StreamNotFound | PublishErrorKind::MaxAckPending => {
+            BrokerError::Rejected(e.to_string())
+        }
+        _ => BrokerError::Unavailable(e.to_string()),
+    }
+}
+
+fn unavailable(doing: &str, e: impl std::fmt::Display) -> BrokerError {
+    BrokerError::Unavailable(format!("nats: {doing}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stream_names_hold_no_dots() {
+        assert_eq!(
+            super::stream_name("ftgo.kitchen.tickets"),
+            "ftgo_kitchen_tickets"
+        );
+        assert_eq!(super::stream_name("a b>*"), "a_b__");
+    }
+}

@@ -1,0 +1,260 @@
+#![cfg(feature = "amqp")]
+//! The messaging semantics over a real `rabbitmq-server` started by this test binary, the AMQP
+//! wire mapping as another client sees it, start-up retries and a broker killed and restarted
+//! mid-run.
+
+mod brokers;
+mod messaging_suite;
+
+use accord::messaging::{
+    Backoff, Broker, BrokerConfig, BrokerError, Channel, HandlerError, Message,
+};
+use brokers::{Kind, Server};
+use futures::StreamExt as _;
+use lapin::options::{BasicConsumeOptions, BasicPublishOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{BasicProperties, Connection, ConnectionProperties};
+use messaging_suite::{self as suite, Serving, unique, within};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+fn config() -> BrokerConfig {
+    BrokerConfig {
+        operation_timeout: Duration::from_secs(3),
+        ..BrokerConfig::default()
+    }
+}
+
+async fn broker() -> Option<Broker> {
+    let url = brokers::shared(Kind::Rabbit)?;
+    Some(
+        Broker::connect_with(&url, config())
+            .await
+            .expect("connects"),
+    )
+}
+
+macro_rules! suite_tests {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let Some(broker) = broker().await else { return };
+            suite::$name(&broker).await;
+        }
+    )*};
+}
+
+suite_tests!(
+    headers_and_payload_round_trip,
+    group_members_compete,
+    groups_fan_out,
+    per_key_order,
+    nack_redelivers,
+    failures_are_retried_then_dead_lettered,
+    in_flight_is_bounded,
+    replies_reach_the_inbox,
+);
+
+/// The wire as a plain AMQP client sees it: a command published through the default exchange
+/// with the documented properties is consumed from the queue named by the address; the reply
+/// comes back through the default exchange to the `reply_to` queue, with `correlation_id` and
+/// `type` set.
+#[tokio::test]
+async fn a_plain_amqp_client_speaks_the_documented_wire() {
+    let Some(url) = brokers::shared(Kind::Rabbit) else {
+        return;
+    };
+    let broker = Broker::connect_with(&url, config()).await.unwrap();
+    let channel = Channel::point_to_point(unique("kitchen.commands"));
+    let consumer = broker.subscribe(&channel, "kitchen").await.unwrap();
+    let server = broker.clone();
+    let mut serving = Serving::default();
+    serving.spawn(
+        consumer.serve(suite::fast_retries(), move |request: &Message| {
+            assert_eq!(request.message_type, "ftgo.kitchen.CreateTicket");
+            assert_eq!(
+                request.traceparent.as_deref(),
+                Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+            );
+            let reply = request.reply("ftgo.kitchen.TicketRejected", r#"{"reason":"closed"}"#);
+            let (server, to) = (server.clone(), request.reply_to.clone().unwrap());
+            async move {
+                server
+                    .reply(&to, reply)
+                    .await
+                    .map_err(|e| HandlerError::Failed(e.to_string()))
+            }
+        }),
+    );
+
+    let properties = ConnectionProperties::default()
+        .with_executor(tokio_executor_trait::Tokio::current())
+        .with_reactor(tokio_reactor_trait::Tokio);
+    let connection = Connection::connect(&url, properties).await.unwrap();
+    let amqp = connection.create_channel().await.unwrap();
+    let exclusive = QueueDeclareOptions {
+        exclusive: true,
+        ..Default::default()
+    };
+    let replies = amqp
+        .queue_declare("", exclusive, FieldTable::default())
+        .await
+        .unwrap();
+    let no_ack = BasicConsumeOptions {
+        no_ack: true,
+        ..Default::default()
+    };
+    let mut replies = amqp
+        .basic_consume(replies.name().as_str(), "", no_ack, FieldTable::default())
+        .await
+        .unwrap();
+    let mut headers = FieldTable::default();
+    headers.insert(
+        "traceparent".into(),
+        AMQPValue::LongString("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into()),
+    );
+    let properties = BasicProperties::default()
+        .with_message_id("m-1".into())
+        .with_type("ftgo.kitchen.CreateTicket".into())
+        .with_content_type("application/json".into())
+        .with_reply_to(replies.queue())
+        .with_headers(headers);
+    amqp.basic_publish(
+        "",
+        &channel.address,
+        BasicPublishOptions::default(),
+        br#"{"order_id":7}"#,
+        properties,
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
+    let reply = within("the reply", replies.next()).await.unwrap().unwrap();
+    let p = &reply.properties;
+    assert_eq!(p.correlation_id().as_ref().map(|s| s.as_str()), Some("m-1"));
+    assert_eq!(
+        p.kind().as_ref().map(|s| s.as_str()),
+        Some("ftgo.kitchen.TicketRejected")
+    );
+    assert_eq!(
+        p.content_type().as_ref().map(|s| s.as_str()),
+        Some("application/json")
+    );
+    assert!(
+        p.message_id()
+            .as_ref()
+            .is_some_and(|id| id.as_str() != "m-1")
+    );
+    let traceparent = p
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get("traceparent").cloned());
+    assert_eq!(
+        traceparent,
+        Some(AMQPValue::LongString(
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into()
+        ))
+    );
+    assert_eq!(reply.data, br#"{"reason":"closed"}"#);
+}
+
+#[tokio::test]
+async fn python_clients_speak_the_documented_wire() {
+    let Some(url) = brokers::shared(Kind::Rabbit) else {
+        return;
+    };
+    let broker = Broker::connect_with(&url, config()).await.unwrap();
+    suite::python_clients_speak_the_documented_wire(&broker, "amqp", &url).await;
+}
+
+#[tokio::test]
+async fn a_broker_down_at_start_up_is_retried_then_reported() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = BrokerConfig {
+        connect_attempts: 3,
+        connect_backoff: Backoff {
+            initial: Duration::from_millis(10),
+            max: Duration::from_millis(20),
+        },
+        ..config()
+    };
+    let url = format!("amqp://guest:secret@127.0.0.1:{port}/%2f");
+    let err = Broker::connect_with(&url, config).await.unwrap_err();
+    let shown = err.to_string();
+    assert!(matches!(err, BrokerError::Unavailable(_)), "{shown}");
+    assert!(
+        shown.contains("after 3 attempts") && !shown.contains("secret"),
+        "{shown}"
+    );
+}
+
+/// Kill the broker mid-run: publishes fail (they do not hang); restart it: the broker
+/// reconnects, the consumer re-attaches, and messages flow again.
+#[tokio::test]
+async fn a_broker_lost_mid_run_fails_calls_then_reconnects() {
+    let Some(mut server) = Server::start(Kind::Rabbit) else {
+        return;
+    };
+    let config = BrokerConfig {
+        operation_timeout: Duration::from_secs(2),
+        connect_backoff: Backoff {
+            initial: Duration::from_millis(100),
+            max: Duration::from_secs(1),
+        },
+        ..config()
+    };
+    let broker = Broker::connect_with(&server.url(), config).await.unwrap();
+    let channel = Channel::point_to_point(unique("fault"));
+    let consumer = broker.subscribe(&channel, "g").await.unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut serving = Serving::default();
+    serving.spawn(consumer.serve(suite::fast_retries(), move |m: &Message| {
+        let _ = tx.send(m.payload.clone());
+        std::future::ready(Ok(()))
+    }));
+    broker
+        .publish(&channel, Message::new("test.N", "before"))
+        .await
+        .unwrap();
+    assert_eq!(
+        within("the first message", rx.recv()).await.unwrap(),
+        "before"
+    );
+
+    server.kill();
+    let lost = within(
+        "a publish to a dead broker to fail",
+        broker.publish(&channel, Message::new("test.N", "lost")),
+    )
+    .await;
+    assert!(
+        matches!(
+            lost,
+            Err(BrokerError::Timeout | BrokerError::Unavailable(_))
+        ),
+        "{lost:?}"
+    );
+
+    server.restart();
+    within("publishing to work again", async {
+        loop {
+            match broker
+                .publish(&channel, Message::new("test.N", "after"))
+                .await
+            {
+                Ok(()) => break,
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    })
+    .await;
+    within("a message after the restart", async {
+        while rx.recv().await.unwrap() != "after" {}
+    })
+    .await;
+}
