@@ -6,7 +6,8 @@
 
 use super::ident::ident;
 use super::signature::{self, Scope};
-use super::transport::{self, TransportCode};
+use super::rest::Rest;
+use super::transport::{Transport, TransportCode};
 use super::writer::{Code, string_literal};
 use super::{Generator, docs};
 use accord_idl::model::*;
@@ -48,6 +49,13 @@ pub fn service(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     code.close("");
 }
 
+/// The code generator of `transport`.
+fn code_of(transport: Transport) -> &'static dyn TransportCode {
+    match transport {
+        Transport::Rest => &Rest,
+    }
+}
+
 /// The transports the options ask for that carry at least one of the service's operations.
 fn transports(g: &Generator<'_>, id: ServiceId) -> Vec<&'static dyn TransportCode> {
     let wanted = g.options.client || g.options.server;
@@ -55,7 +63,7 @@ fn transports(g: &Generator<'_>, id: ServiceId) -> Vec<&'static dyn TransportCod
     g.options
         .transports
         .iter()
-        .map(|&t| transport::code_of(t))
+        .map(|&t| code_of(t))
         .filter(|t| wanted && operations.iter().any(|op| t.binds(op)))
         .collect()
 }

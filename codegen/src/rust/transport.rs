@@ -1,7 +1,9 @@
 //! The seam where a transport plugs into the Rust target, in the spirit of tonic-build's
 //! `Service`/`Method` split: the generator walks each service and asks every transport the
 //! options name to write its module in the service's module (`order_service::rest`). REST
-//! implements it today; gRPC and messaging implement it next.
+//! implements it today; gRPC and messaging implement it next. Which implementation serves which
+//! `Transport` is decided where services are generated (`service::code_of`), so this module
+//! imports no transport.
 
 use super::Generator;
 use super::writer::Code;
@@ -26,11 +28,4 @@ pub(crate) trait TransportCode: Sync {
     /// The transport's module body (`use super::__accord;` is written already): descriptors,
     /// and the skeleton and proxy as the options ask.
     fn module_body(&self, g: &Generator<'_>, code: &mut Code, id: ServiceId);
-}
-
-/// The code generator of `transport`.
-pub(crate) fn code_of(transport: Transport) -> &'static dyn TransportCode {
-    match transport {
-        Transport::Rest => &super::rest::Rest,
-    }
 }
