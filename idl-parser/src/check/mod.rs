@@ -15,6 +15,7 @@ pub mod names;
 pub mod numbers;
 pub mod operations;
 pub mod style;
+pub mod text;
 pub mod types;
 pub mod unused;
 
@@ -49,6 +50,7 @@ pub mod codes {
     pub const PACKAGE_MISSING: &str = "A0403";
     pub const VERSION_INVALID: &str = "A0404";
     pub const VERSION_MISMATCH: &str = "A0405";
+    pub const IMPORT_REFUSED: &str = "A0406";
     pub const UNKNOWN_ANNOTATION: &str = "A0501";
     pub const ANNOTATION_TARGET: &str = "A0502";
     pub const ANNOTATION_ARGS: &str = "A0503";
@@ -76,6 +78,7 @@ pub mod codes {
     pub const CHANNEL_FORMAT: &str = "A0809";
     pub const NAMING: &str = "W0101";
     pub const UNUSED: &str = "W0102";
+    pub const BIDI_CONTROL: &str = "W0103";
 }
 
 const fn e(code: &'static str, summary: &'static str) -> Code {
@@ -147,6 +150,10 @@ pub const REGISTRY: &[Code] = {
             VERSION_MISMATCH,
             "files of one package state different versions",
         ),
+        e(
+            IMPORT_REFUSED,
+            "import absolute, outside the include folders or not a `.accord` file",
+        ),
         e(UNKNOWN_ANNOTATION, "unknown annotation"),
         e(ANNOTATION_TARGET, "annotation on the wrong kind of thing"),
         e(ANNOTATION_ARGS, "annotation with wrong arguments"),
@@ -203,6 +210,10 @@ pub const REGISTRY: &[Code] = {
         w(
             UNUSED,
             "declaration used by no service, channel or other declaration",
+        ),
+        w(
+            BIDI_CONTROL,
+            "bidirectional control character in the source",
         ),
     ]
 };
