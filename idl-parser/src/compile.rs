@@ -158,7 +158,7 @@ fn load_all(
     diags: &mut Vec<Diagnostic>,
     threads: usize,
 ) -> Vec<ParsedFile> {
-    let mut by_path: HashMap<PathBuf, Option<FileId>> = HashMap::new();
+    let mut by_path: HashMap<PathBuf, Result<FileId, String>> = HashMap::new();
     let mut wave = Vec::new();
     for root in roots {
         let path = normalize(root);
@@ -169,11 +169,11 @@ fn load_all(
         match loader.load(&path) {
             Ok(text) => {
                 let id = sources.add(path.clone(), text);
-                by_path.insert(key, Some(id));
+                by_path.insert(key, Ok(id));
                 wave.push(id);
             }
             Err(e) => {
-                by_path.insert(key, None);
+                by_path.insert(key, Err(e.to_string()));
                 diags.push(root_missing(&path, &e, sources));
             }
         }
@@ -201,7 +201,8 @@ fn load_all(
 /// include folders, and the wave of files read for the first time.
 struct Reader<'a> {
     include: &'a [PathBuf],
-    by_path: &'a mut HashMap<PathBuf, Option<FileId>>,
+    /// Each file read, or why it could not be.
+    by_path: &'a mut HashMap<PathBuf, Result<FileId, String>>,
     loader: &'a mut dyn Loader,
     sources: &'a mut Sources,
     wave: &'a mut Vec<FileId>,
@@ -236,22 +237,21 @@ impl Reader<'_> {
         diags: &mut Vec<Diagnostic>,
     ) -> Option<FileId> {
         let key = self.loader.identity(&path);
-        if let Some(known) = self.by_path.get(&key) {
-            if known.is_none() {
-                diags.push(unreadable(import, &path, None));
-            }
-            return *known;
-        }
-        let id = match self.loader.load(&path) {
-            Ok(text) => Some(self.sources.add(path, text)),
-            Err(e) => {
-                diags.push(unreadable(import, &path, Some(&e)));
-                None
+        let result = match self.by_path.get(&key) {
+            Some(known) => known.clone(),
+            None => {
+                let result = match self.loader.load(&path) {
+                    Ok(text) => Ok(self.sources.add(path.clone(), text)),
+                    Err(e) => Err(e.to_string()),
+                };
+                self.wave.extend(result.as_ref().ok());
+                self.by_path.insert(key, result.clone());
+                result
             }
         };
-        self.wave.extend(id);
-        self.by_path.insert(key, id);
-        id
+        result
+            .map_err(|reason| diags.push(unreadable(import, &path, &reason)))
+            .ok()
     }
 }
 
@@ -315,11 +315,10 @@ fn refused(import: &syntax::Import, reason: &str, include: &[PathBuf]) -> Diagno
     ))
 }
 
-fn unreadable(import: &syntax::Import, path: &Path, error: Option<&std::io::Error>) -> Diagnostic {
-    let reason = error.map_or(String::new(), |e| format!(": {e}"));
+fn unreadable(import: &syntax::Import, path: &Path, reason: &str) -> Diagnostic {
     Diagnostic::error(
         codes::IMPORT_MISSING,
-        format!("cannot read `{}`{reason}", path.display()),
+        format!("cannot read `{}`: {reason}", path.display()),
         import.path_span,
     )
     .with_label("imported here")
