@@ -67,6 +67,7 @@ pub mod codes {
     pub const HTTP_ROUTE_DUPLICATE: &str = "A0704";
     pub const HTTP_PARAM_TYPE: &str = "A0705";
     pub const HTTP_AND_CHANNEL: &str = "A0706";
+    pub const HTTP_NAME: &str = "A0707";
     pub const CHANNEL_KIND: &str = "A0801";
     pub const CHANNEL_CLAUSE_MISSING: &str = "A0802";
     pub const CHANNEL_CLAUSE_REPEATED: &str = "A0803";
@@ -185,6 +186,7 @@ pub const REGISTRY: &[Code] = {
             HTTP_AND_CHANNEL,
             "operation with both `@http` and `@channel`",
         ),
+        e(HTTP_NAME, "`@header` or `@query` name not a legal token"),
         e(CHANNEL_KIND, "channel `kind` missing or unknown"),
         e(
             CHANNEL_CLAUSE_MISSING,
