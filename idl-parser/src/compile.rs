@@ -94,6 +94,7 @@ fn compile_on(
     }
     check::files::import_cycles(&files, &mut diags);
     let (model, spans) = crate::lower::lower(&files, &mut diags, threads);
+    check::targets::check(&model, &spans, &mut diags);
     drop_cascades(&files, &mut diags);
     let bytes: usize = sources.iter().map(|(_, f)| f.text.len()).sum();
     if bytes >= DROP_LATER_MIN_BYTES {

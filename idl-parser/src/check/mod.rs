@@ -15,6 +15,7 @@ pub mod names;
 pub mod numbers;
 pub mod operations;
 pub mod style;
+pub mod targets;
 pub mod text;
 pub mod types;
 pub mod unused;
@@ -34,6 +35,8 @@ pub mod codes {
     pub const SYNTAX: &str = "A0001";
     pub const DUPLICATE_DECL: &str = "A0101";
     pub const DUPLICATE_MEMBER: &str = "A0102";
+    pub const NAME_COLLISION: &str = "A0103";
+    pub const NAME_TOO_LONG: &str = "A0104";
     pub const FIELD_NUMBER_RANGE: &str = "A0201";
     pub const FIELD_NUMBER_RESERVED_RANGE: &str = "A0202";
     pub const NUMBER_RESERVED: &str = "A0203";
@@ -110,6 +113,14 @@ pub const REGISTRY: &[Code] = {
         e(
             DUPLICATE_MEMBER,
             "two fields, variants, enum values or operations with one name",
+        ),
+        e(
+            NAME_COLLISION,
+            "two names of one scope differ only in case or underscores",
+        ),
+        e(
+            NAME_TOO_LONG,
+            "qualified name too long for output file names",
         ),
         e(
             FIELD_NUMBER_RANGE,
