@@ -14,6 +14,7 @@ pub mod http;
 pub mod names;
 pub mod numbers;
 pub mod operations;
+pub mod regex_dialect;
 pub mod style;
 pub mod targets;
 pub mod text;
@@ -175,7 +176,10 @@ pub const REGISTRY: &[Code] = {
             CONSTRAINT_TYPE,
             "constraint not applicable to the field's type",
         ),
-        e(PATTERN_INVALID, "`@pattern` does not compile as a regex"),
+        e(
+            PATTERN_INVALID,
+            "`@pattern` does not compile as a regex, or not as ECMA-262 too",
+        ),
         e(DEFAULT_REQUIRED, "`@default` on a required field"),
         e(DEFAULT_TYPE, "`@default` value not of the field's type"),
         e(STATUS_RANGE, "`@status` outside 400..=599"),
