@@ -117,7 +117,7 @@ pub const REGISTRY: &[Code] = {
         ),
         e(
             NAME_COLLISION,
-            "two names of one scope differ only in case or underscores",
+            "names whose output files collide on a case-insensitive disk",
         ),
         e(
             NAME_TOO_LONG,

@@ -1,24 +1,25 @@
-//! Rules the targets impose on names: names that collide once a target has changed their case
-//! (A0103), and names too long for the file names they become (A0104).
+//! Rules the targets impose on names: names whose output files collide on a case-insensitive
+//! disk (A0103), and names too long for the file names they become (A0104).
 //!
-//! Why: `check` passing must mean `build` succeeds and every output is accepted. Protobuf derives
-//! JSON names in lowerCamelCase and gRPC method names in PascalCase, Rust converts fields and
-//! modules to snake_case and types to PascalCase, and case-insensitive disks (macOS, Windows)
-//! hold one of `Order.schema.json` and `ORDER.schema.json`. So two names of one scope must differ
-//! other than by case and underscores: declarations and services of a package, its channels;
-//! packages; members of a declaration or operations of a service; and a package's child
-//! package must not meet its types or its generated `<service>_operations` Rust module. A
-//! package, declaration, service or channel whose qualified name exceeds 200 bytes would give
-//! an output file name over the 255 bytes file systems allow.
+//! Why: `check` passing must mean `build` succeeds and every output is accepted. Declarations
+//! give files (`<package>/Order.schema.json`), services give files (`<package>.<Service>.yaml`),
+//! packages give files and Rust modules; on macOS and Windows disks `Order.schema.json` and
+//! `ORDER.schema.json` are one file, so one would overwrite the other. So these must differ
+//! other than by case: the declarations and services of a package, the channels of a package,
+//! the packages; and a child package (the Rust module `b` inside `a` for `a.b`) must not meet a
+//! declaration or the `<service>_operations` Rust module of its parent. Members and operations
+//! may differ only in case: every emitter disambiguates them in its own namespace (the awkward
+//! names golden holds it). A package, declaration, service or channel whose qualified name
+//! exceeds 200 bytes would give an output file name over the 255 bytes file systems allow.
 //!
 //! ```accord
-//! struct Order { line_items: i32 = 1; lineItems: i32 = 2; }   // A0103
-//! struct ORDER { id: i64 = 1; }                                  // A0103 (with Order)
+//! struct Order { id: i64 = 1; }
+//! struct ORDER { id: i64 = 1; }   // A0103
 //! ```
 
 use super::codes;
 use crate::diagnostic::Diagnostic;
-use crate::model::{DeclKind, Model, PackageId, Spans};
+use crate::model::{Model, PackageId, Spans};
 use crate::source::Span;
 use rustc_hash::FxHashMap;
 
@@ -29,55 +30,55 @@ pub const MAX_QUALIFIED_BYTES: usize = 200;
 pub(crate) fn check(model: &Model, spans: &Spans, diags: &mut Vec<Diagnostic>) {
     let mut packages = Scope::new("package");
     for (i, p) in model.packages.iter().enumerate() {
-        packages.add(&p.name, spans.packages[i], diags);
+        packages.add(&p.name, spans.packages[i], None, diags);
         length(&p.name, spans.packages[i], diags);
     }
-    let mut by_package: FxHashMap<PackageId, Scope> = FxHashMap::default();
-    fn scope(by: &mut FxHashMap<PackageId, Scope>, p: PackageId) -> &mut Scope {
-        by.entry(p).or_insert_with(|| Scope::new("name"))
-    }
+    // Per package, one scope per kind of output: declarations (and the Rust modules of child
+    // packages and services, which share Rust's type namespace with them), services, channels.
+    let [mut decls, mut services, mut channels] = [(); 3].map(|()| Scopes::default());
     for (i, d) in model.decls.iter().enumerate() {
         let s = &spans.decls[i];
-        scope(&mut by_package, d.package).add(&d.name, s.name, diags);
+        decls
+            .of(d.package, "declaration")
+            .add(&d.name, s.name, None, diags);
         length(&qualified(model, d.package, &d.name), s.name, diags);
-        let mut members = Scope::new("member");
-        let names: Vec<&str> = match &d.kind {
-            DeclKind::Struct(st) => st.fields.iter().map(|f| f.name.as_str()).collect(),
-            DeclKind::Union(u) => u.variants.iter().map(|f| f.name.as_str()).collect(),
-            DeclKind::Enum(e) => e.values.iter().map(|v| v.name.as_str()).collect(),
-        };
-        for (name, span) in names.into_iter().zip(&s.members) {
-            members.add(name, *span, diags);
-        }
     }
     for (i, svc) in model.services.iter().enumerate() {
         let s = &spans.services[i];
-        scope(&mut by_package, svc.package).add(&svc.name, s.name, diags);
+        let fresh = services
+            .of(svc.package, "service")
+            .add(&svc.name, s.name, None, diags);
         length(&qualified(model, svc.package, &svc.name), s.name, diags);
-        let module = format!("{}_operations", svc.name);
-        scope(&mut by_package, svc.package).add_hidden(&module, s.name, "its Rust module", diags);
-        let mut ops = Scope::new("operation");
-        for (op, span) in svc.operations.iter().zip(&s.operations) {
-            ops.add(&op.name, *span, diags);
+        if fresh {
+            let module = format!("{}_operations", svc.name);
+            let why = Some("the service's Rust module");
+            decls
+                .of(svc.package, "declaration")
+                .add(&module, s.name, why, diags);
         }
     }
-    // Channels are a namespace of their own (keys of AsyncAPI documents, no files or types).
-    let mut channels: FxHashMap<PackageId, Scope> = FxHashMap::default();
     for (i, c) in model.channels.iter().enumerate() {
         let s = &spans.channels[i];
-        scope(&mut channels, c.package).add(&c.name, s.name, diags);
+        channels
+            .of(c.package, "channel")
+            .add(&c.name, s.name, None, diags);
         length(&qualified(model, c.package, &c.name), s.name, diags);
     }
-    child_packages(model, spans, &mut by_package, diags);
+    child_packages(model, spans, &mut decls, diags);
+}
+
+/// A scope per package, made on first use.
+#[derive(Default)]
+struct Scopes(FxHashMap<PackageId, Scope>);
+
+impl Scopes {
+    fn of(&mut self, package: PackageId, what: &'static str) -> &mut Scope {
+        self.0.entry(package).or_insert_with(|| Scope::new(what))
+    }
 }
 
 /// A package `a.b` is the Rust module `b` inside `a`: it must not meet a name of package `a`.
-fn child_packages(
-    model: &Model,
-    spans: &Spans,
-    by_package: &mut FxHashMap<PackageId, Scope>,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn child_packages(model: &Model, spans: &Spans, decls: &mut Scopes, diags: &mut Vec<Diagnostic>) {
     let ids: FxHashMap<&str, usize> = model
         .packages
         .iter()
@@ -91,14 +92,10 @@ fn child_packages(
         let Some(&parent) = ids.get(parent) else {
             continue;
         };
-        if let Some(scope) = by_package.get_mut(&PackageId(parent as u32)) {
-            scope.add_hidden(
-                last,
-                spans.packages[i],
-                "a child package's Rust module",
-                diags,
-            );
-        }
+        let why = Some("a child package's Rust module");
+        decls
+            .of(PackageId(parent as u32), "declaration")
+            .add(last, spans.packages[i], why, diags);
     }
 }
 
@@ -106,12 +103,9 @@ fn qualified(model: &Model, package: PackageId, name: &str) -> String {
     format!("{}.{name}", model.packages[package.0 as usize].name)
 }
 
-/// Names as every target sees them: case and underscores ignored.
+/// Names as a case-insensitive disk sees them.
 fn key(name: &str) -> String {
-    name.chars()
-        .filter(|&c| c != '_')
-        .flat_map(char::to_lowercase)
-        .collect()
+    name.to_lowercase()
 }
 
 /// Names of one scope by their key, and where each was first given.
@@ -128,39 +122,39 @@ impl Scope {
         }
     }
 
-    fn add(&mut self, name: &str, span: Span, diags: &mut Vec<Diagnostic>) {
-        self.claim(name, name, span, diags);
-    }
-
-    /// A name a target derives (`name` is what it is derived into, `why` says from what).
-    fn add_hidden(&mut self, name: &str, span: Span, why: &str, diags: &mut Vec<Diagnostic>) {
-        self.claim(name, &format!("{name}` ({why})`"), span, diags);
-    }
-
-    fn claim(&mut self, name: &str, shown: &str, span: Span, diags: &mut Vec<Diagnostic>) {
-        match self.seen.get(&key(name)) {
-            // The same name twice is A0101/A0102's to report.
-            Some((first, _)) if first == name => {}
-            Some((first, at)) => diags.push(
+    /// Claims `name` (`why`: what a target derives it from, when it is not written as such);
+    /// false when it collides with a name claimed before.
+    fn add(
+        &mut self,
+        name: &str,
+        span: Span,
+        why: Option<&str>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> bool {
+        let Some((first, at)) = self.seen.get(&key(name)) else {
+            self.seen.insert(key(name), (name.to_string(), span));
+            return true;
+        };
+        // The same name twice is A0101's to report.
+        if first != name {
+            let why = why.map_or(String::new(), |w| format!(" ({w})"));
+            diags.push(
                 Diagnostic::error(
                     codes::NAME_COLLISION,
                     format!(
-                        "{} `{}` differs from `{first}` only in case or underscores",
-                        self.what,
-                        shown.trim_end_matches('`')
+                        "{} `{name}`{why} differs from `{first}` only in case",
+                        self.what
                     ),
                     span,
                 )
                 .with_secondary(*at, "the other name")
                 .with_help(
-                    "targets change the case of names (protobuf JSON names, Rust, file names on \
-                     case-insensitive disks), so these would collide: rename one",
+                    "their outputs would be one file on a case-insensitive disk (macOS, \
+                     Windows), or one Rust name: rename one",
                 ),
-            ),
-            None => {
-                self.seen.insert(key(name), (name.to_string(), span));
-            }
+            );
         }
+        false
     }
 }
 

@@ -4,8 +4,8 @@
 
 use accord::{CallError, Request};
 use accord_rust_golden::names_api::awkward::self_::{
-    Crate, Error, Input, Lookup, Match, Self_, Thing, Thing2, Thing3, Type, TypeError, TypeError2,
-    TypeRestProxy, type_router,
+    AThing, Crate, Error, Input, Lookup, Match, Self_, TheThing, Thing, Type, TypeError,
+    TypeError2, TypeRestProxy, type_router,
 };
 use futures::StreamExt as _;
 use serde_json::json;
@@ -70,8 +70,8 @@ impl Type for Types {
         })
     }
 
-    async fn self_2(&self, request: Request<Lookup>) -> Result<Thing2, TypeError2> {
-        Ok(Thing2 {
+    async fn self_2(&self, request: Request<Lookup>) -> Result<AThing, TypeError2> {
+        Ok(AThing {
             name: request.input.r#type,
         })
     }
@@ -80,7 +80,10 @@ impl Type for Types {
         Ok(())
     }
 
-    fn r#loop(&self, _: Request<Input>) -> accord::BoxStream<'static, Result<Thing3, TypeError2>> {
+    fn r#loop(
+        &self,
+        _: Request<Input>,
+    ) -> accord::BoxStream<'static, Result<TheThing, TypeError2>> {
         Box::pin(futures::stream::empty())
     }
 }

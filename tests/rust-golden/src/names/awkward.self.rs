@@ -91,15 +91,15 @@ impl __accord::Shape for Thing {
 
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
-pub struct Thing2 {
+pub struct AThing {
     pub name: __accord::String,
 }
 
-impl __accord::Validate for Thing2 {
+impl __accord::Validate for AThing {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
-impl __accord::Shape for Thing2 {
+impl __accord::Shape for AThing {
     fn check_shape(
         value: &__accord::JsonValue,
         path: &__accord::FieldPath<'_>,
@@ -114,15 +114,15 @@ impl __accord::Shape for Thing2 {
 
 #[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
-pub struct Thing3 {
+pub struct TheThing {
     pub flag: bool,
 }
 
-impl __accord::Validate for Thing3 {
+impl __accord::Validate for TheThing {
     fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
 }
 
-impl __accord::Shape for Thing3 {
+impl __accord::Shape for TheThing {
     fn check_shape(
         value: &__accord::JsonValue,
         path: &__accord::FieldPath<'_>,
@@ -628,7 +628,7 @@ pub trait Type: __accord::Send + __accord::Sync + 'static {
         &self,
         request: __accord::Request<Lookup>,
     ) -> impl __accord::future::Future<
-        Output = __accord::Result<Thing2, TypeError2>,
+        Output = __accord::Result<AThing, TypeError2>,
     > + __accord::Send;
 
     fn r#async(
@@ -641,7 +641,7 @@ pub trait Type: __accord::Send + __accord::Sync + 'static {
     fn r#loop(
         &self,
         request: __accord::Request<Input>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Thing3, TypeError2>>;
+    ) -> __accord::BoxStream<'static, __accord::Result<TheThing, TypeError2>>;
 }
 
 /// What the REST transport knows about each `Type` operation.
@@ -821,7 +821,7 @@ impl Type for TypeRestProxy {
         &self,
         request: __accord::Request<Lookup>,
     ) -> impl __accord::future::Future<
-        Output = __accord::Result<Thing2, TypeError2>,
+        Output = __accord::Result<AThing, TypeError2>,
     > + __accord::Send {
         let (context, input) = request.into_parts();
         let parts = __accord::rest::client::Parts::new()
@@ -851,7 +851,7 @@ impl Type for TypeRestProxy {
     fn r#loop(
         &self,
         request: __accord::Request<Input>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Thing3, TypeError2>> {
+    ) -> __accord::BoxStream<'static, __accord::Result<TheThing, TypeError2>> {
         __accord::Box::pin(__accord::futures::stream::once(__accord::future::ready(
             __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
                 operation: __accord::String::from("awkward.self.type.loop"),
