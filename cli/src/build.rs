@@ -8,8 +8,10 @@
 //! `DIR` (so `--target rust --out DIR` gives `DIR/mod.rs`).
 //!
 //! Nothing half-written is left behind: every file is first written into a staging folder
-//! beside `DIR` (same file system), then moved into place by renames: a target's whole folder
-//! (replacing the previous one), or each file of a single target.
+//! inside `DIR` (`DIR/.accord-build-*`, same file system), then moved into place by renames: a
+//! target's whole folder (replacing the previous one), or each file of a single target. The
+//! staging folder is removed when the run ends; a run killed by a signal can leave it, but
+//! only inside `DIR`, never beside it.
 
 use accord_codegen::{OutputFile, Target};
 use accord_idl::{Compilation, Model, render};
@@ -31,6 +33,9 @@ pub struct BuildArgs {
     /// All of them when left out.
     #[arg(long, value_delimiter = ',', value_parser = parse_target)]
     pub target: Vec<Target>,
+    /// Another folder imports may come from (repeatable); see `accord check --help`.
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    pub include: Vec<PathBuf>,
 }
 
 /// Arguments of `accord openapi`, `accord proto` and `accord asyncapi`.
@@ -46,6 +51,9 @@ pub struct DocumentArgs {
     /// OpenAPI and AsyncAPI documents as YAML or JSON.
     #[arg(long, value_enum, default_value_t = DocFormat::Yaml)]
     pub format: DocFormat,
+    /// Another folder imports may come from (repeatable); see `accord check --help`.
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    pub include: Vec<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +90,7 @@ fn finish(result: Result<(), Failure>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             if let Some(message) = failure.message {
-                eprintln!("error: {message}");
+                eprintln!("error: {}", crate::output::escaped(&message));
             }
             ExitCode::from(failure.code)
         }
@@ -95,7 +103,7 @@ pub fn run(args: &BuildArgs) -> ExitCode {
 }
 
 fn build(args: &BuildArgs) -> Result<(), Failure> {
-    let model = compile(&args.inputs)?;
+    let model = compile(&args.inputs, &args.include)?;
     let targets: BTreeSet<Target> = if args.target.is_empty() {
         Target::ALL.into_iter().collect()
     } else {
@@ -129,7 +137,7 @@ fn report_written(target: Target, files: &[OutputFile], folder: &Path) {
         "{:>10} {} files in {}",
         target.name(),
         files.len(),
-        folder.display()
+        crate::output::shown(folder)
     );
 }
 
@@ -149,7 +157,7 @@ pub fn run_asyncapi(args: &DocumentArgs) -> ExitCode {
 }
 
 fn print_documents(target: Target, args: &DocumentArgs) -> Result<(), Failure> {
-    let model = compile(&args.inputs)?;
+    let model = compile(&args.inputs, &args.include)?;
     let files = accord_codegen::emit(&model, target);
     let files = select(&model, target, args, files)?;
     let comment = if target == Target::Proto { "//" } else { "#" };
@@ -242,9 +250,9 @@ fn find_service(model: &Model, wanted: &str) -> Result<accord_idl::model::Servic
 }
 
 /// Compiles the inputs; errors print the front end's diagnostics and fail with exit code 1.
-fn compile(inputs: &[PathBuf]) -> Result<Model, Failure> {
-    let roots = crate::inputs::expand(inputs).map_err(usage)?;
-    let compilation = accord_idl::compile(&roots, &mut crate::inputs::read);
+fn compile(inputs: &[PathBuf], include: &[PathBuf]) -> Result<Model, Failure> {
+    let mut inputs = crate::inputs::expand(inputs, include).map_err(usage)?;
+    let compilation = accord_idl::compile_in(&inputs.files, &inputs.include, &mut inputs.loader);
     report(&compilation);
     if compilation.has_errors() {
         return Err(Failure {
@@ -265,23 +273,20 @@ fn report(compilation: &Compilation) {
     }
 }
 
-/// A staging folder beside `out` (same file system, so moving out of it is a rename).
-fn staging_beside(out: &Path) -> std::io::Result<tempfile::TempDir> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)?;
+/// A staging folder inside `out` (same file system, so moving out of it is a rename; and
+/// nothing is ever written outside `out`).
+fn staging_in(out: &Path) -> std::io::Result<tempfile::TempDir> {
+    std::fs::create_dir_all(out)?;
     tempfile::Builder::new()
         .prefix(".accord-build-")
-        .tempdir_in(&parent)
+        .tempdir_in(out)
 }
 
 /// Several targets: writes each into the staging folder, then moves each target's folder into
 /// `<out>/<target>/`, replacing the old one whole (no stale files survive). The staging folder
 /// (with the replaced outputs) is removed whatever happens.
 fn publish(out: &Path, outputs: &[(Target, Vec<OutputFile>)]) -> std::io::Result<()> {
-    let staging = staging_beside(out)?;
+    let staging = staging_in(out)?;
     for (target, files) in outputs {
         write_all(&staging.path().join(target.name()), files)?;
     }
@@ -305,7 +310,7 @@ fn publish(out: &Path, outputs: &[(Target, Vec<OutputFile>)]) -> std::io::Result
 /// over its namesake, so no file is ever half-written. Files of earlier runs that this run
 /// does not produce are left alone.
 fn publish_flat(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
-    let staging = staging_beside(out)?;
+    let staging = staging_in(out)?;
     write_all(staging.path(), files)?;
     create_folders(out, files)?;
     for file in files {

@@ -18,14 +18,19 @@ pub struct CheckArgs {
     /// Treat warnings as errors (exit 1 when there are any).
     #[arg(long)]
     pub deny_warnings: bool,
+
+    /// Another folder imports may come from (repeatable). Imports always may come from the
+    /// folders named in FILES and the folders of the files named there, and nowhere else.
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    pub include: Vec<PathBuf>,
 }
 
 pub fn run(args: &CheckArgs) -> ExitCode {
-    let files = match inputs::expand(&args.files) {
-        Ok(files) => files,
-        Err(message) => return usage_error(&message),
+    let mut inputs = match inputs::expand(&args.files, &args.include) {
+        Ok(inputs) => inputs,
+        Err(message) => return usage_error(&message, args.format),
     };
-    let compilation = accord_idl::compile(&files, &mut inputs::read);
+    let compilation = accord_idl::compile_in(&inputs.files, &inputs.include, &mut inputs.loader);
     report(&compilation.sources, &compilation.diagnostics, args.format);
     let warned = compilation.warnings().next().is_some();
     let failed = compilation.has_errors() || (args.deny_warnings && warned);

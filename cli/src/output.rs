@@ -50,8 +50,30 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
-/// A usage or I/O problem: the message on stderr, exit code 2.
-pub fn usage_error(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+/// A usage or I/O problem: the message on stderr (and, under `--format json`, as JSON on
+/// stdout), exit code 2.
+pub fn usage_error(message: &str, format: DiagnosticFormat) -> ExitCode {
+    eprintln!("error: {}", escaped(message));
+    if format == DiagnosticFormat::Json {
+        println!("{:#}", usage_json(message));
+    }
     ExitCode::from(2)
+}
+
+/// A usage or I/O problem as the one element of the diagnostics array (`docs/errors.md`).
+pub fn usage_json(message: &str) -> serde_json::Value {
+    serde_json::json!([{
+        "code": null, "severity": "error", "message": message, "file": null, "line": null,
+        "column": null, "end_line": null, "end_column": null, "labels": [], "help": null,
+    }])
+}
+
+/// Text for a terminal: control and bidirectional characters shown escaped (`\u{1b}`).
+pub fn escaped(text: &str) -> String {
+    accord_idl::render::escape_terminal(text).into_owned()
+}
+
+/// A path for a terminal.
+pub fn shown(path: &std::path::Path) -> String {
+    escaped(&path.display().to_string())
 }

@@ -134,7 +134,7 @@ fn folders_are_compared_package_by_package() {
 }
 
 #[test]
-fn sources_that_do_not_check_exit_2_with_diagnostics() {
+fn sources_that_do_not_check_exit_1_with_diagnostics() {
     let dir = tempfile::tempdir().expect("temp dir");
     let old = fixture("op-added", "old");
     let broken = dir.path().join("broken.accord");
@@ -145,10 +145,15 @@ fn sources_that_do_not_check_exit_2_with_diagnostics() {
     .expect("write");
     let run = accord(&["diff", &arg(&old), &arg(&broken)]);
     let err = stderr(&run);
-    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert_eq!(run.status.code(), Some(1), "{err}");
     assert!(err.contains("Missing"), "{err}");
     assert!(err.contains("does not check"), "{err}");
     assert!(stdout(&run).is_empty());
+    let json = accord(&["diff", &arg(&old), &arg(&broken), "--format", "json"]);
+    assert_eq!(json.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON report");
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["diagnostics"][0]["code"], "A0301", "{report:#}");
 }
 
 #[test]

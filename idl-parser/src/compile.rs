@@ -10,7 +10,7 @@ use crate::model::{Model, Spans};
 use crate::source::{FileId, Loader, Sources, Span, normalize};
 use crate::syntax;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// Everything one compilation produced. `model` is only meaningful when `!has_errors()`.
 #[derive(Debug)]
@@ -49,18 +49,52 @@ pub(crate) struct ParsedFile {
 /// Above this many bytes of source, the syntax trees are freed on a thread of their own.
 const DROP_LATER_MIN_BYTES: usize = 256 * 1024;
 
-/// Loads, parses, lowers and checks `roots` and everything they import.
+/// Loads, parses, lowers and checks `roots` and everything they import. Imports must stay
+/// inside the folders of the roots (see [`compile_in`]).
 pub fn compile(roots: &[PathBuf], loader: &mut dyn Loader) -> Compilation {
-    compile_on(roots, loader, crate::parallel::cores())
+    compile_in(roots, &root_folders(roots), loader)
+}
+
+/// [`compile`] with imports confined to the folders `include` (lexically: an import that is
+/// absolute, climbs out of every include folder with `..`, or does not name a `.accord` file is
+/// refused with A0406 before the loader is asked). The loader may refuse more (the CLI's
+/// refuses symlinks that lead out, special files and oversized files); its reason is reported.
+pub fn compile_in(roots: &[PathBuf], include: &[PathBuf], loader: &mut dyn Loader) -> Compilation {
+    let include: Vec<PathBuf> = include.iter().map(|p| normalize(p)).collect();
+    compile_on(roots, &include, loader, crate::parallel::cores())
+}
+
+/// The folder of every root, each once: the include folders [`compile`] uses.
+pub fn root_folders(roots: &[PathBuf]) -> Vec<PathBuf> {
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for root in roots {
+        let folder = normalize(root)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        if !folders.contains(&folder) {
+            folders.push(folder);
+        }
+    }
+    folders
 }
 
 /// [`compile`] on up to `threads` threads; the result does not depend on how many.
-fn compile_on(roots: &[PathBuf], loader: &mut dyn Loader, threads: usize) -> Compilation {
+fn compile_on(
+    roots: &[PathBuf],
+    include: &[PathBuf],
+    loader: &mut dyn Loader,
+    threads: usize,
+) -> Compilation {
     let mut diags = Vec::new();
     let mut sources = Sources::default();
-    let files = load_all(roots, loader, &mut sources, &mut diags, threads);
+    let files = load_all(roots, include, loader, &mut sources, &mut diags, threads);
+    for (id, file) in sources.iter() {
+        check::text::bidi_controls(id, &file.text, &mut diags);
+    }
     check::files::import_cycles(&files, &mut diags);
     let (model, spans) = crate::lower::lower(&files, &mut diags, threads);
+    check::targets::check(&model, &spans, &mut diags);
     drop_cascades(&files, &mut diags);
     let bytes: usize = sources.iter().map(|(_, f)| f.text.len()).sum();
     if bytes >= DROP_LATER_MIN_BYTES {
@@ -119,26 +153,28 @@ fn split_fixture(fixture: &str) -> Vec<(PathBuf, String)> {
 /// each wave of newly found files is then parsed on every core.
 fn load_all(
     roots: &[PathBuf],
+    include: &[PathBuf],
     loader: &mut dyn Loader,
     sources: &mut Sources,
     diags: &mut Vec<Diagnostic>,
     threads: usize,
 ) -> Vec<ParsedFile> {
-    let mut by_path: HashMap<PathBuf, Option<FileId>> = HashMap::new();
+    let mut by_path: HashMap<PathBuf, Result<FileId, String>> = HashMap::new();
     let mut wave = Vec::new();
     for root in roots {
         let path = normalize(root);
-        if by_path.contains_key(&path) {
+        let key = loader.identity(&path);
+        if by_path.contains_key(&key) {
             continue;
         }
         match loader.load(&path) {
             Ok(text) => {
                 let id = sources.add(path.clone(), text);
-                by_path.insert(path, Some(id));
+                by_path.insert(key, Ok(id));
                 wave.push(id);
             }
             Err(e) => {
-                by_path.insert(path.clone(), None);
+                by_path.insert(key, Err(e.to_string()));
                 diags.push(root_missing(&path, &e, sources));
             }
         }
@@ -149,59 +185,145 @@ fn load_all(
         files.extend(parse_wave(&wave, sources, diags, threads));
         wave.clear();
         for index in first..files.len() {
-            resolve_imports(
-                index,
-                &mut files,
-                &mut by_path,
-                loader,
-                sources,
-                diags,
-                &mut wave,
-            );
+            let mut reader = Reader {
+                include,
+                by_path: &mut by_path,
+                loader: &mut *loader,
+                sources: &mut *sources,
+                wave: &mut wave,
+            };
+            reader.resolve_imports(index, &mut files, diags);
         }
     }
     files
 }
 
-/// Reads the files `files[index]` imports; the ones read for the first time join `wave`.
-fn resolve_imports(
-    index: usize,
-    files: &mut [ParsedFile],
-    by_path: &mut HashMap<PathBuf, Option<FileId>>,
-    loader: &mut dyn Loader,
-    sources: &mut Sources,
-    diags: &mut Vec<Diagnostic>,
-    wave: &mut Vec<FileId>,
-) {
-    let importer = &sources.get(files[index].id).path;
-    let dir = importer.parent().map(Path::to_path_buf).unwrap_or_default();
-    for import in &files[index].syntax.imports {
-        let path = normalize(&dir.join(&import.path));
-        let id = match by_path.get(&path) {
-            Some(known) => *known,
+/// What resolving imports reads and records: files by identity ([`Loader::identity`]), the
+/// include folders, and the wave of files read for the first time.
+struct Reader<'a> {
+    include: &'a [PathBuf],
+    /// Each file read, or why it could not be.
+    by_path: &'a mut HashMap<PathBuf, Result<FileId, String>>,
+    loader: &'a mut dyn Loader,
+    sources: &'a mut Sources,
+    wave: &'a mut Vec<FileId>,
+}
+
+impl Reader<'_> {
+    /// Reads the files `files[index]` imports; the ones read for the first time join the wave.
+    fn resolve_imports(
+        &mut self,
+        index: usize,
+        files: &mut [ParsedFile],
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let importer = &self.sources.get(files[index].id).path;
+        let dir = importer.parent().map(Path::to_path_buf).unwrap_or_default();
+        for import in &files[index].syntax.imports {
+            let id = match import_target(&dir, &import.path, self.include) {
+                Ok(path) => self.read(path, import, diags),
+                Err(reason) => {
+                    diags.push(refused(import, &reason, self.include));
+                    None
+                }
+            };
+            files[index].imports.push(id);
+        }
+    }
+
+    fn read(
+        &mut self,
+        path: PathBuf,
+        import: &syntax::Import,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<FileId> {
+        let key = self.loader.identity(&path);
+        let result = match self.by_path.get(&key) {
+            Some(known) => known.clone(),
             None => {
-                let id = loader
-                    .load(&path)
-                    .ok()
-                    .map(|t| sources.add(path.clone(), t));
-                wave.extend(id);
-                by_path.insert(path.clone(), id);
-                id
+                let result = match self.loader.load(&path) {
+                    Ok(text) => Ok(self.sources.add(path.clone(), text)),
+                    Err(e) => Err(e.to_string()),
+                };
+                self.wave.extend(result.as_ref().ok());
+                self.by_path.insert(key, result.clone());
+                result
             }
         };
-        if id.is_none() {
-            diags.push(
-                Diagnostic::error(
-                    codes::IMPORT_MISSING,
-                    format!("cannot read `{}`", path.display()),
-                    import.path_span,
-                )
-                .with_label("imported here")
-                .with_help("import paths are relative to the importing file"),
-            );
-        }
-        files[index].imports.push(id);
+        result
+            .map_err(|reason| diags.push(unreadable(import, &path, &reason)))
+            .ok()
     }
+}
+
+/// Where `import` (written in a file of folder `dir`) leads, or why it may not be read.
+fn import_target(dir: &Path, import: &str, include: &[PathBuf]) -> Result<PathBuf, String> {
+    if let Some(c) = import.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "it contains the control character {}",
+            c.escape_unicode()
+        ));
+    }
+    let written = Path::new(import);
+    if written.has_root()
+        || written
+            .components()
+            .any(|c| matches!(c, Component::Prefix(_)))
+    {
+        return Err("it is absolute; imports are relative to the importing file".into());
+    }
+    if written.extension().is_none_or(|e| e != "accord") || import.ends_with('/') {
+        return Err("only `.accord` files can be imported".into());
+    }
+    let path = normalize(&dir.join(written));
+    if include.is_empty() || include.iter().any(|root| within(&path, root)) {
+        Ok(path)
+    } else {
+        Err(format!(
+            "it leads to `{}`, outside the include folders",
+            path.display()
+        ))
+    }
+}
+
+/// `path` is `root` or below it (both normalised). A relative and an absolute path cannot be
+/// compared without the file system: the loader decides (the CLI's compares canonical paths).
+fn within(path: &Path, root: &Path) -> bool {
+    if path.has_root() != root.has_root() {
+        return true;
+    }
+    path.strip_prefix(root)
+        .is_ok_and(|rest| rest.components().all(|c| matches!(c, Component::Normal(_))))
+}
+
+fn refused(import: &syntax::Import, reason: &str, include: &[PathBuf]) -> Diagnostic {
+    let folders: Vec<String> = include
+        .iter()
+        .map(|f| match f.as_os_str().is_empty() {
+            true => "`.`".to_string(),
+            false => format!("`{}`", f.display()),
+        })
+        .collect();
+    Diagnostic::error(
+        codes::IMPORT_REFUSED,
+        format!("cannot import `{}`: {reason}", import.path),
+        import.path_span,
+    )
+    .with_label("imported here")
+    .with_help(format!(
+        "imports are `.accord` files inside the include folders ({}); pass more with `-I`",
+        folders.join(", ")
+    ))
+}
+
+fn unreadable(import: &syntax::Import, path: &Path, reason: &str) -> Diagnostic {
+    Diagnostic::error(
+        codes::IMPORT_MISSING,
+        format!("cannot read `{}`: {reason}", path.display()),
+        import.path_span,
+    )
+    .with_label("imported here")
+    .with_help("import paths are relative to the importing file")
 }
 
 /// Parses `ids`, their syntax errors reported in that order. Many files are parsed side by side,
@@ -331,7 +453,7 @@ mod tests {
                     .cloned()
                     .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
             };
-            compile_on(&["/root.accord".into()], &mut loader, threads)
+            compile_on(&["/root.accord".into()], &[], &mut loader, threads)
         };
         let one = run(1);
         let paths = |c: &Compilation| -> Vec<PathBuf> {

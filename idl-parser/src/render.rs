@@ -2,11 +2,22 @@
 //! [`json`] (one object per diagnostic, for editors and CI).
 //!
 //! Diagnostics are data (`crate::diagnostic`); this module is the only one that knows miette.
+//!
+//! Both renderers place a diagnostic by 1-based line and column, columns counted in characters
+//! (Unicode scalar values), lines ending at `\n` ([`Sources::line_col`]). Human output is for
+//! terminals: control characters and bidirectional controls in it (from paths, messages or the
+//! quoted source) are shown escaped (`\u{1b}`), so a hostile file cannot retitle a window,
+//! clear a screen or reorder what is shown. Rendering costs time linear in the number of
+//! diagnostics: each snippet is read from the lines around its spans, found by binary search.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::Sources;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use crate::source::{FileId, Sources};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Where `docs/errors.md` is, relative to the repository; each code is an anchor there.
@@ -19,8 +30,12 @@ pub fn human(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
         .with_links(false);
     let mut out = String::new();
     for d in diagnostics {
-        let file = sources.get(d.primary.span.file);
-        let source = NamedSource::new(file.path.display().to_string(), file.text.clone());
+        let file = d.primary.span.file;
+        let source = Window {
+            name: sources.get(file).path.display().to_string(),
+            sources,
+            file,
+        };
         let report = Report { d, sources, source };
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!(
@@ -32,7 +47,66 @@ pub fn human(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
         }
         out.push('\n');
     }
-    out
+    escape_terminal(&out).into_owned()
+}
+
+/// `text` with every control character but newline and tab, and every bidirectional control,
+/// written as `\u{…}`: safe to print on a terminal.
+pub fn escape_terminal(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn hidden(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || crate::check::text::is_bidi_control(c)
+}
+
+/// One file as miette reads it: only the lines around a span are handed over (found through
+/// the line index), and the line and column miette prints follow [`Sources::line_col`].
+struct Window<'a> {
+    name: String,
+    sources: &'a Sources,
+    file: FileId,
+}
+
+impl SourceCode for Window<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let text = self.sources.get(self.file).text.as_str();
+        if span.offset() + span.len() > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let starts = self.sources.line_starts(self.file);
+        let line = starts.partition_point(|&s| s as usize <= span.offset()) - 1;
+        let first = line.saturating_sub(before);
+        let from = starts[first] as usize;
+        let local = SourceSpan::new((span.offset() - from).into(), span.len());
+        let inner = text[from..].read_span(&local, line - first, after)?;
+        let (_, column) = self.sources.line_col(self.file, span.offset() as u32);
+        let contents = MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + from).into(), inner.span().len()),
+            inner.line() + first,
+            if before == 0 { column - 1 } else { 0 },
+            inner.line_count() + first,
+        );
+        Ok(Box::new(contents))
+    }
 }
 
 fn severity(s: Severity) -> &'static str {
@@ -48,7 +122,7 @@ struct Report<'a> {
     d: &'a Diagnostic,
     sources: &'a Sources,
     /// The primary span's file, named so miette prints `path:line:col` above the snippet.
-    source: NamedSource<String>,
+    source: Window<'a>,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -202,5 +276,47 @@ mod tests {
         assert_eq!(v[0]["column"], 5);
         assert_eq!(v[0]["end_column"], 7);
         assert_eq!(v[0]["labels"][1]["line"], 2);
+    }
+
+    /// Human and JSON output place a diagnostic on a line with non-ASCII text at one column
+    /// (characters, not bytes).
+    #[test]
+    fn human_and_json_columns_agree_on_non_ascii_lines() {
+        let mut sources = Sources::default();
+        let f = sources.add(
+            "/é.accord".into(),
+            "// ééé\nstruct Ünï { x: Nope = 1; }\n".into(),
+        );
+        let at = sources.get(f).text.find("Nope").unwrap();
+        let d = Diagnostic::error("A0301", "unknown", Span::new(f, at, at + 4));
+        let v = json(&sources, std::slice::from_ref(&d));
+        assert_eq!(
+            (v[0]["line"].as_u64(), v[0]["column"].as_u64()),
+            (Some(2), Some(17))
+        );
+        let out = human(&sources, &[d]);
+        assert!(out.contains("/é.accord:2:17]"), "{out}");
+    }
+
+    /// Control and bidirectional characters reach a terminal escaped, from the path, the
+    /// message and the quoted source alike.
+    #[test]
+    fn human_output_escapes_control_characters() {
+        let mut sources = Sources::default();
+        let f = sources.add(
+            "/a\u{1b}]0;owned\u{7}.accord".into(),
+            "struct A { x: \u{1b}[2J\u{202e}Nope = 1; }\n".into(),
+        );
+        let d = Diagnostic::error("A0301", "unknown `\u{1b}[31m`", Span::new(f, 14, 22));
+        let out = human(&sources, &[d]);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(!out.contains('\u{202e}'));
+        for part in [
+            "/a\\u{1b}]0;owned\\u{7}.accord",
+            "\\u{1b}[2J\\u{202e}Nope",
+            "`\\u{1b}[31m`",
+        ] {
+            assert!(out.contains(part), "{part} missing in {out}");
+        }
     }
 }

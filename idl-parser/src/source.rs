@@ -59,12 +59,27 @@ pub struct SourceFile {
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
     files: Vec<SourceFile>,
+    /// Per file, the byte offset of each line's start, built on first use: line and column of
+    /// an offset then cost a binary search and one line, not a scan from the file's start
+    /// (which made rendering n diagnostics quadratic).
+    lines: Vec<std::sync::OnceLock<Vec<u32>>>,
 }
 
 impl Sources {
     pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
         self.files.push(SourceFile { path, text });
+        self.lines.push(std::sync::OnceLock::new());
         FileId((self.files.len() - 1) as u32)
+    }
+
+    /// Byte offsets of the starts of the lines of `file` (lines end at `\n`).
+    pub fn line_starts(&self, file: FileId) -> &[u32] {
+        self.lines[file.0 as usize].get_or_init(|| {
+            let text = &self.get(file).text;
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1))
+                .collect()
+        })
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -90,14 +105,19 @@ impl Sources {
         &self.get(span.file).text[span.range()]
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column of a byte offset. The one convention of every output (human,
+    /// JSON, `accord diff`): lines end at `\n`; columns count characters (Unicode scalar
+    /// values), not bytes.
     pub fn line_col(&self, file: FileId, offset: u32) -> (usize, usize) {
         let text = &self.get(file).text;
-        let offset = (offset as usize).min(text.len());
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[line_start..].chars().count() + 1)
+        let mut offset = (offset as usize).min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let starts = self.line_starts(file);
+        let line = starts.partition_point(|&s| s as usize <= offset);
+        let line_start = starts[line - 1] as usize;
+        (line, text[line_start..offset].chars().count() + 1)
     }
 }
 
@@ -105,6 +125,13 @@ impl Sources {
 /// `|p| std::fs::read_to_string(p)` and tests pass an in-memory map.
 pub trait Loader {
     fn load(&mut self, path: &Path) -> std::io::Result<String>;
+
+    /// What makes two paths one file, so each file is loaded once however it is reached (the
+    /// CLI's loader answers with the canonical path: symlinks resolved). By default, the
+    /// (normalised) path itself.
+    fn identity(&mut self, path: &Path) -> PathBuf {
+        path.to_path_buf()
+    }
 }
 
 impl<F: FnMut(&Path) -> std::io::Result<String>> Loader for F {

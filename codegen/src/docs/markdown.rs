@@ -64,7 +64,7 @@ fn section_md(out: &mut String, section: &Section, level: usize) {
         out.push_str("._\n\n");
     }
     if let Some(docs) = &section.docs {
-        out.push_str(docs.trim_end());
+        docs_md(out, docs.trim_end());
         out.push_str("\n\n");
     }
     for (label, value) in &section.facts {
@@ -161,22 +161,51 @@ fn inline(out: &mut String, part: &Inline, in_table: bool) {
     }
 }
 
-/// A code span, fenced with enough backticks for its content.
+/// A code span that holds any text: fenced with one more backtick than the longest run in it,
+/// padded when it starts or ends with a backtick, and on one line (line breaks and other
+/// control characters shown escaped, as `\n`), so no text can close it or end its paragraph.
 fn code(out: &mut String, c: &str) {
-    if c.contains('`') {
-        let _ = write!(out, "`` {c} ``");
+    let c = one_line(c);
+    let longest = c.split(|ch| ch != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if c.starts_with('`') || c.ends_with('`') || c.trim().is_empty() && !c.is_empty() {
+        " "
     } else {
-        let _ = write!(out, "`{c}`");
-    }
+        ""
+    };
+    let _ = write!(out, "{fence}{pad}{c}{pad}{fence}");
 }
 
-/// Escapes Markdown punctuation in plain text, appended to `out`.
+/// Text on one line: `\n`, `\r`, `\t` and other control and bidirectional characters as
+/// visible escapes.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| c.is_control() || accord_idl::check::text::is_bidi_control(c);
+    if !text.chars().any(hidden) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if hidden(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
+/// Escapes Markdown punctuation in plain text, appended to `out`; the text stays on one line.
 fn esc_into(out: &mut String, s: &str) {
+    let s = one_line(s);
     let mut plain = 0;
     for (i, b) in s.bytes().enumerate() {
         if matches!(
             b,
-            b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'>' | b'#' | b'|'
+            b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'>' | b'#' | b'|' | b'&' | b'!'
         ) {
             out.push_str(&s[plain..i]);
             out.push('\\');
@@ -184,4 +213,63 @@ fn esc_into(out: &mut String, s: &str) {
         }
     }
     out.push_str(&s[plain..]);
+}
+
+/// A doc comment as Markdown, with its raw HTML shown as text (as on the HTML page): `<` of every
+/// HTML block or inline tag becomes `&lt;`, so a doc comment cannot add a script or an element.
+fn docs_md(out: &mut String, docs: &str) {
+    use pulldown_cmark::{CodeBlockKind, Tag};
+    use pulldown_cmark::{Event, Options, Parser};
+    let mut docs = docs.to_string();
+    if docs.chars().any(accord_idl::check::text::is_bidi_control) {
+        docs = docs
+            .chars()
+            .map(|c| match accord_idl::check::text::is_bidi_control(c) {
+                true => format!("\\u{{{:x}}}", c as u32),
+                false => c.to_string(),
+            })
+            .collect();
+    }
+    let mut done = 0;
+    let mut unclosed = None;
+    let parser = Parser::new_ext(
+        &docs,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    );
+    for (event, range) in parser.into_offset_iter() {
+        match event {
+            Event::Html(_) | Event::InlineHtml(_) if range.start >= done => {
+                out.push_str(&docs[done..range.start]);
+                out.push_str(&docs[range.clone()].replace('<', "&lt;"));
+                done = range.end;
+            }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) if range.end == docs.len() => {
+                unclosed = open_fence(&docs[range]);
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&docs[done..]);
+    // A fence the doc comment left open would swallow the rest of the page: close it.
+    if let Some(fence) = unclosed {
+        out.push('\n');
+        out.push_str(&fence);
+    }
+}
+
+/// The fence of a fenced code block's text when its last line does not close it.
+fn open_fence(block: &str) -> Option<String> {
+    let start = block.find(['`', '~'])?;
+    let marker = block[start..].chars().next()?;
+    let length = block[start..].chars().take_while(|&c| c == marker).count();
+    let last = block
+        .trim_end_matches('\n')
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim();
+    let closed = block.trim_end_matches('\n').lines().count() > 1
+        && last.len() >= length
+        && last.chars().all(|c| c == marker);
+    (!closed).then(|| marker.to_string().repeat(length))
 }

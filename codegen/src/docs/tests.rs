@@ -106,3 +106,64 @@ fn escaping_covers_attribute_quotes() {
         "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
     );
 }
+
+/// Text from the sources cannot leave a Markdown code span, add raw HTML or leave a fence
+/// open: a line break in a string literal, backtick runs, HTML in docs, an unclosed fence.
+#[test]
+fn markdown_survives_any_text() {
+    let source = r#"package shop;
+version 1.0.0;
+
+/// Docs with <script>alert(1)</script> and <img src=x onerror=alert(1)>
+///
+/// ```
+/// never closed
+struct Item {
+    @default("a\n\n<script>alert(2)</script>``x`")
+    note?: string = 1;
+    @deprecated("b\n\n<b>bold</b>\u{202E}")
+    old?: string = 2;
+}
+
+service Shop {
+    @http(GET, "/items")
+    op get(Item) -> Item;
+}
+"#;
+    let out = page(source, "shop.md");
+    let events: Vec<_> = pulldown_cmark::Parser::new(&out).collect();
+    let html: Vec<_> = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                pulldown_cmark::Event::Html(_) | pulldown_cmark::Event::InlineHtml(_)
+            )
+        })
+        .filter(|e| {
+            !format!("{e:?}").contains("<a id=")
+                && !format!("{e:?}").contains("</a>")
+                && !format!("{e:?}").contains("<!-- @generated")
+        })
+        .collect();
+    assert!(html.is_empty(), "raw HTML: {html:?}\n{out}");
+    assert!(
+        out.contains(r#"```"a\n\n<script>alert(2)</script>``x`"```"#),
+        "{out}"
+    );
+    assert!(out.contains(r"b\\n\\n\<b\>bold\</b\>\\u{202e}"), "{out}");
+    assert!(!out.contains('\u{202e}'), "{out}");
+    // The fence the docs left open is closed before the next section.
+    let code_blocks = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                pulldown_cmark::Event::Start(pulldown_cmark::Tag::CodeBlock(_))
+            )
+        })
+        .count();
+    assert_eq!(code_blocks, 1, "{out}");
+    let after = &out[out.find("never closed").unwrap()..];
+    assert!(after.contains("\n```\n"), "{out}");
+}

@@ -240,7 +240,9 @@ fn reserved(out: &mut String, ranges: &[Reserved], indent: &str) {
     let _ = writeln!(out, "{indent}reserved {};", parts.join(", "));
 }
 
-/// Doc comment lines, then the lifecycle in words (protobuf has no place for a reason).
+/// Doc comment lines, then the lifecycle in words (protobuf has no place for a reason). Every
+/// line break of the text (a `\n` in a deprecation reason too) starts a new `//` line, and
+/// other control and bidirectional characters are shown escaped, so no text ends a comment.
 fn comments(docs: Option<&str>, life: &Lifecycle, indent: &str) -> String {
     let mut lines: Vec<String> = docs
         .map(|d| d.lines().map(str::to_string).collect())
@@ -256,8 +258,30 @@ fn comments(docs: Option<&str>, life: &Lifecycle, indent: &str) -> String {
     }
     lines
         .iter()
-        .map(|l| format!("{indent}// {l}").trim_end().to_string() + "\n")
+        .flat_map(|l| l.split('\n'))
+        .map(|l| {
+            format!("{indent}// {}", comment_text(l))
+                .trim_end()
+                .to_string()
+                + "\n"
+        })
         .collect()
+}
+
+/// One comment line's text: control characters (but tab) and bidirectional controls escaped.
+fn comment_text(line: &str) -> std::borrow::Cow<'_, str> {
+    let hidden =
+        |c: char| (c.is_control() && c != '\t') || accord_idl::check::text::is_bidi_control(c);
+    if !line.chars().any(hidden) {
+        return line.into();
+    }
+    line.chars()
+        .map(|c| match hidden(c) {
+            true => format!("\\u{{{:x}}}", c as u32),
+            false => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
 }
 
 /// The service's gRPC operations; `None` when every operation is channel-bound.

@@ -138,3 +138,16 @@ fn other_packages_are_imported_only_when_used() {
         .expect("b");
     assert!(!b.contents.contains("import"), "{}", b.contents);
 }
+
+/// A line break in a deprecation reason or control characters in docs cannot end a comment
+/// and inject declarations.
+#[test]
+fn comments_cannot_be_escaped() {
+    let out = proto(
+        "package a;\nversion 1.0.0;\n/// doc\u{1b}[2J \u{202e}x\r\n@deprecated(\"old\\nmessage Evil {}\")\nstruct S { x: i32 = 1; }\n",
+    );
+    assert!(!out.lines().any(|l| l.starts_with("message Evil")), "{out}");
+    assert!(out.contains("// message Evil {}"), "{out}");
+    assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+    assert!(out.contains("\\u{1b}[2J \\u{202e}x"), "{out}");
+}

@@ -11,6 +11,7 @@
 //! `validate` (one declaration each); `transport` (the seam) with `rest` behind it; `service`
 //! (the trait and the service module); this module orchestrates.
 
+mod doc;
 mod fields;
 mod ident;
 mod names;
@@ -30,6 +31,8 @@ use accord_idl::model::*;
 use names::Names;
 use proc_macro2::TokenStream;
 use writer::Code;
+
+pub(crate) use doc::docs;
 
 /// What to generate.
 #[derive(Clone, Debug)]
@@ -380,75 +383,5 @@ pub(crate) fn scalar(s: Scalar) -> &'static str {
         Scalar::Timestamp => "__accord::Timestamp",
         Scalar::Duration => "__accord::Duration",
         Scalar::Uuid => "__accord::Uuid",
-    }
-}
-
-/// A doc comment from the IDL's, plus a deprecation note (kept in the docs rather than
-/// `#[deprecated]`, so generated glue that must use the item stays warning-free).
-pub(crate) fn docs(code: &mut Code, docs: Option<&str>, lifecycle: &Lifecycle) {
-    let mut lines: Vec<String> = docs.map(doc_lines).unwrap_or_default();
-    if let Some(deprecated) = &lifecycle.deprecated {
-        if !lines.is_empty() {
-            lines.push(String::new());
-        }
-        lines.push(match &deprecated.reason {
-            Some(reason) => format!(" **Deprecated**: {reason}"),
-            None => " **Deprecated**.".to_owned(),
-        });
-    }
-    code.docs(&lines);
-}
-
-/// The doc comment's lines, each after a space. Code blocks are API examples (JSON, HTTP), not
-/// Rust: an unlabelled or `rust` fence is marked so rustdoc does not compile it as a doctest.
-fn doc_lines(docs: &str) -> Vec<String> {
-    let mut fence: Option<&str> = None;
-    docs.lines()
-        .map(|line| {
-            let trimmed = line.trim_start();
-            let marker = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m));
-            match (fence, marker) {
-                (None, Some(marker)) => {
-                    fence = Some(marker);
-                    let info = trimmed[marker.len()..].trim();
-                    let indent = &line[..line.len() - trimmed.len()];
-                    match info {
-                        "" => format!(" {indent}{marker}text"),
-                        "rust" => format!(" {indent}{marker}rust,ignore"),
-                        _ => format!(" {line}"),
-                    }
-                }
-                (Some(open), Some(marker)) if open == marker => {
-                    fence = None;
-                    format!(" {line}")
-                }
-                _ => format!(" {line}"),
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::doc_lines;
-
-    #[test]
-    fn code_blocks_in_docs_are_not_doctests() {
-        let docs = "Example:\n```\n{\"a\": 1}\n```\n  ~~~rust\nlet x = 1;\n  ~~~\n```json\n[]\n```";
-        assert_eq!(
-            doc_lines(docs),
-            [
-                " Example:",
-                " ```text",
-                " {\"a\": 1}",
-                " ```",
-                "   ~~~rust,ignore",
-                " let x = 1;",
-                "   ~~~",
-                " ```json",
-                " []",
-                " ```"
-            ]
-        );
     }
 }

@@ -192,7 +192,24 @@ impl FieldRules<'_> {
             return None;
         };
         match regex::Regex::new(value) {
-            Ok(_) => Some(value.clone()),
+            Ok(_) => match super::regex_dialect::ecma_problem(value) {
+                None => Some(value.clone()),
+                Some(problem) => {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::PATTERN_INVALID,
+                            "`@pattern` is valid Rust regex syntax but not ECMA-262 (JSON Schema)",
+                            ann.span,
+                        )
+                        .with_label(format!("uses {problem}"))
+                        .with_help(
+                            "patterns must mean the same to the generated Rust and to JSON Schema \
+                             and OpenAPI validators; write them in the syntax both share",
+                        ),
+                    );
+                    None
+                }
+            },
             Err(e) => {
                 let why = e
                     .to_string()

@@ -17,7 +17,12 @@ use crate::syntax::{self, LiteralKind};
 
 /// Reports every import that closes a cycle, at that import (iterative DFS: no deep recursion).
 pub(crate) fn import_cycles(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) {
-    let index = |id: FileId| files.iter().position(|f| f.id == id);
+    // Index by id (not a search per import: a long import chain would cost quadratic time).
+    let mut by_id = vec![None; files.iter().map(|f| f.id.0 as usize + 1).max().unwrap_or(0)];
+    for (i, f) in files.iter().enumerate() {
+        by_id[f.id.0 as usize] = Some(i);
+    }
+    let index = |id: FileId| by_id.get(id.0 as usize).copied().flatten();
     // 0 unvisited, 1 on the stack, 2 done.
     let mut state = vec![0u8; files.len()];
     for start in 0..files.len() {

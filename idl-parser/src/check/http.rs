@@ -34,6 +34,45 @@ pub(crate) fn field_override(anns: &annotations::Anns, field: &str) -> Option<Pa
     }
 }
 
+/// `@header("N")` names an HTTP header token (RFC 9110) and `@query("n")` a name of
+/// unreserved characters (RFC 3986), so neither can carry CR/LF or separators into a request.
+pub(crate) fn param_name(anns: &annotations::Anns, diags: &mut Vec<Diagnostic>) {
+    for (which, legal) in [
+        ("header", header_char as fn(char) -> bool),
+        ("query", query_char),
+    ] {
+        let Some(ann) = anns.get(which) else { continue };
+        let Some(arg) = ann.args.as_ref().and_then(|a| a.first()) else {
+            continue;
+        };
+        let LiteralKind::String { value, .. } = &arg.value.kind else {
+            continue;
+        };
+        if value.is_empty() || !value.chars().all(legal) {
+            let allowed = match which {
+                "header" => "letters, digits and !#$%&'*+-.^_`|~",
+                _ => "letters, digits and -._~",
+            };
+            diags.push(
+                Diagnostic::error(
+                    codes::HTTP_NAME,
+                    format!("`{}` is not a legal {which} name", value.escape_debug()),
+                    arg.value.span,
+                )
+                .with_help(format!("a {which} name is one or more of: {allowed}")),
+            );
+        }
+    }
+}
+
+fn header_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+}
+
+fn query_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~".contains(c)
+}
+
 /// The operation's input as the binding sees it: its fields and their spans.
 pub(crate) struct Input<'a> {
     pub fields: &'a [Field],
@@ -111,6 +150,9 @@ fn parse_path(
             return bad(format!("unmatched `}}` in HTTP path `{path}`"), diags);
         }
         if open > 0 {
+            if let Some(problem) = literal_problem(&rest[..open]) {
+                return bad(format!("HTTP path `{path}` {problem}"), diags);
+            }
             segments.push(PathSegment::Literal(rest[..open].to_string()));
         }
         rest = &rest[open..];
@@ -120,6 +162,18 @@ fn parse_path(
         let Some(close) = rest.find('}') else {
             return bad(format!("unclosed `{{` in HTTP path `{path}`"), diags);
         };
+        let whole = path[..path.len() - rest.len()].ends_with('/')
+            && matches!(rest[close + 1..].chars().next(), None | Some('/'));
+        if !whole {
+            return bad(
+                format!(
+                    "placeholder `{}` in HTTP path `{path}` is not a whole segment (routers \
+                     match a parameter only between slashes)",
+                    &rest[..=close]
+                ),
+                diags,
+            );
+        }
         let name = &rest[1..close];
         if name.is_empty() || name.contains('{') {
             return bad(
@@ -146,6 +200,27 @@ fn parse_path(
         rest = &rest[close + 1..];
     }
     ok.then_some(segments)
+}
+
+/// Why literal path text is not routable as written, if it is not: only RFC 3986 path
+/// characters (unreserved, sub-delimiters, `:` and `@`, no `%`), and no segment starting with
+/// `:` or `*` (axum's router reads those as parameters, or panics on them).
+fn literal_problem(text: &str) -> Option<String> {
+    if let Some(c) = text
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/".contains(c)))
+    {
+        let shown: String = c.escape_debug().collect();
+        return Some(format!(
+            "contains `{shown}`, which is not a path character (write it percent-encoded \
+             in the client, not in the route)"
+        ));
+    }
+    text.split('/')
+        .find(|segment| segment.starts_with([':', '*']))
+        .map(|segment| {
+            format!("has a segment `{segment}` starting with `:` or `*`, which routers read as a parameter")
+        })
 }
 
 /// The input field a placeholder names, if it is a required scalar or enum.
@@ -247,10 +322,13 @@ fn param_types(
     }
 }
 
-/// Remembers each service's routes (placeholders compared by position) and reports repeats.
+/// Remembers each service's routes (placeholders compared by position) and reports repeats,
+/// and two routes of one shape that name their placeholders differently (one router holds a
+/// service's routes, and axum's panics on `/a/{x}` beside `/a/{y}`, whatever the methods).
 #[derive(Default)]
 pub(crate) struct Routes {
     seen: FxHashMap<(HttpMethod, String), Span>,
+    names: FxHashMap<String, (String, Span)>,
 }
 
 impl Routes {
@@ -263,6 +341,29 @@ impl Routes {
                 PathSegment::Param(_) => "{}",
             })
             .collect();
+        if let Some((path, first)) = self.names.get(&shape)
+            && *path != binding.path
+            && binding
+                .segments
+                .iter()
+                .any(|s| matches!(s, PathSegment::Param(_)))
+        {
+            diags.push(
+                Diagnostic::error(
+                    codes::HTTP_PATH,
+                    format!(
+                        "HTTP path `{}` differs from `{path}` only in placeholder names",
+                        binding.path
+                    ),
+                    span,
+                )
+                .with_secondary(*first, "the other path")
+                .with_help("routers cannot tell them apart: name the placeholders alike"),
+            );
+        } else {
+            self.names
+                .insert(shape.clone(), (binding.path.clone(), span));
+        }
         let key = (binding.method, shape);
         if let Some(&first) = self.seen.get(&key) {
             diags.push(

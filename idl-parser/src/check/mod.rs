@@ -14,7 +14,10 @@ pub mod http;
 pub mod names;
 pub mod numbers;
 pub mod operations;
+pub mod regex_dialect;
 pub mod style;
+pub mod targets;
+pub mod text;
 pub mod types;
 pub mod unused;
 
@@ -33,6 +36,8 @@ pub mod codes {
     pub const SYNTAX: &str = "A0001";
     pub const DUPLICATE_DECL: &str = "A0101";
     pub const DUPLICATE_MEMBER: &str = "A0102";
+    pub const NAME_COLLISION: &str = "A0103";
+    pub const NAME_TOO_LONG: &str = "A0104";
     pub const FIELD_NUMBER_RANGE: &str = "A0201";
     pub const FIELD_NUMBER_RESERVED_RANGE: &str = "A0202";
     pub const NUMBER_RESERVED: &str = "A0203";
@@ -49,6 +54,7 @@ pub mod codes {
     pub const PACKAGE_MISSING: &str = "A0403";
     pub const VERSION_INVALID: &str = "A0404";
     pub const VERSION_MISMATCH: &str = "A0405";
+    pub const IMPORT_REFUSED: &str = "A0406";
     pub const UNKNOWN_ANNOTATION: &str = "A0501";
     pub const ANNOTATION_TARGET: &str = "A0502";
     pub const ANNOTATION_ARGS: &str = "A0503";
@@ -65,6 +71,7 @@ pub mod codes {
     pub const HTTP_ROUTE_DUPLICATE: &str = "A0704";
     pub const HTTP_PARAM_TYPE: &str = "A0705";
     pub const HTTP_AND_CHANNEL: &str = "A0706";
+    pub const HTTP_NAME: &str = "A0707";
     pub const CHANNEL_KIND: &str = "A0801";
     pub const CHANNEL_CLAUSE_MISSING: &str = "A0802";
     pub const CHANNEL_CLAUSE_REPEATED: &str = "A0803";
@@ -76,6 +83,7 @@ pub mod codes {
     pub const CHANNEL_FORMAT: &str = "A0809";
     pub const NAMING: &str = "W0101";
     pub const UNUSED: &str = "W0102";
+    pub const BIDI_CONTROL: &str = "W0103";
 }
 
 const fn e(code: &'static str, summary: &'static str) -> Code {
@@ -106,6 +114,14 @@ pub const REGISTRY: &[Code] = {
         e(
             DUPLICATE_MEMBER,
             "two fields, variants, enum values or operations with one name",
+        ),
+        e(
+            NAME_COLLISION,
+            "names whose output files collide on a case-insensitive disk",
+        ),
+        e(
+            NAME_TOO_LONG,
+            "qualified name too long for output file names",
         ),
         e(
             FIELD_NUMBER_RANGE,
@@ -147,6 +163,10 @@ pub const REGISTRY: &[Code] = {
             VERSION_MISMATCH,
             "files of one package state different versions",
         ),
+        e(
+            IMPORT_REFUSED,
+            "import absolute, outside the include folders or not a `.accord` file",
+        ),
         e(UNKNOWN_ANNOTATION, "unknown annotation"),
         e(ANNOTATION_TARGET, "annotation on the wrong kind of thing"),
         e(ANNOTATION_ARGS, "annotation with wrong arguments"),
@@ -156,7 +176,10 @@ pub const REGISTRY: &[Code] = {
             CONSTRAINT_TYPE,
             "constraint not applicable to the field's type",
         ),
-        e(PATTERN_INVALID, "`@pattern` does not compile as a regex"),
+        e(
+            PATTERN_INVALID,
+            "`@pattern` does not compile as a regex, or not as ECMA-262 too",
+        ),
         e(DEFAULT_REQUIRED, "`@default` on a required field"),
         e(DEFAULT_TYPE, "`@default` value not of the field's type"),
         e(STATUS_RANGE, "`@status` outside 400..=599"),
@@ -178,6 +201,7 @@ pub const REGISTRY: &[Code] = {
             HTTP_AND_CHANNEL,
             "operation with both `@http` and `@channel`",
         ),
+        e(HTTP_NAME, "`@header` or `@query` name not a legal token"),
         e(CHANNEL_KIND, "channel `kind` missing or unknown"),
         e(
             CHANNEL_CLAUSE_MISSING,
@@ -203,6 +227,10 @@ pub const REGISTRY: &[Code] = {
         w(
             UNUSED,
             "declaration used by no service, channel or other declaration",
+        ),
+        w(
+            BIDI_CONTROL,
+            "bidirectional control character in the source",
         ),
     ]
 };

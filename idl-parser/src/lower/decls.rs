@@ -131,6 +131,7 @@ impl Lowerer<'_> {
             name: &f.name,
         };
         let (constraints, default) = rules.check(self.model, self.diags);
+        check::http::param_name(&anns, self.diags);
         let http_override = check::http::field_override(&anns, &f.name.text);
         Field {
             name: f.name.text.clone(),

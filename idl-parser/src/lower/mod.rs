@@ -250,14 +250,22 @@ impl Declarer<'_> {
     fn visibility(&mut self, files: &[ParsedFile], packages: &[Option<PackageId>]) {
         let index: FxHashMap<FileId, usize> =
             files.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
+        let count = packages
+            .iter()
+            .flatten()
+            .map(|p| p.index() + 1)
+            .max()
+            .unwrap_or(0);
         for (i, file) in files.iter().enumerate() {
             let mut seen = vec![false; files.len()];
+            // A flag per package, not a search of `visible`: a long import chain made that cubic.
+            let mut listed = vec![false; count];
             let mut stack = vec![i];
             let mut visible: Vec<PackageId> = Vec::new();
             seen[i] = true;
             while let Some(at) = stack.pop() {
                 if let Some(p) = packages[at]
-                    && !visible.contains(&p)
+                    && !std::mem::replace(&mut listed[p.index()], true)
                 {
                     visible.push(p);
                 }

@@ -39,6 +39,18 @@ pub(crate) struct Scope {
     pub visible: FxHashMap<FileId, Vec<PackageId>>,
     /// Every declared name, with each package that declares it (in declaration order).
     everywhere: FxHashMap<String, Vec<(PackageId, Sym)>>,
+    /// Every declared name by its first two characters (lower case), sorted: where "did you
+    /// mean" looks when too many names are visible to compare with each (which made many
+    /// unknown names cost quadratic time). Built on first use.
+    by_prefix: std::sync::OnceLock<FxHashMap<String, Vec<String>>>,
+}
+
+/// Above this many visible names, suggestions come from the unknown name's prefix bucket, and
+/// at most this many of them are compared: each unknown name then costs bounded time.
+const SUGGEST_ALL_MAX: usize = 256;
+
+fn prefix(name: &str) -> String {
+    name.chars().take(2).flat_map(char::to_lowercase).collect()
 }
 
 impl Scope {
@@ -65,6 +77,19 @@ impl Scope {
         hits.push((package, sym));
     }
 
+    /// Declared names that start like `name` (case ignored), in name order.
+    fn like(&self, name: &str) -> &[String] {
+        let index = self.by_prefix.get_or_init(|| {
+            let mut index: FxHashMap<String, Vec<String>> = FxHashMap::default();
+            for n in self.everywhere.keys() {
+                index.entry(prefix(n)).or_default().push(n.clone());
+            }
+            index.values_mut().for_each(|v| v.sort());
+            index
+        });
+        index.get(&prefix(name)).map_or(&[], Vec::as_slice)
+    }
+
     /// Resolves a written name, reporting unknown and ambiguous names (`what`: "type", ...).
     pub fn resolve(
         &self,
@@ -83,8 +108,16 @@ impl Scope {
                 .map(|p| &self.symbols[p.index()]);
             let found = table.and_then(|t| t.get(name).copied());
             if found.is_none() {
-                let suggestion =
-                    table.and_then(|t| types::suggest(name, t.keys().map(String::as_str)));
+                let suggestion = table.and_then(|t| match t.len() <= SUGGEST_ALL_MAX {
+                    true => types::suggest(name, t.keys().map(String::as_str)),
+                    false => {
+                        let like = self.like(name).iter().map(String::as_str);
+                        types::suggest(
+                            name,
+                            like.filter(|n| t.contains_key(*n)).take(SUGGEST_ALL_MAX),
+                        )
+                    }
+                });
                 diags.push(types::unknown(what, &path.text(), path.span, suggestion));
             }
             return found;
@@ -107,22 +140,28 @@ impl Scope {
                         matches!(sym, Sym::Decl(_))
                     }
                 };
-                let all = visible.iter().flat_map(|p| {
-                    self.symbols[p.index()]
-                        .iter()
-                        .filter(|(_, s)| wanted(s))
-                        .map(|(n, _)| n.as_str())
-                });
                 let scalars = crate::model::Scalar::ALL
                     .iter()
                     .map(|s| s.name())
                     .filter(|_| what == "type");
-                diags.push(types::unknown(
-                    what,
-                    name,
-                    path.span,
-                    types::suggest(name, all.chain(scalars)),
-                ));
+                let count: usize = visible.iter().map(|p| self.symbols[p.index()].len()).sum();
+                let suggestion = if count <= SUGGEST_ALL_MAX {
+                    let all = visible.iter().flat_map(|p| {
+                        self.symbols[p.index()]
+                            .iter()
+                            .filter(|(_, s)| wanted(s))
+                            .map(|(n, _)| n.as_str())
+                    });
+                    types::suggest(name, all.chain(scalars))
+                } else {
+                    let seen = |n: &&str| {
+                        let hits = self.everywhere.get(*n).map_or(&[][..], Vec::as_slice);
+                        hits.iter().any(|(p, s)| visible.contains(p) && wanted(s))
+                    };
+                    let like = self.like(name).iter().map(String::as_str).filter(seen);
+                    types::suggest(name, like.take(SUGGEST_ALL_MAX).chain(scalars))
+                };
+                diags.push(types::unknown(what, name, path.span, suggestion));
                 None
             }
             many => {

@@ -5,7 +5,7 @@
 use accord::{CallError, Request, UnknownValue};
 use accord_rust_golden::names_api::awkward::self_::r#type::{MatchError, SelfError, rest};
 use accord_rust_golden::names_api::awkward::self_::{
-    Crate, Error, Input, Lookup, Match, Self_, Thing, Thing2, Thing3, Type, TypeError,
+    AThing, Crate, Error, Input, Lookup, Match, Self_, TheThing, Thing, Type, TypeError,
 };
 use futures::StreamExt as _;
 use serde_json::json;
@@ -73,8 +73,8 @@ impl Type for Types {
         })
     }
 
-    async fn self_2(&self, request: Request<Lookup>) -> Result<Thing2, CallError> {
-        Ok(Thing2 {
+    async fn self_2(&self, request: Request<Lookup>) -> Result<AThing, CallError> {
+        Ok(AThing {
             name: request.input.r#type,
         })
     }
@@ -83,7 +83,10 @@ impl Type for Types {
         Ok(())
     }
 
-    fn r#loop(&self, _: Request<Input>) -> accord::BoxStream<'static, Result<Thing3, CallError>> {
+    fn r#loop(
+        &self,
+        _: Request<Input>,
+    ) -> accord::BoxStream<'static, Result<TheThing, CallError>> {
         Box::pin(futures::stream::empty())
     }
 }

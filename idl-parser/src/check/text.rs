@@ -1,0 +1,41 @@
+//! The source text itself: bidirectional control characters (W0103).
+//!
+//! Why: U+202A..U+202E, U+2066..U+2069, U+200E, U+200F and U+061C reorder how text is shown,
+//! so a reviewer can read something other than what the compiler reads ("Trojan Source",
+//! CVE-2021-42574): a comment that seems to end a line can hide a field, a string can look like
+//! another. Each occurrence is reported where it is, comments and strings included. Outputs
+//! show them escaped where they are not plain data (terminals, Rust doc comments).
+//!
+//! ```accord
+//! struct Order { id: i64 = 1; /* U+202E } U+2066// hidden U+2069 */ }   // W0103 at each
+//! ```
+
+use super::codes;
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
+
+/// A character that changes the display order of text around it.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
+}
+
+/// Warns at every bidirectional control character of `text`.
+pub(crate) fn bidi_controls(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) {
+    for (at, c) in text.char_indices().filter(|&(_, c)| is_bidi_control(c)) {
+        diags.push(
+            Diagnostic::warning(
+                codes::BIDI_CONTROL,
+                format!(
+                    "bidirectional control character {} in the source",
+                    c.escape_unicode()
+                ),
+                Span::new(file, at, at + c.len_utf8()),
+            )
+            .with_label("changes how the text around it is displayed")
+            .with_help("remove it; write `\\u{…}` escapes in strings if the character is data"),
+        );
+    }
+}
