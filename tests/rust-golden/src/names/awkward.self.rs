@@ -4,7 +4,8 @@
 use ::accord::__private as __accord;
 
 /// `Self` is a type Rust cannot name raw: it becomes `Self_`.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Self_ {
     #[serde(rename = "self")]
@@ -25,148 +26,67 @@ pub struct Self_ {
     pub user_id_2: i64,
 }
 
-impl __accord::Validate for Self_ {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for Self_ {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "self", true, path, violations);
-        __accord::shape::field::<i32>(object, "Self", true, path, violations);
-        __accord::shape::field::<__accord::Option<bool>>(
-            object,
-            "crate",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Vec<__accord::String>>(
-            object,
-            "super",
-            true,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::String>(object, "self_", true, path, violations);
-        __accord::shape::field::<__accord::String>(object, "type", true, path, violations);
-        __accord::shape::field::<i64>(object, "userId", true, path, violations);
-        __accord::shape::field::<i64>(object, "user_id", true, path, violations);
-    }
-}
+impl __accord::Validate for Self_ {}
+__accord::object_shape!(Self_ {
+    "self": __accord::String = true,
+    "Self": i32 = true,
+    "crate": __accord::Option<bool> = false,
+    "super": __accord::Vec<__accord::String> = true,
+    "self_": __accord::String = true,
+    "type": __accord::String = true,
+    "userId": i64 = true,
+    "user_id": i64 = true,
+});
 
 /// A thing; its JSON, in a code block rustdoc must not compile:
 /// 
 /// ```text
 /// {"id": 1}
 /// ```
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Thing {
     pub id: i64,
 }
 
-impl __accord::Validate for Thing {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for Thing {}
+__accord::object_shape!(Thing {"id": i64 = true});
 
-impl __accord::Shape for Thing {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<i64>(object, "id", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct AThing {
     pub name: __accord::String,
 }
 
-impl __accord::Validate for AThing {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for AThing {}
+__accord::object_shape!(AThing {"name": __accord::String = true});
 
-impl __accord::Shape for AThing {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "name", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct TheThing {
     pub flag: bool,
 }
 
-impl __accord::Validate for TheThing {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for TheThing {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<bool>(object, "flag", true, path, violations);
-    }
-}
+impl __accord::Validate for TheThing {}
+__accord::object_shape!(TheThing {"flag": bool = true});
 
 /// Names the generated code uses from std: harmless, it names std through one alias.
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Option {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub some: __accord::Option<__accord::String>,
 }
 
-impl __accord::Validate for Option {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for Option {}
+__accord::object_shape!(Option {"some": __accord::Option<__accord::String> = false});
 
-impl __accord::Shape for Option {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "some",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Result {
     pub ok: bool,
@@ -174,54 +94,24 @@ pub struct Result {
     pub err: __accord::Option<__accord::String>,
 }
 
-impl __accord::Validate for Result {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for Result {}
+__accord::object_shape!(Result {
+    "ok": bool = true,
+    "err": __accord::Option<__accord::String> = false,
+});
 
-impl __accord::Shape for Result {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<bool>(object, "ok", true, path, violations);
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "err",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Vec {
     pub items: __accord::Vec<i64>,
 }
 
-impl __accord::Validate for Vec {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for Vec {}
+__accord::object_shape!(Vec {"items": __accord::Vec<i64> = true});
 
-impl __accord::Shape for Vec {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Vec<i64>>(object, "items", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Box {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
@@ -239,109 +129,22 @@ impl __accord::Validate for Box {
         }
     }
 }
+__accord::object_shape!(Box {"inner": __accord::Option<Option> = false});
 
-impl __accord::Shape for Box {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::Option<Option>>(
-            object,
-            "inner",
-            false,
-            path,
-            violations,
-        );
+__accord::enumeration! {
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    pub enum Match {
+        Ok = 1 => "OK",
+        Ok2 = 2 => "ok",
+        Ok3 = 3 => "Ok",
+        Unknown = 4 => "Unknown",
+        Self_ = 5 => "self",
     }
+    unknown Unknown2;
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Match {
-    Ok,
-    Ok2,
-    Ok3,
-    Unknown,
-    Self_,
-    /// A value this version does not know (added to the API later).
-    Unknown2(__accord::String),
-}
-
-impl Match {
-    /// The names of the values this version knows, as on the wire.
-    pub const KNOWN: &'static [&'static str] = &["OK", "ok", "Ok", "Unknown", "self"];
-
-    /// The value's name, as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ok => "OK",
-            Self::Ok2 => "ok",
-            Self::Ok3 => "Ok",
-            Self::Unknown => "Unknown",
-            Self::Self_ => "self",
-            Self::Unknown2(name) => name,
-        }
-    }
-
-    /// The known value named `name`.
-    pub fn from_known(name: &str) -> __accord::Option<Self> {
-        match name {
-            "OK" => __accord::Option::Some(Self::Ok),
-            "ok" => __accord::Option::Some(Self::Ok2),
-            "Ok" => __accord::Option::Some(Self::Ok3),
-            "Unknown" => __accord::Option::Some(Self::Unknown),
-            "self" => __accord::Option::Some(Self::Self_),
-            _ => __accord::Option::None,
-        }
-    }
-}
-
-impl __accord::serde::Serialize for Match {
-    fn serialize<S: __accord::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> __accord::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> __accord::serde::Deserialize<'de> for Match {
-    fn deserialize<D: __accord::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> __accord::Result<Self, D::Error> {
-        let name: __accord::String = __accord::serde::Deserialize::deserialize(deserializer)?;
-        __accord::Result::Ok(Self::from_known(&name).unwrap_or(Self::Unknown2(name)))
-    }
-}
-
-impl __accord::ParamValue for Match {
-    fn parse_param(raw: &str) -> __accord::Result<Self, __accord::String> {
-        Self::from_known(raw).ok_or_else(|| __accord::unknown_enum_value(raw, Self::KNOWN))
-    }
-
-    fn to_param(&self) -> __accord::String {
-        __accord::ToString::to_string(self.as_str())
-    }
-}
-
-impl __accord::Validate for Match {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for Match {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        __accord::shape::leaf::<Self>(value, path, violations)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 #[allow(clippy::large_enum_variant)]
 pub enum Crate {
@@ -368,41 +171,10 @@ impl __accord::Validate for Crate {
         }
     }
 }
+__accord::union_shape!(Crate {"self": __accord::String, "Self": i64, "type": Thing});
 
-impl __accord::Shape for Crate {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let known = ["self", "Self", "type"];
-        let __accord::Option::Some((name, inner)) =
-            __accord::shape::variant(value, &known, path, violations)
-        else {
-            return;
-        };
-        match name {
-            "self" => <__accord::String as __accord::Shape>::check_shape(
-                inner,
-                &path.field("self"),
-                violations,
-            ),
-            "Self" => <i64 as __accord::Shape>::check_shape(
-                inner,
-                &path.field("Self"),
-                violations,
-            ),
-            "type" => <Thing as __accord::Shape>::check_shape(
-                inner,
-                &path.field("type"),
-                violations,
-            ),
-            _ => {}
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Input {
     pub r#type: __accord::String,
@@ -426,42 +198,15 @@ impl __accord::Validate for Input {
         }
     }
 }
+__accord::object_shape!(Input {
+    "type": __accord::String = true,
+    "match": __accord::Option<Match> = false,
+    "self": __accord::Option<__accord::String> = false,
+    "which": __accord::Option<Crate> = false,
+});
 
-impl __accord::Shape for Input {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "type", true, path, violations);
-        __accord::shape::field::<__accord::Option<Match>>(
-            object,
-            "match",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "self",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<Crate>>(
-            object,
-            "which",
-            false,
-            path,
-            violations,
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Lookup {
     pub r#type: __accord::String,
@@ -474,518 +219,576 @@ pub struct Lookup {
     pub super_: __accord::Vec<Match>,
 }
 
-impl __accord::Validate for Lookup {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for Lookup {}
+__accord::object_shape!(Lookup {
+    "type": __accord::String = true,
+    "match": __accord::Option<Match> = false,
+    "self": __accord::Option<__accord::String> = false,
+    "super": __accord::Vec<Match> = true,
+});
 
-impl __accord::Shape for Lookup {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "type", true, path, violations);
-        __accord::shape::field::<__accord::Option<Match>>(
-            object,
-            "match",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Option<__accord::String>>(
-            object,
-            "self",
-            false,
-            path,
-            violations,
-        );
-        __accord::shape::field::<__accord::Vec<Match>>(object, "super", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct TypeError {
     pub r#fn: __accord::String,
 }
 
-impl __accord::Validate for TypeError {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
+impl __accord::Validate for TypeError {}
+__accord::object_shape!(TypeError {"fn": __accord::String = true});
 
-impl __accord::Shape for TypeError {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<__accord::String>(object, "fn", true, path, violations);
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, __accord::serde::Serialize, __accord::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Error {
     pub r#loop: bool,
 }
 
-impl __accord::Validate for Error {
-    fn validate_into(&self, _: &__accord::FieldPath<'_>, _: &mut __accord::Violations) {}
-}
-
-impl __accord::Shape for Error {
-    fn check_shape(
-        value: &__accord::JsonValue,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        let __accord::Option::Some(object) = __accord::shape::object(value, path, violations) else {
-            return;
-        };
-        __accord::shape::field::<bool>(object, "loop", true, path, violations);
-    }
-}
-
-/// Every error a `Type` operation may end with.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum TypeError2 {
-    TypeError(TypeError),
-    Error(Error),
-    /// A transport or internal failure.
-    Call(__accord::CallError),
-}
-
-impl __accord::fmt::Display for TypeError2 {
-    fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
-        match self {
-            Self::TypeError(e) => __accord::write!(f, "awkward.self.TypeError: {:?}", e),
-            Self::Error(e) => __accord::write!(f, "awkward.self.Error: {:?}", e),
-            Self::Call(e) => __accord::fmt::Display::fmt(e, f),
-        }
-    }
-}
-
-impl __accord::StdError for TypeError2 {}
-
-impl __accord::From<__accord::CallError> for TypeError2 {
-    fn from(error: __accord::CallError) -> Self {
-        Self::Call(error)
-    }
-}
-impl __accord::ServiceError for TypeError2 {
-    fn encode(self) -> __accord::ErrorEncoding {
-        match self {
-            Self::TypeError(e) => {
-                __accord::ErrorEncoding::declared(409u16, "awkward.self.TypeError", &e)
-            }
-            Self::Error(e) => {
-                __accord::ErrorEncoding::declared(404u16, "awkward.self.Error", &e)
-            }
-            Self::Call(e) => __accord::ErrorEncoding::Call(e),
-        }
-    }
-
-    fn decode(
-        name: &str,
-        body: &[u8],
-    ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
-        match name {
-            "awkward.self.TypeError" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::TypeError))
-            }
-            "awkward.self.Error" => {
-                __accord::Option::Some(__accord::decode_declared(body).map(Self::Error))
-            }
-            _ => __accord::Option::None,
-        }
-    }
-}
+impl __accord::Validate for Error {}
+__accord::object_shape!(Error {"loop": bool = true});
 
 /// A service named like a keyword, with keyword operations.
+///
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+/// Serve it over REST with `type::rest::router`.
+/// Call a remote one with `type::Client`.
 pub trait Type: __accord::Send + __accord::Sync + 'static {
     fn r#match(
         &self,
         request: __accord::Request<Input>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Self_, TypeError2>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Self_, r#type::MatchError>,
     > + __accord::Send;
 
     fn self_(
         &self,
         request: __accord::Request<Lookup>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Thing, TypeError2>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, r#type::SelfError>,
     > + __accord::Send;
 
     fn self_2(
         &self,
         request: __accord::Request<Lookup>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<AThing, TypeError2>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<AThing, __accord::CallError>,
     > + __accord::Send;
 
     fn r#async(
         &self,
         request: __accord::Request<Lookup>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), TypeError2>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
 
     fn r#loop(
         &self,
         request: __accord::Request<Input>,
-    ) -> __accord::BoxStream<'static, __accord::Result<TheThing, TypeError2>>;
+    ) -> __accord::BoxStream<'static, __accord::Result<TheThing, __accord::CallError>>;
 }
 
-/// What the REST transport knows about each `Type` operation.
-pub mod type_operations {
+/// `Type`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
+pub mod r#type {
+    #[allow(unused_imports)]
     use super::__accord;
 
-    pub static MATCH: __accord::rest::Operation = __accord::rest::Operation {
-        service: "awkward.self.type",
-        name: "match",
-        method: __accord::http::Method::POST,
-        path: "/types/{type}",
-        timeout: __accord::Option::None,
-        idempotent: false,
-    };
-
-    pub static SELF: __accord::rest::Operation = __accord::rest::Operation {
-        service: "awkward.self.type",
-        name: "self",
-        method: __accord::http::Method::GET,
-        path: "/types/{type}/self",
-        timeout: __accord::Option::None,
-        idempotent: true,
-    };
-
-    pub static SELF_2: __accord::rest::Operation = __accord::rest::Operation {
-        service: "awkward.self.type",
-        name: "Self",
-        method: __accord::http::Method::GET,
-        path: "/types/{type}/SELF",
-        timeout: __accord::Option::None,
-        idempotent: true,
-    };
-
-    pub static ASYNC: __accord::rest::Operation = __accord::rest::Operation {
-        service: "awkward.self.type",
-        name: "async",
-        method: __accord::http::Method::DELETE,
-        path: "/types/{type}",
-        timeout: __accord::Option::None,
-        idempotent: true,
-    };
-}
-
-/// Serves any `Type` over REST: the paths and methods of its `@http` bindings.
-pub fn type_router<__S: Type>(
-    service: __S,
-    config: __accord::rest::server::ServerConfig,
-) -> __accord::axum::Router {
-    fn r#match<__S: Type>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &type_operations::MATCH,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<__accord::String>("type");
-                p.query::<Match>("match", "match");
-                p.header::<__accord::String>("self", "X-Self");
-                p.body();
-            },
-            move |r| async move { service.r#match(r).await },
-        )
+    __accord::errors! {
+        /// Every error `match` may end with.
+        pub enum MatchError {
+            TypeError(super::TypeError) = 409u16 => "awkward.self.TypeError",
+            Error(super::Error) = 404u16 => "awkward.self.Error",
+        }
+        call Call;
     }
 
-    fn self_<__S: Type>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &type_operations::SELF,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<__accord::String>("type");
-                p.query::<Match>("match", "match");
-                p.header::<__accord::String>("self", "X-Self");
-                p.query_list::<Match>("super", "super");
-            },
-            move |r| async move { service.self_(r).await },
-        )
+    __accord::errors! {
+        /// Every error `self` may end with.
+        pub enum SelfError {
+            Error(super::Error) = 404u16 => "awkward.self.Error",
+        }
+        call Call;
     }
 
-    fn self_2<__S: Type>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.unary(
-            &type_operations::SELF_2,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<__accord::String>("type");
-                p.query::<Match>("match", "match");
-                p.header::<__accord::String>("self", "X-Self");
-                p.query_list::<Match>("super", "super");
-            },
-            move |r| async move { service.self_2(r).await },
-        )
+    /// What every transport knows about each operation.
+    #[doc(hidden)]
+    pub mod ops {
+        use super::__accord;
+
+        pub static MATCH: __accord::OperationInfo = __accord::OperationInfo {
+            service: "awkward.self.type",
+            name: "match",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::None,
+            idempotent: false,
+        };
+
+        pub static SELF: __accord::OperationInfo = __accord::OperationInfo {
+            service: "awkward.self.type",
+            name: "self",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::None,
+            idempotent: true,
+        };
+
+        pub static SELF_2: __accord::OperationInfo = __accord::OperationInfo {
+            service: "awkward.self.type",
+            name: "Self",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::None,
+            idempotent: true,
+        };
+
+        pub static ASYNC: __accord::OperationInfo = __accord::OperationInfo {
+            service: "awkward.self.type",
+            name: "async",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::None,
+            idempotent: true,
+        };
+
+        pub static LOOP: __accord::OperationInfo = __accord::OperationInfo {
+            service: "awkward.self.type",
+            name: "loop",
+            interaction: __accord::Interaction::ServerStream,
+            timeout: __accord::Option::None,
+            idempotent: false,
+        };
     }
 
-    fn r#async<__S: Type>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.empty(
-            &type_operations::ASYNC,
-            __accord::http::StatusCode::NO_CONTENT,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<__accord::String>("type");
-                p.query::<Match>("match", "match");
-                p.header::<__accord::String>("self", "X-Self");
-                p.query_list::<Match>("super", "super");
-            },
-            move |r| async move { service.r#async(r).await },
-        )
-    }
+    /// `Type` over REST.
+    pub mod rest {
+        #[allow(unused_imports)]
+        use super::__accord;
 
-    let router = __accord::axum::Router::new()
-        .route("/types/{type}", __accord::axum::routing::post(__accord::rest::server::endpoint(r#match::<__S>)).delete(__accord::rest::server::endpoint(r#async::<__S>)))
-        .route("/types/{type}/self", __accord::axum::routing::get(__accord::rest::server::endpoint(self_::<__S>)))
-        .route("/types/{type}/SELF", __accord::axum::routing::get(__accord::rest::server::endpoint(self_2::<__S>)));
-    __accord::rest::server::finish_router(router, service, config)
-}
+        /// Each `@http` operation's method and path.
+        #[doc(hidden)]
+        pub mod routes {
+            use super::__accord;
 
-/// Calls a `Type` over REST.
-#[derive(Debug, Clone)]
-pub struct TypeRestProxy {
-    client: __accord::rest::client::RestClient,
-}
+            pub static MATCH: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::MATCH,
+                method: __accord::http::Method::POST,
+                path: "/types/{type}",
+            };
 
-impl TypeRestProxy {
-    /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
-    pub fn new(client: __accord::rest::client::RestClient) -> Self {
-        Self { client }
-    }
+            pub static SELF: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::SELF,
+                method: __accord::http::Method::GET,
+                path: "/types/{type}/self",
+            };
 
-    /// A proxy with default settings for the service at `base_url`.
-    pub fn connect(
-        base_url: impl __accord::Into<__accord::String>,
-    ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
-        __accord::rest::client::RestClient::new(base_url).map(Self::new)
-    }
+            pub static SELF_2: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::SELF_2,
+                method: __accord::http::Method::GET,
+                path: "/types/{type}/SELF",
+            };
 
-    /// The underlying client (for its resilience state).
-    pub fn client(&self) -> &__accord::rest::client::RestClient {
-        &self.client
-    }
-}
-impl Type for TypeRestProxy {
-    fn r#match(
-        &self,
-        request: __accord::Request<Input>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Self_, TypeError2>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .path("type", &input.r#type)
-            .query("match", input.r#match.as_ref())
-            .header("X-Self", input.self_.as_ref())
-            .json(&input, &["type", "match", "self"]);
-        self.client.call(&type_operations::MATCH, context, parts)
-    }
+            pub static ASYNC: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::ASYNC,
+                method: __accord::http::Method::DELETE,
+                path: "/types/{type}",
+            };
+        }
 
-    fn self_(
-        &self,
-        request: __accord::Request<Lookup>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<Thing, TypeError2>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .path("type", &input.r#type)
-            .query("match", input.r#match.as_ref())
-            .header("X-Self", input.self_.as_ref())
-            .query_list("super", &input.super_);
-        self.client.call(&type_operations::SELF, context, parts)
-    }
+        /// Serves any `Type` over REST: the paths and methods of its `@http` bindings. Serve it with `accord::rest::server::serve`.
+        pub fn router<__S: super::super::Type>(
+            service: __S,
+            config: __accord::rest::server::ServerConfig,
+        ) -> __accord::axum::Router {
+            fn r#match<__S: super::super::Type>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::MATCH,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<__accord::String>("type");
+                        p.query::<super::super::Match>("match", "match");
+                        p.header::<__accord::String>("self", "X-Self");
+                        p.body();
+                    },
+                    move |r| async move { service.r#match(r).await },
+                )
+            }
 
-    fn self_2(
-        &self,
-        request: __accord::Request<Lookup>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<AThing, TypeError2>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .path("type", &input.r#type)
-            .query("match", input.r#match.as_ref())
-            .header("X-Self", input.self_.as_ref())
-            .query_list("super", &input.super_);
-        self.client.call(&type_operations::SELF_2, context, parts)
-    }
+            fn self_<__S: super::super::Type>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::SELF,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<__accord::String>("type");
+                        p.query::<super::super::Match>("match", "match");
+                        p.header::<__accord::String>("self", "X-Self");
+                        p.query_list::<super::super::Match>("super", "super");
+                    },
+                    move |r| async move { service.self_(r).await },
+                )
+            }
 
-    fn r#async(
-        &self,
-        request: __accord::Request<Lookup>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), TypeError2>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .path("type", &input.r#type)
-            .query("match", input.r#match.as_ref())
-            .header("X-Self", input.self_.as_ref())
-            .query_list("super", &input.super_);
-        self.client.call_empty(&type_operations::ASYNC, context, parts)
-    }
+            fn self_2<__S: super::super::Type>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::SELF_2,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<__accord::String>("type");
+                        p.query::<super::super::Match>("match", "match");
+                        p.header::<__accord::String>("self", "X-Self");
+                        p.query_list::<super::super::Match>("super", "super");
+                    },
+                    move |r| async move { service.self_2(r).await },
+                )
+            }
 
-    #[allow(unused_variables)]
-    fn r#loop(
-        &self,
-        request: __accord::Request<Input>,
-    ) -> __accord::BoxStream<'static, __accord::Result<TheThing, TypeError2>> {
-        __accord::Box::pin(__accord::futures::stream::once(__accord::future::ready(
-            __accord::Result::Err(__accord::From::from(__accord::CallError::Unsupported {
-                operation: __accord::String::from("awkward.self.type.loop"),
-            })),
-        )))
-    }
-}
+            fn r#async<__S: super::super::Type>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.empty(
+                    &routes::ASYNC,
+                    __accord::http::StatusCode::NO_CONTENT,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<__accord::String>("type");
+                        p.query::<super::super::Match>("match", "match");
+                        p.header::<__accord::String>("self", "X-Self");
+                        p.query_list::<super::super::Match>("super", "super");
+                    },
+                    move |r| async move { service.r#async(r).await },
+                )
+            }
 
-/// Every error a `Self2` operation may end with.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum Self2Error {
-    /// A transport or internal failure.
-    Call(__accord::CallError),
-}
+            let router = __accord::axum::Router::new()
+                .route("/types/{type}", __accord::axum::routing::post(__accord::rest::server::endpoint(r#match::<__S>)).delete(__accord::rest::server::endpoint(r#async::<__S>)))
+                .route("/types/{type}/self", __accord::axum::routing::get(__accord::rest::server::endpoint(self_::<__S>)))
+                .route("/types/{type}/SELF", __accord::axum::routing::get(__accord::rest::server::endpoint(self_2::<__S>)));
+            __accord::rest::server::finish_router(router, service, config)
+        }
 
-impl __accord::fmt::Display for Self2Error {
-    fn fmt(&self, f: &mut __accord::fmt::Formatter<'_>) -> __accord::fmt::Result {
-        match self {
-            Self::Call(e) => __accord::fmt::Display::fmt(e, f),
+        /// Calls a `Type` over REST.
+        #[derive(Debug, Clone)]
+        pub struct Proxy {
+            client: __accord::rest::client::RestClient,
+        }
+
+        impl Proxy {
+            /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
+            pub fn new(client: __accord::rest::client::RestClient) -> Self {
+                Self { client }
+            }
+
+            /// A proxy with default settings for the service at `base_url`.
+            pub fn connect(
+                base_url: impl __accord::Into<__accord::String>,
+            ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
+                __accord::rest::client::RestClient::new(base_url).map(Self::new)
+            }
+
+            /// The underlying client (for its resilience state).
+            pub fn client(&self) -> &__accord::rest::client::RestClient {
+                &self.client
+            }
+        }
+        impl super::super::Type for Proxy {
+            fn r#match(
+                &self,
+                request: __accord::Request<super::super::Input>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Self_, super::super::r#type::MatchError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .path("type", &input.r#type)
+                    .query("match", input.r#match.as_ref())
+                    .header("X-Self", input.self_.as_ref())
+                    .json(&input, &["type", "match", "self"]);
+                self.client.call(&routes::MATCH, context, parts)
+            }
+
+            fn self_(
+                &self,
+                request: __accord::Request<super::super::Lookup>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::r#type::SelfError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .path("type", &input.r#type)
+                    .query("match", input.r#match.as_ref())
+                    .header("X-Self", input.self_.as_ref())
+                    .query_list("super", &input.super_);
+                self.client.call(&routes::SELF, context, parts)
+            }
+
+            fn self_2(
+                &self,
+                request: __accord::Request<super::super::Lookup>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::AThing, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .path("type", &input.r#type)
+                    .query("match", input.r#match.as_ref())
+                    .header("X-Self", input.self_.as_ref())
+                    .query_list("super", &input.super_);
+                self.client.call(&routes::SELF_2, context, parts)
+            }
+
+            fn r#async(
+                &self,
+                request: __accord::Request<super::super::Lookup>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .path("type", &input.r#type)
+                    .query("match", input.r#match.as_ref())
+                    .header("X-Self", input.self_.as_ref())
+                    .query_list("super", &input.super_);
+                self.client.call_empty(&routes::ASYNC, context, parts)
+            }
+
+            fn r#loop(
+                &self,
+                request: __accord::Request<super::super::Input>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::TheThing, __accord::CallError>> {
+                __accord::unsupported_stream(&super::super::r#type::ops::LOOP, request)
+            }
         }
     }
-}
 
-impl __accord::StdError for Self2Error {}
-
-impl __accord::From<__accord::CallError> for Self2Error {
-    fn from(error: __accord::CallError) -> Self {
-        Self::Call(error)
+    /// Calls a `Type` over the transport each operation is bound to.
+    #[derive(Debug, Clone, Default)]
+    pub struct Client {
+        rest: __accord::Option<rest::Proxy>,
     }
-}
-impl __accord::ServiceError for Self2Error {
-    fn encode(self) -> __accord::ErrorEncoding {
-        match self {
-            Self::Call(e) => __accord::ErrorEncoding::Call(e),
+
+    impl Client {
+        /// A client with no transport yet: add each with its `with_…` method.
+        pub fn new() -> Self {
+            <Self as __accord::Default>::default()
+        }
+
+        /// Sends the operations bound to REST through `proxy`.
+        pub fn with_rest(mut self, proxy: rest::Proxy) -> Self {
+            self.rest = __accord::Option::Some(proxy);
+            self
         }
     }
 
-    fn decode(
-        _: &str,
-        _: &[u8],
-    ) -> __accord::Option<__accord::Result<Self, __accord::CallError>> {
-        __accord::Option::None
+    impl super::Type for Client {
+        fn r#match(
+            &self,
+            request: __accord::Request<super::Input>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Self_, super::r#type::MatchError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.r#match(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::MATCH, request)),
+            }
+        }
+
+        fn self_(
+            &self,
+            request: __accord::Request<super::Lookup>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Thing, super::r#type::SelfError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.self_(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::SELF, request)),
+            }
+        }
+
+        fn self_2(
+            &self,
+            request: __accord::Request<super::Lookup>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::AThing, __accord::CallError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.self_2(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::SELF_2, request)),
+            }
+        }
+
+        fn r#async(
+            &self,
+            request: __accord::Request<super::Lookup>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), __accord::CallError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.r#async(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::ASYNC, request)),
+            }
+        }
+
+        fn r#loop(
+            &self,
+            request: __accord::Request<super::Input>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::TheThing, __accord::CallError>> {
+            __accord::unsupported_stream(&super::r#type::ops::LOOP, request)
+        }
     }
 }
 
 /// `self` as a service: its trait would be `Self`, taken by the struct, so it is `Self2`.
+///
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+/// Serve it over REST with `self::rest::router`.
+/// Call a remote one with `self::Client`.
 pub trait Self2: __accord::Send + __accord::Sync + 'static {
     fn super_(
         &self,
         request: __accord::Request<Input>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), Self2Error>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
 }
 
-/// What the REST transport knows about each `Self2` operation.
-pub mod self_operations {
+/// `Self2`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
+pub mod self_ {
+    #[allow(unused_imports)]
     use super::__accord;
 
-    pub static SUPER: __accord::rest::Operation = __accord::rest::Operation {
-        service: "awkward.self.self",
-        name: "super",
-        method: __accord::http::Method::POST,
-        path: "/self/{type}",
-        timeout: __accord::Option::None,
-        idempotent: false,
-    };
-}
+    /// What every transport knows about each operation.
+    #[doc(hidden)]
+    pub mod ops {
+        use super::__accord;
 
-/// Serves any `Self2` over REST: the paths and methods of its `@http` bindings.
-pub fn self_router<__S: Self2>(
-    service: __S,
-    config: __accord::rest::server::ServerConfig,
-) -> __accord::axum::Router {
-    fn super_<__S: Self2>(
-        service: __accord::Arc<__S>,
-        call: __accord::rest::server::Call,
-    ) -> impl __accord::future::Future<Output = __accord::axum::response::Response> + __accord::Send {
-        call.empty(
-            &self_operations::SUPER,
-            __accord::http::StatusCode::ACCEPTED,
-            |p: &mut __accord::rest::server::Params<'_>| {
-                p.path::<__accord::String>("type");
-                p.query::<Match>("match", "match");
-                p.header::<__accord::String>("self", "X-Self");
-                p.body();
-            },
-            move |r| async move { service.super_(r).await },
-        )
+        pub static SUPER: __accord::OperationInfo = __accord::OperationInfo {
+            service: "awkward.self.self",
+            name: "super",
+            interaction: __accord::Interaction::Notify,
+            timeout: __accord::Option::None,
+            idempotent: false,
+        };
     }
 
-    let router = __accord::axum::Router::new()
-        .route("/self/{type}", __accord::axum::routing::post(__accord::rest::server::endpoint(super_::<__S>)));
-    __accord::rest::server::finish_router(router, service, config)
-}
+    /// `Self2` over REST.
+    pub mod rest {
+        #[allow(unused_imports)]
+        use super::__accord;
 
-/// Calls a `Self2` over REST.
-#[derive(Debug, Clone)]
-pub struct Self2RestProxy {
-    client: __accord::rest::client::RestClient,
-}
+        /// Each `@http` operation's method and path.
+        #[doc(hidden)]
+        pub mod routes {
+            use super::__accord;
 
-impl Self2RestProxy {
-    /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
-    pub fn new(client: __accord::rest::client::RestClient) -> Self {
-        Self { client }
+            pub static SUPER: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::SUPER,
+                method: __accord::http::Method::POST,
+                path: "/self/{type}",
+            };
+        }
+
+        /// Serves any `Self2` over REST: the paths and methods of its `@http` bindings. Serve it with `accord::rest::server::serve`.
+        pub fn router<__S: super::super::Self2>(
+            service: __S,
+            config: __accord::rest::server::ServerConfig,
+        ) -> __accord::axum::Router {
+            fn super_<__S: super::super::Self2>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.empty(
+                    &routes::SUPER,
+                    __accord::http::StatusCode::ACCEPTED,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.path::<__accord::String>("type");
+                        p.query::<super::super::Match>("match", "match");
+                        p.header::<__accord::String>("self", "X-Self");
+                        p.body();
+                    },
+                    move |r| async move { service.super_(r).await },
+                )
+            }
+
+            let router = __accord::axum::Router::new()
+                .route("/self/{type}", __accord::axum::routing::post(__accord::rest::server::endpoint(super_::<__S>)));
+            __accord::rest::server::finish_router(router, service, config)
+        }
+
+        /// Calls a `Self2` over REST.
+        #[derive(Debug, Clone)]
+        pub struct Proxy {
+            client: __accord::rest::client::RestClient,
+        }
+
+        impl Proxy {
+            /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
+            pub fn new(client: __accord::rest::client::RestClient) -> Self {
+                Self { client }
+            }
+
+            /// A proxy with default settings for the service at `base_url`.
+            pub fn connect(
+                base_url: impl __accord::Into<__accord::String>,
+            ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
+                __accord::rest::client::RestClient::new(base_url).map(Self::new)
+            }
+
+            /// The underlying client (for its resilience state).
+            pub fn client(&self) -> &__accord::rest::client::RestClient {
+                &self.client
+            }
+        }
+        impl super::super::Self2 for Proxy {
+            fn super_(
+                &self,
+                request: __accord::Request<super::super::Input>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .path("type", &input.r#type)
+                    .query("match", input.r#match.as_ref())
+                    .header("X-Self", input.self_.as_ref())
+                    .json(&input, &["type", "match", "self"]);
+                self.client.call_empty(&routes::SUPER, context, parts)
+            }
+        }
     }
 
-    /// A proxy with default settings for the service at `base_url`.
-    pub fn connect(
-        base_url: impl __accord::Into<__accord::String>,
-    ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
-        __accord::rest::client::RestClient::new(base_url).map(Self::new)
+    /// Calls a `Self2` over the transport each operation is bound to.
+    #[derive(Debug, Clone, Default)]
+    pub struct Client {
+        rest: __accord::Option<rest::Proxy>,
     }
 
-    /// The underlying client (for its resilience state).
-    pub fn client(&self) -> &__accord::rest::client::RestClient {
-        &self.client
+    impl Client {
+        /// A client with no transport yet: add each with its `with_…` method.
+        pub fn new() -> Self {
+            <Self as __accord::Default>::default()
+        }
+
+        /// Sends the operations bound to REST through `proxy`.
+        pub fn with_rest(mut self, proxy: rest::Proxy) -> Self {
+            self.rest = __accord::Option::Some(proxy);
+            self
+        }
     }
-}
-impl Self2 for Self2RestProxy {
-    fn super_(
-        &self,
-        request: __accord::Request<Input>,
-    ) -> impl __accord::future::Future<
-        Output = __accord::Result<(), Self2Error>,
-    > + __accord::Send {
-        let (context, input) = request.into_parts();
-        let parts = __accord::rest::client::Parts::new()
-            .path("type", &input.r#type)
-            .query("match", input.r#match.as_ref())
-            .header("X-Self", input.self_.as_ref())
-            .json(&input, &["type", "match", "self"]);
-        self.client.call_empty(&self_operations::SUPER, context, parts)
+
+    impl super::Self2 for Client {
+        fn super_(
+            &self,
+            request: __accord::Request<super::Input>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), __accord::CallError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.super_(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::self_::ops::SUPER, request)),
+            }
+        }
     }
 }
