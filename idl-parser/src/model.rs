@@ -345,6 +345,10 @@ pub struct Service {
     pub lifecycle: Lifecycle,
     /// `@timeout` on the service: the default deadline of its operations.
     pub timeout: Option<Duration>,
+    /// `@auth` on the service: who may call its operations (an operation's own overrides).
+    pub auth: Option<AuthScheme>,
+    /// `@scopes` on the service: what a bearer token must hold for its operations.
+    pub scopes: Option<Vec<String>>,
     pub operations: Vec<Operation>,
     pub publishes: Vec<ChannelId>,
     pub subscribes: Vec<ChannelId>,
@@ -364,6 +368,10 @@ pub struct Operation {
     pub throws: Vec<DeclId>,
     /// `@http`: also served over REST.
     pub http: Option<HttpBinding>,
+    /// `@auth` on the operation (overrides the service's).
+    pub auth: Option<AuthScheme>,
+    /// `@scopes` on the operation (replaces the service's).
+    pub scopes: Option<Vec<String>>,
     /// `@channel`: served over a message channel instead of gRPC.
     pub channel: Option<ChannelBinding>,
     /// `@timeout` on the operation itself (see [`Operation::effective_timeout`]).
@@ -451,6 +459,44 @@ impl Operation {
     pub fn effective_timeout(&self, service: &Service) -> Option<Duration> {
         self.timeout.or(service.timeout)
     }
+
+    /// Who may call the operation: its `@auth`, else the service's, else anyone; with a bearer
+    /// token, its `@scopes`, else the service's.
+    pub fn effective_auth(&self, service: &Service) -> Auth {
+        let scheme = self
+            .auth
+            .clone()
+            .or_else(|| service.auth.clone())
+            .unwrap_or(AuthScheme::None);
+        let scopes = match scheme {
+            AuthScheme::Bearer => self
+                .scopes
+                .clone()
+                .or_else(|| service.scopes.clone())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        Auth { scheme, scopes }
+    }
+}
+
+/// How a caller proves who it is (`@auth`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AuthScheme {
+    /// `@auth(none)`, or nothing said: anyone may call.
+    None,
+    /// `@auth(bearer)`: a bearer token (a JWT) in `Authorization`.
+    Bearer,
+    /// `@auth(api_key, header = "X-Api-Key")`: a key in that header.
+    ApiKey { header: String },
+}
+
+/// What an operation requires of its caller, service defaults applied.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Auth {
+    pub scheme: AuthScheme,
+    /// Scopes the bearer token must hold (empty for other schemes).
+    pub scopes: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

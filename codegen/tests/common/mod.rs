@@ -60,6 +60,8 @@ fn op(name: &str, input: Option<u32>, output: Output) -> Operation {
         channel: None,
         timeout: None,
         idempotent: false,
+        auth: None,
+        scopes: None,
     }
 }
 
@@ -251,6 +253,8 @@ pub fn hand_built() -> Model {
             docs: Some("A shop.".into()),
             lifecycle: Lifecycle::default(),
             timeout: Some(Duration::from_secs(3)),
+            auth: None,
+            scopes: None,
             operations: vec![get_item, put_item, watch, ask, poll, tell],
             publishes: vec![ChannelId(1)],
             subscribes: vec![],

@@ -63,6 +63,10 @@ enum Args {
     Bounds,
     /// One literal of any kind (checked against the field's type later).
     AnyOne,
+    /// A scheme name, then `key = literal` arguments (checked by `check::auth`).
+    Auth,
+    /// One or more strings.
+    Strings,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -163,6 +167,18 @@ const KNOWN: &[(&str, &[Target], Args, &str)] = &[
         "@deprecated or @deprecated(\"why\")",
     ),
     ("since", ANYTHING, Args::One(Kind::Version), "@since(1.1.0)"),
+    (
+        "auth",
+        &[Op, Notify, Service],
+        Args::Auth,
+        "@auth(bearer), @auth(api_key, header = \"X-Api-Key\") or @auth(none)",
+    ),
+    (
+        "scopes",
+        &[Op, Notify, Service],
+        Args::Strings,
+        "@scopes(\"orders:read\", ...)",
+    ),
 ];
 
 /// The well-formed annotations of one node, by name. A node has a handful at most, so a list
@@ -294,6 +310,15 @@ fn check_args(ann: &Annotation, args: Args) -> Result<(), String> {
             .and_then(|_| kind(0, Kind::Name))
             .and_then(|_| kind(1, Kind::String)),
         Args::Bounds => bounds(given),
+        Args::Auth => match given.first() {
+            Some(first) if first.key.is_none() => kind(0, Kind::Name),
+            _ => Err("expected the scheme first: `bearer`, `api_key` or `none`".into()),
+        },
+        Args::Strings if given.is_empty() => Err("expected at least one string".into()),
+        Args::Strings if given.iter().any(|a| a.key.is_some()) => {
+            Err("takes no `key = value` arguments".into())
+        }
+        Args::Strings => (0..given.len()).try_for_each(|i| kind(i, Kind::String)),
     }
 }
 

@@ -7,6 +7,7 @@
 //! and has a fixture under `tests/fixtures/` (a test enforces both).
 
 pub mod annotations;
+pub mod auth;
 pub mod channels;
 pub mod constraints;
 pub mod files;
@@ -81,6 +82,9 @@ pub mod codes {
     pub const CHANNEL_INPUT: &str = "A0807";
     pub const CHANNEL_INTERACTION: &str = "A0808";
     pub const CHANNEL_FORMAT: &str = "A0809";
+    pub const AUTH_FORM: &str = "A0901";
+    pub const SCOPES_WITHOUT_BEARER: &str = "A0902";
+    pub const SCOPE_INVALID: &str = "A0903";
     pub const NAMING: &str = "W0101";
     pub const UNUSED: &str = "W0102";
     pub const BIDI_CONTROL: &str = "W0103";
@@ -223,6 +227,12 @@ pub const REGISTRY: &[Code] = {
             "operation shape does not fit its channel's kind",
         ),
         e(CHANNEL_FORMAT, "channel `format` not `json` or `protobuf`"),
+        e(
+            AUTH_FORM,
+            "`@auth` names no known scheme, or a bad API key header",
+        ),
+        e(SCOPES_WITHOUT_BEARER, "`@scopes` without `@auth(bearer)`"),
+        e(SCOPE_INVALID, "a scope that is not a scope token"),
         w(NAMING, "name does not follow the naming convention"),
         w(
             UNUSED,

@@ -195,6 +195,8 @@ impl Declarer<'_> {
                     docs,
                     lifecycle: Lifecycle::default(),
                     timeout: None,
+                    auth: None,
+                    scopes: None,
                     operations: Vec::new(),
                     publishes: Vec::new(),
                     subscribes: Vec::new(),

@@ -128,6 +128,7 @@ fn apply_services(lowered: Vec<LoweredService>, model: &mut Model, spans: &mut S
         let service = &mut model.services[s.id.index()];
         (service.lifecycle, service.timeout, service.operations) =
             (s.lifecycle, s.timeout, s.operations);
+        (service.auth, service.scopes) = (s.auth, s.scopes);
         (service.publishes, service.subscribes) = (s.publishes, s.subscribes);
         let [operations, publishes, subscribes] = s.spans;
         let service_spans = &mut spans.services[s.id.index()];

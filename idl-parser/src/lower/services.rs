@@ -2,6 +2,7 @@
 
 use super::{Lowerer, docs};
 use crate::check::{
+    auth,
     self,
     annotations::{Anns, Target},
     channels, codes, http,
@@ -30,6 +31,8 @@ pub(super) struct LoweredService {
     pub id: ServiceId,
     pub lifecycle: Lifecycle,
     pub timeout: Option<std::time::Duration>,
+    pub auth: Option<AuthScheme>,
+    pub scopes: Option<Vec<String>>,
     pub operations: Vec<Operation>,
     pub publishes: Vec<ChannelId>,
     pub subscribes: Vec<ChannelId>,
@@ -105,6 +108,9 @@ impl Lowerer<'_> {
         style::service_name(&s.name.text, s.name.span, self.diags);
         let (anns, lifecycle) = self.attrs(&item.attrs, Target::Service);
         let timeout = duration(anns.get("timeout").copied());
+        let auth = auth::scheme(&anns, self.diags);
+        let scopes = auth::scopes(&anns, self.diags);
+        auth::scopes_need_bearer(&anns, auth.as_ref().unwrap_or(&AuthScheme::None), self.diags);
         let mut names = Dups::members("operation", s.name.text.clone());
         let mut routes = http::Routes::default();
         let ops = s
@@ -120,7 +126,7 @@ impl Lowerer<'_> {
             match member {
                 ServiceMember::Operation(op) => {
                     if names.add(&op.name.text, op.name.span, self.diags) {
-                        operations.push(self.lower_op(file, op, &mut routes));
+                        operations.push(self.lower_op(file, op, &mut routes, auth.as_ref()));
                         op_spans.push(op.span);
                     }
                 }
@@ -138,6 +144,8 @@ impl Lowerer<'_> {
             id,
             lifecycle,
             timeout,
+            auth,
+            scopes,
             operations,
             publishes,
             subscribes,
@@ -150,6 +158,7 @@ impl Lowerer<'_> {
         file: FileId,
         op: &syntax::OperationDecl,
         routes: &mut http::Routes,
+        service_auth: Option<&AuthScheme>,
     ) -> Operation {
         style::member_name(&op.name.text, op.name.span, "operation", self.diags);
         let (anns, lifecycle) = self.attrs(
@@ -193,7 +202,11 @@ impl Lowerer<'_> {
             channel: None,
             timeout: duration(anns.get("timeout").copied()),
             idempotent: anns.contains_key("idempotent"),
+            auth: auth::scheme(&anns, self.diags),
+            scopes: auth::scopes(&anns, self.diags),
         };
+        let in_force = lowered.auth.as_ref().or(service_auth);
+        auth::scopes_need_bearer(&anns, in_force.unwrap_or(&AuthScheme::None), self.diags);
         self.bindings(file, &anns, &mut lowered, routes);
         lowered.idempotent |= lowered
             .http

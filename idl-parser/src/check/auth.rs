@@ -1,0 +1,143 @@
+//! Who may call an operation: `@auth` and `@scopes` (A0901 unknown scheme or bad header,
+//! A0902 scopes without a bearer token, A0903 a scope that is not a scope token).
+//!
+//! Why: a misspelt scheme or a header name that cannot travel would leave an operation open or
+//! uncallable, and scopes on an operation that takes no bearer token would be enforced by
+//! nothing: every generated skeleton checks exactly what these annotations say.
+//!
+//! ```accord
+//! @auth(bearer)
+//! service Orders {
+//!     @scopes("orders:read")
+//!     op get(GetOrder) -> Order;
+//!     @auth(api_key)                  // A0901: an API key needs `header = "Name"`
+//!     op put(PutOrder) -> Order;
+//! }
+//! ```
+//!
+//! Called by `lower::services`: [`scheme`] and [`scopes`] for each service and operation, then
+//! [`scopes_need_bearer`] once the operation's scheme is known.
+
+use super::annotations::Anns;
+use super::codes;
+use crate::diagnostic::Diagnostic;
+use crate::model::AuthScheme;
+use crate::syntax::{Annotation, LiteralKind};
+
+/// The scheme `@auth` names (after `annotations::check` accepted its shape), or `None` with a
+/// diagnostic when it is not one Accord knows.
+pub(crate) fn scheme(anns: &Anns, diags: &mut Vec<Diagnostic>) -> Option<AuthScheme> {
+    let ann = *anns.get("auth")?;
+    let args = ann.args.as_deref().unwrap_or_default();
+    let LiteralKind::Name(name) = &args.first()?.value.kind else {
+        return None;
+    };
+    let keyed = &args[1..];
+    let scheme = match name.text().as_str() {
+        "bearer" | "none" if !keyed.is_empty() => {
+            diags.push(form(ann, "`bearer` and `none` take no other argument"));
+            return None;
+        }
+        "bearer" => AuthScheme::Bearer,
+        "none" => AuthScheme::None,
+        "api_key" => AuthScheme::ApiKey {
+            header: api_key_header(ann, diags)?,
+        },
+        other => {
+            let d = form(ann, &format!("`{other}` is not an authentication scheme"));
+            diags.push(match super::types::suggest(other, ["bearer", "api_key", "none"].into_iter()) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d,
+            });
+            return None;
+        }
+    };
+    Some(scheme)
+}
+
+/// `header = "Name"`, the one argument after `api_key`: a non-empty HTTP token.
+fn api_key_header(ann: &Annotation, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    let keyed = &ann.args.as_deref().unwrap_or_default()[1..];
+    let header = match keyed {
+        [arg] if arg.key.as_ref().is_some_and(|k| k.text == "header") => &arg.value,
+        _ => {
+            diags.push(form(ann, "an API key needs exactly `header = \"Name\"`"));
+            return None;
+        }
+    };
+    let LiteralKind::String { value, .. } = &header.kind else {
+        diags.push(form(ann, "`header` must be a string"));
+        return None;
+    };
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if value.is_empty() || !value.chars().all(token) {
+        diags.push(
+            Diagnostic::error(
+                codes::AUTH_FORM,
+                format!("`{}` is not a header name", value.escape_debug()),
+                header.span,
+            )
+            .with_help("a header name is one or more of: letters, digits and !#$%&'*+-.^_`|~"),
+        );
+        return None;
+    }
+    Some(value.clone())
+}
+
+fn form(ann: &Annotation, message: &str) -> Diagnostic {
+    Diagnostic::error(codes::AUTH_FORM, message.to_owned(), ann.span).with_help(
+        "write @auth(bearer), @auth(api_key, header = \"X-Api-Key\") or @auth(none)",
+    )
+}
+
+/// The scopes `@scopes` lists, each a scope token (RFC 6749: printable ASCII but space, `"`
+/// and `\`); a bad one is reported and left out.
+pub(crate) fn scopes(anns: &Anns, diags: &mut Vec<Diagnostic>) -> Option<Vec<String>> {
+    let ann = *anns.get("scopes")?;
+    let mut scopes = Vec::new();
+    for arg in ann.args.as_deref().unwrap_or_default() {
+        let LiteralKind::String { value, .. } = &arg.value.kind else {
+            continue;
+        };
+        let token = |c: char| c.is_ascii_graphic() && c != '"' && c != '\\';
+        if value.is_empty() || !value.chars().all(token) {
+            diags.push(
+                Diagnostic::error(
+                    codes::SCOPE_INVALID,
+                    format!("`{}` is not a scope", value.escape_debug()),
+                    arg.value.span,
+                )
+                .with_help("a scope is printable ASCII without spaces, `\"` or `\\`"),
+            );
+            continue;
+        }
+        if !scopes.contains(value) {
+            scopes.push(value.clone());
+        }
+    }
+    Some(scopes)
+}
+
+/// `@scopes` where the caller shows no bearer token (`scheme`, the one in force there) would
+/// be checked by nothing.
+pub(crate) fn scopes_need_bearer(anns: &Anns, scheme: &AuthScheme, diags: &mut Vec<Diagnostic>) {
+    let Some(ann) = anns.get("scopes") else {
+        return;
+    };
+    if *scheme == AuthScheme::Bearer {
+        return;
+    }
+    let shown = match scheme {
+        AuthScheme::ApiKey { .. } => "an API key",
+        _ => "no credential",
+    };
+    diags.push(
+        Diagnostic::error(
+            codes::SCOPES_WITHOUT_BEARER,
+            format!("`@scopes` needs `@auth(bearer)`: callers here show {shown}"),
+            ann.span,
+        )
+        .with_label("scopes are claims of a bearer token")
+        .with_help("put `@auth(bearer)` on the operation or its service, or remove `@scopes`"),
+    );
+}
