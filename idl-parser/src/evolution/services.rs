@@ -1,7 +1,9 @@
 //! Rules for services, their operations (signatures and HTTP bindings) and channels.
 
 use super::{Class, Ctx, Rule, output_text};
-use crate::model::{ChannelId, Model, Operation, ParamLocation, PathSegment, Service, ServiceId};
+use crate::model::{
+    Auth, AuthScheme, ChannelId, Model, Operation, ParamLocation, PathSegment, Service, ServiceId,
+};
 use std::collections::BTreeMap;
 
 macro_rules! rule {
@@ -76,6 +78,26 @@ pub const RULES: &[Rule] = &[
         "timing-changed",
         Minor,
         "Conservative: a different default deadline (`@timeout`) or collection window (`@collect`) changes how long clients wait; the wire is the same."
+    ),
+    rule!(
+        "auth-added",
+        Major,
+        "Callers without the credential now get 401: an open operation requires one, or the scheme changed."
+    ),
+    rule!(
+        "auth-removed",
+        Minor,
+        "The operation is open now; callers that send a credential still get through."
+    ),
+    rule!(
+        "auth-scope-added",
+        Major,
+        "Tokens issued without the new scope now get 403."
+    ),
+    rule!(
+        "auth-scope-removed",
+        Minor,
+        "Less is asked of a token; every token that passed still passes."
     ),
     rule!(
         "channel-removed",
@@ -354,6 +376,7 @@ fn behaviour(
             spans.1,
         );
     }
+    auth(ctx, pkg, what, old, new, spans);
     let collect = |op: &Operation| op.channel.and_then(|c| c.collect);
     let timing = |op: &Operation, s: &Service| (op.effective_timeout(s), collect(op));
     let (was, is) = (timing(o, old.1), timing(n, new.1));
@@ -373,6 +396,49 @@ fn behaviour(
             )
         };
         ctx.push("timing-changed", pkg, message, spans.0, spans.1);
+    }
+}
+
+/// Who may call: the scheme in force (the operation's `@auth`, else its service's) and, for a
+/// bearer token, the scopes it must hold.
+fn auth(
+    ctx: &mut Ctx,
+    pkg: &str,
+    what: &str,
+    old: (&Operation, &Service),
+    new: (&Operation, &Service),
+    spans: SpanPair,
+) {
+    let (was, is) = (old.0.effective_auth(old.1), new.0.effective_auth(new.1));
+    let scheme = |a: &Auth| match &a.scheme {
+        AuthScheme::None => "anyone".to_owned(),
+        AuthScheme::Bearer => "a bearer token".to_owned(),
+        AuthScheme::ApiKey { header } => format!("an API key in `{header}`"),
+    };
+    if was.scheme != is.scheme {
+        let rule = if is.scheme == AuthScheme::None {
+            "auth-removed"
+        } else {
+            "auth-added"
+        };
+        let message = format!(
+            "`{what}` took {}, now takes {}",
+            scheme(&was),
+            scheme(&is)
+        );
+        ctx.push(rule, pkg, message, spans.0, spans.1);
+        return;
+    }
+    let added: Vec<&str> = is.scopes.iter().filter(|s| !was.scopes.contains(s)).map(String::as_str).collect();
+    let removed: Vec<&str> = was.scopes.iter().filter(|s| !is.scopes.contains(s)).map(String::as_str).collect();
+    for (rule, scopes, now) in [
+        ("auth-scope-added", added, "needs"),
+        ("auth-scope-removed", removed, "no longer needs"),
+    ] {
+        if !scopes.is_empty() {
+            let message = format!("`{what}` {now} scope(s) {}", scopes.join(", "));
+            ctx.push(rule, pkg, message, spans.0, spans.1);
+        }
     }
 }
 
