@@ -12,14 +12,15 @@ use crate::schema::{self, Dialect, SchemaBuilder};
 use crate::{OutputFile, parallel};
 use accord_idl::Model;
 use accord_idl::model::{
-    DeclId, Field, HttpBinding, HttpMethod, Operation, Output, ParamLocation, ServiceId, StructRole,
+    AuthScheme, DeclId, Field, HttpBinding, HttpMethod, Operation, Output, ParamLocation,
+    ServiceId, StructRole,
 };
 use indexmap::IndexMap;
 use openapiv3::{
-    Components, Header, HeaderStyle, Info, MediaType, ObjectType, OpenAPI, Parameter,
-    ParameterData, ParameterSchemaOrContent, PathItem, PathStyle, Paths, QueryStyle, ReferenceOr,
-    RequestBody, Response, Responses, Schema, SchemaData, SchemaKind, StatusCode, StringType, Tag,
-    Type,
+    APIKeyLocation, Components, Header, HeaderStyle, Info, MediaType, ObjectType, OpenAPI,
+    Parameter, ParameterData, ParameterSchemaOrContent, PathItem, PathStyle, Paths, QueryStyle,
+    ReferenceOr, RequestBody, Response, Responses, Schema, SchemaData, SchemaKind,
+    SecurityRequirement, SecurityScheme, StatusCode, StringType, Tag, Type,
 };
 use schemas::Schemas;
 use serde_json::{Value, json};
@@ -31,6 +32,8 @@ pub const VERSION: &str = "3.0.3";
 const PROBLEM: &str = "accord-problem.Problem";
 const VIOLATION: &str = "accord-problem.Violation";
 const PROBLEM_RESPONSE: &str = "Problem";
+/// The security scheme of `@auth(bearer)`.
+const BEARER_SCHEME: &str = "bearer";
 /// Media type of the RFC 9457 problem body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 const JSON: &str = "application/json";
@@ -162,6 +165,10 @@ impl Doc<'_> {
         if op.idempotent && !http.method.is_idempotent() {
             extensions.insert("x-accord-idempotent".into(), json!(true));
         }
+        let scopes = op.effective_auth(service).scopes;
+        if !scopes.is_empty() {
+            extensions.insert("x-accord-scopes".into(), json!(scopes));
+        }
         openapiv3::Operation {
             tags: vec![service.name.clone()],
             summary: op
@@ -175,9 +182,76 @@ impl Doc<'_> {
             request_body: self.request_body(op, http).map(ReferenceOr::Item),
             responses: self.responses(op),
             deprecated: op.lifecycle.deprecated.is_some(),
+            security: Some(self.security(op)),
             extensions,
             ..openapiv3::Operation::default()
         }
+    }
+
+    /// The operation's security requirement: the scheme in force, or none at all
+    /// (`security: []`, said explicitly, so an open operation reads as meant). OpenAPI 3.0 lets
+    /// only OAuth2 and OpenID Connect requirements list scopes, so a bearer token's scopes
+    /// travel in `x-accord-scopes` beside it.
+    fn security(&self, op: &Operation) -> Vec<SecurityRequirement> {
+        let auth = op.effective_auth(self.model.service(self.service));
+        let name = match &auth.scheme {
+            AuthScheme::None => return Vec::new(),
+            AuthScheme::Bearer => BEARER_SCHEME.to_owned(),
+            AuthScheme::ApiKey { header } => self.api_key_scheme(header),
+        };
+        vec![IndexMap::from([(name, Vec::new())])]
+    }
+
+    /// The API key headers the operations use, in first-use order, each with its scheme name.
+    fn api_key_headers(&self) -> Vec<String> {
+        let service = self.model.service(self.service);
+        let mut headers: Vec<String> = Vec::new();
+        for (op, _) in self.http_ops() {
+            if let AuthScheme::ApiKey { header } = op.effective_auth(service).scheme
+                && !headers.contains(&header)
+            {
+                headers.push(header);
+            }
+        }
+        headers
+    }
+
+    /// `apiKey` for the first header, `apiKey2`… for others (header names may hold characters
+    /// a component name may not).
+    fn api_key_scheme(&self, header: &str) -> String {
+        let index = self.api_key_headers().iter().position(|h| h == header);
+        match index {
+            Some(0) | None => "apiKey".to_owned(),
+            Some(i) => format!("apiKey{}", i + 1),
+        }
+    }
+
+    /// The security schemes the operations use.
+    fn security_schemes(&self) -> IndexMap<String, ReferenceOr<SecurityScheme>> {
+        let service = self.model.service(self.service);
+        let mut schemes = IndexMap::new();
+        let bearer = self
+            .http_ops()
+            .any(|(op, _)| op.effective_auth(service).scheme == AuthScheme::Bearer);
+        if bearer {
+            let scheme = SecurityScheme::HTTP {
+                scheme: "bearer".into(),
+                bearer_format: Some("JWT".into()),
+                description: Some("A bearer token (JWT) in `Authorization: Bearer …`; scopes in its `scope` claim.".into()),
+                extensions: IndexMap::new(),
+            };
+            schemes.insert(BEARER_SCHEME.to_owned(), ReferenceOr::Item(scheme));
+        }
+        for header in self.api_key_headers() {
+            let scheme = SecurityScheme::APIKey {
+                location: APIKeyLocation::Header,
+                name: header.clone(),
+                description: Some(format!("An API key in the `{header}` header.")),
+                extensions: IndexMap::new(),
+            };
+            schemes.insert(self.api_key_scheme(&header), ReferenceOr::Item(scheme));
+        }
+        schemes
     }
 
     fn input_fields(&self, op: &Operation) -> &[Field] {
@@ -294,6 +368,16 @@ impl Doc<'_> {
                 responses.insert(StatusCode::Code(400), problem);
             }
         }
+        let auth = op.effective_auth(self.model.service(self.service));
+        if auth.scheme != AuthScheme::None {
+            let problem = ReferenceOr::ref_(&format!("#/components/responses/{PROBLEM_RESPONSE}"));
+            responses
+                .entry(StatusCode::Code(401))
+                .or_insert(problem.clone());
+            if !auth.scopes.is_empty() {
+                responses.entry(StatusCode::Code(403)).or_insert(problem);
+            }
+        }
         responses.sort_keys();
         Responses {
             responses,
@@ -402,6 +486,7 @@ impl Doc<'_> {
         Components {
             schemas,
             responses,
+            security_schemes: self.security_schemes(),
             ..Components::default()
         }
     }

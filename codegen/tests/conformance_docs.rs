@@ -91,6 +91,52 @@ fn check_openapi(dir: &Path, model: &Model) {
         ]);
         validate("openapi-spec-validator", &mut command, &paths);
     }
+    check_redocly(&paths);
+}
+
+/// `@redocly/cli lint` with its recommended rules: every operation states its security
+/// (`security-defined`), open ones with `security: []`. Its other findings are printed (the
+/// REST Level 3 work closes them).
+fn check_redocly(paths: &[PathBuf]) {
+    let redocly = validators_dir().join("node_modules/.bin/redocly");
+    if !available("@redocly/cli", Command::new(&redocly).arg("--version")) {
+        return;
+    }
+    if paths.is_empty() {
+        return;
+    }
+    let out = Command::new(&redocly)
+        .args(["lint", "--format", "json"])
+        .args(paths)
+        .output()
+        .expect("redocly runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Node may print a banner before the reports, one JSON object per file.
+    let start = stdout
+        .find('{')
+        .unwrap_or_else(|| panic!("redocly printed no report: {stdout}"));
+    let reports: Vec<Value> = serde_json::Deserializer::from_str(&stdout[start..])
+        .into_iter::<Value>()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("redocly's report is not JSON ({e}): {stdout}"));
+    assert_eq!(reports.len(), paths.len(), "one report per document");
+    let problems: Vec<Value> = reports
+        .iter()
+        .flat_map(|r| r["problems"].as_array().cloned().unwrap_or_default())
+        .collect();
+    let rule = |p: &Value| p["ruleId"].as_str().unwrap_or_default().to_owned();
+    let unsecured: Vec<&Value> = problems
+        .iter()
+        .filter(|p| rule(p) == "security-defined")
+        .collect();
+    assert!(
+        unsecured.is_empty(),
+        "operations without a security requirement: {unsecured:#?}"
+    );
+    {
+        let others: Vec<String> = problems.iter().map(rule).collect();
+        println!("redocly: {} other finding(s) {others:?}", others.len());
+    }
 }
 
 fn check_asyncapi(dir: &Path, model: &Model) {

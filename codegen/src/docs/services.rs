@@ -5,7 +5,8 @@ use super::page::{Inline, Section, code, text};
 use super::{decl_link, describe};
 use accord_idl::Model;
 use accord_idl::model::{
-    ChannelId, ChannelKind, Operation, Output, PackageId, ParamLocation, ServiceId, StructRole,
+    Auth, AuthScheme, ChannelId, ChannelKind, Operation, Output, PackageId, ParamLocation,
+    ServiceId, StructRole,
 };
 use std::time::Duration;
 
@@ -85,6 +86,7 @@ fn operation(model: &Model, service: ServiceId, op: &Operation) -> Section {
         section.fact("Channel", value);
     }
     errors_fact(model, from, &mut section, op);
+    section.fact("Auth", auth(&op.effective_auth(model.service(service))));
     if let Some(timeout) = op.effective_timeout(model.service(service)) {
         section.fact("Timeout", vec![code(duration(timeout))]);
     }
@@ -92,6 +94,31 @@ fn operation(model: &Model, service: ServiceId, op: &Operation) -> Section {
         section.fact("Idempotent", vec![text("yes: safe to retry")]);
     }
     section
+}
+
+/// Who may call: the scheme in force and, for a bearer token, the scopes it must hold.
+fn auth(auth: &Auth) -> Vec<Inline> {
+    match &auth.scheme {
+        AuthScheme::None => vec![text("none: anyone may call")],
+        AuthScheme::ApiKey { header } => {
+            vec![
+                text("an API key in the "),
+                code(header.clone()),
+                text(" header"),
+            ]
+        }
+        AuthScheme::Bearer if auth.scopes.is_empty() => vec![text("a bearer token (JWT)")],
+        AuthScheme::Bearer => {
+            let mut out = vec![text("a bearer token (JWT) holding ")];
+            for (i, scope) in auth.scopes.iter().enumerate() {
+                if i > 0 {
+                    out.push(text(", "));
+                }
+                out.push(code(scope.clone()));
+            }
+            out
+        }
+    }
 }
 
 fn signature(model: &Model, from: PackageId, op: &Operation) -> Vec<Inline> {

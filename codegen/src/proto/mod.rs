@@ -15,8 +15,8 @@ mod types;
 use crate::{OutputFile, parallel};
 use accord_idl::Model;
 use accord_idl::model::{
-    DeclKind, Enum, Field, Lifecycle, Operation, Output, PackageId, Reserved, Service, Struct,
-    Union,
+    AuthScheme, DeclKind, Enum, Field, Lifecycle, Operation, Output, PackageId, Reserved, Service,
+    Struct, Union,
 };
 use names::Names;
 use std::collections::BTreeSet;
@@ -301,15 +301,22 @@ fn service_text(model: &Model, scope: &mut Scope, service: &Service) -> Option<S
     let mut rpc_names = BTreeSet::new();
     for op in ops {
         let rpc = ident::unique(ident::rpc_name(&op.name), &mut rpc_names);
-        out.push_str(&rpc_text(model, scope, op, &rpc));
+        out.push_str(&rpc_text(model, scope, service, op, &rpc));
     }
     out.push_str("}\n");
     Some(out)
 }
 
-fn rpc_text(model: &Model, scope: &mut Scope, op: &Operation, name: &str) -> String {
+fn rpc_text(
+    model: &Model,
+    scope: &mut Scope,
+    service: &Service,
+    op: &Operation,
+    name: &str,
+) -> String {
     let mut out = comments(op.docs.as_deref(), &op.lifecycle, "  ");
     out.push_str(&binding_comments(model, op));
+    out.push_str(&auth_comment(op, service));
     // Absolute names: an rpc named like its message (`GetThing(GetThing)`) would shadow it.
     let input = match op.input {
         Some(id) => scope.absolute(id),
@@ -332,6 +339,27 @@ fn rpc_text(model: &Model, scope: &mut Scope, op: &Operation, name: &str) -> Str
         let _ = writeln!(out, "  {signature};");
     }
     out
+}
+
+/// Who may call the rpc (`@auth`, `@scopes`), as a comment: protobuf has no way to say it.
+/// Header names and scopes are checked tokens, so they cannot break out of the comment.
+fn auth_comment(op: &Operation, service: &Service) -> String {
+    let auth = op.effective_auth(service);
+    let scopes = if auth.scopes.is_empty() {
+        String::new()
+    } else {
+        format!(" holding scopes {}", auth.scopes.join(", "))
+    };
+    match &auth.scheme {
+        AuthScheme::None => String::new(),
+        AuthScheme::Bearer => {
+            format!("  // Auth: a bearer token (`authorization` metadata){scopes}.\n")
+        }
+        AuthScheme::ApiKey { header } => format!(
+            "  // Auth: an API key in the `{}` metadata.\n",
+            header.to_ascii_lowercase()
+        ),
+    }
 }
 
 /// What protobuf cannot state about an rpc, as comments: one-way, HTTP binding, errors.

@@ -45,10 +45,12 @@ pub(crate) fn scheme(anns: &Anns, diags: &mut Vec<Diagnostic>) -> Option<AuthSch
         },
         other => {
             let d = form(ann, &format!("`{other}` is not an authentication scheme"));
-            diags.push(match super::types::suggest(other, ["bearer", "api_key", "none"].into_iter()) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d,
-            });
+            diags.push(
+                match super::types::suggest(other, ["bearer", "api_key", "none"].into_iter()) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d,
+                },
+            );
             return None;
         }
     };
@@ -85,9 +87,8 @@ fn api_key_header(ann: &Annotation, diags: &mut Vec<Diagnostic>) -> Option<Strin
 }
 
 fn form(ann: &Annotation, message: &str) -> Diagnostic {
-    Diagnostic::error(codes::AUTH_FORM, message.to_owned(), ann.span).with_help(
-        "write @auth(bearer), @auth(api_key, header = \"X-Api-Key\") or @auth(none)",
-    )
+    Diagnostic::error(codes::AUTH_FORM, message.to_owned(), ann.span)
+        .with_help("write @auth(bearer), @auth(api_key, header = \"X-Api-Key\") or @auth(none)")
 }
 
 /// The scopes `@scopes` lists, each a scope token (RFC 6749: printable ASCII but space, `"`

@@ -421,16 +421,22 @@ fn auth(
         } else {
             "auth-added"
         };
-        let message = format!(
-            "`{what}` took {}, now takes {}",
-            scheme(&was),
-            scheme(&is)
-        );
+        let message = format!("`{what}` took {}, now takes {}", scheme(&was), scheme(&is));
         ctx.push(rule, pkg, message, spans.0, spans.1);
         return;
     }
-    let added: Vec<&str> = is.scopes.iter().filter(|s| !was.scopes.contains(s)).map(String::as_str).collect();
-    let removed: Vec<&str> = was.scopes.iter().filter(|s| !is.scopes.contains(s)).map(String::as_str).collect();
+    let added: Vec<&str> = is
+        .scopes
+        .iter()
+        .filter(|s| !was.scopes.contains(s))
+        .map(String::as_str)
+        .collect();
+    let removed: Vec<&str> = was
+        .scopes
+        .iter()
+        .filter(|s| !is.scopes.contains(s))
+        .map(String::as_str)
+        .collect();
     for (rule, scopes, now) in [
         ("auth-scope-added", added, "needs"),
         ("auth-scope-removed", removed, "no longer needs"),

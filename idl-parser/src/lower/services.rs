@@ -2,10 +2,9 @@
 
 use super::{Lowerer, docs};
 use crate::check::{
-    auth,
     self,
     annotations::{Anns, Target},
-    channels, codes, http,
+    auth, channels, codes, http,
     names::Dups,
     operations, style,
 };
@@ -110,7 +109,11 @@ impl Lowerer<'_> {
         let timeout = duration(anns.get("timeout").copied());
         let auth = auth::scheme(&anns, self.diags);
         let scopes = auth::scopes(&anns, self.diags);
-        auth::scopes_need_bearer(&anns, auth.as_ref().unwrap_or(&AuthScheme::None), self.diags);
+        auth::scopes_need_bearer(
+            &anns,
+            auth.as_ref().unwrap_or(&AuthScheme::None),
+            self.diags,
+        );
         let mut names = Dups::members("operation", s.name.text.clone());
         let mut routes = http::Routes::default();
         let ops = s

@@ -1083,7 +1083,9 @@ async fn shutdown_drops_calls_that_outlive_the_drain() {
     let shutdown = accord::Shutdown::on(signal).drain(Duration::from_millis(100));
     let server = tokio::spawn(accord::rest::server::serve(listener, router, shutdown));
     let orders = rest::Proxy::connect(&base).unwrap();
-    let quick = orders.get_order(GetOrderRequest { order_id: 1 }.into()).await;
+    let quick = orders
+        .get_order(GetOrderRequest { order_id: 1 }.into())
+        .await;
     assert!(quick.is_ok(), "{quick:?}");
     // The slow handler sleeps 5 s; the drain allows 100 ms.
     let slow = tokio::spawn(async move {

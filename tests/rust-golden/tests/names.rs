@@ -83,10 +83,7 @@ impl Type for Types {
         Ok(())
     }
 
-    fn r#loop(
-        &self,
-        _: Request<Input>,
-    ) -> accord::BoxStream<'static, Result<TheThing, CallError>> {
+    fn r#loop(&self, _: Request<Input>) -> accord::BoxStream<'static, Result<TheThing, CallError>> {
         Box::pin(futures::stream::empty())
     }
 }
