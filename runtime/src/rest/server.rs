@@ -216,10 +216,7 @@ async fn connection(
 /// else (out of file descriptors) is logged and given a moment, as a busy loop would not help.
 async fn accept_failed(error: std::io::Error) {
     use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
-    if matches!(
-        error.kind(),
-        ConnectionAborted | ConnectionRefused | ConnectionReset
-    ) {
+    if matches!(error.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset) {
         return;
     }
     tracing::error!(%error, "accept failed");
