@@ -10,6 +10,8 @@
 //!   [`ServiceError`] (implemented by each generated error enum);
 //! - codecs ([`codec`]): JSON today, the seam protobuf plugs into;
 //! - validation: [`Validate`], [`Violations`], [`FieldPath`], [`Pattern`];
+//! - authentication and authorization ([`auth`]): an operation's requirement, the check every
+//!   transport runs before the handler, JWT and API key authenticators, proxies' credentials;
 //! - resilience: deadlines, an outstanding-request bound and a circuit breaker ([`ProxyConfig`]);
 //! - graceful shutdown of servers ([`Shutdown`]);
 //! - transports, one cargo feature each: `rest` (axum skeletons, reqwest proxies),
@@ -20,6 +22,7 @@
 //!
 //! Generated code names only `::accord::…` public items and `::accord::__private::…`.
 
+pub mod auth;
 pub mod call;
 pub mod codec;
 mod context;
