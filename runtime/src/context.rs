@@ -29,6 +29,9 @@ pub struct Context {
     pub metadata: BTreeMap<String, String>,
     /// Transport extensions, such as the peer's `SocketAddr` on a REST server.
     pub extensions: http::Extensions,
+    /// The caller the server verified (`@auth`): subject, scopes and claims. Never sent on:
+    /// a downstream call authenticates with its proxy's own credentials.
+    pub principal: Option<std::sync::Arc<crate::auth::Principal>>,
 }
 
 impl Context {

@@ -91,6 +91,7 @@ pub mod __private {
     #[cfg(feature = "rest")]
     pub use reqwest;
 
+    pub use crate::auth::Requirement as AuthRequirement;
     pub use crate::call::{Interaction, OperationInfo};
     pub use crate::codec::Format;
     pub use crate::error::decode_declared;

@@ -177,14 +177,34 @@ fn operations(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     interaction: __accord::Interaction::{},
     timeout: {timeout},
     idempotent: {},
+    auth: {},
 }};",
             ident(&names.statics[i]),
             string_literal(&op.name),
             interaction(op),
             op.idempotent,
+            requirement(&op.effective_auth(service)),
         ));
     }
     code.close("");
+}
+
+/// The `AuthRequirement` an operation's `@auth` and `@scopes` make.
+fn requirement(auth: &Auth) -> String {
+    match &auth.scheme {
+        AuthScheme::None => "__accord::AuthRequirement::None".to_owned(),
+        AuthScheme::Bearer => {
+            let scopes: Vec<String> = auth.scopes.iter().map(|s| string_literal(s)).collect();
+            format!(
+                "__accord::AuthRequirement::Bearer {{ scopes: &[{}] }}",
+                scopes.join(", ")
+            )
+        }
+        AuthScheme::ApiKey { header } => format!(
+            "__accord::AuthRequirement::ApiKey {{ header: {} }}",
+            string_literal(header)
+        ),
+    }
 }
 
 fn interaction(op: &Operation) -> &'static str {

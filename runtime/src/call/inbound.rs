@@ -12,6 +12,7 @@
 
 use super::{OperationInfo, Outcome};
 use crate::CallError;
+use crate::auth::{AuthError, Authenticator, Credential, Requirement};
 use crate::context::{Context, deadline_after};
 use crate::deadline::within;
 use crate::trace::TraceParent;
@@ -68,6 +69,7 @@ impl Incoming<'_> {
             trace: Some(trace),
             metadata: self.metadata,
             extensions: self.extensions,
+            principal: None,
         };
         (context, echo)
     }
@@ -117,6 +119,27 @@ pub fn record(span: &tracing::Span, outcome: Outcome, status: u16, started: Inst
     span.record("outcome", outcome);
     span.record("latency_ms", latency);
     span.in_scope(|| tracing::info!(status, outcome, latency_ms = latency, "call finished"));
+}
+
+/// The auth step of the pipeline: the credential the operation's requirement asks for (read by
+/// the transport with `header`, a lookup of its metadata by name, ignoring case), checked by the
+/// server's authenticator; the verified principal goes into the context. A refusal is
+/// answered before the input is read, and the handler never runs.
+pub fn authorize<'a>(
+    op: &OperationInfo,
+    header: impl FnOnce(&str) -> Option<&'a str>,
+    authenticator: Option<&dyn Authenticator>,
+    context: &mut Context,
+) -> Result<(), AuthError> {
+    let credential = match op.auth {
+        Requirement::None => None,
+        Requirement::Bearer { .. } => header("authorization").and_then(Credential::from_authorization),
+        // The transport's lookup ignores case, as header and metadata names do.
+        Requirement::ApiKey { header: name } => header(name).map(Credential::ApiKey),
+    };
+    let principal = crate::auth::authorize(&op.auth, credential, authenticator)?;
+    context.principal = principal.map(std::sync::Arc::new);
+    Ok(())
 }
 
 /// Logs an internal failure a handler ended with: the caller sees none of its details.

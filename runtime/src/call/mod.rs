@@ -39,6 +39,9 @@ pub struct OperationInfo {
     pub timeout: Option<Duration>,
     /// Safe to retry: a proxy retries it once after a connection failure.
     pub idempotent: bool,
+    /// Who may call it (`@auth`, `@scopes`): every transport's skeleton checks it with
+    /// [`inbound::authorize`] before the handler runs.
+    pub auth: crate::auth::Requirement,
 }
 
 /// How the messages of a call flow (the five interaction styles and the streaming shapes).

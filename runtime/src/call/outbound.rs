@@ -191,6 +191,7 @@ mod tests {
         interaction: Interaction::Unary,
         timeout: Some(Duration::from_millis(20)),
         idempotent: false,
+        auth: crate::auth::Requirement::None,
     };
 
     #[tokio::test(start_paused = true)]

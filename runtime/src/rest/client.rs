@@ -21,6 +21,7 @@
 use super::header_names::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, TRACEPARENT};
 use super::sse::{SseDecoder, SseEvent};
 use super::{ParamValue, Problem, Route, status_of_problem};
+use crate::auth::{CredentialsProvider, OwnedCredential};
 use crate::call::Outcome;
 use crate::call::outbound::{self, Caller, Outgoing};
 use crate::codec::Format;
@@ -53,6 +54,18 @@ struct Inner {
     http: reqwest::Client,
     headers: HeaderMap,
     caller: Caller,
+    /// Where the proxy's own credentials come from.
+    credentials: Option<Credentials>,
+}
+
+/// A credentials provider, which shows nothing of itself in `Debug`.
+#[derive(Clone)]
+struct Credentials(Arc<dyn CredentialsProvider>);
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials(..)")
+    }
 }
 
 /// Why a [`RestClient`] could not be built.
@@ -74,6 +87,7 @@ pub struct RestClientBuilder {
     http: Option<reqwest::Client>,
     headers: Vec<(String, String)>,
     config: ProxyConfig,
+    credentials: Option<Credentials>,
 }
 
 impl RestClientBuilder {
@@ -90,6 +104,13 @@ impl RestClientBuilder {
         value: impl Into<String>,
     ) -> &mut Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Attaches this provider's credential to every call (`Authorization: Bearer …` or the
+    /// API key's header): `StaticToken`, `StaticApiKey`, `RefreshingToken` or your own.
+    pub fn credentials(&mut self, provider: impl CredentialsProvider) -> &mut Self {
+        self.credentials = Some(Credentials(Arc::new(provider)));
         self
     }
 
@@ -130,6 +151,7 @@ impl RestClientBuilder {
             http: self.http.clone().unwrap_or_default(),
             headers,
             caller: Caller::new(self.config.clone()),
+            credentials: self.credentials.clone(),
         };
         Ok(RestClient {
             inner: Arc::new(inner),
@@ -216,6 +238,7 @@ impl RestClient {
             http: None,
             headers: Vec::new(),
             config: ProxyConfig::default(),
+            credentials: None,
         }
     }
 
@@ -303,19 +326,34 @@ impl RestClient {
 
     /// Sends the request and reads the whole reply.
     async fn exchange(&self, call: &Exchange<'_>) -> Result<Reply, CallError> {
+        // Under the call's deadline: a provider refreshing its token counts against it.
+        let credential = self.credential().await?;
         // Two statements: the response, a temporary, would otherwise live across the second
         // await and keep its room in the future.
-        let reading = read_reply(self.send_retrying(call).await?);
+        let reading = read_reply(self.send_retrying(call, credential.as_ref()).await?);
         let reply = reading.await?;
         undeclared_failure(&reply, call.core.deadline).map_or(Ok(reply), Err)
     }
 
-    async fn send_retrying(&self, call: &Exchange<'_>) -> Result<reqwest::Response, CallError> {
+    /// The proxy's own credential, when it has a provider (never the caller's: see
+    /// `MetadataPolicy`).
+    async fn credential(&self) -> Result<Option<OwnedCredential>, CallError> {
+        match &self.inner.credentials {
+            Some(Credentials(provider)) => provider.credential().await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn send_retrying(
+        &self,
+        call: &Exchange<'_>,
+        credential: Option<&OwnedCredential>,
+    ) -> Result<reqwest::Response, CallError> {
         // One `send` in a loop rather than two awaits: each await would take its own room in
         // the call's future.
         let mut retry = call.core.op.idempotent;
         loop {
-            match self.send(call, JSON).await {
+            match self.send(call, JSON, credential).await {
                 Err(CallError::Connect(_)) if retry => retry = false,
                 other => return other,
             }
@@ -342,9 +380,12 @@ impl RestClient {
             Err(e) => return fail(e.into()),
         };
         let span = outbound::span(&call.core, "rest");
-        let sent = within(deadline, self.send(&call, "text/event-stream"))
-            .instrument(span)
-            .await;
+        let opening = async {
+            let credential = self.credential().await?;
+            self.send(&call, "text/event-stream", credential.as_ref())
+                .await
+        };
+        let sent = within(deadline, opening).instrument(span).await;
         let response = match sent {
             Ok(response) if response.status().is_success() => response,
             Ok(response) => {
@@ -381,9 +422,10 @@ impl RestClient {
         &self,
         call: &Exchange<'_>,
         accept: &'static str,
+        credential: Option<&OwnedCredential>,
     ) -> impl Future<Output = Result<reqwest::Response, CallError>> + use<> {
         let pending = self
-            .request(call, accept)
+            .request(call, accept, credential)
             .map(|request| self.inner.http.execute(request));
         async move { pending?.await.map_err(transport_error) }
     }
@@ -392,12 +434,21 @@ impl RestClient {
         &self,
         call: &Exchange<'_>,
         accept: &'static str,
+        credential: Option<&OwnedCredential>,
     ) -> Result<reqwest::Request, CallError> {
         // A `reqwest::Request` filled in place: the builder would copy a separately built
         // header map into the request's own.
         let url = self.url(call.route, call.parts)?;
         let mut request = reqwest::Request::new(call.route.method.clone(), url);
         self.headers(request.headers_mut(), call)?;
+        if let Some(credential) = credential {
+            let invalid = || CallError::Internal("the credential is not a valid header".into());
+            let name = HeaderName::try_from(credential.header_name()).map_err(|_| invalid())?;
+            let mut value =
+                HeaderValue::try_from(credential.header_value().as_ref()).map_err(|_| invalid())?;
+            value.set_sensitive(true);
+            request.headers_mut().insert(name, value);
+        }
         let headers = request.headers_mut();
         headers.insert(header::ACCEPT, HeaderValue::from_static(accept));
         if let Some(body) = &call.parts.body {
@@ -742,6 +793,7 @@ mod tests {
         interaction: crate::call::Interaction::Unary,
         timeout: None,
         idempotent: true,
+        auth: crate::auth::Requirement::None,
     };
 
     const GET: Route = Route {

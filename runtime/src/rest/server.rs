@@ -19,7 +19,8 @@
 use super::header_names::{ACCORD_ERROR, CORRELATION_ID};
 use super::{PROBLEM_JSON, ParamValue, Problem, Route, problem_of};
 use crate::call::inbound::{self, Echo, Incoming};
-use crate::call::{MetadataPolicy, Outcome};
+use crate::auth::{AuthError, Authenticator, Requirement};
+use crate::call::{MetadataPolicy, OperationInfo, Outcome};
 use crate::codec::Format;
 use crate::deadline::Deadline;
 use crate::shape::Shape;
@@ -60,22 +61,44 @@ impl Shape for NoInput {
 }
 
 /// Settings of a REST skeleton.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServerConfig {
     /// Largest accepted request body in bytes; a larger one gets 413.
     pub body_limit: usize,
     /// Which request headers become the handler's `Context::metadata` (besides the
     /// propagation headers, read for the core); credentials only when named.
     pub metadata: MetadataPolicy,
+    /// Verifies the credentials of operations with `@auth` (a `JwtVerifier`, `ApiKeys`, or
+    /// `Authenticators` for both). Without one, such operations refuse every call.
+    pub authenticator: Option<Arc<dyn Authenticator>>,
 }
 
 impl Default for ServerConfig {
-    /// A 1 MiB body limit; every metadata header but the credentials.
+    /// A 1 MiB body limit; every metadata header but the credentials; no authenticator.
     fn default() -> Self {
         ServerConfig {
             body_limit: 1 << 20,
             metadata: MetadataPolicy::default(),
+            authenticator: None,
         }
+    }
+}
+
+impl ServerConfig {
+    /// Verifies credentials with `authenticator`.
+    pub fn with_authenticator(mut self, authenticator: impl Authenticator) -> Self {
+        self.authenticator = Some(Arc::new(authenticator));
+        self
+    }
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("body_limit", &self.body_limit)
+            .field("metadata", &self.metadata)
+            .field("authenticator", &self.authenticator.is_some())
+            .finish()
     }
 }
 
@@ -249,6 +272,8 @@ pub struct Call {
     limit: usize,
     /// Which headers become metadata.
     metadata: MetadataPolicy,
+    /// Who verifies credentials.
+    authenticator: Option<Arc<dyn Authenticator>>,
 }
 
 impl Call {
@@ -268,6 +293,7 @@ impl Call {
             started,
             limit: config.body_limit,
             metadata: config.metadata.clone(),
+            authenticator: config.authenticator.clone(),
         }
     }
 }
@@ -348,7 +374,16 @@ impl Call {
         F: FnOnce(Request<I>) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let (context, echo) = self.context();
+        let (mut context, echo) = self.context();
+        // Before the input is read: a refused caller learns nothing of it.
+        let headers = &self.parts.headers;
+        let refused = inbound::authorize(
+            route.op,
+            |name| headers.get(name).and_then(|v| v.to_str().ok()),
+            self.authenticator.as_deref(),
+            &mut context,
+        )
+        .err();
         let span = inbound::span(route.op, "rest", &context);
         let started = self.started;
         let Unread {
@@ -357,6 +392,9 @@ impl Call {
             body,
         } = self.bind(bind);
         let work = async move {
+            if let Some(refused) = refused {
+                return refusal_response(route.op, refused);
+            }
             let object = match body {
                 Some(body) => match body.read().await {
                     Ok(object) => Some(object),
@@ -843,6 +881,32 @@ fn body_response(status: StatusCode, content_type: HeaderValue, body: Vec<u8>) -
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, content_type);
+    response
+}
+
+/// A refused call (`docs/wire.md`, Authentication): 401 or 403 with its fixed message as a
+/// problem and the challenge of RFC 6750 (`ApiKey` for an API key operation).
+fn refusal_response(op: &OperationInfo, refused: AuthError) -> Response {
+    let status = super::status_of_code(refused.code());
+    let mut response = problem_response(Problem::new(status).with_detail(refused.message()));
+    let realm = op.service;
+    let challenge = match op.auth {
+        Requirement::ApiKey { header } => format!("ApiKey realm=\"{realm}\", header=\"{header}\""),
+        _ => {
+            let mut challenge = format!("Bearer realm=\"{realm}\"");
+            if let Some(error) = refused.bearer_error() {
+                challenge.push_str(&format!(", error=\"{error}\""));
+            }
+            if matches!(refused, AuthError::Forbidden(_)) {
+                challenge.push_str(&format!(", scope=\"{}\"", op.auth.scopes().join(" ")));
+            }
+            challenge
+        }
+    };
+    // Service names, header names and scopes are checked tokens: always a valid value.
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+    }
     response
 }
 

@@ -266,6 +266,7 @@ pub mod accounting_service {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
             idempotent: true,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static LIST_ACCOUNTS: __accord::OperationInfo = __accord::OperationInfo {
@@ -274,6 +275,7 @@ pub mod accounting_service {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
             idempotent: true,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static AUTHORIZE_CARD: __accord::OperationInfo = __accord::OperationInfo {
@@ -282,6 +284,7 @@ pub mod accounting_service {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static DISABLE_ACCOUNT: __accord::OperationInfo = __accord::OperationInfo {
@@ -290,6 +293,7 @@ pub mod accounting_service {
             interaction: __accord::Interaction::Notify,
             timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
     }
 

@@ -239,6 +239,7 @@ pub mod consumer_service {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::None,
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static GET_CONSUMER: __accord::OperationInfo = __accord::OperationInfo {
@@ -247,6 +248,7 @@ pub mod consumer_service {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::None,
             idempotent: true,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static VALIDATE_ORDER: __accord::OperationInfo = __accord::OperationInfo {
@@ -255,6 +257,7 @@ pub mod consumer_service {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(5u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
     }
 

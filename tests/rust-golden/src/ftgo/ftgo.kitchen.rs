@@ -125,6 +125,7 @@ pub mod kitchen_service {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::None,
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static CANCEL_TICKET: __accord::OperationInfo = __accord::OperationInfo {
@@ -133,6 +134,7 @@ pub mod kitchen_service {
             interaction: __accord::Interaction::Notify,
             timeout: __accord::Option::None,
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
     }
 }
@@ -164,6 +166,7 @@ pub mod delivery_service {
             interaction: __accord::Interaction::Collect,
             timeout: __accord::Option::None,
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
     }
 }

@@ -347,6 +347,7 @@ pub mod order_service {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::None,
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static GET_ORDER: __accord::OperationInfo = __accord::OperationInfo {
@@ -355,6 +356,7 @@ pub mod order_service {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::None,
             idempotent: true,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static CANCEL_ORDER: __accord::OperationInfo = __accord::OperationInfo {
@@ -363,6 +365,7 @@ pub mod order_service {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(2u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static WATCH_ORDER: __accord::OperationInfo = __accord::OperationInfo {
@@ -371,6 +374,7 @@ pub mod order_service {
             interaction: __accord::Interaction::ServerStream,
             timeout: __accord::Option::None,
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static ORDER_VIEWED: __accord::OperationInfo = __accord::OperationInfo {
@@ -379,6 +383,7 @@ pub mod order_service {
             interaction: __accord::Interaction::Notify,
             timeout: __accord::Option::None,
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
     }
 

@@ -321,6 +321,7 @@ pub mod r#type {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::None,
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static SELF: __accord::OperationInfo = __accord::OperationInfo {
@@ -329,6 +330,7 @@ pub mod r#type {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::None,
             idempotent: true,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static SELF_2: __accord::OperationInfo = __accord::OperationInfo {
@@ -337,6 +339,7 @@ pub mod r#type {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::None,
             idempotent: true,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static ASYNC: __accord::OperationInfo = __accord::OperationInfo {
@@ -345,6 +348,7 @@ pub mod r#type {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::None,
             idempotent: true,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static LOOP: __accord::OperationInfo = __accord::OperationInfo {
@@ -353,6 +357,7 @@ pub mod r#type {
             interaction: __accord::Interaction::ServerStream,
             timeout: __accord::Option::None,
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
     }
 
@@ -670,6 +675,7 @@ pub mod self_ {
             interaction: __accord::Interaction::Notify,
             timeout: __accord::Option::None,
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
     }
 

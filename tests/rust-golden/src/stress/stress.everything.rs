@@ -1124,6 +1124,7 @@ pub mod everything {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: true,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static LIST_THINGS: __accord::OperationInfo = __accord::OperationInfo {
@@ -1132,6 +1133,7 @@ pub mod everything {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: true,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static CREATE_THING: __accord::OperationInfo = __accord::OperationInfo {
@@ -1140,6 +1142,7 @@ pub mod everything {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:write", "things:read"] },
         };
 
         pub static REPLACE_THING: __accord::OperationInfo = __accord::OperationInfo {
@@ -1148,6 +1151,7 @@ pub mod everything {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: true,
+            auth: __accord::AuthRequirement::ApiKey { header: "X-Api-Key" },
         };
 
         pub static PATCH_LABELS: __accord::OperationInfo = __accord::OperationInfo {
@@ -1156,6 +1160,7 @@ pub mod everything {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: true,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static DELETE_THING: __accord::OperationInfo = __accord::OperationInfo {
@@ -1164,6 +1169,7 @@ pub mod everything {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: true,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static PING: __accord::OperationInfo = __accord::OperationInfo {
@@ -1172,6 +1178,7 @@ pub mod everything {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static WATCH: __accord::OperationInfo = __accord::OperationInfo {
@@ -1180,6 +1187,7 @@ pub mod everything {
             interaction: __accord::Interaction::ServerStream,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: true,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static VIEWED: __accord::OperationInfo = __accord::OperationInfo {
@@ -1188,6 +1196,7 @@ pub mod everything {
             interaction: __accord::Interaction::Notify,
             timeout: __accord::Option::Some(__accord::StdDuration::new(0u64, 500000000u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static UPLOAD: __accord::OperationInfo = __accord::OperationInfo {
@@ -1196,6 +1205,7 @@ pub mod everything {
             interaction: __accord::Interaction::ClientStream,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static CHAT: __accord::OperationInfo = __accord::OperationInfo {
@@ -1204,6 +1214,7 @@ pub mod everything {
             interaction: __accord::Interaction::BidiStream,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static ASYNC: __accord::OperationInfo = __accord::OperationInfo {
@@ -1212,6 +1223,7 @@ pub mod everything {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static EVERYTHING: __accord::OperationInfo = __accord::OperationInfo {
@@ -1220,6 +1232,7 @@ pub mod everything {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static CONSTRAINED: __accord::OperationInfo = __accord::OperationInfo {
@@ -1228,6 +1241,7 @@ pub mod everything {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static FIRE_AND_FORGET: __accord::OperationInfo = __accord::OperationInfo {
@@ -1236,6 +1250,7 @@ pub mod everything {
             interaction: __accord::Interaction::Notify,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static DO_THING: __accord::OperationInfo = __accord::OperationInfo {
@@ -1244,6 +1259,7 @@ pub mod everything {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static FORGET_THING: __accord::OperationInfo = __accord::OperationInfo {
@@ -1252,6 +1268,7 @@ pub mod everything {
             interaction: __accord::Interaction::Notify,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
 
         pub static SURVEY: __accord::OperationInfo = __accord::OperationInfo {
@@ -1260,6 +1277,7 @@ pub mod everything {
             interaction: __accord::Interaction::Collect,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
         };
     }
 
@@ -1922,6 +1940,7 @@ pub mod quiet {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::None,
             idempotent: false,
+            auth: __accord::AuthRequirement::None,
         };
     }
 }

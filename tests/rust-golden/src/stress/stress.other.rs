@@ -97,6 +97,7 @@ pub mod catalog {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::None,
             idempotent: true,
+            auth: __accord::AuthRequirement::None,
         };
     }
 
