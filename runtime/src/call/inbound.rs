@@ -133,7 +133,9 @@ pub fn authorize<'a>(
 ) -> Result<(), AuthError> {
     let credential = match op.auth {
         Requirement::None => None,
-        Requirement::Bearer { .. } => header("authorization").and_then(Credential::from_authorization),
+        Requirement::Bearer { .. } => {
+            header("authorization").and_then(Credential::from_authorization)
+        }
         // The transport's lookup ignores case, as header and metadata names do.
         Requirement::ApiKey { header: name } => header(name).map(Credential::ApiKey),
     };

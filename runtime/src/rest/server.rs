@@ -18,8 +18,8 @@
 
 use super::header_names::{ACCORD_ERROR, CORRELATION_ID};
 use super::{PROBLEM_JSON, ParamValue, Problem, Route, problem_of};
-use crate::call::inbound::{self, Echo, Incoming};
 use crate::auth::{AuthError, Authenticator, Requirement};
+use crate::call::inbound::{self, Echo, Incoming};
 use crate::call::{MetadataPolicy, OperationInfo, Outcome};
 use crate::codec::Format;
 use crate::deadline::Deadline;
@@ -71,6 +71,9 @@ pub struct ServerConfig {
     /// Verifies the credentials of operations with `@auth` (a `JwtVerifier`, `ApiKeys`, or
     /// `Authenticators` for both). Without one, such operations refuse every call.
     pub authenticator: Option<Arc<dyn Authenticator>>,
+    /// Skips `@auth` altogether: anyone may call anything. For local development and
+    /// benchmarks only; the router logs a warning when it is built with it.
+    pub insecure_no_auth: bool,
 }
 
 impl Default for ServerConfig {
@@ -80,6 +83,7 @@ impl Default for ServerConfig {
             body_limit: 1 << 20,
             metadata: MetadataPolicy::default(),
             authenticator: None,
+            insecure_no_auth: false,
         }
     }
 }
@@ -98,6 +102,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("body_limit", &self.body_limit)
             .field("metadata", &self.metadata)
             .field("authenticator", &self.authenticator.is_some())
+            .field("insecure_no_auth", &self.insecure_no_auth)
             .finish()
     }
 }
@@ -164,6 +169,11 @@ pub fn finish_router<S: Send + Sync + 'static>(
     service: S,
     config: ServerConfig,
 ) -> axum::Router {
+    if config.insecure_no_auth {
+        tracing::warn!(
+            "serving without authentication (insecure_no_auth): anyone may call anything"
+        );
+    }
     router
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
@@ -274,6 +284,8 @@ pub struct Call {
     metadata: MetadataPolicy,
     /// Who verifies credentials.
     authenticator: Option<Arc<dyn Authenticator>>,
+    /// `ServerConfig::insecure_no_auth`.
+    insecure_no_auth: bool,
 }
 
 impl Call {
@@ -294,6 +306,7 @@ impl Call {
             limit: config.body_limit,
             metadata: config.metadata.clone(),
             authenticator: config.authenticator.clone(),
+            insecure_no_auth: config.insecure_no_auth,
         }
     }
 }
@@ -377,13 +390,17 @@ impl Call {
         let (mut context, echo) = self.context();
         // Before the input is read: a refused caller learns nothing of it.
         let headers = &self.parts.headers;
-        let refused = inbound::authorize(
-            route.op,
-            |name| headers.get(name).and_then(|v| v.to_str().ok()),
-            self.authenticator.as_deref(),
-            &mut context,
-        )
-        .err();
+        let refused = if self.insecure_no_auth {
+            None
+        } else {
+            inbound::authorize(
+                route.op,
+                |name| headers.get(name).and_then(|v| v.to_str().ok()),
+                self.authenticator.as_deref(),
+                &mut context,
+            )
+            .err()
+        };
         let span = inbound::span(route.op, "rest", &context);
         let started = self.started;
         let Unread {
@@ -905,7 +922,9 @@ fn refusal_response(op: &OperationInfo, refused: AuthError) -> Response {
     };
     // Service names, header names and scopes are checked tokens: always a valid value.
     if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
     }
     response
 }

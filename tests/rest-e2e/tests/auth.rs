@@ -46,13 +46,19 @@ impl Vault for Service {
     }
 
     async fn health(&self, request: Request<()>) -> Result<(), CallError> {
-        assert!(request.context.principal.is_none(), "an open operation reads no credential");
+        assert!(
+            request.context.principal.is_none(),
+            "an open operation reads no credential"
+        );
         Ok(())
     }
 }
 
 fn token(scopes: &str, expires_in: i64) -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let claims = serde_json::json!({
         "sub": "alice", "iss": ISSUER, "aud": AUDIENCE, "scope": scopes,
         "iat": now, "exp": now + expires_in,
@@ -74,7 +80,11 @@ async fn serve() -> (String, Arc<Handlers>) {
     let router = rest::router(Service(handlers.clone()), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(accord::rest::server::serve(listener, router, Shutdown::never()));
+    tokio::spawn(accord::rest::server::serve(
+        listener,
+        router,
+        Shutdown::never(),
+    ));
     (base, handlers)
 }
 
@@ -139,13 +149,25 @@ async fn refusals_come_before_the_handler_with_a_challenge_and_a_fixed_message()
         assert_eq!(body["status"], status, "{body}");
         assert_eq!(body["detail"], detail, "{body}");
     }
-    assert_eq!(handlers.ran.load(Ordering::SeqCst), 0, "no refused call ran");
+    assert_eq!(
+        handlers.ran.load(Ordering::SeqCst),
+        0,
+        "no refused call ran"
+    );
 
-    let ok = get(url(), Some(&format!("Bearer {}", token("vault:read other", 600)))).await;
+    let ok = get(
+        url(),
+        Some(&format!("Bearer {}", token("vault:read other", 600))),
+    )
+    .await;
     assert_eq!((ok.0, ok.2["holder"].as_str()), (200, Some("alice")));
     assert_eq!(handlers.ran.load(Ordering::SeqCst), 1);
     let open = reqwest::get(format!("{base}/health")).await.unwrap();
-    assert_eq!(open.status().as_u16(), 204, "an open operation needs nothing");
+    assert_eq!(
+        open.status().as_u16(),
+        204,
+        "an open operation needs nothing"
+    );
 }
 
 #[tokio::test]

@@ -208,7 +208,7 @@ fn main() {
         let order = seed(&generated_store).await;
         let id = order.order_id;
         let generated_base =
-            listen(rest::router(generated_store, Default::default())).await;
+            listen(rest::router(generated_store, insecure())).await;
         let hand_store = store();
         let hand_order = seed(&hand_store).await;
         assert_eq!(
@@ -338,5 +338,15 @@ fn hand_call(
                 _ => false,
             }
         })
+    }
+}
+
+/// The generated skeleton without its `@auth` check: the hand-written side checks no token
+/// either, so the comparison stays like for like (JWT verification has its own bench:
+/// `cargo bench -p accord --bench auth`).
+fn insecure() -> accord::rest::server::ServerConfig {
+    accord::rest::server::ServerConfig {
+        insecure_no_auth: true,
+        ..Default::default()
     }
 }

@@ -1,8 +1,13 @@
-//! `ftgo-order-service --listen 127.0.0.1:8080`: serves the generated REST skeleton of
-//! `OrderService` over the in-memory store, with a small demo menu. On SIGTERM or SIGINT it
-//! stops accepting, lets the calls in flight finish (at most `--drain-secs`) and exits 0.
+//! `ftgo-order-service --listen 127.0.0.1:8080 --jwt-secret SECRET`: serves the generated REST
+//! skeleton of `OrderService` over the in-memory store, with a small demo menu. Callers bring a
+//! bearer token (`orders:read` to read, `orders:write` to create and cancel), verified with an
+//! HS256 secret (`--jwt-secret`) or the public keys of a JWKS file (`--jwks`); without either it
+//! refuses to start unless told `--insecure-no-auth`. On SIGTERM or SIGINT it stops accepting,
+//! lets the calls in flight finish (at most `--drain-secs`) and exits 0.
 
 use accord::Shutdown;
+use accord::auth::JwtVerifier;
+use accord::rest::server::ServerConfig;
 use clap::Parser;
 use ftgo_order_service::api::ftgo::order::order_service;
 use ftgo_order_service::{InMemoryOrders, demo_restaurants};
@@ -22,14 +27,57 @@ struct Args {
     /// How long calls in flight may run after SIGTERM/SIGINT, in seconds.
     #[arg(long, default_value_t = 10)]
     drain_secs: u64,
+    /// Verify bearer tokens (JWT, HS256) with this secret.
+    #[arg(long, value_name = "SECRET", conflicts_with = "jwks")]
+    jwt_secret: Option<String>,
+    /// Verify bearer tokens with the public keys of this JWKS file (RS256/ES256, re-read
+    /// periodically).
+    #[arg(long, value_name = "FILE")]
+    jwks: Option<std::path::PathBuf>,
+    /// Serve without checking any credential: anyone may call anything (development only).
+    #[arg(long, conflicts_with_all = ["jwt_secret", "jwks"])]
+    insecure_no_auth: bool,
+}
+
+/// The server's settings: how tokens are verified, or none at all when asked explicitly.
+fn server_config(args: &Args) -> Result<ServerConfig, String> {
+    let verifier = match (&args.jwt_secret, &args.jwks) {
+        (Some(secret), _) => JwtVerifier::hs256(secret.as_bytes().to_vec()),
+        (None, Some(file)) => JwtVerifier::jwks_file(file.clone()),
+        (None, None) if args.insecure_no_auth => {
+            eprintln!("warning: --insecure-no-auth: anyone may call anything");
+            return Ok(ServerConfig {
+                insecure_no_auth: true,
+                ..ServerConfig::default()
+            });
+        }
+        (None, None) => {
+            return Err(
+                "the order service requires bearer tokens: pass --jwt-secret SECRET or \
+                        --jwks FILE (or --insecure-no-auth to serve without authentication)"
+                    .into(),
+            );
+        }
+    };
+    let verifier = verifier
+        .build()
+        .map_err(|e| format!("cannot verify tokens: {e}"))?;
+    Ok(ServerConfig::default().with_authenticator(verifier))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    let config = match server_config(&args) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let store = InMemoryOrders::new(demo_restaurants())
         .with_latency(Duration::from_millis(args.latency_ms));
-    let router = order_service::rest::router(store, Default::default());
+    let router = order_service::rest::router(store, config);
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(listener) => listener,
         Err(e) => {

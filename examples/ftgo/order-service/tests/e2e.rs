@@ -1,7 +1,9 @@
 //! End to end over loopback: the generated proxy against the generated skeleton serving the
 //! in-memory store, raw HTTP for invalid input, and the real binary.
 
+use accord::auth::{JwtVerifier, StaticToken};
 use accord::rest::client::RestClient;
+use accord::rest::server::ServerConfig;
 use accord::{CallError, Code, ProxyConfig, Request, Shutdown};
 use ftgo_order_service::api::ftgo::order::order_service::{
     CancelOrderError, CreateOrderError, GetOrderError, rest,
@@ -18,11 +20,30 @@ fn store() -> InMemoryOrders {
     InMemoryOrders::new(demo_restaurants())
 }
 
-/// Serves `store` on an ephemeral loopback port; returns the base URL.
+/// The HS256 secret the tests' servers verify tokens with.
+const SECRET: &str = "ftgo-test-secret-of-32-bytes-long";
+
+/// A bearer token for subject `tester` holding `scopes` (space-separated), valid for an hour.
+fn token(scopes: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({"sub": "tester", "scope": scopes, "iat": now, "exp": now + 3600});
+    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
+    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()
+}
+
+/// Serves `store` on an ephemeral loopback port, verifying tokens signed with [`SECRET`];
+/// returns the base URL.
 async fn serve(store: InMemoryOrders) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = rest::router(store, Default::default());
+    let verifier = JwtVerifier::hs256(SECRET.as_bytes().to_vec())
+        .build()
+        .unwrap();
+    let config = ServerConfig::default().with_authenticator(verifier);
+    let router = rest::router(store, config);
     tokio::spawn(accord::rest::server::serve(
         listener,
         router,
@@ -31,8 +52,13 @@ async fn serve(store: InMemoryOrders) -> String {
     base
 }
 
+/// A proxy that reads and writes orders.
 fn proxy(base: &str, config: ProxyConfig) -> rest::Proxy {
-    let client = RestClient::builder(base).config(config).build().unwrap();
+    let client = RestClient::builder(base)
+        .config(config)
+        .credentials(StaticToken::new(token("orders:read orders:write")))
+        .build()
+        .unwrap();
     rest::Proxy::new(client)
 }
 
@@ -138,6 +164,7 @@ async fn raw(method: &str, url: &str, content_type: &str, body: &str) -> (u16, S
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let response = client
         .request(method, url)
+        .bearer_auth(token("orders:read orders:write"))
         .header("content-type", content_type)
         .body(body.to_owned())
         .send()
@@ -279,7 +306,7 @@ async fn with_the_outstanding_bound_reached_the_next_call_fails_at_once() {
 async fn the_binary_serves_on_the_address_it_is_given() {
     use tokio::io::AsyncBufReadExt as _;
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ftgo-order-service"))
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", "127.0.0.1:0", "--jwt-secret", SECRET])
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -316,7 +343,13 @@ async fn the_binary_serves_on_the_address_it_is_given() {
 async fn sigterm_lets_the_call_in_flight_finish_and_exits_0() {
     use tokio::io::AsyncBufReadExt as _;
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ftgo-order-service"))
-        .args(["--listen", "127.0.0.1:0", "--latency-ms", "800"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--latency-ms",
+            "800",
+            "--insecure-no-auth",
+        ])
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -350,5 +383,65 @@ async fn sigterm_lets_the_call_in_flight_finish_and_exits_0() {
     assert!(
         matches!(after, Err(GetOrderError::Call(CallError::Connect(_)))),
         "no longer accepting: {after:?}"
+    );
+}
+
+/// The order service checks the scopes its contract names, and refuses to start without a way
+/// to verify tokens unless told to serve insecurely.
+#[tokio::test]
+async fn the_binary_enforces_scopes_and_refuses_to_start_without_a_verifier() {
+    let bare = tokio::process::Command::new(env!("CARGO_BIN_EXE_ftgo-order-service"))
+        .args(["--listen", "127.0.0.1:0"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(bare.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&bare.stderr);
+    assert!(
+        said.contains("--jwt-secret") && said.contains("--insecure-no-auth"),
+        "{said}"
+    );
+
+    let base = serve(store()).await;
+    let reader = {
+        let client = RestClient::builder(&base)
+            .credentials(StaticToken::new(token("orders:read")))
+            .build()
+            .unwrap();
+        rest::Proxy::new(client)
+    };
+    let refused = reader
+        .create_order(create(1, &[("pad-thai", 1)]).into())
+        .await;
+    assert!(
+        matches!(&refused, Err(CreateOrderError::Call(CallError::Status(s))) if s.code == Code::PermissionDenied),
+        "orders:read cannot create: {refused:?}"
+    );
+    let writer = proxy(&base, ProxyConfig::default());
+    let created = writer
+        .create_order(create(1, &[("pad-thai", 1)]).into())
+        .await
+        .unwrap();
+    let read = reader
+        .get_order(
+            GetOrderRequest {
+                order_id: created.order_id,
+            }
+            .into(),
+        )
+        .await;
+    assert!(read.is_ok(), "orders:read reads: {read:?}");
+    let anonymous = rest::Proxy::connect(&base).unwrap();
+    let refused = anonymous
+        .get_order(
+            GetOrderRequest {
+                order_id: created.order_id,
+            }
+            .into(),
+        )
+        .await;
+    assert!(
+        matches!(&refused, Err(GetOrderError::Call(CallError::Status(s))) if s.code == Code::Unauthenticated),
+        "{refused:?}"
     );
 }

@@ -347,7 +347,7 @@ pub mod order_service {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::None,
             idempotent: false,
-            auth: __accord::AuthRequirement::None,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["orders:write"] },
         };
 
         pub static GET_ORDER: __accord::OperationInfo = __accord::OperationInfo {
@@ -356,7 +356,7 @@ pub mod order_service {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::None,
             idempotent: true,
-            auth: __accord::AuthRequirement::None,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["orders:read"] },
         };
 
         pub static CANCEL_ORDER: __accord::OperationInfo = __accord::OperationInfo {
@@ -365,7 +365,7 @@ pub mod order_service {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(2u64, 0u32)),
             idempotent: false,
-            auth: __accord::AuthRequirement::None,
+            auth: __accord::AuthRequirement::Bearer { scopes: &["orders:write"] },
         };
 
         pub static WATCH_ORDER: __accord::OperationInfo = __accord::OperationInfo {
@@ -374,7 +374,7 @@ pub mod order_service {
             interaction: __accord::Interaction::ServerStream,
             timeout: __accord::Option::None,
             idempotent: false,
-            auth: __accord::AuthRequirement::None,
+            auth: __accord::AuthRequirement::Bearer { scopes: &[] },
         };
 
         pub static ORDER_VIEWED: __accord::OperationInfo = __accord::OperationInfo {
@@ -383,7 +383,7 @@ pub mod order_service {
             interaction: __accord::Interaction::Notify,
             timeout: __accord::Option::None,
             idempotent: false,
-            auth: __accord::AuthRequirement::None,
+            auth: __accord::AuthRequirement::Bearer { scopes: &[] },
         };
     }
 
