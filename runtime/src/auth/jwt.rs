@@ -5,6 +5,7 @@ use super::{AuthError, Authenticator, Credential, MAX_CREDENTIAL_BYTES, Principa
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
 use serde_json::{Map, Value};
+use sha2::Digest;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
@@ -49,6 +50,63 @@ struct Shared {
     settings: Settings,
     source: Source,
     keys: RwLock<Vec<Key>>,
+    cache: Cache,
+}
+
+/// Principals of tokens verified already, by the SHA-256 of the token, until they expire:
+/// an ES256 signature check costs ~100 µs, several times a REST request's own cost, and a
+/// client sends the same token with every call. Emptied whenever the keys change; when full,
+/// expired entries go, then everything.
+struct Cache {
+    capacity: usize,
+    entries: std::sync::Mutex<std::collections::HashMap<[u8; 32], Cached>>,
+}
+
+struct Cached {
+    principal: Principal,
+    /// `exp` plus the leeway, in seconds since the epoch.
+    expires: f64,
+}
+
+impl Cache {
+    fn new(capacity: usize) -> Self {
+        Cache {
+            capacity,
+            entries: Default::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<[u8; 32], Cached>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, digest: &[u8; 32], now: f64) -> Option<Result<Principal, AuthError>> {
+        let entries = self.lock();
+        let hit = entries.get(digest)?;
+        Some(if now <= hit.expires {
+            Ok(hit.principal.clone())
+        } else {
+            Err(AuthError::EXPIRED)
+        })
+    }
+
+    fn put(&self, digest: [u8; 32], principal: &Principal, expires: f64, now: f64) {
+        let mut entries = self.lock();
+        if entries.len() >= self.capacity {
+            entries.retain(|_, c| now <= c.expires);
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        let principal = principal.clone();
+        entries.insert(digest, Cached { principal, expires });
+    }
+}
+
+fn now_seconds() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 #[derive(Clone)]
@@ -81,6 +139,7 @@ pub struct JwtVerifierBuilder {
     source: Source,
     settings: Settings,
     refresh: Duration,
+    cache: usize,
 }
 
 /// A [`JwtVerifier`] that cannot be built, or a JWKS that cannot be loaded.
@@ -145,6 +204,21 @@ impl JwtVerifier {
         if token.len() > MAX_CREDENTIAL_BYTES {
             return Err(AuthError::TOO_LARGE);
         }
+        if self.shared.cache.capacity == 0 {
+            return self.verify_uncached(token).map(|(principal, _)| principal);
+        }
+        let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        let now = now_seconds();
+        if let Some(known) = self.shared.cache.get(&digest, now) {
+            return known;
+        }
+        let (principal, expires) = self.verify_uncached(token)?;
+        self.shared.cache.put(digest, &principal, expires, now);
+        Ok(principal)
+    }
+
+    /// Verifies `token` against the keys: the principal and when it expires (with leeway).
+    fn verify_uncached(&self, token: &str) -> Result<(Principal, f64), AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| reject("header", &e))?;
         let keys = self.shared.keys.read().unwrap_or_else(|e| e.into_inner());
         let mut refusal = None;
@@ -216,15 +290,13 @@ impl Settings {
         }
     }
 
-    fn verify_with(&self, key: &Key, token: &str) -> Result<Principal, AuthError> {
+    fn verify_with(&self, key: &Key, token: &str) -> Result<(Principal, f64), AuthError> {
         let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &key.validation)
             .map_err(|e| reject("signature or claims", &e))?;
         let claims = data.claims;
-        let exp = claims.get("exp").and_then(Value::as_f64).unwrap_or(0.0);
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
-        if exp + self.leeway.as_secs_f64() < now {
+        let expires =
+            claims.get("exp").and_then(Value::as_f64).unwrap_or(0.0) + self.leeway.as_secs_f64();
+        if expires < now_seconds() {
             tracing::debug!("bearer token rejected: expired");
             return Err(AuthError::EXPIRED);
         }
@@ -232,11 +304,12 @@ impl Settings {
             tracing::debug!("bearer token rejected: `sub` is not a string");
             return Err(AuthError::INVALID);
         };
-        Ok(Principal {
+        let principal = Principal {
             subject: subject.to_owned(),
             scopes: scopes(&claims),
             claims,
-        })
+        };
+        Ok((principal, expires))
     }
 }
 
@@ -265,6 +338,7 @@ impl JwtVerifierBuilder {
                 leeway: Duration::from_secs(30),
             },
             refresh: Duration::from_secs(300),
+            cache: 1024,
         }
     }
 
@@ -285,6 +359,14 @@ impl JwtVerifierBuilder {
     /// The clock skew allowed on `exp` and `nbf`, in whole seconds (default 30 s).
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.settings.leeway = Duration::from_secs(leeway.as_secs());
+        self
+    }
+
+    /// How many verified tokens are remembered (default 1024; 0: none), so that a token sent
+    /// again costs a SHA-256 and a lookup instead of a signature check. A remembered token is
+    /// still refused once it expires, and forgotten when the keys change.
+    pub fn cache(mut self, capacity: usize) -> Self {
+        self.cache = capacity;
         self
     }
 
@@ -343,6 +425,7 @@ impl JwtVerifierBuilder {
             settings,
             source: self.source,
             keys: RwLock::new(keys),
+            cache: Cache::new(self.cache),
         });
         let refresh_task = if refreshes {
             let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
@@ -397,7 +480,10 @@ impl Shared {
         };
         let keys = keys_of_jwks(&bytes, &self.settings)?;
         let count = keys.len();
-        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
+        let mut current = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        *current = keys;
+        self.cache.lock().clear();
+        drop(current);
         tracing::debug!(keys = count, "JWKS loaded");
         Ok(count)
     }
@@ -723,6 +809,34 @@ mod tests {
     }
 
     #[test]
+    fn verified_tokens_are_remembered_until_they_expire() {
+        let v = JwtVerifier::hs256(SECRET).cache(2).build().unwrap();
+        let cache = &v.shared.cache;
+        let token = hs(json!({"scope": "a"}));
+        let first = v.verify(&token).unwrap();
+        assert_eq!(cache.lock().len(), 1);
+        assert_eq!(v.verify(&token).unwrap(), first);
+        assert_eq!(cache.lock().len(), 1, "a hit");
+        for refused in [hs(json!({"sub": null})), hs(json!({"exp": now() - 600}))] {
+            assert!(v.verify(&refused).is_err());
+        }
+        assert_eq!(cache.lock().len(), 1, "refusals are not remembered");
+        // A remembered token past its expiry (plus leeway) is expired, not served.
+        for entry in cache.lock().values_mut() {
+            entry.expires = now() as f64 - 1.0;
+        }
+        assert_eq!(v.verify(&token), Err(AuthError::EXPIRED));
+        // Bounded: expired entries go first, then everything.
+        for i in 0..5 {
+            assert!(v.verify(&hs(json!({"n": i}))).is_ok());
+            assert!(cache.lock().len() <= 2);
+        }
+        let uncached = JwtVerifier::hs256(SECRET).cache(0).build().unwrap();
+        assert_eq!(uncached.verify(&token).unwrap(), first);
+        assert!(uncached.shared.cache.lock().is_empty());
+    }
+
+    #[test]
     fn bad_configurations_fail_at_build() {
         assert!(JwtVerifier::hs256(&b"short"[..]).build().is_err());
         assert!(JwtVerifier::rs256_pem(b"not a key").build().is_err());
@@ -769,6 +883,7 @@ mod tests {
             settings: settings(),
             source: Source::Hs256(Vec::new()),
             keys: RwLock::new(keys_of_jwks(&set(&[EC_A_JWK, EC_B_JWK]), &settings()).unwrap()),
+            cache: Cache::new(0),
         };
         let v = JwtVerifier {
             shared: Arc::new(shared),

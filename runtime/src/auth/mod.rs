@@ -72,6 +72,22 @@ impl Requirement {
         }
     }
 
+    /// The credential this requirement reads, given how to look up a header (metadata key) by
+    /// name: `Authorization: Bearer …` for a bearer token, the named header for an API key;
+    /// `None` when it is absent (or for [`Requirement::None`]).
+    pub fn credential<'a>(
+        &self,
+        header: impl FnOnce(&str) -> Option<&'a str>,
+    ) -> Option<Credential<'a>> {
+        match self {
+            Requirement::None => None,
+            Requirement::Bearer { .. } => {
+                header("authorization").and_then(Credential::from_authorization)
+            }
+            Requirement::ApiKey { header: name } => header(name).map(Credential::ApiKey),
+        }
+    }
+
     /// The scopes a bearer token must carry (empty otherwise).
     pub fn scopes(&self) -> &'static [&'static str] {
         match self {
@@ -456,6 +472,19 @@ mod tests {
             Some("X-Api-Key")
         );
         assert_eq!(WRITE.scopes().len(), 2);
+        let headers = |name: &str| match name {
+            "authorization" => Some("Bearer t-1"),
+            "X-Api-Key" => Some("k-1"),
+            _ => None,
+        };
+        assert_eq!(READ.credential(headers), Some(Credential::Bearer("t-1")));
+        let api_key = Requirement::ApiKey {
+            header: "X-Api-Key",
+        };
+        assert_eq!(api_key.credential(headers), Some(Credential::ApiKey("k-1")));
+        let other = Requirement::ApiKey { header: "X-Key" };
+        assert_eq!(other.credential(headers), None);
+        assert_eq!(Requirement::None.credential(headers), None);
         assert_eq!(Requirement::None.header(), None);
     }
 
