@@ -74,11 +74,7 @@ fn the_rust_target_has_no_import_circle() {
     let mut done = BTreeSet::new();
     for node in graph.keys() {
         let found = circle(&graph, node, &mut Vec::new(), &mut done);
-        assert!(
-            found.is_none(),
-            "import circle: {}",
-            found.unwrap().join(" -> ")
-        );
+        assert!(found.is_none(), "import circle: {}", found.unwrap().join(" -> "));
     }
     // The leaves import no other part.
     for leaf in ["ident", "writer", "fields", "signature"] {

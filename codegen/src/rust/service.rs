@@ -5,8 +5,8 @@
 //! the transport its binding names.
 
 use super::ident::ident;
-use super::rest::Rest;
 use super::signature::{self, Scope};
+use super::rest::Rest;
 use super::transport::{Transport, TransportCode};
 use super::writer::{Code, string_literal};
 use super::{Generator, docs};
