@@ -7,64 +7,19 @@
 
 mod common;
 
-use accord_codegen::{OutputFile, proto};
+use accord_codegen::proto;
 use accord_idl::Model;
-use std::path::Path;
-use std::process::Command;
 
-fn protoc_available() -> bool {
-    let ok = Command::new("protoc")
-        .arg("--version")
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "protoc is not installed, and CI requires it (apt-get install -y protobuf-compiler)"
-        );
-        println!("SKIPPED: protoc not installed");
-        eprintln!("SKIPPED: protoc not installed");
-    }
-    ok
-}
-
-fn write(dir: &Path, files: &[OutputFile]) {
-    for file in files {
-        let path = dir.join(&file.path);
-        std::fs::create_dir_all(path.parent().expect("files live in a folder")).expect("mkdir");
-        std::fs::write(&path, &file.contents).expect("write .proto");
-    }
-}
+use common::protoc_available;
 
 /// Runs protoc over every file of a model and returns the descriptor set's size.
 fn descriptor_set(model: &Model) -> usize {
     let files = proto::emit(model);
     assert!(!files.is_empty());
-    let dir = tempfile::tempdir().expect("temp dir");
-    write(dir.path(), &files);
-    let out = dir.path().join("out.pb");
-    let result = Command::new("protoc")
-        .arg("--include_imports")
-        .arg("-o")
-        .arg(&out)
-        .arg("-I")
-        .arg(dir.path())
-        .args(files.iter().map(|f| &f.path))
-        .current_dir(dir.path())
-        .output()
-        .expect("protoc runs");
-    let listing: String = files
-        .iter()
-        .map(|f| format!("==> {}\n{}\n", f.path.display(), f.contents))
-        .collect();
-    assert!(
-        result.status.success(),
-        "protoc rejected the files:\n{}\n{listing}",
-        String::from_utf8_lossy(&result.stderr)
-    );
-    std::fs::metadata(&out)
-        .expect("descriptor set written")
-        .len() as usize
+    match common::protoc_descriptor_set(&files) {
+        Ok(size) => size,
+        Err(problem) => panic!("{problem}"),
+    }
 }
 
 #[test]

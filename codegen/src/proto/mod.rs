@@ -175,7 +175,8 @@ fn field_line(
 /// Keywords take a trailing `_` and keep their IDL spelling as JSON name; a field whose JSON name
 /// another field already has (`a_b` and `aB` are both `aB`) takes a numbered suffix and its
 /// default JSON name, as protoc rejects such pairs in proto3 and JSON readers could not tell them
-/// apart.
+/// apart. protoc compares the JSON names lower-cased (`item` and `Item` collide too: found by the
+/// build property, codegen/tests/property_build.rs), so the names are compared that way.
 fn field_names(fields: &[Field]) -> Vec<(String, Option<String>)> {
     let mut names = BTreeSet::new();
     let mut json = BTreeSet::new();
@@ -186,8 +187,11 @@ fn field_names(fields: &[Field]) -> Vec<(String, Option<String>)> {
             let mut candidate = (base.clone(), (base != f.name).then(|| f.name.clone()));
             let mut n = 1;
             loop {
-                let default = ident::default_json_name(&candidate.0);
-                let effective = candidate.1.clone().unwrap_or_else(|| default.clone());
+                let default = ident::default_json_name(&candidate.0).to_lowercase();
+                let effective = candidate
+                    .1
+                    .as_ref()
+                    .map_or_else(|| default.clone(), |j| j.to_lowercase());
                 if !names.contains(&candidate.0)
                     && !json.contains(&default)
                     && !json.contains(&effective)

@@ -78,6 +78,22 @@ fn keywords_are_escaped_and_keep_their_json_name() {
     assert!(out.contains("string type = 2;"), "{out}");
 }
 
+/// protoc compares JSON names lower-cased: `item` and `Item` collide (in a oneof too).
+#[test]
+fn fields_differing_only_in_case_get_distinct_json_names() {
+    let out = proto(
+        "package p;\nversion 1.0.0;\nunion U { server: bool = 1; Server: bool = 2; }\nstruct S { item: i32 = 1; Item: i32 = 2; }\n",
+    );
+    assert!(
+        out.contains("bool server = 1;\n    bool Server_2 = 2;"),
+        "{out}"
+    );
+    assert!(
+        out.contains("int32 item = 1;\n  int32 Item_2 = 2;"),
+        "{out}"
+    );
+}
+
 #[test]
 fn rpcs_follow_the_operation_shapes() {
     let out = proto(

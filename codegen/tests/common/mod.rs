@@ -312,3 +312,68 @@ pub fn ftgo() -> Model {
 pub fn stress() -> Model {
     compile(&["tests/stress/everything.accord"])
 }
+
+/// Whether `protoc` runs. Missing, it fails under `CI` and prints `SKIPPED` otherwise.
+pub fn protoc_available() -> bool {
+    let ok = std::process::Command::new("protoc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "protoc is not installed, and CI requires it (apt-get install -y protobuf-compiler)"
+        );
+        println!("SKIPPED: protoc not installed");
+        eprintln!("SKIPPED: protoc not installed");
+    }
+    ok
+}
+
+/// Writes `files` under `dir`.
+pub fn write(dir: &Path, files: &[accord_codegen::OutputFile]) {
+    for file in files {
+        let path = dir.join(&file.path);
+        std::fs::create_dir_all(path.parent().expect("files live in a folder")).expect("mkdir");
+        std::fs::write(&path, &file.contents).expect("write .proto");
+    }
+}
+
+/// Runs protoc over `files` (`.proto`) and returns the descriptor set's size, or why protoc
+/// refused them (its message and the files).
+pub fn protoc_descriptor_set(files: &[accord_codegen::OutputFile]) -> Result<usize, String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), files);
+    let out = dir.path().join("out.pb");
+    let result = std::process::Command::new("protoc")
+        .arg("--include_imports")
+        .arg("-o")
+        .arg(&out)
+        .arg("-I")
+        .arg(dir.path())
+        .args(files.iter().map(|f| &f.path))
+        .current_dir(dir.path())
+        .output()
+        .expect("protoc runs");
+    if !result.status.success() {
+        let listing: String = files
+            .iter()
+            .map(|f| format!("==> {}\n{}\n", f.path.display(), f.contents))
+            .collect();
+        return Err(format!(
+            "protoc rejected the files:\n{}\n{listing}",
+            String::from_utf8_lossy(&result.stderr)
+        ));
+    }
+    Ok(std::fs::metadata(&out)
+        .expect("descriptor set written")
+        .len() as usize)
+}
+
+/// [`protoc_descriptor_set`] for the build property: whether protoc accepts `files`.
+pub fn protoc_accepts(files: &[accord_codegen::OutputFile]) -> Result<(), String> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    protoc_descriptor_set(files).map(|_| ())
+}

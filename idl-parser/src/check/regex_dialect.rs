@@ -28,8 +28,9 @@ pub(crate) fn ecma_problem(pattern: &str) -> Option<String> {
 
 struct Ecma;
 
-/// ECMA-262's SyntaxCharacter, plus `/` and `-`: the characters it lets one escape.
-const ESCAPABLE: &str = "^$\\.*+?()[]{}|/-";
+/// ECMA-262's SyntaxCharacter, plus `/`: the characters it lets one escape (with the `u` flag
+/// validators such as ajv compile `pattern` with). In a class `-` too, but not outside one.
+const ESCAPABLE: &str = "^$\\.*+?()[]{}|/";
 
 impl Visitor for Ecma {
     type Output = ();
@@ -62,7 +63,7 @@ impl Visitor for Ecma {
                 _ => Err("a word-boundary assertion other than `\\b` and `\\B`".into()),
             },
             Ast::ClassUnicode(c) => unicode(c),
-            Ast::Literal(l) => literal(&l.kind, l.c),
+            Ast::Literal(l) => literal(&l.kind, l.c, false),
             _ => Ok(()),
         }
     }
@@ -72,10 +73,9 @@ impl Visitor for Ecma {
             ClassSetItem::Ascii(_) => Err("an ASCII class like `[[:alpha:]]`".into()),
             ClassSetItem::Unicode(c) => unicode(c),
             ClassSetItem::Bracketed(_) => Err("a class nested in a class".into()),
-            ClassSetItem::Literal(l) => literal(&l.kind, l.c),
-            ClassSetItem::Range(r) => {
-                literal(&r.start.kind, r.start.c).and_then(|()| literal(&r.end.kind, r.end.c))
-            }
+            ClassSetItem::Literal(l) => literal(&l.kind, l.c, true),
+            ClassSetItem::Range(r) => literal(&r.start.kind, r.start.c, true)
+                .and_then(|()| literal(&r.end.kind, r.end.c, true)),
             _ => Ok(()),
         }
     }
@@ -162,9 +162,12 @@ fn unicode(class: &ClassUnicode) -> Result<(), String> {
     }
 }
 
-fn literal(kind: &LiteralKind, c: char) -> Result<(), String> {
+/// An escaped literal (`in_class`: inside `[…]`).
+fn literal(kind: &LiteralKind, c: char, in_class: bool) -> Result<(), String> {
     match kind {
-        LiteralKind::Meta | LiteralKind::Superfluous if !ESCAPABLE.contains(c) => {
+        LiteralKind::Meta | LiteralKind::Superfluous
+            if !(ESCAPABLE.contains(c) || in_class && c == '-') =>
+        {
             Err(format!("the escape `\\{c}`; write `{c}` unescaped"))
         }
         LiteralKind::Octal => Err("an octal escape".into()),
@@ -190,6 +193,7 @@ mod tests {
             r"(?<year>\d{4})",
             r"[\w.]+@[\w.]+",
             r"\u00e9\x41\/\.",
+            r"^[a\-z]$",
             r"^[\p{L} .'-]+$",
             r"\p{Script=Greek}\P{Lu}",
         ] {
@@ -209,6 +213,8 @@ mod tests {
             (r"\x{41}", "\\x{"),
             (r"\#", "escape"),
             (r"\a", "\\a"),
+            // Unicode mode (ajv's) refuses `\-` outside a class (found by the build property).
+            (r"^\-\d$", "escape `\\-`"),
         ] {
             let problem = ecma_problem(bad).unwrap_or_default();
             assert!(problem.contains(why), "{bad}: {problem:?}");

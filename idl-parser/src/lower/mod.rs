@@ -11,6 +11,7 @@ mod decls;
 mod phases;
 mod scope;
 mod services;
+mod visibility;
 
 pub(crate) use decls::literal_text;
 
@@ -250,41 +251,8 @@ impl Declarer<'_> {
 
     /// Each file sees its own package and those of every file it imports, transitively.
     fn visibility(&mut self, files: &[ParsedFile], packages: &[Option<PackageId>]) {
-        let index: FxHashMap<FileId, usize> =
-            files.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
-        let count = packages
-            .iter()
-            .flatten()
-            .map(|p| p.index() + 1)
-            .max()
-            .unwrap_or(0);
-        for (i, file) in files.iter().enumerate() {
-            let mut seen = vec![false; files.len()];
-            // A flag per package, not a search of `visible`: a long import chain made that cubic.
-            let mut listed = vec![false; count];
-            let mut stack = vec![i];
-            let mut visible: Vec<PackageId> = Vec::new();
-            seen[i] = true;
-            while let Some(at) = stack.pop() {
-                if let Some(p) = packages[at]
-                    && !std::mem::replace(&mut listed[p.index()], true)
-                {
-                    visible.push(p);
-                }
-                for next in files[at]
-                    .imports
-                    .iter()
-                    .flatten()
-                    .filter_map(|id| index.get(id))
-                {
-                    if !seen[*next] {
-                        seen[*next] = true;
-                        stack.push(*next);
-                    }
-                }
-            }
-            self.scope.visible.insert(file.id, visible);
-        }
+        let names: Vec<usize> = self.scope.symbols.iter().map(|s| s.len()).collect();
+        self.scope.visibility = visibility::Visibility::new(files, packages, &names);
     }
 }
 

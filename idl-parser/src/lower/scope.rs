@@ -5,6 +5,7 @@
 //! works for any loaded package. A short name is one hash lookup in an index of every package's
 //! names, whose few hits are then filtered by visibility.
 
+use super::visibility::Visibility;
 use crate::check::types;
 use crate::diagnostic::Diagnostic;
 use crate::model::{ChannelId, DeclId, PackageId, ServiceId};
@@ -35,8 +36,8 @@ pub(crate) struct Scope {
     pub names: Vec<String>,
     /// Per package: every declared name.
     pub symbols: Vec<FxHashMap<String, Sym>>,
-    /// Per file: the packages it sees, its own first.
-    pub visible: FxHashMap<FileId, Vec<PackageId>>,
+    /// Which packages each file sees.
+    pub visibility: Visibility,
     /// Every declared name, with each package that declares it (in declaration order).
     everywhere: FxHashMap<String, Vec<(PackageId, Sym)>>,
     /// Every declared name by its first two characters (lower case), sorted: where "did you
@@ -47,7 +48,7 @@ pub(crate) struct Scope {
 
 /// Above this many visible names, suggestions come from the unknown name's prefix bucket, and
 /// at most this many of them are compared: each unknown name then costs bounded time.
-const SUGGEST_ALL_MAX: usize = 256;
+const SUGGEST_ALL_MAX: usize = super::visibility::SMALL_MAX;
 
 fn prefix(name: &str) -> String {
     name.chars().take(2).flat_map(char::to_lowercase).collect()
@@ -122,10 +123,10 @@ impl Scope {
             }
             return found;
         }
-        let visible = self.visible.get(&file).map_or(&[][..], Vec::as_slice);
+        let sees = |p: PackageId| self.visibility.sees(file, p);
         let declared = self.everywhere.get(name).map_or(&[][..], Vec::as_slice);
         // The common case (one hit) allocates nothing; the list is only built for the error.
-        let mut hits = declared.iter().filter(|(p, _)| visible.contains(p));
+        let mut hits = declared.iter().filter(|(p, _)| sees(*p));
         let first = hits.next();
         if let (Some(&(_, sym)), None) = (first, hits.clone().next()) {
             return Some(sym);
@@ -144,8 +145,8 @@ impl Scope {
                     .iter()
                     .map(|s| s.name())
                     .filter(|_| what == "type");
-                let count: usize = visible.iter().map(|p| self.symbols[p.index()].len()).sum();
-                let suggestion = if count <= SUGGEST_ALL_MAX {
+                // The visible packages when they hold at most `SUGGEST_ALL_MAX` names.
+                let suggestion = if let Some(visible) = self.visibility.small(file) {
                     let all = visible.iter().flat_map(|p| {
                         self.symbols[p.index()]
                             .iter()
@@ -156,7 +157,7 @@ impl Scope {
                 } else {
                     let seen = |n: &&str| {
                         let hits = self.everywhere.get(*n).map_or(&[][..], Vec::as_slice);
-                        hits.iter().any(|(p, s)| visible.contains(p) && wanted(s))
+                        hits.iter().any(|(p, s)| wanted(s) && sees(*p))
                     };
                     let like = self.like(name).iter().map(String::as_str).filter(seen);
                     types::suggest(name, like.take(SUGGEST_ALL_MAX).chain(scalars))
