@@ -51,6 +51,8 @@ const RETRY: &str = "idempotency is not in the .proto (no `idempotency_level`); 
 const VALIDATION: &str = "constraints are validated by Accord's runtime, not encoded in protobuf";
 const DEFAULT: &str = "proto3 has no field defaults; Accord's default is applied by its runtime";
 const CHANNEL: &str = "channels are AsyncAPI surface, absent from the .proto";
+const AUTH: &str = "who may call is a comment in the .proto; callers without the new \
+                    credential or scope are refused";
 const REQUIRED: &str = "proto3 has no required fields; Accord's runtime rejects a request without \
                         a required field, so old clients that omit it break";
 const UNSIGNED: &str = "int64 and uint64 share a varint and a JSON string form, but negative \
@@ -94,6 +96,10 @@ const FIXTURES: &[(&str, Expect)] = &[
     ("op-idempotency-removed", Invisible(RETRY)),
     ("op-idempotency-added", Agree),
     ("timing-changed", Agree),
+    ("auth-added", Invisible(AUTH)),
+    ("auth-removed", Agree),
+    ("auth-scope-added", Invisible(AUTH)),
+    ("auth-scope-removed", Agree),
     ("channel-removed", Invisible(CHANNEL)),
     ("channel-added", Agree),
     ("channel-changed", Invisible(CHANNEL)),

@@ -461,8 +461,15 @@ impl Operation {
     }
 
     /// Who may call the operation: its `@auth`, else the service's, else anyone; with a bearer
-    /// token, its `@scopes`, else the service's.
+    /// token, its `@scopes`, else the service's. An operation bound to a channel takes no
+    /// credential (brokers authenticate connections, not messages; see A0904).
     pub fn effective_auth(&self, service: &Service) -> Auth {
+        if self.channel.is_some() {
+            return Auth {
+                scheme: AuthScheme::None,
+                scopes: Vec::new(),
+            };
+        }
         let scheme = self
             .auth
             .clone()

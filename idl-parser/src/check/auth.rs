@@ -1,5 +1,6 @@
 //! Who may call an operation: `@auth` and `@scopes` (A0901 unknown scheme or bad header,
-//! A0902 scopes without a bearer token, A0903 a scope that is not a scope token).
+//! A0902 scopes without a bearer token, A0903 a scope that is not a scope token, A0904 either
+//! on an operation bound to a channel).
 //!
 //! Why: a misspelt scheme or a header name that cannot travel would leave an operation open or
 //! uncallable, and scopes on an operation that takes no bearer token would be enforced by
@@ -16,7 +17,8 @@
 //! ```
 //!
 //! Called by `lower::services`: [`scheme`] and [`scopes`] for each service and operation, then
-//! [`scopes_need_bearer`] once the operation's scheme is known.
+//! [`scopes_need_bearer`] once the operation's scheme is known, and [`not_on_channels`] once
+//! its binding is.
 
 use super::annotations::Anns;
 use super::codes;
@@ -141,4 +143,30 @@ pub(crate) fn scopes_need_bearer(anns: &Anns, scheme: &AuthScheme, diags: &mut V
         .with_label("scopes are claims of a bearer token")
         .with_help("put `@auth(bearer)` on the operation or its service, or remove `@scopes`"),
     );
+}
+
+/// `@auth` or `@scopes` on an operation bound to a channel: a message carries no credential
+/// the consumer could check (brokers authenticate connections), so the annotation would
+/// promise a check that never happens. A service's `@auth` does not reach its channel-bound
+/// operations.
+pub(crate) fn not_on_channels(anns: &Anns, bound_to_channel: bool, diags: &mut Vec<Diagnostic>) {
+    if !bound_to_channel {
+        return;
+    }
+    for name in ["auth", "scopes"] {
+        if let Some(ann) = anns.get(name) {
+            diags.push(
+                Diagnostic::error(
+                    codes::AUTH_ON_CHANNEL,
+                    format!("`@{name}` cannot be put on an operation bound to a channel"),
+                    ann.span,
+                )
+                .with_label("messages carry no credential")
+                .with_help(
+                    "brokers authenticate connections: secure the broker, or bind the operation \
+                     to HTTP or gRPC instead",
+                ),
+            );
+        }
+    }
 }

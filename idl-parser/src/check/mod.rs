@@ -85,6 +85,7 @@ pub mod codes {
     pub const AUTH_FORM: &str = "A0901";
     pub const SCOPES_WITHOUT_BEARER: &str = "A0902";
     pub const SCOPE_INVALID: &str = "A0903";
+    pub const AUTH_ON_CHANNEL: &str = "A0904";
     pub const NAMING: &str = "W0101";
     pub const UNUSED: &str = "W0102";
     pub const BIDI_CONTROL: &str = "W0103";
@@ -233,6 +234,10 @@ pub const REGISTRY: &[Code] = {
         ),
         e(SCOPES_WITHOUT_BEARER, "`@scopes` without `@auth(bearer)`"),
         e(SCOPE_INVALID, "a scope that is not a scope token"),
+        e(
+            AUTH_ON_CHANNEL,
+            "`@auth` or `@scopes` on a channel-bound operation",
+        ),
         w(NAMING, "name does not follow the naming convention"),
         w(
             UNUSED,

@@ -211,6 +211,7 @@ impl Lowerer<'_> {
         let in_force = lowered.auth.as_ref().or(service_auth);
         auth::scopes_need_bearer(&anns, in_force.unwrap_or(&AuthScheme::None), self.diags);
         self.bindings(file, &anns, &mut lowered, routes);
+        auth::not_on_channels(&anns, lowered.channel.is_some(), self.diags);
         lowered.idempotent |= lowered
             .http
             .as_ref()

@@ -12,7 +12,7 @@
 
 use super::{OperationInfo, Outcome};
 use crate::CallError;
-use crate::auth::{AuthError, Authenticator, Credential, Requirement};
+use crate::auth::{AuthError, Authenticator};
 use crate::context::{Context, deadline_after};
 use crate::deadline::within;
 use crate::trace::TraceParent;
@@ -131,14 +131,8 @@ pub fn authorize<'a>(
     authenticator: Option<&dyn Authenticator>,
     context: &mut Context,
 ) -> Result<(), AuthError> {
-    let credential = match op.auth {
-        Requirement::None => None,
-        Requirement::Bearer { .. } => {
-            header("authorization").and_then(Credential::from_authorization)
-        }
-        // The transport's lookup ignores case, as header and metadata names do.
-        Requirement::ApiKey { header: name } => header(name).map(Credential::ApiKey),
-    };
+    // The transport's lookup ignores case, as header and metadata names do.
+    let credential = op.auth.credential(header);
     let principal = crate::auth::authorize(&op.auth, credential, authenticator)?;
     context.principal = principal.map(std::sync::Arc::new);
     Ok(())

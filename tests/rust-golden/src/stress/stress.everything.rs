@@ -1259,7 +1259,7 @@ pub mod everything {
             interaction: __accord::Interaction::Unary,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
-            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static FORGET_THING: __accord::OperationInfo = __accord::OperationInfo {
@@ -1268,7 +1268,7 @@ pub mod everything {
             interaction: __accord::Interaction::Notify,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
-            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
+            auth: __accord::AuthRequirement::None,
         };
 
         pub static SURVEY: __accord::OperationInfo = __accord::OperationInfo {
@@ -1277,7 +1277,7 @@ pub mod everything {
             interaction: __accord::Interaction::Collect,
             timeout: __accord::Option::Some(__accord::StdDuration::new(30u64, 0u32)),
             idempotent: false,
-            auth: __accord::AuthRequirement::Bearer { scopes: &["things:read"] },
+            auth: __accord::AuthRequirement::None,
         };
     }
 
