@@ -34,7 +34,8 @@ pub fn text(report: &Report, old: &Sources, new: &Sources) -> String {
         report.changes.len(),
         required(report).as_str()
     ));
-    out
+    // Names, paths and quoted source reach a terminal: control and bidi characters escaped.
+    crate::render::escape_terminal(&out).into_owned()
 }
 
 /// The highest class of any change.
