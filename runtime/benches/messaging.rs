@@ -9,7 +9,10 @@
 //! from PATH on private ports (as the tests do) and skipped when missing.
 //! `ACCORD_BENCH_MESSAGES` sets the embedded broker's message count (default 2000000),
 //! `ACCORD_BENCH_BROKER_MESSAGES` the real brokers' (default 20000),
-//! `ACCORD_BENCH_ROUND_TRIPS` the round trips per broker (default 2000).
+//! `ACCORD_BENCH_ROUND_TRIPS` the round trips per broker (default 2000),
+//! `ACCORD_BENCH_RUNS` how many times the embedded broker's throughput is measured (default 5;
+//! each run and the median are printed), and `ACCORD_BENCH_MEMORY_ONLY=1` skips the real
+//! brokers (for profiling the embedded one, e.g. under `valgrind --tool=callgrind`).
 
 #[cfg(any(feature = "nats", feature = "amqp"))]
 #[path = "../tests/brokers/mod.rs"]
@@ -38,7 +41,7 @@ fn main() {
     one_core.block_on(memory());
 
     #[cfg(any(feature = "nats", feature = "amqp"))]
-    {
+    if std::env::var_os("ACCORD_BENCH_MEMORY_ONLY").is_none_or(|v| v != "1") {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -57,11 +60,20 @@ fn main() {
 
 async fn memory() {
     let n = count("ACCORD_BENCH_MESSAGES", 2_000_000);
+    let runs = count("ACCORD_BENCH_RUNS", 5).max(1);
     let broker = Broker::memory(BrokerConfig::default());
-    let rate = accord_path(&broker, "bench.memory", n).await;
+    let mut rates = Vec::new();
+    for run in 0..runs {
+        let rate = accord_path(&broker, &format!("bench.memory.{run}"), n).await;
+        if runs > 1 {
+            println!("memory  run {}: {rate:>10.0} msgs/s", run + 1);
+        }
+        rates.push(rate);
+    }
+    rates.sort_by(f64::total_cmp);
+    let median = rates[rates.len() / 2];
     println!(
-        "memory  publish → handler (one core): {:>10.0} msgs/s ({n} messages)",
-        rate
+        "memory  publish → handler (one core): {median:>10.0} msgs/s ({n} messages, median of {runs})"
     );
     round_trips(&broker, "memory").await;
 }

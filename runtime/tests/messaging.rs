@@ -89,6 +89,57 @@ async fn a_full_queue_holds_the_publisher_back_then_times_it_out() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn every_publisher_held_back_by_a_full_queue_gets_through() {
+    // Only taking from a full queue wakes a publisher, and each woken publisher wakes the next:
+    // several waiting publishers all get in when a consumer drains the queue at once, none
+    // left to time out.
+    let broker = Broker::memory(BrokerConfig {
+        buffer: 2,
+        ..BrokerConfig::default()
+    });
+    let channel = Channel::point_to_point("orders");
+    for i in 0..2 {
+        let m = Message::new("test.N", i.to_string());
+        broker.publish(&channel, m).await.unwrap();
+    }
+    let waiting: Vec<_> = (2..6)
+        .map(|i| {
+            let (broker, channel) = (broker.clone(), channel.clone());
+            tokio::spawn(async move {
+                broker
+                    .publish(&channel, Message::new("test.N", i.to_string()))
+                    .await
+            })
+        })
+        .collect();
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert!(waiting.iter().all(|p| !p.is_finished()), "all held back");
+    let mut consumer = broker.subscribe(&channel, "g").await.unwrap();
+    let mut got = Vec::new();
+    // Both taken before any publisher runs: one wake for the two free places.
+    for _ in 0..2 {
+        let d = consumer.next().await.unwrap();
+        got.push(String::from_utf8_lossy(&d.message().payload).into_owned());
+        d.ack().await.unwrap();
+    }
+    suite::within("the held-back messages", async {
+        while got.len() < 6 {
+            let d = consumer.next().await.unwrap();
+            got.push(String::from_utf8_lossy(&d.message().payload).into_owned());
+            d.ack().await.unwrap();
+        }
+    })
+    .await;
+    for publisher in waiting {
+        assert_eq!(publisher.await.unwrap(), Ok(()), "no publisher timed out");
+    }
+    got.sort();
+    assert_eq!(got, ["0", "1", "2", "3", "4", "5"]);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_dropped_delivery_goes_back_to_its_queue() {
     let broker = broker();
     let channel = Channel::point_to_point("orders");

@@ -364,11 +364,27 @@ impl Delivery {
             Acker::Memory(_) => Ok(()),
             #[cfg(feature = "nats")]
             Acker::None => Ok(()),
+            // Boxed: the network futures are large, and `ack` sits in the future of every
+            // message a consumer serves.
             #[cfg(feature = "nats")]
-            Acker::Nats(a) => timed(self.timeout, nats::ack(*a)).await,
+            Acker::Nats(a) => Box::pin(timed(self.timeout, nats::ack(*a))).await,
             #[cfg(feature = "amqp")]
-            Acker::Amqp(a) => timed(self.timeout, amqp::ack(a)).await,
+            Acker::Amqp(a) => Box::pin(timed(self.timeout, amqp::ack(a))).await,
         }
+    }
+
+    /// Acknowledges at once when that takes no I/O (the embedded broker, core NATS);
+    /// otherwise hands the delivery back, for [`Delivery::ack`].
+    #[allow(clippy::result_large_err)] // by value, as `ack` takes it: no allocation
+    pub(crate) fn ack_now(mut self) -> Result<(), Delivery> {
+        match self.acker {
+            Some(Acker::Memory(_)) => {}
+            #[cfg(feature = "nats")]
+            Some(Acker::None) => {}
+            _ => return Err(self),
+        }
+        self.acker = None;
+        Ok(())
     }
 
     /// Hands the message back for redelivery to a member of the group after `delay`.
@@ -382,7 +398,7 @@ impl Delivery {
             #[cfg(feature = "nats")]
             Acker::None => Ok(()),
             #[cfg(feature = "nats")]
-            Acker::Nats(a) => timed(self.timeout, nats::nack(*a, delay)).await,
+            Acker::Nats(a) => Box::pin(timed(self.timeout, nats::nack(*a, delay))).await,
             #[cfg(feature = "amqp")]
             Acker::Amqp(a) => {
                 amqp::nack(a, delay);

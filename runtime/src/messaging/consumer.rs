@@ -8,13 +8,15 @@
 //! broker redelivers (the delivery was never acknowledged), and the attempt count resumes from
 //! the broker's delivery count where the broker keeps one.
 
-use super::broker::{Backoff, Consumer, Delivery};
-use super::message::{Message, header};
+use super::broker::{Backoff, Broker, Consumer, Delivery};
+use super::message::{Channel, Message, header};
 use futures::FutureExt as _;
 use futures::StreamExt as _;
+use futures::future::OptionFuture;
 use futures::stream::FuturesUnordered;
 use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
+use std::pin::pin;
 use std::time::Duration;
 
 /// How [`Consumer::serve`] handles failures and load.
@@ -70,60 +72,58 @@ impl Consumer {
         let broker = self.broker.clone();
         let channel = self.channel.clone();
         let max_in_flight = config.max_in_flight.max(1);
+        // The future of each message stays small (it is moved once per message): a first run
+        // and an ack without I/O. Acks over the network, retries, dead letters and their
+        // futures live in boxed futures, built only when needed.
         let handle = |delivery: Delivery, key: Option<String>| {
             let (handler, config) = (&handler, &config);
             let (broker, channel) = (&broker, &channel);
             async move {
-                let (delivery, outcome) = attempts(delivery, handler, config).await;
-                match outcome {
+                match run(handler, delivery.message()).await {
                     Ok(()) => {
-                        if let Err(e) = delivery.ack().await {
-                            // The broker redelivers it: at least once.
-                            tracing::warn!(channel = %channel.address, "ack failed: {e}");
+                        if let Err(delivery) = delivery.ack_now() {
+                            Box::pin(acknowledge(delivery, channel)).await
                         }
                     }
-                    Err((why, attempts)) => {
-                        let mut letter = delivery.message().clone();
-                        letter.headers.insert(header::ERROR.into(), why);
-                        letter
-                            .headers
-                            .insert(header::ATTEMPTS.into(), attempts.to_string());
-                        match broker.publish(&channel.dead_letters(), letter).await {
-                            Ok(()) => {
-                                if let Err(e) = delivery.ack().await {
-                                    tracing::warn!(channel = %channel.address, "ack failed: {e}");
-                                }
-                            }
-                            Err(e) => {
-                                tracing::warn!(channel = %channel.address, "dead letter not sent, handing the message back: {e}");
-                                let wait = config.retry_backoff.delay(attempts);
-                                let _ = delivery.nack(wait).await;
-                            }
-                        }
+                    Err(first) => {
+                        Box::pin(after_failure(
+                            delivery, first, handler, config, broker, channel,
+                        ))
+                        .await
                     }
                 }
                 key
             }
         };
 
+        // Messages being handled: one in place (no allocation; with handlers that finish at
+        // their first poll it is the only one used), the others in `running`.
+        let mut inline = pin!(OptionFuture::from(None));
+        let mut inline_busy = false;
         let mut running = FuturesUnordered::new();
+        macro_rules! start {
+            ($future:expr) => {
+                if inline_busy {
+                    running.push($future);
+                } else {
+                    inline.set(Some($future).into());
+                    inline_busy = true;
+                }
+            };
+        }
         // Keys with a message running, and the messages waiting behind it.
         let mut waiting: HashMap<String, VecDeque<Delivery>> = HashMap::new();
         let mut held = 0usize;
         let mut open = true;
         loop {
-            tokio::select! {
+            let done = tokio::select! {
                 biased;
-                Some(key) = running.next(), if !running.is_empty() => {
-                    held -= 1;
-                    let Some(key) = key else { continue };
-                    match waiting.get_mut(&key).and_then(VecDeque::pop_front) {
-                        Some(next) => running.push(handle(next, Some(key))),
-                        None => {
-                            waiting.remove(&key);
-                        }
-                    }
+                key = &mut inline, if inline_busy => {
+                    inline.set(None.into());
+                    inline_busy = false;
+                    key.expect("the slot is busy")
                 }
+                Some(key) = running.next(), if !running.is_empty() => key,
                 delivery = self.next(), if open && held < max_in_flight => {
                     let Some(delivery) = delivery else {
                         open = false;
@@ -131,49 +131,116 @@ impl Consumer {
                     };
                     held += 1;
                     match &delivery.message().key {
-                        None => running.push(handle(delivery, None)),
+                        None => start!(handle(delivery, None)),
                         Some(key) => match waiting.get_mut(key) {
                             Some(queue) => queue.push_back(delivery),
                             None => {
                                 let key = key.clone();
                                 waiting.insert(key.clone(), VecDeque::new());
-                                running.push(handle(delivery, Some(key)));
+                                start!(handle(delivery, Some(key)));
                             }
                         },
                     }
+                    continue;
                 }
                 else => break,
+            };
+            // A message is done: the next one waiting behind its key starts.
+            held -= 1;
+            let Some(key) = done else { continue };
+            match waiting.get_mut(&key).and_then(VecDeque::pop_front) {
+                Some(next) => start!(handle(next, Some(key))),
+                None => {
+                    waiting.remove(&key);
+                }
             }
         }
     }
 }
 
-/// Runs the handler until it succeeds, gives up, or attempts run out; on failure, why and
-/// after how many runs.
-async fn attempts<H, F>(
+/// One run of the handler; a panic counts as [`HandlerError::Failed`].
+async fn run<H, F>(handler: &H, message: &Message) -> Result<(), HandlerError>
+where
+    H: Fn(&Message) -> F,
+    F: Future<Output = Result<(), HandlerError>>,
+{
+    let run = AssertUnwindSafe(async { handler(message).await });
+    match run.catch_unwind().await {
+        Ok(outcome) => outcome,
+        Err(panic) => Err(HandlerError::Failed(format!(
+            "handler panicked: {}",
+            panic_message(&*panic)
+        ))),
+    }
+}
+
+async fn acknowledge(delivery: Delivery, channel: &Channel) {
+    if let Err(e) = delivery.ack().await {
+        // The broker redelivers it: at least once.
+        tracing::warn!(channel = %channel.address, "ack failed: {e}");
+    }
+}
+
+/// After a failed first run: retries, then the dead letter (acked once it is sent, handed back
+/// to the broker when it cannot be sent).
+async fn after_failure<H, F>(
     delivery: Delivery,
+    first: HandlerError,
     handler: &H,
     config: &ConsumerConfig,
-) -> (Delivery, Result<(), (String, u32)>)
+    broker: &Broker,
+    channel: &Channel,
+) where
+    H: Fn(&Message) -> F,
+    F: Future<Output = Result<(), HandlerError>>,
+{
+    let (why, attempts) = match retries(&delivery, first, handler, config).await {
+        Ok(()) => return acknowledge(delivery, channel).await,
+        Err(failure) => failure,
+    };
+    let mut letter = delivery.message().clone();
+    letter.headers.insert(header::ERROR.into(), why);
+    letter
+        .headers
+        .insert(header::ATTEMPTS.into(), attempts.to_string());
+    match broker.publish(&channel.dead_letters(), letter).await {
+        Ok(()) => acknowledge(delivery, channel).await,
+        Err(e) => {
+            tracing::warn!(channel = %channel.address, "dead letter not sent, handing the message back: {e}");
+            let wait = config.retry_backoff.delay(attempts);
+            let _ = delivery.nack(wait).await;
+        }
+    }
+}
+
+/// Retries the handler after the failed run `outcome` until it succeeds, gives up, or attempts
+/// run out; on failure, why and after how many runs.
+async fn retries<H, F>(
+    delivery: &Delivery,
+    mut outcome: HandlerError,
+    handler: &H,
+    config: &ConsumerConfig,
+) -> Result<(), (String, u32)>
 where
     H: Fn(&Message) -> F,
     F: Future<Output = Result<(), HandlerError>>,
 {
     let mut attempt = delivery.attempt().max(1);
     loop {
-        let run = AssertUnwindSafe(async { handler(delivery.message()).await });
-        let why = match run.catch_unwind().await {
-            Ok(Ok(())) => return (delivery, Ok(())),
-            Ok(Err(HandlerError::Undeliverable(why))) => return (delivery, Err((why, 0))),
-            Ok(Err(HandlerError::Failed(why))) => why,
-            Err(panic) => format!("handler panicked: {}", panic_message(&*panic)),
+        let why = match outcome {
+            HandlerError::Undeliverable(why) => return Err((why, 0)),
+            HandlerError::Failed(why) => why,
         };
         if attempt >= config.max_attempts.max(1) {
-            return (delivery, Err((why, attempt)));
+            return Err((why, attempt));
         }
         tracing::debug!(attempt, "handler failed, retrying: {why}");
         tokio::time::sleep(config.retry_backoff.delay(attempt)).await;
         attempt += 1;
+        match run(handler, delivery.message()).await {
+            Ok(()) => return Ok(()),
+            Err(e) => outcome = e,
+        }
     }
 }
 

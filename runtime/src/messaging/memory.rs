@@ -71,8 +71,22 @@ impl MemoryBroker {
     ) -> Result<(), BrokerError> {
         match channel.kind {
             ChannelKind::PointToPoint => {
-                let queue = self.queue(&channel.address);
-                queue.push(message, self.inner.timeout).await
+                // The usual publish adds the message under the map's lock and takes no
+                // reference to the queue; only a full queue makes it hold one and wait.
+                let (queue, message) = {
+                    let mut queues = self.inner.queues.lock().unwrap();
+                    let queue = match queues.get(&channel.address) {
+                        Some(queue) => queue,
+                        None => queues
+                            .entry(channel.address.clone())
+                            .or_insert_with(|| Arc::new(Queue::new(self.inner.capacity))),
+                    };
+                    match queue.try_push(message, false) {
+                        Ok(()) => return Ok(()),
+                        Err(message) => (queue.clone(), message),
+                    }
+                };
+                queue.wait_to_push(message, self.inner.timeout).await
             }
             ChannelKind::PublishSubscribe => {
                 let groups = self
@@ -147,11 +161,21 @@ impl MemoryBroker {
 
 struct Queue {
     capacity: usize,
-    ready: Mutex<VecDeque<Entry>>,
-    /// Signalled when a message is added (consumers wait on it).
+    state: Mutex<State>,
+    /// Signalled when a message is added and a consumer waits.
     readable: Notify,
-    /// Signalled when a message is taken (publishers to a full queue wait on it).
+    /// Signalled when a message taken from a full queue makes room and a publisher waits.
     writable: Notify,
+}
+
+#[derive(Default)]
+struct State {
+    ready: VecDeque<Entry>,
+    /// Consumers between finding the queue empty and being woken: a publisher signals
+    /// `readable` only when there is one, so the usual publish wakes nobody.
+    waiting_consumers: usize,
+    /// Publishers between finding the queue full and being woken, likewise for `writable`.
+    waiting_publishers: usize,
 }
 
 struct Entry {
@@ -160,49 +184,94 @@ struct Entry {
     deliveries: u32,
 }
 
+/// Who waits on a queue.
+#[derive(Clone, Copy)]
+enum Side {
+    Consumer,
+    Publisher,
+}
+
+/// Counts a waiter in [`State`] while it lives, also when its future is dropped mid-wait.
+struct Waiting<'a> {
+    queue: &'a Queue,
+    side: Side,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut state = self.queue.state.lock().unwrap();
+        match self.side {
+            Side::Consumer => state.waiting_consumers -= 1,
+            Side::Publisher => state.waiting_publishers -= 1,
+        }
+    }
+}
+
 impl Queue {
     fn new(capacity: usize) -> Self {
         Queue {
             capacity,
-            ready: Mutex::default(),
+            state: Mutex::default(),
             readable: Notify::new(),
             writable: Notify::new(),
         }
     }
 
-    /// Hands the message back when the queue is full (by value: no allocation on the hot path).
+    /// Adds the message unless the queue is full; then hands it back (by value: no allocation
+    /// on the hot path) and, with `waiter`, counts the caller as a waiting publisher.
     #[allow(clippy::result_large_err)]
-    fn try_push(&self, message: Message) -> Result<(), Message> {
-        let mut ready = self.ready.lock().unwrap();
-        if ready.len() >= self.capacity {
+    fn try_push(&self, message: Message, waiter: bool) -> Result<(), Message> {
+        let mut state = self.state.lock().unwrap();
+        if state.ready.len() >= self.capacity {
+            state.waiting_publishers += usize::from(waiter);
             return Err(message);
         }
-        ready.push_back(Entry {
+        state.ready.push_back(Entry {
             message,
             deliveries: 0,
         });
-        drop(ready);
-        // Notify stores a permit when nobody waits, so a consumer between its empty check and
-        // its wait still wakes.
-        self.readable.notify_one();
+        let wake_consumer = state.waiting_consumers > 0;
+        // A consumer wakes one publisher when it makes room in a full queue; with room left,
+        // each publisher passes the wake on to the next waiting one.
+        let wake_publisher = state.waiting_publishers > 0 && state.ready.len() < self.capacity;
+        drop(state);
+        if wake_consumer {
+            self.readable.notify_one();
+        }
+        if wake_publisher {
+            self.writable.notify_one();
+        }
         Ok(())
     }
 
     async fn push(&self, message: Message, timeout: Duration) -> Result<(), BrokerError> {
         // The fast path takes no timer; only a full queue makes the publisher wait.
-        let Err(message) = self.try_push(message) else {
-            return Ok(());
-        };
+        match self.try_push(message, false) {
+            Ok(()) => Ok(()),
+            Err(message) => self.wait_to_push(message, timeout).await,
+        }
+    }
+
+    /// Pushes the message handed back by a full queue once a consumer makes room, or fails
+    /// with [`BrokerError::Timeout`] after `timeout`.
+    async fn wait_to_push(&self, message: Message, timeout: Duration) -> Result<(), BrokerError> {
         let wait = async {
             let mut message = message;
             loop {
+                // Registered before the second look, and counted under the lock by that look
+                // when it fails: a consumer taking a message after it sees the count and wakes
+                // this publisher.
                 let writable = self.writable.notified();
                 tokio::pin!(writable);
                 writable.as_mut().enable();
-                match self.try_push(message) {
+                match self.try_push(message, true) {
                     Ok(()) => return Ok(()),
                     Err(m) => message = m,
                 }
+                let _waiting = Waiting {
+                    queue: self,
+                    side: Side::Publisher,
+                };
                 writable.await;
             }
         };
@@ -215,13 +284,30 @@ impl Queue {
             message,
             deliveries,
         };
-        self.ready.lock().unwrap().push_front(entry);
-        self.readable.notify_one();
+        let mut state = self.state.lock().unwrap();
+        state.ready.push_front(entry);
+        let wake = state.waiting_consumers > 0;
+        drop(state);
+        if wake {
+            self.readable.notify_one();
+        }
     }
 
-    fn try_pop(&self) -> Option<Entry> {
-        let entry = self.ready.lock().unwrap().pop_front()?;
-        self.writable.notify_one();
+    /// Takes the next message if there is one; otherwise, with `waiter`, counts the caller as
+    /// a waiting consumer.
+    fn try_pop(&self, waiter: bool) -> Option<Entry> {
+        let mut state = self.state.lock().unwrap();
+        let Some(entry) = state.ready.pop_front() else {
+            state.waiting_consumers += usize::from(waiter);
+            return None;
+        };
+        // Only taking from a full queue makes room a publisher may wait for; a woken publisher
+        // wakes the next (see `try_push`).
+        let wake = state.waiting_publishers > 0 && state.ready.len() + 1 == self.capacity;
+        drop(state);
+        if wake {
+            self.writable.notify_one();
+        }
         Some(entry)
     }
 
@@ -229,15 +315,19 @@ impl Queue {
     /// poll that returns it.
     async fn pop(&self) -> Entry {
         loop {
-            if let Some(entry) = self.try_pop() {
+            if let Some(entry) = self.try_pop(false) {
                 return entry;
             }
             let readable = self.readable.notified();
             tokio::pin!(readable);
             readable.as_mut().enable();
-            if let Some(entry) = self.try_pop() {
+            if let Some(entry) = self.try_pop(true) {
                 return entry;
             }
+            let _waiting = Waiting {
+                queue: self,
+                side: Side::Consumer,
+            };
             readable.await;
         }
     }
