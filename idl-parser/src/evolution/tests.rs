@@ -361,10 +361,15 @@ fn http_changes_on_the_wire_are_reported() {
 #[test]
 fn the_text_report_escapes_terminal_controls() {
     // A doc comment may carry an ESC; the quoted source must not reach a terminal raw.
-    let old = compile_str("package p;\nversion 1.0.0;\n/// \u{1b}]0;owned\u{7}\nstruct A { x: i64 = 1; }\n");
+    let old = compile_str(
+        "package p;\nversion 1.0.0;\n/// \u{1b}]0;owned\u{7}\nstruct A { x: i64 = 1; }\n",
+    );
     let new = compile_str("package p;\nversion 1.0.0;\n");
     let report = compare(&old.model, &old.spans, &new.model, &new.spans);
     let text = render::text(&report, &old.sources, &new.sources);
     assert!(!report.changes.is_empty());
-    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text}"
+    );
 }
