@@ -31,26 +31,7 @@ async fn broker() -> Option<Broker> {
     )
 }
 
-macro_rules! suite_tests {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test]
-        async fn $name() {
-            let Some(broker) = broker().await else { return };
-            suite::$name(&broker).await;
-        }
-    )*};
-}
-
-suite_tests!(
-    headers_and_payload_round_trip,
-    group_members_compete,
-    groups_fan_out,
-    per_key_order,
-    nack_redelivers,
-    failures_are_retried_then_dead_lettered,
-    in_flight_is_bounded,
-    replies_reach_the_inbox,
-);
+messaging_suite::against_a_real_broker!(broker);
 
 /// The wire as a plain NATS client sees it: a core publish to a command subject is captured
 /// by the stream and consumed; headers carry the documented names; the reply goes to the

@@ -16,6 +16,25 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+/// One `#[tokio::test]` per case of the suite against a real broker: `$broker` is the test
+/// binary's `async fn() -> Option<Broker>` (`None`: the server is not installed, the test skips).
+#[allow(unused_macros)] // the embedded broker's binary runs its cases on a paused clock instead
+macro_rules! against_a_real_broker {
+    ($broker:ident) => {
+        messaging_suite::against_a_real_broker!(@each $broker headers_and_payload_round_trip, group_members_compete, groups_fan_out, per_key_order, nack_redelivers, failures_are_retried_then_dead_lettered, in_flight_is_bounded, replies_reach_the_inbox);
+    };
+    (@each $broker:ident $($name:ident),*) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let Some(broker) = $broker().await else { return };
+            messaging_suite::$name(&broker).await;
+        }
+    )*};
+}
+#[allow(unused_imports)]
+// the embedded broker's binary runs its cases on a paused clock instead
+pub(crate) use against_a_real_broker;
+
 /// A name no other test (nor an earlier run against the same broker) uses.
 pub fn unique(name: &str) -> String {
     let id = accord::__private::uuid::Uuid::new_v4().simple().to_string();
