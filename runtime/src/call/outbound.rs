@@ -14,6 +14,8 @@ use crate::deadline::within;
 use crate::resilience::{Admission, Resilience};
 use crate::trace::TraceParent;
 use crate::{CallError, ProxyConfig};
+use futures::FutureExt as _;
+use futures::future::{self, Either};
 use std::future::Future;
 use std::time::{Duration, Instant};
 use tracing::Instrument as _;
@@ -117,34 +119,45 @@ impl Caller {
     /// Runs `exchange` admitted and under the call's deadline, in the call's span, and reports
     /// the outcome (`outcome` reads a successful exchange's answer: a reply can carry a
     /// declared error) to the breaker and the span.
-    pub async fn run<T>(
+    ///
+    /// Combinators rather than an `async fn`: an `async fn` keeps its arguments (the exchange
+    /// future) beside the future it builds from them, doubling the call's size, and every
+    /// proxy call is boxed or spawned by someone (see ARCHITECTURE.md, small futures).
+    pub fn run<T, F, O>(
         &self,
         call: &Outgoing<'_>,
         transport: &'static str,
-        exchange: impl Future<Output = Result<T, CallError>>,
-        outcome: impl FnOnce(&T) -> Outcome,
-    ) -> Result<T, CallError> {
+        exchange: F,
+        outcome: O,
+    ) -> impl Future<Output = Result<T, CallError>> + use<T, F, O>
+    where
+        F: Future<Output = Result<T, CallError>>,
+        O: FnOnce(&T) -> Outcome,
+    {
         let span = span(call, transport);
         // The clock is read for the span's latency only when someone listens.
         let started = (!span.is_disabled()).then(Instant::now);
-        let result = match self.resilience.admit() {
-            Ok(mut admission) => {
-                let result = within(call.deadline, exchange)
+        let work = match self.resilience.admit() {
+            Ok(mut admission) => Either::Left(
+                within(call.deadline, exchange)
                     .instrument(span.clone())
-                    .await;
-                admission.record(&result);
-                result
-            }
-            Err(refused) => Err(refused),
+                    .map(move |result| {
+                        admission.record(&result);
+                        result
+                    }),
+            ),
+            Err(refused) => Either::Right(future::ready(Err(refused))),
         };
-        if let Some(started) = started {
-            let label = match &result {
-                Ok(answer) => outcome(answer),
-                Err(error) => Outcome::of_failure(error),
-            };
-            record(&span, label, started);
-        }
-        result
+        work.map(move |result| {
+            if let Some(started) = started {
+                let label = match &result {
+                    Ok(answer) => outcome(answer),
+                    Err(error) => Outcome::of_failure(error),
+                };
+                record(&span, label, started);
+            }
+            result
+        })
     }
 }
 
