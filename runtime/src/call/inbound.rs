@@ -1,6 +1,7 @@
 //! The server side of the call core. A transport reads its framing into [`Incoming`], and the
-//! core makes the rest: the handler's [`Context`], the call's span, the deadline around the
-//! handler, and the outcome on the span.
+//! core makes the rest: the handler's [`Context`], the caller's authorization ([`authorize`],
+//! before the input is read), the call's span, the deadline around the handler, and the outcome
+//! on the span.
 //!
 //! ```ignore
 //! let incoming = Incoming { deadline, traceparent, correlation_id, metadata, extensions };
