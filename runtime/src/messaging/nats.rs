@@ -8,7 +8,9 @@
 //! with one durable consumer per group (the group name, sanitized the same way). Non-durable
 //! channels use core NATS queue groups (at most once: nothing to acknowledge). Headers travel
 //! as NATS headers named as in `docs/wire.md`; replies are core publishes to the `reply_to`
-//! subject. The client reconnects by itself; consumers re-attach after errors.
+//! subject. The client reconnects by itself; consumers re-attach after errors and after every
+//! reconnection (a restarted server has forgotten their pull requests, and waiting for missed
+//! heartbeats to tell would stall delivery for seconds).
 
 use super::broker::{Acker, BrokerConfig, Delivery};
 use super::error::BrokerError;
@@ -28,8 +30,11 @@ pub(crate) struct NatsBroker {
     client: Client,
     jetstream: jetstream::Context,
     config: Arc<BrokerConfig>,
-    /// Streams already created by this connection: publishing declares only once.
+    /// Streams already created by this connection: publishing declares only once. Emptied on
+    /// every reconnection: the server may have come back without them.
     streams: Arc<Mutex<HashSet<String>>>,
+    /// Counts reconnections, so durable consumers re-attach at once.
+    reconnected: tokio::sync::watch::Receiver<u64>,
 }
 
 impl NatsBroker {
@@ -38,11 +43,23 @@ impl NatsBroker {
         config: &Arc<BrokerConfig>,
     ) -> Result<Self, BrokerError> {
         let backoff = config.connect_backoff;
+        let streams: Arc<Mutex<HashSet<String>>> = Arc::default();
+        let (connections, reconnected) = tokio::sync::watch::channel(0u64);
+        let on_event = {
+            let (streams, connections) = (streams.clone(), Arc::new(connections));
+            move |event: async_nats::Event| {
+                if matches!(event, async_nats::Event::Connected) {
+                    streams.lock().unwrap_or_else(|e| e.into_inner()).clear();
+                    connections.send_modify(|n| *n += 1);
+                }
+                async move { tracing::info!("nats: {event}") }
+            }
+        };
         let client = async_nats::ConnectOptions::new()
             .connection_timeout(config.operation_timeout)
             .request_timeout(Some(config.operation_timeout))
             .reconnect_delay_callback(move |attempts| backoff.delay(attempts as u32))
-            .event_callback(|event| async move { tracing::info!("nats: {event}") })
+            .event_callback(on_event)
             .connect(url)
             .await
             .map_err(|e| match e.kind() {
@@ -55,7 +72,8 @@ impl NatsBroker {
             client,
             jetstream,
             config: config.clone(),
-            streams: Arc::default(),
+            streams,
+            reconnected,
         })
     }
 
@@ -155,6 +173,7 @@ impl NatsBroker {
             },
             messages: None,
             failures: 0,
+            reconnected: self.reconnected.clone(),
         };
         consumer.attach().await?;
         // Dead letters are kept from the start, not from the first one.
@@ -192,10 +211,14 @@ pub(crate) struct Durable {
     messages: Option<pull::Stream>,
     /// Consecutive failures, for the backoff between re-attachments.
     failures: u32,
+    /// Changes on every reconnection of the client.
+    reconnected: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Durable {
     async fn attach(&mut self) -> Result<(), BrokerError> {
+        // Pulls made from here on belong to the connection as it is now.
+        self.reconnected.mark_unchanged();
         let stream = self.broker.ensure_stream(&self.channel).await?;
         let prefetch = self.broker.config.prefetch.max(1);
         let config = pull::Config {
@@ -235,7 +258,17 @@ impl Durable {
                 }
             }
             let messages = self.messages.as_mut()?;
-            match messages.next().await {
+            let next = tokio::select! {
+                next = messages.next() => next,
+                // The server may have forgotten this pull: pull afresh (no failure counted).
+                changed = self.reconnected.changed() => {
+                    // No more events: the client itself is gone.
+                    changed.ok()?;
+                    self.messages = None;
+                    continue;
+                }
+            };
+            match next {
                 Some(Ok(message)) => {
                     self.failures = 0;
                     let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
