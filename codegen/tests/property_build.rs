@@ -22,7 +22,7 @@ mod common;
 use accord_codegen::{OutputFile, Target};
 use accord_idl::compile_str;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -900,11 +900,18 @@ fn what_checks_clean_builds_into_documents_their_consumers_accept() {
         .and_then(|c| c.parse().ok())
         .unwrap_or(64);
     let protoc = common::protoc_available();
-    let mut runner = TestRunner::new(Config {
+    let config = Config {
         cases,
         failure_persistence: None,
         ..Config::default()
-    });
+    };
+    // The same APIs every run, so CI cannot pass or fail by the draw (the share that checks
+    // clean varies a lot over 64 random cases); `ACCORD_PROPTEST_RANDOM=1` explores new ones.
+    let mut runner = if std::env::var_os("ACCORD_PROPTEST_RANDOM").is_some() {
+        TestRunner::new(config)
+    } else {
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+    };
     let clean = std::cell::Cell::new(0u32);
     // Per first error code: how many, and one message.
     let mut rejected: BTreeMap<String, (u32, String)> = BTreeMap::new();
