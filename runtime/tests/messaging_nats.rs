@@ -4,16 +4,16 @@
 //! restarted mid-run.
 
 mod brokers;
+mod messaging_fault;
 mod messaging_suite;
 
 use accord::messaging::{
     Backoff, Broker, BrokerConfig, BrokerError, Channel, HandlerError, Message,
 };
-use brokers::{Kind, Server};
+use brokers::Kind;
 use futures::StreamExt as _;
 use messaging_suite::{self as suite, Serving, unique, within};
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 fn config() -> BrokerConfig {
     BrokerConfig {
@@ -129,9 +129,6 @@ async fn a_broker_down_at_start_up_is_retried_then_reported() {
 /// reconnects, the consumer re-attaches, and messages flow again.
 #[tokio::test]
 async fn a_broker_lost_mid_run_fails_calls_then_reconnects() {
-    let Some(mut server) = Server::start(Kind::Nats) else {
-        return;
-    };
     let config = BrokerConfig {
         operation_timeout: Duration::from_secs(1),
         connect_backoff: Backoff {
@@ -140,54 +137,5 @@ async fn a_broker_lost_mid_run_fails_calls_then_reconnects() {
         },
         ..config()
     };
-    let broker = Broker::connect_with(&server.url(), config).await.unwrap();
-    let channel = Channel::point_to_point(unique("fault"));
-    let consumer = broker.subscribe(&channel, "g").await.unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut serving = Serving::default();
-    serving.spawn(consumer.serve(suite::fast_retries(), move |m: &Message| {
-        let _ = tx.send(m.payload.clone());
-        std::future::ready(Ok(()))
-    }));
-    broker
-        .publish(&channel, Message::new("test.N", "before"))
-        .await
-        .unwrap();
-    assert_eq!(
-        within("the first message", rx.recv()).await.unwrap(),
-        "before"
-    );
-
-    server.kill();
-    let lost = within(
-        "a publish to a dead broker to fail",
-        broker.publish(&channel, Message::new("test.N", "lost")),
-    )
-    .await;
-    assert!(
-        matches!(
-            lost,
-            Err(BrokerError::Timeout | BrokerError::Unavailable(_))
-        ),
-        "{lost:?}"
-    );
-
-    server.restart();
-    within("publishing to work again", async {
-        loop {
-            match broker
-                .publish(&channel, Message::new("test.N", "after"))
-                .await
-            {
-                Ok(()) => break,
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
-    })
-    .await;
-    // "lost" may have reached the stream before the kill was noticed; "after" must arrive.
-    within("a message after the restart", async {
-        while rx.recv().await.unwrap() != "after" {}
-    })
-    .await;
+    messaging_fault::lost_mid_run(Kind::Nats, config, Duration::from_millis(100)).await;
 }
