@@ -109,11 +109,9 @@ fn service_names(model: &Model, service: &Service, package: &mut Namer) -> Servi
     let module = package.name(&service.name, Case::Snake);
     let mut methods = Namer::new();
     let mut statics = Namer::new();
-    // The service module's own names come first, so error types keep clear of them.
-    let mut module_names = Namer::new();
-    for fixed in ["ops", "Client", "rest", "grpc", "messaging"] {
-        module_names.name(fixed, Case::Camel);
-    }
+    // Error types end in `Error`, so they cannot meet the service module's fixed names
+    // (`ops`, `Client`, a transport's module); operations named alike but for case can meet.
+    let mut error_names = Namer::new();
     let mut op_errors = Vec::new();
     let mut error_variants = Vec::new();
     let call_variant = "Call".to_owned();
@@ -128,7 +126,7 @@ fn service_names(model: &Model, service: &Service, package: &mut Namer) -> Servi
         );
         op_errors.push(
             (!op.throws.is_empty())
-                .then(|| module_names.name(&format!("{}_error", op.name), Case::Camel)),
+                .then(|| error_names.name(&format!("{}_error", op.name), Case::Camel)),
         );
     }
     ServiceNames {
