@@ -79,6 +79,7 @@ pub fn document(model: &Model, id: ServiceId) -> OpenAPI {
     let doc = Doc {
         model,
         service: id,
+        api_keys: api_key_headers(model, id),
         schemas: Schemas {
             model,
             fallback: SchemaBuilder {
@@ -91,9 +92,25 @@ pub fn document(model: &Model, id: ServiceId) -> OpenAPI {
     doc.build()
 }
 
+/// The API key headers the service's HTTP operations use, in first-use order.
+fn api_key_headers(model: &Model, id: ServiceId) -> Vec<String> {
+    let service = model.service(id);
+    let mut headers: Vec<String> = Vec::new();
+    for op in service.operations.iter().filter(|op| op.http.is_some()) {
+        if let AuthScheme::ApiKey { header } = op.effective_auth(service).scheme
+            && !headers.contains(&header)
+        {
+            headers.push(header);
+        }
+    }
+    headers
+}
+
 struct Doc<'a> {
     model: &'a Model,
     service: ServiceId,
+    /// The API key headers the operations use, in first-use order (see `api_key_scheme`).
+    api_keys: Vec<String>,
     schemas: Schemas<'a>,
 }
 
@@ -202,24 +219,10 @@ impl Doc<'_> {
         vec![IndexMap::from([(name, Vec::new())])]
     }
 
-    /// The API key headers the operations use, in first-use order, each with its scheme name.
-    fn api_key_headers(&self) -> Vec<String> {
-        let service = self.model.service(self.service);
-        let mut headers: Vec<String> = Vec::new();
-        for (op, _) in self.http_ops() {
-            if let AuthScheme::ApiKey { header } = op.effective_auth(service).scheme
-                && !headers.contains(&header)
-            {
-                headers.push(header);
-            }
-        }
-        headers
-    }
-
     /// `apiKey` for the first header, `apiKey2`… for others (header names may hold characters
     /// a component name may not).
     fn api_key_scheme(&self, header: &str) -> String {
-        let index = self.api_key_headers().iter().position(|h| h == header);
+        let index = self.api_keys.iter().position(|h| h == header);
         match index {
             Some(0) | None => "apiKey".to_owned(),
             Some(i) => format!("apiKey{}", i + 1),
@@ -242,14 +245,14 @@ impl Doc<'_> {
             };
             schemes.insert(BEARER_SCHEME.to_owned(), ReferenceOr::Item(scheme));
         }
-        for header in self.api_key_headers() {
+        for header in &self.api_keys {
             let scheme = SecurityScheme::APIKey {
                 location: APIKeyLocation::Header,
                 name: header.clone(),
                 description: Some(format!("An API key in the `{header}` header.")),
                 extensions: IndexMap::new(),
             };
-            schemes.insert(self.api_key_scheme(&header), ReferenceOr::Item(scheme));
+            schemes.insert(self.api_key_scheme(header), ReferenceOr::Item(scheme));
         }
         schemes
     }
