@@ -91,6 +91,8 @@ pub mod __private {
     #[cfg(feature = "rest")]
     pub use reqwest;
 
+    #[cfg(feature = "rest")]
+    pub use crate::__rest_proxy as rest_proxy;
     pub use crate::auth::Requirement as AuthRequirement;
     pub use crate::call::{Interaction, OperationInfo};
     pub use crate::codec::Format;

@@ -39,6 +39,47 @@ use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument as _;
 
+/// A generated REST proxy: the struct over a [`RestClient`] and its constructors, the same for
+/// every service (the generator writes the trait's implementation beside it).
+///
+/// ```ignore
+/// __accord::rest_proxy! {
+///     /// Calls a `OrderService` over REST.
+///     pub struct Proxy;
+/// }
+/// ```
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rest_proxy {
+    ($(#[$attr:meta])* pub struct $name:ident;) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            client: $crate::rest::client::RestClient,
+        }
+
+        impl $name {
+            /// A proxy over a configured client (base URL, HTTP client, headers, credentials,
+            /// resilience).
+            pub fn new(client: $crate::rest::client::RestClient) -> Self {
+                Self { client }
+            }
+
+            /// A proxy with default settings for the service at `base_url`.
+            pub fn connect(
+                base_url: impl ::core::convert::Into<::std::string::String>,
+            ) -> ::core::result::Result<Self, $crate::rest::client::ClientConfigError> {
+                $crate::rest::client::RestClient::new(base_url).map(Self::new)
+            }
+
+            /// The underlying client (for its resilience state).
+            pub fn client(&self) -> &$crate::rest::client::RestClient {
+                &self.client
+            }
+        }
+    };
+}
+
 /// The shared core of a REST proxy: cheap to clone, one connection pool, one resilience layer.
 #[derive(Debug, Clone)]
 pub struct RestClient {

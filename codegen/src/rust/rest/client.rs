@@ -13,34 +13,12 @@ pub fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
     let name = "Proxy";
-    code.lines(&format!(
-        "/// Calls a `{}` over REST.
-#[derive(Debug, Clone)]
-pub struct {name} {{
-    client: __accord::rest::client::RestClient,
-}}
-
-impl {name} {{
-    /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
-    pub fn new(client: __accord::rest::client::RestClient) -> Self {{
-        Self {{ client }}
-    }}
-
-    /// A proxy with default settings for the service at `base_url`.
-    pub fn connect(
-        base_url: impl __accord::Into<__accord::String>,
-    ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {{
-        __accord::rest::client::RestClient::new(base_url).map(Self::new)
-    }}
-
-    /// The underlying client (for its resilience state).
-    pub fn client(&self) -> &__accord::rest::client::RestClient {{
-        &self.client
-    }}
-}}
-",
-        names.trait_name
-    ));
+    // The struct and its constructors are the same for every service: the runtime's macro.
+    code.open("__accord::rest_proxy!");
+    code.line(&format!("/// Calls a `{}` over REST.", names.trait_name));
+    code.line(&format!("pub struct {name};"));
+    code.close("");
+    code.line("");
     code.open(&format!(
         "impl {} for {name}",
         signature::trait_path(g, scope(g, id), id)

@@ -473,30 +473,11 @@ pub mod r#type {
             __accord::rest::server::finish_router(router, service, config)
         }
 
-        /// Calls a `Type` over REST.
-        #[derive(Debug, Clone)]
-        pub struct Proxy {
-            client: __accord::rest::client::RestClient,
+        __accord::rest_proxy! {
+            /// Calls a `Type` over REST.
+            pub struct Proxy;
         }
 
-        impl Proxy {
-            /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
-            pub fn new(client: __accord::rest::client::RestClient) -> Self {
-                Self { client }
-            }
-
-            /// A proxy with default settings for the service at `base_url`.
-            pub fn connect(
-                base_url: impl __accord::Into<__accord::String>,
-            ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
-                __accord::rest::client::RestClient::new(base_url).map(Self::new)
-            }
-
-            /// The underlying client (for its resilience state).
-            pub fn client(&self) -> &__accord::rest::client::RestClient {
-                &self.client
-            }
-        }
         impl super::super::Type for Proxy {
             fn r#match(
                 &self,
@@ -723,30 +704,11 @@ pub mod self_ {
             __accord::rest::server::finish_router(router, service, config)
         }
 
-        /// Calls a `Self2` over REST.
-        #[derive(Debug, Clone)]
-        pub struct Proxy {
-            client: __accord::rest::client::RestClient,
+        __accord::rest_proxy! {
+            /// Calls a `Self2` over REST.
+            pub struct Proxy;
         }
 
-        impl Proxy {
-            /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
-            pub fn new(client: __accord::rest::client::RestClient) -> Self {
-                Self { client }
-            }
-
-            /// A proxy with default settings for the service at `base_url`.
-            pub fn connect(
-                base_url: impl __accord::Into<__accord::String>,
-            ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
-                __accord::rest::client::RestClient::new(base_url).map(Self::new)
-            }
-
-            /// The underlying client (for its resilience state).
-            pub fn client(&self) -> &__accord::rest::client::RestClient {
-                &self.client
-            }
-        }
         impl super::super::Self2 for Proxy {
             fn super_(
                 &self,

@@ -1491,30 +1491,11 @@ pub mod everything {
             __accord::rest::server::finish_router(router, service, config)
         }
 
-        /// Calls a `Everything` over REST.
-        #[derive(Debug, Clone)]
-        pub struct Proxy {
-            client: __accord::rest::client::RestClient,
+        __accord::rest_proxy! {
+            /// Calls a `Everything` over REST.
+            pub struct Proxy;
         }
 
-        impl Proxy {
-            /// A proxy over a configured client (base URL, HTTP client, headers, resilience).
-            pub fn new(client: __accord::rest::client::RestClient) -> Self {
-                Self { client }
-            }
-
-            /// A proxy with default settings for the service at `base_url`.
-            pub fn connect(
-                base_url: impl __accord::Into<__accord::String>,
-            ) -> __accord::Result<Self, __accord::rest::client::ClientConfigError> {
-                __accord::rest::client::RestClient::new(base_url).map(Self::new)
-            }
-
-            /// The underlying client (for its resilience state).
-            pub fn client(&self) -> &__accord::rest::client::RestClient {
-                &self.client
-            }
-        }
         impl super::super::Everything for Proxy {
             fn get_thing(
                 &self,
