@@ -252,7 +252,8 @@ fn find_service(model: &Model, wanted: &str) -> Result<accord_idl::model::Servic
 /// Compiles the inputs; errors print the front end's diagnostics and fail with exit code 1.
 fn compile(inputs: &[PathBuf], include: &[PathBuf]) -> Result<Model, Failure> {
     let mut inputs = crate::inputs::expand(inputs, include).map_err(usage)?;
-    let compilation = accord_idl::compile_in(&inputs.files, &inputs.include, &mut inputs.loader);
+    let mut compilation =
+        accord_idl::compile_in(&inputs.files, &inputs.include, &mut inputs.loader);
     report(&compilation);
     if compilation.has_errors() {
         return Err(Failure {
@@ -260,7 +261,10 @@ fn compile(inputs: &[PathBuf], include: &[PathBuf]) -> Result<Model, Failure> {
             message: None,
         });
     }
-    Ok(compilation.model)
+    let model = std::mem::take(&mut compilation.model);
+    // The process ends soon: the OS reclaims the syntax trees faster than freeing them would.
+    std::mem::forget(compilation);
+    Ok(model)
 }
 
 /// Prints diagnostics (warnings too) to stderr.
@@ -323,22 +327,9 @@ fn publish_flat(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
 /// Schema files), so folders are made once each and the files are written on every core.
 fn write_all(folder: &Path, files: &[OutputFile]) -> std::io::Result<()> {
     create_folders(folder, files)?;
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = files.len().div_ceil(workers).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .try_for_each(|f| std::fs::write(folder.join(&f.path), &f.contents))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().expect("writing files does not panic"))
-    })
+    accord_idl::parallel::map(files, |f| std::fs::write(folder.join(&f.path), &f.contents))
+        .into_iter()
+        .collect()
 }
 
 /// Creates `folder` and every folder the files need in it, each once. Refuses a path that

@@ -21,6 +21,7 @@ pub struct Builder {
     name: String,
     out_dir: Option<PathBuf>,
     cargo_directives: bool,
+    threads: usize,
 }
 
 /// Why a build failed: the rendered diagnostics, an I/O problem or a bad option.
@@ -49,6 +50,7 @@ impl Builder {
             name: "api".to_owned(),
             out_dir: None,
             cargo_directives: true,
+            threads: 1,
         }
     }
 
@@ -110,9 +112,25 @@ impl Builder {
         self
     }
 
+    /// How many threads compiling and generating may use (default 1: cargo already runs
+    /// one job per core, and a build script that started a thread per core on top would
+    /// overcommit them; `0` means every core).
+    pub fn threads(&mut self, threads: usize) -> &mut Self {
+        self.threads = threads;
+        self
+    }
+
     /// Compiles `roots` (and everything they import) and writes `mod.rs` plus one file per
     /// package. Returns the output folder.
     pub fn compile<P: AsRef<Path>>(&self, roots: &[P]) -> Result<PathBuf, BuildError> {
+        let threads = match self.threads {
+            0 => accord_idl::parallel::cores(),
+            n => n,
+        };
+        accord_idl::parallel::with_threads(threads, || self.compile_now(roots))
+    }
+
+    fn compile_now<P: AsRef<Path>>(&self, roots: &[P]) -> Result<PathBuf, BuildError> {
         self.options.check().map_err(BuildError)?;
         let roots: Vec<PathBuf> = roots.iter().map(|p| p.as_ref().to_path_buf()).collect();
         let mut loader = |path: &Path| std::fs::read_to_string(path);

@@ -8,12 +8,14 @@ pub mod builder;
 pub mod docs;
 pub mod jsonschema;
 pub mod openapi;
-mod parallel;
 pub mod proto;
 pub mod rust;
 pub mod schema;
 
 pub use builder::Builder;
+
+/// The compiler's one thread helper (`parallel::map`), capped by `parallel::with_threads`.
+pub(crate) use accord_idl::parallel;
 
 use accord_idl::Model;
 use std::path::PathBuf;

@@ -19,6 +19,11 @@ pub struct Compilation {
     pub model: Model,
     pub spans: Spans,
     pub diagnostics: Vec<Diagnostic>,
+    /// The syntax trees, kept so that freeing them is the caller's choice: for a large API it
+    /// takes as long as checking it, and a process about to exit may `std::mem::forget` the
+    /// compilation instead (as `accord check` does). The library starts no thread for it.
+    #[allow(dead_code, reason = "held, not read: see above")]
+    files: Vec<ParsedFile>,
 }
 
 impl Compilation {
@@ -40,14 +45,12 @@ impl Compilation {
 }
 
 /// One parsed file and where each of its imports led (`None`: the import failed).
+#[derive(Debug)]
 pub(crate) struct ParsedFile {
     pub id: FileId,
     pub syntax: syntax::File,
     pub imports: Vec<Option<FileId>>,
 }
-
-/// Above this many bytes of source, the syntax trees are freed on a thread of their own.
-const DROP_LATER_MIN_BYTES: usize = 256 * 1024;
 
 /// Loads, parses, lowers and checks `roots` and everything they import. Imports must stay
 /// inside the folders of the roots (see [`compile_in`]).
@@ -61,7 +64,7 @@ pub fn compile(roots: &[PathBuf], loader: &mut dyn Loader) -> Compilation {
 /// refuses symlinks that lead out, special files and oversized files); its reason is reported.
 pub fn compile_in(roots: &[PathBuf], include: &[PathBuf], loader: &mut dyn Loader) -> Compilation {
     let include: Vec<PathBuf> = include.iter().map(|p| normalize(p)).collect();
-    compile_on(roots, &include, loader, crate::parallel::cores())
+    compile_on(roots, &include, loader, crate::parallel::threads())
 }
 
 /// The folder of every root, each once: the include folders [`compile`] uses.
@@ -96,10 +99,6 @@ fn compile_on(
     let (model, spans) = crate::lower::lower(&files, &mut diags, threads);
     check::targets::check(&model, &spans, &mut diags);
     drop_cascades(&files, &mut diags);
-    let bytes: usize = sources.iter().map(|(_, f)| f.text.len()).sum();
-    if bytes >= DROP_LATER_MIN_BYTES {
-        crate::parallel::drop_later(files);
-    }
     // Unresolved references would make their targets look unused: only a clean model says.
     if !diags.iter().any(Diagnostic::is_error) {
         check::unused::check(&model, &spans, &mut diags);
@@ -110,6 +109,7 @@ fn compile_on(
         model,
         spans,
         diagnostics: diags,
+        files,
     }
 }
 

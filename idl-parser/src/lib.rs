@@ -18,7 +18,7 @@ pub mod evolution;
 pub mod format;
 mod lower;
 pub mod model;
-mod parallel;
+pub mod parallel;
 pub mod parser;
 pub mod render;
 pub mod source;

@@ -48,7 +48,10 @@ fn generate(path: &LitStr) -> syn::Result<TokenStream2> {
     // Compile with paths relative to the manifest so the report names them as the user wrote.
     let root = PathBuf::from(path.value());
     let mut loader = |p: &Path| std::fs::read_to_string(manifest.join(p));
-    let compilation = accord_idl::compile(&[root], &mut loader);
+    // One thread: rustc and cargo already keep every core busy, and the compiler would
+    // otherwise start a thread per core inside each rustc that expands the macro.
+    let compilation =
+        accord_idl::parallel::with_threads(1, || accord_idl::compile(&[root], &mut loader));
     if compilation.has_errors() {
         let report = accord_idl::render::human(&compilation.sources, &compilation.diagnostics);
         let message = format!("the Accord API has errors:\n\n{report}");

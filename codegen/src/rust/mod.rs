@@ -101,23 +101,9 @@ pub fn emit(model: &Model, options: &Options) -> Vec<OutputFile> {
     let generator = Generator::new(model, options);
     let mut files = vec![OutputFile::new("mod.rs", generator.module_tree())];
     let ids: Vec<PackageId> = model.package_ids().collect();
-    // Packages are independent: write them on every core.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = ids.len().div_ceil(threads).max(1);
-    let texts: Vec<Vec<String>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = ids
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(|&id| generator.package_file(id)).collect()))
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    for (&id, text) in ids.iter().zip(texts.into_iter().flatten()) {
+    // Packages are independent: write them on every core the cap allows.
+    let texts = crate::parallel::map(&ids, |&id| generator.package_file(id));
+    for (&id, text) in ids.iter().zip(texts) {
         files.push(OutputFile::new(file_name(model.package(id)), text));
     }
     files

@@ -32,7 +32,7 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<SyntaxError>) {
     let threads = if text.len() < PARALLEL_MIN_BYTES {
         1
     } else {
-        crate::parallel::cores()
+        crate::parallel::threads()
     };
     parse_on(file, text, threads)
 }
