@@ -1,5 +1,6 @@
 //! `accord build FILES-OR-DIRS… --out DIR [--target …]` writes every requested target into
-//! `DIR/<target>/`; `accord openapi|proto|asyncapi FILE…` print one target's documents.
+//! `DIR/<target>/`; `accord openapi|proto|asyncapi FILE…` print one target's documents on
+//! stdout, several as one machine-readable stream (see [`stream`]).
 //!
 //! Exit codes: 0 done, 1 the sources have errors (the front end's diagnostics are printed) or
 //! there is nothing to print, 2 usage and I/O problems.
@@ -14,6 +15,8 @@
 //! only inside `DIR`, never beside it.
 
 use accord_codegen::{OutputFile, Target};
+use accord_idl::model::ServiceId;
+use accord_idl::source::normalize;
 use accord_idl::{Compilation, Model, render};
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -41,14 +44,17 @@ pub struct BuildArgs {
 /// Arguments of `accord openapi`, `accord proto` and `accord asyncapi`.
 #[derive(clap::Args, Debug)]
 pub struct DocumentArgs {
-    /// `.accord` files, or folders searched (recursively) for them.
+    /// `.accord` files, or folders searched (recursively) for them. The documents printed
+    /// are those of the services these files declare, not of the services they import.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Print only the document of this service (`OrderService` or `ftgo.order.OrderService`);
     /// for protobuf, the file of the service's package.
     #[arg(long)]
     pub service: Option<String>,
-    /// OpenAPI and AsyncAPI documents as YAML or JSON.
+    /// OpenAPI and AsyncAPI documents as YAML or JSON. One document prints as it is; several
+    /// print as one YAML stream (each document after `---` and a `# file: PATH` comment) or
+    /// one JSON array. Protobuf files print each after a `// file: PATH` comment line.
     #[arg(long, value_enum, default_value_t = DocFormat::Yaml)]
     pub format: DocFormat,
     /// Another folder imports may come from (repeatable); see `accord check --help`.
@@ -157,29 +163,55 @@ pub fn run_asyncapi(args: &DocumentArgs) -> ExitCode {
 }
 
 fn print_documents(target: Target, args: &DocumentArgs) -> Result<(), Failure> {
-    let model = compile(&args.inputs, &args.include)?;
-    let files = accord_codegen::emit(&model, target);
-    let files = select(&model, target, args, files)?;
-    let comment = if target == Target::Proto { "//" } else { "#" };
+    let compiled = compile_keeping_spans(&args.inputs, &args.include)?;
+    let files = accord_codegen::emit(&compiled.model, target);
+    let files = select(&compiled, target, args, files)?;
     let mut out = std::io::stdout().lock();
-    let several = files.len() > 1;
-    for (i, file) in files.iter().enumerate() {
-        if several {
-            let gap = if i > 0 { "\n" } else { "" };
-            let _ = writeln!(out, "{gap}{comment} file: {}", file.path.display());
-        }
-        let _ = out.write_all(file.contents.as_bytes());
-    }
+    let _ = out.write_all(stream(target, args.format, &files).as_bytes());
     Ok(())
 }
 
-/// The documents to print: one format, and one service's when `--service` names it.
+/// What stdout gets: one document as it is; several as one machine-readable stream. YAML: a
+/// YAML stream, each document after `---` and a `# file:` comment. JSON: one array of the
+/// documents, in file order. Protobuf has no multi-file form: each file after a
+/// `// file: PATH` comment line.
+fn stream(target: Target, format: DocFormat, files: &[OutputFile]) -> String {
+    if let [one] = files {
+        return one.contents.clone();
+    }
+    let mut out = String::new();
+    match (target, format) {
+        (Target::Proto, _) => {
+            for (i, file) in files.iter().enumerate() {
+                let gap = if i > 0 { "\n" } else { "" };
+                out.push_str(&format!("{gap}// file: {}\n", file.path.display()));
+                out.push_str(&file.contents);
+            }
+        }
+        (_, DocFormat::Yaml) => {
+            for file in files {
+                out.push_str(&format!("---\n# file: {}\n", file.path.display()));
+                out.push_str(&file.contents);
+            }
+        }
+        (_, DocFormat::Json) => {
+            let documents: Vec<&str> = files.iter().map(|f| f.contents.trim_end()).collect();
+            out = format!("[\n{}\n]\n", documents.join(",\n"));
+        }
+    }
+    out
+}
+
+/// The documents to print: one format; one service's when `--service` names it, else those
+/// of the services declared in the files named (not in the files they import); protobuf
+/// keeps every package, since its files import one another.
 fn select(
-    model: &Model,
+    compiled: &Compiled,
     target: Target,
     args: &DocumentArgs,
     files: Vec<OutputFile>,
 ) -> Result<Vec<OutputFile>, Failure> {
+    let model = &compiled.model;
     let extension = match (target, args.format) {
         (Target::Proto, _) => "proto",
         (_, DocFormat::Yaml) => "yaml",
@@ -189,29 +221,55 @@ fn select(
         .into_iter()
         .filter(|f| f.path.extension().is_some_and(|e| e == extension))
         .collect();
+    let named = |id| format!("{}.{extension}", model.qualified_service_name(id));
     if let Some(wanted) = &args.service {
         let id = find_service(model, wanted)?;
         let stem = match target {
             Target::Proto => accord_codegen::proto::file_path(model, model.service(id).package),
-            _ => format!("{}.{extension}", model.qualified_service_name(id)),
+            _ => named(id),
         };
         files.retain(|f| f.path == Path::new(&stem));
+    } else if target != Target::Proto {
+        let own: BTreeSet<String> = compiled.named_services.iter().map(|&id| named(id)).collect();
+        files.retain(|f| own.contains(&f.path.display().to_string()));
     }
     if files.is_empty() {
-        let what = args
-            .service
-            .as_deref()
-            .map_or(String::new(), |s| format!(" for `{s}`"));
+        let (what, hint) = match &args.service {
+            Some(s) => (format!(" for `{s}`"), ""),
+            None => services_named(compiled),
+        };
         return Err(Failure {
             code: 1,
             message: Some(format!(
-                "no {} document{what}: {}",
+                "no {} document{what}: {}{hint}",
                 target.name(),
                 why_none(target)
             )),
         });
     }
     Ok(files)
+}
+
+/// ` for A, B` (the services of the files named), or ` for the files named` when they
+/// declare none; and a hint when imported files declare services (`--service` prints theirs).
+fn services_named(compiled: &Compiled) -> (String, &'static str) {
+    let names: Vec<String> = compiled
+        .named_services
+        .iter()
+        .map(|&id| format!("`{}`", compiled.model.qualified_service_name(id)))
+        .collect();
+    let imported = compiled.model.service_ids().count() > names.len();
+    let hint = if imported {
+        " (to print a service of an imported file, name it with `--service`)"
+    } else {
+        ""
+    };
+    let what = if names.is_empty() {
+        " for the files named, which declare no service".to_owned()
+    } else {
+        format!(" for {}", names.join(", "))
+    };
+    (what, hint)
 }
 
 fn why_none(target: Target) -> &'static str {
@@ -224,7 +282,7 @@ fn why_none(target: Target) -> &'static str {
     }
 }
 
-fn find_service(model: &Model, wanted: &str) -> Result<accord_idl::model::ServiceId, Failure> {
+fn find_service(model: &Model, wanted: &str) -> Result<ServiceId, Failure> {
     let matches: Vec<_> = model
         .service_ids()
         .filter(|&id| {
@@ -251,6 +309,17 @@ fn find_service(model: &Model, wanted: &str) -> Result<accord_idl::model::Servic
 
 /// Compiles the inputs; errors print the front end's diagnostics and fail with exit code 1.
 fn compile(inputs: &[PathBuf], include: &[PathBuf]) -> Result<Model, Failure> {
+    Ok(compile_keeping_spans(inputs, include)?.model)
+}
+
+/// A checked model, and which of its services the files named on the command line declare
+/// (the others come from imports).
+struct Compiled {
+    model: Model,
+    named_services: Vec<ServiceId>,
+}
+
+fn compile_keeping_spans(inputs: &[PathBuf], include: &[PathBuf]) -> Result<Compiled, Failure> {
     let mut inputs = crate::inputs::expand(inputs, include).map_err(usage)?;
     let mut compilation =
         accord_idl::compile_in(&inputs.files, &inputs.include, &mut inputs.loader);
@@ -261,10 +330,22 @@ fn compile(inputs: &[PathBuf], include: &[PathBuf]) -> Result<Model, Failure> {
             message: None,
         });
     }
+    let roots: BTreeSet<PathBuf> = inputs.files.iter().map(|f| normalize(f)).collect();
+    let named_services = compilation
+        .model
+        .service_ids()
+        .filter(|id| {
+            let file = compilation.spans.services[id.index()].whole.file;
+            roots.contains(&compilation.sources.get(file).path)
+        })
+        .collect();
     let model = std::mem::take(&mut compilation.model);
     // The process ends soon: the OS reclaims the syntax trees faster than freeing them would.
     std::mem::forget(compilation);
-    Ok(model)
+    Ok(Compiled {
+        model,
+        named_services,
+    })
 }
 
 /// Prints diagnostics (warnings too) to stderr.

@@ -4,6 +4,7 @@
 mod build;
 mod check;
 mod diff;
+mod explain;
 mod fmt;
 mod inputs;
 mod output;
@@ -36,8 +37,9 @@ Examples:
   accord build api/ --out gen --target rust   only the Rust module tree
   accord openapi api/ --service OrderService  print one service's OpenAPI document
   accord diff git:main:api api                is the declared version bump enough?
+  accord explain A0301                        what a diagnostic code means, how to fix it
 
-The language: docs/language.md. Every diagnostic code: docs/errors.md.")]
+The language: docs/language.md. Every diagnostic code: `accord explain CODE` (docs/errors.md).")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,6 +68,9 @@ enum Command {
     /// Compare two versions of an API: which bump does each change need, and is the declared
     /// version bump enough?
     Diff(diff::DiffArgs),
+    /// Explain a diagnostic code (`A0301`) or an evolution rule of `accord diff`
+    /// (`field-added`): what it means and how to fix it.
+    Explain(explain::ExplainArgs),
 }
 
 fn main() -> ExitCode {
@@ -77,5 +82,6 @@ fn main() -> ExitCode {
         Command::Proto(args) => build::run_proto(args),
         Command::Asyncapi(args) => build::run_asyncapi(args),
         Command::Diff(args) => diff::run(args),
+        Command::Explain(args) => explain::run(args),
     }
 }

@@ -201,3 +201,58 @@ fn service_picks_one_document() {
         stderr(&run)
     );
 }
+
+#[test]
+fn several_documents_print_as_one_yaml_stream_or_one_json_array() {
+    let run = accord(&["openapi", &ftgo()]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let text = stdout(&run);
+    let documents: Vec<&str> = text.split("---\n").skip(1).collect();
+    assert_eq!(documents.len(), 3, "a document after each `---`:\n{text}");
+    assert!(text.starts_with("---\n# file: ftgo.accounting.AccountingService.yaml\n"));
+    for document in documents {
+        assert!(
+            document.contains("\nopenapi: \"3.0.3\"\n"),
+            "a whole document: {document}"
+        );
+    }
+    for target in ["openapi", "asyncapi"] {
+        let run = accord(&[target, &ftgo(), "--format", "json"]);
+        assert!(run.status.success(), "{}", stderr(&run));
+        let all: serde_json::Value = serde_json::from_slice(&run.stdout).expect("one JSON value");
+        let all = all.as_array().expect("an array of documents");
+        assert!(all.len() >= 2, "{target}: {}", all.len());
+        assert!(all.iter().all(|d| d.get(target).is_some()), "{target}");
+    }
+}
+
+#[test]
+fn documents_are_those_of_the_files_named_not_of_their_imports() {
+    let kitchen = arg(&root().join("examples/ftgo/api/kitchen.accord"));
+    let run = accord(&["openapi", &kitchen]);
+    assert_eq!(run.status.code(), Some(1), "{}", stdout(&run));
+    assert!(stdout(&run).is_empty(), "no imported service's document");
+    let message = stderr(&run);
+    assert!(
+        message.contains("no openapi document for `ftgo.kitchen.KitchenService`")
+            && message.contains("only services with @http operations get one")
+            && message.contains("--service"),
+        "{message}"
+    );
+    let order = arg(&root().join("examples/ftgo/api/order.accord"));
+    let run = accord(&["openapi", &order]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let text = stdout(&run);
+    assert!(text.contains("title: OrderService"), "{text}");
+    assert!(!text.contains("---\n"), "one document, as it is");
+}
+
+#[test]
+fn explain_prints_the_documentation_of_a_code() {
+    let run = accord(&["explain", "a0301"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(stdout(&run).starts_with("## A0301\n\n**Unknown name** (error)."));
+    let run = accord(&["explain", "A9999"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(stderr(&run).contains("no diagnostic code"), "{}", stderr(&run));
+}

@@ -168,7 +168,8 @@ impl miette::Diagnostic for Report<'_> {
                 self.sources.get(l.span.file).path.display()
             ));
         }
-        lines.push(format!("see {DOCS}#{}", self.d.code.to_ascii_lowercase()));
+        // A binary user has no docs folder: `accord explain` prints the section from its copy.
+        lines.push(format!("see `accord explain {}`", self.d.code));
         Some(Box::new(lines.join("\n")))
     }
 
@@ -261,7 +262,7 @@ mod tests {
             "defined again here",
             "first defined here",
             "rename one",
-            "docs/errors.md#a0102",
+            "see `accord explain A0102`",
         ] {
             assert!(out.contains(part), "{part} missing in\n{out}");
         }

@@ -71,7 +71,7 @@ fn change_text(change: &Change, old: &Sources, new: &Sources) -> String {
     let mut out = render(&ChangeReport {
         title,
         severity,
-        help: format!("see `{}` in {DOCS}", change.rule),
+        help: format!("see `accord explain {}`", change.rule),
         snippet: first,
     });
     if let Some(snippet) = second {

@@ -1,0 +1,90 @@
+//! `accord explain CODE` (as `rustc --explain`): prints the section of `docs/errors.md` for a
+//! diagnostic code, or the row of `docs/evolution.md` for an evolution rule id. Both files are
+//! embedded in the binary, so a user without the repository has them.
+
+use std::process::ExitCode;
+
+/// `docs/errors.md`, as built into the binary.
+pub const ERRORS: &str = include_str!("../../docs/errors.md");
+/// `docs/evolution.md`, as built into the binary.
+pub const EVOLUTION: &str = include_str!("../../docs/evolution.md");
+
+#[derive(clap::Args, Debug)]
+pub struct ExplainArgs {
+    /// A diagnostic code (`A0201`, `w0102`) or an evolution rule id of `accord diff`
+    /// (`field-added`).
+    #[arg(value_name = "CODE")]
+    pub code: String,
+}
+
+pub fn run(args: &ExplainArgs) -> ExitCode {
+    match explain(&args.code) {
+        Some(text) => {
+            println!("{}", text.trim_end());
+            ExitCode::SUCCESS
+        }
+        None => {
+            let message = format!(
+                "no diagnostic code or evolution rule `{}` (codes look like A0201 or W0102; \
+                 rules like field-added)",
+                args.code
+            );
+            eprintln!("error: {}", crate::output::escaped(&message));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The documentation of `code`: the `## CODE` section of the errors page (case-insensitive),
+/// else the evolution rule's table row, shown as a paragraph.
+pub fn explain(code: &str) -> Option<String> {
+    let code = code.trim();
+    diagnostic(code).or_else(|| evolution_rule(code))
+}
+
+fn diagnostic(code: &str) -> Option<String> {
+    let mut sections = ERRORS.split("\n## ").skip(1);
+    let section = sections.find(|s| {
+        s.lines()
+            .next()
+            .is_some_and(|title| title.trim().eq_ignore_ascii_case(code))
+    })?;
+    Some(format!("## {section}"))
+}
+
+fn evolution_rule(id: &str) -> Option<String> {
+    let wanted = format!("| `{id}` |");
+    let row = EVOLUTION.lines().find(|l| l.starts_with(&wanted))?;
+    let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
+    let [_, class, why, example] = cells.as_slice() else {
+        return None;
+    };
+    Some(format!(
+        "## {id}\n\n**Evolution rule of `accord diff`** (needs a {class} version bump).\n\n\
+         {why}\n\nExample: {example}\n"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_of_the_registry_is_explained() {
+        for code in accord_idl::check::REGISTRY.iter().map(|c| c.code) {
+            let text = explain(code).unwrap_or_else(|| panic!("no explanation of {code}"));
+            assert!(text.starts_with(&format!("## {code}\n")), "{text}");
+            assert!(!text.contains("\n## "), "one section only: {text}");
+            assert!(text.contains("**Fix:**"), "{code} names its fix");
+        }
+        assert_eq!(explain("a0201"), explain("A0201"), "case does not matter");
+        assert!(explain("A9999").is_none());
+    }
+
+    #[test]
+    fn evolution_rules_are_explained() {
+        let text = explain("field-added").expect("a rule");
+        assert!(text.contains("MINOR"), "{text}");
+        assert!(explain("field").is_none(), "whole ids only");
+    }
+}
