@@ -364,7 +364,11 @@ fn parse_wave(
 /// A syntax error as the diagnostic every caller reports (code A0001). `accord fmt` parses
 /// without compiling and reports its syntax errors through this too.
 pub fn syntax_diagnostic(error: syntax::SyntaxError) -> Diagnostic {
-    Diagnostic::error(codes::SYNTAX, error.message, error.span)
+    let diagnostic = Diagnostic::error(codes::SYNTAX, error.message, error.span);
+    match error.help {
+        Some(help) => diagnostic.with_help(help),
+        None => diagnostic,
+    }
 }
 
 /// A root that cannot be read has no span to point at: it gets an empty file of its own.

@@ -343,4 +343,6 @@ pub enum OutputRef {
 pub struct SyntaxError {
     pub message: String,
     pub span: Span,
+    /// The fix, for the commonest mistakes (`parser/hints.rs`).
+    pub help: Option<String>,
 }

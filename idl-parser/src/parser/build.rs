@@ -78,7 +78,11 @@ impl Builder<'_> {
     }
 
     fn error(&mut self, span: Span, message: String) {
-        self.errors.push(SyntaxError { message, span });
+        self.errors.push(SyntaxError {
+            message,
+            span,
+            help: None,
+        });
     }
 
     pub fn ident(&self, pair: P) -> Ident {

@@ -21,7 +21,8 @@ pub struct Source<'t> {
 /// What one chunk produced; `errors` come first when merged.
 #[derive(Default)]
 pub struct Parsed {
-    pub clause: Option<Clause>,
+    /// Header clauses, in order: one, or more when a clause missing its `;` ran into the next.
+    pub clauses: Vec<Clause>,
     pub items: Vec<Item>,
     pub errors: Vec<SyntaxError>,
 }
@@ -57,7 +58,7 @@ impl Source<'_> {
                 }
             }
             Err(e) => {
-                if !self.recover_item(c, &mut out) {
+                if !self.recover_item(c, &mut out) && !self.recover_clause(c, &e, &mut out) {
                     let error = errors::from_pest(&e, self.text, c.start, self.file);
                     out.errors.push(error);
                 }
@@ -107,7 +108,7 @@ impl Source<'_> {
         let Some(value) = pair.into_inner().nth(1) else {
             return;
         };
-        out.clause = match rule {
+        let clause = match rule {
             Rule::package_clause => Some(Clause::Package(syntax::PackageClause {
                 name: b.path(value),
                 span,
@@ -118,6 +119,52 @@ impl Source<'_> {
             })),
             _ => import(b.literal(value), span),
         };
+        out.clauses.extend(clause);
+    }
+
+    /// Error recovery for a header clause without its `;` (`version 1.0.0`, then a declaration
+    /// on the next line): the scanner's chunk runs on to the next `;` or `}`, so the
+    /// declaration would be lost and its absence reported as unrelated errors. When pest
+    /// wanted the `;` after a line break, the clause is taken to end at the line's end and the
+    /// rest is parsed as chunks of its own. Returns false when that is not the case.
+    fn recover_clause(&self, c: &Chunk, e: &pest::error::Error<Rule>, out: &mut Parsed) -> bool {
+        let src = &self.grammar_text[c.start..c.end];
+        let keyword = src.trim_start().split(|ch: char| !ch.is_ascii_alphabetic()).next();
+        let wants_semi = matches!(&e.variant,
+            pest::error::ErrorVariant::ParsingError { positives, .. } if positives.contains(&Rule::semi));
+        if !matches!(keyword, Some("package" | "version" | "import")) || !wants_semi {
+            return false;
+        }
+        let at = match e.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((p, _)) => p,
+        };
+        let clause = src[..at].trim_end();
+        if !src[clause.len()..at].contains('\n') {
+            return false;
+        }
+        let ended = format!("{clause};");
+        let Ok(mut pairs) = AccordParser::parse(Rule::top_chunk, &ended) else {
+            return false;
+        };
+        if let Some(top) = pairs.next().and_then(|p| p.into_inner().next()) {
+            self.top_pair(top, c.start, out);
+        }
+        let end = c.start + clause.len();
+        let last = clause.chars().next_back().map_or(0, char::len_utf8);
+        let mut error = errors::at(self.file, end - last, end, format!(
+            "expected `;` after the `{}` clause, found the end of the line",
+            keyword.unwrap_or_default()
+        ));
+        error.help = Some("end the clause with `;`".to_owned());
+        out.errors.push(error);
+        for rest in scan::split(self.text, c.start + at, c.end, self.file, None) {
+            let parsed = self.top_chunk(&rest);
+            out.errors.extend(parsed.errors);
+            out.clauses.extend(parsed.clauses);
+            out.items.extend(parsed.items);
+        }
+        true
     }
 
     /// Error recovery for a braced declaration that failed as a whole: parse its header, then

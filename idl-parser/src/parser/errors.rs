@@ -13,14 +13,17 @@ pub fn from_pest(error: &Error<Rule>, text: &str, base: usize, file: FileId) -> 
             InputLocation::Pos(p) => p,
             InputLocation::Span((s, _)) => s,
         };
+    let positives: &[Rule] = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives,
+        ErrorVariant::CustomError { .. } => &[],
+    };
     let mut expected: Vec<&str> = Vec::new();
-    if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
-        for words in positives.iter().filter_map(|r| words(*r)) {
-            if !expected.contains(&words) {
-                expected.push(words);
-            }
+    for words in positives.iter().filter_map(|r| words(*r)) {
+        if !expected.contains(&words) {
+            expected.push(words);
         }
     }
+    let help = super::hints::hint(text, pos, positives);
     let (found, end) = found(text, pos);
     let message = if expected.is_empty() {
         format!("unexpected {found}")
@@ -30,6 +33,7 @@ pub fn from_pest(error: &Error<Rule>, text: &str, base: usize, file: FileId) -> 
     SyntaxError {
         message,
         span: Span::new(file, pos, end),
+        help,
     }
 }
 
@@ -38,6 +42,7 @@ pub fn at(file: FileId, start: usize, end: usize, message: impl Into<String>) ->
     SyntaxError {
         message: message.into(),
         span: Span::new(file, start, end),
+        help: None,
     }
 }
 

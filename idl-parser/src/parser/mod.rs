@@ -11,6 +11,7 @@
 mod build;
 mod chunk;
 mod errors;
+mod hints;
 mod items;
 mod scan;
 
@@ -105,11 +106,12 @@ struct Merge {
 impl Merge {
     fn add(&mut self, parsed: Parsed) {
         self.errors.extend(parsed.errors);
-        match parsed.clause {
-            Some(Clause::Package(p)) => self.package(p),
-            Some(Clause::Version(v)) => self.version(v),
-            Some(Clause::Import(i)) => self.import(i),
-            None => {}
+        for clause in parsed.clauses {
+            match clause {
+                Clause::Package(p) => self.package(p),
+                Clause::Version(v) => self.version(v),
+                Clause::Import(i) => self.import(i),
+            }
         }
         self.out.items.extend(parsed.items);
     }
