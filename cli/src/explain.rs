@@ -11,7 +11,7 @@ pub const EVOLUTION: &str = include_str!("../../docs/evolution.md");
 
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
-    /// A diagnostic code (`A0201`, `w0102`) or an evolution rule id of `accord diff`
+    /// A diagnostic code (`A0201`, `w0104`) or an evolution rule id of `accord diff`
     /// (`field-added`).
     #[arg(value_name = "CODE")]
     pub code: String,
@@ -25,7 +25,7 @@ pub fn run(args: &ExplainArgs) -> ExitCode {
         }
         None => {
             let message = format!(
-                "no diagnostic code or evolution rule `{}` (codes look like A0201 or W0102; \
+                "no diagnostic code or evolution rule `{}` (codes look like A0201 or W0104; \
                  rules like field-added)",
                 args.code
             );

@@ -101,7 +101,7 @@ fn compile_on(
     drop_cascades(&files, &mut diags);
     // Unresolved references would make their targets look unused: only a clean model says.
     if !diags.iter().any(Diagnostic::is_error) {
-        check::unused::check(&model, &spans, &mut diags);
+        check::unused::check(&file_imports(&files), &model, &spans, &mut diags);
     }
     sort(&mut diags);
     Compilation {
@@ -111,6 +111,22 @@ fn compile_on(
         diagnostics: diags,
         files,
     }
+}
+
+/// Each file's resolved imports, for the unused-import rule.
+fn file_imports(files: &[ParsedFile]) -> Vec<check::unused::FileImports> {
+    let imports = |f: &ParsedFile| {
+        let spans = f.syntax.imports.iter().map(|i| i.span);
+        f.imports.iter().copied().zip(spans).collect()
+    };
+    files
+        .iter()
+        .map(|f| check::unused::FileImports {
+            file: f.id,
+            declares: !f.syntax.items.is_empty(),
+            imports: imports(f),
+        })
+        .collect()
 }
 
 /// Compiles an in-memory multi-file fixture: `//- /path` lines start each file (a fixture

@@ -351,3 +351,57 @@ fn a_clause_that_does_not_parse_is_not_also_reported_missing() {
         c.diagnostics
     );
 }
+
+/// A type is API surface: one file of a package checked alone warns about nothing, though the
+/// files that use its types are not loaded (W0102, unused declaration, is retired).
+#[test]
+fn one_file_of_a_package_checked_alone_is_clean() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ftgo/api");
+    let mut loader = |p: &Path| std::fs::read_to_string(p);
+    let c = compile(&[dir.join("common.accord")], &mut loader);
+    assert!(
+        c.diagnostics.is_empty(),
+        "{}",
+        render::human(&c.sources, &c.diagnostics)
+    );
+}
+
+/// An import is used when the file refers to something of the imported file or of a file it
+/// imports; a file that only gathers imports is not checked.
+#[test]
+fn imports_used_through_other_files_or_by_gathering_files_are_not_reported() {
+    let c = compile_str(
+        r#"//- /main.accord
+package shop;
+version 1.0.0;
+import "a.accord";
+
+struct Order { total: shop.b.Money = 1; }
+//- /a.accord
+package shop.a;
+version 1.0.0;
+import "b.accord";
+
+struct Unrelated { money: shop.b.Money = 1; }
+//- /b.accord
+package shop.b;
+version 1.0.0;
+
+struct Money { cents: i64 = 1; }
+"#,
+    );
+    assert!(codes(&c).is_empty(), "{:?}", codes(&c));
+    let c = compile_str(
+        r#"//- /all.accord
+package shop;
+version 1.0.0;
+import "b.accord";
+//- /b.accord
+package shop.b;
+version 1.0.0;
+
+struct Money { cents: i64 = 1; }
+"#,
+    );
+    assert!(codes(&c).is_empty(), "{:?}", codes(&c));
+}
