@@ -39,6 +39,11 @@ pub struct BuildArgs {
     /// Another folder imports may come from (repeatable); see `accord check --help`.
     #[arg(short = 'I', long = "include", value_name = "DIR")]
     pub include: Vec<PathBuf>,
+    /// Keep running: build again whenever a source changes (an input, a file it imports, a
+    /// `.accord` file added to an input folder), parsing only the files that changed. Stop
+    /// with Ctrl-C.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// Arguments of `accord openapi`, `accord proto` and `accord asyncapi`.
@@ -103,13 +108,29 @@ fn finish(result: Result<(), Failure>) -> ExitCode {
     }
 }
 
-/// `accord build`.
+/// `accord build` (with `--watch`: see `crate::watch`).
 pub fn run(args: &BuildArgs) -> ExitCode {
+    if args.watch {
+        return crate::watch::run(args);
+    }
     finish(build(args))
 }
 
 fn build(args: &BuildArgs) -> Result<(), Failure> {
     let model = compile(&args.inputs, &args.include)?;
+    let outputs = write_targets(args, &model)?;
+    // The process ends next: the OS reclaims these at once, faster than freeing every value
+    // (as in `accord check`).
+    std::mem::forget((model, outputs));
+    Ok(())
+}
+
+/// Emits every target asked for and publishes them into `--out`; returns the outputs (for the
+/// caller to free or not).
+fn write_targets(
+    args: &BuildArgs,
+    model: &Model,
+) -> Result<Vec<(Target, Vec<OutputFile>)>, Failure> {
     let targets: BTreeSet<Target> = if args.target.is_empty() {
         Target::ALL.into_iter().collect()
     } else {
@@ -117,7 +138,7 @@ fn build(args: &BuildArgs) -> Result<(), Failure> {
     };
     let outputs: Vec<(Target, Vec<OutputFile>)> = targets
         .into_iter()
-        .map(|t| (t, accord_codegen::emit(&model, t)))
+        .map(|t| (t, accord_codegen::emit(model, t)))
         .collect();
     let written = |e: std::io::Error| usage(format!("{}: {e}", args.out.display()));
     match outputs.as_slice() {
@@ -132,10 +153,33 @@ fn build(args: &BuildArgs) -> Result<(), Failure> {
             }
         }
     }
-    // The process ends next: the OS reclaims these at once, faster than freeing every value
-    // (as in `accord check`).
-    std::mem::forget((model, outputs));
-    Ok(())
+    Ok(outputs)
+}
+
+/// One build of `--watch`: compiles (reusing the unchanged files of `previous`), prints the
+/// diagnostics and, when there is no error, writes the targets. Returns the compilation for
+/// the next round, or gives `previous` back when the inputs cannot even be listed.
+pub(crate) fn build_again(args: &BuildArgs, previous: Option<Compilation>) -> Option<Compilation> {
+    let mut inputs = match crate::inputs::expand(&args.inputs, &args.include) {
+        Ok(inputs) => inputs,
+        Err(message) => {
+            eprintln!("error: {}", crate::output::escaped(&message));
+            return previous;
+        }
+    };
+    let (files, include) = (&inputs.files, &inputs.include);
+    let compilation = match previous {
+        Some(p) => accord_idl::compile_again(p, files, include, &mut inputs.loader),
+        None => accord_idl::compile_in(files, include, &mut inputs.loader),
+    };
+    report(&compilation);
+    if !compilation.has_errors()
+        && let Err(failure) = write_targets(args, &compilation.model)
+        && let Some(message) = failure.message
+    {
+        eprintln!("error: {}", crate::output::escaped(&message));
+    }
+    Some(compilation)
 }
 
 fn report_written(target: Target, files: &[OutputFile], folder: &Path) {
@@ -230,7 +274,11 @@ fn select(
         };
         files.retain(|f| f.path == Path::new(&stem));
     } else if target != Target::Proto {
-        let own: BTreeSet<String> = compiled.named_services.iter().map(|&id| named(id)).collect();
+        let own: BTreeSet<String> = compiled
+            .named_services
+            .iter()
+            .map(|&id| named(id))
+            .collect();
         files.retain(|f| own.contains(&f.path.display().to_string()));
     }
     if files.is_empty() {

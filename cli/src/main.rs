@@ -8,6 +8,7 @@ mod explain;
 mod fmt;
 mod inputs;
 mod output;
+mod watch;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -35,7 +36,9 @@ Examples:
   accord fmt --check api/                     list files that are not formatted (exit 1)
   accord build api/ --out gen                 every target into gen/<target>/
   accord build api/ --out gen --target rust   only the Rust module tree
+  accord build api/ --out gen --watch         build again on every change (Ctrl-C stops)
   accord openapi api/ --service OrderService  print one service's OpenAPI document
+  accord openapi api/ --format json           every document, as one JSON array
   accord diff git:main:api api                is the declared version bump enough?
   accord explain A0301                        what a diagnostic code means, how to fix it
 

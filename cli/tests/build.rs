@@ -254,5 +254,75 @@ fn explain_prints_the_documentation_of_a_code() {
     assert!(stdout(&run).starts_with("## A0301\n\n**Unknown name** (error)."));
     let run = accord(&["explain", "A9999"]);
     assert_eq!(run.status.code(), Some(2));
-    assert!(stderr(&run).contains("no diagnostic code"), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("no diagnostic code"),
+        "{}",
+        stderr(&run)
+    );
+}
+
+/// `--watch` builds, then builds again when a source changes, parsing only that file.
+#[test]
+fn watch_builds_again_on_change_parsing_only_what_changed() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let api = dir.path().join("api");
+    std::fs::create_dir(&api).expect("api folder");
+    for name in ["common", "order", "kitchen", "consumer", "accounting"] {
+        let from = root().join(format!("examples/ftgo/api/{name}.accord"));
+        std::fs::copy(from, api.join(format!("{name}.accord"))).expect("copy");
+    }
+    let out = dir.path().join("out");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args([
+            "build",
+            &arg(&api),
+            "--out",
+            &arg(&out),
+            "--target",
+            "openapi",
+            "--watch",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("accord runs");
+    let (send, lines) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = send.send(line);
+        }
+    });
+    let built = || loop {
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("a build within 30 s");
+        if line.starts_with("[watch] built") {
+            return line;
+        }
+    };
+    let first = built();
+    let document = out.join("ftgo.order.OrderService.yaml");
+    let before = std::fs::read_to_string(&document).expect("written");
+    let order = api.join("order.accord");
+    let text = std::fs::read_to_string(&order).expect("order.accord");
+    let changed = text.replacen(
+        "service OrderService {",
+        "/// Changed.\nservice OrderService {",
+        1,
+    );
+    assert_ne!(changed, text, "the edit applies");
+    std::fs::write(&order, changed).expect("edit");
+    let second = built();
+    let after = std::fs::read_to_string(&document).expect("written again");
+    child.kill().expect("stopped");
+    let _ = child.wait();
+    assert!(first.contains("(5 of 5 files parsed)"), "{first}");
+    assert!(second.contains("(1 of 5 files parsed)"), "{second}");
+    assert_ne!(before, after, "the document is written again");
+    assert!(after.contains("Changed."), "{after}");
 }

@@ -7,7 +7,7 @@
 use crate::check::{self, codes};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Model, Spans};
-use crate::source::{FileId, Loader, Sources, Span, normalize};
+use crate::source::{FileId, Loader, SourceFile, Sources, Span, normalize};
 use crate::syntax;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -22,8 +22,10 @@ pub struct Compilation {
     /// The syntax trees, kept so that freeing them is the caller's choice: for a large API it
     /// takes as long as checking it, and a process about to exit may `std::mem::forget` the
     /// compilation instead (as `accord check` does). The library starts no thread for it.
-    #[allow(dead_code, reason = "held, not read: see above")]
+    /// Kept also for [`compile_again`], which reuses the trees of unchanged files.
     files: Vec<ParsedFile>,
+    /// The files whose syntax tree [`compile_again`] took from the previous compilation.
+    reused: Vec<FileId>,
 }
 
 impl Compilation {
@@ -35,6 +37,12 @@ impl Compilation {
         self.diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
+    }
+
+    /// The files whose syntax tree came from the previous compilation ([`compile_again`]);
+    /// every other file was parsed.
+    pub fn reused(&self) -> &[FileId] {
+        &self.reused
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -64,7 +72,79 @@ pub fn compile(roots: &[PathBuf], loader: &mut dyn Loader) -> Compilation {
 /// refuses symlinks that lead out, special files and oversized files); its reason is reported.
 pub fn compile_in(roots: &[PathBuf], include: &[PathBuf], loader: &mut dyn Loader) -> Compilation {
     let include: Vec<PathBuf> = include.iter().map(|p| normalize(p)).collect();
-    compile_on(roots, &include, loader, crate::parallel::threads())
+    let mut fresh = Previous::default();
+    compile_on(
+        roots,
+        &include,
+        loader,
+        crate::parallel::threads(),
+        &mut fresh,
+    )
+}
+
+/// [`compile_in`] again after some files changed (`accord build --watch`): a file read with
+/// the same path, id and text as in `previous` is not parsed again, its syntax tree and syntax
+/// errors are taken over; everything after parsing runs as usual. The result is the one
+/// [`compile_in`] gives.
+pub fn compile_again(
+    previous: Compilation,
+    roots: &[PathBuf],
+    include: &[PathBuf],
+    loader: &mut dyn Loader,
+) -> Compilation {
+    let include: Vec<PathBuf> = include.iter().map(|p| normalize(p)).collect();
+    let mut previous = Previous::from(previous);
+    compile_on(
+        roots,
+        &include,
+        loader,
+        crate::parallel::threads(),
+        &mut previous,
+    )
+}
+
+/// The parsed files of an earlier compilation, by file id, with their syntax diagnostics.
+#[derive(Default)]
+struct Previous {
+    files: Vec<Option<(SourceFile, ParsedFile, Vec<Diagnostic>)>>,
+}
+
+impl From<Compilation> for Previous {
+    fn from(c: Compilation) -> Previous {
+        let mut syntax: Vec<Vec<Diagnostic>> = vec![Vec::new(); c.sources.len()];
+        for d in c.diagnostics {
+            if d.code == codes::SYNTAX {
+                syntax[d.primary.span.file.0 as usize].push(d);
+            }
+        }
+        let mut files: Vec<Option<_>> = (0..c.sources.len()).map(|_| None).collect();
+        let mut sources: Vec<SourceFile> = c.sources.into_files();
+        for (parsed, diags) in c.files.into_iter().zip(syntax) {
+            let index = parsed.id.0 as usize;
+            let source = std::mem::take(&mut sources[index]);
+            files[index] = Some((
+                source,
+                ParsedFile {
+                    imports: Vec::new(),
+                    ..parsed
+                },
+                diags,
+            ));
+        }
+        Previous { files }
+    }
+}
+
+impl Previous {
+    /// The tree of `id` if the earlier compilation read the same path and text under that id.
+    fn take(&mut self, id: FileId, now: &SourceFile) -> Option<(ParsedFile, Vec<Diagnostic>)> {
+        let slot = self.files.get_mut(id.0 as usize)?;
+        let (was, _, _) = slot.as_ref()?;
+        if was.path != now.path || was.text != now.text {
+            return None;
+        }
+        slot.take().map(|(_, parsed, diags)| (parsed, diags))
+    }
 }
 
 /// The folder of every root, each once: the include folders [`compile`] uses.
@@ -88,10 +168,19 @@ fn compile_on(
     include: &[PathBuf],
     loader: &mut dyn Loader,
     threads: usize,
+    previous: &mut Previous,
 ) -> Compilation {
     let mut diags = Vec::new();
     let mut sources = Sources::default();
-    let files = load_all(roots, include, loader, &mut sources, &mut diags, threads);
+    let mut load = Load {
+        sources: &mut sources,
+        diags: &mut diags,
+        threads,
+        previous,
+        reused: Vec::new(),
+    };
+    let files = load_all(roots, include, loader, &mut load);
+    let reused = load.reused;
     for (id, file) in sources.iter() {
         check::text::bidi_controls(id, &file.text, &mut diags);
     }
@@ -110,6 +199,7 @@ fn compile_on(
         spans,
         diagnostics: diags,
         files,
+        reused,
     }
 }
 
@@ -171,10 +261,9 @@ fn load_all(
     roots: &[PathBuf],
     include: &[PathBuf],
     loader: &mut dyn Loader,
-    sources: &mut Sources,
-    diags: &mut Vec<Diagnostic>,
-    threads: usize,
+    load: &mut Load,
 ) -> Vec<ParsedFile> {
+    let Load { sources, diags, .. } = load;
     let mut by_path: HashMap<PathBuf, Result<FileId, String>> = HashMap::new();
     let mut wave = Vec::new();
     for root in roots {
@@ -198,20 +287,69 @@ fn load_all(
     let mut files = Vec::new();
     while !wave.is_empty() {
         let first = files.len();
-        files.extend(parse_wave(&wave, sources, diags, threads));
+        files.extend(load.wave(&wave));
         wave.clear();
         for index in first..files.len() {
             let mut reader = Reader {
                 include,
                 by_path: &mut by_path,
                 loader: &mut *loader,
-                sources: &mut *sources,
+                sources: &mut *load.sources,
                 wave: &mut wave,
             };
-            reader.resolve_imports(index, &mut files, diags);
+            reader.resolve_imports(index, &mut files, load.diags);
         }
     }
     files
+}
+
+/// What loading needs besides the loader: where files and findings go, and the trees an
+/// earlier compilation may hand over.
+struct Load<'a> {
+    sources: &'a mut Sources,
+    diags: &'a mut Vec<Diagnostic>,
+    threads: usize,
+    previous: &'a mut Previous,
+    reused: Vec<FileId>,
+}
+
+impl Load<'_> {
+    /// The files of one wave: those the previous compilation read unchanged taken over, the
+    /// others parsed; syntax errors in file order.
+    fn wave(&mut self, ids: &[FileId]) -> Vec<ParsedFile> {
+        let mut kept: Vec<Option<(ParsedFile, Vec<Diagnostic>)>> = ids
+            .iter()
+            .map(|&id| self.previous.take(id, self.sources.get(id)))
+            .collect();
+        let changed: Vec<FileId> = ids
+            .iter()
+            .zip(&kept)
+            .filter(|(_, kept)| kept.is_none())
+            .map(|(&id, _)| id)
+            .collect();
+        let mut fresh_diags = Vec::new();
+        let mut parsed =
+            parse_wave(&changed, self.sources, &mut fresh_diags, self.threads).into_iter();
+        let mut fresh_diags = fresh_diags.into_iter().peekable();
+        let mut out = Vec::with_capacity(ids.len());
+        for (&id, kept) in ids.iter().zip(&mut kept) {
+            match kept.take() {
+                Some((file, diags)) => {
+                    self.reused.push(id);
+                    self.diags.extend(diags);
+                    out.push(file);
+                }
+                None => {
+                    while let Some(d) = fresh_diags.next_if(|d| d.primary.span.file == id) {
+                        self.diags.push(d);
+                    }
+                    out.extend(parsed.next());
+                }
+            }
+        }
+        self.diags.extend(fresh_diags);
+        out
+    }
 }
 
 /// What resolving imports reads and records: files by identity ([`Loader::identity`]), the
@@ -473,7 +611,14 @@ mod tests {
                     .cloned()
                     .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
             };
-            compile_on(&["/root.accord".into()], &[], &mut loader, threads)
+            let mut fresh = Previous::default();
+            compile_on(
+                &["/root.accord".into()],
+                &[],
+                &mut loader,
+                threads,
+                &mut fresh,
+            )
         };
         let one = run(1);
         let paths = |c: &Compilation| -> Vec<PathBuf> {
@@ -495,5 +640,44 @@ mod tests {
             assert_eq!(many.diagnostics, one.diagnostics);
             assert_eq!(many.model, one.model);
         }
+        assert!(one.reused().is_empty());
+        compile_again_parses_only_changed_files(files, one);
+    }
+
+    /// Two files edited (one fixed, one broken anew): exactly those are parsed again, and the
+    /// result is what a fresh compilation gives.
+    fn compile_again_parses_only_changed_files(
+        mut files: HashMap<PathBuf, String>,
+        previous: Compilation,
+    ) {
+        let lib3 = files.get_mut(Path::new("/lib3.accord")).expect("lib3");
+        *lib3 = lib3.replace("b: Nope = 2; c: i32 = 3 }", "c: i32 = 3; }");
+        let deep1 = files.get_mut(Path::new("/deep1.accord")).expect("deep1");
+        deep1.push_str("struct Broken { x: i32 }\n");
+        let mut loader = |p: &Path| {
+            files
+                .get(p)
+                .cloned()
+                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+        };
+        let roots = [PathBuf::from("/root.accord")];
+        let again = compile_again(previous, &roots, &[], &mut loader);
+        let fresh = compile_in(&roots, &[], &mut loader);
+        assert_eq!(again.diagnostics, fresh.diagnostics);
+        assert_eq!(again.model, fresh.model);
+        let changed = [
+            fresh.sources.find(Path::new("/lib3.accord")).expect("lib3"),
+            fresh
+                .sources
+                .find(Path::new("/deep1.accord"))
+                .expect("deep1"),
+        ];
+        let parsed: Vec<FileId> = fresh
+            .sources
+            .iter()
+            .map(|(id, _)| id)
+            .filter(|id| !again.reused().contains(id))
+            .collect();
+        assert_eq!(parsed, changed);
     }
 }

@@ -112,7 +112,8 @@ where
         let workers: Vec<_> = rest
             .iter()
             .map(|run| {
-                let started = Builder::new().spawn_scoped(scope, move || with_threads(1, || work(run)));
+                let started =
+                    Builder::new().spawn_scoped(scope, move || with_threads(1, || work(run)));
                 (run, started.ok())
             })
             .collect();
@@ -175,7 +176,9 @@ mod tests {
 
     #[test]
     fn map_keeps_the_order_of_the_items() {
-        let items: Vec<u64> = (0..1001).map(|i| if i % 7 == 0 { 20_000 } else { 10 }).collect();
+        let items: Vec<u64> = (0..1001)
+            .map(|i| if i % 7 == 0 { 20_000 } else { 10 })
+            .collect();
         let sums: Vec<u64> = items.iter().map(|&n| (0..n).sum()).collect();
         for threads in [1, 2, 3, 8] {
             let got = with_threads(threads, || map(&items, |&n| (0..n).sum::<u64>()));

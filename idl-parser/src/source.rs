@@ -49,7 +49,7 @@ impl Span {
 }
 
 /// One source file: its path (as named by the caller or the import, normalised) and its text.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
@@ -80,6 +80,20 @@ impl Sources {
                 .chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1))
                 .collect()
         })
+    }
+
+    /// How many files were read.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The files, by id.
+    pub(crate) fn into_files(self) -> Vec<SourceFile> {
+        self.files
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {

@@ -33,8 +33,17 @@ pub(crate) struct FileImports {
 }
 
 /// Reports every import of `files` that leads to nothing its file refers to.
-pub(crate) fn check(files: &[FileImports], model: &Model, spans: &Spans, diags: &mut Vec<Diagnostic>) {
-    let count = files.iter().map(|f| f.file.0 as usize + 1).max().unwrap_or(0);
+pub(crate) fn check(
+    files: &[FileImports],
+    model: &Model,
+    spans: &Spans,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let count = files
+        .iter()
+        .map(|f| f.file.0 as usize + 1)
+        .max()
+        .unwrap_or(0);
     let refers = references(model, spans, count);
     let mut graph = vec![Vec::new(); count];
     for f in files {
@@ -56,12 +65,7 @@ pub(crate) fn check(files: &[FileImports], model: &Model, spans: &Spans, diags: 
 }
 
 fn unused_import(span: Span) -> Diagnostic {
-    Diagnostic::warning(
-        codes::UNUSED_IMPORT,
-        "this import is never used",
-        span,
-    )
-    .with_help(
+    Diagnostic::warning(codes::UNUSED_IMPORT, "this import is never used", span).with_help(
         "nothing this file declares refers to a type or channel of the imported file (or of \
          the files it imports); remove the import",
     )

@@ -129,7 +129,10 @@ impl Source<'_> {
     /// rest is parsed as chunks of its own. Returns false when that is not the case.
     fn recover_clause(&self, c: &Chunk, e: &pest::error::Error<Rule>, out: &mut Parsed) -> bool {
         let src = &self.grammar_text[c.start..c.end];
-        let keyword = src.trim_start().split(|ch: char| !ch.is_ascii_alphabetic()).next();
+        let keyword = src
+            .trim_start()
+            .split(|ch: char| !ch.is_ascii_alphabetic())
+            .next();
         let wants_semi = matches!(&e.variant,
             pest::error::ErrorVariant::ParsingError { positives, .. } if positives.contains(&Rule::semi));
         if !matches!(keyword, Some("package" | "version" | "import")) || !wants_semi {
@@ -152,10 +155,15 @@ impl Source<'_> {
         }
         let end = c.start + clause.len();
         let last = clause.chars().next_back().map_or(0, char::len_utf8);
-        let mut error = errors::at(self.file, end - last, end, format!(
-            "expected `;` after the `{}` clause, found the end of the line",
-            keyword.unwrap_or_default()
-        ));
+        let mut error = errors::at(
+            self.file,
+            end - last,
+            end,
+            format!(
+                "expected `;` after the `{}` clause, found the end of the line",
+                keyword.unwrap_or_default()
+            ),
+        );
         error.help = Some("end the clause with `;`".to_owned());
         out.errors.push(error);
         for rest in scan::split(self.text, c.start + at, c.end, self.file, None) {

@@ -85,7 +85,9 @@ fn foreign_generic(text: &str, pos: usize) -> Option<String> {
     let generic = before
         .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .next()?;
-    let field = before[..before.len() - generic.len()].trim_end().strip_suffix(':')?;
+    let field = before[..before.len() - generic.len()]
+        .trim_end()
+        .strip_suffix(':')?;
     let name = field
         .rsplit(|c: char| c.is_whitespace() || c == '{' || c == ';')
         .next()?
@@ -121,7 +123,11 @@ fn upper_camel(name: &str) -> String {
     name.split('_')
         .flat_map(|word| {
             let mut chars = word.chars();
-            chars.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(chars)
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase())
+                .into_iter()
+                .chain(chars)
         })
         .collect()
 }
