@@ -113,7 +113,7 @@ impl From<Compilation> for Previous {
     fn from(c: Compilation) -> Previous {
         let mut syntax: Vec<Vec<Diagnostic>> = vec![Vec::new(); c.sources.len()];
         for d in c.diagnostics {
-            if d.code == codes::SYNTAX {
+            if d.is(&codes::SYNTAX) {
                 syntax[d.primary.span.file.0 as usize].push(d);
             }
         }
@@ -458,8 +458,8 @@ fn refused(import: &syntax::Import, reason: &str, include: &[PathBuf]) -> Diagno
             false => format!("`{}`", f.display()),
         })
         .collect();
-    Diagnostic::error(
-        codes::IMPORT_REFUSED,
+    Diagnostic::new(
+        &codes::IMPORT_REFUSED,
         format!("cannot import `{}`: {reason}", import.path),
         import.path_span,
     )
@@ -471,8 +471,8 @@ fn refused(import: &syntax::Import, reason: &str, include: &[PathBuf]) -> Diagno
 }
 
 fn unreadable(import: &syntax::Import, path: &Path, reason: &str) -> Diagnostic {
-    Diagnostic::error(
-        codes::IMPORT_MISSING,
+    Diagnostic::new(
+        &codes::IMPORT_MISSING,
         format!("cannot read `{}`: {reason}", path.display()),
         import.path_span,
     )
@@ -518,7 +518,7 @@ fn parse_wave(
 /// A syntax error as the diagnostic every caller reports (code A0001). `accord fmt` parses
 /// without compiling and reports its syntax errors through this too.
 pub fn syntax_diagnostic(error: syntax::SyntaxError) -> Diagnostic {
-    let diagnostic = Diagnostic::error(codes::SYNTAX, error.message, error.span);
+    let diagnostic = Diagnostic::new(&codes::SYNTAX, error.message, error.span);
     match error.help {
         Some(help) => diagnostic.with_help(help),
         None => diagnostic,
@@ -528,8 +528,8 @@ pub fn syntax_diagnostic(error: syntax::SyntaxError) -> Diagnostic {
 /// A root that cannot be read has no span to point at: it gets an empty file of its own.
 fn root_missing(path: &Path, e: &std::io::Error, sources: &mut Sources) -> Diagnostic {
     let id = sources.add(path.to_path_buf(), String::new());
-    Diagnostic::error(
-        codes::IMPORT_MISSING,
+    Diagnostic::new(
+        &codes::IMPORT_MISSING,
         format!("cannot read `{}`: {e}", path.display()),
         Span::new(id, 0, 0),
     )
@@ -541,7 +541,7 @@ fn root_missing(path: &Path, e: &std::io::Error, sources: &mut Sources) -> Diagn
 fn drop_cascades(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) {
     let syntax_errors: Vec<Span> = diags
         .iter()
-        .filter(|d| d.code == codes::SYNTAX)
+        .filter(|d| d.is(&codes::SYNTAX))
         .map(|d| d.primary.span)
         .collect();
     if syntax_errors.is_empty() {
@@ -560,7 +560,7 @@ fn drop_cascades(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) {
         })
         .collect();
     diags.retain(|d| {
-        let absence = [codes::CHANNEL_CLAUSE_MISSING, codes::CHANNEL_KIND].contains(&d.code);
+        let absence = d.is(&codes::CHANNEL_CLAUSE_MISSING) || d.is(&codes::CHANNEL_KIND);
         !(absence && broken_channel_names.contains(&d.primary.span))
     });
 }
@@ -631,7 +631,7 @@ mod tests {
             .collect();
         assert_eq!(paths(&one), expected);
         let codes: Vec<&str> = one.diagnostics.iter().map(|d| d.code).collect();
-        for code in [codes::SYNTAX, codes::IMPORT_MISSING, codes::UNKNOWN_TYPE] {
+        for code in [&codes::SYNTAX, &codes::IMPORT_MISSING, &codes::UNKNOWN_TYPE].map(|c| c.code) {
             assert!(codes.contains(&code), "{code}: {:#?}", one.diagnostics);
         }
         for threads in [2, 3, 8] {

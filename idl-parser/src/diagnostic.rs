@@ -1,6 +1,7 @@
 //! Diagnostics as data. Rendering (human, JSON) lives in `render`; a diagnostic knows nothing
 //! about how it will be shown.
 
+use crate::check::Code;
 use crate::source::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -30,19 +31,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
-        Diagnostic::new(code, Severity::Error, message.into(), span)
-    }
-
-    pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
-        Diagnostic::new(code, Severity::Warning, message.into(), span)
-    }
-
-    fn new(code: &'static str, severity: Severity, message: String, span: Span) -> Diagnostic {
+    /// A finding of `code`, with the code's severity.
+    pub fn new(code: &'static Code, message: impl Into<String>, span: Span) -> Diagnostic {
         Diagnostic {
-            code,
-            severity,
-            message,
+            code: code.code,
+            severity: code.severity,
+            message: message.into(),
             primary: Label {
                 span,
                 message: String::new(),
@@ -50,6 +44,11 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
         }
+    }
+
+    /// Whether this is a finding of `code`.
+    pub fn is(&self, code: &Code) -> bool {
+        self.code == code.code
     }
 
     /// Text shown under the primary place.

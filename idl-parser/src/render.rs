@@ -240,8 +240,8 @@ mod tests {
             "/main.accord".into(),
             "struct A {\n    id: i64 = 1;\n    id: string = 2;\n}\n".into(),
         );
-        let d = Diagnostic::error(
-            "A0102",
+        let d = Diagnostic::new(
+            &crate::check::codes::DUPLICATE_MEMBER,
             "`id` is already a field of `A`",
             Span::new(f, 32, 34),
         )
@@ -289,7 +289,11 @@ mod tests {
             "// ééé\nstruct Ünï { x: Nope = 1; }\n".into(),
         );
         let at = sources.get(f).text.find("Nope").unwrap();
-        let d = Diagnostic::error("A0301", "unknown", Span::new(f, at, at + 4));
+        let d = Diagnostic::new(
+            &crate::check::codes::UNKNOWN_TYPE,
+            "unknown",
+            Span::new(f, at, at + 4),
+        );
         let v = json(&sources, std::slice::from_ref(&d));
         assert_eq!(
             (v[0]["line"].as_u64(), v[0]["column"].as_u64()),
@@ -308,7 +312,11 @@ mod tests {
             "/a\u{1b}]0;owned\u{7}.accord".into(),
             "struct A { x: \u{1b}[2J\u{202e}Nope = 1; }\n".into(),
         );
-        let d = Diagnostic::error("A0301", "unknown `\u{1b}[31m`", Span::new(f, 14, 22));
+        let d = Diagnostic::new(
+            &crate::check::codes::UNKNOWN_TYPE,
+            "unknown `\u{1b}[31m`",
+            Span::new(f, 14, 22),
+        );
         let out = human(&sources, &[d]);
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
         assert!(!out.contains('\u{202e}'));

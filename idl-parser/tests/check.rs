@@ -69,11 +69,32 @@ fn every_code_is_documented_and_every_fixture_registered() {
     let docs =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/errors.md"))
             .expect("docs/errors.md");
+    // Each section: `## CODE`, a blank line, `**Title** (error).` with the code's severity
+    // (`accord explain` prints it); a section of no registered code is a retired one.
+    let sections: HashMap<&str, &str> = docs
+        .split("\n## ")
+        .skip(1)
+        .filter_map(|s| s.split_once('\n'))
+        .collect();
     for code in REGISTRY {
+        let section = sections
+            .get(code.code)
+            .unwrap_or_else(|| panic!("docs/errors.md has no section `## {}`", code.code));
+        let severity = match code.severity {
+            accord_idl::Severity::Error => "(error).",
+            accord_idl::Severity::Warning => "(warning).",
+        };
+        let title = section.trim_start().lines().next().unwrap_or_default();
         assert!(
-            docs.contains(&format!("## {}", code.code)),
-            "docs/errors.md has no section `## {}`",
+            title.starts_with("**") && title.ends_with(severity),
+            "{}: the section's title `{title}` does not end in `{severity}`",
             code.code
+        );
+    }
+    for (code, section) in &sections {
+        assert!(
+            REGISTRY.iter().any(|c| c.code == *code) || section.contains("(retired"),
+            "docs/errors.md documents `{code}`, which is neither registered nor retired"
         );
     }
     for (name, _) in fixtures() {

@@ -116,9 +116,9 @@ fn the_contract_files_compile_clean_and_mean_what_the_examples_mean() {
 /// What a fragment of the reference may lack: the types, channels and imports it borrows from
 /// the examples around it. Anything else (a syntax error, a broken rule) fails.
 const BORROWED: &[&str] = &[
-    codes::UNKNOWN_TYPE,
-    codes::UNKNOWN_CHANNEL,
-    codes::IMPORT_MISSING,
+    codes::UNKNOWN_TYPE.code,
+    codes::UNKNOWN_CHANNEL.code,
+    codes::IMPORT_MISSING.code,
 ];
 
 #[test]

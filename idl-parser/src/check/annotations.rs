@@ -218,8 +218,8 @@ pub(crate) fn check<'a>(attrs: &'a Attrs, target: Target, diags: &mut Vec<Diagno
         };
         if !targets.contains(&target) {
             diags.push(
-                Diagnostic::error(
-                    codes::ANNOTATION_TARGET,
+                Diagnostic::new(
+                    &codes::ANNOTATION_TARGET,
                     format!("`@{name}` cannot be put on {}", target.describe()),
                     ann.span,
                 )
@@ -237,8 +237,8 @@ pub(crate) fn check<'a>(attrs: &'a Attrs, target: Target, diags: &mut Vec<Diagno
         }
         if let Err(why) = check_args(ann, args) {
             diags.push(
-                Diagnostic::error(
-                    codes::ANNOTATION_ARGS,
+                Diagnostic::new(
+                    &codes::ANNOTATION_ARGS,
                     format!("wrong arguments to `@{name}`: {why}"),
                     ann.span,
                 )
@@ -248,8 +248,8 @@ pub(crate) fn check<'a>(attrs: &'a Attrs, target: Target, diags: &mut Vec<Diagno
         }
         if let Some(first) = valid.insert(name, ann) {
             diags.push(
-                Diagnostic::error(
-                    codes::ANNOTATION_REPEATED,
+                Diagnostic::new(
+                    &codes::ANNOTATION_REPEATED,
                     format!("`@{name}` is given twice"),
                     ann.span,
                 )
@@ -262,8 +262,8 @@ pub(crate) fn check<'a>(attrs: &'a Attrs, target: Target, diags: &mut Vec<Diagno
 
 fn unknown(ann: &Annotation) -> Diagnostic {
     let name = &ann.name.text;
-    let d = Diagnostic::error(
-        codes::UNKNOWN_ANNOTATION,
+    let d = Diagnostic::new(
+        &codes::UNKNOWN_ANNOTATION,
         format!("unknown annotation `@{name}`"),
         ann.name.span,
     );

@@ -76,8 +76,8 @@ fn api_key_header(ann: &Annotation, diags: &mut Vec<Diagnostic>) -> Option<Strin
     let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     if value.is_empty() || !value.chars().all(token) {
         diags.push(
-            Diagnostic::error(
-                codes::AUTH_FORM,
+            Diagnostic::new(
+                &codes::AUTH_FORM,
                 format!("`{}` is not a header name", value.escape_debug()),
                 header.span,
             )
@@ -89,7 +89,7 @@ fn api_key_header(ann: &Annotation, diags: &mut Vec<Diagnostic>) -> Option<Strin
 }
 
 fn form(ann: &Annotation, message: &str) -> Diagnostic {
-    Diagnostic::error(codes::AUTH_FORM, message.to_owned(), ann.span)
+    Diagnostic::new(&codes::AUTH_FORM, message.to_owned(), ann.span)
         .with_help("write @auth(bearer), @auth(api_key, header = \"X-Api-Key\") or @auth(none)")
 }
 
@@ -105,8 +105,8 @@ pub(crate) fn scopes(anns: &Anns, diags: &mut Vec<Diagnostic>) -> Option<Vec<Str
         let token = |c: char| c.is_ascii_graphic() && c != '"' && c != '\\';
         if value.is_empty() || !value.chars().all(token) {
             diags.push(
-                Diagnostic::error(
-                    codes::SCOPE_INVALID,
+                Diagnostic::new(
+                    &codes::SCOPE_INVALID,
                     format!("`{}` is not a scope", value.escape_debug()),
                     arg.value.span,
                 )
@@ -135,8 +135,8 @@ pub(crate) fn scopes_need_bearer(anns: &Anns, scheme: &AuthScheme, diags: &mut V
         _ => "no credential",
     };
     diags.push(
-        Diagnostic::error(
-            codes::SCOPES_WITHOUT_BEARER,
+        Diagnostic::new(
+            &codes::SCOPES_WITHOUT_BEARER,
             format!("`@scopes` needs `@auth(bearer)`: callers here show {shown}"),
             ann.span,
         )
@@ -156,8 +156,8 @@ pub(crate) fn not_on_channels(anns: &Anns, bound_to_channel: bool, diags: &mut V
     for name in ["auth", "scopes"] {
         if let Some(ann) = anns.get(name) {
             diags.push(
-                Diagnostic::error(
-                    codes::AUTH_ON_CHANNEL,
+                Diagnostic::new(
+                    &codes::AUTH_ON_CHANNEL,
                     format!("`@{name}` cannot be put on an operation bound to a channel"),
                     ann.span,
                 )

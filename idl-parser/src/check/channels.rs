@@ -35,8 +35,8 @@ pub(crate) fn clauses<'a>(c: &'a ChannelDecl, diags: &mut Vec<Diagnostic>) -> Cl
         let keyword = clause.kind.keyword();
         if let Some((_, span)) = first.iter().find(|(k, _)| *k == keyword) {
             diags.push(
-                Diagnostic::error(
-                    codes::CHANNEL_CLAUSE_REPEATED,
+                Diagnostic::new(
+                    &codes::CHANNEL_CLAUSE_REPEATED,
                     format!("channel `{}` states `{keyword}` twice", c.name.text),
                     clause.span,
                 )
@@ -60,8 +60,8 @@ pub(crate) fn clauses<'a>(c: &'a ChannelDecl, diags: &mut Vec<Diagnostic>) -> Cl
     ] {
         if !present {
             diags.push(
-                Diagnostic::error(
-                    codes::CHANNEL_CLAUSE_MISSING,
+                Diagnostic::new(
+                    &codes::CHANNEL_CLAUSE_MISSING,
                     format!("channel `{}` has no `{keyword}`", c.name.text),
                     c.name.span,
                 )
@@ -82,13 +82,13 @@ pub(crate) fn kind(
     let found = match kind.map(|k| k.text.as_str()) {
         Some("point_to_point") => return ChannelKind::PointToPoint,
         Some("publish_subscribe") => return ChannelKind::PublishSubscribe,
-        Some(other) => Diagnostic::error(
-            codes::CHANNEL_KIND,
+        Some(other) => Diagnostic::new(
+            &codes::CHANNEL_KIND,
             format!("unknown channel kind `{other}`"),
             kind.map_or(c.name.span, |k| k.span),
         ),
-        None => Diagnostic::error(
-            codes::CHANNEL_KIND,
+        None => Diagnostic::new(
+            &codes::CHANNEL_KIND,
             format!("channel `{}` has no `kind`", c.name.text),
             c.name.span,
         ),
@@ -103,8 +103,8 @@ pub(crate) fn format(format: Option<&Ident>, diags: &mut Vec<Diagnostic>) -> For
         Some(("protobuf", _)) => Format::Protobuf,
         Some((other, span)) => {
             diags.push(
-                Diagnostic::error(
-                    codes::CHANNEL_FORMAT,
+                Diagnostic::new(
+                    &codes::CHANNEL_FORMAT,
                     format!("unknown channel format `{other}`"),
                     span,
                 )
@@ -120,8 +120,8 @@ pub(crate) fn key(key: &Ident, messages: &[DeclId], model: &Model, diags: &mut V
     for &m in messages {
         if !model.fields(m).iter().any(|f| f.name == key.text) {
             diags.push(
-                Diagnostic::error(
-                    codes::CHANNEL_KEY,
+                Diagnostic::new(
+                    &codes::CHANNEL_KEY,
                     format!(
                         "key `{}` is not a field of message `{}`",
                         key.text,
@@ -150,8 +150,8 @@ impl Bound<'_> {
             && !channel.messages.contains(&input)
         {
             diags.push(
-                Diagnostic::error(
-                    codes::CHANNEL_INPUT,
+                Diagnostic::new(
+                    &codes::CHANNEL_INPUT,
                     format!(
                         "input `{}` is not a message of channel `{}`",
                         model.decl(input).name,
@@ -166,8 +166,8 @@ impl Bound<'_> {
             );
         }
         if self.op.input.is_none() {
-            diags.push(Diagnostic::error(
-                codes::CHANNEL_INPUT,
+            diags.push(Diagnostic::new(
+                &codes::CHANNEL_INPUT,
                 "an operation bound to a channel needs an input message",
                 self.annotation.span,
             ));
@@ -186,8 +186,8 @@ impl Bound<'_> {
                 "asynchronous request/response"
             };
             diags.push(
-                Diagnostic::error(
-                    codes::CHANNEL_INTERACTION,
+                Diagnostic::new(
+                    &codes::CHANNEL_INTERACTION,
                     format!(
                         "{shape} needs a {} channel, but `{}` is {}",
                         wanted.as_str(),
@@ -203,8 +203,8 @@ impl Bound<'_> {
             && !self.op.output.is_stream()
         {
             diags.push(
-                Diagnostic::error(
-                    codes::CHANNEL_INTERACTION,
+                Diagnostic::new(
+                    &codes::CHANNEL_INTERACTION,
                     "`@collect` needs a `stream` output: each subscriber may answer",
                     collect.span,
                 )
@@ -228,8 +228,8 @@ fn help(kind: ChannelKind) -> &'static str {
 /// `@collect` without `@channel`.
 pub(crate) fn collect_without_channel(collect: &Annotation, diags: &mut Vec<Diagnostic>) {
     diags.push(
-        Diagnostic::error(
-            codes::CHANNEL_INTERACTION,
+        Diagnostic::new(
+            &codes::CHANNEL_INTERACTION,
             "`@collect` needs `@channel` on a publish_subscribe channel",
             collect.span,
         )

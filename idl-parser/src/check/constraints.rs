@@ -28,8 +28,8 @@ pub(crate) fn status(ann: Option<&Annotation>, diags: &mut Vec<Diagnostic>) -> u
         Some(LiteralKind::Int(code)) if (400..=599).contains(code) => *code as u16,
         Some(LiteralKind::Int(code)) => {
             diags.push(
-                Diagnostic::error(
-                    codes::STATUS_RANGE,
+                Diagnostic::new(
+                    &codes::STATUS_RANGE,
                     format!("status {code} is not a client or server error"),
                     ann.span,
                 )
@@ -84,8 +84,8 @@ impl FieldRules<'_> {
         diags: &mut Vec<Diagnostic>,
     ) {
         diags.push(
-            Diagnostic::error(
-                codes::CONSTRAINT_TYPE,
+            Diagnostic::new(
+                &codes::CONSTRAINT_TYPE,
                 format!(
                     "`@{}` does not apply to `{}` of type `{}`",
                     ann.name.text,
@@ -122,8 +122,8 @@ impl FieldRules<'_> {
             .flatten()
             .any(|n| matches!(n, Number::Float(_)));
         if has_float && !s.is_float() {
-            diags.push(Diagnostic::error(
-                codes::CONSTRAINT_TYPE,
+            diags.push(Diagnostic::new(
+                &codes::CONSTRAINT_TYPE,
                 format!(
                     "`{}` is an integer field; its `@range` bounds must be integers",
                     self.name.text
@@ -162,8 +162,8 @@ impl FieldRules<'_> {
         });
         let given = ann.args.as_ref().map_or(0, Vec::len);
         if [bounds.min, bounds.max].iter().flatten().count() != given {
-            diags.push(Diagnostic::error(
-                codes::ANNOTATION_ARGS,
+            diags.push(Diagnostic::new(
+                &codes::ANNOTATION_ARGS,
                 "`@length` bounds are non-negative integers",
                 ann.span,
             ));
@@ -196,8 +196,8 @@ impl FieldRules<'_> {
                 None => Some(value.clone()),
                 Some(problem) => {
                     diags.push(
-                        Diagnostic::error(
-                            codes::PATTERN_INVALID,
+                        Diagnostic::new(
+                            &codes::PATTERN_INVALID,
                             "`@pattern` is valid Rust regex syntax but not ECMA-262 (JSON Schema)",
                             ann.span,
                         )
@@ -218,7 +218,7 @@ impl FieldRules<'_> {
                     .unwrap_or_default()
                     .trim()
                     .to_string();
-                diags.push(Diagnostic::error(codes::PATTERN_INVALID, "`@pattern` is not a valid regular expression", ann.span)
+                diags.push(Diagnostic::new(&codes::PATTERN_INVALID, "`@pattern` is not a valid regular expression", ann.span)
                     .with_label(why)
                     .with_help("the pattern uses Rust `regex` syntax; a raw string (r\"...\") avoids double escaping"));
                 None
@@ -234,8 +234,8 @@ impl FieldRules<'_> {
     ) -> Option<Value> {
         if !self.optional {
             diags.push(
-                Diagnostic::error(
-                    codes::DEFAULT_REQUIRED,
+                Diagnostic::new(
+                    &codes::DEFAULT_REQUIRED,
                     format!("`@default` on the required field `{}`", self.name.text),
                     ann.span,
                 )
@@ -249,7 +249,7 @@ impl FieldRules<'_> {
         let lit = super::annotations::arg(ann)?;
         let value = default_value(lit, self.ty, model);
         if value.is_none() {
-            diags.push(Diagnostic::error(codes::DEFAULT_TYPE, format!("`{}` is not a value of type `{}`", crate::lower::literal_text(lit), describe(self.ty, model)), ann.span)
+            diags.push(Diagnostic::new(&codes::DEFAULT_TYPE, format!("`{}` is not a value of type `{}`", crate::lower::literal_text(lit), describe(self.ty, model)), ann.span)
                 .with_help("the default is a literal of the field's type; an enum value is written by name"));
         }
         value
@@ -279,8 +279,8 @@ fn order(
     match (min, max) {
         (Some(lo), Some(hi)) if lo > hi => {
             diags.push(
-                Diagnostic::error(
-                    codes::BOUNDS_ORDER,
+                Diagnostic::new(
+                    &codes::BOUNDS_ORDER,
                     format!("`@{}` has min {lo} greater than max {hi}", ann.name.text),
                     ann.span,
                 )

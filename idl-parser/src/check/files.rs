@@ -53,8 +53,8 @@ pub(crate) fn import_cycles(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) {
 }
 
 fn cycle(import: &syntax::Import) -> Diagnostic {
-    Diagnostic::error(
-        codes::IMPORT_CYCLE,
+    Diagnostic::new(
+        &codes::IMPORT_CYCLE,
         format!("import of `{}` closes a cycle", import.path),
         import.path_span,
     )
@@ -65,8 +65,8 @@ fn cycle(import: &syntax::Import) -> Diagnostic {
 /// A file without a `package` clause: its declarations cannot be named.
 pub(crate) fn missing_package(file: FileId, diags: &mut Vec<Diagnostic>) {
     diags.push(
-        Diagnostic::error(
-            codes::PACKAGE_MISSING,
+        Diagnostic::new(
+            &codes::PACKAGE_MISSING,
             "file has no `package` clause",
             Span::new(file, 0, 0),
         )
@@ -82,8 +82,8 @@ pub(crate) fn file_version(
 ) -> Option<(semver::Version, Span)> {
     let Some(clause) = &file.version else {
         diags.push(
-            Diagnostic::error(
-                codes::VERSION_INVALID,
+            Diagnostic::new(
+                &codes::VERSION_INVALID,
                 "package has no `version` in this file",
                 package_span,
             )
@@ -95,8 +95,8 @@ pub(crate) fn file_version(
         LiteralKind::Version(v) => Some((v.clone(), clause.value.span)),
         other => {
             diags.push(
-                Diagnostic::error(
-                    codes::VERSION_INVALID,
+                Diagnostic::new(
+                    &codes::VERSION_INVALID,
                     format!("expected a semantic version, found {}", other.describe()),
                     clause.value.span,
                 )
@@ -116,8 +116,8 @@ pub(crate) fn version_mismatch(
 ) {
     if first.0 != this.0 {
         diags.push(
-            Diagnostic::error(
-                codes::VERSION_MISMATCH,
+            Diagnostic::new(
+                &codes::VERSION_MISMATCH,
                 format!("package `{package}` is version {} elsewhere", first.0),
                 this.1,
             )

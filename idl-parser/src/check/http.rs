@@ -54,8 +54,8 @@ pub(crate) fn param_name(anns: &annotations::Anns, diags: &mut Vec<Diagnostic>) 
                 _ => "letters, digits and -._~",
             };
             diags.push(
-                Diagnostic::error(
-                    codes::HTTP_NAME,
+                Diagnostic::new(
+                    &codes::HTTP_NAME,
                     format!("`{}` is not a legal {which} name", value.escape_debug()),
                     arg.value.span,
                 )
@@ -93,8 +93,8 @@ pub(crate) fn binding(
     };
     if method.is_none() {
         let written = crate::lower::literal_text(&args[0].value.kind);
-        let d = Diagnostic::error(
-            codes::HTTP_METHOD,
+        let d = Diagnostic::new(
+            &codes::HTTP_METHOD,
             format!("`{written}` is not an HTTP method"),
             args[0].value.span,
         )
@@ -132,7 +132,7 @@ fn parse_path(
 ) -> Option<Vec<PathSegment>> {
     let bad = |msg: String, diags: &mut Vec<Diagnostic>| {
         diags.push(
-            Diagnostic::error(codes::HTTP_PATH, msg, span)
+            Diagnostic::new(&codes::HTTP_PATH, msg, span)
                 .with_help("write a path like \"/orders/{order_id}/cancel\""),
         );
         None
@@ -232,8 +232,8 @@ fn placeholder(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<usize> {
     let Some(i) = input.fields.iter().position(|f| f.name == name) else {
-        let d = Diagnostic::error(
-            codes::HTTP_PARAM,
+        let d = Diagnostic::new(
+            &codes::HTTP_PARAM,
             format!("`{{{name}}}` is not a field of the operation's input"),
             span,
         );
@@ -254,8 +254,8 @@ fn placeholder(
             "not a scalar or enum"
         };
         diags.push(
-            Diagnostic::error(
-                codes::HTTP_PARAM,
+            Diagnostic::new(
+                &codes::HTTP_PARAM,
                 format!("path placeholder `{{{name}}}` names a field that is {why}"),
                 span,
             )
@@ -314,7 +314,7 @@ fn param_types(
                 "the query"
             };
             diags.push(
-                Diagnostic::error(codes::HTTP_PARAM_TYPE, format!("field `{}` travels in {place} but is of type `{}`", field.name, super::constraints::describe(&field.ty, model)), span)
+                Diagnostic::new(&codes::HTTP_PARAM_TYPE, format!("field `{}` travels in {place} but is of type `{}`", field.name, super::constraints::describe(&field.ty, model)), span)
                     .with_secondary(input.spans[p.field], "this field")
                     .with_help("only scalars and enums (lists of them in the query) travel outside the body; use POST, PUT or PATCH, or wrap the value"),
             );
@@ -349,8 +349,8 @@ impl Routes {
                 .any(|s| matches!(s, PathSegment::Param(_)))
         {
             diags.push(
-                Diagnostic::error(
-                    codes::HTTP_PATH,
+                Diagnostic::new(
+                    &codes::HTTP_PATH,
                     format!(
                         "HTTP path `{}` differs from `{path}` only in placeholder names",
                         binding.path
@@ -367,8 +367,8 @@ impl Routes {
         let key = (binding.method, shape);
         if let Some(&first) = self.seen.get(&key) {
             diags.push(
-                Diagnostic::error(
-                    codes::HTTP_ROUTE_DUPLICATE,
+                Diagnostic::new(
+                    &codes::HTTP_ROUTE_DUPLICATE,
                     format!(
                         "another operation of this service is already bound to {} {}",
                         binding.method.as_str(),
@@ -388,8 +388,8 @@ impl Routes {
 /// `@http` and `@channel` together.
 pub(crate) fn with_channel(http: &Annotation, channel: &Annotation, diags: &mut Vec<Diagnostic>) {
     diags.push(
-        Diagnostic::error(
-            codes::HTTP_AND_CHANNEL,
+        Diagnostic::new(
+            &codes::HTTP_AND_CHANNEL,
             "an operation cannot have both `@http` and `@channel`",
             channel.span,
         )

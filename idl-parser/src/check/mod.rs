@@ -3,8 +3,9 @@
 //! Each rule family is a set of functions that the lowering calls at the point where it has the
 //! data the rule needs (resolved types, the input struct of an operation, ...). Every function
 //! pushes its findings and returns; none stops the run, so one compilation reports every
-//! independent problem. Every code is listed in [`REGISTRY`], documented in `docs/errors.md`
-//! and has a fixture under `tests/fixtures/` (a test enforces both).
+//! independent problem. Every code is declared once, in `codes!` below (its severity and
+//! summary with it), which puts it in [`REGISTRY`]; it is documented in `docs/errors.md` and
+//! has a fixture under `tests/fixtures/` that emits it (tests enforce both).
 
 pub mod annotations;
 pub mod auth;
@@ -24,235 +25,103 @@ pub mod unused;
 
 use crate::diagnostic::Severity;
 
-/// One registered diagnostic code.
-#[derive(Clone, Copy, Debug)]
+/// One diagnostic code: its number, its severity and a one-line summary, in one place. A
+/// diagnostic is made from its code (`Diagnostic::new(&codes::UNKNOWN_TYPE, …)`), so no call
+/// site restates the severity.
+#[derive(Debug, PartialEq, Eq)]
 pub struct Code {
     pub code: &'static str,
     pub severity: Severity,
     pub summary: &'static str,
 }
 
-/// Stable codes. Never renumber: users search for them and `docs/errors.md` anchors them.
-pub mod codes {
-    pub const SYNTAX: &str = "A0001";
-    pub const DUPLICATE_DECL: &str = "A0101";
-    pub const DUPLICATE_MEMBER: &str = "A0102";
-    pub const NAME_COLLISION: &str = "A0103";
-    pub const NAME_TOO_LONG: &str = "A0104";
-    pub const FIELD_NUMBER_RANGE: &str = "A0201";
-    pub const FIELD_NUMBER_RESERVED_RANGE: &str = "A0202";
-    pub const NUMBER_RESERVED: &str = "A0203";
-    pub const NUMBER_DUPLICATE: &str = "A0204";
-    pub const ENUM_NUMBER_RANGE: &str = "A0205";
-    pub const UNKNOWN_TYPE: &str = "A0301";
-    pub const AMBIGUOUS_NAME: &str = "A0302";
-    pub const MAP_KEY: &str = "A0303";
-    pub const NOT_STRUCT_LIKE: &str = "A0304";
-    pub const THROWS_NOT_ERROR: &str = "A0305";
-    pub const UNION_OPTIONAL: &str = "A0306";
-    pub const IMPORT_MISSING: &str = "A0401";
-    pub const IMPORT_CYCLE: &str = "A0402";
-    pub const PACKAGE_MISSING: &str = "A0403";
-    pub const VERSION_INVALID: &str = "A0404";
-    pub const VERSION_MISMATCH: &str = "A0405";
-    pub const IMPORT_REFUSED: &str = "A0406";
-    pub const UNKNOWN_ANNOTATION: &str = "A0501";
-    pub const ANNOTATION_TARGET: &str = "A0502";
-    pub const ANNOTATION_ARGS: &str = "A0503";
-    pub const ANNOTATION_REPEATED: &str = "A0504";
-    pub const BOUNDS_ORDER: &str = "A0601";
-    pub const CONSTRAINT_TYPE: &str = "A0602";
-    pub const PATTERN_INVALID: &str = "A0603";
-    pub const DEFAULT_REQUIRED: &str = "A0604";
-    pub const DEFAULT_TYPE: &str = "A0605";
-    pub const STATUS_RANGE: &str = "A0606";
-    pub const HTTP_METHOD: &str = "A0701";
-    pub const HTTP_PATH: &str = "A0702";
-    pub const HTTP_PARAM: &str = "A0703";
-    pub const HTTP_ROUTE_DUPLICATE: &str = "A0704";
-    pub const HTTP_PARAM_TYPE: &str = "A0705";
-    pub const HTTP_AND_CHANNEL: &str = "A0706";
-    pub const HTTP_NAME: &str = "A0707";
-    pub const CHANNEL_KIND: &str = "A0801";
-    pub const CHANNEL_CLAUSE_MISSING: &str = "A0802";
-    pub const CHANNEL_CLAUSE_REPEATED: &str = "A0803";
-    pub const CHANNEL_MESSAGE: &str = "A0804";
-    pub const CHANNEL_KEY: &str = "A0805";
-    pub const UNKNOWN_CHANNEL: &str = "A0806";
-    pub const CHANNEL_INPUT: &str = "A0807";
-    pub const CHANNEL_INTERACTION: &str = "A0808";
-    pub const CHANNEL_FORMAT: &str = "A0809";
-    pub const AUTH_FORM: &str = "A0901";
-    pub const SCOPES_WITHOUT_BEARER: &str = "A0902";
-    pub const SCOPE_INVALID: &str = "A0903";
-    pub const AUTH_ON_CHANNEL: &str = "A0904";
-    pub const NAMING: &str = "W0101";
-    // W0102 (unused declaration) is retired: a type is API surface, and the files that use
-    // it may simply not be loaded. Its number is not reused.
-    pub const BIDI_CONTROL: &str = "W0103";
-    pub const UNUSED_IMPORT: &str = "W0104";
+/// Declares every code once, as a `static` of [`codes`] and an entry of [`REGISTRY`]: a code
+/// cannot exist unregistered.
+macro_rules! codes {
+    ($($name:ident = $severity:ident $code:literal, $summary:literal;)*) => {
+        /// Stable codes. Never renumber or reuse one: users search for them and
+        /// `docs/errors.md` has a section per code (`accord explain CODE` prints it).
+        pub mod codes {
+            use super::Code;
+            use crate::diagnostic::Severity;
+            $(
+                #[doc = $summary]
+                pub static $name: Code = Code {
+                    code: $code,
+                    severity: codes!(@severity $severity),
+                    summary: $summary,
+                };
+            )*
+        }
+
+        /// Every code the front end can emit, in number order.
+        pub static REGISTRY: &[&Code] = &[$(&codes::$name),*];
+    };
+    (@severity error) => { Severity::Error };
+    (@severity warning) => { Severity::Warning };
 }
 
-const fn e(code: &'static str, summary: &'static str) -> Code {
-    Code {
-        code,
-        severity: Severity::Error,
-        summary,
-    }
+// W0102 (unused declaration) is retired: a type is API surface, and the files that use it may
+// simply not be loaded. Its number is not reused.
+codes! {
+    SYNTAX = error "A0001", "syntax error";
+    DUPLICATE_DECL = error "A0101", "two declarations with one name in one package";
+    DUPLICATE_MEMBER = error "A0102", "two fields, variants, enum values or operations with one name";
+    NAME_COLLISION = error "A0103", "names whose output files collide on a case-insensitive disk";
+    NAME_TOO_LONG = error "A0104", "qualified name too long for output file names";
+    FIELD_NUMBER_RANGE = error "A0201", "field number outside 1..=536870911 or not an integer";
+    FIELD_NUMBER_RESERVED_RANGE = error "A0202", "field number in 19000..=19999 (reserved by protobuf)";
+    NUMBER_RESERVED = error "A0203", "number listed by `reserved`";
+    NUMBER_DUPLICATE = error "A0204", "two fields, variants or enum values with one number";
+    ENUM_NUMBER_RANGE = error "A0205", "enum value number not an i32";
+    UNKNOWN_TYPE = error "A0301", "unknown name";
+    AMBIGUOUS_NAME = error "A0302", "short name declared in two visible packages";
+    MAP_KEY = error "A0303", "map key not a string or integer scalar";
+    NOT_STRUCT_LIKE = error "A0304", "input, output or channel message not a struct, event or error";
+    THROWS_NOT_ERROR = error "A0305", "`throws` names something that is not an `error`";
+    UNION_OPTIONAL = error "A0306", "union variant marked optional";
+    IMPORT_MISSING = error "A0401", "imported file cannot be read";
+    IMPORT_CYCLE = error "A0402", "files import each other in a cycle";
+    PACKAGE_MISSING = error "A0403", "file without a `package` clause";
+    VERSION_INVALID = error "A0404", "`version` missing or not a semantic version";
+    VERSION_MISMATCH = error "A0405", "files of one package state different versions";
+    IMPORT_REFUSED = error "A0406", "import absolute, outside the include folders or not a `.accord` file";
+    UNKNOWN_ANNOTATION = error "A0501", "unknown annotation";
+    ANNOTATION_TARGET = error "A0502", "annotation on the wrong kind of thing";
+    ANNOTATION_ARGS = error "A0503", "annotation with wrong arguments";
+    ANNOTATION_REPEATED = error "A0504", "annotation given twice";
+    BOUNDS_ORDER = error "A0601", "`@range`/`@length` with min greater than max";
+    CONSTRAINT_TYPE = error "A0602", "constraint not applicable to the field's type";
+    PATTERN_INVALID = error "A0603", "`@pattern` does not compile as a regex, or not as ECMA-262 too";
+    DEFAULT_REQUIRED = error "A0604", "`@default` on a required field";
+    DEFAULT_TYPE = error "A0605", "`@default` value not of the field's type";
+    STATUS_RANGE = error "A0606", "`@status` outside 400..=599";
+    HTTP_METHOD = error "A0701", "unknown HTTP method";
+    HTTP_PATH = error "A0702", "malformed HTTP path";
+    HTTP_PARAM = error "A0703", "path placeholder not a required scalar or enum input field";
+    HTTP_ROUTE_DUPLICATE = error "A0704", "two operations of a service on one method and path";
+    HTTP_PARAM_TYPE = error "A0705", "field in path, query or header not a scalar or enum";
+    HTTP_AND_CHANNEL = error "A0706", "operation with both `@http` and `@channel`";
+    HTTP_NAME = error "A0707", "`@header` or `@query` name not a legal token";
+    CHANNEL_KIND = error "A0801", "channel `kind` missing or unknown";
+    CHANNEL_CLAUSE_MISSING = error "A0802", "channel without `address` or `messages`";
+    CHANNEL_CLAUSE_REPEATED = error "A0803", "channel clause given twice";
+    CHANNEL_MESSAGE = error "A0804", "channel message not a struct, event or error";
+    CHANNEL_KEY = error "A0805", "channel `key` not a field of every message";
+    UNKNOWN_CHANNEL = error "A0806", "name used as a channel is not a channel";
+    CHANNEL_INPUT = error "A0807", "operation input not one of its channel's messages";
+    CHANNEL_INTERACTION = error "A0808", "operation shape does not fit its channel's kind";
+    CHANNEL_FORMAT = error "A0809", "channel `format` not `json` or `protobuf`";
+    AUTH_FORM = error "A0901", "`@auth` names no known scheme, or a bad API key header";
+    SCOPES_WITHOUT_BEARER = error "A0902", "`@scopes` without `@auth(bearer)`";
+    SCOPE_INVALID = error "A0903", "a scope that is not a scope token";
+    AUTH_ON_CHANNEL = error "A0904", "`@auth` or `@scopes` on a channel-bound operation";
+    NAMING = warning "W0101", "name does not follow the naming convention";
+    BIDI_CONTROL = warning "W0103", "bidirectional control character in the source";
+    UNUSED_IMPORT = warning "W0104", "import through which the file reaches nothing it refers to";
 }
-
-const fn w(code: &'static str, summary: &'static str) -> Code {
-    Code {
-        code,
-        severity: Severity::Warning,
-        summary,
-    }
-}
-
-/// Every code the front end can emit.
-pub const REGISTRY: &[Code] = {
-    use codes::*;
-    &[
-        e(SYNTAX, "syntax error"),
-        e(
-            DUPLICATE_DECL,
-            "two declarations with one name in one package",
-        ),
-        e(
-            DUPLICATE_MEMBER,
-            "two fields, variants, enum values or operations with one name",
-        ),
-        e(
-            NAME_COLLISION,
-            "names whose output files collide on a case-insensitive disk",
-        ),
-        e(
-            NAME_TOO_LONG,
-            "qualified name too long for output file names",
-        ),
-        e(
-            FIELD_NUMBER_RANGE,
-            "field number outside 1..=536870911 or not an integer",
-        ),
-        e(
-            FIELD_NUMBER_RESERVED_RANGE,
-            "field number in 19000..=19999 (reserved by protobuf)",
-        ),
-        e(NUMBER_RESERVED, "number listed by `reserved`"),
-        e(
-            NUMBER_DUPLICATE,
-            "two fields, variants or enum values with one number",
-        ),
-        e(ENUM_NUMBER_RANGE, "enum value number not an i32"),
-        e(UNKNOWN_TYPE, "unknown name"),
-        e(
-            AMBIGUOUS_NAME,
-            "short name declared in two visible packages",
-        ),
-        e(MAP_KEY, "map key not a string or integer scalar"),
-        e(
-            NOT_STRUCT_LIKE,
-            "input, output or channel message not a struct, event or error",
-        ),
-        e(
-            THROWS_NOT_ERROR,
-            "`throws` names something that is not an `error`",
-        ),
-        e(UNION_OPTIONAL, "union variant marked optional"),
-        e(IMPORT_MISSING, "imported file cannot be read"),
-        e(IMPORT_CYCLE, "files import each other in a cycle"),
-        e(PACKAGE_MISSING, "file without a `package` clause"),
-        e(
-            VERSION_INVALID,
-            "`version` missing or not a semantic version",
-        ),
-        e(
-            VERSION_MISMATCH,
-            "files of one package state different versions",
-        ),
-        e(
-            IMPORT_REFUSED,
-            "import absolute, outside the include folders or not a `.accord` file",
-        ),
-        e(UNKNOWN_ANNOTATION, "unknown annotation"),
-        e(ANNOTATION_TARGET, "annotation on the wrong kind of thing"),
-        e(ANNOTATION_ARGS, "annotation with wrong arguments"),
-        e(ANNOTATION_REPEATED, "annotation given twice"),
-        e(BOUNDS_ORDER, "`@range`/`@length` with min greater than max"),
-        e(
-            CONSTRAINT_TYPE,
-            "constraint not applicable to the field's type",
-        ),
-        e(
-            PATTERN_INVALID,
-            "`@pattern` does not compile as a regex, or not as ECMA-262 too",
-        ),
-        e(DEFAULT_REQUIRED, "`@default` on a required field"),
-        e(DEFAULT_TYPE, "`@default` value not of the field's type"),
-        e(STATUS_RANGE, "`@status` outside 400..=599"),
-        e(HTTP_METHOD, "unknown HTTP method"),
-        e(HTTP_PATH, "malformed HTTP path"),
-        e(
-            HTTP_PARAM,
-            "path placeholder not a required scalar or enum input field",
-        ),
-        e(
-            HTTP_ROUTE_DUPLICATE,
-            "two operations of a service on one method and path",
-        ),
-        e(
-            HTTP_PARAM_TYPE,
-            "field in path, query or header not a scalar or enum",
-        ),
-        e(
-            HTTP_AND_CHANNEL,
-            "operation with both `@http` and `@channel`",
-        ),
-        e(HTTP_NAME, "`@header` or `@query` name not a legal token"),
-        e(CHANNEL_KIND, "channel `kind` missing or unknown"),
-        e(
-            CHANNEL_CLAUSE_MISSING,
-            "channel without `address` or `messages`",
-        ),
-        e(CHANNEL_CLAUSE_REPEATED, "channel clause given twice"),
-        e(
-            CHANNEL_MESSAGE,
-            "channel message not a struct, event or error",
-        ),
-        e(CHANNEL_KEY, "channel `key` not a field of every message"),
-        e(UNKNOWN_CHANNEL, "name used as a channel is not a channel"),
-        e(
-            CHANNEL_INPUT,
-            "operation input not one of its channel's messages",
-        ),
-        e(
-            CHANNEL_INTERACTION,
-            "operation shape does not fit its channel's kind",
-        ),
-        e(CHANNEL_FORMAT, "channel `format` not `json` or `protobuf`"),
-        e(
-            AUTH_FORM,
-            "`@auth` names no known scheme, or a bad API key header",
-        ),
-        e(SCOPES_WITHOUT_BEARER, "`@scopes` without `@auth(bearer)`"),
-        e(SCOPE_INVALID, "a scope that is not a scope token"),
-        e(
-            AUTH_ON_CHANNEL,
-            "`@auth` or `@scopes` on a channel-bound operation",
-        ),
-        w(NAMING, "name does not follow the naming convention"),
-        w(
-            BIDI_CONTROL,
-            "bidirectional control character in the source",
-        ),
-        w(
-            UNUSED_IMPORT,
-            "import through which the file reaches nothing it refers to",
-        ),
-    ]
-};
 
 /// The registry entry of a code.
 pub fn lookup(code: &str) -> Option<&'static Code> {
-    REGISTRY.iter().find(|c| c.code == code)
+    REGISTRY.iter().copied().find(|c| c.code == code)
 }

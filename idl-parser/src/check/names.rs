@@ -9,7 +9,7 @@
 //! struct string { x: i64 = 1; }                     // A0101: scalar names cannot be shadowed
 //! ```
 
-use super::codes;
+use super::{Code, codes};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use std::collections::BTreeMap;
@@ -19,7 +19,7 @@ use std::collections::btree_map::Entry;
 /// the syntax tree: a lookup allocates nothing.
 pub(crate) struct Dups<'n> {
     seen: BTreeMap<&'n str, Span>,
-    code: &'static str,
+    code: &'static Code,
     what: &'static str,
     parent: String,
 }
@@ -29,7 +29,7 @@ impl<'n> Dups<'n> {
     pub fn members(what: &'static str, parent: impl Into<String>) -> Dups<'n> {
         Dups {
             seen: BTreeMap::new(),
-            code: codes::DUPLICATE_MEMBER,
+            code: &codes::DUPLICATE_MEMBER,
             what,
             parent: parent.into(),
         }
@@ -39,7 +39,7 @@ impl<'n> Dups<'n> {
     pub fn decls(package: impl Into<String>) -> Dups<'n> {
         Dups {
             seen: BTreeMap::new(),
-            code: codes::DUPLICATE_DECL,
+            code: &codes::DUPLICATE_DECL,
             what: "declaration",
             parent: package.into(),
         }
@@ -55,7 +55,7 @@ impl<'n> Dups<'n> {
             Entry::Occupied(first) => {
                 let first = *first.get();
                 diags.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         self.code,
                         format!("`{name}` is already a {} of `{}`", self.what, self.parent),
                         span,
@@ -76,8 +76,8 @@ impl<'n> Dups<'n> {
 /// A declaration named like a scalar could never be referred to: scalars cannot be shadowed.
 pub(crate) fn scalar_shadowed(name: &str, span: Span, diags: &mut Vec<Diagnostic>) {
     diags.push(
-        Diagnostic::error(
-            codes::DUPLICATE_DECL,
+        Diagnostic::new(
+            &codes::DUPLICATE_DECL,
             format!("`{name}` is the name of a scalar type"),
             span,
         )

@@ -27,8 +27,8 @@ pub(crate) fn reserved(decls: &[ReservedDecl], diags: &mut Vec<Diagnostic>) -> V
         if let (Some(s), Some(e)) = (start, end) {
             if s > e {
                 diags.push(
-                    Diagnostic::error(
-                        codes::FIELD_NUMBER_RANGE,
+                    Diagnostic::new(
+                        &codes::FIELD_NUMBER_RANGE,
                         format!("reserved range {s} to {e} is empty"),
                         range.span,
                     )
@@ -49,8 +49,8 @@ fn int(lit: &Literal, diags: &mut Vec<Diagnostic>) -> Option<i128> {
     match lit.kind {
         LiteralKind::Int(v) => Some(v),
         ref other => {
-            diags.push(Diagnostic::error(
-                codes::FIELD_NUMBER_RANGE,
+            diags.push(Diagnostic::new(
+                &codes::FIELD_NUMBER_RANGE,
                 format!("expected an integer, found {}", other.describe()),
                 lit.span,
             ));
@@ -81,8 +81,8 @@ impl<'r> Numbers<'r> {
         let Some(n) = int(lit, diags) else { return 0 };
         if !(1..=FIELD_MAX).contains(&n) {
             diags.push(
-                Diagnostic::error(
-                    codes::FIELD_NUMBER_RANGE,
+                Diagnostic::new(
+                    &codes::FIELD_NUMBER_RANGE,
                     format!("field number {n} is outside 1..=536870911"),
                     lit.span,
                 )
@@ -92,8 +92,8 @@ impl<'r> Numbers<'r> {
         }
         if (19000..=19999).contains(&n) {
             diags.push(
-                Diagnostic::error(
-                    codes::FIELD_NUMBER_RESERVED_RANGE,
+                Diagnostic::new(
+                    &codes::FIELD_NUMBER_RESERVED_RANGE,
                     format!("field number {n} is in 19000..=19999"),
                     lit.span,
                 )
@@ -108,8 +108,8 @@ impl<'r> Numbers<'r> {
     pub fn enum_value(&mut self, lit: &Literal, diags: &mut Vec<Diagnostic>) -> i32 {
         let Some(n) = int(lit, diags) else { return 0 };
         let Ok(v) = i32::try_from(n) else {
-            diags.push(Diagnostic::error(
-                codes::ENUM_NUMBER_RANGE,
+            diags.push(Diagnostic::new(
+                &codes::ENUM_NUMBER_RANGE,
                 format!("enum number {n} does not fit in an i32"),
                 lit.span,
             ));
@@ -126,8 +126,8 @@ impl<'r> Numbers<'r> {
             .any(|r| (r.start as i128..=r.end as i128).contains(&n))
         {
             diags.push(
-                Diagnostic::error(
-                    codes::NUMBER_RESERVED,
+                Diagnostic::new(
+                    &codes::NUMBER_RESERVED,
                     format!("number {n} is reserved in `{}`", self.parent),
                     span,
                 )
@@ -136,8 +136,8 @@ impl<'r> Numbers<'r> {
         }
         match self.seen.entry(n) {
             Entry::Occupied(first) => diags.push(
-                Diagnostic::error(
-                    codes::NUMBER_DUPLICATE,
+                Diagnostic::new(
+                    &codes::NUMBER_DUPLICATE,
                     format!("number {n} is already used in `{}`", self.parent),
                     span,
                 )

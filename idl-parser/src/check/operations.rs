@@ -10,7 +10,7 @@
 //! union U { a?: string = 1; }                          // A0306
 //! ```
 
-use super::codes;
+use super::{Code, codes};
 use crate::diagnostic::Diagnostic;
 use crate::model::{DeclId, Model, StructRole};
 use crate::source::Span;
@@ -21,7 +21,7 @@ pub(crate) fn struct_like(
     id: DeclId,
     role: &str,
     span: Span,
-    code: &'static str,
+    code: &'static Code,
     diags: &mut Vec<Diagnostic>,
 ) -> bool {
     let decl = model.decl(id);
@@ -29,7 +29,7 @@ pub(crate) fn struct_like(
         return true;
     }
     diags.push(
-        Diagnostic::error(
+        Diagnostic::new(
             code,
             format!(
                 "{role} `{}` is {} {}, not a struct",
@@ -58,8 +58,8 @@ fn article(word: &str) -> &'static str {
 /// A container type where a declaration is expected.
 pub(crate) fn not_a_decl(role: &str, span: Span, diags: &mut Vec<Diagnostic>) {
     diags.push(
-        Diagnostic::error(
-            codes::NOT_STRUCT_LIKE,
+        Diagnostic::new(
+            &codes::NOT_STRUCT_LIKE,
             format!("the {role} must name a struct, event or error"),
             span,
         )
@@ -76,8 +76,8 @@ pub(crate) fn throws(model: &Model, id: DeclId, span: Span, diags: &mut Vec<Diag
         return true;
     }
     diags.push(
-        Diagnostic::error(
-            codes::THROWS_NOT_ERROR,
+        Diagnostic::new(
+            &codes::THROWS_NOT_ERROR,
             format!(
                 "`{}` is {} {}, not an error",
                 decl.name,
@@ -94,8 +94,8 @@ pub(crate) fn throws(model: &Model, id: DeclId, span: Span, diags: &mut Vec<Diag
 
 pub(crate) fn union_optional(name: &str, question: Span, diags: &mut Vec<Diagnostic>) {
     diags.push(
-        Diagnostic::error(
-            codes::UNION_OPTIONAL,
+        Diagnostic::new(
+            &codes::UNION_OPTIONAL,
             format!("union variant `{name}` cannot be optional"),
             question,
         )

@@ -30,8 +30,8 @@ fn is_screaming(s: &str) -> bool {
 
 fn warn(name: &str, what: &str, convention: &str, span: Span, diags: &mut Vec<Diagnostic>) {
     diags.push(
-        Diagnostic::warning(
-            codes::NAMING,
+        Diagnostic::new(
+            &codes::NAMING,
             format!("{what} `{name}` is not {convention}"),
             span,
         )

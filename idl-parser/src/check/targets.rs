@@ -139,8 +139,8 @@ impl Scope {
         if first != name {
             let why = why.map_or(String::new(), |w| format!(" ({w})"));
             diags.push(
-                Diagnostic::error(
-                    codes::NAME_COLLISION,
+                Diagnostic::new(
+                    &codes::NAME_COLLISION,
                     format!(
                         "{} `{name}`{why} differs from `{first}` only in case",
                         self.what
@@ -161,8 +161,8 @@ impl Scope {
 fn length(qualified: &str, span: Span, diags: &mut Vec<Diagnostic>) {
     if qualified.len() > MAX_QUALIFIED_BYTES {
         diags.push(
-            Diagnostic::error(
-                codes::NAME_TOO_LONG,
+            Diagnostic::new(
+                &codes::NAME_TOO_LONG,
                 format!(
                     "qualified name is {} bytes long; at most {MAX_QUALIFIED_BYTES} fit in output file names",
                     qualified.len()

@@ -26,8 +26,8 @@ pub fn is_bidi_control(c: char) -> bool {
 pub(crate) fn bidi_controls(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) {
     for (at, c) in text.char_indices().filter(|&(_, c)| is_bidi_control(c)) {
         diags.push(
-            Diagnostic::warning(
-                codes::BIDI_CONTROL,
+            Diagnostic::new(
+                &codes::BIDI_CONTROL,
                 format!(
                     "bidirectional control character {} in the source",
                     c.escape_unicode()

@@ -41,12 +41,11 @@ pub(crate) fn suggest<'a>(
 
 pub(crate) fn unknown(what: &str, name: &str, span: Span, suggestion: Option<&str>) -> Diagnostic {
     let code = if what == "channel" {
-        codes::UNKNOWN_CHANNEL
+        &codes::UNKNOWN_CHANNEL
     } else {
-        codes::UNKNOWN_TYPE
+        &codes::UNKNOWN_TYPE
     };
-    let d =
-        Diagnostic::error(code, format!("unknown {what} `{name}`"), span).with_label("not found");
+    let d = Diagnostic::new(code, format!("unknown {what} `{name}`"), span).with_label("not found");
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d.with_help(
@@ -59,8 +58,8 @@ pub(crate) fn unknown(what: &str, name: &str, span: Span, suggestion: Option<&st
 pub(crate) fn ambiguous(name: &str, packages: &[&str], span: Span) -> Diagnostic {
     let mut list: Vec<String> = packages.iter().map(|p| format!("`{p}.{name}`")).collect();
     list.sort();
-    Diagnostic::error(
-        codes::AMBIGUOUS_NAME,
+    Diagnostic::new(
+        &codes::AMBIGUOUS_NAME,
         format!(
             "`{name}` is ambiguous: it is declared in {}",
             list.join(" and ")
@@ -75,8 +74,8 @@ pub(crate) fn ambiguous(name: &str, packages: &[&str], span: Span) -> Diagnostic
 pub(crate) fn map_key(key: Option<Scalar>, written: &str, span: Span, diags: &mut Vec<Diagnostic>) {
     if !key.is_some_and(|k| k == Scalar::String || k.is_integer()) {
         diags.push(
-            Diagnostic::error(
-                codes::MAP_KEY,
+            Diagnostic::new(
+                &codes::MAP_KEY,
                 format!("`{written}` cannot be a map key"),
                 span,
             )

@@ -65,7 +65,7 @@ pub(crate) fn check(
 }
 
 fn unused_import(span: Span) -> Diagnostic {
-    Diagnostic::warning(codes::UNUSED_IMPORT, "this import is never used", span).with_help(
+    Diagnostic::new(&codes::UNUSED_IMPORT, "this import is never used", span).with_help(
         "nothing this file declares refers to a type or channel of the imported file (or of \
          the files it imports); remove the import",
     )

@@ -4,114 +4,28 @@
 use super::{Class, Ctx, Rule, type_text};
 use crate::model::{DeclId, DeclKind, Field, StructRole};
 
-macro_rules! rule {
-    ($id:literal, $class:ident, $doc:literal) => {
-        Rule {
-            id: $id,
-            class: Class::$class,
-            doc: $doc,
-        }
-    };
+rules! {
+    DECL_REMOVED = "decl-removed", Major, "Removing a declaration breaks every user of its name.";
+    DECL_ADDED = "decl-added", Minor, "A new declaration is new surface; nothing existing changes.";
+    DECL_KIND_CHANGED = "decl-kind-changed", Major, "A struct that becomes an enum (etc.) changes its wire shape.";
+    ERROR_STATUS_CHANGED = "error-status-changed", Major, "Clients branch on an error's HTTP status.";
+    MEMBER_REMOVED = "member-removed", Major, "Removing a field, enum value or variant breaks readers and writers of it.";
+    MEMBER_RENAMED = "member-renamed", Major, "The name is on the JSON wire and in generated code.";
+    MEMBER_TYPE_CHANGED = "member-type-changed", Major, "Old peers cannot decode the new type.";
+    FIELD_ADDED_REQUIRED_REQUEST = "field-added-required-request", Major, "Old clients do not send the new required field.";
+    FIELD_ADDED = "field-added", Minor, "An optional request field or any response field: old peers ignore it.";
+    FIELD_MADE_REQUIRED_REQUEST = "field-made-required-request", Major, "Old clients may omit it.";
+    FIELD_MADE_REQUIRED = "field-made-required", Minor, "Response side only: clients that handled absence still work.";
+    FIELD_MADE_OPTIONAL_RESPONSE = "field-made-optional-response", Major, "Old clients rely on its presence.";
+    FIELD_MADE_OPTIONAL = "field-made-optional", Minor, "Request side only: servers accept more than before.";
+    ENUM_VALUE_ADDED = "enum-value-added", Minor, "New value; clients must treat unknown values gracefully.";
+    VARIANT_ADDED = "variant-added", Minor, "New union variant, like a new enum value.";
+    CONSTRAINTS_CHANGED_REQUEST = "constraints-changed-request", Major, "Conservative: a request-side constraint change may reject what old clients send.";
+    CONSTRAINTS_CHANGED = "constraints-changed", Minor, "Response-only constraint changes describe values differently but decode the same.";
+    DEFAULT_CHANGED = "default-changed", Major, "Conservative: the meaning of an omitted field changes silently.";
+    DEPRECATED = "deprecated", Minor, "Deprecating anything is a new promise, not a break.";
+    DOCS_CHANGED = "docs-changed", Patch, "Documentation changes only.";
 }
-
-pub const RULES: &[Rule] = &[
-    rule!(
-        "decl-removed",
-        Major,
-        "Removing a declaration breaks every user of its name."
-    ),
-    rule!(
-        "decl-added",
-        Minor,
-        "A new declaration is new surface; nothing existing changes."
-    ),
-    rule!(
-        "decl-kind-changed",
-        Major,
-        "A struct that becomes an enum (etc.) changes its wire shape."
-    ),
-    rule!(
-        "error-status-changed",
-        Major,
-        "Clients branch on an error's HTTP status."
-    ),
-    rule!(
-        "member-removed",
-        Major,
-        "Removing a field, enum value or variant breaks readers and writers of it."
-    ),
-    rule!(
-        "member-renamed",
-        Major,
-        "The name is on the JSON wire and in generated code."
-    ),
-    rule!(
-        "member-type-changed",
-        Major,
-        "Old peers cannot decode the new type."
-    ),
-    rule!(
-        "field-added-required-request",
-        Major,
-        "Old clients do not send the new required field."
-    ),
-    rule!(
-        "field-added",
-        Minor,
-        "An optional request field or any response field: old peers ignore it."
-    ),
-    rule!(
-        "field-made-required-request",
-        Major,
-        "Old clients may omit it."
-    ),
-    rule!(
-        "field-made-required",
-        Minor,
-        "Response side only: clients that handled absence still work."
-    ),
-    rule!(
-        "field-made-optional-response",
-        Major,
-        "Old clients rely on its presence."
-    ),
-    rule!(
-        "field-made-optional",
-        Minor,
-        "Request side only: servers accept more than before."
-    ),
-    rule!(
-        "enum-value-added",
-        Minor,
-        "New value; clients must treat unknown values gracefully."
-    ),
-    rule!(
-        "variant-added",
-        Minor,
-        "New union variant, like a new enum value."
-    ),
-    rule!(
-        "constraints-changed-request",
-        Major,
-        "Conservative: a request-side constraint change may reject what old clients send."
-    ),
-    rule!(
-        "constraints-changed",
-        Minor,
-        "Response-only constraint changes describe values differently but decode the same."
-    ),
-    rule!(
-        "default-changed",
-        Major,
-        "Conservative: the meaning of an omitted field changes silently."
-    ),
-    rule!(
-        "deprecated",
-        Minor,
-        "Deprecating anything is a new promise, not a break."
-    ),
-    rule!("docs-changed", Patch, "Documentation changes only."),
-];
 
 pub(super) fn compare(ctx: &mut Ctx) {
     for old_id in ctx.old.decl_ids() {
@@ -120,7 +34,7 @@ pub(super) fn compare(ctx: &mut Ctx) {
         let old_span = ctx.old_spans.decls[old_id.index()].name;
         match ctx.new.find_decl(&name) {
             None => ctx.push(
-                "decl-removed",
+                &DECL_REMOVED,
                 &pkg,
                 format!("`{name}` was removed"),
                 Some(old_span),
@@ -135,7 +49,7 @@ pub(super) fn compare(ctx: &mut Ctx) {
             let pkg = ctx.new.package(ctx.new.decl(new_id).package).name.clone();
             let span = ctx.new_spans.decls[new_id.index()].name;
             ctx.push(
-                "decl-added",
+                &DECL_ADDED,
                 &pkg,
                 format!("`{name}` was added"),
                 None,
@@ -153,7 +67,7 @@ fn compare_decl(ctx: &mut Ctx, pkg: &str, name: &str, old_id: DeclId, new_id: De
     );
     if o.keyword() != n.keyword() && !both_structs(&o.kind, &n.kind) {
         let msg = format!("`{name}` changed from {} to {}", o.keyword(), n.keyword());
-        ctx.push("decl-kind-changed", pkg, msg, spans.0, spans.1);
+        ctx.push(&DECL_KIND_CHANGED, pkg, msg, spans.0, spans.1);
         return;
     }
     lifecycle_and_docs(
@@ -174,7 +88,7 @@ fn compare_decl(ctx: &mut Ctx, pkg: &str, name: &str, old_id: DeclId, new_id: De
                 && x != y
             {
                 ctx.push(
-                    "error-status-changed",
+                    &ERROR_STATUS_CHANGED,
                     pkg,
                     format!("`{name}` status {x} became {y}"),
                     spans.0,
@@ -188,7 +102,7 @@ fn compare_decl(ctx: &mut Ctx, pkg: &str, name: &str, old_id: DeclId, new_id: De
                 )
             {
                 let msg = format!("`{name}` changed from {} to {}", o.keyword(), n.keyword());
-                ctx.push("decl-kind-changed", pkg, msg, spans.0, spans.1);
+                ctx.push(&DECL_KIND_CHANGED, pkg, msg, spans.0, spans.1);
             }
             fields(
                 ctx,
@@ -196,7 +110,7 @@ fn compare_decl(ctx: &mut Ctx, pkg: &str, name: &str, old_id: DeclId, new_id: De
                 name,
                 (old_id, &a.fields),
                 (new_id, &b.fields),
-                "field-added",
+                &FIELD_ADDED,
             );
         }
         (DeclKind::Union(a), DeclKind::Union(b)) => fields(
@@ -205,7 +119,7 @@ fn compare_decl(ctx: &mut Ctx, pkg: &str, name: &str, old_id: DeclId, new_id: De
             name,
             (old_id, &a.variants),
             (new_id, &b.variants),
-            "variant-added",
+            &VARIANT_ADDED,
         ),
         (DeclKind::Enum(a), DeclKind::Enum(b)) => {
             enum_values(ctx, pkg, name, (old_id, a), (new_id, b))
@@ -230,7 +144,7 @@ fn lifecycle_and_docs(
 ) {
     if !dep.0 && dep.1 {
         ctx.push(
-            "deprecated",
+            &DEPRECATED,
             pkg,
             format!("`{what}` was deprecated"),
             spans.0,
@@ -239,7 +153,7 @@ fn lifecycle_and_docs(
     }
     if docs.0 != docs.1 {
         ctx.push(
-            "docs-changed",
+            &DOCS_CHANGED,
             pkg,
             format!("documentation of `{what}` changed"),
             spans.0,
@@ -260,7 +174,7 @@ fn enum_values(
         let found = new.1.values.iter().position(|w| w.number == v.number);
         let Some(j) = found else {
             ctx.push(
-                "member-removed",
+                &MEMBER_REMOVED,
                 pkg,
                 format!("`{name}.{}` = {} was removed", v.name, v.number),
                 os,
@@ -272,7 +186,7 @@ fn enum_values(
         let ns = Some(ctx.new_spans.decls[new.0.index()].members[j]);
         if v.name != w.name {
             ctx.push(
-                "member-renamed",
+                &MEMBER_RENAMED,
                 pkg,
                 format!(
                     "`{name}` value {} renamed `{}` to `{}`",
@@ -299,7 +213,7 @@ fn enum_values(
         if !old.1.values.iter().any(|v| v.number == w.number) {
             let ns = Some(ctx.new_spans.decls[new.0.index()].members[j]);
             ctx.push(
-                "enum-value-added",
+                &ENUM_VALUE_ADDED,
                 pkg,
                 format!("`{name}.{}` = {} was added", w.name, w.number),
                 None,
@@ -315,13 +229,13 @@ fn fields(
     name: &str,
     old: (DeclId, &[Field]),
     new: (DeclId, &[Field]),
-    added_rule: &'static str,
+    added_rule: &'static Rule,
 ) {
     for (i, f) in old.1.iter().enumerate() {
         let os = Some(ctx.old_spans.decls[old.0.index()].members[i]);
         match new.1.iter().position(|g| g.number == f.number) {
             None => ctx.push(
-                "member-removed",
+                &MEMBER_REMOVED,
                 pkg,
                 format!("`{name}.{}` = {} was removed", f.name, f.number),
                 os,
@@ -338,8 +252,8 @@ fn fields(
             continue;
         }
         let ns = Some(ctx.new_spans.decls[new.0.index()].members[j]);
-        let rule = if added_rule == "field-added" && !g.optional && ctx.new_dirs.on_request(new.0) {
-            "field-added-required-request"
+        let rule = if added_rule == &FIELD_ADDED && !g.optional && ctx.new_dirs.on_request(new.0) {
+            &FIELD_ADDED_REQUIRED_REQUEST
         } else {
             added_rule
         };
@@ -365,7 +279,7 @@ fn field(
     let what = format!("{name}.{}", g.name);
     if f.name != g.name {
         ctx.push(
-            "member-renamed",
+            &MEMBER_RENAMED,
             pkg,
             format!(
                 "`{name}` field {} renamed `{}` to `{}`",
@@ -378,7 +292,7 @@ fn field(
     let (ot, nt) = (type_text(ctx.old, &f.ty), type_text(ctx.new, &g.ty));
     if ot != nt {
         ctx.push(
-            "member-type-changed",
+            &MEMBER_TYPE_CHANGED,
             pkg,
             format!("`{what}` type `{ot}` became `{nt}`"),
             spans.0,
@@ -389,9 +303,9 @@ fn field(
     let response = ctx.old_dirs.on_response(old.0) || ctx.new_dirs.on_response(new.0);
     if f.optional && !g.optional {
         let rule = if request {
-            "field-made-required-request"
+            &FIELD_MADE_REQUIRED_REQUEST
         } else {
-            "field-made-required"
+            &FIELD_MADE_REQUIRED
         };
         ctx.push(
             rule,
@@ -403,9 +317,9 @@ fn field(
     }
     if !f.optional && g.optional {
         let rule = if response {
-            "field-made-optional-response"
+            &FIELD_MADE_OPTIONAL_RESPONSE
         } else {
-            "field-made-optional"
+            &FIELD_MADE_OPTIONAL
         };
         ctx.push(
             rule,
@@ -417,9 +331,9 @@ fn field(
     }
     if f.constraints != g.constraints {
         let rule = if request {
-            "constraints-changed-request"
+            &CONSTRAINTS_CHANGED_REQUEST
         } else {
-            "constraints-changed"
+            &CONSTRAINTS_CHANGED
         };
         ctx.push(
             rule,
@@ -431,7 +345,7 @@ fn field(
     }
     if f.default != g.default {
         ctx.push(
-            "default-changed",
+            &DEFAULT_CHANGED,
             pkg,
             format!("default of `{what}` changed"),
             spans.0,

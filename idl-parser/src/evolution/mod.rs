@@ -5,6 +5,25 @@
 //! variants by number (a new name at the same number is a rename). Each rule family lives in its
 //! own file; [`RULES`] lists every rule id with its class and documentation.
 
+/// Declares a family's rules once each, as a `static` (what the family pushes) and an entry of
+/// the family's `RULES`: a rule cannot be pushed unregistered, and its class is never looked
+/// up by string.
+macro_rules! rules {
+    ($($name:ident = $id:literal, $class:ident, $doc:literal;)*) => {
+        $(
+            #[doc = $doc]
+            pub static $name: Rule = Rule {
+                id: $id,
+                class: Class::$class,
+                doc: $doc,
+            };
+        )*
+
+        /// Every rule of this family.
+        pub static RULES: &[&Rule] = &[$(&$name),*];
+    };
+}
+
 mod decls;
 pub mod render;
 mod services;
@@ -37,22 +56,22 @@ impl Class {
 }
 
 /// One documented rule: stable id, class, and why.
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Rule {
     pub id: &'static str,
     pub class: Class,
     pub doc: &'static str,
 }
 
-/// Every rule, from every family. A test checks each emitted id is listed here.
-pub fn rules() -> Vec<Rule> {
+/// Every rule, from every family.
+pub fn rules() -> Vec<&'static Rule> {
     let mut all = decls::RULES.to_vec();
     all.extend_from_slice(services::RULES);
     all
 }
 
 /// The rule with this id.
-pub fn rule(id: &str) -> Option<Rule> {
+pub fn rule(id: &str) -> Option<&'static Rule> {
     rules().into_iter().find(|r| r.id == id)
 }
 
@@ -96,27 +115,21 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     pub fn push(
         &mut self,
-        rule: &'static str,
+        rule: &'static Rule,
         package: &str,
         message: String,
         old: Option<Span>,
         new: Option<Span>,
     ) {
-        let class = lookup_class(rule);
         self.changes.push(Change {
-            rule,
-            class,
+            rule: rule.id,
+            class: rule.class,
             package: package.to_string(),
             message,
             old,
             new,
         });
     }
-}
-
-fn lookup_class(id: &str) -> Class {
-    // Every id pushed is a literal from a family's RULES; the registry test proves it.
-    rule(id).map_or(Class::Major, |r| r.class)
 }
 
 /// Compares two models and returns every change plus the per-package verdicts.

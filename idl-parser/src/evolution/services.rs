@@ -1,131 +1,38 @@
 //! Rules for services, their operations (signatures and HTTP bindings) and channels.
 
+use super::decls::{DEPRECATED, DOCS_CHANGED};
 use super::{Class, Ctx, Rule, output_text};
 use crate::model::{
     Auth, AuthScheme, ChannelId, Model, Operation, ParamLocation, PathSegment, Service, ServiceId,
 };
 use std::collections::BTreeMap;
 
-macro_rules! rule {
-    ($id:literal, $class:ident, $doc:literal) => {
-        Rule {
-            id: $id,
-            class: Class::$class,
-            doc: $doc,
-        }
-    };
+rules! {
+    SERVICE_REMOVED = "service-removed", Major, "Every client of the service breaks.";
+    SERVICE_ADDED = "service-added", Minor, "New surface only.";
+    OP_REMOVED = "op-removed", Major, "Calls to a removed (or renamed) operation fail.";
+    OP_ADDED = "op-added", Minor, "New surface only.";
+    OP_INPUT_CHANGED = "op-input-changed", Major, "Old clients send the old input type.";
+    OP_OUTPUT_CHANGED = "op-output-changed", Major, "Old clients decode the old output (or streaming) shape.";
+    OP_INTERACTION_CHANGED = "op-interaction-changed", Major, "Changing channel binding or style changes how the call travels.";
+    OP_ERROR_ADDED = "op-error-added", Minor, "A new declared error; clients handle unknown errors generically.";
+    OP_ERROR_REMOVED = "op-error-removed", Major, "Conservative: generated clients match on the declared errors.";
+    HTTP_CHANGED = "http-changed", Major, "A different method, path or parameter location (or no `@http` at all) misses old clients' requests.";
+    HTTP_ADDED = "http-added", Minor, "A REST binding where there was none is new surface; gRPC clients are untouched.";
+    OP_IDEMPOTENCY_REMOVED = "op-idempotency-removed", Major, "Clients and proxies that retry it (`@idempotent`, GET, PUT, DELETE) may now perform it twice.";
+    OP_IDEMPOTENCY_ADDED = "op-idempotency-added", Minor, "A new promise: clients may now retry it.";
+    TIMING_CHANGED = "timing-changed", Minor, "Conservative: a different default deadline (`@timeout`) or collection window (`@collect`) changes how long clients wait; the wire is the same.";
+    AUTH_ADDED = "auth-added", Major, "Callers without the credential now get 401: an open operation requires one, or the scheme changed.";
+    AUTH_REMOVED = "auth-removed", Minor, "The operation is open now; callers that send a credential still get through.";
+    AUTH_SCOPE_ADDED = "auth-scope-added", Major, "Tokens issued without the new scope now get 403.";
+    AUTH_SCOPE_REMOVED = "auth-scope-removed", Minor, "Less is asked of a token; every token that passed still passes.";
+    CHANNEL_REMOVED = "channel-removed", Major, "Publishers and subscribers of it break.";
+    CHANNEL_ADDED = "channel-added", Minor, "New surface only.";
+    CHANNEL_CHANGED = "channel-changed", Major, "Address, kind, key or format is what peers connect and decode with.";
+    CHANNEL_MESSAGE_REMOVED = "channel-message-removed", Major, "Subscribers and publishers of that message break.";
+    CHANNEL_MESSAGE_ADDED = "channel-message-added", Minor, "A new message on a channel; subscribers skip unknown ones.";
+    SERVICE_CHANNELS_CHANGED = "service-channels-changed", Major, "Conservative: a service that stops publishing or subscribing breaks its peers.";
 }
-
-pub const RULES: &[Rule] = &[
-    rule!(
-        "service-removed",
-        Major,
-        "Every client of the service breaks."
-    ),
-    rule!("service-added", Minor, "New surface only."),
-    rule!(
-        "op-removed",
-        Major,
-        "Calls to a removed (or renamed) operation fail."
-    ),
-    rule!("op-added", Minor, "New surface only."),
-    rule!(
-        "op-input-changed",
-        Major,
-        "Old clients send the old input type."
-    ),
-    rule!(
-        "op-output-changed",
-        Major,
-        "Old clients decode the old output (or streaming) shape."
-    ),
-    rule!(
-        "op-interaction-changed",
-        Major,
-        "Changing channel binding or style changes how the call travels."
-    ),
-    rule!(
-        "op-error-added",
-        Minor,
-        "A new declared error; clients handle unknown errors generically."
-    ),
-    rule!(
-        "op-error-removed",
-        Major,
-        "Conservative: generated clients match on the declared errors."
-    ),
-    rule!(
-        "http-changed",
-        Major,
-        "A different method, path or parameter location (or no `@http` at all) misses old clients' requests."
-    ),
-    rule!(
-        "http-added",
-        Minor,
-        "A REST binding where there was none is new surface; gRPC clients are untouched."
-    ),
-    rule!(
-        "op-idempotency-removed",
-        Major,
-        "Clients and proxies that retry it (`@idempotent`, GET, PUT, DELETE) may now perform it twice."
-    ),
-    rule!(
-        "op-idempotency-added",
-        Minor,
-        "A new promise: clients may now retry it."
-    ),
-    rule!(
-        "timing-changed",
-        Minor,
-        "Conservative: a different default deadline (`@timeout`) or collection window (`@collect`) changes how long clients wait; the wire is the same."
-    ),
-    rule!(
-        "auth-added",
-        Major,
-        "Callers without the credential now get 401: an open operation requires one, or the scheme changed."
-    ),
-    rule!(
-        "auth-removed",
-        Minor,
-        "The operation is open now; callers that send a credential still get through."
-    ),
-    rule!(
-        "auth-scope-added",
-        Major,
-        "Tokens issued without the new scope now get 403."
-    ),
-    rule!(
-        "auth-scope-removed",
-        Minor,
-        "Less is asked of a token; every token that passed still passes."
-    ),
-    rule!(
-        "channel-removed",
-        Major,
-        "Publishers and subscribers of it break."
-    ),
-    rule!("channel-added", Minor, "New surface only."),
-    rule!(
-        "channel-changed",
-        Major,
-        "Address, kind, key or format is what peers connect and decode with."
-    ),
-    rule!(
-        "channel-message-removed",
-        Major,
-        "Subscribers and publishers of that message break."
-    ),
-    rule!(
-        "channel-message-added",
-        Minor,
-        "A new message on a channel; subscribers skip unknown ones."
-    ),
-    rule!(
-        "service-channels-changed",
-        Major,
-        "Conservative: a service that stops publishing or subscribing breaks its peers."
-    ),
-];
 
 pub(super) fn compare(ctx: &mut Ctx) {
     for old_id in ctx.old.service_ids() {
@@ -138,7 +45,7 @@ pub(super) fn compare(ctx: &mut Ctx) {
         let os = Some(ctx.old_spans.services[old_id.index()].name);
         match ctx.new.find_service(&name) {
             None => ctx.push(
-                "service-removed",
+                &SERVICE_REMOVED,
                 &pkg,
                 format!("service `{name}` was removed"),
                 os,
@@ -157,7 +64,7 @@ pub(super) fn compare(ctx: &mut Ctx) {
                 .clone();
             let ns = Some(ctx.new_spans.services[new_id.index()].name);
             ctx.push(
-                "service-added",
+                &SERVICE_ADDED,
                 &pkg,
                 format!("service `{name}` was added"),
                 None,
@@ -176,7 +83,7 @@ fn service(ctx: &mut Ctx, pkg: &str, name: &str, old_id: ServiceId, new_id: Serv
     );
     if o.docs != n.docs {
         ctx.push(
-            "docs-changed",
+            &DOCS_CHANGED,
             pkg,
             format!("documentation of `{name}` changed"),
             spans.0,
@@ -185,7 +92,7 @@ fn service(ctx: &mut Ctx, pkg: &str, name: &str, old_id: ServiceId, new_id: Serv
     }
     if o.lifecycle.deprecated.is_none() && n.lifecycle.deprecated.is_some() {
         ctx.push(
-            "deprecated",
+            &DEPRECATED,
             pkg,
             format!("`{name}` was deprecated"),
             spans.0,
@@ -202,7 +109,7 @@ fn service(ctx: &mut Ctx, pkg: &str, name: &str, old_id: ServiceId, new_id: Serv
         let now = names(ctx.new, is);
         for c in names(ctx.old, was).iter().filter(|c| !now.contains(c)) {
             ctx.push(
-                "service-channels-changed",
+                &SERVICE_CHANNELS_CHANGED,
                 pkg,
                 format!("`{name}` no longer {verb} `{c}`"),
                 spans.0,
@@ -214,7 +121,7 @@ fn service(ctx: &mut Ctx, pkg: &str, name: &str, old_id: ServiceId, new_id: Serv
         let os = Some(ctx.old_spans.services[old_id.index()].operations[i]);
         match n.operations.iter().position(|p| p.name == op.name) {
             None => ctx.push(
-                "op-removed",
+                &OP_REMOVED,
                 pkg,
                 format!("operation `{name}.{}` was removed", op.name),
                 os,
@@ -232,7 +139,7 @@ fn service(ctx: &mut Ctx, pkg: &str, name: &str, old_id: ServiceId, new_id: Serv
         if !o.operations.iter().any(|p| p.name == op.name) {
             let ns = Some(ctx.new_spans.services[new_id.index()].operations[j]);
             ctx.push(
-                "op-added",
+                &OP_ADDED,
                 pkg,
                 format!("operation `{name}.{}` was added", op.name),
                 None,
@@ -255,7 +162,7 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
             if stream { format!("stream {d}") } else { d }
         };
         ctx.push(
-            "op-input-changed",
+            &OP_INPUT_CHANGED,
             pkg,
             format!("input of `{what}`: `{}` became `{}`", show(oi), show(ni)),
             spans.0,
@@ -268,7 +175,7 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
     );
     if oo != no {
         ctx.push(
-            "op-output-changed",
+            &OP_OUTPUT_CHANGED,
             pkg,
             format!("output of `{what}`: `{oo}` became `{no}`"),
             spans.0,
@@ -288,7 +195,7 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
             None => style.describe().to_string(),
         };
         ctx.push(
-            "op-interaction-changed",
+            &OP_INTERACTION_CHANGED,
             pkg,
             format!("`{what}` was {}, is now {}", show(ob), show(nb)),
             spans.0,
@@ -304,7 +211,7 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
     let (oe, ne) = (errs(ctx.old, o), errs(ctx.new, n));
     for e in ne.iter().filter(|e| !oe.contains(e)) {
         ctx.push(
-            "op-error-added",
+            &OP_ERROR_ADDED,
             pkg,
             format!("`{what}` may now fail with `{e}`"),
             spans.0,
@@ -313,7 +220,7 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
     }
     for e in oe.iter().filter(|e| !ne.contains(e)) {
         ctx.push(
-            "op-error-removed",
+            &OP_ERROR_REMOVED,
             pkg,
             format!("`{what}` no longer declares `{e}`"),
             spans.0,
@@ -333,7 +240,7 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
     }
     if o.docs != n.docs {
         ctx.push(
-            "docs-changed",
+            &DOCS_CHANGED,
             pkg,
             format!("documentation of `{what}` changed"),
             spans.0,
@@ -342,7 +249,7 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
     }
     if o.lifecycle.deprecated.is_none() && n.lifecycle.deprecated.is_some() {
         ctx.push(
-            "deprecated",
+            &DEPRECATED,
             pkg,
             format!("`{what}` was deprecated"),
             spans.0,
@@ -364,9 +271,9 @@ fn behaviour(
     let (o, n) = (old.0, new.0);
     if o.idempotent != n.idempotent {
         let (rule, now) = if o.idempotent {
-            ("op-idempotency-removed", "is no longer")
+            (&OP_IDEMPOTENCY_REMOVED, "is no longer")
         } else {
-            ("op-idempotency-added", "is now")
+            (&OP_IDEMPOTENCY_ADDED, "is now")
         };
         ctx.push(
             rule,
@@ -395,7 +302,7 @@ fn behaviour(
                 show(is.1)
             )
         };
-        ctx.push("timing-changed", pkg, message, spans.0, spans.1);
+        ctx.push(&TIMING_CHANGED, pkg, message, spans.0, spans.1);
     }
 }
 
@@ -417,9 +324,9 @@ fn auth(
     };
     if was.scheme != is.scheme {
         let rule = if is.scheme == AuthScheme::None {
-            "auth-removed"
+            &AUTH_REMOVED
         } else {
-            "auth-added"
+            &AUTH_ADDED
         };
         let message = format!("`{what}` took {}, now takes {}", scheme(&was), scheme(&is));
         ctx.push(rule, pkg, message, spans.0, spans.1);
@@ -438,8 +345,8 @@ fn auth(
         .map(String::as_str)
         .collect();
     for (rule, scopes, now) in [
-        ("auth-scope-added", added, "needs"),
-        ("auth-scope-removed", removed, "no longer needs"),
+        (&AUTH_SCOPE_ADDED, added, "needs"),
+        (&AUTH_SCOPE_REMOVED, removed, "no longer needs"),
     ] {
         if !scopes.is_empty() {
             let message = format!("`{what}` {now} scope(s) {}", scopes.join(", "));
@@ -495,12 +402,15 @@ impl HttpShape {
 
 /// What changed between two bindings, or `None`. Fields present on one side only are left to
 /// the field rules: a new optional query parameter is as compatible as a new optional field.
-fn http_change(old: &Option<HttpShape>, new: &Option<HttpShape>) -> Option<(&'static str, String)> {
-    let changed = |what: String| Some(("http-changed", what));
+fn http_change(
+    old: &Option<HttpShape>,
+    new: &Option<HttpShape>,
+) -> Option<(&'static Rule, String)> {
+    let changed = |what: String| Some((&HTTP_CHANGED, what));
     match (old, new) {
         (None, None) => None,
         (Some(_), None) => changed("`@http` was removed".into()),
-        (None, Some(_)) => Some(("http-added", "`@http` was added".into())),
+        (None, Some(_)) => Some((&HTTP_ADDED, "`@http` was added".into())),
         (Some(o), Some(n)) if o.method != n.method => {
             changed(format!("method {} became {}", o.method, n.method))
         }
@@ -538,7 +448,7 @@ fn channels(ctx: &mut Ctx) {
         let os = Some(ctx.old_spans.channels[old_id.index()].name);
         match ctx.new.find_channel(&name) {
             None => ctx.push(
-                "channel-removed",
+                &CHANNEL_REMOVED,
                 &pkg,
                 format!("channel `{name}` was removed"),
                 os,
@@ -560,7 +470,7 @@ fn channels(ctx: &mut Ctx) {
                 .clone();
             let ns = Some(ctx.new_spans.channels[new_id.index()].name);
             ctx.push(
-                "channel-added",
+                &CHANNEL_ADDED,
                 &pkg,
                 format!("channel `{name}` was added"),
                 None,
@@ -590,7 +500,7 @@ fn channel(
     .collect();
     if !what.is_empty() {
         ctx.push(
-            "channel-changed",
+            &CHANNEL_CHANGED,
             pkg,
             format!("{} of `{name}` changed", what.join(", ")),
             spans.0,
@@ -603,7 +513,7 @@ fn channel(
     let (om, nm) = (msgs(ctx.old, &o.messages), msgs(ctx.new, &n.messages));
     for m in om.iter().filter(|m| !nm.contains(m)) {
         ctx.push(
-            "channel-message-removed",
+            &CHANNEL_MESSAGE_REMOVED,
             pkg,
             format!("`{name}` no longer carries `{m}`"),
             spans.0,
@@ -612,7 +522,7 @@ fn channel(
     }
     for m in nm.iter().filter(|m| !om.contains(m)) {
         ctx.push(
-            "channel-message-added",
+            &CHANNEL_MESSAGE_ADDED,
             pkg,
             format!("`{name}` now carries `{m}`"),
             spans.0,
@@ -621,7 +531,7 @@ fn channel(
     }
     if o.docs != n.docs {
         ctx.push(
-            "docs-changed",
+            &DOCS_CHANGED,
             pkg,
             format!("documentation of `{name}` changed"),
             spans.0,
@@ -630,7 +540,7 @@ fn channel(
     }
     if o.lifecycle.deprecated.is_none() && n.lifecycle.deprecated.is_some() {
         ctx.push(
-            "deprecated",
+            &DEPRECATED,
             pkg,
             format!("`{name}` was deprecated"),
             spans.0,

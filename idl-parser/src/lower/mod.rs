@@ -310,7 +310,7 @@ impl Lowerer<'_> {
             Sym::Channel(c) => Some(c),
             other => {
                 let mut d = not_a(&path.text(), other, "a channel", path.span);
-                d.code = check::codes::UNKNOWN_CHANNEL;
+                d.code = check::codes::UNKNOWN_CHANNEL.code;
                 self.diags.push(d);
                 None
             }
@@ -343,8 +343,8 @@ impl Lowerer<'_> {
 }
 
 fn not_a(name: &str, found: Sym, wanted: &str, span: Span) -> Diagnostic {
-    Diagnostic::error(
-        check::codes::UNKNOWN_TYPE,
+    Diagnostic::new(
+        &check::codes::UNKNOWN_TYPE,
         format!("`{name}` is {}, not {wanted}", found.describe()),
         span,
     )

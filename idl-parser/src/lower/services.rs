@@ -55,8 +55,8 @@ impl Lowerer<'_> {
             Some(LiteralKind::String { value, .. }) => value.clone(),
             Some(other) => {
                 let span = clauses.address.map_or(c.name.span, |a| a.span);
-                self.diags.push(crate::Diagnostic::error(
-                    codes::CHANNEL_CLAUSE_MISSING,
+                self.diags.push(crate::Diagnostic::new(
+                    &codes::CHANNEL_CLAUSE_MISSING,
                     format!(
                         "expected the address as a string, found {}",
                         other.describe()
@@ -75,7 +75,7 @@ impl Lowerer<'_> {
                     d,
                     "message",
                     path.span,
-                    codes::CHANNEL_MESSAGE,
+                    &codes::CHANNEL_MESSAGE,
                     self.diags,
                 )
                 && !messages.contains(&d)
@@ -283,7 +283,7 @@ impl Lowerer<'_> {
             d,
             role,
             path.span,
-            codes::NOT_STRUCT_LIKE,
+            &codes::NOT_STRUCT_LIKE,
             self.diags,
         )
         .then_some(d)
