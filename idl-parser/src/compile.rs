@@ -8,7 +8,7 @@ use crate::check::{self, codes};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Model, Spans};
 use crate::source::{FileId, Loader, SourceFile, Sources, Span, normalize};
-use crate::syntax;
+use crate::syntax::{self, ParsedFile};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -50,14 +50,6 @@ impl Compilation {
             .iter()
             .filter(|d| d.severity == Severity::Warning)
     }
-}
-
-/// One parsed file and where each of its imports led (`None`: the import failed).
-#[derive(Debug)]
-pub(crate) struct ParsedFile {
-    pub id: FileId,
-    pub syntax: syntax::File,
-    pub imports: Vec<Option<FileId>>,
 }
 
 /// Loads, parses, lowers and checks `roots` and everything they import. Imports must stay
@@ -280,7 +272,8 @@ fn load_all(
             }
             Err(e) => {
                 by_path.insert(key, Err(e.to_string()));
-                diags.push(root_missing(&path, &e, sources));
+                let file = sources.add(path.clone(), String::new());
+                diags.push(check::files::root_missing(&path, &e, file));
             }
         }
     }
@@ -377,7 +370,7 @@ impl Reader<'_> {
             let id = match import_target(&dir, &import.path, self.include) {
                 Ok(path) => self.read(path, import, diags),
                 Err(reason) => {
-                    diags.push(refused(import, &reason, self.include));
+                    diags.push(check::files::refused(import, &reason, self.include));
                     None
                 }
             };
@@ -405,7 +398,7 @@ impl Reader<'_> {
             }
         };
         result
-            .map_err(|reason| diags.push(unreadable(import, &path, &reason)))
+            .map_err(|reason| diags.push(check::files::unreadable(import, &path, &reason)))
             .ok()
     }
 }
@@ -450,36 +443,6 @@ fn within(path: &Path, root: &Path) -> bool {
         .is_ok_and(|rest| rest.components().all(|c| matches!(c, Component::Normal(_))))
 }
 
-fn refused(import: &syntax::Import, reason: &str, include: &[PathBuf]) -> Diagnostic {
-    let folders: Vec<String> = include
-        .iter()
-        .map(|f| match f.as_os_str().is_empty() {
-            true => "`.`".to_string(),
-            false => format!("`{}`", f.display()),
-        })
-        .collect();
-    Diagnostic::new(
-        &codes::IMPORT_REFUSED,
-        format!("cannot import `{}`: {reason}", import.path),
-        import.path_span,
-    )
-    .with_label("imported here")
-    .with_help(format!(
-        "imports are `.accord` files inside the include folders ({}); pass more with `-I`",
-        folders.join(", ")
-    ))
-}
-
-fn unreadable(import: &syntax::Import, path: &Path, reason: &str) -> Diagnostic {
-    Diagnostic::new(
-        &codes::IMPORT_MISSING,
-        format!("cannot read `{}`: {reason}", path.display()),
-        import.path_span,
-    )
-    .with_label("imported here")
-    .with_help("import paths are relative to the importing file")
-}
-
 /// Parses `ids`, their syntax errors reported in that order. Many files are parsed side by side,
 /// one thread each; a few large ones one after another, each cut into chunks on every core.
 fn parse_wave(
@@ -505,7 +468,7 @@ fn parse_wave(
         ids.iter().map(parse).collect()
     };
     let files = ids.iter().zip(parsed).map(|(&id, (syntax, errors))| {
-        diags.extend(errors.into_iter().map(syntax_diagnostic));
+        diags.extend(errors.into_iter().map(check::files::syntax_diagnostic));
         ParsedFile {
             id,
             syntax,
@@ -513,26 +476,6 @@ fn parse_wave(
         }
     });
     files.collect()
-}
-
-/// A syntax error as the diagnostic every caller reports (code A0001). `accord fmt` parses
-/// without compiling and reports its syntax errors through this too.
-pub fn syntax_diagnostic(error: syntax::SyntaxError) -> Diagnostic {
-    let diagnostic = Diagnostic::new(&codes::SYNTAX, error.message, error.span);
-    match error.help {
-        Some(help) => diagnostic.with_help(help),
-        None => diagnostic,
-    }
-}
-
-/// A root that cannot be read has no span to point at: it gets an empty file of its own.
-fn root_missing(path: &Path, e: &std::io::Error, sources: &mut Sources) -> Diagnostic {
-    let id = sources.add(path.to_path_buf(), String::new());
-    Diagnostic::new(
-        &codes::IMPORT_MISSING,
-        format!("cannot read `{}`: {e}", path.display()),
-        Span::new(id, 0, 0),
-    )
 }
 
 /// A clause the parser could not read is not also "missing": in a declaration that has a

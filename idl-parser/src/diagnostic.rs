@@ -1,7 +1,6 @@
 //! Diagnostics as data. Rendering (human, JSON) lives in `render`; a diagnostic knows nothing
 //! about how it will be shown.
 
-use crate::check::Code;
 use crate::source::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -9,6 +8,16 @@ use crate::source::Span;
 pub enum Severity {
     Warning,
     Error,
+}
+
+/// One diagnostic code: its number, its severity and a one-line summary, in one place (each
+/// code is a `static` of `check::codes`). A diagnostic is made from its code
+/// (`Diagnostic::new(&codes::UNKNOWN_TYPE, …)`), so no call site restates the severity.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Code {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
 }
 
 /// A labelled place in the source.

@@ -26,9 +26,8 @@ pub mod syntax;
 #[doc(hidden)]
 pub mod synth;
 
-pub use compile::{
-    Compilation, compile, compile_again, compile_in, compile_str, root_folders, syntax_diagnostic,
-};
+pub use check::files::syntax_diagnostic;
+pub use compile::{Compilation, compile, compile_again, compile_in, compile_str, root_folders};
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use model::{Model, Spans};
 pub use source::{FileId, Loader, Sources, Span};

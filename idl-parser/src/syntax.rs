@@ -4,7 +4,7 @@
 //! of what was written (names unresolved, annotations unchecked, numbers as literals) so that the
 //! formatter can print it back and the lowering can point at any part of it.
 
-use crate::source::Span;
+use crate::source::{FileId, Span};
 use std::time::Duration;
 
 /// One parsed file. Any part may be missing when the source had syntax errors.
@@ -345,4 +345,26 @@ pub struct SyntaxError {
     pub span: Span,
     /// The fix, for the commonest mistakes (`parser/hints.rs`).
     pub help: Option<String>,
+}
+
+/// One parsed file and where each of its imports led (`None`: the import failed), in the
+/// order of `syntax.imports`.
+#[derive(Debug)]
+pub(crate) struct ParsedFile {
+    pub id: FileId,
+    pub syntax: File,
+    pub imports: Vec<Option<FileId>>,
+}
+
+/// A literal's text for messages.
+pub(crate) fn literal_text(lit: &LiteralKind) -> String {
+    match lit {
+        LiteralKind::Int(i) => i.to_string(),
+        LiteralKind::Float(f) => f.to_string(),
+        LiteralKind::String { value, .. } => format!("{value:?}"),
+        LiteralKind::Bool(b) => b.to_string(),
+        LiteralKind::Duration(d) => format!("{d:?}"),
+        LiteralKind::Version(v) => v.to_string(),
+        LiteralKind::Name(p) => p.text(),
+    }
 }

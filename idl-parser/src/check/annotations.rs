@@ -10,6 +10,9 @@
 //!
 //! Only the shape is checked here; the values (status in 400..=599, min ≤ max, the regex) are
 //! checked by the rule family that uses them.
+//!
+//! Called by: `lower` (`Lowerer::attrs` in `lower/mod.rs`, for every declaration, member, service,
+//! operation and channel in `lower::decls` and `lower::services`).
 
 use super::codes;
 use crate::diagnostic::Diagnostic;

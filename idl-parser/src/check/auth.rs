@@ -19,6 +19,8 @@
 //! Called by `lower::services`: [`scheme`] and [`scopes`] for each service and operation, then
 //! [`scopes_need_bearer`] once the operation's scheme is known, and [`not_on_channels`] once
 //! its binding is.
+//!
+//! Called by: `lower::services`, for each service and operation.
 
 use super::annotations::Anns;
 use super::codes;

@@ -11,12 +11,16 @@
 //! ```accord
 //! channel c { kind broadcast; messages A; }   // A0801, A0802 (no address)
 //! ```
+//!
+//! Called by: `lower::services`, for each channel and each operation bound to one.
 
 use super::codes;
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
 use crate::source::Span;
-use crate::syntax::{Annotation, ChannelClauseKind, ChannelDecl, Ident, Literal, Path};
+use crate::syntax::{
+    Annotation, ChannelClauseKind, ChannelDecl, Ident, Literal, LiteralKind, Path,
+};
 
 /// The clauses of one channel, each at most once.
 #[derive(Default)]
@@ -235,4 +239,17 @@ pub(crate) fn collect_without_channel(collect: &Annotation, diags: &mut Vec<Diag
         )
         .with_help("add `@channel(name)` naming a publish_subscribe channel"),
     );
+}
+
+/// An `address` clause whose value is not a string (A0802: there is no address).
+pub(crate) fn address_not_a_string(value: &LiteralKind, span: Span, diags: &mut Vec<Diagnostic>) {
+    let message = format!(
+        "expected the address as a string, found {}",
+        value.describe()
+    );
+    diags.push(Diagnostic::new(
+        &codes::CHANNEL_CLAUSE_MISSING,
+        message,
+        span,
+    ));
 }

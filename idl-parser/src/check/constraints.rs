@@ -14,6 +14,9 @@
 //!     @default(1)                r: i32 = 4;       // A0604
 //! }
 //! ```
+//!
+//! Called by: `lower::decls`, for each field (constraints and `@default`) and each `error`
+//! (`@status`).
 
 use super::annotations::Anns;
 use super::codes;
@@ -249,7 +252,7 @@ impl FieldRules<'_> {
         let lit = super::annotations::arg(ann)?;
         let value = default_value(lit, self.ty, model);
         if value.is_none() {
-            diags.push(Diagnostic::new(&codes::DEFAULT_TYPE, format!("`{}` is not a value of type `{}`", crate::lower::literal_text(lit), describe(self.ty, model)), ann.span)
+            diags.push(Diagnostic::new(&codes::DEFAULT_TYPE, format!("`{}` is not a value of type `{}`", crate::syntax::literal_text(lit), describe(self.ty, model)), ann.span)
                 .with_help("the default is a literal of the field's type; an enum value is written by name"));
         }
         value

@@ -1,4 +1,5 @@
-//! Files and packages: import cycles, the `package` clause, one semantic `version` per package.
+//! Files and packages: syntax errors as diagnostics, imports that are refused, unreadable or
+//! close a cycle, the `package` clause, one semantic `version` per package.
 //!
 //! Why: an import cycle has no load order a reader can follow, and a package whose files
 //! disagree on its version has no version at all.
@@ -8,12 +9,15 @@
 //! package p; version 1.0.0;        package p; version 1.1.0;   // A0405: p is 1.0.0 in a.accord
 //! import "b.accord";               import "a.accord";          // A0402: a → b → a
 //! ```
+//!
+//! Called by: `compile` (syntax errors, refused and unreadable imports, import cycles) and
+//! `lower/mod.rs` (`package` and `version` clauses).
 
 use super::codes;
-use crate::compile::ParsedFile;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
-use crate::syntax::{self, LiteralKind};
+use crate::syntax::{self, LiteralKind, ParsedFile};
+use std::path::{Path, PathBuf};
 
 /// Reports every import that closes a cycle, at that import (iterative DFS: no deep recursion).
 pub(crate) fn import_cycles(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) {
@@ -126,4 +130,56 @@ pub(crate) fn version_mismatch(
             .with_help("every file of a package states the same version"),
         );
     }
+}
+
+/// An import refused before the loader is asked (absolute, climbing out, not `.accord`).
+pub(crate) fn refused(import: &syntax::Import, reason: &str, include: &[PathBuf]) -> Diagnostic {
+    let folders: Vec<String> = include
+        .iter()
+        .map(|f| match f.as_os_str().is_empty() {
+            true => "`.`".to_string(),
+            false => format!("`{}`", f.display()),
+        })
+        .collect();
+    Diagnostic::new(
+        &codes::IMPORT_REFUSED,
+        format!("cannot import `{}`: {reason}", import.path),
+        import.path_span,
+    )
+    .with_label("imported here")
+    .with_help(format!(
+        "imports are `.accord` files inside the include folders ({}); pass more with `-I`",
+        folders.join(", ")
+    ))
+}
+
+/// An import the loader could not read.
+pub(crate) fn unreadable(import: &syntax::Import, path: &Path, reason: &str) -> Diagnostic {
+    Diagnostic::new(
+        &codes::IMPORT_MISSING,
+        format!("cannot read `{}`: {reason}", path.display()),
+        import.path_span,
+    )
+    .with_label("imported here")
+    .with_help("import paths are relative to the importing file")
+}
+
+/// A syntax error as the diagnostic every caller reports (code A0001). `accord fmt` parses
+/// without compiling and reports its syntax errors through this too.
+pub fn syntax_diagnostic(error: syntax::SyntaxError) -> Diagnostic {
+    let diagnostic = Diagnostic::new(&codes::SYNTAX, error.message, error.span);
+    match error.help {
+        Some(help) => diagnostic.with_help(help),
+        None => diagnostic,
+    }
+}
+
+/// A root that cannot be read has no span to point at: the caller gives it an empty file of
+/// its own, `file`.
+pub(crate) fn root_missing(path: &Path, e: &std::io::Error, file: FileId) -> Diagnostic {
+    Diagnostic::new(
+        &codes::IMPORT_MISSING,
+        format!("cannot read `{}`: {e}", path.display()),
+        Span::new(file, 0, 0),
+    )
 }

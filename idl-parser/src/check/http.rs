@@ -12,6 +12,9 @@
 //! @http(FETCH, "orders/{id}")   // A0701, A0702
 //! op get(GetOrderRequest) -> Order;
 //! ```
+//!
+//! Called by: `lower::services` (each `@http` operation; the routes of each service) and
+//! `lower::decls` (`@header`/`@query` on fields).
 
 use super::{annotations, codes};
 use crate::diagnostic::Diagnostic;
@@ -92,7 +95,7 @@ pub(crate) fn binding(
         _ => None,
     };
     if method.is_none() {
-        let written = crate::lower::literal_text(&args[0].value.kind);
+        let written = crate::syntax::literal_text(&args[0].value.kind);
         let d = Diagnostic::new(
             &codes::HTTP_METHOD,
             format!("`{written}` is not an HTTP method"),

@@ -23,17 +23,7 @@ pub mod text;
 pub mod types;
 pub mod unused;
 
-use crate::diagnostic::Severity;
-
-/// One diagnostic code: its number, its severity and a one-line summary, in one place. A
-/// diagnostic is made from its code (`Diagnostic::new(&codes::UNKNOWN_TYPE, …)`), so no call
-/// site restates the severity.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Code {
-    pub code: &'static str,
-    pub severity: Severity,
-    pub summary: &'static str,
-}
+pub use crate::diagnostic::Code;
 
 /// Declares every code once, as a `static` of [`codes`] and an entry of [`REGISTRY`]: a code
 /// cannot exist unregistered.
@@ -43,8 +33,7 @@ macro_rules! codes {
         /// `docs/errors.md` has a section per code (`accord explain CODE` prints it).
         pub mod codes {
             use super::Code;
-            use crate::diagnostic::Severity;
-            $(
+                        $(
                 #[doc = $summary]
                 pub static $name: Code = Code {
                     code: $code,
@@ -57,8 +46,8 @@ macro_rules! codes {
         /// Every code the front end can emit, in number order.
         pub static REGISTRY: &[&Code] = &[$(&codes::$name),*];
     };
-    (@severity error) => { Severity::Error };
-    (@severity warning) => { Severity::Warning };
+    (@severity error) => { crate::diagnostic::Severity::Error };
+    (@severity warning) => { crate::diagnostic::Severity::Warning };
 }
 
 // W0102 (unused declaration) is retired: a type is API surface, and the files that use it may

@@ -8,6 +8,9 @@
 //! struct Order { id: i64 = 1; id: string = 2; }   // A0102: `id` is already a field of Order
 //! struct string { x: i64 = 1; }                     // A0101: scalar names cannot be shadowed
 //! ```
+//!
+//! Called by: `lower/mod.rs` (declarations of a package), `lower::decls` (members) and
+//! `lower::services` (operations).
 
 use super::{Code, codes};
 use crate::diagnostic::Diagnostic;

@@ -7,6 +7,9 @@
 //! ```accord
 //! struct A { x: i64 = 0; y: i64 = 19001; z: i64 = 5; reserved 5; }   // A0201, A0202, A0203
 //! ```
+//!
+//! Called by: `lower::decls`, for the fields, variants and enum values of each declaration and its
+//! `reserved` clauses.
 
 use super::codes;
 use crate::diagnostic::Diagnostic;

@@ -9,6 +9,8 @@
 //! service S { op get(Color) -> Order throws Order; }   // A0304 (enum input), A0305
 //! union U { a?: string = 1; }                          // A0306
 //! ```
+//!
+//! Called by: `lower::services` (inputs, outputs, `throws`) and `lower::decls` (union variants).
 
 use super::{Code, codes};
 use crate::diagnostic::Diagnostic;

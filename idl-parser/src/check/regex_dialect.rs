@@ -14,6 +14,8 @@
 //! ```accord
 //! @pattern("(?i)^[[:alpha:]]+\\z")   // A0603: valid Rust, not ECMA-262
 //! ```
+//!
+//! Called by: `check::constraints`, for each `@pattern`.
 
 use regex_syntax::ast::{
     self, AssertionKind, Ast, ClassSetBinaryOp, ClassSetItem, ClassUnicode, ClassUnicodeKind,

@@ -7,6 +7,8 @@
 //! ```accord
 //! struct order_line { MenuItem: string = 1; }   // W0101 twice
 //! ```
+//!
+//! Called by: `lower::decls` and `lower::services`, for each name as it is declared.
 
 use super::codes;
 use crate::diagnostic::Diagnostic;

@@ -16,6 +16,8 @@
 //! struct Order { id: i64 = 1; }
 //! struct ORDER { id: i64 = 1; }   // A0103
 //! ```
+//!
+//! Called by: `compile`, once lowering has built the whole `Model`.
 
 use super::codes;
 use crate::diagnostic::Diagnostic;

@@ -9,6 +9,8 @@
 //! ```accord
 //! struct Order { id: i64 = 1; /* U+202E } U+2066// hidden U+2069 */ }   // W0103 at each
 //! ```
+//!
+//! Called by: `compile`, for each source text; `render` uses its test for bidirectional controls.
 
 use super::codes;
 use crate::diagnostic::Diagnostic;

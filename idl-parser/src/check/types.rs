@@ -7,6 +7,9 @@
 //! ```accord
 //! struct A { m: Mony = 1; k: map<f64, string> = 2; }   // A0301 (did you mean `Money`?), A0303
 //! ```
+//!
+//! Called by: `lower` (name resolution in `lower/scope.rs`, map keys and wrong kinds of names in
+//! `lower/mod.rs`).
 
 use super::codes;
 use crate::diagnostic::Diagnostic;
@@ -82,4 +85,22 @@ pub(crate) fn map_key(key: Option<Scalar>, written: &str, span: Span, diags: &mu
             .with_help("map keys are `string` or an integer scalar (`i32`, `i64`, `u32`, `u64`)"),
         );
     }
+}
+
+/// A name that resolves to something of the wrong kind (`found`, as "a service"): `wanted` is
+/// "a type" (A0301) or "a channel" (A0806).
+pub(crate) fn not_a(
+    name: &str,
+    found: &str,
+    wanted: &str,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let code = if wanted == "a channel" {
+        &codes::UNKNOWN_CHANNEL
+    } else {
+        &codes::UNKNOWN_TYPE
+    };
+    let message = format!("`{name}` is {found}, not {wanted}");
+    diags.push(Diagnostic::new(code, message, span).with_label(format!("expected {wanted}")));
 }

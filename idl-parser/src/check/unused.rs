@@ -17,6 +17,8 @@
 //! transitive). A file that declares nothing (one that only gathers imports, for a build) is
 //! not checked. Only run when the compilation has no error: a reference that failed to resolve
 //! would make its import look unused.
+//!
+//! Called by: `compile`, last, only when the compilation has no error.
 
 use super::codes;
 use crate::diagnostic::Diagnostic;

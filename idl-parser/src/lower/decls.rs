@@ -4,7 +4,7 @@ use super::{Lowerer, Slot, docs};
 use crate::check::{self, annotations::Target, names::Dups, numbers::Numbers, style};
 use crate::model::*;
 use crate::source::{FileId, Span};
-use crate::syntax::{self, Item, ItemKind, LiteralKind, StructKeyword};
+use crate::syntax::{self, Item, ItemKind, StructKeyword};
 
 /// A struct, union or enum as lowered: what replaces its placeholder, and its members' spans.
 pub(super) struct LoweredDecl {
@@ -169,18 +169,5 @@ impl Lowerer<'_> {
             members.push(v.span);
         }
         Enum { values, reserved }
-    }
-}
-
-/// A literal's text for messages.
-pub(crate) fn literal_text(lit: &LiteralKind) -> String {
-    match lit {
-        LiteralKind::Int(i) => i.to_string(),
-        LiteralKind::Float(f) => f.to_string(),
-        LiteralKind::String { value, .. } => format!("{value:?}"),
-        LiteralKind::Bool(b) => b.to_string(),
-        LiteralKind::Duration(d) => format!("{d:?}"),
-        LiteralKind::Version(v) => v.to_string(),
-        LiteralKind::Name(p) => p.text(),
     }
 }

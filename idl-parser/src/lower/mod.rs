@@ -13,17 +13,15 @@ mod scope;
 mod services;
 mod visibility;
 
-pub(crate) use decls::literal_text;
-
 use crate::check::{
     self,
     annotations::{Anns, Target},
     names::Dups,
 };
-use crate::compile::ParsedFile;
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
 use crate::source::{FileId, Span};
+use crate::syntax::ParsedFile;
 use crate::syntax::{self, Item, ItemKind, LiteralKind};
 use rustc_hash::FxHashMap;
 use scope::{Scope, Sym};
@@ -284,8 +282,8 @@ impl Lowerer<'_> {
         match self.scope.resolve(file, path, "type", self.diags) {
             Some(Sym::Decl(d)) => Type::Named(d),
             Some(other) => {
-                self.diags
-                    .push(not_a(&path.text(), other, "a type", path.span));
+                let found = other.describe();
+                check::types::not_a(&path.text(), found, "a type", path.span, self.diags);
                 Type::Scalar(Scalar::String)
             }
             None => Type::Scalar(Scalar::String),
@@ -297,8 +295,8 @@ impl Lowerer<'_> {
         match self.scope.resolve(file, path, "type", self.diags)? {
             Sym::Decl(d) => Some(d),
             other => {
-                self.diags
-                    .push(not_a(&path.text(), other, "a type", path.span));
+                let found = other.describe();
+                check::types::not_a(&path.text(), found, "a type", path.span, self.diags);
                 None
             }
         }
@@ -309,9 +307,8 @@ impl Lowerer<'_> {
         match self.scope.resolve(file, path, "channel", self.diags)? {
             Sym::Channel(c) => Some(c),
             other => {
-                let mut d = not_a(&path.text(), other, "a channel", path.span);
-                d.code = check::codes::UNKNOWN_CHANNEL.code;
-                self.diags.push(d);
+                let found = other.describe();
+                check::types::not_a(&path.text(), found, "a channel", path.span, self.diags);
                 None
             }
         }
@@ -340,15 +337,6 @@ impl Lowerer<'_> {
         let lifecycle = Self::lifecycle(&anns);
         (anns, lifecycle)
     }
-}
-
-fn not_a(name: &str, found: Sym, wanted: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(
-        &check::codes::UNKNOWN_TYPE,
-        format!("`{name}` is {}, not {wanted}", found.describe()),
-        span,
-    )
-    .with_label(format!("expected {wanted}"))
 }
 
 pub(crate) fn docs(attrs: &syntax::Attrs) -> Option<String> {

@@ -55,14 +55,7 @@ impl Lowerer<'_> {
             Some(LiteralKind::String { value, .. }) => value.clone(),
             Some(other) => {
                 let span = clauses.address.map_or(c.name.span, |a| a.span);
-                self.diags.push(crate::Diagnostic::new(
-                    &codes::CHANNEL_CLAUSE_MISSING,
-                    format!(
-                        "expected the address as a string, found {}",
-                        other.describe()
-                    ),
-                    span,
-                ));
+                channels::address_not_a_string(other, span, self.diags);
                 String::new()
             }
             None => String::new(),

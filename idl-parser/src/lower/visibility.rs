@@ -21,9 +21,9 @@
 //! [`SMALL_MAX`] of them; [`Visibility::small`] lists those packages, computed per component
 //! from its successors' lists (bounded by that limit, so linear too).
 
-use crate::compile::ParsedFile;
 use crate::model::PackageId;
 use crate::source::FileId;
+use crate::syntax::ParsedFile;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
