@@ -82,13 +82,14 @@ pub(crate) struct Input<'a> {
     pub spans: &'a [Span],
 }
 
-/// Checks `@http` and computes the binding (`None` when it is unusable).
-pub(crate) fn binding(
-    ann: &Annotation,
+/// Checks the method and path of `@http`: the method, the written path and its segments when
+/// both are usable (`lower::services` then builds the binding and calls [`param_types`]).
+pub(crate) fn route<'a>(
+    ann: &'a Annotation,
     input: &Input,
     model: &Model,
     diags: &mut Vec<Diagnostic>,
-) -> Option<HttpBinding> {
+) -> Option<(HttpMethod, &'a str, Vec<PathSegment>)> {
     let args = ann.args.as_ref()?;
     let method = match &args[0].value.kind {
         LiteralKind::Name(p) => HttpMethod::from_name(&p.text()),
@@ -114,16 +115,7 @@ pub(crate) fn binding(
     };
     let path_span = args[1].value.span;
     let segments = parse_path(path, input, model, path_span, diags)?;
-    let method = method?;
-    let params = params(method, &segments, input);
-    let binding = HttpBinding {
-        method,
-        path: path.clone(),
-        segments,
-        params,
-    };
-    param_types(&binding, input, model, ann.span, diags);
-    Some(binding)
+    Some((method?, path, segments))
 }
 
 fn parse_path(
@@ -278,25 +270,9 @@ fn scalar_or_enum(ty: &Type, model: &Model) -> bool {
     }
 }
 
-fn params(method: HttpMethod, segments: &[PathSegment], input: &Input) -> Vec<HttpParam> {
-    let in_path = |i: usize| segments.contains(&PathSegment::Param(i));
-    (0..input.fields.len())
-        .map(|field| {
-            let location = if in_path(field) {
-                ParamLocation::Path
-            } else if let Some(o) = &input.fields[field].http_override {
-                o.clone()
-            } else if method.has_body() {
-                ParamLocation::Body
-            } else {
-                ParamLocation::Query(input.fields[field].name.clone())
-            };
-            HttpParam { field, location }
-        })
-        .collect()
-}
-
-fn param_types(
+/// Fields that travel in the query or a header must be scalars or enums (lists of them in the
+/// query).
+pub(crate) fn param_types(
     binding: &HttpBinding,
     input: &Input,
     model: &Model,

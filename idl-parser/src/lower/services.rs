@@ -229,7 +229,7 @@ impl Lowerer<'_> {
                 .input
                 .map_or(&[][..], |d| self.spans.decls[d.index()].members.as_slice());
             let input = http::Input { fields, spans };
-            op.http = http::binding(ann, &input, self.model, self.diags);
+            op.http = http_binding(ann, &input, self.model, self.diags);
             if let Some(b) = &op.http {
                 routes.add(b, ann.span, self.diags);
             }
@@ -288,4 +288,43 @@ fn duration(ann: Option<&syntax::Annotation>) -> Option<std::time::Duration> {
         Some(LiteralKind::Duration(d)) => Some(*d),
         _ => None,
     }
+}
+
+/// The binding of an `@http` operation, once its rule accepts the method and path.
+fn http_binding(
+    ann: &syntax::Annotation,
+    input: &http::Input,
+    model: &Model,
+    diags: &mut Vec<crate::diagnostic::Diagnostic>,
+) -> Option<HttpBinding> {
+    let (method, path, segments) = http::route(ann, input, model, diags)?;
+    let params = params(method, &segments, input);
+    let binding = HttpBinding {
+        method,
+        path: path.to_owned(),
+        segments,
+        params,
+    };
+    http::param_types(&binding, input, model, ann.span, diags);
+    Some(binding)
+}
+
+/// Where each input field travels: in the path when a placeholder names it, else where
+/// `@query`/`@header` puts it, else in the body (methods with one) or the query.
+fn params(method: HttpMethod, segments: &[PathSegment], input: &http::Input) -> Vec<HttpParam> {
+    let in_path = |i: usize| segments.contains(&PathSegment::Param(i));
+    (0..input.fields.len())
+        .map(|field| {
+            let location = if in_path(field) {
+                ParamLocation::Path
+            } else if let Some(o) = &input.fields[field].http_override {
+                o.clone()
+            } else if method.has_body() {
+                ParamLocation::Body
+            } else {
+                ParamLocation::Query(input.fields[field].name.clone())
+            };
+            HttpParam { field, location }
+        })
+        .collect()
 }
