@@ -527,6 +527,57 @@ pub mod order_service {
         }
     }
 
+    /// `OrderService` over MESSAGING.
+    pub mod messaging {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The channels the service touches: address, kind, ordering key, format.
+        #[doc(hidden)]
+        pub mod channels {
+            use super::__accord;
+
+            pub static ORDER_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "ftgo.order.order_events",
+                address: "ftgo.order.events",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::Some("order_id"),
+                format: __accord::Format::Json,
+            };
+        }
+
+        /// Publishes the messages of `ftgo.order.order_events`, each with its ordering key.
+        #[derive(Debug, Clone)]
+        pub struct OrderEventsPublisher {
+            publisher: __accord::messaging::Publisher,
+        }
+
+        impl OrderEventsPublisher {
+            /// A publisher on `broker`.
+            pub fn new(broker: __accord::messaging::Broker) -> Self {
+                OrderEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+            }
+
+            /// Publishes a `ftgo.order.OrderCreated`; done once the broker has it.
+            pub fn order_created(
+                &self,
+                event: &super::super::OrderCreated,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+                let key = __accord::messaging::key(&event.order_id);
+                self.publisher.publish(&channels::ORDER_EVENTS, "ftgo.order.OrderCreated", event, key)
+            }
+
+            /// Publishes a `ftgo.order.OrderCancelled`; done once the broker has it.
+            pub fn order_cancelled(
+                &self,
+                event: &super::super::OrderCancelled,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+                let key = __accord::messaging::key(&event.order_id);
+                self.publisher.publish(&channels::ORDER_EVENTS, "ftgo.order.OrderCancelled", event, key)
+            }
+        }
+    }
+
     /// Calls a `OrderService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {

@@ -160,6 +160,48 @@ pub mod catalog {
         }
     }
 
+    /// `Catalog` over MESSAGING.
+    pub mod messaging {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The channels the service touches: address, kind, ordering key, format.
+        #[doc(hidden)]
+        pub mod channels {
+            use super::__accord;
+
+            pub static ITEM_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "stress.other.item_events",
+                address: "stress.other.items",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::None,
+                format: __accord::Format::Json,
+            };
+        }
+
+        /// Publishes the messages of `stress.other.item_events`, each with its ordering key.
+        #[derive(Debug, Clone)]
+        pub struct ItemEventsPublisher {
+            publisher: __accord::messaging::Publisher,
+        }
+
+        impl ItemEventsPublisher {
+            /// A publisher on `broker`.
+            pub fn new(broker: __accord::messaging::Broker) -> Self {
+                ItemEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+            }
+
+            /// Publishes a `stress.other.ItemAdded`; done once the broker has it.
+            pub fn item_added(
+                &self,
+                event: &super::super::ItemAdded,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+                let key = __accord::Option::None;
+                self.publisher.publish(&channels::ITEM_EVENTS, "stress.other.ItemAdded", event, key)
+            }
+        }
+    }
+
     /// Calls a `Catalog` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
