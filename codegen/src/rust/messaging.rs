@@ -74,9 +74,15 @@ fn scope(g: &Generator<'_>, id: ServiceId) -> Scope {
 /// Every channel the service touches, each once: bound operations', then published and
 /// subscribed ones.
 fn touched(service: &Service) -> Vec<ChannelId> {
-    let bound = service.operations.iter().filter_map(|op| op.channel.map(|c| c.channel));
+    let bound = service
+        .operations
+        .iter()
+        .filter_map(|op| op.channel.map(|c| c.channel));
     let mut ids: Vec<ChannelId> = Vec::new();
-    for id in bound.chain(service.publishes.iter().copied()).chain(service.subscribes.iter().copied()) {
+    for id in bound
+        .chain(service.publishes.iter().copied())
+        .chain(service.subscribes.iter().copied())
+    {
         if !ids.contains(&id) {
             ids.push(id);
         }
@@ -270,12 +276,18 @@ fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     code.close("");
     code.close("");
     code.line("");
-    code.open(&format!("impl {} for Proxy", signature::trait_path(g, scope, id)));
+    code.open(&format!(
+        "impl {} for Proxy",
+        signature::trait_path(g, scope, id)
+    ));
     for (i, op) in service.operations.iter().enumerate() {
         if i > 0 {
             code.line("");
         }
-        code.open_lines(&format!("{} {{", signature::signature(g, scope, id, i, false)));
+        code.open_lines(&format!(
+            "{} {{",
+            signature::signature(g, scope, id, i, false)
+        ));
         match (op.channel, op.input) {
             (Some(binding), Some(input)) => {
                 let key = key_of(g, binding.channel, input, "input");
@@ -326,12 +338,17 @@ fn subscriber(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channe
          a message whose method is not implemented is acknowledged and ignored.",
         g.names.services[id.index()].trait_name
     ));
-    code.open(&format!("pub trait {name}: __accord::Send + __accord::Sync + 'static"));
+    code.open(&format!(
+        "pub trait {name}: __accord::Send + __accord::Sync + 'static"
+    ));
     for (i, &message) in model.channel(channel).messages.iter().enumerate() {
         if i > 0 {
             code.line("");
         }
-        code.line(&format!("/// A `{}` arrived.", model.qualified_decl_name(message)));
+        code.line(&format!(
+            "/// A `{}` arrived.",
+            model.qualified_decl_name(message)
+        ));
         code.lines(&format!(
             "fn {}(
     &self,

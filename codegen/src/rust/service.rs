@@ -140,9 +140,7 @@ fn shared_impl(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let scope = Scope::package(service.package);
     let name = ident(&names.trait_name);
     code.line("");
-    code.open(&format!(
-        "impl<__T: {name}> {name} for __accord::Arc<__T>"
-    ));
+    code.open(&format!("impl<__T: {name}> {name} for __accord::Arc<__T>"));
     for (i, _) in service.operations.iter().enumerate() {
         if i > 0 {
             code.line("");

@@ -81,7 +81,9 @@ impl Drop for Registration {
 
 fn lock(waiting: &Waiting) -> std::sync::MutexGuard<'_, HashMap<String, Waiter>> {
     // A panic while holding the map leaves it consistent (single inserts and removes).
-    waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    waiting
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Requester {
@@ -144,7 +146,10 @@ impl Requester {
                     Outcome::DeclaredError
                 }
             };
-            let reply = shared.caller.run(&call, "messaging", exchange, outcome).await?;
+            let reply = shared
+                .caller
+                .run(&call, "messaging", exchange, outcome)
+                .await?;
             decode_reply(binding, output, &reply)
         }
     }
@@ -166,9 +171,15 @@ impl Requester {
             let message = shared.message(&call, binding, &input, key);
             drop(input);
             let send = async {
-                Ok(shared.broker.publish(&binding.channel.channel(), message?).await?)
+                Ok(shared
+                    .broker
+                    .publish(&binding.channel.channel(), message?)
+                    .await?)
             };
-            shared.caller.run(&call, "messaging", send, |_| Outcome::Ok).await
+            shared
+                .caller
+                .run(&call, "messaging", send, |_| Outcome::Ok)
+                .await
         }
     }
 
@@ -190,29 +201,38 @@ impl Requester {
         let opened = async move {
             let call = shared.caller.outgoing(binding.op, &context);
             let window = binding.collect.unwrap_or_default();
-            let end = call.deadline.min(tokio::time::Instant::now().into_std() + window);
+            let end = call
+                .deadline
+                .min(tokio::time::Instant::now().into_std() + window);
             // The call holds its outstanding slot until the window closes.
             let admission = shared.caller.admit()?;
             let message = shared.message(&call, binding, &input, key)?;
             drop(input);
             let (sender, receiver) = mpsc::channel(COLLECT_BUFFER);
             let registration = shared.register(&message.message_id, Waiter::Many(sender));
-            shared.broker.publish(&binding.channel.channel(), message).await?;
+            shared
+                .broker
+                .publish(&binding.channel.channel(), message)
+                .await?;
             let output = binding.output.unwrap_or(EMPTY_TYPE);
             let state = (receiver, registration, admission);
-            let replies = futures::stream::unfold(state, move |(mut receiver, registration, admission)| async move {
-                let reply = tokio::time::timeout_at(end.into(), receiver.recv()).await;
-                let reply = reply.ok().flatten()?;
-                let item = decode_reply(binding, output, &reply);
-                Some((item, (receiver, registration, admission)))
-            });
+            let replies = futures::stream::unfold(
+                state,
+                move |(mut receiver, registration, admission)| async move {
+                    let reply = tokio::time::timeout_at(end.into(), receiver.recv()).await;
+                    let reply = reply.ok().flatten()?;
+                    let item = decode_reply(binding, output, &reply);
+                    Some((item, (receiver, registration, admission)))
+                },
+            );
             Ok::<_, CallError>(replies)
         };
         Box::pin(
             opened
                 .map(|opened| match opened {
                     Ok(replies) => replies.left_stream(),
-                    Err(e) => futures::stream::once(futures::future::ready(Err(E::from(e)))).right_stream(),
+                    Err(e) => futures::stream::once(futures::future::ready(Err(E::from(e))))
+                        .right_stream(),
                 })
                 .flatten_stream(),
         )
@@ -230,7 +250,8 @@ impl Shared {
         key: Option<String>,
     ) -> Result<Message, CallError> {
         let format = binding.channel.format;
-        let payload = codec::encode(input, format).map_err(|e| CallError::Internal(e.to_string()))?;
+        let payload =
+            codec::encode(input, format).map_err(|e| CallError::Internal(e.to_string()))?;
         let mut message = Message::new(binding.input, payload).with_reply_to(self.inbox.clone());
         message.content_type = format.content_type().into();
         message.traceparent = Some(call.trace.to_header());
@@ -260,7 +281,9 @@ impl Shared {
         let message = message?;
         let (sender, receiver) = oneshot::channel();
         let _registration = self.register(&message.message_id, Waiter::One(sender));
-        self.broker.publish(&binding.channel.channel(), message).await?;
+        self.broker
+            .publish(&binding.channel.channel(), message)
+            .await?;
         let reply = receiver
             .await
             .map_err(|_| CallError::Connect("the reply inbox closed".into()))?;

@@ -65,8 +65,9 @@ struct Shared {
     metadata: MetadataPolicy,
 }
 
-type Handler =
-    Arc<dyn Fn(&Message, &Arc<Shared>) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync>;
+type Handler = Arc<
+    dyn Fn(&Message, &Arc<Shared>) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync,
+>;
 
 /// Typed handlers by channel and `message_type`; [`Responder::serve`] runs them.
 #[must_use = "a responder does nothing until it is served"]
@@ -95,7 +96,12 @@ impl Responder {
     }
 
     /// Answers asynchronous requests of `binding` with `handler`'s output or error.
-    pub fn unary<S, I, O, E, F, Fut>(self, binding: &'static Binding, service: &Arc<S>, handler: F) -> Self
+    pub fn unary<S, I, O, E, F, Fut>(
+        self,
+        binding: &'static Binding,
+        service: &Arc<S>,
+        handler: F,
+    ) -> Self
     where
         S: Send + Sync + 'static,
         I: DeserializeOwned + Validate + Send + 'static,
@@ -127,7 +133,12 @@ impl Responder {
     }
 
     /// Dispatches one-way commands of `binding` (`notify`) to `handler`; nothing is replied.
-    pub fn notify<S, I, E, F, Fut>(self, binding: &'static Binding, service: &Arc<S>, handler: F) -> Self
+    pub fn notify<S, I, E, F, Fut>(
+        self,
+        binding: &'static Binding,
+        service: &Arc<S>,
+        handler: F,
+    ) -> Self
     where
         S: Send + Sync + 'static,
         I: DeserializeOwned + Validate + Send + 'static,
@@ -152,7 +163,12 @@ impl Responder {
 
     /// Answers collected requests of `binding` (`@collect`): every item of `handler`'s stream
     /// is one reply.
-    pub fn collect<S, I, O, E, F>(self, binding: &'static Binding, service: &Arc<S>, handler: F) -> Self
+    pub fn collect<S, I, O, E, F>(
+        self,
+        binding: &'static Binding,
+        service: &Arc<S>,
+        handler: F,
+    ) -> Self
     where
         S: Send + Sync + 'static,
         I: DeserializeOwned + Validate + Send + 'static,
@@ -216,14 +232,24 @@ impl Responder {
             };
             let context = context(message, &shared.metadata, Instant::now());
             let work = handler(service.clone(), Request::from_parts(context, event));
-            let span = tracing::debug_span!("accord.event", channel = channel.address, message_type);
+            let span =
+                tracing::debug_span!("accord.event", channel = channel.address, message_type);
             Box::pin(async move { one_way(work.await).map(drop) }.instrument(span))
         });
         self.route(channel, message_type, handle)
     }
 
-    fn route(mut self, channel: &'static ChannelInfo, message_type: &'static str, handle: Handler) -> Self {
-        match self.channels.iter_mut().find(|(c, _)| c.address == channel.address) {
+    fn route(
+        mut self,
+        channel: &'static ChannelInfo,
+        message_type: &'static str,
+        handle: Handler,
+    ) -> Self {
+        match self
+            .channels
+            .iter_mut()
+            .find(|(c, _)| c.address == channel.address)
+        {
             Some((_, handlers)) => handlers.push((message_type, handle)),
             None => self.channels.push((channel, vec![(message_type, handle)])),
         }
@@ -243,20 +269,23 @@ impl Responder {
         for (channel, handlers) in self.channels {
             let consumer = broker.subscribe(&channel.channel(), &group).await?;
             let shared = shared.clone();
-            let dispatch = move |message: &Message| {
-                match handlers.iter().find(|(t, _)| *t == message.message_type) {
-                    Some((_, handle)) => handle(message, &shared),
-                    None => {
-                        let why = format!(
-                            "unknown message type `{}` on `{}`",
-                            message.message_type, channel.address
-                        );
-                        refuse(message, &shared, Status::new(Code::Unimplemented, why))
-                    }
+            let dispatch = move |message: &Message| match handlers
+                .iter()
+                .find(|(t, _)| *t == message.message_type)
+            {
+                Some((_, handle)) => handle(message, &shared),
+                None => {
+                    let why = format!(
+                        "unknown message type `{}` on `{}`",
+                        message.message_type, channel.address
+                    );
+                    refuse(message, &shared, Status::new(Code::Unimplemented, why))
                 }
             };
             let policy = config.consumer.clone();
-            serving.tasks.push(tokio::spawn(consumer.serve(policy, dispatch)));
+            serving
+                .tasks
+                .push(tokio::spawn(consumer.serve(policy, dispatch)));
         }
         Ok(serving)
     }
@@ -344,7 +373,10 @@ fn context(message: &Message, policy: &MetadataPolicy, started: Instant) -> Cont
     let incoming = Incoming {
         deadline: None,
         traceparent: message.traceparent.as_deref().map(str::as_bytes),
-        correlation_id: message.correlation_id.as_deref().filter(|id| !id.is_empty()),
+        correlation_id: message
+            .correlation_id
+            .as_deref()
+            .filter(|id| !id.is_empty()),
         metadata,
         extensions: http::Extensions::new(),
     };
@@ -380,11 +412,18 @@ fn decode<T: DeserializeOwned + Validate>(message: &Message) -> Result<T, Status
 
 /// A message that can never be handled: a request gets `status` as its reply, then the message
 /// is dead-lettered.
-fn refuse(message: &Message, shared: &Arc<Shared>, status: Status) -> BoxFuture<'static, Result<(), HandlerError>> {
+fn refuse(
+    message: &Message,
+    shared: &Arc<Shared>,
+    status: Status,
+) -> BoxFuture<'static, Result<(), HandlerError>> {
     let reply = Replier::of(message, shared);
     Box::pin(async move {
         let why = status.to_string();
-        if let Err(e) = reply.send(Cow::Borrowed(STATUS_TYPE), status_payload(&status)).await {
+        if let Err(e) = reply
+            .send(Cow::Borrowed(STATUS_TYPE), status_payload(&status))
+            .await
+        {
             tracing::warn!("status reply not sent: {e:?}");
         }
         Err(HandlerError::Undeliverable(why))
@@ -397,9 +436,10 @@ fn one_way<E: ServiceError>(result: Result<(), E>) -> Result<Outcome, HandlerErr
         Ok(()) => Ok(Outcome::Ok),
         Err(error) => match error.encode() {
             // A notify declares no errors; an event handler's errors are `CallError`s.
-            ErrorEncoding::Declared(declared) => {
-                Err(HandlerError::Undeliverable(format!("declared error {}", declared.name)))
-            }
+            ErrorEncoding::Declared(declared) => Err(HandlerError::Undeliverable(format!(
+                "declared error {}",
+                declared.name
+            ))),
             ErrorEncoding::Call(error) => Err(failure(error)),
         },
     }
@@ -447,7 +487,11 @@ impl Replier {
     }
 
     /// Sends one reply; a reply that cannot be sent is a failure worth retrying.
-    async fn send(&self, message_type: Cow<'static, str>, payload: Vec<u8>) -> Result<(), HandlerError> {
+    async fn send(
+        &self,
+        message_type: Cow<'static, str>,
+        payload: Vec<u8>,
+    ) -> Result<(), HandlerError> {
         let Some((to, request_id, traceparent, content_type)) = &self.to else {
             return Ok(());
         };
@@ -478,7 +522,11 @@ impl Replier {
                     let payload = declared
                         .encode(format)
                         .map_err(|e| HandlerError::Failed(format!("error does not encode: {e}")))?;
-                    (Cow::Borrowed(declared.name), payload, Outcome::DeclaredError)
+                    (
+                        Cow::Borrowed(declared.name),
+                        payload,
+                        Outcome::DeclaredError,
+                    )
                 }
                 ErrorEncoding::Call(error) => match failure(error.clone()) {
                     retry @ HandlerError::Failed(_) => return Err(retry),
@@ -487,7 +535,11 @@ impl Replier {
                             CallError::Status(status) => *status,
                             other => Status::new(other.code(), other.public_message()),
                         };
-                        (Cow::Borrowed(STATUS_TYPE), status_payload(&status), Outcome::Rejected)
+                        (
+                            Cow::Borrowed(STATUS_TYPE),
+                            status_payload(&status),
+                            Outcome::Rejected,
+                        )
                     }
                 },
             },

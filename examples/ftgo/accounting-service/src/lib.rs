@@ -51,7 +51,10 @@ impl Accounting {
 }
 
 impl AccountingService for Accounting {
-    async fn get_account(&self, request: Request<GetAccountRequest>) -> Result<Account, GetAccountError> {
+    async fn get_account(
+        &self,
+        request: Request<GetAccountRequest>,
+    ) -> Result<Account, GetAccountError> {
         Ok(self.account(request.input.consumer_id))
     }
 
@@ -59,7 +62,9 @@ impl AccountingService for Accounting {
         &self,
         _: Request<ListAccountsRequest>,
     ) -> Result<AccountList, CallError> {
-        Ok(AccountList { accounts: Vec::new() })
+        Ok(AccountList {
+            accounts: Vec::new(),
+        })
     }
 
     async fn authorize_card(
@@ -72,7 +77,8 @@ impl AccountingService for Accounting {
             amount,
         } = request.input;
         if self.is_disabled(consumer_id) {
-            self.journal.say(|| format!("order {order_id}: account {consumer_id} is disabled"));
+            self.journal
+                .say(|| format!("order {order_id}: account {consumer_id} is disabled"));
             return Err(AccountNotFound { consumer_id }.into());
         }
         if let Some(limit) = self.decline_over.filter(|limit| amount.amount > *limit) {
@@ -80,11 +86,15 @@ impl AccountingService for Accounting {
                 "{} {} is over the limit of {limit}",
                 amount.amount, amount.currency
             );
-            self.journal.say(|| format!("order {order_id} declined: {reason}"));
+            self.journal
+                .say(|| format!("order {order_id} declined: {reason}"));
             return Err(PaymentDeclined { reason }.into());
         }
         self.journal.say(|| {
-            format!("order {order_id}: {} {} authorised", amount.amount, amount.currency)
+            format!(
+                "order {order_id}: {} {} authorised",
+                amount.amount, amount.currency
+            )
         });
         Ok(CardAuthorized {
             consumer_id,
@@ -98,7 +108,8 @@ impl AccountingService for Accounting {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(consumer_id);
-        self.journal.say(|| format!("account {consumer_id} disabled"));
+        self.journal
+            .say(|| format!("account {consumer_id} disabled"));
         Ok(())
     }
 }

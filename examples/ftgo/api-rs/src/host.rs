@@ -49,6 +49,10 @@ impl Journal {
 
 impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "Journal(stdout)" } else { "Journal(silent)" })
+        f.write_str(if self.0.is_some() {
+            "Journal(stdout)"
+        } else {
+            "Journal(silent)"
+        })
     }
 }

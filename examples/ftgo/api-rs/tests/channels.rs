@@ -51,7 +51,11 @@ impl KitchenService for TestKitchen {
             return Err(CallError::Internal("the oven is cold".into()).into());
         }
         let input = request.input;
-        if input.line_items.iter().any(|i| i.menu_item_id == "sold-out") {
+        if input
+            .line_items
+            .iter()
+            .any(|i| i.menu_item_id == "sold-out")
+        {
             return Err(TicketRejected {
                 reason: "sold out".into(),
             }
@@ -139,20 +143,30 @@ async fn requests_replies_and_one_way_commands(broker: &Broker) {
     let service = std::sync::Arc::new(TestKitchen::default());
     let _serving = serve_kitchen(broker, service.clone()).await;
     let kitchen = proxy(broker).await;
-    let created = within("a reply", kitchen.create_ticket(ticket(7, "pad-thai", 1).into()))
-        .await
-        .expect("created");
+    let created = within(
+        "a reply",
+        kitchen.create_ticket(ticket(7, "pad-thai", 1).into()),
+    )
+    .await
+    .expect("created");
     assert_eq!(created.ticket_id, 70);
-    let rejected = within("a reply", kitchen.create_ticket(ticket(8, "sold-out", 1).into())).await;
+    let rejected = within(
+        "a reply",
+        kitchen.create_ticket(ticket(8, "sold-out", 1).into()),
+    )
+    .await;
     match rejected {
         Err(CreateTicketError::TicketRejected(TicketRejected { reason })) => {
             assert_eq!(reason, "sold out")
         }
         other => panic!("expected TicketRejected, got {other:?}"),
     }
-    within("the command sent", kitchen.cancel_ticket(CancelTicket { ticket_id: 70 }.into()))
-        .await
-        .expect("sent");
+    within(
+        "the command sent",
+        kitchen.cancel_ticket(CancelTicket { ticket_id: 70 }.into()),
+    )
+    .await
+    .expect("sent");
     within("the command handled", async {
         while service.cancelled.lock().unwrap().is_empty() {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -171,7 +185,11 @@ async fn invalid_input_is_answered_and_dead_lettered(broker: &Broker) {
     let dead = kitchen::channels::KITCHEN_COMMANDS.channel().dead_letters();
     let mut letters = broker.subscribe(&dead, "test").await.unwrap();
     let kitchen = proxy(broker).await;
-    let reply = within("a reply", kitchen.create_ticket(ticket(9, "pad-thai", 0).into())).await;
+    let reply = within(
+        "a reply",
+        kitchen.create_ticket(ticket(9, "pad-thai", 0).into()),
+    )
+    .await;
     let Err(CreateTicketError::Call(CallError::Status(status))) = reply else {
         panic!("expected a status, got {reply:?}");
     };
@@ -191,7 +209,10 @@ async fn undecodable_and_unknown_messages_are_dead_lettered(broker: &Broker) {
     let service = std::sync::Arc::new(TestKitchen::default());
     let _serving = serve_kitchen(broker, service.clone()).await;
     let channel = kitchen::channels::KITCHEN_COMMANDS.channel();
-    let mut letters = broker.subscribe(&channel.dead_letters(), "test").await.unwrap();
+    let mut letters = broker
+        .subscribe(&channel.dead_letters(), "test")
+        .await
+        .unwrap();
     let mut inbox = broker.reply_inbox().await.unwrap();
     for (message_type, payload, code) in [
         ("ftgo.kitchen.CreateTicket", "{not json", "INVALID_ARGUMENT"),
@@ -210,7 +231,11 @@ async fn undecodable_and_unknown_messages_are_dead_lettered(broker: &Broker) {
         letter.ack().await.unwrap();
     }
     let kitchen = proxy(broker).await;
-    let created = within("a reply", kitchen.create_ticket(ticket(11, "pad-thai", 1).into())).await;
+    let created = within(
+        "a reply",
+        kitchen.create_ticket(ticket(11, "pad-thai", 1).into()),
+    )
+    .await;
     assert_eq!(created.unwrap().ticket_id, 110, "still serving");
 }
 
@@ -222,7 +247,11 @@ async fn a_failing_handler_is_retried(broker: &Broker) {
     });
     let _serving = serve_kitchen(broker, service.clone()).await;
     let kitchen = proxy(broker).await;
-    let created = within("a reply", kitchen.create_ticket(ticket(12, "pad-thai", 1).into())).await;
+    let created = within(
+        "a reply",
+        kitchen.create_ticket(ticket(12, "pad-thai", 1).into()),
+    )
+    .await;
     assert_eq!(created.unwrap().ticket_id, 120);
     assert_eq!(service.failures.load(Ordering::SeqCst), 0);
 }
@@ -239,9 +268,20 @@ async fn a_slow_responder_times_out_and_its_late_reply_is_dropped(broker: &Broke
     let started = Instant::now();
     let request = Request::new(ticket(13, "pad-thai", 1)).with_timeout(Duration::from_millis(100));
     let late = kitchen.create_ticket(request).await;
-    assert!(matches!(late, Err(CreateTicketError::Call(CallError::Timeout))), "{late:?}");
-    assert!(started.elapsed() < Duration::from_millis(350), "{:?}", started.elapsed());
-    let next = within("a reply", kitchen.create_ticket(ticket(14, "pad-thai", 1).into())).await;
+    assert!(
+        matches!(late, Err(CreateTicketError::Call(CallError::Timeout))),
+        "{late:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(350),
+        "{:?}",
+        started.elapsed()
+    );
+    let next = within(
+        "a reply",
+        kitchen.create_ticket(ticket(14, "pad-thai", 1).into()),
+    )
+    .await;
     assert_eq!(next.unwrap().ticket_id, 140);
 }
 
@@ -254,9 +294,12 @@ async fn collect_gathers_every_couriers_quote(broker: &Broker) {
         let responder = delivery::responder(TestCourier(name));
         serving.push(responder.serve(broker, config).await.unwrap());
     }
-    let couriers = delivery::Proxy::new(broker, ProxyConfig::default()).await.unwrap();
+    let couriers = delivery::Proxy::new(broker, ProxyConfig::default())
+        .await
+        .unwrap();
     let started = Instant::now();
-    let request = Request::new(QuoteRequest { order_id: 1 }).with_timeout(Duration::from_millis(800));
+    let request =
+        Request::new(QuoteRequest { order_id: 1 }).with_timeout(Duration::from_millis(800));
     let quotes: Vec<Quote> = within("the window", couriers.quote(request).collect::<Vec<_>>())
         .await
         .into_iter()
@@ -265,7 +308,11 @@ async fn collect_gathers_every_couriers_quote(broker: &Broker) {
     let mut names: Vec<_> = quotes.iter().map(|q| q.courier.as_str()).collect();
     names.sort_unstable();
     assert_eq!(names, ["speedy", "steady"]);
-    assert!(started.elapsed() >= Duration::from_millis(700), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(700),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// Events: every subscriber group gets each one; the instances of one group share them.
@@ -279,7 +326,12 @@ async fn subscribers_fan_out_across_groups(broker: &Broker) {
     let mut serving = Vec::new();
     for (seen, group) in [(&a1, "a"), (&a2, "a"), (&b, "b")] {
         let config = ServeConfig::default().group(group);
-        serving.push(order_events_subscriber(seen.clone()).serve(broker, config).await.unwrap());
+        serving.push(
+            order_events_subscriber(seen.clone())
+                .serve(broker, config)
+                .await
+                .unwrap(),
+        );
     }
     let events = OrderEventsPublisher::new(broker.clone());
     for order_id in 1..=20 {

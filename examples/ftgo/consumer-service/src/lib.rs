@@ -30,7 +30,10 @@ impl Consumers {
         let consumers = demo
             .into_iter()
             .map(|(consumer_id, name)| {
-                let email = format!("{}@example.com", name.split(' ').next().unwrap_or(name).to_lowercase());
+                let email = format!(
+                    "{}@example.com",
+                    name.split(' ').next().unwrap_or(name).to_lowercase()
+                );
                 let consumer = Consumer {
                     consumer_id,
                     name: name.to_owned(),
@@ -75,9 +78,13 @@ impl ConsumerService for Consumers {
                 consumer_id: consumer.consumer_id,
                 name: consumer.name.clone(),
             };
-            events.consumer_created(&created).await.map_err(unavailable)?;
+            events
+                .consumer_created(&created)
+                .await
+                .map_err(unavailable)?;
         }
-        self.journal.say(|| format!("consumer {} registered", consumer.consumer_id));
+        self.journal
+            .say(|| format!("consumer {} registered", consumer.consumer_id));
         Ok(CreateConsumerReply {
             consumer_id: consumer.consumer_id,
         })
@@ -102,14 +109,19 @@ impl ConsumerService for Consumers {
             ..
         } = request.input;
         if !self.lock().contains_key(&consumer_id) {
-            self.journal.say(|| format!("order {order_id}: no consumer {consumer_id}"));
+            self.journal
+                .say(|| format!("order {order_id}: no consumer {consumer_id}"));
             return Err(ConsumerNotFound { consumer_id }.into());
         }
-        self.journal.say(|| format!("order {order_id}: consumer {consumer_id} verified"));
+        self.journal
+            .say(|| format!("order {order_id}: consumer {consumer_id} verified"));
         Ok(ValidateOrderReply { approved: true })
     }
 }
 
 fn unavailable(e: BrokerError) -> CallError {
-    CallError::status(accord::Code::Unavailable, format!("event not published: {e}"))
+    CallError::status(
+        accord::Code::Unavailable,
+        format!("event not published: {e}"),
+    )
 }

@@ -16,10 +16,14 @@ pub struct Courier {
 }
 
 impl DeliveryService for Courier {
-    fn quote(&self, request: Request<QuoteRequest>) -> BoxStream<'static, Result<Quote, CallError>> {
+    fn quote(
+        &self,
+        request: Request<QuoteRequest>,
+    ) -> BoxStream<'static, Result<Quote, CallError>> {
         let order_id = request.input.order_id;
         let (courier, minutes) = (self.name.clone(), self.minutes);
-        self.journal.say(|| format!("quoting {minutes} min for order {order_id}"));
+        self.journal
+            .say(|| format!("quoting {minutes} min for order {order_id}"));
         futures::stream::once(async move { Ok(Quote { courier, minutes }) }).boxed()
     }
 }

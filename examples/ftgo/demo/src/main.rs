@@ -28,7 +28,10 @@ use std::sync::Arc;
 
 /// The participants, each consuming its channels on the embedded broker.
 async fn participants(broker: &Broker) -> Result<Serving, accord::messaging::BrokerError> {
-    let kitchen = Arc::new(Kitchen::new(["tiramisu".to_owned()], Journal::stdout("  kitchen")));
+    let kitchen = Arc::new(Kitchen::new(
+        ["tiramisu".to_owned()],
+        Journal::stdout("  kitchen"),
+    ));
     let consumers = Consumers::new(
         Some(consumer::ConsumerEventsPublisher::new(broker.clone())),
         Journal::stdout("  consumer"),
@@ -37,9 +40,21 @@ async fn participants(broker: &Broker) -> Result<Serving, accord::messaging::Bro
     let mut serving = kitchen::responder(kitchen.clone())
         .serve(broker, ServeConfig::default())
         .await?
-        .and(kitchen::order_events_subscriber(kitchen).serve(broker, ServeConfig::default()).await?)
-        .and(consumer::responder(consumers).serve(broker, ServeConfig::default()).await?)
-        .and(accounting::responder(accounting).serve(broker, ServeConfig::default()).await?);
+        .and(
+            kitchen::order_events_subscriber(kitchen)
+                .serve(broker, ServeConfig::default())
+                .await?,
+        )
+        .and(
+            consumer::responder(consumers)
+                .serve(broker, ServeConfig::default())
+                .await?,
+        )
+        .and(
+            accounting::responder(accounting)
+                .serve(broker, ServeConfig::default())
+                .await?,
+        );
     for (name, minutes) in [("speedy", 12), ("steady", 25)] {
         let courier = Courier {
             name: name.to_owned(),
@@ -77,7 +92,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let saga = match CreateOrderSaga::connect(&broker, ProxyConfig::default(), Journal::stdout("order saga")).await {
+    let saga = match CreateOrderSaga::connect(
+        &broker,
+        ProxyConfig::default(),
+        Journal::stdout("order saga"),
+    )
+    .await
+    {
         Ok(saga) => saga,
         Err(e) => {
             eprintln!("error: {e}");
@@ -87,10 +108,22 @@ async fn main() -> ExitCode {
     let orders = InMemoryOrders::new(demo_restaurants()).with_saga(saga);
 
     let cases = [
-        ("an order that goes through", order(1, 1, &[("pad-thai", 2)])),
-        ("a sold-out dessert", order(2, 2, &[("margherita", 1), ("tiramisu", 1)])),
-        ("a consumer nobody knows", order(99, 1, &[("spring-roll", 1)])),
-        ("a total over the card limit", order(3, 1, &[("pad-thai", 5)])),
+        (
+            "an order that goes through",
+            order(1, 1, &[("pad-thai", 2)]),
+        ),
+        (
+            "a sold-out dessert",
+            order(2, 2, &[("margherita", 1), ("tiramisu", 1)]),
+        ),
+        (
+            "a consumer nobody knows",
+            order(99, 1, &[("spring-roll", 1)]),
+        ),
+        (
+            "a total over the card limit",
+            order(3, 1, &[("pad-thai", 5)]),
+        ),
     ];
     let mut failed = false;
     for (what, request) in cases {
@@ -103,7 +136,10 @@ async fn main() -> ExitCode {
                 continue;
             }
         };
-        println!("order service: order {} placed, APPROVAL_PENDING", created.order_id);
+        println!(
+            "order service: order {} placed, APPROVAL_PENDING",
+            created.order_id
+        );
         let watch = GetOrderRequest {
             order_id: created.order_id,
         };
@@ -116,7 +152,10 @@ async fn main() -> ExitCode {
             }
         };
         match ended {
-            Some(order) => println!("order service: order {} is {:?}", order.order_id, order.state),
+            Some(order) => println!(
+                "order service: order {} is {:?}",
+                order.order_id, order.state
+            ),
             None => failed = true,
         }
     }
@@ -139,5 +178,9 @@ async fn main() -> ExitCode {
         }
     }
     drop(serving);
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

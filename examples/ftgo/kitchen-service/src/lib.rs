@@ -58,9 +58,13 @@ impl KitchenService for Kitchen {
     ) -> Result<TicketCreated, CreateTicketError> {
         let order_id = request.input.order_id;
         let items = &request.input.line_items;
-        if let Some(item) = items.iter().find(|i| self.sold_out.contains(&i.menu_item_id)) {
+        if let Some(item) = items
+            .iter()
+            .find(|i| self.sold_out.contains(&i.menu_item_id))
+        {
             let reason = format!("{} is sold out", item.menu_item_id);
-            self.journal.say(|| format!("order {order_id} rejected: {reason}"));
+            self.journal
+                .say(|| format!("order {order_id} rejected: {reason}"));
             return Err(TicketRejected { reason }.into());
         }
         let ticket_id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -69,7 +73,8 @@ impl KitchenService for Kitchen {
             cancelled: false,
         };
         self.lock().insert(ticket_id, ticket);
-        self.journal.say(|| format!("ticket {ticket_id} created for order {order_id}"));
+        self.journal
+            .say(|| format!("ticket {ticket_id} created for order {order_id}"));
         Ok(TicketCreated { ticket_id })
     }
 
@@ -93,7 +98,8 @@ impl OrderEventsSubscriber for Kitchen {
 
     async fn order_cancelled(&self, event: Request<OrderCancelled>) -> Result<(), CallError> {
         let order_id = event.input.order_id;
-        self.journal.say(|| format!("saw order {order_id} cancelled"));
+        self.journal
+            .say(|| format!("saw order {order_id} cancelled"));
         Ok(())
     }
 }

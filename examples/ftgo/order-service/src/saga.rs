@@ -78,7 +78,11 @@ impl CreateOrderSaga {
     }
 
     /// Publishes `OrderCancelled`.
-    pub async fn cancelled(&self, order_id: i64, reason: Option<String>) -> Result<(), BrokerError> {
+    pub async fn cancelled(
+        &self,
+        order_id: i64,
+        reason: Option<String>,
+    ) -> Result<(), BrokerError> {
         let event = OrderCancelled { order_id, reason };
         self.events.order_cancelled(&event).await
     }
@@ -95,7 +99,9 @@ impl CreateOrderSaga {
         };
         say("validate_order -> consumer service".into());
         if let Err(e) = self.consumer.validate_order(Request::new(validate)).await {
-            return self.rejected(order_id, format!("consumer service: {e}"), None).await;
+            return self
+                .rejected(order_id, format!("consumer service: {e}"), None)
+                .await;
         }
         say("consumer verified; create_ticket -> kitchen".into());
 
@@ -107,7 +113,9 @@ impl CreateOrderSaga {
             Ok(created) => created.ticket_id,
             Err(e) => return self.rejected(order_id, format!("kitchen: {e}"), None).await,
         };
-        say(format!("ticket {ticket_id} created; authorize_card -> accounting"));
+        say(format!(
+            "ticket {ticket_id} created; authorize_card -> accounting"
+        ));
 
         let payment = AuthorizeCard {
             consumer_id: order.consumer_id,
@@ -125,8 +133,9 @@ impl CreateOrderSaga {
     /// Undoes what was done (the ticket, if one was created) and says why the order failed.
     async fn rejected(&self, order_id: i64, why: String, ticket: Option<i64>) -> Outcome {
         if let Some(ticket_id) = ticket {
-            self.journal
-                .say(|| format!("order {order_id}: compensating: cancel_ticket {ticket_id} -> kitchen"));
+            self.journal.say(|| {
+                format!("order {order_id}: compensating: cancel_ticket {ticket_id} -> kitchen")
+            });
             let cancel = Request::new(CancelTicket { ticket_id });
             if let Err(e) = self.kitchen.cancel_ticket(cancel).await {
                 // The command could not be sent; the kitchen keeps a ticket for a rejected
@@ -135,7 +144,8 @@ impl CreateOrderSaga {
                     .say(|| format!("order {order_id}: cancel_ticket {ticket_id} not sent: {e}"));
             }
         }
-        self.journal.say(|| format!("order {order_id}: REJECTED ({why})"));
+        self.journal
+            .say(|| format!("order {order_id}: REJECTED ({why})"));
         Outcome::Rejected(why)
     }
 }

@@ -4,17 +4,17 @@
 //! APPROVAL_PENDING until the Create Order saga approves or rejects it.
 
 use crate::api::ftgo::common::Money;
-use crate::saga::{CreateOrderSaga, NewOrder, Outcome};
 use crate::api::ftgo::order::order_service::{CancelOrderError, CreateOrderError, GetOrderError};
 use crate::api::ftgo::order::{
     CancelOrderRequest, CreateOrderReply, CreateOrderRequest, GetOrderRequest, LineItem, Order,
     OrderNotFound, OrderService, OrderState, RestaurantNotFound,
 };
+use crate::saga::{CreateOrderSaga, NewOrder, Outcome};
 use accord::{BoxStream, CallError, Code, Request, Status, Violation};
 use futures::StreamExt as _;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -191,7 +191,10 @@ impl OrderService for InMemoryOrders {
             let reason = cancelled.labels.get("cancel_reason").cloned();
             if let Err(e) = saga.cancelled(cancelled.order_id, reason).await {
                 // The order is cancelled here whatever the broker says; subscribers miss it.
-                eprintln!("order {}: OrderCancelled not published: {e}", cancelled.order_id);
+                eprintln!(
+                    "order {}: OrderCancelled not published: {e}",
+                    cancelled.order_id
+                );
             }
         }
         Ok(cancelled)
