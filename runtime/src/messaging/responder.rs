@@ -380,7 +380,7 @@ fn context(message: &Message, policy: &MetadataPolicy, started: Instant) -> Cont
         metadata,
         extensions: http::Extensions::new(),
     };
-    incoming.into_context(started).0
+    incoming.context(started)
 }
 
 /// The payload's format, by its content type.

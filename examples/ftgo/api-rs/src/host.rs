@@ -24,7 +24,9 @@ pub async fn signalled() {
 /// Where a service tells what it does, one line per step: the binaries print to stdout, tests
 /// keep quiet.
 #[derive(Clone)]
-pub struct Journal(Option<std::sync::Arc<dyn Fn(&str) + Send + Sync>>);
+pub struct Journal(Option<Sink>);
+
+type Sink = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
 impl Journal {
     /// Prints each step to stdout after `who: `.
