@@ -206,6 +206,35 @@ pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+impl<__T: ConsumerService> ConsumerService for __accord::Arc<__T> {
+    fn create_consumer(
+        &self,
+        request: __accord::Request<CreateConsumerRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<CreateConsumerReply, __accord::CallError>,
+    > + __accord::Send {
+        <__T as ConsumerService>::create_consumer(self, request)
+    }
+
+    fn get_consumer(
+        &self,
+        request: __accord::Request<GetConsumerRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Consumer, consumer_service::GetConsumerError>,
+    > + __accord::Send {
+        <__T as ConsumerService>::get_consumer(self, request)
+    }
+
+    fn validate_order(
+        &self,
+        request: __accord::Request<ValidateOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<ValidateOrderReply, consumer_service::ValidateOrderError>,
+    > + __accord::Send {
+        <__T as ConsumerService>::validate_order(self, request)
+    }
+}
+
 /// `ConsumerService`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod consumer_service {
@@ -436,6 +465,22 @@ pub mod consumer_service {
             ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
                 let _ = event;
                 __accord::future::ready(__accord::Result::Ok(()))
+            }
+        }
+
+        impl<__T: OrderEventsSubscriber> OrderEventsSubscriber for __accord::Arc<__T> {
+            fn order_created(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                <__T as OrderEventsSubscriber>::order_created(self, event)
+            }
+
+            fn order_cancelled(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                <__T as OrderEventsSubscriber>::order_cancelled(self, event)
             }
         }
 

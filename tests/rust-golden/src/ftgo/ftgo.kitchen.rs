@@ -102,6 +102,26 @@ pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+impl<__T: KitchenService> KitchenService for __accord::Arc<__T> {
+    fn create_ticket(
+        &self,
+        request: __accord::Request<CreateTicket>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<TicketCreated, kitchen_service::CreateTicketError>,
+    > + __accord::Send {
+        <__T as KitchenService>::create_ticket(self, request)
+    }
+
+    fn cancel_ticket(
+        &self,
+        request: __accord::Request<CancelTicket>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as KitchenService>::cancel_ticket(self, request)
+    }
+}
+
 /// `KitchenService`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod kitchen_service {
@@ -218,6 +238,22 @@ pub mod kitchen_service {
             }
         }
 
+        impl<__T: OrderEventsSubscriber> OrderEventsSubscriber for __accord::Arc<__T> {
+            fn order_created(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                <__T as OrderEventsSubscriber>::order_created(self, event)
+            }
+
+            fn order_cancelled(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                <__T as OrderEventsSubscriber>::order_cancelled(self, event)
+            }
+        }
+
         /// Hands the messages of `ftgo.order.order_events` to `subscriber`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
         pub fn order_events_subscriber<__S: OrderEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
             let subscriber = __accord::Arc::new(subscriber);
@@ -329,6 +365,15 @@ pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
         &self,
         request: __accord::Request<QuoteRequest>,
     ) -> __accord::BoxStream<'static, __accord::Result<Quote, __accord::CallError>>;
+}
+
+impl<__T: DeliveryService> DeliveryService for __accord::Arc<__T> {
+    fn quote(
+        &self,
+        request: __accord::Request<QuoteRequest>,
+    ) -> __accord::BoxStream<'static, __accord::Result<Quote, __accord::CallError>> {
+        <__T as DeliveryService>::quote(self, request)
+    }
 }
 
 /// `DeliveryService`'s error types, operation descriptors and transports.

@@ -306,6 +306,51 @@ pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+impl<__T: OrderService> OrderService for __accord::Arc<__T> {
+    fn create_order(
+        &self,
+        request: __accord::Request<CreateOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<CreateOrderReply, order_service::CreateOrderError>,
+    > + __accord::Send {
+        <__T as OrderService>::create_order(self, request)
+    }
+
+    fn get_order(
+        &self,
+        request: __accord::Request<GetOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Order, order_service::GetOrderError>,
+    > + __accord::Send {
+        <__T as OrderService>::get_order(self, request)
+    }
+
+    fn cancel_order(
+        &self,
+        request: __accord::Request<CancelOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Order, order_service::CancelOrderError>,
+    > + __accord::Send {
+        <__T as OrderService>::cancel_order(self, request)
+    }
+
+    fn watch_order(
+        &self,
+        request: __accord::Request<GetOrderRequest>,
+    ) -> __accord::BoxStream<'static, __accord::Result<Order, __accord::CallError>> {
+        <__T as OrderService>::watch_order(self, request)
+    }
+
+    fn order_viewed(
+        &self,
+        request: __accord::Request<GetOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as OrderService>::order_viewed(self, request)
+    }
+}
+
 /// `OrderService`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod order_service {

@@ -1056,6 +1056,164 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, __accord::CallError>>;
 }
 
+impl<__T: Everything> Everything for __accord::Arc<__T> {
+    fn get_thing(
+        &self,
+        request: __accord::Request<GetThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::GetThingError>,
+    > + __accord::Send {
+        <__T as Everything>::get_thing(self, request)
+    }
+
+    fn list_things(
+        &self,
+        request: __accord::Request<ListThings>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<ThingList, __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::list_things(self, request)
+    }
+
+    fn create_thing(
+        &self,
+        request: __accord::Request<Thing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::CreateThingError>,
+    > + __accord::Send {
+        <__T as Everything>::create_thing(self, request)
+    }
+
+    fn replace_thing(
+        &self,
+        request: __accord::Request<ReplaceThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), everything::ReplaceThingError>,
+    > + __accord::Send {
+        <__T as Everything>::replace_thing(self, request)
+    }
+
+    fn patch_labels(
+        &self,
+        request: __accord::Request<PatchLabels>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::PatchLabelsError>,
+    > + __accord::Send {
+        <__T as Everything>::patch_labels(self, request)
+    }
+
+    fn delete_thing(
+        &self,
+        request: __accord::Request<GetThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::delete_thing(self, request)
+    }
+
+    fn ping(
+        &self,
+        request: __accord::Request<()>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::ping(self, request)
+    }
+
+    fn watch(
+        &self,
+        request: __accord::Request<GetThing>,
+    ) -> __accord::BoxStream<'static, __accord::Result<Thing, __accord::CallError>> {
+        <__T as Everything>::watch(self, request)
+    }
+
+    fn viewed(
+        &self,
+        request: __accord::Request<GetThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::viewed(self, request)
+    }
+
+    fn upload(
+        &self,
+        request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<UploadReply, __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::upload(self, request)
+    }
+
+    fn chat(
+        &self,
+        request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
+    ) -> __accord::BoxStream<'static, __accord::Result<Chunk, __accord::CallError>> {
+        <__T as Everything>::chat(self, request)
+    }
+
+    fn r#async(
+        &self,
+        request: __accord::Request<Keywords>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Keywords, __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::r#async(self, request)
+    }
+
+    fn everything(
+        &self,
+        request: __accord::Request<Containers>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Optionals, everything::EverythingError>,
+    > + __accord::Send {
+        <__T as Everything>::everything(self, request)
+    }
+
+    fn constrained(
+        &self,
+        request: __accord::Request<Constrained>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Empty, __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::constrained(self, request)
+    }
+
+    fn fire_and_forget(
+        &self,
+        request: __accord::Request<Empty>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::fire_and_forget(self, request)
+    }
+
+    fn do_thing(
+        &self,
+        request: __accord::Request<DoThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::DoThingError>,
+    > + __accord::Send {
+        <__T as Everything>::do_thing(self, request)
+    }
+
+    fn forget_thing(
+        &self,
+        request: __accord::Request<ForgetThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::forget_thing(self, request)
+    }
+
+    fn survey(
+        &self,
+        request: __accord::Request<Survey>,
+    ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, __accord::CallError>> {
+        <__T as Everything>::survey(self, request)
+    }
+}
+
 /// `Everything`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod everything {
@@ -1790,6 +1948,15 @@ pub mod everything {
             }
         }
 
+        impl<__T: ItemEventsSubscriber> ItemEventsSubscriber for __accord::Arc<__T> {
+            fn item_added(
+                &self,
+                event: __accord::Request<super::super::super::super::stress::other::ItemAdded>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                <__T as ItemEventsSubscriber>::item_added(self, event)
+            }
+        }
+
         /// Hands the messages of `stress.other.item_events` to `subscriber`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
         pub fn item_events_subscriber<__S: ItemEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
             let subscriber = __accord::Arc::new(subscriber);
@@ -2268,6 +2435,17 @@ pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<Empty, __accord::CallError>,
     > + __accord::Send;
+}
+
+impl<__T: Quiet> Quiet for __accord::Arc<__T> {
+    fn only_grpc(
+        &self,
+        request: __accord::Request<Empty>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Empty, __accord::CallError>,
+    > + __accord::Send {
+        <__T as Quiet>::only_grpc(self, request)
+    }
 }
 
 /// `Quiet`'s error types, operation descriptors and transports.

@@ -80,6 +80,17 @@ pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+impl<__T: Catalog> Catalog for __accord::Arc<__T> {
+    fn list(
+        &self,
+        request: __accord::Request<ListItems>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<ItemList, __accord::CallError>,
+    > + __accord::Send {
+        <__T as Catalog>::list(self, request)
+    }
+}
+
 /// `Catalog`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod catalog {
