@@ -38,6 +38,13 @@ pub fn service(model: &Model, id: ServiceId) -> Section {
     if !service.subscribes.is_empty() {
         section.fact("Subscribes", channels(&service.subscribes));
     }
+    if !service.uses.is_empty() {
+        let links = service
+            .uses
+            .iter()
+            .map(|&u| service_link(model, service.package, u, None));
+        section.fact("Uses", separated(links.map(|l| vec![l]).collect()));
+    }
     section.children = service
         .operations
         .iter()
