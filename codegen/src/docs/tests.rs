@@ -175,8 +175,15 @@ package pay;
 version 1.0.0;
 import "shop.accord";
 
+channel payments {
+    kind point_to_point;
+    address "pay.commands";
+    messages shop.Order;
+}
+
 service Payments {
-    op pay(shop.Order) -> ();
+    @channel(payments)
+    notify pay(shop.Order);
 }
 //- /shop.accord
 package shop;
@@ -201,4 +208,8 @@ service Orders {
     assert!(out.contains("href=\"pay.html#service-Payments\""), "{out}");
     // Only the service that says `uses` shows it.
     assert_eq!(out.matches("Uses").count(), 1, "{out}");
+    // The channel it sends to through `uses` names it as a sender.
+    let out = page(fixture, "pay.md");
+    let senders = "- **Sent to by (uses)**: [`shop.Orders`](shop.md#service-Orders)\n";
+    assert!(out.contains(senders), "{out}");
 }
