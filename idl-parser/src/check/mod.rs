@@ -21,6 +21,7 @@ pub mod targets;
 pub mod text;
 pub mod types;
 pub mod unused;
+pub mod uses;
 
 use crate::diagnostic::Severity;
 
@@ -86,9 +87,12 @@ pub mod codes {
     pub const SCOPES_WITHOUT_BEARER: &str = "A0902";
     pub const SCOPE_INVALID: &str = "A0903";
     pub const AUTH_ON_CHANNEL: &str = "A0904";
+    pub const UNKNOWN_SERVICE: &str = "A1001";
+    pub const USES_SELF: &str = "A1002";
     pub const NAMING: &str = "W0101";
     pub const UNUSED: &str = "W0102";
     pub const BIDI_CONTROL: &str = "W0103";
+    pub const USES_REPEATED: &str = "W0104";
 }
 
 const fn e(code: &'static str, summary: &'static str) -> Code {
@@ -238,6 +242,8 @@ pub const REGISTRY: &[Code] = {
             AUTH_ON_CHANNEL,
             "`@auth` or `@scopes` on a channel-bound operation",
         ),
+        e(UNKNOWN_SERVICE, "name in `uses` is not a known service"),
+        e(USES_SELF, "service lists itself in `uses`"),
         w(NAMING, "name does not follow the naming convention"),
         w(
             UNUSED,
@@ -247,6 +253,7 @@ pub const REGISTRY: &[Code] = {
             BIDI_CONTROL,
             "bidirectional control character in the source",
         ),
+        w(USES_REPEATED, "service listed twice in `uses`"),
     ]
 };
 
