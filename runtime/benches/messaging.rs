@@ -12,7 +12,8 @@
 //! `cargo bench -p accord --features nats,amqp --bench messaging`. The real brokers are started
 //! from PATH on private ports (as the tests do) and skipped when missing.
 //! `ACCORD_BENCH_MESSAGES` sets the embedded broker's message count (default 2000000),
-//! `ACCORD_BENCH_BROKER_MESSAGES` the real brokers' (default 20000),
+//! `ACCORD_BENCH_BROKER_MESSAGES` the real brokers' per run (default 10000),
+//! `ACCORD_BENCH_BROKER_RUNS` the interleaved runs per real broker (default 3; medians),
 //! `ACCORD_BENCH_ROUND_TRIPS` the round trips per broker (default 2000),
 //! `ACCORD_BENCH_RUNS` how many times the embedded broker's throughput is measured (default 5;
 //! each run and the median are printed), and `ACCORD_BENCH_MEMORY_ONLY=1` skips the real
@@ -323,17 +324,24 @@ fn compare(name: &str, raw_client: &str, accord: f64, typed: f64, raw: f64, n: u
 
 #[cfg(feature = "nats")]
 async fn nats(url: &str) {
-    let n = count("ACCORD_BENCH_BROKER_MESSAGES", 20_000);
+    let n = count("ACCORD_BENCH_BROKER_MESSAGES", 10_000);
     let broker = Broker::connect(url).await.unwrap();
-    // Raw first, then accord, then raw again: the average of the two raw runs is the
-    // reference, so a warming broker favours neither side.
-    let raw1 = raw_nats(url, n, 1).await;
-    let accord = accord_path(&broker, "bench.nats", n).await;
-    let typed = typed_path(&broker, "bench.nats.typed", n).await;
-    let raw2 = raw_nats(url, n, 2).await;
-    compare("nats", "async-nats", accord, typed, (raw1 + raw2) / 2.0, n);
+    let (mut raw, mut accord, mut typed) = (Vec::new(), Vec::new(), Vec::new());
+    // Interleaved runs, medians compared: a warming or busy broker favours no side.
+    for run in 0..broker_runs() {
+        raw.push(raw_nats(url, n, run).await);
+        accord.push(accord_path(&broker, &format!("bench.nats.{run}"), n).await);
+        typed.push(typed_path(&broker, &format!("bench.nats.typed.{run}"), n).await);
+    }
+    compare("nats", "async-nats", median(accord), median(typed), median(raw), n);
     round_trips(&broker, "nats").await;
     typed_round_trips(&broker, "nats").await;
+}
+
+/// Interleaved runs per real broker (`ACCORD_BENCH_BROKER_RUNS`, default 3).
+#[cfg(any(feature = "nats", feature = "amqp"))]
+fn broker_runs() -> u32 {
+    count("ACCORD_BENCH_BROKER_RUNS", 3).max(1) as u32
 }
 
 /// async-nats alone: a work-queue stream, JetStream publishes awaited one by one, a pull
@@ -391,13 +399,15 @@ async fn raw_nats(url: &str, n: u64, run: u32) -> f64 {
 
 #[cfg(feature = "amqp")]
 async fn amqp(url: &str) {
-    let n = count("ACCORD_BENCH_BROKER_MESSAGES", 20_000);
+    let n = count("ACCORD_BENCH_BROKER_MESSAGES", 10_000);
     let broker = Broker::connect(url).await.unwrap();
-    let raw1 = raw_amqp(url, n, 1).await;
-    let accord = accord_path(&broker, "bench.amqp", n).await;
-    let typed = typed_path(&broker, "bench.amqp.typed", n).await;
-    let raw2 = raw_amqp(url, n, 2).await;
-    compare("amqp", "lapin", accord, typed, (raw1 + raw2) / 2.0, n);
+    let (mut raw, mut accord, mut typed) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 0..broker_runs() {
+        raw.push(raw_amqp(url, n, run).await);
+        accord.push(accord_path(&broker, &format!("bench.amqp.{run}"), n).await);
+        typed.push(typed_path(&broker, &format!("bench.amqp.typed.{run}"), n).await);
+    }
+    compare("amqp", "lapin", median(accord), median(typed), median(raw), n);
     round_trips(&broker, "amqp").await;
     typed_round_trips(&broker, "amqp").await;
 }
