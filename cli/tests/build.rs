@@ -228,22 +228,38 @@ fn several_documents_print_as_one_yaml_stream_or_one_json_array() {
 
 #[test]
 fn documents_are_those_of_the_files_named_not_of_their_imports() {
-    let kitchen = arg(&root().join("examples/ftgo/api/kitchen.accord"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("written");
+        arg(&path)
+    };
+    let orders = write(
+        "orders.accord",
+        "package shop.orders;\nversion 1.0.0;\n\nstruct Order { id: i64 = 1; }\n\n\
+         service Orders {\n    @http(GET, \"/orders/{id}\")\n    op get_order(Order) -> Order;\n}\n",
+    );
+    let kitchen = write(
+        "kitchen.accord",
+        "package shop.kitchen;\nversion 1.0.0;\nimport \"orders.accord\";\n\n\
+         service Kitchen {\n    op cook(shop.orders.Order) -> ();\n}\n",
+    );
     let run = accord(&["openapi", &kitchen]);
     assert_eq!(run.status.code(), Some(1), "{}", stdout(&run));
     assert!(stdout(&run).is_empty(), "no imported service's document");
     let message = stderr(&run);
     assert!(
-        message.contains("no openapi document for `ftgo.kitchen.KitchenService`")
+        message.contains("no openapi document for `shop.kitchen.Kitchen`")
             && message.contains("only services with @http operations get one")
             && message.contains("--service"),
         "{message}"
     );
-    let order = arg(&root().join("examples/ftgo/api/order.accord"));
-    let run = accord(&["openapi", &order]);
+    let run = accord(&["openapi", &kitchen, "--service", "Orders"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let run = accord(&["openapi", &orders]);
     assert!(run.status.success(), "{}", stderr(&run));
     let text = stdout(&run);
-    assert!(text.contains("title: OrderService"), "{text}");
+    assert!(text.contains("title: Orders"), "{text}");
     assert!(!text.contains("---\n"), "one document, as it is");
 }
 

@@ -48,6 +48,35 @@ fn check_accepts_the_examples() {
     assert!(stderr(&run).contains("checked 5 files: no problems"));
 }
 
+/// The order service `uses` its saga's participants by qualified name, without importing their
+/// files (they import its file): checked alone, those packages are not loaded, and the error
+/// says to load them; checked with its folder, it is clean.
+#[test]
+fn check_of_a_file_whose_used_services_are_not_loaded_says_to_load_them() {
+    let order = root().join("examples/ftgo/api/order.accord");
+    let run = accord(&["check", &arg(&order), "--format", "json"]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&run)).expect("stdout is JSON");
+    let found = json.as_array().expect("a list of diagnostics");
+    let messages: Vec<&str> = found.iter().filter_map(|d| d["message"].as_str()).collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    assert!(found.iter().all(|d| d["code"] == "A1001"), "{found:?}");
+    assert!(
+        messages[1].contains("no loaded file declares package `ftgo.kitchen`"),
+        "{messages:?}"
+    );
+    let help = found[1]["help"].as_str().unwrap_or_default();
+    assert!(help.contains("`accord check api/`"), "{help}");
+    let kitchen = root().join("examples/ftgo/api/kitchen.accord");
+    let consumer = root().join("examples/ftgo/api/consumer.accord");
+    let accounting = root().join("examples/ftgo/api/accounting.accord");
+    let files = [&order, &kitchen, &consumer, &accounting].map(|p| arg(p));
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(String::as_str));
+    let run = accord(&args);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+}
+
 #[test]
 fn check_reports_every_problem_with_its_place() {
     let (dir, path) = source("shop.accord", BROKEN);

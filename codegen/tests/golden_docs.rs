@@ -180,13 +180,50 @@ fn asyncapi_states_the_channel_bindings() {
         order["operations"]["publishes.ftgo.order.order_events"]["action"],
         json!("send")
     );
-    let created =
-        &order["channels"]["ftgo.order.order_events"]["messages"]["ftgo.order.OrderCreated"];
+    let events = &order["channels"]["ftgo.order.order_events"];
+    let created = &events["messages"]["ftgo.order.OrderCreated"];
     assert_eq!(
-        created["bindings"]["kafka"]["key"]["type"],
-        json!("integer")
+        created["bindings"],
+        json!({ "amqp": { "messageType": "ftgo.order.OrderCreated", "bindingVersion": "0.3.0" } })
     );
     assert_eq!(created["x-accord-key"], json!("order_id"));
+    // docs/wire.md: a publish-subscribe address is a durable topic exchange of that name, a
+    // point-to-point address a durable queue of that name.
+    assert_eq!(
+        events["bindings"]["amqp"],
+        json!({
+            "is": "routingKey",
+            "exchange": { "name": "ftgo.order.events", "type": "topic", "durable": true, "autoDelete": false },
+            "bindingVersion": "0.3.0",
+            "x-accord-group-queue": "ftgo.order.events.<group>",
+        })
+    );
+    assert_eq!(
+        kitchen["channels"]["ftgo.kitchen.kitchen_commands"]["bindings"]["amqp"],
+        json!({
+            "is": "queue",
+            "queue": { "name": "ftgo.kitchen.commands", "durable": true, "exclusive": false, "autoDelete": false },
+            "bindingVersion": "0.3.0",
+        })
+    );
+    // Consumers acknowledge; point-to-point consumers compete in one fixed NATS group.
+    assert_eq!(create["bindings"]["amqp"]["ack"], json!(true));
+    assert_eq!(create["bindings"]["nats"]["queue"], json!("accord"));
+    assert_eq!(
+        create["bindings"]["nats"]["x-accord-jetstream"]["stream"],
+        json!("ftgo_kitchen_commands")
+    );
+    // A publish-subscribe group is chosen at run time: no NATS queue, the default stated.
+    let subscribe = &kitchen["operations"]["subscribes.ftgo.order.order_events"];
+    assert!(subscribe["bindings"].get("nats").is_none());
+    assert_eq!(
+        subscribe["x-accord-default-group"],
+        json!("ftgo.kitchen.KitchenService")
+    );
+    assert_eq!(
+        order["operations"]["publishes.ftgo.order.order_events"]["bindings"]["amqp"]["deliveryMode"],
+        json!(2)
+    );
     assert_eq!(
         created["correlationId"]["location"],
         json!("$message.header#/correlation_id")
@@ -354,9 +391,10 @@ fn asyncapi_covers_every_channel_shape_of_the_stress_api() {
         &doc["channels"]["stress.everything.commands"]["messages"]["stress.everything.DoThing"];
     assert_eq!(commands["contentType"], json!("application/json"));
     assert_eq!(
-        commands["bindings"]["kafka"]["key"]["format"],
-        json!("uuid")
+        commands["bindings"]["amqp"]["messageType"],
+        json!("stress.everything.DoThing")
     );
+    assert!(commands.get("x-accord-key").is_some());
     let ops = &doc["operations"];
     assert_eq!(
         ops["publishes.stress.everything.audit_log"]["action"],
@@ -379,4 +417,156 @@ fn asyncapi_covers_every_channel_shape_of_the_stress_api() {
             .iter()
             .any(|f| f.path.to_string_lossy().contains("Quiet"))
     );
+}
+
+/// `uses`: the order service sends the channel-bound requests of the services it uses and
+/// receives their replies on its own reply channels; channels and payloads are in the document.
+#[test]
+fn asyncapi_states_the_callers_side_of_used_services() {
+    let files = asyncapi::emit(&common::ftgo());
+    let order = json_doc(&files, "ftgo.order.OrderService.json");
+    let ops = order["operations"].as_object().expect("operations");
+    let keys: Vec<&str> = ops.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "publishes.ftgo.order.order_events",
+            "uses.ftgo.consumer.ConsumerService.validate_order",
+            "uses.ftgo.kitchen.KitchenService.create_ticket",
+            "uses.ftgo.kitchen.KitchenService.cancel_ticket",
+            "uses.ftgo.accounting.AccountingService.authorize_card",
+            "uses.ftgo.accounting.AccountingService.disable_account",
+        ]
+    );
+    let create = &ops["uses.ftgo.kitchen.KitchenService.create_ticket"];
+    assert_eq!(create["action"], json!("send"));
+    assert_eq!(
+        create["channel"]["$ref"],
+        json!("#/channels/ftgo.kitchen.kitchen_commands")
+    );
+    assert_eq!(
+        create["messages"],
+        json!([{ "$ref": "#/channels/ftgo.kitchen.kitchen_commands/messages/ftgo.kitchen.CreateTicket" }])
+    );
+    assert_eq!(
+        create["x-accord-uses"],
+        json!("ftgo.kitchen.KitchenService")
+    );
+    let reply = "uses.ftgo.kitchen.KitchenService.create_ticket-reply";
+    assert_eq!(
+        create["reply"]["channel"]["$ref"],
+        json!(format!("#/channels/{reply}"))
+    );
+    assert_eq!(
+        create["reply"]["address"]["location"],
+        json!("$message.header#/reply_to")
+    );
+    let replies: Vec<&str> = create["reply"]["messages"]
+        .as_array()
+        .expect("reply messages")
+        .iter()
+        .map(|m| m["$ref"].as_str().expect("ref"))
+        .collect();
+    assert_eq!(
+        replies,
+        [
+            format!("#/channels/{reply}/messages/ftgo.kitchen.TicketCreated"),
+            format!("#/channels/{reply}/messages/ftgo.kitchen.TicketRejected"),
+        ]
+    );
+    assert_eq!(order["channels"][reply]["address"], json!(null));
+    assert!(
+        ops["uses.ftgo.kitchen.KitchenService.cancel_ticket"]
+            .get("reply")
+            .is_none(),
+        "a notify has no reply"
+    );
+    // The used channels with every message, and every payload's schema.
+    let commands = &order["channels"]["ftgo.kitchen.kitchen_commands"];
+    assert_eq!(commands["address"], json!("ftgo.kitchen.commands"));
+    assert!(
+        commands["messages"]
+            .get("ftgo.kitchen.CancelTicket")
+            .is_some()
+    );
+    let schemas = &order["components"]["schemas"];
+    for name in [
+        "ftgo.kitchen.CreateTicket",
+        "ftgo.kitchen.TicketCreated",
+        "ftgo.kitchen.TicketRejected",
+        "ftgo.consumer.ValidateOrderRequest",
+        "ftgo.accounting.PaymentDeclined",
+    ] {
+        assert!(schemas.get(name).is_some(), "{name}");
+    }
+    // The used service's own document is unchanged by being used.
+    let kitchen = json_doc(&files, "ftgo.kitchen.KitchenService.json");
+    assert!(
+        kitchen["operations"]
+            .get("uses.ftgo.kitchen.KitchenService.create_ticket")
+            .is_none()
+    );
+}
+
+/// A service with no channel of its own gets a document when (and only when) a service it uses
+/// has channel-bound operations; `@collect` is sent and its stream of replies received.
+#[test]
+fn asyncapi_documents_a_service_that_only_uses_channels() {
+    let source = r#"package demo;
+version 1.0.0;
+
+struct Ask { id: i64 = 1; }
+struct Answer { id: i64 = 1; }
+
+channel asks {
+    kind publish_subscribe;
+    address "demo.asks";
+    messages Ask;
+}
+
+service Responder {
+    @channel(asks)
+    @collect(3s)
+    op ask(Ask) -> stream Answer;
+    op plain(Ask) -> Answer;
+}
+
+service GrpcOnly {
+    op plain(Ask) -> Answer;
+}
+
+service Asker {
+    op go(Ask) -> ();
+    uses Responder;
+}
+
+service Quiet {
+    op go(Ask) -> ();
+    uses GrpcOnly;
+}
+"#;
+    let c = accord_idl::compile_str(source);
+    assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+    let files = asyncapi::emit(&c.model);
+    let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+    assert_eq!(
+        names,
+        [
+            "demo.Responder.yaml",
+            "demo.Responder.json",
+            "demo.Asker.yaml",
+            "demo.Asker.json"
+        ]
+    );
+    let asker = json_doc(&files, "demo.Asker.json");
+    let ask = &asker["operations"]["uses.demo.Responder.ask"];
+    assert_eq!(ask["action"], json!("send"));
+    assert_eq!(ask["x-accord-collect-window"], json!("3s"));
+    assert_eq!(ask["x-accord-reply-stream"], json!(true));
+    assert_eq!(
+        ask["reply"]["channel"]["$ref"],
+        json!("#/channels/uses.demo.Responder.ask-reply")
+    );
+    assert_eq!(asker["operations"].as_object().map(|o| o.len()), Some(1));
+    assert!(asker["channels"]["demo.asks"]["bindings"]["amqp"]["exchange"].is_object());
 }

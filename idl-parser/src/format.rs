@@ -399,6 +399,20 @@ impl Printer<'_> {
                 span.end as usize,
                 format!("subscribes {};", join_paths(channels)),
             ),
+            ServiceMember::Uses { services, span } => {
+                let line = format!("uses {};", join_paths(services));
+                // Qualified service names are long: a list too wide puts each on its own line.
+                let line = if INDENT.len() + line.len() > MAX_WIDTH {
+                    let names: Vec<String> = services
+                        .iter()
+                        .map(|p| format!("\n{INDENT}{INDENT}{}", p.text()))
+                        .collect();
+                    format!("uses{};", names.join(","))
+                } else {
+                    line
+                };
+                self.simple_line(span.start as usize, span.end as usize, line)
+            }
         }
     }
 
@@ -458,9 +472,9 @@ fn attrs_start(attrs: &Attrs) -> Option<usize> {
 fn service_member_start(m: &ServiceMember) -> usize {
     match m {
         ServiceMember::Operation(op) => attrs_start(&op.attrs).unwrap_or(op.span.start as usize),
-        ServiceMember::Publishes { span, .. } | ServiceMember::Subscribes { span, .. } => {
-            span.start as usize
-        }
+        ServiceMember::Publishes { span, .. }
+        | ServiceMember::Subscribes { span, .. }
+        | ServiceMember::Uses { span, .. } => span.start as usize,
     }
 }
 

@@ -352,6 +352,9 @@ pub struct Service {
     pub operations: Vec<Operation>,
     pub publishes: Vec<ChannelId>,
     pub subscribes: Vec<ChannelId>,
+    /// `uses`: the services this one calls, each once, in the order written. A run-time
+    /// dependency, not part of this service's own API.
+    pub uses: Vec<ServiceId>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -761,6 +764,8 @@ pub struct ServiceSpans {
     /// `publishes x;` clauses, in model order.
     pub publishes: Vec<crate::Span>,
     pub subscribes: Vec<crate::Span>,
+    /// The name of each used service as written in `uses`, in model order (like `Service::uses`).
+    pub uses: Vec<crate::Span>,
 }
 
 #[cfg(test)]

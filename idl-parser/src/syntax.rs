@@ -308,6 +308,11 @@ pub enum ServiceMember {
         channels: Vec<Path>,
         span: Span,
     },
+    /// `uses a.B, C;`: the services this one calls.
+    Uses {
+        services: Vec<Path>,
+        span: Span,
+    },
 }
 
 #[derive(Clone, Debug)]

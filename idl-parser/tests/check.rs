@@ -426,3 +426,55 @@ struct Money { cents: i64 = 1; }
     );
     assert!(codes(&c).is_empty(), "{:?}", codes(&c));
 }
+
+/// `uses`: a qualified name resolves against every loaded package, imported or not (the
+/// participants of a saga import the orchestrator, which names them back); a short name only
+/// through the file's imports.
+#[test]
+fn uses_resolves_qualified_names_without_an_import_and_short_ones_through_imports() {
+    let files: HashMap<PathBuf, String> = [
+        (
+            "/orders.accord",
+            "package demo.orders;\nversion 1.0.0;\nstruct Order { id: i64 = 1; }\n\
+             service Orders { op get(Order) -> Order; uses demo.kitchen.Kitchen, Billing; }\n\
+             service Billing { op bill(Order) -> (); }\n",
+        ),
+        (
+            "/kitchen.accord",
+            "package demo.kitchen;\nversion 1.0.0;\nimport \"orders.accord\";\n\
+             service Kitchen { op cook(demo.orders.Order) -> (); uses Orders; }\n",
+        ),
+        (
+            "/other.accord",
+            "package demo.other;\nversion 1.0.0;\nstruct Thing { id: i64 = 1; }\n\
+             service Other { op x(Thing) -> (); uses Kitchen; }\n",
+        ),
+    ]
+    .into_iter()
+    .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+    .collect();
+    let mut loader = |p: &Path| {
+        files
+            .get(p)
+            .cloned()
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    };
+    let roots = ["/orders.accord", "/kitchen.accord", "/other.accord"].map(PathBuf::from);
+    let c = compile(&roots, &mut loader);
+    // `Other` does not import the kitchen's file, so its short name `Kitchen` is unknown.
+    assert_eq!(codes(&c), ["A1001"], "{:#?}", c.diagnostics);
+    assert!(c.diagnostics[0].message.contains("`Kitchen`"));
+    let m = &c.model;
+    let id = |n: &str| m.find_service(n).unwrap();
+    let orders = m.service(id("demo.orders.Orders"));
+    assert_eq!(
+        orders.uses,
+        [id("demo.kitchen.Kitchen"), id("demo.orders.Billing")]
+    );
+    assert_eq!(
+        m.service(id("demo.kitchen.Kitchen")).uses,
+        [id("demo.orders.Orders")]
+    );
+    let spans = &c.spans.services[id("demo.orders.Orders").index()].uses;
+    assert_eq!(spans.len(), 2);
+}

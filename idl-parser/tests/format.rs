@@ -110,3 +110,15 @@ subscribes things;
     let out = stable(messy);
     insta::assert_snapshot!(out);
 }
+
+#[test]
+fn uses_lists_stay_on_one_line_until_too_wide() {
+    let out = stable("service S {\n  uses A,b.B ;\n op x() -> ();\n}\n");
+    assert_eq!(out, "service S {\n    uses A, b.B;\n    op x() -> ();\n}\n");
+    let wide = "service OrderService { uses ftgo.consumer.ConsumerService, ftgo.kitchen.KitchenService, ftgo.accounting.AccountingService; // deps\n}";
+    let out = stable(wide);
+    assert_eq!(
+        out,
+        "service OrderService {\n    uses\n        ftgo.consumer.ConsumerService,\n        ftgo.kitchen.KitchenService,\n        ftgo.accounting.AccountingService; // deps\n}\n"
+    );
+}

@@ -71,11 +71,52 @@ fn the_contract_files_compile_clean_and_mean_what_the_examples_mean() {
     );
 
     let api = root().join("examples/ftgo/api");
+    // The FTGO order service also says which services it calls (`uses`, qualified names of
+    // packages it does not import): checked with those services' files as roots, then taken
+    // out of its text so that the rest compiles from the contract's two roots alone.
+    let order = api.join("order.accord");
     let mut read = |p: &Path| std::fs::read_to_string(p);
-    let from_examples = compile(
-        &[api.join("order.accord"), api.join("kitchen.accord")],
+    let participants =
+        ["consumer", "kitchen", "accounting"].map(|n| api.join(format!("{n}.accord")));
+    let with_uses = compile(
+        &[&[order.clone()][..], &participants[..]].concat(),
         &mut read,
     );
+    assert!(
+        with_uses.diagnostics.is_empty(),
+        "{:#?}",
+        with_uses.diagnostics
+    );
+    let m = &with_uses.model;
+    let service = m
+        .find_service("ftgo.order.OrderService")
+        .expect("order service");
+    let uses: Vec<String> = m
+        .service(service)
+        .uses
+        .iter()
+        .map(|&s| m.qualified_service_name(s))
+        .collect();
+    assert_eq!(
+        uses,
+        [
+            "ftgo.consumer.ConsumerService",
+            "ftgo.kitchen.KitchenService",
+            "ftgo.accounting.AccountingService"
+        ]
+    );
+    let order_text = std::fs::read_to_string(&order).expect("order.accord");
+    let start = order_text.find("\n    uses\n").expect("the `uses` clause") + 1;
+    let end = start + order_text[start..].find(';').expect("its end") + 1;
+    let without_uses = format!("{}{}", &order_text[..start], &order_text[end..]);
+    let mut read = |p: &Path| {
+        if p == order {
+            Ok(without_uses.clone())
+        } else {
+            std::fs::read_to_string(p)
+        }
+    };
+    let from_examples = compile(&[order.clone(), api.join("kitchen.accord")], &mut read);
     assert!(
         from_examples.diagnostics.is_empty(),
         "{:#?}",
@@ -113,11 +154,12 @@ fn the_contract_files_compile_clean_and_mean_what_the_examples_mean() {
     );
 }
 
-/// What a fragment of the reference may lack: the types, channels and imports it borrows from
-/// the examples around it. Anything else (a syntax error, a broken rule) fails.
+/// What a fragment of the reference may lack: the types, channels, used services and imports it
+/// borrows from the examples around it. Anything else (a syntax error, a broken rule) fails.
 const BORROWED: &[&str] = &[
     codes::UNKNOWN_TYPE.code,
     codes::UNKNOWN_CHANNEL.code,
+    codes::UNKNOWN_SERVICE.code,
     codes::IMPORT_MISSING.code,
 ];
 

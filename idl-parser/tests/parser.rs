@@ -153,6 +153,7 @@ fn service_members_of_every_shape() {
         notify n(In);
         publishes a, b;
         subscribes c;
+        uses Other, x.y.Third;
     }"#;
     let file = ok(text);
     let ItemKind::Service(s) = &file.items[0].kind else {
@@ -191,6 +192,29 @@ fn service_members_of_every_shape() {
     assert!(
         matches!(&s.members[6], ServiceMember::Subscribes { channels, .. } if channels.len() == 1)
     );
+    let ServiceMember::Uses { services, span } = &s.members[7] else {
+        panic!("{:?}", s.members[7])
+    };
+    let names: Vec<String> = services.iter().map(|p| p.text()).collect();
+    assert_eq!(names, ["Other", "x.y.Third"]);
+    assert_eq!(&text[span.range()], "uses Other, x.y.Third;");
+    assert_eq!(&text[services[1].span.range()], "x.y.Third");
+}
+
+#[test]
+fn uses_needs_a_name_and_a_semicolon() {
+    for (text, expected) in [
+        ("service S { uses ; }", "expected"),
+        ("service S { uses A B; }", "expected"),
+        ("service S { uses A, ; }", "expected"),
+    ] {
+        let (_, errors) = accord_idl::parser::parse(accord_idl::FileId(0), text);
+        assert_eq!(errors.len(), 1, "{text}: {errors:?}");
+        assert!(errors[0].message.contains(expected), "{errors:?}");
+    }
+    // `uses` is a contextual keyword: still a fine name elsewhere.
+    let file = ok("struct uses { uses: uses = 1; }\nservice S { op uses(uses) -> uses; }");
+    assert_eq!(file.items.len(), 2);
 }
 
 #[test]

@@ -1,14 +1,19 @@
-//! Messaging throughput and latency, printed (nothing asserted):
+//! Messaging throughput and latency, printed (nothing asserted), for two paths: the broker layer
+//! (`Broker::publish`, `Consumer::serve`, bytes) and the typed path generated code takes
+//! (`Publisher::publish` of a serde struct encoded as JSON → a `Responder::event` handler that
+//! decodes and validates it; `Requester::request` → `Responder::unary`, as a generated proxy and
+//! skeleton call them, with the same `static` descriptors the generator writes):
 //! - the embedded broker, publish → handler, on one core (a current-thread runtime);
-//! - NATS (JetStream) and RabbitMQ: `accord::messaging` publish + consume + ack beside the raw
+//! - NATS (JetStream) and RabbitMQ: publish + consume + ack on both paths beside the raw
 //!   async-nats / lapin client doing the same (confirmed publishes awaited one by one, a
-//!   prefetching consumer acking each message) in the same run, and their ratio;
-//! - asynchronous request/reply round trips, p50 and p99, per broker.
+//!   prefetching consumer acking each message) in the same run, and their ratios;
+//! - asynchronous request/reply round trips, p50 and p99, per broker and path.
 //!
 //! `cargo bench -p accord --features nats,amqp --bench messaging`. The real brokers are started
 //! from PATH on private ports (as the tests do) and skipped when missing.
 //! `ACCORD_BENCH_MESSAGES` sets the embedded broker's message count (default 2000000),
-//! `ACCORD_BENCH_BROKER_MESSAGES` the real brokers' (default 20000),
+//! `ACCORD_BENCH_BROKER_MESSAGES` the real brokers' per run (default 10000),
+//! `ACCORD_BENCH_BROKER_RUNS` the interleaved runs per real broker (default 3; medians),
 //! `ACCORD_BENCH_ROUND_TRIPS` the round trips per broker (default 2000),
 //! `ACCORD_BENCH_RUNS` how many times the embedded broker's throughput is measured (default 5;
 //! each run and the median are printed), and `ACCORD_BENCH_MEMORY_ONLY=1` skips the real
@@ -18,7 +23,13 @@
 #[path = "../tests/brokers/mod.rs"]
 mod brokers;
 
-use accord::messaging::{Broker, BrokerConfig, Channel, ConsumerConfig, HandlerError, Message};
+use accord::call::{Interaction, OperationInfo};
+use accord::codec::Format;
+use accord::messaging::{
+    Binding, Broker, BrokerConfig, Channel, ChannelInfo, ChannelKind, ConsumerConfig, HandlerError,
+    Message, Publisher, Requester, Responder, ServeConfig,
+};
+use accord::{CallError, ProxyConfig, Request, Validate};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,12 +81,161 @@ async fn memory() {
         }
         rates.push(rate);
     }
-    rates.sort_by(f64::total_cmp);
-    let median = rates[rates.len() / 2];
+    let mut typed = Vec::new();
+    for run in 0..runs {
+        let rate = typed_path(&broker, &format!("bench.typed.{run}"), n).await;
+        if runs > 1 {
+            println!("memory  typed run {}: {rate:>10.0} msgs/s", run + 1);
+        }
+        typed.push(rate);
+    }
     println!(
-        "memory  publish → handler (one core): {median:>10.0} msgs/s ({n} messages, median of {runs})"
+        "memory  publish → handler (one core): {:>10.0} msgs/s ({n} messages, median of {runs})",
+        median(rates)
+    );
+    println!(
+        "memory  typed publish → handler (one core): {:>10.0} msgs/s (generated code's path)",
+        median(typed)
     );
     round_trips(&broker, "memory").await;
+    typed_round_trips(&broker, "memory").await;
+}
+
+fn median(mut rates: Vec<f64>) -> f64 {
+    rates.sort_by(f64::total_cmp);
+    rates[rates.len() / 2]
+}
+
+/// The event generated code publishes and subscribes to.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct OrderApproved {
+    order_id: i64,
+    state: String,
+}
+
+impl Validate for OrderApproved {}
+
+/// A contract channel at `address`, as generated code states it (leaked: a bench makes few).
+fn channel_info(address: String) -> &'static ChannelInfo {
+    Box::leak(Box::new(ChannelInfo {
+        name: "bench.events",
+        address: Box::leak(address.into_boxed_str()),
+        kind: ChannelKind::PointToPoint,
+        key: None,
+        format: Format::Json,
+    }))
+}
+
+/// The typed path: `Publisher::publish` of a struct, one after another, while a
+/// `Responder::event` handler decodes each; messages per second from the first publish to the
+/// last handled.
+async fn typed_path(broker: &Broker, address: &str, n: u64) -> f64 {
+    let channel = channel_info(format!("{address}.{}", std::process::id()));
+    let handled = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(tokio::sync::Notify::new());
+    let counter = Arc::new((handled, done.clone()));
+    let responder = Responder::new("bench.Service").event(
+        channel,
+        "bench.OrderApproved",
+        &counter,
+        move |counter, event: Request<OrderApproved>| {
+            debug_assert_eq!(event.input.order_id, 12345);
+            if counter.0.fetch_add(1, Ordering::Relaxed) + 1 == n {
+                counter.1.notify_one();
+            }
+            std::future::ready(Ok::<(), CallError>(()))
+        },
+    );
+    let config = ServeConfig {
+        consumer: ConsumerConfig {
+            max_in_flight: 256,
+            ..ConsumerConfig::default()
+        },
+        ..ServeConfig::default()
+    };
+    let serving = responder.serve(broker, config).await.unwrap();
+    let publisher = Publisher::new(broker.clone());
+    let event = OrderApproved {
+        order_id: 12345,
+        state: "APPROVED".into(),
+    };
+    let start = Instant::now();
+    for _ in 0..n {
+        publisher
+            .publish(channel, "bench.OrderApproved", &event, None)
+            .await
+            .unwrap();
+    }
+    done.notified().await;
+    let rate = n as f64 / start.elapsed().as_secs_f64();
+    drop(serving);
+    rate
+}
+
+static PING: OperationInfo = OperationInfo {
+    service: "bench.Service",
+    name: "ping",
+    interaction: Interaction::Unary,
+    timeout: None,
+    idempotent: false,
+    auth: accord::auth::Requirement::None,
+};
+
+/// Sequential requests through a `Requester` to a `Responder::unary`, as a generated proxy
+/// and skeleton make them; prints p50 and p99.
+async fn typed_round_trips(broker: &Broker, name: &str) {
+    let n = count("ACCORD_BENCH_ROUND_TRIPS", 2000);
+    let channel = channel_info(format!("bench.{name}.typed.{}", std::process::id()));
+    let binding: &'static Binding = Box::leak(Box::new(Binding {
+        op: &PING,
+        channel,
+        input: "bench.OrderApproved",
+        output: Some("bench.OrderApproved"),
+        collect: None,
+    }));
+    let serving = Responder::new("bench.Service")
+        .unary(
+            binding,
+            &Arc::new(()),
+            |_, request: Request<OrderApproved>| {
+                std::future::ready(Ok::<_, CallError>(request.input))
+            },
+        )
+        .serve(broker, ServeConfig::default())
+        .await
+        .unwrap();
+    let requester = Requester::new(broker, ProxyConfig::default())
+        .await
+        .unwrap();
+    let mut took = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let ping = OrderApproved {
+            order_id: 12345,
+            state: "APPROVED".into(),
+        };
+        let start = Instant::now();
+        let pong: Result<OrderApproved, CallError> = requester
+            .request(binding, accord::Context::new(), ping, None)
+            .await;
+        pong.unwrap();
+        took.push(start.elapsed());
+    }
+    drop(serving);
+    print_percentiles(
+        &format!("{name:<7} typed request/reply round trip"),
+        took,
+        n,
+    );
+}
+
+fn print_percentiles(what: &str, mut took: Vec<Duration>, n: u64) {
+    took.sort();
+    let at = |q: f64| took[((took.len() - 1) as f64 * q) as usize];
+    println!(
+        "{what}: p50 {:>8.1} µs, p99 {:>8.1} µs ({n} sequential)",
+        micros(at(0.50)),
+        micros(at(0.99))
+    );
 }
 
 /// Publishes `n` messages one after another while a served consumer handles them; messages
@@ -139,13 +299,7 @@ async fn round_trips(broker: &Broker, name: &str) {
         took.push(start.elapsed());
     }
     serving.abort();
-    took.sort();
-    let at = |q: f64| took[((took.len() - 1) as f64 * q) as usize];
-    println!(
-        "{name:<7} request/reply round trip: p50 {:>8.1} µs, p99 {:>8.1} µs ({n} sequential)",
-        micros(at(0.50)),
-        micros(at(0.99))
-    );
+    print_percentiles(&format!("{name:<7} request/reply round trip"), took, n);
 }
 
 fn micros(d: Duration) -> f64 {
@@ -153,27 +307,41 @@ fn micros(d: Duration) -> f64 {
 }
 
 #[cfg(any(feature = "nats", feature = "amqp"))]
-fn compare(name: &str, raw_client: &str, accord: f64, raw: f64, n: u64) {
+fn compare(name: &str, raw_client: &str, accord: f64, typed: f64, raw: f64, n: u64) {
     println!("{name:<7} accord publish + consume + ack:   {accord:>10.0} msgs/s ({n} messages)");
+    println!("{name:<7} typed (generated code's path):    {typed:>10.0} msgs/s");
     println!(
         "{name:<7} raw {raw_client} same:{:>w$}{raw:>10.0} msgs/s",
         "",
         w = 23 - raw_client.len()
     );
-    println!("{name:<7} ratio accord / raw: {:.2}", accord / raw);
+    println!(
+        "{name:<7} ratio accord / raw: {:.2}, typed / raw: {:.2}",
+        accord / raw,
+        typed / raw
+    );
 }
 
 #[cfg(feature = "nats")]
 async fn nats(url: &str) {
-    let n = count("ACCORD_BENCH_BROKER_MESSAGES", 20_000);
+    let n = count("ACCORD_BENCH_BROKER_MESSAGES", 10_000);
     let broker = Broker::connect(url).await.unwrap();
-    // Raw first, then accord, then raw again: the average of the two raw runs is the
-    // reference, so a warming broker favours neither side.
-    let raw1 = raw_nats(url, n, 1).await;
-    let accord = accord_path(&broker, "bench.nats", n).await;
-    let raw2 = raw_nats(url, n, 2).await;
-    compare("nats", "async-nats", accord, (raw1 + raw2) / 2.0, n);
+    let (mut raw, mut accord, mut typed) = (Vec::new(), Vec::new(), Vec::new());
+    // Interleaved runs, medians compared: a warming or busy broker favours no side.
+    for run in 0..broker_runs() {
+        raw.push(raw_nats(url, n, run).await);
+        accord.push(accord_path(&broker, &format!("bench.nats.{run}"), n).await);
+        typed.push(typed_path(&broker, &format!("bench.nats.typed.{run}"), n).await);
+    }
+    compare("nats", "async-nats", median(accord), median(typed), median(raw), n);
     round_trips(&broker, "nats").await;
+    typed_round_trips(&broker, "nats").await;
+}
+
+/// Interleaved runs per real broker (`ACCORD_BENCH_BROKER_RUNS`, default 3).
+#[cfg(any(feature = "nats", feature = "amqp"))]
+fn broker_runs() -> u32 {
+    count("ACCORD_BENCH_BROKER_RUNS", 3).max(1) as u32
 }
 
 /// async-nats alone: a work-queue stream, JetStream publishes awaited one by one, a pull
@@ -231,13 +399,17 @@ async fn raw_nats(url: &str, n: u64, run: u32) -> f64 {
 
 #[cfg(feature = "amqp")]
 async fn amqp(url: &str) {
-    let n = count("ACCORD_BENCH_BROKER_MESSAGES", 20_000);
+    let n = count("ACCORD_BENCH_BROKER_MESSAGES", 10_000);
     let broker = Broker::connect(url).await.unwrap();
-    let raw1 = raw_amqp(url, n, 1).await;
-    let accord = accord_path(&broker, "bench.amqp", n).await;
-    let raw2 = raw_amqp(url, n, 2).await;
-    compare("amqp", "lapin", accord, (raw1 + raw2) / 2.0, n);
+    let (mut raw, mut accord, mut typed) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 0..broker_runs() {
+        raw.push(raw_amqp(url, n, run).await);
+        accord.push(accord_path(&broker, &format!("bench.amqp.{run}"), n).await);
+        typed.push(typed_path(&broker, &format!("bench.amqp.typed.{run}"), n).await);
+    }
+    compare("amqp", "lapin", median(accord), median(typed), median(raw), n);
     round_trips(&broker, "amqp").await;
+    typed_round_trips(&broker, "amqp").await;
 }
 
 /// lapin alone: a durable queue, persistent publishes through the default exchange with each

@@ -71,12 +71,17 @@ pub(crate) trait ErasedValue: fmt::Debug + Send {
 
 impl<T: Serialize + fmt::Debug + Send> ErasedValue for T {
     fn encode(&self, format: Format) -> Result<Vec<u8>, CodecError> {
-        match format {
-            Format::Json => serde_json::to_vec(self).map_err(|e| CodecError(e.to_string())),
-            Format::Protobuf => Err(CodecError(
-                "protobuf encoding of declared errors needs the gRPC transport".into(),
-            )),
-        }
+        encode(self, format)
+    }
+}
+
+/// Encodes a value in `format` (the messaging transport's payloads).
+pub fn encode<T: Serialize + ?Sized>(value: &T, format: Format) -> Result<Vec<u8>, CodecError> {
+    match format {
+        Format::Json => serde_json::to_vec(value).map_err(|e| CodecError(e.to_string())),
+        Format::Protobuf => Err(CodecError(
+            "protobuf encoding needs the gRPC transport".into(),
+        )),
     }
 }
 

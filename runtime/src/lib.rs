@@ -98,6 +98,8 @@ pub mod __private {
     pub use crate::codec::Format;
     pub use crate::error::decode_declared;
     pub use crate::glue::{UnknownValue, deserialize_enum, unsupported, unsupported_stream};
+    #[cfg(feature = "messaging")]
+    pub use crate::messaging;
     #[cfg(feature = "rest")]
     pub use crate::rest;
     pub use crate::shape::{self, Shape};
@@ -108,7 +110,7 @@ pub mod __private {
     };
     pub use crate::{
         BoxStream, Bytes, CallError, Context, Duration, ErrorEncoding, FieldPath, ParamValue,
-        Pattern, Request, ServiceError, Timestamp, Uuid, Validate, Violations,
+        Pattern, ProxyConfig, Request, ServiceError, Timestamp, Uuid, Validate, Violations,
     };
     pub use futures::future::Either;
     pub use serde_json::Value as JsonValue;

@@ -37,6 +37,12 @@ impl Shutdown {
         self
     }
 
+    /// Waits for the signal: for a process whose work is not a server loop (a consumer of
+    /// channels), which stops by dropping what it serves.
+    pub async fn signalled(self) {
+        self.signal.await
+    }
+
     /// The signal and the drain, for a transport's server loop.
     pub(crate) fn into_parts(self) -> (Pin<Box<dyn Future<Output = ()> + Send>>, Duration) {
         (self.signal, self.drain)

@@ -67,6 +67,30 @@ impl Code {
         }
     }
 
+    /// The code named `name` as gRPC writes it (`INVALID_ARGUMENT`); the inverse of
+    /// [`Code::as_str`].
+    pub fn from_name(name: &str) -> Option<Code> {
+        const ALL: [Code; 16] = [
+            Code::Cancelled,
+            Code::Unknown,
+            Code::InvalidArgument,
+            Code::DeadlineExceeded,
+            Code::NotFound,
+            Code::AlreadyExists,
+            Code::PermissionDenied,
+            Code::ResourceExhausted,
+            Code::FailedPrecondition,
+            Code::Aborted,
+            Code::OutOfRange,
+            Code::Unimplemented,
+            Code::Internal,
+            Code::Unavailable,
+            Code::DataLoss,
+            Code::Unauthenticated,
+        ];
+        ALL.into_iter().find(|code| code.as_str() == name)
+    }
+
     /// Whether a failure with this code says something about the remote's health, so the
     /// circuit breaker counts it.
     pub fn is_server_fault(self) -> bool {
@@ -175,6 +199,8 @@ mod tests {
             assert_eq!(Code::from_status(status), code, "{status}");
         }
         assert!(Code::Unavailable.is_server_fault() && !Code::NotFound.is_server_fault());
+        assert_eq!(Code::from_name("NOT_FOUND"), Some(Code::NotFound));
+        assert_eq!(Code::from_name("OK"), None);
         let status = Status::invalid(vec![Violation {
             field: "a".into(),
             message: "bad".into(),

@@ -38,6 +38,13 @@ pub fn service(model: &Model, id: ServiceId) -> Section {
     if !service.subscribes.is_empty() {
         section.fact("Subscribes", channels(&service.subscribes));
     }
+    if !service.uses.is_empty() {
+        let links = service
+            .uses
+            .iter()
+            .map(|&u| service_link(model, service.package, u, None));
+        section.fact("Uses", separated(links.map(|l| vec![l]).collect()));
+    }
     section.children = service
         .operations
         .iter()
@@ -252,10 +259,17 @@ pub fn channel(model: &Model, id: ChannelId) -> Section {
     section
 }
 
-/// Which services publish to, subscribe to and bind operations to a channel.
+/// Which services publish to, subscribe to and bind operations to a channel, and which send to
+/// it because they `uses` a service with operations bound to it.
 fn users(model: &Model, id: ChannelId, section: &mut Section) {
     let from = model.channel(id).package;
     let (mut publishers, mut subscribers, mut bound) = (Vec::new(), Vec::new(), Vec::new());
+    let mut senders = Vec::new();
+    let binds = |sid: ServiceId| {
+        let ops = &model.service(sid).operations;
+        ops.iter()
+            .any(|op| op.channel.is_some_and(|b| b.channel == id))
+    };
     for sid in model.service_ids() {
         let service = model.service(sid);
         // Every service is looked at for every channel: make a link only for the users.
@@ -271,11 +285,15 @@ fn users(model: &Model, id: ChannelId, section: &mut Section) {
                 bound.push(vec![service_link(model, from, sid, Some(&op.name))]);
             }
         }
+        if service.uses.iter().any(|&used| binds(used)) {
+            senders.push(link());
+        }
     }
     for (label, list) in [
         ("Published by", publishers),
         ("Subscribed by", subscribers),
         ("Operations", bound),
+        ("Sent to by (uses)", senders),
     ] {
         if !list.is_empty() {
             section.fact(label, separated(list));

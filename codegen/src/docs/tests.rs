@@ -167,3 +167,49 @@ service Shop {
     let after = &out[out.find("never closed").unwrap()..];
     assert!(after.contains("\n```\n"), "{out}");
 }
+
+#[test]
+fn a_service_page_links_the_services_it_uses() {
+    let fixture = r#"//- /pay.accord
+package pay;
+version 1.0.0;
+import "shop.accord";
+
+channel payments {
+    kind point_to_point;
+    address "pay.commands";
+    messages shop.Order;
+}
+
+service Payments {
+    @channel(payments)
+    notify pay(shop.Order);
+}
+//- /shop.accord
+package shop;
+version 1.0.0;
+
+struct Order { id: i64 = 1; }
+
+service Billing {
+    op bill(Order) -> ();
+}
+
+service Orders {
+    op get(Order) -> Order;
+    uses Billing, pay.Payments;
+}
+"#;
+    let out = page(fixture, "shop.md");
+    let uses =
+        "- **Uses**: [`Billing`](#service-Billing), [`pay.Payments`](pay.md#service-Payments)\n";
+    assert!(out.contains(uses), "{out}");
+    let out = page(fixture, "shop.html");
+    assert!(out.contains("href=\"pay.html#service-Payments\""), "{out}");
+    // Only the service that says `uses` shows it.
+    assert_eq!(out.matches("Uses").count(), 1, "{out}");
+    // The channel it sends to through `uses` names it as a sender.
+    let out = page(fixture, "pay.md");
+    let senders = "- **Sent to by (uses)**: [`shop.Orders`](shop.md#service-Orders)\n";
+    assert!(out.contains(senders), "{out}");
+}

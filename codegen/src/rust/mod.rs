@@ -14,6 +14,7 @@
 mod doc;
 mod fields;
 mod ident;
+mod messaging;
 mod names;
 mod rest;
 mod service;
@@ -56,7 +57,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             services: None,
-            transports: vec![Transport::Rest],
+            transports: vec![Transport::Rest, Transport::Messaging],
             client: true,
             server: true,
             derives: Vec::new(),

@@ -5,6 +5,7 @@
 //! the transport its binding names.
 
 use super::ident::ident;
+use super::messaging::Messaging;
 use super::rest::Rest;
 use super::signature::{self, Scope};
 use super::transport::{Transport, TransportCode};
@@ -42,9 +43,10 @@ pub fn service(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
         transport.module_body(g, code, id);
         code.close("");
     }
-    if g.options.client && !transports.is_empty() {
+    let routed = routed(g, id, &transports);
+    if g.options.client && !routed.is_empty() {
         code.line("");
-        client(g, code, id, &transports);
+        client(g, code, id, &routed);
     }
     code.close("");
 }
@@ -53,18 +55,33 @@ pub fn service(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
 fn code_of(transport: Transport) -> &'static dyn TransportCode {
     match transport {
         Transport::Rest => &Rest,
+        Transport::Messaging => &Messaging,
     }
 }
 
-/// The transports the options ask for that carry at least one of the service's operations.
+/// The transports the options ask for that the service needs.
 fn transports(g: &Generator<'_>, id: ServiceId) -> Vec<&'static dyn TransportCode> {
     let wanted = g.options.client || g.options.server;
-    let operations = &g.model.service(id).operations;
+    let service = g.model.service(id);
     g.options
         .transports
         .iter()
         .map(|&t| code_of(t))
-        .filter(|t| wanted && operations.iter().any(|op| t.binds(op)))
+        .filter(|t| wanted && t.serves(service))
+        .collect()
+}
+
+/// The transports that carry at least one operation: the routing `Client`'s.
+fn routed(
+    g: &Generator<'_>,
+    id: ServiceId,
+    transports: &[&'static dyn TransportCode],
+) -> Vec<&'static dyn TransportCode> {
+    let operations = &g.model.service(id).operations;
+    transports
+        .iter()
+        .copied()
+        .filter(|t| operations.iter().any(|op| t.binds(op)))
         .collect()
 }
 
@@ -72,7 +89,7 @@ fn service_trait(
     g: &Generator<'_>,
     code: &mut Code,
     id: ServiceId,
-    transports: &[&dyn TransportCode],
+    transports: &[&'static dyn TransportCode],
 ) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
@@ -83,16 +100,18 @@ fn service_trait(
     }
     code.line("/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).");
     let module = &names.module;
+    let routed = routed(g, id, transports);
     if g.options.server {
-        for t in transports {
-            let name = t.module();
+        for t in &routed {
             code.line(&format!(
-                "/// Serve it over {} with `{module}::{name}::router`.",
-                name.to_ascii_uppercase()
+                "/// Serve it over {} with `{module}::{}::{}`.",
+                t.module().to_ascii_uppercase(),
+                t.module(),
+                t.skeleton()
             ));
         }
     }
-    if g.options.client && !transports.is_empty() {
+    if g.options.client && !routed.is_empty() {
         code.line(&format!("/// Call a remote one with `{module}::Client`."));
     }
     code.open(&format!(
@@ -108,6 +127,33 @@ fn service_trait(
             "{};",
             signature::signature(g, scope, id, i, false)
         ));
+    }
+    code.close("");
+    shared_impl(g, code, id);
+}
+
+/// The trait for `Arc<T>`, so one implementation can be served over several transports at
+/// once (each skeleton takes its service by value).
+fn shared_impl(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
+    let service = g.model.service(id);
+    let names = &g.names.services[id.index()];
+    let scope = Scope::package(service.package);
+    let name = ident(&names.trait_name);
+    code.line("");
+    code.open(&format!("impl<__T: {name}> {name} for __accord::Arc<__T>"));
+    for (i, _) in service.operations.iter().enumerate() {
+        if i > 0 {
+            code.line("");
+        }
+        code.open_lines(&format!(
+            "{} {{",
+            signature::signature(g, scope, id, i, false)
+        ));
+        code.line(&format!(
+            "<__T as {name}>::{}(self, request)",
+            ident(&names.methods[i])
+        ));
+        code.close("");
     }
     code.close("");
 }

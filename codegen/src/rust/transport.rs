@@ -15,6 +15,9 @@ use accord_idl::model::*;
 pub enum Transport {
     /// axum skeletons and reqwest proxies for the `@http` operations.
     Rest,
+    /// Message-broker skeletons, proxies, subscribers and publishers for the `@channel`
+    /// operations and the channels a service publishes or subscribes to.
+    Messaging,
 }
 
 /// What a transport writes for one service.
@@ -22,8 +25,17 @@ pub(crate) trait TransportCode: Sync {
     /// The module in the service's module, and the field of the routing `Client`.
     fn module(&self) -> &'static str;
 
+    /// The skeleton's function in the module (`router`).
+    fn skeleton(&self) -> &'static str;
+
     /// Whether an operation travels over this transport.
     fn binds(&self, op: &Operation) -> bool;
+
+    /// Whether the service needs this transport's module: by default, when it binds one of
+    /// the service's operations.
+    fn serves(&self, service: &Service) -> bool {
+        service.operations.iter().any(|op| self.binds(op))
+    }
 
     /// The transport's module body (`use super::__accord;` is written already): descriptors,
     /// and the skeleton and proxy as the options ask.

@@ -258,6 +258,7 @@ pub fn hand_built() -> Model {
             operations: vec![get_item, put_item, watch, ask, poll, tell],
             publishes: vec![ChannelId(1)],
             subscribes: vec![],
+            uses: vec![],
         }],
         channels: vec![
             channel(

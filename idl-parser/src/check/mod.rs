@@ -22,6 +22,7 @@ pub mod targets;
 pub mod text;
 pub mod types;
 pub mod unused;
+pub mod uses;
 
 pub use crate::diagnostic::Code;
 
@@ -33,7 +34,7 @@ macro_rules! codes {
         /// `docs/errors.md` has a section per code (`accord explain CODE` prints it).
         pub mod codes {
             use super::Code;
-                        $(
+            $(
                 #[doc = $summary]
                 pub static $name: Code = Code {
                     code: $code,
@@ -105,9 +106,12 @@ codes! {
     SCOPES_WITHOUT_BEARER = error "A0902", "`@scopes` without `@auth(bearer)`";
     SCOPE_INVALID = error "A0903", "a scope that is not a scope token";
     AUTH_ON_CHANNEL = error "A0904", "`@auth` or `@scopes` on a channel-bound operation";
+    UNKNOWN_SERVICE = error "A1001", "name in `uses` is not a known service";
+    USES_SELF = error "A1002", "service lists itself in `uses`";
     NAMING = warning "W0101", "name does not follow the naming convention";
     BIDI_CONTROL = warning "W0103", "bidirectional control character in the source";
-    UNUSED_IMPORT = warning "W0104", "import through which the file reaches nothing it refers to";
+    USES_REPEATED = warning "W0104", "service listed twice in `uses`";
+    UNUSED_IMPORT = warning "W0105", "import through which the file reaches nothing it refers to";
 }
 
 /// The registry entry of a code.

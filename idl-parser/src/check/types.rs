@@ -43,10 +43,10 @@ pub(crate) fn suggest<'a>(
 }
 
 pub(crate) fn unknown(what: &str, name: &str, span: Span, suggestion: Option<&str>) -> Diagnostic {
-    let code = if what == "channel" {
-        &codes::UNKNOWN_CHANNEL
-    } else {
-        &codes::UNKNOWN_TYPE
+    let code = match what {
+        "channel" => &codes::UNKNOWN_CHANNEL,
+        "service" => &codes::UNKNOWN_SERVICE,
+        _ => &codes::UNKNOWN_TYPE,
     };
     let d = Diagnostic::new(code, format!("unknown {what} `{name}`"), span).with_label("not found");
     match suggestion {

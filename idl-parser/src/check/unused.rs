@@ -1,4 +1,4 @@
-//! Unused imports (warning W0104): an `import` through which the importing file reaches no
+//! Unused imports (warning W0105): an `import` through which the importing file reaches no
 //! declaration or channel it refers to.
 //!
 //! Why: an import is a dependency of one file on another; one that nothing needs makes every
@@ -9,11 +9,11 @@
 //! importing file alone.
 //!
 //! ```accord
-//! import "money.accord";   // W0104 when nothing in this file names a type from there
+//! import "money.accord";   // W0105 when nothing in this file names a type from there
 //! ```
 //!
-//! An import counts as used when something the file declares refers to a declaration or
-//! channel of the imported file or of a file it imports, transitively (visibility is
+//! An import counts as used when something the file declares refers to a declaration, channel
+//! or service (`uses`) of the imported file or of a file it imports, transitively (visibility is
 //! transitive). A file that declares nothing (one that only gathers imports, for a build) is
 //! not checked. Only run when the compilation has no error: a reference that failed to resolve
 //! would make its import look unused.
@@ -98,6 +98,9 @@ fn references(model: &Model, spans: &Spans, count: usize) -> Vec<Vec<FileId>> {
         let from = spans.services[i].whole.file;
         for &c in service.publishes.iter().chain(&service.subscribes) {
             add(from, channel_file(c));
+        }
+        for &used in &service.uses {
+            add(from, spans.services[used.index()].whole.file);
         }
         for op in &service.operations {
             let output = op.output.decl();

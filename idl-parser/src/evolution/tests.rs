@@ -376,3 +376,27 @@ fn the_text_report_escapes_terminal_controls() {
         "{text}"
     );
 }
+
+/// `uses` is a run-time dependency of the using service, not part of any service's API: adding,
+/// removing or reordering it is no change (docs/evolution.md, "Not compared").
+#[test]
+fn uses_is_not_compared() {
+    let other = "service Other {\n    op ping(GetItem) -> Item;\n}\n\nservice Shop {";
+    let old = model(("service Shop {", other), "1.2.3");
+    for uses in [
+        "service Shop {\n    uses Other;",
+        "service Shop {\n    uses shop.Other;",
+    ] {
+        let new = model(
+            ("service Shop {", &other.replace("service Shop {", uses)),
+            "1.2.3",
+        );
+        let shop = new.model.find_service("shop.Shop").unwrap();
+        assert_eq!(new.model.service(shop).uses.len(), 1);
+        for (a, b) in [(&old, &new), (&new, &old)] {
+            let r = compare(&a.model, &a.spans, &b.model, &b.spans);
+            assert!(r.changes.is_empty(), "{:#?}", r.changes);
+            assert!(r.passes());
+        }
+    }
+}

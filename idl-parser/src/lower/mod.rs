@@ -199,6 +199,7 @@ impl Declarer<'_> {
                     operations: Vec::new(),
                     publishes: Vec::new(),
                     subscribes: Vec::new(),
+                    uses: Vec::new(),
                 });
                 self.spans.services.push(ServiceSpans {
                     whole: item.span,
@@ -206,6 +207,7 @@ impl Declarer<'_> {
                     operations: Vec::new(),
                     publishes: Vec::new(),
                     subscribes: Vec::new(),
+                    uses: Vec::new(),
                 });
                 Slot::Service(id)
             }
@@ -309,6 +311,30 @@ impl Lowerer<'_> {
             other => {
                 let found = other.describe();
                 check::types::not_a(&path.text(), found, "a channel", path.span, self.diags);
+                None
+            }
+        }
+    }
+
+    /// Resolves a name in `uses`: a short name through the file's scope, a qualified one
+    /// against every loaded package (see [`check::uses`]).
+    pub fn service(&mut self, file: FileId, path: &syntax::Path) -> Option<ServiceId> {
+        if let [package @ .., _] = path.segments.as_slice()
+            && !package.is_empty()
+        {
+            let package: Vec<&str> = package.iter().map(|s| s.text.as_str()).collect();
+            let package = package.join(".");
+            if !self.scope.by_name.contains_key(&package) {
+                let d = check::uses::package_not_loaded(&path.text(), &package, path.span);
+                self.diags.push(d);
+                return None;
+            }
+        }
+        match self.scope.resolve(file, path, "service", self.diags)? {
+            Sym::Service(s) => Some(s),
+            other => {
+                let d = check::uses::not_a_service(&path.text(), other.describe(), path.span);
+                self.diags.push(d);
                 None
             }
         }

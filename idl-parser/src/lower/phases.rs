@@ -130,10 +130,12 @@ fn apply_services(lowered: Vec<LoweredService>, model: &mut Model, spans: &mut S
             (s.lifecycle, s.timeout, s.operations);
         (service.auth, service.scopes) = (s.auth, s.scopes);
         (service.publishes, service.subscribes) = (s.publishes, s.subscribes);
-        let [operations, publishes, subscribes] = s.spans;
+        service.uses = s.uses;
+        let [operations, publishes, subscribes, uses] = s.spans;
         let service_spans = &mut spans.services[s.id.index()];
         service_spans.operations = operations;
         service_spans.publishes = publishes;
         service_spans.subscribes = subscribes;
+        service_spans.uses = uses;
     }
 }

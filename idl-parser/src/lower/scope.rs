@@ -134,12 +134,10 @@ impl Scope {
         let hits: Vec<(PackageId, Sym)> = first.into_iter().chain(hits).copied().collect();
         match hits.as_slice() {
             [] => {
-                let wanted = |sym: &Sym| {
-                    if what == "channel" {
-                        matches!(sym, Sym::Channel(_))
-                    } else {
-                        matches!(sym, Sym::Decl(_))
-                    }
+                let wanted = |sym: &Sym| match what {
+                    "channel" => matches!(sym, Sym::Channel(_)),
+                    "service" => matches!(sym, Sym::Service(_)),
+                    _ => matches!(sym, Sym::Decl(_)),
                 };
                 let scalars = crate::model::Scalar::ALL
                     .iter()

@@ -6,7 +6,7 @@ use crate::check::{
     annotations::{Anns, Target},
     auth, channels, codes, http,
     names::Dups,
-    operations, style,
+    operations, style, uses,
 };
 use crate::model::*;
 use crate::source::{FileId, Span};
@@ -35,7 +35,9 @@ pub(super) struct LoweredService {
     pub operations: Vec<Operation>,
     pub publishes: Vec<ChannelId>,
     pub subscribes: Vec<ChannelId>,
-    pub spans: [Vec<Span>; 3],
+    pub uses: Vec<ServiceId>,
+    /// Operations, `publishes` and `subscribes` clauses, used service names.
+    pub spans: [Vec<Span>; 4],
 }
 
 impl Lowerer<'_> {
@@ -118,6 +120,7 @@ impl Lowerer<'_> {
         let mut op_spans = Vec::with_capacity(op_count);
         let (mut publishes, mut subscribes) = (Vec::new(), Vec::new());
         let [mut pub_spans, mut sub_spans] = [Vec::new(), Vec::new()];
+        let (mut used, mut used_spans): (Vec<ServiceId>, Vec<Span>) = (Vec::new(), Vec::new());
         for member in &s.members {
             match member {
                 ServiceMember::Operation(op) => {
@@ -134,6 +137,22 @@ impl Lowerer<'_> {
                     subscribes.extend(channels.iter().filter_map(|c| self.channel(file, c)));
                     sub_spans.push(*span);
                 }
+                ServiceMember::Uses { services, .. } => {
+                    for path in services {
+                        let Some(other) = self.service(file, path) else {
+                            continue;
+                        };
+                        if other == id {
+                            uses::itself(&s.name.text, path.span, self.diags);
+                        } else if let Some(i) = used.iter().position(|&u| u == other) {
+                            let name = self.model.qualified_service_name(other);
+                            uses::repeated(&name, used_spans[i], path.span, self.diags);
+                        } else {
+                            used.push(other);
+                            used_spans.push(path.span);
+                        }
+                    }
+                }
             }
         }
         LoweredService {
@@ -145,7 +164,8 @@ impl Lowerer<'_> {
             operations,
             publishes,
             subscribes,
-            spans: [op_spans, pub_spans, sub_spans],
+            uses: used,
+            spans: [op_spans, pub_spans, sub_spans, used_spans],
         }
     }
 

@@ -45,6 +45,7 @@ pub fn rule(pair: &P) -> Rule {
         Rule::f_operation => Rule::operation,
         Rule::f_publishes => Rule::publishes_decl,
         Rule::f_subscribes => Rule::subscribes_decl,
+        Rule::f_uses => Rule::uses_decl,
         Rule::f_struct => Rule::struct_decl,
         Rule::f_enum => Rule::enum_decl,
         Rule::f_union => Rule::union_decl,

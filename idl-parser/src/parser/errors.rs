@@ -102,6 +102,7 @@ fn words(rule: Rule) -> Option<&'static str> {
         Rule::kw_format | Rule::format_clause => "`format`",
         Rule::kw_publishes | Rule::publishes_decl => "`publishes`",
         Rule::kw_subscribes | Rule::subscribes_decl => "`subscribes`",
+        Rule::kw_uses | Rule::uses_decl => "`uses`",
         Rule::kw_op => "`op`",
         Rule::kw_notify => "`notify`",
         Rule::kw_stream => "`stream`",

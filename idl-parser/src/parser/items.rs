@@ -181,6 +181,10 @@ impl Builder<'_> {
                 channels: self.paths(pair.into_inner()),
                 span,
             },
+            Rule::uses_decl => ServiceMember::Uses {
+                services: self.paths(pair.into_inner()),
+                span,
+            },
             Rule::operation => ServiceMember::Operation(self.operation(pair)?),
             _ => return None,
         })

@@ -271,6 +271,7 @@ service Svc {
     notify tell(In);
     notify bare();
     publishes ch, a.b.ch; subscribes ch;
+    uses Svc, a.b.Other;
 }
 struct Broken { a: i32 = 1 b: i32 = 2; }
 struct Open { a: i32 = 1;

@@ -226,10 +226,24 @@ pub fn service_item() -> impl Strategy<Value = String> {
         prop::collection::vec(field_name(), 1..3),
     )
         .prop_map(|(k, cs)| format!("{k} {};\n", cs.join(", ")));
+    // Short and qualified names, sometimes too many for one line (the formatter then wraps).
+    let uses = prop::collection::vec((type_name(), any::<bool>()), 1..6).prop_map(|names| {
+        let names: Vec<String> = names
+            .into_iter()
+            .map(|(n, qualified)| match qualified {
+                true => format!("demo.a_rather_long_package.{n}"),
+                false => n,
+            })
+            .collect();
+        format!("uses {};\n", names.join(", "))
+    });
     (
         attrs(),
         type_name(),
-        prop::collection::vec(prop_oneof![3 => op, 1 => notify, 1 => pubsub], 0..5),
+        prop::collection::vec(
+            prop_oneof![3 => op, 1 => notify, 1 => pubsub, 1 => uses],
+            0..5,
+        ),
     )
         .prop_map(|(a, n, ms)| format!("{a}service {n} {{\n{}}}\n", ms.concat()))
 }

@@ -56,23 +56,36 @@ impl Incoming<'_> {
     /// and what the answer echoes. Without an id from the caller the context holds none: the
     /// trace id stands for it (`Context::correlation`), which spares formatting it per call.
     pub fn into_context(self, started: Instant) -> (Context, Echo) {
+        let received = self.correlation_id.is_some();
+        let (context, continued) = self.build(started);
+        let echo = match (received, continued, context.trace) {
+            (true, _, _) => Echo::Received,
+            (false, false, Some(trace)) => Echo::Started(trace.trace_id_hex()),
+            _ => Echo::Nothing,
+        };
+        (context, echo)
+    }
+
+    /// The handler's context alone, for a transport that echoes nothing back (messaging: a
+    /// reply's `correlation_id` is the request's `message_id`).
+    pub fn context(self, started: Instant) -> Context {
+        self.build(started).0
+    }
+
+    /// The context, and whether it continues the caller's trace.
+    fn build(self, started: Instant) -> (Context, bool) {
         let deadline = self.deadline.map(|left| deadline_after(started, left));
         let continued = self.traceparent.and_then(TraceParent::parse_bytes);
         let trace = continued.map_or_else(TraceParent::new_root, |t| t.child());
-        let (correlation_id, echo) = match self.correlation_id {
-            Some(id) => (Some(id.to_owned()), Echo::Received),
-            None if continued.is_none() => (None, Echo::Started(trace.trace_id_hex())),
-            None => (None, Echo::Nothing),
-        };
         let context = Context {
             deadline,
-            correlation_id,
+            correlation_id: self.correlation_id.map(str::to_owned),
             trace: Some(trace),
             metadata: self.metadata,
             extensions: self.extensions,
             principal: None,
         };
-        (context, echo)
+        (context, continued.is_some())
     }
 }
 

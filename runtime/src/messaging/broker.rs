@@ -157,25 +157,28 @@ impl Broker {
     /// Publishes `message` to `channel`; returns once the broker has it (confirmed by
     /// JetStream or AMQP publisher confirms on durable channels).
     pub async fn publish(&self, channel: &Channel, message: Message) -> Result<(), BrokerError> {
+        // The network backends' futures are boxed: they are kilobytes, and unboxed they would
+        // make every publish future (the embedded broker's too) as large, copied at each move.
         match &self.backend {
             // The embedded broker applies the timeout only when it must wait (a full queue).
             Backend::Memory(b) => b.publish(channel, message).await,
             #[cfg(feature = "nats")]
-            Backend::Nats(b) => timed(self.timeout(), b.publish(channel, message)).await,
+            Backend::Nats(b) => Box::pin(timed(self.timeout(), b.publish(channel, message))).await,
             #[cfg(feature = "amqp")]
-            Backend::Amqp(b) => timed(self.timeout(), b.publish(channel, message)).await,
+            Backend::Amqp(b) => Box::pin(timed(self.timeout(), b.publish(channel, message))).await,
         }
     }
 
     /// Sends a reply to the inbox at `to` (a request's `reply_to`). A reply to an inbox that
     /// no longer exists is dropped, as the real brokers drop it.
     pub async fn reply(&self, to: &str, message: Message) -> Result<(), BrokerError> {
+        // Boxed network futures, as in `publish`.
         match &self.backend {
             Backend::Memory(b) => b.reply(to, message).await,
             #[cfg(feature = "nats")]
-            Backend::Nats(b) => timed(self.timeout(), b.reply(to, message)).await,
+            Backend::Nats(b) => Box::pin(timed(self.timeout(), b.reply(to, message))).await,
             #[cfg(feature = "amqp")]
-            Backend::Amqp(b) => timed(self.timeout(), b.reply(to, message)).await,
+            Backend::Amqp(b) => Box::pin(timed(self.timeout(), b.reply(to, message))).await,
         }
     }
 

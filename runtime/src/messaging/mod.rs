@@ -9,21 +9,32 @@
 //!   per-key order, bounded in-flight) or [`Consumer::next`] for raw [`Delivery`]s;
 //!   [`Broker::reply_inbox`] for replies to asynchronous requests, sent with [`Broker::reply`].
 //!
+//! - Typed glue for generated code: [`Responder`] (the skeleton of channel-bound operations
+//!   and of subscribers), [`Requester`] (the proxy: requests with correlated replies, one-way
+//!   commands, collected replies) and [`Publisher`] (events), described by the `static`
+//!   [`ChannelInfo`]s and [`Binding`]s the generator writes.
+//!
 //! The wire mapping (header and property names, addresses, dead letters) is written in
 //! `docs/wire.md`, "Messages on channels".
 
+mod binding;
 mod broker;
 mod consumer;
 mod error;
 mod memory;
 mod message;
+mod requester;
+mod responder;
 
 #[cfg(feature = "amqp")]
 mod amqp;
 #[cfg(feature = "nats")]
 mod nats;
 
+pub use binding::{Binding, ChannelInfo, EMPTY_TYPE, STATUS_TYPE, key};
 pub use broker::{Backoff, Broker, BrokerConfig, Consumer, Delivery, Inbox};
 pub use consumer::{ConsumerConfig, HandlerError};
 pub use error::BrokerError;
 pub use message::{Channel, ChannelKind, JSON, Message, PROTOBUF, header};
+pub use requester::{Publisher, Requester};
+pub use responder::{Responder, ServeConfig, Serving};

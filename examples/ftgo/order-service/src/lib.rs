@@ -1,12 +1,13 @@
 //! The FTGO order service: the generated `OrderService` trait implemented over an in-memory
 //! store, served by the generated REST skeleton (see `main.rs`) and called through the
-//! generated REST proxy (see `tests/`).
+//! generated REST proxy (see `tests/`). With a broker, each new order runs the Create Order
+//! saga (`saga`) against the consumer, kitchen and accounting services.
 
-/// The code generated from `examples/ftgo/api/order.accord` by the build script.
-pub mod api {
-    accord::include_api!("api");
-}
+/// The FTGO API generated from `examples/ftgo/api` (shared by every FTGO service).
+pub use ftgo_api::api;
 
+mod saga;
 mod store;
 
+pub use saga::{CreateOrderSaga, Outcome};
 pub use store::{InMemoryOrders, Menu, demo_restaurants};

@@ -2,15 +2,19 @@
 //! skeleton of `OrderService` over the in-memory store, with a small demo menu. Callers bring a
 //! bearer token (`orders:read` to read, `orders:write` to create and cancel), verified with an
 //! HS256 secret (`--jwt-secret`) or the public keys of a JWKS file (`--jwks`); without either it
-//! refuses to start unless told `--insecure-no-auth`. On SIGTERM or SIGINT it stops accepting,
-//! lets the calls in flight finish (at most `--drain-secs`) and exits 0.
+//! refuses to start unless told `--insecure-no-auth`. With `--broker URL`, every new order runs
+//! the Create Order saga against the consumer, kitchen and accounting services over that broker,
+//! and the order events are published there. Prints a line containing `ready` once it listens
+//! (and has joined the broker). On SIGTERM or SIGINT it stops accepting, lets the calls in
+//! flight finish (at most `--drain-secs`) and exits 0.
 
 use accord::Shutdown;
 use accord::auth::JwtVerifier;
 use accord::rest::server::ServerConfig;
 use clap::Parser;
+use ftgo_api::host::{self, Journal};
 use ftgo_order_service::api::ftgo::order::order_service;
-use ftgo_order_service::{InMemoryOrders, demo_restaurants};
+use ftgo_order_service::{CreateOrderSaga, InMemoryOrders, demo_restaurants};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -37,6 +41,11 @@ struct Args {
     /// Serve without checking any credential: anyone may call anything (development only).
     #[arg(long, conflicts_with_all = ["jwt_secret", "jwks"])]
     insecure_no_auth: bool,
+    /// The broker of the Create Order saga and the order events: `memory:`,
+    /// `nats://host:port` or `amqp://user:pass@host:port/vhost`. Without it, orders are
+    /// only stored.
+    #[arg(long)]
+    broker: Option<String>,
 }
 
 /// The server's settings: how tokens are verified, or none at all when asked explicitly.
@@ -75,8 +84,22 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let store = InMemoryOrders::new(demo_restaurants())
+    let mut store = InMemoryOrders::new(demo_restaurants())
         .with_latency(Duration::from_millis(args.latency_ms));
+    if let Some(url) = &args.broker {
+        let broker = match host::connect(url).await {
+            Ok(broker) => broker,
+            Err(code) => return code,
+        };
+        let journal = Journal::stdout("order saga");
+        match CreateOrderSaga::connect(&broker, accord::ProxyConfig::default(), journal).await {
+            Ok(saga) => store = store.with_saga(saga),
+            Err(e) => {
+                eprintln!("error: cannot reach the saga's participants: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let router = order_service::rest::router(store, config);
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(listener) => listener,
@@ -87,7 +110,7 @@ async fn main() -> ExitCode {
     };
     // The bound address, so `--listen 127.0.0.1:0` tells which port it got.
     let bound = listener.local_addr().unwrap_or(args.listen);
-    println!("order service listening on http://{bound}");
+    println!("order service ready: listening on http://{bound}");
     let shutdown = Shutdown::on_signals().drain(Duration::from_secs(args.drain_secs));
     match accord::rest::server::serve(listener, router, shutdown).await {
         Ok(()) => {

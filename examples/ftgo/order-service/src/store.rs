@@ -1,5 +1,7 @@
 //! The in-memory implementation of `OrderService`: restaurants with their menus, orders, and a
-//! watch channel per order so `watch_order` streams state changes.
+//! watch channel per order so `watch_order` streams state changes. With a saga
+//! ([`InMemoryOrders::with_saga`]), a new order publishes `OrderCreated` and stays
+//! APPROVAL_PENDING until the Create Order saga approves or rejects it.
 
 use crate::api::ftgo::common::Money;
 use crate::api::ftgo::order::order_service::{CancelOrderError, CreateOrderError, GetOrderError};
@@ -7,11 +9,12 @@ use crate::api::ftgo::order::{
     CancelOrderRequest, CreateOrderReply, CreateOrderRequest, GetOrderRequest, LineItem, Order,
     OrderNotFound, OrderService, OrderState, RestaurantNotFound,
 };
+use crate::saga::{CreateOrderSaga, NewOrder, Outcome};
 use accord::{BoxStream, CallError, Code, Request, Status, Violation};
 use futures::StreamExt as _;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -44,6 +47,8 @@ pub struct InMemoryOrders {
     views: AtomicU64,
     /// Added before every answer: lets a demo or a test play a slow service.
     latency: Duration,
+    /// Runs for every new order, when set.
+    saga: Option<Arc<CreateOrderSaga>>,
 }
 
 impl InMemoryOrders {
@@ -54,7 +59,14 @@ impl InMemoryOrders {
             next_id: AtomicI64::new(1),
             views: AtomicU64::new(0),
             latency: Duration::ZERO,
+            saga: None,
         }
+    }
+
+    /// Runs the Create Order saga for every new order.
+    pub fn with_saga(mut self, saga: CreateOrderSaga) -> Self {
+        self.saga = Some(Arc::new(saga));
+        self
     }
 
     /// Waits `latency` before each answer.
@@ -137,7 +149,22 @@ impl OrderService for InMemoryOrders {
             labels,
             placed_at: accord::Timestamp::from(std::time::SystemTime::now()),
         };
-        self.lock().insert(order_id, watch::Sender::new(order));
+        let order = watch::Sender::new(order);
+        self.lock().insert(order_id, order.clone());
+        if let Some(saga) = &self.saga {
+            let new = NewOrder {
+                order_id,
+                consumer_id: input.consumer_id,
+                line_items: order.borrow().line_items.clone(),
+                total: order.borrow().total.clone(),
+            };
+            if let Err(e) = saga.created(&new).await {
+                self.lock().remove(&order_id);
+                let why = format!("the order could not be announced: {e}");
+                return Err(CallError::status(Code::Unavailable, why).into());
+            }
+            tokio::spawn(run_saga(saga.clone(), new, order));
+        }
         Ok(CreateOrderReply { order_id })
     }
 
@@ -160,6 +187,16 @@ impl OrderService for InMemoryOrders {
             }
         });
         let cancelled = order.borrow().clone();
+        if let Some(saga) = &self.saga {
+            let reason = cancelled.labels.get("cancel_reason").cloned();
+            if let Err(e) = saga.cancelled(cancelled.order_id, reason).await {
+                // The order is cancelled here whatever the broker says; subscribers miss it.
+                eprintln!(
+                    "order {}: OrderCancelled not published: {e}",
+                    cancelled.order_id
+                );
+            }
+        }
         Ok(cancelled)
     }
 
@@ -192,4 +229,22 @@ impl OrderService for InMemoryOrders {
         self.views.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
+}
+
+/// Runs the saga and records its outcome, unless the order was cancelled meanwhile.
+async fn run_saga(saga: Arc<CreateOrderSaga>, order: NewOrder, state: watch::Sender<Order>) {
+    let outcome = saga.run(&order).await;
+    state.send_if_modified(|o| {
+        if o.state != OrderState::ApprovalPending {
+            return false;
+        }
+        o.state = match &outcome {
+            Outcome::Approved => OrderState::Approved,
+            Outcome::Rejected(why) => {
+                o.labels.insert("rejection_reason".to_owned(), why.clone());
+                OrderState::Rejected
+            }
+        };
+        true
+    });
 }

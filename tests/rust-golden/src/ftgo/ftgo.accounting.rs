@@ -199,6 +199,7 @@ __accord::object_shape!(PaymentDeclined {"reason": __accord::String = true});
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `accounting_service::rest::router`.
+/// Serve it over MESSAGING with `accounting_service::messaging::responder`.
 /// Call a remote one with `accounting_service::Client`.
 pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     fn get_account(
@@ -230,6 +231,44 @@ pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
+}
+
+impl<__T: AccountingService> AccountingService for __accord::Arc<__T> {
+    fn get_account(
+        &self,
+        request: __accord::Request<GetAccountRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Account, accounting_service::GetAccountError>,
+    > + __accord::Send {
+        <__T as AccountingService>::get_account(self, request)
+    }
+
+    fn list_accounts(
+        &self,
+        request: __accord::Request<ListAccountsRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<AccountList, __accord::CallError>,
+    > + __accord::Send {
+        <__T as AccountingService>::list_accounts(self, request)
+    }
+
+    fn authorize_card(
+        &self,
+        request: __accord::Request<AuthorizeCard>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<CardAuthorized, accounting_service::AuthorizeCardError>,
+    > + __accord::Send {
+        <__T as AccountingService>::authorize_card(self, request)
+    }
+
+    fn disable_account(
+        &self,
+        request: __accord::Request<DisableAccount>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as AccountingService>::disable_account(self, request)
+    }
 }
 
 /// `AccountingService`'s error types, operation descriptors and transports.
@@ -411,10 +450,217 @@ pub mod accounting_service {
         }
     }
 
+    /// `AccountingService` over MESSAGING.
+    pub mod messaging {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The channels the service touches: address, kind, ordering key, format.
+        #[doc(hidden)]
+        pub mod channels {
+            use super::__accord;
+
+            pub static ACCOUNTING_COMMANDS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "ftgo.accounting.accounting_commands",
+                address: "ftgo.accounting.commands",
+                kind: __accord::messaging::ChannelKind::PointToPoint,
+                key: __accord::Option::None,
+                format: __accord::Format::Json,
+            };
+
+            pub static ACCOUNTING_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "ftgo.accounting.accounting_events",
+                address: "ftgo.accounting.events",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::Some("consumer_id"),
+                format: __accord::Format::Json,
+            };
+
+            pub static ORDER_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "ftgo.order.order_events",
+                address: "ftgo.order.events",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::Some("order_id"),
+                format: __accord::Format::Json,
+            };
+        }
+
+        /// Each `@channel` operation's channel and message types.
+        #[doc(hidden)]
+        pub mod bindings {
+            use super::__accord;
+
+            pub static AUTHORIZE_CARD: __accord::messaging::Binding = __accord::messaging::Binding {
+                op: &super::super::ops::AUTHORIZE_CARD,
+                channel: &super::channels::ACCOUNTING_COMMANDS,
+                input: "ftgo.accounting.AuthorizeCard",
+                output: __accord::Option::Some("ftgo.accounting.CardAuthorized"),
+                collect: __accord::Option::None,
+            };
+
+            pub static DISABLE_ACCOUNT: __accord::messaging::Binding = __accord::messaging::Binding {
+                op: &super::super::ops::DISABLE_ACCOUNT,
+                channel: &super::channels::ACCOUNTING_COMMANDS,
+                input: "ftgo.accounting.DisableAccount",
+                output: __accord::Option::None,
+                collect: __accord::Option::None,
+            };
+        }
+
+        /// Answers the channel-bound operations of any `AccountingService`: serve it with `.serve(&broker, accord::messaging::ServeConfig::default())`.
+        pub fn responder<__S: super::super::AccountingService>(service: __S) -> __accord::messaging::Responder {
+            let service = __accord::Arc::new(service);
+            __accord::messaging::Responder::new("ftgo.accounting.AccountingService")
+                .unary(&bindings::AUTHORIZE_CARD, &service, |s, r| async move { s.authorize_card(r).await })
+                .notify(&bindings::DISABLE_ACCOUNT, &service, |s, r| async move { s.disable_account(r).await })
+        }
+
+        /// What `AccountingService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
+        pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
+            /// A `ftgo.order.OrderCreated` arrived.
+            fn order_created(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                let _ = event;
+                __accord::future::ready(__accord::Result::Ok(()))
+            }
+
+            /// A `ftgo.order.OrderCancelled` arrived.
+            fn order_cancelled(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                let _ = event;
+                __accord::future::ready(__accord::Result::Ok(()))
+            }
+        }
+
+        impl<__T: OrderEventsSubscriber> OrderEventsSubscriber for __accord::Arc<__T> {
+            fn order_created(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                <__T as OrderEventsSubscriber>::order_created(self, event)
+            }
+
+            fn order_cancelled(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                <__T as OrderEventsSubscriber>::order_cancelled(self, event)
+            }
+        }
+
+        /// Hands the messages of `ftgo.order.order_events` to `subscriber`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
+        pub fn order_events_subscriber<__S: OrderEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
+            let subscriber = __accord::Arc::new(subscriber);
+            __accord::messaging::Responder::new("ftgo.accounting.AccountingService")
+                .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCreated", &subscriber, |s, e| async move { s.order_created(e).await })
+                .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCancelled", &subscriber, |s, e| async move { s.order_cancelled(e).await })
+        }
+
+        /// Publishes the messages of `ftgo.accounting.accounting_events`, each with its ordering key.
+        #[derive(Debug, Clone)]
+        pub struct AccountingEventsPublisher {
+            publisher: __accord::messaging::Publisher,
+        }
+
+        impl AccountingEventsPublisher {
+            /// A publisher on `broker`.
+            pub fn new(broker: __accord::messaging::Broker) -> Self {
+                AccountingEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+            }
+
+            /// Publishes a `ftgo.accounting.CardAuthorized`; done once the broker has it.
+            pub fn card_authorized(
+                &self,
+                event: &super::super::CardAuthorized,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+                let key = __accord::messaging::key(&event.consumer_id);
+                self.publisher.publish(&channels::ACCOUNTING_EVENTS, "ftgo.accounting.CardAuthorized", event, key)
+            }
+
+            /// Publishes a `ftgo.accounting.CardAuthorizationFailed`; done once the broker has it.
+            pub fn card_authorization_failed(
+                &self,
+                event: &super::super::CardAuthorizationFailed,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+                let key = __accord::messaging::key(&event.consumer_id);
+                self.publisher.publish(&channels::ACCOUNTING_EVENTS, "ftgo.accounting.CardAuthorizationFailed", event, key)
+            }
+        }
+
+        /// Calls a `AccountingService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
+        #[derive(Debug, Clone)]
+        pub struct Proxy {
+            requester: __accord::messaging::Requester,
+        }
+
+        impl Proxy {
+            /// A proxy on `broker` with its own reply inbox, and `config`'s timeouts, bound and breaker.
+            pub async fn new(
+                broker: &__accord::messaging::Broker,
+                config: __accord::ProxyConfig,
+            ) -> __accord::Result<Self, __accord::messaging::BrokerError> {
+                let requester = __accord::messaging::Requester::new(broker, config).await?;
+                __accord::Result::Ok(Proxy { requester })
+            }
+
+            /// The runtime's requester (settings, circuit breaker).
+            pub fn requester(&self) -> &__accord::messaging::Requester {
+                &self.requester
+            }
+        }
+
+        impl super::super::AccountingService for Proxy {
+            fn get_account(
+                &self,
+                request: __accord::Request<super::super::GetAccountRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Account, super::super::accounting_service::GetAccountError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::GET_ACCOUNT, request)
+            }
+
+            fn list_accounts(
+                &self,
+                request: __accord::Request<super::super::ListAccountsRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::AccountList, __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::LIST_ACCOUNTS, request)
+            }
+
+            fn authorize_card(
+                &self,
+                request: __accord::Request<super::super::AuthorizeCard>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::CardAuthorized, super::super::accounting_service::AuthorizeCardError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let key = __accord::Option::None;
+                self.requester.request(&bindings::AUTHORIZE_CARD, context, input, key)
+            }
+
+            fn disable_account(
+                &self,
+                request: __accord::Request<super::super::DisableAccount>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let key = __accord::Option::None;
+                self.requester.notify(&bindings::DISABLE_ACCOUNT, context, input, key)
+            }
+        }
+    }
+
     /// Calls a `AccountingService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        messaging: __accord::Option<messaging::Proxy>,
     }
 
     impl Client {
@@ -426,6 +672,12 @@ pub mod accounting_service {
         /// Sends the operations bound to REST through `proxy`.
         pub fn with_rest(mut self, proxy: rest::Proxy) -> Self {
             self.rest = __accord::Option::Some(proxy);
+            self
+        }
+
+        /// Sends the operations bound to MESSAGING through `proxy`.
+        pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
+            self.messaging = __accord::Option::Some(proxy);
             self
         }
     }
@@ -461,7 +713,10 @@ pub mod accounting_service {
         ) -> impl __accord::Future<
             Output = __accord::Result<super::CardAuthorized, super::accounting_service::AuthorizeCardError>,
         > + __accord::Send {
-            __accord::unsupported(&super::accounting_service::ops::AUTHORIZE_CARD, request)
+            match &self.messaging {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.authorize_card(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::AUTHORIZE_CARD, request)),
+            }
         }
 
         fn disable_account(
@@ -470,7 +725,10 @@ pub mod accounting_service {
         ) -> impl __accord::Future<
             Output = __accord::Result<(), __accord::CallError>,
         > + __accord::Send {
-            __accord::unsupported(&super::accounting_service::ops::DISABLE_ACCOUNT, request)
+            match &self.messaging {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.disable_account(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::DISABLE_ACCOUNT, request)),
+            }
         }
     }
 }

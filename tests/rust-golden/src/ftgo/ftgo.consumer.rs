@@ -180,6 +180,7 @@ __accord::object_shape!(ConsumerCreated {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `consumer_service::rest::router`.
+/// Serve it over MESSAGING with `consumer_service::messaging::responder`.
 /// Call a remote one with `consumer_service::Client`.
 pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     fn create_consumer(
@@ -203,6 +204,35 @@ pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<ValidateOrderReply, consumer_service::ValidateOrderError>,
     > + __accord::Send;
+}
+
+impl<__T: ConsumerService> ConsumerService for __accord::Arc<__T> {
+    fn create_consumer(
+        &self,
+        request: __accord::Request<CreateConsumerRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<CreateConsumerReply, __accord::CallError>,
+    > + __accord::Send {
+        <__T as ConsumerService>::create_consumer(self, request)
+    }
+
+    fn get_consumer(
+        &self,
+        request: __accord::Request<GetConsumerRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Consumer, consumer_service::GetConsumerError>,
+    > + __accord::Send {
+        <__T as ConsumerService>::get_consumer(self, request)
+    }
+
+    fn validate_order(
+        &self,
+        request: __accord::Request<ValidateOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<ValidateOrderReply, consumer_service::ValidateOrderError>,
+    > + __accord::Send {
+        <__T as ConsumerService>::validate_order(self, request)
+    }
 }
 
 /// `ConsumerService`'s error types, operation descriptors and transports.
@@ -361,10 +391,188 @@ pub mod consumer_service {
         }
     }
 
+    /// `ConsumerService` over MESSAGING.
+    pub mod messaging {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The channels the service touches: address, kind, ordering key, format.
+        #[doc(hidden)]
+        pub mod channels {
+            use super::__accord;
+
+            pub static CONSUMER_COMMANDS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "ftgo.consumer.consumer_commands",
+                address: "ftgo.consumer.commands",
+                kind: __accord::messaging::ChannelKind::PointToPoint,
+                key: __accord::Option::None,
+                format: __accord::Format::Json,
+            };
+
+            pub static CONSUMER_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "ftgo.consumer.consumer_events",
+                address: "ftgo.consumer.events",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::Some("consumer_id"),
+                format: __accord::Format::Json,
+            };
+
+            pub static ORDER_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "ftgo.order.order_events",
+                address: "ftgo.order.events",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::Some("order_id"),
+                format: __accord::Format::Json,
+            };
+        }
+
+        /// Each `@channel` operation's channel and message types.
+        #[doc(hidden)]
+        pub mod bindings {
+            use super::__accord;
+
+            pub static VALIDATE_ORDER: __accord::messaging::Binding = __accord::messaging::Binding {
+                op: &super::super::ops::VALIDATE_ORDER,
+                channel: &super::channels::CONSUMER_COMMANDS,
+                input: "ftgo.consumer.ValidateOrderRequest",
+                output: __accord::Option::Some("ftgo.consumer.ValidateOrderReply"),
+                collect: __accord::Option::None,
+            };
+        }
+
+        /// Answers the channel-bound operations of any `ConsumerService`: serve it with `.serve(&broker, accord::messaging::ServeConfig::default())`.
+        pub fn responder<__S: super::super::ConsumerService>(service: __S) -> __accord::messaging::Responder {
+            let service = __accord::Arc::new(service);
+            __accord::messaging::Responder::new("ftgo.consumer.ConsumerService")
+                .unary(&bindings::VALIDATE_ORDER, &service, |s, r| async move { s.validate_order(r).await })
+        }
+
+        /// What `ConsumerService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
+        pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
+            /// A `ftgo.order.OrderCreated` arrived.
+            fn order_created(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                let _ = event;
+                __accord::future::ready(__accord::Result::Ok(()))
+            }
+
+            /// A `ftgo.order.OrderCancelled` arrived.
+            fn order_cancelled(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                let _ = event;
+                __accord::future::ready(__accord::Result::Ok(()))
+            }
+        }
+
+        impl<__T: OrderEventsSubscriber> OrderEventsSubscriber for __accord::Arc<__T> {
+            fn order_created(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                <__T as OrderEventsSubscriber>::order_created(self, event)
+            }
+
+            fn order_cancelled(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                <__T as OrderEventsSubscriber>::order_cancelled(self, event)
+            }
+        }
+
+        /// Hands the messages of `ftgo.order.order_events` to `subscriber`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
+        pub fn order_events_subscriber<__S: OrderEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
+            let subscriber = __accord::Arc::new(subscriber);
+            __accord::messaging::Responder::new("ftgo.consumer.ConsumerService")
+                .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCreated", &subscriber, |s, e| async move { s.order_created(e).await })
+                .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCancelled", &subscriber, |s, e| async move { s.order_cancelled(e).await })
+        }
+
+        /// Publishes the messages of `ftgo.consumer.consumer_events`, each with its ordering key.
+        #[derive(Debug, Clone)]
+        pub struct ConsumerEventsPublisher {
+            publisher: __accord::messaging::Publisher,
+        }
+
+        impl ConsumerEventsPublisher {
+            /// A publisher on `broker`.
+            pub fn new(broker: __accord::messaging::Broker) -> Self {
+                ConsumerEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+            }
+
+            /// Publishes a `ftgo.consumer.ConsumerCreated`; done once the broker has it.
+            pub fn consumer_created(
+                &self,
+                event: &super::super::ConsumerCreated,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+                let key = __accord::messaging::key(&event.consumer_id);
+                self.publisher.publish(&channels::CONSUMER_EVENTS, "ftgo.consumer.ConsumerCreated", event, key)
+            }
+        }
+
+        /// Calls a `ConsumerService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
+        #[derive(Debug, Clone)]
+        pub struct Proxy {
+            requester: __accord::messaging::Requester,
+        }
+
+        impl Proxy {
+            /// A proxy on `broker` with its own reply inbox, and `config`'s timeouts, bound and breaker.
+            pub async fn new(
+                broker: &__accord::messaging::Broker,
+                config: __accord::ProxyConfig,
+            ) -> __accord::Result<Self, __accord::messaging::BrokerError> {
+                let requester = __accord::messaging::Requester::new(broker, config).await?;
+                __accord::Result::Ok(Proxy { requester })
+            }
+
+            /// The runtime's requester (settings, circuit breaker).
+            pub fn requester(&self) -> &__accord::messaging::Requester {
+                &self.requester
+            }
+        }
+
+        impl super::super::ConsumerService for Proxy {
+            fn create_consumer(
+                &self,
+                request: __accord::Request<super::super::CreateConsumerRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::CreateConsumerReply, __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::consumer_service::ops::CREATE_CONSUMER, request)
+            }
+
+            fn get_consumer(
+                &self,
+                request: __accord::Request<super::super::GetConsumerRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Consumer, super::super::consumer_service::GetConsumerError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::consumer_service::ops::GET_CONSUMER, request)
+            }
+
+            fn validate_order(
+                &self,
+                request: __accord::Request<super::super::ValidateOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::ValidateOrderReply, super::super::consumer_service::ValidateOrderError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let key = __accord::Option::None;
+                self.requester.request(&bindings::VALIDATE_ORDER, context, input, key)
+            }
+        }
+    }
+
     /// Calls a `ConsumerService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        messaging: __accord::Option<messaging::Proxy>,
     }
 
     impl Client {
@@ -376,6 +584,12 @@ pub mod consumer_service {
         /// Sends the operations bound to REST through `proxy`.
         pub fn with_rest(mut self, proxy: rest::Proxy) -> Self {
             self.rest = __accord::Option::Some(proxy);
+            self
+        }
+
+        /// Sends the operations bound to MESSAGING through `proxy`.
+        pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
+            self.messaging = __accord::Option::Some(proxy);
             self
         }
     }
@@ -411,7 +625,10 @@ pub mod consumer_service {
         ) -> impl __accord::Future<
             Output = __accord::Result<super::ValidateOrderReply, super::consumer_service::ValidateOrderError>,
         > + __accord::Send {
-            __accord::unsupported(&super::consumer_service::ops::VALIDATE_ORDER, request)
+            match &self.messaging {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.validate_order(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::consumer_service::ops::VALIDATE_ORDER, request)),
+            }
         }
     }
 }

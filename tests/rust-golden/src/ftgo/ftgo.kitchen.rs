@@ -81,6 +81,8 @@ impl __accord::Validate for TicketRejected {}
 __accord::object_shape!(TicketRejected {"reason": __accord::String = true});
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+/// Serve it over MESSAGING with `kitchen_service::messaging::responder`.
+/// Call a remote one with `kitchen_service::Client`.
 pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     /// Asynchronous request/response: the request travels on kitchen_commands,
     /// the reply on a reply channel owned by the caller, matched by correlation id.
@@ -98,6 +100,26 @@ pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
+}
+
+impl<__T: KitchenService> KitchenService for __accord::Arc<__T> {
+    fn create_ticket(
+        &self,
+        request: __accord::Request<CreateTicket>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<TicketCreated, kitchen_service::CreateTicketError>,
+    > + __accord::Send {
+        <__T as KitchenService>::create_ticket(self, request)
+    }
+
+    fn cancel_ticket(
+        &self,
+        request: __accord::Request<CancelTicket>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as KitchenService>::cancel_ticket(self, request)
+    }
 }
 
 /// `KitchenService`'s error types, operation descriptors and transports.
@@ -137,9 +159,205 @@ pub mod kitchen_service {
             auth: __accord::AuthRequirement::None,
         };
     }
+
+    /// `KitchenService` over MESSAGING.
+    pub mod messaging {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The channels the service touches: address, kind, ordering key, format.
+        #[doc(hidden)]
+        pub mod channels {
+            use super::__accord;
+
+            pub static KITCHEN_COMMANDS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "ftgo.kitchen.kitchen_commands",
+                address: "ftgo.kitchen.commands",
+                kind: __accord::messaging::ChannelKind::PointToPoint,
+                key: __accord::Option::None,
+                format: __accord::Format::Json,
+            };
+
+            pub static ORDER_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "ftgo.order.order_events",
+                address: "ftgo.order.events",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::Some("order_id"),
+                format: __accord::Format::Json,
+            };
+        }
+
+        /// Each `@channel` operation's channel and message types.
+        #[doc(hidden)]
+        pub mod bindings {
+            use super::__accord;
+
+            pub static CREATE_TICKET: __accord::messaging::Binding = __accord::messaging::Binding {
+                op: &super::super::ops::CREATE_TICKET,
+                channel: &super::channels::KITCHEN_COMMANDS,
+                input: "ftgo.kitchen.CreateTicket",
+                output: __accord::Option::Some("ftgo.kitchen.TicketCreated"),
+                collect: __accord::Option::None,
+            };
+
+            pub static CANCEL_TICKET: __accord::messaging::Binding = __accord::messaging::Binding {
+                op: &super::super::ops::CANCEL_TICKET,
+                channel: &super::channels::KITCHEN_COMMANDS,
+                input: "ftgo.kitchen.CancelTicket",
+                output: __accord::Option::None,
+                collect: __accord::Option::None,
+            };
+        }
+
+        /// Answers the channel-bound operations of any `KitchenService`: serve it with `.serve(&broker, accord::messaging::ServeConfig::default())`.
+        pub fn responder<__S: super::super::KitchenService>(service: __S) -> __accord::messaging::Responder {
+            let service = __accord::Arc::new(service);
+            __accord::messaging::Responder::new("ftgo.kitchen.KitchenService")
+                .unary(&bindings::CREATE_TICKET, &service, |s, r| async move { s.create_ticket(r).await })
+                .notify(&bindings::CANCEL_TICKET, &service, |s, r| async move { s.cancel_ticket(r).await })
+        }
+
+        /// What `KitchenService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
+        pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
+            /// A `ftgo.order.OrderCreated` arrived.
+            fn order_created(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                let _ = event;
+                __accord::future::ready(__accord::Result::Ok(()))
+            }
+
+            /// A `ftgo.order.OrderCancelled` arrived.
+            fn order_cancelled(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                let _ = event;
+                __accord::future::ready(__accord::Result::Ok(()))
+            }
+        }
+
+        impl<__T: OrderEventsSubscriber> OrderEventsSubscriber for __accord::Arc<__T> {
+            fn order_created(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                <__T as OrderEventsSubscriber>::order_created(self, event)
+            }
+
+            fn order_cancelled(
+                &self,
+                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                <__T as OrderEventsSubscriber>::order_cancelled(self, event)
+            }
+        }
+
+        /// Hands the messages of `ftgo.order.order_events` to `subscriber`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
+        pub fn order_events_subscriber<__S: OrderEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
+            let subscriber = __accord::Arc::new(subscriber);
+            __accord::messaging::Responder::new("ftgo.kitchen.KitchenService")
+                .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCreated", &subscriber, |s, e| async move { s.order_created(e).await })
+                .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCancelled", &subscriber, |s, e| async move { s.order_cancelled(e).await })
+        }
+
+        /// Calls a `KitchenService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
+        #[derive(Debug, Clone)]
+        pub struct Proxy {
+            requester: __accord::messaging::Requester,
+        }
+
+        impl Proxy {
+            /// A proxy on `broker` with its own reply inbox, and `config`'s timeouts, bound and breaker.
+            pub async fn new(
+                broker: &__accord::messaging::Broker,
+                config: __accord::ProxyConfig,
+            ) -> __accord::Result<Self, __accord::messaging::BrokerError> {
+                let requester = __accord::messaging::Requester::new(broker, config).await?;
+                __accord::Result::Ok(Proxy { requester })
+            }
+
+            /// The runtime's requester (settings, circuit breaker).
+            pub fn requester(&self) -> &__accord::messaging::Requester {
+                &self.requester
+            }
+        }
+
+        impl super::super::KitchenService for Proxy {
+            fn create_ticket(
+                &self,
+                request: __accord::Request<super::super::CreateTicket>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::TicketCreated, super::super::kitchen_service::CreateTicketError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let key = __accord::Option::None;
+                self.requester.request(&bindings::CREATE_TICKET, context, input, key)
+            }
+
+            fn cancel_ticket(
+                &self,
+                request: __accord::Request<super::super::CancelTicket>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let key = __accord::Option::None;
+                self.requester.notify(&bindings::CANCEL_TICKET, context, input, key)
+            }
+        }
+    }
+
+    /// Calls a `KitchenService` over the transport each operation is bound to.
+    #[derive(Debug, Clone, Default)]
+    pub struct Client {
+        messaging: __accord::Option<messaging::Proxy>,
+    }
+
+    impl Client {
+        /// A client with no transport yet: add each with its `with_…` method.
+        pub fn new() -> Self {
+            <Self as __accord::Default>::default()
+        }
+
+        /// Sends the operations bound to MESSAGING through `proxy`.
+        pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
+            self.messaging = __accord::Option::Some(proxy);
+            self
+        }
+    }
+
+    impl super::KitchenService for Client {
+        fn create_ticket(
+            &self,
+            request: __accord::Request<super::CreateTicket>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::TicketCreated, super::kitchen_service::CreateTicketError>,
+        > + __accord::Send {
+            match &self.messaging {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_ticket(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::kitchen_service::ops::CREATE_TICKET, request)),
+            }
+        }
+
+        fn cancel_ticket(
+            &self,
+            request: __accord::Request<super::CancelTicket>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), __accord::CallError>,
+        > + __accord::Send {
+            match &self.messaging {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.cancel_ticket(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::kitchen_service::ops::CANCEL_TICKET, request)),
+            }
+        }
+    }
 }
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+/// Serve it over MESSAGING with `delivery_service::messaging::responder`.
+/// Call a remote one with `delivery_service::Client`.
 pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
     /// Publish/async responses: the request goes to every subscriber;
     /// the caller collects the replies that arrive within 2 seconds.
@@ -147,6 +365,15 @@ pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
         &self,
         request: __accord::Request<QuoteRequest>,
     ) -> __accord::BoxStream<'static, __accord::Result<Quote, __accord::CallError>>;
+}
+
+impl<__T: DeliveryService> DeliveryService for __accord::Arc<__T> {
+    fn quote(
+        &self,
+        request: __accord::Request<QuoteRequest>,
+    ) -> __accord::BoxStream<'static, __accord::Result<Quote, __accord::CallError>> {
+        <__T as DeliveryService>::quote(self, request)
+    }
 }
 
 /// `DeliveryService`'s error types, operation descriptors and transports.
@@ -168,5 +395,110 @@ pub mod delivery_service {
             idempotent: false,
             auth: __accord::AuthRequirement::None,
         };
+    }
+
+    /// `DeliveryService` over MESSAGING.
+    pub mod messaging {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The channels the service touches: address, kind, ordering key, format.
+        #[doc(hidden)]
+        pub mod channels {
+            use super::__accord;
+
+            pub static QUOTE_REQUESTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "ftgo.kitchen.quote_requests",
+                address: "ftgo.delivery.quotes",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::None,
+                format: __accord::Format::Json,
+            };
+        }
+
+        /// Each `@channel` operation's channel and message types.
+        #[doc(hidden)]
+        pub mod bindings {
+            use super::__accord;
+
+            pub static QUOTE: __accord::messaging::Binding = __accord::messaging::Binding {
+                op: &super::super::ops::QUOTE,
+                channel: &super::channels::QUOTE_REQUESTS,
+                input: "ftgo.kitchen.QuoteRequest",
+                output: __accord::Option::Some("ftgo.kitchen.Quote"),
+                collect: __accord::Option::Some(__accord::StdDuration::new(2u64, 0u32)),
+            };
+        }
+
+        /// Answers the channel-bound operations of any `DeliveryService`: serve it with `.serve(&broker, accord::messaging::ServeConfig::default())`.
+        pub fn responder<__S: super::super::DeliveryService>(service: __S) -> __accord::messaging::Responder {
+            let service = __accord::Arc::new(service);
+            __accord::messaging::Responder::new("ftgo.kitchen.DeliveryService")
+                .collect(&bindings::QUOTE, &service, |s, r| s.quote(r))
+        }
+
+        /// Calls a `DeliveryService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
+        #[derive(Debug, Clone)]
+        pub struct Proxy {
+            requester: __accord::messaging::Requester,
+        }
+
+        impl Proxy {
+            /// A proxy on `broker` with its own reply inbox, and `config`'s timeouts, bound and breaker.
+            pub async fn new(
+                broker: &__accord::messaging::Broker,
+                config: __accord::ProxyConfig,
+            ) -> __accord::Result<Self, __accord::messaging::BrokerError> {
+                let requester = __accord::messaging::Requester::new(broker, config).await?;
+                __accord::Result::Ok(Proxy { requester })
+            }
+
+            /// The runtime's requester (settings, circuit breaker).
+            pub fn requester(&self) -> &__accord::messaging::Requester {
+                &self.requester
+            }
+        }
+
+        impl super::super::DeliveryService for Proxy {
+            fn quote(
+                &self,
+                request: __accord::Request<super::super::QuoteRequest>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::Quote, __accord::CallError>> {
+                let (context, input) = request.into_parts();
+                let key = __accord::Option::None;
+                self.requester.collect(&bindings::QUOTE, context, input, key)
+            }
+        }
+    }
+
+    /// Calls a `DeliveryService` over the transport each operation is bound to.
+    #[derive(Debug, Clone, Default)]
+    pub struct Client {
+        messaging: __accord::Option<messaging::Proxy>,
+    }
+
+    impl Client {
+        /// A client with no transport yet: add each with its `with_…` method.
+        pub fn new() -> Self {
+            <Self as __accord::Default>::default()
+        }
+
+        /// Sends the operations bound to MESSAGING through `proxy`.
+        pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
+            self.messaging = __accord::Option::Some(proxy);
+            self
+        }
+    }
+
+    impl super::DeliveryService for Client {
+        fn quote(
+            &self,
+            request: __accord::Request<super::QuoteRequest>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::Quote, __accord::CallError>> {
+            match &self.messaging {
+                __accord::Option::Some(proxy) => proxy.quote(request),
+                __accord::Option::None => __accord::unsupported_stream(&super::delivery_service::ops::QUOTE, request),
+            }
+        }
     }
 }

@@ -306,6 +306,51 @@ pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+impl<__T: OrderService> OrderService for __accord::Arc<__T> {
+    fn create_order(
+        &self,
+        request: __accord::Request<CreateOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<CreateOrderReply, order_service::CreateOrderError>,
+    > + __accord::Send {
+        <__T as OrderService>::create_order(self, request)
+    }
+
+    fn get_order(
+        &self,
+        request: __accord::Request<GetOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Order, order_service::GetOrderError>,
+    > + __accord::Send {
+        <__T as OrderService>::get_order(self, request)
+    }
+
+    fn cancel_order(
+        &self,
+        request: __accord::Request<CancelOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Order, order_service::CancelOrderError>,
+    > + __accord::Send {
+        <__T as OrderService>::cancel_order(self, request)
+    }
+
+    fn watch_order(
+        &self,
+        request: __accord::Request<GetOrderRequest>,
+    ) -> __accord::BoxStream<'static, __accord::Result<Order, __accord::CallError>> {
+        <__T as OrderService>::watch_order(self, request)
+    }
+
+    fn order_viewed(
+        &self,
+        request: __accord::Request<GetOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as OrderService>::order_viewed(self, request)
+    }
+}
+
 /// `OrderService`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod order_service {
@@ -523,6 +568,57 @@ pub mod order_service {
                 Output = __accord::Result<(), __accord::CallError>,
             > + __accord::Send {
                 __accord::unsupported(&super::super::order_service::ops::ORDER_VIEWED, request)
+            }
+        }
+    }
+
+    /// `OrderService` over MESSAGING.
+    pub mod messaging {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The channels the service touches: address, kind, ordering key, format.
+        #[doc(hidden)]
+        pub mod channels {
+            use super::__accord;
+
+            pub static ORDER_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "ftgo.order.order_events",
+                address: "ftgo.order.events",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::Some("order_id"),
+                format: __accord::Format::Json,
+            };
+        }
+
+        /// Publishes the messages of `ftgo.order.order_events`, each with its ordering key.
+        #[derive(Debug, Clone)]
+        pub struct OrderEventsPublisher {
+            publisher: __accord::messaging::Publisher,
+        }
+
+        impl OrderEventsPublisher {
+            /// A publisher on `broker`.
+            pub fn new(broker: __accord::messaging::Broker) -> Self {
+                OrderEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+            }
+
+            /// Publishes a `ftgo.order.OrderCreated`; done once the broker has it.
+            pub fn order_created(
+                &self,
+                event: &super::super::OrderCreated,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+                let key = __accord::messaging::key(&event.order_id);
+                self.publisher.publish(&channels::ORDER_EVENTS, "ftgo.order.OrderCreated", event, key)
+            }
+
+            /// Publishes a `ftgo.order.OrderCancelled`; done once the broker has it.
+            pub fn order_cancelled(
+                &self,
+                event: &super::super::OrderCancelled,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+                let key = __accord::messaging::key(&event.order_id);
+                self.publisher.publish(&channels::ORDER_EVENTS, "ftgo.order.OrderCancelled", event, key)
             }
         }
     }

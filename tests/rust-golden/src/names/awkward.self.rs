@@ -287,6 +287,51 @@ pub trait Type: __accord::Send + __accord::Sync + 'static {
     ) -> __accord::BoxStream<'static, __accord::Result<TheThing, __accord::CallError>>;
 }
 
+impl<__T: Type> Type for __accord::Arc<__T> {
+    fn r#match(
+        &self,
+        request: __accord::Request<Input>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Self_, r#type::MatchError>,
+    > + __accord::Send {
+        <__T as Type>::r#match(self, request)
+    }
+
+    fn self_(
+        &self,
+        request: __accord::Request<Lookup>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, r#type::SelfError>,
+    > + __accord::Send {
+        <__T as Type>::self_(self, request)
+    }
+
+    fn self_2(
+        &self,
+        request: __accord::Request<Lookup>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<AThing, __accord::CallError>,
+    > + __accord::Send {
+        <__T as Type>::self_2(self, request)
+    }
+
+    fn r#async(
+        &self,
+        request: __accord::Request<Lookup>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as Type>::r#async(self, request)
+    }
+
+    fn r#loop(
+        &self,
+        request: __accord::Request<Input>,
+    ) -> __accord::BoxStream<'static, __accord::Result<TheThing, __accord::CallError>> {
+        <__T as Type>::r#loop(self, request)
+    }
+}
+
 /// `Type`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod r#type {
@@ -637,6 +682,17 @@ pub trait Self2: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
+}
+
+impl<__T: Self2> Self2 for __accord::Arc<__T> {
+    fn super_(
+        &self,
+        request: __accord::Request<Input>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as Self2>::super_(self, request)
+    }
 }
 
 /// `Self2`'s error types, operation descriptors and transports.

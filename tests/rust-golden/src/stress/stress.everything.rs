@@ -925,6 +925,7 @@ __accord::object_shape!(ThingRemoved {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `everything::rest::router`.
+/// Serve it over MESSAGING with `everything::messaging::responder`.
 /// Call a remote one with `everything::Client`.
 pub trait Everything: __accord::Send + __accord::Sync + 'static {
     /// Reads one thing.
@@ -1053,6 +1054,164 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
         &self,
         request: __accord::Request<Survey>,
     ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, __accord::CallError>>;
+}
+
+impl<__T: Everything> Everything for __accord::Arc<__T> {
+    fn get_thing(
+        &self,
+        request: __accord::Request<GetThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::GetThingError>,
+    > + __accord::Send {
+        <__T as Everything>::get_thing(self, request)
+    }
+
+    fn list_things(
+        &self,
+        request: __accord::Request<ListThings>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<ThingList, __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::list_things(self, request)
+    }
+
+    fn create_thing(
+        &self,
+        request: __accord::Request<Thing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::CreateThingError>,
+    > + __accord::Send {
+        <__T as Everything>::create_thing(self, request)
+    }
+
+    fn replace_thing(
+        &self,
+        request: __accord::Request<ReplaceThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), everything::ReplaceThingError>,
+    > + __accord::Send {
+        <__T as Everything>::replace_thing(self, request)
+    }
+
+    fn patch_labels(
+        &self,
+        request: __accord::Request<PatchLabels>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::PatchLabelsError>,
+    > + __accord::Send {
+        <__T as Everything>::patch_labels(self, request)
+    }
+
+    fn delete_thing(
+        &self,
+        request: __accord::Request<GetThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::delete_thing(self, request)
+    }
+
+    fn ping(
+        &self,
+        request: __accord::Request<()>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::ping(self, request)
+    }
+
+    fn watch(
+        &self,
+        request: __accord::Request<GetThing>,
+    ) -> __accord::BoxStream<'static, __accord::Result<Thing, __accord::CallError>> {
+        <__T as Everything>::watch(self, request)
+    }
+
+    fn viewed(
+        &self,
+        request: __accord::Request<GetThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::viewed(self, request)
+    }
+
+    fn upload(
+        &self,
+        request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<UploadReply, __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::upload(self, request)
+    }
+
+    fn chat(
+        &self,
+        request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
+    ) -> __accord::BoxStream<'static, __accord::Result<Chunk, __accord::CallError>> {
+        <__T as Everything>::chat(self, request)
+    }
+
+    fn r#async(
+        &self,
+        request: __accord::Request<Keywords>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Keywords, __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::r#async(self, request)
+    }
+
+    fn everything(
+        &self,
+        request: __accord::Request<Containers>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Optionals, everything::EverythingError>,
+    > + __accord::Send {
+        <__T as Everything>::everything(self, request)
+    }
+
+    fn constrained(
+        &self,
+        request: __accord::Request<Constrained>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Empty, __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::constrained(self, request)
+    }
+
+    fn fire_and_forget(
+        &self,
+        request: __accord::Request<Empty>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::fire_and_forget(self, request)
+    }
+
+    fn do_thing(
+        &self,
+        request: __accord::Request<DoThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::DoThingError>,
+    > + __accord::Send {
+        <__T as Everything>::do_thing(self, request)
+    }
+
+    fn forget_thing(
+        &self,
+        request: __accord::Request<ForgetThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as Everything>::forget_thing(self, request)
+    }
+
+    fn survey(
+        &self,
+        request: __accord::Request<Survey>,
+    ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, __accord::CallError>> {
+        <__T as Everything>::survey(self, request)
+    }
 }
 
 /// `Everything`'s error types, operation descriptors and transports.
@@ -1687,10 +1846,369 @@ pub mod everything {
         }
     }
 
+    /// `Everything` over MESSAGING.
+    pub mod messaging {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The channels the service touches: address, kind, ordering key, format.
+        #[doc(hidden)]
+        pub mod channels {
+            use super::__accord;
+
+            pub static COMMANDS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "stress.everything.commands",
+                address: "stress.commands",
+                kind: __accord::messaging::ChannelKind::PointToPoint,
+                key: __accord::Option::Some("id"),
+                format: __accord::Format::Json,
+            };
+
+            pub static SURVEYS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "stress.everything.surveys",
+                address: "stress.surveys",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::None,
+                format: __accord::Format::Json,
+            };
+
+            pub static THING_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "stress.everything.thing_events",
+                address: "stress.things",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::Some("id"),
+                format: __accord::Format::Protobuf,
+            };
+
+            pub static AUDIT_LOG: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "stress.everything.audit_log",
+                address: "stress.audit",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::None,
+                format: __accord::Format::Json,
+            };
+
+            pub static ITEM_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "stress.other.item_events",
+                address: "stress.other.items",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::None,
+                format: __accord::Format::Json,
+            };
+        }
+
+        /// Each `@channel` operation's channel and message types.
+        #[doc(hidden)]
+        pub mod bindings {
+            use super::__accord;
+
+            pub static DO_THING: __accord::messaging::Binding = __accord::messaging::Binding {
+                op: &super::super::ops::DO_THING,
+                channel: &super::channels::COMMANDS,
+                input: "stress.everything.DoThing",
+                output: __accord::Option::Some("stress.everything.Thing"),
+                collect: __accord::Option::None,
+            };
+
+            pub static FORGET_THING: __accord::messaging::Binding = __accord::messaging::Binding {
+                op: &super::super::ops::FORGET_THING,
+                channel: &super::channels::COMMANDS,
+                input: "stress.everything.ForgetThing",
+                output: __accord::Option::None,
+                collect: __accord::Option::None,
+            };
+
+            pub static SURVEY: __accord::messaging::Binding = __accord::messaging::Binding {
+                op: &super::super::ops::SURVEY,
+                channel: &super::channels::SURVEYS,
+                input: "stress.everything.Survey",
+                output: __accord::Option::Some("stress.everything.SurveyAnswer"),
+                collect: __accord::Option::Some(__accord::StdDuration::new(1u64, 500000000u32)),
+            };
+        }
+
+        /// Answers the channel-bound operations of any `Everything`: serve it with `.serve(&broker, accord::messaging::ServeConfig::default())`.
+        pub fn responder<__S: super::super::Everything>(service: __S) -> __accord::messaging::Responder {
+            let service = __accord::Arc::new(service);
+            __accord::messaging::Responder::new("stress.everything.Everything")
+                .unary(&bindings::DO_THING, &service, |s, r| async move { s.do_thing(r).await })
+                .notify(&bindings::FORGET_THING, &service, |s, r| async move { s.forget_thing(r).await })
+                .collect(&bindings::SURVEY, &service, |s, r| s.survey(r))
+        }
+
+        /// What `Everything` does with the messages of `stress.other.item_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
+        pub trait ItemEventsSubscriber: __accord::Send + __accord::Sync + 'static {
+            /// A `stress.other.ItemAdded` arrived.
+            fn item_added(
+                &self,
+                event: __accord::Request<super::super::super::super::stress::other::ItemAdded>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                let _ = event;
+                __accord::future::ready(__accord::Result::Ok(()))
+            }
+        }
+
+        impl<__T: ItemEventsSubscriber> ItemEventsSubscriber for __accord::Arc<__T> {
+            fn item_added(
+                &self,
+                event: __accord::Request<super::super::super::super::stress::other::ItemAdded>,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+                <__T as ItemEventsSubscriber>::item_added(self, event)
+            }
+        }
+
+        /// Hands the messages of `stress.other.item_events` to `subscriber`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
+        pub fn item_events_subscriber<__S: ItemEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
+            let subscriber = __accord::Arc::new(subscriber);
+            __accord::messaging::Responder::new("stress.everything.Everything")
+                .event(&channels::ITEM_EVENTS, "stress.other.ItemAdded", &subscriber, |s, e| async move { s.item_added(e).await })
+        }
+
+        /// Publishes the messages of `stress.everything.thing_events`, each with its ordering key.
+        #[derive(Debug, Clone)]
+        pub struct ThingEventsPublisher {
+            publisher: __accord::messaging::Publisher,
+        }
+
+        impl ThingEventsPublisher {
+            /// A publisher on `broker`.
+            pub fn new(broker: __accord::messaging::Broker) -> Self {
+                ThingEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+            }
+
+            /// Publishes a `stress.everything.ThingHappened`; done once the broker has it.
+            pub fn thing_happened(
+                &self,
+                event: &super::super::ThingHappened,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+                let key = __accord::messaging::key(&event.id);
+                self.publisher.publish(&channels::THING_EVENTS, "stress.everything.ThingHappened", event, key)
+            }
+
+            /// Publishes a `stress.everything.ThingRemoved`; done once the broker has it.
+            pub fn thing_removed(
+                &self,
+                event: &super::super::ThingRemoved,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+                let key = __accord::messaging::key(&event.id);
+                self.publisher.publish(&channels::THING_EVENTS, "stress.everything.ThingRemoved", event, key)
+            }
+        }
+
+        /// Publishes the messages of `stress.everything.audit_log`, each with its ordering key.
+        #[derive(Debug, Clone)]
+        pub struct AuditLogPublisher {
+            publisher: __accord::messaging::Publisher,
+        }
+
+        impl AuditLogPublisher {
+            /// A publisher on `broker`.
+            pub fn new(broker: __accord::messaging::Broker) -> Self {
+                AuditLogPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+            }
+
+            /// Publishes a `stress.everything.AuditEntry`; done once the broker has it.
+            pub fn audit_entry(
+                &self,
+                event: &super::super::AuditEntry,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+                let key = __accord::Option::None;
+                self.publisher.publish(&channels::AUDIT_LOG, "stress.everything.AuditEntry", event, key)
+            }
+        }
+
+        /// Calls a `Everything` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
+        #[derive(Debug, Clone)]
+        pub struct Proxy {
+            requester: __accord::messaging::Requester,
+        }
+
+        impl Proxy {
+            /// A proxy on `broker` with its own reply inbox, and `config`'s timeouts, bound and breaker.
+            pub async fn new(
+                broker: &__accord::messaging::Broker,
+                config: __accord::ProxyConfig,
+            ) -> __accord::Result<Self, __accord::messaging::BrokerError> {
+                let requester = __accord::messaging::Requester::new(broker, config).await?;
+                __accord::Result::Ok(Proxy { requester })
+            }
+
+            /// The runtime's requester (settings, circuit breaker).
+            pub fn requester(&self) -> &__accord::messaging::Requester {
+                &self.requester
+            }
+        }
+
+        impl super::super::Everything for Proxy {
+            fn get_thing(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::GetThingError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::GET_THING, request)
+            }
+
+            fn list_things(
+                &self,
+                request: __accord::Request<super::super::ListThings>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::ThingList, __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::LIST_THINGS, request)
+            }
+
+            fn create_thing(
+                &self,
+                request: __accord::Request<super::super::Thing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::CreateThingError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::CREATE_THING, request)
+            }
+
+            fn replace_thing(
+                &self,
+                request: __accord::Request<super::super::ReplaceThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), super::super::everything::ReplaceThingError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::REPLACE_THING, request)
+            }
+
+            fn patch_labels(
+                &self,
+                request: __accord::Request<super::super::PatchLabels>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::PatchLabelsError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::PATCH_LABELS, request)
+            }
+
+            fn delete_thing(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::DELETE_THING, request)
+            }
+
+            fn ping(
+                &self,
+                request: __accord::Request<()>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::PING, request)
+            }
+
+            fn watch(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::Thing, __accord::CallError>> {
+                __accord::unsupported_stream(&super::super::everything::ops::WATCH, request)
+            }
+
+            fn viewed(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::VIEWED, request)
+            }
+
+            fn upload(
+                &self,
+                request: __accord::Request<__accord::BoxStream<'static, super::super::Chunk>>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::UploadReply, __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::UPLOAD, request)
+            }
+
+            fn chat(
+                &self,
+                request: __accord::Request<__accord::BoxStream<'static, super::super::Chunk>>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::Chunk, __accord::CallError>> {
+                __accord::unsupported_stream(&super::super::everything::ops::CHAT, request)
+            }
+
+            fn r#async(
+                &self,
+                request: __accord::Request<super::super::Keywords>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Keywords, __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::ASYNC, request)
+            }
+
+            fn everything(
+                &self,
+                request: __accord::Request<super::super::Containers>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Optionals, super::super::everything::EverythingError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::EVERYTHING, request)
+            }
+
+            fn constrained(
+                &self,
+                request: __accord::Request<super::super::Constrained>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Empty, __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::CONSTRAINED, request)
+            }
+
+            fn fire_and_forget(
+                &self,
+                request: __accord::Request<super::super::Empty>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::FIRE_AND_FORGET, request)
+            }
+
+            fn do_thing(
+                &self,
+                request: __accord::Request<super::super::DoThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::DoThingError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let key = __accord::messaging::key(&input.id);
+                self.requester.request(&bindings::DO_THING, context, input, key)
+            }
+
+            fn forget_thing(
+                &self,
+                request: __accord::Request<super::super::ForgetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let key = __accord::messaging::key(&input.id);
+                self.requester.notify(&bindings::FORGET_THING, context, input, key)
+            }
+
+            fn survey(
+                &self,
+                request: __accord::Request<super::super::Survey>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::SurveyAnswer, __accord::CallError>> {
+                let (context, input) = request.into_parts();
+                let key = __accord::Option::None;
+                self.requester.collect(&bindings::SURVEY, context, input, key)
+            }
+        }
+    }
+
     /// Calls a `Everything` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        messaging: __accord::Option<messaging::Proxy>,
     }
 
     impl Client {
@@ -1702,6 +2220,12 @@ pub mod everything {
         /// Sends the operations bound to REST through `proxy`.
         pub fn with_rest(mut self, proxy: rest::Proxy) -> Self {
             self.rest = __accord::Option::Some(proxy);
+            self
+        }
+
+        /// Sends the operations bound to MESSAGING through `proxy`.
+        pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
+            self.messaging = __accord::Option::Some(proxy);
             self
         }
     }
@@ -1871,7 +2395,10 @@ pub mod everything {
         ) -> impl __accord::Future<
             Output = __accord::Result<super::Thing, super::everything::DoThingError>,
         > + __accord::Send {
-            __accord::unsupported(&super::everything::ops::DO_THING, request)
+            match &self.messaging {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.do_thing(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::DO_THING, request)),
+            }
         }
 
         fn forget_thing(
@@ -1880,14 +2407,20 @@ pub mod everything {
         ) -> impl __accord::Future<
             Output = __accord::Result<(), __accord::CallError>,
         > + __accord::Send {
-            __accord::unsupported(&super::everything::ops::FORGET_THING, request)
+            match &self.messaging {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.forget_thing(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::FORGET_THING, request)),
+            }
         }
 
         fn survey(
             &self,
             request: __accord::Request<super::Survey>,
         ) -> __accord::BoxStream<'static, __accord::Result<super::SurveyAnswer, __accord::CallError>> {
-            __accord::unsupported_stream(&super::everything::ops::SURVEY, request)
+            match &self.messaging {
+                __accord::Option::Some(proxy) => proxy.survey(request),
+                __accord::Option::None => __accord::unsupported_stream(&super::everything::ops::SURVEY, request),
+            }
         }
     }
 }
@@ -1902,6 +2435,17 @@ pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<Empty, __accord::CallError>,
     > + __accord::Send;
+}
+
+impl<__T: Quiet> Quiet for __accord::Arc<__T> {
+    fn only_grpc(
+        &self,
+        request: __accord::Request<Empty>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Empty, __accord::CallError>,
+    > + __accord::Send {
+        <__T as Quiet>::only_grpc(self, request)
+    }
 }
 
 /// `Quiet`'s error types, operation descriptors and transports.

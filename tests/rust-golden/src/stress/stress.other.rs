@@ -80,6 +80,17 @@ pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+impl<__T: Catalog> Catalog for __accord::Arc<__T> {
+    fn list(
+        &self,
+        request: __accord::Request<ListItems>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<ItemList, __accord::CallError>,
+    > + __accord::Send {
+        <__T as Catalog>::list(self, request)
+    }
+}
+
 /// `Catalog`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod catalog {
@@ -156,6 +167,48 @@ pub mod catalog {
                 let (context, input) = request.into_parts();
                 let parts = __accord::rest::client::Parts::new().query("q", input.query.as_ref());
                 self.client.call(&routes::LIST, context, parts)
+            }
+        }
+    }
+
+    /// `Catalog` over MESSAGING.
+    pub mod messaging {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The channels the service touches: address, kind, ordering key, format.
+        #[doc(hidden)]
+        pub mod channels {
+            use super::__accord;
+
+            pub static ITEM_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+                name: "stress.other.item_events",
+                address: "stress.other.items",
+                kind: __accord::messaging::ChannelKind::PublishSubscribe,
+                key: __accord::Option::None,
+                format: __accord::Format::Json,
+            };
+        }
+
+        /// Publishes the messages of `stress.other.item_events`, each with its ordering key.
+        #[derive(Debug, Clone)]
+        pub struct ItemEventsPublisher {
+            publisher: __accord::messaging::Publisher,
+        }
+
+        impl ItemEventsPublisher {
+            /// A publisher on `broker`.
+            pub fn new(broker: __accord::messaging::Broker) -> Self {
+                ItemEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+            }
+
+            /// Publishes a `stress.other.ItemAdded`; done once the broker has it.
+            pub fn item_added(
+                &self,
+                event: &super::super::ItemAdded,
+            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+                let key = __accord::Option::None;
+                self.publisher.publish(&channels::ITEM_EVENTS, "stress.other.ItemAdded", event, key)
             }
         }
     }

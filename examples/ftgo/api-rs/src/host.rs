@@ -1,0 +1,60 @@
+//! Process glue the FTGO binaries share: joining the broker their `--broker URL` names (with a
+//! clear error when it cannot be reached), and waiting for SIGTERM or SIGINT.
+
+use accord::messaging::{Broker, BrokerConfig};
+use std::process::ExitCode;
+
+/// Connects to `url` (`memory:`, `nats://host:port`, `amqp://user:pass@host:port/vhost`),
+/// retrying with backoff while it is down; the error says which broker and why.
+pub async fn connect(url: &str) -> Result<Broker, ExitCode> {
+    match Broker::connect_with(url, BrokerConfig::default()).await {
+        Ok(broker) => Ok(broker),
+        Err(e) => {
+            eprintln!("error: cannot join the broker: {e}");
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn signalled() {
+    accord::Shutdown::on_signals().signalled().await;
+}
+
+/// Where a service tells what it does, one line per step: the binaries print to stdout, tests
+/// keep quiet.
+#[derive(Clone)]
+pub struct Journal(Option<Sink>);
+
+type Sink = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+impl Journal {
+    /// Prints each step to stdout after `who: `.
+    pub fn stdout(who: &'static str) -> Journal {
+        Journal(Some(std::sync::Arc::new(move |line: &str| {
+            println!("{who}: {line}")
+        })))
+    }
+
+    /// Says nothing.
+    pub fn silent() -> Journal {
+        Journal(None)
+    }
+
+    /// Tells one step.
+    pub fn say(&self, line: impl FnOnce() -> String) {
+        if let Some(sink) = &self.0 {
+            sink(&line());
+        }
+    }
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Journal(stdout)"
+        } else {
+            "Journal(silent)"
+        })
+    }
+}

@@ -1,0 +1,73 @@
+//! `ftgo-consumer-service --listen ADDR [--broker URL]`: serves consumers over REST (demo
+//! consumers 1, 2 and 3, and `POST /consumers`); with a broker, also answers `validate_order`
+//! on the consumer command channel and publishes `ConsumerCreated`. Prints a line containing
+//! `ready` once it listens (and consumes); stops on SIGTERM or SIGINT.
+
+use accord::Shutdown;
+use accord::messaging::{ServeConfig, Serving};
+use accord::rest::server::ServerConfig;
+use clap::Parser;
+use ftgo_api::api::ftgo::consumer::consumer_service::{messaging, rest};
+use ftgo_api::host::{self, Journal};
+use ftgo_consumer_service::Consumers;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(about = "The FTGO consumer service over REST and a message broker")]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    listen: SocketAddr,
+    /// The broker: `memory:`, `nats://host:port` or `amqp://user:pass@host:port/vhost`.
+    /// Without it, only REST is served.
+    #[arg(long)]
+    broker: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let broker = match &args.broker {
+        Some(url) => match host::connect(url).await {
+            Ok(broker) => Some(broker),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let events = broker.clone().map(messaging::ConsumerEventsPublisher::new);
+    let consumers = Arc::new(Consumers::new(events, Journal::stdout("consumer")));
+    let mut serving: Option<Serving> = None;
+    if let Some(broker) = &broker {
+        match messaging::responder(consumers.clone())
+            .serve(broker, ServeConfig::default())
+            .await
+        {
+            Ok(commands) => serving = Some(commands),
+            Err(e) => {
+                eprintln!("error: cannot consume: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let bound = listener.local_addr().unwrap_or(args.listen);
+    let router = rest::router(consumers, ServerConfig::default());
+    println!("consumer service ready: listening on http://{bound}");
+    let served = accord::rest::server::serve(listener, router, Shutdown::on_signals()).await;
+    drop(serving);
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,550 @@
+//! The serving side of channels. A [`Responder`] is a table, per channel, from `message_type` to
+//! a typed handler; [`Responder::serve`] subscribes to each channel as one consumer group and
+//! runs the shared consumer policy (`consumer.rs`: retries, dead letters, per-key order) over
+//! it. Generated code builds one per service for its channel-bound operations, and one per
+//! subscribed channel for its events; the handlers call the service trait.
+//!
+//! What a handler does with each message (`docs/wire.md`, "Replies"):
+//! - an undecodable payload, input that breaks the contract's constraints, or an unknown
+//!   `message_type` can never be handled: a request gets an `accord.Status` reply
+//!   (`INVALID_ARGUMENT`, `UNIMPLEMENTED`) so its caller need not wait, and the message is
+//!   dead-lettered;
+//! - success: the reply carries the output (`message_type` = the output's qualified name);
+//! - a declared error: the reply carries it (`message_type` = the error's qualified name);
+//! - any other failure the caller could act on (`NOT_FOUND`, `PERMISSION_DENIED`, ...): an
+//!   `accord.Status` reply; for a `notify` or an event, the message is dead-lettered;
+//! - a server fault (`INTERNAL`, `UNAVAILABLE`, a timeout) or a panic: retried with backoff,
+//!   then dead-lettered; the caller's deadline ends its wait.
+
+use super::binding::{Binding, ChannelInfo, EMPTY_TYPE, STATUS_TYPE, status_payload};
+use super::broker::Broker;
+use super::consumer::{ConsumerConfig, HandlerError};
+use super::error::BrokerError;
+use super::message::{JSON, Message, PROTOBUF};
+use crate::call::inbound::{self, Incoming};
+use crate::call::{MetadataPolicy, OperationInfo, Outcome};
+use crate::codec::{self, Format};
+use crate::validate::Validate;
+use crate::{BoxStream, CallError, Code, Context, ErrorEncoding, Request, ServiceError, Status};
+use futures::StreamExt as _;
+use futures::future::BoxFuture;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::borrow::Cow;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+use tracing::Instrument as _;
+
+/// How a [`Responder`] serves.
+#[derive(Debug, Clone, Default)]
+pub struct ServeConfig {
+    /// The consumer group. Default: the serving service's qualified name, so the instances of
+    /// a service compete for its messages; give each responder its own group to have every one
+    /// of them get every message of a publish-subscribe channel (a courier answering every
+    /// quote request).
+    pub group: Option<String>,
+    /// Retries, dead letters and in-flight bound.
+    pub consumer: ConsumerConfig,
+    /// Which message headers become [`Context::metadata`]; by default every header but the
+    /// credentials.
+    pub metadata: MetadataPolicy,
+}
+
+impl ServeConfig {
+    /// Sets the consumer group.
+    pub fn group(mut self, group: impl Into<String>) -> Self {
+        self.group = Some(group.into());
+        self
+    }
+}
+
+/// What every handler of a serving responder shares.
+struct Shared {
+    broker: Broker,
+    metadata: MetadataPolicy,
+}
+
+type Handler = Arc<
+    dyn Fn(&Message, &Arc<Shared>) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync,
+>;
+
+/// Typed handlers by channel and `message_type`; [`Responder::serve`] runs them.
+#[must_use = "a responder does nothing until it is served"]
+pub struct Responder {
+    service: &'static str,
+    channels: Vec<(&'static ChannelInfo, Vec<(&'static str, Handler)>)>,
+}
+
+impl std::fmt::Debug for Responder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let channels: Vec<_> = self.channels.iter().map(|(c, _)| c.address).collect();
+        f.debug_struct("Responder")
+            .field("service", &self.service)
+            .field("channels", &channels)
+            .finish()
+    }
+}
+
+impl Responder {
+    /// A responder for `service` (its qualified name: the default consumer group).
+    pub fn new(service: &'static str) -> Self {
+        Responder {
+            service,
+            channels: Vec::new(),
+        }
+    }
+
+    /// Answers asynchronous requests of `binding` with `handler`'s output or error.
+    pub fn unary<S, I, O, E, F, Fut>(
+        self,
+        binding: &'static Binding,
+        service: &Arc<S>,
+        handler: F,
+    ) -> Self
+    where
+        S: Send + Sync + 'static,
+        I: DeserializeOwned + Validate + Send + 'static,
+        O: Serialize + Send + 'static,
+        E: ServiceError,
+        F: Fn(Arc<S>, Request<I>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, E>> + Send + 'static,
+    {
+        let service = service.clone();
+        let output = binding.output.unwrap_or(EMPTY_TYPE);
+        let handle: Handler = Arc::new(move |message, shared| {
+            let started = Instant::now();
+            let (CallParts { request, span }, reply) =
+                match inbound_call::<I>(binding.op, message, shared, started) {
+                    Ok(call) => call,
+                    Err(refused) => return refused,
+                };
+            let work = handler(service.clone(), request);
+            let traced = span.clone();
+            Box::pin(
+                async move {
+                    let outcome = reply.answer(work.await, output).await;
+                    finish(&span, outcome, started)
+                }
+                .instrument(traced),
+            )
+        });
+        self.route(binding.channel, binding.input, handle)
+    }
+
+    /// Dispatches one-way commands of `binding` (`notify`) to `handler`; nothing is replied.
+    pub fn notify<S, I, E, F, Fut>(
+        self,
+        binding: &'static Binding,
+        service: &Arc<S>,
+        handler: F,
+    ) -> Self
+    where
+        S: Send + Sync + 'static,
+        I: DeserializeOwned + Validate + Send + 'static,
+        E: ServiceError,
+        F: Fn(Arc<S>, Request<I>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+    {
+        let service = service.clone();
+        let handle: Handler = Arc::new(move |message, shared| {
+            let started = Instant::now();
+            let (CallParts { request, span }, _) =
+                match inbound_call::<I>(binding.op, message, shared, started) {
+                    Ok(call) => call,
+                    Err(refused) => return refused,
+                };
+            let work = handler(service.clone(), request);
+            let traced = span.clone();
+            Box::pin(async move { finish(&span, one_way(work.await), started) }.instrument(traced))
+        });
+        self.route(binding.channel, binding.input, handle)
+    }
+
+    /// Answers collected requests of `binding` (`@collect`): every item of `handler`'s stream
+    /// is one reply.
+    pub fn collect<S, I, O, E, F>(
+        self,
+        binding: &'static Binding,
+        service: &Arc<S>,
+        handler: F,
+    ) -> Self
+    where
+        S: Send + Sync + 'static,
+        I: DeserializeOwned + Validate + Send + 'static,
+        O: Serialize + Send + 'static,
+        E: ServiceError,
+        F: Fn(Arc<S>, Request<I>) -> BoxStream<'static, Result<O, E>> + Send + Sync + 'static,
+    {
+        let service = service.clone();
+        let output = binding.output.unwrap_or(EMPTY_TYPE);
+        let handle: Handler = Arc::new(move |message, shared| {
+            let started = Instant::now();
+            let (CallParts { request, span }, reply) =
+                match inbound_call::<I>(binding.op, message, shared, started) {
+                    Ok(call) => call,
+                    Err(refused) => return refused,
+                };
+            let mut items = handler(service.clone(), request);
+            let traced = span.clone();
+            Box::pin(
+                async move {
+                    let mut outcome = Ok(Outcome::Ok);
+                    while let Some(item) = items.next().await {
+                        let failed = item.is_err();
+                        outcome = reply.answer(item, output).await;
+                        if failed || outcome.is_err() {
+                            break;
+                        }
+                    }
+                    // Replies already sent cannot be taken back: a fault ends the stream.
+                    let outcome = outcome.map_err(|e| match e {
+                        HandlerError::Failed(why) => HandlerError::Undeliverable(why),
+                        other => other,
+                    });
+                    finish(&span, outcome, started)
+                }
+                .instrument(traced),
+            )
+        });
+        self.route(binding.channel, binding.input, handle)
+    }
+
+    /// Hands events of `message_type` on `channel` to `handler` (a subscriber).
+    pub fn event<S, T, F, Fut>(
+        self,
+        channel: &'static ChannelInfo,
+        message_type: &'static str,
+        service: &Arc<S>,
+        handler: F,
+    ) -> Self
+    where
+        S: Send + Sync + 'static,
+        T: DeserializeOwned + Validate + Send + 'static,
+        F: Fn(Arc<S>, Request<T>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), CallError>> + Send + 'static,
+    {
+        let service = service.clone();
+        let handle: Handler = Arc::new(move |message, shared| {
+            let event = match decode::<T>(message) {
+                Ok(event) => event,
+                Err(status) => return refuse(message, shared, status),
+            };
+            let context = context(message, &shared.metadata, Instant::now());
+            let work = handler(service.clone(), Request::from_parts(context, event));
+            let span =
+                tracing::debug_span!("accord.event", channel = channel.address, message_type);
+            Box::pin(async move { one_way(work.await).map(drop) }.instrument(span))
+        });
+        self.route(channel, message_type, handle)
+    }
+
+    fn route(
+        mut self,
+        channel: &'static ChannelInfo,
+        message_type: &'static str,
+        handle: Handler,
+    ) -> Self {
+        match self
+            .channels
+            .iter_mut()
+            .find(|(c, _)| c.address == channel.address)
+        {
+            Some((_, handlers)) => handlers.push((message_type, handle)),
+            None => self.channels.push((channel, vec![(message_type, handle)])),
+        }
+        self
+    }
+
+    /// Subscribes to every channel (creating what the broker needs) and serves them on spawned
+    /// tasks until the returned [`Serving`] is dropped or stopped. Once this returns, messages
+    /// are being consumed.
+    pub async fn serve(self, broker: &Broker, config: ServeConfig) -> Result<Serving, BrokerError> {
+        let group = config.group.unwrap_or_else(|| self.service.to_owned());
+        let shared = Arc::new(Shared {
+            broker: broker.clone(),
+            metadata: config.metadata,
+        });
+        let mut serving = Serving { tasks: Vec::new() };
+        for (channel, handlers) in self.channels {
+            let consumer = broker.subscribe(&channel.channel(), &group).await?;
+            let shared = shared.clone();
+            let dispatch = move |message: &Message| match handlers
+                .iter()
+                .find(|(t, _)| *t == message.message_type)
+            {
+                Some((_, handle)) => handle(message, &shared),
+                None => {
+                    let why = format!(
+                        "unknown message type `{}` on `{}`",
+                        message.message_type, channel.address
+                    );
+                    refuse(message, &shared, Status::new(Code::Unimplemented, why))
+                }
+            };
+            let policy = config.consumer.clone();
+            serving
+                .tasks
+                .push(tokio::spawn(consumer.serve(policy, dispatch)));
+        }
+        Ok(serving)
+    }
+}
+
+/// Responders being served; dropping it stops them (messages in hand are redelivered).
+#[must_use = "dropping it stops serving"]
+#[derive(Debug)]
+pub struct Serving {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Serving {
+    /// Serves until every subscription ends (the broker handle is gone for good).
+    pub async fn wait(mut self) {
+        for task in std::mem::take(&mut self.tasks) {
+            let _ = task.await;
+        }
+    }
+
+    /// Puts two groups of responders together, to be waited on or stopped as one.
+    pub fn and(mut self, mut other: Serving) -> Serving {
+        self.tasks.append(&mut other.tasks);
+        self
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Records how a served call ended on its span; the consumer policy does the rest.
+fn finish(
+    span: &tracing::Span,
+    outcome: Result<Outcome, HandlerError>,
+    started: Instant,
+) -> Result<(), HandlerError> {
+    let label = match &outcome {
+        Ok(outcome) => *outcome,
+        Err(HandlerError::Failed(_)) => Outcome::Failed("failed"),
+        Err(HandlerError::Undeliverable(_)) => Outcome::Rejected,
+    };
+    inbound::record(span, label, 0, started);
+    outcome.map(drop)
+}
+
+/// Reads a request: its input (decoded and validated), its context, and where to reply. A
+/// message that can never be handled is refused here (a status reply, then a dead letter).
+#[allow(clippy::type_complexity)]
+fn inbound_call<I: DeserializeOwned + Validate>(
+    op: &'static OperationInfo,
+    message: &Message,
+    shared: &Arc<Shared>,
+    started: Instant,
+) -> Result<(CallParts<I>, Replier), BoxFuture<'static, Result<(), HandlerError>>> {
+    let input = match decode::<I>(message) {
+        Ok(input) => input,
+        Err(status) => return Err(refuse(message, shared, status)),
+    };
+    let context = context(message, &shared.metadata, started);
+    let span = inbound::span(op, "messaging", &context);
+    let request = Request::from_parts(context, input);
+    Ok((CallParts { request, span }, Replier::of(message, shared)))
+}
+
+/// A request read off a message, and its span.
+struct CallParts<I> {
+    request: Request<I>,
+    span: tracing::Span,
+}
+
+/// The handler's context: the request's trace and correlation id, the headers the policy
+/// allows as metadata.
+fn context(message: &Message, policy: &MetadataPolicy, started: Instant) -> Context {
+    let metadata = message
+        .headers
+        .iter()
+        .filter(|(name, _)| policy.allows(name))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.clone()))
+        .collect();
+    let incoming = Incoming {
+        deadline: None,
+        traceparent: message.traceparent.as_deref().map(str::as_bytes),
+        correlation_id: message
+            .correlation_id
+            .as_deref()
+            .filter(|id| !id.is_empty()),
+        metadata,
+        extensions: http::Extensions::new(),
+    };
+    incoming.context(started)
+}
+
+/// The payload's format, by its content type.
+fn format_of(message: &Message) -> Result<Format, Status> {
+    match &*message.content_type {
+        JSON => Ok(Format::Json),
+        PROTOBUF => Ok(Format::Protobuf),
+        other => Err(Status::new(
+            Code::InvalidArgument,
+            format!("unsupported content type `{other}`"),
+        )),
+    }
+}
+
+/// The payload decoded and validated, or why it never can be.
+fn decode<T: DeserializeOwned + Validate>(message: &Message) -> Result<T, Status> {
+    let format = format_of(message)?;
+    let value: T = codec::decode(&message.payload, format).map_err(|e| {
+        Status::new(
+            Code::InvalidArgument,
+            format!("`{}` payload does not decode: {e}", message.message_type),
+        )
+    })?;
+    value
+        .validate()
+        .map_err(|violations| Status::invalid(violations.into_vec()))?;
+    Ok(value)
+}
+
+/// A message that can never be handled: a request gets `status` as its reply, then the message
+/// is dead-lettered.
+fn refuse(
+    message: &Message,
+    shared: &Arc<Shared>,
+    status: Status,
+) -> BoxFuture<'static, Result<(), HandlerError>> {
+    let reply = Replier::of(message, shared);
+    Box::pin(async move {
+        let why = status.to_string();
+        if let Err(e) = reply
+            .send(Cow::Borrowed(STATUS_TYPE), status_payload(&status))
+            .await
+        {
+            tracing::warn!("status reply not sent: {e:?}");
+        }
+        Err(HandlerError::Undeliverable(why))
+    })
+}
+
+/// The outcome of a handler that sends nothing back (`notify`, events).
+fn one_way<E: ServiceError>(result: Result<(), E>) -> Result<Outcome, HandlerError> {
+    match result {
+        Ok(()) => Ok(Outcome::Ok),
+        Err(error) => match error.encode() {
+            // A notify declares no errors; an event handler's errors are `CallError`s.
+            ErrorEncoding::Declared(declared) => Err(HandlerError::Undeliverable(format!(
+                "declared error {}",
+                declared.name
+            ))),
+            ErrorEncoding::Call(error) => Err(failure(error)),
+        },
+    }
+}
+
+/// How a failure that is not a declared error is handled: a server fault is retried, anything
+/// else can never succeed.
+fn failure(error: CallError) -> HandlerError {
+    inbound::log_internal(&error);
+    if error.is_remote_failure() || error.code().is_server_fault() {
+        HandlerError::Failed(error.to_string())
+    } else {
+        HandlerError::Undeliverable(error.to_string())
+    }
+}
+
+/// Where and how to reply to one request.
+struct Replier {
+    /// The request's `reply_to`, `message_id`, trace and format; `None` when it asked for no reply.
+    to: Option<(String, String, Option<String>, Cow<'static, str>)>,
+    broker: Broker,
+}
+
+impl Replier {
+    fn of(message: &Message, shared: &Shared) -> Self {
+        let to = message.reply_to.as_ref().map(|to| {
+            (
+                to.clone(),
+                message.message_id.clone(),
+                message.traceparent.clone(),
+                message.content_type.clone(),
+            )
+        });
+        Replier {
+            to,
+            broker: shared.broker.clone(),
+        }
+    }
+
+    fn format(&self) -> Format {
+        match &self.to {
+            Some((_, _, _, content_type)) if content_type == PROTOBUF => Format::Protobuf,
+            _ => Format::Json,
+        }
+    }
+
+    /// Sends one reply; a reply that cannot be sent is a failure worth retrying.
+    async fn send(
+        &self,
+        message_type: Cow<'static, str>,
+        payload: Vec<u8>,
+    ) -> Result<(), HandlerError> {
+        let Some((to, request_id, traceparent, content_type)) = &self.to else {
+            return Ok(());
+        };
+        let mut reply = Message::new(message_type, payload).with_correlation_id(request_id.clone());
+        reply.traceparent = traceparent.clone();
+        reply.content_type = content_type.clone();
+        self.broker
+            .reply(to, reply)
+            .await
+            .map_err(|e| HandlerError::Failed(format!("reply not sent: {e}")))
+    }
+
+    /// Replies with a handler's result.
+    async fn answer<O: Serialize, E: ServiceError>(
+        &self,
+        result: Result<O, E>,
+        output: &'static str,
+    ) -> Result<Outcome, HandlerError> {
+        let format = self.format();
+        let (message_type, payload, outcome) = match result {
+            Ok(value) => {
+                let payload = codec::encode(&value, format)
+                    .map_err(|e| HandlerError::Failed(format!("output does not encode: {e}")))?;
+                (Cow::Borrowed(output), payload, Outcome::Ok)
+            }
+            Err(error) => match error.encode() {
+                ErrorEncoding::Declared(declared) => {
+                    let payload = declared
+                        .encode(format)
+                        .map_err(|e| HandlerError::Failed(format!("error does not encode: {e}")))?;
+                    (
+                        Cow::Borrowed(declared.name),
+                        payload,
+                        Outcome::DeclaredError,
+                    )
+                }
+                ErrorEncoding::Call(error) => match failure(error.clone()) {
+                    retry @ HandlerError::Failed(_) => return Err(retry),
+                    HandlerError::Undeliverable(_) => {
+                        let status = match error {
+                            CallError::Status(status) => *status,
+                            other => Status::new(other.code(), other.public_message()),
+                        };
+                        (
+                            Cow::Borrowed(STATUS_TYPE),
+                            status_payload(&status),
+                            Outcome::Rejected,
+                        )
+                    }
+                },
+            },
+        };
+        self.send(message_type, payload).await?;
+        Ok(outcome)
+    }
+}
