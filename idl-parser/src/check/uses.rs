@@ -16,6 +16,9 @@
 //! ```accord
 //! service Orders { uses Orders, Nowhere, Kitchen, Kitchen; }   // A1002, A1001, W0104
 //! ```
+//!
+//! Called by: `lower/mod.rs` (resolving each name of a `uses` clause) and `lower::services`
+//! (each service's list).
 
 use super::codes;
 use crate::diagnostic::Diagnostic;
