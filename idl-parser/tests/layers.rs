@@ -203,3 +203,28 @@ fn the_circle_finder_finds_circles() {
         BTreeSet::from(["check".into(), "model".into(), "lower".into()])
     );
 }
+
+/// Rules are crate-private (`pub(crate) fn`), so a rule nothing calls is dead code, which
+/// `clippy -D warnings` (CI) refuses: with the fixture each code needs
+/// (`tests/check.rs`), "add a check" cannot end in a function nothing runs. The few public
+/// functions of `check/` are API, listed here.
+#[test]
+fn rules_are_crate_private_so_an_uncalled_one_is_dead_code() {
+    const PUBLIC: &[&str] = &["syntax_diagnostic", "lookup", "is_bidi_control"];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/check");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for line in text.lines().filter(|l| l.starts_with("pub fn ")) {
+            let name: String = line["pub fn ".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            assert!(
+                PUBLIC.contains(&name.as_str()),
+                "{}: `pub fn {name}`: make the rule `pub(crate)`",
+                path.display()
+            );
+        }
+    }
+}
