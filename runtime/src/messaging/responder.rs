@@ -449,20 +449,29 @@ fn failure(error: CallError) -> HandlerError {
 
 /// Where and how to reply to one request.
 struct Replier {
-    /// The request's `reply_to`, `message_id`, trace and format; `None` when it asked for no reply.
-    to: Option<(String, String, Option<String>, Cow<'static, str>)>,
+    /// Where the request asked for its reply; `None` when it asked for none.
+    to: Option<ReplyTo>,
     broker: Broker,
+}
+
+/// What of a request its reply needs.
+struct ReplyTo {
+    /// The request's `reply_to`.
+    address: String,
+    /// The request's `message_id`: the reply's `correlation_id`.
+    request_id: String,
+    traceparent: Option<String>,
+    /// Replies travel in the request's format.
+    content_type: Cow<'static, str>,
 }
 
 impl Replier {
     fn of(message: &Message, shared: &Shared) -> Self {
-        let to = message.reply_to.as_ref().map(|to| {
-            (
-                to.clone(),
-                message.message_id.clone(),
-                message.traceparent.clone(),
-                message.content_type.clone(),
-            )
+        let to = message.reply_to.as_ref().map(|address| ReplyTo {
+            address: address.clone(),
+            request_id: message.message_id.clone(),
+            traceparent: message.traceparent.clone(),
+            content_type: message.content_type.clone(),
         });
         Replier {
             to,
@@ -472,7 +481,7 @@ impl Replier {
 
     fn format(&self) -> Format {
         match &self.to {
-            Some((_, _, _, content_type)) if content_type == PROTOBUF => Format::Protobuf,
+            Some(to) if to.content_type == PROTOBUF => Format::Protobuf,
             _ => Format::Json,
         }
     }
@@ -483,14 +492,14 @@ impl Replier {
         message_type: Cow<'static, str>,
         payload: Vec<u8>,
     ) -> Result<(), HandlerError> {
-        let Some((to, request_id, traceparent, content_type)) = &self.to else {
+        let Some(to) = &self.to else {
             return Ok(());
         };
-        let mut reply = Message::new(message_type, payload).with_correlation_id(request_id.clone());
-        reply.traceparent = traceparent.clone();
-        reply.content_type = content_type.clone();
+        let mut reply = Message::new(message_type, payload).with_correlation_id(&*to.request_id);
+        reply.traceparent = to.traceparent.clone();
+        reply.content_type = to.content_type.clone();
         self.broker
-            .reply(to, reply)
+            .reply(&to.address, reply)
             .await
             .map_err(|e| HandlerError::Failed(format!("reply not sent: {e}")))
     }
