@@ -17,7 +17,8 @@
 //! `ACCORD_BENCH_ROUND_TRIPS` the round trips per broker (default 2000),
 //! `ACCORD_BENCH_RUNS` how many times the embedded broker's throughput is measured (default 5;
 //! each run and the median are printed), and `ACCORD_BENCH_MEMORY_ONLY=1` skips the real
-//! brokers (for profiling the embedded one, e.g. under `valgrind --tool=callgrind`).
+//! brokers (for profiling the embedded one, e.g. under `valgrind --tool=callgrind`), and
+//! `ACCORD_BENCH_ONLY=broker|typed` runs one of its two paths.
 
 #[cfg(any(feature = "nats", feature = "amqp"))]
 #[path = "../tests/brokers/mod.rs"]
@@ -75,7 +76,11 @@ async fn memory() {
     let broker = Broker::memory(BrokerConfig::default());
     let mut rates = Vec::new();
     for run in 0..runs {
-        let rate = accord_path(&broker, &format!("bench.memory.{run}"), n).await;
+        let rate = if only("typed") {
+            f64::NAN
+        } else {
+            accord_path(&broker, &format!("bench.memory.{run}"), n).await
+        };
         if runs > 1 {
             println!("memory  run {}: {rate:>10.0} msgs/s", run + 1);
         }
@@ -83,7 +88,11 @@ async fn memory() {
     }
     let mut typed = Vec::new();
     for run in 0..runs {
-        let rate = typed_path(&broker, &format!("bench.typed.{run}"), n).await;
+        let rate = if only("broker") {
+            f64::NAN
+        } else {
+            typed_path(&broker, &format!("bench.typed.{run}"), n).await
+        };
         if runs > 1 {
             println!("memory  typed run {}: {rate:>10.0} msgs/s", run + 1);
         }
@@ -99,6 +108,12 @@ async fn memory() {
     );
     round_trips(&broker, "memory").await;
     typed_round_trips(&broker, "memory").await;
+}
+
+/// Whether `ACCORD_BENCH_ONLY` names `path` (`broker` or `typed`): the embedded broker's runs of
+/// the other path are skipped, so a profiler sees one path alone.
+fn only(path: &str) -> bool {
+    std::env::var("ACCORD_BENCH_ONLY").is_ok_and(|only| only == path)
 }
 
 fn median(mut rates: Vec<f64>) -> f64 {
@@ -333,7 +348,14 @@ async fn nats(url: &str) {
         accord.push(accord_path(&broker, &format!("bench.nats.{run}"), n).await);
         typed.push(typed_path(&broker, &format!("bench.nats.typed.{run}"), n).await);
     }
-    compare("nats", "async-nats", median(accord), median(typed), median(raw), n);
+    compare(
+        "nats",
+        "async-nats",
+        median(accord),
+        median(typed),
+        median(raw),
+        n,
+    );
     round_trips(&broker, "nats").await;
     typed_round_trips(&broker, "nats").await;
 }
@@ -407,7 +429,14 @@ async fn amqp(url: &str) {
         accord.push(accord_path(&broker, &format!("bench.amqp.{run}"), n).await);
         typed.push(typed_path(&broker, &format!("bench.amqp.typed.{run}"), n).await);
     }
-    compare("amqp", "lapin", median(accord), median(typed), median(raw), n);
+    compare(
+        "amqp",
+        "lapin",
+        median(accord),
+        median(typed),
+        median(raw),
+        n,
+    );
     round_trips(&broker, "amqp").await;
     typed_round_trips(&broker, "amqp").await;
 }

@@ -91,6 +91,8 @@ pub mod __private {
     #[cfg(feature = "rest")]
     pub use reqwest;
 
+    #[cfg(feature = "messaging")]
+    pub use crate::__messaging_proxy as messaging_proxy;
     #[cfg(feature = "rest")]
     pub use crate::__rest_proxy as rest_proxy;
     pub use crate::auth::Requirement as AuthRequirement;

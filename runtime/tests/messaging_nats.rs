@@ -72,7 +72,11 @@ async fn a_plain_nats_client_speaks_the_documented_wire() {
         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
     );
     client
-        .publish_with_headers(channel.address.clone(), headers, r#"{"order_id":7}"#.into())
+        .publish_with_headers(
+            channel.address.to_string(),
+            headers,
+            r#"{"order_id":7}"#.into(),
+        )
         .await
         .unwrap();
     let reply = within("the reply", replies.next()).await.unwrap();

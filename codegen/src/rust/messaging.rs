@@ -248,32 +248,14 @@ fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
     let scope = scope(g, id);
+    // The struct and its constructors are the same for every service: the runtime's macro.
+    code.open("__accord::messaging_proxy!");
     code.line(&format!(
-        "/// Calls a `{}` over its channels: requests carry this proxy's reply inbox, replies are \
-         matched by correlation id under the call's deadline.",
+        "/// Calls a `{}` over its channels: requests carry this proxy's reply inbox, replies \
+         are matched by correlation id under the call's deadline.",
         names.trait_name
     ));
-    code.line("#[derive(Debug, Clone)]");
-    code.block("pub struct Proxy", |code| {
-        code.line("requester: __accord::messaging::Requester,");
-    });
-    code.line("");
-    code.open("impl Proxy");
-    code.line("/// A proxy on `broker` with its own reply inbox, and `config`'s timeouts, bound and breaker.");
-    code.lines(
-        "pub async fn new(
-    broker: &__accord::messaging::Broker,
-    config: __accord::ProxyConfig,
-) -> __accord::Result<Self, __accord::messaging::BrokerError> {
-    let requester = __accord::messaging::Requester::new(broker, config).await?;
-    __accord::Result::Ok(Proxy { requester })
-}",
-    );
-    code.line("");
-    code.line("/// The runtime's requester (settings, circuit breaker).");
-    code.open("pub fn requester(&self) -> &__accord::messaging::Requester");
-    code.line("&self.requester");
-    code.close("");
+    code.line("pub struct Proxy;");
     code.close("");
     code.line("");
     code.open(&format!(

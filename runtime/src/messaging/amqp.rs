@@ -113,13 +113,13 @@ impl AmqpBroker {
         message: Message,
     ) -> Result<(), BrokerError> {
         let link = self.link().await?;
-        let declared = link.declared.lock().unwrap().contains(&channel.address);
+        let declared = link.declared.lock().unwrap().contains(&*channel.address);
         if !declared {
             declare_target(&link.publisher, channel).await?;
             link.declared
                 .lock()
                 .unwrap()
-                .insert(channel.address.clone());
+                .insert(channel.address.to_string());
         }
         let exchange = match channel.kind {
             ChannelKind::PointToPoint => "",
@@ -146,7 +146,7 @@ impl AmqpBroker {
         group: &str,
     ) -> Result<Consumer, BrokerError> {
         let queue = match channel.kind {
-            ChannelKind::PointToPoint => channel.address.clone(),
+            ChannelKind::PointToPoint => channel.address.to_string(),
             ChannelKind::PublishSubscribe => format!("{}.{group}", channel.address),
         };
         let mut consumer = Consumer {

@@ -75,10 +75,10 @@ impl MemoryBroker {
                 // reference to the queue; only a full queue makes it hold one and wait.
                 let (queue, message) = {
                     let mut queues = self.inner.queues.lock().unwrap();
-                    let queue = match queues.get(&channel.address) {
+                    let queue = match queues.get(&*channel.address) {
                         Some(queue) => queue,
                         None => queues
-                            .entry(channel.address.clone())
+                            .entry(channel.address.to_string())
                             .or_insert_with(|| Arc::new(Queue::new(self.inner.capacity))),
                     };
                     match queue.try_push(message, false) {
@@ -86,7 +86,9 @@ impl MemoryBroker {
                         Err(message) => (queue.clone(), message),
                     }
                 };
-                queue.wait_to_push(message, self.inner.timeout).await
+                // Boxed: the waiting future (timer, notification) is large, and inline it
+                // would make every publish future as large, copied at each move.
+                Box::pin(queue.wait_to_push(message, self.inner.timeout)).await
             }
             ChannelKind::PublishSubscribe => {
                 let groups = self
@@ -94,7 +96,7 @@ impl MemoryBroker {
                     .topics
                     .lock()
                     .unwrap()
-                    .get(&channel.address)
+                    .get(&*channel.address)
                     .cloned();
                 let Some(groups) = groups else { return Ok(()) };
                 if let Some((last, others)) = groups.split_last() {
@@ -129,7 +131,7 @@ impl MemoryBroker {
                 let mut topics = self.inner.topics.lock().unwrap();
                 let queue = self.queue(&name);
                 let groups = topics
-                    .entry(channel.address.clone())
+                    .entry(channel.address.to_string())
                     .or_insert_with(|| Arc::new([]));
                 if !groups.iter().any(|q| Arc::ptr_eq(q, &queue)) {
                     let mut grown = groups.to_vec();
@@ -248,7 +250,7 @@ impl Queue {
         // The fast path takes no timer; only a full queue makes the publisher wait.
         match self.try_push(message, false) {
             Ok(()) => Ok(()),
-            Err(message) => self.wait_to_push(message, timeout).await,
+            Err(message) => Box::pin(self.wait_to_push(message, timeout)).await,
         }
     }
 

@@ -212,12 +212,13 @@ pub enum ChannelKind {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Channel {
     /// The address: NATS subject, AMQP queue (point-to-point) or topic exchange
-    /// (publish-subscribe), memory queue.
-    pub address: String,
+    /// (publish-subscribe), memory queue. Borrowed when it is a contract's (a `static`), so
+    /// naming a channel per message allocates nothing.
+    pub address: Cow<'static, str>,
     /// Point-to-point or publish-subscribe.
     pub kind: ChannelKind,
     /// The name of the payload's ordering key field, if the channel declares one.
-    pub key: Option<String>,
+    pub key: Option<Cow<'static, str>>,
     /// Whether messages survive a broker restart (JetStream stream, durable AMQP queues and
     /// persistent messages). Default `true`.
     pub durable: bool,
@@ -225,16 +226,16 @@ pub struct Channel {
 
 impl Channel {
     /// A durable point-to-point channel.
-    pub fn point_to_point(address: impl Into<String>) -> Self {
+    pub fn point_to_point(address: impl Into<Cow<'static, str>>) -> Self {
         Self::new(address.into(), ChannelKind::PointToPoint)
     }
 
     /// A durable publish-subscribe channel.
-    pub fn publish_subscribe(address: impl Into<String>) -> Self {
+    pub fn publish_subscribe(address: impl Into<Cow<'static, str>>) -> Self {
         Self::new(address.into(), ChannelKind::PublishSubscribe)
     }
 
-    fn new(address: String, kind: ChannelKind) -> Self {
+    fn new(address: Cow<'static, str>, kind: ChannelKind) -> Self {
         Channel {
             address,
             kind,
@@ -244,7 +245,7 @@ impl Channel {
     }
 
     /// Names the ordering key field.
-    pub fn with_key(mut self, field: impl Into<String>) -> Self {
+    pub fn with_key(mut self, field: impl Into<Cow<'static, str>>) -> Self {
         self.key = Some(field.into());
         self
     }

@@ -87,7 +87,7 @@ impl NatsBroker {
         };
         let config = stream::Config {
             name: name.clone(),
-            subjects: vec![channel.address.clone()],
+            subjects: vec![channel.address.to_string()],
             retention,
             storage: stream::StorageType::File,
             ..Default::default()
@@ -120,7 +120,7 @@ impl NatsBroker {
         }
         let confirm = self
             .jetstream
-            .publish_with_headers(channel.address.clone(), headers, message.payload)
+            .publish_with_headers(channel.address.to_string(), headers, message.payload)
             .await
             .map_err(publish_error)?;
         confirm.await.map_err(publish_error)?;
@@ -156,7 +156,7 @@ impl NatsBroker {
             };
             let subscriber = self
                 .client
-                .queue_subscribe(channel.address.clone(), queue_group)
+                .queue_subscribe(channel.address.to_string(), queue_group)
                 .await
                 .map_err(|e| unavailable("subscribing", e))?;
             return Ok(Consumer::Core {

@@ -24,6 +24,37 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
+/// A generated messaging proxy: the struct over a [`Requester`] and its constructors, the same
+/// for every service (`accord::__private::messaging_proxy!`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __messaging_proxy {
+    ($(#[$attr:meta])* pub struct $name:ident;) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            requester: $crate::messaging::Requester,
+        }
+
+        impl $name {
+            /// A proxy on `broker` with its own reply inbox, and `config`'s timeouts, bound and
+            /// breaker.
+            pub async fn new(
+                broker: &$crate::messaging::Broker,
+                config: $crate::ProxyConfig,
+            ) -> ::core::result::Result<Self, $crate::messaging::BrokerError> {
+                let requester = $crate::messaging::Requester::new(broker, config).await?;
+                ::core::result::Result::Ok(Self { requester })
+            }
+
+            /// The runtime's requester (settings, circuit breaker).
+            pub fn requester(&self) -> &$crate::messaging::Requester {
+                &self.requester
+            }
+        }
+    };
+}
+
 /// Replies a collecting call may hold unread; beyond it, further replies are dropped (logged).
 const COLLECT_BUFFER: usize = 1024;
 

@@ -112,22 +112,9 @@ impl Responder {
     {
         let service = service.clone();
         let output = binding.output.unwrap_or(EMPTY_TYPE);
-        let handle: Handler = Arc::new(move |message, shared| {
-            let started = Instant::now();
-            let (CallParts { request, span }, reply) =
-                match inbound_call::<I>(binding.op, message, shared, started) {
-                    Ok(call) => call,
-                    Err(refused) => return refused,
-                };
+        let handle = request_handler(binding, move |request, reply: Replier| {
             let work = handler(service.clone(), request);
-            let traced = span.clone();
-            Box::pin(
-                async move {
-                    let outcome = reply.answer(work.await, output).await;
-                    finish(&span, outcome, started)
-                }
-                .instrument(traced),
-            )
+            async move { reply.answer(work.await, output).await }
         });
         self.route(binding.channel, binding.input, handle)
     }
@@ -147,16 +134,9 @@ impl Responder {
         Fut: Future<Output = Result<(), E>> + Send + 'static,
     {
         let service = service.clone();
-        let handle: Handler = Arc::new(move |message, shared| {
-            let started = Instant::now();
-            let (CallParts { request, span }, _) =
-                match inbound_call::<I>(binding.op, message, shared, started) {
-                    Ok(call) => call,
-                    Err(refused) => return refused,
-                };
+        let handle = request_handler(binding, move |request, _| {
             let work = handler(service.clone(), request);
-            let traced = span.clone();
-            Box::pin(async move { finish(&span, one_way(work.await), started) }.instrument(traced))
+            async move { one_way(work.await) }
         });
         self.route(binding.channel, binding.input, handle)
     }
@@ -178,34 +158,23 @@ impl Responder {
     {
         let service = service.clone();
         let output = binding.output.unwrap_or(EMPTY_TYPE);
-        let handle: Handler = Arc::new(move |message, shared| {
-            let started = Instant::now();
-            let (CallParts { request, span }, reply) =
-                match inbound_call::<I>(binding.op, message, shared, started) {
-                    Ok(call) => call,
-                    Err(refused) => return refused,
-                };
+        let handle = request_handler(binding, move |request, reply: Replier| {
             let mut items = handler(service.clone(), request);
-            let traced = span.clone();
-            Box::pin(
-                async move {
-                    let mut outcome = Ok(Outcome::Ok);
-                    while let Some(item) = items.next().await {
-                        let failed = item.is_err();
-                        outcome = reply.answer(item, output).await;
-                        if failed || outcome.is_err() {
-                            break;
-                        }
+            async move {
+                let mut outcome = Ok(Outcome::Ok);
+                while let Some(item) = items.next().await {
+                    let failed = item.is_err();
+                    outcome = reply.answer(item, output).await;
+                    if failed || outcome.is_err() {
+                        break;
                     }
-                    // Replies already sent cannot be taken back: a fault ends the stream.
-                    let outcome = outcome.map_err(|e| match e {
-                        HandlerError::Failed(why) => HandlerError::Undeliverable(why),
-                        other => other,
-                    });
-                    finish(&span, outcome, started)
                 }
-                .instrument(traced),
-            )
+                // Replies already sent cannot be taken back: a fault ends the stream.
+                outcome.map_err(|e| match e {
+                    HandlerError::Failed(why) => HandlerError::Undeliverable(why),
+                    other => other,
+                })
+            }
         });
         self.route(binding.channel, binding.input, handle)
     }
@@ -319,6 +288,28 @@ impl Drop for Serving {
             task.abort();
         }
     }
+}
+
+/// The handler of a channel-bound operation: reads the request (refusing what can never be
+/// handled), runs `serve` with it and where to reply, in the call's span, and records the
+/// outcome.
+fn request_handler<I, F, Fut>(binding: &'static Binding, serve: F) -> Handler
+where
+    I: DeserializeOwned + Validate + Send + 'static,
+    F: Fn(Request<I>, Replier) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Outcome, HandlerError>> + Send + 'static,
+{
+    Arc::new(move |message, shared| {
+        let started = Instant::now();
+        let (CallParts { request, span }, reply) =
+            match inbound_call::<I>(binding.op, message, shared, started) {
+                Ok(call) => call,
+                Err(refused) => return refused,
+            };
+        let work = serve(request, reply);
+        let traced = span.clone();
+        Box::pin(async move { finish(&span, work.await, started) }.instrument(traced))
+    })
 }
 
 /// Records how a served call ended on its span; the consumer policy does the rest.
@@ -458,20 +449,29 @@ fn failure(error: CallError) -> HandlerError {
 
 /// Where and how to reply to one request.
 struct Replier {
-    /// The request's `reply_to`, `message_id`, trace and format; `None` when it asked for no reply.
-    to: Option<(String, String, Option<String>, Cow<'static, str>)>,
+    /// Where the request asked for its reply; `None` when it asked for none.
+    to: Option<ReplyTo>,
     broker: Broker,
+}
+
+/// What of a request its reply needs.
+struct ReplyTo {
+    /// The request's `reply_to`.
+    address: String,
+    /// The request's `message_id`: the reply's `correlation_id`.
+    request_id: String,
+    traceparent: Option<String>,
+    /// Replies travel in the request's format.
+    content_type: Cow<'static, str>,
 }
 
 impl Replier {
     fn of(message: &Message, shared: &Shared) -> Self {
-        let to = message.reply_to.as_ref().map(|to| {
-            (
-                to.clone(),
-                message.message_id.clone(),
-                message.traceparent.clone(),
-                message.content_type.clone(),
-            )
+        let to = message.reply_to.as_ref().map(|address| ReplyTo {
+            address: address.clone(),
+            request_id: message.message_id.clone(),
+            traceparent: message.traceparent.clone(),
+            content_type: message.content_type.clone(),
         });
         Replier {
             to,
@@ -481,7 +481,7 @@ impl Replier {
 
     fn format(&self) -> Format {
         match &self.to {
-            Some((_, _, _, content_type)) if content_type == PROTOBUF => Format::Protobuf,
+            Some(to) if to.content_type == PROTOBUF => Format::Protobuf,
             _ => Format::Json,
         }
     }
@@ -492,14 +492,14 @@ impl Replier {
         message_type: Cow<'static, str>,
         payload: Vec<u8>,
     ) -> Result<(), HandlerError> {
-        let Some((to, request_id, traceparent, content_type)) = &self.to else {
+        let Some(to) = &self.to else {
             return Ok(());
         };
-        let mut reply = Message::new(message_type, payload).with_correlation_id(request_id.clone());
-        reply.traceparent = traceparent.clone();
-        reply.content_type = content_type.clone();
+        let mut reply = Message::new(message_type, payload).with_correlation_id(&*to.request_id);
+        reply.traceparent = to.traceparent.clone();
+        reply.content_type = to.content_type.clone();
         self.broker
-            .reply(to, reply)
+            .reply(&to.address, reply)
             .await
             .map_err(|e| HandlerError::Failed(format!("reply not sent: {e}")))
     }

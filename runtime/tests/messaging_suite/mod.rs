@@ -451,7 +451,7 @@ pub async fn python_clients_speak_the_documented_wire(broker: &Broker, mode: &st
         script.to_owned(),
         mode.to_owned(),
         url.to_owned(),
-        channel.address.clone(),
+        channel.address.to_string(),
     ];
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new("python3")

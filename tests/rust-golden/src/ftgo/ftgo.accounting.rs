@@ -591,26 +591,9 @@ pub mod accounting_service {
             }
         }
 
-        /// Calls a `AccountingService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
-        #[derive(Debug, Clone)]
-        pub struct Proxy {
-            requester: __accord::messaging::Requester,
-        }
-
-        impl Proxy {
-            /// A proxy on `broker` with its own reply inbox, and `config`'s timeouts, bound and breaker.
-            pub async fn new(
-                broker: &__accord::messaging::Broker,
-                config: __accord::ProxyConfig,
-            ) -> __accord::Result<Self, __accord::messaging::BrokerError> {
-                let requester = __accord::messaging::Requester::new(broker, config).await?;
-                __accord::Result::Ok(Proxy { requester })
-            }
-
-            /// The runtime's requester (settings, circuit breaker).
-            pub fn requester(&self) -> &__accord::messaging::Requester {
-                &self.requester
-            }
+        __accord::messaging_proxy! {
+            /// Calls a `AccountingService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
+            pub struct Proxy;
         }
 
         impl super::super::AccountingService for Proxy {

@@ -262,26 +262,9 @@ pub mod kitchen_service {
                 .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCancelled", &subscriber, |s, e| async move { s.order_cancelled(e).await })
         }
 
-        /// Calls a `KitchenService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
-        #[derive(Debug, Clone)]
-        pub struct Proxy {
-            requester: __accord::messaging::Requester,
-        }
-
-        impl Proxy {
-            /// A proxy on `broker` with its own reply inbox, and `config`'s timeouts, bound and breaker.
-            pub async fn new(
-                broker: &__accord::messaging::Broker,
-                config: __accord::ProxyConfig,
-            ) -> __accord::Result<Self, __accord::messaging::BrokerError> {
-                let requester = __accord::messaging::Requester::new(broker, config).await?;
-                __accord::Result::Ok(Proxy { requester })
-            }
-
-            /// The runtime's requester (settings, circuit breaker).
-            pub fn requester(&self) -> &__accord::messaging::Requester {
-                &self.requester
-            }
+        __accord::messaging_proxy! {
+            /// Calls a `KitchenService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
+            pub struct Proxy;
         }
 
         impl super::super::KitchenService for Proxy {
@@ -437,26 +420,9 @@ pub mod delivery_service {
                 .collect(&bindings::QUOTE, &service, |s, r| s.quote(r))
         }
 
-        /// Calls a `DeliveryService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
-        #[derive(Debug, Clone)]
-        pub struct Proxy {
-            requester: __accord::messaging::Requester,
-        }
-
-        impl Proxy {
-            /// A proxy on `broker` with its own reply inbox, and `config`'s timeouts, bound and breaker.
-            pub async fn new(
-                broker: &__accord::messaging::Broker,
-                config: __accord::ProxyConfig,
-            ) -> __accord::Result<Self, __accord::messaging::BrokerError> {
-                let requester = __accord::messaging::Requester::new(broker, config).await?;
-                __accord::Result::Ok(Proxy { requester })
-            }
-
-            /// The runtime's requester (settings, circuit breaker).
-            pub fn requester(&self) -> &__accord::messaging::Requester {
-                &self.requester
-            }
+        __accord::messaging_proxy! {
+            /// Calls a `DeliveryService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
+            pub struct Proxy;
         }
 
         impl super::super::DeliveryService for Proxy {
