@@ -30,6 +30,7 @@ mod deadline;
 mod error;
 mod glue;
 mod param;
+pub mod proto;
 pub mod resilience;
 #[doc(hidden)]
 pub mod shape;
@@ -76,6 +77,7 @@ pub type BoxStream<'a, T> = futures::stream::BoxStream<'a, T>;
 #[doc(hidden)]
 pub mod __private {
     pub use base64;
+    pub use bytes;
     pub use chrono;
     pub use futures;
     pub use http;
@@ -103,8 +105,8 @@ pub mod __private {
     pub use crate::shape::{self, Shape};
     pub use crate::validate::unknown_enum_value;
     pub use crate::{
-        __enumeration as enumeration, __errors as errors, __object_shape as object_shape,
-        __union_shape as union_shape,
+        __enumeration as enumeration, __errors as errors, __message as message,
+        __object_shape as object_shape, __oneof as oneof, __union_shape as union_shape,
     };
     pub use crate::{
         BoxStream, Bytes, CallError, Context, Duration, ErrorEncoding, FieldPath, ParamValue,
