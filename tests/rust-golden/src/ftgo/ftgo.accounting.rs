@@ -35,6 +35,11 @@ __accord::object_shape!(Account {
     "state": AccountState = true,
     "initial_state": AccountState = false,
 });
+__accord::message!(Account = "ftgo.accounting.v0.Account" {
+    consumer_id: i64 = 1,
+    state: AccountState = 2,
+    initial_state: AccountState = 3,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -49,6 +54,10 @@ impl __accord::Validate for GetAccountRequest {}
 __accord::object_shape!(GetAccountRequest {
     "consumer_id": i64 = true,
     "origin": __accord::Option<__accord::String> = false,
+});
+__accord::message!(GetAccountRequest = "ftgo.accounting.v0.GetAccountRequest" {
+    consumer_id: i64 = 1,
+    origin: __accord::Option<__accord::String> = 2,
 });
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +97,10 @@ __accord::object_shape!(ListAccountsRequest {
     "state": __accord::Option<AccountState> = false,
     "limit": u32 = false,
 });
+__accord::message!(ListAccountsRequest = "ftgo.accounting.v0.ListAccountsRequest" {
+    state: __accord::Option<AccountState> = 1,
+    limit: u32 = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -109,6 +122,9 @@ impl __accord::Validate for AccountList {
     }
 }
 __accord::object_shape!(AccountList {"accounts": __accord::Vec<Account> = true});
+__accord::message!(AccountList = "ftgo.accounting.v0.AccountList" {
+    accounts: __accord::Vec<Account> = 1,
+});
 
 /// Command: charge the consumer for an order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -137,6 +153,11 @@ __accord::object_shape!(AuthorizeCard {
     "order_id": i64 = true,
     "amount": Money = true,
 });
+__accord::message!(AuthorizeCard = "ftgo.accounting.v0.AuthorizeCard" {
+    consumer_id: i64 = 1,
+    order_id: i64 = 2,
+    amount: Money = 3,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -147,6 +168,7 @@ pub struct DisableAccount {
 
 impl __accord::Validate for DisableAccount {}
 __accord::object_shape!(DisableAccount {"consumer_id": i64 = true});
+__accord::message!(DisableAccount = "ftgo.accounting.v0.DisableAccount" {consumer_id: i64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -158,6 +180,10 @@ pub struct CardAuthorized {
 
 impl __accord::Validate for CardAuthorized {}
 __accord::object_shape!(CardAuthorized {"consumer_id": i64 = true, "order_id": i64 = true});
+__accord::message!(CardAuthorized = "ftgo.accounting.v0.CardAuthorized" {
+    consumer_id: i64 = 1,
+    order_id: i64 = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -174,6 +200,11 @@ __accord::object_shape!(CardAuthorizationFailed {
     "order_id": i64 = true,
     "reason": __accord::String = true,
 });
+__accord::message!(CardAuthorizationFailed = "ftgo.accounting.v0.CardAuthorizationFailed" {
+    consumer_id: i64 = 1,
+    order_id: i64 = 2,
+    reason: __accord::String = 3,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -184,6 +215,7 @@ pub struct AccountNotFound {
 
 impl __accord::Validate for AccountNotFound {}
 __accord::object_shape!(AccountNotFound {"consumer_id": i64 = true});
+__accord::message!(AccountNotFound = "ftgo.accounting.v0.AccountNotFound" {consumer_id: i64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -194,6 +226,9 @@ pub struct PaymentDeclined {
 
 impl __accord::Validate for PaymentDeclined {}
 __accord::object_shape!(PaymentDeclined {"reason": __accord::String = true});
+__accord::message!(PaymentDeclined = "ftgo.accounting.v0.PaymentDeclined" {
+    reason: __accord::String = 1,
+});
 
 /// Keeps consumers' payment accounts.
 ///

@@ -43,6 +43,12 @@ __accord::object_shape!(Consumer {
     "email": __accord::String = true,
     "registered_at": __accord::Timestamp = true,
 });
+__accord::message!(Consumer = "ftgo.consumer.v1.Consumer" {
+    consumer_id: i64 = 1,
+    name: __accord::String = 2,
+    email: __accord::String = 3,
+    registered_at: __accord::Timestamp = 4,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -78,6 +84,10 @@ __accord::object_shape!(CreateConsumerRequest {
     "name": __accord::String = true,
     "email": __accord::String = true,
 });
+__accord::message!(CreateConsumerRequest = "ftgo.consumer.v1.CreateConsumerRequest" {
+    name: __accord::String = 1,
+    email: __accord::String = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -88,6 +98,9 @@ pub struct CreateConsumerReply {
 
 impl __accord::Validate for CreateConsumerReply {}
 __accord::object_shape!(CreateConsumerReply {"consumer_id": i64 = true});
+__accord::message!(CreateConsumerReply = "ftgo.consumer.v1.CreateConsumerReply" {
+    consumer_id: i64 = 1,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -98,6 +111,9 @@ pub struct GetConsumerRequest {
 
 impl __accord::Validate for GetConsumerRequest {}
 __accord::object_shape!(GetConsumerRequest {"consumer_id": i64 = true});
+__accord::message!(GetConsumerRequest = "ftgo.consumer.v1.GetConsumerRequest" {
+    consumer_id: i64 = 1,
+});
 
 /// Asks whether a consumer may place an order of this total.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -126,6 +142,11 @@ __accord::object_shape!(ValidateOrderRequest {
     "order_id": i64 = true,
     "order_total": Money = true,
 });
+__accord::message!(ValidateOrderRequest = "ftgo.consumer.v1.ValidateOrderRequest" {
+    consumer_id: i64 = 1,
+    order_id: i64 = 2,
+    order_total: Money = 3,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -136,6 +157,9 @@ pub struct ValidateOrderReply {
 
 impl __accord::Validate for ValidateOrderReply {}
 __accord::object_shape!(ValidateOrderReply {"approved": bool = true});
+__accord::message!(ValidateOrderReply = "ftgo.consumer.v1.ValidateOrderReply" {
+    approved: bool = 1,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -146,6 +170,7 @@ pub struct ConsumerNotFound {
 
 impl __accord::Validate for ConsumerNotFound {}
 __accord::object_shape!(ConsumerNotFound {"consumer_id": i64 = true});
+__accord::message!(ConsumerNotFound = "ftgo.consumer.v1.ConsumerNotFound" {consumer_id: i64 = 1});
 
 /// The consumer may not order right now.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -161,6 +186,10 @@ __accord::object_shape!(ConsumerVerificationFailed {
     "consumer_id": i64 = true,
     "reason": __accord::String = true,
 });
+__accord::message!(ConsumerVerificationFailed = "ftgo.consumer.v1.ConsumerVerificationFailed" {
+    consumer_id: i64 = 1,
+    reason: __accord::String = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -174,6 +203,10 @@ impl __accord::Validate for ConsumerCreated {}
 __accord::object_shape!(ConsumerCreated {
     "consumer_id": i64 = true,
     "name": __accord::String = true,
+});
+__accord::message!(ConsumerCreated = "ftgo.consumer.v1.ConsumerCreated" {
+    consumer_id: i64 = 1,
+    name: __accord::String = 2,
 });
 
 /// Registers consumers and vouches for their orders.

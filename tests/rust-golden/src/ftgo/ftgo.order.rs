@@ -34,6 +34,10 @@ __accord::object_shape!(LineItem {
     "menu_item_id": __accord::String = true,
     "quantity": i32 = true,
 });
+__accord::message!(LineItem = "ftgo.order.v1.LineItem" {
+    menu_item_id: __accord::String = 1,
+    quantity: i32 = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -70,6 +74,12 @@ __accord::object_shape!(CreateOrderRequest {
     "line_items": __accord::Vec<LineItem> = true,
     "delivery_note": __accord::Option<__accord::String> = false,
 });
+__accord::message!(CreateOrderRequest = "ftgo.order.v1.CreateOrderRequest" {
+    restaurant_id: i64 = 1,
+    consumer_id: i64 = 2,
+    line_items: __accord::Vec<LineItem> = 3,
+    delivery_note: __accord::Option<__accord::String> = 4,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -80,6 +90,7 @@ pub struct CreateOrderReply {
 
 impl __accord::Validate for CreateOrderReply {}
 __accord::object_shape!(CreateOrderReply {"order_id": i64 = true});
+__accord::message!(CreateOrderReply = "ftgo.order.v1.CreateOrderReply" {order_id: i64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -90,6 +101,7 @@ pub struct GetOrderRequest {
 
 impl __accord::Validate for GetOrderRequest {}
 __accord::object_shape!(GetOrderRequest {"order_id": i64 = true});
+__accord::message!(GetOrderRequest = "ftgo.order.v1.GetOrderRequest" {order_id: i64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -104,6 +116,10 @@ impl __accord::Validate for CancelOrderRequest {}
 __accord::object_shape!(CancelOrderRequest {
     "order_id": i64 = true,
     "reason": __accord::Option<__accord::String> = false,
+});
+__accord::message!(CancelOrderRequest = "ftgo.order.v1.CancelOrderRequest" {
+    order_id: i64 = 1,
+    reason: __accord::Option<__accord::String> = 2,
 });
 
 __accord::enumeration! {
@@ -143,6 +159,10 @@ impl __accord::Validate for PaymentMethod {
     }
 }
 __accord::union_shape!(PaymentMethod {"card": CardToken, "voucher": __accord::String});
+__accord::oneof!(PaymentMethod = "ftgo.order.v1.PaymentMethod" {
+    Card(CardToken) = 1,
+    Voucher(__accord::String) = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -153,6 +173,7 @@ pub struct CardToken {
 
 impl __accord::Validate for CardToken {}
 __accord::object_shape!(CardToken {"token": __accord::String = true});
+__accord::message!(CardToken = "ftgo.order.v1.CardToken" {token: __accord::String = 1});
 
 /// An order, as its consumer sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,6 +218,15 @@ __accord::object_shape!(Order {
     "labels": __accord::BTreeMap<__accord::String, __accord::String> = true,
     "placed_at": __accord::Timestamp = true,
 });
+__accord::message!(Order = "ftgo.order.v1.Order" {
+    order_id: i64 = 1,
+    state: OrderState = 2,
+    line_items: __accord::Vec<LineItem> = 3,
+    total: Money = 4,
+    payment: __accord::Option<PaymentMethod> = 5,
+    labels: __accord::BTreeMap<__accord::String, __accord::String> = 6,
+    placed_at: __accord::Timestamp = 7,
+});
 
 /// No restaurant has this id.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -208,6 +238,9 @@ pub struct RestaurantNotFound {
 
 impl __accord::Validate for RestaurantNotFound {}
 __accord::object_shape!(RestaurantNotFound {"restaurant_id": i64 = true});
+__accord::message!(RestaurantNotFound = "ftgo.order.v1.RestaurantNotFound" {
+    restaurant_id: i64 = 1,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -218,6 +251,7 @@ pub struct OrderNotFound {
 
 impl __accord::Validate for OrderNotFound {}
 __accord::object_shape!(OrderNotFound {"order_id": i64 = true});
+__accord::message!(OrderNotFound = "ftgo.order.v1.OrderNotFound" {order_id: i64 = 1});
 
 /// A domain event: an order was created.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -246,6 +280,11 @@ __accord::object_shape!(OrderCreated {
     "consumer_id": i64 = true,
     "line_items": __accord::Vec<LineItem> = true,
 });
+__accord::message!(OrderCreated = "ftgo.order.v1.OrderCreated" {
+    order_id: i64 = 1,
+    consumer_id: i64 = 2,
+    line_items: __accord::Vec<LineItem> = 3,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -260,6 +299,10 @@ impl __accord::Validate for OrderCancelled {}
 __accord::object_shape!(OrderCancelled {
     "order_id": i64 = true,
     "reason": __accord::Option<__accord::String> = false,
+});
+__accord::message!(OrderCancelled = "ftgo.order.v1.OrderCancelled" {
+    order_id: i64 = 1,
+    reason: __accord::Option<__accord::String> = 2,
 });
 
 /// Manages the lifecycle of orders.

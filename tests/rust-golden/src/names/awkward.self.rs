@@ -37,6 +37,16 @@ __accord::object_shape!(Self_ {
     "userId": i64 = true,
     "user_id": i64 = true,
 });
+__accord::message!(Self_ = "awkward.self.v1.Self" {
+    self_: __accord::String = 1,
+    self_2: i32 = 2,
+    crate_: __accord::Option<bool> = 3,
+    super_: __accord::Vec<__accord::String> = 4,
+    self_3: __accord::String = 5,
+    r#type: __accord::String = 6,
+    user_id: i64 = 7,
+    user_id_2: i64 = 8,
+});
 
 /// A thing; its JSON, in a code block rustdoc must not compile:
 /// 
@@ -52,6 +62,7 @@ pub struct Thing {
 
 impl __accord::Validate for Thing {}
 __accord::object_shape!(Thing {"id": i64 = true});
+__accord::message!(Thing = "awkward.self.v1.Thing" {id: i64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -62,6 +73,7 @@ pub struct AThing {
 
 impl __accord::Validate for AThing {}
 __accord::object_shape!(AThing {"name": __accord::String = true});
+__accord::message!(AThing = "awkward.self.v1.a_thing" {name: __accord::String = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -72,6 +84,7 @@ pub struct TheThing {
 
 impl __accord::Validate for TheThing {}
 __accord::object_shape!(TheThing {"flag": bool = true});
+__accord::message!(TheThing = "awkward.self.v1.THE_THING" {flag: bool = 1});
 
 /// Names the generated code uses from std: harmless, it names std through one alias.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -84,6 +97,9 @@ pub struct Option {
 
 impl __accord::Validate for Option {}
 __accord::object_shape!(Option {"some": __accord::Option<__accord::String> = false});
+__accord::message!(Option = "awkward.self.v1.Option" {
+    some: __accord::Option<__accord::String> = 1,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -99,6 +115,10 @@ __accord::object_shape!(Result {
     "ok": bool = true,
     "err": __accord::Option<__accord::String> = false,
 });
+__accord::message!(Result = "awkward.self.v1.Result" {
+    ok: bool = 1,
+    err: __accord::Option<__accord::String> = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -109,6 +129,7 @@ pub struct Vec {
 
 impl __accord::Validate for Vec {}
 __accord::object_shape!(Vec {"items": __accord::Vec<i64> = true});
+__accord::message!(Vec = "awkward.self.v1.Vec" {items: __accord::Vec<i64> = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -130,6 +151,7 @@ impl __accord::Validate for Box {
     }
 }
 __accord::object_shape!(Box {"inner": __accord::Option<Option> = false});
+__accord::message!(Box = "awkward.self.v1.Box" {inner: __accord::Option<Option> = 1});
 
 __accord::enumeration! {
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -172,6 +194,11 @@ impl __accord::Validate for Crate {
     }
 }
 __accord::union_shape!(Crate {"self": __accord::String, "Self": i64, "type": Thing});
+__accord::oneof!(Crate = "awkward.self.v1.crate" {
+    Self_(__accord::String) = 1,
+    Self2(i64) = 2,
+    Type(Thing) = 3,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -204,6 +231,12 @@ __accord::object_shape!(Input {
     "self": __accord::Option<__accord::String> = false,
     "which": __accord::Option<Crate> = false,
 });
+__accord::message!(Input = "awkward.self.v1.Input" {
+    r#type: __accord::String = 1,
+    r#match: __accord::Option<Match> = 2,
+    self_: __accord::Option<__accord::String> = 3,
+    which: __accord::Option<Crate> = 4,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -226,6 +259,12 @@ __accord::object_shape!(Lookup {
     "self": __accord::Option<__accord::String> = false,
     "super": __accord::Vec<Match> = true,
 });
+__accord::message!(Lookup = "awkward.self.v1.Lookup" {
+    r#type: __accord::String = 1,
+    r#match: __accord::Option<Match> = 2,
+    self_: __accord::Option<__accord::String> = 3,
+    super_: __accord::Vec<Match> = 4,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -236,6 +275,7 @@ pub struct TypeError {
 
 impl __accord::Validate for TypeError {}
 __accord::object_shape!(TypeError {"fn": __accord::String = true});
+__accord::message!(TypeError = "awkward.self.v1.TypeError" {r#fn: __accord::String = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -246,6 +286,7 @@ pub struct Error {
 
 impl __accord::Validate for Error {}
 __accord::object_shape!(Error {"loop": bool = true});
+__accord::message!(Error = "awkward.self.v1.Error" {r#loop: bool = 1});
 
 /// A service named like a keyword, with keyword operations.
 ///

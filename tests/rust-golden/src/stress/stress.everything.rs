@@ -37,6 +37,20 @@ __accord::object_shape!(Scalars {
     "took": __accord::Duration = true,
     "id": __accord::Uuid = true,
 });
+__accord::message!(Scalars = "stress.everything.v2.Scalars" {
+    flag: bool = 1,
+    small: i32 = 2,
+    big: i64 = 3,
+    count: u32 = 4,
+    huge: u64 = 5,
+    ratio: f32 = 6,
+    precise: f64 = 7,
+    text: __accord::String = 8,
+    blob: __accord::Bytes = 9,
+    at: __accord::Timestamp = 10,
+    took: __accord::Duration = 11,
+    id: __accord::Uuid = 12,
+});
 
 /// Every scalar and container, optional; defaults wherever a literal can state one.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,6 +156,25 @@ __accord::object_shape!(Optionals {
     "scores": __accord::Option<__accord::BTreeMap<__accord::String, i64>> = false,
     "nested": __accord::Option<Scalars> = false,
 });
+__accord::message!(Optionals = "stress.everything.v2.Optionals" {
+    flag: bool = 1,
+    small: i32 = 2,
+    big: i64 = 3,
+    count: u32 = 4,
+    huge: __accord::Option<u64> = 5,
+    ratio: f32 = 6,
+    precise: f64 = 7,
+    text: __accord::String = 8,
+    blob: __accord::Option<__accord::Bytes> = 9,
+    at: __accord::Option<__accord::Timestamp> = 10,
+    took: __accord::Duration = 11,
+    id: __accord::Option<__accord::Uuid> = 12,
+    color: Color = 13,
+    shape: __accord::Option<Shape> = 14,
+    tags: __accord::Option<__accord::Vec<__accord::String>> = 15,
+    scores: __accord::Option<__accord::BTreeMap<__accord::String, i64>> = 16,
+    nested: __accord::Option<Scalars> = 17,
+});
 
 /// Containers in every combination protobuf cannot express directly.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -195,6 +228,18 @@ __accord::object_shape!(Containers {
     "optional_list": __accord::Option<__accord::Vec<Item>> = false,
     "optional_map": __accord::Option<__accord::BTreeMap<__accord::String, __accord::Vec<Item>>> = false,
     "lights": __accord::BTreeMap<u64, Light> = true,
+});
+__accord::message!(Containers = "stress.everything.v2.Containers" {
+    matrix: __accord::Vec<__accord::Vec<i32>> = 1,
+    cube: __accord::Vec<__accord::Vec<__accord::Vec<f64>>> = 2,
+    groups: __accord::BTreeMap<__accord::String, __accord::Vec<__accord::String>> = 3,
+    by_id: __accord::BTreeMap<i64, Item> = 4,
+    by_small: __accord::BTreeMap<u32, __accord::BTreeMap<__accord::String, bool>> = 5,
+    shapes: __accord::Vec<Shape> = 6,
+    colors: __accord::Vec<Color> = 7,
+    optional_list: __accord::Option<__accord::Vec<Item>> = 8,
+    optional_map: __accord::Option<__accord::BTreeMap<__accord::String, __accord::Vec<Item>>> = 9,
+    lights: __accord::BTreeMap<u64, Light> = 13,
 });
 
 /// Constraints of every kind.
@@ -328,6 +373,17 @@ __accord::object_shape!(Constrained {
     "code": __accord::String = false,
     "tilt": f32 = false,
 });
+__accord::message!(Constrained = "stress.everything.v2.Constrained" {
+    percent: i32 = 1,
+    positive: f64 = 2,
+    at_most: u64 = 3,
+    slug: __accord::String = 4,
+    digest: __accord::Bytes = 5,
+    items: __accord::Vec<Item> = 6,
+    labels: __accord::BTreeMap<__accord::String, __accord::String> = 7,
+    code: __accord::String = 8,
+    tilt: f32 = 9,
+});
 
 /// Shares its short name with `stress.other.Item`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -353,6 +409,10 @@ impl __accord::Validate for Item {
 __accord::object_shape!(Item {
     "id": i64 = true,
     "other": __accord::Option<super::super::stress::other::Item> = false,
+});
+__accord::message!(Item = "stress.everything.v2.Item" {
+    id: i64 = 1,
+    other: __accord::Option<super::super::stress::other::Item> = 2,
 });
 
 __accord::enumeration! {
@@ -432,6 +492,14 @@ __accord::union_shape!(Shape {
     "nothing": Empty,
     "color": Color,
 });
+__accord::oneof!(Shape = "stress.everything.v2.Shape" {
+    Circle(Circle) = 1,
+    Side(f64) = 2,
+    Label(__accord::String) = 3,
+    Points(__accord::Vec<Point>) = 4,
+    Nothing(Empty) = 5,
+    Color(Color) = 6,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -442,6 +510,7 @@ pub struct Circle {
 
 impl __accord::Validate for Circle {}
 __accord::object_shape!(Circle {"radius": f64 = true});
+__accord::message!(Circle = "stress.everything.v2.Circle" {radius: f64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -453,6 +522,7 @@ pub struct Point {
 
 impl __accord::Validate for Point {}
 __accord::object_shape!(Point {"x": f64 = true, "y": f64 = true});
+__accord::message!(Point = "stress.everything.v2.Point" {x: f64 = 1, y: f64 = 2});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -461,6 +531,7 @@ pub struct Empty {}
 
 impl __accord::Validate for Empty {}
 __accord::object_shape!(Empty {});
+__accord::message!(Empty = "stress.everything.v2.Empty" {});
 
 /// Field names that are keywords in Rust, protobuf, JavaScript or Accord itself.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -516,6 +587,30 @@ __accord::object_shape!(Keywords {
     "error": __accord::String = true,
     "address": __accord::String = true,
     "messages": __accord::Vec<__accord::String> = true,
+});
+__accord::message!(Keywords = "stress.everything.v2.Keywords" {
+    r#type: __accord::String = 1,
+    r#match: i32 = 2,
+    r#async: bool = 3,
+    r#fn: __accord::String = 4,
+    r#impl: __accord::String = 5,
+    r#loop: bool = 6,
+    r#yield: i32 = 7,
+    message: __accord::String = 8,
+    option: __accord::Option<__accord::String> = 9,
+    repeated: bool = 10,
+    function: __accord::String = 11,
+    class: __accord::String = 12,
+    new: bool = 13,
+    delete: bool = 14,
+    version: __accord::String = 15,
+    key: __accord::String = 16,
+    kind: __accord::String = 17,
+    format: __accord::String = 18,
+    stream: __accord::String = 19,
+    error: __accord::String = 20,
+    address: __accord::String = 21,
+    messages: __accord::Vec<__accord::String> = 22,
 });
 
 /// A thing, the resource of the HTTP operations.
@@ -575,6 +670,17 @@ __accord::object_shape!(Thing {
     "legacy_code": __accord::Option<i32> = false,
     "updated_at": __accord::Option<__accord::Timestamp> = false,
 });
+__accord::message!(Thing = "stress.everything.v2.Thing" {
+    id: __accord::Uuid = 1,
+    name: __accord::String = 2,
+    color: Color = 3,
+    shape: __accord::Option<Shape> = 4,
+    scalars: __accord::Option<Scalars> = 5,
+    labels: __accord::BTreeMap<__accord::String, __accord::String> = 6,
+    title: __accord::Option<__accord::String> = 7,
+    legacy_code: __accord::Option<i32> = 9,
+    updated_at: __accord::Option<__accord::Timestamp> = 8,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -585,6 +691,7 @@ pub struct GetThing {
 
 impl __accord::Validate for GetThing {}
 __accord::object_shape!(GetThing {"id": __accord::Uuid = true});
+__accord::message!(GetThing = "stress.everything.v2.GetThing" {id: __accord::Uuid = 1});
 
 /// Query parameters of every kind, and headers.
 #[derive(Debug, Clone, PartialEq)]
@@ -640,6 +747,16 @@ __accord::object_shape!(ListThings {
     "reverse": __accord::Option<bool> = false,
     "light": __accord::Option<Light> = false,
 });
+__accord::message!(ListThings = "stress.everything.v2.ListThings" {
+    colors: __accord::Vec<Color> = 1,
+    tags: __accord::Option<__accord::Vec<__accord::String>> = 2,
+    limit: u32 = 3,
+    tenant: __accord::String = 4,
+    etag: __accord::Option<__accord::String> = 5,
+    after: __accord::Option<__accord::Timestamp> = 6,
+    reverse: __accord::Option<bool> = 7,
+    light: __accord::Option<Light> = 8,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -665,6 +782,10 @@ impl __accord::Validate for ThingList {
 __accord::object_shape!(ThingList {
     "things": __accord::Vec<Thing> = true,
     "next": __accord::Option<__accord::String> = false,
+});
+__accord::message!(ThingList = "stress.everything.v2.ThingList" {
+    things: __accord::Vec<Thing> = 1,
+    next: __accord::Option<__accord::String> = 2,
 });
 
 /// Path, header and body fields together.
@@ -697,6 +818,12 @@ __accord::object_shape!(ReplaceThing {
     "thing": Thing = true,
     "note": __accord::Option<__accord::String> = false,
 });
+__accord::message!(ReplaceThing = "stress.everything.v2.ReplaceThing" {
+    id: __accord::Uuid = 1,
+    etag: __accord::String = 2,
+    thing: Thing = 3,
+    note: __accord::Option<__accord::String> = 4,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -713,6 +840,11 @@ __accord::object_shape!(PatchLabels {
     "id": __accord::Uuid = true,
     "labels": __accord::BTreeMap<__accord::String, __accord::String> = true,
     "dry_run": __accord::Option<bool> = false,
+});
+__accord::message!(PatchLabels = "stress.everything.v2.PatchLabels" {
+    id: __accord::Uuid = 1,
+    labels: __accord::BTreeMap<__accord::String, __accord::String> = 2,
+    dry_run: __accord::Option<bool> = 3,
 });
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -741,6 +873,10 @@ impl __accord::Validate for Chunk {
     }
 }
 __accord::object_shape!(Chunk {"data": __accord::Bytes = true, "seq": u64 = true});
+__accord::message!(Chunk = "stress.everything.v2.Chunk" {
+    data: __accord::Bytes = 1,
+    seq: u64 = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -751,6 +887,7 @@ pub struct UploadReply {
 
 impl __accord::Validate for UploadReply {}
 __accord::object_shape!(UploadReply {"total": u64 = true});
+__accord::message!(UploadReply = "stress.everything.v2.UploadReply" {total: u64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -762,6 +899,10 @@ pub struct DoThing {
 
 impl __accord::Validate for DoThing {}
 __accord::object_shape!(DoThing {"id": __accord::Uuid = true, "what": __accord::String = true});
+__accord::message!(DoThing = "stress.everything.v2.DoThing" {
+    id: __accord::Uuid = 1,
+    what: __accord::String = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -772,6 +913,7 @@ pub struct ForgetThing {
 
 impl __accord::Validate for ForgetThing {}
 __accord::object_shape!(ForgetThing {"id": __accord::Uuid = true});
+__accord::message!(ForgetThing = "stress.everything.v2.ForgetThing" {id: __accord::Uuid = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -782,6 +924,7 @@ pub struct Survey {
 
 impl __accord::Validate for Survey {}
 __accord::object_shape!(Survey {"question": __accord::String = true});
+__accord::message!(Survey = "stress.everything.v2.Survey" {question: __accord::String = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -797,6 +940,10 @@ __accord::object_shape!(SurveyAnswer {
     "answer": __accord::String = true,
     "who": __accord::Option<__accord::String> = false,
 });
+__accord::message!(SurveyAnswer = "stress.everything.v2.SurveyAnswer" {
+    answer: __accord::String = 1,
+    who: __accord::Option<__accord::String> = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -807,6 +954,7 @@ pub struct NotFound {
 
 impl __accord::Validate for NotFound {}
 __accord::object_shape!(NotFound {"id": __accord::Uuid = true});
+__accord::message!(NotFound = "stress.everything.v2.NotFound" {id: __accord::Uuid = 1});
 
 /// Two errors share status 409.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -818,6 +966,7 @@ pub struct Conflict {
 
 impl __accord::Validate for Conflict {}
 __accord::object_shape!(Conflict {"reason": __accord::String = true});
+__accord::message!(Conflict = "stress.everything.v2.Conflict" {reason: __accord::String = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -828,6 +977,7 @@ pub struct AlreadyExists {
 
 impl __accord::Validate for AlreadyExists {}
 __accord::object_shape!(AlreadyExists {"id": __accord::Uuid = true});
+__accord::message!(AlreadyExists = "stress.everything.v2.AlreadyExists" {id: __accord::Uuid = 1});
 
 /// A declared error at 400, beside the validation problem.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -839,6 +989,7 @@ pub struct BadThing {
 
 impl __accord::Validate for BadThing {}
 __accord::object_shape!(BadThing {"field": __accord::String = true});
+__accord::message!(BadThing = "stress.everything.v2.BadThing" {field: __accord::String = 1});
 
 /// **Deprecated**: nothing is ever gone
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -850,6 +1001,7 @@ pub struct Gone {
 
 impl __accord::Validate for Gone {}
 __accord::object_shape!(Gone {"id": __accord::Uuid = true});
+__accord::message!(Gone = "stress.everything.v2.Gone" {id: __accord::Uuid = 1});
 
 /// No @status: 500.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -862,6 +1014,9 @@ pub struct Internal {
 
 impl __accord::Validate for Internal {}
 __accord::object_shape!(Internal {"detail": __accord::Option<__accord::String> = false});
+__accord::message!(Internal = "stress.everything.v2.Internal" {
+    detail: __accord::Option<__accord::String> = 1,
+});
 
 /// A domain event.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -890,6 +1045,11 @@ __accord::object_shape!(ThingHappened {
     "at": __accord::Timestamp = true,
     "shape": __accord::Option<Shape> = false,
 });
+__accord::message!(ThingHappened = "stress.everything.v2.ThingHappened" {
+    id: __accord::Uuid = 1,
+    at: __accord::Timestamp = 2,
+    shape: __accord::Option<Shape> = 3,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -905,6 +1065,10 @@ __accord::object_shape!(AuditEntry {
     "what": __accord::String = true,
     "at": __accord::Timestamp = true,
 });
+__accord::message!(AuditEntry = "stress.everything.v2.AuditEntry" {
+    what: __accord::String = 1,
+    at: __accord::Timestamp = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -919,6 +1083,10 @@ impl __accord::Validate for ThingRemoved {}
 __accord::object_shape!(ThingRemoved {
     "id": __accord::Uuid = true,
     "reason": __accord::Option<__accord::String> = false,
+});
+__accord::message!(ThingRemoved = "stress.everything.v2.ThingRemoved" {
+    id: __accord::Uuid = 1,
+    reason: __accord::Option<__accord::String> = 2,
 });
 
 /// Everything, as a service.

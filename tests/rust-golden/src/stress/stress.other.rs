@@ -13,6 +13,7 @@ pub struct Item {
 
 impl __accord::Validate for Item {}
 __accord::object_shape!(Item {"name": __accord::String = true});
+__accord::message!(Item = "stress.other.v0.Item" {name: __accord::String = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -24,6 +25,9 @@ pub struct ListItems {
 
 impl __accord::Validate for ListItems {}
 __accord::object_shape!(ListItems {"query": __accord::Option<__accord::String> = false});
+__accord::message!(ListItems = "stress.other.v0.ListItems" {
+    query: __accord::Option<__accord::String> = 1,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -45,6 +49,7 @@ impl __accord::Validate for ItemList {
     }
 }
 __accord::object_shape!(ItemList {"items": __accord::Vec<Item> = true});
+__accord::message!(ItemList = "stress.other.v0.ItemList" {items: __accord::Vec<Item> = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -67,6 +72,10 @@ impl __accord::Validate for ItemAdded {
     }
 }
 __accord::object_shape!(ItemAdded {"item": Item = true, "at": __accord::Timestamp = true});
+__accord::message!(ItemAdded = "stress.other.v0.ItemAdded" {
+    item: Item = 1,
+    at: __accord::Timestamp = 2,
+});
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `catalog::rest::router`.
