@@ -46,6 +46,9 @@ pub mod rest;
 #[cfg(feature = "messaging")]
 pub mod messaging;
 
+#[cfg(feature = "grpc")]
+pub mod grpc;
+
 pub use call::MetadataPolicy;
 pub use context::{Context, Request};
 pub use error::{CallError, Declared, ErrorEncoding, ServiceError};
@@ -95,6 +98,10 @@ pub mod __private {
 
     #[cfg(feature = "rest")]
     pub use crate::__rest_proxy as rest_proxy;
+    #[cfg(feature = "grpc")]
+    pub use crate::grpc;
+    #[cfg(feature = "grpc")]
+    pub use crate::{__grpc_proxy as grpc_proxy, __grpc_server as grpc_server};
     pub use crate::auth::Requirement as AuthRequirement;
     pub use crate::call::{Interaction, OperationInfo};
     pub use crate::codec::Format;
