@@ -13,6 +13,7 @@
 
 mod doc;
 mod fields;
+mod grpc;
 mod ident;
 mod names;
 mod protobuf;

@@ -5,6 +5,7 @@
 //! the transport its binding names.
 
 use super::ident::ident;
+use super::grpc::Grpc;
 use super::rest::Rest;
 use super::signature::{self, Scope};
 use super::transport::{Transport, TransportCode};
@@ -53,6 +54,7 @@ pub fn service(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
 fn code_of(transport: Transport) -> &'static dyn TransportCode {
     match transport {
         Transport::Rest => &Rest,
+        Transport::Grpc => &Grpc,
     }
 }
 
@@ -87,8 +89,9 @@ fn service_trait(
         for t in transports {
             let name = t.module();
             code.line(&format!(
-                "/// Serve it over {} with `{module}::{name}::router`.",
-                name.to_ascii_uppercase()
+                "/// Serve it over {} with `{module}::{name}::{}`.",
+                name.to_ascii_uppercase(),
+                t.server_item()
             ));
         }
     }
@@ -273,33 +276,44 @@ fn client(g: &Generator<'_>, code: &mut Code, id: ServiceId, transports: &[&dyn 
             "{} {{",
             signature::signature(g, scope, id, i, false)
         ));
-        let bound = transports.iter().find(|t| t.binds(op));
+        // Every transport that carries the operation, in the options' order: the first whose
+        // proxy the client has sends it.
+        let bound: Vec<&str> = transports
+            .iter()
+            .filter(|t| t.binds(op))
+            .map(|t| t.module())
+            .collect();
         let operation = signature::operation_info(g, scope, id, i);
         let unsupported = if op.output.is_stream() {
             "unsupported_stream"
         } else {
             "unsupported"
         };
-        // A stream is a `BoxStream` either way; two futures differ in type, so an `Either`.
-        let (left, right) = if op.output.is_stream() {
-            ("", "")
-        } else {
-            ("__accord::Either::Left(", "__accord::Either::Right(")
-        };
-        let close = |wrap: &str| if wrap.is_empty() { "" } else { ")" };
-        match bound {
-            Some(t) => code.lines(&format!(
-                "match &self.{} {{
-    __accord::Option::Some(proxy) => {left}proxy.{method}(request){},
-    __accord::Option::None => {right}__accord::{unsupported}(&{operation}, request){},
-}}",
-                t.module(),
-                close(left),
-                close(right),
-            )),
-            None => code.line(&format!("__accord::{unsupported}(&{operation}, request)")),
-        }
+        let fallback = format!("__accord::{unsupported}(&{operation}, request)");
+        code.lines(&routed(&bound, &method, op.output.is_stream(), fallback));
         code.close("");
     }
     code.close("");
+}
+
+/// The body of a `Client` method: the first of `modules` whose proxy is set sends the call,
+/// else `fallback`. A stream is a `BoxStream` either way; futures differ in type, so each
+/// choice is wrapped in `Either`s (`Left`, `Right(Left)`, …, the fallback last).
+fn routed(modules: &[&str], method: &str, stream: bool, fallback: String) -> String {
+    let Some((first, rest)) = modules.split_first() else {
+        return fallback;
+    };
+    let inner = routed(rest, method, stream, fallback);
+    let (left, right, close) = if stream {
+        ("", "", "")
+    } else {
+        ("__accord::Either::Left(", "__accord::Either::Right(", ")")
+    };
+    let inner = inner.replace('\n', "\n    ");
+    format!(
+        "match &self.{first} {{
+    __accord::Option::Some(proxy) => {left}proxy.{method}(request){close},
+    __accord::Option::None => {right}{inner}{close},
+}}"
+    )
 }

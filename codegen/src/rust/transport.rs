@@ -15,6 +15,8 @@ use accord_idl::model::*;
 pub enum Transport {
     /// axum skeletons and reqwest proxies for the `@http` operations.
     Rest,
+    /// tonic skeletons and proxies for every operation the `.proto` declares an rpc for.
+    Grpc,
 }
 
 /// What a transport writes for one service.
@@ -24,6 +26,11 @@ pub(crate) trait TransportCode: Sync {
 
     /// Whether an operation travels over this transport.
     fn binds(&self, op: &Operation) -> bool;
+
+    /// What serves the trait in the transport's module (`router`, `Server`).
+    fn server_item(&self) -> &'static str {
+        "router"
+    }
 
     /// The transport's module body (`use super::__accord;` is written already): descriptors,
     /// and the skeleton and proxy as the options ask.

@@ -234,6 +234,7 @@ __accord::message!(PaymentDeclined = "ftgo.accounting.v0.PaymentDeclined" {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `accounting_service::rest::router`.
+/// Serve it over GRPC with `accounting_service::grpc::Server`.
 /// Call a remote one with `accounting_service::Client`.
 pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     fn get_account(
@@ -446,10 +447,113 @@ pub mod accounting_service {
         }
     }
 
+    /// `AccountingService` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "ftgo.accounting.v0.AccountingService";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static GET_ACCOUNT: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::GET_ACCOUNT,
+                path: "/ftgo.accounting.v0.AccountingService/GetAccount",
+            };
+
+            pub static LIST_ACCOUNTS: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::LIST_ACCOUNTS,
+                path: "/ftgo.accounting.v0.AccountingService/ListAccounts",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `AccountingService` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "ftgo.accounting.v0.AccountingService";
+            trait super::super::AccountingService;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::AccountingService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/ftgo.accounting.v0.AccountingService/GetAccount" => get_account(service, call),
+                "/ftgo.accounting.v0.AccountingService/ListAccounts" => list_accounts(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn get_account<__S: super::super::AccountingService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::GET_ACCOUNT, move |r| async move { service.get_account(r).await })
+        }
+
+        fn list_accounts<__S: super::super::AccountingService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::LIST_ACCOUNTS, move |r| async move { service.list_accounts(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `AccountingService` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::AccountingService for Proxy {
+            fn get_account(
+                &self,
+                request: __accord::Request<super::super::GetAccountRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Account, super::super::accounting_service::GetAccountError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::GET_ACCOUNT, context, input)
+            }
+
+            fn list_accounts(
+                &self,
+                request: __accord::Request<super::super::ListAccountsRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::AccountList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::LIST_ACCOUNTS, context, input)
+            }
+
+            fn authorize_card(
+                &self,
+                request: __accord::Request<super::super::AuthorizeCard>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::CardAuthorized, super::super::accounting_service::AuthorizeCardError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::AUTHORIZE_CARD, request)
+            }
+
+            fn disable_account(
+                &self,
+                request: __accord::Request<super::super::DisableAccount>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::DISABLE_ACCOUNT, request)
+            }
+        }
+    }
+
     /// Calls a `AccountingService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -463,6 +567,12 @@ pub mod accounting_service {
             self.rest = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::AccountingService for Client {
@@ -474,7 +584,10 @@ pub mod accounting_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_account(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::GET_ACCOUNT, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_account(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::GET_ACCOUNT, request)),
+                }),
             }
         }
 
@@ -486,7 +599,10 @@ pub mod accounting_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_accounts(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::LIST_ACCOUNTS, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_accounts(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::LIST_ACCOUNTS, request)),
+                }),
             }
         }
 

@@ -213,6 +213,7 @@ __accord::message!(ConsumerCreated = "ftgo.consumer.v1.ConsumerCreated" {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `consumer_service::rest::router`.
+/// Serve it over GRPC with `consumer_service::grpc::Server`.
 /// Call a remote one with `consumer_service::Client`.
 pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     fn create_consumer(
@@ -394,10 +395,104 @@ pub mod consumer_service {
         }
     }
 
+    /// `ConsumerService` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "ftgo.consumer.v1.ConsumerService";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static CREATE_CONSUMER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::CREATE_CONSUMER,
+                path: "/ftgo.consumer.v1.ConsumerService/CreateConsumer",
+            };
+
+            pub static GET_CONSUMER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::GET_CONSUMER,
+                path: "/ftgo.consumer.v1.ConsumerService/GetConsumer",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `ConsumerService` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "ftgo.consumer.v1.ConsumerService";
+            trait super::super::ConsumerService;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::ConsumerService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/ftgo.consumer.v1.ConsumerService/CreateConsumer" => create_consumer(service, call),
+                "/ftgo.consumer.v1.ConsumerService/GetConsumer" => get_consumer(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn create_consumer<__S: super::super::ConsumerService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::CREATE_CONSUMER, move |r| async move { service.create_consumer(r).await })
+        }
+
+        fn get_consumer<__S: super::super::ConsumerService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::GET_CONSUMER, move |r| async move { service.get_consumer(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `ConsumerService` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::ConsumerService for Proxy {
+            fn create_consumer(
+                &self,
+                request: __accord::Request<super::super::CreateConsumerRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::CreateConsumerReply, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::CREATE_CONSUMER, context, input)
+            }
+
+            fn get_consumer(
+                &self,
+                request: __accord::Request<super::super::GetConsumerRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Consumer, super::super::consumer_service::GetConsumerError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::GET_CONSUMER, context, input)
+            }
+
+            fn validate_order(
+                &self,
+                request: __accord::Request<super::super::ValidateOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::ValidateOrderReply, super::super::consumer_service::ValidateOrderError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::consumer_service::ops::VALIDATE_ORDER, request)
+            }
+        }
+    }
+
     /// Calls a `ConsumerService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -411,6 +506,12 @@ pub mod consumer_service {
             self.rest = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::ConsumerService for Client {
@@ -422,7 +523,10 @@ pub mod consumer_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_consumer(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::consumer_service::ops::CREATE_CONSUMER, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_consumer(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::consumer_service::ops::CREATE_CONSUMER, request)),
+                }),
             }
         }
 
@@ -434,7 +538,10 @@ pub mod consumer_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_consumer(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::consumer_service::ops::GET_CONSUMER, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_consumer(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::consumer_service::ops::GET_CONSUMER, request)),
+                }),
             }
         }
 

@@ -309,6 +309,7 @@ __accord::message!(OrderCancelled = "ftgo.order.v1.OrderCancelled" {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `order_service::rest::router`.
+/// Serve it over GRPC with `order_service::grpc::Server`.
 /// Call a remote one with `order_service::Client`.
 pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     /// Places an order.
@@ -570,10 +571,162 @@ pub mod order_service {
         }
     }
 
+    /// `OrderService` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "ftgo.order.v1.OrderService";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static CREATE_ORDER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::CREATE_ORDER,
+                path: "/ftgo.order.v1.OrderService/CreateOrder",
+            };
+
+            pub static GET_ORDER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::GET_ORDER,
+                path: "/ftgo.order.v1.OrderService/GetOrder",
+            };
+
+            pub static CANCEL_ORDER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::CANCEL_ORDER,
+                path: "/ftgo.order.v1.OrderService/CancelOrder",
+            };
+
+            pub static WATCH_ORDER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::WATCH_ORDER,
+                path: "/ftgo.order.v1.OrderService/WatchOrder",
+            };
+
+            pub static ORDER_VIEWED: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::ORDER_VIEWED,
+                path: "/ftgo.order.v1.OrderService/OrderViewed",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `OrderService` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "ftgo.order.v1.OrderService";
+            trait super::super::OrderService;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::OrderService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/ftgo.order.v1.OrderService/CreateOrder" => create_order(service, call),
+                "/ftgo.order.v1.OrderService/GetOrder" => get_order(service, call),
+                "/ftgo.order.v1.OrderService/CancelOrder" => cancel_order(service, call),
+                "/ftgo.order.v1.OrderService/WatchOrder" => watch_order(service, call),
+                "/ftgo.order.v1.OrderService/OrderViewed" => order_viewed(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn create_order<__S: super::super::OrderService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::CREATE_ORDER, move |r| async move { service.create_order(r).await })
+        }
+
+        fn get_order<__S: super::super::OrderService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::GET_ORDER, move |r| async move { service.get_order(r).await })
+        }
+
+        fn cancel_order<__S: super::super::OrderService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::CANCEL_ORDER, move |r| async move { service.cancel_order(r).await })
+        }
+
+        fn watch_order<__S: super::super::OrderService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.server_stream(&methods::WATCH_ORDER, move |r| service.watch_order(r))
+        }
+
+        fn order_viewed<__S: super::super::OrderService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::ORDER_VIEWED, move |r| async move { service.order_viewed(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `OrderService` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::OrderService for Proxy {
+            fn create_order(
+                &self,
+                request: __accord::Request<super::super::CreateOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::CreateOrderReply, super::super::order_service::CreateOrderError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::CREATE_ORDER, context, input)
+            }
+
+            fn get_order(
+                &self,
+                request: __accord::Request<super::super::GetOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Order, super::super::order_service::GetOrderError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::GET_ORDER, context, input)
+            }
+
+            fn cancel_order(
+                &self,
+                request: __accord::Request<super::super::CancelOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Order, super::super::order_service::CancelOrderError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::CANCEL_ORDER, context, input)
+            }
+
+            fn watch_order(
+                &self,
+                request: __accord::Request<super::super::GetOrderRequest>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::Order, __accord::CallError>> {
+                let (context, input) = request.into_parts();
+                self.client.call_stream(&methods::WATCH_ORDER, context, input)
+            }
+
+            fn order_viewed(
+                &self,
+                request: __accord::Request<super::super::GetOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::ORDER_VIEWED, context, input)
+            }
+        }
+    }
+
     /// Calls a `OrderService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -587,6 +740,12 @@ pub mod order_service {
             self.rest = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::OrderService for Client {
@@ -598,7 +757,10 @@ pub mod order_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_order(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::CREATE_ORDER, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_order(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::CREATE_ORDER, request)),
+                }),
             }
         }
 
@@ -610,7 +772,10 @@ pub mod order_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_order(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::GET_ORDER, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_order(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::GET_ORDER, request)),
+                }),
             }
         }
 
@@ -622,7 +787,10 @@ pub mod order_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.cancel_order(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::CANCEL_ORDER, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.cancel_order(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::CANCEL_ORDER, request)),
+                }),
             }
         }
 
@@ -630,7 +798,10 @@ pub mod order_service {
             &self,
             request: __accord::Request<super::GetOrderRequest>,
         ) -> __accord::BoxStream<'static, __accord::Result<super::Order, __accord::CallError>> {
-            __accord::unsupported_stream(&super::order_service::ops::WATCH_ORDER, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => proxy.watch_order(request),
+                __accord::Option::None => __accord::unsupported_stream(&super::order_service::ops::WATCH_ORDER, request),
+            }
         }
 
         fn order_viewed(
@@ -639,7 +810,10 @@ pub mod order_service {
         ) -> impl __accord::Future<
             Output = __accord::Result<(), __accord::CallError>,
         > + __accord::Send {
-            __accord::unsupported(&super::order_service::ops::ORDER_VIEWED, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.order_viewed(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::ORDER_VIEWED, request)),
+            }
         }
     }
 }

@@ -292,6 +292,7 @@ __accord::message!(Error = "awkward.self.v1.Error" {r#loop: bool = 1});
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `type::rest::router`.
+/// Serve it over GRPC with `type::grpc::Server`.
 /// Call a remote one with `type::Client`.
 pub trait Type: __accord::Send + __accord::Sync + 'static {
     fn r#match(
@@ -589,10 +590,162 @@ pub mod r#type {
         }
     }
 
+    /// `Type` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "awkward.self.v1.type";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static MATCH: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::MATCH,
+                path: "/awkward.self.v1.type/Match",
+            };
+
+            pub static SELF: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::SELF,
+                path: "/awkward.self.v1.type/Self",
+            };
+
+            pub static SELF_2: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::SELF_2,
+                path: "/awkward.self.v1.type/Self_",
+            };
+
+            pub static ASYNC: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::ASYNC,
+                path: "/awkward.self.v1.type/Async",
+            };
+
+            pub static LOOP: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::LOOP,
+                path: "/awkward.self.v1.type/Loop",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `Type` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "awkward.self.v1.type";
+            trait super::super::Type;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::Type>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/awkward.self.v1.type/Match" => r#match(service, call),
+                "/awkward.self.v1.type/Self" => self_(service, call),
+                "/awkward.self.v1.type/Self_" => self_2(service, call),
+                "/awkward.self.v1.type/Async" => r#async(service, call),
+                "/awkward.self.v1.type/Loop" => r#loop(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn r#match<__S: super::super::Type>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::MATCH, move |r| async move { service.r#match(r).await })
+        }
+
+        fn self_<__S: super::super::Type>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::SELF, move |r| async move { service.self_(r).await })
+        }
+
+        fn self_2<__S: super::super::Type>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::SELF_2, move |r| async move { service.self_2(r).await })
+        }
+
+        fn r#async<__S: super::super::Type>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::ASYNC, move |r| async move { service.r#async(r).await })
+        }
+
+        fn r#loop<__S: super::super::Type>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.server_stream(&methods::LOOP, move |r| service.r#loop(r))
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `Type` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::Type for Proxy {
+            fn r#match(
+                &self,
+                request: __accord::Request<super::super::Input>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Self_, super::super::r#type::MatchError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::MATCH, context, input)
+            }
+
+            fn self_(
+                &self,
+                request: __accord::Request<super::super::Lookup>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::r#type::SelfError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::SELF, context, input)
+            }
+
+            fn self_2(
+                &self,
+                request: __accord::Request<super::super::Lookup>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::AThing, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::SELF_2, context, input)
+            }
+
+            fn r#async(
+                &self,
+                request: __accord::Request<super::super::Lookup>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::ASYNC, context, input)
+            }
+
+            fn r#loop(
+                &self,
+                request: __accord::Request<super::super::Input>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::TheThing, __accord::CallError>> {
+                let (context, input) = request.into_parts();
+                self.client.call_stream(&methods::LOOP, context, input)
+            }
+        }
+    }
+
     /// Calls a `Type` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -606,6 +759,12 @@ pub mod r#type {
             self.rest = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::Type for Client {
@@ -617,7 +776,10 @@ pub mod r#type {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.r#match(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::MATCH, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.r#match(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::MATCH, request)),
+                }),
             }
         }
 
@@ -629,7 +791,10 @@ pub mod r#type {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.self_(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::SELF, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.self_(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::SELF, request)),
+                }),
             }
         }
 
@@ -641,7 +806,10 @@ pub mod r#type {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.self_2(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::SELF_2, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.self_2(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::SELF_2, request)),
+                }),
             }
         }
 
@@ -653,7 +821,10 @@ pub mod r#type {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.r#async(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::ASYNC, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.r#async(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::ASYNC, request)),
+                }),
             }
         }
 
@@ -661,7 +832,10 @@ pub mod r#type {
             &self,
             request: __accord::Request<super::Input>,
         ) -> __accord::BoxStream<'static, __accord::Result<super::TheThing, __accord::CallError>> {
-            __accord::unsupported_stream(&super::r#type::ops::LOOP, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => proxy.r#loop(request),
+                __accord::Option::None => __accord::unsupported_stream(&super::r#type::ops::LOOP, request),
+            }
         }
     }
 }
@@ -670,6 +844,7 @@ pub mod r#type {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `self::rest::router`.
+/// Serve it over GRPC with `self::grpc::Server`.
 /// Call a remote one with `self::Client`.
 pub trait Self2: __accord::Send + __accord::Sync + 'static {
     fn super_(
@@ -768,10 +943,72 @@ pub mod self_ {
         }
     }
 
+    /// `Self2` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "awkward.self.v1.self";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static SUPER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::SUPER,
+                path: "/awkward.self.v1.self/Super",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `Self2` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "awkward.self.v1.self";
+            trait super::super::Self2;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::Self2>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/awkward.self.v1.self/Super" => super_(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn super_<__S: super::super::Self2>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::SUPER, move |r| async move { service.super_(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `Self2` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::Self2 for Proxy {
+            fn super_(
+                &self,
+                request: __accord::Request<super::super::Input>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::SUPER, context, input)
+            }
+        }
+    }
+
     /// Calls a `Self2` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -785,6 +1022,12 @@ pub mod self_ {
             self.rest = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::Self2 for Client {
@@ -796,7 +1039,10 @@ pub mod self_ {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.super_(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::self_::ops::SUPER, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.super_(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::self_::ops::SUPER, request)),
+                }),
             }
         }
     }

@@ -1093,6 +1093,7 @@ __accord::message!(ThingRemoved = "stress.everything.v2.ThingRemoved" {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `everything::rest::router`.
+/// Serve it over GRPC with `everything::grpc::Server`.
 /// Call a remote one with `everything::Client`.
 pub trait Everything: __accord::Send + __accord::Sync + 'static {
     /// Reads one thing.
@@ -1855,10 +1856,415 @@ pub mod everything {
         }
     }
 
+    /// `Everything` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "stress.everything.v2.Everything";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static GET_THING: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::GET_THING,
+                path: "/stress.everything.v2.Everything/GetThing",
+            };
+
+            pub static LIST_THINGS: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::LIST_THINGS,
+                path: "/stress.everything.v2.Everything/ListThings",
+            };
+
+            pub static CREATE_THING: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::CREATE_THING,
+                path: "/stress.everything.v2.Everything/CreateThing",
+            };
+
+            pub static REPLACE_THING: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::REPLACE_THING,
+                path: "/stress.everything.v2.Everything/ReplaceThing",
+            };
+
+            pub static PATCH_LABELS: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::PATCH_LABELS,
+                path: "/stress.everything.v2.Everything/PatchLabels",
+            };
+
+            pub static DELETE_THING: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::DELETE_THING,
+                path: "/stress.everything.v2.Everything/DeleteThing",
+            };
+
+            pub static PING: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::PING,
+                path: "/stress.everything.v2.Everything/Ping",
+            };
+
+            pub static WATCH: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::WATCH,
+                path: "/stress.everything.v2.Everything/Watch",
+            };
+
+            pub static VIEWED: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::VIEWED,
+                path: "/stress.everything.v2.Everything/Viewed",
+            };
+
+            pub static UPLOAD: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::UPLOAD,
+                path: "/stress.everything.v2.Everything/Upload",
+            };
+
+            pub static CHAT: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::CHAT,
+                path: "/stress.everything.v2.Everything/Chat",
+            };
+
+            pub static ASYNC: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::ASYNC,
+                path: "/stress.everything.v2.Everything/Async",
+            };
+
+            pub static EVERYTHING: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::EVERYTHING,
+                path: "/stress.everything.v2.Everything/Everything",
+            };
+
+            pub static CONSTRAINED: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::CONSTRAINED,
+                path: "/stress.everything.v2.Everything/Constrained",
+            };
+
+            pub static FIRE_AND_FORGET: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::FIRE_AND_FORGET,
+                path: "/stress.everything.v2.Everything/FireAndForget",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `Everything` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "stress.everything.v2.Everything";
+            trait super::super::Everything;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/stress.everything.v2.Everything/GetThing" => get_thing(service, call),
+                "/stress.everything.v2.Everything/ListThings" => list_things(service, call),
+                "/stress.everything.v2.Everything/CreateThing" => create_thing(service, call),
+                "/stress.everything.v2.Everything/ReplaceThing" => replace_thing(service, call),
+                "/stress.everything.v2.Everything/PatchLabels" => patch_labels(service, call),
+                "/stress.everything.v2.Everything/DeleteThing" => delete_thing(service, call),
+                "/stress.everything.v2.Everything/Ping" => ping(service, call),
+                "/stress.everything.v2.Everything/Watch" => watch(service, call),
+                "/stress.everything.v2.Everything/Viewed" => viewed(service, call),
+                "/stress.everything.v2.Everything/Upload" => upload(service, call),
+                "/stress.everything.v2.Everything/Chat" => chat(service, call),
+                "/stress.everything.v2.Everything/Async" => r#async(service, call),
+                "/stress.everything.v2.Everything/Everything" => everything(service, call),
+                "/stress.everything.v2.Everything/Constrained" => constrained(service, call),
+                "/stress.everything.v2.Everything/FireAndForget" => fire_and_forget(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn get_thing<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::GET_THING, move |r| async move { service.get_thing(r).await })
+        }
+
+        fn list_things<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::LIST_THINGS, move |r| async move { service.list_things(r).await })
+        }
+
+        fn create_thing<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::CREATE_THING, move |r| async move { service.create_thing(r).await })
+        }
+
+        fn replace_thing<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::REPLACE_THING, move |r| async move { service.replace_thing(r).await })
+        }
+
+        fn patch_labels<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::PATCH_LABELS, move |r| async move { service.patch_labels(r).await })
+        }
+
+        fn delete_thing<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::DELETE_THING, move |r| async move { service.delete_thing(r).await })
+        }
+
+        fn ping<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::PING, move |r| async move { service.ping(r).await })
+        }
+
+        fn watch<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.server_stream(&methods::WATCH, move |r| service.watch(r))
+        }
+
+        fn viewed<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::VIEWED, move |r| async move { service.viewed(r).await })
+        }
+
+        fn upload<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.client_stream(&methods::UPLOAD, move |r| async move { service.upload(r).await })
+        }
+
+        fn chat<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.bidi_stream(&methods::CHAT, move |r| service.chat(r))
+        }
+
+        fn r#async<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::ASYNC, move |r| async move { service.r#async(r).await })
+        }
+
+        fn everything<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::EVERYTHING, move |r| async move { service.everything(r).await })
+        }
+
+        fn constrained<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::CONSTRAINED, move |r| async move { service.constrained(r).await })
+        }
+
+        fn fire_and_forget<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::FIRE_AND_FORGET, move |r| async move { service.fire_and_forget(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `Everything` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::Everything for Proxy {
+            fn get_thing(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::GetThingError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::GET_THING, context, input)
+            }
+
+            fn list_things(
+                &self,
+                request: __accord::Request<super::super::ListThings>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::ThingList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::LIST_THINGS, context, input)
+            }
+
+            fn create_thing(
+                &self,
+                request: __accord::Request<super::super::Thing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::CreateThingError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::CREATE_THING, context, input)
+            }
+
+            fn replace_thing(
+                &self,
+                request: __accord::Request<super::super::ReplaceThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), super::super::everything::ReplaceThingError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::REPLACE_THING, context, input)
+            }
+
+            fn patch_labels(
+                &self,
+                request: __accord::Request<super::super::PatchLabels>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::PatchLabelsError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::PATCH_LABELS, context, input)
+            }
+
+            fn delete_thing(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::DELETE_THING, context, input)
+            }
+
+            fn ping(
+                &self,
+                request: __accord::Request<()>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::PING, context, input)
+            }
+
+            fn watch(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::Thing, __accord::CallError>> {
+                let (context, input) = request.into_parts();
+                self.client.call_stream(&methods::WATCH, context, input)
+            }
+
+            fn viewed(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::VIEWED, context, input)
+            }
+
+            fn upload(
+                &self,
+                request: __accord::Request<__accord::BoxStream<'static, super::super::Chunk>>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::UploadReply, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call_client_stream(&methods::UPLOAD, context, input)
+            }
+
+            fn chat(
+                &self,
+                request: __accord::Request<__accord::BoxStream<'static, super::super::Chunk>>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::Chunk, __accord::CallError>> {
+                let (context, input) = request.into_parts();
+                self.client.call_bidi(&methods::CHAT, context, input)
+            }
+
+            fn r#async(
+                &self,
+                request: __accord::Request<super::super::Keywords>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Keywords, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::ASYNC, context, input)
+            }
+
+            fn everything(
+                &self,
+                request: __accord::Request<super::super::Containers>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Optionals, super::super::everything::EverythingError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::EVERYTHING, context, input)
+            }
+
+            fn constrained(
+                &self,
+                request: __accord::Request<super::super::Constrained>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Empty, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::CONSTRAINED, context, input)
+            }
+
+            fn fire_and_forget(
+                &self,
+                request: __accord::Request<super::super::Empty>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::FIRE_AND_FORGET, context, input)
+            }
+
+            fn do_thing(
+                &self,
+                request: __accord::Request<super::super::DoThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::DoThingError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::DO_THING, request)
+            }
+
+            fn forget_thing(
+                &self,
+                request: __accord::Request<super::super::ForgetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::FORGET_THING, request)
+            }
+
+            fn survey(
+                &self,
+                request: __accord::Request<super::super::Survey>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::SurveyAnswer, __accord::CallError>> {
+                __accord::unsupported_stream(&super::super::everything::ops::SURVEY, request)
+            }
+        }
+    }
+
     /// Calls a `Everything` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -1872,6 +2278,12 @@ pub mod everything {
             self.rest = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::Everything for Client {
@@ -1883,7 +2295,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_thing(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::GET_THING, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_thing(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::GET_THING, request)),
+                }),
             }
         }
 
@@ -1895,7 +2310,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_things(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::LIST_THINGS, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_things(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::LIST_THINGS, request)),
+                }),
             }
         }
 
@@ -1907,7 +2325,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_thing(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::CREATE_THING, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_thing(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::CREATE_THING, request)),
+                }),
             }
         }
 
@@ -1919,7 +2340,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.replace_thing(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::REPLACE_THING, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.replace_thing(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::REPLACE_THING, request)),
+                }),
             }
         }
 
@@ -1931,7 +2355,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.patch_labels(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::PATCH_LABELS, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.patch_labels(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::PATCH_LABELS, request)),
+                }),
             }
         }
 
@@ -1943,7 +2370,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.delete_thing(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::DELETE_THING, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.delete_thing(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::DELETE_THING, request)),
+                }),
             }
         }
 
@@ -1955,7 +2385,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.ping(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::PING, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.ping(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::PING, request)),
+                }),
             }
         }
 
@@ -1965,7 +2398,10 @@ pub mod everything {
         ) -> __accord::BoxStream<'static, __accord::Result<super::Thing, __accord::CallError>> {
             match &self.rest {
                 __accord::Option::Some(proxy) => proxy.watch(request),
-                __accord::Option::None => __accord::unsupported_stream(&super::everything::ops::WATCH, request),
+                __accord::Option::None => match &self.grpc {
+                    __accord::Option::Some(proxy) => proxy.watch(request),
+                    __accord::Option::None => __accord::unsupported_stream(&super::everything::ops::WATCH, request),
+                },
             }
         }
 
@@ -1977,7 +2413,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.viewed(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::VIEWED, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.viewed(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::VIEWED, request)),
+                }),
             }
         }
 
@@ -1987,14 +2426,20 @@ pub mod everything {
         ) -> impl __accord::Future<
             Output = __accord::Result<super::UploadReply, __accord::CallError>,
         > + __accord::Send {
-            __accord::unsupported(&super::everything::ops::UPLOAD, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.upload(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::UPLOAD, request)),
+            }
         }
 
         fn chat(
             &self,
             request: __accord::Request<__accord::BoxStream<'static, super::Chunk>>,
         ) -> __accord::BoxStream<'static, __accord::Result<super::Chunk, __accord::CallError>> {
-            __accord::unsupported_stream(&super::everything::ops::CHAT, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => proxy.chat(request),
+                __accord::Option::None => __accord::unsupported_stream(&super::everything::ops::CHAT, request),
+            }
         }
 
         fn r#async(
@@ -2003,7 +2448,10 @@ pub mod everything {
         ) -> impl __accord::Future<
             Output = __accord::Result<super::Keywords, __accord::CallError>,
         > + __accord::Send {
-            __accord::unsupported(&super::everything::ops::ASYNC, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.r#async(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::ASYNC, request)),
+            }
         }
 
         fn everything(
@@ -2012,7 +2460,10 @@ pub mod everything {
         ) -> impl __accord::Future<
             Output = __accord::Result<super::Optionals, super::everything::EverythingError>,
         > + __accord::Send {
-            __accord::unsupported(&super::everything::ops::EVERYTHING, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.everything(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::EVERYTHING, request)),
+            }
         }
 
         fn constrained(
@@ -2021,7 +2472,10 @@ pub mod everything {
         ) -> impl __accord::Future<
             Output = __accord::Result<super::Empty, __accord::CallError>,
         > + __accord::Send {
-            __accord::unsupported(&super::everything::ops::CONSTRAINED, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.constrained(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::CONSTRAINED, request)),
+            }
         }
 
         fn fire_and_forget(
@@ -2030,7 +2484,10 @@ pub mod everything {
         ) -> impl __accord::Future<
             Output = __accord::Result<(), __accord::CallError>,
         > + __accord::Send {
-            __accord::unsupported(&super::everything::ops::FIRE_AND_FORGET, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.fire_and_forget(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::FIRE_AND_FORGET, request)),
+            }
         }
 
         fn do_thing(
@@ -2063,6 +2520,8 @@ pub mod everything {
 /// gRPC only: no OpenAPI or AsyncAPI document.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+/// Serve it over GRPC with `quiet::grpc::Server`.
+/// Call a remote one with `quiet::Client`.
 pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     fn only_grpc(
         &self,
@@ -2091,5 +2550,99 @@ pub mod quiet {
             idempotent: false,
             auth: __accord::AuthRequirement::None,
         };
+    }
+
+    /// `Quiet` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "stress.everything.v2.Quiet";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static ONLY_GRPC: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::ONLY_GRPC,
+                path: "/stress.everything.v2.Quiet/OnlyGrpc",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `Quiet` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "stress.everything.v2.Quiet";
+            trait super::super::Quiet;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::Quiet>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/stress.everything.v2.Quiet/OnlyGrpc" => only_grpc(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn only_grpc<__S: super::super::Quiet>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::ONLY_GRPC, move |r| async move { service.only_grpc(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `Quiet` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::Quiet for Proxy {
+            fn only_grpc(
+                &self,
+                request: __accord::Request<super::super::Empty>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Empty, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::ONLY_GRPC, context, input)
+            }
+        }
+    }
+
+    /// Calls a `Quiet` over the transport each operation is bound to.
+    #[derive(Debug, Clone, Default)]
+    pub struct Client {
+        grpc: __accord::Option<grpc::Proxy>,
+    }
+
+    impl Client {
+        /// A client with no transport yet: add each with its `with_…` method.
+        pub fn new() -> Self {
+            <Self as __accord::Default>::default()
+        }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
+    }
+
+    impl super::Quiet for Client {
+        fn only_grpc(
+            &self,
+            request: __accord::Request<super::Empty>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Empty, __accord::CallError>,
+        > + __accord::Send {
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.only_grpc(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::quiet::ops::ONLY_GRPC, request)),
+            }
+        }
     }
 }

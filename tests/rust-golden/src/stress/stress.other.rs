@@ -79,6 +79,7 @@ __accord::message!(ItemAdded = "stress.other.v0.ItemAdded" {
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `catalog::rest::router`.
+/// Serve it over GRPC with `catalog::grpc::Server`.
 /// Call a remote one with `catalog::Client`.
 pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     fn list(
@@ -169,10 +170,72 @@ pub mod catalog {
         }
     }
 
+    /// `Catalog` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "stress.other.v0.Catalog";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static LIST: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::LIST,
+                path: "/stress.other.v0.Catalog/List",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `Catalog` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "stress.other.v0.Catalog";
+            trait super::super::Catalog;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::Catalog>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/stress.other.v0.Catalog/List" => list(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn list<__S: super::super::Catalog>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::LIST, move |r| async move { service.list(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `Catalog` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::Catalog for Proxy {
+            fn list(
+                &self,
+                request: __accord::Request<super::super::ListItems>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::ItemList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::LIST, context, input)
+            }
+        }
+    }
+
     /// Calls a `Catalog` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -186,6 +249,12 @@ pub mod catalog {
             self.rest = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::Catalog for Client {
@@ -197,7 +266,10 @@ pub mod catalog {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::catalog::ops::LIST, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::catalog::ops::LIST, request)),
+                }),
             }
         }
     }
