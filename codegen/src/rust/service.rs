@@ -17,6 +17,8 @@ pub fn service(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let transports = transports(g, id);
     service_trait(g, code, id, &transports);
     code.line("");
+    shared_impl(g, code, id);
+    code.line("");
     let names = &g.names.services[id.index()];
     code.line(&format!(
         "/// `{}`'s error types, operation descriptors and transports.",
@@ -111,6 +113,32 @@ fn service_trait(
             "{};",
             signature::signature(g, scope, id, i, false)
         ));
+    }
+    code.close("");
+}
+
+/// The trait for an `Arc` of an implementation, so one implementation is served over several
+/// transports at once (`rest::router(service.clone(), …)` beside `grpc::Server::from_arc`).
+fn shared_impl(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
+    let service = g.model.service(id);
+    let names = &g.names.services[id.index()];
+    let scope = Scope::package(service.package);
+    let name = ident(&names.trait_name);
+    code.line("/// Shared: every transport can serve the same implementation.");
+    code.open(&format!(
+        "impl<__T: {name} + ?Sized> {name} for __accord::Arc<__T>"
+    ));
+    for i in 0..service.operations.len() {
+        if i > 0 {
+            code.line("");
+        }
+        let method = ident(&names.methods[i]);
+        code.open_lines(&format!(
+            "{} {{",
+            signature::signature(g, scope, id, i, false)
+        ));
+        code.line(&format!("(**self).{method}(request)"));
+        code.close("");
     }
     code.close("");
 }

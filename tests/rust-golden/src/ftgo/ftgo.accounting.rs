@@ -268,6 +268,45 @@ pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+/// Shared: every transport can serve the same implementation.
+impl<__T: AccountingService + ?Sized> AccountingService for __accord::Arc<__T> {
+    fn get_account(
+        &self,
+        request: __accord::Request<GetAccountRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Account, accounting_service::GetAccountError>,
+    > + __accord::Send {
+        (**self).get_account(request)
+    }
+
+    fn list_accounts(
+        &self,
+        request: __accord::Request<ListAccountsRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<AccountList, __accord::CallError>,
+    > + __accord::Send {
+        (**self).list_accounts(request)
+    }
+
+    fn authorize_card(
+        &self,
+        request: __accord::Request<AuthorizeCard>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<CardAuthorized, accounting_service::AuthorizeCardError>,
+    > + __accord::Send {
+        (**self).authorize_card(request)
+    }
+
+    fn disable_account(
+        &self,
+        request: __accord::Request<DisableAccount>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        (**self).disable_account(request)
+    }
+}
+
 /// `AccountingService`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod accounting_service {

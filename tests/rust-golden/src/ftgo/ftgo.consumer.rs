@@ -239,6 +239,36 @@ pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+/// Shared: every transport can serve the same implementation.
+impl<__T: ConsumerService + ?Sized> ConsumerService for __accord::Arc<__T> {
+    fn create_consumer(
+        &self,
+        request: __accord::Request<CreateConsumerRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<CreateConsumerReply, __accord::CallError>,
+    > + __accord::Send {
+        (**self).create_consumer(request)
+    }
+
+    fn get_consumer(
+        &self,
+        request: __accord::Request<GetConsumerRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Consumer, consumer_service::GetConsumerError>,
+    > + __accord::Send {
+        (**self).get_consumer(request)
+    }
+
+    fn validate_order(
+        &self,
+        request: __accord::Request<ValidateOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<ValidateOrderReply, consumer_service::ValidateOrderError>,
+    > + __accord::Send {
+        (**self).validate_order(request)
+    }
+}
+
 /// `ConsumerService`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod consumer_service {

@@ -114,6 +114,27 @@ pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+/// Shared: every transport can serve the same implementation.
+impl<__T: KitchenService + ?Sized> KitchenService for __accord::Arc<__T> {
+    fn create_ticket(
+        &self,
+        request: __accord::Request<CreateTicket>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<TicketCreated, kitchen_service::CreateTicketError>,
+    > + __accord::Send {
+        (**self).create_ticket(request)
+    }
+
+    fn cancel_ticket(
+        &self,
+        request: __accord::Request<CancelTicket>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        (**self).cancel_ticket(request)
+    }
+}
+
 /// `KitchenService`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod kitchen_service {
@@ -161,6 +182,16 @@ pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
         &self,
         request: __accord::Request<QuoteRequest>,
     ) -> __accord::BoxStream<'static, __accord::Result<Quote, __accord::CallError>>;
+}
+
+/// Shared: every transport can serve the same implementation.
+impl<__T: DeliveryService + ?Sized> DeliveryService for __accord::Arc<__T> {
+    fn quote(
+        &self,
+        request: __accord::Request<QuoteRequest>,
+    ) -> __accord::BoxStream<'static, __accord::Result<Quote, __accord::CallError>> {
+        (**self).quote(request)
+    }
 }
 
 /// `DeliveryService`'s error types, operation descriptors and transports.

@@ -350,6 +350,52 @@ pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+/// Shared: every transport can serve the same implementation.
+impl<__T: OrderService + ?Sized> OrderService for __accord::Arc<__T> {
+    fn create_order(
+        &self,
+        request: __accord::Request<CreateOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<CreateOrderReply, order_service::CreateOrderError>,
+    > + __accord::Send {
+        (**self).create_order(request)
+    }
+
+    fn get_order(
+        &self,
+        request: __accord::Request<GetOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Order, order_service::GetOrderError>,
+    > + __accord::Send {
+        (**self).get_order(request)
+    }
+
+    fn cancel_order(
+        &self,
+        request: __accord::Request<CancelOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Order, order_service::CancelOrderError>,
+    > + __accord::Send {
+        (**self).cancel_order(request)
+    }
+
+    fn watch_order(
+        &self,
+        request: __accord::Request<GetOrderRequest>,
+    ) -> __accord::BoxStream<'static, __accord::Result<Order, __accord::CallError>> {
+        (**self).watch_order(request)
+    }
+
+    fn order_viewed(
+        &self,
+        request: __accord::Request<GetOrderRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        (**self).order_viewed(request)
+    }
+}
+
 /// `OrderService`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod order_service {

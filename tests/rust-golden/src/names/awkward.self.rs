@@ -329,6 +329,52 @@ pub trait Type: __accord::Send + __accord::Sync + 'static {
     ) -> __accord::BoxStream<'static, __accord::Result<TheThing, __accord::CallError>>;
 }
 
+/// Shared: every transport can serve the same implementation.
+impl<__T: Type + ?Sized> Type for __accord::Arc<__T> {
+    fn r#match(
+        &self,
+        request: __accord::Request<Input>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Self_, r#type::MatchError>,
+    > + __accord::Send {
+        (**self).r#match(request)
+    }
+
+    fn self_(
+        &self,
+        request: __accord::Request<Lookup>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, r#type::SelfError>,
+    > + __accord::Send {
+        (**self).self_(request)
+    }
+
+    fn self_2(
+        &self,
+        request: __accord::Request<Lookup>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<AThing, __accord::CallError>,
+    > + __accord::Send {
+        (**self).self_2(request)
+    }
+
+    fn r#async(
+        &self,
+        request: __accord::Request<Lookup>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        (**self).r#async(request)
+    }
+
+    fn r#loop(
+        &self,
+        request: __accord::Request<Input>,
+    ) -> __accord::BoxStream<'static, __accord::Result<TheThing, __accord::CallError>> {
+        (**self).r#loop(request)
+    }
+}
+
 /// `Type`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod r#type {
@@ -853,6 +899,18 @@ pub trait Self2: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
+}
+
+/// Shared: every transport can serve the same implementation.
+impl<__T: Self2 + ?Sized> Self2 for __accord::Arc<__T> {
+    fn super_(
+        &self,
+        request: __accord::Request<Input>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        (**self).super_(request)
+    }
 }
 
 /// `Self2`'s error types, operation descriptors and transports.

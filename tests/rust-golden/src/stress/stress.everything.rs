@@ -1224,6 +1224,165 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, __accord::CallError>>;
 }
 
+/// Shared: every transport can serve the same implementation.
+impl<__T: Everything + ?Sized> Everything for __accord::Arc<__T> {
+    fn get_thing(
+        &self,
+        request: __accord::Request<GetThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::GetThingError>,
+    > + __accord::Send {
+        (**self).get_thing(request)
+    }
+
+    fn list_things(
+        &self,
+        request: __accord::Request<ListThings>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<ThingList, __accord::CallError>,
+    > + __accord::Send {
+        (**self).list_things(request)
+    }
+
+    fn create_thing(
+        &self,
+        request: __accord::Request<Thing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::CreateThingError>,
+    > + __accord::Send {
+        (**self).create_thing(request)
+    }
+
+    fn replace_thing(
+        &self,
+        request: __accord::Request<ReplaceThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), everything::ReplaceThingError>,
+    > + __accord::Send {
+        (**self).replace_thing(request)
+    }
+
+    fn patch_labels(
+        &self,
+        request: __accord::Request<PatchLabels>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::PatchLabelsError>,
+    > + __accord::Send {
+        (**self).patch_labels(request)
+    }
+
+    fn delete_thing(
+        &self,
+        request: __accord::Request<GetThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        (**self).delete_thing(request)
+    }
+
+    fn ping(
+        &self,
+        request: __accord::Request<()>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        (**self).ping(request)
+    }
+
+    fn watch(
+        &self,
+        request: __accord::Request<GetThing>,
+    ) -> __accord::BoxStream<'static, __accord::Result<Thing, __accord::CallError>> {
+        (**self).watch(request)
+    }
+
+    fn viewed(
+        &self,
+        request: __accord::Request<GetThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        (**self).viewed(request)
+    }
+
+    fn upload(
+        &self,
+        request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<UploadReply, __accord::CallError>,
+    > + __accord::Send {
+        (**self).upload(request)
+    }
+
+    fn chat(
+        &self,
+        request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
+    ) -> __accord::BoxStream<'static, __accord::Result<Chunk, __accord::CallError>> {
+        (**self).chat(request)
+    }
+
+    fn r#async(
+        &self,
+        request: __accord::Request<Keywords>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Keywords, __accord::CallError>,
+    > + __accord::Send {
+        (**self).r#async(request)
+    }
+
+    fn everything(
+        &self,
+        request: __accord::Request<Containers>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Optionals, everything::EverythingError>,
+    > + __accord::Send {
+        (**self).everything(request)
+    }
+
+    fn constrained(
+        &self,
+        request: __accord::Request<Constrained>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Empty, __accord::CallError>,
+    > + __accord::Send {
+        (**self).constrained(request)
+    }
+
+    fn fire_and_forget(
+        &self,
+        request: __accord::Request<Empty>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        (**self).fire_and_forget(request)
+    }
+
+    fn do_thing(
+        &self,
+        request: __accord::Request<DoThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Thing, everything::DoThingError>,
+    > + __accord::Send {
+        (**self).do_thing(request)
+    }
+
+    fn forget_thing(
+        &self,
+        request: __accord::Request<ForgetThing>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        (**self).forget_thing(request)
+    }
+
+    fn survey(
+        &self,
+        request: __accord::Request<Survey>,
+    ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, __accord::CallError>> {
+        (**self).survey(request)
+    }
+}
+
 /// `Everything`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod everything {
@@ -2529,6 +2688,18 @@ pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<Empty, __accord::CallError>,
     > + __accord::Send;
+}
+
+/// Shared: every transport can serve the same implementation.
+impl<__T: Quiet + ?Sized> Quiet for __accord::Arc<__T> {
+    fn only_grpc(
+        &self,
+        request: __accord::Request<Empty>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<Empty, __accord::CallError>,
+    > + __accord::Send {
+        (**self).only_grpc(request)
+    }
 }
 
 /// `Quiet`'s error types, operation descriptors and transports.

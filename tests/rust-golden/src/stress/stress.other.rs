@@ -90,6 +90,18 @@ pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+/// Shared: every transport can serve the same implementation.
+impl<__T: Catalog + ?Sized> Catalog for __accord::Arc<__T> {
+    fn list(
+        &self,
+        request: __accord::Request<ListItems>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<ItemList, __accord::CallError>,
+    > + __accord::Send {
+        (**self).list(request)
+    }
+}
+
 /// `Catalog`'s error types, operation descriptors and transports.
 #[allow(clippy::module_inception)]
 pub mod catalog {
