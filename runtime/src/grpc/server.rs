@@ -741,3 +741,30 @@ pub async fn serve(
         }
     }
 }
+
+/// Adds the standard services to `routes`: `grpc.health.v1.Health` reporting SERVING for each
+/// of `services` (full names, each generated module's `SERVICE_NAME`) and for the server as a
+/// whole (`""`), and server reflection (`grpc.reflection.v1` and `v1alpha`) serving
+/// `descriptor_set` (the generated `FILE_DESCRIPTOR_SET`), so tools list and call the services
+/// with no `.proto` at hand. The reporter it returns changes the statuses later.
+pub async fn add_health_and_reflection(
+    routes: &mut tonic::service::RoutesBuilder,
+    services: &[&str],
+    descriptor_set: &'static [u8],
+) -> Result<tonic_health::server::HealthReporter, tonic_reflection::server::Error> {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    for &name in services.iter().chain(&[""]) {
+        reporter
+            .set_service_status(name, tonic_health::ServingStatus::Serving)
+            .await;
+    }
+    routes.add_service(health);
+    let v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(descriptor_set)
+        .build_v1()?;
+    let v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(descriptor_set)
+        .build_v1alpha()?;
+    routes.add_service(v1).add_service(v1alpha);
+    Ok(reporter)
+}

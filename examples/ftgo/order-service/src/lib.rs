@@ -7,6 +7,7 @@ pub mod api {
     accord::include_api!("api");
 }
 
+pub mod grpc;
 mod store;
 
 pub use store::{InMemoryOrders, Menu, demo_restaurants};
