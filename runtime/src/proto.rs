@@ -746,16 +746,18 @@ pub mod enums {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __message {
-    ($name:ident = $proto:literal { $( $field:ident : $ty:ty = $tag:literal ),* $(,)? }) => {
+    ($name:ident = $proto:literal {
+        $( $field:ident : $ty:ty = $tag:literal $( or $default:path )? ),* $(,)?
+    }) => {
         impl $crate::proto::Message for $name {
             const NAME: &'static str = $proto;
 
             fn encode_body<B: $crate::__private::bytes::BufMut>(&self, _buf: &mut B) {
-                $( $crate::proto::Field::encode(&self.$field, $tag, _buf); )*
+                $( $crate::__proto_encode!(&self.$field, $tag, _buf $(, $default)?); )*
             }
 
             fn body_len(&self) -> usize {
-                0 $( + $crate::proto::Field::encoded_len(&self.$field, $tag) )*
+                0 $( + $crate::__proto_len!(&self.$field, $tag $(, $default)?) )*
             }
 
             fn decode_body(
@@ -771,13 +773,15 @@ macro_rules! __message {
                     }
                 }
                 ::core::result::Result::Ok($name {
-                    $( $field: $crate::proto::finish($field, $proto, ::core::stringify!($field))?, )*
+                    $( $field: $crate::__proto_finish!(
+                        $field, $proto, ::core::stringify!($field) $(, $default)?
+                    ), )*
                 })
             }
 
             fn absent() -> ::core::option::Option<Self> {
                 ::core::option::Option::Some($name {
-                    $( $field: <$ty as $crate::proto::Field>::absent()?, )*
+                    $( $field: $crate::__proto_absent!($ty $(, $default)?), )*
                 })
             }
         }
@@ -785,6 +789,55 @@ macro_rules! __message {
         impl $crate::proto::Field for $name {
             $crate::__proto_message_field!();
         }
+    };
+}
+
+/// A field with a `@default` is `optional` in the `.proto`: always written, and its default
+/// when absent; any other field is written as plain.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __proto_encode {
+    ($value:expr, $tag:literal, $buf:ident) => {
+        $crate::proto::Field::encode($value, $tag, $buf)
+    };
+    ($value:expr, $tag:literal, $buf:ident, $default:path) => {
+        $crate::proto::Field::encode_present($value, $tag, $buf)
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __proto_len {
+    ($value:expr, $tag:literal) => {
+        $crate::proto::Field::encoded_len($value, $tag)
+    };
+    ($value:expr, $tag:literal, $default:path) => {
+        $crate::proto::Field::encoded_len_present($value, $tag)
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __proto_finish {
+    ($slot:ident, $message:expr, $field:expr) => {
+        $crate::proto::finish($slot, $message, $field)?
+    };
+    ($slot:ident, $message:expr, $field:expr, $default:path) => {
+        match $slot {
+            ::core::option::Option::Some(value) => value,
+            ::core::option::Option::None => $default(),
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __proto_absent {
+    ($ty:ty) => {
+        <$ty as $crate::proto::Field>::absent()?
+    };
+    ($ty:ty, $default:path) => {
+        $default()
     };
 }
 

@@ -23,6 +23,12 @@ pub fn impl_message(g: &Generator<'_>, code: &mut Code, id: DeclId) {
             let rust = ident(&g.names.members[id.index()][i]);
             let ty = field_type(g, id, i);
             match &decl.kind {
+                // A `@default` field is `optional` in the `.proto` and its default when absent.
+                DeclKind::Struct(_) if f.default.is_some() => format!(
+                    "{rust}: {ty} = {} or {name}::default_{}",
+                    f.number,
+                    g.names.members[id.index()][i]
+                ),
                 DeclKind::Struct(_) => format!("{rust}: {ty} = {}", f.number),
                 _ => format!("{rust}({ty}) = {}", f.number),
             }

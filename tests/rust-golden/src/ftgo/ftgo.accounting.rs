@@ -38,7 +38,7 @@ __accord::object_shape!(Account {
 __accord::message!(Account = "ftgo.accounting.v0.Account" {
     consumer_id: i64 = 1,
     state: AccountState = 2,
-    initial_state: AccountState = 3,
+    initial_state: AccountState = 3 or Account::default_initial_state,
 });
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -99,7 +99,7 @@ __accord::object_shape!(ListAccountsRequest {
 });
 __accord::message!(ListAccountsRequest = "ftgo.accounting.v0.ListAccountsRequest" {
     state: __accord::Option<AccountState> = 1,
-    limit: u32 = 2,
+    limit: u32 = 2 or ListAccountsRequest::default_limit,
 });
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -157,19 +157,19 @@ __accord::object_shape!(Optionals {
     "nested": __accord::Option<Scalars> = false,
 });
 __accord::message!(Optionals = "stress.everything.v2.Optionals" {
-    flag: bool = 1,
-    small: i32 = 2,
-    big: i64 = 3,
-    count: u32 = 4,
+    flag: bool = 1 or Optionals::default_flag,
+    small: i32 = 2 or Optionals::default_small,
+    big: i64 = 3 or Optionals::default_big,
+    count: u32 = 4 or Optionals::default_count,
     huge: __accord::Option<u64> = 5,
-    ratio: f32 = 6,
-    precise: f64 = 7,
-    text: __accord::String = 8,
+    ratio: f32 = 6 or Optionals::default_ratio,
+    precise: f64 = 7 or Optionals::default_precise,
+    text: __accord::String = 8 or Optionals::default_text,
     blob: __accord::Option<__accord::Bytes> = 9,
     at: __accord::Option<__accord::Timestamp> = 10,
-    took: __accord::Duration = 11,
+    took: __accord::Duration = 11 or Optionals::default_took,
     id: __accord::Option<__accord::Uuid> = 12,
-    color: Color = 13,
+    color: Color = 13 or Optionals::default_color,
     shape: __accord::Option<Shape> = 14,
     tags: __accord::Option<__accord::Vec<__accord::String>> = 15,
     scores: __accord::Option<__accord::BTreeMap<__accord::String, i64>> = 16,
@@ -381,8 +381,8 @@ __accord::message!(Constrained = "stress.everything.v2.Constrained" {
     digest: __accord::Bytes = 5,
     items: __accord::Vec<Item> = 6,
     labels: __accord::BTreeMap<__accord::String, __accord::String> = 7,
-    code: __accord::String = 8,
-    tilt: f32 = 9,
+    code: __accord::String = 8 or Constrained::default_code,
+    tilt: f32 = 9 or Constrained::default_tilt,
 });
 
 /// Shares its short name with `stress.other.Item`.
@@ -750,7 +750,7 @@ __accord::object_shape!(ListThings {
 __accord::message!(ListThings = "stress.everything.v2.ListThings" {
     colors: __accord::Vec<Color> = 1,
     tags: __accord::Option<__accord::Vec<__accord::String>> = 2,
-    limit: u32 = 3,
+    limit: u32 = 3 or ListThings::default_limit,
     tenant: __accord::String = 4,
     etag: __accord::Option<__accord::String> = 5,
     after: __accord::Option<__accord::Timestamp> = 6,
