@@ -418,10 +418,17 @@ fn answered<O>(
         Ok(output) => Ok(Ok(output)),
         Err(status) if status.metadata().contains_key(ACCORD_ERROR) => Ok(Err(status)),
         Err(status) => {
-            let error = status_call_error(&status);
-            let late = matches!(&error, CallError::Status(s) if s.code == crate::Code::DeadlineExceeded)
-                && Instant::now() >= deadline;
-            Err(if late { CallError::Timeout } else { error })
+            // The server's deadline is the caller's: when it has passed, a DEADLINE_EXCEEDED
+            // (or tonic's server-side CANCELLED "Timeout expired") is this call's timeout.
+            let late = matches!(
+                status.code(),
+                tonic::Code::DeadlineExceeded | tonic::Code::Cancelled
+            ) && Instant::now() >= deadline;
+            Err(if late {
+                CallError::Timeout
+            } else {
+                status_call_error(&status)
+            })
         }
     }
 }

@@ -424,7 +424,7 @@ fn size_exhausted(mut response: Response) -> Response {
     let too_large = headers.get("grpc-status").is_some_and(|s| s == "11")
         && headers
             .get("grpc-message")
-            .is_some_and(|m| m.as_bytes().windows(9).any(|w| w == b"too large"));
+            .is_some_and(|m| m.as_bytes().windows(11).any(|w| w == b"too%20large"));
     if too_large {
         headers.insert("grpc-status", http::HeaderValue::from_static("8"));
     }
