@@ -761,9 +761,11 @@ pub async fn add_health_and_reflection(
     routes.add_service(health);
     let v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(descriptor_set)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
     let v1alpha = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(descriptor_set)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
     routes.add_service(v1).add_service(v1alpha);
     Ok(reporter)
