@@ -167,7 +167,14 @@ pub fn descriptor_set(model: &accord_idl::Model) -> Result<Vec<u8>, BuildError> 
     }
     let emitted: std::collections::BTreeMap<String, String> = crate::proto::emit(model)
         .into_iter()
-        .map(|f| (f.path.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/"), f.contents))
+        .map(|f| {
+            (
+                f.path
+                    .to_string_lossy()
+                    .replace(std::path::MAIN_SEPARATOR, "/"),
+                f.contents,
+            )
+        })
         .collect();
     let names: Vec<String> = emitted.keys().cloned().collect();
     let mut resolver = ChainFileResolver::new();

@@ -98,15 +98,13 @@ pub mod __private {
 
     #[cfg(feature = "rest")]
     pub use crate::__rest_proxy as rest_proxy;
-    #[cfg(feature = "grpc")]
-    pub use crate::grpc;
-    #[cfg(feature = "grpc")]
-    pub use crate::{__grpc_proxy as grpc_proxy, __grpc_server as grpc_server};
     pub use crate::auth::Requirement as AuthRequirement;
     pub use crate::call::{Interaction, OperationInfo};
     pub use crate::codec::Format;
     pub use crate::error::decode_declared;
     pub use crate::glue::{UnknownValue, deserialize_enum, unsupported, unsupported_stream};
+    #[cfg(feature = "grpc")]
+    pub use crate::grpc;
     #[cfg(feature = "rest")]
     pub use crate::rest;
     pub use crate::shape::{self, Shape};
@@ -115,6 +113,8 @@ pub mod __private {
         __enumeration as enumeration, __errors as errors, __message as message,
         __object_shape as object_shape, __oneof as oneof, __union_shape as union_shape,
     };
+    #[cfg(feature = "grpc")]
+    pub use crate::{__grpc_proxy as grpc_proxy, __grpc_server as grpc_server};
     pub use crate::{
         BoxStream, Bytes, CallError, Context, Duration, ErrorEncoding, FieldPath, ParamValue,
         Pattern, Request, ServiceError, Timestamp, Uuid, Validate, Violations,

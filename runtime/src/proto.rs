@@ -440,7 +440,11 @@ impl Field for crate::Uuid {
     }
     fn encode_present(&self, tag: u32, buf: &mut impl BufMut) {
         let mut text = uuid::Uuid::encode_buffer();
-        encode_bytes(self.hyphenated().encode_lower(&mut text).as_bytes(), tag, buf);
+        encode_bytes(
+            self.hyphenated().encode_lower(&mut text).as_bytes(),
+            tag,
+            buf,
+        );
     }
     fn encoded_len_present(&self, tag: u32) -> usize {
         key_len(tag) + 1 + uuid::fmt::Hyphenated::LENGTH
@@ -697,7 +701,11 @@ pub mod enums {
     pub fn decode(wire: WireType, buf: &mut &[u8], depth: u32) -> Result<i32, DecodeError> {
         i32::decode_present(wire, buf, depth)
     }
-    pub fn encode_list(numbers: impl Iterator<Item = i32> + Clone, tag: u32, buf: &mut impl BufMut) {
+    pub fn encode_list(
+        numbers: impl Iterator<Item = i32> + Clone,
+        tag: u32,
+        buf: &mut impl BufMut,
+    ) {
         let len: usize = numbers
             .clone()
             .map(|n| encoded_len_varint(n as i64 as u64))
@@ -927,8 +935,6 @@ macro_rules! __proto_message_field {
         }
     };
 }
-
-
 
 /// `google.protobuf.Empty`, the message of a missing input and of an empty reply.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

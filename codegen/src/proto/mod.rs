@@ -89,8 +89,7 @@ fn render(model: &Model, names: &Names, id: PackageId, rpcs: &mut Rpcs) -> Strin
         body.push(declaration(model, names, &mut scope, decl));
     }
     for &service in &package.services {
-        if let Some((text, name, methods)) =
-            service_text(model, &mut scope, model.service(service))
+        if let Some((text, name, methods)) = service_text(model, &mut scope, model.service(service))
         {
             body.push(text);
             rpcs.push((service, name, methods));

@@ -4,8 +4,8 @@
 //! (written by that transport, see `transport`), and the `Client` that routes each operation to
 //! the transport its binding names.
 
-use super::ident::ident;
 use super::grpc::Grpc;
+use super::ident::ident;
 use super::rest::Rest;
 use super::signature::{self, Scope};
 use super::transport::{Transport, TransportCode};

@@ -202,10 +202,9 @@ impl GrpcClient {
         if let Ok(trace) = MetadataValue::try_from(call.trace.to_header()) {
             metadata.insert(TRACEPARENT, trace);
         }
-        if let Some(id) = call.correlation_to_send() {
-            if let Ok(id) = MetadataValue::try_from(id) {
-                metadata.insert(CORRELATION_ID, id);
-            }
+        let correlation = call.correlation_to_send();
+        if let Some(id) = correlation.and_then(|id| MetadataValue::try_from(id).ok()) {
+            metadata.insert(CORRELATION_ID, id);
         }
         for (name, value) in self.inner.caller.metadata(call.context) {
             if let (Ok(name), Ok(value)) = (
@@ -315,10 +314,15 @@ impl GrpcClient {
         let client = self.clone();
         let opened = async move {
             client
-                .open(method, context, move |mut grpc, request, path| async move {
-                    grpc.server_streaming(request, path, ProtoCodec::client())
-                        .await
-                }, input)
+                .open(
+                    method,
+                    context,
+                    move |mut grpc, request, path| async move {
+                        grpc.server_streaming(request, path, ProtoCodec::client())
+                            .await
+                    },
+                    input,
+                )
                 .await
         };
         Box::pin(futures::stream::once(opened).flatten())
@@ -339,9 +343,14 @@ impl GrpcClient {
         let client = self.clone();
         let opened = async move {
             client
-                .open(method, context, move |mut grpc, request, path| async move {
-                    grpc.streaming(request, path, ProtoCodec::client()).await
-                }, inputs)
+                .open(
+                    method,
+                    context,
+                    move |mut grpc, request, path| async move {
+                        grpc.streaming(request, path, ProtoCodec::client()).await
+                    },
+                    inputs,
+                )
                 .await
         };
         Box::pin(futures::stream::once(opened).flatten())

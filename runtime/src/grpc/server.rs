@@ -236,7 +236,9 @@ impl Call {
         let metadata = headers
             .iter()
             .filter(|(name, _)| is_metadata(name.as_str()) && policy.allows(name.as_str()))
-            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+            })
             .collect();
         let correlation = headers
             .get(CORRELATION_ID)
@@ -295,7 +297,9 @@ impl Call {
         let span = prepared.span.clone();
         let started = self.started;
         let work = match prepared.refused.clone() {
-            Some(status) => futures::future::Either::Left(futures::future::ready(status.into_http())),
+            Some(status) => {
+                futures::future::Either::Left(futures::future::ready(status.into_http()))
+            }
             None => futures::future::Either::Right(serve(prepared, self.request)),
         };
         Box::pin(work.instrument(span.clone()).map(move |response| {
@@ -496,14 +500,17 @@ where
             return Box::pin(futures::future::ready(Err(invalid(violations))));
         }
         let deadline = context.deadline;
-        let work = AssertUnwindSafe(async move { handler(Request::from_parts(context, input)).await })
-            .catch_unwind();
-        Box::pin(inbound::run_until(deadline, work).map(move |ran| match ran {
-            Ok(Ok(Ok(output))) => Ok(reply(output, echo)),
-            Ok(Ok(Err(error))) => Err(error_status(error)),
-            Ok(Err(_panic)) => Err(panicked()),
-            Err(timeout) => Err(call_status(&timeout)),
-        }))
+        let work =
+            AssertUnwindSafe(async move { handler(Request::from_parts(context, input)).await })
+                .catch_unwind();
+        Box::pin(
+            inbound::run_until(deadline, work).map(move |ran| match ran {
+                Ok(Ok(Ok(output))) => Ok(reply(output, echo)),
+                Ok(Ok(Err(error))) => Err(error_status(error)),
+                Ok(Err(_panic)) => Err(panicked()),
+                Err(timeout) => Err(call_status(&timeout)),
+            }),
+        )
     }
 }
 
@@ -521,9 +528,8 @@ where
 {
     type Response = O;
     type ResponseStream = BoxStream<'static, Result<O, tonic::Status>>;
-    type Future = futures::future::Ready<
-        Result<tonic::Response<Self::ResponseStream>, tonic::Status>,
-    >;
+    type Future =
+        futures::future::Ready<Result<tonic::Response<Self::ResponseStream>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<I>) -> Self::Future {
         let Some((handler, context)) = self.handler.take() else {
@@ -540,10 +546,7 @@ where
         let Ok(items) = opened else {
             return futures::future::ready(Err(panicked()));
         };
-        futures::future::ready(Ok(reply(
-            outputs(items, deadline, None),
-            self.echo.take(),
-        )))
+        futures::future::ready(Ok(reply(outputs(items, deadline, None), self.echo.take())))
     }
 }
 
@@ -559,22 +562,25 @@ where
     O: Send + 'static,
     E: ServiceError,
 {
-    let items = AssertUnwindSafe(items).catch_unwind().map(|item| match item {
-        Ok(Ok(output)) => Ok(output),
-        Ok(Err(error)) => Err(error_status(error)),
-        Err(_panic) => Err(panicked()),
-    });
+    let items = AssertUnwindSafe(items)
+        .catch_unwind()
+        .map(|item| match item {
+            Ok(Ok(output)) => Ok(output),
+            Ok(Err(error)) => Err(error_status(error)),
+            Err(_panic) => Err(panicked()),
+        });
     let timer = deadline.map(|d| Box::pin(tokio::time::sleep_until(d.into())));
     let mut state = Some((items, timer));
     let stream = futures::stream::poll_fn(move |cx| {
         let Some((items, timer)) = state.as_mut() else {
             return Poll::Ready(None);
         };
-        if let Some(timer) = timer {
-            if timer.as_mut().poll(cx).is_ready() {
-                state = None;
-                return Poll::Ready(Some(Err(call_status(&CallError::Timeout))));
-            }
+        if timer
+            .as_mut()
+            .is_some_and(|t| t.as_mut().poll(cx).is_ready())
+        {
+            state = None;
+            return Poll::Ready(Some(Err(call_status(&CallError::Timeout))));
         }
         match items.poll_next_unpin(cx) {
             Poll::Ready(Some(Err(status))) => {
@@ -660,8 +666,9 @@ where
         let failed = Arc::new(Mutex::new(None));
         let items = inputs(request.into_inner(), Arc::clone(&failed));
         let deadline = context.deadline;
-        let work = AssertUnwindSafe(async move { handler(Request::from_parts(context, items)).await })
-            .catch_unwind();
+        let work =
+            AssertUnwindSafe(async move { handler(Request::from_parts(context, items)).await })
+                .catch_unwind();
         Box::pin(inbound::run_until(deadline, work).map(move |ran| {
             if let Some(status) = failed.lock().ok().and_then(|mut s| s.take()) {
                 return Err(status);
@@ -686,15 +693,12 @@ where
     I: Validate + Send + 'static,
     O: Send + 'static,
     E: ServiceError,
-    F: FnOnce(Request<BoxStream<'static, I>>) -> BoxStream<'static, Result<O, E>>
-        + Send
-        + 'static,
+    F: FnOnce(Request<BoxStream<'static, I>>) -> BoxStream<'static, Result<O, E>> + Send + 'static,
 {
     type Response = O;
     type ResponseStream = BoxStream<'static, Result<O, tonic::Status>>;
-    type Future = futures::future::Ready<
-        Result<tonic::Response<Self::ResponseStream>, tonic::Status>,
-    >;
+    type Future =
+        futures::future::Ready<Result<tonic::Response<Self::ResponseStream>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<tonic::Streaming<I>>) -> Self::Future {
         let Some((handler, context)) = self.handler.take() else {

@@ -181,7 +181,9 @@ fn sample() -> (Order, reference::Order) {
         counts: vec![0, 1, 300, u32::MAX],
         states: vec![1, -3],
         matrix: vec![
-            reference::ListOfI32 { values: vec![1, -1] },
+            reference::ListOfI32 {
+                values: vec![1, -1],
+            },
             reference::ListOfI32 { values: vec![] },
         ],
         opt_tags: Some(reference::ListOfString { values: vec![] }),
@@ -226,7 +228,12 @@ fn malformed_input_is_an_error_never_a_panic() {
     for cut in 0..bytes.len() {
         let _ = Order::decode(&bytes[..cut]);
     }
-    for junk in [&[0xff_u8; 12][..], &[0x1a, 0x80], &[0x0b], &[0x22, 0x02, 0xff, 0xfe]] {
+    for junk in [
+        &[0xff_u8; 12][..],
+        &[0x1a, 0x80],
+        &[0x0b],
+        &[0x22, 0x02, 0xff, 0xfe],
+    ] {
         assert!(Order::decode(junk).is_err(), "{junk:?}");
     }
     // Deep nesting stops at the limit.

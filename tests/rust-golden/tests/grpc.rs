@@ -6,9 +6,7 @@ mod common;
 
 use accord::grpc::server::ServerConfig;
 use accord::{BoxStream, CallError, Code, Context, Request};
-use accord_rust_golden::stress_api::stress::everything::everything::{
-    GetThingError, grpc,
-};
+use accord_rust_golden::stress_api::stress::everything::everything::{GetThingError, grpc};
 use accord_rust_golden::stress_api::stress::everything::*;
 use common::{Impl, Seen, chunk, serve, thing};
 use futures::StreamExt as _;
@@ -33,10 +31,15 @@ async fn pair(config: ServerConfig) -> (grpc::Proxy, Arc<Seen>) {
 async fn unary_calls_round_trip_and_declared_errors_come_back_typed() {
     let (proxy, _) = pair(open()).await;
     let id = uuid::Uuid::new_v4();
-    let got = proxy.get_thing(Request::new(GetThing { id })).await.unwrap();
+    let got = proxy
+        .get_thing(Request::new(GetThing { id }))
+        .await
+        .unwrap();
     assert_eq!(got, thing(id));
 
-    let missing = proxy.get_thing(Request::new(GetThing { id: uuid::Uuid::nil() }));
+    let missing = proxy.get_thing(Request::new(GetThing {
+        id: uuid::Uuid::nil(),
+    }));
     assert_eq!(
         missing.await,
         Err(GetThingError::NotFound(NotFound {
@@ -57,14 +60,20 @@ async fn unary_calls_round_trip_and_declared_errors_come_back_typed() {
     let echoed = proxy.r#async(Request::new(keywords.clone())).await.unwrap();
     assert_eq!(echoed, keywords);
     let containers = common::containers();
-    let optionals = proxy.everything(Request::new(containers.clone())).await.unwrap();
+    let optionals = proxy
+        .everything(Request::new(containers.clone()))
+        .await
+        .unwrap();
     assert_eq!(optionals, common::optionals_of(&containers));
 
     // `()` in and out: google.protobuf.Empty.
     proxy.ping(Request::new(())).await.unwrap();
     let listed = proxy
         .list_things(Request::new(ListThings {
-            colors: vec![Color::Green, Color::Unknown(accord::UnknownValue::Number(9))],
+            colors: vec![
+                Color::Green,
+                Color::Unknown(accord::UnknownValue::Number(9)),
+            ],
             tags: None,
             limit: 3,
             tenant: "t".into(),
@@ -102,7 +111,9 @@ async fn constraint_violations_are_invalid_argument_with_every_field() {
     };
     assert_eq!(status.code, Code::InvalidArgument);
     let fields: Vec<&str> = status.violations.iter().map(|v| v.field.as_str()).collect();
-    for field in ["percent", "positive", "at_most", "slug", "digest", "items", "labels", "code"] {
+    for field in [
+        "percent", "positive", "at_most", "slug", "digest", "items", "labels", "code",
+    ] {
         assert!(fields.contains(&field), "{field} missing from {fields:?}");
     }
 }
@@ -195,7 +206,9 @@ async fn the_server_sees_the_callers_remaining_deadline_and_a_late_call_times_ou
 #[tokio::test]
 async fn dropping_a_stream_cancels_the_handlers_stream() {
     let (proxy, seen) = pair(open()).await;
-    let mut endless = proxy.watch(Request::new(GetThing { id: common::ENDLESS }));
+    let mut endless = proxy.watch(Request::new(GetThing {
+        id: common::ENDLESS,
+    }));
     for _ in 0..3 {
         endless.next().await.unwrap().unwrap();
     }
@@ -263,7 +276,9 @@ async fn operations_without_a_grpc_binding_and_unknown_methods_are_unimplemented
         .await;
     assert!(matches!(
         result,
-        Err(everything::DoThingError::Call(CallError::Unsupported { .. }))
+        Err(everything::DoThingError::Call(
+            CallError::Unsupported { .. }
+        ))
     ));
     // A path the service does not have.
     let url = serve(Impl(Arc::new(Seen::default())), open()).await;
@@ -277,9 +292,14 @@ async fn operations_without_a_grpc_binding_and_unknown_methods_are_unimplemented
     let path = accord::__private::http::uri::PathAndQuery::from_static(
         "/stress.everything.v2.Everything/NoSuchMethod",
     );
-    let codec = accord::grpc::codec::ProtoCodec::<accord::proto::Empty, accord::proto::Empty>::client();
+    let codec =
+        accord::grpc::codec::ProtoCodec::<accord::proto::Empty, accord::proto::Empty>::client();
     let status = grpc
-        .unary(accord::grpc::tonic::Request::new(accord::proto::Empty), path, codec)
+        .unary(
+            accord::grpc::tonic::Request::new(accord::proto::Empty),
+            path,
+            codec,
+        )
         .await
         .unwrap_err();
     assert_eq!(status.code(), accord::grpc::tonic::Code::Unimplemented);

@@ -191,17 +191,26 @@ async fn the_rust_proxy_calls_a_python_server() {
     let id = uuid::Uuid::new_v4();
     let mut context = Context::new();
     context.metadata.insert("x-tenant".into(), "acme".into());
-    context.metadata.insert("authorization".into(), "Bearer leaked".into());
-    let request = Request::from_parts(context, GetThing { id }).with_timeout(Duration::from_secs(2));
+    context
+        .metadata
+        .insert("authorization".into(), "Bearer leaked".into());
+    let request =
+        Request::from_parts(context, GetThing { id }).with_timeout(Duration::from_secs(2));
     let thing = proxy.get_thing(request).await.unwrap();
     assert_eq!(thing.id, id);
     assert_eq!(thing.scalars, Some(common::scalars()));
     // The deadline the caller set travels as grpc-timeout.
     let remaining: f64 = thing.name.parse().unwrap();
     assert!(remaining > 1.0 && remaining <= 2.0, "{remaining}");
-    assert_eq!(thing.labels.get("x-tenant").map(String::as_str), Some("acme"));
+    assert_eq!(
+        thing.labels.get("x-tenant").map(String::as_str),
+        Some("acme")
+    );
     assert!(thing.labels.contains_key("traceparent"));
-    assert!(!thing.labels.contains_key("authorization"), "credentials do not leave");
+    assert!(
+        !thing.labels.contains_key("authorization"),
+        "credentials do not leave"
+    );
 
     let missing = proxy.get_thing(Request::new(GetThing {
         id: uuid::Uuid::nil(),

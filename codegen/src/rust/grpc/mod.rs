@@ -31,8 +31,13 @@ impl TransportCode for Grpc {
             return;
         };
         code.line("");
-        code.line("/// The service's full name in the `.proto` (what health checks and reflection use).");
-        code.line(&format!("pub const SERVICE_NAME: &str = {};", string_literal(full)));
+        code.line(
+            "/// The service's full name in the `.proto` (what health checks and reflection use).",
+        );
+        code.line(&format!(
+            "pub const SERVICE_NAME: &str = {};",
+            string_literal(full)
+        ));
         methods(g, code, id);
         if g.options.server {
             code.line("");

@@ -105,10 +105,12 @@ async fn main() -> ExitCode {
     println!("order service listening on http://{bound}");
     let shutdown = Shutdown::on_signals().drain(Duration::from_secs(args.drain_secs));
     let served = accord::rest::server::serve(listener, router, shutdown).await;
-    if let Some(grpc) = grpc {
-        if let Ok(Err(e)) = grpc.await {
-            eprintln!("error: gRPC: {e}");
-        }
+    let grpc_served = match grpc {
+        Some(task) => task.await.unwrap_or(Ok(())),
+        None => Ok(()),
+    };
+    if let Err(e) = grpc_served {
+        eprintln!("error: gRPC: {e}");
     }
     match served {
         Ok(()) => {
@@ -129,9 +131,10 @@ async fn serve_grpc(
     config: &ServerConfig,
     drain_secs: u64,
 ) -> Result<tokio::task::JoinHandle<Result<(), String>>, String> {
-    let routes = ftgo_order_service::grpc::routes(store, ftgo_order_service::grpc::config_like(config))
-        .await
-        .map_err(|e| format!("gRPC reflection: {e}"))?;
+    let routes =
+        ftgo_order_service::grpc::routes(store, ftgo_order_service::grpc::config_like(config))
+            .await
+            .map_err(|e| format!("gRPC reflection: {e}"))?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

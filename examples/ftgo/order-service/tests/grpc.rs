@@ -96,44 +96,79 @@ fn create() -> CreateOrderRequest {
 async fn an_order_created_over_one_transport_is_seen_over_the_other() {
     let (rest_url, grpc_url) = serve(InMemoryOrders::new(demo_restaurants())).await;
     let over_rest = rest_proxy(&rest_url);
-    let over_grpc = grpc_proxy(&grpc_url, Some("orders:read orders:write"), ProxyConfig::default());
+    let over_grpc = grpc_proxy(
+        &grpc_url,
+        Some("orders:read orders:write"),
+        ProxyConfig::default(),
+    );
 
     let created = over_grpc.create_order(create().into()).await.unwrap();
     let seen = over_rest
-        .get_order(GetOrderRequest { order_id: created.order_id }.into())
+        .get_order(
+            GetOrderRequest {
+                order_id: created.order_id,
+            }
+            .into(),
+        )
         .await
         .unwrap();
     assert_eq!(seen.total.amount, 2200);
     let back = over_grpc
-        .get_order(GetOrderRequest { order_id: created.order_id }.into())
+        .get_order(
+            GetOrderRequest {
+                order_id: created.order_id,
+            }
+            .into(),
+        )
         .await
         .unwrap();
-    assert_eq!(back, seen, "the same order, field for field, over both transports");
+    assert_eq!(
+        back, seen,
+        "the same order, field for field, over both transports"
+    );
 
     let created = over_rest.create_order(create().into()).await.unwrap();
     let seen = over_grpc
-        .get_order(GetOrderRequest { order_id: created.order_id }.into())
+        .get_order(
+            GetOrderRequest {
+                order_id: created.order_id,
+            }
+            .into(),
+        )
         .await
         .unwrap();
     assert_eq!(seen.order_id, created.order_id);
 
-    let missing = over_grpc.get_order(GetOrderRequest { order_id: 999 }.into()).await;
+    let missing = over_grpc
+        .get_order(GetOrderRequest { order_id: 999 }.into())
+        .await;
     assert_eq!(
         missing,
-        Err(GetOrderError::OrderNotFound(OrderNotFound { order_id: 999 }))
+        Err(GetOrderError::OrderNotFound(OrderNotFound {
+            order_id: 999
+        }))
     );
 }
 
 #[tokio::test]
 async fn watching_an_order_streams_its_states_until_it_is_cancelled() {
     let (rest_url, grpc_url) = serve(InMemoryOrders::new(demo_restaurants())).await;
-    let over_grpc = grpc_proxy(&grpc_url, Some("orders:read orders:write"), ProxyConfig::default());
+    let over_grpc = grpc_proxy(
+        &grpc_url,
+        Some("orders:read orders:write"),
+        ProxyConfig::default(),
+    );
     // The routing client: `watch_order` has no @http, so it goes over gRPC.
     let client = order_service::Client::new()
         .with_rest(rest_proxy(&rest_url))
         .with_grpc(over_grpc);
     let created = client.create_order(create().into()).await.unwrap();
-    let mut states = client.watch_order(GetOrderRequest { order_id: created.order_id }.into());
+    let mut states = client.watch_order(
+        GetOrderRequest {
+            order_id: created.order_id,
+        }
+        .into(),
+    );
     let first = states.next().await.unwrap().unwrap();
     assert_eq!(first.state, OrderState::ApprovalPending);
     client
@@ -152,7 +187,10 @@ async fn watching_an_order_streams_its_states_until_it_is_cancelled() {
         .unwrap()
         .unwrap();
     assert_eq!(last.state, OrderState::Cancelled);
-    assert!(states.next().await.is_none(), "the stream ends with the order");
+    assert!(
+        states.next().await.is_none(),
+        "the stream ends with the order"
+    );
 }
 
 #[tokio::test]
@@ -174,7 +212,9 @@ async fn grpc_callers_need_the_same_tokens_and_scopes_as_rest_callers() {
     );
     // A refused caller says nothing of the server's health: the breaker stays closed.
     for _ in 0..10 {
-        let _ = anonymous.order_viewed(GetOrderRequest { order_id: 1 }.into()).await;
+        let _ = anonymous
+            .order_viewed(GetOrderRequest { order_id: 1 }.into())
+            .await;
     }
     let writer = grpc_proxy(&grpc_url, Some("orders:write"), ProxyConfig::default());
     writer.create_order(create().into()).await.unwrap();
@@ -190,10 +230,16 @@ async fn the_latency_applies_to_grpc_and_a_proxy_times_out() {
     };
     let impatient = grpc_proxy(&grpc_url, Some("orders:read orders:write"), config);
     let started = std::time::Instant::now();
-    let result = impatient.get_order(GetOrderRequest { order_id: 1 }.into()).await;
+    let result = impatient
+        .get_order(GetOrderRequest { order_id: 1 }.into())
+        .await;
     assert_eq!(result, Err(GetOrderError::Call(CallError::Timeout)));
     assert!(started.elapsed() < Duration::from_millis(350));
-    let patient = grpc_proxy(&grpc_url, Some("orders:read orders:write"), ProxyConfig::default());
+    let patient = grpc_proxy(
+        &grpc_url,
+        Some("orders:read orders:write"),
+        ProxyConfig::default(),
+    );
     let started = std::time::Instant::now();
     patient.create_order(create().into()).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(400));
@@ -233,7 +279,9 @@ async fn the_binary_serves_grpc_beside_rest() {
     );
     let created = over_grpc.create_order(create().into()).await.unwrap();
     let seen = rest_proxy(&rest_url.unwrap())
-        .get_order(Request::new(GetOrderRequest { order_id: created.order_id }))
+        .get_order(Request::new(GetOrderRequest {
+            order_id: created.order_id,
+        }))
         .await
         .unwrap();
     assert_eq!(seen.order_id, created.order_id);

@@ -98,9 +98,15 @@ pub fn containers() -> Containers {
     Containers {
         matrix: vec![vec![1, -2], vec![], vec![i32::MAX]],
         cube: vec![vec![vec![0.5], vec![]], vec![]],
-        groups: BTreeMap::from([("g".into(), vec!["a".into(), String::new()]), ("e".into(), vec![])]),
+        groups: BTreeMap::from([
+            ("g".into(), vec!["a".into(), String::new()]),
+            ("e".into(), vec![]),
+        ]),
         by_id: BTreeMap::from([(-1, item(-1)), (2, item(2))]),
-        by_small: BTreeMap::from([(0, BTreeMap::new()), (7, BTreeMap::from([("t".into(), true), ("f".into(), false)]))]),
+        by_small: BTreeMap::from([
+            (0, BTreeMap::new()),
+            (7, BTreeMap::from([("t".into(), true), ("f".into(), false)])),
+        ]),
         shapes: vec![
             Shape::Circle(Circle { radius: 0.0 }),
             Shape::Side(0.0),
@@ -111,10 +117,20 @@ pub fn containers() -> Containers {
             Shape::Color(Color::Red),
             Shape::Color(Color::Negative),
         ],
-        colors: vec![Color::Red, Color::Negative, Color::Unknown(accord::UnknownValue::Number(42))],
+        colors: vec![
+            Color::Red,
+            Color::Negative,
+            Color::Unknown(accord::UnknownValue::Number(42)),
+        ],
         optional_list: Some(vec![]),
-        optional_map: Some(BTreeMap::from([("x".into(), vec![item(4)]), ("y".into(), vec![])])),
-        lights: BTreeMap::from([(0, Light::Amber), (u64::MAX, Light::Unknown(accord::UnknownValue::Number(0)))]),
+        optional_map: Some(BTreeMap::from([
+            ("x".into(), vec![item(4)]),
+            ("y".into(), vec![]),
+        ])),
+        lights: BTreeMap::from([
+            (0, Light::Amber),
+            (u64::MAX, Light::Unknown(accord::UnknownValue::Number(0))),
+        ]),
     }
 }
 
@@ -225,7 +241,10 @@ impl Everything for Impl {
         Ok(())
     }
 
-    async fn upload(&self, request: Request<BoxStream<'static, Chunk>>) -> Result<UploadReply, CallError> {
+    async fn upload(
+        &self,
+        request: Request<BoxStream<'static, Chunk>>,
+    ) -> Result<UploadReply, CallError> {
         let total = request
             .input
             .fold(0u64, |n, c| async move { n + c.data.len() as u64 })
@@ -233,7 +252,10 @@ impl Everything for Impl {
         Ok(UploadReply { total })
     }
 
-    fn chat(&self, request: Request<BoxStream<'static, Chunk>>) -> BoxStream<'static, Result<Chunk, CallError>> {
+    fn chat(
+        &self,
+        request: Request<BoxStream<'static, Chunk>>,
+    ) -> BoxStream<'static, Result<Chunk, CallError>> {
         request
             .input
             .map(|c| {
