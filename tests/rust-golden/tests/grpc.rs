@@ -223,6 +223,28 @@ async fn dropping_a_stream_cancels_the_handlers_stream() {
 }
 
 #[tokio::test]
+async fn a_caller_that_stops_reading_holds_the_servers_stream_back() {
+    let (proxy, seen) = pair(open()).await;
+    let mut flood = proxy.watch(Request::new(GetThing { id: common::FLOOD }));
+    flood.next().await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let made = seen.flooded.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let later = seen.flooded.load(Ordering::SeqCst);
+    // HTTP/2 flow control: the server makes what the windows hold (a few thousand ~200-byte
+    // things), then waits for the reader.
+    assert_eq!(made, later, "the server kept producing");
+    assert!(made < 20_000, "{made} things made for one read");
+    println!("{made} things made for one read");
+    let more: Vec<_> = flood.take(made as usize).collect().await;
+    assert!(more.iter().all(Result::is_ok));
+    assert!(
+        seen.flooded.load(Ordering::SeqCst) > made,
+        "reading lets it go on"
+    );
+}
+
+#[tokio::test]
 async fn a_panicking_handler_is_internal_and_the_server_keeps_serving() {
     let (proxy, _) = pair(open()).await;
     let mut context = Context::new();

@@ -21,6 +21,8 @@ pub const GONE: uuid::Uuid = uuid::Uuid::from_u128(0x60e);
 pub const SLOW: uuid::Uuid = uuid::Uuid::from_u128(0x510);
 /// `watch` of this id never ends.
 pub const ENDLESS: uuid::Uuid = uuid::Uuid::from_u128(0xe0d);
+/// `watch` of this id streams as fast as it is read, counting what it made.
+pub const FLOOD: uuid::Uuid = uuid::Uuid::from_u128(0xf100d);
 /// How many things `watch` streams for any other id.
 pub const WATCHED: usize = 4;
 
@@ -31,6 +33,8 @@ pub struct Seen {
     pub notified: AtomicU64,
     pub slow_cancelled: AtomicBool,
     pub endless_dropped: AtomicBool,
+    /// How many things the `FLOOD` watch made.
+    pub flooded: AtomicU64,
 }
 
 pub struct Impl(pub Arc<Seen>);
@@ -232,6 +236,14 @@ impl Everything for Impl {
                 Some((Ok(thing(id)), guard))
             });
             return ticks.boxed();
+        }
+        if id == FLOOD {
+            let seen = self.0.clone();
+            return futures::stream::repeat_with(move || {
+                seen.flooded.fetch_add(1, Ordering::SeqCst);
+                Ok(thing(id))
+            })
+            .boxed();
         }
         futures::stream::iter((0..WATCHED).map(move |_| Ok(thing(id)))).boxed()
     }
