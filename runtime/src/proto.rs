@@ -40,6 +40,7 @@ pub trait Message: Sized {
     fn absent() -> Option<Self>;
 
     /// The message's encoding.
+    #[inline]
     fn encode_to_vec(&self) -> Vec<u8> {
         let mut buf = Vec::with_capacity(self.body_len());
         self.encode_body(&mut buf);
@@ -47,6 +48,7 @@ pub trait Message: Sized {
     }
 
     /// Decodes one whole message.
+    #[inline]
     fn decode(mut bytes: &[u8]) -> Result<Self, DecodeError> {
         Self::decode_body(&mut bytes, 0)
     }
@@ -69,6 +71,7 @@ pub trait Field: Sized {
     /// Reads one value written with presence (its key read already).
     fn decode_present(wire: WireType, buf: &mut &[u8], depth: u32) -> Result<Self, DecodeError>;
     /// Reads one occurrence of a plain field into `slot`.
+    #[inline]
     fn merge(
         slot: &mut Option<Self>,
         wire: WireType,
@@ -82,16 +85,19 @@ pub trait Field: Sized {
     fn absent() -> Option<Self>;
 
     /// Writes the items of a list as field `tag` (each present; numbers override: packed).
+    #[inline]
     fn encode_list(items: &[Self], tag: u32, buf: &mut impl BufMut) {
         for item in items {
             item.encode_present(tag, buf);
         }
     }
     /// The length of [`Field::encode_list`]'s output.
+    #[inline]
     fn list_len(items: &[Self], tag: u32) -> usize {
         items.iter().map(|i| i.encoded_len_present(tag)).sum()
     }
     /// Reads one occurrence of a list's field (numbers: packed or not).
+    #[inline]
     fn merge_list(
         items: &mut Vec<Self>,
         wire: WireType,
@@ -104,6 +110,7 @@ pub trait Field: Sized {
 }
 
 /// Reads a field that the message requires: its value, or its absent value.
+#[inline]
 pub fn finish<T: Field>(slot: Option<T>, message: &str, field: &str) -> Result<T, DecodeError> {
     match slot {
         Some(value) => Ok(value),
@@ -114,11 +121,13 @@ pub fn finish<T: Field>(slot: Option<T>, message: &str, field: &str) -> Result<T
 }
 
 /// Reads the next field's key.
+#[inline]
 pub fn key(buf: &mut &[u8]) -> Result<(u32, WireType), DecodeError> {
     decode_key(buf)
 }
 
 /// Skips a field this version does not know.
+#[inline]
 pub fn skip(tag: u32, wire: WireType, buf: &mut &[u8], depth: u32) -> Result<(), DecodeError> {
     if depth > RECURSION_LIMIT {
         return Err(DecodeError::new("recursion limit reached"));
@@ -148,6 +157,7 @@ pub fn skip(tag: u32, wire: WireType, buf: &mut &[u8], depth: u32) -> Result<(),
     Ok(())
 }
 
+#[inline]
 fn advance(buf: &mut &[u8], n: usize) -> Result<(), DecodeError> {
     if buf.len() < n {
         return Err(DecodeError::new("buffer underflow"));
@@ -156,6 +166,7 @@ fn advance(buf: &mut &[u8], n: usize) -> Result<(), DecodeError> {
     Ok(())
 }
 
+#[inline]
 fn length(buf: &mut &[u8]) -> Result<usize, DecodeError> {
     let len = decode_varint(buf)?;
     let len = usize::try_from(len).map_err(|_| DecodeError::new("length out of range"))?;
@@ -165,6 +176,7 @@ fn length(buf: &mut &[u8]) -> Result<usize, DecodeError> {
     Ok(len)
 }
 
+#[inline]
 fn check(expected: WireType, actual: WireType) -> Result<(), DecodeError> {
     if expected != actual {
         return Err(DecodeError::new(format!(
@@ -175,6 +187,7 @@ fn check(expected: WireType, actual: WireType) -> Result<(), DecodeError> {
 }
 
 /// The bytes of one length-delimited value, taken off `buf`.
+#[inline]
 fn delimited<'a>(buf: &mut &'a [u8]) -> Result<&'a [u8], DecodeError> {
     let len = length(buf)?;
     let (inner, rest) = buf.split_at(len);
@@ -183,6 +196,7 @@ fn delimited<'a>(buf: &mut &'a [u8]) -> Result<&'a [u8], DecodeError> {
 }
 
 /// Writes a message as field `tag`: key, length, body.
+#[inline]
 pub fn encode_message<M: Message>(message: &M, tag: u32, buf: &mut impl BufMut) {
     encode_key(tag, WireType::LengthDelimited, buf);
     encode_varint(message.body_len() as u64, buf);
@@ -190,12 +204,14 @@ pub fn encode_message<M: Message>(message: &M, tag: u32, buf: &mut impl BufMut) 
 }
 
 /// The length of [`encode_message`]'s output.
+#[inline]
 pub fn message_len<M: Message>(message: &M, tag: u32) -> usize {
     let body = message.body_len();
     key_len(tag) + encoded_len_varint(body as u64) + body
 }
 
 /// Reads a message written as a field.
+#[inline]
 pub fn decode_message<M: Message>(
     wire: WireType,
     buf: &mut &[u8],
@@ -213,11 +229,13 @@ pub fn decode_message<M: Message>(
 macro_rules! number {
     ($ty:ty, $wire:expr, $encode:expr, $len:expr, $decode:expr, $is_default:expr) => {
         impl Field for $ty {
+            #[inline]
             fn encode(&self, tag: u32, buf: &mut impl BufMut) {
                 if !$is_default(self) {
                     self.encode_present(tag, buf);
                 }
             }
+            #[inline]
             fn encoded_len(&self, tag: u32) -> usize {
                 if $is_default(self) {
                     0
@@ -225,13 +243,16 @@ macro_rules! number {
                     self.encoded_len_present(tag)
                 }
             }
+            #[inline]
             fn encode_present(&self, tag: u32, buf: &mut impl BufMut) {
                 encode_key(tag, $wire, buf);
                 $encode(*self, buf);
             }
+            #[inline]
             fn encoded_len_present(&self, tag: u32) -> usize {
                 key_len(tag) + $len(*self)
             }
+            #[inline]
             fn decode_present(
                 wire: WireType,
                 buf: &mut &[u8],
@@ -240,9 +261,11 @@ macro_rules! number {
                 check($wire, wire)?;
                 $decode(buf)
             }
+            #[inline]
             fn absent() -> Option<Self> {
                 Some(<$ty>::default())
             }
+            #[inline]
             fn encode_list(items: &[Self], tag: u32, buf: &mut impl BufMut) {
                 if items.is_empty() {
                     return;
@@ -254,6 +277,7 @@ macro_rules! number {
                     $encode(*item, buf);
                 }
             }
+            #[inline]
             fn list_len(items: &[Self], tag: u32) -> usize {
                 if items.is_empty() {
                     return 0;
@@ -261,6 +285,7 @@ macro_rules! number {
                 let len: usize = items.iter().map(|i| $len(*i)).sum();
                 key_len(tag) + encoded_len_varint(len as u64) + len
             }
+            #[inline]
             fn merge_list(
                 items: &mut Vec<Self>,
                 wire: WireType,
@@ -282,10 +307,12 @@ macro_rules! number {
     };
 }
 
+#[inline]
 fn varint_u64(buf: &mut &[u8]) -> Result<u64, DecodeError> {
     decode_varint(buf)
 }
 
+#[inline]
 fn fixed<const N: usize>(buf: &mut &[u8]) -> Result<[u8; N], DecodeError> {
     if buf.len() < N {
         return Err(DecodeError::new("buffer underflow"));
@@ -352,30 +379,36 @@ number!(
     |v: &f64| v.to_bits() == 0
 );
 
+#[inline]
 fn put_f32(v: f32, buf: &mut impl BufMut) {
     buf.put_f32_le(v)
 }
 
+#[inline]
 fn put_f64(v: f64, buf: &mut impl BufMut) {
     buf.put_f64_le(v)
 }
 
+#[inline]
 fn encode_bytes(value: &[u8], tag: u32, buf: &mut impl BufMut) {
     encode_key(tag, WireType::LengthDelimited, buf);
     encode_varint(value.len() as u64, buf);
     buf.put_slice(value);
 }
 
+#[inline]
 fn bytes_len(value: &[u8], tag: u32) -> usize {
     key_len(tag) + encoded_len_varint(value.len() as u64) + value.len()
 }
 
 impl Field for String {
+    #[inline]
     fn encode(&self, tag: u32, buf: &mut impl BufMut) {
         if !self.is_empty() {
             encode_bytes(self.as_bytes(), tag, buf);
         }
     }
+    #[inline]
     fn encoded_len(&self, tag: u32) -> usize {
         if self.is_empty() {
             0
@@ -383,12 +416,15 @@ impl Field for String {
             bytes_len(self.as_bytes(), tag)
         }
     }
+    #[inline]
     fn encode_present(&self, tag: u32, buf: &mut impl BufMut) {
         encode_bytes(self.as_bytes(), tag, buf);
     }
+    #[inline]
     fn encoded_len_present(&self, tag: u32) -> usize {
         bytes_len(self.as_bytes(), tag)
     }
+    #[inline]
     fn decode_present(wire: WireType, buf: &mut &[u8], _: u32) -> Result<Self, DecodeError> {
         check(WireType::LengthDelimited, wire)?;
         let bytes = delimited(buf)?;
@@ -396,17 +432,20 @@ impl Field for String {
             .map(str::to_owned)
             .map_err(|_| DecodeError::new("invalid string value: data is not UTF-8 encoded"))
     }
+    #[inline]
     fn absent() -> Option<Self> {
         Some(String::new())
     }
 }
 
 impl Field for crate::Bytes {
+    #[inline]
     fn encode(&self, tag: u32, buf: &mut impl BufMut) {
         if !self.is_empty() {
             encode_bytes(self, tag, buf);
         }
     }
+    #[inline]
     fn encoded_len(&self, tag: u32) -> usize {
         if self.is_empty() {
             0
@@ -414,16 +453,20 @@ impl Field for crate::Bytes {
             bytes_len(self, tag)
         }
     }
+    #[inline]
     fn encode_present(&self, tag: u32, buf: &mut impl BufMut) {
         encode_bytes(self, tag, buf);
     }
+    #[inline]
     fn encoded_len_present(&self, tag: u32) -> usize {
         bytes_len(self, tag)
     }
+    #[inline]
     fn decode_present(wire: WireType, buf: &mut &[u8], _: u32) -> Result<Self, DecodeError> {
         check(WireType::LengthDelimited, wire)?;
         Ok(crate::Bytes(delimited(buf)?.to_vec()))
     }
+    #[inline]
     fn absent() -> Option<Self> {
         Some(crate::Bytes(Vec::new()))
     }
@@ -432,12 +475,15 @@ impl Field for crate::Bytes {
 /// `uuid` travels as its hyphenated string (the `.proto` says `string`); an empty string, what
 /// an unset field reads as, is the nil UUID. It is always written, nil included.
 impl Field for crate::Uuid {
+    #[inline]
     fn encode(&self, tag: u32, buf: &mut impl BufMut) {
         self.encode_present(tag, buf)
     }
+    #[inline]
     fn encoded_len(&self, tag: u32) -> usize {
         self.encoded_len_present(tag)
     }
+    #[inline]
     fn encode_present(&self, tag: u32, buf: &mut impl BufMut) {
         let mut text = uuid::Uuid::encode_buffer();
         encode_bytes(
@@ -446,9 +492,11 @@ impl Field for crate::Uuid {
             buf,
         );
     }
+    #[inline]
     fn encoded_len_present(&self, tag: u32) -> usize {
         key_len(tag) + 1 + uuid::fmt::Hyphenated::LENGTH
     }
+    #[inline]
     fn decode_present(wire: WireType, buf: &mut &[u8], _: u32) -> Result<Self, DecodeError> {
         check(WireType::LengthDelimited, wire)?;
         let bytes = delimited(buf)?;
@@ -458,6 +506,7 @@ impl Field for crate::Uuid {
         uuid::Uuid::try_parse_ascii(bytes)
             .map_err(|_| DecodeError::new("invalid uuid value: not a UUID"))
     }
+    #[inline]
     fn absent() -> Option<Self> {
         Some(uuid::Uuid::nil())
     }
@@ -467,19 +516,23 @@ impl Field for crate::Uuid {
 impl Message for crate::Timestamp {
     const NAME: &'static str = "google.protobuf.Timestamp";
 
+    #[inline]
     fn encode_body<B: BufMut>(&self, buf: &mut B) {
         self.timestamp().encode(1, buf);
         (self.timestamp_subsec_nanos() as i32).encode(2, buf);
     }
+    #[inline]
     fn body_len(&self) -> usize {
         self.timestamp().encoded_len(1) + (self.timestamp_subsec_nanos() as i32).encoded_len(2)
     }
+    #[inline]
     fn decode_body(buf: &mut &[u8], depth: u32) -> Result<Self, DecodeError> {
         let (seconds, nanos) = seconds_and_nanos(buf, depth)?;
         let nanos = u32::try_from(nanos).map_err(|_| DecodeError::new("negative nanos"))?;
         chrono::DateTime::from_timestamp(seconds, nanos)
             .ok_or_else(|| DecodeError::new("timestamp out of range"))
     }
+    #[inline]
     fn absent() -> Option<Self> {
         Some(chrono::DateTime::UNIX_EPOCH)
     }
@@ -493,17 +546,21 @@ impl Field for crate::Timestamp {
 impl Message for crate::Duration {
     const NAME: &'static str = "google.protobuf.Duration";
 
+    #[inline]
     fn encode_body<B: BufMut>(&self, buf: &mut B) {
         self.seconds().encode(1, buf);
         self.subsec_nanos().encode(2, buf);
     }
+    #[inline]
     fn body_len(&self) -> usize {
         self.seconds().encoded_len(1) + self.subsec_nanos().encoded_len(2)
     }
+    #[inline]
     fn decode_body(buf: &mut &[u8], depth: u32) -> Result<Self, DecodeError> {
         let (seconds, nanos) = seconds_and_nanos(buf, depth)?;
         crate::Duration::new(seconds, i64::from(nanos)).map_err(|e| DecodeError::new(e.to_string()))
     }
+    #[inline]
     fn absent() -> Option<Self> {
         Some(crate::Duration::default())
     }
@@ -513,6 +570,7 @@ impl Field for crate::Duration {
     crate::__proto_message_field!();
 }
 
+#[inline]
 fn seconds_and_nanos(buf: &mut &[u8], depth: u32) -> Result<(i64, i32), DecodeError> {
     let (mut seconds, mut nanos) = (None, None);
     while buf.has_remaining() {
@@ -528,23 +586,29 @@ fn seconds_and_nanos(buf: &mut &[u8], depth: u32) -> Result<(i64, i32), DecodeEr
 
 /// `optional T`: written whenever set, default or not.
 impl<T: Field> Field for Option<T> {
+    #[inline]
     fn encode(&self, tag: u32, buf: &mut impl BufMut) {
         if let Some(value) = self {
             value.encode_present(tag, buf);
         }
     }
+    #[inline]
     fn encoded_len(&self, tag: u32) -> usize {
         self.as_ref().map_or(0, |v| v.encoded_len_present(tag))
     }
+    #[inline]
     fn encode_present(&self, tag: u32, buf: &mut impl BufMut) {
         self.encode(tag, buf)
     }
+    #[inline]
     fn encoded_len_present(&self, tag: u32) -> usize {
         self.encoded_len(tag)
     }
+    #[inline]
     fn decode_present(wire: WireType, buf: &mut &[u8], depth: u32) -> Result<Self, DecodeError> {
         T::decode_present(wire, buf, depth).map(Some)
     }
+    #[inline]
     fn absent() -> Option<Self> {
         Some(None)
     }
@@ -552,26 +616,32 @@ impl<T: Field> Field for Option<T> {
 
 /// `list<T>`: `repeated` when plain, the wrapper `ListOf…` (its field 1) with presence.
 impl<T: Field> Field for Vec<T> {
+    #[inline]
     fn encode(&self, tag: u32, buf: &mut impl BufMut) {
         T::encode_list(self, tag, buf)
     }
+    #[inline]
     fn encoded_len(&self, tag: u32) -> usize {
         T::list_len(self, tag)
     }
+    #[inline]
     fn encode_present(&self, tag: u32, buf: &mut impl BufMut) {
         encode_key(tag, WireType::LengthDelimited, buf);
         encode_varint(T::list_len(self, 1) as u64, buf);
         T::encode_list(self, 1, buf);
     }
+    #[inline]
     fn encoded_len_present(&self, tag: u32) -> usize {
         let body = T::list_len(self, 1);
         key_len(tag) + encoded_len_varint(body as u64) + body
     }
+    #[inline]
     fn decode_present(wire: WireType, buf: &mut &[u8], depth: u32) -> Result<Self, DecodeError> {
         wrapper(wire, buf, depth, Vec::new(), |items, wire, buf, depth| {
             T::merge_list(items, wire, buf, depth)
         })
     }
+    #[inline]
     fn merge(
         slot: &mut Option<Self>,
         wire: WireType,
@@ -580,12 +650,14 @@ impl<T: Field> Field for Vec<T> {
     ) -> Result<(), DecodeError> {
         T::merge_list(slot.get_or_insert_with(Vec::new), wire, buf, depth)
     }
+    #[inline]
     fn absent() -> Option<Self> {
         Some(Vec::new())
     }
 }
 
 /// Reads a wrapper message: its field 1 merged into `value`, anything else skipped.
+#[inline]
 fn wrapper<T>(
     wire: WireType,
     buf: &mut &[u8],
@@ -611,6 +683,7 @@ fn wrapper<T>(
 /// `map<K, V>`: entry messages (key 1, value 2, both always written) when plain, the wrapper
 /// `MapOf…` (its field 1) with presence.
 impl<K: Field + Ord, V: Field> Field for BTreeMap<K, V> {
+    #[inline]
     fn encode(&self, tag: u32, buf: &mut impl BufMut) {
         for (k, v) in self {
             encode_key(tag, WireType::LengthDelimited, buf);
@@ -620,6 +693,7 @@ impl<K: Field + Ord, V: Field> Field for BTreeMap<K, V> {
             v.encode_present(2, buf);
         }
     }
+    #[inline]
     fn encoded_len(&self, tag: u32) -> usize {
         self.iter()
             .map(|(k, v)| {
@@ -628,18 +702,22 @@ impl<K: Field + Ord, V: Field> Field for BTreeMap<K, V> {
             })
             .sum()
     }
+    #[inline]
     fn encode_present(&self, tag: u32, buf: &mut impl BufMut) {
         encode_key(tag, WireType::LengthDelimited, buf);
         encode_varint(self.encoded_len(1) as u64, buf);
         self.encode(1, buf);
     }
+    #[inline]
     fn encoded_len_present(&self, tag: u32) -> usize {
         let body = self.encoded_len(1);
         key_len(tag) + encoded_len_varint(body as u64) + body
     }
+    #[inline]
     fn decode_present(wire: WireType, buf: &mut &[u8], depth: u32) -> Result<Self, DecodeError> {
         wrapper(wire, buf, depth, BTreeMap::new(), merge_entry)
     }
+    #[inline]
     fn merge(
         slot: &mut Option<Self>,
         wire: WireType,
@@ -648,11 +726,13 @@ impl<K: Field + Ord, V: Field> Field for BTreeMap<K, V> {
     ) -> Result<(), DecodeError> {
         merge_entry(slot.get_or_insert_with(BTreeMap::new), wire, buf, depth)
     }
+    #[inline]
     fn absent() -> Option<Self> {
         Some(BTreeMap::new())
     }
 }
 
+#[inline]
 fn merge_entry<K: Field + Ord, V: Field>(
     map: &mut BTreeMap<K, V>,
     wire: WireType,
@@ -686,21 +766,27 @@ fn merge_entry<K: Field + Ord, V: Field>(
 pub mod enums {
     use super::*;
 
+    #[inline]
     pub fn encode(number: Option<i32>, tag: u32, buf: &mut impl BufMut) {
         number.unwrap_or(0).encode(tag, buf)
     }
+    #[inline]
     pub fn encoded_len(number: Option<i32>, tag: u32) -> usize {
         number.unwrap_or(0).encoded_len(tag)
     }
+    #[inline]
     pub fn encode_present(number: Option<i32>, tag: u32, buf: &mut impl BufMut) {
         number.unwrap_or(0).encode_present(tag, buf)
     }
+    #[inline]
     pub fn encoded_len_present(number: Option<i32>, tag: u32) -> usize {
         number.unwrap_or(0).encoded_len_present(tag)
     }
+    #[inline]
     pub fn decode(wire: WireType, buf: &mut &[u8], depth: u32) -> Result<i32, DecodeError> {
         i32::decode_present(wire, buf, depth)
     }
+    #[inline]
     pub fn encode_list(
         numbers: impl Iterator<Item = i32> + Clone,
         tag: u32,
@@ -719,6 +805,7 @@ pub mod enums {
             encode_varint(n as i64 as u64, buf);
         }
     }
+    #[inline]
     pub fn list_len(numbers: impl Iterator<Item = i32>, tag: u32) -> usize {
         let mut count = 0;
         let len: usize = numbers
@@ -732,6 +819,7 @@ pub mod enums {
         }
         key_len(tag) + encoded_len_varint(len as u64) + len
     }
+    #[inline]
     pub fn merge_list(
         numbers: &mut Vec<i32>,
         wire: WireType,
@@ -760,14 +848,17 @@ macro_rules! __message {
         impl $crate::proto::Message for $name {
             const NAME: &'static str = $proto;
 
+            #[inline]
             fn encode_body<B: $crate::__private::bytes::BufMut>(&self, _buf: &mut B) {
                 $( $crate::__proto_encode!(&self.$field, $tag, _buf $(, $default)?); )*
             }
 
+            #[inline]
             fn body_len(&self) -> usize {
                 0 $( + $crate::__proto_len!(&self.$field, $tag $(, $default)?) )*
             }
 
+            #[inline]
             fn decode_body(
                 buf: &mut &[u8],
                 depth: u32,
@@ -787,6 +878,7 @@ macro_rules! __message {
                 })
             }
 
+            #[inline]
             fn absent() -> ::core::option::Option<Self> {
                 ::core::option::Option::Some($name {
                     $( $field: $crate::__proto_absent!($ty $(, $default)?), )*
@@ -858,6 +950,7 @@ macro_rules! __oneof {
         impl $crate::proto::Message for $name {
             const NAME: &'static str = $proto;
 
+            #[inline]
             fn encode_body<B: $crate::__private::bytes::BufMut>(&self, buf: &mut B) {
                 match self {
                     $( Self::$variant(value) => {
@@ -866,6 +959,7 @@ macro_rules! __oneof {
                 }
             }
 
+            #[inline]
             fn body_len(&self) -> usize {
                 match self {
                     $( Self::$variant(value) => {
@@ -874,6 +968,7 @@ macro_rules! __oneof {
                 }
             }
 
+            #[inline]
             fn decode_body(
                 buf: &mut &[u8],
                 depth: u32,
@@ -895,6 +990,7 @@ macro_rules! __oneof {
                 })
             }
 
+            #[inline]
             fn absent() -> ::core::option::Option<Self> {
                 ::core::option::Option::None
             }
@@ -911,18 +1007,23 @@ macro_rules! __oneof {
 #[macro_export]
 macro_rules! __proto_message_field {
     () => {
+        #[inline]
         fn encode(&self, tag: u32, buf: &mut impl $crate::__private::bytes::BufMut) {
             $crate::proto::encode_message(self, tag, buf)
         }
+        #[inline]
         fn encoded_len(&self, tag: u32) -> usize {
             $crate::proto::message_len(self, tag)
         }
+        #[inline]
         fn encode_present(&self, tag: u32, buf: &mut impl $crate::__private::bytes::BufMut) {
             $crate::proto::encode_message(self, tag, buf)
         }
+        #[inline]
         fn encoded_len_present(&self, tag: u32) -> usize {
             $crate::proto::message_len(self, tag)
         }
+        #[inline]
         fn decode_present(
             wire: $crate::proto::WireType,
             buf: &mut &[u8],
@@ -930,6 +1031,7 @@ macro_rules! __proto_message_field {
         ) -> ::core::result::Result<Self, $crate::proto::DecodeError> {
             $crate::proto::decode_message(wire, buf, depth)
         }
+        #[inline]
         fn absent() -> ::core::option::Option<Self> {
             <Self as $crate::proto::Message>::absent()
         }
@@ -942,10 +1044,13 @@ pub struct Empty;
 
 impl Message for Empty {
     const NAME: &'static str = "google.protobuf.Empty";
+    #[inline]
     fn encode_body<B: BufMut>(&self, _: &mut B) {}
+    #[inline]
     fn body_len(&self) -> usize {
         0
     }
+    #[inline]
     fn decode_body(buf: &mut &[u8], depth: u32) -> Result<Self, DecodeError> {
         while buf.has_remaining() {
             let (tag, wire) = key(buf)?;
@@ -953,6 +1058,7 @@ impl Message for Empty {
         }
         Ok(Empty)
     }
+    #[inline]
     fn absent() -> Option<Self> {
         Some(Empty)
     }
@@ -964,13 +1070,17 @@ impl Field for Empty {
 
 impl Message for () {
     const NAME: &'static str = "google.protobuf.Empty";
+    #[inline]
     fn encode_body<B: BufMut>(&self, _: &mut B) {}
+    #[inline]
     fn body_len(&self) -> usize {
         0
     }
+    #[inline]
     fn decode_body(buf: &mut &[u8], depth: u32) -> Result<Self, DecodeError> {
         Empty::decode_body(buf, depth).map(|_| ())
     }
+    #[inline]
     fn absent() -> Option<Self> {
         Some(())
     }
