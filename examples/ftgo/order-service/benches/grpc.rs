@@ -18,8 +18,8 @@ use ftgo_order_service::api::ftgo::order::order_service::{
     CancelOrderError, CreateOrderError, GetOrderError, grpc,
 };
 use ftgo_order_service::api::ftgo::order::{
-    CancelOrderRequest, CardToken, CreateOrderReply, CreateOrderRequest, GetOrderRequest,
-    LineItem, Order, OrderNotFound, OrderService, OrderState, PaymentMethod,
+    CancelOrderRequest, CardToken, CreateOrderReply, CreateOrderRequest, GetOrderRequest, LineItem,
+    Order, OrderNotFound, OrderService, OrderState, PaymentMethod,
 };
 use futures::StreamExt as _;
 use std::collections::{BTreeMap, HashMap};
@@ -203,6 +203,7 @@ fn prost_order() -> pb::Order {
 }
 
 /// The hand-written server, as tonic-build writes one.
+#[allow(clippy::result_large_err, reason = "tonic's traits fix `tonic::Status` as the error")]
 mod hand {
     use super::{STREAMED, pb, tonic};
     use std::collections::HashMap;
@@ -275,9 +276,7 @@ mod hand {
                     let mut grpc = tonic::server::Grpc::new(ProstCodec::default());
                     Ok(grpc.server_streaming(Watch(orders), request).await)
                 }),
-                _ => Box::pin(async move {
-                    Ok(tonic::Status::unimplemented("").into_http())
-                }),
+                _ => Box::pin(async move { Ok(tonic::Status::unimplemented("").into_http()) }),
             }
         }
     }
@@ -294,12 +293,34 @@ async fn listen(routes: tonic::service::Routes) -> String {
     url
 }
 
-/// `tasks` callers looping on `call` for `millis`: calls per second.
-async fn load<F, Fut>(tasks: usize, millis: u64, call: F) -> f64
+/// User + system CPU time of this whole process so far (client and server both live here).
+fn process_cpu() -> Duration {
+    // SAFETY: getrusage only writes the struct it is given; zeroed is a valid `rusage`.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// Calls per second and CPU µs per call.
+#[derive(Clone, Copy, Default)]
+struct Rate {
+    per_second: f64,
+    cpu_us: f64,
+}
+
+/// `tasks` callers looping on `call` for `millis`.
+async fn load<F, Fut>(tasks: usize, millis: u64, call: F) -> Rate
 where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: Future<Output = bool> + Send,
 {
+    let cpu = process_cpu();
     let started = Instant::now();
     let until = started + Duration::from_millis(millis);
     let workers: Vec<_> = (0..tasks)
@@ -319,12 +340,15 @@ where
     for worker in workers {
         calls += worker.await.unwrap();
     }
-    calls as f64 / started.elapsed().as_secs_f64()
+    Rate {
+        per_second: calls as f64 / started.elapsed().as_secs_f64(),
+        cpu_us: (process_cpu() - cpu).as_secs_f64() * 1e6 / calls.max(1) as f64,
+    }
 }
 
 type Call = std::pin::Pin<Box<dyn Future<Output = bool> + Send>>;
 
-fn generated_get(proxy: grpc::Proxy) -> impl Fn() -> Call + Clone + Send + 'static {
+fn generated_get(proxy: grpc::Proxy) -> impl Fn() -> Call + Clone + Send + Sync + 'static {
     move || {
         let proxy = proxy.clone();
         Box::pin(async move {
@@ -334,7 +358,7 @@ fn generated_get(proxy: grpc::Proxy) -> impl Fn() -> Call + Clone + Send + 'stat
     }
 }
 
-fn generated_watch(proxy: grpc::Proxy) -> impl Fn() -> Call + Clone + Send + 'static {
+fn generated_watch(proxy: grpc::Proxy) -> impl Fn() -> Call + Clone + Send + Sync + 'static {
     move || {
         let proxy = proxy.clone();
         Box::pin(async move {
@@ -347,7 +371,7 @@ fn generated_watch(proxy: grpc::Proxy) -> impl Fn() -> Call + Clone + Send + 'st
 
 type Hand = tonic::client::Grpc<tonic::transport::Channel>;
 
-fn hand_get(client: Hand) -> impl Fn() -> Call + Clone + Send + 'static {
+fn hand_get(client: Hand) -> impl Fn() -> Call + Clone + Send + Sync + 'static {
     move || {
         let mut client = client.clone();
         Box::pin(async move {
@@ -363,7 +387,7 @@ fn hand_get(client: Hand) -> impl Fn() -> Call + Clone + Send + 'static {
     }
 }
 
-fn hand_watch(client: Hand) -> impl Fn() -> Call + Clone + Send + 'static {
+fn hand_watch(client: Hand) -> impl Fn() -> Call + Clone + Send + Sync + 'static {
     move || {
         let mut client = client.clone();
         Box::pin(async move {
@@ -385,34 +409,63 @@ fn hand_watch(client: Hand) -> impl Fn() -> Call + Clone + Send + 'static {
     }
 }
 
-/// `slices` pairs of 500 ms slices, the sides alternating: the whole-run ratio and the median
-/// of the pairs' ratios.
-async fn compare(
-    name: &str,
-    tasks: usize,
-    slices: u64,
-    generated: impl Fn() -> Call + Clone + Send + 'static,
-    hand: impl Fn() -> Call + Clone + Send + 'static,
-    per_call: f64,
-) {
-    load(tasks, 500, generated.clone()).await;
-    load(tasks, 500, hand.clone()).await;
-    let mut pairs = Vec::new();
-    for _ in 0..slices {
-        let g = load(tasks, 500, generated.clone()).await;
-        let h = load(tasks, 500, hand.clone()).await;
-        pairs.push((g, h));
+/// `slices` rounds of 500 ms slices, the pairings alternating: generated proxy and skeleton,
+/// hand-written client and server, and each generated half against the other hand-written
+/// half. Prints the whole-run ratio, the median of adjacent pairs' ratios and CPU per call.
+async fn compare(name: &str, tasks: usize, slices: u64, sides: [Side; 4], per_call: f64) {
+    for side in &sides {
+        let side = side.clone();
+        load(tasks, 300, move || side()).await;
     }
-    let g = pairs.iter().map(|p| p.0).sum::<f64>() / pairs.len() as f64;
-    let h = pairs.iter().map(|p| p.1).sum::<f64>() / pairs.len() as f64;
-    let mut ratios: Vec<f64> = pairs.iter().map(|(g, h)| g / h).collect();
+    let mut rates: [Vec<Rate>; 4] = Default::default();
+    // `ACCORD_BENCH_ONLY=N` runs pairing N alone (for a profile), and reports nothing.
+    if let Some(only) = std::env::var("ACCORD_BENCH_ONLY")
+        .ok()
+        .and_then(|o| o.parse::<usize>().ok())
+    {
+        let side = sides[only].clone();
+        let rate = load(tasks, slices * 1000, move || side()).await;
+        println!(
+            "{name}: pairing {only} alone: {:.0}/s, CPU {:.1} µs/call",
+            rate.per_second * per_call,
+            rate.cpu_us
+        );
+        return;
+    }
+    for _ in 0..slices {
+        for (i, side) in sides.iter().enumerate() {
+            let side = side.clone();
+            rates[i].push(load(tasks, 500, move || side()).await);
+        }
+    }
+    let mean = |r: &[Rate]| Rate {
+        per_second: r.iter().map(|r| r.per_second).sum::<f64>() / r.len() as f64,
+        cpu_us: r.iter().map(|r| r.cpu_us).sum::<f64>() / r.len() as f64,
+    };
+    let [generated, hand, generated_proxy, generated_server] =
+        [0, 1, 2, 3].map(|i| mean(&rates[i]));
+    let mut ratios: Vec<f64> = rates[0]
+        .iter()
+        .zip(&rates[1])
+        .map(|(g, h)| g.per_second / h.per_second)
+        .collect();
     ratios.sort_unstable_by(f64::total_cmp);
+    for (label, rate) in [
+        ("generated proxy+skeleton", generated),
+        ("hand-written tonic+prost", hand),
+        ("generated proxy, hand server", generated_proxy),
+        ("hand client, generated server", generated_server),
+    ] {
+        println!(
+            "{name}: {label:<30} {:>9.0}/s   CPU {:>6.1} µs/call",
+            rate.per_second * per_call,
+            rate.cpu_us
+        );
+    }
     println!(
-        "{name}: generated {:.0}/s, hand-written {:.0}/s ({tasks} callers)",
-        g * per_call,
-        h * per_call
+        "{name} throughput ratio generated/hand-written: {:.3}",
+        generated.per_second / hand.per_second
     );
-    println!("{name} throughput ratio generated/hand-written: {:.3}", g / h);
     println!(
         "{name} paired slices: median {:.3}, range {:.3}-{:.3} ({} pairs)",
         ratios[ratios.len() / 2],
@@ -420,6 +473,16 @@ async fn compare(
         ratios[ratios.len() - 1],
         ratios.len()
     );
+    println!(
+        "{name} CPU-per-call ratio hand-written/generated: {:.3}",
+        hand.cpu_us / generated.cpu_us
+    );
+}
+
+type Side = std::sync::Arc<dyn Fn() -> Call + Send + Sync>;
+
+fn side(f: impl Fn() -> Call + Send + Sync + 'static) -> Side {
+    std::sync::Arc::new(f)
 }
 
 /// Encoding and decoding one `Order`, ns per operation, best of five rounds.
@@ -500,6 +563,7 @@ fn main() {
             max_outstanding: tasks * 2,
             ..Default::default()
         };
+        let (generated_url_again, hand_url_again) = (generated_url.clone(), hand_url.clone());
         let mut builder = accord::grpc::client::GrpcClient::builder(generated_url);
         builder.config(config);
         let proxy = grpc::Proxy::new(builder.build().unwrap());
@@ -509,22 +573,51 @@ fn main() {
             .await
             .unwrap();
         let hand = tonic::client::Grpc::new(channel);
+        let mut builder = accord::grpc::client::GrpcClient::builder(hand_url_again.clone());
+        builder.config(accord::ProxyConfig {
+            max_outstanding: tasks * 2,
+            ..Default::default()
+        });
+        let proxy_to_hand = grpc::Proxy::new(builder.build().unwrap());
+        let channel = tonic::transport::Endpoint::from_shared(generated_url_again.clone())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let hand_to_generated = tonic::client::Grpc::new(channel);
         println!("gRPC over loopback, {secs} s per side in alternating 500 ms slices");
-        compare(
-            "unary GetOrder",
-            tasks,
-            secs * 2,
-            generated_get(proxy.clone()),
-            hand_get(hand.clone()),
-            1.0,
-        )
-        .await;
+        let call = proxy.get_order(GetOrderRequest { order_id: ID }.into());
+        let watch = proxy.watch_order(GetOrderRequest { order_id: ID }.into());
+        let mut grpc_client = hand.clone();
+        let hand_call = grpc_client.unary(
+            tonic::Request::new(pb::GetOrderRequest { order_id: ID }),
+            tonic::codegen::http::uri::PathAndQuery::from_static("/x/y"),
+            tonic::codec::ProstCodec::<pb::GetOrderRequest, pb::Order>::default(),
+        );
+        println!(
+            "future sizes: generated unary call {} bytes, tonic's unary call {} bytes",
+            std::mem::size_of_val(&call),
+            std::mem::size_of_val(&hand_call),
+        );
+        drop((call, watch, hand_call));
+        let unary = [
+            side(generated_get(proxy.clone())),
+            side(hand_get(hand.clone())),
+            side(generated_get(proxy_to_hand.clone())),
+            side(hand_get(hand_to_generated.clone())),
+        ];
+        compare("unary GetOrder", tasks, secs * 2, unary, 1.0).await;
+        let streams = [
+            side(generated_watch(proxy)),
+            side(hand_watch(hand)),
+            side(generated_watch(proxy_to_hand)),
+            side(hand_watch(hand_to_generated)),
+        ];
         compare(
             "stream of 1000 (messages)",
             4,
             secs * 2,
-            generated_watch(proxy),
-            hand_watch(hand),
+            streams,
             STREAMED as f64,
         )
         .await;
