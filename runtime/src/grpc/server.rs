@@ -39,6 +39,18 @@ use tracing::Instrument as _;
 /// A gRPC response.
 pub type Response = http::Response<Body>;
 
+/// Header names built at compile time: a lookup by `&str` parses the name on every call.
+mod names {
+    use http::HeaderName;
+
+    pub const GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
+    pub const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
+    pub const GRPC_MESSAGE: HeaderName = HeaderName::from_static("grpc-message");
+    pub const TRACEPARENT: HeaderName = HeaderName::from_static(super::TRACEPARENT);
+    pub const CORRELATION_ID: HeaderName = HeaderName::from_static(super::CORRELATION_ID);
+    pub const ACCORD_ERROR: HeaderName = HeaderName::from_static(super::super::ACCORD_ERROR);
+}
+
 /// Settings of a gRPC skeleton.
 #[derive(Clone)]
 pub struct ServerConfig {
@@ -241,15 +253,15 @@ impl Call {
             })
             .collect();
         let correlation = headers
-            .get(CORRELATION_ID)
+            .get(names::CORRELATION_ID)
             .and_then(|v| v.to_str().ok())
             .filter(|id| !id.is_empty());
         let incoming = Incoming {
             deadline: headers
-                .get("grpc-timeout")
+                .get(names::GRPC_TIMEOUT)
                 .and_then(|v| v.to_str().ok())
                 .and_then(super::parse_timeout),
-            traceparent: headers.get(TRACEPARENT).map(|v| v.as_bytes()),
+            traceparent: headers.get(names::TRACEPARENT).map(|v| v.as_bytes()),
             correlation_id: correlation,
             metadata,
             extensions: http::Extensions::new(),
@@ -425,12 +437,12 @@ fn is_metadata(name: &str) -> bool {
 /// `docs/wire.md`) is `RESOURCE_EXHAUSTED`.
 fn size_exhausted(mut response: Response) -> Response {
     let headers = response.headers_mut();
-    let too_large = headers.get("grpc-status").is_some_and(|s| s == "11")
+    let too_large = headers.get(names::GRPC_STATUS).is_some_and(|s| s == "11")
         && headers
-            .get("grpc-message")
+            .get(names::GRPC_MESSAGE)
             .is_some_and(|m| m.as_bytes().windows(11).any(|w| w == b"too%20large"));
     if too_large {
-        headers.insert("grpc-status", http::HeaderValue::from_static("8"));
+        headers.insert(names::GRPC_STATUS, http::HeaderValue::from_static("8"));
     }
     response
 }
@@ -440,13 +452,13 @@ fn size_exhausted(mut response: Response) -> Response {
 fn outcome(response: &Response) -> (Outcome, u16) {
     let headers = response.headers();
     let code = headers
-        .get("grpc-status")
+        .get(names::GRPC_STATUS)
         .and_then(|s| s.to_str().ok())
         .and_then(|s| s.parse::<u16>().ok())
         .unwrap_or(0);
     let outcome = match code {
         0 => Outcome::Ok,
-        _ if headers.contains_key(super::ACCORD_ERROR) => Outcome::DeclaredError,
+        _ if headers.contains_key(names::ACCORD_ERROR) => Outcome::DeclaredError,
         3 | 7 | 16 | 12 | 8 => Outcome::Rejected,
         4 => Outcome::Failed("timeout"),
         _ => Outcome::Failed("error"),
