@@ -8,14 +8,16 @@
 //!   every transport runs (deadline, trace, metadata policy, admission, breaker, span);
 //! - errors: [`CallError`] (transport/internal failures) with a neutral [`Status`],
 //!   [`ServiceError`] (implemented by each generated error enum);
-//! - codecs ([`codec`]): JSON today, the seam protobuf plugs into;
+//! - codecs ([`codec`]): JSON and protobuf; the protobuf encoding of generated types
+//!   ([`proto`]), equal on the wire to protoc's code for the emitted `.proto`;
 //! - validation: [`Validate`], [`Violations`], [`FieldPath`], [`Pattern`];
 //! - authentication and authorization ([`auth`]): an operation's requirement, the check every
 //!   transport runs before the handler, JWT and API key authenticators, proxies' credentials;
 //! - resilience: deadlines, an outstanding-request bound and a circuit breaker ([`ProxyConfig`]);
 //! - graceful shutdown of servers ([`Shutdown`]);
-//! - transports, one cargo feature each: `rest` (axum skeletons, reqwest proxies),
-//!   `messaging` (brokers for channels; `nats` and `amqp` add the real ones).
+//! - transports, one cargo feature each: `rest` (axum skeletons, reqwest proxies), `grpc`
+//!   (tonic skeletons and proxies, health and reflection), `messaging` (brokers for channels;
+//!   `nats` and `amqp` add the real ones).
 //!
 //! The generator itself is not compiled into this crate: `#[accord::api]` is the opt-in
 //! feature `macros`.
