@@ -786,3 +786,23 @@ pub async fn add_health_and_reflection(
     routes.add_service(v1).add_service(v1alpha);
     Ok(reporter)
 }
+
+/// One port for both transports: `rest` (a generated REST router) and `grpc` (tonic routes)
+/// behind one axum router, requests with a `content-type` of `application/grpc…` going to
+/// gRPC and every other to REST. Serve it with `accord::rest::server::serve`, which speaks
+/// HTTP/1 and HTTP/2 (gRPC's prior-knowledge h2c) on the same listener.
+#[cfg(feature = "rest")]
+pub fn beside_rest(rest: axum::Router, grpc: tonic::service::Routes) -> axum::Router {
+    use tower::ServiceExt as _;
+    let grpc = grpc.prepare().into_axum_router();
+    let rest = rest;
+    let split = tower::service_fn(move |request: axum::extract::Request| {
+        let is_grpc = request
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"));
+        let router = if is_grpc { grpc.clone() } else { rest.clone() };
+        router.oneshot(request)
+    });
+    axum::Router::new().fallback_service(split)
+}

@@ -203,7 +203,10 @@ fn prost_order() -> pb::Order {
 }
 
 /// The hand-written server, as tonic-build writes one.
-#[allow(clippy::result_large_err, reason = "tonic's traits fix `tonic::Status` as the error")]
+#[allow(
+    clippy::result_large_err,
+    reason = "tonic's traits fix `tonic::Status` as the error"
+)]
 mod hand {
     use super::{STREAMED, pb, tonic};
     use std::collections::HashMap;

@@ -287,3 +287,45 @@ async fn the_binary_serves_grpc_beside_rest() {
     assert_eq!(seen.order_id, created.order_id);
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn rest_and_grpc_share_one_port() {
+    let store = Arc::new(InMemoryOrders::new(demo_restaurants()));
+    let verifier = JwtVerifier::hs256(SECRET.as_bytes().to_vec())
+        .build()
+        .unwrap();
+    let config = ServerConfig::default().with_authenticator(verifier);
+    let routes = ftgo_order_service::grpc::routes(
+        store.clone(),
+        ftgo_order_service::grpc::config_like(&config),
+    )
+    .await
+    .unwrap();
+    let both = accord::grpc::server::beside_rest(rest::router(store, config), routes);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(accord::rest::server::serve(
+        listener,
+        both,
+        Shutdown::never(),
+    ));
+    let over_grpc = grpc_proxy(
+        &url,
+        Some("orders:read orders:write"),
+        ProxyConfig::default(),
+    );
+    let created = over_grpc.create_order(create().into()).await.unwrap();
+    let seen = rest_proxy(&url)
+        .get_order(
+            GetOrderRequest {
+                order_id: created.order_id,
+            }
+            .into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(seen.order_id, created.order_id);
+    // REST's own answers are unchanged: an unknown path is still a 404 problem.
+    let missing = reqwest::get(format!("{url}/nowhere")).await.unwrap();
+    assert_eq!(missing.status(), 404);
+}
