@@ -36,6 +36,22 @@ pub struct BuildArgs {
     /// Another folder imports may come from (repeatable); see `accord check --help`.
     #[arg(short = 'I', long = "include", value_name = "DIR")]
     pub include: Vec<PathBuf>,
+    /// The transports the Rust target writes skeletons and proxies for, comma-separated: rest,
+    /// grpc (gRPC needs the `accord` feature `grpc`; the reflection descriptors come with the
+    /// build.rs `Builder`).
+    #[arg(long, value_delimiter = ',', value_parser = parse_transport, default_value = "rest")]
+    pub rust_transport: Vec<accord_codegen::rust::Transport>,
+}
+
+fn parse_transport(name: &str) -> Result<accord_codegen::rust::Transport, String> {
+    use accord_codegen::rust::Transport;
+    match name.trim() {
+        "rest" => Ok(Transport::Rest),
+        "grpc" => Ok(Transport::Grpc),
+        other => Err(format!(
+            "unknown transport `{other}` (expected rest or grpc)"
+        )),
+    }
 }
 
 /// Arguments of `accord openapi`, `accord proto` and `accord asyncapi`.
@@ -109,9 +125,16 @@ fn build(args: &BuildArgs) -> Result<(), Failure> {
     } else {
         args.target.iter().copied().collect()
     };
+    let rust = accord_codegen::rust::Options {
+        transports: args.rust_transport.clone(),
+        ..Default::default()
+    };
     let outputs: Vec<(Target, Vec<OutputFile>)> = targets
         .into_iter()
-        .map(|t| (t, accord_codegen::emit(&model, t)))
+        .map(|t| match t {
+            Target::Rust => (t, accord_codegen::rust::emit(&model, &rust)),
+            _ => (t, accord_codegen::emit(&model, t)),
+        })
         .collect();
     let written = |e: std::io::Error| usage(format!("{}: {e}", args.out.display()));
     match outputs.as_slice() {

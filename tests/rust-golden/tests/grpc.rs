@@ -339,3 +339,33 @@ async fn the_routing_client_sends_operations_without_http_over_grpc() {
     // An @http operation too, when the client has no REST proxy.
     client.ping(Request::new(())).await.unwrap();
 }
+
+#[tokio::test]
+async fn an_unreachable_server_opens_the_shared_breaker() {
+    // A port nothing listens on: bound, then closed.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let mut builder = accord::grpc::client::GrpcClient::builder(url);
+    builder.config(accord::ProxyConfig {
+        breaker: Some(accord::BreakerConfig {
+            failure_threshold: 2,
+            cool_down: Duration::from_secs(60),
+        }),
+        ..accord::ProxyConfig::default()
+    });
+    let proxy = grpc::Proxy::new(builder.build().unwrap());
+    for _ in 0..2 {
+        let failed = proxy.ping(Request::new(())).await;
+        assert!(matches!(failed, Err(CallError::Connect(_))), "{failed:?}");
+    }
+    // Every operation shares the breaker, streams included.
+    assert_eq!(
+        proxy.ping(Request::new(())).await,
+        Err(CallError::CircuitOpen)
+    );
+    let mut watched = proxy.watch(Request::new(GetThing {
+        id: uuid::Uuid::new_v4(),
+    }));
+    assert_eq!(watched.next().await.unwrap(), Err(CallError::CircuitOpen));
+}
