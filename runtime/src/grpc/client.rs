@@ -260,7 +260,11 @@ impl GrpcClient {
                 let answer = grpc.unary(request, path, ProtoCodec::client()).await;
                 answered(answer.map(tonic::Response::into_inner), call.deadline)
             };
-            let ran = caller.run(&call, "grpc", exchange, reply_outcome).await;
+            // Boxed: tonic's exchange is over a kilobyte, and the core's combinators would move it
+            // at every layer.
+            let ran = caller
+                .run(&call, "grpc", Box::pin(exchange), reply_outcome)
+                .await;
             flatten(ran)
         }
     }
@@ -294,7 +298,11 @@ impl GrpcClient {
                     .await;
                 answered(answer.map(tonic::Response::into_inner), call.deadline)
             };
-            let ran = caller.run(&call, "grpc", exchange, reply_outcome).await;
+            // Boxed: tonic's exchange is over a kilobyte, and the core's combinators would move it
+            // at every layer.
+            let ran = caller
+                .run(&call, "grpc", Box::pin(exchange), reply_outcome)
+                .await;
             flatten(ran)
         }
     }

@@ -300,26 +300,28 @@ impl Call {
     fn run<Fut>(
         mut self,
         method: &'static super::Method,
-        serve: impl FnOnce(Prepared, http::Request<Body>) -> Fut,
+        serve: impl FnOnce(Prepared, http::Request<Body>) -> Fut + Send + 'static,
     ) -> Serving
     where
         Fut: Future<Output = Response> + Send + 'static,
     {
-        let prepared = self.prepare(method);
+        let mut prepared = self.prepare(method);
+        let refused = prepared.refused.take();
         let span = prepared.span.clone();
         let started = self.started;
-        let work = match prepared.refused.clone() {
-            Some(status) => {
-                futures::future::Either::Left(futures::future::ready(status.into_http()))
-            }
-            None => futures::future::Either::Right(serve(prepared, self.request)),
-        };
-        Box::pin(work.instrument(span.clone()).map(move |response| {
+        let request = self.request;
+        // One async block, boxed once: the serving future (tonic's, over a kilobyte) is
+        // built inside the box rather than moved through layers of combinators into it.
+        Box::pin(async move {
+            let response = match refused {
+                Some(status) => status.into_http(),
+                None => serve(prepared, request).instrument(span.clone()).await,
+            };
             let response = size_exhausted(response);
             let (outcome, code) = outcome(&response);
             inbound::record(&span, outcome, code, started);
             Ok(response)
-        }))
+        })
     }
 
     fn grpc<E, D>(&self) -> tonic::server::Grpc<ProtoCodec<E, D>>
