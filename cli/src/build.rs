@@ -44,6 +44,23 @@ pub struct BuildArgs {
     /// with Ctrl-C.
     #[arg(long)]
     pub watch: bool,
+    /// The transports the Rust target writes skeletons and proxies for, comma-separated: rest,
+    /// messaging, grpc (gRPC needs the `accord` feature `grpc`; the reflection descriptors come
+    /// with the build.rs `Builder`).
+    #[arg(long, value_delimiter = ',', value_parser = parse_transport, default_value = "rest,messaging")]
+    pub rust_transport: Vec<accord_codegen::rust::Transport>,
+}
+
+fn parse_transport(name: &str) -> Result<accord_codegen::rust::Transport, String> {
+    use accord_codegen::rust::Transport;
+    match name.trim() {
+        "rest" => Ok(Transport::Rest),
+        "messaging" => Ok(Transport::Messaging),
+        "grpc" => Ok(Transport::Grpc),
+        other => Err(format!(
+            "unknown transport `{other}` (expected rest, messaging or grpc)"
+        )),
+    }
 }
 
 /// Arguments of `accord openapi`, `accord proto` and `accord asyncapi`.
@@ -136,9 +153,16 @@ fn write_targets(
     } else {
         args.target.iter().copied().collect()
     };
+    let rust = accord_codegen::rust::Options {
+        transports: args.rust_transport.clone(),
+        ..Default::default()
+    };
     let outputs: Vec<(Target, Vec<OutputFile>)> = targets
         .into_iter()
-        .map(|t| (t, accord_codegen::emit(model, t)))
+        .map(|t| match t {
+            Target::Rust => (t, accord_codegen::rust::emit(model, &rust)),
+            _ => (t, accord_codegen::emit(model, t)),
+        })
         .collect();
     let written = |e: std::io::Error| usage(format!("{}: {e}", args.out.display()));
     match outputs.as_slice() {

@@ -146,7 +146,14 @@ impl Builder {
             return Err(BuildError(rendered));
         }
         let dir = self.output_dir()?;
-        write_all(&dir, rust::emit(&compilation.model, &self.options))?;
+        let mut files = rust::emit(&compilation.model, &self.options);
+        if self.options.transports.contains(&rust::Transport::Grpc) {
+            let set = descriptor_set(&compilation.model)?;
+            if let Some(tree) = files.iter_mut().find(|f| f.path.as_os_str() == "mod.rs") {
+                tree.contents.push_str(&descriptor_const(&set));
+            }
+        }
+        write_all(&dir, files)?;
         Ok(dir)
     }
 
@@ -161,6 +168,57 @@ impl Builder {
         })?;
         Ok(PathBuf::from(out).join("accord").join(&self.name))
     }
+}
+
+/// The `FileDescriptorSet` of every emitted `.proto` file (imports included): the emitted text
+/// compiled by protox, in pure Rust, so no build needs protoc. gRPC reflection serves it.
+pub fn descriptor_set(model: &accord_idl::Model) -> Result<Vec<u8>, BuildError> {
+    use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
+    struct Emitted(std::collections::BTreeMap<String, String>);
+    impl FileResolver for Emitted {
+        fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+            match self.0.get(name) {
+                Some(text) => File::from_source(name, text),
+                None => Err(protox::Error::file_not_found(name)),
+            }
+        }
+    }
+    let emitted: std::collections::BTreeMap<String, String> = crate::proto::emit(model)
+        .into_iter()
+        .map(|f| {
+            (
+                f.path
+                    .to_string_lossy()
+                    .replace(std::path::MAIN_SEPARATOR, "/"),
+                f.contents,
+            )
+        })
+        .collect();
+    let names: Vec<String> = emitted.keys().cloned().collect();
+    let mut resolver = ChainFileResolver::new();
+    resolver.add(Emitted(emitted));
+    resolver.add(GoogleFileResolver::new());
+    let mut compiler = protox::Compiler::with_file_resolver(resolver);
+    compiler.include_imports(true).include_source_info(false);
+    compiler
+        .open_files(&names)
+        .map_err(|e| BuildError(format!("the emitted .proto files do not compile: {e}")))?;
+    Ok(compiler.encode_file_descriptor_set())
+}
+
+/// `pub const FILE_DESCRIPTOR_SET: &[u8] = b"…";` at the root of the generated tree.
+fn descriptor_const(set: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::from(
+        "\n/// The `FileDescriptorSet` of the API's `.proto` files (imports included), compiled at \
+         build time\n/// without protoc: what gRPC reflection serves.\n\
+         pub const FILE_DESCRIPTOR_SET: &[u8] = b\"",
+    );
+    for byte in set {
+        let _ = write!(text, "\\x{byte:02x}");
+    }
+    text.push_str("\";\n");
+    text
 }
 
 /// Every file the build depends on: the roots (even when missing, so creating one reruns the

@@ -4,7 +4,7 @@
 //!
 //! `ACCORD_UPDATE_GOLDEN=1 cargo test -p accord-codegen --test golden_rust` rewrites them.
 
-use accord_codegen::rust::{Options, emit, tokens};
+use accord_codegen::rust::{Options, Transport, emit, tokens};
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -34,8 +34,16 @@ const FTGO: &[&str] = &[
 const STRESS: &[&str] = &["tests/stress/everything.accord"];
 const NAMES: &[&str] = &["tests/rust-golden/api/names.accord"];
 
+/// Both transports, as a service served over REST and gRPC at once is generated.
+fn options() -> Options {
+    Options {
+        transports: vec![Transport::Rest, Transport::Messaging, Transport::Grpc],
+        ..Options::default()
+    }
+}
+
 fn check_golden(name: &str, files: &[&str]) {
-    let generated = emit(&model(files), &Options::default());
+    let generated = emit(&model(files), &options());
     let dir = root().join("tests/rust-golden/src").join(name);
     let update = std::env::var_os("ACCORD_UPDATE_GOLDEN").is_some();
     if update {
@@ -91,10 +99,10 @@ fn output_is_deterministic() {
 fn every_file_is_valid_rust_and_tokens_parse() {
     for files in [FTGO, STRESS, NAMES] {
         let m = model(files);
-        for file in emit(&m, &Options::default()) {
+        for file in emit(&m, &options()) {
             syn::parse_file(&file.contents).unwrap_or_else(|e| panic!("{:?}: {e}", file.path));
         }
-        syn::parse2::<syn::File>(tokens(&m, &Options::default())).unwrap();
+        syn::parse2::<syn::File>(tokens(&m, &options())).unwrap();
     }
 }
 

@@ -129,6 +129,10 @@ struct OrderApproved {
 }
 
 impl Validate for OrderApproved {}
+accord::__private::message!(OrderApproved = "bench.OrderApproved" {
+    order_id: i64 = 1,
+    state: String = 2,
+});
 
 /// A contract channel at `address`, as generated code states it (leaked: a bench makes few).
 fn channel_info(address: String) -> &'static ChannelInfo {

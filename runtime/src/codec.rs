@@ -1,7 +1,8 @@
 //! Codecs: how payloads and declared errors become bytes on the wire and back. A transport is
-//! generic over its codec ([`Json`] today; protobuf comes with gRPC), so nothing above the
+//! generic over its codec ([`Json`] for REST, [`Protobuf`] for gRPC), so nothing above the
 //! transports is tied to `serde_json`.
 
+use crate::proto::Message;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -64,33 +65,56 @@ impl<T: Serialize + DeserializeOwned> Codec<T> for Json {
     }
 }
 
-/// A declared error's value with its type erased, so a transport encodes it in its own format.
-pub(crate) trait ErasedValue: fmt::Debug + Send {
-    fn encode(&self, format: Format) -> Result<Vec<u8>, CodecError>;
-}
+/// Protocol buffers per the emitted `.proto` (`accord::proto`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Protobuf;
 
-impl<T: Serialize + fmt::Debug + Send> ErasedValue for T {
-    fn encode(&self, format: Format) -> Result<Vec<u8>, CodecError> {
-        encode(self, format)
+impl<T: Message> Codec<T> for Protobuf {
+    const FORMAT: Format = Format::Protobuf;
+
+    fn encode(self, value: &T, buf: &mut Vec<u8>) -> Result<(), CodecError> {
+        buf.reserve(value.body_len());
+        value.encode_body(buf);
+        Ok(())
+    }
+
+    fn decode(self, bytes: &[u8]) -> Result<T, CodecError> {
+        T::decode(bytes).map_err(|e| CodecError(e.to_string()))
     }
 }
 
-/// Encodes a value in `format` (the messaging transport's payloads).
-pub fn encode<T: Serialize + ?Sized>(value: &T, format: Format) -> Result<Vec<u8>, CodecError> {
+/// A declared error's value with its type erased, so a transport encodes it in its own format.
+pub(crate) trait ErasedValue: fmt::Debug + Send {
+    fn encode(&self, format: Format) -> Result<Vec<u8>, CodecError>;
+    /// The full protobuf name of the value's message.
+    fn proto_name(&self) -> &'static str;
+}
+
+impl<T: Serialize + Message + fmt::Debug + Send> ErasedValue for T {
+    fn encode(&self, format: Format) -> Result<Vec<u8>, CodecError> {
+        encode(self, format)
+    }
+
+    fn proto_name(&self) -> &'static str {
+        T::NAME
+    }
+}
+
+/// Encodes a value in `format` (declared errors, the messaging transport's payloads).
+pub fn encode<T: Serialize + Message>(value: &T, format: Format) -> Result<Vec<u8>, CodecError> {
     match format {
         Format::Json => serde_json::to_vec(value).map_err(|e| CodecError(e.to_string())),
-        Format::Protobuf => Err(CodecError(
-            "protobuf encoding needs the gRPC transport".into(),
-        )),
+        Format::Protobuf => Ok(value.encode_to_vec()),
     }
 }
 
 /// Decodes a value in `format` (the generated `ServiceError::decode` calls it per error).
-pub fn decode<T: DeserializeOwned>(bytes: &[u8], format: Format) -> Result<T, CodecError> {
+pub fn decode<T: DeserializeOwned + Message>(
+    bytes: &[u8],
+    format: Format,
+) -> Result<T, CodecError> {
     match format {
         Format::Json => serde_json::from_slice(bytes).map_err(|e| CodecError(e.to_string())),
-        Format::Protobuf => Err(CodecError(
-            "protobuf decoding needs the gRPC transport".into(),
-        )),
+        Format::Protobuf => T::decode(bytes).map_err(|e| CodecError(e.to_string())),
     }
 }

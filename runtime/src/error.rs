@@ -122,6 +122,11 @@ impl Declared {
     pub fn encode(&self, format: Format) -> Result<Vec<u8>, CodecError> {
         self.value.encode(format)
     }
+
+    /// The full protobuf name of the error's message (`ftgo.order.v1.OrderNotFound`).
+    pub fn proto_name(&self) -> &'static str {
+        self.value.proto_name()
+    }
 }
 
 /// How a server sends one error value.
@@ -137,7 +142,7 @@ impl ErrorEncoding {
     /// A declared error value with its `@status` and qualified name.
     pub fn declared<T>(status: u16, name: &'static str, value: T) -> Self
     where
-        T: serde::Serialize + fmt::Debug + Send + 'static,
+        T: serde::Serialize + crate::proto::Message + fmt::Debug + Send + 'static,
     {
         let value = Box::new(value);
         ErrorEncoding::Declared(Declared {
@@ -160,7 +165,7 @@ pub trait ServiceError: From<CallError> + Send + 'static {
 }
 
 /// Decodes a declared error's payload; a malformed one is a [`CallError::Decode`].
-pub fn decode_declared<T: serde::de::DeserializeOwned>(
+pub fn decode_declared<T: serde::de::DeserializeOwned + crate::proto::Message>(
     payload: &[u8],
     format: Format,
 ) -> Result<T, CallError> {
@@ -202,12 +207,13 @@ mod tests {
     #[test]
     fn a_declared_error_encodes_in_the_transports_format() {
         let ErrorEncoding::Declared(declared) =
-            ErrorEncoding::declared(404, "shop.NotFound", vec![1, 2])
+            ErrorEncoding::declared(404, "shop.NotFound", crate::proto::Empty)
         else {
             unreachable!()
         };
         assert_eq!(declared.code(), Code::NotFound);
-        assert_eq!(declared.encode(Format::Json).unwrap(), b"[1,2]");
-        assert!(declared.encode(Format::Protobuf).is_err());
+        assert_eq!(declared.encode(Format::Json).unwrap(), b"null");
+        assert_eq!(declared.encode(Format::Protobuf).unwrap(), b"");
+        assert_eq!(declared.proto_name(), "google.protobuf.Empty");
     }
 }

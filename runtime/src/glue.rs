@@ -239,6 +239,54 @@ macro_rules! __enumeration {
                 $crate::__private::shape::leaf::<Self>(value, path, violations)
             }
         }
+
+        impl $crate::proto::Field for $name {
+            fn encode(&self, tag: u32, buf: &mut impl $crate::__private::bytes::BufMut) {
+                $crate::proto::enums::encode(self.number(), tag, buf)
+            }
+            fn encoded_len(&self, tag: u32) -> usize {
+                $crate::proto::enums::encoded_len(self.number(), tag)
+            }
+            fn encode_present(&self, tag: u32, buf: &mut impl $crate::__private::bytes::BufMut) {
+                $crate::proto::enums::encode_present(self.number(), tag, buf)
+            }
+            fn encoded_len_present(&self, tag: u32) -> usize {
+                $crate::proto::enums::encoded_len_present(self.number(), tag)
+            }
+            fn decode_present(
+                wire: $crate::proto::WireType,
+                buf: &mut &[u8],
+                depth: u32,
+            ) -> ::core::result::Result<Self, $crate::proto::DecodeError> {
+                $crate::proto::enums::decode(wire, buf, depth).map(Self::from_number)
+            }
+            fn absent() -> ::core::option::Option<Self> {
+                ::core::option::Option::Some(Self::from_number(0))
+            }
+            fn encode_list(
+                items: &[Self],
+                tag: u32,
+                buf: &mut impl $crate::__private::bytes::BufMut,
+            ) {
+                let numbers = items.iter().map(|i| i.number().unwrap_or(0));
+                $crate::proto::enums::encode_list(numbers, tag, buf)
+            }
+            fn list_len(items: &[Self], tag: u32) -> usize {
+                let numbers = items.iter().map(|i| i.number().unwrap_or(0));
+                $crate::proto::enums::list_len(numbers, tag)
+            }
+            fn merge_list(
+                items: &mut ::std::vec::Vec<Self>,
+                wire: $crate::proto::WireType,
+                buf: &mut &[u8],
+                depth: u32,
+            ) -> ::core::result::Result<(), $crate::proto::DecodeError> {
+                let mut numbers = ::std::vec::Vec::new();
+                $crate::proto::enums::merge_list(&mut numbers, wire, buf, depth)?;
+                items.extend(numbers.into_iter().map(Self::from_number));
+                ::core::result::Result::Ok(())
+            }
+        }
     };
 }
 

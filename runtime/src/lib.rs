@@ -8,14 +8,16 @@
 //!   every transport runs (deadline, trace, metadata policy, admission, breaker, span);
 //! - errors: [`CallError`] (transport/internal failures) with a neutral [`Status`],
 //!   [`ServiceError`] (implemented by each generated error enum);
-//! - codecs ([`codec`]): JSON today, the seam protobuf plugs into;
+//! - codecs ([`codec`]): JSON and protobuf; the protobuf encoding of generated types
+//!   ([`proto`]), equal on the wire to protoc's code for the emitted `.proto`;
 //! - validation: [`Validate`], [`Violations`], [`FieldPath`], [`Pattern`];
 //! - authentication and authorization ([`auth`]): an operation's requirement, the check every
 //!   transport runs before the handler, JWT and API key authenticators, proxies' credentials;
 //! - resilience: deadlines, an outstanding-request bound and a circuit breaker ([`ProxyConfig`]);
 //! - graceful shutdown of servers ([`Shutdown`]);
-//! - transports, one cargo feature each: `rest` (axum skeletons, reqwest proxies),
-//!   `messaging` (brokers for channels; `nats` and `amqp` add the real ones).
+//! - transports, one cargo feature each: `rest` (axum skeletons, reqwest proxies), `grpc`
+//!   (tonic skeletons and proxies, health and reflection), `messaging` (brokers for channels;
+//!   `nats` and `amqp` add the real ones).
 //!
 //! The generator itself is not compiled into this crate: `#[accord::api]` is the opt-in
 //! feature `macros`.
@@ -30,6 +32,7 @@ mod deadline;
 mod error;
 mod glue;
 mod param;
+pub mod proto;
 pub mod resilience;
 #[doc(hidden)]
 pub mod shape;
@@ -44,6 +47,9 @@ pub mod rest;
 
 #[cfg(feature = "messaging")]
 pub mod messaging;
+
+#[cfg(feature = "grpc")]
+pub mod grpc;
 
 pub use call::MetadataPolicy;
 pub use context::{Context, Request};
@@ -76,6 +82,7 @@ pub type BoxStream<'a, T> = futures::stream::BoxStream<'a, T>;
 #[doc(hidden)]
 pub mod __private {
     pub use base64;
+    pub use bytes;
     pub use chrono;
     pub use futures;
     pub use http;
@@ -100,6 +107,8 @@ pub mod __private {
     pub use crate::codec::Format;
     pub use crate::error::decode_declared;
     pub use crate::glue::{UnknownValue, deserialize_enum, unsupported, unsupported_stream};
+    #[cfg(feature = "grpc")]
+    pub use crate::grpc;
     #[cfg(feature = "messaging")]
     pub use crate::messaging;
     #[cfg(feature = "rest")]
@@ -107,9 +116,11 @@ pub mod __private {
     pub use crate::shape::{self, Shape};
     pub use crate::validate::unknown_enum_value;
     pub use crate::{
-        __enumeration as enumeration, __errors as errors, __object_shape as object_shape,
-        __union_shape as union_shape,
+        __enumeration as enumeration, __errors as errors, __message as message,
+        __object_shape as object_shape, __oneof as oneof, __union_shape as union_shape,
     };
+    #[cfg(feature = "grpc")]
+    pub use crate::{__grpc_proxy as grpc_proxy, __grpc_server as grpc_server};
     pub use crate::{
         BoxStream, Bytes, CallError, Context, Duration, ErrorEncoding, FieldPath, ParamValue,
         Pattern, ProxyConfig, Request, ServiceError, Timestamp, Uuid, Validate, Violations,

@@ -16,7 +16,7 @@ use crate::{OutputFile, parallel};
 use accord_idl::Model;
 use accord_idl::model::{
     AuthScheme, DeclKind, Enum, Field, Lifecycle, Operation, Output, PackageId, Reserved, Service,
-    Struct, Union,
+    ServiceId, Struct, Union,
 };
 use names::Names;
 use std::collections::BTreeSet;
@@ -33,12 +33,55 @@ pub fn emit(model: &Model) -> Vec<OutputFile> {
     })
 }
 
+/// The protobuf names the Rust target's protobuf encoding and gRPC transport use: exactly
+/// those the emitted files declare.
+#[derive(Debug, Clone, Default)]
+pub struct GrpcNames {
+    /// The full name of each declaration's message or enum (`ftgo.order.v1.Order`), by
+    /// `DeclId`.
+    pub decls: Vec<String>,
+    /// Per service (by `ServiceId`): its full name and each operation's rpc name (`None` for a
+    /// channel-bound operation); `None` when the file declares no service for it.
+    pub services: Vec<Option<(String, Vec<Option<String>>)>>,
+}
+
+/// The names of [`GrpcNames`], decided as [`emit`] decides them.
+pub fn grpc_names(model: &Model) -> GrpcNames {
+    let names = Names::new(model);
+    let decls = model
+        .decls
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let id = accord_idl::model::DeclId(i as u32);
+            format!("{}.{}", names.package(d.package), names.decl(id))
+        })
+        .collect();
+    let mut services = vec![None; model.services.len()];
+    for id in model.package_ids() {
+        let mut rpcs = Vec::new();
+        render(model, &names, id, &mut rpcs);
+        for (service, name, methods) in rpcs {
+            let full = format!("{}.{name}", names.package(id));
+            services[service.index()] = Some((full, methods));
+        }
+    }
+    GrpcNames { decls, services }
+}
+
 /// The path of a package's file (`ftgo/order/v1/order.proto`).
 pub fn file_path(model: &Model, package: PackageId) -> String {
     Names::new(model).file(package).to_string()
 }
 
 fn file(model: &Model, names: &Names, id: PackageId) -> String {
+    render(model, names, id, &mut Vec::new())
+}
+
+/// A service's id, its name in the file and its operations' rpc names.
+type Rpcs = Vec<(ServiceId, String, Vec<Option<String>>)>;
+
+fn render(model: &Model, names: &Names, id: PackageId, rpcs: &mut Rpcs) -> String {
     let package = model.package(id);
     let mut scope = Scope::new(model, names, id);
     let mut body = Vec::new();
@@ -46,8 +89,10 @@ fn file(model: &Model, names: &Names, id: PackageId) -> String {
         body.push(declaration(model, names, &mut scope, decl));
     }
     for &service in &package.services {
-        if let Some(text) = service_text(model, &mut scope, model.service(service)) {
+        if let Some((text, name, methods)) = service_text(model, &mut scope, model.service(service))
+        {
             body.push(text);
+            rpcs.push((service, name, methods));
         }
     }
     body.extend(scope.take_wrappers());
@@ -288,8 +333,13 @@ fn comment_text(line: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
-/// The service's gRPC operations; `None` when every operation is channel-bound.
-fn service_text(model: &Model, scope: &mut Scope, service: &Service) -> Option<String> {
+/// The service's gRPC operations, its name and its operations' rpc names; `None` when every
+/// operation is channel-bound.
+fn service_text(
+    model: &Model,
+    scope: &mut Scope,
+    service: &Service,
+) -> Option<(String, String, Vec<Option<String>>)> {
     let ops: Vec<&Operation> = service
         .operations
         .iter()
@@ -303,12 +353,18 @@ fn service_text(model: &Model, scope: &mut Scope, service: &Service) -> Option<S
     let _ = writeln!(out, "service {name} {{");
     deprecated_option(&mut out, &service.lifecycle, "  ");
     let mut rpc_names = BTreeSet::new();
-    for op in ops {
+    let mut methods = Vec::new();
+    for op in &service.operations {
+        if !op.is_grpc() {
+            methods.push(None);
+            continue;
+        }
         let rpc = ident::unique(ident::rpc_name(&op.name), &mut rpc_names);
         out.push_str(&rpc_text(model, scope, service, op, &rpc));
+        methods.push(Some(rpc));
     }
     out.push_str("}\n");
-    Some(out)
+    Some((out, name, methods))
 }
 
 fn rpc_text(

@@ -24,7 +24,7 @@ impl TransportCode for Messaging {
         "messaging"
     }
 
-    fn skeleton(&self) -> &'static str {
+    fn server_item(&self) -> &'static str {
         "responder"
     }
 

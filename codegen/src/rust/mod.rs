@@ -13,9 +13,11 @@
 
 mod doc;
 mod fields;
+mod grpc;
 mod ident;
 mod messaging;
 mod names;
+mod protobuf;
 mod rest;
 mod service;
 mod shape;
@@ -133,6 +135,8 @@ pub(crate) struct Generator<'a> {
     pub model: &'a Model,
     pub names: Names,
     pub options: &'a Options,
+    /// The names the emitted `.proto` files give messages, services and rpcs.
+    pub proto: crate::proto::GrpcNames,
     /// The extra derives and attributes, as written (checked by [`Options::check`]).
     pub derives: Vec<String>,
     pub attributes: Vec<String>,
@@ -166,6 +170,7 @@ impl<'a> Generator<'a> {
             model,
             names,
             options,
+            proto: crate::proto::grpc_names(model),
             derives,
             attributes,
             imports,

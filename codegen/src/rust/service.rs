@@ -4,6 +4,7 @@
 //! (written by that transport, see `transport`), and the `Client` that routes each operation to
 //! the transport its binding names.
 
+use super::grpc::Grpc;
 use super::ident::ident;
 use super::messaging::Messaging;
 use super::rest::Rest;
@@ -16,6 +17,8 @@ use accord_idl::model::*;
 pub fn service(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let transports = transports(g, id);
     service_trait(g, code, id, &transports);
+    code.line("");
+    shared_impl(g, code, id);
     code.line("");
     let names = &g.names.services[id.index()];
     code.line(&format!(
@@ -43,7 +46,7 @@ pub fn service(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
         transport.module_body(g, code, id);
         code.close("");
     }
-    let routed = routed(g, id, &transports);
+    let routed = client_transports(g, id, &transports);
     if g.options.client && !routed.is_empty() {
         code.line("");
         client(g, code, id, &routed);
@@ -56,6 +59,7 @@ fn code_of(transport: Transport) -> &'static dyn TransportCode {
     match transport {
         Transport::Rest => &Rest,
         Transport::Messaging => &Messaging,
+        Transport::Grpc => &Grpc,
     }
 }
 
@@ -72,7 +76,7 @@ fn transports(g: &Generator<'_>, id: ServiceId) -> Vec<&'static dyn TransportCod
 }
 
 /// The transports that carry at least one operation: the routing `Client`'s.
-fn routed(
+fn client_transports(
     g: &Generator<'_>,
     id: ServiceId,
     transports: &[&'static dyn TransportCode],
@@ -100,14 +104,14 @@ fn service_trait(
     }
     code.line("/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).");
     let module = &names.module;
-    let routed = routed(g, id, transports);
+    let routed = client_transports(g, id, transports);
     if g.options.server {
         for t in &routed {
             code.line(&format!(
                 "/// Serve it over {} with `{module}::{}::{}`.",
                 t.module().to_ascii_uppercase(),
                 t.module(),
-                t.skeleton()
+                t.server_item()
             ));
         }
     }
@@ -129,17 +133,17 @@ fn service_trait(
         ));
     }
     code.close("");
-    shared_impl(g, code, id);
 }
 
-/// The trait for `Arc<T>`, so one implementation can be served over several transports at
-/// once (each skeleton takes its service by value).
+/// The trait for an `Arc` of an implementation, so one implementation is served over several
+/// transports at once (each skeleton takes its service by value). Fully qualified calls: a
+/// method may share its name with one of `__T`'s own.
 fn shared_impl(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
     let scope = Scope::package(service.package);
     let name = ident(&names.trait_name);
-    code.line("");
+    code.line("/// Shared: every transport can serve the same implementation.");
     code.open(&format!("impl<__T: {name}> {name} for __accord::Arc<__T>"));
     for (i, _) in service.operations.iter().enumerate() {
         if i > 0 {
@@ -319,33 +323,44 @@ fn client(g: &Generator<'_>, code: &mut Code, id: ServiceId, transports: &[&dyn 
             "{} {{",
             signature::signature(g, scope, id, i, false)
         ));
-        let bound = transports.iter().find(|t| t.binds(op));
+        // Every transport that carries the operation, in the options' order: the first whose
+        // proxy the client has sends it.
+        let bound: Vec<&str> = transports
+            .iter()
+            .filter(|t| t.binds(op))
+            .map(|t| t.module())
+            .collect();
         let operation = signature::operation_info(g, scope, id, i);
         let unsupported = if op.output.is_stream() {
             "unsupported_stream"
         } else {
             "unsupported"
         };
-        // A stream is a `BoxStream` either way; two futures differ in type, so an `Either`.
-        let (left, right) = if op.output.is_stream() {
-            ("", "")
-        } else {
-            ("__accord::Either::Left(", "__accord::Either::Right(")
-        };
-        let close = |wrap: &str| if wrap.is_empty() { "" } else { ")" };
-        match bound {
-            Some(t) => code.lines(&format!(
-                "match &self.{} {{
-    __accord::Option::Some(proxy) => {left}proxy.{method}(request){},
-    __accord::Option::None => {right}__accord::{unsupported}(&{operation}, request){},
-}}",
-                t.module(),
-                close(left),
-                close(right),
-            )),
-            None => code.line(&format!("__accord::{unsupported}(&{operation}, request)")),
-        }
+        let fallback = format!("__accord::{unsupported}(&{operation}, request)");
+        code.lines(&routed(&bound, &method, op.output.is_stream(), fallback));
         code.close("");
     }
     code.close("");
+}
+
+/// The body of a `Client` method: the first of `modules` whose proxy is set sends the call,
+/// else `fallback`. A stream is a `BoxStream` either way; futures differ in type, so each
+/// choice is wrapped in `Either`s (`Left`, `Right(Left)`, …, the fallback last).
+fn routed(modules: &[&str], method: &str, stream: bool, fallback: String) -> String {
+    let Some((first, rest)) = modules.split_first() else {
+        return fallback;
+    };
+    let inner = routed(rest, method, stream, fallback);
+    let (left, right, close) = if stream {
+        ("", "", "")
+    } else {
+        ("__accord::Either::Left(", "__accord::Either::Right(", ")")
+    };
+    let inner = inner.replace('\n', "\n    ");
+    format!(
+        "match &self.{first} {{
+    __accord::Option::Some(proxy) => {left}proxy.{method}(request){close},
+    __accord::Option::None => {right}{inner}{close},
+}}"
+    )
 }

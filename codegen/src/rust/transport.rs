@@ -18,15 +18,14 @@ pub enum Transport {
     /// Message-broker skeletons, proxies, subscribers and publishers for the `@channel`
     /// operations and the channels a service publishes or subscribes to.
     Messaging,
+    /// tonic skeletons and proxies for every operation the `.proto` declares an rpc for.
+    Grpc,
 }
 
 /// What a transport writes for one service.
 pub(crate) trait TransportCode: Sync {
     /// The module in the service's module, and the field of the routing `Client`.
     fn module(&self) -> &'static str;
-
-    /// The skeleton's function in the module (`router`).
-    fn skeleton(&self) -> &'static str;
 
     /// Whether an operation travels over this transport.
     fn binds(&self, op: &Operation) -> bool;
@@ -35,6 +34,11 @@ pub(crate) trait TransportCode: Sync {
     /// the service's operations.
     fn serves(&self, service: &Service) -> bool {
         service.operations.iter().any(|op| self.binds(op))
+    }
+
+    /// What serves the trait in the transport's module (`router`, `Server`, `responder`).
+    fn server_item(&self) -> &'static str {
+        "router"
     }
 
     /// The transport's module body (`use super::__accord;` is written already): descriptors,

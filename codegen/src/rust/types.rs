@@ -6,7 +6,7 @@
 use super::fields::{field_type, float_literal, int_literal, member};
 use super::ident::ident;
 use super::writer::{Code, string_literal};
-use super::{Generator, docs, shape, validate};
+use super::{Generator, docs, protobuf, shape, validate};
 use accord_idl::model::*;
 
 const SERDE_CRATE: &str = "#[serde(crate = \"::accord::__private::serde\")]";
@@ -25,6 +25,7 @@ pub fn decl(g: &Generator<'_>, code: &mut Code, id: DeclId) {
     code.line("");
     validate::impl_validate(g, code, id);
     shape::impl_shape(g, code, id);
+    protobuf::impl_message(g, code, id);
 }
 
 /// `#[derive(…)]` of every struct and union plus the user's extra derives and attributes;

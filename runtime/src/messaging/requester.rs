@@ -15,6 +15,8 @@ use super::message::Message;
 use crate::call::Outcome;
 use crate::call::outbound::{Caller, Outgoing};
 use crate::codec::{self, Format};
+// The protobuf encoding every generated type has: payloads go out in the channel's format.
+use crate::proto::Message as Proto;
 use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
 use futures::{FutureExt as _, StreamExt as _};
 use serde::Serialize;
@@ -159,8 +161,8 @@ impl Requester {
         key: Option<String>,
     ) -> impl Future<Output = Result<O, E>> + Send + use<I, O, E>
     where
-        I: Serialize + Send + 'static,
-        O: DeserializeOwned,
+        I: Serialize + Proto + Send + 'static,
+        O: DeserializeOwned + Proto,
         E: ServiceError,
     {
         let shared = self.shared.clone();
@@ -194,7 +196,7 @@ impl Requester {
         key: Option<String>,
     ) -> impl Future<Output = Result<(), CallError>> + Send + use<I>
     where
-        I: Serialize + Send + 'static,
+        I: Serialize + Proto + Send + 'static,
     {
         let shared = self.shared.clone();
         async move {
@@ -224,8 +226,8 @@ impl Requester {
         key: Option<String>,
     ) -> BoxStream<'static, Result<O, E>>
     where
-        I: Serialize + Send + 'static,
-        O: DeserializeOwned + Send + 'static,
+        I: Serialize + Proto + Send + 'static,
+        O: DeserializeOwned + Proto + Send + 'static,
         E: ServiceError,
     {
         let shared = self.shared.clone();
@@ -273,7 +275,7 @@ impl Requester {
 impl Shared {
     /// The request message: payload in the channel's format, `reply_to` this inbox, the call's
     /// trace, correlation id, allowed metadata and ordering key.
-    fn message<I: Serialize>(
+    fn message<I: Serialize + Proto>(
         &self,
         call: &Outgoing<'_>,
         binding: &Binding,
@@ -353,7 +355,7 @@ fn deliver(waiting: &Waiting, reply: Message) {
 
 /// Reads a reply: the output when it is of the output's type, else a declared error of `E`,
 /// a status, or a decode error.
-fn decode_reply<O: DeserializeOwned, E: ServiceError>(
+fn decode_reply<O: DeserializeOwned + Proto, E: ServiceError>(
     binding: &Binding,
     output: &str,
     reply: &Message,
@@ -393,7 +395,7 @@ impl Publisher {
 
     /// Publishes `event` as `message_type` on `channel`, ordered by `key`; done once the broker
     /// has it (confirmed on durable channels).
-    pub fn publish<T: Serialize + ?Sized>(
+    pub fn publish<T: Serialize + Proto>(
         &self,
         channel: &'static ChannelInfo,
         message_type: &'static str,

@@ -24,6 +24,8 @@ use super::message::{JSON, Message, PROTOBUF};
 use crate::call::inbound::{self, Incoming};
 use crate::call::{MetadataPolicy, OperationInfo, Outcome};
 use crate::codec::{self, Format};
+// The protobuf encoding every generated type has: payloads go out in the channel's format.
+use crate::proto::Message as Proto;
 use crate::validate::Validate;
 use crate::{BoxStream, CallError, Code, Context, ErrorEncoding, Request, ServiceError, Status};
 use futures::StreamExt as _;
@@ -104,8 +106,8 @@ impl Responder {
     ) -> Self
     where
         S: Send + Sync + 'static,
-        I: DeserializeOwned + Validate + Send + 'static,
-        O: Serialize + Send + 'static,
+        I: DeserializeOwned + Validate + Proto + Send + 'static,
+        O: Serialize + Proto + Send + 'static,
         E: ServiceError,
         F: Fn(Arc<S>, Request<I>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<O, E>> + Send + 'static,
@@ -128,7 +130,7 @@ impl Responder {
     ) -> Self
     where
         S: Send + Sync + 'static,
-        I: DeserializeOwned + Validate + Send + 'static,
+        I: DeserializeOwned + Validate + Proto + Send + 'static,
         E: ServiceError,
         F: Fn(Arc<S>, Request<I>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), E>> + Send + 'static,
@@ -151,8 +153,8 @@ impl Responder {
     ) -> Self
     where
         S: Send + Sync + 'static,
-        I: DeserializeOwned + Validate + Send + 'static,
-        O: Serialize + Send + 'static,
+        I: DeserializeOwned + Validate + Proto + Send + 'static,
+        O: Serialize + Proto + Send + 'static,
         E: ServiceError,
         F: Fn(Arc<S>, Request<I>) -> BoxStream<'static, Result<O, E>> + Send + Sync + 'static,
     {
@@ -189,7 +191,7 @@ impl Responder {
     ) -> Self
     where
         S: Send + Sync + 'static,
-        T: DeserializeOwned + Validate + Send + 'static,
+        T: DeserializeOwned + Validate + Proto + Send + 'static,
         F: Fn(Arc<S>, Request<T>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), CallError>> + Send + 'static,
     {
@@ -295,7 +297,7 @@ impl Drop for Serving {
 /// outcome.
 fn request_handler<I, F, Fut>(binding: &'static Binding, serve: F) -> Handler
 where
-    I: DeserializeOwned + Validate + Send + 'static,
+    I: DeserializeOwned + Validate + Proto + Send + 'static,
     F: Fn(Request<I>, Replier) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Outcome, HandlerError>> + Send + 'static,
 {
@@ -330,7 +332,7 @@ fn finish(
 /// Reads a request: its input (decoded and validated), its context, and where to reply. A
 /// message that can never be handled is refused here (a status reply, then a dead letter).
 #[allow(clippy::type_complexity)]
-fn inbound_call<I: DeserializeOwned + Validate>(
+fn inbound_call<I: DeserializeOwned + Validate + Proto>(
     op: &'static OperationInfo,
     message: &Message,
     shared: &Arc<Shared>,
@@ -387,7 +389,7 @@ fn format_of(message: &Message) -> Result<Format, Status> {
 }
 
 /// The payload decoded and validated, or why it never can be.
-fn decode<T: DeserializeOwned + Validate>(message: &Message) -> Result<T, Status> {
+fn decode<T: DeserializeOwned + Validate + Proto>(message: &Message) -> Result<T, Status> {
     let format = format_of(message)?;
     let value: T = codec::decode(&message.payload, format).map_err(|e| {
         Status::new(
@@ -495,9 +497,15 @@ impl Replier {
         let Some(to) = &self.to else {
             return Ok(());
         };
+        // A status is JSON whatever the channel's format (`docs/wire.md`).
+        let content_type = if message_type == STATUS_TYPE {
+            Cow::Borrowed(JSON)
+        } else {
+            to.content_type.clone()
+        };
         let mut reply = Message::new(message_type, payload).with_correlation_id(&*to.request_id);
         reply.traceparent = to.traceparent.clone();
-        reply.content_type = to.content_type.clone();
+        reply.content_type = content_type;
         self.broker
             .reply(&to.address, reply)
             .await
@@ -505,7 +513,7 @@ impl Replier {
     }
 
     /// Replies with a handler's result.
-    async fn answer<O: Serialize, E: ServiceError>(
+    async fn answer<O: Serialize + Proto, E: ServiceError>(
         &self,
         result: Result<O, E>,
         output: &'static str,

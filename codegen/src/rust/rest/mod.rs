@@ -19,10 +19,6 @@ impl TransportCode for Rest {
         "rest"
     }
 
-    fn skeleton(&self) -> &'static str {
-        "router"
-    }
-
     fn binds(&self, op: &Operation) -> bool {
         op.http.is_some()
     }

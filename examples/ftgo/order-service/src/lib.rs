@@ -6,6 +6,7 @@
 /// The FTGO API generated from `examples/ftgo/api` (shared by every FTGO service).
 pub use ftgo_api::api;
 
+pub mod grpc;
 mod saga;
 mod store;
 

@@ -25,6 +25,9 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Also serve the same orders over gRPC on this address (with health and reflection).
+    #[arg(long, value_name = "ADDR")]
+    grpc_listen: Option<SocketAddr>,
     /// Extra delay before every answer, in milliseconds (to watch a proxy time out).
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -100,6 +103,18 @@ async fn main() -> ExitCode {
             }
         }
     }
+    // One store behind both transports: an order created over one is visible over the other.
+    let store = std::sync::Arc::new(store);
+    let grpc = match args.grpc_listen {
+        Some(addr) => match serve_grpc(addr, store.clone(), &config, args.drain_secs).await {
+            Ok(task) => Some(task),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
     let router = order_service::rest::router(store, config);
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(listener) => listener,
@@ -112,7 +127,15 @@ async fn main() -> ExitCode {
     let bound = listener.local_addr().unwrap_or(args.listen);
     println!("order service ready: listening on http://{bound}");
     let shutdown = Shutdown::on_signals().drain(Duration::from_secs(args.drain_secs));
-    match accord::rest::server::serve(listener, router, shutdown).await {
+    let served = accord::rest::server::serve(listener, router, shutdown).await;
+    let grpc_served = match grpc {
+        Some(task) => task.await.unwrap_or(Ok(())),
+        None => Ok(()),
+    };
+    if let Err(e) = grpc_served {
+        eprintln!("error: gRPC: {e}");
+    }
+    match served {
         Ok(()) => {
             println!("order service stopped");
             ExitCode::SUCCESS
@@ -122,4 +145,28 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Starts serving gRPC on `addr` (until SIGTERM/SIGINT, like REST).
+async fn serve_grpc(
+    addr: SocketAddr,
+    store: std::sync::Arc<InMemoryOrders>,
+    config: &ServerConfig,
+    drain_secs: u64,
+) -> Result<tokio::task::JoinHandle<Result<(), String>>, String> {
+    let routes =
+        ftgo_order_service::grpc::routes(store, ftgo_order_service::grpc::config_like(config))
+            .await
+            .map_err(|e| format!("gRPC reflection: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let bound = listener.local_addr().unwrap_or(addr);
+    println!("order service gRPC listening on http://{bound}");
+    let shutdown = Shutdown::on_signals().drain(Duration::from_secs(drain_secs));
+    Ok(tokio::spawn(async move {
+        accord::grpc::server::serve(listener, routes, shutdown)
+            .await
+            .map_err(|e| e.to_string())
+    }))
 }

@@ -35,6 +35,11 @@ __accord::object_shape!(Account {
     "state": AccountState = true,
     "initial_state": AccountState = false,
 });
+__accord::message!(Account = "ftgo.accounting.v0.Account" {
+    consumer_id: i64 = 1,
+    state: AccountState = 2,
+    initial_state: AccountState = 3 or Account::default_initial_state,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -49,6 +54,10 @@ impl __accord::Validate for GetAccountRequest {}
 __accord::object_shape!(GetAccountRequest {
     "consumer_id": i64 = true,
     "origin": __accord::Option<__accord::String> = false,
+});
+__accord::message!(GetAccountRequest = "ftgo.accounting.v0.GetAccountRequest" {
+    consumer_id: i64 = 1,
+    origin: __accord::Option<__accord::String> = 2,
 });
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +97,10 @@ __accord::object_shape!(ListAccountsRequest {
     "state": __accord::Option<AccountState> = false,
     "limit": u32 = false,
 });
+__accord::message!(ListAccountsRequest = "ftgo.accounting.v0.ListAccountsRequest" {
+    state: __accord::Option<AccountState> = 1,
+    limit: u32 = 2 or ListAccountsRequest::default_limit,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -109,6 +122,9 @@ impl __accord::Validate for AccountList {
     }
 }
 __accord::object_shape!(AccountList {"accounts": __accord::Vec<Account> = true});
+__accord::message!(AccountList = "ftgo.accounting.v0.AccountList" {
+    accounts: __accord::Vec<Account> = 1,
+});
 
 /// Command: charge the consumer for an order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -137,6 +153,11 @@ __accord::object_shape!(AuthorizeCard {
     "order_id": i64 = true,
     "amount": Money = true,
 });
+__accord::message!(AuthorizeCard = "ftgo.accounting.v0.AuthorizeCard" {
+    consumer_id: i64 = 1,
+    order_id: i64 = 2,
+    amount: Money = 3,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -147,6 +168,7 @@ pub struct DisableAccount {
 
 impl __accord::Validate for DisableAccount {}
 __accord::object_shape!(DisableAccount {"consumer_id": i64 = true});
+__accord::message!(DisableAccount = "ftgo.accounting.v0.DisableAccount" {consumer_id: i64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -158,6 +180,10 @@ pub struct CardAuthorized {
 
 impl __accord::Validate for CardAuthorized {}
 __accord::object_shape!(CardAuthorized {"consumer_id": i64 = true, "order_id": i64 = true});
+__accord::message!(CardAuthorized = "ftgo.accounting.v0.CardAuthorized" {
+    consumer_id: i64 = 1,
+    order_id: i64 = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -174,6 +200,11 @@ __accord::object_shape!(CardAuthorizationFailed {
     "order_id": i64 = true,
     "reason": __accord::String = true,
 });
+__accord::message!(CardAuthorizationFailed = "ftgo.accounting.v0.CardAuthorizationFailed" {
+    consumer_id: i64 = 1,
+    order_id: i64 = 2,
+    reason: __accord::String = 3,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -184,6 +215,7 @@ pub struct AccountNotFound {
 
 impl __accord::Validate for AccountNotFound {}
 __accord::object_shape!(AccountNotFound {"consumer_id": i64 = true});
+__accord::message!(AccountNotFound = "ftgo.accounting.v0.AccountNotFound" {consumer_id: i64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -194,12 +226,16 @@ pub struct PaymentDeclined {
 
 impl __accord::Validate for PaymentDeclined {}
 __accord::object_shape!(PaymentDeclined {"reason": __accord::String = true});
+__accord::message!(PaymentDeclined = "ftgo.accounting.v0.PaymentDeclined" {
+    reason: __accord::String = 1,
+});
 
 /// Keeps consumers' payment accounts.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `accounting_service::rest::router`.
 /// Serve it over MESSAGING with `accounting_service::messaging::responder`.
+/// Serve it over GRPC with `accounting_service::grpc::Server`.
 /// Call a remote one with `accounting_service::Client`.
 pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     fn get_account(
@@ -233,6 +269,7 @@ pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+/// Shared: every transport can serve the same implementation.
 impl<__T: AccountingService> AccountingService for __accord::Arc<__T> {
     fn get_account(
         &self,
@@ -639,11 +676,114 @@ pub mod accounting_service {
         }
     }
 
+    /// `AccountingService` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "ftgo.accounting.v0.AccountingService";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static GET_ACCOUNT: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::GET_ACCOUNT,
+                path: "/ftgo.accounting.v0.AccountingService/GetAccount",
+            };
+
+            pub static LIST_ACCOUNTS: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::LIST_ACCOUNTS,
+                path: "/ftgo.accounting.v0.AccountingService/ListAccounts",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `AccountingService` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "ftgo.accounting.v0.AccountingService";
+            trait super::super::AccountingService;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::AccountingService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/ftgo.accounting.v0.AccountingService/GetAccount" => get_account(service, call),
+                "/ftgo.accounting.v0.AccountingService/ListAccounts" => list_accounts(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn get_account<__S: super::super::AccountingService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::GET_ACCOUNT, move |r| async move { service.get_account(r).await })
+        }
+
+        fn list_accounts<__S: super::super::AccountingService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::LIST_ACCOUNTS, move |r| async move { service.list_accounts(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `AccountingService` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::AccountingService for Proxy {
+            fn get_account(
+                &self,
+                request: __accord::Request<super::super::GetAccountRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Account, super::super::accounting_service::GetAccountError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::GET_ACCOUNT, context, input)
+            }
+
+            fn list_accounts(
+                &self,
+                request: __accord::Request<super::super::ListAccountsRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::AccountList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::LIST_ACCOUNTS, context, input)
+            }
+
+            fn authorize_card(
+                &self,
+                request: __accord::Request<super::super::AuthorizeCard>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::CardAuthorized, super::super::accounting_service::AuthorizeCardError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::AUTHORIZE_CARD, request)
+            }
+
+            fn disable_account(
+                &self,
+                request: __accord::Request<super::super::DisableAccount>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::DISABLE_ACCOUNT, request)
+            }
+        }
+    }
+
     /// Calls a `AccountingService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
         messaging: __accord::Option<messaging::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -663,6 +803,12 @@ pub mod accounting_service {
             self.messaging = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::AccountingService for Client {
@@ -674,7 +820,10 @@ pub mod accounting_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_account(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::GET_ACCOUNT, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_account(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::GET_ACCOUNT, request)),
+                }),
             }
         }
 
@@ -686,7 +835,10 @@ pub mod accounting_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_accounts(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::LIST_ACCOUNTS, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_accounts(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::LIST_ACCOUNTS, request)),
+                }),
             }
         }
 

@@ -26,3 +26,7 @@ impl __accord::Validate for Money {
     }
 }
 __accord::object_shape!(Money {"amount": i64 = true, "currency": __accord::String = true});
+__accord::message!(Money = "ftgo.common.v1.Money" {
+    amount: i64 = 1,
+    currency: __accord::String = 2,
+});

@@ -43,6 +43,12 @@ __accord::object_shape!(Consumer {
     "email": __accord::String = true,
     "registered_at": __accord::Timestamp = true,
 });
+__accord::message!(Consumer = "ftgo.consumer.v1.Consumer" {
+    consumer_id: i64 = 1,
+    name: __accord::String = 2,
+    email: __accord::String = 3,
+    registered_at: __accord::Timestamp = 4,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -78,6 +84,10 @@ __accord::object_shape!(CreateConsumerRequest {
     "name": __accord::String = true,
     "email": __accord::String = true,
 });
+__accord::message!(CreateConsumerRequest = "ftgo.consumer.v1.CreateConsumerRequest" {
+    name: __accord::String = 1,
+    email: __accord::String = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -88,6 +98,9 @@ pub struct CreateConsumerReply {
 
 impl __accord::Validate for CreateConsumerReply {}
 __accord::object_shape!(CreateConsumerReply {"consumer_id": i64 = true});
+__accord::message!(CreateConsumerReply = "ftgo.consumer.v1.CreateConsumerReply" {
+    consumer_id: i64 = 1,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -98,6 +111,9 @@ pub struct GetConsumerRequest {
 
 impl __accord::Validate for GetConsumerRequest {}
 __accord::object_shape!(GetConsumerRequest {"consumer_id": i64 = true});
+__accord::message!(GetConsumerRequest = "ftgo.consumer.v1.GetConsumerRequest" {
+    consumer_id: i64 = 1,
+});
 
 /// Asks whether a consumer may place an order of this total.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -126,6 +142,11 @@ __accord::object_shape!(ValidateOrderRequest {
     "order_id": i64 = true,
     "order_total": Money = true,
 });
+__accord::message!(ValidateOrderRequest = "ftgo.consumer.v1.ValidateOrderRequest" {
+    consumer_id: i64 = 1,
+    order_id: i64 = 2,
+    order_total: Money = 3,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -136,6 +157,9 @@ pub struct ValidateOrderReply {
 
 impl __accord::Validate for ValidateOrderReply {}
 __accord::object_shape!(ValidateOrderReply {"approved": bool = true});
+__accord::message!(ValidateOrderReply = "ftgo.consumer.v1.ValidateOrderReply" {
+    approved: bool = 1,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -146,6 +170,7 @@ pub struct ConsumerNotFound {
 
 impl __accord::Validate for ConsumerNotFound {}
 __accord::object_shape!(ConsumerNotFound {"consumer_id": i64 = true});
+__accord::message!(ConsumerNotFound = "ftgo.consumer.v1.ConsumerNotFound" {consumer_id: i64 = 1});
 
 /// The consumer may not order right now.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -161,6 +186,10 @@ __accord::object_shape!(ConsumerVerificationFailed {
     "consumer_id": i64 = true,
     "reason": __accord::String = true,
 });
+__accord::message!(ConsumerVerificationFailed = "ftgo.consumer.v1.ConsumerVerificationFailed" {
+    consumer_id: i64 = 1,
+    reason: __accord::String = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -175,12 +204,17 @@ __accord::object_shape!(ConsumerCreated {
     "consumer_id": i64 = true,
     "name": __accord::String = true,
 });
+__accord::message!(ConsumerCreated = "ftgo.consumer.v1.ConsumerCreated" {
+    consumer_id: i64 = 1,
+    name: __accord::String = 2,
+});
 
 /// Registers consumers and vouches for their orders.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `consumer_service::rest::router`.
 /// Serve it over MESSAGING with `consumer_service::messaging::responder`.
+/// Serve it over GRPC with `consumer_service::grpc::Server`.
 /// Call a remote one with `consumer_service::Client`.
 pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     fn create_consumer(
@@ -206,6 +240,7 @@ pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+/// Shared: every transport can serve the same implementation.
 impl<__T: ConsumerService> ConsumerService for __accord::Arc<__T> {
     fn create_consumer(
         &self,
@@ -551,11 +586,105 @@ pub mod consumer_service {
         }
     }
 
+    /// `ConsumerService` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "ftgo.consumer.v1.ConsumerService";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static CREATE_CONSUMER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::CREATE_CONSUMER,
+                path: "/ftgo.consumer.v1.ConsumerService/CreateConsumer",
+            };
+
+            pub static GET_CONSUMER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::GET_CONSUMER,
+                path: "/ftgo.consumer.v1.ConsumerService/GetConsumer",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `ConsumerService` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "ftgo.consumer.v1.ConsumerService";
+            trait super::super::ConsumerService;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::ConsumerService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/ftgo.consumer.v1.ConsumerService/CreateConsumer" => create_consumer(service, call),
+                "/ftgo.consumer.v1.ConsumerService/GetConsumer" => get_consumer(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn create_consumer<__S: super::super::ConsumerService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::CREATE_CONSUMER, move |r| async move { service.create_consumer(r).await })
+        }
+
+        fn get_consumer<__S: super::super::ConsumerService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::GET_CONSUMER, move |r| async move { service.get_consumer(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `ConsumerService` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::ConsumerService for Proxy {
+            fn create_consumer(
+                &self,
+                request: __accord::Request<super::super::CreateConsumerRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::CreateConsumerReply, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::CREATE_CONSUMER, context, input)
+            }
+
+            fn get_consumer(
+                &self,
+                request: __accord::Request<super::super::GetConsumerRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Consumer, super::super::consumer_service::GetConsumerError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::GET_CONSUMER, context, input)
+            }
+
+            fn validate_order(
+                &self,
+                request: __accord::Request<super::super::ValidateOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::ValidateOrderReply, super::super::consumer_service::ValidateOrderError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::consumer_service::ops::VALIDATE_ORDER, request)
+            }
+        }
+    }
+
     /// Calls a `ConsumerService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
         messaging: __accord::Option<messaging::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -575,6 +704,12 @@ pub mod consumer_service {
             self.messaging = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::ConsumerService for Client {
@@ -586,7 +721,10 @@ pub mod consumer_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_consumer(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::consumer_service::ops::CREATE_CONSUMER, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_consumer(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::consumer_service::ops::CREATE_CONSUMER, request)),
+                }),
             }
         }
 
@@ -598,7 +736,10 @@ pub mod consumer_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_consumer(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::consumer_service::ops::GET_CONSUMER, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_consumer(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::consumer_service::ops::GET_CONSUMER, request)),
+                }),
             }
         }
 

@@ -28,6 +28,10 @@ __accord::object_shape!(CreateTicket {
     "order_id": i64 = true,
     "line_items": __accord::Vec<LineItem> = true,
 });
+__accord::message!(CreateTicket = "ftgo.kitchen.v0.CreateTicket" {
+    order_id: i64 = 1,
+    line_items: __accord::Vec<LineItem> = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -38,6 +42,7 @@ pub struct TicketCreated {
 
 impl __accord::Validate for TicketCreated {}
 __accord::object_shape!(TicketCreated {"ticket_id": i64 = true});
+__accord::message!(TicketCreated = "ftgo.kitchen.v0.TicketCreated" {ticket_id: i64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -48,6 +53,7 @@ pub struct CancelTicket {
 
 impl __accord::Validate for CancelTicket {}
 __accord::object_shape!(CancelTicket {"ticket_id": i64 = true});
+__accord::message!(CancelTicket = "ftgo.kitchen.v0.CancelTicket" {ticket_id: i64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -58,6 +64,7 @@ pub struct QuoteRequest {
 
 impl __accord::Validate for QuoteRequest {}
 __accord::object_shape!(QuoteRequest {"order_id": i64 = true});
+__accord::message!(QuoteRequest = "ftgo.kitchen.v0.QuoteRequest" {order_id: i64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -69,6 +76,10 @@ pub struct Quote {
 
 impl __accord::Validate for Quote {}
 __accord::object_shape!(Quote {"courier": __accord::String = true, "minutes": u32 = true});
+__accord::message!(Quote = "ftgo.kitchen.v0.Quote" {
+    courier: __accord::String = 1,
+    minutes: u32 = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -79,6 +90,9 @@ pub struct TicketRejected {
 
 impl __accord::Validate for TicketRejected {}
 __accord::object_shape!(TicketRejected {"reason": __accord::String = true});
+__accord::message!(TicketRejected = "ftgo.kitchen.v0.TicketRejected" {
+    reason: __accord::String = 1,
+});
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over MESSAGING with `kitchen_service::messaging::responder`.
@@ -102,6 +116,7 @@ pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+/// Shared: every transport can serve the same implementation.
 impl<__T: KitchenService> KitchenService for __accord::Arc<__T> {
     fn create_ticket(
         &self,
@@ -350,6 +365,7 @@ pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
     ) -> __accord::BoxStream<'static, __accord::Result<Quote, __accord::CallError>>;
 }
 
+/// Shared: every transport can serve the same implementation.
 impl<__T: DeliveryService> DeliveryService for __accord::Arc<__T> {
     fn quote(
         &self,

@@ -34,6 +34,10 @@ __accord::object_shape!(LineItem {
     "menu_item_id": __accord::String = true,
     "quantity": i32 = true,
 });
+__accord::message!(LineItem = "ftgo.order.v1.LineItem" {
+    menu_item_id: __accord::String = 1,
+    quantity: i32 = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -70,6 +74,12 @@ __accord::object_shape!(CreateOrderRequest {
     "line_items": __accord::Vec<LineItem> = true,
     "delivery_note": __accord::Option<__accord::String> = false,
 });
+__accord::message!(CreateOrderRequest = "ftgo.order.v1.CreateOrderRequest" {
+    restaurant_id: i64 = 1,
+    consumer_id: i64 = 2,
+    line_items: __accord::Vec<LineItem> = 3,
+    delivery_note: __accord::Option<__accord::String> = 4,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -80,6 +90,7 @@ pub struct CreateOrderReply {
 
 impl __accord::Validate for CreateOrderReply {}
 __accord::object_shape!(CreateOrderReply {"order_id": i64 = true});
+__accord::message!(CreateOrderReply = "ftgo.order.v1.CreateOrderReply" {order_id: i64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -90,6 +101,7 @@ pub struct GetOrderRequest {
 
 impl __accord::Validate for GetOrderRequest {}
 __accord::object_shape!(GetOrderRequest {"order_id": i64 = true});
+__accord::message!(GetOrderRequest = "ftgo.order.v1.GetOrderRequest" {order_id: i64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -104,6 +116,10 @@ impl __accord::Validate for CancelOrderRequest {}
 __accord::object_shape!(CancelOrderRequest {
     "order_id": i64 = true,
     "reason": __accord::Option<__accord::String> = false,
+});
+__accord::message!(CancelOrderRequest = "ftgo.order.v1.CancelOrderRequest" {
+    order_id: i64 = 1,
+    reason: __accord::Option<__accord::String> = 2,
 });
 
 __accord::enumeration! {
@@ -143,6 +159,10 @@ impl __accord::Validate for PaymentMethod {
     }
 }
 __accord::union_shape!(PaymentMethod {"card": CardToken, "voucher": __accord::String});
+__accord::oneof!(PaymentMethod = "ftgo.order.v1.PaymentMethod" {
+    Card(CardToken) = 1,
+    Voucher(__accord::String) = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -153,6 +173,7 @@ pub struct CardToken {
 
 impl __accord::Validate for CardToken {}
 __accord::object_shape!(CardToken {"token": __accord::String = true});
+__accord::message!(CardToken = "ftgo.order.v1.CardToken" {token: __accord::String = 1});
 
 /// An order, as its consumer sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,6 +218,15 @@ __accord::object_shape!(Order {
     "labels": __accord::BTreeMap<__accord::String, __accord::String> = true,
     "placed_at": __accord::Timestamp = true,
 });
+__accord::message!(Order = "ftgo.order.v1.Order" {
+    order_id: i64 = 1,
+    state: OrderState = 2,
+    line_items: __accord::Vec<LineItem> = 3,
+    total: Money = 4,
+    payment: __accord::Option<PaymentMethod> = 5,
+    labels: __accord::BTreeMap<__accord::String, __accord::String> = 6,
+    placed_at: __accord::Timestamp = 7,
+});
 
 /// No restaurant has this id.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -208,6 +238,9 @@ pub struct RestaurantNotFound {
 
 impl __accord::Validate for RestaurantNotFound {}
 __accord::object_shape!(RestaurantNotFound {"restaurant_id": i64 = true});
+__accord::message!(RestaurantNotFound = "ftgo.order.v1.RestaurantNotFound" {
+    restaurant_id: i64 = 1,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -218,6 +251,7 @@ pub struct OrderNotFound {
 
 impl __accord::Validate for OrderNotFound {}
 __accord::object_shape!(OrderNotFound {"order_id": i64 = true});
+__accord::message!(OrderNotFound = "ftgo.order.v1.OrderNotFound" {order_id: i64 = 1});
 
 /// A domain event: an order was created.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -246,6 +280,11 @@ __accord::object_shape!(OrderCreated {
     "consumer_id": i64 = true,
     "line_items": __accord::Vec<LineItem> = true,
 });
+__accord::message!(OrderCreated = "ftgo.order.v1.OrderCreated" {
+    order_id: i64 = 1,
+    consumer_id: i64 = 2,
+    line_items: __accord::Vec<LineItem> = 3,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -261,11 +300,16 @@ __accord::object_shape!(OrderCancelled {
     "order_id": i64 = true,
     "reason": __accord::Option<__accord::String> = false,
 });
+__accord::message!(OrderCancelled = "ftgo.order.v1.OrderCancelled" {
+    order_id: i64 = 1,
+    reason: __accord::Option<__accord::String> = 2,
+});
 
 /// Manages the lifecycle of orders.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `order_service::rest::router`.
+/// Serve it over GRPC with `order_service::grpc::Server`.
 /// Call a remote one with `order_service::Client`.
 pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     /// Places an order.
@@ -306,6 +350,7 @@ pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+/// Shared: every transport can serve the same implementation.
 impl<__T: OrderService> OrderService for __accord::Arc<__T> {
     fn create_order(
         &self,
@@ -623,10 +668,162 @@ pub mod order_service {
         }
     }
 
+    /// `OrderService` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "ftgo.order.v1.OrderService";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static CREATE_ORDER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::CREATE_ORDER,
+                path: "/ftgo.order.v1.OrderService/CreateOrder",
+            };
+
+            pub static GET_ORDER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::GET_ORDER,
+                path: "/ftgo.order.v1.OrderService/GetOrder",
+            };
+
+            pub static CANCEL_ORDER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::CANCEL_ORDER,
+                path: "/ftgo.order.v1.OrderService/CancelOrder",
+            };
+
+            pub static WATCH_ORDER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::WATCH_ORDER,
+                path: "/ftgo.order.v1.OrderService/WatchOrder",
+            };
+
+            pub static ORDER_VIEWED: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::ORDER_VIEWED,
+                path: "/ftgo.order.v1.OrderService/OrderViewed",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `OrderService` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "ftgo.order.v1.OrderService";
+            trait super::super::OrderService;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::OrderService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/ftgo.order.v1.OrderService/CreateOrder" => create_order(service, call),
+                "/ftgo.order.v1.OrderService/GetOrder" => get_order(service, call),
+                "/ftgo.order.v1.OrderService/CancelOrder" => cancel_order(service, call),
+                "/ftgo.order.v1.OrderService/WatchOrder" => watch_order(service, call),
+                "/ftgo.order.v1.OrderService/OrderViewed" => order_viewed(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn create_order<__S: super::super::OrderService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::CREATE_ORDER, move |r| async move { service.create_order(r).await })
+        }
+
+        fn get_order<__S: super::super::OrderService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::GET_ORDER, move |r| async move { service.get_order(r).await })
+        }
+
+        fn cancel_order<__S: super::super::OrderService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::CANCEL_ORDER, move |r| async move { service.cancel_order(r).await })
+        }
+
+        fn watch_order<__S: super::super::OrderService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.server_stream(&methods::WATCH_ORDER, move |r| service.watch_order(r))
+        }
+
+        fn order_viewed<__S: super::super::OrderService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::ORDER_VIEWED, move |r| async move { service.order_viewed(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `OrderService` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::OrderService for Proxy {
+            fn create_order(
+                &self,
+                request: __accord::Request<super::super::CreateOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::CreateOrderReply, super::super::order_service::CreateOrderError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::CREATE_ORDER, context, input)
+            }
+
+            fn get_order(
+                &self,
+                request: __accord::Request<super::super::GetOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Order, super::super::order_service::GetOrderError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::GET_ORDER, context, input)
+            }
+
+            fn cancel_order(
+                &self,
+                request: __accord::Request<super::super::CancelOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Order, super::super::order_service::CancelOrderError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::CANCEL_ORDER, context, input)
+            }
+
+            fn watch_order(
+                &self,
+                request: __accord::Request<super::super::GetOrderRequest>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::Order, __accord::CallError>> {
+                let (context, input) = request.into_parts();
+                self.client.call_stream(&methods::WATCH_ORDER, context, input)
+            }
+
+            fn order_viewed(
+                &self,
+                request: __accord::Request<super::super::GetOrderRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::ORDER_VIEWED, context, input)
+            }
+        }
+    }
+
     /// Calls a `OrderService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -640,6 +837,12 @@ pub mod order_service {
             self.rest = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::OrderService for Client {
@@ -651,7 +854,10 @@ pub mod order_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_order(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::CREATE_ORDER, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_order(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::CREATE_ORDER, request)),
+                }),
             }
         }
 
@@ -663,7 +869,10 @@ pub mod order_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_order(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::GET_ORDER, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_order(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::GET_ORDER, request)),
+                }),
             }
         }
 
@@ -675,7 +884,10 @@ pub mod order_service {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.cancel_order(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::CANCEL_ORDER, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.cancel_order(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::CANCEL_ORDER, request)),
+                }),
             }
         }
 
@@ -683,7 +895,10 @@ pub mod order_service {
             &self,
             request: __accord::Request<super::GetOrderRequest>,
         ) -> __accord::BoxStream<'static, __accord::Result<super::Order, __accord::CallError>> {
-            __accord::unsupported_stream(&super::order_service::ops::WATCH_ORDER, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => proxy.watch_order(request),
+                __accord::Option::None => __accord::unsupported_stream(&super::order_service::ops::WATCH_ORDER, request),
+            }
         }
 
         fn order_viewed(
@@ -692,7 +907,10 @@ pub mod order_service {
         ) -> impl __accord::Future<
             Output = __accord::Result<(), __accord::CallError>,
         > + __accord::Send {
-            __accord::unsupported(&super::order_service::ops::ORDER_VIEWED, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.order_viewed(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::order_service::ops::ORDER_VIEWED, request)),
+            }
         }
     }
 }

@@ -37,6 +37,16 @@ __accord::object_shape!(Self_ {
     "userId": i64 = true,
     "user_id": i64 = true,
 });
+__accord::message!(Self_ = "awkward.self.v1.Self" {
+    self_: __accord::String = 1,
+    self_2: i32 = 2,
+    crate_: __accord::Option<bool> = 3,
+    super_: __accord::Vec<__accord::String> = 4,
+    self_3: __accord::String = 5,
+    r#type: __accord::String = 6,
+    user_id: i64 = 7,
+    user_id_2: i64 = 8,
+});
 
 /// A thing; its JSON, in a code block rustdoc must not compile:
 /// 
@@ -52,6 +62,7 @@ pub struct Thing {
 
 impl __accord::Validate for Thing {}
 __accord::object_shape!(Thing {"id": i64 = true});
+__accord::message!(Thing = "awkward.self.v1.Thing" {id: i64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -62,6 +73,7 @@ pub struct AThing {
 
 impl __accord::Validate for AThing {}
 __accord::object_shape!(AThing {"name": __accord::String = true});
+__accord::message!(AThing = "awkward.self.v1.a_thing" {name: __accord::String = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -72,6 +84,7 @@ pub struct TheThing {
 
 impl __accord::Validate for TheThing {}
 __accord::object_shape!(TheThing {"flag": bool = true});
+__accord::message!(TheThing = "awkward.self.v1.THE_THING" {flag: bool = 1});
 
 /// Names the generated code uses from std: harmless, it names std through one alias.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -84,6 +97,9 @@ pub struct Option {
 
 impl __accord::Validate for Option {}
 __accord::object_shape!(Option {"some": __accord::Option<__accord::String> = false});
+__accord::message!(Option = "awkward.self.v1.Option" {
+    some: __accord::Option<__accord::String> = 1,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -99,6 +115,10 @@ __accord::object_shape!(Result {
     "ok": bool = true,
     "err": __accord::Option<__accord::String> = false,
 });
+__accord::message!(Result = "awkward.self.v1.Result" {
+    ok: bool = 1,
+    err: __accord::Option<__accord::String> = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -109,6 +129,7 @@ pub struct Vec {
 
 impl __accord::Validate for Vec {}
 __accord::object_shape!(Vec {"items": __accord::Vec<i64> = true});
+__accord::message!(Vec = "awkward.self.v1.Vec" {items: __accord::Vec<i64> = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -130,6 +151,7 @@ impl __accord::Validate for Box {
     }
 }
 __accord::object_shape!(Box {"inner": __accord::Option<Option> = false});
+__accord::message!(Box = "awkward.self.v1.Box" {inner: __accord::Option<Option> = 1});
 
 __accord::enumeration! {
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -172,6 +194,11 @@ impl __accord::Validate for Crate {
     }
 }
 __accord::union_shape!(Crate {"self": __accord::String, "Self": i64, "type": Thing});
+__accord::oneof!(Crate = "awkward.self.v1.crate" {
+    Self_(__accord::String) = 1,
+    Self2(i64) = 2,
+    Type(Thing) = 3,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -204,6 +231,12 @@ __accord::object_shape!(Input {
     "self": __accord::Option<__accord::String> = false,
     "which": __accord::Option<Crate> = false,
 });
+__accord::message!(Input = "awkward.self.v1.Input" {
+    r#type: __accord::String = 1,
+    r#match: __accord::Option<Match> = 2,
+    self_: __accord::Option<__accord::String> = 3,
+    which: __accord::Option<Crate> = 4,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -226,6 +259,12 @@ __accord::object_shape!(Lookup {
     "self": __accord::Option<__accord::String> = false,
     "super": __accord::Vec<Match> = true,
 });
+__accord::message!(Lookup = "awkward.self.v1.Lookup" {
+    r#type: __accord::String = 1,
+    r#match: __accord::Option<Match> = 2,
+    self_: __accord::Option<__accord::String> = 3,
+    super_: __accord::Vec<Match> = 4,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -236,6 +275,7 @@ pub struct TypeError {
 
 impl __accord::Validate for TypeError {}
 __accord::object_shape!(TypeError {"fn": __accord::String = true});
+__accord::message!(TypeError = "awkward.self.v1.TypeError" {r#fn: __accord::String = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -246,11 +286,13 @@ pub struct Error {
 
 impl __accord::Validate for Error {}
 __accord::object_shape!(Error {"loop": bool = true});
+__accord::message!(Error = "awkward.self.v1.Error" {r#loop: bool = 1});
 
 /// A service named like a keyword, with keyword operations.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `type::rest::router`.
+/// Serve it over GRPC with `type::grpc::Server`.
 /// Call a remote one with `type::Client`.
 pub trait Type: __accord::Send + __accord::Sync + 'static {
     fn r#match(
@@ -287,6 +329,7 @@ pub trait Type: __accord::Send + __accord::Sync + 'static {
     ) -> __accord::BoxStream<'static, __accord::Result<TheThing, __accord::CallError>>;
 }
 
+/// Shared: every transport can serve the same implementation.
 impl<__T: Type> Type for __accord::Arc<__T> {
     fn r#match(
         &self,
@@ -593,10 +636,162 @@ pub mod r#type {
         }
     }
 
+    /// `Type` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "awkward.self.v1.type";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static MATCH: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::MATCH,
+                path: "/awkward.self.v1.type/Match",
+            };
+
+            pub static SELF: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::SELF,
+                path: "/awkward.self.v1.type/Self",
+            };
+
+            pub static SELF_2: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::SELF_2,
+                path: "/awkward.self.v1.type/Self_",
+            };
+
+            pub static ASYNC: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::ASYNC,
+                path: "/awkward.self.v1.type/Async",
+            };
+
+            pub static LOOP: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::LOOP,
+                path: "/awkward.self.v1.type/Loop",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `Type` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "awkward.self.v1.type";
+            trait super::super::Type;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::Type>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/awkward.self.v1.type/Match" => r#match(service, call),
+                "/awkward.self.v1.type/Self" => self_(service, call),
+                "/awkward.self.v1.type/Self_" => self_2(service, call),
+                "/awkward.self.v1.type/Async" => r#async(service, call),
+                "/awkward.self.v1.type/Loop" => r#loop(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn r#match<__S: super::super::Type>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::MATCH, move |r| async move { service.r#match(r).await })
+        }
+
+        fn self_<__S: super::super::Type>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::SELF, move |r| async move { service.self_(r).await })
+        }
+
+        fn self_2<__S: super::super::Type>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::SELF_2, move |r| async move { service.self_2(r).await })
+        }
+
+        fn r#async<__S: super::super::Type>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::ASYNC, move |r| async move { service.r#async(r).await })
+        }
+
+        fn r#loop<__S: super::super::Type>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.server_stream(&methods::LOOP, move |r| service.r#loop(r))
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `Type` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::Type for Proxy {
+            fn r#match(
+                &self,
+                request: __accord::Request<super::super::Input>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Self_, super::super::r#type::MatchError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::MATCH, context, input)
+            }
+
+            fn self_(
+                &self,
+                request: __accord::Request<super::super::Lookup>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::r#type::SelfError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::SELF, context, input)
+            }
+
+            fn self_2(
+                &self,
+                request: __accord::Request<super::super::Lookup>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::AThing, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::SELF_2, context, input)
+            }
+
+            fn r#async(
+                &self,
+                request: __accord::Request<super::super::Lookup>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::ASYNC, context, input)
+            }
+
+            fn r#loop(
+                &self,
+                request: __accord::Request<super::super::Input>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::TheThing, __accord::CallError>> {
+                let (context, input) = request.into_parts();
+                self.client.call_stream(&methods::LOOP, context, input)
+            }
+        }
+    }
+
     /// Calls a `Type` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -610,6 +805,12 @@ pub mod r#type {
             self.rest = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::Type for Client {
@@ -621,7 +822,10 @@ pub mod r#type {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.r#match(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::MATCH, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.r#match(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::MATCH, request)),
+                }),
             }
         }
 
@@ -633,7 +837,10 @@ pub mod r#type {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.self_(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::SELF, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.self_(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::SELF, request)),
+                }),
             }
         }
 
@@ -645,7 +852,10 @@ pub mod r#type {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.self_2(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::SELF_2, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.self_2(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::SELF_2, request)),
+                }),
             }
         }
 
@@ -657,7 +867,10 @@ pub mod r#type {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.r#async(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::ASYNC, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.r#async(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::r#type::ops::ASYNC, request)),
+                }),
             }
         }
 
@@ -665,7 +878,10 @@ pub mod r#type {
             &self,
             request: __accord::Request<super::Input>,
         ) -> __accord::BoxStream<'static, __accord::Result<super::TheThing, __accord::CallError>> {
-            __accord::unsupported_stream(&super::r#type::ops::LOOP, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => proxy.r#loop(request),
+                __accord::Option::None => __accord::unsupported_stream(&super::r#type::ops::LOOP, request),
+            }
         }
     }
 }
@@ -674,6 +890,7 @@ pub mod r#type {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `self::rest::router`.
+/// Serve it over GRPC with `self::grpc::Server`.
 /// Call a remote one with `self::Client`.
 pub trait Self2: __accord::Send + __accord::Sync + 'static {
     fn super_(
@@ -684,6 +901,7 @@ pub trait Self2: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+/// Shared: every transport can serve the same implementation.
 impl<__T: Self2> Self2 for __accord::Arc<__T> {
     fn super_(
         &self,
@@ -783,10 +1001,72 @@ pub mod self_ {
         }
     }
 
+    /// `Self2` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "awkward.self.v1.self";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static SUPER: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::SUPER,
+                path: "/awkward.self.v1.self/Super",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `Self2` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "awkward.self.v1.self";
+            trait super::super::Self2;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::Self2>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/awkward.self.v1.self/Super" => super_(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn super_<__S: super::super::Self2>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::SUPER, move |r| async move { service.super_(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `Self2` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::Self2 for Proxy {
+            fn super_(
+                &self,
+                request: __accord::Request<super::super::Input>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::SUPER, context, input)
+            }
+        }
+    }
+
     /// Calls a `Self2` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -800,6 +1080,12 @@ pub mod self_ {
             self.rest = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::Self2 for Client {
@@ -811,7 +1097,10 @@ pub mod self_ {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.super_(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::self_::ops::SUPER, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.super_(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::self_::ops::SUPER, request)),
+                }),
             }
         }
     }

@@ -37,6 +37,20 @@ __accord::object_shape!(Scalars {
     "took": __accord::Duration = true,
     "id": __accord::Uuid = true,
 });
+__accord::message!(Scalars = "stress.everything.v2.Scalars" {
+    flag: bool = 1,
+    small: i32 = 2,
+    big: i64 = 3,
+    count: u32 = 4,
+    huge: u64 = 5,
+    ratio: f32 = 6,
+    precise: f64 = 7,
+    text: __accord::String = 8,
+    blob: __accord::Bytes = 9,
+    at: __accord::Timestamp = 10,
+    took: __accord::Duration = 11,
+    id: __accord::Uuid = 12,
+});
 
 /// Every scalar and container, optional; defaults wherever a literal can state one.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,6 +156,25 @@ __accord::object_shape!(Optionals {
     "scores": __accord::Option<__accord::BTreeMap<__accord::String, i64>> = false,
     "nested": __accord::Option<Scalars> = false,
 });
+__accord::message!(Optionals = "stress.everything.v2.Optionals" {
+    flag: bool = 1 or Optionals::default_flag,
+    small: i32 = 2 or Optionals::default_small,
+    big: i64 = 3 or Optionals::default_big,
+    count: u32 = 4 or Optionals::default_count,
+    huge: __accord::Option<u64> = 5,
+    ratio: f32 = 6 or Optionals::default_ratio,
+    precise: f64 = 7 or Optionals::default_precise,
+    text: __accord::String = 8 or Optionals::default_text,
+    blob: __accord::Option<__accord::Bytes> = 9,
+    at: __accord::Option<__accord::Timestamp> = 10,
+    took: __accord::Duration = 11 or Optionals::default_took,
+    id: __accord::Option<__accord::Uuid> = 12,
+    color: Color = 13 or Optionals::default_color,
+    shape: __accord::Option<Shape> = 14,
+    tags: __accord::Option<__accord::Vec<__accord::String>> = 15,
+    scores: __accord::Option<__accord::BTreeMap<__accord::String, i64>> = 16,
+    nested: __accord::Option<Scalars> = 17,
+});
 
 /// Containers in every combination protobuf cannot express directly.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -195,6 +228,18 @@ __accord::object_shape!(Containers {
     "optional_list": __accord::Option<__accord::Vec<Item>> = false,
     "optional_map": __accord::Option<__accord::BTreeMap<__accord::String, __accord::Vec<Item>>> = false,
     "lights": __accord::BTreeMap<u64, Light> = true,
+});
+__accord::message!(Containers = "stress.everything.v2.Containers" {
+    matrix: __accord::Vec<__accord::Vec<i32>> = 1,
+    cube: __accord::Vec<__accord::Vec<__accord::Vec<f64>>> = 2,
+    groups: __accord::BTreeMap<__accord::String, __accord::Vec<__accord::String>> = 3,
+    by_id: __accord::BTreeMap<i64, Item> = 4,
+    by_small: __accord::BTreeMap<u32, __accord::BTreeMap<__accord::String, bool>> = 5,
+    shapes: __accord::Vec<Shape> = 6,
+    colors: __accord::Vec<Color> = 7,
+    optional_list: __accord::Option<__accord::Vec<Item>> = 8,
+    optional_map: __accord::Option<__accord::BTreeMap<__accord::String, __accord::Vec<Item>>> = 9,
+    lights: __accord::BTreeMap<u64, Light> = 13,
 });
 
 /// Constraints of every kind.
@@ -328,6 +373,17 @@ __accord::object_shape!(Constrained {
     "code": __accord::String = false,
     "tilt": f32 = false,
 });
+__accord::message!(Constrained = "stress.everything.v2.Constrained" {
+    percent: i32 = 1,
+    positive: f64 = 2,
+    at_most: u64 = 3,
+    slug: __accord::String = 4,
+    digest: __accord::Bytes = 5,
+    items: __accord::Vec<Item> = 6,
+    labels: __accord::BTreeMap<__accord::String, __accord::String> = 7,
+    code: __accord::String = 8 or Constrained::default_code,
+    tilt: f32 = 9 or Constrained::default_tilt,
+});
 
 /// Shares its short name with `stress.other.Item`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -353,6 +409,10 @@ impl __accord::Validate for Item {
 __accord::object_shape!(Item {
     "id": i64 = true,
     "other": __accord::Option<super::super::stress::other::Item> = false,
+});
+__accord::message!(Item = "stress.everything.v2.Item" {
+    id: i64 = 1,
+    other: __accord::Option<super::super::stress::other::Item> = 2,
 });
 
 __accord::enumeration! {
@@ -432,6 +492,14 @@ __accord::union_shape!(Shape {
     "nothing": Empty,
     "color": Color,
 });
+__accord::oneof!(Shape = "stress.everything.v2.Shape" {
+    Circle(Circle) = 1,
+    Side(f64) = 2,
+    Label(__accord::String) = 3,
+    Points(__accord::Vec<Point>) = 4,
+    Nothing(Empty) = 5,
+    Color(Color) = 6,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -442,6 +510,7 @@ pub struct Circle {
 
 impl __accord::Validate for Circle {}
 __accord::object_shape!(Circle {"radius": f64 = true});
+__accord::message!(Circle = "stress.everything.v2.Circle" {radius: f64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -453,6 +522,7 @@ pub struct Point {
 
 impl __accord::Validate for Point {}
 __accord::object_shape!(Point {"x": f64 = true, "y": f64 = true});
+__accord::message!(Point = "stress.everything.v2.Point" {x: f64 = 1, y: f64 = 2});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -461,6 +531,7 @@ pub struct Empty {}
 
 impl __accord::Validate for Empty {}
 __accord::object_shape!(Empty {});
+__accord::message!(Empty = "stress.everything.v2.Empty" {});
 
 /// Field names that are keywords in Rust, protobuf, JavaScript or Accord itself.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -516,6 +587,30 @@ __accord::object_shape!(Keywords {
     "error": __accord::String = true,
     "address": __accord::String = true,
     "messages": __accord::Vec<__accord::String> = true,
+});
+__accord::message!(Keywords = "stress.everything.v2.Keywords" {
+    r#type: __accord::String = 1,
+    r#match: i32 = 2,
+    r#async: bool = 3,
+    r#fn: __accord::String = 4,
+    r#impl: __accord::String = 5,
+    r#loop: bool = 6,
+    r#yield: i32 = 7,
+    message: __accord::String = 8,
+    option: __accord::Option<__accord::String> = 9,
+    repeated: bool = 10,
+    function: __accord::String = 11,
+    class: __accord::String = 12,
+    new: bool = 13,
+    delete: bool = 14,
+    version: __accord::String = 15,
+    key: __accord::String = 16,
+    kind: __accord::String = 17,
+    format: __accord::String = 18,
+    stream: __accord::String = 19,
+    error: __accord::String = 20,
+    address: __accord::String = 21,
+    messages: __accord::Vec<__accord::String> = 22,
 });
 
 /// A thing, the resource of the HTTP operations.
@@ -575,6 +670,17 @@ __accord::object_shape!(Thing {
     "legacy_code": __accord::Option<i32> = false,
     "updated_at": __accord::Option<__accord::Timestamp> = false,
 });
+__accord::message!(Thing = "stress.everything.v2.Thing" {
+    id: __accord::Uuid = 1,
+    name: __accord::String = 2,
+    color: Color = 3,
+    shape: __accord::Option<Shape> = 4,
+    scalars: __accord::Option<Scalars> = 5,
+    labels: __accord::BTreeMap<__accord::String, __accord::String> = 6,
+    title: __accord::Option<__accord::String> = 7,
+    legacy_code: __accord::Option<i32> = 9,
+    updated_at: __accord::Option<__accord::Timestamp> = 8,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -585,6 +691,7 @@ pub struct GetThing {
 
 impl __accord::Validate for GetThing {}
 __accord::object_shape!(GetThing {"id": __accord::Uuid = true});
+__accord::message!(GetThing = "stress.everything.v2.GetThing" {id: __accord::Uuid = 1});
 
 /// Query parameters of every kind, and headers.
 #[derive(Debug, Clone, PartialEq)]
@@ -640,6 +747,16 @@ __accord::object_shape!(ListThings {
     "reverse": __accord::Option<bool> = false,
     "light": __accord::Option<Light> = false,
 });
+__accord::message!(ListThings = "stress.everything.v2.ListThings" {
+    colors: __accord::Vec<Color> = 1,
+    tags: __accord::Option<__accord::Vec<__accord::String>> = 2,
+    limit: u32 = 3 or ListThings::default_limit,
+    tenant: __accord::String = 4,
+    etag: __accord::Option<__accord::String> = 5,
+    after: __accord::Option<__accord::Timestamp> = 6,
+    reverse: __accord::Option<bool> = 7,
+    light: __accord::Option<Light> = 8,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -665,6 +782,10 @@ impl __accord::Validate for ThingList {
 __accord::object_shape!(ThingList {
     "things": __accord::Vec<Thing> = true,
     "next": __accord::Option<__accord::String> = false,
+});
+__accord::message!(ThingList = "stress.everything.v2.ThingList" {
+    things: __accord::Vec<Thing> = 1,
+    next: __accord::Option<__accord::String> = 2,
 });
 
 /// Path, header and body fields together.
@@ -697,6 +818,12 @@ __accord::object_shape!(ReplaceThing {
     "thing": Thing = true,
     "note": __accord::Option<__accord::String> = false,
 });
+__accord::message!(ReplaceThing = "stress.everything.v2.ReplaceThing" {
+    id: __accord::Uuid = 1,
+    etag: __accord::String = 2,
+    thing: Thing = 3,
+    note: __accord::Option<__accord::String> = 4,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -713,6 +840,11 @@ __accord::object_shape!(PatchLabels {
     "id": __accord::Uuid = true,
     "labels": __accord::BTreeMap<__accord::String, __accord::String> = true,
     "dry_run": __accord::Option<bool> = false,
+});
+__accord::message!(PatchLabels = "stress.everything.v2.PatchLabels" {
+    id: __accord::Uuid = 1,
+    labels: __accord::BTreeMap<__accord::String, __accord::String> = 2,
+    dry_run: __accord::Option<bool> = 3,
 });
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -741,6 +873,10 @@ impl __accord::Validate for Chunk {
     }
 }
 __accord::object_shape!(Chunk {"data": __accord::Bytes = true, "seq": u64 = true});
+__accord::message!(Chunk = "stress.everything.v2.Chunk" {
+    data: __accord::Bytes = 1,
+    seq: u64 = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -751,6 +887,7 @@ pub struct UploadReply {
 
 impl __accord::Validate for UploadReply {}
 __accord::object_shape!(UploadReply {"total": u64 = true});
+__accord::message!(UploadReply = "stress.everything.v2.UploadReply" {total: u64 = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -762,6 +899,10 @@ pub struct DoThing {
 
 impl __accord::Validate for DoThing {}
 __accord::object_shape!(DoThing {"id": __accord::Uuid = true, "what": __accord::String = true});
+__accord::message!(DoThing = "stress.everything.v2.DoThing" {
+    id: __accord::Uuid = 1,
+    what: __accord::String = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -772,6 +913,7 @@ pub struct ForgetThing {
 
 impl __accord::Validate for ForgetThing {}
 __accord::object_shape!(ForgetThing {"id": __accord::Uuid = true});
+__accord::message!(ForgetThing = "stress.everything.v2.ForgetThing" {id: __accord::Uuid = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -782,6 +924,7 @@ pub struct Survey {
 
 impl __accord::Validate for Survey {}
 __accord::object_shape!(Survey {"question": __accord::String = true});
+__accord::message!(Survey = "stress.everything.v2.Survey" {question: __accord::String = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -797,6 +940,10 @@ __accord::object_shape!(SurveyAnswer {
     "answer": __accord::String = true,
     "who": __accord::Option<__accord::String> = false,
 });
+__accord::message!(SurveyAnswer = "stress.everything.v2.SurveyAnswer" {
+    answer: __accord::String = 1,
+    who: __accord::Option<__accord::String> = 2,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -807,6 +954,7 @@ pub struct NotFound {
 
 impl __accord::Validate for NotFound {}
 __accord::object_shape!(NotFound {"id": __accord::Uuid = true});
+__accord::message!(NotFound = "stress.everything.v2.NotFound" {id: __accord::Uuid = 1});
 
 /// Two errors share status 409.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -818,6 +966,7 @@ pub struct Conflict {
 
 impl __accord::Validate for Conflict {}
 __accord::object_shape!(Conflict {"reason": __accord::String = true});
+__accord::message!(Conflict = "stress.everything.v2.Conflict" {reason: __accord::String = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -828,6 +977,7 @@ pub struct AlreadyExists {
 
 impl __accord::Validate for AlreadyExists {}
 __accord::object_shape!(AlreadyExists {"id": __accord::Uuid = true});
+__accord::message!(AlreadyExists = "stress.everything.v2.AlreadyExists" {id: __accord::Uuid = 1});
 
 /// A declared error at 400, beside the validation problem.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -839,6 +989,7 @@ pub struct BadThing {
 
 impl __accord::Validate for BadThing {}
 __accord::object_shape!(BadThing {"field": __accord::String = true});
+__accord::message!(BadThing = "stress.everything.v2.BadThing" {field: __accord::String = 1});
 
 /// **Deprecated**: nothing is ever gone
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -850,6 +1001,7 @@ pub struct Gone {
 
 impl __accord::Validate for Gone {}
 __accord::object_shape!(Gone {"id": __accord::Uuid = true});
+__accord::message!(Gone = "stress.everything.v2.Gone" {id: __accord::Uuid = 1});
 
 /// No @status: 500.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -862,6 +1014,9 @@ pub struct Internal {
 
 impl __accord::Validate for Internal {}
 __accord::object_shape!(Internal {"detail": __accord::Option<__accord::String> = false});
+__accord::message!(Internal = "stress.everything.v2.Internal" {
+    detail: __accord::Option<__accord::String> = 1,
+});
 
 /// A domain event.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -890,6 +1045,11 @@ __accord::object_shape!(ThingHappened {
     "at": __accord::Timestamp = true,
     "shape": __accord::Option<Shape> = false,
 });
+__accord::message!(ThingHappened = "stress.everything.v2.ThingHappened" {
+    id: __accord::Uuid = 1,
+    at: __accord::Timestamp = 2,
+    shape: __accord::Option<Shape> = 3,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -904,6 +1064,10 @@ impl __accord::Validate for AuditEntry {}
 __accord::object_shape!(AuditEntry {
     "what": __accord::String = true,
     "at": __accord::Timestamp = true,
+});
+__accord::message!(AuditEntry = "stress.everything.v2.AuditEntry" {
+    what: __accord::String = 1,
+    at: __accord::Timestamp = 2,
 });
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -920,12 +1084,17 @@ __accord::object_shape!(ThingRemoved {
     "id": __accord::Uuid = true,
     "reason": __accord::Option<__accord::String> = false,
 });
+__accord::message!(ThingRemoved = "stress.everything.v2.ThingRemoved" {
+    id: __accord::Uuid = 1,
+    reason: __accord::Option<__accord::String> = 2,
+});
 
 /// Everything, as a service.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `everything::rest::router`.
 /// Serve it over MESSAGING with `everything::messaging::responder`.
+/// Serve it over GRPC with `everything::grpc::Server`.
 /// Call a remote one with `everything::Client`.
 pub trait Everything: __accord::Send + __accord::Sync + 'static {
     /// Reads one thing.
@@ -1056,6 +1225,7 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, __accord::CallError>>;
 }
 
+/// Shared: every transport can serve the same implementation.
 impl<__T: Everything> Everything for __accord::Arc<__T> {
     fn get_thing(
         &self,
@@ -2187,11 +2357,416 @@ pub mod everything {
         }
     }
 
+    /// `Everything` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "stress.everything.v2.Everything";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static GET_THING: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::GET_THING,
+                path: "/stress.everything.v2.Everything/GetThing",
+            };
+
+            pub static LIST_THINGS: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::LIST_THINGS,
+                path: "/stress.everything.v2.Everything/ListThings",
+            };
+
+            pub static CREATE_THING: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::CREATE_THING,
+                path: "/stress.everything.v2.Everything/CreateThing",
+            };
+
+            pub static REPLACE_THING: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::REPLACE_THING,
+                path: "/stress.everything.v2.Everything/ReplaceThing",
+            };
+
+            pub static PATCH_LABELS: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::PATCH_LABELS,
+                path: "/stress.everything.v2.Everything/PatchLabels",
+            };
+
+            pub static DELETE_THING: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::DELETE_THING,
+                path: "/stress.everything.v2.Everything/DeleteThing",
+            };
+
+            pub static PING: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::PING,
+                path: "/stress.everything.v2.Everything/Ping",
+            };
+
+            pub static WATCH: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::WATCH,
+                path: "/stress.everything.v2.Everything/Watch",
+            };
+
+            pub static VIEWED: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::VIEWED,
+                path: "/stress.everything.v2.Everything/Viewed",
+            };
+
+            pub static UPLOAD: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::UPLOAD,
+                path: "/stress.everything.v2.Everything/Upload",
+            };
+
+            pub static CHAT: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::CHAT,
+                path: "/stress.everything.v2.Everything/Chat",
+            };
+
+            pub static ASYNC: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::ASYNC,
+                path: "/stress.everything.v2.Everything/Async",
+            };
+
+            pub static EVERYTHING: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::EVERYTHING,
+                path: "/stress.everything.v2.Everything/Everything",
+            };
+
+            pub static CONSTRAINED: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::CONSTRAINED,
+                path: "/stress.everything.v2.Everything/Constrained",
+            };
+
+            pub static FIRE_AND_FORGET: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::FIRE_AND_FORGET,
+                path: "/stress.everything.v2.Everything/FireAndForget",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `Everything` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "stress.everything.v2.Everything";
+            trait super::super::Everything;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/stress.everything.v2.Everything/GetThing" => get_thing(service, call),
+                "/stress.everything.v2.Everything/ListThings" => list_things(service, call),
+                "/stress.everything.v2.Everything/CreateThing" => create_thing(service, call),
+                "/stress.everything.v2.Everything/ReplaceThing" => replace_thing(service, call),
+                "/stress.everything.v2.Everything/PatchLabels" => patch_labels(service, call),
+                "/stress.everything.v2.Everything/DeleteThing" => delete_thing(service, call),
+                "/stress.everything.v2.Everything/Ping" => ping(service, call),
+                "/stress.everything.v2.Everything/Watch" => watch(service, call),
+                "/stress.everything.v2.Everything/Viewed" => viewed(service, call),
+                "/stress.everything.v2.Everything/Upload" => upload(service, call),
+                "/stress.everything.v2.Everything/Chat" => chat(service, call),
+                "/stress.everything.v2.Everything/Async" => r#async(service, call),
+                "/stress.everything.v2.Everything/Everything" => everything(service, call),
+                "/stress.everything.v2.Everything/Constrained" => constrained(service, call),
+                "/stress.everything.v2.Everything/FireAndForget" => fire_and_forget(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn get_thing<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::GET_THING, move |r| async move { service.get_thing(r).await })
+        }
+
+        fn list_things<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::LIST_THINGS, move |r| async move { service.list_things(r).await })
+        }
+
+        fn create_thing<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::CREATE_THING, move |r| async move { service.create_thing(r).await })
+        }
+
+        fn replace_thing<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::REPLACE_THING, move |r| async move { service.replace_thing(r).await })
+        }
+
+        fn patch_labels<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::PATCH_LABELS, move |r| async move { service.patch_labels(r).await })
+        }
+
+        fn delete_thing<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::DELETE_THING, move |r| async move { service.delete_thing(r).await })
+        }
+
+        fn ping<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::PING, move |r| async move { service.ping(r).await })
+        }
+
+        fn watch<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.server_stream(&methods::WATCH, move |r| service.watch(r))
+        }
+
+        fn viewed<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::VIEWED, move |r| async move { service.viewed(r).await })
+        }
+
+        fn upload<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.client_stream(&methods::UPLOAD, move |r| async move { service.upload(r).await })
+        }
+
+        fn chat<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.bidi_stream(&methods::CHAT, move |r| service.chat(r))
+        }
+
+        fn r#async<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::ASYNC, move |r| async move { service.r#async(r).await })
+        }
+
+        fn everything<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::EVERYTHING, move |r| async move { service.everything(r).await })
+        }
+
+        fn constrained<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::CONSTRAINED, move |r| async move { service.constrained(r).await })
+        }
+
+        fn fire_and_forget<__S: super::super::Everything>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::FIRE_AND_FORGET, move |r| async move { service.fire_and_forget(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `Everything` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::Everything for Proxy {
+            fn get_thing(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::GetThingError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::GET_THING, context, input)
+            }
+
+            fn list_things(
+                &self,
+                request: __accord::Request<super::super::ListThings>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::ThingList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::LIST_THINGS, context, input)
+            }
+
+            fn create_thing(
+                &self,
+                request: __accord::Request<super::super::Thing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::CreateThingError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::CREATE_THING, context, input)
+            }
+
+            fn replace_thing(
+                &self,
+                request: __accord::Request<super::super::ReplaceThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), super::super::everything::ReplaceThingError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::REPLACE_THING, context, input)
+            }
+
+            fn patch_labels(
+                &self,
+                request: __accord::Request<super::super::PatchLabels>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::PatchLabelsError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::PATCH_LABELS, context, input)
+            }
+
+            fn delete_thing(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::DELETE_THING, context, input)
+            }
+
+            fn ping(
+                &self,
+                request: __accord::Request<()>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::PING, context, input)
+            }
+
+            fn watch(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::Thing, __accord::CallError>> {
+                let (context, input) = request.into_parts();
+                self.client.call_stream(&methods::WATCH, context, input)
+            }
+
+            fn viewed(
+                &self,
+                request: __accord::Request<super::super::GetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::VIEWED, context, input)
+            }
+
+            fn upload(
+                &self,
+                request: __accord::Request<__accord::BoxStream<'static, super::super::Chunk>>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::UploadReply, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call_client_stream(&methods::UPLOAD, context, input)
+            }
+
+            fn chat(
+                &self,
+                request: __accord::Request<__accord::BoxStream<'static, super::super::Chunk>>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::Chunk, __accord::CallError>> {
+                let (context, input) = request.into_parts();
+                self.client.call_bidi(&methods::CHAT, context, input)
+            }
+
+            fn r#async(
+                &self,
+                request: __accord::Request<super::super::Keywords>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Keywords, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::ASYNC, context, input)
+            }
+
+            fn everything(
+                &self,
+                request: __accord::Request<super::super::Containers>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Optionals, super::super::everything::EverythingError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::EVERYTHING, context, input)
+            }
+
+            fn constrained(
+                &self,
+                request: __accord::Request<super::super::Constrained>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Empty, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::CONSTRAINED, context, input)
+            }
+
+            fn fire_and_forget(
+                &self,
+                request: __accord::Request<super::super::Empty>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::FIRE_AND_FORGET, context, input)
+            }
+
+            fn do_thing(
+                &self,
+                request: __accord::Request<super::super::DoThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Thing, super::super::everything::DoThingError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::DO_THING, request)
+            }
+
+            fn forget_thing(
+                &self,
+                request: __accord::Request<super::super::ForgetThing>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::everything::ops::FORGET_THING, request)
+            }
+
+            fn survey(
+                &self,
+                request: __accord::Request<super::super::Survey>,
+            ) -> __accord::BoxStream<'static, __accord::Result<super::super::SurveyAnswer, __accord::CallError>> {
+                __accord::unsupported_stream(&super::super::everything::ops::SURVEY, request)
+            }
+        }
+    }
+
     /// Calls a `Everything` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
         messaging: __accord::Option<messaging::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -2211,6 +2786,12 @@ pub mod everything {
             self.messaging = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::Everything for Client {
@@ -2222,7 +2803,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_thing(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::GET_THING, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.get_thing(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::GET_THING, request)),
+                }),
             }
         }
 
@@ -2234,7 +2818,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_things(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::LIST_THINGS, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_things(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::LIST_THINGS, request)),
+                }),
             }
         }
 
@@ -2246,7 +2833,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_thing(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::CREATE_THING, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.create_thing(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::CREATE_THING, request)),
+                }),
             }
         }
 
@@ -2258,7 +2848,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.replace_thing(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::REPLACE_THING, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.replace_thing(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::REPLACE_THING, request)),
+                }),
             }
         }
 
@@ -2270,7 +2863,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.patch_labels(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::PATCH_LABELS, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.patch_labels(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::PATCH_LABELS, request)),
+                }),
             }
         }
 
@@ -2282,7 +2878,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.delete_thing(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::DELETE_THING, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.delete_thing(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::DELETE_THING, request)),
+                }),
             }
         }
 
@@ -2294,7 +2893,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.ping(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::PING, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.ping(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::PING, request)),
+                }),
             }
         }
 
@@ -2304,7 +2906,10 @@ pub mod everything {
         ) -> __accord::BoxStream<'static, __accord::Result<super::Thing, __accord::CallError>> {
             match &self.rest {
                 __accord::Option::Some(proxy) => proxy.watch(request),
-                __accord::Option::None => __accord::unsupported_stream(&super::everything::ops::WATCH, request),
+                __accord::Option::None => match &self.grpc {
+                    __accord::Option::Some(proxy) => proxy.watch(request),
+                    __accord::Option::None => __accord::unsupported_stream(&super::everything::ops::WATCH, request),
+                },
             }
         }
 
@@ -2316,7 +2921,10 @@ pub mod everything {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.viewed(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::VIEWED, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.viewed(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::VIEWED, request)),
+                }),
             }
         }
 
@@ -2326,14 +2934,20 @@ pub mod everything {
         ) -> impl __accord::Future<
             Output = __accord::Result<super::UploadReply, __accord::CallError>,
         > + __accord::Send {
-            __accord::unsupported(&super::everything::ops::UPLOAD, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.upload(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::UPLOAD, request)),
+            }
         }
 
         fn chat(
             &self,
             request: __accord::Request<__accord::BoxStream<'static, super::Chunk>>,
         ) -> __accord::BoxStream<'static, __accord::Result<super::Chunk, __accord::CallError>> {
-            __accord::unsupported_stream(&super::everything::ops::CHAT, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => proxy.chat(request),
+                __accord::Option::None => __accord::unsupported_stream(&super::everything::ops::CHAT, request),
+            }
         }
 
         fn r#async(
@@ -2342,7 +2956,10 @@ pub mod everything {
         ) -> impl __accord::Future<
             Output = __accord::Result<super::Keywords, __accord::CallError>,
         > + __accord::Send {
-            __accord::unsupported(&super::everything::ops::ASYNC, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.r#async(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::ASYNC, request)),
+            }
         }
 
         fn everything(
@@ -2351,7 +2968,10 @@ pub mod everything {
         ) -> impl __accord::Future<
             Output = __accord::Result<super::Optionals, super::everything::EverythingError>,
         > + __accord::Send {
-            __accord::unsupported(&super::everything::ops::EVERYTHING, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.everything(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::EVERYTHING, request)),
+            }
         }
 
         fn constrained(
@@ -2360,7 +2980,10 @@ pub mod everything {
         ) -> impl __accord::Future<
             Output = __accord::Result<super::Empty, __accord::CallError>,
         > + __accord::Send {
-            __accord::unsupported(&super::everything::ops::CONSTRAINED, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.constrained(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::CONSTRAINED, request)),
+            }
         }
 
         fn fire_and_forget(
@@ -2369,7 +2992,10 @@ pub mod everything {
         ) -> impl __accord::Future<
             Output = __accord::Result<(), __accord::CallError>,
         > + __accord::Send {
-            __accord::unsupported(&super::everything::ops::FIRE_AND_FORGET, request)
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.fire_and_forget(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::everything::ops::FIRE_AND_FORGET, request)),
+            }
         }
 
         fn do_thing(
@@ -2411,6 +3037,8 @@ pub mod everything {
 /// gRPC only: no OpenAPI or AsyncAPI document.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+/// Serve it over GRPC with `quiet::grpc::Server`.
+/// Call a remote one with `quiet::Client`.
 pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     fn only_grpc(
         &self,
@@ -2420,6 +3048,7 @@ pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+/// Shared: every transport can serve the same implementation.
 impl<__T: Quiet> Quiet for __accord::Arc<__T> {
     fn only_grpc(
         &self,
@@ -2450,5 +3079,99 @@ pub mod quiet {
             idempotent: false,
             auth: __accord::AuthRequirement::None,
         };
+    }
+
+    /// `Quiet` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "stress.everything.v2.Quiet";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static ONLY_GRPC: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::ONLY_GRPC,
+                path: "/stress.everything.v2.Quiet/OnlyGrpc",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `Quiet` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "stress.everything.v2.Quiet";
+            trait super::super::Quiet;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::Quiet>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/stress.everything.v2.Quiet/OnlyGrpc" => only_grpc(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn only_grpc<__S: super::super::Quiet>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::ONLY_GRPC, move |r| async move { service.only_grpc(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `Quiet` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::Quiet for Proxy {
+            fn only_grpc(
+                &self,
+                request: __accord::Request<super::super::Empty>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::Empty, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::ONLY_GRPC, context, input)
+            }
+        }
+    }
+
+    /// Calls a `Quiet` over the transport each operation is bound to.
+    #[derive(Debug, Clone, Default)]
+    pub struct Client {
+        grpc: __accord::Option<grpc::Proxy>,
+    }
+
+    impl Client {
+        /// A client with no transport yet: add each with its `with_…` method.
+        pub fn new() -> Self {
+            <Self as __accord::Default>::default()
+        }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
+    }
+
+    impl super::Quiet for Client {
+        fn only_grpc(
+            &self,
+            request: __accord::Request<super::Empty>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::Empty, __accord::CallError>,
+        > + __accord::Send {
+            match &self.grpc {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.only_grpc(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::quiet::ops::ONLY_GRPC, request)),
+            }
+        }
     }
 }

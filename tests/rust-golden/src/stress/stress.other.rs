@@ -13,6 +13,7 @@ pub struct Item {
 
 impl __accord::Validate for Item {}
 __accord::object_shape!(Item {"name": __accord::String = true});
+__accord::message!(Item = "stress.other.v0.Item" {name: __accord::String = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -24,6 +25,9 @@ pub struct ListItems {
 
 impl __accord::Validate for ListItems {}
 __accord::object_shape!(ListItems {"query": __accord::Option<__accord::String> = false});
+__accord::message!(ListItems = "stress.other.v0.ListItems" {
+    query: __accord::Option<__accord::String> = 1,
+});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -45,6 +49,7 @@ impl __accord::Validate for ItemList {
     }
 }
 __accord::object_shape!(ItemList {"items": __accord::Vec<Item> = true});
+__accord::message!(ItemList = "stress.other.v0.ItemList" {items: __accord::Vec<Item> = 1});
 
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
@@ -67,9 +72,14 @@ impl __accord::Validate for ItemAdded {
     }
 }
 __accord::object_shape!(ItemAdded {"item": Item = true, "at": __accord::Timestamp = true});
+__accord::message!(ItemAdded = "stress.other.v0.ItemAdded" {
+    item: Item = 1,
+    at: __accord::Timestamp = 2,
+});
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `catalog::rest::router`.
+/// Serve it over GRPC with `catalog::grpc::Server`.
 /// Call a remote one with `catalog::Client`.
 pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     fn list(
@@ -80,6 +90,7 @@ pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 }
 
+/// Shared: every transport can serve the same implementation.
 impl<__T: Catalog> Catalog for __accord::Arc<__T> {
     fn list(
         &self,
@@ -213,10 +224,72 @@ pub mod catalog {
         }
     }
 
+    /// `Catalog` over GRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "stress.other.v0.Catalog";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static LIST: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::LIST,
+                path: "/stress.other.v0.Catalog/List",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `Catalog` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "stress.other.v0.Catalog";
+            trait super::super::Catalog;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::Catalog>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/stress.other.v0.Catalog/List" => list(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn list<__S: super::super::Catalog>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::LIST, move |r| async move { service.list(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `Catalog` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::Catalog for Proxy {
+            fn list(
+                &self,
+                request: __accord::Request<super::super::ListItems>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::ItemList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::LIST, context, input)
+            }
+        }
+    }
+
     /// Calls a `Catalog` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -230,6 +303,12 @@ pub mod catalog {
             self.rest = __accord::Option::Some(proxy);
             self
         }
+
+        /// Sends the operations bound to GRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
+            self
+        }
     }
 
     impl super::Catalog for Client {
@@ -241,7 +320,10 @@ pub mod catalog {
         > + __accord::Send {
             match &self.rest {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list(request)),
-                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::catalog::ops::LIST, request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::catalog::ops::LIST, request)),
+                }),
             }
         }
     }

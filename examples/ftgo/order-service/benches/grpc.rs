@@ -1,0 +1,628 @@
+//! The generated gRPC proxy calling the generated skeleton, beside a hand-written tonic + prost
+//! pair (what tonic-build writes: a `Service` routing by path to `tonic::server::Grpc` with
+//! prost's codec, and `tonic::client::Grpc` on the client) exchanging the same messages, both
+//! on loopback: `GetOrder` (unary) and a 1,000-message `WatchOrder` stream. Both servers answer
+//! from a map of orders behind a mutex, cloning the order per message, so they differ only in
+//! the glue and the encoding. Then encoding and decoding an `Order`: `accord::proto` against
+//! prost's derive.
+//!
+//! `cargo bench -p ftgo-order-service --bench grpc` (`ACCORD_BENCH_SECS` per side, default 4;
+//! `ACCORD_BENCH_TASKS` concurrent unary callers, default 32). Prints numbers, asserts nothing;
+//! `bench/grpc-ratio.sh` reports the median ratio of many runs.
+
+use accord::grpc::tonic;
+use accord::proto::Message as _;
+use accord::{BoxStream, CallError, Request};
+use ftgo_order_service::api::ftgo::common::Money;
+use ftgo_order_service::api::ftgo::order::order_service::{
+    CancelOrderError, CreateOrderError, GetOrderError, grpc,
+};
+use ftgo_order_service::api::ftgo::order::{
+    CancelOrderRequest, CardToken, CreateOrderReply, CreateOrderRequest, GetOrderRequest, LineItem,
+    Order, OrderNotFound, OrderService, OrderState, PaymentMethod,
+};
+use futures::StreamExt as _;
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const STREAMED: usize = 1000;
+const ID: i64 = 1;
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The order both sides serve: a few items, labels, a payment; a few hundred bytes.
+fn order() -> Order {
+    Order {
+        order_id: ID,
+        state: OrderState::Approved,
+        line_items: [("pad-thai", 2), ("spring-roll", 3), ("pad-thai", 1)]
+            .iter()
+            .map(|(id, q)| LineItem {
+                menu_item_id: (*id).to_owned(),
+                quantity: *q,
+            })
+            .collect(),
+        total: Money {
+            amount: 4850,
+            currency: "USD".into(),
+        },
+        payment: Some(PaymentMethod::Card(CardToken {
+            token: "tok_4242424242424242".into(),
+        })),
+        labels: BTreeMap::from([
+            ("consumer_id".into(), "7".into()),
+            ("delivery_note".into(), "leave at the door".into()),
+        ]),
+        placed_at: chrono::DateTime::from_timestamp(1_767_225_600, 123_456_000).unwrap(),
+    }
+}
+
+/// The generated side's service: get and watch answer from the map.
+struct Orders(Mutex<HashMap<i64, Order>>);
+
+impl Orders {
+    fn find(&self, id: i64) -> Option<Order> {
+        self.0.lock().unwrap().get(&id).cloned()
+    }
+}
+
+impl OrderService for Orders {
+    async fn create_order(
+        &self,
+        _: Request<CreateOrderRequest>,
+    ) -> Result<CreateOrderReply, CreateOrderError> {
+        Err(CallError::Internal("not benchmarked".into()).into())
+    }
+
+    async fn get_order(&self, request: Request<GetOrderRequest>) -> Result<Order, GetOrderError> {
+        let order_id = request.input.order_id;
+        self.find(order_id)
+            .ok_or_else(|| OrderNotFound { order_id }.into())
+    }
+
+    async fn cancel_order(
+        &self,
+        _: Request<CancelOrderRequest>,
+    ) -> Result<Order, CancelOrderError> {
+        Err(CallError::Internal("not benchmarked".into()).into())
+    }
+
+    fn watch_order(
+        &self,
+        request: Request<GetOrderRequest>,
+    ) -> BoxStream<'static, Result<Order, CallError>> {
+        let found = self.find(request.input.order_id);
+        let order = found.expect("seeded");
+        futures::stream::iter((0..STREAMED).map(move |_| Ok(order.clone()))).boxed()
+    }
+
+    async fn order_viewed(&self, _: Request<GetOrderRequest>) -> Result<(), CallError> {
+        Ok(())
+    }
+}
+
+/// What protoc + prost-build write for the emitted `order.proto` (the messages the bench uses).
+mod pb {
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct GetOrderRequest {
+        #[prost(int64, tag = "1")]
+        pub order_id: i64,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct LineItem {
+        #[prost(string, tag = "1")]
+        pub menu_item_id: String,
+        #[prost(int32, tag = "2")]
+        pub quantity: i32,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Money {
+        #[prost(int64, tag = "1")]
+        pub amount: i64,
+        #[prost(string, tag = "2")]
+        pub currency: String,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct CardToken {
+        #[prost(string, tag = "1")]
+        pub token: String,
+    }
+    #[derive(Clone, PartialEq, prost::Oneof)]
+    pub enum Method {
+        #[prost(message, tag = "1")]
+        Card(CardToken),
+        #[prost(string, tag = "2")]
+        Voucher(String),
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct PaymentMethod {
+        #[prost(oneof = "Method", tags = "1, 2")]
+        pub payment_method: Option<Method>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Timestamp {
+        #[prost(int64, tag = "1")]
+        pub seconds: i64,
+        #[prost(int32, tag = "2")]
+        pub nanos: i32,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Order {
+        #[prost(int64, tag = "1")]
+        pub order_id: i64,
+        #[prost(int32, tag = "2")]
+        pub state: i32,
+        #[prost(message, repeated, tag = "3")]
+        pub line_items: Vec<LineItem>,
+        #[prost(message, optional, tag = "4")]
+        pub total: Option<Money>,
+        #[prost(message, optional, tag = "5")]
+        pub payment: Option<PaymentMethod>,
+        #[prost(btree_map = "string, string", tag = "6")]
+        pub labels: std::collections::BTreeMap<String, String>,
+        #[prost(message, optional, tag = "7")]
+        pub placed_at: Option<Timestamp>,
+    }
+}
+
+fn prost_order() -> pb::Order {
+    let o = order();
+    pb::Order {
+        order_id: o.order_id,
+        state: o.state.number().unwrap_or(0),
+        line_items: o
+            .line_items
+            .iter()
+            .map(|l| pb::LineItem {
+                menu_item_id: l.menu_item_id.clone(),
+                quantity: l.quantity,
+            })
+            .collect(),
+        total: Some(pb::Money {
+            amount: o.total.amount,
+            currency: o.total.currency.clone(),
+        }),
+        payment: Some(pb::PaymentMethod {
+            payment_method: Some(pb::Method::Card(pb::CardToken {
+                token: "tok_4242424242424242".into(),
+            })),
+        }),
+        labels: o.labels.clone(),
+        placed_at: Some(pb::Timestamp {
+            seconds: o.placed_at.timestamp(),
+            nanos: o.placed_at.timestamp_subsec_nanos() as i32,
+        }),
+    }
+}
+
+/// The hand-written server, as tonic-build writes one.
+#[allow(
+    clippy::result_large_err,
+    reason = "tonic's traits fix `tonic::Status` as the error"
+)]
+mod hand {
+    use super::{STREAMED, pb, tonic};
+    use std::collections::HashMap;
+    use std::convert::Infallible;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll};
+    use tonic::codec::ProstCodec;
+    use tonic::codegen::{BoxFuture, Service, http};
+
+    #[derive(Clone)]
+    pub struct Server(pub Arc<Mutex<HashMap<i64, pb::Order>>>);
+
+    impl tonic::server::NamedService for Server {
+        const NAME: &'static str = "ftgo.order.v1.OrderService";
+    }
+
+    struct Get(Arc<Mutex<HashMap<i64, pb::Order>>>);
+
+    impl tonic::server::UnaryService<pb::GetOrderRequest> for Get {
+        type Response = pb::Order;
+        type Future = BoxFuture<tonic::Response<pb::Order>, tonic::Status>;
+        fn call(&mut self, request: tonic::Request<pb::GetOrderRequest>) -> Self::Future {
+            let orders = self.0.clone();
+            Box::pin(async move {
+                let id = request.into_inner().order_id;
+                let found = orders.lock().unwrap().get(&id).cloned();
+                found
+                    .map(tonic::Response::new)
+                    .ok_or_else(|| tonic::Status::not_found("no such order"))
+            })
+        }
+    }
+
+    struct Watch(Arc<Mutex<HashMap<i64, pb::Order>>>);
+
+    type Orders = futures::stream::BoxStream<'static, Result<pb::Order, tonic::Status>>;
+
+    impl tonic::server::ServerStreamingService<pb::GetOrderRequest> for Watch {
+        type Response = pb::Order;
+        type ResponseStream = Orders;
+        type Future = BoxFuture<tonic::Response<Orders>, tonic::Status>;
+        fn call(&mut self, request: tonic::Request<pb::GetOrderRequest>) -> Self::Future {
+            let orders = self.0.clone();
+            Box::pin(async move {
+                let id = request.into_inner().order_id;
+                let order = orders.lock().unwrap().get(&id).cloned().expect("seeded");
+                let items = futures::stream::iter((0..STREAMED).map(move |_| Ok(order.clone())));
+                Ok(tonic::Response::new(Box::pin(items) as Orders))
+            })
+        }
+    }
+
+    impl Service<http::Request<tonic::body::Body>> for Server {
+        type Response = http::Response<tonic::body::Body>;
+        type Error = Infallible;
+        type Future = BoxFuture<Self::Response, Self::Error>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
+            let orders = self.0.clone();
+            match request.uri().path() {
+                "/ftgo.order.v1.OrderService/GetOrder" => Box::pin(async move {
+                    let mut grpc = tonic::server::Grpc::new(ProstCodec::default());
+                    Ok(grpc.unary(Get(orders), request).await)
+                }),
+                "/ftgo.order.v1.OrderService/WatchOrder" => Box::pin(async move {
+                    let mut grpc = tonic::server::Grpc::new(ProstCodec::default());
+                    Ok(grpc.server_streaming(Watch(orders), request).await)
+                }),
+                _ => Box::pin(async move { Ok(tonic::Status::unimplemented("").into_http()) }),
+            }
+        }
+    }
+}
+
+async fn listen(routes: tonic::service::Routes) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(accord::grpc::server::serve(
+        listener,
+        routes,
+        accord::Shutdown::never(),
+    ));
+    url
+}
+
+/// User + system CPU time of this whole process so far (client and server both live here).
+fn process_cpu() -> Duration {
+    // SAFETY: getrusage only writes the struct it is given; zeroed is a valid `rusage`.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// Calls per second and CPU µs per call.
+#[derive(Clone, Copy, Default)]
+struct Rate {
+    per_second: f64,
+    cpu_us: f64,
+}
+
+/// `tasks` callers looping on `call` for `millis`.
+async fn load<F, Fut>(tasks: usize, millis: u64, call: F) -> Rate
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let cpu = process_cpu();
+    let started = Instant::now();
+    let until = started + Duration::from_millis(millis);
+    let workers: Vec<_> = (0..tasks)
+        .map(|_| {
+            let call = call.clone();
+            tokio::spawn(async move {
+                let mut calls = 0u64;
+                while Instant::now() < until {
+                    assert!(call().await, "a benchmark call failed");
+                    calls += 1;
+                }
+                calls
+            })
+        })
+        .collect();
+    let mut calls = 0;
+    for worker in workers {
+        calls += worker.await.unwrap();
+    }
+    Rate {
+        per_second: calls as f64 / started.elapsed().as_secs_f64(),
+        cpu_us: (process_cpu() - cpu).as_secs_f64() * 1e6 / calls.max(1) as f64,
+    }
+}
+
+type Call = std::pin::Pin<Box<dyn Future<Output = bool> + Send>>;
+
+fn generated_get(proxy: grpc::Proxy) -> impl Fn() -> Call + Clone + Send + Sync + 'static {
+    move || {
+        let proxy = proxy.clone();
+        Box::pin(async move {
+            let reply = proxy.get_order(GetOrderRequest { order_id: ID }.into());
+            reply.await.is_ok_and(|o| o.order_id == ID)
+        })
+    }
+}
+
+fn generated_watch(proxy: grpc::Proxy) -> impl Fn() -> Call + Clone + Send + Sync + 'static {
+    move || {
+        let proxy = proxy.clone();
+        Box::pin(async move {
+            let stream = proxy.watch_order(GetOrderRequest { order_id: ID }.into());
+            let n = stream.filter(|o| futures::future::ready(o.is_ok())).count();
+            n.await == STREAMED
+        })
+    }
+}
+
+type Hand = tonic::client::Grpc<tonic::transport::Channel>;
+
+fn hand_get(client: Hand) -> impl Fn() -> Call + Clone + Send + Sync + 'static {
+    move || {
+        let mut client = client.clone();
+        Box::pin(async move {
+            client.ready().await.unwrap();
+            let path = tonic::codegen::http::uri::PathAndQuery::from_static(
+                "/ftgo.order.v1.OrderService/GetOrder",
+            );
+            let codec = tonic::codec::ProstCodec::<pb::GetOrderRequest, pb::Order>::default();
+            let request = tonic::Request::new(pb::GetOrderRequest { order_id: ID });
+            let reply = client.unary(request, path, codec).await;
+            reply.is_ok_and(|o| o.get_ref().order_id == ID)
+        })
+    }
+}
+
+fn hand_watch(client: Hand) -> impl Fn() -> Call + Clone + Send + Sync + 'static {
+    move || {
+        let mut client = client.clone();
+        Box::pin(async move {
+            client.ready().await.unwrap();
+            let path = tonic::codegen::http::uri::PathAndQuery::from_static(
+                "/ftgo.order.v1.OrderService/WatchOrder",
+            );
+            let codec = tonic::codec::ProstCodec::<pb::GetOrderRequest, pb::Order>::default();
+            let request = tonic::Request::new(pb::GetOrderRequest { order_id: ID });
+            let Ok(reply) = client.server_streaming(request, path, codec).await else {
+                return false;
+            };
+            let n = reply
+                .into_inner()
+                .filter(|o| futures::future::ready(o.is_ok()))
+                .count();
+            n.await == STREAMED
+        })
+    }
+}
+
+/// `slices` rounds of 500 ms slices, the pairings alternating: generated proxy and skeleton,
+/// hand-written client and server, and each generated half against the other hand-written
+/// half. Prints the whole-run ratio, the median of adjacent pairs' ratios and CPU per call.
+async fn compare(name: &str, tasks: usize, slices: u64, sides: [Side; 4], per_call: f64) {
+    for side in &sides {
+        let side = side.clone();
+        load(tasks, 300, move || side()).await;
+    }
+    let mut rates: [Vec<Rate>; 4] = Default::default();
+    // `ACCORD_BENCH_ONLY=N` runs pairing N alone (for a profile), and reports nothing.
+    if let Some(only) = std::env::var("ACCORD_BENCH_ONLY")
+        .ok()
+        .and_then(|o| o.parse::<usize>().ok())
+    {
+        let side = sides[only].clone();
+        let rate = load(tasks, slices * 1000, move || side()).await;
+        println!(
+            "{name}: pairing {only} alone: {:.0}/s, CPU {:.1} µs/call",
+            rate.per_second * per_call,
+            rate.cpu_us
+        );
+        return;
+    }
+    for _ in 0..slices {
+        for (i, side) in sides.iter().enumerate() {
+            let side = side.clone();
+            rates[i].push(load(tasks, 500, move || side()).await);
+        }
+    }
+    let mean = |r: &[Rate]| Rate {
+        per_second: r.iter().map(|r| r.per_second).sum::<f64>() / r.len() as f64,
+        cpu_us: r.iter().map(|r| r.cpu_us).sum::<f64>() / r.len() as f64,
+    };
+    let [generated, hand, generated_proxy, generated_server] =
+        [0, 1, 2, 3].map(|i| mean(&rates[i]));
+    let mut ratios: Vec<f64> = rates[0]
+        .iter()
+        .zip(&rates[1])
+        .map(|(g, h)| g.per_second / h.per_second)
+        .collect();
+    ratios.sort_unstable_by(f64::total_cmp);
+    for (label, rate) in [
+        ("generated proxy+skeleton", generated),
+        ("hand-written tonic+prost", hand),
+        ("generated proxy, hand server", generated_proxy),
+        ("hand client, generated server", generated_server),
+    ] {
+        println!(
+            "{name}: {label:<30} {:>9.0}/s   CPU {:>6.1} µs/call",
+            rate.per_second * per_call,
+            rate.cpu_us
+        );
+    }
+    println!(
+        "{name} throughput ratio generated/hand-written: {:.3}",
+        generated.per_second / hand.per_second
+    );
+    println!(
+        "{name} paired slices: median {:.3}, range {:.3}-{:.3} ({} pairs)",
+        ratios[ratios.len() / 2],
+        ratios[0],
+        ratios[ratios.len() - 1],
+        ratios.len()
+    );
+    println!(
+        "{name} CPU-per-call ratio hand-written/generated: {:.3}",
+        hand.cpu_us / generated.cpu_us
+    );
+}
+
+type Side = std::sync::Arc<dyn Fn() -> Call + Send + Sync>;
+
+fn side(f: impl Fn() -> Call + Send + Sync + 'static) -> Side {
+    std::sync::Arc::new(f)
+}
+
+/// Encoding and decoding one `Order`, ns per operation, best of five rounds.
+fn codec() {
+    let ours = order();
+    let theirs = prost_order();
+    let bytes = ours.encode_to_vec();
+    assert_eq!(
+        <pb::Order as prost::Message>::decode(bytes.as_slice()).unwrap(),
+        theirs,
+        "prost reads what accord writes"
+    );
+    let rounds = 200_000;
+    let best = |f: &dyn Fn()| {
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                for _ in 0..rounds {
+                    f();
+                }
+                t.elapsed().as_nanos() as f64 / rounds as f64
+            })
+            .fold(f64::MAX, f64::min)
+    };
+    let mut buf = Vec::with_capacity(1024);
+    let buf = std::cell::RefCell::new(&mut buf);
+    let accord_encode = best(&|| {
+        let mut buf = buf.borrow_mut();
+        buf.clear();
+        std::hint::black_box(&ours).encode_body(&mut **buf);
+        std::hint::black_box(&buf);
+    });
+    let prost_encode = best(&|| {
+        let mut buf = buf.borrow_mut();
+        buf.clear();
+        prost::Message::encode(std::hint::black_box(&theirs), &mut **buf).unwrap();
+        std::hint::black_box(&buf);
+    });
+    let accord_decode = best(&|| {
+        std::hint::black_box(Order::decode(std::hint::black_box(&bytes)).unwrap());
+    });
+    let prost_decode = best(&|| {
+        let decoded = <pb::Order as prost::Message>::decode(std::hint::black_box(&bytes[..]));
+        std::hint::black_box(decoded.unwrap());
+    });
+    println!(
+        "Order ({} bytes): encode accord {accord_encode:.0} ns, prost {prost_encode:.0} ns (prost/accord {:.3}); \
+         decode accord {accord_decode:.0} ns, prost {prost_decode:.0} ns (prost/accord {:.3})",
+        bytes.len(),
+        prost_encode / accord_encode,
+        prost_decode / accord_decode
+    );
+}
+
+fn main() {
+    let secs = env_or("ACCORD_BENCH_SECS", 4);
+    let tasks = env_or("ACCORD_BENCH_TASKS", 32) as usize;
+    codec();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let orders = Orders(Mutex::new(HashMap::from([(ID, order())])));
+        let config = accord::grpc::server::ServerConfig {
+            insecure_no_auth: true,
+            ..Default::default()
+        };
+        let mut routes = tonic::service::Routes::builder();
+        routes.add_service(grpc::Server::new(orders, config));
+        let generated_url = listen(routes.routes()).await;
+        let hand_orders = Arc::new(Mutex::new(HashMap::from([(ID, prost_order())])));
+        let mut routes = tonic::service::Routes::builder();
+        routes.add_service(hand::Server(hand_orders));
+        let hand_url = listen(routes.routes()).await;
+
+        let config = accord::ProxyConfig {
+            max_outstanding: tasks * 2,
+            ..Default::default()
+        };
+        let (generated_url_again, hand_url_again) = (generated_url.clone(), hand_url.clone());
+        let mut builder = accord::grpc::client::GrpcClient::builder(generated_url);
+        builder.config(config);
+        let proxy = grpc::Proxy::new(builder.build().unwrap());
+        let channel = tonic::transport::Endpoint::from_shared(hand_url)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let hand = tonic::client::Grpc::new(channel);
+        let mut builder = accord::grpc::client::GrpcClient::builder(hand_url_again.clone());
+        builder.config(accord::ProxyConfig {
+            max_outstanding: tasks * 2,
+            ..Default::default()
+        });
+        let proxy_to_hand = grpc::Proxy::new(builder.build().unwrap());
+        let channel = tonic::transport::Endpoint::from_shared(generated_url_again.clone())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let hand_to_generated = tonic::client::Grpc::new(channel);
+        println!("gRPC over loopback, {secs} s per side in alternating 500 ms slices");
+        let call = proxy.get_order(GetOrderRequest { order_id: ID }.into());
+        let watch = proxy.watch_order(GetOrderRequest { order_id: ID }.into());
+        let mut grpc_client = hand.clone();
+        let hand_call = grpc_client.unary(
+            tonic::Request::new(pb::GetOrderRequest { order_id: ID }),
+            tonic::codegen::http::uri::PathAndQuery::from_static("/x/y"),
+            tonic::codec::ProstCodec::<pb::GetOrderRequest, pb::Order>::default(),
+        );
+        println!(
+            "future sizes: generated unary call {} bytes, tonic's unary call {} bytes",
+            std::mem::size_of_val(&call),
+            std::mem::size_of_val(&hand_call),
+        );
+        drop((call, watch, hand_call));
+        let unary = [
+            side(generated_get(proxy.clone())),
+            side(hand_get(hand.clone())),
+            side(generated_get(proxy_to_hand.clone())),
+            side(hand_get(hand_to_generated.clone())),
+        ];
+        compare("unary GetOrder", tasks, secs * 2, unary, 1.0).await;
+        let streams = [
+            side(generated_watch(proxy)),
+            side(hand_watch(hand)),
+            side(generated_watch(proxy_to_hand)),
+            side(hand_watch(hand_to_generated)),
+        ];
+        compare(
+            "stream of 1000 (messages)",
+            4,
+            secs * 2,
+            streams,
+            STREAMED as f64,
+        )
+        .await;
+    });
+}

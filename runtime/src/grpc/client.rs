@@ -1,0 +1,466 @@
+//! Client glue for generated gRPC proxies: [`GrpcClient`] sends a call over a tonic
+//! `Channel` through the call core's [`Caller`] (deadline sent as `grpc-timeout` when the
+//! context carries one, the outstanding bound and circuit breaker, trace and correlation id,
+//! the allowed metadata, the proxy's own credentials) and maps a failed status back into the
+//! operation's error type (`docs/wire.md`).
+
+use super::codec::ProtoCodec;
+use super::{ACCORD_ERROR, CORRELATION_ID, Method, TRACEPARENT, status_call_error, status_error};
+use crate::auth::{CredentialsProvider, OwnedCredential};
+use crate::call::Outcome;
+use crate::call::outbound::{Caller, Outgoing};
+use crate::deadline::within;
+use crate::proto::Message;
+use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
+use futures::StreamExt as _;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+use tonic::metadata::{MetadataKey, MetadataValue};
+use tonic::transport::Channel;
+use tracing::Instrument as _;
+
+/// The generated `Proxy`: the service trait over a [`GrpcClient`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __grpc_proxy {
+    ($(#[$attr:meta])* pub struct $name:ident;) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            client: $crate::grpc::client::GrpcClient,
+        }
+
+        impl $name {
+            /// A proxy over a configured client (channel, settings, credentials).
+            pub fn new(client: $crate::grpc::client::GrpcClient) -> Self {
+                Self { client }
+            }
+
+            /// A proxy to `url` (`http://host:port`) with the default settings; it connects
+            /// on the first call. Call it inside a tokio runtime.
+            pub fn connect(
+                url: impl ::core::convert::Into<::std::string::String>,
+            ) -> ::core::result::Result<Self, $crate::grpc::client::ClientConfigError> {
+                $crate::grpc::client::GrpcClient::builder(url).build().map(Self::new)
+            }
+
+            /// The client underneath.
+            pub fn client(&self) -> &$crate::grpc::client::GrpcClient {
+                &self.client
+            }
+        }
+    };
+}
+
+/// A bad client setting (an invalid URL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientConfigError(String);
+
+impl std::fmt::Display for ClientConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ClientConfigError {}
+
+/// Sends calls over one tonic `Channel`; cheap to clone (every clone shares the bound and the
+/// breaker).
+#[derive(Debug, Clone)]
+pub struct GrpcClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    channel: Channel,
+    caller: Caller,
+    credentials: Option<Credentials>,
+    max_message_size: usize,
+}
+
+#[derive(Clone)]
+struct Credentials(Arc<dyn CredentialsProvider>);
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials(..)")
+    }
+}
+
+/// Configures a [`GrpcClient`].
+#[derive(Debug)]
+pub struct GrpcClientBuilder {
+    url: String,
+    channel: Option<Channel>,
+    config: ProxyConfig,
+    credentials: Option<Credentials>,
+    max_message_size: usize,
+}
+
+impl GrpcClientBuilder {
+    /// Uses `channel` (TLS, load balancing, … as tonic configures them) instead of a plain
+    /// lazy connection to the URL.
+    pub fn channel(&mut self, channel: Channel) -> &mut Self {
+        self.channel = Some(channel);
+        self
+    }
+
+    /// Timeouts, outstanding bound, breaker, metadata policy.
+    pub fn config(&mut self, config: ProxyConfig) -> &mut Self {
+        self.config = config;
+        self
+    }
+
+    /// Attaches this provider's credential to every call (`authorization: Bearer …` or the
+    /// API key's metadata key).
+    pub fn credentials(&mut self, provider: impl CredentialsProvider) -> &mut Self {
+        self.credentials = Some(Credentials(Arc::new(provider)));
+        self
+    }
+
+    /// Largest message sent or accepted (default 4 MiB).
+    pub fn max_message_size(&mut self, bytes: usize) -> &mut Self {
+        self.max_message_size = bytes;
+        self
+    }
+
+    /// The client. Without a channel, one that connects lazily to the URL: build it inside a
+    /// tokio runtime.
+    pub fn build(&self) -> Result<GrpcClient, ClientConfigError> {
+        let channel = match &self.channel {
+            Some(channel) => channel.clone(),
+            None => tonic::transport::Endpoint::from_shared(self.url.clone())
+                .map_err(|e| ClientConfigError(format!("URL {:?}: {e}", self.url)))?
+                .connect_lazy(),
+        };
+        Ok(GrpcClient {
+            inner: Arc::new(Inner {
+                channel,
+                caller: Caller::new(self.config.clone()),
+                credentials: self.credentials.clone(),
+                max_message_size: self.max_message_size,
+            }),
+        })
+    }
+}
+
+type Grpc = tonic::client::Grpc<Channel>;
+
+impl GrpcClient {
+    /// A builder for a client of `url` (`http://127.0.0.1:50051`).
+    pub fn builder(url: impl Into<String>) -> GrpcClientBuilder {
+        GrpcClientBuilder {
+            url: url.into(),
+            channel: None,
+            config: ProxyConfig::default(),
+            credentials: None,
+            max_message_size: super::DEFAULT_MAX_MESSAGE,
+        }
+    }
+
+    /// A client over `channel` with the default settings.
+    pub fn new(channel: Channel) -> Self {
+        let mut builder = Self::builder("http://unused");
+        builder.channel(channel);
+        builder.build().expect("a channel needs no URL")
+    }
+
+    /// The call core's caller (settings, resilience).
+    pub fn caller(&self) -> &Caller {
+        &self.inner.caller
+    }
+
+    fn grpc(&self) -> Grpc {
+        let limit = self.inner.max_message_size;
+        tonic::client::Grpc::new(self.inner.channel.clone())
+            .max_decoding_message_size(limit)
+            .max_encoding_message_size(limit)
+    }
+
+    async fn credential(&self) -> Result<Option<OwnedCredential>, CallError> {
+        match &self.inner.credentials {
+            Some(Credentials(provider)) => provider.credential().await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `message` with the call's metadata: deadline, trace, correlation id, allowed metadata,
+    /// credential.
+    fn request<T>(
+        &self,
+        call: &Outgoing<'_>,
+        message: T,
+        credential: Option<&OwnedCredential>,
+    ) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Some(left) = call.deadline_to_send() {
+            request.set_timeout(left);
+        }
+        let metadata = request.metadata_mut();
+        if let Ok(trace) = MetadataValue::try_from(call.trace.to_header()) {
+            metadata.insert(TRACEPARENT, trace);
+        }
+        let correlation = call.correlation_to_send();
+        if let Some(id) = correlation.and_then(|id| MetadataValue::try_from(id).ok()) {
+            metadata.insert(CORRELATION_ID, id);
+        }
+        for (name, value) in self.inner.caller.metadata(call.context) {
+            if let (Ok(name), Ok(value)) = (
+                MetadataKey::from_bytes(name.as_bytes()),
+                MetadataValue::try_from(value),
+            ) {
+                metadata.insert(name, value);
+            }
+        }
+        match credential {
+            Some(OwnedCredential::Bearer(token)) => {
+                if let Ok(value) = MetadataValue::try_from(format!("Bearer {token}")) {
+                    metadata.insert("authorization", value);
+                }
+            }
+            Some(OwnedCredential::ApiKey { header, key }) => {
+                if let (Ok(name), Ok(value)) = (
+                    MetadataKey::from_bytes(header.to_ascii_lowercase().as_bytes()),
+                    MetadataValue::try_from(key.as_str()),
+                ) {
+                    metadata.insert(name, value);
+                }
+            }
+            None => {}
+        }
+        request
+    }
+
+    /// Sends a call with one reply (`()` for none: the wire's `Empty`).
+    pub fn call<I, O, E>(
+        &self,
+        method: &'static Method,
+        context: Context,
+        input: I,
+    ) -> impl Future<Output = Result<O, E>> + Send + 'static
+    where
+        I: Message + Send + Sync + 'static,
+        O: Message + Send + Sync + 'static,
+        E: ServiceError,
+    {
+        let client = self.clone();
+        async move {
+            let caller = &client.inner.caller;
+            let call = caller.outgoing(method.op, &context);
+            let exchange = async {
+                let credential = client.credential().await?;
+                let request = client.request(&call, input, credential.as_ref());
+                let mut grpc = client.grpc();
+                grpc.ready()
+                    .await
+                    .map_err(|e| CallError::Connect(e.to_string()))?;
+                let path = http::uri::PathAndQuery::from_static(method.path);
+                let answer = grpc.unary(request, path, ProtoCodec::client()).await;
+                answered(answer.map(tonic::Response::into_inner), call.deadline)
+            };
+            // Boxed: tonic's exchange is over a kilobyte, and the core's combinators would move it
+            // at every layer.
+            let ran = caller
+                .run(&call, "grpc", Box::pin(exchange), reply_outcome)
+                .await;
+            flatten(ran)
+        }
+    }
+
+    /// Sends a stream of inputs, for one reply.
+    pub fn call_client_stream<I, O, E>(
+        &self,
+        method: &'static Method,
+        context: Context,
+        inputs: BoxStream<'static, I>,
+    ) -> impl Future<Output = Result<O, E>> + Send + 'static
+    where
+        I: Message + Send + Sync + 'static,
+        O: Message + Send + Sync + 'static,
+        E: ServiceError,
+    {
+        let client = self.clone();
+        async move {
+            let caller = &client.inner.caller;
+            let call = caller.outgoing(method.op, &context);
+            let exchange = async {
+                let credential = client.credential().await?;
+                let request = client.request(&call, inputs, credential.as_ref());
+                let mut grpc = client.grpc();
+                grpc.ready()
+                    .await
+                    .map_err(|e| CallError::Connect(e.to_string()))?;
+                let path = http::uri::PathAndQuery::from_static(method.path);
+                let answer = grpc
+                    .client_streaming(request, path, ProtoCodec::client())
+                    .await;
+                answered(answer.map(tonic::Response::into_inner), call.deadline)
+            };
+            // Boxed: tonic's exchange is over a kilobyte, and the core's combinators would move it
+            // at every layer.
+            let ran = caller
+                .run(&call, "grpc", Box::pin(exchange), reply_outcome)
+                .await;
+            flatten(ran)
+        }
+    }
+
+    /// Sends a call whose replies stream.
+    pub fn call_stream<I, O, E>(
+        &self,
+        method: &'static Method,
+        context: Context,
+        input: I,
+    ) -> BoxStream<'static, Result<O, E>>
+    where
+        I: Message + Send + Sync + 'static,
+        O: Message + Send + Sync + 'static,
+        E: ServiceError,
+    {
+        let client = self.clone();
+        let opened = async move {
+            client
+                .open(
+                    method,
+                    context,
+                    move |mut grpc, request, path| async move {
+                        grpc.server_streaming(request, path, ProtoCodec::client())
+                            .await
+                    },
+                    input,
+                )
+                .await
+        };
+        Box::pin(futures::stream::once(opened).flatten())
+    }
+
+    /// Streams inputs and replies both ways.
+    pub fn call_bidi<I, O, E>(
+        &self,
+        method: &'static Method,
+        context: Context,
+        inputs: BoxStream<'static, I>,
+    ) -> BoxStream<'static, Result<O, E>>
+    where
+        I: Message + Send + Sync + 'static,
+        O: Message + Send + Sync + 'static,
+        E: ServiceError,
+    {
+        let client = self.clone();
+        let opened = async move {
+            client
+                .open(
+                    method,
+                    context,
+                    move |mut grpc, request, path| async move {
+                        grpc.streaming(request, path, ProtoCodec::client()).await
+                    },
+                    inputs,
+                )
+                .await
+        };
+        Box::pin(futures::stream::once(opened).flatten())
+    }
+
+    /// Opens a call whose replies stream: admitted for as long as the stream lives, the
+    /// opening under the call's deadline (the stream itself under the deadline the server
+    /// was sent, when the context has one).
+    async fn open<T, O, E, F, Fut>(
+        self,
+        method: &'static Method,
+        context: Context,
+        send: F,
+        input: T,
+    ) -> BoxStream<'static, Result<O, E>>
+    where
+        T: Send + 'static,
+        O: Message + Send + Sync + 'static,
+        E: ServiceError,
+        F: FnOnce(Grpc, tonic::Request<T>, http::uri::PathAndQuery) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<tonic::Streaming<O>>, tonic::Status>>,
+    {
+        let fail = |e: E| -> BoxStream<'static, Result<O, E>> {
+            Box::pin(futures::stream::iter([Err(e)]))
+        };
+        let caller = &self.inner.caller;
+        let call = caller.outgoing(method.op, &context);
+        let deadline = call.deadline;
+        let mut admission = match caller.admit() {
+            Ok(admission) => admission,
+            Err(e) => return fail(e.into()),
+        };
+        let span = crate::call::outbound::span(&call, "grpc");
+        let opening = async {
+            let credential = self.credential().await?;
+            let request = self.request(&call, input, credential.as_ref());
+            let mut grpc = self.grpc();
+            grpc.ready()
+                .await
+                .map_err(|e| CallError::Connect(e.to_string()))?;
+            let path = http::uri::PathAndQuery::from_static(method.path);
+            Ok(send(grpc, request, path).await)
+        };
+        let sent = within(deadline, opening).instrument(span).await;
+        let items = match sent {
+            Ok(Ok(response)) => response.into_inner(),
+            Ok(Err(status)) => {
+                let error = status_error::<E>(&status);
+                let undeclared = status_call_error(&status);
+                admission.record::<()>(&Err(undeclared));
+                return fail(error);
+            }
+            Err(e) => {
+                admission.record::<()>(&Err(e.clone()));
+                return fail(e.into());
+            }
+        };
+        admission.record::<()>(&Ok(()));
+        Box::pin(items.map(move |item| {
+            // The admission lives as long as the stream.
+            let _held = &admission;
+            item.map_err(|status| status_error::<E>(&status))
+        }))
+    }
+}
+
+/// A reply, a declared error (counted as a success by the breaker: the server answered), or
+/// an undeclared failure (counted when it is the server's fault).
+fn answered<O>(
+    answer: Result<O, tonic::Status>,
+    deadline: Instant,
+) -> Result<Result<O, tonic::Status>, CallError> {
+    match answer {
+        Ok(output) => Ok(Ok(output)),
+        Err(status) if status.metadata().contains_key(ACCORD_ERROR) => Ok(Err(status)),
+        Err(status) => {
+            // The server's deadline is the caller's: when it has passed, a DEADLINE_EXCEEDED
+            // (or tonic's server-side CANCELLED "Timeout expired") is this call's timeout.
+            let late = matches!(
+                status.code(),
+                tonic::Code::DeadlineExceeded | tonic::Code::Cancelled
+            ) && Instant::now() >= deadline;
+            Err(if late {
+                CallError::Timeout
+            } else {
+                status_call_error(&status)
+            })
+        }
+    }
+}
+
+fn reply_outcome<O>(answer: &Result<O, tonic::Status>) -> Outcome {
+    match answer {
+        Ok(_) => Outcome::Ok,
+        Err(_) => Outcome::DeclaredError,
+    }
+}
+
+fn flatten<O, E: ServiceError>(ran: Result<Result<O, tonic::Status>, CallError>) -> Result<O, E> {
+    match ran {
+        Ok(Ok(output)) => Ok(output),
+        Ok(Err(status)) => Err(status_error(&status)),
+        Err(error) => Err(E::from(error)),
+    }
+}
