@@ -1,6 +1,6 @@
 //! Client glue for generated gRPC proxies: [`GrpcClient`] sends a call over a tonic
-//! `Channel` through the call core's [`Caller`] (deadline sent as `grpc-timeout` when the
-//! context carries one, the outstanding bound and circuit breaker, trace and correlation id,
+//! `Channel` through the call core's [`Caller`] (the call's deadline sent as `grpc-timeout`,
+//! the outstanding bound and circuit breaker, trace and correlation id,
 //! the allowed metadata, the proxy's own credentials) and maps a failed status back into the
 //! operation's error type (`docs/wire.md`).
 
@@ -195,9 +195,13 @@ impl GrpcClient {
         credential: Option<&OwnedCredential>,
     ) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);
-        if let Some(left) = call.deadline_to_send() {
-            request.set_timeout(left);
-        }
+        // Every gRPC call has a deadline and it travels, as gRPC's own clients do: the
+        // context's, else the operation's `@timeout`, else the proxy's default. (Over HTTP only
+        // a deadline the caller set travels; see `docs/wire.md`.)
+        request.set_timeout(
+            call.deadline
+                .saturating_duration_since(std::time::Instant::now()),
+        );
         let metadata = request.metadata_mut();
         if let Ok(trace) = MetadataValue::try_from(call.trace.to_header()) {
             metadata.insert(TRACEPARENT, trace);

@@ -181,14 +181,23 @@ async fn the_server_sees_the_callers_remaining_deadline_and_a_late_call_times_ou
         remaining <= Duration::from_millis(800) && remaining > Duration::from_millis(500),
         "{remaining:?}"
     );
-    // Without a deadline set by the caller, none travels (the proxy's default guards it only).
+    // Without a deadline set by the caller, the operation's `@timeout` (the service's 30 s)
+    // travels, as gRPC's own clients send their call's deadline.
     proxy
         .get_thing(Request::new(GetThing {
             id: uuid::Uuid::new_v4(),
         }))
         .await
         .unwrap();
-    assert_eq!(*seen.remaining.lock().unwrap(), None);
+    let remaining = seen
+        .remaining
+        .lock()
+        .unwrap()
+        .expect("the @timeout travels");
+    assert!(
+        remaining <= Duration::from_secs(30) && remaining > Duration::from_secs(28),
+        "{remaining:?}"
+    );
 
     let slow = Request::new(GetThing { id: common::SLOW }).with_timeout(Duration::from_millis(100));
     let started = std::time::Instant::now();
