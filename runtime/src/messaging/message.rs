@@ -1,6 +1,7 @@
 //! What travels: a [`Message`] (the headers of `docs/wire.md` and the payload as bytes) and the
 //! [`Channel`] it travels on. Generated code encodes and decodes payloads; this layer never does.
 
+use crate::codec::Format;
 use bytes::Bytes;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -133,6 +134,15 @@ impl Message {
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.insert(name.into(), value.into());
         self
+    }
+
+    /// The payload's format, read off its content type; `None` for one the runtime cannot read.
+    pub fn format(&self) -> Option<Format> {
+        match &*self.content_type {
+            JSON => Some(Format::Json),
+            PROTOBUF => Some(Format::Protobuf),
+            _ => None,
+        }
     }
 
     /// A header by name: the named fields first, then the other headers.

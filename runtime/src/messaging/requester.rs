@@ -360,10 +360,7 @@ fn decode_reply<O: DeserializeOwned + Proto, E: ServiceError>(
     output: &str,
     reply: &Message,
 ) -> Result<O, E> {
-    let format = match &*reply.content_type {
-        super::message::PROTOBUF => Format::Protobuf,
-        _ => Format::Json,
-    };
+    let format = reply.format().unwrap_or(Format::Json);
     if reply.message_type == output {
         return codec::decode(&reply.payload, format)
             .map_err(|e| E::from(CallError::Decode(format!("`{output}` reply: {e}"))));

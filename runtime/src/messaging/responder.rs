@@ -20,7 +20,7 @@ use super::binding::{Binding, ChannelInfo, EMPTY_TYPE, STATUS_TYPE, status_paylo
 use super::broker::Broker;
 use super::consumer::{ConsumerConfig, HandlerError};
 use super::error::BrokerError;
-use super::message::{JSON, Message, PROTOBUF};
+use super::message::Message;
 use crate::call::inbound::{self, Incoming};
 use crate::call::{MetadataPolicy, OperationInfo, Outcome};
 use crate::codec::{self, Format};
@@ -378,14 +378,12 @@ fn context(message: &Message, policy: &MetadataPolicy, started: Instant) -> Cont
 
 /// The payload's format, by its content type.
 fn format_of(message: &Message) -> Result<Format, Status> {
-    match &*message.content_type {
-        JSON => Ok(Format::Json),
-        PROTOBUF => Ok(Format::Protobuf),
-        other => Err(Status::new(
+    message.format().ok_or_else(|| {
+        Status::new(
             Code::InvalidArgument,
-            format!("unsupported content type `{other}`"),
-        )),
-    }
+            format!("unsupported content type `{}`", message.content_type),
+        )
+    })
 }
 
 /// The payload decoded and validated, or why it never can be.
@@ -464,7 +462,7 @@ struct ReplyTo {
     request_id: String,
     traceparent: Option<String>,
     /// Replies travel in the request's format.
-    content_type: Cow<'static, str>,
+    format: Format,
 }
 
 impl Replier {
@@ -473,7 +471,8 @@ impl Replier {
             address: address.clone(),
             request_id: message.message_id.clone(),
             traceparent: message.traceparent.clone(),
-            content_type: message.content_type.clone(),
+            // A request in a format nobody reads is refused with a (JSON) status.
+            format: message.format().unwrap_or(Format::Json),
         });
         Replier {
             to,
@@ -482,10 +481,7 @@ impl Replier {
     }
 
     fn format(&self) -> Format {
-        match &self.to {
-            Some(to) if to.content_type == PROTOBUF => Format::Protobuf,
-            _ => Format::Json,
-        }
+        self.to.as_ref().map_or(Format::Json, |to| to.format)
     }
 
     /// Sends one reply; a reply that cannot be sent is a failure worth retrying.
@@ -498,14 +494,14 @@ impl Replier {
             return Ok(());
         };
         // A status is JSON whatever the channel's format (`docs/wire.md`).
-        let content_type = if message_type == STATUS_TYPE {
-            Cow::Borrowed(JSON)
+        let format = if message_type == STATUS_TYPE {
+            Format::Json
         } else {
-            to.content_type.clone()
+            to.format
         };
         let mut reply = Message::new(message_type, payload).with_correlation_id(&*to.request_id);
         reply.traceparent = to.traceparent.clone();
-        reply.content_type = content_type;
+        reply.content_type = Cow::Borrowed(format.content_type());
         self.broker
             .reply(&to.address, reply)
             .await

@@ -28,18 +28,7 @@ async fn main() -> ExitCode {
         Err(code) => return code,
     };
     let accounting = Accounting::new(args.decline_over, Journal::stdout("accounting"));
-    let serving = match messaging::responder(accounting)
-        .serve(&broker, ServeConfig::default())
-        .await
-    {
-        Ok(serving) => serving,
-        Err(e) => {
-            eprintln!("error: cannot consume: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!("accounting service ready on {}", args.broker);
-    host::signalled().await;
-    drop(serving);
-    ExitCode::SUCCESS
+    let serving = messaging::responder(accounting).serve(&broker, ServeConfig::default());
+    let ready = format!("accounting service ready on {}", args.broker);
+    host::consume_until_signalled(&ready, serving).await
 }

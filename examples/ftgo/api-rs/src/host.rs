@@ -1,7 +1,7 @@
 //! Process glue the FTGO binaries share: joining the broker their `--broker URL` names (with a
 //! clear error when it cannot be reached), and waiting for SIGTERM or SIGINT.
 
-use accord::messaging::{Broker, BrokerConfig};
+use accord::messaging::{Broker, BrokerConfig, BrokerError, Serving};
 use std::process::ExitCode;
 
 /// Connects to `url` (`memory:`, `nats://host:port`, `amqp://user:pass@host:port/vhost`),
@@ -19,6 +19,26 @@ pub async fn connect(url: &str) -> Result<Broker, ExitCode> {
 /// Resolves on SIGTERM or SIGINT.
 pub async fn signalled() {
     accord::Shutdown::on_signals().signalled().await;
+}
+
+/// The life of a broker-only service: once `serving` has subscribed, prints `ready` (what
+/// scripts wait for), serves until SIGTERM or SIGINT, then stops. A subscription that failed is
+/// a clear error and exit code 1.
+pub async fn consume_until_signalled(
+    ready: &str,
+    serving: impl Future<Output = Result<Serving, BrokerError>>,
+) -> ExitCode {
+    let serving = match serving.await {
+        Ok(serving) => serving,
+        Err(e) => {
+            eprintln!("error: cannot consume: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{ready}");
+    signalled().await;
+    drop(serving);
+    ExitCode::SUCCESS
 }
 
 /// Where a service tells what it does, one line per step: the binaries print to stdout, tests

@@ -37,15 +37,7 @@ async fn main() -> ExitCode {
         journal: Journal::stdout("courier"),
     };
     let config = ServeConfig::default().group(args.name.clone());
-    let serving = match messaging::responder(courier).serve(&broker, config).await {
-        Ok(serving) => serving,
-        Err(e) => {
-            eprintln!("error: cannot consume: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!("courier {} ready on {}", args.name, args.broker);
-    host::signalled().await;
-    drop(serving);
-    ExitCode::SUCCESS
+    let serving = messaging::responder(courier).serve(&broker, config);
+    let ready = format!("courier {} ready on {}", args.name, args.broker);
+    host::consume_until_signalled(&ready, serving).await
 }

@@ -37,17 +37,8 @@ async fn main() -> ExitCode {
         let events = messaging::order_events_subscriber(kitchen.clone())
             .serve(&broker, ServeConfig::default())
             .await?;
-        Ok::<_, accord::messaging::BrokerError>(commands.and(events))
+        Ok(commands.and(events))
     };
-    let serving = match serving.await {
-        Ok(serving) => serving,
-        Err(e) => {
-            eprintln!("error: cannot consume: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!("kitchen service ready on {}", args.broker);
-    host::signalled().await;
-    drop(serving);
-    ExitCode::SUCCESS
+    let ready = format!("kitchen service ready on {}", args.broker);
+    host::consume_until_signalled(&ready, serving).await
 }
