@@ -6,6 +6,7 @@
 pub mod asyncapi;
 pub mod builder;
 pub mod docs;
+pub mod hypermedia;
 pub mod jsonschema;
 pub mod openapi;
 pub mod proto;

@@ -126,6 +126,28 @@ pub struct Struct {
     pub role: StructRole,
     pub fields: Vec<Field>,
     pub reserved: Vec<Reserved>,
+    /// `@link` on its fields, in field order.
+    pub links: Vec<Link>,
+}
+
+/// `@link(rel, Service.op)` on a field: the field's value (each value, for a list) is the one
+/// required input field of `op`, an `@http(GET)` operation that returns the related resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// The relation's name: the key under `_links` and `_embedded`, and the `expand` value.
+    pub rel: String,
+    /// The annotated field (an index into the struct's fields).
+    pub field: usize,
+    /// The linked operation.
+    pub target: OpRef,
+}
+
+/// One operation of one service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OpRef {
+    pub service: ServiceId,
+    /// Index into the service's operations.
+    pub op: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -355,6 +377,8 @@ pub struct Service {
     /// `uses`: the services this one calls, each once, in the order written. A run-time
     /// dependency, not part of this service's own API.
     pub uses: Vec<ServiceId>,
+    /// `@hypermedia`: its REST responses carry HAL `_links` (REST Level 3).
+    pub hypermedia: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -456,6 +480,17 @@ impl Operation {
     /// Served over gRPC: every operation that is not bound to a channel.
     pub fn is_grpc(&self) -> bool {
         self.channel.is_none()
+    }
+
+    /// The HTTP status of a successful REST call: `@http(..., status = N)`, else 200 with an
+    /// output, 202 for `notify` and 204 for `-> ()`.
+    pub fn success_status(&self) -> u16 {
+        match (&self.http.as_ref().and_then(|h| h.status), &self.output) {
+            (Some(status), _) => *status,
+            (None, Output::None) => 202,
+            (None, Output::Unit) => 204,
+            (None, _) => 200,
+        }
     }
 
     /// The operation's `@timeout`, else its service's.
@@ -561,6 +596,8 @@ pub struct HttpBinding {
     pub segments: Vec<PathSegment>,
     /// Where each input field travels, one entry per field of the input in field order.
     pub params: Vec<HttpParam>,
+    /// `status = N`: the success status as written (see [`Operation::success_status`]).
+    pub status: Option<u16>,
 }
 
 impl HttpBinding {
@@ -733,6 +770,15 @@ impl Model {
     /// The fields of a struct, error or event (empty for enums and unions).
     pub fn fields(&self, id: DeclId) -> &[Field] {
         self.decl(id).as_struct().map_or(&[], |s| &s.fields)
+    }
+
+    /// The `@link`s of a struct's fields (none for anything else).
+    pub fn links(&self, id: DeclId) -> &[Link] {
+        self.decl(id).as_struct().map_or(&[], |s| &s.links)
+    }
+
+    pub fn op(&self, op: OpRef) -> &Operation {
+        &self.service(op.service).operations[op.op]
     }
 }
 

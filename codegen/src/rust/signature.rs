@@ -118,8 +118,18 @@ pub fn operation_info(g: &Generator<'_>, scope: Scope, id: ServiceId, index: usi
     )
 }
 
-/// The path of the service trait from `scope`.
+/// The path of the service trait from `scope`, which may be in another package.
 pub fn trait_path(g: &Generator<'_>, scope: Scope, id: ServiceId) -> String {
     let names = &g.names.services[id.index()];
-    format!("{}{}", scope.up(), ident(&names.trait_name))
+    let target = g.model.service(id).package;
+    let mut path = scope.up();
+    if target != scope.package {
+        path.push_str(&"super::".repeat(g.names.packages[scope.package.index()].len()));
+        for segment in &g.names.packages[target.index()] {
+            path.push_str(&ident(segment));
+            path.push_str("::");
+        }
+    }
+    path.push_str(&ident(&names.trait_name));
+    path
 }

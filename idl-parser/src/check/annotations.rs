@@ -60,8 +60,10 @@ enum Args {
     OptString,
     /// Exactly one positional argument of this kind.
     One(Kind),
-    /// A method name, then a string.
+    /// A method name, then a string, then optionally `status = N`.
     Http,
+    /// Two names: a relation, then an operation.
+    Link,
     /// `min = ..`, `max = ..`, each at most once, numbers.
     Bounds,
     /// One literal of any kind (checked against the field's type later).
@@ -115,7 +117,7 @@ const KNOWN: &[(&str, &[Target], Args, &str)] = &[
         "http",
         &[Op, Notify],
         Args::Http,
-        "@http(GET, \"/path/{field}\")",
+        "@http(GET, \"/path/{field}\") or @http(POST, \"/path\", status = 201)",
     ),
     (
         "query",
@@ -175,6 +177,13 @@ const KNOWN: &[(&str, &[Target], Args, &str)] = &[
         &[Op, Notify, Service],
         Args::Auth,
         "@auth(bearer), @auth(api_key, header = \"X-Api-Key\") or @auth(none)",
+    ),
+    ("hypermedia", &[Service], Args::None, "@hypermedia"),
+    (
+        "link",
+        &[Field],
+        Args::Link,
+        "@link(relation, Service.operation)",
     ),
     (
         "scopes",
@@ -309,9 +318,10 @@ fn check_args(ann: &Annotation, args: Args) -> Result<(), String> {
         Args::OptString => positional(1).and_then(|_| kind(0, Kind::String)),
         Args::One(k) => positional(1).and_then(|_| kind(0, k)),
         Args::AnyOne => positional(1),
-        Args::Http => positional(2)
+        Args::Http => http(given).and_then(|_| kind(0, Kind::Name).and(kind(1, Kind::String))),
+        Args::Link => positional(2)
             .and_then(|_| kind(0, Kind::Name))
-            .and_then(|_| kind(1, Kind::String)),
+            .and_then(|_| kind(1, Kind::Name)),
         Args::Bounds => bounds(given),
         Args::Auth => match given.first() {
             Some(first) if first.key.is_none() => kind(0, Kind::Name),
@@ -323,6 +333,41 @@ fn check_args(ann: &Annotation, args: Args) -> Result<(), String> {
         }
         Args::Strings => (0..given.len()).try_for_each(|i| kind(i, Kind::String)),
     }
+}
+
+/// `@http(METHOD, "path")` with an optional `status = N` after them.
+fn http(given: &[AnnotationArg]) -> Result<(), String> {
+    let positional = given.iter().take_while(|a| a.key.is_none()).count();
+    if positional != 2 {
+        return Err(format!(
+            "expected a method and a path, found {positional} argument(s)"
+        ));
+    }
+    match &given[2..] {
+        [] => Ok(()),
+        [status] if status.key.as_ref().is_some_and(|k| k.text == "status") => {
+            match status.value.kind {
+                LiteralKind::Int(_) => Ok(()),
+                ref other => Err(format!(
+                    "`status` must be an integer, found {}",
+                    other.describe()
+                )),
+            }
+        }
+        [other, ..] => Err(match &other.key {
+            Some(k) if k.text == "status" => "`status` is given twice".into(),
+            Some(k) => format!("unknown argument `{}` (expected `status`)", k.text),
+            None => "positional arguments come first".into(),
+        }),
+    }
+}
+
+/// The `key = value` argument `key` of an annotation, when given.
+pub(crate) fn named<'a>(ann: &'a Annotation, key: &str) -> Option<&'a AnnotationArg> {
+    ann.args
+        .as_deref()?
+        .iter()
+        .find(|a| a.key.as_ref().is_some_and(|k| k.text == key))
 }
 
 fn bounds(given: &[AnnotationArg]) -> Result<(), String> {

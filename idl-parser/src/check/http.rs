@@ -3,7 +3,7 @@
 //! two operations of a service on one method and path (A0704), and only scalars or enums (lists
 //! of them in the query) in the path, query and headers (A0705). It also computes where every
 //! input field travels (`docs/wire.md`: path, then `@query`/`@header`, then query for GET and
-//! DELETE, body for POST, PUT and PATCH).
+//! DELETE, body for POST, PUT and PATCH), and `status = N`, the success status (A0708).
 //!
 //! Why: these are the bindings every generated router and client must agree on; an ambiguous
 //! route or a struct in a query string has no defined encoding.
@@ -80,6 +80,46 @@ fn query_char(c: char) -> bool {
 pub(crate) struct Input<'a> {
     pub fields: &'a [Field],
     pub spans: &'a [Span],
+}
+
+/// `status = N` of `@http`: a success status (2xx) that fits the output: 204 and 205 carry no
+/// body, so an operation with an output cannot answer with them, and a stream is always 200
+/// (its events follow the head). Returns the status when it is usable.
+pub(crate) fn success_status(
+    ann: &Annotation,
+    output: &Output,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<u16> {
+    let arg = annotations::named(ann, "status")?;
+    let LiteralKind::Int(n) = arg.value.kind else {
+        return None;
+    };
+    let problem = match (n, output) {
+        (200..=299, Output::Stream(_)) if n != 200 => {
+            Some("a streamed output is sent as server-sent events, always with 200".to_owned())
+        }
+        (204 | 205, Output::Single(_) | Output::Stream(_)) => Some(format!(
+            "{n} carries no body, and the operation returns one"
+        )),
+        (200..=299, _) => None,
+        _ => Some(format!("{n} is not a success status (200..=299)")),
+    };
+    match problem {
+        None => Some(n as u16),
+        Some(why) => {
+            diags.push(
+                Diagnostic::new(
+                    &codes::HTTP_STATUS,
+                    format!("`status = {n}` cannot be this operation's success status: {why}"),
+                    arg.span,
+                )
+                .with_help(
+                    "use 201 for a created resource, 202 for accepted work, 204 for no content",
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// Checks the method and path of `@http`: the method, the written path and its segments when

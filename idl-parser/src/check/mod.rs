@@ -13,6 +13,7 @@ pub mod channels;
 pub mod constraints;
 pub mod files;
 pub mod http;
+pub mod links;
 pub mod names;
 pub mod numbers;
 pub mod operations;
@@ -93,6 +94,7 @@ codes! {
     HTTP_PARAM_TYPE = error "A0705", "field in path, query or header not a scalar or enum";
     HTTP_AND_CHANNEL = error "A0706", "operation with both `@http` and `@channel`";
     HTTP_NAME = error "A0707", "`@header` or `@query` name not a legal token";
+    HTTP_STATUS = error "A0708", "`@http` success status not 2xx, or not fitting the output";
     CHANNEL_KIND = error "A0801", "channel `kind` missing or unknown";
     CHANNEL_CLAUSE_MISSING = error "A0802", "channel without `address` or `messages`";
     CHANNEL_CLAUSE_REPEATED = error "A0803", "channel clause given twice";
@@ -108,6 +110,9 @@ codes! {
     AUTH_ON_CHANNEL = error "A0904", "`@auth` or `@scopes` on a channel-bound operation";
     UNKNOWN_SERVICE = error "A1001", "name in `uses` is not a known service";
     USES_SELF = error "A1002", "service lists itself in `uses`";
+    LINK_TARGET = error "A1101", "`@link` names no operation, or one that is not `@http(GET)`";
+    LINK_INPUT = error "A1102", "`@link` operation's input is not one required field of the field's type";
+    LINK_RELATION = error "A1103", "`@link` relation given twice in a struct, or named `self`";
     NAMING = warning "W0101", "name does not follow the naming convention";
     BIDI_CONTROL = warning "W0103", "bidirectional control character in the source";
     USES_REPEATED = warning "W0104", "service listed twice in `uses`";

@@ -17,35 +17,42 @@
 //! service Orders { uses Orders, Nowhere, Kitchen, Kitchen; }   // A1002, A1001, W0104
 //! ```
 //!
-//! Called by: `lower/mod.rs` (resolving each name of a `uses` clause) and `lower::services`
-//! (each service's list).
+//! Called by: `lower/mod.rs` (resolving each name of a `uses` clause, and the service of each
+//! `@link`, under A1101) and `lower::services` (each service's list).
 
-use super::codes;
+use super::{Code, codes};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 
-/// A qualified name whose package no loaded file declares.
-pub(crate) fn package_not_loaded(name: &str, package: &str, span: Span) -> Diagnostic {
+/// A qualified name whose package no loaded file declares, in `clause` (`uses`, or `@link`
+/// which resolves its service the same way) under `code`.
+pub(crate) fn package_not_loaded(
+    name: &str,
+    package: &str,
+    span: Span,
+    (clause, code): (&str, &'static Code),
+) -> Diagnostic {
     Diagnostic::new(
-        &codes::UNKNOWN_SERVICE,
+        code,
         format!("unknown service `{name}`: no loaded file declares package `{package}`"),
         span,
     )
     .with_label("package not loaded")
     .with_help(format!(
-        "`uses` does not import: pass the file that declares `{package}` as a root too \
+        "`{clause}` does not import: pass the file that declares `{package}` as a root too \
          (for example its folder: `accord check api/`), or import it"
     ))
 }
 
 /// A name that resolves to a type or a channel.
-pub(crate) fn not_a_service(name: &str, found: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(
-        &codes::UNKNOWN_SERVICE,
-        format!("`{name}` is {found}, not a service"),
-        span,
-    )
-    .with_label("expected a service")
+pub(crate) fn not_a_service(
+    name: &str,
+    found: &str,
+    span: Span,
+    code: &'static Code,
+) -> Diagnostic {
+    Diagnostic::new(code, format!("`{name}` is {found}, not a service"), span)
+        .with_label("expected a service")
 }
 
 /// `service S { uses S; }`.

@@ -2,7 +2,7 @@
 //! Members are matched by number, so a new name at an old number is a rename.
 
 use super::{Class, Ctx, Rule, type_text};
-use crate::model::{DeclId, DeclKind, Field, StructRole};
+use crate::model::{DeclId, DeclKind, Field, Link, Struct, StructRole};
 
 rules! {
     DECL_REMOVED = "decl-removed", Major, "Removing a declaration breaks every user of its name.";
@@ -24,6 +24,9 @@ rules! {
     CONSTRAINTS_CHANGED = "constraints-changed", Minor, "Response-only constraint changes describe values differently but decode the same.";
     DEFAULT_CHANGED = "default-changed", Major, "Conservative: the meaning of an omitted field changes silently.";
     DEPRECATED = "deprecated", Minor, "Deprecating anything is a new promise, not a break.";
+    LINK_ADDED = "link-added", Minor, "A new `@link` relation: responses gain a `_links` entry and `?expand=` a value; old clients ignore both.";
+    LINK_REMOVED = "link-removed", Major, "Clients that follow or expand the relation find it gone.";
+    LINK_CHANGED = "link-changed", Major, "The relation now leads to another operation or comes from another field: clients that follow it get something else.";
     DOCS_CHANGED = "docs-changed", Patch, "Documentation changes only.";
 }
 
@@ -112,6 +115,7 @@ fn compare_decl(ctx: &mut Ctx, pkg: &str, name: &str, old_id: DeclId, new_id: De
                 (new_id, &b.fields),
                 &FIELD_ADDED,
             );
+            links(ctx, pkg, name, (a, b), spans);
         }
         (DeclKind::Union(a), DeclKind::Union(b)) => fields(
             ctx,
@@ -125,6 +129,59 @@ fn compare_decl(ctx: &mut Ctx, pkg: &str, name: &str, old_id: DeclId, new_id: De
             enum_values(ctx, pkg, name, (old_id, a), (new_id, b))
         }
         _ => {}
+    }
+}
+
+/// `@link` relations, matched by name; a relation is where it leads (the qualified
+/// operation) from which field (by number).
+fn links(ctx: &mut Ctx, pkg: &str, name: &str, (a, b): (&Struct, &Struct), spans: SpanPair) {
+    let leads = |m: &crate::Model, s: &Struct, l: &Link| {
+        let op = &m.op(l.target).name;
+        let field = s.fields.get(l.field).map_or(0, |f| f.number);
+        (
+            format!("{}.{op}", m.qualified_service_name(l.target.service)),
+            field,
+        )
+    };
+    for old in &a.links {
+        let was = leads(ctx.old, a, old);
+        match b.links.iter().find(|l| l.rel == old.rel) {
+            None => ctx.push(
+                &LINK_REMOVED,
+                pkg,
+                format!("relation `{}` of `{name}` was removed", old.rel),
+                spans.0,
+                spans.1,
+            ),
+            Some(new) if leads(ctx.new, b, new) != was => {
+                let (op, field) = leads(ctx.new, b, new);
+                ctx.push(
+                    &LINK_CHANGED,
+                    pkg,
+                    format!(
+                        "relation `{}` of `{name}` led to `{}` from field {}, now to `{op}` \
+                         from field {field}",
+                        old.rel, was.0, was.1
+                    ),
+                    spans.0,
+                    spans.1,
+                )
+            }
+            Some(_) => {}
+        }
+    }
+    for new in b
+        .links
+        .iter()
+        .filter(|n| !a.links.iter().any(|o| o.rel == n.rel))
+    {
+        ctx.push(
+            &LINK_ADDED,
+            pkg,
+            format!("relation `{}` was added to `{name}`", new.rel),
+            spans.0,
+            spans.1,
+        );
     }
 }
 

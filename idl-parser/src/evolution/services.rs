@@ -18,6 +18,9 @@ rules! {
     OP_ERROR_ADDED = "op-error-added", Minor, "A new declared error; clients handle unknown errors generically.";
     OP_ERROR_REMOVED = "op-error-removed", Major, "Conservative: generated clients match on the declared errors.";
     HTTP_CHANGED = "http-changed", Major, "A different method, path or parameter location (or no `@http` at all) misses old clients' requests.";
+    HTTP_STATUS_CHANGED = "http-status-changed", Major, "Clients that check the success status (a 200 where a 201 now comes) take the new one for a failure.";
+    HYPERMEDIA_ADDED = "hypermedia-added", Minor, "Responses gain `_links` (and `?expand=`); old clients ignore members they do not know.";
+    HYPERMEDIA_REMOVED = "hypermedia-removed", Major, "Clients that follow `_links` or ask for `?expand=` lose them.";
     HTTP_ADDED = "http-added", Minor, "A REST binding where there was none is new surface; gRPC clients are untouched.";
     OP_IDEMPOTENCY_REMOVED = "op-idempotency-removed", Major, "Clients and proxies that retry it (`@idempotent`, GET, PUT, DELETE) may now perform it twice.";
     OP_IDEMPOTENCY_ADDED = "op-idempotency-added", Minor, "A new promise: clients may now retry it.";
@@ -95,6 +98,19 @@ fn service(ctx: &mut Ctx, pkg: &str, name: &str, old_id: ServiceId, new_id: Serv
             &DEPRECATED,
             pkg,
             format!("`{name}` was deprecated"),
+            spans.0,
+            spans.1,
+        );
+    }
+    if o.hypermedia != n.hypermedia {
+        let (rule, did) = match n.hypermedia {
+            true => (&HYPERMEDIA_ADDED, "gained"),
+            false => (&HYPERMEDIA_REMOVED, "lost"),
+        };
+        ctx.push(
+            rule,
+            pkg,
+            format!("`{name}` {did} `@hypermedia`"),
             spans.0,
             spans.1,
         );
@@ -367,6 +383,8 @@ struct HttpShape {
     path: String,
     /// Field number to where it travels.
     params: BTreeMap<u32, ParamLocation>,
+    /// The status of a successful call.
+    status: u16,
 }
 
 impl HttpShape {
@@ -396,6 +414,7 @@ impl HttpShape {
             written: http.path.clone(),
             path,
             params,
+            status: op.success_status(),
         })
     }
 }
@@ -417,6 +436,10 @@ fn http_change(
         (Some(o), Some(n)) if o.path != n.path => {
             changed(format!("path `{}` became `{}`", o.written, n.written))
         }
+        (Some(o), Some(n)) if o.status != n.status => Some((
+            &HTTP_STATUS_CHANGED,
+            format!("success status {} became {}", o.status, n.status),
+        )),
         (Some(o), Some(n)) => o.params.iter().find_map(|(number, at)| {
             let now = n.params.get(number).filter(|now| *now != at)?;
             changed(format!(

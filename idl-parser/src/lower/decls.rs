@@ -71,6 +71,8 @@ impl Lowerer<'_> {
             role,
             fields,
             reserved,
+            // Filled by the last phase, once the linked services are lowered.
+            links: Vec::new(),
         }
     }
 

@@ -8,6 +8,7 @@
 //! later rules keep running; the `Model` is only meaningful when no error was reported.
 
 mod decls;
+mod links;
 mod phases;
 mod scope;
 mod services;
@@ -200,6 +201,7 @@ impl Declarer<'_> {
                     publishes: Vec::new(),
                     subscribes: Vec::new(),
                     uses: Vec::new(),
+                    hypermedia: false,
                 });
                 self.spans.services.push(ServiceSpans {
                     whole: item.span,
@@ -235,6 +237,7 @@ impl Declarer<'_> {
                     role: StructRole::Plain,
                     fields: Vec::new(),
                     reserved: Vec::new(),
+                    links: Vec::new(),
                 });
                 self.model.decls.push(Decl {
                     name: name.text.clone(),
@@ -316,16 +319,27 @@ impl Lowerer<'_> {
         }
     }
 
-    /// Resolves a name in `uses`: a short name through the file's scope, a qualified one
-    /// against every loaded package (see [`check::uses`]).
-    pub fn service(&mut self, file: FileId, path: &syntax::Path) -> Option<ServiceId> {
+    /// Resolves a service named in `clause` (`uses`, `@link`): a short name through the
+    /// file's scope, a qualified one against every loaded package (see [`check::uses`]); what
+    /// does not resolve to a service is reported under `code`.
+    pub fn service(
+        &mut self,
+        file: FileId,
+        path: &syntax::Path,
+        (clause, code): (&str, &'static check::Code),
+    ) -> Option<ServiceId> {
         if let [package @ .., _] = path.segments.as_slice()
             && !package.is_empty()
         {
             let package: Vec<&str> = package.iter().map(|s| s.text.as_str()).collect();
             let package = package.join(".");
             if !self.scope.by_name.contains_key(&package) {
-                let d = check::uses::package_not_loaded(&path.text(), &package, path.span);
+                let d = check::uses::package_not_loaded(
+                    &path.text(),
+                    &package,
+                    path.span,
+                    (clause, code),
+                );
                 self.diags.push(d);
                 return None;
             }
@@ -333,7 +347,7 @@ impl Lowerer<'_> {
         match self.scope.resolve(file, path, "service", self.diags)? {
             Sym::Service(s) => Some(s),
             other => {
-                let d = check::uses::not_a_service(&path.text(), other.describe(), path.span);
+                let d = check::uses::not_a_service(&path.text(), other.describe(), path.span, code);
                 self.diags.push(d);
                 None
             }

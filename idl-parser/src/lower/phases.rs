@@ -1,6 +1,6 @@
-//! The second half of lowering, in four phases: enums (defaults of other types name their
+//! The second half of lowering, in five phases: enums (defaults of other types name their
 //! values), then structs and unions, channels, services (which need the types' fields and the
-//! channels' messages).
+//! channels' messages), and last the structs' `@link`s (which name services' operations).
 //!
 //! Within a phase every item reads only what earlier phases finished, so its items are lowered
 //! on every core against a shared, read-only model; the results are then written into the model
@@ -12,7 +12,7 @@ use super::scope::Scope;
 use super::services::{LoweredChannel, LoweredService};
 use super::{Entry, Lowerer, Slot};
 use crate::diagnostic::Diagnostic;
-use crate::model::{Model, Spans};
+use crate::model::{DeclId, Link, Model, Spans};
 use crate::parallel;
 use crate::syntax::ItemKind;
 
@@ -52,10 +52,16 @@ pub(super) fn lower_items(
     let services = of(|k| matches!(k, ItemKind::Service(_)));
     let lowered = run(&services, shared, model, spans, diags, service);
     apply_services(lowered, model, spans);
+    let lowered = run(&types, shared, model, spans, diags, links);
+    super::links::apply(lowered, model);
 }
 
 fn decl(l: &mut Lowerer, &(file, item, slot): &Entry) -> Option<LoweredDecl> {
     l.lower_decl(file, item, slot)
+}
+
+fn links(l: &mut Lowerer, entry: &Entry) -> Option<(DeclId, Vec<Link>)> {
+    l.lower_links(entry)
 }
 
 fn channel(l: &mut Lowerer, &(file, item, slot): &Entry) -> Option<LoweredChannel> {
@@ -130,7 +136,7 @@ fn apply_services(lowered: Vec<LoweredService>, model: &mut Model, spans: &mut S
             (s.lifecycle, s.timeout, s.operations);
         (service.auth, service.scopes) = (s.auth, s.scopes);
         (service.publishes, service.subscribes) = (s.publishes, s.subscribes);
-        service.uses = s.uses;
+        (service.uses, service.hypermedia) = (s.uses, s.hypermedia);
         let [operations, publishes, subscribes, uses] = s.spans;
         let service_spans = &mut spans.services[s.id.index()];
         service_spans.operations = operations;

@@ -36,6 +36,7 @@ pub(super) struct LoweredService {
     pub publishes: Vec<ChannelId>,
     pub subscribes: Vec<ChannelId>,
     pub uses: Vec<ServiceId>,
+    pub hypermedia: bool,
     /// Operations, `publishes` and `subscribes` clauses, used service names.
     pub spans: [Vec<Span>; 4],
 }
@@ -139,7 +140,9 @@ impl Lowerer<'_> {
                 }
                 ServiceMember::Uses { services, .. } => {
                     for path in services {
-                        let Some(other) = self.service(file, path) else {
+                        let Some(other) =
+                            self.service(file, path, ("uses", &codes::UNKNOWN_SERVICE))
+                        else {
                             continue;
                         };
                         if other == id {
@@ -165,6 +168,7 @@ impl Lowerer<'_> {
             publishes,
             subscribes,
             uses: used,
+            hypermedia: anns.contains_key("hypermedia"),
             spans: [op_spans, pub_spans, sub_spans, used_spans],
         }
     }
@@ -250,6 +254,9 @@ impl Lowerer<'_> {
                 .map_or(&[][..], |d| self.spans.decls[d.index()].members.as_slice());
             let input = http::Input { fields, spans };
             op.http = http_binding(ann, &input, self.model, self.diags);
+            if let Some(b) = &mut op.http {
+                b.status = http::success_status(ann, &op.output, self.diags);
+            }
             if let Some(b) = &op.http {
                 routes.add(b, ann.span, self.diags);
             }
@@ -324,6 +331,7 @@ fn http_binding(
         path: path.to_owned(),
         segments,
         params,
+        status: None,
     };
     http::param_types(&binding, input, model, ann.span, diags);
     Some(binding)

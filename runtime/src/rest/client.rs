@@ -18,6 +18,7 @@
 //! request carries a deadline), `X-Correlation-Id` (when the receiver cannot derive it from the
 //! trace) and the metadata the proxy's policy allows, and reads the reply.
 
+use super::hal::Hal;
 use super::header_names::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, TRACEPARENT};
 use super::sse::{SseDecoder, SseEvent};
 use super::{ParamValue, Problem, Route, status_of_problem};
@@ -308,6 +309,28 @@ impl RestClient {
             }
             serde_json::from_slice(&reply.body)
                 .map_err(|e| E::from(CallError::Decode(e.to_string())))
+        })
+    }
+
+    /// Calls an operation of a `@hypermedia` service, asking for the relations `expand` names
+    /// (`?expand=a,b`), and reads its reply with its links and embedded resources.
+    #[doc(hidden)]
+    pub fn call_hal<O: DeserializeOwned, E: ServiceError>(
+        &self,
+        route: &'static Route,
+        context: Context,
+        mut parts: Parts,
+        expand: &[&str],
+    ) -> impl Future<Output = Result<Hal<O>, E>> {
+        if !expand.is_empty() {
+            parts.query.push(("expand", expand.join(",")));
+        }
+        self.unary(route, context, parts).map(|reply| {
+            let reply = reply?;
+            if let Some(error) = declared::<E>(&reply) {
+                return Err(error);
+            }
+            Hal::from_json(&reply.body).map_err(E::from)
         })
     }
 
@@ -841,6 +864,8 @@ mod tests {
         op: &GET_INFO,
         method: http::Method::GET,
         path: "/orders/{id}/items/{item}",
+        success: 200,
+        resource: None,
     };
 
     fn url_of(base: &str, id: &str, item: &str) -> Result<String, CallError> {

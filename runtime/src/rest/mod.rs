@@ -4,6 +4,7 @@
 //! query and header values ([`ParamValue`]). The call core (`crate::call`) does the rest.
 
 pub mod client;
+pub mod hal;
 mod problem;
 pub mod server;
 mod sse;
@@ -45,6 +46,17 @@ pub struct Route {
     pub method: http::Method,
     /// The path template with `{field}` placeholders (`/orders/{order_id}`).
     pub path: &'static str,
+    /// The status of a successful call (`@http(..., status = N)`, else 200, 204 or 202).
+    pub success: u16,
+    /// The output's links and relations, in a `@hypermedia` service.
+    pub resource: Option<&'static hal::Resource>,
+}
+
+impl Route {
+    /// [`Route::success`] as a status code.
+    pub fn status(&self) -> http::StatusCode {
+        http::StatusCode::from_u16(self.success).unwrap_or(http::StatusCode::OK)
+    }
 }
 
 /// The HTTP status of a neutral code (grpc-gateway's table, `docs/wire.md`).

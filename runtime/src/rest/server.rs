@@ -16,6 +16,7 @@
 //! problems), runs `Validate`, lets the core run the handler under the deadline inside the
 //! call's span, and maps the `Result` to a response.
 
+use super::hal::{self, Hypermedia, Linked};
 use super::header_names::{ACCORD_ERROR, CORRELATION_ID};
 use super::{PROBLEM_JSON, ParamValue, Problem, Route, problem_of};
 use crate::auth::{AuthError, Authenticator, Requirement};
@@ -74,6 +75,10 @@ pub struct ServerConfig {
     /// Skips `@auth` altogether: anyone may call anything. For local development and
     /// benchmarks only; the router logs a warning when it is built with it.
     pub insecure_no_auth: bool,
+    /// Where a `@hypermedia` service is published and the services its `@link` relations
+    /// lead to (for `?expand=`); `None` is the default: links as absolute paths, nothing
+    /// expandable.
+    pub hypermedia: Option<Arc<Hypermedia>>,
 }
 
 impl Default for ServerConfig {
@@ -84,6 +89,7 @@ impl Default for ServerConfig {
             metadata: MetadataPolicy::default(),
             authenticator: None,
             insecure_no_auth: false,
+            hypermedia: None,
         }
     }
 }
@@ -94,6 +100,25 @@ impl ServerConfig {
         self.authenticator = Some(Arc::new(authenticator));
         self
     }
+
+    /// Where the service is published (`https://api.example.com/ftgo`): its HAL links start
+    /// with it.
+    pub fn with_public_base_url(mut self, url: impl Into<String>) -> Self {
+        let url: String = url.into();
+        self.hypermedia_mut().public_base_url = Some(url.trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Expands the relations that lead to `linked`'s service (`?expand=`), and starts their
+    /// hrefs at its base URL.
+    pub fn with_linked(mut self, linked: Linked) -> Self {
+        self.hypermedia_mut().linked.push(linked);
+        self
+    }
+
+    fn hypermedia_mut(&mut self) -> &mut Hypermedia {
+        Arc::make_mut(self.hypermedia.get_or_insert_with(Default::default))
+    }
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -103,6 +128,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("metadata", &self.metadata)
             .field("authenticator", &self.authenticator.is_some())
             .field("insecure_no_auth", &self.insecure_no_auth)
+            .field("hypermedia", &self.hypermedia)
             .finish()
     }
 }
@@ -286,6 +312,8 @@ pub struct Call {
     authenticator: Option<Arc<dyn Authenticator>>,
     /// `ServerConfig::insecure_no_auth`.
     insecure_no_auth: bool,
+    /// `ServerConfig::hypermedia`.
+    hypermedia: Option<Arc<Hypermedia>>,
 }
 
 impl Call {
@@ -307,6 +335,7 @@ impl Call {
             metadata: config.metadata.clone(),
             authenticator: config.authenticator.clone(),
             insecure_no_auth: config.insecure_no_auth,
+            hypermedia: config.hypermedia.clone(),
         }
     }
 }
@@ -317,7 +346,7 @@ impl Call {
 // as nested `async fn`s that each held the `Call` (~300 bytes) and the context, it was over 3 KB,
 // past the allocator's small-size caches, and was copied at every level.
 impl Call {
-    /// Serves an operation with a JSON output (200).
+    /// Serves an operation with a JSON output (the route's status, 200 unless declared).
     pub fn unary<I, O, E, F, Fut>(
         self,
         route: &'static Route,
@@ -331,14 +360,64 @@ impl Call {
         F: FnOnce(Request<I>) -> Fut,
         Fut: Future<Output = Result<O, E>>,
     {
-        self.serve(route, bind, handler, |o| json_response(StatusCode::OK, &o))
+        let status = route.status();
+        self.serve(route, bind, handler, move |o| json_response(status, &o))
     }
 
-    /// Serves an operation without output: 204, or 202 for `notify` (pass `StatusCode::ACCEPTED`).
+    /// Serves an operation of a `@hypermedia` service whose output is a resource: the JSON
+    /// output with HAL `_links` and, on a GET, the relations `?expand=` asks for under
+    /// `_embedded` (`docs/wire.md`, "Hypermedia"); a 201 carries `Location`.
+    pub fn resource<I, O, E, F, Fut>(
+        self,
+        route: &'static Route,
+        bind: impl FnOnce(&mut Params<'_>),
+        handler: F,
+    ) -> impl Future<Output = Response>
+    where
+        I: DeserializeOwned + Validate + Shape,
+        O: Serialize,
+        E: ServiceError,
+        F: FnOnce(Request<I>) -> Fut,
+        Fut: Future<Output = Result<O, E>>,
+    {
+        let resource = route.resource.expect("a resource route");
+        let expand = match route.method {
+            http::Method::GET => hal::requested(resource, self.parts.uri.query()),
+            _ => Ok(Vec::new()),
+        };
+        let settings = self.hypermedia.clone();
+        let status = route.status();
+        let created = status == StatusCode::CREATED;
+        let rendered = move |request: Request<I>| {
+            let context = request.context.child();
+            // An unknown relation is answered before the operation runs.
+            let call = expand.map(|expand| (handler(request), expand));
+            async move {
+                let (call, expand) = match call {
+                    Ok(call) => call,
+                    Err(problem) => return Ok::<_, E>(Err(problem)),
+                };
+                let output = call.await?;
+                let rendered = hal::render(resource, settings, expand, &output, &context, created);
+                Ok(rendered.await.map_err(|e| Box::new(problem_of(&e))))
+            }
+        };
+        self.serve(route, bind, rendered, move |rendered| match rendered {
+            Ok(hal::Rendered { body, location }) => {
+                let mut response = json_response(status, &body);
+                if let Some(location) = location.and_then(|l| HeaderValue::try_from(l).ok()) {
+                    response.headers_mut().insert(header::LOCATION, location);
+                }
+                response
+            }
+            Err(problem) => problem_response(*problem),
+        })
+    }
+
+    /// Serves an operation without output: the route's status (204, 202 for `notify`).
     pub fn empty<I, E, F, Fut>(
         self,
         route: &'static Route,
-        status: StatusCode,
         bind: impl FnOnce(&mut Params<'_>),
         handler: F,
     ) -> impl Future<Output = Response>
@@ -348,6 +427,7 @@ impl Call {
         F: FnOnce(Request<I>) -> Fut,
         Fut: Future<Output = Result<(), E>>,
     {
+        let status = route.status();
         self.serve(route, bind, handler, move |()| status.into_response())
     }
 
@@ -970,7 +1050,7 @@ pub fn error_response<E: ServiceError>(error: E) -> Response {
 
 /// The problem object of an `event: error`: a declared error carries its name in `error` and
 /// its JSON in `value`.
-fn error_problem<E: ServiceError>(error: E) -> Problem {
+pub(crate) fn error_problem<E: ServiceError>(error: E) -> Problem {
     match error.encode() {
         ErrorEncoding::Declared(declared) => {
             let value = declared

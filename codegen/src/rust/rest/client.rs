@@ -2,6 +2,7 @@
 //! `RestClient` (the call core's deadline, outstanding bound, breaker, typed errors).
 //! Operations not bound to HTTP answer `CallError::Unsupported`.
 
+use super::hypermedia::Names;
 use super::{route_path, scope};
 use crate::rust::Generator;
 use crate::rust::ident::ident;
@@ -9,7 +10,7 @@ use crate::rust::signature;
 use crate::rust::writer::{Code, string_literal};
 use accord_idl::model::*;
 
-pub fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
+pub fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId, hypermedia: &Names) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
     let name = "Proxy";
@@ -29,6 +30,65 @@ pub fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
         }
         method(g, code, id, i);
     }
+    code.close("");
+    let resources: Vec<usize> = (0..service.operations.len())
+        .filter(|&i| hypermedia.route_resource(g, id, i).is_some())
+        .collect();
+    if resources.is_empty() {
+        return;
+    }
+    code.line("");
+    code.open(&format!("impl {name}"));
+    for (n, i) in resources.into_iter().enumerate() {
+        if n > 0 {
+            code.line("");
+        }
+        hal_method(g, code, id, i);
+    }
+    code.close("");
+}
+
+/// `get_order_hal(request, expand)`: the operation's resource with its HAL links, and the
+/// relations `expand` names embedded.
+fn hal_method(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
+    let scope = scope(g, id);
+    let op = &g.model.service(id).operations[index];
+    let http = op.http.as_ref().expect("a REST operation");
+    let method = &g.names.services[id.index()].methods[index];
+    let (links, uses_input) = parts(g, id, index, http);
+    let input = if uses_input { "input" } else { "_" };
+    code.line(&format!(
+        "/// `{}` with the resource's HAL links, and the relations `expand` names (`relations::…`) \
+         embedded: read them with `Hal::embedded`.",
+        op.name
+    ));
+    code.open_lines(&format!(
+        "pub fn {}(
+    &self,
+    request: __accord::Request<{}>,
+    expand: &[&str],
+) -> impl __accord::Future<
+    Output = __accord::Result<__accord::rest::hal::Hal<{}>, {}>,
+> + __accord::Send {{",
+        ident(&format!("{method}_hal")),
+        signature::input_type(g, scope, id, index),
+        signature::output_type(g, scope, id, index),
+        signature::error_type(g, scope, id, index),
+    ));
+    code.line(&format!("let (context, {input}) = request.into_parts();"));
+    code.chain(
+        "let parts = __accord::rest::client::Parts::new()",
+        &links,
+        ";",
+    );
+    code.chain(
+        "self.client",
+        &[format!(
+            "call_hal({}, context, parts, expand)",
+            route_path(g, id, index)
+        )],
+        "",
+    );
     code.close("");
 }
 

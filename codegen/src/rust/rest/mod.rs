@@ -3,6 +3,7 @@
 //! implementation of the trait) and the proxy (`Proxy`, the trait over reqwest).
 
 mod client;
+mod hypermedia;
 mod server;
 
 use super::Generator;
@@ -24,14 +25,16 @@ impl TransportCode for Rest {
     }
 
     fn module_body(&self, g: &Generator<'_>, code: &mut Code, id: ServiceId) {
-        routes(g, code, id);
+        let hypermedia = hypermedia::Names::of(g, id);
+        routes(g, code, id, &hypermedia);
+        hypermedia::items(g, code, id, &hypermedia);
         if g.options.server {
             code.line("");
-            server::router(g, code, id);
+            server::router(g, code, id, &hypermedia);
         }
         if g.options.client {
             code.line("");
-            client::proxy(g, code, id);
+            client::proxy(g, code, id, &hypermedia);
         }
     }
 }
@@ -50,7 +53,7 @@ fn route_path(g: &Generator<'_>, id: ServiceId, index: usize) -> String {
 }
 
 /// `pub mod routes { pub static GET_ORDER: Route = …; }`.
-fn routes(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
+fn routes(g: &Generator<'_>, code: &mut Code, id: ServiceId, hypermedia: &hypermedia::Names) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
     code.line("");
@@ -63,15 +66,22 @@ fn routes(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
         // From `routes`, the service module's `ops` is two levels up.
         let info = format!("super::super::ops::{}", ident(&names.statics[i]));
         code.line("");
+        let resource = match hypermedia.route_resource(g, id, i) {
+            Some(r) => format!("__accord::Option::Some(&super::resources::{})", ident(r)),
+            None => "__accord::Option::None".to_owned(),
+        };
         code.lines(&format!(
             "pub static {}: __accord::rest::Route = __accord::rest::Route {{
     op: &{info},
     method: __accord::http::Method::{},
     path: {},
+    success: {},
+    resource: {resource},
 }};",
             ident(&names.statics[i]),
             http.method.as_str(),
             string_literal(&http.path),
+            op.success_status(),
         ));
     }
     code.close("");

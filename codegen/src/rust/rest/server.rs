@@ -1,6 +1,7 @@
 //! The REST skeleton: `router`, an axum `Router` from any implementation of the trait, one
 //! serving function per `@http` operation routed through the runtime's `endpoint`.
 
+use super::hypermedia::Names;
 use super::{route_path, scope};
 use crate::rust::Generator;
 use crate::rust::ident::ident;
@@ -9,7 +10,7 @@ use crate::rust::writer::{Code, string_literal};
 use accord_idl::model::*;
 
 /// `pub fn router<S: Service>(service: S, config: ServerConfig) -> Router`.
-pub fn router(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
+pub fn router(g: &Generator<'_>, code: &mut Code, id: ServiceId, hypermedia: &Names) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
     let trait_name = signature::trait_path(g, scope(g, id), id);
@@ -26,7 +27,8 @@ pub fn router(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     ));
     for (i, op) in service.operations.iter().enumerate() {
         if op.http.is_some() {
-            handler(g, code, id, i);
+            let resource = hypermedia.route_resource(g, id, i).is_some();
+            handler(g, code, id, i, resource);
             code.line("");
         }
     }
@@ -66,8 +68,8 @@ fn routes(g: &Generator<'_>, id: ServiceId) -> Vec<String> {
 }
 
 /// One operation's serving function, routed through `endpoint`: bind the parameters, then
-/// `Call::unary`, `empty` or `stream`.
-fn handler(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
+/// `Call::unary` (`resource` when its output is a hypermedia resource), `empty` or `stream`.
+fn handler(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize, resource: bool) {
     let service = g.model.service(id);
     let op = &service.operations[index];
     let names = &g.names.services[id.index()];
@@ -91,16 +93,9 @@ fn handler(g: &Generator<'_>, code: &mut Code, id: ServiceId, index: usize) {
     };
     let (function, mut args) = match op.output {
         Output::Stream(_) => ("call.stream", vec![operation]),
+        Output::Single(_) if resource => ("call.resource", vec![operation]),
         Output::Single(_) => ("call.unary", vec![operation]),
-        Output::Unit | Output::None => {
-            let status = if op.is_notify() {
-                "ACCEPTED"
-            } else {
-                "NO_CONTENT"
-            };
-            let status = format!("__accord::http::StatusCode::{status}");
-            ("call.empty", vec![operation, status])
-        }
+        Output::Unit | Output::None => ("call.empty", vec![operation]),
     };
     args.push(bind(g, id, index));
     args.push(call);

@@ -7,12 +7,16 @@
 //! and the order events are published there. Prints a line containing `ready` once it listens
 //! (and has joined the broker). On SIGTERM or SIGINT it stops accepting, lets the calls in
 //! flight finish (at most `--drain-secs`) and exits 0.
+//!
+//! Its REST responses carry HAL links (the service is `@hypermedia`); with `--consumer-service
+//! URL`, `GET /orders/{id}?expand=consumer` embeds the order's consumer.
 
 use accord::Shutdown;
 use accord::auth::JwtVerifier;
 use accord::rest::server::ServerConfig;
 use clap::Parser;
 use ftgo_api::host::{self, Journal};
+use ftgo_order_service::api::ftgo::consumer::consumer_service;
 use ftgo_order_service::api::ftgo::order::order_service;
 use ftgo_order_service::{CreateOrderSaga, InMemoryOrders, demo_restaurants};
 use std::net::SocketAddr;
@@ -49,6 +53,14 @@ struct Args {
     /// only stored.
     #[arg(long)]
     broker: Option<String>,
+    /// The consumer service's base URL (`http://127.0.0.1:8081`): `GET /orders/{id}?expand=consumer`
+    /// embeds the order's consumer, fetched from there, and the `consumer` link points there.
+    #[arg(long, value_name = "URL")]
+    consumer_service: Option<String>,
+    /// Where this service is published, when it sits behind a gateway or a path prefix
+    /// (`https://api.example.com/ftgo`): the responses' links start with it.
+    #[arg(long, value_name = "URL")]
+    public_base_url: Option<String>,
 }
 
 /// The server's settings: how tokens are verified, or none at all when asked explicitly.
@@ -77,10 +89,25 @@ fn server_config(args: &Args) -> Result<ServerConfig, String> {
     Ok(ServerConfig::default().with_authenticator(verifier))
 }
 
+/// Links and `?expand=`: where this service is published, and the consumer service.
+fn hypermedia(args: &Args, mut config: ServerConfig) -> Result<ServerConfig, String> {
+    if let Some(url) = &args.public_base_url {
+        config = config.with_public_base_url(url);
+    }
+    if let Some(url) = &args.consumer_service {
+        let proxy = consumer_service::rest::Proxy::connect(url.as_str())
+            .map_err(|e| format!("--consumer-service {url}: {e}"))?;
+        let client = consumer_service::Client::new().with_rest(proxy);
+        let linked = order_service::rest::linked::consumer_service(client).base_url(url);
+        config = config.with_linked(linked);
+    }
+    Ok(config)
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let config = match server_config(&args) {
+    let config = match server_config(&args).and_then(|c| hypermedia(&args, c)) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("error: {e}");

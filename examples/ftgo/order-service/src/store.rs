@@ -6,11 +6,11 @@
 use crate::api::ftgo::common::Money;
 use crate::api::ftgo::order::order_service::{CancelOrderError, CreateOrderError, GetOrderError};
 use crate::api::ftgo::order::{
-    CancelOrderRequest, CreateOrderReply, CreateOrderRequest, GetOrderRequest, LineItem, Order,
-    OrderNotFound, OrderService, OrderState, RestaurantNotFound,
+    CancelOrderRequest, CreateOrderReply, CreateOrderRequest, GetOrderRequest, LineItem,
+    MenuItemUnavailable, Order, OrderNotFound, OrderService, OrderState, RestaurantNotFound,
 };
 use crate::saga::{CreateOrderSaga, NewOrder, Outcome};
-use accord::{BoxStream, CallError, Code, Request, Status, Violation};
+use accord::{BoxStream, CallError, Code, Request};
 use futures::StreamExt as _;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -98,21 +98,25 @@ impl InMemoryOrders {
             .ok_or(OrderNotFound { order_id })
     }
 
-    /// The order's total, or an invalid-argument status naming every item the menu lacks.
-    fn total(menu: &Menu, items: &[LineItem]) -> Result<Money, CallError> {
+    /// The order's total, or the declared error naming every item the menu lacks.
+    fn total(
+        restaurant_id: i64,
+        menu: &Menu,
+        items: &[LineItem],
+    ) -> Result<Money, MenuItemUnavailable> {
         let mut amount = 0i64;
         let mut unknown = Vec::new();
-        for (i, item) in items.iter().enumerate() {
+        for item in items {
             match menu.prices.get(&item.menu_item_id) {
                 Some(price) => amount = amount.saturating_add(price * i64::from(item.quantity)),
-                None => unknown.push(Violation {
-                    field: format!("line_items[{i}].menu_item_id"),
-                    message: format!("{:?} is not on the menu", item.menu_item_id),
-                }),
+                None => unknown.push(item.menu_item_id.clone()),
             }
         }
         if !unknown.is_empty() {
-            return Err(Status::invalid(unknown).into());
+            return Err(MenuItemUnavailable {
+                restaurant_id,
+                menu_item_ids: unknown,
+            });
         }
         Ok(Money {
             amount,
@@ -133,7 +137,7 @@ impl OrderService for InMemoryOrders {
             .restaurants
             .get(&restaurant_id)
             .ok_or(RestaurantNotFound { restaurant_id })?;
-        let total = Self::total(menu, &input.line_items)?;
+        let total = Self::total(restaurant_id, menu, &input.line_items)?;
         let order_id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut labels =
             BTreeMap::from([("consumer_id".to_owned(), input.consumer_id.to_string())]);
@@ -148,6 +152,7 @@ impl OrderService for InMemoryOrders {
             payment: None,
             labels,
             placed_at: accord::Timestamp::from(std::time::SystemTime::now()),
+            consumer_id: input.consumer_id,
         };
         let order = watch::Sender::new(order);
         self.lock().insert(order_id, order.clone());

@@ -387,12 +387,16 @@ pub mod accounting_service {
                 op: &super::super::ops::GET_ACCOUNT,
                 method: __accord::http::Method::GET,
                 path: "/accounts/{consumer_id}",
+                success: 200,
+                resource: __accord::Option::None,
             };
 
             pub static LIST_ACCOUNTS: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::LIST_ACCOUNTS,
                 method: __accord::http::Method::GET,
                 path: "/accounts",
+                success: 200,
+                resource: __accord::Option::None,
             };
         }
 

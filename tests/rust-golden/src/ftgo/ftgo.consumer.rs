@@ -340,12 +340,16 @@ pub mod consumer_service {
                 op: &super::super::ops::CREATE_CONSUMER,
                 method: __accord::http::Method::POST,
                 path: "/consumers",
+                success: 200,
+                resource: __accord::Option::None,
             };
 
             pub static GET_CONSUMER: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::GET_CONSUMER,
                 method: __accord::http::Method::GET,
                 path: "/consumers/{consumer_id}",
+                success: 200,
+                resource: __accord::Option::None,
             };
         }
 

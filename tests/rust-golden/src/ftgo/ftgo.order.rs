@@ -188,6 +188,8 @@ pub struct Order {
     pub payment: __accord::Option<PaymentMethod>,
     pub labels: __accord::BTreeMap<__accord::String, __accord::String>,
     pub placed_at: __accord::Timestamp,
+    /// Who placed it; `?expand=consumer` embeds the consumer (REST Level 3).
+    pub consumer_id: i64,
 }
 
 impl __accord::Validate for Order {
@@ -217,6 +219,7 @@ __accord::object_shape!(Order {
     "payment": __accord::Option<PaymentMethod> = false,
     "labels": __accord::BTreeMap<__accord::String, __accord::String> = true,
     "placed_at": __accord::Timestamp = true,
+    "consumer_id": i64 = true,
 });
 __accord::message!(Order = "ftgo.order.v1.Order" {
     order_id: i64 = 1,
@@ -226,6 +229,7 @@ __accord::message!(Order = "ftgo.order.v1.Order" {
     payment: __accord::Option<PaymentMethod> = 5,
     labels: __accord::BTreeMap<__accord::String, __accord::String> = 6,
     placed_at: __accord::Timestamp = 7,
+    consumer_id: i64 = 8,
 });
 
 /// No restaurant has this id.
@@ -240,6 +244,25 @@ impl __accord::Validate for RestaurantNotFound {}
 __accord::object_shape!(RestaurantNotFound {"restaurant_id": i64 = true});
 __accord::message!(RestaurantNotFound = "ftgo.order.v1.RestaurantNotFound" {
     restaurant_id: i64 = 1,
+});
+
+/// A line item names something the restaurant's menu does not have.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
+#[serde(crate = "::accord::__private::serde")]
+pub struct MenuItemUnavailable {
+    pub restaurant_id: i64,
+    pub menu_item_ids: __accord::Vec<__accord::String>,
+}
+
+impl __accord::Validate for MenuItemUnavailable {}
+__accord::object_shape!(MenuItemUnavailable {
+    "restaurant_id": i64 = true,
+    "menu_item_ids": __accord::Vec<__accord::String> = true,
+});
+__accord::message!(MenuItemUnavailable = "ftgo.order.v1.MenuItemUnavailable" {
+    restaurant_id: i64 = 1,
+    menu_item_ids: __accord::Vec<__accord::String> = 2,
 });
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -406,6 +429,7 @@ pub mod order_service {
         /// Every error `create_order` may end with.
         pub enum CreateOrderError {
             RestaurantNotFound(super::RestaurantNotFound) = 404u16 => "ftgo.order.RestaurantNotFound",
+            MenuItemUnavailable(super::MenuItemUnavailable) = 422u16 => "ftgo.order.MenuItemUnavailable",
         }
         call Call;
     }
@@ -491,19 +515,100 @@ pub mod order_service {
                 op: &super::super::ops::CREATE_ORDER,
                 method: __accord::http::Method::POST,
                 path: "/orders",
+                success: 201,
+                resource: __accord::Option::Some(&super::resources::CREATE_ORDER_REPLY),
             };
 
             pub static GET_ORDER: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::GET_ORDER,
                 method: __accord::http::Method::GET,
                 path: "/orders/{order_id}",
+                success: 200,
+                resource: __accord::Option::Some(&super::resources::ORDER),
             };
 
             pub static CANCEL_ORDER: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::CANCEL_ORDER,
                 method: __accord::http::Method::POST,
                 path: "/orders/{order_id}/cancel",
+                success: 200,
+                resource: __accord::Option::Some(&super::resources::ORDER),
             };
+        }
+
+        /// Each resource's HAL links and `@link` relations.
+        #[doc(hidden)]
+        pub mod resources {
+            use super::__accord;
+
+            pub static CREATE_ORDER_REPLY: __accord::rest::hal::Resource = __accord::rest::hal::Resource {
+                links: &[
+                    __accord::rest::hal::Link {
+                        rel: "get_order",
+                        method: __accord::http::Method::GET,
+                        path: "/orders/{order_id}",
+                    },
+                    __accord::rest::hal::Link {
+                        rel: "cancel_order",
+                        method: __accord::http::Method::POST,
+                        path: "/orders/{order_id}/cancel",
+                    },
+                ],
+                relations: &[],
+            };
+
+            pub static ORDER: __accord::rest::hal::Resource = __accord::rest::hal::Resource {
+                links: &[
+                    __accord::rest::hal::Link {
+                        rel: "self",
+                        method: __accord::http::Method::GET,
+                        path: "/orders/{order_id}",
+                    },
+                    __accord::rest::hal::Link {
+                        rel: "cancel_order",
+                        method: __accord::http::Method::POST,
+                        path: "/orders/{order_id}/cancel",
+                    },
+                ],
+                relations: &[
+                    __accord::rest::hal::Relation {
+                        rel: "consumer",
+                        field: "consumer_id",
+                        each: false,
+                        service: "ftgo.consumer.ConsumerService",
+                        op: "get_consumer",
+                        href: "/consumers/{}",
+                    },
+                ],
+            };
+        }
+
+        /// The `@link` relations of this service's resources, typed: ask for them with a proxy's `…_hal(request, &[ORDER_CONSUMER.name])`, read them with `Hal::embedded(&ORDER_CONSUMER)`.
+        pub mod relations {
+            use super::__accord;
+
+            pub const ORDER_CONSUMER: __accord::rest::hal::Rel<super::super::super::super::super::ftgo::consumer::Consumer> = __accord::rest::hal::Rel::new("consumer");
+        }
+
+        /// What `?expand=` calls: give each function's `Linked` to the router's `ServerConfig::with_linked`.
+        pub mod linked {
+            use super::__accord;
+
+            /// Expands the relations that lead to `ftgo.consumer.ConsumerService` by calling it through `client` (its generated `Client`, a proxy, or any implementation); add `.base_url(...)` to make their hrefs absolute.
+            pub fn consumer_service<__C>(client: __C) -> __accord::rest::hal::Linked
+            where
+                __C: super::super::super::super::super::ftgo::consumer::ConsumerService + __accord::Send + __accord::Sync + 'static,
+            {
+                let client = __accord::Arc::new(client);
+                __accord::rest::hal::Linked::new("ftgo.consumer.ConsumerService")
+                    .op("get_consumer", "consumer_id", {
+                        let client = __accord::Arc::clone(&client);
+                        move |r| {
+                            let client = __accord::Arc::clone(&client);
+                            async move { <__C as super::super::super::super::super::ftgo::consumer::ConsumerService>::get_consumer(&client, r).await }
+                        }
+                    })
+            }
         }
 
         /// Serves any `OrderService` over REST: the paths and methods of its `@http` bindings. Serve it with `accord::rest::server::serve`.
@@ -515,7 +620,7 @@ pub mod order_service {
                 service: __accord::Arc<__S>,
                 call: __accord::rest::server::Call,
             ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
-                call.unary(
+                call.resource(
                     &routes::CREATE_ORDER,
                     |p: &mut __accord::rest::server::Params<'_>| {
                         p.body();
@@ -528,7 +633,7 @@ pub mod order_service {
                 service: __accord::Arc<__S>,
                 call: __accord::rest::server::Call,
             ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
-                call.unary(
+                call.resource(
                     &routes::GET_ORDER,
                     |p: &mut __accord::rest::server::Params<'_>| {
                         p.path::<i64>("order_id");
@@ -541,7 +646,7 @@ pub mod order_service {
                 service: __accord::Arc<__S>,
                 call: __accord::rest::server::Call,
             ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
-                call.unary(
+                call.resource(
                     &routes::CANCEL_ORDER,
                     |p: &mut __accord::rest::server::Params<'_>| {
                         p.path::<i64>("order_id");
@@ -613,6 +718,49 @@ pub mod order_service {
                 Output = __accord::Result<(), __accord::CallError>,
             > + __accord::Send {
                 __accord::unsupported(&super::super::order_service::ops::ORDER_VIEWED, request)
+            }
+        }
+
+        impl Proxy {
+            /// `create_order` with the resource's HAL links, and the relations `expand` names (`relations::…`) embedded: read them with `Hal::embedded`.
+            pub fn create_order_hal(
+                &self,
+                request: __accord::Request<super::super::CreateOrderRequest>,
+                expand: &[&str],
+            ) -> impl __accord::Future<
+                Output = __accord::Result<__accord::rest::hal::Hal<super::super::CreateOrderReply>, super::super::order_service::CreateOrderError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new().json(&input, &[]);
+                self.client.call_hal(&routes::CREATE_ORDER, context, parts, expand)
+            }
+
+            /// `get_order` with the resource's HAL links, and the relations `expand` names (`relations::…`) embedded: read them with `Hal::embedded`.
+            pub fn get_order_hal(
+                &self,
+                request: __accord::Request<super::super::GetOrderRequest>,
+                expand: &[&str],
+            ) -> impl __accord::Future<
+                Output = __accord::Result<__accord::rest::hal::Hal<super::super::Order>, super::super::order_service::GetOrderError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new().path("order_id", &input.order_id);
+                self.client.call_hal(&routes::GET_ORDER, context, parts, expand)
+            }
+
+            /// `cancel_order` with the resource's HAL links, and the relations `expand` names (`relations::…`) embedded: read them with `Hal::embedded`.
+            pub fn cancel_order_hal(
+                &self,
+                request: __accord::Request<super::super::CancelOrderRequest>,
+                expand: &[&str],
+            ) -> impl __accord::Future<
+                Output = __accord::Result<__accord::rest::hal::Hal<super::super::Order>, super::super::order_service::CancelOrderError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .path("order_id", &input.order_id)
+                    .json(&input, &["order_id"]);
+                self.client.call_hal(&routes::CANCEL_ORDER, context, parts, expand)
             }
         }
     }

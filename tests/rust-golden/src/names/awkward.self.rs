@@ -463,24 +463,32 @@ pub mod r#type {
                 op: &super::super::ops::MATCH,
                 method: __accord::http::Method::POST,
                 path: "/types/{type}",
+                success: 200,
+                resource: __accord::Option::None,
             };
 
             pub static SELF: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::SELF,
                 method: __accord::http::Method::GET,
                 path: "/types/{type}/self",
+                success: 200,
+                resource: __accord::Option::None,
             };
 
             pub static SELF_2: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::SELF_2,
                 method: __accord::http::Method::GET,
                 path: "/types/{type}/SELF",
+                success: 200,
+                resource: __accord::Option::None,
             };
 
             pub static ASYNC: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::ASYNC,
                 method: __accord::http::Method::DELETE,
                 path: "/types/{type}",
+                success: 204,
+                resource: __accord::Option::None,
             };
         }
 
@@ -543,7 +551,6 @@ pub mod r#type {
             ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
                 call.empty(
                     &routes::ASYNC,
-                    __accord::http::StatusCode::NO_CONTENT,
                     |p: &mut __accord::rest::server::Params<'_>| {
                         p.path::<__accord::String>("type");
                         p.query::<super::super::Match>("match", "match");
@@ -948,6 +955,8 @@ pub mod self_ {
                 op: &super::super::ops::SUPER,
                 method: __accord::http::Method::POST,
                 path: "/self/{type}",
+                success: 202,
+                resource: __accord::Option::None,
             };
         }
 
@@ -962,7 +971,6 @@ pub mod self_ {
             ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
                 call.empty(
                     &routes::SUPER,
-                    __accord::http::StatusCode::ACCEPTED,
                     |p: &mut __accord::rest::server::Params<'_>| {
                         p.path::<__accord::String>("type");
                         p.query::<super::super::Match>("match", "match");

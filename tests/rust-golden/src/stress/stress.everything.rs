@@ -1624,54 +1624,72 @@ pub mod everything {
                 op: &super::super::ops::GET_THING,
                 method: __accord::http::Method::GET,
                 path: "/things/{id}",
+                success: 200,
+                resource: __accord::Option::None,
             };
 
             pub static LIST_THINGS: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::LIST_THINGS,
                 method: __accord::http::Method::GET,
                 path: "/things",
+                success: 200,
+                resource: __accord::Option::None,
             };
 
             pub static CREATE_THING: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::CREATE_THING,
                 method: __accord::http::Method::POST,
                 path: "/things",
+                success: 200,
+                resource: __accord::Option::None,
             };
 
             pub static REPLACE_THING: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::REPLACE_THING,
                 method: __accord::http::Method::PUT,
                 path: "/things/{id}",
+                success: 204,
+                resource: __accord::Option::None,
             };
 
             pub static PATCH_LABELS: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::PATCH_LABELS,
                 method: __accord::http::Method::PATCH,
                 path: "/things/{id}/labels",
+                success: 200,
+                resource: __accord::Option::None,
             };
 
             pub static DELETE_THING: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::DELETE_THING,
                 method: __accord::http::Method::DELETE,
                 path: "/things/{id}",
+                success: 204,
+                resource: __accord::Option::None,
             };
 
             pub static PING: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::PING,
                 method: __accord::http::Method::POST,
                 path: "/ping",
+                success: 204,
+                resource: __accord::Option::None,
             };
 
             pub static WATCH: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::WATCH,
                 method: __accord::http::Method::GET,
                 path: "/things/{id}/watch",
+                success: 200,
+                resource: __accord::Option::None,
             };
 
             pub static VIEWED: __accord::rest::Route = __accord::rest::Route {
                 op: &super::super::ops::VIEWED,
                 method: __accord::http::Method::POST,
                 path: "/things/{id}/viewed",
+                success: 202,
+                resource: __accord::Option::None,
             };
         }
 
@@ -1732,7 +1750,6 @@ pub mod everything {
             ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
                 call.empty(
                     &routes::REPLACE_THING,
-                    __accord::http::StatusCode::NO_CONTENT,
                     |p: &mut __accord::rest::server::Params<'_>| {
                         p.path::<__accord::Uuid>("id");
                         p.header::<__accord::String>("etag", "If-Match");
@@ -1763,7 +1780,6 @@ pub mod everything {
             ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
                 call.empty(
                     &routes::DELETE_THING,
-                    __accord::http::StatusCode::NO_CONTENT,
                     |p: &mut __accord::rest::server::Params<'_>| {
                         p.path::<__accord::Uuid>("id");
                     },
@@ -1777,7 +1793,6 @@ pub mod everything {
             ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
                 call.empty(
                     &routes::PING,
-                    __accord::http::StatusCode::NO_CONTENT,
                     |_| {},
                     move |r: __accord::Request<__accord::rest::server::NoInput>| async move { service.ping(__accord::Request::from_parts(r.context, ())).await },
                 )
@@ -1802,7 +1817,6 @@ pub mod everything {
             ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
                 call.empty(
                     &routes::VIEWED,
-                    __accord::http::StatusCode::ACCEPTED,
                     |p: &mut __accord::rest::server::Params<'_>| {
                         p.path::<__accord::Uuid>("id");
                     },

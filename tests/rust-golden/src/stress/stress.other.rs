@@ -137,6 +137,8 @@ pub mod catalog {
                 op: &super::super::ops::LIST,
                 method: __accord::http::Method::GET,
                 path: "/items",
+                success: 200,
+                resource: __accord::Option::None,
             };
         }
 
