@@ -49,6 +49,10 @@ pub struct BuildArgs {
     /// with the build.rs `Builder`).
     #[arg(long, value_delimiter = ',', value_parser = parse_transport, default_value = "rest,messaging")]
     pub rust_transport: Vec<accord_codegen::rust::Transport>,
+    /// A `servers` URL of the OpenAPI documents (repeatable), such as
+    /// `https://api.example.com/v1`; without one they name `/`, the host serving them.
+    #[arg(long = "openapi-server", value_name = "URL")]
+    pub openapi_servers: Vec<String>,
 }
 
 fn parse_transport(name: &str) -> Result<accord_codegen::rust::Transport, String> {
@@ -82,6 +86,10 @@ pub struct DocumentArgs {
     /// Another folder imports may come from (repeatable); see `accord check --help`.
     #[arg(short = 'I', long = "include", value_name = "DIR")]
     pub include: Vec<PathBuf>,
+    /// A `servers` URL of the OpenAPI documents (repeatable), such as
+    /// `https://api.example.com/v1`; without one they name `/`, the host serving them.
+    #[arg(long = "openapi-server", value_name = "URL")]
+    pub openapi_servers: Vec<String>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,6 +169,7 @@ fn write_targets(
         .into_iter()
         .map(|t| match t {
             Target::Rust => (t, accord_codegen::rust::emit(model, &rust)),
+            Target::OpenApi => (t, openapi(model, &args.openapi_servers)),
             _ => (t, accord_codegen::emit(model, t)),
         })
         .collect();
@@ -206,6 +215,14 @@ pub(crate) fn build_again(args: &BuildArgs, previous: Option<Compilation>) -> Op
     Some(compilation)
 }
 
+/// The OpenAPI documents, with `--openapi-server`s.
+fn openapi(model: &Model, servers: &[String]) -> Vec<OutputFile> {
+    let options = accord_codegen::openapi::Options {
+        servers: servers.to_vec(),
+    };
+    accord_codegen::openapi::emit_with(model, &options)
+}
+
 fn report_written(target: Target, files: &[OutputFile], folder: &Path) {
     println!(
         "{:>10} {} files in {}",
@@ -232,7 +249,10 @@ pub fn run_asyncapi(args: &DocumentArgs) -> ExitCode {
 
 fn print_documents(target: Target, args: &DocumentArgs) -> Result<(), Failure> {
     let compiled = compile_keeping_spans(&args.inputs, &args.include)?;
-    let files = accord_codegen::emit(&compiled.model, target);
+    let files = match target {
+        Target::OpenApi => openapi(&compiled.model, &args.openapi_servers),
+        _ => accord_codegen::emit(&compiled.model, target),
+    };
     let files = select(&compiled, target, args, files)?;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(stream(target, args.format, &files).as_bytes());

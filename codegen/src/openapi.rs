@@ -5,6 +5,7 @@
 //! component-name pattern and collision-free across packages); the built-in problem schemas live
 //! under `accord-problem.*`, a name no IDL package can take because identifiers have no `-`.
 
+mod hal;
 mod schemas;
 mod typed;
 
@@ -20,7 +21,7 @@ use openapiv3::{
     APIKeyLocation, Components, Header, HeaderStyle, Info, MediaType, ObjectType, OpenAPI,
     Parameter, ParameterData, ParameterSchemaOrContent, PathItem, PathStyle, Paths, QueryStyle,
     ReferenceOr, RequestBody, Response, Responses, Schema, SchemaData, SchemaKind,
-    SecurityRequirement, SecurityScheme, StatusCode, StringType, Tag, Type,
+    SecurityRequirement, SecurityScheme, Server, StatusCode, StringType, Tag, Type,
 };
 use schemas::Schemas;
 use serde_json::{Value, json};
@@ -31,7 +32,6 @@ use typed::typed;
 pub const VERSION: &str = "3.0.3";
 const PROBLEM: &str = "accord-problem.Problem";
 const VIOLATION: &str = "accord-problem.Violation";
-const PROBLEM_RESPONSE: &str = "Problem";
 /// The security scheme of `@auth(bearer)`.
 const BEARER_SCHEME: &str = "bearer";
 /// Media type of the RFC 9457 problem body.
@@ -40,14 +40,27 @@ const JSON: &str = "application/json";
 /// Response header naming the declared error in the body.
 pub const ACCORD_ERROR: &str = "Accord-Error";
 
+/// What the documents say beyond the model.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The `servers` of every document (`https://api.example.com/v1`); none gives one server,
+    /// `/`: the host that serves the document.
+    pub servers: Vec<String>,
+}
+
 /// Every service document, YAML and JSON, in service order (services on every core).
 pub fn emit(model: &Model) -> Vec<OutputFile> {
+    emit_with(model, &Options::default())
+}
+
+/// [`emit`] with options.
+pub fn emit_with(model: &Model, options: &Options) -> Vec<OutputFile> {
     let ids: Vec<ServiceId> = model
         .service_ids()
         .filter(|&id| has_http(model, id))
         .collect();
     let docs = parallel::map(&ids, |&id| {
-        let doc = document(model, id);
+        let doc = document_with(model, id, options);
         let base = model.qualified_service_name(id);
         let yaml = schema::to_yaml(&doc);
         // The JSON of a document is about half as long again as its YAML.
@@ -75,10 +88,17 @@ fn component_ref(model: &Model, id: DeclId) -> String {
 
 /// The document of one service.
 pub fn document(model: &Model, id: ServiceId) -> OpenAPI {
+    document_with(model, id, &Options::default())
+}
+
+/// [`document`] with options.
+pub fn document_with(model: &Model, id: ServiceId, options: &Options) -> OpenAPI {
     let refs = |target: DeclId| component_ref(model, target);
     let doc = Doc {
         model,
         service: id,
+        options,
+        operation_ids: hal::operation_ids(&model.service(id).operations),
         api_keys: api_key_headers(model, id),
         schemas: Schemas {
             model,
@@ -109,6 +129,9 @@ fn api_key_headers(model: &Model, id: ServiceId) -> Vec<String> {
 struct Doc<'a> {
     model: &'a Model,
     service: ServiceId,
+    options: &'a Options,
+    /// Each operation's `operationId`, by index.
+    operation_ids: Vec<String>,
     /// The API key headers the operations use, in first-use order (see `api_key_scheme`).
     api_keys: Vec<String>,
     schemas: Schemas<'a>,
@@ -136,11 +159,25 @@ impl Doc<'_> {
                 description: service.docs.clone(),
                 ..Tag::default()
             }],
+            servers: self.servers(),
             paths: self.paths(),
             components: Some(self.components()),
             extensions,
             ..OpenAPI::default()
         }
+    }
+
+    fn servers(&self) -> Vec<Server> {
+        let urls = match self.options.servers.as_slice() {
+            [] => vec!["/".to_owned()],
+            given => given.to_vec(),
+        };
+        urls.into_iter()
+            .map(|url| Server {
+                url,
+                ..Server::default()
+            })
+            .collect()
     }
 
     fn http_ops(&self) -> impl Iterator<Item = (&Operation, &HttpBinding)> {
@@ -188,13 +225,14 @@ impl Doc<'_> {
         }
         openapiv3::Operation {
             tags: vec![service.name.clone()],
-            summary: op
-                .docs
-                .as_deref()
-                .and_then(|d| d.lines().next())
-                .map(str::to_string),
+            summary: Some(
+                op.docs
+                    .as_deref()
+                    .and_then(|d| d.lines().next())
+                    .map_or_else(|| hal::summary_of(&op.name), str::to_string),
+            ),
             description: schema::description(op.docs.as_deref(), &op.lifecycle),
-            operation_id: Some(format!("{}_{}", service.name, op.name)),
+            operation_id: Some(self.operation_ids[self.index_of(op)].clone()),
             parameters: self.parameters(op, http),
             request_body: self.request_body(op, http).map(ReferenceOr::Item),
             responses: self.responses(op),
@@ -257,6 +295,14 @@ impl Doc<'_> {
         schemes
     }
 
+    /// The index of `op` in its service (it is one of the service's own).
+    fn index_of(&self, op: &Operation) -> usize {
+        let ops = &self.model.service(self.service).operations;
+        ops.iter()
+            .position(|o| std::ptr::eq(o, op))
+            .expect("an operation of the service")
+    }
+
     fn input_fields(&self, op: &Operation) -> &[Field] {
         op.input.map_or(&[], |id| self.model.fields(id))
     }
@@ -267,7 +313,11 @@ impl Doc<'_> {
             let field = fields.get(p.field)?;
             self.parameter(field, &p.location)
         });
-        params.map(ReferenceOr::Item).collect()
+        let expand = (self.model.service(self.service).hypermedia
+            && http.method == HttpMethod::Get)
+            .then(|| hal::expand_parameter(self.model, op))
+            .flatten();
+        params.chain(expand).map(ReferenceOr::Item).collect()
     }
 
     fn parameter(&self, field: &Field, location: &ParamLocation) -> Option<Parameter> {
@@ -324,7 +374,8 @@ impl Doc<'_> {
         };
         Some(RequestBody {
             content: content(JSON, schema),
-            required: true,
+            // A body whose every field may be left out may be left out.
+            required: body.iter().any(|f| !f.optional && f.default.is_none()),
             ..RequestBody::default()
         })
     }
@@ -352,54 +403,94 @@ impl Doc<'_> {
                 ReferenceOr::Item(self.error_response(&errors)),
             );
         }
-        let problem = ReferenceOr::ref_(&format!("#/components/responses/{PROBLEM_RESPONSE}"));
-        match responses.get_mut(&StatusCode::Code(400)) {
-            // A declared error at 400 shares the status with validation failures.
-            Some(ReferenceOr::Item(declared)) => {
-                declared
-                    .content
-                    .insert(PROBLEM_JSON.into(), problem_media());
-                declared
-                    .description
-                    .push_str("\n\nOtherwise an RFC 9457 problem: invalid input.");
-                // A problem body comes without the header.
-                if let Some(ReferenceOr::Item(header)) = declared.headers.get_mut(ACCORD_ERROR) {
-                    header.required = false;
+        // Every problem the skeleton itself can answer with; at a status a declared error
+        // takes too, the response says both.
+        for &(status, name, _) in self.problems(op) {
+            let problem = ReferenceOr::ref_(&format!("#/components/responses/{name}"));
+            match responses.get_mut(&StatusCode::Code(status)) {
+                Some(ReferenceOr::Item(declared)) => {
+                    declared
+                        .content
+                        .insert(PROBLEM_JSON.into(), problem_media());
+                    declared.description.push_str(&format!(
+                        "\n\nOtherwise an RFC 9457 problem: {}.",
+                        problem_text(name)
+                    ));
+                    // A problem body comes without the header.
+                    if let Some(ReferenceOr::Item(header)) = declared.headers.get_mut(ACCORD_ERROR)
+                    {
+                        header.required = false;
+                    }
                 }
-            }
-            _ => {
-                responses.insert(StatusCode::Code(400), problem);
-            }
-        }
-        let auth = op.effective_auth(self.model.service(self.service));
-        if auth.scheme != AuthScheme::None {
-            let problem = ReferenceOr::ref_(&format!("#/components/responses/{PROBLEM_RESPONSE}"));
-            responses
-                .entry(StatusCode::Code(401))
-                .or_insert(problem.clone());
-            if !auth.scopes.is_empty() {
-                responses.entry(StatusCode::Code(403)).or_insert(problem);
+                _ => {
+                    responses.insert(StatusCode::Code(status), problem);
+                }
             }
         }
         responses.sort_keys();
         Responses {
             responses,
+            // A handler may fail with any status (`CallError::Status`): always as a problem.
+            default: Some(ReferenceOr::ref_(&format!(
+                "#/components/responses/{}",
+                PROBLEM_RESPONSES[PROBLEM_RESPONSES.len() - 1].1
+            ))),
             ..Responses::default()
         }
     }
 
+    /// The problem responses the skeleton answers operation `op` with: bad input, a refused
+    /// credential, a body too large or not JSON, a handler's failure, a deadline.
+    fn problems(
+        &self,
+        op: &Operation,
+    ) -> impl Iterator<Item = &'static (u16, &'static str, &'static str)> {
+        let auth = op.effective_auth(self.model.service(self.service));
+        let body = op.http.as_ref().is_some_and(HttpBinding::has_body);
+        PROBLEM_RESPONSES
+            .iter()
+            .filter(move |(status, _, _)| match status {
+                401 => auth.scheme != AuthScheme::None,
+                403 => !auth.scopes.is_empty(),
+                413 | 415 => body,
+                0 => false,
+                _ => true,
+            })
+    }
+
     fn success(&self, op: &Operation) -> (u16, Response) {
         let model = self.model;
+        let status = op.success_status();
         match &op.output {
             Output::None => (
-                202,
+                status,
                 described("Accepted: a one-way notification, no reply is sent."),
             ),
-            Output::Unit => (204, described("Done; the reply is empty.")),
+            Output::Unit => (status, described("Done; the reply is empty.")),
             Output::Single(id) => {
-                let mut response = described(&format!("A `{}`.", model.qualified_decl_name(*id)));
-                response.content = content(JSON, ReferenceOr::ref_(&component_ref(model, *id)));
-                (200, response)
+                let service = model.service(self.service);
+                let what = format!("`{}`", model.qualified_decl_name(*id));
+                let mut response = described(&match status {
+                    201 => format!("Created: a {what}."),
+                    _ => format!("A {what}."),
+                });
+                let resource = service.hypermedia && model.decl(*id).as_struct().is_some();
+                let schema = if resource {
+                    hal::resource_schema(model, *id)
+                } else {
+                    ReferenceOr::ref_(&component_ref(model, *id))
+                };
+                response.content = content(JSON, schema);
+                if model.decl(*id).as_struct().is_some() {
+                    response.links =
+                        hal::response_links(model, self.service, &self.operation_ids, *id);
+                }
+                if resource && status == 201 {
+                    response
+                        .headers
+                        .insert("Location".into(), ReferenceOr::Item(location()));
+                }
+                (status, response)
             }
             Output::Stream(id) => {
                 let mut response = described(&format!(
@@ -411,7 +502,7 @@ impl Doc<'_> {
                     "text/event-stream",
                     ReferenceOr::ref_(&component_ref(model, *id)),
                 );
-                (200, response)
+                (status, response)
             }
         }
     }
@@ -481,11 +572,23 @@ impl Doc<'_> {
         let [problem_schema, violation_schema] = BUILT_IN.clone();
         schemas.insert(PROBLEM.into(), problem_schema);
         schemas.insert(VIOLATION.into(), violation_schema);
-        let mut problem =
-            described("The request was malformed or broke a constraint (RFC 9457 problem).");
-        problem.content.insert(PROBLEM_JSON.into(), problem_media());
+        if self.model.service(self.service).hypermedia {
+            for (name, schema) in hal::components() {
+                schemas.insert(name.into(), schema);
+            }
+        }
         let mut responses = IndexMap::new();
-        responses.insert(PROBLEM_RESPONSE.into(), ReferenceOr::Item(problem));
+        let used = |name: &str| {
+            name == PROBLEM_RESPONSES[PROBLEM_RESPONSES.len() - 1].1
+                || self
+                    .http_ops()
+                    .any(|(op, _)| self.problems(op).any(|p| p.1 == name))
+        };
+        for &(_, name, text) in PROBLEM_RESPONSES.iter().filter(|p| used(p.1)) {
+            let mut problem = described(&format!("{text} (RFC 9457 problem)."));
+            problem.content.insert(PROBLEM_JSON.into(), problem_media());
+            responses.insert(name.into(), ReferenceOr::Item(problem));
+        }
         Components {
             schemas,
             responses,
@@ -497,12 +600,98 @@ impl Doc<'_> {
     /// Declarations the operations mention directly: input field types, outputs and errors.
     fn roots(&self) -> Vec<DeclId> {
         let mut roots = Vec::new();
-        for (op, _) in self.http_ops() {
-            roots.extend(op.input);
+        let hypermedia = self.model.service(self.service).hypermedia;
+        for (op, http) in self.http_ops() {
+            // The input is a component when the body is all of it; else its fields' types are.
+            let fields = self.input_fields(op);
+            let whole = http.params_in(|l| *l == ParamLocation::Body).count() == fields.len();
+            match op.input {
+                Some(input) if whole => roots.push(input),
+                _ => fields.iter().for_each(|f| named(&f.ty, &mut roots)),
+            }
             roots.extend(op.output.decl());
+            if let (true, Output::Single(output)) = (hypermedia, &op.output) {
+                roots.extend(hal::embedded_decls(self.model, *output));
+            }
             roots.extend(op.throws.iter().copied());
         }
         roots
+    }
+}
+
+/// The declarations a type names.
+fn named(ty: &accord_idl::model::Type, into: &mut Vec<DeclId>) {
+    use accord_idl::model::Type;
+    match ty {
+        Type::Named(id) => into.push(*id),
+        Type::List(item) | Type::Map(_, item) => named(item, into),
+        Type::Scalar(_) => {}
+    }
+}
+
+/// The problem responses a skeleton answers with: status (0 for `default` only), component
+/// name, what it means. The last one is every operation's `default`.
+const PROBLEM_RESPONSES: &[(u16, &str, &str)] = &[
+    (
+        400,
+        "BadRequest",
+        "The request was malformed or broke a constraint",
+    ),
+    (
+        401,
+        "Unauthorized",
+        "No valid credential came with the request",
+    ),
+    (
+        403,
+        "Forbidden",
+        "The credential lacks a scope the operation requires",
+    ),
+    (
+        413,
+        "PayloadTooLarge",
+        "The body is larger than the server accepts",
+    ),
+    (415, "UnsupportedMediaType", "The body is not JSON"),
+    (500, "InternalError", "The server failed"),
+    (
+        503,
+        "Unavailable",
+        "The service, or one it depends on, is unavailable",
+    ),
+    (504, "Timeout", "The deadline passed before the answer"),
+    (0, "Problem", "Any other failure"),
+];
+
+/// The meaning of problem response `name`, in lower case.
+fn problem_text(name: &str) -> String {
+    let text = PROBLEM_RESPONSES
+        .iter()
+        .find(|(_, n, _)| *n == name)
+        .map_or("a failure", |(_, _, t)| t);
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// `Location` of a created resource.
+fn location() -> Header {
+    Header {
+        description: Some(
+            "Where the created resource is (its `self` link, or the first GET link).".into(),
+        ),
+        style: HeaderStyle::Simple,
+        required: true,
+        deprecated: None,
+        format: ParameterSchemaOrContent::Schema(ReferenceOr::Item(Schema {
+            schema_data: SchemaData::default(),
+            schema_kind: SchemaKind::Type(Type::String(StringType::default())),
+        })),
+        example: None,
+        examples: IndexMap::new(),
+        extensions: IndexMap::new(),
     }
 }
 

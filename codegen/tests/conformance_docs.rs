@@ -94,9 +94,9 @@ fn check_openapi(dir: &Path, model: &Model) {
     check_redocly(&paths);
 }
 
-/// `@redocly/cli lint` with its recommended rules: every operation states its security
-/// (`security-defined`), open ones with `security: []`. Its other findings are printed (the
-/// REST Level 3 work closes them).
+/// `@redocly/cli lint` with its recommended rules: no error (every operation states its
+/// security, open ones with `security: []`; servers, summaries, unique operation ids, a 4xx
+/// response, links that resolve...). Its warnings are printed.
 fn check_redocly(paths: &[PathBuf]) {
     let redocly = validators_dir().join("node_modules/.bin/redocly");
     if !available("@redocly/cli", Command::new(&redocly).arg("--version")) {
@@ -125,18 +125,11 @@ fn check_redocly(paths: &[PathBuf]) {
         .flat_map(|r| r["problems"].as_array().cloned().unwrap_or_default())
         .collect();
     let rule = |p: &Value| p["ruleId"].as_str().unwrap_or_default().to_owned();
-    let unsecured: Vec<&Value> = problems
-        .iter()
-        .filter(|p| rule(p) == "security-defined")
-        .collect();
-    assert!(
-        unsecured.is_empty(),
-        "operations without a security requirement: {unsecured:#?}"
-    );
-    {
-        let others: Vec<String> = problems.iter().map(rule).collect();
-        println!("redocly: {} other finding(s) {others:?}", others.len());
-    }
+    let (errors, warnings): (Vec<&Value>, Vec<&Value>) =
+        problems.iter().partition(|p| p["severity"] == "error");
+    assert!(errors.is_empty(), "redocly errors: {errors:#?}");
+    let warnings: Vec<String> = warnings.into_iter().map(rule).collect();
+    println!("redocly: {} warning(s) {warnings:?}", warnings.len());
 }
 
 fn check_asyncapi(dir: &Path, model: &Model) {
@@ -280,6 +273,7 @@ fn ftgo_documents_pass_the_validators() {
         "payment": { "card": { "token": "t" } },
         "labels": { "rush": "yes" },
         "placed_at": "2026-01-02T03:04:05Z",
+        "consumer_id": 3,
     });
     let with = |key: &str, value: Value| {
         let mut changed = order.clone();

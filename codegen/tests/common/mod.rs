@@ -43,6 +43,7 @@ fn structure(name: &str, role: StructRole, fields: Vec<Field>) -> Decl {
             role,
             fields,
             reserved: Vec::new(),
+            links: Vec::new(),
         }),
     )
 }
@@ -159,6 +160,7 @@ pub fn hand_built() -> Model {
     get_item.throws = vec![DeclId(5), DeclId(6)];
     get_item.http = Some(HttpBinding {
         method: HttpMethod::Get,
+        status: None,
         path: "/items/{id}".into(),
         segments: vec![
             PathSegment::Literal("/items/".into()),
@@ -182,6 +184,7 @@ pub fn hand_built() -> Model {
     let mut put_item = op("put_item", Some(0), Output::Unit);
     put_item.http = Some(HttpBinding {
         method: HttpMethod::Put,
+        status: None,
         path: "/items/{id}".into(),
         segments: vec![
             PathSegment::Literal("/items/".into()),
@@ -201,6 +204,7 @@ pub fn hand_built() -> Model {
     let mut watch = op("watch", Some(4), Output::Stream(DeclId(0)));
     watch.http = Some(HttpBinding {
         method: HttpMethod::Post,
+        status: None,
         path: "/watch".into(),
         segments: vec![PathSegment::Literal("/watch".into())],
         params: (0..3)
@@ -259,6 +263,7 @@ pub fn hand_built() -> Model {
             publishes: vec![ChannelId(1)],
             subscribes: vec![],
             uses: vec![],
+            hypermedia: false,
         }],
         channels: vec![
             channel(
