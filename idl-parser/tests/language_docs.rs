@@ -54,7 +54,11 @@ fn the_contract_files_compile_clean_and_mean_what_the_examples_mean() {
     let contract = std::fs::read_to_string(root().join("tests/contract/language.md"))
         .expect("the vendored contract");
     let blocks = accord_blocks(&contract);
-    assert_eq!(blocks.len(), 3, "order, common and kitchen");
+    assert_eq!(
+        blocks.len(),
+        4,
+        "order, common and kitchen, then the hypermedia fragment"
+    );
     let files = [
         ("/contract/order.accord", blocks[0].1.clone()),
         ("/contract/common.accord", blocks[1].1.clone()),
@@ -109,6 +113,37 @@ fn the_contract_files_compile_clean_and_mean_what_the_examples_mean() {
     let start = order_text.find("\n    uses\n").expect("the `uses` clause") + 1;
     let end = start + order_text[start..].find(';').expect("its end") + 1;
     let without_uses = format!("{}{}", &order_text[..start], &order_text[end..]);
+    // The FTGO order service is also REST Level 3, as the hypermedia issue asks: a linked
+    // consumer, `@hypermedia`, `201` on creation and a declared error for an item not on the
+    // menu. Each is taken out (and must be there to be taken out); the fragment that shows the
+    // link is checked below.
+    let mut without_uses = without_uses;
+    for (extra, instead) in [
+        (
+            "    /// Who placed it; `?expand=consumer` embeds the consumer (REST Level 3).\n    \
+             @link(consumer, ftgo.consumer.ConsumerService.get_consumer)\n    \
+             consumer_id: i64 = 8;\n",
+            "",
+        ),
+        ("@hypermedia\n", ""),
+        (
+            "@http(POST, \"/orders\", status = 201)",
+            "@http(POST, \"/orders\")",
+        ),
+        (
+            "-> CreateOrderReply\n        throws RestaurantNotFound, MenuItemUnavailable;",
+            "-> CreateOrderReply throws RestaurantNotFound;",
+        ),
+        (
+            "/// A line item names something the restaurant's menu does not have.\n\
+             @status(422)\nerror MenuItemUnavailable {\n    restaurant_id: i64 = 1;\n    \
+             menu_item_ids: list<string> = 2;\n}\n\n",
+            "",
+        ),
+    ] {
+        assert!(without_uses.contains(extra), "order.accord lacks {extra:?}");
+        without_uses = without_uses.replacen(extra, instead, 1);
+    }
     let mut read = |p: &Path| {
         if p == order {
             Ok(without_uses.clone())
@@ -141,6 +176,7 @@ fn the_contract_files_compile_clean_and_mean_what_the_examples_mean() {
         (service.auth, service.scopes) = (None, None);
     }
     assert_eq!(from_contract.model, model);
+    hypermedia_fragment_links_to_the_consumer(&blocks[3].1, &api);
     let scopes = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     assert_eq!(
         auth,
@@ -152,6 +188,38 @@ fn the_contract_files_compile_clean_and_mean_what_the_examples_mean() {
             ("order_viewed".to_owned(), scopes(&[])),
         ]
     );
+}
+
+/// The contract's hypermedia fragment, in a package of its own beside the FTGO consumer
+/// service: its `@link` resolves to `get_consumer` through the qualified name.
+fn hypermedia_fragment_links_to_the_consumer(fragment: &str, api: &Path) {
+    let path = api.join("contract-hypermedia.accord");
+    let text = format!("package contract.hypermedia;\nversion 1.0.0;\n{fragment}");
+    let mut read = |p: &Path| {
+        if p == path {
+            Ok(text.clone())
+        } else {
+            std::fs::read_to_string(p)
+        }
+    };
+    // The consumer's file imports the order service's, whose `uses` names all three.
+    let mut roots = vec![path.clone()];
+    roots.extend(["consumer", "kitchen", "accounting"].map(|n| api.join(format!("{n}.accord"))));
+    let c = compile(&roots, &mut read);
+    assert!(c.diagnostics.is_empty(), "{:#?}", c.diagnostics);
+    let order = c
+        .model
+        .find_decl("contract.hypermedia.Order")
+        .expect("Order");
+    let links = c.model.links(order);
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].rel, "consumer");
+    assert_eq!(c.model.fields(order)[links[0].field].name, "consumer_id");
+    assert_eq!(
+        c.model.qualified_service_name(links[0].target.service),
+        "ftgo.consumer.ConsumerService"
+    );
+    assert_eq!(c.model.op(links[0].target).name, "get_consumer");
 }
 
 /// What a fragment of the reference may lack: the types, channels, used services and imports it

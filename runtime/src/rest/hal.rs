@@ -321,9 +321,11 @@ async fn expand_all(
             (None | Some(Value::Null), _) => continue,
             (Some(v), _) => vec![v.clone()],
         };
-        let deadline = context.deadline;
+        let deadline = expansion_deadline(context.deadline);
         let each = values.into_iter().map(move |v| {
-            let call = fetch(v, context.child());
+            let mut child = context.child();
+            child.deadline = deadline;
+            let call = fetch(v, child);
             async move {
                 match deadline {
                     Some(at) => tokio::time::timeout_at(at.into(), call)
@@ -363,6 +365,16 @@ async fn expand_all(
         }
     }
     (embedded, failed)
+}
+
+/// When the linked calls must be done: a little before the request's own deadline (a tenth of
+/// the time left, at most 100 ms), so the resource still reaches its caller in time when a
+/// linked service is slow.
+fn expansion_deadline(deadline: Option<std::time::Instant>) -> Option<std::time::Instant> {
+    let deadline = deadline?;
+    let left = deadline.saturating_duration_since(std::time::Instant::now());
+    let margin = (left / 10).min(std::time::Duration::from_millis(100));
+    Some(deadline - margin)
 }
 
 fn problem_value(problem: Problem) -> Value {

@@ -1,0 +1,106 @@
+//! What the tests that start the FTGO binaries share: tokens, starting a binary and reading
+//! its output, and whether Python has a module.
+
+#![allow(dead_code)] // Each test binary uses its own part.
+
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::AsyncBufReadExt as _;
+
+/// The HS256 secret the tests' order services verify tokens with.
+pub const SECRET: &str = "ftgo-test-secret-of-32-bytes-long";
+
+/// A bearer token holding `orders:read orders:write`, valid for an hour.
+pub fn token() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({"sub": "saga-test", "scope": "orders:read orders:write", "iat": now, "exp": now + 3600});
+    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
+    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()
+}
+
+/// A binary of the workspace: this package's from cargo, the others beside it.
+pub fn binary(name: &str) -> PathBuf {
+    let ours = PathBuf::from(env!("CARGO_BIN_EXE_ftgo-order-service"));
+    if name == "ftgo-order-service" {
+        return ours;
+    }
+    let path = ours.with_file_name(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo build -p {name}` (cargo test --workspace builds it)",
+        path.display()
+    );
+    path
+}
+
+/// A service process, its stdout kept line by line; killed when dropped.
+pub struct Service {
+    _child: tokio::process::Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Service {
+    /// Starts `name` with `args` and waits for its line containing `ready`.
+    pub async fn start(name: &str, args: &[&str]) -> Service {
+        let mut child = tokio::process::Command::new(binary(name))
+            .args(args)
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{name} starts: {e}"));
+        let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let ready = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = stdout.next_line().await.unwrap() {
+                let ready = line.contains("ready");
+                lines.lock().unwrap().push(line);
+                if ready {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert!(
+            matches!(ready, Ok(true)),
+            "{name} {args:?} never said ready: {:?}",
+            lines.lock().unwrap()
+        );
+        let kept = lines.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = stdout.next_line().await {
+                kept.lock().unwrap().push(line);
+            }
+        });
+        Service {
+            _child: child,
+            lines,
+        }
+    }
+
+    pub fn said(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+}
+
+/// Whether `python3` can import `module`; under CI its absence fails the test.
+pub fn python_has(module: &str) -> bool {
+    let found = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 with {module} is required under CI"
+        );
+        eprintln!("SKIPPED: python3 with {module} (tests/validators/requirements.txt) is missing");
+    }
+    found
+}
