@@ -64,7 +64,7 @@ pub struct Resource {
 
 /// One linked operation, called with its input decoded from the relation's value.
 type Fetch =
-    Arc<dyn Fn(Value, Context) -> BoxFuture<'static, Result<Value, Problem>> + Send + Sync>;
+    Arc<dyn Fn(Value, Context) -> BoxFuture<'static, Result<Value, Box<Problem>>> + Send + Sync>;
 
 /// The operations of one linked service that a router may call to expand relations, and
 /// where that service is published (for the relations' hrefs). Made by the generated
@@ -132,13 +132,15 @@ impl Linked {
             let call = Arc::clone(&call);
             Box::pin(async move {
                 let input = input.map_err(|e| {
-                    Problem::new(502).with_detail(format!("the relation's value: {e}"))
+                    Box::new(Problem::new(502).with_detail(format!("the relation's value: {e}")))
                 })?;
                 match call(Request::from_parts(context, input)).await {
                     Ok(output) => serde_json::to_value(output).map_err(|e| {
-                        Problem::new(502).with_detail(format!("encoding the resource: {e}"))
+                        Box::new(
+                            Problem::new(502).with_detail(format!("encoding the resource: {e}")),
+                        )
                     }),
-                    Err(error) => Err(super::server::error_problem(error)),
+                    Err(error) => Err(Box::new(super::server::error_problem(error))),
                 }
             })
         });
@@ -331,9 +333,9 @@ async fn expand_all(
                     Some(at) => tokio::time::timeout_at(at.into(), call)
                         .await
                         .unwrap_or_else(|_| {
-                            Err(Problem::new(504).with_detail(
+                            Err(Box::new(Problem::new(504).with_detail(
                                 "the linked call did not finish before the request's deadline",
-                            ))
+                            )))
                         }),
                     None => call.await,
                 }
@@ -343,7 +345,7 @@ async fn expand_all(
     }
     let mut embedded = Map::new();
     for (relation, results) in futures::future::join_all(calls).await {
-        let outputs: Result<Vec<Value>, Problem> = results.into_iter().collect();
+        let outputs: Result<Vec<Value>, Box<Problem>> = results.into_iter().collect();
         match outputs {
             Ok(mut outputs) if !relation.each => {
                 embedded.insert(relation.rel.into(), outputs.pop().unwrap_or(Value::Null));
@@ -360,7 +362,7 @@ async fn expand_all(
                     "{}.{} failed: {why}",
                     relation.service, relation.op
                 ));
-                failed.insert(relation.rel.into(), problem_value(problem));
+                failed.insert(relation.rel.into(), problem_value(*problem));
             }
         }
     }

@@ -61,6 +61,7 @@ fn order() -> Order {
             ("delivery_note".into(), "leave at the door".into()),
         ]),
         placed_at: chrono::DateTime::from_timestamp(1_767_225_600, 123_456_000).unwrap(),
+        consumer_id: 7,
     }
 }
 
@@ -169,6 +170,8 @@ mod pb {
         pub labels: std::collections::BTreeMap<String, String>,
         #[prost(message, optional, tag = "7")]
         pub placed_at: Option<Timestamp>,
+        #[prost(int64, tag = "8")]
+        pub consumer_id: i64,
     }
 }
 
@@ -199,6 +202,7 @@ fn prost_order() -> pb::Order {
             seconds: o.placed_at.timestamp(),
             nanos: o.placed_at.timestamp_subsec_nanos() as i32,
         }),
+        consumer_id: o.consumer_id,
     }
 }
 

@@ -139,13 +139,15 @@ async fn declared_errors_come_back_typed() {
             restaurant_id: 77
         }))
     );
-    // A failure that is not declared comes back as the transport case with its status.
-    let off_menu = orders.create_order(create(1, &[("sushi", 1)]).into()).await;
-    let Err(CreateOrderError::Call(CallError::Status(status))) = off_menu else {
-        panic!("expected an invalid-argument status, got {off_menu:?}");
+    // Schema-valid input the menu cannot serve is a declared error too (422), never an
+    // undeclared status.
+    let off_menu = orders
+        .create_order(create(1, &[("sushi", 1), ("pad-thai", 1), ("ramen", 2)]).into())
+        .await;
+    let Err(CreateOrderError::MenuItemUnavailable(unavailable)) = off_menu else {
+        panic!("expected MenuItemUnavailable, got {off_menu:?}");
     };
-    assert_eq!(status.code, Code::InvalidArgument);
-    assert_eq!(status.violations[0].field, "line_items[0].menu_item_id");
+    assert_eq!(unavailable.menu_item_ids, ["sushi", "ramen"]);
 }
 
 #[tokio::test]
@@ -230,7 +232,7 @@ async fn invalid_input_of_every_kind_gets_a_problem_and_the_server_stays_up() {
     }
     // Still serving.
     let (status, _, reply) = raw("POST", &orders, json, &valid.to_string()).await;
-    assert_eq!(status, 200, "{reply}");
+    assert_eq!(status, 201, "{reply}");
     assert!(reply["order_id"].is_i64());
 }
 
