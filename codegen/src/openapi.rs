@@ -5,28 +5,23 @@
 //! component-name pattern and collision-free across packages); the built-in problem schemas live
 //! under `accord-problem.*`, a name no IDL package can take because identifiers have no `-`.
 
-mod schemas;
-mod typed;
-
-use crate::schema::{self, Dialect, SchemaBuilder};
+use crate::schema::{self, Kind, NO_LENGTH, SchemaBuilder};
 use crate::{OutputFile, parallel};
 use accord_idl::Model;
 use accord_idl::model::{
-    AuthScheme, DeclId, Field, HttpBinding, HttpMethod, Operation, Output, ParamLocation,
+    AuthScheme, DeclId, Field, HttpBinding, HttpMethod, Operation, Output, ParamLocation, Scalar,
     ServiceId, StructRole,
 };
 use indexmap::IndexMap;
 use openapiv3::{
-    APIKeyLocation, Components, Header, HeaderStyle, Info, MediaType, ObjectType, OpenAPI,
-    Parameter, ParameterData, ParameterSchemaOrContent, PathItem, PathStyle, Paths, QueryStyle,
-    ReferenceOr, RequestBody, Response, Responses, Schema, SchemaData, SchemaKind,
-    SecurityRequirement, SecurityScheme, StatusCode, StringType, Tag, Type,
+    APIKeyLocation, Components, Header, HeaderStyle, Info, MediaType, OpenAPI, Parameter,
+    ParameterData, ParameterSchemaOrContent, PathItem, PathStyle, Paths, QueryStyle, ReferenceOr,
+    RequestBody, Response, Responses, Schema, SchemaData, SchemaKind, SecurityRequirement,
+    SecurityScheme, StatusCode, StringType, Tag, Type,
 };
-use schemas::Schemas;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
-use typed::typed;
 
 pub const VERSION: &str = "3.0.3";
 const PROBLEM: &str = "accord-problem.Problem";
@@ -80,14 +75,7 @@ pub fn document(model: &Model, id: ServiceId) -> OpenAPI {
         model,
         service: id,
         api_keys: api_key_headers(model, id),
-        schemas: Schemas {
-            model,
-            fallback: SchemaBuilder {
-                model,
-                refs: &refs,
-                dialect: Dialect::OpenApi30,
-            },
-        },
+        schemas: SchemaBuilder { model, refs: &refs },
     };
     doc.build()
 }
@@ -111,7 +99,7 @@ struct Doc<'a> {
     service: ServiceId,
     /// The API key headers the operations use, in first-use order (see `api_key_scheme`).
     api_keys: Vec<String>,
-    schemas: Schemas<'a>,
+    schemas: SchemaBuilder<'a, 'a>,
 }
 
 impl Doc<'_> {
@@ -276,7 +264,7 @@ impl Doc<'_> {
             description: field.docs.clone(),
             required,
             deprecated: field.lifecycle.deprecated.as_ref().map(|_| true),
-            format: ParameterSchemaOrContent::Schema(self.schemas.field(field)),
+            format: ParameterSchemaOrContent::Schema(self.schemas.field(field).into_openapi()),
             example: None,
             examples: IndexMap::new(),
             explode,
@@ -330,16 +318,7 @@ impl Doc<'_> {
     }
 
     fn inline_object(&self, fields: &[&Field]) -> ReferenceOr<Schema> {
-        let required = fields.iter().filter(|f| !f.optional);
-        let object = ObjectType {
-            properties: self.schemas.properties(fields.iter().copied()),
-            required: required.map(|f| f.name.clone()).collect(),
-            ..ObjectType::default()
-        };
-        ReferenceOr::Item(Schema {
-            schema_data: SchemaData::default(),
-            schema_kind: SchemaKind::Type(Type::Object(object)),
-        })
+        self.schemas.object(fields.iter().copied()).into_openapi()
     }
 
     fn responses(&self, op: &Operation) -> Responses {
@@ -473,11 +452,12 @@ impl Doc<'_> {
     fn components(&self) -> Components {
         let mut schemas = IndexMap::new();
         for id in schema::reachable(self.model, self.roots()) {
-            schemas.insert(self.model.qualified_decl_name(id), self.schemas.decl(id));
+            let schema = self.schemas.decl(id).into_openapi();
+            schemas.insert(self.model.qualified_decl_name(id), schema);
         }
-        // The same two schemas in every document: converted once per process, then cloned.
+        // The same two schemas in every document: built once per process, then cloned.
         static BUILT_IN: LazyLock<[ReferenceOr<Schema>; 2]> =
-            LazyLock::new(|| [typed(&problem_schema()), typed(&violation_schema())]);
+            LazyLock::new(|| [problem_schema(), violation_schema()]);
         let [problem_schema, violation_schema] = BUILT_IN.clone();
         schemas.insert(PROBLEM.into(), problem_schema);
         schemas.insert(VIOLATION.into(), violation_schema);
@@ -536,31 +516,43 @@ fn problem_media() -> MediaType {
     }
 }
 
-fn problem_schema() -> Value {
-    json!({
-        "type": "object",
-        "description": "An RFC 9457 problem; `violations` lists each field that broke a rule.",
-        "properties": {
-            "type": { "type": "string" },
-            "title": { "type": "string" },
-            "status": { "type": "integer", "format": "int32" },
-            "detail": { "type": "string" },
-            "instance": { "type": "string" },
-            "violations": { "type": "array", "items": { "$ref": format!("#/components/schemas/{VIOLATION}") } },
-        },
-        "required": ["type", "title", "status"],
-    })
+/// An RFC 9457 problem body.
+fn problem_schema() -> ReferenceOr<Schema> {
+    let violation = schema::Schema::new(Kind::Ref(format!("#/components/schemas/{VIOLATION}")));
+    let violations = Kind::Array {
+        items: Box::new(violation),
+        length: NO_LENGTH,
+    };
+    let mut problem = schema::Schema::new(Kind::Object {
+        properties: vec![
+            ("type", string_schema(None)),
+            ("title", string_schema(None)),
+            ("status", schema::Schema::new(schema::scalar(Scalar::I32))),
+            ("detail", string_schema(None)),
+            ("instance", string_schema(None)),
+            ("violations", schema::Schema::new(violations)),
+        ],
+        required: vec!["type", "title", "status"],
+    });
+    problem.description =
+        Some("An RFC 9457 problem; `violations` lists each field that broke a rule.".into());
+    problem.into_openapi()
 }
 
-fn violation_schema() -> Value {
-    json!({
-        "type": "object",
-        "properties": {
-            "field": { "type": "string", "description": "Path of the field: `line_items[0].quantity`." },
-            "message": { "type": "string" },
-        },
-        "required": ["field", "message"],
-    })
+/// One broken rule of a problem.
+fn violation_schema() -> ReferenceOr<Schema> {
+    let field = string_schema(Some("Path of the field: `line_items[0].quantity`."));
+    let violation = schema::Schema::new(Kind::Object {
+        properties: vec![("field", field), ("message", string_schema(None))],
+        required: vec!["field", "message"],
+    });
+    violation.into_openapi()
+}
+
+fn string_schema(description: Option<&'static str>) -> schema::Schema<'static> {
+    let mut string = schema::Schema::new(schema::scalar(Scalar::String));
+    string.description = description.map(Into::into);
+    string
 }
 
 fn described(text: &str) -> Response {
@@ -581,7 +573,3 @@ fn content(media: &str, schema: ReferenceOr<Schema>) -> IndexMap<String, MediaTy
     );
     map
 }
-
-/// Marker left in a schema the shared mapping produced but `openapiv3` could not hold; the
-/// tests assert it never appears.
-pub const UNREPRESENTABLE: &str = "x-accord-unrepresentable";
