@@ -523,36 +523,41 @@ fn problem_schema() -> ReferenceOr<Schema> {
         items: Box::new(violation),
         length: NO_LENGTH,
     };
-    let mut problem = schema::Schema::new(Kind::Object {
-        properties: vec![
-            ("type", string_schema(None)),
-            ("title", string_schema(None)),
-            ("status", schema::Schema::new(schema::scalar(Scalar::I32))),
-            ("detail", string_schema(None)),
-            ("instance", string_schema(None)),
-            ("violations", schema::Schema::new(violations)),
-        ],
-        required: vec!["type", "title", "status"],
-    });
-    problem.description =
-        Some("An RFC 9457 problem; `violations` lists each field that broke a rule.".into());
+    let mut problem = schema::Schema::new(Kind::Object(vec![
+        property("type", true, schema::scalar(Scalar::String), None),
+        property("title", true, schema::scalar(Scalar::String), None),
+        property("status", true, schema::scalar(Scalar::I32), None),
+        property("detail", false, schema::scalar(Scalar::String), None),
+        property("instance", false, schema::scalar(Scalar::String), None),
+        property("violations", false, violations, None),
+    ]));
+    problem.docs = Some("An RFC 9457 problem; `violations` lists each field that broke a rule.");
     problem.into_openapi()
 }
 
 /// One broken rule of a problem.
 fn violation_schema() -> ReferenceOr<Schema> {
-    let field = string_schema(Some("Path of the field: `line_items[0].quantity`."));
-    let violation = schema::Schema::new(Kind::Object {
-        properties: vec![("field", field), ("message", string_schema(None))],
-        required: vec!["field", "message"],
-    });
+    let field = Some("Path of the field: `line_items[0].quantity`.");
+    let violation = schema::Schema::new(Kind::Object(vec![
+        property("field", true, schema::scalar(Scalar::String), field),
+        property("message", true, schema::scalar(Scalar::String), None),
+    ]));
     violation.into_openapi()
 }
 
-fn string_schema(description: Option<&'static str>) -> schema::Schema<'static> {
-    let mut string = schema::Schema::new(schema::scalar(Scalar::String));
-    string.description = description.map(Into::into);
-    string
+fn property(
+    name: &'static str,
+    required: bool,
+    kind: Kind<'static>,
+    docs: Option<&'static str>,
+) -> schema::Property<'static> {
+    let mut schema = schema::Schema::new(kind);
+    schema.docs = docs;
+    schema::Property {
+        name,
+        schema,
+        required,
+    }
 }
 
 fn described(text: &str) -> Response {

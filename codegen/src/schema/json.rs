@@ -4,8 +4,8 @@
 //! `deprecated`, `description`, `x-accord-since`.
 
 use super::{
-    Bound, DEPRECATED_VALUES, ENUM_DESCRIPTIONS, ERROR_STATUS, Enumeration, Kind, SINCE, Schema,
-    literal,
+    Bound, DEPRECATED_VALUES, ENUM_DESCRIPTIONS, ERROR_STATUS, Enumeration, Kind, Property, SINCE,
+    Schema, literal,
 };
 use accord_idl::model::{Bounds, Number};
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -47,14 +47,14 @@ impl Schema<'_> {
         if let Some(default) = self.default {
             map.serialize_entry("default", &literal(default))?;
         }
-        if self.deprecated {
+        if self.deprecated() {
             map.serialize_entry("deprecated", &true)?;
         }
-        if let Some(description) = &self.description {
-            map.serialize_entry("description", description)?;
+        if let Some(description) = self.description() {
+            map.serialize_entry("description", &description)?;
         }
-        if let Some(since) = &self.since {
-            map.serialize_entry(SINCE, since)?;
+        if let Some(since) = self.since() {
+            map.serialize_entry(SINCE, &since)?;
         }
         Ok(())
     }
@@ -120,22 +120,20 @@ impl Kind<'_> {
                 }
                 lengths(map, ("minProperties", "maxProperties"), length)?;
             }
-            Kind::Object {
-                properties,
-                required,
-            } => {
+            Kind::Object(properties) => {
                 map.serialize_entry("type", "object")?;
                 if !properties.is_empty() {
                     map.serialize_entry("properties", &Properties(properties))?;
                 }
-                if !required.is_empty() {
-                    map.serialize_entry("required", required)?;
+                let required = properties.iter().filter(|p| p.required);
+                if required.clone().next().is_some() {
+                    map.serialize_entry("required", &Seq(required.map(|p| p.name)))?;
                 }
             }
             Kind::Variant { name, schema } => {
                 map.serialize_entry("type", "object")?;
                 map.serialize_entry("title", name)?;
-                map.serialize_entry("properties", &Property(name, schema))?;
+                map.serialize_entry("properties", &OneProperty(name, schema))?;
                 map.serialize_entry("required", &[name])?;
                 map.serialize_entry("additionalProperties", &false)?;
             }
@@ -159,7 +157,7 @@ fn enumeration<M: SerializeMap>(map: &mut M, values: Enumeration) -> Result<(), 
 /// `minimum` and `maximum`: the `@range` bound when JSON can write it, else the type's own.
 fn bounds<M: SerializeMap>(map: &mut M, minimum: &Bound, maximum: &Bound) -> Result<(), M::Error> {
     for (key, bound) in [("minimum", minimum), ("maximum", maximum)] {
-        let given = bound.range.and_then(JsonNumber::new);
+        let given = bound.range.and_then(|n| JsonNumber::new(*n));
         if let Some(value) = given.or(bound.own.and_then(|n| JsonNumber::int(n.into()))) {
             map.serialize_entry(key, &value)?;
         }
@@ -216,18 +214,18 @@ impl Serialize for JsonNumber {
     }
 }
 
-struct Properties<'s, 'm>(&'s [(&'m str, Schema<'m>)]);
+struct Properties<'s, 'm>(&'s [Property<'m>]);
 
 impl Serialize for Properties<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(name, schema)| (name, schema)))
+        serializer.collect_map(self.0.iter().map(|p| (p.name, &p.schema)))
     }
 }
 
 /// `{ name: schema }`
-struct Property<'s, 'm>(&'m str, &'s Schema<'m>);
+struct OneProperty<'s, 'm>(&'m str, &'s Schema<'m>);
 
-impl Serialize for Property<'_, '_> {
+impl Serialize for OneProperty<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(1))?;
         map.serialize_entry(self.0, self.1)?;

@@ -58,11 +58,10 @@ pub struct Schema<'m> {
     pub status: Option<u16>,
     /// A field's `@default`, in its wire form.
     pub default: Option<&'m Literal>,
-    pub deprecated: bool,
-    /// Doc comment, then the reason of a deprecation.
-    pub description: Option<Cow<'m, str>>,
-    /// `@since`, as `x-accord-since`.
-    pub since: Option<String>,
+    /// The doc comment: the `description`, with the reason of a deprecation after it.
+    pub docs: Option<&'m str>,
+    /// `deprecated` (its reason in the `description`) and `@since` (`x-accord-since`).
+    pub lifecycle: Option<&'m Lifecycle>,
 }
 
 /// The shape of a value.
@@ -78,13 +77,13 @@ pub enum Kind<'m> {
     Boolean,
     Integer {
         format: Format,
-        minimum: Bound,
-        maximum: Bound,
+        minimum: Bound<'m>,
+        maximum: Bound<'m>,
     },
     Number {
         format: Format,
-        minimum: Bound,
-        maximum: Bound,
+        minimum: Bound<'m>,
+        maximum: Bound<'m>,
     },
     String {
         format: Option<Format>,
@@ -103,11 +102,8 @@ pub enum Kind<'m> {
         values: Box<Schema<'m>>,
         length: Bounds<u64>,
     },
-    /// A struct: its fields as properties, the non-optional ones required.
-    Object {
-        properties: Vec<(&'m str, Schema<'m>)>,
-        required: Vec<&'m str>,
-    },
+    /// A struct: its fields as properties.
+    Object(Vec<Property<'m>>),
     /// One variant of a union, externally tagged: an object of exactly one property, named
     /// after the variant (also the object's title).
     Variant {
@@ -121,6 +117,15 @@ pub const NO_LENGTH: Bounds<u64> = Bounds {
     min: None,
     max: None,
 };
+
+/// A property of an object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Property<'m> {
+    pub name: &'m str,
+    pub schema: Schema<'m>,
+    /// Listed in `required`: a non-optional field.
+    pub required: bool,
+}
 
 /// The `format` keyword.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,8 +157,8 @@ impl Format {
 /// (`u32` ≤ 4294967295). A bound a document cannot write (beyond its integers) says nothing
 /// new there, so the writer falls back to the type's own.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Bound {
-    pub range: Option<Number>,
+pub struct Bound<'m> {
+    pub range: Option<&'m Number>,
     pub own: Option<i64>,
 }
 
@@ -195,17 +200,30 @@ impl<'m> Schema<'m> {
             title: None,
             status: None,
             default: None,
-            deprecated: false,
-            description: None,
-            since: None,
+            docs: None,
+            lifecycle: None,
         }
     }
 
-    /// Sets `description`, `deprecated` and `x-accord-since`.
+    /// Sets what `description`, `deprecated` and `x-accord-since` say.
     fn annotate(&mut self, docs: Option<&'m str>, lifecycle: &'m Lifecycle) {
-        self.deprecated = lifecycle.deprecated.is_some();
-        self.description = described(docs, lifecycle);
-        self.since = lifecycle.since.as_ref().map(ToString::to_string);
+        self.docs = docs;
+        self.lifecycle = Some(lifecycle);
+    }
+
+    pub fn deprecated(&self) -> bool {
+        self.lifecycle.is_some_and(|l| l.deprecated.is_some())
+    }
+
+    /// The doc comment, then the reason of a deprecation.
+    pub fn description(&self) -> Option<Cow<'m, str>> {
+        described(self.docs, self.lifecycle)
+    }
+
+    /// The version of `@since`.
+    pub fn since(&self) -> Option<String> {
+        let since = self.lifecycle.and_then(|l| l.since.as_ref());
+        since.map(ToString::to_string)
     }
 }
 
@@ -239,12 +257,13 @@ impl<'m> SchemaBuilder<'m, '_> {
     }
 
     /// An object holding these fields, the non-optional ones required.
-    pub fn object(&self, fields: impl Iterator<Item = &'m Field> + Clone) -> Schema<'m> {
-        let required = fields.clone().filter(|f| !f.optional);
-        Schema::new(Kind::Object {
-            required: required.map(|f| f.name.as_str()).collect(),
-            properties: fields.map(|f| (f.name.as_str(), self.field(f))).collect(),
-        })
+    pub fn object(&self, fields: impl Iterator<Item = &'m Field>) -> Schema<'m> {
+        let properties = fields.map(|f| Property {
+            name: &f.name,
+            schema: self.field(f),
+            required: !f.optional,
+        });
+        Schema::new(Kind::Object(properties.collect()))
     }
 
     /// A field's schema: its type plus constraints, default, description and deprecation.
@@ -334,8 +353,8 @@ fn constrain<'m>(kind: &mut Kind<'m>, c: &'m Constraints) {
         },
     ) = (&c.range, &mut *kind)
     {
-        minimum.range = range.min.or(minimum.range);
-        maximum.range = range.max.or(maximum.range);
+        minimum.range = range.min.as_ref().or(minimum.range);
+        maximum.range = range.max.as_ref().or(maximum.range);
     }
     if let Some(given) = c.length {
         // Bytes are base64 on the wire: n bytes take 4·⌈n/3⌉ characters.
@@ -380,16 +399,14 @@ pub fn annotate(map: &mut Map<String, Value>, docs: Option<&str>, lifecycle: &Li
 
 /// The `description` of a documented item: its doc comment, then the reason of a deprecation.
 pub fn description(docs: Option<&str>, lifecycle: &Lifecycle) -> Option<String> {
-    described(docs, lifecycle).map(Cow::into_owned)
+    described(docs, Some(lifecycle)).map(Cow::into_owned)
 }
 
 /// [`description`], borrowing the doc comment when there is no deprecation reason to add.
-fn described<'m>(docs: Option<&'m str>, lifecycle: &Lifecycle) -> Option<Cow<'m, str>> {
+fn described<'m>(docs: Option<&'m str>, lifecycle: Option<&Lifecycle>) -> Option<Cow<'m, str>> {
     let docs = docs.map_or("", str::trim);
-    let reason = lifecycle
-        .deprecated
-        .as_ref()
-        .and_then(|d| d.reason.as_ref());
+    let deprecated = lifecycle.and_then(|l| l.deprecated.as_ref());
+    let reason = deprecated.and_then(|d| d.reason.as_ref());
     let text = match reason {
         None => Cow::Borrowed(docs),
         Some(reason) if docs.is_empty() => Cow::Owned(format!("Deprecated: {reason}")),

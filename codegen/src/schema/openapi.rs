@@ -9,8 +9,8 @@
 //! - a default without a JSON form (`null`) is left out.
 
 use super::{
-    Bound, DEPRECATED_VALUES, ENUM_DESCRIPTIONS, ERROR_STATUS, Enumeration, Format, Kind, SINCE,
-    Schema, literal,
+    Bound, DEPRECATED_VALUES, ENUM_DESCRIPTIONS, ERROR_STATUS, Enumeration, Format, Kind, Property,
+    SINCE, Schema, literal,
 };
 use accord_idl::model::{Bounds, Number};
 use indexmap::IndexMap;
@@ -19,6 +19,7 @@ use openapiv3::{
     SchemaData, SchemaKind, StringType, Type, VariantOrUnknownOrEmpty,
 };
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::str::FromStr;
 
 impl Schema<'_> {
@@ -29,12 +30,20 @@ impl Schema<'_> {
 }
 
 fn write(schema: Schema) -> ReferenceOr<openapiv3::Schema> {
-    let mut extensions = IndexMap::new();
     // A variant is titled by its name.
     let title = match &schema.kind {
         Kind::Variant { name, .. } => Some(*name),
         _ => schema.title,
     };
+    let mut schema_data = SchemaData {
+        deprecated: schema.deprecated(),
+        title: title.map(str::to_string),
+        description: schema.description().map(Cow::into_owned),
+        default: schema.default.map(literal).filter(|d| !d.is_null()),
+        ..SchemaData::default()
+    };
+    let (status, since) = (schema.status, schema.since());
+    let extensions = &mut schema_data.extensions;
     let schema_kind = match schema.kind {
         Kind::Ref(reference) => return ReferenceOr::Reference { reference },
         Kind::AllOf(all_of) => SchemaKind::AllOf {
@@ -59,7 +68,7 @@ fn write(schema: Schema) -> ReferenceOr<openapiv3::Schema> {
             pattern,
             length,
         } => SchemaKind::Type(string(format, pattern, length)),
-        Kind::Enum(values) => SchemaKind::Type(enumeration(values, &mut extensions)),
+        Kind::Enum(values) => SchemaKind::Type(enumeration(values, extensions)),
         Kind::Array { items, length } => SchemaKind::Type(array(*items, length)),
         Kind::Map {
             key,
@@ -72,32 +81,19 @@ fn write(schema: Schema) -> ReferenceOr<openapiv3::Schema> {
             }
             SchemaKind::Type(map(*values, length))
         }
-        Kind::Object {
-            properties,
-            required,
-        } => SchemaKind::Type(object(properties, required, None)),
-        Kind::Variant { name, schema } => {
-            let properties = vec![(name, *schema)];
-            let closed = Some(AdditionalProperties::Any(false));
-            SchemaKind::Type(object(properties, vec![name], closed))
-        }
+        Kind::Object(properties) => SchemaKind::Type(object(properties)),
+        Kind::Variant { name, schema } => SchemaKind::Type(Type::Object(ObjectType {
+            properties: IndexMap::from([(name.to_string(), boxed(write(*schema)))]),
+            required: vec![name.to_string()],
+            additional_properties: Some(AdditionalProperties::Any(false)),
+            ..ObjectType::default()
+        })),
     };
-    let default = schema.default.map(literal).filter(|d| !d.is_null());
-    let mut schema_data = SchemaData {
-        deprecated: schema.deprecated,
-        title: title.map(str::to_string),
-        description: schema.description.map(|d| d.into_owned()),
-        default,
-        extensions,
-        ..SchemaData::default()
-    };
-    if let Some(status) = schema.status {
-        schema_data
-            .extensions
-            .insert(ERROR_STATUS.into(), json!(status));
+    if let Some(status) = status {
+        extensions.insert(ERROR_STATUS.into(), json!(status));
     }
-    if let Some(since) = schema.since {
-        schema_data.extensions.insert(SINCE.into(), json!(since));
+    if let Some(since) = since {
+        extensions.insert(SINCE.into(), json!(since));
     }
     ReferenceOr::Item(openapiv3::Schema {
         schema_data,
@@ -107,7 +103,7 @@ fn write(schema: Schema) -> ReferenceOr<openapiv3::Schema> {
 
 fn integer(format: Format, minimum: Bound, maximum: Bound) -> Type {
     let int = |bound: Bound| {
-        let range = bound.range.and_then(|n| match n {
+        let range = bound.range.and_then(|n| match *n {
             Number::Int(i) => i64::try_from(i).ok(),
             Number::Float(_) => None,
         });
@@ -123,7 +119,7 @@ fn integer(format: Format, minimum: Bound, maximum: Bound) -> Type {
 
 fn number(format: Format, minimum: Bound, maximum: Bound) -> Type {
     let float = |bound: Bound| {
-        let range = bound.range.and_then(|n| match n {
+        let range = bound.range.and_then(|n| match *n {
             Number::Int(i) => i64::try_from(i).ok().map(|i| i as f64),
             Number::Float(f) => f.is_finite().then_some(f),
         });
@@ -183,18 +179,16 @@ fn map(values: Schema, length: Bounds<u64>) -> Type {
     })
 }
 
-fn object(
-    properties: Vec<(&str, Schema)>,
-    required: Vec<&str>,
-    additional_properties: Option<AdditionalProperties>,
-) -> Type {
+fn object(properties: Vec<Property>) -> Type {
+    let required = properties.iter().filter(|p| p.required);
+    let required = required.map(|p| p.name.to_string()).collect();
+    let properties = properties
+        .into_iter()
+        .map(|p| (p.name.to_string(), boxed(write(p.schema))))
+        .collect();
     Type::Object(ObjectType {
-        properties: properties
-            .into_iter()
-            .map(|(name, s)| (name.to_string(), boxed(write(s))))
-            .collect(),
-        required: required.into_iter().map(str::to_string).collect(),
-        additional_properties,
+        properties,
+        required,
         ..ObjectType::default()
     })
 }
