@@ -1,5 +1,6 @@
 //! OpenAPI 3.0.3: one document per service with HTTP-bound operations, built as `openapiv3`
-//! values and written as YAML and JSON (`<package>.<Service>.yaml` / `.json`).
+//! values and written as YAML and JSON (`<package>.<Service>.yaml` / `.json`). Schemas come
+//! from the one mapping of [`crate::schema`], in its OpenAPI form.
 //!
 //! Component schemas are named by qualified name (`ftgo.order.Order`, allowed by the
 //! component-name pattern and collision-free across packages); the built-in problem schemas live

@@ -71,17 +71,14 @@ impl Kind<'_> {
                 format,
                 minimum,
                 maximum,
-            } => {
-                map.serialize_entry("type", "integer")?;
-                map.serialize_entry("format", format.as_str())?;
-                bounds(map, minimum, maximum)?;
             }
-            Kind::Number {
+            | Kind::Number {
                 format,
                 minimum,
                 maximum,
             } => {
-                map.serialize_entry("type", "number")?;
+                let integer = matches!(self, Kind::Integer { .. });
+                map.serialize_entry("type", if integer { "integer" } else { "number" })?;
                 map.serialize_entry("format", format.as_str())?;
                 bounds(map, minimum, maximum)?;
             }

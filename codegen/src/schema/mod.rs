@@ -5,12 +5,12 @@
 //! [`SchemaBuilder`] maps declarations, fields and types to a [`Schema`], a small typed form
 //! that borrows from the model. Two writers turn it into a document's schema object, and they
 //! are the only places where the documents differ:
-//! - [`json`]: `Serialize`, as JSON Schema 2020-12 (the JSON Schema files and AsyncAPI, whose
+//! - `json.rs`: `Serialize`, as JSON Schema 2020-12 (the JSON Schema files, and AsyncAPI, whose
 //!   schema objects are JSON Schema).
-//! - [`openapi`] ([`Schema::into_openapi`]): into `openapiv3` values, as OpenAPI 3.0 has them. OpenAPI 3.0 has no
-//!   `propertyNames` (an integer map key is named in `x-accord-map-key` instead), keeps integer
-//!   bounds in 64 bits and a `number`'s bounds as floats, ignores a `$ref`'s siblings and has no
-//!   `null` default.
+//! - `openapi.rs`: [`Schema::into_openapi`], the `openapiv3` value of the OpenAPI document.
+//!   OpenAPI 3.0 has no `propertyNames` (an integer map key is named in `x-accord-map-key`
+//!   instead), keeps integer bounds in 64 bits and a `number`'s bounds as floats, ignores a
+//!   `$ref`'s siblings and has no `null` default.
 //!
 //! Only the way a schema points at another declaration differs between documents; callers pass
 //! it in as a [`Refs`] function.
@@ -653,62 +653,70 @@ mod tests {
         assert!(variant.ends_with(r#"],"title":"U"}"#), "{variant}");
     }
 
-    #[test]
-    fn lengths_fit_the_type() {
+    /// A field's schema as each writer has it: (JSON Schema, OpenAPI).
+    fn written(field: &Field) -> (Value, Value) {
         let model = model();
         let b = builder(&model);
+        (json_schema(b.field(field)), openapi(b.field(field)))
+    }
+
+    #[test]
+    fn lengths_fit_the_type() {
         let mut f = field("x", Type::Scalar(Scalar::Bytes));
         f.constraints.length = Some(Bounds {
             min: Some(1),
             max: Some(16),
         });
         // Base64: 1 byte takes 4 characters, 16 bytes take 24.
-        for bytes in [json_schema(b.field(&f)), openapi(b.field(&f))] {
+        let (json_schema, openapi) = written(&f);
+        for bytes in [json_schema, openapi] {
             assert_eq!(
                 (bytes["minLength"].clone(), bytes["maxLength"].clone()),
                 (json!(4), json!(24))
             );
         }
         f.ty = Type::List(Box::new(Type::Scalar(Scalar::Bool)));
-        assert_eq!(json_schema(b.field(&f))["maxItems"], json!(16));
-        assert_eq!(openapi(b.field(&f))["maxItems"], json!(16));
+        let (json_schema, openapi) = written(&f);
+        assert_eq!(
+            (&json_schema["maxItems"], &openapi["maxItems"]),
+            (&json!(16), &json!(16))
+        );
         f.ty = Type::Map(Scalar::String, Box::new(Type::Scalar(Scalar::Bool)));
-        assert_eq!(json_schema(b.field(&f))["minProperties"], json!(1));
-        assert_eq!(openapi(b.field(&f))["minProperties"], json!(1));
+        let (json_schema, openapi) = written(&f);
+        assert_eq!(
+            (&json_schema["minProperties"], &openapi["minProperties"]),
+            (&json!(1), &json!(1))
+        );
     }
 
     #[test]
     fn integer_map_keys_are_decimal_strings() {
-        let model = model();
-        let b = builder(&model);
-        let ty = Type::Map(Scalar::I64, Box::new(Type::Named(DeclId(0))));
-        let json_schema = json_schema(b.ty(&ty));
+        let mut f = field(
+            "x",
+            Type::Map(Scalar::I64, Box::new(Type::Named(DeclId(0)))),
+        );
+        let (json_schema, openapi) = written(&f);
         assert_eq!(json_schema["propertyNames"]["pattern"], json!("^-?[0-9]+$"));
         assert_eq!(
             json_schema["additionalProperties"],
             json!({ "$ref": "#/0" })
         );
-        let openapi = openapi(b.ty(&ty));
         assert!(openapi.get("propertyNames").is_none());
         assert_eq!(openapi["x-accord-map-key"], json!("i64"));
-        let unsigned = Type::Map(Scalar::U32, Box::new(Type::Scalar(Scalar::Bool)));
-        assert_eq!(
-            self::json_schema(b.ty(&unsigned))["propertyNames"]["pattern"],
-            json!("^[0-9]+$")
-        );
+        f.ty = Type::Map(Scalar::U32, Box::new(Type::Scalar(Scalar::Bool)));
+        assert_eq!(written(&f).0["propertyNames"]["pattern"], json!("^[0-9]+$"));
     }
 
     #[test]
     fn a_decorated_reference_is_wrapped_in_all_of() {
-        let model = model();
-        let b = builder(&model);
         let mut f = field("x", Type::Named(DeclId(0)));
-        assert_eq!(json_schema(b.field(&f)), json!({ "$ref": "#/0" }));
+        assert_eq!(written(&f).0, json!({ "$ref": "#/0" }));
         f.docs = Some("Why.".into());
         f.lifecycle.deprecated = Some(accord_idl::model::Deprecated {
             reason: Some("old".into()),
         });
-        for schema in [json_schema(b.field(&f)), openapi(b.field(&f))] {
+        let (json_schema, openapi) = written(&f);
+        for schema in [json_schema, openapi] {
             assert_eq!(schema["allOf"], json!([{ "$ref": "#/0" }]));
             assert_eq!(schema["description"], json!("Why.\n\nDeprecated: old"));
             assert_eq!(schema["deprecated"], json!(true));
@@ -718,73 +726,64 @@ mod tests {
     /// `@since` alone does not wrap a reference: OpenAPI drops it beside the `$ref`.
     #[test]
     fn openapi_references_stand_alone() {
-        let model = model();
-        let b = builder(&model);
         let mut f = field("x", Type::Named(DeclId(0)));
         f.lifecycle.since = Some(semver::Version::new(1, 2, 0));
         assert_eq!(
-            json_schema(b.field(&f)),
-            json!({ "$ref": "#/0", "x-accord-since": "1.2.0" })
+            written(&f),
+            (
+                json!({ "$ref": "#/0", "x-accord-since": "1.2.0" }),
+                json!({ "$ref": "#/0" })
+            )
         );
-        assert_eq!(openapi(b.field(&f)), json!({ "$ref": "#/0" }));
     }
 
     #[test]
     fn openapi_drops_integer_bounds_beyond_64_bits() {
-        let model = model();
-        let b = builder(&model);
         let mut f = field("x", Type::Scalar(Scalar::U64));
         let max = Some(Number::Int(u64::MAX.into()));
         f.constraints.range = Some(Bounds {
             min: Some(Number::Int(5)),
             max,
         });
-        let openapi = openapi(b.field(&f));
+        let (json_schema, openapi) = written(&f);
         assert_eq!(
             (openapi["minimum"].clone(), openapi.get("maximum")),
             (json!(5), None)
         );
-        assert_eq!(json_schema(b.field(&f))["maximum"], json!(u64::MAX));
+        assert_eq!(json_schema["maximum"], json!(u64::MAX));
         // Beyond every integer JSON has, a bound falls back to the type's own.
         f.constraints.range = Some(Bounds {
             min: Some(Number::Int(i128::MIN)),
             max: None,
         });
-        assert_eq!(json_schema(b.field(&f))["minimum"], json!(0));
-        assert_eq!(self::openapi(b.field(&f))["minimum"], json!(0));
+        let (json_schema, openapi) = written(&f);
+        assert_eq!(
+            (&json_schema["minimum"], &openapi["minimum"]),
+            (&json!(0), &json!(0))
+        );
     }
 
     #[test]
     fn openapi_number_bounds_are_floats() {
-        let model = model();
-        let b = builder(&model);
         let mut f = field("x", Type::Scalar(Scalar::F64));
         f.constraints.range = Some(Bounds {
             min: Some(Number::Int(1)),
             max: Some(Number::Float(2.5)),
         });
         let text = |v: &Value| serde_json::to_string(v).expect("json");
-        let written = json_schema(b.field(&f));
-        assert_eq!(
-            (text(&written["minimum"]), text(&written["maximum"])),
-            ("1".into(), "2.5".into())
-        );
-        let written = openapi(b.field(&f));
-        assert_eq!(
-            (text(&written["minimum"]), text(&written["maximum"])),
-            ("1.0".into(), "2.5".into())
-        );
+        let bounds = |v: &Value| (text(&v["minimum"]), text(&v["maximum"]));
+        let (json_schema, openapi) = written(&f);
+        assert_eq!(bounds(&json_schema), ("1".into(), "2.5".into()));
+        assert_eq!(bounds(&openapi), ("1.0".into(), "2.5".into()));
     }
 
     #[test]
     fn openapi_leaves_out_a_default_without_a_json_form() {
-        let model = model();
-        let b = builder(&model);
         let mut f = field("x", Type::Scalar(Scalar::F64));
         f.default = Some(Literal::Float(f64::INFINITY));
-        assert_eq!(json_schema(b.field(&f))["default"], Value::Null);
-        assert!(json_schema(b.field(&f)).get("default").is_some());
-        assert!(openapi(b.field(&f)).get("default").is_none());
+        let (json_schema, openapi) = written(&f);
+        assert_eq!(json_schema.get("default"), Some(&Value::Null));
+        assert!(openapi.get("default").is_none());
     }
 
     #[test]
