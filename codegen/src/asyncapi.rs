@@ -17,10 +17,12 @@
 //! - `components.schemas`: the same schemas as the JSON Schema files ([`crate::schema`]);
 //!   `components.messageTraits.AccordHeaders`: the standard headers of docs/wire.md.
 
-use crate::schema::{self, Dialect, SchemaBuilder};
+use crate::schema::{self, Schema, SchemaBuilder};
 use crate::{OutputFile, parallel};
 use accord_idl::Model;
 use accord_idl::model::{ChannelId, ChannelKind, DeclId, Format, Operation, Output, ServiceId};
+use indexmap::IndexMap;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 pub const VERSION: &str = "3.0.0";
@@ -69,25 +71,42 @@ pub fn has_messaging(model: &Model, id: ServiceId) -> bool {
 }
 
 /// The document of one service.
-pub fn document(model: &Model, id: ServiceId) -> Value {
+pub fn document(model: &Model, id: ServiceId) -> Document<'_> {
     let refs =
         |target: DeclId| format!("#/components/schemas/{}", model.qualified_decl_name(target));
     let doc = Doc {
         model,
         service: id,
-        schemas: SchemaBuilder {
-            model,
-            refs: &refs,
-            dialect: Dialect::JsonSchema,
-        },
+        schemas: SchemaBuilder { model, refs: &refs },
     };
     doc.build()
 }
 
-struct Doc<'a> {
+/// An AsyncAPI document: its schemas as the mapping writes them, the rest as JSON values.
+#[derive(Serialize)]
+pub struct Document<'m> {
+    asyncapi: &'static str,
+    info: Map<String, Value>,
+    #[serde(rename = "defaultContentType")]
+    default_content_type: &'static str,
+    channels: Map<String, Value>,
+    operations: Map<String, Value>,
+    components: Components<'m>,
+    #[serde(rename = "x-accord-service")]
+    service: String,
+}
+
+#[derive(Serialize)]
+struct Components<'m> {
+    schemas: IndexMap<String, Schema<'m>>,
+    #[serde(rename = "messageTraits")]
+    message_traits: Value,
+}
+
+struct Doc<'a, 'r> {
     model: &'a Model,
     service: ServiceId,
-    schemas: SchemaBuilder<'a>,
+    schemas: SchemaBuilder<'a, 'r>,
 }
 
 fn channel_ref(key: &str) -> Value {
@@ -164,8 +183,8 @@ fn receive_bindings(kind: ChannelKind, address: &str) -> Value {
     }
 }
 
-impl Doc<'_> {
-    fn build(&self) -> Value {
+impl<'a> Doc<'a, '_> {
+    fn build(&self) -> Document<'a> {
         let service = self.model.service(self.service);
         let package = self.model.package(service.package);
         let mut info = Map::new();
@@ -173,15 +192,15 @@ impl Doc<'_> {
         info.insert("version".into(), json!(package.version.to_string()));
         schema::annotate(&mut info, service.docs.as_deref(), &service.lifecycle);
         info.remove("deprecated");
-        json!({
-            "asyncapi": VERSION,
-            "info": info,
-            "defaultContentType": "application/json",
-            "channels": self.channels(),
-            "operations": self.operations(),
-            "components": self.components(),
-            "x-accord-service": self.model.qualified_service_name(self.service),
-        })
+        Document {
+            asyncapi: VERSION,
+            info,
+            default_content_type: "application/json",
+            channels: self.channels(),
+            operations: self.operations(),
+            components: self.components(),
+            service: self.model.qualified_service_name(self.service),
+        }
     }
 
     /// Channels the service touches, each once, in the order first mentioned.
@@ -512,15 +531,15 @@ impl Doc<'_> {
         })
     }
 
-    fn components(&self) -> Value {
-        let mut schemas = Map::new();
-        for id in schema::reachable(self.model, self.roots()) {
-            schemas.insert(self.model.qualified_decl_name(id), self.schemas.decl(id));
+    fn components(&self) -> Components<'a> {
+        let schemas = schema::reachable(self.model, self.roots())
+            .into_iter()
+            .map(|id| (self.model.qualified_decl_name(id), self.schemas.decl(id)))
+            .collect();
+        Components {
+            schemas,
+            message_traits: json!({ HEADERS_TRAIT: { "headers": headers_schema() } }),
         }
-        json!({
-            "schemas": schemas,
-            "messageTraits": { HEADERS_TRAIT: { "headers": headers_schema() } },
-        })
     }
 
     /// Every payload: channel messages and the replies of bound operations.

@@ -5,11 +5,10 @@
 //! a tool that registers every file under its `$id` resolves them all. The schemas are built by
 //! [`crate::schema`], the same ones the AsyncAPI payloads embed.
 
-use crate::schema::{Dialect, SchemaBuilder, to_json};
+use crate::schema::{JsonSchemaFile, SchemaBuilder, to_json};
 use crate::{OutputFile, parallel};
 use accord_idl::Model;
 use accord_idl::model::DeclId;
-use serde_json::{Value, json};
 
 /// The meta-schema every file declares.
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -33,7 +32,7 @@ pub fn file_id(model: &Model, id: DeclId) -> String {
 }
 
 /// The schema document of one declaration.
-pub fn document(model: &Model, id: DeclId) -> Value {
+pub fn document(model: &Model, id: DeclId) -> JsonSchemaFile<'_> {
     let from = model.decl(id).package;
     let refs = |target: DeclId| {
         let decl = model.decl(target);
@@ -43,16 +42,9 @@ pub fn document(model: &Model, id: DeclId) -> Value {
             format!("../{}", file_id(model, target))
         }
     };
-    let builder = SchemaBuilder {
-        model,
-        refs: &refs,
-        dialect: Dialect::JsonSchema,
-    };
-    let mut doc = builder.decl(id);
-    if let Value::Object(body) = &mut doc {
-        // In front of the schema's own keywords, without building a second map.
-        body.shift_insert(0, "$schema".into(), json!(DIALECT));
-        body.shift_insert(1, "$id".into(), json!(file_id(model, id)));
+    JsonSchemaFile {
+        dialect: DIALECT,
+        id: file_id(model, id),
+        schema: SchemaBuilder { model, refs: &refs }.decl(id),
     }
-    doc
 }

@@ -1,33 +1,30 @@
 //! OpenAPI 3.0.3: one document per service with HTTP-bound operations, built as `openapiv3`
-//! values and written as YAML and JSON (`<package>.<Service>.yaml` / `.json`).
+//! values and written as YAML and JSON (`<package>.<Service>.yaml` / `.json`). Schemas come
+//! from the one mapping of [`crate::schema`], in its OpenAPI form.
 //!
 //! Component schemas are named by qualified name (`ftgo.order.Order`, allowed by the
 //! component-name pattern and collision-free across packages); the built-in problem schemas live
 //! under `accord-problem.*`, a name no IDL package can take because identifiers have no `-`.
 
 mod hal;
-mod schemas;
-mod typed;
 
-use crate::schema::{self, Dialect, SchemaBuilder};
+use crate::schema::{self, Kind, NO_LENGTH, SchemaBuilder};
 use crate::{OutputFile, parallel};
 use accord_idl::Model;
 use accord_idl::model::{
-    AuthScheme, DeclId, Field, HttpBinding, HttpMethod, Operation, Output, ParamLocation,
+    AuthScheme, DeclId, Field, HttpBinding, HttpMethod, Operation, Output, ParamLocation, Scalar,
     ServiceId, StructRole,
 };
 use indexmap::IndexMap;
 use openapiv3::{
-    APIKeyLocation, Components, Header, HeaderStyle, Info, MediaType, ObjectType, OpenAPI,
-    Parameter, ParameterData, ParameterSchemaOrContent, PathItem, PathStyle, Paths, QueryStyle,
-    ReferenceOr, RequestBody, Response, Responses, Schema, SchemaData, SchemaKind,
-    SecurityRequirement, SecurityScheme, Server, StatusCode, StringType, Tag, Type,
+    APIKeyLocation, Components, Header, HeaderStyle, Info, MediaType, OpenAPI, Parameter,
+    ParameterData, ParameterSchemaOrContent, PathItem, PathStyle, Paths, QueryStyle, ReferenceOr,
+    RequestBody, Response, Responses, Schema, SchemaData, SchemaKind, SecurityRequirement,
+    SecurityScheme, Server, StatusCode, StringType, Tag, Type,
 };
-use schemas::Schemas;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
-use typed::typed;
 
 pub const VERSION: &str = "3.0.3";
 const PROBLEM: &str = "accord-problem.Problem";
@@ -100,14 +97,7 @@ pub fn document_with(model: &Model, id: ServiceId, options: &Options) -> OpenAPI
         options,
         operation_ids: hal::operation_ids(&model.service(id).operations),
         api_keys: api_key_headers(model, id),
-        schemas: Schemas {
-            model,
-            fallback: SchemaBuilder {
-                model,
-                refs: &refs,
-                dialect: Dialect::OpenApi30,
-            },
-        },
+        schemas: SchemaBuilder { model, refs: &refs },
     };
     doc.build()
 }
@@ -134,7 +124,7 @@ struct Doc<'a> {
     operation_ids: Vec<String>,
     /// The API key headers the operations use, in first-use order (see `api_key_scheme`).
     api_keys: Vec<String>,
-    schemas: Schemas<'a>,
+    schemas: SchemaBuilder<'a, 'a>,
 }
 
 impl Doc<'_> {
@@ -326,7 +316,7 @@ impl Doc<'_> {
             description: field.docs.clone(),
             required,
             deprecated: field.lifecycle.deprecated.as_ref().map(|_| true),
-            format: ParameterSchemaOrContent::Schema(self.schemas.field(field)),
+            format: ParameterSchemaOrContent::Schema(self.schemas.field(field).into_openapi()),
             example: None,
             examples: IndexMap::new(),
             explode,
@@ -381,16 +371,7 @@ impl Doc<'_> {
     }
 
     fn inline_object(&self, fields: &[&Field]) -> ReferenceOr<Schema> {
-        let required = fields.iter().filter(|f| !f.optional);
-        let object = ObjectType {
-            properties: self.schemas.properties(fields.iter().copied()),
-            required: required.map(|f| f.name.clone()).collect(),
-            ..ObjectType::default()
-        };
-        ReferenceOr::Item(Schema {
-            schema_data: SchemaData::default(),
-            schema_kind: SchemaKind::Type(Type::Object(object)),
-        })
+        self.schemas.object(fields.iter().copied()).into_openapi()
     }
 
     fn responses(&self, op: &Operation) -> Responses {
@@ -564,11 +545,12 @@ impl Doc<'_> {
     fn components(&self) -> Components {
         let mut schemas = IndexMap::new();
         for id in schema::reachable(self.model, self.roots()) {
-            schemas.insert(self.model.qualified_decl_name(id), self.schemas.decl(id));
+            let schema = self.schemas.decl(id).into_openapi();
+            schemas.insert(self.model.qualified_decl_name(id), schema);
         }
-        // The same two schemas in every document: converted once per process, then cloned.
+        // The same two schemas in every document: built once per process, then cloned.
         static BUILT_IN: LazyLock<[ReferenceOr<Schema>; 2]> =
-            LazyLock::new(|| [typed(&problem_schema()), typed(&violation_schema())]);
+            LazyLock::new(|| [problem_schema(), violation_schema()]);
         let [problem_schema, violation_schema] = BUILT_IN.clone();
         schemas.insert(PROBLEM.into(), problem_schema);
         schemas.insert(VIOLATION.into(), violation_schema);
@@ -725,31 +707,48 @@ fn problem_media() -> MediaType {
     }
 }
 
-fn problem_schema() -> Value {
-    json!({
-        "type": "object",
-        "description": "An RFC 9457 problem; `violations` lists each field that broke a rule.",
-        "properties": {
-            "type": { "type": "string" },
-            "title": { "type": "string" },
-            "status": { "type": "integer", "format": "int32" },
-            "detail": { "type": "string" },
-            "instance": { "type": "string" },
-            "violations": { "type": "array", "items": { "$ref": format!("#/components/schemas/{VIOLATION}") } },
-        },
-        "required": ["type", "title", "status"],
-    })
+/// An RFC 9457 problem body.
+fn problem_schema() -> ReferenceOr<Schema> {
+    let violation = schema::Schema::new(Kind::Ref(format!("#/components/schemas/{VIOLATION}")));
+    let violations = Kind::Array {
+        items: Box::new(violation),
+        length: NO_LENGTH,
+    };
+    let mut problem = schema::Schema::new(Kind::Object(vec![
+        property("type", true, schema::scalar(Scalar::String), None),
+        property("title", true, schema::scalar(Scalar::String), None),
+        property("status", true, schema::scalar(Scalar::I32), None),
+        property("detail", false, schema::scalar(Scalar::String), None),
+        property("instance", false, schema::scalar(Scalar::String), None),
+        property("violations", false, violations, None),
+    ]));
+    problem.docs = Some("An RFC 9457 problem; `violations` lists each field that broke a rule.");
+    problem.into_openapi()
 }
 
-fn violation_schema() -> Value {
-    json!({
-        "type": "object",
-        "properties": {
-            "field": { "type": "string", "description": "Path of the field: `line_items[0].quantity`." },
-            "message": { "type": "string" },
-        },
-        "required": ["field", "message"],
-    })
+/// One broken rule of a problem.
+fn violation_schema() -> ReferenceOr<Schema> {
+    let field = Some("Path of the field: `line_items[0].quantity`.");
+    let violation = schema::Schema::new(Kind::Object(vec![
+        property("field", true, schema::scalar(Scalar::String), field),
+        property("message", true, schema::scalar(Scalar::String), None),
+    ]));
+    violation.into_openapi()
+}
+
+fn property(
+    name: &'static str,
+    required: bool,
+    kind: Kind<'static>,
+    docs: Option<&'static str>,
+) -> schema::Property<'static> {
+    let mut schema = schema::Schema::new(kind);
+    schema.docs = docs;
+    schema::Property {
+        name,
+        schema,
+        required,
+    }
 }
 
 fn described(text: &str) -> Response {
@@ -770,7 +769,3 @@ fn content(media: &str, schema: ReferenceOr<Schema>) -> IndexMap<String, MediaTy
     );
     map
 }
-
-/// Marker left in a schema the shared mapping produced but `openapiv3` could not hold; the
-/// tests assert it never appears.
-pub const UNREPRESENTABLE: &str = "x-accord-unrepresentable";

@@ -67,14 +67,6 @@ fn validate(name: &str, command: &mut Command, files: &[PathBuf]) {
 
 fn check_openapi(dir: &Path, model: &Model) {
     let files = openapi::emit(model);
-    for file in &files {
-        assert!(
-            !file.contents.contains(openapi::UNREPRESENTABLE),
-            "{}: {}",
-            file.path.display(),
-            file.contents
-        );
-    }
     let paths = write(&dir.join("openapi"), &files);
     if available(
         "openapi-spec-validator",
