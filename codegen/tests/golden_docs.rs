@@ -260,20 +260,44 @@ fn asyncapi_payloads_are_the_json_schemas() {
 
 /// What OpenAPI 3.0 cannot say, taken out of a schema: numbers compared by value (a `number`'s
 /// bounds are floats there), no `propertyNames` (OpenAPI names an integer key in
-/// `x-accord-map-key` instead), nothing beside a `$ref`.
+/// `x-accord-map-key` instead), nothing beside a `$ref`, and a nullable value spelled
+/// `nullable: true` (JSON Schema's `anyOf: [..., {"type": "null"}]`; OpenAPI puts the
+/// referenced type beside a nullable `allOf`).
 fn common_ground(value: &Value) -> Value {
     match value {
         Value::Number(n) => json!(n.as_f64()),
         Value::Array(items) => Value::Array(items.iter().map(common_ground).collect()),
         Value::Object(map) if map.contains_key("$ref") => json!({ "$ref": map["$ref"] }),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, _)| *k != "propertyNames" && *k != "x-accord-map-key")
-                .map(|(k, v)| (k.clone(), common_ground(v)))
-                .collect(),
-        ),
+        Value::Object(map)
+            if map.get("anyOf").and_then(|a| a.get(1)) == Some(&json!({ "type": "null" })) =>
+        {
+            let mut merged = map.clone();
+            merged.remove("anyOf");
+            if let Some(inner) = map["anyOf"][0].as_object() {
+                merged.extend(inner.clone());
+            }
+            merged.insert("nullable".into(), json!(true));
+            common_ground(&Value::Object(merged))
+        }
+        Value::Object(map)
+            if map.contains_key("allOf") && map.get("nullable") == Some(&json!(true)) =>
+        {
+            let mut bare = map.clone();
+            bare.remove("type");
+            common_ground_object(&bare)
+        }
+        Value::Object(map) => common_ground_object(map),
         other => other.clone(),
     }
+}
+
+fn common_ground_object(map: &serde_json::Map<String, Value>) -> Value {
+    Value::Object(
+        map.iter()
+            .filter(|(k, _)| *k != "propertyNames" && *k != "x-accord-map-key")
+            .map(|(k, v)| (k.clone(), common_ground(v)))
+            .collect(),
+    )
 }
 
 /// The OpenAPI components are the JSON Schemas of the one mapping, but for what OpenAPI 3.0

@@ -204,8 +204,11 @@ pub(super) fn expand_parameter(model: &Model, op: &Operation) -> Option<Paramete
     if relations.is_empty() {
         return None;
     }
+    // At least one: `expand=` is the same text for no relation and for one empty name, and
+    // the server refuses it.
     let ReferenceOr::Item(items) = schema(json!({
         "type": "array",
+        "minItems": 1,
         "items": { "type": "string", "enum": relations },
     })) else {
         return None;

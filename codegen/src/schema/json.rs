@@ -35,9 +35,35 @@ impl Serialize for JsonSchemaFile<'_> {
     }
 }
 
+/// A kind's keywords alone, as one branch of a nullable schema's `anyOf`.
+struct KindOnly<'a, 'm>(&'a Kind<'m>);
+
+impl Serialize for KindOnly<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.0.entries(&mut map)?;
+        map.end()
+    }
+}
+
+/// `{"type": "null"}`.
+struct Null;
+
+impl Serialize for Null {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("type", "null")?;
+        map.end()
+    }
+}
+
 impl Schema<'_> {
     fn entries<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-        self.kind.entries(map)?;
+        if self.nullable {
+            map.serialize_entry("anyOf", &(KindOnly(&self.kind), Null))?;
+        } else {
+            self.kind.entries(map)?;
+        }
         if let Some(title) = self.title {
             map.serialize_entry("title", title)?;
         }

@@ -62,6 +62,12 @@ pub struct Schema<'m> {
     pub docs: Option<&'m str>,
     /// `deprecated` (its reason in the `description`) and `@since` (`x-accord-since`).
     pub lifecycle: Option<&'m Lifecycle>,
+    /// An optional field's value may also be `null`, which readers take as unset
+    /// (`docs/wire.md`).
+    pub nullable: bool,
+    /// The JSON type of a referenced declaration (`object`, or `string` for an enum), which
+    /// OpenAPI 3.0 wants beside `nullable` when the reference is wrapped in `allOf`.
+    pub ref_type: Option<&'static str>,
 }
 
 /// The shape of a value.
@@ -202,6 +208,8 @@ impl<'m> Schema<'m> {
             default: None,
             docs: None,
             lifecycle: None,
+            nullable: false,
+            ref_type: None,
         }
     }
 
@@ -272,13 +280,21 @@ impl<'m> SchemaBuilder<'m, '_> {
         let decorated = !field.constraints.is_empty()
             || field.default.is_some()
             || field.docs.is_some()
-            || field.lifecycle.deprecated.is_some();
+            || field.lifecycle.deprecated.is_some()
+            || field.optional;
         if decorated && matches!(schema.kind, Kind::Ref(_)) {
             // A `$ref` beside other keywords is ignored by OpenAPI 3.0 and draft-07 readers.
             schema = Schema::new(Kind::AllOf(vec![schema]));
         }
         constrain(&mut schema.kind, &field.constraints);
         schema.default = field.default.as_ref();
+        schema.nullable = field.optional;
+        if let Type::Named(id) = &field.ty {
+            schema.ref_type = Some(match self.model.decl(*id).kind {
+                DeclKind::Enum(_) => "string",
+                DeclKind::Struct(_) | DeclKind::Union(_) => "object",
+            });
+        }
         schema.annotate(field.docs.as_deref(), &field.lifecycle);
         schema
     }

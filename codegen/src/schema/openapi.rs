@@ -40,12 +40,19 @@ fn write(schema: Schema) -> ReferenceOr<openapiv3::Schema> {
         title: title.map(str::to_string),
         description: schema.description().map(Cow::into_owned),
         default: schema.default.map(literal).filter(|d| !d.is_null()),
+        nullable: schema.nullable,
         ..SchemaData::default()
     };
     let (status, since) = (schema.status, schema.since());
     let extensions = &mut schema_data.extensions;
     let schema_kind = match schema.kind {
         Kind::Ref(reference) => return ReferenceOr::Reference { reference },
+        // OpenAPI 3.0 reads `nullable` only beside a `type`.
+        Kind::AllOf(all_of) if schema.nullable => SchemaKind::Any(openapiv3::AnySchema {
+            typ: schema.ref_type.map(str::to_owned),
+            all_of: all_of.into_iter().map(write).collect(),
+            ..openapiv3::AnySchema::default()
+        }),
         Kind::AllOf(all_of) => SchemaKind::AllOf {
             all_of: all_of.into_iter().map(write).collect(),
         },

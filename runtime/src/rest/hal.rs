@@ -184,7 +184,8 @@ pub(crate) fn requested(
     let mut wanted: Vec<&'static Relation> = Vec::new();
     let pairs = form_urlencoded(query.unwrap_or(""));
     for (_, value) in pairs.iter().filter(|(k, _)| k == "expand") {
-        for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        // An empty name (`expand=`, `expand=a,,b`) is no relation: refused like an unknown one.
+        for name in value.split(',').map(str::trim) {
             match resource.relations.iter().find(|r| r.rel == name) {
                 Some(r) if wanted.iter().any(|w| std::ptr::eq(*w, r)) => {}
                 Some(r) => wanted.push(r),
@@ -606,6 +607,7 @@ mod tests {
         let names: Vec<&str> = got.iter().map(|r| r.rel).collect();
         assert_eq!(names, ["consumer", "items"]);
         assert!(requested(&ORDER, Some("other=1")).unwrap().is_empty());
+        assert_eq!(requested(&ORDER, Some("expand=")).unwrap_err().status, 400);
         let problem = requested(&ORDER, Some("expand=consumer,courier")).unwrap_err();
         assert_eq!(problem.status, 400);
         let detail = problem.detail.unwrap();
