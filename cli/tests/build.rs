@@ -161,6 +161,39 @@ fn proto_prints_every_package_file_with_separators() {
 }
 
 #[test]
+fn openapi_servers_come_from_the_command_line() {
+    let api = ftgo();
+    let servers = |extra: &[&str]| {
+        let mut args = vec![
+            "openapi",
+            &api,
+            "--service",
+            "OrderService",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let run = accord(&args);
+        assert!(run.status.success(), "{}", stderr(&run));
+        let doc: serde_json::Value = serde_json::from_slice(&run.stdout).expect("one document");
+        doc["servers"].clone()
+    };
+    assert_eq!(servers(&[]), serde_json::json!([{ "url": "/" }]));
+    assert_eq!(
+        servers(&[
+            "--openapi-server",
+            "https://api.example.com/v1",
+            "--openapi-server",
+            "http://localhost:8080"
+        ]),
+        serde_json::json!([
+            { "url": "https://api.example.com/v1" },
+            { "url": "http://localhost:8080" }
+        ])
+    );
+}
+
+#[test]
 fn service_picks_one_document() {
     let run = accord(&["openapi", &ftgo(), "--service", "OrderService"]);
     assert!(run.status.success(), "{}", stderr(&run));

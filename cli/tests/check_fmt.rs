@@ -49,8 +49,9 @@ fn check_accepts_the_examples() {
 }
 
 /// The order service `uses` its saga's participants by qualified name, without importing their
-/// files (they import its file): checked alone, those packages are not loaded, and the error
-/// says to load them; checked with its folder, it is clean.
+/// files (they import its file), and links its orders to the consumer service the same way:
+/// checked alone, those packages are not loaded, and each error says to load them; checked with
+/// its folder, it is clean.
 #[test]
 fn check_of_a_file_whose_used_services_are_not_loaded_says_to_load_them() {
     let order = root().join("examples/ftgo/api/order.accord");
@@ -59,14 +60,21 @@ fn check_of_a_file_whose_used_services_are_not_loaded_says_to_load_them() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&run)).expect("stdout is JSON");
     let found = json.as_array().expect("a list of diagnostics");
     let messages: Vec<&str> = found.iter().filter_map(|d| d["message"].as_str()).collect();
-    assert_eq!(messages.len(), 3, "{messages:?}");
-    assert!(found.iter().all(|d| d["code"] == "A1001"), "{found:?}");
+    assert_eq!(messages.len(), 4, "{messages:?}");
+    let codes: Vec<&str> = found.iter().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, ["A1101", "A1001", "A1001", "A1001"], "{found:?}");
     assert!(
-        messages[1].contains("no loaded file declares package `ftgo.kitchen`"),
+        messages[0].contains("no loaded file declares package `ftgo.consumer`"),
         "{messages:?}"
     );
-    let help = found[1]["help"].as_str().unwrap_or_default();
-    assert!(help.contains("`accord check api/`"), "{help}");
+    assert!(
+        messages[2].contains("no loaded file declares package `ftgo.kitchen`"),
+        "{messages:?}"
+    );
+    for d in [&found[0], &found[2]] {
+        let help = d["help"].as_str().unwrap_or_default();
+        assert!(help.contains("`accord check api/`"), "{help}");
+    }
     let kitchen = root().join("examples/ftgo/api/kitchen.accord");
     let consumer = root().join("examples/ftgo/api/consumer.accord");
     let accounting = root().join("examples/ftgo/api/accounting.accord");
