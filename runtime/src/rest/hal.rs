@@ -217,8 +217,8 @@ pub(crate) struct Rendered {
 }
 
 /// The output as a HAL resource: `_links`, then the requested relations under `_embedded`
-/// (fetched concurrently, each under the call's deadline), and the ones that failed under
-/// `_embedded_errors`.
+/// (fetched concurrently, a little before the call's deadline), and the ones that failed
+/// under `_embedded_errors`.
 pub(crate) async fn render<O: Serialize>(
     resource: &'static Resource,
     settings: Option<Arc<Hypermedia>>,
@@ -239,12 +239,16 @@ pub(crate) async fn render<O: Serialize>(
     let own = settings.public_base_url.as_deref().unwrap_or("");
     let own = own.trim_end_matches('/');
     let mut links = Map::new();
+    // A created resource's `Location`: its `self` link (listed first), else the first GET of
+    // its own service; never a relation, which is another resource.
+    let mut location = None;
     for link in resource.links {
         if let Some(path) = fill(link.path, &object) {
-            links.insert(
-                link.rel.into(),
-                link_object(format!("{own}{path}"), &link.method),
-            );
+            let href = format!("{own}{path}");
+            if created && location.is_none() && link.method == http::Method::GET {
+                location = Some(href.clone());
+            }
+            links.insert(link.rel.into(), link_object(href, &link.method));
         }
     }
     for relation in resource.relations {
@@ -271,19 +275,6 @@ pub(crate) async fn render<O: Serialize>(
             links.insert(relation.rel.into(), entry);
         }
     }
-    let location = created
-        .then(|| {
-            let get = |(rel, l): (&String, &Value)| {
-                (rel == "self" || l.get("method").and_then(Value::as_str) == Some("GET"))
-                    .then(|| l.get("href")?.as_str().map(str::to_owned))
-                    .flatten()
-            };
-            links
-                .get_key_value("self")
-                .and_then(get)
-                .or_else(|| links.iter().find_map(get))
-        })
-        .flatten();
     let (embedded, failed) = expand_all(&settings, &expand, &object, context).await;
     object.insert("_links".into(), Value::Object(links));
     if !embedded.is_empty() {
