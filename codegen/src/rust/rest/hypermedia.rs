@@ -44,13 +44,12 @@ impl Names {
     /// The `resources` static of operation `index`'s output, when it is a resource.
     pub fn route_resource(&self, g: &Generator<'_>, id: ServiceId, index: usize) -> Option<&str> {
         let op = &g.model.service(id).operations[index];
-        let Output::Single(d) = op.output else {
+        let (Output::Single(d), Some(_)) = (&op.output, &op.http) else {
             return None;
         };
-        op.http.as_ref()?;
         self.resources
             .iter()
-            .find(|(r, _)| *r == d)
+            .find(|(r, _)| r == d)
             .map(|(_, name)| name.as_str())
     }
 }
