@@ -249,28 +249,14 @@ impl GrpcClient {
         O: Message + Send + Sync + 'static,
         E: ServiceError,
     {
-        let client = self.clone();
-        async move {
-            let caller = &client.inner.caller;
-            let call = caller.outgoing(method.op, &context);
-            let exchange = async {
-                let credential = client.credential().await?;
-                let request = client.request(&call, input, credential.as_ref());
-                let mut grpc = client.grpc();
-                grpc.ready()
-                    .await
-                    .map_err(|e| CallError::Connect(e.to_string()))?;
-                let path = http::uri::PathAndQuery::from_static(method.path);
-                let answer = grpc.unary(request, path, ProtoCodec::client()).await;
-                answered(answer.map(tonic::Response::into_inner), call.deadline)
-            };
-            // Boxed: tonic's exchange is over a kilobyte, and the core's combinators would move it
-            // at every layer.
-            let ran = caller
-                .run(&call, "grpc", Box::pin(exchange), reply_outcome)
-                .await;
-            flatten(ran)
-        }
+        self.clone().one_reply(
+            method,
+            context,
+            input,
+            |mut grpc, request, path| async move {
+                grpc.unary(request, path, ProtoCodec::client()).await
+            },
+        )
     }
 
     /// Sends a stream of inputs, for one reply.
@@ -285,30 +271,68 @@ impl GrpcClient {
         O: Message + Send + Sync + 'static,
         E: ServiceError,
     {
-        let client = self.clone();
-        async move {
-            let caller = &client.inner.caller;
-            let call = caller.outgoing(method.op, &context);
-            let exchange = async {
-                let credential = client.credential().await?;
-                let request = client.request(&call, inputs, credential.as_ref());
-                let mut grpc = client.grpc();
-                grpc.ready()
+        self.clone().one_reply(
+            method,
+            context,
+            inputs,
+            |mut grpc, request, path| async move {
+                grpc.client_streaming(request, path, ProtoCodec::client())
                     .await
-                    .map_err(|e| CallError::Connect(e.to_string()))?;
-                let path = http::uri::PathAndQuery::from_static(method.path);
-                let answer = grpc
-                    .client_streaming(request, path, ProtoCodec::client())
-                    .await;
-                answered(answer.map(tonic::Response::into_inner), call.deadline)
-            };
-            // Boxed: tonic's exchange is over a kilobyte, and the core's combinators would move it
-            // at every layer.
-            let ran = caller
-                .run(&call, "grpc", Box::pin(exchange), reply_outcome)
-                .await;
-            flatten(ran)
-        }
+            },
+        )
+    }
+
+    /// A call with one reply, `send` making the exchange (unary or client streaming), under
+    /// the call core's `Caller`.
+    async fn one_reply<T, O, E, F, Fut>(
+        self,
+        method: &'static Method,
+        context: Context,
+        input: T,
+        send: F,
+    ) -> Result<O, E>
+    where
+        T: Send + 'static,
+        O: Send + 'static,
+        E: ServiceError,
+        F: FnOnce(Grpc, tonic::Request<T>, http::uri::PathAndQuery) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<tonic::Response<O>, tonic::Status>> + Send,
+    {
+        let caller = &self.inner.caller;
+        let call = caller.outgoing(method.op, &context);
+        let exchange = async {
+            let answer = self.send(&call, method, input, send).await?;
+            answered(answer.map(tonic::Response::into_inner), call.deadline)
+        };
+        // Boxed: tonic's exchange is over a kilobyte, and the core's combinators would move it
+        // at every layer.
+        let ran = caller
+            .run(&call, "grpc", Box::pin(exchange), reply_outcome)
+            .await;
+        flatten(ran)
+    }
+
+    /// Sends `input` with the call's metadata and credential once the channel is ready:
+    /// `send` picks the kind of exchange.
+    async fn send<T, R, F, Fut>(
+        &self,
+        call: &Outgoing<'_>,
+        method: &'static Method,
+        input: T,
+        send: F,
+    ) -> Result<R, CallError>
+    where
+        F: FnOnce(Grpc, tonic::Request<T>, http::uri::PathAndQuery) -> Fut,
+        Fut: Future<Output = R>,
+    {
+        let credential = self.credential().await?;
+        let request = self.request(call, input, credential.as_ref());
+        let mut grpc = self.grpc();
+        grpc.ready()
+            .await
+            .map_err(|e| CallError::Connect(e.to_string()))?;
+        let path = http::uri::PathAndQuery::from_static(method.path);
+        Ok(send(grpc, request, path).await)
     }
 
     /// Sends a call whose replies stream.
@@ -396,16 +420,7 @@ impl GrpcClient {
             Err(e) => return fail(e.into()),
         };
         let span = crate::call::outbound::span(&call, "grpc");
-        let opening = async {
-            let credential = self.credential().await?;
-            let request = self.request(&call, input, credential.as_ref());
-            let mut grpc = self.grpc();
-            grpc.ready()
-                .await
-                .map_err(|e| CallError::Connect(e.to_string()))?;
-            let path = http::uri::PathAndQuery::from_static(method.path);
-            Ok(send(grpc, request, path).await)
-        };
+        let opening = self.send(&call, method, input, send);
         let sent = within(deadline, opening).instrument(span).await;
         let items = match sent {
             Ok(Ok(response)) => response.into_inner(),
