@@ -436,22 +436,9 @@ impl<'a> Doc<'a, '_> {
     /// address it puts in `reply_to`.
     fn used_operation(&self, used: ServiceId, op: &Operation) -> Value {
         let model = self.model;
-        let Some(binding) = op.channel else {
+        let Some(mut out) = self.channel_operation(op, "send") else {
             return Value::Null;
         };
-        let key = model.qualified_channel_name(binding.channel);
-        let mut out = Map::new();
-        out.insert("action".into(), json!("send"));
-        out.insert("channel".into(), channel_ref(&key));
-        let input = op
-            .input
-            .map(|i| message_ref(&key, &model.qualified_decl_name(i)));
-        out.insert(
-            "messages".into(),
-            json!(input.into_iter().collect::<Vec<_>>()),
-        );
-        schema::annotate(&mut out, op.docs.as_deref(), &op.lifecycle);
-        out.remove("deprecated");
         if op.output != Output::None {
             let reply = format!("{}-reply", used_key(model, used, op));
             out.insert("reply".into(), self.reply(op, &reply));
@@ -489,13 +476,30 @@ impl<'a> Doc<'a, '_> {
     /// A `@channel` operation: the service receives the request and, unless it is a `notify`,
     /// replies on the address the request names.
     fn bound_operation(&self, op: &Operation) -> Value {
-        let model = self.model;
         let Some(binding) = op.channel else {
             return Value::Null;
         };
-        let key = model.qualified_channel_name(binding.channel);
+        let Some(mut out) = self.channel_operation(op, "receive") else {
+            return Value::Null;
+        };
+        if op.output != Output::None {
+            out.insert("reply".into(), self.reply(op, &reply_key(op)));
+        }
+        let channel = self.model.channel(binding.channel);
+        let bindings = receive_bindings(channel.kind, &channel.address);
+        out.insert("bindings".into(), bindings);
+        self.default_group(&mut out, channel.kind);
+        self.interaction(&mut out, op, self.service);
+        Value::Object(out)
+    }
+
+    /// What every `@channel` operation says, sent or received (`action`): its channel, its
+    /// input message, its docs. `None` for an operation bound to no channel.
+    fn channel_operation(&self, op: &Operation, action: &str) -> Option<Map<String, Value>> {
+        let model = self.model;
+        let key = model.qualified_channel_name(op.channel?.channel);
         let mut out = Map::new();
-        out.insert("action".into(), json!("receive"));
+        out.insert("action".into(), json!(action));
         out.insert("channel".into(), channel_ref(&key));
         let input = op
             .input
@@ -506,15 +510,7 @@ impl<'a> Doc<'a, '_> {
         );
         schema::annotate(&mut out, op.docs.as_deref(), &op.lifecycle);
         out.remove("deprecated");
-        if op.output != Output::None {
-            out.insert("reply".into(), self.reply(op, &reply_key(op)));
-        }
-        let channel = model.channel(binding.channel);
-        let bindings = receive_bindings(channel.kind, &channel.address);
-        out.insert("bindings".into(), bindings);
-        self.default_group(&mut out, channel.kind);
-        self.interaction(&mut out, op, self.service);
-        Value::Object(out)
+        Some(out)
     }
 
     /// The reply of `op`, on the reply channel `key`.
