@@ -1,6 +1,8 @@
 //! End to end over loopback: the generated proxy against the generated skeleton serving the
 //! in-memory store, raw HTTP for invalid input, and the real binary.
 
+mod support;
+
 use accord::auth::{JwtVerifier, StaticToken};
 use accord::rest::client::RestClient;
 use accord::rest::server::ServerConfig;
@@ -15,23 +17,10 @@ use ftgo_order_service::api::ftgo::order::{
 use ftgo_order_service::{InMemoryOrders, demo_restaurants};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
+use support::{SECRET, token};
 
 fn store() -> InMemoryOrders {
     InMemoryOrders::new(demo_restaurants())
-}
-
-/// The HS256 secret the tests' servers verify tokens with.
-const SECRET: &str = "ftgo-test-secret-of-32-bytes-long";
-
-/// A bearer token for subject `tester` holding `scopes` (space-separated), valid for an hour.
-fn token(scopes: &str) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let claims = json!({"sub": "tester", "scope": scopes, "iat": now, "exp": now + 3600});
-    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
-    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()
 }
 
 /// Serves `store` on an ephemeral loopback port, verifying tokens signed with [`SECRET`];

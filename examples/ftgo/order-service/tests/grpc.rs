@@ -2,6 +2,8 @@
 //! streaming state changes, bearer tokens checked as REST checks them, the latency applied to
 //! gRPC too, and the real binary with `--grpc-listen`.
 
+mod support;
+
 use accord::auth::{JwtVerifier, StaticToken};
 use accord::grpc::client::GrpcClient;
 use accord::rest::client::RestClient;
@@ -14,21 +16,9 @@ use ftgo_order_service::api::ftgo::order::{
 };
 use ftgo_order_service::{InMemoryOrders, demo_restaurants};
 use futures::StreamExt as _;
-use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
-
-const SECRET: &str = "ftgo-test-secret-of-32-bytes-long";
-
-fn token(scopes: &str) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let claims = json!({"sub": "tester", "scope": scopes, "iat": now, "exp": now + 3600});
-    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
-    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()
-}
+use support::{SECRET, token};
 
 /// REST and gRPC over one store; the two base URLs.
 async fn serve(store: InMemoryOrders) -> (String, String) {

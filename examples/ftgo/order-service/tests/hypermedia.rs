@@ -18,11 +18,11 @@ use ftgo_order_service::api::ftgo::consumer::{
 };
 use ftgo_order_service::api::ftgo::order::order_service::rest;
 use ftgo_order_service::api::ftgo::order::order_service::rest::relations::ORDER_CONSUMER;
-use ftgo_order_service::api::ftgo::order::{CreateOrderRequest, GetOrderRequest, LineItem};
+use ftgo_order_service::api::ftgo::order::{CreateOrderRequest, GetOrderRequest};
 use ftgo_order_service::{InMemoryOrders, demo_restaurants};
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use support::{SECRET, Service, python_has, token};
+use support::{ALL_SCOPES, SECRET, Service, order, python_has, token};
 
 /// Consumers 1..=3, answered after `delay`.
 struct Consumers {
@@ -100,28 +100,21 @@ async fn orders(consumers: Option<&str>, public: Option<&str>) -> String {
 fn proxy(base: &str) -> rest::Proxy {
     let client = RestClient::builder(base)
         .config(ProxyConfig::default())
-        .credentials(StaticToken::new(token()))
+        .credentials(StaticToken::new(token(ALL_SCOPES)))
         .build()
         .unwrap();
     rest::Proxy::new(client)
 }
 
-fn order(consumer_id: i64) -> CreateOrderRequest {
-    CreateOrderRequest {
-        restaurant_id: 1,
-        consumer_id,
-        line_items: vec![LineItem {
-            menu_item_id: "pad-thai".into(),
-            quantity: 2,
-        }],
-        delivery_note: None,
-    }
+/// Two pad thai from restaurant 1 for `consumer_id`.
+fn pad_thai(consumer_id: i64) -> CreateOrderRequest {
+    order(consumer_id, 1, &[("pad-thai", 2)])
 }
 
 /// Places an order for `consumer_id`; returns its id.
 async fn place(proxy: &rest::Proxy, consumer_id: i64) -> i64 {
     let created = proxy
-        .create_order_hal(Request::new(order(consumer_id)), &[])
+        .create_order_hal(Request::new(pad_thai(consumer_id)), &[])
         .await
         .unwrap();
     created.resource.order_id
@@ -137,7 +130,7 @@ async fn responses_carry_links_and_a_created_order_its_location() {
     let base = orders(Some(&consumers), Some("https://api.example.com/ftgo/")).await;
     let proxy = proxy(&base);
     let created = proxy
-        .create_order_hal(Request::new(order(2)), &[])
+        .create_order_hal(Request::new(pad_thai(2)), &[])
         .await
         .unwrap();
     let id = created.resource.order_id;
@@ -163,7 +156,7 @@ async fn responses_carry_links_and_a_created_order_its_location() {
     // Raw HTTP: 201, `Location`, the HAL members in the JSON.
     let response = reqwest::Client::new()
         .post(format!("{base}/orders"))
-        .bearer_auth(token())
+        .bearer_auth(token(ALL_SCOPES))
         .json(&serde_json::to_value(order_json(3)).unwrap())
         .send()
         .await
@@ -259,7 +252,7 @@ async fn unknown_and_unconfigured_relations_say_so() {
     let id = place(&proxy(&base), 1).await;
     let response = http
         .get(format!("{base}/orders/{id}?expand=consumer,courier"))
-        .bearer_auth(token())
+        .bearer_auth(token(ALL_SCOPES))
         .send()
         .await
         .unwrap();
@@ -271,7 +264,7 @@ async fn unknown_and_unconfigured_relations_say_so() {
     // Known, but this server was given no consumer service: 200, and the reason.
     let body: Value = http
         .get(format!("{base}/orders/{id}?expand=consumer"))
-        .bearer_auth(token())
+        .bearer_auth(token(ALL_SCOPES))
         .send()
         .await
         .unwrap()
@@ -286,7 +279,7 @@ async fn unknown_and_unconfigured_relations_say_so() {
 #[tokio::test]
 async fn an_item_not_on_the_menu_is_the_declared_422() {
     let base = orders(None, None).await;
-    let mut bad = order(1);
+    let mut bad = pad_thai(1);
     bad.line_items[0].menu_item_id = "sushi".into();
     let error = proxy(&base)
         .create_order_hal(Request::new(bad), &[])
@@ -363,7 +356,7 @@ async fn schemathesis_finds_nothing_following_the_emitted_links() {
         .args(["--url", &base, "--checks", "all", "--max-examples", "25"])
         .args(["--seed", "1", "--no-color"])
         .arg("-H")
-        .arg(format!("Authorization: Bearer {}", token()))
+        .arg(format!("Authorization: Bearer {}", token(ALL_SCOPES)))
         .env("PYTHONPATH", interop)
         .env("SCHEMATHESIS_HOOKS", "schemathesis_hooks")
         .output()
@@ -399,7 +392,7 @@ async fn a_python_client_cancels_an_order_by_following_links() {
     let out = tokio::process::Command::new("python3")
         .arg(script)
         .arg(&base)
-        .arg(token())
+        .arg(token(ALL_SCOPES))
         .output()
         .await
         .expect("python3 runs");

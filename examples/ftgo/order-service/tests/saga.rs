@@ -16,29 +16,11 @@ use accord::auth::StaticToken;
 use accord::rest::client::RestClient;
 use accord::{ProxyConfig, Request};
 use ftgo_order_service::api::ftgo::order::order_service::rest;
-use ftgo_order_service::api::ftgo::order::{
-    CreateOrderRequest, GetOrderRequest, LineItem, OrderService as _, OrderState,
-};
+use ftgo_order_service::api::ftgo::order::{GetOrderRequest, OrderService as _, OrderState};
 use serde_json::json;
 use std::time::{Duration, Instant};
-use support::{SECRET, Service, python_has, token};
+use support::{ALL_SCOPES, SECRET, Service, order, python_has, token};
 
-fn order(consumer_id: i64, restaurant_id: i64, items: &[(&str, i32)]) -> CreateOrderRequest {
-    CreateOrderRequest {
-        restaurant_id,
-        consumer_id,
-        line_items: items
-            .iter()
-            .map(|(id, quantity)| LineItem {
-                menu_item_id: (*id).to_owned(),
-                quantity: *quantity,
-            })
-            .collect(),
-        delivery_note: None,
-    }
-}
-
-/// Whether python3 can import `module`; without it the interop part is skipped, unless `CI`.
 async fn saga_across_processes(kind: brokers::Kind) {
     let Some(server) = brokers::Server::start(kind) else {
         return;
@@ -96,7 +78,7 @@ async fn saga_across_processes(kind: brokers::Kind) {
 
     let client = RestClient::builder(&base)
         .config(ProxyConfig::default())
-        .credentials(StaticToken::new(token()))
+        .credentials(StaticToken::new(token(ALL_SCOPES)))
         .build()
         .unwrap();
     let proxy = rest::Proxy::new(client);
@@ -171,7 +153,7 @@ async fn saga_across_processes(kind: brokers::Kind) {
         mode.0.to_owned(),
         url.clone(),
         base.clone(),
-        token(),
+        token(ALL_SCOPES),
     ];
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new("python3")

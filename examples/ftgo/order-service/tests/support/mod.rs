@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // Each test binary uses its own part.
 
+use ftgo_order_service::api::ftgo::order::{CreateOrderRequest, LineItem};
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -13,13 +14,33 @@ use tokio::io::AsyncBufReadExt as _;
 /// The HS256 secret the tests' order services verify tokens with.
 pub const SECRET: &str = "ftgo-test-secret-of-32-bytes-long";
 
-/// A bearer token holding `orders:read orders:write`, valid for an hour.
-pub fn token() -> String {
+/// An order for `consumer_id` at `restaurant_id` of `items` (menu item, quantity).
+pub fn order(consumer_id: i64, restaurant_id: i64, items: &[(&str, i32)]) -> CreateOrderRequest {
+    CreateOrderRequest {
+        restaurant_id,
+        consumer_id,
+        line_items: items
+            .iter()
+            .map(|(id, quantity)| LineItem {
+                menu_item_id: (*id).to_owned(),
+                quantity: *quantity,
+            })
+            .collect(),
+        delivery_note: None,
+    }
+}
+
+/// What a client that reads and writes orders holds.
+pub const ALL_SCOPES: &str = "orders:read orders:write";
+
+/// A bearer token for subject `tester` holding `scopes` (space-separated), signed with
+/// [`SECRET`], valid for an hour.
+pub fn token(scopes: &str) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let claims = json!({"sub": "saga-test", "scope": "orders:read orders:write", "iat": now, "exp": now + 3600});
+    let claims = json!({"sub": "tester", "scope": scopes, "iat": now, "exp": now + 3600});
     let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
     jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()
 }
