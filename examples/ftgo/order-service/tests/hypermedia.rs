@@ -347,7 +347,7 @@ async fn schemathesis_finds_nothing_following_the_emitted_links() {
     if !python_has("schemathesis") {
         return;
     }
-    let (_dir, document) = openapi_document();
+    let (dir, document) = openapi_document();
     let (_consumer, _order, base) = binaries().await;
     let interop = concat!(env!("CARGO_MANIFEST_DIR"), "/../interop");
     let out = tokio::process::Command::new("python3")
@@ -359,6 +359,8 @@ async fn schemathesis_finds_nothing_following_the_emitted_links() {
         .arg(format!("Authorization: Bearer {}", token(ALL_SCOPES)))
         .env("PYTHONPATH", interop)
         .env("SCHEMATHESIS_HOOKS", "schemathesis_hooks")
+        // Its cache (`.schemathesis/`) goes with the document, not into the source tree.
+        .current_dir(dir.path())
         .output()
         .await
         .expect("schemathesis runs");
