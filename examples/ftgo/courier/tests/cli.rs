@@ -1,24 +1,13 @@
 //! The binary as a script meets it: a broker URL it cannot use is a clear error and exit code 1,
 //! at once. (The saga test in ftgo-order-service runs it against real brokers.)
 
+#[path = "../../api-rs/tests/support/broker_cli.rs"]
+mod broker_cli;
+
 #[test]
 fn an_unusable_broker_url_is_a_clear_error() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ftgo-courier"))
-        .args([
-            "--broker",
-            "kafka://localhost:9092",
-            "--name",
-            "x",
-            "--minutes",
-            "1",
-        ])
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("unknown broker scheme `kafka:`"),
-        "{stderr}"
+    broker_cli::refuses_an_unusable_broker(
+        env!("CARGO_BIN_EXE_ftgo-courier"),
+        &["--name", "x", "--minutes", "1"],
     );
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("ready"));
 }
