@@ -179,7 +179,12 @@ impl Doc<'_> {
     fn paths(&self) -> Paths {
         // Sized once: a path item is large, and regrowing the map would copy them all.
         let mut paths = IndexMap::with_capacity(self.http_ops().count());
-        for (op, http) in self.http_ops() {
+        let ops = &self.model.service(self.service).operations;
+        for (index, (op, http)) in ops
+            .iter()
+            .enumerate()
+            .filter_map(|(i, op)| Some((i, (op, op.http.as_ref()?))))
+        {
             let entry = paths
                 .entry(http.path.clone())
                 .or_insert_with(|| ReferenceOr::Item(PathItem::default()));
@@ -191,7 +196,7 @@ impl Doc<'_> {
                     HttpMethod::Patch => &mut item.patch,
                     HttpMethod::Delete => &mut item.delete,
                 };
-                *slot = Some(self.operation(op, http));
+                *slot = Some(self.operation(index, op, http));
             }
         }
         Paths {
@@ -200,7 +205,8 @@ impl Doc<'_> {
         }
     }
 
-    fn operation(&self, op: &Operation, http: &HttpBinding) -> openapiv3::Operation {
+    /// Operation `index` of the service, `op`, bound to `http`.
+    fn operation(&self, index: usize, op: &Operation, http: &HttpBinding) -> openapiv3::Operation {
         let service = self.model.service(self.service);
         let mut extensions = IndexMap::new();
         if let Some(timeout) = op.effective_timeout(service) {
@@ -222,7 +228,7 @@ impl Doc<'_> {
                     .map_or_else(|| hal::summary_of(&op.name), str::to_string),
             ),
             description: schema::description(op.docs.as_deref(), &op.lifecycle),
-            operation_id: Some(self.operation_ids[self.index_of(op)].clone()),
+            operation_id: Some(self.operation_ids[index].clone()),
             parameters: self.parameters(op, http),
             request_body: self.request_body(op, http).map(ReferenceOr::Item),
             responses: self.responses(op),
@@ -283,14 +289,6 @@ impl Doc<'_> {
             schemes.insert(self.api_key_scheme(header), ReferenceOr::Item(scheme));
         }
         schemes
-    }
-
-    /// The index of `op` in its service (it is one of the service's own).
-    fn index_of(&self, op: &Operation) -> usize {
-        let ops = &self.model.service(self.service).operations;
-        ops.iter()
-            .position(|o| std::ptr::eq(o, op))
-            .expect("an operation of the service")
     }
 
     fn input_fields(&self, op: &Operation) -> &[Field] {

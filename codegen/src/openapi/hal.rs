@@ -116,7 +116,7 @@ pub(super) fn response_links(
         let target = model.op(link.target);
         let Some(input) = target.input else { continue };
         let operation = if link.target.service == id {
-            LinkOperation::OperationId(operation_ids(&service.operations)[link.target.op].clone())
+            LinkOperation::OperationId(ids[link.target.op].clone())
         } else {
             let Some(http) = &target.http else { continue };
             let document = model.qualified_service_name(link.target.service);
