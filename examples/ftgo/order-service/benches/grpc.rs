@@ -10,9 +10,12 @@
 //! `ACCORD_BENCH_TASKS` concurrent unary callers, default 32). Prints numbers, asserts nothing;
 //! `bench/grpc-ratio.sh` reports the median ratio of many runs.
 
+mod cpu;
+
 use accord::grpc::tonic;
 use accord::proto::Message as _;
 use accord::{BoxStream, CallError, Request};
+use cpu::process_cpu;
 use ftgo_order_service::api::ftgo::common::Money;
 use ftgo_order_service::api::ftgo::order::order_service::{
     CancelOrderError, CreateOrderError, GetOrderError, grpc,
@@ -298,20 +301,6 @@ async fn listen(routes: tonic::service::Routes) -> String {
         accord::Shutdown::never(),
     ));
     url
-}
-
-/// User + system CPU time of this whole process so far (client and server both live here).
-fn process_cpu() -> Duration {
-    // SAFETY: getrusage only writes the struct it is given; zeroed is a valid `rusage`.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    time(usage.ru_utime) + time(usage.ru_stime)
 }
 
 /// Calls per second and CPU µs per call.

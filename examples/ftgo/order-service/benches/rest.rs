@@ -16,10 +16,12 @@
 //! increment to every allocation, so leave it off when comparing times.
 
 mod common;
+mod cpu;
 
 use accord::ProxyConfig;
 use accord::rest::client::RestClient;
 use common::{hand_written_router, seed, store};
+use cpu::process_cpu;
 use ftgo_order_service::api::ftgo::order::{
     GetOrderRequest, Order, OrderService, order_service::rest,
 };
@@ -86,20 +88,6 @@ unsafe impl GlobalAlloc for CountingAllocator {
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
-
-/// User + system CPU time of this whole process so far.
-fn process_cpu() -> Duration {
-    // SAFETY: getrusage only writes the struct it is given; zeroed is a valid `rusage`.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    time(usage.ru_utime) + time(usage.ru_stime)
-}
 
 #[derive(Default)]
 struct Report {
