@@ -5,6 +5,10 @@
 //! sources, so an import that reaches up a layer or closes a circle fails here.
 //! Test code (`#[cfg(test)]` modules, `tests.rs`) is not counted.
 
+#[path = "support/circles.rs"]
+mod circles;
+
+use circles::first_circle;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -123,44 +127,16 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
     graph
 }
 
-/// A circle through `node`, if any (depth-first, the path so far in `stack`).
-fn circle(
-    graph: &BTreeMap<String, BTreeSet<String>>,
-    node: &str,
-    stack: &mut Vec<String>,
-    done: &mut BTreeSet<String>,
-) -> Option<Vec<String>> {
-    if let Some(at) = stack.iter().position(|n| n == node) {
-        let mut found = stack[at..].to_vec();
-        found.push(node.to_owned());
-        return Some(found);
-    }
-    if !done.insert(node.to_owned()) {
-        return None;
-    }
-    stack.push(node.to_owned());
-    for next in graph.get(node).into_iter().flatten() {
-        if let Some(found) = circle(graph, next, stack, done) {
-            return Some(found);
-        }
-    }
-    stack.pop();
-    None
-}
-
 #[test]
 fn the_front_end_has_no_import_circle() {
     let graph = imports();
     assert!(graph["lower"].contains("check"), "the reader sees imports");
-    let mut done = BTreeSet::new();
-    for node in graph.keys() {
-        let found = circle(&graph, node, &mut Vec::new(), &mut done);
-        assert!(
-            found.is_none(),
-            "import circle: {}",
-            found.unwrap_or_default().join(" -> ")
-        );
-    }
+    let found = first_circle(&graph);
+    assert!(
+        found.is_none(),
+        "import circle: {}",
+        found.unwrap_or_default().join(" -> ")
+    );
 }
 
 #[test]
@@ -196,8 +172,7 @@ fn the_circle_finder_finds_circles() {
         .into_iter()
         .map(|(from, to)| (from.to_owned(), BTreeSet::from([to.to_owned()])))
         .collect();
-    let found = circle(&graph, "a", &mut Vec::new(), &mut BTreeSet::new());
-    assert_eq!(found.unwrap(), ["a", "b", "c", "a"]);
+    assert_eq!(first_circle(&graph).unwrap(), ["a", "b", "c", "a"]);
     assert_eq!(
         crate_names("use crate::{check::{self, codes}, model};\nx = crate::lower::f();"),
         BTreeSet::from(["check".into(), "model".into(), "lower".into()])
