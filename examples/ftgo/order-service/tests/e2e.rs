@@ -3,9 +3,8 @@
 
 mod support;
 
-use accord::auth::{JwtVerifier, StaticToken};
+use accord::auth::StaticToken;
 use accord::rest::client::RestClient;
-use accord::rest::server::ServerConfig;
 use accord::{CallError, Code, ProxyConfig, Request, Shutdown};
 use ftgo_order_service::api::ftgo::order::order_service::{
     CancelOrderError, CreateOrderError, GetOrderError, rest,
@@ -17,7 +16,7 @@ use ftgo_order_service::api::ftgo::order::{
 use ftgo_order_service::{InMemoryOrders, demo_restaurants};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use support::{SECRET, token};
+use support::{SECRET, token, verifying};
 
 fn store() -> InMemoryOrders {
     InMemoryOrders::new(demo_restaurants())
@@ -28,10 +27,7 @@ fn store() -> InMemoryOrders {
 async fn serve(store: InMemoryOrders) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let verifier = JwtVerifier::hs256(SECRET.as_bytes().to_vec())
-        .build()
-        .unwrap();
-    let config = ServerConfig::default().with_authenticator(verifier);
+    let config = verifying();
     let router = rest::router(store, config);
     tokio::spawn(accord::rest::server::serve(
         listener,

@@ -4,10 +4,9 @@
 
 mod support;
 
-use accord::auth::{JwtVerifier, StaticToken};
+use accord::auth::StaticToken;
 use accord::grpc::client::GrpcClient;
 use accord::rest::client::RestClient;
-use accord::rest::server::ServerConfig;
 use accord::{CallError, Code, ProxyConfig, Request, Shutdown};
 use ftgo_order_service::api::ftgo::order::order_service::{self, GetOrderError, grpc, rest};
 use ftgo_order_service::api::ftgo::order::{
@@ -18,15 +17,12 @@ use ftgo_order_service::{InMemoryOrders, demo_restaurants};
 use futures::StreamExt as _;
 use std::sync::Arc;
 use std::time::Duration;
-use support::{SECRET, token};
+use support::{SECRET, token, verifying};
 
 /// REST and gRPC over one store; the two base URLs.
 async fn serve(store: InMemoryOrders) -> (String, String) {
     let store = Arc::new(store);
-    let verifier = JwtVerifier::hs256(SECRET.as_bytes().to_vec())
-        .build()
-        .unwrap();
-    let config = ServerConfig::default().with_authenticator(verifier);
+    let config = verifying();
     let routes = ftgo_order_service::grpc::routes(
         store.clone(),
         ftgo_order_service::grpc::config_like(&config),
@@ -281,10 +277,7 @@ async fn the_binary_serves_grpc_beside_rest() {
 #[tokio::test]
 async fn rest_and_grpc_share_one_port() {
     let store = Arc::new(InMemoryOrders::new(demo_restaurants()));
-    let verifier = JwtVerifier::hs256(SECRET.as_bytes().to_vec())
-        .build()
-        .unwrap();
-    let config = ServerConfig::default().with_authenticator(verifier);
+    let config = verifying();
     let routes = ftgo_order_service::grpc::routes(
         store.clone(),
         ftgo_order_service::grpc::config_like(&config),

@@ -7,7 +7,7 @@
 
 mod support;
 
-use accord::auth::{JwtVerifier, StaticToken};
+use accord::auth::StaticToken;
 use accord::rest::client::RestClient;
 use accord::rest::server::ServerConfig;
 use accord::{CallError, ProxyConfig, Request, Shutdown};
@@ -22,7 +22,7 @@ use ftgo_order_service::api::ftgo::order::{CreateOrderRequest, GetOrderRequest};
 use ftgo_order_service::{InMemoryOrders, demo_restaurants};
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use support::{ALL_SCOPES, SECRET, Service, order, python_has, token};
+use support::{ALL_SCOPES, SECRET, Service, order, python_has, token, verifying};
 
 /// Consumers 1..=3, answered after `delay`.
 struct Consumers {
@@ -81,10 +81,7 @@ async fn consumers(delay: Duration) -> (String, tokio::task::JoinHandle<()>) {
 /// The order service, expanding `consumer` through the consumer service at `consumers` (when
 /// given), published at `public` (when given).
 async fn orders(consumers: Option<&str>, public: Option<&str>) -> String {
-    let verifier = JwtVerifier::hs256(SECRET.as_bytes().to_vec())
-        .build()
-        .unwrap();
-    let mut config = ServerConfig::default().with_authenticator(verifier);
+    let mut config = verifying();
     if let Some(url) = public {
         config = config.with_public_base_url(url);
     }

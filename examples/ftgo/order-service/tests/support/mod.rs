@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses its own part.
 
+use accord::auth::JwtVerifier;
+use accord::rest::server::ServerConfig;
 use ftgo_order_service::api::ftgo::order::{CreateOrderRequest, LineItem};
 use serde_json::json;
 use std::path::PathBuf;
@@ -28,6 +30,14 @@ pub fn order(consumer_id: i64, restaurant_id: i64, items: &[(&str, i32)]) -> Cre
             .collect(),
         delivery_note: None,
     }
+}
+
+/// A server's settings that verify the tokens [`token`] mints.
+pub fn verifying() -> ServerConfig {
+    let verifier = JwtVerifier::hs256(SECRET.as_bytes().to_vec())
+        .build()
+        .unwrap();
+    ServerConfig::default().with_authenticator(verifier)
 }
 
 /// What a client that reads and writes orders holds.
