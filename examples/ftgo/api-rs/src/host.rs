@@ -16,6 +16,23 @@ pub async fn connect(url: &str) -> Result<Broker, ExitCode> {
     }
 }
 
+/// Listens on `addr`; returns the listener and the address it got (`127.0.0.1:0` picks a
+/// port), or says why it cannot.
+pub async fn listen(
+    addr: std::net::SocketAddr,
+) -> Result<(tokio::net::TcpListener, std::net::SocketAddr), ExitCode> {
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => {
+            let bound = listener.local_addr().unwrap_or(addr);
+            Ok((listener, bound))
+        }
+        Err(e) => {
+            eprintln!("error: cannot listen on {addr}: {e}");
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
 /// Resolves on SIGTERM or SIGINT.
 pub async fn signalled() {
     accord::Shutdown::on_signals().signalled().await;

@@ -51,14 +51,10 @@ async fn main() -> ExitCode {
             }
         }
     }
-    let listener = match tokio::net::TcpListener::bind(args.listen).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", args.listen);
-            return ExitCode::FAILURE;
-        }
+    let (listener, bound) = match host::listen(args.listen).await {
+        Ok(listening) => listening,
+        Err(code) => return code,
     };
-    let bound = listener.local_addr().unwrap_or(args.listen);
     let router = rest::router(consumers, ServerConfig::default());
     println!("consumer service ready: listening on http://{bound}");
     let served = accord::rest::server::serve(listener, router, Shutdown::on_signals()).await;

@@ -143,15 +143,11 @@ async fn main() -> ExitCode {
         None => None,
     };
     let router = order_service::rest::router(store, config);
-    let listener = match tokio::net::TcpListener::bind(args.listen).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", args.listen);
-            return ExitCode::FAILURE;
-        }
-    };
     // The bound address, so `--listen 127.0.0.1:0` tells which port it got.
-    let bound = listener.local_addr().unwrap_or(args.listen);
+    let (listener, bound) = match host::listen(args.listen).await {
+        Ok(listening) => listening,
+        Err(code) => return code,
+    };
     println!("order service ready: listening on http://{bound}");
     let shutdown = Shutdown::on_signals().drain(Duration::from_secs(args.drain_secs));
     let served = accord::rest::server::serve(listener, router, shutdown).await;
