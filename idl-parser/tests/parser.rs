@@ -520,3 +520,34 @@ fn parses_the_60k_line_synthetic_api() {
     }
     eprintln!("parsed {lines} lines in {:?}", started.elapsed());
 }
+
+/// A name with a non-ASCII letter is one error at that letter, saying names are ASCII; the
+/// declaration is still read, so nothing else is reported.
+#[test]
+fn a_non_ascii_name_is_one_error_that_says_why() {
+    let text = "package p;\nversion 1.0.0;\nstruct Café { naïve: i64 = 1; }\n";
+    let (file, errors) = parse(F, text);
+    let found: Vec<_> = errors
+        .iter()
+        .map(|e| {
+            (
+                &text[e.span.start as usize..e.span.end as usize],
+                e.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "é",
+                "`Café` is not a valid name: `é` is not ASCII; names are ASCII letters, digits and `_`"
+            ),
+            (
+                "ï",
+                "`naïve` is not a valid name: `ï` is not ASCII; names are ASCII letters, digits and `_`"
+            ),
+        ]
+    );
+    assert_eq!(file.items.len(), 1);
+}

@@ -15,13 +15,14 @@
 use super::{Code, codes};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
+use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 
 /// Remembers the first place of each name and reports later ones. The names are borrowed from
-/// the syntax tree: a lookup allocates nothing.
+/// the syntax tree: a lookup allocates nothing. A hash map, since only lookups are made: every
+/// member of every declaration goes through one.
 pub(crate) struct Dups<'n> {
-    seen: BTreeMap<&'n str, Span>,
+    seen: FxHashMap<&'n str, Span>,
     code: &'static Code,
     what: &'static str,
     parent: String,
@@ -31,7 +32,7 @@ impl<'n> Dups<'n> {
     /// Members (`what`: "field", "enum value", ...) of `parent`.
     pub fn members(what: &'static str, parent: impl Into<String>) -> Dups<'n> {
         Dups {
-            seen: BTreeMap::new(),
+            seen: FxHashMap::default(),
             code: &codes::DUPLICATE_MEMBER,
             what,
             parent: parent.into(),
@@ -41,7 +42,7 @@ impl<'n> Dups<'n> {
     /// Declarations of a package.
     pub fn decls(package: impl Into<String>) -> Dups<'n> {
         Dups {
-            seen: BTreeMap::new(),
+            seen: FxHashMap::default(),
             code: &codes::DUPLICATE_DECL,
             what: "declaration",
             parent: package.into(),

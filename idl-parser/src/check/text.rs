@@ -25,8 +25,15 @@ pub fn is_bidi_control(c: char) -> bool {
 }
 
 /// Warns at every bidirectional control character of `text`.
+///
+/// In UTF-8 each of them starts with the byte 0xD8 (U+061C) or 0xE2 (the others), and neither
+/// byte occurs inside another character's encoding, so only those places are decoded: memchr
+/// finds them, where decoding every character cost as much as a tenth of `accord check`.
 pub(crate) fn bidi_controls(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) {
-    for (at, c) in text.char_indices().filter(|&(_, c)| is_bidi_control(c)) {
+    for at in memchr::memchr2_iter(0xD8, 0xE2, text.as_bytes()) {
+        let Some(c) = text[at..].chars().next().filter(|&c| is_bidi_control(c)) else {
+            continue;
+        };
         diags.push(
             Diagnostic::new(
                 &codes::BIDI_CONTROL,
@@ -38,6 +45,40 @@ pub(crate) fn bidi_controls(file: FileId, text: &str, diags: &mut Vec<Diagnostic
             )
             .with_label("changes how the text around it is displayed")
             .with_help("remove it; write `\\u{…}` escapes in strings if the character is data"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every control is found at its offset, beside characters sharing its lead byte.
+    #[test]
+    fn finds_each_control_and_nothing_else() {
+        let controls = ('\u{202A}'..='\u{202E}')
+            .chain('\u{2066}'..='\u{2069}')
+            .chain(['\u{200E}', '\u{200F}', '\u{061C}']);
+        let mut text = String::new();
+        let mut expected = Vec::new();
+        for c in controls {
+            // `…`, `→` and `ؘ` start with the same bytes (0xE2, 0xD8) and are no controls.
+            text.push_str("a…→ؘ");
+            expected.push((text.len(), c));
+            text.push(c);
+        }
+        let file = FileId(0);
+        let mut diags = Vec::new();
+        bidi_controls(file, &text, &mut diags);
+        let found: Vec<_> = diags
+            .iter()
+            .map(|d| d.primary.span.start as usize)
+            .collect();
+        let offsets: Vec<_> = expected.iter().map(|&(at, _)| at).collect();
+        assert_eq!(found, offsets);
+        assert!(
+            text.chars()
+                .all(|c| is_bidi_control(c) == expected.iter().any(|e| e.1 == c))
         );
     }
 }

@@ -63,6 +63,16 @@ pub(crate) fn parse_on(file: FileId, text: &str, threads: usize) -> (File, Vec<S
         merge.add(parsed);
     }
     merge.unterminated_comment();
+    for name in scan::foreign_names(text) {
+        let c = text[name.at..].chars().next().unwrap_or(' ');
+        let message = format!(
+            "`{}` is not a valid name: `{}` is not ASCII; names are ASCII letters, digits and `_`",
+            &text[name.start..name.end],
+            c.escape_debug()
+        );
+        let error = errors::at(file, name.at, name.at + c.len_utf8(), message);
+        merge.errors.push(error);
+    }
     (merge.out, merge.errors)
 }
 

@@ -40,9 +40,16 @@ pub fn split(
     let mut i = start;
     while i < end {
         let b = bytes[i];
+        // A run of whitespace (the grammar's `WHITESPACE`, indentation mostly) is skipped whole.
+        if is_space(b) {
+            i += 1;
+            while i < end && is_space(bytes[i]) {
+                i += 1;
+            }
+            continue;
+        }
         let next = if i + 1 < end { bytes[i + 1] } else { 0 };
         match b {
-            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
             b'/' if next == b'/' && !is_doc(bytes, i, end) => {
                 let stop = line_end(bytes, i, end);
                 push_comment(&mut comments, text, file, i, stop);
@@ -107,6 +114,64 @@ pub fn split(
     chunks
 }
 
+/// A name holding a non-ASCII character: where the name starts and ends, and where that
+/// character is.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ForeignName {
+    pub start: usize,
+    pub end: usize,
+    pub at: usize,
+}
+
+/// Names with non-ASCII characters, outside comments, doc comments and strings.
+///
+/// Names are ASCII letters, digits and `_`, but the grammar lets a name run on through any
+/// Unicode identifier character (`XID_CONTINUE`): pest tests one of those with one table lookup,
+/// where `[A-Za-z0-9_]` costs four range tests, and it tests one at the end of every name. The
+/// parser then refuses each such name here, with an error that says why, in place of an
+/// "unexpected character" error. Numbers are left to the literal parser, which refuses them.
+/// All-ASCII text (nearly every file) is answered by one `is_ascii`, without a walk.
+pub fn foreign_names(text: &str) -> Vec<ForeignName> {
+    let mut found = Vec::new();
+    if text.is_ascii() {
+        return found;
+    }
+    let bytes = text.as_bytes();
+    let end = bytes.len();
+    let name_char =
+        |c: char| c.is_ascii_alphanumeric() || c == '_' || pest::unicode::XID_CONTINUE(c);
+    let mut i = 0;
+    while i < end {
+        let b = bytes[i];
+        let next = if i + 1 < end { bytes[i + 1] } else { 0 };
+        i = match b {
+            b'/' if next == b'/' => line_end(bytes, i, end),
+            b'/' if next == b'*' => text[i + 2..].find("*/").map_or(end, |p| i + 2 + p + 2),
+            b'"' => string_end(bytes, i + 1, end, true),
+            b'r' if next == b'"' => string_end(bytes, i + 2, end, false),
+            _ if b.is_ascii_alphanumeric() || b == b'_' => {
+                let start = i;
+                let mut at = None;
+                for (k, c) in text[start..].char_indices() {
+                    if !name_char(c) {
+                        break;
+                    }
+                    if !c.is_ascii() {
+                        at.get_or_insert(start + k);
+                    }
+                    i = start + k + c.len_utf8();
+                }
+                if let Some(at) = at.filter(|_| !b.is_ascii_digit()) {
+                    found.push(ForeignName { start, end: i, at });
+                }
+                i
+            }
+            _ => i + text[i..].chars().next().map_or(1, char::len_utf8),
+        };
+    }
+    found
+}
+
 fn fresh(start: usize) -> Chunk {
     Chunk {
         start,
@@ -125,8 +190,32 @@ fn is_doc(bytes: &[u8], i: usize, end: usize) -> bool {
 }
 
 fn is_ident(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    CLASS[b as usize] == IDENT
 }
+
+fn is_space(b: u8) -> bool {
+    CLASS[b as usize] == SPACE
+}
+
+const IDENT: u8 = 1;
+const SPACE: u8 = 2;
+
+/// Each byte's class, looked up once per byte: the scanner visits every byte of every file.
+static CLASS: [u8; 256] = {
+    let mut class = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        class[b] = if matches!(b as u8, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_') {
+            IDENT
+        } else if matches!(b as u8, b' ' | b'\t'..=b'\r') {
+            SPACE
+        } else {
+            0
+        };
+        b += 1;
+    }
+    class
+};
 
 fn line_end(bytes: &[u8], i: usize, end: usize) -> usize {
     bytes[i..end]
@@ -155,5 +244,33 @@ fn push_comment(out: &mut Option<&mut Vec<Comment>>, text: &str, file: FileId, s
             text: body.to_string(),
             span: Span::new(file, s, s + body.len()),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<&str> {
+        foreign_names(text)
+            .iter()
+            .map(|n| {
+                assert!(n.start <= n.at && n.at < n.end);
+                &text[n.start..n.end]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_names_with_non_ascii_characters_only() {
+        let text = "struct Café { naïve: a.bé = 1; ok: i64 = 2; } /* é */ // é\n/// é\n";
+        assert_eq!(names(text), ["Café", "naïve", "bé"]);
+    }
+
+    /// Strings, numbers and characters that cannot continue a name are someone else's error.
+    #[test]
+    fn leaves_strings_numbers_and_other_characters_alone() {
+        assert!(names("@doc(\"é\") @raw(r\"é\") x = 1é; € é").is_empty());
+        assert!(names("all ASCII").is_empty());
     }
 }
