@@ -671,6 +671,13 @@ pub enum ChannelKind {
 }
 
 impl ChannelKind {
+    /// The kind `kind NAME;` names, if it names one.
+    pub fn from_name(name: &str) -> Option<ChannelKind> {
+        [ChannelKind::PointToPoint, ChannelKind::PublishSubscribe]
+            .into_iter()
+            .find(|k| k.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::PointToPoint => "point_to_point",
@@ -687,6 +694,13 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format `format NAME;` names, if it names one.
+    pub fn from_name(name: &str) -> Option<Format> {
+        [Format::Json, Format::Protobuf]
+            .into_iter()
+            .find(|f| f.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Json => "json",

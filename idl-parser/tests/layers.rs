@@ -203,3 +203,54 @@ fn rules_are_crate_private_so_an_uncalled_one_is_dead_code() {
         }
     }
 }
+
+/// Rules judge; lowering builds. No function under `check/` returns a type of the model (nor a
+/// value holding one): it reports, and answers with a verdict, a number or text, and lowering
+/// builds the model from the syntax it accepted. Read from the sources: the return type of
+/// every `fn` of `check/` (test code cut off) against the types `model.rs` declares.
+#[test]
+fn rules_build_no_model_values() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let model = std::fs::read_to_string(src.join("model.rs")).unwrap();
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let model_types: BTreeSet<String> = model
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            l.strip_prefix("pub struct ")
+                .or_else(|| l.strip_prefix("pub enum "))
+                .map(ident)
+        })
+        .collect();
+    assert!(model_types.contains("HttpBinding") && model_types.contains("Constraints"));
+    let mut returns = 0;
+    for entry in std::fs::read_dir(src.join("check")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (at, _) in code.match_indices("fn ") {
+            let signature = &code[at..];
+            let signature = &signature[..signature.find(['{', ';']).unwrap_or(signature.len())];
+            let Some(arrow) = signature.find(") -> ") else {
+                continue;
+            };
+            returns += 1;
+            let returned = &signature[arrow + ") -> ".len()..];
+            let named = returned
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .find(|word| !word.is_empty() && model_types.contains(*word));
+            assert!(
+                named.is_none(),
+                "{}: `{}` returns a model type (`{}`): let the rule judge, and lowering build",
+                path.display(),
+                signature.trim(),
+                named.unwrap_or_default()
+            );
+        }
+    }
+    assert!(returns > 10, "the signatures were read");
+}

@@ -16,11 +16,9 @@
 //! }
 //! ```
 //!
-//! Called by `lower::services`: [`scheme`] and [`scopes`] for each service and operation, then
+//! Called by: `lower::services`: [`scheme`] and [`scopes`] for each service and operation, then
 //! [`scopes_need_bearer`] once the operation's scheme is known, and [`not_on_channels`] once
 //! its binding is.
-//!
-//! Called by: `lower::services`, for each service and operation.
 
 use super::annotations::Anns;
 use super::codes;
@@ -28,25 +26,24 @@ use crate::diagnostic::Diagnostic;
 use crate::model::AuthScheme;
 use crate::syntax::{Annotation, LiteralKind};
 
-/// The scheme `@auth` names (after `annotations::check` accepted its shape), or `None` with a
-/// diagnostic when it is not one Accord knows.
-pub(crate) fn scheme(anns: &Anns, diags: &mut Vec<Diagnostic>) -> Option<AuthScheme> {
-    let ann = *anns.get("auth")?;
+/// `@auth` (after `annotations::check` accepted its shape): `true` when it is there and names a
+/// scheme Accord knows, in its form (`lower::services` then reads the scheme).
+pub(crate) fn scheme(anns: &Anns, diags: &mut Vec<Diagnostic>) -> bool {
+    let Some(&ann) = anns.get("auth") else {
+        return false;
+    };
     let args = ann.args.as_deref().unwrap_or_default();
-    let LiteralKind::Name(name) = &args.first()?.value.kind else {
-        return None;
+    let Some(LiteralKind::Name(name)) = args.first().map(|a| &a.value.kind) else {
+        return false;
     };
     let keyed = &args[1..];
-    let scheme = match name.text().as_str() {
+    match name.text().as_str() {
         "bearer" | "none" if !keyed.is_empty() => {
             diags.push(form(ann, "`bearer` and `none` take no other argument"));
-            return None;
+            false
         }
-        "bearer" => AuthScheme::Bearer,
-        "none" => AuthScheme::None,
-        "api_key" => AuthScheme::ApiKey {
-            header: api_key_header(ann, diags)?,
-        },
+        "bearer" | "none" => true,
+        "api_key" => api_key_header(ann, diags),
         other => {
             let d = form(ann, &format!("`{other}` is not an authentication scheme"));
             diags.push(
@@ -55,25 +52,24 @@ pub(crate) fn scheme(anns: &Anns, diags: &mut Vec<Diagnostic>) -> Option<AuthSch
                     None => d,
                 },
             );
-            return None;
+            false
         }
-    };
-    Some(scheme)
+    }
 }
 
 /// `header = "Name"`, the one argument after `api_key`: a non-empty HTTP token.
-fn api_key_header(ann: &Annotation, diags: &mut Vec<Diagnostic>) -> Option<String> {
+fn api_key_header(ann: &Annotation, diags: &mut Vec<Diagnostic>) -> bool {
     let keyed = &ann.args.as_deref().unwrap_or_default()[1..];
     let header = match keyed {
         [arg] if arg.key.as_ref().is_some_and(|k| k.text == "header") => &arg.value,
         _ => {
             diags.push(form(ann, "an API key needs exactly `header = \"Name\"`"));
-            return None;
+            return false;
         }
     };
     let LiteralKind::String { value, .. } = &header.kind else {
         diags.push(form(ann, "`header` must be a string"));
-        return None;
+        return false;
     };
     let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     if value.is_empty() || !value.chars().all(token) {
@@ -85,9 +81,9 @@ fn api_key_header(ann: &Annotation, diags: &mut Vec<Diagnostic>) -> Option<Strin
             )
             .with_help("a header name is one or more of: letters, digits and !#$%&'*+-.^_`|~"),
         );
-        return None;
+        return false;
     }
-    Some(value.clone())
+    true
 }
 
 fn form(ann: &Annotation, message: &str) -> Diagnostic {

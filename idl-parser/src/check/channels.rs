@@ -78,18 +78,14 @@ pub(crate) fn clauses<'a>(c: &'a ChannelDecl, diags: &mut Vec<Diagnostic>) -> Cl
     out
 }
 
-pub(crate) fn kind(
-    c: &ChannelDecl,
-    kind: Option<&Ident>,
-    diags: &mut Vec<Diagnostic>,
-) -> ChannelKind {
-    let found = match kind.map(|k| k.text.as_str()) {
-        Some("point_to_point") => return ChannelKind::PointToPoint,
-        Some("publish_subscribe") => return ChannelKind::PublishSubscribe,
-        Some(other) => Diagnostic::new(
+/// `kind`: stated, and `point_to_point` or `publish_subscribe`.
+pub(crate) fn kind(c: &ChannelDecl, kind: Option<&Ident>, diags: &mut Vec<Diagnostic>) {
+    let found = match kind {
+        Some(k) if ChannelKind::from_name(&k.text).is_some() => return,
+        Some(k) => Diagnostic::new(
             &codes::CHANNEL_KIND,
-            format!("unknown channel kind `{other}`"),
-            kind.map_or(c.name.span, |k| k.span),
+            format!("unknown channel kind `{}`", k.text),
+            k.span,
         ),
         None => Diagnostic::new(
             &codes::CHANNEL_KIND,
@@ -98,24 +94,19 @@ pub(crate) fn kind(
         ),
     };
     diags.push(found.with_help("write `kind point_to_point;` or `kind publish_subscribe;`"));
-    ChannelKind::PointToPoint
 }
 
-pub(crate) fn format(format: Option<&Ident>, diags: &mut Vec<Diagnostic>) -> Format {
-    match format.map(|f| (f.text.as_str(), f.span)) {
-        None | Some(("json", _)) => Format::Json,
-        Some(("protobuf", _)) => Format::Protobuf,
-        Some((other, span)) => {
-            diags.push(
-                Diagnostic::new(
-                    &codes::CHANNEL_FORMAT,
-                    format!("unknown channel format `{other}`"),
-                    span,
-                )
-                .with_help("write `format json;` or `format protobuf;`"),
-            );
-            Format::Json
-        }
+/// `format`, when stated: `json` or `protobuf`.
+pub(crate) fn format(format: Option<&Ident>, diags: &mut Vec<Diagnostic>) {
+    if let Some(f) = format.filter(|f| Format::from_name(&f.text).is_none()) {
+        diags.push(
+            Diagnostic::new(
+                &codes::CHANNEL_FORMAT,
+                format!("unknown channel format `{}`", f.text),
+                f.span,
+            )
+            .with_help("write `format json;` or `format protobuf;`"),
+        );
     }
 }
 

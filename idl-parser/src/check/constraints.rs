@@ -18,7 +18,6 @@
 //! Called by: `lower::decls`, for each field (constraints and `@default`) and each `error`
 //! (`@status`).
 
-use super::annotations::Anns;
 use super::codes;
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
@@ -44,41 +43,15 @@ pub(crate) fn status(ann: Option<&Annotation>, diags: &mut Vec<Diagnostic>) -> u
     }
 }
 
-/// Everything needed to check one field's constraint annotations.
+/// One field, as its constraint annotations are judged. Lowering reads each annotation into
+/// the model's value (`lower::decls`) and keeps it only when the rule here accepts it.
 pub(crate) struct FieldRules<'a> {
-    pub anns: &'a Anns<'a>,
     pub ty: &'a Type,
     pub optional: bool,
     pub name: &'a Ident,
 }
 
 impl FieldRules<'_> {
-    pub fn check(
-        &self,
-        model: &Model,
-        diags: &mut Vec<Diagnostic>,
-    ) -> (Constraints, Option<Value>) {
-        let constraints = Constraints {
-            range: self
-                .anns
-                .get("range")
-                .and_then(|a| self.range(a, model, diags)),
-            length: self
-                .anns
-                .get("length")
-                .and_then(|a| self.length(a, model, diags)),
-            pattern: self
-                .anns
-                .get("pattern")
-                .and_then(|a| self.pattern(a, model, diags)),
-        };
-        let default = self
-            .anns
-            .get("default")
-            .and_then(|a| self.default(a, model, diags));
-        (constraints, default)
-    }
-
     fn not_applicable(
         &self,
         ann: &Annotation,
@@ -101,25 +74,22 @@ impl FieldRules<'_> {
         );
     }
 
-    fn range(
+    /// `@range`, read as `bounds`: a numeric field, integer bounds on an integer field, min ≤ max.
+    pub fn range(
         &self,
         ann: &Annotation,
+        bounds: &Bounds<Number>,
         model: &Model,
         diags: &mut Vec<Diagnostic>,
-    ) -> Option<Bounds<Number>> {
+    ) -> bool {
         let Type::Scalar(s) = self.ty else {
             self.not_applicable(ann, "numeric fields", model, diags);
-            return None;
+            return false;
         };
         if !s.is_numeric() {
             self.not_applicable(ann, "numeric fields", model, diags);
-            return None;
+            return false;
         }
-        let bounds = bounds(ann, |lit| match lit {
-            LiteralKind::Int(i) => Some(Number::Int(*i)),
-            LiteralKind::Float(f) => Some(Number::Float(*f)),
-            _ => None,
-        });
         let has_float = [bounds.min, bounds.max]
             .iter()
             .flatten()
@@ -133,7 +103,7 @@ impl FieldRules<'_> {
                 ),
                 ann.span,
             ));
-            return None;
+            return false;
         }
         order(
             ann,
@@ -141,15 +111,17 @@ impl FieldRules<'_> {
             bounds.max.map(Number::as_f64),
             diags,
         )
-        .then_some(bounds)
     }
 
-    fn length(
+    /// `@length`, read as `bounds`: a string, bytes, list or map, every argument a non-negative
+    /// integer (each one `bounds` could read), min ≤ max.
+    pub fn length(
         &self,
         ann: &Annotation,
+        bounds: &Bounds<u64>,
         model: &Model,
         diags: &mut Vec<Diagnostic>,
-    ) -> Option<Bounds<u64>> {
+    ) -> bool {
         let applies = match self.ty {
             Type::Scalar(s) => matches!(s, Scalar::String | Scalar::Bytes),
             Type::List(_) | Type::Map(..) => true,
@@ -157,12 +129,8 @@ impl FieldRules<'_> {
         };
         if !applies {
             self.not_applicable(ann, "strings, bytes, lists and maps", model, diags);
-            return None;
+            return false;
         }
-        let bounds = bounds(ann, |lit| match lit {
-            LiteralKind::Int(i) => u64::try_from(*i).ok(),
-            _ => None,
-        });
         let given = ann.args.as_ref().map_or(0, Vec::len);
         if [bounds.min, bounds.max].iter().flatten().count() != given {
             diags.push(Diagnostic::new(
@@ -170,7 +138,7 @@ impl FieldRules<'_> {
                 "`@length` bounds are non-negative integers",
                 ann.span,
             ));
-            return None;
+            return false;
         }
         order(
             ann,
@@ -178,25 +146,21 @@ impl FieldRules<'_> {
             bounds.max.map(|v| v as f64),
             diags,
         )
-        .then_some(bounds)
     }
 
-    fn pattern(
-        &self,
-        ann: &Annotation,
-        model: &Model,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Option<String> {
+    /// `@pattern`: a string field, and a regular expression that means the same in Rust and in
+    /// ECMA-262 (JSON Schema).
+    pub fn pattern(&self, ann: &Annotation, model: &Model, diags: &mut Vec<Diagnostic>) -> bool {
         if *self.ty != Type::Scalar(Scalar::String) {
             self.not_applicable(ann, "string fields", model, diags);
-            return None;
+            return false;
         }
         let Some(LiteralKind::String { value, .. }) = super::annotations::arg(ann) else {
-            return None;
+            return false;
         };
         match regex::Regex::new(value) {
             Ok(_) => match super::regex_dialect::ecma_problem(value) {
-                None => Some(value.clone()),
+                None => true,
                 Some(problem) => {
                     diags.push(
                         Diagnostic::new(
@@ -210,7 +174,7 @@ impl FieldRules<'_> {
                              and OpenAPI validators; write them in the syntax both share",
                         ),
                     );
-                    None
+                    false
                 }
             },
             Err(e) => {
@@ -224,17 +188,20 @@ impl FieldRules<'_> {
                 diags.push(Diagnostic::new(&codes::PATTERN_INVALID, "`@pattern` is not a valid regular expression", ann.span)
                     .with_label(why)
                     .with_help("the pattern uses Rust `regex` syntax; a raw string (r\"...\") avoids double escaping"));
-                None
+                false
             }
         }
     }
 
-    fn default(
+    /// `@default`, read as `value` (`None` when its literal is no value of the field's type):
+    /// only on an optional field, and of its type.
+    pub fn default(
         &self,
         ann: &Annotation,
+        value: Option<&Value>,
         model: &Model,
         diags: &mut Vec<Diagnostic>,
-    ) -> Option<Value> {
+    ) -> bool {
         if !self.optional {
             diags.push(
                 Diagnostic::new(
@@ -247,29 +214,16 @@ impl FieldRules<'_> {
                     self.name.text
                 )),
             );
-            return None;
+            return false;
         }
-        let lit = super::annotations::arg(ann)?;
-        let value = default_value(lit, self.ty, model);
+        let Some(lit) = super::annotations::arg(ann) else {
+            return false;
+        };
         if value.is_none() {
             diags.push(Diagnostic::new(&codes::DEFAULT_TYPE, format!("`{}` is not a value of type `{}`", crate::syntax::literal_text(lit), describe(self.ty, model)), ann.span)
                 .with_help("the default is a literal of the field's type; an enum value is written by name"));
         }
-        value
-    }
-}
-
-fn bounds<T>(ann: &Annotation, convert: impl Fn(&LiteralKind) -> Option<T>) -> Bounds<T> {
-    let get = |key: &str| {
-        ann.args
-            .iter()
-            .flatten()
-            .find(|a| a.key.as_ref().is_some_and(|k| k.text == key))
-            .and_then(|a| convert(&a.value.kind))
-    };
-    Bounds {
-        min: get("min"),
-        max: get("max"),
+        value.is_some()
     }
 }
 
@@ -292,33 +246,6 @@ fn order(
             false
         }
         _ => true,
-    }
-}
-
-fn default_value(lit: &LiteralKind, ty: &Type, model: &Model) -> Option<Value> {
-    match (ty, lit) {
-        (Type::Scalar(Scalar::Bool), LiteralKind::Bool(b)) => Some(Value::Bool(*b)),
-        (Type::Scalar(s), LiteralKind::Int(i)) if s.is_integer() => {
-            let (lo, hi) = s.int_range()?;
-            (lo..=hi).contains(i).then_some(Value::Int(*i))
-        }
-        (Type::Scalar(s), LiteralKind::Int(i)) if s.is_float() => Some(Value::Float(*i as f64)),
-        (Type::Scalar(s), LiteralKind::Float(f)) if s.is_float() => Some(Value::Float(*f)),
-        (Type::Scalar(Scalar::String), LiteralKind::String { value, .. }) => {
-            Some(Value::String(value.clone()))
-        }
-        (Type::Scalar(Scalar::Duration), LiteralKind::Duration(d)) => Some(Value::Duration(*d)),
-        (Type::Named(id), LiteralKind::Name(p)) if p.segments.len() == 1 => {
-            match &model.decl(*id).kind {
-                DeclKind::Enum(e) => e
-                    .values
-                    .iter()
-                    .any(|v| v.name == p.text())
-                    .then(|| Value::EnumValue(p.text())),
-                _ => None,
-            }
-        }
-        _ => None,
     }
 }
 

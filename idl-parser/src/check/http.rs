@@ -1,9 +1,11 @@
 //! The HTTP binding: a known method (A0701), a path that starts with `/` with well-formed
 //! `{field}` placeholders (A0702), each naming a required scalar or enum input field (A0703), no
 //! two operations of a service on one method and path (A0704), and only scalars or enums (lists
-//! of them in the query) in the path, query and headers (A0705). It also computes where every
-//! input field travels (`docs/wire.md`: path, then `@query`/`@header`, then query for GET and
-//! DELETE, body for POST, PUT and PATCH), and `status = N`, the success status (A0708).
+//! of them in the query) in the path, query and headers (A0705), not both `@http` and
+//! `@channel` (A0706), legal `@query`/`@header` names (A0707), and `status = N` a success
+//! status that fits the output (A0708). Lowering then builds the binding from what these
+//! accepted, and where every input field travels (`docs/wire.md`: path, then `@query`/`@header`,
+//! then query for GET and DELETE, body for POST, PUT and PATCH).
 //!
 //! Why: these are the bindings every generated router and client must agree on; an ambiguous
 //! route or a struct in a query string has no defined encoding.
@@ -22,20 +24,6 @@ use crate::model::*;
 use crate::source::Span;
 use crate::syntax::{Annotation, LiteralKind};
 use rustc_hash::FxHashMap;
-
-/// `@query` / `@query("n")` / `@header("N")` on a field, as written.
-pub(crate) fn field_override(anns: &annotations::Anns, field: &str) -> Option<ParamLocation> {
-    if let Some(h) = anns.get("header")
-        && let Some(LiteralKind::String { value, .. }) = annotations::arg(h)
-    {
-        return Some(ParamLocation::Header(value.clone()));
-    }
-    let q = anns.get("query")?;
-    match annotations::arg(q) {
-        Some(LiteralKind::String { value, .. }) => Some(ParamLocation::Query(value.clone())),
-        _ => Some(ParamLocation::Query(field.to_string())),
-    }
-}
 
 /// `@header("N")` names an HTTP header token (RFC 9110) and `@query("n")` a name of
 /// unreserved characters (RFC 3986), so neither can carry CR/LF or separators into a request.
@@ -122,15 +110,17 @@ pub(crate) fn success_status(
     }
 }
 
-/// Checks the method and path of `@http`: the method, the written path and its segments when
-/// both are usable (`lower::services` then builds the binding and calls [`param_types`]).
-pub(crate) fn route<'a>(
-    ann: &'a Annotation,
+/// Checks the method and path of `@http`: `true` when both are usable (`lower::services` then
+/// builds the binding and calls [`param_types`]).
+pub(crate) fn route(
+    ann: &Annotation,
     input: &Input,
     model: &Model,
     diags: &mut Vec<Diagnostic>,
-) -> Option<(HttpMethod, &'a str, Vec<PathSegment>)> {
-    let args = ann.args.as_ref()?;
+) -> bool {
+    let Some(args) = ann.args.as_ref() else {
+        return false;
+    };
     let method = match &args[0].value.kind {
         LiteralKind::Name(p) => HttpMethod::from_name(&p.text()),
         _ => None,
@@ -151,31 +141,31 @@ pub(crate) fn route<'a>(
         );
     }
     let LiteralKind::String { value: path, .. } = &args[1].value.kind else {
-        return None;
+        return false;
     };
-    let path_span = args[1].value.span;
-    let segments = parse_path(path, input, model, path_span, diags)?;
-    Some((method?, path, segments))
+    let path_ok = path_usable(path, input, model, args[1].value.span, diags);
+    method.is_some() && path_ok
 }
 
-fn parse_path(
+/// A path starting with `/`, of routable literal text and whole-segment placeholders, each
+/// naming a different required scalar or enum field of the input.
+fn path_usable(
     path: &str,
     input: &Input,
     model: &Model,
     span: Span,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Vec<PathSegment>> {
+) -> bool {
     let bad = |msg: String, diags: &mut Vec<Diagnostic>| {
         diags.push(
             Diagnostic::new(&codes::HTTP_PATH, msg, span)
                 .with_help("write a path like \"/orders/{order_id}/cancel\""),
         );
-        None
+        false
     };
     if !path.starts_with('/') {
         return bad(format!("HTTP path `{path}` does not start with `/`"), diags);
     }
-    let mut segments = Vec::new();
     let mut rest = path;
     let mut used: Vec<usize> = Vec::new();
     let mut ok = true;
@@ -184,11 +174,10 @@ fn parse_path(
         if rest[..open].contains('}') {
             return bad(format!("unmatched `}}` in HTTP path `{path}`"), diags);
         }
-        if open > 0 {
-            if let Some(problem) = literal_problem(&rest[..open]) {
-                return bad(format!("HTTP path `{path}` {problem}"), diags);
-            }
-            segments.push(PathSegment::Literal(rest[..open].to_string()));
+        if open > 0
+            && let Some(problem) = literal_problem(&rest[..open])
+        {
+            return bad(format!("HTTP path `{path}` {problem}"), diags);
         }
         rest = &rest[open..];
         if rest.is_empty() {
@@ -226,15 +215,12 @@ fn parse_path(
                     diags,
                 );
             }
-            Some(i) => {
-                used.push(i);
-                segments.push(PathSegment::Param(i));
-            }
+            Some(i) => used.push(i),
             None => ok = false,
         }
         rest = &rest[close + 1..];
     }
-    ok.then_some(segments)
+    ok
 }
 
 /// Why literal path text is not routable as written, if it is not: only RFC 3986 path

@@ -3,7 +3,9 @@
 //! Each rule family is a set of functions that the lowering calls at the point where it has the
 //! data the rule needs (resolved types, the input struct of an operation, ...). Every function
 //! pushes its findings and returns; none stops the run, so one compilation reports every
-//! independent problem. Every code is declared once, in `codes!` below (its severity and
+//! independent problem. Rules judge and lowering builds: a rule answers with a verdict (or a
+//! number), never with a piece of the model (`tests/layers.rs` checks every signature), and
+//! lowering builds the model from what the rules accepted. Every code is declared once, in `codes!` below (its severity and
 //! summary with it), which puts it in [`REGISTRY`]; it is documented in `docs/errors.md` and
 //! has a fixture under `tests/fixtures/` that emits it (tests enforce both).
 

@@ -21,31 +21,25 @@ use std::collections::btree_map::Entry;
 
 const FIELD_MAX: i128 = 536_870_911;
 
-/// Reserved ranges as written (a range whose ends are not integers is reported and dropped).
-pub(crate) fn reserved(decls: &[ReservedDecl], diags: &mut Vec<Diagnostic>) -> Vec<Reserved> {
-    let mut out = Vec::new();
+/// Reserved ranges: integer ends (others are reported, and lowering leaves the range out), the
+/// smaller first.
+pub(crate) fn reserved(decls: &[ReservedDecl], diags: &mut Vec<Diagnostic>) {
     for range in decls.iter().flat_map(|d| &d.ranges) {
         let start = int(&range.start, diags);
         let end = range.end.as_ref().map_or(start, |e| int(e, diags));
-        if let (Some(s), Some(e)) = (start, end) {
-            if s > e {
-                diags.push(
-                    Diagnostic::new(
-                        &codes::FIELD_NUMBER_RANGE,
-                        format!("reserved range {s} to {e} is empty"),
-                        range.span,
-                    )
-                    .with_help("write the smaller number first"),
-                );
-            }
-            let clamp = |v: i128| v.clamp(i64::MIN.into(), i64::MAX.into()) as i64;
-            out.push(Reserved {
-                start: clamp(s),
-                end: clamp(e),
-            });
+        if let (Some(s), Some(e)) = (start, end)
+            && s > e
+        {
+            diags.push(
+                Diagnostic::new(
+                    &codes::FIELD_NUMBER_RANGE,
+                    format!("reserved range {s} to {e} is empty"),
+                    range.span,
+                )
+                .with_help("write the smaller number first"),
+            );
         }
     }
-    out
 }
 
 fn int(lit: &Literal, diags: &mut Vec<Diagnostic>) -> Option<i128> {

@@ -1,10 +1,11 @@
 //! Lowering of structs (errors, events), unions and enums.
 
 use super::{Lowerer, Slot, docs};
-use crate::check::{self, annotations::Target, names::Dups, numbers::Numbers, style};
+use crate::check::annotations::{self, Anns, Target};
+use crate::check::{self, constraints::FieldRules, names::Dups, numbers::Numbers, style};
 use crate::model::*;
 use crate::source::{FileId, Span};
-use crate::syntax::{self, Item, ItemKind, StructKeyword};
+use crate::syntax::{self, Item, ItemKind, LiteralKind, ReservedDecl, StructKeyword};
 
 /// A struct, union or enum as lowered: what replaces its placeholder, and its members' spans.
 pub(super) struct LoweredDecl {
@@ -65,7 +66,8 @@ impl Lowerer<'_> {
             StructKeyword::Error => StructRole::Error { status },
             StructKeyword::Event => StructRole::Event,
         };
-        let reserved = check::numbers::reserved(&s.reserved, self.diags);
+        check::numbers::reserved(&s.reserved, self.diags);
+        let reserved = reserved(&s.reserved);
         let fields = self.lower_fields(file, id, &s.fields, &reserved, "field", members);
         Struct {
             role,
@@ -88,7 +90,8 @@ impl Lowerer<'_> {
                 check::operations::union_optional(&v.name.text, q, self.diags);
             }
         }
-        let reserved = check::numbers::reserved(&u.reserved, self.diags);
+        check::numbers::reserved(&u.reserved, self.diags);
+        let reserved = reserved(&u.reserved);
         let mut variants = self.lower_fields(file, id, &u.variants, &reserved, "variant", members);
         variants.iter_mut().for_each(|v| v.optional = false);
         Union { variants, reserved }
@@ -126,15 +129,14 @@ impl Lowerer<'_> {
         let ty = self.ty(file, &f.ty);
         let (anns, lifecycle) = self.attrs(&f.attrs, Target::Field);
         let optional = f.optional.is_some();
-        let rules = check::constraints::FieldRules {
-            anns: &anns,
+        let rules = FieldRules {
             ty: &ty,
             optional,
             name: &f.name,
         };
-        let (constraints, default) = rules.check(self.model, self.diags);
+        let (constraints, default) = self.constraints(&anns, &rules);
         check::http::param_name(&anns, self.diags);
-        let http_override = check::http::field_override(&anns, &f.name.text);
+        let http_override = http_override(&anns, &f.name.text);
         Field {
             name: f.name.text.clone(),
             number,
@@ -148,9 +150,42 @@ impl Lowerer<'_> {
         }
     }
 
+    /// A field's constraints and `@default`, each read from its annotation and kept when its
+    /// rule accepts it.
+    fn constraints(&mut self, anns: &Anns, rules: &FieldRules) -> (Constraints, Option<Value>) {
+        let (model, diags) = (self.model, &mut *self.diags);
+        let range = anns.get("range").and_then(|&ann| {
+            let bounds = bounds(ann, number);
+            rules.range(ann, &bounds, model, diags).then_some(bounds)
+        });
+        let length = anns.get("length").and_then(|&ann| {
+            let bounds = bounds(ann, count);
+            rules.length(ann, &bounds, model, diags).then_some(bounds)
+        });
+        let pattern = anns.get("pattern").and_then(|&ann| {
+            let Some(LiteralKind::String { value, .. }) = annotations::arg(ann) else {
+                return None;
+            };
+            rules.pattern(ann, model, diags).then(|| value.clone())
+        });
+        let default = anns.get("default").and_then(|&ann| {
+            let value = annotations::arg(ann).and_then(|lit| value(lit, rules.ty, model));
+            rules
+                .default(ann, value.as_ref(), model, diags)
+                .then_some(value)?
+        });
+        let constraints = Constraints {
+            range,
+            length,
+            pattern,
+        };
+        (constraints, default)
+    }
+
     fn lower_enum(&mut self, id: DeclId, e: &syntax::EnumDecl, members: &mut Vec<Span>) -> Enum {
         let parent = self.model.decls[id.index()].name.clone();
-        let reserved = check::numbers::reserved(&e.reserved, self.diags);
+        check::numbers::reserved(&e.reserved, self.diags);
+        let reserved = reserved(&e.reserved);
         let mut names = Dups::members("enum value", parent.clone());
         let mut numbers = Numbers::new(parent, &reserved);
         let mut values = Vec::with_capacity(e.values.len());
@@ -171,5 +206,89 @@ impl Lowerer<'_> {
             members.push(v.span);
         }
         Enum { values, reserved }
+    }
+}
+
+/// The reserved ranges as written; `check::numbers::reserved` reports those whose ends are not
+/// integers, which are left out.
+fn reserved(decls: &[ReservedDecl]) -> Vec<Reserved> {
+    let int = |lit: &syntax::Literal| match lit.kind {
+        LiteralKind::Int(v) => Some(v.clamp(i64::MIN.into(), i64::MAX.into()) as i64),
+        _ => None,
+    };
+    let ranges = decls.iter().flat_map(|d| &d.ranges);
+    ranges
+        .filter_map(|range| {
+            let start = int(&range.start)?;
+            let end = range.end.as_ref().map_or(Some(start), int)?;
+            Some(Reserved { start, end })
+        })
+        .collect()
+}
+
+/// `min = ` and `max = ` of `@range` or `@length`, each when `convert` reads it.
+fn bounds<T>(ann: &syntax::Annotation, convert: fn(&LiteralKind) -> Option<T>) -> Bounds<T> {
+    let get = |key: &str| annotations::named(ann, key).and_then(|a| convert(&a.value.kind));
+    Bounds {
+        min: get("min"),
+        max: get("max"),
+    }
+}
+
+fn number(lit: &LiteralKind) -> Option<Number> {
+    match lit {
+        LiteralKind::Int(i) => Some(Number::Int(*i)),
+        LiteralKind::Float(f) => Some(Number::Float(*f)),
+        _ => None,
+    }
+}
+
+fn count(lit: &LiteralKind) -> Option<u64> {
+    match lit {
+        LiteralKind::Int(i) => u64::try_from(*i).ok(),
+        _ => None,
+    }
+}
+
+/// The value `lit` denotes in type `ty`, if it is one (`@default`).
+fn value(lit: &LiteralKind, ty: &Type, model: &Model) -> Option<Value> {
+    match (ty, lit) {
+        (Type::Scalar(Scalar::Bool), LiteralKind::Bool(b)) => Some(Value::Bool(*b)),
+        (Type::Scalar(s), LiteralKind::Int(i)) if s.is_integer() => {
+            let (lo, hi) = s.int_range()?;
+            (lo..=hi).contains(i).then_some(Value::Int(*i))
+        }
+        (Type::Scalar(s), LiteralKind::Int(i)) if s.is_float() => Some(Value::Float(*i as f64)),
+        (Type::Scalar(s), LiteralKind::Float(f)) if s.is_float() => Some(Value::Float(*f)),
+        (Type::Scalar(Scalar::String), LiteralKind::String { value, .. }) => {
+            Some(Value::String(value.clone()))
+        }
+        (Type::Scalar(Scalar::Duration), LiteralKind::Duration(d)) => Some(Value::Duration(*d)),
+        (Type::Named(id), LiteralKind::Name(p)) if p.segments.len() == 1 => {
+            match &model.decl(*id).kind {
+                DeclKind::Enum(e) => e
+                    .values
+                    .iter()
+                    .any(|v| v.name == p.text())
+                    .then(|| Value::EnumValue(p.text())),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Where `@query` / `@query("n")` / `@header("N")` on a field sends it, as written
+/// (`check::http::param_name` judges the names).
+fn http_override(anns: &Anns, field: &str) -> Option<ParamLocation> {
+    if let Some(h) = anns.get("header")
+        && let Some(LiteralKind::String { value, .. }) = annotations::arg(h)
+    {
+        return Some(ParamLocation::Header(value.clone()));
+    }
+    let q = anns.get("query")?;
+    match annotations::arg(q) {
+        Some(LiteralKind::String { value, .. }) => Some(ParamLocation::Query(value.clone())),
+        _ => Some(ParamLocation::Query(field.to_string())),
     }
 }

@@ -8,6 +8,7 @@ use crate::check::{
     names::Dups,
     operations, style, uses,
 };
+use crate::diagnostic::Diagnostic;
 use crate::model::*;
 use crate::source::{FileId, Span};
 use crate::syntax::{
@@ -52,8 +53,13 @@ impl Lowerer<'_> {
         style::member_name(&c.name.text, c.name.span, "channel", self.diags);
         let (_, lifecycle) = self.attrs(&item.attrs, Target::Channel);
         let clauses = channels::clauses(c, self.diags);
-        let kind = channels::kind(c, clauses.kind, self.diags);
-        let format = channels::format(clauses.format, self.diags);
+        channels::kind(c, clauses.kind, self.diags);
+        channels::format(clauses.format, self.diags);
+        // What an unusable clause falls back to (it is reported): the defaults.
+        let kind = clauses.kind.and_then(|k| ChannelKind::from_name(&k.text));
+        let kind = kind.unwrap_or(ChannelKind::PointToPoint);
+        let format = clauses.format.and_then(|f| Format::from_name(&f.text));
+        let format = format.unwrap_or_default();
         let address = match clauses.address.map(|a| &a.kind) {
             Some(LiteralKind::String { value, .. }) => value.clone(),
             Some(other) => {
@@ -103,7 +109,7 @@ impl Lowerer<'_> {
         style::service_name(&s.name.text, s.name.span, self.diags);
         let (anns, lifecycle) = self.attrs(&item.attrs, Target::Service);
         let timeout = duration(anns.get("timeout").copied());
-        let auth = auth::scheme(&anns, self.diags);
+        let auth = auth_scheme(&anns, self.diags);
         let scopes = auth::scopes(&anns, self.diags);
         auth::scopes_need_bearer(
             &anns,
@@ -222,7 +228,7 @@ impl Lowerer<'_> {
             channel: None,
             timeout: duration(anns.get("timeout").copied()),
             idempotent: anns.contains_key("idempotent"),
-            auth: auth::scheme(&anns, self.diags),
+            auth: auth_scheme(&anns, self.diags),
             scopes: auth::scopes(&anns, self.diags),
         };
         let in_force = lowered.auth.as_ref().or(service_auth);
@@ -310,6 +316,27 @@ impl Lowerer<'_> {
     }
 }
 
+/// The scheme of `@auth`, when [`auth::scheme`] accepts it.
+fn auth_scheme(anns: &Anns, diags: &mut Vec<Diagnostic>) -> Option<AuthScheme> {
+    if !auth::scheme(anns, diags) {
+        return None;
+    }
+    let args = anns.get("auth")?.args.as_deref()?;
+    let LiteralKind::Name(name) = &args.first()?.value.kind else {
+        return None;
+    };
+    match name.text().as_str() {
+        "bearer" => Some(AuthScheme::Bearer),
+        "api_key" => match &args.get(1)?.value.kind {
+            LiteralKind::String { value, .. } => Some(AuthScheme::ApiKey {
+                header: value.clone(),
+            }),
+            _ => None,
+        },
+        _ => Some(AuthScheme::None),
+    }
+}
+
 fn duration(ann: Option<&syntax::Annotation>) -> Option<std::time::Duration> {
     match check::annotations::arg(ann?) {
         Some(LiteralKind::Duration(d)) => Some(*d),
@@ -322,19 +349,52 @@ fn http_binding(
     ann: &syntax::Annotation,
     input: &http::Input,
     model: &Model,
-    diags: &mut Vec<crate::diagnostic::Diagnostic>,
+    diags: &mut Vec<Diagnostic>,
 ) -> Option<HttpBinding> {
-    let (method, path, segments) = http::route(ann, input, model, diags)?;
+    if !http::route(ann, input, model, diags) {
+        return None;
+    }
+    let (method, path) = match ann.args.as_deref()? {
+        [method, path, ..] => (&method.value.kind, &path.value.kind),
+        _ => return None,
+    };
+    let (LiteralKind::Name(method), LiteralKind::String { value: path, .. }) = (method, path)
+    else {
+        return None;
+    };
+    let method = HttpMethod::from_name(&method.text())?;
+    let segments = segments(path, input);
     let params = params(method, &segments, input);
     let binding = HttpBinding {
         method,
-        path: path.to_owned(),
+        path: path.clone(),
         segments,
         params,
         status: None,
     };
     http::param_types(&binding, input, model, ann.span, diags);
     Some(binding)
+}
+
+/// The segments of a path [`http::route`] accepted: literal text, and each `{field}` as the
+/// index of the input field it names.
+fn segments(path: &str, input: &http::Input) -> Vec<PathSegment> {
+    let mut segments = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        let open = rest.find('{').unwrap_or(rest.len());
+        if open > 0 {
+            segments.push(PathSegment::Literal(rest[..open].to_owned()));
+        }
+        rest = &rest[open..];
+        let Some(close) = rest.find('}') else { break };
+        let name = &rest[1..close];
+        if let Some(i) = input.fields.iter().position(|f| f.name == name) {
+            segments.push(PathSegment::Param(i));
+        }
+        rest = &rest[close + 1..];
+    }
+    segments
 }
 
 /// Where each input field travels: in the path when a placeholder names it, else where
