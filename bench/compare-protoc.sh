@@ -27,6 +27,15 @@ hyperfine --warmup 2 --runs 10 -N \
     -n "accord build (all targets)" "$accord build $work/src --out $work/all" \
     -n "protoc descriptor set" "protoc -I $proto_dir -I /usr/include --include_imports -o /dev/null $protos"
 
+# protoc parses on one thread and `accord check` on every core: pinned to one core, both show
+# what the work costs rather than how it spreads (the noisier number on a shared machine).
+if command -v taskset >/dev/null; then
+    hyperfine --warmup 2 --runs 20 -N \
+        -n "accord check (one core)" "taskset -c 0 $accord check $work/src" \
+        -n "protoc descriptor set (one core)" \
+        "taskset -c 0 protoc -I $proto_dir -I /usr/include --include_imports -o /dev/null $protos"
+fi
+
 for cmd in "$accord check $work/src" "$accord build $work/src --out $work/docs --target $documents" \
     "$accord build $work/src --out $work/all"; do
     peak=$(/usr/bin/time -f %M $cmd 2>&1 >/dev/null | tail -1)
