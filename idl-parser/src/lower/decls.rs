@@ -67,7 +67,7 @@ impl Lowerer<'_> {
             StructKeyword::Event => StructRole::Event,
         };
         check::numbers::reserved(&s.reserved, self.diags);
-        let reserved = reserved(&s.reserved);
+        let reserved = reserved_ranges(&s.reserved);
         let fields = self.lower_fields(file, id, &s.fields, &reserved, "field", members);
         Struct {
             role,
@@ -91,7 +91,7 @@ impl Lowerer<'_> {
             }
         }
         check::numbers::reserved(&u.reserved, self.diags);
-        let reserved = reserved(&u.reserved);
+        let reserved = reserved_ranges(&u.reserved);
         let mut variants = self.lower_fields(file, id, &u.variants, &reserved, "variant", members);
         variants.iter_mut().for_each(|v| v.optional = false);
         Union { variants, reserved }
@@ -170,9 +170,8 @@ impl Lowerer<'_> {
         });
         let default = anns.get("default").and_then(|&ann| {
             let value = annotations::arg(ann).and_then(|lit| value(lit, rules.ty, model));
-            rules
-                .default(ann, value.as_ref(), model, diags)
-                .then_some(value)?
+            let usable = rules.default(ann, value.as_ref(), model, diags);
+            value.filter(|_| usable)
         });
         let constraints = Constraints {
             range,
@@ -185,7 +184,7 @@ impl Lowerer<'_> {
     fn lower_enum(&mut self, id: DeclId, e: &syntax::EnumDecl, members: &mut Vec<Span>) -> Enum {
         let parent = self.model.decls[id.index()].name.clone();
         check::numbers::reserved(&e.reserved, self.diags);
-        let reserved = reserved(&e.reserved);
+        let reserved = reserved_ranges(&e.reserved);
         let mut names = Dups::members("enum value", parent.clone());
         let mut numbers = Numbers::new(parent, &reserved);
         let mut values = Vec::with_capacity(e.values.len());
@@ -211,7 +210,7 @@ impl Lowerer<'_> {
 
 /// The reserved ranges as written; `check::numbers::reserved` reports those whose ends are not
 /// integers, which are left out.
-fn reserved(decls: &[ReservedDecl]) -> Vec<Reserved> {
+fn reserved_ranges(decls: &[ReservedDecl]) -> Vec<Reserved> {
     let int = |lit: &syntax::Literal| match lit.kind {
         LiteralKind::Int(v) => Some(v.clamp(i64::MIN.into(), i64::MAX.into()) as i64),
         _ => None,

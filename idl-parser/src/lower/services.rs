@@ -333,7 +333,8 @@ fn auth_scheme(anns: &Anns, diags: &mut Vec<Diagnostic>) -> Option<AuthScheme> {
             }),
             _ => None,
         },
-        _ => Some(AuthScheme::None),
+        "none" => Some(AuthScheme::None),
+        _ => None,
     }
 }
 
