@@ -10,7 +10,7 @@ use ftgo_order_service::api::ftgo::order::order_service::{
     CancelOrderError, CreateOrderError, GetOrderError, rest,
 };
 use ftgo_order_service::api::ftgo::order::{
-    CancelOrderRequest, CreateOrderRequest, GetOrderRequest, LineItem, OrderNotFound, OrderService,
+    CancelOrderRequest, CreateOrderRequest, GetOrderRequest, OrderNotFound, OrderService,
     OrderState, RestaurantNotFound,
 };
 use ftgo_order_service::{InMemoryOrders, demo_restaurants};
@@ -47,18 +47,11 @@ fn proxy(base: &str, config: ProxyConfig) -> rest::Proxy {
     rest::Proxy::new(client)
 }
 
+/// An order of consumer 42, with a delivery note.
 fn create(restaurant_id: i64, items: &[(&str, i32)]) -> CreateOrderRequest {
     CreateOrderRequest {
-        restaurant_id,
-        consumer_id: 42,
-        line_items: items
-            .iter()
-            .map(|(id, quantity)| LineItem {
-                menu_item_id: (*id).to_owned(),
-                quantity: *quantity,
-            })
-            .collect(),
         delivery_note: Some("ring twice".to_owned()),
+        ..support::order(42, restaurant_id, items)
     }
 }
 

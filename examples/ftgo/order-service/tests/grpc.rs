@@ -10,7 +10,7 @@ use accord::rest::client::RestClient;
 use accord::{CallError, Code, ProxyConfig, Request, Shutdown};
 use ftgo_order_service::api::ftgo::order::order_service::{self, GetOrderError, grpc, rest};
 use ftgo_order_service::api::ftgo::order::{
-    CancelOrderRequest, CreateOrderRequest, GetOrderRequest, LineItem, OrderNotFound, OrderService,
+    CancelOrderRequest, CreateOrderRequest, GetOrderRequest, OrderNotFound, OrderService,
     OrderState,
 };
 use ftgo_order_service::{InMemoryOrders, demo_restaurants};
@@ -67,15 +67,7 @@ fn grpc_proxy(url: &str, scopes: Option<&str>, config: ProxyConfig) -> grpc::Pro
 }
 
 fn create() -> CreateOrderRequest {
-    CreateOrderRequest {
-        restaurant_id: 2,
-        consumer_id: 7,
-        line_items: vec![LineItem {
-            menu_item_id: "margherita".into(),
-            quantity: 2,
-        }],
-        delivery_note: None,
-    }
+    support::order(7, 2, &[("margherita", 2)])
 }
 
 #[tokio::test]
