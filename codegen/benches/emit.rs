@@ -16,7 +16,7 @@ use accord_idl::synth::{SynthConfig, large_api};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -31,17 +31,12 @@ const DOCUMENTS: [Target; 5] = [
 
 /// The checked model of the benchmark API and its line count.
 fn benchmark_model() -> (Model, usize) {
-    let files: HashMap<PathBuf, String> = large_api(SynthConfig::benchmark()).into_iter().collect();
+    let mut files: HashMap<PathBuf, String> =
+        large_api(SynthConfig::benchmark()).into_iter().collect();
     let mut roots: Vec<PathBuf> = files.keys().cloned().collect();
     roots.sort();
     let lines = files.values().map(|t| t.lines().count()).sum();
-    let mut loader = |p: &Path| {
-        files
-            .get(p)
-            .cloned()
-            .ok_or_else(|| std::io::ErrorKind::NotFound.into())
-    };
-    let compilation = accord_idl::compile(&roots, &mut loader);
+    let compilation = accord_idl::compile(&roots, &mut files);
     assert!(!compilation.has_errors(), "the synthetic API must compile");
     (compilation.model, lines)
 }

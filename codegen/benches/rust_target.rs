@@ -11,21 +11,16 @@ use accord_idl::Model;
 use accord_idl::synth::{SynthConfig, large_api};
 use criterion::Criterion;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 fn benchmark_model() -> Model {
-    let files: HashMap<PathBuf, String> = large_api(SynthConfig::benchmark()).into_iter().collect();
+    let mut files: HashMap<PathBuf, String> =
+        large_api(SynthConfig::benchmark()).into_iter().collect();
     let mut roots: Vec<PathBuf> = files.keys().cloned().collect();
     roots.sort();
     let lines: usize = files.values().map(|t| t.lines().count()).sum();
-    let mut loader = |p: &Path| {
-        files
-            .get(p)
-            .cloned()
-            .ok_or_else(|| std::io::ErrorKind::NotFound.into())
-    };
-    let compilation = accord_idl::compile(&roots, &mut loader);
+    let compilation = accord_idl::compile(&roots, &mut files);
     assert!(!compilation.has_errors(), "the synthetic API must compile");
     println!("benchmark API: {lines} lines in");
     compilation.model

@@ -153,15 +153,10 @@ fn a_synthetic_api_generates_valid_rust() {
         services_per_package: 2,
         ops_per_service: 3,
     };
-    let files: std::collections::HashMap<PathBuf, String> = large_api(config).into_iter().collect();
+    let mut files: std::collections::HashMap<PathBuf, String> =
+        large_api(config).into_iter().collect();
     let roots: Vec<PathBuf> = files.keys().cloned().collect();
-    let mut loader = |p: &Path| {
-        files
-            .get(p)
-            .cloned()
-            .ok_or_else(|| std::io::ErrorKind::NotFound.into())
-    };
-    let compilation = accord_idl::compile(&roots, &mut loader);
+    let compilation = accord_idl::compile(&roots, &mut files);
     assert!(!compilation.has_errors());
     let output = emit(&compilation.model, &Options::default());
     assert_eq!(output.len(), 4, "mod.rs and one file per package");

@@ -219,13 +219,8 @@ pub fn compile_str(fixture: &str) -> Compilation {
         .first()
         .map(|(p, _)| p.clone())
         .unwrap_or_else(|| "/main.accord".into());
-    let map: HashMap<PathBuf, String> = files.into_iter().collect();
-    let mut loader = move |p: &Path| {
-        map.get(p)
-            .cloned()
-            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
-    };
-    compile(&[root], &mut loader)
+    let mut map: HashMap<PathBuf, String> = files.into_iter().collect();
+    compile(&[root], &mut map)
 }
 
 fn split_fixture(fixture: &str) -> Vec<(PathBuf, String)> {
@@ -546,19 +541,13 @@ mod tests {
                  enum E{d} {{ A = 1; b = 2 }}\n"
             ));
         }
-        let files: HashMap<PathBuf, String> = split_fixture(&fixture).into_iter().collect();
-        let run = |threads: usize| {
-            let mut loader = |p: &Path| {
-                files
-                    .get(p)
-                    .cloned()
-                    .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
-            };
+        let mut files: HashMap<PathBuf, String> = split_fixture(&fixture).into_iter().collect();
+        let mut run = |threads: usize| {
             let mut fresh = Previous::default();
             compile_on(
                 &["/root.accord".into()],
                 &[],
-                &mut loader,
+                &mut files,
                 threads,
                 &mut fresh,
             )
@@ -597,15 +586,9 @@ mod tests {
         *lib3 = lib3.replace("b: Nope = 2; c: i32 = 3 }", "c: i32 = 3; }");
         let deep1 = files.get_mut(Path::new("/deep1.accord")).expect("deep1");
         deep1.push_str("struct Broken { x: i32 }\n");
-        let mut loader = |p: &Path| {
-            files
-                .get(p)
-                .cloned()
-                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
-        };
         let roots = [PathBuf::from("/root.accord")];
-        let again = compile_again(previous, &roots, &[], &mut loader);
-        let fresh = compile_in(&roots, &[], &mut loader);
+        let again = compile_again(previous, &roots, &[], &mut files);
+        let fresh = compile_in(&roots, &[], &mut files);
         assert_eq!(again.diagnostics, fresh.diagnostics);
         assert_eq!(again.model, fresh.model);
         let changed = [

@@ -135,8 +135,8 @@ impl Sources {
     }
 }
 
-/// Where the front end gets file contents from. Implemented for closures, so the CLI passes
-/// `|p| std::fs::read_to_string(p)` and tests pass an in-memory map.
+/// Where the front end gets file contents from. Implemented for closures (`|p|
+/// std::fs::read_to_string(p)`) and for an in-memory map of files (tests, benches, editors).
 pub trait Loader {
     fn load(&mut self, path: &Path) -> std::io::Result<String>;
 
@@ -151,6 +151,15 @@ pub trait Loader {
 impl<F: FnMut(&Path) -> std::io::Result<String>> Loader for F {
     fn load(&mut self, path: &Path) -> std::io::Result<String> {
         self(path)
+    }
+}
+
+/// Files in memory, by path; a path not in the map is not found.
+impl<S: std::hash::BuildHasher> Loader for std::collections::HashMap<PathBuf, String, S> {
+    fn load(&mut self, path: &Path) -> std::io::Result<String> {
+        self.get(path)
+            .cloned()
+            .ok_or_else(|| std::io::ErrorKind::NotFound.into())
     }
 }
 

@@ -340,15 +340,9 @@ fn synthetic_benchmark_api_is_error_free() {
         services_per_package: 2,
         ops_per_service: 3,
     };
-    let files: HashMap<PathBuf, String> = large_api(config).into_iter().collect();
+    let mut files: HashMap<PathBuf, String> = large_api(config).into_iter().collect();
     let roots: Vec<PathBuf> = files.keys().cloned().collect();
-    let mut loader = |p: &Path| {
-        files
-            .get(p)
-            .cloned()
-            .ok_or_else(|| std::io::ErrorKind::NotFound.into())
-    };
-    let c = compile(&roots, &mut loader);
+    let c = compile(&roots, &mut files);
     assert!(
         !c.has_errors(),
         "{}",
@@ -432,7 +426,7 @@ struct Money { cents: i64 = 1; }
 /// through the file's imports.
 #[test]
 fn uses_resolves_qualified_names_without_an_import_and_short_ones_through_imports() {
-    let files: HashMap<PathBuf, String> = [
+    let mut files: HashMap<PathBuf, String> = [
         (
             "/orders.accord",
             "package demo.orders;\nversion 1.0.0;\nstruct Order { id: i64 = 1; }\n\
@@ -453,14 +447,8 @@ fn uses_resolves_qualified_names_without_an_import_and_short_ones_through_import
     .into_iter()
     .map(|(p, t)| (PathBuf::from(p), t.to_string()))
     .collect();
-    let mut loader = |p: &Path| {
-        files
-            .get(p)
-            .cloned()
-            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
-    };
     let roots = ["/orders.accord", "/kitchen.accord", "/other.accord"].map(PathBuf::from);
-    let c = compile(&roots, &mut loader);
+    let c = compile(&roots, &mut files);
     // `Other` does not import the kitchen's file, so its short name `Kitchen` is unknown.
     assert_eq!(codes(&c), ["A1001"], "{:#?}", c.diagnostics);
     assert!(c.diagnostics[0].message.contains("`Kitchen`"));

@@ -36,17 +36,12 @@ fn accord_blocks(markdown: &str) -> Vec<(usize, String)> {
 }
 
 fn compile_files(files: &[(&str, String)], roots: &[&str]) -> Compilation {
-    let map: HashMap<PathBuf, String> = files
+    let mut map: HashMap<PathBuf, String> = files
         .iter()
         .map(|(p, t)| (PathBuf::from(p), t.clone()))
         .collect();
-    let mut loader = move |p: &Path| {
-        map.get(p)
-            .cloned()
-            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
-    };
     let roots: Vec<PathBuf> = roots.iter().map(PathBuf::from).collect();
-    compile(&roots, &mut loader)
+    compile(&roots, &mut map)
 }
 
 #[test]

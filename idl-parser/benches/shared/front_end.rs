@@ -6,13 +6,13 @@ use accord_idl::synth::{SynthConfig, large_api};
 use accord_idl::{FileId, format, parser};
 use criterion::{Criterion, Throughput};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Runs the three benchmarks as criterion group `group` (one per allocator, so that criterion
 /// compares each run with the previous run of the same allocator).
 pub fn front_end(c: &mut Criterion, group: &str) {
     let api = large_api(SynthConfig::benchmark());
-    let files: HashMap<PathBuf, String> = api.iter().cloned().collect();
+    let mut files: HashMap<PathBuf, String> = api.iter().cloned().collect();
     let mut roots: Vec<PathBuf> = files.keys().cloned().collect();
     roots.sort();
     let bytes: usize = files.values().map(String::len).sum();
@@ -38,13 +38,7 @@ pub fn front_end(c: &mut Criterion, group: &str) {
     });
     group.bench_function("parse_and_check_60k_lines", |b| {
         b.iter(|| {
-            let mut loader = |p: &Path| {
-                files
-                    .get(p)
-                    .cloned()
-                    .ok_or_else(|| std::io::ErrorKind::NotFound.into())
-            };
-            let compilation = accord_idl::compile(&roots, &mut loader);
+            let compilation = accord_idl::compile(&roots, &mut files);
             assert!(!compilation.has_errors(), "the benchmark API is valid");
             compilation
         })
