@@ -300,6 +300,7 @@ async fn expand_all(
 ) -> (Map<String, Value>, Map<String, Value>) {
     let mut failed = Map::new();
     let mut calls = Vec::new();
+    let deadline = expansion_deadline(context.deadline);
     for &relation in expand {
         let Some(fetch) = settings.fetch(relation) else {
             let problem = Problem::new(501).with_detail(format!(
@@ -315,7 +316,6 @@ async fn expand_all(
             (None | Some(Value::Null), _) => continue,
             (Some(v), _) => vec![v.clone()],
         };
-        let deadline = expansion_deadline(context.deadline);
         let each = values.into_iter().map(move |v| {
             let mut child = context.child();
             child.deadline = deadline;
