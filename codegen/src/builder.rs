@@ -25,10 +25,19 @@ pub struct Builder {
 }
 
 /// Why a build failed: the rendered diagnostics, an I/O problem or a bad option.
-#[derive(Debug)]
+///
+/// `Debug` writes the same text as `Display`, as `anyhow::Error` does: a build script's
+/// `fn main() -> Result<(), Box<dyn Error>>` prints its error with `Debug`, and a report must
+/// reach the user as `accord check` prints it, one line per line, not as an escaped string.
 pub struct BuildError(String);
 
 impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
