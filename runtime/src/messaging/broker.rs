@@ -53,6 +53,10 @@ pub struct BrokerConfig {
     /// message at its last delivery at the latest, without running its handler again, so a
     /// message that keeps failing or keeps losing its consumer is never redelivered forever.
     pub max_deliveries: u32,
+    /// NATS: how long JetStream waits for a durable consumer's acknowledgement before it
+    /// redelivers (default 60 s: longer than a message's retries with the default backoff, so
+    /// a slow retry is not mistaken for a dead consumer).
+    pub ack_wait: Duration,
 }
 
 impl Default for BrokerConfig {
@@ -67,6 +71,7 @@ impl Default for BrokerConfig {
             prefetch: 64,
             buffer: 4096,
             max_deliveries: 10,
+            ack_wait: Duration::from_secs(60),
         }
     }
 }

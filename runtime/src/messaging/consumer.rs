@@ -226,14 +226,14 @@ impl Policy {
     }
 
     /// A redelivered message that must not run: dead-lettered with its last error if this
-    /// consumer saw it, else as redelivered too often (its consumers kept stopping or losing
-    /// the broker before they acknowledged it).
+    /// consumer saw it, else as redelivered too often (its consumers kept stopping, losing the
+    /// broker or outliving the ack wait before they acknowledged it).
     async fn refuse_redelivery(&self, delivery: Delivery) {
         let (why, attempts) = self.remembered(&delivery).unwrap_or_else(|| {
             let n = delivery.attempt();
             let why = format!(
-                "delivered {n} times without being acknowledged (its consumer stopped or lost \
-                 the broker each time); not run again"
+                "delivered {n} times without being acknowledged (its consumers stopped, lost \
+                 the broker or outlived the ack wait); not run again"
             );
             (why, n.saturating_sub(1))
         });

@@ -23,10 +23,6 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How long JetStream waits for an ack before redelivering: longer than a message's retries
-/// with the default backoff, so a slow retry is not mistaken for a dead consumer.
-const ACK_WAIT: Duration = Duration::from_secs(60);
-
 pub(crate) struct NatsBroker {
     client: Client,
     jetstream: jetstream::Context,
@@ -251,7 +247,7 @@ impl Durable {
         let config = pull::Config {
             durable_name: Some(self.name.clone()),
             ack_policy: jetstream::consumer::AckPolicy::Explicit,
-            ack_wait: ACK_WAIT,
+            ack_wait: self.broker.config.ack_wait,
             max_ack_pending: i64::from(prefetch),
             max_deliver,
             ..Default::default()
