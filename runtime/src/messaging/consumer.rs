@@ -1,6 +1,8 @@
 //! The consumer policy every backend shares, written once: at-least-once handling (ack after
 //! the handler returns), retries with backoff up to a number of attempts, dead letters to
-//! `<address>.dlq` with an `error` header, per-key order and a bound on messages in flight.
+//! `<address>.dlq` with an `error` header, per-key order, a bound on messages in flight, and a
+//! bound on deliveries: a delivery past the handler's attempts or the broker's last one is
+//! dead-lettered without running the handler, so no message is redelivered forever.
 //!
 //! A failed handler is retried here, in process, with the delivery still unacknowledged, rather
 //! than nacked back to the broker: the broker would hand the message's successors with the same
