@@ -239,3 +239,40 @@ async fn a_message_that_keeps_losing_its_consumer_is_dead_lettered_unrun() {
     suite::settle().await;
     assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 3);
 }
+
+/// A durable consumer made before deliveries were bounded (no `max_deliver`) is updated when
+/// a service subscribes, rather than kept redelivering without end.
+#[tokio::test]
+async fn an_unbounded_consumer_made_earlier_is_updated() {
+    use async_nats::jetstream::{consumer::pull, stream};
+    let Some(url) = brokers::shared(Kind::Nats) else {
+        return;
+    };
+    let address = unique("legacy");
+    let name = address.replace('.', "_");
+    let client = async_nats::connect(&url).await.unwrap();
+    let jetstream = async_nats::jetstream::new(client);
+    let legacy = jetstream
+        .create_stream(stream::Config {
+            name: name.clone(),
+            subjects: vec![address.clone()],
+            retention: stream::RetentionPolicy::WorkQueue,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let unbounded = pull::Config {
+        durable_name: Some(name.clone()),
+        ..Default::default()
+    };
+    legacy.create_consumer(unbounded).await.unwrap();
+    let before = legacy.consumer_info(&name).await.unwrap();
+    assert_eq!(before.config.max_deliver, -1);
+    let Some(broker) = broker().await else { return };
+    let _consumer = broker
+        .subscribe(&Channel::point_to_point(address), "g")
+        .await
+        .unwrap();
+    let after = legacy.consumer_info(&name).await.unwrap();
+    assert_eq!(after.config.max_deliver, 10);
+}

@@ -372,3 +372,18 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         "(no message)".into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_headers_are_one_bounded_line() {
+        assert_eq!(one_line("oven\r\ncold\t!"), "oven  cold !");
+        let long = "é".repeat(MAX_ERROR_BYTES);
+        let line = one_line(&long);
+        assert!(line.len() <= MAX_ERROR_BYTES, "{}", line.len());
+        assert!(line.ends_with('…'));
+        assert_eq!(one_line("fine"), "fine");
+    }
+}

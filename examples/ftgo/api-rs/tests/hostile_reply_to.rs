@@ -381,3 +381,50 @@ fn http_json(url: &str) -> serde_json::Value {
     let (_, body) = response.split_once("\r\n\r\n").unwrap();
     serde_json::from_str(body).unwrap()
 }
+
+/// A reply that cannot be sent (here: the caller's inbox is full and stays full past the
+/// broker's operation timeout) dead-letters its request once, with the reason; the handler is
+/// not run again for it (it had done its work).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_that_cannot_be_sent_dead_letters_its_request_once() {
+    let broker = Broker::memory(BrokerConfig {
+        buffer: 1,
+        operation_timeout: Duration::from_millis(200),
+        ..BrokerConfig::default()
+    });
+    let commands = kitchen::channels::KITCHEN_COMMANDS.channel();
+    let mut letters = broker
+        .subscribe(&commands.dead_letters(), "test")
+        .await
+        .unwrap();
+    let service = Arc::new(CountingKitchen::default());
+    let _serving = kitchen::responder(service.clone())
+        .serve(&broker, ServeConfig::default())
+        .await
+        .unwrap();
+    // An inbox nobody reads: the first reply fills it, the second cannot get in.
+    let inbox = broker.reply_inbox().await.unwrap();
+    let mut ids = Vec::new();
+    for order_id in [1, 2] {
+        let body = serde_json::to_vec(&order(order_id)).unwrap();
+        let request =
+            Message::new("ftgo.kitchen.CreateTicket", body).with_reply_to(inbox.address());
+        ids.push(request.message_id.clone());
+        broker.publish(&commands, request).await.unwrap();
+    }
+    let letter = within("the dead letter", run_next(&mut letters)).await;
+    assert_eq!(letter.message_id, ids[1]);
+    let error = letter.header(header::ERROR).unwrap();
+    assert!(error.starts_with("reply not sent: "), "{error}");
+    let extra = tokio::time::timeout(Duration::from_millis(500), letters.next()).await;
+    assert!(extra.is_err(), "dead-lettered once");
+    assert_eq!(*service.0.lock().unwrap(), [1, 2], "each handler ran once");
+}
+
+/// The next message of `consumer`, acknowledged.
+async fn run_next(consumer: &mut Consumer) -> Message {
+    let delivery = consumer.next().await.expect("subscription open");
+    let message = delivery.message().clone();
+    delivery.ack().await.unwrap();
+    message
+}
