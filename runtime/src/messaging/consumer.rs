@@ -210,6 +210,9 @@ struct Unsent {
 /// dead-lettered as redelivered too often, without the reason).
 const UNSENT_REMEMBERED: usize = 1024;
 
+/// The longest `message_id` [`Unsent`] keeps (a UUID is 36 bytes).
+const MAX_REMEMBERED_ID: usize = 128;
+
 impl Policy {
     /// Whether `delivery` must not run its handler again: the handler ran on as many
     /// deliveries as it has attempts, or this is the broker's last delivery, or its dead
@@ -287,6 +290,12 @@ impl Policy {
     }
 
     fn remember(&self, id: String, why: String, attempts: u32) {
+        // A `message_id` is the sender's to choose: a long one is not kept (its redelivery is
+        // then dead-lettered by its delivery count alone), so the memory stays small.
+        if id.len() > MAX_REMEMBERED_ID {
+            return;
+        }
+        let why = one_line(&why);
         let mut unsent = self.unsent.lock().unwrap_or_else(|e| e.into_inner());
         if unsent
             .failures

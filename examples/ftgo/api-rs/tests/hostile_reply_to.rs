@@ -244,6 +244,8 @@ async fn hostile_reply_to_over_nats() {
     let broker = Broker::connect(&server.url()).await.unwrap();
     // The hostile client: plain core publishes with headers, as any NATS client sends them.
     let client = async_nats::connect(server.url()).await.unwrap();
+    // Everything published on the server's subjects, to find any reply to a hostile request.
+    let mut everything = client.subscribe(">").await.unwrap();
     client.flush().await.unwrap();
     let connections = open_connections(server);
     assert!(connections.len() >= 2, "{connections:?}");
@@ -284,7 +286,32 @@ async fn hostile_reply_to_over_nats() {
         "ack pending, pending, redelivered after {:?}",
         sent.elapsed()
     );
+    let acknowledged = sent.elapsed();
     check_refused_and_still_serving(&broker, &mut run, false).await;
+
+    // No message anywhere answers a hostile request.
+    let mut seen = 0;
+    while let Ok(Some(m)) = tokio::time::timeout(
+        Duration::from_millis(500),
+        futures::StreamExt::next(&mut everything),
+    )
+    .await
+    {
+        seen += 1;
+        let correlation = m.headers.as_ref().and_then(|h| h.get("correlation_id"));
+        if let Some(id) = correlation {
+            assert!(
+                !run.ids.iter().any(|hostile| hostile == id.as_str()),
+                "a reply to a hostile request on {}",
+                m.subject
+            );
+        }
+    }
+    assert!(seen > 0, "the catch-all subscription saw the traffic");
+    eprintln!(
+        "nats: {} hostile requests, 0 replies, 0 ack pending/pending/redelivered after {acknowledged:?}, connections kept",
+        run.ids.len()
+    );
 
     // The connections open before (the responder's, the hostile client's) are open still, and
     // no connection that carried a message was closed (the test helper's readiness probe
@@ -356,7 +383,12 @@ async fn hostile_reply_to_over_rabbitmq() {
         "ready and unacknowledged after {:?}",
         sent.elapsed()
     );
+    let acknowledged = sent.elapsed();
     check_refused_and_still_serving(&broker, &mut run, true).await;
+    eprintln!(
+        "rabbitmq: {} hostile requests, 0 replies, 0 ready/unacknowledged after {acknowledged:?}",
+        run.ids.len()
+    );
     let after = server.rabbitmqctl(&["list_connections", "pid"]).unwrap();
     let pids =
         |s: &str| -> std::collections::BTreeSet<String> { s.lines().map(str::to_owned).collect() };
