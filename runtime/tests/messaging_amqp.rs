@@ -236,3 +236,36 @@ async fn a_message_that_keeps_losing_its_consumer_is_dead_lettered_unrun() {
     let connect = || async { Broker::connect_with(&url, config()).await.unwrap() };
     suite::a_message_that_keeps_losing_its_consumer_is_dead_lettered_unrun(&broker, connect).await;
 }
+
+/// A classic queue made by an earlier version under a channel's name (RabbitMQ cannot turn it
+/// into a quorum queue) is used as it is, not refused: the service still consumes from it.
+#[tokio::test]
+async fn a_classic_queue_made_earlier_is_used_as_it_is() {
+    let Some(url) = brokers::shared(Kind::Rabbit) else {
+        return;
+    };
+    let address = unique("legacy");
+    let properties = ConnectionProperties::default()
+        .with_executor(tokio_executor_trait::Tokio::current())
+        .with_reactor(tokio_reactor_trait::Tokio);
+    let connection = Connection::connect(&url, properties).await.unwrap();
+    let legacy = connection.create_channel().await.unwrap();
+    let durable = QueueDeclareOptions {
+        durable: true,
+        ..Default::default()
+    };
+    legacy
+        .queue_declare(&address, durable, FieldTable::default())
+        .await
+        .unwrap();
+    let Some(broker) = broker().await else { return };
+    let channel = Channel::point_to_point(address);
+    let mut consumer = broker.subscribe(&channel, "g").await.unwrap();
+    broker
+        .publish(&channel, Message::new("test.N", "still served"))
+        .await
+        .unwrap();
+    let delivery = within("the message", consumer.next()).await.unwrap();
+    assert_eq!(delivery.message().payload, "still served");
+    delivery.ack().await.unwrap();
+}

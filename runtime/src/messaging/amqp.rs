@@ -116,7 +116,7 @@ impl AmqpBroker {
         let link = self.link().await?;
         let declared = link.declared.lock().unwrap().contains(&*channel.address);
         if !declared {
-            declare_target(&link.publisher, channel, self.config()).await?;
+            declare_target(&link.connection, &link.publisher, channel, self.config()).await?;
             link.declared
                 .lock()
                 .unwrap()
@@ -192,12 +192,15 @@ async fn publisher(connection: &Connection) -> Result<lapin::Channel, BrokerErro
 
 /// Declares what a publish to `channel` goes to: its queue or its topic exchange.
 async fn declare_target(
+    connection: &Connection,
     amqp: &lapin::Channel,
     channel: &Channel,
     config: &BrokerConfig,
 ) -> Result<(), BrokerError> {
     match channel.kind {
-        ChannelKind::PointToPoint => declare_queue(amqp, &channel.address, channel, config).await,
+        ChannelKind::PointToPoint => {
+            declare_queue(connection, &channel.address, channel, config).await
+        }
         ChannelKind::PublishSubscribe => {
             let options = ExchangeDeclareOptions {
                 durable: channel.durable,
@@ -215,9 +218,12 @@ async fn declare_target(
     }
 }
 
-/// Declares the queue `name` that holds messages of `channel` (its own queue, or a group's).
+/// Declares the queue `name` that holds messages of `channel` (its own queue, or a group's), on
+/// a channel of its own: RabbitMQ closes the channel of a refused declaration. A queue that
+/// exists with other arguments (a classic queue made by an earlier version: a queue's type
+/// cannot change) is used as it is, with a warning; it then has no delivery limit of its own.
 async fn declare_queue(
-    amqp: &lapin::Channel,
+    connection: &Connection,
     name: &str,
     channel: &Channel,
     config: &BrokerConfig,
@@ -226,10 +232,49 @@ async fn declare_queue(
         durable: channel.durable,
         ..Default::default()
     };
-    amqp.queue_declare(name, options, queue_arguments(channel, config))
+    let amqp = open_channel(connection).await?;
+    let declared = amqp
+        .queue_declare(name, options, queue_arguments(channel, config))
+        .await;
+    match declared {
+        Ok(_) => Ok(()),
+        Err(e) if precondition_failed(&e) => {
+            tracing::warn!(
+                queue = name,
+                "amqp: the queue exists with other arguments (made by an earlier version?) and is \
+                 used as it is, without a broker-side delivery limit; delete it to have it \
+                 declared anew: {e}"
+            );
+            let passive = QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            };
+            open_channel(connection)
+                .await?
+                .queue_declare(name, passive, FieldTable::default())
+                .await
+                .map(drop)
+                .map_err(|e| rejected("declaring queue", name, e))
+        }
+        Err(e) => Err(rejected("declaring queue", name, e)),
+    }
+}
+
+async fn open_channel(connection: &Connection) -> Result<lapin::Channel, BrokerError> {
+    connection
+        .create_channel()
         .await
-        .map(drop)
-        .map_err(|e| rejected("declaring queue", name, e))
+        .map_err(|e| unavailable("opening a channel", e))
+}
+
+/// Whether the broker refused a declaration for arguments unlike the existing one's.
+fn precondition_failed(e: &lapin::Error) -> bool {
+    use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
+    matches!(
+        e.kind(),
+        lapin::ErrorKind::ProtocolError(amqp)
+            if matches!(amqp.kind(), AMQPErrorKind::Soft(AMQPSoftError::PRECONDITIONFAILED))
+    )
 }
 
 /// A durable channel's queues are quorum queues: the broker counts deliveries
@@ -373,9 +418,9 @@ impl Consumer {
                 .await
                 .map_err(|e| unavailable("setting prefetch", e))?;
             let config = broker.config();
-            declare_queue(&amqp, queue, channel, config).await?;
+            declare_queue(&link.connection, queue, channel, config).await?;
             if channel.kind == ChannelKind::PublishSubscribe {
-                declare_target(&amqp, channel, config).await?;
+                declare_target(&link.connection, &amqp, channel, config).await?;
                 amqp.queue_bind(
                     queue,
                     &channel.address,
@@ -387,7 +432,13 @@ impl Consumer {
                 .map_err(|e| rejected("binding queue", queue, e))?;
             }
             let dead_letters = channel.dead_letters();
-            declare_queue(&amqp, &dead_letters.address, &dead_letters, config).await?;
+            declare_queue(
+                &link.connection,
+                &dead_letters.address,
+                &dead_letters,
+                config,
+            )
+            .await?;
             let consumer = amqp
                 .basic_consume(
                     queue,
