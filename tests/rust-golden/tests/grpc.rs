@@ -487,9 +487,9 @@ async fn the_default_message_limit_is_the_one_of_every_transport() {
     );
 }
 
-/// `grpc-timeout: 0m` is a budget spent: `DEADLINE_EXCEEDED` without running the handler.
+/// `grpc-timeout: 0m` is a budget spent: refused without running the handler.
 #[tokio::test]
-async fn a_zero_timeout_is_deadline_exceeded_without_running_the_handler() {
+async fn a_zero_timeout_is_refused_without_running_the_handler() {
     use accord::grpc::codec::ProtoCodec;
     use accord::grpc::tonic::{Code as GrpcCode, Request as GrpcRequest};
     let seen = Arc::new(Seen::default());
@@ -506,7 +506,15 @@ async fn a_zero_timeout_is_deadline_exceeded_without_running_the_handler() {
         .insert("grpc-timeout", "0m".parse().unwrap());
     let codec = ProtoCodec::<GetThing, Thing>::client();
     let status = grpc.unary(request, path, codec).await.unwrap_err();
-    assert_eq!(status.code(), GrpcCode::DeadlineExceeded, "{status:?}");
+    // tonic's server answers its own `CANCELLED` "Timeout expired" when its timer fires before
+    // the request is read; the core answers `DEADLINE_EXCEEDED` when it gets there first.
+    assert!(
+        matches!(
+            status.code(),
+            GrpcCode::DeadlineExceeded | GrpcCode::Cancelled
+        ),
+        "{status:?}"
+    );
     assert_eq!(
         *seen.remaining.lock().unwrap(),
         None,
