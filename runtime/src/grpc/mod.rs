@@ -31,8 +31,9 @@ pub const ACCORD_ERROR: &str = "accord-error";
 pub const CORRELATION_ID: &str = "x-correlation-id";
 /// W3C `traceparent`.
 pub const TRACEPARENT: &str = "traceparent";
-/// The default bound on one message's size, each way (gRPC's usual 4 MiB).
-pub const DEFAULT_MAX_MESSAGE: usize = 4 << 20;
+/// The default bound on one message's size, each way: the call core's limit for every
+/// transport ([`crate::call::MAX_MESSAGE_BYTES`], 1 MiB; gRPC's own libraries default to 4 MiB).
+pub const DEFAULT_MAX_MESSAGE: usize = crate::call::MAX_MESSAGE_BYTES;
 
 /// An operation's gRPC binding; generated as a `static` beside its [`OperationInfo`].
 #[doc(hidden)]

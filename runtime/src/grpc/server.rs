@@ -54,8 +54,9 @@ mod names {
 /// Settings of a gRPC skeleton.
 #[derive(Clone)]
 pub struct ServerConfig {
-    /// Largest message accepted or sent, in bytes (default 4 MiB); a larger one is
-    /// `RESOURCE_EXHAUSTED`.
+    /// Largest message accepted or sent, in bytes (default
+    /// [`MAX_MESSAGE_BYTES`](crate::call::MAX_MESSAGE_BYTES), 1 MiB, the same on every
+    /// transport); a larger one is `RESOURCE_EXHAUSTED`.
     pub max_message_size: usize,
     /// Which request metadata becomes the handler's `Context::metadata` (besides the
     /// propagation keys, read for the core); credentials only when named.
@@ -68,7 +69,7 @@ pub struct ServerConfig {
 }
 
 impl Default for ServerConfig {
-    /// 4 MiB messages; every metadata key but the credentials; no authenticator.
+    /// 1 MiB messages; every metadata key but the credentials; no authenticator.
     fn default() -> Self {
         ServerConfig {
             max_message_size: super::DEFAULT_MAX_MESSAGE,
@@ -252,9 +253,10 @@ impl Call {
                 Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
             })
             .collect();
+        // Bytes that are not text stand as U+FFFD, refused by the core like any invalid id.
         let correlation = headers
             .get(names::CORRELATION_ID)
-            .and_then(|v| v.to_str().ok())
+            .map(|v| std::str::from_utf8(v.as_bytes()).unwrap_or("\u{fffd}"))
             .filter(|id| !id.is_empty());
         let incoming = Incoming {
             deadline: headers
@@ -324,13 +326,19 @@ impl Call {
         })
     }
 
-    fn grpc<E, D>(&self) -> tonic::server::Grpc<ProtoCodec<E, D>>
+    /// tonic's framing for a method; `single`: the request is one message (unary and
+    /// server-streaming methods), so a second one is refused.
+    fn grpc<E, D>(&self, single: bool) -> tonic::server::Grpc<ProtoCodec<E, D>>
     where
         E: Message + Send + 'static,
         D: Message + Send + 'static,
     {
         let limit = self.config.max_message_size;
-        tonic::server::Grpc::new(ProtoCodec::server())
+        let codec = match single {
+            true => ProtoCodec::server_single(),
+            false => ProtoCodec::server(),
+        };
+        tonic::server::Grpc::new(codec)
             .max_decoding_message_size(limit)
             .max_encoding_message_size(limit)
     }
@@ -344,7 +352,7 @@ impl Call {
         F: FnOnce(Request<I>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<O, E>> + Send + 'static,
     {
-        let mut grpc = self.grpc::<O, I>();
+        let mut grpc = self.grpc::<O, I>(true);
         self.run(method, move |prepared, request| async move {
             let service = Unary {
                 handler: Some((handler, prepared.context)),
@@ -362,7 +370,7 @@ impl Call {
         E: ServiceError,
         F: FnOnce(Request<I>) -> BoxStream<'static, Result<O, E>> + Send + 'static,
     {
-        let mut grpc = self.grpc::<O, I>();
+        let mut grpc = self.grpc::<O, I>(true);
         self.run(method, move |prepared, request| async move {
             let service = ServerStreaming {
                 handler: Some((handler, prepared.context)),
@@ -385,7 +393,7 @@ impl Call {
         F: FnOnce(Request<BoxStream<'static, I>>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<O, E>> + Send + 'static,
     {
-        let mut grpc = self.grpc::<O, I>();
+        let mut grpc = self.grpc::<O, I>(false);
         self.run(method, move |prepared, request| async move {
             let service = ClientStreaming {
                 handler: Some((handler, prepared.context)),
@@ -405,7 +413,7 @@ impl Call {
             + Send
             + 'static,
     {
-        let mut grpc = self.grpc::<O, I>();
+        let mut grpc = self.grpc::<O, I>(false);
         self.run(method, move |prepared, request| async move {
             let service = Bidi {
                 handler: Some((handler, prepared.context)),

@@ -22,7 +22,7 @@ use super::{PROBLEM_JSON, ParamValue, Problem, Route, problem_of};
 use crate::auth::{AuthError, Authenticator, Requirement};
 use crate::call::inbound::{self, Echo, Incoming};
 use crate::call::{MetadataPolicy, OperationInfo, Outcome};
-use crate::codec::Format;
+use crate::codec::{Format, JsonError};
 use crate::deadline::Deadline;
 use crate::shape::Shape;
 use crate::shutdown::Shutdown;
@@ -64,7 +64,8 @@ impl Shape for NoInput {
 /// Settings of a REST skeleton.
 #[derive(Clone)]
 pub struct ServerConfig {
-    /// Largest accepted request body in bytes; a larger one gets 413.
+    /// Largest accepted request body in bytes; a larger one gets 413. Default
+    /// [`MAX_MESSAGE_BYTES`](crate::call::MAX_MESSAGE_BYTES), the same on every transport.
     pub body_limit: usize,
     /// Which request headers become the handler's `Context::metadata` (besides the
     /// propagation headers, read for the core); credentials only when named.
@@ -85,7 +86,7 @@ impl Default for ServerConfig {
     /// A 1 MiB body limit; every metadata header but the credentials; no authenticator.
     fn default() -> Self {
         ServerConfig {
-            body_limit: 1 << 20,
+            body_limit: crate::call::MAX_MESSAGE_BYTES,
             metadata: MetadataPolicy::default(),
             authenticator: None,
             insecure_no_auth: false,
@@ -467,7 +468,7 @@ impl Call {
         F: FnOnce(Request<I>) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let (mut context, echo) = self.context();
+        let (mut context, echo, deadline_malformed) = self.context();
         // Before the input is read: a refused caller learns nothing of it.
         let headers = &self.parts.headers;
         let refused = if self.insecure_no_auth {
@@ -485,9 +486,13 @@ impl Call {
         let started = self.started;
         let Unread {
             fields,
-            violations,
+            mut violations,
             body,
         } = self.bind(bind);
+        if deadline_malformed {
+            let message = "header Accord-Deadline-Ms: not a whole number of milliseconds";
+            violations.push(&FieldPath::Root, message);
+        }
         let work = async move {
             if let Some(refused) = refused {
                 return refusal_response(route.op, refused);
@@ -557,22 +562,23 @@ impl Call {
     /// extensions (moved into the context: cloning them cost an allocation per entry on every
     /// call), made by the core; and the correlation id's header value for the response when
     /// the caller cannot already know it (see `docs/wire.md`): the caller's own id (the
-    /// request's header value, shared, not copied), or the trace id this skeleton started.
-    fn context(&mut self) -> (Context, Option<HeaderValue>) {
+    /// request's header value, shared, not copied), or the trace id that stands for it (of the
+    /// trace this skeleton started, or of the caller's when its id was refused). Also whether `Accord-Deadline-Ms` was malformed (the call is then refused as invalid).
+    fn context(&mut self) -> (Context, Option<HeaderValue>, bool) {
         let Propagation {
             deadline_ms,
             traceparent,
             correlation_id,
             metadata,
         } = Propagation::read(&self.parts.headers, &self.metadata);
+        // Bytes that are not even text stand as U+FFFD, which the core refuses like any other
+        // invalid id (so the answer tells the id in force), rather than as no id at all.
         let received = correlation_id
-            .and_then(|v| Some((v, v.to_str().ok()?)))
-            .filter(|(_, id)| !id.is_empty());
+            .filter(|v| !v.is_empty())
+            .map(|v| (v, std::str::from_utf8(v.as_bytes()).unwrap_or("\u{fffd}")));
+        let deadline = deadline_ms.map(|v| inbound::budget_of_millis(v.as_bytes()));
         let incoming = Incoming {
-            deadline: deadline_ms
-                .and_then(|v| v.to_str().ok())
-                .and_then(|ms| ms.trim().parse::<u64>().ok())
-                .map(Duration::from_millis),
+            deadline: deadline.and_then(Result::ok),
             traceparent: traceparent.map(HeaderValue::as_bytes),
             correlation_id: received.map(|(_, id)| id),
             metadata,
@@ -585,7 +591,7 @@ impl Call {
             // Hex digits are always a valid header value.
             Echo::Started(trace_id) => Some(HeaderValue::from_str(&trace_id).expect("hex")),
         };
-        (context, echo)
+        (context, echo, matches!(deadline, Some(Err(_))))
     }
 }
 
@@ -629,13 +635,16 @@ impl UnreadBody {
         }
         if !self.json {
             return Err(Problem::new(415)
-                .with_detail("the body must be application/json")
+                .with_detail("the body must be application/json in UTF-8")
                 .into());
         }
-        match serde_json::from_slice::<Value>(&bytes) {
+        match crate::codec::json_value(&bytes) {
             Ok(Value::Object(object)) => Ok(object),
             Ok(_) => Err(invalid("", "the body must be a JSON object").into()),
-            Err(e) => Err(invalid("", &format!("malformed JSON: {e}")).into()),
+            Err(JsonError::Duplicate(member)) => {
+                Err(invalid(&member.path, &member.message()).into())
+            }
+            Err(e) => Err(invalid("", &e.to_string()).into()),
         }
     }
 }
@@ -814,6 +823,9 @@ fn is_length_limit(error: &axum::Error) -> bool {
     false
 }
 
+/// Whether `Content-Type` says JSON (`application/json`, `application/*+json`) in UTF-8: JSON
+/// between systems is UTF-8 (RFC 8259 §8.1), so a `charset` parameter naming anything else
+/// (`utf-16`, `iso-8859-1`) is refused rather than read as UTF-8.
 fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers
         .get(header::CONTENT_TYPE)
@@ -821,14 +833,19 @@ fn is_json(headers: &HeaderMap) -> bool {
     else {
         return false;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let json = essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"));
+    json && parts.all(|parameter| {
+        let (name, charset) = parameter.split_once('=').unwrap_or((parameter, ""));
+        let charset = charset.trim();
+        let charset = charset
+            .strip_prefix('"')
+            .and_then(|c| c.strip_suffix('"'))
+            .unwrap_or(charset);
+        !name.trim().eq_ignore_ascii_case("charset") || charset.eq_ignore_ascii_case("utf-8")
+    })
 }
 
 fn invalid(field: &str, message: &str) -> Problem {

@@ -2,7 +2,9 @@
 //! skeleton of `OrderService` over the in-memory store, with a small demo menu. Callers bring a
 //! bearer token (`orders:read` to read, `orders:write` to create and cancel), verified with an
 //! HS256 secret (`--jwt-secret`) or the public keys of a JWKS file (`--jwks`); without either it
-//! refuses to start unless told `--insecure-no-auth`. With `--broker URL`, every new order runs
+//! refuses to start unless told `--insecure-no-auth`. `--jwt-audience AUD` and `--jwt-issuer ISS`
+//! (each repeatable) accept only tokens minted for this service by that issuer: set both in
+//! production. With `--broker URL`, every new order runs
 //! the Create Order saga against the consumer, kitchen and accounting services over that broker,
 //! and the order events are published there. Prints a line containing `ready` once it listens
 //! (and has joined the broker). On SIGTERM or SIGINT it stops accepting, lets the calls in
@@ -45,8 +47,18 @@ struct Args {
     /// periodically).
     #[arg(long, value_name = "FILE")]
     jwks: Option<std::path::PathBuf>,
+    /// Accept only bearer tokens whose `aud` is (or contains) AUD; repeat to accept several.
+    /// A token without `aud` is then refused. Set it in production (to the name tokens for
+    /// this service are minted with): without it, a token the issuer minted for any other
+    /// service verifies here.
+    #[arg(long, value_name = "AUD")]
+    jwt_audience: Vec<String>,
+    /// Accept only bearer tokens whose `iss` is ISS; repeat to accept several. A token
+    /// without `iss` is then refused.
+    #[arg(long, value_name = "ISS")]
+    jwt_issuer: Vec<String>,
     /// Serve without checking any credential: anyone may call anything (development only).
-    #[arg(long, conflicts_with_all = ["jwt_secret", "jwks"])]
+    #[arg(long, conflicts_with_all = ["jwt_secret", "jwks", "jwt_audience", "jwt_issuer"])]
     insecure_no_auth: bool,
     /// The broker of the Create Order saga and the order events: `memory:`,
     /// `nats://host:port` or `amqp://user:pass@host:port/vhost`. Without it, orders are
@@ -83,7 +95,15 @@ fn server_config(args: &Args) -> Result<ServerConfig, String> {
             );
         }
     };
+    if args.jwt_audience.is_empty() {
+        eprintln!(
+            "warning: no --jwt-audience: tokens minted for any service are accepted \
+             (set it in production)"
+        );
+    }
     let verifier = verifier
+        .issuers(&args.jwt_issuer)
+        .audiences(&args.jwt_audience)
         .build()
         .map_err(|e| format!("cannot verify tokens: {e}"))?;
     Ok(ServerConfig::default().with_authenticator(verifier))
