@@ -27,6 +27,8 @@ pub struct Server<'c> {
     published: HashMap<Url, Vec<lsp_types::Diagnostic>>,
     /// An edit arrived since the last check.
     dirty: bool,
+    /// `shutdown` was asked: only `exit` is expected now.
+    shutdown: bool,
 }
 
 impl<'c> Server<'c> {
@@ -37,6 +39,7 @@ impl<'c> Server<'c> {
             explainer: Explainer::new(options.explain),
             published: HashMap::new(),
             dirty: true,
+            shutdown: false,
         }
     }
 
@@ -59,10 +62,21 @@ impl<'c> Server<'c> {
                 }
             };
             match message {
+                Message::Request(request) if request.method == req::Shutdown::METHOD => {
+                    // Clients may ask twice (Neovim does, when it quits after stopping the
+                    // client): each is answered; `exit` ends the loop.
+                    self.shutdown = true;
+                    let response = Response::new_ok(request.id, ());
+                    self.connection.sender.send(Message::Response(response))?;
+                }
+                Message::Request(request) if self.shutdown => {
+                    let message = "the server is shutting down".to_string();
+                    let code = ErrorCode::InvalidRequest as i32;
+                    let response = Response::new_err(request.id, code, message);
+                    self.connection.sender.send(Message::Response(response))?;
+                }
+                Message::Notification(n) if n.method == notif::Exit::METHOD => return Ok(()),
                 Message::Request(request) => {
-                    if self.connection.handle_shutdown(&request)? {
-                        return Ok(());
-                    }
                     if self.dirty {
                         self.check()?;
                     }
