@@ -81,11 +81,8 @@ fn context(before: &str) -> Context<'_> {
     if trimmed.starts_with("import") && before.matches('"').count() % 2 == 1 {
         return Context::Import;
     }
-    let word_start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-        .map_or(0, |i| i + 1);
-    let word = &before[word_start..];
-    let head = &before[..word_start];
+    let head = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    let word = &before[head.len()..];
     if head.ends_with('@') {
         return Context::Annotation;
     }
@@ -298,6 +295,9 @@ mod tests {
             Context::InPackage("ftgo.common")
         );
         assert_eq!(context("  total: Mo"), Context::Anything);
+        // The character before the word may take several bytes.
+        assert_eq!(context("é𝄞Mo"), Context::Anything);
+        assert_eq!(context("é@ra"), Context::Annotation);
     }
 
     #[test]
