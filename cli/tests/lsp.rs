@@ -275,6 +275,27 @@ fn navigation_across_files_and_packages() {
     }
     let prepared = client.request("textDocument/prepareRename", at(&kitchen_uri, line, col));
     assert_eq!(prepared["start"], json!({"line": line, "character": col}));
+    // An operation, named in another file's `@link`: both places.
+    let (line, col) = find(&kitchen, "get_order)");
+    let renamed = client.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": kitchen_uri}, "position": {"line": line, "character": col}, "newName": "find_order"}),
+    );
+    let changes = renamed["changes"].as_object().unwrap();
+    assert_eq!(changes.len(), 2, "{renamed:#}");
+    // A field is not renamed: its name is on the wire.
+    let (line, col) = find(&kitchen, "order_id");
+    let refused = client.call(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": kitchen_uri}, "position": {"line": line, "character": col}, "newName": "order"}),
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("on the wire"),
+        "{refused}"
+    );
     client.stop();
 }
 

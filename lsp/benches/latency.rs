@@ -44,12 +44,26 @@ fn run(name: &str, files: &[(std::path::PathBuf, String)], edited: usize) {
     let thread = std::thread::spawn(move || accord_lsp::serve(&server, options).is_ok());
     let root = format!("file://{}", dir.path().display());
     let started = Instant::now();
-    request(&client, 0, "initialize", json!({"processId": null, "rootUri": root, "capabilities": {}}));
+    request(
+        &client,
+        0,
+        "initialize",
+        json!({"processId": null, "rootUri": root, "capabilities": {}}),
+    );
     notify(&client, "initialized", json!({}));
     let doc = json!({"uri": uri, "languageId": "accord", "version": 1, "text": text});
-    notify(&client, "textDocument/didOpen", json!({"textDocument": doc}));
+    notify(
+        &client,
+        "textDocument/didOpen",
+        json!({"textDocument": doc}),
+    );
     // The first check parses everything; a request is answered only after it.
-    request(&client, 1, "textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
+    request(
+        &client,
+        1,
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
     let first = started.elapsed();
 
     // `amount: i64 = 1;` of the file's `Money` type, broken and fixed in turn.
@@ -61,7 +75,11 @@ fn run(name: &str, files: &[(std::path::PathBuf, String)], edited: usize) {
         let range = json!({"start": {"line": line, "character": col}, "end": {"line": line, "character": col + 3}});
         let doc = json!({"uri": uri, "version": i + 2});
         let sent = Instant::now();
-        notify(&client, "textDocument/didChange", json!({"textDocument": doc, "contentChanges": [{"range": range, "text": new}]}));
+        notify(
+            &client,
+            "textDocument/didChange",
+            json!({"textDocument": doc, "contentChanges": [{"range": range, "text": new}]}),
+        );
         wait_diagnostics(&client, &uri, i % 2 == 0);
         samples.push(sent.elapsed());
     }
@@ -71,7 +89,12 @@ fn run(name: &str, files: &[(std::path::PathBuf, String)], edited: usize) {
     request(&client, 2, "textDocument/hover", at.clone());
     let hover_first = asked.elapsed();
     let asked = Instant::now();
-    request(&client, 3, "textDocument/references", json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 4}, "context": {"includeDeclaration": true}}));
+    request(
+        &client,
+        3,
+        "textDocument/references",
+        json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 4}, "context": {"includeDeclaration": true}}),
+    );
     let references = asked.elapsed();
     request(&client, 4, "shutdown", Value::Null);
     notify(&client, "exit", Value::Null);
@@ -110,7 +133,11 @@ fn request(client: &Connection, id: i32, method: &str, params: Value) {
     let r = Request::new(RequestId::from(id), method.into(), params);
     client.sender.send(Message::Request(r)).unwrap();
     loop {
-        match client.receiver.recv_timeout(Duration::from_secs(120)).expect("an answer") {
+        match client
+            .receiver
+            .recv_timeout(Duration::from_secs(120))
+            .expect("an answer")
+        {
             Message::Response(r) if r.id == RequestId::from(id) => return,
             _ => continue,
         }
@@ -120,7 +147,10 @@ fn request(client: &Connection, id: i32, method: &str, params: Value) {
 /// Waits for the diagnostics of `uri`: some (`broken`) or none.
 fn wait_diagnostics(client: &Connection, uri: &str, broken: bool) {
     loop {
-        let message = client.receiver.recv_timeout(Duration::from_secs(120)).expect("diagnostics");
+        let message = client
+            .receiver
+            .recv_timeout(Duration::from_secs(120))
+            .expect("diagnostics");
         if let Message::Notification(n) = message
             && n.method == "textDocument/publishDiagnostics"
             && n.params["uri"] == uri

@@ -1,10 +1,11 @@
 //! Rename across files and packages: the declaration and every reference (a qualified
-//! reference keeps its package and changes its last segment). A rename is refused when the new
-//! name is not a name, or would collide: with another name of the package (types, services
-//! and channels share one namespace), another operation or field of the same parent, or, for
-//! a short reference, a name of another package its file sees (which would make it ambiguous).
+//! reference keeps its package and changes its last segment). Types, services, operations and
+//! channels are renamed; fields are not (their names are on the wire). A rename is refused when
+//! the new name is not a name, or would collide: with another name of the package (types,
+//! services and channels share one namespace), another operation of the same service, or, for a
+//! short reference, a name of another package its file sees (which would make it ambiguous).
 
-use crate::index::{Index, Target, fields_of};
+use crate::index::{Index, Target};
 use crate::workspace::Compiled;
 use accord_idl::FileId;
 use lsp_types::WorkspaceEdit;
@@ -19,10 +20,14 @@ pub fn prepare(
         return Ok(None);
     };
     match c.index().at(file, offset) {
-        Some(o) if !matches!(o.target, Target::File(_)) => {
+        Some(o) if !matches!(o.target, Target::File(_) | Target::Field(..)) => {
             Ok(Some(PrepareRenameResponse::Range(c.range(o.span))))
         }
-        _ => Err("nothing to rename here: put the cursor on a declared name".into()),
+        _ => Err(
+            "nothing to rename here: put the cursor on the name of a type, service, \
+                  operation or channel"
+                .into(),
+        ),
     }
 }
 
@@ -90,10 +95,13 @@ fn collision(c: &Compiled, index: &Index, target: Target, new: &str) -> Result<(
                 false => Ok(()),
             }
         }
-        Target::Field(d, _) => match fields_of(model, d).iter().any(|f| f.name == new) {
-            true => taken("a field of", format!("`{}`", model.decl(d).name)),
-            false => Ok(()),
-        },
+        // A field's name is its JSON member and may stand in a route (`{id}`), a channel's
+        // `key` or a query parameter: renaming it is a wire change made by hand.
+        Target::Field(d, _) => Err(format!(
+            "fields are not renamed here: a field's name is on the wire (the JSON member of `{}`, \
+             maybe a route placeholder or a channel key)",
+            model.decl(d).name
+        )),
         Target::File(_) => Err("an imported file is renamed on disk, not here".into()),
     }
 }
