@@ -171,3 +171,65 @@ pub fn path_of(uri: &Url) -> Option<PathBuf> {
     let path = uri.to_file_path().ok()?;
     Some(accord_idl::source::normalize(&path))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, file: &str, text: &str) -> PathBuf {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// An edit re-parses only the edited file; the buffer wins over the disk until closed; a
+    /// file created on disk is found by a rescan; an import leaving the folders is refused.
+    #[test]
+    fn checks_parse_only_edited_buffers_and_buffers_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let a = write(
+            &root,
+            "a.accord",
+            "package a;\nversion 1.0.0;\nimport \"lib/b.accord\";\nstruct A { b: B = 1; }\n",
+        );
+        let b = write(
+            &root,
+            "lib/b.accord",
+            "package b;\nversion 1.0.0;\nstruct B { x: i32 = 1; }\n",
+        );
+        let mut ws = Workspace::new(vec![root.clone()]);
+        let first = ws.check();
+        assert!(
+            !first.compilation.has_errors(),
+            "{:#?}",
+            first.compilation.diagnostics
+        );
+        assert!(first.compilation.reused().is_empty());
+
+        let broken = "package b;\nversion 1.0.0;\nstruct C { x: i32 = 1; }\n";
+        ws.documents.open(b.clone(), broken.into(), 1);
+        let again = ws.check();
+        let ids = |p: &Path| again.file(p).unwrap();
+        assert_eq!(again.compilation.reused(), [ids(&a)]);
+        assert!(again.compilation.errors().any(|d| d.code == "A0301"));
+
+        ws.documents.close(&b);
+        write(
+            &root,
+            "c.accord",
+            "package c;\nversion 1.0.0;\nimport \"../outside.accord\";\n",
+        );
+        ws.rescan();
+        let last = ws.check();
+        let codes: Vec<&str> = last
+            .compilation
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .collect();
+        assert_eq!(codes, ["A0406"], "{:#?}", last.compilation.diagnostics);
+        assert!(last.file(&root.join("c.accord")).is_some());
+    }
+}
