@@ -326,6 +326,11 @@ fn hover_completion_symbols_tokens_and_formatting() {
         text.contains("number **2**") && text.contains("JSON member `total`"),
         "{text}"
     );
+    // An annotation: how it is written.
+    let (line, col) = find(&order, "@http");
+    let hover = client.request("textDocument/hover", at(&order_uri, line, col + 2));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("@http(GET, \"/path/{field}\")"), "{text}");
     // A type: its doc comment.
     let (line, col) = find(&order, "Money");
     let hover = client.request("textDocument/hover", at(&order_uri, line, col));

@@ -1,12 +1,13 @@
 //! Hover: a declaration's signature (as written) and doc comment; for an operation its
 //! bindings (HTTP method and route, gRPC method, channel and interaction style, auth,
 //! timeout); for a field its number and wire names; for a channel its kind, address, messages
-//! and format.
+//! and format; for an annotation how it is written.
 
 use crate::index::{Target, fields_of};
 use crate::workspace::Compiled;
 use accord_idl::Span;
 use accord_idl::model::{AuthScheme, Model, OpRef, Type};
+use accord_idl::syntax::{self, ItemKind};
 use lsp_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 use std::fmt::Write;
 
@@ -16,14 +17,48 @@ const MAX_SIGNATURE_LINES: usize = 20;
 pub fn hover(c: &Compiled, params: HoverParams) -> Option<Hover> {
     let at = params.text_document_position_params;
     let (file, offset) = c.locate(&at.text_document.uri, at.position)?;
-    let occurrence = *c.index().at(file, offset)?;
-    let text = describe(c, occurrence.target)?;
+    let (text, span) = match c.index().at(file, offset) {
+        Some(o) => (describe(c, o.target)?, o.span),
+        None => annotation(c.compilation.syntax(file)?, offset)?,
+    };
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
             value: text,
         }),
-        range: Some(c.range(occurrence.span)),
+        range: Some(c.range(span)),
+    })
+}
+
+/// An annotation's name under the cursor: how it is written (the checker's table).
+fn annotation(syntax: &syntax::File, offset: u32) -> Option<(String, Span)> {
+    let on = |a: &&syntax::Annotation| a.span.start <= offset && offset <= a.name.span.end;
+    let found = attrs(syntax)
+        .flat_map(|attrs| &attrs.annotations)
+        .find(on)?;
+    let name = found.name.text.as_str();
+    let (_, usage) = accord_idl::check::annotations::known().find(|(n, _)| *n == name)?;
+    Some((format!("```accord\n{usage}\n```"), found.span))
+}
+
+/// The docs and annotations of every node of a file.
+fn attrs(syntax: &syntax::File) -> impl Iterator<Item = &syntax::Attrs> {
+    syntax.items.iter().flat_map(|item| {
+        let members: Vec<&syntax::Attrs> = match &item.kind {
+            ItemKind::Struct(s) => s.fields.iter().map(|f| &f.attrs).collect(),
+            ItemKind::Union(u) => u.variants.iter().map(|f| &f.attrs).collect(),
+            ItemKind::Enum(e) => e.values.iter().map(|v| &v.attrs).collect(),
+            ItemKind::Service(s) => s
+                .members
+                .iter()
+                .filter_map(|m| match m {
+                    syntax::ServiceMember::Operation(op) => Some(&op.attrs),
+                    _ => None,
+                })
+                .collect(),
+            ItemKind::Channel(_) => Vec::new(),
+        };
+        std::iter::once(&item.attrs).chain(members)
     })
 }
 
