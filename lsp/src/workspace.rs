@@ -117,9 +117,15 @@ impl Workspace {
         include.extend(accord_idl::root_folders(&roots));
         include.sort();
         include.dedup();
+        // The compiler compares import paths with `include` as written; the disk reader
+        // compares canonical paths (a link cannot lead out), so it gets canonical folders.
+        let readable: Vec<PathBuf> = include
+            .iter()
+            .filter_map(|f| std::fs::canonicalize(f).ok())
+            .collect();
         let mut loader = Overlay {
             documents: &self.documents,
-            folders: &include,
+            folders: &readable,
         };
         let compilation = match self.compiled.take() {
             Some(previous) => {
@@ -231,5 +237,30 @@ mod tests {
             .collect();
         assert_eq!(codes, ["A0406"], "{:#?}", last.compilation.diagnostics);
         assert!(last.file(&root.join("c.accord")).is_some());
+    }
+
+    /// Without workspace folders, an open file's folder is where its imports are read from,
+    /// also when the path reaches it through a symbolic link.
+    #[cfg(unix)]
+    #[test]
+    fn an_open_file_alone_reads_its_imports_through_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        write(
+            &real,
+            "b.accord",
+            "package b;\nversion 1.0.0;\nstruct B { x: i32 = 1; }\n",
+        );
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let mut ws = Workspace::new(Vec::new());
+        let a = "package a;\nversion 1.0.0;\nimport \"b.accord\";\nstruct A { b: B = 1; }\n";
+        ws.documents.open(link.join("a.accord"), a.into(), 1);
+        let c = ws.check();
+        assert!(
+            !c.compilation.has_errors(),
+            "{:#?}",
+            c.compilation.diagnostics
+        );
     }
 }
