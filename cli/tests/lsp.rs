@@ -326,6 +326,14 @@ fn hover_completion_symbols_tokens_and_formatting() {
         text.contains("number **2**") && text.contains("JSON member `total`"),
         "{text}"
     );
+    // A field of an operation's input: where it travels over HTTP.
+    let (line, col) = find(&order, "struct GetOrder {\n    id");
+    let hover = client.request("textDocument/hover", at(&order_uri, line + 1, col + 4));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("in `get_order` (`GET /orders/{id}`): path parameter"),
+        "{text}"
+    );
     // An annotation: how it is written.
     let (line, col) = find(&order, "@http");
     let hover = client.request("textDocument/hover", at(&order_uri, line, col + 2));

@@ -6,7 +6,7 @@
 use crate::index::{Target, fields_of};
 use crate::workspace::Compiled;
 use accord_idl::Span;
-use accord_idl::model::{AuthScheme, Model, OpRef, Type};
+use accord_idl::model::{AuthScheme, Model, OpRef, ParamLocation, Type};
 use accord_idl::syntax::{self, ItemKind};
 use lsp_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 use std::fmt::Write;
@@ -113,6 +113,7 @@ pub fn describe(c: &Compiled, target: Target) -> Option<String> {
                 field.name,
                 field.number
             );
+            http_places(model, d, i, &mut out);
             docs(field.docs.as_deref(), &mut out);
         }
         Target::File(f) => {
@@ -198,6 +199,28 @@ fn bindings(c: &Compiled, op: OpRef, out: &mut String) {
     let _ = writeln!(out, "- auth: {scheme}");
     if let Some(timeout) = operation.effective_timeout(service) {
         let _ = writeln!(out, "- timeout: {timeout:?}");
+    }
+}
+
+/// Where the field travels in each HTTP operation that takes its struct as input.
+fn http_places(model: &Model, decl: accord_idl::model::DeclId, field: usize, out: &mut String) {
+    for s in model.service_ids() {
+        for op in &model.service(s).operations {
+            let Some(http) = op.http.as_ref().filter(|_| op.input == Some(decl)) else {
+                continue;
+            };
+            let Some(param) = http.params.iter().find(|p| p.field == field) else {
+                continue;
+            };
+            let place = match &param.location {
+                ParamLocation::Path => "path parameter".to_string(),
+                ParamLocation::Query(name) => format!("query parameter `{name}`"),
+                ParamLocation::Header(name) => format!("header `{name}`"),
+                ParamLocation::Body => "body member".to_string(),
+            };
+            let route = format!("{} {}", http.method.as_str(), http.path);
+            let _ = writeln!(out, "- in `{}` (`{route}`): {place}", op.name);
+        }
     }
 }
 
