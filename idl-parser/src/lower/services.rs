@@ -235,6 +235,12 @@ impl Lowerer<'_> {
         auth::scopes_need_bearer(&anns, in_force.unwrap_or(&AuthScheme::None), self.diags);
         self.bindings(file, &anns, &mut lowered, routes);
         auth::not_on_channels(&anns, lowered.channel.is_some(), self.diags);
+        let in_force = lowered.auth.as_ref().or(service_auth);
+        if let (Some(scheme), Some(http), Some(input)) = (in_force, &lowered.http, lowered.input) {
+            let spans = self.spans.decls[input.index()].members.as_slice();
+            let fields = self.model.fields(input);
+            auth::key_header_free(scheme, http, fields, spans, self.diags);
+        }
         lowered.idempotent |= lowered
             .http
             .as_ref()
