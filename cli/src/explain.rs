@@ -56,12 +56,12 @@ fn evolution_rule(id: &str) -> Option<String> {
     let wanted = format!("| `{id}` |");
     let row = EVOLUTION.lines().find(|l| l.starts_with(&wanted))?;
     let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
-    let [_, class, why, example] = cells.as_slice() else {
+    let [_, class, why, example, fix] = cells.as_slice() else {
         return None;
     };
     Some(format!(
         "## {id}\n\n**Evolution rule of `accord diff`** (needs a {class} version bump).\n\n\
-         {why}\n\nExample: {example}\n"
+         {why}\n\nExample: {example}\n\n**Fix:** {fix}\n"
     ))
 }
 
@@ -86,5 +86,17 @@ mod tests {
         let text = explain("field-added").expect("a rule");
         assert!(text.contains("MINOR"), "{text}");
         assert!(explain("field").is_none(), "whole ids only");
+    }
+
+    /// Every rule of `accord diff` is explained with a fix, as every diagnostic code is.
+    #[test]
+    fn every_evolution_rule_names_its_fix() {
+        for rule in accord_idl::evolution::rules() {
+            let text = explain(rule.id).unwrap_or_else(|| panic!("no explanation of {}", rule.id));
+            let fix = text.split("**Fix:** ").nth(1).unwrap_or_default();
+            assert!(fix.trim().len() > 10, "{} names its fix: {text}", rule.id);
+        }
+        let text = explain("field-added-required-request").unwrap();
+        assert!(text.contains("**Fix:** Make the field optional"), "{text}");
     }
 }
