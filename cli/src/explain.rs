@@ -1,13 +1,15 @@
 //! `accord explain CODE` (as `rustc --explain`): prints the section of `docs/errors.md` for a
 //! diagnostic code, or the row of `docs/evolution.md` for an evolution rule id. Both files are
-//! embedded in the binary, so a user without the repository has them.
+//! embedded in the binary, so a user without the repository has them. They are read through
+//! `cli/docs/`, symbolic links to the repository's `docs/`: one source, and inside the crate, so
+//! `cargo package` carries their text (it archives what a link points to).
 
 use std::process::ExitCode;
 
 /// `docs/errors.md`, as built into the binary.
-pub const ERRORS: &str = include_str!("../../docs/errors.md");
+pub const ERRORS: &str = include_str!("../docs/errors.md");
 /// `docs/evolution.md`, as built into the binary.
-pub const EVOLUTION: &str = include_str!("../../docs/evolution.md");
+pub const EVOLUTION: &str = include_str!("../docs/evolution.md");
 
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
@@ -79,6 +81,16 @@ mod tests {
         }
         assert_eq!(explain("a0201"), explain("A0201"), "case does not matter");
         assert!(explain("A9999").is_none());
+    }
+
+    /// The embedded pages are the repository's (a checkout without symbolic links would embed
+    /// the links' target paths instead).
+    #[test]
+    fn the_embedded_pages_are_the_docs() {
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+        let read = |name: &str| std::fs::read_to_string(docs.join(name)).expect("docs/ page");
+        assert_eq!(ERRORS, read("errors.md"));
+        assert_eq!(EVOLUTION, read("evolution.md"));
     }
 
     #[test]
