@@ -1,7 +1,7 @@
 //! Size and time of the OpenAPI documents of one `@hypermedia` service as its operations double
 //! (100 to 1,600, all on one resource: every response links to every operation, see
 //! `accord_idl::synth::hypermedia_api`). Prints one line per size; asserts nothing (the size
-//! bound is a test, `tests/openapi_links.rs`). Each time is the best of three runs of the
+//! bound is a test, `tests/openapi_links.rs`). Each time is the best of five runs of the
 //! OpenAPI target (building the documents and writing YAML and JSON), the front end outside it.
 //!
 //! `cargo bench -p accord-codegen --bench openapi_links`
@@ -27,12 +27,12 @@ fn model(ops: usize) -> (Model, usize) {
 
 fn main() {
     // `cargo bench` passes `--bench`; a name filter would mean nothing here.
-    println!("ops   source KiB   YAML KiB   JSON KiB   time (best of 3)");
+    println!("ops   source KiB   YAML KiB   JSON KiB   time (best of 5)");
     for ops in [100, 200, 400, 800, 1600] {
         let (model, source) = model(ops);
         let mut best = Duration::MAX;
         let mut sizes = (0, 0);
-        for _ in 0..3 {
+        for _ in 0..5 {
             let start = Instant::now();
             let files = emit(&model, Target::OpenApi);
             best = best.min(start.elapsed());
