@@ -1,7 +1,8 @@
 //! `@pattern` as JSON Schema and OpenAPI write it. The checker let through only syntax that
-//! means the same in Rust's `regex` and ECMA-262 (`accord_idl`'s A0603), but a validator may
-//! compile a `pattern` with or without ECMA-262's `u` flag (JSON Schema names no flags: ajv
-//! sets it, a browser's `new RegExp(pattern)` does not), and without it a character outside the
+//! means the same in Rust's `regex` and ECMA-262 (`accord_idl`'s A0603), but a document cannot
+//! say which flags a validator compiles a `pattern` with (ajv sets ECMA-262's `u`; OpenAPI 3.0
+//! names ECMA-262 5.1, which has no `u`; a browser's `new RegExp(pattern)` sets none), and
+//! without `u` a character outside the
 //! Basic Multilingual Plane is two UTF-16 units: `😀+` repeats only the second. So each such
 //! character is written as its surrogate pair, `\uD83D\uDE00`, which both modes read as the one
 //! character, in a group when a repetition applies to it. (In a class no form means the same in

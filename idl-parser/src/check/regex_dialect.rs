@@ -10,7 +10,7 @@
 //! (`[[:alpha:]]`), nested classes and class set operations (`[a-z&&[^x]]`), `\x{…}`,
 //! `\U…`, `\a`, octal escapes, escapes of characters that are not ECMA syntax characters
 //! (`\#`, `\%`), and characters above U+FFFF in a class (`[😀-😂]`: without the `u` flag,
-//! which JSON Schema cannot ask for, JavaScript reads them as two UTF-16 units each).
+//! which a document cannot ask for, JavaScript reads them as two UTF-16 units each).
 //!
 //! ```accord
 //! @pattern("(?i)^[[:alpha:]]+\\z")   // A0603: valid Rust, not ECMA-262
@@ -167,7 +167,7 @@ fn unicode(class: &ClassUnicode) -> Result<(), String> {
 }
 
 /// A character of a class: one above U+FFFF has no form that ECMA-262 reads alike with and
-/// without its `u` flag (JSON Schema names no flags, and validators differ): without it the
+/// without its `u` flag (a document cannot say which a validator sets, and they differ): without it the
 /// character is two UTF-16 units, so `[😀]` matches either half and `[😀-😂]` is a range out
 /// of order, which `new RegExp` refuses. Outside a class the emitters write it as its surrogate
 /// pair, which both modes read as the one character.
