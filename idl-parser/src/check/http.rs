@@ -3,8 +3,9 @@
 //! two operations of a service on one method and path (A0704), and only scalars or enums (lists
 //! of them in the query) in the path, query and headers (A0705), not both `@http` and
 //! `@channel` (A0706), legal `@query`/`@header` names (A0707), `status = N` a success
-//! status that fits the output (A0708), and no `@header` (nor API key header) that HTTP, gRPC or
-//! Accord's wire keeps for itself (A0709). Lowering then builds the binding from what these
+//! status that fits the output (A0708), no `@header` (nor API key header) that HTTP, gRPC or
+//! Accord's wire keeps for itself (A0709), and no `expand` query parameter on a GET of a
+//! `@hypermedia` service (A0710). Lowering then builds the binding from what these
 //! accepted, and where every input field travels (`docs/wire.md`: path, then `@query`/`@header`,
 //! then query for GET and DELETE, body for POST, PUT and PATCH).
 //!
@@ -115,6 +116,42 @@ pub(crate) fn header_free(name: &str, span: Span, diags: &mut Vec<Diagnostic>) -
         .with_help("choose a header of your own, such as `X-Api-Key` or `X-Tenant`"),
     );
     false
+}
+
+/// A GET of a `@hypermedia` service takes `?expand=` for its output's `@link` relations
+/// (`docs/wire.md`, "Hypermedia"), so no input field of it may travel in the query as `expand`
+/// (A0710): the server could not tell the two apart, and the OpenAPI document would list the
+/// parameter twice. Refused even when the output has no relation yet, so adding a `@link`
+/// stays a MINOR change. `spans`: where the input's fields are declared.
+pub(crate) fn expand_free(
+    binding: &HttpBinding,
+    spans: &[Span],
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    if binding.method != HttpMethod::Get {
+        return true;
+    }
+    let mut free = true;
+    for param in &binding.params {
+        let (ParamLocation::Query(name), Some(&span)) = (&param.location, spans.get(param.field))
+        else {
+            continue;
+        };
+        if name == "expand" {
+            diags.push(
+                Diagnostic::new(
+                    &codes::HTTP_EXPAND,
+                    "the query parameter `expand` is reserved in a `@hypermedia` service: it names \
+                     the relations to embed",
+                    span,
+                )
+                .with_label("this field travels in the query as `expand`")
+                .with_help("rename the field, or send it as `@query(\"other_name\")`"),
+            );
+            free = false;
+        }
+    }
+    free
 }
 
 fn header_char(c: char) -> bool {
