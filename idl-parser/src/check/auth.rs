@@ -1,6 +1,6 @@
 //! Who may call an operation: `@auth` and `@scopes` (A0901 unknown scheme or bad header,
 //! A0902 scopes without a bearer token, A0903 a scope that is not a scope token, A0904 either
-//! on an operation bound to a channel, A0905 an API key header that an input field of the
+//! on an operation bound to a channel, A0905 a credential header that an input field of the
 //! operation travels in too).
 //!
 //! Why: a misspelt scheme or a header name that cannot travel would leave an operation open or
@@ -172,10 +172,11 @@ pub(crate) fn not_on_channels(anns: &Anns, bound_to_channel: bool, diags: &mut V
     }
 }
 
-/// The API key header of `scheme` (the one in force on the operation) is not also the
-/// `@header` of one of its input fields (`fields`, declared at `spans`): one header cannot
-/// carry both the credential and a value (HTTP names are case-insensitive). The field's
-/// `@header` is reported, as the key may come from the service.
+/// The credential header of `scheme` (the one in force on the operation: an API key's header,
+/// `Authorization` for a bearer token) is not also the `@header` of one of its input fields
+/// (`fields`, declared at `spans`): one header cannot carry both the credential and a value
+/// (HTTP names are case-insensitive). The field is reported, as the scheme may come from the
+/// service.
 pub(crate) fn key_header_free(
     scheme: &AuthScheme,
     binding: &HttpBinding,
@@ -183,8 +184,10 @@ pub(crate) fn key_header_free(
     spans: &[Span],
     diags: &mut Vec<Diagnostic>,
 ) -> bool {
-    let AuthScheme::ApiKey { header } = scheme else {
-        return true;
+    let header = match scheme {
+        AuthScheme::ApiKey { header } => header.as_str(),
+        AuthScheme::Bearer => "Authorization",
+        AuthScheme::None => return true,
     };
     let mut free = true;
     for param in &binding.params {
@@ -199,13 +202,17 @@ pub(crate) fn key_header_free(
                 Diagnostic::new(
                     &codes::AUTH_HEADER_TAKEN,
                     format!(
-                        "the field `{}` travels in `{name}`, the operation's API key header",
+                        "the field `{}` travels in `{name}`, where the operation's credential \
+                         travels",
                         field.name
                     ),
                     span,
                 )
-                .with_label("the API key is read from this header too")
-                .with_help("move the field to another header, or the API key (`@auth(api_key, header = \"…\")`)"),
+                .with_label("the credential is read from this header too")
+                .with_help(
+                    "move the field to another header (or an API key to another header: \
+                     `@auth(api_key, header = \"…\")`)",
+                ),
             );
             free = false;
         }

@@ -112,7 +112,7 @@ codes! {
     SCOPES_WITHOUT_BEARER = error "A0902", "`@scopes` without `@auth(bearer)`";
     SCOPE_INVALID = error "A0903", "a scope that is not a scope token";
     AUTH_ON_CHANNEL = error "A0904", "`@auth` or `@scopes` on a channel-bound operation";
-    AUTH_HEADER_TAKEN = error "A0905", "API key header also an input field's `@header`";
+    AUTH_HEADER_TAKEN = error "A0905", "credential header (an API key's, or `Authorization`) also an input field's `@header`";
     UNKNOWN_SERVICE = error "A1001", "name in `uses` is not a known service";
     USES_SELF = error "A1002", "service lists itself in `uses`";
     LINK_TARGET = error "A1101", "`@link` names no operation, or one that is not `@http(GET)`";
