@@ -162,10 +162,10 @@ pub fn error_status<E: ServiceError>(error: E) -> tonic::Status {
 /// leak (they are logged).
 pub fn call_status(error: &CallError) -> tonic::Status {
     crate::call::inbound::log_internal(error);
-    let code = grpc_code(error.code());
+    let code = grpc_code(error.public_code());
     let message = error.public_message();
     match error {
-        CallError::Status(status) if !status.violations.is_empty() => {
+        CallError::Status(status) if !status.violations.is_empty() && !status.is_remote() => {
             bad_request(code, message, &status.violations)
         }
         _ => tonic::Status::new(code, message),
@@ -238,7 +238,7 @@ pub fn status_call_error(status: &tonic::Status) -> CallError {
                 }));
         }
     }
-    CallError::from(neutral)
+    CallError::from(neutral.received())
 }
 
 /// `grpc-timeout` (`<digits><unit>`, at most 8 digits) as a duration.

@@ -22,7 +22,9 @@ use crate::call::inbound::{self, Echo, Incoming};
 use crate::call::{MetadataPolicy, Outcome};
 use crate::proto::Message;
 use crate::status::Status;
-use crate::{BoxStream, CallError, Context, Request, ServiceError, Shutdown, Validate};
+use crate::{
+    BoxStream, CallError, Connections, Context, Request, ServiceError, Shutdown, Validate,
+};
 use futures::future::BoxFuture;
 use futures::{FutureExt as _, Stream, StreamExt as _};
 use std::convert::Infallible;
@@ -735,16 +737,36 @@ where
 }
 
 /// Serves `routes` (tonic services, `tonic::service::Routes`) on `listener` until `shutdown`
-/// says stop; then calls in flight get the drain time to finish.
+/// says stop; then calls in flight get the drain time to finish. [`serve_with`] with
+/// `Connections::default()`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     routes: tonic::service::Routes,
     shutdown: Shutdown,
 ) -> Result<(), tonic::transport::Error> {
+    serve_with(listener, routes, shutdown, &Connections::default()).await
+}
+
+/// [`serve`] with `connections`' HTTP/2 settings as tonic applies them: keep-alive pings
+/// (`http2_keepalive_interval`, `http2_keepalive_timeout`), `http2_max_concurrent_streams`,
+/// and TCP keep-alive at the idle timeout. tonic has no header-read or idle timeout and no
+/// connection bound: a server exposed to untrusted clients serves gRPC beside REST on one
+/// port (`beside_rest` with `rest::server::serve_with`), which applies all of `connections`.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    routes: tonic::service::Routes,
+    shutdown: Shutdown,
+    connections: &Connections,
+) -> Result<(), tonic::transport::Error> {
     let (signal, drain) = shutdown.into_parts();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    let incoming = tonic::transport::server::TcpIncoming::from(listener)
+        .with_nodelay(Some(true))
+        .with_keepalive(Some(connections.idle_timeout));
     let server = tonic::transport::Server::builder()
+        .http2_keepalive_interval(connections.http2_keepalive_interval)
+        .http2_keepalive_timeout(Some(connections.http2_keepalive_timeout))
+        .max_concurrent_streams(connections.http2_max_concurrent_streams)
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, async move {
             signal.await;

@@ -4,6 +4,7 @@
 //! query and header values ([`ParamValue`]). The call core (`crate::call`) does the rest.
 
 pub mod client;
+mod connection;
 pub mod hal;
 mod problem;
 pub mod server;
@@ -79,6 +80,9 @@ pub fn status_of_code(code: Code) -> u16 {
 /// The HTTP status a skeleton answers a handler's failure with. Decode and connection
 /// failures of the handler's own downstream calls are a bad gateway.
 pub fn http_status(error: &CallError) -> u16 {
+    if let Some(upstream) = error.upstream() {
+        return upstream.http_status();
+    }
     match error {
         CallError::Timeout => 504,
         CallError::Overloaded | CallError::CircuitOpen => 503,
@@ -90,8 +94,16 @@ pub fn http_status(error: &CallError) -> u16 {
 }
 
 /// The problem body a skeleton answers a handler's failure with; internal details never leak.
+/// A failed call to another service is its fixed message with its kind in `code`
+/// (`upstream_failed`, ...; `docs/wire.md`, "Failures").
 pub fn problem_of(error: &CallError) -> Problem {
     let problem = Problem::new(http_status(error));
+    if let Some(upstream) = error.upstream() {
+        let mut problem = problem.with_detail(upstream.message());
+        let code = serde_json::Value::String(upstream.name().to_owned());
+        problem.extensions.insert("code".to_owned(), code);
+        return problem;
+    }
     match error {
         CallError::Status(status) => {
             let Status {
@@ -113,13 +125,15 @@ pub fn problem_of(error: &CallError) -> Problem {
     }
 }
 
-/// The neutral status of a problem a server answered with.
+/// The neutral status of a problem a server answered with (marked received: see
+/// [`Status::is_remote`]).
 pub fn status_of_problem(problem: Problem) -> Status {
-    Status {
-        code: Code::from_status(problem.status),
-        message: problem.detail.unwrap_or_default(),
-        violations: problem.violations,
-    }
+    let mut status = Status::new(
+        Code::from_status(problem.status),
+        problem.detail.unwrap_or_default(),
+    );
+    status.violations = problem.violations;
+    status.received()
 }
 
 #[cfg(test)]
