@@ -293,4 +293,28 @@ mod tests {
         assert_eq!(internal.code(), tonic::Code::Internal);
         assert!(!internal.message().contains("secret"));
     }
+
+    #[test]
+    fn a_received_status_is_passed_on_as_a_fixed_one() {
+        let violations = vec![Violation {
+            field: "their_field".into(),
+            message: "bad".into(),
+        }];
+        let mut upstream = Status::invalid(violations);
+        upstream.message = "the consumer service's own words".into();
+        let received = status_call_error(&call_status(&upstream.into()));
+        assert!(
+            matches!(&received, CallError::Status(s) if s.is_remote() && s.code == Code::InvalidArgument)
+        );
+        let passed_on = call_status(&received);
+        assert_eq!(passed_on.code(), tonic::Code::Internal);
+        assert_eq!(passed_on.message(), "a service this call depends on failed");
+        assert!(
+            passed_on.details().is_empty(),
+            "no violations of another service"
+        );
+        let unreachable = call_status(&CallError::Connect("http://10.0.0.7:50051: refused".into()));
+        assert_eq!(unreachable.code(), tonic::Code::Unavailable);
+        assert!(!unreachable.message().contains("10.0.0.7"));
+    }
 }

@@ -159,6 +159,60 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_call_to_another_service_is_answered_with_its_fixed_problem() {
+        let secret = "x".repeat(100_000);
+        let received = |code: Code| {
+            let mut problem = Problem::new(status_of_code(code)).with_detail(secret.clone());
+            problem.violations = vec![Violation {
+                field: "internal_field".into(),
+                message: "bad".into(),
+            }];
+            CallError::from(status_of_problem(problem))
+        };
+        let url = "error sending request for url (http://127.0.0.1:9/consumers/1): refused";
+        for (error, status, code) in [
+            (CallError::Connect(url.into()), 502, "upstream_unreachable"),
+            (
+                CallError::Decode("expected value at line 1 column 2".into()),
+                502,
+                "upstream_malformed",
+            ),
+            (received(Code::Internal), 502, "upstream_failed"),
+            (received(Code::NotFound), 502, "upstream_failed"),
+            (received(Code::InvalidArgument), 502, "upstream_failed"),
+            (received(Code::Unavailable), 503, "upstream_unavailable"),
+            (received(Code::DeadlineExceeded), 504, "upstream_timeout"),
+        ] {
+            let problem = problem_of(&error);
+            let text = serde_json::to_string(&problem).unwrap();
+            assert_eq!(
+                (problem.status, problem.extensions["code"].as_str()),
+                (status, Some(code))
+            );
+            assert_eq!(
+                problem.detail.as_deref(),
+                error.upstream().map(|u| u.message())
+            );
+            for leaked in [
+                "xxxx",
+                "127.0.0.1",
+                "error sending",
+                "line 1",
+                "internal_field",
+            ] {
+                assert!(!text.contains(leaked), "{leaked} in {text}");
+            }
+        }
+        // A status of the handler's own keeps its words.
+        let own = problem_of(&CallError::status(Code::NotFound, "no order 7"));
+        assert_eq!(
+            (own.status, own.detail.as_deref()),
+            (404, Some("no order 7"))
+        );
+        assert!(!own.extensions.contains_key("code"));
+    }
+
+    #[test]
     fn every_code_round_trips_through_its_http_status_where_the_table_is_one_to_one() {
         for code in [
             Code::InvalidArgument,
