@@ -325,24 +325,32 @@ async fn expanded_order(service: &OrderService) -> Value {
     body
 }
 
+/// A consumer record of `size` bytes (its name fills it), as chunks of at most 1 MiB.
+fn consumer_record(size: usize) -> Vec<Vec<u8>> {
+    let prefix = b"{\"consumer_id\":1,\"email\":\"a@b.c\",\"registered_at\":\"2024-01-01T00:00:00Z\",\"name\":\"";
+    let suffix = b"\"}";
+    let filler = size - prefix.len() - suffix.len();
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\
+         Connection: close\r\n\r\n"
+    );
+    let mut chunks = vec![head.into_bytes(), prefix.to_vec()];
+    chunks.extend(std::iter::repeat_n(vec![b'a'; 1 << 20], filler >> 20));
+    chunks.push(vec![b'a'; filler & ((1 << 20) - 1)]);
+    chunks.push(suffix.to_vec());
+    chunks
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_64_mib_linked_record_fails_the_relation_and_is_never_buffered() {
-    const SIZE: usize = 64 << 20;
-    let (url, _, _) = stand_in(|_| {
-        let prefix = b"{\"consumer_id\":\"1\",\"email\":\"a@b.c\",\"registered_at\":\"2024-01-01T00:00:00Z\",\"name\":\"";
-        let suffix = b"\"}";
-        let filler = SIZE - prefix.len() - suffix.len();
-        let head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {SIZE}\r\n\
-             Connection: close\r\n\r\n"
-        );
-        let mut chunks = vec![head.into_bytes(), prefix.to_vec()];
-        chunks.extend(std::iter::repeat_n(vec![b'a'; 1 << 20], filler >> 20));
-        chunks.push(vec![b'a'; filler & ((1 << 20) - 1)]);
-        chunks.push(suffix.to_vec());
-        chunks
-    })
-    .await;
+    // The same record, small, is embedded: only its size fails it below.
+    let (url, _, _) = stand_in(|_| consumer_record(200)).await;
+    let service = OrderService::start(&["--consumer-service", &url], None).await;
+    let order = expanded_order(&service).await;
+    assert_eq!(order["_embedded"]["consumer"]["consumer_id"], 1, "{order}");
+    drop(service);
+
+    let (url, _, _) = stand_in(|_| consumer_record(64 << 20)).await;
     let service = OrderService::start(&["--consumer-service", &url], None).await;
     let order = expanded_order(&service).await;
     assert!(order.get("_embedded").is_none(), "{order}");
