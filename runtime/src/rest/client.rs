@@ -493,7 +493,8 @@ impl RestClient {
             }
         };
         admission.record::<()>(&Ok(()));
-        Box::pin(event_stream(response, deadline, admission))
+        let limit = self.inner.max_response_size;
+        Box::pin(event_stream(response, deadline, admission, limit))
     }
 
     /// The call about to go out: the core's deadline and trace, and the REST parts.
@@ -819,6 +820,8 @@ struct Events {
     ready: VecDeque<SseEvent>,
     /// One timer for the whole stream.
     deadline: Deadline,
+    /// The reply bound, for each event.
+    limit: usize,
     _admission: Admission,
 }
 
@@ -826,6 +829,7 @@ fn event_stream<O, E>(
     response: reqwest::Response,
     deadline: Instant,
     admission: Admission,
+    limit: usize,
 ) -> impl Stream<Item = Result<O, E>>
 where
     O: DeserializeOwned + Send + 'static,
@@ -836,6 +840,7 @@ where
         decoder: SseDecoder::default(),
         ready: VecDeque::new(),
         deadline: Deadline::at(deadline),
+        limit,
         _admission: admission,
     };
     futures::stream::unfold(Some(state), |state| async move {
@@ -863,9 +868,14 @@ async fn next_event(state: &mut Events) -> Result<Option<SseEvent>, CallError> {
         match chunk {
             None => return Ok(None),
             Some(Err(e)) => return Err(transport_error(e)),
-            Some(Ok(bytes)) => state
-                .ready
-                .extend(state.decoder.push(&bytes).map_err(CallError::Decode)?),
+            Some(Ok(bytes)) => {
+                let events = state.decoder.push(&bytes).map_err(CallError::Decode)?;
+                state.ready.extend(events);
+                // One event is one reply: bounded like one.
+                if state.decoder.pending() > state.limit {
+                    return Err(too_large(state.limit));
+                }
+            }
         }
     }
 }
