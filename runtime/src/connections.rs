@@ -38,8 +38,8 @@ pub struct Connections {
     /// Streams (calls) one HTTP/2 connection may have open at once. Default 100.
     pub http2_max_concurrent_streams: u32,
     /// Connections served at once (REST). At the bound, or when accepting fails for want of
-    /// file descriptors, the connection idle longest is closed to make room; when every one
-    /// has a call in flight, accepting waits until one ends. Default 10,000.
+    /// file descriptors, the connection idle longest (500 ms at least) is closed to make
+    /// room; when there is none, accepting waits until one ends. Default 10,000.
     pub max_connections: usize,
 }
 
@@ -61,6 +61,7 @@ impl Default for Connections {
 impl Connections {
     /// When a request body that started at `started` and has delivered `received` bytes must
     /// have arrived in full.
+    #[cfg(feature = "rest")]
     pub(crate) fn body_deadline(
         &self,
         started: std::time::Instant,
@@ -79,6 +80,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "rest")]
     fn a_body_earns_time_as_it_arrives() {
         let c = Connections::default();
         let t = std::time::Instant::now();

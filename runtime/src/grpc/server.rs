@@ -747,12 +747,34 @@ pub async fn serve(
     serve_with(listener, routes, shutdown, &Connections::default()).await
 }
 
-/// [`serve`] with `connections`' HTTP/2 settings as tonic applies them: keep-alive pings
-/// (`http2_keepalive_interval`, `http2_keepalive_timeout`), `http2_max_concurrent_streams`,
-/// and TCP keep-alive at the idle timeout. tonic has no header-read or idle timeout and no
-/// connection bound: a server exposed to untrusted clients serves gRPC beside REST on one
-/// port (`beside_rest` with `rest::server::serve_with`), which applies all of `connections`.
+/// [`serve`] with `connections`' settings. With the `rest` feature (the default) the routes
+/// are served by the REST server's accept loop (`rest::server::serve_with`), which applies all
+/// of them: tonic's own server has no header-read or idle timeout and no connection bound, so
+/// sockets that send nothing held every file descriptor of the process (its REST listener's
+/// too). Without it, tonic serves with the HTTP/2 keep-alive and stream bound, and a failed
+/// accept pauses accepting for 100 ms.
 pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    routes: tonic::service::Routes,
+    shutdown: Shutdown,
+    connections: &Connections,
+) -> Result<(), tonic::transport::Error> {
+    #[cfg(feature = "rest")]
+    {
+        let router = routes.prepare().into_axum_router();
+        let served =
+            crate::rest::server::serve_with(listener, router, shutdown, connections.clone()).await;
+        if let Err(error) = served {
+            tracing::error!(%error, "serving gRPC failed");
+        }
+        Ok(())
+    }
+    #[cfg(not(feature = "rest"))]
+    serve_with_tonic(listener, routes, shutdown, connections).await
+}
+
+#[cfg(not(feature = "rest"))]
+async fn serve_with_tonic(
     listener: tokio::net::TcpListener,
     routes: tonic::service::Routes,
     shutdown: Shutdown,
@@ -760,9 +782,7 @@ pub async fn serve_with(
 ) -> Result<(), tonic::transport::Error> {
     let (signal, drain) = shutdown.into_parts();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let incoming = tonic::transport::server::TcpIncoming::from(listener)
-        .with_nodelay(Some(true))
-        .with_keepalive(Some(connections.idle_timeout));
+    let incoming = accepted(listener);
     let server = tonic::transport::Server::builder()
         .http2_keepalive_interval(connections.http2_keepalive_interval)
         .http2_keepalive_timeout(Some(connections.http2_keepalive_timeout))
@@ -780,6 +800,35 @@ pub async fn serve_with(
             Ok(())
         }
     }
+}
+
+/// The listener's connections. tonic's own `TcpIncoming` is retried at once after a failed
+/// accept, so a process out of file descriptors spun a core; here a failure pauses accepting
+/// for 100 ms (the connections open meanwhile keep being served).
+#[cfg(not(feature = "rest"))]
+fn accepted(
+    listener: tokio::net::TcpListener,
+) -> impl futures::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    futures::stream::unfold(listener, |listener| async move {
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    return Some((Ok(stream), listener));
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ConnectionAborted | ConnectionRefused | ConnectionReset
+                    ) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "gRPC accept failed; pausing 100 ms");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        }
+    })
 }
 
 /// Adds the standard services to `routes`: `grpc.health.v1.Health` reporting SERVING for each

@@ -112,6 +112,10 @@ pub async fn serve_with(
 /// How long accepting pauses after a failure or at the bound, unless a connection ends first.
 const PAUSE: Duration = Duration::from_millis(100);
 
+/// How long a connection must have been without a call in flight before it may be closed to
+/// make room for another.
+const EVICTABLE: Duration = Duration::from_millis(500);
+
 /// A connection the peer dropped before it was taken is nothing to worry about.
 fn is_aborted(error: &io::Error) -> bool {
     use io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
@@ -146,16 +150,23 @@ impl Open {
         self.activity.remove(&id);
     }
 
-    /// Closes the connection that has had no call in flight for longest; `false` when every
-    /// connection is busy.
+    /// Closes the connection that has had no call in flight for longest, if it has been idle
+    /// for [`EVICTABLE`] at least; `false` when there is none.
+    ///
+    /// The floor matters: out of file descriptors, `accept` fails whether a connection waits
+    /// or not, so right after the last descriptor went to a new connection the next attempt
+    /// fails too; without it, that new connection, idle until its head is read, was closed.
     fn evict_idlest(&mut self) -> bool {
+        let idle_since = now_ms().saturating_sub(EVICTABLE.as_millis() as u64);
         let idlest = self
             .activity
             .iter()
             .filter(|(_, (a, _))| a.in_flight.load(Ordering::Acquire) == 0)
-            .min_by_key(|(_, (a, _))| a.idle_since.load(Ordering::Relaxed));
+            .map(|(_, (a, handle))| (a.idle_since.load(Ordering::Relaxed), handle))
+            .filter(|(since, _)| *since <= idle_since)
+            .min_by_key(|(since, _)| *since);
         match idlest {
-            Some((_, (_, handle))) => {
+            Some((_, handle)) => {
                 handle.abort();
                 true
             }

@@ -18,6 +18,8 @@ use tokio::net::{TcpListener, TcpStream};
 struct OrderService {
     child: tokio::process::Child,
     addr: SocketAddr,
+    /// The gRPC address, with `--grpc-listen`.
+    grpc: Option<SocketAddr>,
 }
 
 impl OrderService {
@@ -48,10 +50,17 @@ impl OrderService {
         }
         let mut child = command.spawn().expect("ftgo-order-service starts");
         let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(30), async {
+        let address = |line: &str| {
+            let url = line.split("listening on http://").nth(1)?;
+            url.trim().parse::<SocketAddr>().ok()
+        };
+        let (addr, grpc) = tokio::time::timeout(Duration::from_secs(30), async {
+            let mut grpc = None;
             while let Some(line) = lines.next_line().await.unwrap() {
-                if let Some(url) = line.split("listening on http://").nth(1) {
-                    return url.trim().parse::<SocketAddr>().unwrap();
+                if line.contains("gRPC listening") {
+                    grpc = address(&line);
+                } else if line.contains("ready") {
+                    return (address(&line).expect("the REST address"), grpc);
                 }
             }
             panic!("the order service ended before it was ready");
@@ -59,7 +68,24 @@ impl OrderService {
         .await
         .expect("the order service is ready in time");
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        OrderService { child, addr }
+        OrderService { child, addr, grpc }
+    }
+
+    /// The CPU time the process has used (user and system), from `/proc/<pid>/stat`.
+    fn cpu_time(&self) -> Duration {
+        let pid = self.child.id().expect("running");
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        // The fields after the command's closing parenthesis; utime and stime are the 14th
+        // and 15th of the line, the 12th and 13th after it.
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<u64> = after
+            .split_whitespace()
+            .map(|f| f.parse().unwrap_or(0))
+            .collect();
+        let ticks = fields[11] + fields[12];
+        // SAFETY: sysconf has no preconditions.
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+        Duration::from_millis(ticks * 1000 / per_second)
     }
 
     /// The process's peak resident set (`VmHWM`), in bytes.
@@ -185,6 +211,47 @@ async fn eighty_idle_sockets_do_not_starve_a_service_with_a_file_limit_of_64() {
     }
     let (status, _) = exchange(addr, "GET", "/orders/2", None).await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_grpc_sockets_neither_spin_nor_starve_a_service_with_a_file_limit_of_64() {
+    let service = OrderService::start(
+        &[
+            "--grpc-listen",
+            "127.0.0.1:0",
+            "--header-read-timeout-secs",
+            "2",
+        ],
+        Some(64),
+    )
+    .await;
+    let grpc = service.grpc.expect("the gRPC address");
+    let mut idle = Vec::new();
+    for _ in 0..80 {
+        idle.push(TcpStream::connect(grpc).await.unwrap());
+    }
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = service.cpu_time();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let used = service.cpu_time() - before;
+    eprintln!("80 idle gRPC sockets, file limit 64: {used:?} of CPU in 1 s");
+    assert!(
+        used < Duration::from_millis(300),
+        "the accept loop spun: {used:?} of CPU in 1 s"
+    );
+    // The idle gRPC sockets are closed at the header-read timeout: REST, whose listener
+    // shares the file limit, is served again.
+    let served = tokio::time::timeout(
+        Duration::from_secs(10),
+        exchange(service.addr, "GET", "/orders/1", None),
+    )
+    .await;
+    let (status, _) = served.expect("REST is served again");
+    assert_eq!(status, 404);
+    let took = started.elapsed();
+    eprintln!("REST served again {took:?} after the idle gRPC sockets came");
+    assert!(took < Duration::from_secs(5), "{took:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
