@@ -212,10 +212,14 @@ pub fn authorize<'a>(
     Ok(())
 }
 
-/// Logs an internal failure a handler ended with: the caller sees none of its details.
+/// Logs an internal failure a handler ended with, or a failed call to another service it
+/// passed on: the caller sees none of their details (in the call's span, so with its
+/// correlation id).
 pub fn log_internal(error: &CallError) {
     if let CallError::Internal(detail) = error {
         tracing::error!(%detail, "internal error");
+    } else if let Some(upstream) = error.upstream() {
+        tracing::warn!(kind = upstream.name(), %error, "a call to another service failed");
     }
 }
 

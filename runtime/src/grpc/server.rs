@@ -22,7 +22,9 @@ use crate::call::inbound::{self, Echo, Incoming};
 use crate::call::{MetadataPolicy, Outcome};
 use crate::proto::Message;
 use crate::status::Status;
-use crate::{BoxStream, CallError, Context, Request, ServiceError, Shutdown, Validate};
+use crate::{
+    BoxStream, CallError, Connections, Context, Request, ServiceError, Shutdown, Validate,
+};
 use futures::future::BoxFuture;
 use futures::{FutureExt as _, Stream, StreamExt as _};
 use std::convert::Infallible;
@@ -743,16 +745,56 @@ where
 }
 
 /// Serves `routes` (tonic services, `tonic::service::Routes`) on `listener` until `shutdown`
-/// says stop; then calls in flight get the drain time to finish.
+/// says stop; then calls in flight get the drain time to finish. [`serve_with`] with
+/// `Connections::default()`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     routes: tonic::service::Routes,
     shutdown: Shutdown,
 ) -> Result<(), tonic::transport::Error> {
+    serve_with(listener, routes, shutdown, &Connections::default()).await
+}
+
+/// [`serve`] with `connections`' settings. With the `rest` feature (the default) the routes
+/// are served by the REST server's accept loop (`rest::server::serve_with`), which applies all
+/// of them: tonic's own server has no header-read or idle timeout and no connection bound, so
+/// sockets that send nothing held every file descriptor of the process (its REST listener's
+/// too). Without it, tonic serves with the HTTP/2 keep-alive and stream bound, and a failed
+/// accept pauses accepting for 100 ms.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    routes: tonic::service::Routes,
+    shutdown: Shutdown,
+    connections: &Connections,
+) -> Result<(), tonic::transport::Error> {
+    #[cfg(feature = "rest")]
+    {
+        let router = routes.prepare().into_axum_router();
+        let served =
+            crate::rest::server::serve_with(listener, router, shutdown, connections.clone()).await;
+        if let Err(error) = served {
+            tracing::error!(%error, "serving gRPC failed");
+        }
+        Ok(())
+    }
+    #[cfg(not(feature = "rest"))]
+    serve_with_tonic(listener, routes, shutdown, connections).await
+}
+
+#[cfg(not(feature = "rest"))]
+async fn serve_with_tonic(
+    listener: tokio::net::TcpListener,
+    routes: tonic::service::Routes,
+    shutdown: Shutdown,
+    connections: &Connections,
+) -> Result<(), tonic::transport::Error> {
     let (signal, drain) = shutdown.into_parts();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    let incoming = accepted(listener);
     let server = tonic::transport::Server::builder()
+        .http2_keepalive_interval(connections.http2_keepalive_interval)
+        .http2_keepalive_timeout(Some(connections.http2_keepalive_timeout))
+        .max_concurrent_streams(connections.http2_max_concurrent_streams)
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, async move {
             signal.await;
@@ -766,6 +808,35 @@ pub async fn serve(
             Ok(())
         }
     }
+}
+
+/// The listener's connections. tonic's own `TcpIncoming` is retried at once after a failed
+/// accept, so a process out of file descriptors spun a core; here a failure pauses accepting
+/// for 100 ms (the connections open meanwhile keep being served).
+#[cfg(not(feature = "rest"))]
+fn accepted(
+    listener: tokio::net::TcpListener,
+) -> impl futures::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    futures::stream::unfold(listener, |listener| async move {
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    return Some((Ok(stream), listener));
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ConnectionAborted | ConnectionRefused | ConnectionReset
+                    ) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "gRPC accept failed; pausing 100 ms");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        }
+    })
 }
 
 /// Adds the standard services to `routes`: `grpc.health.v1.Health` reporting SERVING for each

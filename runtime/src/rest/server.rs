@@ -16,6 +16,7 @@
 //! problems), runs `Validate`, lets the core run the handler under the deadline inside the
 //! call's span, and maps the `Result` to a response.
 
+pub use super::connection::serve_with;
 use super::hal::{self, Hypermedia, Linked};
 use super::header_names::{ACCORD_ERROR, CORRELATION_ID};
 use super::{PROBLEM_JSON, ParamValue, Problem, Route, problem_of};
@@ -23,6 +24,7 @@ use crate::auth::{AuthError, Authenticator, Requirement};
 use crate::call::inbound::{self, Echo, Incoming};
 use crate::call::{MetadataPolicy, OperationInfo, Outcome};
 use crate::codec::{Format, JsonError};
+pub use crate::connections::Connections;
 use crate::deadline::Deadline;
 use crate::shape::Shape;
 use crate::shutdown::Shutdown;
@@ -210,80 +212,18 @@ pub fn finish_router<S: Send + Sync + 'static>(
         })
 }
 
-/// Serves `router` on `listener` until `shutdown` says stop, with each caller's address in the
-/// context extensions (`axum::extract::ConnectInfo<SocketAddr>`). On the signal it stops
-/// accepting, asks every connection to finish its calls in flight (HTTP/1 keep-alive ends, HTTP/2
-/// sends GOAWAY), waits for them at most the drain time, then drops what is left and returns.
+/// Serves `router` on `listener` until `shutdown` says stop, with the default
+/// [`Connections`] settings: [`serve_with`] with `Connections::default()`.
 ///
 /// Its own accept loop rather than `axum::serve`: that one spawns a task per connection that
-/// outlives its future, so a call could not be cut off at the end of the drain.
+/// outlives its future, so a call could not be cut off at the end of the drain, and it bounds
+/// neither slow heads nor idle connections.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     shutdown: Shutdown,
 ) -> std::io::Result<()> {
-    let (mut signal, drain) = shutdown.into_parts();
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut connections = tokio::task::JoinSet::new();
-    loop {
-        tokio::select! {
-            () = &mut signal => break,
-            // Reap finished connections as they end, so the set does not grow.
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let watcher = graceful.watcher();
-                    connections.spawn(connection(stream, peer, router.clone(), watcher));
-                }
-                Err(e) => accept_failed(e).await,
-            },
-        }
-    }
-    drop(listener);
-    tokio::select! {
-        () = graceful.shutdown() => {}
-        () = tokio::time::sleep(drain) => {
-            tracing::warn!(?drain, "calls still in flight after the drain time were dropped");
-        }
-    }
-    connections.shutdown().await;
-    Ok(())
-}
-
-/// Serves one connection (HTTP/1 or HTTP/2) until it ends or the shutdown asks it to.
-async fn connection(
-    stream: tokio::net::TcpStream,
-    peer: std::net::SocketAddr,
-    router: axum::Router,
-    watcher: hyper_util::server::graceful::Watcher,
-) {
-    use hyper_util::rt::{TokioExecutor, TokioIo};
-    use tower::ServiceExt as _;
-    let service = router.map_request(move |mut request: http::Request<hyper::body::Incoming>| {
-        let info = axum::extract::ConnectInfo(peer);
-        request.extensions_mut().insert(info);
-        request.map(Body::new)
-    });
-    let service = hyper_util::service::TowerToHyperService::new(service);
-    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    let serving = builder.serve_connection(TokioIo::new(stream), service);
-    if let Err(e) = watcher.watch(serving).await {
-        tracing::trace!(%e, "connection ended with an error");
-    }
-}
-
-/// A failed `accept`: a connection the peer dropped before it was taken is nothing; anything
-/// else (out of file descriptors) is logged and given a moment, as a busy loop would not help.
-async fn accept_failed(error: std::io::Error) {
-    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
-    if matches!(
-        error.kind(),
-        ConnectionAborted | ConnectionRefused | ConnectionReset
-    ) {
-        return;
-    }
-    tracing::error!(%error, "accept failed");
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    serve_with(listener, router, shutdown, Connections::default()).await
 }
 
 async fn not_found(method: http::Method, uri: http::Uri) -> Response {
@@ -624,6 +564,10 @@ impl UnreadBody {
         let bytes = match axum::body::to_bytes(self.body, limit).await {
             Ok(bytes) => bytes,
             Err(e) if is_length_limit(&e) => return Err(too_large().into()),
+            Err(e) if is_error::<super::connection::BodyTimedOut>(&e) => {
+                let detail = "the request body did not arrive in time";
+                return Err(Problem::new(408).with_detail(detail).into());
+            }
             Err(e) => {
                 return Err(Problem::new(400)
                     .with_detail(format!("reading the body failed: {e}"))
@@ -813,9 +757,14 @@ fn to_json<T: Serialize>(value: &T) -> Result<Value, String> {
 }
 
 fn is_length_limit(error: &axum::Error) -> bool {
+    is_error::<http_body_util::LengthLimitError>(error)
+}
+
+/// Whether `error` is, or was caused by, a `T`.
+fn is_error<T: std::error::Error + 'static>(error: &axum::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = source {
-        if e.is::<http_body_util::LengthLimitError>() {
+        if e.is::<T>() {
             return true;
         }
         source = e.source();
@@ -1068,7 +1017,12 @@ pub fn error_response<E: ServiceError>(error: E) -> Response {
 /// The problem object of an `event: error`: a declared error carries its name in `error` and
 /// its JSON in `value`.
 pub(crate) fn error_problem<E: ServiceError>(error: E) -> Problem {
-    match error.encode() {
+    encoding_problem(error.encode())
+}
+
+/// [`error_problem`] of an encoded error.
+pub(crate) fn encoding_problem(encoding: ErrorEncoding) -> Problem {
+    match encoding {
         ErrorEncoding::Declared(declared) => {
             let value = declared
                 .encode(Format::Json)
