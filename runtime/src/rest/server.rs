@@ -44,7 +44,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tracing::Instrument as _;
 
 /// The input of an operation declared without one (`op ping()`): any JSON object, members
