@@ -93,7 +93,7 @@ fn neovim_shows_the_diagnostic_and_jumps_to_a_definition() {
     assert_eq!(seen["diagnostic_line"], error_line.to_string(), "{seen:#?}");
     assert_eq!(seen["diagnostic_code"], "A0301", "{seen:#?}");
     assert!(
-        seen["diagnostic_message"].contains("did you mean `Money`?"),
+        seen["diagnostic_message"].contains("did you mean `shop.common.Money`?"),
         "{seen:#?}"
     );
     assert_eq!(seen["definition_file"], "order.accord", "{seen:#?}");
