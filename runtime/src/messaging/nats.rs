@@ -146,6 +146,7 @@ impl NatsBroker {
     /// `max_payload`, headers included, and async-nats checks neither that nor header values
     /// on publishes with headers. The subject was checked by the caller (`Broker`).
     fn checked_headers(&self, message: &Message) -> Result<HeaderMap, BrokerError> {
+        let mut headers = HeaderMap::new();
         let mut size = message.payload.len() + HEADER_PREAMBLE;
         for (name, value) in message.header_pairs() {
             if let Some(why) = header_fault(name, value) {
@@ -153,7 +154,9 @@ impl NatsBroker {
                     "nats: header `{name}` {why}"
                 )));
             }
+            // `name: value\r\n`
             size += name.len() + value.len() + 4;
+            headers.insert(name, value);
         }
         let max = self.client.server_info().max_payload;
         if max > 0 && size > max {
@@ -162,7 +165,7 @@ impl NatsBroker {
                  max_payload of {max}"
             )));
         }
-        Ok(headers(message))
+        Ok(headers)
     }
 
     pub(crate) async fn subscribe(
@@ -409,14 +412,6 @@ fn stream_name(address: &str) -> String {
             }
         })
         .collect()
-}
-
-fn headers(message: &Message) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    for (name, value) in message.header_pairs() {
-        headers.insert(name, value);
-    }
-    headers
 }
 
 fn from_nats(message: async_nats::Message) -> Message {
