@@ -44,8 +44,15 @@ impl NatsBroker {
         let (connections, reconnected) = tokio::sync::watch::channel(0u64);
         let on_event = {
             let (streams, connections) = (streams.clone(), Arc::new(connections));
+            // The first `Connected` is the connection being made, and may be reported after
+            // consumers attached to it: counted as a reconnection, it would have them pull
+            // afresh while their first pull request still stands, and messages the server
+            // hands that request would wait out the ack wait.
+            let connected_before = Arc::new(std::sync::atomic::AtomicBool::new(false));
             move |event: async_nats::Event| {
-                if matches!(event, async_nats::Event::Connected) {
+                let reconnected = matches!(event, async_nats::Event::Connected)
+                    && connected_before.swap(true, std::sync::atomic::Ordering::SeqCst);
+                if reconnected {
                     streams.lock().unwrap_or_else(|e| e.into_inner()).clear();
                     connections.send_modify(|n| *n += 1);
                 }
