@@ -261,7 +261,7 @@ impl Responder {
         for (channel, handlers) in self.channels {
             let consumer = broker.subscribe(&channel.channel(), &group).await?;
             let (shared, protected) = (shared.clone(), protected.clone());
-            let dispatch = move |message: &Message| {
+            let route = move |message: &Message| {
                 // Before anything can reply (a refusal's status reply included).
                 if let Err(why) = reply_to_allowed(message, &protected) {
                     return refuse_reply_to(channel, why);
@@ -271,7 +271,7 @@ impl Responder {
             let policy = config.consumer.clone();
             serving
                 .tasks
-                .push(tokio::spawn(consumer.serve(policy, dispatch)));
+                .push(tokio::spawn(consumer.serve(policy, route)));
         }
         Ok(serving)
     }
