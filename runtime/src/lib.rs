@@ -51,6 +51,9 @@ pub mod messaging;
 #[cfg(feature = "grpc")]
 pub mod grpc;
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod store;
+
 pub use call::MetadataPolicy;
 pub use context::{Context, Request};
 pub use error::{CallError, Declared, ErrorEncoding, ServiceError};
