@@ -43,6 +43,7 @@ on_both!(
     state_and_outbox_commit_together,
     order_holds_per_key_under_concurrent_keys,
     a_crashed_relay_loses_nothing,
+    a_relay_killed_with_sigkill_loses_nothing,
     a_refused_message_is_dead_lettered_while_others_flow,
     a_duplicate_runs_the_handler_once_and_gets_the_stored_reply,
     racing_deliveries_of_one_message_run_it_once,
@@ -163,55 +164,117 @@ async fn order_holds_per_key_under_concurrent_keys(store: Store) {
 /// committed message is published; a message published twice keeps its `message_id`, and the
 /// repeats are bounded by one round.
 async fn a_crashed_relay_loses_nothing(store: Store) {
-    let mut committed = Vec::new();
-    for n in 0..200 {
-        let key = format!("key{}", n % 10);
-        committed.push(
-            commit(&store, &events(), Some(&key), &format!("{n}"))
-                .await
-                .message_id,
-        );
-    }
-    let config = RelayConfig {
-        name: Some("service-1".into()),
-        batch: 50,
-        ..fast()
-    };
+    let committed = commit_for_crash(&store).await;
     let first = Recorder::slow(Duration::from_millis(2));
-    let relay = Relay::new(store.clone(), first.clone(), config.clone()).spawn();
+    let relay = Relay::new(store.clone(), first.clone(), crash_config()).spawn();
     until(LIMIT, "some published", || first.count() >= 60).await;
     drop(relay); // mid-round: what it published since its last settle is not marked sent
     let before = first.count();
+    let first: Vec<Message> = first.all().into_iter().map(|(_, m)| m).collect();
+    recover(&store, &committed, &first).await;
+    assert_eq!(
+        before,
+        first.len(),
+        "the stopped relay published nothing more"
+    );
+}
+
+/// The same with a relay in a child process killed with SIGKILL mid-stream (whatever it was
+/// doing: publishing, or writing a round's outcomes).
+async fn a_relay_killed_with_sigkill_loses_nothing(store: Store) {
+    let committed = commit_for_crash(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("published.log");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["child_relay", "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_DB, database_url(&store).await)
+        .env(CHILD_LOG, &log)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the child relay starts");
+    let published = || store_support::FileSink::read(&log);
+    until(LIMIT, "the child published some", || {
+        published().len() >= 60
+    })
+    .await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    recover(&store, &committed, &published()).await;
+}
+
+const CHILD_DB: &str = "ACCORD_STORE_CHILD_DB";
+const CHILD_LOG: &str = "ACCORD_STORE_CHILD_LOG";
+
+/// Not a test of its own: the relay process `a_relay_killed_with_sigkill_loses_nothing` runs
+/// (this binary again, with the database and the sink's log file in its environment) and
+/// kills. Without them it returns at once.
+#[test]
+fn child_relay() {
+    let (Ok(db), Ok(log)) = (std::env::var(CHILD_DB), std::env::var(CHILD_LOG)) else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = Store::open(&db).await.unwrap();
+        let sink = store_support::FileSink::new(log.into(), Duration::from_millis(2));
+        let relay = Relay::new(store, sink, crash_config());
+        tokio::time::timeout(LIMIT, relay.run()).await.ok(); // killed long before
+    });
+}
+
+fn crash_config() -> RelayConfig {
+    RelayConfig {
+        name: Some("service-1".into()),
+        batch: 50,
+        ..fast()
+    }
+}
+
+/// 200 messages over 10 keys; their ids.
+async fn commit_for_crash(store: &Store) -> Vec<String> {
+    let mut committed = Vec::new();
+    for n in 0..200 {
+        let key = format!("key{}", n % 10);
+        let message = commit(store, &events(), Some(&key), &format!("{n}")).await;
+        committed.push(message.message_id);
+    }
+    committed
+}
+
+/// After a crashed relay published `first`: a relay of the same name publishes the rest; every
+/// committed message is published, repeats are bounded by one round (`crash_config`'s batch)
+/// and keep their `message_id`, and per key the first publications are in commit order.
+async fn recover(store: &Store, committed: &[String], first: &[Message]) {
     let second = Recorder::default();
-    let relay = Relay::new(store.clone(), second.clone(), config).spawn();
+    let relay = Relay::new(store.clone(), second.clone(), crash_config()).spawn();
+    let all = || -> Vec<Message> {
+        let second = second.all().into_iter().map(|(_, m)| m);
+        first.iter().cloned().chain(second).collect()
+    };
     until(LIMIT, "the rest published", || {
-        let seen: HashSet<String> = first
-            .all()
-            .into_iter()
-            .chain(second.all())
-            .map(|(_, m)| m.message_id)
-            .collect();
+        let seen: HashSet<String> = all().into_iter().map(|m| m.message_id).collect();
         seen.len() == committed.len()
     })
     .await;
-    drained(&store, LIMIT).await;
+    drained(store, LIMIT).await;
     drop(relay);
-    let first_ids: HashSet<String> = first.all().into_iter().map(|(_, m)| m.message_id).collect();
+    let committed: HashSet<&String> = committed.iter().collect();
+    assert!(all().iter().all(|m| committed.contains(&m.message_id)));
+    let first_ids: HashSet<&String> = first.iter().map(|m| &m.message_id).collect();
     let repeated = second
         .all()
         .iter()
         .filter(|(_, m)| first_ids.contains(&m.message_id))
         .count();
     assert!(repeated <= 50, "{repeated} repeats, more than one round");
-    assert_eq!(
-        first.count(),
-        before,
-        "the stopped relay published nothing more"
-    );
-    // Per key, the first publication of each message is in commit order.
     let mut firsts: Vec<Message> = Vec::new();
     let mut seen = HashSet::new();
-    for (_, m) in first.all().into_iter().chain(second.all()) {
+    for m in all() {
         if seen.insert(m.message_id.clone()) {
             firsts.push(m);
         }

@@ -133,3 +133,62 @@ pub async fn drained(store: &Store, limit: Duration) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// A sink in a file, one line per publish (`message_id key payload`), for a relay in a child
+/// process the test kills: the lines written before the kill stay in the file.
+pub struct FileSink {
+    file: Mutex<std::fs::File>,
+    delay: Duration,
+}
+
+impl FileSink {
+    pub fn new(path: std::path::PathBuf, delay: Duration) -> Self {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap();
+        FileSink {
+            file: Mutex::new(file),
+            delay,
+        }
+    }
+
+    /// The messages in the file (a line cut by the kill is left out).
+    pub fn read(path: &std::path::Path) -> Vec<Message> {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        text.split_inclusive('\n')
+            .filter(|line| line.ends_with('\n'))
+            .map(|line| {
+                let mut parts = line.trim_end().splitn(3, ' ');
+                let (id, key, payload) = (
+                    parts.next().unwrap(),
+                    parts.next().unwrap(),
+                    parts.next().unwrap(),
+                );
+                let mut message = Message::new("test.Event", payload.to_owned()).with_key(key);
+                message.message_id = id.to_owned();
+                message
+            })
+            .collect()
+    }
+}
+
+impl Sink for FileSink {
+    async fn publish(&self, _: &Channel, message: Message) -> Result<(), BrokerError> {
+        tokio::time::sleep(self.delay).await;
+        use std::io::Write as _;
+        let line = format!(
+            "{} {} {}\n",
+            message.message_id,
+            message.key.as_deref().unwrap_or("-"),
+            String::from_utf8_lossy(&message.payload)
+        );
+        self.file
+            .lock()
+            .unwrap()
+            .write_all(line.as_bytes())
+            .unwrap();
+        Ok(())
+    }
+}
