@@ -9,7 +9,7 @@ use sqlx::{AnyPool, Executor as _};
 use std::str::FromStr as _;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 /// Which database a store is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,6 +54,11 @@ pub(crate) struct Inner {
     /// Woken by every commit that wrote to the outbox, so a relay in this process publishes at
     /// once instead of at its next poll.
     pub(crate) committed: Notify,
+    /// SQLite: the process's transactions queue here for the one write lock, in order, instead
+    /// of polling for it in SQLite's busy handler (which sleeps up to 100 ms between tries).
+    /// Other processes on the same file still wait in the busy handler.
+    writer: Option<Arc<Semaphore>>,
+    acquire_timeout: Duration,
 }
 
 impl std::fmt::Debug for Store {
@@ -83,11 +88,14 @@ impl Store {
         let target = Target::parse(db)?;
         let pool = target.pool(&config).await?;
         schema::migrate(&pool, target.backend()).await?;
+        let backend = target.backend();
         Ok(Store {
             inner: Arc::new(Inner {
                 pool,
-                backend: target.backend(),
+                backend,
                 committed: Notify::new(),
+                writer: (backend == Backend::Sqlite).then(|| Arc::new(Semaphore::new(1))),
+                acquire_timeout: config.acquire_timeout,
             }),
         })
     }
@@ -103,13 +111,26 @@ impl Store {
     }
 
     /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
-    /// two transactions that read and then write wait for each other instead of failing.
+    /// two transactions that read and then write wait for each other instead of failing; the
+    /// transactions of one process take turns in the order they asked. Do not begin a second
+    /// transaction while holding one: on SQLite it waits for the first (and times out).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let permit = match &self.inner.writer {
+            Some(writer) => {
+                let wait = self.inner.acquire_timeout;
+                let permit = tokio::time::timeout(wait, writer.clone().acquire_owned()).await;
+                let permit = permit.map_err(|_| {
+                    StoreError::Unavailable(format!("no write turn within {wait:?}"))
+                })?;
+                Some(permit.expect("the semaphore is never closed"))
+            }
+            None => None,
+        };
         let tx = match self.inner.backend {
             Backend::Sqlite => self.inner.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.inner.pool.begin().await?,
         };
-        Ok(Tx::new(tx, self.clone()))
+        Ok(Tx::new(tx, self.clone(), permit))
     }
 
     /// Closes every connection; later operations fail.

@@ -7,6 +7,7 @@ use super::open::{Backend, Store};
 use super::schema::BUCKETS;
 use crate::messaging::{Channel, Message};
 use sqlx::{Any, AnyConnection, Transaction};
+use tokio::sync::OwnedSemaphorePermit;
 
 /// A transaction. Commit it with [`Tx::commit`]; dropped without one, it rolls back, and
 /// nothing it published is ever sent.
@@ -16,6 +17,9 @@ pub struct Tx {
     published: bool,
     /// PostgreSQL: the keys whose advisory lock this transaction holds.
     locked: Vec<i64>,
+    /// SQLite: this process's write turn, given back after the transaction (declared after
+    /// `inner`, so dropped after it).
+    _turn: Option<OwnedSemaphorePermit>,
 }
 
 /// What [`Tx::seen`] found: the message was handled before, in a committed transaction.
@@ -28,12 +32,17 @@ pub struct Processed {
 }
 
 impl Tx {
-    pub(crate) fn new(inner: Transaction<'static, Any>, store: Store) -> Tx {
+    pub(crate) fn new(
+        inner: Transaction<'static, Any>,
+        store: Store,
+        turn: Option<OwnedSemaphorePermit>,
+    ) -> Tx {
         Tx {
             inner,
             store,
             published: false,
             locked: Vec::new(),
+            _turn: turn,
         }
     }
 
