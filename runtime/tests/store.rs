@@ -41,6 +41,7 @@ macro_rules! on_both {
 
 on_both!(
     state_and_outbox_commit_together,
+    a_relay_publishes_through_the_embedded_broker,
     order_holds_per_key_under_concurrent_keys,
     a_crashed_relay_loses_nothing,
     a_relay_killed_with_sigkill_loses_nothing,
@@ -121,6 +122,44 @@ async fn state_and_outbox_commit_together(store: Store) {
         0,
         "sent rows are not published again"
     );
+}
+
+/// Through the embedded broker to a subscriber: every header and the payload as committed, in
+/// order per key.
+async fn a_relay_publishes_through_the_embedded_broker(store: Store) {
+    let broker = accord::messaging::Broker::memory(Default::default());
+    let channel = Channel::point_to_point("test.commands").with_key("order_id");
+    let mut consumer = broker.subscribe(&channel, "kitchen").await.unwrap();
+    let mut sent = Vec::new();
+    for n in 0..30 {
+        let message = Message::new("test.CreateTicket", format!("{n}"))
+            .with_key(format!("order-{}", n % 3))
+            .with_reply_to("inbox.7")
+            .with_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+            .with_header("tenant", "acme");
+        let mut tx = store.begin().await.unwrap();
+        tx.publish(&channel, &message).await.unwrap();
+        tx.commit().await.unwrap();
+        sent.push(message);
+    }
+    let relay = Relay::new(store.clone(), broker, fast()).spawn();
+    let mut received = Vec::new();
+    while received.len() < sent.len() {
+        let delivery = tokio::time::timeout(LIMIT, consumer.next())
+            .await
+            .expect("in time")
+            .expect("open");
+        received.push(delivery.message().clone());
+        delivery.ack().await.unwrap();
+    }
+    drop(relay);
+    for key in ["order-0", "order-1", "order-2"] {
+        let of = |messages: &[Message]| -> Vec<Message> {
+            let key = Some(key.to_owned());
+            messages.iter().filter(|m| m.key == key).cloned().collect()
+        };
+        assert_eq!(of(&received), of(&sent), "{key}");
+    }
 }
 
 /// Eight keys committed concurrently, a relay publishing meanwhile with a sink that takes its
