@@ -1,8 +1,8 @@
 //! The runtime's own tables and their versions. Each migration is a numbered list of
 //! statements per database, applied once, in order, in one transaction with the row that
-//! records it in `accord_schema_version`; [`migrate`] runs on every open and applies what is
-//! missing, so opening is idempotent. Two processes opening one database at once take turns:
-//! PostgreSQL through a transaction-scoped advisory lock taken before anything is read,
+//! records it in `accord_schema_version`; [`Store::open`](super::Store::open) migrates, applying
+//! what is missing, so opening is idempotent. Two processes opening one database at once take
+//! turns: PostgreSQL through a transaction-scoped advisory lock taken before anything is read,
 //! SQLite through its write lock (`BEGIN IMMEDIATE`). A database already at a version this
 //! runtime does not know is refused rather than used.
 //!
