@@ -5,8 +5,8 @@
 //! key at its first failure so nothing overtakes it. A round's outcomes are written in one
 //! transaction at its end: rows published and not yet marked when the process dies are
 //! published again by the next relay, with the same `message_id` (at least once; at most one
-//! round's `batch` of rows can be repeated). A failed row waits its backoff; a row the broker
-//! refuses ([`BrokerError::Rejected`] or [`BrokerError::Config`]) `max_attempts` times is
+//! round's `batch` of rows can be repeated). A failed row waits its backoff; a row whose attempts
+//! reach `max_attempts` with a refusal ([`BrokerError::Rejected`] or [`BrokerError::Config`]) is
 //! marked dead with the reason and published to the channel's dead-letter address
 //! (`<address>.dlq`, with `error` and `attempts` headers, as `docs/wire.md` says), and the rows
 //! after it in its key go on. A broker that is down or slow ([`BrokerError::Unavailable`],
@@ -60,7 +60,7 @@ pub struct RelayConfig {
     pub batch: usize,
     /// Rows of one key per round at most, so one busy key does not fill a round.
     pub per_key: usize,
-    /// Refusals before a row is dead-lettered (at least 1).
+    /// Failed attempts after which a refusal dead-letters a row (at least 1).
     pub max_attempts: u32,
     /// The wait after a failed attempt.
     pub backoff: Backoff,
