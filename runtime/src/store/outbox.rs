@@ -67,15 +67,19 @@ pub(crate) async fn due(
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(",");
+    // The window runs over the pending index alone (id, key, bucket, not_before); only the
+    // chosen rows are read whole, so a large backlog costs an index scan per round.
     let sql = format!(
-        "SELECT {COLUMNS} FROM (
-            SELECT {COLUMNS},
-                ROW_NUMBER() OVER (PARTITION BY okey ORDER BY id) AS nth,
-                MAX(not_before) OVER (PARTITION BY okey) AS key_not_before
-            FROM accord_outbox WHERE state = 0 AND bucket IN ({list})
-        ) AS heads
-        WHERE nth <= $1 AND key_not_before <= $2
-        ORDER BY id LIMIT $3"
+        "SELECT {COLUMNS} FROM accord_outbox WHERE id IN (
+            SELECT id FROM (
+                SELECT id,
+                    ROW_NUMBER() OVER (PARTITION BY okey ORDER BY id) AS nth,
+                    MAX(not_before) OVER (PARTITION BY okey) AS key_not_before
+                FROM accord_outbox WHERE state = 0 AND bucket IN ({list})
+            ) AS heads
+            WHERE nth <= $1 AND key_not_before <= $2
+            ORDER BY id LIMIT $3
+        ) ORDER BY id"
     );
     let rows = sqlx::query(&sql)
         .bind(per_key)

@@ -58,7 +58,8 @@ pub static MIGRATIONS: &[Migration] = &[Migration {
             created_at BIGINT NOT NULL,
             sent_at BIGINT
         )",
-        "CREATE INDEX accord_outbox_pending ON accord_outbox (bucket, okey, id) WHERE state = 0",
+        "CREATE INDEX accord_outbox_pending ON accord_outbox (bucket, okey, id, not_before) \
+         WHERE state = 0",
         "CREATE INDEX accord_outbox_sent ON accord_outbox (sent_at) WHERE state = 1",
         "CREATE TABLE accord_processed_messages (
             consumer_group TEXT NOT NULL,
@@ -96,7 +97,8 @@ pub static MIGRATIONS: &[Migration] = &[Migration {
             created_at BIGINT NOT NULL,
             sent_at BIGINT
         )",
-        "CREATE INDEX accord_outbox_pending ON accord_outbox (bucket, okey, id) WHERE state = 0",
+        "CREATE INDEX accord_outbox_pending ON accord_outbox (bucket, okey, id, not_before) \
+         WHERE state = 0",
         "CREATE INDEX accord_outbox_sent ON accord_outbox (sent_at) WHERE state = 1",
         "CREATE TABLE accord_processed_messages (
             consumer_group TEXT NOT NULL,
