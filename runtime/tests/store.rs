@@ -42,6 +42,7 @@ macro_rules! on_both {
 on_both!(
     state_and_outbox_commit_together,
     a_relay_publishes_through_the_embedded_broker,
+    transactions_publishing_under_one_key_take_turns,
     order_holds_per_key_under_concurrent_keys,
     a_crashed_relay_loses_nothing,
     a_relay_killed_with_sigkill_loses_nothing,
@@ -160,6 +161,50 @@ async fn a_relay_publishes_through_the_embedded_broker(store: Store) {
         };
         assert_eq!(of(&received), of(&sent), "{key}");
     }
+}
+
+/// A transaction publishing under a key another open transaction published under waits for
+/// it, so the relay publishes them in commit order; on PostgreSQL another key does not wait.
+async fn transactions_publishing_under_one_key_take_turns(store: Store) {
+    let keyed =
+        |payload: &str, key: &str| Message::new("test.Event", payload.to_owned()).with_key(key);
+    let mut first = store.begin().await.unwrap();
+    first
+        .publish(&events(), &keyed("first", "k"))
+        .await
+        .unwrap();
+    let publish_later = |payload: &'static str, key: &'static str| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            tx.publish(&events(), &keyed(payload, key)).await.unwrap();
+            tx.commit().await.unwrap();
+        })
+    };
+    let second = publish_later("second", "k");
+    if store.backend() == accord::store::Backend::Postgres {
+        let other = publish_later("other", "j");
+        tokio::time::timeout(LIMIT, other)
+            .await
+            .expect("another key does not wait")
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !second.is_finished(),
+        "the second transaction waits for the first"
+    );
+    first.commit().await.unwrap();
+    tokio::time::timeout(LIMIT, second)
+        .await
+        .expect("then it goes on")
+        .unwrap();
+    let sink = Recorder::default();
+    Relay::new(store.clone(), sink.clone(), fast())
+        .round()
+        .await
+        .unwrap();
+    assert_eq!(sink.by_key()["k"], ["first", "second"]);
 }
 
 /// Eight keys committed concurrently, a relay publishing meanwhile with a sink that takes its
