@@ -49,9 +49,10 @@ pub struct BuildArgs {
     /// with the build.rs `Builder`).
     #[arg(long, value_delimiter = ',', value_parser = parse_transport, default_value = "rest,messaging")]
     pub rust_transport: Vec<accord_codegen::rust::Transport>,
-    /// A `servers` URL of the OpenAPI documents (repeatable), such as
-    /// `https://api.example.com/v1`; without one they name `/`, the host serving them.
-    #[arg(long = "openapi-server", value_name = "URL")]
+    /// A `servers` URL of the OpenAPI documents (repeatable): an absolute `http`/`https` URL,
+    /// such as `https://api.example.com/v1`, or a path on the host serving them (`/v1`);
+    /// without one they name `/`.
+    #[arg(long = "openapi-server", value_name = "URL", value_parser = parse_server)]
     pub openapi_servers: Vec<String>,
 }
 
@@ -65,6 +66,95 @@ fn parse_transport(name: &str) -> Result<accord_codegen::rust::Transport, String
             "unknown transport `{other}` (expected rest, messaging or grpc)"
         )),
     }
+}
+
+/// A `servers` URL for the OpenAPI documents (`--openapi-server`): an absolute `http` or
+/// `https` URL with a host (`https://api.example.com/v1`), or a path on the host serving the
+/// document (`/v1`). OpenAPI appends each operation's path to it, so it takes no query or
+/// fragment; it names no server variables (`{name}`, which would need a `variables` entry), and
+/// no user or password (the document is published). Written as URI characters (RFC 3986),
+/// non-ASCII ones percent-encoded.
+fn parse_server(url: &str) -> Result<String, String> {
+    let expected = "expected an http(s) URL such as `https://api.example.com/v1`, or a path \
+                    starting with `/`";
+    // `[` and `]` only around an IPv6 host, checked below.
+    let uri_char = |c: char| c.is_ascii_alphanumeric() || "-._~:/@!$&'()*+,;=%[]".contains(c);
+    if let Some(c) = url.chars().find(|&c| !uri_char(c)) {
+        let why = match c {
+            '?' | '#' => "takes no query or fragment".to_owned(),
+            '{' | '}' => "names no server variables".to_owned(),
+            c => format!("has `{}`, not a URL character", c.escape_debug()),
+        };
+        return Err(format!("the server URL {why} ({expected})"));
+    }
+    let bad_escape = url.split('%').skip(1).any(|rest| {
+        let hex = rest.as_bytes().get(..2);
+        !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    });
+    if bad_escape {
+        return Err(format!(
+            "the server URL has a `%` not followed by two hex digits ({expected})"
+        ));
+    }
+    let bracket = |text: &str| {
+        text.contains(['[', ']'])
+            .then(|| format!("the server URL has `[` or `]` outside its host ({expected})"))
+    };
+    if url.starts_with('/') && !url.starts_with("//") {
+        return bracket(url).map_or_else(|| Ok(url.to_owned()), Err);
+    }
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = ["http://", "https://"]
+        .iter()
+        .find_map(|scheme| lower.starts_with(scheme).then(|| &url[scheme.len()..]))
+    else {
+        return Err(format!("`{}`: {expected}", url.escape_debug()));
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if let Some(error) = bracket(path) {
+        return Err(error);
+    }
+    if authority.contains('@') {
+        return Err(
+            "the server URL names a user or password, which the published document \
+                    would show"
+                .into(),
+        );
+    }
+    if !host_and_port(authority) {
+        return Err(format!(
+            "`{}` has no valid host ({expected})",
+            url.escape_debug()
+        ));
+    }
+    Ok(url.to_owned())
+}
+
+/// `host[:port]`: a name (letters, digits, `-`, `.`, percent escapes) or a bracketed IPv6
+/// address, and a port of at most 65535.
+fn host_and_port(authority: &str) -> bool {
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && (!h.starts_with('[') || h.ends_with(']')) => (h, Some(p)),
+        _ => (authority, None),
+    };
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| n <= 65_535)
+    });
+    let host_ok = match host.strip_prefix('[') {
+        Some(v6) => v6
+            .strip_suffix(']')
+            .is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok()),
+        None => {
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-.%".contains(c))
+        }
+    };
+    port_ok && host_ok
 }
 
 /// Arguments of `accord openapi`, `accord proto` and `accord asyncapi`.
@@ -86,9 +176,10 @@ pub struct DocumentArgs {
     /// Another folder imports may come from (repeatable); see `accord check --help`.
     #[arg(short = 'I', long = "include", value_name = "DIR")]
     pub include: Vec<PathBuf>,
-    /// A `servers` URL of the OpenAPI documents (repeatable), such as
-    /// `https://api.example.com/v1`; without one they name `/`, the host serving them.
-    #[arg(long = "openapi-server", value_name = "URL")]
+    /// A `servers` URL of the OpenAPI documents (repeatable): an absolute `http`/`https` URL,
+    /// such as `https://api.example.com/v1`, or a path on the host serving them (`/v1`);
+    /// without one they name `/`.
+    #[arg(long = "openapi-server", value_name = "URL", value_parser = parse_server)]
     pub openapi_servers: Vec<String>,
 }
 
@@ -530,4 +621,50 @@ fn create_folders(folder: &Path, files: &[OutputFile]) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_server;
+
+    #[test]
+    fn servers_are_http_urls_with_a_host_or_paths() {
+        for ok in [
+            "/",
+            "/v1",
+            "/api/v1%20beta",
+            "https://api.example.com/v1",
+            "HTTP://localhost:8080",
+            "http://127.0.0.1",
+            "http://[::1]:8080/x",
+        ] {
+            assert_eq!(parse_server(ok).as_deref(), Ok(ok), "{ok}");
+        }
+        for (bad, why) in [
+            ("", "expected an http(s) URL"),
+            ("api.example.com", "expected an http(s) URL"),
+            ("v1", "expected an http(s) URL"),
+            ("//api.example.com/v1", "expected an http(s) URL"),
+            ("ftp://example.com", "expected an http(s) URL"),
+            ("javascript:alert(1)", "expected an http(s) URL"),
+            ("https://", "no valid host"),
+            ("https:///v1", "no valid host"),
+            ("http://localhost:99999", "no valid host"),
+            ("http://localhost:", "no valid host"),
+            ("http://[zz]:80", "no valid host"),
+            ("https://user:secret@api.example.com", "user or password"),
+            ("https://api.example.com/v1?x=1", "no query or fragment"),
+            ("/v1#top", "no query or fragment"),
+            ("https://{region}.example.com", "no server variables"),
+            ("https://api.example.com/a b", "not a URL character"),
+            ("/é", "not a URL character"),
+            ("/a\nb", "not a URL character"),
+            ("/a[1]", "outside its host"),
+            ("http://[::1]/a]", "outside its host"),
+            ("/100%", "two hex digits"),
+        ] {
+            let error = parse_server(bad).unwrap_err();
+            assert!(error.contains(why), "{bad:?}: {error}");
+        }
+    }
 }

@@ -1,13 +1,15 @@
 //! `accord explain CODE` (as `rustc --explain`): prints the section of `docs/errors.md` for a
 //! diagnostic code, or the row of `docs/evolution.md` for an evolution rule id. Both files are
-//! embedded in the binary, so a user without the repository has them.
+//! embedded in the binary, so a user without the repository has them. They are read through
+//! `cli/docs/`, symbolic links to the repository's `docs/`: one source, and inside the crate, so
+//! `cargo package` carries their text (it archives what a link points to).
 
 use std::process::ExitCode;
 
 /// `docs/errors.md`, as built into the binary.
-pub const ERRORS: &str = include_str!("../../docs/errors.md");
+pub const ERRORS: &str = include_str!("../docs/errors.md");
 /// `docs/evolution.md`, as built into the binary.
-pub const EVOLUTION: &str = include_str!("../../docs/evolution.md");
+pub const EVOLUTION: &str = include_str!("../docs/evolution.md");
 
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
@@ -56,12 +58,12 @@ fn evolution_rule(id: &str) -> Option<String> {
     let wanted = format!("| `{id}` |");
     let row = EVOLUTION.lines().find(|l| l.starts_with(&wanted))?;
     let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
-    let [_, class, why, example] = cells.as_slice() else {
+    let [_, class, why, example, fix] = cells.as_slice() else {
         return None;
     };
     Some(format!(
         "## {id}\n\n**Evolution rule of `accord diff`** (needs a {class} version bump).\n\n\
-         {why}\n\nExample: {example}\n"
+         {why}\n\nExample: {example}\n\n**Fix:** {fix}\n"
     ))
 }
 
@@ -81,10 +83,32 @@ mod tests {
         assert!(explain("A9999").is_none());
     }
 
+    /// The embedded pages are the repository's (a checkout without symbolic links would embed
+    /// the links' target paths instead).
+    #[test]
+    fn the_embedded_pages_are_the_docs() {
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+        let read = |name: &str| std::fs::read_to_string(docs.join(name)).expect("docs/ page");
+        assert_eq!(ERRORS, read("errors.md"));
+        assert_eq!(EVOLUTION, read("evolution.md"));
+    }
+
     #[test]
     fn evolution_rules_are_explained() {
         let text = explain("field-added").expect("a rule");
         assert!(text.contains("MINOR"), "{text}");
         assert!(explain("field").is_none(), "whole ids only");
+    }
+
+    /// Every rule of `accord diff` is explained with a fix, as every diagnostic code is.
+    #[test]
+    fn every_evolution_rule_names_its_fix() {
+        for rule in accord_idl::evolution::rules() {
+            let text = explain(rule.id).unwrap_or_else(|| panic!("no explanation of {}", rule.id));
+            let fix = text.split("**Fix:** ").nth(1).unwrap_or_default();
+            assert!(fix.trim().len() > 10, "{} names its fix: {text}", rule.id);
+        }
+        let text = explain("field-added-required-request").unwrap();
+        assert!(text.contains("**Fix:** Make the field optional"), "{text}");
     }
 }

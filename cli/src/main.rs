@@ -7,6 +7,7 @@ mod diff;
 mod explain;
 mod fmt;
 mod inputs;
+mod lsp;
 mod output;
 mod watch;
 
@@ -41,6 +42,7 @@ Examples:
   accord openapi api/ --format json           every document, as one JSON array
   accord diff git:main:api api                is the declared version bump enough?
   accord explain A0301                        what a diagnostic code means, how to fix it
+  accord lsp                                  the language server, for editors (stdio)
 
 The language: docs/language.md. Every diagnostic code: `accord explain CODE` (docs/errors.md).")]
 struct Cli {
@@ -74,6 +76,9 @@ enum Command {
     /// Explain a diagnostic code (`A0301`) or an evolution rule of `accord diff`
     /// (`field-added`): what it means and how to fix it.
     Explain(explain::ExplainArgs),
+    /// Run the language server (Language Server Protocol over stdin and stdout) for editors:
+    /// diagnostics as you type, formatting, go to definition, rename, hover, completion.
+    Lsp(lsp::LspArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,5 +91,6 @@ fn main() -> ExitCode {
         Command::Asyncapi(args) => build::run_asyncapi(args),
         Command::Diff(args) => diff::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Lsp(args) => lsp::run(args),
     }
 }

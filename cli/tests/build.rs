@@ -194,6 +194,36 @@ fn openapi_servers_come_from_the_command_line() {
 }
 
 #[test]
+fn a_server_that_is_not_an_http_url_or_a_path_is_a_usage_error() {
+    let api = ftgo();
+    for server in [
+        "javascript:alert(1)",
+        "api.example.com",
+        "https://x.example/?a=1",
+    ] {
+        let run = accord(&["openapi", &api, "--openapi-server", server]);
+        assert_eq!(run.status.code(), Some(2), "{server}: {}", stderr(&run));
+        assert!(
+            stderr(&run).contains("invalid value") && stderr(&run).contains("--openapi-server"),
+            "{server}: {}",
+            stderr(&run)
+        );
+        assert!(run.stdout.is_empty(), "{server}: nothing printed");
+    }
+    let out = std::env::temp_dir().join(format!("accord-server-{}", std::process::id()));
+    let run = accord(&[
+        "build",
+        &api,
+        "--out",
+        out.to_str().unwrap(),
+        "--openapi-server",
+        "v1",
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(!out.exists(), "nothing written");
+}
+
+#[test]
 fn service_picks_one_document() {
     let run = accord(&["openapi", &ftgo(), "--service", "OrderService"]);
     assert!(run.status.success(), "{}", stderr(&run));

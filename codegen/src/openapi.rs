@@ -375,7 +375,7 @@ impl Doc<'_> {
     fn responses(&self, op: &Operation) -> Responses {
         let mut responses = IndexMap::new();
         let (status, response) = self.success(op);
-        responses.insert(StatusCode::Code(status), ReferenceOr::Item(response));
+        responses.insert(StatusCode::Code(status), response);
         for (status, errors) in self.errors_by_status(op) {
             responses.insert(
                 StatusCode::Code(status),
@@ -437,39 +437,25 @@ impl Doc<'_> {
             })
     }
 
-    fn success(&self, op: &Operation) -> (u16, Response) {
+    /// The success response: for a struct output a `$ref` to its response component (see
+    /// [`Doc::resource_response`]), else written in place.
+    fn success(&self, op: &Operation) -> (u16, ReferenceOr<Response>) {
         let model = self.model;
         let status = op.success_status();
-        match &op.output {
-            Output::None => (
-                status,
-                described("Accepted: a one-way notification, no reply is sent."),
-            ),
-            Output::Unit => (status, described("Done; the reply is empty.")),
+        let response = match &op.output {
+            Output::None => described("Accepted: a one-way notification, no reply is sent."),
+            Output::Unit => described("Done; the reply is empty."),
+            Output::Single(id) if model.decl(*id).as_struct().is_some() => {
+                let name = resource_response_name(model, *id, status == 201);
+                return (
+                    status,
+                    ReferenceOr::ref_(&format!("#/components/responses/{name}")),
+                );
+            }
             Output::Single(id) => {
-                let service = model.service(self.service);
-                let what = format!("`{}`", model.qualified_decl_name(*id));
-                let mut response = described(&match status {
-                    201 => format!("Created: a {what}."),
-                    _ => format!("A {what}."),
-                });
-                let resource = service.hypermedia && model.decl(*id).as_struct().is_some();
-                let schema = if resource {
-                    hal::resource_schema(model, *id)
-                } else {
-                    ReferenceOr::ref_(&component_ref(model, *id))
-                };
-                response.content = content(JSON, schema);
-                if model.decl(*id).as_struct().is_some() {
-                    response.links =
-                        hal::response_links(model, self.service, &self.operation_ids, *id);
-                }
-                if resource && status == 201 {
-                    response
-                        .headers
-                        .insert("Location".into(), ReferenceOr::Item(location()));
-                }
-                (status, response)
+                let mut response = described(&format!("A `{}`.", model.qualified_decl_name(*id)));
+                response.content = content(JSON, ReferenceOr::ref_(&component_ref(model, *id)));
+                response
             }
             Output::Stream(id) => {
                 let mut response = described(&format!(
@@ -481,9 +467,60 @@ impl Doc<'_> {
                     "text/event-stream",
                     ReferenceOr::ref_(&component_ref(model, *id)),
                 );
-                (status, response)
+                response
+            }
+        };
+        (status, ReferenceOr::Item(response))
+    }
+
+    /// The response whose body is struct `id` (`created`: answered with `201`), once per
+    /// document however many operations answer with it: its `links` (`$ref`s to the
+    /// `components.links` of [`hal::response_links`]) lead to every operation the body
+    /// reaches, so one copy per operation would grow with the square of them.
+    fn resource_response(&self, id: DeclId, created: bool, links: &[hal::NamedLink]) -> Response {
+        let model = self.model;
+        let what = format!("`{}`", model.qualified_decl_name(id));
+        let mut response = described(&match created {
+            true => format!("Created: a {what}."),
+            false => format!("A {what}."),
+        });
+        let resource = model.service(self.service).hypermedia;
+        let schema = if resource {
+            hal::resource_schema(model, id)
+        } else {
+            ReferenceOr::ref_(&component_ref(model, id))
+        };
+        response.content = content(JSON, schema);
+        response.links = links
+            .iter()
+            .map(|l| {
+                let link = ReferenceOr::ref_(&format!("#/components/links/{}", l.component));
+                (l.name.clone(), link)
+            })
+            .collect();
+        if resource && created {
+            response
+                .headers
+                .insert("Location".into(), ReferenceOr::Item(location()));
+        }
+        response
+    }
+
+    /// The struct outputs of the HTTP operations, each with whether it is answered with `201`,
+    /// each pair once, in the order the operations name them.
+    fn resource_responses(&self) -> Vec<(DeclId, bool)> {
+        let mut out = Vec::new();
+        for (op, _) in self.http_ops() {
+            if let Output::Single(id) = op.output
+                && self.model.decl(id).as_struct().is_some()
+            {
+                let key = (id, op.success_status() == 201);
+                if !out.contains(&key) {
+                    out.push(key);
+                }
             }
         }
+        out
     }
 
     /// Declared errors grouped by `@status`, in the order thrown.
@@ -569,9 +606,22 @@ impl Doc<'_> {
             problem.content.insert(PROBLEM_JSON.into(), problem_media());
             responses.insert(name.into(), ReferenceOr::Item(problem));
         }
+        let mut links = IndexMap::new();
+        for (id, created) in self.resource_responses() {
+            let found = hal::response_links(self.model, self.service, &self.operation_ids, id);
+            let name = resource_response_name(self.model, id, created);
+            let response = self.resource_response(id, created, &found);
+            responses.insert(name, ReferenceOr::Item(response));
+            for l in found {
+                links
+                    .entry(l.component)
+                    .or_insert(ReferenceOr::Item(l.link));
+            }
+        }
         Components {
             schemas,
             responses,
+            links,
             security_schemes: self.security_schemes(),
             ..Components::default()
         }
@@ -596,6 +646,17 @@ impl Doc<'_> {
             roots.extend(op.throws.iter().copied());
         }
         roots
+    }
+}
+
+/// The component name of the response whose body is struct `id`: its qualified name, with
+/// `-created` for a `201` (no declaration's name has a `-`, and the problem responses' names
+/// have no `.`, so none of them can meet).
+fn resource_response_name(model: &Model, id: DeclId, created: bool) -> String {
+    let name = model.qualified_decl_name(id);
+    match created {
+        true => format!("{name}-created"),
+        false => name,
     }
 }
 

@@ -398,3 +398,72 @@ fn stress_documents_pass_the_validators() {
     ];
     check_all(&model, &cases);
 }
+
+/// A `@pattern` with characters above U+FFFF means to JavaScript's `RegExp` what it means to
+/// the generated Rust, whether a validator compiles it with the `u` flag (ajv) or without
+/// (`new RegExp(pattern)`, a browser's form check): the documents write such a character as its
+/// surrogate pair, grouped under a repetition (`codegen/src/schema/pattern.rs`). Node runs
+/// both; the verdicts on each sample are compared with Rust's `regex` on the source pattern.
+#[test]
+fn astral_patterns_mean_the_same_to_javascript_with_and_without_the_u_flag() {
+    if !available("node", Command::new("node").arg("--version")) {
+        return;
+    }
+    let cases: &[(&str, &[&str])] = &[
+        ("^😀+$", &["😀", "😀😀", "", "😀x", "\u{1F601}"]),
+        ("^(?:a|𝄞){2}$", &["aa", "a𝄞", "𝄞𝄞", "𝄞", "a𝄞a"]),
+        ("^x😀?y$", &["xy", "x😀y", "x😀😀y"]),
+        ("😀{2,}", &["😀", "a😀😀b", "😀😁😀"]),
+    ];
+    let fields: String = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (p, _))| format!("    @pattern({p:?})\n    f{i}: string = {};\n", i + 1))
+        .collect();
+    let source = format!("package demo;\nversion 1.0.0;\n\nstruct S {{\n{fields}}}\n");
+    let compiled = accord_idl::compile_str(&source);
+    assert!(!compiled.has_errors(), "{:#?}", compiled.diagnostics);
+    let files = jsonschema::emit(&compiled.model);
+    let schema: Value = serde_json::from_str(&files[0].contents).expect("JSON");
+    let mut input = Vec::new();
+    let mut expected = Vec::new();
+    for (i, (source_pattern, samples)) in cases.iter().enumerate() {
+        let emitted = schema["properties"][format!("f{i}")]["pattern"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no pattern for f{i}: {schema}"));
+        assert!(emitted.is_ascii(), "written as surrogate pairs: {emitted}");
+        let rust = regex::Regex::new(source_pattern).unwrap();
+        expected.push(samples.iter().map(|s| rust.is_match(s)).collect::<Vec<_>>());
+        input.push(json!({ "pattern": emitted, "samples": samples }));
+    }
+    let script = r#"
+        const cases = JSON.parse(require("fs").readFileSync(0, "utf8"));
+        const verdicts = flags => cases.map(c => {
+            const re = new RegExp(c.pattern, flags);
+            return c.samples.map(s => re.test(s));
+        });
+        console.log(JSON.stringify({ u: verdicts("u"), plain: verdicts("") }));
+    "#;
+    let mut child = Command::new("node")
+        .args(["-e", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(Value::Array(input).to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().expect("node finishes");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verdicts: Value = serde_json::from_slice(&out.stdout).expect("node's JSON");
+    assert_eq!(verdicts["u"], json!(expected), "with the u flag");
+    assert_eq!(verdicts["plain"], json!(expected), "without flags");
+}

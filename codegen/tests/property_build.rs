@@ -235,6 +235,9 @@ const PATTERNS: &[&str] = &[
     r"^[\w\s]+$",
     r"é+",
     r"^\$\{x\}$",
+    "^😀+$",
+    "(?:a|𝄞){2}",
+    "[😀-😂]",
 ];
 
 /// HTTP path segments people write, and placeholders (`{field}`: of one of the input's fields).
@@ -808,9 +811,14 @@ fn patterns(f: &OutputFile, value: &serde_json::Value) -> Result<(), String> {
         serde_json::Value::Object(map) => {
             for (key, v) in map {
                 if let ("pattern", serde_json::Value::String(p)) = (key.as_str(), v) {
-                    regress::Regex::with_flags(p, "u").map_err(|e| {
-                        format!("{}: pattern {p:?} is not ECMA-262: {e}", f.path.display())
-                    })?;
+                    for flags in ["u", ""] {
+                        regress::Regex::with_flags(p, flags).map_err(|e| {
+                            format!(
+                                "{}: pattern {p:?} is not ECMA-262 (flags {flags:?}): {e}",
+                                f.path.display()
+                            )
+                        })?;
+                    }
                 }
                 patterns(f, v)?;
             }

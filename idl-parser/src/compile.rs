@@ -50,6 +50,24 @@ impl Compilation {
             .iter()
             .filter(|d| d.severity == Severity::Warning)
     }
+
+    /// The syntax tree of `file`, for tools that answer from what was written (the language
+    /// server's symbols, references and folding); `None` for a root that could not be read.
+    pub fn syntax(&self, file: FileId) -> Option<&syntax::File> {
+        self.parsed(file).map(|f| &f.syntax)
+    }
+
+    /// Where each import of `file` led (`None`: it could not be read or was refused), in the
+    /// order of its `import` clauses.
+    pub fn imports(&self, file: FileId) -> &[Option<FileId>] {
+        self.parsed(file).map_or(&[], |f| f.imports.as_slice())
+    }
+
+    /// Parsed files are in id order (roots that could not be read have none).
+    fn parsed(&self, file: FileId) -> Option<&ParsedFile> {
+        let index = self.files.binary_search_by_key(&file, |f| f.id).ok()?;
+        Some(&self.files[index])
+    }
 }
 
 /// Loads, parses, lowers and checks `roots` and everything they import. Imports must stay

@@ -4,6 +4,8 @@
 //! `ops_per_service` operations, every operation with its own request and reply structs, plus
 //! enums, unions, errors, events and channels in the proportions of a real API. The defaults of
 //! [`SynthConfig::benchmark`] give 200 services, 2,000 operations and about 60,000 lines.
+//! [`hypermedia_api`] writes one `@hypermedia` service of a given number of operations, all on
+//! one resource.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -166,6 +168,51 @@ struct Reply{t}x{o} {{
     );
 }
 
+/// One `@hypermedia` service of `ops` operations on one resource, the shape that makes every
+/// response link to every operation: `Order` is created, read and changed by `ops - 2`
+/// actions (`POST /orders/{id}/action_N`), each answering with the order, plus a `@link`
+/// relation to a second service's customer. One file, `api/shop.accord`.
+pub fn hypermedia_api(ops: usize) -> (PathBuf, String) {
+    let mut out = String::with_capacity(120 * ops + 1_000);
+    out.push_str(
+        r#"// Generated hypermedia benchmark API.
+package bench.shop;
+version 1.0.0;
+
+struct OrderId { id: i64 = 1; }
+struct CustomerId { customer_id: i64 = 1; }
+struct Customer { customer_id: i64 = 1; name: string = 2; }
+struct NewOrder { customer_id: i64 = 1; note?: string = 2; }
+struct Order {
+    id: i64 = 1;
+    @link(customer, Customers.get)
+    customer_id: i64 = 2;
+    note?: string = 3;
+}
+
+service Customers {
+    @http(GET, "/customers/{customer_id}")
+    op get(CustomerId) -> Customer;
+}
+
+@hypermedia
+service Orders {
+    @http(POST, "/orders", status = 201)
+    op create(NewOrder) -> Order;
+    @http(GET, "/orders/{id}")
+    op get(OrderId) -> Order;
+"#,
+    );
+    for n in 0..ops.saturating_sub(2) {
+        let _ = write!(
+            out,
+            "    @http(POST, \"/orders/{{id}}/action_{n}\")\n    op action_{n}(OrderId) -> Order;\n"
+        );
+    }
+    out.push_str("}\n");
+    (PathBuf::from("api/shop.accord"), out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +231,11 @@ mod tests {
             .sum();
         assert_eq!((services, ops), (200, 2000));
         assert!((55_000..70_000).contains(&lines), "{lines} lines");
+    }
+
+    #[test]
+    fn hypermedia_api_has_the_asked_operations() {
+        let (_, text) = hypermedia_api(100);
+        assert_eq!(text.matches("\n    op ").count(), 100 + 1);
     }
 }

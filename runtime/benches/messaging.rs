@@ -445,7 +445,7 @@ async fn amqp(url: &str) {
     typed_round_trips(&broker, "amqp").await;
 }
 
-/// lapin alone: a durable queue, persistent publishes through the default exchange with each
+/// lapin alone: a durable quorum queue, persistent publishes through the default exchange with each
 /// confirmation awaited, a consumer with prefetch 64 acking each message.
 #[cfg(feature = "amqp")]
 async fn raw_amqp(url: &str, n: u64, run: u32) -> f64 {
@@ -467,8 +467,14 @@ async fn raw_amqp(url: &str, n: u64, run: u32) -> f64 {
         durable: true,
         ..Default::default()
     };
+    // A quorum queue, as the runtime declares for durable channels: like for like.
+    let mut arguments = FieldTable::default();
+    arguments.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
     publisher
-        .queue_declare(&queue, durable, FieldTable::default())
+        .queue_declare(&queue, durable, arguments)
         .await
         .unwrap();
     let consumer_channel = connection.create_channel().await.unwrap();

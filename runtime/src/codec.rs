@@ -2,6 +2,10 @@
 //! generic over its codec ([`Json`] for REST, [`Protobuf`] for gRPC), so nothing above the
 //! transports is tied to `serde_json`.
 
+mod json;
+
+pub(crate) use json::{JsonError, value_from_slice as json_value};
+
 use crate::proto::Message;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -49,7 +53,8 @@ pub trait Codec<T>: Copy + Send + Sync + 'static {
     fn decode(self, bytes: &[u8]) -> Result<T, CodecError>;
 }
 
-/// JSON per `docs/wire.md`, through serde.
+/// JSON per `docs/wire.md`, through serde. Decoding refuses an object that names a member
+/// twice (which serde would read as its last occurrence).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json;
 
@@ -61,8 +66,15 @@ impl<T: Serialize + DeserializeOwned> Codec<T> for Json {
     }
 
     fn decode(self, bytes: &[u8]) -> Result<T, CodecError> {
-        serde_json::from_slice(bytes).map_err(|e| CodecError(e.to_string()))
+        decode_json(bytes)
     }
+}
+
+/// A value from JSON whose objects each name a member once: read as a `Value` first (the
+/// check costs no second parse of the text), then as `T`.
+fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    let value = json_value(bytes).map_err(|e| CodecError(e.to_string()))?;
+    serde_json::from_value(value).map_err(|e| CodecError(e.to_string()))
 }
 
 /// Protocol buffers per the emitted `.proto` (`accord::proto`).
@@ -108,13 +120,14 @@ pub fn encode<T: Serialize + Message>(value: &T, format: Format) -> Result<Vec<u
     }
 }
 
-/// Decodes a value in `format` (the generated `ServiceError::decode` calls it per error).
+/// Decodes a value in `format` (the generated `ServiceError::decode` calls it per error, the
+/// messaging transport per payload). JSON naming a member twice in one object is refused.
 pub fn decode<T: DeserializeOwned + Message>(
     bytes: &[u8],
     format: Format,
 ) -> Result<T, CodecError> {
     match format {
-        Format::Json => serde_json::from_slice(bytes).map_err(|e| CodecError(e.to_string())),
+        Format::Json => decode_json(bytes),
         Format::Protobuf => T::decode(bytes).map_err(|e| CodecError(e.to_string())),
     }
 }

@@ -53,12 +53,51 @@ impl CallError {
         }
     }
 
-    /// What a server tells its caller about this failure: internal details never leak.
+    /// What a server tells its caller about this failure: internal details never leak. A
+    /// failure of a call this server made (another service's status, a reply that could not
+    /// be read, a service that could not be reached) is the fixed message of its
+    /// [`upstream`](Self::upstream) kind (`docs/wire.md`, "Failures").
     pub fn public_message(&self) -> String {
+        if let Some(upstream) = self.upstream() {
+            return upstream.message().to_owned();
+        }
         match self {
             CallError::Status(status) => status.message.clone(),
             CallError::Internal(_) => "internal error".to_owned(),
             other => other.to_string(),
+        }
+    }
+
+    /// The code a server answers its caller with: [`code`](Self::code), but a failed call to
+    /// another service is the code of its [`upstream`](Self::upstream) kind (another
+    /// service's `NOT_FOUND` is no `NOT_FOUND` of this one's).
+    pub fn public_code(&self) -> Code {
+        match self.upstream() {
+            Some(upstream) => upstream.code(),
+            None => self.code(),
+        }
+    }
+
+    /// What kind of failed call to another service this is, if it is one.
+    pub fn upstream(&self) -> Option<Upstream> {
+        match self {
+            CallError::Connect(_) => Some(Upstream::Unreachable),
+            CallError::Decode(_) => Some(Upstream::Malformed),
+            CallError::Status(status) if status.remote => Some(match status.code {
+                Code::Unavailable => Upstream::Unavailable,
+                Code::DeadlineExceeded => Upstream::Timeout,
+                _ => Upstream::Failed,
+            }),
+            _ => None,
+        }
+    }
+
+    /// This failure as one of another service: a status is marked received
+    /// ([`Status::is_remote`]).
+    pub fn received(self) -> Self {
+        match self {
+            CallError::Status(status) => CallError::Status(Box::new(status.received())),
+            other => other,
         }
     }
 
@@ -100,6 +139,67 @@ impl fmt::Display for CallError {
 }
 
 impl std::error::Error for CallError {}
+
+/// The kinds of failed calls to another service, as a server tells its own caller of them:
+/// a fixed message, status and code each, never the other service's words (`docs/wire.md`,
+/// "Failures"; the details are logged with the call's correlation id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upstream {
+    /// It could not be reached, or the connection failed.
+    Unreachable,
+    /// Its reply could not be read: malformed, or over the proxy's size limit.
+    Malformed,
+    /// It answered `UNAVAILABLE`.
+    Unavailable,
+    /// It answered `DEADLINE_EXCEEDED`.
+    Timeout,
+    /// It answered with any other failure (or a redirect).
+    Failed,
+}
+
+impl Upstream {
+    /// The `code` member of the problem a REST server answers with.
+    pub fn name(self) -> &'static str {
+        match self {
+            Upstream::Unreachable => "upstream_unreachable",
+            Upstream::Malformed => "upstream_malformed",
+            Upstream::Unavailable => "upstream_unavailable",
+            Upstream::Timeout => "upstream_timeout",
+            Upstream::Failed => "upstream_failed",
+        }
+    }
+
+    /// The fixed message.
+    pub fn message(self) -> &'static str {
+        match self {
+            Upstream::Unreachable => "a service this call depends on could not be reached",
+            Upstream::Malformed => {
+                "a service this call depends on sent a reply that could not be read"
+            }
+            Upstream::Unavailable => "a service this call depends on is unavailable",
+            Upstream::Timeout => "a service this call depends on did not answer in time",
+            Upstream::Failed => "a service this call depends on failed",
+        }
+    }
+
+    /// The neutral code (gRPC's status).
+    pub fn code(self) -> Code {
+        match self {
+            Upstream::Unreachable | Upstream::Unavailable => Code::Unavailable,
+            Upstream::Timeout => Code::DeadlineExceeded,
+            Upstream::Malformed | Upstream::Failed => Code::Internal,
+        }
+    }
+
+    /// The HTTP status.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Upstream::Unavailable => 503,
+            Upstream::Timeout => 504,
+            Upstream::Unreachable | Upstream::Malformed | Upstream::Failed => 502,
+        }
+    }
+}
 
 /// A declared error on its way out: qualified name, `@status` and the value, encoded by the
 /// transport in its own format.

@@ -263,6 +263,9 @@ macro_rules! __enumeration {
             fn absent() -> ::core::option::Option<Self> {
                 ::core::option::Option::Some(Self::from_number(0))
             }
+            fn fits_present(wire: $crate::proto::WireType) -> bool {
+                wire == $crate::proto::WireType::Varint
+            }
             fn encode_list(
                 items: &[Self],
                 tag: u32,

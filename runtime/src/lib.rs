@@ -27,6 +27,7 @@
 pub mod auth;
 pub mod call;
 pub mod codec;
+mod connections;
 mod context;
 mod deadline;
 mod error;
@@ -55,8 +56,9 @@ pub mod grpc;
 pub mod store;
 
 pub use call::MetadataPolicy;
+pub use connections::Connections;
 pub use context::{Context, Request};
-pub use error::{CallError, Declared, ErrorEncoding, ServiceError};
+pub use error::{CallError, Declared, ErrorEncoding, ServiceError, Upstream};
 pub use glue::UnknownValue;
 pub use param::ParamValue;
 pub use resilience::{BreakerConfig, ProxyConfig};

@@ -84,6 +84,20 @@ pub trait Field: Sized {
     /// The value of an absent field; `None` when the field cannot be absent (a union).
     fn absent() -> Option<Self>;
 
+    /// Whether a value written with presence can arrive with wire type `wire`:
+    /// length-delimited, unless the type says otherwise (numbers, enums). A field that arrives
+    /// with another is an unknown field and is skipped, as protoc's parsers (C++, Java,
+    /// Python, Go) skip it; prost refuses it.
+    #[inline]
+    fn fits_present(wire: WireType) -> bool {
+        wire == WireType::LengthDelimited
+    }
+    /// Whether a plain field can arrive with wire type `wire` (a list: packed, or one item).
+    #[inline]
+    fn fits(wire: WireType) -> bool {
+        Self::fits_present(wire)
+    }
+
     /// Writes the items of a list as field `tag` (each present; numbers override: packed).
     #[inline]
     fn encode_list(items: &[Self], tag: u32, buf: &mut impl BufMut) {
@@ -264,6 +278,10 @@ macro_rules! number {
             #[inline]
             fn absent() -> Option<Self> {
                 Some(<$ty>::default())
+            }
+            #[inline]
+            fn fits_present(wire: WireType) -> bool {
+                wire == $wire
             }
             #[inline]
             fn encode_list(items: &[Self], tag: u32, buf: &mut impl BufMut) {
@@ -576,8 +594,8 @@ fn seconds_and_nanos(buf: &mut &[u8], depth: u32) -> Result<(i64, i32), DecodeEr
     while buf.has_remaining() {
         let (tag, wire) = key(buf)?;
         match tag {
-            1 => i64::merge(&mut seconds, wire, buf, depth)?,
-            2 => i32::merge(&mut nanos, wire, buf, depth)?,
+            1 if i64::fits(wire) => i64::merge(&mut seconds, wire, buf, depth)?,
+            2 if i32::fits(wire) => i32::merge(&mut nanos, wire, buf, depth)?,
             _ => skip(tag, wire, buf, depth)?,
         }
     }
@@ -612,6 +630,10 @@ impl<T: Field> Field for Option<T> {
     fn absent() -> Option<Self> {
         Some(None)
     }
+    #[inline]
+    fn fits_present(wire: WireType) -> bool {
+        T::fits_present(wire)
+    }
 }
 
 /// `list<T>`: `repeated` when plain, the wrapper `ListOf…` (its field 1) with presence.
@@ -637,9 +659,14 @@ impl<T: Field> Field for Vec<T> {
     }
     #[inline]
     fn decode_present(wire: WireType, buf: &mut &[u8], depth: u32) -> Result<Self, DecodeError> {
-        wrapper(wire, buf, depth, Vec::new(), |items, wire, buf, depth| {
+        let merge = |items: &mut Vec<T>, wire, buf: &mut &[u8], depth| {
             T::merge_list(items, wire, buf, depth)
-        })
+        };
+        wrapper(wire, buf, depth, Vec::new(), Self::fits, merge)
+    }
+    #[inline]
+    fn fits(wire: WireType) -> bool {
+        wire == WireType::LengthDelimited || T::fits_present(wire)
     }
     #[inline]
     fn merge(
@@ -656,13 +683,15 @@ impl<T: Field> Field for Vec<T> {
     }
 }
 
-/// Reads a wrapper message: its field 1 merged into `value`, anything else skipped.
+/// Reads a wrapper message: its field 1 merged into `value` when it `fits` its wire type,
+/// anything else skipped.
 #[inline]
 fn wrapper<T>(
     wire: WireType,
     buf: &mut &[u8],
     depth: u32,
     mut value: T,
+    fits: fn(WireType) -> bool,
     merge: impl Fn(&mut T, WireType, &mut &[u8], u32) -> Result<(), DecodeError>,
 ) -> Result<T, DecodeError> {
     check(WireType::LengthDelimited, wire)?;
@@ -673,7 +702,7 @@ fn wrapper<T>(
     while inner.has_remaining() {
         let (tag, wire) = key(&mut inner)?;
         match tag {
-            1 => merge(&mut value, wire, &mut inner, depth + 1)?,
+            1 if fits(wire) => merge(&mut value, wire, &mut inner, depth + 1)?,
             _ => skip(tag, wire, &mut inner, depth + 1)?,
         }
     }
@@ -715,7 +744,7 @@ impl<K: Field + Ord, V: Field> Field for BTreeMap<K, V> {
     }
     #[inline]
     fn decode_present(wire: WireType, buf: &mut &[u8], depth: u32) -> Result<Self, DecodeError> {
-        wrapper(wire, buf, depth, BTreeMap::new(), merge_entry)
+        wrapper(wire, buf, depth, BTreeMap::new(), Self::fits, merge_entry)
     }
     #[inline]
     fn merge(
@@ -748,8 +777,8 @@ fn merge_entry<K: Field + Ord, V: Field>(
     while inner.has_remaining() {
         let (tag, wire) = key(&mut inner)?;
         match tag {
-            1 => k = Some(K::decode_present(wire, &mut inner, depth + 1)?),
-            2 => v = Some(V::decode_present(wire, &mut inner, depth + 1)?),
+            1 if K::fits_present(wire) => k = Some(K::decode_present(wire, &mut inner, depth + 1)?),
+            2 if V::fits_present(wire) => v = Some(V::decode_present(wire, &mut inner, depth + 1)?),
             _ => skip(tag, wire, &mut inner, depth + 1)?,
         }
     }
@@ -867,7 +896,9 @@ macro_rules! __message {
                 while !buf.is_empty() {
                     let (tag, wire) = $crate::proto::key(buf)?;
                     match tag {
-                        $( $tag => <$ty as $crate::proto::Field>::merge(&mut $field, wire, buf, depth)?, )*
+                        $( $tag if <$ty as $crate::proto::Field>::fits(wire) => {
+                            <$ty as $crate::proto::Field>::merge(&mut $field, wire, buf, depth)?
+                        } )*
                         _ => $crate::proto::skip(tag, wire, buf, depth)?,
                     }
                 }
@@ -977,7 +1008,7 @@ macro_rules! __oneof {
                 while !buf.is_empty() {
                     let (tag, wire) = $crate::proto::key(buf)?;
                     match tag {
-                        $( $tag => {
+                        $( $tag if <$ty as $crate::proto::Field>::fits_present(wire) => {
                             let value =
                                 <$ty as $crate::proto::Field>::decode_present(wire, buf, depth)?;
                             found = ::core::option::Option::Some(Self::$variant(value));

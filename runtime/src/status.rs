@@ -135,7 +135,12 @@ impl fmt::Display for Code {
 }
 
 /// A failure as every transport can carry it: code, message and the input's violations.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// A status a proxy received from another service is marked as such ([`Status::is_remote`]):
+/// its caller sees all of it, but a server that fails with it tells its own caller only a
+/// fixed message (`docs/wire.md`, "Failures"), as the message and violations describe another
+/// service's internals. Equality ignores the mark.
+#[derive(Debug, Clone)]
 pub struct Status {
     /// What kind of failure.
     pub code: Code,
@@ -143,6 +148,16 @@ pub struct Status {
     pub message: String,
     /// Every violation of the input (with [`Code::InvalidArgument`]).
     pub violations: Vec<Violation>,
+    /// Whether another service answered with it.
+    pub(crate) remote: bool,
+}
+
+impl PartialEq for Status {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code
+            && self.message == other.message
+            && self.violations == other.violations
+    }
 }
 
 impl Status {
@@ -152,6 +167,7 @@ impl Status {
             code,
             message: message.into(),
             violations: Vec::new(),
+            remote: false,
         }
     }
 
@@ -162,7 +178,20 @@ impl Status {
             code: Code::InvalidArgument,
             message,
             violations,
+            remote: false,
         }
+    }
+
+    /// Whether another service answered with this status (a proxy received it): a server
+    /// that fails with it answers its own caller with a fixed message instead.
+    pub fn is_remote(&self) -> bool {
+        self.remote
+    }
+
+    /// This status as received from another service.
+    pub fn received(mut self) -> Self {
+        self.remote = true;
+        self
     }
 }
 

@@ -16,6 +16,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 const ISSUER: &str = "https://id.example";
 const AUDIENCE: &str = "orders";
 const SECRET: &str = "a shared HS256 secret for this test, 32+ bytes";
+/// A second issuer and audience a verifier may be configured to accept besides the first.
+const SECOND_ISSUER: &str = "https://id-eu.example";
+const SECOND_AUDIENCE: &str = "ftgo.order.OrderService";
 
 /// Every message an `AuthError` may carry: fixed text, nothing about the token or the check.
 const MESSAGES: [&str; 5] = [
@@ -68,6 +71,17 @@ tokens = {
     "hs_expired": jwt.encode(claims(exp=now - 600), secret, algorithm="HS256"),
     "hs_wrong_issuer": jwt.encode(claims(iss="https://evil.example"), secret, algorithm="HS256"),
     "hs_wrong_audience": jwt.encode(claims(aud="billing"), secret, algorithm="HS256"),
+    "hs_foreign_audiences": jwt.encode(claims(aud=["billing", "kitchen"]), secret,
+                                       algorithm="HS256"),
+    "hs_audiences_with_ours": jwt.encode(claims(aud=["billing", args["audience"]]), secret,
+                                         algorithm="HS256"),
+    "hs_second_audience": jwt.encode(claims(aud=args["second_audience"]), secret,
+                                     algorithm="HS256"),
+    "hs_second_issuer": jwt.encode(claims(iss=args["second_issuer"]), secret, algorithm="HS256"),
+    "hs_no_audience": jwt.encode(claims(aud=None), secret, algorithm="HS256"),
+    "hs_no_issuer": jwt.encode(claims(iss=None), secret, algorithm="HS256"),
+    "hs_empty_sub": jwt.encode(claims(sub=""), secret, algorithm="HS256"),
+    "hs_no_sub": jwt.encode(claims(sub=None), secret, algorithm="HS256"),
     "hs_read_only": jwt.encode(claims(scope="orders:read"), secret, algorithm="HS256"),
     "hs_wrong_secret": jwt.encode(claims(), secret + "!", algorithm="HS256"),
     "hs_big": jwt.encode(claims(padding="x" * 65536), secret, algorithm="HS256"),
@@ -115,7 +129,10 @@ fn mint() -> Option<Minted> {
         Ok(child) => child,
         Err(e) => return skip(format!("python3: {e}")),
     };
-    let args = serde_json::json!({"issuer": ISSUER, "audience": AUDIENCE, "secret": SECRET});
+    let args = serde_json::json!({
+        "issuer": ISSUER, "audience": AUDIENCE, "secret": SECRET,
+        "second_issuer": SECOND_ISSUER, "second_audience": SECOND_AUDIENCE,
+    });
     child
         .stdin
         .take()
@@ -217,6 +234,54 @@ fn hs256_tokens_from_pyjwt() {
         check(&hs, &WRITE, m.token("hs_read_only")),
         Err(AuthError::Forbidden(_))
     ));
+}
+
+/// A token for another service (foreign `aud`), from another provider (foreign `iss`), for
+/// nobody (empty `sub`) or without a claim the verifier expects is refused; the configured
+/// audiences and issuers are each accepted.
+#[test]
+fn tokens_for_another_audience_issuer_or_nobody_are_refused() {
+    let Some(m) = mint() else { return };
+    let hs = JwtVerifier::hs256(SECRET)
+        .issuers([ISSUER, SECOND_ISSUER])
+        .audiences([AUDIENCE, SECOND_AUDIENCE])
+        .build()
+        .unwrap();
+    for good in [
+        "hs_valid",
+        "hs_audiences_with_ours",
+        "hs_second_audience",
+        "hs_second_issuer",
+    ] {
+        assert_eq!(check(&hs, &READ, m.token(good)).unwrap().subject, "alice");
+    }
+    for bad in [
+        "hs_wrong_audience",
+        "hs_foreign_audiences",
+        "hs_wrong_issuer",
+        "hs_no_audience",
+        "hs_no_issuer",
+        "hs_empty_sub",
+        "hs_no_sub",
+    ] {
+        assert_eq!(
+            check(&hs, &READ, m.token(bad)),
+            Err(AuthError::INVALID),
+            "{bad}"
+        );
+    }
+    // Without expected audiences and issuers any pass, but a subject is still required.
+    let open = JwtVerifier::hs256(SECRET).build().unwrap();
+    for good in ["hs_wrong_audience", "hs_no_issuer"] {
+        assert!(check(&open, &READ, m.token(good)).is_ok(), "{good}");
+    }
+    for bad in ["hs_empty_sub", "hs_no_sub"] {
+        assert_eq!(
+            check(&open, &READ, m.token(bad)),
+            Err(AuthError::INVALID),
+            "{bad}"
+        );
+    }
 }
 
 #[test]

@@ -234,3 +234,15 @@ async fn urls_pick_the_backend() {
         );
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_message_that_keeps_losing_its_consumer_is_dead_lettered_unrun() {
+    let broker = broker();
+    let same = || std::future::ready(broker.clone());
+    suite::a_message_that_keeps_losing_its_consumer_is_dead_lettered_unrun(&broker, same).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn illegal_reply_addresses_are_refused_before_sending() {
+    suite::illegal_reply_addresses_are_refused_before_sending(&broker()).await;
+}

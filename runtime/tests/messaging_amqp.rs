@@ -188,3 +188,84 @@ async fn a_broker_lost_mid_run_fails_calls_then_reconnects() {
     };
     messaging_fault::lost_mid_run(Kind::Rabbit, config, Duration::from_millis(200)).await;
 }
+
+/// RabbitMQ's own bound: a consumer that hands a message back every time gets it at most
+/// `max_deliveries` times (the quorum queue's `x-delivery-limit`, counted 1, 2, 3 from
+/// `x-delivery-count`), then the broker dead-letters it to `<address>.dlq` itself.
+#[tokio::test]
+async fn a_quorum_queue_dead_letters_what_exceeds_the_delivery_limit() {
+    let Some(url) = brokers::shared(Kind::Rabbit) else {
+        return;
+    };
+    let config = BrokerConfig {
+        max_deliveries: 3,
+        ..config()
+    };
+    let broker = Broker::connect_with(&url, config).await.unwrap();
+    let channel = Channel::point_to_point(unique("backstop"));
+    let mut dead = broker
+        .subscribe(&channel.dead_letters(), "ops")
+        .await
+        .unwrap();
+    let mut consumer = broker.subscribe(&channel, "g").await.unwrap();
+    let sent = Message::new("test.N", "again");
+    broker.publish(&channel, sent.clone()).await.unwrap();
+    let mut attempts = Vec::new();
+    while let Ok(Some(delivery)) =
+        tokio::time::timeout(Duration::from_secs(2), consumer.next()).await
+    {
+        attempts.push(delivery.attempt());
+        assert_eq!(delivery.message().header("x-delivery-count"), None);
+        delivery.nack(Duration::ZERO).await.unwrap();
+        assert!(attempts.len() <= 10, "redelivered without end");
+    }
+    assert_eq!(attempts, [1, 2, 3]);
+    let letter = within("the broker's dead letter", dead.next())
+        .await
+        .unwrap();
+    assert_eq!(letter.message().message_id, sent.message_id);
+    letter.ack().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_message_that_keeps_losing_its_consumer_is_dead_lettered_unrun() {
+    let Some(url) = brokers::shared(Kind::Rabbit) else {
+        return;
+    };
+    let broker = Broker::connect_with(&url, config()).await.unwrap();
+    let connect = || async { Broker::connect_with(&url, config()).await.unwrap() };
+    suite::a_message_that_keeps_losing_its_consumer_is_dead_lettered_unrun(&broker, connect).await;
+}
+
+/// A classic queue made by an earlier version under a channel's name (RabbitMQ cannot turn it
+/// into a quorum queue) is used as it is, not refused: the service still consumes from it.
+#[tokio::test]
+async fn a_classic_queue_made_earlier_is_used_as_it_is() {
+    let Some(url) = brokers::shared(Kind::Rabbit) else {
+        return;
+    };
+    let address = unique("legacy");
+    let properties = ConnectionProperties::default()
+        .with_executor(tokio_executor_trait::Tokio::current())
+        .with_reactor(tokio_reactor_trait::Tokio);
+    let connection = Connection::connect(&url, properties).await.unwrap();
+    let legacy = connection.create_channel().await.unwrap();
+    let durable = QueueDeclareOptions {
+        durable: true,
+        ..Default::default()
+    };
+    legacy
+        .queue_declare(&address, durable, FieldTable::default())
+        .await
+        .unwrap();
+    let Some(broker) = broker().await else { return };
+    let channel = Channel::point_to_point(address);
+    let mut consumer = broker.subscribe(&channel, "g").await.unwrap();
+    broker
+        .publish(&channel, Message::new("test.N", "still served"))
+        .await
+        .unwrap();
+    let delivery = within("the message", consumer.next()).await.unwrap();
+    assert_eq!(delivery.message().payload, "still served");
+    delivery.ack().await.unwrap();
+}

@@ -8,7 +8,7 @@ mod messaging_fault;
 mod messaging_suite;
 
 use accord::messaging::{
-    Backoff, Broker, BrokerConfig, BrokerError, Channel, HandlerError, Message,
+    Backoff, Broker, BrokerConfig, BrokerError, Channel, HandlerError, Message, header,
 };
 use brokers::Kind;
 use futures::StreamExt as _;
@@ -142,4 +142,137 @@ async fn a_broker_lost_mid_run_fails_calls_then_reconnects() {
         ..config()
     };
     messaging_fault::lost_mid_run(Kind::Nats, config, Duration::from_millis(100)).await;
+}
+
+/// JetStream's own bound: a consumer that hands a message back every time gets it at most
+/// `max_deliveries` times (`max_deliver`), counted 1, 2, 3, not forever.
+#[tokio::test]
+async fn jetstream_delivers_a_message_at_most_max_deliveries_times() {
+    let Some(url) = brokers::shared(Kind::Nats) else {
+        return;
+    };
+    let config = BrokerConfig {
+        max_deliveries: 3,
+        ..config()
+    };
+    let broker = Broker::connect_with(&url, config).await.unwrap();
+    let channel = Channel::point_to_point(unique("backstop"));
+    let mut consumer = broker.subscribe(&channel, "g").await.unwrap();
+    broker
+        .publish(&channel, Message::new("test.N", "again"))
+        .await
+        .unwrap();
+    let mut attempts = Vec::new();
+    while let Ok(Some(delivery)) =
+        tokio::time::timeout(Duration::from_secs(2), consumer.next()).await
+    {
+        attempts.push(delivery.attempt());
+        delivery.nack(Duration::ZERO).await.unwrap();
+        assert!(attempts.len() <= 10, "redelivered without end");
+    }
+    assert_eq!(attempts, [1, 2, 3]);
+}
+
+/// What nats-server would answer by closing the connection every consumer shares is refused
+/// before it is sent: a message over the server's `max_payload` (headers included), a header
+/// value with a line break. The connection serves on.
+#[tokio::test]
+async fn what_the_server_would_close_the_connection_for_is_refused_before_sending() {
+    let Some(broker) = broker().await else { return };
+    let mut inbox = broker.reply_inbox().await.unwrap();
+    let huge = Message::new("test.Pong", vec![b'x'; 1024 * 1024]);
+    let refused = broker.reply(inbox.address(), huge).await;
+    assert!(
+        matches!(&refused, Err(BrokerError::Rejected(m)) if m.contains("max_payload")),
+        "{refused:?}"
+    );
+    let broken = Message::new("test.Pong", "x").with_header("tenant", "a\r\nb");
+    let refused = broker.reply(inbox.address(), broken).await;
+    assert!(
+        matches!(&refused, Err(BrokerError::Rejected(m)) if m.contains("line break")),
+        "{refused:?}"
+    );
+    let fine = Message::new("test.Pong", "fine");
+    broker.reply(inbox.address(), fine).await.unwrap();
+    let reply = within("the reply", inbox.next()).await.unwrap();
+    assert_eq!(reply.payload, "fine");
+}
+
+/// A handler that outlives JetStream's ack wait (hung, or its process gone) has its message
+/// delivered again, counted 2, 3, ...; once the deliveries exceed the handler's attempts the
+/// next one is dead-lettered without running: a message is never redelivered forever.
+#[tokio::test]
+async fn a_message_that_keeps_losing_its_consumer_is_dead_lettered_unrun() {
+    let Some(url) = brokers::shared(Kind::Nats) else {
+        return;
+    };
+    let config = BrokerConfig {
+        ack_wait: Duration::from_secs(1),
+        ..config()
+    };
+    let broker = Broker::connect_with(&url, config).await.unwrap();
+    let channel = Channel::point_to_point(unique("hangs"));
+    let mut dead = broker
+        .subscribe(&channel.dead_letters(), "ops")
+        .await
+        .unwrap();
+    let consumer = broker.subscribe(&channel, "g").await.unwrap();
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = runs.clone();
+    let handler = move |_: &Message| {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::future::pending::<Result<(), HandlerError>>()
+    };
+    let mut serving = Serving::default();
+    serving.spawn(consumer.serve(suite::fast_retries(), handler));
+    let sent = Message::new("test.N", "stuck");
+    broker.publish(&channel, sent.clone()).await.unwrap();
+    let letter = within("the dead letter", dead.next()).await.unwrap();
+    let m = letter.message().clone();
+    letter.ack().await.unwrap();
+    assert_eq!(m.message_id, sent.message_id);
+    let why = m.header(header::ERROR).unwrap();
+    assert!(
+        why.starts_with("delivered 4 times without being acknowledged"),
+        "{why}"
+    );
+    suite::settle().await;
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+/// A durable consumer made before deliveries were bounded (no `max_deliver`) is updated when
+/// a service subscribes, rather than kept redelivering without end.
+#[tokio::test]
+async fn an_unbounded_consumer_made_earlier_is_updated() {
+    use async_nats::jetstream::{consumer::pull, stream};
+    let Some(url) = brokers::shared(Kind::Nats) else {
+        return;
+    };
+    let address = unique("legacy");
+    let name = address.replace('.', "_");
+    let client = async_nats::connect(&url).await.unwrap();
+    let jetstream = async_nats::jetstream::new(client);
+    let legacy = jetstream
+        .create_stream(stream::Config {
+            name: name.clone(),
+            subjects: vec![address.clone()],
+            retention: stream::RetentionPolicy::WorkQueue,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let unbounded = pull::Config {
+        durable_name: Some(name.clone()),
+        ..Default::default()
+    };
+    legacy.create_consumer(unbounded).await.unwrap();
+    let before = legacy.consumer_info(&name).await.unwrap();
+    assert_eq!(before.config.max_deliver, -1);
+    let Some(broker) = broker().await else { return };
+    let _consumer = broker
+        .subscribe(&Channel::point_to_point(address), "g")
+        .await
+        .unwrap();
+    let after = legacy.consumer_info(&name).await.unwrap();
+    assert_eq!(after.config.max_deliver, 10);
 }

@@ -5,8 +5,8 @@ use super::page::{Inline, Section, code, text};
 use super::{decl_link, describe};
 use accord_idl::Model;
 use accord_idl::model::{
-    Auth, AuthScheme, ChannelId, ChannelKind, Operation, Output, PackageId, ParamLocation,
-    ServiceId, StructRole,
+    Auth, AuthScheme, ChannelId, ChannelKind, Interaction, Operation, Output, PackageId,
+    ParamLocation, ServiceId, StructRole,
 };
 use std::time::Duration;
 
@@ -74,7 +74,7 @@ fn operation(model: &Model, service: ServiceId, op: &Operation) -> Section {
     describe(&mut section, op.docs.as_deref(), &op.lifecycle);
     let from = model.service(service).package;
     section.fact("Signature", signature(model, from, op));
-    section.fact("Interaction", vec![text(op.interaction().describe())]);
+    section.fact("Interaction", vec![text(interaction(op))]);
     if op.is_grpc() {
         section.fact("gRPC", grpc(model, service, op));
     }
@@ -167,19 +167,36 @@ fn grpc(model: &Model, service: ServiceId, op: &Operation) -> Vec<Inline> {
     ]
 }
 
+/// How a call goes: a request and its reply (or which side streams), a one-way notification,
+/// or a request over a channel.
+fn interaction(op: &Operation) -> &'static str {
+    match (op.interaction(), op.input_stream, op.output.is_stream()) {
+        (Interaction::RequestResponse, false, true) => {
+            "server stream: one request, a stream of replies"
+        }
+        (Interaction::RequestResponse, true, false) => {
+            "client stream: a stream of requests, one reply"
+        }
+        (Interaction::RequestResponse, true, true) => {
+            "bidirectional stream: a stream of requests and a stream of replies"
+        }
+        (other, ..) => other.describe(),
+    }
+}
+
 fn http_facts(model: &Model, section: &mut Section, op: &Operation) {
     let Some(http) = &op.http else { return };
-    let success = match &op.output {
-        Output::None => "202, no body",
-        Output::Unit => "204, no body",
-        Output::Single(_) => "200, JSON body",
-        Output::Stream(_) => "200, text/event-stream (one event per item)",
+    // The status the call answers with: `status = N` of `@http` when given.
+    let body = match &op.output {
+        Output::None | Output::Unit => "no body",
+        Output::Single(_) => "JSON body",
+        Output::Stream(_) => "text/event-stream (one event per item)",
     };
     section.fact(
         "HTTP",
         vec![
             code(format!("{} {}", http.method.as_str(), http.path)),
-            text(format!(" → {success}")),
+            text(format!(" → {}, {body}", op.success_status())),
         ],
     );
     let Some(input) = op.input else { return };

@@ -82,6 +82,42 @@ fn bindings_errors_and_constraints_are_shown() {
 }
 
 #[test]
+fn the_declared_status_and_the_streaming_shape_are_shown() {
+    let source = r#"package loans;
+version 1.0.0;
+
+struct Loan { id: i64 = 1; }
+
+service Loans {
+    @http(POST, "/loans", status = 201)
+    op create(Loan) -> Loan;
+    @http(GET, "/loans/{id}/changes")
+    op watch(Loan) -> stream Loan;
+    op upload(stream Loan) -> Loan;
+    op sync(stream Loan) -> stream Loan;
+    @http(DELETE, "/loans/{id}")
+    op remove(Loan) -> ();
+}
+"#;
+    let out = page(source, "loans.md");
+    assert!(out.contains("`POST /loans` → 201, JSON body"), "{out}");
+    assert!(
+        out.contains("`GET /loans/{id}/changes` → 200, text/event-stream"),
+        "{out}"
+    );
+    assert!(out.contains("`DELETE /loans/{id}` → 204, no body"), "{out}");
+    for shape in [
+        "server stream: one request, a stream of replies",
+        "client stream: a stream of requests, one reply",
+        "bidirectional stream",
+    ] {
+        assert!(out.contains(shape), "{shape}: {out}");
+    }
+    // `create` and `remove`; the three streams say which side streams.
+    assert_eq!(out.matches("request/response").count(), 2, "{out}");
+}
+
+#[test]
 fn markdown_has_anchors_tables_and_escapes() {
     let out = page(SHOP, "shop.md");
     assert!(out.contains("<a id=\"struct-Item\"></a>"), "{out}");

@@ -7,7 +7,7 @@
 use super::{PROBLEM, component_ref};
 use crate::hypermedia;
 use accord_idl::Model;
-use accord_idl::model::{DeclId, Operation, Output, PathSegment, ServiceId, Type};
+use accord_idl::model::{self, DeclId, Operation, Output, PathSegment, ServiceId, Type};
 use indexmap::IndexMap;
 use openapiv3::{
     Link, LinkOperation, Parameter, ParameterData, ParameterSchemaOrContent, QueryStyle,
@@ -64,89 +64,118 @@ pub(super) fn summary_of(name: &str) -> String {
     }
 }
 
+/// One link of a resource's responses: its name in `links`, the `components.links` entry
+/// that holds it, and the link.
+pub(super) struct NamedLink {
+    pub name: String,
+    pub component: String,
+    pub link: Link,
+}
+
 /// The `links` of a response whose body is `resource`: each operation of the service it leads
 /// to, by operation id, its path parameters taken from the body; and each `@link` relation
 /// (by `operationRef` into the linked service's document when that is another one).
+///
+/// A link to an operation is the same from every resource (its parameters are the operation's
+/// path placeholders), so its component is named by the operation id; a relation's reads a
+/// field of its resource, so its component is the resource's qualified name and the relation
+/// (`ftgo.order.Order.consumer`, which no operation id can be: those have no `.`). Responses
+/// `$ref` them, so each link is written once per document, never once per response.
 pub(super) fn response_links(
     model: &Model,
     id: ServiceId,
     ids: &[String],
     resource: DeclId,
-) -> IndexMap<String, ReferenceOr<Link>> {
+) -> Vec<NamedLink> {
     let service = model.service(id);
     let found = hypermedia::links(model, id, resource);
-    let mut links = IndexMap::new();
+    let mut links = Vec::new();
     for (name, index) in found.operations(service) {
-        let op = &service.operations[index];
-        let (Some(http), Some(input)) = (&op.http, op.input) else {
-            continue;
-        };
-        let fields = model.fields(input);
-        let parameters = http
-            .segments
-            .iter()
-            .filter_map(|s| match s {
-                PathSegment::Param(i) => Some(&fields[*i].name),
-                PathSegment::Literal(_) => None,
-            })
-            .map(|name| (name.clone(), json!(format!("$response.body#/{name}"))))
-            .collect();
-        links.insert(
-            name.to_owned(),
-            ReferenceOr::Item(Link {
-                description: Some(format!("`{}` of this resource.", op.name)),
-                operation: LinkOperation::OperationId(ids[index].clone()),
-                request_body: None,
-                parameters,
-                server: None,
-                extensions: IndexMap::new(),
-            }),
-        );
-    }
-    let fields = model.fields(resource);
-    for link in found.relations {
-        let field = &fields[link.field];
-        // A list relation has one value per element, which a link expression cannot pick.
-        if matches!(field.ty, Type::List(_)) {
-            continue;
+        if let Some(link) = operation_link(model, &service.operations[index], &ids[index]) {
+            links.push(NamedLink {
+                name: name.to_owned(),
+                component: ids[index].clone(),
+                link,
+            });
         }
-        let Some((input_field, _)) = hypermedia::relation_value(model, link) else {
-            continue;
-        };
-        let target = model.op(link.target);
-        let Some(input) = target.input else { continue };
-        let operation = if link.target.service == id {
-            LinkOperation::OperationId(ids[link.target.op].clone())
-        } else {
-            let Some(http) = &target.http else { continue };
-            let document = model.qualified_service_name(link.target.service);
-            let path = http.path.replace('~', "~0").replace('/', "~1");
-            let method = http.method.as_str().to_ascii_lowercase();
-            LinkOperation::OperationRef(format!("{document}.yaml#/paths/{path}/{method}"))
-        };
-        let parameter = model.fields(input)[input_field].name.clone();
-        links.insert(
-            link.rel.clone(),
-            ReferenceOr::Item(Link {
-                description: Some(format!(
-                    "The `{}` relation: `{}.{}` with `{}`.",
-                    link.rel,
-                    model.qualified_service_name(link.target.service),
-                    target.name,
-                    field.name
-                )),
-                operation,
-                request_body: None,
-                parameters: IndexMap::from([(
-                    parameter,
-                    json!(format!("$response.body#/{}", field.name)),
-                )]),
-                server: None,
-                extensions: IndexMap::new(),
-            }),
-        );
+    }
+    for relation in found.relations {
+        if let Some(link) = relation_link(model, id, ids, resource, relation) {
+            links.push(NamedLink {
+                name: relation.rel.clone(),
+                component: format!("{}.{}", model.qualified_decl_name(resource), relation.rel),
+                link,
+            });
+        }
     }
     links
+}
+
+/// The link to operation `op` (whose id is `op_id`), its path parameters from the body.
+fn operation_link(model: &Model, op: &Operation, op_id: &str) -> Option<Link> {
+    let (Some(http), Some(input)) = (&op.http, op.input) else {
+        return None;
+    };
+    let fields = model.fields(input);
+    let parameters = http
+        .segments
+        .iter()
+        .filter_map(|s| match s {
+            PathSegment::Param(i) => Some(&fields[*i].name),
+            PathSegment::Literal(_) => None,
+        })
+        .map(|name| (name.clone(), json!(format!("$response.body#/{name}"))))
+        .collect();
+    Some(Link {
+        description: Some(format!("`{}` of this resource.", op.name)),
+        operation: LinkOperation::OperationId(op_id.to_owned()),
+        request_body: None,
+        parameters,
+        server: None,
+        extensions: IndexMap::new(),
+    })
+}
+
+/// The link of `@link` relation `link` of `resource`, read from its field.
+fn relation_link(
+    model: &Model,
+    id: ServiceId,
+    ids: &[String],
+    resource: DeclId,
+    link: &model::Link,
+) -> Option<Link> {
+    let field = &model.fields(resource)[link.field];
+    // A list relation has one value per element, which a link expression cannot pick.
+    if matches!(field.ty, Type::List(_)) {
+        return None;
+    }
+    let (input_field, _) = hypermedia::relation_value(model, link)?;
+    let target = model.op(link.target);
+    let input = target.input?;
+    let operation = if link.target.service == id {
+        LinkOperation::OperationId(ids[link.target.op].clone())
+    } else {
+        let http = target.http.as_ref()?;
+        let document = model.qualified_service_name(link.target.service);
+        let path = http.path.replace('~', "~0").replace('/', "~1");
+        let method = http.method.as_str().to_ascii_lowercase();
+        LinkOperation::OperationRef(format!("{document}.yaml#/paths/{path}/{method}"))
+    };
+    let parameter = model.fields(input)[input_field].name.clone();
+    Some(Link {
+        description: Some(format!(
+            "The `{}` relation: `{}.{}` with `{}`.",
+            link.rel,
+            model.qualified_service_name(link.target.service),
+            target.name,
+            field.name
+        )),
+        operation,
+        request_body: None,
+        parameters: IndexMap::from([(parameter, json!(format!("$response.body#/{}", field.name)))]),
+        server: None,
+        extensions: IndexMap::new(),
+    })
 }
 
 /// The body schema of a `@hypermedia` resource: the resource with its HAL members.

@@ -46,6 +46,9 @@ impl TransportCode for Messaging {
             bindings(g, code, id);
         }
         if g.options.server {
+            if bound || !service.subscribes.is_empty() {
+                contract_addresses(g, code);
+            }
             if bound {
                 code.line("");
                 responder(g, code, id);
@@ -133,6 +136,29 @@ fn channels(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     code.close("");
 }
 
+/// `CONTRACT_ADDRESSES`: every channel address of the contract (all the packages generated
+/// together), which the responders protect from replies (`docs/wire.md`, "Reply addresses").
+fn contract_addresses(g: &Generator<'_>, code: &mut Code) {
+    let mut addresses: Vec<&str> = g
+        .model
+        .channel_ids()
+        .map(|id| g.model.channel(id).address.as_str())
+        .collect();
+    addresses.sort_unstable();
+    addresses.dedup();
+    code.line("");
+    code.line(
+        "/// Every channel address of the contract: no reply may go to one (`reply_to` naming one \
+         is refused).",
+    );
+    code.line("#[doc(hidden)]");
+    code.line("pub static CONTRACT_ADDRESSES: &[&str] = &[");
+    for address in addresses {
+        code.line(&format!("    {},", string_literal(address)));
+    }
+    code.line("];");
+}
+
 /// `pub mod bindings { pub static CREATE_TICKET: Binding = …; }`.
 fn bindings(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let service = g.model.service(id);
@@ -202,7 +228,7 @@ fn responder(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
         signature::trait_path(g, scope, id)
     ));
     code.line("let service = __accord::Arc::new(service);");
-    let mut steps = Vec::new();
+    let mut steps = vec!["contract_addresses(CONTRACT_ADDRESSES)".to_owned()];
     for (i, op) in service.operations.iter().enumerate() {
         if op.channel.is_none() {
             continue;
@@ -376,18 +402,16 @@ fn subscriber(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channe
         "pub fn {function}<__S: {name}>(subscriber: __S) -> __accord::messaging::Responder"
     ));
     code.line("let subscriber = __accord::Arc::new(subscriber);");
-    let steps: Vec<String> = model
-        .channel(channel)
-        .messages
-        .iter()
-        .map(|&message| {
+    let protect = "contract_addresses(CONTRACT_ADDRESSES)".to_owned();
+    let steps: Vec<String> = std::iter::once(protect)
+        .chain(model.channel(channel).messages.iter().map(|&message| {
             format!(
                 "event(&channels::{}, {}, &subscriber, |s, e| async move {{ s.{}(e).await }})",
                 channel_static(g, channel),
                 string_literal(&model.qualified_decl_name(message)),
                 message_method(g, message)
             )
-        })
+        }))
         .collect();
     code.chain(
         &format!(

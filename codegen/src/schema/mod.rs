@@ -17,6 +17,7 @@
 
 mod json;
 mod openapi;
+mod pattern;
 
 pub use json::JsonSchemaFile;
 
@@ -93,7 +94,8 @@ pub enum Kind<'m> {
     },
     String {
         format: Option<Format>,
-        pattern: Option<&'m str>,
+        /// In the form both ECMA-262 modes read alike (see `pattern`).
+        pattern: Option<Cow<'m, str>>,
         length: Bounds<u64>,
     },
     /// A string holding one of the value names of an enum.
@@ -351,7 +353,7 @@ pub fn scalar(scalar: Scalar) -> Kind<'static> {
         Scalar::String => string(None, None),
         Scalar::Bytes => string(Some(Format::Byte), None),
         Scalar::Timestamp => string(Some(Format::DateTime), None),
-        Scalar::Duration => string(None, Some(DURATION_PATTERN)),
+        Scalar::Duration => string(None, Some(Cow::Borrowed(DURATION_PATTERN))),
         Scalar::Uuid => string(Some(Format::Uuid), None),
     }
 }
@@ -396,7 +398,7 @@ fn constrain<'m>(kind: &mut Kind<'m>, c: &'m Constraints) {
         }
     }
     if let (Some(given), Kind::String { pattern, .. }) = (&c.pattern, kind) {
-        *pattern = Some(given.as_str());
+        *pattern = Some(pattern::ecma(given));
     }
 }
 

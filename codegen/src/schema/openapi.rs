@@ -140,11 +140,11 @@ fn number(format: Format, minimum: Bound, maximum: Bound) -> Type {
     })
 }
 
-fn string(format: Option<Format>, pattern: Option<&str>, length: Bounds<u64>) -> Type {
+fn string(format: Option<Format>, pattern: Option<Cow<'_, str>>, length: Bounds<u64>) -> Type {
     let (min_length, max_length) = counts(length);
     Type::String(StringType {
         format: format.map_or(VariantOrUnknownOrEmpty::Empty, known),
-        pattern: pattern.map(str::to_string),
+        pattern: pattern.map(Cow::into_owned),
         min_length,
         max_length,
         ..StringType::default()

@@ -193,6 +193,12 @@ const KNOWN: &[(&str, &[Target], Args, &str)] = &[
     ),
 ];
 
+/// Every known annotation's name and how it is written (`@range(min = 1, max = 100)`), in
+/// the order of the table: what an editor offers as completions.
+pub fn known() -> impl Iterator<Item = (&'static str, &'static str)> {
+    KNOWN.iter().map(|&(name, _, _, usage)| (name, usage))
+}
+
 /// The well-formed annotations of one node, by name. A node has a handful at most, so a list
 /// searched in order beats a hash map (and an empty one allocates nothing).
 #[derive(Debug, Default)]

@@ -1,6 +1,7 @@
 //! Who may call an operation: `@auth` and `@scopes` (A0901 unknown scheme or bad header,
 //! A0902 scopes without a bearer token, A0903 a scope that is not a scope token, A0904 either
-//! on an operation bound to a channel).
+//! on an operation bound to a channel, A0905 a credential header that an input field of the
+//! operation travels in too).
 //!
 //! Why: a misspelt scheme or a header name that cannot travel would leave an operation open or
 //! uncallable, and scopes on an operation that takes no bearer token would be enforced by
@@ -17,13 +18,14 @@
 //! ```
 //!
 //! Called by: `lower::services`: [`scheme`] and [`scopes`] for each service and operation, then
-//! [`scopes_need_bearer`] once the operation's scheme is known, and [`not_on_channels`] once
-//! its binding is.
+//! [`scopes_need_bearer`] once the operation's scheme is known, and [`not_on_channels`] and
+//! [`key_header_free`] once its binding is.
 
 use super::annotations::Anns;
 use super::codes;
 use crate::diagnostic::Diagnostic;
-use crate::model::AuthScheme;
+use crate::model::{AuthScheme, Field, HttpBinding, ParamLocation};
+use crate::source::Span;
 use crate::syntax::{Annotation, LiteralKind};
 
 /// `@auth` (after `annotations::check` accepted its shape): `true` when it is there and names a
@@ -57,7 +59,8 @@ pub(crate) fn scheme(anns: &Anns, diags: &mut Vec<Diagnostic>) -> bool {
     }
 }
 
-/// `header = "Name"`, the one argument after `api_key`: a non-empty HTTP token.
+/// `header = "Name"`, the one argument after `api_key`: a non-empty HTTP token, and not a
+/// header the transports keep (A0709).
 fn api_key_header(ann: &Annotation, diags: &mut Vec<Diagnostic>) -> bool {
     let keyed = &ann.args.as_deref().unwrap_or_default()[1..];
     let header = match keyed {
@@ -83,7 +86,7 @@ fn api_key_header(ann: &Annotation, diags: &mut Vec<Diagnostic>) -> bool {
         );
         return false;
     }
-    true
+    super::http::header_free(value, header.span, diags)
 }
 
 fn form(ann: &Annotation, message: &str) -> Diagnostic {
@@ -167,4 +170,52 @@ pub(crate) fn not_on_channels(anns: &Anns, bound_to_channel: bool, diags: &mut V
             );
         }
     }
+}
+
+/// The credential header of `scheme` (the one in force on the operation: an API key's header,
+/// `Authorization` for a bearer token) is not also the `@header` of one of its input fields
+/// (`fields`, declared at `spans`): one header cannot carry both the credential and a value
+/// (HTTP names are case-insensitive). The field is reported, as the scheme may come from the
+/// service.
+pub(crate) fn key_header_free(
+    scheme: &AuthScheme,
+    binding: &HttpBinding,
+    fields: &[Field],
+    spans: &[Span],
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    let header = match scheme {
+        AuthScheme::ApiKey { header } => header.as_str(),
+        AuthScheme::Bearer => "Authorization",
+        AuthScheme::None => return true,
+    };
+    let mut free = true;
+    for param in &binding.params {
+        let ParamLocation::Header(name) = &param.location else {
+            continue;
+        };
+        let (Some(field), Some(&span)) = (fields.get(param.field), spans.get(param.field)) else {
+            continue;
+        };
+        if name.eq_ignore_ascii_case(header) {
+            diags.push(
+                Diagnostic::new(
+                    &codes::AUTH_HEADER_TAKEN,
+                    format!(
+                        "the field `{}` travels in `{name}`, where the operation's credential \
+                         travels",
+                        field.name
+                    ),
+                    span,
+                )
+                .with_label("the credential is read from this header too")
+                .with_help(
+                    "move the field to another header (or an API key to another header: \
+                     `@auth(api_key, header = \"…\")`)",
+                ),
+            );
+            free = false;
+        }
+    }
+    free
 }

@@ -2,8 +2,10 @@
 //! `{field}` placeholders (A0702), each naming a required scalar or enum input field (A0703), no
 //! two operations of a service on one method and path (A0704), and only scalars or enums (lists
 //! of them in the query) in the path, query and headers (A0705), not both `@http` and
-//! `@channel` (A0706), legal `@query`/`@header` names (A0707), and `status = N` a success
-//! status that fits the output (A0708). Lowering then builds the binding from what these
+//! `@channel` (A0706), legal `@query`/`@header` names (A0707), `status = N` a success
+//! status that fits the output (A0708), no `@header` (nor API key header) that HTTP, gRPC or
+//! Accord's wire keeps for itself (A0709), and no `expand` query parameter on a GET of a
+//! `@hypermedia` service (A0710). Lowering then builds the binding from what these
 //! accepted, and where every input field travels (`docs/wire.md`: path, then `@query`/`@header`,
 //! then query for GET and DELETE, body for POST, PUT and PATCH).
 //!
@@ -39,6 +41,9 @@ pub(crate) fn param_name(anns: &annotations::Anns, diags: &mut Vec<Diagnostic>) 
         let LiteralKind::String { value, .. } = &arg.value.kind else {
             continue;
         };
+        if which == "header" && value.chars().all(legal) {
+            header_free(value, arg.value.span, diags);
+        }
         if value.is_empty() || !value.chars().all(legal) {
             let allowed = match which {
                 "header" => "letters, digits and !#$%&'*+-.^_`|~",
@@ -54,6 +59,99 @@ pub(crate) fn param_name(anns: &annotations::Anns, diags: &mut Vec<Diagnostic>) 
             );
         }
     }
+}
+
+/// Headers the transports own (A0709), in lower case: HTTP's framing, routing and
+/// hop-by-hop headers (RFC 9110, RFC 9112 §9.6, and the connection-specific ones RFC 9113
+/// §8.2.2 forbids in HTTP/2), the ones gRPC keeps for itself, and the ones Accord's own wire
+/// uses (`docs/wire.md`). A field or an API key in one of them would be dropped, rewritten or
+/// misread on the way, or would change how the request itself is read.
+const RESERVED_HEADERS: &[&str] = &[
+    "connection",
+    "content-encoding",
+    "content-length",
+    "content-type",
+    "expect",
+    "host",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "user-agent",
+    "traceparent",
+    "tracestate",
+    "x-correlation-id",
+];
+
+/// Prefixes of header families the transports own: Accord's (`Accord-Error`,
+/// `Accord-Deadline-Ms`) and gRPC's (`grpc-timeout`, `grpc-status`).
+const RESERVED_PREFIXES: &[&str] = &["accord-", "grpc-"];
+
+/// Header name `name` (an HTTP token) is free for a contract's own use, not one the transports
+/// own (A0709): see [`RESERVED_HEADERS`]. A name ending in `-bin` is refused too: gRPC carries
+/// such metadata as binary, base64 on the wire, so the text would not arrive as written.
+/// Called for `@header` on fields and for the header of `@auth(api_key, header = …)`.
+pub(crate) fn header_free(name: &str, span: Span, diags: &mut Vec<Diagnostic>) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let why = if RESERVED_HEADERS.contains(&lower.as_str()) {
+        "HTTP or the transports set or consume it"
+    } else if RESERVED_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        "Accord's wire and gRPC keep headers of this prefix for themselves"
+    } else if lower.ends_with("-bin") {
+        "gRPC carries `-bin` metadata as binary, not as text"
+    } else {
+        return true;
+    };
+    diags.push(
+        Diagnostic::new(
+            &codes::HEADER_RESERVED,
+            format!("the header `{name}` is reserved"),
+            span,
+        )
+        .with_label(why)
+        .with_help("choose a header of your own, such as `X-Api-Key` or `X-Tenant`"),
+    );
+    false
+}
+
+/// A GET of a `@hypermedia` service takes `?expand=` for its output's `@link` relations
+/// (`docs/wire.md`, "Hypermedia"), so no input field of it may travel in the query as `expand`
+/// (A0710): the server could not tell the two apart, and the OpenAPI document would list the
+/// parameter twice. Refused even when the output has no relation yet, so adding a `@link`
+/// stays a MINOR change. `spans`: where the input's fields are declared.
+pub(crate) fn expand_free(
+    binding: &HttpBinding,
+    spans: &[Span],
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    if binding.method != HttpMethod::Get {
+        return true;
+    }
+    let mut free = true;
+    for param in &binding.params {
+        let (ParamLocation::Query(name), Some(&span)) = (&param.location, spans.get(param.field))
+        else {
+            continue;
+        };
+        if name == "expand" {
+            diags.push(
+                Diagnostic::new(
+                    &codes::HTTP_EXPAND,
+                    "the query parameter `expand` is reserved in a `@hypermedia` service: it names \
+                     the relations to embed",
+                    span,
+                )
+                .with_label("this field travels in the query as `expand`")
+                .with_help("rename the field, or send it as `@query(\"other_name\")`"),
+            );
+            free = false;
+        }
+    }
+    free
 }
 
 fn header_char(c: char) -> bool {

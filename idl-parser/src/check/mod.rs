@@ -97,6 +97,8 @@ codes! {
     HTTP_AND_CHANNEL = error "A0706", "operation with both `@http` and `@channel`";
     HTTP_NAME = error "A0707", "`@header` or `@query` name not a legal token";
     HTTP_STATUS = error "A0708", "`@http` success status not 2xx, or not fitting the output";
+    HEADER_RESERVED = error "A0709", "`@header` or API key header that HTTP, gRPC or Accord's wire reserves";
+    HTTP_EXPAND = error "A0710", "query parameter `expand` on a GET of a `@hypermedia` service";
     CHANNEL_KIND = error "A0801", "channel `kind` missing or unknown";
     CHANNEL_CLAUSE_MISSING = error "A0802", "channel without `address` or `messages`";
     CHANNEL_CLAUSE_REPEATED = error "A0803", "channel clause given twice";
@@ -110,6 +112,7 @@ codes! {
     SCOPES_WITHOUT_BEARER = error "A0902", "`@scopes` without `@auth(bearer)`";
     SCOPE_INVALID = error "A0903", "a scope that is not a scope token";
     AUTH_ON_CHANNEL = error "A0904", "`@auth` or `@scopes` on a channel-bound operation";
+    AUTH_HEADER_TAKEN = error "A0905", "credential header (an API key's, or `Authorization`) also an input field's `@header`";
     UNKNOWN_SERVICE = error "A1001", "name in `uses` is not a known service";
     USES_SELF = error "A1002", "service lists itself in `uses`";
     LINK_TARGET = error "A1101", "`@link` names no operation, or one that is not `@http(GET)`";

@@ -8,8 +8,9 @@
 //! variants `\b{start}`, `\<`, `\>`, Unicode classes other than `\p{L}`-style general categories
 //! and `\p{Script=…}` (so `\pL`, `\p{Greek}`), ASCII classes
 //! (`[[:alpha:]]`), nested classes and class set operations (`[a-z&&[^x]]`), `\x{…}`,
-//! `\U…`, `\a`, octal escapes, and escapes of characters that are not ECMA syntax characters
-//! (`\#`, `\%`).
+//! `\U…`, `\a`, octal escapes, escapes of characters that are not ECMA syntax characters
+//! (`\#`, `\%`), and characters above U+FFFF in a class (`[😀-😂]`: without the `u` flag,
+//! which a document cannot ask for, JavaScript reads them as two UTF-16 units each).
 //!
 //! ```accord
 //! @pattern("(?i)^[[:alpha:]]+\\z")   // A0603: valid Rust, not ECMA-262
@@ -75,9 +76,10 @@ impl Visitor for Ecma {
             ClassSetItem::Ascii(_) => Err("an ASCII class like `[[:alpha:]]`".into()),
             ClassSetItem::Unicode(c) => unicode(c),
             ClassSetItem::Bracketed(_) => Err("a class nested in a class".into()),
-            ClassSetItem::Literal(l) => literal(&l.kind, l.c, true),
+            ClassSetItem::Literal(l) => literal(&l.kind, l.c, true).and_then(|()| in_the_bmp(l.c)),
             ClassSetItem::Range(r) => literal(&r.start.kind, r.start.c, true)
-                .and_then(|()| literal(&r.end.kind, r.end.c, true)),
+                .and_then(|()| literal(&r.end.kind, r.end.c, true))
+                .and_then(|()| in_the_bmp(r.end.c)),
             _ => Ok(()),
         }
     }
@@ -164,6 +166,22 @@ fn unicode(class: &ClassUnicode) -> Result<(), String> {
     }
 }
 
+/// A character of a class: one above U+FFFF has no form that ECMA-262 reads alike with and
+/// without its `u` flag (a document cannot say which a validator sets, and they differ): without it the
+/// character is two UTF-16 units, so `[😀]` matches either half and `[😀-😂]` is a range out
+/// of order, which `new RegExp` refuses. Outside a class the emitters write it as its surrogate
+/// pair, which both modes read as the one character.
+fn in_the_bmp(c: char) -> Result<(), String> {
+    match u32::from(c) {
+        0..=0xFFFF => Ok(()),
+        _ => Err(format!(
+            "`{c}` in a class: a character above U+FFFF is two UTF-16 units to JavaScript's \
+             `RegExp` without the `u` flag; write it outside the class, as an alternative \
+             (`(?:a|{c})`)"
+        )),
+    }
+}
+
 /// An escaped literal (`in_class`: inside `[…]`).
 fn literal(kind: &LiteralKind, c: char, in_class: bool) -> Result<(), String> {
     match kind {
@@ -198,6 +216,7 @@ mod tests {
             r"^[a\-z]$",
             r"^[\p{L} .'-]+$",
             r"\p{Script=Greek}\P{Lu}",
+            "^😀+(?:a|𝄞)$",
         ] {
             assert_eq!(ecma_problem(ok), None, "{ok}");
         }
@@ -217,6 +236,9 @@ mod tests {
             (r"\a", "\\a"),
             // Unicode mode (ajv's) refuses `\-` outside a class (found by the build property).
             (r"^\-\d$", "escape `\\-`"),
+            ("[😀-😂]", "in a class"),
+            ("^[a😀]+$", "in a class"),
+            ("[^😀]", "in a class"),
         ] {
             let problem = ecma_problem(bad).unwrap_or_default();
             assert!(problem.contains(why), "{bad}: {problem:?}");

@@ -42,18 +42,58 @@ pub(crate) fn suggest<'a>(
         .map(|(_, c)| c)
 }
 
-pub(crate) fn unknown(what: &str, name: &str, span: Span, suggestion: Option<&str>) -> Diagnostic {
-    let code = match what {
+fn unknown_code(what: &str) -> &'static crate::diagnostic::Code {
+    match what {
         "channel" => &codes::UNKNOWN_CHANNEL,
         "service" => &codes::UNKNOWN_SERVICE,
         _ => &codes::UNKNOWN_TYPE,
-    };
-    let d = Diagnostic::new(code, format!("unknown {what} `{name}`"), span).with_label("not found");
+    }
+}
+
+pub(crate) fn unknown(what: &str, name: &str, span: Span, suggestion: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::new(unknown_code(what), format!("unknown {what} `{name}`"), span)
+        .with_label("not found");
     match suggestion {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d.with_help(
             "declare it, import the file that declares it, or qualify it with its package",
         ),
+    }
+}
+
+/// A qualified name `package.name` that resolves to nothing: the help names the real cause,
+/// either no loaded file declares `package` (`loaded` false: a file not passed to the compiler
+/// nor imported) or the package has no such name; qualifying it again would not help.
+pub(crate) fn unknown_qualified(
+    what: &str,
+    name: &str,
+    package: &str,
+    loaded: bool,
+    span: Span,
+    suggestion: Option<&str>,
+) -> Diagnostic {
+    let qualified = format!("{package}.{name}");
+    let d = Diagnostic::new(
+        unknown_code(what),
+        format!("unknown {what} `{qualified}`"),
+        span,
+    );
+    if !loaded {
+        return d
+            .with_label(format!("no loaded file declares the package `{package}`"))
+            .with_help(format!(
+                "import the file that declares `package {package};`, or pass it to the compiler \
+                 with the others"
+            ));
+    }
+    let d = d.with_label(format!(
+        "the package `{package}` declares no {what} `{name}`"
+    ));
+    match suggestion {
+        Some(s) => d.with_help(format!("did you mean `{package}.{s}`?")),
+        None => d.with_help(format!(
+            "declare `{name}` in `{package}`, or name one of the {what}s it declares"
+        )),
     }
 }
 

@@ -105,7 +105,7 @@ impl Scope {
             let package: Vec<&str> = prefix.iter().map(|s| s.text.as_str()).collect();
             let table = self
                 .by_name
-                .get(&package.join("."))
+                .get(package.join(".").as_str())
                 .map(|p| &self.symbols[p.index()]);
             let found = table.and_then(|t| t.get(name).copied());
             if found.is_none() {
@@ -119,7 +119,15 @@ impl Scope {
                         )
                     }
                 });
-                diags.push(types::unknown(what, &path.text(), path.span, suggestion));
+                let package = package.join(".");
+                diags.push(types::unknown_qualified(
+                    what,
+                    name,
+                    &package,
+                    table.is_some(),
+                    path.span,
+                    suggestion,
+                ));
             }
             return found;
         }

@@ -116,6 +116,7 @@ impl Lowerer<'_> {
             auth.as_ref().unwrap_or(&AuthScheme::None),
             self.diags,
         );
+        let hypermedia = anns.contains_key("hypermedia");
         let mut names = Dups::members("operation", s.name.text.clone());
         let mut routes = http::Routes::default();
         let ops = s
@@ -132,7 +133,8 @@ impl Lowerer<'_> {
             match member {
                 ServiceMember::Operation(op) => {
                     if names.add(&op.name.text, op.name.span, self.diags) {
-                        operations.push(self.lower_op(file, op, &mut routes, auth.as_ref()));
+                        let service = (auth.as_ref(), hypermedia);
+                        operations.push(self.lower_op(file, op, &mut routes, service));
                         op_spans.push(op.span);
                     }
                 }
@@ -174,7 +176,7 @@ impl Lowerer<'_> {
             publishes,
             subscribes,
             uses: used,
-            hypermedia: anns.contains_key("hypermedia"),
+            hypermedia,
             spans: [op_spans, pub_spans, sub_spans, used_spans],
         }
     }
@@ -184,7 +186,7 @@ impl Lowerer<'_> {
         file: FileId,
         op: &syntax::OperationDecl,
         routes: &mut http::Routes,
-        service_auth: Option<&AuthScheme>,
+        (service_auth, hypermedia): (Option<&AuthScheme>, bool),
     ) -> Operation {
         style::member_name(&op.name.text, op.name.span, "operation", self.diags);
         let (anns, lifecycle) = self.attrs(
@@ -235,6 +237,16 @@ impl Lowerer<'_> {
         auth::scopes_need_bearer(&anns, in_force.unwrap_or(&AuthScheme::None), self.diags);
         self.bindings(file, &anns, &mut lowered, routes);
         auth::not_on_channels(&anns, lowered.channel.is_some(), self.diags);
+        let in_force = lowered.auth.as_ref().or(service_auth);
+        if let (Some(scheme), Some(http), Some(input)) = (in_force, &lowered.http, lowered.input) {
+            let spans = self.spans.decls[input.index()].members.as_slice();
+            let fields = self.model.fields(input);
+            auth::key_header_free(scheme, http, fields, spans, self.diags);
+        }
+        if let (true, Some(http), Some(input)) = (hypermedia, &lowered.http, lowered.input) {
+            let spans = self.spans.decls[input.index()].members.as_slice();
+            http::expand_free(http, spans, self.diags);
+        }
         lowered.idempotent |= lowered
             .http
             .as_ref()

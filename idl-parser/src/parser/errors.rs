@@ -23,8 +23,15 @@ pub fn from_pest(error: &Error<Rule>, text: &str, base: usize, file: FileId) -> 
             expected.push(words);
         }
     }
-    let help = super::hints::hint(text, pos, positives);
     let (found, end) = found(text, pos);
+    if let Some((message, help)) = super::hints::misplaced_doc(text, pos) {
+        return SyntaxError {
+            message,
+            span: Span::new(file, pos, end),
+            help: Some(help),
+        };
+    }
+    let help = super::hints::hint(text, pos, positives);
     let message = if expected.is_empty() {
         format!("unexpected {found}")
     } else {

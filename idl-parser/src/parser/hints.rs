@@ -24,6 +24,44 @@ pub fn hint(text: &str, pos: usize, expected: &[Rule]) -> Option<String> {
     None
 }
 
+/// A doc comment before something that takes none (`subscribes`, `uses`, a channel clause,
+/// `reserved`, the closing `}`): the grammar reads `///` as the start of a documented item,
+/// then finds the keyword, and "expected an operation or a doc comment" would not say why. The
+/// message and help that name the cause, when the error at `text[pos..]` is that.
+pub fn misplaced_doc(text: &str, pos: usize) -> Option<(String, String)> {
+    let is_doc = |line: &str| line.starts_with("///") && !line.starts_with("////");
+    let mut rest = text.get(pos..)?;
+    if is_doc(rest) {
+        // Found at the doc comment itself (where no documented item may come): what follows.
+        while is_doc(rest) {
+            rest = rest
+                .split_once('\n')
+                .map_or("", |(_, after)| after)
+                .trim_start();
+        }
+    } else {
+        let before = text[..pos].trim_end();
+        if !is_doc(before.rsplit('\n').next()?.trim_start()) {
+            return None;
+        }
+    }
+    let word = rest
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()?;
+    let what = match word {
+        "publishes" | "subscribes" | "uses" | "reserved" | "kind" | "address" | "messages"
+        | "key" | "format" => format!("`{word}`"),
+        "" if rest.starts_with('}') => "the end of the body".to_owned(),
+        _ => return None,
+    };
+    Some((
+        format!("a doc comment cannot document {what}"),
+        "doc comments (`///`) go before a declaration, a field, an enum value, a union variant \
+         or an operation; make this one a plain comment (`//`)"
+            .to_owned(),
+    ))
+}
+
 /// `op f(a: i64, b: string)`: an operation takes one struct.
 fn named_parameters(text: &str, pos: usize) -> Option<String> {
     let open = text[..pos].rfind('(')?;
@@ -202,6 +240,38 @@ mod tests {
         let (file, errors) = crate::parser::parse(FileId(0), imports);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!((file.imports.len(), file.items.len()), (2, 1));
+    }
+
+    /// The message of the first syntax error of `text`.
+    fn message(text: &str) -> String {
+        let (_, errors) = crate::parser::parse(FileId(0), text);
+        errors.first().expect("a syntax error").message.clone()
+    }
+
+    #[test]
+    fn a_doc_comment_before_what_takes_none_is_named_as_the_cause() {
+        let service = "service S {\n    op a(A) -> B;\n    /// Events.\n    subscribes x;\n}";
+        assert_eq!(
+            message(service),
+            "a doc comment cannot document `subscribes`"
+        );
+        assert!(help(service).contains("make this one a plain comment (`//`)"));
+        let uses = "service S {\n    /// Needs it.\n    uses other.Service;\n}";
+        assert_eq!(message(uses), "a doc comment cannot document `uses`");
+        let end = "struct S {\n    a: i64 = 1;\n    /// Trailing.\n}";
+        assert_eq!(
+            message(end),
+            "a doc comment cannot document the end of the body"
+        );
+        let channel = "channel c {\n    /// The kind.\n    kind point_to_point;\n}";
+        assert_eq!(message(channel), "a doc comment cannot document `kind`");
+        // A plain comment there is no error; another error after a doc comment keeps its words.
+        let (_, errors) = crate::parser::parse(
+            FileId(0),
+            "service S {\n    // Events.\n    subscribes x;\n}",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(message("struct S {\n    /// A.\n    a: i64 = ;\n}").starts_with("expected"));
     }
 
     #[test]

@@ -31,10 +31,28 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(30);
 /// - Each key has one algorithm (a JWK's `alg`, else the one its type implies), and a token
 ///   whose header names another is refused: so `alg: none`, and an HS256 token "signed" with
 ///   an RSA public key as the secret (algorithm confusion), never verify.
-/// - Claims: `exp` and `sub` are required; `exp` and `nbf` hold with a leeway (default 30 s);
-///   `iss` and `aud` must match when [`issuer`](JwtVerifierBuilder::issuer) and
-///   [`audience`](JwtVerifierBuilder::audience) are set (set both in production: without an
-///   audience, a token minted for another service of the same issuer verifies here).
+/// - Claims: `exp` and a non-empty `sub` are required; `exp` and `nbf` hold with a leeway
+///   (default 30 s); once expected issuers ([`issuers`](JwtVerifierBuilder::issuers)) or
+///   audiences ([`audiences`](JwtVerifierBuilder::audiences)) are set, `iss` must be one of
+///   them and `aud` must be (or contain) one of them, and a token without the claim is
+///   refused.
+///
+/// **In production, set both**: the identity provider's issuer, and this service's own
+/// audience (the name tokens for it are minted with). Without an audience, a token the same
+/// issuer minted for any other service verifies here; without an issuer, a token from any
+/// provider that holds a trusted key does.
+///
+/// ```no_run
+/// # fn main() -> Result<(), accord::auth::JwtConfigError> {
+/// # let _rt = tokio::runtime::Runtime::new().unwrap();
+/// # let _guard = _rt.enter();
+/// use accord::auth::JwtVerifier;
+/// let verifier = JwtVerifier::jwks_file("/etc/ftgo/jwks.json")
+///     .issuers(["https://id.example.com"])
+///     .audiences(["ftgo.order.OrderService"])
+///     .build()?;
+/// # Ok(()) }
+/// ```
 /// - The [`Principal`]: `sub`, the scopes of `scope` (a space-separated string, RFC 8693) and
 ///   `scp` (an array, or a string), and every claim.
 ///
@@ -258,6 +276,18 @@ fn reject(stage: &str, error: &jsonwebtoken::errors::Error) -> AuthError {
 }
 
 impl Settings {
+    /// An empty expected issuer or audience would accept tokens whose claim is `""`.
+    fn check(&self) -> Result<(), JwtConfigError> {
+        for (claim, names) in [("issuer", &self.issuer), ("audience", &self.audience)] {
+            if names.iter().any(|n| n.trim().is_empty()) {
+                return Err(JwtConfigError(format!(
+                    "an expected {claim} must not be empty"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     fn validation(&self, alg: Algorithm) -> Validation {
         let mut v = Validation::new(alg);
         v.algorithms = vec![alg];
@@ -300,8 +330,13 @@ impl Settings {
             tracing::debug!("bearer token rejected: expired");
             return Err(AuthError::EXPIRED);
         }
-        let Some(subject) = claims.get("sub").and_then(Value::as_str) else {
-            tracing::debug!("bearer token rejected: `sub` is not a string");
+        // A principal without a subject names nobody: `""` is refused like a missing `sub`.
+        let Some(subject) = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        else {
+            tracing::debug!("bearer token rejected: `sub` is not a non-empty string");
             return Err(AuthError::INVALID);
         };
         let principal = Principal {
@@ -343,16 +378,36 @@ impl JwtVerifierBuilder {
     }
 
     /// Accepts tokens whose `iss` is `issuer` (call again to accept several); once set, `iss`
-    /// is required.
+    /// is required. See [`issuers`](Self::issuers).
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.settings.issuer.push(issuer.into());
         self
     }
 
+    /// Accepts only tokens whose `iss` is one of `issuers` (added to those set already); a
+    /// token without `iss` is refused. An empty name fails at [`build`](Self::build).
+    pub fn issuers<I: Into<String>>(mut self, issuers: impl IntoIterator<Item = I>) -> Self {
+        self.settings
+            .issuer
+            .extend(issuers.into_iter().map(Into::into));
+        self
+    }
+
     /// Accepts tokens whose `aud` is (or contains) `audience` (call again to accept several);
-    /// once set, `aud` is required.
+    /// once set, `aud` is required. See [`audiences`](Self::audiences).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.settings.audience.push(audience.into());
+        self
+    }
+
+    /// Accepts only tokens whose `aud` is one of `audiences` or, as an array, contains one
+    /// (added to those set already); a token without `aud` is refused. Set it to the name
+    /// tokens for this service are minted with: without it, a token for any other service of
+    /// the same issuer verifies here. An empty name fails at [`build`](Self::build).
+    pub fn audiences<A: Into<String>>(mut self, audiences: impl IntoIterator<Item = A>) -> Self {
+        self.settings
+            .audience
+            .extend(audiences.into_iter().map(Into::into));
         self
     }
 
@@ -380,6 +435,7 @@ impl JwtVerifierBuilder {
     /// starts its refresh task on the current tokio runtime (an error outside one).
     pub fn build(self) -> Result<JwtVerifier, JwtConfigError> {
         let settings = self.settings;
+        settings.check()?;
         let keys = match &self.source {
             Source::Hs256(secret) => {
                 if secret.len() < 32 {
@@ -721,6 +777,7 @@ mod tests {
             json!({"aud": null}),
             json!({"sub": null}),
             json!({"sub": 42}),
+            json!({"sub": ""}),
             json!({"exp": null}),
             json!({"exp": "tomorrow"}),
             json!({"nbf": now() + 600}),
@@ -755,6 +812,54 @@ mod tests {
                 .verify(&hs(json!({"aud": "billing", "iss": null})))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn only_the_configured_audiences_and_issuers_pass_and_their_claims_are_required() {
+        let v = JwtVerifier::hs256(SECRET)
+            .issuers(["https://id.test", "https://other-id.test"])
+            .audiences(["orders", "ftgo.order.OrderService"])
+            .build()
+            .unwrap();
+        for accepted in [
+            json!({}),
+            json!({"iss": "https://other-id.test"}),
+            json!({"aud": "ftgo.order.OrderService"}),
+            json!({"aud": ["billing", "orders"]}),
+        ] {
+            assert!(v.verify(&hs(accepted.clone())).is_ok(), "{accepted}");
+        }
+        for refused in [
+            json!({"aud": "billing"}),
+            json!({"aud": ["billing", "kitchen"]}),
+            json!({"aud": []}),
+            json!({"aud": null}),
+            json!({"aud": ""}),
+            json!({"iss": "https://evil.test"}),
+            json!({"iss": null}),
+            json!({"iss": ""}),
+            json!({"sub": ""}),
+        ] {
+            assert_eq!(
+                v.verify(&hs(refused.clone())),
+                Err(AuthError::INVALID),
+                "{refused}"
+            );
+        }
+        // Without any configured, `sub` is still required and must name someone.
+        let open = JwtVerifier::hs256(SECRET).build().unwrap();
+        assert!(open.verify(&hs(json!({"aud": null, "iss": null}))).is_ok());
+        for refused in [json!({"sub": ""}), json!({"sub": null})] {
+            assert_eq!(open.verify(&hs(refused)), Err(AuthError::INVALID));
+        }
+        // An empty expected name would accept an empty claim: refused when built.
+        for (issuers, audiences) in [(vec![""], vec!["orders"]), (vec!["i"], vec![" "])] {
+            let built = JwtVerifier::hs256(SECRET)
+                .issuers(issuers)
+                .audiences(audiences)
+                .build();
+            assert!(built.unwrap_err().0.contains("must not be empty"));
+        }
     }
 
     #[test]

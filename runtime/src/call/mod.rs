@@ -25,6 +25,14 @@ pub use metadata::MetadataPolicy;
 
 use std::time::Duration;
 
+/// The largest request a server takes by default, on every transport: a REST body
+/// (`rest::server::ServerConfig::body_limit`, else `413`), a gRPC message
+/// (`grpc::server::ServerConfig::max_message_size`, each way, else `RESOURCE_EXHAUSTED`) and a
+/// message payload on a channel. One limit, so an input one transport takes is taken by all:
+/// 1 MiB, NATS's default `max_payload`, so whatever a service accepts can also be relayed
+/// over NATS. Each server's config changes it for that server.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
 /// What the core knows about one operation, the same for every transport; generated as a
 /// `static` per operation.
 #[derive(Debug, Clone)]

@@ -120,7 +120,8 @@ impl GrpcClientBuilder {
         self
     }
 
-    /// Largest message sent or accepted (default 4 MiB).
+    /// Largest message sent or accepted (default [`super::DEFAULT_MAX_MESSAGE`], 1 MiB, the
+    /// server's default).
     pub fn max_message_size(&mut self, bytes: usize) -> &mut Self {
         self.max_message_size = bytes;
         self

@@ -11,15 +11,29 @@ use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 #[derive(Debug)]
 pub struct ProtoCodec<E, D> {
     server: bool,
+    /// The request is one message (a unary or server-streaming method): a second one is a
+    /// cardinality violation.
+    single: bool,
     _types: PhantomData<fn(E) -> D>,
 }
 
 impl<E, D> ProtoCodec<E, D> {
-    /// The codec of a skeleton.
+    /// The codec of a skeleton whose method takes a stream of messages.
     pub fn server() -> Self {
         ProtoCodec {
             server: true,
+            single: false,
             _types: PhantomData,
+        }
+    }
+
+    /// The codec of a skeleton whose method takes one message (unary, server streaming):
+    /// a second message in the request is refused with `UNIMPLEMENTED`, the code gRPC's
+    /// status code document gives a cardinality violation (tonic would read and drop it).
+    pub fn server_single() -> Self {
+        ProtoCodec {
+            single: true,
+            ..Self::server()
         }
     }
 
@@ -27,6 +41,7 @@ impl<E, D> ProtoCodec<E, D> {
     pub fn client() -> Self {
         ProtoCodec {
             server: false,
+            single: false,
             _types: PhantomData,
         }
     }
@@ -49,6 +64,8 @@ where
     fn decoder(&mut self) -> Self::Decoder {
         ProtoDecoder {
             server: self.server,
+            single: self.single,
+            read: false,
             _type: PhantomData,
         }
     }
@@ -69,18 +86,27 @@ impl<E: Message> Encoder for ProtoEncoder<E> {
     }
 }
 
-/// Reads one message.
+/// Reads the messages of one call's stream (tonic makes a decoder per call).
 #[derive(Debug)]
 pub struct ProtoDecoder<D> {
     server: bool,
+    single: bool,
+    /// Whether a message was read already.
+    read: bool,
     _type: PhantomData<fn() -> D>,
 }
+
+/// What a skeleton answers a second request message of a method that takes one.
+pub(crate) const SECOND_MESSAGE: &str = "more than one request message for a method that takes one";
 
 impl<D: Message> Decoder for ProtoDecoder<D> {
     type Item = D;
     type Error = tonic::Status;
 
     fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<D>, tonic::Status> {
+        if self.single && std::mem::replace(&mut self.read, true) {
+            return Err(tonic::Status::unimplemented(SECOND_MESSAGE));
+        }
         let len = src.remaining();
         let decoded = if src.chunk().len() == len {
             let mut bytes = src.chunk();

@@ -31,8 +31,9 @@ pub const ACCORD_ERROR: &str = "accord-error";
 pub const CORRELATION_ID: &str = "x-correlation-id";
 /// W3C `traceparent`.
 pub const TRACEPARENT: &str = "traceparent";
-/// The default bound on one message's size, each way (gRPC's usual 4 MiB).
-pub const DEFAULT_MAX_MESSAGE: usize = 4 << 20;
+/// The default bound on one message's size, each way: the call core's limit for every
+/// transport ([`crate::call::MAX_MESSAGE_BYTES`], 1 MiB; gRPC's own libraries default to 4 MiB).
+pub const DEFAULT_MAX_MESSAGE: usize = crate::call::MAX_MESSAGE_BYTES;
 
 /// An operation's gRPC binding; generated as a `static` beside its [`OperationInfo`].
 #[doc(hidden)]
@@ -162,10 +163,10 @@ pub fn error_status<E: ServiceError>(error: E) -> tonic::Status {
 /// leak (they are logged).
 pub fn call_status(error: &CallError) -> tonic::Status {
     crate::call::inbound::log_internal(error);
-    let code = grpc_code(error.code());
+    let code = grpc_code(error.public_code());
     let message = error.public_message();
     match error {
-        CallError::Status(status) if !status.violations.is_empty() => {
+        CallError::Status(status) if !status.violations.is_empty() && !status.is_remote() => {
             bad_request(code, message, &status.violations)
         }
         _ => tonic::Status::new(code, message),
@@ -238,7 +239,7 @@ pub fn status_call_error(status: &tonic::Status) -> CallError {
                 }));
         }
     }
-    CallError::from(neutral)
+    CallError::from(neutral.received())
 }
 
 /// `grpc-timeout` (`<digits><unit>`, at most 8 digits) as a duration.
@@ -292,5 +293,29 @@ mod tests {
         let internal = call_status(&CallError::Internal("secret".into()));
         assert_eq!(internal.code(), tonic::Code::Internal);
         assert!(!internal.message().contains("secret"));
+    }
+
+    #[test]
+    fn a_received_status_is_passed_on_as_a_fixed_one() {
+        let violations = vec![Violation {
+            field: "their_field".into(),
+            message: "bad".into(),
+        }];
+        let mut upstream = Status::invalid(violations);
+        upstream.message = "the consumer service's own words".into();
+        let received = status_call_error(&call_status(&upstream.into()));
+        assert!(
+            matches!(&received, CallError::Status(s) if s.is_remote() && s.code == Code::InvalidArgument)
+        );
+        let passed_on = call_status(&received);
+        assert_eq!(passed_on.code(), tonic::Code::Internal);
+        assert_eq!(passed_on.message(), "a service this call depends on failed");
+        assert!(
+            passed_on.details().is_empty(),
+            "no violations of another service"
+        );
+        let unreachable = call_status(&CallError::Connect("http://10.0.0.7:50051: refused".into()));
+        assert_eq!(unreachable.code(), tonic::Code::Unavailable);
+        assert!(!unreachable.message().contains("10.0.0.7"));
     }
 }

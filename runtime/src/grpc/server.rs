@@ -22,7 +22,9 @@ use crate::call::inbound::{self, Echo, Incoming};
 use crate::call::{MetadataPolicy, Outcome};
 use crate::proto::Message;
 use crate::status::Status;
-use crate::{BoxStream, CallError, Context, Request, ServiceError, Shutdown, Validate};
+use crate::{
+    BoxStream, CallError, Connections, Context, Request, ServiceError, Shutdown, Validate,
+};
 use futures::future::BoxFuture;
 use futures::{FutureExt as _, Stream, StreamExt as _};
 use std::convert::Infallible;
@@ -54,8 +56,9 @@ mod names {
 /// Settings of a gRPC skeleton.
 #[derive(Clone)]
 pub struct ServerConfig {
-    /// Largest message accepted or sent, in bytes (default 4 MiB); a larger one is
-    /// `RESOURCE_EXHAUSTED`.
+    /// Largest message accepted or sent, in bytes (default
+    /// [`MAX_MESSAGE_BYTES`](crate::call::MAX_MESSAGE_BYTES), 1 MiB, the same on every
+    /// transport); a larger one is `RESOURCE_EXHAUSTED`.
     pub max_message_size: usize,
     /// Which request metadata becomes the handler's `Context::metadata` (besides the
     /// propagation keys, read for the core); credentials only when named.
@@ -68,7 +71,7 @@ pub struct ServerConfig {
 }
 
 impl Default for ServerConfig {
-    /// 4 MiB messages; every metadata key but the credentials; no authenticator.
+    /// 1 MiB messages; every metadata key but the credentials; no authenticator.
     fn default() -> Self {
         ServerConfig {
             max_message_size: super::DEFAULT_MAX_MESSAGE,
@@ -252,9 +255,10 @@ impl Call {
                 Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
             })
             .collect();
+        // Bytes that are not text stand as U+FFFD, refused by the core like any invalid id.
         let correlation = headers
             .get(names::CORRELATION_ID)
-            .and_then(|v| v.to_str().ok())
+            .map(|v| std::str::from_utf8(v.as_bytes()).unwrap_or("\u{fffd}"))
             .filter(|id| !id.is_empty());
         let incoming = Incoming {
             deadline: headers
@@ -324,13 +328,19 @@ impl Call {
         })
     }
 
-    fn grpc<E, D>(&self) -> tonic::server::Grpc<ProtoCodec<E, D>>
+    /// tonic's framing for a method; `single`: the request is one message (unary and
+    /// server-streaming methods), so a second one is refused.
+    fn grpc<E, D>(&self, single: bool) -> tonic::server::Grpc<ProtoCodec<E, D>>
     where
         E: Message + Send + 'static,
         D: Message + Send + 'static,
     {
         let limit = self.config.max_message_size;
-        tonic::server::Grpc::new(ProtoCodec::server())
+        let codec = match single {
+            true => ProtoCodec::server_single(),
+            false => ProtoCodec::server(),
+        };
+        tonic::server::Grpc::new(codec)
             .max_decoding_message_size(limit)
             .max_encoding_message_size(limit)
     }
@@ -344,7 +354,7 @@ impl Call {
         F: FnOnce(Request<I>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<O, E>> + Send + 'static,
     {
-        let mut grpc = self.grpc::<O, I>();
+        let mut grpc = self.grpc::<O, I>(true);
         self.run(method, move |prepared, request| async move {
             let service = Unary {
                 handler: Some((handler, prepared.context)),
@@ -362,7 +372,7 @@ impl Call {
         E: ServiceError,
         F: FnOnce(Request<I>) -> BoxStream<'static, Result<O, E>> + Send + 'static,
     {
-        let mut grpc = self.grpc::<O, I>();
+        let mut grpc = self.grpc::<O, I>(true);
         self.run(method, move |prepared, request| async move {
             let service = ServerStreaming {
                 handler: Some((handler, prepared.context)),
@@ -385,7 +395,7 @@ impl Call {
         F: FnOnce(Request<BoxStream<'static, I>>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<O, E>> + Send + 'static,
     {
-        let mut grpc = self.grpc::<O, I>();
+        let mut grpc = self.grpc::<O, I>(false);
         self.run(method, move |prepared, request| async move {
             let service = ClientStreaming {
                 handler: Some((handler, prepared.context)),
@@ -405,7 +415,7 @@ impl Call {
             + Send
             + 'static,
     {
-        let mut grpc = self.grpc::<O, I>();
+        let mut grpc = self.grpc::<O, I>(false);
         self.run(method, move |prepared, request| async move {
             let service = Bidi {
                 handler: Some((handler, prepared.context)),
@@ -735,16 +745,56 @@ where
 }
 
 /// Serves `routes` (tonic services, `tonic::service::Routes`) on `listener` until `shutdown`
-/// says stop; then calls in flight get the drain time to finish.
+/// says stop; then calls in flight get the drain time to finish. [`serve_with`] with
+/// `Connections::default()`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     routes: tonic::service::Routes,
     shutdown: Shutdown,
 ) -> Result<(), tonic::transport::Error> {
+    serve_with(listener, routes, shutdown, &Connections::default()).await
+}
+
+/// [`serve`] with `connections`' settings. With the `rest` feature (the default) the routes
+/// are served by the REST server's accept loop (`rest::server::serve_with`), which applies all
+/// of them: tonic's own server has no header-read or idle timeout and no connection bound, so
+/// sockets that send nothing held every file descriptor of the process (its REST listener's
+/// too). Without it, tonic serves with the HTTP/2 keep-alive and stream bound, and a failed
+/// accept pauses accepting for 100 ms.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    routes: tonic::service::Routes,
+    shutdown: Shutdown,
+    connections: &Connections,
+) -> Result<(), tonic::transport::Error> {
+    #[cfg(feature = "rest")]
+    {
+        let router = routes.prepare().into_axum_router();
+        let served =
+            crate::rest::server::serve_with(listener, router, shutdown, connections.clone()).await;
+        if let Err(error) = served {
+            tracing::error!(%error, "serving gRPC failed");
+        }
+        Ok(())
+    }
+    #[cfg(not(feature = "rest"))]
+    serve_with_tonic(listener, routes, shutdown, connections).await
+}
+
+#[cfg(not(feature = "rest"))]
+async fn serve_with_tonic(
+    listener: tokio::net::TcpListener,
+    routes: tonic::service::Routes,
+    shutdown: Shutdown,
+    connections: &Connections,
+) -> Result<(), tonic::transport::Error> {
     let (signal, drain) = shutdown.into_parts();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    let incoming = accepted(listener);
     let server = tonic::transport::Server::builder()
+        .http2_keepalive_interval(connections.http2_keepalive_interval)
+        .http2_keepalive_timeout(Some(connections.http2_keepalive_timeout))
+        .max_concurrent_streams(connections.http2_max_concurrent_streams)
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, async move {
             signal.await;
@@ -758,6 +808,35 @@ pub async fn serve(
             Ok(())
         }
     }
+}
+
+/// The listener's connections. tonic's own `TcpIncoming` is retried at once after a failed
+/// accept, so a process out of file descriptors spun a core; here a failure pauses accepting
+/// for 100 ms (the connections open meanwhile keep being served).
+#[cfg(not(feature = "rest"))]
+fn accepted(
+    listener: tokio::net::TcpListener,
+) -> impl futures::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    futures::stream::unfold(listener, |listener| async move {
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    return Some((Ok(stream), listener));
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ConnectionAborted | ConnectionRefused | ConnectionReset
+                    ) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "gRPC accept failed; pausing 100 ms");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        }
+    })
 }
 
 /// Adds the standard services to `routes`: `grpc.health.v1.Health` reporting SERVING for each

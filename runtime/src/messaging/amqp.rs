@@ -4,7 +4,8 @@
 //! with routing key = the address. A publish-subscribe address is a topic exchange of that name
 //! (routing key = the address); each subscriber group binds its own queue `<address>.<group>`
 //! with `#`, and the group's instances compete on it. Queues and exchanges are durable (and
-//! messages persistent) on durable channels. `message_id`, `type` (= message_type),
+//! messages persistent) on durable channels, where queues are quorum queues with a delivery
+//! limit, dead-lettering to `<address>.dlq` what exceeds it. `message_id`, `type` (= message_type),
 //! `correlation_id`, `reply_to` and `content_type` travel as basic properties, everything else
 //! (`traceparent`, `message_key`, ...) as headers. Publishes wait for publisher confirms;
 //! consumers ack manually with a prefetch. Replies go through the default exchange with routing
@@ -115,7 +116,7 @@ impl AmqpBroker {
         let link = self.link().await?;
         let declared = link.declared.lock().unwrap().contains(&*channel.address);
         if !declared {
-            declare_target(&link.publisher, channel).await?;
+            declare_target(&link.connection, &link.publisher, channel, self.config()).await?;
             link.declared
                 .lock()
                 .unwrap()
@@ -190,9 +191,16 @@ async fn publisher(connection: &Connection) -> Result<lapin::Channel, BrokerErro
 }
 
 /// Declares what a publish to `channel` goes to: its queue or its topic exchange.
-async fn declare_target(amqp: &lapin::Channel, channel: &Channel) -> Result<(), BrokerError> {
+async fn declare_target(
+    connection: &Connection,
+    amqp: &lapin::Channel,
+    channel: &Channel,
+    config: &BrokerConfig,
+) -> Result<(), BrokerError> {
     match channel.kind {
-        ChannelKind::PointToPoint => declare_queue(amqp, &channel.address, channel.durable).await,
+        ChannelKind::PointToPoint => {
+            declare_queue(connection, &channel.address, channel, config).await
+        }
         ChannelKind::PublishSubscribe => {
             let options = ExchangeDeclareOptions {
                 durable: channel.durable,
@@ -210,20 +218,91 @@ async fn declare_target(amqp: &lapin::Channel, channel: &Channel) -> Result<(), 
     }
 }
 
+/// Declares the queue `name` that holds messages of `channel` (its own queue, or a group's), on
+/// a channel of its own: RabbitMQ closes the channel of a refused declaration. A queue that
+/// exists with other arguments (a classic queue made by an earlier version: a queue's type
+/// cannot change) is used as it is, with a warning; it then has no delivery limit of its own.
 async fn declare_queue(
-    amqp: &lapin::Channel,
+    connection: &Connection,
     name: &str,
-    durable: bool,
+    channel: &Channel,
+    config: &BrokerConfig,
 ) -> Result<(), BrokerError> {
     let options = QueueDeclareOptions {
-        durable,
+        durable: channel.durable,
         ..Default::default()
     };
-    amqp.queue_declare(name, options, FieldTable::default())
-        .await
-        .map(drop)
-        .map_err(|e| rejected("declaring queue", name, e))
+    let amqp = open_channel(connection).await?;
+    let declared = amqp
+        .queue_declare(name, options, queue_arguments(channel, config))
+        .await;
+    match declared {
+        Ok(_) => Ok(()),
+        Err(e) if precondition_failed(&e) => {
+            tracing::warn!(
+                queue = name,
+                "amqp: the queue exists with other arguments (made by an earlier version?) and is \
+                 used as it is, without a broker-side delivery limit; delete it to have it \
+                 declared anew: {e}"
+            );
+            let passive = QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            };
+            open_channel(connection)
+                .await?
+                .queue_declare(name, passive, FieldTable::default())
+                .await
+                .map(drop)
+                .map_err(|e| rejected("declaring queue", name, e))
+        }
+        Err(e) => Err(rejected("declaring queue", name, e)),
+    }
 }
+
+async fn open_channel(connection: &Connection) -> Result<lapin::Channel, BrokerError> {
+    connection
+        .create_channel()
+        .await
+        .map_err(|e| unavailable("opening a channel", e))
+}
+
+/// Whether the broker refused a declaration for arguments unlike the existing one's.
+fn precondition_failed(e: &lapin::Error) -> bool {
+    use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
+    matches!(
+        e.kind(),
+        lapin::ErrorKind::ProtocolError(amqp)
+            if matches!(amqp.kind(), AMQPErrorKind::Soft(AMQPSoftError::PRECONDITIONFAILED))
+    )
+}
+
+/// A durable channel's queues are quorum queues: the broker counts deliveries
+/// (`x-delivery-count`, which classic queues lack: they say only "redelivered"), and once a
+/// message has been delivered `max_deliveries` times it dead-letters it to `<address>.dlq`
+/// itself, should the consumer not have. Non-durable channels keep classic queues (a quorum
+/// queue is always durable).
+fn queue_arguments(channel: &Channel, config: &BrokerConfig) -> FieldTable {
+    let mut arguments = FieldTable::default();
+    if channel.durable {
+        let limit = config.max_deliveries.max(2) - 1;
+        let text = |v: &str| AMQPValue::LongString(LongString::from(v));
+        arguments.insert("x-queue-type".into(), text("quorum"));
+        arguments.insert(
+            "x-delivery-limit".into(),
+            AMQPValue::LongLongInt(i64::from(limit)),
+        );
+        arguments.insert("x-dead-letter-exchange".into(), text(""));
+        arguments.insert(
+            "x-dead-letter-routing-key".into(),
+            text(&channel.dead_letters().address),
+        );
+    }
+    arguments
+}
+
+/// The delivery count a quorum queue puts on a redelivered message.
+const DELIVERY_COUNT: &str = "x-delivery-count";
 
 /// Publishes and waits for the broker's confirmation.
 async fn send(
@@ -338,9 +417,10 @@ impl Consumer {
             amqp.basic_qos(prefetch, BasicQosOptions::default())
                 .await
                 .map_err(|e| unavailable("setting prefetch", e))?;
-            declare_queue(&amqp, queue, channel.durable).await?;
+            let config = broker.config();
+            declare_queue(&link.connection, queue, channel, config).await?;
             if channel.kind == ChannelKind::PublishSubscribe {
-                declare_target(&amqp, channel).await?;
+                declare_target(&link.connection, &amqp, channel, config).await?;
                 amqp.queue_bind(
                     queue,
                     &channel.address,
@@ -352,7 +432,13 @@ impl Consumer {
                 .map_err(|e| rejected("binding queue", queue, e))?;
             }
             let dead_letters = channel.dead_letters();
-            declare_queue(&amqp, &dead_letters.address, dead_letters.durable).await?;
+            declare_queue(
+                &link.connection,
+                &dead_letters.address,
+                &dead_letters,
+                config,
+            )
+            .await?;
             let consumer = amqp
                 .basic_consume(
                     queue,
@@ -385,8 +471,14 @@ impl Consumer {
             match consumer.next().await {
                 Some(Ok(delivery)) => {
                     self.failures = 0;
-                    let attempt = if delivery.redelivered { 2 } else { 1 };
-                    let message = from_amqp(&delivery.properties, delivery.data);
+                    let mut message = from_amqp(&delivery.properties, delivery.data);
+                    // The broker's count, not a header of the message.
+                    let counted = message.headers.remove(DELIVERY_COUNT);
+                    let attempt = match counted.and_then(|n| n.parse::<u32>().ok()) {
+                        Some(redeliveries) => redeliveries.saturating_add(1),
+                        None if delivery.redelivered => 2,
+                        None => 1,
+                    };
                     let timeout = self.broker.config().operation_timeout;
                     return Some(Delivery::new(
                         message,
@@ -489,6 +581,19 @@ pub(crate) async fn ack(acker: lapin::acker::Acker) -> Result<(), BrokerError> {
         .await
         .map(drop)
         .map_err(|e| unavailable("acking", e))
+}
+
+/// Rejects without requeue: a quorum queue dead-letters it, a classic queue drops it.
+pub(crate) async fn reject(acker: lapin::acker::Acker) -> Result<(), BrokerError> {
+    let options = BasicNackOptions {
+        requeue: false,
+        multiple: false,
+    };
+    acker
+        .nack(options)
+        .await
+        .map(drop)
+        .map_err(|e| unavailable("rejecting", e))
 }
 
 /// Hands the message back after `delay` (AMQP has no delayed requeue, so the delay is

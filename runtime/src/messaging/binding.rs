@@ -99,5 +99,6 @@ pub(crate) fn status_of_payload(payload: &[u8]) -> Result<Status, CallError> {
         code: Code::from_name(&wire.code).unwrap_or(Code::Unknown),
         message: wire.message,
         violations: wire.violations,
+        remote: true,
     })
 }

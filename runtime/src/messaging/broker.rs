@@ -1,6 +1,7 @@
 //! The [`Broker`] handle and what it hands out ([`Consumer`], [`Delivery`], [`Inbox`]): one enum
 //! per role over the backends compiled in, so the hot path is static dispatch.
 
+use super::address::{check_address, check_reply_address, shown};
 #[cfg(feature = "amqp")]
 use super::amqp;
 use super::error::BrokerError;
@@ -46,6 +47,16 @@ pub struct BrokerConfig {
     /// Capacity of each embedded broker queue; a publisher to a full queue waits (back-pressure)
     /// up to `operation_timeout`.
     pub buffer: usize,
+    /// Deliveries of one message to a consumer group before the broker gives up on it
+    /// (at least 2; default 10): JetStream's `max_deliver`, RabbitMQ's quorum-queue
+    /// `x-delivery-limit` (one less: it counts redeliveries). The consumer policy dead-letters a
+    /// message at its last delivery at the latest, without running its handler again, so a
+    /// message that keeps failing or keeps losing its consumer is never redelivered forever.
+    pub max_deliveries: u32,
+    /// NATS: how long JetStream waits for a durable consumer's acknowledgement before it
+    /// redelivers (default 60 s: longer than a message's retries with the default backoff, so
+    /// a slow retry is not mistaken for a dead consumer).
+    pub ack_wait: Duration,
 }
 
 impl Default for BrokerConfig {
@@ -59,6 +70,8 @@ impl Default for BrokerConfig {
             operation_timeout: Duration::from_secs(5),
             prefetch: 64,
             buffer: 4096,
+            max_deliveries: 10,
+            ack_wait: Duration::from_secs(60),
         }
     }
 }
@@ -155,8 +168,13 @@ impl Broker {
     }
 
     /// Publishes `message` to `channel`; returns once the broker has it (confirmed by
-    /// JetStream or AMQP publisher confirms on durable channels).
+    /// JetStream or AMQP publisher confirms on durable channels). An address no broker can
+    /// take literally (empty, over [`MAX_ADDRESS_BYTES`](super::MAX_ADDRESS_BYTES), whitespace,
+    /// wildcards) is [`BrokerError::Rejected`] before anything is sent.
     pub async fn publish(&self, channel: &Channel, message: Message) -> Result<(), BrokerError> {
+        if let Err(why) = check_address(&channel.address) {
+            return Err(refused("channel address", &channel.address, &why));
+        }
         // The network backends' futures are boxed: they are kilobytes, and unboxed they would
         // make every publish future (the embedded broker's too) as large, copied at each move.
         match &self.backend {
@@ -170,8 +188,13 @@ impl Broker {
     }
 
     /// Sends a reply to the inbox at `to` (a request's `reply_to`). A reply to an inbox that
-    /// no longer exists is dropped, as the real brokers drop it.
+    /// no longer exists is dropped, as the real brokers drop it. An address that is not a legal
+    /// reply address (`docs/wire.md`, "Reply addresses": malformed, or a broker's own `$…` /
+    /// `amq.…` name) is [`BrokerError::Rejected`] before anything is sent.
     pub async fn reply(&self, to: &str, message: Message) -> Result<(), BrokerError> {
+        if let Err(why) = check_reply_address(to) {
+            return Err(refused("reply address", to, &why));
+        }
         // Boxed network futures, as in `publish`.
         match &self.backend {
             Backend::Memory(b) => b.reply(to, message).await,
@@ -223,6 +246,11 @@ impl Broker {
     fn timeout(&self) -> Duration {
         self.config.operation_timeout
     }
+}
+
+/// An address refused before sending: what it is, shown cut, and why.
+fn refused(what: &str, address: &str, why: &str) -> BrokerError {
+    BrokerError::Rejected(format!("{what} {} {why}", shown(address)))
 }
 
 #[cfg(any(not(feature = "nats"), not(feature = "amqp")))]
@@ -354,8 +382,9 @@ impl Delivery {
         &self.message
     }
 
-    /// Which delivery of this message this is, as the broker counts (1 = the first).
-    /// AMQP classic queues only say "redelivered", counted as 2.
+    /// Which delivery of this message this is, as the broker counts (1 = the first):
+    /// JetStream's delivery count, a quorum queue's `x-delivery-count` plus one. AMQP classic
+    /// queues (non-durable channels) only say "redelivered", counted as 2.
     pub fn attempt(&self) -> u32 {
         self.attempt
     }
@@ -407,6 +436,25 @@ impl Delivery {
                 amqp::nack(a, delay);
                 Ok(())
             }
+        }
+    }
+}
+
+impl Delivery {
+    /// Settles the message for good without having handled it, when even its dead letter
+    /// cannot be sent: it is never delivered again. JetStream: terminated (`+TERM`); AMQP:
+    /// rejected without requeue, which a quorum queue dead-letters to `<address>.dlq` itself;
+    /// the embedded broker drops it.
+    pub async fn give_up(mut self) -> Result<(), BrokerError> {
+        let acker = self.acker.take().expect("acker present until consumed");
+        match acker {
+            Acker::Memory(_) => Ok(()),
+            #[cfg(feature = "nats")]
+            Acker::None => Ok(()),
+            #[cfg(feature = "nats")]
+            Acker::Nats(a) => Box::pin(timed(self.timeout, nats::term(*a))).await,
+            #[cfg(feature = "amqp")]
+            Acker::Amqp(a) => Box::pin(timed(self.timeout, amqp::reject(a))).await,
         }
     }
 }

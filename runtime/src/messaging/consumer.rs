@@ -1,6 +1,8 @@
 //! The consumer policy every backend shares, written once: at-least-once handling (ack after
 //! the handler returns), retries with backoff up to a number of attempts, dead letters to
-//! `<address>.dlq` with an `error` header, per-key order and a bound on messages in flight.
+//! `<address>.dlq` with an `error` header, per-key order, a bound on messages in flight, and a
+//! bound on deliveries: a delivery past the handler's attempts or the broker's last one is
+//! dead-lettered without running the handler, so no message is redelivered forever.
 //!
 //! A failed handler is retried here, in process, with the delivery still unacknowledged, rather
 //! than nacked back to the broker: the broker would hand the message's successors with the same
@@ -17,6 +19,7 @@ use futures::stream::FuturesUnordered;
 use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// How [`Consumer::serve`] handles failures and load.
@@ -69,28 +72,31 @@ impl Consumer {
         H: Fn(&Message) -> F,
         F: Future<Output = Result<(), HandlerError>>,
     {
-        let broker = self.broker.clone();
-        let channel = self.channel.clone();
         let max_in_flight = config.max_in_flight.max(1);
+        let policy = Policy {
+            last_delivery: self.broker.config().max_deliveries.max(2),
+            broker: self.broker.clone(),
+            channel: self.channel.clone(),
+            config,
+            unsent: Mutex::default(),
+        };
         // The future of each message stays small (it is moved once per message): a first run
         // and an ack without I/O. Acks over the network, retries, dead letters and their
         // futures live in boxed futures, built only when needed.
         let handle = |delivery: Delivery, key: Option<String>| {
-            let (handler, config) = (&handler, &config);
-            let (broker, channel) = (&broker, &channel);
+            let (handler, policy) = (&handler, &policy);
             async move {
+                if policy.spent(&delivery) {
+                    Box::pin(policy.refuse_redelivery(delivery)).await;
+                    return key;
+                }
                 match run(handler, delivery.message()).await {
                     Ok(()) => {
                         if let Err(delivery) = delivery.ack_now() {
-                            Box::pin(acknowledge(delivery, channel)).await
+                            Box::pin(acknowledge(delivery, &policy.channel)).await
                         }
                     }
-                    Err(first) => {
-                        Box::pin(after_failure(
-                            delivery, first, handler, config, broker, channel,
-                        ))
-                        .await
-                    }
+                    Err(first) => Box::pin(policy.after_failure(delivery, first, handler)).await,
                 }
                 key
             }
@@ -181,36 +187,158 @@ async fn acknowledge(delivery: Delivery, channel: &Channel) {
     }
 }
 
-/// After a failed first run: retries, then the dead letter (acked once it is sent, handed back
-/// to the broker when it cannot be sent).
-async fn after_failure<H, F>(
-    delivery: Delivery,
-    first: HandlerError,
-    handler: &H,
-    config: &ConsumerConfig,
-    broker: &Broker,
-    channel: &Channel,
-) where
-    H: Fn(&Message) -> F,
-    F: Future<Output = Result<(), HandlerError>>,
-{
-    let (why, attempts) = match retries(&delivery, first, handler, config).await {
-        Ok(()) => return acknowledge(delivery, channel).await,
-        Err(failure) => failure,
-    };
-    let mut letter = delivery.message().clone();
-    letter.headers.insert(header::ERROR.into(), why);
-    letter
-        .headers
-        .insert(header::ATTEMPTS.into(), attempts.to_string());
-    match broker.publish(&channel.dead_letters(), letter).await {
-        Ok(()) => acknowledge(delivery, channel).await,
-        Err(e) => {
-            tracing::warn!(channel = %channel.address, "dead letter not sent, handing the message back: {e}");
-            let wait = config.retry_backoff.delay(attempts);
-            let _ = delivery.nack(wait).await;
+/// What one served subscription needs past a message's first run.
+struct Policy {
+    broker: Broker,
+    channel: Channel,
+    config: ConsumerConfig,
+    /// The broker's last delivery of a message (`max_deliveries`): never spent on the handler.
+    last_delivery: u32,
+    /// Messages whose dead letter could not be sent, by `message_id`: why they failed and
+    /// after how many runs, so their redelivery is dead-lettered with that, not run again.
+    unsent: Mutex<Unsent>,
+}
+
+/// A bounded memory of failures whose dead letter is still to be sent.
+#[derive(Default)]
+struct Unsent {
+    failures: HashMap<String, (String, u32)>,
+    order: VecDeque<String>,
+}
+
+/// How many failures [`Unsent`] remembers; the oldest is forgotten first (its message is then
+/// dead-lettered as redelivered too often, without the reason).
+const UNSENT_REMEMBERED: usize = 1024;
+
+/// The longest `message_id` [`Unsent`] keeps (a UUID is 36 bytes).
+const MAX_REMEMBERED_ID: usize = 128;
+
+impl Policy {
+    /// Whether `delivery` must not run its handler again: the handler ran on as many
+    /// deliveries as it has attempts, or this is the broker's last delivery, or its dead
+    /// letter is due already.
+    fn spent(&self, delivery: &Delivery) -> bool {
+        let attempt = delivery.attempt();
+        attempt > self.config.max_attempts.max(1)
+            || attempt >= self.last_delivery
+            || self.remembered(delivery).is_some()
+    }
+
+    fn remembered(&self, delivery: &Delivery) -> Option<(String, u32)> {
+        let unsent = self.unsent.lock().unwrap_or_else(|e| e.into_inner());
+        let id = &delivery.message().message_id;
+        unsent.failures.get(id).cloned()
+    }
+
+    /// A redelivered message that must not run: dead-lettered with its last error if this
+    /// consumer saw it, else as redelivered too often (its consumers kept stopping, losing the
+    /// broker or outliving the ack wait before they acknowledged it).
+    async fn refuse_redelivery(&self, delivery: Delivery) {
+        let (why, attempts) = self.remembered(&delivery).unwrap_or_else(|| {
+            let n = delivery.attempt();
+            let why = format!(
+                "delivered {n} times without being acknowledged (its consumers stopped, lost \
+                 the broker or outlived the ack wait); not run again"
+            );
+            (why, n.saturating_sub(1))
+        });
+        self.dead_letter(delivery, why, attempts).await;
+    }
+
+    /// After a failed first run: retries, then the dead letter.
+    async fn after_failure<H, F>(&self, delivery: Delivery, first: HandlerError, handler: &H)
+    where
+        H: Fn(&Message) -> F,
+        F: Future<Output = Result<(), HandlerError>>,
+    {
+        match retries(&delivery, first, handler, &self.config).await {
+            Ok(()) => acknowledge(delivery, &self.channel).await,
+            Err((why, attempts)) => self.dead_letter(delivery, why, attempts).await,
         }
     }
+
+    /// Sends the message to `<address>.dlq` with why and after how many runs, then acks it.
+    /// A dead letter that cannot be sent hands the message back (remembering why, so its
+    /// redelivery is not run again), and on the broker's last delivery gives it up.
+    async fn dead_letter(&self, delivery: Delivery, why: String, attempts: u32) {
+        let mut letter = delivery.message().clone();
+        letter.headers.insert(header::ERROR.into(), one_line(&why));
+        letter
+            .headers
+            .insert(header::ATTEMPTS.into(), attempts.to_string());
+        let channel = &self.channel;
+        let id = letter.message_id.clone();
+        match self.broker.publish(&channel.dead_letters(), letter).await {
+            Ok(()) => {
+                self.forget(&id);
+                acknowledge(delivery, channel).await
+            }
+            Err(e) if delivery.attempt() >= self.last_delivery => {
+                tracing::error!(channel = %channel.address, message_id = %id, "dead letter not sent at the last delivery, giving the message up: {e}; it failed with: {why}");
+                self.forget(&id);
+                if let Err(e) = delivery.give_up().await {
+                    tracing::warn!(channel = %channel.address, "giving up failed: {e}");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(channel = %channel.address, "dead letter not sent, handing the message back: {e}");
+                self.remember(id, why, attempts);
+                let wait = self.config.retry_backoff.delay(attempts.max(1));
+                let _ = delivery.nack(wait).await;
+            }
+        }
+    }
+
+    fn remember(&self, id: String, why: String, attempts: u32) {
+        // A `message_id` is the sender's to choose: a long one is not kept (its redelivery is
+        // then dead-lettered by its delivery count alone), so the memory stays small.
+        if id.len() > MAX_REMEMBERED_ID {
+            return;
+        }
+        let why = one_line(&why);
+        let mut unsent = self.unsent.lock().unwrap_or_else(|e| e.into_inner());
+        if unsent
+            .failures
+            .insert(id.clone(), (why, attempts))
+            .is_none()
+        {
+            unsent.order.push_back(id);
+        }
+        while unsent.order.len() > UNSENT_REMEMBERED {
+            if let Some(oldest) = unsent.order.pop_front() {
+                unsent.failures.remove(&oldest);
+            }
+        }
+    }
+
+    fn forget(&self, id: &str) {
+        let mut unsent = self.unsent.lock().unwrap_or_else(|e| e.into_inner());
+        if unsent.failures.remove(id).is_some() {
+            unsent.order.retain(|kept| kept != id);
+        }
+    }
+}
+
+/// The longest `error` header: a reason is for a person to read, and a handler's error text is
+/// not bounded.
+const MAX_ERROR_BYTES: usize = 1024;
+
+/// `why` as an `error` header: control characters (line breaks) as spaces, at most
+/// [`MAX_ERROR_BYTES`].
+fn one_line(why: &str) -> String {
+    let mut line: String = why
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if line.len() > MAX_ERROR_BYTES {
+        let mut end = MAX_ERROR_BYTES - '…'.len_utf8();
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+        line.push('…');
+    }
+    line
 }
 
 /// Retries the handler after the failed run `outcome` until it succeeds, gives up, or attempts
@@ -251,5 +379,20 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         s.clone()
     } else {
         "(no message)".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_headers_are_one_bounded_line() {
+        assert_eq!(one_line("oven\r\ncold\t!"), "oven  cold !");
+        let long = "é".repeat(MAX_ERROR_BYTES);
+        let line = one_line(&long);
+        assert!(line.len() <= MAX_ERROR_BYTES, "{}", line.len());
+        assert!(line.ends_with('…'));
+        assert_eq!(one_line("fine"), "fine");
     }
 }

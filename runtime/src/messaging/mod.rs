@@ -14,9 +14,10 @@
 //!   commands, collected replies) and [`Publisher`] (events), described by the `static`
 //!   [`ChannelInfo`]s and [`Binding`]s the generator writes.
 //!
-//! The wire mapping (header and property names, addresses, dead letters) is written in
-//! `docs/wire.md`, "Messages on channels".
+//! The wire mapping (header and property names, addresses, dead letters, which addresses a
+//! reply may go to) is written in `docs/wire.md`, "Messages on channels".
 
+mod address;
 mod binding;
 mod broker;
 mod consumer;
@@ -31,6 +32,7 @@ mod amqp;
 #[cfg(feature = "nats")]
 mod nats;
 
+pub use address::MAX_ADDRESS_BYTES;
 pub use binding::{Binding, ChannelInfo, EMPTY_TYPE, STATUS_TYPE, key};
 pub use broker::{Backoff, Broker, BrokerConfig, Consumer, Delivery, Inbox};
 pub use consumer::{ConsumerConfig, HandlerError};

@@ -8,7 +8,8 @@
 //! with one durable consumer per group (the group name, sanitized the same way). Non-durable
 //! channels use core NATS queue groups (at most once: nothing to acknowledge). Headers travel
 //! as NATS headers named as in `docs/wire.md`; replies are core publishes to the `reply_to`
-//! subject. The client reconnects by itself; consumers re-attach after errors and after every
+//! subject. Durable consumers deliver a message at most `max_deliveries` times (`max_deliver`).
+//! The client reconnects by itself; consumers re-attach after errors and after every
 //! reconnection (a restarted server has forgotten their pull requests, and waiting for missed
 //! heartbeats to tell would stall delivery for seconds).
 
@@ -21,10 +22,6 @@ use futures::StreamExt as _;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// How long JetStream waits for an ack before redelivering: longer than a message's retries
-/// with the default backoff, so a slow retry is not mistaken for a dead consumer.
-const ACK_WAIT: Duration = Duration::from_secs(60);
 
 pub(crate) struct NatsBroker {
     client: Client,
@@ -106,7 +103,7 @@ impl NatsBroker {
         channel: &Channel,
         message: Message,
     ) -> Result<(), BrokerError> {
-        let headers = headers(&message);
+        let headers = self.checked_headers(&message)?;
         if !channel.durable {
             return self.core_publish(&channel.address, headers, message).await;
         }
@@ -140,7 +137,32 @@ impl NatsBroker {
     }
 
     pub(crate) async fn reply(&self, to: &str, message: Message) -> Result<(), BrokerError> {
-        self.core_publish(to, headers(&message), message).await
+        let headers = self.checked_headers(&message)?;
+        self.core_publish(to, headers, message).await
+    }
+
+    /// The message's headers, once sure the server will take the message: nats-server closes
+    /// the connection (every consumer of the process shares it) on a message over its
+    /// `max_payload`, headers included, and async-nats checks neither that nor header values
+    /// on publishes with headers. The subject was checked by the caller (`Broker`).
+    fn checked_headers(&self, message: &Message) -> Result<HeaderMap, BrokerError> {
+        let mut size = message.payload.len() + HEADER_PREAMBLE;
+        for (name, value) in message.header_pairs() {
+            if let Some(why) = header_fault(name, value) {
+                return Err(BrokerError::Rejected(format!(
+                    "nats: header `{name}` {why}"
+                )));
+            }
+            size += name.len() + value.len() + 4;
+        }
+        let max = self.client.server_info().max_payload;
+        if max > 0 && size > max {
+            return Err(BrokerError::Rejected(format!(
+                "nats: a message of {size} bytes (headers included) exceeds the server's \
+                 max_payload of {max}"
+            )));
+        }
+        Ok(headers(message))
     }
 
     pub(crate) async fn subscribe(
@@ -221,17 +243,27 @@ impl Durable {
         self.reconnected.mark_unchanged();
         let stream = self.broker.ensure_stream(&self.channel).await?;
         let prefetch = self.broker.config.prefetch.max(1);
+        let max_deliver = i64::from(self.broker.config.max_deliveries.max(2));
         let config = pull::Config {
             durable_name: Some(self.name.clone()),
             ack_policy: jetstream::consumer::AckPolicy::Explicit,
-            ack_wait: ACK_WAIT,
+            ack_wait: self.broker.config.ack_wait,
             max_ack_pending: i64::from(prefetch),
+            max_deliver,
             ..Default::default()
         };
-        let consumer = stream
-            .get_or_create_consumer(&self.name, config)
+        let mut consumer: jetstream::consumer::Consumer<pull::Config> = stream
+            .get_or_create_consumer(&self.name, config.clone())
             .await
             .map_err(|e| unavailable("creating consumer", e))?;
+        if consumer.cached_info().config.max_deliver != max_deliver {
+            // Made by an earlier version or configuration (unbounded redelivery): creating it
+            // again under its name updates it.
+            consumer = stream
+                .create_consumer(config)
+                .await
+                .map_err(|e| unavailable("updating consumer", e))?;
+        }
         let messages = consumer
             .stream()
             .max_messages_per_batch(usize::from(prefetch))
@@ -331,6 +363,13 @@ pub(crate) async fn ack(acker: jetstream::message::Acker) -> Result<(), BrokerEr
     acker.ack().await.map_err(|e| unavailable("acking", e))
 }
 
+pub(crate) async fn term(acker: jetstream::message::Acker) -> Result<(), BrokerError> {
+    acker
+        .ack_with(AckKind::Term)
+        .await
+        .map_err(|e| unavailable("terminating", e))
+}
+
 pub(crate) async fn nack(
     acker: jetstream::message::Acker,
     delay: Duration,
@@ -340,6 +379,21 @@ pub(crate) async fn nack(
         .ack_with(AckKind::Nak(delay))
         .await
         .map_err(|e| unavailable("nacking", e))
+}
+
+/// Bytes of a NATS header block besides its lines: `NATS/1.0\r\n` and the closing `\r\n`.
+const HEADER_PREAMBLE: usize = 12;
+
+/// Why a header cannot travel in a NATS header block, or `None`: a name is printable ASCII
+/// without `:`, a value holds no line break.
+fn header_fault(name: &str, value: &str) -> Option<&'static str> {
+    if name.is_empty() || name.bytes().any(|b| !(33..=126).contains(&b) || b == b':') {
+        return Some("is not a legal header name");
+    }
+    if value.contains(['\r', '\n']) {
+        return Some("has a line break in its value");
+    }
+    None
 }
 
 /// The stream (or consumer) name for an address: names may not hold `.`, `*`, `>`, `/`, `\` or

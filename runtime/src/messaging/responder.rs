@@ -14,8 +14,13 @@
 //! - any other failure the caller could act on (`NOT_FOUND`, `PERMISSION_DENIED`, ...): an
 //!   `accord.Status` reply; for a `notify` or an event, the message is dead-lettered;
 //! - a server fault (`INTERNAL`, `UNAVAILABLE`, a timeout) or a panic: retried with backoff,
-//!   then dead-lettered; the caller's deadline ends its wait.
+//!   then dead-lettered; the caller's deadline ends its wait;
+//! - before any of this, a `reply_to` no reply may go to (malformed, a broker's own subject, a
+//!   channel of the contract: `address.rs`): nothing runs, nothing is replied, the message is
+//!   dead-lettered; and a reply that cannot be sent dead-letters the request, never runs its
+//!   handler again.
 
+use super::address::{Protected, shown};
 use super::binding::{Binding, ChannelInfo, EMPTY_TYPE, STATUS_TYPE, status_payload};
 use super::broker::Broker;
 use super::consumer::{ConsumerConfig, HandlerError};
@@ -76,6 +81,8 @@ type Handler = Arc<
 pub struct Responder {
     service: &'static str,
     channels: Vec<(&'static ChannelInfo, Vec<(&'static str, Handler)>)>,
+    /// Where no reply may go, besides the channels served.
+    protected: Protected,
 }
 
 impl std::fmt::Debug for Responder {
@@ -94,7 +101,18 @@ impl Responder {
         Responder {
             service,
             channels: Vec::new(),
+            protected: Protected::default(),
         }
+    }
+
+    /// Names the channel addresses of the whole contract (generated code passes every channel
+    /// of every package it was generated from, `CONTRACT_ADDRESSES`): a request whose
+    /// `reply_to` is one of them, or under one (`<address>.dlq`, ...), is refused like any
+    /// illegal reply address (`docs/wire.md`, "Reply addresses"). The channels this responder
+    /// serves are always protected.
+    pub fn contract_addresses(mut self, addresses: &'static [&'static str]) -> Self {
+        self.protected.extend(addresses.iter().copied());
+        self
     }
 
     /// Answers asynchronous requests of `binding` with `handler`'s output or error.
@@ -236,22 +254,19 @@ impl Responder {
             broker: broker.clone(),
             metadata: config.metadata,
         });
+        let mut protected = self.protected;
+        protected.extend(self.channels.iter().map(|(c, _)| c.address));
+        let protected = Arc::new(protected);
         let mut serving = Serving { tasks: Vec::new() };
         for (channel, handlers) in self.channels {
             let consumer = broker.subscribe(&channel.channel(), &group).await?;
-            let shared = shared.clone();
-            let dispatch = move |message: &Message| match handlers
-                .iter()
-                .find(|(t, _)| *t == message.message_type)
-            {
-                Some((_, handle)) => handle(message, &shared),
-                None => {
-                    let why = format!(
-                        "unknown message type `{}` on `{}`",
-                        message.message_type, channel.address
-                    );
-                    refuse(message, &shared, Status::new(Code::Unimplemented, why))
+            let (shared, protected) = (shared.clone(), protected.clone());
+            let dispatch = move |message: &Message| {
+                // Before anything can reply (a refusal's status reply included).
+                if let Err(why) = reply_to_allowed(message, &protected) {
+                    return refuse_reply_to(channel, why);
                 }
+                dispatch(message, &handlers, channel, &shared)
             };
             let policy = config.consumer.clone();
             serving
@@ -260,6 +275,46 @@ impl Responder {
         }
         Ok(serving)
     }
+}
+
+/// Hands `message` to the handler of its type on `channel`, refusing an unknown type.
+fn dispatch(
+    message: &Message,
+    handlers: &[(&'static str, Handler)],
+    channel: &'static ChannelInfo,
+    shared: &Arc<Shared>,
+) -> BoxFuture<'static, Result<(), HandlerError>> {
+    match handlers.iter().find(|(t, _)| *t == message.message_type) {
+        Some((_, handle)) => handle(message, shared),
+        None => {
+            let why = format!(
+                "unknown message type `{}` on `{}`",
+                message.message_type, channel.address
+            );
+            refuse(message, shared, Status::new(Code::Unimplemented, why))
+        }
+    }
+}
+
+/// Whether the message's `reply_to`, if it has one, is an address a reply may go to; if not,
+/// why, naming the address (cut to a readable length).
+fn reply_to_allowed(message: &Message, protected: &Protected) -> Result<(), String> {
+    let Some(to) = &message.reply_to else {
+        return Ok(());
+    };
+    protected
+        .check_reply_to(to)
+        .map_err(|why| format!("reply_to {} {why}", shown(to)))
+}
+
+/// A message with an illegal `reply_to`: nothing runs and nothing is replied; it is
+/// dead-lettered at once with the reason.
+fn refuse_reply_to(
+    channel: &'static ChannelInfo,
+    why: String,
+) -> BoxFuture<'static, Result<(), HandlerError>> {
+    tracing::warn!(channel = channel.address, "request refused: {why}");
+    Box::pin(std::future::ready(Err(HandlerError::Undeliverable(why))))
 }
 
 /// Responders being served; dropping it stops them (messages in hand are redelivered).
@@ -484,7 +539,9 @@ impl Replier {
         self.to.as_ref().map_or(Format::Json, |to| to.format)
     }
 
-    /// Sends one reply; a reply that cannot be sent is a failure worth retrying.
+    /// Sends one reply. A reply that cannot be sent dead-letters the request with the reason:
+    /// the handler has done its work, and running it again for a reply that may never get
+    /// through would repeat that work.
     async fn send(
         &self,
         message_type: Cow<'static, str>,
@@ -505,7 +562,7 @@ impl Replier {
         self.broker
             .reply(&to.address, reply)
             .await
-            .map_err(|e| HandlerError::Failed(format!("reply not sent: {e}")))
+            .map_err(|e| HandlerError::Undeliverable(format!("reply not sent: {e}")))
     }
 
     /// Replies with a handler's result.

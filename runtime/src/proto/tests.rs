@@ -246,3 +246,131 @@ fn malformed_input_is_an_error_never_a_panic() {
     }
     assert!(Order::decode(&deep).is_err());
 }
+
+/// `docs/wire.md`: an unknown field is skipped, whatever its wire type, groups (wire types 3 and
+/// 4, proto2's, which protoc's parsers still skip) included, at any depth; both decoders agree.
+#[test]
+fn unknown_groups_are_skipped_as_prost_skips_them() {
+    use prost::encoding::{WireType, encode_key, encode_varint};
+    /// An unknown group numbered 90 holding a varint, a string, a fixed64 and a nested group.
+    fn group(buf: &mut Vec<u8>) {
+        encode_key(90, WireType::StartGroup, buf);
+        encode_key(1, WireType::Varint, buf);
+        encode_varint(300, buf);
+        encode_key(2, WireType::LengthDelimited, buf);
+        encode_varint(3, buf);
+        buf.extend_from_slice(b"abc");
+        encode_key(3, WireType::SixtyFourBit, buf);
+        buf.extend_from_slice(&[7; 8]);
+        encode_key(4, WireType::StartGroup, buf);
+        encode_key(5, WireType::ThirtyTwoBit, buf);
+        buf.extend_from_slice(&[1; 4]);
+        encode_key(4, WireType::EndGroup, buf);
+        encode_key(90, WireType::EndGroup, buf);
+    }
+    let (ours, reference) = sample();
+    let plain = ours.encode_to_vec();
+    // Before, between and after the known fields, and inside a nested message (a line item).
+    let mut bytes = Vec::new();
+    group(&mut bytes);
+    bytes.extend_from_slice(&plain);
+    group(&mut bytes);
+    let mut line = Vec::new();
+    group(&mut line);
+    Line {
+        item: "soup".into(),
+        quantity: 1,
+    }
+    .encode_body(&mut line);
+    group(&mut line);
+    encode_key(3, WireType::LengthDelimited, &mut bytes);
+    encode_varint(line.len() as u64, &mut bytes);
+    bytes.extend_from_slice(&line);
+
+    let theirs = <reference::Order as prost::Message>::decode(bytes.as_slice()).unwrap();
+    let read = Order::decode(&bytes).unwrap();
+    assert_eq!(read.lines.len(), 3);
+    assert_eq!(read.lines[2].item, "soup");
+    assert_eq!(theirs.lines[2].item, "soup");
+    let mut expected = ours.clone();
+    expected.lines.push(read.lines[2].clone());
+    assert_eq!(read, expected);
+    assert_eq!(prost::Message::encode_to_vec(&theirs).len(), {
+        let mut r = reference.clone();
+        r.lines.push(theirs.lines[2].clone());
+        prost::Message::encoded_len(&r)
+    });
+
+    // A group that never ends, or ends with another number, is malformed for both.
+    for broken in [
+        vec![0xd3, 0x05, 0x08, 0x01], // start 90, varint, no end
+        vec![0xd3, 0x05, 0xdc, 0x05], // start 90, end 91
+        vec![0xd4, 0x05],             // a lone end group
+    ] {
+        assert!(Order::decode(&broken).is_err(), "{broken:x?}");
+        assert!(<reference::Order as prost::Message>::decode(broken.as_slice()).is_err());
+    }
+}
+
+/// A known field number arriving with a wire type its type cannot have is an unknown field
+/// too, as protoc's parsers read it (C++, Java, Python; Go since 2018): skipped, never an
+/// error. prost refuses it instead.
+#[test]
+fn a_known_number_with_a_foreign_wire_type_is_skipped_as_protoc_does() {
+    use prost::encoding::{WireType, encode_key, encode_varint};
+    let (ours, _) = sample();
+    let mut bytes = Vec::new();
+    // `id` (int64) as a group, `lines` (messages) as a varint, `labels` (map) as a fixed32,
+    // `ratio` (double) as a length-delimited value, `state` (enum) as a fixed64.
+    encode_key(1, WireType::StartGroup, &mut bytes);
+    encode_key(1, WireType::Varint, &mut bytes);
+    encode_varint(5, &mut bytes);
+    encode_key(1, WireType::EndGroup, &mut bytes);
+    encode_key(3, WireType::Varint, &mut bytes);
+    encode_varint(9, &mut bytes);
+    encode_key(6, WireType::ThirtyTwoBit, &mut bytes);
+    bytes.extend_from_slice(&[0; 4]);
+    encode_key(12, WireType::LengthDelimited, &mut bytes);
+    encode_varint(2, &mut bytes);
+    bytes.extend_from_slice(b"no");
+    encode_key(2, WireType::SixtyFourBit, &mut bytes);
+    bytes.extend_from_slice(&[1; 8]);
+    // The union as a varint, and inside it a known variant number as a group.
+    encode_key(5, WireType::Varint, &mut bytes);
+    encode_varint(1, &mut bytes);
+    let mut extra = bytes.clone();
+    bytes.extend_from_slice(&ours.encode_to_vec());
+    assert_eq!(Order::decode(&bytes).unwrap(), ours);
+    assert!(<reference::Order as prost::Message>::decode(bytes.as_slice()).is_err());
+
+    // Inside nested messages, a union, a map entry and a wrapper as well.
+    let mut pay = Vec::new();
+    encode_key(2, WireType::StartGroup, &mut pay);
+    encode_key(2, WireType::EndGroup, &mut pay);
+    encode_key(2, WireType::LengthDelimited, &mut pay);
+    encode_varint(1, &mut pay);
+    pay.push(b'v');
+    encode_key(5, WireType::LengthDelimited, &mut extra);
+    encode_varint(pay.len() as u64, &mut extra);
+    extra.extend_from_slice(&pay);
+    let mut entry = Vec::new();
+    encode_key(1, WireType::Varint, &mut entry);
+    encode_varint(3, &mut entry);
+    "k2".to_owned().encode_present(1, &mut entry);
+    encode_key(2, WireType::SixtyFourBit, &mut entry);
+    entry.extend_from_slice(&[0; 8]);
+    "v2".to_owned().encode_present(2, &mut entry);
+    encode_key(6, WireType::LengthDelimited, &mut extra);
+    encode_varint(entry.len() as u64, &mut extra);
+    extra.extend_from_slice(&entry);
+    let mut tags = Vec::new();
+    encode_key(1, WireType::Varint, &mut tags);
+    encode_varint(0, &mut tags);
+    encode_key(11, WireType::LengthDelimited, &mut extra);
+    encode_varint(tags.len() as u64, &mut extra);
+    extra.extend_from_slice(&tags);
+    let read = Order::decode(&extra).unwrap();
+    assert_eq!(read.pay, Some(Pay::Voucher("v".into())));
+    assert_eq!(read.labels, BTreeMap::from([("k2".into(), "v2".into())]));
+    assert_eq!(read.opt_tags, Some(vec![]));
+}

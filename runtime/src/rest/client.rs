@@ -28,7 +28,7 @@ use crate::call::outbound::{self, Caller, Outgoing};
 use crate::codec::Format;
 use crate::deadline::{Deadline, within};
 use crate::resilience::{Admission, Resilience};
-use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
+use crate::{BoxStream, CallError, Code, Context, ProxyConfig, ServiceError, Status};
 use futures::future::{self, Either};
 use futures::{FutureExt as _, Stream, StreamExt as _, TryStreamExt as _};
 use http::{HeaderMap, HeaderName, HeaderValue, header};
@@ -98,7 +98,13 @@ struct Inner {
     caller: Caller,
     /// Where the proxy's own credentials come from.
     credentials: Option<Credentials>,
+    /// Largest reply body read, in bytes.
+    max_response_size: usize,
 }
+
+/// The default bound on a reply's body: the REST server's default request body limit, so a
+/// proxy reads no more than the service it calls would accept.
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 1 << 20;
 
 /// A credentials provider, which shows nothing of itself in `Debug`.
 #[derive(Clone)]
@@ -130,10 +136,13 @@ pub struct RestClientBuilder {
     headers: Vec<(String, String)>,
     config: ProxyConfig,
     credentials: Option<Credentials>,
+    max_response_size: usize,
 }
 
 impl RestClientBuilder {
-    /// Uses this `reqwest::Client` (its pool, TLS and proxy settings).
+    /// Uses this `reqwest::Client` (its pool, TLS and proxy settings). Give it
+    /// `redirect(reqwest::redirect::Policy::none())` as the default client has: a redirect
+    /// followed would send the call, and its credentials, wherever the service points.
     pub fn http_client(&mut self, client: reqwest::Client) -> &mut Self {
         self.http = Some(client);
         self
@@ -159,6 +168,14 @@ impl RestClientBuilder {
     /// Timeouts, outstanding bound and breaker.
     pub fn config(&mut self, config: ProxyConfig) -> &mut Self {
         self.config = config;
+        self
+    }
+
+    /// Largest reply body read, in bytes (default [`DEFAULT_MAX_RESPONSE_SIZE`], 1 MiB): a
+    /// larger one is a decode failure, found as it streams in (never buffered past the
+    /// bound).
+    pub fn max_response_size(&mut self, bytes: usize) -> &mut Self {
+        self.max_response_size = bytes;
         self
     }
 
@@ -188,12 +205,21 @@ impl RestClientBuilder {
         let mut base = base;
         let trimmed = base.path().trim_end_matches('/').to_owned();
         base.set_path(&trimmed);
+        let http = match &self.http {
+            Some(http) => http.clone(),
+            None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .referer(false)
+                .build()
+                .map_err(|e| bad(format!("the HTTP client: {e}")))?,
+        };
         let inner = Inner {
             base,
-            http: self.http.clone().unwrap_or_default(),
+            http,
             headers,
             caller: Caller::new(self.config.clone()),
             credentials: self.credentials.clone(),
+            max_response_size: self.max_response_size,
         };
         Ok(RestClient {
             inner: Arc::new(inner),
@@ -281,6 +307,7 @@ impl RestClient {
             headers: Vec::new(),
             config: ProxyConfig::default(),
             credentials: None,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
         }
     }
 
@@ -394,7 +421,8 @@ impl RestClient {
         let credential = self.credential().await?;
         // Two statements: the response, a temporary, would otherwise live across the second
         // await and keep its room in the future.
-        let reading = read_reply(self.send_retrying(call, credential.as_ref()).await?);
+        let limit = self.inner.max_response_size;
+        let reading = read_reply(self.send_retrying(call, credential.as_ref()).await?, limit);
         let reply = reading.await?;
         undeclared_failure(&reply, call.core.deadline).map_or(Ok(reply), Err)
     }
@@ -453,7 +481,9 @@ impl RestClient {
         let response = match sent {
             Ok(response) if response.status().is_success() => response,
             Ok(response) => {
-                let outcome = within(deadline, read_failure::<E>(response, deadline)).await;
+                let limit = self.inner.max_response_size;
+                let reading = read_failure::<E>(response, deadline, limit);
+                let outcome = within(deadline, reading).await;
                 admission.record(&outcome.as_ref().map(|_| ()).map_err(Clone::clone));
                 return fail(outcome.unwrap_or_else(E::from));
             }
@@ -463,7 +493,8 @@ impl RestClient {
             }
         };
         admission.record::<()>(&Ok(()));
-        Box::pin(event_stream(response, deadline, admission))
+        let limit = self.inner.max_response_size;
+        Box::pin(event_stream(response, deadline, admission, limit))
     }
 
     /// The call about to go out: the core's deadline and trace, and the REST parts.
@@ -624,21 +655,41 @@ fn path_value<'p>(name: &str, parts: &'p Parts) -> Result<&'p str, CallError> {
 /// twice), so the future holds no more than reqwest's body stream and what came so far.
 /// `Response::bytes` would keep the whole response in its future (448 bytes against ~100), and
 /// collecting through `http::Response::from` boxed the body a second time on every call.
-fn read_reply(response: reqwest::Response) -> impl Future<Output = Result<Reply, CallError>> {
+/// A body longer than `limit` is a [`CallError::Decode`] as soon as its `Content-Length` or
+/// its chunks so far say so: the rest is never read.
+fn read_reply(
+    response: reqwest::Response,
+    limit: usize,
+) -> impl Future<Output = Result<Reply, CallError>> {
     let status = response.status().as_u16();
     let error_name = header_text(response.headers(), &ACCORD_ERROR);
-    let gathering = response
-        .bytes_stream()
-        .try_fold(Gathered::Nothing, |gathered, chunk| {
-            future::ready(Ok(gathered.push(chunk)))
-        });
+    let declared = response.content_length();
+    let gathering = response.bytes_stream().map_err(transport_error).try_fold(
+        Gathered::Nothing,
+        move |gathered, chunk| {
+            future::ready(match gathered.len() + chunk.len() {
+                n if n > limit => Err(too_large(limit)),
+                _ => Ok(gathered.push(chunk)),
+            })
+        },
+    );
+    let gathering = match declared {
+        Some(n) if n > limit as u64 => Either::Left(future::ready(Err(too_large(limit)))),
+        _ => Either::Right(gathering),
+    };
     gathering.map(move |gathered| {
         Ok(Reply {
             status,
             error_name,
-            body: gathered.map_err(transport_error)?.into_bytes(),
+            body: gathered?.into_bytes(),
         })
     })
+}
+
+fn too_large(limit: usize) -> CallError {
+    CallError::Decode(format!(
+        "the reply is longer than the limit of {limit} bytes"
+    ))
 }
 
 /// A body's chunks so far: one chunk, the usual reply, is kept as it came (no copy).
@@ -649,6 +700,14 @@ enum Gathered {
 }
 
 impl Gathered {
+    fn len(&self) -> usize {
+        match self {
+            Gathered::Nothing => 0,
+            Gathered::One(one) => one.len(),
+            Gathered::Many(all) => all.len(),
+        }
+    }
+
     fn push(self, chunk: bytes::Bytes) -> Self {
         match self {
             Gathered::Nothing => Gathered::One(chunk),
@@ -700,6 +759,16 @@ fn undeclared_failure(reply: &Reply, deadline: Instant) -> Option<CallError> {
     if reply.status == 504 && Instant::now() >= deadline {
         return Some(CallError::Timeout);
     }
+    // Redirects are not followed (the client's policy): one is a failure naming its status.
+    if (300..400).contains(&reply.status) {
+        let message = format!(
+            "the service answered {} (a redirect, not followed)",
+            reply.status
+        );
+        return Some(CallError::from(
+            Status::new(Code::Internal, message).received(),
+        ));
+    }
     Some(status_error(reply.status, &reply.body))
 }
 
@@ -732,8 +801,9 @@ fn declared<E: ServiceError>(reply: &Reply) -> Option<E> {
 async fn read_failure<E: ServiceError>(
     response: reqwest::Response,
     deadline: Instant,
+    limit: usize,
 ) -> Result<E, CallError> {
-    let reply = read_reply(response).await?;
+    let reply = read_reply(response, limit).await?;
     match undeclared_failure(&reply, deadline) {
         Some(failure) => Err(failure),
         None => {
@@ -750,6 +820,8 @@ struct Events {
     ready: VecDeque<SseEvent>,
     /// One timer for the whole stream.
     deadline: Deadline,
+    /// The reply bound, for each event.
+    limit: usize,
     _admission: Admission,
 }
 
@@ -757,6 +829,7 @@ fn event_stream<O, E>(
     response: reqwest::Response,
     deadline: Instant,
     admission: Admission,
+    limit: usize,
 ) -> impl Stream<Item = Result<O, E>>
 where
     O: DeserializeOwned + Send + 'static,
@@ -767,6 +840,7 @@ where
         decoder: SseDecoder::default(),
         ready: VecDeque::new(),
         deadline: Deadline::at(deadline),
+        limit,
         _admission: admission,
     };
     futures::stream::unfold(Some(state), |state| async move {
@@ -794,9 +868,14 @@ async fn next_event(state: &mut Events) -> Result<Option<SseEvent>, CallError> {
         match chunk {
             None => return Ok(None),
             Some(Err(e)) => return Err(transport_error(e)),
-            Some(Ok(bytes)) => state
-                .ready
-                .extend(state.decoder.push(&bytes).map_err(CallError::Decode)?),
+            Some(Ok(bytes)) => {
+                let events = state.decoder.push(&bytes).map_err(CallError::Decode)?;
+                state.ready.extend(events);
+                // One event is one reply: bounded like one.
+                if state.decoder.pending() > state.limit {
+                    return Err(too_large(state.limit));
+                }
+            }
         }
     }
 }

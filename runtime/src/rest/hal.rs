@@ -125,22 +125,39 @@ impl Linked {
         Fut: std::future::Future<Output = Result<O, E>> + Send + 'static,
     {
         let call = Arc::new(call);
+        let service = self.service;
         let fetch: Fetch = Arc::new(move |value: Value, context: Context| {
             let mut object = Map::new();
             object.insert(input_field.to_owned(), value);
             let input = serde_json::from_value::<I>(Value::Object(object));
             let call = Arc::clone(&call);
+            let correlation_id = context.correlation().map(|id| id.into_owned());
+            let failed = move |error: CallError| {
+                tracing::warn!(
+                    correlation_id = correlation_id.as_deref().unwrap_or_default(),
+                    linked = %format_args!("{service}.{op}"),
+                    %error,
+                    "a linked call failed"
+                );
+                // Whatever the linked service said stays in the log: a fixed problem goes on.
+                Box::new(super::problem_of(&error.received()))
+            };
             Box::pin(async move {
-                let input = input.map_err(|e| {
-                    Box::new(Problem::new(502).with_detail(format!("the relation's value: {e}")))
-                })?;
+                let input = match input {
+                    Ok(input) => input,
+                    Err(e) => {
+                        let e = CallError::Internal(format!("the relation's value: {e}"));
+                        return Err(failed(e));
+                    }
+                };
                 match call(Request::from_parts(context, input)).await {
                     Ok(output) => serde_json::to_value(output).map_err(|e| {
-                        Box::new(
-                            Problem::new(502).with_detail(format!("encoding the resource: {e}")),
-                        )
+                        failed(CallError::Decode(format!("encoding the resource: {e}")))
                     }),
-                    Err(error) => Err(Box::new(super::server::error_problem(error))),
+                    Err(error) => match error.encode() {
+                        crate::ErrorEncoding::Call(error) => Err(failed(error)),
+                        declared => Err(Box::new(super::server::encoding_problem(declared))),
+                    },
                 }
             })
         });

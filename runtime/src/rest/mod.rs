@@ -4,6 +4,7 @@
 //! query and header values ([`ParamValue`]). The call core (`crate::call`) does the rest.
 
 pub mod client;
+mod connection;
 pub mod hal;
 mod problem;
 pub mod server;
@@ -79,6 +80,9 @@ pub fn status_of_code(code: Code) -> u16 {
 /// The HTTP status a skeleton answers a handler's failure with. Decode and connection
 /// failures of the handler's own downstream calls are a bad gateway.
 pub fn http_status(error: &CallError) -> u16 {
+    if let Some(upstream) = error.upstream() {
+        return upstream.http_status();
+    }
     match error {
         CallError::Timeout => 504,
         CallError::Overloaded | CallError::CircuitOpen => 503,
@@ -90,8 +94,16 @@ pub fn http_status(error: &CallError) -> u16 {
 }
 
 /// The problem body a skeleton answers a handler's failure with; internal details never leak.
+/// A failed call to another service is its fixed message with its kind in `code`
+/// (`upstream_failed`, ...; `docs/wire.md`, "Failures").
 pub fn problem_of(error: &CallError) -> Problem {
     let problem = Problem::new(http_status(error));
+    if let Some(upstream) = error.upstream() {
+        let mut problem = problem.with_detail(upstream.message());
+        let code = serde_json::Value::String(upstream.name().to_owned());
+        problem.extensions.insert("code".to_owned(), code);
+        return problem;
+    }
     match error {
         CallError::Status(status) => {
             let Status {
@@ -113,13 +125,15 @@ pub fn problem_of(error: &CallError) -> Problem {
     }
 }
 
-/// The neutral status of a problem a server answered with.
+/// The neutral status of a problem a server answered with (marked received: see
+/// [`Status::is_remote`]).
 pub fn status_of_problem(problem: Problem) -> Status {
-    Status {
-        code: Code::from_status(problem.status),
-        message: problem.detail.unwrap_or_default(),
-        violations: problem.violations,
-    }
+    let mut status = Status::new(
+        Code::from_status(problem.status),
+        problem.detail.unwrap_or_default(),
+    );
+    status.violations = problem.violations;
+    status.received()
 }
 
 #[cfg(test)]
@@ -142,6 +156,60 @@ mod tests {
         let problem = problem_of(&invalid.clone().into());
         assert_eq!(problem, Problem::invalid(invalid.violations.clone()));
         assert_eq!(status_of_problem(problem), invalid);
+    }
+
+    #[test]
+    fn a_failed_call_to_another_service_is_answered_with_its_fixed_problem() {
+        let secret = "x".repeat(100_000);
+        let received = |code: Code| {
+            let mut problem = Problem::new(status_of_code(code)).with_detail(secret.clone());
+            problem.violations = vec![Violation {
+                field: "internal_field".into(),
+                message: "bad".into(),
+            }];
+            CallError::from(status_of_problem(problem))
+        };
+        let url = "error sending request for url (http://127.0.0.1:9/consumers/1): refused";
+        for (error, status, code) in [
+            (CallError::Connect(url.into()), 502, "upstream_unreachable"),
+            (
+                CallError::Decode("expected value at line 1 column 2".into()),
+                502,
+                "upstream_malformed",
+            ),
+            (received(Code::Internal), 502, "upstream_failed"),
+            (received(Code::NotFound), 502, "upstream_failed"),
+            (received(Code::InvalidArgument), 502, "upstream_failed"),
+            (received(Code::Unavailable), 503, "upstream_unavailable"),
+            (received(Code::DeadlineExceeded), 504, "upstream_timeout"),
+        ] {
+            let problem = problem_of(&error);
+            let text = serde_json::to_string(&problem).unwrap();
+            assert_eq!(
+                (problem.status, problem.extensions["code"].as_str()),
+                (status, Some(code))
+            );
+            assert_eq!(
+                problem.detail.as_deref(),
+                error.upstream().map(|u| u.message())
+            );
+            for leaked in [
+                "xxxx",
+                "127.0.0.1",
+                "error sending",
+                "line 1",
+                "internal_field",
+            ] {
+                assert!(!text.contains(leaked), "{leaked} in {text}");
+            }
+        }
+        // A status of the handler's own keeps its words.
+        let own = problem_of(&CallError::status(Code::NotFound, "no order 7"));
+        assert_eq!(
+            (own.status, own.detail.as_deref()),
+            (404, Some("no order 7"))
+        );
+        assert!(!own.extensions.contains_key("code"));
     }
 
     #[test]

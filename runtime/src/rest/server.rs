@@ -16,13 +16,15 @@
 //! problems), runs `Validate`, lets the core run the handler under the deadline inside the
 //! call's span, and maps the `Result` to a response.
 
+pub use super::connection::serve_with;
 use super::hal::{self, Hypermedia, Linked};
 use super::header_names::{ACCORD_ERROR, CORRELATION_ID};
 use super::{PROBLEM_JSON, ParamValue, Problem, Route, problem_of};
 use crate::auth::{AuthError, Authenticator, Requirement};
 use crate::call::inbound::{self, Echo, Incoming};
 use crate::call::{MetadataPolicy, OperationInfo, Outcome};
-use crate::codec::Format;
+use crate::codec::{Format, JsonError};
+pub use crate::connections::Connections;
 use crate::deadline::Deadline;
 use crate::shape::Shape;
 use crate::shutdown::Shutdown;
@@ -42,7 +44,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tracing::Instrument as _;
 
 /// The input of an operation declared without one (`op ping()`): any JSON object, members
@@ -64,7 +66,8 @@ impl Shape for NoInput {
 /// Settings of a REST skeleton.
 #[derive(Clone)]
 pub struct ServerConfig {
-    /// Largest accepted request body in bytes; a larger one gets 413.
+    /// Largest accepted request body in bytes; a larger one gets 413. Default
+    /// [`MAX_MESSAGE_BYTES`](crate::call::MAX_MESSAGE_BYTES), the same on every transport.
     pub body_limit: usize,
     /// Which request headers become the handler's `Context::metadata` (besides the
     /// propagation headers, read for the core); credentials only when named.
@@ -85,7 +88,7 @@ impl Default for ServerConfig {
     /// A 1 MiB body limit; every metadata header but the credentials; no authenticator.
     fn default() -> Self {
         ServerConfig {
-            body_limit: 1 << 20,
+            body_limit: crate::call::MAX_MESSAGE_BYTES,
             metadata: MetadataPolicy::default(),
             authenticator: None,
             insecure_no_auth: false,
@@ -209,80 +212,18 @@ pub fn finish_router<S: Send + Sync + 'static>(
         })
 }
 
-/// Serves `router` on `listener` until `shutdown` says stop, with each caller's address in the
-/// context extensions (`axum::extract::ConnectInfo<SocketAddr>`). On the signal it stops
-/// accepting, asks every connection to finish its calls in flight (HTTP/1 keep-alive ends, HTTP/2
-/// sends GOAWAY), waits for them at most the drain time, then drops what is left and returns.
+/// Serves `router` on `listener` until `shutdown` says stop, with the default
+/// [`Connections`] settings: [`serve_with`] with `Connections::default()`.
 ///
 /// Its own accept loop rather than `axum::serve`: that one spawns a task per connection that
-/// outlives its future, so a call could not be cut off at the end of the drain.
+/// outlives its future, so a call could not be cut off at the end of the drain, and it bounds
+/// neither slow heads nor idle connections.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     shutdown: Shutdown,
 ) -> std::io::Result<()> {
-    let (mut signal, drain) = shutdown.into_parts();
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut connections = tokio::task::JoinSet::new();
-    loop {
-        tokio::select! {
-            () = &mut signal => break,
-            // Reap finished connections as they end, so the set does not grow.
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let watcher = graceful.watcher();
-                    connections.spawn(connection(stream, peer, router.clone(), watcher));
-                }
-                Err(e) => accept_failed(e).await,
-            },
-        }
-    }
-    drop(listener);
-    tokio::select! {
-        () = graceful.shutdown() => {}
-        () = tokio::time::sleep(drain) => {
-            tracing::warn!(?drain, "calls still in flight after the drain time were dropped");
-        }
-    }
-    connections.shutdown().await;
-    Ok(())
-}
-
-/// Serves one connection (HTTP/1 or HTTP/2) until it ends or the shutdown asks it to.
-async fn connection(
-    stream: tokio::net::TcpStream,
-    peer: std::net::SocketAddr,
-    router: axum::Router,
-    watcher: hyper_util::server::graceful::Watcher,
-) {
-    use hyper_util::rt::{TokioExecutor, TokioIo};
-    use tower::ServiceExt as _;
-    let service = router.map_request(move |mut request: http::Request<hyper::body::Incoming>| {
-        let info = axum::extract::ConnectInfo(peer);
-        request.extensions_mut().insert(info);
-        request.map(Body::new)
-    });
-    let service = hyper_util::service::TowerToHyperService::new(service);
-    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    let serving = builder.serve_connection(TokioIo::new(stream), service);
-    if let Err(e) = watcher.watch(serving).await {
-        tracing::trace!(%e, "connection ended with an error");
-    }
-}
-
-/// A failed `accept`: a connection the peer dropped before it was taken is nothing; anything
-/// else (out of file descriptors) is logged and given a moment, as a busy loop would not help.
-async fn accept_failed(error: std::io::Error) {
-    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
-    if matches!(
-        error.kind(),
-        ConnectionAborted | ConnectionRefused | ConnectionReset
-    ) {
-        return;
-    }
-    tracing::error!(%error, "accept failed");
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    serve_with(listener, router, shutdown, Connections::default()).await
 }
 
 async fn not_found(method: http::Method, uri: http::Uri) -> Response {
@@ -467,7 +408,7 @@ impl Call {
         F: FnOnce(Request<I>) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let (mut context, echo) = self.context();
+        let (mut context, echo, deadline_malformed) = self.context();
         // Before the input is read: a refused caller learns nothing of it.
         let headers = &self.parts.headers;
         let refused = if self.insecure_no_auth {
@@ -485,9 +426,13 @@ impl Call {
         let started = self.started;
         let Unread {
             fields,
-            violations,
+            mut violations,
             body,
         } = self.bind(bind);
+        if deadline_malformed {
+            let message = "header Accord-Deadline-Ms: not a whole number of milliseconds";
+            violations.push(&FieldPath::Root, message);
+        }
         let work = async move {
             if let Some(refused) = refused {
                 return refusal_response(route.op, refused);
@@ -557,22 +502,23 @@ impl Call {
     /// extensions (moved into the context: cloning them cost an allocation per entry on every
     /// call), made by the core; and the correlation id's header value for the response when
     /// the caller cannot already know it (see `docs/wire.md`): the caller's own id (the
-    /// request's header value, shared, not copied), or the trace id this skeleton started.
-    fn context(&mut self) -> (Context, Option<HeaderValue>) {
+    /// request's header value, shared, not copied), or the trace id that stands for it (of the
+    /// trace this skeleton started, or of the caller's when its id was refused). Also whether `Accord-Deadline-Ms` was malformed (the call is then refused as invalid).
+    fn context(&mut self) -> (Context, Option<HeaderValue>, bool) {
         let Propagation {
             deadline_ms,
             traceparent,
             correlation_id,
             metadata,
         } = Propagation::read(&self.parts.headers, &self.metadata);
+        // Bytes that are not even text stand as U+FFFD, which the core refuses like any other
+        // invalid id (so the answer tells the id in force), rather than as no id at all.
         let received = correlation_id
-            .and_then(|v| Some((v, v.to_str().ok()?)))
-            .filter(|(_, id)| !id.is_empty());
+            .filter(|v| !v.is_empty())
+            .map(|v| (v, std::str::from_utf8(v.as_bytes()).unwrap_or("\u{fffd}")));
+        let deadline = deadline_ms.map(|v| inbound::budget_of_millis(v.as_bytes()));
         let incoming = Incoming {
-            deadline: deadline_ms
-                .and_then(|v| v.to_str().ok())
-                .and_then(|ms| ms.trim().parse::<u64>().ok())
-                .map(Duration::from_millis),
+            deadline: deadline.and_then(Result::ok),
             traceparent: traceparent.map(HeaderValue::as_bytes),
             correlation_id: received.map(|(_, id)| id),
             metadata,
@@ -585,7 +531,7 @@ impl Call {
             // Hex digits are always a valid header value.
             Echo::Started(trace_id) => Some(HeaderValue::from_str(&trace_id).expect("hex")),
         };
-        (context, echo)
+        (context, echo, matches!(deadline, Some(Err(_))))
     }
 }
 
@@ -618,6 +564,10 @@ impl UnreadBody {
         let bytes = match axum::body::to_bytes(self.body, limit).await {
             Ok(bytes) => bytes,
             Err(e) if is_length_limit(&e) => return Err(too_large().into()),
+            Err(e) if is_error::<super::connection::BodyTimedOut>(&e) => {
+                let detail = "the request body did not arrive in time";
+                return Err(Problem::new(408).with_detail(detail).into());
+            }
             Err(e) => {
                 return Err(Problem::new(400)
                     .with_detail(format!("reading the body failed: {e}"))
@@ -629,13 +579,16 @@ impl UnreadBody {
         }
         if !self.json {
             return Err(Problem::new(415)
-                .with_detail("the body must be application/json")
+                .with_detail("the body must be application/json in UTF-8")
                 .into());
         }
-        match serde_json::from_slice::<Value>(&bytes) {
+        match crate::codec::json_value(&bytes) {
             Ok(Value::Object(object)) => Ok(object),
             Ok(_) => Err(invalid("", "the body must be a JSON object").into()),
-            Err(e) => Err(invalid("", &format!("malformed JSON: {e}")).into()),
+            Err(JsonError::Duplicate(member)) => {
+                Err(invalid(&member.path, &member.message()).into())
+            }
+            Err(e) => Err(invalid("", &e.to_string()).into()),
         }
     }
 }
@@ -804,9 +757,14 @@ fn to_json<T: Serialize>(value: &T) -> Result<Value, String> {
 }
 
 fn is_length_limit(error: &axum::Error) -> bool {
+    is_error::<http_body_util::LengthLimitError>(error)
+}
+
+/// Whether `error` is, or was caused by, a `T`.
+fn is_error<T: std::error::Error + 'static>(error: &axum::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = source {
-        if e.is::<http_body_util::LengthLimitError>() {
+        if e.is::<T>() {
             return true;
         }
         source = e.source();
@@ -814,6 +772,9 @@ fn is_length_limit(error: &axum::Error) -> bool {
     false
 }
 
+/// Whether `Content-Type` says JSON (`application/json`, `application/*+json`) in UTF-8: JSON
+/// between systems is UTF-8 (RFC 8259 §8.1), so a `charset` parameter naming anything else
+/// (`utf-16`, `iso-8859-1`) is refused rather than read as UTF-8.
 fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers
         .get(header::CONTENT_TYPE)
@@ -821,14 +782,19 @@ fn is_json(headers: &HeaderMap) -> bool {
     else {
         return false;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let json = essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"));
+    json && parts.all(|parameter| {
+        let (name, charset) = parameter.split_once('=').unwrap_or((parameter, ""));
+        let charset = charset.trim();
+        let charset = charset
+            .strip_prefix('"')
+            .and_then(|c| c.strip_suffix('"'))
+            .unwrap_or(charset);
+        !name.trim().eq_ignore_ascii_case("charset") || charset.eq_ignore_ascii_case("utf-8")
+    })
 }
 
 fn invalid(field: &str, message: &str) -> Problem {
@@ -1051,7 +1017,12 @@ pub fn error_response<E: ServiceError>(error: E) -> Response {
 /// The problem object of an `event: error`: a declared error carries its name in `error` and
 /// its JSON in `value`.
 pub(crate) fn error_problem<E: ServiceError>(error: E) -> Problem {
-    match error.encode() {
+    encoding_problem(error.encode())
+}
+
+/// [`error_problem`] of an encoded error.
+pub(crate) fn encoding_problem(encoding: ErrorEncoding) -> Problem {
+    match encoding {
         ErrorEncoding::Declared(declared) => {
             let value = declared
                 .encode(Format::Json)

@@ -41,6 +41,11 @@ impl SseDecoder {
         Ok(events)
     }
 
+    /// Bytes held for the event not yet complete.
+    pub fn pending(&self) -> usize {
+        self.buffer.len() + self.data.as_ref().map_or(0, String::len)
+    }
+
     fn line(&mut self, line: &str) -> Option<SseEvent> {
         if line.is_empty() {
             let data = self.data.take()?;
@@ -91,6 +96,15 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn the_unfinished_event_is_counted_across_its_lines() {
+        let mut d = SseDecoder::default();
+        d.push(b"data: 0123456789\ndata: 0123").unwrap();
+        assert_eq!(d.pending(), 10 + 10, "the data so far and the partial line");
+        d.push(b"\n\n").unwrap();
+        assert_eq!(d.pending(), 0);
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub struct Server {
     kind: Kind,
     child: Option<Child>,
     dir: PathBuf,
-    /// Client port, then the Erlang distribution and epmd ports (RabbitMQ).
+    /// Client port, then the Erlang distribution and epmd ports (RabbitMQ) or the monitoring
+    /// port (NATS).
     ports: [u16; 3],
     name: String,
 }
@@ -99,6 +100,8 @@ impl Server {
                 command.args(["-js", "-a", "127.0.0.1", "-p"]);
                 command
                     .arg(self.ports[0].to_string())
+                    .arg("-m")
+                    .arg(self.ports[1].to_string())
                     .arg("-sd")
                     .arg(self.dir.join("js"));
             }
@@ -130,6 +133,44 @@ impl Server {
         register(child.id(), self.ports[2], self.kind, &self.dir);
         self.child = Some(child);
         self.wait_until_ready();
+    }
+
+    /// NATS: the HTTP monitoring endpoint (`/connz`, `/jsz`, ...).
+    pub fn monitor_url(&self) -> String {
+        assert_eq!(
+            self.kind,
+            Kind::Nats,
+            "only nats-server has a monitoring port"
+        );
+        format!("http://127.0.0.1:{}", self.ports[1])
+    }
+
+    /// RabbitMQ: runs `rabbitmqctl` against this node (`list_queues ...`) and returns what it
+    /// printed; `None` when `rabbitmqctl` is not installed.
+    pub fn rabbitmqctl(&self, args: &[&str]) -> Option<String> {
+        assert_eq!(self.kind, Kind::Rabbit, "rabbitmqctl talks to RabbitMQ");
+        let script = Path::new("/usr/lib/rabbitmq/bin/rabbitmqctl");
+        let program = if script.is_file() {
+            script.to_owned()
+        } else {
+            PathBuf::from("rabbitmqctl")
+        };
+        let out = Command::new(program)
+            .args(["-q", "-n", &format!("{}@localhost", self.name)])
+            .args(args)
+            // Its Erlang cookie and port mapper are the node's.
+            .env("HOME", &self.dir)
+            .env("ERL_EPMD_PORT", self.ports[2].to_string())
+            .env("RABBITMQ_CONF_ENV_FILE", self.dir.join("rabbitmq-env.conf"))
+            .stdin(Stdio::null())
+            .output()
+            .ok()?;
+        assert!(
+            out.status.success(),
+            "rabbitmqctl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     fn wait_until_ready(&mut self) {
@@ -166,20 +207,19 @@ impl Drop for Server {
 /// The broker shared by every test of this binary, started by the first to ask; `None` when
 /// its binary is missing (and `CI` unset). Killed when the test binary exits.
 pub fn shared(kind: Kind) -> Option<String> {
-    static NATS: OnceLock<Option<String>> = OnceLock::new();
-    static RABBIT: OnceLock<Option<String>> = OnceLock::new();
+    shared_server(kind).map(Server::url)
+}
+
+/// The shared broker itself (see [`shared`]), for its monitoring and control tools.
+pub fn shared_server(kind: Kind) -> Option<&'static Server> {
+    // Statics are never dropped: the exit hook kills these.
+    static NATS: OnceLock<Option<Server>> = OnceLock::new();
+    static RABBIT: OnceLock<Option<Server>> = OnceLock::new();
     let cell = match kind {
         Kind::Nats => &NATS,
         Kind::Rabbit => &RABBIT,
     };
-    cell.get_or_init(|| {
-        let server = Server::start(kind)?;
-        let url = server.url();
-        // Kept for the life of the process; the exit hook kills it.
-        std::mem::forget(server);
-        Some(url)
-    })
-    .clone()
+    cell.get_or_init(|| Server::start(kind)).as_ref()
 }
 
 /// The broker's binary from PATH, or `None` after printing `SKIPPED` (a failure under `CI`).

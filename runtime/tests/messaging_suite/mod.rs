@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 #[allow(unused_macros)] // the embedded broker's binary runs its cases on a paused clock instead
 macro_rules! against_a_real_broker {
     ($broker:ident) => {
-        messaging_suite::against_a_real_broker!(@each $broker headers_and_payload_round_trip, group_members_compete, groups_fan_out, per_key_order, nack_redelivers, failures_are_retried_then_dead_lettered, in_flight_is_bounded, replies_reach_the_inbox);
+        messaging_suite::against_a_real_broker!(@each $broker headers_and_payload_round_trip, group_members_compete, groups_fan_out, per_key_order, nack_redelivers, failures_are_retried_then_dead_lettered, in_flight_is_bounded, replies_reach_the_inbox, illegal_reply_addresses_are_refused_before_sending);
     };
     (@each $broker:ident $($name:ident),*) => {$(
         #[tokio::test]
@@ -467,4 +467,104 @@ pub async fn python_clients_speak_the_documented_wire(broker: &Broker, mode: &st
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success() && said.contains("OK"), "{said}");
+}
+
+/// A message whose consumers keep stopping before they acknowledge it (a crash, a lost
+/// connection) is not redelivered forever: once it has been delivered more times than its
+/// handler has attempts, the next delivery dead-letters it without running the handler.
+/// `connect` opens a connection of its own for each consumer, dropped with it as a crashing
+/// process's would be.
+pub async fn a_message_that_keeps_losing_its_consumer_is_dead_lettered_unrun<C, F>(
+    broker: &Broker,
+    connect: C,
+) where
+    C: Fn() -> F,
+    F: Future<Output = Broker>,
+{
+    let channel = Channel::point_to_point(unique("crashes"));
+    let mut dead = broker
+        .subscribe(&channel.dead_letters(), "ops")
+        .await
+        .unwrap();
+    let sent = Message::new("test.N", "stuck");
+    broker.publish(&channel, sent.clone()).await.unwrap();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let config = fast_retries();
+    for _ in 0..config.max_attempts {
+        let crashing = connect().await;
+        let consumer = crashing.subscribe(&channel, "g").await.unwrap();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let runs = runs.clone();
+        // Runs, then never finishes: the consumer is stopped mid-work.
+        let handler = move |_: &Message| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            let _ = tx.send(());
+            std::future::pending::<Result<(), HandlerError>>()
+        };
+        let mut serving = Serving::default();
+        serving.spawn(consumer.serve(config.clone(), handler));
+        recv_n(&mut rx, 1, "a run").await;
+        // Stopped: its delivery goes back (a process that dies instead has the broker
+        // redeliver after the ack wait), then its connection ends.
+        drop(serving);
+        settle().await;
+        drop(crashing);
+    }
+    let consumer = broker.subscribe(&channel, "g").await.unwrap();
+    let mut serving = Serving::default();
+    let counted = runs.clone();
+    serving.spawn(consumer.serve(config.clone(), move |_: &Message| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        std::future::ready(Ok(()))
+    }));
+    let letter = within("the dead letter", dead.next()).await.unwrap();
+    let m = letter.message().clone();
+    letter.ack().await.unwrap();
+    assert_eq!(m.message_id, sent.message_id);
+    let why = m.header(header::ERROR).unwrap();
+    assert!(
+        why.starts_with("delivered 4 times without being acknowledged"),
+        "{why}"
+    );
+    assert_eq!(m.header(header::ATTEMPTS), Some("3"));
+    settle().await;
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        3,
+        "never run on the spent delivery"
+    );
+    let extra = tokio::time::timeout(Duration::from_millis(300), dead.next()).await;
+    assert!(extra.is_err(), "dead-lettered once");
+}
+
+/// `Broker::reply` refuses, before sending, an address no reply may go to; the broker keeps
+/// serving replies to legal inboxes.
+pub async fn illegal_reply_addresses_are_refused_before_sending(broker: &Broker) {
+    let long = "x".repeat(5 * 1024);
+    for to in [
+        "",
+        long.as_str(),
+        "_INBOX.a b",
+        "_INBOX.*",
+        "_INBOX.>",
+        "x.#",
+        "a\r\nPUB x 0",
+        "$JS.API.STREAM.LIST",
+        "amq.direct",
+    ] {
+        let refused = broker.reply(to, Message::new("test.Pong", "x")).await;
+        assert!(
+            matches!(refused, Err(accord::messaging::BrokerError::Rejected(_))),
+            "{to:?}: {refused:?}"
+        );
+    }
+    let too_long_channel = Channel::point_to_point(long.clone());
+    let refused = broker
+        .publish(&too_long_channel, Message::new("test.N", "x"))
+        .await;
+    assert!(
+        matches!(refused, Err(accord::messaging::BrokerError::Rejected(_))),
+        "{refused:?}"
+    );
+    replies_reach_the_inbox(broker).await;
 }

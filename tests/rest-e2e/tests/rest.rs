@@ -1105,3 +1105,177 @@ async fn shutdown_drops_calls_that_outlive_the_drain() {
         "{dropped:?}"
     );
 }
+
+/// `docs/wire.md`, JSON encoding of values: an object that names a member twice is refused,
+/// with a violation at the member's path that names it (serde alone keeps the last).
+#[tokio::test]
+async fn a_member_named_twice_is_a_400_naming_it() {
+    let server = serve().await;
+    let url = format!("{}/orders", server.base);
+    let post = |body: &'static str| raw("POST", url.clone(), Some("application/json"), body);
+    let twice = r#"{"restaurant_id": 1, "consumer_id": 2, "currency": "EUR", "restaurant_id": 0,
+        "line_items": [{"menu_item_id": "a", "quantity": 1}]}"#;
+    let (status, p) = post(twice).await;
+    assert_eq!(status, 400, "{p}");
+    assert_eq!(
+        violations(&p),
+        [(
+            "restaurant_id".into(),
+            "member \"restaurant_id\" appears more than once in its object".into()
+        )]
+    );
+    let nested = r#"{"restaurant_id": 1, "consumer_id": 2, "currency": "EUR",
+        "line_items": [{"menu_item_id": "a", "quantity": 1},
+                       {"menu_item_id": "b", "quantity": 1, "quantity": 100}]}"#;
+    let (status, p) = post(nested).await;
+    assert_eq!(status, 400);
+    assert_eq!(violations(&p)[0].0, "line_items[1].quantity");
+    // An unknown member named twice is refused too: no reader may disagree about any member.
+    let unknown = r#"{"restaurant_id": 1, "consumer_id": 2, "currency": "EUR", "x": 1, "x": 2,
+        "line_items": [{"menu_item_id": "a", "quantity": 1}]}"#;
+    assert_eq!(post(unknown).await.0, 400);
+    let once = r#"{"restaurant_id": 1, "consumer_id": 2, "currency": "EUR",
+        "line_items": [{"menu_item_id": "a", "quantity": 1}]}"#;
+    let (status, reply) = post(once).await;
+    assert_eq!((status, reply["order_id"].as_i64()), (200, Some(101)));
+}
+
+/// JSON is UTF-8: a body whose media type names another charset is 415, never read as UTF-8.
+#[tokio::test]
+async fn a_body_in_another_charset_is_415() {
+    let server = serve().await;
+    let url = format!("{}/orders", server.base);
+    let body = r#"{"restaurant_id": 1, "consumer_id": 2, "currency": "EUR",
+        "line_items": [{"menu_item_id": "a", "quantity": 1}]}"#;
+    for refused in [
+        "application/json; charset=utf-16",
+        "application/json; charset=\"UTF-16LE\"",
+        "application/json;charset=iso-8859-1",
+        "application/json; charset=",
+        "application/vnd.shop+json; charset=us-ascii",
+    ] {
+        let (status, p) = raw("POST", url.clone(), Some(refused), body).await;
+        assert_eq!(status, 415, "{refused}: {p}");
+        assert_eq!(p["detail"], "the body must be application/json in UTF-8");
+    }
+    for taken in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON; Charset=\"UTF-8\"",
+        "application/json;charset=utf-8;profile=x",
+        "application/vnd.shop+json",
+    ] {
+        let (status, p) = raw("POST", url.clone(), Some(taken), body).await;
+        assert_eq!(status, 200, "{taken}: {p}");
+    }
+}
+
+/// Values in the path and query have one text form each (as JSON writes them): `+1`, `01` and
+/// `-0` are refused; `%31` is `1`, the same URI by RFC 3986.
+#[tokio::test]
+async fn ids_in_the_path_and_query_have_one_text_form() {
+    let server = serve().await;
+    let base = &server.base;
+    for path in ["+1", "%2B1", "01", "-0", "%201", "1%20", "0x1", "1e0"] {
+        let (status, p) = raw("GET", format!("{base}/orders/{path}"), None, "").await;
+        assert_eq!(status, 400, "{path}: {p}");
+        assert_eq!(violations(&p)[0].0, "order_id", "{path}");
+    }
+    let (_, p) = raw("GET", format!("{base}/orders/%2B1"), None, "").await;
+    assert_eq!(
+        violations(&p)[0].1,
+        "\"+1\" is not a 64-bit integer as JSON writes it (no `+`, leading zero or `-0`)"
+    );
+    for (path, id) in [("%31", 1), ("0", 0), ("12", 12)] {
+        let (status, order) = raw("GET", format!("{base}/orders/{path}"), None, "").await;
+        assert_eq!(
+            (status, order["order_id"].as_i64()),
+            (200, Some(id)),
+            "{path}"
+        );
+    }
+    for query in ["limit=%2B5", "limit=05", "limit=-0"] {
+        let (status, p) = raw("GET", format!("{base}/orders?{query}"), None, "").await;
+        assert_eq!(
+            (status, violations(&p)[0].0.as_str()),
+            (400, "limit"),
+            "{query}"
+        );
+    }
+    let (status, list) = raw("GET", format!("{base}/orders?limit=%35"), None, "").await;
+    assert_eq!(status, 200);
+    assert_eq!(list["orders"].as_array().unwrap().len(), 5);
+}
+
+/// `Accord-Deadline-Ms: 0` (or negative) is a budget spent: 504 before the handler runs; a
+/// value that is not whole milliseconds is a 400.
+#[tokio::test]
+async fn a_spent_deadline_is_504_and_a_malformed_one_400_without_running_the_handler() {
+    let server = serve().await;
+    let calls = || server.shop.0.calls.load(Ordering::SeqCst);
+    let get = |deadline: &'static str| {
+        reqwest::Client::new()
+            .get(format!("{}/orders/3", server.base))
+            .header("accord-deadline-ms", deadline)
+            .send()
+    };
+    for spent in ["0", "-5", " 0 "] {
+        let response = get(spent).await.unwrap();
+        assert_eq!(response.status(), 504, "{spent:?}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["status"], 504);
+    }
+    for malformed in ["abc", "1.5", "+5", "5ms", ""] {
+        let response = get(malformed).await.unwrap();
+        assert_eq!(response.status(), 400, "{malformed:?}");
+        let problem: Value = response.json().await.unwrap();
+        assert!(violations(&problem)[0].1.contains("Accord-Deadline-Ms"));
+    }
+    assert_eq!(calls(), 0, "no handler ran");
+    assert_eq!(get("5000").await.unwrap().status(), 200);
+    assert_eq!(calls(), 1);
+}
+
+/// A correlation id over 128 bytes or with anything but visible ASCII is dropped: the call's
+/// trace id stands for it, and the answer says which id that is.
+#[tokio::test]
+async fn correlation_ids_too_long_or_not_visible_ascii_are_replaced_by_the_trace_id() {
+    const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let server = serve().await;
+    let get = |id: reqwest::header::HeaderValue| {
+        reqwest::Client::new()
+            .get(format!("{}/orders/2", server.base))
+            .header("traceparent", PARENT)
+            .header("x-correlation-id", id)
+            .send()
+    };
+    let value = |bytes: &[u8]| reqwest::header::HeaderValue::from_bytes(bytes).unwrap();
+    let longest = "c".repeat(128);
+    let response = get(value(longest.as_bytes())).await.unwrap();
+    assert_eq!(response.headers()["x-correlation-id"], longest.as_str());
+    let got: Order = response.json().await.unwrap();
+    assert_eq!(got.labels["correlation_id"], longest);
+
+    let too_long = "c".repeat(129);
+    let huge = "c".repeat(6000);
+    for refused in [
+        too_long.as_bytes(),
+        huge.as_bytes(),
+        b"a b",
+        b"tab\there",
+        "caf\u{e9}".as_bytes(),
+        b"latin\xe9",
+    ] {
+        let response = get(value(refused)).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["x-correlation-id"],
+            TRACE,
+            "{:?}",
+            String::from_utf8_lossy(refused)
+        );
+        let got: Order = response.json().await.unwrap();
+        assert_eq!(got.labels["correlation_id"], TRACE);
+    }
+}

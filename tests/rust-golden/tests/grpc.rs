@@ -378,3 +378,146 @@ async fn an_unreachable_server_opens_the_shared_breaker() {
     }));
     assert_eq!(watched.next().await.unwrap(), Err(CallError::CircuitOpen));
 }
+
+/// A raw tonic client on `url`'s channel, for what the generated proxy never sends.
+async fn raw_grpc(
+    url: String,
+) -> accord::grpc::tonic::client::Grpc<accord::grpc::tonic::transport::Channel> {
+    let channel = accord::grpc::tonic::transport::Endpoint::from_shared(url)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut grpc = accord::grpc::tonic::client::Grpc::new(channel);
+    grpc.ready().await.unwrap();
+    grpc
+}
+
+/// A unary (or server-streaming) method whose request carries two messages is a cardinality
+/// violation: `UNIMPLEMENTED`, and the handler does not run on the first message alone.
+#[tokio::test]
+async fn a_second_request_message_for_a_method_that_takes_one_is_unimplemented() {
+    use accord::grpc::codec::ProtoCodec;
+    use accord::grpc::tonic::{Code as GrpcCode, Request as GrpcRequest};
+    let url = serve(Impl(Arc::new(Seen::default())), open()).await;
+    let mut grpc = raw_grpc(url).await;
+    let path = |p: &'static str| accord::__private::http::uri::PathAndQuery::from_static(p);
+    let id = uuid::Uuid::new_v4();
+    let messages = |n: usize| GrpcRequest::new(futures::stream::iter(vec![GetThing { id }; n]));
+
+    // One message through the streaming door is a valid unary call.
+    let codec = ProtoCodec::<GetThing, Thing>::client();
+    let one = grpc
+        .client_streaming(
+            messages(1),
+            path("/stress.everything.v2.Everything/GetThing"),
+            codec,
+        )
+        .await
+        .unwrap();
+    assert_eq!(one.into_inner(), thing(id));
+
+    grpc.ready().await.unwrap();
+    let codec = ProtoCodec::<GetThing, Thing>::client();
+    let two = grpc
+        .client_streaming(
+            messages(2),
+            path("/stress.everything.v2.Everything/GetThing"),
+            codec,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(two.code(), GrpcCode::Unimplemented, "{two:?}");
+    assert!(two.message().contains("more than one request message"));
+
+    grpc.ready().await.unwrap();
+    let codec = ProtoCodec::<GetThing, Thing>::client();
+    let watched = grpc
+        .streaming(
+            messages(2),
+            path("/stress.everything.v2.Everything/Watch"),
+            codec,
+        )
+        .await;
+    let status = match watched {
+        Err(status) => status,
+        Ok(stream) => stream
+            .into_inner()
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .find_map(Result::err)
+            .expect("the stream fails"),
+    };
+    assert_eq!(status.code(), GrpcCode::Unimplemented, "{status:?}");
+}
+
+/// Every transport takes the same request size by default: a 1.5 MiB message, which gRPC's
+/// libraries would take (4 MiB), is refused like a 1.5 MiB REST body.
+#[tokio::test]
+async fn the_default_message_limit_is_the_one_of_every_transport() {
+    assert_eq!(
+        ServerConfig::default().max_message_size,
+        accord::call::MAX_MESSAGE_BYTES
+    );
+    assert_eq!(
+        accord::rest::server::ServerConfig::default().body_limit,
+        accord::call::MAX_MESSAGE_BYTES
+    );
+    let url = serve(Impl(Arc::new(Seen::default())), open()).await;
+    // A client that sends it: the server's limit is what refuses.
+    let client = accord::grpc::client::GrpcClient::builder(url)
+        .max_message_size(8 << 20)
+        .build()
+        .unwrap();
+    let proxy = grpc::Proxy::new(client);
+    let mut big = thing(uuid::Uuid::new_v4());
+    big.name = "x".repeat(accord::call::MAX_MESSAGE_BYTES * 3 / 2);
+    let replaced = proxy
+        .replace_thing(Request::new(ReplaceThing {
+            id: big.id,
+            etag: String::new(),
+            thing: big,
+            note: None,
+        }))
+        .await;
+    assert!(
+        matches!(&replaced, Err(everything::ReplaceThingError::Call(CallError::Status(s))) if s.code == Code::ResourceExhausted),
+        "{replaced:?}"
+    );
+}
+
+/// `grpc-timeout: 0m` is a budget spent: refused without running the handler.
+#[tokio::test]
+async fn a_zero_timeout_is_refused_without_running_the_handler() {
+    use accord::grpc::codec::ProtoCodec;
+    use accord::grpc::tonic::{Code as GrpcCode, Request as GrpcRequest};
+    let seen = Arc::new(Seen::default());
+    let url = serve(Impl(seen.clone()), open()).await;
+    let mut grpc = raw_grpc(url).await;
+    let path = accord::__private::http::uri::PathAndQuery::from_static(
+        "/stress.everything.v2.Everything/GetThing",
+    );
+    let mut request = GrpcRequest::new(GetThing {
+        id: uuid::Uuid::new_v4(),
+    });
+    request
+        .metadata_mut()
+        .insert("grpc-timeout", "0m".parse().unwrap());
+    let codec = ProtoCodec::<GetThing, Thing>::client();
+    let status = grpc.unary(request, path, codec).await.unwrap_err();
+    // tonic's server answers its own `CANCELLED` "Timeout expired" when its timer fires before
+    // the request is read; the core answers `DEADLINE_EXCEEDED` when it gets there first.
+    assert!(
+        matches!(
+            status.code(),
+            GrpcCode::DeadlineExceeded | GrpcCode::Cancelled
+        ),
+        "{status:?}"
+    );
+    assert_eq!(
+        *seen.remaining.lock().unwrap(),
+        None,
+        "the handler never ran"
+    );
+}

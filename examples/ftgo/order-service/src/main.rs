@@ -2,11 +2,18 @@
 //! skeleton of `OrderService` over the in-memory store, with a small demo menu. Callers bring a
 //! bearer token (`orders:read` to read, `orders:write` to create and cancel), verified with an
 //! HS256 secret (`--jwt-secret`) or the public keys of a JWKS file (`--jwks`); without either it
-//! refuses to start unless told `--insecure-no-auth`. With `--broker URL`, every new order runs
+//! refuses to start unless told `--insecure-no-auth`. `--jwt-audience AUD` and `--jwt-issuer ISS`
+//! (each repeatable) accept only tokens minted for this service by that issuer: set both in
+//! production. With `--broker URL`, every new order runs
 //! the Create Order saga against the consumer, kitchen and accounting services over that broker,
 //! and the order events are published there. Prints a line containing `ready` once it listens
 //! (and has joined the broker). On SIGTERM or SIGINT it stops accepting, lets the calls in
 //! flight finish (at most `--drain-secs`) and exits 0.
+//!
+//! A client has `--header-read-timeout-secs` (default 10) to send each request head and
+//! `--body-read-timeout-secs` (default 10, then 16 KiB/s) for its body, and a connection idle
+//! for `--idle-timeout-secs` (default 60) is closed; the rest of the
+//! connection settings are `accord::Connections`' defaults (`docs/wire.md`, "Connections").
 //!
 //! Its REST responses carry HAL links (the service is `@hypermedia`); with `--consumer-service
 //! URL`, `GET /orders/{id}?expand=consumer` embeds the order's consumer.
@@ -45,8 +52,18 @@ struct Args {
     /// periodically).
     #[arg(long, value_name = "FILE")]
     jwks: Option<std::path::PathBuf>,
+    /// Accept only bearer tokens whose `aud` is (or contains) AUD; repeat to accept several.
+    /// A token without `aud` is then refused. Set it in production (to the name tokens for
+    /// this service are minted with): without it, a token the issuer minted for any other
+    /// service verifies here.
+    #[arg(long, value_name = "AUD")]
+    jwt_audience: Vec<String>,
+    /// Accept only bearer tokens whose `iss` is ISS; repeat to accept several. A token
+    /// without `iss` is then refused.
+    #[arg(long, value_name = "ISS")]
+    jwt_issuer: Vec<String>,
     /// Serve without checking any credential: anyone may call anything (development only).
-    #[arg(long, conflicts_with_all = ["jwt_secret", "jwks"])]
+    #[arg(long, conflicts_with_all = ["jwt_secret", "jwks", "jwt_audience", "jwt_issuer"])]
     insecure_no_auth: bool,
     /// The broker of the Create Order saga and the order events: `memory:`,
     /// `nats://host:port` or `amqp://user:pass@host:port/vhost`. Without it, orders are
@@ -61,6 +78,27 @@ struct Args {
     /// (`https://api.example.com/ftgo`): the responses' links start with it.
     #[arg(long, value_name = "URL")]
     public_base_url: Option<String>,
+    /// How long a client may take to send a request head, in seconds: a connection that has
+    /// sent no complete head by then is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    header_read_timeout_secs: u64,
+    /// How long a connection with no call in flight stays open, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_secs: u64,
+    /// How long a request body may take before it must arrive at 16 KiB/s, in seconds; a
+    /// slower one is answered 408.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    body_read_timeout_secs: u64,
+}
+
+/// The connection settings of both servers.
+fn connections(args: &Args) -> accord::Connections {
+    accord::Connections {
+        header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
+        idle_timeout: Duration::from_secs(args.idle_timeout_secs),
+        body_read_timeout: Duration::from_secs(args.body_read_timeout_secs),
+        ..accord::Connections::default()
+    }
 }
 
 /// The server's settings: how tokens are verified, or none at all when asked explicitly.
@@ -83,7 +121,15 @@ fn server_config(args: &Args) -> Result<ServerConfig, String> {
             );
         }
     };
+    if args.jwt_audience.is_empty() {
+        eprintln!(
+            "warning: no --jwt-audience: tokens minted for any service are accepted \
+             (set it in production)"
+        );
+    }
     let verifier = verifier
+        .issuers(&args.jwt_issuer)
+        .audiences(&args.jwt_audience)
         .build()
         .map_err(|e| format!("cannot verify tokens: {e}"))?;
     Ok(ServerConfig::default().with_authenticator(verifier))
@@ -133,7 +179,7 @@ async fn main() -> ExitCode {
     // One store behind both transports: an order created over one is visible over the other.
     let store = std::sync::Arc::new(store);
     let grpc = match args.grpc_listen {
-        Some(addr) => match serve_grpc(addr, store.clone(), &config, args.drain_secs).await {
+        Some(addr) => match serve_grpc(addr, store.clone(), &config, &args).await {
             Ok(task) => Some(task),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -150,7 +196,8 @@ async fn main() -> ExitCode {
     };
     println!("order service ready: listening on http://{bound}");
     let shutdown = Shutdown::on_signals().drain(Duration::from_secs(args.drain_secs));
-    let served = accord::rest::server::serve(listener, router, shutdown).await;
+    let served =
+        accord::rest::server::serve_with(listener, router, shutdown, connections(&args)).await;
     let grpc_served = match grpc {
         Some(task) => task.await.unwrap_or(Ok(())),
         None => Ok(()),
@@ -175,7 +222,7 @@ async fn serve_grpc(
     addr: SocketAddr,
     store: std::sync::Arc<InMemoryOrders>,
     config: &ServerConfig,
-    drain_secs: u64,
+    args: &Args,
 ) -> Result<tokio::task::JoinHandle<Result<(), String>>, String> {
     let routes =
         ftgo_order_service::grpc::routes(store, ftgo_order_service::grpc::config_like(config))
@@ -186,9 +233,10 @@ async fn serve_grpc(
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr().unwrap_or(addr);
     println!("order service gRPC listening on http://{bound}");
-    let shutdown = Shutdown::on_signals().drain(Duration::from_secs(drain_secs));
+    let shutdown = Shutdown::on_signals().drain(Duration::from_secs(args.drain_secs));
+    let connections = connections(args);
     Ok(tokio::spawn(async move {
-        accord::grpc::server::serve(listener, routes, shutdown)
+        accord::grpc::server::serve_with(listener, routes, shutdown, &connections)
             .await
             .map_err(|e| e.to_string())
     }))

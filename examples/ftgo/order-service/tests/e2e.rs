@@ -425,3 +425,104 @@ async fn the_binary_enforces_scopes_and_refuses_to_start_without_a_verifier() {
         "{refused:?}"
     );
 }
+
+/// A token signed with [`SECRET`] holding `claims` (`null` leaves a claim out) beside a
+/// subject, both scopes and an hour of validity.
+fn token_with(claims: Value) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut all = json!({"sub": "tester", "scope": support::ALL_SCOPES, "exp": now + 3600});
+    for (name, value) in claims.as_object().unwrap() {
+        match value {
+            Value::Null => all.as_object_mut().unwrap().remove(name),
+            _ => all
+                .as_object_mut()
+                .unwrap()
+                .insert(name.clone(), value.clone()),
+        };
+    }
+    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
+    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &all, &key).unwrap()
+}
+
+/// `--jwt-audience` and `--jwt-issuer` (each repeatable): the binary refuses a token for another
+/// service, from another issuer, for nobody (empty `sub`) or without the claims, with the
+/// usual 401 problem, and serves one that names either configured audience and issuer.
+#[tokio::test]
+async fn the_binary_accepts_only_tokens_for_its_audience_and_issuer() {
+    use tokio::io::AsyncBufReadExt as _;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ftgo-order-service"))
+        .args(["--listen", "127.0.0.1:0", "--jwt-secret", SECRET])
+        .args(["--jwt-audience", "ftgo.order.OrderService"])
+        .args(["--jwt-audience", "orders"])
+        .args([
+            "--jwt-issuer",
+            "https://id.test",
+            "--jwt-issuer",
+            "https://id-eu.test",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let stdout = child.stdout.take().unwrap();
+    tokio::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .await
+        .unwrap();
+    let base = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let get = |token: String| {
+        let request = client
+            .get(format!("{base}/orders/424242"))
+            .bearer_auth(token);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let challenge = response
+                .headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (status, challenge, response.json::<Value>().await.unwrap())
+        }
+    };
+    let ours = json!({"aud": "ftgo.order.OrderService", "iss": "https://id.test"});
+    for accepted in [
+        ours.clone(),
+        json!({"aud": ["billing", "orders"], "iss": "https://id-eu.test"}),
+    ] {
+        let (status, _, body) = get(token_with(accepted.clone())).await;
+        assert_eq!(status, 404, "{accepted}: past authentication: {body}");
+    }
+    for refused in [
+        json!({"aud": "ftgo.accounting.AccountingService", "iss": "https://id.test"}),
+        json!({"aud": ["billing"], "iss": "https://id.test"}),
+        json!({"aud": "orders", "iss": "https://evil.test"}),
+        json!({"aud": "orders", "iss": "https://id.test", "sub": ""}),
+        json!({"aud": null, "iss": "https://id.test"}),
+        json!({"aud": "orders", "iss": null}),
+    ] {
+        let (status, challenge, problem) = get(token_with(refused.clone())).await;
+        assert_eq!(status, 401, "{refused}: {problem}");
+        assert_eq!(problem["detail"], "invalid credentials", "{refused}");
+        assert_eq!(problem["status"], 401);
+        assert!(
+            challenge.is_some_and(|c| c.contains("error=\"invalid_token\"")),
+            "{refused}"
+        );
+    }
+    // An empty expected audience is a configuration error, not "accept `aud: \"\"`".
+    let empty = tokio::process::Command::new(env!("CARGO_BIN_EXE_ftgo-order-service"))
+        .args(["--listen", "127.0.0.1:0", "--jwt-secret", SECRET])
+        .args(["--jwt-audience", ""])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("audience must not be empty"));
+    child.kill().await.unwrap();
+}

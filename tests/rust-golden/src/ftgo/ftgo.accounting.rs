@@ -548,10 +548,23 @@ pub mod accounting_service {
             };
         }
 
+        /// Every channel address of the contract: no reply may go to one (`reply_to` naming one is refused).
+        #[doc(hidden)]
+        pub static CONTRACT_ADDRESSES: &[&str] = &[
+            "ftgo.accounting.commands",
+            "ftgo.accounting.events",
+            "ftgo.consumer.commands",
+            "ftgo.consumer.events",
+            "ftgo.delivery.quotes",
+            "ftgo.kitchen.commands",
+            "ftgo.order.events",
+        ];
+
         /// Answers the channel-bound operations of any `AccountingService`: serve it with `.serve(&broker, accord::messaging::ServeConfig::default())`.
         pub fn responder<__S: super::super::AccountingService>(service: __S) -> __accord::messaging::Responder {
             let service = __accord::Arc::new(service);
             __accord::messaging::Responder::new("ftgo.accounting.AccountingService")
+                .contract_addresses(CONTRACT_ADDRESSES)
                 .unary(&bindings::AUTHORIZE_CARD, &service, |s, r| async move { s.authorize_card(r).await })
                 .notify(&bindings::DISABLE_ACCOUNT, &service, |s, r| async move { s.disable_account(r).await })
         }
@@ -597,6 +610,7 @@ pub mod accounting_service {
         pub fn order_events_subscriber<__S: OrderEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
             let subscriber = __accord::Arc::new(subscriber);
             __accord::messaging::Responder::new("ftgo.accounting.AccountingService")
+                .contract_addresses(CONTRACT_ADDRESSES)
                 .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCreated", &subscriber, |s, e| async move { s.order_created(e).await })
                 .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCancelled", &subscriber, |s, e| async move { s.order_cancelled(e).await })
         }

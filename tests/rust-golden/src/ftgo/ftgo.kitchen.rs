@@ -224,10 +224,23 @@ pub mod kitchen_service {
             };
         }
 
+        /// Every channel address of the contract: no reply may go to one (`reply_to` naming one is refused).
+        #[doc(hidden)]
+        pub static CONTRACT_ADDRESSES: &[&str] = &[
+            "ftgo.accounting.commands",
+            "ftgo.accounting.events",
+            "ftgo.consumer.commands",
+            "ftgo.consumer.events",
+            "ftgo.delivery.quotes",
+            "ftgo.kitchen.commands",
+            "ftgo.order.events",
+        ];
+
         /// Answers the channel-bound operations of any `KitchenService`: serve it with `.serve(&broker, accord::messaging::ServeConfig::default())`.
         pub fn responder<__S: super::super::KitchenService>(service: __S) -> __accord::messaging::Responder {
             let service = __accord::Arc::new(service);
             __accord::messaging::Responder::new("ftgo.kitchen.KitchenService")
+                .contract_addresses(CONTRACT_ADDRESSES)
                 .unary(&bindings::CREATE_TICKET, &service, |s, r| async move { s.create_ticket(r).await })
                 .notify(&bindings::CANCEL_TICKET, &service, |s, r| async move { s.cancel_ticket(r).await })
         }
@@ -273,6 +286,7 @@ pub mod kitchen_service {
         pub fn order_events_subscriber<__S: OrderEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
             let subscriber = __accord::Arc::new(subscriber);
             __accord::messaging::Responder::new("ftgo.kitchen.KitchenService")
+                .contract_addresses(CONTRACT_ADDRESSES)
                 .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCreated", &subscriber, |s, e| async move { s.order_created(e).await })
                 .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCancelled", &subscriber, |s, e| async move { s.order_cancelled(e).await })
         }
@@ -429,10 +443,23 @@ pub mod delivery_service {
             };
         }
 
+        /// Every channel address of the contract: no reply may go to one (`reply_to` naming one is refused).
+        #[doc(hidden)]
+        pub static CONTRACT_ADDRESSES: &[&str] = &[
+            "ftgo.accounting.commands",
+            "ftgo.accounting.events",
+            "ftgo.consumer.commands",
+            "ftgo.consumer.events",
+            "ftgo.delivery.quotes",
+            "ftgo.kitchen.commands",
+            "ftgo.order.events",
+        ];
+
         /// Answers the channel-bound operations of any `DeliveryService`: serve it with `.serve(&broker, accord::messaging::ServeConfig::default())`.
         pub fn responder<__S: super::super::DeliveryService>(service: __S) -> __accord::messaging::Responder {
             let service = __accord::Arc::new(service);
             __accord::messaging::Responder::new("ftgo.kitchen.DeliveryService")
+                .contract_addresses(CONTRACT_ADDRESSES)
                 .collect(&bindings::QUOTE, &service, |s, r| s.quote(r))
         }
 

@@ -2111,10 +2111,21 @@ pub mod everything {
             };
         }
 
+        /// Every channel address of the contract: no reply may go to one (`reply_to` naming one is refused).
+        #[doc(hidden)]
+        pub static CONTRACT_ADDRESSES: &[&str] = &[
+            "stress.audit",
+            "stress.commands",
+            "stress.other.items",
+            "stress.surveys",
+            "stress.things",
+        ];
+
         /// Answers the channel-bound operations of any `Everything`: serve it with `.serve(&broker, accord::messaging::ServeConfig::default())`.
         pub fn responder<__S: super::super::Everything>(service: __S) -> __accord::messaging::Responder {
             let service = __accord::Arc::new(service);
             __accord::messaging::Responder::new("stress.everything.Everything")
+                .contract_addresses(CONTRACT_ADDRESSES)
                 .unary(&bindings::DO_THING, &service, |s, r| async move { s.do_thing(r).await })
                 .notify(&bindings::FORGET_THING, &service, |s, r| async move { s.forget_thing(r).await })
                 .collect(&bindings::SURVEY, &service, |s, r| s.survey(r))
@@ -2145,6 +2156,7 @@ pub mod everything {
         pub fn item_events_subscriber<__S: ItemEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
             let subscriber = __accord::Arc::new(subscriber);
             __accord::messaging::Responder::new("stress.everything.Everything")
+                .contract_addresses(CONTRACT_ADDRESSES)
                 .event(&channels::ITEM_EVENTS, "stress.other.ItemAdded", &subscriber, |s, e| async move { s.item_added(e).await })
         }
 

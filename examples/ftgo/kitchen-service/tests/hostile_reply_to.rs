@@ -1,0 +1,241 @@
+//! The real `ftgo-kitchen-service` binary on a real `nats-server -js`, sent `create_ticket`
+//! requests with hostile `reply_to`s by a plain NATS client (`docs/wire.md`, "Reply
+//! addresses"): no ticket is created for any of them, each is dead-lettered exactly once with
+//! its reason, nothing stays unacknowledged on the kitchen's JetStream consumer, no reply
+//! appears anywhere, the service's connection stays up, and it answers a legitimate request
+//! afterwards.
+
+#[path = "../../../../runtime/tests/brokers/mod.rs"]
+mod brokers;
+
+use accord::messaging::{Broker, Channel, Message, header};
+use ftgo_api::api::ftgo::kitchen::kitchen_service::messaging::channels::KITCHEN_COMMANDS;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::BufRead as _;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The hostile `reply_to`s and what each dead letter's `error` says.
+fn hostile() -> Vec<(String, &'static str)> {
+    vec![
+        (String::new(), "is empty"),
+        ("x".repeat(5 * 1024), "is 5120 bytes long"),
+        ("_INBOX.a b".into(), "contains the character ' '"),
+        ("_INBOX.*".into(), "contains the wildcard `*`"),
+        (
+            "ftgo.accounting.commands".into(),
+            "is the contract channel `ftgo.accounting.commands`",
+        ),
+        (
+            "ftgo.order.events".into(),
+            "is the contract channel `ftgo.order.events`",
+        ),
+        ("$JS.API.STREAM.LIST".into(), "is a broker system subject"),
+    ]
+}
+
+/// The service, killed when the test ends, and the lines it has printed so far.
+struct Service {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Service {
+    fn start(url: &str) -> Service {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ftgo-kitchen-service"))
+            .args(["--broker", url])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the kitchen starts");
+        let stdout = child.stdout.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let service = Service { child, lines };
+        service.wait_for("ready", 1);
+        service
+    }
+
+    fn count(&self, needle: &str) -> usize {
+        let lines = self.lines.lock().unwrap();
+        lines.iter().filter(|l| l.contains(needle)).count()
+    }
+
+    fn wait_for(&self, needle: &str, n: usize) {
+        let started = Instant::now();
+        while self.count(needle) < n {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no {n} lines with {needle:?}: {:?}",
+                self.lines.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_reply_to_over_nats() {
+    let Some(server) = brokers::shared_server(brokers::Kind::Nats) else {
+        return;
+    };
+    let url = server.url();
+    let service = Service::start(&url);
+    let broker = Broker::connect(&url).await.unwrap();
+    let commands = KITCHEN_COMMANDS.channel();
+    let mut letters = broker
+        .subscribe(&commands.dead_letters(), "test")
+        .await
+        .unwrap();
+    let mut spies = vec![
+        broker
+            .subscribe(&Channel::point_to_point("ftgo.accounting.commands"), "spy")
+            .await
+            .unwrap(),
+        broker
+            .subscribe(&Channel::publish_subscribe("ftgo.order.events"), "spy")
+            .await
+            .unwrap(),
+    ];
+    let client = async_nats::connect(&url).await.unwrap();
+    client.flush().await.unwrap();
+    let before = open_connections(server);
+
+    // The hostile client: valid `CreateTicket`s, plain core publishes with headers.
+    let mut expected = BTreeMap::new();
+    for (i, (reply_to, why)) in hostile().into_iter().enumerate() {
+        let body = format!(
+            r#"{{"order_id":{},"line_items":[{{"menu_item_id":"pad-thai","quantity":1}}]}}"#,
+            2000 + i
+        );
+        let request = Message::new("ftgo.kitchen.CreateTicket", body).with_reply_to(reply_to);
+        let mut headers = async_nats::HeaderMap::new();
+        for (name, value) in request.header_pairs() {
+            headers.insert(name, value);
+        }
+        client
+            .publish_with_headers("ftgo.kitchen.commands", headers, request.payload.clone())
+            .await
+            .unwrap();
+        expected.insert(request.message_id.clone(), why);
+    }
+    client.flush().await.unwrap();
+    let sent = Instant::now();
+
+    // Nothing unacknowledged, pending or redelivered on the kitchen's consumer within 10 s.
+    let jetstream = async_nats::jetstream::new(client.clone());
+    let stream = jetstream.get_stream("ftgo_kitchen_commands").await.unwrap();
+    let mut counts = None;
+    while sent.elapsed() < Duration::from_secs(10) {
+        let info = stream.consumer_info("ftgo_kitchen_commands").await.unwrap();
+        counts = Some((info.num_ack_pending, info.num_pending, info.num_redelivered));
+        if counts == Some((0, 0, 0)) && info.delivered.stream_sequence >= expected.len() as u64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(counts, Some((0, 0, 0)), "after {:?}", sent.elapsed());
+    let acknowledged = sent.elapsed();
+
+    // One dead letter each, with its reason; then no more.
+    let mut seen = BTreeSet::new();
+    let deadline = Duration::from_secs(30);
+    while seen.len() < expected.len() {
+        let letter = tokio::time::timeout(deadline, letters.next())
+            .await
+            .expect("a dead letter per hostile request")
+            .unwrap();
+        let m = letter.message().clone();
+        letter.ack().await.unwrap();
+        let why = expected[&m.message_id];
+        let error = m.header(header::ERROR).unwrap();
+        assert!(error.contains(why), "{error:?} should say {why:?}");
+        assert_eq!(m.header(header::ATTEMPTS), Some("0"));
+        assert!(seen.insert(m.message_id), "dead-lettered twice");
+    }
+    if let Ok(Some(extra)) = tokio::time::timeout(Duration::from_secs(1), letters.next()).await {
+        panic!("an extra dead letter: {:?}", extra.message());
+    }
+
+    // Still serving: a legitimate request is answered.
+    let mut inbox = broker.reply_inbox().await.unwrap();
+    let body = r#"{"order_id":7,"line_items":[{"menu_item_id":"pad-thai","quantity":1}]}"#;
+    let request = Message::new("ftgo.kitchen.CreateTicket", body).with_reply_to(inbox.address());
+    broker.publish(&commands, request.clone()).await.unwrap();
+    let reply = tokio::time::timeout(Duration::from_secs(30), inbox.next())
+        .await
+        .expect("the legitimate reply")
+        .unwrap();
+    assert_eq!(reply.message_type, "ftgo.kitchen.TicketCreated");
+    assert_eq!(reply.correlation_id.as_deref(), Some(&*request.message_id));
+    service.wait_for("created for order 7", 1);
+    assert_eq!(
+        service.count("created for order"),
+        1,
+        "no hostile request ran"
+    );
+
+    // No reply anywhere on the other services' channels.
+    for spy in &mut spies {
+        if let Ok(Some(stray)) = tokio::time::timeout(Duration::from_millis(500), spy.next()).await
+        {
+            panic!(
+                "a message on {}: {:?}",
+                spy.channel().address,
+                stray.message()
+            );
+        }
+    }
+    // The kitchen's connection (and every other one open before) is open still.
+    let now = open_connections(server);
+    assert!(before.is_subset(&now), "before {before:?}, now {now:?}");
+    eprintln!(
+        "ftgo-kitchen-service on nats: {} hostile requests, 0 tickets, 0 replies, 0 ack \
+         pending/pending/redelivered after {acknowledged:?}, connections kept, still serving",
+        expected.len()
+    );
+}
+
+/// The ids (`cid`) of the NATS server's open client connections, from its monitoring port.
+fn open_connections(server: &brokers::Server) -> BTreeSet<u64> {
+    use std::io::{Read as _, Write as _};
+    let url = format!("{}/connz", server.monitor_url());
+    let host = url
+        .strip_prefix("http://")
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(stream, "GET /connz HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (_, body) = response.split_once("\r\n\r\n").unwrap();
+    let connz: serde_json::Value = serde_json::from_str(body).unwrap();
+    connz["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cid"].as_u64().unwrap())
+        .collect()
+}
