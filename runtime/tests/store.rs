@@ -747,3 +747,42 @@ async fn a_relay_publishes_through_nats_jetstream() {
     }
     drop(relay);
 }
+
+/// A database that cannot be reached is reported as unavailable, in bounded time, without its
+/// password; an unusable `--db` string is a configuration error.
+#[tokio::test]
+async fn unreachable_or_unusable_databases_fail_clearly() {
+    let config = accord::store::StoreConfig {
+        acquire_timeout: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port(); // free, and nobody listens once the listener is dropped
+    let url = format!("postgres://app:secret@127.0.0.1:{port}/orders");
+    let started = std::time::Instant::now();
+    match Store::open_with(&url, config.clone()).await {
+        Err(StoreError::Unavailable(m)) => {
+            assert!(!m.contains("secret"), "{m}");
+            assert!(m.contains("app:***@127.0.0.1"), "{m}");
+        }
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/folder/x.db");
+    let missing = Store::open_with(missing.to_str().unwrap(), config).await;
+    assert!(
+        matches!(missing, Err(StoreError::Unavailable(_))),
+        "{missing:?}"
+    );
+    for bad in ["", "mysql://h/db", "sqlite:"] {
+        let opened = Store::open(bad).await;
+        assert!(
+            matches!(opened, Err(StoreError::Config(_))),
+            "{bad}: {opened:?}"
+        );
+    }
+}
