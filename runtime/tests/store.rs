@@ -253,6 +253,8 @@ async fn a_crashed_relay_loses_nothing(store: Store) {
     let relay = Relay::new(store.clone(), first.clone(), crash_config()).spawn();
     until(LIMIT, "some published", || first.count() >= 60).await;
     drop(relay); // mid-round: what it published since its last settle is not marked sent
+    // An abort lands at the task's next await: a poll running on the other worker finishes.
+    tokio::time::sleep(Duration::from_millis(20)).await;
     let before = first.count();
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(
@@ -785,4 +787,34 @@ async fn unreachable_or_unusable_databases_fail_clearly() {
             "{bad}: {opened:?}"
         );
     }
+}
+
+/// On PostgreSQL a relay hears another process's commit at once (`LISTEN`/`NOTIFY`), not at
+/// its next poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_hears_commits_of_other_processes_on_postgres() {
+    let Some(url) = store_support::postgres::fresh_database().await else {
+        return;
+    };
+    let (here, there) = (
+        Store::open(&url).await.unwrap(),
+        Store::open(&url).await.unwrap(),
+    );
+    let sink = Recorder::default();
+    let config = RelayConfig {
+        poll: Duration::from_secs(60),
+        ..fast()
+    };
+    let relay = Relay::new(here.clone(), sink.clone(), config).spawn();
+    tokio::time::sleep(Duration::from_millis(500)).await; // its first round and LISTEN
+    for n in 0..3 {
+        commit(&there, &events(), Some("k"), &format!("{n}")).await;
+        until(
+            Duration::from_secs(5),
+            "published long before the poll",
+            || sink.count() > n,
+        )
+        .await;
+    }
+    drop(relay);
 }

@@ -59,6 +59,9 @@ pub(crate) struct Inner {
     /// Other processes on the same file still wait in the busy handler.
     writer: Option<Arc<Semaphore>>,
     acquire_timeout: Duration,
+    /// PostgreSQL: the URL, for a relay's `LISTEN` connection.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) url: Option<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -96,6 +99,10 @@ impl Store {
                 committed: Notify::new(),
                 writer: (backend == Backend::Sqlite).then(|| Arc::new(Semaphore::new(1))),
                 acquire_timeout: config.acquire_timeout,
+                url: match &target {
+                    Target::Postgres { url } => Some(url.clone()),
+                    Target::Sqlite { .. } => None,
+                },
             }),
         })
     }

@@ -17,6 +17,10 @@
 //! (`accord_relay_lease`), renews them while it runs, and stops a round before its lease
 //! would lapse. A relay that dies keeps its buckets until the lease expires (or until a relay
 //! with the same [`RelayConfig::name`] starts, which takes them back at once).
+//!
+//! A relay is woken by every commit of its process that published; on PostgreSQL also by other
+//! processes' (a transaction that publishes sends `NOTIFY accord_outbox`, delivered at commit,
+//! and the relay `LISTEN`s); it polls every [`RelayConfig::poll`] besides.
 
 use super::error::StoreError;
 use super::open::Store;
@@ -157,9 +161,10 @@ impl<S: Sink> Relay<S> {
         }
     }
 
-    /// Publishes until dropped: a round whenever something was committed in this process,
-    /// every `poll` otherwise, at once again after a full round; prunes every `prune_every`.
+    /// Publishes until dropped: a round whenever something was committed in this process (or,
+    /// on PostgreSQL, in another: `LISTEN accord_outbox`), every `poll` otherwise, at once again after a full round; prunes every `prune_every`.
     pub async fn run(mut self) {
+        let _listening = Aborting(listen(&self.store, self.config.poll));
         loop {
             let full = match self.round().await {
                 Ok(round) => round.rows >= self.config.batch,
@@ -291,6 +296,49 @@ impl<S: Sink> Relay<S> {
             Err(e) => Outcome::Dead {
                 error: format!("{error}; `{}` refused it too: {e}", dlq.address),
             },
+        }
+    }
+}
+
+/// The PostgreSQL notification channel a commit that published signals on.
+pub(crate) const CHANNEL: &str = "accord_outbox";
+
+/// On PostgreSQL, a task that wakes the relay when another process commits to the outbox
+/// (the poll still covers a lost notification or connection).
+fn listen(store: &Store, retry: Duration) -> Option<tokio::task::JoinHandle<()>> {
+    #[cfg(feature = "postgres")]
+    if let Some(url) = store.inner.url.clone() {
+        let store = store.clone();
+        return Some(tokio::spawn(async move {
+            loop {
+                if let Err(e) = listen_once(&store, &url).await {
+                    tracing::debug!("outbox relay LISTEN: {e}");
+                }
+                tokio::time::sleep(retry).await;
+            }
+        }));
+    }
+    let _ = (store, retry);
+    None
+}
+
+#[cfg(feature = "postgres")]
+async fn listen_once(store: &Store, url: &str) -> Result<(), sqlx::Error> {
+    let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+    listener.listen(CHANNEL).await?;
+    loop {
+        listener.recv().await?;
+        store.inner.committed.notify_one();
+    }
+}
+
+/// Aborts its task when dropped.
+struct Aborting(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for Aborting {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
         }
     }
 }

@@ -91,6 +91,13 @@ impl Tx {
         .bind(super::now_ms())
         .execute(&mut *self.inner)
         .await?;
+        if !self.published && self.backend() == Backend::Postgres {
+            // Delivered at commit, to the relays of other processes (`LISTEN`).
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind(super::relay::CHANNEL)
+                .execute(&mut *self.inner)
+                .await?;
+        }
         self.published = true;
         Ok(())
     }
