@@ -131,3 +131,37 @@ pub fn decode<T: DeserializeOwned + Message>(
         Format::Protobuf => T::decode(bytes).map_err(|e| CodecError(e.to_string())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Note {
+        text: String,
+        tags: BTreeMap<String, String>,
+    }
+    crate::__message!(Note = "t.v1.Note" { text: String = 1, tags: BTreeMap<String, String> = 2 });
+
+    /// A channel's payload (and a declared error) is read as strictly as a REST body: a map key
+    /// or member named twice is refused, though serde alone would keep the last.
+    #[test]
+    fn json_naming_a_member_twice_does_not_decode() {
+        let once = br#"{"text": "a", "tags": {"k": "1", "j": "2"}}"#;
+        let note: Note = decode(once, Format::Json).unwrap();
+        assert_eq!(note.tags.len(), 2);
+        for twice in [
+            &br#"{"text": "a", "tags": {"k": "1", "k": "2"}}"#[..],
+            br#"{"text": "a", "text": "b", "tags": {}}"#,
+            br#"{"text": "a", "tags": {}, "extra": 1, "extra": 2}"#,
+        ] {
+            let error = decode::<Note>(twice, Format::Json).unwrap_err();
+            assert!(error.0.contains("appears more than once"), "{error}");
+            let error = Codec::<Note>::decode(Json, twice).unwrap_err();
+            assert!(error.0.contains("appears more than once"), "{error}");
+        }
+        let error = decode::<Note>(b"{", Format::Json).unwrap_err();
+        assert!(error.0.starts_with("malformed JSON"), "{error}");
+    }
+}

@@ -52,6 +52,9 @@ pub mod messaging;
 #[cfg(feature = "grpc")]
 pub mod grpc;
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod store;
+
 pub use call::MetadataPolicy;
 pub use connections::Connections;
 pub use context::{Context, Request};

@@ -221,7 +221,8 @@ impl Policy {
         let attempt = delivery.attempt();
         attempt > self.config.max_attempts.max(1)
             || attempt >= self.last_delivery
-            || self.remembered(delivery).is_some()
+            // Only a redelivery can be remembered: a first delivery takes no lock.
+            || (attempt > 1 && self.remembered(delivery).is_some())
     }
 
     fn remembered(&self, delivery: &Delivery) -> Option<(String, u32)> {

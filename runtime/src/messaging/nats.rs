@@ -44,8 +44,15 @@ impl NatsBroker {
         let (connections, reconnected) = tokio::sync::watch::channel(0u64);
         let on_event = {
             let (streams, connections) = (streams.clone(), Arc::new(connections));
+            // The first `Connected` is the connection being made, and may be reported after
+            // consumers attached to it: counted as a reconnection, it would have them pull
+            // afresh while their first pull request still stands, and messages the server
+            // hands that request would wait out the ack wait.
+            let connected_before = Arc::new(std::sync::atomic::AtomicBool::new(false));
             move |event: async_nats::Event| {
-                if matches!(event, async_nats::Event::Connected) {
+                let reconnected = matches!(event, async_nats::Event::Connected)
+                    && connected_before.swap(true, std::sync::atomic::Ordering::SeqCst);
+                if reconnected {
                     streams.lock().unwrap_or_else(|e| e.into_inner()).clear();
                     connections.send_modify(|n| *n += 1);
                 }
@@ -146,6 +153,7 @@ impl NatsBroker {
     /// `max_payload`, headers included, and async-nats checks neither that nor header values
     /// on publishes with headers. The subject was checked by the caller (`Broker`).
     fn checked_headers(&self, message: &Message) -> Result<HeaderMap, BrokerError> {
+        let mut headers = HeaderMap::new();
         let mut size = message.payload.len() + HEADER_PREAMBLE;
         for (name, value) in message.header_pairs() {
             if let Some(why) = header_fault(name, value) {
@@ -153,7 +161,9 @@ impl NatsBroker {
                     "nats: header `{name}` {why}"
                 )));
             }
+            // `name: value\r\n`
             size += name.len() + value.len() + 4;
+            headers.insert(name, value);
         }
         let max = self.client.server_info().max_payload;
         if max > 0 && size > max {
@@ -162,7 +172,7 @@ impl NatsBroker {
                  max_payload of {max}"
             )));
         }
-        Ok(headers(message))
+        Ok(headers)
     }
 
     pub(crate) async fn subscribe(
@@ -409,14 +419,6 @@ fn stream_name(address: &str) -> String {
             }
         })
         .collect()
-}
-
-fn headers(message: &Message) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    for (name, value) in message.header_pairs() {
-        headers.insert(name, value);
-    }
-    headers
 }
 
 fn from_nats(message: async_nats::Message) -> Message {

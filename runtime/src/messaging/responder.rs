@@ -261,7 +261,7 @@ impl Responder {
         for (channel, handlers) in self.channels {
             let consumer = broker.subscribe(&channel.channel(), &group).await?;
             let (shared, protected) = (shared.clone(), protected.clone());
-            let dispatch = move |message: &Message| {
+            let route = move |message: &Message| {
                 // Before anything can reply (a refusal's status reply included).
                 if let Err(why) = reply_to_allowed(message, &protected) {
                     return refuse_reply_to(channel, why);
@@ -271,7 +271,7 @@ impl Responder {
             let policy = config.consumer.clone();
             serving
                 .tasks
-                .push(tokio::spawn(consumer.serve(policy, dispatch)));
+                .push(tokio::spawn(consumer.serve(policy, route)));
         }
         Ok(serving)
     }
@@ -443,6 +443,19 @@ fn format_of(message: &Message) -> Result<Format, Status> {
 
 /// The payload decoded and validated, or why it never can be.
 fn decode<T: DeserializeOwned + Validate + Proto>(message: &Message) -> Result<T, Status> {
+    // The one request size of every transport (REST bodies, gRPC messages): a broker's own
+    // bound (NATS `max_payload`, RabbitMQ's 128 MiB) is the broker's, not the contract's.
+    let limit = crate::call::MAX_MESSAGE_BYTES;
+    if message.payload.len() > limit {
+        return Err(Status::new(
+            Code::ResourceExhausted,
+            format!(
+                "`{}` payload of {} bytes is over the limit of {limit} bytes",
+                message.message_type,
+                message.payload.len()
+            ),
+        ));
+    }
     let format = format_of(message)?;
     let value: T = codec::decode(&message.payload, format).map_err(|e| {
         Status::new(

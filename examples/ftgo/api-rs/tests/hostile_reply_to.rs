@@ -460,3 +460,42 @@ async fn run_next(consumer: &mut Consumer) -> Message {
     delivery.ack().await.unwrap();
     message
 }
+
+/// A request over the one message size of every transport (`accord::call::MAX_MESSAGE_BYTES`,
+/// as a REST body or a gRPC message) is refused before it is decoded: a status reply, one dead
+/// letter saying why, and the handler never runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_over_the_message_limit_is_refused_unrun() {
+    let broker = Broker::memory(BrokerConfig::default());
+    let commands = kitchen::channels::KITCHEN_COMMANDS.channel();
+    let mut letters = broker
+        .subscribe(&commands.dead_letters(), "test")
+        .await
+        .unwrap();
+    let service = Arc::new(CountingKitchen::default());
+    let _serving = kitchen::responder(service.clone())
+        .serve(&broker, ServeConfig::default())
+        .await
+        .unwrap();
+    let mut inbox = broker.reply_inbox().await.unwrap();
+    let mut big = order(1);
+    big.line_items[0].menu_item_id = "x".repeat(accord::call::MAX_MESSAGE_BYTES);
+    let body = serde_json::to_vec(&big).unwrap();
+    let request = Message::new("ftgo.kitchen.CreateTicket", body).with_reply_to(inbox.address());
+    let id = request.message_id.clone();
+    broker.publish(&commands, request).await.unwrap();
+    let letter = within("the dead letter", run_next(&mut letters)).await;
+    assert_eq!(letter.message_id, id);
+    let error = letter.header(header::ERROR).unwrap();
+    assert!(
+        error.contains("over the limit of 1048576 bytes"),
+        "{error}"
+    );
+    let reply = within("the status reply", inbox.next()).await.expect("a reply");
+    assert!(
+        String::from_utf8_lossy(&reply.payload).contains("over the limit"),
+        "{:?}",
+        reply.payload
+    );
+    assert!(service.0.lock().unwrap().is_empty(), "the handler never ran");
+}

@@ -1,8 +1,9 @@
-//! The real `ftgo-kitchen-service` binary on a real `nats-server -js`, sent `create_ticket`
-//! requests with hostile `reply_to`s by a plain NATS client (`docs/wire.md`, "Reply
-//! addresses"): no ticket is created for any of them, each is dead-lettered exactly once with
-//! its reason, nothing stays unacknowledged on the kitchen's JetStream consumer, no reply
-//! appears anywhere, the service's connection stays up, and it answers a legitimate request
+//! The real `ftgo-kitchen-service` binary on a real `nats-server -js` and a real
+//! `rabbitmq-server`, sent `create_ticket` requests with hostile `reply_to`s (`docs/wire.md`,
+//! "Reply addresses"; on NATS by a plain NATS client): no ticket is created for any of them,
+//! each is dead-lettered exactly once with its reason, nothing stays unacknowledged (the
+//! kitchen's JetStream consumer; its RabbitMQ queue), no reply reaches other services'
+//! channels, the service's connection stays up, and it answers a legitimate request
 //! afterwards.
 
 #[path = "../../../../runtime/tests/brokers/mod.rs"]
@@ -16,11 +17,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The hostile `reply_to`s and what each dead letter's `error` says.
-fn hostile() -> Vec<(String, &'static str)> {
-    vec![
+/// The hostile `reply_to`s and what each dead letter's `error` says. AMQP carries `reply_to`
+/// as a short string (255 bytes at most): the 5 KiB one cannot travel there.
+fn hostile(kind: brokers::Kind) -> Vec<(String, &'static str)> {
+    let mut cases = vec![
         (String::new(), "is empty"),
-        ("x".repeat(5 * 1024), "is 5120 bytes long"),
         ("_INBOX.a b".into(), "contains the character ' '"),
         ("_INBOX.*".into(), "contains the wildcard `*`"),
         (
@@ -32,7 +33,12 @@ fn hostile() -> Vec<(String, &'static str)> {
             "is the contract channel `ftgo.order.events`",
         ),
         ("$JS.API.STREAM.LIST".into(), "is a broker system subject"),
-    ]
+        ("amq.direct".into(), "is a name the broker reserves"),
+    ];
+    if kind == brokers::Kind::Nats {
+        cases.push(("x".repeat(5 * 1024), "is 5120 bytes long"));
+    }
+    cases
 }
 
 /// The service, killed when the test ends, and the lines it has printed so far.
@@ -93,7 +99,16 @@ impl Drop for Service {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_reply_to_over_nats() {
-    let Some(server) = brokers::shared_server(brokers::Kind::Nats) else {
+    hostile_reply_to(brokers::Kind::Nats).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_reply_to_over_rabbitmq() {
+    hostile_reply_to(brokers::Kind::Rabbit).await;
+}
+
+async fn hostile_reply_to(kind: brokers::Kind) {
+    let Some(server) = brokers::shared_server(kind) else {
         return;
     };
     let url = server.url();
@@ -114,44 +129,33 @@ async fn hostile_reply_to_over_nats() {
             .await
             .unwrap(),
     ];
-    let client = async_nats::connect(&url).await.unwrap();
-    client.flush().await.unwrap();
+    let client = Client::connect(kind, &url).await;
     let before = open_connections(server);
 
-    // The hostile client: valid `CreateTicket`s, plain core publishes with headers.
+    // The hostile client: valid `CreateTicket`s.
     let mut expected = BTreeMap::new();
-    for (i, (reply_to, why)) in hostile().into_iter().enumerate() {
+    for (i, (reply_to, why)) in hostile(kind).into_iter().enumerate() {
         let body = format!(
             r#"{{"order_id":{},"line_items":[{{"menu_item_id":"pad-thai","quantity":1}}]}}"#,
             2000 + i
         );
         let request = Message::new("ftgo.kitchen.CreateTicket", body).with_reply_to(reply_to);
-        let mut headers = async_nats::HeaderMap::new();
-        for (name, value) in request.header_pairs() {
-            headers.insert(name, value);
-        }
-        client
-            .publish_with_headers("ftgo.kitchen.commands", headers, request.payload.clone())
-            .await
-            .unwrap();
         expected.insert(request.message_id.clone(), why);
+        client.send(&broker, request).await;
     }
-    client.flush().await.unwrap();
+    client.flush().await;
     let sent = Instant::now();
 
-    // Nothing unacknowledged, pending or redelivered on the kitchen's consumer within 10 s.
-    let jetstream = async_nats::jetstream::new(client.clone());
-    let stream = jetstream.get_stream("ftgo_kitchen_commands").await.unwrap();
+    // Nothing unacknowledged or pending for the kitchen within 10 s.
     let mut counts = None;
     while sent.elapsed() < Duration::from_secs(10) {
-        let info = stream.consumer_info("ftgo_kitchen_commands").await.unwrap();
-        counts = Some((info.num_ack_pending, info.num_pending, info.num_redelivered));
-        if counts == Some((0, 0, 0)) && info.delivered.stream_sequence >= expected.len() as u64 {
+        counts = Some(client.held(server, expected.len()).await);
+        if counts == Some(Held::Nothing) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(counts, Some((0, 0, 0)), "after {:?}", sent.elapsed());
+    assert_eq!(counts, Some(Held::Nothing), "after {:?}", sent.elapsed());
     let acknowledged = sent.elapsed();
 
     // One dead letter each, with its reason; then no more.
@@ -207,14 +211,113 @@ async fn hostile_reply_to_over_nats() {
     let now = open_connections(server);
     assert!(before.is_subset(&now), "before {before:?}, now {now:?}");
     eprintln!(
-        "ftgo-kitchen-service on nats: {} hostile requests, 0 tickets, 0 replies, 0 ack \
+        "ftgo-kitchen-service on {kind:?}: {} hostile requests, 0 tickets, 0 replies, 0 ack \
          pending/pending/redelivered after {acknowledged:?}, connections kept, still serving",
         expected.len()
     );
 }
 
-/// The ids (`cid`) of the NATS server's open client connections, from its monitoring port.
-fn open_connections(server: &brokers::Server) -> BTreeSet<u64> {
+/// The hostile client: a plain NATS client, or on RabbitMQ the runtime's (the same AMQP
+/// properties any client sends).
+enum Client {
+    Nats(async_nats::Client),
+    Rabbit,
+}
+
+/// What the broker still holds for the kitchen.
+#[derive(Debug, PartialEq, Eq)]
+enum Held {
+    Nothing,
+    /// JetStream: acknowledgements pending, messages pending, redelivered.
+    Nats(usize, u64, usize),
+    /// RabbitMQ: the command queue's line of `rabbitmqctl list_queues`.
+    Rabbit(String),
+}
+
+impl Client {
+    async fn connect(kind: brokers::Kind, url: &str) -> Client {
+        match kind {
+            brokers::Kind::Nats => {
+                let client = async_nats::connect(url).await.unwrap();
+                client.flush().await.unwrap();
+                Client::Nats(client)
+            }
+            brokers::Kind::Rabbit => Client::Rabbit,
+        }
+    }
+
+    async fn send(&self, broker: &Broker, request: Message) {
+        match self {
+            Client::Nats(client) => {
+                let mut headers = async_nats::HeaderMap::new();
+                for (name, value) in request.header_pairs() {
+                    headers.insert(name, value);
+                }
+                client
+                    .publish_with_headers("ftgo.kitchen.commands", headers, request.payload)
+                    .await
+                    .unwrap();
+            }
+            Client::Rabbit => broker
+                .publish(&KITCHEN_COMMANDS.channel(), request)
+                .await
+                .unwrap(),
+        }
+    }
+
+    async fn flush(&self) {
+        if let Client::Nats(client) = self {
+            client.flush().await.unwrap();
+        }
+    }
+
+    /// What the broker holds for the kitchen once it has seen `sent` requests.
+    async fn held(&self, server: &brokers::Server, sent: usize) -> Held {
+        match self {
+            Client::Nats(client) => {
+                let jetstream = async_nats::jetstream::new(client.clone());
+                let stream = jetstream.get_stream("ftgo_kitchen_commands").await.unwrap();
+                let info = stream.consumer_info("ftgo_kitchen_commands").await.unwrap();
+                let counts = (info.num_ack_pending, info.num_pending, info.num_redelivered);
+                if counts == (0, 0, 0) && info.delivered.stream_sequence >= sent as u64 {
+                    Held::Nothing
+                } else {
+                    Held::Nats(counts.0, counts.1, counts.2)
+                }
+            }
+            Client::Rabbit => {
+                let columns = [
+                    "list_queues",
+                    "name",
+                    "messages_ready",
+                    "messages_unacknowledged",
+                ];
+                let queues = server.rabbitmqctl(&columns).expect("rabbitmqctl");
+                let line = queues
+                    .lines()
+                    .find(|l| l.split_whitespace().next() == Some("ftgo.kitchen.commands"))
+                    .unwrap_or_default();
+                if line.split_whitespace().skip(1).eq(["0", "0"]) {
+                    Held::Nothing
+                } else {
+                    Held::Rabbit(line.to_owned())
+                }
+            }
+        }
+    }
+}
+
+/// The broker's open client connections: NATS connection ids (`cid`, from the monitoring
+/// port), RabbitMQ connection pids.
+fn open_connections(server: &brokers::Server) -> BTreeSet<String> {
+    if !server.url().starts_with("nats:") {
+        let pids = server.rabbitmqctl(&["list_connections", "pid"]);
+        return pids
+            .expect("rabbitmqctl")
+            .lines()
+            .map(str::to_owned)
+            .collect();
+    }
     use std::io::{Read as _, Write as _};
     let url = format!("{}/connz", server.monitor_url());
     let host = url
@@ -236,6 +339,6 @@ fn open_connections(server: &brokers::Server) -> BTreeSet<u64> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["cid"].as_u64().unwrap())
+        .map(|c| c["cid"].to_string())
         .collect()
 }
