@@ -11,7 +11,7 @@ use crate::syntax::Comment;
 /// Deeper nesting of `<`, `(` and `{` than this is refused before pest sees it (pest recurses).
 pub const MAX_DEPTH: usize = 48;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Chunk {
     pub start: usize,
     pub end: usize,

@@ -1,0 +1,192 @@
+//! Parsing a file again after an edit, keeping what did not change: the declarations before
+//! the edit are taken over as they are, those after it moved by the edit's change in length,
+//! and only the chunks whose text changed are parsed (as you type in a 60,000-line file, one
+//! declaration rather than thousands).
+//!
+//! Why this gives what a fresh parse gives: [`scan::split`] starts every chunk in the same state
+//! (no open brace, string or comment), so the chunks of a stretch of text that both versions
+//! share are cut alike wherever the stretch starts; and a chunk that parsed without an error
+//! read nothing but its own text (only error messages look past a chunk's end, to name what
+//! was found). So a chunk with the same text, the same cut and no error parses to the same
+//! tree, moved. Chunks with errors are parsed again (few, and their messages may quote the
+//! next chunk). The merge of the header clauses, the comments and the non-ASCII names are
+//! redone on the whole file, as in a fresh parse.
+
+use super::chunk::{Clause, Parsed, Source};
+use super::scan::Chunk;
+use super::shift::Shift;
+use crate::syntax::Item;
+
+/// What a parse leaves for the next one: each chunk's cut, how many declarations it gave and
+/// its header clauses, and whether it had an error.
+#[derive(Debug, Default)]
+pub(crate) struct Chunks {
+    memos: Vec<Memo>,
+    /// How many chunks were parsed (the others were taken over).
+    parsed: usize,
+}
+
+#[derive(Debug)]
+struct Memo {
+    chunk: Chunk,
+    items: usize,
+    clauses: Vec<Clause>,
+    clean: bool,
+}
+
+impl Chunks {
+    /// The record of `results`, one per chunk of `chunks`, before they are merged.
+    pub(super) fn record(chunks: &[Chunk], results: &[Parsed], parsed: usize) -> Chunks {
+        let memos = chunks.iter().zip(results).map(|(chunk, result)| Memo {
+            chunk: *chunk,
+            items: result.items.len(),
+            clauses: result.clauses.clone(),
+            clean: result.errors.is_empty(),
+        });
+        Chunks {
+            memos: memos.collect(),
+            parsed,
+        }
+    }
+
+    /// How many chunks the parse that made this record parsed; the others were reused.
+    pub(crate) fn parsed(&self) -> usize {
+        self.parsed
+    }
+}
+
+/// An earlier parse of the same file: its text, its declarations and its record.
+pub(crate) struct Earlier {
+    pub text: String,
+    pub items: Vec<Item>,
+    pub chunks: Chunks,
+}
+
+/// Each chunk's result, in order: taken from `earlier` where the chunk is unchanged, parsed
+/// (on up to `threads` threads) where not. Also says how many were parsed.
+pub(super) fn parse_changed(
+    source: Source,
+    chunks: &[Chunk],
+    earlier: Earlier,
+    threads: usize,
+) -> (Vec<Parsed>, usize) {
+    let edit = Edit::between(&earlier.text, source.text);
+    let mut old = Taken::new(earlier);
+    let mut results: Vec<Option<Parsed>> = chunks
+        .iter()
+        .map(|c| edit.before(c).and_then(|was| old.take(was, c)))
+        .collect();
+    let changed: Vec<Chunk> = chunks
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| r.is_none())
+        .map(|(c, _)| *c)
+        .collect();
+    let bytes: usize = changed.iter().map(|c| c.end - c.start).sum();
+    let threads = if bytes < super::PARALLEL_MIN_BYTES {
+        1
+    } else {
+        threads
+    };
+    let mut fresh = super::parse_chunks(source, &changed, threads).into_iter();
+    for slot in results.iter_mut().filter(|r| r.is_none()) {
+        *slot = fresh.next();
+    }
+    let parsed = changed.len();
+    (results.into_iter().flatten().collect(), parsed)
+}
+
+/// Where the two texts differ: one stretch, between a common start and a common end.
+struct Edit {
+    /// Bytes at the start the texts share.
+    prefix: usize,
+    /// Where the common end starts in the new text.
+    suffix_from: usize,
+    /// How much longer the new text is.
+    delta: i64,
+}
+
+impl Edit {
+    fn between(old: &str, new: &str) -> Edit {
+        let (old, new) = (old.as_bytes(), new.as_bytes());
+        let prefix = common_len(old.iter(), new.iter());
+        let suffix = common_len(old[prefix..].iter().rev(), new[prefix..].iter().rev());
+        Edit {
+            prefix,
+            suffix_from: new.len() - suffix,
+            delta: new.len() as i64 - old.len() as i64,
+        }
+    }
+
+    /// Where chunk `c` of the new text starts in the old one, if all its text is in the
+    /// common start or the common end.
+    fn before(&self, c: &Chunk) -> Option<usize> {
+        if c.end <= self.prefix {
+            Some(c.start)
+        } else if c.start >= self.suffix_from {
+            usize::try_from(c.start as i64 - self.delta).ok()
+        } else {
+            None
+        }
+    }
+}
+
+fn common_len<'a>(a: impl Iterator<Item = &'a u8>, b: impl Iterator<Item = &'a u8>) -> usize {
+    a.zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// The earlier parse's chunks, each result taken at most once.
+struct Taken {
+    memos: Vec<Memo>,
+    /// The declarations of each chunk, by chunk.
+    items: Vec<Vec<Item>>,
+}
+
+impl Taken {
+    fn new(earlier: Earlier) -> Taken {
+        let mut all = earlier.items.into_iter();
+        let items = earlier
+            .chunks
+            .memos
+            .iter()
+            .map(|m| all.by_ref().take(m.items).collect())
+            .collect();
+        Taken {
+            memos: earlier.chunks.memos,
+            items,
+        }
+    }
+
+    /// The result of the old chunk at `start` when it is `c` moved there and parsed without
+    /// an error, moved to where `c` is.
+    fn take(&mut self, start: usize, c: &Chunk) -> Option<Parsed> {
+        let index = self
+            .memos
+            .binary_search_by_key(&start, |m| m.chunk.start)
+            .ok()?;
+        let memo = &self.memos[index];
+        let by = c.start as i64 - start as i64;
+        let moved = |at: usize| usize::try_from(at as i64 + by).unwrap_or(usize::MAX);
+        let was = Chunk {
+            start: moved(memo.chunk.start),
+            end: moved(memo.chunk.end),
+            brace: memo.chunk.brace.map(moved),
+            ..memo.chunk
+        };
+        let by = i32::try_from(by).ok()?;
+        if !memo.clean || was != *c {
+            return None;
+        }
+        let mut clauses = memo.clauses.clone();
+        let mut items = std::mem::take(&mut self.items[index]);
+        if by != 0 {
+            clauses.shift(by);
+            items.shift(by);
+        }
+        Some(Parsed {
+            clauses,
+            items,
+            errors: Vec::new(),
+        })
+    }
+}
