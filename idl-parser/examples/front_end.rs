@@ -25,6 +25,18 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let stage = args.first().map_or("compile", String::as_str);
+    if stage == "edit" {
+        return match edit() {
+            Ok(summary) => {
+                println!("edit: {summary}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let files = match args.get(1) {
         Some(dir) => match read_dir(Path::new(dir)) {
             Ok(files) => files,
@@ -41,7 +53,6 @@ fn main() -> ExitCode {
         "parse" => parse(&files),
         "compile" => compile(&files),
         "format" => format_all(&files),
-        "edit" => edit(),
         other => Err(format!(
             "unknown stage `{other}`: parse, compile, format or edit"
         )),
@@ -130,7 +141,7 @@ fn edit() -> Result<String, String> {
         )
     });
     Ok(format!(
-        "{} lines, {EDITS} edits, compile_again median {median:.1} ms{cpu}",
+        "one file of {} lines, {EDITS} edits, compile_again median {median:.1} ms{cpu}",
         text.lines().count()
     ))
 }

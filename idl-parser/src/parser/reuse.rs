@@ -109,8 +109,8 @@ struct Edit {
 impl Edit {
     fn between(old: &str, new: &str) -> Edit {
         let (old, new) = (old.as_bytes(), new.as_bytes());
-        let prefix = common_len(old.iter(), new.iter());
-        let suffix = common_len(old[prefix..].iter().rev(), new[prefix..].iter().rev());
+        let prefix = common_prefix(old, new);
+        let suffix = common_suffix(&old[prefix..], &new[prefix..]);
         Edit {
             prefix,
             suffix_from: new.len() - suffix,
@@ -131,8 +131,35 @@ impl Edit {
     }
 }
 
-fn common_len<'a>(a: impl Iterator<Item = &'a u8>, b: impl Iterator<Item = &'a u8>) -> usize {
-    a.zip(b).take_while(|(x, y)| x == y).count()
+/// Compared a block at a time (one `memcmp` each), then byte by byte: the texts are
+/// megabytes long and the edit is anywhere.
+const BLOCK: usize = 256;
+
+/// How many bytes `a` and `b` share at the start.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// How many bytes `a` and `b` share at the end.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + BLOCK <= n && a[n - i - BLOCK..n - i] == b[n - i - BLOCK..n - i] {
+        i += BLOCK;
+    }
+    while i < n && a[n - i - 1] == b[n - i - 1] {
+        i += 1;
+    }
+    i
 }
 
 /// The earlier parse's chunks, each result taken at most once.
@@ -188,5 +215,36 @@ impl Taken {
             items,
             errors: Vec::new(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The block-wise comparisons agree with a byte-by-byte walk, the difference at every
+    /// place relative to the blocks.
+    #[test]
+    fn common_ends_are_found_across_blocks() {
+        let a: Vec<u8> = (0..3 * BLOCK + 7).map(|i| (i % 251) as u8).collect();
+        for at in [
+            0,
+            1,
+            BLOCK - 1,
+            BLOCK,
+            BLOCK + 1,
+            2 * BLOCK + 3,
+            a.len() - 1,
+        ] {
+            let mut b = a.clone();
+            b[at] ^= 1;
+            assert_eq!(common_prefix(&a, &b), at);
+            assert_eq!(common_suffix(&a, &b), a.len() - at - 1);
+            let shorter = &a[..at];
+            assert_eq!(common_prefix(&a, shorter), at);
+            assert_eq!(common_suffix(&a[a.len() - at..], &a), at);
+        }
+        assert_eq!(common_prefix(&a, &a), a.len());
+        assert_eq!(common_suffix(&a, &a), a.len());
     }
 }
