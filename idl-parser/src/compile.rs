@@ -193,6 +193,7 @@ impl Previous {
             Kept::Edited(Earlier {
                 text: before.source.text,
                 items: before.parsed.syntax.items,
+                comments: before.parsed.syntax.comments,
                 chunks: before.chunks,
             })
         })

@@ -58,7 +58,11 @@ pub(crate) fn parse_again(
     earlier: Option<Earlier>,
 ) -> (File, Vec<SyntaxError>, Chunks) {
     let mut comments = Vec::new();
-    let chunks = scan::split(text, 0, text.len(), file, Some(&mut comments));
+    let mut earlier = earlier;
+    let chunks = match &mut earlier {
+        Some(earlier) => reuse::split(text, file, earlier, &mut comments),
+        None => scan::split(text, 0, text.len(), file, Some(&mut comments)),
+    };
     let blanked = blank_comments(text, &comments);
     let source = Source {
         file,

@@ -66,6 +66,13 @@ impl Shift for Clause {
     }
 }
 
+impl Shift for Comment {
+    fn shift(&mut self, by: i32) {
+        let Comment { text: _, span } = self;
+        span.shift(by);
+    }
+}
+
 impl Shift for Ident {
     fn shift(&mut self, by: i32) {
         let Ident { text: _, span } = self;
