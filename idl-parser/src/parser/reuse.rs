@@ -107,7 +107,7 @@ pub(super) fn split(
     };
     let (Ok(by), Some(first)) = (
         i32::try_from(edit.delta),
-        memos.iter().position(|m| m.chunk.start == old_at),
+        memos.binary_search_by_key(&old_at, |m| m.chunk.start).ok(),
     ) else {
         // Not reached (`resync` found the chunk); scanning the rest is always right.
         chunks.extend(scan::split(text, at, text.len(), file, Some(comments)));
