@@ -7,6 +7,7 @@
 use crate::check::{self, codes};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Model, Spans};
+use crate::parser::{Chunks, Earlier};
 use crate::source::{FileId, Loader, SourceFile, Sources, Span, normalize};
 use crate::syntax::{self, ParsedFile};
 use std::collections::HashMap;
@@ -24,6 +25,9 @@ pub struct Compilation {
     /// compilation instead (as `accord check` does). The library starts no thread for it.
     /// Kept also for [`compile_again`], which reuses the trees of unchanged files.
     files: Vec<ParsedFile>,
+    /// What each parse of `files` (in the same order) leaves for [`compile_again`]'s next
+    /// parse of that file.
+    chunks: Vec<Chunks>,
     /// The files whose syntax tree [`compile_again`] took from the previous compilation.
     reused: Vec<FileId>,
 }
@@ -43,6 +47,17 @@ impl Compilation {
     /// every other file was parsed.
     pub fn reused(&self) -> &[FileId] {
         &self.reused
+    }
+
+    /// How many declaration chunks of `file` were parsed; the others were taken over from
+    /// the previous compilation ([`compile_again`] after an edit of the file). 0 for a file
+    /// not parsed at all (see [`Self::reused`]).
+    pub fn parsed_chunks(&self, file: FileId) -> usize {
+        let index = self.files.binary_search_by_key(&file, |f| f.id);
+        match index {
+            Ok(index) if !self.reused.contains(&file) => self.chunks[index].parsed(),
+            _ => 0,
+        }
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -92,10 +107,12 @@ pub fn compile_in(roots: &[PathBuf], include: &[PathBuf], loader: &mut dyn Loade
     )
 }
 
-/// [`compile_in`] again after some files changed (`accord build --watch`): a file read with
-/// the same path, id and text as in `previous` is not parsed again, its syntax tree and syntax
-/// errors are taken over; everything after parsing runs as usual. The result is the one
-/// [`compile_in`] gives.
+/// [`compile_in`] again after some files changed (`accord build --watch`, the language
+/// server): a file read with the same path, id and text as in `previous` is not parsed again,
+/// its syntax tree and syntax errors are taken over; in a file read with the same path and id
+/// but another text, only the declarations whose text changed are parsed (the others are
+/// taken over, moved by the edit's change in length: `parser/reuse.rs`); everything after
+/// parsing runs as usual. The result is the one [`compile_in`] gives.
 pub fn compile_again(
     previous: Compilation,
     roots: &[PathBuf],
@@ -116,7 +133,23 @@ pub fn compile_again(
 /// The parsed files of an earlier compilation, by file id, with their syntax diagnostics.
 #[derive(Default)]
 struct Previous {
-    files: Vec<Option<(SourceFile, ParsedFile, Vec<Diagnostic>)>>,
+    files: Vec<Option<Before>>,
+}
+
+/// One file of the earlier compilation.
+struct Before {
+    source: SourceFile,
+    parsed: ParsedFile,
+    syntax_errors: Vec<Diagnostic>,
+    chunks: Chunks,
+}
+
+/// What the earlier compilation hands over for a file read again.
+enum Kept {
+    /// The same text: its tree, syntax errors and record (boxed: the tree is most of it).
+    Same(Box<Before>),
+    /// Another text: the earlier parse, for the declarations the edit left alone.
+    Edited(Earlier),
 }
 
 impl From<Compilation> for Previous {
@@ -129,31 +162,41 @@ impl From<Compilation> for Previous {
         }
         let mut files: Vec<Option<_>> = (0..c.sources.len()).map(|_| None).collect();
         let mut sources: Vec<SourceFile> = c.sources.into_files();
-        for (parsed, diags) in c.files.into_iter().zip(syntax) {
+        let parses = c.files.into_iter().zip(c.chunks).zip(syntax);
+        for ((parsed, chunks), syntax_errors) in parses {
             let index = parsed.id.0 as usize;
-            let source = std::mem::take(&mut sources[index]);
-            files[index] = Some((
-                source,
-                ParsedFile {
+            files[index] = Some(Before {
+                source: std::mem::take(&mut sources[index]),
+                parsed: ParsedFile {
                     imports: Vec::new(),
                     ..parsed
                 },
-                diags,
-            ));
+                syntax_errors,
+                chunks,
+            });
         }
         Previous { files }
     }
 }
 
 impl Previous {
-    /// The tree of `id` if the earlier compilation read the same path and text under that id.
-    fn take(&mut self, id: FileId, now: &SourceFile) -> Option<(ParsedFile, Vec<Diagnostic>)> {
+    /// What the earlier compilation parsed under `id`, if it read the same path under it.
+    fn take(&mut self, id: FileId, now: &SourceFile) -> Option<Kept> {
         let slot = self.files.get_mut(id.0 as usize)?;
-        let (was, _, _) = slot.as_ref()?;
-        if was.path != now.path || was.text != now.text {
+        if slot.as_ref()?.source.path != now.path {
             return None;
         }
-        slot.take().map(|(_, parsed, diags)| (parsed, diags))
+        let before = slot.take()?;
+        Some(if before.source.text == now.text {
+            Kept::Same(Box::new(before))
+        } else {
+            Kept::Edited(Earlier {
+                text: before.source.text,
+                items: before.parsed.syntax.items,
+                comments: before.parsed.syntax.comments,
+                chunks: before.chunks,
+            })
+        })
     }
 }
 
@@ -189,7 +232,7 @@ fn compile_on(
         previous,
         reused: Vec::new(),
     };
-    let files = load_all(roots, include, loader, &mut load);
+    let (files, chunks) = load_all(roots, include, loader, &mut load);
     let reused = load.reused;
     for (id, file) in sources.iter() {
         check::text::bidi_controls(id, &file.text, &mut diags);
@@ -209,6 +252,7 @@ fn compile_on(
         spans,
         diagnostics: diags,
         files,
+        chunks,
         reused,
     }
 }
@@ -267,7 +311,7 @@ fn load_all(
     include: &[PathBuf],
     loader: &mut dyn Loader,
     load: &mut Load,
-) -> Vec<ParsedFile> {
+) -> (Vec<ParsedFile>, Vec<Chunks>) {
     let Load { sources, diags, .. } = load;
     let mut by_path: HashMap<PathBuf, Result<FileId, String>> = HashMap::new();
     let mut wave = Vec::new();
@@ -290,10 +334,13 @@ fn load_all(
             }
         }
     }
-    let mut files = Vec::new();
+    let (mut files, mut chunks) = (Vec::new(), Vec::new());
     while !wave.is_empty() {
         let first = files.len();
-        files.extend(load.wave(&wave));
+        for (file, record) in load.wave(&wave) {
+            files.push(file);
+            chunks.push(record);
+        }
         wave.clear();
         for index in first..files.len() {
             let mut reader = Reader {
@@ -306,7 +353,7 @@ fn load_all(
             reader.resolve_imports(index, &mut files, load.diags);
         }
     }
-    files
+    (files, chunks)
 }
 
 /// What loading needs besides the loader: where files and findings go, and the trees an
@@ -321,31 +368,34 @@ struct Load<'a> {
 
 impl Load<'_> {
     /// The files of one wave: those the previous compilation read unchanged taken over, the
-    /// others parsed; syntax errors in file order.
-    fn wave(&mut self, ids: &[FileId]) -> Vec<ParsedFile> {
-        let mut kept: Vec<Option<(ParsedFile, Vec<Diagnostic>)>> = ids
+    /// others parsed (edited ones reusing their unchanged declarations); syntax errors in file
+    /// order.
+    fn wave(&mut self, ids: &[FileId]) -> Vec<(ParsedFile, Chunks)> {
+        let mut kept: Vec<Option<Kept>> = ids
             .iter()
             .map(|&id| self.previous.take(id, self.sources.get(id)))
             .collect();
-        let changed: Vec<FileId> = ids
-            .iter()
-            .zip(&kept)
-            .filter(|(_, kept)| kept.is_none())
-            .map(|(&id, _)| id)
-            .collect();
+        let mut changed = Vec::new();
+        for (&id, kept) in ids.iter().zip(&mut kept) {
+            match kept.take() {
+                Some(Kept::Edited(earlier)) => changed.push((id, Some(earlier))),
+                None => changed.push((id, None)),
+                same => *kept = same,
+            }
+        }
         let mut fresh_diags = Vec::new();
         let mut parsed =
-            parse_wave(&changed, self.sources, &mut fresh_diags, self.threads).into_iter();
+            parse_wave(changed, self.sources, &mut fresh_diags, self.threads).into_iter();
         let mut fresh_diags = fresh_diags.into_iter().peekable();
         let mut out = Vec::with_capacity(ids.len());
         for (&id, kept) in ids.iter().zip(&mut kept) {
             match kept.take() {
-                Some((file, diags)) => {
+                Some(Kept::Same(before)) => {
                     self.reused.push(id);
-                    self.diags.extend(diags);
-                    out.push(file);
+                    self.diags.extend(before.syntax_errors);
+                    out.push((before.parsed, before.chunks));
                 }
-                None => {
+                _ => {
                     while let Some(d) = fresh_diags.next_if(|d| d.primary.span.file == id) {
                         self.diags.push(d);
                     }
@@ -456,38 +506,47 @@ fn within(path: &Path, root: &Path) -> bool {
         .is_ok_and(|rest| rest.components().all(|c| matches!(c, Component::Normal(_))))
 }
 
-/// Parses `ids`, their syntax errors reported in that order. Many files are parsed side by side,
-/// one thread each; a few large ones one after another, each cut into chunks on every core.
+/// Parses `files`, their syntax errors reported in that order. Many files are parsed side by
+/// side, one thread each (in full: that is a first compilation, or a change of many files); a
+/// few large ones one after another, each cut into chunks on every core, an edited one
+/// reusing its earlier parse.
 fn parse_wave(
-    ids: &[FileId],
+    files: Vec<(FileId, Option<Earlier>)>,
     sources: &Sources,
     diags: &mut Vec<Diagnostic>,
     threads: usize,
-) -> Vec<ParsedFile> {
-    let text = |id: &FileId| sources.get(*id).text.as_str();
-    let parsed: Vec<(syntax::File, Vec<syntax::SyntaxError>)> = if ids.len() >= 2 * threads {
-        let parse_run = |run: &[FileId]| -> Vec<_> {
-            run.iter()
-                .map(|id| crate::parser::parse_on(*id, text(id), 1))
-                .collect()
+) -> Vec<(ParsedFile, Chunks)> {
+    let text = |id: FileId| sources.get(id).text.as_str();
+    let ids: Vec<FileId> = files.iter().map(|(id, _)| *id).collect();
+    let parsed: Vec<(syntax::File, Vec<syntax::SyntaxError>, Chunks)> =
+        if files.len() >= 2 * threads {
+            let parse_run = |run: &[FileId]| -> Vec<_> {
+                run.iter()
+                    .map(|&id| crate::parser::parse_again(id, text(id), 1, None))
+                    .collect()
+            };
+            let runs = crate::parallel::runs(&ids, threads, |&id| text(id).len(), parse_run);
+            runs.into_iter().flatten().collect()
+        } else {
+            let parse = |(id, earlier): (FileId, Option<Earlier>)| {
+                let big = text(id).len() >= crate::parser::PARALLEL_MIN_BYTES;
+                let threads = if big { threads } else { 1 };
+                crate::parser::parse_again(id, text(id), threads, earlier)
+            };
+            files.into_iter().map(parse).collect()
         };
-        let runs = crate::parallel::runs(ids, threads, |id| text(id).len(), parse_run);
-        runs.into_iter().flatten().collect()
-    } else {
-        let parse = |id: &FileId| {
-            let big = text(id).len() >= crate::parser::PARALLEL_MIN_BYTES;
-            crate::parser::parse_on(*id, text(id), if big { threads } else { 1 })
-        };
-        ids.iter().map(parse).collect()
-    };
-    let files = ids.iter().zip(parsed).map(|(&id, (syntax, errors))| {
-        diags.extend(errors.into_iter().map(check::files::syntax_diagnostic));
-        ParsedFile {
-            id,
-            syntax,
-            imports: Vec::new(),
-        }
-    });
+    let files = ids
+        .into_iter()
+        .zip(parsed)
+        .map(|(id, (syntax, errors, chunks))| {
+            diags.extend(errors.into_iter().map(check::files::syntax_diagnostic));
+            let file = ParsedFile {
+                id,
+                syntax,
+                imports: Vec::new(),
+            };
+            (file, chunks)
+        });
     files.collect()
 }
 

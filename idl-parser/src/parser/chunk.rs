@@ -28,6 +28,7 @@ pub struct Parsed {
 }
 
 /// A file-header clause; whether it is in its place is decided when merging.
+#[derive(Clone, Debug)]
 pub enum Clause {
     Package(syntax::PackageClause),
     Version(syntax::VersionClause),

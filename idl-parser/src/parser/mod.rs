@@ -13,13 +13,17 @@ mod chunk;
 mod errors;
 mod hints;
 mod items;
+mod reuse;
 mod scan;
+mod shift;
 
 use crate::source::FileId;
 use crate::syntax::{self, File, SyntaxError};
 use chunk::{Clause, Parsed, Source};
 use scan::Chunk;
 use std::borrow::Cow;
+
+pub(crate) use reuse::{Chunks, Earlier};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "parser/accord.pest"]
@@ -40,8 +44,25 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<SyntaxError>) {
 
 /// [`parse`] on up to `threads` threads; the result does not depend on how many.
 pub(crate) fn parse_on(file: FileId, text: &str, threads: usize) -> (File, Vec<SyntaxError>) {
+    let (file, errors, _) = parse_again(file, text, threads, None);
+    (file, errors)
+}
+
+/// [`parse_on`], taking over from `earlier` (a parse of an earlier text of the same file) the
+/// declarations the edit left alone ([`reuse`]); the result is the one [`parse_on`] gives.
+/// Also returns the record the next parse of this file takes over from.
+pub(crate) fn parse_again(
+    file: FileId,
+    text: &str,
+    threads: usize,
+    earlier: Option<Earlier>,
+) -> (File, Vec<SyntaxError>, Chunks) {
     let mut comments = Vec::new();
-    let chunks = scan::split(text, 0, text.len(), file, Some(&mut comments));
+    let mut earlier = earlier;
+    let chunks = match &mut earlier {
+        Some(earlier) => reuse::split(text, file, earlier, &mut comments),
+        None => scan::split(text, 0, text.len(), file, Some(&mut comments)),
+    };
     let blanked = blank_comments(text, &comments);
     let source = Source {
         file,
@@ -59,7 +80,12 @@ pub(crate) fn parse_on(file: FileId, text: &str, threads: usize) -> (File, Vec<S
             comments,
         },
     };
-    for parsed in parse_chunks(source, &chunks, threads) {
+    let (results, parsed) = match earlier {
+        Some(earlier) => reuse::parse_changed(source, &chunks, earlier, threads),
+        None => (parse_chunks(source, &chunks, threads), chunks.len()),
+    };
+    let record = Chunks::record(&chunks, &results, parsed);
+    for parsed in results {
         merge.add(parsed);
     }
     merge.unterminated_comment();
@@ -73,7 +99,7 @@ pub(crate) fn parse_on(file: FileId, text: &str, threads: usize) -> (File, Vec<S
         let error = errors::at(file, name.at, name.at + c.len_utf8(), message);
         merge.errors.push(error);
     }
-    (merge.out, merge.errors)
+    (merge.out, merge.errors, record)
 }
 
 /// Every chunk's result, in order; with several threads, each parses one run of chunks.

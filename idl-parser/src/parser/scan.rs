@@ -11,7 +11,7 @@ use crate::syntax::Comment;
 /// Deeper nesting of `<`, `(` and `{` than this is refused before pest sees it (pest recurses).
 pub const MAX_DEPTH: usize = 48;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Chunk {
     pub start: usize,
     pub end: usize,
@@ -31,8 +31,22 @@ pub fn split(
     start: usize,
     end: usize,
     file: FileId,
-    mut comments: Option<&mut Vec<Comment>>,
+    comments: Option<&mut Vec<Comment>>,
 ) -> Vec<Chunk> {
+    split_until(text, start, end, file, comments, |_| false).0
+}
+
+/// [`split`], stopping after the first chunk cut at an offset `stop` accepts, which is
+/// returned; the scanner's state there is the one at `start` (nothing open), so the rest of the
+/// text may be split elsewhere.
+pub fn split_until(
+    text: &str,
+    start: usize,
+    end: usize,
+    file: FileId,
+    mut comments: Option<&mut Vec<Comment>>,
+    stop: impl Fn(usize) -> bool,
+) -> (Vec<Chunk>, Option<usize>) {
     let bytes = text.as_bytes();
     let mut chunks = Vec::new();
     let mut cur = fresh(start);
@@ -101,6 +115,9 @@ pub fn split(
                     cur.closed_by_brace = b == b'}' && was_braced;
                     cur.end = i;
                     chunks.push(cur);
+                    if stop(i) {
+                        return (chunks, Some(i));
+                    }
                     cur = fresh(i);
                     nest = 0;
                 }
@@ -111,7 +128,7 @@ pub fn split(
     if cur.start < end {
         chunks.push(cur);
     }
-    chunks
+    (chunks, None)
 }
 
 /// A name holding a non-ASCII character: where the name starts and ends, and where that
