@@ -424,16 +424,7 @@ async fn a_reply_that_cannot_be_sent_dead_letters_its_request_once() {
         operation_timeout: Duration::from_millis(200),
         ..BrokerConfig::default()
     });
-    let commands = kitchen::channels::KITCHEN_COMMANDS.channel();
-    let mut letters = broker
-        .subscribe(&commands.dead_letters(), "test")
-        .await
-        .unwrap();
-    let service = Arc::new(CountingKitchen::default());
-    let _serving = kitchen::responder(service.clone())
-        .serve(&broker, ServeConfig::default())
-        .await
-        .unwrap();
+    let (commands, mut letters, service, _serving) = kitchen_on(&broker).await;
     // An inbox nobody reads: the first reply fills it, the second cannot get in.
     let inbox = broker.reply_inbox().await.unwrap();
     let mut ids = Vec::new();
@@ -453,6 +444,29 @@ async fn a_reply_that_cannot_be_sent_dead_letters_its_request_once() {
     assert_eq!(*service.0.lock().unwrap(), [1, 2], "each handler ran once");
 }
 
+/// The generated kitchen responder served on `broker`, with its command channel and a
+/// subscription to that channel's dead letters (made first, so none is missed).
+async fn kitchen_on(
+    broker: &Broker,
+) -> (
+    Channel,
+    Consumer,
+    Arc<CountingKitchen>,
+    accord::messaging::Serving,
+) {
+    let commands = kitchen::channels::KITCHEN_COMMANDS.channel();
+    let letters = broker
+        .subscribe(&commands.dead_letters(), "test")
+        .await
+        .unwrap();
+    let service = Arc::new(CountingKitchen::default());
+    let serving = kitchen::responder(service.clone())
+        .serve(broker, ServeConfig::default())
+        .await
+        .unwrap();
+    (commands, letters, service, serving)
+}
+
 /// The next message of `consumer`, acknowledged.
 async fn run_next(consumer: &mut Consumer) -> Message {
     let delivery = consumer.next().await.expect("subscription open");
@@ -467,16 +481,7 @@ async fn run_next(consumer: &mut Consumer) -> Message {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_over_the_message_limit_is_refused_unrun() {
     let broker = Broker::memory(BrokerConfig::default());
-    let commands = kitchen::channels::KITCHEN_COMMANDS.channel();
-    let mut letters = broker
-        .subscribe(&commands.dead_letters(), "test")
-        .await
-        .unwrap();
-    let service = Arc::new(CountingKitchen::default());
-    let _serving = kitchen::responder(service.clone())
-        .serve(&broker, ServeConfig::default())
-        .await
-        .unwrap();
+    let (commands, mut letters, service, _serving) = kitchen_on(&broker).await;
     let mut inbox = broker.reply_inbox().await.unwrap();
     let mut big = order(1);
     big.line_items[0].menu_item_id = "x".repeat(accord::call::MAX_MESSAGE_BYTES);
@@ -487,15 +492,17 @@ async fn a_request_over_the_message_limit_is_refused_unrun() {
     let letter = within("the dead letter", run_next(&mut letters)).await;
     assert_eq!(letter.message_id, id);
     let error = letter.header(header::ERROR).unwrap();
-    assert!(
-        error.contains("over the limit of 1048576 bytes"),
-        "{error}"
-    );
-    let reply = within("the status reply", inbox.next()).await.expect("a reply");
+    assert!(error.contains("over the limit of 1048576 bytes"), "{error}");
+    let reply = within("the status reply", inbox.next())
+        .await
+        .expect("a reply");
     assert!(
         String::from_utf8_lossy(&reply.payload).contains("over the limit"),
         "{:?}",
         reply.payload
     );
-    assert!(service.0.lock().unwrap().is_empty(), "the handler never ran");
+    assert!(
+        service.0.lock().unwrap().is_empty(),
+        "the handler never ran"
+    );
 }
