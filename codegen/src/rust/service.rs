@@ -209,7 +209,10 @@ fn operations(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     code.line("/// What every transport knows about each operation.");
     code.line("#[doc(hidden)]");
     code.open("pub mod ops");
-    code.line("use super::__accord;");
+    // A service without operations (yet) has no descriptor to write.
+    if !service.operations.is_empty() {
+        code.line("use super::__accord;");
+    }
     for (i, op) in service.operations.iter().enumerate() {
         let timeout = match op.effective_timeout(service) {
             Some(t) => format!(

@@ -1325,3 +1325,25 @@ pub mod self_ {
         }
     }
 }
+
+/// A service with no operations (yet): its generated code must compile without warnings.
+///
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+pub trait Idle: __accord::Send + __accord::Sync + 'static {
+}
+
+/// Shared: every transport can serve the same implementation.
+impl<__T: Idle> Idle for __accord::Arc<__T> {
+}
+
+/// `Idle`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
+pub mod idle {
+    #[allow(unused_imports)]
+    use super::__accord;
+
+    /// What every transport knows about each operation.
+    #[doc(hidden)]
+    pub mod ops {
+    }
+}
