@@ -127,12 +127,33 @@ fn service_trait(
             code.line("");
         }
         docs(code, op.docs.as_deref(), &op.lifecycle);
+        stream_docs(code, op);
         code.lines(&format!(
             "{};",
             signature::signature(g, scope, id, i, false)
         ));
     }
     code.close("");
+}
+
+/// How a handler makes or reads a stream with the runtime's own `futures`, so it needs no
+/// dependency of its own.
+fn stream_docs(code: &mut Code, op: &Operation) {
+    let lines: [&str; 2] = match (op.input_stream, op.output.is_stream()) {
+        (_, true) => [
+            " Returns a stream, built with `accord::futures` (no dependency of your own):",
+            " `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.",
+        ],
+        (true, false) => [
+            " Reads its input stream with `accord::futures::StreamExt` (`next().await`),",
+            " no dependency of your own.",
+        ],
+        (false, false) => return,
+    };
+    if op.docs.is_some() || op.lifecycle.deprecated.is_some() {
+        code.line("///");
+    }
+    code.docs(&lines.map(str::to_owned));
 }
 
 /// The trait for an `Arc` of an implementation, so one implementation is served over several

@@ -67,6 +67,7 @@ fn defaults_are_public_and_honoured() {
     assert_eq!(built.note.as_deref(), Some("gift"));
     assert_eq!(GetItem::DEFAULT_LIMIT, 10);
     assert!(limit_or_default(&built));
+    assert_eq!(GetItem::default().limit, GetItem::DEFAULT_LIMIT);
     let decoded: GetItem = serde_json::from_str(r#"{"id": 1, "count": 1}"#).unwrap();
     assert_eq!(decoded.limit, GetItem::DEFAULT_LIMIT);
 }

@@ -441,6 +441,8 @@ pub trait Shop: __accord::Send + __accord::Sync + 'static {
         Output = __accord::Result<Item, shop::FindError>,
     > + __accord::Send;
 
+    /// Returns a stream, built with `accord::futures` (no dependency of your own):
+    /// `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.
     fn watch(
         &self,
         request: __accord::Request<GetItem>,

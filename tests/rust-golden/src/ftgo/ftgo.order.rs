@@ -543,6 +543,9 @@ pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 
     /// Server-streamed state changes of one order (gRPC only: it has no @http).
+    ///
+    /// Returns a stream, built with `accord::futures` (no dependency of your own):
+    /// `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.
     fn watch_order(
         &self,
         request: __accord::Request<GetOrderRequest>,

@@ -535,6 +535,8 @@ pub trait Type: __accord::Send + __accord::Sync + 'static {
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
 
+    /// Returns a stream, built with `accord::futures` (no dependency of your own):
+    /// `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.
     fn r#loop(
         &self,
         request: __accord::Request<Input>,

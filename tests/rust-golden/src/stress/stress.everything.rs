@@ -1931,6 +1931,9 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 
     /// Server-sent events over HTTP, a server stream over gRPC.
+    ///
+    /// Returns a stream, built with `accord::futures` (no dependency of your own):
+    /// `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.
     fn watch(
         &self,
         request: __accord::Request<GetThing>,
@@ -1944,6 +1947,9 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 
     /// Client streaming.
+    ///
+    /// Reads its input stream with `accord::futures::StreamExt` (`next().await`),
+    /// no dependency of your own.
     fn upload(
         &self,
         request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
@@ -1952,6 +1958,9 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 
     /// Bidirectional streaming.
+    ///
+    /// Returns a stream, built with `accord::futures` (no dependency of your own):
+    /// `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.
     fn chat(
         &self,
         request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
@@ -2001,6 +2010,9 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 
     /// Publish/async responses.
+    ///
+    /// Returns a stream, built with `accord::futures` (no dependency of your own):
+    /// `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.
     fn survey(
         &self,
         request: __accord::Request<Survey>,
