@@ -33,6 +33,10 @@ const FTGO: &[&str] = &[
 ];
 const STRESS: &[&str] = &["tests/stress/everything.accord"];
 const NAMES: &[&str] = &["tests/rust-golden/api/names.accord"];
+/// One API before and after every MINOR change that can be made at once: the
+/// `accord-rust-golden` crate compiles the same user code (`src/evolution/user.rs`) against both.
+const EVOLUTION_V1: &[&str] = &["tests/rust-golden/api/evolution/v1.accord"];
+const EVOLUTION_V1_1: &[&str] = &["tests/rust-golden/api/evolution/v1_1.accord"];
 
 /// Both transports, as a service served over REST and gRPC at once is generated.
 fn options() -> Options {
@@ -85,6 +89,53 @@ fn stress_golden() {
 #[test]
 fn awkward_names_golden() {
     check_golden("names", NAMES);
+}
+
+#[test]
+fn evolution_goldens() {
+    check_golden("evolution_v1", EVOLUTION_V1);
+    check_golden("evolution_v1_1", EVOLUTION_V1_1);
+}
+
+/// The two versions differ by MINOR changes only, and by every MINOR rule that changes the
+/// generated Rust and can be met without breaking callers (docs/evolution.md, "What a MINOR
+/// change does to your Rust code"): if the fixtures drift, the compile test stops covering them.
+#[test]
+fn evolution_fixtures_make_every_safe_minor_change() {
+    let compile = |files: &[&str]| {
+        let roots: Vec<PathBuf> = files.iter().map(|f| root().join(f)).collect();
+        let mut loader = |p: &Path| std::fs::read_to_string(p);
+        accord_idl::compile(&roots, &mut loader)
+    };
+    let (old, new) = (compile(EVOLUTION_V1), compile(EVOLUTION_V1_1));
+    let report = accord_idl::evolution::compare(&old.model, &old.spans, &new.model, &new.spans);
+    let mut rules: Vec<&str> = report.changes.iter().map(|c| c.rule).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    assert!(report.passes(), "{rules:?}");
+    let major = accord_idl::evolution::Class::Major;
+    assert!(report.changes.iter().all(|c| c.class != major), "{rules:?}");
+    let expected = [
+        "auth-scope-removed",
+        "channel-added",
+        "channel-message-added",
+        "constraints-changed",
+        "decl-added",
+        "deprecated",
+        "docs-changed",
+        "enum-value-added",
+        "field-added",
+        "http-added",
+        "hypermedia-added",
+        "link-added",
+        "op-added",
+        "op-error-added",
+        "op-idempotency-added",
+        "service-added",
+        "timing-changed",
+        "variant-added",
+    ];
+    assert_eq!(rules, expected);
 }
 
 #[test]

@@ -130,7 +130,7 @@ impl fmt::Display for CallError {
                     "operation {operation} is not available over this transport"
                 )
             }
-            CallError::Status(status) => write!(f, "unexpected status: {status}"),
+            CallError::Status(status) => status_text(status, f),
             CallError::Decode(m) => write!(f, "decode error: {m}"),
             CallError::Connect(m) => write!(f, "connection error: {m}"),
             CallError::Internal(m) => write!(f, "internal error: {m}"),
@@ -139,6 +139,21 @@ impl fmt::Display for CallError {
 }
 
 impl std::error::Error for CallError {}
+
+/// A refusal reads as one (`unauthenticated: missing bearer token`); any other status the call
+/// did not expect is named with its code.
+fn status_text(status: &Status, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let refusal = match status.code {
+        Code::Unauthenticated => "unauthenticated",
+        Code::PermissionDenied => "permission denied",
+        _ => return write!(f, "unexpected status: {status}"),
+    };
+    f.write_str(refusal)?;
+    if !status.message.is_empty() {
+        write!(f, ": {}", status.message)?;
+    }
+    Ok(())
+}
 
 /// The kinds of failed calls to another service, as a server tells its own caller of them:
 /// a fixed message, status and code each, never the other service's words (`docs/wire.md`,
@@ -301,6 +316,24 @@ mod tests {
         assert_eq!(
             missing.to_string(),
             "unexpected status: NOT_FOUND: no such order"
+        );
+    }
+
+    #[test]
+    fn refusals_display_as_such() {
+        let unauthenticated = CallError::status(Code::Unauthenticated, "missing bearer token");
+        assert_eq!(
+            unauthenticated.to_string(),
+            "unauthenticated: missing bearer token"
+        );
+        let denied = CallError::status(Code::PermissionDenied, "scope orders:write required");
+        assert_eq!(
+            denied.to_string(),
+            "permission denied: scope orders:write required"
+        );
+        assert_eq!(
+            CallError::status(Code::PermissionDenied, "").to_string(),
+            "permission denied"
         );
     }
 

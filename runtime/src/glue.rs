@@ -396,6 +396,8 @@ macro_rules! __errors {
             }
         }
 
+        $crate::__from_broker_error!($name, $call);
+
         $(
             impl ::core::convert::From<$ty> for $name {
                 fn from(error: $ty) -> Self {
@@ -429,4 +431,13 @@ macro_rules! __errors {
             }
         }
     };
+}
+
+/// Without messaging there is no `BrokerError` to convert (the messaging version is in
+/// `messaging/error.rs`).
+#[cfg(not(feature = "messaging"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __from_broker_error {
+    ($name:ident, $call:ident) => {};
 }

@@ -80,6 +80,10 @@ macro_rules! include_api {
 #[cfg(feature = "macros")]
 pub use accord_macros::api;
 
+/// The `futures` crate the runtime uses, so a streaming handler needs no dependency of its own:
+/// `accord::futures::stream::iter(items).boxed()` (with `accord::futures::StreamExt` in scope).
+pub use futures;
+
 /// A pinned, boxed, `Send` stream: what streamed operations return.
 pub type BoxStream<'a, T> = futures::stream::BoxStream<'a, T>;
 

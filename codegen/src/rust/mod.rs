@@ -11,6 +11,7 @@
 //! `validate` (one declaration each); `transport` (the seam) with `rest` behind it; `service`
 //! (the trait and the service module); this module orchestrates.
 
+mod construct;
 mod doc;
 mod fields;
 mod grpc;

@@ -44,7 +44,7 @@ pub struct Names {
     pub services: Vec<ServiceNames>,
     /// `(declaration, member index)` of fields that hold their type in a `Box`.
     pub boxed: HashSet<(DeclId, usize)>,
-    /// Per declaration: a struct whose every field has a `Default` (derives it).
+    /// Per declaration: a struct whose every field has a `Default` (derives or implements it).
     pub defaultable: Vec<bool>,
 }
 
@@ -148,10 +148,9 @@ fn service_names(model: &Model, service: &Service, package: &mut Namer) -> Servi
     }
 }
 
-/// Structs whose fields all have a `Default`: optional ones, scalars, containers and such
-/// structs (enums and unions have no natural default). A struct with a `@default` field is left
-/// out: a derived `Default` would not give that field its declared value. A fixed point, as
-/// structs nest.
+/// Structs whose fields all have a `Default`: optional ones (absent, or their `@default`),
+/// scalars, containers and such structs (enums and unions have no natural default). A fixed
+/// point, as structs nest.
 fn defaultable(model: &Model) -> Vec<bool> {
     let mut ok: Vec<bool> = model
         .decls
@@ -165,15 +164,11 @@ fn defaultable(model: &Model) -> Vec<bool> {
             let DeclKind::Struct(s) = &decl.kind else {
                 continue;
             };
-            let fields_ok = s
-                .fields
-                .iter()
-                .all(|f| match (&f.default, f.optional, &f.ty) {
-                    (Some(_), _, _) => false,
-                    (None, true, _) => true,
-                    (None, false, Type::Named(id)) => ok[id.index()],
-                    (None, false, _) => true,
-                });
+            let fields_ok = s.fields.iter().all(|f| match (f.optional, &f.ty) {
+                (true, _) => true,
+                (false, Type::Named(id)) => ok[id.index()],
+                (false, _) => true,
+            });
             if ok[i] && !fields_ok {
                 ok[i] = false;
                 changed = true;

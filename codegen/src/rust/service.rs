@@ -127,12 +127,33 @@ fn service_trait(
             code.line("");
         }
         docs(code, op.docs.as_deref(), &op.lifecycle);
+        stream_docs(code, op);
         code.lines(&format!(
             "{};",
             signature::signature(g, scope, id, i, false)
         ));
     }
     code.close("");
+}
+
+/// How a handler makes or reads a stream with the runtime's own `futures`, so it needs no
+/// dependency of its own.
+fn stream_docs(code: &mut Code, op: &Operation) {
+    let lines: [&str; 2] = match (op.input_stream, op.output.is_stream()) {
+        (_, true) => [
+            " Returns a stream, built with `accord::futures` (no dependency of your own):",
+            " `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.",
+        ],
+        (true, false) => [
+            " Reads its input stream with `accord::futures::StreamExt` (`next().await`),",
+            " no dependency of your own.",
+        ],
+        (false, false) => return,
+    };
+    if op.docs.is_some() || op.lifecycle.deprecated.is_some() {
+        code.line("///");
+    }
+    code.docs(&lines.map(str::to_owned));
 }
 
 /// The trait for an `Arc` of an implementation, so one implementation is served over several
@@ -209,7 +230,10 @@ fn operations(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     code.line("/// What every transport knows about each operation.");
     code.line("#[doc(hidden)]");
     code.open("pub mod ops");
-    code.line("use super::__accord;");
+    // A service without operations (yet) has no descriptor to write.
+    if !service.operations.is_empty() {
+        code.line("use super::__accord;");
+    }
     for (i, op) in service.operations.iter().enumerate() {
         let timeout = match op.effective_timeout(service) {
             Some(t) => format!(

@@ -3,10 +3,10 @@
 //! of glue per trait (the runtime's macros write the impls that are the same for every type);
 //! only `Validate` with constraints is written out.
 
-use super::fields::{field_type, float_literal, int_literal, member};
+use super::fields::{field_type, member};
 use super::ident::ident;
 use super::writer::{Code, string_literal};
-use super::{Generator, docs, protobuf, shape, validate};
+use super::{Generator, construct, docs, protobuf, shape, validate};
 use accord_idl::model::*;
 
 const SERDE_CRATE: &str = "#[serde(crate = \"::accord::__private::serde\")]";
@@ -29,17 +29,18 @@ pub fn decl(g: &Generator<'_>, code: &mut Code, id: DeclId) {
 }
 
 /// `#[derive(…)]` of every struct and union plus the user's extra derives and attributes;
-/// `Default` where every field has one (so structs with many optional fields are built with
-/// `..Default::default()`).
+/// `Default` is derived where every field's default is its type's (a struct with a `@default`
+/// field gets the impl written out by `construct::impl_default` instead).
 fn derives(g: &Generator<'_>, code: &mut Code, id: DeclId) {
     let mut list: Vec<String> = ["Debug", "Clone", "PartialEq"].map(String::from).to_vec();
-    if g.names.defaultable[id.index()] {
+    let written_default = construct::writes_default(g, id);
+    if g.names.defaultable[id.index()] && !written_default {
         list.push("Default".into());
     }
     let extra: Vec<String> = g
         .derives
         .iter()
-        .filter(|d| !list.contains(d))
+        .filter(|d| !(list.contains(d) || written_default && d.as_str() == "Default"))
         .cloned()
         .collect();
     list.extend(extra);
@@ -77,18 +78,8 @@ fn structure(g: &Generator<'_>, code: &mut Code, id: DeclId, s: &Struct) {
             }
         });
     }
-    let defaults: Vec<usize> = (0..s.fields.len())
-        .filter(|&i| s.fields[i].default.is_some())
-        .collect();
-    if defaults.is_empty() {
-        return;
-    }
     code.line("");
-    code.block(&format!("impl {name}"), |code| {
-        for i in defaults {
-            default_function(g, code, id, i);
-        }
-    });
+    construct::impl_construct(g, code, id, &name, s);
 }
 
 fn field(g: &Generator<'_>, code: &mut Code, id: DeclId, owner: &str, index: usize) {
@@ -107,52 +98,6 @@ fn field(g: &Generator<'_>, code: &mut Code, id: DeclId, owner: &str, index: usi
     }
     let ty = field_type(g, id, index);
     code.line(&format!("pub {}: {ty},", ident(rust)));
-}
-
-/// `fn default_<field>() -> T { value }`, named by `#[serde(default = "…")]`.
-fn default_function(g: &Generator<'_>, code: &mut Code, id: DeclId, index: usize) {
-    let decl = g.model.decl(id);
-    let f = member(decl, index);
-    let Some(value) = &f.default else { return };
-    let rust = &g.names.members[id.index()][index];
-    let ty = field_type(g, id, index);
-    let value = default_value(g, decl.package, &f.ty, value);
-    code.block(&format!("fn default_{rust}() -> {ty}"), |code| {
-        code.line(&value)
-    });
-}
-
-/// The Rust expression of a `@default` value of type `ty`.
-fn default_value(g: &Generator<'_>, from: PackageId, ty: &Type, value: &Value) -> String {
-    match (value, ty) {
-        (Value::Bool(b), _) => b.to_string(),
-        (Value::Int(i), Type::Scalar(s)) if s.is_float() => float_literal(*i as f64, *s),
-        (Value::Int(i), Type::Scalar(s)) => int_literal(*i, *s),
-        (Value::Float(f), Type::Scalar(s)) => float_literal(*f, *s),
-        (Value::String(text), _) => format!("__accord::String::from({})", string_literal(text)),
-        (Value::Duration(d), _) => format!(
-            "__accord::Duration::new({}i64, {}i64).unwrap_or_default()",
-            d.as_secs(),
-            d.subsec_nanos()
-        ),
-        (Value::EnumValue(name), Type::Named(id)) => {
-            format!("{}::{}", g.decl_path(from, *id), enum_variant(g, *id, name))
-        }
-        // The checker matched every default to its field's type; nothing else reaches here.
-        _ => "__accord::Default::default()".to_owned(),
-    }
-}
-
-fn enum_variant(g: &Generator<'_>, id: DeclId, value: &str) -> String {
-    let names = g.names.enums[id.index()].as_ref();
-    let DeclKind::Enum(e) = &g.model.decl(id).kind else {
-        return "Unknown".to_owned();
-    };
-    let index = e.values.iter().position(|v| v.name == value);
-    match (names, index) {
-        (Some(names), Some(i)) => ident(&names.values[i]),
-        _ => "Unknown".to_owned(),
-    }
 }
 
 /// An enum tolerant of values added later (`Unknown` keeps a name from JSON or a number from

@@ -52,3 +52,17 @@ pub(crate) async fn timed<T>(
         .await
         .unwrap_or(Err(BrokerError::Timeout))
 }
+
+/// `From<BrokerError>` for an operation's error enum (written by `errors!`), so a handler that
+/// publishes can use `?` on the publish.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __from_broker_error {
+    ($name:ident, $call:ident) => {
+        impl ::core::convert::From<$crate::messaging::BrokerError> for $name {
+            fn from(error: $crate::messaging::BrokerError) -> Self {
+                Self::$call(error.into())
+            }
+        }
+    };
+}

@@ -70,3 +70,34 @@ async fn a_subscriber_decodes_protobuf_events() {
     .expect("the event arrives");
     assert_eq!(*seen.lock().unwrap(), [sent]);
 }
+
+/// A handler that publishes uses `?` on the publish: an operation's error converts from a
+/// `BrokerError` (into its `Call` variant), as it does from a `CallError`.
+#[tokio::test]
+async fn a_handler_that_publishes_uses_the_question_mark() {
+    use accord::messaging::BrokerError;
+    use accord_rust_golden::stress_api::stress::everything::everything::GetThingError;
+    async fn handler(publisher: &ThingEventsPublisher) -> Result<(), GetThingError> {
+        publisher.thing_happened(&event()).await?;
+        Result::<(), BrokerError>::Err(BrokerError::Timeout)?;
+        Ok(())
+    }
+    let broker = Broker::memory(BrokerConfig::default());
+    let error = handler(&ThingEventsPublisher::new(broker))
+        .await
+        .unwrap_err();
+    let GetThingError::Call(call) = &error else {
+        panic!("not a call error: {error:?}");
+    };
+    assert_eq!(*call, CallError::from(BrokerError::Timeout));
+}
+
+/// A streaming handler builds its stream with the runtime's `futures`, no dependency of its own.
+#[tokio::test]
+async fn a_streaming_handler_needs_only_the_runtime_futures() {
+    use accord::futures::{StreamExt, stream};
+    let items: accord::BoxStream<'static, Result<u32, CallError>> =
+        stream::iter([1, 2, 3].map(Ok)).boxed();
+    let got: Vec<u32> = items.map(|r| r.unwrap()).collect().await;
+    assert_eq!(got, [1, 2, 3]);
+}

@@ -6,6 +6,28 @@ use accord_rust_golden::stress_api::stress::everything::{
 };
 use serde_json::{Value, json};
 
+/// `Default`, `new` and decoding agree with the public constants: none restates a value.
+#[test]
+fn defaults_are_public_and_every_way_of_building_honours_them() {
+    assert_eq!(Optionals::DEFAULT_COUNT, 42);
+    assert_eq!(
+        Optionals::DEFAULT_TEXT,
+        "h\u{e9}llo \"quoted\"\n\ttab \\ done"
+    );
+    assert_eq!(Optionals::DEFAULT_COLOR, Color::Green);
+    assert_eq!(Optionals::default_took().to_string(), "0.250s");
+    let decoded: Optionals = serde_json::from_value(json!({})).unwrap();
+    assert_eq!(Optionals::default(), decoded);
+    assert_eq!(Optionals::new(), decoded);
+    assert_eq!(Optionals::default().count, Optionals::DEFAULT_COUNT);
+    let set = Optionals::new()
+        .with_count(7)
+        .with_huge(9)
+        .with_color(Color::Red);
+    assert_eq!((set.count, set.huge, set.color), (7, Some(9), Color::Red));
+    assert_eq!(set.text, Optionals::DEFAULT_TEXT);
+}
+
 #[test]
 fn defaults_apply_when_absent_and_optional_fields_are_omitted() {
     let optionals: Optionals = serde_json::from_value(json!({})).unwrap();

@@ -5,7 +5,8 @@
 use accord::{BoxStream, CallError, Request};
 use ftgo_api::api::ftgo::kitchen::{DeliveryService, Quote, QuoteRequest};
 use ftgo_api::host::Journal;
-use futures::StreamExt as _;
+// The runtime's `futures`: a streaming handler needs no dependency of its own.
+use accord::futures::{StreamExt as _, stream};
 
 /// One courier.
 #[derive(Debug, Clone)]
@@ -24,6 +25,6 @@ impl DeliveryService for Courier {
         let (courier, minutes) = (self.name.clone(), self.minutes);
         self.journal
             .say(|| format!("quoting {minutes} min for order {order_id}"));
-        futures::stream::once(async move { Ok(Quote { courier, minutes }) }).boxed()
+        stream::once(async move { Ok(Quote::new(courier, minutes)) }).boxed()
     }
 }

@@ -24,8 +24,28 @@ pub struct Account {
 }
 
 impl Account {
-    fn default_initial_state() -> AccountState {
-        AccountState::Active
+    /// The `@default` of `initial_state`.
+    pub const DEFAULT_INITIAL_STATE: AccountState = AccountState::Active;
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64, state: AccountState) -> Self {
+        Self {
+            consumer_id,
+            state,
+            initial_state: Self::default_initial_state(),
+        }
+    }
+    /// Sets `initial_state`.
+    #[must_use]
+    pub fn with_initial_state(mut self, value: AccountState) -> Self {
+        self.initial_state = value;
+        self
+    }
+    /// The `@default` of `initial_state`, as a value.
+    pub fn default_initial_state() -> AccountState {
+        Self::DEFAULT_INITIAL_STATE
     }
 }
 
@@ -50,6 +70,25 @@ pub struct GetAccountRequest {
     pub origin: __accord::Option<__accord::String>,
 }
 
+impl GetAccountRequest {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64) -> Self {
+        Self {
+            consumer_id,
+            origin: __accord::Option::None,
+        }
+    }
+    /// Sets `origin`.
+    #[must_use]
+    pub fn with_origin(mut self, value: __accord::String) -> Self {
+        self.origin = __accord::Option::Some(value);
+        self
+    }
+}
+
 impl __accord::Validate for GetAccountRequest {}
 __accord::object_shape!(GetAccountRequest {
     "consumer_id": i64 = true,
@@ -71,8 +110,42 @@ pub struct ListAccountsRequest {
 }
 
 impl ListAccountsRequest {
-    fn default_limit() -> u32 {
-        50u32
+    /// The `@default` of `limit`.
+    pub const DEFAULT_LIMIT: u32 = 50u32;
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            state: __accord::Option::None,
+            limit: Self::default_limit(),
+        }
+    }
+    /// Sets `state`.
+    #[must_use]
+    pub fn with_state(mut self, value: AccountState) -> Self {
+        self.state = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: u32) -> Self {
+        self.limit = value;
+        self
+    }
+    /// The `@default` of `limit`, as a value.
+    pub fn default_limit() -> u32 {
+        Self::DEFAULT_LIMIT
+    }
+}
+
+impl __accord::Default for ListAccountsRequest {
+    fn default() -> Self {
+        Self {
+            state: __accord::Default::default(),
+            limit: Self::default_limit(),
+        }
     }
 }
 
@@ -109,6 +182,18 @@ pub struct AccountList {
     pub accounts: __accord::Vec<Account>,
 }
 
+impl AccountList {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(accounts: __accord::Vec<Account>) -> Self {
+        Self {
+            accounts,
+        }
+    }
+}
+
 impl __accord::Validate for AccountList {
     fn validate_into(
         &self,
@@ -134,6 +219,20 @@ pub struct AuthorizeCard {
     pub consumer_id: i64,
     pub order_id: i64,
     pub amount: Money,
+}
+
+impl AuthorizeCard {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64, order_id: i64, amount: Money) -> Self {
+        Self {
+            consumer_id,
+            order_id,
+            amount,
+        }
+    }
 }
 
 impl __accord::Validate for AuthorizeCard {
@@ -166,6 +265,18 @@ pub struct DisableAccount {
     pub consumer_id: i64,
 }
 
+impl DisableAccount {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64) -> Self {
+        Self {
+            consumer_id,
+        }
+    }
+}
+
 impl __accord::Validate for DisableAccount {}
 __accord::object_shape!(DisableAccount {"consumer_id": i64 = true});
 __accord::message!(DisableAccount = "ftgo.accounting.v0.DisableAccount" {consumer_id: i64 = 1});
@@ -176,6 +287,19 @@ __accord::message!(DisableAccount = "ftgo.accounting.v0.DisableAccount" {consume
 pub struct CardAuthorized {
     pub consumer_id: i64,
     pub order_id: i64,
+}
+
+impl CardAuthorized {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64, order_id: i64) -> Self {
+        Self {
+            consumer_id,
+            order_id,
+        }
+    }
 }
 
 impl __accord::Validate for CardAuthorized {}
@@ -192,6 +316,20 @@ pub struct CardAuthorizationFailed {
     pub consumer_id: i64,
     pub order_id: i64,
     pub reason: __accord::String,
+}
+
+impl CardAuthorizationFailed {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64, order_id: i64, reason: __accord::String) -> Self {
+        Self {
+            consumer_id,
+            order_id,
+            reason,
+        }
+    }
 }
 
 impl __accord::Validate for CardAuthorizationFailed {}
@@ -213,6 +351,18 @@ pub struct AccountNotFound {
     pub consumer_id: i64,
 }
 
+impl AccountNotFound {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64) -> Self {
+        Self {
+            consumer_id,
+        }
+    }
+}
+
 impl __accord::Validate for AccountNotFound {}
 __accord::object_shape!(AccountNotFound {"consumer_id": i64 = true});
 __accord::message!(AccountNotFound = "ftgo.accounting.v0.AccountNotFound" {consumer_id: i64 = 1});
@@ -222,6 +372,18 @@ __accord::message!(AccountNotFound = "ftgo.accounting.v0.AccountNotFound" {consu
 #[serde(crate = "::accord::__private::serde")]
 pub struct PaymentDeclined {
     pub reason: __accord::String,
+}
+
+impl PaymentDeclined {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(reason: __accord::String) -> Self {
+        Self {
+            reason,
+        }
+    }
 }
 
 impl __accord::Validate for PaymentDeclined {}

@@ -12,6 +12,19 @@ pub struct Money {
     pub currency: __accord::String,
 }
 
+impl Money {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(amount: i64, currency: __accord::String) -> Self {
+        Self {
+            amount,
+            currency,
+        }
+    }
+}
+
 impl __accord::Validate for Money {
     fn validate_into(
         &self,

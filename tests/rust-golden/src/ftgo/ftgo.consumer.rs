@@ -15,6 +15,21 @@ pub struct Consumer {
     pub registered_at: __accord::Timestamp,
 }
 
+impl Consumer {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64, name: __accord::String, email: __accord::String, registered_at: __accord::Timestamp) -> Self {
+        Self {
+            consumer_id,
+            name,
+            email,
+            registered_at,
+        }
+    }
+}
+
 impl __accord::Validate for Consumer {
     fn validate_into(
         &self,
@@ -58,6 +73,19 @@ pub struct CreateConsumerRequest {
     pub email: __accord::String,
 }
 
+impl CreateConsumerRequest {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(name: __accord::String, email: __accord::String) -> Self {
+        Self {
+            name,
+            email,
+        }
+    }
+}
+
 impl __accord::Validate for CreateConsumerRequest {
     fn validate_into(
         &self,
@@ -96,6 +124,18 @@ pub struct CreateConsumerReply {
     pub consumer_id: i64,
 }
 
+impl CreateConsumerReply {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64) -> Self {
+        Self {
+            consumer_id,
+        }
+    }
+}
+
 impl __accord::Validate for CreateConsumerReply {}
 __accord::object_shape!(CreateConsumerReply {"consumer_id": i64 = true});
 __accord::message!(CreateConsumerReply = "ftgo.consumer.v1.CreateConsumerReply" {
@@ -107,6 +147,18 @@ __accord::message!(CreateConsumerReply = "ftgo.consumer.v1.CreateConsumerReply" 
 #[serde(crate = "::accord::__private::serde")]
 pub struct GetConsumerRequest {
     pub consumer_id: i64,
+}
+
+impl GetConsumerRequest {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64) -> Self {
+        Self {
+            consumer_id,
+        }
+    }
 }
 
 impl __accord::Validate for GetConsumerRequest {}
@@ -123,6 +175,20 @@ pub struct ValidateOrderRequest {
     pub consumer_id: i64,
     pub order_id: i64,
     pub order_total: Money,
+}
+
+impl ValidateOrderRequest {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64, order_id: i64, order_total: Money) -> Self {
+        Self {
+            consumer_id,
+            order_id,
+            order_total,
+        }
+    }
 }
 
 impl __accord::Validate for ValidateOrderRequest {
@@ -155,6 +221,18 @@ pub struct ValidateOrderReply {
     pub approved: bool,
 }
 
+impl ValidateOrderReply {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(approved: bool) -> Self {
+        Self {
+            approved,
+        }
+    }
+}
+
 impl __accord::Validate for ValidateOrderReply {}
 __accord::object_shape!(ValidateOrderReply {"approved": bool = true});
 __accord::message!(ValidateOrderReply = "ftgo.consumer.v1.ValidateOrderReply" {
@@ -168,6 +246,18 @@ pub struct ConsumerNotFound {
     pub consumer_id: i64,
 }
 
+impl ConsumerNotFound {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64) -> Self {
+        Self {
+            consumer_id,
+        }
+    }
+}
+
 impl __accord::Validate for ConsumerNotFound {}
 __accord::object_shape!(ConsumerNotFound {"consumer_id": i64 = true});
 __accord::message!(ConsumerNotFound = "ftgo.consumer.v1.ConsumerNotFound" {consumer_id: i64 = 1});
@@ -179,6 +269,19 @@ __accord::message!(ConsumerNotFound = "ftgo.consumer.v1.ConsumerNotFound" {consu
 pub struct ConsumerVerificationFailed {
     pub consumer_id: i64,
     pub reason: __accord::String,
+}
+
+impl ConsumerVerificationFailed {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64, reason: __accord::String) -> Self {
+        Self {
+            consumer_id,
+            reason,
+        }
+    }
 }
 
 impl __accord::Validate for ConsumerVerificationFailed {}
@@ -197,6 +300,19 @@ __accord::message!(ConsumerVerificationFailed = "ftgo.consumer.v1.ConsumerVerifi
 pub struct ConsumerCreated {
     pub consumer_id: i64,
     pub name: __accord::String,
+}
+
+impl ConsumerCreated {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(consumer_id: i64, name: __accord::String) -> Self {
+        Self {
+            consumer_id,
+            name,
+        }
+    }
 }
 
 impl __accord::Validate for ConsumerCreated {}

@@ -12,6 +12,19 @@ pub struct CreateTicket {
     pub line_items: __accord::Vec<LineItem>,
 }
 
+impl CreateTicket {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64, line_items: __accord::Vec<LineItem>) -> Self {
+        Self {
+            order_id,
+            line_items,
+        }
+    }
+}
+
 impl __accord::Validate for CreateTicket {
     fn validate_into(
         &self,
@@ -40,6 +53,18 @@ pub struct TicketCreated {
     pub ticket_id: i64,
 }
 
+impl TicketCreated {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(ticket_id: i64) -> Self {
+        Self {
+            ticket_id,
+        }
+    }
+}
+
 impl __accord::Validate for TicketCreated {}
 __accord::object_shape!(TicketCreated {"ticket_id": i64 = true});
 __accord::message!(TicketCreated = "ftgo.kitchen.v0.TicketCreated" {ticket_id: i64 = 1});
@@ -51,6 +76,18 @@ pub struct CancelTicket {
     pub ticket_id: i64,
 }
 
+impl CancelTicket {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(ticket_id: i64) -> Self {
+        Self {
+            ticket_id,
+        }
+    }
+}
+
 impl __accord::Validate for CancelTicket {}
 __accord::object_shape!(CancelTicket {"ticket_id": i64 = true});
 __accord::message!(CancelTicket = "ftgo.kitchen.v0.CancelTicket" {ticket_id: i64 = 1});
@@ -60,6 +97,18 @@ __accord::message!(CancelTicket = "ftgo.kitchen.v0.CancelTicket" {ticket_id: i64
 #[serde(crate = "::accord::__private::serde")]
 pub struct QuoteRequest {
     pub order_id: i64,
+}
+
+impl QuoteRequest {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64) -> Self {
+        Self {
+            order_id,
+        }
+    }
 }
 
 impl __accord::Validate for QuoteRequest {}
@@ -74,6 +123,19 @@ pub struct Quote {
     pub minutes: u32,
 }
 
+impl Quote {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(courier: __accord::String, minutes: u32) -> Self {
+        Self {
+            courier,
+            minutes,
+        }
+    }
+}
+
 impl __accord::Validate for Quote {}
 __accord::object_shape!(Quote {"courier": __accord::String = true, "minutes": u32 = true});
 __accord::message!(Quote = "ftgo.kitchen.v0.Quote" {
@@ -86,6 +148,18 @@ __accord::message!(Quote = "ftgo.kitchen.v0.Quote" {
 #[serde(crate = "::accord::__private::serde")]
 pub struct TicketRejected {
     pub reason: __accord::String,
+}
+
+impl TicketRejected {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(reason: __accord::String) -> Self {
+        Self {
+            reason,
+        }
+    }
 }
 
 impl __accord::Validate for TicketRejected {}
@@ -373,6 +447,9 @@ pub mod kitchen_service {
 pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
     /// Publish/async responses: the request goes to every subscriber;
     /// the caller collects the replies that arrive within 2 seconds.
+    ///
+    /// Returns a stream, built with `accord::futures` (no dependency of your own):
+    /// `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.
     fn quote(
         &self,
         request: __accord::Request<QuoteRequest>,

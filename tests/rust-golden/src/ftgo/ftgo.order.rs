@@ -13,6 +13,19 @@ pub struct LineItem {
     pub quantity: i32,
 }
 
+impl LineItem {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(menu_item_id: __accord::String, quantity: i32) -> Self {
+        Self {
+            menu_item_id,
+            quantity,
+        }
+    }
+}
+
 impl __accord::Validate for LineItem {
     fn validate_into(
         &self,
@@ -48,6 +61,27 @@ pub struct CreateOrderRequest {
     pub line_items: __accord::Vec<LineItem>,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub delivery_note: __accord::Option<__accord::String>,
+}
+
+impl CreateOrderRequest {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(restaurant_id: i64, consumer_id: i64, line_items: __accord::Vec<LineItem>) -> Self {
+        Self {
+            restaurant_id,
+            consumer_id,
+            line_items,
+            delivery_note: __accord::Option::None,
+        }
+    }
+    /// Sets `delivery_note`.
+    #[must_use]
+    pub fn with_delivery_note(mut self, value: __accord::String) -> Self {
+        self.delivery_note = __accord::Option::Some(value);
+        self
+    }
 }
 
 impl __accord::Validate for CreateOrderRequest {
@@ -88,6 +122,18 @@ pub struct CreateOrderReply {
     pub order_id: i64,
 }
 
+impl CreateOrderReply {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64) -> Self {
+        Self {
+            order_id,
+        }
+    }
+}
+
 impl __accord::Validate for CreateOrderReply {}
 __accord::object_shape!(CreateOrderReply {"order_id": i64 = true});
 __accord::message!(CreateOrderReply = "ftgo.order.v1.CreateOrderReply" {order_id: i64 = 1});
@@ -97,6 +143,18 @@ __accord::message!(CreateOrderReply = "ftgo.order.v1.CreateOrderReply" {order_id
 #[serde(crate = "::accord::__private::serde")]
 pub struct GetOrderRequest {
     pub order_id: i64,
+}
+
+impl GetOrderRequest {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64) -> Self {
+        Self {
+            order_id,
+        }
+    }
 }
 
 impl __accord::Validate for GetOrderRequest {}
@@ -110,6 +168,25 @@ pub struct CancelOrderRequest {
     pub order_id: i64,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub reason: __accord::Option<__accord::String>,
+}
+
+impl CancelOrderRequest {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64) -> Self {
+        Self {
+            order_id,
+            reason: __accord::Option::None,
+        }
+    }
+    /// Sets `reason`.
+    #[must_use]
+    pub fn with_reason(mut self, value: __accord::String) -> Self {
+        self.reason = __accord::Option::Some(value);
+        self
+    }
 }
 
 impl __accord::Validate for CancelOrderRequest {}
@@ -171,6 +248,18 @@ pub struct CardToken {
     pub token: __accord::String,
 }
 
+impl CardToken {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(token: __accord::String) -> Self {
+        Self {
+            token,
+        }
+    }
+}
+
 impl __accord::Validate for CardToken {}
 __accord::object_shape!(CardToken {"token": __accord::String = true});
 __accord::message!(CardToken = "ftgo.order.v1.CardToken" {token: __accord::String = 1});
@@ -190,6 +279,31 @@ pub struct Order {
     pub placed_at: __accord::Timestamp,
     /// Who placed it; `?expand=consumer` embeds the consumer (REST Level 3).
     pub consumer_id: i64,
+}
+
+impl Order {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64, state: OrderState, line_items: __accord::Vec<LineItem>, total: Money, labels: __accord::BTreeMap<__accord::String, __accord::String>, placed_at: __accord::Timestamp, consumer_id: i64) -> Self {
+        Self {
+            order_id,
+            state,
+            line_items,
+            total,
+            payment: __accord::Option::None,
+            labels,
+            placed_at,
+            consumer_id,
+        }
+    }
+    /// Sets `payment`.
+    #[must_use]
+    pub fn with_payment(mut self, value: PaymentMethod) -> Self {
+        self.payment = __accord::Option::Some(value);
+        self
+    }
 }
 
 impl __accord::Validate for Order {
@@ -240,6 +354,18 @@ pub struct RestaurantNotFound {
     pub restaurant_id: i64,
 }
 
+impl RestaurantNotFound {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(restaurant_id: i64) -> Self {
+        Self {
+            restaurant_id,
+        }
+    }
+}
+
 impl __accord::Validate for RestaurantNotFound {}
 __accord::object_shape!(RestaurantNotFound {"restaurant_id": i64 = true});
 __accord::message!(RestaurantNotFound = "ftgo.order.v1.RestaurantNotFound" {
@@ -253,6 +379,19 @@ __accord::message!(RestaurantNotFound = "ftgo.order.v1.RestaurantNotFound" {
 pub struct MenuItemUnavailable {
     pub restaurant_id: i64,
     pub menu_item_ids: __accord::Vec<__accord::String>,
+}
+
+impl MenuItemUnavailable {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(restaurant_id: i64, menu_item_ids: __accord::Vec<__accord::String>) -> Self {
+        Self {
+            restaurant_id,
+            menu_item_ids,
+        }
+    }
 }
 
 impl __accord::Validate for MenuItemUnavailable {}
@@ -272,6 +411,18 @@ pub struct OrderNotFound {
     pub order_id: i64,
 }
 
+impl OrderNotFound {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64) -> Self {
+        Self {
+            order_id,
+        }
+    }
+}
+
 impl __accord::Validate for OrderNotFound {}
 __accord::object_shape!(OrderNotFound {"order_id": i64 = true});
 __accord::message!(OrderNotFound = "ftgo.order.v1.OrderNotFound" {order_id: i64 = 1});
@@ -284,6 +435,20 @@ pub struct OrderCreated {
     pub order_id: i64,
     pub consumer_id: i64,
     pub line_items: __accord::Vec<LineItem>,
+}
+
+impl OrderCreated {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64, consumer_id: i64, line_items: __accord::Vec<LineItem>) -> Self {
+        Self {
+            order_id,
+            consumer_id,
+            line_items,
+        }
+    }
 }
 
 impl __accord::Validate for OrderCreated {
@@ -316,6 +481,25 @@ pub struct OrderCancelled {
     pub order_id: i64,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub reason: __accord::Option<__accord::String>,
+}
+
+impl OrderCancelled {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64) -> Self {
+        Self {
+            order_id,
+            reason: __accord::Option::None,
+        }
+    }
+    /// Sets `reason`.
+    #[must_use]
+    pub fn with_reason(mut self, value: __accord::String) -> Self {
+        self.reason = __accord::Option::Some(value);
+        self
+    }
 }
 
 impl __accord::Validate for OrderCancelled {}
@@ -359,6 +543,9 @@ pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 
     /// Server-streamed state changes of one order (gRPC only: it has no @http).
+    ///
+    /// Returns a stream, built with `accord::futures` (no dependency of your own):
+    /// `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.
     fn watch_order(
         &self,
         request: __accord::Request<GetOrderRequest>,

@@ -26,6 +26,31 @@ pub struct Self_ {
     pub user_id_2: i64,
 }
 
+impl Self_ {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(self_: __accord::String, self_2: i32, super_: __accord::Vec<__accord::String>, self_3: __accord::String, r#type: __accord::String, user_id: i64, user_id_2: i64) -> Self {
+        Self {
+            self_,
+            self_2,
+            crate_: __accord::Option::None,
+            super_,
+            self_3,
+            r#type,
+            user_id,
+            user_id_2,
+        }
+    }
+    /// Sets `crate_`.
+    #[must_use]
+    pub fn with_crate(mut self, value: bool) -> Self {
+        self.crate_ = __accord::Option::Some(value);
+        self
+    }
+}
+
 impl __accord::Validate for Self_ {}
 __accord::object_shape!(Self_ {
     "self": __accord::String = true,
@@ -60,6 +85,18 @@ pub struct Thing {
     pub id: i64,
 }
 
+impl Thing {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(id: i64) -> Self {
+        Self {
+            id,
+        }
+    }
+}
+
 impl __accord::Validate for Thing {}
 __accord::object_shape!(Thing {"id": i64 = true});
 __accord::message!(Thing = "awkward.self.v1.Thing" {id: i64 = 1});
@@ -71,6 +108,18 @@ pub struct AThing {
     pub name: __accord::String,
 }
 
+impl AThing {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(name: __accord::String) -> Self {
+        Self {
+            name,
+        }
+    }
+}
+
 impl __accord::Validate for AThing {}
 __accord::object_shape!(AThing {"name": __accord::String = true});
 __accord::message!(AThing = "awkward.self.v1.a_thing" {name: __accord::String = 1});
@@ -80,6 +129,18 @@ __accord::message!(AThing = "awkward.self.v1.a_thing" {name: __accord::String = 
 #[serde(crate = "::accord::__private::serde")]
 pub struct TheThing {
     pub flag: bool,
+}
+
+impl TheThing {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(flag: bool) -> Self {
+        Self {
+            flag,
+        }
+    }
 }
 
 impl __accord::Validate for TheThing {}
@@ -95,6 +156,24 @@ pub struct Option {
     pub some: __accord::Option<__accord::String>,
 }
 
+impl Option {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            some: __accord::Option::None,
+        }
+    }
+    /// Sets `some`.
+    #[must_use]
+    pub fn with_some(mut self, value: __accord::String) -> Self {
+        self.some = __accord::Option::Some(value);
+        self
+    }
+}
+
 impl __accord::Validate for Option {}
 __accord::object_shape!(Option {"some": __accord::Option<__accord::String> = false});
 __accord::message!(Option = "awkward.self.v1.Option" {
@@ -108,6 +187,25 @@ pub struct Result {
     pub ok: bool,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub err: __accord::Option<__accord::String>,
+}
+
+impl Result {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(ok: bool) -> Self {
+        Self {
+            ok,
+            err: __accord::Option::None,
+        }
+    }
+    /// Sets `err`.
+    #[must_use]
+    pub fn with_err(mut self, value: __accord::String) -> Self {
+        self.err = __accord::Option::Some(value);
+        self
+    }
 }
 
 impl __accord::Validate for Result {}
@@ -127,6 +225,18 @@ pub struct Vec {
     pub items: __accord::Vec<i64>,
 }
 
+impl Vec {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(items: __accord::Vec<i64>) -> Self {
+        Self {
+            items,
+        }
+    }
+}
+
 impl __accord::Validate for Vec {}
 __accord::object_shape!(Vec {"items": __accord::Vec<i64> = true});
 __accord::message!(Vec = "awkward.self.v1.Vec" {items: __accord::Vec<i64> = 1});
@@ -137,6 +247,24 @@ __accord::message!(Vec = "awkward.self.v1.Vec" {items: __accord::Vec<i64> = 1});
 pub struct Box {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub inner: __accord::Option<Option>,
+}
+
+impl Box {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            inner: __accord::Option::None,
+        }
+    }
+    /// Sets `inner`.
+    #[must_use]
+    pub fn with_inner(mut self, value: Option) -> Self {
+        self.inner = __accord::Option::Some(value);
+        self
+    }
 }
 
 impl __accord::Validate for Box {
@@ -214,6 +342,39 @@ pub struct Input {
     pub which: __accord::Option<Crate>,
 }
 
+impl Input {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(r#type: __accord::String) -> Self {
+        Self {
+            r#type,
+            r#match: __accord::Option::None,
+            self_: __accord::Option::None,
+            which: __accord::Option::None,
+        }
+    }
+    /// Sets `r#match`.
+    #[must_use]
+    pub fn with_match(mut self, value: Match) -> Self {
+        self.r#match = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `self_`.
+    #[must_use]
+    pub fn with_self(mut self, value: __accord::String) -> Self {
+        self.self_ = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `which`.
+    #[must_use]
+    pub fn with_which(mut self, value: Crate) -> Self {
+        self.which = __accord::Option::Some(value);
+        self
+    }
+}
+
 impl __accord::Validate for Input {
     fn validate_into(
         &self,
@@ -252,6 +413,33 @@ pub struct Lookup {
     pub super_: __accord::Vec<Match>,
 }
 
+impl Lookup {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(r#type: __accord::String, super_: __accord::Vec<Match>) -> Self {
+        Self {
+            r#type,
+            r#match: __accord::Option::None,
+            self_: __accord::Option::None,
+            super_,
+        }
+    }
+    /// Sets `r#match`.
+    #[must_use]
+    pub fn with_match(mut self, value: Match) -> Self {
+        self.r#match = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `self_`.
+    #[must_use]
+    pub fn with_self(mut self, value: __accord::String) -> Self {
+        self.self_ = __accord::Option::Some(value);
+        self
+    }
+}
+
 impl __accord::Validate for Lookup {}
 __accord::object_shape!(Lookup {
     "type": __accord::String = true,
@@ -273,6 +461,18 @@ pub struct TypeError {
     pub r#fn: __accord::String,
 }
 
+impl TypeError {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(r#fn: __accord::String) -> Self {
+        Self {
+            r#fn,
+        }
+    }
+}
+
 impl __accord::Validate for TypeError {}
 __accord::object_shape!(TypeError {"fn": __accord::String = true});
 __accord::message!(TypeError = "awkward.self.v1.TypeError" {r#fn: __accord::String = 1});
@@ -282,6 +482,18 @@ __accord::message!(TypeError = "awkward.self.v1.TypeError" {r#fn: __accord::Stri
 #[serde(crate = "::accord::__private::serde")]
 pub struct Error {
     pub r#loop: bool,
+}
+
+impl Error {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(r#loop: bool) -> Self {
+        Self {
+            r#loop,
+        }
+    }
 }
 
 impl __accord::Validate for Error {}
@@ -323,6 +535,8 @@ pub trait Type: __accord::Send + __accord::Sync + 'static {
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
 
+    /// Returns a stream, built with `accord::futures` (no dependency of your own):
+    /// `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.
     fn r#loop(
         &self,
         request: __accord::Request<Input>,
@@ -1111,5 +1325,27 @@ pub mod self_ {
                 }),
             }
         }
+    }
+}
+
+/// A service with no operations (yet): its generated code must compile without warnings.
+///
+/// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+pub trait Idle: __accord::Send + __accord::Sync + 'static {
+}
+
+/// Shared: every transport can serve the same implementation.
+impl<__T: Idle> Idle for __accord::Arc<__T> {
+}
+
+/// `Idle`'s error types, operation descriptors and transports.
+#[allow(clippy::module_inception)]
+pub mod idle {
+    #[allow(unused_imports)]
+    use super::__accord;
+
+    /// What every transport knows about each operation.
+    #[doc(hidden)]
+    pub mod ops {
     }
 }

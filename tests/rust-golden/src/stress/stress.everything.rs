@@ -22,6 +22,30 @@ pub struct Scalars {
     pub id: __accord::Uuid,
 }
 
+impl Scalars {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[allow(clippy::too_many_arguments)]
+    #[must_use]
+    pub fn new(flag: bool, small: i32, big: i64, count: u32, huge: u64, ratio: f32, precise: f64, text: __accord::String, blob: __accord::Bytes, at: __accord::Timestamp, took: __accord::Duration, id: __accord::Uuid) -> Self {
+        Self {
+            flag,
+            small,
+            big,
+            count,
+            huge,
+            ratio,
+            precise,
+            text,
+            blob,
+            at,
+            took,
+            id,
+        }
+    }
+}
+
 impl __accord::Validate for Scalars {}
 __accord::object_shape!(Scalars {
     "flag": bool = true,
@@ -94,32 +118,208 @@ pub struct Optionals {
 }
 
 impl Optionals {
-    fn default_flag() -> bool {
-        true
+    /// The `@default` of `flag`.
+    pub const DEFAULT_FLAG: bool = true;
+    /// The `@default` of `small`.
+    pub const DEFAULT_SMALL: i32 = -7i32;
+    /// The `@default` of `big`.
+    pub const DEFAULT_BIG: i64 = 31i64;
+    /// The `@default` of `count`.
+    pub const DEFAULT_COUNT: u32 = 42u32;
+    /// The `@default` of `ratio`.
+    pub const DEFAULT_RATIO: f32 = 1.5f32;
+    /// The `@default` of `precise`.
+    pub const DEFAULT_PRECISE: f64 = -2000.0f64;
+    /// The `@default` of `text`.
+    pub const DEFAULT_TEXT: &'static str = "héllo \"quoted\"\n\ttab \\ done";
+    /// The `@default` of `color`.
+    pub const DEFAULT_COLOR: Color = Color::Green;
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            flag: Self::default_flag(),
+            small: Self::default_small(),
+            big: Self::default_big(),
+            count: Self::default_count(),
+            huge: __accord::Option::None,
+            ratio: Self::default_ratio(),
+            precise: Self::default_precise(),
+            text: Self::default_text(),
+            blob: __accord::Option::None,
+            at: __accord::Option::None,
+            took: Self::default_took(),
+            id: __accord::Option::None,
+            color: Self::default_color(),
+            shape: __accord::Option::None,
+            tags: __accord::Option::None,
+            scores: __accord::Option::None,
+            nested: __accord::Option::None,
+        }
     }
-    fn default_small() -> i32 {
-        -7i32
+    /// Sets `flag`.
+    #[must_use]
+    pub fn with_flag(mut self, value: bool) -> Self {
+        self.flag = value;
+        self
     }
-    fn default_big() -> i64 {
-        31i64
+    /// Sets `small`.
+    #[must_use]
+    pub fn with_small(mut self, value: i32) -> Self {
+        self.small = value;
+        self
     }
-    fn default_count() -> u32 {
-        42u32
+    /// Sets `big`.
+    #[must_use]
+    pub fn with_big(mut self, value: i64) -> Self {
+        self.big = value;
+        self
     }
-    fn default_ratio() -> f32 {
-        1.5f32
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: u32) -> Self {
+        self.count = value;
+        self
     }
-    fn default_precise() -> f64 {
-        -2000.0f64
+    /// Sets `huge`.
+    #[must_use]
+    pub fn with_huge(mut self, value: u64) -> Self {
+        self.huge = __accord::Option::Some(value);
+        self
     }
-    fn default_text() -> __accord::String {
-        __accord::String::from("héllo \"quoted\"\n\ttab \\ done")
+    /// Sets `ratio`.
+    #[must_use]
+    pub fn with_ratio(mut self, value: f32) -> Self {
+        self.ratio = value;
+        self
     }
-    fn default_took() -> __accord::Duration {
+    /// Sets `precise`.
+    #[must_use]
+    pub fn with_precise(mut self, value: f64) -> Self {
+        self.precise = value;
+        self
+    }
+    /// Sets `text`.
+    #[must_use]
+    pub fn with_text(mut self, value: __accord::String) -> Self {
+        self.text = value;
+        self
+    }
+    /// Sets `blob`.
+    #[must_use]
+    pub fn with_blob(mut self, value: __accord::Bytes) -> Self {
+        self.blob = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `at`.
+    #[must_use]
+    pub fn with_at(mut self, value: __accord::Timestamp) -> Self {
+        self.at = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `took`.
+    #[must_use]
+    pub fn with_took(mut self, value: __accord::Duration) -> Self {
+        self.took = value;
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: __accord::Uuid) -> Self {
+        self.id = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `color`.
+    #[must_use]
+    pub fn with_color(mut self, value: Color) -> Self {
+        self.color = value;
+        self
+    }
+    /// Sets `shape`.
+    #[must_use]
+    pub fn with_shape(mut self, value: Shape) -> Self {
+        self.shape = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `tags`.
+    #[must_use]
+    pub fn with_tags(mut self, value: __accord::Vec<__accord::String>) -> Self {
+        self.tags = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `scores`.
+    #[must_use]
+    pub fn with_scores(mut self, value: __accord::BTreeMap<__accord::String, i64>) -> Self {
+        self.scores = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `nested`.
+    #[must_use]
+    pub fn with_nested(mut self, value: Scalars) -> Self {
+        self.nested = __accord::Option::Some(value);
+        self
+    }
+    /// The `@default` of `flag`, as a value.
+    pub fn default_flag() -> bool {
+        Self::DEFAULT_FLAG
+    }
+    /// The `@default` of `small`, as a value.
+    pub fn default_small() -> i32 {
+        Self::DEFAULT_SMALL
+    }
+    /// The `@default` of `big`, as a value.
+    pub fn default_big() -> i64 {
+        Self::DEFAULT_BIG
+    }
+    /// The `@default` of `count`, as a value.
+    pub fn default_count() -> u32 {
+        Self::DEFAULT_COUNT
+    }
+    /// The `@default` of `ratio`, as a value.
+    pub fn default_ratio() -> f32 {
+        Self::DEFAULT_RATIO
+    }
+    /// The `@default` of `precise`, as a value.
+    pub fn default_precise() -> f64 {
+        Self::DEFAULT_PRECISE
+    }
+    /// The `@default` of `text`, as a value.
+    pub fn default_text() -> __accord::String {
+        __accord::String::from(Self::DEFAULT_TEXT)
+    }
+    /// The `@default` of `took`, as a value.
+    pub fn default_took() -> __accord::Duration {
         __accord::Duration::new(0i64, 250000000i64).unwrap_or_default()
     }
-    fn default_color() -> Color {
-        Color::Green
+    /// The `@default` of `color`, as a value.
+    pub fn default_color() -> Color {
+        Self::DEFAULT_COLOR
+    }
+}
+
+impl __accord::Default for Optionals {
+    fn default() -> Self {
+        Self {
+            flag: Self::default_flag(),
+            small: Self::default_small(),
+            big: Self::default_big(),
+            count: Self::default_count(),
+            huge: __accord::Default::default(),
+            ratio: Self::default_ratio(),
+            precise: Self::default_precise(),
+            text: Self::default_text(),
+            blob: __accord::Default::default(),
+            at: __accord::Default::default(),
+            took: Self::default_took(),
+            id: __accord::Default::default(),
+            color: Self::default_color(),
+            shape: __accord::Default::default(),
+            tags: __accord::Default::default(),
+            scores: __accord::Default::default(),
+            nested: __accord::Default::default(),
+        }
     }
 }
 
@@ -195,6 +395,40 @@ pub struct Containers {
     pub lights: __accord::BTreeMap<u64, Light>,
 }
 
+impl Containers {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[allow(clippy::too_many_arguments)]
+    #[must_use]
+    pub fn new(matrix: __accord::Vec<__accord::Vec<i32>>, cube: __accord::Vec<__accord::Vec<__accord::Vec<f64>>>, groups: __accord::BTreeMap<__accord::String, __accord::Vec<__accord::String>>, by_id: __accord::BTreeMap<i64, Item>, by_small: __accord::BTreeMap<u32, __accord::BTreeMap<__accord::String, bool>>, shapes: __accord::Vec<Shape>, colors: __accord::Vec<Color>, lights: __accord::BTreeMap<u64, Light>) -> Self {
+        Self {
+            matrix,
+            cube,
+            groups,
+            by_id,
+            by_small,
+            shapes,
+            colors,
+            optional_list: __accord::Option::None,
+            optional_map: __accord::Option::None,
+            lights,
+        }
+    }
+    /// Sets `optional_list`.
+    #[must_use]
+    pub fn with_optional_list(mut self, value: __accord::Vec<Item>) -> Self {
+        self.optional_list = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `optional_map`.
+    #[must_use]
+    pub fn with_optional_map(mut self, value: __accord::BTreeMap<__accord::String, __accord::Vec<Item>>) -> Self {
+        self.optional_map = __accord::Option::Some(value);
+        self
+    }
+}
+
 impl __accord::Validate for Containers {
     fn validate_into(
         &self,
@@ -262,11 +496,62 @@ pub struct Constrained {
 }
 
 impl Constrained {
-    fn default_code() -> __accord::String {
-        __accord::String::from("ab")
+    /// The `@default` of `code`.
+    pub const DEFAULT_CODE: &'static str = "ab";
+    /// The `@default` of `tilt`.
+    pub const DEFAULT_TILT: f32 = 0.25f32;
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(percent: i32, positive: f64, at_most: u64, slug: __accord::String, digest: __accord::Bytes, items: __accord::Vec<Item>, labels: __accord::BTreeMap<__accord::String, __accord::String>) -> Self {
+        Self {
+            percent,
+            positive,
+            at_most,
+            slug,
+            digest,
+            items,
+            labels,
+            code: Self::default_code(),
+            tilt: Self::default_tilt(),
+        }
     }
-    fn default_tilt() -> f32 {
-        0.25f32
+    /// Sets `code`.
+    #[must_use]
+    pub fn with_code(mut self, value: __accord::String) -> Self {
+        self.code = value;
+        self
+    }
+    /// Sets `tilt`.
+    #[must_use]
+    pub fn with_tilt(mut self, value: f32) -> Self {
+        self.tilt = value;
+        self
+    }
+    /// The `@default` of `code`, as a value.
+    pub fn default_code() -> __accord::String {
+        __accord::String::from(Self::DEFAULT_CODE)
+    }
+    /// The `@default` of `tilt`, as a value.
+    pub fn default_tilt() -> f32 {
+        Self::DEFAULT_TILT
+    }
+}
+
+impl __accord::Default for Constrained {
+    fn default() -> Self {
+        Self {
+            percent: __accord::Default::default(),
+            positive: __accord::Default::default(),
+            at_most: __accord::Default::default(),
+            slug: __accord::Default::default(),
+            digest: __accord::Default::default(),
+            items: __accord::Default::default(),
+            labels: __accord::Default::default(),
+            code: Self::default_code(),
+            tilt: Self::default_tilt(),
+        }
     }
 }
 
@@ -395,6 +680,25 @@ pub struct Item {
     pub other: __accord::Option<super::super::stress::other::Item>,
 }
 
+impl Item {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(id: i64) -> Self {
+        Self {
+            id,
+            other: __accord::Option::None,
+        }
+    }
+    /// Sets `other`.
+    #[must_use]
+    pub fn with_other(mut self, value: super::super::stress::other::Item) -> Self {
+        self.other = __accord::Option::Some(value);
+        self
+    }
+}
+
 impl __accord::Validate for Item {
     fn validate_into(
         &self,
@@ -508,6 +812,18 @@ pub struct Circle {
     pub radius: f64,
 }
 
+impl Circle {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(radius: f64) -> Self {
+        Self {
+            radius,
+        }
+    }
+}
+
 impl __accord::Validate for Circle {}
 __accord::object_shape!(Circle {"radius": f64 = true});
 __accord::message!(Circle = "stress.everything.v2.Circle" {radius: f64 = 1});
@@ -520,6 +836,19 @@ pub struct Point {
     pub y: f64,
 }
 
+impl Point {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(x: f64, y: f64) -> Self {
+        Self {
+            x,
+            y,
+        }
+    }
+}
+
 impl __accord::Validate for Point {}
 __accord::object_shape!(Point {"x": f64 = true, "y": f64 = true});
 __accord::message!(Point = "stress.everything.v2.Point" {x: f64 = 1, y: f64 = 2});
@@ -528,6 +857,16 @@ __accord::message!(Point = "stress.everything.v2.Point" {x: f64 = 1, y: f64 = 2}
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
 pub struct Empty {}
+
+impl Empty {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {}
+    }
+}
 
 impl __accord::Validate for Empty {}
 __accord::object_shape!(Empty {});
@@ -561,6 +900,46 @@ pub struct Keywords {
     pub error: __accord::String,
     pub address: __accord::String,
     pub messages: __accord::Vec<__accord::String>,
+}
+
+impl Keywords {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[allow(clippy::too_many_arguments)]
+    #[must_use]
+    pub fn new(r#type: __accord::String, r#match: i32, r#async: bool, r#fn: __accord::String, r#impl: __accord::String, r#loop: bool, r#yield: i32, message: __accord::String, repeated: bool, function: __accord::String, class: __accord::String, new: bool, delete: bool, version: __accord::String, key: __accord::String, kind: __accord::String, format: __accord::String, stream: __accord::String, error: __accord::String, address: __accord::String, messages: __accord::Vec<__accord::String>) -> Self {
+        Self {
+            r#type,
+            r#match,
+            r#async,
+            r#fn,
+            r#impl,
+            r#loop,
+            r#yield,
+            message,
+            option: __accord::Option::None,
+            repeated,
+            function,
+            class,
+            new,
+            delete,
+            version,
+            key,
+            kind,
+            format,
+            stream,
+            error,
+            address,
+            messages,
+        }
+    }
+    /// Sets `option`.
+    #[must_use]
+    pub fn with_option(mut self, value: __accord::String) -> Self {
+        self.option = __accord::Option::Some(value);
+        self
+    }
 }
 
 impl __accord::Validate for Keywords {}
@@ -636,6 +1015,56 @@ pub struct Thing {
     pub updated_at: __accord::Option<__accord::Timestamp>,
 }
 
+impl Thing {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(id: __accord::Uuid, name: __accord::String, color: Color, labels: __accord::BTreeMap<__accord::String, __accord::String>) -> Self {
+        Self {
+            id,
+            name,
+            color,
+            shape: __accord::Option::None,
+            scalars: __accord::Option::None,
+            labels,
+            title: __accord::Option::None,
+            legacy_code: __accord::Option::None,
+            updated_at: __accord::Option::None,
+        }
+    }
+    /// Sets `shape`.
+    #[must_use]
+    pub fn with_shape(mut self, value: Shape) -> Self {
+        self.shape = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `scalars`.
+    #[must_use]
+    pub fn with_scalars(mut self, value: Scalars) -> Self {
+        self.scalars = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `title`.
+    #[must_use]
+    pub fn with_title(mut self, value: __accord::String) -> Self {
+        self.title = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `legacy_code`.
+    #[must_use]
+    pub fn with_legacy_code(mut self, value: i32) -> Self {
+        self.legacy_code = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `updated_at`.
+    #[must_use]
+    pub fn with_updated_at(mut self, value: __accord::Timestamp) -> Self {
+        self.updated_at = __accord::Option::Some(value);
+        self
+    }
+}
+
 impl __accord::Validate for Thing {
     fn validate_into(
         &self,
@@ -689,6 +1118,18 @@ pub struct GetThing {
     pub id: __accord::Uuid,
 }
 
+impl GetThing {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(id: __accord::Uuid) -> Self {
+        Self {
+            id,
+        }
+    }
+}
+
 impl __accord::Validate for GetThing {}
 __accord::object_shape!(GetThing {"id": __accord::Uuid = true});
 __accord::message!(GetThing = "stress.everything.v2.GetThing" {id: __accord::Uuid = 1});
@@ -715,8 +1156,78 @@ pub struct ListThings {
 }
 
 impl ListThings {
-    fn default_limit() -> u32 {
-        50u32
+    /// The `@default` of `limit`.
+    pub const DEFAULT_LIMIT: u32 = 50u32;
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(colors: __accord::Vec<Color>, tenant: __accord::String) -> Self {
+        Self {
+            colors,
+            tags: __accord::Option::None,
+            limit: Self::default_limit(),
+            tenant,
+            etag: __accord::Option::None,
+            after: __accord::Option::None,
+            reverse: __accord::Option::None,
+            light: __accord::Option::None,
+        }
+    }
+    /// Sets `tags`.
+    #[must_use]
+    pub fn with_tags(mut self, value: __accord::Vec<__accord::String>) -> Self {
+        self.tags = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: u32) -> Self {
+        self.limit = value;
+        self
+    }
+    /// Sets `etag`.
+    #[must_use]
+    pub fn with_etag(mut self, value: __accord::String) -> Self {
+        self.etag = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `after`.
+    #[must_use]
+    pub fn with_after(mut self, value: __accord::Timestamp) -> Self {
+        self.after = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `reverse`.
+    #[must_use]
+    pub fn with_reverse(mut self, value: bool) -> Self {
+        self.reverse = __accord::Option::Some(value);
+        self
+    }
+    /// Sets `light`.
+    #[must_use]
+    pub fn with_light(mut self, value: Light) -> Self {
+        self.light = __accord::Option::Some(value);
+        self
+    }
+    /// The `@default` of `limit`, as a value.
+    pub fn default_limit() -> u32 {
+        Self::DEFAULT_LIMIT
+    }
+}
+
+impl __accord::Default for ListThings {
+    fn default() -> Self {
+        Self {
+            colors: __accord::Default::default(),
+            tags: __accord::Default::default(),
+            limit: Self::default_limit(),
+            tenant: __accord::Default::default(),
+            etag: __accord::Default::default(),
+            after: __accord::Default::default(),
+            reverse: __accord::Default::default(),
+            light: __accord::Default::default(),
+        }
     }
 }
 
@@ -767,6 +1278,25 @@ pub struct ThingList {
     pub next: __accord::Option<__accord::String>,
 }
 
+impl ThingList {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(things: __accord::Vec<Thing>) -> Self {
+        Self {
+            things,
+            next: __accord::Option::None,
+        }
+    }
+    /// Sets `next`.
+    #[must_use]
+    pub fn with_next(mut self, value: __accord::String) -> Self {
+        self.next = __accord::Option::Some(value);
+        self
+    }
+}
+
 impl __accord::Validate for ThingList {
     fn validate_into(
         &self,
@@ -798,6 +1328,27 @@ pub struct ReplaceThing {
     pub thing: Thing,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub note: __accord::Option<__accord::String>,
+}
+
+impl ReplaceThing {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(id: __accord::Uuid, etag: __accord::String, thing: Thing) -> Self {
+        Self {
+            id,
+            etag,
+            thing,
+            note: __accord::Option::None,
+        }
+    }
+    /// Sets `note`.
+    #[must_use]
+    pub fn with_note(mut self, value: __accord::String) -> Self {
+        self.note = __accord::Option::Some(value);
+        self
+    }
 }
 
 impl __accord::Validate for ReplaceThing {
@@ -835,6 +1386,26 @@ pub struct PatchLabels {
     pub dry_run: __accord::Option<bool>,
 }
 
+impl PatchLabels {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(id: __accord::Uuid, labels: __accord::BTreeMap<__accord::String, __accord::String>) -> Self {
+        Self {
+            id,
+            labels,
+            dry_run: __accord::Option::None,
+        }
+    }
+    /// Sets `dry_run`.
+    #[must_use]
+    pub fn with_dry_run(mut self, value: bool) -> Self {
+        self.dry_run = __accord::Option::Some(value);
+        self
+    }
+}
+
 impl __accord::Validate for PatchLabels {}
 __accord::object_shape!(PatchLabels {
     "id": __accord::Uuid = true,
@@ -853,6 +1424,19 @@ __accord::message!(PatchLabels = "stress.everything.v2.PatchLabels" {
 pub struct Chunk {
     pub data: __accord::Bytes,
     pub seq: u64,
+}
+
+impl Chunk {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(data: __accord::Bytes, seq: u64) -> Self {
+        Self {
+            data,
+            seq,
+        }
+    }
 }
 
 impl __accord::Validate for Chunk {
@@ -885,6 +1469,18 @@ pub struct UploadReply {
     pub total: u64,
 }
 
+impl UploadReply {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(total: u64) -> Self {
+        Self {
+            total,
+        }
+    }
+}
+
 impl __accord::Validate for UploadReply {}
 __accord::object_shape!(UploadReply {"total": u64 = true});
 __accord::message!(UploadReply = "stress.everything.v2.UploadReply" {total: u64 = 1});
@@ -895,6 +1491,19 @@ __accord::message!(UploadReply = "stress.everything.v2.UploadReply" {total: u64 
 pub struct DoThing {
     pub id: __accord::Uuid,
     pub what: __accord::String,
+}
+
+impl DoThing {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(id: __accord::Uuid, what: __accord::String) -> Self {
+        Self {
+            id,
+            what,
+        }
+    }
 }
 
 impl __accord::Validate for DoThing {}
@@ -911,6 +1520,18 @@ pub struct ForgetThing {
     pub id: __accord::Uuid,
 }
 
+impl ForgetThing {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(id: __accord::Uuid) -> Self {
+        Self {
+            id,
+        }
+    }
+}
+
 impl __accord::Validate for ForgetThing {}
 __accord::object_shape!(ForgetThing {"id": __accord::Uuid = true});
 __accord::message!(ForgetThing = "stress.everything.v2.ForgetThing" {id: __accord::Uuid = 1});
@@ -920,6 +1541,18 @@ __accord::message!(ForgetThing = "stress.everything.v2.ForgetThing" {id: __accor
 #[serde(crate = "::accord::__private::serde")]
 pub struct Survey {
     pub question: __accord::String,
+}
+
+impl Survey {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(question: __accord::String) -> Self {
+        Self {
+            question,
+        }
+    }
 }
 
 impl __accord::Validate for Survey {}
@@ -933,6 +1566,25 @@ pub struct SurveyAnswer {
     pub answer: __accord::String,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub who: __accord::Option<__accord::String>,
+}
+
+impl SurveyAnswer {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(answer: __accord::String) -> Self {
+        Self {
+            answer,
+            who: __accord::Option::None,
+        }
+    }
+    /// Sets `who`.
+    #[must_use]
+    pub fn with_who(mut self, value: __accord::String) -> Self {
+        self.who = __accord::Option::Some(value);
+        self
+    }
 }
 
 impl __accord::Validate for SurveyAnswer {}
@@ -952,6 +1604,18 @@ pub struct NotFound {
     pub id: __accord::Uuid,
 }
 
+impl NotFound {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(id: __accord::Uuid) -> Self {
+        Self {
+            id,
+        }
+    }
+}
+
 impl __accord::Validate for NotFound {}
 __accord::object_shape!(NotFound {"id": __accord::Uuid = true});
 __accord::message!(NotFound = "stress.everything.v2.NotFound" {id: __accord::Uuid = 1});
@@ -964,6 +1628,18 @@ pub struct Conflict {
     pub reason: __accord::String,
 }
 
+impl Conflict {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(reason: __accord::String) -> Self {
+        Self {
+            reason,
+        }
+    }
+}
+
 impl __accord::Validate for Conflict {}
 __accord::object_shape!(Conflict {"reason": __accord::String = true});
 __accord::message!(Conflict = "stress.everything.v2.Conflict" {reason: __accord::String = 1});
@@ -973,6 +1649,18 @@ __accord::message!(Conflict = "stress.everything.v2.Conflict" {reason: __accord:
 #[serde(crate = "::accord::__private::serde")]
 pub struct AlreadyExists {
     pub id: __accord::Uuid,
+}
+
+impl AlreadyExists {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(id: __accord::Uuid) -> Self {
+        Self {
+            id,
+        }
+    }
 }
 
 impl __accord::Validate for AlreadyExists {}
@@ -987,6 +1675,18 @@ pub struct BadThing {
     pub field: __accord::String,
 }
 
+impl BadThing {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(field: __accord::String) -> Self {
+        Self {
+            field,
+        }
+    }
+}
+
 impl __accord::Validate for BadThing {}
 __accord::object_shape!(BadThing {"field": __accord::String = true});
 __accord::message!(BadThing = "stress.everything.v2.BadThing" {field: __accord::String = 1});
@@ -997,6 +1697,18 @@ __accord::message!(BadThing = "stress.everything.v2.BadThing" {field: __accord::
 #[serde(crate = "::accord::__private::serde")]
 pub struct Gone {
     pub id: __accord::Uuid,
+}
+
+impl Gone {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(id: __accord::Uuid) -> Self {
+        Self {
+            id,
+        }
+    }
 }
 
 impl __accord::Validate for Gone {}
@@ -1010,6 +1722,24 @@ __accord::message!(Gone = "stress.everything.v2.Gone" {id: __accord::Uuid = 1});
 pub struct Internal {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub detail: __accord::Option<__accord::String>,
+}
+
+impl Internal {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            detail: __accord::Option::None,
+        }
+    }
+    /// Sets `detail`.
+    #[must_use]
+    pub fn with_detail(mut self, value: __accord::String) -> Self {
+        self.detail = __accord::Option::Some(value);
+        self
+    }
 }
 
 impl __accord::Validate for Internal {}
@@ -1027,6 +1757,26 @@ pub struct ThingHappened {
     pub at: __accord::Timestamp,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub shape: __accord::Option<Shape>,
+}
+
+impl ThingHappened {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(id: __accord::Uuid, at: __accord::Timestamp) -> Self {
+        Self {
+            id,
+            at,
+            shape: __accord::Option::None,
+        }
+    }
+    /// Sets `shape`.
+    #[must_use]
+    pub fn with_shape(mut self, value: Shape) -> Self {
+        self.shape = __accord::Option::Some(value);
+        self
+    }
 }
 
 impl __accord::Validate for ThingHappened {
@@ -1060,6 +1810,19 @@ pub struct AuditEntry {
     pub at: __accord::Timestamp,
 }
 
+impl AuditEntry {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(what: __accord::String, at: __accord::Timestamp) -> Self {
+        Self {
+            what,
+            at,
+        }
+    }
+}
+
 impl __accord::Validate for AuditEntry {}
 __accord::object_shape!(AuditEntry {
     "what": __accord::String = true,
@@ -1077,6 +1840,25 @@ pub struct ThingRemoved {
     pub id: __accord::Uuid,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub reason: __accord::Option<__accord::String>,
+}
+
+impl ThingRemoved {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(id: __accord::Uuid) -> Self {
+        Self {
+            id,
+            reason: __accord::Option::None,
+        }
+    }
+    /// Sets `reason`.
+    #[must_use]
+    pub fn with_reason(mut self, value: __accord::String) -> Self {
+        self.reason = __accord::Option::Some(value);
+        self
+    }
 }
 
 impl __accord::Validate for ThingRemoved {}
@@ -1149,6 +1931,9 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 
     /// Server-sent events over HTTP, a server stream over gRPC.
+    ///
+    /// Returns a stream, built with `accord::futures` (no dependency of your own):
+    /// `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.
     fn watch(
         &self,
         request: __accord::Request<GetThing>,
@@ -1162,6 +1947,9 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 
     /// Client streaming.
+    ///
+    /// Reads its input stream with `accord::futures::StreamExt` (`next().await`),
+    /// no dependency of your own.
     fn upload(
         &self,
         request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
@@ -1170,6 +1958,9 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 
     /// Bidirectional streaming.
+    ///
+    /// Returns a stream, built with `accord::futures` (no dependency of your own):
+    /// `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.
     fn chat(
         &self,
         request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
@@ -1219,6 +2010,9 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
     > + __accord::Send;
 
     /// Publish/async responses.
+    ///
+    /// Returns a stream, built with `accord::futures` (no dependency of your own):
+    /// `stream::iter(items).boxed()` with `accord::futures::{stream, StreamExt}` in scope.
     fn survey(
         &self,
         request: __accord::Request<Survey>,

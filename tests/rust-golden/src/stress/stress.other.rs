@@ -11,6 +11,18 @@ pub struct Item {
     pub name: __accord::String,
 }
 
+impl Item {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(name: __accord::String) -> Self {
+        Self {
+            name,
+        }
+    }
+}
+
 impl __accord::Validate for Item {}
 __accord::object_shape!(Item {"name": __accord::String = true});
 __accord::message!(Item = "stress.other.v0.Item" {name: __accord::String = 1});
@@ -21,6 +33,24 @@ __accord::message!(Item = "stress.other.v0.Item" {name: __accord::String = 1});
 pub struct ListItems {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub query: __accord::Option<__accord::String>,
+}
+
+impl ListItems {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            query: __accord::Option::None,
+        }
+    }
+    /// Sets `query`.
+    #[must_use]
+    pub fn with_query(mut self, value: __accord::String) -> Self {
+        self.query = __accord::Option::Some(value);
+        self
+    }
 }
 
 impl __accord::Validate for ListItems {}
@@ -34,6 +64,18 @@ __accord::message!(ListItems = "stress.other.v0.ListItems" {
 #[serde(crate = "::accord::__private::serde")]
 pub struct ItemList {
     pub items: __accord::Vec<Item>,
+}
+
+impl ItemList {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(items: __accord::Vec<Item>) -> Self {
+        Self {
+            items,
+        }
+    }
 }
 
 impl __accord::Validate for ItemList {
@@ -57,6 +99,19 @@ __accord::message!(ItemList = "stress.other.v0.ItemList" {items: __accord::Vec<I
 pub struct ItemAdded {
     pub item: Item,
     pub at: __accord::Timestamp,
+}
+
+impl ItemAdded {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(item: Item, at: __accord::Timestamp) -> Self {
+        Self {
+            item,
+            at,
+        }
+    }
 }
 
 impl __accord::Validate for ItemAdded {

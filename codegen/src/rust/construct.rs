@@ -1,0 +1,224 @@
+//! How user code builds a struct so that a later MINOR change (a new optional field) does not
+//! break it (docs/evolution.md): `new` takes the required fields, `with_<field>` sets an
+//! optional one, `Default` gives every field its `@default`, and each `@default` is public
+//! (`DEFAULT_<FIELD>` where Rust can state it as a constant, `default_<field>()` always).
+//!
+//! The fields stay public for reading and matching; a struct literal still compiles, but it names
+//! every field, so it breaks when one is added.
+
+use super::Generator;
+use super::fields::{field_type, float_literal, int_literal, member};
+use super::ident::ident;
+use super::writer::{Code, string_literal};
+use accord_idl::model::*;
+
+/// Whether the struct's `Default` is written out (it has a `@default` field, which a derived
+/// `Default` would set to its type's default instead).
+pub fn writes_default(g: &Generator<'_>, id: DeclId) -> bool {
+    let DeclKind::Struct(s) = &g.model.decl(id).kind else {
+        return false;
+    };
+    g.names.defaultable[id.index()] && s.fields.iter().any(|f| f.default.is_some())
+}
+
+/// `impl Name { DEFAULT_* constants, new, with_*, default_* }` and, where written out,
+/// `impl Default`.
+pub fn impl_construct(g: &Generator<'_>, code: &mut Code, id: DeclId, name: &str, s: &Struct) {
+    code.block(&format!("impl {name}"), |code| {
+        for i in 0..s.fields.len() {
+            constant(g, code, id, i);
+        }
+        constructor(g, code, id, s);
+        for i in 0..s.fields.len() {
+            setter(g, code, id, i);
+        }
+        for i in 0..s.fields.len() {
+            default_function(g, code, id, i);
+        }
+    });
+    if writes_default(g, id) {
+        code.line("");
+        code.block(&format!("impl __accord::Default for {name}"), |code| {
+            code.block("fn default() -> Self", |code| {
+                code.block("Self", |code| {
+                    for i in 0..s.fields.len() {
+                        let rust = &g.names.members[id.index()][i];
+                        let value = match s.fields[i].default {
+                            Some(_) => format!("Self::default_{rust}()"),
+                            None => "__accord::Default::default()".to_owned(),
+                        };
+                        code.line(&format!("{}: {value},", ident(rust)));
+                    }
+                });
+            });
+        });
+    }
+}
+
+/// `new(required…)`: every optional field absent or at its `@default`. A field boxed to break a
+/// cycle takes its value unboxed.
+fn constructor(g: &Generator<'_>, code: &mut Code, id: DeclId, s: &Struct) {
+    let members = &g.names.members[id.index()];
+    let required: Vec<usize> = (0..s.fields.len())
+        .filter(|&i| !s.fields[i].optional)
+        .collect();
+    let params: Vec<String> = required
+        .iter()
+        .map(|&i| format!("{}: {}", ident(&members[i]), value_type(g, id, i)))
+        .collect();
+    code.docs(&[
+        " Builds the value from its required fields; the optional ones are absent or at their"
+            .into(),
+        " `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps"
+            .into(),
+        " compiling when a later minor version adds an optional field.".into(),
+    ]);
+    if params.len() > 7 {
+        code.line("#[allow(clippy::too_many_arguments)]");
+    }
+    code.line("#[must_use]");
+    code.block(
+        &format!("pub fn new({}) -> Self", params.join(", ")),
+        |code| {
+            if s.fields.is_empty() {
+                code.line("Self {}");
+                return;
+            }
+            code.block("Self", |code| {
+                for (i, (f, rust)) in s.fields.iter().zip(members).enumerate() {
+                    let field = ident(rust);
+                    let boxed = g.names.boxed.contains(&(id, i));
+                    match (f.optional, &f.default) {
+                        (false, _) if boxed => {
+                            code.line(&format!("{field}: __accord::Box::new({field}),"))
+                        }
+                        (false, _) => code.line(&format!("{field},")),
+                        (true, Some(_)) => code.line(&format!("{field}: Self::default_{rust}(),")),
+                        (true, None) => code.line(&format!("{field}: __accord::Option::None,")),
+                    }
+                }
+            });
+        },
+    );
+}
+
+/// `with_<field>(value)` for an optional field: sets it (to `Some(value)` where absence is `None`).
+fn setter(g: &Generator<'_>, code: &mut Code, id: DeclId, index: usize) {
+    let f = member(g.model.decl(id), index);
+    if !f.optional {
+        return;
+    }
+    let rust = &g.names.members[id.index()][index];
+    let field = ident(rust);
+    let mut value = "value".to_owned();
+    if g.names.boxed.contains(&(id, index)) {
+        value = format!("__accord::Box::new({value})");
+    }
+    if f.default.is_none() {
+        value = format!("__accord::Option::Some({value})");
+    }
+    code.docs(&[format!(" Sets `{field}`.")]);
+    code.line("#[must_use]");
+    code.block(
+        &format!(
+            "pub fn with_{rust}(mut self, value: {}) -> Self",
+            value_type(g, id, index)
+        ),
+        |code| {
+            code.line(&format!("self.{field} = {value};"));
+            code.line("self");
+        },
+    );
+}
+
+/// The type a constructor or setter takes for member `index`: its field type without the
+/// `Option` of absence or the `Box` of a cycle.
+fn value_type(g: &Generator<'_>, id: DeclId, index: usize) -> String {
+    let decl = g.model.decl(id);
+    g.rust_type(decl.package, &member(decl, index).ty)
+}
+
+/// `pub const DEFAULT_<FIELD>: T = value;` for a `@default` that Rust can state as a constant
+/// (a string one as `&str`); a duration has no constant constructor, only `default_<field>()`.
+fn constant(g: &Generator<'_>, code: &mut Code, id: DeclId, index: usize) {
+    let decl = g.model.decl(id);
+    let f = member(decl, index);
+    let Some((ty, value)) = f
+        .default
+        .as_ref()
+        .and_then(|v| const_value(g, decl.package, &f.ty, v))
+    else {
+        return;
+    };
+    let rust = &g.names.members[id.index()][index];
+    code.docs(&[format!(" The `@default` of `{}`.", ident(rust))]);
+    code.line(&format!(
+        "pub const {}: {ty} = {value};",
+        constant_name(rust)
+    ));
+}
+
+/// `DEFAULT_` and the field's snake-case name upper-cased (distinct snake names stay distinct).
+fn constant_name(rust: &str) -> String {
+    format!("DEFAULT_{}", rust.to_ascii_uppercase())
+}
+
+/// The type and expression of a `@default` as a constant, when it can be one.
+fn const_value(
+    g: &Generator<'_>,
+    from: PackageId,
+    ty: &Type,
+    value: &Value,
+) -> Option<(String, String)> {
+    let text = match (value, ty) {
+        (Value::Bool(b), _) => b.to_string(),
+        (Value::Int(i), Type::Scalar(s)) if s.is_float() => float_literal(*i as f64, *s),
+        (Value::Int(i), Type::Scalar(s)) => int_literal(*i, *s),
+        (Value::Float(f), Type::Scalar(s)) => float_literal(*f, *s),
+        (Value::String(text), _) => return Some(("&'static str".into(), string_literal(text))),
+        (Value::EnumValue(name), Type::Named(id)) => {
+            format!("{}::{}", g.decl_path(from, *id), enum_variant(g, *id, name))
+        }
+        _ => return None,
+    };
+    Some((g.rust_type(from, ty), text))
+}
+
+/// `pub fn default_<field>() -> T`: the `@default` as a value (named by `#[serde(default)]`,
+/// the protobuf decoder and `Default`).
+fn default_function(g: &Generator<'_>, code: &mut Code, id: DeclId, index: usize) {
+    let decl = g.model.decl(id);
+    let f = member(decl, index);
+    let Some(value) = &f.default else { return };
+    let rust = &g.names.members[id.index()][index];
+    let ty = field_type(g, id, index);
+    let body = match (value, const_value(g, decl.package, &f.ty, value)) {
+        (Value::String(_), Some(_)) => {
+            format!("__accord::String::from(Self::{})", constant_name(rust))
+        }
+        (_, Some(_)) => format!("Self::{}", constant_name(rust)),
+        (Value::Duration(d), None) => format!(
+            "__accord::Duration::new({}i64, {}i64).unwrap_or_default()",
+            d.as_secs(),
+            d.subsec_nanos()
+        ),
+        // The checker matched every default to its field's type; nothing else reaches here.
+        (_, None) => "__accord::Default::default()".to_owned(),
+    };
+    code.docs(&[format!(" The `@default` of `{}`, as a value.", ident(rust))]);
+    code.block(&format!("pub fn default_{rust}() -> {ty}"), |code| {
+        code.line(&body)
+    });
+}
+
+fn enum_variant(g: &Generator<'_>, id: DeclId, value: &str) -> String {
+    let names = g.names.enums[id.index()].as_ref();
+    let DeclKind::Enum(e) = &g.model.decl(id).kind else {
+        return "Unknown".to_owned();
+    };
+    let index = e.values.iter().position(|v| v.name == value);
+    match (names, index) {
+        (Some(names), Some(i)) => ident(&names.values[i]),
+        _ => "Unknown".to_owned(),
+    }
+}
