@@ -332,6 +332,12 @@ impl Serving {
         }
     }
 
+    /// A readiness check of these consumers (`accord::health`): up while every subscription
+    /// still runs, `"stopped"` once one has ended. Register it with the service's `Health`.
+    pub fn check(&self) -> ConsumersRunning {
+        ConsumersRunning(self.tasks.iter().map(|t| t.abort_handle()).collect())
+    }
+
     /// Puts two groups of responders together, to be waited on or stopped as one.
     pub fn and(mut self, mut other: Serving) -> Serving {
         self.tasks.append(&mut other.tasks);
@@ -344,6 +350,22 @@ impl Drop for Serving {
         for task in &self.tasks {
             task.abort();
         }
+    }
+}
+
+/// Whether a [`Serving`]'s consumers still run: [`Serving::check`].
+#[derive(Debug)]
+pub struct ConsumersRunning(Vec<tokio::task::AbortHandle>);
+
+impl crate::health::Check for ConsumersRunning {
+    fn check(&self) -> futures::future::BoxFuture<'_, crate::health::Status> {
+        let running = self.0.iter().all(|task| !task.is_finished());
+        let status = if running {
+            crate::health::Status::Up
+        } else {
+            crate::health::Status::Down("stopped")
+        };
+        Box::pin(futures::future::ready(status))
     }
 }
 
