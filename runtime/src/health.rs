@@ -67,8 +67,11 @@ impl<F: Fn() -> bool + Send + Sync + 'static> Check for Probe<F> {
 /// runtime and the service can register into the one the routes read.
 #[derive(Clone, Default)]
 pub struct Health {
-    checks: Arc<RwLock<Vec<(String, Arc<dyn Check>)>>>,
+    checks: Arc<RwLock<Vec<Named>>>,
 }
+
+/// A check and its name.
+type Named = (String, Arc<dyn Check>);
 
 impl std::fmt::Debug for Health {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -205,7 +205,7 @@ pub fn in_flight(metrics: Option<&Metrics>, transport: &'static str) -> Option<I
 /// The metrics step, last: the call's duration under the labels its transport gives (the
 /// route template and status, the gRPC method and code, the channel). Without metrics it
 /// costs a branch.
-pub fn observe(metrics: Option<&Metrics>, call: Served<'_>, started: Instant) {
+pub fn observe(metrics: Option<&Metrics>, call: Served, started: Instant) {
     if let Some(metrics) = metrics {
         metrics.served(call, started.elapsed().as_secs_f64());
     }

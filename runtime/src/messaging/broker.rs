@@ -242,6 +242,18 @@ impl Broker {
         Ok(Inbox { inner })
     }
 
+    /// The messaging system, as metrics label it (`messaging_system`): `memory`, `nats` or
+    /// `rabbitmq`.
+    pub fn system(&self) -> &'static str {
+        match &self.backend {
+            Backend::Memory(_) => "memory",
+            #[cfg(feature = "nats")]
+            Backend::Nats(_) => "nats",
+            #[cfg(feature = "amqp")]
+            Backend::Amqp(_) => "rabbitmq",
+        }
+    }
+
     /// Whether the connection to the broker is up now (the embedded broker always is). A
     /// network backend reconnects by itself; meanwhile this says `false`, which readiness
     /// reports (`accord::health`: a `Broker` is a check).

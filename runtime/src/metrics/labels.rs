@@ -3,8 +3,8 @@
 //! channel address: looking a series up allocates nothing.
 
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use std::borrow::Cow;
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 /// An HTTP request: `http_request_method`, `http_route`, `http_response_status_code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -30,22 +30,23 @@ pub struct RpcLabels {
     pub rpc_grpc_status_code: i32,
 }
 
-/// A message processed or sent, as a transport describes it (the address borrowed).
-#[derive(Debug, Clone, Copy)]
-pub struct MessagingCall<'a> {
+/// A message processed or sent, as a transport describes it (the address shared with the
+/// channel, not copied).
+#[derive(Debug, Clone)]
+pub struct MessagingCall {
     /// `nats`, `rabbitmq`, `memory`.
     pub system: &'static str,
-    /// The channel's address.
-    pub destination: &'a Arc<str>,
+    /// The channel's address (a contract's is a `static`: borrowed, not copied).
+    pub destination: Cow<'static, str>,
     /// `process`, `send`, `publish`.
     pub operation: &'static str,
 }
 
-impl MessagingCall<'_> {
+impl MessagingCall {
     pub(super) fn owned(self) -> MessagingLabels {
         MessagingLabels {
             messaging_system: self.system,
-            messaging_destination_name: Destination(self.destination.clone()),
+            messaging_destination_name: Destination(self.destination),
             messaging_operation_name: self.operation,
         }
     }
@@ -58,12 +59,6 @@ pub(super) struct MessagingLabels {
     pub messaging_operation_name: &'static str,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-pub(super) struct DeadLetterLabels {
-    pub messaging_system: &'static str,
-    pub messaging_destination_name: Destination,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub(super) struct InFlightLabels {
     pub side: &'static str,
@@ -71,30 +66,30 @@ pub(super) struct InFlightLabels {
 }
 
 /// A served call, as its transport labels it.
-#[derive(Debug, Clone, Copy)]
-pub enum Served<'a> {
+#[derive(Debug, Clone)]
+pub enum Served {
     /// A REST request.
     Http(HttpLabels),
     /// A gRPC call.
     Rpc(RpcLabels),
     /// A message processed.
-    Messaging(MessagingCall<'a>),
+    Messaging(MessagingCall),
 }
 
 /// A call made, as its transport labels it.
-#[derive(Debug, Clone, Copy)]
-pub enum Made<'a> {
+#[derive(Debug, Clone)]
+pub enum Made {
     /// A REST request.
     Http(HttpLabels),
     /// A gRPC call.
     Rpc(RpcLabels),
     /// A message sent or published.
-    Sent(MessagingCall<'a>),
+    Sent(MessagingCall),
 }
 
 /// A channel address as a label value (shared with the channel, not copied).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(super) struct Destination(pub Arc<str>);
+pub(super) struct Destination(pub Cow<'static, str>);
 
 impl EncodeLabelValue for Destination {
     fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), std::fmt::Error> {

@@ -10,7 +10,6 @@
 //! | `messaging_process_duration_seconds` (histogram) | `messaging_system`, `messaging_destination_name`, `messaging_operation_name` |
 //! | `messaging_client_sent_messages_total` (counter) | the same |
 //! | `accord_in_flight_requests` (gauge) | `side` (`server`, `client`), `transport` |
-//! | `accord_messaging_dead_letters_total` (counter) | `messaging_system`, `messaging_destination_name` |
 //!
 //! The call core records them (`call::inbound::observe`, `call::outbound::Caller::run`), so
 //! each transport gets them once and supplies only its labels ([`Served`], [`Made`]). A
@@ -19,8 +18,8 @@
 
 mod labels;
 
-use labels::{DeadLetterLabels, InFlightLabels, MessagingLabels};
 pub use labels::{HttpLabels, Made, MessagingCall, RpcLabels, Served};
+use labels::{InFlightLabels, MessagingLabels};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::Counter;
@@ -72,7 +71,6 @@ struct Inner {
     rpc_client: Sparse<Durations<RpcLabels>>,
     messaging_process: Sparse<Durations<MessagingLabels>>,
     messaging_sent: Sparse<Family<MessagingLabels, Counter>>,
-    dead_letters: Sparse<Family<DeadLetterLabels, Counter>>,
     in_flight_family: Family<InFlightLabels, Gauge>,
     /// Resolved once per side and transport: the hot path never hashes a label set for them.
     in_flight: [[Gauge; TRANSPORTS.len()]; 2],
@@ -132,7 +130,6 @@ impl Collector for Families {
         inner.rpc_client.encode(&mut encoder)?;
         inner.messaging_process.encode(&mut encoder)?;
         inner.messaging_sent.encode(&mut encoder)?;
-        inner.dead_letters.encode(&mut encoder)?;
         let in_flight = encoder.encode_descriptor(
             "accord_in_flight_requests",
             "Calls being served (side=server) or awaiting their answer (side=client)",
@@ -191,13 +188,8 @@ impl Metrics {
                 durations(),
             ),
             messaging_sent: Sparse::new(
-                "messaging_client_sent_messages_total",
+                "messaging_client_sent_messages",
                 "Messages a producer sent",
-                Family::default(),
-            ),
-            dead_letters: Sparse::new(
-                "accord_messaging_dead_letters_total",
-                "Messages dead-lettered by a consumer",
                 Family::default(),
             ),
             in_flight_family,
@@ -250,7 +242,7 @@ impl Metrics {
     }
 
     /// Records a served call that took `seconds`.
-    pub fn served(&self, call: Served<'_>, seconds: f64) {
+    pub fn served(&self, call: Served, seconds: f64) {
         let inner = &self.inner;
         match call {
             Served::Http(labels) => inner
@@ -275,7 +267,7 @@ impl Metrics {
     }
 
     /// Records a call made that took `seconds` (a one-way send counts a sent message).
-    pub fn made(&self, call: Made<'_>, seconds: f64) {
+    pub fn made(&self, call: Made, seconds: f64) {
         let inner = &self.inner;
         match call {
             Made::Http(labels) => inner
@@ -297,15 +289,6 @@ impl Metrics {
             }
         }
     }
-
-    /// Counts a message dead-lettered from `destination`.
-    pub fn dead_lettered(&self, system: &'static str, destination: &Arc<str>) {
-        let labels = DeadLetterLabels {
-            messaging_system: system,
-            messaging_destination_name: labels::Destination(destination.clone()),
-        };
-        self.inner.dead_letters.get().get_or_create(&labels).inc();
-    }
 }
 
 /// Which side of a call a process is on.
@@ -324,10 +307,154 @@ pub struct InFlight {
     at: Option<(usize, usize)>,
 }
 
+impl InFlight {
+    /// The metrics it counts in.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+}
+
 impl Drop for InFlight {
     fn drop(&mut self) {
         if let Some((side, transport)) = self.at {
             self.metrics.inner.in_flight[side][transport].dec();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openmetrics_parser::{OpenMetricsValue, openmetrics::parse_openmetrics};
+
+    /// Each family's samples as (labels, value), read by an OpenMetrics parser.
+    fn scrape(metrics: &Metrics) -> HashMap<String, Vec<(Vec<(String, String)>, f64)>> {
+        let exposition = parse_openmetrics(&metrics.encode()).expect("OpenMetrics text");
+        let mut families = HashMap::new();
+        for (name, family) in exposition.families {
+            let samples = family
+                .iter_samples()
+                .map(|sample| {
+                    let labels = sample.get_labelset().unwrap();
+                    let mut labels: Vec<_> = labels
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    labels.sort();
+                    let value = match &sample.value {
+                        OpenMetricsValue::Histogram(h) => h.count.unwrap() as f64,
+                        OpenMetricsValue::Counter(c) => c.value.as_f64(),
+                        OpenMetricsValue::Gauge(g) => g.as_f64(),
+                        other => panic!("{other:?}"),
+                    };
+                    (labels, value)
+                })
+                .collect();
+            families.insert(name, samples);
+        }
+        families
+    }
+
+    fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut labels: Vec<_> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        labels.sort();
+        labels
+    }
+
+    use std::collections::HashMap;
+
+    #[test]
+    fn each_call_is_counted_under_its_conventional_name_and_labels() {
+        let metrics = Metrics::new();
+        let families = scrape(&metrics);
+        assert_eq!(
+            families.keys().collect::<Vec<_>>(),
+            ["accord_in_flight_requests"],
+            "no family without a series"
+        );
+        let http = HttpLabels {
+            http_request_method: "GET",
+            http_route: "/orders/{order_id}",
+            http_response_status_code: 200,
+        };
+        for _ in 0..3 {
+            metrics.served(Served::Http(http), 0.002);
+        }
+        metrics.made(Made::Http(http), 0.2);
+        let rpc = RpcLabels {
+            rpc_system: "grpc",
+            rpc_service: "ftgo.order.OrderService",
+            rpc_method: "GetOrder",
+            rpc_grpc_status_code: 5,
+        };
+        metrics.served(Served::Rpc(rpc), 0.01);
+        metrics.made(Made::Rpc(rpc), 0.01);
+        let message = MessagingCall {
+            system: "nats",
+            destination: "ftgo.kitchen.commands".into(),
+            operation: "process",
+        };
+        metrics.served(Served::Messaging(message.clone()), 0.5);
+        let sent = MessagingCall {
+            operation: "send",
+            ..message
+        };
+        metrics.made(Made::Sent(sent.clone()), 0.0);
+        metrics.made(Made::Sent(sent), 0.0);
+        let held = metrics.in_flight(Side::Server, "grpc");
+
+        let families = scrape(&metrics);
+        let http_labels = labels(&[
+            ("http_request_method", "GET"),
+            ("http_route", "/orders/{order_id}"),
+            ("http_response_status_code", "200"),
+        ]);
+        assert_eq!(
+            families["http_server_request_duration_seconds"],
+            [(http_labels.clone(), 3.0)]
+        );
+        assert_eq!(
+            families["http_client_request_duration_seconds"],
+            [(http_labels, 1.0)]
+        );
+        let rpc_labels = labels(&[
+            ("rpc_system", "grpc"),
+            ("rpc_service", "ftgo.order.OrderService"),
+            ("rpc_method", "GetOrder"),
+            ("rpc_grpc_status_code", "5"),
+        ]);
+        assert_eq!(
+            families["rpc_server_call_duration_seconds"],
+            [(rpc_labels.clone(), 1.0)]
+        );
+        assert_eq!(
+            families["rpc_client_call_duration_seconds"],
+            [(rpc_labels, 1.0)]
+        );
+        let messaging = |operation| {
+            labels(&[
+                ("messaging_system", "nats"),
+                ("messaging_destination_name", "ftgo.kitchen.commands"),
+                ("messaging_operation_name", operation),
+            ])
+        };
+        assert_eq!(
+            families["messaging_process_duration_seconds"],
+            [(messaging("process"), 1.0)]
+        );
+        assert_eq!(
+            families["messaging_client_sent_messages"],
+            [(messaging("send"), 2.0)]
+        );
+        let in_flight = &families["accord_in_flight_requests"];
+        let grpc_server = labels(&[("side", "server"), ("transport", "grpc")]);
+        assert!(in_flight.contains(&(grpc_server.clone(), 1.0)), "{in_flight:?}");
+        drop(held);
+        let in_flight = &scrape(&metrics)["accord_in_flight_requests"];
+        assert!(in_flight.contains(&(grpc_server, 0.0)), "{in_flight:?}");
+        assert_eq!(in_flight.len(), 6, "both sides of every transport");
     }
 }
