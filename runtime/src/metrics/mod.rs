@@ -336,10 +336,8 @@ mod tests {
                 .iter_samples()
                 .map(|sample| {
                     let labels = sample.get_labelset().unwrap();
-                    let mut labels: Vec<_> = labels
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect();
+                    let mut labels: Vec<_> =
+                        labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
                     labels.sort();
                     let value = match &sample.value {
                         OpenMetricsValue::Histogram(h) => h.count.unwrap() as f64,
@@ -451,7 +449,10 @@ mod tests {
         );
         let in_flight = &families["accord_in_flight_requests"];
         let grpc_server = labels(&[("side", "server"), ("transport", "grpc")]);
-        assert!(in_flight.contains(&(grpc_server.clone(), 1.0)), "{in_flight:?}");
+        assert!(
+            in_flight.contains(&(grpc_server.clone(), 1.0)),
+            "{in_flight:?}"
+        );
         drop(held);
         let in_flight = &scrape(&metrics)["accord_in_flight_requests"];
         assert!(in_flight.contains(&(grpc_server, 0.0)), "{in_flight:?}");
