@@ -217,3 +217,62 @@ async fn readiness_follows_the_broker_and_metrics_count_each_route() {
     );
     assert_eq!(serving.await, Some(ServingStatus::Serving));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consumer_service_reports_its_broker_and_consumers_and_counts_its_routes() {
+    let Some(mut nats) = brokers::Server::start(brokers::Kind::Nats) else {
+        return;
+    };
+    let url = nats.url();
+    let consumers = Service::start(
+        "ftgo-consumer-service",
+        &["--listen", "127.0.0.1:0", "--broker", &url],
+    )
+    .await;
+    let ready_line = consumers.said().last().cloned().unwrap();
+    let base = ready_line.rsplit(' ').next().unwrap().to_owned();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let up = json!({"status": "up", "checks": {
+        "broker": {"status": "up"},
+        "consumers": {"status": "up"},
+    }});
+    assert_eq!(ready(&http, &base).await, (200, up));
+    for id in [1, 2, 404_404] {
+        http.get(format!("{base}/consumers/{id}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let route = |status: &str| {
+        let key = (
+            "GET".to_owned(),
+            "/consumers/{consumer_id}".to_owned(),
+            status.to_owned(),
+        );
+        request_counts(&text).get(&key).copied()
+    };
+    assert_eq!(
+        (route("200"), route("404")),
+        (Some(2.0), Some(1.0)),
+        "{text}"
+    );
+
+    nats.kill();
+    let down = until(503, Duration::from_secs(15), || async {
+        ready(&http, &base).await.0
+    });
+    assert_eq!(down.await, 503, "not ready without its broker");
+    let (_, body) = ready(&http, &base).await;
+    assert_eq!(body["checks"]["broker"]["status"], "down", "{body}");
+}
