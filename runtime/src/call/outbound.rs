@@ -303,6 +303,60 @@ mod tests {
         assert_eq!(refused.await, Err(CallError::CircuitOpen));
     }
 
+    #[tokio::test]
+    async fn with_metrics_every_call_is_recorded_once_under_the_transports_labels() {
+        let metrics = crate::metrics::Metrics::new();
+        let caller = Caller::new(ProxyConfig {
+            metrics: Some(metrics.clone()),
+            max_outstanding: 1,
+            ..ProxyConfig::default()
+        });
+        let context = Context::new();
+        let call = caller.outgoing(&OP, &context);
+        for _ in 0..2 {
+            let ran = caller.run(
+                &call,
+                "grpc",
+                async { Ok(()) },
+                |_| Outcome::Ok,
+                test_labels,
+            );
+            assert_eq!(ran.await, Ok(()));
+        }
+        let held = caller.admit().unwrap();
+        let refused = caller.run(
+            &call,
+            "grpc",
+            async { Ok(()) },
+            |_| Outcome::Ok,
+            test_labels,
+        );
+        assert_eq!(refused.await, Err(CallError::Overloaded));
+        drop(held);
+        let text = metrics.encode();
+        let exposition = openmetrics_parser::openmetrics::parse_openmetrics(&text).unwrap();
+        let family = &exposition.families["rpc_client_call_duration_seconds"];
+        let counts: Vec<_> = family
+            .iter_samples()
+            .map(|sample| match &sample.value {
+                openmetrics_parser::OpenMetricsValue::Histogram(h) => h.count,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(counts, [Some(3)], "refused calls count too: {text}");
+        let in_flight = &exposition.families["accord_in_flight_requests"];
+        let client_grpc = in_flight.iter_samples().find(|sample| {
+            let labels = sample.get_labelset().unwrap();
+            labels.get_label_value("side") == Some("client")
+                && labels.get_label_value("transport") == Some("grpc")
+        });
+        let value = match &client_grpc.unwrap().value {
+            openmetrics_parser::OpenMetricsValue::Gauge(g) => g.as_f64(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(value, 0.0, "every call left");
+    }
+
     #[test]
     fn credentials_in_a_context_do_not_leave_by_default() {
         let mut context = Context::new();
