@@ -327,8 +327,11 @@ mod tests {
     use super::*;
     use openmetrics_parser::{OpenMetricsValue, openmetrics::parse_openmetrics};
 
-    /// Each family's samples as (labels, value), read by an OpenMetrics parser.
-    fn scrape(metrics: &Metrics) -> HashMap<String, Vec<(Vec<(String, String)>, f64)>> {
+    /// A sample's labels, sorted, and its value (a histogram's count).
+    type Sample = (Vec<(String, String)>, f64);
+
+    /// Each family's samples, read by an OpenMetrics parser.
+    fn scrape(metrics: &Metrics) -> HashMap<String, Vec<Sample>> {
         let exposition = parse_openmetrics(&metrics.encode()).expect("OpenMetrics text");
         let mut families = HashMap::new();
         for (name, family) in exposition.families {
