@@ -32,6 +32,8 @@ mod context;
 mod deadline;
 mod error;
 mod glue;
+pub mod health;
+pub mod metrics;
 mod param;
 pub mod proto;
 pub mod resilience;

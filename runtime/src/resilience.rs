@@ -25,6 +25,10 @@ pub struct ProxyConfig {
     pub breaker: Option<BreakerConfig>,
     /// Which of a context's metadata the proxy sends; credentials only when named.
     pub metadata: MetadataPolicy,
+    /// Records every call's duration (`http_client_request_duration_seconds`,
+    /// `rpc_client_call_duration_seconds`, `messaging_client_sent_messages_total`) and the
+    /// calls awaiting their answer; `None` (the default) records nothing.
+    pub metrics: Option<crate::metrics::Metrics>,
 }
 
 impl Default for ProxyConfig {
@@ -36,6 +40,7 @@ impl Default for ProxyConfig {
             max_outstanding: 256,
             breaker: Some(BreakerConfig::default()),
             metadata: MetadataPolicy::default(),
+            metrics: None,
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::CallError;
 use crate::auth::{AuthError, Authenticator};
 use crate::context::{Context, deadline_after};
 use crate::deadline::within;
+use crate::metrics::{InFlight, Metrics, Served, Side};
 use crate::trace::TraceParent;
 use futures::FutureExt as _;
 use futures::future::Either;
@@ -193,6 +194,21 @@ pub fn record(span: &tracing::Span, outcome: Outcome, status: u16, started: Inst
     span.record("outcome", outcome);
     span.record("latency_ms", latency);
     span.in_scope(|| tracing::info!(status, outcome, latency_ms = latency, "call finished"));
+}
+
+/// The metrics step, first: the call counts in `accord_in_flight_requests` until the guard
+/// drops (nothing without metrics).
+pub fn in_flight(metrics: Option<&Metrics>, transport: &'static str) -> Option<InFlight> {
+    metrics.map(|m| m.in_flight(Side::Server, transport))
+}
+
+/// The metrics step, last: the call's duration under the labels its transport gives (the
+/// route template and status, the gRPC method and code, the channel). Without metrics it
+/// costs a branch.
+pub fn observe(metrics: Option<&Metrics>, call: Served, started: Instant) {
+    if let Some(metrics) = metrics {
+        metrics.served(call, started.elapsed().as_secs_f64());
+    }
 }
 
 /// The auth step of the pipeline: the credential the operation's requirement asks for (read by

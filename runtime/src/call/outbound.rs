@@ -11,6 +11,7 @@
 use super::{MetadataPolicy, OperationInfo, Outcome};
 use crate::context::{Context, deadline_after};
 use crate::deadline::within;
+use crate::metrics::{Made, Side};
 use crate::resilience::{Admission, Resilience};
 use crate::trace::TraceParent;
 use crate::{CallError, ProxyConfig};
@@ -118,25 +119,35 @@ impl Caller {
 
     /// Runs `exchange` admitted and under the call's deadline, in the call's span, and reports
     /// the outcome (`outcome` reads a successful exchange's answer: a reply can carry a
-    /// declared error) to the breaker and the span.
+    /// declared error) to the breaker and the span; with metrics, the call's duration under
+    /// the labels `made` gives (the transport's: route and status, method and code, channel),
+    /// asked only then.
     ///
     /// Combinators rather than an `async fn`: an `async fn` keeps its arguments (the exchange
     /// future) beside the future it builds from them, doubling the call's size, and every
     /// proxy call is boxed or spawned by someone (see ARCHITECTURE.md, small futures).
-    pub fn run<T, F, O>(
+    pub fn run<T, F, O, M>(
         &self,
         call: &Outgoing<'_>,
         transport: &'static str,
         exchange: F,
         outcome: O,
-    ) -> impl Future<Output = Result<T, CallError>> + use<T, F, O>
+        made: M,
+    ) -> impl Future<Output = Result<T, CallError>> + use<T, F, O, M>
     where
         F: Future<Output = Result<T, CallError>>,
         O: FnOnce(&T) -> Outcome,
+        M: FnOnce(&Result<T, CallError>) -> Made,
     {
         let span = span(call, transport);
-        // The clock is read for the span's latency only when someone listens.
-        let started = (!span.is_disabled()).then(Instant::now);
+        let in_flight = self
+            .config
+            .metrics
+            .as_ref()
+            .map(|m| m.in_flight(Side::Client, transport));
+        // The clock is read only when someone listens or counts.
+        let traced = !span.is_disabled();
+        let started = (traced || in_flight.is_some()).then(Instant::now);
         let work = match self.resilience.admit() {
             Ok(mut admission) => Either::Left(
                 within(call.deadline, exchange)
@@ -149,12 +160,19 @@ impl Caller {
             Err(refused) => Either::Right(future::ready(Err(refused))),
         };
         work.map(move |result| {
-            if let Some(started) = started {
+            let Some(started) = started else {
+                return result;
+            };
+            if traced {
                 let label = match &result {
                     Ok(answer) => outcome(answer),
                     Err(error) => Outcome::of_failure(error),
                 };
                 record(&span, label, started);
+            }
+            if let Some(in_flight) = in_flight {
+                let seconds = started.elapsed().as_secs_f64();
+                in_flight.metrics().made(made(&result), seconds);
             }
             result
         })
@@ -207,6 +225,15 @@ mod tests {
         auth: crate::auth::Requirement::None,
     };
 
+    fn test_labels<T>(_: &Result<T, CallError>) -> Made {
+        Made::Rpc(crate::metrics::RpcLabels {
+            rpc_system: "test",
+            rpc_service: "s.S",
+            rpc_method: "op",
+            rpc_grpc_status_code: 0,
+        })
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_bound_fails_fast_and_a_slow_exchange_times_out() {
         let caller = Caller::new(ProxyConfig {
@@ -222,7 +249,13 @@ mod tests {
             "a default deadline does not travel"
         );
         let held = caller.admit().unwrap();
-        let refused = caller.run(&call, "test", async { Ok(()) }, |_| Outcome::Ok);
+        let refused = caller.run(
+            &call,
+            "test",
+            async { Ok(()) },
+            |_| Outcome::Ok,
+            test_labels,
+        );
         assert_eq!(refused.await, Err(CallError::Overloaded));
         drop(held);
         let slow = caller.run(
@@ -233,6 +266,7 @@ mod tests {
                 Ok(())
             },
             |_| Outcome::Ok,
+            test_labels,
         );
         assert_eq!(slow.await, Err(CallError::Timeout));
         assert_eq!(caller.resilience().available(), 1);
@@ -255,11 +289,72 @@ mod tests {
                 "test",
                 async { Err::<(), _>(CallError::Connect("refused".into())) },
                 |_| Outcome::Ok,
+                test_labels,
             );
             assert!(matches!(failed.await, Err(CallError::Connect(_))));
         }
-        let refused = caller.run(&call, "test", async { Ok(()) }, |_| Outcome::Ok);
+        let refused = caller.run(
+            &call,
+            "test",
+            async { Ok(()) },
+            |_| Outcome::Ok,
+            test_labels,
+        );
         assert_eq!(refused.await, Err(CallError::CircuitOpen));
+    }
+
+    #[tokio::test]
+    async fn with_metrics_every_call_is_recorded_once_under_the_transports_labels() {
+        let metrics = crate::metrics::Metrics::new();
+        let caller = Caller::new(ProxyConfig {
+            metrics: Some(metrics.clone()),
+            max_outstanding: 1,
+            ..ProxyConfig::default()
+        });
+        let context = Context::new();
+        let call = caller.outgoing(&OP, &context);
+        for _ in 0..2 {
+            let ran = caller.run(
+                &call,
+                "grpc",
+                async { Ok(()) },
+                |_| Outcome::Ok,
+                test_labels,
+            );
+            assert_eq!(ran.await, Ok(()));
+        }
+        let held = caller.admit().unwrap();
+        let refused = caller.run(
+            &call,
+            "grpc",
+            async { Ok(()) },
+            |_| Outcome::Ok,
+            test_labels,
+        );
+        assert_eq!(refused.await, Err(CallError::Overloaded));
+        drop(held);
+        let text = metrics.encode();
+        let exposition = openmetrics_parser::openmetrics::parse_openmetrics(&text).unwrap();
+        let family = &exposition.families["rpc_client_call_duration_seconds"];
+        let counts: Vec<_> = family
+            .iter_samples()
+            .map(|sample| match &sample.value {
+                openmetrics_parser::OpenMetricsValue::Histogram(h) => h.count,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(counts, [Some(3)], "refused calls count too: {text}");
+        let in_flight = &exposition.families["accord_in_flight_requests"];
+        let client_grpc = in_flight.iter_samples().find(|sample| {
+            let labels = sample.get_labelset().unwrap();
+            labels.get_label_value("side") == Some("client")
+                && labels.get_label_value("transport") == Some("grpc")
+        });
+        let value = match &client_grpc.unwrap().value {
+            openmetrics_parser::OpenMetricsValue::Gauge(g) => g.as_f64(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(value, 0.0, "every call left");
     }
 
     #[test]

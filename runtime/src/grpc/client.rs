@@ -10,6 +10,7 @@ use crate::auth::{CredentialsProvider, OwnedCredential};
 use crate::call::Outcome;
 use crate::call::outbound::{Caller, Outgoing};
 use crate::deadline::within;
+use crate::metrics::{Made, RpcLabels};
 use crate::proto::Message;
 use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
 use futures::StreamExt as _;
@@ -307,8 +308,16 @@ impl GrpcClient {
         };
         // Boxed: tonic's exchange is over a kilobyte, and the core's combinators would move it
         // at every layer.
+        let made = move |result: &Result<Result<O, tonic::Status>, CallError>| {
+            Made::Rpc(RpcLabels {
+                rpc_system: "grpc",
+                rpc_service: method.op.service,
+                rpc_method: method.name(),
+                rpc_grpc_status_code: code_of(result),
+            })
+        };
         let ran = caller
-            .run(&call, "grpc", Box::pin(exchange), reply_outcome)
+            .run(&call, "grpc", Box::pin(exchange), reply_outcome, made)
             .await;
         flatten(ran)
     }
@@ -474,6 +483,17 @@ fn reply_outcome<O>(answer: &Result<O, tonic::Status>) -> Outcome {
     match answer {
         Ok(_) => Outcome::Ok,
         Err(_) => Outcome::DeclaredError,
+    }
+}
+
+/// The gRPC code a call ended with, for its metrics (a failure on this side, the code it
+/// stands for: `DEADLINE_EXCEEDED` for a timeout, `UNAVAILABLE` for no connection or an open
+/// breaker, `RESOURCE_EXHAUSTED` for the outstanding bound).
+fn code_of<O>(result: &Result<Result<O, tonic::Status>, CallError>) -> i32 {
+    match result {
+        Ok(Ok(_)) => 0,
+        Ok(Err(status)) => status.code() as i32,
+        Err(error) => error.code() as i32,
     }
 }
 

@@ -45,6 +45,13 @@ pub struct Method {
     pub path: &'static str,
 }
 
+impl Method {
+    /// The method's name, the last segment of its path (`CreateOrder`).
+    pub fn name(&self) -> &'static str {
+        self.path.rsplit('/').next().unwrap_or(self.path)
+    }
+}
+
 /// The gRPC code of a neutral code (the numbers are the same).
 pub fn grpc_code(code: Code) -> tonic::Code {
     tonic::Code::from_i32(code as i32)

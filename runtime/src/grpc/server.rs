@@ -20,6 +20,7 @@ use super::{CORRELATION_ID, TRACEPARENT, call_status, error_status, grpc_code};
 use crate::auth::Authenticator;
 use crate::call::inbound::{self, Echo, Incoming};
 use crate::call::{MetadataPolicy, Outcome};
+use crate::metrics::{Metrics, RpcLabels, Served as ServedCall};
 use crate::proto::Message;
 use crate::status::Status;
 use crate::{
@@ -68,6 +69,9 @@ pub struct ServerConfig {
     pub authenticator: Option<Arc<dyn Authenticator>>,
     /// Skips `@auth` altogether. For local development and benchmarks only.
     pub insecure_no_auth: bool,
+    /// Records every call's duration (`rpc_server_call_duration_seconds`); `None` (the
+    /// default) records nothing. Share the REST server's to expose both on its `/metrics`.
+    pub metrics: Option<Metrics>,
 }
 
 impl Default for ServerConfig {
@@ -78,6 +82,7 @@ impl Default for ServerConfig {
             metadata: MetadataPolicy::default(),
             authenticator: None,
             insecure_no_auth: false,
+            metrics: None,
         }
     }
 }
@@ -97,6 +102,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("metadata", &self.metadata)
             .field("authenticator", &self.authenticator.is_some())
             .field("insecure_no_auth", &self.insecure_no_auth)
+            .field("metrics", &self.metrics.is_some())
             .finish()
     }
 }
@@ -313,6 +319,8 @@ impl Call {
         let refused = prepared.refused.take();
         let span = prepared.span.clone();
         let started = self.started;
+        let metrics = self.config.metrics.clone();
+        let in_flight = inbound::in_flight(metrics.as_ref(), "grpc");
         let request = self.request;
         // One async block, boxed once: the serving future (tonic's, over a kilobyte) is
         // built inside the box rather than moved through layers of combinators into it.
@@ -324,6 +332,14 @@ impl Call {
             let response = size_exhausted(response);
             let (outcome, code) = outcome(&response);
             inbound::record(&span, outcome, code, started);
+            let labels = RpcLabels {
+                rpc_system: "grpc",
+                rpc_service: method.op.service,
+                rpc_method: method.name(),
+                rpc_grpc_status_code: i32::from(code),
+            };
+            inbound::observe(metrics.as_ref(), ServedCall::Rpc(labels), started);
+            drop(in_flight);
             Ok(response)
         })
     }
@@ -866,6 +882,44 @@ pub async fn add_health_and_reflection(
         .build_v1alpha()?;
     routes.add_service(v1).add_service(v1alpha);
     Ok(reporter)
+}
+
+/// Keeps the gRPC health service in step with readiness: every `every`, runs `health`'s
+/// checks and reports each of `services` and the server as a whole (`""`) `SERVING` when all
+/// are up, `NOT_SERVING` otherwise, so a gRPC client or balancer sees what `/health/ready`
+/// says. Runs until the returned task is aborted (or the process ends).
+pub fn follow_readiness(
+    reporter: tonic_health::server::HealthReporter,
+    services: &[&str],
+    health: crate::health::Health,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    let names: Vec<String> = services
+        .iter()
+        .chain(&[""])
+        .map(|s| (*s).to_owned())
+        .collect();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last = None;
+        loop {
+            ticks.tick().await;
+            let ready = health.readiness().await.ready();
+            if last == Some(ready) {
+                continue;
+            }
+            let status = if ready {
+                tonic_health::ServingStatus::Serving
+            } else {
+                tonic_health::ServingStatus::NotServing
+            };
+            for name in &names {
+                reporter.set_service_status(name, status).await;
+            }
+            last = Some(ready);
+        }
+    })
 }
 
 /// One port for both transports: `rest` (a generated REST router) and `grpc` (tonic routes)

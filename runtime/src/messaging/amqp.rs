@@ -71,6 +71,14 @@ impl AmqpBroker {
         Ok(broker)
     }
 
+    /// Whether the current connection is up (without opening one).
+    pub(crate) async fn connected(&self) -> bool {
+        let current = self.shared.link.lock().await;
+        current
+            .as_ref()
+            .is_some_and(|link| link.connection.status().connected())
+    }
+
     /// The live connection, opening a new one when there is none or it was lost.
     async fn link(&self) -> Result<Arc<Link>, BrokerError> {
         let mut current = self.shared.link.lock().await;

@@ -242,9 +242,47 @@ impl Broker {
         Ok(Inbox { inner })
     }
 
+    /// The messaging system, as metrics label it (`messaging_system`): `memory`, `nats` or
+    /// `rabbitmq`.
+    pub fn system(&self) -> &'static str {
+        match &self.backend {
+            Backend::Memory(_) => "memory",
+            #[cfg(feature = "nats")]
+            Backend::Nats(_) => "nats",
+            #[cfg(feature = "amqp")]
+            Backend::Amqp(_) => "rabbitmq",
+        }
+    }
+
+    /// Whether the connection to the broker is up now (the embedded broker always is). A
+    /// network backend reconnects by itself; meanwhile this says `false`, which readiness
+    /// reports (`accord::health`: a `Broker` is a check).
+    pub async fn connected(&self) -> bool {
+        match &self.backend {
+            Backend::Memory(_) => true,
+            #[cfg(feature = "nats")]
+            Backend::Nats(b) => b.connected(),
+            #[cfg(feature = "amqp")]
+            Backend::Amqp(b) => b.connected().await,
+        }
+    }
+
     #[cfg(any(feature = "nats", feature = "amqp"))]
     fn timeout(&self) -> Duration {
         self.config.operation_timeout
+    }
+}
+
+/// Readiness depends on the broker's connection: down while it is lost.
+impl crate::health::Check for Broker {
+    fn check(&self) -> futures::future::BoxFuture<'_, crate::health::Status> {
+        Box::pin(async move {
+            if self.connected().await {
+                crate::health::Status::Up
+            } else {
+                crate::health::Status::Down("disconnected")
+            }
+        })
     }
 }
 

@@ -39,4 +39,4 @@ pub use consumer::{ConsumerConfig, HandlerError};
 pub use error::BrokerError;
 pub use message::{Channel, ChannelKind, JSON, Message, PROTOBUF, header};
 pub use requester::{Publisher, Requester};
-pub use responder::{Responder, ServeConfig, Serving};
+pub use responder::{ConsumersRunning, Responder, ServeConfig, Serving};

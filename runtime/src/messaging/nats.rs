@@ -35,6 +35,10 @@ pub(crate) struct NatsBroker {
 }
 
 impl NatsBroker {
+    pub(crate) fn connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+
     pub(crate) async fn connect(
         url: &str,
         config: &Arc<BrokerConfig>,

@@ -15,6 +15,8 @@ use super::message::Message;
 use crate::call::Outcome;
 use crate::call::outbound::{Caller, Outgoing};
 use crate::codec::{self, Format};
+use crate::metrics::{Made, MessagingCall};
+use std::borrow::Cow;
 // The protobuf encoding every generated type has: payloads go out in the channel's format.
 use crate::proto::Message as Proto;
 use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
@@ -179,9 +181,10 @@ impl Requester {
                     Outcome::DeclaredError
                 }
             };
+            let made = shared.sent(binding, "send");
             let reply = shared
                 .caller
-                .run(&call, "messaging", exchange, outcome)
+                .run(&call, "messaging", exchange, outcome, made)
                 .await?;
             decode_reply(binding, output, &reply)
         }
@@ -209,9 +212,10 @@ impl Requester {
                     .publish(&binding.channel.channel(), message?)
                     .await?)
             };
+            let made = shared.sent(binding, "send");
             shared
                 .caller
-                .run(&call, "messaging", send, |_| Outcome::Ok)
+                .run(&call, "messaging", send, |_| Outcome::Ok, made)
                 .await
         }
     }
@@ -273,6 +277,23 @@ impl Requester {
 }
 
 impl Shared {
+    /// The labels of a message this requester sends on `binding`'s channel (asked only with
+    /// metrics).
+    fn sent<T>(
+        &self,
+        binding: &'static Binding,
+        operation: &'static str,
+    ) -> impl FnOnce(&Result<T, CallError>) -> Made + use<T> {
+        let system = self.broker.system();
+        move |_| {
+            Made::Sent(MessagingCall {
+                system,
+                destination: Cow::Borrowed(binding.channel.address),
+                operation,
+            })
+        }
+    }
+
     /// The request message: payload in the channel's format, `reply_to` this inbox, the call's
     /// trace, correlation id, allowed metadata and ordering key.
     fn message<I: Serialize + Proto>(

@@ -30,9 +30,11 @@ use crate::call::inbound::{self, Incoming};
 use crate::call::{MetadataPolicy, OperationInfo, Outcome};
 use crate::codec::{self, Format};
 // The protobuf encoding every generated type has: payloads go out in the channel's format.
+use crate::metrics::{MessagingCall, Metrics, Served};
 use crate::proto::Message as Proto;
 use crate::validate::Validate;
 use crate::{BoxStream, CallError, Code, Context, ErrorEncoding, Request, ServiceError, Status};
+use futures::FutureExt as _;
 use futures::StreamExt as _;
 use futures::future::BoxFuture;
 use serde::Serialize;
@@ -56,6 +58,9 @@ pub struct ServeConfig {
     /// Which message headers become [`Context::metadata`]; by default every header but the
     /// credentials.
     pub metadata: MetadataPolicy,
+    /// Records each message's processing (`messaging_process_duration_seconds`, by channel)
+    /// and the messages in process; `None` (the default) records nothing.
+    pub metrics: Option<Metrics>,
 }
 
 impl ServeConfig {
@@ -268,6 +273,7 @@ impl Responder {
                 }
                 dispatch(message, &handlers, channel, &shared)
             };
+            let dispatch = observed(dispatch, channel, broker.system(), config.metrics.clone());
             let policy = config.consumer.clone();
             serving
                 .tasks
@@ -332,6 +338,12 @@ impl Serving {
         }
     }
 
+    /// A readiness check of these consumers (`accord::health`): up while every subscription
+    /// still runs, `"stopped"` once one has ended. Register it with the service's `Health`.
+    pub fn check(&self) -> ConsumersRunning {
+        ConsumersRunning(self.tasks.iter().map(|t| t.abort_handle()).collect())
+    }
+
     /// Puts two groups of responders together, to be waited on or stopped as one.
     pub fn and(mut self, mut other: Serving) -> Serving {
         self.tasks.append(&mut other.tasks);
@@ -344,6 +356,52 @@ impl Drop for Serving {
         for task in &self.tasks {
             task.abort();
         }
+    }
+}
+
+/// `dispatch` with each message's processing recorded in `metrics`, when there are some.
+fn observed<D>(
+    dispatch: D,
+    channel: &'static ChannelInfo,
+    system: &'static str,
+    metrics: Option<Metrics>,
+) -> impl Fn(&Message) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync + 'static
+where
+    D: Fn(&Message) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync + 'static,
+{
+    move |message| {
+        let work = dispatch(message);
+        let Some(metrics) = metrics.clone() else {
+            return work;
+        };
+        let started = Instant::now();
+        let in_flight = inbound::in_flight(Some(&metrics), "messaging");
+        Box::pin(work.map(move |result| {
+            let call = MessagingCall {
+                system,
+                destination: Cow::Borrowed(channel.address),
+                operation: "process",
+            };
+            inbound::observe(Some(&metrics), Served::Messaging(call), started);
+            drop(in_flight);
+            result
+        }))
+    }
+}
+
+/// Whether a [`Serving`]'s consumers still run: [`Serving::check`].
+#[derive(Debug)]
+pub struct ConsumersRunning(Vec<tokio::task::AbortHandle>);
+
+impl crate::health::Check for ConsumersRunning {
+    fn check(&self) -> futures::future::BoxFuture<'_, crate::health::Status> {
+        let running = self.0.iter().all(|task| !task.is_finished());
+        let status = if running {
+            crate::health::Status::Up
+        } else {
+            crate::health::Status::Down("stopped")
+        };
+        Box::pin(futures::future::ready(status))
     }
 }
 

@@ -27,6 +27,7 @@ use crate::call::Outcome;
 use crate::call::outbound::{self, Caller, Outgoing};
 use crate::codec::Format;
 use crate::deadline::{Deadline, within};
+use crate::metrics::{HttpLabels, Made};
 use crate::resilience::{Admission, Resilience};
 use crate::{BoxStream, CallError, Code, Context, ProxyConfig, ServiceError, Status};
 use futures::future::{self, Either};
@@ -409,8 +410,16 @@ impl RestClient {
         async move {
             let call = self.outgoing(route, &context, &parts);
             let caller = &self.inner.caller;
+            let made = move |result: &Result<Reply, CallError>| {
+                Made::Http(HttpLabels {
+                    http_request_method: route.method.as_str(),
+                    http_route: route.path,
+                    http_response_status_code: Reply::status_of(result),
+                })
+            };
+            let exchange = self.exchange(&call);
             caller
-                .run(&call.core, "rest", self.exchange(&call), Reply::outcome)
+                .run(&call.core, "rest", exchange, Reply::outcome, made)
                 .await
         }
     }
@@ -901,6 +910,16 @@ fn item_of<O: DeserializeOwned, E: ServiceError>(event: SseEvent) -> Result<O, E
 }
 
 impl Reply {
+    /// The HTTP status a call ended with, for its metrics: the reply's, or the one its
+    /// failure stands for (`0` when no response came: refused, timed out, not connected).
+    fn status_of(result: &Result<Reply, CallError>) -> u16 {
+        match result {
+            Ok(reply) => reply.status,
+            Err(CallError::Status(status)) => super::status_of_code(status.code),
+            Err(_) => 0,
+        }
+    }
+
     /// The outcome the call core records for a reply that came.
     fn outcome(&self) -> Outcome {
         if self.error_name.is_some() {

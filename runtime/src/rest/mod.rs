@@ -6,6 +6,7 @@
 pub mod client;
 mod connection;
 pub mod hal;
+mod observe;
 mod problem;
 pub mod server;
 mod sse;

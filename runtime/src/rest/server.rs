@@ -26,6 +26,8 @@ use crate::call::{MetadataPolicy, OperationInfo, Outcome};
 use crate::codec::{Format, JsonError};
 pub use crate::connections::Connections;
 use crate::deadline::Deadline;
+use crate::health::Health;
+use crate::metrics::{HttpLabels, Metrics, Served as ServedCall};
 use crate::shape::Shape;
 use crate::shutdown::Shutdown;
 use crate::validate::{FieldPath, Validate, Violation, Violations};
@@ -82,6 +84,13 @@ pub struct ServerConfig {
     /// lead to (for `?expand=`); `None` is the default: links as absolute paths, nothing
     /// expandable.
     pub hypermedia: Option<Arc<Hypermedia>>,
+    /// The checks `/health/ready` runs (`docs/wire.md`, "Health"); empty by default, so a
+    /// server is ready as soon as it serves. Register the service's dependencies (its
+    /// broker, its consumers, its database) in it.
+    pub health: Health,
+    /// Records every call's duration and serves `GET /metrics` (`docs/wire.md`, "Metrics");
+    /// `None` (the default) records nothing and has no `/metrics`.
+    pub metrics: Option<Metrics>,
 }
 
 impl Default for ServerConfig {
@@ -93,6 +102,8 @@ impl Default for ServerConfig {
             authenticator: None,
             insecure_no_auth: false,
             hypermedia: None,
+            health: Health::new(),
+            metrics: None,
         }
     }
 }
@@ -132,6 +143,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("authenticator", &self.authenticator.is_some())
             .field("insecure_no_auth", &self.insecure_no_auth)
             .field("hypermedia", &self.hypermedia)
+            .field("health", &self.health)
+            .field("metrics", &self.metrics.is_some())
             .finish()
     }
 }
@@ -203,7 +216,7 @@ pub fn finish_router<S: Send + Sync + 'static>(
             "serving without authentication (insecure_no_auth): anyone may call anything"
         );
     }
-    router
+    super::observe::routes(router, &config.health, config.metrics.as_ref())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(Served {
@@ -255,6 +268,8 @@ pub struct Call {
     insecure_no_auth: bool,
     /// `ServerConfig::hypermedia`.
     hypermedia: Option<Arc<Hypermedia>>,
+    /// `ServerConfig::metrics`.
+    metrics: Option<Metrics>,
 }
 
 impl Call {
@@ -277,6 +292,7 @@ impl Call {
             authenticator: config.authenticator.clone(),
             insecure_no_auth: config.insecure_no_auth,
             hypermedia: config.hypermedia.clone(),
+            metrics: config.metrics.clone(),
         }
     }
 }
@@ -424,6 +440,8 @@ impl Call {
         };
         let span = inbound::span(route.op, "rest", &context);
         let started = self.started;
+        let metrics = self.metrics.take();
+        let in_flight = inbound::in_flight(metrics.as_ref(), "rest");
         let Unread {
             fields,
             mut violations,
@@ -458,12 +476,15 @@ impl Call {
         // The span's closing work in a `map`, not a second async block around `work` (which
         // would keep a copy of everything `work` captures).
         work.instrument(span.clone()).map(move |mut response| {
-            inbound::record(
-                &span,
-                outcome(&response),
-                response.status().as_u16(),
-                started,
-            );
+            let status = response.status().as_u16();
+            inbound::record(&span, outcome(&response), status, started);
+            let labels = HttpLabels {
+                http_request_method: route.method.as_str(),
+                http_route: route.path,
+                http_response_status_code: status,
+            };
+            inbound::observe(metrics.as_ref(), ServedCall::Http(labels), started);
+            drop(in_flight);
             if let Some(correlation) = echo {
                 response.headers_mut().insert(CORRELATION_ID, correlation);
             }

@@ -430,3 +430,72 @@ async fn every_style_over_rabbitmq() {
     };
     every_scenario(&broker).await;
 }
+
+/// With metrics, each message a responder processes and each one a proxy sends is counted once,
+/// under the channel's address: two requests and a one-way command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_processed_and_sent_are_counted_per_channel() {
+    use openmetrics_parser::OpenMetricsValue;
+    let broker = accord::messaging::Broker::memory(Default::default());
+    let metrics = accord::metrics::Metrics::new();
+    let service = std::sync::Arc::new(TestKitchen::default());
+    let config = ServeConfig {
+        metrics: Some(metrics.clone()),
+        ..fast_retries()
+    };
+    let _serving = kitchen::responder(service.clone())
+        .serve(&broker, config)
+        .await
+        .expect("serves");
+    let config = ProxyConfig {
+        metrics: Some(metrics.clone()),
+        ..ProxyConfig::default()
+    };
+    let proxy = kitchen::Proxy::new(&broker, config).await.expect("proxy");
+    for order in [1, 2] {
+        let created = proxy.create_ticket(ticket(order, "pad-thai", 1).into());
+        within("a reply", created).await.expect("created");
+    }
+    let cancelled = proxy.cancel_ticket(CancelTicket { ticket_id: 10 }.into());
+    within("the command sent", cancelled).await.expect("sent");
+    within("the command handled", async {
+        while service.cancelled.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    // The handler's future has ended; its recording follows at once.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    let text = metrics.encode();
+    let exposition = openmetrics_parser::openmetrics::parse_openmetrics(&text).expect("parses");
+    let total = |family: &str, operation: &str| -> f64 {
+        let family = &exposition.families[family];
+        family
+            .iter_samples()
+            .filter(|sample| {
+                let labels = sample.get_labelset().unwrap();
+                labels.get_label_value("messaging_system") == Some("memory")
+                    && labels.get_label_value("messaging_operation_name") == Some(operation)
+                    && labels
+                        .get_label_value("messaging_destination_name")
+                        .is_some_and(|d| d.starts_with("ftgo.kitchen"))
+            })
+            .map(|sample| match &sample.value {
+                OpenMetricsValue::Histogram(h) => h.count.unwrap() as f64,
+                OpenMetricsValue::Counter(c) => c.value.as_f64(),
+                other => panic!("{other:?}"),
+            })
+            .sum()
+    };
+    assert_eq!(
+        total("messaging_process_duration_seconds", "process"),
+        3.0,
+        "{text}"
+    );
+    assert_eq!(
+        total("messaging_client_sent_messages", "send"),
+        3.0,
+        "{text}"
+    );
+}

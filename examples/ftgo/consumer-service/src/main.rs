@@ -1,10 +1,14 @@
 //! `ftgo-consumer-service --listen ADDR [--broker URL]`: serves consumers over REST (demo
 //! consumers 1, 2 and 3, and `POST /consumers`); with a broker, also answers `validate_order`
 //! on the consumer command channel and publishes `ConsumerCreated`. Prints a line containing
-//! `ready` once it listens (and consumes); stops on SIGTERM or SIGINT.
+//! `ready` once it listens (and consumes); stops on SIGTERM or SIGINT. It answers
+//! `/health/live`, `/health/ready` (its broker and its command consumers, with a broker) and
+//! `/metrics`.
 
 use accord::Shutdown;
+use accord::health::Health;
 use accord::messaging::{ServeConfig, Serving};
+use accord::metrics::Metrics;
 use accord::rest::server::ServerConfig;
 use clap::Parser;
 use ftgo_api::api::ftgo::consumer::consumer_service::{messaging, rest};
@@ -38,13 +42,20 @@ async fn main() -> ExitCode {
     };
     let events = broker.clone().map(messaging::ConsumerEventsPublisher::new);
     let consumers = Arc::new(Consumers::new(events, Journal::stdout("consumer")));
+    let health = Health::new();
+    if let Some(broker) = &broker {
+        health.register("broker", broker.clone());
+    }
     let mut serving: Option<Serving> = None;
     if let Some(broker) = &broker {
         match messaging::responder(consumers.clone())
             .serve(broker, ServeConfig::default())
             .await
         {
-            Ok(commands) => serving = Some(commands),
+            Ok(commands) => {
+                health.register("consumers", commands.check());
+                serving = Some(commands);
+            }
             Err(e) => {
                 eprintln!("error: cannot consume: {e}");
                 return ExitCode::FAILURE;
@@ -55,7 +66,12 @@ async fn main() -> ExitCode {
         Ok(listening) => listening,
         Err(code) => return code,
     };
-    let router = rest::router(consumers, ServerConfig::default());
+    let config = ServerConfig {
+        health,
+        metrics: Some(Metrics::new()),
+        ..ServerConfig::default()
+    };
+    let router = rest::router(consumers, config);
     println!("consumer service ready: listening on http://{bound}");
     let served = accord::rest::server::serve(listener, router, Shutdown::on_signals()).await;
     drop(serving);

@@ -11,6 +11,10 @@
 //! both live in this process): on a machine shared with other work, requests/s swings with the
 //! load, while CPU per request measures the work each side's glue costs.
 //!
+//! `ACCORD_BENCH_METRICS=1` gives the generated skeleton and proxy a `Metrics` (each request
+//! then records `http_server_request_duration_seconds` and `http_client_...`), to measure what
+//! recording costs.
+//!
 //! `ACCORD_BENCH_ALLOCS=1` also counts heap allocations per request (client and server
 //! together): a count does not depend on the machine's load. Counting adds a shared atomic
 //! increment to every allocation, so leave it off when comparing times.
@@ -208,6 +212,7 @@ fn main() {
 
         let config = ProxyConfig {
             max_outstanding: tasks * 2,
+            metrics: metrics(),
             ..ProxyConfig::default()
         };
         let client = RestClient::builder(&generated_base)
@@ -335,6 +340,13 @@ fn hand_call(
 fn insecure() -> accord::rest::server::ServerConfig {
     accord::rest::server::ServerConfig {
         insecure_no_auth: true,
+        metrics: metrics(),
         ..Default::default()
     }
+}
+
+/// A `Metrics` when `ACCORD_BENCH_METRICS=1`.
+fn metrics() -> Option<accord::metrics::Metrics> {
+    let on = std::env::var("ACCORD_BENCH_METRICS").is_ok_and(|v| v == "1");
+    on.then(accord::metrics::Metrics::new)
 }

@@ -17,9 +17,15 @@
 //!
 //! Its REST responses carry HAL links (the service is `@hypermedia`); with `--consumer-service
 //! URL`, `GET /orders/{id}?expand=consumer` embeds the order's consumer.
+//!
+//! It answers `/health/live`, `/health/ready` (503 while its `--broker` is unreachable) and
+//! `/metrics` (Prometheus text: every route's requests and durations, and gRPC's); the gRPC
+//! health service follows readiness (`docs/wire.md`, "Health", "Metrics").
 
 use accord::Shutdown;
 use accord::auth::JwtVerifier;
+use accord::health::Health;
+use accord::metrics::Metrics;
 use accord::rest::server::ServerConfig;
 use clap::Parser;
 use ftgo_api::host::{self, Journal};
@@ -160,6 +166,12 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let (health, metrics) = (Health::new(), Metrics::new());
+    let config = ServerConfig {
+        health: health.clone(),
+        metrics: Some(metrics),
+        ..config
+    };
     let mut store = InMemoryOrders::new(demo_restaurants())
         .with_latency(Duration::from_millis(args.latency_ms));
     if let Some(url) = &args.broker {
@@ -167,6 +179,8 @@ async fn main() -> ExitCode {
             Ok(broker) => broker,
             Err(code) => return code,
         };
+        // Not ready while the saga's broker is away: new orders could not start their saga.
+        health.register("broker", broker.clone());
         let journal = Journal::stdout("order saga");
         match CreateOrderSaga::connect(&broker, accord::ProxyConfig::default(), journal).await {
             Ok(saga) => store = store.with_saga(saga),
@@ -224,10 +238,10 @@ async fn serve_grpc(
     config: &ServerConfig,
     args: &Args,
 ) -> Result<tokio::task::JoinHandle<Result<(), String>>, String> {
-    let routes =
-        ftgo_order_service::grpc::routes(store, ftgo_order_service::grpc::config_like(config))
-            .await
-            .map_err(|e| format!("gRPC reflection: {e}"))?;
+    let grpc_config = ftgo_order_service::grpc::config_like(config);
+    let routes = ftgo_order_service::grpc::routes(store, grpc_config, &config.health)
+        .await
+        .map_err(|e| format!("gRPC reflection: {e}"))?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

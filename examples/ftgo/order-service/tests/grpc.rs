@@ -26,6 +26,7 @@ async fn serve(store: InMemoryOrders) -> (String, String) {
     let routes = ftgo_order_service::grpc::routes(
         store.clone(),
         ftgo_order_service::grpc::config_like(&config),
+        &config.health,
     )
     .await
     .unwrap();
@@ -273,6 +274,7 @@ async fn rest_and_grpc_share_one_port() {
     let routes = ftgo_order_service::grpc::routes(
         store.clone(),
         ftgo_order_service::grpc::config_like(&config),
+        &config.health,
     )
     .await
     .unwrap();
