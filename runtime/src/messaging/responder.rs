@@ -273,7 +273,7 @@ impl Responder {
                 }
                 dispatch(message, &handlers, channel, &shared)
             };
-            let dispatch = observed(dispatch, channel, broker.system(), config.metrics.clone());
+            let route = observed(route, channel, broker.system(), config.metrics.clone());
             let policy = config.consumer.clone();
             serving
                 .tasks
