@@ -4,8 +4,9 @@
 //! of them in the query) in the path, query and headers (A0705), not both `@http` and
 //! `@channel` (A0706), legal `@query`/`@header` names (A0707), `status = N` a success
 //! status that fits the output (A0708), no `@header` (nor API key header) that HTTP, gRPC or
-//! Accord's wire keeps for itself (A0709), and no `expand` query parameter on a GET of a
-//! `@hypermedia` service (A0710). Lowering then builds the binding from what these
+//! Accord's wire keeps for itself (A0709), no `expand` query parameter on a GET of a
+//! `@hypermedia` service (A0710), and no path the runtime serves itself (`/health/live`,
+//! `/health/ready`, `/metrics`: A0711). Lowering then builds the binding from what these
 //! accepted, and where every input field travels (`docs/wire.md`: path, then `@query`/`@header`,
 //! then query for GET and DELETE, body for POST, PUT and PATCH).
 //!
@@ -242,7 +243,32 @@ pub(crate) fn route(
         return false;
     };
     let path_ok = path_usable(path, input, model, args[1].value.span, diags);
-    method.is_some() && path_ok
+    method.is_some() && path_ok && path_free(path, args[1].value.span, diags)
+}
+
+/// Paths every generated REST server answers itself (`docs/wire.md`, "Health" and "Metrics"):
+/// a contract's operation there would clash with them when the router is built.
+const RESERVED_PATHS: &[&str] = &["/health/live", "/health/ready", "/metrics"];
+
+/// Path `path` is not one the runtime serves itself (A0711).
+fn path_free(path: &str, span: Span, diags: &mut Vec<Diagnostic>) -> bool {
+    let trimmed = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(path);
+    if !RESERVED_PATHS.contains(&trimmed) {
+        return true;
+    }
+    diags.push(
+        Diagnostic::new(
+            &codes::HTTP_PATH_RESERVED,
+            format!("the path `{path}` is reserved"),
+            span,
+        )
+        .with_label("every generated REST server answers it itself (health and metrics)")
+        .with_help("choose a path of your own, such as `/status` under your service's prefix"),
+    );
+    false
 }
 
 /// A path starting with `/`, of routable literal text and whole-segment placeholders, each

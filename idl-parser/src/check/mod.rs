@@ -99,6 +99,7 @@ codes! {
     HTTP_STATUS = error "A0708", "`@http` success status not 2xx, or not fitting the output";
     HEADER_RESERVED = error "A0709", "`@header` or API key header that HTTP, gRPC or Accord's wire reserves";
     HTTP_EXPAND = error "A0710", "query parameter `expand` on a GET of a `@hypermedia` service";
+    HTTP_PATH_RESERVED = error "A0711", "HTTP path the runtime serves itself (health, metrics)";
     CHANNEL_KIND = error "A0801", "channel `kind` missing or unknown";
     CHANNEL_CLAUSE_MISSING = error "A0802", "channel without `address` or `messages`";
     CHANNEL_CLAUSE_REPEATED = error "A0803", "channel clause given twice";
