@@ -103,9 +103,10 @@ struct Inner {
     max_response_size: usize,
 }
 
-/// The default bound on a reply's body: the REST server's default request body limit, so a
-/// proxy reads no more than the service it calls would accept.
-pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 1 << 20;
+/// The default bound on a reply's body: the one request limit of every transport
+/// ([`crate::call::MAX_MESSAGE_BYTES`]), so a proxy reads no more than the service it calls
+/// would accept.
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = crate::call::MAX_MESSAGE_BYTES;
 
 /// A credentials provider, which shows nothing of itself in `Debug`.
 #[derive(Clone)]
