@@ -218,12 +218,13 @@ impl OrderService for InMemoryOrders {
         let order = watch::Sender::new(order);
         self.lock().insert(order_id, order.clone());
         if let Some(saga) = &self.saga {
-            if self.db.is_none() {
-                if let Err(e) = saga.created(&new).await {
-                    self.lock().remove(&order_id);
-                    let why = format!("the order could not be announced: {e}");
-                    return Err(CallError::status(Code::Unavailable, why).into());
-                }
+            // Without a store, announced directly: refused while the broker is away.
+            if self.db.is_none()
+                && let Err(e) = saga.created(&new).await
+            {
+                self.lock().remove(&order_id);
+                let why = format!("the order could not be announced: {e}");
+                return Err(CallError::status(Code::Unavailable, why).into());
             }
             tokio::spawn(run_saga(saga.clone(), new, order, self.db.clone(), 0));
         }
