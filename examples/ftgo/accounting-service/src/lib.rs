@@ -11,7 +11,7 @@
 //! charging the card of a rejected order.
 
 use accord::store::{Store, StoreError, Tx, sqlx};
-use accord::{CallError, Request};
+use accord::{CallError, Context, Request};
 use ftgo_api::api::ftgo::accounting::accounting_service::messaging::OrderEventsSubscriber;
 use ftgo_api::api::ftgo::accounting::accounting_service::{AuthorizeCardError, GetAccountError};
 use ftgo_api::api::ftgo::accounting::{
@@ -23,7 +23,7 @@ use ftgo_api::api::ftgo::accounting::{
 use ftgo_api::api::ftgo::common::Money;
 use ftgo_api::api::ftgo::order::{OrderCancelled, OrderCreated};
 use ftgo_api::host::Journal;
-use ftgo_api::store::Tables;
+use ftgo_api::store::{Tables, Work};
 
 /// The accounting tables: one authorisation per order at most, the orders voided (with or
 /// without an authorisation yet), the disabled accounts.
@@ -130,27 +130,36 @@ impl Accounting {
             .collect())
     }
 
-    /// Voids the authorisation of `order_id` (if any) and remembers the order as voided, in one
-    /// transaction. Doing it again changes nothing.
-    async fn void(&self, order_id: i64, reason: Option<String>) -> Result<(), StoreError> {
-        let mut tx = self.store.begin().await?;
-        sqlx::query(
-            "INSERT INTO accounting_voided_orders (order_id, reason) VALUES ($1, $2) \
-             ON CONFLICT (order_id) DO NOTHING",
-        )
-        .bind(order_id)
-        .bind(reason)
-        .execute(tx.conn())
-        .await?;
-        let voided = sqlx::query(
-            "UPDATE accounting_authorizations SET state = $1 WHERE order_id = $2 AND state <> $1",
-        )
-        .bind(VOIDED)
-        .bind(order_id)
-        .execute(tx.conn())
-        .await?
-        .rows_affected();
-        tx.commit().await?;
+    /// Voids the authorisation of `order_id` (if any) and remembers the order as voided, in the
+    /// call's transaction. Doing it again changes nothing.
+    async fn void(
+        &self,
+        context: &Context,
+        order_id: i64,
+        reason: Option<String>,
+    ) -> Result<(), StoreError> {
+        let work = Work::begin(&self.store, context).await?;
+        let voided = {
+            let mut tx = work.lock().await?;
+            sqlx::query(
+                "INSERT INTO accounting_voided_orders (order_id, reason) VALUES ($1, $2) \
+                 ON CONFLICT (order_id) DO NOTHING",
+            )
+            .bind(order_id)
+            .bind(reason)
+            .execute(tx.conn())
+            .await?;
+            sqlx::query(
+                "UPDATE accounting_authorizations SET state = $1 \
+                 WHERE order_id = $2 AND state <> $1",
+            )
+            .bind(VOIDED)
+            .bind(order_id)
+            .execute(tx.conn())
+            .await?
+            .rows_affected()
+        };
+        work.commit().await?;
         if voided > 0 {
             self.journal
                 .say(|| format!("order {order_id}: authorisation voided"));
@@ -188,7 +197,13 @@ impl Accounting {
                 .say(|| format!("order {order_id}: already authorised"));
             return Ok(None);
         }
-        if self.is_disabled(*consumer_id).await? {
+        let disabled: Option<(i64,)> = sqlx::query_as(
+            "SELECT consumer_id FROM accounting_disabled_accounts WHERE consumer_id = $1",
+        )
+        .bind(consumer_id)
+        .fetch_optional(tx.conn())
+        .await?;
+        if disabled.is_some() {
             self.journal
                 .say(|| format!("order {order_id}: account {consumer_id} is disabled"));
             let consumer_id = *consumer_id;
@@ -257,15 +272,19 @@ impl AccountingService for Accounting {
         request: Request<AuthorizeCard>,
     ) -> Result<CardAuthorized, AuthorizeCardError> {
         let card = request.input;
-        let mut tx = self.store.begin().await.map_err(CallError::from)?;
-        if let Some(declined) = self
-            .authorize(&mut tx, &card)
+        let work = Work::begin(&self.store, &request.context)
             .await
-            .map_err(CallError::from)?
-        {
+            .map_err(CallError::from)?;
+        let declined = {
+            let mut tx = work.lock().await.map_err(CallError::from)?;
+            self.authorize(&mut tx, &card)
+                .await
+                .map_err(CallError::from)?
+        };
+        if let Some(declined) = declined {
             return Err(declined);
         }
-        tx.commit().await.map_err(CallError::from)?;
+        work.commit().await.map_err(CallError::from)?;
         Ok(CardAuthorized {
             consumer_id: card.consumer_id,
             order_id: card.order_id,
@@ -274,14 +293,16 @@ impl AccountingService for Accounting {
 
     async fn disable_account(&self, request: Request<DisableAccount>) -> Result<(), CallError> {
         let consumer_id = request.input.consumer_id;
+        let work = Work::begin(&self.store, &request.context).await?;
         sqlx::query(
             "INSERT INTO accounting_disabled_accounts (consumer_id) VALUES ($1) \
              ON CONFLICT (consumer_id) DO NOTHING",
         )
         .bind(consumer_id)
-        .execute(self.store.pool())
+        .execute(work.lock().await?.conn())
         .await
         .map_err(StoreError::from)?;
+        work.commit().await?;
         self.journal
             .say(|| format!("account {consumer_id} disabled"));
         Ok(())
@@ -292,7 +313,7 @@ impl AccountingService for Accounting {
         request: Request<VoidAuthorization>,
     ) -> Result<(), CallError> {
         let VoidAuthorization { order_id, reason } = request.input;
-        self.void(order_id, reason).await?;
+        self.void(&request.context, order_id, reason).await?;
         Ok(())
     }
 }
@@ -309,7 +330,7 @@ impl OrderEventsSubscriber for Accounting {
         let OrderCancelled { order_id, reason } = event.input;
         self.journal
             .say(|| format!("saw order {order_id} cancelled"));
-        self.void(order_id, reason).await?;
+        self.void(&event.context, order_id, reason).await?;
         Ok(())
     }
 }

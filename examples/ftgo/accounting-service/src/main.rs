@@ -46,15 +46,17 @@ async fn main() -> ExitCode {
         Err(code) => return code,
     };
     let journal = Journal::stdout("accounting");
-    let accounting = Arc::new(Accounting::new(store, args.decline_over, journal));
+    let accounting = Arc::new(Accounting::new(store.clone(), args.decline_over, journal));
+    // Idempotent by message: a redelivered command is acknowledged unrun, its reply sent again.
+    let config = || ServeConfig::default().store(store.clone());
     let health = Health::new();
     health.register("broker", broker.clone());
     let serving = async {
         let commands = messaging::responder(accounting.clone())
-            .serve(&broker, ServeConfig::default())
+            .serve(&broker, config())
             .await?;
         let events = messaging::order_events_subscriber(accounting.clone())
-            .serve(&broker, ServeConfig::default())
+            .serve(&broker, config())
             .await?;
         Ok(commands.and(events))
     };

@@ -4,11 +4,13 @@
 //! sends in one transaction (the outbox: [`outgoing_command`], [`outgoing_event`]), and runs a
 //! relay ([`relay`]) that publishes what was committed, also what a previous run left pending.
 
+use accord::Context;
 use accord::messaging::{Binding, Broker, Channel, ChannelInfo, Message};
 use accord::proto::Message as Proto;
-use accord::store::{Backend, Relay, RelayConfig, RelayTask, Store, StoreError};
+use accord::store::{Backend, Relay, RelayConfig, RelayTask, Store, StoreError, Transaction, Tx};
 use serde::Serialize;
 use std::process::ExitCode;
+use tokio::sync::MappedMutexGuard;
 
 /// A service's own tables, as `CREATE TABLE IF NOT EXISTS` statements per database (they differ
 /// only in how an id counts up: `INTEGER PRIMARY KEY AUTOINCREMENT` on SQLite never reuses an
@@ -85,4 +87,41 @@ fn outgoing<T: Serialize + Proto>(
     message.content_type = channel.format.content_type().into();
     message.key = key;
     Ok((channel.channel(), message))
+}
+
+/// The transaction a handler works in: the one its responder opened for the message when
+/// served with the store (`ServeConfig::store`: the record that the message was handled, the
+/// handler's writes and its outbox messages commit together, by the responder), else one of
+/// its own (a REST call, a test), committed by [`Work::commit`]. Every statement of a handler
+/// goes through it: on SQLite a second transaction (or, in memory, a second connection) would
+/// wait for the first.
+pub struct Work {
+    tx: Transaction,
+    own: bool,
+}
+
+impl Work {
+    /// The responder's transaction for this call, or a new one of `store`'s.
+    pub async fn begin(store: &Store, context: &Context) -> Result<Work, StoreError> {
+        Ok(match Transaction::of(context) {
+            Some(tx) => Work { tx, own: false },
+            None => Work {
+                tx: Transaction::new(store.begin().await?),
+                own: true,
+            },
+        })
+    }
+
+    /// The transaction, for the handler's SQL (`tx.conn()`) and outbox (`tx.publish`).
+    pub async fn lock(&self) -> Result<MappedMutexGuard<'_, Tx>, StoreError> {
+        self.tx.lock().await
+    }
+
+    /// Commits a transaction of its own; the responder's is committed by the responder.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.own {
+            true => self.tx.commit().await,
+            false => Ok(()),
+        }
+    }
 }

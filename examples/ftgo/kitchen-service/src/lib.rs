@@ -10,7 +10,7 @@
 //! leaving a ticket behind for a rejected order.
 
 use accord::store::{Store, StoreError, Tx, sqlx};
-use accord::{CallError, Request};
+use accord::{CallError, Context, Request};
 use ftgo_api::api::ftgo::kitchen::kitchen_service::CreateTicketError;
 use ftgo_api::api::ftgo::kitchen::kitchen_service::messaging::OrderEventsSubscriber;
 use ftgo_api::api::ftgo::kitchen::{
@@ -19,7 +19,7 @@ use ftgo_api::api::ftgo::kitchen::{
 };
 use ftgo_api::api::ftgo::order::{OrderCancelled, OrderCreated};
 use ftgo_api::host::Journal;
-use ftgo_api::store::Tables;
+use ftgo_api::store::{Tables, Work};
 use std::collections::BTreeSet;
 
 /// The kitchen's tables: one ticket per order at most, and the orders cancelled (with or
@@ -107,10 +107,29 @@ impl Kitchen {
             .collect())
     }
 
-    /// Cancels the ticket of `order_id` (if any) and remembers the order as cancelled, in one
-    /// transaction. Doing it again changes nothing.
-    async fn cancel_order(&self, order_id: i64, reason: Option<String>) -> Result<(), StoreError> {
-        let mut tx = self.store.begin().await?;
+    /// Cancels the ticket of `order_id` (if any) and remembers the order as cancelled, in the
+    /// call's transaction. Doing it again changes nothing.
+    async fn cancel_order(
+        &self,
+        context: &Context,
+        order_id: i64,
+        reason: Option<String>,
+    ) -> Result<(), StoreError> {
+        let work = Work::begin(&self.store, context).await?;
+        let cancelled = Self::cancel_in(&mut *work.lock().await?, order_id, reason).await?;
+        work.commit().await?;
+        if cancelled > 0 {
+            self.journal
+                .say(|| format!("ticket of order {order_id} cancelled"));
+        }
+        Ok(())
+    }
+
+    async fn cancel_in(
+        tx: &mut Tx,
+        order_id: i64,
+        reason: Option<String>,
+    ) -> Result<u64, StoreError> {
         sqlx::query(
             "INSERT INTO kitchen_cancelled_orders (order_id, reason) VALUES ($1, $2) \
              ON CONFLICT (order_id) DO NOTHING",
@@ -119,20 +138,16 @@ impl Kitchen {
         .bind(reason)
         .execute(tx.conn())
         .await?;
-        let cancelled = sqlx::query(
-            "UPDATE kitchen_tickets SET state = $1 WHERE order_id = $2 AND state <> $1",
+        Ok(
+            sqlx::query(
+                "UPDATE kitchen_tickets SET state = $1 WHERE order_id = $2 AND state <> $1",
+            )
+            .bind(CANCELLED)
+            .bind(order_id)
+            .execute(tx.conn())
+            .await?
+            .rows_affected(),
         )
-        .bind(CANCELLED)
-        .bind(order_id)
-        .execute(tx.conn())
-        .await?
-        .rows_affected();
-        tx.commit().await?;
-        if cancelled > 0 {
-            self.journal
-                .say(|| format!("ticket of order {order_id} cancelled"));
-        }
-        Ok(())
     }
 
     /// The ticket `order_id` already has, or why the order may have none.
@@ -177,17 +192,68 @@ impl KitchenService for Kitchen {
         request: Request<CreateTicket>,
     ) -> Result<TicketCreated, CreateTicketError> {
         let order_id = request.input.order_id;
-        let items = &request.input.line_items;
-        let mut tx = self.store.begin().await.map_err(CallError::from)?;
-        match Self::existing(&mut tx, order_id)
+        let work = Work::begin(&self.store, &request.context)
+            .await
+            .map_err(CallError::from)?;
+        let created = self
+            .create_in(
+                &mut *work.lock().await.map_err(CallError::from)?,
+                &request.input,
+            )
+            .await?;
+        work.commit().await.map_err(CallError::from)?;
+        let TicketCreated { ticket_id } = created;
+        self.journal
+            .say(|| format!("ticket {ticket_id} for order {order_id}"));
+        Ok(created)
+    }
+
+    async fn cancel_ticket(&self, request: Request<CancelTicket>) -> Result<(), CallError> {
+        let ticket_id = request.input.ticket_id;
+        // Cancelling twice (a redelivered command) or an unknown ticket changes nothing.
+        let work = Work::begin(&self.store, &request.context).await?;
+        {
+            let mut tx = work.lock().await?;
+            let order: Option<(i64,)> =
+                sqlx::query_as("SELECT order_id FROM kitchen_tickets WHERE ticket_id = $1")
+                    .bind(ticket_id)
+                    .fetch_optional(tx.conn())
+                    .await
+                    .map_err(StoreError::from)?;
+            if let Some((order_id,)) = order {
+                Self::cancel_in(&mut tx, order_id, None).await?;
+            }
+        }
+        work.commit().await?;
+        self.journal.say(|| format!("ticket {ticket_id} cancelled"));
+        Ok(())
+    }
+
+    async fn cancel_order_tickets(
+        &self,
+        request: Request<CancelOrderTickets>,
+    ) -> Result<(), CallError> {
+        let CancelOrderTickets { order_id, reason } = request.input;
+        self.cancel_order(&request.context, order_id, reason)
+            .await?;
+        Ok(())
+    }
+}
+
+impl Kitchen {
+    /// Creates the ticket of `ticket.order_id` in `tx`, or answers with the one it has, or
+    /// refuses (cancelled order, sold-out item).
+    async fn create_in(
+        &self,
+        tx: &mut Tx,
+        ticket: &CreateTicket,
+    ) -> Result<TicketCreated, CreateTicketError> {
+        let order_id = ticket.order_id;
+        match Self::existing(tx, order_id)
             .await
             .map_err(CallError::from)?
         {
-            Existing::Ticket(ticket_id) => {
-                self.journal
-                    .say(|| format!("order {order_id} already has ticket {ticket_id}"));
-                return Ok(TicketCreated { ticket_id });
-            }
+            Existing::Ticket(ticket_id) => return Ok(TicketCreated { ticket_id }),
             Existing::Cancelled => {
                 let reason = format!("order {order_id} was cancelled");
                 self.journal.say(|| format!("ticket refused: {reason}"));
@@ -195,7 +261,8 @@ impl KitchenService for Kitchen {
             }
             Existing::None => {}
         }
-        if let Some(item) = items
+        if let Some(item) = ticket
+            .line_items
             .iter()
             .find(|i| self.sold_out.contains(&i.menu_item_id))
         {
@@ -212,35 +279,7 @@ impl KitchenService for Kitchen {
         .fetch_one(tx.conn())
         .await
         .map_err(|e| CallError::from(StoreError::from(e)))?;
-        tx.commit().await.map_err(CallError::from)?;
-        self.journal
-            .say(|| format!("ticket {ticket_id} created for order {order_id}"));
         Ok(TicketCreated { ticket_id })
-    }
-
-    async fn cancel_ticket(&self, request: Request<CancelTicket>) -> Result<(), CallError> {
-        let ticket_id = request.input.ticket_id;
-        // Cancelling twice (a redelivered command) or an unknown ticket changes nothing.
-        let order: Option<(i64,)> =
-            sqlx::query_as("SELECT order_id FROM kitchen_tickets WHERE ticket_id = $1")
-                .bind(ticket_id)
-                .fetch_optional(self.store.pool())
-                .await
-                .map_err(StoreError::from)?;
-        if let Some((order_id,)) = order {
-            self.cancel_order(order_id, None).await?;
-        }
-        self.journal.say(|| format!("ticket {ticket_id} cancelled"));
-        Ok(())
-    }
-
-    async fn cancel_order_tickets(
-        &self,
-        request: Request<CancelOrderTickets>,
-    ) -> Result<(), CallError> {
-        let CancelOrderTickets { order_id, reason } = request.input;
-        self.cancel_order(order_id, reason).await?;
-        Ok(())
     }
 }
 
@@ -256,7 +295,7 @@ impl OrderEventsSubscriber for Kitchen {
         let OrderCancelled { order_id, reason } = event.input;
         self.journal
             .say(|| format!("saw order {order_id} cancelled"));
-        self.cancel_order(order_id, reason).await?;
+        self.cancel_order(&event.context, order_id, reason).await?;
         Ok(())
     }
 }

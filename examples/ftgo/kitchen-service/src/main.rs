@@ -45,15 +45,17 @@ async fn main() -> ExitCode {
         Err(code) => return code,
     };
     let journal = Journal::stdout("kitchen");
-    let kitchen = Arc::new(Kitchen::new(store, args.sold_out, journal));
+    let kitchen = Arc::new(Kitchen::new(store.clone(), args.sold_out, journal));
+    // Idempotent by message: a redelivered command is acknowledged unrun, its reply sent again.
+    let config = || ServeConfig::default().store(store.clone());
     let health = Health::new();
     health.register("broker", broker.clone());
     let serving = async {
         let commands = messaging::responder(kitchen.clone())
-            .serve(&broker, ServeConfig::default())
+            .serve(&broker, config())
             .await?;
         let events = messaging::order_events_subscriber(kitchen.clone())
-            .serve(&broker, ServeConfig::default())
+            .serve(&broker, config())
             .await?;
         Ok(commands.and(events))
     };
