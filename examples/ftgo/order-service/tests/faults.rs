@@ -92,6 +92,8 @@ struct Counts {
     asked: usize,
     placed: usize,
     final_: usize,
+    approved: usize,
+    rejected: usize,
     stuck: usize,
     lost: usize,
     duplicated: usize,
@@ -396,6 +398,15 @@ async fn inject(system: &mut System, fault: Fault) {
             system.order.kill().await;
             tokio::time::sleep(Duration::from_secs(1)).await;
             system.restart_order().await;
+            let resumed = system
+                .order
+                .said()
+                .into_iter()
+                .find(|l| l.contains("resuming"));
+            eprintln!(
+                "order service restarted: {}",
+                resumed.as_deref().unwrap_or("no saga to resume")
+            );
         }
         Fault::RestartBroker => {
             system.broker.kill();
@@ -507,7 +518,14 @@ async fn count(
     for id in &placed {
         let state = states.get(id).map(String::as_str);
         match state {
-            Some("APPROVED" | "REJECTED") => counts.final_ += 1,
+            Some("APPROVED") => {
+                counts.final_ += 1;
+                counts.approved += 1;
+            }
+            Some("REJECTED") => {
+                counts.final_ += 1;
+                counts.rejected += 1;
+            }
             _ => counts.stuck += 1,
         }
         if !seen.contains_key(id) {
@@ -589,16 +607,18 @@ fn print_table(kind: brokers::Kind, cells: &[(Fault, Counts)]) {
         orders_per_cell()
     );
     println!(
-        "| fault | placed | final | stuck | lost events | duplicated effects | orphaned effects | incomplete |"
+        "| fault | placed | final (approved + rejected) | stuck | lost events | duplicated effects | orphaned effects | incomplete |"
     );
     println!("|---|---|---|---|---|---|---|---|");
     for (fault, c) in cells {
         println!(
-            "| {} | {} of {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} of {} | {} ({} + {}) | {} | {} | {} | {} | {} |",
             fault.name(),
             c.placed,
             c.asked,
             c.final_,
+            c.approved,
+            c.rejected,
             c.stuck,
             c.lost,
             c.duplicated,
