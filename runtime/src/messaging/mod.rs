@@ -18,9 +18,12 @@
 //! reply may go to) is written in `docs/wire.md`, "Messages on channels".
 
 mod address;
+mod backend;
 mod binding;
 mod broker;
+mod config;
 mod consumer;
+mod dispatch;
 mod error;
 mod memory;
 mod message;
