@@ -94,7 +94,12 @@ async fn list_find_and_replay(kind: Kind, channel: Channel) {
     let (handled, _task) = consumer(&broker, &channel, "test.Group", refuse.clone()).await;
     let sent: Vec<Message> = ["a", "b", "c"]
         .into_iter()
-        .map(|p| Message::new("test.Event", p).with_header("tenant", "acme"))
+        // One key: handled, so dead-lettered, in order.
+        .map(|p| {
+            Message::new("test.Event", p)
+                .with_key("order-1")
+                .with_header("tenant", "acme")
+        })
         .collect();
     for message in &sent {
         broker.publish(&channel, message.clone()).await.unwrap();
