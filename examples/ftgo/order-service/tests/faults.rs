@@ -1,7 +1,8 @@
 //! Fault tests of the FTGO system on a store, as an operator sees it: real brokers this test
 //! starts (nats-server with a file store, rabbitmq-server), the order, consumer, kitchen and
-//! accounting services as separate processes each with its own `--db` (SQLite files), and
-//! faults injected while orders stream in:
+//! accounting services as separate processes, each with its own `--db` (SQLite files on both
+//! brokers; on NATS also a PostgreSQL database each, on a private server made with `initdb`),
+//! and faults injected while orders stream in:
 //!
 //! - `kill -9` the kitchen, then accounting, mid-stream, restarted after 5 s;
 //! - accounting paused (SIGSTOP) past its callers' deadline (10 s), then resumed;
@@ -23,6 +24,8 @@
 
 #[path = "../../../../runtime/tests/brokers/mod.rs"]
 mod brokers;
+#[path = "../../../../runtime/tests/store_support/postgres.rs"]
+mod postgres;
 mod support;
 
 use accord::messaging::{Broker, ServeConfig, Serving};
@@ -37,7 +40,7 @@ use ftgo_order_service::api::ftgo::kitchen::{CreateTicket, TicketCreated};
 use ftgo_order_service::api::ftgo::order::{LineItem, OrderCancelled, OrderCreated};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::Service;
@@ -126,7 +129,7 @@ impl kitchen::OrderEventsSubscriber for Observer {
 /// The system under test on one broker: the services, their databases, where they listen.
 struct System {
     broker: brokers::Server,
-    dir: PathBuf,
+    dbs: Databases,
     order: Service,
     kitchen: Service,
     accounting: Service,
@@ -147,13 +150,45 @@ fn listening(service: &Service) -> String {
     ready.rsplit(' ').next().unwrap().to_owned()
 }
 
-fn db(dir: &Path, name: &str) -> String {
-    dir.join(format!("{name}.db")).display().to_string()
+/// Where each service keeps its state: a SQLite file in a temp folder, or a fresh database
+/// per service on a private PostgreSQL server.
+struct Databases {
+    dir: PathBuf,
+    postgres: Option<HashMap<&'static str, String>>,
+}
+
+const SERVICES: [&str; 4] = ["consumer", "kitchen", "accounting", "orders"];
+
+impl Databases {
+    fn sqlite() -> Databases {
+        Databases {
+            dir: tempfile::tempdir().unwrap().keep(),
+            postgres: None,
+        }
+    }
+
+    /// `None` (after `SKIPPED`) without PostgreSQL.
+    async fn postgres() -> Option<Databases> {
+        let mut urls = HashMap::new();
+        for service in SERVICES {
+            urls.insert(service, postgres::fresh_database().await?);
+        }
+        Some(Databases {
+            dir: tempfile::tempdir().unwrap().keep(),
+            postgres: Some(urls),
+        })
+    }
+
+    fn url(&self, service: &str) -> String {
+        match &self.postgres {
+            Some(urls) => urls[service].clone(),
+            None => self.dir.join(format!("{service}.db")).display().to_string(),
+        }
+    }
 }
 
 impl System {
-    async fn start(broker: brokers::Server) -> System {
-        let dir = tempfile::tempdir().unwrap().keep();
+    async fn start(broker: brokers::Server, dbs: Databases) -> System {
         let url = broker.url();
         let consumer = Service::start(
             "ftgo-consumer-service",
@@ -163,19 +198,19 @@ impl System {
                 "--broker",
                 &url,
                 "--db",
-                &db(&dir, "consumer"),
+                &dbs.url("consumer"),
             ],
         )
         .await;
-        let kitchen = Self::kitchen(&url, &dir, "127.0.0.1:0").await;
-        let accounting = Self::accounting(&url, &dir, "127.0.0.1:0").await;
-        let order = Self::order(&url, &dir, "127.0.0.1:0").await;
+        let kitchen = Self::kitchen(&url, &dbs, "127.0.0.1:0").await;
+        let accounting = Self::accounting(&url, &dbs, "127.0.0.1:0").await;
+        let order = Self::order(&url, &dbs, "127.0.0.1:0").await;
         System {
             order_url: Arc::new(Mutex::new(listening(&order))),
             kitchen_url: listening(&kitchen),
             accounting_url: listening(&accounting),
             broker,
-            dir,
+            dbs,
             order,
             kitchen,
             accounting,
@@ -187,8 +222,8 @@ impl System {
         }
     }
 
-    async fn kitchen(url: &str, dir: &Path, listen: &str) -> Service {
-        let db = db(dir, "kitchen");
+    async fn kitchen(url: &str, dbs: &Databases, listen: &str) -> Service {
+        let db = dbs.url("kitchen");
         let args = [
             "--broker",
             url,
@@ -202,8 +237,8 @@ impl System {
         Service::start("ftgo-kitchen-service", &args).await
     }
 
-    async fn accounting(url: &str, dir: &Path, listen: &str) -> Service {
-        let db = db(dir, "accounting");
+    async fn accounting(url: &str, dbs: &Databases, listen: &str) -> Service {
+        let db = dbs.url("accounting");
         let args = [
             "--broker",
             url,
@@ -217,8 +252,8 @@ impl System {
         Service::start("ftgo-accounting-service", &args).await
     }
 
-    async fn order(url: &str, dir: &Path, listen: &str) -> Service {
-        let db = db(dir, "orders");
+    async fn order(url: &str, dbs: &Databases, listen: &str) -> Service {
+        let db = dbs.url("orders");
         let args = [
             "--listen",
             listen,
@@ -234,17 +269,17 @@ impl System {
     /// Restarts a killed participant on the same database and address.
     async fn restart_kitchen(&mut self) {
         let addr = self.kitchen_url.trim_start_matches("http://").to_owned();
-        self.kitchen = Self::kitchen(&self.broker.url(), &self.dir, &addr).await;
+        self.kitchen = Self::kitchen(&self.broker.url(), &self.dbs, &addr).await;
     }
 
     async fn restart_accounting(&mut self) {
         let addr = self.accounting_url.trim_start_matches("http://").to_owned();
-        self.accounting = Self::accounting(&self.broker.url(), &self.dir, &addr).await;
+        self.accounting = Self::accounting(&self.broker.url(), &self.dbs, &addr).await;
     }
 
     async fn restart_order(&mut self) {
         let addr = self.order_url().trim_start_matches("http://").to_owned();
-        self.order = Self::order(&self.broker.url(), &self.dir, &addr).await;
+        self.order = Self::order(&self.broker.url(), &self.dbs, &addr).await;
     }
 
     fn order_url(&self) -> String {
@@ -560,10 +595,11 @@ async fn observe(broker_url: &str) -> (Arc<Observer>, Serving) {
     (observer, serving)
 }
 
-async fn faults_on(kind: brokers::Kind) -> Option<Vec<(Fault, Counts)>> {
+async fn faults_on(kind: brokers::Kind, dbs: Option<Databases>) -> Option<Vec<(Fault, Counts)>> {
+    let dbs = dbs?;
     let server = brokers::Server::start(kind)?;
     let n = orders_per_cell();
-    let mut system = System::start(server).await;
+    let mut system = System::start(server, dbs).await;
     let (observer, _observing) = observe(&system.broker.url()).await;
     let mut cells = Vec::new();
     let mut all = Vec::new();
@@ -597,13 +633,13 @@ async fn faults_on(kind: brokers::Kind) -> Option<Vec<(Fault, Counts)>> {
         counts.duplicated = counts.duplicated.max(again.duplicated);
         counts.incomplete = counts.incomplete.max(again.incomplete);
     }
-    let _ = std::fs::remove_dir_all(&system.dir);
+    let _ = std::fs::remove_dir_all(&system.dbs.dir);
     Some(cells)
 }
 
-fn print_table(kind: brokers::Kind, cells: &[(Fault, Counts)]) {
+fn print_table(kind: brokers::Kind, db: &str, cells: &[(Fault, Counts)]) {
     println!(
-        "\nFTGO fault table, {kind:?} (--db on SQLite; orders per cell: {})",
+        "\nFTGO fault table, {kind:?} (--db on {db}; orders per cell: {})",
         orders_per_cell()
     );
     println!(
@@ -628,8 +664,8 @@ fn print_table(kind: brokers::Kind, cells: &[(Fault, Counts)]) {
     }
 }
 
-fn check(kind: brokers::Kind, cells: &[(Fault, Counts)]) {
-    print_table(kind, cells);
+fn check(kind: brokers::Kind, db: &str, cells: &[(Fault, Counts)]) {
+    print_table(kind, db, cells);
     for (fault, c) in cells {
         assert_eq!(
             c.placed,
@@ -648,14 +684,22 @@ fn check(kind: brokers::Kind, cells: &[(Fault, Counts)]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn faults_on_nats_jetstream() {
-    if let Some(cells) = faults_on(brokers::Kind::Nats).await {
-        check(brokers::Kind::Nats, &cells);
+    if let Some(cells) = faults_on(brokers::Kind::Nats, Some(Databases::sqlite())).await {
+        check(brokers::Kind::Nats, "SQLite", &cells);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn faults_on_rabbitmq() {
-    if let Some(cells) = faults_on(brokers::Kind::Rabbit).await {
-        check(brokers::Kind::Rabbit, &cells);
+    if let Some(cells) = faults_on(brokers::Kind::Rabbit, Some(Databases::sqlite())).await {
+        check(brokers::Kind::Rabbit, "SQLite", &cells);
+    }
+}
+
+/// The Postgres variant, on one broker (NATS) to bound the suite's time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn faults_on_nats_jetstream_with_postgres() {
+    if let Some(cells) = faults_on(brokers::Kind::Nats, Databases::postgres().await).await {
+        check(brokers::Kind::Nats, "PostgreSQL", &cells);
     }
 }
