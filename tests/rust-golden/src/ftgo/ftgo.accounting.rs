@@ -396,8 +396,8 @@ __accord::message!(PaymentDeclined = "ftgo.accounting.v0.PaymentDeclined" {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `accounting_service::rest::router`.
-/// Serve it over MESSAGING with `accounting_service::messaging::responder`.
-/// Serve it over GRPC with `accounting_service::grpc::Server`.
+/// Serve it over messaging with `accounting_service::messaging::responder`.
+/// Serve it over gRPC with `accounting_service::grpc::Server`.
 /// Call a remote one with `accounting_service::Client`.
 pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     fn get_account(
@@ -653,7 +653,7 @@ pub mod accounting_service {
         }
     }
 
-    /// `AccountingService` over MESSAGING.
+    /// `AccountingService` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -856,7 +856,7 @@ pub mod accounting_service {
         }
     }
 
-    /// `AccountingService` over GRPC.
+    /// `AccountingService` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -978,13 +978,13 @@ pub mod accounting_service {
             self
         }
 
-        /// Sends the operations bound to MESSAGING through `proxy`.
+        /// Sends the operations bound to messaging through `proxy`.
         pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
             self.messaging = __accord::Option::Some(proxy);
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self

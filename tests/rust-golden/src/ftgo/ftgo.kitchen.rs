@@ -169,7 +169,7 @@ __accord::message!(TicketRejected = "ftgo.kitchen.v0.TicketRejected" {
 });
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
-/// Serve it over MESSAGING with `kitchen_service::messaging::responder`.
+/// Serve it over messaging with `kitchen_service::messaging::responder`.
 /// Call a remote one with `kitchen_service::Client`.
 pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     /// Asynchronous request/response: the request travels on kitchen_commands,
@@ -249,7 +249,7 @@ pub mod kitchen_service {
         };
     }
 
-    /// `KitchenService` over MESSAGING.
+    /// `KitchenService` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -407,7 +407,7 @@ pub mod kitchen_service {
             <Self as __accord::Default>::default()
         }
 
-        /// Sends the operations bound to MESSAGING through `proxy`.
+        /// Sends the operations bound to messaging through `proxy`.
         pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
             self.messaging = __accord::Option::Some(proxy);
             self
@@ -442,7 +442,7 @@ pub mod kitchen_service {
 }
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
-/// Serve it over MESSAGING with `delivery_service::messaging::responder`.
+/// Serve it over messaging with `delivery_service::messaging::responder`.
 /// Call a remote one with `delivery_service::Client`.
 pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
     /// Publish/async responses: the request goes to every subscriber;
@@ -487,7 +487,7 @@ pub mod delivery_service {
         };
     }
 
-    /// `DeliveryService` over MESSAGING.
+    /// `DeliveryService` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -569,7 +569,7 @@ pub mod delivery_service {
             <Self as __accord::Default>::default()
         }
 
-        /// Sends the operations bound to MESSAGING through `proxy`.
+        /// Sends the operations bound to messaging through `proxy`.
         pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
             self.messaging = __accord::Option::Some(proxy);
             self

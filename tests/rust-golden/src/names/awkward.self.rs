@@ -504,7 +504,7 @@ __accord::message!(Error = "awkward.self.v1.Error" {r#loop: bool = 1});
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `type::rest::router`.
-/// Serve it over GRPC with `type::grpc::Server`.
+/// Serve it over gRPC with `type::grpc::Server`.
 /// Call a remote one with `type::Client`.
 pub trait Type: __accord::Send + __accord::Sync + 'static {
     fn r#match(
@@ -857,7 +857,7 @@ pub mod r#type {
         }
     }
 
-    /// `Type` over GRPC.
+    /// `Type` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1027,7 +1027,7 @@ pub mod r#type {
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
@@ -1111,7 +1111,7 @@ pub mod r#type {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `self::rest::router`.
-/// Serve it over GRPC with `self::grpc::Server`.
+/// Serve it over gRPC with `self::grpc::Server`.
 /// Call a remote one with `self::Client`.
 pub trait Self2: __accord::Send + __accord::Sync + 'static {
     fn super_(
@@ -1223,7 +1223,7 @@ pub mod self_ {
         }
     }
 
-    /// `Self2` over GRPC.
+    /// `Self2` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1303,7 +1303,7 @@ pub mod self_ {
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
