@@ -368,7 +368,7 @@ fn properties(message: Message, persistent: bool) -> BasicProperties {
     properties
 }
 
-fn from_amqp(properties: &BasicProperties, payload: Vec<u8>) -> Message {
+pub(crate) fn from_amqp(properties: &BasicProperties, payload: Vec<u8>) -> Message {
     let short = |s: &Option<ShortString>| s.as_ref().map(|s| s.as_str().to_owned());
     let mut message = Message {
         message_id: short(properties.message_id()).unwrap_or_default(),

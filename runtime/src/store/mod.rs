@@ -36,6 +36,7 @@
 mod backend;
 mod codec;
 mod error;
+mod idempotent;
 mod open;
 mod outbox;
 mod prune;
