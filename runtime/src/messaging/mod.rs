@@ -18,10 +18,13 @@
 //! reply may go to) is written in `docs/wire.md`, "Messages on channels".
 
 mod address;
+mod backend;
 mod binding;
 mod broker;
+mod config;
 mod consumer;
 mod deadline;
+mod dispatch;
 #[cfg(any(feature = "nats", feature = "amqp"))]
 mod dlq;
 mod error;
