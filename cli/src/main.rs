@@ -9,6 +9,7 @@ mod fmt;
 mod inputs;
 mod lsp;
 mod output;
+mod token;
 mod watch;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +44,8 @@ Examples:
   accord diff git:main:api api                is the declared version bump enough?
   accord explain A0301                        what a diagnostic code means, how to fix it
   accord lsp                                  the language server, for editors (stdio)
+  accord token --secret-env SECRET --scope orders:write --aud ftgo.order.OrderService
+                                              a development JWT to call a secured service
 
 The language: docs/language.md. Every diagnostic code: `accord explain CODE` (docs/errors.md).")]
 struct Cli {
@@ -79,6 +82,9 @@ enum Command {
     /// Run the language server (Language Server Protocol over stdin and stdout) for editors:
     /// diagnostics as you type, formatting, go to definition, rename, hover, completion.
     Lsp(lsp::LspArgs),
+    /// Sign a development JWT (HS256 with a secret, RS256/ES256 with a PEM key) with the given
+    /// subject, scopes, audience and issuer, to try a secured service by hand.
+    Token(token::TokenArgs),
 }
 
 fn main() -> ExitCode {
@@ -92,5 +98,6 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Token(args) => token::run(args),
     }
 }
