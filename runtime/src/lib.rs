@@ -41,6 +41,7 @@ pub mod resilience;
 pub mod shape;
 mod shutdown;
 mod status;
+pub mod testing;
 pub mod trace;
 mod validate;
 mod value;
@@ -125,6 +126,7 @@ pub mod __private {
     #[cfg(feature = "rest")]
     pub use crate::rest;
     pub use crate::shape::{self, Shape};
+    pub use crate::testing;
     pub use crate::validate::unknown_enum_value;
     pub use crate::{
         __enumeration as enumeration, __errors as errors, __message as message,

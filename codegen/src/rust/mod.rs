@@ -13,6 +13,7 @@
 
 mod construct;
 mod doc;
+mod fake;
 mod fields;
 mod grpc;
 mod ident;

@@ -249,6 +249,40 @@ pub mod kitchen_service {
         };
     }
 
+    /// A fake `KitchenService` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub create_ticket: __accord::testing::Stub<super::CreateTicket, __accord::Result<super::TicketCreated, super::kitchen_service::CreateTicketError>>,
+        pub cancel_ticket: __accord::testing::Stub<super::CancelTicket, __accord::Result<(), __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                create_ticket: __accord::testing::Stub::new("ftgo.kitchen.KitchenService.create_ticket"),
+                cancel_ticket: __accord::testing::Stub::new("ftgo.kitchen.KitchenService.cancel_ticket"),
+            }
+        }
+    }
+
+    impl super::KitchenService for Fake {
+        async fn create_ticket(
+            &self,
+            request: __accord::Request<super::CreateTicket>,
+        ) -> __accord::Result<super::TicketCreated, super::kitchen_service::CreateTicketError> {
+            self.create_ticket.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn cancel_ticket(
+            &self,
+            request: __accord::Request<super::CancelTicket>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.cancel_ticket.call(request, |_| __accord::Result::Ok(()))
+        }
+    }
+
     /// `KitchenService` over MESSAGING.
     pub mod messaging {
         #[allow(unused_imports)]
@@ -485,6 +519,32 @@ pub mod delivery_service {
             idempotent: false,
             auth: __accord::AuthRequirement::None,
         };
+    }
+
+    /// A fake `DeliveryService` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub quote: __accord::testing::Stub<super::QuoteRequest, __accord::Vec<__accord::Result<super::Quote, __accord::CallError>>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                quote: __accord::testing::Stub::new("ftgo.kitchen.DeliveryService.quote"),
+            }
+        }
+    }
+
+    impl super::DeliveryService for Fake {
+        fn quote(
+            &self,
+            request: __accord::Request<super::QuoteRequest>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::Quote, __accord::CallError>> {
+            let items = self.quote.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
+        }
     }
 
     /// `DeliveryService` over MESSAGING.
