@@ -7,7 +7,7 @@
 //! - input: the message, or a streamed input read whole (`Vec` of messages);
 //! - answer: `Result<Output, Error>`, or for a streamed output the stream's items
 //!   (`Vec<Result<Output, Error>>`); unprogrammed, an operation without output (`()`,
-//!   `notify`) succeeds and any other fails with `Unimplemented`.
+//!   `notify`) succeeds and any other fails with `FailedPrecondition`, naming it.
 
 use super::Generator;
 use super::ident::ident;

@@ -1,9 +1,9 @@
 //! [`TestBed`]: a set of services in one process, for tests: responders and subscribers on one
 //! embedded (memory) broker, REST and gRPC servers on loopback ports the system picks.
 
+use crate::Shutdown;
 #[cfg(feature = "messaging")]
 use crate::messaging::{Broker, BrokerConfig, BrokerError, Responder, ServeConfig, Serving};
-use crate::Shutdown;
 use std::net::SocketAddr;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;

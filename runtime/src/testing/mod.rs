@@ -27,6 +27,6 @@ mod bed;
 mod stub;
 
 pub use bed::TestBed;
+pub use stub::Stub;
 #[doc(hidden)]
 pub use stub::collect;
-pub use stub::Stub;

@@ -12,7 +12,9 @@ type Answer<I, O> = Box<dyn FnMut(&Request<I>) -> O + Send>;
 /// `O` is what the operation ends with: `Result<Output, Error>`, or for a streamed output the
 /// items of the stream, `Vec<Result<Output, CallError>>`. `I` is the input; a streamed input is
 /// read whole first and recorded as a `Vec`. Unprogrammed, an operation with an output fails
-/// with `Code::Unimplemented` naming it, and one without (`-> ()`, `notify`) succeeds.
+/// with `Code::FailedPrecondition` naming it, and one without (`-> ()`, `notify`) succeeds.
+/// (Not `Unimplemented`: that is a server fault, which a messaging responder retries and then
+/// dead-letters, so the caller would see only its deadline pass.)
 ///
 /// A `Stub` is a cheap handle: clones share the answer and the record.
 pub struct Stub<I, O> {
@@ -91,15 +93,24 @@ impl<I: Clone, O> Stub<I, O> {
         lock(&self.shared.calls).clear();
     }
 
-    /// Records `request` and answers it; unprogrammed, answers `unanswered` of an
-    /// `Unimplemented` failure. What a generated fake calls.
+    /// Forgets the answer and the calls: the stub is as new, unprogrammed.
+    pub fn reset(&self) {
+        *lock(&self.shared.answer) = None;
+        self.clear();
+    }
+
+    /// Records `request` and answers it; unprogrammed, answers `unanswered` of a
+    /// `FailedPrecondition` failure. What a generated fake calls.
     #[doc(hidden)]
     pub fn call(&self, request: Request<I>, unanswered: impl FnOnce(CallError) -> O) -> O {
         let answer = match lock(&self.shared.answer).as_mut() {
             Some(answer) => answer(&request),
             None => unanswered(CallError::status(
-                Code::Unimplemented,
-                format!("the fake has no answer for {}", self.shared.operation),
+                Code::FailedPrecondition,
+                format!(
+                    "the fake has no answer for {} (program one with `returns` or `answers`)",
+                    self.shared.operation
+                ),
             )),
         };
         lock(&self.shared.calls).push(request);
@@ -133,7 +144,7 @@ mod tests {
     fn unprogrammed_it_fails_naming_the_operation_and_still_records() {
         let stub = Lookup::new("Books.get");
         let error = stub.call(Request::new(7), Err).unwrap_err();
-        assert_eq!(error.code(), Code::Unimplemented);
+        assert_eq!(error.code(), Code::FailedPrecondition);
         assert!(error.to_string().contains("Books.get"), "{error}");
         assert_eq!(stub.inputs(), [7]);
     }
@@ -157,6 +168,9 @@ mod tests {
         assert_eq!(stub.count(), 3);
         stub.clear();
         assert_eq!(stub.count(), 0);
+        stub.reset();
+        let error = stub.call(Request::new(3), Err).unwrap_err();
+        assert_eq!(error.code(), Code::FailedPrecondition, "unprogrammed again");
     }
 
     #[tokio::test]
