@@ -535,6 +535,58 @@ pub mod accounting_service {
         };
     }
 
+    /// A fake `AccountingService` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub get_account: __accord::testing::Stub<super::GetAccountRequest, __accord::Result<super::Account, super::accounting_service::GetAccountError>>,
+        pub list_accounts: __accord::testing::Stub<super::ListAccountsRequest, __accord::Result<super::AccountList, __accord::CallError>>,
+        pub authorize_card: __accord::testing::Stub<super::AuthorizeCard, __accord::Result<super::CardAuthorized, super::accounting_service::AuthorizeCardError>>,
+        pub disable_account: __accord::testing::Stub<super::DisableAccount, __accord::Result<(), __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                get_account: __accord::testing::Stub::new("ftgo.accounting.AccountingService.get_account"),
+                list_accounts: __accord::testing::Stub::new("ftgo.accounting.AccountingService.list_accounts"),
+                authorize_card: __accord::testing::Stub::new("ftgo.accounting.AccountingService.authorize_card"),
+                disable_account: __accord::testing::Stub::new("ftgo.accounting.AccountingService.disable_account"),
+            }
+        }
+    }
+
+    impl super::AccountingService for Fake {
+        async fn get_account(
+            &self,
+            request: __accord::Request<super::GetAccountRequest>,
+        ) -> __accord::Result<super::Account, super::accounting_service::GetAccountError> {
+            self.get_account.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn list_accounts(
+            &self,
+            request: __accord::Request<super::ListAccountsRequest>,
+        ) -> __accord::Result<super::AccountList, __accord::CallError> {
+            self.list_accounts.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn authorize_card(
+            &self,
+            request: __accord::Request<super::AuthorizeCard>,
+        ) -> __accord::Result<super::CardAuthorized, super::accounting_service::AuthorizeCardError> {
+            self.authorize_card.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn disable_account(
+            &self,
+            request: __accord::Request<super::DisableAccount>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.disable_account.call(request, |_| __accord::Result::Ok(()))
+        }
+    }
+
     /// `AccountingService` over REST.
     pub mod rest {
         #[allow(unused_imports)]
