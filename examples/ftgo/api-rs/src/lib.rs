@@ -7,3 +7,5 @@ pub mod api {
 }
 
 pub mod host;
+pub mod serve;
+pub mod store;
