@@ -20,6 +20,7 @@
 pub mod inbound;
 mod metadata;
 pub mod outbound;
+pub mod retry;
 
 pub use metadata::MetadataPolicy;
 
