@@ -10,6 +10,7 @@
 //! | `messaging_process_duration_seconds` (histogram) | `messaging_system`, `messaging_destination_name`, `messaging_operation_name` |
 //! | `messaging_client_sent_messages_total` (counter) | the same |
 //! | `accord_in_flight_requests` (gauge) | `side` (`server`, `client`), `transport` |
+//! | `accord_breaker_state`, `accord_retries_total`, `accord_retry_budget_exhausted_total`, `accord_fallbacks_total` | see `resilience.rs` |
 //!
 //! The call core records them (`call::inbound::observe`, `call::outbound::Caller::run`), so
 //! each transport gets them once and supplies only its labels ([`Served`], [`Made`]). A
@@ -17,6 +18,7 @@
 //! Label values are bounded: routes are templates, never raw paths; no label carries an id.
 
 mod labels;
+mod resilience;
 
 pub use labels::{HttpLabels, Made, MessagingCall, RpcLabels, Served};
 use labels::{InFlightLabels, MessagingLabels};
@@ -74,6 +76,7 @@ struct Inner {
     in_flight_family: Family<InFlightLabels, Gauge>,
     /// Resolved once per side and transport: the hot path never hashes a label set for them.
     in_flight: [[Gauge; TRANSPORTS.len()]; 2],
+    resilience: resilience::Resilience,
 }
 
 /// A family, its name and help, and whether it has a series yet.
@@ -130,6 +133,7 @@ impl Collector for Families {
         inner.rpc_client.encode(&mut encoder)?;
         inner.messaging_process.encode(&mut encoder)?;
         inner.messaging_sent.encode(&mut encoder)?;
+        inner.resilience.encode(&mut encoder)?;
         let in_flight = encoder.encode_descriptor(
             "accord_in_flight_requests",
             "Calls being served (side=server) or awaiting their answer (side=client)",
@@ -194,6 +198,7 @@ impl Metrics {
             ),
             in_flight_family,
             in_flight,
+            resilience: resilience::Resilience::new(),
         });
         let mut registry = Registry::default();
         registry.register_collector(Box::new(Families(inner.clone())));
