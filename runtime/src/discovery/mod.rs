@@ -31,7 +31,7 @@ pub use instance::{Instance, InstanceError, key_of, prefix_of};
 pub use memory::MemoryRegistry;
 pub use pool::{Balance, BreakerState, Member, Pick, Pool, PoolConfig};
 pub use registry::{Registration, Registry, RegistryError, View};
-pub use source::{Source, SourceError};
+pub use source::{Endpoint, Endpoints, Source, SourceError};
 
 #[cfg(feature = "rest")]
 pub use etcd::{EtcdConfig, EtcdRegistry};
