@@ -17,6 +17,7 @@
 //! Transports supply framing only: how metadata, payloads and statuses travel. They depend on
 //! this module, never the reverse.
 
+pub mod balanced;
 pub mod fallback;
 pub mod inbound;
 mod metadata;
