@@ -6,4 +6,5 @@ pub mod api {
     accord::include_api!("api");
 }
 
+pub mod discovery;
 pub mod host;

@@ -28,6 +28,7 @@ use accord::health::Health;
 use accord::metrics::Metrics;
 use accord::rest::server::ServerConfig;
 use clap::Parser;
+use ftgo_api::discovery;
 use ftgo_api::host::{self, Journal};
 use ftgo_order_service::api::ftgo::consumer::consumer_service;
 use ftgo_order_service::api::ftgo::order::order_service;
@@ -95,6 +96,14 @@ struct Args {
     /// slower one is answered 408.
     #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     body_read_timeout_secs: u64,
+    /// Registers this instance in etcd (`etcd://host:port`) under its qualified service name
+    /// while it runs (a 10 s lease kept alive; withdrawn on SIGTERM/SIGINT).
+    #[arg(long, value_name = "URL")]
+    register: Option<String>,
+    /// The URL other services reach this instance at, for `--register` (default
+    /// `http://` and the listen address).
+    #[arg(long, value_name = "URL", requires = "register")]
+    advertise: Option<String>,
 }
 
 /// The connection settings of both servers.
@@ -208,8 +217,24 @@ async fn main() -> ExitCode {
         Ok(listening) => listening,
         Err(code) => return code,
     };
+    let registration = match &args.register {
+        Some(registry) => {
+            let service = order_service::rest::routes::GET_ORDER.op.service;
+            let advertise = args.advertise.as_deref();
+            let version = env!("CARGO_PKG_VERSION");
+            match discovery::register(registry, advertise, bound, service, version).await {
+                Ok(registration) => Some(registration),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => None,
+    };
     println!("order service ready: listening on http://{bound}");
-    let shutdown = Shutdown::on_signals().drain(Duration::from_secs(args.drain_secs));
+    let shutdown =
+        discovery::withdrawn_on_signals(registration).drain(Duration::from_secs(args.drain_secs));
     let served =
         accord::rest::server::serve_with(listener, router, shutdown, connections(&args)).await;
     let grpc_served = match grpc {
