@@ -225,19 +225,14 @@ impl Dns {
                     }
                     // `iN.consumers.test.` (SRV targets) resolve to 127.0.0.N.
                     let label = name.to_ascii();
-                    if question.query_type() == RecordType::A {
-                        if let Some(n) = label
-                            .strip_prefix('i')
-                            .and_then(|l| l.split('.').next())
-                            .and_then(|n| n.parse::<u8>().ok())
-                        {
-                            reply.answers_mut().clear();
-                            reply.add_answer(Record::from_rdata(
-                                name,
-                                1,
-                                RData::A(A(Ipv4Addr::new(127, 0, 0, n))),
-                            ));
-                        }
+                    let target = label
+                        .strip_prefix('i')
+                        .and_then(|l| l.split('.').next())
+                        .and_then(|n| n.parse::<u8>().ok());
+                    if let (RecordType::A, Some(n)) = (question.query_type(), target) {
+                        reply.answers_mut().clear();
+                        let ip = Ipv4Addr::new(127, 0, 0, n);
+                        reply.add_answer(Record::from_rdata(name, 1, RData::A(A(ip))));
                     }
                 }
                 let _ = socket.send_to(&reply.to_vec().unwrap(), from).await;

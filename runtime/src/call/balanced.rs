@@ -93,7 +93,7 @@ impl<T: Send + Sync + 'static> Balanced<T> {
             let service = service.to_owned();
             Box::new(move |url: &str, state: crate::discovery::BreakerState| {
                 metrics.breaker_state(&service, url, state as i64)
-            }) as Box<dyn Fn(&str, crate::discovery::BreakerState) + Send + Sync>
+            }) as crate::discovery::Observer
         });
         let pool = Pool::with_observer(service, config.pool, endpoints, connect, observer);
         if let Some(metrics) = &metrics {

@@ -10,8 +10,11 @@ use tokio::sync::{oneshot, watch};
 /// clones share the instances.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryRegistry {
-    services: Arc<Mutex<HashMap<String, watch::Sender<Arc<[Instance]>>>>>,
+    services: Arc<Mutex<HashMap<String, Listing>>>,
 }
+
+/// One service's instances, and whoever watches them.
+type Listing = watch::Sender<Arc<[Instance]>>;
 
 impl MemoryRegistry {
     /// An empty registry.
@@ -20,7 +23,7 @@ impl MemoryRegistry {
     }
 
     /// The list of `service`, made on first use.
-    fn sender(&self, service: &str) -> watch::Sender<Arc<[Instance]>> {
+    fn sender(&self, service: &str) -> Listing {
         let mut services = self.services.lock().unwrap_or_else(|e| e.into_inner());
         services
             .entry(service.to_owned())

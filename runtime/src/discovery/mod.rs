@@ -29,7 +29,7 @@ mod etcd;
 
 pub use instance::{Instance, InstanceError, key_of, prefix_of};
 pub use memory::MemoryRegistry;
-pub use pool::{Balance, BreakerState, Member, Pick, Pool, PoolConfig};
+pub use pool::{Balance, BreakerState, Member, Observer, Pick, Pool, PoolConfig};
 pub use registry::{Registration, Registry, RegistryError, View};
 pub use source::{Endpoint, Endpoints, Source, SourceError};
 

@@ -130,6 +130,12 @@ impl<T> std::fmt::Debug for Pool<T> {
 
 type Members<T> = Arc<[Arc<Member<T>>]>;
 
+/// Makes the transport's handle of an endpoint URL.
+type Connect<T> = Box<dyn Fn(&str) -> Result<T, String> + Send + Sync>;
+
+/// Told each change of an instance's breaker: its URL and new state.
+pub type Observer = Box<dyn Fn(&str, BreakerState) + Send + Sync>;
+
 struct Inner<T> {
     config: PoolConfig,
     /// What the pool balances over: which service, for errors and metrics.
@@ -139,8 +145,8 @@ struct Inner<T> {
     /// Members ejected now: while 0, a pick reads no clock.
     ejected: AtomicUsize,
     epoch: Instant,
-    connect: Box<dyn Fn(&str) -> Result<T, String> + Send + Sync>,
-    observer: Option<Box<dyn Fn(&str, BreakerState) + Send + Sync>>,
+    connect: Connect<T>,
+    observer: Option<Observer>,
 }
 
 impl<T> Inner<T> {
@@ -186,7 +192,7 @@ impl<T: Send + Sync + 'static> Pool<T> {
         config: PoolConfig,
         mut endpoints: watch::Receiver<Arc<[Endpoint]>>,
         connect: impl Fn(&str) -> Result<T, String> + Send + Sync + 'static,
-        observer: Option<Box<dyn Fn(&str, BreakerState) + Send + Sync>>,
+        observer: Option<Observer>,
     ) -> Pool<T> {
         let inner = Arc::new(Inner {
             config,
