@@ -9,6 +9,7 @@
 //! | `rpc_server_call_duration_seconds`, `rpc_client_call_duration_seconds` (histograms) | `rpc_system`, `rpc_service`, `rpc_method`, `rpc_grpc_status_code` |
 //! | `messaging_process_duration_seconds` (histogram) | `messaging_system`, `messaging_destination_name`, `messaging_operation_name` |
 //! | `messaging_client_sent_messages_total` (counter) | the same |
+//! | `accord_messaging_dropped_messages_total` (counter) | `messaging_system`, `messaging_destination_name`, `reason` (`expired`: the request's deadline had passed; `duplicate`: its group had handled it) |
 //! | `accord_in_flight_requests` (gauge) | `side` (`server`, `client`), `transport` |
 //! | `accord_breaker_state`, `accord_retries_total`, `accord_retry_budget_exhausted_total`, `accord_fallbacks_total` | see `resilience.rs` |
 //!
@@ -20,8 +21,8 @@
 mod labels;
 mod resilience;
 
+use labels::{DroppedLabels, InFlightLabels, MessagingLabels};
 pub use labels::{HttpLabels, Made, MessagingCall, RpcLabels, Served};
-use labels::{InFlightLabels, MessagingLabels};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::Counter;
@@ -73,6 +74,7 @@ struct Inner {
     rpc_client: Sparse<Durations<RpcLabels>>,
     messaging_process: Sparse<Durations<MessagingLabels>>,
     messaging_sent: Sparse<Family<MessagingLabels, Counter>>,
+    messaging_dropped: Sparse<Family<DroppedLabels, Counter>>,
     in_flight_family: Family<InFlightLabels, Gauge>,
     /// Resolved once per side and transport: the hot path never hashes a label set for them.
     in_flight: [[Gauge; TRANSPORTS.len()]; 2],
@@ -133,6 +135,7 @@ impl Collector for Families {
         inner.rpc_client.encode(&mut encoder)?;
         inner.messaging_process.encode(&mut encoder)?;
         inner.messaging_sent.encode(&mut encoder)?;
+        inner.messaging_dropped.encode(&mut encoder)?;
         inner.resilience.encode(&mut encoder)?;
         let in_flight = encoder.encode_descriptor(
             "accord_in_flight_requests",
@@ -194,6 +197,11 @@ impl Metrics {
             messaging_sent: Sparse::new(
                 "messaging_client_sent_messages",
                 "Messages a producer sent",
+                Family::default(),
+            ),
+            messaging_dropped: Sparse::new(
+                "accord_messaging_dropped_messages",
+                "Messages a consumer acknowledged without running their handler",
                 Family::default(),
             ),
             in_flight_family,
@@ -293,6 +301,22 @@ impl Metrics {
                     .inc();
             }
         }
+    }
+}
+
+impl Metrics {
+    /// Counts a message a consumer acknowledged without running its handler, for `reason`.
+    pub fn dropped(&self, call: MessagingCall, reason: &'static str) {
+        let labels = DroppedLabels {
+            messaging_system: call.system,
+            messaging_destination_name: labels::Destination(call.destination),
+            reason,
+        };
+        self.inner
+            .messaging_dropped
+            .get()
+            .get_or_create(&labels)
+            .inc();
     }
 }
 
