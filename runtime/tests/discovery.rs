@@ -5,9 +5,8 @@
 
 mod etcd;
 
-use accord::discovery::{EtcdConfig, EtcdRegistry, Instance, Registry, Source, View};
-use std::net::Ipv4Addr;
-use std::sync::{Arc, Mutex};
+use accord::discovery::{EtcdConfig, EtcdRegistry, Instance, Registry, View};
+
 use std::time::{Duration, Instant};
 
 const SERVICE: &str = "test.discovery.Consumers";
@@ -159,148 +158,157 @@ async fn instances_register_again_after_etcd_restarts_without_its_data() {
     until_listed(&mut view, &["k", "l"], Duration::from_secs(5)).await;
 }
 
-/// A DNS server the test controls: answers A queries for `consumers.test.` and SRV queries
-/// for `_http._tcp.consumers.test.` from `answers`, with a TTL of 1 s.
-struct Dns {
-    port: u16,
-    answers: Arc<Mutex<Vec<Ipv4Addr>>>,
-}
+/// DNS sources (feature `dns`).
+#[cfg(feature = "dns")]
+mod dns {
+    use super::*;
+    use accord::discovery::Source;
+    use std::net::Ipv4Addr;
+    use std::sync::{Arc, Mutex};
 
-impl Dns {
-    async fn start(first: Vec<Ipv4Addr>) -> Dns {
-        use hickory_proto::op::{Message, MessageType};
-        use hickory_proto::rr::rdata::{A, SRV};
-        use hickory_proto::rr::{Name, RData, Record, RecordType};
-        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let port = socket.local_addr().unwrap().port();
-        let answers = Arc::new(Mutex::new(first));
-        let shared = answers.clone();
-        tokio::spawn(async move {
-            let mut buffer = [0u8; 512];
-            loop {
-                let Ok((n, from)) = socket.recv_from(&mut buffer).await else {
-                    return;
-                };
-                let Ok(query) = Message::from_vec(&buffer[..n]) else {
-                    continue;
-                };
-                let mut reply = Message::new();
-                reply
-                    .set_id(query.id())
-                    .set_message_type(MessageType::Response)
-                    .set_op_code(query.op_code())
-                    .set_recursion_desired(query.recursion_desired())
-                    .set_recursion_available(true)
-                    .set_authoritative(true);
-                let ips = shared.lock().unwrap().clone();
-                for question in query.queries() {
-                    reply.add_query(question.clone());
-                    let name = question.name().clone();
-                    match question.query_type() {
-                        RecordType::A => {
-                            for ip in &ips {
-                                reply.add_answer(Record::from_rdata(
-                                    name.clone(),
-                                    1,
-                                    RData::A(A(*ip)),
-                                ));
+    /// A DNS server the test controls: answers A queries for `consumers.test.` and SRV queries
+    /// for `_http._tcp.consumers.test.` from `answers`, with a TTL of 1 s.
+    struct Dns {
+        port: u16,
+        answers: Arc<Mutex<Vec<Ipv4Addr>>>,
+    }
+
+    impl Dns {
+        async fn start(first: Vec<Ipv4Addr>) -> Dns {
+            use hickory_proto::op::{Message, MessageType};
+            use hickory_proto::rr::rdata::{A, SRV};
+            use hickory_proto::rr::{Name, RData, Record, RecordType};
+            let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let port = socket.local_addr().unwrap().port();
+            let answers = Arc::new(Mutex::new(first));
+            let shared = answers.clone();
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 512];
+                loop {
+                    let Ok((n, from)) = socket.recv_from(&mut buffer).await else {
+                        return;
+                    };
+                    let Ok(query) = Message::from_vec(&buffer[..n]) else {
+                        continue;
+                    };
+                    let mut reply = Message::new();
+                    reply
+                        .set_id(query.id())
+                        .set_message_type(MessageType::Response)
+                        .set_op_code(query.op_code())
+                        .set_recursion_desired(query.recursion_desired())
+                        .set_recursion_available(true)
+                        .set_authoritative(true);
+                    let ips = shared.lock().unwrap().clone();
+                    for question in query.queries() {
+                        reply.add_query(question.clone());
+                        let name = question.name().clone();
+                        match question.query_type() {
+                            RecordType::A => {
+                                for ip in &ips {
+                                    reply.add_answer(Record::from_rdata(
+                                        name.clone(),
+                                        1,
+                                        RData::A(A(*ip)),
+                                    ));
+                                }
                             }
-                        }
-                        RecordType::SRV => {
-                            for (i, ip) in ips.iter().enumerate() {
-                                let target = Name::from_ascii(format!(
-                                    "i{}.consumers.test.",
-                                    ip.octets()[3]
-                                ))
-                                .unwrap();
-                                let srv = SRV::new(0, 1, 9000 + i as u16, target);
-                                reply.add_answer(Record::from_rdata(
-                                    name.clone(),
-                                    1,
-                                    RData::SRV(srv),
-                                ));
+                            RecordType::SRV => {
+                                for (i, ip) in ips.iter().enumerate() {
+                                    let target = Name::from_ascii(format!(
+                                        "i{}.consumers.test.",
+                                        ip.octets()[3]
+                                    ))
+                                    .unwrap();
+                                    let srv = SRV::new(0, 1, 9000 + i as u16, target);
+                                    reply.add_answer(Record::from_rdata(
+                                        name.clone(),
+                                        1,
+                                        RData::SRV(srv),
+                                    ));
+                                }
                             }
+                            _ => {}
                         }
-                        _ => {}
+                        // `iN.consumers.test.` (SRV targets) resolve to 127.0.0.N.
+                        let label = name.to_ascii();
+                        let target = label
+                            .strip_prefix('i')
+                            .and_then(|l| l.split('.').next())
+                            .and_then(|n| n.parse::<u8>().ok());
+                        if let (RecordType::A, Some(n)) = (question.query_type(), target) {
+                            reply.answers_mut().clear();
+                            let ip = Ipv4Addr::new(127, 0, 0, n);
+                            reply.add_answer(Record::from_rdata(name, 1, RData::A(A(ip))));
+                        }
                     }
-                    // `iN.consumers.test.` (SRV targets) resolve to 127.0.0.N.
-                    let label = name.to_ascii();
-                    let target = label
-                        .strip_prefix('i')
-                        .and_then(|l| l.split('.').next())
-                        .and_then(|n| n.parse::<u8>().ok());
-                    if let (RecordType::A, Some(n)) = (question.query_type(), target) {
-                        reply.answers_mut().clear();
-                        let ip = Ipv4Addr::new(127, 0, 0, n);
-                        reply.add_answer(Record::from_rdata(name, 1, RData::A(A(ip))));
-                    }
+                    let _ = socket.send_to(&reply.to_vec().unwrap(), from).await;
                 }
-                let _ = socket.send_to(&reply.to_vec().unwrap(), from).await;
+            });
+            Dns { port, answers }
+        }
+
+        fn answer(&self, ips: Vec<Ipv4Addr>) {
+            *self.answers.lock().unwrap() = ips;
+        }
+    }
+
+    async fn until_endpoints(
+        endpoints: &mut tokio::sync::watch::Receiver<Arc<[accord::discovery::Endpoint]>>,
+        want: &[&str],
+    ) {
+        let listed =
+            |e: &tokio::sync::watch::Receiver<Arc<[accord::discovery::Endpoint]>>| -> Vec<String> {
+                e.borrow().iter().map(|e| e.url.clone()).collect()
+            };
+        let waited = tokio::time::timeout(Duration::from_secs(5), async {
+            while listed(endpoints) != want {
+                endpoints.changed().await.unwrap();
             }
         });
-        Dns { port, answers }
+        waited
+            .await
+            .unwrap_or_else(|_| panic!("endpoints {:?}, not {want:?}", listed(endpoints)));
     }
 
-    fn answer(&self, ips: Vec<Ipv4Addr>) {
-        *self.answers.lock().unwrap() = ips;
+    #[tokio::test]
+    async fn dns_names_resolve_to_their_addresses_again_on_their_ttl() {
+        let dns = Dns::start(vec![
+            Ipv4Addr::new(127, 0, 0, 2),
+            Ipv4Addr::new(127, 0, 0, 1),
+        ])
+        .await;
+        let source =
+            Source::parse(&format!("dns://127.0.0.1:{}/consumers.test:8080", dns.port)).unwrap();
+        let mut endpoints = source.watch(SERVICE, "rest").await.unwrap();
+        until_endpoints(
+            &mut endpoints,
+            &["http://127.0.0.1:8080", "http://127.0.0.2:8080"],
+        )
+        .await;
+        dns.answer(vec![Ipv4Addr::new(127, 0, 0, 3)]);
+        until_endpoints(&mut endpoints, &["http://127.0.0.3:8080"]).await;
+        dns.answer(vec![]);
+        until_endpoints(&mut endpoints, &[]).await;
     }
-}
 
-async fn until_endpoints(
-    endpoints: &mut tokio::sync::watch::Receiver<Arc<[accord::discovery::Endpoint]>>,
-    want: &[&str],
-) {
-    let listed =
-        |e: &tokio::sync::watch::Receiver<Arc<[accord::discovery::Endpoint]>>| -> Vec<String> {
-            e.borrow().iter().map(|e| e.url.clone()).collect()
-        };
-    let waited = tokio::time::timeout(Duration::from_secs(5), async {
-        while listed(endpoints) != want {
-            endpoints.changed().await.unwrap();
-        }
-    });
-    waited
-        .await
-        .unwrap_or_else(|_| panic!("endpoints {:?}, not {want:?}", listed(endpoints)));
-}
-
-#[tokio::test]
-async fn dns_names_resolve_to_their_addresses_again_on_their_ttl() {
-    let dns = Dns::start(vec![
-        Ipv4Addr::new(127, 0, 0, 2),
-        Ipv4Addr::new(127, 0, 0, 1),
-    ])
-    .await;
-    let source =
-        Source::parse(&format!("dns://127.0.0.1:{}/consumers.test:8080", dns.port)).unwrap();
-    let mut endpoints = source.watch(SERVICE, "rest").await.unwrap();
-    until_endpoints(
-        &mut endpoints,
-        &["http://127.0.0.1:8080", "http://127.0.0.2:8080"],
-    )
-    .await;
-    dns.answer(vec![Ipv4Addr::new(127, 0, 0, 3)]);
-    until_endpoints(&mut endpoints, &["http://127.0.0.3:8080"]).await;
-    dns.answer(vec![]);
-    until_endpoints(&mut endpoints, &[]).await;
-}
-
-#[tokio::test]
-async fn srv_names_resolve_to_their_targets_and_ports() {
-    let dns = Dns::start(vec![
-        Ipv4Addr::new(127, 0, 0, 5),
-        Ipv4Addr::new(127, 0, 0, 6),
-    ])
-    .await;
-    let spec = format!("dns://127.0.0.1:{}/_http._tcp.consumers.test:0", dns.port);
-    let mut endpoints = Source::parse(&spec)
-        .unwrap()
-        .watch(SERVICE, "rest")
-        .await
-        .unwrap();
-    until_endpoints(
-        &mut endpoints,
-        &["http://127.0.0.5:9000", "http://127.0.0.6:9001"],
-    )
-    .await;
+    #[tokio::test]
+    async fn srv_names_resolve_to_their_targets_and_ports() {
+        let dns = Dns::start(vec![
+            Ipv4Addr::new(127, 0, 0, 5),
+            Ipv4Addr::new(127, 0, 0, 6),
+        ])
+        .await;
+        let spec = format!("dns://127.0.0.1:{}/_http._tcp.consumers.test:0", dns.port);
+        let mut endpoints = Source::parse(&spec)
+            .unwrap()
+            .watch(SERVICE, "rest")
+            .await
+            .unwrap();
+        until_endpoints(
+            &mut endpoints,
+            &["http://127.0.0.5:9000", "http://127.0.0.6:9001"],
+        )
+        .await;
+    }
 }
