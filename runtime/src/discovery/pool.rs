@@ -370,7 +370,12 @@ fn cool_off<T>(pool: &Inner<T>) -> u64 {
 
 /// Ejects `member` unless as many members as the bound allows are out already.
 fn eject<T>(pool: &Inner<T>, member: &Member<T>) {
-    let bound = pool.max_ejected(pool.members().len());
+    let members = pool.members();
+    // A member the source has dropped since the call began is no longer counted.
+    if !members.iter().any(|m| std::ptr::eq(&**m, member)) {
+        return;
+    }
+    let bound = pool.max_ejected(members.len());
     let taken = pool
         .ejected
         .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
@@ -439,11 +444,12 @@ fn update<T>(inner: &Inner<T>, endpoints: &[Endpoint]) {
             }
         }
     }
-    // Members that left take their ejection with them.
+    // Members that left take their ejection with them (cleared, so that a call still in
+    // flight to one cannot count it out twice).
     let gone = old
         .iter()
         .filter(|m| !members.iter().any(|k| Arc::ptr_eq(k, m)))
-        .filter(|m| m.ejected_until.load(Ordering::Acquire) != 0)
+        .filter(|m| m.ejected_until.swap(0, Ordering::AcqRel) != 0)
         .count();
     *inner.members.write().unwrap_or_else(|e| e.into_inner()) = Arc::from(members);
     if gone > 0 {
