@@ -3,8 +3,10 @@
 //! `/accord/services/<qualified service name>/<instance id>` until it stops, and a proxy's
 //! setting (`--consumer-service`) may be a URL, `dns://name:port` or `etcd://host:port`.
 
-use accord::Shutdown;
-use accord::discovery::{EtcdRegistry, Instance, Registration, Registry};
+use accord::discovery::{EtcdRegistry, Instance, Registration, Registry, Source};
+use accord::metrics::Metrics;
+use accord::rest::client::RestClient;
+use accord::{ProxyConfig, Shutdown};
 use std::net::SocketAddr;
 
 /// Registers this instance of `service` in the registry `register` names (`etcd://host:port`),
@@ -60,4 +62,32 @@ pub fn withdrawn_on_signals(registration: Option<Registration>) -> Shutdown {
             registration.withdraw().await;
         }
     })
+}
+
+/// A REST client of `service` at `spec` (a URL, several comma-separated, `dns://name:port` or
+/// `etcd://host:port`), balanced over its instances, its calls and breakers counted in
+/// `metrics`.
+pub async fn rest_client(
+    spec: &str,
+    service: &str,
+    metrics: Metrics,
+) -> Result<RestClient, String> {
+    let config = ProxyConfig {
+        metrics: Some(metrics),
+        ..ProxyConfig::default()
+    };
+    let source = Source::parse(spec).map_err(|e| e.to_string())?;
+    RestClient::builder("")
+        .source(source)
+        .service(service)
+        .config(config)
+        .discover()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The URL of a setting that names one URL (links can point there).
+pub fn single_url(spec: &str) -> Option<&str> {
+    let one = !spec.contains(',') && (spec.starts_with("http://") || spec.starts_with("https://"));
+    one.then_some(spec)
 }

@@ -16,7 +16,9 @@
 //! connection settings are `accord::Connections`' defaults (`docs/wire.md`, "Connections").
 //!
 //! Its REST responses carry HAL links (the service is `@hypermedia`); with `--consumer-service
-//! URL`, `GET /orders/{id}?expand=consumer` embeds the order's consumer.
+//! URL` (or `dns://name:port`, or `etcd://host:port` where consumer services register with
+//! `--register`), `GET /orders/{id}?expand=consumer` embeds the order's consumer, balanced over
+//! the consumer service's instances. `--register etcd://HOST:PORT` registers this service there.
 //!
 //! It answers `/health/live`, `/health/ready` (503 while its `--broker` is unreachable) and
 //! `/metrics` (Prometheus text: every route's requests and durations, and gRPC's); the gRPC
@@ -77,8 +79,10 @@ struct Args {
     /// only stored.
     #[arg(long)]
     broker: Option<String>,
-    /// The consumer service's base URL (`http://127.0.0.1:8081`): `GET /orders/{id}?expand=consumer`
-    /// embeds the order's consumer, fetched from there, and the `consumer` link points there.
+    /// The consumer service: its base URL (`http://127.0.0.1:8081`, or several comma-separated),
+    /// `dns://name:port` or `etcd://host:port` (its registered instances): `GET
+    /// /orders/{id}?expand=consumer` embeds the order's consumer, fetched from there (balanced
+    /// over the instances), and with one URL the `consumer` link points there.
     #[arg(long, value_name = "URL")]
     consumer_service: Option<String>,
     /// Where this service is published, when it sits behind a gateway or a path prefix
@@ -150,16 +154,28 @@ fn server_config(args: &Args) -> Result<ServerConfig, String> {
     Ok(ServerConfig::default().with_authenticator(verifier))
 }
 
-/// Links and `?expand=`: where this service is published, and the consumer service.
-fn hypermedia(args: &Args, mut config: ServerConfig) -> Result<ServerConfig, String> {
+/// Links and `?expand=`: where this service is published, and the consumer service (a URL,
+/// `dns://name:port` or `etcd://host:port`, balanced over its instances).
+async fn hypermedia(
+    args: &Args,
+    mut config: ServerConfig,
+    metrics: &Metrics,
+) -> Result<ServerConfig, String> {
     if let Some(url) = &args.public_base_url {
         config = config.with_public_base_url(url);
     }
-    if let Some(url) = &args.consumer_service {
-        let proxy = consumer_service::rest::Proxy::connect(url.as_str())
-            .map_err(|e| format!("--consumer-service {url}: {e}"))?;
+    if let Some(spec) = &args.consumer_service {
+        let service = consumer_service::rest::routes::GET_CONSUMER.op.service;
+        let client = discovery::rest_client(spec, service, metrics.clone())
+            .await
+            .map_err(|e| format!("--consumer-service {spec}: {e}"))?;
+        let proxy = consumer_service::rest::Proxy::new(client);
         let client = consumer_service::Client::new().with_rest(proxy);
-        let linked = order_service::rest::linked::consumer_service(client).base_url(url);
+        let mut linked = order_service::rest::linked::consumer_service(client);
+        // Links can point at one consumer service, not at a set of instances.
+        if let Some(url) = discovery::single_url(spec) {
+            linked = linked.base_url(url);
+        }
         config = config.with_linked(linked);
     }
     Ok(config)
@@ -168,14 +184,18 @@ fn hypermedia(args: &Args, mut config: ServerConfig) -> Result<ServerConfig, Str
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let config = match server_config(&args).and_then(|c| hypermedia(&args, c)) {
+    let (health, metrics) = (Health::new(), Metrics::new());
+    let config = match server_config(&args) {
+        Ok(config) => hypermedia(&args, config, &metrics).await,
+        Err(e) => Err(e),
+    };
+    let config = match config {
         Ok(config) => config,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let (health, metrics) = (Health::new(), Metrics::new());
     let config = ServerConfig {
         health: health.clone(),
         metrics: Some(metrics),

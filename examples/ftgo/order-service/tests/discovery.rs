@@ -55,7 +55,7 @@ async fn consumer_gets(http: &reqwest::Client, base: &str) -> u64 {
             labels.get_label_value("http_route") == Some("/consumers/{consumer_id}")
         })
         .map(|s| match &s.value {
-            OpenMetricsValue::Histogram(h) => h.count.unwrap_or(0.0) as u64,
+            OpenMetricsValue::Histogram(h) => h.count.unwrap_or(0),
             other => panic!("{other:?}"),
         })
         .sum()
