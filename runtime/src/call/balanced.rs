@@ -11,7 +11,7 @@
 
 use super::retry::{RetryBudget, RetryPolicy, backoff, retryable};
 use crate::CallError;
-use crate::discovery::{Member, Pool, PoolConfig, Source, SourceError};
+use crate::discovery::{Member, Pick, Pool, PoolConfig, Source, SourceError};
 use crate::metrics::Metrics;
 use std::future::Future;
 use std::sync::Arc;
@@ -147,28 +147,9 @@ impl<T: Send + Sync + 'static> Balanced<T> {
             };
             let member = Arc::clone(pick.member());
             pick.record(failed.error.is_remote_failure());
-            if made >= inner.policy.max_attempts
-                || !retryable(&failed.error, failed.not_sent, idempotent)
-            {
+            let Some(wait) = self.may_retry(made, &failed, idempotent, deadline) else {
                 return Err(failed.error);
-            }
-            let wait = if failed.not_sent {
-                Duration::ZERO
-            } else {
-                backoff(&inner.policy, made)
             };
-            if Instant::now() + wait >= deadline {
-                return Err(failed.error);
-            }
-            if !inner.budget.withdraw() {
-                if let Some(metrics) = &inner.metrics {
-                    metrics.retry_budget_exhausted(&inner.service);
-                }
-                return Err(failed.error);
-            }
-            if let Some(metrics) = &inner.metrics {
-                metrics.retried(&inner.service);
-            }
             tracing::debug!(service = %inner.service, instance = %member.url(), error = %failed.error, "retrying");
             tried.push(member);
             if !wait.is_zero() {
@@ -176,6 +157,78 @@ impl<T: Send + Sync + 'static> Balanced<T> {
             }
             made += 1;
         }
+    }
+
+    /// An instance whose connection `open` could make ready, and its [`Pick`] (report the
+    /// call's outcome on it): for a transport whose call sends its input once (gRPC), only
+    /// the opening is tried again, on another instance, when it fails (nothing was sent).
+    pub async fn opened<R, F, Fut>(
+        &self,
+        deadline: Instant,
+        mut open: F,
+    ) -> Result<(R, Pick<T>), CallError>
+    where
+        F: FnMut(&T) -> Fut,
+        Fut: Future<Output = Result<R, CallError>>,
+    {
+        let inner = &*self.inner;
+        inner.budget.deposit();
+        let mut tried: Vec<Arc<Member<T>>> = Vec::new();
+        let mut made = 1;
+        loop {
+            let pick = inner.pool.pick(&tried)?;
+            let error = match open(pick.target()).await {
+                Ok(opened) => return Ok((opened, pick)),
+                Err(error) => error,
+            };
+            let member = Arc::clone(pick.member());
+            pick.record(error.is_remote_failure());
+            let failed = Failed {
+                error,
+                not_sent: true,
+            };
+            if self.may_retry(made, &failed, false, deadline).is_none() {
+                return Err(failed.error);
+            }
+            tried.push(member);
+            made += 1;
+        }
+    }
+
+    /// The wait before attempt `made + 1` after `failed`, if there may be one: the failure is
+    /// retryable, attempts are left, the wait ends before the deadline and the budget has a
+    /// retry (taken from it, and counted).
+    fn may_retry(
+        &self,
+        made: u32,
+        failed: &Failed,
+        idempotent: bool,
+        deadline: Instant,
+    ) -> Option<Duration> {
+        let inner = &*self.inner;
+        if made >= inner.policy.max_attempts
+            || !retryable(&failed.error, failed.not_sent, idempotent)
+        {
+            return None;
+        }
+        let wait = if failed.not_sent {
+            Duration::ZERO
+        } else {
+            backoff(&inner.policy, made)
+        };
+        if Instant::now() + wait >= deadline {
+            return None;
+        }
+        if !inner.budget.withdraw() {
+            if let Some(metrics) = &inner.metrics {
+                metrics.retry_budget_exhausted(&inner.service);
+            }
+            return None;
+        }
+        if let Some(metrics) = &inner.metrics {
+            metrics.retried(&inner.service);
+        }
+        Some(wait)
     }
 }
 
