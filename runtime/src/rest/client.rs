@@ -1049,7 +1049,7 @@ mod tests {
         let parts = Parts::new()
             .path("id", &id.to_owned())
             .path("item", &item.to_owned());
-        client.url(&GET, &parts).map(String::from)
+        RestClient::url(&client.inner.base, &GET, &parts).map(String::from)
     }
 
     #[test]
@@ -1090,7 +1090,8 @@ mod tests {
             assert!(matches!(&error, CallError::Internal(m) if m.contains("path parameter id")));
         }
         let client = RestClient::new("http://h:1").unwrap();
-        let error = client.url(&GET, &Parts::new().path("id", &1)).unwrap_err();
+        let error =
+            RestClient::url(&client.inner.base, &GET, &Parts::new().path("id", &1)).unwrap_err();
         assert!(
             matches!(&error, CallError::Internal(m) if m.contains("{item}")),
             "{error:?}"
@@ -1111,7 +1112,7 @@ mod tests {
             .path("id", &1)
             .path("item", &2)
             .query("q", Some(&"a b&c".to_owned()));
-        let url = client.url(&GET, &parts).unwrap();
+        let url = RestClient::url(&client.inner.base, &GET, &parts).unwrap();
         assert_eq!(url.as_str(), "http://h:1/orders/1/items/2?q=a+b%26c");
     }
 }
