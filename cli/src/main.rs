@@ -4,6 +4,7 @@
 mod build;
 mod check;
 mod diff;
+mod dlq;
 mod explain;
 mod fmt;
 mod inputs;
@@ -43,6 +44,8 @@ Examples:
   accord diff git:main:api api                is the declared version bump enough?
   accord explain A0301                        what a diagnostic code means, how to fix it
   accord lsp                                  the language server, for editors (stdio)
+  accord dlq list ftgo.kitchen.commands --broker nats://localhost:4222
+                                              a channel's dead letters, oldest first
 
 The language: docs/language.md. Every diagnostic code: `accord explain CODE` (docs/errors.md).")]
 struct Cli {
@@ -79,6 +82,9 @@ enum Command {
     /// Run the language server (Language Server Protocol over stdin and stdout) for editors:
     /// diagnostics as you type, formatting, go to definition, rename, hover, completion.
     Lsp(lsp::LspArgs),
+    /// List, show and replay the dead letters of a channel on a running broker (NATS or
+    /// RabbitMQ).
+    Dlq(dlq::DlqArgs),
 }
 
 fn main() -> ExitCode {
@@ -93,5 +99,6 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Dlq(args) => dlq::run(args),
     }
 }

@@ -35,6 +35,7 @@
 
 mod codec;
 mod error;
+mod idempotent;
 mod open;
 mod outbox;
 mod prune;
