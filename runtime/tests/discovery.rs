@@ -127,17 +127,28 @@ async fn instances_register_again_after_etcd_restarts_without_its_data() {
     };
     let registry = registry(&etcd, 2);
     let mut view = registry.watch(SERVICE).await.unwrap();
-    let _kept = registry
+    let kept = registry
         .register(SERVICE, Instance::rest("k", "http://127.0.0.1:4"))
         .await
         .unwrap();
     until_listed(&mut view, &["k"], Duration::from_secs(5)).await;
+    assert!(kept.is_kept());
+    // While etcd is away the registration says so (its readiness check is down).
+    tokio::task::block_in_place(|| etcd.kill());
+    let lost = tokio::time::timeout(Duration::from_secs(8), async {
+        while kept.is_kept() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    lost.await.expect("the heartbeat notices etcd is gone");
+    use accord::health::Check as _;
+    assert!(matches!(
+        kept.check().check().await,
+        accord::health::Status::Down(_)
+    ));
     // A blocking restart: etcd's own start takes a moment.
     tokio::task::block_in_place(|| etcd.restart(true));
-    assert!(
-        !etcd.range_json("/accord/services/").contains("\"key\""),
-        "wiped"
-    );
+    // Its data is gone: whatever etcd holds from now on was registered again.
     // The heartbeat finds the lease gone and registers anew; the watcher, whose stream broke,
     // reads the new etcd and follows it.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -150,6 +161,11 @@ async fn instances_register_again_after_etcd_restarts_without_its_data() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     until_listed(&mut view, &["k"], Duration::from_secs(5)).await;
+    assert!(kept.is_kept());
+    assert!(matches!(
+        kept.check().check().await,
+        accord::health::Status::Up
+    ));
     // And the watch follows the new etcd: a second instance shows.
     let _second = registry
         .register(SERVICE, Instance::rest("l", "http://127.0.0.1:5"))

@@ -18,6 +18,7 @@ use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 
@@ -99,8 +100,15 @@ impl Registry for EtcdRegistry {
             let value = instance.to_json();
             let lease = gateway.put_on_new_lease(&key, &value).await?;
             let (stop, stopped) = oneshot::channel();
-            let task = tokio::spawn(keep_alive(gateway, key, value, lease, stopped));
-            Ok(Registration::new(stop, task))
+            let kept = Arc::new(AtomicBool::new(true));
+            let keeping = Kept {
+                key,
+                value,
+                lease,
+                kept: Arc::clone(&kept),
+            };
+            let task = tokio::spawn(keep_alive(gateway, keeping, stopped));
+            Ok(Registration::new(stop, task, kept))
         })
     }
 
@@ -118,15 +126,24 @@ impl Registry for EtcdRegistry {
     }
 }
 
-/// Heartbeats until `stopped`, registering again whenever etcd has lost the lease; then
-/// revokes the lease, which deletes the key.
-async fn keep_alive(
-    gateway: Arc<Gateway>,
+/// One registration as its heartbeat keeps it.
+struct Kept {
     key: String,
     value: Vec<u8>,
-    mut lease: String,
-    mut stopped: oneshot::Receiver<()>,
-) {
+    lease: String,
+    /// Whether etcd holds it, as the last heartbeat said.
+    kept: Arc<AtomicBool>,
+}
+
+/// Heartbeats until `stopped`, registering again whenever etcd has lost the lease; then
+/// revokes the lease, which deletes the key.
+async fn keep_alive(gateway: Arc<Gateway>, keeping: Kept, mut stopped: oneshot::Receiver<()>) {
+    let Kept {
+        key,
+        value,
+        mut lease,
+        kept,
+    } = keeping;
     let beat = gateway.config.ttl / 3;
     let mut pause = beat;
     loop {
@@ -145,6 +162,7 @@ async fn keep_alive(
             }
             Err(e) => Err(e),
         };
+        kept.store(alive.is_ok(), Ordering::Release);
         pause = match alive {
             Ok(()) => beat,
             Err(e) => {

@@ -49,7 +49,8 @@ impl Registry for MemoryRegistry {
             let _ = stopped.await;
             sender.send_modify(|list| *list = replaced(list, None, &id));
         });
-        Box::pin(future::ready(Ok(Registration::new(stop, task))))
+        let kept = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        Box::pin(future::ready(Ok(Registration::new(stop, task, kept))))
     }
 
     fn watch(&self, service: &str) -> BoxFuture<'static, Result<View, RegistryError>> {

@@ -3,6 +3,7 @@
 use super::Instance;
 use futures::future::BoxFuture;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
@@ -44,15 +45,35 @@ impl std::error::Error for RegistryError {}
 pub struct Registration {
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    kept: Arc<AtomicBool>,
 }
 
 impl Registration {
-    /// A registration kept by `task`, which withdraws it when `stop` fires (or is dropped).
-    pub fn new(stop: oneshot::Sender<()>, task: JoinHandle<()>) -> Registration {
+    /// A registration kept by `task`, which withdraws it when `stop` fires (or is dropped) and
+    /// says in `kept` whether the registry holds it now (its last heartbeat or registration
+    /// went through).
+    pub fn new(
+        stop: oneshot::Sender<()>,
+        task: JoinHandle<()>,
+        kept: Arc<AtomicBool>,
+    ) -> Registration {
         Registration {
             stop: Some(stop),
             task: Some(task),
+            kept,
         }
+    }
+
+    /// Whether the registry holds the registration now, as its last heartbeat said.
+    pub fn is_kept(&self) -> bool {
+        self.kept.load(Ordering::Acquire)
+    }
+
+    /// A readiness check (`accord::health`): down while the registry cannot be reached or has
+    /// lost the registration (callers that know the instance still reach it; new ones do not
+    /// find it).
+    pub fn check(&self) -> impl crate::health::Check + use<> {
+        KeptCheck(Arc::clone(&self.kept))
     }
 
     /// Withdraws the instance and waits (at most 2 s) until the registry has forgotten it:
@@ -69,6 +90,19 @@ impl Registration {
     /// Whether its task is still keeping it (false once withdrawn, or if the task ended).
     pub fn is_active(&self) -> bool {
         self.task.as_ref().is_some_and(|t| !t.is_finished())
+    }
+}
+
+struct KeptCheck(Arc<AtomicBool>);
+
+impl crate::health::Check for KeptCheck {
+    fn check(&self) -> futures::future::BoxFuture<'_, crate::health::Status> {
+        let status = if self.0.load(Ordering::Acquire) {
+            crate::health::Status::Up
+        } else {
+            crate::health::Status::Down("not registered")
+        };
+        Box::pin(futures::future::ready(status))
     }
 }
 

@@ -4,7 +4,7 @@
 //! `ready` once it listens (and consumes); stops on SIGTERM or SIGINT. It answers
 //! `/health/live`, `/health/ready` (its broker and its command consumers, with a broker) and
 //! `/metrics`. With `--register etcd://HOST:PORT` it registers itself there (at `--advertise
-//! URL`, default its listen address) while it runs, so that `ftgo-order-service
+//! URL`, default its listen address) while it runs (not ready while etcd does not hold it), so that `ftgo-order-service
 //! --consumer-service etcd://HOST:PORT` finds it.
 
 use accord::health::Health;
@@ -77,7 +77,7 @@ async fn main() -> ExitCode {
         Err(code) => return code,
     };
     let config = ServerConfig {
-        health,
+        health: health.clone(),
         metrics: Some(Metrics::new()),
         ..ServerConfig::default()
     };
@@ -88,7 +88,11 @@ async fn main() -> ExitCode {
             let advertise = args.advertise.as_deref();
             let version = env!("CARGO_PKG_VERSION");
             match discovery::register(registry, advertise, bound, service, version).await {
-                Ok(registration) => Some(registration),
+                Ok(registration) => {
+                    // Ready while the registry holds this instance (new callers find it).
+                    health.register("registry", registration.check());
+                    Some(registration)
+                }
                 Err(e) => {
                     eprintln!("error: {e}");
                     return ExitCode::FAILURE;

@@ -243,7 +243,11 @@ async fn main() -> ExitCode {
             let advertise = args.advertise.as_deref();
             let version = env!("CARGO_PKG_VERSION");
             match discovery::register(registry, advertise, bound, service, version).await {
-                Ok(registration) => Some(registration),
+                Ok(registration) => {
+                    // Ready while the registry holds this instance (new callers find it).
+                    health.register("registry", registration.check());
+                    Some(registration)
+                }
                 Err(e) => {
                     eprintln!("error: {e}");
                     return ExitCode::FAILURE;
