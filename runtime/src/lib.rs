@@ -31,6 +31,7 @@ mod connections;
 mod context;
 mod deadline;
 mod documents;
+pub mod discovery;
 mod error;
 mod glue;
 pub mod health;

@@ -15,6 +15,11 @@
 //! then records `http_server_request_duration_seconds` and `http_client_...`), to measure what
 //! recording costs.
 //!
+//! `ACCORD_BENCH_DISCOVERY=1` builds the generated proxy (pairings 0 and 2's server side stay
+//! as they are) as a balanced client: its instance found in an in-process registry, each call
+//! through the pool (the instance's breaker, the retry budget) and recorded in a `Metrics`, to
+//! measure what discovery, balancing and metrics cost against a fixed URL without them.
+//!
 //! `ACCORD_BENCH_ALLOCS=1` also counts heap allocations per request (client and server
 //! together): a count does not depend on the machine's load. Counting adds a shared atomic
 //! increment to every allocation, so leave it off when comparing times.
@@ -215,10 +220,7 @@ fn main() {
             metrics: metrics(),
             ..ProxyConfig::default()
         };
-        let client = RestClient::builder(&generated_base)
-            .config(config.clone())
-            .build()
-            .expect("client");
+        let (client, _registration) = generated_client(&generated_base, config.clone()).await;
         let proxy = rest::Proxy::new(client);
         let http = reqwest::Client::new();
         let url = format!("{hand_base}/orders/{id}");
@@ -300,6 +302,39 @@ fn main() {
             hand.cpu_per_request() / hand_to_generated.cpu_per_request(),
         );
     });
+}
+
+/// The generated proxy's client: a fixed URL, or with `ACCORD_BENCH_DISCOVERY=1` the one
+/// instance registered in an in-process registry (kept registered while the registration
+/// lives), balanced, with metrics.
+async fn generated_client(
+    base: &str,
+    config: ProxyConfig,
+) -> (RestClient, Option<accord::discovery::Registration>) {
+    use accord::discovery::{Instance, MemoryRegistry, Registry, Source};
+    if !std::env::var("ACCORD_BENCH_DISCOVERY").is_ok_and(|v| v == "1") {
+        let client = RestClient::builder(base).config(config).build();
+        return (client.expect("client"), None);
+    }
+    let service = rest::routes::GET_ORDER.op.service;
+    let registry = MemoryRegistry::new();
+    let instance = Instance::rest("bench", base);
+    let registration = registry
+        .register(service, instance)
+        .await
+        .expect("registered");
+    let config = ProxyConfig {
+        metrics: Some(accord::metrics::Metrics::new()),
+        ..config
+    };
+    let client = RestClient::builder("")
+        .source(Source::Registry(std::sync::Arc::new(registry)))
+        .service(service)
+        .config(config)
+        .discover()
+        .await
+        .expect("client");
+    (client, Some(registration))
 }
 
 fn generated_call(
