@@ -6,6 +6,7 @@
 pub mod client;
 mod connection;
 pub mod hal;
+mod hal_links;
 mod observe;
 mod problem;
 pub mod server;
