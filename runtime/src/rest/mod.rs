@@ -6,7 +6,6 @@
 pub mod client;
 mod connection;
 pub mod hal;
-mod hal_links;
 mod observe;
 mod problem;
 mod route;

@@ -8,7 +8,7 @@
 //! Building the links from a `serde_json::Value` of the output cost about 75 allocations and
 //! a quarter of the skeleton's CPU per `GET /orders/{id}` (issue 31).
 
-use super::hal::{Relation, Resource};
+use super::{Relation, Resource};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use serde::ser::{self, Impossible};
@@ -17,7 +17,7 @@ use std::ops::Range;
 
 /// What a value keeps as it is inside a path segment or a query value: RFC 3986's unreserved
 /// characters. Everything else (`/`, `?`, `&`, `%`, spaces, non-ASCII) is percent-encoded.
-pub(crate) const VALUE: &AsciiSet = &NON_ALPHANUMERIC
+const VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
