@@ -31,7 +31,7 @@ executable() { # PACKAGE BENCH [FEATURES]: the bench's executable
         grep '"kind":\["bench"\]' | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1
 }
 calls=$(executable ftgo-order-service instructions)
-messaging=$(executable accord messaging)
+messaging=$(executable accord-runtime messaging)
 cargo build --release -q -p accord-cli --bin accord
 cargo run --release -q -p accord-idl --example synth -- "$work/api" >/dev/null
 accord=$target/release/accord
@@ -63,7 +63,7 @@ declare -A measured
 measured[rest-hal]=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c 'call_case rest-hal')
 measured[rest-plain]=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c 'call_case rest-plain')
 measured[grpc-unary]=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c 'call_case grpc-unary')
-measured[messaging-typed]=$(ACCORD_BENCH_MEMORY_ONLY=1 ACCORD_BENCH_ONLY=typed ACCORD_BENCH_RUNS=1 \
+measured[messaging-typed]=$(ACCORD_BENCH_MEMORY_ONLY=1 ACCORD_BENCH_ONLY=typed ACCORD_BENCH_RUNS=1 ACCORD_BENCH_ROUND_TRIPS=100 \
     per_unit ACCORD_BENCH_MESSAGES 5000 25000 bash -c typed)
 # One core: the front end's threads would add their own (varying) share.
 measured[check-60k]=$(instructions taskset -c 0 "$accord" check "$work/api")
