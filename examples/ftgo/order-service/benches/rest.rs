@@ -343,7 +343,8 @@ async fn plain_calls(tasks: usize) -> [Call; 4] {
     let generated = listen(consumer_service::rest::router(Consumers::new(), insecure)).await;
     let hand = listen(hand_written_consumers(Consumers::new())).await;
     let service = consumer_service::rest::routes::GET_CONSUMER.op.service;
-    let to_generated = consumer_service::rest::Proxy::new(rest_client(&generated, tasks, service).await);
+    let to_generated =
+        consumer_service::rest::Proxy::new(rest_client(&generated, tasks, service).await);
     let to_hand = consumer_service::rest::Proxy::new(rest_client(&hand, tasks, service).await);
     let get = move |proxy: consumer_service::rest::Proxy| -> Call {
         Arc::new(move || {
@@ -378,7 +379,10 @@ async fn rest_client(base: &str, tasks: usize, service: &'static str) -> RestCli
         ..ProxyConfig::default()
     };
     if !std::env::var("ACCORD_BENCH_DISCOVERY").is_ok_and(|v| v == "1") {
-        return RestClient::builder(base).config(config).build().expect("client");
+        return RestClient::builder(base)
+            .config(config)
+            .build()
+            .expect("client");
     }
     let registry = MemoryRegistry::new();
     let registration = registry
