@@ -5,14 +5,17 @@
 //! `/health/live`, `/health/ready` (its broker and its command consumers, with a broker) and
 //! `/metrics`. Consumers live in `--db` (a SQLite file, or `postgres://...`; in memory without
 //! it), `ConsumerCreated` leaves through the outbox, and it follows the order events.
+//! With `--register etcd://HOST:PORT` it registers itself there (at `--advertise
+//! URL`, default its listen address) while it runs (not ready while etcd does not hold it), so that `ftgo-order-service
+//! --consumer-service etcd://HOST:PORT` finds it.
 
-use accord::Shutdown;
 use accord::health::Health;
 use accord::messaging::{ServeConfig, Serving};
 use accord::metrics::Metrics;
 use accord::rest::server::ServerConfig;
 use clap::Parser;
 use ftgo_api::api::ftgo::consumer::consumer_service::{messaging, rest};
+use ftgo_api::discovery;
 use ftgo_api::host::{self, Journal};
 use ftgo_consumer_service::{Consumers, TABLES};
 use std::net::SocketAddr;
@@ -33,6 +36,14 @@ struct Args {
     /// or `postgres://user:pass@host:port/db`. Without it, in memory.
     #[arg(long, value_name = "PATH|URL")]
     db: Option<String>,
+    /// Registers this instance in etcd (`etcd://host:port`) under its qualified service name
+    /// while it runs (a 10 s lease kept alive; withdrawn on SIGTERM/SIGINT).
+    #[arg(long, value_name = "URL")]
+    register: Option<String>,
+    /// The URL other services reach this instance at, for `--register` (default
+    /// `http://` and the listen address).
+    #[arg(long, value_name = "URL", requires = "register")]
+    advertise: Option<String>,
 }
 
 #[tokio::main]
@@ -83,13 +94,33 @@ async fn main() -> ExitCode {
         Err(code) => return code,
     };
     let config = ServerConfig {
-        health,
+        health: health.clone(),
         metrics: Some(Metrics::new()),
         ..ServerConfig::default()
     };
     let router = rest::router(consumers, config);
+    let registration = match &args.register {
+        Some(registry) => {
+            let service = rest::routes::GET_CONSUMER.op.service;
+            let advertise = args.advertise.as_deref();
+            let version = env!("CARGO_PKG_VERSION");
+            match discovery::register(registry, advertise, bound, service, version).await {
+                Ok(registration) => {
+                    // Ready while the registry holds this instance (new callers find it).
+                    health.register("registry", registration.check());
+                    Some(registration)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => None,
+    };
     println!("consumer service ready: listening on http://{bound}");
-    let served = accord::rest::server::serve(listener, router, Shutdown::on_signals()).await;
+    let shutdown = discovery::withdrawn_on_signals(registration);
+    let served = accord::rest::server::serve(listener, router, shutdown).await;
     drop(serving);
     match served {
         Ok(()) => ExitCode::SUCCESS,

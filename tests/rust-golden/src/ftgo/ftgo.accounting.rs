@@ -559,8 +559,8 @@ __accord::message!(PaymentDeclined = "ftgo.accounting.v0.PaymentDeclined" {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `accounting_service::rest::router`.
-/// Serve it over MESSAGING with `accounting_service::messaging::responder`.
-/// Serve it over GRPC with `accounting_service::grpc::Server`.
+/// Serve it over messaging with `accounting_service::messaging::responder`.
+/// Serve it over gRPC with `accounting_service::grpc::Server`.
 /// Call a remote one with `accounting_service::Client`.
 pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     fn get_account(
@@ -751,6 +751,58 @@ pub mod accounting_service {
         };
     }
 
+    /// A fake `AccountingService` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub get_account: __accord::testing::Stub<super::GetAccountRequest, __accord::Result<super::Account, super::accounting_service::GetAccountError>>,
+        pub list_accounts: __accord::testing::Stub<super::ListAccountsRequest, __accord::Result<super::AccountList, __accord::CallError>>,
+        pub authorize_card: __accord::testing::Stub<super::AuthorizeCard, __accord::Result<super::CardAuthorized, super::accounting_service::AuthorizeCardError>>,
+        pub disable_account: __accord::testing::Stub<super::DisableAccount, __accord::Result<(), __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                get_account: __accord::testing::Stub::new("ftgo.accounting.AccountingService.get_account"),
+                list_accounts: __accord::testing::Stub::new("ftgo.accounting.AccountingService.list_accounts"),
+                authorize_card: __accord::testing::Stub::new("ftgo.accounting.AccountingService.authorize_card"),
+                disable_account: __accord::testing::Stub::new("ftgo.accounting.AccountingService.disable_account"),
+            }
+        }
+    }
+
+    impl super::AccountingService for Fake {
+        async fn get_account(
+            &self,
+            request: __accord::Request<super::GetAccountRequest>,
+        ) -> __accord::Result<super::Account, super::accounting_service::GetAccountError> {
+            self.get_account.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn list_accounts(
+            &self,
+            request: __accord::Request<super::ListAccountsRequest>,
+        ) -> __accord::Result<super::AccountList, __accord::CallError> {
+            self.list_accounts.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn authorize_card(
+            &self,
+            request: __accord::Request<super::AuthorizeCard>,
+        ) -> __accord::Result<super::CardAuthorized, super::accounting_service::AuthorizeCardError> {
+            self.authorize_card.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn disable_account(
+            &self,
+            request: __accord::Request<super::DisableAccount>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.disable_account.call(request, |_| __accord::Result::Ok(()))
+        }
+    }
+
     /// `AccountingService` over REST.
     pub mod rest {
         #[allow(unused_imports)]
@@ -912,7 +964,7 @@ pub mod accounting_service {
         }
     }
 
-    /// `AccountingService` over MESSAGING.
+    /// `AccountingService` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1144,7 +1196,7 @@ pub mod accounting_service {
         }
     }
 
-    /// `AccountingService` over GRPC.
+    /// `AccountingService` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1298,13 +1350,13 @@ pub mod accounting_service {
             self
         }
 
-        /// Sends the operations bound to MESSAGING through `proxy`.
+        /// Sends the operations bound to messaging through `proxy`.
         pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
             self.messaging = __accord::Option::Some(proxy);
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
