@@ -758,8 +758,10 @@ pub mod accounting_service {
     pub struct Fake {
         pub get_account: __accord::testing::Stub<super::GetAccountRequest, __accord::Result<super::Account, super::accounting_service::GetAccountError>>,
         pub list_accounts: __accord::testing::Stub<super::ListAccountsRequest, __accord::Result<super::AccountList, __accord::CallError>>,
+        pub list_authorizations: __accord::testing::Stub<super::ListAuthorizationsRequest, __accord::Result<super::AuthorizationList, __accord::CallError>>,
         pub authorize_card: __accord::testing::Stub<super::AuthorizeCard, __accord::Result<super::CardAuthorized, super::accounting_service::AuthorizeCardError>>,
         pub disable_account: __accord::testing::Stub<super::DisableAccount, __accord::Result<(), __accord::CallError>>,
+        pub void_authorization: __accord::testing::Stub<super::VoidAuthorization, __accord::Result<(), __accord::CallError>>,
     }
 
     impl __accord::Default for Fake {
@@ -767,8 +769,10 @@ pub mod accounting_service {
             Fake {
                 get_account: __accord::testing::Stub::new("ftgo.accounting.AccountingService.get_account"),
                 list_accounts: __accord::testing::Stub::new("ftgo.accounting.AccountingService.list_accounts"),
+                list_authorizations: __accord::testing::Stub::new("ftgo.accounting.AccountingService.list_authorizations"),
                 authorize_card: __accord::testing::Stub::new("ftgo.accounting.AccountingService.authorize_card"),
                 disable_account: __accord::testing::Stub::new("ftgo.accounting.AccountingService.disable_account"),
+                void_authorization: __accord::testing::Stub::new("ftgo.accounting.AccountingService.void_authorization"),
             }
         }
     }
@@ -788,6 +792,13 @@ pub mod accounting_service {
             self.list_accounts.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
         }
 
+        async fn list_authorizations(
+            &self,
+            request: __accord::Request<super::ListAuthorizationsRequest>,
+        ) -> __accord::Result<super::AuthorizationList, __accord::CallError> {
+            self.list_authorizations.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
         async fn authorize_card(
             &self,
             request: __accord::Request<super::AuthorizeCard>,
@@ -800,6 +811,13 @@ pub mod accounting_service {
             request: __accord::Request<super::DisableAccount>,
         ) -> __accord::Result<(), __accord::CallError> {
             self.disable_account.call(request, |_| __accord::Result::Ok(()))
+        }
+
+        async fn void_authorization(
+            &self,
+            request: __accord::Request<super::VoidAuthorization>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.void_authorization.call(request, |_| __accord::Result::Ok(()))
         }
     }
 
