@@ -112,7 +112,7 @@ impl Service {
         Service { child, lines }
     }
 
-    /// Kills the process (SIGKILL: no goodbye) and waits for it.
+    /// Kills the process with SIGKILL (no goodbye: no deregistration, no drain) and reaps it.
     pub async fn kill(&mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
@@ -128,12 +128,6 @@ impl Service {
 
     pub fn said(&self) -> Vec<String> {
         self.lines.lock().unwrap().clone()
-    }
-
-    /// Kills the process with SIGKILL (no goodbye: no deregistration, no drain) and reaps it.
-    #[allow(dead_code)] // the discovery test's
-    pub async fn kill(&mut self) {
-        let _ = self._child.kill().await;
     }
 }
 
