@@ -13,127 +13,47 @@ __accord::enumeration! {
     unknown Unknown;
 }
 
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.Account", new)]
 pub struct Account {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
+    #[accord(tag = 2)]
     pub state: AccountState,
-    #[serde(default = "Account::default_initial_state")]
+    #[accord(tag = 3, default)]
     pub initial_state: AccountState,
 }
 
 impl Account {
     /// The `@default` of `initial_state`.
     pub const DEFAULT_INITIAL_STATE: AccountState = AccountState::Active;
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, state: AccountState) -> Self {
-        Self {
-            consumer_id,
-            state,
-            initial_state: Self::default_initial_state(),
-        }
-    }
-    /// Sets `initial_state`.
-    #[must_use]
-    pub fn with_initial_state(mut self, value: AccountState) -> Self {
-        self.initial_state = value;
-        self
-    }
     /// The `@default` of `initial_state`, as a value.
     pub fn default_initial_state() -> AccountState {
         Self::DEFAULT_INITIAL_STATE
     }
 }
 
-impl __accord::Validate for Account {}
-__accord::object_shape!(Account {
-    "consumer_id": i64 = true,
-    "state": AccountState = true,
-    "initial_state": AccountState = false,
-});
-__accord::message!(Account = "ftgo.accounting.v0.Account" {
-    consumer_id: i64 = 1,
-    state: AccountState = 2,
-    initial_state: AccountState = 3 or Account::default_initial_state,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.GetAccountRequest", new)]
 pub struct GetAccountRequest {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(tag = 2)]
     pub origin: __accord::Option<__accord::String>,
 }
 
-impl GetAccountRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-            origin: __accord::Option::None,
-        }
-    }
-    /// Sets `origin`.
-    #[must_use]
-    pub fn with_origin(mut self, value: __accord::String) -> Self {
-        self.origin = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for GetAccountRequest {}
-__accord::object_shape!(GetAccountRequest {
-    "consumer_id": i64 = true,
-    "origin": __accord::Option<__accord::String> = false,
-});
-__accord::message!(GetAccountRequest = "ftgo.accounting.v0.GetAccountRequest" {
-    consumer_id: i64 = 1,
-    origin: __accord::Option<__accord::String> = 2,
-});
-
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.ListAccountsRequest", new)]
 pub struct ListAccountsRequest {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(tag = 1)]
     pub state: __accord::Option<AccountState>,
-    #[serde(default = "ListAccountsRequest::default_limit")]
+    #[accord(tag = 2, default, range(min = 1u32, max = 500u32))]
     pub limit: u32,
 }
 
 impl ListAccountsRequest {
     /// The `@default` of `limit`.
     pub const DEFAULT_LIMIT: u32 = 50u32;
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            state: __accord::Option::None,
-            limit: Self::default_limit(),
-        }
-    }
-    /// Sets `state`.
-    #[must_use]
-    pub fn with_state(mut self, value: AccountState) -> Self {
-        self.state = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `limit`.
-    #[must_use]
-    pub fn with_limit(mut self, value: u32) -> Self {
-        self.limit = value;
-        self
-    }
     /// The `@default` of `limit`, as a value.
     pub fn default_limit() -> u32 {
         Self::DEFAULT_LIMIT
@@ -149,248 +69,65 @@ impl __accord::Default for ListAccountsRequest {
     }
 }
 
-impl __accord::Validate for ListAccountsRequest {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.limit;
-            violations.range(
-                &path.field("limit"),
-                *value,
-                __accord::Option::Some(1u32),
-                __accord::Option::Some(500u32),
-            );
-        }
-    }
-}
-__accord::object_shape!(ListAccountsRequest {
-    "state": __accord::Option<AccountState> = false,
-    "limit": u32 = false,
-});
-__accord::message!(ListAccountsRequest = "ftgo.accounting.v0.ListAccountsRequest" {
-    state: __accord::Option<AccountState> = 1,
-    limit: u32 = 2 or ListAccountsRequest::default_limit,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.AccountList", new)]
 pub struct AccountList {
+    #[accord(tag = 1)]
     pub accounts: __accord::Vec<Account>,
 }
 
-impl AccountList {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(accounts: __accord::Vec<Account>) -> Self {
-        Self {
-            accounts,
-        }
-    }
-}
-
-impl __accord::Validate for AccountList {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.accounts;
-            __accord::Validate::validate_into(value, &path.field("accounts"), violations);
-        }
-    }
-}
-__accord::object_shape!(AccountList {"accounts": __accord::Vec<Account> = true});
-__accord::message!(AccountList = "ftgo.accounting.v0.AccountList" {
-    accounts: __accord::Vec<Account> = 1,
-});
-
 /// Command: charge the consumer for an order.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.AuthorizeCard", new)]
 pub struct AuthorizeCard {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
+    #[accord(tag = 2)]
     pub order_id: i64,
+    #[accord(tag = 3)]
     pub amount: Money,
 }
 
-impl AuthorizeCard {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, order_id: i64, amount: Money) -> Self {
-        Self {
-            consumer_id,
-            order_id,
-            amount,
-        }
-    }
-}
-
-impl __accord::Validate for AuthorizeCard {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.amount;
-            __accord::Validate::validate_into(value, &path.field("amount"), violations);
-        }
-    }
-}
-__accord::object_shape!(AuthorizeCard {
-    "consumer_id": i64 = true,
-    "order_id": i64 = true,
-    "amount": Money = true,
-});
-__accord::message!(AuthorizeCard = "ftgo.accounting.v0.AuthorizeCard" {
-    consumer_id: i64 = 1,
-    order_id: i64 = 2,
-    amount: Money = 3,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.DisableAccount", new)]
 pub struct DisableAccount {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
 }
 
-impl DisableAccount {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-        }
-    }
-}
-
-impl __accord::Validate for DisableAccount {}
-__accord::object_shape!(DisableAccount {"consumer_id": i64 = true});
-__accord::message!(DisableAccount = "ftgo.accounting.v0.DisableAccount" {consumer_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.CardAuthorized", new)]
 pub struct CardAuthorized {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
+    #[accord(tag = 2)]
     pub order_id: i64,
 }
 
-impl CardAuthorized {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, order_id: i64) -> Self {
-        Self {
-            consumer_id,
-            order_id,
-        }
-    }
-}
-
-impl __accord::Validate for CardAuthorized {}
-__accord::object_shape!(CardAuthorized {"consumer_id": i64 = true, "order_id": i64 = true});
-__accord::message!(CardAuthorized = "ftgo.accounting.v0.CardAuthorized" {
-    consumer_id: i64 = 1,
-    order_id: i64 = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.CardAuthorizationFailed", new)]
 pub struct CardAuthorizationFailed {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
+    #[accord(tag = 2)]
     pub order_id: i64,
+    #[accord(tag = 3)]
     pub reason: __accord::String,
 }
 
-impl CardAuthorizationFailed {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, order_id: i64, reason: __accord::String) -> Self {
-        Self {
-            consumer_id,
-            order_id,
-            reason,
-        }
-    }
-}
-
-impl __accord::Validate for CardAuthorizationFailed {}
-__accord::object_shape!(CardAuthorizationFailed {
-    "consumer_id": i64 = true,
-    "order_id": i64 = true,
-    "reason": __accord::String = true,
-});
-__accord::message!(CardAuthorizationFailed = "ftgo.accounting.v0.CardAuthorizationFailed" {
-    consumer_id: i64 = 1,
-    order_id: i64 = 2,
-    reason: __accord::String = 3,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.AccountNotFound", new)]
 pub struct AccountNotFound {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
 }
 
-impl AccountNotFound {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-        }
-    }
-}
-
-impl __accord::Validate for AccountNotFound {}
-__accord::object_shape!(AccountNotFound {"consumer_id": i64 = true});
-__accord::message!(AccountNotFound = "ftgo.accounting.v0.AccountNotFound" {consumer_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.PaymentDeclined", new)]
 pub struct PaymentDeclined {
+    #[accord(tag = 1)]
     pub reason: __accord::String,
 }
-
-impl PaymentDeclined {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(reason: __accord::String) -> Self {
-        Self {
-            reason,
-        }
-    }
-}
-
-impl __accord::Validate for PaymentDeclined {}
-__accord::object_shape!(PaymentDeclined {"reason": __accord::String = true});
-__accord::message!(PaymentDeclined = "ftgo.accounting.v0.PaymentDeclined" {
-    reason: __accord::String = 1,
-});
 
 /// Keeps consumers' payment accounts.
 ///

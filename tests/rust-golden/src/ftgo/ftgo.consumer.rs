@@ -5,325 +5,86 @@ use ::accord::__private as __accord;
 use super::super::ftgo::common::Money;
 
 /// A person who orders food.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.Consumer", new)]
 pub struct Consumer {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
+    #[accord(tag = 2, length(min = 1usize, max = 200usize))]
     pub name: __accord::String,
+    #[accord(tag = 3, pattern = "^[^@\\s]+@[^@\\s]+$")]
     pub email: __accord::String,
+    #[accord(tag = 4)]
     pub registered_at: __accord::Timestamp,
 }
 
-impl Consumer {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, name: __accord::String, email: __accord::String, registered_at: __accord::Timestamp) -> Self {
-        Self {
-            consumer_id,
-            name,
-            email,
-            registered_at,
-        }
-    }
-}
-
-impl __accord::Validate for Consumer {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.name;
-            violations.length(
-                &path.field("name"),
-                value,
-                __accord::Option::Some(1usize),
-                __accord::Option::Some(200usize),
-            );
-        }
-        {
-            let value = &self.email;
-            static PATTERN: __accord::Pattern = __accord::Pattern::new("^[^@\\s]+@[^@\\s]+$");
-            violations.pattern(&path.field("email"), value, &PATTERN);
-        }
-    }
-}
-__accord::object_shape!(Consumer {
-    "consumer_id": i64 = true,
-    "name": __accord::String = true,
-    "email": __accord::String = true,
-    "registered_at": __accord::Timestamp = true,
-});
-__accord::message!(Consumer = "ftgo.consumer.v1.Consumer" {
-    consumer_id: i64 = 1,
-    name: __accord::String = 2,
-    email: __accord::String = 3,
-    registered_at: __accord::Timestamp = 4,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.CreateConsumerRequest", new)]
 pub struct CreateConsumerRequest {
+    #[accord(tag = 1, length(min = 1usize, max = 200usize))]
     pub name: __accord::String,
+    #[accord(tag = 2, pattern = "^[^@\\s]+@[^@\\s]+$")]
     pub email: __accord::String,
 }
 
-impl CreateConsumerRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(name: __accord::String, email: __accord::String) -> Self {
-        Self {
-            name,
-            email,
-        }
-    }
-}
-
-impl __accord::Validate for CreateConsumerRequest {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.name;
-            violations.length(
-                &path.field("name"),
-                value,
-                __accord::Option::Some(1usize),
-                __accord::Option::Some(200usize),
-            );
-        }
-        {
-            let value = &self.email;
-            static PATTERN: __accord::Pattern = __accord::Pattern::new("^[^@\\s]+@[^@\\s]+$");
-            violations.pattern(&path.field("email"), value, &PATTERN);
-        }
-    }
-}
-__accord::object_shape!(CreateConsumerRequest {
-    "name": __accord::String = true,
-    "email": __accord::String = true,
-});
-__accord::message!(CreateConsumerRequest = "ftgo.consumer.v1.CreateConsumerRequest" {
-    name: __accord::String = 1,
-    email: __accord::String = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.CreateConsumerReply", new)]
 pub struct CreateConsumerReply {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
 }
 
-impl CreateConsumerReply {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-        }
-    }
-}
-
-impl __accord::Validate for CreateConsumerReply {}
-__accord::object_shape!(CreateConsumerReply {"consumer_id": i64 = true});
-__accord::message!(CreateConsumerReply = "ftgo.consumer.v1.CreateConsumerReply" {
-    consumer_id: i64 = 1,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.GetConsumerRequest", new)]
 pub struct GetConsumerRequest {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
 }
-
-impl GetConsumerRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-        }
-    }
-}
-
-impl __accord::Validate for GetConsumerRequest {}
-__accord::object_shape!(GetConsumerRequest {"consumer_id": i64 = true});
-__accord::message!(GetConsumerRequest = "ftgo.consumer.v1.GetConsumerRequest" {
-    consumer_id: i64 = 1,
-});
 
 /// Asks whether a consumer may place an order of this total.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.ValidateOrderRequest", new)]
 pub struct ValidateOrderRequest {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
+    #[accord(tag = 2)]
     pub order_id: i64,
+    #[accord(tag = 3)]
     pub order_total: Money,
 }
 
-impl ValidateOrderRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, order_id: i64, order_total: Money) -> Self {
-        Self {
-            consumer_id,
-            order_id,
-            order_total,
-        }
-    }
-}
-
-impl __accord::Validate for ValidateOrderRequest {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.order_total;
-            __accord::Validate::validate_into(value, &path.field("order_total"), violations);
-        }
-    }
-}
-__accord::object_shape!(ValidateOrderRequest {
-    "consumer_id": i64 = true,
-    "order_id": i64 = true,
-    "order_total": Money = true,
-});
-__accord::message!(ValidateOrderRequest = "ftgo.consumer.v1.ValidateOrderRequest" {
-    consumer_id: i64 = 1,
-    order_id: i64 = 2,
-    order_total: Money = 3,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.ValidateOrderReply", new)]
 pub struct ValidateOrderReply {
+    #[accord(tag = 1)]
     pub approved: bool,
 }
 
-impl ValidateOrderReply {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(approved: bool) -> Self {
-        Self {
-            approved,
-        }
-    }
-}
-
-impl __accord::Validate for ValidateOrderReply {}
-__accord::object_shape!(ValidateOrderReply {"approved": bool = true});
-__accord::message!(ValidateOrderReply = "ftgo.consumer.v1.ValidateOrderReply" {
-    approved: bool = 1,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.ConsumerNotFound", new)]
 pub struct ConsumerNotFound {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
 }
-
-impl ConsumerNotFound {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-        }
-    }
-}
-
-impl __accord::Validate for ConsumerNotFound {}
-__accord::object_shape!(ConsumerNotFound {"consumer_id": i64 = true});
-__accord::message!(ConsumerNotFound = "ftgo.consumer.v1.ConsumerNotFound" {consumer_id: i64 = 1});
 
 /// The consumer may not order right now.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.ConsumerVerificationFailed", new)]
 pub struct ConsumerVerificationFailed {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
+    #[accord(tag = 2)]
     pub reason: __accord::String,
 }
 
-impl ConsumerVerificationFailed {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, reason: __accord::String) -> Self {
-        Self {
-            consumer_id,
-            reason,
-        }
-    }
-}
-
-impl __accord::Validate for ConsumerVerificationFailed {}
-__accord::object_shape!(ConsumerVerificationFailed {
-    "consumer_id": i64 = true,
-    "reason": __accord::String = true,
-});
-__accord::message!(ConsumerVerificationFailed = "ftgo.consumer.v1.ConsumerVerificationFailed" {
-    consumer_id: i64 = 1,
-    reason: __accord::String = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.ConsumerCreated", new)]
 pub struct ConsumerCreated {
+    #[accord(tag = 1)]
     pub consumer_id: i64,
+    #[accord(tag = 2)]
     pub name: __accord::String,
 }
-
-impl ConsumerCreated {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, name: __accord::String) -> Self {
-        Self {
-            consumer_id,
-            name,
-        }
-    }
-}
-
-impl __accord::Validate for ConsumerCreated {}
-__accord::object_shape!(ConsumerCreated {
-    "consumer_id": i64 = true,
-    "name": __accord::String = true,
-});
-__accord::message!(ConsumerCreated = "ftgo.consumer.v1.ConsumerCreated" {
-    consumer_id: i64 = 1,
-    name: __accord::String = 2,
-});
 
 /// Registers consumers and vouches for their orders.
 ///

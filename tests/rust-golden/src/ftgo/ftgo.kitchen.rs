@@ -4,169 +4,51 @@
 use ::accord::__private as __accord;
 use super::super::ftgo::order::LineItem;
 
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.CreateTicket", new)]
 pub struct CreateTicket {
+    #[accord(tag = 1)]
     pub order_id: i64,
+    #[accord(tag = 2)]
     pub line_items: __accord::Vec<LineItem>,
 }
 
-impl CreateTicket {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64, line_items: __accord::Vec<LineItem>) -> Self {
-        Self {
-            order_id,
-            line_items,
-        }
-    }
-}
-
-impl __accord::Validate for CreateTicket {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.line_items;
-            __accord::Validate::validate_into(value, &path.field("line_items"), violations);
-        }
-    }
-}
-__accord::object_shape!(CreateTicket {
-    "order_id": i64 = true,
-    "line_items": __accord::Vec<LineItem> = true,
-});
-__accord::message!(CreateTicket = "ftgo.kitchen.v0.CreateTicket" {
-    order_id: i64 = 1,
-    line_items: __accord::Vec<LineItem> = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.TicketCreated", new)]
 pub struct TicketCreated {
+    #[accord(tag = 1)]
     pub ticket_id: i64,
 }
 
-impl TicketCreated {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(ticket_id: i64) -> Self {
-        Self {
-            ticket_id,
-        }
-    }
-}
-
-impl __accord::Validate for TicketCreated {}
-__accord::object_shape!(TicketCreated {"ticket_id": i64 = true});
-__accord::message!(TicketCreated = "ftgo.kitchen.v0.TicketCreated" {ticket_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.CancelTicket", new)]
 pub struct CancelTicket {
+    #[accord(tag = 1)]
     pub ticket_id: i64,
 }
 
-impl CancelTicket {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(ticket_id: i64) -> Self {
-        Self {
-            ticket_id,
-        }
-    }
-}
-
-impl __accord::Validate for CancelTicket {}
-__accord::object_shape!(CancelTicket {"ticket_id": i64 = true});
-__accord::message!(CancelTicket = "ftgo.kitchen.v0.CancelTicket" {ticket_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.QuoteRequest", new)]
 pub struct QuoteRequest {
+    #[accord(tag = 1)]
     pub order_id: i64,
 }
 
-impl QuoteRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64) -> Self {
-        Self {
-            order_id,
-        }
-    }
-}
-
-impl __accord::Validate for QuoteRequest {}
-__accord::object_shape!(QuoteRequest {"order_id": i64 = true});
-__accord::message!(QuoteRequest = "ftgo.kitchen.v0.QuoteRequest" {order_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.Quote", new)]
 pub struct Quote {
+    #[accord(tag = 1)]
     pub courier: __accord::String,
+    #[accord(tag = 2)]
     pub minutes: u32,
 }
 
-impl Quote {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(courier: __accord::String, minutes: u32) -> Self {
-        Self {
-            courier,
-            minutes,
-        }
-    }
-}
-
-impl __accord::Validate for Quote {}
-__accord::object_shape!(Quote {"courier": __accord::String = true, "minutes": u32 = true});
-__accord::message!(Quote = "ftgo.kitchen.v0.Quote" {
-    courier: __accord::String = 1,
-    minutes: u32 = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.TicketRejected", new)]
 pub struct TicketRejected {
+    #[accord(tag = 1)]
     pub reason: __accord::String,
 }
-
-impl TicketRejected {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(reason: __accord::String) -> Self {
-        Self {
-            reason,
-        }
-    }
-}
-
-impl __accord::Validate for TicketRejected {}
-__accord::object_shape!(TicketRejected {"reason": __accord::String = true});
-__accord::message!(TicketRejected = "ftgo.kitchen.v0.TicketRejected" {
-    reason: __accord::String = 1,
-});
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over MESSAGING with `kitchen_service::messaging::responder`.

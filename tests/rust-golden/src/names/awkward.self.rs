@@ -4,282 +4,83 @@
 use ::accord::__private as __accord;
 
 /// `Self` is a type Rust cannot name raw: it becomes `Self_`.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Self", new)]
 pub struct Self_ {
-    #[serde(rename = "self")]
+    #[accord(tag = 1, rename = "self")]
     pub self_: __accord::String,
-    #[serde(rename = "Self")]
+    #[accord(tag = 2, rename = "Self")]
     pub self_2: i32,
-    #[serde(rename = "crate")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(tag = 3, rename = "crate")]
     pub crate_: __accord::Option<bool>,
-    #[serde(rename = "super")]
+    #[accord(tag = 4, rename = "super")]
     pub super_: __accord::Vec<__accord::String>,
-    #[serde(rename = "self_")]
+    #[accord(tag = 5, rename = "self_")]
     pub self_3: __accord::String,
+    #[accord(tag = 6)]
     pub r#type: __accord::String,
-    #[serde(rename = "userId")]
+    #[accord(tag = 7, rename = "userId")]
     pub user_id: i64,
-    #[serde(rename = "user_id")]
+    #[accord(tag = 8, rename = "user_id")]
     pub user_id_2: i64,
 }
-
-impl Self_ {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(self_: __accord::String, self_2: i32, super_: __accord::Vec<__accord::String>, self_3: __accord::String, r#type: __accord::String, user_id: i64, user_id_2: i64) -> Self {
-        Self {
-            self_,
-            self_2,
-            crate_: __accord::Option::None,
-            super_,
-            self_3,
-            r#type,
-            user_id,
-            user_id_2,
-        }
-    }
-    /// Sets `crate_`.
-    #[must_use]
-    pub fn with_crate(mut self, value: bool) -> Self {
-        self.crate_ = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Self_ {}
-__accord::object_shape!(Self_ {
-    "self": __accord::String = true,
-    "Self": i32 = true,
-    "crate": __accord::Option<bool> = false,
-    "super": __accord::Vec<__accord::String> = true,
-    "self_": __accord::String = true,
-    "type": __accord::String = true,
-    "userId": i64 = true,
-    "user_id": i64 = true,
-});
-__accord::message!(Self_ = "awkward.self.v1.Self" {
-    self_: __accord::String = 1,
-    self_2: i32 = 2,
-    crate_: __accord::Option<bool> = 3,
-    super_: __accord::Vec<__accord::String> = 4,
-    self_3: __accord::String = 5,
-    r#type: __accord::String = 6,
-    user_id: i64 = 7,
-    user_id_2: i64 = 8,
-});
 
 /// A thing; its JSON, in a code block rustdoc must not compile:
 /// 
 /// ```text
 /// {"id": 1}
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Thing", new)]
 pub struct Thing {
+    #[accord(tag = 1)]
     pub id: i64,
 }
 
-impl Thing {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: i64) -> Self {
-        Self {
-            id,
-        }
-    }
-}
-
-impl __accord::Validate for Thing {}
-__accord::object_shape!(Thing {"id": i64 = true});
-__accord::message!(Thing = "awkward.self.v1.Thing" {id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.a_thing", new)]
 pub struct AThing {
+    #[accord(tag = 1)]
     pub name: __accord::String,
 }
 
-impl AThing {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(name: __accord::String) -> Self {
-        Self {
-            name,
-        }
-    }
-}
-
-impl __accord::Validate for AThing {}
-__accord::object_shape!(AThing {"name": __accord::String = true});
-__accord::message!(AThing = "awkward.self.v1.a_thing" {name: __accord::String = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.THE_THING", new)]
 pub struct TheThing {
+    #[accord(tag = 1)]
     pub flag: bool,
 }
 
-impl TheThing {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(flag: bool) -> Self {
-        Self {
-            flag,
-        }
-    }
-}
-
-impl __accord::Validate for TheThing {}
-__accord::object_shape!(TheThing {"flag": bool = true});
-__accord::message!(TheThing = "awkward.self.v1.THE_THING" {flag: bool = 1});
-
 /// Names the generated code uses from std: harmless, it names std through one alias.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Option", new)]
 pub struct Option {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(tag = 1)]
     pub some: __accord::Option<__accord::String>,
 }
 
-impl Option {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            some: __accord::Option::None,
-        }
-    }
-    /// Sets `some`.
-    #[must_use]
-    pub fn with_some(mut self, value: __accord::String) -> Self {
-        self.some = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Option {}
-__accord::object_shape!(Option {"some": __accord::Option<__accord::String> = false});
-__accord::message!(Option = "awkward.self.v1.Option" {
-    some: __accord::Option<__accord::String> = 1,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Result", new)]
 pub struct Result {
+    #[accord(tag = 1)]
     pub ok: bool,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(tag = 2)]
     pub err: __accord::Option<__accord::String>,
 }
 
-impl Result {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(ok: bool) -> Self {
-        Self {
-            ok,
-            err: __accord::Option::None,
-        }
-    }
-    /// Sets `err`.
-    #[must_use]
-    pub fn with_err(mut self, value: __accord::String) -> Self {
-        self.err = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Result {}
-__accord::object_shape!(Result {
-    "ok": bool = true,
-    "err": __accord::Option<__accord::String> = false,
-});
-__accord::message!(Result = "awkward.self.v1.Result" {
-    ok: bool = 1,
-    err: __accord::Option<__accord::String> = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Vec", new)]
 pub struct Vec {
+    #[accord(tag = 1)]
     pub items: __accord::Vec<i64>,
 }
 
-impl Vec {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(items: __accord::Vec<i64>) -> Self {
-        Self {
-            items,
-        }
-    }
-}
-
-impl __accord::Validate for Vec {}
-__accord::object_shape!(Vec {"items": __accord::Vec<i64> = true});
-__accord::message!(Vec = "awkward.self.v1.Vec" {items: __accord::Vec<i64> = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Box", new)]
 pub struct Box {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(tag = 1)]
     pub inner: __accord::Option<Option>,
 }
-
-impl Box {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            inner: __accord::Option::None,
-        }
-    }
-    /// Sets `inner`.
-    #[must_use]
-    pub fn with_inner(mut self, value: Option) -> Self {
-        self.inner = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Box {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        if let __accord::Option::Some(value) = &self.inner {
-            __accord::Validate::validate_into(value, &path.field("inner"), violations);
-        }
-    }
-}
-__accord::object_shape!(Box {"inner": __accord::Option<Option> = false});
-__accord::message!(Box = "awkward.self.v1.Box" {inner: __accord::Option<Option> = 1});
 
 __accord::enumeration! {
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -293,212 +94,57 @@ __accord::enumeration! {
     unknown Unknown2;
 }
 
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "awkward.self.v1.crate")]
 #[allow(clippy::large_enum_variant)]
 pub enum Crate {
-    #[serde(rename = "self")]
+    #[accord(tag = 1, rename = "self")]
     Self_(__accord::String),
-    #[serde(rename = "Self")]
+    #[accord(tag = 2, rename = "Self")]
     Self2(i64),
-    #[serde(rename = "type")]
+    #[accord(tag = 3, rename = "type")]
     Type(Thing),
 }
 
-impl __accord::Validate for Crate {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        match self {
-            Self::Self_(_) => {}
-            Self::Self2(_) => {}
-            Self::Type(value) => {
-                __accord::Validate::validate_into(value, &path.field("type"), violations);
-            }
-        }
-    }
-}
-__accord::union_shape!(Crate {"self": __accord::String, "Self": i64, "type": Thing});
-__accord::oneof!(Crate = "awkward.self.v1.crate" {
-    Self_(__accord::String) = 1,
-    Self2(i64) = 2,
-    Type(Thing) = 3,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Input", new)]
 pub struct Input {
+    #[accord(tag = 1)]
     pub r#type: __accord::String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(tag = 2)]
     pub r#match: __accord::Option<Match>,
-    #[serde(rename = "self")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(tag = 3, rename = "self")]
     pub self_: __accord::Option<__accord::String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(tag = 4)]
     pub which: __accord::Option<Crate>,
 }
 
-impl Input {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(r#type: __accord::String) -> Self {
-        Self {
-            r#type,
-            r#match: __accord::Option::None,
-            self_: __accord::Option::None,
-            which: __accord::Option::None,
-        }
-    }
-    /// Sets `r#match`.
-    #[must_use]
-    pub fn with_match(mut self, value: Match) -> Self {
-        self.r#match = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `self_`.
-    #[must_use]
-    pub fn with_self(mut self, value: __accord::String) -> Self {
-        self.self_ = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `which`.
-    #[must_use]
-    pub fn with_which(mut self, value: Crate) -> Self {
-        self.which = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Input {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        if let __accord::Option::Some(value) = &self.which {
-            __accord::Validate::validate_into(value, &path.field("which"), violations);
-        }
-    }
-}
-__accord::object_shape!(Input {
-    "type": __accord::String = true,
-    "match": __accord::Option<Match> = false,
-    "self": __accord::Option<__accord::String> = false,
-    "which": __accord::Option<Crate> = false,
-});
-__accord::message!(Input = "awkward.self.v1.Input" {
-    r#type: __accord::String = 1,
-    r#match: __accord::Option<Match> = 2,
-    self_: __accord::Option<__accord::String> = 3,
-    which: __accord::Option<Crate> = 4,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Lookup", new)]
 pub struct Lookup {
+    #[accord(tag = 1)]
     pub r#type: __accord::String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(tag = 2)]
     pub r#match: __accord::Option<Match>,
-    #[serde(rename = "self")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(tag = 3, rename = "self")]
     pub self_: __accord::Option<__accord::String>,
-    #[serde(rename = "super")]
+    #[accord(tag = 4, rename = "super")]
     pub super_: __accord::Vec<Match>,
 }
 
-impl Lookup {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(r#type: __accord::String, super_: __accord::Vec<Match>) -> Self {
-        Self {
-            r#type,
-            r#match: __accord::Option::None,
-            self_: __accord::Option::None,
-            super_,
-        }
-    }
-    /// Sets `r#match`.
-    #[must_use]
-    pub fn with_match(mut self, value: Match) -> Self {
-        self.r#match = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `self_`.
-    #[must_use]
-    pub fn with_self(mut self, value: __accord::String) -> Self {
-        self.self_ = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Lookup {}
-__accord::object_shape!(Lookup {
-    "type": __accord::String = true,
-    "match": __accord::Option<Match> = false,
-    "self": __accord::Option<__accord::String> = false,
-    "super": __accord::Vec<Match> = true,
-});
-__accord::message!(Lookup = "awkward.self.v1.Lookup" {
-    r#type: __accord::String = 1,
-    r#match: __accord::Option<Match> = 2,
-    self_: __accord::Option<__accord::String> = 3,
-    super_: __accord::Vec<Match> = 4,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.TypeError", new)]
 pub struct TypeError {
+    #[accord(tag = 1)]
     pub r#fn: __accord::String,
 }
 
-impl TypeError {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(r#fn: __accord::String) -> Self {
-        Self {
-            r#fn,
-        }
-    }
-}
-
-impl __accord::Validate for TypeError {}
-__accord::object_shape!(TypeError {"fn": __accord::String = true});
-__accord::message!(TypeError = "awkward.self.v1.TypeError" {r#fn: __accord::String = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Error", new)]
 pub struct Error {
+    #[accord(tag = 1)]
     pub r#loop: bool,
 }
-
-impl Error {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(r#loop: bool) -> Self {
-        Self {
-            r#loop,
-        }
-    }
-}
-
-impl __accord::Validate for Error {}
-__accord::object_shape!(Error {"loop": bool = true});
-__accord::message!(Error = "awkward.self.v1.Error" {r#loop: bool = 1});
 
 /// A service named like a keyword, with keyword operations.
 ///
