@@ -7,6 +7,9 @@ use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Expr, Fields, Ident, LitInt, LitStr, Type};
 
+/// The largest protobuf field number.
+const MAX_TAG: u32 = 536_870_911;
+
 /// A struct (a message) or an enum with one value per variant (a union, a `oneof`).
 pub enum Kind {
     Struct,
@@ -101,6 +104,7 @@ pub fn read(input: &DeriveInput) -> syn::Result<Input> {
         }
     };
     check_defaults(&kind, &members)?;
+    check_tags(&members)?;
     if constructors && matches!(kind, Kind::Union) {
         return Err(syn::Error::new(
             input.ident.span(),
@@ -136,6 +140,20 @@ fn check_defaults(kind: &Kind, members: &[Member]) -> syn::Result<()> {
     Ok(())
 }
 
+fn check_tags(members: &[Member]) -> syn::Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for m in members {
+        let tag: u32 = m.tag.base10_parse()?;
+        if !seen.insert(tag) {
+            return Err(syn::Error::new(
+                m.tag.span(),
+                format!("field number {tag} is used twice (`{}`)", m.ident),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn accord_attributes(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
     attrs.iter().filter(|a| a.path().is_ident("accord"))
 }
@@ -150,17 +168,19 @@ fn struct_members(fields: &Fields) -> syn::Result<Vec<Member>> {
             "`accord::Message` needs named fields (a message's members have names)",
         ));
     };
+    let mut previous = 0;
     named
         .named
         .iter()
         .map(|f| {
             let ident = f.ident.clone().expect("named field");
-            member(ident, f.ty.clone(), &f.attrs, f.span())
+            member(ident, f.ty.clone(), &f.attrs, f.span(), &mut previous)
         })
         .collect()
 }
 
 fn union_members(e: &syn::DataEnum) -> syn::Result<Vec<Member>> {
+    let mut previous = 0;
     e.variants
         .iter()
         .map(|v| match &v.fields {
@@ -169,6 +189,7 @@ fn union_members(e: &syn::DataEnum) -> syn::Result<Vec<Member>> {
                 one.unnamed[0].ty.clone(),
                 &v.attrs,
                 v.span(),
+                &mut previous,
             ),
             _ => Err(syn::Error::new(
                 v.span(),
@@ -178,7 +199,15 @@ fn union_members(e: &syn::DataEnum) -> syn::Result<Vec<Member>> {
         .collect()
 }
 
-fn member(ident: Ident, ty: Type, attrs: &[Attribute], span: Span) -> syn::Result<Member> {
+/// One member; without a `tag` it takes the previous member's plus one (the first: 1), as a
+/// Rust enum's discriminants do.
+fn member(
+    ident: Ident,
+    ty: Type,
+    attrs: &[Attribute],
+    span: Span,
+    previous: &mut u32,
+) -> syn::Result<Member> {
     let wire_name = ident.to_string();
     let wire_name = wire_name.strip_prefix("r#").unwrap_or(&wire_name);
     let mut tag = None;
@@ -186,7 +215,7 @@ fn member(ident: Ident, ty: Type, attrs: &[Attribute], span: Span) -> syn::Resul
         wire: LitStr::new(wire_name, ident.span()),
         ident,
         ty,
-        tag: LitInt::new("0", span),
+        tag: LitInt::new("1", span),
         default: false,
         range: None,
         length: None,
@@ -195,15 +224,20 @@ fn member(ident: Ident, ty: Type, attrs: &[Attribute], span: Span) -> syn::Resul
     for attr in accord_attributes(attrs) {
         attr.parse_nested_meta(|meta| member_entry(&mut member, &mut tag, &meta))?;
     }
-    member.tag = tag.ok_or_else(|| {
-        syn::Error::new(
-            span,
-            format!(
-                "`{}` needs its protobuf field number: `#[accord(tag = 1)]`",
-                member.ident
-            ),
-        )
-    })?;
+    member.tag = match tag {
+        Some(tag) => tag,
+        None if *previous < MAX_TAG => LitInt::new(&(*previous + 1).to_string(), span),
+        None => {
+            return Err(syn::Error::new(
+                span,
+                format!(
+                    "`{}` needs a field number: the previous one is the last",
+                    member.ident
+                ),
+            ));
+        }
+    };
+    *previous = member.tag.base10_parse()?;
     Ok(member)
 }
 
@@ -216,7 +250,7 @@ fn member_entry(
     if path.is_ident("tag") {
         let number: LitInt = meta.value()?.parse()?;
         match number.base10_parse::<u32>() {
-            Ok(1..=536_870_911) => *tag = Some(number),
+            Ok(1..=MAX_TAG) => *tag = Some(number),
             _ => return Err(syn::Error::new(number.span(), "a tag is 1 to 536870911")),
         }
     } else if path.is_ident("rename") {

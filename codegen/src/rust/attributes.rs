@@ -19,10 +19,19 @@ pub fn container(g: &Generator<'_>, id: DeclId) -> String {
     }
 }
 
-/// `#[accord(tag = N, …)]` of member `index`.
-pub fn member_attribute(g: &Generator<'_>, id: DeclId, index: usize) -> String {
-    let f = member(g.model.decl(id), index);
-    let mut entries = vec![format!("tag = {}", f.number)];
+/// `#[accord(tag = N, …)]` of member `index`, or nothing when it says nothing: the derive
+/// numbers a member without a `tag` one after the previous (the first 1).
+pub fn member_attribute(g: &Generator<'_>, id: DeclId, index: usize) -> Option<String> {
+    let decl = g.model.decl(id);
+    let f = member(decl, index);
+    let previous = match index {
+        0 => 0,
+        _ => member(decl, index - 1).number,
+    };
+    let mut entries = Vec::new();
+    if u64::from(f.number) != u64::from(previous) + 1 {
+        entries.push(format!("tag = {}", f.number));
+    }
     let rust = ident(&g.names.members[id.index()][index]);
     if rust.strip_prefix("r#").unwrap_or(&rust) != f.name {
         entries.push(format!("rename = {}", string_literal(&f.name)));
@@ -31,7 +40,7 @@ pub fn member_attribute(g: &Generator<'_>, id: DeclId, index: usize) -> String {
         entries.push("default".into());
     }
     constraints(f, &mut entries);
-    format!("#[accord({})]", entries.join(", "))
+    (!entries.is_empty()).then(|| format!("#[accord({})]", entries.join(", ")))
 }
 
 fn constraints(field: &Field, entries: &mut Vec<String>) {

@@ -72,7 +72,9 @@ fn field(g: &Generator<'_>, code: &mut Code, id: DeclId, index: usize) {
     let f = member(g.model.decl(id), index);
     let rust = &g.names.members[id.index()][index];
     docs(code, f.docs.as_deref(), &f.lifecycle);
-    code.line(&attributes::member_attribute(g, id, index));
+    if let Some(attribute) = attributes::member_attribute(g, id, index) {
+        code.line(&attribute);
+    }
     let ty = field_type(g, id, index);
     code.line(&format!("pub {}: {ty},", ident(rust)));
 }
@@ -122,7 +124,9 @@ fn union(g: &Generator<'_>, code: &mut Code, id: DeclId, u: &Union) {
         for (i, v) in u.variants.iter().enumerate() {
             let variant = ident(&g.names.members[id.index()][i]);
             docs(code, v.docs.as_deref(), &v.lifecycle);
-            code.line(&attributes::member_attribute(g, id, i));
+            if let Some(attribute) = attributes::member_attribute(g, id, i) {
+                code.line(&attribute);
+            }
             code.line(&format!("{variant}({}),", field_type(g, id, i)));
         }
     });

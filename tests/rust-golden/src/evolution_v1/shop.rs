@@ -7,30 +7,23 @@ use ::accord::__private as __accord;
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.Item", new)]
 pub struct Item {
-    #[accord(tag = 1)]
     pub id: i64,
-    #[accord(tag = 2)]
     pub name: __accord::Option<__accord::String>,
-    #[accord(tag = 3, length(max = 10usize))]
+    #[accord(length(max = 10usize))]
     pub tag: __accord::Option<__accord::String>,
-    #[accord(tag = 4)]
     pub color: __accord::Option<Color>,
-    #[accord(tag = 5)]
     pub paid_with: __accord::Option<Payment>,
-    #[accord(tag = 6)]
     pub maker_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::Message)]
 #[accord(proto = "shop.v1.GetItem", new)]
 pub struct GetItem {
-    #[accord(tag = 1)]
     pub id: i64,
-    #[accord(tag = 2, range(min = 1i32))]
+    #[accord(range(min = 1i32))]
     pub count: i32,
-    #[accord(tag = 3)]
     pub note: __accord::Option<__accord::String>,
-    #[accord(tag = 4, default)]
+    #[accord(default)]
     pub limit: i32,
 }
 
@@ -57,16 +50,13 @@ impl __accord::Default for GetItem {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.Maker", new)]
 pub struct Maker {
-    #[accord(tag = 1)]
     pub maker_id: i64,
-    #[accord(tag = 2)]
     pub name: __accord::String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.GetMaker", new)]
 pub struct GetMaker {
-    #[accord(tag = 1)]
     pub maker_id: i64,
 }
 
@@ -83,28 +73,25 @@ __accord::enumeration! {
 #[accord(proto = "shop.v1.Payment")]
 #[allow(clippy::large_enum_variant)]
 pub enum Payment {
-    #[accord(tag = 1, rename = "card")]
+    #[accord(rename = "card")]
     Card(__accord::String),
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.NotFound", new)]
 pub struct NotFound {
-    #[accord(tag = 1)]
     pub id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.ItemSold", new)]
 pub struct ItemSold {
-    #[accord(tag = 1)]
     pub id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.ItemReturned", new)]
 pub struct ItemReturned {
-    #[accord(tag = 1)]
     pub id: i64,
 }
 

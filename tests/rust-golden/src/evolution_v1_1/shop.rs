@@ -7,41 +7,31 @@ use ::accord::__private as __accord;
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.Item", new)]
 pub struct Item {
-    #[accord(tag = 1)]
     pub id: i64,
     /// **field-made-required** is left out: `Option<String>` would become `String`.
     /// 
     /// **Deprecated**.
-    #[accord(tag = 2)]
     pub name: __accord::Option<__accord::String>,
-    #[accord(tag = 3, length(max = 20usize))]
+    #[accord(length(max = 20usize))]
     pub tag: __accord::Option<__accord::String>,
-    #[accord(tag = 4)]
     pub color: __accord::Option<Color>,
-    #[accord(tag = 5)]
     pub paid_with: __accord::Option<Payment>,
-    #[accord(tag = 6)]
     pub maker_id: i64,
-    #[accord(tag = 7)]
     pub stock: i32,
-    #[accord(tag = 8)]
     pub rating: __accord::Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::Message)]
 #[accord(proto = "shop.v1.GetItem", new)]
 pub struct GetItem {
-    #[accord(tag = 1)]
     pub id: i64,
-    #[accord(tag = 2, range(min = 1i32))]
+    #[accord(range(min = 1i32))]
     pub count: i32,
-    #[accord(tag = 3)]
     pub note: __accord::Option<__accord::String>,
-    #[accord(tag = 4, default)]
+    #[accord(default)]
     pub limit: i32,
-    #[accord(tag = 5, default)]
+    #[accord(default)]
     pub in_stock: bool,
-    #[accord(tag = 6)]
     pub extra: __accord::Option<__accord::String>,
 }
 
@@ -76,23 +66,19 @@ impl __accord::Default for GetItem {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.Maker", new)]
 pub struct Maker {
-    #[accord(tag = 1)]
     pub maker_id: i64,
-    #[accord(tag = 2)]
     pub name: __accord::String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.GetMaker", new)]
 pub struct GetMaker {
-    #[accord(tag = 1)]
     pub maker_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.Extra", new)]
 pub struct Extra {
-    #[accord(tag = 1)]
     pub a: i32,
 }
 
@@ -110,37 +96,33 @@ __accord::enumeration! {
 #[accord(proto = "shop.v1.Payment")]
 #[allow(clippy::large_enum_variant)]
 pub enum Payment {
-    #[accord(tag = 1, rename = "card")]
+    #[accord(rename = "card")]
     Card(__accord::String),
-    #[accord(tag = 2, rename = "voucher")]
+    #[accord(rename = "voucher")]
     Voucher(__accord::String),
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.NotFound", new)]
 pub struct NotFound {
-    #[accord(tag = 1)]
     pub id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.Gone", new)]
 pub struct Gone {
-    #[accord(tag = 1)]
     pub id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.ItemSold", new)]
 pub struct ItemSold {
-    #[accord(tag = 1)]
     pub id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "shop.v1.ItemReturned", new)]
 pub struct ItemReturned {
-    #[accord(tag = 1)]
     pub id: i64,
 }
 

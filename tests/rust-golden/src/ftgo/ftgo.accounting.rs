@@ -16,11 +16,9 @@ __accord::enumeration! {
 #[derive(Debug, Clone, PartialEq, __accord::Message)]
 #[accord(proto = "ftgo.accounting.v0.Account", new)]
 pub struct Account {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
-    #[accord(tag = 2)]
     pub state: AccountState,
-    #[accord(tag = 3, default)]
+    #[accord(default)]
     pub initial_state: AccountState,
 }
 
@@ -36,18 +34,15 @@ impl Account {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.accounting.v0.GetAccountRequest", new)]
 pub struct GetAccountRequest {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
-    #[accord(tag = 2)]
     pub origin: __accord::Option<__accord::String>,
 }
 
 #[derive(Debug, Clone, PartialEq, __accord::Message)]
 #[accord(proto = "ftgo.accounting.v0.ListAccountsRequest", new)]
 pub struct ListAccountsRequest {
-    #[accord(tag = 1)]
     pub state: __accord::Option<AccountState>,
-    #[accord(tag = 2, default, range(min = 1u32, max = 500u32))]
+    #[accord(default, range(min = 1u32, max = 500u32))]
     pub limit: u32,
 }
 
@@ -72,7 +67,6 @@ impl __accord::Default for ListAccountsRequest {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.accounting.v0.AccountList", new)]
 pub struct AccountList {
-    #[accord(tag = 1)]
     pub accounts: __accord::Vec<Account>,
 }
 
@@ -80,52 +74,41 @@ pub struct AccountList {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.accounting.v0.AuthorizeCard", new)]
 pub struct AuthorizeCard {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
-    #[accord(tag = 2)]
     pub order_id: i64,
-    #[accord(tag = 3)]
     pub amount: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.accounting.v0.DisableAccount", new)]
 pub struct DisableAccount {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.accounting.v0.CardAuthorized", new)]
 pub struct CardAuthorized {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
-    #[accord(tag = 2)]
     pub order_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.accounting.v0.CardAuthorizationFailed", new)]
 pub struct CardAuthorizationFailed {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
-    #[accord(tag = 2)]
     pub order_id: i64,
-    #[accord(tag = 3)]
     pub reason: __accord::String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.accounting.v0.AccountNotFound", new)]
 pub struct AccountNotFound {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.accounting.v0.PaymentDeclined", new)]
 pub struct PaymentDeclined {
-    #[accord(tag = 1)]
     pub reason: __accord::String,
 }
 

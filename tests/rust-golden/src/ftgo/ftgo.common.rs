@@ -7,8 +7,7 @@ use ::accord::__private as __accord;
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.common.v1.Money", new)]
 pub struct Money {
-    #[accord(tag = 1)]
     pub amount: i64,
-    #[accord(tag = 2, pattern = "^[A-Z]{3}$")]
+    #[accord(pattern = "^[A-Z]{3}$")]
     pub currency: __accord::String,
 }

@@ -8,36 +8,32 @@ use super::super::ftgo::common::Money;
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.consumer.v1.Consumer", new)]
 pub struct Consumer {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
-    #[accord(tag = 2, length(min = 1usize, max = 200usize))]
+    #[accord(length(min = 1usize, max = 200usize))]
     pub name: __accord::String,
-    #[accord(tag = 3, pattern = "^[^@\\s]+@[^@\\s]+$")]
+    #[accord(pattern = "^[^@\\s]+@[^@\\s]+$")]
     pub email: __accord::String,
-    #[accord(tag = 4)]
     pub registered_at: __accord::Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.consumer.v1.CreateConsumerRequest", new)]
 pub struct CreateConsumerRequest {
-    #[accord(tag = 1, length(min = 1usize, max = 200usize))]
+    #[accord(length(min = 1usize, max = 200usize))]
     pub name: __accord::String,
-    #[accord(tag = 2, pattern = "^[^@\\s]+@[^@\\s]+$")]
+    #[accord(pattern = "^[^@\\s]+@[^@\\s]+$")]
     pub email: __accord::String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.consumer.v1.CreateConsumerReply", new)]
 pub struct CreateConsumerReply {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.consumer.v1.GetConsumerRequest", new)]
 pub struct GetConsumerRequest {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
 }
 
@@ -45,25 +41,20 @@ pub struct GetConsumerRequest {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.consumer.v1.ValidateOrderRequest", new)]
 pub struct ValidateOrderRequest {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
-    #[accord(tag = 2)]
     pub order_id: i64,
-    #[accord(tag = 3)]
     pub order_total: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.consumer.v1.ValidateOrderReply", new)]
 pub struct ValidateOrderReply {
-    #[accord(tag = 1)]
     pub approved: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.consumer.v1.ConsumerNotFound", new)]
 pub struct ConsumerNotFound {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
 }
 
@@ -71,18 +62,14 @@ pub struct ConsumerNotFound {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.consumer.v1.ConsumerVerificationFailed", new)]
 pub struct ConsumerVerificationFailed {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
-    #[accord(tag = 2)]
     pub reason: __accord::String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.consumer.v1.ConsumerCreated", new)]
 pub struct ConsumerCreated {
-    #[accord(tag = 1)]
     pub consumer_id: i64,
-    #[accord(tag = 2)]
     pub name: __accord::String,
 }
 

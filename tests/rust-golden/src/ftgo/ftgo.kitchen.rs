@@ -7,46 +7,38 @@ use super::super::ftgo::order::LineItem;
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.kitchen.v0.CreateTicket", new)]
 pub struct CreateTicket {
-    #[accord(tag = 1)]
     pub order_id: i64,
-    #[accord(tag = 2)]
     pub line_items: __accord::Vec<LineItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.kitchen.v0.TicketCreated", new)]
 pub struct TicketCreated {
-    #[accord(tag = 1)]
     pub ticket_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.kitchen.v0.CancelTicket", new)]
 pub struct CancelTicket {
-    #[accord(tag = 1)]
     pub ticket_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.kitchen.v0.QuoteRequest", new)]
 pub struct QuoteRequest {
-    #[accord(tag = 1)]
     pub order_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.kitchen.v0.Quote", new)]
 pub struct Quote {
-    #[accord(tag = 1)]
     pub courier: __accord::String,
-    #[accord(tag = 2)]
     pub minutes: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.kitchen.v0.TicketRejected", new)]
 pub struct TicketRejected {
-    #[accord(tag = 1)]
     pub reason: __accord::String,
 }
 

@@ -8,45 +8,37 @@ use super::super::ftgo::common::Money;
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.order.v1.LineItem", new)]
 pub struct LineItem {
-    #[accord(tag = 1)]
     pub menu_item_id: __accord::String,
-    #[accord(tag = 2, range(min = 1i32, max = 100i32))]
+    #[accord(range(min = 1i32, max = 100i32))]
     pub quantity: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.order.v1.CreateOrderRequest", new)]
 pub struct CreateOrderRequest {
-    #[accord(tag = 1)]
     pub restaurant_id: i64,
-    #[accord(tag = 2)]
     pub consumer_id: i64,
-    #[accord(tag = 3, length(min = 1usize))]
+    #[accord(length(min = 1usize))]
     pub line_items: __accord::Vec<LineItem>,
-    #[accord(tag = 4)]
     pub delivery_note: __accord::Option<__accord::String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.order.v1.CreateOrderReply", new)]
 pub struct CreateOrderReply {
-    #[accord(tag = 1)]
     pub order_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.order.v1.GetOrderRequest", new)]
 pub struct GetOrderRequest {
-    #[accord(tag = 1)]
     pub order_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.order.v1.CancelOrderRequest", new)]
 pub struct CancelOrderRequest {
-    #[accord(tag = 1)]
     pub order_id: i64,
-    #[accord(tag = 2)]
     pub reason: __accord::Option<__accord::String>,
 }
 
@@ -65,16 +57,15 @@ __accord::enumeration! {
 #[accord(proto = "ftgo.order.v1.PaymentMethod")]
 #[allow(clippy::large_enum_variant)]
 pub enum PaymentMethod {
-    #[accord(tag = 1, rename = "card")]
+    #[accord(rename = "card")]
     Card(CardToken),
-    #[accord(tag = 2, rename = "voucher")]
+    #[accord(rename = "voucher")]
     Voucher(__accord::String),
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.order.v1.CardToken", new)]
 pub struct CardToken {
-    #[accord(tag = 1)]
     pub token: __accord::String,
 }
 
@@ -82,22 +73,14 @@ pub struct CardToken {
 #[derive(Debug, Clone, PartialEq, __accord::Message)]
 #[accord(proto = "ftgo.order.v1.Order", new)]
 pub struct Order {
-    #[accord(tag = 1)]
     pub order_id: i64,
-    #[accord(tag = 2)]
     pub state: OrderState,
-    #[accord(tag = 3)]
     pub line_items: __accord::Vec<LineItem>,
-    #[accord(tag = 4)]
     pub total: Money,
-    #[accord(tag = 5)]
     pub payment: __accord::Option<PaymentMethod>,
-    #[accord(tag = 6)]
     pub labels: __accord::BTreeMap<__accord::String, __accord::String>,
-    #[accord(tag = 7)]
     pub placed_at: __accord::Timestamp,
     /// Who placed it; `?expand=consumer` embeds the consumer (REST Level 3).
-    #[accord(tag = 8)]
     pub consumer_id: i64,
 }
 
@@ -105,7 +88,6 @@ pub struct Order {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.order.v1.RestaurantNotFound", new)]
 pub struct RestaurantNotFound {
-    #[accord(tag = 1)]
     pub restaurant_id: i64,
 }
 
@@ -113,16 +95,13 @@ pub struct RestaurantNotFound {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.order.v1.MenuItemUnavailable", new)]
 pub struct MenuItemUnavailable {
-    #[accord(tag = 1)]
     pub restaurant_id: i64,
-    #[accord(tag = 2)]
     pub menu_item_ids: __accord::Vec<__accord::String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.order.v1.OrderNotFound", new)]
 pub struct OrderNotFound {
-    #[accord(tag = 1)]
     pub order_id: i64,
 }
 
@@ -130,20 +109,15 @@ pub struct OrderNotFound {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.order.v1.OrderCreated", new)]
 pub struct OrderCreated {
-    #[accord(tag = 1)]
     pub order_id: i64,
-    #[accord(tag = 2)]
     pub consumer_id: i64,
-    #[accord(tag = 3)]
     pub line_items: __accord::Vec<LineItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "ftgo.order.v1.OrderCancelled", new)]
 pub struct OrderCancelled {
-    #[accord(tag = 1)]
     pub order_id: i64,
-    #[accord(tag = 2)]
     pub reason: __accord::Option<__accord::String>,
 }
 

@@ -7,21 +7,20 @@ use ::accord::__private as __accord;
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "awkward.self.v1.Self", new)]
 pub struct Self_ {
-    #[accord(tag = 1, rename = "self")]
+    #[accord(rename = "self")]
     pub self_: __accord::String,
-    #[accord(tag = 2, rename = "Self")]
+    #[accord(rename = "Self")]
     pub self_2: i32,
-    #[accord(tag = 3, rename = "crate")]
+    #[accord(rename = "crate")]
     pub crate_: __accord::Option<bool>,
-    #[accord(tag = 4, rename = "super")]
+    #[accord(rename = "super")]
     pub super_: __accord::Vec<__accord::String>,
-    #[accord(tag = 5, rename = "self_")]
+    #[accord(rename = "self_")]
     pub self_3: __accord::String,
-    #[accord(tag = 6)]
     pub r#type: __accord::String,
-    #[accord(tag = 7, rename = "userId")]
+    #[accord(rename = "userId")]
     pub user_id: i64,
-    #[accord(tag = 8, rename = "user_id")]
+    #[accord(rename = "user_id")]
     pub user_id_2: i64,
 }
 
@@ -33,21 +32,18 @@ pub struct Self_ {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "awkward.self.v1.Thing", new)]
 pub struct Thing {
-    #[accord(tag = 1)]
     pub id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "awkward.self.v1.a_thing", new)]
 pub struct AThing {
-    #[accord(tag = 1)]
     pub name: __accord::String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "awkward.self.v1.THE_THING", new)]
 pub struct TheThing {
-    #[accord(tag = 1)]
     pub flag: bool,
 }
 
@@ -55,30 +51,25 @@ pub struct TheThing {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "awkward.self.v1.Option", new)]
 pub struct Option {
-    #[accord(tag = 1)]
     pub some: __accord::Option<__accord::String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "awkward.self.v1.Result", new)]
 pub struct Result {
-    #[accord(tag = 1)]
     pub ok: bool,
-    #[accord(tag = 2)]
     pub err: __accord::Option<__accord::String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "awkward.self.v1.Vec", new)]
 pub struct Vec {
-    #[accord(tag = 1)]
     pub items: __accord::Vec<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "awkward.self.v1.Box", new)]
 pub struct Box {
-    #[accord(tag = 1)]
     pub inner: __accord::Option<Option>,
 }
 
@@ -98,51 +89,44 @@ __accord::enumeration! {
 #[accord(proto = "awkward.self.v1.crate")]
 #[allow(clippy::large_enum_variant)]
 pub enum Crate {
-    #[accord(tag = 1, rename = "self")]
+    #[accord(rename = "self")]
     Self_(__accord::String),
-    #[accord(tag = 2, rename = "Self")]
+    #[accord(rename = "Self")]
     Self2(i64),
-    #[accord(tag = 3, rename = "type")]
+    #[accord(rename = "type")]
     Type(Thing),
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "awkward.self.v1.Input", new)]
 pub struct Input {
-    #[accord(tag = 1)]
     pub r#type: __accord::String,
-    #[accord(tag = 2)]
     pub r#match: __accord::Option<Match>,
-    #[accord(tag = 3, rename = "self")]
+    #[accord(rename = "self")]
     pub self_: __accord::Option<__accord::String>,
-    #[accord(tag = 4)]
     pub which: __accord::Option<Crate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "awkward.self.v1.Lookup", new)]
 pub struct Lookup {
-    #[accord(tag = 1)]
     pub r#type: __accord::String,
-    #[accord(tag = 2)]
     pub r#match: __accord::Option<Match>,
-    #[accord(tag = 3, rename = "self")]
+    #[accord(rename = "self")]
     pub self_: __accord::Option<__accord::String>,
-    #[accord(tag = 4, rename = "super")]
+    #[accord(rename = "super")]
     pub super_: __accord::Vec<Match>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "awkward.self.v1.TypeError", new)]
 pub struct TypeError {
-    #[accord(tag = 1)]
     pub r#fn: __accord::String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "awkward.self.v1.Error", new)]
 pub struct Error {
-    #[accord(tag = 1)]
     pub r#loop: bool,
 }
 

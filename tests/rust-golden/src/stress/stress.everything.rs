@@ -7,29 +7,17 @@ use ::accord::__private as __accord;
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.Scalars", new)]
 pub struct Scalars {
-    #[accord(tag = 1)]
     pub flag: bool,
-    #[accord(tag = 2)]
     pub small: i32,
-    #[accord(tag = 3)]
     pub big: i64,
-    #[accord(tag = 4)]
     pub count: u32,
-    #[accord(tag = 5)]
     pub huge: u64,
-    #[accord(tag = 6)]
     pub ratio: f32,
-    #[accord(tag = 7)]
     pub precise: f64,
-    #[accord(tag = 8)]
     pub text: __accord::String,
-    #[accord(tag = 9)]
     pub blob: __accord::Bytes,
-    #[accord(tag = 10)]
     pub at: __accord::Timestamp,
-    #[accord(tag = 11)]
     pub took: __accord::Duration,
-    #[accord(tag = 12)]
     pub id: __accord::Uuid,
 }
 
@@ -37,39 +25,31 @@ pub struct Scalars {
 #[derive(Debug, Clone, PartialEq, __accord::Message)]
 #[accord(proto = "stress.everything.v2.Optionals", new)]
 pub struct Optionals {
-    #[accord(tag = 1, default)]
+    #[accord(default)]
     pub flag: bool,
-    #[accord(tag = 2, default)]
+    #[accord(default)]
     pub small: i32,
-    #[accord(tag = 3, default)]
+    #[accord(default)]
     pub big: i64,
-    #[accord(tag = 4, default)]
+    #[accord(default)]
     pub count: u32,
-    #[accord(tag = 5)]
     pub huge: __accord::Option<u64>,
-    #[accord(tag = 6, default)]
+    #[accord(default)]
     pub ratio: f32,
-    #[accord(tag = 7, default)]
+    #[accord(default)]
     pub precise: f64,
-    #[accord(tag = 8, default)]
+    #[accord(default)]
     pub text: __accord::String,
-    #[accord(tag = 9)]
     pub blob: __accord::Option<__accord::Bytes>,
-    #[accord(tag = 10)]
     pub at: __accord::Option<__accord::Timestamp>,
-    #[accord(tag = 11, default)]
+    #[accord(default)]
     pub took: __accord::Duration,
-    #[accord(tag = 12)]
     pub id: __accord::Option<__accord::Uuid>,
-    #[accord(tag = 13, default)]
+    #[accord(default)]
     pub color: Color,
-    #[accord(tag = 14)]
     pub shape: __accord::Option<Shape>,
-    #[accord(tag = 15)]
     pub tags: __accord::Option<__accord::Vec<__accord::String>>,
-    #[accord(tag = 16)]
     pub scores: __accord::Option<__accord::BTreeMap<__accord::String, i64>>,
-    #[accord(tag = 17)]
     pub nested: __accord::Option<Scalars>,
 }
 
@@ -156,23 +136,14 @@ impl __accord::Default for Optionals {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.Containers", new)]
 pub struct Containers {
-    #[accord(tag = 1)]
     pub matrix: __accord::Vec<__accord::Vec<i32>>,
-    #[accord(tag = 2)]
     pub cube: __accord::Vec<__accord::Vec<__accord::Vec<f64>>>,
-    #[accord(tag = 3)]
     pub groups: __accord::BTreeMap<__accord::String, __accord::Vec<__accord::String>>,
-    #[accord(tag = 4)]
     pub by_id: __accord::BTreeMap<i64, Item>,
-    #[accord(tag = 5)]
     pub by_small: __accord::BTreeMap<u32, __accord::BTreeMap<__accord::String, bool>>,
-    #[accord(tag = 6)]
     pub shapes: __accord::Vec<Shape>,
-    #[accord(tag = 7)]
     pub colors: __accord::Vec<Color>,
-    #[accord(tag = 8)]
     pub optional_list: __accord::Option<__accord::Vec<Item>>,
-    #[accord(tag = 9)]
     pub optional_map: __accord::Option<__accord::BTreeMap<__accord::String, __accord::Vec<Item>>>,
     #[accord(tag = 13)]
     pub lights: __accord::BTreeMap<u64, Light>,
@@ -183,23 +154,23 @@ pub struct Containers {
 #[accord(proto = "stress.everything.v2.Constrained", new)]
 pub struct Constrained {
     /// A percentage.
-    #[accord(tag = 1, range(min = 1i32, max = 100i32))]
+    #[accord(range(min = 1i32, max = 100i32))]
     pub percent: i32,
-    #[accord(tag = 2, range(min = 0.5f64))]
+    #[accord(range(min = 0.5f64))]
     pub positive: f64,
-    #[accord(tag = 3, range(max = 10u64))]
+    #[accord(range(max = 10u64))]
     pub at_most: u64,
-    #[accord(tag = 4, length(min = 1usize, max = 64usize), pattern = "^[a-z][a-z0-9_]*$")]
+    #[accord(length(min = 1usize, max = 64usize), pattern = "^[a-z][a-z0-9_]*$")]
     pub slug: __accord::String,
-    #[accord(tag = 5, length(max = 16usize))]
+    #[accord(length(max = 16usize))]
     pub digest: __accord::Bytes,
-    #[accord(tag = 6, length(min = 1usize, max = 10usize))]
+    #[accord(length(min = 1usize, max = 10usize))]
     pub items: __accord::Vec<Item>,
-    #[accord(tag = 7, length(min = 1usize))]
+    #[accord(length(min = 1usize))]
     pub labels: __accord::BTreeMap<__accord::String, __accord::String>,
-    #[accord(tag = 8, default, length(min = 2usize))]
+    #[accord(default, length(min = 2usize))]
     pub code: __accord::String,
-    #[accord(tag = 9, default, range(min = -1.5f32, max = 1.5f32))]
+    #[accord(default, range(min = -1.5f32, max = 1.5f32))]
     pub tilt: f32,
 }
 
@@ -238,9 +209,7 @@ impl __accord::Default for Constrained {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.Item", new)]
 pub struct Item {
-    #[accord(tag = 1)]
     pub id: i64,
-    #[accord(tag = 2)]
     pub other: __accord::Option<super::super::stress::other::Item>,
 }
 
@@ -276,33 +245,30 @@ __accord::enumeration! {
 #[allow(clippy::large_enum_variant)]
 pub enum Shape {
     /// A round shape.
-    #[accord(tag = 1, rename = "circle")]
+    #[accord(rename = "circle")]
     Circle(Circle),
-    #[accord(tag = 2, rename = "side")]
+    #[accord(rename = "side")]
     Side(f64),
-    #[accord(tag = 3, rename = "label")]
+    #[accord(rename = "label")]
     Label(__accord::String),
-    #[accord(tag = 4, rename = "points")]
+    #[accord(rename = "points")]
     Points(__accord::Vec<Point>),
-    #[accord(tag = 5, rename = "nothing")]
+    #[accord(rename = "nothing")]
     Nothing(Empty),
-    #[accord(tag = 6, rename = "color")]
+    #[accord(rename = "color")]
     Color(Color),
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.Circle", new)]
 pub struct Circle {
-    #[accord(tag = 1)]
     pub radius: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.Point", new)]
 pub struct Point {
-    #[accord(tag = 1)]
     pub x: f64,
-    #[accord(tag = 2)]
     pub y: f64,
 }
 
@@ -314,49 +280,27 @@ pub struct Empty {}
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.Keywords", new)]
 pub struct Keywords {
-    #[accord(tag = 1)]
     pub r#type: __accord::String,
-    #[accord(tag = 2)]
     pub r#match: i32,
-    #[accord(tag = 3)]
     pub r#async: bool,
-    #[accord(tag = 4)]
     pub r#fn: __accord::String,
-    #[accord(tag = 5)]
     pub r#impl: __accord::String,
-    #[accord(tag = 6)]
     pub r#loop: bool,
-    #[accord(tag = 7)]
     pub r#yield: i32,
-    #[accord(tag = 8)]
     pub message: __accord::String,
-    #[accord(tag = 9)]
     pub option: __accord::Option<__accord::String>,
-    #[accord(tag = 10)]
     pub repeated: bool,
-    #[accord(tag = 11)]
     pub function: __accord::String,
-    #[accord(tag = 12)]
     pub class: __accord::String,
-    #[accord(tag = 13)]
     pub new: bool,
-    #[accord(tag = 14)]
     pub delete: bool,
-    #[accord(tag = 15)]
     pub version: __accord::String,
-    #[accord(tag = 16)]
     pub key: __accord::String,
-    #[accord(tag = 17)]
     pub kind: __accord::String,
-    #[accord(tag = 18)]
     pub format: __accord::String,
-    #[accord(tag = 19)]
     pub stream: __accord::String,
-    #[accord(tag = 20)]
     pub error: __accord::String,
-    #[accord(tag = 21)]
     pub address: __accord::String,
-    #[accord(tag = 22)]
     pub messages: __accord::Vec<__accord::String>,
 }
 
@@ -364,20 +308,14 @@ pub struct Keywords {
 #[derive(Debug, Clone, PartialEq, __accord::Message)]
 #[accord(proto = "stress.everything.v2.Thing", new)]
 pub struct Thing {
-    #[accord(tag = 1)]
     pub id: __accord::Uuid,
-    #[accord(tag = 2, length(min = 1usize, max = 80usize))]
+    #[accord(length(min = 1usize, max = 80usize))]
     pub name: __accord::String,
-    #[accord(tag = 3)]
     pub color: Color,
-    #[accord(tag = 4)]
     pub shape: __accord::Option<Shape>,
-    #[accord(tag = 5)]
     pub scalars: __accord::Option<Scalars>,
-    #[accord(tag = 6)]
     pub labels: __accord::BTreeMap<__accord::String, __accord::String>,
     /// **Deprecated**: use name
-    #[accord(tag = 7)]
     pub title: __accord::Option<__accord::String>,
     /// **Deprecated**.
     #[accord(tag = 9)]
@@ -389,7 +327,6 @@ pub struct Thing {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.GetThing", new)]
 pub struct GetThing {
-    #[accord(tag = 1)]
     pub id: __accord::Uuid,
 }
 
@@ -397,21 +334,14 @@ pub struct GetThing {
 #[derive(Debug, Clone, PartialEq, __accord::Message)]
 #[accord(proto = "stress.everything.v2.ListThings", new)]
 pub struct ListThings {
-    #[accord(tag = 1)]
     pub colors: __accord::Vec<Color>,
-    #[accord(tag = 2)]
     pub tags: __accord::Option<__accord::Vec<__accord::String>>,
-    #[accord(tag = 3, default, range(min = 1u32, max = 500u32))]
+    #[accord(default, range(min = 1u32, max = 500u32))]
     pub limit: u32,
-    #[accord(tag = 4)]
     pub tenant: __accord::String,
-    #[accord(tag = 5)]
     pub etag: __accord::Option<__accord::String>,
-    #[accord(tag = 6)]
     pub after: __accord::Option<__accord::Timestamp>,
-    #[accord(tag = 7)]
     pub reverse: __accord::Option<bool>,
-    #[accord(tag = 8)]
     pub light: __accord::Option<Light>,
 }
 
@@ -442,9 +372,7 @@ impl __accord::Default for ListThings {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.ThingList", new)]
 pub struct ThingList {
-    #[accord(tag = 1)]
     pub things: __accord::Vec<Thing>,
-    #[accord(tag = 2)]
     pub next: __accord::Option<__accord::String>,
 }
 
@@ -452,79 +380,63 @@ pub struct ThingList {
 #[derive(Debug, Clone, PartialEq, __accord::Message)]
 #[accord(proto = "stress.everything.v2.ReplaceThing", new)]
 pub struct ReplaceThing {
-    #[accord(tag = 1)]
     pub id: __accord::Uuid,
-    #[accord(tag = 2)]
     pub etag: __accord::String,
-    #[accord(tag = 3)]
     pub thing: Thing,
-    #[accord(tag = 4)]
     pub note: __accord::Option<__accord::String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.PatchLabels", new)]
 pub struct PatchLabels {
-    #[accord(tag = 1)]
     pub id: __accord::Uuid,
-    #[accord(tag = 2)]
     pub labels: __accord::BTreeMap<__accord::String, __accord::String>,
-    #[accord(tag = 3)]
     pub dry_run: __accord::Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.Chunk", new)]
 pub struct Chunk {
-    #[accord(tag = 1, length(max = 65536usize))]
+    #[accord(length(max = 65536usize))]
     pub data: __accord::Bytes,
-    #[accord(tag = 2)]
     pub seq: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.UploadReply", new)]
 pub struct UploadReply {
-    #[accord(tag = 1)]
     pub total: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.DoThing", new)]
 pub struct DoThing {
-    #[accord(tag = 1)]
     pub id: __accord::Uuid,
-    #[accord(tag = 2)]
     pub what: __accord::String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.ForgetThing", new)]
 pub struct ForgetThing {
-    #[accord(tag = 1)]
     pub id: __accord::Uuid,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.Survey", new)]
 pub struct Survey {
-    #[accord(tag = 1)]
     pub question: __accord::String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.SurveyAnswer", new)]
 pub struct SurveyAnswer {
-    #[accord(tag = 1)]
     pub answer: __accord::String,
-    #[accord(tag = 2)]
     pub who: __accord::Option<__accord::String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.NotFound", new)]
 pub struct NotFound {
-    #[accord(tag = 1)]
     pub id: __accord::Uuid,
 }
 
@@ -532,14 +444,12 @@ pub struct NotFound {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.Conflict", new)]
 pub struct Conflict {
-    #[accord(tag = 1)]
     pub reason: __accord::String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.AlreadyExists", new)]
 pub struct AlreadyExists {
-    #[accord(tag = 1)]
     pub id: __accord::Uuid,
 }
 
@@ -547,7 +457,6 @@ pub struct AlreadyExists {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.BadThing", new)]
 pub struct BadThing {
-    #[accord(tag = 1)]
     pub field: __accord::String,
 }
 
@@ -555,7 +464,6 @@ pub struct BadThing {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.Gone", new)]
 pub struct Gone {
-    #[accord(tag = 1)]
     pub id: __accord::Uuid,
 }
 
@@ -563,7 +471,6 @@ pub struct Gone {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.Internal", new)]
 pub struct Internal {
-    #[accord(tag = 1)]
     pub detail: __accord::Option<__accord::String>,
 }
 
@@ -571,11 +478,8 @@ pub struct Internal {
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.ThingHappened", new)]
 pub struct ThingHappened {
-    #[accord(tag = 1)]
     pub id: __accord::Uuid,
-    #[accord(tag = 2)]
     pub at: __accord::Timestamp,
-    #[accord(tag = 3)]
     pub shape: __accord::Option<Shape>,
 }
 
@@ -583,18 +487,14 @@ pub struct ThingHappened {
 #[accord(proto = "stress.everything.v2.AuditEntry", new)]
 pub struct AuditEntry {
     /// What happened, in words.
-    #[accord(tag = 1)]
     pub what: __accord::String,
-    #[accord(tag = 2)]
     pub at: __accord::Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.everything.v2.ThingRemoved", new)]
 pub struct ThingRemoved {
-    #[accord(tag = 1)]
     pub id: __accord::Uuid,
-    #[accord(tag = 2)]
     pub reason: __accord::Option<__accord::String>,
 }
 

@@ -7,30 +7,25 @@ use ::accord::__private as __accord;
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.other.v0.Item", new)]
 pub struct Item {
-    #[accord(tag = 1)]
     pub name: __accord::String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.other.v0.ListItems", new)]
 pub struct ListItems {
-    #[accord(tag = 1)]
     pub query: __accord::Option<__accord::String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.other.v0.ItemList", new)]
 pub struct ItemList {
-    #[accord(tag = 1)]
     pub items: __accord::Vec<Item>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
 #[accord(proto = "stress.other.v0.ItemAdded", new)]
 pub struct ItemAdded {
-    #[accord(tag = 1)]
     pub item: Item,
-    #[accord(tag = 2)]
     pub at: __accord::Timestamp,
 }
 
