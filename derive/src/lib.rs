@@ -11,6 +11,7 @@ mod construct;
 mod glue;
 mod model;
 mod serde;
+mod shared;
 mod validate;
 
 use proc_macro::TokenStream;
@@ -31,4 +32,22 @@ fn expand(input: &model::Input) -> proc_macro2::TokenStream {
     code.extend(glue::impl_message(input));
     code.extend(construct::impl_constructors(input));
     code
+}
+
+/// `#[accord::shared]` on a trait of `&self` methods: also `impl Trait for Arc<T>` for every
+/// `T: Trait`, each method calling `T`'s, so one implementation behind an `Arc` serves several
+/// transports or channels at once.
+#[proc_macro_attribute]
+pub fn shared(args: TokenStream, item: TokenStream) -> TokenStream {
+    if !args.is_empty() {
+        let args = proc_macro2::TokenStream::from(args);
+        return syn::Error::new_spanned(args, "`accord::shared` takes no arguments")
+            .to_compile_error()
+            .into();
+    }
+    let item = syn::parse_macro_input!(item as syn::ItemTrait);
+    match shared::expand(&item) {
+        Ok(code) => code.into(),
+        Err(error) => error.to_compile_error().into(),
+    }
 }

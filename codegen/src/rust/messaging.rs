@@ -346,6 +346,8 @@ fn subscriber(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channe
          a message whose method is not implemented is acknowledged and ignored.",
         g.names.services[id.index()].trait_name
     ));
+    // `shared`: one subscriber can serve several channels or transports at once.
+    code.line("#[__accord::shared]");
     code.open(&format!(
         "pub trait {name}: __accord::Send + __accord::Sync + 'static"
     ));
@@ -366,25 +368,6 @@ fn subscriber(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channe
     __accord::future::ready(__accord::Result::Ok(()))
 }}",
             message_method(g, message),
-            signature::decl(g, scope, message),
-        ));
-    }
-    code.close("");
-    code.line("");
-    // One subscriber can serve several channels or transports at once.
-    code.open(&format!("impl<__T: {name}> {name} for __accord::Arc<__T>"));
-    for (i, &message) in model.channel(channel).messages.iter().enumerate() {
-        if i > 0 {
-            code.line("");
-        }
-        let method = message_method(g, message);
-        code.lines(&format!(
-            "fn {method}(
-    &self,
-    event: __accord::Request<{}>,
-) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {{
-    <__T as {name}>::{method}(self, event)
-}}",
             signature::decl(g, scope, message),
         ));
     }

@@ -130,6 +130,7 @@ pub struct ItemReturned {
 /// Serve it over REST with `shop::rest::router`.
 /// Serve it over GRPC with `shop::grpc::Server`.
 /// Call a remote one with `shop::Client`.
+#[__accord::shared]
 pub trait Shop: __accord::Send + __accord::Sync + 'static {
     fn get(
         &self,
@@ -165,52 +166,6 @@ pub trait Shop: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Shop> Shop for __accord::Arc<__T> {
-    fn get(
-        &self,
-        request: __accord::Request<GetItem>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Item, shop::GetError>,
-    > + __accord::Send {
-        <__T as Shop>::get(self, request)
-    }
-
-    fn find(
-        &self,
-        request: __accord::Request<GetItem>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Item, shop::FindError>,
-    > + __accord::Send {
-        <__T as Shop>::find(self, request)
-    }
-
-    fn watch(
-        &self,
-        request: __accord::Request<GetItem>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Item, __accord::CallError>> {
-        <__T as Shop>::watch(self, request)
-    }
-
-    fn get_maker(
-        &self,
-        request: __accord::Request<GetMaker>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Maker, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Shop>::get_maker(self, request)
-    }
-
-    fn ping(
-        &self,
-        request: __accord::Request<()>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Shop>::ping(self, request)
-    }
 }
 
 /// `Shop`'s error types, operation descriptors and transports.
@@ -859,6 +814,7 @@ pub mod shop {
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over GRPC with `admin::grpc::Server`.
 /// Call a remote one with `admin::Client`.
+#[__accord::shared]
 pub trait Admin: __accord::Send + __accord::Sync + 'static {
     fn ping(
         &self,
@@ -866,18 +822,6 @@ pub trait Admin: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Admin> Admin for __accord::Arc<__T> {
-    fn ping(
-        &self,
-        request: __accord::Request<()>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Admin>::ping(self, request)
-    }
 }
 
 /// `Admin`'s error types, operation descriptors and transports.

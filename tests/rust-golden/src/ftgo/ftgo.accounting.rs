@@ -119,6 +119,7 @@ pub struct PaymentDeclined {
 /// Serve it over MESSAGING with `accounting_service::messaging::responder`.
 /// Serve it over GRPC with `accounting_service::grpc::Server`.
 /// Call a remote one with `accounting_service::Client`.
+#[__accord::shared]
 pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     fn get_account(
         &self,
@@ -149,45 +150,6 @@ pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: AccountingService> AccountingService for __accord::Arc<__T> {
-    fn get_account(
-        &self,
-        request: __accord::Request<GetAccountRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Account, accounting_service::GetAccountError>,
-    > + __accord::Send {
-        <__T as AccountingService>::get_account(self, request)
-    }
-
-    fn list_accounts(
-        &self,
-        request: __accord::Request<ListAccountsRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<AccountList, __accord::CallError>,
-    > + __accord::Send {
-        <__T as AccountingService>::list_accounts(self, request)
-    }
-
-    fn authorize_card(
-        &self,
-        request: __accord::Request<AuthorizeCard>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<CardAuthorized, accounting_service::AuthorizeCardError>,
-    > + __accord::Send {
-        <__T as AccountingService>::authorize_card(self, request)
-    }
-
-    fn disable_account(
-        &self,
-        request: __accord::Request<DisableAccount>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as AccountingService>::disable_account(self, request)
-    }
 }
 
 /// `AccountingService`'s error types, operation descriptors and transports.
@@ -452,6 +414,7 @@ pub mod accounting_service {
         }
 
         /// What `AccountingService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
+        #[__accord::shared]
         pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
             /// A `ftgo.order.OrderCreated` arrived.
             fn order_created(
@@ -469,22 +432,6 @@ pub mod accounting_service {
             ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
                 let _ = event;
                 __accord::future::ready(__accord::Result::Ok(()))
-            }
-        }
-
-        impl<__T: OrderEventsSubscriber> OrderEventsSubscriber for __accord::Arc<__T> {
-            fn order_created(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_created(self, event)
-            }
-
-            fn order_cancelled(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_cancelled(self, event)
             }
         }
 

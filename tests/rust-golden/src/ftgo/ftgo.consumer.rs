@@ -80,6 +80,7 @@ pub struct ConsumerCreated {
 /// Serve it over MESSAGING with `consumer_service::messaging::responder`.
 /// Serve it over GRPC with `consumer_service::grpc::Server`.
 /// Call a remote one with `consumer_service::Client`.
+#[__accord::shared]
 pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     fn create_consumer(
         &self,
@@ -102,36 +103,6 @@ pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<ValidateOrderReply, consumer_service::ValidateOrderError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: ConsumerService> ConsumerService for __accord::Arc<__T> {
-    fn create_consumer(
-        &self,
-        request: __accord::Request<CreateConsumerRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<CreateConsumerReply, __accord::CallError>,
-    > + __accord::Send {
-        <__T as ConsumerService>::create_consumer(self, request)
-    }
-
-    fn get_consumer(
-        &self,
-        request: __accord::Request<GetConsumerRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Consumer, consumer_service::GetConsumerError>,
-    > + __accord::Send {
-        <__T as ConsumerService>::get_consumer(self, request)
-    }
-
-    fn validate_order(
-        &self,
-        request: __accord::Request<ValidateOrderRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<ValidateOrderReply, consumer_service::ValidateOrderError>,
-    > + __accord::Send {
-        <__T as ConsumerService>::validate_order(self, request)
-    }
 }
 
 /// `ConsumerService`'s error types, operation descriptors and transports.
@@ -364,6 +335,7 @@ pub mod consumer_service {
         }
 
         /// What `ConsumerService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
+        #[__accord::shared]
         pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
             /// A `ftgo.order.OrderCreated` arrived.
             fn order_created(
@@ -381,22 +353,6 @@ pub mod consumer_service {
             ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
                 let _ = event;
                 __accord::future::ready(__accord::Result::Ok(()))
-            }
-        }
-
-        impl<__T: OrderEventsSubscriber> OrderEventsSubscriber for __accord::Arc<__T> {
-            fn order_created(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_created(self, event)
-            }
-
-            fn order_cancelled(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_cancelled(self, event)
             }
         }
 

@@ -45,6 +45,7 @@ pub struct TicketRejected {
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over MESSAGING with `kitchen_service::messaging::responder`.
 /// Call a remote one with `kitchen_service::Client`.
+#[__accord::shared]
 pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     /// Asynchronous request/response: the request travels on kitchen_commands,
     /// the reply on a reply channel owned by the caller, matched by correlation id.
@@ -62,27 +63,6 @@ pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: KitchenService> KitchenService for __accord::Arc<__T> {
-    fn create_ticket(
-        &self,
-        request: __accord::Request<CreateTicket>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<TicketCreated, kitchen_service::CreateTicketError>,
-    > + __accord::Send {
-        <__T as KitchenService>::create_ticket(self, request)
-    }
-
-    fn cancel_ticket(
-        &self,
-        request: __accord::Request<CancelTicket>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as KitchenService>::cancel_ticket(self, request)
-    }
 }
 
 /// `KitchenService`'s error types, operation descriptors and transports.
@@ -194,6 +174,7 @@ pub mod kitchen_service {
         }
 
         /// What `KitchenService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
+        #[__accord::shared]
         pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
             /// A `ftgo.order.OrderCreated` arrived.
             fn order_created(
@@ -211,22 +192,6 @@ pub mod kitchen_service {
             ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
                 let _ = event;
                 __accord::future::ready(__accord::Result::Ok(()))
-            }
-        }
-
-        impl<__T: OrderEventsSubscriber> OrderEventsSubscriber for __accord::Arc<__T> {
-            fn order_created(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_created(self, event)
-            }
-
-            fn order_cancelled(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_cancelled(self, event)
             }
         }
 
@@ -318,6 +283,7 @@ pub mod kitchen_service {
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over MESSAGING with `delivery_service::messaging::responder`.
 /// Call a remote one with `delivery_service::Client`.
+#[__accord::shared]
 pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
     /// Publish/async responses: the request goes to every subscriber;
     /// the caller collects the replies that arrive within 2 seconds.
@@ -328,16 +294,6 @@ pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
         &self,
         request: __accord::Request<QuoteRequest>,
     ) -> __accord::BoxStream<'static, __accord::Result<Quote, __accord::CallError>>;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: DeliveryService> DeliveryService for __accord::Arc<__T> {
-    fn quote(
-        &self,
-        request: __accord::Request<QuoteRequest>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Quote, __accord::CallError>> {
-        <__T as DeliveryService>::quote(self, request)
-    }
 }
 
 /// `DeliveryService`'s error types, operation descriptors and transports.

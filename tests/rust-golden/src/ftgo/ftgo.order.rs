@@ -127,6 +127,7 @@ pub struct OrderCancelled {
 /// Serve it over REST with `order_service::rest::router`.
 /// Serve it over GRPC with `order_service::grpc::Server`.
 /// Call a remote one with `order_service::Client`.
+#[__accord::shared]
 pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     /// Places an order.
     fn create_order(
@@ -167,52 +168,6 @@ pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: OrderService> OrderService for __accord::Arc<__T> {
-    fn create_order(
-        &self,
-        request: __accord::Request<CreateOrderRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<CreateOrderReply, order_service::CreateOrderError>,
-    > + __accord::Send {
-        <__T as OrderService>::create_order(self, request)
-    }
-
-    fn get_order(
-        &self,
-        request: __accord::Request<GetOrderRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Order, order_service::GetOrderError>,
-    > + __accord::Send {
-        <__T as OrderService>::get_order(self, request)
-    }
-
-    fn cancel_order(
-        &self,
-        request: __accord::Request<CancelOrderRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Order, order_service::CancelOrderError>,
-    > + __accord::Send {
-        <__T as OrderService>::cancel_order(self, request)
-    }
-
-    fn watch_order(
-        &self,
-        request: __accord::Request<GetOrderRequest>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Order, __accord::CallError>> {
-        <__T as OrderService>::watch_order(self, request)
-    }
-
-    fn order_viewed(
-        &self,
-        request: __accord::Request<GetOrderRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as OrderService>::order_viewed(self, request)
-    }
 }
 
 /// `OrderService`'s error types, operation descriptors and transports.

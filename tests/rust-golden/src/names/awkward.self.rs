@@ -136,6 +136,7 @@ pub struct Error {
 /// Serve it over REST with `type::rest::router`.
 /// Serve it over GRPC with `type::grpc::Server`.
 /// Call a remote one with `type::Client`.
+#[__accord::shared]
 pub trait Type: __accord::Send + __accord::Sync + 'static {
     fn r#match(
         &self,
@@ -171,52 +172,6 @@ pub trait Type: __accord::Send + __accord::Sync + 'static {
         &self,
         request: __accord::Request<Input>,
     ) -> __accord::BoxStream<'static, __accord::Result<TheThing, __accord::CallError>>;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Type> Type for __accord::Arc<__T> {
-    fn r#match(
-        &self,
-        request: __accord::Request<Input>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Self_, r#type::MatchError>,
-    > + __accord::Send {
-        <__T as Type>::r#match(self, request)
-    }
-
-    fn self_(
-        &self,
-        request: __accord::Request<Lookup>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Thing, r#type::SelfError>,
-    > + __accord::Send {
-        <__T as Type>::self_(self, request)
-    }
-
-    fn self_2(
-        &self,
-        request: __accord::Request<Lookup>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<AThing, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Type>::self_2(self, request)
-    }
-
-    fn r#async(
-        &self,
-        request: __accord::Request<Lookup>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Type>::r#async(self, request)
-    }
-
-    fn r#loop(
-        &self,
-        request: __accord::Request<Input>,
-    ) -> __accord::BoxStream<'static, __accord::Result<TheThing, __accord::CallError>> {
-        <__T as Type>::r#loop(self, request)
-    }
 }
 
 /// `Type`'s error types, operation descriptors and transports.
@@ -743,6 +698,7 @@ pub mod r#type {
 /// Serve it over REST with `self::rest::router`.
 /// Serve it over GRPC with `self::grpc::Server`.
 /// Call a remote one with `self::Client`.
+#[__accord::shared]
 pub trait Self2: __accord::Send + __accord::Sync + 'static {
     fn super_(
         &self,
@@ -750,18 +706,6 @@ pub trait Self2: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Self2> Self2 for __accord::Arc<__T> {
-    fn super_(
-        &self,
-        request: __accord::Request<Input>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Self2>::super_(self, request)
-    }
 }
 
 /// `Self2`'s error types, operation descriptors and transports.
@@ -961,11 +905,8 @@ pub mod self_ {
 /// A service with no operations (yet): its generated code must compile without warnings.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+#[__accord::shared]
 pub trait Idle: __accord::Send + __accord::Sync + 'static {
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Idle> Idle for __accord::Arc<__T> {
 }
 
 /// `Idle`'s error types, operation descriptors and transports.

@@ -505,6 +505,7 @@ pub struct ThingRemoved {
 /// Serve it over MESSAGING with `everything::messaging::responder`.
 /// Serve it over GRPC with `everything::grpc::Server`.
 /// Call a remote one with `everything::Client`.
+#[__accord::shared]
 pub trait Everything: __accord::Send + __accord::Sync + 'static {
     /// Reads one thing.
     fn get_thing(
@@ -644,165 +645,6 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
         &self,
         request: __accord::Request<Survey>,
     ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, __accord::CallError>>;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Everything> Everything for __accord::Arc<__T> {
-    fn get_thing(
-        &self,
-        request: __accord::Request<GetThing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Thing, everything::GetThingError>,
-    > + __accord::Send {
-        <__T as Everything>::get_thing(self, request)
-    }
-
-    fn list_things(
-        &self,
-        request: __accord::Request<ListThings>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<ThingList, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::list_things(self, request)
-    }
-
-    fn create_thing(
-        &self,
-        request: __accord::Request<Thing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Thing, everything::CreateThingError>,
-    > + __accord::Send {
-        <__T as Everything>::create_thing(self, request)
-    }
-
-    fn replace_thing(
-        &self,
-        request: __accord::Request<ReplaceThing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), everything::ReplaceThingError>,
-    > + __accord::Send {
-        <__T as Everything>::replace_thing(self, request)
-    }
-
-    fn patch_labels(
-        &self,
-        request: __accord::Request<PatchLabels>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Thing, everything::PatchLabelsError>,
-    > + __accord::Send {
-        <__T as Everything>::patch_labels(self, request)
-    }
-
-    fn delete_thing(
-        &self,
-        request: __accord::Request<GetThing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::delete_thing(self, request)
-    }
-
-    fn ping(
-        &self,
-        request: __accord::Request<()>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::ping(self, request)
-    }
-
-    fn watch(
-        &self,
-        request: __accord::Request<GetThing>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Thing, __accord::CallError>> {
-        <__T as Everything>::watch(self, request)
-    }
-
-    fn viewed(
-        &self,
-        request: __accord::Request<GetThing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::viewed(self, request)
-    }
-
-    fn upload(
-        &self,
-        request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<UploadReply, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::upload(self, request)
-    }
-
-    fn chat(
-        &self,
-        request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Chunk, __accord::CallError>> {
-        <__T as Everything>::chat(self, request)
-    }
-
-    fn r#async(
-        &self,
-        request: __accord::Request<Keywords>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Keywords, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::r#async(self, request)
-    }
-
-    fn everything(
-        &self,
-        request: __accord::Request<Containers>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Optionals, everything::EverythingError>,
-    > + __accord::Send {
-        <__T as Everything>::everything(self, request)
-    }
-
-    fn constrained(
-        &self,
-        request: __accord::Request<Constrained>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Empty, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::constrained(self, request)
-    }
-
-    fn fire_and_forget(
-        &self,
-        request: __accord::Request<Empty>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::fire_and_forget(self, request)
-    }
-
-    fn do_thing(
-        &self,
-        request: __accord::Request<DoThing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Thing, everything::DoThingError>,
-    > + __accord::Send {
-        <__T as Everything>::do_thing(self, request)
-    }
-
-    fn forget_thing(
-        &self,
-        request: __accord::Request<ForgetThing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::forget_thing(self, request)
-    }
-
-    fn survey(
-        &self,
-        request: __accord::Request<Survey>,
-    ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, __accord::CallError>> {
-        <__T as Everything>::survey(self, request)
-    }
 }
 
 /// `Everything`'s error types, operation descriptors and transports.
@@ -1553,6 +1395,7 @@ pub mod everything {
         }
 
         /// What `Everything` does with the messages of `stress.other.item_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
+        #[__accord::shared]
         pub trait ItemEventsSubscriber: __accord::Send + __accord::Sync + 'static {
             /// A `stress.other.ItemAdded` arrived.
             fn item_added(
@@ -1561,15 +1404,6 @@ pub mod everything {
             ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
                 let _ = event;
                 __accord::future::ready(__accord::Result::Ok(()))
-            }
-        }
-
-        impl<__T: ItemEventsSubscriber> ItemEventsSubscriber for __accord::Arc<__T> {
-            fn item_added(
-                &self,
-                event: __accord::Request<super::super::super::super::stress::other::ItemAdded>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as ItemEventsSubscriber>::item_added(self, event)
             }
         }
 
@@ -2486,6 +2320,7 @@ pub mod everything {
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over GRPC with `quiet::grpc::Server`.
 /// Call a remote one with `quiet::Client`.
+#[__accord::shared]
 pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     fn only_grpc(
         &self,
@@ -2493,18 +2328,6 @@ pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<Empty, __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Quiet> Quiet for __accord::Arc<__T> {
-    fn only_grpc(
-        &self,
-        request: __accord::Request<Empty>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Empty, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Quiet>::only_grpc(self, request)
-    }
 }
 
 /// `Quiet`'s error types, operation descriptors and transports.

@@ -33,6 +33,7 @@ pub struct ItemAdded {
 /// Serve it over REST with `catalog::rest::router`.
 /// Serve it over GRPC with `catalog::grpc::Server`.
 /// Call a remote one with `catalog::Client`.
+#[__accord::shared]
 pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     fn list(
         &self,
@@ -40,18 +41,6 @@ pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<ItemList, __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Catalog> Catalog for __accord::Arc<__T> {
-    fn list(
-        &self,
-        request: __accord::Request<ListItems>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<ItemList, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Catalog>::list(self, request)
-    }
 }
 
 /// `Catalog`'s error types, operation descriptors and transports.
