@@ -224,11 +224,9 @@ fn finish(result: Result<(), Failure>) -> ExitCode {
     }
 }
 
-/// `accord build` (with `--watch`: see `crate::watch`).
+/// `accord build` once (`main` hands `--watch` to `crate::watch`, which builds through
+/// [`build_again`]: so this module never calls back into the watcher).
 pub fn run(args: &BuildArgs) -> ExitCode {
-    if args.watch {
-        return crate::watch::run(args);
-    }
     finish(build(args))
 }
 

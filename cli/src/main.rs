@@ -85,6 +85,7 @@ fn main() -> ExitCode {
     match &Cli::parse().command {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Build(args) if args.watch => watch::run(args),
         Command::Build(args) => build::run(args),
         Command::Openapi(args) => build::run_openapi(args),
         Command::Proto(args) => build::run_proto(args),

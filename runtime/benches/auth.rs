@@ -4,7 +4,7 @@
 //! median of several runs); asserts nothing. Compare with the REST bench's cost per request
 //! (`cargo bench -p ftgo-order-service --bench rest`, ~30-40 µs per request pair).
 //!
-//! `CARGO_BUILD_JOBS=1 nice -n 10 cargo bench -p accord --bench auth`
+//! `CARGO_BUILD_JOBS=1 nice -n 10 cargo bench -p accord-runtime --bench auth`
 
 use accord::auth::{ApiKeys, Authenticator, Credential, JwtVerifier, Requirement, authorize};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};

@@ -3,7 +3,7 @@
 //! calling at once, as proxies in a service do. Each call is pending once (a `yield_now`), so
 //! its timer is polled and linked into tokio's wheel, then completes long before its deadline.
 //!
-//! `cargo bench -p accord --bench deadline` prints wall-clock and CPU nanoseconds per call of
+//! `cargo bench -p accord-runtime --bench deadline` prints wall-clock and CPU nanoseconds per call of
 //! each; `ACCORD_BENCH_CALLS` sets the number of calls per round (default 400000).
 
 use accord::CallError;

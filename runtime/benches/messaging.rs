@@ -9,7 +9,7 @@
 //!   prefetching consumer acking each message) in the same run, and their ratios;
 //! - asynchronous request/reply round trips, p50 and p99, per broker and path.
 //!
-//! `cargo bench -p accord --features nats,amqp --bench messaging`. The real brokers are started
+//! `cargo bench -p accord-runtime --features nats,amqp --bench messaging`. The real brokers are started
 //! from PATH on private ports (as the tests do) and skipped when missing.
 //! `ACCORD_BENCH_MESSAGES` sets the embedded broker's message count (default 2000000),
 //! `ACCORD_BENCH_BROKER_MESSAGES` the real brokers' per run (default 10000),

@@ -6,7 +6,7 @@
 //! - the idempotent consumer's cost per message: a handler's transaction (one insert of its
 //!   own, commit) with and without the inbox (`seen` + `record`).
 //!
-//! `cargo bench -p accord --features sqlite,postgres[,nats] --bench outbox`. PostgreSQL is
+//! `cargo bench -p accord-runtime --features sqlite,postgres[,nats] --bench outbox`. PostgreSQL is
 //! started privately as the tests do (fsync on, like a real one), skipped when missing; SQLite
 //! is a file in a temp folder (WAL, `synchronous=FULL`). `ACCORD_BENCH_OUTBOX` sets the backlog
 //! (default 20000), `ACCORD_BENCH_INBOX` the handled messages per variant (default 2000).

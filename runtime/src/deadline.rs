@@ -7,7 +7,7 @@
 //! wheel updates for nothing, contended by every thread that makes calls. A timer given back
 //! to the pool stays linked; the next call resets it to its own deadline, which for a later
 //! instant (the usual case: calls share a timeout and time moves on) is one atomic update, and
-//! tokio moves the entry when the old instant comes. `cargo bench -p accord --bench deadline`
+//! tokio moves the entry when the old instant comes. `cargo bench -p accord-runtime --bench deadline`
 //! (64 tasks on two workers): a tokio timer added 300 to 1400 ns of CPU per call over no
 //! deadline, depending on how the lock contends; a pooled one 100 to 200.
 //!

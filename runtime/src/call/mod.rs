@@ -13,14 +13,23 @@
 //!   deadline in a span, and reports its outcome.
 //! - [`MetadataPolicy`]: which metadata crosses a process boundary, in and out; credentials
 //!   never do unless named.
+//! - What every transport's client shares ([`ClientConfigError`], the proxy's credentials, the
+//!   body of a generated proxy) and the propagation header names ([`headers`]).
 //!
 //! Transports supply framing only: how metadata, payloads and statuses travel. They depend on
 //! this module, never the reverse.
 
+#[cfg(any(feature = "rest", feature = "grpc"))]
+mod client;
+pub mod headers;
 pub mod inbound;
 mod metadata;
 pub mod outbound;
 
+#[cfg(any(feature = "rest", feature = "grpc"))]
+pub use client::ClientConfigError;
+#[cfg(any(feature = "rest", feature = "grpc"))]
+pub(crate) use client::Credentials;
 pub use metadata::MetadataPolicy;
 
 use std::time::Duration;

@@ -7,6 +7,8 @@
 use super::codec::ProtoCodec;
 use super::{ACCORD_ERROR, CORRELATION_ID, Method, TRACEPARENT, status_call_error, status_error};
 use crate::auth::{CredentialsProvider, OwnedCredential};
+pub use crate::call::ClientConfigError;
+use crate::call::Credentials;
 use crate::call::Outcome;
 use crate::call::outbound::{Caller, Outgoing};
 use crate::deadline::within;
@@ -26,45 +28,15 @@ use tracing::Instrument as _;
 #[macro_export]
 macro_rules! __grpc_proxy {
     ($(#[$attr:meta])* pub struct $name:ident;) => {
-        $(#[$attr])*
-        #[derive(Debug, Clone)]
-        pub struct $name {
-            client: $crate::grpc::client::GrpcClient,
-        }
-
-        impl $name {
-            /// A proxy over a configured client (channel, settings, credentials).
-            pub fn new(client: $crate::grpc::client::GrpcClient) -> Self {
-                Self { client }
-            }
-
+        $crate::__proxy! {
+            $(#[$attr])* pub struct $name;
+            client: $crate::grpc::client::GrpcClient;
             /// A proxy to `url` (`http://host:port`) with the default settings; it connects
             /// on the first call. Call it inside a tokio runtime.
-            pub fn connect(
-                url: impl ::core::convert::Into<::std::string::String>,
-            ) -> ::core::result::Result<Self, $crate::grpc::client::ClientConfigError> {
-                $crate::grpc::client::GrpcClient::builder(url).build().map(Self::new)
-            }
-
-            /// The client underneath.
-            pub fn client(&self) -> &$crate::grpc::client::GrpcClient {
-                &self.client
-            }
+            connect(url) => $crate::grpc::client::GrpcClient::builder(url).build();
         }
     };
 }
-
-/// A bad client setting (an invalid URL).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientConfigError(String);
-
-impl std::fmt::Display for ClientConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ClientConfigError {}
 
 /// Sends calls over one tonic `Channel`; cheap to clone (every clone shares the bound and the
 /// breaker).
@@ -79,15 +51,6 @@ struct Inner {
     caller: Caller,
     credentials: Option<Credentials>,
     max_message_size: usize,
-}
-
-#[derive(Clone)]
-struct Credentials(Arc<dyn CredentialsProvider>);
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Credentials(..)")
-    }
 }
 
 /// Configures a [`GrpcClient`].
@@ -117,7 +80,7 @@ impl GrpcClientBuilder {
     /// Attaches this provider's credential to every call (`authorization: Bearer …` or the
     /// API key's metadata key).
     pub fn credentials(&mut self, provider: impl CredentialsProvider) -> &mut Self {
-        self.credentials = Some(Credentials(Arc::new(provider)));
+        self.credentials = Some(Credentials::new(provider));
         self
     }
 
@@ -134,7 +97,7 @@ impl GrpcClientBuilder {
         let channel = match &self.channel {
             Some(channel) => channel.clone(),
             None => tonic::transport::Endpoint::from_shared(self.url.clone())
-                .map_err(|e| ClientConfigError(format!("URL {:?}: {e}", self.url)))?
+                .map_err(|e| ClientConfigError::new(format!("URL {:?}: {e}", self.url)))?
                 .connect_lazy(),
         };
         Ok(GrpcClient {
@@ -182,10 +145,7 @@ impl GrpcClient {
     }
 
     async fn credential(&self) -> Result<Option<OwnedCredential>, CallError> {
-        match &self.inner.credentials {
-            Some(Credentials(provider)) => provider.credential().await.map(Some),
-            None => Ok(None),
-        }
+        Credentials::of(self.inner.credentials.as_ref()).await
     }
 
     /// `message` with the call's metadata: deadline, trace, correlation id, allowed metadata,

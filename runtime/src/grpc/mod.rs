@@ -25,12 +25,9 @@ use prost::Message as _;
 /// uses generated gRPC code depends on `accord` alone.
 pub use {tonic, tonic_health, tonic_reflection};
 
-/// `accord-error`: the qualified name of the declared error a status carries.
-pub const ACCORD_ERROR: &str = "accord-error";
-/// `x-correlation-id`: the call's correlation id, when it is not the trace id.
-pub const CORRELATION_ID: &str = "x-correlation-id";
-/// W3C `traceparent`.
-pub const TRACEPARENT: &str = "traceparent";
+/// The metadata keys gRPC shares with REST (`accord-error`, `x-correlation-id`,
+/// `traceparent`): the call core's.
+pub use crate::call::headers::{ACCORD_ERROR, CORRELATION_ID, TRACEPARENT};
 /// The default bound on one message's size, each way: the call core's limit for every
 /// transport ([`crate::call::MAX_MESSAGE_BYTES`], 1 MiB; gRPC's own libraries default to 4 MiB).
 pub const DEFAULT_MAX_MESSAGE: usize = crate::call::MAX_MESSAGE_BYTES;

@@ -49,9 +49,7 @@ mod names {
     pub const GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
     pub const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
     pub const GRPC_MESSAGE: HeaderName = HeaderName::from_static("grpc-message");
-    pub const TRACEPARENT: HeaderName = HeaderName::from_static(super::TRACEPARENT);
-    pub const CORRELATION_ID: HeaderName = HeaderName::from_static(super::CORRELATION_ID);
-    pub const ACCORD_ERROR: HeaderName = HeaderName::from_static(super::super::ACCORD_ERROR);
+    pub use crate::call::headers::names::{ACCORD_ERROR, CORRELATION_ID, TRACEPARENT};
 }
 
 /// Settings of a gRPC skeleton.

@@ -27,6 +27,9 @@ pub mod header {
     pub const ERROR: &str = "error";
     /// On a dead letter: how many times its handler ran (0 for undecodable messages).
     pub const ATTEMPTS: &str = "attempts";
+    /// On a request: when its caller stops waiting, in milliseconds since the Unix epoch (UTC);
+    /// a responder drops it unrun after that.
+    pub const DEADLINE: &str = "deadline";
 }
 
 /// The content type of JSON payloads (the default).

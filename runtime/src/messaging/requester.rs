@@ -10,8 +10,10 @@
 
 use super::binding::{Binding, ChannelInfo, EMPTY_TYPE, STATUS_TYPE, status_of_payload};
 use super::broker::Broker;
+use super::deadline;
 use super::error::BrokerError;
 use super::message::Message;
+use super::outbox::Outbox;
 use crate::call::Outcome;
 use crate::call::outbound::{Caller, Outgoing};
 use crate::codec::{self, Format};
@@ -171,7 +173,12 @@ impl Requester {
         async move {
             let call = shared.caller.outgoing(binding.op, &context);
             let output = binding.output.unwrap_or(EMPTY_TYPE);
-            let message = shared.message(&call, binding, &input, key);
+            let message = shared
+                .message(&call, binding, &input, key)
+                .map(|mut message| {
+                    deadline::stamp(&mut message, call.deadline);
+                    message
+                });
             drop(input);
             let exchange = shared.exchange(binding, message);
             let outcome = |reply: &Message| {
@@ -243,7 +250,8 @@ impl Requester {
                 .min(tokio::time::Instant::now().into_std() + window);
             // The call holds its outstanding slot until the window closes.
             let admission = shared.caller.admit()?;
-            let message = shared.message(&call, binding, &input, key)?;
+            let mut message = shared.message(&call, binding, &input, key)?;
+            deadline::stamp(&mut message, end);
             drop(input);
             let (sender, receiver) = mpsc::channel(COLLECT_BUFFER);
             let registration = shared.register(&message.message_id, Waiter::Many(sender));
@@ -400,19 +408,44 @@ fn decode_reply<O: DeserializeOwned + Proto, E: ServiceError>(
 }
 
 /// Publishes the events of channels (`publishes c`). Cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Publisher {
     broker: Broker,
+    /// Set by [`Publisher::within`]: events go here instead of to the broker.
+    outbox: Option<Arc<dyn Outbox>>,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher")
+            .field("broker", &self.broker)
+            .field("within_outbox", &self.outbox.is_some())
+            .finish()
+    }
 }
 
 impl Publisher {
     /// A publisher on `broker`.
     pub fn new(broker: Broker) -> Publisher {
-        Publisher { broker }
+        Publisher {
+            broker,
+            outbox: None,
+        }
+    }
+
+    /// This publisher writing into `outbox` instead of publishing: with the handler's
+    /// [`Transaction`](crate::store::Transaction), an event is published (by the store's relay)
+    /// only if that transaction commits, with the state change that caused it.
+    pub fn within(&self, outbox: impl Outbox + 'static) -> Publisher {
+        Publisher {
+            broker: self.broker.clone(),
+            outbox: Some(Arc::new(outbox)),
+        }
     }
 
     /// Publishes `event` as `message_type` on `channel`, ordered by `key`; done once the broker
-    /// has it (confirmed on durable channels).
+    /// has it (confirmed on durable channels), or, [`within`](Publisher::within) an outbox,
+    /// once the outbox has it.
     pub fn publish<T: Serialize + Proto>(
         &self,
         channel: &'static ChannelInfo,
@@ -420,7 +453,7 @@ impl Publisher {
         event: &T,
         key: Option<String>,
     ) -> impl Future<Output = Result<(), BrokerError>> + Send + 'static {
-        let broker = self.broker.clone();
+        let (broker, outbox) = (self.broker.clone(), self.outbox.clone());
         let message = codec::encode(event, channel.format).map(|payload| {
             let mut message = Message::new(message_type, payload);
             message.content_type = channel.format.content_type().into();
@@ -429,7 +462,10 @@ impl Publisher {
         });
         async move {
             let message = message.map_err(|e| BrokerError::Config(e.to_string()))?;
-            broker.publish(&channel.channel(), message).await
+            match outbox {
+                Some(outbox) => outbox.write(channel.channel(), message).await,
+                None => broker.publish(&channel.channel(), message).await,
+            }
         }
     }
 }

@@ -24,7 +24,11 @@ use super::address::{Protected, shown};
 use super::binding::{Binding, ChannelInfo, EMPTY_TYPE, STATUS_TYPE, status_payload};
 use super::broker::Broker;
 use super::consumer::{ConsumerConfig, HandlerError};
+use super::deadline::{self, Left};
 use super::error::BrokerError;
+use super::idempotent::HeldReply;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+use super::idempotent::Idempotent;
 use super::message::Message;
 use crate::call::inbound::{self, Incoming};
 use crate::call::{MetadataPolicy, OperationInfo, Outcome};
@@ -61,12 +65,27 @@ pub struct ServeConfig {
     /// Records each message's processing (`messaging_process_duration_seconds`, by channel)
     /// and the messages in process; `None` (the default) records nothing.
     pub metrics: Option<Metrics>,
+    /// The service's store: with one, every message is handled the idempotent way
+    /// (`idempotent.rs`): its handler runs in a [`Transaction`](crate::store::Transaction)
+    /// (in its context: [`Transaction::of`](crate::store::Transaction::of)) that also records
+    /// (group, `message_id`) and the reply, committed before the message is acknowledged and
+    /// the reply sent; a message the group handled before is acknowledged unrun, its stored
+    /// reply sent again.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub store: Option<crate::store::Store>,
 }
 
 impl ServeConfig {
     /// Sets the consumer group.
     pub fn group(mut self, group: impl Into<String>) -> Self {
         self.group = Some(group.into());
+        self
+    }
+
+    /// Handles messages the idempotent way, in transactions of `store` ([`ServeConfig::store`]).
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub fn store(mut self, store: crate::store::Store) -> Self {
+        self.store = Some(store);
         self
     }
 }
@@ -77,8 +96,12 @@ struct Shared {
     metadata: MetadataPolicy,
 }
 
+/// A typed handler: given the message and what goes into its context's extensions (the
+/// idempotent consumer's transaction and held reply, when served with a store).
 type Handler = Arc<
-    dyn Fn(&Message, &Arc<Shared>) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync,
+    dyn Fn(&Message, &Arc<Shared>, http::Extensions) -> BoxFuture<'static, Result<(), HandlerError>>
+        + Send
+        + Sync,
 >;
 
 /// Typed handlers by channel and `message_type`; [`Responder::serve`] runs them.
@@ -184,6 +207,8 @@ impl Responder {
         let service = service.clone();
         let output = binding.output.unwrap_or(EMPTY_TYPE);
         let handle = request_handler(binding, move |request, reply: Replier| {
+            // Replies already sent cannot be held for a commit: each goes as it comes.
+            let reply = reply.unheld();
             let mut items = handler(service.clone(), request);
             async move {
                 let mut outcome = Ok(Outcome::Ok);
@@ -219,12 +244,12 @@ impl Responder {
         Fut: Future<Output = Result<(), CallError>> + Send + 'static,
     {
         let service = service.clone();
-        let handle: Handler = Arc::new(move |message, shared| {
+        let handle: Handler = Arc::new(move |message, shared, extensions| {
             let event = match decode::<T>(message) {
                 Ok(event) => event,
                 Err(status) => return refuse(message, shared, status),
             };
-            let context = context(message, &shared.metadata, Instant::now());
+            let context = context(message, &shared.metadata, Instant::now(), extensions);
             let work = handler(service.clone(), Request::from_parts(context, event));
             let span =
                 tracing::debug_span!("accord.event", channel = channel.address, message_type);
@@ -262,16 +287,49 @@ impl Responder {
         let mut protected = self.protected;
         protected.extend(self.channels.iter().map(|(c, _)| c.address));
         let protected = Arc::new(protected);
+        let system = broker.system();
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        let idempotent = config.store.clone().map(|store| {
+            Arc::new(Idempotent {
+                store,
+                group: group.clone(),
+                broker: broker.clone(),
+            })
+        });
         let mut serving = Serving { tasks: Vec::new() };
         for (channel, handlers) in self.channels {
             let consumer = broker.subscribe(&channel.channel(), &group).await?;
             let (shared, protected) = (shared.clone(), protected.clone());
+            let metrics = config.metrics.clone();
+            #[cfg(any(feature = "sqlite", feature = "postgres"))]
+            let idempotent = idempotent.clone();
             let route = move |message: &Message| {
                 // Before anything can reply (a refusal's status reply included).
                 if let Err(why) = reply_to_allowed(message, &protected) {
                     return refuse_reply_to(channel, why);
                 }
-                dispatch(message, &handlers, channel, &shared)
+                if expired(message, channel, system, metrics.as_ref()) {
+                    return Box::pin(std::future::ready(Ok(())));
+                }
+                #[cfg(any(feature = "sqlite", feature = "postgres"))]
+                if let Some(idempotent) = &idempotent {
+                    let on_duplicate = dropped(channel, system, metrics.clone(), "duplicate");
+                    return idempotently(
+                        idempotent,
+                        message,
+                        &handlers,
+                        channel,
+                        &shared,
+                        on_duplicate,
+                    );
+                }
+                dispatch(
+                    message,
+                    &handlers,
+                    channel,
+                    &shared,
+                    http::Extensions::new(),
+                )
             };
             let route = observed(route, channel, broker.system(), config.metrics.clone());
             let policy = config.consumer.clone();
@@ -289,15 +347,95 @@ fn dispatch(
     handlers: &[(&'static str, Handler)],
     channel: &'static ChannelInfo,
     shared: &Arc<Shared>,
+    extensions: http::Extensions,
 ) -> BoxFuture<'static, Result<(), HandlerError>> {
-    match handlers.iter().find(|(t, _)| *t == message.message_type) {
-        Some((_, handle)) => handle(message, shared),
-        None => {
-            let why = format!(
-                "unknown message type `{}` on `{}`",
-                message.message_type, channel.address
-            );
-            refuse(message, shared, Status::new(Code::Unimplemented, why))
+    match handler_of(message, handlers) {
+        Some(handle) => handle(message, shared, extensions),
+        None => unknown_type(message, channel, shared),
+    }
+}
+
+fn handler_of<'h>(
+    message: &Message,
+    handlers: &'h [(&'static str, Handler)],
+) -> Option<&'h Handler> {
+    let found = handlers.iter().find(|(t, _)| *t == message.message_type);
+    found.map(|(_, handle)| handle)
+}
+
+/// A `message_type` no handler of the channel serves: refused (nothing to record, nothing
+/// ran).
+fn unknown_type(
+    message: &Message,
+    channel: &'static ChannelInfo,
+    shared: &Arc<Shared>,
+) -> BoxFuture<'static, Result<(), HandlerError>> {
+    let why = format!(
+        "unknown message type `{}` on `{}`",
+        message.message_type, channel.address
+    );
+    refuse(message, shared, Status::new(Code::Unimplemented, why))
+}
+
+/// [`dispatch`] the idempotent way: in a transaction that records the message
+/// (`idempotent.rs`).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn idempotently(
+    idempotent: &Arc<Idempotent>,
+    message: &Message,
+    handlers: &[(&'static str, Handler)],
+    channel: &'static ChannelInfo,
+    shared: &Arc<Shared>,
+    on_duplicate: impl FnOnce() + Send + 'static,
+) -> BoxFuture<'static, Result<(), HandlerError>> {
+    let Some(handle) = handler_of(message, handlers) else {
+        return unknown_type(message, channel, shared);
+    };
+    let (idempotent, handle, shared) = (idempotent.clone(), handle.clone(), shared.clone());
+    let message = message.clone();
+    Box::pin(async move {
+        let run = move |message: &Message, extensions| handle(message, &shared, extensions);
+        idempotent.run(message, run, on_duplicate).await
+    })
+}
+
+/// Whether the request's caller has stopped waiting (its `deadline` passed): then nothing runs
+/// and nothing is replied; the message is acknowledged, logged and counted
+/// (`accord_messaging_dropped_messages_total{reason="expired"}`).
+fn expired(
+    message: &Message,
+    channel: &'static ChannelInfo,
+    system: &'static str,
+    metrics: Option<&Metrics>,
+) -> bool {
+    let Left::Expired(ago) = deadline::left(message, std::time::SystemTime::now()) else {
+        return false;
+    };
+    tracing::warn!(
+        channel = channel.address,
+        message_id = %message.message_id,
+        message_type = %message.message_type,
+        "request dropped unrun: its deadline passed {ago:?} ago"
+    );
+    dropped(channel, system, metrics.cloned(), "expired")();
+    true
+}
+
+/// Counts a message dropped unrun for `reason`, when there are metrics.
+fn dropped(
+    channel: &'static ChannelInfo,
+    system: &'static str,
+    metrics: Option<Metrics>,
+    reason: &'static str,
+) -> impl FnOnce() + Send + 'static {
+    move || {
+        if let Some(metrics) = metrics {
+            let call = MessagingCall {
+                system,
+                destination: Cow::Borrowed(channel.address),
+                operation: "process",
+            };
+            metrics.dropped(call, reason);
         }
     }
 }
@@ -414,10 +552,10 @@ where
     F: Fn(Request<I>, Replier) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Outcome, HandlerError>> + Send + 'static,
 {
-    Arc::new(move |message, shared| {
+    Arc::new(move |message, shared, extensions| {
         let started = Instant::now();
         let (CallParts { request, span }, reply) =
-            match inbound_call::<I>(binding.op, message, shared, started) {
+            match inbound_call::<I>(binding.op, message, shared, started, extensions) {
                 Ok(call) => call,
                 Err(refused) => return refused,
             };
@@ -450,15 +588,18 @@ fn inbound_call<I: DeserializeOwned + Validate + Proto>(
     message: &Message,
     shared: &Arc<Shared>,
     started: Instant,
+    extensions: http::Extensions,
 ) -> Result<(CallParts<I>, Replier), BoxFuture<'static, Result<(), HandlerError>>> {
     let input = match decode::<I>(message) {
         Ok(input) => input,
         Err(status) => return Err(refuse(message, shared, status)),
     };
-    let context = context(message, &shared.metadata, started);
+    let held = extensions.get::<HeldReply>().cloned();
+    let context = context(message, &shared.metadata, started, extensions);
     let span = inbound::span(op, "messaging", &context);
     let request = Request::from_parts(context, input);
-    Ok((CallParts { request, span }, Replier::of(message, shared)))
+    let reply = Replier::of(message, shared).held(held);
+    Ok((CallParts { request, span }, reply))
 }
 
 /// A request read off a message, and its span.
@@ -467,24 +608,33 @@ struct CallParts<I> {
     span: tracing::Span,
 }
 
-/// The handler's context: the request's trace and correlation id, the headers the policy
-/// allows as metadata.
-fn context(message: &Message, policy: &MetadataPolicy, started: Instant) -> Context {
+/// The handler's context: the request's deadline, trace and correlation id, the headers the
+/// policy allows as metadata, and `extensions`.
+fn context(
+    message: &Message,
+    policy: &MetadataPolicy,
+    started: Instant,
+    extensions: http::Extensions,
+) -> Context {
     let metadata = message
         .headers
         .iter()
         .filter(|(name, _)| policy.allows(name))
         .map(|(name, value)| (name.to_ascii_lowercase(), value.clone()))
         .collect();
+    let deadline = match deadline::left(message, std::time::SystemTime::now()) {
+        Left::Remaining(left) => Some(left),
+        Left::Unbounded | Left::Expired(_) => None,
+    };
     let incoming = Incoming {
-        deadline: None,
+        deadline,
         traceparent: message.traceparent.as_deref().map(str::as_bytes),
         correlation_id: message
             .correlation_id
             .as_deref()
             .filter(|id| !id.is_empty()),
         metadata,
-        extensions: http::Extensions::new(),
+        extensions,
     };
     incoming.context(started)
 }
@@ -578,6 +728,8 @@ struct Replier {
     /// Where the request asked for its reply; `None` when it asked for none.
     to: Option<ReplyTo>,
     broker: Broker,
+    /// Served with a store: the reply waits here for the transaction's commit.
+    held: Option<HeldReply>,
 }
 
 /// What of a request its reply needs.
@@ -603,7 +755,17 @@ impl Replier {
         Replier {
             to,
             broker: shared.broker.clone(),
+            held: None,
         }
+    }
+
+    fn held(mut self, held: Option<HeldReply>) -> Self {
+        self.held = held;
+        self
+    }
+
+    fn unheld(self) -> Self {
+        self.held(None)
     }
 
     fn format(&self) -> Format {
@@ -630,6 +792,10 @@ impl Replier {
         let mut reply = Message::new(message_type, payload).with_correlation_id(&*to.request_id);
         reply.traceparent = to.traceparent.clone();
         reply.content_type = Cow::Borrowed(format.content_type());
+        if let Some(held) = &self.held {
+            held.hold(reply);
+            return Ok(());
+        }
         self.broker
             .reply(&to.address, reply)
             .await

@@ -59,6 +59,14 @@ pub(super) struct MessagingLabels {
     pub messaging_operation_name: &'static str,
 }
 
+/// A message a consumer dropped unrun: where, and why (`expired`, `duplicate`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub(super) struct DroppedLabels {
+    pub messaging_system: &'static str,
+    pub messaging_destination_name: Destination,
+    pub reason: &'static str,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub(super) struct InFlightLabels {
     pub side: &'static str,

@@ -9,6 +9,7 @@
 //! | `rpc_server_call_duration_seconds`, `rpc_client_call_duration_seconds` (histograms) | `rpc_system`, `rpc_service`, `rpc_method`, `rpc_grpc_status_code` |
 //! | `messaging_process_duration_seconds` (histogram) | `messaging_system`, `messaging_destination_name`, `messaging_operation_name` |
 //! | `messaging_client_sent_messages_total` (counter) | the same |
+//! | `accord_messaging_dropped_messages_total` (counter) | `messaging_system`, `messaging_destination_name`, `reason` (`expired`: the request's deadline had passed; `duplicate`: its group had handled it) |
 //! | `accord_in_flight_requests` (gauge) | `side` (`server`, `client`), `transport` |
 //!
 //! The call core records them (`call::inbound::observe`, `call::outbound::Caller::run`), so
@@ -18,8 +19,8 @@
 
 mod labels;
 
+use labels::{DroppedLabels, InFlightLabels, MessagingLabels};
 pub use labels::{HttpLabels, Made, MessagingCall, RpcLabels, Served};
-use labels::{InFlightLabels, MessagingLabels};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::Counter;
@@ -71,6 +72,7 @@ struct Inner {
     rpc_client: Sparse<Durations<RpcLabels>>,
     messaging_process: Sparse<Durations<MessagingLabels>>,
     messaging_sent: Sparse<Family<MessagingLabels, Counter>>,
+    messaging_dropped: Sparse<Family<DroppedLabels, Counter>>,
     in_flight_family: Family<InFlightLabels, Gauge>,
     /// Resolved once per side and transport: the hot path never hashes a label set for them.
     in_flight: [[Gauge; TRANSPORTS.len()]; 2],
@@ -130,6 +132,7 @@ impl Collector for Families {
         inner.rpc_client.encode(&mut encoder)?;
         inner.messaging_process.encode(&mut encoder)?;
         inner.messaging_sent.encode(&mut encoder)?;
+        inner.messaging_dropped.encode(&mut encoder)?;
         let in_flight = encoder.encode_descriptor(
             "accord_in_flight_requests",
             "Calls being served (side=server) or awaiting their answer (side=client)",
@@ -190,6 +193,11 @@ impl Metrics {
             messaging_sent: Sparse::new(
                 "messaging_client_sent_messages",
                 "Messages a producer sent",
+                Family::default(),
+            ),
+            messaging_dropped: Sparse::new(
+                "accord_messaging_dropped_messages",
+                "Messages a consumer acknowledged without running their handler",
                 Family::default(),
             ),
             in_flight_family,
@@ -288,6 +296,22 @@ impl Metrics {
                     .inc();
             }
         }
+    }
+}
+
+impl Metrics {
+    /// Counts a message a consumer acknowledged without running its handler, for `reason`.
+    pub fn dropped(&self, call: MessagingCall, reason: &'static str) {
+        let labels = DroppedLabels {
+            messaging_system: call.system,
+            messaging_destination_name: labels::Destination(call.destination),
+            reason,
+        };
+        self.inner
+            .messaging_dropped
+            .get()
+            .get_or_create(&labels)
+            .inc();
     }
 }
 

@@ -19,11 +19,13 @@
 //! trace) and the metadata the proxy's policy allows, and reads the reply.
 
 use super::hal::Hal;
-use super::header_names::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, TRACEPARENT};
 use super::sse::{SseDecoder, SseEvent};
 use super::{ParamValue, Problem, Route, status_of_problem};
 use crate::auth::{CredentialsProvider, OwnedCredential};
+pub use crate::call::ClientConfigError;
+use crate::call::Credentials;
 use crate::call::Outcome;
+use crate::call::headers::names::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, TRACEPARENT};
 use crate::call::outbound::{self, Caller, Outgoing};
 use crate::codec::Format;
 use crate::deadline::{Deadline, within};
@@ -54,30 +56,11 @@ use tracing::Instrument as _;
 #[macro_export]
 macro_rules! __rest_proxy {
     ($(#[$attr:meta])* pub struct $name:ident;) => {
-        $(#[$attr])*
-        #[derive(Debug, Clone)]
-        pub struct $name {
-            client: $crate::rest::client::RestClient,
-        }
-
-        impl $name {
-            /// A proxy over a configured client (base URL, HTTP client, headers, credentials,
-            /// resilience).
-            pub fn new(client: $crate::rest::client::RestClient) -> Self {
-                Self { client }
-            }
-
+        $crate::__proxy! {
+            $(#[$attr])* pub struct $name;
+            client: $crate::rest::client::RestClient;
             /// A proxy with default settings for the service at `base_url`.
-            pub fn connect(
-                base_url: impl ::core::convert::Into<::std::string::String>,
-            ) -> ::core::result::Result<Self, $crate::rest::client::ClientConfigError> {
-                $crate::rest::client::RestClient::new(base_url).map(Self::new)
-            }
-
-            /// The underlying client (for its resilience state).
-            pub fn client(&self) -> &$crate::rest::client::RestClient {
-                &self.client
-            }
+            connect(base_url) => $crate::rest::client::RestClient::new(base_url);
         }
     };
 }
@@ -107,28 +90,6 @@ struct Inner {
 /// ([`crate::call::MAX_MESSAGE_BYTES`]), so a proxy reads no more than the service it calls
 /// would accept.
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = crate::call::MAX_MESSAGE_BYTES;
-
-/// A credentials provider, which shows nothing of itself in `Debug`.
-#[derive(Clone)]
-struct Credentials(Arc<dyn CredentialsProvider>);
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Credentials(..)")
-    }
-}
-
-/// Why a [`RestClient`] could not be built.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientConfigError(String);
-
-impl std::fmt::Display for ClientConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ClientConfigError {}
 
 /// Builds a [`RestClient`].
 #[derive(Debug)]
@@ -163,7 +124,7 @@ impl RestClientBuilder {
     /// Attaches this provider's credential to every call (`Authorization: Bearer …` or the
     /// API key's header): `StaticToken`, `StaticApiKey`, `RefreshingToken` or your own.
     pub fn credentials(&mut self, provider: impl CredentialsProvider) -> &mut Self {
-        self.credentials = Some(Credentials(Arc::new(provider)));
+        self.credentials = Some(Credentials::new(provider));
         self
     }
 
@@ -183,7 +144,7 @@ impl RestClientBuilder {
 
     /// The client; fails on a base URL that is not http(s) or an invalid header.
     pub fn build(&self) -> Result<RestClient, ClientConfigError> {
-        let bad = |what: String| ClientConfigError(what);
+        let bad = ClientConfigError::new;
         let base = reqwest::Url::parse(&self.base)
             .map_err(|e| bad(format!("base URL {:?}: {e}", self.base)))?;
         if !matches!(base.scheme(), "http" | "https") {
@@ -440,10 +401,7 @@ impl RestClient {
     /// The proxy's own credential, when it has a provider (never the caller's: see
     /// `MetadataPolicy`).
     async fn credential(&self) -> Result<Option<OwnedCredential>, CallError> {
-        match &self.inner.credentials {
-            Some(Credentials(provider)) => provider.credential().await.map(Some),
-            None => Ok(None),
-        }
+        Credentials::of(self.inner.credentials.as_ref()).await
     }
 
     async fn send_retrying(
@@ -616,7 +574,8 @@ impl RestClient {
         // A correlation id equal to the trace id is left out: the receiver derives it, and a
         // header less on each call and none echoed on each reply is measurable (docs/wire.md).
         if let Some(id) = call.core.correlation_to_send() {
-            let value = HeaderValue::try_from(id).map_err(|_| invalid(super::CORRELATION_ID))?;
+            let value = HeaderValue::try_from(id)
+                .map_err(|_| invalid(crate::call::headers::CORRELATION_ID))?;
             headers.insert(CORRELATION_ID, value);
         }
         if let Some(remaining) = call.core.deadline_to_send() {

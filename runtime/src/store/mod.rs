@@ -24,13 +24,13 @@
 //! records what it handled in its transaction runs its handler's effects once per
 //! `message_id` and consumer group.
 //!
-//! Intended wiring (the generated code and the FTGO services, not done here):
-//! - a `Responder` handling a message with a store opens a [`Tx`], asks [`Tx::seen`] with its
-//!   consumer group and the request's `message_id`: a hit is acknowledged without running the
-//!   handler, its stored reply sent again to `reply_to`; a miss runs the handler with the `Tx`
-//!   in its context, then [`Tx::record`]s the reply and commits before acknowledging;
-//! - a generated `Publisher` given a `Tx` writes with [`Tx::publish`] instead of publishing
-//!   to the broker, so the event leaves only if the caller's transaction commits;
+//! Wiring:
+//! - a `Responder` served with a store ([`ServeConfig::store`](crate::messaging::ServeConfig::store))
+//!   handles each message in a [`Transaction`] that records it (`messaging/idempotent.rs`):
+//!   a redelivery is acknowledged without running the handler, its stored reply sent again;
+//! - a `Publisher` [`within`](crate::messaging::Publisher::within) a [`Transaction`] writes
+//!   with [`Tx::publish`] instead of publishing to the broker, so the event leaves only if the
+//!   caller's transaction commits;
 //! - each service process runs one [`Relay`] next to its consumers.
 
 mod codec;
@@ -40,6 +40,7 @@ mod outbox;
 mod prune;
 mod relay;
 pub mod schema;
+mod transaction;
 mod tx;
 
 pub use error::StoreError;
@@ -47,6 +48,7 @@ pub use open::{Backend, Store, StoreConfig};
 pub use outbox::{DeadLetter, OutboxStats};
 pub use prune::{Pruned, Retention};
 pub use relay::{Relay, RelayConfig, RelayTask, Round, Sink};
+pub use transaction::Transaction;
 pub use tx::{Processed, Tx};
 
 /// sqlx, re-exported so a service's own SQL uses the same version: `accord::store::sqlx::query`.

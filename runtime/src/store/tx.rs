@@ -170,6 +170,29 @@ impl Tx {
         Ok(())
     }
 
+    /// Stores `reply` as the reply to `message_id`, which `group` [`record`](Tx::record)ed
+    /// in this transaction without one (the idempotent responder records a message before its
+    /// handler runs, so a concurrent delivery of it waits for this transaction instead of
+    /// running the handler too, and stores the reply once the handler has made it).
+    pub async fn record_reply(
+        &mut self,
+        group: &str,
+        message_id: &str,
+        reply: &Message,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE accord_processed_messages SET reply_headers = $1, reply_payload = $2 \
+             WHERE consumer_group = $3 AND message_id = $4",
+        )
+        .bind(codec::headers_json(reply))
+        .bind(reply.payload.to_vec())
+        .bind(group)
+        .bind(message_id)
+        .execute(&mut *self.inner)
+        .await?;
+        Ok(())
+    }
+
     /// Commits; a relay in this process is woken at once for what was published.
     pub async fn commit(self) -> Result<(), StoreError> {
         self.inner.commit().await?;

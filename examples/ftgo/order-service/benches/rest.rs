@@ -336,7 +336,7 @@ fn hand_call(
 
 /// The generated skeleton without its `@auth` check: the hand-written side checks no token
 /// either, so the comparison stays like for like (JWT verification has its own bench:
-/// `cargo bench -p accord --bench auth`).
+/// `cargo bench -p accord-runtime --bench auth`).
 fn insecure() -> accord::rest::server::ServerConfig {
     accord::rest::server::ServerConfig {
         insecure_no_auth: true,

@@ -1,22 +1,13 @@
-//! REST Level 3 (`docs/wire.md`, "Hypermedia"): the HAL `_links` of a `@hypermedia` service's
-//! responses, `?expand=rel` embedding related resources under `_embedded`, and the client's
-//! typed reading of both ([`Hal`], [`Rel`]).
-//!
-//! Generated code describes each resource type once, as `static` data ([`Resource`]: its own
-//! service's links, whose path placeholders are the resource's fields, and its `@link`
-//! relations); the skeleton renders a response from the output's JSON and that description.
-//! Relations are expanded through whatever implements the linked service (its generated
-//! routing `Client`, a REST or gRPC proxy), handed to the router as a [`Linked`].
+//! A resource's HAL rendering: `_links` from its description and its fields, and the
+//! relations `?expand=` asks for fetched through the [`Linked`](super::Linked) services.
 
-use super::Problem;
-use crate::{CallError, Context, Request, ServiceError};
-use futures::future::BoxFuture;
+use super::linked::Hypermedia;
+use super::{Relation, Resource};
+use crate::rest::Problem;
+use crate::{CallError, Context};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// What a value keeps as it is inside a path segment or a query value: RFC 3986's unreserved
@@ -26,171 +17,6 @@ const VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
-
-/// A link to an operation of the resource's own service: `self`, or an action named after
-/// the operation.
-#[derive(Debug)]
-pub struct Link {
-    pub rel: &'static str,
-    pub method: http::Method,
-    /// The operation's path; each `{name}` placeholder is a field of the resource.
-    pub path: &'static str,
-}
-
-/// An `@link` relation: the resource's `field` names a resource that another operation
-/// returns (a list field, one per element).
-#[derive(Debug)]
-pub struct Relation {
-    pub rel: &'static str,
-    /// The resource's field, as on the JSON wire.
-    pub field: &'static str,
-    /// Whether the field is a list (one link and one embedded resource per element).
-    pub each: bool,
-    /// The linked operation's service, qualified (`ftgo.consumer.ConsumerService`).
-    pub service: &'static str,
-    /// The linked operation's name.
-    pub op: &'static str,
-    /// The linked operation's href with `{}` where the field's value goes
-    /// (`/consumers/{}`, or `/consumers?consumer_id={}` when the value travels in the query).
-    pub href: &'static str,
-}
-
-/// The links and relations of one resource type, in one service.
-#[derive(Debug)]
-pub struct Resource {
-    pub links: &'static [Link],
-    pub relations: &'static [Relation],
-}
-
-/// One linked operation, called with its input decoded from the relation's value.
-type Fetch =
-    Arc<dyn Fn(Value, Context) -> BoxFuture<'static, Result<Value, Box<Problem>>> + Send + Sync>;
-
-/// The operations of one linked service that a router may call to expand relations, and
-/// where that service is published (for the relations' hrefs). Made by the generated
-/// `rest::linked::<service>(client)` functions.
-#[derive(Clone)]
-pub struct Linked {
-    service: &'static str,
-    base_url: Option<String>,
-    ops: Vec<(&'static str, Fetch)>,
-}
-
-impl std::fmt::Debug for Linked {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Linked")
-            .field("service", &self.service)
-            .field("base_url", &self.base_url)
-            .field(
-                "ops",
-                &self.ops.iter().map(|(op, _)| op).collect::<Vec<_>>(),
-            )
-            .finish()
-    }
-}
-
-impl Linked {
-    /// Nothing yet of `service` (qualified); generated code adds its operations.
-    #[doc(hidden)]
-    pub fn new(service: &'static str) -> Self {
-        Linked {
-            service,
-            base_url: None,
-            ops: Vec::new(),
-        }
-    }
-
-    /// The URL where the linked service is published (`http://consumers.internal:8080`):
-    /// relation hrefs start with it. Without one they are the linked operation's path alone.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        let url: String = url.into();
-        self.base_url = Some(url.trim_end_matches('/').to_owned());
-        self
-    }
-
-    /// Operation `op`, called through `call` with an input whose one required field
-    /// `input_field` holds the relation's value.
-    #[doc(hidden)]
-    pub fn op<I, O, E, F, Fut>(
-        mut self,
-        op: &'static str,
-        input_field: &'static str,
-        call: F,
-    ) -> Self
-    where
-        I: DeserializeOwned + Send + 'static,
-        O: Serialize,
-        E: ServiceError,
-        F: Fn(Request<I>) -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = Result<O, E>> + Send + 'static,
-    {
-        let call = Arc::new(call);
-        let service = self.service;
-        let fetch: Fetch = Arc::new(move |value: Value, context: Context| {
-            let mut object = Map::new();
-            object.insert(input_field.to_owned(), value);
-            let input = serde_json::from_value::<I>(Value::Object(object));
-            let call = Arc::clone(&call);
-            let correlation_id = context.correlation().map(|id| id.into_owned());
-            let failed = move |error: CallError| {
-                tracing::warn!(
-                    correlation_id = correlation_id.as_deref().unwrap_or_default(),
-                    linked = %format_args!("{service}.{op}"),
-                    %error,
-                    "a linked call failed"
-                );
-                // Whatever the linked service said stays in the log: a fixed problem goes on.
-                Box::new(super::problem_of(&error.received()))
-            };
-            Box::pin(async move {
-                let input = match input {
-                    Ok(input) => input,
-                    Err(e) => {
-                        let e = CallError::Internal(format!("the relation's value: {e}"));
-                        return Err(failed(e));
-                    }
-                };
-                match call(Request::from_parts(context, input)).await {
-                    Ok(output) => serde_json::to_value(output).map_err(|e| {
-                        failed(CallError::Decode(format!("encoding the resource: {e}")))
-                    }),
-                    Err(error) => match error.encode() {
-                        crate::ErrorEncoding::Call(error) => Err(failed(error)),
-                        declared => Err(Box::new(super::server::encoding_problem(declared))),
-                    },
-                }
-            })
-        });
-        self.ops.push((op, fetch));
-        self
-    }
-}
-
-/// A router's hypermedia settings (`ServerConfig::hypermedia`).
-#[derive(Clone, Debug, Default)]
-pub struct Hypermedia {
-    /// Where this service is published, when it is behind a gateway or a path prefix
-    /// (`https://api.example.com/ftgo`): its own links start with it. Without one they are
-    /// absolute paths (`/orders/7`), relative to the host the client called.
-    pub public_base_url: Option<String>,
-    /// The services whose operations `@link` relations lead to.
-    pub linked: Vec<Linked>,
-}
-
-impl Hypermedia {
-    fn linked(&self, service: &str) -> Option<&Linked> {
-        self.linked.iter().find(|l| l.service == service)
-    }
-
-    fn fetch(&self, relation: &Relation) -> Option<&Fetch> {
-        let linked = self.linked(relation.service)?;
-        linked
-            .ops
-            .iter()
-            .find(|(op, _)| *op == relation.op)
-            .map(|(_, f)| f)
-    }
-}
 
 /// The relations `?expand=` asks for (`expand=a,b` or `expand=a&expand=b`), each once, or
 /// the 400 problem naming an unknown one and listing the known.
@@ -426,136 +252,10 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
-/// A typed relation of a resource: its name, and the type of what `?expand=` embeds under it
-/// (`Vec<T>` for a list). Generated as constants (`rest::relations::ORDER_CONSUMER`).
-pub struct Rel<T> {
-    pub name: &'static str,
-    resource: PhantomData<fn() -> T>,
-}
-
-impl<T> Rel<T> {
-    #[doc(hidden)]
-    pub const fn new(name: &'static str) -> Self {
-        Rel {
-            name,
-            resource: PhantomData,
-        }
-    }
-}
-
-impl<T> Clone for Rel<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T> Copy for Rel<T> {}
-
-impl<T> std::fmt::Debug for Rel<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Rel({})", self.name)
-    }
-}
-
-/// One HAL link as a client reads it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
-pub struct HalLink {
-    pub href: String,
-    /// The HTTP method the link's operation takes (Accord's addition to HAL).
-    #[serde(default)]
-    pub method: Option<String>,
-}
-
-/// A resource read with its hypermedia: the typed resource, its links by relation, and what
-/// `?expand=` embedded or could not.
-#[derive(Clone, Debug)]
-pub struct Hal<T> {
-    pub resource: T,
-    links: BTreeMap<String, Vec<HalLink>>,
-    embedded: Map<String, Value>,
-    failed: BTreeMap<String, Problem>,
-}
-
-impl<T: DeserializeOwned> Hal<T> {
-    /// Splits a response body into the resource and its hypermedia members.
-    pub fn from_json(body: &[u8]) -> Result<Self, CallError> {
-        let decode = |e: serde_json::Error| CallError::Decode(e.to_string());
-        let mut object: Map<String, Value> = serde_json::from_slice(body).map_err(decode)?;
-        let mut links = BTreeMap::new();
-        if let Some(Value::Object(all)) = object.remove("_links") {
-            for (rel, value) in all {
-                let list = match value {
-                    Value::Array(items) => items,
-                    one => vec![one],
-                };
-                let list: Vec<HalLink> = list
-                    .into_iter()
-                    .filter_map(|l| serde_json::from_value(l).ok())
-                    .collect();
-                links.insert(rel, list);
-            }
-        }
-        let embedded = match object.remove("_embedded") {
-            Some(Value::Object(e)) => e,
-            _ => Map::new(),
-        };
-        let failed = match object.remove("_embedded_errors") {
-            Some(Value::Object(e)) => e
-                .into_iter()
-                .filter_map(|(rel, p)| Some((rel, serde_json::from_value(p).ok()?)))
-                .collect(),
-            _ => BTreeMap::new(),
-        };
-        let resource = serde_json::from_value(Value::Object(object)).map_err(decode)?;
-        Ok(Hal {
-            resource,
-            links,
-            embedded,
-            failed,
-        })
-    }
-}
-
-impl<T> Hal<T> {
-    /// The first link of relation `rel` (`self`, an operation's name, an `@link` relation).
-    pub fn link(&self, rel: &str) -> Option<&HalLink> {
-        self.links.get(rel)?.first()
-    }
-
-    /// Every link of relation `rel` (a list relation has one per element).
-    pub fn links(&self, rel: &str) -> &[HalLink] {
-        self.links.get(rel).map_or(&[], Vec::as_slice)
-    }
-
-    /// The relations that have links.
-    pub fn relations(&self) -> impl Iterator<Item = &str> {
-        self.links.keys().map(String::as_str)
-    }
-
-    /// What `?expand=` embedded under `rel`: `None` when it was not asked for (or the field
-    /// had no value), `Some(Err(problem))` when the server could not fetch it (the problem
-    /// says why) or its body does not decode.
-    pub fn embedded<U: DeserializeOwned>(&self, rel: &Rel<U>) -> Option<Result<U, Problem>> {
-        if let Some(problem) = self.failed.get(rel.name) {
-            return Some(Err(problem.clone()));
-        }
-        let value = self.embedded.get(rel.name)?;
-        Some(
-            U::deserialize(value).map_err(|e| {
-                Problem::new(502).with_detail(format!("embedded `{}`: {e}", rel.name))
-            }),
-        )
-    }
-
-    /// Why relation `rel` was not embedded, when it was asked for and failed.
-    pub fn failed(&self, rel: &str) -> Option<&Problem> {
-        self.failed.get(rel)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rest::hal::{Link, Linked};
     use serde_json::json;
 
     static ORDER: Resource = Resource {
@@ -670,28 +370,5 @@ mod tests {
         let failed = &r.body["_embedded_errors"]["consumer"];
         assert_eq!(failed["status"], 501);
         assert!(r.location.is_none());
-    }
-
-    #[test]
-    fn a_client_reads_links_embedded_resources_and_failures() {
-        #[derive(serde::Deserialize, Debug)]
-        struct Order {
-            order_id: i64,
-        }
-        let body = json!({
-            "order_id": 7,
-            "_links": {"self": {"href": "/orders/7", "method": "GET"}, "items": [{"href": "/i/1"}]},
-            "_embedded": {"consumer": {"name": "Ann"}},
-            "_embedded_errors": {"items": {"type": "about:blank", "title": "Gateway Timeout", "status": 504}}
-        });
-        let hal: Hal<Order> = Hal::from_json(body.to_string().as_bytes()).unwrap();
-        assert_eq!(hal.resource.order_id, 7);
-        assert_eq!(hal.link("self").unwrap().href, "/orders/7");
-        assert_eq!(hal.links("items").len(), 1);
-        const CONSUMER: Rel<Value> = Rel::new("consumer");
-        const ITEMS: Rel<Vec<Value>> = Rel::new("items");
-        assert_eq!(hal.embedded(&CONSUMER).unwrap().unwrap()["name"], "Ann");
-        assert_eq!(hal.embedded(&ITEMS).unwrap().unwrap_err().status, 504);
-        assert!(hal.embedded(&Rel::<Value>::new("other")).is_none());
     }
 }
