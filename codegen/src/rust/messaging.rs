@@ -14,7 +14,7 @@ use super::Generator;
 use super::ident::{Case, convert, ident};
 use super::signature::{self, Scope};
 use super::transport::TransportCode;
-use super::writer::{Code, string_literal};
+use super::writer::{Code, a_code, a_code_capital, string_literal};
 use accord_idl::model::*;
 
 pub(crate) struct Messaging;
@@ -277,9 +277,9 @@ fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     // The struct and its constructors are the same for every service: the runtime's macro.
     code.open("__accord::messaging_proxy!");
     code.line(&format!(
-        "/// Calls a `{}` over its channels: requests carry this proxy's reply inbox, replies \
+        "/// Calls {} over its channels: requests carry this proxy's reply inbox, replies \
          are matched by correlation id under the call's deadline.",
-        names.trait_name
+        a_code(&names.trait_name)
     ));
     code.line("pub struct Proxy;");
     code.close("");
@@ -356,8 +356,8 @@ fn subscriber(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channe
             code.line("");
         }
         code.line(&format!(
-            "/// A `{}` arrived.",
-            model.qualified_decl_name(message)
+            "/// {} arrived.",
+            a_code_capital(&model.qualified_decl_name(message))
         ));
         code.lines(&format!(
             "fn {}(
@@ -431,8 +431,8 @@ fn publisher(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channel
     for &message in &model.channel(channel).messages {
         code.line("");
         code.line(&format!(
-            "/// Publishes a `{}`; done once the broker has it.",
-            model.qualified_decl_name(message)
+            "/// Publishes {}; done once the broker has it.",
+            a_code(&model.qualified_decl_name(message))
         ));
         code.lines(&format!(
             "pub fn {}(

@@ -10,7 +10,7 @@ use super::messaging::Messaging;
 use super::rest::Rest;
 use super::signature::{self, Scope};
 use super::transport::{Transport, TransportCode};
-use super::writer::{Code, string_literal};
+use super::writer::{Code, a_code, string_literal};
 use super::{Generator, docs};
 use accord_idl::model::*;
 
@@ -274,8 +274,8 @@ fn client(g: &Generator<'_>, code: &mut Code, id: ServiceId, transports: &[&dyn 
     let names = &g.names.services[id.index()];
     let scope = Scope::package(service.package).below(1);
     code.line(&format!(
-        "/// Calls a `{}` over the transport each operation is bound to.",
-        names.trait_name
+        "/// Calls {} over the transport each operation is bound to.",
+        a_code(&names.trait_name)
     ));
     code.line("#[derive(Debug, Clone, Default)]");
     code.block("pub struct Client", |code| {

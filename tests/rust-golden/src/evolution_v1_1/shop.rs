@@ -889,7 +889,7 @@ pub mod admin {
         }
 
         __accord::grpc_proxy! {
-            /// Calls a `Admin` over gRPC.
+            /// Calls an `Admin` over gRPC.
             pub struct Proxy;
         }
 
@@ -906,7 +906,7 @@ pub mod admin {
         }
     }
 
-    /// Calls a `Admin` over the transport each operation is bound to.
+    /// Calls an `Admin` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         grpc: __accord::Option<grpc::Proxy>,

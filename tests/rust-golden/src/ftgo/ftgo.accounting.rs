@@ -284,7 +284,7 @@ pub mod accounting_service {
         }
 
         __accord::rest_proxy! {
-            /// Calls a `AccountingService` over REST.
+            /// Calls an `AccountingService` over REST.
             pub struct Proxy;
         }
 
@@ -476,7 +476,7 @@ pub mod accounting_service {
         }
 
         __accord::messaging_proxy! {
-            /// Calls a `AccountingService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
+            /// Calls an `AccountingService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
             pub struct Proxy;
         }
 
@@ -580,7 +580,7 @@ pub mod accounting_service {
         }
 
         __accord::grpc_proxy! {
-            /// Calls a `AccountingService` over gRPC.
+            /// Calls an `AccountingService` over gRPC.
             pub struct Proxy;
         }
 
@@ -625,7 +625,7 @@ pub mod accounting_service {
         }
     }
 
-    /// Calls a `AccountingService` over the transport each operation is bound to.
+    /// Calls an `AccountingService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,

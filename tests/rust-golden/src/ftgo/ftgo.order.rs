@@ -415,7 +415,7 @@ pub mod order_service {
         }
 
         __accord::rest_proxy! {
-            /// Calls a `OrderService` over REST.
+            /// Calls an `OrderService` over REST.
             pub struct Proxy;
         }
 
@@ -663,7 +663,7 @@ pub mod order_service {
         }
 
         __accord::grpc_proxy! {
-            /// Calls a `OrderService` over gRPC.
+            /// Calls an `OrderService` over gRPC.
             pub struct Proxy;
         }
 
@@ -718,7 +718,7 @@ pub mod order_service {
         }
     }
 
-    /// Calls a `OrderService` over the transport each operation is bound to.
+    /// Calls an `OrderService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,

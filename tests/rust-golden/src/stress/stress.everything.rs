@@ -1098,7 +1098,7 @@ pub mod everything {
         }
 
         __accord::rest_proxy! {
-            /// Calls a `Everything` over REST.
+            /// Calls an `Everything` over REST.
             pub struct Proxy;
         }
 
@@ -1469,7 +1469,7 @@ pub mod everything {
         }
 
         __accord::messaging_proxy! {
-            /// Calls a `Everything` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
+            /// Calls an `Everything` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
             pub struct Proxy;
         }
 
@@ -1864,7 +1864,7 @@ pub mod everything {
         }
 
         __accord::grpc_proxy! {
-            /// Calls a `Everything` over gRPC.
+            /// Calls an `Everything` over gRPC.
             pub struct Proxy;
         }
 
@@ -2042,7 +2042,7 @@ pub mod everything {
         }
     }
 
-    /// Calls a `Everything` over the transport each operation is bound to.
+    /// Calls an `Everything` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
