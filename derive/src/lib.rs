@@ -16,6 +16,30 @@ mod validate;
 
 use proc_macro::TokenStream;
 
+/// One declaration of a message type gives everything Accord's transports need of it: serde's
+/// `Serialize` and `Deserialize` (by serde's own derive, so the JSON code is serde's),
+/// `accord::Validate`, the JSON shape a REST skeleton reports a rejected body with, the
+/// protobuf encoding (`accord::proto::Message`) and, with `new`, the constructors.
+///
+/// ```ignore
+/// #[derive(Debug, Clone, PartialEq, accord::Message)]
+/// #[accord(proto = "ftgo.order.v1.LineItem", new)]
+/// pub struct LineItem {
+///     pub menu_item_id: String,
+///     #[accord(range(min = 1, max = 100))]
+///     pub quantity: i32,
+/// }
+/// ```
+///
+/// On the type: `proto = "package.Name"` (the protobuf full name; the Rust name by default) and
+/// `new` (structs: `new(required…)` and `with_<field>(value)` per optional field).
+///
+/// On a field or a union's variant: `tag = N` (the protobuf number; by default the previous
+/// member's plus one, the first 1), `rename = "wire"` (the JSON name; the Rust name without
+/// `r#` by default), `default` (absent means `Type::default_<field>()`), `range(min = …, max =
+/// …)`, `length(min = …, max = …)`, `pattern = "regex"`. An `Option<T>` field is optional (left
+/// out of JSON when `None`); every other field is required. An enum is a union: each variant
+/// holds one value, externally tagged in JSON, a `oneof` in protobuf. See `docs/rust.md`.
 #[proc_macro_derive(Message, attributes(accord))]
 pub fn derive_message(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);

@@ -185,8 +185,14 @@ mod tests {
     #[test]
     fn articles_follow_the_first_letter() {
         assert_eq!(a_code("OrderService"), "an `OrderService`");
-        assert_eq!(a_code("ftgo.order.OrderCreated"), "a `ftgo.order.OrderCreated`");
-        assert_eq!(a_code_capital("ftgo.order.OrderCreated"), "A `ftgo.order.OrderCreated`");
+        assert_eq!(
+            a_code("ftgo.order.OrderCreated"),
+            "a `ftgo.order.OrderCreated`"
+        );
+        assert_eq!(
+            a_code_capital("ftgo.order.OrderCreated"),
+            "A `ftgo.order.OrderCreated`"
+        );
         assert_eq!(a_code_capital("Invoice"), "An `Invoice`");
     }
 

@@ -177,7 +177,10 @@ fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
     code.open("__accord::grpc_proxy!");
-    code.line(&format!("/// Calls {} over gRPC.", a_code(&names.trait_name)));
+    code.line(&format!(
+        "/// Calls {} over gRPC.",
+        a_code(&names.trait_name)
+    ));
     code.line("pub struct Proxy;");
     code.close("");
     code.line("");

@@ -16,7 +16,10 @@ pub fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId, hypermedia: &Nam
     let name = "Proxy";
     // The struct and its constructors are the same for every service: the runtime's macro.
     code.open("__accord::rest_proxy!");
-    code.line(&format!("/// Calls {} over REST.", a_code(&names.trait_name)));
+    code.line(&format!(
+        "/// Calls {} over REST.",
+        a_code(&names.trait_name)
+    ));
     code.line(&format!("pub struct {name};"));
     code.close("");
     code.line("");
