@@ -4,7 +4,7 @@
 
 use accord::messaging::BrokerError;
 use accord::{CallError, Request, Timestamp};
-use ftgo_api::api::ftgo::consumer::consumer_service::messaging::ConsumerEventsPublisher;
+use ftgo_api::api::ftgo::consumer::ConsumerEventsPublisher;
 use ftgo_api::api::ftgo::consumer::consumer_service::{GetConsumerError, ValidateOrderError};
 use ftgo_api::api::ftgo::consumer::{
     Consumer, ConsumerCreated, ConsumerNotFound, ConsumerService, CreateConsumerReply,

@@ -40,7 +40,9 @@ async fn main() -> ExitCode {
         },
         None => None,
     };
-    let events = broker.clone().map(messaging::ConsumerEventsPublisher::new);
+    let events = broker
+        .clone()
+        .map(ftgo_api::api::ftgo::consumer::ConsumerEventsPublisher::new);
     let consumers = Arc::new(Consumers::new(events, Journal::stdout("consumer")));
     let health = Health::new();
     if let Some(broker) = &broker {

@@ -33,7 +33,9 @@ async fn participants(broker: &Broker) -> Result<Serving, accord::messaging::Bro
         Journal::stdout("  kitchen"),
     ));
     let consumers = Consumers::new(
-        Some(consumer::ConsumerEventsPublisher::new(broker.clone())),
+        Some(ftgo_api::api::ftgo::consumer::ConsumerEventsPublisher::new(
+            broker.clone(),
+        )),
         Journal::stdout("  consumer"),
     );
     let accounting = Accounting::new(Some(5_000), Journal::stdout("  accounting"));

@@ -4,10 +4,10 @@
 
 use accord::{CallError, Request};
 use ftgo_api::api::ftgo::kitchen::kitchen_service::CreateTicketError;
-use ftgo_api::api::ftgo::kitchen::kitchen_service::messaging::OrderEventsSubscriber;
 use ftgo_api::api::ftgo::kitchen::{
     CancelTicket, CreateTicket, KitchenService, TicketCreated, TicketRejected,
 };
+use ftgo_api::api::ftgo::order::OrderEventsSubscriber;
 use ftgo_api::api::ftgo::order::{OrderCancelled, OrderCreated};
 use ftgo_api::host::Journal;
 use std::collections::{BTreeMap, BTreeSet};

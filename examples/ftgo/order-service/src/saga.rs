@@ -14,7 +14,7 @@ use crate::api::ftgo::consumer::ValidateOrderRequest;
 use crate::api::ftgo::consumer::consumer_service::messaging as consumer;
 use crate::api::ftgo::kitchen::kitchen_service::messaging as kitchen;
 use crate::api::ftgo::kitchen::{CancelTicket, CreateTicket};
-use crate::api::ftgo::order::order_service::messaging::OrderEventsPublisher;
+use crate::api::ftgo::order::OrderEventsPublisher;
 use crate::api::ftgo::order::{LineItem, OrderCancelled, OrderCreated};
 use accord::messaging::{Broker, BrokerError};
 use accord::{ProxyConfig, Request};
