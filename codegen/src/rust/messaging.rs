@@ -1,12 +1,17 @@
-//! The messaging transport's part of the Rust target, in `order_service::messaging`:
-//! - `channels` and `bindings`: what the runtime needs to know of each channel the service
-//!   touches and of each `@channel` operation (`static`s);
+//! The messaging transport's part of the Rust target. A channel's own items are written once,
+//! in its package's module, however many services touch it ([`package_items`]):
+//! - its `static` `ChannelInfo` (`ORDER_EVENTS`: address, kind, ordering key, format);
+//! - where a service subscribes to it, its subscriber trait (one method per message type,
+//!   ignoring the message by default);
+//! - where a service publishes on it, its typed publisher, one method per message type.
+//!
+//! Each service keeps what is its own, in `order_service::messaging`:
+//! - `bindings`: each `@channel` operation's channel and message types (`static`s);
 //! - the skeleton: `responder`, a `Responder` from any implementation of the trait, answering
 //!   the channel-bound operations (asynchronous request/response, `notify`, `@collect`);
 //! - the proxy: `Proxy`, the trait over the runtime's `Requester`;
-//! - per `subscribes c`: a subscriber trait (one method per message type, ignoring the message
-//!   by default) and `<c>_subscriber`, its `Responder`;
-//! - per `publishes c`: a typed publisher, one method per message type.
+//! - per `subscribes c`: `<c>_subscriber`, the `Responder` handing the channel's messages to a
+//!   subscriber under the service's consumer group.
 //!
 //! Everything typed is written here; everything else is `accord::messaging`.
 
@@ -37,15 +42,13 @@ impl TransportCode for Messaging {
     }
 
     fn serves(&self, service: &Service) -> bool {
-        !service.publishes.is_empty()
-            || !service.subscribes.is_empty()
-            || service.operations.iter().any(|op| self.binds(op))
+        // A publisher lives in its channel's package: publishing alone needs no module.
+        !service.subscribes.is_empty() || service.operations.iter().any(|op| self.binds(op))
     }
 
     fn module_body(&self, g: &Generator<'_>, code: &mut Code, id: ServiceId) {
         let service = g.model.service(id);
         let bound = service.operations.iter().any(|op| self.binds(op));
-        channels(g, code, id);
         if bound {
             bindings(g, code, id);
         }
@@ -59,11 +62,7 @@ impl TransportCode for Messaging {
             }
             for &channel in &service.subscribes {
                 code.line("");
-                subscriber(g, code, id, channel);
-            }
-            for &channel in &service.publishes {
-                code.line("");
-                publisher(g, code, id, channel);
+                subscriber_function(g, code, id, channel);
             }
         }
         if g.options.client && bound {
@@ -78,66 +77,93 @@ fn scope(g: &Generator<'_>, id: ServiceId) -> Scope {
     Scope::package(g.model.service(id).package).below(2)
 }
 
-/// Every channel the service touches, each once: bound operations', then published and
-/// subscribed ones.
-fn touched(service: &Service) -> Vec<ChannelId> {
-    let bound = service
-        .operations
-        .iter()
-        .filter_map(|op| op.channel.map(|c| c.channel));
-    let mut ids: Vec<ChannelId> = Vec::new();
-    for id in bound
-        .chain(service.publishes.iter().copied())
-        .chain(service.subscribes.iter().copied())
-    {
-        if !ids.contains(&id) {
-            ids.push(id);
+/// The channels of `package` some generated service touches (binds an operation to, publishes
+/// on or subscribes to), and whether one publishes and one subscribes.
+fn package_channels(g: &Generator<'_>, package: PackageId) -> Vec<(ChannelId, bool, bool)> {
+    let services: Vec<&Service> = g
+        .model
+        .service_ids()
+        .filter(|&s| g.options.wants(g.model, s))
+        .map(|s| g.model.service(s))
+        .collect();
+    g.model
+        .channel_ids()
+        .filter(|&c| g.model.channel(c).package == package)
+        .filter_map(|c| {
+            let published = services.iter().any(|s| s.publishes.contains(&c));
+            let subscribed = services.iter().any(|s| s.subscribes.contains(&c));
+            let bound = services.iter().any(|s| {
+                s.operations
+                    .iter()
+                    .any(|op| op.channel.is_some_and(|b| b.channel == c))
+            });
+            (published || subscribed || bound).then_some((c, published, subscribed))
+        })
+        .collect()
+}
+
+/// A channel's items in its package's module: its `ChannelInfo`, and where generated services
+/// use them, its subscriber trait and its publisher.
+pub(crate) fn package_items(g: &Generator<'_>, code: &mut Code, package: PackageId) {
+    for (channel, published, subscribed) in package_channels(g, package) {
+        code.line("");
+        channel_info(g, code, channel);
+        if g.options.server && subscribed {
+            code.line("");
+            subscriber_trait(g, code, channel);
+        }
+        if g.options.server && published {
+            code.line("");
+            publisher(g, code, channel);
         }
     }
-    ids
 }
 
-/// The `static` naming a channel in `channels`.
-fn channel_static(g: &Generator<'_>, id: ChannelId) -> String {
-    ident(&convert(&g.model.channel(id).name, Case::Shouty))
+/// The path of a channel's `ChannelInfo` from `scope`.
+fn channel_path(g: &Generator<'_>, scope: Scope, channel: ChannelId) -> String {
+    let target = g.model.channel(channel).package;
+    let mut path = scope.up();
+    if target != scope.package {
+        path.push_str(&"super::".repeat(g.names.packages[scope.package.index()].len()));
+        for segment in &g.names.packages[target.index()] {
+            path.push_str(&ident(segment));
+            path.push_str("::");
+        }
+    }
+    path.push_str(&ident(&g.names.channels[channel.index()].info));
+    path
 }
 
-/// `pub mod channels { pub static KITCHEN_COMMANDS: ChannelInfo = …; }`.
-fn channels(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
-    code.line("");
-    code.line("/// The channels the service touches: address, kind, ordering key, format.");
+/// `pub static ORDER_EVENTS: ChannelInfo = …;`.
+fn channel_info(g: &Generator<'_>, code: &mut Code, channel_id: ChannelId) {
+    let channel = g.model.channel(channel_id);
+    let kind = match channel.kind {
+        ChannelKind::PointToPoint => "PointToPoint",
+        ChannelKind::PublishSubscribe => "PublishSubscribe",
+    };
+    let key = match &channel.key {
+        Some(key) => format!("__accord::Option::Some({})", string_literal(key)),
+        None => "__accord::Option::None".to_owned(),
+    };
+    let format = match channel.format {
+        Format::Json => "Json",
+        Format::Protobuf => "Protobuf",
+    };
+    let qualified = g.model.qualified_channel_name(channel_id);
+    // Hidden: what the runtime needs (address, kind, ordering key, format), not user API.
     code.line("#[doc(hidden)]");
-    code.open("pub mod channels");
-    code.line("use super::__accord;");
-    for channel_id in touched(g.model.service(id)) {
-        let channel = g.model.channel(channel_id);
-        let kind = match channel.kind {
-            ChannelKind::PointToPoint => "PointToPoint",
-            ChannelKind::PublishSubscribe => "PublishSubscribe",
-        };
-        let key = match &channel.key {
-            Some(key) => format!("__accord::Option::Some({})", string_literal(key)),
-            None => "__accord::Option::None".to_owned(),
-        };
-        let format = match channel.format {
-            Format::Json => "Json",
-            Format::Protobuf => "Protobuf",
-        };
-        code.line("");
-        code.lines(&format!(
-            "pub static {}: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {{
+    code.lines(&format!(
+        "pub static {}: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {{
     name: {},
     address: {},
     kind: __accord::messaging::ChannelKind::{kind},
     key: {key},
     format: __accord::Format::{format},
 }};",
-            channel_static(g, channel_id),
-            string_literal(&g.model.qualified_channel_name(channel_id)),
-            string_literal(&channel.address),
-        ));
-    }
-    code.close("");
+        ident(&g.names.channels[channel_id.index()].info),
+        string_literal(&qualified),
+        string_literal(&channel.address),
+    ));
 }
 
 /// `CONTRACT_ADDRESSES`: every channel address of the contract (all the packages generated
@@ -195,13 +221,13 @@ fn bindings(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
         code.lines(&format!(
             "pub static {0}: __accord::messaging::Binding = __accord::messaging::Binding {{
     op: &super::super::ops::{0},
-    channel: &super::channels::{1},
+    channel: &{1},
     input: {2},
     output: {output},
     collect: {collect},
 }};",
             ident(&names.statics[i]),
-            channel_static(g, binding.channel),
+            channel_path(g, scope(g, id).below(1), binding.channel),
             string_literal(&g.model.qualified_decl_name(input)),
         ));
     }
@@ -334,21 +360,17 @@ fn message_method(g: &Generator<'_>, decl: DeclId) -> String {
     ident(&convert(&g.model.decl(decl).name, Case::Snake))
 }
 
-/// The type name prefix of a channel's subscriber trait and publisher.
-fn channel_type(g: &Generator<'_>, id: ChannelId) -> String {
-    convert(&g.model.channel(id).name, Case::Camel)
-}
-
-/// `subscribes c`: the subscriber trait and its responder.
-fn subscriber(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: ChannelId) {
-    let scope = scope(g, id);
+/// A channel's subscriber trait, in its package's module: one method per message type, each
+/// ignoring the message unless implemented.
+fn subscriber_trait(g: &Generator<'_>, code: &mut Code, channel: ChannelId) {
     let model = g.model;
-    let name = ident(&format!("{}Subscriber", channel_type(g, channel)));
-    let qualified = model.qualified_channel_name(channel);
+    let scope = Scope::package(model.channel(channel).package);
+    let name = ident(&g.names.channels[channel.index()].subscriber);
     code.line(&format!(
-        "/// What `{}` does with the messages of `{qualified}`: one method per message type; \
-         a message whose method is not implemented is acknowledged and ignored.",
-        g.names.services[id.index()].trait_name
+        "/// What a subscriber does with the messages of `{}`: one method per message type; \
+         a message whose method is not implemented is acknowledged and ignored. Each service \
+         that subscribes serves it with its own `messaging::…_subscriber`.",
+        model.qualified_channel_name(channel)
     ));
     // `shared`: one subscriber can serve several channels or transports at once.
     code.line("#[__accord::shared]");
@@ -366,9 +388,8 @@ fn subscriber(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channe
         code.lines(&format!(
             "fn {}(
     &self,
-    event: __accord::Request<{}>,
+    _event: __accord::Request<{}>,
 ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {{
-    let _ = event;
     __accord::future::ready(__accord::Result::Ok(()))
 }}",
             message_method(g, message),
@@ -376,25 +397,45 @@ fn subscriber(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channe
         ));
     }
     code.close("");
-    code.line("");
+}
+
+/// The path of a channel's subscriber trait from `scope`.
+fn subscriber_path(g: &Generator<'_>, scope: Scope, channel: ChannelId) -> String {
+    let info = channel_path(g, scope, channel);
+    let prefix = info.rsplit_once("::").map_or("", |(prefix, _)| prefix);
+    let name = ident(&g.names.channels[channel.index()].subscriber);
+    match prefix {
+        "" => name,
+        prefix => format!("{prefix}::{name}"),
+    }
+}
+
+/// `subscribes c`: `<c>_subscriber`, the service's `Responder` for the channel's subscriber
+/// trait (its consumer group is the service's name).
+fn subscriber_function(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: ChannelId) {
+    let scope = scope(g, id);
+    let model = g.model;
+    let qualified = model.qualified_channel_name(channel);
     let function = ident(&format!(
         "{}_subscriber",
         convert(&model.channel(channel).name, Case::Snake)
     ));
     code.line(&format!(
-        "/// Hands the messages of `{qualified}` to `subscriber`: serve it with \
-         `.serve(&broker, config)`; the consumer group defaults to this service's name."
+        "/// Hands the messages of `{qualified}` to `subscriber` as `{}`: serve it with \
+         `.serve(&broker, config)`; the consumer group defaults to this service's name.",
+        model.service(id).name
     ));
     code.open(&format!(
-        "pub fn {function}<__S: {name}>(subscriber: __S) -> __accord::messaging::Responder"
+        "pub fn {function}<__S: {}>(subscriber: __S) -> __accord::messaging::Responder",
+        subscriber_path(g, scope, channel)
     ));
     code.line("let subscriber = __accord::Arc::new(subscriber);");
     let protect = "contract_addresses(CONTRACT_ADDRESSES)".to_owned();
+    let info = channel_path(g, scope, channel);
     let steps: Vec<String> = std::iter::once(protect)
         .chain(model.channel(channel).messages.iter().map(|&message| {
             format!(
-                "event(&channels::{}, {}, &subscriber, |s, e| async move {{ s.{}(e).await }})",
-                channel_static(g, channel),
+                "event(&{info}, {}, &subscriber, |s, e| async move {{ s.{}(e).await }})",
                 string_literal(&model.qualified_decl_name(message)),
                 message_method(g, message)
             )
@@ -411,11 +452,11 @@ fn subscriber(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channe
     code.close("");
 }
 
-/// `publishes c`: a typed publisher.
-fn publisher(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: ChannelId) {
-    let scope = scope(g, id);
+/// A channel's typed publisher, in its package's module: one method per message type.
+fn publisher(g: &Generator<'_>, code: &mut Code, channel: ChannelId) {
     let model = g.model;
-    let name = ident(&format!("{}Publisher", channel_type(g, channel)));
+    let scope = Scope::package(model.channel(channel).package);
+    let name = ident(&g.names.channels[channel.index()].publisher);
     code.line(&format!(
         "/// Publishes the messages of `{}`, each with its ordering key.",
         model.qualified_channel_name(channel)
@@ -444,12 +485,12 @@ fn publisher(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channel
     event: &{},
 ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {{
     let key = {};
-    self.publisher.publish(&channels::{}, {}, event, key)
+    self.publisher.publish(&{}, {}, event, key)
 }}",
             message_method(g, message),
             signature::decl(g, scope, message),
             key_of(g, channel, message, "event"),
-            channel_static(g, channel),
+            channel_path(g, scope, channel),
             string_literal(&model.qualified_decl_name(message)),
         ));
     }

@@ -208,6 +208,9 @@ impl<'a> Generator<'a> {
             code.line("");
             types::decl(self, code, d);
         }
+        if self.options.transports.contains(&Transport::Messaging) {
+            messaging::package_items(self, code, id);
+        }
         for &s in &package.services {
             if self.options.wants(self.model, s) {
                 code.line("");

@@ -33,6 +33,16 @@ pub struct ServiceNames {
     pub call_variant: String,
 }
 
+/// Rust names for one channel, in its package's module beside the types (so one channel is
+/// written once however many services touch it): its `static` `ChannelInfo`, its subscriber
+/// trait and its publisher. Named after the package's types, so they give way to them.
+#[derive(Debug)]
+pub struct ChannelNames {
+    pub info: String,
+    pub subscriber: String,
+    pub publisher: String,
+}
+
 #[derive(Debug)]
 pub struct Names {
     /// Module path segments of each package (already converted; escape with `ident`).
@@ -42,6 +52,7 @@ pub struct Names {
     pub members: Vec<Vec<String>>,
     pub enums: Vec<Option<EnumNames>>,
     pub services: Vec<ServiceNames>,
+    pub channels: Vec<ChannelNames>,
     /// `(declaration, member index)` of fields that hold their type in a `Box`.
     pub boxed: HashSet<(DeclId, usize)>,
     /// Per declaration: a struct whose every field has a `Default` (derives or implements it).
@@ -61,12 +72,18 @@ impl Names {
             .iter()
             .map(|s| service_names(model, s, &mut package_namers[s.package.index()]))
             .collect();
+        let channels = model
+            .channels
+            .iter()
+            .map(|c| channel_names(c, &mut package_namers[c.package.index()]))
+            .collect();
         Names {
             packages: model.packages.iter().map(package_path).collect(),
             decls,
             members: model.decls.iter().map(member_names).collect(),
             enums: model.decls.iter().map(enum_names).collect(),
             services,
+            channels,
             boxed: boxed_fields(model),
             defaultable: defaultable(model),
         }
@@ -145,6 +162,15 @@ fn service_names(model: &Model, service: &Service, package: &mut Namer) -> Servi
         op_errors,
         error_variants,
         call_variant,
+    }
+}
+
+fn channel_names(channel: &Channel, package: &mut Namer) -> ChannelNames {
+    let camel = convert(&channel.name, Case::Camel);
+    ChannelNames {
+        info: package.name(&channel.name, Case::Shouty),
+        subscriber: package.name(&format!("{camel}Subscriber"), Case::Camel),
+        publisher: package.name(&format!("{camel}Publisher"), Case::Camel),
     }
 }
 

@@ -4,10 +4,8 @@
 use accord::messaging::{Broker, BrokerConfig, PROTOBUF, Responder, ServeConfig};
 use accord::proto::Message as _;
 use accord::{CallError, Request};
-use accord_rust_golden::stress_api::stress::everything::everything::messaging::{
-    ThingEventsPublisher, channels,
-};
 use accord_rust_golden::stress_api::stress::everything::{Circle, Shape, ThingHappened};
+use accord_rust_golden::stress_api::stress::everything::{THING_EVENTS, ThingEventsPublisher};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,7 +20,7 @@ fn event() -> ThingHappened {
 #[tokio::test]
 async fn a_protobuf_channel_carries_the_emitted_proto_encoding() {
     let broker = Broker::memory(BrokerConfig::default());
-    let channel = channels::THING_EVENTS.channel();
+    let channel = THING_EVENTS.channel();
     let mut raw = broker.subscribe(&channel, "raw").await.unwrap();
     let sent = event();
     ThingEventsPublisher::new(broker.clone())
@@ -45,7 +43,7 @@ async fn a_subscriber_decodes_protobuf_events() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let _serving = Responder::new("test.Subscriber")
         .event(
-            &channels::THING_EVENTS,
+            &THING_EVENTS,
             "stress.everything.ThingHappened",
             &seen,
             |seen, event: Request<ThingHappened>| {

@@ -12,7 +12,6 @@
 
 use accord::store::{Store, StoreError, Tx, sqlx};
 use accord::{CallError, Context, Request};
-use ftgo_api::api::ftgo::accounting::accounting_service::messaging::OrderEventsSubscriber;
 use ftgo_api::api::ftgo::accounting::accounting_service::{AuthorizeCardError, GetAccountError};
 use ftgo_api::api::ftgo::accounting::{
     Account, AccountList, AccountNotFound, AccountState, AccountingService, Authorization,
@@ -21,6 +20,7 @@ use ftgo_api::api::ftgo::accounting::{
     VoidAuthorization,
 };
 use ftgo_api::api::ftgo::common::Money;
+use ftgo_api::api::ftgo::order::OrderEventsSubscriber;
 use ftgo_api::api::ftgo::order::{OrderCancelled, OrderCreated};
 use ftgo_api::host::Journal;
 use ftgo_api::store::{Tables, Work};

@@ -22,7 +22,7 @@ use ftgo_api::api::ftgo::kitchen::{
     CancelTicket, CreateTicket, DeliveryService, KitchenService, Quote, QuoteRequest,
     TicketCreated, TicketRejected,
 };
-use ftgo_api::api::ftgo::order::order_service::messaging::OrderEventsPublisher;
+use ftgo_api::api::ftgo::order::OrderEventsPublisher;
 use ftgo_api::api::ftgo::order::{LineItem, OrderCreated};
 use futures::StreamExt as _;
 use std::sync::Mutex;
@@ -105,7 +105,7 @@ impl DeliveryService for TestCourier {
 #[derive(Default)]
 struct Seen(Mutex<Vec<i64>>);
 
-impl ftgo_api::api::ftgo::kitchen::kitchen_service::messaging::OrderEventsSubscriber for Seen {
+impl ftgo_api::api::ftgo::order::OrderEventsSubscriber for Seen {
     async fn order_created(&self, event: Request<OrderCreated>) -> Result<(), CallError> {
         self.0.lock().unwrap().push(event.input.order_id);
         Ok(())
@@ -218,7 +218,9 @@ async fn requests_replies_and_one_way_commands(broker: &Broker) {
 async fn invalid_input_is_answered_and_dead_lettered(broker: &Broker) {
     let service = std::sync::Arc::new(TestKitchen::default());
     let _serving = serve_kitchen(broker, service.clone()).await;
-    let dead = kitchen::channels::KITCHEN_COMMANDS.channel().dead_letters();
+    let dead = ftgo_api::api::ftgo::kitchen::KITCHEN_COMMANDS
+        .channel()
+        .dead_letters();
     let mut letters = broker.subscribe(&dead, "test").await.unwrap();
     let kitchen = proxy(broker).await;
     let reply = within(
@@ -244,7 +246,7 @@ async fn invalid_input_is_answered_and_dead_lettered(broker: &Broker) {
 async fn undecodable_and_unknown_messages_are_dead_lettered(broker: &Broker) {
     let service = std::sync::Arc::new(TestKitchen::default());
     let _serving = serve_kitchen(broker, service.clone()).await;
-    let channel = kitchen::channels::KITCHEN_COMMANDS.channel();
+    let channel = ftgo_api::api::ftgo::kitchen::KITCHEN_COMMANDS.channel();
     let mut letters = broker
         .subscribe(&channel.dead_letters(), "test")
         .await
@@ -393,6 +395,47 @@ async fn subscribers_fan_out_across_groups(broker: &Broker) {
     let mut seen_by_b = b.0.lock().unwrap().clone();
     seen_by_b.sort_unstable();
     assert_eq!(seen_by_b, (1..=20).collect::<Vec<_>>(), "b sees each once");
+}
+
+/// A channel's subscriber trait is declared once, in the channel's package: one implementation
+/// serves it for every service that subscribes (kitchen and accounting here), each under its
+/// own consumer group, so each service's responder hands it every event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_subscriber_serves_every_service_that_subscribes() {
+    use ftgo_api::api::ftgo::accounting::accounting_service::messaging as accounting;
+    let broker = Broker::memory(Default::default());
+    let seen = std::sync::Arc::new(Seen::default());
+    let mut serving = Vec::new();
+    for responder in [
+        kitchen::order_events_subscriber(seen.clone()),
+        accounting::order_events_subscriber(seen.clone()),
+    ] {
+        serving.push(
+            responder
+                .serve(&broker, ServeConfig::default())
+                .await
+                .unwrap(),
+        );
+    }
+    let events = OrderEventsPublisher::new(broker.clone());
+    for order_id in 1..=5 {
+        let event = OrderCreated {
+            order_id,
+            consumer_id: 1,
+            line_items: Vec::new(),
+        };
+        events.order_created(&event).await.unwrap();
+    }
+    within("each event once per service", async {
+        while seen.0.lock().unwrap().len() < 10 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut ids = seen.0.lock().unwrap().clone();
+    ids.sort_unstable();
+    assert_eq!(ids, [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
 }
 
 macro_rules! on_the_embedded_broker {

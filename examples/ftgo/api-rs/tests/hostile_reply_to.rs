@@ -149,7 +149,7 @@ where
     F: Fn(Message) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let commands = kitchen::channels::KITCHEN_COMMANDS.channel();
+    let commands = ftgo_api::api::ftgo::kitchen::KITCHEN_COMMANDS.channel();
     let letters = broker
         .subscribe(&commands.dead_letters(), "test")
         .await
@@ -243,7 +243,7 @@ async fn check_refused_and_still_serving(broker: &Broker, run: &mut Run, amqp: b
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_reply_to_on_the_embedded_broker() {
     let broker = Broker::memory(BrokerConfig::default());
-    let commands = kitchen::channels::KITCHEN_COMMANDS.channel();
+    let commands = ftgo_api::api::ftgo::kitchen::KITCHEN_COMMANDS.channel();
     let publisher = broker.clone();
     let mut run = send_hostile(&broker, false, |request| {
         let (publisher, commands) = (publisher.clone(), commands.clone());
@@ -361,7 +361,7 @@ async fn hostile_reply_to_over_rabbitmq() {
         return;
     };
     let broker = Broker::connect(&server.url()).await.unwrap();
-    let commands = kitchen::channels::KITCHEN_COMMANDS.channel();
+    let commands = ftgo_api::api::ftgo::kitchen::KITCHEN_COMMANDS.channel();
     let publisher = broker.clone();
     let mut run = send_hostile(&broker, true, |request| {
         let (publisher, commands) = (publisher.clone(), commands.clone());
@@ -471,7 +471,7 @@ async fn kitchen_on(
     Arc<CountingKitchen>,
     accord::messaging::Serving,
 ) {
-    let commands = kitchen::channels::KITCHEN_COMMANDS.channel();
+    let commands = ftgo_api::api::ftgo::kitchen::KITCHEN_COMMANDS.channel();
     let letters = broker
         .subscribe(&commands.dead_letters(), "test")
         .await

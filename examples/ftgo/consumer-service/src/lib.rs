@@ -6,12 +6,13 @@
 
 use accord::store::{Store, StoreError, sqlx};
 use accord::{CallError, Request, Timestamp};
-use ftgo_api::api::ftgo::consumer::consumer_service::messaging::{OrderEventsSubscriber, channels};
+use ftgo_api::api::ftgo::consumer::CONSUMER_EVENTS;
 use ftgo_api::api::ftgo::consumer::consumer_service::{GetConsumerError, ValidateOrderError};
 use ftgo_api::api::ftgo::consumer::{
     Consumer, ConsumerCreated, ConsumerNotFound, ConsumerService, CreateConsumerReply,
     CreateConsumerRequest, GetConsumerRequest, ValidateOrderReply, ValidateOrderRequest,
 };
+use ftgo_api::api::ftgo::order::OrderEventsSubscriber;
 use ftgo_api::api::ftgo::order::{OrderCancelled, OrderCreated};
 use ftgo_api::host::Journal;
 use ftgo_api::store::{Tables, outgoing_event};
@@ -115,7 +116,7 @@ impl ConsumerService for Consumers {
             let created = ConsumerCreated { consumer_id, name };
             let key = accord::messaging::key(&consumer_id);
             let (channel, message) = outgoing_event(
-                &channels::CONSUMER_EVENTS,
+                &CONSUMER_EVENTS,
                 "ftgo.consumer.ConsumerCreated",
                 &created,
                 key,

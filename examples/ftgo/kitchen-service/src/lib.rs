@@ -12,11 +12,11 @@
 use accord::store::{Store, StoreError, Tx, sqlx};
 use accord::{CallError, Context, Request};
 use ftgo_api::api::ftgo::kitchen::kitchen_service::CreateTicketError;
-use ftgo_api::api::ftgo::kitchen::kitchen_service::messaging::OrderEventsSubscriber;
 use ftgo_api::api::ftgo::kitchen::{
     CancelOrderTickets, CancelTicket, CreateTicket, KitchenService, ListTicketsRequest, Ticket,
     TicketCreated, TicketList, TicketRejected, TicketState,
 };
+use ftgo_api::api::ftgo::order::OrderEventsSubscriber;
 use ftgo_api::api::ftgo::order::{OrderCancelled, OrderCreated};
 use ftgo_api::host::Journal;
 use ftgo_api::store::{Tables, Work};

@@ -10,7 +10,7 @@
 mod brokers;
 
 use accord::messaging::{Broker, Channel, Message, header};
-use ftgo_api::api::ftgo::kitchen::kitchen_service::messaging::channels::KITCHEN_COMMANDS;
+use ftgo_api::api::ftgo::kitchen::KITCHEN_COMMANDS;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead as _;
 use std::process::{Child, Command, Stdio};

@@ -5,7 +5,7 @@
 //! reused, also across restarts. On restart every order is read back, and every saga still
 //! APPROVAL_PENDING resumes from the step it had reached.
 
-use crate::api::ftgo::order::order_service::messaging::channels;
+use crate::api::ftgo::order::ORDER_EVENTS;
 use crate::api::ftgo::order::{Order, OrderCancelled, OrderCreated, OrderState};
 use accord::messaging::{Channel, Message};
 use accord::store::{Store, StoreError, sqlx};
@@ -89,12 +89,8 @@ impl OrderDb {
                 line_items: order.line_items.clone(),
             };
             let key = accord::messaging::key(&order_id);
-            let (channel, message) = outgoing_event(
-                &channels::ORDER_EVENTS,
-                "ftgo.order.OrderCreated",
-                &event,
-                key,
-            )?;
+            let (channel, message) =
+                outgoing_event(&ORDER_EVENTS, "ftgo.order.OrderCreated", &event, key)?;
             tx.publish(&channel, &message).await?;
         }
         tx.commit().await?;
@@ -171,12 +167,8 @@ impl OrderDb {
                 reason: order.labels.get("cancel_reason").cloned(),
             };
             let key = accord::messaging::key(&order.order_id);
-            let (channel, message) = outgoing_event(
-                &channels::ORDER_EVENTS,
-                "ftgo.order.OrderCancelled",
-                &event,
-                key,
-            )?;
+            let (channel, message) =
+                outgoing_event(&ORDER_EVENTS, "ftgo.order.OrderCancelled", &event, key)?;
             tx.publish(&channel, &message).await?;
         }
         tx.commit().await

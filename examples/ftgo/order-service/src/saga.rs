@@ -32,8 +32,8 @@ use crate::api::ftgo::kitchen::kitchen_service::{
     CreateTicketError, messaging::bindings::CANCEL_ORDER_TICKETS,
 };
 use crate::api::ftgo::kitchen::{CancelOrderTickets, CreateTicket};
+use crate::api::ftgo::order::OrderEventsPublisher;
 use crate::api::ftgo::order::OrderState;
-use crate::api::ftgo::order::order_service::messaging::OrderEventsPublisher;
 use crate::api::ftgo::order::{LineItem, OrderCancelled, OrderCreated};
 use crate::durable::{OrderDb, Outgoing};
 use accord::messaging::{Broker, BrokerError};

@@ -110,7 +110,7 @@ struct Observer {
     created: Mutex<HashMap<i64, u32>>,
 }
 
-impl kitchen::OrderEventsSubscriber for Observer {
+impl ftgo_order_service::api::ftgo::order::OrderEventsSubscriber for Observer {
     async fn order_created(&self, event: Request<OrderCreated>) -> Result<(), CallError> {
         *self
             .created

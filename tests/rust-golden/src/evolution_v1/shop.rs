@@ -95,6 +95,37 @@ pub struct ItemReturned {
     pub id: i64,
 }
 
+#[doc(hidden)]
+pub static SALES: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+    name: "shop.sales",
+    address: "shop.sales",
+    kind: __accord::messaging::ChannelKind::PublishSubscribe,
+    key: __accord::Option::Some("id"),
+    format: __accord::Format::Json,
+};
+
+/// Publishes the messages of `shop.sales`, each with its ordering key.
+#[derive(Debug, Clone)]
+pub struct SalesPublisher {
+    publisher: __accord::messaging::Publisher,
+}
+
+impl SalesPublisher {
+    /// A publisher on `broker`.
+    pub fn new(broker: __accord::messaging::Broker) -> Self {
+        SalesPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+    }
+
+    /// Publishes a `shop.ItemSold`; done once the broker has it.
+    pub fn item_sold(
+        &self,
+        event: &ItemSold,
+    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+        let key = __accord::messaging::key(&event.id);
+        self.publisher.publish(&SALES, "shop.ItemSold", event, key)
+    }
+}
+
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `shop::rest::router`.
 /// Serve it over gRPC with `shop::grpc::Server`.
@@ -360,48 +391,6 @@ pub mod shop {
                 let (context, input) = request.into_parts();
                 let parts = __accord::rest::client::Parts::new().path("maker_id", &input.maker_id);
                 self.client.call(&routes::GET_MAKER, context, parts)
-            }
-        }
-    }
-
-    /// `Shop` over messaging.
-    pub mod messaging {
-        #[allow(unused_imports)]
-        use super::__accord;
-
-        /// The channels the service touches: address, kind, ordering key, format.
-        #[doc(hidden)]
-        pub mod channels {
-            use super::__accord;
-
-            pub static SALES: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "shop.sales",
-                address: "shop.sales",
-                kind: __accord::messaging::ChannelKind::PublishSubscribe,
-                key: __accord::Option::Some("id"),
-                format: __accord::Format::Json,
-            };
-        }
-
-        /// Publishes the messages of `shop.sales`, each with its ordering key.
-        #[derive(Debug, Clone)]
-        pub struct SalesPublisher {
-            publisher: __accord::messaging::Publisher,
-        }
-
-        impl SalesPublisher {
-            /// A publisher on `broker`.
-            pub fn new(broker: __accord::messaging::Broker) -> Self {
-                SalesPublisher { publisher: __accord::messaging::Publisher::new(broker) }
-            }
-
-            /// Publishes a `shop.ItemSold`; done once the broker has it.
-            pub fn item_sold(
-                &self,
-                event: &super::super::ItemSold,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
-                let key = __accord::messaging::key(&event.id);
-                self.publisher.publish(&channels::SALES, "shop.ItemSold", event, key)
             }
         }
     }

@@ -152,6 +152,55 @@ pub struct PaymentDeclined {
     pub reason: __accord::String,
 }
 
+#[doc(hidden)]
+pub static ACCOUNTING_COMMANDS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+    name: "ftgo.accounting.accounting_commands",
+    address: "ftgo.accounting.commands",
+    kind: __accord::messaging::ChannelKind::PointToPoint,
+    key: __accord::Option::None,
+    format: __accord::Format::Json,
+};
+
+#[doc(hidden)]
+pub static ACCOUNTING_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+    name: "ftgo.accounting.accounting_events",
+    address: "ftgo.accounting.events",
+    kind: __accord::messaging::ChannelKind::PublishSubscribe,
+    key: __accord::Option::Some("consumer_id"),
+    format: __accord::Format::Json,
+};
+
+/// Publishes the messages of `ftgo.accounting.accounting_events`, each with its ordering key.
+#[derive(Debug, Clone)]
+pub struct AccountingEventsPublisher {
+    publisher: __accord::messaging::Publisher,
+}
+
+impl AccountingEventsPublisher {
+    /// A publisher on `broker`.
+    pub fn new(broker: __accord::messaging::Broker) -> Self {
+        AccountingEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+    }
+
+    /// Publishes a `ftgo.accounting.CardAuthorized`; done once the broker has it.
+    pub fn card_authorized(
+        &self,
+        event: &CardAuthorized,
+    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+        let key = __accord::messaging::key(&event.consumer_id);
+        self.publisher.publish(&ACCOUNTING_EVENTS, "ftgo.accounting.CardAuthorized", event, key)
+    }
+
+    /// Publishes a `ftgo.accounting.CardAuthorizationFailed`; done once the broker has it.
+    pub fn card_authorization_failed(
+        &self,
+        event: &CardAuthorizationFailed,
+    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+        let key = __accord::messaging::key(&event.consumer_id);
+        self.publisher.publish(&ACCOUNTING_EVENTS, "ftgo.accounting.CardAuthorizationFailed", event, key)
+    }
+}
+
 /// Keeps consumers' payment accounts.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
@@ -528,36 +577,6 @@ pub mod accounting_service {
         #[allow(unused_imports)]
         use super::__accord;
 
-        /// The channels the service touches: address, kind, ordering key, format.
-        #[doc(hidden)]
-        pub mod channels {
-            use super::__accord;
-
-            pub static ACCOUNTING_COMMANDS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "ftgo.accounting.accounting_commands",
-                address: "ftgo.accounting.commands",
-                kind: __accord::messaging::ChannelKind::PointToPoint,
-                key: __accord::Option::None,
-                format: __accord::Format::Json,
-            };
-
-            pub static ACCOUNTING_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "ftgo.accounting.accounting_events",
-                address: "ftgo.accounting.events",
-                kind: __accord::messaging::ChannelKind::PublishSubscribe,
-                key: __accord::Option::Some("consumer_id"),
-                format: __accord::Format::Json,
-            };
-
-            pub static ORDER_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "ftgo.order.order_events",
-                address: "ftgo.order.events",
-                kind: __accord::messaging::ChannelKind::PublishSubscribe,
-                key: __accord::Option::Some("order_id"),
-                format: __accord::Format::Json,
-            };
-        }
-
         /// Each `@channel` operation's channel and message types.
         #[doc(hidden)]
         pub mod bindings {
@@ -565,7 +584,7 @@ pub mod accounting_service {
 
             pub static AUTHORIZE_CARD: __accord::messaging::Binding = __accord::messaging::Binding {
                 op: &super::super::ops::AUTHORIZE_CARD,
-                channel: &super::channels::ACCOUNTING_COMMANDS,
+                channel: &super::super::super::ACCOUNTING_COMMANDS,
                 input: "ftgo.accounting.AuthorizeCard",
                 output: __accord::Option::Some("ftgo.accounting.CardAuthorized"),
                 collect: __accord::Option::None,
@@ -573,7 +592,7 @@ pub mod accounting_service {
 
             pub static DISABLE_ACCOUNT: __accord::messaging::Binding = __accord::messaging::Binding {
                 op: &super::super::ops::DISABLE_ACCOUNT,
-                channel: &super::channels::ACCOUNTING_COMMANDS,
+                channel: &super::super::super::ACCOUNTING_COMMANDS,
                 input: "ftgo.accounting.DisableAccount",
                 output: __accord::Option::None,
                 collect: __accord::Option::None,
@@ -581,7 +600,7 @@ pub mod accounting_service {
 
             pub static VOID_AUTHORIZATION: __accord::messaging::Binding = __accord::messaging::Binding {
                 op: &super::super::ops::VOID_AUTHORIZATION,
-                channel: &super::channels::ACCOUNTING_COMMANDS,
+                channel: &super::super::super::ACCOUNTING_COMMANDS,
                 input: "ftgo.accounting.VoidAuthorization",
                 output: __accord::Option::None,
                 collect: __accord::Option::None,
@@ -610,66 +629,13 @@ pub mod accounting_service {
                 .notify(&bindings::VOID_AUTHORIZATION, &service, |s, r| async move { s.void_authorization(r).await })
         }
 
-        /// What `AccountingService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
-        #[__accord::shared]
-        pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
-            /// A `ftgo.order.OrderCreated` arrived.
-            fn order_created(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                let _ = event;
-                __accord::future::ready(__accord::Result::Ok(()))
-            }
-
-            /// A `ftgo.order.OrderCancelled` arrived.
-            fn order_cancelled(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                let _ = event;
-                __accord::future::ready(__accord::Result::Ok(()))
-            }
-        }
-
-        /// Hands the messages of `ftgo.order.order_events` to `subscriber`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
-        pub fn order_events_subscriber<__S: OrderEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
+        /// Hands the messages of `ftgo.order.order_events` to `subscriber` as `AccountingService`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
+        pub fn order_events_subscriber<__S: super::super::super::super::ftgo::order::OrderEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
             let subscriber = __accord::Arc::new(subscriber);
             __accord::messaging::Responder::new("ftgo.accounting.AccountingService")
                 .contract_addresses(CONTRACT_ADDRESSES)
-                .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCreated", &subscriber, |s, e| async move { s.order_created(e).await })
-                .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCancelled", &subscriber, |s, e| async move { s.order_cancelled(e).await })
-        }
-
-        /// Publishes the messages of `ftgo.accounting.accounting_events`, each with its ordering key.
-        #[derive(Debug, Clone)]
-        pub struct AccountingEventsPublisher {
-            publisher: __accord::messaging::Publisher,
-        }
-
-        impl AccountingEventsPublisher {
-            /// A publisher on `broker`.
-            pub fn new(broker: __accord::messaging::Broker) -> Self {
-                AccountingEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
-            }
-
-            /// Publishes a `ftgo.accounting.CardAuthorized`; done once the broker has it.
-            pub fn card_authorized(
-                &self,
-                event: &super::super::CardAuthorized,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
-                let key = __accord::messaging::key(&event.consumer_id);
-                self.publisher.publish(&channels::ACCOUNTING_EVENTS, "ftgo.accounting.CardAuthorized", event, key)
-            }
-
-            /// Publishes a `ftgo.accounting.CardAuthorizationFailed`; done once the broker has it.
-            pub fn card_authorization_failed(
-                &self,
-                event: &super::super::CardAuthorizationFailed,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
-                let key = __accord::messaging::key(&event.consumer_id);
-                self.publisher.publish(&channels::ACCOUNTING_EVENTS, "ftgo.accounting.CardAuthorizationFailed", event, key)
-            }
+                .event(&super::super::super::super::ftgo::order::ORDER_EVENTS, "ftgo.order.OrderCreated", &subscriber, |s, e| async move { s.order_created(e).await })
+                .event(&super::super::super::super::ftgo::order::ORDER_EVENTS, "ftgo.order.OrderCancelled", &subscriber, |s, e| async move { s.order_cancelled(e).await })
         }
 
         __accord::messaging_proxy! {

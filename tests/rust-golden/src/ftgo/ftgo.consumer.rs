@@ -73,6 +73,46 @@ pub struct ConsumerCreated {
     pub name: __accord::String,
 }
 
+#[doc(hidden)]
+pub static CONSUMER_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+    name: "ftgo.consumer.consumer_events",
+    address: "ftgo.consumer.events",
+    kind: __accord::messaging::ChannelKind::PublishSubscribe,
+    key: __accord::Option::Some("consumer_id"),
+    format: __accord::Format::Json,
+};
+
+/// Publishes the messages of `ftgo.consumer.consumer_events`, each with its ordering key.
+#[derive(Debug, Clone)]
+pub struct ConsumerEventsPublisher {
+    publisher: __accord::messaging::Publisher,
+}
+
+impl ConsumerEventsPublisher {
+    /// A publisher on `broker`.
+    pub fn new(broker: __accord::messaging::Broker) -> Self {
+        ConsumerEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+    }
+
+    /// Publishes a `ftgo.consumer.ConsumerCreated`; done once the broker has it.
+    pub fn consumer_created(
+        &self,
+        event: &ConsumerCreated,
+    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+        let key = __accord::messaging::key(&event.consumer_id);
+        self.publisher.publish(&CONSUMER_EVENTS, "ftgo.consumer.ConsumerCreated", event, key)
+    }
+}
+
+#[doc(hidden)]
+pub static CONSUMER_COMMANDS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+    name: "ftgo.consumer.consumer_commands",
+    address: "ftgo.consumer.commands",
+    kind: __accord::messaging::ChannelKind::PointToPoint,
+    key: __accord::Option::None,
+    format: __accord::Format::Json,
+};
+
 /// Registers consumers and vouches for their orders.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
@@ -313,36 +353,6 @@ pub mod consumer_service {
         #[allow(unused_imports)]
         use super::__accord;
 
-        /// The channels the service touches: address, kind, ordering key, format.
-        #[doc(hidden)]
-        pub mod channels {
-            use super::__accord;
-
-            pub static CONSUMER_COMMANDS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "ftgo.consumer.consumer_commands",
-                address: "ftgo.consumer.commands",
-                kind: __accord::messaging::ChannelKind::PointToPoint,
-                key: __accord::Option::None,
-                format: __accord::Format::Json,
-            };
-
-            pub static CONSUMER_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "ftgo.consumer.consumer_events",
-                address: "ftgo.consumer.events",
-                kind: __accord::messaging::ChannelKind::PublishSubscribe,
-                key: __accord::Option::Some("consumer_id"),
-                format: __accord::Format::Json,
-            };
-
-            pub static ORDER_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "ftgo.order.order_events",
-                address: "ftgo.order.events",
-                kind: __accord::messaging::ChannelKind::PublishSubscribe,
-                key: __accord::Option::Some("order_id"),
-                format: __accord::Format::Json,
-            };
-        }
-
         /// Each `@channel` operation's channel and message types.
         #[doc(hidden)]
         pub mod bindings {
@@ -350,7 +360,7 @@ pub mod consumer_service {
 
             pub static VALIDATE_ORDER: __accord::messaging::Binding = __accord::messaging::Binding {
                 op: &super::super::ops::VALIDATE_ORDER,
-                channel: &super::channels::CONSUMER_COMMANDS,
+                channel: &super::super::super::CONSUMER_COMMANDS,
                 input: "ftgo.consumer.ValidateOrderRequest",
                 output: __accord::Option::Some("ftgo.consumer.ValidateOrderReply"),
                 collect: __accord::Option::None,
@@ -377,57 +387,13 @@ pub mod consumer_service {
                 .unary(&bindings::VALIDATE_ORDER, &service, |s, r| async move { s.validate_order(r).await })
         }
 
-        /// What `ConsumerService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
-        #[__accord::shared]
-        pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
-            /// A `ftgo.order.OrderCreated` arrived.
-            fn order_created(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                let _ = event;
-                __accord::future::ready(__accord::Result::Ok(()))
-            }
-
-            /// A `ftgo.order.OrderCancelled` arrived.
-            fn order_cancelled(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                let _ = event;
-                __accord::future::ready(__accord::Result::Ok(()))
-            }
-        }
-
-        /// Hands the messages of `ftgo.order.order_events` to `subscriber`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
-        pub fn order_events_subscriber<__S: OrderEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
+        /// Hands the messages of `ftgo.order.order_events` to `subscriber` as `ConsumerService`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
+        pub fn order_events_subscriber<__S: super::super::super::super::ftgo::order::OrderEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
             let subscriber = __accord::Arc::new(subscriber);
             __accord::messaging::Responder::new("ftgo.consumer.ConsumerService")
                 .contract_addresses(CONTRACT_ADDRESSES)
-                .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCreated", &subscriber, |s, e| async move { s.order_created(e).await })
-                .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCancelled", &subscriber, |s, e| async move { s.order_cancelled(e).await })
-        }
-
-        /// Publishes the messages of `ftgo.consumer.consumer_events`, each with its ordering key.
-        #[derive(Debug, Clone)]
-        pub struct ConsumerEventsPublisher {
-            publisher: __accord::messaging::Publisher,
-        }
-
-        impl ConsumerEventsPublisher {
-            /// A publisher on `broker`.
-            pub fn new(broker: __accord::messaging::Broker) -> Self {
-                ConsumerEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
-            }
-
-            /// Publishes a `ftgo.consumer.ConsumerCreated`; done once the broker has it.
-            pub fn consumer_created(
-                &self,
-                event: &super::super::ConsumerCreated,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
-                let key = __accord::messaging::key(&event.consumer_id);
-                self.publisher.publish(&channels::CONSUMER_EVENTS, "ftgo.consumer.ConsumerCreated", event, key)
-            }
+                .event(&super::super::super::super::ftgo::order::ORDER_EVENTS, "ftgo.order.OrderCreated", &subscriber, |s, e| async move { s.order_created(e).await })
+                .event(&super::super::super::super::ftgo::order::ORDER_EVENTS, "ftgo.order.OrderCancelled", &subscriber, |s, e| async move { s.order_cancelled(e).await })
         }
 
         __accord::messaging_proxy! {

@@ -81,6 +81,24 @@ pub struct TicketRejected {
     pub reason: __accord::String,
 }
 
+#[doc(hidden)]
+pub static KITCHEN_COMMANDS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+    name: "ftgo.kitchen.kitchen_commands",
+    address: "ftgo.kitchen.commands",
+    kind: __accord::messaging::ChannelKind::PointToPoint,
+    key: __accord::Option::None,
+    format: __accord::Format::Json,
+};
+
+#[doc(hidden)]
+pub static QUOTE_REQUESTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+    name: "ftgo.kitchen.quote_requests",
+    address: "ftgo.delivery.quotes",
+    kind: __accord::messaging::ChannelKind::PublishSubscribe,
+    key: __accord::Option::None,
+    format: __accord::Format::Json,
+};
+
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `kitchen_service::rest::router`.
 /// Serve it over messaging with `kitchen_service::messaging::responder`.
@@ -325,28 +343,6 @@ pub mod kitchen_service {
         #[allow(unused_imports)]
         use super::__accord;
 
-        /// The channels the service touches: address, kind, ordering key, format.
-        #[doc(hidden)]
-        pub mod channels {
-            use super::__accord;
-
-            pub static KITCHEN_COMMANDS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "ftgo.kitchen.kitchen_commands",
-                address: "ftgo.kitchen.commands",
-                kind: __accord::messaging::ChannelKind::PointToPoint,
-                key: __accord::Option::None,
-                format: __accord::Format::Json,
-            };
-
-            pub static ORDER_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "ftgo.order.order_events",
-                address: "ftgo.order.events",
-                kind: __accord::messaging::ChannelKind::PublishSubscribe,
-                key: __accord::Option::Some("order_id"),
-                format: __accord::Format::Json,
-            };
-        }
-
         /// Each `@channel` operation's channel and message types.
         #[doc(hidden)]
         pub mod bindings {
@@ -354,7 +350,7 @@ pub mod kitchen_service {
 
             pub static CREATE_TICKET: __accord::messaging::Binding = __accord::messaging::Binding {
                 op: &super::super::ops::CREATE_TICKET,
-                channel: &super::channels::KITCHEN_COMMANDS,
+                channel: &super::super::super::KITCHEN_COMMANDS,
                 input: "ftgo.kitchen.CreateTicket",
                 output: __accord::Option::Some("ftgo.kitchen.TicketCreated"),
                 collect: __accord::Option::None,
@@ -362,7 +358,7 @@ pub mod kitchen_service {
 
             pub static CANCEL_TICKET: __accord::messaging::Binding = __accord::messaging::Binding {
                 op: &super::super::ops::CANCEL_TICKET,
-                channel: &super::channels::KITCHEN_COMMANDS,
+                channel: &super::super::super::KITCHEN_COMMANDS,
                 input: "ftgo.kitchen.CancelTicket",
                 output: __accord::Option::None,
                 collect: __accord::Option::None,
@@ -370,7 +366,7 @@ pub mod kitchen_service {
 
             pub static CANCEL_ORDER_TICKETS: __accord::messaging::Binding = __accord::messaging::Binding {
                 op: &super::super::ops::CANCEL_ORDER_TICKETS,
-                channel: &super::channels::KITCHEN_COMMANDS,
+                channel: &super::super::super::KITCHEN_COMMANDS,
                 input: "ftgo.kitchen.CancelOrderTickets",
                 output: __accord::Option::None,
                 collect: __accord::Option::None,
@@ -399,35 +395,13 @@ pub mod kitchen_service {
                 .notify(&bindings::CANCEL_ORDER_TICKETS, &service, |s, r| async move { s.cancel_order_tickets(r).await })
         }
 
-        /// What `KitchenService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
-        #[__accord::shared]
-        pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
-            /// A `ftgo.order.OrderCreated` arrived.
-            fn order_created(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                let _ = event;
-                __accord::future::ready(__accord::Result::Ok(()))
-            }
-
-            /// A `ftgo.order.OrderCancelled` arrived.
-            fn order_cancelled(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                let _ = event;
-                __accord::future::ready(__accord::Result::Ok(()))
-            }
-        }
-
-        /// Hands the messages of `ftgo.order.order_events` to `subscriber`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
-        pub fn order_events_subscriber<__S: OrderEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
+        /// Hands the messages of `ftgo.order.order_events` to `subscriber` as `KitchenService`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
+        pub fn order_events_subscriber<__S: super::super::super::super::ftgo::order::OrderEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
             let subscriber = __accord::Arc::new(subscriber);
             __accord::messaging::Responder::new("ftgo.kitchen.KitchenService")
                 .contract_addresses(CONTRACT_ADDRESSES)
-                .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCreated", &subscriber, |s, e| async move { s.order_created(e).await })
-                .event(&channels::ORDER_EVENTS, "ftgo.order.OrderCancelled", &subscriber, |s, e| async move { s.order_cancelled(e).await })
+                .event(&super::super::super::super::ftgo::order::ORDER_EVENTS, "ftgo.order.OrderCreated", &subscriber, |s, e| async move { s.order_created(e).await })
+                .event(&super::super::super::super::ftgo::order::ORDER_EVENTS, "ftgo.order.OrderCancelled", &subscriber, |s, e| async move { s.order_cancelled(e).await })
         }
 
         __accord::messaging_proxy! {
@@ -723,20 +697,6 @@ pub mod delivery_service {
         #[allow(unused_imports)]
         use super::__accord;
 
-        /// The channels the service touches: address, kind, ordering key, format.
-        #[doc(hidden)]
-        pub mod channels {
-            use super::__accord;
-
-            pub static QUOTE_REQUESTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "ftgo.kitchen.quote_requests",
-                address: "ftgo.delivery.quotes",
-                kind: __accord::messaging::ChannelKind::PublishSubscribe,
-                key: __accord::Option::None,
-                format: __accord::Format::Json,
-            };
-        }
-
         /// Each `@channel` operation's channel and message types.
         #[doc(hidden)]
         pub mod bindings {
@@ -744,7 +704,7 @@ pub mod delivery_service {
 
             pub static QUOTE: __accord::messaging::Binding = __accord::messaging::Binding {
                 op: &super::super::ops::QUOTE,
-                channel: &super::channels::QUOTE_REQUESTS,
+                channel: &super::super::super::QUOTE_REQUESTS,
                 input: "ftgo.kitchen.QuoteRequest",
                 output: __accord::Option::Some("ftgo.kitchen.Quote"),
                 collect: __accord::Option::Some(__accord::StdDuration::new(2u64, 0u32)),

@@ -121,6 +121,66 @@ pub struct OrderCancelled {
     pub reason: __accord::Option<__accord::String>,
 }
 
+#[doc(hidden)]
+pub static ORDER_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+    name: "ftgo.order.order_events",
+    address: "ftgo.order.events",
+    kind: __accord::messaging::ChannelKind::PublishSubscribe,
+    key: __accord::Option::Some("order_id"),
+    format: __accord::Format::Json,
+};
+
+/// What a subscriber does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored. Each service that subscribes serves it with its own `messaging::…_subscriber`.
+#[__accord::shared]
+pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
+    /// A `ftgo.order.OrderCreated` arrived.
+    fn order_created(
+        &self,
+        _event: __accord::Request<OrderCreated>,
+    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+        __accord::future::ready(__accord::Result::Ok(()))
+    }
+
+    /// A `ftgo.order.OrderCancelled` arrived.
+    fn order_cancelled(
+        &self,
+        _event: __accord::Request<OrderCancelled>,
+    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+        __accord::future::ready(__accord::Result::Ok(()))
+    }
+}
+
+/// Publishes the messages of `ftgo.order.order_events`, each with its ordering key.
+#[derive(Debug, Clone)]
+pub struct OrderEventsPublisher {
+    publisher: __accord::messaging::Publisher,
+}
+
+impl OrderEventsPublisher {
+    /// A publisher on `broker`.
+    pub fn new(broker: __accord::messaging::Broker) -> Self {
+        OrderEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+    }
+
+    /// Publishes a `ftgo.order.OrderCreated`; done once the broker has it.
+    pub fn order_created(
+        &self,
+        event: &OrderCreated,
+    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+        let key = __accord::messaging::key(&event.order_id);
+        self.publisher.publish(&ORDER_EVENTS, "ftgo.order.OrderCreated", event, key)
+    }
+
+    /// Publishes a `ftgo.order.OrderCancelled`; done once the broker has it.
+    pub fn order_cancelled(
+        &self,
+        event: &OrderCancelled,
+    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+        let key = __accord::messaging::key(&event.order_id);
+        self.publisher.publish(&ORDER_EVENTS, "ftgo.order.OrderCancelled", event, key)
+    }
+}
+
 /// Manages the lifecycle of orders.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
@@ -574,57 +634,6 @@ pub mod order_service {
                     .path("order_id", &input.order_id)
                     .json(&input, &["order_id"]);
                 self.client.call_hal(&routes::CANCEL_ORDER, context, parts, expand)
-            }
-        }
-    }
-
-    /// `OrderService` over messaging.
-    pub mod messaging {
-        #[allow(unused_imports)]
-        use super::__accord;
-
-        /// The channels the service touches: address, kind, ordering key, format.
-        #[doc(hidden)]
-        pub mod channels {
-            use super::__accord;
-
-            pub static ORDER_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "ftgo.order.order_events",
-                address: "ftgo.order.events",
-                kind: __accord::messaging::ChannelKind::PublishSubscribe,
-                key: __accord::Option::Some("order_id"),
-                format: __accord::Format::Json,
-            };
-        }
-
-        /// Publishes the messages of `ftgo.order.order_events`, each with its ordering key.
-        #[derive(Debug, Clone)]
-        pub struct OrderEventsPublisher {
-            publisher: __accord::messaging::Publisher,
-        }
-
-        impl OrderEventsPublisher {
-            /// A publisher on `broker`.
-            pub fn new(broker: __accord::messaging::Broker) -> Self {
-                OrderEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
-            }
-
-            /// Publishes a `ftgo.order.OrderCreated`; done once the broker has it.
-            pub fn order_created(
-                &self,
-                event: &super::super::OrderCreated,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
-                let key = __accord::messaging::key(&event.order_id);
-                self.publisher.publish(&channels::ORDER_EVENTS, "ftgo.order.OrderCreated", event, key)
-            }
-
-            /// Publishes a `ftgo.order.OrderCancelled`; done once the broker has it.
-            pub fn order_cancelled(
-                &self,
-                event: &super::super::OrderCancelled,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
-                let key = __accord::messaging::key(&event.order_id);
-                self.publisher.publish(&channels::ORDER_EVENTS, "ftgo.order.OrderCancelled", event, key)
             }
         }
     }

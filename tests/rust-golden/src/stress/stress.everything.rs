@@ -498,6 +498,95 @@ pub struct ThingRemoved {
     pub reason: __accord::Option<__accord::String>,
 }
 
+#[doc(hidden)]
+pub static THING_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+    name: "stress.everything.thing_events",
+    address: "stress.things",
+    kind: __accord::messaging::ChannelKind::PublishSubscribe,
+    key: __accord::Option::Some("id"),
+    format: __accord::Format::Protobuf,
+};
+
+/// Publishes the messages of `stress.everything.thing_events`, each with its ordering key.
+#[derive(Debug, Clone)]
+pub struct ThingEventsPublisher {
+    publisher: __accord::messaging::Publisher,
+}
+
+impl ThingEventsPublisher {
+    /// A publisher on `broker`.
+    pub fn new(broker: __accord::messaging::Broker) -> Self {
+        ThingEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+    }
+
+    /// Publishes a `stress.everything.ThingHappened`; done once the broker has it.
+    pub fn thing_happened(
+        &self,
+        event: &ThingHappened,
+    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+        let key = __accord::messaging::key(&event.id);
+        self.publisher.publish(&THING_EVENTS, "stress.everything.ThingHappened", event, key)
+    }
+
+    /// Publishes a `stress.everything.ThingRemoved`; done once the broker has it.
+    pub fn thing_removed(
+        &self,
+        event: &ThingRemoved,
+    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+        let key = __accord::messaging::key(&event.id);
+        self.publisher.publish(&THING_EVENTS, "stress.everything.ThingRemoved", event, key)
+    }
+}
+
+#[doc(hidden)]
+pub static COMMANDS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+    name: "stress.everything.commands",
+    address: "stress.commands",
+    kind: __accord::messaging::ChannelKind::PointToPoint,
+    key: __accord::Option::Some("id"),
+    format: __accord::Format::Json,
+};
+
+#[doc(hidden)]
+pub static AUDIT_LOG: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+    name: "stress.everything.audit_log",
+    address: "stress.audit",
+    kind: __accord::messaging::ChannelKind::PublishSubscribe,
+    key: __accord::Option::None,
+    format: __accord::Format::Json,
+};
+
+/// Publishes the messages of `stress.everything.audit_log`, each with its ordering key.
+#[derive(Debug, Clone)]
+pub struct AuditLogPublisher {
+    publisher: __accord::messaging::Publisher,
+}
+
+impl AuditLogPublisher {
+    /// A publisher on `broker`.
+    pub fn new(broker: __accord::messaging::Broker) -> Self {
+        AuditLogPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+    }
+
+    /// Publishes a `stress.everything.AuditEntry`; done once the broker has it.
+    pub fn audit_entry(
+        &self,
+        event: &AuditEntry,
+    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+        let key = __accord::Option::None;
+        self.publisher.publish(&AUDIT_LOG, "stress.everything.AuditEntry", event, key)
+    }
+}
+
+#[doc(hidden)]
+pub static SURVEYS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+    name: "stress.everything.surveys",
+    address: "stress.surveys",
+    kind: __accord::messaging::ChannelKind::PublishSubscribe,
+    key: __accord::Option::None,
+    format: __accord::Format::Json,
+};
+
 /// Everything, as a service.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
@@ -1486,52 +1575,6 @@ pub mod everything {
         #[allow(unused_imports)]
         use super::__accord;
 
-        /// The channels the service touches: address, kind, ordering key, format.
-        #[doc(hidden)]
-        pub mod channels {
-            use super::__accord;
-
-            pub static COMMANDS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "stress.everything.commands",
-                address: "stress.commands",
-                kind: __accord::messaging::ChannelKind::PointToPoint,
-                key: __accord::Option::Some("id"),
-                format: __accord::Format::Json,
-            };
-
-            pub static SURVEYS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "stress.everything.surveys",
-                address: "stress.surveys",
-                kind: __accord::messaging::ChannelKind::PublishSubscribe,
-                key: __accord::Option::None,
-                format: __accord::Format::Json,
-            };
-
-            pub static THING_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "stress.everything.thing_events",
-                address: "stress.things",
-                kind: __accord::messaging::ChannelKind::PublishSubscribe,
-                key: __accord::Option::Some("id"),
-                format: __accord::Format::Protobuf,
-            };
-
-            pub static AUDIT_LOG: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "stress.everything.audit_log",
-                address: "stress.audit",
-                kind: __accord::messaging::ChannelKind::PublishSubscribe,
-                key: __accord::Option::None,
-                format: __accord::Format::Json,
-            };
-
-            pub static ITEM_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "stress.other.item_events",
-                address: "stress.other.items",
-                kind: __accord::messaging::ChannelKind::PublishSubscribe,
-                key: __accord::Option::None,
-                format: __accord::Format::Json,
-            };
-        }
-
         /// Each `@channel` operation's channel and message types.
         #[doc(hidden)]
         pub mod bindings {
@@ -1539,7 +1582,7 @@ pub mod everything {
 
             pub static DO_THING: __accord::messaging::Binding = __accord::messaging::Binding {
                 op: &super::super::ops::DO_THING,
-                channel: &super::channels::COMMANDS,
+                channel: &super::super::super::COMMANDS,
                 input: "stress.everything.DoThing",
                 output: __accord::Option::Some("stress.everything.Thing"),
                 collect: __accord::Option::None,
@@ -1547,7 +1590,7 @@ pub mod everything {
 
             pub static FORGET_THING: __accord::messaging::Binding = __accord::messaging::Binding {
                 op: &super::super::ops::FORGET_THING,
-                channel: &super::channels::COMMANDS,
+                channel: &super::super::super::COMMANDS,
                 input: "stress.everything.ForgetThing",
                 output: __accord::Option::None,
                 collect: __accord::Option::None,
@@ -1555,7 +1598,7 @@ pub mod everything {
 
             pub static SURVEY: __accord::messaging::Binding = __accord::messaging::Binding {
                 op: &super::super::ops::SURVEY,
-                channel: &super::channels::SURVEYS,
+                channel: &super::super::super::SURVEYS,
                 input: "stress.everything.Survey",
                 output: __accord::Option::Some("stress.everything.SurveyAnswer"),
                 collect: __accord::Option::Some(__accord::StdDuration::new(1u64, 500000000u32)),
@@ -1582,78 +1625,12 @@ pub mod everything {
                 .collect(&bindings::SURVEY, &service, |s, r| s.survey(r))
         }
 
-        /// What `Everything` does with the messages of `stress.other.item_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
-        #[__accord::shared]
-        pub trait ItemEventsSubscriber: __accord::Send + __accord::Sync + 'static {
-            /// A `stress.other.ItemAdded` arrived.
-            fn item_added(
-                &self,
-                event: __accord::Request<super::super::super::super::stress::other::ItemAdded>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                let _ = event;
-                __accord::future::ready(__accord::Result::Ok(()))
-            }
-        }
-
-        /// Hands the messages of `stress.other.item_events` to `subscriber`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
-        pub fn item_events_subscriber<__S: ItemEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
+        /// Hands the messages of `stress.other.item_events` to `subscriber` as `Everything`: serve it with `.serve(&broker, config)`; the consumer group defaults to this service's name.
+        pub fn item_events_subscriber<__S: super::super::super::super::stress::other::ItemEventsSubscriber>(subscriber: __S) -> __accord::messaging::Responder {
             let subscriber = __accord::Arc::new(subscriber);
             __accord::messaging::Responder::new("stress.everything.Everything")
                 .contract_addresses(CONTRACT_ADDRESSES)
-                .event(&channels::ITEM_EVENTS, "stress.other.ItemAdded", &subscriber, |s, e| async move { s.item_added(e).await })
-        }
-
-        /// Publishes the messages of `stress.everything.thing_events`, each with its ordering key.
-        #[derive(Debug, Clone)]
-        pub struct ThingEventsPublisher {
-            publisher: __accord::messaging::Publisher,
-        }
-
-        impl ThingEventsPublisher {
-            /// A publisher on `broker`.
-            pub fn new(broker: __accord::messaging::Broker) -> Self {
-                ThingEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
-            }
-
-            /// Publishes a `stress.everything.ThingHappened`; done once the broker has it.
-            pub fn thing_happened(
-                &self,
-                event: &super::super::ThingHappened,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
-                let key = __accord::messaging::key(&event.id);
-                self.publisher.publish(&channels::THING_EVENTS, "stress.everything.ThingHappened", event, key)
-            }
-
-            /// Publishes a `stress.everything.ThingRemoved`; done once the broker has it.
-            pub fn thing_removed(
-                &self,
-                event: &super::super::ThingRemoved,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
-                let key = __accord::messaging::key(&event.id);
-                self.publisher.publish(&channels::THING_EVENTS, "stress.everything.ThingRemoved", event, key)
-            }
-        }
-
-        /// Publishes the messages of `stress.everything.audit_log`, each with its ordering key.
-        #[derive(Debug, Clone)]
-        pub struct AuditLogPublisher {
-            publisher: __accord::messaging::Publisher,
-        }
-
-        impl AuditLogPublisher {
-            /// A publisher on `broker`.
-            pub fn new(broker: __accord::messaging::Broker) -> Self {
-                AuditLogPublisher { publisher: __accord::messaging::Publisher::new(broker) }
-            }
-
-            /// Publishes a `stress.everything.AuditEntry`; done once the broker has it.
-            pub fn audit_entry(
-                &self,
-                event: &super::super::AuditEntry,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
-                let key = __accord::Option::None;
-                self.publisher.publish(&channels::AUDIT_LOG, "stress.everything.AuditEntry", event, key)
-            }
+                .event(&super::super::super::super::stress::other::ITEM_EVENTS, "stress.other.ItemAdded", &subscriber, |s, e| async move { s.item_added(e).await })
         }
 
         __accord::messaging_proxy! {

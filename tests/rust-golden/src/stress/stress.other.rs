@@ -29,6 +29,49 @@ pub struct ItemAdded {
     pub at: __accord::Timestamp,
 }
 
+#[doc(hidden)]
+pub static ITEM_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
+    name: "stress.other.item_events",
+    address: "stress.other.items",
+    kind: __accord::messaging::ChannelKind::PublishSubscribe,
+    key: __accord::Option::None,
+    format: __accord::Format::Json,
+};
+
+/// What a subscriber does with the messages of `stress.other.item_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored. Each service that subscribes serves it with its own `messaging::…_subscriber`.
+#[__accord::shared]
+pub trait ItemEventsSubscriber: __accord::Send + __accord::Sync + 'static {
+    /// A `stress.other.ItemAdded` arrived.
+    fn item_added(
+        &self,
+        _event: __accord::Request<ItemAdded>,
+    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
+        __accord::future::ready(__accord::Result::Ok(()))
+    }
+}
+
+/// Publishes the messages of `stress.other.item_events`, each with its ordering key.
+#[derive(Debug, Clone)]
+pub struct ItemEventsPublisher {
+    publisher: __accord::messaging::Publisher,
+}
+
+impl ItemEventsPublisher {
+    /// A publisher on `broker`.
+    pub fn new(broker: __accord::messaging::Broker) -> Self {
+        ItemEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+    }
+
+    /// Publishes a `stress.other.ItemAdded`; done once the broker has it.
+    pub fn item_added(
+        &self,
+        event: &ItemAdded,
+    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+        let key = __accord::Option::None;
+        self.publisher.publish(&ITEM_EVENTS, "stress.other.ItemAdded", event, key)
+    }
+}
+
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `catalog::rest::router`.
 /// Serve it over gRPC with `catalog::grpc::Server`.
@@ -146,48 +189,6 @@ pub mod catalog {
                 let (context, input) = request.into_parts();
                 let parts = __accord::rest::client::Parts::new().query("q", input.query.as_ref());
                 self.client.call(&routes::LIST, context, parts)
-            }
-        }
-    }
-
-    /// `Catalog` over messaging.
-    pub mod messaging {
-        #[allow(unused_imports)]
-        use super::__accord;
-
-        /// The channels the service touches: address, kind, ordering key, format.
-        #[doc(hidden)]
-        pub mod channels {
-            use super::__accord;
-
-            pub static ITEM_EVENTS: __accord::messaging::ChannelInfo = __accord::messaging::ChannelInfo {
-                name: "stress.other.item_events",
-                address: "stress.other.items",
-                kind: __accord::messaging::ChannelKind::PublishSubscribe,
-                key: __accord::Option::None,
-                format: __accord::Format::Json,
-            };
-        }
-
-        /// Publishes the messages of `stress.other.item_events`, each with its ordering key.
-        #[derive(Debug, Clone)]
-        pub struct ItemEventsPublisher {
-            publisher: __accord::messaging::Publisher,
-        }
-
-        impl ItemEventsPublisher {
-            /// A publisher on `broker`.
-            pub fn new(broker: __accord::messaging::Broker) -> Self {
-                ItemEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
-            }
-
-            /// Publishes a `stress.other.ItemAdded`; done once the broker has it.
-            pub fn item_added(
-                &self,
-                event: &super::super::ItemAdded,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
-                let key = __accord::Option::None;
-                self.publisher.publish(&channels::ITEM_EVENTS, "stress.other.ItemAdded", event, key)
             }
         }
     }
