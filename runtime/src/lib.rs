@@ -37,6 +37,8 @@ pub mod metrics;
 mod param;
 pub mod proto;
 pub mod resilience;
+// The JSON shape a REST skeleton checks a rejected body against (`glue.rs`'s shape macros).
+#[cfg(feature = "rest")]
 #[doc(hidden)]
 pub mod shape;
 mod shutdown;
@@ -124,6 +126,7 @@ pub mod __private {
     pub use crate::messaging;
     #[cfg(feature = "rest")]
     pub use crate::rest;
+    #[cfg(feature = "rest")]
     pub use crate::shape::{self, Shape};
     pub use crate::validate::unknown_enum_value;
     pub use crate::{
