@@ -71,8 +71,10 @@ pub use status::{Code, Status};
 pub use validate::{FieldPath, Length, Pattern, Validate, Violation, Violations};
 pub use value::{Bytes, Duration, DurationError, Timestamp, Uuid};
 
-/// Includes the Rust code a build script wrote with `accord_codegen::Builder` under `name`
-/// (default `"api"`): `accord::include_api!("api");` expands to the generated module tree.
+/// Includes the Rust code a build script wrote with `accord_codegen::Builder` under `name`, a
+/// string literal: the Builder's `name`, `"api"` unless set there, so
+/// `accord::include_api!("api");` expands to the generated module tree. The name is always
+/// given: the macro has no form without it.
 #[macro_export]
 macro_rules! include_api {
     ($name:literal) => {
