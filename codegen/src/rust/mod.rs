@@ -14,6 +14,7 @@
 
 mod construct;
 mod doc;
+mod fake;
 mod fields;
 mod grpc;
 mod ident;

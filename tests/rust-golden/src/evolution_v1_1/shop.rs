@@ -583,6 +583,68 @@ pub mod shop {
         };
     }
 
+    /// A fake `Shop` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub get: __accord::testing::Stub<super::GetItem, __accord::Result<super::Item, super::shop::GetError>>,
+        pub find: __accord::testing::Stub<super::GetItem, __accord::Result<super::Item, super::shop::FindError>>,
+        pub watch: __accord::testing::Stub<super::GetItem, __accord::Vec<__accord::Result<super::Item, __accord::CallError>>>,
+        pub get_maker: __accord::testing::Stub<super::GetMaker, __accord::Result<super::Maker, __accord::CallError>>,
+        pub ping: __accord::testing::Stub<(), __accord::Result<(), __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                get: __accord::testing::Stub::new("shop.Shop.get"),
+                find: __accord::testing::Stub::new("shop.Shop.find"),
+                watch: __accord::testing::Stub::new("shop.Shop.watch"),
+                get_maker: __accord::testing::Stub::new("shop.Shop.get_maker"),
+                ping: __accord::testing::Stub::new("shop.Shop.ping"),
+            }
+        }
+    }
+
+    impl super::Shop for Fake {
+        async fn get(
+            &self,
+            request: __accord::Request<super::GetItem>,
+        ) -> __accord::Result<super::Item, super::shop::GetError> {
+            self.get.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn find(
+            &self,
+            request: __accord::Request<super::GetItem>,
+        ) -> __accord::Result<super::Item, super::shop::FindError> {
+            self.find.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        fn watch(
+            &self,
+            request: __accord::Request<super::GetItem>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::Item, __accord::CallError>> {
+            let items = self.watch.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
+        }
+
+        async fn get_maker(
+            &self,
+            request: __accord::Request<super::GetMaker>,
+        ) -> __accord::Result<super::Maker, __accord::CallError> {
+            self.get_maker.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn ping(
+            &self,
+            request: __accord::Request<()>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.ping.call(request, |_| __accord::Result::Ok(()))
+        }
+    }
+
     /// `Shop` over REST.
     pub mod rest {
         #[allow(unused_imports)]
@@ -1195,6 +1257,31 @@ pub mod admin {
             idempotent: false,
             auth: __accord::AuthRequirement::None,
         };
+    }
+
+    /// A fake `Admin` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub ping: __accord::testing::Stub<(), __accord::Result<(), __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                ping: __accord::testing::Stub::new("shop.Admin.ping"),
+            }
+        }
+    }
+
+    impl super::Admin for Fake {
+        async fn ping(
+            &self,
+            request: __accord::Request<()>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.ping.call(request, |_| __accord::Result::Ok(()))
+        }
     }
 
     /// `Admin` over gRPC.

@@ -178,6 +178,31 @@ pub mod catalog {
         };
     }
 
+    /// A fake `Catalog` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub list: __accord::testing::Stub<super::ListItems, __accord::Result<super::ItemList, __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                list: __accord::testing::Stub::new("stress.other.Catalog.list"),
+            }
+        }
+    }
+
+    impl super::Catalog for Fake {
+        async fn list(
+            &self,
+            request: __accord::Request<super::ListItems>,
+        ) -> __accord::Result<super::ItemList, __accord::CallError> {
+            self.list.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+    }
+
     /// `Catalog` over REST.
     pub mod rest {
         #[allow(unused_imports)]
