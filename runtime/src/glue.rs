@@ -351,7 +351,11 @@ macro_rules! __object_shape {
                     ::core::option::Option::Some(object) => object,
                     ::core::option::Option::None => return,
                 };
-                $( $crate::__private::shape::field::<$ty>(_object, $wire, $required, path, violations); )*
+                $(
+                    $crate::__private::shape::field::<$ty>(
+                        _object, $wire, $required, path, violations,
+                    );
+                )*
             }
         }
     };
