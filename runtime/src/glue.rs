@@ -228,7 +228,9 @@ macro_rules! __enumeration {
             }
         }
 
-        impl $crate::Validate for $name {}
+        impl $crate::Validate for $name {
+            const TRIVIAL: bool = true;
+        }
 
         $crate::__leaf_shape!($name);
 
