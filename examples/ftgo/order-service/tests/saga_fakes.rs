@@ -17,9 +17,7 @@ use ftgo_order_service::api::ftgo::accounting::{
     CardAuthorized, PaymentDeclined, accounting_service,
 };
 use ftgo_order_service::api::ftgo::consumer::{ValidateOrderReply, consumer_service};
-use ftgo_order_service::api::ftgo::kitchen::{
-    CancelTicket, TicketCreated, TicketRejected, kitchen_service,
-};
+use ftgo_order_service::api::ftgo::kitchen::{TicketCreated, TicketRejected, kitchen_service};
 use ftgo_order_service::api::ftgo::order::order_service::rest;
 use ftgo_order_service::api::ftgo::order::{GetOrderRequest, Order, OrderService as _, OrderState};
 use ftgo_order_service::{CreateOrderSaga, InMemoryOrders, demo_restaurants};
@@ -146,14 +144,12 @@ async fn a_declined_card_rejects_the_order_and_cancels_its_ticket() {
     assert_eq!(order.state, OrderState::Rejected);
     let why = &order.labels["rejection_reason"];
     assert!(why.contains("insufficient funds"), "{why}");
-    let cancelled = || saga.kitchen.cancel_ticket.inputs();
+    // The compensation cancels the order's ticket by order id.
+    let cancelled = || saga.kitchen.cancel_order_tickets.inputs();
     eventually(|| !cancelled().is_empty(), "the ticket is never cancelled").await;
-    assert_eq!(
-        cancelled(),
-        [CancelTicket {
-            ticket_id: order.order_id * 10
-        }]
-    );
+    let [cancel] = cancelled().try_into().unwrap();
+    assert_eq!(cancel.order_id, order.order_id);
+    assert_eq!(saga.kitchen.cancel_ticket.count(), 0);
 }
 
 #[tokio::test]
@@ -168,6 +164,11 @@ async fn a_rejected_ticket_stops_the_saga_before_payment() {
     assert!(order.labels["rejection_reason"].contains("sold out"));
     assert_eq!(saga.accounting.authorize_card.count(), 0);
     assert_eq!(saga.kitchen.cancel_ticket.count(), 0, "no ticket to undo");
+    assert_eq!(
+        saga.kitchen.cancel_order_tickets.count(),
+        0,
+        "no ticket to undo"
+    );
 }
 
 #[tokio::test]
