@@ -232,15 +232,7 @@ macro_rules! __enumeration {
             const TRIVIAL: bool = true;
         }
 
-        impl $crate::__private::Shape for $name {
-            fn check_shape(
-                value: &$crate::__private::JsonValue,
-                path: &$crate::FieldPath<'_>,
-                violations: &mut $crate::Violations,
-            ) {
-                $crate::__private::shape::leaf::<Self>(value, path, violations)
-            }
-        }
+        $crate::__leaf_shape!($name);
 
         impl $crate::proto::Field for $name {
             fn encode(&self, tag: u32, buf: &mut impl $crate::__private::bytes::BufMut) {
@@ -295,11 +287,58 @@ macro_rules! __enumeration {
     };
 }
 
+// The JSON shape (`shape.rs`) is what a REST skeleton checks a rejected body against: compiled
+// with the `rest` feature only. Without it, the three macros below write nothing, so the same
+// generated code (and `#[derive(accord::Message)]`) builds either way.
+
+/// `impl Shape` of a type serde reads in one piece (an enum).
+#[cfg(feature = "rest")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __leaf_shape {
+    ($name:ident) => {
+        impl $crate::__private::Shape for $name {
+            fn check_shape(
+                value: &$crate::__private::JsonValue,
+                path: &$crate::FieldPath<'_>,
+                violations: &mut $crate::Violations,
+            ) {
+                $crate::__private::shape::leaf::<Self>(value, path, violations)
+            }
+        }
+    };
+}
+
+/// Without the REST transport no JSON shape is checked: nothing to write.
+#[cfg(not(feature = "rest"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __leaf_shape {
+    ($name:ident) => {};
+}
+
+/// Without the REST transport no JSON shape is checked: nothing to write.
+#[cfg(not(feature = "rest"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __object_shape {
+    ($($any:tt)*) => {};
+}
+
+/// Without the REST transport no JSON shape is checked: nothing to write.
+#[cfg(not(feature = "rest"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __union_shape {
+    ($($any:tt)*) => {};
+}
+
 /// `impl Shape` of a struct: its members by wire name, type and whether required.
 ///
 /// ```ignore
 /// __accord::object_shape!(LineItem { "menu_item_id": String = true, "quantity": i32 = true });
 /// ```
+#[cfg(feature = "rest")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __object_shape {
@@ -314,13 +353,18 @@ macro_rules! __object_shape {
                     ::core::option::Option::Some(object) => object,
                     ::core::option::Option::None => return,
                 };
-                $( $crate::__private::shape::field::<$ty>(_object, $wire, $required, path, violations); )*
+                $(
+                    $crate::__private::shape::field::<$ty>(
+                        _object, $wire, $required, path, violations,
+                    );
+                )*
             }
         }
     };
 }
 
 /// `impl Shape` of a union: its variants by wire name and type.
+#[cfg(feature = "rest")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __union_shape {
@@ -442,4 +486,29 @@ macro_rules! __errors {
 #[macro_export]
 macro_rules! __from_broker_error {
     ($name:ident, $call:ident) => {};
+}
+
+/// Without the `rest` feature the shape macros write nothing, so generated types build whatever
+/// their members are (run with `--no-default-features --features messaging`).
+#[cfg(all(test, not(feature = "rest")))]
+mod without_rest {
+    /// No `Shape` for this member: the macros must not ask for one.
+    #[allow(dead_code)]
+    struct Opaque;
+
+    #[allow(dead_code)]
+    struct Thing {
+        opaque: Opaque,
+    }
+
+    #[allow(dead_code)]
+    enum Either {
+        Opaque(Opaque),
+    }
+
+    crate::__object_shape!(Thing { "opaque": Opaque = true });
+    crate::__union_shape!(Either { "opaque": Opaque });
+
+    #[test]
+    fn the_shape_macros_write_nothing() {}
 }

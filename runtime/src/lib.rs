@@ -39,6 +39,8 @@ pub mod metrics;
 mod param;
 pub mod proto;
 pub mod resilience;
+// The JSON shape a REST skeleton checks a rejected body against (`glue.rs`'s shape macros).
+#[cfg(feature = "rest")]
 #[doc(hidden)]
 pub mod shape;
 mod shutdown;
@@ -77,8 +79,10 @@ pub use value::{Bytes, Duration, DurationError, Timestamp, Uuid};
 /// derive to travel over Accord's transports (see its documentation and `docs/rust.md`).
 pub use accord_derive::{Message, shared};
 
-/// Includes the Rust code a build script wrote with `accord_codegen::Builder` under `name`
-/// (default `"api"`): `accord::include_api!("api");` expands to the generated module tree.
+/// Includes the Rust code a build script wrote with `accord_codegen::Builder` under `name`, a
+/// string literal: the Builder's `name`, `"api"` unless set there, so
+/// `accord::include_api!("api");` expands to the generated module tree. The name is always
+/// given: the macro has no form without it.
 #[macro_export]
 macro_rules! include_api {
     ($name:literal) => {
@@ -132,6 +136,7 @@ pub mod __private {
     pub use crate::messaging;
     #[cfg(feature = "rest")]
     pub use crate::rest;
+    #[cfg(feature = "rest")]
     pub use crate::shape::{self, Shape};
     pub use crate::testing;
     pub use crate::validate::unknown_enum_value;

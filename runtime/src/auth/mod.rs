@@ -9,7 +9,7 @@
 //! handler finds in its context.
 //!
 //! Authenticators: [`JwtVerifier`] (feature `jwt`, on by default: HS256, RS256 and ES256 keys,
-//! JWKS files and URLs refreshed in the background), [`ApiKeys`] (keys stored hashed, compared
+//! JWKS files, and JWKS URLs with feature `jwks` (also default), refreshed in the background), [`ApiKeys`] (keys stored hashed, compared
 //! in constant time), and [`Authenticators`], which sends each kind of credential to its own.
 //!
 //! Proxies attach credentials from a [`CredentialsProvider`] ([`StaticToken`],

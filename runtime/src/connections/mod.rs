@@ -78,12 +78,11 @@ impl Connections {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "rest"))]
 mod tests {
     use super::*;
 
     #[test]
-    #[cfg(feature = "rest")]
     fn a_body_earns_time_as_it_arrives() {
         let c = Connections::default();
         let t = std::time::Instant::now();

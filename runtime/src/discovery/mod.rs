@@ -16,6 +16,7 @@
 //! The proxies (REST and gRPC) pick an endpoint per attempt from their [`Pool`]; retries and
 //! their budget are the call core's (`call::retry`).
 
+mod endpoint;
 mod instance;
 mod memory;
 mod pool;

@@ -82,7 +82,11 @@ macro_rules! backends {
                 )))
             }
 
-            async fn publish(&self, channel: &Channel, message: Message) -> Result<(), BrokerError> {
+            async fn publish(
+                &self,
+                channel: &Channel,
+                message: Message,
+            ) -> Result<(), BrokerError> {
                 match self {
                     $(
                         $(#[cfg(feature = $feature)])?
@@ -100,7 +104,11 @@ macro_rules! backends {
                 }
             }
 
-            async fn subscribe(&self, channel: &Channel, group: &str) -> Result<AnyConsumer, BrokerError> {
+            async fn subscribe(
+                &self,
+                channel: &Channel,
+                group: &str,
+            ) -> Result<AnyConsumer, BrokerError> {
                 Ok(match self {
                     $(
                         $(#[cfg(feature = $feature)])?
@@ -115,20 +123,28 @@ macro_rules! backends {
                 Ok(match self {
                     $(
                         $(#[cfg(feature = $feature)])?
-                        AnyBroker::$variant(b) => AnyInbox::$variant(Backend::reply_inbox(b).await?),
+                        AnyBroker::$variant(b) => {
+                            AnyInbox::$variant(Backend::reply_inbox(b).await?)
+                        }
                     )+
                 })
             }
 
             async fn connected(&self) -> bool {
                 match self {
-                    $( $(#[cfg(feature = $feature)])? AnyBroker::$variant(b) => Backend::connected(b).await, )+
+                    $(
+                        $(#[cfg(feature = $feature)])?
+                        AnyBroker::$variant(b) => Backend::connected(b).await,
+                    )+
                 }
             }
 
             fn system(&self) -> &'static str {
                 match self {
-                    $( $(#[cfg(feature = $feature)])? AnyBroker::$variant(b) => Backend::system(b), )+
+                    $(
+                        $(#[cfg(feature = $feature)])?
+                        AnyBroker::$variant(b) => Backend::system(b),
+                    )+
                 }
             }
         }
@@ -157,11 +173,19 @@ macro_rules! backends {
 
             async fn ack(self, timeout: Duration) -> Result<(), BrokerError> {
                 match self {
-                    $( $(#[cfg(feature = $feature)])? AnyAcker::$variant(a) => a.ack(timeout).await, )+
+                    $(
+                        $(#[cfg(feature = $feature)])?
+                        AnyAcker::$variant(a) => a.ack(timeout).await,
+                    )+
                 }
             }
 
-            async fn nack(self, message: Message, delay: Duration, timeout: Duration) -> Result<(), BrokerError> {
+            async fn nack(
+                self,
+                message: Message,
+                delay: Duration,
+                timeout: Duration,
+            ) -> Result<(), BrokerError> {
                 match self {
                     $(
                         $(#[cfg(feature = $feature)])?
@@ -172,13 +196,19 @@ macro_rules! backends {
 
             async fn give_up(self, timeout: Duration) -> Result<(), BrokerError> {
                 match self {
-                    $( $(#[cfg(feature = $feature)])? AnyAcker::$variant(a) => a.give_up(timeout).await, )+
+                    $(
+                        $(#[cfg(feature = $feature)])?
+                        AnyAcker::$variant(a) => a.give_up(timeout).await,
+                    )+
                 }
             }
 
             fn release(self, message: Message) {
                 match self {
-                    $( $(#[cfg(feature = $feature)])? AnyAcker::$variant(a) => a.release(message), )+
+                    $(
+                        $(#[cfg(feature = $feature)])?
+                        AnyAcker::$variant(a) => a.release(message),
+                    )+
                 }
             }
         }
@@ -192,7 +222,10 @@ macro_rules! backends {
 
             async fn next(&mut self) -> Option<Message> {
                 match self {
-                    $( $(#[cfg(feature = $feature)])? AnyInbox::$variant(i) => BackendInbox::next(i).await, )+
+                    $(
+                        $(#[cfg(feature = $feature)])?
+                        AnyInbox::$variant(i) => BackendInbox::next(i).await,
+                    )+
                 }
             }
         }

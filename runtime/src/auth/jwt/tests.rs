@@ -7,7 +7,7 @@ use jsonwebtoken::EncodingKey;
 use jsonwebtoken::{Algorithm, Header};
 use serde_json::Value;
 use serde_json::json;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const SECRET: &[u8] = b"an HS256 secret of at least 32 bytes!";
 const RSA_PUBLIC: &[u8] = include_bytes!("../testdata/rsa_public.pem");
