@@ -276,3 +276,27 @@ async fn an_unbounded_consumer_made_earlier_is_updated() {
     let after = legacy.consumer_info(&name).await.unwrap();
     assert_eq!(after.config.max_deliver, 10);
 }
+
+/// Every JetStream publish carries `Nats-Msg-Id` = the `message_id`: the same message published
+/// twice (a publisher retrying, an outbox relay after a crash) is stored once, and consumers
+/// do not see the header.
+#[tokio::test]
+async fn a_message_published_twice_is_stored_once() {
+    let Some(broker) = broker().await else {
+        return;
+    };
+    let channel = Channel::point_to_point(unique("msgid"));
+    let mut consumer = broker.subscribe(&channel, "test").await.unwrap();
+    let message = Message::new("test.Event", "once");
+    broker.publish(&channel, message.clone()).await.unwrap();
+    broker.publish(&channel, message.clone()).await.unwrap();
+    let other = Message::new("test.Event", "other");
+    broker.publish(&channel, other.clone()).await.unwrap();
+    let first = within("the message", consumer.next()).await.unwrap();
+    assert_eq!(first.message().message_id, message.message_id);
+    assert_eq!(first.message().header("Nats-Msg-Id"), None);
+    first.ack().await.unwrap();
+    let second = within("the next message", consumer.next()).await.unwrap();
+    assert_eq!(second.message().message_id, other.message_id, "no second copy");
+    second.ack().await.unwrap();
+}

@@ -115,7 +115,7 @@ impl NatsBroker {
         channel: &Channel,
         message: Message,
     ) -> Result<(), BrokerError> {
-        let headers = self.checked_headers(&message)?;
+        let headers = self.checked_headers(&message, channel.durable)?;
         if !channel.durable {
             return self.core_publish(&channel.address, headers, message).await;
         }
@@ -149,18 +149,28 @@ impl NatsBroker {
     }
 
     pub(crate) async fn reply(&self, to: &str, message: Message) -> Result<(), BrokerError> {
-        let headers = self.checked_headers(&message)?;
+        let headers = self.checked_headers(&message, false)?;
         self.core_publish(to, headers, message).await
     }
 
     /// The message's headers, once sure the server will take the message: nats-server closes
     /// the connection (every consumer of the process shares it) on a message over its
     /// `max_payload`, headers included, and async-nats checks neither that nor header values
-    /// on publishes with headers. The subject was checked by the caller (`Broker`).
-    fn checked_headers(&self, message: &Message) -> Result<HeaderMap, BrokerError> {
+    /// on publishes with headers. The subject was checked by the caller (`Broker`). A publish
+    /// to JetStream carries [`MSG_ID`] (the `message_id`, unless the message names its own), so
+    /// the stream keeps one copy of a message published twice within its duplicate window (a
+    /// publisher retrying after a lost acknowledgement, an outbox relay publishing again after
+    /// a crash).
+    fn checked_headers(
+        &self,
+        message: &Message,
+        jetstream: bool,
+    ) -> Result<HeaderMap, BrokerError> {
         let mut headers = HeaderMap::new();
         let mut size = message.payload.len() + HEADER_PREAMBLE;
-        for (name, value) in message.header_pairs() {
+        let msg_id = (jetstream && !message.headers.contains_key(MSG_ID))
+            .then_some((MSG_ID, message.message_id.as_str()));
+        for (name, value) in message.header_pairs().chain(msg_id) {
             if let Some(why) = header_fault(name, value) {
                 return Err(BrokerError::Rejected(format!(
                     "nats: header `{name}` {why}"
@@ -509,6 +519,12 @@ fn stream_name(address: &str) -> String {
         .collect()
 }
 
+/// JetStream's de-duplication header: a message published again with the same value within
+/// the stream's duplicate window (2 minutes by default) is acknowledged and not stored twice.
+pub(crate) const MSG_ID: &str = "Nats-Msg-Id";
+
+/// A received message: its headers by name, but NATS's own (`Nats-…`), which are the
+/// broker's business and not the message's.
 fn from_nats(message: async_nats::Message) -> Message {
     let mut out = Message {
         payload: message.payload,
@@ -520,6 +536,9 @@ fn from_nats(message: async_nats::Message) -> Message {
             else {
                 continue;
             };
+            if name.starts_with("Nats-") {
+                continue;
+            }
             out.set_header(name, value.as_str().to_owned());
         }
     }
