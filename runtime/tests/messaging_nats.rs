@@ -297,6 +297,54 @@ async fn a_message_published_twice_is_stored_once() {
     assert_eq!(first.message().header("Nats-Msg-Id"), None);
     first.ack().await.unwrap();
     let second = within("the next message", consumer.next()).await.unwrap();
-    assert_eq!(second.message().message_id, other.message_id, "no second copy");
+    assert_eq!(
+        second.message().message_id,
+        other.message_id,
+        "no second copy"
+    );
     second.ack().await.unwrap();
+}
+
+/// A consumer that re-attaches after a reconnection hands out the messages its pull had
+/// received already, at once, instead of dropping them to wait out the ack wait (60 s here):
+/// the broker restarts while nine delivered messages sit in the client, unhandled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reattached_consumer_keeps_what_it_had_received() {
+    let Some(mut server) = brokers::Server::start(Kind::Nats) else {
+        return;
+    };
+    let config = BrokerConfig {
+        operation_timeout: Duration::from_secs(2),
+        connect_backoff: Backoff {
+            initial: Duration::from_millis(50),
+            max: Duration::from_millis(300),
+        },
+        ack_wait: Duration::from_secs(60),
+        ..config()
+    };
+    let broker = Broker::connect_with(&server.url(), config).await.unwrap();
+    let channel = Channel::point_to_point(unique("reattach"));
+    let mut consumer = broker.subscribe(&channel, "test").await.unwrap();
+    for n in 0..10 {
+        let message = Message::new("test.Event", n.to_string()).with_key("k");
+        broker.publish(&channel, message).await.unwrap();
+    }
+    let first = within("the first message", consumer.next()).await.unwrap();
+    first.ack().await.unwrap();
+    // The other nine were delivered in the same batch and wait in the client.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.restart();
+    let mut payloads = Vec::new();
+    let all = async {
+        while payloads.len() < 9 {
+            let delivery = consumer.next().await.unwrap();
+            payloads.push(String::from_utf8(delivery.message().payload.to_vec()).unwrap());
+            let _ = delivery.ack().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), all)
+        .await
+        .expect("the nine received messages well within the 60 s ack wait");
+    payloads.dedup();
+    assert_eq!(payloads, ["1", "2", "3", "4", "5", "6", "7", "8", "9"]);
 }

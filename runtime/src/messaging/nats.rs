@@ -19,8 +19,8 @@ use super::error::{BrokerError, timed};
 use super::message::{Channel, ChannelKind, Message};
 use async_nats::jetstream::{self, AckKind, consumer::pull, stream};
 use async_nats::{Client, HeaderMap};
-use futures::StreamExt as _;
-use std::collections::HashSet;
+use futures::{FutureExt as _, StreamExt as _};
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -215,6 +215,7 @@ impl NatsBroker {
                 ChannelKind::PublishSubscribe => stream_name(group),
             },
             messages: None,
+            received: VecDeque::new(),
             failures: 0,
             reconnected: self.reconnected.clone(),
         };
@@ -298,6 +299,9 @@ pub(crate) struct Durable {
     channel: Channel,
     name: String,
     messages: Option<pull::Stream>,
+    /// Messages the server had already delivered to a pull given up on (a re-attachment):
+    /// handed out before pulling again, not left to wait out the ack wait.
+    received: VecDeque<jetstream::Message>,
     /// Consecutive failures, for the backoff between re-attachments.
     failures: u32,
     /// Changes on every reconnection of the client.
@@ -343,8 +347,30 @@ impl Durable {
         Ok(())
     }
 
+    /// Gives up the current pull, keeping what it had received already: messages the server
+    /// delivered stay unacknowledged until they are handled, and would otherwise be redelivered
+    /// only once the ack wait ran out (a paused or reconnected consumer's buffer, lost).
+    fn detach(&mut self) {
+        let Some(mut messages) = self.messages.take() else {
+            return;
+        };
+        while let Some(Some(Ok(message))) = messages.next().now_or_never() {
+            self.received.push_back(message);
+        }
+        if !self.received.is_empty() {
+            tracing::debug!(
+                channel = %self.channel.address,
+                kept = self.received.len(),
+                "nats consumer re-attaching: messages received already are handed out first"
+            );
+        }
+    }
+
     async fn next(&mut self) -> Option<Received<Acker>> {
         loop {
+            if let Some(message) = self.received.pop_front() {
+                return Some(received(message));
+            }
             if self.messages.is_none() {
                 if self.failures > 0 {
                     let wait = self.broker.config.connect_backoff.delay(self.failures);
@@ -363,31 +389,24 @@ impl Durable {
                 changed = self.reconnected.changed() => {
                     // No more events: the client itself is gone.
                     changed.ok()?;
-                    self.messages = None;
+                    self.detach();
                     continue;
                 }
             };
             match next {
                 Some(Ok(message)) => {
                     self.failures = 0;
-                    let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
-                    let (message, acker) = message.split();
-                    let attempt = u32::try_from(attempt).unwrap_or(u32::MAX).max(1);
-                    return Some(Received {
-                        message: from_nats(message),
-                        attempt,
-                        acker: Acker::JetStream(Box::new(acker)),
-                    });
+                    return Some(received(message));
                 }
                 // A missed heartbeat, a lost connection, a deleted consumer: pull afresh.
                 Some(Err(e)) => {
                     tracing::warn!(channel = %self.channel.address, "nats consumer: {e}");
                     self.failures += 1;
-                    self.messages = None;
+                    self.detach();
                 }
                 None => {
                     self.failures += 1;
-                    self.messages = None;
+                    self.detach();
                 }
             }
         }
@@ -517,6 +536,18 @@ fn stream_name(address: &str) -> String {
             }
         })
         .collect()
+}
+
+/// A JetStream delivery as the consumer policy takes it.
+fn received(message: jetstream::Message) -> Received<Acker> {
+    let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
+    let (message, acker) = message.split();
+    let attempt = u32::try_from(attempt).unwrap_or(u32::MAX).max(1);
+    Received {
+        message: from_nats(message),
+        attempt,
+        acker: Acker::JetStream(Box::new(acker)),
+    }
 }
 
 /// JetStream's de-duplication header: a message published again with the same value within
