@@ -348,3 +348,64 @@ async fn a_reattached_consumer_keeps_what_it_had_received() {
     payloads.dedup();
     assert_eq!(payloads, ["1", "2", "3", "4", "5", "6", "7", "8", "9"]);
 }
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Ping {
+    n: i64,
+}
+impl accord::Validate for Ping {}
+accord::__private::message!(Ping = "test.Ping" { n: i64 = 1 });
+
+static PING: accord::call::OperationInfo = accord::call::OperationInfo {
+    service: "test.Service",
+    name: "ping",
+    interaction: accord::call::Interaction::Unary,
+    timeout: Some(Duration::from_secs(3)),
+    idempotent: false,
+    auth: accord::auth::Requirement::None,
+};
+
+/// A responder whose channel carries only requests with `@timeout` subscribes with an ack wait
+/// of the longest timeout (3 s), not the broker's 60 s: JetStream redelivers a request a dead
+/// consumer held while its caller may still wait.
+#[tokio::test]
+async fn a_responders_ack_wait_is_its_operations_timeout() {
+    let Some(url) = brokers::shared(Kind::Nats) else {
+        return;
+    };
+    let broker = Broker::connect_with(&url, config()).await.unwrap();
+    let address: &'static str = Box::leak(unique("ackwait").into_boxed_str());
+    let channel: &'static accord::messaging::ChannelInfo =
+        Box::leak(Box::new(accord::messaging::ChannelInfo {
+            name: "test.pings",
+            address,
+            kind: accord::messaging::ChannelKind::PointToPoint,
+            key: None,
+            format: accord::codec::Format::Json,
+        }));
+    let binding: &'static accord::messaging::Binding =
+        Box::leak(Box::new(accord::messaging::Binding {
+            op: &PING,
+            channel,
+            input: "test.Ping",
+            output: Some("test.Ping"),
+            collect: None,
+        }));
+    let _serving = accord::messaging::Responder::new("test.Service")
+        .unary(
+            binding,
+            &std::sync::Arc::new(()),
+            |_, r: accord::Request<Ping>| std::future::ready(Ok::<_, accord::CallError>(r.input)),
+        )
+        .serve(&broker, accord::messaging::ServeConfig::default())
+        .await
+        .unwrap();
+    let client = async_nats::connect(&url).await.unwrap();
+    let jetstream = async_nats::jetstream::new(client);
+    let name = address.replace('.', "_");
+    let stream = jetstream.get_stream(&name).await.unwrap();
+    let mut consumer: async_nats::jetstream::consumer::PullConsumer =
+        stream.get_consumer(&name).await.unwrap();
+    let info = consumer.info().await.unwrap();
+    assert_eq!(info.config.ack_wait, Duration::from_secs(3));
+}

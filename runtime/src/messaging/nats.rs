@@ -318,7 +318,7 @@ impl Durable {
         let config = pull::Config {
             durable_name: Some(self.name.clone()),
             ack_policy: jetstream::consumer::AckPolicy::Explicit,
-            ack_wait: self.broker.config.ack_wait,
+            ack_wait: self.channel.ack_wait.unwrap_or(self.broker.config.ack_wait),
             max_ack_pending: i64::from(prefetch),
             max_deliver,
             ..Default::default()
@@ -327,9 +327,10 @@ impl Durable {
             .get_or_create_consumer(&self.name, config.clone())
             .await
             .map_err(|e| unavailable("creating consumer", e))?;
-        if consumer.cached_info().config.max_deliver != max_deliver {
-            // Made by an earlier version or configuration (unbounded redelivery): creating it
-            // again under its name updates it.
+        let made = &consumer.cached_info().config;
+        if made.max_deliver != max_deliver || made.ack_wait != config.ack_wait {
+            // Made by an earlier version or configuration (unbounded redelivery, another ack
+            // wait): creating it again under its name updates it.
             consumer = stream
                 .create_consumer(config)
                 .await
