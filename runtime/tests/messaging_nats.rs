@@ -276,3 +276,136 @@ async fn an_unbounded_consumer_made_earlier_is_updated() {
     let after = legacy.consumer_info(&name).await.unwrap();
     assert_eq!(after.config.max_deliver, 10);
 }
+
+/// Every JetStream publish carries `Nats-Msg-Id` = the `message_id`: the same message published
+/// twice (a publisher retrying, an outbox relay after a crash) is stored once, and consumers
+/// do not see the header.
+#[tokio::test]
+async fn a_message_published_twice_is_stored_once() {
+    let Some(broker) = broker().await else {
+        return;
+    };
+    let channel = Channel::point_to_point(unique("msgid"));
+    let mut consumer = broker.subscribe(&channel, "test").await.unwrap();
+    let message = Message::new("test.Event", "once");
+    broker.publish(&channel, message.clone()).await.unwrap();
+    broker.publish(&channel, message.clone()).await.unwrap();
+    let other = Message::new("test.Event", "other");
+    broker.publish(&channel, other.clone()).await.unwrap();
+    let first = within("the message", consumer.next()).await.unwrap();
+    assert_eq!(first.message().message_id, message.message_id);
+    assert_eq!(first.message().header("Nats-Msg-Id"), None);
+    first.ack().await.unwrap();
+    let second = within("the next message", consumer.next()).await.unwrap();
+    assert_eq!(
+        second.message().message_id,
+        other.message_id,
+        "no second copy"
+    );
+    second.ack().await.unwrap();
+}
+
+/// A consumer that re-attaches after a reconnection hands out the messages its pull had
+/// received already, at once, instead of dropping them to wait out the ack wait (60 s here):
+/// the broker restarts while nine delivered messages sit in the client, unhandled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reattached_consumer_keeps_what_it_had_received() {
+    let Some(mut server) = brokers::Server::start(Kind::Nats) else {
+        return;
+    };
+    let config = BrokerConfig {
+        operation_timeout: Duration::from_secs(2),
+        connect_backoff: Backoff {
+            initial: Duration::from_millis(50),
+            max: Duration::from_millis(300),
+        },
+        ack_wait: Duration::from_secs(60),
+        ..config()
+    };
+    let broker = Broker::connect_with(&server.url(), config).await.unwrap();
+    let channel = Channel::point_to_point(unique("reattach"));
+    let mut consumer = broker.subscribe(&channel, "test").await.unwrap();
+    for n in 0..10 {
+        let message = Message::new("test.Event", n.to_string()).with_key("k");
+        broker.publish(&channel, message).await.unwrap();
+    }
+    let first = within("the first message", consumer.next()).await.unwrap();
+    first.ack().await.unwrap();
+    // The other nine were delivered in the same batch and wait in the client.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.restart();
+    let mut payloads = Vec::new();
+    let all = async {
+        while payloads.len() < 9 {
+            let delivery = consumer.next().await.unwrap();
+            payloads.push(String::from_utf8(delivery.message().payload.to_vec()).unwrap());
+            let _ = delivery.ack().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), all)
+        .await
+        .expect("the nine received messages well within the 60 s ack wait");
+    payloads.dedup();
+    assert_eq!(payloads, ["1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Ping {
+    n: i64,
+}
+impl accord::Validate for Ping {}
+accord::__private::message!(Ping = "test.Ping" { n: i64 = 1 });
+
+static PING: accord::call::OperationInfo = accord::call::OperationInfo {
+    service: "test.Service",
+    name: "ping",
+    interaction: accord::call::Interaction::Unary,
+    timeout: Some(Duration::from_secs(3)),
+    idempotent: false,
+    auth: accord::auth::Requirement::None,
+};
+
+/// A responder whose channel carries only requests with `@timeout` subscribes with an ack wait
+/// of the longest timeout (3 s), not the broker's 60 s: JetStream redelivers a request a dead
+/// consumer held while its caller may still wait.
+#[tokio::test]
+async fn a_responders_ack_wait_is_its_operations_timeout() {
+    let Some(url) = brokers::shared(Kind::Nats) else {
+        return;
+    };
+    let broker = Broker::connect_with(&url, config()).await.unwrap();
+    let address: &'static str = Box::leak(unique("ackwait").into_boxed_str());
+    let channel: &'static accord::messaging::ChannelInfo =
+        Box::leak(Box::new(accord::messaging::ChannelInfo {
+            name: "test.pings",
+            address,
+            kind: accord::messaging::ChannelKind::PointToPoint,
+            key: None,
+            format: accord::codec::Format::Json,
+        }));
+    let binding: &'static accord::messaging::Binding =
+        Box::leak(Box::new(accord::messaging::Binding {
+            op: &PING,
+            channel,
+            input: "test.Ping",
+            output: Some("test.Ping"),
+            collect: None,
+        }));
+    let _serving = accord::messaging::Responder::new("test.Service")
+        .unary(
+            binding,
+            &std::sync::Arc::new(()),
+            |_, r: accord::Request<Ping>| std::future::ready(Ok::<_, accord::CallError>(r.input)),
+        )
+        .serve(&broker, accord::messaging::ServeConfig::default())
+        .await
+        .unwrap();
+    let client = async_nats::connect(&url).await.unwrap();
+    let jetstream = async_nats::jetstream::new(client);
+    let name = address.replace('.', "_");
+    let stream = jetstream.get_stream(&name).await.unwrap();
+    let mut consumer: async_nats::jetstream::consumer::PullConsumer =
+        stream.get_consumer(&name).await.unwrap();
+    let info = consumer.info().await.unwrap();
+    assert_eq!(info.config.ack_wait, Duration::from_secs(3));
+}

@@ -5,6 +5,7 @@ use crate::codec::Format;
 use bytes::Bytes;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 /// The header (NATS header, AMQP property or header) names of `docs/wire.md`; other languages
 /// rely on exactly these spellings.
@@ -235,6 +236,10 @@ pub struct Channel {
     /// Whether messages survive a broker restart (JetStream stream, durable AMQP queues and
     /// persistent messages). Default `true`.
     pub durable: bool,
+    /// For a subscription on NATS: how long JetStream waits for an acknowledgement before it
+    /// redelivers; `None` (the default): `BrokerConfig::ack_wait`. A responder sets it from its
+    /// operations' `@timeout` (`docs/wire.md`, "Deadlines").
+    pub ack_wait: Option<Duration>,
 }
 
 impl Channel {
@@ -254,7 +259,14 @@ impl Channel {
             kind,
             key: None,
             durable: true,
+            ack_wait: None,
         }
+    }
+
+    /// Sets the ack wait of subscriptions to this channel.
+    pub fn with_ack_wait(mut self, ack_wait: Duration) -> Self {
+        self.ack_wait = Some(ack_wait);
+        self
     }
 
     /// Names the ordering key field.

@@ -19,8 +19,8 @@ use super::error::{BrokerError, timed};
 use super::message::{Channel, ChannelKind, Message};
 use async_nats::jetstream::{self, AckKind, consumer::pull, stream};
 use async_nats::{Client, HeaderMap};
-use futures::StreamExt as _;
-use std::collections::HashSet;
+use futures::{FutureExt as _, StreamExt as _};
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -115,7 +115,7 @@ impl NatsBroker {
         channel: &Channel,
         message: Message,
     ) -> Result<(), BrokerError> {
-        let headers = self.checked_headers(&message)?;
+        let headers = self.checked_headers(&message, channel.durable)?;
         if !channel.durable {
             return self.core_publish(&channel.address, headers, message).await;
         }
@@ -149,18 +149,28 @@ impl NatsBroker {
     }
 
     pub(crate) async fn reply(&self, to: &str, message: Message) -> Result<(), BrokerError> {
-        let headers = self.checked_headers(&message)?;
+        let headers = self.checked_headers(&message, false)?;
         self.core_publish(to, headers, message).await
     }
 
     /// The message's headers, once sure the server will take the message: nats-server closes
     /// the connection (every consumer of the process shares it) on a message over its
     /// `max_payload`, headers included, and async-nats checks neither that nor header values
-    /// on publishes with headers. The subject was checked by the caller (`Broker`).
-    fn checked_headers(&self, message: &Message) -> Result<HeaderMap, BrokerError> {
+    /// on publishes with headers. The subject was checked by the caller (`Broker`). A publish
+    /// to JetStream carries [`MSG_ID`] (the `message_id`, unless the message names its own), so
+    /// the stream keeps one copy of a message published twice within its duplicate window (a
+    /// publisher retrying after a lost acknowledgement, an outbox relay publishing again after
+    /// a crash).
+    fn checked_headers(
+        &self,
+        message: &Message,
+        jetstream: bool,
+    ) -> Result<HeaderMap, BrokerError> {
         let mut headers = HeaderMap::new();
         let mut size = message.payload.len() + HEADER_PREAMBLE;
-        for (name, value) in message.header_pairs() {
+        let msg_id = (jetstream && !message.headers.contains_key(MSG_ID))
+            .then_some((MSG_ID, message.message_id.as_str()));
+        for (name, value) in message.header_pairs().chain(msg_id) {
             if let Some(why) = header_fault(name, value) {
                 return Err(BrokerError::Rejected(format!(
                     "nats: header `{name}` {why}"
@@ -205,6 +215,7 @@ impl NatsBroker {
                 ChannelKind::PublishSubscribe => stream_name(group),
             },
             messages: None,
+            received: VecDeque::new(),
             failures: 0,
             reconnected: self.reconnected.clone(),
         };
@@ -288,6 +299,9 @@ pub(crate) struct Durable {
     channel: Channel,
     name: String,
     messages: Option<pull::Stream>,
+    /// Messages the server had already delivered to a pull given up on (a re-attachment):
+    /// handed out before pulling again, not left to wait out the ack wait.
+    received: VecDeque<jetstream::Message>,
     /// Consecutive failures, for the backoff between re-attachments.
     failures: u32,
     /// Changes on every reconnection of the client.
@@ -304,7 +318,7 @@ impl Durable {
         let config = pull::Config {
             durable_name: Some(self.name.clone()),
             ack_policy: jetstream::consumer::AckPolicy::Explicit,
-            ack_wait: self.broker.config.ack_wait,
+            ack_wait: self.channel.ack_wait.unwrap_or(self.broker.config.ack_wait),
             max_ack_pending: i64::from(prefetch),
             max_deliver,
             ..Default::default()
@@ -313,9 +327,10 @@ impl Durable {
             .get_or_create_consumer(&self.name, config.clone())
             .await
             .map_err(|e| unavailable("creating consumer", e))?;
-        if consumer.cached_info().config.max_deliver != max_deliver {
-            // Made by an earlier version or configuration (unbounded redelivery): creating it
-            // again under its name updates it.
+        let made = &consumer.cached_info().config;
+        if made.max_deliver != max_deliver || made.ack_wait != config.ack_wait {
+            // Made by an earlier version or configuration (unbounded redelivery, another ack
+            // wait): creating it again under its name updates it.
             consumer = stream
                 .create_consumer(config)
                 .await
@@ -333,8 +348,30 @@ impl Durable {
         Ok(())
     }
 
+    /// Gives up the current pull, keeping what it had received already: messages the server
+    /// delivered stay unacknowledged until they are handled, and would otherwise be redelivered
+    /// only once the ack wait ran out (a paused or reconnected consumer's buffer, lost).
+    fn detach(&mut self) {
+        let Some(mut messages) = self.messages.take() else {
+            return;
+        };
+        while let Some(Some(Ok(message))) = messages.next().now_or_never() {
+            self.received.push_back(message);
+        }
+        if !self.received.is_empty() {
+            tracing::debug!(
+                channel = %self.channel.address,
+                kept = self.received.len(),
+                "nats consumer re-attaching: messages received already are handed out first"
+            );
+        }
+    }
+
     async fn next(&mut self) -> Option<Received<Acker>> {
         loop {
+            if let Some(message) = self.received.pop_front() {
+                return Some(received(message));
+            }
             if self.messages.is_none() {
                 if self.failures > 0 {
                     let wait = self.broker.config.connect_backoff.delay(self.failures);
@@ -353,31 +390,24 @@ impl Durable {
                 changed = self.reconnected.changed() => {
                     // No more events: the client itself is gone.
                     changed.ok()?;
-                    self.messages = None;
+                    self.detach();
                     continue;
                 }
             };
             match next {
                 Some(Ok(message)) => {
                     self.failures = 0;
-                    let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
-                    let (message, acker) = message.split();
-                    let attempt = u32::try_from(attempt).unwrap_or(u32::MAX).max(1);
-                    return Some(Received {
-                        message: from_nats(message),
-                        attempt,
-                        acker: Acker::JetStream(Box::new(acker)),
-                    });
+                    return Some(received(message));
                 }
                 // A missed heartbeat, a lost connection, a deleted consumer: pull afresh.
                 Some(Err(e)) => {
                     tracing::warn!(channel = %self.channel.address, "nats consumer: {e}");
                     self.failures += 1;
-                    self.messages = None;
+                    self.detach();
                 }
                 None => {
                     self.failures += 1;
-                    self.messages = None;
+                    self.detach();
                 }
             }
         }
@@ -509,6 +539,24 @@ fn stream_name(address: &str) -> String {
         .collect()
 }
 
+/// A JetStream delivery as the consumer policy takes it.
+fn received(message: jetstream::Message) -> Received<Acker> {
+    let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
+    let (message, acker) = message.split();
+    let attempt = u32::try_from(attempt).unwrap_or(u32::MAX).max(1);
+    Received {
+        message: from_nats(message),
+        attempt,
+        acker: Acker::JetStream(Box::new(acker)),
+    }
+}
+
+/// JetStream's de-duplication header: a message published again with the same value within
+/// the stream's duplicate window (2 minutes by default) is acknowledged and not stored twice.
+pub(crate) const MSG_ID: &str = "Nats-Msg-Id";
+
+/// A received message: its headers by name, but NATS's own (`Nats-…`), which are the
+/// broker's business and not the message's.
 fn from_nats(message: async_nats::Message) -> Message {
     let mut out = Message {
         payload: message.payload,
@@ -520,6 +568,9 @@ fn from_nats(message: async_nats::Message) -> Message {
             else {
                 continue;
             };
+            if name.starts_with("Nats-") {
+                continue;
+            }
             out.set_header(name, value.as_str().to_owned());
         }
     }

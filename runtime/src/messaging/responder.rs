@@ -44,7 +44,7 @@ use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tracing::Instrument as _;
 
 /// How a [`Responder`] serves.
@@ -105,6 +105,9 @@ type Handler = Arc<
 pub struct Responder {
     service: &'static str,
     channels: Vec<(&'static ChannelInfo, Vec<(&'static str, Handler)>)>,
+    /// Per route, by channel address: the `@timeout` of a request that is replied to, `None`
+    /// for an event, a `notify` or a request without one (for [`ack_wait`]).
+    timeouts: Vec<(&'static str, Option<Duration>)>,
     /// Where no reply may go, besides the channels served.
     protected: Protected,
 }
@@ -125,6 +128,7 @@ impl Responder {
         Responder {
             service,
             channels: Vec::new(),
+            timeouts: Vec::new(),
             protected: Protected::default(),
         }
     }
@@ -160,7 +164,11 @@ impl Responder {
             let work = handler(service.clone(), request);
             async move { reply.answer(work.await, output).await }
         });
-        self.route(binding.channel, binding.input, handle)
+        self.timed(binding.channel, binding.op.timeout).route(
+            binding.channel,
+            binding.input,
+            handle,
+        )
     }
 
     /// Dispatches one-way commands of `binding` (`notify`) to `handler`; nothing is replied.
@@ -182,7 +190,8 @@ impl Responder {
             let work = handler(service.clone(), request);
             async move { one_way(work.await) }
         });
-        self.route(binding.channel, binding.input, handle)
+        self.timed(binding.channel, None)
+            .route(binding.channel, binding.input, handle)
     }
 
     /// Answers collected requests of `binding` (`@collect`): every item of `handler`'s stream
@@ -222,7 +231,11 @@ impl Responder {
                 })
             }
         });
-        self.route(binding.channel, binding.input, handle)
+        self.timed(binding.channel, binding.op.timeout).route(
+            binding.channel,
+            binding.input,
+            handle,
+        )
     }
 
     /// Hands events of `message_type` on `channel` to `handler` (a subscriber).
@@ -251,7 +264,13 @@ impl Responder {
                 tracing::debug_span!("accord.event", channel = channel.address, message_type);
             Box::pin(async move { one_way(work.await).map(drop) }.instrument(span))
         });
-        self.route(channel, message_type, handle)
+        self.timed(channel, None)
+            .route(channel, message_type, handle)
+    }
+
+    fn timed(mut self, channel: &'static ChannelInfo, timeout: Option<Duration>) -> Self {
+        self.timeouts.push((channel.address, timeout));
+        self
     }
 
     fn route(
@@ -290,7 +309,9 @@ impl Responder {
             .map(|store| (store, Arc::<str>::from(&*group)));
         let mut serving = Serving { tasks: Vec::new() };
         for (channel, handlers) in self.channels {
-            let consumer = broker.subscribe(&channel.channel(), &group).await?;
+            let mut subscribed = channel.channel();
+            subscribed.ack_wait = ack_wait(channel.address, &self.timeouts);
+            let consumer = broker.subscribe(&subscribed, &group).await?;
             let (shared, protected) = (shared.clone(), protected.clone());
             let metrics = config.metrics.clone();
             let idempotent = idempotent.clone();
@@ -329,6 +350,24 @@ impl Responder {
         }
         Ok(serving)
     }
+}
+
+/// The ack wait of a channel whose every operation is a request with an `@timeout`: the
+/// longest of them (at least a second). Such a request is worthless once its caller's deadline
+/// has passed (its redelivery is dropped as expired), so JetStream need not wait longer for an
+/// acknowledgement; a request held by a consumer that died or stalled is redelivered by then,
+/// and a handler that answers within its caller's deadline is never redelivered while it runs.
+/// A channel with an event, a `notify` or a request without `@timeout` keeps the broker's ack
+/// wait: nothing bounds how long its handlers may take.
+fn ack_wait(address: &str, timeouts: &[(&'static str, Option<Duration>)]) -> Option<Duration> {
+    let mut routes = timeouts.iter().filter(|(a, _)| *a == address).peekable();
+    routes.peek()?;
+    let longest = routes
+        .map(|(_, t)| *t)
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .max()?;
+    Some(longest.max(Duration::from_secs(1)))
 }
 
 /// Hands `message` to the handler of its type on `channel`, refusing an unknown type.

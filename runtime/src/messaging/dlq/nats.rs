@@ -6,6 +6,7 @@ use super::{DeadLetter, Step, replayed};
 use crate::messaging::broker::{Broker, BrokerConfig};
 use crate::messaging::error::BrokerError;
 use crate::messaging::message::{ChannelKind, Message};
+use crate::messaging::nats::MSG_ID;
 use async_nats::jetstream::{self, context::GetStreamByNameErrorKind, stream};
 
 pub(crate) struct Reader {
@@ -81,7 +82,12 @@ impl Reader {
                 message: message_of(&raw),
             };
             if let Step::Replay(channel) = decide(&letter) {
-                broker.publish(&channel, replayed(&letter)).await?;
+                // Its own de-duplication id: the original publish's (the `message_id`) may be
+                // within the stream's duplicate window, which would drop the replay silently.
+                let mut message = replayed(&letter);
+                let id = format!("{}.replay.{}", message.message_id, raw.sequence);
+                message.headers.insert(MSG_ID.to_owned(), id);
+                broker.publish(&channel, message).await?;
                 stream
                     .delete_message(raw.sequence)
                     .await
