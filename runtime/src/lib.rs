@@ -30,6 +30,8 @@ pub mod codec;
 mod connections;
 mod context;
 mod deadline;
+pub mod discovery;
+mod documents;
 mod error;
 mod glue;
 pub mod health;
@@ -41,6 +43,7 @@ pub mod resilience;
 pub mod shape;
 mod shutdown;
 mod status;
+pub mod testing;
 pub mod trace;
 mod validate;
 mod value;
@@ -60,6 +63,7 @@ pub mod store;
 pub use call::MetadataPolicy;
 pub use connections::Connections;
 pub use context::{Context, Request};
+pub use documents::{Document, Documents};
 pub use error::{CallError, Declared, ErrorEncoding, ServiceError, Upstream};
 pub use glue::UnknownValue;
 pub use param::ParamValue;
@@ -68,6 +72,10 @@ pub use shutdown::Shutdown;
 pub use status::{Code, Status};
 pub use validate::{FieldPath, Length, Pattern, Validate, Violation, Violations};
 pub use value::{Bytes, Duration, DurationError, Timestamp, Uuid};
+
+/// `#[derive(accord::Message)]`: what generated types derive, and what a type of your own can
+/// derive to travel over Accord's transports (see its documentation and `docs/rust.md`).
+pub use accord_derive::{Message, shared};
 
 /// Includes the Rust code a build script wrote with `accord_codegen::Builder` under `name`
 /// (default `"api"`): `accord::include_api!("api");` expands to the generated module tree.
@@ -125,6 +133,7 @@ pub mod __private {
     #[cfg(feature = "rest")]
     pub use crate::rest;
     pub use crate::shape::{self, Shape};
+    pub use crate::testing;
     pub use crate::validate::unknown_enum_value;
     pub use crate::{
         __enumeration as enumeration, __errors as errors, __message as message,
@@ -136,6 +145,7 @@ pub mod __private {
         BoxStream, Bytes, CallError, Context, Duration, ErrorEncoding, FieldPath, ParamValue,
         Pattern, ProxyConfig, Request, ServiceError, Timestamp, Uuid, Validate, Violations,
     };
+    pub use accord_derive::{Message, shared};
     pub use futures::future::Either;
     pub use serde_json::Value as JsonValue;
 

@@ -17,6 +17,11 @@
 //! then records `http_server_request_duration_seconds` and `http_client_...`), to measure what
 //! recording costs.
 //!
+//! `ACCORD_BENCH_DISCOVERY=1` builds each generated proxy as a balanced client: its instance
+//! found in an in-process registry, each call through the pool (the instance's breaker, the
+//! retry budget) and recorded in a `Metrics`, to measure what discovery, balancing and metrics
+//! cost against a fixed URL without them.
+//!
 //! `ACCORD_BENCH_ALLOCS=1` also counts heap allocations per request (client and server
 //! together): a count does not depend on the machine's load. Counting adds a shared atomic
 //! increment to every allocation, so leave it off when comparing times.
@@ -307,7 +312,9 @@ async fn hal_calls(tasks: usize) -> [Call; 4] {
         "both servers hold the same order"
     );
     let hand = listen(hand_written_router(hand_store)).await;
-    let proxy = |base: &str| rest::Proxy::new(rest_client(base, tasks));
+    let service = rest::routes::GET_ORDER.op.service;
+    let to_generated = rest::Proxy::new(rest_client(&generated, tasks, service).await);
+    let to_hand = rest::Proxy::new(rest_client(&hand, tasks, service).await);
     let get = move |proxy: rest::Proxy| -> Call {
         Arc::new(move || {
             let proxy = proxy.clone();
@@ -322,10 +329,10 @@ async fn hal_calls(tasks: usize) -> [Call; 4] {
     };
     let http = reqwest::Client::new();
     [
-        get(proxy(&generated)),
+        get(to_generated),
         reqwest_call::<Order>(&http, format!("{hand}/orders/{id}")),
         reqwest_call::<Order>(&http, format!("{generated}/orders/{id}")),
-        get(proxy(&hand)),
+        get(to_hand),
     ]
 }
 
@@ -335,7 +342,10 @@ async fn plain_calls(tasks: usize) -> [Call; 4] {
     let insecure = insecure();
     let generated = listen(consumer_service::rest::router(Consumers::new(), insecure)).await;
     let hand = listen(hand_written_consumers(Consumers::new())).await;
-    let proxy = |base: &str| consumer_service::rest::Proxy::new(rest_client(base, tasks));
+    let service = consumer_service::rest::routes::GET_CONSUMER.op.service;
+    let to_generated =
+        consumer_service::rest::Proxy::new(rest_client(&generated, tasks, service).await);
+    let to_hand = consumer_service::rest::Proxy::new(rest_client(&hand, tasks, service).await);
     let get = move |proxy: consumer_service::rest::Proxy| -> Call {
         Arc::new(move || {
             let proxy = proxy.clone();
@@ -351,23 +361,46 @@ async fn plain_calls(tasks: usize) -> [Call; 4] {
     };
     let http = reqwest::Client::new();
     [
-        get(proxy(&generated)),
+        get(to_generated),
         reqwest_call::<Consumer>(&http, format!("{hand}/consumers/{CONSUMER_ID}")),
         reqwest_call::<Consumer>(&http, format!("{generated}/consumers/{CONSUMER_ID}")),
-        get(proxy(&hand)),
+        get(to_hand),
     ]
 }
 
-/// A generated proxy's client of `base`, allowed all the callers' calls at once.
-fn rest_client(base: &str, tasks: usize) -> RestClient {
+/// A generated proxy's client of `base`, allowed all the callers' calls at once; with
+/// `ACCORD_BENCH_DISCOVERY=1`, `base` is the one instance of `service` in an in-process registry
+/// and the client a balanced one, with metrics.
+async fn rest_client(base: &str, tasks: usize, service: &'static str) -> RestClient {
+    use accord::discovery::{Instance, MemoryRegistry, Registry, Source};
     let config = ProxyConfig {
         max_outstanding: tasks * 2,
         metrics: metrics(),
         ..ProxyConfig::default()
     };
-    RestClient::builder(base)
+    if !std::env::var("ACCORD_BENCH_DISCOVERY").is_ok_and(|v| v == "1") {
+        return RestClient::builder(base)
+            .config(config)
+            .build()
+            .expect("client");
+    }
+    let registry = MemoryRegistry::new();
+    let registration = registry
+        .register(service, Instance::rest("bench", base))
+        .await
+        .expect("registered");
+    // Dropping a registration withdraws the instance: it stays registered for the whole bench.
+    std::mem::forget(registration);
+    let config = ProxyConfig {
+        metrics: Some(accord::metrics::Metrics::new()),
+        ..config
+    };
+    RestClient::builder("")
+        .source(Source::Registry(Arc::new(registry)))
+        .service(service)
         .config(config)
-        .build()
+        .discover()
+        .await
         .expect("client")
 }
 

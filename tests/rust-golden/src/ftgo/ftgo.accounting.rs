@@ -13,127 +13,42 @@ __accord::enumeration! {
     unknown Unknown;
 }
 
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.Account", new)]
 pub struct Account {
     pub consumer_id: i64,
     pub state: AccountState,
-    #[serde(default = "Account::default_initial_state")]
+    #[accord(default)]
     pub initial_state: AccountState,
 }
 
 impl Account {
     /// The `@default` of `initial_state`.
     pub const DEFAULT_INITIAL_STATE: AccountState = AccountState::Active;
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, state: AccountState) -> Self {
-        Self {
-            consumer_id,
-            state,
-            initial_state: Self::default_initial_state(),
-        }
-    }
-    /// Sets `initial_state`.
-    #[must_use]
-    pub fn with_initial_state(mut self, value: AccountState) -> Self {
-        self.initial_state = value;
-        self
-    }
     /// The `@default` of `initial_state`, as a value.
     pub fn default_initial_state() -> AccountState {
         Self::DEFAULT_INITIAL_STATE
     }
 }
 
-impl __accord::Validate for Account {}
-__accord::object_shape!(Account {
-    "consumer_id": i64 = true,
-    "state": AccountState = true,
-    "initial_state": AccountState = false,
-});
-__accord::message!(Account = "ftgo.accounting.v0.Account" {
-    consumer_id: i64 = 1,
-    state: AccountState = 2,
-    initial_state: AccountState = 3 or Account::default_initial_state,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.GetAccountRequest", new)]
 pub struct GetAccountRequest {
     pub consumer_id: i64,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub origin: __accord::Option<__accord::String>,
 }
 
-impl GetAccountRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-            origin: __accord::Option::None,
-        }
-    }
-    /// Sets `origin`.
-    #[must_use]
-    pub fn with_origin(mut self, value: __accord::String) -> Self {
-        self.origin = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for GetAccountRequest {}
-__accord::object_shape!(GetAccountRequest {
-    "consumer_id": i64 = true,
-    "origin": __accord::Option<__accord::String> = false,
-});
-__accord::message!(GetAccountRequest = "ftgo.accounting.v0.GetAccountRequest" {
-    consumer_id: i64 = 1,
-    origin: __accord::Option<__accord::String> = 2,
-});
-
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.ListAccountsRequest", new)]
 pub struct ListAccountsRequest {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub state: __accord::Option<AccountState>,
-    #[serde(default = "ListAccountsRequest::default_limit")]
+    #[accord(default, range(min = 1u32, max = 500u32))]
     pub limit: u32,
 }
 
 impl ListAccountsRequest {
     /// The `@default` of `limit`.
     pub const DEFAULT_LIMIT: u32 = 50u32;
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            state: __accord::Option::None,
-            limit: Self::default_limit(),
-        }
-    }
-    /// Sets `state`.
-    #[must_use]
-    pub fn with_state(mut self, value: AccountState) -> Self {
-        self.state = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `limit`.
-    #[must_use]
-    pub fn with_limit(mut self, value: u32) -> Self {
-        self.limit = value;
-        self
-    }
     /// The `@default` of `limit`, as a value.
     pub fn default_limit() -> u32 {
         Self::DEFAULT_LIMIT
@@ -149,256 +64,102 @@ impl __accord::Default for ListAccountsRequest {
     }
 }
 
-impl __accord::Validate for ListAccountsRequest {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.limit;
-            violations.range(
-                &path.field("limit"),
-                *value,
-                __accord::Option::Some(1u32),
-                __accord::Option::Some(500u32),
-            );
-        }
-    }
-}
-__accord::object_shape!(ListAccountsRequest {
-    "state": __accord::Option<AccountState> = false,
-    "limit": u32 = false,
-});
-__accord::message!(ListAccountsRequest = "ftgo.accounting.v0.ListAccountsRequest" {
-    state: __accord::Option<AccountState> = 1,
-    limit: u32 = 2 or ListAccountsRequest::default_limit,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.AccountList", new)]
 pub struct AccountList {
     pub accounts: __accord::Vec<Account>,
 }
 
-impl AccountList {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(accounts: __accord::Vec<Account>) -> Self {
-        Self {
-            accounts,
-        }
-    }
-}
-
-impl __accord::Validate for AccountList {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.accounts;
-            __accord::Validate::validate_into(value, &path.field("accounts"), violations);
-        }
-    }
-}
-__accord::object_shape!(AccountList {"accounts": __accord::Vec<Account> = true});
-__accord::message!(AccountList = "ftgo.accounting.v0.AccountList" {
-    accounts: __accord::Vec<Account> = 1,
-});
-
 /// Command: charge the consumer for an order.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.AuthorizeCard", new)]
 pub struct AuthorizeCard {
     pub consumer_id: i64,
     pub order_id: i64,
     pub amount: Money,
 }
 
-impl AuthorizeCard {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, order_id: i64, amount: Money) -> Self {
-        Self {
-            consumer_id,
-            order_id,
-            amount,
-        }
-    }
+/// Compensation: voids the card authorisation of an order, and declines an `AuthorizeCard`
+/// for that order that arrives later (a late or redelivered command charges nothing).
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.VoidAuthorization", new)]
+pub struct VoidAuthorization {
+    pub order_id: i64,
+    pub reason: __accord::Option<__accord::String>,
 }
 
-impl __accord::Validate for AuthorizeCard {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.amount;
-            __accord::Validate::validate_into(value, &path.field("amount"), violations);
-        }
+__accord::enumeration! {
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    pub enum AuthorizationState {
+        Authorized = 1 => "AUTHORIZED",
+        Voided = 2 => "VOIDED",
     }
+    unknown Unknown;
 }
-__accord::object_shape!(AuthorizeCard {
-    "consumer_id": i64 = true,
-    "order_id": i64 = true,
-    "amount": Money = true,
-});
-__accord::message!(AuthorizeCard = "ftgo.accounting.v0.AuthorizeCard" {
-    consumer_id: i64 = 1,
-    order_id: i64 = 2,
-    amount: Money = 3,
-});
 
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+/// A card authorisation, as operators see it.
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.Authorization", new)]
+pub struct Authorization {
+    pub order_id: i64,
+    pub consumer_id: i64,
+    pub amount: Money,
+    pub state: AuthorizationState,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.ListAuthorizationsRequest", new)]
+pub struct ListAuthorizationsRequest {
+    pub order_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.AuthorizationList", new)]
+pub struct AuthorizationList {
+    pub authorizations: __accord::Vec<Authorization>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.DisableAccount", new)]
 pub struct DisableAccount {
     pub consumer_id: i64,
 }
 
-impl DisableAccount {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-        }
-    }
-}
-
-impl __accord::Validate for DisableAccount {}
-__accord::object_shape!(DisableAccount {"consumer_id": i64 = true});
-__accord::message!(DisableAccount = "ftgo.accounting.v0.DisableAccount" {consumer_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.CardAuthorized", new)]
 pub struct CardAuthorized {
     pub consumer_id: i64,
     pub order_id: i64,
 }
 
-impl CardAuthorized {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, order_id: i64) -> Self {
-        Self {
-            consumer_id,
-            order_id,
-        }
-    }
-}
-
-impl __accord::Validate for CardAuthorized {}
-__accord::object_shape!(CardAuthorized {"consumer_id": i64 = true, "order_id": i64 = true});
-__accord::message!(CardAuthorized = "ftgo.accounting.v0.CardAuthorized" {
-    consumer_id: i64 = 1,
-    order_id: i64 = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.CardAuthorizationFailed", new)]
 pub struct CardAuthorizationFailed {
     pub consumer_id: i64,
     pub order_id: i64,
     pub reason: __accord::String,
 }
 
-impl CardAuthorizationFailed {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, order_id: i64, reason: __accord::String) -> Self {
-        Self {
-            consumer_id,
-            order_id,
-            reason,
-        }
-    }
-}
-
-impl __accord::Validate for CardAuthorizationFailed {}
-__accord::object_shape!(CardAuthorizationFailed {
-    "consumer_id": i64 = true,
-    "order_id": i64 = true,
-    "reason": __accord::String = true,
-});
-__accord::message!(CardAuthorizationFailed = "ftgo.accounting.v0.CardAuthorizationFailed" {
-    consumer_id: i64 = 1,
-    order_id: i64 = 2,
-    reason: __accord::String = 3,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.AccountNotFound", new)]
 pub struct AccountNotFound {
     pub consumer_id: i64,
 }
 
-impl AccountNotFound {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-        }
-    }
-}
-
-impl __accord::Validate for AccountNotFound {}
-__accord::object_shape!(AccountNotFound {"consumer_id": i64 = true});
-__accord::message!(AccountNotFound = "ftgo.accounting.v0.AccountNotFound" {consumer_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.PaymentDeclined", new)]
 pub struct PaymentDeclined {
     pub reason: __accord::String,
 }
-
-impl PaymentDeclined {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(reason: __accord::String) -> Self {
-        Self {
-            reason,
-        }
-    }
-}
-
-impl __accord::Validate for PaymentDeclined {}
-__accord::object_shape!(PaymentDeclined {"reason": __accord::String = true});
-__accord::message!(PaymentDeclined = "ftgo.accounting.v0.PaymentDeclined" {
-    reason: __accord::String = 1,
-});
 
 /// Keeps consumers' payment accounts.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `accounting_service::rest::router`.
-/// Serve it over MESSAGING with `accounting_service::messaging::responder`.
-/// Serve it over GRPC with `accounting_service::grpc::Server`.
+/// Serve it over messaging with `accounting_service::messaging::responder`.
+/// Serve it over gRPC with `accounting_service::grpc::Server`.
 /// Call a remote one with `accounting_service::Client`.
+#[__accord::shared]
 pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     fn get_account(
         &self,
@@ -412,6 +173,14 @@ pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
         request: __accord::Request<ListAccountsRequest>,
     ) -> impl __accord::Future<
         Output = __accord::Result<AccountList, __accord::CallError>,
+    > + __accord::Send;
+
+    /// The card authorisations of an order (at most one; `VOIDED` once compensated).
+    fn list_authorizations(
+        &self,
+        request: __accord::Request<ListAuthorizationsRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<AuthorizationList, __accord::CallError>,
     > + __accord::Send;
 
     /// Asynchronous command: authorise a card payment; the reply says how it went.
@@ -429,45 +198,15 @@ pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
-}
 
-/// Shared: every transport can serve the same implementation.
-impl<__T: AccountingService> AccountingService for __accord::Arc<__T> {
-    fn get_account(
+    /// One-way compensation of the Create Order saga: idempotent, and also effective before
+    /// the order's `authorize_card` arrives.
+    fn void_authorization(
         &self,
-        request: __accord::Request<GetAccountRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Account, accounting_service::GetAccountError>,
-    > + __accord::Send {
-        <__T as AccountingService>::get_account(self, request)
-    }
-
-    fn list_accounts(
-        &self,
-        request: __accord::Request<ListAccountsRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<AccountList, __accord::CallError>,
-    > + __accord::Send {
-        <__T as AccountingService>::list_accounts(self, request)
-    }
-
-    fn authorize_card(
-        &self,
-        request: __accord::Request<AuthorizeCard>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<CardAuthorized, accounting_service::AuthorizeCardError>,
-    > + __accord::Send {
-        <__T as AccountingService>::authorize_card(self, request)
-    }
-
-    fn disable_account(
-        &self,
-        request: __accord::Request<DisableAccount>,
+        request: __accord::Request<VoidAuthorization>,
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as AccountingService>::disable_account(self, request)
-    }
+    > + __accord::Send;
 }
 
 /// `AccountingService`'s error types, operation descriptors and transports.
@@ -516,6 +255,15 @@ pub mod accounting_service {
             auth: __accord::AuthRequirement::None,
         };
 
+        pub static LIST_AUTHORIZATIONS: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.accounting.AccountingService",
+            name: "list_authorizations",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
+            idempotent: true,
+            auth: __accord::AuthRequirement::None,
+        };
+
         pub static AUTHORIZE_CARD: __accord::OperationInfo = __accord::OperationInfo {
             service: "ftgo.accounting.AccountingService",
             name: "authorize_card",
@@ -533,6 +281,85 @@ pub mod accounting_service {
             idempotent: false,
             auth: __accord::AuthRequirement::None,
         };
+
+        pub static VOID_AUTHORIZATION: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.accounting.AccountingService",
+            name: "void_authorization",
+            interaction: __accord::Interaction::Notify,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
+            idempotent: false,
+            auth: __accord::AuthRequirement::None,
+        };
+    }
+
+    /// A fake `AccountingService` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub get_account: __accord::testing::Stub<super::GetAccountRequest, __accord::Result<super::Account, super::accounting_service::GetAccountError>>,
+        pub list_accounts: __accord::testing::Stub<super::ListAccountsRequest, __accord::Result<super::AccountList, __accord::CallError>>,
+        pub list_authorizations: __accord::testing::Stub<super::ListAuthorizationsRequest, __accord::Result<super::AuthorizationList, __accord::CallError>>,
+        pub authorize_card: __accord::testing::Stub<super::AuthorizeCard, __accord::Result<super::CardAuthorized, super::accounting_service::AuthorizeCardError>>,
+        pub disable_account: __accord::testing::Stub<super::DisableAccount, __accord::Result<(), __accord::CallError>>,
+        pub void_authorization: __accord::testing::Stub<super::VoidAuthorization, __accord::Result<(), __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                get_account: __accord::testing::Stub::new("ftgo.accounting.AccountingService.get_account"),
+                list_accounts: __accord::testing::Stub::new("ftgo.accounting.AccountingService.list_accounts"),
+                list_authorizations: __accord::testing::Stub::new("ftgo.accounting.AccountingService.list_authorizations"),
+                authorize_card: __accord::testing::Stub::new("ftgo.accounting.AccountingService.authorize_card"),
+                disable_account: __accord::testing::Stub::new("ftgo.accounting.AccountingService.disable_account"),
+                void_authorization: __accord::testing::Stub::new("ftgo.accounting.AccountingService.void_authorization"),
+            }
+        }
+    }
+
+    impl super::AccountingService for Fake {
+        async fn get_account(
+            &self,
+            request: __accord::Request<super::GetAccountRequest>,
+        ) -> __accord::Result<super::Account, super::accounting_service::GetAccountError> {
+            self.get_account.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn list_accounts(
+            &self,
+            request: __accord::Request<super::ListAccountsRequest>,
+        ) -> __accord::Result<super::AccountList, __accord::CallError> {
+            self.list_accounts.call(request, __accord::Result::Err)
+        }
+
+        async fn list_authorizations(
+            &self,
+            request: __accord::Request<super::ListAuthorizationsRequest>,
+        ) -> __accord::Result<super::AuthorizationList, __accord::CallError> {
+            self.list_authorizations.call(request, __accord::Result::Err)
+        }
+
+        async fn authorize_card(
+            &self,
+            request: __accord::Request<super::AuthorizeCard>,
+        ) -> __accord::Result<super::CardAuthorized, super::accounting_service::AuthorizeCardError> {
+            self.authorize_card.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn disable_account(
+            &self,
+            request: __accord::Request<super::DisableAccount>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.disable_account.call(request, |_| __accord::Result::Ok(()))
+        }
+
+        async fn void_authorization(
+            &self,
+            request: __accord::Request<super::VoidAuthorization>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.void_authorization.call(request, |_| __accord::Result::Ok(()))
+        }
     }
 
     /// `AccountingService` over REST.
@@ -557,6 +384,14 @@ pub mod accounting_service {
                 op: &super::super::ops::LIST_ACCOUNTS,
                 method: __accord::http::Method::GET,
                 path: "/accounts",
+                success: 200,
+                resource: __accord::Option::None,
+            };
+
+            pub static LIST_AUTHORIZATIONS: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::LIST_AUTHORIZATIONS,
+                method: __accord::http::Method::GET,
+                path: "/authorizations",
                 success: 200,
                 resource: __accord::Option::None,
             };
@@ -595,14 +430,28 @@ pub mod accounting_service {
                 )
             }
 
+            fn list_authorizations<__S: super::super::AccountingService>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::LIST_AUTHORIZATIONS,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.query::<i64>("order_id", "order_id");
+                    },
+                    move |r| async move { service.list_authorizations(r).await },
+                )
+            }
+
             let router = __accord::axum::Router::new()
                 .route("/accounts/{consumer_id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_account::<__S>)))
-                .route("/accounts", __accord::axum::routing::get(__accord::rest::server::endpoint(list_accounts::<__S>)));
+                .route("/accounts", __accord::axum::routing::get(__accord::rest::server::endpoint(list_accounts::<__S>)))
+                .route("/authorizations", __accord::axum::routing::get(__accord::rest::server::endpoint(list_authorizations::<__S>)));
             __accord::rest::server::finish_router(router, service, config)
         }
 
         __accord::rest_proxy! {
-            /// Calls a `AccountingService` over REST.
+            /// Calls an `AccountingService` over REST.
             pub struct Proxy;
         }
 
@@ -633,6 +482,18 @@ pub mod accounting_service {
                 self.client.call(&routes::LIST_ACCOUNTS, context, parts)
             }
 
+            fn list_authorizations(
+                &self,
+                request: __accord::Request<super::super::ListAuthorizationsRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::AuthorizationList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .query("order_id", __accord::Option::Some(&input.order_id));
+                self.client.call(&routes::LIST_AUTHORIZATIONS, context, parts)
+            }
+
             fn authorize_card(
                 &self,
                 request: __accord::Request<super::super::AuthorizeCard>,
@@ -650,10 +511,19 @@ pub mod accounting_service {
             > + __accord::Send {
                 __accord::unsupported(&super::super::accounting_service::ops::DISABLE_ACCOUNT, request)
             }
+
+            fn void_authorization(
+                &self,
+                request: __accord::Request<super::super::VoidAuthorization>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::VOID_AUTHORIZATION, request)
+            }
         }
     }
 
-    /// `AccountingService` over MESSAGING.
+    /// `AccountingService` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -708,6 +578,14 @@ pub mod accounting_service {
                 output: __accord::Option::None,
                 collect: __accord::Option::None,
             };
+
+            pub static VOID_AUTHORIZATION: __accord::messaging::Binding = __accord::messaging::Binding {
+                op: &super::super::ops::VOID_AUTHORIZATION,
+                channel: &super::channels::ACCOUNTING_COMMANDS,
+                input: "ftgo.accounting.VoidAuthorization",
+                output: __accord::Option::None,
+                collect: __accord::Option::None,
+            };
         }
 
         /// Every channel address of the contract: no reply may go to one (`reply_to` naming one is refused).
@@ -729,9 +607,11 @@ pub mod accounting_service {
                 .contract_addresses(CONTRACT_ADDRESSES)
                 .unary(&bindings::AUTHORIZE_CARD, &service, |s, r| async move { s.authorize_card(r).await })
                 .notify(&bindings::DISABLE_ACCOUNT, &service, |s, r| async move { s.disable_account(r).await })
+                .notify(&bindings::VOID_AUTHORIZATION, &service, |s, r| async move { s.void_authorization(r).await })
         }
 
         /// What `AccountingService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
+        #[__accord::shared]
         pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
             /// A `ftgo.order.OrderCreated` arrived.
             fn order_created(
@@ -749,22 +629,6 @@ pub mod accounting_service {
             ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
                 let _ = event;
                 __accord::future::ready(__accord::Result::Ok(()))
-            }
-        }
-
-        impl<__T: OrderEventsSubscriber> OrderEventsSubscriber for __accord::Arc<__T> {
-            fn order_created(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_created(self, event)
-            }
-
-            fn order_cancelled(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_cancelled(self, event)
             }
         }
 
@@ -809,7 +673,7 @@ pub mod accounting_service {
         }
 
         __accord::messaging_proxy! {
-            /// Calls a `AccountingService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
+            /// Calls an `AccountingService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
             pub struct Proxy;
         }
 
@@ -830,6 +694,15 @@ pub mod accounting_service {
                 Output = __accord::Result<super::super::AccountList, __accord::CallError>,
             > + __accord::Send {
                 __accord::unsupported(&super::super::accounting_service::ops::LIST_ACCOUNTS, request)
+            }
+
+            fn list_authorizations(
+                &self,
+                request: __accord::Request<super::super::ListAuthorizationsRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::AuthorizationList, __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::LIST_AUTHORIZATIONS, request)
             }
 
             fn authorize_card(
@@ -853,10 +726,21 @@ pub mod accounting_service {
                 let key = __accord::Option::None;
                 self.requester.notify(&bindings::DISABLE_ACCOUNT, context, input, key)
             }
+
+            fn void_authorization(
+                &self,
+                request: __accord::Request<super::super::VoidAuthorization>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let key = __accord::Option::None;
+                self.requester.notify(&bindings::VOID_AUTHORIZATION, context, input, key)
+            }
         }
     }
 
-    /// `AccountingService` over GRPC.
+    /// `AccountingService` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -878,6 +762,11 @@ pub mod accounting_service {
                 op: &super::super::ops::LIST_ACCOUNTS,
                 path: "/ftgo.accounting.v0.AccountingService/ListAccounts",
             };
+
+            pub static LIST_AUTHORIZATIONS: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::LIST_AUTHORIZATIONS,
+                path: "/ftgo.accounting.v0.AccountingService/ListAuthorizations",
+            };
         }
 
         __accord::grpc_server! {
@@ -894,6 +783,7 @@ pub mod accounting_service {
             match call.path() {
                 "/ftgo.accounting.v0.AccountingService/GetAccount" => get_account(service, call),
                 "/ftgo.accounting.v0.AccountingService/ListAccounts" => list_accounts(service, call),
+                "/ftgo.accounting.v0.AccountingService/ListAuthorizations" => list_authorizations(service, call),
                 _ => call.unimplemented(),
             }
         }
@@ -912,8 +802,15 @@ pub mod accounting_service {
             call.unary(&methods::LIST_ACCOUNTS, move |r| async move { service.list_accounts(r).await })
         }
 
+        fn list_authorizations<__S: super::super::AccountingService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::LIST_AUTHORIZATIONS, move |r| async move { service.list_authorizations(r).await })
+        }
+
         __accord::grpc_proxy! {
-            /// Calls a `AccountingService` over gRPC.
+            /// Calls an `AccountingService` over gRPC.
             pub struct Proxy;
         }
 
@@ -938,6 +835,16 @@ pub mod accounting_service {
                 self.client.call(&methods::LIST_ACCOUNTS, context, input)
             }
 
+            fn list_authorizations(
+                &self,
+                request: __accord::Request<super::super::ListAuthorizationsRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::AuthorizationList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::LIST_AUTHORIZATIONS, context, input)
+            }
+
             fn authorize_card(
                 &self,
                 request: __accord::Request<super::super::AuthorizeCard>,
@@ -955,10 +862,19 @@ pub mod accounting_service {
             > + __accord::Send {
                 __accord::unsupported(&super::super::accounting_service::ops::DISABLE_ACCOUNT, request)
             }
+
+            fn void_authorization(
+                &self,
+                request: __accord::Request<super::super::VoidAuthorization>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::VOID_AUTHORIZATION, request)
+            }
         }
     }
 
-    /// Calls a `AccountingService` over the transport each operation is bound to.
+    /// Calls an `AccountingService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
@@ -978,13 +894,13 @@ pub mod accounting_service {
             self
         }
 
-        /// Sends the operations bound to MESSAGING through `proxy`.
+        /// Sends the operations bound to messaging through `proxy`.
         pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
             self.messaging = __accord::Option::Some(proxy);
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
@@ -1022,6 +938,21 @@ pub mod accounting_service {
             }
         }
 
+        fn list_authorizations(
+            &self,
+            request: __accord::Request<super::ListAuthorizationsRequest>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::AuthorizationList, __accord::CallError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_authorizations(request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_authorizations(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::LIST_AUTHORIZATIONS, request)),
+                }),
+            }
+        }
+
         fn authorize_card(
             &self,
             request: __accord::Request<super::AuthorizeCard>,
@@ -1043,6 +974,18 @@ pub mod accounting_service {
             match &self.messaging {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.disable_account(request)),
                 __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::DISABLE_ACCOUNT, request)),
+            }
+        }
+
+        fn void_authorization(
+            &self,
+            request: __accord::Request<super::VoidAuthorization>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), __accord::CallError>,
+        > + __accord::Send {
+            match &self.messaging {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.void_authorization(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::VOID_AUTHORIZATION, request)),
             }
         }
     }

@@ -4,138 +4,36 @@
 use ::accord::__private as __accord;
 
 /// Shares its short name with `stress.everything.Item`.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.other.v0.Item", new)]
 pub struct Item {
     pub name: __accord::String,
 }
 
-impl Item {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(name: __accord::String) -> Self {
-        Self {
-            name,
-        }
-    }
-}
-
-impl __accord::Validate for Item {}
-__accord::object_shape!(Item {"name": __accord::String = true});
-__accord::message!(Item = "stress.other.v0.Item" {name: __accord::String = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.other.v0.ListItems", new)]
 pub struct ListItems {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub query: __accord::Option<__accord::String>,
 }
 
-impl ListItems {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            query: __accord::Option::None,
-        }
-    }
-    /// Sets `query`.
-    #[must_use]
-    pub fn with_query(mut self, value: __accord::String) -> Self {
-        self.query = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for ListItems {}
-__accord::object_shape!(ListItems {"query": __accord::Option<__accord::String> = false});
-__accord::message!(ListItems = "stress.other.v0.ListItems" {
-    query: __accord::Option<__accord::String> = 1,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.other.v0.ItemList", new)]
 pub struct ItemList {
     pub items: __accord::Vec<Item>,
 }
 
-impl ItemList {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(items: __accord::Vec<Item>) -> Self {
-        Self {
-            items,
-        }
-    }
-}
-
-impl __accord::Validate for ItemList {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.items;
-            __accord::Validate::validate_into(value, &path.field("items"), violations);
-        }
-    }
-}
-__accord::object_shape!(ItemList {"items": __accord::Vec<Item> = true});
-__accord::message!(ItemList = "stress.other.v0.ItemList" {items: __accord::Vec<Item> = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.other.v0.ItemAdded", new)]
 pub struct ItemAdded {
     pub item: Item,
     pub at: __accord::Timestamp,
 }
 
-impl ItemAdded {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(item: Item, at: __accord::Timestamp) -> Self {
-        Self {
-            item,
-            at,
-        }
-    }
-}
-
-impl __accord::Validate for ItemAdded {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.item;
-            __accord::Validate::validate_into(value, &path.field("item"), violations);
-        }
-    }
-}
-__accord::object_shape!(ItemAdded {"item": Item = true, "at": __accord::Timestamp = true});
-__accord::message!(ItemAdded = "stress.other.v0.ItemAdded" {
-    item: Item = 1,
-    at: __accord::Timestamp = 2,
-});
-
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `catalog::rest::router`.
-/// Serve it over GRPC with `catalog::grpc::Server`.
+/// Serve it over gRPC with `catalog::grpc::Server`.
 /// Call a remote one with `catalog::Client`.
+#[__accord::shared]
 pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     fn list(
         &self,
@@ -143,18 +41,6 @@ pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<ItemList, __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Catalog> Catalog for __accord::Arc<__T> {
-    fn list(
-        &self,
-        request: __accord::Request<ListItems>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<ItemList, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Catalog>::list(self, request)
-    }
 }
 
 /// `Catalog`'s error types, operation descriptors and transports.
@@ -176,6 +62,31 @@ pub mod catalog {
             idempotent: true,
             auth: __accord::AuthRequirement::None,
         };
+    }
+
+    /// A fake `Catalog` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub list: __accord::testing::Stub<super::ListItems, __accord::Result<super::ItemList, __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                list: __accord::testing::Stub::new("stress.other.Catalog.list"),
+            }
+        }
+    }
+
+    impl super::Catalog for Fake {
+        async fn list(
+            &self,
+            request: __accord::Request<super::ListItems>,
+        ) -> __accord::Result<super::ItemList, __accord::CallError> {
+            self.list.call(request, __accord::Result::Err)
+        }
     }
 
     /// `Catalog` over REST.
@@ -239,7 +150,7 @@ pub mod catalog {
         }
     }
 
-    /// `Catalog` over MESSAGING.
+    /// `Catalog` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -281,7 +192,7 @@ pub mod catalog {
         }
     }
 
-    /// `Catalog` over GRPC.
+    /// `Catalog` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -361,7 +272,7 @@ pub mod catalog {
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
