@@ -65,10 +65,14 @@ measured[rest-plain]=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c 'call_case re
 measured[grpc-unary]=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c 'call_case grpc-unary')
 measured[messaging-typed]=$(ACCORD_BENCH_MEMORY_ONLY=1 ACCORD_BENCH_ONLY=typed ACCORD_BENCH_RUNS=1 ACCORD_BENCH_ROUND_TRIPS=100 \
     per_unit ACCORD_BENCH_MESSAGES 5000 25000 bash -c typed)
-# One core: the front end's threads would add their own (varying) share.
-measured[check-60k]=$(instructions taskset -c 0 "$accord" check "$work/api")
+# On one core (the front end then uses one thread; more would add their own, varying, share).
+# taskset outside valgrind: callgrind does not follow an exec.
+measured[check-60k]=$(taskset -c 0 bash -c 'instructions "$0" check "$1"' "$accord" "$work/api")
 cases=(rest-hal rest-plain grpc-unary messaging-typed check-60k)
 units=("per call" "per call" "per call" "per message" "per run")
+for case in "${cases[@]}"; do
+    [[ ${measured[$case]} =~ ^[0-9]+$ ]] || { echo "$case: no count measured" >&2; exit 1; }
+done
 
 if [ "$update" = 1 ]; then
     {
