@@ -5,6 +5,8 @@
 
 pub mod client;
 mod connection;
+#[cfg(feature = "cors")]
+pub mod cors;
 pub mod hal;
 mod observe;
 mod problem;
