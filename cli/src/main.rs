@@ -4,6 +4,7 @@
 mod build;
 mod check;
 mod diff;
+mod dlq;
 mod explain;
 mod fmt;
 mod inputs;
@@ -44,6 +45,8 @@ Examples:
   accord diff git:main:api api                is the declared version bump enough?
   accord explain A0301                        what a diagnostic code means, how to fix it
   accord lsp                                  the language server, for editors (stdio)
+  accord dlq list ftgo.kitchen.commands --broker nats://localhost:4222
+                                              a channel's dead letters, oldest first
   accord token --secret-env SECRET --scope orders:write --aud ftgo.order.OrderService
                                               a development JWT to call a secured service
 
@@ -82,6 +85,9 @@ enum Command {
     /// Run the language server (Language Server Protocol over stdin and stdout) for editors:
     /// diagnostics as you type, formatting, go to definition, rename, hover, completion.
     Lsp(lsp::LspArgs),
+    /// List, show and replay the dead letters of a channel on a running broker (NATS or
+    /// RabbitMQ).
+    Dlq(dlq::DlqArgs),
     /// Sign a development JWT (HS256 with a secret, RS256/ES256 with a PEM key) with the given
     /// subject, scopes, audience and issuer, to try a secured service by hand.
     Token(token::TokenArgs),
@@ -99,6 +105,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Dlq(args) => dlq::run(args),
         Command::Token(args) => token::run(args),
     }
 }

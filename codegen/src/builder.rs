@@ -71,7 +71,8 @@ impl Builder {
         self
     }
 
-    /// The transports to generate skeletons and proxies for (default: REST and messaging).
+    /// The transports to generate skeletons and proxies for (default: REST and messaging; see
+    /// `Transport::ALL` and `Transport::from_name` for the names).
     pub fn transports(
         &mut self,
         transports: impl IntoIterator<Item = crate::rust::Transport>,

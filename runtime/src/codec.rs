@@ -4,7 +4,10 @@
 
 mod json;
 
-pub(crate) use json::{JsonError, value_from_slice as json_value};
+// The REST server reads duplicate members off `JsonError`; without it only `json_value` is used.
+#[cfg(feature = "rest")]
+pub(crate) use json::JsonError;
+pub(crate) use json::value_from_slice as json_value;
 
 use crate::proto::Message;
 use serde::Serialize;

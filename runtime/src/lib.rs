@@ -30,6 +30,7 @@ pub mod codec;
 mod connections;
 mod context;
 mod deadline;
+pub mod discovery;
 mod documents;
 mod error;
 mod glue;

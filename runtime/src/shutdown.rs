@@ -44,6 +44,7 @@ impl Shutdown {
     }
 
     /// The signal and the drain, for a transport's server loop.
+    #[cfg_attr(not(any(feature = "rest", feature = "grpc")), allow(dead_code))]
     pub(crate) fn into_parts(self) -> (Pin<Box<dyn Future<Output = ()> + Send>>, Duration) {
         (self.signal, self.drain)
     }

@@ -99,6 +99,7 @@ impl TraceParent {
     }
 
     /// The header value every proxy call sends, from the bytes on the stack in one copy.
+    #[cfg_attr(not(feature = "rest"), allow(dead_code))]
     pub(crate) fn header_value(&self) -> http::HeaderValue {
         http::HeaderValue::from_bytes(&self.encode()).expect("hex digits and dashes")
     }

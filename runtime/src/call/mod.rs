@@ -19,12 +19,15 @@
 //! Transports supply framing only: how metadata, payloads and statuses travel. They depend on
 //! this module, never the reverse.
 
+pub mod balanced;
 #[cfg(any(feature = "rest", feature = "grpc"))]
 mod client;
+pub mod fallback;
 pub mod headers;
 pub mod inbound;
 mod metadata;
 pub mod outbound;
+pub mod retry;
 
 #[cfg(any(feature = "rest", feature = "grpc"))]
 pub use client::ClientConfigError;

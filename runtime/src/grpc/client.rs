@@ -10,8 +10,10 @@ use crate::auth::{CredentialsProvider, OwnedCredential};
 pub use crate::call::ClientConfigError;
 use crate::call::Credentials;
 use crate::call::Outcome;
+use crate::call::balanced::{BalanceConfig, Balanced};
 use crate::call::outbound::{Caller, Outgoing};
 use crate::deadline::within;
+use crate::discovery::{Pick, Source};
 use crate::metrics::{Made, RpcLabels};
 use crate::proto::Message;
 use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
@@ -48,6 +50,9 @@ pub struct GrpcClient {
 #[derive(Debug)]
 struct Inner {
     channel: Channel,
+    /// With several instances (a list, `dns://`, `etcd://`): a lazy channel per instance,
+    /// each call on one of them (then `channel` is unused).
+    balanced: Option<Balanced<Channel>>,
     caller: Caller,
     credentials: Option<Credentials>,
     max_message_size: usize,
@@ -61,9 +66,62 @@ pub struct GrpcClientBuilder {
     config: ProxyConfig,
     credentials: Option<Credentials>,
     max_message_size: usize,
+    source: Option<Source>,
+    service: Option<String>,
+    balance: BalanceConfig,
 }
 
 impl GrpcClientBuilder {
+    /// Finds the service's instances in `source` instead of the URL given to
+    /// [`GrpcClient::builder`]; build with [`GrpcClientBuilder::discover`].
+    pub fn source(&mut self, source: Source) -> &mut Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// The qualified name of the service called: what a registry lists its instances under,
+    /// and the `service` label of the `accord_*` metrics.
+    pub fn service(&mut self, qualified_name: impl Into<String>) -> &mut Self {
+        self.service = Some(qualified_name.into());
+        self
+    }
+
+    /// How calls are balanced over several instances and when one is ejected.
+    pub fn balance(&mut self, config: BalanceConfig) -> &mut Self {
+        self.balance = config;
+        self
+    }
+
+    /// The client of a service whose URL may be several (`http://a,http://b`),
+    /// `dns://name:port`, `etcd://host:port`, or the [`source`](Self::source) given: each call
+    /// goes to one instance (round robin, or the least loaded), whose own breaker hears its
+    /// outcome and ejects it when it keeps failing (`docs/wire.md`, "Discovery"). A call is
+    /// tried again on another instance only when its channel cannot be made ready: tonic
+    /// reports a refused connection on the call itself, which has taken the input by then. One URL gives the same client as
+    /// [`build`](Self::build). Call it inside a tokio runtime.
+    pub async fn discover(&self) -> Result<GrpcClient, ClientConfigError> {
+        let source = match &self.source {
+            Some(source) => source.clone(),
+            None => Source::parse(&self.url).map_err(|e| ClientConfigError::new(e.to_string()))?,
+        };
+        if let (Some(url), None) = (source.single_url(), &self.channel) {
+            return self.build_on(lazy_channel(url)?, None);
+        }
+        if matches!(source, Source::Registry(_)) && self.service.is_none() {
+            return Err(ClientConfigError::new(
+                "a registry lists instances by service: name it with GrpcClientBuilder::service",
+            ));
+        }
+        let service = self.service.as_deref().unwrap_or(&self.url);
+        let metrics = self.config.metrics.clone();
+        let connect = |url: &str| lazy_channel(url).map_err(|e| e.to_string());
+        let balanced = Balanced::new(service, "grpc", &source, self.balance, metrics, connect)
+            .await
+            .map_err(|e| ClientConfigError::new(e.to_string()))?;
+        let unused = tonic::transport::Endpoint::from_static("http://balanced.invalid");
+        self.build_on(unused.connect_lazy(), Some(balanced))
+    }
+
     /// Uses `channel` (TLS, load balancing, … as tonic configures them) instead of a plain
     /// lazy connection to the URL.
     pub fn channel(&mut self, channel: Channel) -> &mut Self {
@@ -96,19 +154,33 @@ impl GrpcClientBuilder {
     pub fn build(&self) -> Result<GrpcClient, ClientConfigError> {
         let channel = match &self.channel {
             Some(channel) => channel.clone(),
-            None => tonic::transport::Endpoint::from_shared(self.url.clone())
-                .map_err(|e| ClientConfigError::new(format!("URL {:?}: {e}", self.url)))?
-                .connect_lazy(),
+            None => lazy_channel(&self.url)?,
         };
+        self.build_on(channel, None)
+    }
+
+    fn build_on(
+        &self,
+        channel: Channel,
+        balanced: Option<Balanced<Channel>>,
+    ) -> Result<GrpcClient, ClientConfigError> {
         Ok(GrpcClient {
             inner: Arc::new(Inner {
                 channel,
+                balanced,
                 caller: Caller::new(self.config.clone()),
                 credentials: self.credentials.clone(),
                 max_message_size: self.max_message_size,
             }),
         })
     }
+}
+
+/// A channel to `url` that connects on its first call (inside a tokio runtime).
+fn lazy_channel(url: &str) -> Result<Channel, ClientConfigError> {
+    let endpoint = tonic::transport::Endpoint::from_shared(url.to_owned())
+        .map_err(|e| ClientConfigError::new(format!("URL {url:?}: {e}")))?;
+    Ok(endpoint.connect_lazy())
 }
 
 type Grpc = tonic::client::Grpc<Channel>;
@@ -122,6 +194,9 @@ impl GrpcClient {
             config: ProxyConfig::default(),
             credentials: None,
             max_message_size: super::DEFAULT_MAX_MESSAGE,
+            source: None,
+            service: None,
+            balance: BalanceConfig::default(),
         }
     }
 
@@ -137,9 +212,14 @@ impl GrpcClient {
         &self.inner.caller
     }
 
-    fn grpc(&self) -> Grpc {
+    /// The balanced pool, when the client has several instances.
+    pub fn balanced(&self) -> Option<&Balanced<Channel>> {
+        self.inner.balanced.as_ref()
+    }
+
+    fn grpc(&self, channel: &Channel) -> Grpc {
         let limit = self.inner.max_message_size;
-        tonic::client::Grpc::new(self.inner.channel.clone())
+        tonic::client::Grpc::new(channel.clone())
             .max_decoding_message_size(limit)
             .max_encoding_message_size(limit)
     }
@@ -263,8 +343,12 @@ impl GrpcClient {
         let caller = &self.inner.caller;
         let call = caller.outgoing(method.op, &context);
         let exchange = async {
-            let answer = self.send(&call, method, input, send).await?;
-            answered(answer.map(tonic::Response::into_inner), call.deadline)
+            let (answer, pick) = self.send(&call, method, input, send).await?;
+            let result = answered(answer.map(tonic::Response::into_inner), call.deadline);
+            if let Some(pick) = pick {
+                pick.record(matches!(&result, Err(e) if e.is_remote_failure()));
+            }
+            result
         };
         // Boxed: tonic's exchange is over a kilobyte, and the core's combinators would move it
         // at every layer.
@@ -282,27 +366,44 @@ impl GrpcClient {
         flatten(ran)
     }
 
-    /// Sends `input` with the call's metadata and credential once the channel is ready:
-    /// `send` picks the kind of exchange.
+    /// Sends `input` with the call's metadata and credential once a channel is ready: `send`
+    /// picks the kind of exchange. Balanced, the instance's [`Pick`] comes back with the answer
+    /// (its breaker is told the call's outcome), and an instance whose connection cannot be
+    /// opened is left for another (the input was not sent).
     async fn send<T, R, F, Fut>(
         &self,
         call: &Outgoing<'_>,
         method: &'static Method,
         input: T,
         send: F,
-    ) -> Result<R, CallError>
+    ) -> Result<(R, Option<Pick<Channel>>), CallError>
     where
         F: FnOnce(Grpc, tonic::Request<T>, http::uri::PathAndQuery) -> Fut,
         Fut: Future<Output = R>,
     {
         let credential = self.credential().await?;
         let request = self.request(call, input, credential.as_ref());
-        let mut grpc = self.grpc();
-        grpc.ready()
-            .await
-            .map_err(|e| CallError::Connect(e.to_string()))?;
+        let (grpc, pick) = match &self.inner.balanced {
+            None => (self.ready(&self.inner.channel).await?, None),
+            Some(balanced) => {
+                let opening = balanced.opened(call.deadline, |channel| self.ready(channel));
+                let (grpc, pick) = opening.await?;
+                (grpc, Some(pick))
+            }
+        };
         let path = http::uri::PathAndQuery::from_static(method.path);
-        Ok(send(grpc, request, path).await)
+        Ok((send(grpc, request, path).await, pick))
+    }
+
+    /// A client on `channel` once it is ready (connected).
+    fn ready(&self, channel: &Channel) -> impl Future<Output = Result<Grpc, CallError>> + use<> {
+        let mut grpc = self.grpc(channel);
+        async move {
+            grpc.ready()
+                .await
+                .map_err(|e| CallError::Connect(e.to_string()))?;
+            Ok(grpc)
+        }
     }
 
     /// Sends a call whose replies stream.
@@ -391,7 +492,18 @@ impl GrpcClient {
         };
         let span = crate::call::outbound::span(&call, "grpc");
         let opening = self.send(&call, method, input, send);
-        let sent = within(deadline, opening).instrument(span).await;
+        let (sent, pick) = match within(deadline, opening).instrument(span).await {
+            Ok((answer, pick)) => (Ok(answer), pick),
+            Err(e) => (Err(e), None),
+        };
+        if let Some(pick) = pick {
+            let failed = match &sent {
+                Ok(Ok(_)) => false,
+                Ok(Err(status)) => status_call_error(status).is_remote_failure(),
+                Err(e) => e.is_remote_failure(),
+            };
+            pick.record(failed);
+        }
         let items = match sent {
             Ok(Ok(response)) => response.into_inner(),
             Ok(Err(status)) => {

@@ -15,7 +15,8 @@
 //! a lost connection is replaced by the next operation, and consumers and inboxes re-attach
 //! (re-declaring what they consume from) with backoff.
 
-use super::broker::{Acker, BrokerConfig, Delivery};
+use super::backend::{Backend, BackendConsumer, BackendInbox, Received, Settle, with_retries};
+use super::config::BrokerConfig;
 use super::error::{BrokerError, timed};
 use super::message::{Channel, ChannelKind, Message, content_type, header};
 use bytes::Bytes;
@@ -367,7 +368,7 @@ fn properties(message: Message, persistent: bool) -> BasicProperties {
     properties
 }
 
-fn from_amqp(properties: &BasicProperties, payload: Vec<u8>) -> Message {
+pub(crate) fn from_amqp(properties: &BasicProperties, payload: Vec<u8>) -> Message {
     let short = |s: &Option<ShortString>| s.as_ref().map(|s| s.as_str().to_owned());
     let mut message = Message {
         message_id: short(properties.message_id()).unwrap_or_default(),
@@ -395,6 +396,61 @@ fn from_amqp(properties: &BasicProperties, payload: Vec<u8>) -> Message {
         }
     }
     message
+}
+
+/// Every operation is bounded by `operation_timeout`; publishes and replies are boxed futures,
+/// consumers and inboxes boxed values (their reconnection state is large).
+impl Backend for AmqpBroker {
+    type Consumer = Box<Consumer>;
+    type Acker = Acker;
+    type Inbox = Box<Inbox>;
+
+    async fn connect(url: &str, config: &Arc<BrokerConfig>) -> Result<Self, BrokerError> {
+        with_retries(url, config, || AmqpBroker::connect(url, config)).await
+    }
+
+    fn publish(
+        &self,
+        channel: &Channel,
+        message: Message,
+    ) -> impl Future<Output = Result<(), BrokerError>> + Send {
+        let timeout = self.config().operation_timeout;
+        Box::pin(timed(timeout, AmqpBroker::publish(self, channel, message)))
+    }
+
+    fn reply(
+        &self,
+        to: &str,
+        message: Message,
+    ) -> impl Future<Output = Result<(), BrokerError>> + Send {
+        let timeout = self.config().operation_timeout;
+        Box::pin(timed(timeout, AmqpBroker::reply(self, to, message)))
+    }
+
+    async fn subscribe(
+        &self,
+        channel: &Channel,
+        group: &str,
+    ) -> Result<Box<Consumer>, BrokerError> {
+        let timeout = self.config().operation_timeout;
+        let consumer = timed(timeout, AmqpBroker::subscribe(self, channel, group)).await?;
+        Ok(Box::new(consumer))
+    }
+
+    async fn reply_inbox(&self) -> Result<Box<Inbox>, BrokerError> {
+        let timeout = self.config().operation_timeout;
+        Ok(Box::new(
+            timed(timeout, AmqpBroker::reply_inbox(self)).await?,
+        ))
+    }
+
+    async fn connected(&self) -> bool {
+        AmqpBroker::connected(self).await
+    }
+
+    fn system(&self) -> &'static str {
+        "rabbitmq"
+    }
 }
 
 pub(crate) struct Consumer {
@@ -463,7 +519,7 @@ impl Consumer {
         Ok(())
     }
 
-    pub(crate) async fn next(&mut self) -> Option<Delivery> {
+    async fn next_delivery(&mut self) -> Option<Received<Acker>> {
         loop {
             let Some((_, consumer)) = &mut self.consumer else {
                 if self.failures > 0 {
@@ -487,13 +543,11 @@ impl Consumer {
                         None if delivery.redelivered => 2,
                         None => 1,
                     };
-                    let timeout = self.broker.config().operation_timeout;
-                    return Some(Delivery::new(
+                    return Some(Received {
                         message,
                         attempt,
-                        Acker::Amqp(delivery.acker),
-                        timeout,
-                    ));
+                        acker: Acker(delivery.acker),
+                    });
                 }
                 Some(Err(e)) => {
                     tracing::warn!(queue = %self.queue, "amqp consumer: {e}");
@@ -506,6 +560,42 @@ impl Consumer {
                 }
             }
         }
+    }
+}
+
+impl BackendConsumer for Consumer {
+    type Acker = Acker;
+
+    fn next(&mut self) -> impl Future<Output = Option<Received<Self::Acker>>> + Send {
+        self.next_delivery()
+    }
+}
+
+/// How an AMQP delivery is settled.
+pub(crate) struct Acker(lapin::acker::Acker);
+
+/// The network futures are boxed: they are large, and settling sits in the future of every
+/// message a consumer serves.
+impl Settle for Acker {
+    fn ack_is_free(&self) -> bool {
+        false
+    }
+
+    async fn ack(self, timeout: Duration) -> Result<(), BrokerError> {
+        Box::pin(timed(timeout, ack(self.0))).await
+    }
+
+    async fn nack(self, _: Message, delay: Duration, _: Duration) -> Result<(), BrokerError> {
+        nack(self.0, delay);
+        Ok(())
+    }
+
+    async fn give_up(self, timeout: Duration) -> Result<(), BrokerError> {
+        Box::pin(timed(timeout, reject(self.0))).await
+    }
+
+    fn release(self, _: Message) {
+        nack(self.0, Duration::ZERO);
     }
 }
 
@@ -551,12 +641,14 @@ impl Inbox {
         self.consumer = Some(attached);
         Ok(())
     }
+}
 
-    pub(crate) fn address(&self) -> &str {
+impl BackendInbox for Inbox {
+    fn address(&self) -> &str {
         &self.address
     }
 
-    pub(crate) async fn next(&mut self) -> Option<Message> {
+    async fn next(&mut self) -> Option<Message> {
         loop {
             let Some((_, consumer)) = &mut self.consumer else {
                 if self.failures > 0 {
@@ -583,7 +675,7 @@ impl Inbox {
     }
 }
 
-pub(crate) async fn ack(acker: lapin::acker::Acker) -> Result<(), BrokerError> {
+async fn ack(acker: lapin::acker::Acker) -> Result<(), BrokerError> {
     acker
         .ack(BasicAckOptions::default())
         .await
@@ -592,7 +684,7 @@ pub(crate) async fn ack(acker: lapin::acker::Acker) -> Result<(), BrokerError> {
 }
 
 /// Rejects without requeue: a quorum queue dead-letters it, a classic queue drops it.
-pub(crate) async fn reject(acker: lapin::acker::Acker) -> Result<(), BrokerError> {
+async fn reject(acker: lapin::acker::Acker) -> Result<(), BrokerError> {
     let options = BasicNackOptions {
         requeue: false,
         multiple: false,
@@ -606,7 +698,7 @@ pub(crate) async fn reject(acker: lapin::acker::Acker) -> Result<(), BrokerError
 
 /// Hands the message back after `delay` (AMQP has no delayed requeue, so the delay is
 /// waited here, in a task, keeping the prefetch slot meanwhile).
-pub(crate) fn nack(acker: lapin::acker::Acker, delay: Duration) {
+fn nack(acker: lapin::acker::Acker, delay: Duration) {
     let Ok(rt) = tokio::runtime::Handle::try_current() else {
         // Outside a runtime: the broker requeues it when the channel closes.
         return;

@@ -8,7 +8,8 @@
 //! publisher to a full queue waits (back-pressure) up to the operation timeout. Nacked and
 //! dropped deliveries go back to the front of their queue with their delivery count.
 
-use super::broker::{Acker as AnyAcker, BrokerConfig, Delivery};
+use super::backend::{Backend, BackendConsumer, BackendInbox, Received, Settle};
+use super::config::BrokerConfig;
 use super::error::{BrokerError, timed};
 use super::message::{Channel, ChannelKind, Message};
 use std::collections::{HashMap, VecDeque};
@@ -141,10 +142,7 @@ impl MemoryBroker {
                 queue
             }
         };
-        Consumer {
-            queue,
-            timeout: self.inner.timeout,
-        }
+        Consumer { queue }
     }
 
     pub(crate) fn reply_inbox(&self) -> Inbox {
@@ -152,12 +150,56 @@ impl MemoryBroker {
         let queue = self.queue(&address);
         Inbox {
             address,
-            consumer: Consumer {
-                queue,
-                timeout: self.inner.timeout,
-            },
+            consumer: Consumer { queue },
             broker: Arc::downgrade(&self.inner),
         }
+    }
+}
+
+/// `memory:` is the process's embedded broker, `memory://name` (or `memory:name`) a named one.
+impl Backend for MemoryBroker {
+    type Consumer = Consumer;
+    type Acker = Acker;
+    type Inbox = Inbox;
+
+    async fn connect(url: &str, config: &Arc<BrokerConfig>) -> Result<Self, BrokerError> {
+        let rest = url.split_once(':').map_or("", |(_, rest)| rest);
+        let name = rest.strip_prefix("//").unwrap_or(rest);
+        Ok(MemoryBroker::named(name, config))
+    }
+
+    // Awaited inline: the embedded broker applies the timeout only when it must wait (a full
+    // queue), and boxes only that wait.
+    fn publish(
+        &self,
+        channel: &Channel,
+        message: Message,
+    ) -> impl Future<Output = Result<(), BrokerError>> + Send {
+        MemoryBroker::publish(self, channel, message)
+    }
+
+    fn reply(
+        &self,
+        to: &str,
+        message: Message,
+    ) -> impl Future<Output = Result<(), BrokerError>> + Send {
+        MemoryBroker::reply(self, to, message)
+    }
+
+    async fn subscribe(&self, channel: &Channel, group: &str) -> Result<Consumer, BrokerError> {
+        Ok(MemoryBroker::subscribe(self, channel, group))
+    }
+
+    async fn reply_inbox(&self) -> Result<Inbox, BrokerError> {
+        Ok(MemoryBroker::reply_inbox(self))
+    }
+
+    async fn connected(&self) -> bool {
+        true
+    }
+
+    fn system(&self) -> &'static str {
+        "memory"
     }
 }
 
@@ -337,24 +379,23 @@ impl Queue {
 
 pub(crate) struct Consumer {
     queue: Arc<Queue>,
-    timeout: Duration,
 }
 
-impl Consumer {
-    pub(crate) async fn next(&mut self) -> Option<Delivery> {
+impl BackendConsumer for Consumer {
+    type Acker = Acker;
+
+    async fn next(&mut self) -> Option<Received<Acker>> {
         let mut entry = self.queue.pop().await;
         entry.deliveries += 1;
         let acker = Acker {
             queue: self.queue.clone(),
             deliveries: entry.deliveries,
         };
-        let acker = AnyAcker::Memory(acker);
-        Some(Delivery::new(
-            entry.message,
-            entry.deliveries,
+        Some(Received {
+            message: entry.message,
+            attempt: entry.deliveries,
             acker,
-            self.timeout,
-        ))
+        })
     }
 }
 
@@ -364,8 +405,33 @@ pub(crate) struct Acker {
     deliveries: u32,
 }
 
+/// Nothing to acknowledge or give up (the message has left its queue); a nacked or dropped
+/// delivery goes back to the front of its queue.
+impl Settle for Acker {
+    fn ack_is_free(&self) -> bool {
+        true
+    }
+
+    async fn ack(self, _: Duration) -> Result<(), BrokerError> {
+        Ok(())
+    }
+
+    async fn nack(self, message: Message, delay: Duration, _: Duration) -> Result<(), BrokerError> {
+        self.requeue(message, delay);
+        Ok(())
+    }
+
+    async fn give_up(self, _: Duration) -> Result<(), BrokerError> {
+        Ok(())
+    }
+
+    fn release(self, message: Message) {
+        self.requeue(message, Duration::ZERO);
+    }
+}
+
 impl Acker {
-    pub(crate) fn nack(self, message: Message, delay: Duration) {
+    fn requeue(self, message: Message, delay: Duration) {
         if delay.is_zero() {
             return self.queue.requeue(message, self.deliveries);
         }
@@ -388,12 +454,12 @@ pub(crate) struct Inbox {
     broker: Weak<Inner>,
 }
 
-impl Inbox {
-    pub(crate) fn address(&self) -> &str {
+impl BackendInbox for Inbox {
+    fn address(&self) -> &str {
         &self.address
     }
 
-    pub(crate) async fn next(&mut self) -> Option<Message> {
+    async fn next(&mut self) -> Option<Message> {
         let entry = self.consumer.queue.pop().await;
         Some(entry.message)
     }

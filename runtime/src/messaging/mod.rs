@@ -18,10 +18,15 @@
 //! reply may go to) is written in `docs/wire.md`, "Messages on channels".
 
 mod address;
+mod backend;
 mod binding;
 mod broker;
+mod config;
 mod consumer;
 mod deadline;
+mod dispatch;
+#[cfg(any(feature = "nats", feature = "amqp"))]
+mod dlq;
 mod error;
 mod idempotent;
 mod memory;
@@ -39,7 +44,10 @@ pub use address::MAX_ADDRESS_BYTES;
 pub use binding::{Binding, ChannelInfo, EMPTY_TYPE, STATUS_TYPE, key};
 pub use broker::{Backoff, Broker, BrokerConfig, Consumer, Delivery, Inbox};
 pub use consumer::{ConsumerConfig, HandlerError};
+#[cfg(any(feature = "nats", feature = "amqp"))]
+pub use dlq::{DeadLetter, DeadLetters, Pick};
 pub use error::BrokerError;
+pub use idempotent::{Handled, Idempotence, Run};
 pub use message::{Channel, ChannelKind, JSON, Message, PROTOBUF, header};
 pub use outbox::Outbox;
 pub use requester::{Publisher, Requester};

@@ -13,8 +13,9 @@
 //! reconnection (a restarted server has forgotten their pull requests, and waiting for missed
 //! heartbeats to tell would stall delivery for seconds).
 
-use super::broker::{Acker, BrokerConfig, Delivery};
-use super::error::BrokerError;
+use super::backend::{Backend, BackendConsumer, BackendInbox, Received, Settle, with_retries};
+use super::config::BrokerConfig;
+use super::error::{BrokerError, timed};
 use super::message::{Channel, ChannelKind, Message};
 use async_nats::jetstream::{self, AckKind, consumer::pull, stream};
 use async_nats::{Client, HeaderMap};
@@ -184,7 +185,6 @@ impl NatsBroker {
         channel: &Channel,
         group: &str,
     ) -> Result<Consumer, BrokerError> {
-        let timeout = self.config.operation_timeout;
         if !channel.durable {
             let queue_group = match channel.kind {
                 ChannelKind::PointToPoint => "accord".to_owned(),
@@ -195,10 +195,7 @@ impl NatsBroker {
                 .queue_subscribe(channel.address.to_string(), queue_group)
                 .await
                 .map_err(|e| unavailable("subscribing", e))?;
-            return Ok(Consumer::Core {
-                subscriber,
-                timeout,
-            });
+            return Ok(Consumer::Core(subscriber));
         }
         let mut consumer = Durable {
             broker: self.clone(),
@@ -231,11 +228,57 @@ impl NatsBroker {
     }
 }
 
+/// The broker is shared behind an `Arc` (a NATS client and its JetStream context are large,
+/// and durable consumers hold it): every operation is bounded by `operation_timeout`, and
+/// publishes and replies are boxed futures.
+impl Backend for Arc<NatsBroker> {
+    type Consumer = Consumer;
+    type Acker = Acker;
+    type Inbox = Inbox;
+
+    async fn connect(url: &str, config: &Arc<BrokerConfig>) -> Result<Self, BrokerError> {
+        let broker = with_retries(url, config, || NatsBroker::connect(url, config)).await?;
+        Ok(Arc::new(broker))
+    }
+
+    fn publish(
+        &self,
+        channel: &Channel,
+        message: Message,
+    ) -> impl Future<Output = Result<(), BrokerError>> + Send {
+        let timeout = self.config.operation_timeout;
+        Box::pin(timed(timeout, NatsBroker::publish(self, channel, message)))
+    }
+
+    fn reply(
+        &self,
+        to: &str,
+        message: Message,
+    ) -> impl Future<Output = Result<(), BrokerError>> + Send {
+        let timeout = self.config.operation_timeout;
+        Box::pin(timed(timeout, NatsBroker::reply(self, to, message)))
+    }
+
+    async fn subscribe(&self, channel: &Channel, group: &str) -> Result<Consumer, BrokerError> {
+        let timeout = self.config.operation_timeout;
+        timed(timeout, NatsBroker::subscribe(self, channel, group)).await
+    }
+
+    async fn reply_inbox(&self) -> Result<Inbox, BrokerError> {
+        timed(self.config.operation_timeout, NatsBroker::reply_inbox(self)).await
+    }
+
+    async fn connected(&self) -> bool {
+        NatsBroker::connected(self)
+    }
+
+    fn system(&self) -> &'static str {
+        "nats"
+    }
+}
+
 pub(crate) enum Consumer {
-    Core {
-        subscriber: async_nats::Subscriber,
-        timeout: Duration,
-    },
+    Core(async_nats::Subscriber),
     Durable(Box<Durable>),
 }
 
@@ -290,7 +333,7 @@ impl Durable {
         Ok(())
     }
 
-    async fn next(&mut self) -> Option<Delivery> {
+    async fn next(&mut self) -> Option<Received<Acker>> {
         loop {
             if self.messages.is_none() {
                 if self.failures > 0 {
@@ -319,14 +362,12 @@ impl Durable {
                     self.failures = 0;
                     let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
                     let (message, acker) = message.split();
-                    let timeout = self.broker.config.operation_timeout;
                     let attempt = u32::try_from(attempt).unwrap_or(u32::MAX).max(1);
-                    return Some(Delivery::new(
-                        from_nats(message),
+                    return Some(Received {
+                        message: from_nats(message),
                         attempt,
-                        Acker::Nats(Box::new(acker)),
-                        timeout,
-                    ));
+                        acker: Acker::JetStream(Box::new(acker)),
+                    });
                 }
                 // A missed heartbeat, a lost connection, a deleted consumer: pull afresh.
                 Some(Err(e)) => {
@@ -343,17 +384,63 @@ impl Durable {
     }
 }
 
-impl Consumer {
-    pub(crate) async fn next(&mut self) -> Option<Delivery> {
+impl BackendConsumer for Consumer {
+    type Acker = Acker;
+
+    async fn next(&mut self) -> Option<Received<Acker>> {
         match self {
-            Consumer::Core {
-                subscriber,
-                timeout,
-            } => {
+            Consumer::Core(subscriber) => {
                 let message = subscriber.next().await?;
-                Some(Delivery::new(from_nats(message), 1, Acker::None, *timeout))
+                Some(Received {
+                    message: from_nats(message),
+                    attempt: 1,
+                    acker: Acker::Core,
+                })
             }
             Consumer::Durable(durable) => durable.next().await,
+        }
+    }
+}
+
+/// How a NATS delivery is settled.
+pub(crate) enum Acker {
+    /// Core NATS (non-durable channels): nothing to acknowledge.
+    Core,
+    /// Boxed: it holds a JetStream context, larger than the other backends' ackers together.
+    JetStream(Box<jetstream::message::Acker>),
+}
+
+// The network futures are boxed: they are large, and settling sits in the future of every
+// message a consumer serves.
+impl Settle for Acker {
+    fn ack_is_free(&self) -> bool {
+        matches!(self, Acker::Core)
+    }
+
+    async fn ack(self, timeout: Duration) -> Result<(), BrokerError> {
+        match self {
+            Acker::Core => Ok(()),
+            Acker::JetStream(a) => Box::pin(timed(timeout, ack(*a))).await,
+        }
+    }
+
+    async fn nack(self, _: Message, delay: Duration, timeout: Duration) -> Result<(), BrokerError> {
+        match self {
+            Acker::Core => Ok(()),
+            Acker::JetStream(a) => Box::pin(timed(timeout, nack(*a, delay))).await,
+        }
+    }
+
+    async fn give_up(self, timeout: Duration) -> Result<(), BrokerError> {
+        match self {
+            Acker::Core => Ok(()),
+            Acker::JetStream(a) => Box::pin(timed(timeout, term(*a))).await,
+        }
+    }
+
+    fn release(self, _: Message) {
+        if let (Acker::JetStream(a), Ok(rt)) = (self, tokio::runtime::Handle::try_current()) {
+            rt.spawn(nack(*a, Duration::ZERO));
         }
     }
 }
@@ -363,31 +450,28 @@ pub(crate) struct Inbox {
     subscriber: async_nats::Subscriber,
 }
 
-impl Inbox {
-    pub(crate) fn address(&self) -> &str {
+impl BackendInbox for Inbox {
+    fn address(&self) -> &str {
         &self.address
     }
 
-    pub(crate) async fn next(&mut self) -> Option<Message> {
+    async fn next(&mut self) -> Option<Message> {
         self.subscriber.next().await.map(from_nats)
     }
 }
 
-pub(crate) async fn ack(acker: jetstream::message::Acker) -> Result<(), BrokerError> {
+async fn ack(acker: jetstream::message::Acker) -> Result<(), BrokerError> {
     acker.ack().await.map_err(|e| unavailable("acking", e))
 }
 
-pub(crate) async fn term(acker: jetstream::message::Acker) -> Result<(), BrokerError> {
+async fn term(acker: jetstream::message::Acker) -> Result<(), BrokerError> {
     acker
         .ack_with(AckKind::Term)
         .await
         .map_err(|e| unavailable("terminating", e))
 }
 
-pub(crate) async fn nack(
-    acker: jetstream::message::Acker,
-    delay: Duration,
-) -> Result<(), BrokerError> {
+async fn nack(acker: jetstream::message::Acker, delay: Duration) -> Result<(), BrokerError> {
     let delay = (!delay.is_zero()).then_some(delay);
     acker
         .ack_with(AckKind::Nak(delay))

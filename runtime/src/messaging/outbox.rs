@@ -1,6 +1,6 @@
 //! [`Outbox`]: where a [`Publisher`](super::Publisher) writes instead of the broker, so an event
 //! leaves only if the caller's transaction commits. The store's
-//! [`Transaction`](crate::store::Transaction) is one (features `sqlite`, `postgres`); the seam
+//! `accord::store::Transaction` is one (features `sqlite`, `postgres`); the seam
 //! is a trait so messaging does not depend on a database.
 
 use super::error::BrokerError;

@@ -434,7 +434,7 @@ impl Publisher {
     }
 
     /// This publisher writing into `outbox` instead of publishing: with the handler's
-    /// [`Transaction`](crate::store::Transaction), an event is published (by the store's relay)
+    /// `accord::store::Transaction`, an event is published (by the store's relay)
     /// only if that transaction commits, with the state change that caused it.
     pub fn within(&self, outbox: impl Outbox + 'static) -> Publisher {
         Publisher {

@@ -26,9 +26,7 @@ use super::broker::Broker;
 use super::consumer::{ConsumerConfig, HandlerError};
 use super::deadline::{self, Left};
 use super::error::BrokerError;
-use super::idempotent::HeldReply;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-use super::idempotent::Idempotent;
+use super::idempotent::{self, HeldReply, Idempotence};
 use super::message::Message;
 use crate::call::inbound::{self, Incoming};
 use crate::call::{MetadataPolicy, OperationInfo, Outcome};
@@ -65,14 +63,13 @@ pub struct ServeConfig {
     /// Records each message's processing (`messaging_process_duration_seconds`, by channel)
     /// and the messages in process; `None` (the default) records nothing.
     pub metrics: Option<Metrics>,
-    /// The service's store: with one, every message is handled the idempotent way
-    /// (`idempotent.rs`): its handler runs in a [`Transaction`](crate::store::Transaction)
-    /// (in its context: [`Transaction::of`](crate::store::Transaction::of)) that also records
-    /// (group, `message_id`) and the reply, committed before the message is acknowledged and
-    /// the reply sent; a message the group handled before is acknowledged unrun, its stored
-    /// reply sent again.
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
-    pub store: Option<crate::store::Store>,
+    /// The service's store (`accord::store::Store`, or another [`Idempotence`]): with one,
+    /// every message is handled the idempotent way (`idempotent.rs`): its handler runs in a
+    /// transaction (the store's `Transaction::of(&context)`) that also records (group,
+    /// `message_id`) and the reply, committed before the message is acknowledged and the reply
+    /// sent; a message the group handled before is acknowledged unrun, its stored reply sent
+    /// again.
+    pub store: Option<Arc<dyn Idempotence>>,
 }
 
 impl ServeConfig {
@@ -83,9 +80,8 @@ impl ServeConfig {
     }
 
     /// Handles messages the idempotent way, in transactions of `store` ([`ServeConfig::store`]).
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
-    pub fn store(mut self, store: crate::store::Store) -> Self {
-        self.store = Some(store);
+    pub fn store(mut self, store: impl Idempotence) -> Self {
+        self.store = Some(Arc::new(store));
         self
     }
 }
@@ -288,20 +284,15 @@ impl Responder {
         protected.extend(self.channels.iter().map(|(c, _)| c.address));
         let protected = Arc::new(protected);
         let system = broker.system();
-        #[cfg(any(feature = "sqlite", feature = "postgres"))]
-        let idempotent = config.store.clone().map(|store| {
-            Arc::new(Idempotent {
-                store,
-                group: group.clone(),
-                broker: broker.clone(),
-            })
-        });
+        let idempotent = config
+            .store
+            .clone()
+            .map(|store| (store, Arc::<str>::from(&*group)));
         let mut serving = Serving { tasks: Vec::new() };
         for (channel, handlers) in self.channels {
             let consumer = broker.subscribe(&channel.channel(), &group).await?;
             let (shared, protected) = (shared.clone(), protected.clone());
             let metrics = config.metrics.clone();
-            #[cfg(any(feature = "sqlite", feature = "postgres"))]
             let idempotent = idempotent.clone();
             let route = move |message: &Message| {
                 // Before anything can reply (a refusal's status reply included).
@@ -311,7 +302,6 @@ impl Responder {
                 if expired(message, channel, system, metrics.as_ref()) {
                     return Box::pin(std::future::ready(Ok(())));
                 }
-                #[cfg(any(feature = "sqlite", feature = "postgres"))]
                 if let Some(idempotent) = &idempotent {
                     let on_duplicate = dropped(channel, system, metrics.clone(), "duplicate");
                     return idempotently(
@@ -379,9 +369,8 @@ fn unknown_type(
 
 /// [`dispatch`] the idempotent way: in a transaction that records the message
 /// (`idempotent.rs`).
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn idempotently(
-    idempotent: &Arc<Idempotent>,
+    (idempotence, group): &(Arc<dyn Idempotence>, Arc<str>),
     message: &Message,
     handlers: &[(&'static str, Handler)],
     channel: &'static ChannelInfo,
@@ -391,11 +380,15 @@ fn idempotently(
     let Some(handle) = handler_of(message, handlers) else {
         return unknown_type(message, channel, shared);
     };
-    let (idempotent, handle, shared) = (idempotent.clone(), handle.clone(), shared.clone());
+    let (idempotence, group) = (idempotence.clone(), group.clone());
+    let (handle, shared) = (handle.clone(), shared.clone());
     let message = message.clone();
     Box::pin(async move {
+        let broker = shared.broker.clone();
         let run = move |message: &Message, extensions| handle(message, &shared, extensions);
-        idempotent.run(message, run, on_duplicate).await
+        let handled =
+            idempotent::handle(&*idempotence, &group, &broker, message, run, on_duplicate);
+        handled.await
     })
 }
 

@@ -11,6 +11,7 @@
 //! | `messaging_client_sent_messages_total` (counter) | the same |
 //! | `accord_messaging_dropped_messages_total` (counter) | `messaging_system`, `messaging_destination_name`, `reason` (`expired`: the request's deadline had passed; `duplicate`: its group had handled it) |
 //! | `accord_in_flight_requests` (gauge) | `side` (`server`, `client`), `transport` |
+//! | `accord_breaker_state`, `accord_retries_total`, `accord_retry_budget_exhausted_total`, `accord_fallbacks_total` | see `resilience.rs` |
 //!
 //! The call core records them (`call::inbound::observe`, `call::outbound::Caller::run`), so
 //! each transport gets them once and supplies only its labels ([`Served`], [`Made`]). A
@@ -18,6 +19,7 @@
 //! Label values are bounded: routes are templates, never raw paths; no label carries an id.
 
 mod labels;
+mod resilience;
 
 use labels::{DroppedLabels, InFlightLabels, MessagingLabels};
 pub use labels::{HttpLabels, Made, MessagingCall, RpcLabels, Served};
@@ -76,6 +78,7 @@ struct Inner {
     in_flight_family: Family<InFlightLabels, Gauge>,
     /// Resolved once per side and transport: the hot path never hashes a label set for them.
     in_flight: [[Gauge; TRANSPORTS.len()]; 2],
+    resilience: resilience::Resilience,
 }
 
 /// A family, its name and help, and whether it has a series yet.
@@ -133,6 +136,7 @@ impl Collector for Families {
         inner.messaging_process.encode(&mut encoder)?;
         inner.messaging_sent.encode(&mut encoder)?;
         inner.messaging_dropped.encode(&mut encoder)?;
+        inner.resilience.encode(&mut encoder)?;
         let in_flight = encoder.encode_descriptor(
             "accord_in_flight_requests",
             "Calls being served (side=server) or awaiting their answer (side=client)",
@@ -202,6 +206,7 @@ impl Metrics {
             ),
             in_flight_family,
             in_flight,
+            resilience: resilience::Resilience::new(),
         });
         let mut registry = Registry::default();
         registry.register_collector(Box::new(Families(inner.clone())));

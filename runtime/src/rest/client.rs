@@ -25,10 +25,12 @@ use crate::auth::{CredentialsProvider, OwnedCredential};
 pub use crate::call::ClientConfigError;
 use crate::call::Credentials;
 use crate::call::Outcome;
+use crate::call::balanced::{BalanceConfig, Balanced, Failed};
 use crate::call::headers::names::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, TRACEPARENT};
 use crate::call::outbound::{self, Caller, Outgoing};
 use crate::codec::Format;
 use crate::deadline::{Deadline, within};
+use crate::discovery::Source;
 use crate::metrics::{HttpLabels, Made};
 use crate::resilience::{Admission, Resilience};
 use crate::{BoxStream, CallError, Code, Context, ProxyConfig, ServiceError, Status};
@@ -77,6 +79,9 @@ struct Inner {
     /// its path segments: parsing the whole URL again would run the host through IDNA
     /// processing on every call (most of a hand-written reqwest call's URL cost in the bench).
     base: reqwest::Url,
+    /// With several instances (a list, `dns://`, `etcd://`): the pool calls are balanced over,
+    /// each instance's base URL prepared as `base` is (which is then unused).
+    balanced: Option<Balanced<reqwest::Url>>,
     http: reqwest::Client,
     headers: HeaderMap,
     caller: Caller,
@@ -100,9 +105,60 @@ pub struct RestClientBuilder {
     config: ProxyConfig,
     credentials: Option<Credentials>,
     max_response_size: usize,
+    source: Option<Source>,
+    service: Option<String>,
+    balance: BalanceConfig,
 }
 
 impl RestClientBuilder {
+    /// Finds the service's instances in `source` instead of the base URL given to
+    /// [`RestClient::builder`] (a registry given in code); build with
+    /// [`RestClientBuilder::discover`].
+    pub fn source(&mut self, source: Source) -> &mut Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// The qualified name of the service called (`ftgo.consumer.ConsumerService`): what a
+    /// registry lists its instances under, and the `service` label of the `accord_*` metrics.
+    pub fn service(&mut self, qualified_name: impl Into<String>) -> &mut Self {
+        self.service = Some(qualified_name.into());
+        self
+    }
+
+    /// How calls are balanced over several instances, when each is ejected, and retries.
+    pub fn balance(&mut self, config: BalanceConfig) -> &mut Self {
+        self.balance = config;
+        self
+    }
+
+    /// The client of a service whose base URL may be several (`http://a,http://b`),
+    /// `dns://name:port`, `etcd://host:port`, or the [`source`](Self::source) given: calls
+    /// are balanced over its instances as they come and go (`docs/wire.md`, "Discovery"). One
+    /// URL gives the same client as [`build`](Self::build). Call it inside a tokio runtime:
+    /// the instances are followed by a task.
+    pub async fn discover(&self) -> Result<RestClient, ClientConfigError> {
+        let source = match &self.source {
+            Some(source) => source.clone(),
+            None => Source::parse(&self.base).map_err(|e| ClientConfigError::new(e.to_string()))?,
+        };
+        if let Some(url) = source.single_url() {
+            return self.build_on(url, None);
+        }
+        if matches!(source, Source::Registry(_)) && self.service.is_none() {
+            return Err(ClientConfigError::new(
+                "a registry lists instances by service: name it with RestClientBuilder::service",
+            ));
+        }
+        let service = self.service.as_deref().unwrap_or(&self.base);
+        let metrics = self.config.metrics.clone();
+        let connect = |url: &str| base_url(url).map_err(|e| e.to_string());
+        let balanced = Balanced::new(service, "rest", &source, self.balance, metrics, connect)
+            .await
+            .map_err(|e| ClientConfigError::new(e.to_string()))?;
+        self.build_on("http://balanced.invalid", Some(balanced))
+    }
+
     /// Uses this `reqwest::Client` (its pool, TLS and proxy settings). Give it
     /// `redirect(reqwest::redirect::Policy::none())` as the default client has: a redirect
     /// followed would send the call, and its credentials, wherever the service points.
@@ -144,18 +200,17 @@ impl RestClientBuilder {
 
     /// The client; fails on a base URL that is not http(s) or an invalid header.
     pub fn build(&self) -> Result<RestClient, ClientConfigError> {
+        self.build_on(&self.base, None)
+    }
+
+    /// The client of the service at `base`, or of `balanced`'s instances.
+    fn build_on(
+        &self,
+        base: &str,
+        balanced: Option<Balanced<reqwest::Url>>,
+    ) -> Result<RestClient, ClientConfigError> {
         let bad = ClientConfigError::new;
-        let base = reqwest::Url::parse(&self.base)
-            .map_err(|e| bad(format!("base URL {:?}: {e}", self.base)))?;
-        if !matches!(base.scheme(), "http" | "https") {
-            return Err(bad(format!("base URL {:?} is not http(s)", self.base)));
-        }
-        if base.query().is_some() || base.fragment().is_some() {
-            return Err(bad(format!(
-                "base URL {:?} has a query or fragment",
-                self.base
-            )));
-        }
+        let base = base_url(base)?;
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
             let name =
@@ -164,10 +219,6 @@ impl RestClientBuilder {
                 HeaderValue::try_from(value).map_err(|e| bad(format!("header {name}: {e}")))?;
             headers.append(name, value);
         }
-        // Without trailing `/`, so each call appends its path segments after the base's own.
-        let mut base = base;
-        let trimmed = base.path().trim_end_matches('/').to_owned();
-        base.set_path(&trimmed);
         let http = match &self.http {
             Some(http) => http.clone(),
             None => reqwest::Client::builder()
@@ -178,6 +229,7 @@ impl RestClientBuilder {
         };
         let inner = Inner {
             base,
+            balanced,
             http,
             headers,
             caller: Caller::new(self.config.clone()),
@@ -188,6 +240,22 @@ impl RestClientBuilder {
             inner: Arc::new(inner),
         })
     }
+}
+
+/// A base URL as calls use it: http(s), no query or fragment, and its path without a trailing
+/// `/`, so each call appends its path segments after the base's own.
+fn base_url(spec: &str) -> Result<reqwest::Url, ClientConfigError> {
+    let bad = ClientConfigError::new;
+    let mut base = reqwest::Url::parse(spec).map_err(|e| bad(format!("base URL {spec:?}: {e}")))?;
+    if !matches!(base.scheme(), "http" | "https") {
+        return Err(bad(format!("base URL {spec:?} is not http(s)")));
+    }
+    if base.query().is_some() || base.fragment().is_some() {
+        return Err(bad(format!("base URL {spec:?} has a query or fragment")));
+    }
+    let trimmed = base.path().trim_end_matches('/').to_owned();
+    base.set_path(&trimmed);
+    Ok(base)
 }
 
 /// The parts of one request besides the context: path values, query, headers, JSON body.
@@ -271,6 +339,9 @@ impl RestClient {
             config: ProxyConfig::default(),
             credentials: None,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            source: None,
+            service: None,
+            balance: BalanceConfig::default(),
         }
     }
 
@@ -390,9 +461,15 @@ impl RestClient {
     async fn exchange(&self, call: &Exchange<'_>) -> Result<Reply, CallError> {
         // Under the call's deadline: a provider refreshing its token counts against it.
         let credential = self.credential().await?;
+        let limit = self.inner.max_response_size;
+        if let Some(balanced) = &self.inner.balanced {
+            let (idempotent, deadline) = (call.core.op.idempotent, call.core.deadline);
+            let attempt =
+                |base: &reqwest::Url| self.attempt(base, call, credential.as_ref(), limit);
+            return balanced.attempts(idempotent, deadline, attempt).await;
+        }
         // Two statements: the response, a temporary, would otherwise live across the second
         // await and keep its room in the future.
-        let limit = self.inner.max_response_size;
         let reading = read_reply(self.send_retrying(call, credential.as_ref()).await?, limit);
         let reply = reading.await?;
         undeclared_failure(&reply, call.core.deadline).map_or(Ok(reply), Err)
@@ -413,11 +490,39 @@ impl RestClient {
         // the call's future.
         let mut retry = call.core.op.idempotent;
         loop {
-            match self.send(call, JSON, credential).await {
+            match self.send(&self.inner.base, call, JSON, credential).await {
                 Err(CallError::Connect(_)) if retry => retry = false,
                 other => return other,
             }
         }
+    }
+
+    /// One attempt of a balanced call on the instance at `base`: sent, read, and its failure
+    /// told apart as sent or not (a connection that could not be opened sent nothing).
+    fn attempt(
+        &self,
+        base: &reqwest::Url,
+        call: &Exchange<'_>,
+        credential: Option<&OwnedCredential>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Reply, Failed>> + use<> {
+        let deadline = call.core.deadline;
+        let pending = self
+            .request(base, call, JSON, credential)
+            .map(|request| self.inner.http.execute(request));
+        async move {
+            let response = pending?.await.map_err(|e| Failed {
+                not_sent: e.is_connect(),
+                error: transport_error(e),
+            })?;
+            let reply = read_reply(response, limit).await?;
+            undeclared_failure(&reply, deadline).map_or(Ok(reply), |e| Err(e.into()))
+        }
+    }
+
+    /// The balanced pool, when the client has several instances.
+    pub fn balanced(&self) -> Option<&Balanced<reqwest::Url>> {
+        self.inner.balanced.as_ref()
     }
 
     async fn open_stream<O, E>(
@@ -440,12 +545,23 @@ impl RestClient {
             Err(e) => return fail(e.into()),
         };
         let span = outbound::span(&call.core, "rest");
+        // A stream is not retried: it goes to one instance, whose breaker hears how it opened.
+        let pick = match self.inner.balanced.as_ref().map(|b| b.pool().pick(&[])) {
+            Some(Ok(pick)) => Some(pick),
+            Some(Err(e)) => return fail(e.into()),
+            None => None,
+        };
+        let base = pick.as_ref().map_or(&self.inner.base, |pick| pick.target());
         let opening = async {
             let credential = self.credential().await?;
-            self.send(&call, "text/event-stream", credential.as_ref())
+            self.send(base, &call, "text/event-stream", credential.as_ref())
                 .await
         };
         let sent = within(deadline, opening).instrument(span).await;
+        if let Some(pick) = pick {
+            let up = matches!(&sent, Ok(response) if !response.status().is_server_error());
+            pick.record(!up);
+        }
         let response = match sent {
             Ok(response) if response.status().is_success() => response,
             Ok(response) => {
@@ -483,25 +599,27 @@ impl RestClient {
     /// reqwest's pending call (an async fn would keep the request's room in its state too).
     fn send(
         &self,
+        base: &reqwest::Url,
         call: &Exchange<'_>,
         accept: &'static str,
         credential: Option<&OwnedCredential>,
     ) -> impl Future<Output = Result<reqwest::Response, CallError>> + use<> {
         let pending = self
-            .request(call, accept, credential)
+            .request(base, call, accept, credential)
             .map(|request| self.inner.http.execute(request));
         async move { pending?.await.map_err(transport_error) }
     }
 
     fn request(
         &self,
+        base: &reqwest::Url,
         call: &Exchange<'_>,
         accept: &'static str,
         credential: Option<&OwnedCredential>,
     ) -> Result<reqwest::Request, CallError> {
         // A `reqwest::Request` filled in place: the builder would copy a separately built
         // header map into the request's own.
-        let url = self.url(call.route, call.parts)?;
+        let url = Self::url(base, call.route, call.parts)?;
         let mut request = reqwest::Request::new(call.route.method.clone(), url);
         self.headers(request.headers_mut(), call)?;
         if let Some(credential) = credential {
@@ -527,8 +645,8 @@ impl RestClient {
     /// The base URL with its path followed by the path template, each placeholder's value a
     /// segment of its own. `Url`'s segment writer percent-encodes each value (`/` `?` `#` `%`
     /// `\` stay inside it) straight into the cloned URL: no path text is built on the side.
-    fn url(&self, route: &Route, parts: &Parts) -> Result<reqwest::Url, CallError> {
-        let mut url = self.inner.base.clone();
+    fn url(base: &reqwest::Url, route: &Route, parts: &Parts) -> Result<reqwest::Url, CallError> {
+        let mut url = base.clone();
         let mut segments = url
             .path_segments_mut()
             .map_err(|()| CallError::Internal("the base URL cannot take a path".into()))?;
@@ -931,7 +1049,7 @@ mod tests {
         let parts = Parts::new()
             .path("id", &id.to_owned())
             .path("item", &item.to_owned());
-        client.url(&GET, &parts).map(String::from)
+        RestClient::url(&client.inner.base, &GET, &parts).map(String::from)
     }
 
     #[test]
@@ -972,7 +1090,8 @@ mod tests {
             assert!(matches!(&error, CallError::Internal(m) if m.contains("path parameter id")));
         }
         let client = RestClient::new("http://h:1").unwrap();
-        let error = client.url(&GET, &Parts::new().path("id", &1)).unwrap_err();
+        let error =
+            RestClient::url(&client.inner.base, &GET, &Parts::new().path("id", &1)).unwrap_err();
         assert!(
             matches!(&error, CallError::Internal(m) if m.contains("{item}")),
             "{error:?}"
@@ -993,7 +1112,7 @@ mod tests {
             .path("id", &1)
             .path("item", &2)
             .query("q", Some(&"a b&c".to_owned()));
-        let url = client.url(&GET, &parts).unwrap();
+        let url = RestClient::url(&client.inner.base, &GET, &parts).unwrap();
         assert_eq!(url.as_str(), "http://h:1/orders/1/items/2?q=a+b%26c");
     }
 }

@@ -4,7 +4,6 @@
 //! query and header values ([`ParamValue`]). The call core (`crate::call`) does the rest.
 
 pub mod client;
-mod connection;
 #[cfg(feature = "cors")]
 pub mod cors;
 pub mod hal;

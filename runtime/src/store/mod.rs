@@ -33,8 +33,10 @@
 //!   caller's transaction commits;
 //! - each service process runs one [`Relay`] next to its consumers.
 
+mod backend;
 mod codec;
 mod error;
+mod idempotent;
 mod open;
 mod outbox;
 mod prune;

@@ -6,4 +6,7 @@ pub mod api {
     accord::include_api!("api");
 }
 
+pub mod discovery;
 pub mod host;
+pub mod serve;
+pub mod store;

@@ -3,17 +3,21 @@
 //! on the consumer command channel and publishes `ConsumerCreated`. Prints a line containing
 //! `ready` once it listens (and consumes); stops on SIGTERM or SIGINT. It answers
 //! `/health/live`, `/health/ready` (its broker and its command consumers, with a broker) and
-//! `/metrics`.
+//! `/metrics`. Consumers live in `--db` (a SQLite file, or `postgres://...`; in memory without
+//! it), `ConsumerCreated` leaves through the outbox, and it follows the order events.
+//! With `--register etcd://HOST:PORT` it registers itself there (at `--advertise
+//! URL`, default its listen address) while it runs (not ready while etcd does not hold it), so that `ftgo-order-service
+//! --consumer-service etcd://HOST:PORT` finds it.
 
-use accord::Shutdown;
 use accord::health::Health;
 use accord::messaging::{ServeConfig, Serving};
 use accord::metrics::Metrics;
 use accord::rest::server::ServerConfig;
 use clap::Parser;
 use ftgo_api::api::ftgo::consumer::consumer_service::{messaging, rest};
+use ftgo_api::discovery;
 use ftgo_api::host::{self, Journal};
-use ftgo_consumer_service::Consumers;
+use ftgo_consumer_service::{Consumers, TABLES};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -28,11 +32,27 @@ struct Args {
     /// Without it, only REST is served.
     #[arg(long)]
     broker: Option<String>,
+    /// Where the consumers (and the outbox) are kept: a SQLite file (`PATH` or `sqlite:PATH`)
+    /// or `postgres://user:pass@host:port/db`. Without it, in memory.
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<String>,
+    /// Registers this instance in etcd (`etcd://host:port`) under its qualified service name
+    /// while it runs (a 10 s lease kept alive; withdrawn on SIGTERM/SIGINT).
+    #[arg(long, value_name = "URL")]
+    register: Option<String>,
+    /// The URL other services reach this instance at, for `--register` (default
+    /// `http://` and the listen address).
+    #[arg(long, value_name = "URL", requires = "register")]
+    advertise: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    let store = match ftgo_api::store::open_or_exit(args.db.as_deref(), TABLES).await {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
     let broker = match &args.broker {
         Some(url) => match host::connect(url).await {
             Ok(broker) => Some(broker),
@@ -40,22 +60,29 @@ async fn main() -> ExitCode {
         },
         None => None,
     };
-    let events = broker.clone().map(messaging::ConsumerEventsPublisher::new);
-    let consumers = Arc::new(Consumers::new(events, Journal::stdout("consumer")));
+    let journal = Journal::stdout("consumer");
+    let consumers = Arc::new(Consumers::new(store.clone(), broker.is_some(), journal));
+    let _relay = broker
+        .as_ref()
+        .map(|b| ftgo_api::store::relay(&store, b, "ftgo-consumer-service"));
     let health = Health::new();
     if let Some(broker) = &broker {
         health.register("broker", broker.clone());
     }
     let mut serving: Option<Serving> = None;
     if let Some(broker) = &broker {
-        match messaging::responder(consumers.clone())
-            .serve(broker, ServeConfig::default())
-            .await
-        {
-            Ok(commands) => {
-                health.register("consumers", commands.check());
-                serving = Some(commands);
-            }
+        let subscribed = async {
+            let commands = messaging::responder(consumers.clone())
+                .serve(broker, ServeConfig::default())
+                .await?;
+            health.register("consumers", commands.check());
+            let events = messaging::order_events_subscriber(consumers.clone())
+                .serve(broker, ServeConfig::default())
+                .await?;
+            Ok::<_, accord::messaging::BrokerError>(commands.and(events))
+        };
+        match subscribed.await {
+            Ok(both) => serving = Some(both),
             Err(e) => {
                 eprintln!("error: cannot consume: {e}");
                 return ExitCode::FAILURE;
@@ -67,13 +94,33 @@ async fn main() -> ExitCode {
         Err(code) => return code,
     };
     let config = ServerConfig {
-        health,
+        health: health.clone(),
         metrics: Some(Metrics::new()),
         ..ServerConfig::default()
     };
     let router = rest::router(consumers, config);
+    let registration = match &args.register {
+        Some(registry) => {
+            let service = rest::routes::GET_CONSUMER.op.service;
+            let advertise = args.advertise.as_deref();
+            let version = env!("CARGO_PKG_VERSION");
+            match discovery::register(registry, advertise, bound, service, version).await {
+                Ok(registration) => {
+                    // Ready while the registry holds this instance (new callers find it).
+                    health.register("registry", registration.check());
+                    Some(registration)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => None,
+    };
     println!("consumer service ready: listening on http://{bound}");
-    let served = accord::rest::server::serve(listener, router, Shutdown::on_signals()).await;
+    let shutdown = discovery::withdrawn_on_signals(registration);
+    let served = accord::rest::server::serve(listener, router, shutdown).await;
     drop(serving);
     match served {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,11 +16,19 @@
 //! connection settings are `accord::Connections`' defaults (`docs/wire.md`, "Connections").
 //!
 //! Its REST responses carry HAL links (the service is `@hypermedia`); with `--consumer-service
-//! URL`, `GET /orders/{id}?expand=consumer` embeds the order's consumer.
+//! URL` (or `dns://name:port`, or `etcd://host:port` where consumer services register with
+//! `--register`), `GET /orders/{id}?expand=consumer` embeds the order's consumer, balanced over
+//! the consumer service's instances. `--register etcd://HOST:PORT` registers this service there.
 //!
 //! It answers `/health/live`, `/health/ready` (503 while its `--broker` is unreachable) and
 //! `/metrics` (Prometheus text: every route's requests and durations, and gRPC's); the gRPC
 //! health service follows readiness (`docs/wire.md`, "Health", "Metrics").
+//!
+//! Orders, the sagas' progress and the outbox live in `--db` (a SQLite file, or
+//! `postgres://...`; a private in-memory database without it): order ids are never reused, a
+//! restarted service answers for its earlier orders and resumes every saga it had not finished,
+//! and with the broker away new orders are accepted, their `OrderCreated` waiting in the
+//! outbox.
 
 use accord::Shutdown;
 use accord::auth::JwtVerifier;
@@ -28,16 +36,17 @@ use accord::health::Health;
 use accord::metrics::Metrics;
 use accord::rest::server::ServerConfig;
 use clap::Parser;
+use ftgo_api::discovery;
 use ftgo_api::host::{self, Journal};
 use ftgo_order_service::api::ftgo::consumer::consumer_service;
 use ftgo_order_service::api::ftgo::order::order_service;
-use ftgo_order_service::{CreateOrderSaga, InMemoryOrders, demo_restaurants};
+use ftgo_order_service::{CreateOrderSaga, InMemoryOrders, OrderDb, demo_restaurants, durable};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(about = "The FTGO order service over REST (in-memory store)")]
+#[command(about = "The FTGO order service over REST (its orders in a store)")]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -76,10 +85,16 @@ struct Args {
     /// only stored.
     #[arg(long)]
     broker: Option<String>,
-    /// The consumer service's base URL (`http://127.0.0.1:8081`): `GET /orders/{id}?expand=consumer`
-    /// embeds the order's consumer, fetched from there, and the `consumer` link points there.
+    /// The consumer service: its base URL (`http://127.0.0.1:8081`, or several comma-separated),
+    /// `dns://name:port` or `etcd://host:port` (its registered instances): `GET
+    /// /orders/{id}?expand=consumer` embeds the order's consumer, fetched from there (balanced
+    /// over the instances), and with one URL the `consumer` link points there.
     #[arg(long, value_name = "URL")]
     consumer_service: Option<String>,
+    /// Where orders, saga progress and the outbox are kept: a SQLite file (`PATH` or
+    /// `sqlite:PATH`) or `postgres://user:pass@host:port/db`. Without it, in memory.
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<String>,
     /// Where this service is published, when it sits behind a gateway or a path prefix
     /// (`https://api.example.com/ftgo`): the responses' links start with it.
     #[arg(long, value_name = "URL")]
@@ -95,6 +110,14 @@ struct Args {
     /// slower one is answered 408.
     #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     body_read_timeout_secs: u64,
+    /// Registers this instance in etcd (`etcd://host:port`) under its qualified service name
+    /// while it runs (a 10 s lease kept alive; withdrawn on SIGTERM/SIGINT).
+    #[arg(long, value_name = "URL")]
+    register: Option<String>,
+    /// The URL other services reach this instance at, for `--register` (default
+    /// `http://` and the listen address).
+    #[arg(long, value_name = "URL", requires = "register")]
+    advertise: Option<String>,
 }
 
 /// The connection settings of both servers.
@@ -141,16 +164,28 @@ fn server_config(args: &Args) -> Result<ServerConfig, String> {
     Ok(ServerConfig::default().with_authenticator(verifier))
 }
 
-/// Links and `?expand=`: where this service is published, and the consumer service.
-fn hypermedia(args: &Args, mut config: ServerConfig) -> Result<ServerConfig, String> {
+/// Links and `?expand=`: where this service is published, and the consumer service (a URL,
+/// `dns://name:port` or `etcd://host:port`, balanced over its instances).
+async fn hypermedia(
+    args: &Args,
+    mut config: ServerConfig,
+    metrics: &Metrics,
+) -> Result<ServerConfig, String> {
     if let Some(url) = &args.public_base_url {
         config = config.with_public_base_url(url);
     }
-    if let Some(url) = &args.consumer_service {
-        let proxy = consumer_service::rest::Proxy::connect(url.as_str())
-            .map_err(|e| format!("--consumer-service {url}: {e}"))?;
+    if let Some(spec) = &args.consumer_service {
+        let service = consumer_service::rest::routes::GET_CONSUMER.op.service;
+        let client = discovery::rest_client(spec, service, metrics.clone())
+            .await
+            .map_err(|e| format!("--consumer-service {spec}: {e}"))?;
+        let proxy = consumer_service::rest::Proxy::new(client);
         let client = consumer_service::Client::new().with_rest(proxy);
-        let linked = order_service::rest::linked::consumer_service(client).base_url(url);
+        let mut linked = order_service::rest::linked::consumer_service(client);
+        // Links can point at one consumer service, not at a set of instances.
+        if let Some(url) = discovery::single_url(spec) {
+            linked = linked.base_url(url);
+        }
         config = config.with_linked(linked);
     }
     Ok(config)
@@ -159,21 +194,30 @@ fn hypermedia(args: &Args, mut config: ServerConfig) -> Result<ServerConfig, Str
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let config = match server_config(&args).and_then(|c| hypermedia(&args, c)) {
+    let (health, metrics) = (Health::new(), Metrics::new());
+    let config = match server_config(&args) {
+        Ok(config) => hypermedia(&args, config, &metrics).await,
+        Err(e) => Err(e),
+    };
+    let config = match config {
         Ok(config) => config,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let (health, metrics) = (Health::new(), Metrics::new());
     let config = ServerConfig {
         health: health.clone(),
         metrics: Some(metrics),
         ..config
     };
+    let db = match ftgo_api::store::open_or_exit(args.db.as_deref(), durable::TABLES).await {
+        Ok(store) => OrderDb::new(store),
+        Err(code) => return code,
+    };
     let mut store = InMemoryOrders::new(demo_restaurants())
         .with_latency(Duration::from_millis(args.latency_ms));
+    let mut _relay = None;
     if let Some(url) = &args.broker {
         let broker = match host::connect(url).await {
             Ok(broker) => broker,
@@ -181,6 +225,11 @@ async fn main() -> ExitCode {
         };
         // Not ready while the saga's broker is away: new orders could not start their saga.
         health.register("broker", broker.clone());
+        _relay = Some(ftgo_api::store::relay(
+            db.store(),
+            &broker,
+            "ftgo-order-service",
+        ));
         let journal = Journal::stdout("order saga");
         match CreateOrderSaga::connect(&broker, accord::ProxyConfig::default(), journal).await {
             Ok(saga) => store = store.with_saga(saga),
@@ -188,6 +237,21 @@ async fn main() -> ExitCode {
                 eprintln!("error: cannot reach the saga's participants: {e}");
                 return ExitCode::FAILURE;
             }
+        }
+    }
+    let store = match store.with_db(db).await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("error: cannot read the orders back: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match store.resume_sagas().await {
+        Ok(0) => {}
+        Ok(n) => println!("order service: resuming {n} unfinished sagas"),
+        Err(e) => {
+            eprintln!("error: cannot resume the sagas: {e}");
+            return ExitCode::FAILURE;
         }
     }
     // One store behind both transports: an order created over one is visible over the other.
@@ -208,8 +272,28 @@ async fn main() -> ExitCode {
         Ok(listening) => listening,
         Err(code) => return code,
     };
+    let registration = match &args.register {
+        Some(registry) => {
+            let service = order_service::rest::routes::GET_ORDER.op.service;
+            let advertise = args.advertise.as_deref();
+            let version = env!("CARGO_PKG_VERSION");
+            match discovery::register(registry, advertise, bound, service, version).await {
+                Ok(registration) => {
+                    // Ready while the registry holds this instance (new callers find it).
+                    health.register("registry", registration.check());
+                    Some(registration)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => None,
+    };
     println!("order service ready: listening on http://{bound}");
-    let shutdown = Shutdown::on_signals().drain(Duration::from_secs(args.drain_secs));
+    let shutdown =
+        discovery::withdrawn_on_signals(registration).drain(Duration::from_secs(args.drain_secs));
     let served =
         accord::rest::server::serve_with(listener, router, shutdown, connections(&args)).await;
     let grpc_served = match grpc {

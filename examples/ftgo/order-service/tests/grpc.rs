@@ -200,6 +200,50 @@ async fn grpc_callers_need_the_same_tokens_and_scopes_as_rest_callers() {
 }
 
 #[tokio::test]
+async fn a_grpc_proxy_spreads_calls_over_instances_and_ejects_a_dead_one() {
+    let (_, first) = serve(InMemoryOrders::new(demo_restaurants())).await;
+    let (_, second) = serve(InMemoryOrders::new(demo_restaurants())).await;
+    let dead = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let mut builder = GrpcClient::builder(format!("{first},{second},{dead}"));
+    builder.credentials(StaticToken::new(token("orders:read orders:write")));
+    // The proxy's own breaker off: the instances' breakers are what this test watches.
+    builder.config(ProxyConfig {
+        breaker: None,
+        ..ProxyConfig::default()
+    });
+    let client = builder.discover().await.unwrap();
+    let proxy = grpc::Proxy::new(client.clone());
+    let (mut created, mut failed) = (0, 0);
+    for _ in 0..30 {
+        match proxy.create_order(create().into()).await {
+            Ok(_) => created += 1,
+            Err(order_service::CreateOrderError::Call(CallError::Connect(_))) => failed += 1,
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    // tonic's channel reports a refused connection on the call itself, which took the input:
+    // a gRPC call is not tried again, and the dead instance costs its 3 failures.
+    assert_eq!(failed, 3, "the dead instance is ejected after 3 failures");
+    assert_eq!(created, 27);
+    let pool = client.balanced().unwrap().pool();
+    let state = |url: &str| pool.state_of(url).unwrap();
+    use accord::discovery::BreakerState::{Closed, Open};
+    assert_eq!(
+        [state(&first), state(&second), state(&dead)],
+        [Closed, Closed, Open]
+    );
+    // Each live instance holds some of the orders: both were called.
+    for url in [&first, &second] {
+        let one = grpc_proxy(url, Some("orders:read"), ProxyConfig::default());
+        let got = one.get_order(GetOrderRequest { order_id: 1 }.into()).await;
+        assert!(got.is_ok(), "{url}: {got:?}");
+    }
+}
+
+#[tokio::test]
 async fn the_latency_applies_to_grpc_and_a_proxy_times_out() {
     let store = InMemoryOrders::new(demo_restaurants()).with_latency(Duration::from_millis(400));
     let (_, grpc_url) = serve(store).await;

@@ -424,7 +424,7 @@ __accord::message!(ItemReturned = "shop.v1.ItemReturned" {id: i64 = 1});
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `shop::rest::router`.
-/// Serve it over GRPC with `shop::grpc::Server`.
+/// Serve it over gRPC with `shop::grpc::Server`.
 /// Call a remote one with `shop::Client`.
 pub trait Shop: __accord::Send + __accord::Sync + 'static {
     fn get(
@@ -916,7 +916,7 @@ pub mod shop {
         }
     }
 
-    /// `Shop` over MESSAGING.
+    /// `Shop` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -967,7 +967,7 @@ pub mod shop {
         }
     }
 
-    /// `Shop` over GRPC.
+    /// `Shop` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1137,7 +1137,7 @@ pub mod shop {
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
@@ -1215,7 +1215,7 @@ pub mod shop {
 }
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
-/// Serve it over GRPC with `admin::grpc::Server`.
+/// Serve it over gRPC with `admin::grpc::Server`.
 /// Call a remote one with `admin::Client`.
 pub trait Admin: __accord::Send + __accord::Sync + 'static {
     fn ping(
@@ -1284,7 +1284,7 @@ pub mod admin {
         }
     }
 
-    /// `Admin` over GRPC.
+    /// `Admin` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1357,7 +1357,7 @@ pub mod admin {
             <Self as __accord::Default>::default()
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self

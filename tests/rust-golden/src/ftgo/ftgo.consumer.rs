@@ -329,8 +329,8 @@ __accord::message!(ConsumerCreated = "ftgo.consumer.v1.ConsumerCreated" {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `consumer_service::rest::router`.
-/// Serve it over MESSAGING with `consumer_service::messaging::responder`.
-/// Serve it over GRPC with `consumer_service::grpc::Server`.
+/// Serve it over messaging with `consumer_service::messaging::responder`.
+/// Serve it over gRPC with `consumer_service::grpc::Server`.
 /// Call a remote one with `consumer_service::Client`.
 pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     fn create_consumer(
@@ -589,7 +589,7 @@ pub mod consumer_service {
         }
     }
 
-    /// `ConsumerService` over MESSAGING.
+    /// `ConsumerService` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -763,7 +763,7 @@ pub mod consumer_service {
         }
     }
 
-    /// `ConsumerService` over GRPC.
+    /// `ConsumerService` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -876,13 +876,13 @@ pub mod consumer_service {
             self
         }
 
-        /// Sends the operations bound to MESSAGING through `proxy`.
+        /// Sends the operations bound to messaging through `proxy`.
         pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
             self.messaging = __accord::Option::Some(proxy);
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self

@@ -516,7 +516,7 @@ __accord::message!(OrderCancelled = "ftgo.order.v1.OrderCancelled" {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `order_service::rest::router`.
-/// Serve it over GRPC with `order_service::grpc::Server`.
+/// Serve it over gRPC with `order_service::grpc::Server`.
 /// Call a remote one with `order_service::Client`.
 pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     /// Places an order.
@@ -1014,7 +1014,7 @@ pub mod order_service {
         }
     }
 
-    /// `OrderService` over MESSAGING.
+    /// `OrderService` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1065,7 +1065,7 @@ pub mod order_service {
         }
     }
 
-    /// `OrderService` over GRPC.
+    /// `OrderService` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1235,7 +1235,7 @@ pub mod order_service {
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self

@@ -504,7 +504,7 @@ __accord::message!(Error = "awkward.self.v1.Error" {r#loop: bool = 1});
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `type::rest::router`.
-/// Serve it over GRPC with `type::grpc::Server`.
+/// Serve it over gRPC with `type::grpc::Server`.
 /// Call a remote one with `type::Client`.
 pub trait Type: __accord::Send + __accord::Sync + 'static {
     fn r#match(
@@ -919,7 +919,7 @@ pub mod r#type {
         }
     }
 
-    /// `Type` over GRPC.
+    /// `Type` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1089,7 +1089,7 @@ pub mod r#type {
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
@@ -1173,7 +1173,7 @@ pub mod r#type {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `self::rest::router`.
-/// Serve it over GRPC with `self::grpc::Server`.
+/// Serve it over gRPC with `self::grpc::Server`.
 /// Call a remote one with `self::Client`.
 pub trait Self2: __accord::Send + __accord::Sync + 'static {
     fn super_(
@@ -1310,7 +1310,7 @@ pub mod self_ {
         }
     }
 
-    /// `Self2` over GRPC.
+    /// `Self2` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1390,7 +1390,7 @@ pub mod self_ {
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self

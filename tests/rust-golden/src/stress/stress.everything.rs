@@ -1875,8 +1875,8 @@ __accord::message!(ThingRemoved = "stress.everything.v2.ThingRemoved" {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `everything::rest::router`.
-/// Serve it over MESSAGING with `everything::messaging::responder`.
-/// Serve it over GRPC with `everything::grpc::Server`.
+/// Serve it over messaging with `everything::messaging::responder`.
+/// Serve it over gRPC with `everything::grpc::Server`.
 /// Call a remote one with `everything::Client`.
 pub trait Everything: __accord::Send + __accord::Sync + 'static {
     /// Reads one thing.
@@ -3012,7 +3012,7 @@ pub mod everything {
         }
     }
 
-    /// `Everything` over MESSAGING.
+    /// `Everything` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -3365,7 +3365,7 @@ pub mod everything {
         }
     }
 
-    /// `Everything` over GRPC.
+    /// `Everything` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -3789,13 +3789,13 @@ pub mod everything {
             self
         }
 
-        /// Sends the operations bound to MESSAGING through `proxy`.
+        /// Sends the operations bound to messaging through `proxy`.
         pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
             self.messaging = __accord::Option::Some(proxy);
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
@@ -4045,7 +4045,7 @@ pub mod everything {
 /// gRPC only: no OpenAPI or AsyncAPI document.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
-/// Serve it over GRPC with `quiet::grpc::Server`.
+/// Serve it over gRPC with `quiet::grpc::Server`.
 /// Call a remote one with `quiet::Client`.
 pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     fn only_grpc(
@@ -4114,7 +4114,7 @@ pub mod quiet {
         }
     }
 
-    /// `Quiet` over GRPC.
+    /// `Quiet` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -4187,7 +4187,7 @@ pub mod quiet {
             <Self as __accord::Default>::default()
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self

@@ -134,7 +134,7 @@ __accord::message!(ItemAdded = "stress.other.v0.ItemAdded" {
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `catalog::rest::router`.
-/// Serve it over GRPC with `catalog::grpc::Server`.
+/// Serve it over gRPC with `catalog::grpc::Server`.
 /// Call a remote one with `catalog::Client`.
 pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     fn list(
@@ -264,7 +264,7 @@ pub mod catalog {
         }
     }
 
-    /// `Catalog` over MESSAGING.
+    /// `Catalog` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -306,7 +306,7 @@ pub mod catalog {
         }
     }
 
-    /// `Catalog` over GRPC.
+    /// `Catalog` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -386,7 +386,7 @@ pub mod catalog {
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
