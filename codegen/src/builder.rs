@@ -269,9 +269,8 @@ fn add_documents(model: &accord_idl::Model, files: &mut Vec<crate::OutputFile>) 
             )
         };
         text.push_str(&format!(
-            "            {} => ::core::option::Option::Some(::accord::Documents {{\n                \
+            "            {name:?} => ::core::option::Option::Some(::accord::Documents {{\n                \
              openapi: {},\n                asyncapi: {},\n            }}),\n",
-            format!("{name:?}"),
             document("openapi"),
             document("asyncapi")
         ));

@@ -27,7 +27,14 @@ pub fn fake(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
 /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
 /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other."
     ));
-    code.line("#[derive(Clone)]");
+    // Without operations there is nothing to name: `Default` is derived (clippy would call a
+    // written one derivable).
+    let empty = service.operations.is_empty();
+    code.line(if empty {
+        "#[derive(Clone, Default)]"
+    } else {
+        "#[derive(Clone)]"
+    });
     code.block("pub struct Fake", |code| {
         for i in 0..service.operations.len() {
             let (input, answer) = stub_types(g, scope, id, i);
@@ -37,6 +44,24 @@ pub fn fake(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
             ));
         }
     });
+    if !empty {
+        default_impl(g, code, id);
+    }
+    code.line("");
+    code.block(&format!("impl super::{trait_name} for Fake"), |code| {
+        for i in 0..service.operations.len() {
+            if i > 0 {
+                code.line("");
+            }
+            method(g, code, scope, id, i);
+        }
+    });
+}
+
+/// `Default`: each stub named after its operation.
+fn default_impl(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
+    let service = g.model.service(id);
+    let names = &g.names.services[id.index()];
     code.line("");
     code.block("impl __accord::Default for Fake", |code| {
         code.block("fn default() -> Self", |code| {
@@ -51,15 +76,6 @@ pub fn fake(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
                 }
             });
         });
-    });
-    code.line("");
-    code.block(&format!("impl super::{trait_name} for Fake"), |code| {
-        for i in 0..service.operations.len() {
-            if i > 0 {
-                code.line("");
-            }
-            method(g, code, scope, id, i);
-        }
     });
 }
 
@@ -88,10 +104,18 @@ fn stub_types(g: &Generator<'_>, scope: Scope, id: ServiceId, index: usize) -> (
 fn method(g: &Generator<'_>, code: &mut Code, scope: Scope, id: ServiceId, index: usize) {
     let op = &g.model.service(id).operations[index];
     let field = ident(&g.names.services[id.index()].methods[index]);
-    let failed = "__accord::Result::Err(__accord::From::from(e))";
+    // An operation that declares no errors fails with the `CallError` itself (a `From` to the
+    // same type would be a useless conversion to clippy).
+    let declares = g.names.services[id.index()].op_errors[index].is_some();
+    let failed = match declares {
+        true => "__accord::Result::Err(__accord::From::from(e))",
+        false => "__accord::Result::Err(e)",
+    };
     let unanswered = match (op.output.is_stream(), op.output.decl()) {
         (true, _) => format!("|e| __accord::Vec::from([{failed}])"),
         (false, None) => "|_| __accord::Result::Ok(())".to_owned(),
+        // The variant itself: a closure around it is redundant to clippy.
+        (false, Some(_)) if !declares => "__accord::Result::Err".to_owned(),
         (false, Some(_)) => format!("|e| {failed}"),
     };
     let streamed = op.output.is_stream();

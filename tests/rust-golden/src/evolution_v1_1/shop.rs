@@ -626,7 +626,7 @@ pub mod shop {
             &self,
             request: __accord::Request<super::GetItem>,
         ) -> __accord::BoxStream<'static, __accord::Result<super::Item, __accord::CallError>> {
-            let items = self.watch.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            let items = self.watch.call(request, |e| __accord::Vec::from([__accord::Result::Err(e)]));
             __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
         }
 
@@ -634,7 +634,7 @@ pub mod shop {
             &self,
             request: __accord::Request<super::GetMaker>,
         ) -> __accord::Result<super::Maker, __accord::CallError> {
-            self.get_maker.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+            self.get_maker.call(request, __accord::Result::Err)
         }
 
         async fn ping(

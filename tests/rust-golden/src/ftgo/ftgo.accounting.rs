@@ -789,14 +789,14 @@ pub mod accounting_service {
             &self,
             request: __accord::Request<super::ListAccountsRequest>,
         ) -> __accord::Result<super::AccountList, __accord::CallError> {
-            self.list_accounts.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+            self.list_accounts.call(request, __accord::Result::Err)
         }
 
         async fn list_authorizations(
             &self,
             request: __accord::Request<super::ListAuthorizationsRequest>,
         ) -> __accord::Result<super::AuthorizationList, __accord::CallError> {
-            self.list_authorizations.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+            self.list_authorizations.call(request, __accord::Result::Err)
         }
 
         async fn authorize_card(

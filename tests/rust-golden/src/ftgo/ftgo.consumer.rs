@@ -467,7 +467,7 @@ pub mod consumer_service {
             &self,
             request: __accord::Request<super::CreateConsumerRequest>,
         ) -> __accord::Result<super::CreateConsumerReply, __accord::CallError> {
-            self.create_consumer.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+            self.create_consumer.call(request, __accord::Result::Err)
         }
 
         async fn get_consumer(

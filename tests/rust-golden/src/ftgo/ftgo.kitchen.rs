@@ -475,7 +475,7 @@ pub mod kitchen_service {
             &self,
             request: __accord::Request<super::ListTicketsRequest>,
         ) -> __accord::Result<super::TicketList, __accord::CallError> {
-            self.list_tickets.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+            self.list_tickets.call(request, __accord::Result::Err)
         }
 
         async fn create_ticket(
@@ -1006,7 +1006,7 @@ pub mod delivery_service {
             &self,
             request: __accord::Request<super::QuoteRequest>,
         ) -> __accord::BoxStream<'static, __accord::Result<super::Quote, __accord::CallError>> {
-            let items = self.quote.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            let items = self.quote.call(request, |e| __accord::Vec::from([__accord::Result::Err(e)]));
             __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
         }
     }

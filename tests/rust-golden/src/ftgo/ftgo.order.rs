@@ -738,7 +738,7 @@ pub mod order_service {
             &self,
             request: __accord::Request<super::GetOrderRequest>,
         ) -> __accord::BoxStream<'static, __accord::Result<super::Order, __accord::CallError>> {
-            let items = self.watch_order.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            let items = self.watch_order.call(request, |e| __accord::Vec::from([__accord::Result::Err(e)]));
             __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
         }
 

@@ -706,7 +706,7 @@ pub mod r#type {
             &self,
             request: __accord::Request<super::Lookup>,
         ) -> __accord::Result<super::AThing, __accord::CallError> {
-            self.self_2.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+            self.self_2.call(request, __accord::Result::Err)
         }
 
         async fn r#async(
@@ -720,7 +720,7 @@ pub mod r#type {
             &self,
             request: __accord::Request<super::Input>,
         ) -> __accord::BoxStream<'static, __accord::Result<super::TheThing, __accord::CallError>> {
-            let items = self.r#loop.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            let items = self.r#loop.call(request, |e| __accord::Vec::from([__accord::Result::Err(e)]));
             __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
         }
     }
@@ -1439,15 +1439,8 @@ pub mod idle {
     /// A fake `Idle` for tests: each operation is a stub whose answer the test sets
     /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
     /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
-    #[derive(Clone)]
+    #[derive(Clone, Default)]
     pub struct Fake {
-    }
-
-    impl __accord::Default for Fake {
-        fn default() -> Self {
-            Fake {
-            }
-        }
     }
 
     impl super::Idle for Fake {

@@ -2466,7 +2466,7 @@ pub mod everything {
             &self,
             request: __accord::Request<super::ListThings>,
         ) -> __accord::Result<super::ThingList, __accord::CallError> {
-            self.list_things.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+            self.list_things.call(request, __accord::Result::Err)
         }
 
         async fn create_thing(
@@ -2508,7 +2508,7 @@ pub mod everything {
             &self,
             request: __accord::Request<super::GetThing>,
         ) -> __accord::BoxStream<'static, __accord::Result<super::Thing, __accord::CallError>> {
-            let items = self.watch.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            let items = self.watch.call(request, |e| __accord::Vec::from([__accord::Result::Err(e)]));
             __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
         }
 
@@ -2524,7 +2524,7 @@ pub mod everything {
             request: __accord::Request<__accord::BoxStream<'static, super::Chunk>>,
         ) -> __accord::Result<super::UploadReply, __accord::CallError> {
             let request = __accord::testing::collect(request).await;
-            self.upload.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+            self.upload.call(request, __accord::Result::Err)
         }
 
         fn chat(
@@ -2534,7 +2534,7 @@ pub mod everything {
             let stub = self.chat.clone();
             let items = async move {
                 let request = __accord::testing::collect(request).await;
-                __accord::futures::stream::iter(stub.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))])))
+                __accord::futures::stream::iter(stub.call(request, |e| __accord::Vec::from([__accord::Result::Err(e)])))
             };
             __accord::futures::StreamExt::boxed(__accord::futures::StreamExt::flatten(
                 __accord::futures::stream::once(items),
@@ -2545,7 +2545,7 @@ pub mod everything {
             &self,
             request: __accord::Request<super::Keywords>,
         ) -> __accord::Result<super::Keywords, __accord::CallError> {
-            self.r#async.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+            self.r#async.call(request, __accord::Result::Err)
         }
 
         async fn everything(
@@ -2559,7 +2559,7 @@ pub mod everything {
             &self,
             request: __accord::Request<super::Constrained>,
         ) -> __accord::Result<super::Empty, __accord::CallError> {
-            self.constrained.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+            self.constrained.call(request, __accord::Result::Err)
         }
 
         async fn fire_and_forget(
@@ -2587,7 +2587,7 @@ pub mod everything {
             &self,
             request: __accord::Request<super::Survey>,
         ) -> __accord::BoxStream<'static, __accord::Result<super::SurveyAnswer, __accord::CallError>> {
-            let items = self.survey.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            let items = self.survey.call(request, |e| __accord::Vec::from([__accord::Result::Err(e)]));
             __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
         }
     }
@@ -4110,7 +4110,7 @@ pub mod quiet {
             &self,
             request: __accord::Request<super::Empty>,
         ) -> __accord::Result<super::Empty, __accord::CallError> {
-            self.only_grpc.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+            self.only_grpc.call(request, __accord::Result::Err)
         }
     }
 

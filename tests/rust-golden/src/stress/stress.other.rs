@@ -199,7 +199,7 @@ pub mod catalog {
             &self,
             request: __accord::Request<super::ListItems>,
         ) -> __accord::Result<super::ItemList, __accord::CallError> {
-            self.list.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+            self.list.call(request, __accord::Result::Err)
         }
     }
 
