@@ -400,8 +400,7 @@ service Audit {
         assert!(!picked.contains("pub trait Audit"));
         assert!(!picked.contains("pub struct Proxy"));
         assert!(picked.contains("pub fn router<"));
-        assert!(picked.contains(", Default)]\n#[derive(__accord::serde::Serialize"));
-        assert!(picked.contains("Deserialize)]\n#[non_exhaustive]\n#[serde(crate"));
+        assert!(picked.contains(", Default, __accord::Message)]\n#[non_exhaustive]\n#[accord("));
         let server_off = compile(Builder::new().server(false), dir.path());
         assert!(!server_off.contains("pub fn router<"));
         assert!(server_off.contains("pub struct Proxy"));

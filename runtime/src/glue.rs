@@ -228,7 +228,9 @@ macro_rules! __enumeration {
             }
         }
 
-        impl $crate::Validate for $name {}
+        impl $crate::Validate for $name {
+            const TRIVIAL: bool = true;
+        }
 
         impl $crate::__private::Shape for $name {
             fn check_shape(

@@ -73,6 +73,10 @@ pub use status::{Code, Status};
 pub use validate::{FieldPath, Length, Pattern, Validate, Violation, Violations};
 pub use value::{Bytes, Duration, DurationError, Timestamp, Uuid};
 
+/// `#[derive(accord::Message)]`: what generated types derive, and what a type of your own can
+/// derive to travel over Accord's transports (see its documentation and `docs/rust.md`).
+pub use accord_derive::{Message, shared};
+
 /// Includes the Rust code a build script wrote with `accord_codegen::Builder` under `name`
 /// (default `"api"`): `accord::include_api!("api");` expands to the generated module tree.
 #[macro_export]
@@ -141,6 +145,7 @@ pub mod __private {
         BoxStream, Bytes, CallError, Context, Duration, ErrorEncoding, FieldPath, ParamValue,
         Pattern, ProxyConfig, Request, ServiceError, Timestamp, Uuid, Validate, Violations,
     };
+    pub use accord_derive::{Message, shared};
     pub use futures::future::Either;
     pub use serde_json::Value as JsonValue;
 

@@ -235,6 +235,11 @@ impl<K, V, S> Length for HashMap<K, V, S> {
 ///
 /// A type without constraints implements it with an empty `impl` (the default records nothing).
 pub trait Validate {
+    /// Whether `validate_into` never records anything (scalars, enums, collections of them), so
+    /// a collection skips the walk over its items. Left `false` by anything that checks.
+    #[doc(hidden)]
+    const TRIVIAL: bool = false;
+
     /// Records every violation of `self`, which sits at `path`, into `violations`.
     fn validate_into(&self, path: &FieldPath<'_>, violations: &mut Violations) {
         let _ = (path, violations);
@@ -250,7 +255,9 @@ pub trait Validate {
 
 macro_rules! no_constraints {
     ($($t:ty),*) => {$(
-        impl Validate for $t {}
+        impl Validate for $t {
+            const TRIVIAL: bool = true;
+        }
     )*};
 }
 
@@ -271,6 +278,9 @@ no_constraints!(
 );
 
 impl<T: Validate> Validate for Option<T> {
+    const TRIVIAL: bool = T::TRIVIAL;
+
+    #[inline]
     fn validate_into(&self, path: &FieldPath<'_>, violations: &mut Violations) {
         if let Some(value) = self {
             value.validate_into(path, violations);
@@ -279,7 +289,13 @@ impl<T: Validate> Validate for Option<T> {
 }
 
 impl<T: Validate> Validate for Vec<T> {
+    const TRIVIAL: bool = T::TRIVIAL;
+
+    #[inline]
     fn validate_into(&self, path: &FieldPath<'_>, violations: &mut Violations) {
+        if T::TRIVIAL {
+            return;
+        }
         for (i, item) in self.iter().enumerate() {
             item.validate_into(&path.index(i), violations);
         }
@@ -287,7 +303,13 @@ impl<T: Validate> Validate for Vec<T> {
 }
 
 impl<K: Display, V: Validate> Validate for BTreeMap<K, V> {
+    const TRIVIAL: bool = V::TRIVIAL;
+
+    #[inline]
     fn validate_into(&self, path: &FieldPath<'_>, violations: &mut Violations) {
+        if V::TRIVIAL {
+            return;
+        }
         for (key, value) in self {
             value.validate_into(&path.key(key), violations);
         }
@@ -295,6 +317,9 @@ impl<K: Display, V: Validate> Validate for BTreeMap<K, V> {
 }
 
 impl<T: Validate + ?Sized> Validate for Box<T> {
+    const TRIVIAL: bool = T::TRIVIAL;
+
+    #[inline]
     fn validate_into(&self, path: &FieldPath<'_>, violations: &mut Violations) {
         (**self).validate_into(path, violations);
     }

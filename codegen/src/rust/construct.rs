@@ -1,7 +1,8 @@
 //! How user code builds a struct so that a later MINOR change (a new optional field) does not
-//! break it (docs/evolution.md): `new` takes the required fields, `with_<field>` sets an
-//! optional one, `Default` gives every field its `@default`, and each `@default` is public
-//! (`DEFAULT_<FIELD>` where Rust can state it as a constant, `default_<field>()` always).
+//! break it (docs/evolution.md): `new` takes the required fields and `with_<field>` sets an
+//! optional one (both from the derive's `#[accord(new)]`); here, `Default` gives every field its
+//! `@default`, and each `@default` is public (`DEFAULT_<FIELD>` where Rust can state it as a
+//! constant, `default_<field>()` always, which the derive's `default` names).
 //!
 //! The fields stay public for reading and matching; a struct literal still compiles, but it names
 //! every field, so it breaks when one is added.
@@ -21,16 +22,17 @@ pub fn writes_default(g: &Generator<'_>, id: DeclId) -> bool {
     g.names.defaultable[id.index()] && s.fields.iter().any(|f| f.default.is_some())
 }
 
-/// `impl Name { DEFAULT_* constants, new, with_*, default_* }` and, where written out,
-/// `impl Default`.
-pub fn impl_construct(g: &Generator<'_>, code: &mut Code, id: DeclId, name: &str, s: &Struct) {
+/// Where a struct has a `@default` field: `impl Name { DEFAULT_* constants, default_* }` and,
+/// where written out, `impl Default` (`new` and `with_*` come from the derive's
+/// `#[accord(new)]`).
+pub fn impl_defaults(g: &Generator<'_>, code: &mut Code, id: DeclId, name: &str, s: &Struct) {
+    if s.fields.iter().all(|f| f.default.is_none()) {
+        return;
+    }
+    code.line("");
     code.block(&format!("impl {name}"), |code| {
         for i in 0..s.fields.len() {
             constant(g, code, id, i);
-        }
-        constructor(g, code, id, s);
-        for i in 0..s.fields.len() {
-            setter(g, code, id, i);
         }
         for i in 0..s.fields.len() {
             default_function(g, code, id, i);
@@ -53,89 +55,6 @@ pub fn impl_construct(g: &Generator<'_>, code: &mut Code, id: DeclId, name: &str
             });
         });
     }
-}
-
-/// `new(required…)`: every optional field absent or at its `@default`. A field boxed to break a
-/// cycle takes its value unboxed.
-fn constructor(g: &Generator<'_>, code: &mut Code, id: DeclId, s: &Struct) {
-    let members = &g.names.members[id.index()];
-    let required: Vec<usize> = (0..s.fields.len())
-        .filter(|&i| !s.fields[i].optional)
-        .collect();
-    let params: Vec<String> = required
-        .iter()
-        .map(|&i| format!("{}: {}", ident(&members[i]), value_type(g, id, i)))
-        .collect();
-    code.docs(&[
-        " Builds the value from its required fields; the optional ones are absent or at their"
-            .into(),
-        " `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps"
-            .into(),
-        " compiling when a later minor version adds an optional field.".into(),
-    ]);
-    if params.len() > 7 {
-        code.line("#[allow(clippy::too_many_arguments)]");
-    }
-    code.line("#[must_use]");
-    code.block(
-        &format!("pub fn new({}) -> Self", params.join(", ")),
-        |code| {
-            if s.fields.is_empty() {
-                code.line("Self {}");
-                return;
-            }
-            code.block("Self", |code| {
-                for (i, (f, rust)) in s.fields.iter().zip(members).enumerate() {
-                    let field = ident(rust);
-                    let boxed = g.names.boxed.contains(&(id, i));
-                    match (f.optional, &f.default) {
-                        (false, _) if boxed => {
-                            code.line(&format!("{field}: __accord::Box::new({field}),"))
-                        }
-                        (false, _) => code.line(&format!("{field},")),
-                        (true, Some(_)) => code.line(&format!("{field}: Self::default_{rust}(),")),
-                        (true, None) => code.line(&format!("{field}: __accord::Option::None,")),
-                    }
-                }
-            });
-        },
-    );
-}
-
-/// `with_<field>(value)` for an optional field: sets it (to `Some(value)` where absence is `None`).
-fn setter(g: &Generator<'_>, code: &mut Code, id: DeclId, index: usize) {
-    let f = member(g.model.decl(id), index);
-    if !f.optional {
-        return;
-    }
-    let rust = &g.names.members[id.index()][index];
-    let field = ident(rust);
-    let mut value = "value".to_owned();
-    if g.names.boxed.contains(&(id, index)) {
-        value = format!("__accord::Box::new({value})");
-    }
-    if f.default.is_none() {
-        value = format!("__accord::Option::Some({value})");
-    }
-    code.docs(&[format!(" Sets `{field}`.")]);
-    code.line("#[must_use]");
-    code.block(
-        &format!(
-            "pub fn with_{rust}(mut self, value: {}) -> Self",
-            value_type(g, id, index)
-        ),
-        |code| {
-            code.line(&format!("self.{field} = {value};"));
-            code.line("self");
-        },
-    );
-}
-
-/// The type a constructor or setter takes for member `index`: its field type without the
-/// `Option` of absence or the `Box` of a cycle.
-fn value_type(g: &Generator<'_>, id: DeclId, index: usize) -> String {
-    let decl = g.model.decl(id);
-    g.rust_type(decl.package, &member(decl, index).ty)
 }
 
 /// `pub const DEFAULT_<FIELD>: T = value;` for a `@default` that Rust can state as a constant

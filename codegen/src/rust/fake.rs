@@ -27,10 +27,9 @@ pub fn fake(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
 /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
 /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other."
     ));
-    // Without operations there is nothing to name: `Default` is derived (clippy would call a
-    // written one derivable).
-    let empty = service.operations.is_empty();
-    code.line(if empty {
+    // Without operations there is nothing to name in `Default`: derived (clippy asks for it).
+    let no_ops = service.operations.is_empty();
+    code.line(if no_ops {
         "#[derive(Clone, Default)]"
     } else {
         "#[derive(Clone)]"
@@ -44,7 +43,7 @@ pub fn fake(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
             ));
         }
     });
-    if !empty {
+    if !no_ops {
         default_impl(g, code, id);
     }
     code.line("");
@@ -58,7 +57,7 @@ pub fn fake(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     });
 }
 
-/// `Default`: each stub named after its operation.
+/// `impl Default for Fake`: every stub unprogrammed, named after its operation.
 fn default_impl(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
@@ -104,18 +103,18 @@ fn stub_types(g: &Generator<'_>, scope: Scope, id: ServiceId, index: usize) -> (
 fn method(g: &Generator<'_>, code: &mut Code, scope: Scope, id: ServiceId, index: usize) {
     let op = &g.model.service(id).operations[index];
     let field = ident(&g.names.services[id.index()].methods[index]);
-    // An operation that declares no errors fails with the `CallError` itself (a `From` to the
-    // same type would be a useless conversion to clippy).
-    let declares = g.names.services[id.index()].op_errors[index].is_some();
-    let failed = match declares {
-        true => "__accord::Result::Err(__accord::From::from(e))",
-        false => "__accord::Result::Err(e)",
+    // An operation without declared errors fails with the `CallError` itself: converting it
+    // would be a no-op clippy flags in the user's crate.
+    let op_errors = &g.names.services[id.index()].op_errors[index];
+    let failed = match op_errors {
+        Some(_) => "__accord::Result::Err(__accord::From::from(e))",
+        None => "__accord::Result::Err(e)",
     };
     let unanswered = match (op.output.is_stream(), op.output.decl()) {
         (true, _) => format!("|e| __accord::Vec::from([{failed}])"),
         (false, None) => "|_| __accord::Result::Ok(())".to_owned(),
-        // The variant itself: a closure around it is redundant to clippy.
-        (false, Some(_)) if !declares => "__accord::Result::Err".to_owned(),
+        // Without declared errors the closure would only wrap: the variant itself is the function.
+        (false, Some(_)) if op_errors.is_none() => "__accord::Result::Err".to_owned(),
         (false, Some(_)) => format!("|e| {failed}"),
     };
     let streamed = op.output.is_stream();

@@ -14,7 +14,7 @@ use super::Generator;
 use super::ident::{Case, convert, ident};
 use super::signature::{self, Scope};
 use super::transport::TransportCode;
-use super::writer::{Code, string_literal};
+use super::writer::{Code, a_code, a_code_capital, string_literal};
 use accord_idl::model::*;
 
 pub(crate) struct Messaging;
@@ -281,9 +281,9 @@ fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     // The struct and its constructors are the same for every service: the runtime's macro.
     code.open("__accord::messaging_proxy!");
     code.line(&format!(
-        "/// Calls a `{}` over its channels: requests carry this proxy's reply inbox, replies \
+        "/// Calls {} over its channels: requests carry this proxy's reply inbox, replies \
          are matched by correlation id under the call's deadline.",
-        names.trait_name
+        a_code(&names.trait_name)
     ));
     code.line("pub struct Proxy;");
     code.close("");
@@ -350,6 +350,8 @@ fn subscriber(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channe
          a message whose method is not implemented is acknowledged and ignored.",
         g.names.services[id.index()].trait_name
     ));
+    // `shared`: one subscriber can serve several channels or transports at once.
+    code.line("#[__accord::shared]");
     code.open(&format!(
         "pub trait {name}: __accord::Send + __accord::Sync + 'static"
     ));
@@ -358,8 +360,8 @@ fn subscriber(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channe
             code.line("");
         }
         code.line(&format!(
-            "/// A `{}` arrived.",
-            model.qualified_decl_name(message)
+            "/// {} arrived.",
+            a_code_capital(&model.qualified_decl_name(message))
         ));
         code.lines(&format!(
             "fn {}(
@@ -370,25 +372,6 @@ fn subscriber(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channe
     __accord::future::ready(__accord::Result::Ok(()))
 }}",
             message_method(g, message),
-            signature::decl(g, scope, message),
-        ));
-    }
-    code.close("");
-    code.line("");
-    // One subscriber can serve several channels or transports at once.
-    code.open(&format!("impl<__T: {name}> {name} for __accord::Arc<__T>"));
-    for (i, &message) in model.channel(channel).messages.iter().enumerate() {
-        if i > 0 {
-            code.line("");
-        }
-        let method = message_method(g, message);
-        code.lines(&format!(
-            "fn {method}(
-    &self,
-    event: __accord::Request<{}>,
-) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {{
-    <__T as {name}>::{method}(self, event)
-}}",
             signature::decl(g, scope, message),
         ));
     }
@@ -452,8 +435,8 @@ fn publisher(g: &Generator<'_>, code: &mut Code, id: ServiceId, channel: Channel
     for &message in &model.channel(channel).messages {
         code.line("");
         code.line(&format!(
-            "/// Publishes a `{}`; done once the broker has it.",
-            model.qualified_decl_name(message)
+            "/// Publishes {}; done once the broker has it.",
+            a_code(&model.qualified_decl_name(message))
         ));
         code.lines(&format!(
             "pub fn {}(

@@ -7,11 +7,13 @@
 //! code is written as laid-out text by [`writer::Code`] (see there for why not prettyplease).
 //!
 //! Layers, leaves first: `ident`, `writer`, `names` (the naming table), `signature` and
-//! `fields` (what every part shares about operations and members); then `types`, `shape`,
-//! `validate` (one declaration each); `transport` (the seam) with `rest`, `messaging` and
-//! `grpc` behind it, listed once in `registry` (the `Transport` a user names); `service` (the
-//! trait and the service module); this module orchestrates.
+//! `fields` (what every part shares about operations and members); then `types` with
+//! `attributes` and `construct` (one item per declaration, `#[derive(Message)]`); `transport`
+//! (the seam) with `rest`, `messaging` and `grpc` behind it, listed once in `registry` (the
+//! `Transport` a user names); `service` (the trait and the service module); this module
+//! orchestrates.
 
+mod attributes;
 mod construct;
 mod doc;
 mod fake;
@@ -20,15 +22,12 @@ mod grpc;
 mod ident;
 mod messaging;
 mod names;
-mod protobuf;
 mod registry;
 mod rest;
 mod service;
-mod shape;
 mod signature;
 mod transport;
 mod types;
-mod validate;
 mod writer;
 
 pub use registry::Transport;

@@ -7,15 +7,13 @@
 use super::ident::ident;
 use super::signature::{self, Scope};
 use super::transport::TransportCode;
-use super::writer::{Code, string_literal};
+use super::writer::{Code, a_code, string_literal};
 use super::{Generator, docs};
 use accord_idl::model::*;
 
 pub fn service(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let transports = transports(g, id);
     service_trait(g, code, id, &transports);
-    code.line("");
-    shared_impl(g, code, id);
     code.line("");
     let names = &g.names.services[id.index()];
     code.line(&format!(
@@ -107,6 +105,9 @@ fn service_trait(
     if g.options.client && !routed.is_empty() {
         code.line(&format!("/// Call a remote one with `{module}::Client`."));
     }
+    // `shared`: also the trait for an `Arc` of an implementation, so one implementation is
+    // served over several transports at once (each skeleton takes its service by value).
+    code.line("#[__accord::shared]");
     code.open(&format!(
         "pub trait {}: __accord::Send + __accord::Sync + 'static",
         ident(&names.trait_name)
@@ -143,33 +144,6 @@ fn stream_docs(code: &mut Code, op: &Operation) {
         code.line("///");
     }
     code.docs(&lines.map(str::to_owned));
-}
-
-/// The trait for an `Arc` of an implementation, so one implementation is served over several
-/// transports at once (each skeleton takes its service by value). Fully qualified calls: a
-/// method may share its name with one of `__T`'s own.
-fn shared_impl(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
-    let service = g.model.service(id);
-    let names = &g.names.services[id.index()];
-    let scope = Scope::package(service.package);
-    let name = ident(&names.trait_name);
-    code.line("/// Shared: every transport can serve the same implementation.");
-    code.open(&format!("impl<__T: {name}> {name} for __accord::Arc<__T>"));
-    for (i, _) in service.operations.iter().enumerate() {
-        if i > 0 {
-            code.line("");
-        }
-        code.open_lines(&format!(
-            "{} {{",
-            signature::signature(g, scope, id, i, false)
-        ));
-        code.line(&format!(
-            "<__T as {name}>::{}(self, request)",
-            ident(&names.methods[i])
-        ));
-        code.close("");
-    }
-    code.close("");
 }
 
 /// One `errors!` per operation that declares errors: its declared errors and `Call`.
@@ -289,8 +263,8 @@ fn client(g: &Generator<'_>, code: &mut Code, id: ServiceId, transports: &[&dyn 
     let names = &g.names.services[id.index()];
     let scope = Scope::package(service.package).below(1);
     code.line(&format!(
-        "/// Calls a `{}` over the transport each operation is bound to.",
-        names.trait_name
+        "/// Calls {} over the transport each operation is bound to.",
+        a_code(&names.trait_name)
     ));
     code.line("#[derive(Debug, Clone, Default)]");
     code.block("pub struct Client", |code| {

@@ -1,15 +1,14 @@
-//! One Rust type per declaration: structs (also errors and events), enums tolerant of unknown
-//! values, and unions as externally tagged enums (docs/wire.md). Each is its data plus one line
-//! of glue per trait (the runtime's macros write the impls that are the same for every type);
-//! only `Validate` with constraints is written out.
+//! One Rust type per declaration, one item each: structs (also errors and events) and unions
+//! derive `__accord::Message`, whose `#[accord(…)]` attributes (`attributes`) carry what the
+//! serde impls, `Validate`, the JSON shape and the protobuf encoding need; enums, tolerant of
+//! unknown values, are one call of the runtime's `enumeration!`. Only a struct with a
+//! `@default` gets a second item, its defaults (`construct`).
 
 use super::fields::{field_type, member};
 use super::ident::ident;
 use super::writer::{Code, string_literal};
-use super::{Generator, construct, docs, protobuf, shape, validate};
+use super::{Generator, attributes, construct, docs};
 use accord_idl::model::*;
-
-const SERDE_CRATE: &str = "#[serde(crate = \"::accord::__private::serde\")]";
 
 /// What every enum derives (its serde impls come from the runtime's macro): extra derives
 /// naming one of these are not repeated.
@@ -19,18 +18,14 @@ pub fn decl(g: &Generator<'_>, code: &mut Code, id: DeclId) {
     let decl = g.model.decl(id);
     match &decl.kind {
         DeclKind::Struct(s) => structure(g, code, id, s),
-        DeclKind::Enum(e) => return enumeration(g, code, id, e),
+        DeclKind::Enum(e) => enumeration(g, code, id, e),
         DeclKind::Union(u) => union(g, code, id, u),
     }
-    code.line("");
-    validate::impl_validate(g, code, id);
-    shape::impl_shape(g, code, id);
-    protobuf::impl_message(g, code, id);
 }
 
-/// `#[derive(…)]` of every struct and union plus the user's extra derives and attributes;
-/// `Default` is derived where every field's default is its type's (a struct with a `@default`
-/// field gets the impl written out by `construct::impl_default` instead).
+/// `#[derive(…)]` of every struct and union (the `Message` derive last) plus the user's extra
+/// derives and attributes; `Default` is derived where every field's default is its type's (a
+/// struct with a `@default` field gets the impl written out by `construct` instead).
 fn derives(g: &Generator<'_>, code: &mut Code, id: DeclId) {
     let mut list: Vec<String> = ["Debug", "Clone", "PartialEq"].map(String::from).to_vec();
     let written_default = construct::writes_default(g, id);
@@ -44,9 +39,10 @@ fn derives(g: &Generator<'_>, code: &mut Code, id: DeclId) {
         .cloned()
         .collect();
     list.extend(extra);
+    list.push("__accord::Message".into());
     code.list("#[derive(", &list, ")]");
-    code.line("#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]");
     extra_attributes(g, code);
+    code.line(&attributes::container(g, id));
 }
 
 fn extra_attributes(g: &Generator<'_>, code: &mut Code) {
@@ -55,46 +51,29 @@ fn extra_attributes(g: &Generator<'_>, code: &mut Code) {
     }
 }
 
-/// `#[serde(rename = "…")]` when the Rust name (raw `r#` aside) is not the wire name.
-fn rename(code: &mut Code, rust: &str, wire: &str) {
-    let escaped = ident(rust);
-    if escaped.strip_prefix("r#").unwrap_or(&escaped) != wire {
-        code.line(&format!("#[serde(rename = {})]", string_literal(wire)));
-    }
-}
-
 fn structure(g: &Generator<'_>, code: &mut Code, id: DeclId, s: &Struct) {
     let decl = g.model.decl(id);
     let name = ident(&g.names.decls[id.index()]);
     docs(code, decl.docs.as_deref(), &decl.lifecycle);
     derives(g, code, id);
-    code.line(SERDE_CRATE);
     if s.fields.is_empty() {
         code.line(&format!("pub struct {name} {{}}"));
     } else {
         code.block(&format!("pub struct {name}"), |code| {
             for i in 0..s.fields.len() {
-                field(g, code, id, &name, i);
+                field(g, code, id, i);
             }
         });
     }
-    code.line("");
-    construct::impl_construct(g, code, id, &name, s);
+    construct::impl_defaults(g, code, id, &name, s);
 }
 
-fn field(g: &Generator<'_>, code: &mut Code, id: DeclId, owner: &str, index: usize) {
+fn field(g: &Generator<'_>, code: &mut Code, id: DeclId, index: usize) {
     let f = member(g.model.decl(id), index);
     let rust = &g.names.members[id.index()][index];
     docs(code, f.docs.as_deref(), &f.lifecycle);
-    rename(code, rust, &f.name);
-    match (&f.default, f.optional) {
-        (Some(_), _) => {
-            let path = format!("{owner}::default_{rust}");
-            code.line(&format!("#[serde(default = {})]", string_literal(&path)));
-        }
-        (None, true) => code
-            .line("#[serde(default, skip_serializing_if = \"::core::option::Option::is_none\")]"),
-        (None, false) => {}
+    if let Some(attribute) = attributes::member_attribute(g, id, index) {
+        code.line(&attribute);
     }
     let ty = field_type(g, id, index);
     code.line(&format!("pub {}: {ty},", ident(rust)));
@@ -140,13 +119,14 @@ fn union(g: &Generator<'_>, code: &mut Code, id: DeclId, u: &Union) {
     let name = ident(&g.names.decls[id.index()]);
     docs(code, decl.docs.as_deref(), &decl.lifecycle);
     derives(g, code, id);
-    code.line(SERDE_CRATE);
     code.line("#[allow(clippy::large_enum_variant)]");
     code.block(&format!("pub enum {name}"), |code| {
         for (i, v) in u.variants.iter().enumerate() {
             let variant = ident(&g.names.members[id.index()][i]);
             docs(code, v.docs.as_deref(), &v.lifecycle);
-            code.line(&format!("#[serde(rename = {})]", string_literal(&v.name)));
+            if let Some(attribute) = attributes::member_attribute(g, id, i) {
+                code.line(&attribute);
+            }
             code.line(&format!("{variant}({}),", field_type(g, id, i)));
         }
     });

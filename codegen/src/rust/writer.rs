@@ -156,6 +156,24 @@ fn comment_safe(c: char) -> bool {
 }
 
 /// A Rust string literal with the value `text` (Debug escapes exactly what Rust needs).
+/// "a `Name`" or "an `Name`", by the name's first letter (generated docs name types in prose).
+pub fn a_code(name: &str) -> String {
+    let vowel = name
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .starts_with(|c: char| "aeiouAEIOU".contains(c));
+    format!("{} `{name}`", if vowel { "an" } else { "a" })
+}
+
+/// [`a_code`] at the start of a sentence.
+pub fn a_code_capital(name: &str) -> String {
+    let text = a_code(name);
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => text,
+    }
+}
+
 pub fn string_literal(text: &str) -> String {
     format!("{text:?}")
 }
@@ -163,6 +181,20 @@ pub fn string_literal(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn articles_follow_the_first_letter() {
+        assert_eq!(a_code("OrderService"), "an `OrderService`");
+        assert_eq!(
+            a_code("ftgo.order.OrderCreated"),
+            "a `ftgo.order.OrderCreated`"
+        );
+        assert_eq!(
+            a_code_capital("ftgo.order.OrderCreated"),
+            "A `ftgo.order.OrderCreated`"
+        );
+        assert_eq!(a_code_capital("Invoice"), "An `Invoice`");
+    }
 
     #[test]
     fn lists_break_only_when_too_long() {

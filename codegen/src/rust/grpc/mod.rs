@@ -8,7 +8,7 @@ use super::Generator;
 use super::ident::ident;
 use super::signature::{self, Scope};
 use super::transport::TransportCode;
-use super::writer::{Code, string_literal};
+use super::writer::{Code, a_code, string_literal};
 use accord_idl::model::*;
 
 pub(crate) struct Grpc;
@@ -181,7 +181,10 @@ fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     let service = g.model.service(id);
     let names = &g.names.services[id.index()];
     code.open("__accord::grpc_proxy!");
-    code.line(&format!("/// Calls a `{}` over gRPC.", names.trait_name));
+    code.line(&format!(
+        "/// Calls {} over gRPC.",
+        a_code(&names.trait_name)
+    ));
     code.line("pub struct Proxy;");
     code.close("");
     code.line("");

@@ -7,7 +7,7 @@ use super::{route_path, scope};
 use crate::rust::Generator;
 use crate::rust::ident::ident;
 use crate::rust::signature;
-use crate::rust::writer::{Code, string_literal};
+use crate::rust::writer::{Code, a_code, string_literal};
 use accord_idl::model::*;
 
 pub fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId, hypermedia: &Names) {
@@ -16,7 +16,10 @@ pub fn proxy(g: &Generator<'_>, code: &mut Code, id: ServiceId, hypermedia: &Nam
     let name = "Proxy";
     // The struct and its constructors are the same for every service: the runtime's macro.
     code.open("__accord::rest_proxy!");
-    code.line(&format!("/// Calls a `{}` over REST.", names.trait_name));
+    code.line(&format!(
+        "/// Calls {} over REST.",
+        a_code(&names.trait_name)
+    ));
     code.line(&format!("pub struct {name};"));
     code.close("");
     code.line("");

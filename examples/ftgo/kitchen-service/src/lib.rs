@@ -202,10 +202,16 @@ impl KitchenService for Kitchen {
             )
             .await?;
         work.commit().await.map_err(CallError::from)?;
-        let TicketCreated { ticket_id } = created;
-        self.journal
-            .say(|| format!("ticket {ticket_id} for order {order_id}"));
-        Ok(created)
+        let (ticket_id, new) = created;
+        match new {
+            true => self
+                .journal
+                .say(|| format!("ticket {ticket_id} created for order {order_id}")),
+            false => self
+                .journal
+                .say(|| format!("order {order_id} already has ticket {ticket_id}")),
+        }
+        Ok(TicketCreated { ticket_id })
     }
 
     async fn cancel_ticket(&self, request: Request<CancelTicket>) -> Result<(), CallError> {
@@ -241,19 +247,19 @@ impl KitchenService for Kitchen {
 }
 
 impl Kitchen {
-    /// Creates the ticket of `ticket.order_id` in `tx`, or answers with the one it has, or
-    /// refuses (cancelled order, sold-out item).
+    /// Creates the ticket of `ticket.order_id` in `tx` (its id and `true`), or answers with the
+    /// one the order has (`false`), or refuses (a cancelled order, a sold-out item).
     async fn create_in(
         &self,
         tx: &mut Tx,
         ticket: &CreateTicket,
-    ) -> Result<TicketCreated, CreateTicketError> {
+    ) -> Result<(i64, bool), CreateTicketError> {
         let order_id = ticket.order_id;
         match Self::existing(tx, order_id)
             .await
             .map_err(CallError::from)?
         {
-            Existing::Ticket(ticket_id) => return Ok(TicketCreated { ticket_id }),
+            Existing::Ticket(ticket_id) => return Ok((ticket_id, false)),
             Existing::Cancelled => {
                 let reason = format!("order {order_id} was cancelled");
                 self.journal.say(|| format!("ticket refused: {reason}"));
@@ -279,7 +285,7 @@ impl Kitchen {
         .fetch_one(tx.conn())
         .await
         .map_err(|e| CallError::from(StoreError::from(e)))?;
-        Ok(TicketCreated { ticket_id })
+        Ok((ticket_id, true))
     }
 }
 

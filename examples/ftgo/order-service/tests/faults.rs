@@ -629,6 +629,9 @@ async fn faults_on(kind: brokers::Kind, dbs: Option<Databases>) -> Option<Vec<(F
     tokio::time::sleep(Duration::from_secs(3)).await;
     for ((_, ids, states), (_, counts)) in all.iter().zip(cells.iter_mut()) {
         let again = count(&system, &observer, n, ids, states).await;
+        // An event is lost if the observer never saw it by the end of the run (a redelivery
+        // after a broker restart may come after the cell's own wait).
+        counts.lost = again.lost;
         counts.orphaned = counts.orphaned.max(again.orphaned);
         counts.duplicated = counts.duplicated.max(again.duplicated);
         counts.incomplete = counts.incomplete.max(again.incomplete);

@@ -91,8 +91,9 @@ pub fn finish_router<S: Send + Sync + 'static>(
 }
 
 async fn not_found(documents: crate::Documents, method: http::Method, uri: http::Uri) -> Response {
-    let read = method == http::Method::GET || method == http::Method::HEAD;
-    if let Some((text, media_type)) = documents.at(uri.path()).filter(|_| read) {
+    if (method == http::Method::GET || method == http::Method::HEAD)
+        && let Some((text, media_type)) = documents.at(uri.path())
+    {
         return observe::document(text, media_type);
     }
     let detail = format!("no operation at {method} {}", uri.path());

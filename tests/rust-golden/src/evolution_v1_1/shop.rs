@@ -4,130 +4,34 @@
 use ::accord::__private as __accord;
 
 /// An item for sale.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "shop.v1.Item", new)]
 pub struct Item {
     pub id: i64,
     /// **field-made-required** is left out: `Option<String>` would become `String`.
     /// 
     /// **Deprecated**.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub name: __accord::Option<__accord::String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(length(max = 20usize))]
     pub tag: __accord::Option<__accord::String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub color: __accord::Option<Color>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub paid_with: __accord::Option<Payment>,
     pub maker_id: i64,
     pub stock: i32,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub rating: __accord::Option<f64>,
 }
 
-impl Item {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: i64, maker_id: i64, stock: i32) -> Self {
-        Self {
-            id,
-            name: __accord::Option::None,
-            tag: __accord::Option::None,
-            color: __accord::Option::None,
-            paid_with: __accord::Option::None,
-            maker_id,
-            stock,
-            rating: __accord::Option::None,
-        }
-    }
-    /// Sets `name`.
-    #[must_use]
-    pub fn with_name(mut self, value: __accord::String) -> Self {
-        self.name = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `tag`.
-    #[must_use]
-    pub fn with_tag(mut self, value: __accord::String) -> Self {
-        self.tag = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `color`.
-    #[must_use]
-    pub fn with_color(mut self, value: Color) -> Self {
-        self.color = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `paid_with`.
-    #[must_use]
-    pub fn with_paid_with(mut self, value: Payment) -> Self {
-        self.paid_with = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `rating`.
-    #[must_use]
-    pub fn with_rating(mut self, value: f64) -> Self {
-        self.rating = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Item {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        if let __accord::Option::Some(value) = &self.tag {
-            violations.length(
-                &path.field("tag"),
-                value,
-                __accord::Option::None,
-                __accord::Option::Some(20usize),
-            );
-        }
-        if let __accord::Option::Some(value) = &self.paid_with {
-            __accord::Validate::validate_into(value, &path.field("paid_with"), violations);
-        }
-    }
-}
-__accord::object_shape!(Item {
-    "id": i64 = true,
-    "name": __accord::Option<__accord::String> = false,
-    "tag": __accord::Option<__accord::String> = false,
-    "color": __accord::Option<Color> = false,
-    "paid_with": __accord::Option<Payment> = false,
-    "maker_id": i64 = true,
-    "stock": i32 = true,
-    "rating": __accord::Option<f64> = false,
-});
-__accord::message!(Item = "shop.v1.Item" {
-    id: i64 = 1,
-    name: __accord::Option<__accord::String> = 2,
-    tag: __accord::Option<__accord::String> = 3,
-    color: __accord::Option<Color> = 4,
-    paid_with: __accord::Option<Payment> = 5,
-    maker_id: i64 = 6,
-    stock: i32 = 7,
-    rating: __accord::Option<f64> = 8,
-});
-
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "shop.v1.GetItem", new)]
 pub struct GetItem {
     pub id: i64,
+    #[accord(range(min = 1i32))]
     pub count: i32,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub note: __accord::Option<__accord::String>,
-    #[serde(default = "GetItem::default_limit")]
+    #[accord(default)]
     pub limit: i32,
-    #[serde(default = "GetItem::default_in_stock")]
+    #[accord(default)]
     pub in_stock: bool,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub extra: __accord::Option<__accord::String>,
 }
 
@@ -136,44 +40,6 @@ impl GetItem {
     pub const DEFAULT_LIMIT: i32 = 10i32;
     /// The `@default` of `in_stock`.
     pub const DEFAULT_IN_STOCK: bool = true;
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: i64, count: i32) -> Self {
-        Self {
-            id,
-            count,
-            note: __accord::Option::None,
-            limit: Self::default_limit(),
-            in_stock: Self::default_in_stock(),
-            extra: __accord::Option::None,
-        }
-    }
-    /// Sets `note`.
-    #[must_use]
-    pub fn with_note(mut self, value: __accord::String) -> Self {
-        self.note = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `limit`.
-    #[must_use]
-    pub fn with_limit(mut self, value: i32) -> Self {
-        self.limit = value;
-        self
-    }
-    /// Sets `in_stock`.
-    #[must_use]
-    pub fn with_in_stock(mut self, value: bool) -> Self {
-        self.in_stock = value;
-        self
-    }
-    /// Sets `extra`.
-    #[must_use]
-    pub fn with_extra(mut self, value: __accord::String) -> Self {
-        self.extra = __accord::Option::Some(value);
-        self
-    }
     /// The `@default` of `limit`, as a value.
     pub fn default_limit() -> i32 {
         Self::DEFAULT_LIMIT
@@ -197,110 +63,24 @@ impl __accord::Default for GetItem {
     }
 }
 
-impl __accord::Validate for GetItem {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.count;
-            violations.range(
-                &path.field("count"),
-                *value,
-                __accord::Option::Some(1i32),
-                __accord::Option::None,
-            );
-        }
-    }
-}
-__accord::object_shape!(GetItem {
-    "id": i64 = true,
-    "count": i32 = true,
-    "note": __accord::Option<__accord::String> = false,
-    "limit": i32 = false,
-    "in_stock": bool = false,
-    "extra": __accord::Option<__accord::String> = false,
-});
-__accord::message!(GetItem = "shop.v1.GetItem" {
-    id: i64 = 1,
-    count: i32 = 2,
-    note: __accord::Option<__accord::String> = 3,
-    limit: i32 = 4 or GetItem::default_limit,
-    in_stock: bool = 5 or GetItem::default_in_stock,
-    extra: __accord::Option<__accord::String> = 6,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "shop.v1.Maker", new)]
 pub struct Maker {
     pub maker_id: i64,
     pub name: __accord::String,
 }
 
-impl Maker {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(maker_id: i64, name: __accord::String) -> Self {
-        Self {
-            maker_id,
-            name,
-        }
-    }
-}
-
-impl __accord::Validate for Maker {}
-__accord::object_shape!(Maker {"maker_id": i64 = true, "name": __accord::String = true});
-__accord::message!(Maker = "shop.v1.Maker" {maker_id: i64 = 1, name: __accord::String = 2});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "shop.v1.GetMaker", new)]
 pub struct GetMaker {
     pub maker_id: i64,
 }
 
-impl GetMaker {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(maker_id: i64) -> Self {
-        Self {
-            maker_id,
-        }
-    }
-}
-
-impl __accord::Validate for GetMaker {}
-__accord::object_shape!(GetMaker {"maker_id": i64 = true});
-__accord::message!(GetMaker = "shop.v1.GetMaker" {maker_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "shop.v1.Extra", new)]
 pub struct Extra {
     pub a: i32,
 }
-
-impl Extra {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(a: i32) -> Self {
-        Self {
-            a,
-        }
-    }
-}
-
-impl __accord::Validate for Extra {}
-__accord::object_shape!(Extra {"a": i32 = true});
-__accord::message!(Extra = "shop.v1.Extra" {a: i32 = 1});
 
 __accord::enumeration! {
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -312,120 +92,45 @@ __accord::enumeration! {
     unknown Unknown;
 }
 
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "shop.v1.Payment")]
 #[allow(clippy::large_enum_variant)]
 pub enum Payment {
-    #[serde(rename = "card")]
+    #[accord(rename = "card")]
     Card(__accord::String),
-    #[serde(rename = "voucher")]
+    #[accord(rename = "voucher")]
     Voucher(__accord::String),
 }
 
-impl __accord::Validate for Payment {}
-__accord::union_shape!(Payment {"card": __accord::String, "voucher": __accord::String});
-__accord::oneof!(Payment = "shop.v1.Payment" {
-    Card(__accord::String) = 1,
-    Voucher(__accord::String) = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "shop.v1.NotFound", new)]
 pub struct NotFound {
     pub id: i64,
 }
 
-impl NotFound {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: i64) -> Self {
-        Self {
-            id,
-        }
-    }
-}
-
-impl __accord::Validate for NotFound {}
-__accord::object_shape!(NotFound {"id": i64 = true});
-__accord::message!(NotFound = "shop.v1.NotFound" {id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "shop.v1.Gone", new)]
 pub struct Gone {
     pub id: i64,
 }
 
-impl Gone {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: i64) -> Self {
-        Self {
-            id,
-        }
-    }
-}
-
-impl __accord::Validate for Gone {}
-__accord::object_shape!(Gone {"id": i64 = true});
-__accord::message!(Gone = "shop.v1.Gone" {id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "shop.v1.ItemSold", new)]
 pub struct ItemSold {
     pub id: i64,
 }
 
-impl ItemSold {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: i64) -> Self {
-        Self {
-            id,
-        }
-    }
-}
-
-impl __accord::Validate for ItemSold {}
-__accord::object_shape!(ItemSold {"id": i64 = true});
-__accord::message!(ItemSold = "shop.v1.ItemSold" {id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "shop.v1.ItemReturned", new)]
 pub struct ItemReturned {
     pub id: i64,
 }
-
-impl ItemReturned {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: i64) -> Self {
-        Self {
-            id,
-        }
-    }
-}
-
-impl __accord::Validate for ItemReturned {}
-__accord::object_shape!(ItemReturned {"id": i64 = true});
-__accord::message!(ItemReturned = "shop.v1.ItemReturned" {id: i64 = 1});
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `shop::rest::router`.
 /// Serve it over gRPC with `shop::grpc::Server`.
 /// Call a remote one with `shop::Client`.
+#[__accord::shared]
 pub trait Shop: __accord::Send + __accord::Sync + 'static {
     fn get(
         &self,
@@ -461,52 +166,6 @@ pub trait Shop: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Shop> Shop for __accord::Arc<__T> {
-    fn get(
-        &self,
-        request: __accord::Request<GetItem>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Item, shop::GetError>,
-    > + __accord::Send {
-        <__T as Shop>::get(self, request)
-    }
-
-    fn find(
-        &self,
-        request: __accord::Request<GetItem>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Item, shop::FindError>,
-    > + __accord::Send {
-        <__T as Shop>::find(self, request)
-    }
-
-    fn watch(
-        &self,
-        request: __accord::Request<GetItem>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Item, __accord::CallError>> {
-        <__T as Shop>::watch(self, request)
-    }
-
-    fn get_maker(
-        &self,
-        request: __accord::Request<GetMaker>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Maker, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Shop>::get_maker(self, request)
-    }
-
-    fn ping(
-        &self,
-        request: __accord::Request<()>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Shop>::ping(self, request)
-    }
 }
 
 /// `Shop`'s error types, operation descriptors and transports.
@@ -1217,6 +876,7 @@ pub mod shop {
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over gRPC with `admin::grpc::Server`.
 /// Call a remote one with `admin::Client`.
+#[__accord::shared]
 pub trait Admin: __accord::Send + __accord::Sync + 'static {
     fn ping(
         &self,
@@ -1224,18 +884,6 @@ pub trait Admin: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Admin> Admin for __accord::Arc<__T> {
-    fn ping(
-        &self,
-        request: __accord::Request<()>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Admin>::ping(self, request)
-    }
 }
 
 /// `Admin`'s error types, operation descriptors and transports.
@@ -1328,7 +976,7 @@ pub mod admin {
         }
 
         __accord::grpc_proxy! {
-            /// Calls a `Admin` over gRPC.
+            /// Calls an `Admin` over gRPC.
             pub struct Proxy;
         }
 
@@ -1345,7 +993,7 @@ pub mod admin {
         }
     }
 
-    /// Calls a `Admin` over the transport each operation is bound to.
+    /// Calls an `Admin` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         grpc: __accord::Option<grpc::Proxy>,

@@ -13,127 +13,42 @@ __accord::enumeration! {
     unknown Unknown;
 }
 
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.Account", new)]
 pub struct Account {
     pub consumer_id: i64,
     pub state: AccountState,
-    #[serde(default = "Account::default_initial_state")]
+    #[accord(default)]
     pub initial_state: AccountState,
 }
 
 impl Account {
     /// The `@default` of `initial_state`.
     pub const DEFAULT_INITIAL_STATE: AccountState = AccountState::Active;
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, state: AccountState) -> Self {
-        Self {
-            consumer_id,
-            state,
-            initial_state: Self::default_initial_state(),
-        }
-    }
-    /// Sets `initial_state`.
-    #[must_use]
-    pub fn with_initial_state(mut self, value: AccountState) -> Self {
-        self.initial_state = value;
-        self
-    }
     /// The `@default` of `initial_state`, as a value.
     pub fn default_initial_state() -> AccountState {
         Self::DEFAULT_INITIAL_STATE
     }
 }
 
-impl __accord::Validate for Account {}
-__accord::object_shape!(Account {
-    "consumer_id": i64 = true,
-    "state": AccountState = true,
-    "initial_state": AccountState = false,
-});
-__accord::message!(Account = "ftgo.accounting.v0.Account" {
-    consumer_id: i64 = 1,
-    state: AccountState = 2,
-    initial_state: AccountState = 3 or Account::default_initial_state,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.GetAccountRequest", new)]
 pub struct GetAccountRequest {
     pub consumer_id: i64,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub origin: __accord::Option<__accord::String>,
 }
 
-impl GetAccountRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-            origin: __accord::Option::None,
-        }
-    }
-    /// Sets `origin`.
-    #[must_use]
-    pub fn with_origin(mut self, value: __accord::String) -> Self {
-        self.origin = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for GetAccountRequest {}
-__accord::object_shape!(GetAccountRequest {
-    "consumer_id": i64 = true,
-    "origin": __accord::Option<__accord::String> = false,
-});
-__accord::message!(GetAccountRequest = "ftgo.accounting.v0.GetAccountRequest" {
-    consumer_id: i64 = 1,
-    origin: __accord::Option<__accord::String> = 2,
-});
-
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.ListAccountsRequest", new)]
 pub struct ListAccountsRequest {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub state: __accord::Option<AccountState>,
-    #[serde(default = "ListAccountsRequest::default_limit")]
+    #[accord(default, range(min = 1u32, max = 500u32))]
     pub limit: u32,
 }
 
 impl ListAccountsRequest {
     /// The `@default` of `limit`.
     pub const DEFAULT_LIMIT: u32 = 50u32;
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            state: __accord::Option::None,
-            limit: Self::default_limit(),
-        }
-    }
-    /// Sets `state`.
-    #[must_use]
-    pub fn with_state(mut self, value: AccountState) -> Self {
-        self.state = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `limit`.
-    #[must_use]
-    pub fn with_limit(mut self, value: u32) -> Self {
-        self.limit = value;
-        self
-    }
     /// The `@default` of `limit`, as a value.
     pub fn default_limit() -> u32 {
         Self::DEFAULT_LIMIT
@@ -149,154 +64,29 @@ impl __accord::Default for ListAccountsRequest {
     }
 }
 
-impl __accord::Validate for ListAccountsRequest {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.limit;
-            violations.range(
-                &path.field("limit"),
-                *value,
-                __accord::Option::Some(1u32),
-                __accord::Option::Some(500u32),
-            );
-        }
-    }
-}
-__accord::object_shape!(ListAccountsRequest {
-    "state": __accord::Option<AccountState> = false,
-    "limit": u32 = false,
-});
-__accord::message!(ListAccountsRequest = "ftgo.accounting.v0.ListAccountsRequest" {
-    state: __accord::Option<AccountState> = 1,
-    limit: u32 = 2 or ListAccountsRequest::default_limit,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.AccountList", new)]
 pub struct AccountList {
     pub accounts: __accord::Vec<Account>,
 }
 
-impl AccountList {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(accounts: __accord::Vec<Account>) -> Self {
-        Self {
-            accounts,
-        }
-    }
-}
-
-impl __accord::Validate for AccountList {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.accounts;
-            __accord::Validate::validate_into(value, &path.field("accounts"), violations);
-        }
-    }
-}
-__accord::object_shape!(AccountList {"accounts": __accord::Vec<Account> = true});
-__accord::message!(AccountList = "ftgo.accounting.v0.AccountList" {
-    accounts: __accord::Vec<Account> = 1,
-});
-
 /// Command: charge the consumer for an order.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.AuthorizeCard", new)]
 pub struct AuthorizeCard {
     pub consumer_id: i64,
     pub order_id: i64,
     pub amount: Money,
 }
 
-impl AuthorizeCard {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, order_id: i64, amount: Money) -> Self {
-        Self {
-            consumer_id,
-            order_id,
-            amount,
-        }
-    }
-}
-
-impl __accord::Validate for AuthorizeCard {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.amount;
-            __accord::Validate::validate_into(value, &path.field("amount"), violations);
-        }
-    }
-}
-__accord::object_shape!(AuthorizeCard {
-    "consumer_id": i64 = true,
-    "order_id": i64 = true,
-    "amount": Money = true,
-});
-__accord::message!(AuthorizeCard = "ftgo.accounting.v0.AuthorizeCard" {
-    consumer_id: i64 = 1,
-    order_id: i64 = 2,
-    amount: Money = 3,
-});
-
 /// Compensation: voids the card authorisation of an order, and declines an `AuthorizeCard`
 /// for that order that arrives later (a late or redelivered command charges nothing).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.VoidAuthorization", new)]
 pub struct VoidAuthorization {
     pub order_id: i64,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub reason: __accord::Option<__accord::String>,
 }
-
-impl VoidAuthorization {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64) -> Self {
-        Self {
-            order_id,
-            reason: __accord::Option::None,
-        }
-    }
-    /// Sets `reason`.
-    #[must_use]
-    pub fn with_reason(mut self, value: __accord::String) -> Self {
-        self.reason = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for VoidAuthorization {}
-__accord::object_shape!(VoidAuthorization {
-    "order_id": i64 = true,
-    "reason": __accord::Option<__accord::String> = false,
-});
-__accord::message!(VoidAuthorization = "ftgo.accounting.v0.VoidAuthorization" {
-    order_id: i64 = 1,
-    reason: __accord::Option<__accord::String> = 2,
-});
 
 __accord::enumeration! {
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -308,9 +98,8 @@ __accord::enumeration! {
 }
 
 /// A card authorisation, as operators see it.
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.Authorization", new)]
 pub struct Authorization {
     pub order_id: i64,
     pub consumer_id: i64,
@@ -318,242 +107,50 @@ pub struct Authorization {
     pub state: AuthorizationState,
 }
 
-impl Authorization {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64, consumer_id: i64, amount: Money, state: AuthorizationState) -> Self {
-        Self {
-            order_id,
-            consumer_id,
-            amount,
-            state,
-        }
-    }
-}
-
-impl __accord::Validate for Authorization {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.amount;
-            __accord::Validate::validate_into(value, &path.field("amount"), violations);
-        }
-    }
-}
-__accord::object_shape!(Authorization {
-    "order_id": i64 = true,
-    "consumer_id": i64 = true,
-    "amount": Money = true,
-    "state": AuthorizationState = true,
-});
-__accord::message!(Authorization = "ftgo.accounting.v0.Authorization" {
-    order_id: i64 = 1,
-    consumer_id: i64 = 2,
-    amount: Money = 3,
-    state: AuthorizationState = 4,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.ListAuthorizationsRequest", new)]
 pub struct ListAuthorizationsRequest {
     pub order_id: i64,
 }
 
-impl ListAuthorizationsRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64) -> Self {
-        Self {
-            order_id,
-        }
-    }
-}
-
-impl __accord::Validate for ListAuthorizationsRequest {}
-__accord::object_shape!(ListAuthorizationsRequest {"order_id": i64 = true});
-__accord::message!(ListAuthorizationsRequest = "ftgo.accounting.v0.ListAuthorizationsRequest" {
-    order_id: i64 = 1,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.AuthorizationList", new)]
 pub struct AuthorizationList {
     pub authorizations: __accord::Vec<Authorization>,
 }
 
-impl AuthorizationList {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(authorizations: __accord::Vec<Authorization>) -> Self {
-        Self {
-            authorizations,
-        }
-    }
-}
-
-impl __accord::Validate for AuthorizationList {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.authorizations;
-            __accord::Validate::validate_into(value, &path.field("authorizations"), violations);
-        }
-    }
-}
-__accord::object_shape!(AuthorizationList {
-    "authorizations": __accord::Vec<Authorization> = true,
-});
-__accord::message!(AuthorizationList = "ftgo.accounting.v0.AuthorizationList" {
-    authorizations: __accord::Vec<Authorization> = 1,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.DisableAccount", new)]
 pub struct DisableAccount {
     pub consumer_id: i64,
 }
 
-impl DisableAccount {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-        }
-    }
-}
-
-impl __accord::Validate for DisableAccount {}
-__accord::object_shape!(DisableAccount {"consumer_id": i64 = true});
-__accord::message!(DisableAccount = "ftgo.accounting.v0.DisableAccount" {consumer_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.CardAuthorized", new)]
 pub struct CardAuthorized {
     pub consumer_id: i64,
     pub order_id: i64,
 }
 
-impl CardAuthorized {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, order_id: i64) -> Self {
-        Self {
-            consumer_id,
-            order_id,
-        }
-    }
-}
-
-impl __accord::Validate for CardAuthorized {}
-__accord::object_shape!(CardAuthorized {"consumer_id": i64 = true, "order_id": i64 = true});
-__accord::message!(CardAuthorized = "ftgo.accounting.v0.CardAuthorized" {
-    consumer_id: i64 = 1,
-    order_id: i64 = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.CardAuthorizationFailed", new)]
 pub struct CardAuthorizationFailed {
     pub consumer_id: i64,
     pub order_id: i64,
     pub reason: __accord::String,
 }
 
-impl CardAuthorizationFailed {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, order_id: i64, reason: __accord::String) -> Self {
-        Self {
-            consumer_id,
-            order_id,
-            reason,
-        }
-    }
-}
-
-impl __accord::Validate for CardAuthorizationFailed {}
-__accord::object_shape!(CardAuthorizationFailed {
-    "consumer_id": i64 = true,
-    "order_id": i64 = true,
-    "reason": __accord::String = true,
-});
-__accord::message!(CardAuthorizationFailed = "ftgo.accounting.v0.CardAuthorizationFailed" {
-    consumer_id: i64 = 1,
-    order_id: i64 = 2,
-    reason: __accord::String = 3,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.AccountNotFound", new)]
 pub struct AccountNotFound {
     pub consumer_id: i64,
 }
 
-impl AccountNotFound {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-        }
-    }
-}
-
-impl __accord::Validate for AccountNotFound {}
-__accord::object_shape!(AccountNotFound {"consumer_id": i64 = true});
-__accord::message!(AccountNotFound = "ftgo.accounting.v0.AccountNotFound" {consumer_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.accounting.v0.PaymentDeclined", new)]
 pub struct PaymentDeclined {
     pub reason: __accord::String,
 }
-
-impl PaymentDeclined {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(reason: __accord::String) -> Self {
-        Self {
-            reason,
-        }
-    }
-}
-
-impl __accord::Validate for PaymentDeclined {}
-__accord::object_shape!(PaymentDeclined {"reason": __accord::String = true});
-__accord::message!(PaymentDeclined = "ftgo.accounting.v0.PaymentDeclined" {
-    reason: __accord::String = 1,
-});
 
 /// Keeps consumers' payment accounts.
 ///
@@ -562,6 +159,7 @@ __accord::message!(PaymentDeclined = "ftgo.accounting.v0.PaymentDeclined" {
 /// Serve it over messaging with `accounting_service::messaging::responder`.
 /// Serve it over gRPC with `accounting_service::grpc::Server`.
 /// Call a remote one with `accounting_service::Client`.
+#[__accord::shared]
 pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     fn get_account(
         &self,
@@ -609,63 +207,6 @@ pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: AccountingService> AccountingService for __accord::Arc<__T> {
-    fn get_account(
-        &self,
-        request: __accord::Request<GetAccountRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Account, accounting_service::GetAccountError>,
-    > + __accord::Send {
-        <__T as AccountingService>::get_account(self, request)
-    }
-
-    fn list_accounts(
-        &self,
-        request: __accord::Request<ListAccountsRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<AccountList, __accord::CallError>,
-    > + __accord::Send {
-        <__T as AccountingService>::list_accounts(self, request)
-    }
-
-    fn list_authorizations(
-        &self,
-        request: __accord::Request<ListAuthorizationsRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<AuthorizationList, __accord::CallError>,
-    > + __accord::Send {
-        <__T as AccountingService>::list_authorizations(self, request)
-    }
-
-    fn authorize_card(
-        &self,
-        request: __accord::Request<AuthorizeCard>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<CardAuthorized, accounting_service::AuthorizeCardError>,
-    > + __accord::Send {
-        <__T as AccountingService>::authorize_card(self, request)
-    }
-
-    fn disable_account(
-        &self,
-        request: __accord::Request<DisableAccount>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as AccountingService>::disable_account(self, request)
-    }
-
-    fn void_authorization(
-        &self,
-        request: __accord::Request<VoidAuthorization>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as AccountingService>::void_authorization(self, request)
-    }
 }
 
 /// `AccountingService`'s error types, operation descriptors and transports.
@@ -910,7 +451,7 @@ pub mod accounting_service {
         }
 
         __accord::rest_proxy! {
-            /// Calls a `AccountingService` over REST.
+            /// Calls an `AccountingService` over REST.
             pub struct Proxy;
         }
 
@@ -1070,6 +611,7 @@ pub mod accounting_service {
         }
 
         /// What `AccountingService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
+        #[__accord::shared]
         pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
             /// A `ftgo.order.OrderCreated` arrived.
             fn order_created(
@@ -1087,22 +629,6 @@ pub mod accounting_service {
             ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
                 let _ = event;
                 __accord::future::ready(__accord::Result::Ok(()))
-            }
-        }
-
-        impl<__T: OrderEventsSubscriber> OrderEventsSubscriber for __accord::Arc<__T> {
-            fn order_created(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_created(self, event)
-            }
-
-            fn order_cancelled(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_cancelled(self, event)
             }
         }
 
@@ -1147,7 +673,7 @@ pub mod accounting_service {
         }
 
         __accord::messaging_proxy! {
-            /// Calls a `AccountingService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
+            /// Calls an `AccountingService` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
             pub struct Proxy;
         }
 
@@ -1284,7 +810,7 @@ pub mod accounting_service {
         }
 
         __accord::grpc_proxy! {
-            /// Calls a `AccountingService` over gRPC.
+            /// Calls an `AccountingService` over gRPC.
             pub struct Proxy;
         }
 
@@ -1348,7 +874,7 @@ pub mod accounting_service {
         }
     }
 
-    /// Calls a `AccountingService` over the transport each operation is bound to.
+    /// Calls an `AccountingService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,

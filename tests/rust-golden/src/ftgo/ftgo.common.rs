@@ -4,42 +4,10 @@
 use ::accord::__private as __accord;
 
 /// An amount in minor units of a currency.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.common.v1.Money", new)]
 pub struct Money {
     pub amount: i64,
+    #[accord(pattern = "^[A-Z]{3}$")]
     pub currency: __accord::String,
 }
-
-impl Money {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(amount: i64, currency: __accord::String) -> Self {
-        Self {
-            amount,
-            currency,
-        }
-    }
-}
-
-impl __accord::Validate for Money {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.currency;
-            static PATTERN: __accord::Pattern = __accord::Pattern::new("^[A-Z]{3}$");
-            violations.pattern(&path.field("currency"), value, &PATTERN);
-        }
-    }
-}
-__accord::object_shape!(Money {"amount": i64 = true, "currency": __accord::String = true});
-__accord::message!(Money = "ftgo.common.v1.Money" {
-    amount: i64 = 1,
-    currency: __accord::String = 2,
-});

@@ -5,325 +5,73 @@ use ::accord::__private as __accord;
 use super::super::ftgo::common::Money;
 
 /// A person who orders food.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.Consumer", new)]
 pub struct Consumer {
     pub consumer_id: i64,
+    #[accord(length(min = 1usize, max = 200usize))]
     pub name: __accord::String,
+    #[accord(pattern = "^[^@\\s]+@[^@\\s]+$")]
     pub email: __accord::String,
     pub registered_at: __accord::Timestamp,
 }
 
-impl Consumer {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, name: __accord::String, email: __accord::String, registered_at: __accord::Timestamp) -> Self {
-        Self {
-            consumer_id,
-            name,
-            email,
-            registered_at,
-        }
-    }
-}
-
-impl __accord::Validate for Consumer {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.name;
-            violations.length(
-                &path.field("name"),
-                value,
-                __accord::Option::Some(1usize),
-                __accord::Option::Some(200usize),
-            );
-        }
-        {
-            let value = &self.email;
-            static PATTERN: __accord::Pattern = __accord::Pattern::new("^[^@\\s]+@[^@\\s]+$");
-            violations.pattern(&path.field("email"), value, &PATTERN);
-        }
-    }
-}
-__accord::object_shape!(Consumer {
-    "consumer_id": i64 = true,
-    "name": __accord::String = true,
-    "email": __accord::String = true,
-    "registered_at": __accord::Timestamp = true,
-});
-__accord::message!(Consumer = "ftgo.consumer.v1.Consumer" {
-    consumer_id: i64 = 1,
-    name: __accord::String = 2,
-    email: __accord::String = 3,
-    registered_at: __accord::Timestamp = 4,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.CreateConsumerRequest", new)]
 pub struct CreateConsumerRequest {
+    #[accord(length(min = 1usize, max = 200usize))]
     pub name: __accord::String,
+    #[accord(pattern = "^[^@\\s]+@[^@\\s]+$")]
     pub email: __accord::String,
 }
 
-impl CreateConsumerRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(name: __accord::String, email: __accord::String) -> Self {
-        Self {
-            name,
-            email,
-        }
-    }
-}
-
-impl __accord::Validate for CreateConsumerRequest {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.name;
-            violations.length(
-                &path.field("name"),
-                value,
-                __accord::Option::Some(1usize),
-                __accord::Option::Some(200usize),
-            );
-        }
-        {
-            let value = &self.email;
-            static PATTERN: __accord::Pattern = __accord::Pattern::new("^[^@\\s]+@[^@\\s]+$");
-            violations.pattern(&path.field("email"), value, &PATTERN);
-        }
-    }
-}
-__accord::object_shape!(CreateConsumerRequest {
-    "name": __accord::String = true,
-    "email": __accord::String = true,
-});
-__accord::message!(CreateConsumerRequest = "ftgo.consumer.v1.CreateConsumerRequest" {
-    name: __accord::String = 1,
-    email: __accord::String = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.CreateConsumerReply", new)]
 pub struct CreateConsumerReply {
     pub consumer_id: i64,
 }
 
-impl CreateConsumerReply {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-        }
-    }
-}
-
-impl __accord::Validate for CreateConsumerReply {}
-__accord::object_shape!(CreateConsumerReply {"consumer_id": i64 = true});
-__accord::message!(CreateConsumerReply = "ftgo.consumer.v1.CreateConsumerReply" {
-    consumer_id: i64 = 1,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.GetConsumerRequest", new)]
 pub struct GetConsumerRequest {
     pub consumer_id: i64,
 }
 
-impl GetConsumerRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-        }
-    }
-}
-
-impl __accord::Validate for GetConsumerRequest {}
-__accord::object_shape!(GetConsumerRequest {"consumer_id": i64 = true});
-__accord::message!(GetConsumerRequest = "ftgo.consumer.v1.GetConsumerRequest" {
-    consumer_id: i64 = 1,
-});
-
 /// Asks whether a consumer may place an order of this total.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.ValidateOrderRequest", new)]
 pub struct ValidateOrderRequest {
     pub consumer_id: i64,
     pub order_id: i64,
     pub order_total: Money,
 }
 
-impl ValidateOrderRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, order_id: i64, order_total: Money) -> Self {
-        Self {
-            consumer_id,
-            order_id,
-            order_total,
-        }
-    }
-}
-
-impl __accord::Validate for ValidateOrderRequest {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.order_total;
-            __accord::Validate::validate_into(value, &path.field("order_total"), violations);
-        }
-    }
-}
-__accord::object_shape!(ValidateOrderRequest {
-    "consumer_id": i64 = true,
-    "order_id": i64 = true,
-    "order_total": Money = true,
-});
-__accord::message!(ValidateOrderRequest = "ftgo.consumer.v1.ValidateOrderRequest" {
-    consumer_id: i64 = 1,
-    order_id: i64 = 2,
-    order_total: Money = 3,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.ValidateOrderReply", new)]
 pub struct ValidateOrderReply {
     pub approved: bool,
 }
 
-impl ValidateOrderReply {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(approved: bool) -> Self {
-        Self {
-            approved,
-        }
-    }
-}
-
-impl __accord::Validate for ValidateOrderReply {}
-__accord::object_shape!(ValidateOrderReply {"approved": bool = true});
-__accord::message!(ValidateOrderReply = "ftgo.consumer.v1.ValidateOrderReply" {
-    approved: bool = 1,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.ConsumerNotFound", new)]
 pub struct ConsumerNotFound {
     pub consumer_id: i64,
 }
 
-impl ConsumerNotFound {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64) -> Self {
-        Self {
-            consumer_id,
-        }
-    }
-}
-
-impl __accord::Validate for ConsumerNotFound {}
-__accord::object_shape!(ConsumerNotFound {"consumer_id": i64 = true});
-__accord::message!(ConsumerNotFound = "ftgo.consumer.v1.ConsumerNotFound" {consumer_id: i64 = 1});
-
 /// The consumer may not order right now.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.ConsumerVerificationFailed", new)]
 pub struct ConsumerVerificationFailed {
     pub consumer_id: i64,
     pub reason: __accord::String,
 }
 
-impl ConsumerVerificationFailed {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, reason: __accord::String) -> Self {
-        Self {
-            consumer_id,
-            reason,
-        }
-    }
-}
-
-impl __accord::Validate for ConsumerVerificationFailed {}
-__accord::object_shape!(ConsumerVerificationFailed {
-    "consumer_id": i64 = true,
-    "reason": __accord::String = true,
-});
-__accord::message!(ConsumerVerificationFailed = "ftgo.consumer.v1.ConsumerVerificationFailed" {
-    consumer_id: i64 = 1,
-    reason: __accord::String = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.consumer.v1.ConsumerCreated", new)]
 pub struct ConsumerCreated {
     pub consumer_id: i64,
     pub name: __accord::String,
 }
-
-impl ConsumerCreated {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(consumer_id: i64, name: __accord::String) -> Self {
-        Self {
-            consumer_id,
-            name,
-        }
-    }
-}
-
-impl __accord::Validate for ConsumerCreated {}
-__accord::object_shape!(ConsumerCreated {
-    "consumer_id": i64 = true,
-    "name": __accord::String = true,
-});
-__accord::message!(ConsumerCreated = "ftgo.consumer.v1.ConsumerCreated" {
-    consumer_id: i64 = 1,
-    name: __accord::String = 2,
-});
 
 /// Registers consumers and vouches for their orders.
 ///
@@ -332,6 +80,7 @@ __accord::message!(ConsumerCreated = "ftgo.consumer.v1.ConsumerCreated" {
 /// Serve it over messaging with `consumer_service::messaging::responder`.
 /// Serve it over gRPC with `consumer_service::grpc::Server`.
 /// Call a remote one with `consumer_service::Client`.
+#[__accord::shared]
 pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     fn create_consumer(
         &self,
@@ -354,36 +103,6 @@ pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<ValidateOrderReply, consumer_service::ValidateOrderError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: ConsumerService> ConsumerService for __accord::Arc<__T> {
-    fn create_consumer(
-        &self,
-        request: __accord::Request<CreateConsumerRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<CreateConsumerReply, __accord::CallError>,
-    > + __accord::Send {
-        <__T as ConsumerService>::create_consumer(self, request)
-    }
-
-    fn get_consumer(
-        &self,
-        request: __accord::Request<GetConsumerRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Consumer, consumer_service::GetConsumerError>,
-    > + __accord::Send {
-        <__T as ConsumerService>::get_consumer(self, request)
-    }
-
-    fn validate_order(
-        &self,
-        request: __accord::Request<ValidateOrderRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<ValidateOrderReply, consumer_service::ValidateOrderError>,
-    > + __accord::Send {
-        <__T as ConsumerService>::validate_order(self, request)
-    }
 }
 
 /// `ConsumerService`'s error types, operation descriptors and transports.
@@ -659,6 +378,7 @@ pub mod consumer_service {
         }
 
         /// What `ConsumerService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
+        #[__accord::shared]
         pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
             /// A `ftgo.order.OrderCreated` arrived.
             fn order_created(
@@ -676,22 +396,6 @@ pub mod consumer_service {
             ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
                 let _ = event;
                 __accord::future::ready(__accord::Result::Ok(()))
-            }
-        }
-
-        impl<__T: OrderEventsSubscriber> OrderEventsSubscriber for __accord::Arc<__T> {
-            fn order_created(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_created(self, event)
-            }
-
-            fn order_cancelled(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_cancelled(self, event)
             }
         }
 

@@ -4,133 +4,33 @@
 use ::accord::__private as __accord;
 use super::super::ftgo::order::LineItem;
 
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.CreateTicket", new)]
 pub struct CreateTicket {
     pub order_id: i64,
     pub line_items: __accord::Vec<LineItem>,
 }
 
-impl CreateTicket {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64, line_items: __accord::Vec<LineItem>) -> Self {
-        Self {
-            order_id,
-            line_items,
-        }
-    }
-}
-
-impl __accord::Validate for CreateTicket {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.line_items;
-            __accord::Validate::validate_into(value, &path.field("line_items"), violations);
-        }
-    }
-}
-__accord::object_shape!(CreateTicket {
-    "order_id": i64 = true,
-    "line_items": __accord::Vec<LineItem> = true,
-});
-__accord::message!(CreateTicket = "ftgo.kitchen.v0.CreateTicket" {
-    order_id: i64 = 1,
-    line_items: __accord::Vec<LineItem> = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.TicketCreated", new)]
 pub struct TicketCreated {
     pub ticket_id: i64,
 }
 
-impl TicketCreated {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(ticket_id: i64) -> Self {
-        Self {
-            ticket_id,
-        }
-    }
-}
-
-impl __accord::Validate for TicketCreated {}
-__accord::object_shape!(TicketCreated {"ticket_id": i64 = true});
-__accord::message!(TicketCreated = "ftgo.kitchen.v0.TicketCreated" {ticket_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.CancelTicket", new)]
 pub struct CancelTicket {
     pub ticket_id: i64,
 }
 
-impl CancelTicket {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(ticket_id: i64) -> Self {
-        Self {
-            ticket_id,
-        }
-    }
-}
-
-impl __accord::Validate for CancelTicket {}
-__accord::object_shape!(CancelTicket {"ticket_id": i64 = true});
-__accord::message!(CancelTicket = "ftgo.kitchen.v0.CancelTicket" {ticket_id: i64 = 1});
-
 /// Compensation by order: cancels the order's ticket, and refuses a `CreateTicket` for that
 /// order that arrives later (a late or redelivered command has no effect).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.CancelOrderTickets", new)]
 pub struct CancelOrderTickets {
     pub order_id: i64,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub reason: __accord::Option<__accord::String>,
 }
-
-impl CancelOrderTickets {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64) -> Self {
-        Self {
-            order_id,
-            reason: __accord::Option::None,
-        }
-    }
-    /// Sets `reason`.
-    #[must_use]
-    pub fn with_reason(mut self, value: __accord::String) -> Self {
-        self.reason = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for CancelOrderTickets {}
-__accord::object_shape!(CancelOrderTickets {
-    "order_id": i64 = true,
-    "reason": __accord::Option<__accord::String> = false,
-});
-__accord::message!(CancelOrderTickets = "ftgo.kitchen.v0.CancelOrderTickets" {
-    order_id: i64 = 1,
-    reason: __accord::Option<__accord::String> = 2,
-});
 
 __accord::enumeration! {
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -142,181 +42,51 @@ __accord::enumeration! {
 }
 
 /// A ticket, as operators see it.
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.Ticket", new)]
 pub struct Ticket {
     pub ticket_id: i64,
     pub order_id: i64,
     pub state: TicketState,
 }
 
-impl Ticket {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(ticket_id: i64, order_id: i64, state: TicketState) -> Self {
-        Self {
-            ticket_id,
-            order_id,
-            state,
-        }
-    }
-}
-
-impl __accord::Validate for Ticket {}
-__accord::object_shape!(Ticket {
-    "ticket_id": i64 = true,
-    "order_id": i64 = true,
-    "state": TicketState = true,
-});
-__accord::message!(Ticket = "ftgo.kitchen.v0.Ticket" {
-    ticket_id: i64 = 1,
-    order_id: i64 = 2,
-    state: TicketState = 3,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.ListTicketsRequest", new)]
 pub struct ListTicketsRequest {
     pub order_id: i64,
 }
 
-impl ListTicketsRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64) -> Self {
-        Self {
-            order_id,
-        }
-    }
-}
-
-impl __accord::Validate for ListTicketsRequest {}
-__accord::object_shape!(ListTicketsRequest {"order_id": i64 = true});
-__accord::message!(ListTicketsRequest = "ftgo.kitchen.v0.ListTicketsRequest" {order_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.TicketList", new)]
 pub struct TicketList {
     pub tickets: __accord::Vec<Ticket>,
 }
 
-impl TicketList {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(tickets: __accord::Vec<Ticket>) -> Self {
-        Self {
-            tickets,
-        }
-    }
-}
-
-impl __accord::Validate for TicketList {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.tickets;
-            __accord::Validate::validate_into(value, &path.field("tickets"), violations);
-        }
-    }
-}
-__accord::object_shape!(TicketList {"tickets": __accord::Vec<Ticket> = true});
-__accord::message!(TicketList = "ftgo.kitchen.v0.TicketList" {
-    tickets: __accord::Vec<Ticket> = 1,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.QuoteRequest", new)]
 pub struct QuoteRequest {
     pub order_id: i64,
 }
 
-impl QuoteRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64) -> Self {
-        Self {
-            order_id,
-        }
-    }
-}
-
-impl __accord::Validate for QuoteRequest {}
-__accord::object_shape!(QuoteRequest {"order_id": i64 = true});
-__accord::message!(QuoteRequest = "ftgo.kitchen.v0.QuoteRequest" {order_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.Quote", new)]
 pub struct Quote {
     pub courier: __accord::String,
     pub minutes: u32,
 }
 
-impl Quote {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(courier: __accord::String, minutes: u32) -> Self {
-        Self {
-            courier,
-            minutes,
-        }
-    }
-}
-
-impl __accord::Validate for Quote {}
-__accord::object_shape!(Quote {"courier": __accord::String = true, "minutes": u32 = true});
-__accord::message!(Quote = "ftgo.kitchen.v0.Quote" {
-    courier: __accord::String = 1,
-    minutes: u32 = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.kitchen.v0.TicketRejected", new)]
 pub struct TicketRejected {
     pub reason: __accord::String,
 }
-
-impl TicketRejected {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(reason: __accord::String) -> Self {
-        Self {
-            reason,
-        }
-    }
-}
-
-impl __accord::Validate for TicketRejected {}
-__accord::object_shape!(TicketRejected {"reason": __accord::String = true});
-__accord::message!(TicketRejected = "ftgo.kitchen.v0.TicketRejected" {
-    reason: __accord::String = 1,
-});
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `kitchen_service::rest::router`.
 /// Serve it over messaging with `kitchen_service::messaging::responder`.
 /// Serve it over gRPC with `kitchen_service::grpc::Server`.
 /// Call a remote one with `kitchen_service::Client`.
+#[__accord::shared]
 pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     /// The tickets of an order (at most one; `CANCELLED` once compensated).
     fn list_tickets(
@@ -351,45 +121,6 @@ pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: KitchenService> KitchenService for __accord::Arc<__T> {
-    fn list_tickets(
-        &self,
-        request: __accord::Request<ListTicketsRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<TicketList, __accord::CallError>,
-    > + __accord::Send {
-        <__T as KitchenService>::list_tickets(self, request)
-    }
-
-    fn create_ticket(
-        &self,
-        request: __accord::Request<CreateTicket>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<TicketCreated, kitchen_service::CreateTicketError>,
-    > + __accord::Send {
-        <__T as KitchenService>::create_ticket(self, request)
-    }
-
-    fn cancel_ticket(
-        &self,
-        request: __accord::Request<CancelTicket>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as KitchenService>::cancel_ticket(self, request)
-    }
-
-    fn cancel_order_tickets(
-        &self,
-        request: __accord::Request<CancelOrderTickets>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as KitchenService>::cancel_order_tickets(self, request)
-    }
 }
 
 /// `KitchenService`'s error types, operation descriptors and transports.
@@ -669,6 +400,7 @@ pub mod kitchen_service {
         }
 
         /// What `KitchenService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
+        #[__accord::shared]
         pub trait OrderEventsSubscriber: __accord::Send + __accord::Sync + 'static {
             /// A `ftgo.order.OrderCreated` arrived.
             fn order_created(
@@ -686,22 +418,6 @@ pub mod kitchen_service {
             ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
                 let _ = event;
                 __accord::future::ready(__accord::Result::Ok(()))
-            }
-        }
-
-        impl<__T: OrderEventsSubscriber> OrderEventsSubscriber for __accord::Arc<__T> {
-            fn order_created(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCreated>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_created(self, event)
-            }
-
-            fn order_cancelled(
-                &self,
-                event: __accord::Request<super::super::super::super::ftgo::order::OrderCancelled>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as OrderEventsSubscriber>::order_cancelled(self, event)
             }
         }
 
@@ -942,6 +658,7 @@ pub mod kitchen_service {
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over messaging with `delivery_service::messaging::responder`.
 /// Call a remote one with `delivery_service::Client`.
+#[__accord::shared]
 pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
     /// Publish/async responses: the request goes to every subscriber;
     /// the caller collects the replies that arrive within 2 seconds.
@@ -952,16 +669,6 @@ pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
         &self,
         request: __accord::Request<QuoteRequest>,
     ) -> __accord::BoxStream<'static, __accord::Result<Quote, __accord::CallError>>;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: DeliveryService> DeliveryService for __accord::Arc<__T> {
-    fn quote(
-        &self,
-        request: __accord::Request<QuoteRequest>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Quote, __accord::CallError>> {
-        <__T as DeliveryService>::quote(self, request)
-    }
 }
 
 /// `DeliveryService`'s error types, operation descriptors and transports.

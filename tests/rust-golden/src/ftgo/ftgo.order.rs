@@ -5,199 +5,42 @@ use ::accord::__private as __accord;
 use super::super::ftgo::common::Money;
 
 /// A menu item and how many of it were ordered.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.order.v1.LineItem", new)]
 pub struct LineItem {
     pub menu_item_id: __accord::String,
+    #[accord(range(min = 1i32, max = 100i32))]
     pub quantity: i32,
 }
 
-impl LineItem {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(menu_item_id: __accord::String, quantity: i32) -> Self {
-        Self {
-            menu_item_id,
-            quantity,
-        }
-    }
-}
-
-impl __accord::Validate for LineItem {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.quantity;
-            violations.range(
-                &path.field("quantity"),
-                *value,
-                __accord::Option::Some(1i32),
-                __accord::Option::Some(100i32),
-            );
-        }
-    }
-}
-__accord::object_shape!(LineItem {
-    "menu_item_id": __accord::String = true,
-    "quantity": i32 = true,
-});
-__accord::message!(LineItem = "ftgo.order.v1.LineItem" {
-    menu_item_id: __accord::String = 1,
-    quantity: i32 = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.order.v1.CreateOrderRequest", new)]
 pub struct CreateOrderRequest {
     pub restaurant_id: i64,
     pub consumer_id: i64,
+    #[accord(length(min = 1usize))]
     pub line_items: __accord::Vec<LineItem>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub delivery_note: __accord::Option<__accord::String>,
 }
 
-impl CreateOrderRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(restaurant_id: i64, consumer_id: i64, line_items: __accord::Vec<LineItem>) -> Self {
-        Self {
-            restaurant_id,
-            consumer_id,
-            line_items,
-            delivery_note: __accord::Option::None,
-        }
-    }
-    /// Sets `delivery_note`.
-    #[must_use]
-    pub fn with_delivery_note(mut self, value: __accord::String) -> Self {
-        self.delivery_note = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for CreateOrderRequest {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.line_items;
-            violations.length(
-                &path.field("line_items"),
-                value,
-                __accord::Option::Some(1usize),
-                __accord::Option::None,
-            );
-            __accord::Validate::validate_into(value, &path.field("line_items"), violations);
-        }
-    }
-}
-__accord::object_shape!(CreateOrderRequest {
-    "restaurant_id": i64 = true,
-    "consumer_id": i64 = true,
-    "line_items": __accord::Vec<LineItem> = true,
-    "delivery_note": __accord::Option<__accord::String> = false,
-});
-__accord::message!(CreateOrderRequest = "ftgo.order.v1.CreateOrderRequest" {
-    restaurant_id: i64 = 1,
-    consumer_id: i64 = 2,
-    line_items: __accord::Vec<LineItem> = 3,
-    delivery_note: __accord::Option<__accord::String> = 4,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.order.v1.CreateOrderReply", new)]
 pub struct CreateOrderReply {
     pub order_id: i64,
 }
 
-impl CreateOrderReply {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64) -> Self {
-        Self {
-            order_id,
-        }
-    }
-}
-
-impl __accord::Validate for CreateOrderReply {}
-__accord::object_shape!(CreateOrderReply {"order_id": i64 = true});
-__accord::message!(CreateOrderReply = "ftgo.order.v1.CreateOrderReply" {order_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.order.v1.GetOrderRequest", new)]
 pub struct GetOrderRequest {
     pub order_id: i64,
 }
 
-impl GetOrderRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64) -> Self {
-        Self {
-            order_id,
-        }
-    }
-}
-
-impl __accord::Validate for GetOrderRequest {}
-__accord::object_shape!(GetOrderRequest {"order_id": i64 = true});
-__accord::message!(GetOrderRequest = "ftgo.order.v1.GetOrderRequest" {order_id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.order.v1.CancelOrderRequest", new)]
 pub struct CancelOrderRequest {
     pub order_id: i64,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub reason: __accord::Option<__accord::String>,
 }
-
-impl CancelOrderRequest {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64) -> Self {
-        Self {
-            order_id,
-            reason: __accord::Option::None,
-        }
-    }
-    /// Sets `reason`.
-    #[must_use]
-    pub fn with_reason(mut self, value: __accord::String) -> Self {
-        self.reason = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for CancelOrderRequest {}
-__accord::object_shape!(CancelOrderRequest {
-    "order_id": i64 = true,
-    "reason": __accord::Option<__accord::String> = false,
-});
-__accord::message!(CancelOrderRequest = "ftgo.order.v1.CancelOrderRequest" {
-    order_id: i64 = 1,
-    reason: __accord::Option<__accord::String> = 2,
-});
 
 __accord::enumeration! {
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -210,70 +53,30 @@ __accord::enumeration! {
     unknown Unknown;
 }
 
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "ftgo.order.v1.PaymentMethod")]
 #[allow(clippy::large_enum_variant)]
 pub enum PaymentMethod {
-    #[serde(rename = "card")]
+    #[accord(rename = "card")]
     Card(CardToken),
-    #[serde(rename = "voucher")]
+    #[accord(rename = "voucher")]
     Voucher(__accord::String),
 }
 
-impl __accord::Validate for PaymentMethod {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        match self {
-            Self::Card(value) => {
-                __accord::Validate::validate_into(value, &path.field("card"), violations);
-            }
-            Self::Voucher(_) => {}
-        }
-    }
-}
-__accord::union_shape!(PaymentMethod {"card": CardToken, "voucher": __accord::String});
-__accord::oneof!(PaymentMethod = "ftgo.order.v1.PaymentMethod" {
-    Card(CardToken) = 1,
-    Voucher(__accord::String) = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.order.v1.CardToken", new)]
 pub struct CardToken {
     pub token: __accord::String,
 }
 
-impl CardToken {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(token: __accord::String) -> Self {
-        Self {
-            token,
-        }
-    }
-}
-
-impl __accord::Validate for CardToken {}
-__accord::object_shape!(CardToken {"token": __accord::String = true});
-__accord::message!(CardToken = "ftgo.order.v1.CardToken" {token: __accord::String = 1});
-
 /// An order, as its consumer sees it.
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "ftgo.order.v1.Order", new)]
 pub struct Order {
     pub order_id: i64,
     pub state: OrderState,
     pub line_items: __accord::Vec<LineItem>,
     pub total: Money,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub payment: __accord::Option<PaymentMethod>,
     pub labels: __accord::BTreeMap<__accord::String, __accord::String>,
     pub placed_at: __accord::Timestamp,
@@ -281,236 +84,42 @@ pub struct Order {
     pub consumer_id: i64,
 }
 
-impl Order {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64, state: OrderState, line_items: __accord::Vec<LineItem>, total: Money, labels: __accord::BTreeMap<__accord::String, __accord::String>, placed_at: __accord::Timestamp, consumer_id: i64) -> Self {
-        Self {
-            order_id,
-            state,
-            line_items,
-            total,
-            payment: __accord::Option::None,
-            labels,
-            placed_at,
-            consumer_id,
-        }
-    }
-    /// Sets `payment`.
-    #[must_use]
-    pub fn with_payment(mut self, value: PaymentMethod) -> Self {
-        self.payment = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Order {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.line_items;
-            __accord::Validate::validate_into(value, &path.field("line_items"), violations);
-        }
-        {
-            let value = &self.total;
-            __accord::Validate::validate_into(value, &path.field("total"), violations);
-        }
-        if let __accord::Option::Some(value) = &self.payment {
-            __accord::Validate::validate_into(value, &path.field("payment"), violations);
-        }
-    }
-}
-__accord::object_shape!(Order {
-    "order_id": i64 = true,
-    "state": OrderState = true,
-    "line_items": __accord::Vec<LineItem> = true,
-    "total": Money = true,
-    "payment": __accord::Option<PaymentMethod> = false,
-    "labels": __accord::BTreeMap<__accord::String, __accord::String> = true,
-    "placed_at": __accord::Timestamp = true,
-    "consumer_id": i64 = true,
-});
-__accord::message!(Order = "ftgo.order.v1.Order" {
-    order_id: i64 = 1,
-    state: OrderState = 2,
-    line_items: __accord::Vec<LineItem> = 3,
-    total: Money = 4,
-    payment: __accord::Option<PaymentMethod> = 5,
-    labels: __accord::BTreeMap<__accord::String, __accord::String> = 6,
-    placed_at: __accord::Timestamp = 7,
-    consumer_id: i64 = 8,
-});
-
 /// No restaurant has this id.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.order.v1.RestaurantNotFound", new)]
 pub struct RestaurantNotFound {
     pub restaurant_id: i64,
 }
 
-impl RestaurantNotFound {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(restaurant_id: i64) -> Self {
-        Self {
-            restaurant_id,
-        }
-    }
-}
-
-impl __accord::Validate for RestaurantNotFound {}
-__accord::object_shape!(RestaurantNotFound {"restaurant_id": i64 = true});
-__accord::message!(RestaurantNotFound = "ftgo.order.v1.RestaurantNotFound" {
-    restaurant_id: i64 = 1,
-});
-
 /// A line item names something the restaurant's menu does not have.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.order.v1.MenuItemUnavailable", new)]
 pub struct MenuItemUnavailable {
     pub restaurant_id: i64,
     pub menu_item_ids: __accord::Vec<__accord::String>,
 }
 
-impl MenuItemUnavailable {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(restaurant_id: i64, menu_item_ids: __accord::Vec<__accord::String>) -> Self {
-        Self {
-            restaurant_id,
-            menu_item_ids,
-        }
-    }
-}
-
-impl __accord::Validate for MenuItemUnavailable {}
-__accord::object_shape!(MenuItemUnavailable {
-    "restaurant_id": i64 = true,
-    "menu_item_ids": __accord::Vec<__accord::String> = true,
-});
-__accord::message!(MenuItemUnavailable = "ftgo.order.v1.MenuItemUnavailable" {
-    restaurant_id: i64 = 1,
-    menu_item_ids: __accord::Vec<__accord::String> = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.order.v1.OrderNotFound", new)]
 pub struct OrderNotFound {
     pub order_id: i64,
 }
 
-impl OrderNotFound {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64) -> Self {
-        Self {
-            order_id,
-        }
-    }
-}
-
-impl __accord::Validate for OrderNotFound {}
-__accord::object_shape!(OrderNotFound {"order_id": i64 = true});
-__accord::message!(OrderNotFound = "ftgo.order.v1.OrderNotFound" {order_id: i64 = 1});
-
 /// A domain event: an order was created.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.order.v1.OrderCreated", new)]
 pub struct OrderCreated {
     pub order_id: i64,
     pub consumer_id: i64,
     pub line_items: __accord::Vec<LineItem>,
 }
 
-impl OrderCreated {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64, consumer_id: i64, line_items: __accord::Vec<LineItem>) -> Self {
-        Self {
-            order_id,
-            consumer_id,
-            line_items,
-        }
-    }
-}
-
-impl __accord::Validate for OrderCreated {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.line_items;
-            __accord::Validate::validate_into(value, &path.field("line_items"), violations);
-        }
-    }
-}
-__accord::object_shape!(OrderCreated {
-    "order_id": i64 = true,
-    "consumer_id": i64 = true,
-    "line_items": __accord::Vec<LineItem> = true,
-});
-__accord::message!(OrderCreated = "ftgo.order.v1.OrderCreated" {
-    order_id: i64 = 1,
-    consumer_id: i64 = 2,
-    line_items: __accord::Vec<LineItem> = 3,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "ftgo.order.v1.OrderCancelled", new)]
 pub struct OrderCancelled {
     pub order_id: i64,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub reason: __accord::Option<__accord::String>,
 }
-
-impl OrderCancelled {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(order_id: i64) -> Self {
-        Self {
-            order_id,
-            reason: __accord::Option::None,
-        }
-    }
-    /// Sets `reason`.
-    #[must_use]
-    pub fn with_reason(mut self, value: __accord::String) -> Self {
-        self.reason = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for OrderCancelled {}
-__accord::object_shape!(OrderCancelled {
-    "order_id": i64 = true,
-    "reason": __accord::Option<__accord::String> = false,
-});
-__accord::message!(OrderCancelled = "ftgo.order.v1.OrderCancelled" {
-    order_id: i64 = 1,
-    reason: __accord::Option<__accord::String> = 2,
-});
 
 /// Manages the lifecycle of orders.
 ///
@@ -518,6 +127,7 @@ __accord::message!(OrderCancelled = "ftgo.order.v1.OrderCancelled" {
 /// Serve it over REST with `order_service::rest::router`.
 /// Serve it over gRPC with `order_service::grpc::Server`.
 /// Call a remote one with `order_service::Client`.
+#[__accord::shared]
 pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     /// Places an order.
     fn create_order(
@@ -558,52 +168,6 @@ pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: OrderService> OrderService for __accord::Arc<__T> {
-    fn create_order(
-        &self,
-        request: __accord::Request<CreateOrderRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<CreateOrderReply, order_service::CreateOrderError>,
-    > + __accord::Send {
-        <__T as OrderService>::create_order(self, request)
-    }
-
-    fn get_order(
-        &self,
-        request: __accord::Request<GetOrderRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Order, order_service::GetOrderError>,
-    > + __accord::Send {
-        <__T as OrderService>::get_order(self, request)
-    }
-
-    fn cancel_order(
-        &self,
-        request: __accord::Request<CancelOrderRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Order, order_service::CancelOrderError>,
-    > + __accord::Send {
-        <__T as OrderService>::cancel_order(self, request)
-    }
-
-    fn watch_order(
-        &self,
-        request: __accord::Request<GetOrderRequest>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Order, __accord::CallError>> {
-        <__T as OrderService>::watch_order(self, request)
-    }
-
-    fn order_viewed(
-        &self,
-        request: __accord::Request<GetOrderRequest>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as OrderService>::order_viewed(self, request)
-    }
 }
 
 /// `OrderService`'s error types, operation descriptors and transports.
@@ -913,7 +477,7 @@ pub mod order_service {
         }
 
         __accord::rest_proxy! {
-            /// Calls a `OrderService` over REST.
+            /// Calls an `OrderService` over REST.
             pub struct Proxy;
         }
 
@@ -1161,7 +725,7 @@ pub mod order_service {
         }
 
         __accord::grpc_proxy! {
-            /// Calls a `OrderService` over gRPC.
+            /// Calls an `OrderService` over gRPC.
             pub struct Proxy;
         }
 
@@ -1216,7 +780,7 @@ pub mod order_service {
         }
     }
 
-    /// Calls a `OrderService` over the transport each operation is bound to.
+    /// Calls an `OrderService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,

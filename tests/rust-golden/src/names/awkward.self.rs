@@ -4,282 +4,74 @@
 use ::accord::__private as __accord;
 
 /// `Self` is a type Rust cannot name raw: it becomes `Self_`.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Self", new)]
 pub struct Self_ {
-    #[serde(rename = "self")]
+    #[accord(rename = "self")]
     pub self_: __accord::String,
-    #[serde(rename = "Self")]
+    #[accord(rename = "Self")]
     pub self_2: i32,
-    #[serde(rename = "crate")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(rename = "crate")]
     pub crate_: __accord::Option<bool>,
-    #[serde(rename = "super")]
+    #[accord(rename = "super")]
     pub super_: __accord::Vec<__accord::String>,
-    #[serde(rename = "self_")]
+    #[accord(rename = "self_")]
     pub self_3: __accord::String,
     pub r#type: __accord::String,
-    #[serde(rename = "userId")]
+    #[accord(rename = "userId")]
     pub user_id: i64,
-    #[serde(rename = "user_id")]
+    #[accord(rename = "user_id")]
     pub user_id_2: i64,
 }
-
-impl Self_ {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(self_: __accord::String, self_2: i32, super_: __accord::Vec<__accord::String>, self_3: __accord::String, r#type: __accord::String, user_id: i64, user_id_2: i64) -> Self {
-        Self {
-            self_,
-            self_2,
-            crate_: __accord::Option::None,
-            super_,
-            self_3,
-            r#type,
-            user_id,
-            user_id_2,
-        }
-    }
-    /// Sets `crate_`.
-    #[must_use]
-    pub fn with_crate(mut self, value: bool) -> Self {
-        self.crate_ = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Self_ {}
-__accord::object_shape!(Self_ {
-    "self": __accord::String = true,
-    "Self": i32 = true,
-    "crate": __accord::Option<bool> = false,
-    "super": __accord::Vec<__accord::String> = true,
-    "self_": __accord::String = true,
-    "type": __accord::String = true,
-    "userId": i64 = true,
-    "user_id": i64 = true,
-});
-__accord::message!(Self_ = "awkward.self.v1.Self" {
-    self_: __accord::String = 1,
-    self_2: i32 = 2,
-    crate_: __accord::Option<bool> = 3,
-    super_: __accord::Vec<__accord::String> = 4,
-    self_3: __accord::String = 5,
-    r#type: __accord::String = 6,
-    user_id: i64 = 7,
-    user_id_2: i64 = 8,
-});
 
 /// A thing; its JSON, in a code block rustdoc must not compile:
 /// 
 /// ```text
 /// {"id": 1}
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Thing", new)]
 pub struct Thing {
     pub id: i64,
 }
 
-impl Thing {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: i64) -> Self {
-        Self {
-            id,
-        }
-    }
-}
-
-impl __accord::Validate for Thing {}
-__accord::object_shape!(Thing {"id": i64 = true});
-__accord::message!(Thing = "awkward.self.v1.Thing" {id: i64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.a_thing", new)]
 pub struct AThing {
     pub name: __accord::String,
 }
 
-impl AThing {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(name: __accord::String) -> Self {
-        Self {
-            name,
-        }
-    }
-}
-
-impl __accord::Validate for AThing {}
-__accord::object_shape!(AThing {"name": __accord::String = true});
-__accord::message!(AThing = "awkward.self.v1.a_thing" {name: __accord::String = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.THE_THING", new)]
 pub struct TheThing {
     pub flag: bool,
 }
 
-impl TheThing {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(flag: bool) -> Self {
-        Self {
-            flag,
-        }
-    }
-}
-
-impl __accord::Validate for TheThing {}
-__accord::object_shape!(TheThing {"flag": bool = true});
-__accord::message!(TheThing = "awkward.self.v1.THE_THING" {flag: bool = 1});
-
 /// Names the generated code uses from std: harmless, it names std through one alias.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Option", new)]
 pub struct Option {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub some: __accord::Option<__accord::String>,
 }
 
-impl Option {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            some: __accord::Option::None,
-        }
-    }
-    /// Sets `some`.
-    #[must_use]
-    pub fn with_some(mut self, value: __accord::String) -> Self {
-        self.some = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Option {}
-__accord::object_shape!(Option {"some": __accord::Option<__accord::String> = false});
-__accord::message!(Option = "awkward.self.v1.Option" {
-    some: __accord::Option<__accord::String> = 1,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Result", new)]
 pub struct Result {
     pub ok: bool,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub err: __accord::Option<__accord::String>,
 }
 
-impl Result {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(ok: bool) -> Self {
-        Self {
-            ok,
-            err: __accord::Option::None,
-        }
-    }
-    /// Sets `err`.
-    #[must_use]
-    pub fn with_err(mut self, value: __accord::String) -> Self {
-        self.err = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Result {}
-__accord::object_shape!(Result {
-    "ok": bool = true,
-    "err": __accord::Option<__accord::String> = false,
-});
-__accord::message!(Result = "awkward.self.v1.Result" {
-    ok: bool = 1,
-    err: __accord::Option<__accord::String> = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Vec", new)]
 pub struct Vec {
     pub items: __accord::Vec<i64>,
 }
 
-impl Vec {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(items: __accord::Vec<i64>) -> Self {
-        Self {
-            items,
-        }
-    }
-}
-
-impl __accord::Validate for Vec {}
-__accord::object_shape!(Vec {"items": __accord::Vec<i64> = true});
-__accord::message!(Vec = "awkward.self.v1.Vec" {items: __accord::Vec<i64> = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Box", new)]
 pub struct Box {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub inner: __accord::Option<Option>,
 }
-
-impl Box {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            inner: __accord::Option::None,
-        }
-    }
-    /// Sets `inner`.
-    #[must_use]
-    pub fn with_inner(mut self, value: Option) -> Self {
-        self.inner = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Box {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        if let __accord::Option::Some(value) = &self.inner {
-            __accord::Validate::validate_into(value, &path.field("inner"), violations);
-        }
-    }
-}
-__accord::object_shape!(Box {"inner": __accord::Option<Option> = false});
-__accord::message!(Box = "awkward.self.v1.Box" {inner: __accord::Option<Option> = 1});
 
 __accord::enumeration! {
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -293,212 +85,50 @@ __accord::enumeration! {
     unknown Unknown2;
 }
 
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "awkward.self.v1.crate")]
 #[allow(clippy::large_enum_variant)]
 pub enum Crate {
-    #[serde(rename = "self")]
+    #[accord(rename = "self")]
     Self_(__accord::String),
-    #[serde(rename = "Self")]
+    #[accord(rename = "Self")]
     Self2(i64),
-    #[serde(rename = "type")]
+    #[accord(rename = "type")]
     Type(Thing),
 }
 
-impl __accord::Validate for Crate {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        match self {
-            Self::Self_(_) => {}
-            Self::Self2(_) => {}
-            Self::Type(value) => {
-                __accord::Validate::validate_into(value, &path.field("type"), violations);
-            }
-        }
-    }
-}
-__accord::union_shape!(Crate {"self": __accord::String, "Self": i64, "type": Thing});
-__accord::oneof!(Crate = "awkward.self.v1.crate" {
-    Self_(__accord::String) = 1,
-    Self2(i64) = 2,
-    Type(Thing) = 3,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Input", new)]
 pub struct Input {
     pub r#type: __accord::String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub r#match: __accord::Option<Match>,
-    #[serde(rename = "self")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(rename = "self")]
     pub self_: __accord::Option<__accord::String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub which: __accord::Option<Crate>,
 }
 
-impl Input {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(r#type: __accord::String) -> Self {
-        Self {
-            r#type,
-            r#match: __accord::Option::None,
-            self_: __accord::Option::None,
-            which: __accord::Option::None,
-        }
-    }
-    /// Sets `r#match`.
-    #[must_use]
-    pub fn with_match(mut self, value: Match) -> Self {
-        self.r#match = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `self_`.
-    #[must_use]
-    pub fn with_self(mut self, value: __accord::String) -> Self {
-        self.self_ = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `which`.
-    #[must_use]
-    pub fn with_which(mut self, value: Crate) -> Self {
-        self.which = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Input {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        if let __accord::Option::Some(value) = &self.which {
-            __accord::Validate::validate_into(value, &path.field("which"), violations);
-        }
-    }
-}
-__accord::object_shape!(Input {
-    "type": __accord::String = true,
-    "match": __accord::Option<Match> = false,
-    "self": __accord::Option<__accord::String> = false,
-    "which": __accord::Option<Crate> = false,
-});
-__accord::message!(Input = "awkward.self.v1.Input" {
-    r#type: __accord::String = 1,
-    r#match: __accord::Option<Match> = 2,
-    self_: __accord::Option<__accord::String> = 3,
-    which: __accord::Option<Crate> = 4,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Lookup", new)]
 pub struct Lookup {
     pub r#type: __accord::String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub r#match: __accord::Option<Match>,
-    #[serde(rename = "self")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(rename = "self")]
     pub self_: __accord::Option<__accord::String>,
-    #[serde(rename = "super")]
+    #[accord(rename = "super")]
     pub super_: __accord::Vec<Match>,
 }
 
-impl Lookup {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(r#type: __accord::String, super_: __accord::Vec<Match>) -> Self {
-        Self {
-            r#type,
-            r#match: __accord::Option::None,
-            self_: __accord::Option::None,
-            super_,
-        }
-    }
-    /// Sets `r#match`.
-    #[must_use]
-    pub fn with_match(mut self, value: Match) -> Self {
-        self.r#match = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `self_`.
-    #[must_use]
-    pub fn with_self(mut self, value: __accord::String) -> Self {
-        self.self_ = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Lookup {}
-__accord::object_shape!(Lookup {
-    "type": __accord::String = true,
-    "match": __accord::Option<Match> = false,
-    "self": __accord::Option<__accord::String> = false,
-    "super": __accord::Vec<Match> = true,
-});
-__accord::message!(Lookup = "awkward.self.v1.Lookup" {
-    r#type: __accord::String = 1,
-    r#match: __accord::Option<Match> = 2,
-    self_: __accord::Option<__accord::String> = 3,
-    super_: __accord::Vec<Match> = 4,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.TypeError", new)]
 pub struct TypeError {
     pub r#fn: __accord::String,
 }
 
-impl TypeError {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(r#fn: __accord::String) -> Self {
-        Self {
-            r#fn,
-        }
-    }
-}
-
-impl __accord::Validate for TypeError {}
-__accord::object_shape!(TypeError {"fn": __accord::String = true});
-__accord::message!(TypeError = "awkward.self.v1.TypeError" {r#fn: __accord::String = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "awkward.self.v1.Error", new)]
 pub struct Error {
     pub r#loop: bool,
 }
-
-impl Error {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(r#loop: bool) -> Self {
-        Self {
-            r#loop,
-        }
-    }
-}
-
-impl __accord::Validate for Error {}
-__accord::object_shape!(Error {"loop": bool = true});
-__accord::message!(Error = "awkward.self.v1.Error" {r#loop: bool = 1});
 
 /// A service named like a keyword, with keyword operations.
 ///
@@ -506,6 +136,7 @@ __accord::message!(Error = "awkward.self.v1.Error" {r#loop: bool = 1});
 /// Serve it over REST with `type::rest::router`.
 /// Serve it over gRPC with `type::grpc::Server`.
 /// Call a remote one with `type::Client`.
+#[__accord::shared]
 pub trait Type: __accord::Send + __accord::Sync + 'static {
     fn r#match(
         &self,
@@ -541,52 +172,6 @@ pub trait Type: __accord::Send + __accord::Sync + 'static {
         &self,
         request: __accord::Request<Input>,
     ) -> __accord::BoxStream<'static, __accord::Result<TheThing, __accord::CallError>>;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Type> Type for __accord::Arc<__T> {
-    fn r#match(
-        &self,
-        request: __accord::Request<Input>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Self_, r#type::MatchError>,
-    > + __accord::Send {
-        <__T as Type>::r#match(self, request)
-    }
-
-    fn self_(
-        &self,
-        request: __accord::Request<Lookup>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Thing, r#type::SelfError>,
-    > + __accord::Send {
-        <__T as Type>::self_(self, request)
-    }
-
-    fn self_2(
-        &self,
-        request: __accord::Request<Lookup>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<AThing, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Type>::self_2(self, request)
-    }
-
-    fn r#async(
-        &self,
-        request: __accord::Request<Lookup>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Type>::r#async(self, request)
-    }
-
-    fn r#loop(
-        &self,
-        request: __accord::Request<Input>,
-    ) -> __accord::BoxStream<'static, __accord::Result<TheThing, __accord::CallError>> {
-        <__T as Type>::r#loop(self, request)
-    }
 }
 
 /// `Type`'s error types, operation descriptors and transports.
@@ -1175,6 +760,7 @@ pub mod r#type {
 /// Serve it over REST with `self::rest::router`.
 /// Serve it over gRPC with `self::grpc::Server`.
 /// Call a remote one with `self::Client`.
+#[__accord::shared]
 pub trait Self2: __accord::Send + __accord::Sync + 'static {
     fn super_(
         &self,
@@ -1182,18 +768,6 @@ pub trait Self2: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Self2> Self2 for __accord::Arc<__T> {
-    fn super_(
-        &self,
-        request: __accord::Request<Input>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Self2>::super_(self, request)
-    }
 }
 
 /// `Self2`'s error types, operation descriptors and transports.
@@ -1418,11 +992,8 @@ pub mod self_ {
 /// A service with no operations (yet): its generated code must compile without warnings.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
+#[__accord::shared]
 pub trait Idle: __accord::Send + __accord::Sync + 'static {
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Idle> Idle for __accord::Arc<__T> {
 }
 
 /// `Idle`'s error types, operation descriptors and transports.

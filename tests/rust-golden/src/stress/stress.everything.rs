@@ -4,9 +4,8 @@
 use ::accord::__private as __accord;
 
 /// Every scalar, required.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Scalars", new)]
 pub struct Scalars {
     pub flag: bool,
     pub small: i32,
@@ -22,98 +21,35 @@ pub struct Scalars {
     pub id: __accord::Uuid,
 }
 
-impl Scalars {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[allow(clippy::too_many_arguments)]
-    #[must_use]
-    pub fn new(flag: bool, small: i32, big: i64, count: u32, huge: u64, ratio: f32, precise: f64, text: __accord::String, blob: __accord::Bytes, at: __accord::Timestamp, took: __accord::Duration, id: __accord::Uuid) -> Self {
-        Self {
-            flag,
-            small,
-            big,
-            count,
-            huge,
-            ratio,
-            precise,
-            text,
-            blob,
-            at,
-            took,
-            id,
-        }
-    }
-}
-
-impl __accord::Validate for Scalars {}
-__accord::object_shape!(Scalars {
-    "flag": bool = true,
-    "small": i32 = true,
-    "big": i64 = true,
-    "count": u32 = true,
-    "huge": u64 = true,
-    "ratio": f32 = true,
-    "precise": f64 = true,
-    "text": __accord::String = true,
-    "blob": __accord::Bytes = true,
-    "at": __accord::Timestamp = true,
-    "took": __accord::Duration = true,
-    "id": __accord::Uuid = true,
-});
-__accord::message!(Scalars = "stress.everything.v2.Scalars" {
-    flag: bool = 1,
-    small: i32 = 2,
-    big: i64 = 3,
-    count: u32 = 4,
-    huge: u64 = 5,
-    ratio: f32 = 6,
-    precise: f64 = 7,
-    text: __accord::String = 8,
-    blob: __accord::Bytes = 9,
-    at: __accord::Timestamp = 10,
-    took: __accord::Duration = 11,
-    id: __accord::Uuid = 12,
-});
-
 /// Every scalar and container, optional; defaults wherever a literal can state one.
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Optionals", new)]
 pub struct Optionals {
-    #[serde(default = "Optionals::default_flag")]
+    #[accord(default)]
     pub flag: bool,
-    #[serde(default = "Optionals::default_small")]
+    #[accord(default)]
     pub small: i32,
-    #[serde(default = "Optionals::default_big")]
+    #[accord(default)]
     pub big: i64,
-    #[serde(default = "Optionals::default_count")]
+    #[accord(default)]
     pub count: u32,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub huge: __accord::Option<u64>,
-    #[serde(default = "Optionals::default_ratio")]
+    #[accord(default)]
     pub ratio: f32,
-    #[serde(default = "Optionals::default_precise")]
+    #[accord(default)]
     pub precise: f64,
-    #[serde(default = "Optionals::default_text")]
+    #[accord(default)]
     pub text: __accord::String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub blob: __accord::Option<__accord::Bytes>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub at: __accord::Option<__accord::Timestamp>,
-    #[serde(default = "Optionals::default_took")]
+    #[accord(default)]
     pub took: __accord::Duration,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub id: __accord::Option<__accord::Uuid>,
-    #[serde(default = "Optionals::default_color")]
+    #[accord(default)]
     pub color: Color,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub shape: __accord::Option<Shape>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub tags: __accord::Option<__accord::Vec<__accord::String>>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub scores: __accord::Option<__accord::BTreeMap<__accord::String, i64>>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub nested: __accord::Option<Scalars>,
 }
 
@@ -134,133 +70,6 @@ impl Optionals {
     pub const DEFAULT_TEXT: &'static str = "héllo \"quoted\"\n\ttab \\ done";
     /// The `@default` of `color`.
     pub const DEFAULT_COLOR: Color = Color::Green;
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            flag: Self::default_flag(),
-            small: Self::default_small(),
-            big: Self::default_big(),
-            count: Self::default_count(),
-            huge: __accord::Option::None,
-            ratio: Self::default_ratio(),
-            precise: Self::default_precise(),
-            text: Self::default_text(),
-            blob: __accord::Option::None,
-            at: __accord::Option::None,
-            took: Self::default_took(),
-            id: __accord::Option::None,
-            color: Self::default_color(),
-            shape: __accord::Option::None,
-            tags: __accord::Option::None,
-            scores: __accord::Option::None,
-            nested: __accord::Option::None,
-        }
-    }
-    /// Sets `flag`.
-    #[must_use]
-    pub fn with_flag(mut self, value: bool) -> Self {
-        self.flag = value;
-        self
-    }
-    /// Sets `small`.
-    #[must_use]
-    pub fn with_small(mut self, value: i32) -> Self {
-        self.small = value;
-        self
-    }
-    /// Sets `big`.
-    #[must_use]
-    pub fn with_big(mut self, value: i64) -> Self {
-        self.big = value;
-        self
-    }
-    /// Sets `count`.
-    #[must_use]
-    pub fn with_count(mut self, value: u32) -> Self {
-        self.count = value;
-        self
-    }
-    /// Sets `huge`.
-    #[must_use]
-    pub fn with_huge(mut self, value: u64) -> Self {
-        self.huge = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `ratio`.
-    #[must_use]
-    pub fn with_ratio(mut self, value: f32) -> Self {
-        self.ratio = value;
-        self
-    }
-    /// Sets `precise`.
-    #[must_use]
-    pub fn with_precise(mut self, value: f64) -> Self {
-        self.precise = value;
-        self
-    }
-    /// Sets `text`.
-    #[must_use]
-    pub fn with_text(mut self, value: __accord::String) -> Self {
-        self.text = value;
-        self
-    }
-    /// Sets `blob`.
-    #[must_use]
-    pub fn with_blob(mut self, value: __accord::Bytes) -> Self {
-        self.blob = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `at`.
-    #[must_use]
-    pub fn with_at(mut self, value: __accord::Timestamp) -> Self {
-        self.at = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `took`.
-    #[must_use]
-    pub fn with_took(mut self, value: __accord::Duration) -> Self {
-        self.took = value;
-        self
-    }
-    /// Sets `id`.
-    #[must_use]
-    pub fn with_id(mut self, value: __accord::Uuid) -> Self {
-        self.id = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `color`.
-    #[must_use]
-    pub fn with_color(mut self, value: Color) -> Self {
-        self.color = value;
-        self
-    }
-    /// Sets `shape`.
-    #[must_use]
-    pub fn with_shape(mut self, value: Shape) -> Self {
-        self.shape = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `tags`.
-    #[must_use]
-    pub fn with_tags(mut self, value: __accord::Vec<__accord::String>) -> Self {
-        self.tags = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `scores`.
-    #[must_use]
-    pub fn with_scores(mut self, value: __accord::BTreeMap<__accord::String, i64>) -> Self {
-        self.scores = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `nested`.
-    #[must_use]
-    pub fn with_nested(mut self, value: Scalars) -> Self {
-        self.nested = __accord::Option::Some(value);
-        self
-    }
     /// The `@default` of `flag`, as a value.
     pub fn default_flag() -> bool {
         Self::DEFAULT_FLAG
@@ -323,63 +132,9 @@ impl __accord::Default for Optionals {
     }
 }
 
-impl __accord::Validate for Optionals {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        if let __accord::Option::Some(value) = &self.shape {
-            __accord::Validate::validate_into(value, &path.field("shape"), violations);
-        }
-        if let __accord::Option::Some(value) = &self.nested {
-            __accord::Validate::validate_into(value, &path.field("nested"), violations);
-        }
-    }
-}
-__accord::object_shape!(Optionals {
-    "flag": bool = false,
-    "small": i32 = false,
-    "big": i64 = false,
-    "count": u32 = false,
-    "huge": __accord::Option<u64> = false,
-    "ratio": f32 = false,
-    "precise": f64 = false,
-    "text": __accord::String = false,
-    "blob": __accord::Option<__accord::Bytes> = false,
-    "at": __accord::Option<__accord::Timestamp> = false,
-    "took": __accord::Duration = false,
-    "id": __accord::Option<__accord::Uuid> = false,
-    "color": Color = false,
-    "shape": __accord::Option<Shape> = false,
-    "tags": __accord::Option<__accord::Vec<__accord::String>> = false,
-    "scores": __accord::Option<__accord::BTreeMap<__accord::String, i64>> = false,
-    "nested": __accord::Option<Scalars> = false,
-});
-__accord::message!(Optionals = "stress.everything.v2.Optionals" {
-    flag: bool = 1 or Optionals::default_flag,
-    small: i32 = 2 or Optionals::default_small,
-    big: i64 = 3 or Optionals::default_big,
-    count: u32 = 4 or Optionals::default_count,
-    huge: __accord::Option<u64> = 5,
-    ratio: f32 = 6 or Optionals::default_ratio,
-    precise: f64 = 7 or Optionals::default_precise,
-    text: __accord::String = 8 or Optionals::default_text,
-    blob: __accord::Option<__accord::Bytes> = 9,
-    at: __accord::Option<__accord::Timestamp> = 10,
-    took: __accord::Duration = 11 or Optionals::default_took,
-    id: __accord::Option<__accord::Uuid> = 12,
-    color: Color = 13 or Optionals::default_color,
-    shape: __accord::Option<Shape> = 14,
-    tags: __accord::Option<__accord::Vec<__accord::String>> = 15,
-    scores: __accord::Option<__accord::BTreeMap<__accord::String, i64>> = 16,
-    nested: __accord::Option<Scalars> = 17,
-});
-
 /// Containers in every combination protobuf cannot express directly.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Containers", new)]
 pub struct Containers {
     pub matrix: __accord::Vec<__accord::Vec<i32>>,
     pub cube: __accord::Vec<__accord::Vec<__accord::Vec<f64>>>,
@@ -388,110 +143,34 @@ pub struct Containers {
     pub by_small: __accord::BTreeMap<u32, __accord::BTreeMap<__accord::String, bool>>,
     pub shapes: __accord::Vec<Shape>,
     pub colors: __accord::Vec<Color>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub optional_list: __accord::Option<__accord::Vec<Item>>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub optional_map: __accord::Option<__accord::BTreeMap<__accord::String, __accord::Vec<Item>>>,
+    #[accord(tag = 13)]
     pub lights: __accord::BTreeMap<u64, Light>,
 }
 
-impl Containers {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[allow(clippy::too_many_arguments)]
-    #[must_use]
-    pub fn new(matrix: __accord::Vec<__accord::Vec<i32>>, cube: __accord::Vec<__accord::Vec<__accord::Vec<f64>>>, groups: __accord::BTreeMap<__accord::String, __accord::Vec<__accord::String>>, by_id: __accord::BTreeMap<i64, Item>, by_small: __accord::BTreeMap<u32, __accord::BTreeMap<__accord::String, bool>>, shapes: __accord::Vec<Shape>, colors: __accord::Vec<Color>, lights: __accord::BTreeMap<u64, Light>) -> Self {
-        Self {
-            matrix,
-            cube,
-            groups,
-            by_id,
-            by_small,
-            shapes,
-            colors,
-            optional_list: __accord::Option::None,
-            optional_map: __accord::Option::None,
-            lights,
-        }
-    }
-    /// Sets `optional_list`.
-    #[must_use]
-    pub fn with_optional_list(mut self, value: __accord::Vec<Item>) -> Self {
-        self.optional_list = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `optional_map`.
-    #[must_use]
-    pub fn with_optional_map(mut self, value: __accord::BTreeMap<__accord::String, __accord::Vec<Item>>) -> Self {
-        self.optional_map = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Containers {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.by_id;
-            __accord::Validate::validate_into(value, &path.field("by_id"), violations);
-        }
-        {
-            let value = &self.shapes;
-            __accord::Validate::validate_into(value, &path.field("shapes"), violations);
-        }
-        if let __accord::Option::Some(value) = &self.optional_list {
-            __accord::Validate::validate_into(value, &path.field("optional_list"), violations);
-        }
-        if let __accord::Option::Some(value) = &self.optional_map {
-            __accord::Validate::validate_into(value, &path.field("optional_map"), violations);
-        }
-    }
-}
-__accord::object_shape!(Containers {
-    "matrix": __accord::Vec<__accord::Vec<i32>> = true,
-    "cube": __accord::Vec<__accord::Vec<__accord::Vec<f64>>> = true,
-    "groups": __accord::BTreeMap<__accord::String, __accord::Vec<__accord::String>> = true,
-    "by_id": __accord::BTreeMap<i64, Item> = true,
-    "by_small": __accord::BTreeMap<u32, __accord::BTreeMap<__accord::String, bool>> = true,
-    "shapes": __accord::Vec<Shape> = true,
-    "colors": __accord::Vec<Color> = true,
-    "optional_list": __accord::Option<__accord::Vec<Item>> = false,
-    "optional_map": __accord::Option<__accord::BTreeMap<__accord::String, __accord::Vec<Item>>> = false,
-    "lights": __accord::BTreeMap<u64, Light> = true,
-});
-__accord::message!(Containers = "stress.everything.v2.Containers" {
-    matrix: __accord::Vec<__accord::Vec<i32>> = 1,
-    cube: __accord::Vec<__accord::Vec<__accord::Vec<f64>>> = 2,
-    groups: __accord::BTreeMap<__accord::String, __accord::Vec<__accord::String>> = 3,
-    by_id: __accord::BTreeMap<i64, Item> = 4,
-    by_small: __accord::BTreeMap<u32, __accord::BTreeMap<__accord::String, bool>> = 5,
-    shapes: __accord::Vec<Shape> = 6,
-    colors: __accord::Vec<Color> = 7,
-    optional_list: __accord::Option<__accord::Vec<Item>> = 8,
-    optional_map: __accord::Option<__accord::BTreeMap<__accord::String, __accord::Vec<Item>>> = 9,
-    lights: __accord::BTreeMap<u64, Light> = 13,
-});
-
 /// Constraints of every kind.
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Constrained", new)]
 pub struct Constrained {
     /// A percentage.
+    #[accord(range(min = 1i32, max = 100i32))]
     pub percent: i32,
+    #[accord(range(min = 0.5f64))]
     pub positive: f64,
+    #[accord(range(max = 10u64))]
     pub at_most: u64,
+    #[accord(length(min = 1usize, max = 64usize), pattern = "^[a-z][a-z0-9_]*$")]
     pub slug: __accord::String,
+    #[accord(length(max = 16usize))]
     pub digest: __accord::Bytes,
+    #[accord(length(min = 1usize, max = 10usize))]
     pub items: __accord::Vec<Item>,
+    #[accord(length(min = 1usize))]
     pub labels: __accord::BTreeMap<__accord::String, __accord::String>,
-    #[serde(default = "Constrained::default_code")]
+    #[accord(default, length(min = 2usize))]
     pub code: __accord::String,
-    #[serde(default = "Constrained::default_tilt")]
+    #[accord(default, range(min = -1.5f32, max = 1.5f32))]
     pub tilt: f32,
 }
 
@@ -500,35 +179,6 @@ impl Constrained {
     pub const DEFAULT_CODE: &'static str = "ab";
     /// The `@default` of `tilt`.
     pub const DEFAULT_TILT: f32 = 0.25f32;
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(percent: i32, positive: f64, at_most: u64, slug: __accord::String, digest: __accord::Bytes, items: __accord::Vec<Item>, labels: __accord::BTreeMap<__accord::String, __accord::String>) -> Self {
-        Self {
-            percent,
-            positive,
-            at_most,
-            slug,
-            digest,
-            items,
-            labels,
-            code: Self::default_code(),
-            tilt: Self::default_tilt(),
-        }
-    }
-    /// Sets `code`.
-    #[must_use]
-    pub fn with_code(mut self, value: __accord::String) -> Self {
-        self.code = value;
-        self
-    }
-    /// Sets `tilt`.
-    #[must_use]
-    pub fn with_tilt(mut self, value: f32) -> Self {
-        self.tilt = value;
-        self
-    }
     /// The `@default` of `code`, as a value.
     pub fn default_code() -> __accord::String {
         __accord::String::from(Self::DEFAULT_CODE)
@@ -555,169 +205,13 @@ impl __accord::Default for Constrained {
     }
 }
 
-impl __accord::Validate for Constrained {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.percent;
-            violations.range(
-                &path.field("percent"),
-                *value,
-                __accord::Option::Some(1i32),
-                __accord::Option::Some(100i32),
-            );
-        }
-        {
-            let value = &self.positive;
-            violations.range(
-                &path.field("positive"),
-                *value,
-                __accord::Option::Some(0.5f64),
-                __accord::Option::None,
-            );
-        }
-        {
-            let value = &self.at_most;
-            violations.range(
-                &path.field("at_most"),
-                *value,
-                __accord::Option::None,
-                __accord::Option::Some(10u64),
-            );
-        }
-        {
-            let value = &self.slug;
-            violations.length(
-                &path.field("slug"),
-                value,
-                __accord::Option::Some(1usize),
-                __accord::Option::Some(64usize),
-            );
-            static PATTERN: __accord::Pattern = __accord::Pattern::new("^[a-z][a-z0-9_]*$");
-            violations.pattern(&path.field("slug"), value, &PATTERN);
-        }
-        {
-            let value = &self.digest;
-            violations.length(
-                &path.field("digest"),
-                value,
-                __accord::Option::None,
-                __accord::Option::Some(16usize),
-            );
-        }
-        {
-            let value = &self.items;
-            violations.length(
-                &path.field("items"),
-                value,
-                __accord::Option::Some(1usize),
-                __accord::Option::Some(10usize),
-            );
-            __accord::Validate::validate_into(value, &path.field("items"), violations);
-        }
-        {
-            let value = &self.labels;
-            violations.length(
-                &path.field("labels"),
-                value,
-                __accord::Option::Some(1usize),
-                __accord::Option::None,
-            );
-        }
-        {
-            let value = &self.code;
-            violations.length(
-                &path.field("code"),
-                value,
-                __accord::Option::Some(2usize),
-                __accord::Option::None,
-            );
-        }
-        {
-            let value = &self.tilt;
-            violations.range(
-                &path.field("tilt"),
-                *value,
-                __accord::Option::Some(-1.5f32),
-                __accord::Option::Some(1.5f32),
-            );
-        }
-    }
-}
-__accord::object_shape!(Constrained {
-    "percent": i32 = true,
-    "positive": f64 = true,
-    "at_most": u64 = true,
-    "slug": __accord::String = true,
-    "digest": __accord::Bytes = true,
-    "items": __accord::Vec<Item> = true,
-    "labels": __accord::BTreeMap<__accord::String, __accord::String> = true,
-    "code": __accord::String = false,
-    "tilt": f32 = false,
-});
-__accord::message!(Constrained = "stress.everything.v2.Constrained" {
-    percent: i32 = 1,
-    positive: f64 = 2,
-    at_most: u64 = 3,
-    slug: __accord::String = 4,
-    digest: __accord::Bytes = 5,
-    items: __accord::Vec<Item> = 6,
-    labels: __accord::BTreeMap<__accord::String, __accord::String> = 7,
-    code: __accord::String = 8 or Constrained::default_code,
-    tilt: f32 = 9 or Constrained::default_tilt,
-});
-
 /// Shares its short name with `stress.other.Item`.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Item", new)]
 pub struct Item {
     pub id: i64,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub other: __accord::Option<super::super::stress::other::Item>,
 }
-
-impl Item {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: i64) -> Self {
-        Self {
-            id,
-            other: __accord::Option::None,
-        }
-    }
-    /// Sets `other`.
-    #[must_use]
-    pub fn with_other(mut self, value: super::super::stress::other::Item) -> Self {
-        self.other = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Item {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        if let __accord::Option::Some(value) = &self.other {
-            __accord::Validate::validate_into(value, &path.field("other"), violations);
-        }
-    }
-}
-__accord::object_shape!(Item {
-    "id": i64 = true,
-    "other": __accord::Option<super::super::stress::other::Item> = false,
-});
-__accord::message!(Item = "stress.everything.v2.Item" {
-    id: i64 = 1,
-    other: __accord::Option<super::super::stress::other::Item> = 2,
-});
 
 __accord::enumeration! {
     /// A colour.
@@ -746,136 +240,45 @@ __accord::enumeration! {
 }
 
 /// A union: exactly one variant is set.
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Shape")]
 #[allow(clippy::large_enum_variant)]
 pub enum Shape {
     /// A round shape.
-    #[serde(rename = "circle")]
+    #[accord(rename = "circle")]
     Circle(Circle),
-    #[serde(rename = "side")]
+    #[accord(rename = "side")]
     Side(f64),
-    #[serde(rename = "label")]
+    #[accord(rename = "label")]
     Label(__accord::String),
-    #[serde(rename = "points")]
+    #[accord(rename = "points")]
     Points(__accord::Vec<Point>),
-    #[serde(rename = "nothing")]
+    #[accord(rename = "nothing")]
     Nothing(Empty),
-    #[serde(rename = "color")]
+    #[accord(rename = "color")]
     Color(Color),
 }
 
-impl __accord::Validate for Shape {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        match self {
-            Self::Circle(value) => {
-                __accord::Validate::validate_into(value, &path.field("circle"), violations);
-            }
-            Self::Side(_) => {}
-            Self::Label(_) => {}
-            Self::Points(value) => {
-                __accord::Validate::validate_into(value, &path.field("points"), violations);
-            }
-            Self::Nothing(value) => {
-                __accord::Validate::validate_into(value, &path.field("nothing"), violations);
-            }
-            Self::Color(_) => {}
-        }
-    }
-}
-__accord::union_shape!(Shape {
-    "circle": Circle,
-    "side": f64,
-    "label": __accord::String,
-    "points": __accord::Vec<Point>,
-    "nothing": Empty,
-    "color": Color,
-});
-__accord::oneof!(Shape = "stress.everything.v2.Shape" {
-    Circle(Circle) = 1,
-    Side(f64) = 2,
-    Label(__accord::String) = 3,
-    Points(__accord::Vec<Point>) = 4,
-    Nothing(Empty) = 5,
-    Color(Color) = 6,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Circle", new)]
 pub struct Circle {
     pub radius: f64,
 }
 
-impl Circle {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(radius: f64) -> Self {
-        Self {
-            radius,
-        }
-    }
-}
-
-impl __accord::Validate for Circle {}
-__accord::object_shape!(Circle {"radius": f64 = true});
-__accord::message!(Circle = "stress.everything.v2.Circle" {radius: f64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Point", new)]
 pub struct Point {
     pub x: f64,
     pub y: f64,
 }
 
-impl Point {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(x: f64, y: f64) -> Self {
-        Self {
-            x,
-            y,
-        }
-    }
-}
-
-impl __accord::Validate for Point {}
-__accord::object_shape!(Point {"x": f64 = true, "y": f64 = true});
-__accord::message!(Point = "stress.everything.v2.Point" {x: f64 = 1, y: f64 = 2});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Empty", new)]
 pub struct Empty {}
 
-impl Empty {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {}
-    }
-}
-
-impl __accord::Validate for Empty {}
-__accord::object_shape!(Empty {});
-__accord::message!(Empty = "stress.everything.v2.Empty" {});
-
 /// Field names that are keywords in Rust, protobuf, JavaScript or Accord itself.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Keywords", new)]
 pub struct Keywords {
     pub r#type: __accord::String,
     pub r#match: i32,
@@ -885,7 +288,6 @@ pub struct Keywords {
     pub r#loop: bool,
     pub r#yield: i32,
     pub message: __accord::String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub option: __accord::Option<__accord::String>,
     pub repeated: bool,
     pub function: __accord::String,
@@ -902,314 +304,50 @@ pub struct Keywords {
     pub messages: __accord::Vec<__accord::String>,
 }
 
-impl Keywords {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[allow(clippy::too_many_arguments)]
-    #[must_use]
-    pub fn new(r#type: __accord::String, r#match: i32, r#async: bool, r#fn: __accord::String, r#impl: __accord::String, r#loop: bool, r#yield: i32, message: __accord::String, repeated: bool, function: __accord::String, class: __accord::String, new: bool, delete: bool, version: __accord::String, key: __accord::String, kind: __accord::String, format: __accord::String, stream: __accord::String, error: __accord::String, address: __accord::String, messages: __accord::Vec<__accord::String>) -> Self {
-        Self {
-            r#type,
-            r#match,
-            r#async,
-            r#fn,
-            r#impl,
-            r#loop,
-            r#yield,
-            message,
-            option: __accord::Option::None,
-            repeated,
-            function,
-            class,
-            new,
-            delete,
-            version,
-            key,
-            kind,
-            format,
-            stream,
-            error,
-            address,
-            messages,
-        }
-    }
-    /// Sets `option`.
-    #[must_use]
-    pub fn with_option(mut self, value: __accord::String) -> Self {
-        self.option = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Keywords {}
-__accord::object_shape!(Keywords {
-    "type": __accord::String = true,
-    "match": i32 = true,
-    "async": bool = true,
-    "fn": __accord::String = true,
-    "impl": __accord::String = true,
-    "loop": bool = true,
-    "yield": i32 = true,
-    "message": __accord::String = true,
-    "option": __accord::Option<__accord::String> = false,
-    "repeated": bool = true,
-    "function": __accord::String = true,
-    "class": __accord::String = true,
-    "new": bool = true,
-    "delete": bool = true,
-    "version": __accord::String = true,
-    "key": __accord::String = true,
-    "kind": __accord::String = true,
-    "format": __accord::String = true,
-    "stream": __accord::String = true,
-    "error": __accord::String = true,
-    "address": __accord::String = true,
-    "messages": __accord::Vec<__accord::String> = true,
-});
-__accord::message!(Keywords = "stress.everything.v2.Keywords" {
-    r#type: __accord::String = 1,
-    r#match: i32 = 2,
-    r#async: bool = 3,
-    r#fn: __accord::String = 4,
-    r#impl: __accord::String = 5,
-    r#loop: bool = 6,
-    r#yield: i32 = 7,
-    message: __accord::String = 8,
-    option: __accord::Option<__accord::String> = 9,
-    repeated: bool = 10,
-    function: __accord::String = 11,
-    class: __accord::String = 12,
-    new: bool = 13,
-    delete: bool = 14,
-    version: __accord::String = 15,
-    key: __accord::String = 16,
-    kind: __accord::String = 17,
-    format: __accord::String = 18,
-    stream: __accord::String = 19,
-    error: __accord::String = 20,
-    address: __accord::String = 21,
-    messages: __accord::Vec<__accord::String> = 22,
-});
-
 /// A thing, the resource of the HTTP operations.
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Thing", new)]
 pub struct Thing {
     pub id: __accord::Uuid,
+    #[accord(length(min = 1usize, max = 80usize))]
     pub name: __accord::String,
     pub color: Color,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub shape: __accord::Option<Shape>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub scalars: __accord::Option<Scalars>,
     pub labels: __accord::BTreeMap<__accord::String, __accord::String>,
     /// **Deprecated**: use name
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub title: __accord::Option<__accord::String>,
     /// **Deprecated**.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(tag = 9)]
     pub legacy_code: __accord::Option<i32>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[accord(tag = 8)]
     pub updated_at: __accord::Option<__accord::Timestamp>,
 }
 
-impl Thing {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: __accord::Uuid, name: __accord::String, color: Color, labels: __accord::BTreeMap<__accord::String, __accord::String>) -> Self {
-        Self {
-            id,
-            name,
-            color,
-            shape: __accord::Option::None,
-            scalars: __accord::Option::None,
-            labels,
-            title: __accord::Option::None,
-            legacy_code: __accord::Option::None,
-            updated_at: __accord::Option::None,
-        }
-    }
-    /// Sets `shape`.
-    #[must_use]
-    pub fn with_shape(mut self, value: Shape) -> Self {
-        self.shape = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `scalars`.
-    #[must_use]
-    pub fn with_scalars(mut self, value: Scalars) -> Self {
-        self.scalars = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `title`.
-    #[must_use]
-    pub fn with_title(mut self, value: __accord::String) -> Self {
-        self.title = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `legacy_code`.
-    #[must_use]
-    pub fn with_legacy_code(mut self, value: i32) -> Self {
-        self.legacy_code = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `updated_at`.
-    #[must_use]
-    pub fn with_updated_at(mut self, value: __accord::Timestamp) -> Self {
-        self.updated_at = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Thing {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.name;
-            violations.length(
-                &path.field("name"),
-                value,
-                __accord::Option::Some(1usize),
-                __accord::Option::Some(80usize),
-            );
-        }
-        if let __accord::Option::Some(value) = &self.shape {
-            __accord::Validate::validate_into(value, &path.field("shape"), violations);
-        }
-        if let __accord::Option::Some(value) = &self.scalars {
-            __accord::Validate::validate_into(value, &path.field("scalars"), violations);
-        }
-    }
-}
-__accord::object_shape!(Thing {
-    "id": __accord::Uuid = true,
-    "name": __accord::String = true,
-    "color": Color = true,
-    "shape": __accord::Option<Shape> = false,
-    "scalars": __accord::Option<Scalars> = false,
-    "labels": __accord::BTreeMap<__accord::String, __accord::String> = true,
-    "title": __accord::Option<__accord::String> = false,
-    "legacy_code": __accord::Option<i32> = false,
-    "updated_at": __accord::Option<__accord::Timestamp> = false,
-});
-__accord::message!(Thing = "stress.everything.v2.Thing" {
-    id: __accord::Uuid = 1,
-    name: __accord::String = 2,
-    color: Color = 3,
-    shape: __accord::Option<Shape> = 4,
-    scalars: __accord::Option<Scalars> = 5,
-    labels: __accord::BTreeMap<__accord::String, __accord::String> = 6,
-    title: __accord::Option<__accord::String> = 7,
-    legacy_code: __accord::Option<i32> = 9,
-    updated_at: __accord::Option<__accord::Timestamp> = 8,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.GetThing", new)]
 pub struct GetThing {
     pub id: __accord::Uuid,
 }
 
-impl GetThing {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: __accord::Uuid) -> Self {
-        Self {
-            id,
-        }
-    }
-}
-
-impl __accord::Validate for GetThing {}
-__accord::object_shape!(GetThing {"id": __accord::Uuid = true});
-__accord::message!(GetThing = "stress.everything.v2.GetThing" {id: __accord::Uuid = 1});
-
 /// Query parameters of every kind, and headers.
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "stress.everything.v2.ListThings", new)]
 pub struct ListThings {
     pub colors: __accord::Vec<Color>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub tags: __accord::Option<__accord::Vec<__accord::String>>,
-    #[serde(default = "ListThings::default_limit")]
+    #[accord(default, range(min = 1u32, max = 500u32))]
     pub limit: u32,
     pub tenant: __accord::String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub etag: __accord::Option<__accord::String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub after: __accord::Option<__accord::Timestamp>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub reverse: __accord::Option<bool>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub light: __accord::Option<Light>,
 }
 
 impl ListThings {
     /// The `@default` of `limit`.
     pub const DEFAULT_LIMIT: u32 = 50u32;
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(colors: __accord::Vec<Color>, tenant: __accord::String) -> Self {
-        Self {
-            colors,
-            tags: __accord::Option::None,
-            limit: Self::default_limit(),
-            tenant,
-            etag: __accord::Option::None,
-            after: __accord::Option::None,
-            reverse: __accord::Option::None,
-            light: __accord::Option::None,
-        }
-    }
-    /// Sets `tags`.
-    #[must_use]
-    pub fn with_tags(mut self, value: __accord::Vec<__accord::String>) -> Self {
-        self.tags = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `limit`.
-    #[must_use]
-    pub fn with_limit(mut self, value: u32) -> Self {
-        self.limit = value;
-        self
-    }
-    /// Sets `etag`.
-    #[must_use]
-    pub fn with_etag(mut self, value: __accord::String) -> Self {
-        self.etag = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `after`.
-    #[must_use]
-    pub fn with_after(mut self, value: __accord::Timestamp) -> Self {
-        self.after = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `reverse`.
-    #[must_use]
-    pub fn with_reverse(mut self, value: bool) -> Self {
-        self.reverse = __accord::Option::Some(value);
-        self
-    }
-    /// Sets `light`.
-    #[must_use]
-    pub fn with_light(mut self, value: Light) -> Self {
-        self.light = __accord::Option::Some(value);
-        self
-    }
     /// The `@default` of `limit`, as a value.
     pub fn default_limit() -> u32 {
         Self::DEFAULT_LIMIT
@@ -1231,645 +369,134 @@ impl __accord::Default for ListThings {
     }
 }
 
-impl __accord::Validate for ListThings {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.limit;
-            violations.range(
-                &path.field("limit"),
-                *value,
-                __accord::Option::Some(1u32),
-                __accord::Option::Some(500u32),
-            );
-        }
-    }
-}
-__accord::object_shape!(ListThings {
-    "colors": __accord::Vec<Color> = true,
-    "tags": __accord::Option<__accord::Vec<__accord::String>> = false,
-    "limit": u32 = false,
-    "tenant": __accord::String = true,
-    "etag": __accord::Option<__accord::String> = false,
-    "after": __accord::Option<__accord::Timestamp> = false,
-    "reverse": __accord::Option<bool> = false,
-    "light": __accord::Option<Light> = false,
-});
-__accord::message!(ListThings = "stress.everything.v2.ListThings" {
-    colors: __accord::Vec<Color> = 1,
-    tags: __accord::Option<__accord::Vec<__accord::String>> = 2,
-    limit: u32 = 3 or ListThings::default_limit,
-    tenant: __accord::String = 4,
-    etag: __accord::Option<__accord::String> = 5,
-    after: __accord::Option<__accord::Timestamp> = 6,
-    reverse: __accord::Option<bool> = 7,
-    light: __accord::Option<Light> = 8,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.ThingList", new)]
 pub struct ThingList {
     pub things: __accord::Vec<Thing>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub next: __accord::Option<__accord::String>,
 }
 
-impl ThingList {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(things: __accord::Vec<Thing>) -> Self {
-        Self {
-            things,
-            next: __accord::Option::None,
-        }
-    }
-    /// Sets `next`.
-    #[must_use]
-    pub fn with_next(mut self, value: __accord::String) -> Self {
-        self.next = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for ThingList {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.things;
-            __accord::Validate::validate_into(value, &path.field("things"), violations);
-        }
-    }
-}
-__accord::object_shape!(ThingList {
-    "things": __accord::Vec<Thing> = true,
-    "next": __accord::Option<__accord::String> = false,
-});
-__accord::message!(ThingList = "stress.everything.v2.ThingList" {
-    things: __accord::Vec<Thing> = 1,
-    next: __accord::Option<__accord::String> = 2,
-});
-
 /// Path, header and body fields together.
-#[derive(Debug, Clone, PartialEq)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, __accord::Message)]
+#[accord(proto = "stress.everything.v2.ReplaceThing", new)]
 pub struct ReplaceThing {
     pub id: __accord::Uuid,
     pub etag: __accord::String,
     pub thing: Thing,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub note: __accord::Option<__accord::String>,
 }
 
-impl ReplaceThing {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: __accord::Uuid, etag: __accord::String, thing: Thing) -> Self {
-        Self {
-            id,
-            etag,
-            thing,
-            note: __accord::Option::None,
-        }
-    }
-    /// Sets `note`.
-    #[must_use]
-    pub fn with_note(mut self, value: __accord::String) -> Self {
-        self.note = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for ReplaceThing {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.thing;
-            __accord::Validate::validate_into(value, &path.field("thing"), violations);
-        }
-    }
-}
-__accord::object_shape!(ReplaceThing {
-    "id": __accord::Uuid = true,
-    "etag": __accord::String = true,
-    "thing": Thing = true,
-    "note": __accord::Option<__accord::String> = false,
-});
-__accord::message!(ReplaceThing = "stress.everything.v2.ReplaceThing" {
-    id: __accord::Uuid = 1,
-    etag: __accord::String = 2,
-    thing: Thing = 3,
-    note: __accord::Option<__accord::String> = 4,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.PatchLabels", new)]
 pub struct PatchLabels {
     pub id: __accord::Uuid,
     pub labels: __accord::BTreeMap<__accord::String, __accord::String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub dry_run: __accord::Option<bool>,
 }
 
-impl PatchLabels {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: __accord::Uuid, labels: __accord::BTreeMap<__accord::String, __accord::String>) -> Self {
-        Self {
-            id,
-            labels,
-            dry_run: __accord::Option::None,
-        }
-    }
-    /// Sets `dry_run`.
-    #[must_use]
-    pub fn with_dry_run(mut self, value: bool) -> Self {
-        self.dry_run = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for PatchLabels {}
-__accord::object_shape!(PatchLabels {
-    "id": __accord::Uuid = true,
-    "labels": __accord::BTreeMap<__accord::String, __accord::String> = true,
-    "dry_run": __accord::Option<bool> = false,
-});
-__accord::message!(PatchLabels = "stress.everything.v2.PatchLabels" {
-    id: __accord::Uuid = 1,
-    labels: __accord::BTreeMap<__accord::String, __accord::String> = 2,
-    dry_run: __accord::Option<bool> = 3,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Chunk", new)]
 pub struct Chunk {
+    #[accord(length(max = 65536usize))]
     pub data: __accord::Bytes,
     pub seq: u64,
 }
 
-impl Chunk {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(data: __accord::Bytes, seq: u64) -> Self {
-        Self {
-            data,
-            seq,
-        }
-    }
-}
-
-impl __accord::Validate for Chunk {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.data;
-            violations.length(
-                &path.field("data"),
-                value,
-                __accord::Option::None,
-                __accord::Option::Some(65536usize),
-            );
-        }
-    }
-}
-__accord::object_shape!(Chunk {"data": __accord::Bytes = true, "seq": u64 = true});
-__accord::message!(Chunk = "stress.everything.v2.Chunk" {
-    data: __accord::Bytes = 1,
-    seq: u64 = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.UploadReply", new)]
 pub struct UploadReply {
     pub total: u64,
 }
 
-impl UploadReply {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(total: u64) -> Self {
-        Self {
-            total,
-        }
-    }
-}
-
-impl __accord::Validate for UploadReply {}
-__accord::object_shape!(UploadReply {"total": u64 = true});
-__accord::message!(UploadReply = "stress.everything.v2.UploadReply" {total: u64 = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.DoThing", new)]
 pub struct DoThing {
     pub id: __accord::Uuid,
     pub what: __accord::String,
 }
 
-impl DoThing {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: __accord::Uuid, what: __accord::String) -> Self {
-        Self {
-            id,
-            what,
-        }
-    }
-}
-
-impl __accord::Validate for DoThing {}
-__accord::object_shape!(DoThing {"id": __accord::Uuid = true, "what": __accord::String = true});
-__accord::message!(DoThing = "stress.everything.v2.DoThing" {
-    id: __accord::Uuid = 1,
-    what: __accord::String = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.ForgetThing", new)]
 pub struct ForgetThing {
     pub id: __accord::Uuid,
 }
 
-impl ForgetThing {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: __accord::Uuid) -> Self {
-        Self {
-            id,
-        }
-    }
-}
-
-impl __accord::Validate for ForgetThing {}
-__accord::object_shape!(ForgetThing {"id": __accord::Uuid = true});
-__accord::message!(ForgetThing = "stress.everything.v2.ForgetThing" {id: __accord::Uuid = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Survey", new)]
 pub struct Survey {
     pub question: __accord::String,
 }
 
-impl Survey {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(question: __accord::String) -> Self {
-        Self {
-            question,
-        }
-    }
-}
-
-impl __accord::Validate for Survey {}
-__accord::object_shape!(Survey {"question": __accord::String = true});
-__accord::message!(Survey = "stress.everything.v2.Survey" {question: __accord::String = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.SurveyAnswer", new)]
 pub struct SurveyAnswer {
     pub answer: __accord::String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub who: __accord::Option<__accord::String>,
 }
 
-impl SurveyAnswer {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(answer: __accord::String) -> Self {
-        Self {
-            answer,
-            who: __accord::Option::None,
-        }
-    }
-    /// Sets `who`.
-    #[must_use]
-    pub fn with_who(mut self, value: __accord::String) -> Self {
-        self.who = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for SurveyAnswer {}
-__accord::object_shape!(SurveyAnswer {
-    "answer": __accord::String = true,
-    "who": __accord::Option<__accord::String> = false,
-});
-__accord::message!(SurveyAnswer = "stress.everything.v2.SurveyAnswer" {
-    answer: __accord::String = 1,
-    who: __accord::Option<__accord::String> = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.NotFound", new)]
 pub struct NotFound {
     pub id: __accord::Uuid,
 }
 
-impl NotFound {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: __accord::Uuid) -> Self {
-        Self {
-            id,
-        }
-    }
-}
-
-impl __accord::Validate for NotFound {}
-__accord::object_shape!(NotFound {"id": __accord::Uuid = true});
-__accord::message!(NotFound = "stress.everything.v2.NotFound" {id: __accord::Uuid = 1});
-
 /// Two errors share status 409.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Conflict", new)]
 pub struct Conflict {
     pub reason: __accord::String,
 }
 
-impl Conflict {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(reason: __accord::String) -> Self {
-        Self {
-            reason,
-        }
-    }
-}
-
-impl __accord::Validate for Conflict {}
-__accord::object_shape!(Conflict {"reason": __accord::String = true});
-__accord::message!(Conflict = "stress.everything.v2.Conflict" {reason: __accord::String = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.AlreadyExists", new)]
 pub struct AlreadyExists {
     pub id: __accord::Uuid,
 }
 
-impl AlreadyExists {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: __accord::Uuid) -> Self {
-        Self {
-            id,
-        }
-    }
-}
-
-impl __accord::Validate for AlreadyExists {}
-__accord::object_shape!(AlreadyExists {"id": __accord::Uuid = true});
-__accord::message!(AlreadyExists = "stress.everything.v2.AlreadyExists" {id: __accord::Uuid = 1});
-
 /// A declared error at 400, beside the validation problem.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.BadThing", new)]
 pub struct BadThing {
     pub field: __accord::String,
 }
 
-impl BadThing {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(field: __accord::String) -> Self {
-        Self {
-            field,
-        }
-    }
-}
-
-impl __accord::Validate for BadThing {}
-__accord::object_shape!(BadThing {"field": __accord::String = true});
-__accord::message!(BadThing = "stress.everything.v2.BadThing" {field: __accord::String = 1});
-
 /// **Deprecated**: nothing is ever gone
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Gone", new)]
 pub struct Gone {
     pub id: __accord::Uuid,
 }
 
-impl Gone {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: __accord::Uuid) -> Self {
-        Self {
-            id,
-        }
-    }
-}
-
-impl __accord::Validate for Gone {}
-__accord::object_shape!(Gone {"id": __accord::Uuid = true});
-__accord::message!(Gone = "stress.everything.v2.Gone" {id: __accord::Uuid = 1});
-
 /// No @status: 500.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.Internal", new)]
 pub struct Internal {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub detail: __accord::Option<__accord::String>,
 }
 
-impl Internal {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            detail: __accord::Option::None,
-        }
-    }
-    /// Sets `detail`.
-    #[must_use]
-    pub fn with_detail(mut self, value: __accord::String) -> Self {
-        self.detail = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for Internal {}
-__accord::object_shape!(Internal {"detail": __accord::Option<__accord::String> = false});
-__accord::message!(Internal = "stress.everything.v2.Internal" {
-    detail: __accord::Option<__accord::String> = 1,
-});
-
 /// A domain event.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.ThingHappened", new)]
 pub struct ThingHappened {
     pub id: __accord::Uuid,
     pub at: __accord::Timestamp,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub shape: __accord::Option<Shape>,
 }
 
-impl ThingHappened {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: __accord::Uuid, at: __accord::Timestamp) -> Self {
-        Self {
-            id,
-            at,
-            shape: __accord::Option::None,
-        }
-    }
-    /// Sets `shape`.
-    #[must_use]
-    pub fn with_shape(mut self, value: Shape) -> Self {
-        self.shape = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for ThingHappened {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        if let __accord::Option::Some(value) = &self.shape {
-            __accord::Validate::validate_into(value, &path.field("shape"), violations);
-        }
-    }
-}
-__accord::object_shape!(ThingHappened {
-    "id": __accord::Uuid = true,
-    "at": __accord::Timestamp = true,
-    "shape": __accord::Option<Shape> = false,
-});
-__accord::message!(ThingHappened = "stress.everything.v2.ThingHappened" {
-    id: __accord::Uuid = 1,
-    at: __accord::Timestamp = 2,
-    shape: __accord::Option<Shape> = 3,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.AuditEntry", new)]
 pub struct AuditEntry {
     /// What happened, in words.
     pub what: __accord::String,
     pub at: __accord::Timestamp,
 }
 
-impl AuditEntry {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(what: __accord::String, at: __accord::Timestamp) -> Self {
-        Self {
-            what,
-            at,
-        }
-    }
-}
-
-impl __accord::Validate for AuditEntry {}
-__accord::object_shape!(AuditEntry {
-    "what": __accord::String = true,
-    "at": __accord::Timestamp = true,
-});
-__accord::message!(AuditEntry = "stress.everything.v2.AuditEntry" {
-    what: __accord::String = 1,
-    at: __accord::Timestamp = 2,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.everything.v2.ThingRemoved", new)]
 pub struct ThingRemoved {
     pub id: __accord::Uuid,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub reason: __accord::Option<__accord::String>,
 }
-
-impl ThingRemoved {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(id: __accord::Uuid) -> Self {
-        Self {
-            id,
-            reason: __accord::Option::None,
-        }
-    }
-    /// Sets `reason`.
-    #[must_use]
-    pub fn with_reason(mut self, value: __accord::String) -> Self {
-        self.reason = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for ThingRemoved {}
-__accord::object_shape!(ThingRemoved {
-    "id": __accord::Uuid = true,
-    "reason": __accord::Option<__accord::String> = false,
-});
-__accord::message!(ThingRemoved = "stress.everything.v2.ThingRemoved" {
-    id: __accord::Uuid = 1,
-    reason: __accord::Option<__accord::String> = 2,
-});
 
 /// Everything, as a service.
 ///
@@ -1878,6 +505,7 @@ __accord::message!(ThingRemoved = "stress.everything.v2.ThingRemoved" {
 /// Serve it over messaging with `everything::messaging::responder`.
 /// Serve it over gRPC with `everything::grpc::Server`.
 /// Call a remote one with `everything::Client`.
+#[__accord::shared]
 pub trait Everything: __accord::Send + __accord::Sync + 'static {
     /// Reads one thing.
     fn get_thing(
@@ -2017,165 +645,6 @@ pub trait Everything: __accord::Send + __accord::Sync + 'static {
         &self,
         request: __accord::Request<Survey>,
     ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, __accord::CallError>>;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Everything> Everything for __accord::Arc<__T> {
-    fn get_thing(
-        &self,
-        request: __accord::Request<GetThing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Thing, everything::GetThingError>,
-    > + __accord::Send {
-        <__T as Everything>::get_thing(self, request)
-    }
-
-    fn list_things(
-        &self,
-        request: __accord::Request<ListThings>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<ThingList, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::list_things(self, request)
-    }
-
-    fn create_thing(
-        &self,
-        request: __accord::Request<Thing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Thing, everything::CreateThingError>,
-    > + __accord::Send {
-        <__T as Everything>::create_thing(self, request)
-    }
-
-    fn replace_thing(
-        &self,
-        request: __accord::Request<ReplaceThing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), everything::ReplaceThingError>,
-    > + __accord::Send {
-        <__T as Everything>::replace_thing(self, request)
-    }
-
-    fn patch_labels(
-        &self,
-        request: __accord::Request<PatchLabels>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Thing, everything::PatchLabelsError>,
-    > + __accord::Send {
-        <__T as Everything>::patch_labels(self, request)
-    }
-
-    fn delete_thing(
-        &self,
-        request: __accord::Request<GetThing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::delete_thing(self, request)
-    }
-
-    fn ping(
-        &self,
-        request: __accord::Request<()>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::ping(self, request)
-    }
-
-    fn watch(
-        &self,
-        request: __accord::Request<GetThing>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Thing, __accord::CallError>> {
-        <__T as Everything>::watch(self, request)
-    }
-
-    fn viewed(
-        &self,
-        request: __accord::Request<GetThing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::viewed(self, request)
-    }
-
-    fn upload(
-        &self,
-        request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<UploadReply, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::upload(self, request)
-    }
-
-    fn chat(
-        &self,
-        request: __accord::Request<__accord::BoxStream<'static, Chunk>>,
-    ) -> __accord::BoxStream<'static, __accord::Result<Chunk, __accord::CallError>> {
-        <__T as Everything>::chat(self, request)
-    }
-
-    fn r#async(
-        &self,
-        request: __accord::Request<Keywords>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Keywords, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::r#async(self, request)
-    }
-
-    fn everything(
-        &self,
-        request: __accord::Request<Containers>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Optionals, everything::EverythingError>,
-    > + __accord::Send {
-        <__T as Everything>::everything(self, request)
-    }
-
-    fn constrained(
-        &self,
-        request: __accord::Request<Constrained>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Empty, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::constrained(self, request)
-    }
-
-    fn fire_and_forget(
-        &self,
-        request: __accord::Request<Empty>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::fire_and_forget(self, request)
-    }
-
-    fn do_thing(
-        &self,
-        request: __accord::Request<DoThing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Thing, everything::DoThingError>,
-    > + __accord::Send {
-        <__T as Everything>::do_thing(self, request)
-    }
-
-    fn forget_thing(
-        &self,
-        request: __accord::Request<ForgetThing>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<(), __accord::CallError>,
-    > + __accord::Send {
-        <__T as Everything>::forget_thing(self, request)
-    }
-
-    fn survey(
-        &self,
-        request: __accord::Request<Survey>,
-    ) -> __accord::BoxStream<'static, __accord::Result<SurveyAnswer, __accord::CallError>> {
-        <__T as Everything>::survey(self, request)
-    }
 }
 
 /// `Everything`'s error types, operation descriptors and transports.
@@ -2817,7 +1286,7 @@ pub mod everything {
         }
 
         __accord::rest_proxy! {
-            /// Calls a `Everything` over REST.
+            /// Calls an `Everything` over REST.
             pub struct Proxy;
         }
 
@@ -3114,6 +1583,7 @@ pub mod everything {
         }
 
         /// What `Everything` does with the messages of `stress.other.item_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
+        #[__accord::shared]
         pub trait ItemEventsSubscriber: __accord::Send + __accord::Sync + 'static {
             /// A `stress.other.ItemAdded` arrived.
             fn item_added(
@@ -3122,15 +1592,6 @@ pub mod everything {
             ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
                 let _ = event;
                 __accord::future::ready(__accord::Result::Ok(()))
-            }
-        }
-
-        impl<__T: ItemEventsSubscriber> ItemEventsSubscriber for __accord::Arc<__T> {
-            fn item_added(
-                &self,
-                event: __accord::Request<super::super::super::super::stress::other::ItemAdded>,
-            ) -> impl __accord::Future<Output = __accord::Result<(), __accord::CallError>> + __accord::Send {
-                <__T as ItemEventsSubscriber>::item_added(self, event)
             }
         }
 
@@ -3196,7 +1657,7 @@ pub mod everything {
         }
 
         __accord::messaging_proxy! {
-            /// Calls a `Everything` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
+            /// Calls an `Everything` over its channels: requests carry this proxy's reply inbox, replies are matched by correlation id under the call's deadline.
             pub struct Proxy;
         }
 
@@ -3591,7 +2052,7 @@ pub mod everything {
         }
 
         __accord::grpc_proxy! {
-            /// Calls a `Everything` over gRPC.
+            /// Calls an `Everything` over gRPC.
             pub struct Proxy;
         }
 
@@ -3769,7 +2230,7 @@ pub mod everything {
         }
     }
 
-    /// Calls a `Everything` over the transport each operation is bound to.
+    /// Calls an `Everything` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
         rest: __accord::Option<rest::Proxy>,
@@ -4047,6 +2508,7 @@ pub mod everything {
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over gRPC with `quiet::grpc::Server`.
 /// Call a remote one with `quiet::Client`.
+#[__accord::shared]
 pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     fn only_grpc(
         &self,
@@ -4054,18 +2516,6 @@ pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<Empty, __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Quiet> Quiet for __accord::Arc<__T> {
-    fn only_grpc(
-        &self,
-        request: __accord::Request<Empty>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<Empty, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Quiet>::only_grpc(self, request)
-    }
 }
 
 /// `Quiet`'s error types, operation descriptors and transports.

@@ -4,138 +4,36 @@
 use ::accord::__private as __accord;
 
 /// Shares its short name with `stress.everything.Item`.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.other.v0.Item", new)]
 pub struct Item {
     pub name: __accord::String,
 }
 
-impl Item {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(name: __accord::String) -> Self {
-        Self {
-            name,
-        }
-    }
-}
-
-impl __accord::Validate for Item {}
-__accord::object_shape!(Item {"name": __accord::String = true});
-__accord::message!(Item = "stress.other.v0.Item" {name: __accord::String = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.other.v0.ListItems", new)]
 pub struct ListItems {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub query: __accord::Option<__accord::String>,
 }
 
-impl ListItems {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            query: __accord::Option::None,
-        }
-    }
-    /// Sets `query`.
-    #[must_use]
-    pub fn with_query(mut self, value: __accord::String) -> Self {
-        self.query = __accord::Option::Some(value);
-        self
-    }
-}
-
-impl __accord::Validate for ListItems {}
-__accord::object_shape!(ListItems {"query": __accord::Option<__accord::String> = false});
-__accord::message!(ListItems = "stress.other.v0.ListItems" {
-    query: __accord::Option<__accord::String> = 1,
-});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.other.v0.ItemList", new)]
 pub struct ItemList {
     pub items: __accord::Vec<Item>,
 }
 
-impl ItemList {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(items: __accord::Vec<Item>) -> Self {
-        Self {
-            items,
-        }
-    }
-}
-
-impl __accord::Validate for ItemList {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.items;
-            __accord::Validate::validate_into(value, &path.field("items"), violations);
-        }
-    }
-}
-__accord::object_shape!(ItemList {"items": __accord::Vec<Item> = true});
-__accord::message!(ItemList = "stress.other.v0.ItemList" {items: __accord::Vec<Item> = 1});
-
-#[derive(Debug, Clone, PartialEq, Default)]
-#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
-#[serde(crate = "::accord::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default, __accord::Message)]
+#[accord(proto = "stress.other.v0.ItemAdded", new)]
 pub struct ItemAdded {
     pub item: Item,
     pub at: __accord::Timestamp,
 }
 
-impl ItemAdded {
-    /// Builds the value from its required fields; the optional ones are absent or at their
-    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
-    /// compiling when a later minor version adds an optional field.
-    #[must_use]
-    pub fn new(item: Item, at: __accord::Timestamp) -> Self {
-        Self {
-            item,
-            at,
-        }
-    }
-}
-
-impl __accord::Validate for ItemAdded {
-    fn validate_into(
-        &self,
-        path: &__accord::FieldPath<'_>,
-        violations: &mut __accord::Violations,
-    ) {
-        {
-            let value = &self.item;
-            __accord::Validate::validate_into(value, &path.field("item"), violations);
-        }
-    }
-}
-__accord::object_shape!(ItemAdded {"item": Item = true, "at": __accord::Timestamp = true});
-__accord::message!(ItemAdded = "stress.other.v0.ItemAdded" {
-    item: Item = 1,
-    at: __accord::Timestamp = 2,
-});
-
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `catalog::rest::router`.
 /// Serve it over gRPC with `catalog::grpc::Server`.
 /// Call a remote one with `catalog::Client`.
+#[__accord::shared]
 pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     fn list(
         &self,
@@ -143,18 +41,6 @@ pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<ItemList, __accord::CallError>,
     > + __accord::Send;
-}
-
-/// Shared: every transport can serve the same implementation.
-impl<__T: Catalog> Catalog for __accord::Arc<__T> {
-    fn list(
-        &self,
-        request: __accord::Request<ListItems>,
-    ) -> impl __accord::Future<
-        Output = __accord::Result<ItemList, __accord::CallError>,
-    > + __accord::Send {
-        <__T as Catalog>::list(self, request)
-    }
 }
 
 /// `Catalog`'s error types, operation descriptors and transports.

@@ -112,7 +112,7 @@ impl Service {
         Service { child, lines }
     }
 
-    /// Kills the process (SIGKILL: no goodbye) and waits for it.
+    /// Kills the process with SIGKILL (no goodbye: no deregistration, no drain) and reaps it.
     pub async fn kill(&mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
