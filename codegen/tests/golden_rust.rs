@@ -215,3 +215,26 @@ fn a_synthetic_api_generates_valid_rust() {
         syn::parse_file(&file.contents).unwrap_or_else(|e| panic!("{:?}: {e}", file.path));
     }
 }
+
+/// No warnings in generated code, for every golden: `tests/rust-golden` compiles each golden
+/// folder under `#![deny(warnings)]` (and CI's clippy `-D warnings`), so a golden folder that
+/// its `lib.rs` forgot would escape that check. Every folder must be a module there.
+#[test]
+fn every_golden_folder_is_compiled_under_deny_warnings() {
+    let src = root().join("tests/rust-golden/src");
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    assert!(lib.contains("#![deny(warnings)]"));
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let entry = entry.unwrap();
+        if !entry.file_type().unwrap().is_dir() {
+            continue;
+        }
+        let name = entry.file_name().into_string().unwrap();
+        let module = format!("#[path = \"{name}/mod.rs\"]");
+        let included = format!("include!(\"{name}/");
+        assert!(
+            lib.contains(&module) || lib.contains(&included),
+            "tests/rust-golden/src/{name} is not compiled by the golden crate's lib.rs"
+        );
+    }
+}

@@ -8,7 +8,7 @@
 //! `attributes = ["#[non_exhaustive]"]`.
 //!
 //! Paths are relative to `CARGO_MANIFEST_DIR` (under trybuild that is its project folder in
-//! `target/tests/trybuild/`, hence the `../../../../` in this crate's fixtures). The expansion
+//! `target/tests/trybuild/`, where `tests/trybuild.rs` links this crate's fixtures). The expansion
 //! `include_bytes!`s every source it read, so cargo rebuilds when one changes (a file added to a
 //! folder is seen at the next rebuild of the crate: stable Rust cannot track a folder).
 //! Contract errors become one `compile_error!` carrying the rendered report, at the path the

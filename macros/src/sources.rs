@@ -41,8 +41,8 @@ fn expand(manifest: &Path, relative: &Path) -> Result<Vec<PathBuf>, String> {
     let shown = relative.display();
     let metadata = std::fs::metadata(&absolute).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => format!(
-            "{shown}: no such file or folder (paths are relative to {})",
-            manifest.display()
+            "{shown}: no such file or folder (paths are relative to the crate's folder, \
+             CARGO_MANIFEST_DIR)"
         ),
         _ => format!("{shown}: {e}"),
     })?;

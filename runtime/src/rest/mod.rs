@@ -4,6 +4,8 @@
 //! query and header values ([`ParamValue`]). The call core (`crate::call`) does the rest.
 
 pub mod client;
+#[cfg(feature = "cors")]
+pub mod cors;
 pub mod hal;
 mod observe;
 mod problem;

@@ -1,4 +1,4 @@
-#[accord::api("../../../../macros/tests/api/no_such_file.accord")]
+#[accord::api("api/no_such_file.accord")]
 mod api {}
 
 fn main() {}

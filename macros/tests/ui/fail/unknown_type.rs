@@ -1,5 +1,5 @@
 // A mistake in the API surfaces as a compile error at the attribute, with the report.
-#[accord::api("../../../../macros/tests/api/broken.accord")]
+#[accord::api("api/broken.accord")]
 mod api {}
 
 fn main() {}

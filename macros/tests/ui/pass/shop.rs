@@ -2,7 +2,7 @@
 // expansion.
 use accord::Validate;
 
-#[accord::api("../../../../macros/tests/api/shop.accord")]
+#[accord::api("api/shop.accord")]
 mod api {}
 
 use api::shop::money::Money;
