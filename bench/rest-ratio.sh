@@ -6,6 +6,10 @@
 #
 #   bash bench/rest-ratio.sh [RUNS]   (default 12; each run is ACCORD_BENCH_SECS, default 4,
 #                                      seconds per pairing, about 20 s in all)
+#
+# ACCORD_BENCH_OP=plain measures the plain `GET /consumers/{id}` instead of the HAL resource
+# `GET /orders/{id}`. A last, shorter run counts heap allocations per request of each side
+# (counting slows every allocation a little, so the timed runs do not count).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-12}
@@ -29,3 +33,6 @@ for column in 1 2 3; do
         END { printf "%-22s median %.3f, quartiles %.3f-%.3f, range %.3f-%.3f (%d runs)\n",
               name, q(0.5), q(0.25), q(0.75), v[1], v[NR], NR }'
 done
+# Allocations per request: a count, the same from run to run.
+ACCORD_BENCH_SECS=1 ACCORD_BENCH_ALLOCS=1 cargo bench -q -p ftgo-order-service --bench rest 2>/dev/null |
+    sed -n 's/^\([a-z+ ,-]*[a-z]\) *[0-9]* req\/s.* \([0-9.]*\) allocs\/req.*/allocations per request, \1: \2/p'

@@ -56,16 +56,9 @@ pub struct BuildArgs {
     pub openapi_servers: Vec<String>,
 }
 
+/// A transport by its name in the registry (`Transport::from_name`): the CLI lists none itself.
 fn parse_transport(name: &str) -> Result<accord_codegen::rust::Transport, String> {
-    use accord_codegen::rust::Transport;
-    match name.trim() {
-        "rest" => Ok(Transport::Rest),
-        "messaging" => Ok(Transport::Messaging),
-        "grpc" => Ok(Transport::Grpc),
-        other => Err(format!(
-            "unknown transport `{other}` (expected rest, messaging or grpc)"
-        )),
-    }
+    name.parse()
 }
 
 /// A `servers` URL for the OpenAPI documents (`--openapi-server`): an absolute `http` or

@@ -10,6 +10,7 @@ mod fmt;
 mod inputs;
 mod lsp;
 mod output;
+mod token;
 mod watch;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +47,8 @@ Examples:
   accord lsp                                  the language server, for editors (stdio)
   accord dlq list ftgo.kitchen.commands --broker nats://localhost:4222
                                               a channel's dead letters, oldest first
+  accord token --secret-env SECRET --scope orders:write --aud ftgo.order.OrderService
+                                              a development JWT to call a secured service
 
 The language: docs/language.md. Every diagnostic code: `accord explain CODE` (docs/errors.md).")]
 struct Cli {
@@ -85,6 +88,9 @@ enum Command {
     /// List, show and replay the dead letters of a channel on a running broker (NATS or
     /// RabbitMQ).
     Dlq(dlq::DlqArgs),
+    /// Sign a development JWT (HS256 with a secret, RS256/ES256 with a PEM key) with the given
+    /// subject, scopes, audience and issuer, to try a secured service by hand.
+    Token(token::TokenArgs),
 }
 
 fn main() -> ExitCode {
@@ -100,5 +106,6 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Dlq(args) => dlq::run(args),
+        Command::Token(args) => token::run(args),
     }
 }

@@ -271,7 +271,7 @@ fn several_documents_print_as_one_yaml_stream_or_one_json_array() {
     assert!(run.status.success(), "{}", stderr(&run));
     let text = stdout(&run);
     let documents: Vec<&str> = text.split("---\n").skip(1).collect();
-    assert_eq!(documents.len(), 3, "a document after each `---`:\n{text}");
+    assert_eq!(documents.len(), 4, "a document after each `---`:\n{text}");
     assert!(text.starts_with("---\n# file: ftgo.accounting.AccountingService.yaml\n"));
     for document in documents {
         assert!(

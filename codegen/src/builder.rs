@@ -22,6 +22,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     cargo_directives: bool,
     threads: usize,
+    documents: bool,
 }
 
 /// Why a build failed: the rendered diagnostics, an I/O problem or a bad option.
@@ -60,6 +61,7 @@ impl Builder {
             out_dir: None,
             cargo_directives: true,
             threads: 1,
+            documents: false,
         }
     }
 
@@ -69,7 +71,8 @@ impl Builder {
         self
     }
 
-    /// The transports to generate skeletons and proxies for (default: REST).
+    /// The transports to generate skeletons and proxies for (default: REST and messaging; see
+    /// `Transport::ALL` and `Transport::from_name` for the names).
     pub fn transports(
         &mut self,
         transports: impl IntoIterator<Item = crate::rust::Transport>,
@@ -129,6 +132,14 @@ impl Builder {
         self
     }
 
+    /// Whether to write each service's OpenAPI and AsyncAPI documents beside the code (default
+    /// false), with `api::documents::of("pkg.Service")` returning them as `accord::Documents`
+    /// for `ServerConfig::with_documents`: the server then serves its own contract.
+    pub fn documents(&mut self, yes: bool) -> &mut Self {
+        self.documents = yes;
+        self
+    }
+
     /// Compiles `roots` (and everything they import) and writes `mod.rs` plus one file per
     /// package. Returns the output folder.
     pub fn compile<P: AsRef<Path>>(&self, roots: &[P]) -> Result<PathBuf, BuildError> {
@@ -161,6 +172,9 @@ impl Builder {
             if let Some(tree) = files.iter_mut().find(|f| f.path.as_os_str() == "mod.rs") {
                 tree.contents.push_str(&descriptor_const(&set));
             }
+        }
+        if self.documents {
+            add_documents(&compilation.model, &mut files);
         }
         write_all(&dir, files)?;
         Ok(dir)
@@ -215,6 +229,60 @@ pub fn descriptor_set(model: &accord_idl::Model) -> Result<Vec<u8>, BuildError> 
     Ok(compiler.encode_file_descriptor_set())
 }
 
+/// The OpenAPI and AsyncAPI documents under `openapi/` and `asyncapi/`, and `documents::of` at
+/// the root of the generated tree, which `include_str!`s them.
+fn add_documents(model: &accord_idl::Model, files: &mut Vec<crate::OutputFile>) {
+    let mut documents = Vec::new();
+    for (folder, emitted) in [
+        ("openapi", crate::openapi::emit(model)),
+        ("asyncapi", crate::asyncapi::emit(model)),
+    ] {
+        for mut file in emitted {
+            file.path = Path::new(folder).join(&file.path);
+            documents.push(file);
+        }
+    }
+    let has = |folder: &str, service: &str| {
+        let path = Path::new(folder).join(format!("{service}.yaml"));
+        documents.iter().any(|f| f.path == path)
+    };
+    let mut text = String::from(
+        "\n/// The services' own OpenAPI and AsyncAPI documents (`Builder::documents`).\n\
+         pub mod documents {\n    \
+         /// The documents of `service` (a qualified name: `pkg.Service`) for\n    \
+         /// `ServerConfig::with_documents`; `None` for a service the API does not have.\n    \
+         pub fn of(service: &str) -> ::core::option::Option<::accord::Documents> {\n        \
+         match service {\n",
+    );
+    for id in model.service_ids() {
+        let name = model.qualified_service_name(id);
+        let document = |folder: &str| {
+            if !has(folder, &name) {
+                return "::core::option::Option::None".to_owned();
+            }
+            // Debug of a `str` is a Rust string literal of it.
+            let file = |ext: &str| format!("{:?}", format!("{folder}/{name}.{ext}"));
+            format!(
+                "::core::option::Option::Some(::accord::Document {{ yaml: include_str!({}), json: include_str!({}) }})",
+                file("yaml"),
+                file("json")
+            )
+        };
+        text.push_str(&format!(
+            "            {} => ::core::option::Option::Some(::accord::Documents {{\n                \
+             openapi: {},\n                asyncapi: {},\n            }}),\n",
+            format!("{name:?}"),
+            document("openapi"),
+            document("asyncapi")
+        ));
+    }
+    text.push_str("            _ => ::core::option::Option::None,\n        }\n    }\n}\n");
+    if let Some(tree) = files.iter_mut().find(|f| f.path.as_os_str() == "mod.rs") {
+        tree.contents.push_str(&text);
+    }
+    files.extend(documents);
+}
+
 /// `pub const FILE_DESCRIPTOR_SET: &[u8] = b"…";` at the root of the generated tree.
 fn descriptor_const(set: &[u8]) -> String {
     use std::fmt::Write as _;
@@ -253,6 +321,10 @@ fn write_all(dir: &Path, files: Vec<crate::OutputFile>) -> Result<(), BuildError
         let path = dir.join(&file.path);
         if std::fs::read_to_string(&path).is_ok_and(|old| old == file.contents) {
             continue;
+        }
+        // The documents go in folders of their own (`openapi/`, `asyncapi/`).
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| io(folder, e))?;
         }
         std::fs::write(&path, file.contents).map_err(|e| io(&path, e))?;
     }

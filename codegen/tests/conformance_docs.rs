@@ -249,8 +249,8 @@ fn ftgo_documents_pass_the_validators() {
     let model = common::ftgo();
     assert_eq!(
         openapi::emit(&model).len(),
-        2 * 3,
-        "order, consumer and accounting have @http"
+        2 * 4,
+        "order, consumer, kitchen and accounting have @http"
     );
     assert_eq!(
         asyncapi::emit(&model).len(),

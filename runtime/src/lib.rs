@@ -31,6 +31,7 @@ mod connections;
 mod context;
 mod deadline;
 pub mod discovery;
+mod documents;
 mod error;
 mod glue;
 pub mod health;
@@ -42,6 +43,7 @@ pub mod resilience;
 pub mod shape;
 mod shutdown;
 mod status;
+pub mod testing;
 pub mod trace;
 mod validate;
 mod value;
@@ -61,6 +63,7 @@ pub mod store;
 pub use call::MetadataPolicy;
 pub use connections::Connections;
 pub use context::{Context, Request};
+pub use documents::{Document, Documents};
 pub use error::{CallError, Declared, ErrorEncoding, ServiceError, Upstream};
 pub use glue::UnknownValue;
 pub use param::ParamValue;
@@ -126,6 +129,7 @@ pub mod __private {
     #[cfg(feature = "rest")]
     pub use crate::rest;
     pub use crate::shape::{self, Shape};
+    pub use crate::testing;
     pub use crate::validate::unknown_enum_value;
     pub use crate::{
         __enumeration as enumeration, __errors as errors, __message as message,

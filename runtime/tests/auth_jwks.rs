@@ -123,7 +123,7 @@ fn a_jwks_verifier_needs_a_runtime() {
 
 /// Serves the current `(status, body)` to each connection on 127.0.0.1, one response per
 /// connection.
-#[cfg(feature = "rest")]
+#[cfg(feature = "jwks")]
 async fn serve(current: std::sync::Arc<std::sync::Mutex<(u16, String)>>) -> std::net::SocketAddr {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -143,7 +143,7 @@ async fn serve(current: std::sync::Arc<std::sync::Mutex<(u16, String)>>) -> std:
     addr
 }
 
-#[cfg(feature = "rest")]
+#[cfg(feature = "jwks")]
 #[tokio::test]
 async fn a_jwks_url_is_fetched_and_a_failed_fetch_keeps_the_keys() {
     use std::sync::{Arc, Mutex};
@@ -177,7 +177,7 @@ async fn a_jwks_url_is_fetched_and_a_failed_fetch_keeps_the_keys() {
 
 /// Without `refresh`, the background task's first fetch loads the keys. (On the real clock:
 /// a paused one would jump to the HTTP client's timeout while the fetch waits on the socket.)
-#[cfg(feature = "rest")]
+#[cfg(feature = "jwks")]
 #[tokio::test]
 async fn a_jwks_url_is_loaded_in_the_background() {
     use std::sync::{Arc, Mutex};

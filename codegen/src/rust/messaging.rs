@@ -24,6 +24,10 @@ impl TransportCode for Messaging {
         "messaging"
     }
 
+    fn title(&self) -> &'static str {
+        "messaging"
+    }
+
     fn server_item(&self) -> &'static str {
         "responder"
     }

@@ -8,17 +8,20 @@
 //!
 //! Layers, leaves first: `ident`, `writer`, `names` (the naming table), `signature` and
 //! `fields` (what every part shares about operations and members); then `types`, `shape`,
-//! `validate` (one declaration each); `transport` (the seam) with `rest` behind it; `service`
-//! (the trait and the service module); this module orchestrates.
+//! `validate` (one declaration each); `transport` (the seam) with `rest`, `messaging` and
+//! `grpc` behind it, listed once in `registry` (the `Transport` a user names); `service` (the
+//! trait and the service module); this module orchestrates.
 
 mod construct;
 mod doc;
+mod fake;
 mod fields;
 mod grpc;
 mod ident;
 mod messaging;
 mod names;
 mod protobuf;
+mod registry;
 mod rest;
 mod service;
 mod shape;
@@ -28,7 +31,7 @@ mod types;
 mod validate;
 mod writer;
 
-pub use transport::Transport;
+pub use registry::Transport;
 
 use crate::OutputFile;
 use accord_idl::model::*;

@@ -4,12 +4,9 @@
 //! (written by that transport, see `transport`), and the `Client` that routes each operation to
 //! the transport its binding names.
 
-use super::grpc::Grpc;
 use super::ident::ident;
-use super::messaging::Messaging;
-use super::rest::Rest;
 use super::signature::{self, Scope};
-use super::transport::{Transport, TransportCode};
+use super::transport::TransportCode;
 use super::writer::{Code, string_literal};
 use super::{Generator, docs};
 use accord_idl::model::*;
@@ -33,12 +30,13 @@ pub fn service(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     error_types(g, code, id);
     code.line("");
     operations(g, code, id);
+    super::fake::fake(g, code, id);
     for transport in &transports {
         code.line("");
         code.line(&format!(
             "/// `{}` over {}.",
             names.trait_name,
-            transport.module().to_ascii_uppercase()
+            transport.title()
         ));
         code.open(&format!("pub mod {}", transport.module()));
         code.line("#[allow(unused_imports)]");
@@ -54,15 +52,6 @@ pub fn service(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     code.close("");
 }
 
-/// The code generator of `transport`.
-fn code_of(transport: Transport) -> &'static dyn TransportCode {
-    match transport {
-        Transport::Rest => &Rest,
-        Transport::Messaging => &Messaging,
-        Transport::Grpc => &Grpc,
-    }
-}
-
 /// The transports the options ask for that the service needs.
 fn transports(g: &Generator<'_>, id: ServiceId) -> Vec<&'static dyn TransportCode> {
     let wanted = g.options.client || g.options.server;
@@ -70,7 +59,7 @@ fn transports(g: &Generator<'_>, id: ServiceId) -> Vec<&'static dyn TransportCod
     g.options
         .transports
         .iter()
-        .map(|&t| code_of(t))
+        .map(|&t| t.code())
         .filter(|t| wanted && t.serves(service))
         .collect()
 }
@@ -109,7 +98,7 @@ fn service_trait(
         for t in &routed {
             code.line(&format!(
                 "/// Serve it over {} with `{module}::{}::{}`.",
-                t.module().to_ascii_uppercase(),
+                t.title(),
                 t.module(),
                 t.server_item()
             ));
@@ -319,7 +308,7 @@ fn client(g: &Generator<'_>, code: &mut Code, id: ServiceId, transports: &[&dyn 
         code.line("");
         code.line(&format!(
             "/// Sends the operations bound to {} through `proxy`.",
-            t.module().to_ascii_uppercase()
+            t.title()
         ));
         code.open(&format!(
             "pub fn with_{0}(mut self, proxy: {0}::Proxy) -> Self",

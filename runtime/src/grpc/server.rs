@@ -770,7 +770,7 @@ pub async fn serve(
 }
 
 /// [`serve`] with `connections`' settings. With the `rest` feature (the default) the routes
-/// are served by the REST server's accept loop (`rest::server::serve_with`), which applies all
+/// are served by the accept loop the REST server uses (`connections/accept.rs`), which applies all
 /// of them: tonic's own server has no header-read or idle timeout and no connection bound, so
 /// sockets that send nothing held every file descriptor of the process (its REST listener's
 /// too). Without it, tonic serves with the HTTP/2 keep-alive and stream bound, and a failed
@@ -785,7 +785,8 @@ pub async fn serve_with(
     {
         let router = routes.prepare().into_axum_router();
         let served =
-            crate::rest::server::serve_with(listener, router, shutdown, connections.clone()).await;
+            crate::connections::accept::serve_with(listener, router, shutdown, connections.clone())
+                .await;
         if let Err(error) = served {
             tracing::error!(%error, "serving gRPC failed");
         }

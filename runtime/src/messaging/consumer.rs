@@ -10,7 +10,8 @@
 //! broker redelivers (the delivery was never acknowledged), and the attempt count resumes from
 //! the broker's delivery count where the broker keeps one.
 
-use super::broker::{Backoff, Broker, Consumer, Delivery};
+use super::broker::{Broker, Consumer, Delivery};
+use super::config::Backoff;
 use super::message::{Channel, Message, header};
 use futures::FutureExt as _;
 use futures::StreamExt as _;

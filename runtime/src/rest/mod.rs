@@ -4,7 +4,6 @@
 //! query and header values ([`ParamValue`]). The call core (`crate::call`) does the rest.
 
 pub mod client;
-mod connection;
 pub mod hal;
 mod observe;
 mod problem;

@@ -51,6 +51,11 @@ async fn ready(health: Health) -> Response {
     response
 }
 
+/// A contract document the service was given (`ServerConfig::documents`).
+pub(super) fn document(text: &'static str, media_type: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, media_type)], text).into_response()
+}
+
 async fn scrape(metrics: Metrics) -> Response {
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], metrics.encode()).into_response()
 }

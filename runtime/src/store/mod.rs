@@ -33,6 +33,7 @@
 //!   caller's transaction commits;
 //! - each service process runs one [`Relay`] next to its consumers.
 
+mod backend;
 mod codec;
 mod error;
 mod idempotent;

@@ -1,24 +1,15 @@
 //! [`Store::open`]: the `--db` string to a pool of connections, with the SQLite settings that
 //! make it a service's durable store, and the runtime's migrations applied.
 
+pub use super::backend::Backend;
 use super::error::StoreError;
 use super::schema;
-use super::tx::Tx;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor as _};
 use std::str::FromStr as _;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
-
-/// Which database a store is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Backend {
-    /// One file per service (or `sqlite::memory:`), WAL.
-    Sqlite,
-    /// A PostgreSQL database, shareable by several instances of a service.
-    Postgres,
-}
 
 /// How a store connects; the defaults suit a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +48,8 @@ pub(crate) struct Inner {
     /// SQLite: the process's transactions queue here for the one write lock, in order, instead
     /// of polling for it in SQLite's busy handler (which sleeps up to 100 ms between tries).
     /// Other processes on the same file still wait in the busy handler.
-    writer: Option<Arc<Semaphore>>,
-    acquire_timeout: Duration,
+    pub(crate) writer: Option<Arc<Semaphore>>,
+    pub(crate) acquire_timeout: Duration,
     /// PostgreSQL: the URL, for a relay's `LISTEN` connection.
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) url: Option<String>,
@@ -115,29 +106,6 @@ impl Store {
     /// The connection pool, for the service's own queries outside a transaction.
     pub fn pool(&self) -> &AnyPool {
         &self.inner.pool
-    }
-
-    /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
-    /// two transactions that read and then write wait for each other instead of failing; the
-    /// transactions of one process take turns in the order they asked. Do not begin a second
-    /// transaction while holding one: on SQLite it waits for the first (and times out).
-    pub async fn begin(&self) -> Result<Tx, StoreError> {
-        let permit = match &self.inner.writer {
-            Some(writer) => {
-                let wait = self.inner.acquire_timeout;
-                let permit = tokio::time::timeout(wait, writer.clone().acquire_owned()).await;
-                let permit = permit.map_err(|_| {
-                    StoreError::Unavailable(format!("no write turn within {wait:?}"))
-                })?;
-                Some(permit.expect("the semaphore is never closed"))
-            }
-            None => None,
-        };
-        let tx = match self.inner.backend {
-            Backend::Sqlite => self.inner.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.inner.pool.begin().await?,
-        };
-        Ok(Tx::new(tx, self.clone(), permit))
     }
 
     /// Closes every connection; later operations fail.

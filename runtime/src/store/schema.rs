@@ -16,8 +16,8 @@
 //!
 //! A new migration is a new entry at the end of [`MIGRATIONS`]; an applied one is never edited.
 
+use super::backend::Backend;
 use super::error::StoreError;
-use super::open::Backend;
 use sqlx::{AnyPool, Executor as _};
 
 /// One version of the schema: its statements on each database.

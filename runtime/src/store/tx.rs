@@ -1,13 +1,41 @@
 //! [`Tx`]: one transaction over the service's own tables, the outbox and the processed
 //! messages.
 
+use super::backend::Backend;
 use super::codec;
 use super::error::StoreError;
-use super::open::{Backend, Store};
+use super::open::Store;
 use super::schema::BUCKETS;
 use crate::messaging::{Channel, Message};
 use sqlx::{Any, AnyConnection, Transaction};
 use tokio::sync::OwnedSemaphorePermit;
+
+// Beginning a transaction is here, beside the `Tx` it makes, so that `open` (which `Tx` uses
+// for the `Store` it holds) imports nothing of `tx`.
+impl Store {
+    /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
+    /// two transactions that read and then write wait for each other instead of failing; the
+    /// transactions of one process take turns in the order they asked. Do not begin a second
+    /// transaction while holding one: on SQLite it waits for the first (and times out).
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let permit = match &self.inner.writer {
+            Some(writer) => {
+                let wait = self.inner.acquire_timeout;
+                let permit = tokio::time::timeout(wait, writer.clone().acquire_owned()).await;
+                let permit = permit.map_err(|_| {
+                    StoreError::Unavailable(format!("no write turn within {wait:?}"))
+                })?;
+                Some(permit.expect("the semaphore is never closed"))
+            }
+            None => None,
+        };
+        let tx = match self.inner.backend {
+            Backend::Sqlite => self.inner.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.inner.pool.begin().await?,
+        };
+        Ok(Tx::new(tx, self.clone(), permit))
+    }
+}
 
 /// A transaction. Commit it with [`Tx::commit`]; dropped without one, it rolls back, and
 /// nothing it published is ever sent.

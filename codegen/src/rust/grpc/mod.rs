@@ -18,6 +18,10 @@ impl TransportCode for Grpc {
         "grpc"
     }
 
+    fn title(&self) -> &'static str {
+        "gRPC"
+    }
+
     fn binds(&self, op: &Operation) -> bool {
         op.is_grpc()
     }

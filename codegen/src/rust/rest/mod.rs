@@ -20,6 +20,10 @@ impl TransportCode for Rest {
         "rest"
     }
 
+    fn title(&self) -> &'static str {
+        "REST"
+    }
+
     fn binds(&self, op: &Operation) -> bool {
         op.http.is_some()
     }

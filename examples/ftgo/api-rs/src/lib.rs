@@ -8,3 +8,5 @@ pub mod api {
 
 pub mod discovery;
 pub mod host;
+pub mod serve;
+pub mod store;

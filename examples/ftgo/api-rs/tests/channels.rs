@@ -71,6 +71,23 @@ impl KitchenService for TestKitchen {
         self.cancelled.lock().unwrap().push(request.input.ticket_id);
         Ok(())
     }
+
+    /// Not served here (the kitchen binary serves it over REST).
+    async fn list_tickets(
+        &self,
+        _: Request<ftgo_api::api::ftgo::kitchen::ListTicketsRequest>,
+    ) -> Result<ftgo_api::api::ftgo::kitchen::TicketList, CallError> {
+        Ok(ftgo_api::api::ftgo::kitchen::TicketList {
+            tickets: Vec::new(),
+        })
+    }
+
+    async fn cancel_order_tickets(
+        &self,
+        _: Request<ftgo_api::api::ftgo::kitchen::CancelOrderTickets>,
+    ) -> Result<(), CallError> {
+        Ok(())
+    }
 }
 
 struct TestCourier(&'static str);

@@ -43,6 +43,23 @@ impl KitchenService for CountingKitchen {
     async fn cancel_ticket(&self, _: Request<CancelTicket>) -> Result<(), CallError> {
         Ok(())
     }
+
+    /// Not served here (the kitchen binary serves it over REST).
+    async fn list_tickets(
+        &self,
+        _: Request<ftgo_api::api::ftgo::kitchen::ListTicketsRequest>,
+    ) -> Result<ftgo_api::api::ftgo::kitchen::TicketList, CallError> {
+        Ok(ftgo_api::api::ftgo::kitchen::TicketList {
+            tickets: Vec::new(),
+        })
+    }
+
+    async fn cancel_order_tickets(
+        &self,
+        _: Request<ftgo_api::api::ftgo::kitchen::CancelOrderTickets>,
+    ) -> Result<(), CallError> {
+        Ok(())
+    }
 }
 
 /// Every hostile `reply_to`, with what its dead letter's `error` must say. AMQP carries

@@ -3,7 +3,9 @@
 //! on the consumer command channel and publishes `ConsumerCreated`. Prints a line containing
 //! `ready` once it listens (and consumes); stops on SIGTERM or SIGINT. It answers
 //! `/health/live`, `/health/ready` (its broker and its command consumers, with a broker) and
-//! `/metrics`. With `--register etcd://HOST:PORT` it registers itself there (at `--advertise
+//! `/metrics`. Consumers live in `--db` (a SQLite file, or `postgres://...`; in memory without
+//! it), `ConsumerCreated` leaves through the outbox, and it follows the order events.
+//! With `--register etcd://HOST:PORT` it registers itself there (at `--advertise
 //! URL`, default its listen address) while it runs (not ready while etcd does not hold it), so that `ftgo-order-service
 //! --consumer-service etcd://HOST:PORT` finds it.
 
@@ -15,7 +17,7 @@ use clap::Parser;
 use ftgo_api::api::ftgo::consumer::consumer_service::{messaging, rest};
 use ftgo_api::discovery;
 use ftgo_api::host::{self, Journal};
-use ftgo_consumer_service::Consumers;
+use ftgo_consumer_service::{Consumers, TABLES};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -30,6 +32,10 @@ struct Args {
     /// Without it, only REST is served.
     #[arg(long)]
     broker: Option<String>,
+    /// Where the consumers (and the outbox) are kept: a SQLite file (`PATH` or `sqlite:PATH`)
+    /// or `postgres://user:pass@host:port/db`. Without it, in memory.
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<String>,
     /// Registers this instance in etcd (`etcd://host:port`) under its qualified service name
     /// while it runs (a 10 s lease kept alive; withdrawn on SIGTERM/SIGINT).
     #[arg(long, value_name = "URL")]
@@ -43,6 +49,10 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    let store = match ftgo_api::store::open_or_exit(args.db.as_deref(), TABLES).await {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
     let broker = match &args.broker {
         Some(url) => match host::connect(url).await {
             Ok(broker) => Some(broker),
@@ -50,22 +60,29 @@ async fn main() -> ExitCode {
         },
         None => None,
     };
-    let events = broker.clone().map(messaging::ConsumerEventsPublisher::new);
-    let consumers = Arc::new(Consumers::new(events, Journal::stdout("consumer")));
+    let journal = Journal::stdout("consumer");
+    let consumers = Arc::new(Consumers::new(store.clone(), broker.is_some(), journal));
+    let _relay = broker
+        .as_ref()
+        .map(|b| ftgo_api::store::relay(&store, b, "ftgo-consumer-service"));
     let health = Health::new();
     if let Some(broker) = &broker {
         health.register("broker", broker.clone());
     }
     let mut serving: Option<Serving> = None;
     if let Some(broker) = &broker {
-        match messaging::responder(consumers.clone())
-            .serve(broker, ServeConfig::default())
-            .await
-        {
-            Ok(commands) => {
-                health.register("consumers", commands.check());
-                serving = Some(commands);
-            }
+        let subscribed = async {
+            let commands = messaging::responder(consumers.clone())
+                .serve(broker, ServeConfig::default())
+                .await?;
+            health.register("consumers", commands.check());
+            let events = messaging::order_events_subscriber(consumers.clone())
+                .serve(broker, ServeConfig::default())
+                .await?;
+            Ok::<_, accord::messaging::BrokerError>(commands.and(events))
+        };
+        match subscribed.await {
+            Ok(both) => serving = Some(both),
             Err(e) => {
                 eprintln!("error: cannot consume: {e}");
                 return ExitCode::FAILURE;

@@ -26,17 +26,21 @@ use futures::StreamExt as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// A store that did not open, as the broker error the demo reports.
+fn unavailable(e: accord::store::StoreError) -> accord::messaging::BrokerError {
+    accord::messaging::BrokerError::Unavailable(format!("in-memory store: {e}"))
+}
+
 /// The participants, each consuming its channels on the embedded broker.
 async fn participants(broker: &Broker) -> Result<Serving, accord::messaging::BrokerError> {
-    let kitchen = Arc::new(Kitchen::new(
-        ["tiramisu".to_owned()],
-        Journal::stdout("  kitchen"),
-    ));
-    let consumers = Consumers::new(
-        Some(consumer::ConsumerEventsPublisher::new(broker.clone())),
-        Journal::stdout("  consumer"),
-    );
-    let accounting = Accounting::new(Some(5_000), Journal::stdout("  accounting"));
+    // Each participant keeps its state in a private in-memory store, as the binaries do
+    // without `--db`. The demo's consumers publish no events: it registers none.
+    let kitchen = Kitchen::in_memory(["tiramisu".to_owned()], Journal::stdout("  kitchen"));
+    let kitchen = Arc::new(kitchen.await.map_err(unavailable)?);
+    let consumers = Consumers::in_memory(false, Journal::stdout("  consumer"));
+    let consumers = consumers.await.map_err(unavailable)?;
+    let accounting = Accounting::in_memory(Some(5_000), Journal::stdout("  accounting"));
+    let accounting = accounting.await.map_err(unavailable)?;
     let mut serving = kitchen::responder(kitchen.clone())
         .serve(broker, ServeConfig::default())
         .await?

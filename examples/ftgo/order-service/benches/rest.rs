@@ -1,6 +1,8 @@
 //! The generated REST proxy calling the generated skeleton, beside a hand-written axum +
-//! reqwest pair exchanging the same JSON (`GET /orders/{id}` answering an `Order` from the same
-//! in-memory store), both on loopback. Prints requests/s and p50/p99 latency of each and the
+//! reqwest pair exchanging the same bytes, both on loopback: `GET /orders/{id}` answering an
+//! `Order` from the same in-memory store as a HAL resource (`_links` included, the order
+//! service is `@hypermedia`), or with `ACCORD_BENCH_OP=plain` the plain `GET /consumers/{id}`
+//! of the consumer service (`benches/common`; `tests/bench_bodies.rs` checks the bodies). Prints requests/s and p50/p99 latency of each and the
 //! throughput ratio, overall and per pair of adjacent 500 ms slices (median, quartiles, range).
 //!
 //! `cargo bench -p ftgo-order-service --bench rest` (`ACCORD_BENCH_SECS`, `ACCORD_BENCH_TASKS`
@@ -15,10 +17,10 @@
 //! then records `http_server_request_duration_seconds` and `http_client_...`), to measure what
 //! recording costs.
 //!
-//! `ACCORD_BENCH_DISCOVERY=1` builds the generated proxy (pairings 0 and 2's server side stay
-//! as they are) as a balanced client: its instance found in an in-process registry, each call
-//! through the pool (the instance's breaker, the retry budget) and recorded in a `Metrics`, to
-//! measure what discovery, balancing and metrics cost against a fixed URL without them.
+//! `ACCORD_BENCH_DISCOVERY=1` builds each generated proxy as a balanced client: its instance
+//! found in an in-process registry, each call through the pool (the instance's breaker, the
+//! retry budget) and recorded in a `Metrics`, to measure what discovery, balancing and metrics
+//! cost against a fixed URL without them.
 //!
 //! `ACCORD_BENCH_ALLOCS=1` also counts heap allocations per request (client and server
 //! together): a count does not depend on the machine's load. Counting adds a shared atomic
@@ -29,13 +31,19 @@ mod cpu;
 
 use accord::ProxyConfig;
 use accord::rest::client::RestClient;
-use common::{hand_written_router, seed, store};
+use common::{CONSUMER_ID, Consumers, hand_written_consumers, hand_written_router, seed, store};
 use cpu::process_cpu;
+use ftgo_order_service::api::ftgo::consumer::{
+    Consumer, ConsumerService, GetConsumerRequest, consumer_service,
+};
 use ftgo_order_service::api::ftgo::order::{
     GetOrderRequest, Order, OrderService, order_service::rest,
 };
+use serde::de::DeserializeOwned;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -200,39 +208,15 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    let plain = std::env::var("ACCORD_BENCH_OP").is_ok_and(|op| op == "plain");
     runtime.block_on(async move {
-        let generated_store = store();
-        let order = seed(&generated_store).await;
-        let id = order.order_id;
-        let generated_base =
-            listen(rest::router(generated_store, insecure())).await;
-        let hand_store = store();
-        let hand_order = seed(&hand_store).await;
-        assert_eq!(
-            (hand_order.order_id, &hand_order.line_items),
-            (id, &order.line_items),
-            "both servers hold the same order"
-        );
-        let hand_base = listen(hand_written_router(hand_store)).await;
-
-        let config = ProxyConfig {
-            max_outstanding: tasks * 2,
-            metrics: metrics(),
-            ..ProxyConfig::default()
+        let (what, calls) = match plain {
+            false => ("GET /orders/{id} (HAL resource)", hal_calls(tasks).await),
+            true => ("GET /consumers/{id} (plain)", plain_calls(tasks).await),
         };
-        let (client, _registration) = generated_client(&generated_base, config.clone()).await;
-        let proxy = rest::Proxy::new(client);
-        let http = reqwest::Client::new();
-        let url = format!("{hand_base}/orders/{id}");
-
-        println!("GET /orders/{{id}} over loopback, {tasks} concurrent callers, {secs} s per side");
+        println!("{what} over loopback, {tasks} concurrent callers, {secs} s per side");
         println!("(sides alternate in 500 ms slices so load from other processes hits both alike)");
-        let generated_url = format!("{generated_base}/orders/{id}");
-        let client = RestClient::builder(&hand_base)
-            .config(config)
-            .build()
-            .expect("client");
-        let proxy_to_hand = rest::Proxy::new(client);
+        let [generated_call, hand_call, hand_to_generated_call, generated_to_hand_call] = calls;
         let mut reports: [Vec<Report>; 4] = Default::default();
         let only = std::env::var("ACCORD_BENCH_ONLY").ok();
         let run = |n: usize| only.as_deref().is_none_or(|o| o == n.to_string());
@@ -240,25 +224,23 @@ fn main() {
         // pairing measured, so a profile of one pairing holds nothing of the others.
         let mut warm_up = 0;
         if run(0) || run(2) {
-            warm_up += load(tasks, 1000, generated_call(proxy.clone(), id)).await.latencies.len();
+            warm_up += load(tasks, 1000, caller(&generated_call)).await.latencies.len();
         }
         if run(1) || run(3) {
-            warm_up += load(tasks, 1000, hand_call(http.clone(), url.clone())).await.latencies.len();
+            warm_up += load(tasks, 1000, caller(&hand_call)).await.latencies.len();
         }
         for _ in 0..secs * 2 {
             if run(0) {
-                reports[0].push(load(tasks, 500, generated_call(proxy.clone(), id)).await);
+                reports[0].push(load(tasks, 500, caller(&generated_call)).await);
             }
             if run(1) {
-                reports[1].push(load(tasks, 500, hand_call(http.clone(), url.clone())).await);
+                reports[1].push(load(tasks, 500, caller(&hand_call)).await);
             }
             if run(2) {
-                let call = hand_call(http.clone(), generated_url.clone());
-                reports[2].push(load(tasks, 500, call).await);
+                reports[2].push(load(tasks, 500, caller(&hand_to_generated_call)).await);
             }
             if run(3) {
-                let call = generated_call(proxy_to_hand.clone(), id);
-                reports[3].push(load(tasks, 500, call).await);
+                reports[3].push(load(tasks, 500, caller(&generated_to_hand_call)).await);
             }
         }
         // Each generated slice against the hand-written slice run right after it: both saw
@@ -304,69 +286,138 @@ fn main() {
     });
 }
 
-/// The generated proxy's client: a fixed URL, or with `ACCORD_BENCH_DISCOVERY=1` the one
-/// instance registered in an in-process registry (kept registered while the registration
-/// lives), balanced, with metrics.
-async fn generated_client(
-    base: &str,
-    config: ProxyConfig,
-) -> (RestClient, Option<accord::discovery::Registration>) {
-    use accord::discovery::{Instance, MemoryRegistry, Registry, Source};
-    if !std::env::var("ACCORD_BENCH_DISCOVERY").is_ok_and(|v| v == "1") {
-        let client = RestClient::builder(base).config(config).build();
-        return (client.expect("client"), None);
-    }
+/// One benchmark call: true when it succeeded with the expected answer.
+type Call = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
+
+/// `call` as what [`load`] takes.
+fn caller(
+    call: &Call,
+) -> impl Fn() -> Pin<Box<dyn Future<Output = bool> + Send>> + Clone + Send + 'static {
+    let call = Arc::clone(call);
+    move || call()
+}
+
+/// The four pairings' calls of `GET /orders/{id}`, a HAL resource on both servers: generated
+/// proxy + skeleton, reqwest + hand-written handler, reqwest + skeleton, proxy + handler.
+async fn hal_calls(tasks: usize) -> [Call; 4] {
+    let generated_store = store();
+    let order = seed(&generated_store).await;
+    let id = order.order_id;
+    let generated = listen(rest::router(generated_store, insecure())).await;
+    let hand_store = store();
+    let hand_order = seed(&hand_store).await;
+    assert_eq!(
+        (hand_order.order_id, &hand_order.line_items),
+        (id, &order.line_items),
+        "both servers hold the same order"
+    );
+    let hand = listen(hand_written_router(hand_store)).await;
     let service = rest::routes::GET_ORDER.op.service;
+    let to_generated = rest::Proxy::new(rest_client(&generated, tasks, service).await);
+    let to_hand = rest::Proxy::new(rest_client(&hand, tasks, service).await);
+    let get = move |proxy: rest::Proxy| -> Call {
+        Arc::new(move || {
+            let proxy = proxy.clone();
+            Box::pin(async move {
+                let request = GetOrderRequest { order_id: id }.into();
+                proxy
+                    .get_order(request)
+                    .await
+                    .is_ok_and(|o| o.order_id == id)
+            })
+        })
+    };
+    let http = reqwest::Client::new();
+    [
+        get(to_generated),
+        reqwest_call::<Order>(&http, format!("{hand}/orders/{id}")),
+        reqwest_call::<Order>(&http, format!("{generated}/orders/{id}")),
+        get(to_hand),
+    ]
+}
+
+/// The same four pairings of the plain `GET /consumers/{id}` (a service without
+/// `@hypermedia`).
+async fn plain_calls(tasks: usize) -> [Call; 4] {
+    let insecure = insecure();
+    let generated = listen(consumer_service::rest::router(Consumers::new(), insecure)).await;
+    let hand = listen(hand_written_consumers(Consumers::new())).await;
+    let service = consumer_service::rest::routes::GET_CONSUMER.op.service;
+    let to_generated =
+        consumer_service::rest::Proxy::new(rest_client(&generated, tasks, service).await);
+    let to_hand = consumer_service::rest::Proxy::new(rest_client(&hand, tasks, service).await);
+    let get = move |proxy: consumer_service::rest::Proxy| -> Call {
+        Arc::new(move || {
+            let proxy = proxy.clone();
+            Box::pin(async move {
+                let request = GetConsumerRequest {
+                    consumer_id: CONSUMER_ID,
+                }
+                .into();
+                let got = proxy.get_consumer(request).await;
+                got.is_ok_and(|c| c.consumer_id == CONSUMER_ID)
+            })
+        })
+    };
+    let http = reqwest::Client::new();
+    [
+        get(to_generated),
+        reqwest_call::<Consumer>(&http, format!("{hand}/consumers/{CONSUMER_ID}")),
+        reqwest_call::<Consumer>(&http, format!("{generated}/consumers/{CONSUMER_ID}")),
+        get(to_hand),
+    ]
+}
+
+/// A generated proxy's client of `base`, allowed all the callers' calls at once; with
+/// `ACCORD_BENCH_DISCOVERY=1`, `base` is the one instance of `service` in an in-process registry
+/// and the client a balanced one, with metrics.
+async fn rest_client(base: &str, tasks: usize, service: &'static str) -> RestClient {
+    use accord::discovery::{Instance, MemoryRegistry, Registry, Source};
+    let config = ProxyConfig {
+        max_outstanding: tasks * 2,
+        metrics: metrics(),
+        ..ProxyConfig::default()
+    };
+    if !std::env::var("ACCORD_BENCH_DISCOVERY").is_ok_and(|v| v == "1") {
+        return RestClient::builder(base)
+            .config(config)
+            .build()
+            .expect("client");
+    }
     let registry = MemoryRegistry::new();
-    let instance = Instance::rest("bench", base);
     let registration = registry
-        .register(service, instance)
+        .register(service, Instance::rest("bench", base))
         .await
         .expect("registered");
+    // Dropping a registration withdraws the instance: it stays registered for the whole bench.
+    std::mem::forget(registration);
     let config = ProxyConfig {
         metrics: Some(accord::metrics::Metrics::new()),
         ..config
     };
-    let client = RestClient::builder("")
-        .source(Source::Registry(std::sync::Arc::new(registry)))
+    RestClient::builder("")
+        .source(Source::Registry(Arc::new(registry)))
         .service(service)
         .config(config)
         .discover()
         .await
-        .expect("client");
-    (client, Some(registration))
+        .expect("client")
 }
 
-fn generated_call(
-    proxy: rest::Proxy,
-    id: i64,
-) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>> + Clone + Send + 'static {
-    move || {
-        let proxy = proxy.clone();
-        Box::pin(async move {
-            proxy
-                .get_order(GetOrderRequest { order_id: id }.into())
-                .await
-                .is_ok_and(|o| o.order_id == id)
-        })
-    }
-}
-
-fn hand_call(
-    http: reqwest::Client,
-    url: String,
-) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>> + Clone + Send + 'static {
-    move || {
+/// The hand-written client: reqwest getting `url` and decoding a `T`.
+fn reqwest_call<T: DeserializeOwned + 'static>(http: &reqwest::Client, url: String) -> Call {
+    let http = http.clone();
+    Arc::new(move || {
         let (http, url) = (http.clone(), url.clone());
         Box::pin(async move {
             match http.get(&url).send().await {
                 Ok(response) if response.status().is_success() => {
-                    response.json::<Order>().await.is_ok()
+                    response.json::<T>().await.is_ok()
                 }
                 _ => false,
             }
         })
-    }
+    })
 }
 
 /// The generated skeleton without its `@auth` check: the hand-written side checks no token

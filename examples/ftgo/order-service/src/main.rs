@@ -23,6 +23,12 @@
 //! It answers `/health/live`, `/health/ready` (503 while its `--broker` is unreachable) and
 //! `/metrics` (Prometheus text: every route's requests and durations, and gRPC's); the gRPC
 //! health service follows readiness (`docs/wire.md`, "Health", "Metrics").
+//!
+//! Orders, the sagas' progress and the outbox live in `--db` (a SQLite file, or
+//! `postgres://...`; a private in-memory database without it): order ids are never reused, a
+//! restarted service answers for its earlier orders and resumes every saga it had not finished,
+//! and with the broker away new orders are accepted, their `OrderCreated` waiting in the
+//! outbox.
 
 use accord::Shutdown;
 use accord::auth::JwtVerifier;
@@ -34,13 +40,13 @@ use ftgo_api::discovery;
 use ftgo_api::host::{self, Journal};
 use ftgo_order_service::api::ftgo::consumer::consumer_service;
 use ftgo_order_service::api::ftgo::order::order_service;
-use ftgo_order_service::{CreateOrderSaga, InMemoryOrders, demo_restaurants};
+use ftgo_order_service::{CreateOrderSaga, InMemoryOrders, OrderDb, demo_restaurants, durable};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(about = "The FTGO order service over REST (in-memory store)")]
+#[command(about = "The FTGO order service over REST (its orders in a store)")]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -85,6 +91,10 @@ struct Args {
     /// over the instances), and with one URL the `consumer` link points there.
     #[arg(long, value_name = "URL")]
     consumer_service: Option<String>,
+    /// Where orders, saga progress and the outbox are kept: a SQLite file (`PATH` or
+    /// `sqlite:PATH`) or `postgres://user:pass@host:port/db`. Without it, in memory.
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<String>,
     /// Where this service is published, when it sits behind a gateway or a path prefix
     /// (`https://api.example.com/ftgo`): the responses' links start with it.
     #[arg(long, value_name = "URL")]
@@ -201,8 +211,13 @@ async fn main() -> ExitCode {
         metrics: Some(metrics),
         ..config
     };
+    let db = match ftgo_api::store::open_or_exit(args.db.as_deref(), durable::TABLES).await {
+        Ok(store) => OrderDb::new(store),
+        Err(code) => return code,
+    };
     let mut store = InMemoryOrders::new(demo_restaurants())
         .with_latency(Duration::from_millis(args.latency_ms));
+    let mut _relay = None;
     if let Some(url) = &args.broker {
         let broker = match host::connect(url).await {
             Ok(broker) => broker,
@@ -210,6 +225,11 @@ async fn main() -> ExitCode {
         };
         // Not ready while the saga's broker is away: new orders could not start their saga.
         health.register("broker", broker.clone());
+        _relay = Some(ftgo_api::store::relay(
+            db.store(),
+            &broker,
+            "ftgo-order-service",
+        ));
         let journal = Journal::stdout("order saga");
         match CreateOrderSaga::connect(&broker, accord::ProxyConfig::default(), journal).await {
             Ok(saga) => store = store.with_saga(saga),
@@ -217,6 +237,21 @@ async fn main() -> ExitCode {
                 eprintln!("error: cannot reach the saga's participants: {e}");
                 return ExitCode::FAILURE;
             }
+        }
+    }
+    let store = match store.with_db(db).await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("error: cannot read the orders back: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match store.resume_sagas().await {
+        Ok(0) => {}
+        Ok(n) => println!("order service: resuming {n} unfinished sagas"),
+        Err(e) => {
+            eprintln!("error: cannot resume the sagas: {e}");
+            return ExitCode::FAILURE;
         }
     }
     // One store behind both transports: an order created over one is visible over the other.

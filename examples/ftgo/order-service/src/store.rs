@@ -1,7 +1,10 @@
 //! The in-memory implementation of `OrderService`: restaurants with their menus, orders, and a
 //! watch channel per order so `watch_order` streams state changes. With a saga
 //! ([`InMemoryOrders::with_saga`]), a new order publishes `OrderCreated` and stays
-//! APPROVAL_PENDING until the Create Order saga approves or rejects it.
+//! APPROVAL_PENDING until the Create Order saga approves or rejects it. With a store
+//! ([`InMemoryOrders::with_db`]), every order and its saga's progress are written there first
+//! (the events through its outbox), so they survive a restart; memory then holds what the
+//! store holds, for reads and watches.
 
 use crate::api::ftgo::common::Money;
 use crate::api::ftgo::order::order_service::{CancelOrderError, CreateOrderError, GetOrderError};
@@ -9,6 +12,7 @@ use crate::api::ftgo::order::{
     CancelOrderRequest, CreateOrderReply, CreateOrderRequest, GetOrderRequest, LineItem,
     MenuItemUnavailable, Order, OrderNotFound, OrderService, OrderState, RestaurantNotFound,
 };
+use crate::durable::OrderDb;
 use crate::saga::{CreateOrderSaga, NewOrder, Outcome};
 use accord::{BoxStream, CallError, Code, Request};
 use futures::StreamExt as _;
@@ -49,6 +53,8 @@ pub struct InMemoryOrders {
     latency: Duration,
     /// Runs for every new order, when set.
     saga: Option<Arc<CreateOrderSaga>>,
+    /// Where orders persist, when set.
+    db: Option<OrderDb>,
 }
 
 impl InMemoryOrders {
@@ -60,7 +66,52 @@ impl InMemoryOrders {
             views: AtomicU64::new(0),
             latency: Duration::ZERO,
             saga: None,
+            db: None,
         }
+    }
+
+    /// Keeps the orders in `db`: reads back those it holds (a restarted service answers for
+    /// its earlier orders), and stores every new one there, with the ids `db` hands out (never
+    /// reused). Call [`InMemoryOrders::resume_sagas`] once a saga is set.
+    pub async fn with_db(mut self, db: OrderDb) -> Result<Self, accord::store::StoreError> {
+        let stored = db.load().await?;
+        {
+            let mut orders = self.lock();
+            for s in stored {
+                orders.insert(s.order.order_id, watch::Sender::new(s.order));
+            }
+        }
+        self.db = Some(db);
+        Ok(self)
+    }
+
+    /// Resumes the saga of every stored order still APPROVAL_PENDING from the step it had
+    /// reached (after a crash); returns how many.
+    pub async fn resume_sagas(&self) -> Result<usize, accord::store::StoreError> {
+        let (Some(saga), Some(db)) = (&self.saga, &self.db) else {
+            return Ok(0);
+        };
+        let pending: Vec<_> = db
+            .load()
+            .await?
+            .into_iter()
+            .filter(|s| s.order.state == OrderState::ApprovalPending)
+            .collect();
+        for stored in &pending {
+            let Ok(sender) = self.find(stored.order.order_id) else {
+                continue;
+            };
+            let new = NewOrder::of(&stored.order);
+            let run = run_saga(
+                saga.clone(),
+                new,
+                sender,
+                Some(db.clone()),
+                stored.saga_step,
+            );
+            tokio::spawn(run);
+        }
+        Ok(pending.len())
     }
 
     /// Runs the Create Order saga for every new order.
@@ -138,14 +189,13 @@ impl OrderService for InMemoryOrders {
             .get(&restaurant_id)
             .ok_or(RestaurantNotFound { restaurant_id })?;
         let total = Self::total(restaurant_id, menu, &input.line_items)?;
-        let order_id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut labels =
             BTreeMap::from([("consumer_id".to_owned(), input.consumer_id.to_string())]);
         if let Some(note) = input.delivery_note {
             labels.insert("delivery_note".to_owned(), note);
         }
-        let order = Order {
-            order_id,
+        let mut order = Order {
+            order_id: 0,
             state: OrderState::ApprovalPending,
             line_items: input.line_items,
             total,
@@ -154,21 +204,29 @@ impl OrderService for InMemoryOrders {
             placed_at: accord::Timestamp::from(std::time::SystemTime::now()),
             consumer_id: input.consumer_id,
         };
+        order.order_id = match &self.db {
+            // The order and its `OrderCreated` commit together: with the broker away, the
+            // event waits in the outbox and the order is accepted all the same.
+            Some(db) => db
+                .insert(&order, self.saga.is_some())
+                .await
+                .map_err(CallError::from)?,
+            None => self.next_id.fetch_add(1, Ordering::Relaxed),
+        };
+        let order_id = order.order_id;
+        let new = NewOrder::of(&order);
         let order = watch::Sender::new(order);
         self.lock().insert(order_id, order.clone());
         if let Some(saga) = &self.saga {
-            let new = NewOrder {
-                order_id,
-                consumer_id: input.consumer_id,
-                line_items: order.borrow().line_items.clone(),
-                total: order.borrow().total.clone(),
-            };
-            if let Err(e) = saga.created(&new).await {
+            // Without a store, announced directly: refused while the broker is away.
+            if self.db.is_none()
+                && let Err(e) = saga.created(&new).await
+            {
                 self.lock().remove(&order_id);
                 let why = format!("the order could not be announced: {e}");
                 return Err(CallError::status(Code::Unavailable, why).into());
             }
-            tokio::spawn(run_saga(saga.clone(), new, order));
+            tokio::spawn(run_saga(saga.clone(), new, order, self.db.clone(), 0));
         }
         Ok(CreateOrderReply { order_id })
     }
@@ -185,14 +243,19 @@ impl OrderService for InMemoryOrders {
         self.pause().await;
         let input = request.input;
         let order = self.find(input.order_id)?;
-        order.send_modify(|o| {
-            o.state = OrderState::Cancelled;
-            if let Some(reason) = input.reason {
-                o.labels.insert("cancel_reason".to_owned(), reason);
-            }
-        });
-        let cancelled = order.borrow().clone();
-        if let Some(saga) = &self.saga {
+        let mut cancelled = order.borrow().clone();
+        cancelled.state = OrderState::Cancelled;
+        if let Some(reason) = input.reason {
+            cancelled.labels.insert("cancel_reason".to_owned(), reason);
+        }
+        if let Some(db) = &self.db {
+            // Stored with its `OrderCancelled` (through the outbox) before anyone sees it.
+            db.cancel(&cancelled, self.saga.is_some())
+                .await
+                .map_err(CallError::from)?;
+        }
+        order.send_replace(cancelled.clone());
+        if let (Some(saga), None) = (&self.saga, &self.db) {
             let reason = cancelled.labels.get("cancel_reason").cloned();
             if let Err(e) = saga.cancelled(cancelled.order_id, reason).await {
                 // The order is cancelled here whatever the broker says; subscribers miss it.
@@ -236,9 +299,16 @@ impl OrderService for InMemoryOrders {
     }
 }
 
-/// Runs the saga and records its outcome, unless the order was cancelled meanwhile.
-async fn run_saga(saga: Arc<CreateOrderSaga>, order: NewOrder, state: watch::Sender<Order>) {
-    let outcome = saga.run(&order).await;
+/// Runs the saga from `step` and records its outcome, unless the order was cancelled meanwhile
+/// (with `db`, the saga has stored it there already).
+async fn run_saga(
+    saga: Arc<CreateOrderSaga>,
+    order: NewOrder,
+    state: watch::Sender<Order>,
+    db: Option<OrderDb>,
+    step: i64,
+) {
+    let outcome = saga.resume(&order, step, db.as_ref()).await;
     state.send_if_modified(|o| {
         if o.state != OrderState::ApprovalPending {
             return false;

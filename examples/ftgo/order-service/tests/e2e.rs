@@ -5,7 +5,8 @@ mod support;
 
 use accord::auth::StaticToken;
 use accord::rest::client::RestClient;
-use accord::{CallError, Code, ProxyConfig, Request, Shutdown};
+use accord::testing::TestBed;
+use accord::{CallError, Code, ProxyConfig, Request};
 use ftgo_order_service::api::ftgo::order::order_service::{
     CancelOrderError, CreateOrderError, GetOrderError, rest,
 };
@@ -22,19 +23,12 @@ fn store() -> InMemoryOrders {
     InMemoryOrders::new(demo_restaurants())
 }
 
-/// Serves `store` on an ephemeral loopback port, verifying tokens signed with [`SECRET`];
-/// returns the base URL.
-async fn serve(store: InMemoryOrders) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let config = verifying();
-    let router = rest::router(store, config);
-    tokio::spawn(accord::rest::server::serve(
-        listener,
-        router,
-        Shutdown::never(),
-    ));
-    base
+/// Serves `store` on a loopback port of a test bed, verifying tokens signed with [`SECRET`];
+/// returns the bed (the server stops when it is dropped) and the base URL.
+async fn serve(store: InMemoryOrders) -> (TestBed, String) {
+    let mut bed = TestBed::new();
+    let base = bed.rest(rest::router(store, verifying())).await.unwrap();
+    (bed, base)
 }
 
 /// A proxy that reads and writes orders.
@@ -57,7 +51,7 @@ fn create(restaurant_id: i64, items: &[(&str, i32)]) -> CreateOrderRequest {
 
 #[tokio::test]
 async fn create_get_and_cancel() {
-    let base = serve(store()).await;
+    let (_bed, base) = serve(store()).await;
     let orders = proxy(&base, ProxyConfig::default());
     let created = orders
         .create_order(create(1, &[("pad-thai", 2), ("spring-roll", 1)]).into())
@@ -97,7 +91,7 @@ async fn create_get_and_cancel() {
 
 #[tokio::test]
 async fn declared_errors_come_back_typed() {
-    let base = serve(store()).await;
+    let (_bed, base) = serve(store()).await;
     let orders = proxy(&base, ProxyConfig::default());
     let missing = orders
         .get_order(GetOrderRequest { order_id: 999 }.into())
@@ -130,7 +124,7 @@ async fn declared_errors_come_back_typed() {
 
 #[tokio::test]
 async fn operations_without_http_are_unsupported_by_the_rest_proxy() {
-    let base = serve(store()).await;
+    let (_bed, base) = serve(store()).await;
     let orders = proxy(&base, ProxyConfig::default());
     let viewed = orders
         .order_viewed(GetOrderRequest { order_id: 1 }.into())
@@ -175,7 +169,7 @@ fn fields(problem: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn invalid_input_of_every_kind_gets_a_problem_and_the_server_stays_up() {
-    let base = serve(store()).await;
+    let (_bed, base) = serve(store()).await;
     let orders = format!("{base}/orders");
     let json = "application/json";
     let valid = json!({"restaurant_id": 1, "consumer_id": 2, "line_items": [{"menu_item_id": "pad-thai", "quantity": 1}]});
@@ -216,7 +210,7 @@ async fn invalid_input_of_every_kind_gets_a_problem_and_the_server_stays_up() {
 
 #[tokio::test]
 async fn a_slow_server_makes_the_proxy_time_out_within_its_deadline() {
-    let base = serve(store().with_latency(Duration::from_secs(5))).await;
+    let (_bed, base) = serve(store().with_latency(Duration::from_secs(5))).await;
     let orders = proxy(&base, ProxyConfig::default());
     let started = Instant::now();
     let request =
@@ -233,7 +227,7 @@ async fn a_slow_server_makes_the_proxy_time_out_within_its_deadline() {
 
 #[tokio::test]
 async fn the_deadline_is_the_operation_timeout_else_the_client_default() {
-    let base = serve(store().with_latency(Duration::from_millis(600))).await;
+    let (_bed, base) = serve(store().with_latency(Duration::from_millis(600))).await;
     let config = ProxyConfig {
         default_timeout: Duration::from_millis(200),
         ..ProxyConfig::default()
@@ -258,7 +252,7 @@ async fn the_deadline_is_the_operation_timeout_else_the_client_default() {
 
 #[tokio::test]
 async fn with_the_outstanding_bound_reached_the_next_call_fails_at_once() {
-    let base = serve(store().with_latency(Duration::from_secs(2))).await;
+    let (_bed, base) = serve(store().with_latency(Duration::from_secs(2))).await;
     let config = ProxyConfig {
         max_outstanding: 1,
         ..ProxyConfig::default()
@@ -382,7 +376,7 @@ async fn the_binary_enforces_scopes_and_refuses_to_start_without_a_verifier() {
         "{said}"
     );
 
-    let base = serve(store()).await;
+    let (_bed, base) = serve(store()).await;
     let reader = {
         let client = RestClient::builder(&base)
             .credentials(StaticToken::new(token("orders:read")))

@@ -32,17 +32,21 @@ async fn saga_across_processes(kind: brokers::Kind) {
         &["--listen", "127.0.0.1:0", "--broker", broker],
     )
     .await;
+    // Two instances of the kitchen share its database, as instances of a service do: a
+    // compensation handled by one finds the ticket the other created.
+    let dir = tempfile::tempdir().unwrap();
+    let kitchen_db = dir.path().join("kitchen.db").display().to_string();
+    let kitchen_args = [
+        "--broker",
+        broker,
+        "--sold-out",
+        "tiramisu",
+        "--db",
+        &kitchen_db,
+    ];
     let kitchens = [
-        Service::start(
-            "ftgo-kitchen-service",
-            &["--broker", broker, "--sold-out", "tiramisu"],
-        )
-        .await,
-        Service::start(
-            "ftgo-kitchen-service",
-            &["--broker", broker, "--sold-out", "tiramisu"],
-        )
-        .await,
+        Service::start("ftgo-kitchen-service", &kitchen_args).await,
+        Service::start("ftgo-kitchen-service", &kitchen_args).await,
     ];
     let _accounting = Service::start(
         "ftgo-accounting-service",

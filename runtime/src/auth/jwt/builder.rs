@@ -113,7 +113,7 @@ impl JwtVerifierBuilder {
                 let bytes = read_bounded(path)?;
                 keys_of_jwks(&bytes, &settings)?
             }
-            #[cfg(feature = "rest")]
+            #[cfg(feature = "jwks")]
             Source::JwksUrl(url) => {
                 reqwest::Url::parse(url)
                     .ok()
@@ -123,12 +123,12 @@ impl JwtVerifierBuilder {
             }
         };
         let refreshes = matches!(&self.source, Source::JwksFile(_));
-        #[cfg(feature = "rest")]
+        #[cfg(feature = "jwks")]
         let (refreshes, fetch_at_once) = (
             refreshes || matches!(&self.source, Source::JwksUrl(_)),
             matches!(&self.source, Source::JwksUrl(_)),
         );
-        #[cfg(not(feature = "rest"))]
+        #[cfg(not(feature = "jwks"))]
         let fetch_at_once = false;
         let shared = Arc::new(Shared {
             settings,

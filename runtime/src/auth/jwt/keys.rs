@@ -20,7 +20,7 @@ pub(super) enum Source {
     Rs256Pem(Vec<u8>),
     Es256Pem(Vec<u8>),
     JwksFile(PathBuf),
-    #[cfg(feature = "rest")]
+    #[cfg(feature = "jwks")]
     JwksUrl(String),
 }
 
@@ -51,7 +51,7 @@ impl Shared {
                     .await
                     .map_err(|e| JwtConfigError(format!("JWKS read: {e}")))??
             }
-            #[cfg(feature = "rest")]
+            #[cfg(feature = "jwks")]
             Source::JwksUrl(url) => fetch_bounded(url).await?,
             _ => return Ok(self.keys.read().unwrap_or_else(|e| e.into_inner()).len()),
         };
@@ -83,7 +83,7 @@ pub(super) fn read_bounded(path: &std::path::Path) -> Result<Vec<u8>, JwtConfigE
     Ok(bytes)
 }
 
-#[cfg(feature = "rest")]
+#[cfg(feature = "jwks")]
 async fn fetch_bounded(url: &str) -> Result<Vec<u8>, JwtConfigError> {
     let fail = |e: reqwest::Error| JwtConfigError(format!("JWKS {url}: {e}"));
     let client = reqwest::Client::builder()

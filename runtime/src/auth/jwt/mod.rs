@@ -18,7 +18,7 @@ use keys::Source;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-#[cfg(feature = "rest")]
+#[cfg(feature = "jwks")]
 use std::time::Duration;
 use verify::{Cache, Key, Settings};
 
@@ -110,10 +110,11 @@ impl JwtVerifier {
     }
 
     /// Tokens checked with the keys of a JWKS served at `url` (`http` or `https`), fetched in
-    /// the background at once and every `refresh` (feature `rest`, for its HTTP client).
+    /// the background at once and every `refresh` (feature `jwks`, default: reqwest, the HTTP
+    /// client, without the REST transport).
     /// Until the first fetch succeeds every token is refused; await
     /// [`JwtVerifier::refresh`] at startup to fail fast. `build` needs a tokio runtime.
-    #[cfg(feature = "rest")]
+    #[cfg(feature = "jwks")]
     pub fn jwks_url(url: impl Into<String>, refresh: Duration) -> JwtVerifierBuilder {
         JwtVerifierBuilder::new(Source::JwksUrl(url.into())).refresh(refresh)
     }
@@ -147,7 +148,7 @@ impl fmt::Debug for JwtVerifier {
             Source::Rs256Pem(_) => "RS256 public key".to_owned(),
             Source::Es256Pem(_) => "ES256 public key".to_owned(),
             Source::JwksFile(path) => format!("JWKS file {}", path.display()),
-            #[cfg(feature = "rest")]
+            #[cfg(feature = "jwks")]
             Source::JwksUrl(url) => format!("JWKS {url}"),
         };
         f.debug_struct("JwtVerifier")

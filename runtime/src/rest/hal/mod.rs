@@ -4,15 +4,18 @@
 //!
 //! Generated code describes each resource type once, as `static` data ([`Resource`]: its own
 //! service's links, whose path placeholders are the resource's fields, and its `@link`
-//! relations); the skeleton renders a response from the output's JSON and that description.
+//! relations); the skeleton writes a response's links from that description and the few
+//! fields they name, straight after the output's JSON.
 //! Relations are expanded through whatever implements the linked service (its generated
 //! routing `Client`, a REST or gRPC proxy), handed to the router as a [`Linked`].
 //!
 //! The descriptions are here; the server side is `linked` (the linked services a router may
-//! call) and `render` (links and `?expand=` in a response), the client side `client`.
+//! call), `links` (the `_links` written into the response body) and `render` (a response's
+//! rendering, `?expand=` included), the client side `client`.
 
 mod client;
 mod linked;
+mod links;
 mod render;
 
 pub use client::{Hal, HalLink, Rel};

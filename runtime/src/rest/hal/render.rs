@@ -2,21 +2,13 @@
 //! relations `?expand=` asks for fetched through the [`Linked`](super::Linked) services.
 
 use super::linked::Hypermedia;
+use super::links::{Bases, Fields, append_links, append_member};
 use super::{Relation, Resource};
 use crate::rest::Problem;
 use crate::{CallError, Context};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::sync::Arc;
-
-/// What a value keeps as it is inside a path segment or a query value: RFC 3986's unreserved
-/// characters. Everything else (`/`, `?`, `&`, `%`, spaces, non-ASCII) is percent-encoded.
-const VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// The relations `?expand=` asks for (`expand=a,b` or `expand=a&expand=b`), each once, or
 /// the 400 problem naming an unknown one and listing the known.
@@ -53,15 +45,21 @@ fn form_urlencoded(query: &str) -> Vec<(String, String)> {
     serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default()
 }
 
-/// A rendered HAL response body and, for a created resource, its `Location`.
+/// A rendered HAL response body (JSON) and, for a created resource, its `Location`.
 pub(crate) struct Rendered {
-    pub body: Value,
+    pub body: Vec<u8>,
     pub location: Option<String>,
 }
 
-/// The output as a HAL resource: `_links`, then the requested relations under `_embedded`
-/// (fetched concurrently, a little before the call's deadline), and the ones that failed
-/// under `_embedded_errors`.
+/// No public base URL and no linked services.
+static NO_SETTINGS: Hypermedia = Hypermedia {
+    public_base_url: None,
+    linked: Vec::new(),
+};
+
+/// The output as a HAL resource: the output's JSON, then `_links` (written straight after it,
+/// see `links`), then the requested relations under `_embedded` (fetched concurrently, a
+/// little before the call's deadline), and the ones that failed under `_embedded_errors`.
 pub(crate) async fn render<O: Serialize>(
     resource: &'static Resource,
     settings: Option<Arc<Hypermedia>>,
@@ -70,66 +68,46 @@ pub(crate) async fn render<O: Serialize>(
     context: &Context,
     created: bool,
 ) -> Result<Rendered, CallError> {
-    let value = serde_json::to_value(output)
-        .map_err(|e| CallError::Internal(format!("encoding the output: {e}")))?;
-    let Value::Object(mut object) = value else {
+    let encoding = |e: serde_json::Error| CallError::Internal(format!("encoding the output: {e}"));
+    // Room for a typical resource up front, as for any JSON reply.
+    let mut body = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut body, output).map_err(encoding)?;
+    // Not a JSON object: no links to add.
+    let Some(fields) = Fields::of(resource, output) else {
         return Ok(Rendered {
-            body: value,
+            body,
             location: None,
         });
     };
-    let settings = settings.unwrap_or_default();
-    let own = settings.public_base_url.as_deref().unwrap_or("");
-    let own = own.trim_end_matches('/');
-    let mut links = Map::new();
-    // A created resource's `Location`: its `self` link (listed first), else the first GET of
-    // its own service; never a relation, which is another resource.
-    let mut location = None;
-    for link in resource.links {
-        if let Some(path) = fill(link.path, &object) {
-            let href = format!("{own}{path}");
-            if created && location.is_none() && link.method == http::Method::GET {
-                location = Some(href.clone());
-            }
-            links.insert(link.rel.into(), link_object(href, &link.method));
+    let settings = settings.as_deref().unwrap_or(&NO_SETTINGS);
+    let location = append_links(&mut body, resource, &fields, settings, created);
+    if !expand.is_empty() {
+        // The relations' values as the linked operations' inputs take them.
+        let Value::Object(object) = serde_json::to_value(output).map_err(encoding)? else {
+            return Err(CallError::Internal("the resource is not an object".into()));
+        };
+        let (embedded, failed) = expand_all(settings, &expand, &object, context).await;
+        if !embedded.is_empty() {
+            append_member(&mut body, "_embedded", &embedded);
+        }
+        if !failed.is_empty() {
+            append_member(&mut body, "_embedded_errors", &failed);
         }
     }
-    for relation in resource.relations {
-        let base = settings
-            .linked(relation.service)
+    Ok(Rendered { body, location })
+}
+
+impl Bases for Hypermedia {
+    fn own(&self) -> &str {
+        let own = self.public_base_url.as_deref().unwrap_or("");
+        own.trim_end_matches('/')
+    }
+
+    fn relation(&self, relation: &Relation) -> &str {
+        self.linked(relation.service)
             .and_then(|l| l.base_url.as_deref())
-            .unwrap_or("");
-        let href = |v: &Value| {
-            let text = scalar(v)?;
-            let encoded = utf8_percent_encode(&text, VALUE).to_string();
-            Some(link_object(
-                format!("{base}{}", relation.href.replacen("{}", &encoded, 1)),
-                &http::Method::GET,
-            ))
-        };
-        let entry = match (object.get(relation.field), relation.each) {
-            (Some(Value::Array(items)), true) => {
-                Some(Value::Array(items.iter().filter_map(href).collect()))
-            }
-            (Some(v), false) => href(v),
-            _ => None,
-        };
-        if let Some(entry) = entry {
-            links.insert(relation.rel.into(), entry);
-        }
+            .unwrap_or("")
     }
-    let (embedded, failed) = expand_all(&settings, &expand, &object, context).await;
-    object.insert("_links".into(), Value::Object(links));
-    if !embedded.is_empty() {
-        object.insert("_embedded".into(), Value::Object(embedded));
-    }
-    if !failed.is_empty() {
-        object.insert("_embedded_errors".into(), Value::Object(failed));
-    }
-    Ok(Rendered {
-        body: Value::Object(object),
-        location,
-    })
 }
 
 /// Calls every requested relation's operation at once (each element of a list relation its
@@ -218,40 +196,6 @@ fn problem_value(problem: Problem) -> Value {
     serde_json::to_value(problem).unwrap_or(Value::Null)
 }
 
-fn link_object(href: String, method: &http::Method) -> Value {
-    let mut link = Map::new();
-    link.insert("href".into(), Value::String(href));
-    link.insert("method".into(), Value::String(method.as_str().into()));
-    Value::Object(link)
-}
-
-/// `path` with each `{field}` replaced by the resource's value of it; `None` when one is
-/// absent (the link does not apply to this resource).
-fn fill(path: &str, object: &Map<String, Value>) -> Option<String> {
-    let mut out = String::with_capacity(path.len() + 16);
-    let mut rest = path;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let close = open + rest[open..].find('}')?;
-        let value = scalar(object.get(&rest[open + 1..close])?)?;
-        out.extend(utf8_percent_encode(&value, VALUE));
-        rest = &rest[close + 1..];
-    }
-    out.push_str(rest);
-    Some(out)
-}
-
-/// A path or query value's text: strings as they are (64-bit integers and enums travel as
-/// strings in JSON), numbers and booleans as written.
-fn scalar(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,24 +235,6 @@ mod tests {
         ],
     };
 
-    fn object(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(o) => o,
-            _ => unreachable!(),
-        }
-    }
-
-    #[test]
-    fn placeholders_take_the_resource_fields_percent_encoded() {
-        let o = object(json!({"order_id": "a b/c", "n": 7}));
-        assert_eq!(
-            fill("/orders/{order_id}/x", &o).as_deref(),
-            Some("/orders/a%20b%2Fc/x")
-        );
-        assert_eq!(fill("/n/{n}", &o).as_deref(), Some("/n/7"));
-        assert_eq!(fill("/orders/{missing}", &o), None);
-    }
-
     #[test]
     fn expand_accepts_known_relations_once_and_names_the_known_on_an_unknown_one() {
         let got = requested(&ORDER, Some("expand=consumer,items&expand=consumer")).unwrap();
@@ -342,7 +268,8 @@ mod tests {
         )
         .await
         .unwrap();
-        let links = &r.body["_links"];
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        let links = &body["_links"];
         assert_eq!(
             links["self"]["href"],
             "https://api.example.com/shop/orders/7"
@@ -366,8 +293,9 @@ mod tests {
         let r = render(&ORDER, None, expand, &output, &Context::new(), false)
             .await
             .unwrap();
-        assert!(r.body.get("_embedded").is_none());
-        let failed = &r.body["_embedded_errors"]["consumer"];
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        assert!(body.get("_embedded").is_none());
+        let failed = &body["_embedded_errors"]["consumer"];
         assert_eq!(failed["status"], 501);
         assert!(r.location.is_none());
     }

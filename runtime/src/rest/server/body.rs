@@ -2,8 +2,8 @@
 
 use super::decode::invalid;
 use crate::codec::JsonError;
+use crate::connections::accept::BodyTimedOut;
 use crate::rest::Problem;
-use crate::rest::connection::BodyTimedOut;
 use crate::validate::Violations;
 use axum::body::Body;
 use http::{HeaderMap, header};

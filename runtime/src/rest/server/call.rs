@@ -7,7 +7,9 @@ use super::decode::decode;
 use super::events::sse_response;
 use super::params::Params;
 use super::propagation::Propagation;
-use super::response::{error_response, json_response, problem_response, refusal_response};
+use super::response::{
+    body_response, error_response, json_response, problem_response, refusal_response,
+};
 use crate::auth::Authenticator;
 use crate::call::headers::names::{ACCORD_ERROR, CORRELATION_ID};
 use crate::call::inbound::{self, Echo, Incoming};
@@ -142,7 +144,8 @@ impl Call {
         };
         self.serve(route, bind, rendered, move |rendered| match rendered {
             Ok(hal::Rendered { body, location }) => {
-                let mut response = json_response(status, &body);
+                let mut response =
+                    body_response(status, HeaderValue::from_static("application/json"), body);
                 if let Some(location) = location.and_then(|l| HeaderValue::try_from(l).ok()) {
                     response.headers_mut().insert(header::LOCATION, location);
                 }

@@ -33,6 +33,11 @@ pub struct ServerConfig {
     /// Records every call's duration and serves `GET /metrics` (`docs/wire.md`, "Metrics");
     /// `None` (the default) records nothing and has no `/metrics`.
     pub metrics: Option<Metrics>,
+    /// The service's own OpenAPI and AsyncAPI documents, served at `/openapi.yaml`,
+    /// `/openapi.json`, `/asyncapi.yaml` and `/asyncapi.json` without credentials
+    /// (`docs/wire.md`, "Contract documents"); none by default. An operation of the contract
+    /// at one of those paths takes precedence.
+    pub documents: crate::Documents,
 }
 
 impl Default for ServerConfig {
@@ -46,11 +51,18 @@ impl Default for ServerConfig {
             hypermedia: None,
             health: Health::new(),
             metrics: None,
+            documents: crate::Documents::default(),
         }
     }
 }
 
 impl ServerConfig {
+    /// Serves `documents` (`api::documents::of("pkg.Service")` with `Builder::documents`).
+    pub fn with_documents(mut self, documents: crate::Documents) -> Self {
+        self.documents = documents;
+        self
+    }
+
     /// Verifies credentials with `authenticator`.
     pub fn with_authenticator(mut self, authenticator: impl Authenticator) -> Self {
         self.authenticator = Some(Arc::new(authenticator));

@@ -1,7 +1,7 @@
 //! Serving a router on a listener until shutdown.
 
 use crate::connections::Connections;
-use crate::rest::connection::serve_with;
+use crate::connections::accept::serve_with;
 use crate::shutdown::Shutdown;
 
 /// Serves `router` on `listener` until `shutdown` says stop, with the default

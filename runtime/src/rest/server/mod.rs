@@ -33,7 +33,7 @@ mod response;
 mod router;
 
 pub use crate::connections::Connections;
-pub use crate::rest::connection::serve_with;
+pub use crate::connections::accept::serve_with;
 pub use call::Call;
 pub use config::ServerConfig;
 pub use decode::NoInput;

@@ -24,7 +24,11 @@ pub(super) fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Resp
 
 /// A response assembled directly: axum's `([(name, "text")], body)` form parses and copies
 /// the content type into a new header value on every call.
-fn body_response(status: StatusCode, content_type: HeaderValue, body: Vec<u8>) -> Response {
+pub(super) fn body_response(
+    status: StatusCode,
+    content_type: HeaderValue,
+    body: Vec<u8>,
+) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     response

@@ -78,16 +78,24 @@ pub fn finish_router<S: Send + Sync + 'static>(
             "serving without authentication (insecure_no_auth): anyone may call anything"
         );
     }
+    // The documents are served by the fallback, so an operation at their path wins and
+    // nothing can make the router's build panic on a duplicate route.
+    let documents = config.documents;
     observe::routes(router, &config.health, config.metrics.as_ref())
         .method_not_allowed_fallback(method_not_allowed)
-        .fallback(not_found)
+        .fallback(move |method, uri| not_found(documents, method, uri))
         .with_state(Served {
             service: Arc::new(service),
             config,
         })
 }
 
-async fn not_found(method: http::Method, uri: http::Uri) -> Response {
+async fn not_found(documents: crate::Documents, method: http::Method, uri: http::Uri) -> Response {
+    if method == http::Method::GET || method == http::Method::HEAD {
+        if let Some((text, media_type)) = documents.at(uri.path()) {
+            return observe::document(text, media_type);
+        }
+    }
     let detail = format!("no operation at {method} {}", uri.path());
     problem_response(Problem::new(404).with_detail(detail))
 }

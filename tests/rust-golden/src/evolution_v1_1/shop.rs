@@ -424,7 +424,7 @@ __accord::message!(ItemReturned = "shop.v1.ItemReturned" {id: i64 = 1});
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `shop::rest::router`.
-/// Serve it over GRPC with `shop::grpc::Server`.
+/// Serve it over gRPC with `shop::grpc::Server`.
 /// Call a remote one with `shop::Client`.
 pub trait Shop: __accord::Send + __accord::Sync + 'static {
     fn get(
@@ -581,6 +581,68 @@ pub mod shop {
             idempotent: false,
             auth: __accord::AuthRequirement::Bearer { scopes: &[] },
         };
+    }
+
+    /// A fake `Shop` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub get: __accord::testing::Stub<super::GetItem, __accord::Result<super::Item, super::shop::GetError>>,
+        pub find: __accord::testing::Stub<super::GetItem, __accord::Result<super::Item, super::shop::FindError>>,
+        pub watch: __accord::testing::Stub<super::GetItem, __accord::Vec<__accord::Result<super::Item, __accord::CallError>>>,
+        pub get_maker: __accord::testing::Stub<super::GetMaker, __accord::Result<super::Maker, __accord::CallError>>,
+        pub ping: __accord::testing::Stub<(), __accord::Result<(), __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                get: __accord::testing::Stub::new("shop.Shop.get"),
+                find: __accord::testing::Stub::new("shop.Shop.find"),
+                watch: __accord::testing::Stub::new("shop.Shop.watch"),
+                get_maker: __accord::testing::Stub::new("shop.Shop.get_maker"),
+                ping: __accord::testing::Stub::new("shop.Shop.ping"),
+            }
+        }
+    }
+
+    impl super::Shop for Fake {
+        async fn get(
+            &self,
+            request: __accord::Request<super::GetItem>,
+        ) -> __accord::Result<super::Item, super::shop::GetError> {
+            self.get.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn find(
+            &self,
+            request: __accord::Request<super::GetItem>,
+        ) -> __accord::Result<super::Item, super::shop::FindError> {
+            self.find.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        fn watch(
+            &self,
+            request: __accord::Request<super::GetItem>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::Item, __accord::CallError>> {
+            let items = self.watch.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
+        }
+
+        async fn get_maker(
+            &self,
+            request: __accord::Request<super::GetMaker>,
+        ) -> __accord::Result<super::Maker, __accord::CallError> {
+            self.get_maker.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn ping(
+            &self,
+            request: __accord::Request<()>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.ping.call(request, |_| __accord::Result::Ok(()))
+        }
     }
 
     /// `Shop` over REST.
@@ -854,7 +916,7 @@ pub mod shop {
         }
     }
 
-    /// `Shop` over MESSAGING.
+    /// `Shop` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -905,7 +967,7 @@ pub mod shop {
         }
     }
 
-    /// `Shop` over GRPC.
+    /// `Shop` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1075,7 +1137,7 @@ pub mod shop {
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
@@ -1153,7 +1215,7 @@ pub mod shop {
 }
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
-/// Serve it over GRPC with `admin::grpc::Server`.
+/// Serve it over gRPC with `admin::grpc::Server`.
 /// Call a remote one with `admin::Client`.
 pub trait Admin: __accord::Send + __accord::Sync + 'static {
     fn ping(
@@ -1197,7 +1259,32 @@ pub mod admin {
         };
     }
 
-    /// `Admin` over GRPC.
+    /// A fake `Admin` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub ping: __accord::testing::Stub<(), __accord::Result<(), __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                ping: __accord::testing::Stub::new("shop.Admin.ping"),
+            }
+        }
+    }
+
+    impl super::Admin for Fake {
+        async fn ping(
+            &self,
+            request: __accord::Request<()>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.ping.call(request, |_| __accord::Result::Ok(()))
+        }
+    }
+
+    /// `Admin` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1270,7 +1357,7 @@ pub mod admin {
             <Self as __accord::Default>::default()
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self

@@ -258,6 +258,169 @@ __accord::message!(AuthorizeCard = "ftgo.accounting.v0.AuthorizeCard" {
     amount: Money = 3,
 });
 
+/// Compensation: voids the card authorisation of an order, and declines an `AuthorizeCard`
+/// for that order that arrives later (a late or redelivered command charges nothing).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
+#[serde(crate = "::accord::__private::serde")]
+pub struct VoidAuthorization {
+    pub order_id: i64,
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub reason: __accord::Option<__accord::String>,
+}
+
+impl VoidAuthorization {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64) -> Self {
+        Self {
+            order_id,
+            reason: __accord::Option::None,
+        }
+    }
+    /// Sets `reason`.
+    #[must_use]
+    pub fn with_reason(mut self, value: __accord::String) -> Self {
+        self.reason = __accord::Option::Some(value);
+        self
+    }
+}
+
+impl __accord::Validate for VoidAuthorization {}
+__accord::object_shape!(VoidAuthorization {
+    "order_id": i64 = true,
+    "reason": __accord::Option<__accord::String> = false,
+});
+__accord::message!(VoidAuthorization = "ftgo.accounting.v0.VoidAuthorization" {
+    order_id: i64 = 1,
+    reason: __accord::Option<__accord::String> = 2,
+});
+
+__accord::enumeration! {
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    pub enum AuthorizationState {
+        Authorized = 1 => "AUTHORIZED",
+        Voided = 2 => "VOIDED",
+    }
+    unknown Unknown;
+}
+
+/// A card authorisation, as operators see it.
+#[derive(Debug, Clone, PartialEq)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
+#[serde(crate = "::accord::__private::serde")]
+pub struct Authorization {
+    pub order_id: i64,
+    pub consumer_id: i64,
+    pub amount: Money,
+    pub state: AuthorizationState,
+}
+
+impl Authorization {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64, consumer_id: i64, amount: Money, state: AuthorizationState) -> Self {
+        Self {
+            order_id,
+            consumer_id,
+            amount,
+            state,
+        }
+    }
+}
+
+impl __accord::Validate for Authorization {
+    fn validate_into(
+        &self,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        {
+            let value = &self.amount;
+            __accord::Validate::validate_into(value, &path.field("amount"), violations);
+        }
+    }
+}
+__accord::object_shape!(Authorization {
+    "order_id": i64 = true,
+    "consumer_id": i64 = true,
+    "amount": Money = true,
+    "state": AuthorizationState = true,
+});
+__accord::message!(Authorization = "ftgo.accounting.v0.Authorization" {
+    order_id: i64 = 1,
+    consumer_id: i64 = 2,
+    amount: Money = 3,
+    state: AuthorizationState = 4,
+});
+
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
+#[serde(crate = "::accord::__private::serde")]
+pub struct ListAuthorizationsRequest {
+    pub order_id: i64,
+}
+
+impl ListAuthorizationsRequest {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64) -> Self {
+        Self {
+            order_id,
+        }
+    }
+}
+
+impl __accord::Validate for ListAuthorizationsRequest {}
+__accord::object_shape!(ListAuthorizationsRequest {"order_id": i64 = true});
+__accord::message!(ListAuthorizationsRequest = "ftgo.accounting.v0.ListAuthorizationsRequest" {
+    order_id: i64 = 1,
+});
+
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
+#[serde(crate = "::accord::__private::serde")]
+pub struct AuthorizationList {
+    pub authorizations: __accord::Vec<Authorization>,
+}
+
+impl AuthorizationList {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(authorizations: __accord::Vec<Authorization>) -> Self {
+        Self {
+            authorizations,
+        }
+    }
+}
+
+impl __accord::Validate for AuthorizationList {
+    fn validate_into(
+        &self,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        {
+            let value = &self.authorizations;
+            __accord::Validate::validate_into(value, &path.field("authorizations"), violations);
+        }
+    }
+}
+__accord::object_shape!(AuthorizationList {
+    "authorizations": __accord::Vec<Authorization> = true,
+});
+__accord::message!(AuthorizationList = "ftgo.accounting.v0.AuthorizationList" {
+    authorizations: __accord::Vec<Authorization> = 1,
+});
+
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
@@ -396,8 +559,8 @@ __accord::message!(PaymentDeclined = "ftgo.accounting.v0.PaymentDeclined" {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `accounting_service::rest::router`.
-/// Serve it over MESSAGING with `accounting_service::messaging::responder`.
-/// Serve it over GRPC with `accounting_service::grpc::Server`.
+/// Serve it over messaging with `accounting_service::messaging::responder`.
+/// Serve it over gRPC with `accounting_service::grpc::Server`.
 /// Call a remote one with `accounting_service::Client`.
 pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     fn get_account(
@@ -414,6 +577,14 @@ pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
         Output = __accord::Result<AccountList, __accord::CallError>,
     > + __accord::Send;
 
+    /// The card authorisations of an order (at most one; `VOIDED` once compensated).
+    fn list_authorizations(
+        &self,
+        request: __accord::Request<ListAuthorizationsRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<AuthorizationList, __accord::CallError>,
+    > + __accord::Send;
+
     /// Asynchronous command: authorise a card payment; the reply says how it went.
     fn authorize_card(
         &self,
@@ -426,6 +597,15 @@ pub trait AccountingService: __accord::Send + __accord::Sync + 'static {
     fn disable_account(
         &self,
         request: __accord::Request<DisableAccount>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send;
+
+    /// One-way compensation of the Create Order saga: idempotent, and also effective before
+    /// the order's `authorize_card` arrives.
+    fn void_authorization(
+        &self,
+        request: __accord::Request<VoidAuthorization>,
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
@@ -451,6 +631,15 @@ impl<__T: AccountingService> AccountingService for __accord::Arc<__T> {
         <__T as AccountingService>::list_accounts(self, request)
     }
 
+    fn list_authorizations(
+        &self,
+        request: __accord::Request<ListAuthorizationsRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<AuthorizationList, __accord::CallError>,
+    > + __accord::Send {
+        <__T as AccountingService>::list_authorizations(self, request)
+    }
+
     fn authorize_card(
         &self,
         request: __accord::Request<AuthorizeCard>,
@@ -467,6 +656,15 @@ impl<__T: AccountingService> AccountingService for __accord::Arc<__T> {
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send {
         <__T as AccountingService>::disable_account(self, request)
+    }
+
+    fn void_authorization(
+        &self,
+        request: __accord::Request<VoidAuthorization>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as AccountingService>::void_authorization(self, request)
     }
 }
 
@@ -516,6 +714,15 @@ pub mod accounting_service {
             auth: __accord::AuthRequirement::None,
         };
 
+        pub static LIST_AUTHORIZATIONS: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.accounting.AccountingService",
+            name: "list_authorizations",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
+            idempotent: true,
+            auth: __accord::AuthRequirement::None,
+        };
+
         pub static AUTHORIZE_CARD: __accord::OperationInfo = __accord::OperationInfo {
             service: "ftgo.accounting.AccountingService",
             name: "authorize_card",
@@ -533,6 +740,85 @@ pub mod accounting_service {
             idempotent: false,
             auth: __accord::AuthRequirement::None,
         };
+
+        pub static VOID_AUTHORIZATION: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.accounting.AccountingService",
+            name: "void_authorization",
+            interaction: __accord::Interaction::Notify,
+            timeout: __accord::Option::Some(__accord::StdDuration::new(10u64, 0u32)),
+            idempotent: false,
+            auth: __accord::AuthRequirement::None,
+        };
+    }
+
+    /// A fake `AccountingService` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub get_account: __accord::testing::Stub<super::GetAccountRequest, __accord::Result<super::Account, super::accounting_service::GetAccountError>>,
+        pub list_accounts: __accord::testing::Stub<super::ListAccountsRequest, __accord::Result<super::AccountList, __accord::CallError>>,
+        pub list_authorizations: __accord::testing::Stub<super::ListAuthorizationsRequest, __accord::Result<super::AuthorizationList, __accord::CallError>>,
+        pub authorize_card: __accord::testing::Stub<super::AuthorizeCard, __accord::Result<super::CardAuthorized, super::accounting_service::AuthorizeCardError>>,
+        pub disable_account: __accord::testing::Stub<super::DisableAccount, __accord::Result<(), __accord::CallError>>,
+        pub void_authorization: __accord::testing::Stub<super::VoidAuthorization, __accord::Result<(), __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                get_account: __accord::testing::Stub::new("ftgo.accounting.AccountingService.get_account"),
+                list_accounts: __accord::testing::Stub::new("ftgo.accounting.AccountingService.list_accounts"),
+                list_authorizations: __accord::testing::Stub::new("ftgo.accounting.AccountingService.list_authorizations"),
+                authorize_card: __accord::testing::Stub::new("ftgo.accounting.AccountingService.authorize_card"),
+                disable_account: __accord::testing::Stub::new("ftgo.accounting.AccountingService.disable_account"),
+                void_authorization: __accord::testing::Stub::new("ftgo.accounting.AccountingService.void_authorization"),
+            }
+        }
+    }
+
+    impl super::AccountingService for Fake {
+        async fn get_account(
+            &self,
+            request: __accord::Request<super::GetAccountRequest>,
+        ) -> __accord::Result<super::Account, super::accounting_service::GetAccountError> {
+            self.get_account.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn list_accounts(
+            &self,
+            request: __accord::Request<super::ListAccountsRequest>,
+        ) -> __accord::Result<super::AccountList, __accord::CallError> {
+            self.list_accounts.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn list_authorizations(
+            &self,
+            request: __accord::Request<super::ListAuthorizationsRequest>,
+        ) -> __accord::Result<super::AuthorizationList, __accord::CallError> {
+            self.list_authorizations.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn authorize_card(
+            &self,
+            request: __accord::Request<super::AuthorizeCard>,
+        ) -> __accord::Result<super::CardAuthorized, super::accounting_service::AuthorizeCardError> {
+            self.authorize_card.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn disable_account(
+            &self,
+            request: __accord::Request<super::DisableAccount>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.disable_account.call(request, |_| __accord::Result::Ok(()))
+        }
+
+        async fn void_authorization(
+            &self,
+            request: __accord::Request<super::VoidAuthorization>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.void_authorization.call(request, |_| __accord::Result::Ok(()))
+        }
     }
 
     /// `AccountingService` over REST.
@@ -557,6 +843,14 @@ pub mod accounting_service {
                 op: &super::super::ops::LIST_ACCOUNTS,
                 method: __accord::http::Method::GET,
                 path: "/accounts",
+                success: 200,
+                resource: __accord::Option::None,
+            };
+
+            pub static LIST_AUTHORIZATIONS: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::LIST_AUTHORIZATIONS,
+                method: __accord::http::Method::GET,
+                path: "/authorizations",
                 success: 200,
                 resource: __accord::Option::None,
             };
@@ -595,9 +889,23 @@ pub mod accounting_service {
                 )
             }
 
+            fn list_authorizations<__S: super::super::AccountingService>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::LIST_AUTHORIZATIONS,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.query::<i64>("order_id", "order_id");
+                    },
+                    move |r| async move { service.list_authorizations(r).await },
+                )
+            }
+
             let router = __accord::axum::Router::new()
                 .route("/accounts/{consumer_id}", __accord::axum::routing::get(__accord::rest::server::endpoint(get_account::<__S>)))
-                .route("/accounts", __accord::axum::routing::get(__accord::rest::server::endpoint(list_accounts::<__S>)));
+                .route("/accounts", __accord::axum::routing::get(__accord::rest::server::endpoint(list_accounts::<__S>)))
+                .route("/authorizations", __accord::axum::routing::get(__accord::rest::server::endpoint(list_authorizations::<__S>)));
             __accord::rest::server::finish_router(router, service, config)
         }
 
@@ -633,6 +941,18 @@ pub mod accounting_service {
                 self.client.call(&routes::LIST_ACCOUNTS, context, parts)
             }
 
+            fn list_authorizations(
+                &self,
+                request: __accord::Request<super::super::ListAuthorizationsRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::AuthorizationList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .query("order_id", __accord::Option::Some(&input.order_id));
+                self.client.call(&routes::LIST_AUTHORIZATIONS, context, parts)
+            }
+
             fn authorize_card(
                 &self,
                 request: __accord::Request<super::super::AuthorizeCard>,
@@ -650,10 +970,19 @@ pub mod accounting_service {
             > + __accord::Send {
                 __accord::unsupported(&super::super::accounting_service::ops::DISABLE_ACCOUNT, request)
             }
+
+            fn void_authorization(
+                &self,
+                request: __accord::Request<super::super::VoidAuthorization>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::VOID_AUTHORIZATION, request)
+            }
         }
     }
 
-    /// `AccountingService` over MESSAGING.
+    /// `AccountingService` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -708,6 +1037,14 @@ pub mod accounting_service {
                 output: __accord::Option::None,
                 collect: __accord::Option::None,
             };
+
+            pub static VOID_AUTHORIZATION: __accord::messaging::Binding = __accord::messaging::Binding {
+                op: &super::super::ops::VOID_AUTHORIZATION,
+                channel: &super::channels::ACCOUNTING_COMMANDS,
+                input: "ftgo.accounting.VoidAuthorization",
+                output: __accord::Option::None,
+                collect: __accord::Option::None,
+            };
         }
 
         /// Every channel address of the contract: no reply may go to one (`reply_to` naming one is refused).
@@ -729,6 +1066,7 @@ pub mod accounting_service {
                 .contract_addresses(CONTRACT_ADDRESSES)
                 .unary(&bindings::AUTHORIZE_CARD, &service, |s, r| async move { s.authorize_card(r).await })
                 .notify(&bindings::DISABLE_ACCOUNT, &service, |s, r| async move { s.disable_account(r).await })
+                .notify(&bindings::VOID_AUTHORIZATION, &service, |s, r| async move { s.void_authorization(r).await })
         }
 
         /// What `AccountingService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
@@ -832,6 +1170,15 @@ pub mod accounting_service {
                 __accord::unsupported(&super::super::accounting_service::ops::LIST_ACCOUNTS, request)
             }
 
+            fn list_authorizations(
+                &self,
+                request: __accord::Request<super::super::ListAuthorizationsRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::AuthorizationList, __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::LIST_AUTHORIZATIONS, request)
+            }
+
             fn authorize_card(
                 &self,
                 request: __accord::Request<super::super::AuthorizeCard>,
@@ -853,10 +1200,21 @@ pub mod accounting_service {
                 let key = __accord::Option::None;
                 self.requester.notify(&bindings::DISABLE_ACCOUNT, context, input, key)
             }
+
+            fn void_authorization(
+                &self,
+                request: __accord::Request<super::super::VoidAuthorization>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let key = __accord::Option::None;
+                self.requester.notify(&bindings::VOID_AUTHORIZATION, context, input, key)
+            }
         }
     }
 
-    /// `AccountingService` over GRPC.
+    /// `AccountingService` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -878,6 +1236,11 @@ pub mod accounting_service {
                 op: &super::super::ops::LIST_ACCOUNTS,
                 path: "/ftgo.accounting.v0.AccountingService/ListAccounts",
             };
+
+            pub static LIST_AUTHORIZATIONS: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::LIST_AUTHORIZATIONS,
+                path: "/ftgo.accounting.v0.AccountingService/ListAuthorizations",
+            };
         }
 
         __accord::grpc_server! {
@@ -894,6 +1257,7 @@ pub mod accounting_service {
             match call.path() {
                 "/ftgo.accounting.v0.AccountingService/GetAccount" => get_account(service, call),
                 "/ftgo.accounting.v0.AccountingService/ListAccounts" => list_accounts(service, call),
+                "/ftgo.accounting.v0.AccountingService/ListAuthorizations" => list_authorizations(service, call),
                 _ => call.unimplemented(),
             }
         }
@@ -910,6 +1274,13 @@ pub mod accounting_service {
             call: __accord::grpc::server::Call,
         ) -> __accord::grpc::server::Serving {
             call.unary(&methods::LIST_ACCOUNTS, move |r| async move { service.list_accounts(r).await })
+        }
+
+        fn list_authorizations<__S: super::super::AccountingService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::LIST_AUTHORIZATIONS, move |r| async move { service.list_authorizations(r).await })
         }
 
         __accord::grpc_proxy! {
@@ -938,6 +1309,16 @@ pub mod accounting_service {
                 self.client.call(&methods::LIST_ACCOUNTS, context, input)
             }
 
+            fn list_authorizations(
+                &self,
+                request: __accord::Request<super::super::ListAuthorizationsRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::AuthorizationList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::LIST_AUTHORIZATIONS, context, input)
+            }
+
             fn authorize_card(
                 &self,
                 request: __accord::Request<super::super::AuthorizeCard>,
@@ -954,6 +1335,15 @@ pub mod accounting_service {
                 Output = __accord::Result<(), __accord::CallError>,
             > + __accord::Send {
                 __accord::unsupported(&super::super::accounting_service::ops::DISABLE_ACCOUNT, request)
+            }
+
+            fn void_authorization(
+                &self,
+                request: __accord::Request<super::super::VoidAuthorization>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::accounting_service::ops::VOID_AUTHORIZATION, request)
             }
         }
     }
@@ -978,13 +1368,13 @@ pub mod accounting_service {
             self
         }
 
-        /// Sends the operations bound to MESSAGING through `proxy`.
+        /// Sends the operations bound to messaging through `proxy`.
         pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
             self.messaging = __accord::Option::Some(proxy);
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
@@ -1022,6 +1412,21 @@ pub mod accounting_service {
             }
         }
 
+        fn list_authorizations(
+            &self,
+            request: __accord::Request<super::ListAuthorizationsRequest>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::AuthorizationList, __accord::CallError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_authorizations(request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_authorizations(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::LIST_AUTHORIZATIONS, request)),
+                }),
+            }
+        }
+
         fn authorize_card(
             &self,
             request: __accord::Request<super::AuthorizeCard>,
@@ -1043,6 +1448,18 @@ pub mod accounting_service {
             match &self.messaging {
                 __accord::Option::Some(proxy) => __accord::Either::Left(proxy.disable_account(request)),
                 __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::DISABLE_ACCOUNT, request)),
+            }
+        }
+
+        fn void_authorization(
+            &self,
+            request: __accord::Request<super::VoidAuthorization>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), __accord::CallError>,
+        > + __accord::Send {
+            match &self.messaging {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.void_authorization(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::accounting_service::ops::VOID_AUTHORIZATION, request)),
             }
         }
     }

@@ -329,8 +329,8 @@ __accord::message!(ConsumerCreated = "ftgo.consumer.v1.ConsumerCreated" {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `consumer_service::rest::router`.
-/// Serve it over MESSAGING with `consumer_service::messaging::responder`.
-/// Serve it over GRPC with `consumer_service::grpc::Server`.
+/// Serve it over messaging with `consumer_service::messaging::responder`.
+/// Serve it over gRPC with `consumer_service::grpc::Server`.
 /// Call a remote one with `consumer_service::Client`.
 pub trait ConsumerService: __accord::Send + __accord::Sync + 'static {
     fn create_consumer(
@@ -442,6 +442,49 @@ pub mod consumer_service {
         };
     }
 
+    /// A fake `ConsumerService` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub create_consumer: __accord::testing::Stub<super::CreateConsumerRequest, __accord::Result<super::CreateConsumerReply, __accord::CallError>>,
+        pub get_consumer: __accord::testing::Stub<super::GetConsumerRequest, __accord::Result<super::Consumer, super::consumer_service::GetConsumerError>>,
+        pub validate_order: __accord::testing::Stub<super::ValidateOrderRequest, __accord::Result<super::ValidateOrderReply, super::consumer_service::ValidateOrderError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                create_consumer: __accord::testing::Stub::new("ftgo.consumer.ConsumerService.create_consumer"),
+                get_consumer: __accord::testing::Stub::new("ftgo.consumer.ConsumerService.get_consumer"),
+                validate_order: __accord::testing::Stub::new("ftgo.consumer.ConsumerService.validate_order"),
+            }
+        }
+    }
+
+    impl super::ConsumerService for Fake {
+        async fn create_consumer(
+            &self,
+            request: __accord::Request<super::CreateConsumerRequest>,
+        ) -> __accord::Result<super::CreateConsumerReply, __accord::CallError> {
+            self.create_consumer.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn get_consumer(
+            &self,
+            request: __accord::Request<super::GetConsumerRequest>,
+        ) -> __accord::Result<super::Consumer, super::consumer_service::GetConsumerError> {
+            self.get_consumer.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn validate_order(
+            &self,
+            request: __accord::Request<super::ValidateOrderRequest>,
+        ) -> __accord::Result<super::ValidateOrderReply, super::consumer_service::ValidateOrderError> {
+            self.validate_order.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+    }
+
     /// `ConsumerService` over REST.
     pub mod rest {
         #[allow(unused_imports)]
@@ -546,7 +589,7 @@ pub mod consumer_service {
         }
     }
 
-    /// `ConsumerService` over MESSAGING.
+    /// `ConsumerService` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -720,7 +763,7 @@ pub mod consumer_service {
         }
     }
 
-    /// `ConsumerService` over GRPC.
+    /// `ConsumerService` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -833,13 +876,13 @@ pub mod consumer_service {
             self
         }
 
-        /// Sends the operations bound to MESSAGING through `proxy`.
+        /// Sends the operations bound to messaging through `proxy`.
         pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
             self.messaging = __accord::Option::Some(proxy);
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self

@@ -92,6 +92,150 @@ impl __accord::Validate for CancelTicket {}
 __accord::object_shape!(CancelTicket {"ticket_id": i64 = true});
 __accord::message!(CancelTicket = "ftgo.kitchen.v0.CancelTicket" {ticket_id: i64 = 1});
 
+/// Compensation by order: cancels the order's ticket, and refuses a `CreateTicket` for that
+/// order that arrives later (a late or redelivered command has no effect).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
+#[serde(crate = "::accord::__private::serde")]
+pub struct CancelOrderTickets {
+    pub order_id: i64,
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub reason: __accord::Option<__accord::String>,
+}
+
+impl CancelOrderTickets {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64) -> Self {
+        Self {
+            order_id,
+            reason: __accord::Option::None,
+        }
+    }
+    /// Sets `reason`.
+    #[must_use]
+    pub fn with_reason(mut self, value: __accord::String) -> Self {
+        self.reason = __accord::Option::Some(value);
+        self
+    }
+}
+
+impl __accord::Validate for CancelOrderTickets {}
+__accord::object_shape!(CancelOrderTickets {
+    "order_id": i64 = true,
+    "reason": __accord::Option<__accord::String> = false,
+});
+__accord::message!(CancelOrderTickets = "ftgo.kitchen.v0.CancelOrderTickets" {
+    order_id: i64 = 1,
+    reason: __accord::Option<__accord::String> = 2,
+});
+
+__accord::enumeration! {
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    pub enum TicketState {
+        Created = 1 => "CREATED",
+        Cancelled = 2 => "CANCELLED",
+    }
+    unknown Unknown;
+}
+
+/// A ticket, as operators see it.
+#[derive(Debug, Clone, PartialEq)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
+#[serde(crate = "::accord::__private::serde")]
+pub struct Ticket {
+    pub ticket_id: i64,
+    pub order_id: i64,
+    pub state: TicketState,
+}
+
+impl Ticket {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(ticket_id: i64, order_id: i64, state: TicketState) -> Self {
+        Self {
+            ticket_id,
+            order_id,
+            state,
+        }
+    }
+}
+
+impl __accord::Validate for Ticket {}
+__accord::object_shape!(Ticket {
+    "ticket_id": i64 = true,
+    "order_id": i64 = true,
+    "state": TicketState = true,
+});
+__accord::message!(Ticket = "ftgo.kitchen.v0.Ticket" {
+    ticket_id: i64 = 1,
+    order_id: i64 = 2,
+    state: TicketState = 3,
+});
+
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
+#[serde(crate = "::accord::__private::serde")]
+pub struct ListTicketsRequest {
+    pub order_id: i64,
+}
+
+impl ListTicketsRequest {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(order_id: i64) -> Self {
+        Self {
+            order_id,
+        }
+    }
+}
+
+impl __accord::Validate for ListTicketsRequest {}
+__accord::object_shape!(ListTicketsRequest {"order_id": i64 = true});
+__accord::message!(ListTicketsRequest = "ftgo.kitchen.v0.ListTicketsRequest" {order_id: i64 = 1});
+
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
+#[serde(crate = "::accord::__private::serde")]
+pub struct TicketList {
+    pub tickets: __accord::Vec<Ticket>,
+}
+
+impl TicketList {
+    /// Builds the value from its required fields; the optional ones are absent or at their
+    /// `@default` (set them with the `with_` methods). Unlike a struct literal, this keeps
+    /// compiling when a later minor version adds an optional field.
+    #[must_use]
+    pub fn new(tickets: __accord::Vec<Ticket>) -> Self {
+        Self {
+            tickets,
+        }
+    }
+}
+
+impl __accord::Validate for TicketList {
+    fn validate_into(
+        &self,
+        path: &__accord::FieldPath<'_>,
+        violations: &mut __accord::Violations,
+    ) {
+        {
+            let value = &self.tickets;
+            __accord::Validate::validate_into(value, &path.field("tickets"), violations);
+        }
+    }
+}
+__accord::object_shape!(TicketList {"tickets": __accord::Vec<Ticket> = true});
+__accord::message!(TicketList = "ftgo.kitchen.v0.TicketList" {
+    tickets: __accord::Vec<Ticket> = 1,
+});
+
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(__accord::serde::Serialize, __accord::serde::Deserialize)]
 #[serde(crate = "::accord::__private::serde")]
@@ -169,9 +313,19 @@ __accord::message!(TicketRejected = "ftgo.kitchen.v0.TicketRejected" {
 });
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
-/// Serve it over MESSAGING with `kitchen_service::messaging::responder`.
+/// Serve it over REST with `kitchen_service::rest::router`.
+/// Serve it over messaging with `kitchen_service::messaging::responder`.
+/// Serve it over gRPC with `kitchen_service::grpc::Server`.
 /// Call a remote one with `kitchen_service::Client`.
 pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
+    /// The tickets of an order (at most one; `CANCELLED` once compensated).
+    fn list_tickets(
+        &self,
+        request: __accord::Request<ListTicketsRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<TicketList, __accord::CallError>,
+    > + __accord::Send;
+
     /// Asynchronous request/response: the request travels on kitchen_commands,
     /// the reply on a reply channel owned by the caller, matched by correlation id.
     fn create_ticket(
@@ -188,10 +342,28 @@ pub trait KitchenService: __accord::Send + __accord::Sync + 'static {
     ) -> impl __accord::Future<
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send;
+
+    /// One-way compensation of the Create Order saga: idempotent, and also effective before
+    /// the order's `create_ticket` arrives.
+    fn cancel_order_tickets(
+        &self,
+        request: __accord::Request<CancelOrderTickets>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send;
 }
 
 /// Shared: every transport can serve the same implementation.
 impl<__T: KitchenService> KitchenService for __accord::Arc<__T> {
+    fn list_tickets(
+        &self,
+        request: __accord::Request<ListTicketsRequest>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<TicketList, __accord::CallError>,
+    > + __accord::Send {
+        <__T as KitchenService>::list_tickets(self, request)
+    }
+
     fn create_ticket(
         &self,
         request: __accord::Request<CreateTicket>,
@@ -208,6 +380,15 @@ impl<__T: KitchenService> KitchenService for __accord::Arc<__T> {
         Output = __accord::Result<(), __accord::CallError>,
     > + __accord::Send {
         <__T as KitchenService>::cancel_ticket(self, request)
+    }
+
+    fn cancel_order_tickets(
+        &self,
+        request: __accord::Request<CancelOrderTickets>,
+    ) -> impl __accord::Future<
+        Output = __accord::Result<(), __accord::CallError>,
+    > + __accord::Send {
+        <__T as KitchenService>::cancel_order_tickets(self, request)
     }
 }
 
@@ -230,6 +411,15 @@ pub mod kitchen_service {
     pub mod ops {
         use super::__accord;
 
+        pub static LIST_TICKETS: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.kitchen.KitchenService",
+            name: "list_tickets",
+            interaction: __accord::Interaction::Unary,
+            timeout: __accord::Option::None,
+            idempotent: true,
+            auth: __accord::AuthRequirement::None,
+        };
+
         pub static CREATE_TICKET: __accord::OperationInfo = __accord::OperationInfo {
             service: "ftgo.kitchen.KitchenService",
             name: "create_ticket",
@@ -247,9 +437,159 @@ pub mod kitchen_service {
             idempotent: false,
             auth: __accord::AuthRequirement::None,
         };
+
+        pub static CANCEL_ORDER_TICKETS: __accord::OperationInfo = __accord::OperationInfo {
+            service: "ftgo.kitchen.KitchenService",
+            name: "cancel_order_tickets",
+            interaction: __accord::Interaction::Notify,
+            timeout: __accord::Option::None,
+            idempotent: false,
+            auth: __accord::AuthRequirement::None,
+        };
     }
 
-    /// `KitchenService` over MESSAGING.
+    /// A fake `KitchenService` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub list_tickets: __accord::testing::Stub<super::ListTicketsRequest, __accord::Result<super::TicketList, __accord::CallError>>,
+        pub create_ticket: __accord::testing::Stub<super::CreateTicket, __accord::Result<super::TicketCreated, super::kitchen_service::CreateTicketError>>,
+        pub cancel_ticket: __accord::testing::Stub<super::CancelTicket, __accord::Result<(), __accord::CallError>>,
+        pub cancel_order_tickets: __accord::testing::Stub<super::CancelOrderTickets, __accord::Result<(), __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                list_tickets: __accord::testing::Stub::new("ftgo.kitchen.KitchenService.list_tickets"),
+                create_ticket: __accord::testing::Stub::new("ftgo.kitchen.KitchenService.create_ticket"),
+                cancel_ticket: __accord::testing::Stub::new("ftgo.kitchen.KitchenService.cancel_ticket"),
+                cancel_order_tickets: __accord::testing::Stub::new("ftgo.kitchen.KitchenService.cancel_order_tickets"),
+            }
+        }
+    }
+
+    impl super::KitchenService for Fake {
+        async fn list_tickets(
+            &self,
+            request: __accord::Request<super::ListTicketsRequest>,
+        ) -> __accord::Result<super::TicketList, __accord::CallError> {
+            self.list_tickets.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn create_ticket(
+            &self,
+            request: __accord::Request<super::CreateTicket>,
+        ) -> __accord::Result<super::TicketCreated, super::kitchen_service::CreateTicketError> {
+            self.create_ticket.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn cancel_ticket(
+            &self,
+            request: __accord::Request<super::CancelTicket>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.cancel_ticket.call(request, |_| __accord::Result::Ok(()))
+        }
+
+        async fn cancel_order_tickets(
+            &self,
+            request: __accord::Request<super::CancelOrderTickets>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.cancel_order_tickets.call(request, |_| __accord::Result::Ok(()))
+        }
+    }
+
+    /// `KitchenService` over REST.
+    pub mod rest {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// Each `@http` operation's method and path.
+        #[doc(hidden)]
+        pub mod routes {
+            use super::__accord;
+
+            pub static LIST_TICKETS: __accord::rest::Route = __accord::rest::Route {
+                op: &super::super::ops::LIST_TICKETS,
+                method: __accord::http::Method::GET,
+                path: "/tickets",
+                success: 200,
+                resource: __accord::Option::None,
+            };
+        }
+
+        /// Serves any `KitchenService` over REST: the paths and methods of its `@http` bindings. Serve it with `accord::rest::server::serve`.
+        pub fn router<__S: super::super::KitchenService>(
+            service: __S,
+            config: __accord::rest::server::ServerConfig,
+        ) -> __accord::axum::Router {
+            fn list_tickets<__S: super::super::KitchenService>(
+                service: __accord::Arc<__S>,
+                call: __accord::rest::server::Call,
+            ) -> impl __accord::Future<Output = __accord::axum::response::Response> + __accord::Send {
+                call.unary(
+                    &routes::LIST_TICKETS,
+                    |p: &mut __accord::rest::server::Params<'_>| {
+                        p.query::<i64>("order_id", "order_id");
+                    },
+                    move |r| async move { service.list_tickets(r).await },
+                )
+            }
+
+            let router = __accord::axum::Router::new()
+                .route("/tickets", __accord::axum::routing::get(__accord::rest::server::endpoint(list_tickets::<__S>)));
+            __accord::rest::server::finish_router(router, service, config)
+        }
+
+        __accord::rest_proxy! {
+            /// Calls a `KitchenService` over REST.
+            pub struct Proxy;
+        }
+
+        impl super::super::KitchenService for Proxy {
+            fn list_tickets(
+                &self,
+                request: __accord::Request<super::super::ListTicketsRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::TicketList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let parts = __accord::rest::client::Parts::new()
+                    .query("order_id", __accord::Option::Some(&input.order_id));
+                self.client.call(&routes::LIST_TICKETS, context, parts)
+            }
+
+            fn create_ticket(
+                &self,
+                request: __accord::Request<super::super::CreateTicket>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::TicketCreated, super::super::kitchen_service::CreateTicketError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::kitchen_service::ops::CREATE_TICKET, request)
+            }
+
+            fn cancel_ticket(
+                &self,
+                request: __accord::Request<super::super::CancelTicket>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::kitchen_service::ops::CANCEL_TICKET, request)
+            }
+
+            fn cancel_order_tickets(
+                &self,
+                request: __accord::Request<super::super::CancelOrderTickets>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::kitchen_service::ops::CANCEL_ORDER_TICKETS, request)
+            }
+        }
+    }
+
+    /// `KitchenService` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -296,6 +636,14 @@ pub mod kitchen_service {
                 output: __accord::Option::None,
                 collect: __accord::Option::None,
             };
+
+            pub static CANCEL_ORDER_TICKETS: __accord::messaging::Binding = __accord::messaging::Binding {
+                op: &super::super::ops::CANCEL_ORDER_TICKETS,
+                channel: &super::channels::KITCHEN_COMMANDS,
+                input: "ftgo.kitchen.CancelOrderTickets",
+                output: __accord::Option::None,
+                collect: __accord::Option::None,
+            };
         }
 
         /// Every channel address of the contract: no reply may go to one (`reply_to` naming one is refused).
@@ -317,6 +665,7 @@ pub mod kitchen_service {
                 .contract_addresses(CONTRACT_ADDRESSES)
                 .unary(&bindings::CREATE_TICKET, &service, |s, r| async move { s.create_ticket(r).await })
                 .notify(&bindings::CANCEL_TICKET, &service, |s, r| async move { s.cancel_ticket(r).await })
+                .notify(&bindings::CANCEL_ORDER_TICKETS, &service, |s, r| async move { s.cancel_order_tickets(r).await })
         }
 
         /// What `KitchenService` does with the messages of `ftgo.order.order_events`: one method per message type; a message whose method is not implemented is acknowledged and ignored.
@@ -371,6 +720,15 @@ pub mod kitchen_service {
         }
 
         impl super::super::KitchenService for Proxy {
+            fn list_tickets(
+                &self,
+                request: __accord::Request<super::super::ListTicketsRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::TicketList, __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::kitchen_service::ops::LIST_TICKETS, request)
+            }
+
             fn create_ticket(
                 &self,
                 request: __accord::Request<super::super::CreateTicket>,
@@ -392,13 +750,114 @@ pub mod kitchen_service {
                 let key = __accord::Option::None;
                 self.requester.notify(&bindings::CANCEL_TICKET, context, input, key)
             }
+
+            fn cancel_order_tickets(
+                &self,
+                request: __accord::Request<super::super::CancelOrderTickets>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                let key = __accord::Option::None;
+                self.requester.notify(&bindings::CANCEL_ORDER_TICKETS, context, input, key)
+            }
+        }
+    }
+
+    /// `KitchenService` over gRPC.
+    pub mod grpc {
+        #[allow(unused_imports)]
+        use super::__accord;
+
+        /// The service's full name in the `.proto` (what health checks and reflection use).
+        pub const SERVICE_NAME: &str = "ftgo.kitchen.v0.KitchenService";
+
+        /// Each operation's gRPC method.
+        #[doc(hidden)]
+        pub mod methods {
+            use super::__accord;
+
+            pub static LIST_TICKETS: __accord::grpc::Method = __accord::grpc::Method {
+                op: &super::super::ops::LIST_TICKETS,
+                path: "/ftgo.kitchen.v0.KitchenService/ListTickets",
+            };
+        }
+
+        __accord::grpc_server! {
+            /// Serves any `KitchenService` over gRPC: `tonic::transport::Server::builder().add_service(Server::new(service, config))`.
+            pub struct Server = "ftgo.kitchen.v0.KitchenService";
+            trait super::super::KitchenService;
+            dispatch dispatch;
+        }
+
+        fn dispatch<__S: super::super::KitchenService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            match call.path() {
+                "/ftgo.kitchen.v0.KitchenService/ListTickets" => list_tickets(service, call),
+                _ => call.unimplemented(),
+            }
+        }
+
+        fn list_tickets<__S: super::super::KitchenService>(
+            service: __accord::Arc<__S>,
+            call: __accord::grpc::server::Call,
+        ) -> __accord::grpc::server::Serving {
+            call.unary(&methods::LIST_TICKETS, move |r| async move { service.list_tickets(r).await })
+        }
+
+        __accord::grpc_proxy! {
+            /// Calls a `KitchenService` over gRPC.
+            pub struct Proxy;
+        }
+
+        impl super::super::KitchenService for Proxy {
+            fn list_tickets(
+                &self,
+                request: __accord::Request<super::super::ListTicketsRequest>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::TicketList, __accord::CallError>,
+            > + __accord::Send {
+                let (context, input) = request.into_parts();
+                self.client.call(&methods::LIST_TICKETS, context, input)
+            }
+
+            fn create_ticket(
+                &self,
+                request: __accord::Request<super::super::CreateTicket>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<super::super::TicketCreated, super::super::kitchen_service::CreateTicketError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::kitchen_service::ops::CREATE_TICKET, request)
+            }
+
+            fn cancel_ticket(
+                &self,
+                request: __accord::Request<super::super::CancelTicket>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::kitchen_service::ops::CANCEL_TICKET, request)
+            }
+
+            fn cancel_order_tickets(
+                &self,
+                request: __accord::Request<super::super::CancelOrderTickets>,
+            ) -> impl __accord::Future<
+                Output = __accord::Result<(), __accord::CallError>,
+            > + __accord::Send {
+                __accord::unsupported(&super::super::kitchen_service::ops::CANCEL_ORDER_TICKETS, request)
+            }
         }
     }
 
     /// Calls a `KitchenService` over the transport each operation is bound to.
     #[derive(Debug, Clone, Default)]
     pub struct Client {
+        rest: __accord::Option<rest::Proxy>,
         messaging: __accord::Option<messaging::Proxy>,
+        grpc: __accord::Option<grpc::Proxy>,
     }
 
     impl Client {
@@ -407,14 +866,41 @@ pub mod kitchen_service {
             <Self as __accord::Default>::default()
         }
 
-        /// Sends the operations bound to MESSAGING through `proxy`.
+        /// Sends the operations bound to REST through `proxy`.
+        pub fn with_rest(mut self, proxy: rest::Proxy) -> Self {
+            self.rest = __accord::Option::Some(proxy);
+            self
+        }
+
+        /// Sends the operations bound to messaging through `proxy`.
         pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
             self.messaging = __accord::Option::Some(proxy);
+            self
+        }
+
+        /// Sends the operations bound to gRPC through `proxy`.
+        pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
+            self.grpc = __accord::Option::Some(proxy);
             self
         }
     }
 
     impl super::KitchenService for Client {
+        fn list_tickets(
+            &self,
+            request: __accord::Request<super::ListTicketsRequest>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<super::TicketList, __accord::CallError>,
+        > + __accord::Send {
+            match &self.rest {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_tickets(request)),
+                __accord::Option::None => __accord::Either::Right(match &self.grpc {
+                    __accord::Option::Some(proxy) => __accord::Either::Left(proxy.list_tickets(request)),
+                    __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::kitchen_service::ops::LIST_TICKETS, request)),
+                }),
+            }
+        }
+
         fn create_ticket(
             &self,
             request: __accord::Request<super::CreateTicket>,
@@ -438,11 +924,23 @@ pub mod kitchen_service {
                 __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::kitchen_service::ops::CANCEL_TICKET, request)),
             }
         }
+
+        fn cancel_order_tickets(
+            &self,
+            request: __accord::Request<super::CancelOrderTickets>,
+        ) -> impl __accord::Future<
+            Output = __accord::Result<(), __accord::CallError>,
+        > + __accord::Send {
+            match &self.messaging {
+                __accord::Option::Some(proxy) => __accord::Either::Left(proxy.cancel_order_tickets(request)),
+                __accord::Option::None => __accord::Either::Right(__accord::unsupported(&super::kitchen_service::ops::CANCEL_ORDER_TICKETS, request)),
+            }
+        }
     }
 }
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
-/// Serve it over MESSAGING with `delivery_service::messaging::responder`.
+/// Serve it over messaging with `delivery_service::messaging::responder`.
 /// Call a remote one with `delivery_service::Client`.
 pub trait DeliveryService: __accord::Send + __accord::Sync + 'static {
     /// Publish/async responses: the request goes to every subscriber;
@@ -487,7 +985,33 @@ pub mod delivery_service {
         };
     }
 
-    /// `DeliveryService` over MESSAGING.
+    /// A fake `DeliveryService` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub quote: __accord::testing::Stub<super::QuoteRequest, __accord::Vec<__accord::Result<super::Quote, __accord::CallError>>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                quote: __accord::testing::Stub::new("ftgo.kitchen.DeliveryService.quote"),
+            }
+        }
+    }
+
+    impl super::DeliveryService for Fake {
+        fn quote(
+            &self,
+            request: __accord::Request<super::QuoteRequest>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::Quote, __accord::CallError>> {
+            let items = self.quote.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
+        }
+    }
+
+    /// `DeliveryService` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -569,7 +1093,7 @@ pub mod delivery_service {
             <Self as __accord::Default>::default()
         }
 
-        /// Sends the operations bound to MESSAGING through `proxy`.
+        /// Sends the operations bound to messaging through `proxy`.
         pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
             self.messaging = __accord::Option::Some(proxy);
             self

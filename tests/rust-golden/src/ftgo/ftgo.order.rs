@@ -516,7 +516,7 @@ __accord::message!(OrderCancelled = "ftgo.order.v1.OrderCancelled" {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `order_service::rest::router`.
-/// Serve it over GRPC with `order_service::grpc::Server`.
+/// Serve it over gRPC with `order_service::grpc::Server`.
 /// Call a remote one with `order_service::Client`.
 pub trait OrderService: __accord::Send + __accord::Sync + 'static {
     /// Places an order.
@@ -686,6 +686,68 @@ pub mod order_service {
             idempotent: false,
             auth: __accord::AuthRequirement::Bearer { scopes: &[] },
         };
+    }
+
+    /// A fake `OrderService` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub create_order: __accord::testing::Stub<super::CreateOrderRequest, __accord::Result<super::CreateOrderReply, super::order_service::CreateOrderError>>,
+        pub get_order: __accord::testing::Stub<super::GetOrderRequest, __accord::Result<super::Order, super::order_service::GetOrderError>>,
+        pub cancel_order: __accord::testing::Stub<super::CancelOrderRequest, __accord::Result<super::Order, super::order_service::CancelOrderError>>,
+        pub watch_order: __accord::testing::Stub<super::GetOrderRequest, __accord::Vec<__accord::Result<super::Order, __accord::CallError>>>,
+        pub order_viewed: __accord::testing::Stub<super::GetOrderRequest, __accord::Result<(), __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                create_order: __accord::testing::Stub::new("ftgo.order.OrderService.create_order"),
+                get_order: __accord::testing::Stub::new("ftgo.order.OrderService.get_order"),
+                cancel_order: __accord::testing::Stub::new("ftgo.order.OrderService.cancel_order"),
+                watch_order: __accord::testing::Stub::new("ftgo.order.OrderService.watch_order"),
+                order_viewed: __accord::testing::Stub::new("ftgo.order.OrderService.order_viewed"),
+            }
+        }
+    }
+
+    impl super::OrderService for Fake {
+        async fn create_order(
+            &self,
+            request: __accord::Request<super::CreateOrderRequest>,
+        ) -> __accord::Result<super::CreateOrderReply, super::order_service::CreateOrderError> {
+            self.create_order.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn get_order(
+            &self,
+            request: __accord::Request<super::GetOrderRequest>,
+        ) -> __accord::Result<super::Order, super::order_service::GetOrderError> {
+            self.get_order.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn cancel_order(
+            &self,
+            request: __accord::Request<super::CancelOrderRequest>,
+        ) -> __accord::Result<super::Order, super::order_service::CancelOrderError> {
+            self.cancel_order.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        fn watch_order(
+            &self,
+            request: __accord::Request<super::GetOrderRequest>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::Order, __accord::CallError>> {
+            let items = self.watch_order.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
+        }
+
+        async fn order_viewed(
+            &self,
+            request: __accord::Request<super::GetOrderRequest>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.order_viewed.call(request, |_| __accord::Result::Ok(()))
+        }
     }
 
     /// `OrderService` over REST.
@@ -952,7 +1014,7 @@ pub mod order_service {
         }
     }
 
-    /// `OrderService` over MESSAGING.
+    /// `OrderService` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1003,7 +1065,7 @@ pub mod order_service {
         }
     }
 
-    /// `OrderService` over GRPC.
+    /// `OrderService` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1173,7 +1235,7 @@ pub mod order_service {
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self

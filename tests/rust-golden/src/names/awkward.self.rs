@@ -504,7 +504,7 @@ __accord::message!(Error = "awkward.self.v1.Error" {r#loop: bool = 1});
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `type::rest::router`.
-/// Serve it over GRPC with `type::grpc::Server`.
+/// Serve it over gRPC with `type::grpc::Server`.
 /// Call a remote one with `type::Client`.
 pub trait Type: __accord::Send + __accord::Sync + 'static {
     fn r#match(
@@ -661,6 +661,68 @@ pub mod r#type {
             idempotent: false,
             auth: __accord::AuthRequirement::None,
         };
+    }
+
+    /// A fake `Type` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub r#match: __accord::testing::Stub<super::Input, __accord::Result<super::Self_, super::r#type::MatchError>>,
+        pub self_: __accord::testing::Stub<super::Lookup, __accord::Result<super::Thing, super::r#type::SelfError>>,
+        pub self_2: __accord::testing::Stub<super::Lookup, __accord::Result<super::AThing, __accord::CallError>>,
+        pub r#async: __accord::testing::Stub<super::Lookup, __accord::Result<(), __accord::CallError>>,
+        pub r#loop: __accord::testing::Stub<super::Input, __accord::Vec<__accord::Result<super::TheThing, __accord::CallError>>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                r#match: __accord::testing::Stub::new("awkward.self.type.match"),
+                self_: __accord::testing::Stub::new("awkward.self.type.self"),
+                self_2: __accord::testing::Stub::new("awkward.self.type.Self"),
+                r#async: __accord::testing::Stub::new("awkward.self.type.async"),
+                r#loop: __accord::testing::Stub::new("awkward.self.type.loop"),
+            }
+        }
+    }
+
+    impl super::Type for Fake {
+        async fn r#match(
+            &self,
+            request: __accord::Request<super::Input>,
+        ) -> __accord::Result<super::Self_, super::r#type::MatchError> {
+            self.r#match.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn self_(
+            &self,
+            request: __accord::Request<super::Lookup>,
+        ) -> __accord::Result<super::Thing, super::r#type::SelfError> {
+            self.self_.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn self_2(
+            &self,
+            request: __accord::Request<super::Lookup>,
+        ) -> __accord::Result<super::AThing, __accord::CallError> {
+            self.self_2.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn r#async(
+            &self,
+            request: __accord::Request<super::Lookup>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.r#async.call(request, |_| __accord::Result::Ok(()))
+        }
+
+        fn r#loop(
+            &self,
+            request: __accord::Request<super::Input>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::TheThing, __accord::CallError>> {
+            let items = self.r#loop.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
+        }
     }
 
     /// `Type` over REST.
@@ -857,7 +919,7 @@ pub mod r#type {
         }
     }
 
-    /// `Type` over GRPC.
+    /// `Type` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1027,7 +1089,7 @@ pub mod r#type {
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
@@ -1111,7 +1173,7 @@ pub mod r#type {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `self::rest::router`.
-/// Serve it over GRPC with `self::grpc::Server`.
+/// Serve it over gRPC with `self::grpc::Server`.
 /// Call a remote one with `self::Client`.
 pub trait Self2: __accord::Send + __accord::Sync + 'static {
     fn super_(
@@ -1153,6 +1215,31 @@ pub mod self_ {
             idempotent: false,
             auth: __accord::AuthRequirement::None,
         };
+    }
+
+    /// A fake `Self2` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub super_: __accord::testing::Stub<super::Input, __accord::Result<(), __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                super_: __accord::testing::Stub::new("awkward.self.self.super"),
+            }
+        }
+    }
+
+    impl super::Self2 for Fake {
+        async fn super_(
+            &self,
+            request: __accord::Request<super::Input>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.super_.call(request, |_| __accord::Result::Ok(()))
+        }
     }
 
     /// `Self2` over REST.
@@ -1223,7 +1310,7 @@ pub mod self_ {
         }
     }
 
-    /// `Self2` over GRPC.
+    /// `Self2` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -1303,7 +1390,7 @@ pub mod self_ {
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
@@ -1347,5 +1434,22 @@ pub mod idle {
     /// What every transport knows about each operation.
     #[doc(hidden)]
     pub mod ops {
+    }
+
+    /// A fake `Idle` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+            }
+        }
+    }
+
+    impl super::Idle for Fake {
     }
 }

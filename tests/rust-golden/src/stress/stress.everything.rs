@@ -1875,8 +1875,8 @@ __accord::message!(ThingRemoved = "stress.everything.v2.ThingRemoved" {
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `everything::rest::router`.
-/// Serve it over MESSAGING with `everything::messaging::responder`.
-/// Serve it over GRPC with `everything::grpc::Server`.
+/// Serve it over messaging with `everything::messaging::responder`.
+/// Serve it over gRPC with `everything::grpc::Server`.
 /// Call a remote one with `everything::Client`.
 pub trait Everything: __accord::Send + __accord::Sync + 'static {
     /// Reads one thing.
@@ -2404,6 +2404,194 @@ pub mod everything {
         };
     }
 
+    /// A fake `Everything` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub get_thing: __accord::testing::Stub<super::GetThing, __accord::Result<super::Thing, super::everything::GetThingError>>,
+        pub list_things: __accord::testing::Stub<super::ListThings, __accord::Result<super::ThingList, __accord::CallError>>,
+        pub create_thing: __accord::testing::Stub<super::Thing, __accord::Result<super::Thing, super::everything::CreateThingError>>,
+        pub replace_thing: __accord::testing::Stub<super::ReplaceThing, __accord::Result<(), super::everything::ReplaceThingError>>,
+        pub patch_labels: __accord::testing::Stub<super::PatchLabels, __accord::Result<super::Thing, super::everything::PatchLabelsError>>,
+        pub delete_thing: __accord::testing::Stub<super::GetThing, __accord::Result<(), __accord::CallError>>,
+        pub ping: __accord::testing::Stub<(), __accord::Result<(), __accord::CallError>>,
+        pub watch: __accord::testing::Stub<super::GetThing, __accord::Vec<__accord::Result<super::Thing, __accord::CallError>>>,
+        pub viewed: __accord::testing::Stub<super::GetThing, __accord::Result<(), __accord::CallError>>,
+        pub upload: __accord::testing::Stub<__accord::Vec<super::Chunk>, __accord::Result<super::UploadReply, __accord::CallError>>,
+        pub chat: __accord::testing::Stub<__accord::Vec<super::Chunk>, __accord::Vec<__accord::Result<super::Chunk, __accord::CallError>>>,
+        pub r#async: __accord::testing::Stub<super::Keywords, __accord::Result<super::Keywords, __accord::CallError>>,
+        pub everything: __accord::testing::Stub<super::Containers, __accord::Result<super::Optionals, super::everything::EverythingError>>,
+        pub constrained: __accord::testing::Stub<super::Constrained, __accord::Result<super::Empty, __accord::CallError>>,
+        pub fire_and_forget: __accord::testing::Stub<super::Empty, __accord::Result<(), __accord::CallError>>,
+        pub do_thing: __accord::testing::Stub<super::DoThing, __accord::Result<super::Thing, super::everything::DoThingError>>,
+        pub forget_thing: __accord::testing::Stub<super::ForgetThing, __accord::Result<(), __accord::CallError>>,
+        pub survey: __accord::testing::Stub<super::Survey, __accord::Vec<__accord::Result<super::SurveyAnswer, __accord::CallError>>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                get_thing: __accord::testing::Stub::new("stress.everything.Everything.get_thing"),
+                list_things: __accord::testing::Stub::new("stress.everything.Everything.list_things"),
+                create_thing: __accord::testing::Stub::new("stress.everything.Everything.create_thing"),
+                replace_thing: __accord::testing::Stub::new("stress.everything.Everything.replace_thing"),
+                patch_labels: __accord::testing::Stub::new("stress.everything.Everything.patch_labels"),
+                delete_thing: __accord::testing::Stub::new("stress.everything.Everything.delete_thing"),
+                ping: __accord::testing::Stub::new("stress.everything.Everything.ping"),
+                watch: __accord::testing::Stub::new("stress.everything.Everything.watch"),
+                viewed: __accord::testing::Stub::new("stress.everything.Everything.viewed"),
+                upload: __accord::testing::Stub::new("stress.everything.Everything.upload"),
+                chat: __accord::testing::Stub::new("stress.everything.Everything.chat"),
+                r#async: __accord::testing::Stub::new("stress.everything.Everything.async"),
+                everything: __accord::testing::Stub::new("stress.everything.Everything.everything"),
+                constrained: __accord::testing::Stub::new("stress.everything.Everything.constrained"),
+                fire_and_forget: __accord::testing::Stub::new("stress.everything.Everything.fire_and_forget"),
+                do_thing: __accord::testing::Stub::new("stress.everything.Everything.do_thing"),
+                forget_thing: __accord::testing::Stub::new("stress.everything.Everything.forget_thing"),
+                survey: __accord::testing::Stub::new("stress.everything.Everything.survey"),
+            }
+        }
+    }
+
+    impl super::Everything for Fake {
+        async fn get_thing(
+            &self,
+            request: __accord::Request<super::GetThing>,
+        ) -> __accord::Result<super::Thing, super::everything::GetThingError> {
+            self.get_thing.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn list_things(
+            &self,
+            request: __accord::Request<super::ListThings>,
+        ) -> __accord::Result<super::ThingList, __accord::CallError> {
+            self.list_things.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn create_thing(
+            &self,
+            request: __accord::Request<super::Thing>,
+        ) -> __accord::Result<super::Thing, super::everything::CreateThingError> {
+            self.create_thing.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn replace_thing(
+            &self,
+            request: __accord::Request<super::ReplaceThing>,
+        ) -> __accord::Result<(), super::everything::ReplaceThingError> {
+            self.replace_thing.call(request, |_| __accord::Result::Ok(()))
+        }
+
+        async fn patch_labels(
+            &self,
+            request: __accord::Request<super::PatchLabels>,
+        ) -> __accord::Result<super::Thing, super::everything::PatchLabelsError> {
+            self.patch_labels.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn delete_thing(
+            &self,
+            request: __accord::Request<super::GetThing>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.delete_thing.call(request, |_| __accord::Result::Ok(()))
+        }
+
+        async fn ping(
+            &self,
+            request: __accord::Request<()>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.ping.call(request, |_| __accord::Result::Ok(()))
+        }
+
+        fn watch(
+            &self,
+            request: __accord::Request<super::GetThing>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::Thing, __accord::CallError>> {
+            let items = self.watch.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
+        }
+
+        async fn viewed(
+            &self,
+            request: __accord::Request<super::GetThing>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.viewed.call(request, |_| __accord::Result::Ok(()))
+        }
+
+        async fn upload(
+            &self,
+            request: __accord::Request<__accord::BoxStream<'static, super::Chunk>>,
+        ) -> __accord::Result<super::UploadReply, __accord::CallError> {
+            let request = __accord::testing::collect(request).await;
+            self.upload.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        fn chat(
+            &self,
+            request: __accord::Request<__accord::BoxStream<'static, super::Chunk>>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::Chunk, __accord::CallError>> {
+            let stub = self.chat.clone();
+            let items = async move {
+                let request = __accord::testing::collect(request).await;
+                __accord::futures::stream::iter(stub.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))])))
+            };
+            __accord::futures::StreamExt::boxed(__accord::futures::StreamExt::flatten(
+                __accord::futures::stream::once(items),
+            ))
+        }
+
+        async fn r#async(
+            &self,
+            request: __accord::Request<super::Keywords>,
+        ) -> __accord::Result<super::Keywords, __accord::CallError> {
+            self.r#async.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn everything(
+            &self,
+            request: __accord::Request<super::Containers>,
+        ) -> __accord::Result<super::Optionals, super::everything::EverythingError> {
+            self.everything.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn constrained(
+            &self,
+            request: __accord::Request<super::Constrained>,
+        ) -> __accord::Result<super::Empty, __accord::CallError> {
+            self.constrained.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn fire_and_forget(
+            &self,
+            request: __accord::Request<super::Empty>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.fire_and_forget.call(request, |_| __accord::Result::Ok(()))
+        }
+
+        async fn do_thing(
+            &self,
+            request: __accord::Request<super::DoThing>,
+        ) -> __accord::Result<super::Thing, super::everything::DoThingError> {
+            self.do_thing.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+
+        async fn forget_thing(
+            &self,
+            request: __accord::Request<super::ForgetThing>,
+        ) -> __accord::Result<(), __accord::CallError> {
+            self.forget_thing.call(request, |_| __accord::Result::Ok(()))
+        }
+
+        fn survey(
+            &self,
+            request: __accord::Request<super::Survey>,
+        ) -> __accord::BoxStream<'static, __accord::Result<super::SurveyAnswer, __accord::CallError>> {
+            let items = self.survey.call(request, |e| __accord::Vec::from([__accord::Result::Err(__accord::From::from(e))]));
+            __accord::futures::StreamExt::boxed(__accord::futures::stream::iter(items))
+        }
+    }
+
     /// `Everything` over REST.
     pub mod rest {
         #[allow(unused_imports)]
@@ -2824,7 +3012,7 @@ pub mod everything {
         }
     }
 
-    /// `Everything` over MESSAGING.
+    /// `Everything` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -3177,7 +3365,7 @@ pub mod everything {
         }
     }
 
-    /// `Everything` over GRPC.
+    /// `Everything` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -3601,13 +3789,13 @@ pub mod everything {
             self
         }
 
-        /// Sends the operations bound to MESSAGING through `proxy`.
+        /// Sends the operations bound to messaging through `proxy`.
         pub fn with_messaging(mut self, proxy: messaging::Proxy) -> Self {
             self.messaging = __accord::Option::Some(proxy);
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self
@@ -3857,7 +4045,7 @@ pub mod everything {
 /// gRPC only: no OpenAPI or AsyncAPI document.
 ///
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
-/// Serve it over GRPC with `quiet::grpc::Server`.
+/// Serve it over gRPC with `quiet::grpc::Server`.
 /// Call a remote one with `quiet::Client`.
 pub trait Quiet: __accord::Send + __accord::Sync + 'static {
     fn only_grpc(
@@ -3901,7 +4089,32 @@ pub mod quiet {
         };
     }
 
-    /// `Quiet` over GRPC.
+    /// A fake `Quiet` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub only_grpc: __accord::testing::Stub<super::Empty, __accord::Result<super::Empty, __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                only_grpc: __accord::testing::Stub::new("stress.everything.Quiet.only_grpc"),
+            }
+        }
+    }
+
+    impl super::Quiet for Fake {
+        async fn only_grpc(
+            &self,
+            request: __accord::Request<super::Empty>,
+        ) -> __accord::Result<super::Empty, __accord::CallError> {
+            self.only_grpc.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
+    }
+
+    /// `Quiet` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -3974,7 +4187,7 @@ pub mod quiet {
             <Self as __accord::Default>::default()
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self

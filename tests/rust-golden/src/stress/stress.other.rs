@@ -134,7 +134,7 @@ __accord::message!(ItemAdded = "stress.other.v0.ItemAdded" {
 
 /// Implement it with `async fn`s (a streamed output returns a `BoxStream`).
 /// Serve it over REST with `catalog::rest::router`.
-/// Serve it over GRPC with `catalog::grpc::Server`.
+/// Serve it over gRPC with `catalog::grpc::Server`.
 /// Call a remote one with `catalog::Client`.
 pub trait Catalog: __accord::Send + __accord::Sync + 'static {
     fn list(
@@ -176,6 +176,31 @@ pub mod catalog {
             idempotent: true,
             auth: __accord::AuthRequirement::None,
         };
+    }
+
+    /// A fake `Catalog` for tests: each operation is a stub whose answer the test sets
+    /// (`fake.op.returns(…)`, `fake.op.answers(|request| …)`) and which records every call
+    /// (`fake.op.inputs()`). Clones share the stubs: keep one, serve the other.
+    #[derive(Clone)]
+    pub struct Fake {
+        pub list: __accord::testing::Stub<super::ListItems, __accord::Result<super::ItemList, __accord::CallError>>,
+    }
+
+    impl __accord::Default for Fake {
+        fn default() -> Self {
+            Fake {
+                list: __accord::testing::Stub::new("stress.other.Catalog.list"),
+            }
+        }
+    }
+
+    impl super::Catalog for Fake {
+        async fn list(
+            &self,
+            request: __accord::Request<super::ListItems>,
+        ) -> __accord::Result<super::ItemList, __accord::CallError> {
+            self.list.call(request, |e| __accord::Result::Err(__accord::From::from(e)))
+        }
     }
 
     /// `Catalog` over REST.
@@ -239,7 +264,7 @@ pub mod catalog {
         }
     }
 
-    /// `Catalog` over MESSAGING.
+    /// `Catalog` over messaging.
     pub mod messaging {
         #[allow(unused_imports)]
         use super::__accord;
@@ -281,7 +306,7 @@ pub mod catalog {
         }
     }
 
-    /// `Catalog` over GRPC.
+    /// `Catalog` over gRPC.
     pub mod grpc {
         #[allow(unused_imports)]
         use super::__accord;
@@ -361,7 +386,7 @@ pub mod catalog {
             self
         }
 
-        /// Sends the operations bound to GRPC through `proxy`.
+        /// Sends the operations bound to gRPC through `proxy`.
         pub fn with_grpc(mut self, proxy: grpc::Proxy) -> Self {
             self.grpc = __accord::Option::Some(proxy);
             self

@@ -72,7 +72,7 @@ pub fn binary(name: &str) -> PathBuf {
 
 /// A service process, its stdout kept line by line; killed when dropped.
 pub struct Service {
-    _child: tokio::process::Child,
+    child: tokio::process::Child,
     lines: Arc<Mutex<Vec<String>>>,
 }
 
@@ -109,9 +109,20 @@ impl Service {
                 kept.lock().unwrap().push(line);
             }
         });
-        Service {
-            _child: child,
-            lines,
+        Service { child, lines }
+    }
+
+    /// Kills the process (SIGKILL: no goodbye) and waits for it.
+    pub async fn kill(&mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+
+    /// Sends `signal` to the process (SIGSTOP, SIGCONT, ...).
+    pub fn signal(&self, signal: i32) {
+        if let Some(pid) = self.child.id() {
+            // SAFETY: kill(2) with a pid this test started and has not reaped.
+            unsafe { libc::kill(pid as i32, signal) };
         }
     }
 

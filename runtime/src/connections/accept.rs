@@ -1,5 +1,7 @@
-//! The REST server's accept loop and the hygiene of its connections (`docs/wire.md`,
-//! "Connections"): what [`serve_with`] does with each socket.
+//! The HTTP accept loop and the hygiene of its connections (`docs/wire.md`, "Connections"):
+//! what [`serve_with`] does with each socket. The REST server serves through it
+//! (`rest::server::serve_with`), and so does the gRPC server when the `rest` feature is on
+//! (`grpc::server::serve_with`): it is below both transports, which never import each other.
 //!
 //! - The protocol is read here (the HTTP/2 preface or not) within the header-read timeout, so
 //!   a socket that sends nothing is closed after it.

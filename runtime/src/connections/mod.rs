@@ -4,6 +4,9 @@
 //! (`rest::server::serve_with`) applies all of it; the gRPC server (`grpc::server::serve_with`)
 //! what tonic offers.
 
+#[cfg(feature = "rest")]
+pub(crate) mod accept;
+
 use std::time::Duration;
 
 /// Connection settings of a server; [`Connections::default`] is what `serve` uses.

@@ -1,0 +1,151 @@
+//! Fixed numbers of calls for the instruction-count guard (`bench/instructions.sh`, run by
+//! `.ci/run`): one caller making one call after the other on a current-thread runtime, client
+//! and server in this process over loopback, so that a run's instruction count depends on the
+//! code and not on how calls happened to batch. The guard runs each case twice with different
+//! call counts and divides the difference of the counts by that of the calls, which leaves out
+//! start-up and the first connection.
+//!
+//! `ACCORD_BENCH_CASE` is one of
+//! - `rest-hal`: the generated REST proxy + skeleton, `GET /orders/{id}` (a HAL resource),
+//! - `rest-plain`: the same for the plain `GET /consumers/{id}`,
+//! - `grpc-unary`: the generated gRPC proxy + skeleton, `GetOrder`,
+//!
+//! and `ACCORD_BENCH_CALLS` the measured calls (default 1000), after 20 unmeasured ones. Every
+//! call must succeed with the expected answer. Prints the calls made; asserts nothing else.
+
+mod common;
+
+use accord::ProxyConfig;
+use accord::grpc::tonic;
+use accord::rest::client::RestClient;
+use common::{CONSUMER_ID, Consumers, seed, store};
+use ftgo_order_service::api::ftgo::consumer::{
+    ConsumerService, GetConsumerRequest, consumer_service,
+};
+use ftgo_order_service::api::ftgo::order::order_service::{grpc, rest};
+use ftgo_order_service::api::ftgo::order::{GetOrderRequest, OrderService};
+use std::future::Future;
+use std::pin::Pin;
+
+/// One call; true when it succeeded with the expected answer.
+type Call = Box<dyn Fn() -> Pin<Box<dyn Future<Output = bool>>>>;
+
+fn main() {
+    let case = std::env::var("ACCORD_BENCH_CASE").unwrap_or_default();
+    let calls: u64 = std::env::var("ACCORD_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async move {
+        let call = match case.as_str() {
+            "rest-hal" => rest_hal().await,
+            "rest-plain" => rest_plain().await,
+            "grpc-unary" => grpc_unary().await,
+            other => panic!(
+                "ACCORD_BENCH_CASE must be rest-hal, rest-plain or grpc-unary, not {other:?}"
+            ),
+        };
+        for _ in 0..20 + calls {
+            assert!(call().await, "a {case} call failed");
+        }
+        println!("{case}: {calls} calls after 20 unmeasured");
+    });
+}
+
+/// Serves `router` on a loopback port; its base URL.
+async fn listen(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(accord::rest::server::serve(
+        listener,
+        router,
+        accord::Shutdown::never(),
+    ));
+    base
+}
+
+fn rest_client(base: &str) -> RestClient {
+    let config = ProxyConfig::default();
+    RestClient::builder(base)
+        .config(config)
+        .build()
+        .expect("client")
+}
+
+/// Without `@auth`, as the throughput benches serve it (JWT has its own bench).
+fn insecure() -> accord::rest::server::ServerConfig {
+    accord::rest::server::ServerConfig {
+        insecure_no_auth: true,
+        ..Default::default()
+    }
+}
+
+async fn rest_hal() -> Call {
+    let orders = store();
+    let id = seed(&orders).await.order_id;
+    let base = listen(rest::router(orders, insecure())).await;
+    let proxy = rest::Proxy::new(rest_client(&base));
+    Box::new(move || {
+        let proxy = proxy.clone();
+        Box::pin(async move {
+            let request = GetOrderRequest { order_id: id }.into();
+            proxy
+                .get_order(request)
+                .await
+                .is_ok_and(|o| o.order_id == id)
+        })
+    })
+}
+
+async fn rest_plain() -> Call {
+    let router = consumer_service::rest::router(Consumers::new(), insecure());
+    let base = listen(router).await;
+    let proxy = consumer_service::rest::Proxy::new(rest_client(&base));
+    Box::new(move || {
+        let proxy = proxy.clone();
+        Box::pin(async move {
+            let request = GetConsumerRequest {
+                consumer_id: CONSUMER_ID,
+            }
+            .into();
+            let got = proxy.get_consumer(request).await;
+            got.is_ok_and(|c| c.consumer_id == CONSUMER_ID)
+        })
+    })
+}
+
+async fn grpc_unary() -> Call {
+    let orders = store();
+    let id = seed(&orders).await.order_id;
+    let config = accord::grpc::server::ServerConfig {
+        insecure_no_auth: true,
+        ..Default::default()
+    };
+    let mut routes = tonic::service::Routes::builder();
+    routes.add_service(grpc::Server::new(orders, config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let served = accord::grpc::server::serve(listener, routes.routes(), accord::Shutdown::never());
+    tokio::spawn(served);
+    let mut builder = accord::grpc::client::GrpcClient::builder(url);
+    builder.config(ProxyConfig::default());
+    let proxy = grpc::Proxy::new(builder.build().expect("client"));
+    Box::new(move || {
+        let proxy = proxy.clone();
+        Box::pin(async move {
+            let request = GetOrderRequest { order_id: id }.into();
+            proxy
+                .get_order(request)
+                .await
+                .is_ok_and(|o| o.order_id == id)
+        })
+    })
+}

@@ -1,0 +1,52 @@
+//! What each cargo feature pulls in (`Cargo.toml`), read with `cargo tree`: JWT verification
+//! alone compiles no HTTP stack, and a JWKS URL (`jwks`) brings the HTTP client only, not the
+//! REST transport's server (axum).
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+/// The names of the crates the runtime depends on (normal edges) with `features` alone.
+fn dependencies(features: &str) -> BTreeSet<String> {
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--offline",
+            "--manifest-path",
+            manifest,
+            "-p",
+            "accord-runtime",
+        ])
+        .args(["--no-default-features", "--features", features])
+        .args(["-e", "normal", "--prefix", "none", "--format", "{p}"])
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "cargo tree: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn jwt_alone_pulls_no_http_stack_and_jwks_only_the_client() {
+    let jwt = dependencies("jwt");
+    assert!(jwt.contains("jsonwebtoken"), "{jwt:?}");
+    for http in ["reqwest", "axum", "hyper", "hyper-util", "tower"] {
+        assert!(!jwt.contains(http), "`jwt` pulls {http}");
+    }
+    let jwks = dependencies("jwks");
+    assert!(
+        jwks.contains("reqwest") && jwks.contains("jsonwebtoken"),
+        "{jwks:?}"
+    );
+    assert!(
+        !jwks.contains("axum"),
+        "`jwks` pulls the REST server (axum)"
+    );
+}
