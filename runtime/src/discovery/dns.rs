@@ -6,8 +6,7 @@
 //! stays. `dns://server:53/name:port` (gRPC's form, RFC 4501's authority) asks that server
 //! instead of the system's.
 
-use super::SourceError;
-use super::source::{Endpoint, Endpoints};
+use super::endpoint::{Endpoint, Endpoints, SourceError};
 use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig, ResolverOpts};
 use hickory_resolver::name_server::TokioConnectionProvider;
 use hickory_resolver::{ResolveError, TokioResolver};
