@@ -129,12 +129,6 @@ impl Service {
     pub fn said(&self) -> Vec<String> {
         self.lines.lock().unwrap().clone()
     }
-
-    /// Kills the process with SIGKILL (no goodbye: no deregistration, no drain) and reaps it.
-    #[allow(dead_code)] // the discovery test's
-    pub async fn kill(&mut self) {
-        let _ = self._child.kill().await;
-    }
 }
 
 /// Whether `python3` can import `module`; under CI its absence fails the test.
