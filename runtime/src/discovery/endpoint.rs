@@ -1,8 +1,6 @@
-//! What a [`Source`](super::Source) gives: the [`Endpoint`]s of a service, as a live list, or
-//! the [`SourceError`] of a source that cannot be used. Apart from `source` so that the sources
-//! (`dns`) and `source` itself share them without importing each other.
+//! What a source gives a proxy: its endpoints, and why a source cannot be used (a leaf: the
+//! sources import it, it imports none of them).
 
-use super::RegistryError;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -39,9 +37,3 @@ impl std::fmt::Display for SourceError {
 }
 
 impl std::error::Error for SourceError {}
-
-impl From<RegistryError> for SourceError {
-    fn from(e: RegistryError) -> Self {
-        SourceError(e.0)
-    }
-}

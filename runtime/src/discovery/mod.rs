@@ -28,11 +28,12 @@ mod dns;
 #[cfg(feature = "rest")]
 mod etcd;
 
+pub use endpoint::{Endpoint, Endpoints, SourceError};
 pub use instance::{Instance, InstanceError, key_of, prefix_of};
 pub use memory::MemoryRegistry;
 pub use pool::{Balance, BreakerState, Member, Observer, Pick, Pool, PoolConfig};
 pub use registry::{Registration, Registry, RegistryError, View};
-pub use source::{Endpoint, Endpoints, Source, SourceError};
+pub use source::Source;
 
 #[cfg(feature = "rest")]
 pub use etcd::{EtcdConfig, EtcdRegistry};

@@ -14,7 +14,7 @@
 //! The path of a call to a healthy pool reads no clock and takes no lock but the list's read
 //! lock: a few atomics per pick.
 
-use super::source::Endpoint;
+use super::endpoint::Endpoint;
 use crate::CallError;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, Weak};

@@ -1,7 +1,7 @@
 //! Where a proxy finds its endpoints: [`Source`], and the live list it gives.
 
-pub use super::endpoint::{Endpoint, Endpoints, SourceError};
-use super::{Instance, Registry};
+use super::endpoint::{Endpoint, Endpoints, SourceError};
+use super::{Instance, Registry, RegistryError};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -17,6 +17,12 @@ pub enum Source {
     Dns(super::dns::DnsName),
     /// The instances registered in a registry (client-side discovery).
     Registry(Arc<dyn Registry>),
+}
+
+impl From<RegistryError> for SourceError {
+    fn from(e: RegistryError) -> Self {
+        SourceError(e.0)
+    }
 }
 
 impl Source {

@@ -118,6 +118,16 @@ async fn expansions_are_balanced_survive_a_killed_instance_and_fail_fast_without
     let order_service = Service::start("ftgo-order-service", &args).await;
     let orders = url_in(&order_service);
     let http = reqwest::Client::new();
+    // Each instance is ready while etcd holds its registration.
+    let ready: Value = http
+        .get(format!("{first_url}/health/ready"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["checks"]["registry"]["status"], "up", "{ready}");
     let created: Value = http
         .post(format!("{orders}/orders"))
         .json(&serde_json::json!({
