@@ -99,3 +99,51 @@ async fn a_streaming_handler_needs_only_the_runtime_futures() {
     let got: Vec<u32> = items.map(|r| r.unwrap()).collect().await;
     assert_eq!(got, [1, 2, 3]);
 }
+
+/// What an outbox was given, in order (clones share it).
+#[derive(Clone, Default)]
+struct Recorded(Arc<Mutex<Vec<(String, accord::messaging::Message)>>>);
+
+impl accord::messaging::Outbox for Recorded {
+    fn write(
+        &self,
+        channel: accord::messaging::Channel,
+        message: accord::messaging::Message,
+    ) -> futures::future::BoxFuture<'_, Result<(), accord::messaging::BrokerError>> {
+        self.0
+            .lock()
+            .unwrap()
+            .push((channel.address.into_owned(), message));
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// A generated publisher `within` an outbox (a handler's transaction) writes its events there,
+/// keyed and encoded as it would publish them, and sends nothing to the broker itself.
+#[tokio::test]
+async fn a_generated_publisher_within_an_outbox_writes_there_and_not_to_the_broker() {
+    let broker = Broker::memory(BrokerConfig::default());
+    let mut raw = broker
+        .subscribe(&THING_EVENTS.channel(), "raw")
+        .await
+        .unwrap();
+    let outbox = Recorded::default();
+    let sent = event();
+    ThingEventsPublisher::new(broker.clone())
+        .within(outbox.clone())
+        .thing_happened(&sent)
+        .await
+        .unwrap();
+    let kept = std::mem::take(&mut *outbox.0.lock().unwrap());
+    assert_eq!(kept.len(), 1, "one message kept for the transaction");
+    let (address, message) = &kept[0];
+    assert_eq!(address, &THING_EVENTS.channel().address);
+    assert_eq!(message.message_type, "stress.everything.ThingHappened");
+    assert_eq!(message.key.as_deref(), Some(&*sent.id.to_string()));
+    assert_eq!(ThingHappened::decode(&message.payload).unwrap(), sent);
+    let nothing = tokio::time::timeout(Duration::from_millis(200), raw.next()).await;
+    assert!(
+        nothing.is_err(),
+        "nothing reached the broker before the commit"
+    );
+}

@@ -116,6 +116,12 @@ impl SalesPublisher {
         SalesPublisher { publisher: __accord::messaging::Publisher::new(broker) }
     }
 
+    /// This publisher writing into `outbox` (a handler's `accord::store::Transaction`):
+    /// its messages leave, through the store's relay, only if that transaction commits.
+    pub fn within(&self, outbox: impl __accord::messaging::Outbox + 'static) -> Self {
+        SalesPublisher { publisher: self.publisher.within(outbox) }
+    }
+
     /// Publishes a `shop.ItemSold`; done once the broker has it.
     pub fn item_sold(
         &self,

@@ -182,6 +182,12 @@ impl AccountingEventsPublisher {
         AccountingEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
     }
 
+    /// This publisher writing into `outbox` (a handler's `accord::store::Transaction`):
+    /// its messages leave, through the store's relay, only if that transaction commits.
+    pub fn within(&self, outbox: impl __accord::messaging::Outbox + 'static) -> Self {
+        AccountingEventsPublisher { publisher: self.publisher.within(outbox) }
+    }
+
     /// Publishes a `ftgo.accounting.CardAuthorized`; done once the broker has it.
     pub fn card_authorized(
         &self,

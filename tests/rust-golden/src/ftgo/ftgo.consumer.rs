@@ -94,6 +94,12 @@ impl ConsumerEventsPublisher {
         ConsumerEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
     }
 
+    /// This publisher writing into `outbox` (a handler's `accord::store::Transaction`):
+    /// its messages leave, through the store's relay, only if that transaction commits.
+    pub fn within(&self, outbox: impl __accord::messaging::Outbox + 'static) -> Self {
+        ConsumerEventsPublisher { publisher: self.publisher.within(outbox) }
+    }
+
     /// Publishes a `ftgo.consumer.ConsumerCreated`; done once the broker has it.
     pub fn consumer_created(
         &self,

@@ -162,6 +162,12 @@ impl OrderEventsPublisher {
         OrderEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
     }
 
+    /// This publisher writing into `outbox` (a handler's `accord::store::Transaction`):
+    /// its messages leave, through the store's relay, only if that transaction commits.
+    pub fn within(&self, outbox: impl __accord::messaging::Outbox + 'static) -> Self {
+        OrderEventsPublisher { publisher: self.publisher.within(outbox) }
+    }
+
     /// Publishes a `ftgo.order.OrderCreated`; done once the broker has it.
     pub fn order_created(
         &self,

@@ -519,6 +519,12 @@ impl ThingEventsPublisher {
         ThingEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
     }
 
+    /// This publisher writing into `outbox` (a handler's `accord::store::Transaction`):
+    /// its messages leave, through the store's relay, only if that transaction commits.
+    pub fn within(&self, outbox: impl __accord::messaging::Outbox + 'static) -> Self {
+        ThingEventsPublisher { publisher: self.publisher.within(outbox) }
+    }
+
     /// Publishes a `stress.everything.ThingHappened`; done once the broker has it.
     pub fn thing_happened(
         &self,
@@ -566,6 +572,12 @@ impl AuditLogPublisher {
     /// A publisher on `broker`.
     pub fn new(broker: __accord::messaging::Broker) -> Self {
         AuditLogPublisher { publisher: __accord::messaging::Publisher::new(broker) }
+    }
+
+    /// This publisher writing into `outbox` (a handler's `accord::store::Transaction`):
+    /// its messages leave, through the store's relay, only if that transaction commits.
+    pub fn within(&self, outbox: impl __accord::messaging::Outbox + 'static) -> Self {
+        AuditLogPublisher { publisher: self.publisher.within(outbox) }
     }
 
     /// Publishes a `stress.everything.AuditEntry`; done once the broker has it.

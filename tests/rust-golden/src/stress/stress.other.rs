@@ -62,6 +62,12 @@ impl ItemEventsPublisher {
         ItemEventsPublisher { publisher: __accord::messaging::Publisher::new(broker) }
     }
 
+    /// This publisher writing into `outbox` (a handler's `accord::store::Transaction`):
+    /// its messages leave, through the store's relay, only if that transaction commits.
+    pub fn within(&self, outbox: impl __accord::messaging::Outbox + 'static) -> Self {
+        ItemEventsPublisher { publisher: self.publisher.within(outbox) }
+    }
+
     /// Publishes a `stress.other.ItemAdded`; done once the broker has it.
     pub fn item_added(
         &self,
