@@ -49,6 +49,10 @@ pub struct BuildArgs {
     /// with the build.rs `Builder`).
     #[arg(long, value_delimiter = ',', value_parser = parse_transport, default_value = "rest,messaging")]
     pub rust_transport: Vec<accord_codegen::rust::Transport>,
+    /// The Rust target also writes a `Fake` per service: a test double whose operations are
+    /// `accord::testing::Stub`s (programmable answers, recorded calls).
+    #[arg(long)]
+    pub rust_fakes: bool,
     /// A `servers` URL of the OpenAPI documents (repeatable): an absolute `http`/`https` URL,
     /// such as `https://api.example.com/v1`, or a path on the host serving them (`/v1`);
     /// without one they name `/`.
@@ -245,6 +249,7 @@ fn write_targets(
     };
     let rust = accord_codegen::rust::Options {
         transports: args.rust_transport.clone(),
+        fakes: args.rust_fakes,
         ..Default::default()
     };
     let outputs: Vec<(Target, Vec<OutputFile>)> = targets

@@ -93,6 +93,13 @@ impl Builder {
         self
     }
 
+    /// Whether to also generate a `Fake` per service, a test double whose operations are
+    /// `accord::testing::Stub`s (default false; a crate of test support turns it on).
+    pub fn fakes(&mut self, yes: bool) -> &mut Self {
+        self.options.fakes = yes;
+        self
+    }
+
     /// An extra derive on every generated struct and union (`"Eq"`, `"Hash"`).
     pub fn derive(&mut self, path: impl Into<String>) -> &mut Self {
         self.options.derives.push(path.into());

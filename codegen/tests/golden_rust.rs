@@ -38,10 +38,12 @@ const NAMES: &[&str] = &["tests/rust-golden/api/names.accord"];
 const EVOLUTION_V1: &[&str] = &["tests/rust-golden/api/evolution/v1.accord"];
 const EVOLUTION_V1_1: &[&str] = &["tests/rust-golden/api/evolution/v1_1.accord"];
 
-/// Both transports, as a service served over REST and gRPC at once is generated.
+/// Every transport, as a service served over REST and gRPC at once is generated, and the fakes
+/// (so that they, too, compile under `deny(warnings)`).
 fn options() -> Options {
     Options {
         transports: vec![Transport::Rest, Transport::Messaging, Transport::Grpc],
+        fakes: true,
         ..Options::default()
     }
 }

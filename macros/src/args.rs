@@ -22,7 +22,7 @@ pub struct Args {
 }
 
 /// The option keys, in the order the error message lists them.
-const KEYS: &str = "transports, services, client, server, derives, attributes";
+const KEYS: &str = "transports, services, client, server, fakes, derives, attributes";
 
 /// The transport names `transports = [...]` takes.
 const TRANSPORTS: &str = "rest, messaging, grpc";
@@ -90,6 +90,7 @@ fn option(key: &Ident, input: ParseStream, options: &mut Options) -> syn::Result
         "services" => options.services = Some(strings(input)?),
         "client" => options.client = input.parse::<LitBool>()?.value,
         "server" => options.server = input.parse::<LitBool>()?.value,
+        "fakes" => options.fakes = input.parse::<LitBool>()?.value,
         "derives" => options.derives = strings(input)?,
         "attributes" => options.attributes = strings(input)?,
         other => {

@@ -3,6 +3,7 @@
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     accord_codegen::Builder::new()
         .documents(true)
+        .fakes(true)
         .compile(&["api/shop.accord"])?;
     Ok(())
 }

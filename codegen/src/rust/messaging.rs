@@ -490,10 +490,7 @@ pub fn within(&self, outbox: impl __accord::messaging::Outbox + 'static) -> Self
             a_code(&model.qualified_decl_name(message))
         ));
         code.lines(&format!(
-            "pub fn {}(
-    &self,
-    event: &{},
-) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {{
+            "pub fn {}(&self, event: &{}) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {{
     let key = {};
     self.publisher.publish(&{}, {}, event, key)
 }}",

@@ -56,6 +56,9 @@ pub struct Options {
     pub derives: Vec<String>,
     /// Extra attributes on every generated type, as written (`#[non_exhaustive]`).
     pub attributes: Vec<String>,
+    /// Also write a `Fake` per service (a test double over `accord::testing::Stub`s). Off by
+    /// default: a service's production build does not carry its test doubles.
+    pub fakes: bool,
 }
 
 impl Default for Options {
@@ -67,6 +70,7 @@ impl Default for Options {
             server: true,
             derives: Vec::new(),
             attributes: Vec::new(),
+            fakes: false,
         }
     }
 }

@@ -28,7 +28,9 @@ pub fn service(g: &Generator<'_>, code: &mut Code, id: ServiceId) {
     error_types(g, code, id);
     code.line("");
     operations(g, code, id);
-    super::fake::fake(g, code, id);
+    if g.options.fakes {
+        super::fake::fake(g, code, id);
+    }
     for transport in &transports {
         code.line("");
         code.line(&format!(

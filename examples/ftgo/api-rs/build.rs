@@ -5,6 +5,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     use accord_codegen::rust::Transport;
     accord_codegen::Builder::new()
         .transports([Transport::Rest, Transport::Messaging, Transport::Grpc])
+        // The services' tests run participants as fakes (`saga_fakes.rs`).
+        .fakes(true)
         .compile(&[
             "../api/order.accord",
             "../api/consumer.accord",

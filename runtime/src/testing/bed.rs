@@ -1,9 +1,11 @@
 //! [`TestBed`]: a set of services in one process, for tests: responders and subscribers on one
 //! embedded (memory) broker, REST and gRPC servers on loopback ports the system picks.
 
+#[cfg(any(feature = "rest", feature = "grpc"))]
 use crate::Shutdown;
 #[cfg(feature = "messaging")]
 use crate::messaging::{Broker, BrokerConfig, BrokerError, Responder, ServeConfig, Serving};
+#[cfg(any(feature = "rest", feature = "grpc"))]
 use std::net::SocketAddr;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -144,6 +146,8 @@ impl Drop for TestBed {
     }
 }
 
+/// A loopback listener on a port the system picks, and its address.
+#[cfg(any(feature = "rest", feature = "grpc"))]
 async fn listen() -> std::io::Result<(tokio::net::TcpListener, SocketAddr)> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let address = listener.local_addr()?;
@@ -152,6 +156,7 @@ async fn listen() -> std::io::Result<(tokio::net::TcpListener, SocketAddr)> {
 
 /// A graceful stop: the sender ends the server's `Shutdown`, allowing [`DRAIN`] for calls in
 /// flight.
+#[cfg(any(feature = "rest", feature = "grpc"))]
 fn switch() -> (Option<oneshot::Sender<()>>, Shutdown) {
     let (stop, stopped) = oneshot::channel::<()>();
     let shutdown = Shutdown::on(async move {

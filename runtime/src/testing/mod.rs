@@ -1,7 +1,7 @@
 //! Testing services without a network or a broker to run: a [`TestBed`] runs a set of services
 //! in one process (responders and subscribers on an embedded broker of its own, REST and gRPC
-//! servers on loopback ports the system picks) and tells where to reach them; every generated
-//! service module has a `Fake`, an implementation of its trait whose operations are [`Stub`]s
+//! servers on loopback ports the system picks) and tells where to reach them; with the Builder's
+//! `fakes(true)`, every generated service module has a `Fake`, an implementation of its trait whose operations are [`Stub`]s
 //! with programmable answers and a record of their calls.
 //!
 //! ```ignore

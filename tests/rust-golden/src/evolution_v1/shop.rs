@@ -123,10 +123,7 @@ impl SalesPublisher {
     }
 
     /// Publishes a `shop.ItemSold`; done once the broker has it.
-    pub fn item_sold(
-        &self,
-        event: &ItemSold,
-    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+    pub fn item_sold(&self, event: &ItemSold) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
         let key = __accord::messaging::key(&event.id);
         self.publisher.publish(&SALES, "shop.ItemSold", event, key)
     }

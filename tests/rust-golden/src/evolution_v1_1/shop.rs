@@ -154,19 +154,13 @@ impl SalesPublisher {
     }
 
     /// Publishes a `shop.ItemSold`; done once the broker has it.
-    pub fn item_sold(
-        &self,
-        event: &ItemSold,
-    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+    pub fn item_sold(&self, event: &ItemSold) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
         let key = __accord::messaging::key(&event.id);
         self.publisher.publish(&SALES, "shop.ItemSold", event, key)
     }
 
     /// Publishes a `shop.ItemReturned`; done once the broker has it.
-    pub fn item_returned(
-        &self,
-        event: &ItemReturned,
-    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+    pub fn item_returned(&self, event: &ItemReturned) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
         let key = __accord::messaging::key(&event.id);
         self.publisher.publish(&SALES, "shop.ItemReturned", event, key)
     }

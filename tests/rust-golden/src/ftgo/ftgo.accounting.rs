@@ -189,19 +189,13 @@ impl AccountingEventsPublisher {
     }
 
     /// Publishes a `ftgo.accounting.CardAuthorized`; done once the broker has it.
-    pub fn card_authorized(
-        &self,
-        event: &CardAuthorized,
-    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+    pub fn card_authorized(&self, event: &CardAuthorized) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
         let key = __accord::messaging::key(&event.consumer_id);
         self.publisher.publish(&ACCOUNTING_EVENTS, "ftgo.accounting.CardAuthorized", event, key)
     }
 
     /// Publishes a `ftgo.accounting.CardAuthorizationFailed`; done once the broker has it.
-    pub fn card_authorization_failed(
-        &self,
-        event: &CardAuthorizationFailed,
-    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+    pub fn card_authorization_failed(&self, event: &CardAuthorizationFailed) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
         let key = __accord::messaging::key(&event.consumer_id);
         self.publisher.publish(&ACCOUNTING_EVENTS, "ftgo.accounting.CardAuthorizationFailed", event, key)
     }

@@ -101,10 +101,7 @@ impl ConsumerEventsPublisher {
     }
 
     /// Publishes a `ftgo.consumer.ConsumerCreated`; done once the broker has it.
-    pub fn consumer_created(
-        &self,
-        event: &ConsumerCreated,
-    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+    pub fn consumer_created(&self, event: &ConsumerCreated) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
         let key = __accord::messaging::key(&event.consumer_id);
         self.publisher.publish(&CONSUMER_EVENTS, "ftgo.consumer.ConsumerCreated", event, key)
     }

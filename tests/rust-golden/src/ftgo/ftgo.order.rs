@@ -169,19 +169,13 @@ impl OrderEventsPublisher {
     }
 
     /// Publishes a `ftgo.order.OrderCreated`; done once the broker has it.
-    pub fn order_created(
-        &self,
-        event: &OrderCreated,
-    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+    pub fn order_created(&self, event: &OrderCreated) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
         let key = __accord::messaging::key(&event.order_id);
         self.publisher.publish(&ORDER_EVENTS, "ftgo.order.OrderCreated", event, key)
     }
 
     /// Publishes a `ftgo.order.OrderCancelled`; done once the broker has it.
-    pub fn order_cancelled(
-        &self,
-        event: &OrderCancelled,
-    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+    pub fn order_cancelled(&self, event: &OrderCancelled) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
         let key = __accord::messaging::key(&event.order_id);
         self.publisher.publish(&ORDER_EVENTS, "ftgo.order.OrderCancelled", event, key)
     }

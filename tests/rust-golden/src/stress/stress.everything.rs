@@ -526,19 +526,13 @@ impl ThingEventsPublisher {
     }
 
     /// Publishes a `stress.everything.ThingHappened`; done once the broker has it.
-    pub fn thing_happened(
-        &self,
-        event: &ThingHappened,
-    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+    pub fn thing_happened(&self, event: &ThingHappened) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
         let key = __accord::messaging::key(&event.id);
         self.publisher.publish(&THING_EVENTS, "stress.everything.ThingHappened", event, key)
     }
 
     /// Publishes a `stress.everything.ThingRemoved`; done once the broker has it.
-    pub fn thing_removed(
-        &self,
-        event: &ThingRemoved,
-    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+    pub fn thing_removed(&self, event: &ThingRemoved) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
         let key = __accord::messaging::key(&event.id);
         self.publisher.publish(&THING_EVENTS, "stress.everything.ThingRemoved", event, key)
     }
@@ -581,10 +575,7 @@ impl AuditLogPublisher {
     }
 
     /// Publishes a `stress.everything.AuditEntry`; done once the broker has it.
-    pub fn audit_entry(
-        &self,
-        event: &AuditEntry,
-    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+    pub fn audit_entry(&self, event: &AuditEntry) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
         let key = __accord::Option::None;
         self.publisher.publish(&AUDIT_LOG, "stress.everything.AuditEntry", event, key)
     }

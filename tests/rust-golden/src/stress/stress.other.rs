@@ -69,10 +69,7 @@ impl ItemEventsPublisher {
     }
 
     /// Publishes a `stress.other.ItemAdded`; done once the broker has it.
-    pub fn item_added(
-        &self,
-        event: &ItemAdded,
-    ) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
+    pub fn item_added(&self, event: &ItemAdded) -> impl __accord::Future<Output = __accord::Result<(), __accord::messaging::BrokerError>> + __accord::Send + 'static {
         let key = __accord::Option::None;
         self.publisher.publish(&ITEM_EVENTS, "stress.other.ItemAdded", event, key)
     }
