@@ -476,13 +476,13 @@ fn publisher(g: &Generator<'_>, code: &mut Code, channel: ChannelId) {
     code.line("");
     code.lines(
         "/// This publisher writing into `outbox` (a handler's `accord::store::Transaction`):
-/// its messages leave, through the store's relay, only if that transaction commits.
-pub fn within(&self, outbox: impl __accord::messaging::Outbox + 'static) -> Self {",
+/// its messages leave, through the store's relay, only if that transaction commits.",
     );
+    code.open("pub fn within(&self, outbox: impl __accord::messaging::Outbox + 'static) -> Self");
     code.line(&format!(
-        "    {name} {{ publisher: self.publisher.within(outbox) }}"
+        "{name} {{ publisher: self.publisher.within(outbox) }}"
     ));
-    code.line("}");
+    code.close("");
     for &message in &model.channel(channel).messages {
         code.line("");
         code.line(&format!(
