@@ -30,8 +30,9 @@ fn files(dir: &Path) -> Vec<(String, String)> {
 fn build_rust(sources: &[PathBuf], out: &Path) -> Output {
     let mut args: Vec<String> = vec!["build".into()];
     args.extend(sources.iter().map(|s| s.display().to_string()));
-    // Both transports, as the golden crate compiles them.
+    // Every transport and the test fakes, as the golden crate compiles them.
     args.extend(["--rust-transport".into(), "rest,messaging,grpc".into()]);
+    args.push("--rust-fakes".into());
     args.extend(["--target".into(), "rust".into(), "--out".into()]);
     args.push(out.display().to_string());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
