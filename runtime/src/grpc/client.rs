@@ -9,15 +9,16 @@ use super::{ACCORD_ERROR, CORRELATION_ID, Method, TRACEPARENT, status_call_error
 use crate::auth::{CredentialsProvider, OwnedCredential};
 pub use crate::call::ClientConfigError;
 use crate::call::Credentials;
-use crate::call::Outcome;
 use crate::call::balanced::{BalanceConfig, Balanced};
+use crate::call::fallback::{Armed, Fallbacks, ProxyFallback};
 use crate::call::outbound::{Caller, Outgoing};
+use crate::call::{OperationInfo, Outcome};
 use crate::deadline::within;
 use crate::discovery::{Pick, Source};
 use crate::metrics::{Made, RpcLabels};
 use crate::proto::Message;
 use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
-use futures::StreamExt as _;
+use futures::{FutureExt as _, StreamExt as _};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -45,6 +46,9 @@ macro_rules! __grpc_proxy {
 #[derive(Debug, Clone)]
 pub struct GrpcClient {
     inner: Arc<Inner>,
+    /// The operations answered by a fallback when the service cannot (none by default: the
+    /// one check a call makes).
+    fallbacks: Option<Fallbacks>,
 }
 
 #[derive(Debug)]
@@ -172,6 +176,7 @@ impl GrpcClientBuilder {
                 credentials: self.credentials.clone(),
                 max_message_size: self.max_message_size,
             }),
+            fallbacks: None,
         })
     }
 }
@@ -279,6 +284,14 @@ impl GrpcClient {
         request
     }
 
+    /// This client, answering the calls of `op` with `fallback` when the service cannot
+    /// (unary calls: a stream of inputs names no request to remember a reply by).
+    pub fn with_fallback(mut self, op: &'static OperationInfo, fallback: ProxyFallback) -> Self {
+        let fallbacks = self.fallbacks.unwrap_or_default();
+        self.fallbacks = Some(fallbacks.with(op, fallback));
+        self
+    }
+
     /// Sends a call with one reply (`()` for none: the wire's `Empty`).
     pub fn call<I, O, E>(
         &self,
@@ -291,14 +304,23 @@ impl GrpcClient {
         O: Message + Send + Sync + 'static,
         E: ServiceError,
     {
-        self.clone().one_reply(
+        let fallbacks = self.fallbacks.as_ref();
+        let armed = fallbacks.and_then(|f| f.arm(method.op, || input.encode_to_vec()));
+        let metrics = armed
+            .as_ref()
+            .and_then(|_| self.inner.caller.config().metrics.clone());
+        let ran = self.clone().one_reply(
             method,
             context,
             input,
             |mut grpc, request, path| async move {
                 grpc.unary(request, path, ProtoCodec::client()).await
             },
-        )
+        );
+        ran.map(move |ran| match armed {
+            None => flatten(ran),
+            Some(armed) => settle(armed, metrics, ran),
+        })
     }
 
     /// Sends a stream of inputs, for one reply.
@@ -313,30 +335,31 @@ impl GrpcClient {
         O: Message + Send + Sync + 'static,
         E: ServiceError,
     {
-        self.clone().one_reply(
-            method,
-            context,
-            inputs,
-            |mut grpc, request, path| async move {
-                grpc.client_streaming(request, path, ProtoCodec::client())
-                    .await
-            },
-        )
+        self.clone()
+            .one_reply(
+                method,
+                context,
+                inputs,
+                |mut grpc, request, path| async move {
+                    grpc.client_streaming(request, path, ProtoCodec::client())
+                        .await
+                },
+            )
+            .map(flatten)
     }
 
     /// A call with one reply, `send` making the exchange (unary or client streaming), under
-    /// the call core's `Caller`.
-    async fn one_reply<T, O, E, F, Fut>(
+    /// the call core's `Caller`: the reply, the failed status, or the call's failure.
+    async fn one_reply<T, O, F, Fut>(
         self,
         method: &'static Method,
         context: Context,
         input: T,
         send: F,
-    ) -> Result<O, E>
+    ) -> Result<Result<O, tonic::Status>, CallError>
     where
         T: Send + 'static,
         O: Send + 'static,
-        E: ServiceError,
         F: FnOnce(Grpc, tonic::Request<T>, http::uri::PathAndQuery) -> Fut + Send + 'static,
         Fut: Future<Output = Result<tonic::Response<O>, tonic::Status>> + Send,
     {
@@ -360,10 +383,9 @@ impl GrpcClient {
                 rpc_grpc_status_code: code_of(result),
             })
         };
-        let ran = caller
+        caller
             .run(&call, "grpc", Box::pin(exchange), reply_outcome, made)
-            .await;
-        flatten(ran)
+            .await
     }
 
     /// Sends `input` with the call's metadata and credential once a channel is ready: `send`
@@ -566,6 +588,29 @@ fn code_of<O>(result: &Result<Result<O, tonic::Status>, CallError>) -> i32 {
         Ok(Ok(_)) => 0,
         Ok(Err(status)) => status.code() as i32,
         Err(error) => error.code() as i32,
+    }
+}
+
+/// A unary call's answer, or its fallback's when the service could not give one.
+fn settle<O: Message + 'static, E: ServiceError>(
+    armed: Armed,
+    metrics: Option<crate::metrics::Metrics>,
+    ran: Result<Result<O, tonic::Status>, CallError>,
+) -> Result<O, E> {
+    match ran {
+        Ok(Ok(output)) => {
+            if armed.keeps_replies() {
+                armed.remember(output.encode_to_vec().into());
+            }
+            Ok(output)
+        }
+        Ok(Err(status)) => Err(status_error(&status)),
+        Err(error) => {
+            let decode = |body: &[u8]| O::decode(body).map_err(|e| e.to_string());
+            armed
+                .answer(error, metrics.as_ref(), decode)
+                .map_err(E::from)
+        }
     }
 }
 
