@@ -7,89 +7,17 @@
 mod common;
 
 use accord::call::fallback::{ProxyFallback, Served, served};
-use accord::{CallError, Code, Request, Shutdown};
+use accord::{CallError, Code, Request};
 use accord_rust_golden::stress_api::stress::everything::everything::{
     self, GetThingError, grpc, rest,
 };
 use accord_rust_golden::stress_api::stress::everything::*;
-use common::{Impl, Seen, thing};
+use common::{Killable, thing};
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a last good reply answers in these tests.
 const BOUND: Duration = Duration::from_millis(800);
-
-/// A service on loopback on a runtime of its own in a thread, so that [`Killed::kill`] drops
-/// its connections too, as a killed process would.
-struct Killable {
-    url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Killable {
-    fn start<F, Fut>(serve: F) -> Killable
-    where
-        F: FnOnce(tokio::net::TcpListener, Shutdown) -> Fut + Send + 'static,
-        Fut: Future<Output = ()>,
-    {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                // Never drained: the runtime is dropped with its connections.
-                tokio::select! {
-                    _ = serve(listener, Shutdown::never()) => {}
-                    _ = stopped => {}
-                }
-            });
-        });
-        Killable {
-            url,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
-    fn rest() -> Killable {
-        Killable::start(|listener, shutdown| async move {
-            let config = accord::rest::server::ServerConfig {
-                insecure_no_auth: true,
-                ..Default::default()
-            };
-            let router = rest::router(Impl(Arc::new(Seen::default())), config);
-            let _ = accord::rest::server::serve(listener, router, shutdown).await;
-        })
-    }
-
-    fn grpc() -> Killable {
-        Killable::start(|listener, shutdown| async move {
-            let config = accord::grpc::server::ServerConfig {
-                insecure_no_auth: true,
-                ..Default::default()
-            };
-            let mut routes = accord::grpc::tonic::service::Routes::builder();
-            routes.add_service(grpc::Server::new(Impl(Arc::new(Seen::default())), config));
-            let _ = accord::grpc::server::serve(listener, routes.routes(), shutdown).await;
-        })
-    }
-
-    async fn kill(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        let thread = self.thread.take().unwrap();
-        tokio::task::spawn_blocking(move || thread.join().unwrap())
-            .await
-            .unwrap();
-    }
-}
 
 fn get(id: uuid::Uuid) -> Request<GetThing> {
     Request::new(GetThing { id })
