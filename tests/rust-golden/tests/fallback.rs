@@ -139,3 +139,41 @@ async fn another_operation_has_no_fallback() {
     let listed = bounded(proxy.ping(Request::new(()))).await;
     assert!(matches!(listed, Err(CallError::Connect(_))), "{listed:?}");
 }
+
+#[tokio::test]
+async fn each_fallback_answer_is_counted_by_operation() {
+    let metrics = accord::metrics::Metrics::new();
+    let config = accord::ProxyConfig {
+        metrics: Some(metrics.clone()),
+        ..accord::ProxyConfig::default()
+    };
+    let mut builder = accord::rest::client::RestClient::builder(dead_url());
+    builder.config(config);
+    let fixed = ProxyFallback::value(thing(uuid::Uuid::from_u128(7)));
+    let proxy = rest::Proxy::new(builder.build().unwrap())
+        .with_fallback(&everything::ops::GET_THING, fixed);
+    for n in 0..3 {
+        let answer = bounded(proxy.get_thing(get(uuid::Uuid::from_u128(n)))).await;
+        assert!(answer.is_ok(), "{answer:?}");
+    }
+    let text = metrics.encode();
+    let exposition = openmetrics_parser::openmetrics::parse_openmetrics(&text).unwrap();
+    let counted: Vec<_> = exposition.families["accord_fallbacks"]
+        .iter_samples()
+        .map(|sample| {
+            let labels = sample.get_labelset().unwrap();
+            let label = |name| labels.get_label_value(name).unwrap().to_owned();
+            let count = match &sample.value {
+                openmetrics_parser::OpenMetricsValue::Counter(c) => c.value.as_f64(),
+                other => panic!("{other:?}"),
+            };
+            (label("service"), label("operation"), count)
+        })
+        .collect();
+    let expected = (
+        "stress.everything.Everything".into(),
+        "get_thing".into(),
+        3.0,
+    );
+    assert_eq!(counted, [expected]);
+}
