@@ -11,6 +11,7 @@
 //! `bench/grpc-ratio.sh` reports the median ratio of many runs.
 
 mod cpu;
+mod tracing_off;
 
 use accord::grpc::tonic;
 use accord::proto::Message as _;
@@ -534,6 +535,7 @@ fn codec() {
 }
 
 fn main() {
+    tracing_off::install();
     let secs = env_or("ACCORD_BENCH_SECS", 4);
     let tasks = env_or("ACCORD_BENCH_TASKS", 32) as usize;
     codec();

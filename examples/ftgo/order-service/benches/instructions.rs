@@ -14,6 +14,7 @@
 //! call must succeed with the expected answer. Prints the calls made; asserts nothing else.
 
 mod common;
+mod tracing_off;
 
 use accord::ProxyConfig;
 use accord::grpc::tonic;
@@ -31,6 +32,7 @@ use std::pin::Pin;
 type Call = Box<dyn Fn() -> Pin<Box<dyn Future<Output = bool>>>>;
 
 fn main() {
+    tracing_off::install();
     let case = std::env::var("ACCORD_BENCH_CASE").unwrap_or_default();
     let calls: u64 = std::env::var("ACCORD_BENCH_CALLS")
         .ok()

@@ -28,6 +28,7 @@
 
 mod common;
 mod cpu;
+mod tracing_off;
 
 use accord::ProxyConfig;
 use accord::rest::client::RestClient;
@@ -201,6 +202,7 @@ where
 }
 
 fn main() {
+    tracing_off::install();
     let secs = env_or("ACCORD_BENCH_SECS", 5);
     let tasks = env_or("ACCORD_BENCH_TASKS", 32) as usize;
     COUNT_ALLOCATIONS.store(env_or("ACCORD_BENCH_ALLOCS", 0) == 1, Ordering::Relaxed);
