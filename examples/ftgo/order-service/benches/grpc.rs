@@ -7,9 +7,12 @@
 //! prost's derive.
 //!
 //! `cargo bench -p ftgo-order-service --bench grpc` (`ACCORD_BENCH_SECS` per side, default 4;
-//! `ACCORD_BENCH_TASKS` concurrent unary callers, default 32). Prints numbers, asserts nothing;
+//! `ACCORD_BENCH_TASKS` concurrent unary callers, default 32; `ACCORD_BENCH_ALLOCS=1` also counts
+//! heap allocations per call, client and server, which slows every allocation a little, so the
+//! timed runs leave it off). Prints numbers, asserts nothing;
 //! `bench/grpc-ratio.sh` reports the median ratio of many runs.
 
+mod allocations;
 mod cpu;
 mod tracing_off;
 
@@ -309,6 +312,8 @@ async fn listen(routes: tonic::service::Routes) -> String {
 struct Rate {
     per_second: f64,
     cpu_us: f64,
+    /// Heap allocations per call (client and server), when counted.
+    allocations: f64,
 }
 
 /// `tasks` callers looping on `call` for `millis`.
@@ -317,7 +322,7 @@ where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: Future<Output = bool> + Send,
 {
-    let cpu = process_cpu();
+    let (cpu, allocations) = (process_cpu(), allocations::so_far());
     let started = Instant::now();
     let until = started + Duration::from_millis(millis);
     let workers: Vec<_> = (0..tasks)
@@ -340,6 +345,7 @@ where
     Rate {
         per_second: calls as f64 / started.elapsed().as_secs_f64(),
         cpu_us: (process_cpu() - cpu).as_secs_f64() * 1e6 / calls.max(1) as f64,
+        allocations: (allocations::so_far() - allocations) as f64 / calls.max(1) as f64,
     }
 }
 
@@ -438,6 +444,7 @@ async fn compare(name: &str, tasks: usize, slices: u64, sides: [Side; 4], per_ca
     let mean = |r: &[Rate]| Rate {
         per_second: r.iter().map(|r| r.per_second).sum::<f64>() / r.len() as f64,
         cpu_us: r.iter().map(|r| r.cpu_us).sum::<f64>() / r.len() as f64,
+        allocations: r.iter().map(|r| r.allocations).sum::<f64>() / r.len() as f64,
     };
     let [generated, hand, generated_proxy, generated_server] =
         [0, 1, 2, 3].map(|i| mean(&rates[i]));
@@ -453,8 +460,13 @@ async fn compare(name: &str, tasks: usize, slices: u64, sides: [Side; 4], per_ca
         ("generated proxy, hand server", generated_proxy),
         ("hand client, generated server", generated_server),
     ] {
+        let allocations = if allocations::counting() {
+            format!("   {:.1} allocs/call", rate.allocations)
+        } else {
+            String::new()
+        };
         println!(
-            "{name}: {label:<30} {:>9.0}/s   CPU {:>6.1} µs/call",
+            "{name}: {label:<30} {:>9.0}/s   CPU {:>6.1} µs/call{allocations}",
             rate.per_second * per_call,
             rate.cpu_us
         );
@@ -534,8 +546,12 @@ fn codec() {
     );
 }
 
+#[global_allocator]
+static GLOBAL: allocations::Counting = allocations::Counting;
+
 fn main() {
     tracing_off::install();
+    allocations::count_if_asked();
     let secs = env_or("ACCORD_BENCH_SECS", 4);
     let tasks = env_or("ACCORD_BENCH_TASKS", 32) as usize;
     codec();
