@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The gRPC bench's generated/hand-written throughput ratios (unary GetOrder, a 1,000-message
 # WatchOrder stream) and Order's encode/decode against prost, as medians of several runs: one
-# run moves by several points on a shared machine. Prints numbers; asserts nothing.
+# run moves by several points on a shared machine; then, in a last short run, allocations per
+# unary call of each side. Prints numbers; asserts nothing.
 #
 #   bash bench/grpc-ratio.sh [RUNS]   (default 10; each run is ACCORD_BENCH_SECS, default 3,
 #                                      seconds per side and shape, about 15 s in all)
@@ -28,3 +29,6 @@ for column in 1 2 3 4; do
         END { printf "%-20s median %.3f, quartiles %.3f-%.3f, range %.3f-%.3f (%d runs)\n",
               name, q(0.5), q(0.25), q(0.75), v[1], v[NR], NR }'
 done
+# Allocations per call (client + server) of each pairing: a count, the same from run to run.
+ACCORD_BENCH_SECS=1 ACCORD_BENCH_ALLOCS=1 cargo bench -q -p ftgo-order-service --bench grpc 2>/dev/null |
+    sed -n 's/^unary GetOrder: \([a-z+, -]*[a-z]\) *[0-9]*\/s .* \([0-9.]*\) allocs\/call$/allocations per unary call, \1: \2/p'

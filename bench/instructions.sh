@@ -8,6 +8,10 @@
 #
 #   bash bench/instructions.sh            measure and compare (what .ci/run does)
 #   bash bench/instructions.sh --update   measure and rewrite the baseline
+#   bash bench/instructions.sh --ratios   instead, each call case beside the hand-written pair
+#                                         the throughput benches compare it with (reqwest + axum,
+#                                         tonic + prost) and the ratio hand-written/generated:
+#                                         like for like, in a unit the machine's load does not move
 #
 # A deliberate change of a count (a feature that costs, an optimization, a dependency update)
 # updates the baseline in the same commit, with the reason in the commit message. Counts depend
@@ -18,8 +22,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 baseline=bench/instructions.baseline
 tolerance=${ACCORD_GUARD_TOLERANCE:-3}
-update=0
+update=0 ratios=0
 [ "${1:-}" = --update ] && update=1
+[ "${1:-}" = --ratios ] && ratios=1
 command -v valgrind >/dev/null || { echo "valgrind is required" >&2; exit 1; }
 target=${CARGO_TARGET_DIR:-target}
 work=$target/bench-instructions
@@ -58,6 +63,17 @@ call_case() { ACCORD_BENCH_CASE=$1 instructions "$calls" --bench; }
 typed() { instructions "$messaging" --bench; }
 export -f instructions call_case typed
 export work calls messaging
+
+if [ "$ratios" = 1 ]; then
+    for case in rest-hal rest-plain grpc-unary; do
+        generated=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case $case")
+        hand=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case $case-hand")
+        awk -v c="$case" -v g="$generated" -v h="$hand" 'BEGIN {
+            printf "%-11s generated %7d, hand-written %7d instructions per call: hand/generated %.3f\n",
+                c, g, h, h / g }'
+    done
+    exit 0
+fi
 
 declare -A measured
 measured[rest-hal]=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c 'call_case rest-hal')

@@ -239,6 +239,20 @@ pub fn descriptor_set(model: &accord_idl::Model) -> Result<Vec<u8>, BuildError> 
 /// The OpenAPI and AsyncAPI documents under `openapi/` and `asyncapi/`, and `documents::of` at
 /// the root of the generated tree, which `include_str!`s them.
 fn add_documents(model: &accord_idl::Model, files: &mut Vec<crate::OutputFile>) {
+    let documents = document_files(model);
+    // Debug of a `str` is a Rust string literal of it.
+    let text = documents_module(model, &documents, |path, _| {
+        format!("include_str!({path:?})")
+    });
+    if let Some(tree) = files.iter_mut().find(|f| f.path.as_os_str() == "mod.rs") {
+        tree.contents.push_str(&text);
+    }
+    files.extend(documents);
+}
+
+/// Each service's OpenAPI and AsyncAPI documents (YAML and JSON), under `openapi/` and
+/// `asyncapi/`: what `Builder::documents` writes beside the code.
+pub fn document_files(model: &accord_idl::Model) -> Vec<crate::OutputFile> {
     let mut documents = Vec::new();
     for (folder, emitted) in [
         ("openapi", crate::openapi::emit(model)),
@@ -249,12 +263,24 @@ fn add_documents(model: &accord_idl::Model, files: &mut Vec<crate::OutputFile>) 
             documents.push(file);
         }
     }
-    let has = |folder: &str, service: &str| {
-        let path = Path::new(folder).join(format!("{service}.yaml"));
-        documents.iter().any(|f| f.path == path)
+    documents
+}
+
+/// The `documents` module (`documents::of(service)`) over `documents` (from
+/// [`document_files`]). `text(path, contents)` writes the Rust expression of one document's
+/// text, given its path (`openapi/pkg.Service.yaml`, with `/`) and contents: an `include_str!`
+/// of the file written beside the code (the `Builder`), or the text as a literal (the macro).
+pub fn documents_module(
+    model: &accord_idl::Model,
+    documents: &[crate::OutputFile],
+    text: impl Fn(&str, &str) -> String,
+) -> String {
+    let find = |folder: &str, service: &str, ext: &str| {
+        let path = Path::new(folder).join(format!("{service}.{ext}"));
+        documents.iter().find(|f| f.path == path)
     };
-    let mut text = String::from(
-        "\n/// The services' own OpenAPI and AsyncAPI documents (`Builder::documents`).\n\
+    let mut module = String::from(
+        "\n/// The services' own OpenAPI and AsyncAPI documents (`Builder::documents`, the macro's `documents = true`).\n\
          pub mod documents {\n    \
          /// The documents of `service` (a qualified name: `pkg.Service`) for\n    \
          /// `ServerConfig::with_documents`; `None` for a service the API does not have.\n    \
@@ -264,29 +290,29 @@ fn add_documents(model: &accord_idl::Model, files: &mut Vec<crate::OutputFile>) 
     for id in model.service_ids() {
         let name = model.qualified_service_name(id);
         let document = |folder: &str| {
-            if !has(folder, &name) {
+            let (Some(yaml), Some(json)) =
+                (find(folder, &name, "yaml"), find(folder, &name, "json"))
+            else {
                 return "::core::option::Option::None".to_owned();
-            }
-            // Debug of a `str` is a Rust string literal of it.
-            let file = |ext: &str| format!("{:?}", format!("{folder}/{name}.{ext}"));
+            };
+            let form = |ext: &str, file: &crate::OutputFile| {
+                text(&format!("{folder}/{name}.{ext}"), &file.contents)
+            };
             format!(
-                "::core::option::Option::Some(::accord::Document {{ yaml: include_str!({}), json: include_str!({}) }})",
-                file("yaml"),
-                file("json")
+                "::core::option::Option::Some(::accord::Document {{ yaml: {}, json: {} }})",
+                form("yaml", yaml),
+                form("json", json)
             )
         };
-        text.push_str(&format!(
+        module.push_str(&format!(
             "            {name:?} => ::core::option::Option::Some(::accord::Documents {{\n                \
              openapi: {},\n                asyncapi: {},\n            }}),\n",
             document("openapi"),
             document("asyncapi")
         ));
     }
-    text.push_str("            _ => ::core::option::Option::None,\n        }\n    }\n}\n");
-    if let Some(tree) = files.iter_mut().find(|f| f.path.as_os_str() == "mod.rs") {
-        tree.contents.push_str(&text);
-    }
-    files.extend(documents);
+    module.push_str("            _ => ::core::option::Option::None,\n        }\n    }\n}\n");
+    module
 }
 
 /// `pub const FILE_DESCRIPTOR_SET: &[u8] = b"…";` at the root of the generated tree.

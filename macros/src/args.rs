@@ -4,6 +4,7 @@
 //! #[accord::api("api/order.accord")]
 //! #[accord::api("api/order.accord", "api/kitchen.accord", transports = [rest, grpc])]
 //! #[accord::api("api", services = ["OrderService"], client = false, derives = ["Eq", "Hash"])]
+//! #[accord::api("api/order.accord", documents = true)]
 //! ```
 //!
 //! Every mistake is a `syn::Error` at the token that is wrong, and all of them are reported
@@ -19,10 +20,12 @@ pub struct Args {
     /// The files and folders, relative to `CARGO_MANIFEST_DIR`, as written.
     pub paths: Vec<LitStr>,
     pub options: Options,
+    /// `documents = true`: the module gets `documents::of`, as `Builder::documents` writes it.
+    pub documents: bool,
 }
 
 /// The option keys, in the order the error message lists them.
-const KEYS: &str = "transports, services, client, server, fakes, derives, attributes";
+const KEYS: &str = "transports, services, client, server, fakes, documents, derives, attributes";
 
 /// The transport names `transports = [...]` takes.
 const TRANSPORTS: &str = "rest, messaging, grpc";
@@ -37,6 +40,7 @@ impl Parse for Args {
         let mut args = Args {
             paths: Vec::new(),
             options: Options::default(),
+            documents: false,
         };
         let mut seen: Vec<String> = Vec::new();
         let mut errors = Errors::default();
@@ -64,7 +68,7 @@ impl Parse for Args {
                     ));
                 }
                 seen.push(name);
-                if let Err(e) = option(&key, input, &mut args.options) {
+                if let Err(e) = option(&key, input, &mut args) {
                     errors.push(e);
                     skip_value(input)?;
                 }
@@ -83,14 +87,16 @@ impl Parse for Args {
     }
 }
 
-/// Reads the value of `key` into `options`.
-fn option(key: &Ident, input: ParseStream, options: &mut Options) -> syn::Result<()> {
+/// Reads the value of `key` into `args`.
+fn option(key: &Ident, input: ParseStream, args: &mut Args) -> syn::Result<()> {
+    let options = &mut args.options;
     match key.to_string().as_str() {
         "transports" => options.transports = transports(input)?,
         "services" => options.services = Some(strings(input)?),
         "client" => options.client = input.parse::<LitBool>()?.value,
         "server" => options.server = input.parse::<LitBool>()?.value,
         "fakes" => options.fakes = input.parse::<LitBool>()?.value,
+        "documents" => args.documents = input.parse::<LitBool>()?.value,
         "derives" => options.derives = strings(input)?,
         "attributes" => options.attributes = strings(input)?,
         other => {
@@ -179,22 +185,24 @@ mod tests {
         assert_eq!(args.paths.len(), 1);
         assert_eq!(args.options.transports, Options::default().transports);
         assert!(args.options.client && args.options.server);
+        assert!(!args.documents);
     }
 
     #[test]
     fn paths_and_every_option() {
         let args = parse(quote::quote! {
             "api/a.accord", "api/b", transports = [rest, grpc], services = ["Orders"],
-            client = false, server = true, derives = ["Eq", "Hash"],
-            attributes = ["#[non_exhaustive]"],
+            client = false, server = true, fakes = true, documents = true,
+            derives = ["Eq", "Hash"], attributes = ["#[non_exhaustive]"],
         })
         .unwrap();
+        assert!(args.documents);
         let paths: Vec<String> = args.paths.iter().map(LitStr::value).collect();
         assert_eq!(paths, ["api/a.accord", "api/b"]);
         let options = args.options;
         assert_eq!(options.transports, [Transport::Rest, Transport::Grpc]);
         assert_eq!(options.services, Some(vec!["Orders".to_owned()]));
-        assert!(!options.client && options.server);
+        assert!(!options.client && options.server && options.fakes);
         assert_eq!(options.derives, ["Eq", "Hash"]);
         assert_eq!(options.attributes, ["#[non_exhaustive]"]);
     }

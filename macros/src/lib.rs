@@ -4,8 +4,10 @@
 //! The attribute takes one or more files or folders (a folder is every `.accord` file below
 //! it), then the `Builder`'s options: `transports = [rest, messaging, grpc]` (default
 //! `[rest, messaging]`; with `grpc` the module also gets `FILE_DESCRIPTOR_SET` for reflection),
-//! `services = ["OrderService"]`, `client = false`, `server = false`, `derives = ["Eq"]`,
-//! `attributes = ["#[non_exhaustive]"]`.
+//! `services = ["OrderService"]`, `client = false`, `server = false`, `fakes = true`,
+//! `documents = true` (the module gets `documents::of("pkg.Service")`, the services' OpenAPI and
+//! AsyncAPI documents for `ServerConfig::with_documents`, as `Builder::documents` writes them),
+//! `derives = ["Eq"]`, `attributes = ["#[non_exhaustive]"]`.
 //!
 //! Paths are relative to `CARGO_MANIFEST_DIR` (under trybuild that is its project folder in
 //! `target/tests/trybuild/`, where `tests/trybuild.rs` links this crate's fixtures). The expansion
@@ -77,7 +79,8 @@ fn generate(args: &args::Args) -> syn::Result<TokenStream2> {
     });
     let code = accord_codegen::rust::tokens(&compilation.model, &args.options);
     let descriptors = descriptor_set(args, &compilation.model)?;
-    Ok(quote! { #(#tracked)* #code #descriptors })
+    let documents = documents(args, &compilation.model)?;
+    Ok(quote! { #(#tracked)* #code #descriptors #documents })
 }
 
 /// The attribute path whose file holds the first error (an imported file's error is shown at
@@ -113,6 +116,22 @@ fn descriptor_set(args: &args::Args, model: &accord_idl::Model) -> syn::Result<T
         /// build time without protoc: what gRPC reflection serves.
         pub const FILE_DESCRIPTOR_SET: &[u8] = #bytes;
     })
+}
+
+/// With `documents = true`, what `Builder::documents` writes beside the code: `documents::of`,
+/// here with each document's text in the module as a literal (a macro has no folder to write
+/// the files into).
+fn documents(args: &args::Args, model: &accord_idl::Model) -> syn::Result<TokenStream2> {
+    if !args.documents {
+        return Ok(TokenStream2::new());
+    }
+    let files = accord_codegen::builder::document_files(model);
+    // Debug of a `str` is a Rust string literal of it.
+    let module =
+        accord_codegen::builder::documents_module(model, &files, |_, text| format!("{text:?}"));
+    module
+        .parse()
+        .map_err(|e| syn::Error::new(args.paths[0].span(), format!("the documents module: {e}")))
 }
 
 #[cfg(test)]

@@ -521,3 +521,64 @@ async fn a_zero_timeout_is_refused_without_running_the_handler() {
         "the handler never ran"
     );
 }
+
+/// `accord::testing::TestBed::grpc`: a generated service (here its fake) served on a loopback port
+/// the system picks, called through the generated gRPC proxy at the URL the bed returns; the bed
+/// stops it gracefully.
+#[tokio::test]
+async fn a_test_bed_serves_a_generated_service_over_grpc() {
+    let fake = everything::Fake::default();
+    fake.get_thing.answers(|request| {
+        let id = request.input.id;
+        if id == uuid::Uuid::nil() {
+            Err(NotFound { id }.into())
+        } else {
+            Ok(thing(id))
+        }
+    });
+    let mut bed = accord::testing::TestBed::new();
+    let mut routes = accord::grpc::tonic::service::Routes::builder();
+    routes.add_service(grpc::Server::new(fake.clone(), open()));
+    let url = bed.grpc(routes.routes()).await.unwrap();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(!url.ends_with(":0"), "the bed names the port it got: {url}");
+
+    let proxy = grpc::Proxy::connect(url.clone()).unwrap();
+    let id = uuid::Uuid::new_v4();
+    let got = proxy.get_thing(Request::new(GetThing { id })).await;
+    assert_eq!(got, Ok(thing(id)));
+    let missing = proxy.get_thing(Request::new(GetThing {
+        id: uuid::Uuid::nil(),
+    }));
+    assert_eq!(
+        missing.await,
+        Err(GetThingError::NotFound(NotFound {
+            id: uuid::Uuid::nil()
+        }))
+    );
+    assert_eq!(
+        fake.get_thing.inputs(),
+        [
+            GetThing { id },
+            GetThing {
+                id: uuid::Uuid::nil()
+            }
+        ]
+    );
+
+    // Stopped, the server is gone: a new proxy cannot connect, and the fake sees no third call.
+    let stopped = tokio::time::timeout(Duration::from_secs(15), bed.stop()).await;
+    assert!(stopped.is_ok(), "the bed stops within its drain time");
+    let after = grpc::Proxy::connect(url.clone()).unwrap();
+    let refused = tokio::time::timeout(
+        Duration::from_secs(10),
+        after.get_thing(Request::new(GetThing { id })),
+    )
+    .await
+    .expect("a refused connection fails the call at once");
+    assert!(
+        matches!(&refused, Err(GetThingError::Call(CallError::Connect(_)))),
+        "{refused:?}"
+    );
+    assert_eq!(fake.get_thing.count(), 2);
+}

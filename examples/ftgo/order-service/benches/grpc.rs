@@ -7,65 +7,40 @@
 //! prost's derive.
 //!
 //! `cargo bench -p ftgo-order-service --bench grpc` (`ACCORD_BENCH_SECS` per side, default 4;
-//! `ACCORD_BENCH_TASKS` concurrent unary callers, default 32). Prints numbers, asserts nothing;
+//! `ACCORD_BENCH_TASKS` concurrent unary callers, default 32; `ACCORD_BENCH_ALLOCS=1` also counts
+//! heap allocations per call, client and server, which slows every allocation a little, so the
+//! timed runs leave it off). Prints numbers, asserts nothing;
 //! `bench/grpc-ratio.sh` reports the median ratio of many runs.
 
+mod allocations;
 mod cpu;
+mod hand_grpc;
+mod tracing_off;
 
 use accord::grpc::tonic;
 use accord::proto::Message as _;
 use accord::{BoxStream, CallError, Request};
 use cpu::process_cpu;
-use ftgo_order_service::api::ftgo::common::Money;
 use ftgo_order_service::api::ftgo::order::order_service::{
     CancelOrderError, CreateOrderError, GetOrderError, grpc,
 };
 use ftgo_order_service::api::ftgo::order::{
-    CancelOrderRequest, CardToken, CreateOrderReply, CreateOrderRequest, GetOrderRequest, LineItem,
-    Order, OrderNotFound, OrderService, OrderState, PaymentMethod,
+    CancelOrderRequest, CreateOrderReply, CreateOrderRequest, GetOrderRequest, Order,
+    OrderNotFound, OrderService,
 };
 use futures::StreamExt as _;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const STREAMED: usize = 1000;
-const ID: i64 = 1;
+use hand_grpc::{ID, STREAMED, hand, order, pb, prost_order};
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// The order both sides serve: a few items, labels, a payment; a few hundred bytes.
-fn order() -> Order {
-    Order {
-        order_id: ID,
-        state: OrderState::Approved,
-        line_items: [("pad-thai", 2), ("spring-roll", 3), ("pad-thai", 1)]
-            .iter()
-            .map(|(id, q)| LineItem {
-                menu_item_id: (*id).to_owned(),
-                quantity: *q,
-            })
-            .collect(),
-        total: Money {
-            amount: 4850,
-            currency: "USD".into(),
-        },
-        payment: Some(PaymentMethod::Card(CardToken {
-            token: "tok_4242424242424242".into(),
-        })),
-        labels: BTreeMap::from([
-            ("consumer_id".into(), "7".into()),
-            ("delivery_note".into(), "leave at the door".into()),
-        ]),
-        placed_at: chrono::DateTime::from_timestamp(1_767_225_600, 123_456_000).unwrap(),
-        consumer_id: 7,
-    }
 }
 
 /// The generated side's service: get and watch answer from the map.
@@ -112,186 +87,6 @@ impl OrderService for Orders {
     }
 }
 
-/// What protoc + prost-build write for the emitted `order.proto` (the messages the bench uses).
-mod pb {
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct GetOrderRequest {
-        #[prost(int64, tag = "1")]
-        pub order_id: i64,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct LineItem {
-        #[prost(string, tag = "1")]
-        pub menu_item_id: String,
-        #[prost(int32, tag = "2")]
-        pub quantity: i32,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Money {
-        #[prost(int64, tag = "1")]
-        pub amount: i64,
-        #[prost(string, tag = "2")]
-        pub currency: String,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct CardToken {
-        #[prost(string, tag = "1")]
-        pub token: String,
-    }
-    #[derive(Clone, PartialEq, prost::Oneof)]
-    pub enum Method {
-        #[prost(message, tag = "1")]
-        Card(CardToken),
-        #[prost(string, tag = "2")]
-        Voucher(String),
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct PaymentMethod {
-        #[prost(oneof = "Method", tags = "1, 2")]
-        pub payment_method: Option<Method>,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Timestamp {
-        #[prost(int64, tag = "1")]
-        pub seconds: i64,
-        #[prost(int32, tag = "2")]
-        pub nanos: i32,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Order {
-        #[prost(int64, tag = "1")]
-        pub order_id: i64,
-        #[prost(int32, tag = "2")]
-        pub state: i32,
-        #[prost(message, repeated, tag = "3")]
-        pub line_items: Vec<LineItem>,
-        #[prost(message, optional, tag = "4")]
-        pub total: Option<Money>,
-        #[prost(message, optional, tag = "5")]
-        pub payment: Option<PaymentMethod>,
-        #[prost(btree_map = "string, string", tag = "6")]
-        pub labels: std::collections::BTreeMap<String, String>,
-        #[prost(message, optional, tag = "7")]
-        pub placed_at: Option<Timestamp>,
-        #[prost(int64, tag = "8")]
-        pub consumer_id: i64,
-    }
-}
-
-fn prost_order() -> pb::Order {
-    let o = order();
-    pb::Order {
-        order_id: o.order_id,
-        state: o.state.number().unwrap_or(0),
-        line_items: o
-            .line_items
-            .iter()
-            .map(|l| pb::LineItem {
-                menu_item_id: l.menu_item_id.clone(),
-                quantity: l.quantity,
-            })
-            .collect(),
-        total: Some(pb::Money {
-            amount: o.total.amount,
-            currency: o.total.currency.clone(),
-        }),
-        payment: Some(pb::PaymentMethod {
-            payment_method: Some(pb::Method::Card(pb::CardToken {
-                token: "tok_4242424242424242".into(),
-            })),
-        }),
-        labels: o.labels.clone(),
-        placed_at: Some(pb::Timestamp {
-            seconds: o.placed_at.timestamp(),
-            nanos: o.placed_at.timestamp_subsec_nanos() as i32,
-        }),
-        consumer_id: o.consumer_id,
-    }
-}
-
-/// The hand-written server, as tonic-build writes one.
-#[allow(
-    clippy::result_large_err,
-    reason = "tonic's traits fix `tonic::Status` as the error"
-)]
-mod hand {
-    use super::{STREAMED, pb, tonic};
-    use std::collections::HashMap;
-    use std::convert::Infallible;
-    use std::sync::{Arc, Mutex};
-    use std::task::{Context, Poll};
-    use tonic::codec::ProstCodec;
-    use tonic::codegen::{BoxFuture, Service, http};
-
-    #[derive(Clone)]
-    pub struct Server(pub Arc<Mutex<HashMap<i64, pb::Order>>>);
-
-    impl tonic::server::NamedService for Server {
-        const NAME: &'static str = "ftgo.order.v1.OrderService";
-    }
-
-    struct Get(Arc<Mutex<HashMap<i64, pb::Order>>>);
-
-    impl tonic::server::UnaryService<pb::GetOrderRequest> for Get {
-        type Response = pb::Order;
-        type Future = BoxFuture<tonic::Response<pb::Order>, tonic::Status>;
-        fn call(&mut self, request: tonic::Request<pb::GetOrderRequest>) -> Self::Future {
-            let orders = self.0.clone();
-            Box::pin(async move {
-                let id = request.into_inner().order_id;
-                let found = orders.lock().unwrap().get(&id).cloned();
-                found
-                    .map(tonic::Response::new)
-                    .ok_or_else(|| tonic::Status::not_found("no such order"))
-            })
-        }
-    }
-
-    struct Watch(Arc<Mutex<HashMap<i64, pb::Order>>>);
-
-    type Orders = futures::stream::BoxStream<'static, Result<pb::Order, tonic::Status>>;
-
-    impl tonic::server::ServerStreamingService<pb::GetOrderRequest> for Watch {
-        type Response = pb::Order;
-        type ResponseStream = Orders;
-        type Future = BoxFuture<tonic::Response<Orders>, tonic::Status>;
-        fn call(&mut self, request: tonic::Request<pb::GetOrderRequest>) -> Self::Future {
-            let orders = self.0.clone();
-            Box::pin(async move {
-                let id = request.into_inner().order_id;
-                let order = orders.lock().unwrap().get(&id).cloned().expect("seeded");
-                let items = futures::stream::iter((0..STREAMED).map(move |_| Ok(order.clone())));
-                Ok(tonic::Response::new(Box::pin(items) as Orders))
-            })
-        }
-    }
-
-    impl Service<http::Request<tonic::body::Body>> for Server {
-        type Response = http::Response<tonic::body::Body>;
-        type Error = Infallible;
-        type Future = BoxFuture<Self::Response, Self::Error>;
-
-        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-            Poll::Ready(Ok(()))
-        }
-
-        fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
-            let orders = self.0.clone();
-            match request.uri().path() {
-                "/ftgo.order.v1.OrderService/GetOrder" => Box::pin(async move {
-                    let mut grpc = tonic::server::Grpc::new(ProstCodec::default());
-                    Ok(grpc.unary(Get(orders), request).await)
-                }),
-                "/ftgo.order.v1.OrderService/WatchOrder" => Box::pin(async move {
-                    let mut grpc = tonic::server::Grpc::new(ProstCodec::default());
-                    Ok(grpc.server_streaming(Watch(orders), request).await)
-                }),
-                _ => Box::pin(async move { Ok(tonic::Status::unimplemented("").into_http()) }),
-            }
-        }
-    }
-}
-
 async fn listen(routes: tonic::service::Routes) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -308,6 +103,8 @@ async fn listen(routes: tonic::service::Routes) -> String {
 struct Rate {
     per_second: f64,
     cpu_us: f64,
+    /// Heap allocations per call (client and server), when counted.
+    allocations: f64,
 }
 
 /// `tasks` callers looping on `call` for `millis`.
@@ -316,7 +113,7 @@ where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: Future<Output = bool> + Send,
 {
-    let cpu = process_cpu();
+    let (cpu, allocations) = (process_cpu(), allocations::so_far());
     let started = Instant::now();
     let until = started + Duration::from_millis(millis);
     let workers: Vec<_> = (0..tasks)
@@ -339,6 +136,7 @@ where
     Rate {
         per_second: calls as f64 / started.elapsed().as_secs_f64(),
         cpu_us: (process_cpu() - cpu).as_secs_f64() * 1e6 / calls.max(1) as f64,
+        allocations: (allocations::so_far() - allocations) as f64 / calls.max(1) as f64,
     }
 }
 
@@ -437,6 +235,7 @@ async fn compare(name: &str, tasks: usize, slices: u64, sides: [Side; 4], per_ca
     let mean = |r: &[Rate]| Rate {
         per_second: r.iter().map(|r| r.per_second).sum::<f64>() / r.len() as f64,
         cpu_us: r.iter().map(|r| r.cpu_us).sum::<f64>() / r.len() as f64,
+        allocations: r.iter().map(|r| r.allocations).sum::<f64>() / r.len() as f64,
     };
     let [generated, hand, generated_proxy, generated_server] =
         [0, 1, 2, 3].map(|i| mean(&rates[i]));
@@ -452,8 +251,13 @@ async fn compare(name: &str, tasks: usize, slices: u64, sides: [Side; 4], per_ca
         ("generated proxy, hand server", generated_proxy),
         ("hand client, generated server", generated_server),
     ] {
+        let allocations = if allocations::counting() {
+            format!("   {:.1} allocs/call", rate.allocations)
+        } else {
+            String::new()
+        };
         println!(
-            "{name}: {label:<30} {:>9.0}/s   CPU {:>6.1} µs/call",
+            "{name}: {label:<30} {:>9.0}/s   CPU {:>6.1} µs/call{allocations}",
             rate.per_second * per_call,
             rate.cpu_us
         );
@@ -533,7 +337,12 @@ fn codec() {
     );
 }
 
+#[global_allocator]
+static GLOBAL: allocations::Counting = allocations::Counting;
+
 fn main() {
+    tracing_off::install();
+    allocations::count_if_asked();
     let secs = env_or("ACCORD_BENCH_SECS", 4);
     let tasks = env_or("ACCORD_BENCH_TASKS", 32) as usize;
     codec();

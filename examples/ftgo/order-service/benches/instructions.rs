@@ -9,21 +9,27 @@
 //! - `rest-hal`: the generated REST proxy + skeleton, `GET /orders/{id}` (a HAL resource),
 //! - `rest-plain`: the same for the plain `GET /consumers/{id}`,
 //! - `grpc-unary`: the generated gRPC proxy + skeleton, `GetOrder`,
+//! - `rest-hal-hand`, `rest-plain-hand`, `grpc-unary-hand`: the hand-written pairs the
+//!   throughput benches compare with (reqwest + axum, exchanging the same bytes; tonic + prost),
+//!   so that `bench/instruction-ratios.sh` gives each ratio in instructions, which the machine's
+//!   load does not move (not guarded: they measure other people's code),
 //!
 //! and `ACCORD_BENCH_CALLS` the measured calls (default 1000), after 20 unmeasured ones. Every
 //! call must succeed with the expected answer. Prints the calls made; asserts nothing else.
 
 mod common;
+mod hand_grpc;
+mod tracing_off;
 
 use accord::ProxyConfig;
 use accord::grpc::tonic;
 use accord::rest::client::RestClient;
-use common::{CONSUMER_ID, Consumers, seed, store};
+use common::{CONSUMER_ID, Consumers, hand_written_consumers, hand_written_router, seed, store};
 use ftgo_order_service::api::ftgo::consumer::{
-    ConsumerService, GetConsumerRequest, consumer_service,
+    Consumer, ConsumerService, GetConsumerRequest, consumer_service,
 };
 use ftgo_order_service::api::ftgo::order::order_service::{grpc, rest};
-use ftgo_order_service::api::ftgo::order::{GetOrderRequest, OrderService};
+use ftgo_order_service::api::ftgo::order::{GetOrderRequest, Order, OrderService};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -31,6 +37,7 @@ use std::pin::Pin;
 type Call = Box<dyn Fn() -> Pin<Box<dyn Future<Output = bool>>>>;
 
 fn main() {
+    tracing_off::install();
     let case = std::env::var("ACCORD_BENCH_CASE").unwrap_or_default();
     let calls: u64 = std::env::var("ACCORD_BENCH_CALLS")
         .ok()
@@ -45,8 +52,12 @@ fn main() {
             "rest-hal" => rest_hal().await,
             "rest-plain" => rest_plain().await,
             "grpc-unary" => grpc_unary().await,
+            "rest-hal-hand" => rest_hal_hand().await,
+            "rest-plain-hand" => rest_plain_hand().await,
+            "grpc-unary-hand" => grpc_unary_hand().await,
             other => panic!(
-                "ACCORD_BENCH_CASE must be rest-hal, rest-plain or grpc-unary, not {other:?}"
+                "ACCORD_BENCH_CASE must be rest-hal, rest-plain, grpc-unary or one of them \
+                 with -hand, not {other:?}"
             ),
         };
         for _ in 0..20 + calls {
@@ -146,6 +157,77 @@ async fn grpc_unary() -> Call {
                 .get_order(request)
                 .await
                 .is_ok_and(|o| o.order_id == id)
+        })
+    })
+}
+
+async fn rest_hal_hand() -> Call {
+    let orders = store();
+    let id = seed(&orders).await.order_id;
+    let base = listen(hand_written_router(orders)).await;
+    let url = format!("{base}/orders/{id}");
+    reqwest_get(url, move |order: Order| order.order_id == id)
+}
+
+async fn rest_plain_hand() -> Call {
+    let base = listen(hand_written_consumers(Consumers::new())).await;
+    let url = format!("{base}/consumers/{CONSUMER_ID}");
+    reqwest_get(url, |consumer: Consumer| {
+        consumer.consumer_id == CONSUMER_ID
+    })
+}
+
+/// The hand-written REST client: reqwest getting `url`, decoding a `T` that must satisfy `ok`.
+fn reqwest_get<T: serde::de::DeserializeOwned + 'static>(
+    url: String,
+    ok: impl Fn(T) -> bool + Copy + 'static,
+) -> Call {
+    let http = reqwest::Client::new();
+    Box::new(move || {
+        let (http, url) = (http.clone(), url.clone());
+        Box::pin(async move {
+            match http.get(&url).send().await {
+                Ok(response) if response.status().is_success() => {
+                    response.json::<T>().await.is_ok_and(ok)
+                }
+                _ => false,
+            }
+        })
+    })
+}
+
+async fn grpc_unary_hand() -> Call {
+    use hand_grpc::{hand, pb, prost_order};
+    let orders = std::collections::HashMap::from([(hand_grpc::ID, prost_order())]);
+    let mut routes = tonic::service::Routes::builder();
+    routes.add_service(hand::Server(std::sync::Arc::new(std::sync::Mutex::new(
+        orders,
+    ))));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let served = accord::grpc::server::serve(listener, routes.routes(), accord::Shutdown::never());
+    tokio::spawn(served);
+    let channel = tonic::transport::Endpoint::from_shared(url)
+        .expect("url")
+        .connect_lazy();
+    let client = tonic::client::Grpc::new(channel);
+    Box::new(move || {
+        let mut client = client.clone();
+        Box::pin(async move {
+            if client.ready().await.is_err() {
+                return false;
+            }
+            let path = tonic::codegen::http::uri::PathAndQuery::from_static(
+                "/ftgo.order.v1.OrderService/GetOrder",
+            );
+            let codec = tonic::codec::ProstCodec::<pb::GetOrderRequest, pb::Order>::default();
+            let request = tonic::Request::new(pb::GetOrderRequest {
+                order_id: hand_grpc::ID,
+            });
+            let reply = client.unary(request, path, codec).await;
+            reply.is_ok_and(|o| o.get_ref().order_id == hand_grpc::ID)
         })
     })
 }

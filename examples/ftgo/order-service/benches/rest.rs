@@ -26,8 +26,10 @@
 //! together): a count does not depend on the machine's load. Counting adds a shared atomic
 //! increment to every allocation, so leave it off when comparing times.
 
+mod allocations;
 mod common;
 mod cpu;
+mod tracing_off;
 
 use accord::ProxyConfig;
 use accord::rest::client::RestClient;
@@ -40,11 +42,9 @@ use ftgo_order_service::api::ftgo::order::{
     GetOrderRequest, Order, OrderService, order_service::rest,
 };
 use serde::de::DeserializeOwned;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -67,44 +67,8 @@ async fn listen(router: axum::Router) -> String {
     base
 }
 
-/// The system allocator, counting allocations while `COUNT_ALLOCATIONS` is set.
-struct CountingAllocator;
-
-static COUNT_ALLOCATIONS: AtomicBool = AtomicBool::new(false);
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-impl CountingAllocator {
-    fn count(&self) {
-        if COUNT_ALLOCATIONS.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-}
-
-// SAFETY: every call is passed on unchanged to the system allocator.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.count();
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        self.count();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        self.count();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
+static GLOBAL: allocations::Counting = allocations::Counting;
 
 #[derive(Default)]
 struct Report {
@@ -147,7 +111,7 @@ impl Report {
     }
 
     fn print(&self, name: &str) {
-        let allocations = if COUNT_ALLOCATIONS.load(Ordering::Relaxed) {
+        let allocations = if allocations::counting() {
             let per_request = self.allocations as f64 / self.latencies.len().max(1) as f64;
             format!("   {per_request:.1} allocs/req")
         } else {
@@ -171,7 +135,7 @@ where
     Fut: Future<Output = bool> + Send,
 {
     let (started, cpu) = (Instant::now(), process_cpu());
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+    let allocations = allocations::so_far();
     let until = started + Duration::from_millis(millis);
     let workers: Vec<_> = (0..tasks)
         .map(|_| {
@@ -195,15 +159,16 @@ where
     Report {
         elapsed: started.elapsed(),
         cpu: process_cpu() - cpu,
-        allocations: ALLOCATIONS.load(Ordering::Relaxed) - allocations,
+        allocations: allocations::so_far() - allocations,
         latencies: all,
     }
 }
 
 fn main() {
+    tracing_off::install();
     let secs = env_or("ACCORD_BENCH_SECS", 5);
     let tasks = env_or("ACCORD_BENCH_TASKS", 32) as usize;
-    COUNT_ALLOCATIONS.store(env_or("ACCORD_BENCH_ALLOCS", 0) == 1, Ordering::Relaxed);
+    allocations::count_if_asked();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -11,6 +11,7 @@
 //! `ACCORD_BENCH_ONLY=0` runs the generated side alone, `1` the hand-written one.
 
 mod common;
+mod tracing_off;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -43,6 +44,7 @@ async fn drive(router: axum::Router, id: i64, requests: u64) -> f64 {
 }
 
 fn main() {
+    tracing_off::install();
     let requests = std::env::var("ACCORD_BENCH_REQUESTS")
         .ok()
         .and_then(|v| v.parse().ok())
