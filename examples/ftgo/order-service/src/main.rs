@@ -220,7 +220,7 @@ async fn main() -> ExitCode {
     };
     let config = ServerConfig {
         health: health.clone(),
-        metrics: Some(metrics),
+        metrics: Some(metrics.clone()),
         ..config
     };
     let db = match ftgo_api::store::open_or_exit(args.db.as_deref(), durable::TABLES).await {
@@ -241,6 +241,7 @@ async fn main() -> ExitCode {
             db.store(),
             &broker,
             "ftgo-order-service",
+            &metrics,
         ));
         let journal = Journal::stdout("order saga");
         match CreateOrderSaga::connect(&broker, accord::ProxyConfig::default(), journal).await {
