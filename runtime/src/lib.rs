@@ -45,6 +45,9 @@ pub mod resilience;
 pub mod shape;
 mod shutdown;
 mod status;
+/// OTLP export of traces and metrics (feature `otlp`).
+#[cfg(feature = "otlp")]
+pub mod telemetry;
 pub mod testing;
 pub mod trace;
 mod validate;
