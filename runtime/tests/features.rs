@@ -7,6 +7,11 @@ use std::process::Command;
 
 /// The names of the crates the runtime depends on (normal edges) with `features` alone.
 fn dependencies(features: &str) -> BTreeSet<String> {
+    tree(features, "normal")
+}
+
+/// The names of the crates in the runtime's tree of `edges` with `features` alone.
+fn tree(features: &str, edges: &str) -> BTreeSet<String> {
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
     let output = Command::new(env!("CARGO"))
         .args([
@@ -18,7 +23,7 @@ fn dependencies(features: &str) -> BTreeSet<String> {
             "accord-runtime",
         ])
         .args(["--no-default-features", "--features", features])
-        .args(["-e", "normal", "--prefix", "none", "--format", "{p}"])
+        .args(["-e", edges, "--prefix", "none", "--format", "{p}"])
         .output()
         .expect("cargo runs");
     assert!(
@@ -49,4 +54,32 @@ fn jwt_alone_pulls_no_http_stack_and_jwks_only_the_client() {
         !jwks.contains("axum"),
         "`jwks` pulls the REST server (axum)"
     );
+}
+
+#[test]
+fn otlp_alone_brings_the_opentelemetry_crates_and_the_defaults_none() {
+    let defaults = dependencies("rest,jwt,jwks,messaging");
+    for crate_name in [
+        "opentelemetry",
+        "opentelemetry_sdk",
+        "tracing-opentelemetry",
+    ] {
+        assert!(
+            !defaults.contains(crate_name),
+            "the defaults pull {crate_name}"
+        );
+    }
+    let otlp = dependencies("otlp");
+    for crate_name in [
+        "opentelemetry-otlp",
+        "opentelemetry-proto",
+        "tracing-opentelemetry",
+    ] {
+        assert!(otlp.contains(crate_name), "{otlp:?}");
+    }
+    // opentelemetry-proto ships its generated code: nothing runs protoc at build time.
+    let built = tree("otlp", "normal,build");
+    for build in ["prost-build", "tonic-build", "protoc-bin-vendored"] {
+        assert!(!built.contains(build), "`otlp` builds with {build}");
+    }
 }

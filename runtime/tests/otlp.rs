@@ -173,6 +173,9 @@ async fn a_call_reaches_the_collector_as_spans_with_its_trace_id_and_as_pushed_m
             .unwrap();
         trace_ids.push(answer["trace_id"].as_str().unwrap().to_owned());
     }
+    // The service's own spans go too, from INFO up (the default level).
+    tracing::info_span!("app.work").in_scope(|| {});
+    tracing::debug_span!("app.noise").in_scope(|| {});
     otlp.flush().await.unwrap();
 
     // Spans: each call once on each side, named after the operation, in the call's trace.
@@ -193,6 +196,9 @@ async fn a_call_reaches_the_collector_as_spans_with_its_trace_id_and_as_pushed_m
             expected.sort();
             assert_eq!(seen, expected, "{kind:?} spans' trace ids");
         }
+        let names: Vec<&str> = received_now.spans.iter().map(|s| &*s.name).collect();
+        assert!(names.contains(&"app.work"), "{names:?}");
+        assert!(!names.contains(&"app.noise"), "{names:?}");
         let span = &call_spans(&received_now, SpanKind::Server)[0];
         let operation = span
             .attributes

@@ -29,6 +29,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use prost::Message as _;
 use std::time::{Duration, SystemTime};
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 /// Why [`OtlpBuilder::install`] failed.
@@ -55,6 +56,7 @@ impl Otlp {
             service_name: "accord-service".to_owned(),
             metrics: None,
             timeout: Duration::from_secs(10),
+            level: LevelFilter::INFO,
         }
     }
 }
@@ -65,6 +67,7 @@ pub struct OtlpBuilder {
     service_name: String,
     metrics: Option<(Metrics, Duration)>,
     timeout: Duration,
+    level: LevelFilter,
 }
 
 impl OtlpBuilder {
@@ -83,6 +86,13 @@ impl OtlpBuilder {
     /// How long one export request may take (10 s by default).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// The least severe spans exported: `INFO` by default, which the call spans are, and which
+    /// keeps the libraries' `debug` and `trace` spans (h2's per-frame ones) out.
+    pub fn level(mut self, level: tracing::Level) -> Self {
+        self.level = LevelFilter::from_level(level);
         self
     }
 
@@ -111,7 +121,8 @@ impl OtlpBuilder {
         let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("accord"));
         let subscriber = tracing_subscriber::registry()
             .with(layer)
-            .with(traces::CallSpans);
+            .with(traces::CallSpans)
+            .with(self.level);
         tracing::subscriber::set_global_default(subscriber)
             .map_err(|_| OtlpError("a global tracing subscriber is already set".to_owned()))?;
         let push = self.metrics.map(|(metrics, every)| {
