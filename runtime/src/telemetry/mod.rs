@@ -135,7 +135,7 @@ impl OtlpBuilder {
 }
 
 /// The running export. [`shutdown`](Self::shutdown) sends what is left; dropping it stops the
-/// metrics push and flushes the spans.
+/// metrics push and exports the spans left. Spans ended after either are not exported.
 pub struct OtlpGuard {
     provider: SdkTracerProvider,
     push: Option<(Pusher, tokio::task::JoinHandle<()>)>,
@@ -170,11 +170,16 @@ impl OtlpGuard {
 }
 
 impl Drop for OtlpGuard {
+    /// Stops the metrics push (without a last one: that needs [`shutdown`](Self::shutdown)'s
+    /// `await`) and exports the spans still in the batch. The global subscriber's tracer keeps
+    /// the provider alive, so it is shut down here rather than by its own drop; that waits for
+    /// the exporter's thread (bounded by the export timeout), not for the async runtime.
     fn drop(&mut self) {
         if let Some((_, task)) = self.push.take() {
             task.abort();
         }
-        // The provider's own drop shuts its batch exporter down once the last clone goes.
+        // After `shutdown` this is a no-op that reports "already shut down".
+        let _ = self.provider.shutdown();
     }
 }
 
