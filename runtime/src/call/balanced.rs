@@ -160,7 +160,7 @@ impl<T: Send + Sync + 'static> Balanced<T> {
     }
 
     /// An instance whose connection `open` could make ready, and its [`Pick`] (report the
-    /// call's outcome on it): for a transport whose call sends its input once (gRPC), only
+    /// call's outcome on it): for a call that sends its inputs as they come (a gRPC stream), only
     /// the opening is tried again, on another instance, when it fails (nothing was sent).
     pub async fn opened<R, F, Fut>(
         &self,

@@ -84,6 +84,18 @@ macro_rules! __proxy {
                 $connect.map(Self::new)
             }
 
+            /// Answers the calls of `op` (`ops::GET_ORDER`) with `fallback` when the service
+            /// cannot: unavailable, breaker open, outstanding bound full or timed out (see
+            /// `accord::call::fallback`; `fallback::served` tells such an answer apart).
+            pub fn with_fallback(
+                mut self,
+                op: &'static $crate::call::OperationInfo,
+                fallback: $crate::call::fallback::ProxyFallback,
+            ) -> Self {
+                self.client = self.client.with_fallback(op, fallback);
+                self
+            }
+
             /// The client underneath (its settings and resilience state).
             pub fn client(&self) -> &$client {
                 &self.client

@@ -9,15 +9,17 @@ use super::{ACCORD_ERROR, CORRELATION_ID, Method, TRACEPARENT, status_call_error
 use crate::auth::{CredentialsProvider, OwnedCredential};
 pub use crate::call::ClientConfigError;
 use crate::call::Credentials;
-use crate::call::Outcome;
-use crate::call::balanced::{BalanceConfig, Balanced};
+use crate::call::balanced::{BalanceConfig, Balanced, Failed};
+use crate::call::fallback::{Armed, Fallbacks, ProxyFallback};
 use crate::call::outbound::{Caller, Outgoing};
+use crate::call::{OperationInfo, Outcome};
 use crate::deadline::within;
 use crate::discovery::{Pick, Source};
 use crate::metrics::{Made, RpcLabels};
 use crate::proto::Message;
 use crate::{BoxStream, CallError, Context, ProxyConfig, ServiceError};
-use futures::StreamExt as _;
+use futures::future::Either;
+use futures::{FutureExt as _, StreamExt as _};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -45,6 +47,9 @@ macro_rules! __grpc_proxy {
 #[derive(Debug, Clone)]
 pub struct GrpcClient {
     inner: Arc<Inner>,
+    /// The operations answered by a fallback when the service cannot (none by default: the
+    /// one check a call makes).
+    fallbacks: Option<Fallbacks>,
 }
 
 #[derive(Debug)]
@@ -95,10 +100,11 @@ impl GrpcClientBuilder {
     /// The client of a service whose URL may be several (`http://a,http://b`),
     /// `dns://name:port`, `etcd://host:port`, or the [`source`](Self::source) given: each call
     /// goes to one instance (round robin, or the least loaded), whose own breaker hears its
-    /// outcome and ejects it when it keeps failing (`docs/wire.md`, "Discovery"). A call is
-    /// tried again on another instance only when its channel cannot be made ready: tonic
-    /// reports a refused connection on the call itself, which has taken the input by then. One URL gives the same client as
-    /// [`build`](Self::build). Call it inside a tokio runtime.
+    /// outcome and ejects it when it keeps failing (`docs/wire.md`, "Discovery"). A unary
+    /// call whose connection was refused goes to another instance, whatever the operation; an
+    /// idempotent one that met `UNAVAILABLE` is retried under the retry budget, as over REST.
+    /// One URL gives the same client as [`build`](Self::build). Call it inside a tokio
+    /// runtime.
     pub async fn discover(&self) -> Result<GrpcClient, ClientConfigError> {
         let source = match &self.source {
             Some(source) => source.clone(),
@@ -172,6 +178,7 @@ impl GrpcClientBuilder {
                 credentials: self.credentials.clone(),
                 max_message_size: self.max_message_size,
             }),
+            fallbacks: None,
         })
     }
 }
@@ -279,6 +286,14 @@ impl GrpcClient {
         request
     }
 
+    /// This client, answering the calls of `op` with `fallback` when the service cannot
+    /// (unary calls: a stream of inputs names no request to remember a reply by).
+    pub fn with_fallback(mut self, op: &'static OperationInfo, fallback: ProxyFallback) -> Self {
+        let fallbacks = self.fallbacks.unwrap_or_default();
+        self.fallbacks = Some(fallbacks.with(op, fallback));
+        self
+    }
+
     /// Sends a call with one reply (`()` for none: the wire's `Empty`).
     pub fn call<I, O, E>(
         &self,
@@ -291,14 +306,31 @@ impl GrpcClient {
         O: Message + Send + Sync + 'static,
         E: ServiceError,
     {
-        self.clone().one_reply(
-            method,
-            context,
-            input,
-            |mut grpc, request, path| async move {
-                grpc.unary(request, path, ProtoCodec::client()).await
-            },
-        )
+        let fallbacks = self.fallbacks.as_ref();
+        let armed = fallbacks.and_then(|f| f.arm(method.op, || input.encode_to_vec()));
+        let metrics = armed
+            .as_ref()
+            .and_then(|_| self.inner.caller.config().metrics.clone());
+        let ran = match &self.inner.balanced {
+            None => Either::Left(self.clone().one_reply(
+                method,
+                context,
+                input,
+                |mut grpc, request, path| async move {
+                    grpc.unary(request, path, ProtoCodec::client()).await
+                },
+            )),
+            // Boxed: only a balanced call takes this way, and its future is large.
+            Some(balanced) => {
+                let balanced = balanced.clone();
+                let retrying = self.clone().retrying(balanced, method, context, input);
+                Either::Right(Box::pin(retrying))
+            }
+        };
+        ran.map(move |ran| match armed {
+            None => flatten(ran),
+            Some(armed) => settle(armed, metrics, ran),
+        })
     }
 
     /// Sends a stream of inputs, for one reply.
@@ -313,30 +345,31 @@ impl GrpcClient {
         O: Message + Send + Sync + 'static,
         E: ServiceError,
     {
-        self.clone().one_reply(
-            method,
-            context,
-            inputs,
-            |mut grpc, request, path| async move {
-                grpc.client_streaming(request, path, ProtoCodec::client())
-                    .await
-            },
-        )
+        self.clone()
+            .one_reply(
+                method,
+                context,
+                inputs,
+                |mut grpc, request, path| async move {
+                    grpc.client_streaming(request, path, ProtoCodec::client())
+                        .await
+                },
+            )
+            .map(flatten)
     }
 
     /// A call with one reply, `send` making the exchange (unary or client streaming), under
-    /// the call core's `Caller`.
-    async fn one_reply<T, O, E, F, Fut>(
+    /// the call core's `Caller`: the reply, the failed status, or the call's failure.
+    async fn one_reply<T, O, F, Fut>(
         self,
         method: &'static Method,
         context: Context,
         input: T,
         send: F,
-    ) -> Result<O, E>
+    ) -> Result<Result<O, tonic::Status>, CallError>
     where
         T: Send + 'static,
         O: Send + 'static,
-        E: ServiceError,
         F: FnOnce(Grpc, tonic::Request<T>, http::uri::PathAndQuery) -> Fut + Send + 'static,
         Fut: Future<Output = Result<tonic::Response<O>, tonic::Status>> + Send,
     {
@@ -352,18 +385,69 @@ impl GrpcClient {
         };
         // Boxed: tonic's exchange is over a kilobyte, and the core's combinators would move it
         // at every layer.
-        let made = move |result: &Result<Result<O, tonic::Status>, CallError>| {
-            Made::Rpc(RpcLabels {
-                rpc_system: "grpc",
-                rpc_service: method.op.service,
-                rpc_method: method.name(),
-                rpc_grpc_status_code: code_of(result),
-            })
+        caller
+            .run(
+                &call,
+                "grpc",
+                Box::pin(exchange),
+                reply_outcome,
+                made(method),
+            )
+            .await
+    }
+
+    /// A unary call over `balanced` instances, its input encoded once so that it can be sent
+    /// again: to another instance when the connection could not be opened (nothing was sent),
+    /// for any operation; after `UNAVAILABLE` for an idempotent one, with the REST client's
+    /// backoff, deadline and retry budget (`call::balanced`).
+    async fn retrying<I, O>(
+        self,
+        balanced: Balanced<Channel>,
+        method: &'static Method,
+        context: Context,
+        input: I,
+    ) -> Result<Result<O, tonic::Status>, CallError>
+    where
+        I: Message,
+        O: Message + Send + Sync + 'static,
+    {
+        let caller = &self.inner.caller;
+        let call = caller.outgoing(method.op, &context);
+        let encoded = Encoded(input.encode_to_vec().into());
+        let exchange = async {
+            let credential = self.credential().await?;
+            let path = http::uri::PathAndQuery::from_static(method.path);
+            let (idempotent, deadline) = (method.op.idempotent, call.deadline);
+            let attempt = |channel: &Channel| {
+                let request = self.request(&call, encoded.clone(), credential.as_ref());
+                let (ready, path) = (self.ready(channel), path.clone());
+                async move {
+                    let not_sent = |error| Failed {
+                        error,
+                        not_sent: true,
+                    };
+                    let mut grpc = ready.await.map_err(not_sent)?;
+                    let answer = grpc.unary(request, path, ProtoCodec::client()).await;
+                    if let Err(status) = &answer
+                        && refused(status)
+                    {
+                        return Err(not_sent(status_call_error(status)));
+                    }
+                    answered(answer.map(tonic::Response::into_inner), deadline)
+                        .map_err(Failed::from)
+                }
+            };
+            balanced.attempts(idempotent, deadline, attempt).await
         };
-        let ran = caller
-            .run(&call, "grpc", Box::pin(exchange), reply_outcome, made)
-            .await;
-        flatten(ran)
+        caller
+            .run(
+                &call,
+                "grpc",
+                Box::pin(exchange),
+                reply_outcome,
+                made(method),
+            )
+            .await
     }
 
     /// Sends `input` with the call's metadata and credential once a channel is ready: `send`
@@ -551,6 +635,61 @@ fn answered<O>(
     }
 }
 
+/// The labels of a call of `method` in `rpc_client_call_duration_seconds`.
+fn made<O>(
+    method: &'static Method,
+) -> impl FnOnce(&Result<Result<O, tonic::Status>, CallError>) -> Made {
+    move |result| {
+        Made::Rpc(RpcLabels {
+            rpc_system: "grpc",
+            rpc_service: method.op.service,
+            rpc_method: method.name(),
+            rpc_grpc_status_code: code_of(result),
+        })
+    }
+}
+
+/// Whether tonic failed `status` because the connection was refused: nothing was sent.
+fn refused(status: &tonic::Status) -> bool {
+    let mut source = std::error::Error::source(status);
+    while let Some(error) = source {
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return true;
+        }
+        source = error.source();
+    }
+    false
+}
+
+/// A request message encoded once, which a balanced call may send to several instances in
+/// turn (tonic takes the message it sends).
+#[derive(Debug, Clone)]
+struct Encoded(bytes::Bytes);
+
+impl Message for Encoded {
+    const NAME: &'static str = "accord.Encoded";
+
+    fn encode_body<B: bytes::BufMut>(&self, buf: &mut B) {
+        buf.put_slice(&self.0);
+    }
+
+    fn body_len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn decode_body(buf: &mut &[u8], _depth: u32) -> Result<Self, crate::proto::DecodeError> {
+        let all = bytes::Bytes::copy_from_slice(buf);
+        *buf = &[];
+        Ok(Encoded(all))
+    }
+
+    fn absent() -> Option<Self> {
+        None
+    }
+}
+
 fn reply_outcome<O>(answer: &Result<O, tonic::Status>) -> Outcome {
     match answer {
         Ok(_) => Outcome::Ok,
@@ -566,6 +705,29 @@ fn code_of<O>(result: &Result<Result<O, tonic::Status>, CallError>) -> i32 {
         Ok(Ok(_)) => 0,
         Ok(Err(status)) => status.code() as i32,
         Err(error) => error.code() as i32,
+    }
+}
+
+/// A unary call's answer, or its fallback's when the service could not give one.
+fn settle<O: Message + 'static, E: ServiceError>(
+    armed: Armed,
+    metrics: Option<crate::metrics::Metrics>,
+    ran: Result<Result<O, tonic::Status>, CallError>,
+) -> Result<O, E> {
+    match ran {
+        Ok(Ok(output)) => {
+            if armed.keeps_replies() {
+                armed.remember(output.encode_to_vec().into());
+            }
+            Ok(output)
+        }
+        Ok(Err(status)) => Err(status_error(&status)),
+        Err(error) => {
+            let decode = |body: &[u8]| O::decode(body).map_err(|e| e.to_string());
+            armed
+                .answer(error, metrics.as_ref(), decode)
+                .map_err(E::from)
+        }
     }
 }
 

@@ -92,6 +92,7 @@ impl Broker {
             inner,
             channel: channel.clone(),
             broker: self.clone(),
+            metrics: None,
         })
     }
 
@@ -140,6 +141,8 @@ pub struct Consumer {
     inner: AnyConsumer,
     pub(crate) channel: Channel,
     pub(crate) broker: Broker,
+    /// Where [`Consumer::serve`] counts its dead letters.
+    pub(crate) metrics: Option<crate::metrics::Metrics>,
 }
 
 impl Consumer {

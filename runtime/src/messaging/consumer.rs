@@ -13,6 +13,7 @@
 use super::broker::{Broker, Consumer, Delivery};
 use super::config::Backoff;
 use super::message::{Channel, Message, header};
+use crate::metrics::{MessagingCall, Metrics};
 use futures::FutureExt as _;
 use futures::StreamExt as _;
 use futures::future::OptionFuture;
@@ -60,7 +61,36 @@ pub enum HandlerError {
     Undeliverable(String),
 }
 
+/// Why a message was dead-lettered: the `reason` of `accord_dead_letters_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    /// Its handler failed on every attempt (or panicked).
+    Failed,
+    /// Its handler said it can never be handled (undecodable, unknown type).
+    Undeliverable,
+    /// The broker delivered it too often without an acknowledgement (its consumers stopped,
+    /// lost the broker or outlived the ack wait).
+    Redelivered,
+}
+
+impl Reason {
+    fn label(self) -> &'static str {
+        match self {
+            Reason::Failed => "failed",
+            Reason::Undeliverable => "undeliverable",
+            Reason::Redelivered => "redelivered",
+        }
+    }
+}
+
 impl Consumer {
+    /// Counts each message [`Consumer::serve`] dead-letters in `metrics`
+    /// (`accord_dead_letters_total`, by system, address and reason).
+    pub fn metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
     /// Serves this subscription with `handler` until it ends (see [`Consumer::next`]); spawn
     /// it, and abort the task to stop.
     ///
@@ -80,6 +110,7 @@ impl Consumer {
             channel: self.channel.clone(),
             config,
             unsent: Mutex::default(),
+            metrics: self.metrics.take(),
         };
         // The future of each message stays small (it is moved once per message): a first run
         // and an ack without I/O. Acks over the network, retries, dead letters and their
@@ -198,12 +229,16 @@ struct Policy {
     /// Messages whose dead letter could not be sent, by `message_id`: why they failed and
     /// after how many runs, so their redelivery is dead-lettered with that, not run again.
     unsent: Mutex<Unsent>,
+    metrics: Option<Metrics>,
 }
+
+/// Why a message is dead-lettered, in words and as a reason, after how many runs.
+type Failure = (Reason, String, u32);
 
 /// A bounded memory of failures whose dead letter is still to be sent.
 #[derive(Default)]
 struct Unsent {
-    failures: HashMap<String, (String, u32)>,
+    failures: HashMap<String, Failure>,
     order: VecDeque<String>,
 }
 
@@ -226,7 +261,7 @@ impl Policy {
             || (attempt > 1 && self.remembered(delivery).is_some())
     }
 
-    fn remembered(&self, delivery: &Delivery) -> Option<(String, u32)> {
+    fn remembered(&self, delivery: &Delivery) -> Option<Failure> {
         let unsent = self.unsent.lock().unwrap_or_else(|e| e.into_inner());
         let id = &delivery.message().message_id;
         unsent.failures.get(id).cloned()
@@ -236,15 +271,15 @@ impl Policy {
     /// consumer saw it, else as redelivered too often (its consumers kept stopping, losing the
     /// broker or outliving the ack wait before they acknowledged it).
     async fn refuse_redelivery(&self, delivery: Delivery) {
-        let (why, attempts) = self.remembered(&delivery).unwrap_or_else(|| {
+        let failure = self.remembered(&delivery).unwrap_or_else(|| {
             let n = delivery.attempt();
             let why = format!(
                 "delivered {n} times without being acknowledged (its consumers stopped, lost \
                  the broker or outlived the ack wait); not run again"
             );
-            (why, n.saturating_sub(1))
+            (Reason::Redelivered, why, n.saturating_sub(1))
         });
-        self.dead_letter(delivery, why, attempts).await;
+        self.dead_letter(delivery, failure).await;
     }
 
     /// After a failed first run: retries, then the dead letter.
@@ -255,14 +290,14 @@ impl Policy {
     {
         match retries(&delivery, first, handler, &self.config).await {
             Ok(()) => acknowledge(delivery, &self.channel).await,
-            Err((why, attempts)) => self.dead_letter(delivery, why, attempts).await,
+            Err(failure) => self.dead_letter(delivery, failure).await,
         }
     }
 
     /// Sends the message to `<address>.dlq` with why and after how many runs, then acks it.
     /// A dead letter that cannot be sent hands the message back (remembering why, so its
     /// redelivery is not run again), and on the broker's last delivery gives it up.
-    async fn dead_letter(&self, delivery: Delivery, why: String, attempts: u32) {
+    async fn dead_letter(&self, delivery: Delivery, (reason, why, attempts): Failure) {
         let mut letter = delivery.message().clone();
         letter.headers.insert(header::ERROR.into(), one_line(&why));
         letter
@@ -273,6 +308,7 @@ impl Policy {
         match self.broker.publish(&channel.dead_letters(), letter).await {
             Ok(()) => {
                 self.forget(&id);
+                self.count(reason);
                 acknowledge(delivery, channel).await
             }
             Err(e) if delivery.attempt() >= self.last_delivery => {
@@ -284,14 +320,26 @@ impl Policy {
             }
             Err(e) => {
                 tracing::warn!(channel = %channel.address, "dead letter not sent, handing the message back: {e}");
-                self.remember(id, why, attempts);
+                self.remember(id, (reason, why, attempts));
                 let wait = self.config.retry_backoff.delay(attempts.max(1));
                 let _ = delivery.nack(wait).await;
             }
         }
     }
 
-    fn remember(&self, id: String, why: String, attempts: u32) {
+    /// Counts a dead letter sent, when there are metrics.
+    fn count(&self, reason: Reason) {
+        if let Some(metrics) = &self.metrics {
+            let call = MessagingCall {
+                system: self.broker.system(),
+                destination: self.channel.address.clone(),
+                operation: "process",
+            };
+            metrics.dead_lettered(call, reason.label());
+        }
+    }
+
+    fn remember(&self, id: String, (reason, why, attempts): Failure) {
         // A `message_id` is the sender's to choose: a long one is not kept (its redelivery is
         // then dead-lettered by its delivery count alone), so the memory stays small.
         if id.len() > MAX_REMEMBERED_ID {
@@ -301,7 +349,7 @@ impl Policy {
         let mut unsent = self.unsent.lock().unwrap_or_else(|e| e.into_inner());
         if unsent
             .failures
-            .insert(id.clone(), (why, attempts))
+            .insert(id.clone(), (reason, why, attempts))
             .is_none()
         {
             unsent.order.push_back(id);
@@ -350,7 +398,7 @@ async fn retries<H, F>(
     mut outcome: HandlerError,
     handler: &H,
     config: &ConsumerConfig,
-) -> Result<(), (String, u32)>
+) -> Result<(), Failure>
 where
     H: Fn(&Message) -> F,
     F: Future<Output = Result<(), HandlerError>>,
@@ -358,11 +406,11 @@ where
     let mut attempt = delivery.attempt().max(1);
     loop {
         let why = match outcome {
-            HandlerError::Undeliverable(why) => return Err((why, 0)),
+            HandlerError::Undeliverable(why) => return Err((Reason::Undeliverable, why, 0)),
             HandlerError::Failed(why) => why,
         };
         if attempt >= config.max_attempts.max(1) {
-            return Err((why, attempt));
+            return Err((Reason::Failed, why, attempt));
         }
         tracing::debug!(attempt, "handler failed, retrying: {why}");
         tokio::time::sleep(config.retry_backoff.delay(attempt)).await;

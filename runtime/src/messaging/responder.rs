@@ -311,7 +311,10 @@ impl Responder {
         for (channel, handlers) in self.channels {
             let mut subscribed = channel.channel();
             subscribed.ack_wait = ack_wait(channel.address, &self.timeouts);
-            let consumer = broker.subscribe(&subscribed, &group).await?;
+            let mut consumer = broker.subscribe(&subscribed, &group).await?;
+            if let Some(metrics) = &config.metrics {
+                consumer = consumer.metrics(metrics.clone());
+            }
             let (shared, protected) = (shared.clone(), protected.clone());
             let metrics = config.metrics.clone();
             let idempotent = idempotent.clone();

@@ -10,6 +10,7 @@
 //! | `messaging_process_duration_seconds` (histogram) | `messaging_system`, `messaging_destination_name`, `messaging_operation_name` |
 //! | `messaging_client_sent_messages_total` (counter) | the same |
 //! | `accord_messaging_dropped_messages_total` (counter) | `messaging_system`, `messaging_destination_name`, `reason` (`expired`: the request's deadline had passed; `duplicate`: its group had handled it) |
+//! | `accord_dead_letters_total` (counter) | `messaging_system`, `messaging_destination_name` (the channel's address, not the `.dlq`), `reason` (`failed`: its handler failed every attempt; `undeliverable`: it can never be handled; `redelivered`: delivered too often unacknowledged; `refused`: the broker refused an outbox row's publish) |
 //! | `accord_in_flight_requests` (gauge) | `side` (`server`, `client`), `transport` |
 //! | `accord_breaker_state`, `accord_retries_total`, `accord_retry_budget_exhausted_total`, `accord_fallbacks_total` | see `resilience.rs` |
 //!
@@ -75,6 +76,7 @@ struct Inner {
     messaging_process: Sparse<Durations<MessagingLabels>>,
     messaging_sent: Sparse<Family<MessagingLabels, Counter>>,
     messaging_dropped: Sparse<Family<DroppedLabels, Counter>>,
+    dead_letters: Sparse<Family<DroppedLabels, Counter>>,
     in_flight_family: Family<InFlightLabels, Gauge>,
     /// Resolved once per side and transport: the hot path never hashes a label set for them.
     in_flight: [[Gauge; TRANSPORTS.len()]; 2],
@@ -136,6 +138,7 @@ impl Collector for Families {
         inner.messaging_process.encode(&mut encoder)?;
         inner.messaging_sent.encode(&mut encoder)?;
         inner.messaging_dropped.encode(&mut encoder)?;
+        inner.dead_letters.encode(&mut encoder)?;
         inner.resilience.encode(&mut encoder)?;
         let in_flight = encoder.encode_descriptor(
             "accord_in_flight_requests",
@@ -202,6 +205,11 @@ impl Metrics {
             messaging_dropped: Sparse::new(
                 "accord_messaging_dropped_messages",
                 "Messages a consumer acknowledged without running their handler",
+                Family::default(),
+            ),
+            dead_letters: Sparse::new(
+                "accord_dead_letters",
+                "Messages sent to a dead-letter address (<address>.dlq)",
                 Family::default(),
             ),
             in_flight_family,
@@ -317,6 +325,19 @@ impl Metrics {
             .get()
             .get_or_create(&labels)
             .inc();
+    }
+}
+
+impl Metrics {
+    /// Counts a message sent to its channel's dead-letter address, for `reason` (`failed`,
+    /// `undeliverable`, `redelivered`; an outbox relay's `refused`).
+    pub fn dead_lettered(&self, call: MessagingCall, reason: &'static str) {
+        let labels = DroppedLabels {
+            messaging_system: call.system,
+            messaging_destination_name: labels::Destination(call.destination),
+            reason,
+        };
+        self.inner.dead_letters.get().get_or_create(&labels).inc();
     }
 }
 

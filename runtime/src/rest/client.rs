@@ -24,10 +24,11 @@ use super::{ParamValue, Problem, Route, status_of_problem};
 use crate::auth::{CredentialsProvider, OwnedCredential};
 pub use crate::call::ClientConfigError;
 use crate::call::Credentials;
-use crate::call::Outcome;
 use crate::call::balanced::{BalanceConfig, Balanced, Failed};
+use crate::call::fallback::{Armed, Fallbacks, ProxyFallback};
 use crate::call::headers::names::{ACCORD_DEADLINE_MS, ACCORD_ERROR, CORRELATION_ID, TRACEPARENT};
 use crate::call::outbound::{self, Caller, Outgoing};
+use crate::call::{OperationInfo, Outcome};
 use crate::codec::Format;
 use crate::deadline::{Deadline, within};
 use crate::discovery::Source;
@@ -71,6 +72,9 @@ macro_rules! __rest_proxy {
 #[derive(Debug, Clone)]
 pub struct RestClient {
     inner: Arc<Inner>,
+    /// The operations answered by a fallback when the service cannot (none by default: the
+    /// one check a call makes).
+    fallbacks: Option<Fallbacks>,
 }
 
 #[derive(Debug)]
@@ -238,6 +242,7 @@ impl RestClientBuilder {
         };
         Ok(RestClient {
             inner: Arc::new(inner),
+            fallbacks: None,
         })
     }
 }
@@ -322,6 +327,24 @@ impl Parts {
     }
 }
 
+impl Parts {
+    /// What tells this request from another of the same operation (a last-good fallback's
+    /// key): every value it sends, each field ended by a byte no text has.
+    fn key(&self) -> Vec<u8> {
+        let mut key = Vec::new();
+        for (name, value) in self.path.iter().chain(&self.query).chain(&self.headers) {
+            for field in [name.as_bytes(), value.as_bytes()] {
+                key.extend_from_slice(field);
+                key.push(0xff);
+            }
+        }
+        if let Some(Ok(body)) = &self.body {
+            key.extend_from_slice(body);
+        }
+        key
+    }
+}
+
 /// A reply read in full: status, the `Accord-Error` name, body.
 struct Reply {
     status: u16,
@@ -355,28 +378,66 @@ impl RestClient {
         self.inner.caller.resilience()
     }
 
+    /// This client, answering the calls of `op` with `fallback` when the service cannot.
+    pub fn with_fallback(mut self, op: &'static OperationInfo, fallback: ProxyFallback) -> Self {
+        let fallbacks = self.fallbacks.unwrap_or_default();
+        self.fallbacks = Some(fallbacks.with(op, fallback));
+        self
+    }
+
+    /// The fallback of this call, when its operation has one.
+    fn arm(&self, route: &'static Route, parts: &Parts) -> Option<Armed> {
+        let fallbacks = self.fallbacks.as_ref()?;
+        fallbacks.arm(route.op, || parts.key())
+    }
+
+    /// A call's reply, or its fallback's answer (read by `decode`) when it could not be had.
+    fn settle<T: 'static, E: ServiceError>(
+        &self,
+        armed: Option<Armed>,
+        reply: Result<Reply, CallError>,
+        decode: impl FnOnce(&[u8]) -> Result<T, CallError>,
+    ) -> Result<T, E> {
+        let reply = match (reply, armed) {
+            (Ok(reply), armed) => {
+                if let Some(error) = declared::<E>(&reply) {
+                    return Err(error);
+                }
+                if let Some(armed) = armed {
+                    armed.remember(reply.body.clone());
+                }
+                reply
+            }
+            (Err(error), None) => return Err(E::from(error)),
+            (Err(error), Some(armed)) => {
+                let metrics = self.inner.caller.config().metrics.as_ref();
+                let decode = |body: &[u8]| decode(body).map_err(|e| e.to_string());
+                return armed.answer(error, metrics, decode).map_err(E::from);
+            }
+        };
+        decode(&reply.body).map_err(E::from)
+    }
+
     /// Calls an operation with a JSON output.
     #[doc(hidden)]
-    pub fn call<O: DeserializeOwned, E: ServiceError>(
+    pub fn call<O: DeserializeOwned + 'static, E: ServiceError>(
         &self,
         route: &'static Route,
         context: Context,
         parts: Parts,
     ) -> impl Future<Output = Result<O, E>> {
-        self.unary(route, context, parts).map(|reply| {
-            let reply = reply?;
-            if let Some(error) = declared::<E>(&reply) {
-                return Err(error);
-            }
-            serde_json::from_slice(&reply.body)
-                .map_err(|e| E::from(CallError::Decode(e.to_string())))
+        let armed = self.arm(route, &parts);
+        self.unary(route, context, parts).map(move |reply| {
+            self.settle(armed, reply, |body| {
+                serde_json::from_slice(body).map_err(|e| CallError::Decode(e.to_string()))
+            })
         })
     }
 
     /// Calls an operation of a `@hypermedia` service, asking for the relations `expand` names
     /// (`?expand=a,b`), and reads its reply with its links and embedded resources.
     #[doc(hidden)]
-    pub fn call_hal<O: DeserializeOwned, E: ServiceError>(
+    pub fn call_hal<O: DeserializeOwned + 'static, E: ServiceError>(
         &self,
         route: &'static Route,
         context: Context,
@@ -386,13 +447,9 @@ impl RestClient {
         if !expand.is_empty() {
             parts.query.push(("expand", expand.join(",")));
         }
-        self.unary(route, context, parts).map(|reply| {
-            let reply = reply?;
-            if let Some(error) = declared::<E>(&reply) {
-                return Err(error);
-            }
-            Hal::from_json(&reply.body).map_err(E::from)
-        })
+        let armed = self.arm(route, &parts);
+        self.unary(route, context, parts)
+            .map(move |reply| self.settle(armed, reply, Hal::from_json))
     }
 
     /// Calls an operation without output (204, or 202 for `notify`).

@@ -27,6 +27,7 @@ use super::open::Store;
 use super::outbox::{self, Outcome, Pending};
 use super::prune::Retention;
 use crate::messaging::{Backoff, Broker, BrokerError, Channel, Message, header};
+use crate::metrics::{MessagingCall, Metrics};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -39,6 +40,12 @@ pub trait Sink: Send + Sync + 'static {
         channel: &Channel,
         message: Message,
     ) -> impl Future<Output = Result<(), BrokerError>> + Send;
+
+    /// The messaging system it publishes to (`nats`, `rabbitmq`, `memory`), for metrics;
+    /// `_OTHER`, the OpenTelemetry conventions' value for one they do not name, by default.
+    fn system(&self) -> &'static str {
+        "_OTHER"
+    }
 }
 
 impl Sink for Broker {
@@ -48,6 +55,10 @@ impl Sink for Broker {
         message: Message,
     ) -> impl Future<Output = Result<(), BrokerError>> + Send {
         Broker::publish(self, channel, message)
+    }
+
+    fn system(&self) -> &'static str {
+        Broker::system(self)
     }
 }
 
@@ -124,6 +135,8 @@ pub struct Relay<S: Sink> {
     held_until: Instant,
     renewed_at: Option<Instant>,
     pruned_at: Instant,
+    /// Where dead-lettered rows are counted.
+    metrics: Option<Metrics>,
 }
 
 impl<S: Sink> Relay<S> {
@@ -142,7 +155,15 @@ impl<S: Sink> Relay<S> {
             held_until: Instant::now(),
             renewed_at: None,
             pruned_at: Instant::now(),
+            metrics: None,
         }
+    }
+
+    /// Counts each row it dead-letters in `metrics` (`accord_dead_letters_total`, reason
+    /// `refused`).
+    pub fn metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The buckets this relay holds now.
@@ -291,6 +312,14 @@ impl<S: Sink> Relay<S> {
         dead.set_header(header::ATTEMPTS, attempts.to_string());
         let dlq = row.channel.dead_letters();
         tracing::warn!(id = row.id, address = %row.channel.address, "outbox message dead-lettered: {error}");
+        if let Some(metrics) = &self.metrics {
+            let call = MessagingCall {
+                system: self.sink.system(),
+                destination: row.channel.address.clone(),
+                operation: "publish",
+            };
+            metrics.dead_lettered(call, "refused");
+        }
         match self.sink.publish(&dlq, dead).await {
             Ok(()) => Outcome::Dead { error },
             Err(e) => Outcome::Dead {

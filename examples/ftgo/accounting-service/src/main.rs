@@ -8,6 +8,7 @@
 
 use accord::health::Health;
 use accord::messaging::ServeConfig;
+use accord::metrics::Metrics;
 use clap::Parser;
 use ftgo_accounting_service::{Accounting, TABLES};
 use ftgo_api::api::ftgo::accounting::accounting_service::{messaging, rest};
@@ -48,7 +49,15 @@ async fn main() -> ExitCode {
     let journal = Journal::stdout("accounting");
     let accounting = Arc::new(Accounting::new(store.clone(), args.decline_over, journal));
     // Idempotent by message: a redelivered command is acknowledged unrun, its reply sent again.
-    let config = || ServeConfig::default().store(store.clone());
+    // One registry: the consumers' processing and dead letters beside the REST routes.
+    let metrics = Metrics::new();
+    let config = || {
+        let config = ServeConfig {
+            metrics: Some(metrics.clone()),
+            ..ServeConfig::default()
+        };
+        config.store(store.clone())
+    };
     let health = Health::new();
     health.register("broker", broker.clone());
     let serving = async {
@@ -61,7 +70,7 @@ async fn main() -> ExitCode {
         Ok(commands.and(events))
     };
     let listen = args.listen.map(|addr| {
-        let config = ftgo_api::serve::rest_config(health.clone());
+        let config = ftgo_api::serve::rest_config(health.clone(), metrics.clone());
         (addr, rest::router(accounting.clone(), config))
     });
     let ready = format!("accounting service ready on {}", args.broker);

@@ -9,11 +9,12 @@ use accord::rest::server::ServerConfig;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-/// The REST server's settings: readiness follows `health`, metrics on `/metrics`.
-pub fn rest_config(health: Health) -> ServerConfig {
+/// The REST server's settings: readiness follows `health`, `metrics` (the ones its consumers
+/// and relay record too) on `/metrics`.
+pub fn rest_config(health: Health, metrics: Metrics) -> ServerConfig {
     ServerConfig {
         health,
-        metrics: Some(Metrics::new()),
+        metrics: Some(metrics),
         ..ServerConfig::default()
     }
 }

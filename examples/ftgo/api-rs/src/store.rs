@@ -6,6 +6,7 @@
 
 use accord::Context;
 use accord::messaging::{Binding, Broker, Channel, ChannelInfo, Message};
+use accord::metrics::Metrics;
 use accord::proto::Message as Proto;
 use accord::store::{Backend, Relay, RelayConfig, RelayTask, Store, StoreError, Transaction, Tx};
 use serde::Serialize;
@@ -46,14 +47,17 @@ pub async fn open_or_exit(db: Option<&str>, tables: Tables) -> Result<Store, Exi
 
 /// Runs the outbox relay of `service` over `broker` until the task is dropped. On SQLite (one
 /// file per service) it is named after the service, so a restarted process takes the relay's
-/// leases back at once instead of waiting for them to lapse.
-pub fn relay(store: &Store, broker: &Broker, service: &str) -> RelayTask {
+/// leases back at once instead of waiting for them to lapse. The rows it dead-letters are
+/// counted in `metrics` (`accord_dead_letters_total`).
+pub fn relay(store: &Store, broker: &Broker, service: &str, metrics: &Metrics) -> RelayTask {
     let name = (store.backend() == Backend::Sqlite).then(|| service.to_owned());
     let config = RelayConfig {
         name,
         ..RelayConfig::default()
     };
-    Relay::new(store.clone(), broker.clone(), config).spawn()
+    Relay::new(store.clone(), broker.clone(), config)
+        .metrics(metrics.clone())
+        .spawn()
 }
 
 /// A one-way command (`notify`) of `binding` as the generated proxy sends it, to be written to

@@ -60,11 +60,17 @@ async fn main() -> ExitCode {
         },
         None => None,
     };
+    // One registry: the consumers' processing and dead letters, the relay's, the REST routes.
+    let metrics = Metrics::new();
+    let config = || ServeConfig {
+        metrics: Some(metrics.clone()),
+        ..ServeConfig::default()
+    };
     let journal = Journal::stdout("consumer");
     let consumers = Arc::new(Consumers::new(store.clone(), broker.is_some(), journal));
     let _relay = broker
         .as_ref()
-        .map(|b| ftgo_api::store::relay(&store, b, "ftgo-consumer-service"));
+        .map(|b| ftgo_api::store::relay(&store, b, "ftgo-consumer-service", &metrics));
     let health = Health::new();
     if let Some(broker) = &broker {
         health.register("broker", broker.clone());
@@ -73,11 +79,11 @@ async fn main() -> ExitCode {
     if let Some(broker) = &broker {
         let subscribed = async {
             let commands = messaging::responder(consumers.clone())
-                .serve(broker, ServeConfig::default())
+                .serve(broker, config())
                 .await?;
             health.register("consumers", commands.check());
             let events = messaging::order_events_subscriber(consumers.clone())
-                .serve(broker, ServeConfig::default())
+                .serve(broker, config())
                 .await?;
             Ok::<_, accord::messaging::BrokerError>(commands.and(events))
         };
@@ -95,7 +101,7 @@ async fn main() -> ExitCode {
     };
     let config = ServerConfig {
         health: health.clone(),
-        metrics: Some(Metrics::new()),
+        metrics: Some(metrics.clone()),
         ..ServerConfig::default()
     };
     let router = rest::router(consumers, config);

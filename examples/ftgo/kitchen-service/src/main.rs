@@ -7,6 +7,7 @@
 
 use accord::health::Health;
 use accord::messaging::ServeConfig;
+use accord::metrics::Metrics;
 use clap::Parser;
 use ftgo_api::api::ftgo::kitchen::kitchen_service::{messaging, rest};
 use ftgo_api::host::{self, Journal};
@@ -47,7 +48,15 @@ async fn main() -> ExitCode {
     let journal = Journal::stdout("kitchen");
     let kitchen = Arc::new(Kitchen::new(store.clone(), args.sold_out, journal));
     // Idempotent by message: a redelivered command is acknowledged unrun, its reply sent again.
-    let config = || ServeConfig::default().store(store.clone());
+    // One registry: the consumers' processing and dead letters beside the REST routes.
+    let metrics = Metrics::new();
+    let config = || {
+        let config = ServeConfig {
+            metrics: Some(metrics.clone()),
+            ..ServeConfig::default()
+        };
+        config.store(store.clone())
+    };
     let health = Health::new();
     health.register("broker", broker.clone());
     let serving = async {
@@ -60,7 +69,7 @@ async fn main() -> ExitCode {
         Ok(commands.and(events))
     };
     let listen = args.listen.map(|addr| {
-        let config = ftgo_api::serve::rest_config(health.clone());
+        let config = ftgo_api::serve::rest_config(health.clone(), metrics.clone());
         (addr, rest::router(kitchen.clone(), config))
     });
     let ready = format!("kitchen service ready on {}", args.broker);

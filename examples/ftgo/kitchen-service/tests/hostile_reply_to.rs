@@ -4,7 +4,8 @@
 //! each is dead-lettered exactly once with its reason, nothing stays unacknowledged (the
 //! kitchen's JetStream consumer; its RabbitMQ queue), no reply reaches other services'
 //! channels, the service's connection stays up, and it answers a legitimate request
-//! afterwards.
+//! afterwards. Its `/metrics` (served with `--listen`) counts each dead letter as
+//! `accord_dead_letters_total{reason="undeliverable"}` of the command channel.
 
 #[path = "../../../../runtime/tests/brokers/mod.rs"]
 mod brokers;
@@ -50,7 +51,7 @@ struct Service {
 impl Service {
     fn start(url: &str) -> Service {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ftgo-kitchen-service"))
-            .args(["--broker", url])
+            .args(["--broker", url, "--listen", "127.0.0.1:0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -70,6 +71,18 @@ impl Service {
         let service = Service { child, lines };
         service.wait_for("ready", 1);
         service
+    }
+
+    /// The base URL of its REST server, from its ready line.
+    fn base_url(&self) -> String {
+        let lines = self.lines.lock().unwrap();
+        let ready = lines.iter().find(|l| l.contains("listening on ")).unwrap();
+        ready
+            .rsplit("listening on ")
+            .next()
+            .unwrap()
+            .trim()
+            .to_owned()
     }
 
     fn count(&self, needle: &str) -> usize {
@@ -177,6 +190,11 @@ async fn hostile_reply_to(kind: brokers::Kind) {
     if let Ok(Some(extra)) = tokio::time::timeout(Duration::from_secs(1), letters.next()).await {
         panic!("an extra dead letter: {:?}", extra.message());
     }
+    assert_eq!(
+        dead_letters_counted(&service.base_url()).await,
+        expected.len() as f64,
+        "accord_dead_letters_total on /metrics"
+    );
 
     // Still serving: a legitimate request is answered.
     let mut inbox = broker.reply_inbox().await.unwrap();
@@ -215,6 +233,31 @@ async fn hostile_reply_to(kind: brokers::Kind) {
          pending/pending/redelivered after {acknowledged:?}, connections kept, still serving",
         expected.len()
     );
+}
+
+/// `accord_dead_letters_total` of the kitchen's command channel with reason `undeliverable`,
+/// read from the service's `/metrics` with an OpenMetrics parser (a counter's family is named
+/// without `_total`).
+async fn dead_letters_counted(base: &str) -> f64 {
+    let scraped = reqwest::get(format!("{base}/metrics")).await.unwrap();
+    assert!(scraped.status().is_success());
+    let text = scraped.text().await.unwrap();
+    let exposition = openmetrics_parser::openmetrics::parse_openmetrics(&text).expect("parses");
+    let Some(family) = exposition.families.get("accord_dead_letters") else {
+        panic!("no accord_dead_letters_total in {text}");
+    };
+    family
+        .iter_samples()
+        .filter(|sample| {
+            let labels = sample.get_labelset().unwrap();
+            labels.get_label_value("messaging_destination_name") == Some("ftgo.kitchen.commands")
+                && labels.get_label_value("reason") == Some("undeliverable")
+        })
+        .map(|sample| match &sample.value {
+            openmetrics_parser::OpenMetricsValue::Counter(c) => c.value.as_f64(),
+            other => panic!("{other:?}"),
+        })
+        .sum()
 }
 
 /// The hostile client: a plain NATS client, or on RabbitMQ the runtime's (the same AMQP

@@ -18,7 +18,10 @@
 //! Its REST responses carry HAL links (the service is `@hypermedia`); with `--consumer-service
 //! URL` (or `dns://name:port`, or `etcd://host:port` where consumer services register with
 //! `--register`), `GET /orders/{id}?expand=consumer` embeds the order's consumer, balanced over
-//! the consumer service's instances. `--register etcd://HOST:PORT` registers this service there.
+//! the consumer service's instances. A consumer fetched in the last minute is still embedded
+//! when no instance can answer (the proxy's last-good fallback), and the body says so:
+//! `"_embedded_fallbacks": ["consumer"]`; one never fetched is reported under
+//! `_embedded_errors` at once. `--register etcd://HOST:PORT` registers this service there.
 //!
 //! It answers `/health/live`, `/health/ready` (503 while its `--broker` is unreachable) and
 //! `/metrics` (Prometheus text: every route's requests and durations, and gRPC's); the gRPC
@@ -32,6 +35,7 @@
 
 use accord::Shutdown;
 use accord::auth::JwtVerifier;
+use accord::call::fallback::ProxyFallback;
 use accord::health::Health;
 use accord::metrics::Metrics;
 use accord::rest::server::ServerConfig;
@@ -164,6 +168,11 @@ fn server_config(args: &Args) -> Result<ServerConfig, String> {
     Ok(ServerConfig::default().with_authenticator(verifier))
 }
 
+/// How long a consumer fetched for `?expand=consumer` may stand in for the consumer service
+/// while none of its instances answers: a consumer's name and address rarely change, and an
+/// order shown with a minute-old consumer (marked as such) beats one shown without.
+const CONSUMER_LAST_GOOD: Duration = Duration::from_secs(60);
+
 /// Links and `?expand=`: where this service is published, and the consumer service (a URL,
 /// `dns://name:port` or `etcd://host:port`, balanced over its instances).
 async fn hypermedia(
@@ -179,7 +188,10 @@ async fn hypermedia(
         let client = discovery::rest_client(spec, service, metrics.clone())
             .await
             .map_err(|e| format!("--consumer-service {spec}: {e}"))?;
-        let proxy = consumer_service::rest::Proxy::new(client);
+        let proxy = consumer_service::rest::Proxy::new(client).with_fallback(
+            &consumer_service::ops::GET_CONSUMER,
+            ProxyFallback::last_good(CONSUMER_LAST_GOOD),
+        );
         let client = consumer_service::Client::new().with_rest(proxy);
         let mut linked = order_service::rest::linked::consumer_service(client);
         // Links can point at one consumer service, not at a set of instances.
@@ -208,7 +220,7 @@ async fn main() -> ExitCode {
     };
     let config = ServerConfig {
         health: health.clone(),
-        metrics: Some(metrics),
+        metrics: Some(metrics.clone()),
         ..config
     };
     let db = match ftgo_api::store::open_or_exit(args.db.as_deref(), durable::TABLES).await {
@@ -229,6 +241,7 @@ async fn main() -> ExitCode {
             db.store(),
             &broker,
             "ftgo-order-service",
+            &metrics,
         ));
         let journal = Journal::stdout("order saga");
         match CreateOrderSaga::connect(&broker, accord::ProxyConfig::default(), journal).await {

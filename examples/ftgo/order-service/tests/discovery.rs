@@ -3,8 +3,10 @@
 //! (`--register etcd://…`), `ftgo-order-service --consumer-service etcd://…` expands
 //! `?expand=consumer` through them, balanced across both; one is killed with SIGKILL and
 //! expansions keep succeeding while its key expires (the time until callers stop trying it, and
-//! the errors they saw meanwhile, are printed); both killed, the order is still served at once
-//! with its relation failed, not after a timeout per request.
+//! the errors they saw meanwhile, are printed); both killed, the order is still served at once,
+//! not after a timeout per request: with the consumer last seen a moment ago (the order
+//! service's last-good fallback, marked `_embedded_fallbacks`), or with its relation failed for
+//! a consumer never seen.
 
 mod support;
 
@@ -85,8 +87,19 @@ async fn breaker_of(http: &reqwest::Client, orders: &str, instance: &str) -> Opt
     })
 }
 
-/// `GET /orders/{id}?expand=consumer`: whether the consumer was embedded, and how long it took.
-async fn expand(http: &reqwest::Client, orders: &str, id: i64) -> (bool, Duration) {
+/// What `GET /orders/{id}?expand=consumer` embedded.
+#[derive(Debug, PartialEq)]
+enum Consumer {
+    /// The consumer service's own answer.
+    Live,
+    /// The order service's last good reply, marked `_embedded_fallbacks`.
+    Fallback,
+    /// Nothing: the relation failed (`_embedded_errors`).
+    Failed,
+}
+
+/// `GET /orders/{id}?expand=consumer`: what was embedded, and how long it took.
+async fn expand(http: &reqwest::Client, orders: &str, id: i64) -> (Consumer, Duration) {
     let started = Instant::now();
     let response = http
         .get(format!("{orders}/orders/{id}?expand=consumer"))
@@ -96,8 +109,41 @@ async fn expand(http: &reqwest::Client, orders: &str, id: i64) -> (bool, Duratio
     assert_eq!(response.status(), 200, "the order itself is always served");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["order_id"], id);
-    let embedded = body["_embedded"]["consumer"]["consumer_id"] == 2;
-    (embedded, started.elapsed())
+    let embedded = &body["_embedded"]["consumer"]["consumer_id"];
+    let fallbacks = &body["_embedded_fallbacks"];
+    let got = if embedded.is_null() {
+        assert!(fallbacks.is_null(), "{body}");
+        assert!(body["_embedded_errors"]["consumer"].is_object(), "{body}");
+        Consumer::Failed
+    } else {
+        assert_eq!(embedded, &body["consumer_id"], "{body}");
+        match fallbacks.as_array() {
+            None => Consumer::Live,
+            Some(rels) => {
+                assert_eq!(rels, &[Value::from("consumer")], "{body}");
+                Consumer::Fallback
+            }
+        }
+    };
+    (got, started.elapsed())
+}
+
+/// Creates an order of `consumer_id`, its id.
+async fn order_of(http: &reqwest::Client, orders: &str, consumer_id: i64) -> i64 {
+    let created: Value = http
+        .post(format!("{orders}/orders"))
+        .json(&serde_json::json!({
+            "restaurant_id": 1,
+            "consumer_id": consumer_id,
+            "line_items": [{"menu_item_id": "pad-thai", "quantity": 1}],
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    created["order_id"].as_i64().expect("an order id")
 }
 
 #[tokio::test]
@@ -128,24 +174,13 @@ async fn expansions_are_balanced_survive_a_killed_instance_and_fail_fast_without
         .await
         .unwrap();
     assert_eq!(ready["checks"]["registry"]["status"], "up", "{ready}");
-    let created: Value = http
-        .post(format!("{orders}/orders"))
-        .json(&serde_json::json!({
-            "restaurant_id": 1,
-            "consumer_id": 2,
-            "line_items": [{"menu_item_id": "pad-thai", "quantity": 1}],
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["order_id"].as_i64().expect("an order id");
+    let id = order_of(&http, &orders, 2).await;
+    // An order whose consumer is never expanded before every instance dies.
+    let unseen = order_of(&http, &orders, 3).await;
 
     // Balanced across both.
     for _ in 0..20 {
-        assert!(expand(&http, &orders, id).await.0, "embedded");
+        assert_eq!(expand(&http, &orders, id).await.0, Consumer::Live);
     }
     let (a, b) = (
         consumer_gets(&http, &first_url).await,
@@ -166,7 +201,7 @@ async fn expansions_are_balanced_survive_a_killed_instance_and_fail_fast_without
         );
         let (embedded, _) = expand(&http, &orders, id).await;
         calls += 1;
-        failed += u32::from(!embedded);
+        failed += u32::from(embedded != Consumer::Live);
         if ejected_after.is_none() && breaker_of(&http, &orders, &first_url).await != Some(0.0) {
             ejected_after = Some(killed.elapsed());
         }
@@ -189,11 +224,18 @@ async fn expansions_are_balanced_survive_a_killed_instance_and_fail_fast_without
         "{key_gone_after:?}"
     );
 
-    // Both killed: the order at once, its relation failed.
+    // Both killed: the order at once, its consumer the last one seen (marked), or its relation
+    // failed for a consumer never seen.
     second.kill().await;
     for _ in 0..5 {
         let (embedded, took) = expand(&http, &orders, id).await;
-        assert!(!embedded);
+        assert_eq!(embedded, Consumer::Fallback);
+        assert!(
+            took < Duration::from_millis(500),
+            "served quickly: {took:?}"
+        );
+        let (embedded, took) = expand(&http, &orders, unseen).await;
+        assert_eq!(embedded, Consumer::Failed);
         assert!(
             took < Duration::from_millis(500),
             "served quickly: {took:?}"

@@ -192,7 +192,7 @@ async fn a_timed_out_step_is_compensated_also_against_its_late_effect() {
     let store = ftgo_api::store::open(Some(&db), durable::TABLES)
         .await
         .unwrap();
-    let _relay = ftgo_api::store::relay(&store, &broker, "ftgo-order-service");
+    let _relay = ftgo_api::store::relay(&store, &broker, "ftgo-order-service", &Default::default());
     let config = ProxyConfig {
         default_timeout: Duration::from_secs(1),
         ..ProxyConfig::default()

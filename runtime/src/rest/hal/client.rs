@@ -54,6 +54,8 @@ pub struct Hal<T> {
     pub resource: T,
     links: BTreeMap<String, Vec<HalLink>>,
     embedded: Map<String, Value>,
+    /// The relations a fallback of the server's proxy gave (`_embedded_fallbacks`).
+    fallbacks: Vec<String>,
     failed: BTreeMap<String, Problem>,
 }
 
@@ -87,11 +89,19 @@ impl<T: DeserializeOwned> Hal<T> {
                 .collect(),
             _ => BTreeMap::new(),
         };
+        let fallbacks = match object.remove("_embedded_fallbacks") {
+            Some(Value::Array(rels)) => rels
+                .into_iter()
+                .filter_map(|rel| Some(rel.as_str()?.to_owned()))
+                .collect(),
+            _ => Vec::new(),
+        };
         let resource = serde_json::from_value(Value::Object(object)).map_err(decode)?;
         Ok(Hal {
             resource,
             links,
             embedded,
+            fallbacks,
             failed,
         })
     }
@@ -111,6 +121,13 @@ impl<T> Hal<T> {
     /// The relations that have links.
     pub fn relations(&self) -> impl Iterator<Item = &str> {
         self.links.keys().map(String::as_str)
+    }
+
+    /// Whether what `?expand=` embedded under `rel` is a fallback's answer (the linked
+    /// service could not answer; the server's proxy gave, say, the last good reply it had)
+    /// rather than the linked service's own.
+    pub fn is_fallback<U>(&self, rel: &Rel<U>) -> bool {
+        self.fallbacks.iter().any(|name| name == rel.name)
     }
 
     /// What `?expand=` embedded under `rel`: `None` when it was not asked for (or the field
@@ -149,6 +166,7 @@ mod tests {
             "order_id": 7,
             "_links": {"self": {"href": "/orders/7", "method": "GET"}, "items": [{"href": "/i/1"}]},
             "_embedded": {"consumer": {"name": "Ann"}},
+            "_embedded_fallbacks": ["consumer"],
             "_embedded_errors": {"items": {"type": "about:blank", "title": "Gateway Timeout", "status": 504}}
         });
         let hal: Hal<Order> = Hal::from_json(body.to_string().as_bytes()).unwrap();
@@ -160,5 +178,6 @@ mod tests {
         assert_eq!(hal.embedded(&CONSUMER).unwrap().unwrap()["name"], "Ann");
         assert_eq!(hal.embedded(&ITEMS).unwrap().unwrap_err().status, 504);
         assert!(hal.embedded(&Rel::<Value>::new("other")).is_none());
+        assert!(hal.is_fallback(&CONSUMER) && !hal.is_fallback(&ITEMS));
     }
 }

@@ -2,6 +2,7 @@
 //! hypermedia settings ([`Hypermedia`]).
 
 use super::Relation;
+use crate::call::fallback::served;
 use crate::rest::{Problem, encoding_problem, problem_of};
 use crate::{CallError, Context, Request, ServiceError};
 use futures::future::BoxFuture;
@@ -12,7 +13,14 @@ use std::sync::Arc;
 
 /// One linked operation, called with its input decoded from the relation's value.
 pub(super) type Fetch =
-    Arc<dyn Fn(Value, Context) -> BoxFuture<'static, Result<Value, Box<Problem>>> + Send + Sync>;
+    Arc<dyn Fn(Value, Context) -> BoxFuture<'static, Result<Fetched, Box<Problem>>> + Send + Sync>;
+
+/// A linked resource, and whether the proxy's fallback gave it rather than the service
+/// (`call::fallback`).
+pub(super) struct Fetched {
+    pub value: Value,
+    pub fallback: bool,
+}
 
 /// The operations of one linked service that a router may call to expand relations, and
 /// where that service is published (for the relations' hrefs). Made by the generated
@@ -98,10 +106,16 @@ impl Linked {
                         return Err(failed(e));
                     }
                 };
-                match call(Request::from_parts(context, input)).await {
-                    Ok(output) => serde_json::to_value(output).map_err(|e| {
-                        failed(CallError::Decode(format!("encoding the resource: {e}")))
-                    }),
+                match served(call(Request::from_parts(context, input))).await {
+                    Ok(output) => {
+                        let fallback = output.is_fallback();
+                        match serde_json::to_value(output.into_inner()) {
+                            Ok(value) => Ok(Fetched { value, fallback }),
+                            Err(e) => Err(failed(CallError::Decode(format!(
+                                "encoding the resource: {e}"
+                            )))),
+                        }
+                    }
                     Err(error) => match error.encode() {
                         crate::ErrorEncoding::Call(error) => Err(failed(error)),
                         declared => Err(Box::new(encoding_problem(declared))),

@@ -1,7 +1,7 @@
 //! A resource's HAL rendering: `_links` from its description and its fields, and the
 //! relations `?expand=` asks for fetched through the [`Linked`](super::Linked) services.
 
-use super::linked::Hypermedia;
+use super::linked::{Fetched, Hypermedia};
 use super::links::{Bases, Fields, append_links, append_member};
 use super::{Relation, Resource};
 use crate::rest::Problem;
@@ -86,9 +86,12 @@ pub(crate) async fn render<O: Serialize>(
         let Value::Object(object) = serde_json::to_value(output).map_err(encoding)? else {
             return Err(CallError::Internal("the resource is not an object".into()));
         };
-        let (embedded, failed) = expand_all(settings, &expand, &object, context).await;
+        let (embedded, fallbacks, failed) = expand_all(settings, &expand, &object, context).await;
         if !embedded.is_empty() {
             append_member(&mut body, "_embedded", &embedded);
+        }
+        if !fallbacks.is_empty() {
+            append_member(&mut body, "_embedded_fallbacks", &fallbacks);
         }
         if !failed.is_empty() {
             append_member(&mut body, "_embedded_errors", &failed);
@@ -112,13 +115,13 @@ impl Bases for Hypermedia {
 
 /// Calls every requested relation's operation at once (each element of a list relation its
 /// own call); a relation is embedded when all its calls succeed, else its first failure is
-/// reported.
+/// reported. The relations a proxy's fallback answered (any of their calls) are listed too.
 async fn expand_all(
     settings: &Hypermedia,
     expand: &[&'static Relation],
     object: &Map<String, Value>,
     context: &Context,
-) -> (Map<String, Value>, Map<String, Value>) {
+) -> (Map<String, Value>, Vec<&'static str>, Map<String, Value>) {
     let mut failed = Map::new();
     let mut calls = Vec::new();
     let deadline = expansion_deadline(context.deadline);
@@ -157,8 +160,18 @@ async fn expand_all(
         calls.push(async move { (relation, futures::future::join_all(each).await) });
     }
     let mut embedded = Map::new();
+    let mut fallbacks = Vec::new();
     for (relation, results) in futures::future::join_all(calls).await {
-        let outputs: Result<Vec<Value>, Box<Problem>> = results.into_iter().collect();
+        let outputs: Result<Vec<Fetched>, Box<Problem>> = results.into_iter().collect();
+        let outputs = outputs.map(|outputs| {
+            if outputs.iter().any(|fetched| fetched.fallback) {
+                fallbacks.push(relation.rel);
+            }
+            outputs
+                .into_iter()
+                .map(|fetched| fetched.value)
+                .collect::<Vec<_>>()
+        });
         match outputs {
             Ok(mut outputs) if !relation.each => {
                 embedded.insert(relation.rel.into(), outputs.pop().unwrap_or(Value::Null));
@@ -179,7 +192,7 @@ async fn expand_all(
             }
         }
     }
-    (embedded, failed)
+    (embedded, fallbacks, failed)
 }
 
 /// When the linked calls must be done: a little before the request's own deadline (a tenth of

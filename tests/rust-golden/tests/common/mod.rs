@@ -328,3 +328,77 @@ pub async fn serve(service: Impl, config: ServerConfig) -> String {
     ));
     url
 }
+
+/// A service on loopback on a runtime of its own in a thread, so that [`Killable::kill`] drops
+/// its connections too, as a killed process would.
+pub struct Killable {
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Killable {
+    pub fn start<F, Fut>(serve: F) -> Killable
+    where
+        F: FnOnce(tokio::net::TcpListener, Shutdown) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                // Never drained: the runtime is dropped with its connections.
+                tokio::select! {
+                    _ = serve(listener, Shutdown::never()) => {}
+                    _ = stopped => {}
+                }
+            });
+        });
+        Killable {
+            url,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn rest() -> Killable {
+        Killable::start(|listener, shutdown| async move {
+            let config = accord::rest::server::ServerConfig {
+                insecure_no_auth: true,
+                ..Default::default()
+            };
+            let router = everything::rest::router(Impl(Arc::new(Seen::default())), config);
+            let _ = accord::rest::server::serve(listener, router, shutdown).await;
+        })
+    }
+
+    pub fn grpc() -> Killable {
+        Killable::start(|listener, shutdown| async move {
+            let config = accord::grpc::server::ServerConfig {
+                insecure_no_auth: true,
+                ..Default::default()
+            };
+            let mut routes = accord::grpc::tonic::service::Routes::builder();
+            routes.add_service(everything::grpc::Server::new(
+                Impl(Arc::new(Seen::default())),
+                config,
+            ));
+            let _ = accord::grpc::server::serve(listener, routes.routes(), shutdown).await;
+        })
+    }
+
+    pub async fn kill(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        let thread = self.thread.take().unwrap();
+        tokio::task::spawn_blocking(move || thread.join().unwrap())
+            .await
+            .unwrap();
+    }
+}

@@ -1,19 +1,24 @@
 //! Fallbacks: what a caller gets instead of a failure when the service cannot answer.
 //!
-//! A [`Fallback`] wraps the calls of one operation of any proxy (REST, gRPC, messaging: it
-//! takes the proxy's future). When the call fails because the service is unavailable (no
-//! connection, `UNAVAILABLE`, every instance ejected or the breaker open, the outstanding bound
-//! full) or timed out, the caller gets the fallback's value, or the last good reply for the
-//! same key if it is younger than the bound, marked [`Served::Fallback`]; every other answer,
-//! a declared error too, passes through as it came.
+//! A REST or gRPC proxy takes a [`ProxyFallback`] per operation (`Proxy::with_fallback`):
+//! when a call of that operation fails because the service is unavailable (no connection,
+//! `UNAVAILABLE`, every instance ejected or the breaker open, the outstanding bound full) or
+//! timed out, the proxy answers the fallback's value, or the last good reply to the same
+//! request if it is younger than the bound; every other answer, a declared error too, passes
+//! through as it came. The proxy's method still returns the operation's output: wrap the call
+//! in [`served`] to tell a fallback from a live answer.
 //!
 //! ```ignore
-//! let consumers = Fallback::last_good(Duration::from_secs(60));
-//! match consumers.call(id, proxy.get_consumer(request)).await? {
+//! let consumers = rest::Proxy::connect(url)?
+//!     .with_fallback(&ops::GET_CONSUMER, ProxyFallback::last_good(Duration::from_secs(60)));
+//! match fallback::served(consumers.get_consumer(request)).await? {
 //!     Served::Live(consumer) => …,
 //!     Served::Fallback(consumer) => … // stale, say so
 //! }
 //! ```
+//!
+//! [`Fallback`] does the same around any future (a messaging proxy's call too), keyed by the
+//! caller.
 
 use crate::metrics::Metrics;
 use crate::{CallError, Code, ErrorEncoding, ServiceError};
@@ -23,6 +28,15 @@ use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
+
+/// The fallbacks REST and gRPC proxies take per operation.
+#[cfg(any(feature = "rest", feature = "grpc"))]
+mod proxy;
+
+#[cfg(any(feature = "rest", feature = "grpc"))]
+pub(crate) use proxy::{Armed, Fallbacks};
+#[cfg(any(feature = "rest", feature = "grpc"))]
+pub use proxy::{ProxyFallback, served};
 
 /// An answer, and whether the service gave it.
 #[derive(Debug, Clone, PartialEq)]
