@@ -6,12 +6,13 @@
 #   bash bench/compare-protoc.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=target/bench-api
+target=${CARGO_TARGET_DIR:-target}
+work=$target/bench-api
 rm -rf "$work" && mkdir -p "$work"
 
 cargo build --release -q -p accord-cli --bin accord
 cargo run --release -q -p accord-idl --example synth -- "$work/src"
-accord=target/release/accord
+accord=$target/release/accord
 
 # The same API written as protobuf, by our own emitter, for protoc to parse. A single target
 # named with --target goes straight into --out (no proto/ subfolder).

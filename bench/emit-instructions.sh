@@ -8,12 +8,13 @@
 #   bash bench/emit-instructions.sh [TARGET...]     (default: every document target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=target/bench-instructions
+target=${CARGO_TARGET_DIR:-target}
+work=$target/bench-instructions
 rm -rf "$work" && mkdir -p "$work"
 
 cargo build --release -q -p accord-cli --bin accord
 cargo run --release -q -p accord-idl --example synth -- "$work/src" >/dev/null
-accord=target/release/accord
+accord=$target/release/accord
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(openapi asyncapi jsonschema proto docs)
 
