@@ -96,15 +96,31 @@ impl OtlpBuilder {
         self
     }
 
-    /// Installs the trace export as the global `tracing` subscriber and starts the metrics
-    /// push (on the current tokio runtime). Fails on a bad endpoint, outside a runtime when
-    /// metrics are pushed, or when a global subscriber is already set.
-    pub fn install(self) -> Result<OtlpGuard, OtlpError> {
+    /// What `install` refuses before it installs anything.
+    fn check(&self) -> Result<(), OtlpError> {
+        let scheme = self.endpoint.split_once("://").map(|(scheme, _)| scheme);
+        if !matches!(scheme, Some("http" | "https")) {
+            return Err(OtlpError(format!(
+                "the endpoint {:?} is not an http:// or https:// URL",
+                self.endpoint
+            )));
+        }
+        if self.metrics.as_ref().is_some_and(|m| m.1.is_zero()) {
+            return Err(OtlpError("the metrics period is zero".to_owned()));
+        }
         if self.metrics.is_some() && tokio::runtime::Handle::try_current().is_err() {
             return Err(OtlpError(
                 "the metrics push needs a tokio runtime".to_owned(),
             ));
         }
+        Ok(())
+    }
+
+    /// Installs the trace export as the global `tracing` subscriber and starts the metrics
+    /// push (on the current tokio runtime). Fails on a bad endpoint, outside a runtime when
+    /// metrics are pushed, or when a global subscriber is already set.
+    pub fn install(self) -> Result<OtlpGuard, OtlpError> {
+        self.check()?;
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
             .with_endpoint(format!("{}/v1/traces", self.endpoint))
@@ -236,5 +252,27 @@ impl Pusher {
             status if status.is_success() => Ok(()),
             status => Err(format!("POST {}: {status}", self.url)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(builder: OtlpBuilder) -> String {
+        builder.check().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_bad_endpoint_or_period_is_refused_before_anything_is_installed() {
+        let error = refused(Otlp::builder("collector:4318"));
+        assert!(error.contains("not an http:// or https:// URL"), "{error}");
+        let every = Duration::ZERO;
+        let error = refused(Otlp::builder("http://c:4318").metrics(Metrics::new(), every));
+        assert!(error.contains("period is zero"), "{error}");
+        let every = Duration::from_secs(1);
+        let error = refused(Otlp::builder("http://c:4318").metrics(Metrics::new(), every));
+        assert!(error.contains("needs a tokio runtime"), "{error}");
+        assert!(Otlp::builder("https://c:4318/").check().is_ok());
     }
 }
