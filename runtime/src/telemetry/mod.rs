@@ -12,10 +12,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Traces: every `tracing` span goes to `/v1/traces` (tracing-opentelemetry's layer on the
-//! SDK's batch exporter, installed as the global subscriber); a call's span is named
-//! `service/operation` and carries the W3C trace id the runtime propagates ([`traces`]).
-//! Metrics: the [`Metrics`] registry is pushed to `/v1/metrics` every period ([`metrics`]).
+//! Traces: the `tracing` spans (from `INFO` up) go to `/v1/traces` (tracing-opentelemetry's
+//! layer on the SDK's batch exporter, installed as the global subscriber); a call's span is
+//! named `service/operation` and carries the W3C trace id the runtime propagates
+//! (`traces.rs`). Metrics: the [`Metrics`](crate::metrics::Metrics) registry is pushed to
+//! `/v1/metrics` every period (`metrics.rs`).
 
 mod metrics;
 mod traces;
