@@ -3,11 +3,23 @@
 
 use accord::Shutdown;
 use accord::health::Health;
-use accord::messaging::{BrokerError, Serving};
+use accord::messaging::{BrokerError, ServeConfig, Serving};
 use accord::metrics::Metrics;
 use accord::rest::server::ServerConfig;
+use accord::store::Store;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+
+/// How a participant serves its channels: idempotently by message on `store` (a redelivered
+/// command is acknowledged unrun, its reply sent again), its processing and dead letters
+/// recorded in `metrics`.
+pub fn idempotent(store: &Store, metrics: &Metrics) -> ServeConfig {
+    let config = ServeConfig {
+        metrics: Some(metrics.clone()),
+        ..ServeConfig::default()
+    };
+    config.store(store.clone())
+}
 
 /// The REST server's settings: readiness follows `health`, `metrics` (the ones its consumers
 /// and relay record too) on `/metrics`.

@@ -6,7 +6,6 @@
 //! `ready` once it consumes (and listens); stops on SIGTERM or SIGINT.
 
 use accord::health::Health;
-use accord::messaging::ServeConfig;
 use accord::metrics::Metrics;
 use clap::Parser;
 use ftgo_api::api::ftgo::kitchen::kitchen_service::{messaging, rest};
@@ -47,16 +46,9 @@ async fn main() -> ExitCode {
     };
     let journal = Journal::stdout("kitchen");
     let kitchen = Arc::new(Kitchen::new(store.clone(), args.sold_out, journal));
-    // Idempotent by message: a redelivered command is acknowledged unrun, its reply sent again.
     // One registry: the consumers' processing and dead letters beside the REST routes.
     let metrics = Metrics::new();
-    let config = || {
-        let config = ServeConfig {
-            metrics: Some(metrics.clone()),
-            ..ServeConfig::default()
-        };
-        config.store(store.clone())
-    };
+    let config = || ftgo_api::serve::idempotent(&store, &metrics);
     let health = Health::new();
     health.register("broker", broker.clone());
     let serving = async {

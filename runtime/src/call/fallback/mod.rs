@@ -77,6 +77,25 @@ pub fn falls_back(error: &CallError) -> bool {
 /// The most keys a last-good cache keeps: when full, the oldest entry goes.
 const MAX_ENTRIES: usize = 1024;
 
+/// Keeps `value` as the last good reply for `key`, now; past [`MAX_ENTRIES`] a new key pushes
+/// out the oldest one, so a cache of replies by request stays bounded whatever callers send.
+fn remember_bounded<K: Hash + Eq + Clone, T>(
+    replies: &mut HashMap<K, (Instant, T)>,
+    key: K,
+    value: T,
+) {
+    if replies.len() >= MAX_ENTRIES && !replies.contains_key(&key) {
+        let oldest = replies
+            .iter()
+            .min_by_key(|(_, (at, _))| *at)
+            .map(|(k, _)| k.clone());
+        if let Some(oldest) = oldest {
+            replies.remove(&oldest);
+        }
+    }
+    replies.insert(key, (Instant::now(), value));
+}
+
 /// The fallback of one operation.
 #[derive(Debug)]
 pub struct Fallback<K, T> {
@@ -157,16 +176,7 @@ impl<K: Hash + Eq + Clone, T: Clone> Fallback<K, T> {
             return;
         };
         let mut replies = replies.lock().unwrap_or_else(|e| e.into_inner());
-        if replies.len() >= MAX_ENTRIES && !replies.contains_key(&key) {
-            let oldest = replies
-                .iter()
-                .min_by_key(|(_, (at, _))| *at)
-                .map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest {
-                replies.remove(&oldest);
-            }
-        }
-        replies.insert(key, (Instant::now(), value.clone()));
+        remember_bounded(&mut replies, key, value.clone());
     }
 
     fn answer<E: ServiceError + Clone>(&self, key: &K, error: &E) -> Option<T> {

@@ -1,7 +1,7 @@
 //! A REST or gRPC proxy's fallback per operation ([`ProxyFallback`]), armed for each call of
 //! that operation ([`Armed`]), and [`served`], which tells its answers from the service's.
 
-use super::{MAX_ENTRIES, Served, falls_back};
+use super::{Served, falls_back, remember_bounded};
 use crate::CallError;
 use crate::call::OperationInfo;
 use crate::metrics::Metrics;
@@ -163,16 +163,7 @@ impl Armed {
             .replies
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        if replies.len() >= MAX_ENTRIES && !replies.contains_key(&self.key) {
-            let oldest = replies
-                .iter()
-                .min_by_key(|(_, (at, _))| *at)
-                .map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest {
-                replies.remove(&oldest);
-            }
-        }
-        replies.insert(self.key.clone(), (Instant::now(), reply));
+        remember_bounded(&mut replies, self.key.clone(), reply);
     }
 
     /// The fallback's answer to a call that failed with `error`, when it [`falls_back`] and
