@@ -72,6 +72,12 @@ if [ "$ratios" = 1 ]; then
             printf "%-11s generated %7d, hand-written %7d instructions per call: hand/generated %.3f\n",
                 c, g, h, h / g }'
     done
+    # The hand-written gRPC pair doing the generated pair's duties too (trace context, deadline).
+    generated=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case grpc-unary")
+    duties=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case grpc-unary-hand-duties")
+    awk -v g="$generated" -v h="$duties" 'BEGIN {
+        printf "grpc-unary  generated %7d, hand-written with trace context and deadline %7d: hand/generated %.3f\n",
+            g, h, h / g }'
     exit 0
 fi
 

@@ -361,7 +361,7 @@ fn main() {
         let generated_url = listen(routes.routes()).await;
         let hand_orders = Arc::new(Mutex::new(HashMap::from([(ID, prost_order())])));
         let mut routes = tonic::service::Routes::builder();
-        routes.add_service(hand::Server(hand_orders));
+        routes.add_service(hand::Server::plain(hand_orders));
         let hand_url = listen(routes.routes()).await;
 
         let config = accord::ProxyConfig {

@@ -11,8 +11,10 @@
 //! - `grpc-unary`: the generated gRPC proxy + skeleton, `GetOrder`,
 //! - `rest-hal-hand`, `rest-plain-hand`, `grpc-unary-hand`: the hand-written pairs the
 //!   throughput benches compare with (reqwest + axum, exchanging the same bytes; tonic + prost),
-//!   so that `bench/instruction-ratios.sh` gives each ratio in instructions, which the machine's
+//!   so that `bench/instructions.sh --ratios` gives each ratio in instructions, which the machine's
 //!   load does not move (not guarded: they measure other people's code),
+//! - `grpc-unary-hand-duties`: the hand-written gRPC pair also doing by hand the generated
+//!   pair's duties beyond answering (trace context and deadline sent, read and honoured),
 //!
 //! and `ACCORD_BENCH_CALLS` the measured calls (default 1000), after 20 unmeasured ones. Every
 //! call must succeed with the expected answer. Prints the calls made; asserts nothing else.
@@ -54,7 +56,8 @@ fn main() {
             "grpc-unary" => grpc_unary().await,
             "rest-hal-hand" => rest_hal_hand().await,
             "rest-plain-hand" => rest_plain_hand().await,
-            "grpc-unary-hand" => grpc_unary_hand().await,
+            "grpc-unary-hand" => grpc_unary_hand(false).await,
+            "grpc-unary-hand-duties" => grpc_unary_hand(true).await,
             other => panic!(
                 "ACCORD_BENCH_CASE must be rest-hal, rest-plain, grpc-unary or one of them \
                  with -hand, not {other:?}"
@@ -196,13 +199,20 @@ fn reqwest_get<T: serde::de::DeserializeOwned + 'static>(
     })
 }
 
-async fn grpc_unary_hand() -> Call {
+/// The hand-written gRPC pair; with `duties`, it also does by hand what the generated pair does
+/// beyond answering: the client sends a fresh `traceparent` and a deadline (`grpc-timeout`, the
+/// proxy's default 30 s), the server reads both and holds the handler to the deadline.
+async fn grpc_unary_hand(duties: bool) -> Call {
     use hand_grpc::{hand, pb, prost_order};
     let orders = std::collections::HashMap::from([(hand_grpc::ID, prost_order())]);
+    let orders = std::sync::Arc::new(std::sync::Mutex::new(orders));
+    let server = if duties {
+        hand::Server::with_duties(orders)
+    } else {
+        hand::Server::plain(orders)
+    };
     let mut routes = tonic::service::Routes::builder();
-    routes.add_service(hand::Server(std::sync::Arc::new(std::sync::Mutex::new(
-        orders,
-    ))));
+    routes.add_service(server);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -223,9 +233,16 @@ async fn grpc_unary_hand() -> Call {
                 "/ftgo.order.v1.OrderService/GetOrder",
             );
             let codec = tonic::codec::ProstCodec::<pb::GetOrderRequest, pb::Order>::default();
-            let request = tonic::Request::new(pb::GetOrderRequest {
+            let mut request = tonic::Request::new(pb::GetOrderRequest {
                 order_id: hand_grpc::ID,
             });
+            if duties {
+                request.set_timeout(std::time::Duration::from_secs(30));
+                let (trace, span) = (fastrand::u128(1..), fastrand::u64(1..));
+                let header = format!("00-{trace:032x}-{span:016x}-01");
+                let value = header.parse().expect("ASCII");
+                request.metadata_mut().insert("traceparent", value);
+            }
             let reply = client.unary(request, path, codec).await;
             reply.is_ok_and(|o| o.get_ref().order_id == hand_grpc::ID)
         })
