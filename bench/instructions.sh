@@ -72,12 +72,14 @@ if [ "$ratios" = 1 ]; then
             printf "%-11s generated %7d, hand-written %7d instructions per call: hand/generated %.3f\n",
                 c, g, h, h / g }'
     done
-    # The hand-written gRPC pair doing the generated pair's duties too (trace context, deadline).
-    generated=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case grpc-unary")
-    duties=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case grpc-unary-hand-duties")
-    awk -v g="$generated" -v h="$duties" 'BEGIN {
-        printf "grpc-unary  generated %7d, hand-written with trace context and deadline %7d: hand/generated %.3f\n",
-            g, h, h / g }'
+    # The hand-written pairs doing the generated pairs' duties too (trace context; gRPC's deadline).
+    for case in rest-hal grpc-unary; do
+        generated=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case $case")
+        duties=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case $case-hand-duties")
+        awk -v c="$case" -v g="$generated" -v h="$duties" 'BEGIN {
+            printf "%-11s generated %7d, hand-written with its duties %7d instructions per call: hand/generated %.3f\n",
+                c, g, h, h / g }'
+    done
     exit 0
 fi
 

@@ -15,6 +15,7 @@
 mod allocations;
 mod cpu;
 mod hand_grpc;
+mod traceparent;
 mod tracing_off;
 
 use accord::grpc::tonic;

@@ -13,14 +13,16 @@
 //!   throughput benches compare with (reqwest + axum, exchanging the same bytes; tonic + prost),
 //!   so that `bench/instructions.sh --ratios` gives each ratio in instructions, which the machine's
 //!   load does not move (not guarded: they measure other people's code),
-//! - `grpc-unary-hand-duties`: the hand-written gRPC pair also doing by hand the generated
-//!   pair's duties beyond answering (trace context and deadline sent, read and honoured),
+//! - `grpc-unary-hand-duties`, `rest-hal-hand-duties`: the hand-written pairs also doing by hand
+//!   the generated pairs' duties beyond answering (gRPC: trace context and deadline sent, read
+//!   and honoured; REST, where only a deadline the caller set travels: the trace context),
 //!
 //! and `ACCORD_BENCH_CALLS` the measured calls (default 1000), after 20 unmeasured ones. Every
 //! call must succeed with the expected answer. Prints the calls made; asserts nothing else.
 
 mod common;
 mod hand_grpc;
+mod traceparent;
 mod tracing_off;
 
 use accord::ProxyConfig;
@@ -54,7 +56,8 @@ fn main() {
             "rest-hal" => rest_hal().await,
             "rest-plain" => rest_plain().await,
             "grpc-unary" => grpc_unary().await,
-            "rest-hal-hand" => rest_hal_hand().await,
+            "rest-hal-hand" => rest_hal_hand(false).await,
+            "rest-hal-hand-duties" => rest_hal_hand(true).await,
             "rest-plain-hand" => rest_plain_hand().await,
             "grpc-unary-hand" => grpc_unary_hand(false).await,
             "grpc-unary-hand-duties" => grpc_unary_hand(true).await,
@@ -164,32 +167,54 @@ async fn grpc_unary() -> Call {
     })
 }
 
-async fn rest_hal_hand() -> Call {
+/// The hand-written REST pair of `GET /orders/{id}`; with `duties`, the client also sends a
+/// fresh `traceparent` and the server reads it, as the generated pair does.
+async fn rest_hal_hand(duties: bool) -> Call {
     let orders = store();
     let id = seed(&orders).await.order_id;
-    let base = listen(hand_written_router(orders)).await;
+    let mut router = hand_written_router(orders);
+    if duties {
+        router = router.layer(axum::middleware::from_fn(read_trace_context));
+    }
+    let base = listen(router).await;
     let url = format!("{base}/orders/{id}");
-    reqwest_get(url, move |order: Order| order.order_id == id)
+    reqwest_get(url, duties, move |order: Order| order.order_id == id)
+}
+
+/// The hand-written server's trace context: the caller's `traceparent`, read and parsed.
+async fn read_trace_context(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let caller = request.headers().get("traceparent");
+    std::hint::black_box(caller.and_then(|v| traceparent::parse(v.as_bytes())));
+    next.run(request).await
 }
 
 async fn rest_plain_hand() -> Call {
     let base = listen(hand_written_consumers(Consumers::new())).await;
     let url = format!("{base}/consumers/{CONSUMER_ID}");
-    reqwest_get(url, |consumer: Consumer| {
+    reqwest_get(url, false, |consumer: Consumer| {
         consumer.consumer_id == CONSUMER_ID
     })
 }
 
-/// The hand-written REST client: reqwest getting `url`, decoding a `T` that must satisfy `ok`.
+/// The hand-written REST client: reqwest getting `url` (with a fresh `traceparent` when
+/// `trace`), decoding a `T` that must satisfy `ok`.
 fn reqwest_get<T: serde::de::DeserializeOwned + 'static>(
     url: String,
+    trace: bool,
     ok: impl Fn(T) -> bool + Copy + 'static,
 ) -> Call {
     let http = reqwest::Client::new();
     Box::new(move || {
         let (http, url) = (http.clone(), url.clone());
         Box::pin(async move {
-            match http.get(&url).send().await {
+            let mut get = http.get(&url);
+            if trace {
+                get = get.header("traceparent", traceparent::fresh());
+            }
+            match get.send().await {
                 Ok(response) if response.status().is_success() => {
                     response.json::<T>().await.is_ok_and(ok)
                 }
@@ -238,9 +263,7 @@ async fn grpc_unary_hand(duties: bool) -> Call {
             });
             if duties {
                 request.set_timeout(std::time::Duration::from_secs(30));
-                let (trace, span) = (fastrand::u128(1..), fastrand::u64(1..));
-                let header = format!("00-{trace:032x}-{span:016x}-01");
-                let value = header.parse().expect("ASCII");
+                let value = traceparent::fresh().parse().expect("ASCII");
                 request.metadata_mut().insert("traceparent", value);
             }
             let reply = client.unary(request, path, codec).await;

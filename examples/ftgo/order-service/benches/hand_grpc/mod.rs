@@ -198,7 +198,7 @@ pub mod hand {
             let trace = duties
                 .then(|| metadata.get("traceparent"))
                 .flatten()
-                .and_then(|v| trace_ids(v.as_bytes()));
+                .and_then(|v| crate::traceparent::parse(v.as_bytes()));
             let timeout = duties
                 .then(|| metadata.get("grpc-timeout"))
                 .flatten()
@@ -220,16 +220,6 @@ pub mod hand {
                 }
             })
         }
-    }
-
-    /// The trace and parent span ids of a `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`).
-    fn trace_ids(header: &[u8]) -> Option<(u128, u64)> {
-        let text = std::str::from_utf8(header).ok()?;
-        let mut parts = text.split('-');
-        let (_version, trace, span) = (parts.next()?, parts.next()?, parts.next()?);
-        let trace = u128::from_str_radix(trace, 16).ok()?;
-        let span = u64::from_str_radix(span, 16).ok()?;
-        Some((trace, span))
     }
 
     /// gRPC's `grpc-timeout`: up to 8 digits and a unit (H, M, S, m, u, n).

@@ -1,0 +1,21 @@
+//! W3C trace context written and read by hand, as the hand-written pairs do when they take on
+//! the generated pairs' duties (`bench/instructions.sh --ratios`).
+
+// The gRPC bench's server reads trace context; only the instruction counts' clients write it.
+#![allow(dead_code)]
+
+/// A fresh `traceparent`: a random trace id and span id, sampled.
+pub fn fresh() -> String {
+    let (trace, span) = (fastrand::u128(1..), fastrand::u64(1..));
+    format!("00-{trace:032x}-{span:016x}-01")
+}
+
+/// The trace and parent span ids of a `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`).
+pub fn parse(header: &[u8]) -> Option<(u128, u64)> {
+    let text = std::str::from_utf8(header).ok()?;
+    let mut parts = text.split('-');
+    let (_version, trace, span) = (parts.next()?, parts.next()?, parts.next()?);
+    let trace = u128::from_str_radix(trace, 16).ok()?;
+    let span = u64::from_str_radix(span, 16).ok()?;
+    Some((trace, span))
+}
