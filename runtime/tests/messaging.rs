@@ -3,6 +3,7 @@
 //! handling. Time is paused: retries and timeouts advance a virtual clock instead of waiting.
 
 mod messaging_suite;
+mod scraped;
 
 use accord::messaging::{Broker, BrokerConfig, BrokerError, Channel, Message};
 use messaging_suite as suite;

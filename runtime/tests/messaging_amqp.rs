@@ -6,6 +6,7 @@
 mod brokers;
 mod messaging_fault;
 mod messaging_suite;
+mod scraped;
 
 use accord::messaging::{
     Backoff, Broker, BrokerConfig, BrokerError, Channel, HandlerError, Message,

@@ -4,6 +4,7 @@
 
 #[cfg(feature = "nats")]
 mod brokers;
+mod scraped;
 mod store_support;
 
 use accord::messaging::{Backoff, BrokerError, Channel, Message, header};
@@ -451,21 +452,7 @@ async fn a_refused_message_is_dead_lettered_while_others_flow(store: Store) {
     assert_eq!(letters[0].attempts, 3);
     assert!(letters[0].error.contains("message too large"));
     assert_eq!(letters[0].channel, events());
-    let text = metrics.encode();
-    let exposition = openmetrics_parser::openmetrics::parse_openmetrics(&text).unwrap();
-    let samples: Vec<_> = exposition.families["accord_dead_letters"]
-        .iter_samples()
-        .map(|sample| {
-            let labels = sample.get_labelset().unwrap();
-            let label = |name| labels.get_label_value(name).unwrap().to_owned();
-            let count = match &sample.value {
-                openmetrics_parser::OpenMetricsValue::Counter(c) => c.value.as_f64(),
-                other => panic!("{other:?}"),
-            };
-            let address = label("messaging_destination_name");
-            (label("messaging_system"), address, label("reason"), count)
-        })
-        .collect();
+    let samples = scraped::dead_letters(&metrics);
     let expected = ("_OTHER".into(), "test.events".into(), "refused".into(), 1.0);
     assert_eq!(
         samples,

@@ -323,7 +323,7 @@ pub async fn failures_are_retried_then_dead_lettered(broker: &Broker) {
             .contains("handler bug")
     );
     assert_eq!(header("panics", header::ATTEMPTS).as_deref(), Some("3"));
-    let counted = dead_letters_counted(&metrics);
+    let counted = crate::scraped::dead_letters(&metrics);
     let counted: Vec<_> = counted
         .iter()
         .map(|(system, address, reason, n)| {
@@ -582,36 +582,4 @@ pub async fn illegal_reply_addresses_are_refused_before_sending(broker: &Broker)
         "{refused:?}"
     );
     replies_reach_the_inbox(broker).await;
-}
-
-/// `accord_dead_letters_total` as the Prometheus text of `metrics` has it: (system, address,
-/// reason, count), sorted.
-pub fn dead_letters_counted(
-    metrics: &accord::metrics::Metrics,
-) -> Vec<(String, String, String, f64)> {
-    let text = metrics.encode();
-    let exposition = openmetrics_parser::openmetrics::parse_openmetrics(&text).unwrap();
-    let Some(family) = exposition.families.get("accord_dead_letters") else {
-        return Vec::new();
-    };
-    let mut counted: Vec<_> = family
-        .iter_samples()
-        .map(|sample| {
-            let labels = sample.get_labelset().unwrap();
-            let label = |name| labels.get_label_value(name).unwrap().to_owned();
-            let count = match &sample.value {
-                openmetrics_parser::OpenMetricsValue::Counter(c) => c.value.as_f64(),
-                other => panic!("{other:?}"),
-            };
-            let system = label("messaging_system");
-            (
-                system,
-                label("messaging_destination_name"),
-                label("reason"),
-                count,
-            )
-        })
-        .collect();
-    counted.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    counted
 }
