@@ -88,17 +88,6 @@ impl OrderService for Orders {
     }
 }
 
-async fn listen(routes: tonic::service::Routes) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(accord::grpc::server::serve(
-        listener,
-        routes,
-        accord::Shutdown::never(),
-    ));
-    url
-}
-
 /// Calls per second and CPU µs per call.
 #[derive(Clone, Copy, Default)]
 struct Rate {
@@ -359,11 +348,11 @@ fn main() {
         };
         let mut routes = tonic::service::Routes::builder();
         routes.add_service(grpc::Server::new(orders, config));
-        let generated_url = listen(routes.routes()).await;
+        let generated_url = hand_grpc::serve(routes.routes()).await;
         let hand_orders = Arc::new(Mutex::new(HashMap::from([(ID, prost_order())])));
         let mut routes = tonic::service::Routes::builder();
         routes.add_service(hand::Server::plain(hand_orders));
-        let hand_url = listen(routes.routes()).await;
+        let hand_url = hand_grpc::serve(routes.routes()).await;
 
         let config = accord::ProxyConfig {
             max_outstanding: tasks * 2,

@@ -146,12 +146,7 @@ async fn grpc_unary() -> Call {
     };
     let mut routes = tonic::service::Routes::builder();
     routes.add_service(grpc::Server::new(orders, config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let served = accord::grpc::server::serve(listener, routes.routes(), accord::Shutdown::never());
-    tokio::spawn(served);
+    let url = hand_grpc::serve(routes.routes()).await;
     let mut builder = accord::grpc::client::GrpcClient::builder(url);
     builder.config(ProxyConfig::default());
     let proxy = grpc::Proxy::new(builder.build().expect("client"));
@@ -238,12 +233,7 @@ async fn grpc_unary_hand(duties: bool) -> Call {
     };
     let mut routes = tonic::service::Routes::builder();
     routes.add_service(server);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let served = accord::grpc::server::serve(listener, routes.routes(), accord::Shutdown::never());
-    tokio::spawn(served);
+    let url = hand_grpc::serve(routes.routes()).await;
     let channel = tonic::transport::Endpoint::from_shared(url)
         .expect("url")
         .connect_lazy();

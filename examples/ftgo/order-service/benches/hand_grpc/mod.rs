@@ -10,6 +10,18 @@ use ftgo_order_service::api::ftgo::common::Money;
 use ftgo_order_service::api::ftgo::order::{CardToken, LineItem, Order, OrderState, PaymentMethod};
 use std::collections::BTreeMap;
 
+/// Serves `routes` on a loopback port as the runtime serves gRPC (both sides go through the same
+/// accept loop, so they differ only in their glue); its URL.
+pub async fn serve(routes: tonic::service::Routes) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let served = accord::grpc::server::serve(listener, routes, accord::Shutdown::never());
+    tokio::spawn(served);
+    url
+}
+
 /// Messages per `WatchOrder` stream.
 pub const STREAMED: usize = 1000;
 /// The one order both sides serve.
