@@ -73,8 +73,21 @@ impl Server {
                 )
             }
         };
-        let router =
-            axum::Router::new().route("/thing", axum::routing::get(answer.clone()).post(answer));
+        // Every answer closes its connection, so every call opens one: a killed instance is
+        // then always a refused connection (what these tests are about). A kept-alive
+        // connection would race the kill: a POST written to it just before the client saw it
+        // close has, for all the client knows, reached a server that died processing it, and
+        // is rightly not sent again.
+        let close = |mut response: axum::response::Response| async move {
+            let close = http::HeaderValue::from_static("close");
+            response
+                .headers_mut()
+                .insert(http::header::CONNECTION, close);
+            response
+        };
+        let router = axum::Router::new()
+            .route("/thing", axum::routing::get(answer.clone()).post(answer))
+            .layer(axum::middleware::map_response(close));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
