@@ -278,7 +278,8 @@ impl Call {
         let echo = match echo {
             Echo::Nothing => None,
             Echo::Received => correlation.and_then(|id| MetadataValue::try_from(id).ok()),
-            Echo::Started(trace_id) => MetadataValue::try_from(trace_id).ok(),
+            // The id's own buffer becomes the value's (a `String` would be copied).
+            Echo::Started(trace_id) => MetadataValue::try_from(bytes::Bytes::from(trace_id)).ok(),
         };
         context.extensions = std::mem::take(self.request.extensions_mut());
         let refused = if self.config.insecure_no_auth {

@@ -487,6 +487,50 @@ async fn the_default_message_limit_is_the_one_of_every_transport() {
     );
 }
 
+/// The correlation id over gRPC (`docs/wire.md`): a caller that sends one gets it back in
+/// `x-correlation-id`; a caller without trace context gets the id of the trace the server
+/// started (its 32 hex digits); a caller whose `traceparent` carries the id gets nothing back.
+#[tokio::test]
+async fn the_server_answers_the_correlation_id_the_caller_cannot_know() {
+    use accord::grpc::codec::ProtoCodec;
+    use accord::grpc::tonic::Request as GrpcRequest;
+    let url = serve(Impl(Arc::new(Seen::default())), open()).await;
+    let mut grpc = raw_grpc(url).await;
+    let mut call = async |headers: &[(&'static str, &'static str)]| {
+        let mut request = GrpcRequest::new(GetThing {
+            id: uuid::Uuid::new_v4(),
+        });
+        for (name, value) in headers {
+            request.metadata_mut().insert(*name, value.parse().unwrap());
+        }
+        grpc.ready().await.unwrap();
+        let path = accord::__private::http::uri::PathAndQuery::from_static(
+            "/stress.everything.v2.Everything/GetThing",
+        );
+        let codec = ProtoCodec::<GetThing, Thing>::client();
+        let reply = grpc.unary(request, path, codec).await.unwrap();
+        let echoed = reply.metadata().get("x-correlation-id");
+        echoed.map(|v| v.to_str().unwrap().to_owned())
+    };
+    assert_eq!(
+        call(&[("x-correlation-id", "order-7")]).await.as_deref(),
+        Some("order-7")
+    );
+    let started = call(&[])
+        .await
+        .expect("the id of the trace the server started");
+    assert!(
+        started.len() == 32 && started.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{started}"
+    );
+    assert_ne!(call(&[]).await.unwrap(), started, "a trace per call");
+    let traced = [(
+        "traceparent",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    )];
+    assert_eq!(call(&traced).await, None, "the caller knows its trace id");
+}
+
 /// `grpc-timeout: 0m` is a budget spent: refused without running the handler.
 #[tokio::test]
 async fn a_zero_timeout_is_refused_without_running_the_handler() {
