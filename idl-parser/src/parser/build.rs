@@ -21,6 +21,7 @@ type P<'i> = Pair<'i, Rule>;
 pub fn rule(pair: &P) -> Rule {
     match pair.as_rule() {
         Rule::f_item => Rule::item,
+        Rule::f_docs => Rule::docs,
         Rule::f_annotation => Rule::annotation,
         Rule::f_arg => Rule::annotation_arg,
         Rule::f_arg_key => Rule::arg_key,

@@ -62,7 +62,7 @@ impl Builder<'_> {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::attrs => attrs = self.attrs(p),
-                Rule::docs | Rule::f_annotation => self.attr(&mut attrs, p),
+                Rule::docs | Rule::f_docs | Rule::f_annotation => self.attr(&mut attrs, p),
                 Rule::ident => name = Some(self.ident(p)),
                 Rule::question => optional = Some(self.span(&p)),
                 _ if is_type(&p) => ty = Some(self.type_ref(p)),
@@ -103,7 +103,7 @@ impl Builder<'_> {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::attrs => attrs = self.attrs(p),
-                Rule::docs | Rule::f_annotation => self.attr(&mut attrs, p),
+                Rule::docs | Rule::f_docs | Rule::f_annotation => self.attr(&mut attrs, p),
                 Rule::ident => name = Some(self.ident(p)),
                 _ if is_literal(&p) => number = Some(self.literal(p)),
                 _ => {}
