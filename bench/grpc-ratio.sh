@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The gRPC bench's generated/hand-written throughput ratios (unary GetOrder, a 1,000-message
-# WatchOrder stream) and Order's encode/decode against prost, as medians of several runs: one
+# The gRPC bench's generated/hand-written throughput ratios (unary GetOrder, also against the
+# hand-written pair doing the generated pair's duties; a 1,000-message WatchOrder stream) and
+# Order's encode/decode against prost, as medians of several runs: one
 # run moves by several points on a shared machine; then, in a last short run, allocations per
 # unary call of each side. Prints numbers; asserts nothing.
 #
@@ -15,14 +16,15 @@ trap 'rm -f "$results"' EXIT
 for ((i = 1; i <= runs; i++)); do
     out=$(ACCORD_BENCH_SECS=${ACCORD_BENCH_SECS:-3} cargo bench -q -p ftgo-order-service --bench grpc 2>/dev/null)
     unary=$(sed -n 's/^unary GetOrder throughput ratio generated\/hand-written: //p' <<<"$out")
+    duties=$(sed -n 's/^unary GetOrder throughput ratio generated\/hand-written with duties: //p' <<<"$out")
     stream=$(sed -n 's/^stream of 1000 (messages) throughput ratio generated\/hand-written: //p' <<<"$out")
     encode=$(sed -n 's/.*encode .*(prost\/accord \([0-9.]*\)); decode.*/\1/p' <<<"$out")
     decode=$(sed -n 's/.*; decode .*(prost\/accord \([0-9.]*\))$/\1/p' <<<"$out")
-    echo "run $i: unary $unary, stream $stream, encode prost/accord $encode, decode prost/accord $decode"
-    echo "$unary $stream $encode $decode" >>"$results"
+    echo "run $i: unary $unary (against the hand-written pair with duties $duties), stream $stream, encode prost/accord $encode, decode prost/accord $decode"
+    echo "$unary $duties $stream $encode $decode" >>"$results"
 done
-for column in 1 2 3 4; do
-    name=$(sed -n "${column}p" <<<$'unary ratio\nstream ratio\nencode prost/accord\ndecode prost/accord')
+for column in 1 2 3 4 5; do
+    name=$(sed -n "${column}p" <<<$'unary ratio\nunary, with duties\nstream ratio\nencode prost/accord\ndecode prost/accord')
     cut -d' ' -f"$column" "$results" | sort -n | awk -v name="$name" '
         { v[NR] = $1 }
         function q(p,  i) { i = 1 + p * (NR - 1); return v[int(i)] + (i - int(i)) * (v[int(i) + 1] - v[int(i)]) }

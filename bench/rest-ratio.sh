@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The REST bench's generated/hand-written throughput ratio over several runs. On a shared
+# The REST bench's generated/hand-written throughput ratio over several runs (and against the
+# hand-written pair doing the generated pair's trace-context duty by hand). On a shared
 # machine one run's ratio moves by several points (the two sides share the machine slice by
 # slice, yet connections and task placement differ from run to run), so a ratio is reported
 # as the median of many runs, with its spread. Prints numbers; asserts nothing.
@@ -19,14 +20,15 @@ trap 'rm -f "$results"' EXIT
 for ((i = 1; i <= runs; i++)); do
     out=$(ACCORD_BENCH_SECS=${ACCORD_BENCH_SECS:-4} cargo bench -q -p ftgo-order-service --bench rest 2>/dev/null)
     whole=$(sed -n 's/^throughput ratio generated\/hand-written: //p' <<<"$out")
+    duties=$(sed -n 's/^throughput ratio generated\/hand-written with duties: //p' <<<"$out")
     paired=$(sed -n 's/^paired slices: median \([0-9.]*\).*/\1/p' <<<"$out")
     cpu=$(sed -n 's/^CPU-per-request ratio hand-written\/generated: \([0-9.]*\) (pair).*/\1/p' <<<"$out")
-    echo "run $i: whole-run ratio $whole, paired-slice median $paired, CPU ratio $cpu"
-    echo "$whole $paired $cpu" >>"$results"
+    echo "run $i: whole-run ratio $whole, paired-slice median $paired, CPU ratio $cpu, against the hand-written pair with duties $duties"
+    echo "$whole $paired $cpu $duties" >>"$results"
 done
 # Median, quartiles and range of each column.
-for column in 1 2 3; do
-    name=$(sed -n "${column}p" <<<$'whole-run ratio\npaired-slice median\nCPU-per-request ratio')
+for column in 1 2 3 4; do
+    name=$(sed -n "${column}p" <<<$'whole-run ratio\npaired-slice median\nCPU-per-request ratio\nratio, with duties')
     cut -d' ' -f"$column" "$results" | sort -n | awk -v name="$name" '
         { v[NR] = $1 }
         function q(p,  i) { i = 1 + p * (NR - 1); return v[int(i)] + (i - int(i)) * (v[int(i) + 1] - v[int(i)]) }

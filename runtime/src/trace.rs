@@ -105,7 +105,7 @@ impl TraceParent {
     }
 
     /// `00-<32 hex>-<16 hex>-<2 hex>`: 55 ASCII bytes.
-    fn encode(&self) -> [u8; 55] {
+    pub(crate) fn encode(&self) -> [u8; 55] {
         let mut out = [b'-'; 55];
         out[..2].copy_from_slice(b"00");
         write_hex(&mut out[3..35], &self.trace_id);

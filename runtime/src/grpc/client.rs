@@ -5,7 +5,10 @@
 //! operation's error type (`docs/wire.md`).
 
 use super::codec::ProtoCodec;
-use super::{ACCORD_ERROR, CORRELATION_ID, Method, TRACEPARENT, status_call_error, status_error};
+use super::{
+    ACCORD_ERROR, CORRELATION_ID, Method, TRACEPARENT, status_call_error, status_error,
+    timeout_value,
+};
 use crate::auth::{CredentialsProvider, OwnedCredential};
 pub use crate::call::ClientConfigError;
 use crate::call::Credentials;
@@ -247,12 +250,10 @@ impl GrpcClient {
         // Every gRPC call has a deadline and it travels, as gRPC's own clients do: the
         // context's, else the operation's `@timeout`, else the proxy's default. (Over HTTP only
         // a deadline the caller set travels; see `docs/wire.md`.)
-        request.set_timeout(
-            call.deadline
-                .saturating_duration_since(std::time::Instant::now()),
-        );
         let metadata = request.metadata_mut();
-        if let Ok(trace) = MetadataValue::try_from(call.trace.to_header()) {
+        let remaining = call.deadline.saturating_duration_since(Instant::now());
+        metadata.insert("grpc-timeout", timeout_value(remaining));
+        if let Ok(trace) = MetadataValue::try_from(&call.trace.encode()) {
             metadata.insert(TRACEPARENT, trace);
         }
         let correlation = call.correlation_to_send();

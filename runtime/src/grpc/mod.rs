@@ -20,6 +20,7 @@ use crate::error::{CallError, ErrorEncoding, ServiceError};
 use crate::status::{Code, Status};
 use crate::validate::Violation;
 use prost::Message as _;
+use tonic::metadata::{Ascii, MetadataValue};
 
 /// What generated code and users name: tonic and its companions, re-exported so a crate that
 /// uses generated gRPC code depends on `accord` alone.
@@ -265,9 +266,68 @@ pub fn parse_timeout(value: &str) -> Option<std::time::Duration> {
     })
 }
 
+/// `duration` as `grpc-timeout`: the most precise unit that keeps it within 8 digits, as gRPC's
+/// own clients write it; formatted on the stack, so the value is the call's one allocation for it
+/// (tonic's `Request::set_timeout` formats a `String` and then copies it).
+pub(crate) fn timeout_value(duration: std::time::Duration) -> MetadataValue<Ascii> {
+    const MAX: u128 = 99_999_999;
+    let secs = u128::from(duration.as_secs());
+    let (value, unit) = [
+        (duration.as_nanos(), b'n'),
+        (duration.as_micros(), b'u'),
+        (duration.as_millis(), b'm'),
+        (secs, b'S'),
+        (secs / 60, b'M'),
+    ]
+    .into_iter()
+    .find(|(value, _)| *value <= MAX)
+    .unwrap_or(((secs / 3600).min(MAX), b'H'));
+    let mut text = [0u8; 9];
+    let mut start = 8;
+    text[8] = unit;
+    let mut rest = value;
+    loop {
+        start -= 1;
+        text[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    MetadataValue::try_from(&text[start..]).expect("digits and a unit letter")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grpc_timeouts_are_written_as_tonic_writes_them() {
+        use std::time::Duration;
+        for duration in [
+            Duration::ZERO,
+            Duration::from_nanos(99_999_999),
+            Duration::from_nanos(100_000_001),
+            Duration::from_millis(100),
+            Duration::from_secs(30),
+            Duration::from_secs(3600),
+            Duration::from_secs(100_000_000),
+            Duration::from_secs(10_000_000_000),
+        ] {
+            let mut tonics = tonic::Request::new(());
+            tonics.set_timeout(duration);
+            let value = timeout_value(duration);
+            assert_eq!(
+                Some(&value),
+                tonics.metadata().get("grpc-timeout"),
+                "{duration:?}"
+            );
+            let back = parse_timeout(value.to_str().unwrap()).unwrap();
+            assert!(back <= duration, "{duration:?}");
+        }
+        // Beyond 8 digits of hours (11,415 years), where tonic panics: the largest it can say.
+        assert_eq!(timeout_value(Duration::MAX).to_str().unwrap(), "99999999H");
+    }
 
     #[test]
     fn grpc_timeouts_parse_as_the_spec_writes_them() {

@@ -3,7 +3,10 @@
 //! prost's codec, and `tonic::client::Grpc` on the client) exchanging the same messages, both
 //! on loopback: `GetOrder` (unary) and a 1,000-message `WatchOrder` stream. Both servers answer
 //! from a map of orders behind a mutex, cloning the order per message, so they differ only in
-//! the glue and the encoding. Then encoding and decoding an `Order`: `accord::proto` against
+//! the glue and the encoding. Unary calls are also measured against the hand-written pair doing
+//! the generated pair's duties by hand (a fresh `traceparent` and a `grpc-timeout` sent, both
+//! read by the server, the handler held to the deadline), so what the hand-written code simply
+//! does not do is measured apart. Then encoding and decoding an `Order`: `accord::proto` against
 //! prost's derive.
 //!
 //! `cargo bench -p ftgo-order-service --bench grpc` (`ACCORD_BENCH_SECS` per side, default 4;
@@ -155,19 +158,10 @@ fn generated_watch(proxy: grpc::Proxy) -> impl Fn() -> Call + Clone + Send + Syn
 
 type Hand = tonic::client::Grpc<tonic::transport::Channel>;
 
-fn hand_get(client: Hand) -> impl Fn() -> Call + Clone + Send + Sync + 'static {
+fn hand_get(client: Hand, duties: bool) -> impl Fn() -> Call + Clone + Send + Sync + 'static {
     move || {
         let mut client = client.clone();
-        Box::pin(async move {
-            client.ready().await.unwrap();
-            let path = tonic::codegen::http::uri::PathAndQuery::from_static(
-                "/ftgo.order.v1.OrderService/GetOrder",
-            );
-            let codec = tonic::codec::ProstCodec::<pb::GetOrderRequest, pb::Order>::default();
-            let request = tonic::Request::new(pb::GetOrderRequest { order_id: ID });
-            let reply = client.unary(request, path, codec).await;
-            reply.is_ok_and(|o| o.get_ref().order_id == ID)
-        })
+        Box::pin(async move { hand_grpc::get_order(&mut client, duties).await })
     }
 }
 
@@ -194,20 +188,21 @@ fn hand_watch(client: Hand) -> impl Fn() -> Call + Clone + Send + Sync + 'static
 }
 
 /// `slices` rounds of 500 ms slices, the pairings alternating: generated proxy and skeleton,
-/// hand-written client and server, and each generated half against the other hand-written
-/// half. Prints the whole-run ratio, the median of adjacent pairs' ratios and CPU per call.
-async fn compare(name: &str, tasks: usize, slices: u64, sides: [Side; 4], per_call: f64) {
-    for side in &sides {
+/// hand-written client and server, each generated half against the other hand-written half and,
+/// when given, the hand-written pair doing the generated pair's duties too. Prints the
+/// whole-run ratios, the median of adjacent pairs' ratios and CPU per call.
+async fn compare(name: &str, tasks: usize, slices: u64, sides: &[(&str, Side)], per_call: f64) {
+    for (_, side) in sides {
         let side = side.clone();
         load(tasks, 300, move || side()).await;
     }
-    let mut rates: [Vec<Rate>; 4] = Default::default();
+    let mut rates: Vec<Vec<Rate>> = vec![Vec::new(); sides.len()];
     // `ACCORD_BENCH_ONLY=N` runs pairing N alone (for a profile), and reports nothing.
     if let Some(only) = std::env::var("ACCORD_BENCH_ONLY")
         .ok()
         .and_then(|o| o.parse::<usize>().ok())
     {
-        let side = sides[only].clone();
+        let side = sides[only].1.clone();
         let rate = load(tasks, slices * 1000, move || side()).await;
         println!(
             "{name}: pairing {only} alone: {:.0}/s, CPU {:.1} µs/call",
@@ -217,7 +212,7 @@ async fn compare(name: &str, tasks: usize, slices: u64, sides: [Side; 4], per_ca
         return;
     }
     for _ in 0..slices {
-        for (i, side) in sides.iter().enumerate() {
+        for (i, (_, side)) in sides.iter().enumerate() {
             let side = side.clone();
             rates[i].push(load(tasks, 500, move || side()).await);
         }
@@ -227,20 +222,8 @@ async fn compare(name: &str, tasks: usize, slices: u64, sides: [Side; 4], per_ca
         cpu_us: r.iter().map(|r| r.cpu_us).sum::<f64>() / r.len() as f64,
         allocations: r.iter().map(|r| r.allocations).sum::<f64>() / r.len() as f64,
     };
-    let [generated, hand, generated_proxy, generated_server] =
-        [0, 1, 2, 3].map(|i| mean(&rates[i]));
-    let mut ratios: Vec<f64> = rates[0]
-        .iter()
-        .zip(&rates[1])
-        .map(|(g, h)| g.per_second / h.per_second)
-        .collect();
-    ratios.sort_unstable_by(f64::total_cmp);
-    for (label, rate) in [
-        ("generated proxy+skeleton", generated),
-        ("hand-written tonic+prost", hand),
-        ("generated proxy, hand server", generated_proxy),
-        ("hand client, generated server", generated_server),
-    ] {
+    let means: Vec<Rate> = rates.iter().map(|r| mean(r)).collect();
+    for ((label, _), rate) in sides.iter().zip(&means) {
         let allocations = if allocations::counting() {
             format!("   {:.1} allocs/call", rate.allocations)
         } else {
@@ -252,10 +235,23 @@ async fn compare(name: &str, tasks: usize, slices: u64, sides: [Side; 4], per_ca
             rate.cpu_us
         );
     }
+    let (generated, hand) = (means[0], means[1]);
     println!(
         "{name} throughput ratio generated/hand-written: {:.3}",
         generated.per_second / hand.per_second
     );
+    if let Some(duties) = means.get(DUTIES) {
+        println!(
+            "{name} throughput ratio generated/hand-written with duties: {:.3}",
+            generated.per_second / duties.per_second
+        );
+    }
+    let mut ratios: Vec<f64> = rates[0]
+        .iter()
+        .zip(&rates[1])
+        .map(|(g, h)| g.per_second / h.per_second)
+        .collect();
+    ratios.sort_unstable_by(f64::total_cmp);
     println!(
         "{name} paired slices: median {:.3}, range {:.3}-{:.3} ({} pairs)",
         ratios[ratios.len() / 2],
@@ -268,6 +264,9 @@ async fn compare(name: &str, tasks: usize, slices: u64, sides: [Side; 4], per_ca
         hand.cpu_us / generated.cpu_us
     );
 }
+
+/// The pairing that is the hand-written pair with the generated pair's duties, when there is one.
+const DUTIES: usize = 4;
 
 type Side = std::sync::Arc<dyn Fn() -> Call + Send + Sync>;
 
@@ -351,8 +350,12 @@ fn main() {
         let generated_url = hand_grpc::serve(routes.routes()).await;
         let hand_orders = Arc::new(Mutex::new(HashMap::from([(ID, prost_order())])));
         let mut routes = tonic::service::Routes::builder();
+        let hand_orders_again = hand_orders.clone();
         routes.add_service(hand::Server::plain(hand_orders));
         let hand_url = hand_grpc::serve(routes.routes()).await;
+        let mut routes = tonic::service::Routes::builder();
+        routes.add_service(hand::Server::with_duties(hand_orders_again));
+        let duties_url = hand_grpc::serve(routes.routes()).await;
 
         let config = accord::ProxyConfig {
             max_outstanding: tasks * 2,
@@ -380,6 +383,12 @@ fn main() {
             .await
             .unwrap();
         let hand_to_generated = tonic::client::Grpc::new(channel);
+        let channel = tonic::transport::Endpoint::from_shared(duties_url)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let hand_with_duties = tonic::client::Grpc::new(channel);
         println!("gRPC over loopback, {secs} s per side in alternating 500 ms slices");
         let call = proxy.get_order(GetOrderRequest { order_id: ID }.into());
         let watch = proxy.watch_order(GetOrderRequest { order_id: ID }.into());
@@ -396,23 +405,45 @@ fn main() {
         );
         drop((call, watch, hand_call));
         let unary = [
-            side(generated_get(proxy.clone())),
-            side(hand_get(hand.clone())),
-            side(generated_get(proxy_to_hand.clone())),
-            side(hand_get(hand_to_generated.clone())),
+            (
+                "generated proxy+skeleton",
+                side(generated_get(proxy.clone())),
+            ),
+            (
+                "hand-written tonic+prost",
+                side(hand_get(hand.clone(), false)),
+            ),
+            (
+                "generated proxy, hand server",
+                side(generated_get(proxy_to_hand.clone())),
+            ),
+            (
+                "hand client, generated server",
+                side(hand_get(hand_to_generated.clone(), false)),
+            ),
+            (
+                "hand-written with duties",
+                side(hand_get(hand_with_duties, true)),
+            ),
         ];
-        compare("unary GetOrder", tasks, secs * 2, unary, 1.0).await;
+        compare("unary GetOrder", tasks, secs * 2, &unary, 1.0).await;
         let streams = [
-            side(generated_watch(proxy)),
-            side(hand_watch(hand)),
-            side(generated_watch(proxy_to_hand)),
-            side(hand_watch(hand_to_generated)),
+            ("generated proxy+skeleton", side(generated_watch(proxy))),
+            ("hand-written tonic+prost", side(hand_watch(hand))),
+            (
+                "generated proxy, hand server",
+                side(generated_watch(proxy_to_hand)),
+            ),
+            (
+                "hand client, generated server",
+                side(hand_watch(hand_to_generated)),
+            ),
         ];
         compare(
             "stream of 1000 (messages)",
             4,
             secs * 2,
-            streams,
+            &streams,
             STREAMED as f64,
         )
         .await;

@@ -169,21 +169,11 @@ async fn rest_hal_hand(duties: bool) -> Call {
     let id = seed(&orders).await.order_id;
     let mut router = hand_written_router(orders);
     if duties {
-        router = router.layer(axum::middleware::from_fn(read_trace_context));
+        router = router.layer(axum::middleware::from_fn(traceparent::read));
     }
     let base = listen(router).await;
     let url = format!("{base}/orders/{id}");
     reqwest_get(url, duties, move |order: Order| order.order_id == id)
-}
-
-/// The hand-written server's trace context: the caller's `traceparent`, read and parsed.
-async fn read_trace_context(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let caller = request.headers().get("traceparent");
-    std::hint::black_box(caller.and_then(|v| traceparent::parse(v.as_bytes())));
-    next.run(request).await
 }
 
 async fn rest_plain_hand() -> Call {
@@ -223,7 +213,7 @@ fn reqwest_get<T: serde::de::DeserializeOwned + 'static>(
 /// beyond answering: the client sends a fresh `traceparent` and a deadline (`grpc-timeout`, the
 /// proxy's default 30 s), the server reads both and holds the handler to the deadline.
 async fn grpc_unary_hand(duties: bool) -> Call {
-    use hand_grpc::{hand, pb, prost_order};
+    use hand_grpc::{hand, prost_order};
     let orders = std::collections::HashMap::from([(hand_grpc::ID, prost_order())]);
     let orders = std::sync::Arc::new(std::sync::Mutex::new(orders));
     let server = if duties {
@@ -240,24 +230,6 @@ async fn grpc_unary_hand(duties: bool) -> Call {
     let client = tonic::client::Grpc::new(channel);
     Box::new(move || {
         let mut client = client.clone();
-        Box::pin(async move {
-            if client.ready().await.is_err() {
-                return false;
-            }
-            let path = tonic::codegen::http::uri::PathAndQuery::from_static(
-                "/ftgo.order.v1.OrderService/GetOrder",
-            );
-            let codec = tonic::codec::ProstCodec::<pb::GetOrderRequest, pb::Order>::default();
-            let mut request = tonic::Request::new(pb::GetOrderRequest {
-                order_id: hand_grpc::ID,
-            });
-            if duties {
-                request.set_timeout(std::time::Duration::from_secs(30));
-                let value = traceparent::fresh().parse().expect("ASCII");
-                request.metadata_mut().insert("traceparent", value);
-            }
-            let reply = client.unary(request, path, codec).await;
-            reply.is_ok_and(|o| o.get_ref().order_id == hand_grpc::ID)
-        })
+        Box::pin(async move { hand_grpc::get_order(&mut client, duties).await })
     })
 }

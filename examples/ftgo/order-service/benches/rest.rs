@@ -7,7 +7,11 @@
 //!
 //! `cargo bench -p ftgo-order-service --bench rest` (`ACCORD_BENCH_SECS`, `ACCORD_BENCH_TASKS`
 //! change the run length per side, default 5 s, and the concurrent callers, default 32;
-//! `ACCORD_BENCH_ONLY=0..3` runs one of the four pairings alone, for `perf stat`).
+//! `ACCORD_BENCH_ONLY=0..4` runs one of the five pairings alone, for `perf stat`).
+//!
+//! The fifth pairing is the hand-written pair doing the generated pair's duty beyond answering
+//! by hand: the client sends a fresh `traceparent`, the server reads and parses it (an axum
+//! middleware). What the hand-written code simply does not do is so measured apart.
 //!
 //! Besides wall-clock numbers it prints the process's CPU time per request (client and server
 //! both live in this process): on a machine shared with other work, requests/s swings with the
@@ -29,6 +33,7 @@
 mod allocations;
 mod common;
 mod cpu;
+mod traceparent;
 mod tracing_off;
 
 use accord::ProxyConfig;
@@ -181,8 +186,9 @@ fn main() {
         };
         println!("{what} over loopback, {tasks} concurrent callers, {secs} s per side");
         println!("(sides alternate in 500 ms slices so load from other processes hits both alike)");
-        let [generated_call, hand_call, hand_to_generated_call, generated_to_hand_call] = calls;
-        let mut reports: [Vec<Report>; 4] = Default::default();
+        let [generated_call, hand_call, hand_to_generated_call, generated_to_hand_call, duties_call] =
+            calls;
+        let mut reports: [Vec<Report>; 5] = Default::default();
         let only = std::env::var("ACCORD_BENCH_ONLY").ok();
         let run = |n: usize| only.as_deref().is_none_or(|o| o == n.to_string());
         // Warm up (connections, allocator) before measuring; with ACCORD_BENCH_ONLY, only the
@@ -193,6 +199,9 @@ fn main() {
         }
         if run(1) || run(3) {
             warm_up += load(tasks, 1000, caller(&hand_call)).await.latencies.len();
+        }
+        if run(4) {
+            warm_up += load(tasks, 1000, caller(&duties_call)).await.latencies.len();
         }
         for _ in 0..secs * 2 {
             if run(0) {
@@ -207,6 +216,9 @@ fn main() {
             if run(3) {
                 reports[3].push(load(tasks, 500, caller(&generated_to_hand_call)).await);
             }
+            if run(4) {
+                reports[4].push(load(tasks, 500, caller(&duties_call)).await);
+            }
         }
         // Each generated slice against the hand-written slice run right after it: both saw
         // nearly the same load from the rest of the machine, so the spread of these ratios
@@ -217,9 +229,10 @@ fn main() {
             .map(|(generated, hand)| generated.per_second() / hand.per_second())
             .collect();
         paired.sort_unstable_by(f64::total_cmp);
-        let [generated, hand, hand_to_generated, generated_to_hand] = reports.map(Report::merge);
+        let [generated, hand, hand_to_generated, generated_to_hand, duties] =
+            reports.map(Report::merge);
         // What bench/rest-instructions.sh divides a whole run's instruction count by.
-        let measured: usize = [&generated, &hand, &hand_to_generated, &generated_to_hand]
+        let measured: usize = [&generated, &hand, &hand_to_generated, &generated_to_hand, &duties]
             .iter()
             .map(|r| r.latencies.len())
             .sum();
@@ -229,9 +242,14 @@ fn main() {
         // Where a difference lies: each generated half against the other hand-written half.
         hand_to_generated.print("hand client, generated server");
         generated_to_hand.print("generated proxy, hand server");
+        duties.print("hand-written with duties");
         println!(
             "throughput ratio generated/hand-written: {:.3}",
             generated.per_second() / hand.per_second()
+        );
+        println!(
+            "throughput ratio generated/hand-written with duties: {:.3}",
+            generated.per_second() / duties.per_second()
         );
         if let (Some(low), Some(high)) = (paired.first(), paired.last()) {
             println!(
@@ -262,9 +280,10 @@ fn caller(
     move || call()
 }
 
-/// The four pairings' calls of `GET /orders/{id}`, a HAL resource on both servers: generated
-/// proxy + skeleton, reqwest + hand-written handler, reqwest + skeleton, proxy + handler.
-async fn hal_calls(tasks: usize) -> [Call; 4] {
+/// The five pairings' calls of `GET /orders/{id}`, a HAL resource on both servers: generated
+/// proxy + skeleton, reqwest + hand-written handler, reqwest + skeleton, proxy + handler, and
+/// reqwest + handler doing the trace-context duty by hand.
+async fn hal_calls(tasks: usize) -> [Call; 5] {
     let generated_store = store();
     let order = seed(&generated_store).await;
     let id = order.order_id;
@@ -277,6 +296,9 @@ async fn hal_calls(tasks: usize) -> [Call; 4] {
         "both servers hold the same order"
     );
     let hand = listen(hand_written_router(hand_store)).await;
+    let duties_store = store();
+    seed(&duties_store).await;
+    let duties = listen(with_duties(hand_written_router(duties_store))).await;
     let service = rest::routes::GET_ORDER.op.service;
     let to_generated = rest::Proxy::new(rest_client(&generated, tasks, service).await);
     let to_hand = rest::Proxy::new(rest_client(&hand, tasks, service).await);
@@ -295,18 +317,20 @@ async fn hal_calls(tasks: usize) -> [Call; 4] {
     let http = reqwest::Client::new();
     [
         get(to_generated),
-        reqwest_call::<Order>(&http, format!("{hand}/orders/{id}")),
-        reqwest_call::<Order>(&http, format!("{generated}/orders/{id}")),
+        reqwest_call::<Order>(&http, format!("{hand}/orders/{id}"), false),
+        reqwest_call::<Order>(&http, format!("{generated}/orders/{id}"), false),
         get(to_hand),
+        reqwest_call::<Order>(&http, format!("{duties}/orders/{id}"), true),
     ]
 }
 
-/// The same four pairings of the plain `GET /consumers/{id}` (a service without
+/// The same five pairings of the plain `GET /consumers/{id}` (a service without
 /// `@hypermedia`).
-async fn plain_calls(tasks: usize) -> [Call; 4] {
+async fn plain_calls(tasks: usize) -> [Call; 5] {
     let insecure = insecure();
     let generated = listen(consumer_service::rest::router(Consumers::new(), insecure)).await;
     let hand = listen(hand_written_consumers(Consumers::new())).await;
+    let duties = listen(with_duties(hand_written_consumers(Consumers::new()))).await;
     let service = consumer_service::rest::routes::GET_CONSUMER.op.service;
     let to_generated =
         consumer_service::rest::Proxy::new(rest_client(&generated, tasks, service).await);
@@ -327,9 +351,10 @@ async fn plain_calls(tasks: usize) -> [Call; 4] {
     let http = reqwest::Client::new();
     [
         get(to_generated),
-        reqwest_call::<Consumer>(&http, format!("{hand}/consumers/{CONSUMER_ID}")),
-        reqwest_call::<Consumer>(&http, format!("{generated}/consumers/{CONSUMER_ID}")),
+        reqwest_call::<Consumer>(&http, format!("{hand}/consumers/{CONSUMER_ID}"), false),
+        reqwest_call::<Consumer>(&http, format!("{generated}/consumers/{CONSUMER_ID}"), false),
         get(to_hand),
+        reqwest_call::<Consumer>(&http, format!("{duties}/consumers/{CONSUMER_ID}"), true),
     ]
 }
 
@@ -369,13 +394,28 @@ async fn rest_client(base: &str, tasks: usize, service: &'static str) -> RestCli
         .expect("client")
 }
 
-/// The hand-written client: reqwest getting `url` and decoding a `T`.
-fn reqwest_call<T: DeserializeOwned + 'static>(http: &reqwest::Client, url: String) -> Call {
+/// A hand-written server that also does the generated skeleton's duty beyond answering: reading
+/// the caller's trace context.
+fn with_duties(router: axum::Router) -> axum::Router {
+    router.layer(axum::middleware::from_fn(traceparent::read))
+}
+
+/// The hand-written client: reqwest getting `url` (with a fresh `traceparent` when `trace`, as
+/// every generated proxy call sends one) and decoding a `T`.
+fn reqwest_call<T: DeserializeOwned + 'static>(
+    http: &reqwest::Client,
+    url: String,
+    trace: bool,
+) -> Call {
     let http = http.clone();
     Arc::new(move || {
         let (http, url) = (http.clone(), url.clone());
         Box::pin(async move {
-            match http.get(&url).send().await {
+            let mut get = http.get(&url);
+            if trace {
+                get = get.header("traceparent", traceparent::fresh());
+            }
+            match get.send().await {
                 Ok(response) if response.status().is_success() => {
                     response.json::<T>().await.is_ok()
                 }

@@ -22,6 +22,30 @@ pub async fn serve(routes: tonic::service::Routes) -> String {
     url
 }
 
+/// The hand-written client's `GetOrder`, as a tonic-build client makes it; with `duties`, it
+/// also sends what the generated proxy sends beyond the request: a fresh `traceparent` and a
+/// deadline (`grpc-timeout`, the proxy's default 30 s). Whether the order came back.
+pub async fn get_order(
+    client: &mut tonic::client::Grpc<tonic::transport::Channel>,
+    duties: bool,
+) -> bool {
+    if client.ready().await.is_err() {
+        return false;
+    }
+    let path = tonic::codegen::http::uri::PathAndQuery::from_static(
+        "/ftgo.order.v1.OrderService/GetOrder",
+    );
+    let codec = tonic::codec::ProstCodec::<pb::GetOrderRequest, pb::Order>::default();
+    let mut request = tonic::Request::new(pb::GetOrderRequest { order_id: ID });
+    if duties {
+        request.set_timeout(std::time::Duration::from_secs(30));
+        let value = crate::traceparent::fresh().parse().expect("ASCII");
+        request.metadata_mut().insert("traceparent", value);
+    }
+    let reply = client.unary(request, path, codec).await;
+    reply.is_ok_and(|o| o.get_ref().order_id == ID)
+}
+
 /// Messages per `WatchOrder` stream.
 pub const STREAMED: usize = 1000;
 /// The one order both sides serve.

@@ -1,7 +1,8 @@
 //! W3C trace context written and read by hand, as the hand-written pairs do when they take on
-//! the generated pairs' duties (`bench/instructions.sh --ratios`).
+//! the generated pairs' duties (`bench/instructions.sh --ratios`, the throughput benches'
+//! "hand-written with duties" pairings).
 
-// The gRPC bench's server reads trace context; only the instruction counts' clients write it.
+// Each bench uses part: the gRPC one has no axum middleware, for instance.
 #![allow(dead_code)]
 
 /// A fresh `traceparent`: a random trace id and span id, sampled.
@@ -18,4 +19,16 @@ pub fn parse(header: &[u8]) -> Option<(u128, u64)> {
     let trace = u128::from_str_radix(trace, 16).ok()?;
     let span = u64::from_str_radix(span, 16).ok()?;
     Some((trace, span))
+}
+
+/// The hand-written REST server's trace context, as an axum middleware (the idiomatic place for
+/// a concern every route shares): the caller's `traceparent`, read and parsed. A middleware boxes
+/// each request's future, so this bounds the duty's cost from above.
+pub async fn read(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let caller = request.headers().get("traceparent");
+    std::hint::black_box(caller.and_then(|v| parse(v.as_bytes())));
+    next.run(request).await
 }
