@@ -322,6 +322,8 @@ struct Broken { a: i32 = 1 b: i32 = 2; }
             // U+000E..U+001F are not whitespace: the fast rules' range takes them, so such a
             // chunk is theirs to refuse.
             + "struct Ctl { a: i32 = 1;\x0e b: i32 = 2; }\n"
+            // Members with no whitespace between them or around the braces.
+            + "struct Adj{a:i32=1;b?:list<x>=2;reserved 3;}enum E3{A=1;B=2;}service V{op a()->();}"
             + "struct Open { a: i32 = 1;\n";
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/ftgo/api");
         let mut texts: Vec<String> = std::fs::read_dir(dir)
