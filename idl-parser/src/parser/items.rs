@@ -19,7 +19,7 @@ impl Builder<'_> {
         let keyword = parts.next()?;
         let name = self.ident(parts.next()?);
         let mut kind = empty_decl(keyword.as_str(), name);
-        reserve(&mut kind, parts.clone().count());
+        reserve(&mut kind, parts.len());
         for member in parts {
             self.add_member(&mut kind, member);
         }
