@@ -2,7 +2,8 @@
 //! a registry, a killed instance ejected by its own breaker while calls keep succeeding (the
 //! time to eject it and the error rate meanwhile are printed), a failing instance ejected
 //! while the healthy one answers, retries of an unavailable service stopped by the retry
-//! budget, and no retry of a call that is not idempotent. Every wait is bounded.
+//! budget, and no retry of a call that is not idempotent (after a 503, or when an instance
+//! took the request and closed the connection unanswered). Every wait is bounded.
 
 use accord::call::balanced::BalanceConfig;
 use accord::call::{Interaction, OperationInfo};
@@ -73,8 +74,21 @@ impl Server {
                 )
             }
         };
-        let router =
-            axum::Router::new().route("/thing", axum::routing::get(answer.clone()).post(answer));
+        // Every answer closes its connection, so every call opens one: a killed instance is
+        // then always a refused connection (what these tests are about). A kept-alive
+        // connection would race the kill: a POST written to it just before the client saw it
+        // close has, for all the client knows, reached a server that died processing it, and
+        // is rightly not sent again.
+        let close = |mut response: axum::response::Response| async move {
+            let close = http::HeaderValue::from_static("close");
+            response
+                .headers_mut()
+                .insert(http::header::CONNECTION, close);
+            response
+        };
+        let router = axum::Router::new()
+            .route("/thing", axum::routing::get(answer.clone()).post(answer))
+            .layer(axum::middleware::map_response(close));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -117,6 +131,33 @@ impl Server {
                 .unwrap();
         }
     }
+}
+
+/// An instance that reads each request and closes its connection unanswered, as a server that
+/// dies while handling it; counts the requests it took.
+async fn swallowing() -> (String, Arc<AtomicU32>) {
+    use tokio::io::AsyncReadExt as _;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let taken = Arc::new(AtomicU32::new(0));
+    let counted = taken.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let (mut head, mut buffer) = (Vec::new(), [0u8; 1024]);
+                while let Ok(n @ 1..) = socket.read(&mut buffer).await {
+                    head.extend_from_slice(&buffer[..n]);
+                    if head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        counted.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    }
+                }
+                // Dropped here: closed without an answer.
+            });
+        }
+    });
+    (url, taken)
 }
 
 async fn client(source: Source, metrics: Option<Metrics>, config: BalanceConfig) -> RestClient {
@@ -282,4 +323,45 @@ async fn retries_of_an_unavailable_service_stop_at_the_budget_and_only_idempoten
     };
     assert_eq!(counter("accord_retries"), retries);
     assert!(counter("accord_retry_budget_exhausted") > 100, "{text}");
+}
+
+#[tokio::test]
+async fn a_request_whose_connection_closes_unanswered_is_sent_again_only_if_idempotent() {
+    let (swallower, taken) = swallowing().await;
+    let good = Server::start(200).await;
+    let source = Source::parse(&format!("{swallower},{}", good.url)).unwrap();
+    let config = BalanceConfig {
+        pool: accord::discovery::PoolConfig {
+            // Keep both instances in rotation: this test is about what is sent again.
+            failure_threshold: u32::MAX,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let client = client(source, None, config).await;
+    for _ in 0..10 {
+        call(&client, &GET)
+            .await
+            .expect("a GET the first instance swallowed is sent to the other");
+    }
+    let swallowed_gets = taken.load(Ordering::Relaxed);
+    assert!(
+        swallowed_gets >= 1,
+        "round robin reached the swallowing instance"
+    );
+    assert_eq!(good.hits(), 10, "every GET answered by the good instance");
+    let mut failed = 0;
+    for _ in 0..10 {
+        failed += u32::from(call(&client, &POST).await.is_err());
+    }
+    let swallowed_posts = taken.load(Ordering::Relaxed) - swallowed_gets;
+    assert!(
+        swallowed_posts >= 1,
+        "round robin reached the swallowing instance"
+    );
+    assert_eq!(
+        failed, swallowed_posts,
+        "a POST that may have been taken is not sent again"
+    );
+    assert_eq!(good.hits(), 10 + 10 - failed);
 }

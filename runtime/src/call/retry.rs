@@ -115,13 +115,19 @@ impl RetryBudget {
 }
 
 /// Whether a failed attempt may be tried again: `not_sent` when the connection could not be
-/// opened (any operation), else only an idempotent operation's `UNAVAILABLE`.
+/// opened (any operation), else only an idempotent operation's `UNAVAILABLE` or lost
+/// connection (reset or closed after the request went out, before an answer: the server may
+/// or may not have acted on it, which only an idempotent operation makes harmless).
 pub fn retryable(error: &CallError, not_sent: bool, idempotent: bool) -> bool {
     if not_sent {
         return true;
     }
     idempotent
-        && matches!(error, CallError::Status(status) if status.code == crate::Code::Unavailable)
+        && match error {
+            CallError::Status(status) => status.code == crate::Code::Unavailable,
+            CallError::Connect(_) => true,
+            _ => false,
+        }
 }
 
 /// The wait before retry number `retry` (1 for the first): uniformly random up to
@@ -172,13 +178,15 @@ mod tests {
     }
 
     #[test]
-    fn only_unsent_attempts_or_unavailable_idempotent_calls_are_retried() {
+    fn only_unsent_attempts_or_unavailable_or_lost_idempotent_calls_are_retried() {
         let refused = CallError::Connect("refused".into());
         assert!(retryable(&refused, true, false));
+        let lost = CallError::Connect("connection closed before message completed".into());
         assert!(
-            !retryable(&refused, false, false),
+            !retryable(&lost, false, false),
             "maybe sent, not idempotent"
         );
+        assert!(retryable(&lost, false, true), "maybe sent, idempotent");
         let unavailable = CallError::status(Code::Unavailable, "down");
         assert!(retryable(&unavailable, false, true));
         assert!(!retryable(&unavailable, false, false));
