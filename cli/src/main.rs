@@ -1,6 +1,7 @@
 //! The `accord` command. Each subcommand lives in its own module and only gathers options,
 //! reads files and prints; the work happens in `accord-idl` and `accord-codegen`.
 
+mod alloc;
 mod build;
 mod check;
 mod diff;
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 // The front end and the emitters allocate many small, short-lived values on every core; mimalloc
 // serves them with thread-local free lists where glibc's malloc contends and consolidates.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: alloc::Mimalloc = alloc::Mimalloc;
 
 /// Accord: describe a service once, in a small `.accord` file, and generate the rest.
 ///

@@ -3,7 +3,9 @@
 //! `cargo bench -p accord-idl --bench front_end`
 //!
 //! The allocator is mimalloc, the one `accord check` runs with (cli/src/main.rs), so the numbers
-//! are those users get. `--bench front_end_system_alloc` runs the same with the system allocator.
+//! are close to those users get (the binary calls `mi_malloc` itself where the alignment allows,
+//! cli/src/alloc.rs, a little cheaper). `--bench front_end_system_alloc` runs the same with the
+//! system allocator.
 
 #[path = "shared/front_end.rs"]
 mod shared;

@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-// What `accord check` runs with (cli/src/main.rs), so the numbers are the ones users get.
+// mimalloc, what `accord check` runs with (cli/src/main.rs, which calls `mi_malloc` itself where
+// the alignment allows: cli/src/alloc.rs), so the numbers are close to the ones users get.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

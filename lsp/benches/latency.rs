@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-// The `accord` binary's allocator (cli/src/main.rs): measured as the server runs.
+// mimalloc, the `accord` binary's allocator (cli/src/main.rs; cli/src/alloc.rs calls it a little
+// more cheaply): measured about as the server runs.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -21,6 +21,7 @@ type P<'i> = Pair<'i, Rule>;
 pub fn rule(pair: &P) -> Rule {
     match pair.as_rule() {
         Rule::f_item => Rule::item,
+        Rule::f_docs => Rule::docs,
         Rule::f_annotation => Rule::annotation,
         Rule::f_arg => Rule::annotation_arg,
         Rule::f_arg_key => Rule::arg_key,
@@ -283,6 +284,14 @@ impl Builder<'_> {
 
     pub fn int(&mut self, text: &str, span: Span) -> i128 {
         let (neg, digits) = text.strip_prefix('-').map_or((false, text), |d| (true, d));
+        // Most numbers are a few decimal digits (field numbers): summed here, where i128's
+        // parser costs several times as much. 18 digits cannot overflow.
+        if (1..=18).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+            let v = digits
+                .bytes()
+                .fold(0i128, |v, b| v * 10 + i128::from(b - b'0'));
+            return if neg { -v } else { v };
+        }
         let parsed = match digits.strip_prefix("0x") {
             Some(hex) => i128::from_str_radix(hex, 16),
             None => digits.parse::<i128>(),
@@ -451,4 +460,41 @@ fn unicode_escape(rest: &str) -> Option<(char, usize)> {
     }
     let ch = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
     Some((ch, close + 2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The short-decimal path of `int` gives what i128's parser gives, and longer, hex and
+    /// overflowing numbers still go to the parser (and its error).
+    #[test]
+    fn integers_are_read_alike_on_both_paths() {
+        let cases = [
+            ("0", Some(0)),
+            ("-0", Some(0)),
+            ("7", Some(7)),
+            ("-42", Some(-42)),
+            ("123456789012345678", Some(123_456_789_012_345_678)),
+            ("-999999999999999999", Some(-999_999_999_999_999_999)),
+            ("1234567890123456789", Some(1_234_567_890_123_456_789)),
+            ("0x1F", Some(31)),
+            ("-0x10", Some(-16)),
+            ("170141183460469231731687303715884105727", Some(i128::MAX)),
+            ("170141183460469231731687303715884105728", None),
+        ];
+        for (text, want) in cases {
+            let mut errors = Vec::new();
+            let mut b = Builder {
+                file: FileId(0),
+                base: 0,
+                errors: &mut errors,
+            };
+            let got = b.int(text, Span::new(FileId(0), 0, text.len()));
+            match want {
+                Some(v) => assert_eq!((got, errors.len()), (v, 0), "{text}"),
+                None => assert_eq!((got, errors.len()), (i128::MAX, 1), "{text}"),
+            }
+        }
+    }
 }

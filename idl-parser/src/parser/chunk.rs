@@ -71,6 +71,9 @@ impl Source<'_> {
     /// The fast path: a declaration parsed by the `f_` rules. `None` when they do not accept the
     /// chunk (a header clause, or a syntax error the other rules will describe).
     fn fast_item(&self, src: &str, base: usize, errors: &mut Vec<SyntaxError>) -> Option<Item> {
+        if has_control(src) {
+            return None;
+        }
         let chunk = AccordParser::parse(Rule::f_chunk, src).ok()?.next()?;
         let item = chunk.into_inner().next()?;
         self.builder(base, errors).item(item)
@@ -273,6 +276,17 @@ impl Source<'_> {
         }
         self.builder(base, errors).item(top)
     }
+}
+
+/// Whether `src` holds a control character the fast rules' whitespace (`'\t'..' '`, one range
+/// test) would take for whitespace: U+000E..U+001F. UTF-8 puts no such byte inside another
+/// character. Branch-free over blocks of bytes, so the compiler vectorizes it.
+fn has_control(src: &str) -> bool {
+    src.as_bytes().chunks(32).any(|block| {
+        block
+            .iter()
+            .fold(false, |seen, &b| seen | (b.wrapping_sub(0x0e) < 0x12))
+    })
 }
 
 /// `import "…";` keeps its path only when the literal is a string.

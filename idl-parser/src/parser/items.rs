@@ -19,7 +19,7 @@ impl Builder<'_> {
         let keyword = parts.next()?;
         let name = self.ident(parts.next()?);
         let mut kind = empty_decl(keyword.as_str(), name);
-        reserve(&mut kind, parts.clone().count());
+        reserve(&mut kind, parts.len());
         for member in parts {
             self.add_member(&mut kind, member);
         }
@@ -62,7 +62,7 @@ impl Builder<'_> {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::attrs => attrs = self.attrs(p),
-                Rule::docs | Rule::f_annotation => self.attr(&mut attrs, p),
+                Rule::docs | Rule::f_docs | Rule::f_annotation => self.attr(&mut attrs, p),
                 Rule::ident => name = Some(self.ident(p)),
                 Rule::question => optional = Some(self.span(&p)),
                 _ if is_type(&p) => ty = Some(self.type_ref(p)),
@@ -103,7 +103,7 @@ impl Builder<'_> {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::attrs => attrs = self.attrs(p),
-                Rule::docs | Rule::f_annotation => self.attr(&mut attrs, p),
+                Rule::docs | Rule::f_docs | Rule::f_annotation => self.attr(&mut attrs, p),
                 Rule::ident => name = Some(self.ident(p)),
                 _ if is_literal(&p) => number = Some(self.literal(p)),
                 _ => {}

@@ -310,8 +310,21 @@ service Svc {
     uses Svc, a.b.Other;
 }
 struct Broken { a: i32 = 1 b: i32 = 2; }
-struct Open { a: i32 = 1;
-"#;
+"#
+        .to_string()
+            // Every whitespace character between tokens, and a rule whose span ends in the
+            // whitespace before a missing optional part (`@a`, `5`, `throws E`, one doc line).
+            + "struct Ws {\ta\t?\t:\ti32\t=\t1\t;\r\n\x0b b :\x0c list < i32 > = 2 ;\n"
+            + "  @a\n c: map < i32 , x . y > = 3 ; @b ( x = 1 , ) d: i32 = 4;\n"
+            + "  reserved 5 , 6 to 7 , 8 ; }\n/// one\n\n  enum E2 { /// two\n\t A = 1 ; }\n"
+            + "service T { op a ( ) -> x throws E , F ; op b ( stream x ) -> stream y ;\n"
+            + "  notify c ( ) ; uses T , U ; }\nchannel c { messages A , B ; kind k ; }\n"
+            // U+000E..U+001F are not whitespace: the fast rules' range takes them, so such a
+            // chunk is theirs to refuse.
+            + "struct Ctl { a: i32 = 1;\x0e b: i32 = 2; }\n"
+            // Members with no whitespace between them or around the braces.
+            + "struct Adj{a:i32=1;b?:list<x>=2;reserved 3;}enum E3{A=1;B=2;}service V{op a()->();}"
+            + "struct Open { a: i32 = 1;\n";
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/ftgo/api");
         let mut texts: Vec<String> = std::fs::read_dir(dir)
             .into_iter()
