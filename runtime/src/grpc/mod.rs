@@ -222,8 +222,11 @@ pub fn status_error<E: ServiceError>(status: &tonic::Status) -> E {
 /// The [`CallError`] of a status that is not a declared error.
 pub fn status_call_error(status: &tonic::Status) -> CallError {
     let code = neutral_code(status.code());
-    if code == Code::Unavailable && std::error::Error::source(status).is_some() {
-        // tonic's own failure to reach the server, not the server's answer.
+    // A status with a source error is one tonic made from the transport's failure (the server
+    // not reached, or the connection lost before its answer: `UNAVAILABLE`, `CANCELLED`
+    // "operation was canceled", `UNKNOWN` "transport error"), never the server's answer.
+    let lost = matches!(code, Code::Unavailable | Code::Cancelled | Code::Unknown);
+    if lost && std::error::Error::source(status).is_some() {
         return CallError::Connect(status.message().to_owned());
     }
     let mut neutral = Status::new(code, status.message());

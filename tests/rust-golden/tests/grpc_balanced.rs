@@ -43,6 +43,31 @@ fn unavailable() -> (Killable, Arc<AtomicU32>) {
     (server, hits)
 }
 
+/// An instance that takes the HTTP/2 connection and the request's first bytes, then closes the
+/// connection unanswered, as a server that dies while handling the call; counts the calls it
+/// swallowed.
+fn swallowing() -> (Killable, Arc<AtomicU32>) {
+    use tokio::io::AsyncReadExt as _;
+    let taken = Arc::new(AtomicU32::new(0));
+    let counted = taken.clone();
+    let server = Killable::start(move |listener, _: Shutdown| async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            // The client's preface (24 bytes) and SETTINGS, then its request's HEADERS: more
+            // than the preface arriving means a call was sent.
+            let mut buffer = [0u8; 4096];
+            let mut read = 0;
+            while let Ok(n @ 1..) = socket.read(&mut buffer).await {
+                read += n;
+                if read > 100 {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    break;
+                }
+            }
+        }
+    });
+    (server, taken)
+}
+
 /// A balanced proxy over `urls`, with `metrics`.
 async fn proxy(urls: &[&str], metrics: &Metrics) -> grpc::Proxy {
     let mut builder = GrpcClient::builder(urls.join(","));
@@ -129,5 +154,42 @@ async fn a_refused_connection_goes_to_another_instance_for_any_operation() {
         assert_eq!(bounded(proxy.ping(Request::new(()))).await, Ok(()));
     }
     assert!(retries(&metrics) >= 1.0, "the dead instance was tried");
+    good.kill().await;
+}
+
+#[tokio::test]
+async fn a_call_whose_connection_closes_unanswered_is_sent_again_only_if_idempotent() {
+    let good = Killable::grpc();
+    let (swallower, taken) = swallowing();
+    let metrics = Metrics::new();
+    let proxy = proxy(&[&swallower.url, &good.url], &metrics).await;
+    for n in 0..6u128 {
+        let id = uuid::Uuid::from_u128(n + 1);
+        let got = bounded(proxy.get_thing(Request::new(GetThing { id }))).await;
+        assert_eq!(got, Ok(thing(id)), "sent again to the other instance");
+    }
+    assert!(
+        taken.load(Ordering::SeqCst) >= 1,
+        "the swallowing instance took a call"
+    );
+    // Not idempotent (a fresh proxy, so that round robin reaches the swallowing instance again
+    // before its breaker ejects it).
+    let proxy = self::proxy(&[&swallower.url, &good.url], &metrics).await;
+    let before = taken.load(Ordering::SeqCst);
+    let mut lost = 0;
+    for _ in 0..6 {
+        match bounded(proxy.ping(Request::new(()))).await {
+            Ok(()) => {}
+            Err(CallError::Connect(_)) => lost += 1,
+            Err(other) => panic!("a lost connection is a connection error: {other:?}"),
+        }
+    }
+    assert!(lost >= 1, "round robin reached the swallowing instance");
+    assert_eq!(
+        taken.load(Ordering::SeqCst) - before,
+        lost,
+        "a ping that may have been taken is not sent again"
+    );
+    swallower.kill().await;
     good.kill().await;
 }
