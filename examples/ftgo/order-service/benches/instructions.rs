@@ -195,16 +195,9 @@ fn reqwest_get<T: serde::de::DeserializeOwned + 'static>(
     Box::new(move || {
         let (http, url) = (http.clone(), url.clone());
         Box::pin(async move {
-            let mut get = http.get(&url);
-            if trace {
-                get = get.header("traceparent", traceparent::fresh());
-            }
-            match get.send().await {
-                Ok(response) if response.status().is_success() => {
-                    response.json::<T>().await.is_ok_and(ok)
-                }
-                _ => false,
-            }
+            let traceparent = trace.then(traceparent::fresh);
+            let got = common::get_json::<T>(&http, &url, traceparent).await;
+            got.is_some_and(ok)
         })
     })
 }

@@ -411,16 +411,10 @@ fn reqwest_call<T: DeserializeOwned + 'static>(
     Arc::new(move || {
         let (http, url) = (http.clone(), url.clone());
         Box::pin(async move {
-            let mut get = http.get(&url);
-            if trace {
-                get = get.header("traceparent", traceparent::fresh());
-            }
-            match get.send().await {
-                Ok(response) if response.status().is_success() => {
-                    response.json::<T>().await.is_ok()
-                }
-                _ => false,
-            }
+            let traceparent = trace.then(traceparent::fresh);
+            common::get_json::<T>(&http, &url, traceparent)
+                .await
+                .is_some()
         })
     })
 }

@@ -184,3 +184,21 @@ pub fn hand_written_consumers(consumers: Consumers) -> axum::Router {
         .route("/consumers/{consumer_id}", axum::routing::get(get_consumer))
         .with_state(Arc::new(consumers))
 }
+
+/// The hand-written client's request: reqwest getting `url` and decoding a `T`, with the
+/// `traceparent` given (a generated proxy sends one on every call); `None` on any failure.
+pub async fn get_json<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+    traceparent: Option<String>,
+) -> Option<T> {
+    let mut get = http.get(url);
+    if let Some(traceparent) = traceparent {
+        get = get.header("traceparent", traceparent);
+    }
+    let response = get.send().await.ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    response.json::<T>().await.ok()
+}
