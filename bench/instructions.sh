@@ -65,20 +65,22 @@ export -f instructions call_case typed
 export work calls messaging
 
 if [ "$ratios" = 1 ]; then
+    # CASE GENERATED HAND LABEL: one line of counts and their ratio.
+    ratio() {
+        awk -v c="$1" -v g="$2" -v h="$3" -v label="$4" 'BEGIN {
+            printf "%-11s generated %7d, %s %7d instructions per call: hand/generated %.3f\n",
+                c, g, label, h, h / g }'
+    }
+    declare -A generated
     for case in rest-hal rest-plain grpc-unary; do
-        generated=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case $case")
+        generated[$case]=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case $case")
         hand=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case $case-hand")
-        awk -v c="$case" -v g="$generated" -v h="$hand" 'BEGIN {
-            printf "%-11s generated %7d, hand-written %7d instructions per call: hand/generated %.3f\n",
-                c, g, h, h / g }'
+        ratio "$case" "${generated[$case]}" "$hand" hand-written
     done
     # The hand-written pairs doing the generated pairs' duties too (trace context; gRPC's deadline).
     for case in rest-hal grpc-unary; do
-        generated=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case $case")
         duties=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case $case-hand-duties")
-        awk -v c="$case" -v g="$generated" -v h="$duties" 'BEGIN {
-            printf "%-11s generated %7d, hand-written with its duties %7d instructions per call: hand/generated %.3f\n",
-                c, g, h, h / g }'
+        ratio "$case" "${generated[$case]}" "$duties" "hand-written with its duties"
     done
     exit 0
 fi
