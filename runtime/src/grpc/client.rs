@@ -105,7 +105,8 @@ impl GrpcClientBuilder {
     /// goes to one instance (round robin, or the least loaded), whose own breaker hears its
     /// outcome and ejects it when it keeps failing (`docs/wire.md`, "Discovery"). A unary
     /// call whose connection was refused goes to another instance, whatever the operation; an
-    /// idempotent one that met `UNAVAILABLE` is retried under the retry budget, as over REST.
+    /// idempotent one that met `UNAVAILABLE` or lost its connection is retried under the retry
+    /// budget, as over REST.
     /// One URL gives the same client as [`build`](Self::build). Call it inside a tokio
     /// runtime.
     pub async fn discover(&self) -> Result<GrpcClient, ClientConfigError> {
@@ -395,8 +396,8 @@ impl GrpcClient {
 
     /// A unary call over `balanced` instances, its input encoded once so that it can be sent
     /// again: to another instance when the connection could not be opened (nothing was sent),
-    /// for any operation; after `UNAVAILABLE` for an idempotent one, with the REST client's
-    /// backoff, deadline and retry budget (`call::balanced`).
+    /// for any operation; after `UNAVAILABLE` or a lost connection for an idempotent one, with
+    /// the REST client's backoff, deadline and retry budget (`call::balanced`).
     async fn retrying<I, O>(
         self,
         balanced: Balanced<Channel>,
