@@ -229,19 +229,15 @@ pub fn run(args: &BuildArgs) -> ExitCode {
 
 fn build(args: &BuildArgs) -> Result<(), Failure> {
     let model = compile(&args.inputs, &args.include)?;
-    let outputs = write_targets(args, &model)?;
-    // The process ends next: the OS reclaims these at once, faster than freeing every value
-    // (as in `accord check`).
-    std::mem::forget((model, outputs));
+    write_targets(args, &model)?;
+    // The process ends next: the OS reclaims the model at once, faster than freeing every
+    // value (as in `accord check`).
+    std::mem::forget(model);
     Ok(())
 }
 
-/// Emits every target asked for and publishes them into `--out`; returns the outputs (for the
-/// caller to free or not).
-fn write_targets(
-    args: &BuildArgs,
-    model: &Model,
-) -> Result<Vec<(Target, Vec<OutputFile>)>, Failure> {
+/// Emits every target asked for and publishes them into `--out`.
+fn write_targets(args: &BuildArgs, model: &Model) -> Result<(), Failure> {
     let targets: BTreeSet<Target> = if args.target.is_empty() {
         Target::ALL.into_iter().collect()
     } else {
@@ -252,28 +248,35 @@ fn write_targets(
         fakes: args.rust_fakes,
         ..Default::default()
     };
-    let outputs: Vec<(Target, Vec<OutputFile>)> = targets
-        .into_iter()
-        .map(|t| match t {
-            Target::Rust => (t, accord_codegen::rust::emit(model, &rust)),
-            Target::OpenApi => (t, openapi(model, &args.openapi_servers)),
-            _ => (t, accord_codegen::emit(model, t)),
-        })
-        .collect();
+    let emit = |target| match target {
+        Target::Rust => accord_codegen::rust::emit(model, &rust),
+        Target::OpenApi => openapi(model, &args.openapi_servers),
+        _ => accord_codegen::emit(model, target),
+    };
     let written = |e: std::io::Error| usage(format!("{}: {e}", args.out.display()));
-    match outputs.as_slice() {
-        [(target, files)] if !args.target.is_empty() => {
-            publish_flat(&args.out, files).map_err(written)?;
-            report_written(*target, files, &args.out);
-        }
-        _ => {
-            publish(&args.out, &outputs).map_err(written)?;
-            for (target, files) in &outputs {
-                report_written(*target, files, &args.out.join(target.name()));
-            }
-        }
+    // One target named with `--target` goes straight into `--out`.
+    let only = (targets.len() == 1 && !args.target.is_empty()).then(|| targets.first());
+    if let Some(Some(&target)) = only {
+        let files = emit(target);
+        publish_flat(&args.out, &files).map_err(written)?;
+        report_written(target, files.len(), &args.out);
+        return Ok(());
     }
-    Ok(outputs)
+    // Each target is written into the staging folder as soon as it is emitted, and freed: the
+    // next emitter reuses that memory instead of touching fresh pages the kernel must zero
+    // (peak memory is the largest target's, not the sum of all of them).
+    let staging = staging_in(&args.out).map_err(written)?;
+    let mut counts = Vec::with_capacity(targets.len());
+    for &target in &targets {
+        let files = emit(target);
+        write_all(&staging.path().join(target.name()), &files).map_err(written)?;
+        counts.push((target, files.len()));
+    }
+    publish(&args.out, staging.path(), &targets).map_err(written)?;
+    for (target, count) in counts {
+        report_written(target, count, &args.out.join(target.name()));
+    }
+    Ok(())
 }
 
 /// One build of `--watch`: compiles (reusing the unchanged files of `previous`), prints the
@@ -310,11 +313,10 @@ fn openapi(model: &Model, servers: &[String]) -> Vec<OutputFile> {
     accord_codegen::openapi::emit_with(model, &options)
 }
 
-fn report_written(target: Target, files: &[OutputFile], folder: &Path) {
+fn report_written(target: Target, files: usize, folder: &Path) {
     println!(
-        "{:>10} {} files in {}",
+        "{:>10} {files} files in {}",
         target.name(),
-        files.len(),
         crate::output::shown(folder)
     );
 }
@@ -546,19 +548,15 @@ fn staging_in(out: &Path) -> std::io::Result<tempfile::TempDir> {
         .tempdir_in(out)
 }
 
-/// Several targets: writes each into the staging folder, then moves each target's folder into
-/// `<out>/<target>/`, replacing the old one whole (no stale files survive). The staging folder
-/// (with the replaced outputs) is removed whatever happens.
-fn publish(out: &Path, outputs: &[(Target, Vec<OutputFile>)]) -> std::io::Result<()> {
-    let staging = staging_in(out)?;
-    for (target, files) in outputs {
-        write_all(&staging.path().join(target.name()), files)?;
-    }
-    std::fs::create_dir_all(out)?;
-    let retired = staging.path().join(".previous");
+/// Several targets, written into `staging` (a folder [`staging_in`] `out`) each under its
+/// name: moves each target's folder into `<out>/<target>/`, replacing the old one whole (no
+/// stale files survive). The replaced folders go into `staging`, removed with it whatever
+/// happens.
+fn publish(out: &Path, staging: &Path, targets: &BTreeSet<Target>) -> std::io::Result<()> {
+    let retired = staging.join(".previous");
     std::fs::create_dir(&retired)?;
-    for (target, _) in outputs {
-        let fresh = staging.path().join(target.name());
+    for target in targets {
+        let fresh = staging.join(target.name());
         let destination = out.join(target.name());
         if destination.exists() {
             std::fs::rename(&destination, retired.join(target.name()))?;
