@@ -327,20 +327,38 @@ fn micros(d: Duration) -> f64 {
     d.as_nanos() as f64 / 1000.0
 }
 
+/// Prints the medians of the interleaved runs of each path and the ratios of the medians,
+/// with the quartiles of the per-run ratios (each run's paths shared the broker's state).
 #[cfg(any(feature = "nats", feature = "amqp"))]
-fn compare(name: &str, raw_client: &str, accord: f64, typed: f64, raw: f64, n: u64) {
-    println!("{name:<7} accord publish + consume + ack:   {accord:>10.0} msgs/s ({n} messages)");
-    println!("{name:<7} typed (generated code's path):    {typed:>10.0} msgs/s");
+fn compare(name: &str, raw_client: &str, accord: &[f64], typed: &[f64], raw: &[f64], n: u64) {
+    let (a, t, r) = (
+        median(accord.to_vec()),
+        median(typed.to_vec()),
+        median(raw.to_vec()),
+    );
+    println!("{name:<7} accord publish + consume + ack:   {a:>10.0} msgs/s ({n} messages)");
+    println!("{name:<7} typed (generated code's path):    {t:>10.0} msgs/s");
     println!(
-        "{name:<7} raw {raw_client} same:{:>w$}{raw:>10.0} msgs/s",
+        "{name:<7} raw {raw_client} same:{:>w$}{r:>10.0} msgs/s",
         "",
         w = 23 - raw_client.len()
     );
     println!(
-        "{name:<7} ratio accord / raw: {:.2}, typed / raw: {:.2}",
-        accord / raw,
-        typed / raw
+        "{name:<7} ratio accord / raw: {:.2} (runs {}), typed / raw: {:.2} (runs {})",
+        a / r,
+        quartiles(accord, raw),
+        t / r,
+        quartiles(typed, raw),
     );
+}
+
+/// The first and third quartiles of the per-run ratios `num[i] / den[i]`, as `q1–q3`.
+#[cfg(any(feature = "nats", feature = "amqp"))]
+fn quartiles(num: &[f64], den: &[f64]) -> String {
+    let mut ratios: Vec<f64> = num.iter().zip(den).map(|(a, b)| a / b).collect();
+    ratios.sort_by(f64::total_cmp);
+    let at = |quarter: usize| ratios[(ratios.len() - 1) * quarter / 4];
+    format!("{:.2}–{:.2}", at(1), at(3))
 }
 
 #[cfg(feature = "nats")]
@@ -349,23 +367,28 @@ async fn nats(url: &str) {
     let broker = Broker::connect(url).await.unwrap();
     let (mut raw, mut accord, mut typed) = (Vec::new(), Vec::new(), Vec::new());
     let mut raw_as_accord = Vec::new();
-    // Interleaved runs, medians compared: a warming or busy broker favours no side.
+    // Interleaved runs, medians compared, each run starting with the next path: a warming or
+    // busy broker, or one slowing down as its store grows, favours no side.
     for run in 0..broker_runs() {
-        raw.push(raw_nats(url, n, run, false).await);
-        raw_as_accord.push(raw_nats(url, n, run, true).await);
-        accord.push(accord_path(&broker, &format!("bench.nats.{run}"), n).await);
-        typed.push(typed_path(&broker, &format!("bench.nats.typed.{run}"), n).await);
+        for path in rotation(run, 4) {
+            match path {
+                0 => raw.push(raw_nats(url, n, run, false).await),
+                1 => raw_as_accord.push(raw_nats(url, n, run, true).await),
+                2 => accord.push(accord_path(&broker, &format!("bench.nats.{run}"), n).await),
+                _ => typed.push(typed_path(&broker, &format!("bench.nats.typed.{run}"), n).await),
+            }
+        }
     }
-    let typed = median(typed);
-    compare("nats", "async-nats", median(accord), typed, median(raw), n);
+    compare("nats", "async-nats", &accord, &typed, &raw, n);
     // Accord's JetStream publishes carry `Nats-Msg-Id` (the stream then keeps one copy of a
     // message published twice, at the cost of a lookup in its duplicate window) and the
     // payload's `content_type`: the raw client sending the same headers, measured apart.
-    let raw_as_accord = median(raw_as_accord);
-    println!("nats    raw async-nats, Accord's headers:  {raw_as_accord:>10.0} msgs/s");
+    let same = median(raw_as_accord.clone());
+    println!("nats    raw async-nats, Accord's headers:  {same:>10.0} msgs/s");
     println!(
-        "nats    ratio typed / raw with Accord's headers: {:.2}",
-        typed / raw_as_accord
+        "nats    ratio typed / raw with Accord's headers: {:.2} (runs {})",
+        median(typed.clone()) / same,
+        quartiles(&typed, &raw_as_accord)
     );
     round_trips(&broker, "nats").await;
     typed_round_trips(&broker, "nats").await;
@@ -373,6 +396,12 @@ async fn nats(url: &str) {
 
 /// Interleaved runs per real broker (`ACCORD_BENCH_BROKER_RUNS`, default 3).
 #[cfg(any(feature = "nats", feature = "amqp"))]
+/// The order of `paths` paths in run `run`: each run starts one path later than the previous.
+#[cfg(any(feature = "nats", feature = "amqp"))]
+fn rotation(run: u32, paths: u32) -> impl Iterator<Item = u32> {
+    (0..paths).map(move |step| (run + step) % paths)
+}
+
 fn broker_runs() -> u32 {
     count("ACCORD_BENCH_BROKER_RUNS", 3).max(1) as u32
 }
@@ -443,18 +472,15 @@ async fn amqp(url: &str) {
     let broker = Broker::connect(url).await.unwrap();
     let (mut raw, mut accord, mut typed) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..broker_runs() {
-        raw.push(raw_amqp(url, n, run).await);
-        accord.push(accord_path(&broker, &format!("bench.amqp.{run}"), n).await);
-        typed.push(typed_path(&broker, &format!("bench.amqp.typed.{run}"), n).await);
+        for path in rotation(run, 3) {
+            match path {
+                0 => raw.push(raw_amqp(url, n, run).await),
+                1 => accord.push(accord_path(&broker, &format!("bench.amqp.{run}"), n).await),
+                _ => typed.push(typed_path(&broker, &format!("bench.amqp.typed.{run}"), n).await),
+            }
+        }
     }
-    compare(
-        "amqp",
-        "lapin",
-        median(accord),
-        median(typed),
-        median(raw),
-        n,
-    );
+    compare("amqp", "lapin", &accord, &typed, &raw, n);
     round_trips(&broker, "amqp").await;
     typed_round_trips(&broker, "amqp").await;
 }
