@@ -189,9 +189,10 @@ fn both_structs(a: &DeclKind, b: &DeclKind) -> bool {
     matches!((a, b), (DeclKind::Struct(_), DeclKind::Struct(_)))
 }
 
-type SpanPair = (Option<crate::Span>, Option<crate::Span>);
+pub(super) type SpanPair = (Option<crate::Span>, Option<crate::Span>);
 
-fn lifecycle_and_docs(
+/// A deprecation (`dep`: old, new) and changed documentation of `what`, in that order.
+pub(super) fn lifecycle_and_docs(
     ctx: &mut Ctx,
     pkg: &str,
     what: &str,

@@ -1,6 +1,6 @@
 //! Rules for services, their operations (signatures and HTTP bindings) and channels.
 
-use super::decls::{DEPRECATED, DOCS_CHANGED};
+use super::decls::lifecycle_and_docs;
 use super::{Class, Ctx, Rule, output_text};
 use crate::model::{
     Auth, AuthScheme, ChannelId, Model, Operation, ParamLocation, PathSegment, Service, ServiceId,
@@ -84,24 +84,17 @@ fn service(ctx: &mut Ctx, pkg: &str, name: &str, old_id: ServiceId, new_id: Serv
         Some(ctx.old_spans.services[old_id.index()].name),
         Some(ctx.new_spans.services[new_id.index()].name),
     );
-    if o.docs != n.docs {
-        ctx.push(
-            &DOCS_CHANGED,
-            pkg,
-            format!("documentation of `{name}` changed"),
-            spans.0,
-            spans.1,
-        );
-    }
-    if o.lifecycle.deprecated.is_none() && n.lifecycle.deprecated.is_some() {
-        ctx.push(
-            &DEPRECATED,
-            pkg,
-            format!("`{name}` was deprecated"),
-            spans.0,
-            spans.1,
-        );
-    }
+    lifecycle_and_docs(
+        ctx,
+        pkg,
+        name,
+        (&o.docs, &n.docs),
+        (
+            o.lifecycle.deprecated.is_some(),
+            n.lifecycle.deprecated.is_some(),
+        ),
+        spans,
+    );
     if o.hypermedia != n.hypermedia {
         let (rule, did) = match n.hypermedia {
             true => (&HYPERMEDIA_ADDED, "gained"),
@@ -254,24 +247,17 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
             spans.1,
         );
     }
-    if o.docs != n.docs {
-        ctx.push(
-            &DOCS_CHANGED,
-            pkg,
-            format!("documentation of `{what}` changed"),
-            spans.0,
-            spans.1,
-        );
-    }
-    if o.lifecycle.deprecated.is_none() && n.lifecycle.deprecated.is_some() {
-        ctx.push(
-            &DEPRECATED,
-            pkg,
-            format!("`{what}` was deprecated"),
-            spans.0,
-            spans.1,
-        );
-    }
+    lifecycle_and_docs(
+        ctx,
+        pkg,
+        what,
+        (&o.docs, &n.docs),
+        (
+            o.lifecycle.deprecated.is_some(),
+            n.lifecycle.deprecated.is_some(),
+        ),
+        spans,
+    );
 }
 
 /// What clients may assume about a call beyond its messages: whether it may be retried, and how
@@ -552,22 +538,15 @@ fn channel(
             spans.1,
         );
     }
-    if o.docs != n.docs {
-        ctx.push(
-            &DOCS_CHANGED,
-            pkg,
-            format!("documentation of `{name}` changed"),
-            spans.0,
-            spans.1,
-        );
-    }
-    if o.lifecycle.deprecated.is_none() && n.lifecycle.deprecated.is_some() {
-        ctx.push(
-            &DEPRECATED,
-            pkg,
-            format!("`{name}` was deprecated"),
-            spans.0,
-            spans.1,
-        );
-    }
+    lifecycle_and_docs(
+        ctx,
+        pkg,
+        name,
+        (&o.docs, &n.docs),
+        (
+            o.lifecycle.deprecated.is_some(),
+            n.lifecycle.deprecated.is_some(),
+        ),
+        spans,
+    );
 }
