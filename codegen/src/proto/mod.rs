@@ -57,10 +57,16 @@ pub fn grpc_names(model: &Model) -> GrpcNames {
             format!("{}.{}", names.package(d.package), names.decl(id))
         })
         .collect();
-    let mut services = vec![None; model.services.len()];
-    for id in model.package_ids() {
+    // A service's names depend on what its file declared before it, so each file is rendered
+    // as `emit` renders it (the text is dropped): packages on every core, as there.
+    let ids: Vec<PackageId> = model.package_ids().collect();
+    let rendered = parallel::map(&ids, |&id| {
         let mut rpcs = Vec::new();
         render(model, &names, id, &mut rpcs);
+        rpcs
+    });
+    let mut services = vec![None; model.services.len()];
+    for (id, rpcs) in ids.into_iter().zip(rendered) {
         for (service, name, methods) in rpcs {
             let full = format!("{}.{name}", names.package(id));
             services[service.index()] = Some((full, methods));

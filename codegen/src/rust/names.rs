@@ -3,6 +3,7 @@
 //! `Box` to break a recursive type.
 
 use super::ident::{Case, Namer, convert};
+use crate::parallel;
 use accord_idl::model::*;
 use std::collections::HashSet;
 
@@ -80,8 +81,9 @@ impl Names {
         Names {
             packages: model.packages.iter().map(package_path).collect(),
             decls,
-            members: model.decls.iter().map(member_names).collect(),
-            enums: model.decls.iter().map(enum_names).collect(),
+            // Each declaration's members are named apart from everything else: on every core.
+            members: parallel::map(&model.decls, member_names),
+            enums: parallel::map(&model.decls, enum_names),
             services,
             channels,
             boxed: boxed_fields(model),
