@@ -14,13 +14,14 @@
 //! staging folder is removed when the run ends; a run killed by a signal can leave it, but
 //! only inside `DIR`, never beside it.
 
+use crate::publish::{publish, publish_flat, staging_in, write_all};
 use accord_codegen::{OutputFile, Target};
 use accord_idl::model::ServiceId;
 use accord_idl::source::normalize;
 use accord_idl::{Compilation, Model, render};
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
@@ -537,84 +538,6 @@ fn report(compilation: &Compilation) {
             render::human(&compilation.sources, &compilation.diagnostics)
         );
     }
-}
-
-/// A staging folder inside `out` (same file system, so moving out of it is a rename; and
-/// nothing is ever written outside `out`).
-fn staging_in(out: &Path) -> std::io::Result<tempfile::TempDir> {
-    std::fs::create_dir_all(out)?;
-    tempfile::Builder::new()
-        .prefix(".accord-build-")
-        .tempdir_in(out)
-}
-
-/// Several targets, written into `staging` (a folder [`staging_in`] `out`) each under its
-/// name: moves each target's folder into `<out>/<target>/`, replacing the old one whole (no
-/// stale files survive). The replaced folders go into `staging`, removed with it whatever
-/// happens.
-fn publish(out: &Path, staging: &Path, targets: &BTreeSet<Target>) -> std::io::Result<()> {
-    let retired = staging.join(".previous");
-    std::fs::create_dir(&retired)?;
-    for target in targets {
-        let fresh = staging.join(target.name());
-        let destination = out.join(target.name());
-        if destination.exists() {
-            std::fs::rename(&destination, retired.join(target.name()))?;
-        }
-        std::fs::rename(&fresh, &destination)?;
-    }
-    Ok(())
-}
-
-/// One target asked for by name: its files go straight into `out` (`--target rust --out DIR`
-/// gives `DIR/mod.rs`), like `protoc --*_out`. `out` may hold other files, so it is never
-/// replaced whole: every file is written to the staging folder first, then each is renamed
-/// over its namesake, so no file is ever half-written. Files of earlier runs that this run
-/// does not produce are left alone.
-fn publish_flat(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
-    let staging = staging_in(out)?;
-    write_all(staging.path(), files)?;
-    create_folders(out, files)?;
-    for file in files {
-        std::fs::rename(staging.path().join(&file.path), out.join(&file.path))?;
-    }
-    Ok(())
-}
-
-/// Writes `files` under `folder`. File creation dominates a big build (thousands of JSON
-/// Schema files), so folders are made once each and the files are written on every core.
-fn write_all(folder: &Path, files: &[OutputFile]) -> std::io::Result<()> {
-    create_folders(folder, files)?;
-    accord_idl::parallel::map(files, |f| std::fs::write(folder.join(&f.path), &f.contents))
-        .into_iter()
-        .collect()
-}
-
-/// Creates `folder` and every folder the files need in it, each once. Refuses a path that
-/// would leave `folder` (`..`, absolute): emitters never produce one, and this is the last
-/// line before the disk.
-fn create_folders(folder: &Path, files: &[OutputFile]) -> std::io::Result<()> {
-    std::fs::create_dir_all(folder)?;
-    let mut made = BTreeSet::new();
-    for file in files {
-        let relative = &file.path;
-        let safe = relative
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)));
-        if !safe {
-            let message = format!(
-                "refusing to write outside the output folder: {}",
-                relative.display()
-            );
-            return Err(std::io::Error::other(message));
-        }
-        if let Some(dir) = relative.parent().filter(|d| !d.as_os_str().is_empty())
-            && made.insert(dir)
-        {
-            std::fs::create_dir_all(folder.join(dir))?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod fmt;
 mod inputs;
 mod lsp;
 mod output;
+mod publish;
 mod token;
 mod watch;
 
