@@ -2,7 +2,7 @@
 //! Members are matched by number, so a new name at an old number is a rename.
 
 use super::{Class, Ctx, Rule, type_text};
-use crate::model::{DeclId, DeclKind, Field, Link, Struct, StructRole};
+use crate::model::{DeclId, DeclKind, Field, Lifecycle, Link, Struct, StructRole};
 
 rules! {
     DECL_REMOVED = "decl-removed", Major, "Removing a declaration breaks every user of its name.";
@@ -77,11 +77,8 @@ fn compare_decl(ctx: &mut Ctx, pkg: &str, name: &str, old_id: DeclId, new_id: De
         ctx,
         pkg,
         name,
-        (&o.docs, &n.docs),
-        (
-            o.lifecycle.deprecated.is_some(),
-            n.lifecycle.deprecated.is_some(),
-        ),
+        (&o.docs, &o.lifecycle),
+        (&n.docs, &n.lifecycle),
         spans,
     );
     match (&o.kind, &n.kind) {
@@ -191,16 +188,17 @@ fn both_structs(a: &DeclKind, b: &DeclKind) -> bool {
 
 pub(super) type SpanPair = (Option<crate::Span>, Option<crate::Span>);
 
-/// A deprecation (`dep`: old, new) and changed documentation of `what`, in that order.
+/// A deprecation and changed documentation of `what` (its docs and lifecycle, old and new), in
+/// that order.
 pub(super) fn lifecycle_and_docs(
     ctx: &mut Ctx,
     pkg: &str,
     what: &str,
-    docs: (&Option<String>, &Option<String>),
-    dep: (bool, bool),
+    old: (&Option<String>, &Lifecycle),
+    new: (&Option<String>, &Lifecycle),
     spans: SpanPair,
 ) {
-    if !dep.0 && dep.1 {
+    if old.1.deprecated.is_none() && new.1.deprecated.is_some() {
         ctx.push(
             &DEPRECATED,
             pkg,
@@ -209,7 +207,7 @@ pub(super) fn lifecycle_and_docs(
             spans.1,
         );
     }
-    if docs.0 != docs.1 {
+    if old.0 != new.0 {
         ctx.push(
             &DOCS_CHANGED,
             pkg,
@@ -259,11 +257,8 @@ fn enum_values(
             ctx,
             pkg,
             &what,
-            (&v.docs, &w.docs),
-            (
-                v.lifecycle.deprecated.is_some(),
-                w.lifecycle.deprecated.is_some(),
-            ),
+            (&v.docs, &v.lifecycle),
+            (&w.docs, &w.lifecycle),
             (os, ns),
         );
     }
@@ -414,11 +409,8 @@ fn field(
         ctx,
         pkg,
         &what,
-        (&f.docs, &g.docs),
-        (
-            f.lifecycle.deprecated.is_some(),
-            g.lifecycle.deprecated.is_some(),
-        ),
+        (&f.docs, &f.lifecycle),
+        (&g.docs, &g.lifecycle),
         spans,
     );
 }

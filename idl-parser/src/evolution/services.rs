@@ -88,11 +88,8 @@ fn service(ctx: &mut Ctx, pkg: &str, name: &str, old_id: ServiceId, new_id: Serv
         ctx,
         pkg,
         name,
-        (&o.docs, &n.docs),
-        (
-            o.lifecycle.deprecated.is_some(),
-            n.lifecycle.deprecated.is_some(),
-        ),
+        (&o.docs, &o.lifecycle),
+        (&n.docs, &n.lifecycle),
         spans,
     );
     if o.hypermedia != n.hypermedia {
@@ -251,11 +248,8 @@ fn operation(ctx: &mut Ctx, pkg: &str, what: &str, o: &Operation, n: &Operation,
         ctx,
         pkg,
         what,
-        (&o.docs, &n.docs),
-        (
-            o.lifecycle.deprecated.is_some(),
-            n.lifecycle.deprecated.is_some(),
-        ),
+        (&o.docs, &o.lifecycle),
+        (&n.docs, &n.lifecycle),
         spans,
     );
 }
@@ -542,11 +536,8 @@ fn channel(
         ctx,
         pkg,
         name,
-        (&o.docs, &n.docs),
-        (
-            o.lifecycle.deprecated.is_some(),
-            n.lifecycle.deprecated.is_some(),
-        ),
+        (&o.docs, &o.lifecycle),
+        (&n.docs, &n.lifecycle),
         spans,
     );
 }
