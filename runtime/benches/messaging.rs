@@ -394,14 +394,14 @@ async fn nats(url: &str) {
     typed_round_trips(&broker, "nats").await;
 }
 
-/// Interleaved runs per real broker (`ACCORD_BENCH_BROKER_RUNS`, default 3).
-#[cfg(any(feature = "nats", feature = "amqp"))]
 /// The order of `paths` paths in run `run`: each run starts one path later than the previous.
 #[cfg(any(feature = "nats", feature = "amqp"))]
 fn rotation(run: u32, paths: u32) -> impl Iterator<Item = u32> {
     (0..paths).map(move |step| (run + step) % paths)
 }
 
+/// Interleaved runs per real broker (`ACCORD_BENCH_BROKER_RUNS`, default 3).
+#[cfg(any(feature = "nats", feature = "amqp"))]
 fn broker_runs() -> u32 {
     count("ACCORD_BENCH_BROKER_RUNS", 3).max(1) as u32
 }
