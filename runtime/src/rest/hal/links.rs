@@ -58,7 +58,7 @@ impl Fields {
         let mut fields = Fields::default();
         output
             .serialize(Top {
-                resource,
+                wanted: &Wanted::of(resource),
                 fields: &mut fields,
             })
             .ok()?;
@@ -240,31 +240,65 @@ impl<'b> Writer<'b> {
     }
 }
 
-/// The field of `resource` named `name`, when a link's path or a relation needs it (the
-/// description's own `&'static str`, so a map's keys are matched too).
-fn wanted(resource: &'static Resource, name: &str) -> Option<&'static str> {
-    let relation = resource.relations.iter().find(|r| r.field == name);
-    if let Some(relation) = relation {
-        return Some(relation.field);
-    }
-    resource
-        .links
-        .iter()
-        .find_map(|link| placeholder(link.path, name))
+/// The fields of a resource its links and relations read, listed once per response: looking
+/// each member of the output up in the description scanned every link's path, some 300
+/// instructions a member.
+struct Wanted {
+    resource: &'static Resource,
+    names: [&'static str; 8],
+    len: usize,
+    /// More names than `names` holds: each is then looked up in the description.
+    overflow: bool,
 }
 
-/// The placeholder `{name}` of `path`, as a slice of it.
-fn placeholder(path: &'static str, name: &str) -> Option<&'static str> {
+impl Wanted {
+    fn of(resource: &'static Resource) -> Wanted {
+        let mut wanted = Wanted {
+            resource,
+            names: [""; 8],
+            len: 0,
+            overflow: false,
+        };
+        let relations = resource.relations.iter().map(|r| r.field);
+        let paths = resource.links.iter().flat_map(|l| placeholders(l.path));
+        for name in relations.chain(paths) {
+            if wanted.names[..wanted.len].contains(&name) {
+                continue;
+            }
+            let Some(slot) = wanted.names.get_mut(wanted.len) else {
+                wanted.overflow = true;
+                break;
+            };
+            *slot = name;
+            wanted.len += 1;
+        }
+        wanted
+    }
+
+    /// The field named `name`, when a link's path or a relation needs it (the description's
+    /// own `&'static str`, so a map's keys are matched too).
+    fn field(&self, name: &str) -> Option<&'static str> {
+        if self.overflow {
+            let relation = self.resource.relations.iter().find(|r| r.field == name);
+            return relation.map(|r| r.field).or_else(|| {
+                let mut paths = self.resource.links.iter().map(|l| l.path);
+                paths.find_map(|path| placeholders(path).find(|p| *p == name))
+            });
+        }
+        self.names[..self.len].iter().find(|n| **n == name).copied()
+    }
+}
+
+/// The placeholders `{name}` of `path`, as slices of it.
+fn placeholders(path: &'static str) -> impl Iterator<Item = &'static str> {
     let mut rest = path;
-    while let Some(open) = rest.find('{') {
+    std::iter::from_fn(move || {
+        let open = rest.find('{')?;
         let close = open + rest[open..].find('}')?;
         let found = &rest[open + 1..close];
-        if found == name {
-            return Some(found);
-        }
         rest = &rest[close + 1..];
-    }
-    None
+        Some(found)
+    })
 }
 
 /// Why capturing stopped: the output is not an object, or a value is not text (it is then
@@ -288,7 +322,7 @@ impl ser::Error for Skip {
 
 /// The output's serializer: a struct or a map, whose wanted members are captured.
 struct Top<'f> {
-    resource: &'static Resource,
+    wanted: &'f Wanted,
     fields: &'f mut Fields,
 }
 
@@ -440,7 +474,7 @@ impl ser::SerializeStruct for TopMap<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Skip> {
-        let field = wanted(self.top.resource, key);
+        let field = self.top.wanted.field(key);
         self.member(field, value);
         Ok(())
     }
@@ -464,7 +498,7 @@ impl ser::SerializeMap for TopMap<'_> {
         });
         self.key = named
             .ok()
-            .and_then(|()| wanted(self.top.resource, &fields.text));
+            .and_then(|()| self.top.wanted.field(&fields.text));
         Ok(())
     }
 
@@ -834,6 +868,36 @@ mod tests {
             "{}",
             written.0
         );
+    }
+
+    #[test]
+    fn the_wanted_fields_are_those_the_description_names_however_many() {
+        // ORDER names four fields; WIDE ten, more than `Wanted` lists itself.
+        static WIDE: Resource = Resource {
+            links: &[Link {
+                rel: "self",
+                method: http::Method::GET,
+                path: "/{a}/{b}/{c}/{d}/{e}/x/{f}/{g}/{h}/{i}/{j}",
+            }],
+            relations: &[],
+        };
+        let order = ["consumer_id", "item_ids", "order_id", "line"];
+        let wide = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+        for (resource, names, overflow) in [(&ORDER, &order[..], false), (&WIDE, &wide, true)] {
+            let wanted = Wanted::of(resource);
+            assert_eq!(wanted.overflow, overflow);
+            for name in names {
+                assert_eq!(wanted.field(name), Some(*name));
+            }
+            for name in ["", "x", "orders", "{a}", "a}", "note", "order"] {
+                assert_eq!(wanted.field(name), None, "{name:?}");
+            }
+        }
+        let value: BTreeMap<&str, usize> = wide.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        let fields = Fields::of(&WIDE, &value).unwrap();
+        for (i, name) in wide.iter().enumerate() {
+            assert_eq!(fields.scalar(name), Some(i.to_string().as_str()));
+        }
     }
 
     #[test]
