@@ -256,8 +256,10 @@ fn write_targets(args: &BuildArgs, model: &Model) -> Result<(), Failure> {
     };
     let written = |e: std::io::Error| usage(format!("{}: {e}", args.out.display()));
     // One target named with `--target` goes straight into `--out`.
-    let only = (targets.len() == 1 && !args.target.is_empty()).then(|| targets.first());
-    if let Some(Some(&target)) = only {
+    let single = targets
+        .first()
+        .filter(|_| targets.len() == 1 && !args.target.is_empty());
+    if let Some(&target) = single {
         let files = emit(target);
         publish_flat(&args.out, &files).map_err(written)?;
         report_written(target, files.len(), &args.out);

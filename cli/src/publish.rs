@@ -16,10 +16,10 @@ pub(crate) fn staging_in(out: &Path) -> std::io::Result<tempfile::TempDir> {
         .tempdir_in(out)
 }
 
-/// Several targets, written into `staging` (a folder [`staging_in`] `out`) each under its
-/// name: moves each target's folder into `<out>/<target>/`, replacing the old one whole (no
-/// stale files survive). The replaced folders go into `staging`, removed with it whatever
-/// happens.
+/// Several targets, each already written into `<staging>/<target>/` (`staging` from
+/// [`staging_in`] of `out`): moves each target's folder to `<out>/<target>/`, replacing the
+/// old one whole (no stale files survive). The replaced folders go into `staging` and are
+/// removed; whatever is left there goes with the staging folder, whatever happens.
 pub(crate) fn publish(
     out: &Path,
     staging: &Path,
@@ -35,8 +35,8 @@ pub(crate) fn publish(
         }
         std::fs::rename(&fresh, &destination)?;
     }
-    // What this leaves behind goes with the staging folder (whose removal, like this one,
-    // cannot undo the build: the new outputs are in place).
+    // The new outputs are in place: a failure to remove the old ones does not undo the build,
+    // and what is left goes with the staging folder (whose removal ignores failures too).
     let _ = remove_tree(&retired);
     Ok(())
 }
