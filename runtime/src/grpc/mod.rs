@@ -285,19 +285,12 @@ pub(crate) fn timeout_value(duration: std::time::Duration) -> MetadataValue<Asci
     .into_iter()
     .find(|(value, _)| *value <= MAX)
     .unwrap_or(((secs / 3600).min(MAX), b'H'));
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(value).as_bytes();
     let mut text = [0u8; 9];
-    let mut start = 8;
-    text[8] = unit;
-    let mut rest = value;
-    loop {
-        start -= 1;
-        text[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    MetadataValue::try_from(&text[start..]).expect("digits and a unit letter")
+    text[..digits.len()].copy_from_slice(digits);
+    text[digits.len()] = unit;
+    MetadataValue::try_from(&text[..=digits.len()]).expect("digits and a unit letter")
 }
 
 #[cfg(test)]
