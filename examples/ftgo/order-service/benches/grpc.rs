@@ -265,6 +265,22 @@ async fn compare(name: &str, tasks: usize, slices: u64, sides: &[(&str, Side)], 
     );
 }
 
+/// The generated proxy of `url`, its outstanding bound above the callers' number.
+fn generated_proxy(url: &str, tasks: usize) -> grpc::Proxy {
+    let mut builder = accord::grpc::client::GrpcClient::builder(url);
+    builder.config(accord::ProxyConfig {
+        max_outstanding: tasks * 2,
+        ..Default::default()
+    });
+    grpc::Proxy::new(builder.build().unwrap())
+}
+
+/// A tonic client connected to `url`.
+async fn hand_client(url: &str) -> Hand {
+    let endpoint = tonic::transport::Endpoint::from_shared(url.to_owned()).unwrap();
+    tonic::client::Grpc::new(endpoint.connect().await.unwrap())
+}
+
 /// The pairing that is the hand-written pair with the generated pair's duties, when there is one.
 const DUTIES: usize = 4;
 
@@ -357,38 +373,11 @@ fn main() {
         routes.add_service(hand::Server::with_duties(hand_orders_again));
         let duties_url = hand_grpc::serve(routes.routes()).await;
 
-        let config = accord::ProxyConfig {
-            max_outstanding: tasks * 2,
-            ..Default::default()
-        };
-        let (generated_url_again, hand_url_again) = (generated_url.clone(), hand_url.clone());
-        let mut builder = accord::grpc::client::GrpcClient::builder(generated_url);
-        builder.config(config);
-        let proxy = grpc::Proxy::new(builder.build().unwrap());
-        let channel = tonic::transport::Endpoint::from_shared(hand_url)
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        let hand = tonic::client::Grpc::new(channel);
-        let mut builder = accord::grpc::client::GrpcClient::builder(hand_url_again.clone());
-        builder.config(accord::ProxyConfig {
-            max_outstanding: tasks * 2,
-            ..Default::default()
-        });
-        let proxy_to_hand = grpc::Proxy::new(builder.build().unwrap());
-        let channel = tonic::transport::Endpoint::from_shared(generated_url_again.clone())
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        let hand_to_generated = tonic::client::Grpc::new(channel);
-        let channel = tonic::transport::Endpoint::from_shared(duties_url)
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        let hand_with_duties = tonic::client::Grpc::new(channel);
+        let proxy = generated_proxy(&generated_url, tasks);
+        let hand = hand_client(&hand_url).await;
+        let proxy_to_hand = generated_proxy(&hand_url, tasks);
+        let hand_to_generated = hand_client(&generated_url).await;
+        let hand_with_duties = hand_client(&duties_url).await;
         println!("gRPC over loopback, {secs} s per side in alternating 500 ms slices");
         let call = proxy.get_order(GetOrderRequest { order_id: ID }.into());
         let watch = proxy.watch_order(GetOrderRequest { order_id: ID }.into());
