@@ -9,6 +9,7 @@
 #                                      seconds per side and shape, about 15 s in all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/summary.sh
 runs=${1:-10}
 cargo bench -q -p ftgo-order-service --bench grpc --no-run 2>/dev/null
 results=$(mktemp)
@@ -23,14 +24,8 @@ for ((i = 1; i <= runs; i++)); do
     echo "run $i: unary $unary (against the hand-written pair with duties $duties), stream $stream, encode prost/accord $encode, decode prost/accord $decode"
     echo "$unary $duties $stream $encode $decode" >>"$results"
 done
-for column in 1 2 3 4 5; do
-    name=$(sed -n "${column}p" <<<$'unary ratio\nunary, with duties\nstream ratio\nencode prost/accord\ndecode prost/accord')
-    cut -d' ' -f"$column" "$results" | sort -n | awk -v name="$name" '
-        { v[NR] = $1 }
-        function q(p,  i) { i = 1 + p * (NR - 1); return v[int(i)] + (i - int(i)) * (v[int(i) + 1] - v[int(i)]) }
-        END { printf "%-20s median %.3f, quartiles %.3f-%.3f, range %.3f-%.3f (%d runs)\n",
-              name, q(0.5), q(0.25), q(0.75), v[1], v[NR], NR }'
-done
+# Median, quartiles and range of each column.
+summarize "$results" 'unary ratio' 'unary, with duties' 'stream ratio' 'encode prost/accord' 'decode prost/accord'
 # Allocations per call (client + server) of each pairing: a count, the same from run to run.
 ACCORD_BENCH_SECS=1 ACCORD_BENCH_ALLOCS=1 cargo bench -q -p ftgo-order-service --bench grpc 2>/dev/null |
     sed -n 's/^unary GetOrder: \([a-z+, -]*[a-z]\) *[0-9]*\/s .* \([0-9.]*\) allocs\/call$/allocations per unary call, \1: \2/p'

@@ -13,6 +13,7 @@
 # (counting slows every allocation a little, so the timed runs do not count).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/summary.sh
 runs=${1:-12}
 cargo bench -q -p ftgo-order-service --bench rest --no-run 2>/dev/null
 results=$(mktemp)
@@ -27,14 +28,7 @@ for ((i = 1; i <= runs; i++)); do
     echo "$whole $paired $cpu $duties" >>"$results"
 done
 # Median, quartiles and range of each column.
-for column in 1 2 3 4; do
-    name=$(sed -n "${column}p" <<<$'whole-run ratio\npaired-slice median\nCPU-per-request ratio\nratio, with duties')
-    cut -d' ' -f"$column" "$results" | sort -n | awk -v name="$name" '
-        { v[NR] = $1 }
-        function q(p,  i) { i = 1 + p * (NR - 1); return v[int(i)] + (i - int(i)) * (v[int(i) + 1] - v[int(i)]) }
-        END { printf "%-22s median %.3f, quartiles %.3f-%.3f, range %.3f-%.3f (%d runs)\n",
-              name, q(0.5), q(0.25), q(0.75), v[1], v[NR], NR }'
-done
+summarize "$results" 'whole-run ratio' 'paired-slice median' 'CPU-per-request ratio' 'ratio, with duties'
 # Allocations per request: a count, the same from run to run.
 ACCORD_BENCH_SECS=1 ACCORD_BENCH_ALLOCS=1 cargo bench -q -p ftgo-order-service --bench rest 2>/dev/null |
     sed -n 's/^\([a-z+ ,-]*[a-z]\) *[0-9]* req\/s.* \([0-9.]*\) allocs\/req.*/allocations per request, \1: \2/p'

@@ -240,7 +240,8 @@ async fn compare(name: &str, tasks: usize, slices: u64, sides: &[(&str, Side)], 
         "{name} throughput ratio generated/hand-written: {:.3}",
         generated.per_second / hand.per_second
     );
-    if let Some(duties) = means.get(DUTIES) {
+    if let Some(duties) = sides.iter().position(|(label, _)| *label == DUTIES) {
+        let duties = means[duties];
         println!(
             "{name} throughput ratio generated/hand-written with duties: {:.3}",
             generated.per_second / duties.per_second
@@ -281,8 +282,9 @@ async fn hand_client(url: &str) -> Hand {
     tonic::client::Grpc::new(endpoint.connect().await.unwrap())
 }
 
-/// The pairing that is the hand-written pair with the generated pair's duties, when there is one.
-const DUTIES: usize = 4;
+/// The label of the pairing that is the hand-written pair doing the generated pair's duties too
+/// (trace context, deadline), when a comparison has one.
+const DUTIES: &str = "hand-written with duties";
 
 type Side = std::sync::Arc<dyn Fn() -> Call + Send + Sync>;
 
@@ -410,10 +412,7 @@ fn main() {
                 "hand client, generated server",
                 side(hand_get(hand_to_generated.clone(), false)),
             ),
-            (
-                "hand-written with duties",
-                side(hand_get(hand_with_duties, true)),
-            ),
+            (DUTIES, side(hand_get(hand_with_duties, true))),
         ];
         compare("unary GetOrder", tasks, secs * 2, &unary, 1.0).await;
         let streams = [
