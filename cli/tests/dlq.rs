@@ -78,6 +78,8 @@ async fn list_show_replay(kind: Kind) {
     ]);
     assert!(json.status.success(), "{}", text(&json.stderr));
     let all: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    // Listing took every letter and put it back at the tail: still two, in the same order.
+    assert_eq!(all.as_array().map(Vec::len), Some(2), "{all:#}");
     assert_eq!(all[1]["payload"], "second\u{1b}[31m");
     assert_eq!(all[0]["attempts"], 5);
     assert_eq!(all[0]["headers"]["error"], "oven cold");

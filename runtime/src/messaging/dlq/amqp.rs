@@ -128,7 +128,17 @@ impl Reader {
             })
             .await?;
         }
-        Ok(())
+        // Closed, not dropped: an acknowledgement has no reply, so one sent just before the
+        // process exits can be lost with the connection, and its message is handed back: in
+        // the queue twice, the copy first. The broker answers the close only after every frame
+        // sent before it on the channel, the acknowledgements included.
+        let close = channel.close(200, "dead letters read");
+        timed(self.timeout, async {
+            close
+                .await
+                .map_err(|e| unavailable("closing the channel", e))
+        })
+        .await
     }
 }
 
