@@ -16,7 +16,9 @@ fn tree(features: &str, edges: &str) -> BTreeSet<String> {
     let output = Command::new(env!("CARGO"))
         .args([
             "tree",
-            "--offline",
+            // The lockfile as committed; crates a fresh machine has not downloaded yet (those of
+            // features nothing else built, `otlp`'s) are fetched, which `--offline` refused.
+            "--locked",
             "--manifest-path",
             manifest,
             "-p",
