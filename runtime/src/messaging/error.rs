@@ -44,13 +44,15 @@ impl From<BrokerError> for CallError {
 }
 
 /// Runs `op` under `timeout`; an elapsed timeout is [`BrokerError::Timeout`].
-pub(crate) async fn timed<T>(
+///
+/// A combinator rather than an `async fn`, which would keep `op` beside the `Timeout` made of
+/// it: twice the room, copied whole wherever the future is boxed (a publish is, every time).
+pub(crate) fn timed<T>(
     timeout: std::time::Duration,
     op: impl Future<Output = Result<T, BrokerError>>,
-) -> Result<T, BrokerError> {
-    tokio::time::timeout(timeout, op)
-        .await
-        .unwrap_or(Err(BrokerError::Timeout))
+) -> impl Future<Output = Result<T, BrokerError>> {
+    use futures::FutureExt as _;
+    tokio::time::timeout(timeout, op).map(|done| done.unwrap_or(Err(BrokerError::Timeout)))
 }
 
 /// `From<BrokerError>` for an operation's error enum (written by `errors!`), so a handler that

@@ -28,8 +28,9 @@ pub(crate) struct NatsBroker {
     client: Client,
     jetstream: jetstream::Context,
     config: Arc<BrokerConfig>,
-    /// Streams already created by this connection: publishing declares only once. Emptied on
-    /// every reconnection: the server may have come back without them.
+    /// The addresses whose stream this connection made sure of: publishing declares only once
+    /// (and looks an address up without building its stream's name). Emptied on every
+    /// reconnection: the server may have come back without them.
     streams: Arc<Mutex<HashSet<String>>>,
     /// Counts reconnections, so durable consumers re-attach at once.
     reconnected: tokio::sync::watch::Receiver<u64>,
@@ -106,7 +107,8 @@ impl NatsBroker {
             .get_or_create_stream(config)
             .await
             .map_err(|e| unavailable("creating stream", e))?;
-        self.streams.lock().unwrap().insert(name);
+        let address = channel.address.to_string();
+        self.streams.lock().unwrap().insert(address);
         Ok(stream)
     }
 
@@ -119,13 +121,11 @@ impl NatsBroker {
         if !channel.durable {
             return self.core_publish(&channel.address, headers, message).await;
         }
-        if !self
-            .streams
-            .lock()
-            .unwrap()
-            .contains(&stream_name(&channel.address))
-        {
-            self.ensure_stream(channel).await?;
+        if !self.streams.lock().unwrap().contains(&*channel.address) {
+            // Boxed: once per stream and connection, and its future (a stream's whole
+            // configuration, a JetStream API request) would otherwise take room in every
+            // publish's, copied whole as the publish is boxed.
+            Box::pin(self.ensure_stream(channel)).await?;
         }
         let confirm = self
             .jetstream
@@ -518,7 +518,8 @@ fn header_fault(name: &str, value: &str) -> Option<&'static str> {
     if name.is_empty() || name.bytes().any(|b| !(33..=126).contains(&b) || b == b':') {
         return Some("is not a legal header name");
     }
-    if value.contains(['\r', '\n']) {
+    // Bytes, not chars: a line break is ASCII, and every header of every publish is scanned.
+    if value.bytes().any(|b| b == b'\r' || b == b'\n') {
         return Some("has a line break in its value");
     }
     None
