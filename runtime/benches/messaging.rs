@@ -20,7 +20,9 @@
 //! `ACCORD_BENCH_RUNS` how many times the embedded broker's throughput is measured (default 5;
 //! each run and the median are printed), and `ACCORD_BENCH_MEMORY_ONLY=1` skips the real
 //! brokers (for profiling the embedded one, e.g. under `valgrind --tool=callgrind`), and
-//! `ACCORD_BENCH_ONLY=broker|typed` runs one of its two paths.
+//! `ACCORD_BENCH_ONLY=broker|typed` runs one of its two paths;
+//! `ACCORD_BENCH_BROKER_ONLY=raw|raw_headers|broker|typed` runs that path on NATS alone
+//! (nothing on RabbitMQ, nothing compared).
 
 #[cfg(any(feature = "nats", feature = "amqp"))]
 #[path = "../tests/brokers/mod.rs"]
@@ -66,7 +68,9 @@ fn main() {
             rt.block_on(nats(&server.url()));
         }
         #[cfg(feature = "amqp")]
-        if let Some(server) = brokers::Server::start(brokers::Kind::Rabbit) {
+        if std::env::var_os("ACCORD_BENCH_BROKER_ONLY").is_some() {
+            // A NATS path alone.
+        } else if let Some(server) = brokers::Server::start(brokers::Kind::Rabbit) {
             rt.block_on(amqp(&server.url()));
         }
     }
@@ -372,12 +376,22 @@ async fn nats(url: &str) {
     for run in 0..broker_runs() {
         for path in rotation(run, 4) {
             match path {
-                0 => raw.push(raw_nats(url, n, run, false).await),
-                1 => raw_as_accord.push(raw_nats(url, n, run, true).await),
-                2 => accord.push(accord_path(&broker, &format!("bench.nats.{run}"), n).await),
-                _ => typed.push(typed_path(&broker, &format!("bench.nats.typed.{run}"), n).await),
+                0 if broker_path("raw") => raw.push(raw_nats(url, n, run, false).await),
+                1 if broker_path("raw_headers") => {
+                    raw_as_accord.push(raw_nats(url, n, run, true).await)
+                }
+                2 if broker_path("broker") => {
+                    accord.push(accord_path(&broker, &format!("bench.nats.{run}"), n).await)
+                }
+                3 if broker_path("typed") => {
+                    typed.push(typed_path(&broker, &format!("bench.nats.typed.{run}"), n).await)
+                }
+                _ => {}
             }
         }
+    }
+    if std::env::var_os("ACCORD_BENCH_BROKER_ONLY").is_some() {
+        return;
     }
     compare("nats", "async-nats", &accord, &typed, &raw, n);
     // Accord's JetStream publishes carry `Nats-Msg-Id` (the stream then keeps one copy of a
@@ -392,6 +406,15 @@ async fn nats(url: &str) {
     );
     round_trips(&broker, "nats").await;
     typed_round_trips(&broker, "nats").await;
+}
+
+/// Whether the real brokers' runs take `path` (`raw`, `raw_headers`, `broker` or `typed`): all
+/// of them, unless `ACCORD_BENCH_BROKER_ONLY` names one, which then runs alone and nothing is
+/// compared (for counting one path's instructions, e.g. under `valgrind --tool=callgrind`).
+#[cfg(feature = "nats")]
+fn broker_path(path: &str) -> bool {
+    std::env::var("ACCORD_BENCH_BROKER_ONLY").is_ok_and(|only| only == path)
+        || std::env::var_os("ACCORD_BENCH_BROKER_ONLY").is_none()
 }
 
 /// The order of `paths` paths in run `run`: each run starts one path later than the previous.
