@@ -10,8 +10,12 @@
 #   bash bench/instructions.sh --update   measure and rewrite the baseline
 #   bash bench/instructions.sh --ratios   instead, each call case beside the hand-written pair
 #                                         the throughput benches compare it with (reqwest + axum,
-#                                         tonic + prost) and the ratio hand-written/generated:
-#                                         like for like, in a unit the machine's load does not move
+#                                         tonic + prost; also doing the generated pair's duties)
+#                                         and the ratio hand-written/generated, then an Order's
+#                                         encoding and decoding beside prost's, and (with
+#                                         nats-server on PATH) a typed NATS message beside the raw
+#                                         client's: like for like, in a unit the machine's load
+#                                         does not move
 #
 # A deliberate change of a count (a feature that costs, an optimization, a dependency update)
 # updates the baseline in the same commit, with the reason in the commit message. Counts depend
@@ -65,11 +69,13 @@ export -f instructions call_case typed
 export work calls messaging
 
 if [ "$ratios" = 1 ]; then
-    # CASE GENERATED HAND LABEL: one line of counts and their ratio.
+    # CASE GENERATED OTHER LABEL [SHORT [UNIT]]: one line of counts and their ratio,
+    # other/generated (above 1: the generated code runs fewer instructions).
     ratio() {
-        awk -v c="$1" -v g="$2" -v h="$3" -v label="$4" 'BEGIN {
-            printf "%-11s generated %7d, %s %7d instructions per call: hand/generated %.3f\n",
-                c, g, label, h, h / g }'
+        awk -v c="$1" -v g="$2" -v h="$3" -v label="$4" -v short="${5:-$4}" \
+            -v unit="${6:-call}" 'BEGIN {
+            printf "%-12s generated %7d, %s %7d instructions per %s: %s/generated %.3f\n",
+                c, g, label, h, unit, short, h / g }'
     }
     declare -A generated
     for case in rest-hal rest-plain grpc-unary; do
@@ -78,10 +84,31 @@ if [ "$ratios" = 1 ]; then
         ratio "$case" "${generated[$case]}" "$hand" hand-written
     done
     # The hand-written pairs doing the generated pairs' duties too (trace context; gRPC's deadline).
-    for case in rest-hal grpc-unary; do
+    for case in rest-hal rest-plain grpc-unary; do
         duties=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case $case-hand-duties")
-        ratio "$case" "${generated[$case]}" "$duties" "hand-written with its duties"
+        ratio "$case" "${generated[$case]}" "$duties" "hand-written with its duties" hand
     done
+    # An Order's encoding and decoding, accord::proto against prost's derive.
+    for way in encode decode; do
+        ours=$(per_unit ACCORD_BENCH_CALLS 1000 4000 bash -c "call_case proto-$way")
+        theirs=$(per_unit ACCORD_BENCH_CALLS 1000 4000 bash -c "call_case prost-$way")
+        ratio "proto-$way" "$ours" "$theirs" prost
+    done
+    # The typed messaging path on NATS (publish, consume, ack: this process's side of it; the
+    # server is not counted) against the raw async-nats client sending the same headers, when
+    # nats-server is on PATH.
+    if command -v nats-server >/dev/null; then
+        nats_bench=$(executable accord-runtime messaging nats)
+        nats_path() {
+            ACCORD_BENCH_BROKER_ONLY=$1 ACCORD_BENCH_BROKER_RUNS=1 ACCORD_BENCH_MESSAGES=100 \
+                ACCORD_BENCH_RUNS=1 ACCORD_BENCH_ROUND_TRIPS=10 instructions "$nats_bench" --bench
+        }
+        export -f nats_path
+        export nats_bench
+        typed=$(per_unit ACCORD_BENCH_BROKER_MESSAGES 500 2500 bash -c 'nats_path typed')
+        raw=$(per_unit ACCORD_BENCH_BROKER_MESSAGES 500 2500 bash -c 'nats_path raw_headers')
+        ratio nats-typed "$typed" "$raw" "raw async-nats (same headers)" raw message
+    fi
     exit 0
 fi
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The REST bench's generated/hand-written throughput ratio over several runs (and against the
-# hand-written pair doing the generated pair's trace-context duty by hand). On a shared
-# machine one run's ratio moves by several points (the two sides share the machine slice by
-# slice, yet connections and task placement differ from run to run), so a ratio is reported
+# hand-written pair doing the generated pair's duties by hand: trace context, deadline). On a
+# shared machine one run's ratio moves by several points (the two sides share the machine slice
+# by slice, yet connections and task placement differ from run to run), so a ratio is reported
 # as the median of many runs, with its spread. Prints numbers; asserts nothing.
 #
 #   bash bench/rest-ratio.sh [RUNS]   (default 12; each run is ACCORD_BENCH_SECS, default 4,

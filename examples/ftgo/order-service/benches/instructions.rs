@@ -13,9 +13,14 @@
 //!   throughput benches compare with (reqwest + axum, exchanging the same bytes; tonic + prost),
 //!   so that `bench/instructions.sh --ratios` gives each ratio in instructions, which the machine's
 //!   load does not move (not guarded: they measure other people's code),
-//! - `grpc-unary-hand-duties`, `rest-hal-hand-duties`: the hand-written pairs also doing by hand
-//!   the generated pairs' duties beyond answering (gRPC: trace context and deadline sent, read
-//!   and honoured; REST, where only a deadline the caller set travels: the trace context),
+//! - `grpc-unary-hand-duties`, `rest-hal-hand-duties`, `rest-plain-hand-duties`: the
+//!   hand-written pairs also doing by hand the generated pairs' duties beyond answering (gRPC:
+//!   trace context and deadline sent, read and honoured; REST, where only a deadline the caller
+//!   set travels: the trace context sent and read, the client held to the proxy's default
+//!   deadline),
+//! - `proto-encode`, `proto-decode` and `prost-encode`, `prost-decode`: one `Order` encoded into
+//!   a reused buffer or decoded, by `accord::proto` and by prost's derive (no runtime, no
+//!   sockets: the codec alone),
 //!
 //! and `ACCORD_BENCH_CALLS` the measured calls (default 1000), after 20 unmeasured ones. Every
 //! call must succeed with the expected answer. Prints the calls made; asserts nothing else.
@@ -47,6 +52,13 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
+    if let Some(mut codec) = codec(&case) {
+        for _ in 0..20 + calls {
+            assert!(codec(), "a {case} call failed");
+        }
+        println!("{case}: {calls} calls after 20 unmeasured");
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -58,12 +70,13 @@ fn main() {
             "grpc-unary" => grpc_unary().await,
             "rest-hal-hand" => rest_hal_hand(false).await,
             "rest-hal-hand-duties" => rest_hal_hand(true).await,
-            "rest-plain-hand" => rest_plain_hand().await,
+            "rest-plain-hand" => rest_plain_hand(false).await,
+            "rest-plain-hand-duties" => rest_plain_hand(true).await,
             "grpc-unary-hand" => grpc_unary_hand(false).await,
             "grpc-unary-hand-duties" => grpc_unary_hand(true).await,
             other => panic!(
-                "ACCORD_BENCH_CASE must be rest-hal, rest-plain, grpc-unary or one of them \
-                 with -hand, not {other:?}"
+                "ACCORD_BENCH_CASE must be rest-hal, rest-plain, grpc-unary, one of them with \
+                 -hand or -hand-duties, or a codec case, not {other:?}"
             ),
         };
         for _ in 0..20 + calls {
@@ -71,6 +84,35 @@ fn main() {
         }
         println!("{case}: {calls} calls after 20 unmeasured");
     });
+}
+
+/// A codec case: one encoding or decoding of an `Order` per call.
+fn codec(case: &str) -> Option<Box<dyn FnMut() -> bool>> {
+    use accord::proto::Message as _;
+    use hand_grpc::{order, pb, prost_order};
+    use std::hint::black_box;
+    let (ours, theirs) = (order(), prost_order());
+    let bytes = ours.encode_to_vec();
+    let mut buf = Vec::with_capacity(bytes.len());
+    Some(match case {
+        "proto-encode" => Box::new(move || {
+            buf.clear();
+            black_box(&ours).encode_body(&mut buf);
+            black_box(&buf) == &bytes
+        }),
+        "prost-encode" => Box::new(move || {
+            buf.clear();
+            prost::Message::encode(black_box(&theirs), &mut buf).is_ok() && buf == bytes
+        }),
+        "proto-decode" => Box::new(move || {
+            Order::decode(black_box(&bytes)).is_ok_and(|o| black_box(o).order_id == hand_grpc::ID)
+        }),
+        "prost-decode" => Box::new(move || {
+            <pb::Order as prost::Message>::decode(black_box(&bytes[..]))
+                .is_ok_and(|o| black_box(o).order_id == hand_grpc::ID)
+        }),
+        _ => return None,
+    })
 }
 
 /// Serves `router` on a loopback port; its base URL.
@@ -163,7 +205,8 @@ async fn grpc_unary() -> Call {
 }
 
 /// The hand-written REST pair of `GET /orders/{id}`; with `duties`, the client also sends a
-/// fresh `traceparent` and the server reads it, as the generated pair does.
+/// fresh `traceparent` and holds the call to a deadline, and the server reads the trace
+/// context, as the generated pair does.
 async fn rest_hal_hand(duties: bool) -> Call {
     let orders = store();
     let id = seed(&orders).await.order_id;
@@ -176,27 +219,33 @@ async fn rest_hal_hand(duties: bool) -> Call {
     reqwest_get(url, duties, move |order: Order| order.order_id == id)
 }
 
-async fn rest_plain_hand() -> Call {
-    let base = listen(hand_written_consumers(Consumers::new())).await;
+/// The hand-written REST pair of `GET /consumers/{id}`; with `duties`, as `rest_hal_hand`.
+async fn rest_plain_hand(duties: bool) -> Call {
+    let mut router = hand_written_consumers(Consumers::new());
+    if duties {
+        router = router.layer(axum::middleware::from_fn(traceparent::read));
+    }
+    let base = listen(router).await;
     let url = format!("{base}/consumers/{CONSUMER_ID}");
-    reqwest_get(url, false, |consumer: Consumer| {
+    reqwest_get(url, duties, |consumer: Consumer| {
         consumer.consumer_id == CONSUMER_ID
     })
 }
 
-/// The hand-written REST client: reqwest getting `url` (with a fresh `traceparent` when
-/// `trace`), decoding a `T` that must satisfy `ok`.
+/// The hand-written REST client: reqwest getting `url` (with `duties`, sending a fresh
+/// `traceparent` and held to the proxy's default deadline), decoding a `T` that must satisfy `ok`.
 fn reqwest_get<T: serde::de::DeserializeOwned + 'static>(
     url: String,
-    trace: bool,
+    duties: bool,
     ok: impl Fn(T) -> bool + Copy + 'static,
 ) -> Call {
     let http = reqwest::Client::new();
     Box::new(move || {
         let (http, url) = (http.clone(), url.clone());
         Box::pin(async move {
-            let traceparent = trace.then(traceparent::fresh);
-            let got = common::get_json::<T>(&http, &url, traceparent).await;
+            let traceparent = duties.then(traceparent::fresh);
+            let deadline = duties.then_some(common::DEFAULT_DEADLINE);
+            let got = common::get_json::<T>(&http, &url, traceparent, deadline).await;
             got.is_some_and(ok)
         })
     })

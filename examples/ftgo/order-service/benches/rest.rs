@@ -9,9 +9,10 @@
 //! change the run length per side, default 5 s, and the concurrent callers, default 32;
 //! `ACCORD_BENCH_ONLY=0..4` runs one of the five pairings alone, for `perf stat`).
 //!
-//! The fifth pairing is the hand-written pair doing the generated pair's duty beyond answering
-//! by hand: the client sends a fresh `traceparent`, the server reads and parses it (an axum
-//! middleware). What the hand-written code simply does not do is so measured apart.
+//! The fifth pairing is the hand-written pair doing the generated pair's duties beyond answering
+//! by hand: the client sends a fresh `traceparent` and holds each call to the proxy's default
+//! deadline (reqwest's per-request timeout), the server reads and parses the trace context (an
+//! axum middleware). What the hand-written code simply does not do is so measured apart.
 //!
 //! Besides wall-clock numbers it prints the process's CPU time per request (client and server
 //! both live in this process): on a machine shared with other work, requests/s swings with the
@@ -400,19 +401,20 @@ fn with_duties(router: axum::Router) -> axum::Router {
     router.layer(axum::middleware::from_fn(traceparent::read))
 }
 
-/// The hand-written client: reqwest getting `url` (with a fresh `traceparent` when `trace`, as
-/// every generated proxy call sends one) and decoding a `T`.
+/// The hand-written client: reqwest getting `url` and decoding a `T`; with `duties`, also doing
+/// what every generated proxy call does: sending a fresh `traceparent`, held to a deadline.
 fn reqwest_call<T: DeserializeOwned + 'static>(
     http: &reqwest::Client,
     url: String,
-    trace: bool,
+    duties: bool,
 ) -> Call {
     let http = http.clone();
     Arc::new(move || {
         let (http, url) = (http.clone(), url.clone());
         Box::pin(async move {
-            let traceparent = trace.then(traceparent::fresh);
-            common::get_json::<T>(&http, &url, traceparent)
+            let traceparent = duties.then(traceparent::fresh);
+            let deadline = duties.then_some(common::DEFAULT_DEADLINE);
+            common::get_json::<T>(&http, &url, traceparent, deadline)
                 .await
                 .is_some()
         })

@@ -185,16 +185,25 @@ pub fn hand_written_consumers(consumers: Consumers) -> axum::Router {
         .with_state(Arc::new(consumers))
 }
 
+/// The deadline a generated proxy holds each call to when its caller set none
+/// (`ProxyConfig::default_timeout`): the hand-written client doing the proxy's duties sets it too.
+pub const DEFAULT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The hand-written client's request: reqwest getting `url` and decoding a `T`, with the
-/// `traceparent` given (a generated proxy sends one on every call); `None` on any failure.
+/// `traceparent` given (a generated proxy sends one on every call) and held to `deadline` (a
+/// generated proxy always is: reqwest's per-request timeout); `None` on any failure.
 pub async fn get_json<T: serde::de::DeserializeOwned>(
     http: &reqwest::Client,
     url: &str,
     traceparent: Option<String>,
+    deadline: Option<std::time::Duration>,
 ) -> Option<T> {
     let mut get = http.get(url);
     if let Some(traceparent) = traceparent {
         get = get.header("traceparent", traceparent);
+    }
+    if let Some(deadline) = deadline {
+        get = get.timeout(deadline);
     }
     let response = get.send().await.ok()?;
     if !response.status().is_success() {
