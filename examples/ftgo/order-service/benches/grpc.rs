@@ -292,7 +292,8 @@ fn side(f: impl Fn() -> Call + Send + Sync + 'static) -> Side {
     std::sync::Arc::new(f)
 }
 
-/// Encoding and decoding one `Order`, ns per operation, best of five rounds.
+/// Encoding and decoding one `Order`, ns per operation, best of five rounds. The two sides'
+/// rounds alternate, so a busy spell of the machine slows both rather than one.
 fn codec() {
     let ours = order();
     let theirs = prost_order();
@@ -303,38 +304,44 @@ fn codec() {
         "prost reads what accord writes"
     );
     let rounds = 200_000;
-    let best = |f: &dyn Fn()| {
-        (0..5)
-            .map(|_| {
-                let t = Instant::now();
-                for _ in 0..rounds {
-                    f();
-                }
-                t.elapsed().as_nanos() as f64 / rounds as f64
-            })
-            .fold(f64::MAX, f64::min)
+    let round = |f: &dyn Fn()| {
+        let t = Instant::now();
+        for _ in 0..rounds {
+            f();
+        }
+        t.elapsed().as_nanos() as f64 / rounds as f64
+    };
+    // The best round of each side, the sides taking turns.
+    let best = |ours: &dyn Fn(), theirs: &dyn Fn()| {
+        (0..5).fold((f64::MAX, f64::MAX), |(a, b), _| {
+            (a.min(round(ours)), b.min(round(theirs)))
+        })
     };
     let mut buf = Vec::with_capacity(1024);
     let buf = std::cell::RefCell::new(&mut buf);
-    let accord_encode = best(&|| {
-        let mut buf = buf.borrow_mut();
-        buf.clear();
-        std::hint::black_box(&ours).encode_body(&mut **buf);
-        std::hint::black_box(&buf);
-    });
-    let prost_encode = best(&|| {
-        let mut buf = buf.borrow_mut();
-        buf.clear();
-        prost::Message::encode(std::hint::black_box(&theirs), &mut **buf).unwrap();
-        std::hint::black_box(&buf);
-    });
-    let accord_decode = best(&|| {
-        std::hint::black_box(Order::decode(std::hint::black_box(&bytes)).unwrap());
-    });
-    let prost_decode = best(&|| {
-        let decoded = <pb::Order as prost::Message>::decode(std::hint::black_box(&bytes[..]));
-        std::hint::black_box(decoded.unwrap());
-    });
+    let (accord_encode, prost_encode) = best(
+        &|| {
+            let mut buf = buf.borrow_mut();
+            buf.clear();
+            std::hint::black_box(&ours).encode_body(&mut **buf);
+            std::hint::black_box(&buf);
+        },
+        &|| {
+            let mut buf = buf.borrow_mut();
+            buf.clear();
+            prost::Message::encode(std::hint::black_box(&theirs), &mut **buf).unwrap();
+            std::hint::black_box(&buf);
+        },
+    );
+    let (accord_decode, prost_decode) = best(
+        &|| {
+            std::hint::black_box(Order::decode(std::hint::black_box(&bytes)).unwrap());
+        },
+        &|| {
+            let decoded = <pb::Order as prost::Message>::decode(std::hint::black_box(&bytes[..]));
+            std::hint::black_box(decoded.unwrap());
+        },
+    );
     println!(
         "Order ({} bytes): encode accord {accord_encode:.0} ns, prost {prost_encode:.0} ns (prost/accord {:.3}); \
          decode accord {accord_decode:.0} ns, prost {prost_decode:.0} ns (prost/accord {:.3})",
