@@ -83,7 +83,7 @@ if [ "$ratios" = 1 ]; then
         hand=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case $case-hand")
         ratio "$case" "${generated[$case]}" "$hand" hand-written
     done
-    # The hand-written pairs doing the generated pairs' duties too (trace context; gRPC's deadline).
+    # The hand-written pairs doing the generated pairs' duties too (trace context, deadline).
     for case in rest-hal rest-plain grpc-unary; do
         duties=$(per_unit ACCORD_BENCH_CALLS 100 400 bash -c "call_case $case-hand-duties")
         ratio "$case" "${generated[$case]}" "$duties" "hand-written with its duties" hand

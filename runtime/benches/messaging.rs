@@ -67,10 +67,11 @@ fn main() {
         if let Some(server) = brokers::Server::start(brokers::Kind::Nats) {
             rt.block_on(nats(&server.url()));
         }
+        // Nothing on RabbitMQ when a NATS path runs alone.
         #[cfg(feature = "amqp")]
-        if std::env::var_os("ACCORD_BENCH_BROKER_ONLY").is_some() {
-            // A NATS path alone.
-        } else if let Some(server) = brokers::Server::start(brokers::Kind::Rabbit) {
+        if broker_only().is_none()
+            && let Some(server) = brokers::Server::start(brokers::Kind::Rabbit)
+        {
             rt.block_on(amqp(&server.url()));
         }
     }
@@ -371,26 +372,26 @@ async fn nats(url: &str) {
     let broker = Broker::connect(url).await.unwrap();
     let (mut raw, mut accord, mut typed) = (Vec::new(), Vec::new(), Vec::new());
     let mut raw_as_accord = Vec::new();
+    let only = broker_only();
+    let runs = |path: &str| only.as_deref().is_none_or(|only| only == path);
     // Interleaved runs, medians compared, each run starting with the next path: a warming or
     // busy broker, or one slowing down as its store grows, favours no side.
     for run in 0..broker_runs() {
         for path in rotation(run, 4) {
             match path {
-                0 if broker_path("raw") => raw.push(raw_nats(url, n, run, false).await),
-                1 if broker_path("raw_headers") => {
-                    raw_as_accord.push(raw_nats(url, n, run, true).await)
-                }
-                2 if broker_path("broker") => {
+                0 if runs("raw") => raw.push(raw_nats(url, n, run, false).await),
+                1 if runs("raw_headers") => raw_as_accord.push(raw_nats(url, n, run, true).await),
+                2 if runs("broker") => {
                     accord.push(accord_path(&broker, &format!("bench.nats.{run}"), n).await)
                 }
-                3 if broker_path("typed") => {
+                3 if runs("typed") => {
                     typed.push(typed_path(&broker, &format!("bench.nats.typed.{run}"), n).await)
                 }
                 _ => {}
             }
         }
     }
-    if std::env::var_os("ACCORD_BENCH_BROKER_ONLY").is_some() {
+    if only.is_some() {
         return;
     }
     compare("nats", "async-nats", &accord, &typed, &raw, n);
@@ -408,13 +409,12 @@ async fn nats(url: &str) {
     typed_round_trips(&broker, "nats").await;
 }
 
-/// Whether the real brokers' runs take `path` (`raw`, `raw_headers`, `broker` or `typed`): all
-/// of them, unless `ACCORD_BENCH_BROKER_ONLY` names one, which then runs alone and nothing is
-/// compared (for counting one path's instructions, e.g. under `valgrind --tool=callgrind`).
-#[cfg(feature = "nats")]
-fn broker_path(path: &str) -> bool {
-    std::env::var("ACCORD_BENCH_BROKER_ONLY").is_ok_and(|only| only == path)
-        || std::env::var_os("ACCORD_BENCH_BROKER_ONLY").is_none()
+/// The one NATS path to run (`raw`, `raw_headers`, `broker` or `typed`), when
+/// `ACCORD_BENCH_BROKER_ONLY` names one: it then runs alone and nothing is compared (for counting
+/// one path's instructions, e.g. under `valgrind --tool=callgrind`).
+#[cfg(any(feature = "nats", feature = "amqp"))]
+fn broker_only() -> Option<String> {
+    std::env::var("ACCORD_BENCH_BROKER_ONLY").ok()
 }
 
 /// The order of `paths` paths in run `run`: each run starts one path later than the previous.

@@ -212,7 +212,7 @@ async fn rest_hal_hand(duties: bool) -> Call {
     let id = seed(&orders).await.order_id;
     let mut router = hand_written_router(orders);
     if duties {
-        router = router.layer(axum::middleware::from_fn(traceparent::read));
+        router = traceparent::read_on(router);
     }
     let base = listen(router).await;
     let url = format!("{base}/orders/{id}");
@@ -223,7 +223,7 @@ async fn rest_hal_hand(duties: bool) -> Call {
 async fn rest_plain_hand(duties: bool) -> Call {
     let mut router = hand_written_consumers(Consumers::new());
     if duties {
-        router = router.layer(axum::middleware::from_fn(traceparent::read));
+        router = traceparent::read_on(router);
     }
     let base = listen(router).await;
     let url = format!("{base}/consumers/{CONSUMER_ID}");

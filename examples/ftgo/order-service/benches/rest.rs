@@ -299,7 +299,7 @@ async fn hal_calls(tasks: usize) -> [Call; 5] {
     let hand = listen(hand_written_router(hand_store)).await;
     let duties_store = store();
     seed(&duties_store).await;
-    let duties = listen(with_duties(hand_written_router(duties_store))).await;
+    let duties = listen(traceparent::read_on(hand_written_router(duties_store))).await;
     let service = rest::routes::GET_ORDER.op.service;
     let to_generated = rest::Proxy::new(rest_client(&generated, tasks, service).await);
     let to_hand = rest::Proxy::new(rest_client(&hand, tasks, service).await);
@@ -331,7 +331,10 @@ async fn plain_calls(tasks: usize) -> [Call; 5] {
     let insecure = insecure();
     let generated = listen(consumer_service::rest::router(Consumers::new(), insecure)).await;
     let hand = listen(hand_written_consumers(Consumers::new())).await;
-    let duties = listen(with_duties(hand_written_consumers(Consumers::new()))).await;
+    let duties = listen(traceparent::read_on(hand_written_consumers(
+        Consumers::new(),
+    )))
+    .await;
     let service = consumer_service::rest::routes::GET_CONSUMER.op.service;
     let to_generated =
         consumer_service::rest::Proxy::new(rest_client(&generated, tasks, service).await);
@@ -393,12 +396,6 @@ async fn rest_client(base: &str, tasks: usize, service: &'static str) -> RestCli
         .discover()
         .await
         .expect("client")
-}
-
-/// A hand-written server that also does the generated skeleton's duty beyond answering: reading
-/// the caller's trace context.
-fn with_duties(router: axum::Router) -> axum::Router {
-    router.layer(axum::middleware::from_fn(traceparent::read))
 }
 
 /// The hand-written client: reqwest getting `url` and decoding a `T`; with `duties`, also doing

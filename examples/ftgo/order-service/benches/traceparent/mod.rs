@@ -32,3 +32,9 @@ pub async fn read(
     std::hint::black_box(caller.and_then(|v| parse(v.as_bytes())));
     next.run(request).await
 }
+
+/// `router` reading the caller's trace context before every route ([`read`]): the hand-written
+/// server doing the generated skeleton's duty.
+pub fn read_on(router: axum::Router) -> axum::Router {
+    router.layer(axum::middleware::from_fn(read))
+}
